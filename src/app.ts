@@ -1,0 +1,62 @@
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { authenticate } from "./http/auth";
+import { router } from "./http/context";
+import { ApiError, onError, problem } from "./http/errors";
+import { requireJsonBody } from "./http/media-type";
+import { methodNotAllowed } from "./http/method-not-allowed";
+import { admin } from "./http/routes/admin";
+import { catalog } from "./http/routes/catalog";
+import { checkout } from "./http/routes/checkout";
+import { customers } from "./http/routes/customers";
+import { docs } from "./http/routes/docs";
+import { orders } from "./http/routes/orders";
+import { payments } from "./http/routes/payments";
+import { products } from "./http/routes/products";
+import { skus } from "./http/routes/skus";
+import { stock } from "./http/routes/stock";
+import { tokens } from "./http/routes/tokens";
+import { vendors } from "./http/routes/vendors";
+import { warehouses } from "./http/routes/warehouses";
+import { webhooks } from "./http/routes/webhooks";
+
+const JSON_BODY_LIMIT = 256 * 1024;
+
+const api = router()
+  .route("/", tokens)
+  .route("/", customers)
+  .route("/", vendors)
+  .route("/", warehouses)
+  .route("/", products)
+  .route("/", skus)
+  .route("/", stock)
+  .route("/", catalog)
+  .route("/", checkout)
+  .route("/", payments)
+  .route("/", orders)
+  .route("/", webhooks)
+  .route("/", admin);
+
+export const app = router();
+app.use("*", requestId({ headerName: "X-Request-Id" }));
+app.onError(onError);
+app.use(
+  "/v1/*",
+  requireJsonBody(),
+  bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: (c) => problem(c, new ApiError("PAYLOAD_TOO_LARGE")) }),
+  authenticate(),
+);
+app.route("/v1", api);
+app.route("/", docs(api));
+app.notFound((c) => {
+  const allowed = methodNotAllowed(api, c.req.method, c.req.path.replace(/^\/v1/, ""));
+  if (allowed.length > 0) {
+    return problem(
+      c,
+      new ApiError("METHOD_NOT_ALLOWED", `Allowed: ${allowed.join(", ")}`, {}, { Allow: allowed.join(", ") }),
+    );
+  }
+  return problem(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`));
+});
+
+export type AppType = typeof api;

@@ -1,0 +1,53 @@
+import { z } from "zod";
+
+const intVar = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const configSchema = z.object({
+  ENVIRONMENT: z.enum(["production", "development"]).default("production"),
+  MARKETPLACE_CURRENCY: z.string().regex(/^[A-Z]{3}$/),
+  HOLD_TTL_SECONDS: intVar(900),
+  MAX_OPEN_HOLDS_PER_CUSTOMER: intVar(5),
+  MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
+  ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
+  STRIPE_SECRET_KEY: optionalSecret,
+  STRIPE_WEBHOOK_SECRET: optionalSecret,
+  // Lets tests point the official Stripe SDK at a local fake of its HTTP API.
+  STRIPE_API_BASE: optionalSecret,
+});
+
+export type Config = {
+  isDev: boolean;
+  currency: string;
+  holdTtlSeconds: number;
+  maxOpenHoldsPerCustomer: number;
+  maxUnitsPerSkuPerCustomer: number;
+  adminBootstrapToken?: string;
+  stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
+};
+
+const cache = new WeakMap<object, Config>();
+
+/** Vars and secrets parsed once per env object; a bad deployment fails loudly at its first request. */
+export function config(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const raw = configSchema.parse(env);
+  const parsed: Config = {
+    isDev: raw.ENVIRONMENT === "development",
+    currency: raw.MARKETPLACE_CURRENCY,
+    holdTtlSeconds: raw.HOLD_TTL_SECONDS,
+    maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
+    maxUnitsPerSkuPerCustomer: raw.MAX_UNITS_PER_SKU_PER_CUSTOMER,
+    adminBootstrapToken: raw.ADMIN_BOOTSTRAP_TOKEN,
+    stripe:
+      raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
+        ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE }
+        : undefined,
+  };
+  cache.set(env, parsed);
+  return parsed;
+}

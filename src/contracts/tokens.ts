@@ -1,0 +1,43 @@
+import { z } from "@hono/zod-openapi";
+import { Id } from "./common";
+
+export const CreateToken = z
+  .object({
+    role: z.enum(["admin", "ops", "vendor", "customer"]),
+    vendorId: Id.optional(),
+    customerId: Id.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if ((v.role === "vendor") !== (v.vendorId !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["vendorId"],
+        message: "vendorId is required for, and only for, role vendor",
+      });
+    }
+    if ((v.role === "customer") !== (v.customerId !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["customerId"],
+        message: "customerId is required for, and only for, role customer",
+      });
+    }
+  })
+  .openapi("CreateToken");
+
+export const CreatedToken = z.object({ id: z.string(), token: z.string() }).openapi("CreatedToken");
+
+export const CreateCustomer = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    email: z.email().max(254).optional(),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9 ()-]{6,20}$/, "a phone number")
+      .optional(),
+  })
+  .strict()
+  .openapi("CreateCustomer");
+
+export const CreatedCustomer = z.object({ customerId: z.string(), token: z.string() }).openapi("CreatedCustomer");

@@ -1,0 +1,11 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "./client";
+import { customers, vendors } from "./schema";
+
+export async function customerExists(db: Db, id: string): Promise<boolean> {
+  return (await db.select({ id: customers.id }).from(customers).where(eq(customers.id, id)).get()) !== undefined;
+}
+
+export async function vendorExists(db: Db, id: string): Promise<boolean> {
+  return (await db.select({ id: vendors.id }).from(vendors).where(eq(vendors.id, id)).get()) !== undefined;
+}

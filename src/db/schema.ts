@@ -1,0 +1,381 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// Times are ISO-8601 UTC strings to the second; money is INTEGER minor units beside its currency.
+
+export const vendors = sqliteTable(
+  "vendors",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["active", "suspended"] })
+      .notNull()
+      .default("active"),
+    dispatchSlaHours: integer("dispatch_sla_hours").notNull().default(18),
+    nudgeLeadHours: integer("nudge_lead_hours").notNull().default(6),
+    commissionBps: integer("commission_bps").notNull(),
+    hourlyCapacity: integer("hourly_capacity").notNull(),
+    payoutAccountId: text("payout_account_id"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    check("vendors_status", sql`${t.status} in ('active','suspended')`),
+    check("vendors_sla", sql`${t.dispatchSlaHours} between 1 and 720`),
+    check("vendors_nudge", sql`${t.nudgeLeadHours} >= 0`),
+    check("vendors_commission", sql`${t.commissionBps} between 0 and 10000`),
+    check("vendors_capacity", sql`${t.hourlyCapacity} >= 0`),
+  ],
+);
+
+export const warehouses = sqliteTable(
+  "warehouses",
+  {
+    id: text("id").primaryKey(),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
+    name: text("name").notNull(),
+    lat: real("lat").notNull(),
+    lng: real("lng").notNull(),
+    postalCode: text("postal_code").notNull(),
+    country: text("country").notNull(),
+    status: text("status", { enum: ["active", "inactive"] })
+      .notNull()
+      .default("active"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("warehouses_vendor").on(t.vendorId),
+    check("warehouses_lat", sql`${t.lat} between -90 and 90`),
+    check("warehouses_lng", sql`${t.lng} between -180 and 180`),
+    check("warehouses_status", sql`${t.status} in ('active','inactive')`),
+  ],
+);
+
+export const postalCodes = sqliteTable(
+  "postal_codes",
+  {
+    country: text("country").notNull(),
+    code: text("code").notNull(),
+    place: text("place"),
+    lat: real("lat").notNull(),
+    lng: real("lng").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.country, t.code] }),
+    check("postal_codes_lat", sql`${t.lat} between -90 and 90`),
+    check("postal_codes_lng", sql`${t.lng} between -180 and 180`),
+  ],
+);
+
+export const products = sqliteTable("products", {
+  id: text("id").primaryKey(),
+  title: text("title").notNull(),
+  description: text("description"),
+  createdAt: text("created_at").notNull(),
+});
+
+export const skus = sqliteTable(
+  "skus",
+  {
+    id: text("id").primaryKey(),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    code: text("code").notNull(),
+    title: text("title").notNull(),
+    priceMinor: integer("price_minor").notNull(),
+    currency: text("currency").notNull(),
+    barcode: text("barcode").notNull(),
+    lowStockThreshold: integer("low_stock_threshold").notNull().default(0),
+    status: text("status", { enum: ["active", "inactive"] })
+      .notNull()
+      .default("active"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("skus_vendor_code").on(t.vendorId, t.code),
+    uniqueIndex("skus_vendor_barcode").on(t.vendorId, t.barcode),
+    index("skus_product").on(t.productId),
+    check("skus_price", sql`${t.priceMinor} >= 0`),
+    check("skus_currency", sql`length(${t.currency}) = 3`),
+    check("skus_threshold", sql`${t.lowStockThreshold} >= 0`),
+    check("skus_status", sql`${t.status} in ('active','inactive')`),
+  ],
+);
+
+/** Mirror of each SkuStock object, written by the object's coalesced flush; never authoritative. */
+export const stockLevels = sqliteTable(
+  "stock_levels",
+  {
+    skuId: text("sku_id")
+      .notNull()
+      .references(() => skus.id),
+    warehouseId: text("warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    onHand: integer("on_hand").notNull(),
+    available: integer("available").notNull(),
+    held: integer("held").notNull(),
+    committed: integer("committed").notNull(),
+    version: integer("version").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.skuId, t.warehouseId] }), index("stock_levels_warehouse").on(t.warehouseId)],
+);
+
+export const customers = sqliteTable("customers", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  email: text("email"),
+  phone: text("phone"),
+  createdAt: text("created_at").notNull(),
+});
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    role: text("role", { enum: ["admin", "ops", "vendor", "customer"] }).notNull(),
+    vendorId: text("vendor_id").references(() => vendors.id),
+    customerId: text("customer_id").references(() => customers.id),
+    createdAt: text("created_at").notNull(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("api_tokens_hash").on(t.tokenHash),
+    check("api_tokens_role", sql`${t.role} in ('admin','ops','vendor','customer')`),
+    check(
+      "api_tokens_binding",
+      sql`(${t.role} = 'vendor') = (${t.vendorId} is not null) and (${t.role} = 'customer') = (${t.customerId} is not null)`,
+    ),
+  ],
+);
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    status: text("status").notNull(),
+    paymentStatus: text("payment_status").notNull(),
+    currency: text("currency").notNull(),
+    totalMinor: integer("total_minor").notNull(),
+    shipTo: text("ship_to", { mode: "json" }).notNull(),
+    shipLat: real("ship_lat").notNull(),
+    shipLng: real("ship_lng").notNull(),
+    holdId: text("hold_id").notNull(),
+    holdExpiresAt: text("hold_expires_at").notNull(),
+    reviewHeld: integer("review_held", { mode: "boolean" }).notNull().default(false),
+    reviewNote: text("review_note"),
+    paidAt: text("paid_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("orders_hold").on(t.holdId),
+    index("orders_customer_created").on(t.customerId, t.createdAt),
+    index("orders_created").on(t.createdAt, t.id),
+    index("orders_status_created").on(t.status, t.createdAt),
+    // The hold-expiry job scans exactly this.
+    index("orders_unpaid_expiry").on(t.holdExpiresAt).where(sql`${t.status} = 'pending_payment'`),
+    check("orders_total", sql`${t.totalMinor} >= 0`),
+    check(
+      "orders_status",
+      sql`${t.status} in ('pending_payment','paid','partially_dispatched','dispatched','partially_delivered','delivered','cancelled','partially_cancelled')`,
+    ),
+    check("orders_payment_status", sql`${t.paymentStatus} in ('unpaid','paid','refunded','partially_refunded')`),
+  ],
+);
+
+export const subOrders = sqliteTable(
+  "sub_orders",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
+    status: text("status").notNull(),
+    currency: text("currency").notNull(),
+    subtotalMinor: integer("subtotal_minor").notNull(),
+    shippingMinor: integer("shipping_minor").notNull().default(0),
+    totalMinor: integer("total_minor").notNull(),
+    commissionBps: integer("commission_bps").notNull(),
+    commissionMinor: integer("commission_minor").notNull(),
+    slaDispatchBy: text("sla_dispatch_by"),
+    dispatchedAt: text("dispatched_at"),
+    deliveredAt: text("delivered_at"),
+    carrier: text("carrier"),
+    awb: text("awb"),
+    cancellationReason: text("cancellation_reason"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("sub_orders_order_vendor").on(t.orderId, t.vendorId),
+    index("sub_orders_vendor_created").on(t.vendorId, t.createdAt),
+    index("sub_orders_status_sla").on(t.status, t.slaDispatchBy),
+    check(
+      "sub_orders_status",
+      sql`${t.status} in ('pending_payment','paid','confirmed','packed','dispatched','delivered','cancelled','returned')`,
+    ),
+    check("sub_orders_amounts", sql`${t.subtotalMinor} >= 0 and ${t.shippingMinor} >= 0`),
+    check("sub_orders_total", sql`${t.totalMinor} = ${t.subtotalMinor} + ${t.shippingMinor}`),
+    check("sub_orders_commission", sql`${t.commissionBps} between 0 and 10000`),
+  ],
+);
+
+export const lineItems = sqliteTable(
+  "line_items",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    subOrderId: text("sub_order_id")
+      .notNull()
+      .references(() => subOrders.id),
+    lineIndex: integer("line_index").notNull(),
+    skuId: text("sku_id")
+      .notNull()
+      .references(() => skus.id),
+    warehouseId: text("warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    qty: integer("qty").notNull(),
+    unitPriceMinor: integer("unit_price_minor").notNull(),
+    lineTotalMinor: integer("line_total_minor").notNull(),
+    currency: text("currency").notNull(),
+  },
+  (t) => [
+    index("line_items_order").on(t.orderId),
+    index("line_items_sub_order").on(t.subOrderId),
+    index("line_items_warehouse").on(t.warehouseId, t.orderId),
+    check("line_items_qty", sql`${t.qty} > 0`),
+    check("line_items_price", sql`${t.unitPriceMinor} >= 0`),
+    check("line_items_total", sql`${t.lineTotalMinor} = ${t.qty} * ${t.unitPriceMinor}`),
+  ],
+);
+
+export const orderEvents = sqliteTable(
+  "order_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    subOrderId: text("sub_order_id").references(() => subOrders.id),
+    type: text("type").notNull(),
+    at: text("at").notNull(),
+    actorRole: text("actor_role").notNull(),
+    actorId: text("actor_id"),
+    reason: text("reason"),
+    data: text("data", { mode: "json" }),
+    // Makes a state change recorded at most once, whatever the retries.
+    dedupeKey: text("dedupe_key"),
+  },
+  (t) => [index("order_events_order").on(t.orderId, t.id), uniqueIndex("order_events_dedupe").on(t.dedupeKey)],
+);
+
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    provider: text("provider", { enum: ["simulated", "stripe"] }).notNull(),
+    status: text("status", { enum: ["requires_payment", "succeeded", "failed", "canceled"] }).notNull(),
+    amountMinor: integer("amount_minor").notNull(),
+    refundedMinor: integer("refunded_minor").notNull().default(0),
+    currency: text("currency").notNull(),
+    clientSecret: text("client_secret"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("payments_order").on(t.orderId),
+    check("payments_status", sql`${t.status} in ('requires_payment','succeeded','failed','canceled')`),
+    check("payments_refund", sql`${t.refundedMinor} between 0 and ${t.amountMinor}`),
+  ],
+);
+
+/** Provider events already applied: a redelivered webhook finds its id here and changes nothing. */
+export const paymentEvents = sqliteTable("payment_events", {
+  id: text("id").primaryKey(),
+  paymentId: text("payment_id").notNull(),
+  type: text("type").notNull(),
+  receivedAt: text("received_at").notNull(),
+});
+
+export const refunds = sqliteTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    paymentId: text("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    subOrderId: text("sub_order_id").references(() => subOrders.id),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    reason: text("reason").notNull(),
+    providerRef: text("provider_ref"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("refunds_order").on(t.orderId), check("refunds_amount", sql`${t.amountMinor} > 0`)],
+);
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    responseStatus: integer("response_status").notNull(),
+    responseBody: text("response_body").notNull(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_expiry").on(t.expiresAt)],
+);
+
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type").notNull(),
+    orderId: text("order_id"),
+    payload: text("payload", { mode: "json" }).notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    createdAt: text("created_at").notNull(),
+    dispatchedAt: text("dispatched_at"),
+  },
+  (t) => [
+    uniqueIndex("outbox_dedupe").on(t.dedupeKey),
+    index("outbox_pending").on(t.id).where(sql`${t.dispatchedAt} is null`),
+  ],
+);
+
+/** Consumers record what they handled so a redelivered message does nothing twice. */
+export const processedMessages = sqliteTable(
+  "processed_messages",
+  {
+    consumer: text("consumer").notNull(),
+    eventId: text("event_id").notNull(),
+    processedAt: text("processed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);

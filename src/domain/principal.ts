@@ -1,0 +1,24 @@
+export const roles = ["admin", "ops", "vendor", "customer"] as const;
+export type Role = (typeof roles)[number];
+
+export type Principal =
+  | { role: "admin"; tokenId: string }
+  | { role: "ops"; tokenId: string }
+  | { role: "vendor"; tokenId: string; vendorId: string }
+  | { role: "customer"; tokenId: string; customerId: string };
+
+/** Who an event is attributed to on a timeline. */
+export type Actor = { role: Role | "system"; id: string | null };
+
+export function actorOf(p: Principal): Actor {
+  switch (p.role) {
+    case "vendor":
+      return { role: "vendor", id: p.vendorId };
+    case "customer":
+      return { role: "customer", id: p.customerId };
+    default:
+      return { role: p.role, id: p.tokenId };
+  }
+}
+
+export const systemActor = (job: string): Actor => ({ role: "system", id: job });

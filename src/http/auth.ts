@@ -1,0 +1,56 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { config } from "../config";
+import { database } from "../db/client";
+import { findPrincipalByTokenHash } from "../db/tokens";
+import { sha256Hex, timingSafeEqualText } from "../domain/crypto";
+import type { Principal, Role } from "../domain/principal";
+import type { AppEnv } from "./context";
+import { ApiError } from "./errors";
+
+// Token lookups are cached per isolate for a short while so the checkout hot path does not
+// read D1 for every request; a revocation evicts locally and reaches other isolates within the TTL.
+const TOKEN_CACHE_TTL_MS = 30_000;
+const tokenCache = new Map<string, { principal: Principal; until: number }>();
+
+export function forgetToken(tokenHash: string) {
+  tokenCache.delete(tokenHash);
+}
+
+async function resolve(env: Env, token: string): Promise<Principal | null> {
+  const bootstrap = config(env).adminBootstrapToken;
+  if (bootstrap && timingSafeEqualText(token, bootstrap)) return { role: "admin", tokenId: "bootstrap" };
+  const hash = await sha256Hex(token);
+  const hit = tokenCache.get(hash);
+  if (hit && hit.until > Date.now()) return hit.principal;
+  const principal = await findPrincipalByTokenHash(database(env), hash);
+  if (principal) tokenCache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS });
+  else tokenCache.delete(hash);
+  return principal;
+}
+
+/** A token for WebSockets may come as ?token=, since browsers cannot set headers on them. */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    let token: string | undefined;
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m?.[1]) throw new ApiError("UNAUTHENTICATED", "The Authorization header must be 'Bearer <token>'");
+      token = m[1];
+    }
+    const principal = token ? await resolve(c.env, token) : null;
+    if (token && !principal) throw new ApiError("UNAUTHENTICATED", "The token is unknown or revoked");
+    c.set("principal", principal);
+    await next();
+  };
+}
+
+/** 401 without a principal, 403 for a role that may never call the route. */
+export function requireRole<R extends Role>(c: Context<AppEnv>, ...allowed: R[]): Extract<Principal, { role: R }> {
+  const p = c.get("principal");
+  if (!p) throw new ApiError("UNAUTHENTICATED");
+  if (!(allowed as Role[]).includes(p.role)) {
+    throw new ApiError("FORBIDDEN", `This route is for: ${allowed.join(", ")}`);
+  }
+  return p as Extract<Principal, { role: R }>;
+}

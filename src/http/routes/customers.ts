@@ -1,0 +1,35 @@
+import { json, jsonBody, problemResponses } from "../../contracts/common";
+import { CreateCustomer, CreatedCustomer } from "../../contracts/tokens";
+import { database } from "../../db/client";
+import { customers as customersTable } from "../../db/schema";
+import { insertToken } from "../../db/tokens";
+import { newSecretToken, sha256Hex } from "../../domain/crypto";
+import { newId } from "../../domain/ids";
+import { isoSeconds } from "../../domain/time";
+import { router } from "../context";
+import { defineRoute } from "../route";
+
+const create = defineRoute({
+  method: "post",
+  path: "/customers",
+  access: "public",
+  summary: "Register a guest customer and get its token",
+  request: jsonBody(CreateCustomer),
+  responses: { 201: json(CreatedCustomer, "Created"), ...problemResponses },
+});
+
+export const customers = router().openapi(create, async (c) => {
+  const body = c.req.valid("json");
+  const db = database(c.env);
+  const customerId = newId("cus");
+  const token = newSecretToken();
+  const createdAt = isoSeconds(new Date());
+  // One batch: a customer never exists without the token that lets it act.
+  await db.batch([
+    db
+      .insert(customersTable)
+      .values({ id: customerId, name: body.name, email: body.email ?? null, phone: body.phone ?? null, createdAt }),
+    insertToken(db, { id: newId("tok"), tokenHash: await sha256Hex(token), role: "customer", customerId, createdAt }),
+  ]);
+  return c.json({ customerId, token }, 201);
+});

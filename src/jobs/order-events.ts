@@ -1,0 +1,3 @@
+export async function consumeOrderEvents(batch: MessageBatch, _env: Env): Promise<void> {
+  batch.ackAll();
+}

@@ -1,0 +1,1 @@
+export async function runScheduled(_cron: string, _env: Env, _now: Date): Promise<void> {}
