@@ -1,0 +1,28 @@
+import type { Money } from "../contracts/common";
+
+export type PaymentStatus = "requires_payment" | "succeeded" | "failed" | "canceled";
+
+export type CreatedPayment = { id: string; status: PaymentStatus; clientSecret?: string };
+
+export type ProviderResult<T> = { ok: true; value: T } | { ok: false; code: "PROVIDER_ERROR"; message: string };
+
+/**
+ * The payment provider as the order flow sees it. Implementations: Stripe (the official SDK)
+ * and a local simulated provider whose state is the `payments` row itself.
+ */
+export interface PaymentProvider {
+  readonly name: "simulated" | "stripe";
+  /** `idempotencyKey` makes a retried create return the same payment. */
+  create(input: {
+    orderId: string;
+    customerId: string;
+    amount: Money;
+    idempotencyKey: string;
+  }): Promise<ProviderResult<CreatedPayment>>;
+  /** Cancels an unpaid payment; answers the provider's status when it cannot (e.g. it already succeeded). */
+  cancel(paymentId: string): Promise<ProviderResult<{ status: PaymentStatus }>>;
+  /** Refunds part or all of a succeeded payment, once per idempotency key. */
+  refund(input: { paymentId: string; amount: Money; idempotencyKey: string; reason: string }): Promise<
+    ProviderResult<{ refundId: string }>
+  >;
+}
