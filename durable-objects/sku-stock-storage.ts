@@ -1,0 +1,79 @@
+/**
+ * SQLite schema of one SkuStock object. Migrations are append-only: each entry runs once, in order,
+ * and its number is recorded in `schema_version`; add a new entry for any later change.
+ */
+const migrations: string[] = [
+  `
+  CREATE TABLE IF NOT EXISTS meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sku_id TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
+    mirror_dirty INTEGER NOT NULL DEFAULT 0 CHECK (mirror_dirty IN (0, 1)),
+    mirror_due_at INTEGER,
+    mirror_failures INTEGER NOT NULL DEFAULT 0,
+    mirrored_version INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT OR IGNORE INTO meta (id) VALUES (1);
+
+  -- The invariant on_hand = available + held + committed with available >= 0 is kept by the
+  -- database itself: a bug that would break it aborts the whole critical section instead.
+  CREATE TABLE IF NOT EXISTS stock (
+    warehouse_id TEXT PRIMARY KEY,
+    on_hand INTEGER NOT NULL DEFAULT 0 CHECK (on_hand >= 0),
+    held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0),
+    committed INTEGER NOT NULL DEFAULT 0 CHECK (committed >= 0),
+    updated_at INTEGER NOT NULL,
+    CHECK (held + committed <= on_hand)
+  );
+
+  CREATE TABLE IF NOT EXISTS holds (
+    hold_id TEXT NOT NULL,
+    warehouse_id TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    status TEXT NOT NULL CHECK (status IN ('held', 'committed', 'shipped', 'released')),
+    customer_id TEXT,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (hold_id, warehouse_id)
+  );
+  CREATE INDEX IF NOT EXISTS holds_due ON holds (status, expires_at);
+  CREATE INDEX IF NOT EXISTS holds_customer ON holds (customer_id, status) WHERE customer_id IS NOT NULL;
+
+  CREATE TABLE IF NOT EXISTS ledger (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    warehouse_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('set', 'adjust', 'reserve', 'commit', 'ship', 'release')),
+    qty INTEGER NOT NULL,
+    on_hand_after INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    hold_id TEXT,
+    at INTEGER NOT NULL
+  );
+
+  CREATE TABLE IF NOT EXISTS adjustment_keys (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    result TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = migrations.length;
+
+/** Idempotent: safe on every construction of the object, new or existing. */
+export function migrate(storage: DurableObjectStorage): void {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const current = sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version").one().v ?? 0;
+  if (current >= migrations.length) return;
+  storage.transactionSync(() => {
+    for (let i = current; i < migrations.length; i++) {
+      sql.exec(migrations[i]!);
+      sql.exec("INSERT INTO schema_version (version) VALUES (?)", i + 1);
+    }
+  });
+}
