@@ -25,6 +25,9 @@ export function page<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
+/** One field-level validation failure, as it appears in a problem body's `errors`. */
+export type FieldError = { path: string; message: string };
+
 export const Problem = z
   .object({
     type: z.string(),

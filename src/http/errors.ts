@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import type { FieldError } from "../contracts/common";
 
 /** The closed set of error codes; the README's error table mirrors this map. */
 export const errorStatus = {
@@ -45,7 +46,6 @@ const titles: Record<ErrorCode, string> = {
   INTERNAL: "Internal error",
 };
 
-export type FieldError = { path: string; message: string };
 
 /** An expected failure on its way to the client; anything else reaching onError is a bug. */
 export class ApiError extends Error {

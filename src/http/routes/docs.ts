@@ -2,7 +2,45 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { router } from "../context";
 
+/**
+ * The renderer's files are copied into the web build (web/vite.config.ts) and served by Workers
+ * static assets from this origin: there is no CDN at runtime, and the CSP below keeps it that way.
+ */
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Edge OMS API reference</title>
+    <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+    <link rel="stylesheet" href="/assets/docs/swagger-ui.css" />
+    <link rel="stylesheet" href="/assets/docs/docs.css" />
+  </head>
+  <body>
+    <header class="docs-bar"><span>Edge OMS API</span><span class="spacer"></span><a href="/v1/openapi.json">openapi.json</a><a href="/">App</a></header>
+    <div id="swagger-ui" data-spec-url="/v1/openapi.json"></div>
+    <script src="/assets/docs/swagger-ui-bundle.js"></script>
+    <script src="/assets/docs/docs.js"></script>
+  </body>
+</html>
+`;
+
+const DOCS_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // Swagger UI sets style attributes and embeds its icons as data: URIs.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
 export function docs(api: OpenAPIHono<AppEnv>) {
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API token: `bun run dev` prints demo tokens; admins mint more with POST /v1/tokens.",
+  });
   const app = router();
   app.get("/v1/openapi.json", (c) =>
     c.json(
@@ -13,5 +51,15 @@ export function docs(api: OpenAPIHono<AppEnv>) {
       }),
     ),
   );
+  const page = () =>
+    new Response(DOCS_HTML, {
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": DOCS_CSP,
+        "cache-control": "no-cache",
+      },
+    });
+  app.get("/docs", page);
+  app.get("/docs/", page);
   return app;
 }

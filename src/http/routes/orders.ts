@@ -1,3 +1,123 @@
+import { z } from "@hono/zod-openapi";
+import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
+import { CancelOrder, OrderListQuery, OrderPage, OrderView } from "../../contracts/orders";
+import { database } from "../../db/client";
+import { listOrders, loadOrder, warehouseVendor } from "../../db/orders";
+import { decodeCursor, encodeCursor } from "../../domain/cursor";
+import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../../domain/order-status";
+import { actorOf, type Principal } from "../../domain/principal";
+import { cancelOrder } from "../../orders/cancellation";
+import { orderViewFor } from "../../orders/view";
+import { requireRole } from "../auth";
 import { router } from "../context";
+import { ApiError, validationError } from "../errors";
+import { defineRoute } from "../route";
 
-export const orders = router();
+const OrderParams = z.object({ orderId: Id });
+
+const get = defineRoute({
+  method: "get",
+  path: "/orders/{orderId}",
+  access: ["admin", "ops", "vendor", "customer"],
+  summary: "Read an order with its sub-orders and timeline",
+  description: "A customer reads its own orders; a vendor only its own sub-orders (no parent total).",
+  request: { params: OrderParams },
+  responses: { 200: json(OrderView, "The order"), ...problemResponses },
+});
+
+const list = defineRoute({
+  method: "get",
+  path: "/orders",
+  access: ["admin", "ops", "vendor", "customer"],
+  summary: "List orders, newest first by default",
+  description: "A customer lists its own orders; a vendor the orders with its sub-orders.",
+  request: { query: OrderListQuery },
+  responses: { 200: json(OrderPage, "A page of orders"), ...problemResponses },
+});
+
+const cancel = defineRoute({
+  method: "post",
+  path: "/orders/{orderId}/cancel",
+  access: ["admin", "ops", "customer"],
+  summary: "Cancel an order before any of it is dispatched",
+  description: "Unpaid: the payment is cancelled and the holds released. Paid: stock is released and the payment refunded.",
+  request: { params: OrderParams, ...jsonBody(CancelOrder) },
+  responses: { 200: json(OrderView, "The cancelled order"), ...problemResponses },
+});
+
+async function visibleOrder(env: Env, orderId: string, who: Principal) {
+  const agg = await loadOrder(database(env), orderId);
+  const view = agg ? orderViewFor(agg, who) : null;
+  if (!view) throw new ApiError("NOT_FOUND", "No such order");
+  return view;
+}
+
+export const orders = router()
+  .openapi(get, async (c) => {
+    const who = requireRole(c, "admin", "ops", "vendor", "customer");
+    return c.json(await visibleOrder(c.env, c.req.valid("param").orderId, who), 200);
+  })
+  .openapi(list, async (c) => {
+    const who = requireRole(c, "admin", "ops", "vendor", "customer");
+    const q = c.req.valid("query");
+    const db = database(c.env);
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (after === null || (after && (after.length !== 2 || typeof after[0] !== "string" || typeof after[1] !== "string"))) {
+      throw validationError([{ path: "cursor", message: "not a cursor this list gave out" }]);
+    }
+    let vendorId = q.vendorId;
+    if (who.role === "vendor") {
+      if (vendorId && vendorId !== who.vendorId) throw new ApiError("NOT_FOUND", "No such vendor");
+      if (q.warehouseId && (await warehouseVendor(db, q.warehouseId)) !== who.vendorId) {
+        throw new ApiError("NOT_FOUND", "No such warehouse");
+      }
+      vendorId = who.vendorId;
+    }
+    const { rows, subs, hasMore } = await listOrders(db, {
+      customerId: who.role === "customer" ? who.customerId : undefined,
+      vendorId,
+      warehouseId: q.warehouseId,
+      status: q.status,
+      from: q.from,
+      to: q.to,
+      ascending: q.sort === "createdAt",
+      after: after as [string, string] | undefined,
+      limit: q.limit,
+    });
+    const last = rows.at(-1);
+    return c.json(
+      {
+        items: rows.map((o) => {
+          const money = (amountMinor: number) => ({ amountMinor, currency: o.currency });
+          return {
+            id: o.id,
+            status: o.status as OrderStatus,
+            paymentStatus: o.paymentStatus as OrderPaymentStatus,
+            customerId: o.customerId,
+            ...(who.role === "vendor" ? {} : { total: money(o.totalMinor) }),
+            createdAt: o.createdAt,
+            subOrders: subs
+              .filter((s) => s.orderId === o.id && (who.role !== "vendor" || s.vendorId === who.vendorId))
+              .map((s) => ({ id: s.id, vendorId: s.vendorId, status: s.status as SubOrderStatus, total: money(s.totalMinor) })),
+          };
+        }),
+        nextCursor: hasMore && last ? encodeCursor([last.createdAt, last.id]) : null,
+      },
+      200,
+    );
+  })
+  .openapi(cancel, async (c) => {
+    const who = requireRole(c, "admin", "ops", "customer");
+    const { orderId } = c.req.valid("param");
+    await visibleOrder(c.env, orderId, who);
+    const outcome = await cancelOrder(c.env, c.executionCtx, {
+      orderId,
+      reason: c.req.valid("json").reason,
+      actor: actorOf(who),
+      now: new Date(),
+    });
+    if (!outcome.ok) {
+      throw new ApiError(outcome.code, outcome.detail, outcome.code === "ILLEGAL_TRANSITION" ? { allowed: outcome.allowed } : {});
+    }
+    return c.json(await visibleOrder(c.env, orderId, who), 200);
+  });

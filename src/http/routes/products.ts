@@ -1,3 +1,65 @@
+import { json, jsonBody, page, problemResponses } from "../../contracts/common";
+import { CreateProduct, Product, ProductParams, ProductQuery } from "../../contracts/catalog";
+import { database } from "../../db/client";
+import { findProduct, insertProduct, listProducts } from "../../db/products";
+import { newId } from "../../domain/ids";
+import { isoSeconds } from "../../domain/time";
 import { router } from "../context";
+import { defineRoute } from "../route";
+import { notFound, pageStart } from "../scope";
 
-export const products = router();
+const create = defineRoute({
+  method: "post",
+  path: "/products",
+  access: ["admin", "ops", "vendor"],
+  summary: "Create a catalog product",
+  description: "Products are shared: any vendor may offer SKUs of any product.",
+  request: jsonBody(CreateProduct),
+  responses: { 201: json(Product, "Created"), ...problemResponses },
+});
+
+const list = defineRoute({
+  method: "get",
+  path: "/products",
+  access: "public",
+  summary: "List products by title",
+  description: "`search` matches anywhere in the title, case-insensitively.",
+  request: { query: ProductQuery },
+  responses: { 200: json(page(Product), "A page of products"), ...problemResponses },
+});
+
+const read = defineRoute({
+  method: "get",
+  path: "/products/{productId}",
+  access: "public",
+  summary: "Read a product",
+  request: { params: ProductParams },
+  responses: { 200: json(Product, "The product"), ...problemResponses },
+});
+
+export const products = router()
+  .openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const product = await insertProduct(database(c.env), {
+      id: newId("prd"),
+      title: body.title,
+      description: body.description || null,
+      createdAt: isoSeconds(new Date()),
+    });
+    return c.json(product, 201);
+  })
+  .openapi(list, async (c) => {
+    const q = c.req.valid("query");
+    const result = await listProducts(database(c.env), {
+      limit: q.limit,
+      after: pageStart(q.cursor),
+      search: q.search || undefined,
+    });
+    return c.json(result, 200);
+  })
+  .openapi(read, async (c) => {
+    const { productId } = c.req.valid("param");
+    const product = await findProduct(database(c.env), productId);
+    if (!product) throw notFound("product", productId);
+    return c.json(product, 200);
+  });

@@ -1,3 +1,123 @@
+import { json, jsonBody, ListQuery, page, problemResponses } from "../../contracts/common";
+import {
+  CreateVendor,
+  defaultNudgeLeadHours,
+  UpdateVendor,
+  Vendor,
+  VendorParams,
+  vendorEditableFields,
+} from "../../contracts/catalog";
+import { database } from "../../db/client";
+import { findVendor, insertVendor, listVendors, updateVendor } from "../../db/vendors";
+import { newId } from "../../domain/ids";
+import { isoSeconds } from "../../domain/time";
 import { router } from "../context";
+import { ApiError, validationError } from "../errors";
+import { defineRoute } from "../route";
+import { actsFor, notFound, pageStart, principalOf } from "../scope";
 
-export const vendors = router();
+const create = defineRoute({
+  method: "post",
+  path: "/vendors",
+  access: ["admin"],
+  summary: "Onboard a vendor",
+  request: jsonBody(CreateVendor),
+  responses: { 201: json(Vendor, "Created"), ...problemResponses },
+});
+
+const list = defineRoute({
+  method: "get",
+  path: "/vendors",
+  access: ["admin", "ops", "vendor"],
+  summary: "List vendors by name",
+  description: "A vendor's list holds only itself.",
+  request: { query: ListQuery },
+  responses: { 200: json(page(Vendor), "A page of vendors"), ...problemResponses },
+});
+
+const read = defineRoute({
+  method: "get",
+  path: "/vendors/{vendorId}",
+  access: ["admin", "ops", "vendor"],
+  summary: "Read a vendor",
+  description: "A vendor may read only itself; any other id is 404.",
+  request: { params: VendorParams },
+  responses: { 200: json(Vendor, "The vendor"), ...problemResponses },
+});
+
+const update = defineRoute({
+  method: "patch",
+  path: "/vendors/{vendorId}",
+  access: ["admin", "vendor"],
+  summary: "Change a vendor",
+  description:
+    `Admin may change every field. The owning vendor may change only ${vendorEditableFields.join(", ")}: ` +
+    "status, commissionBps, dispatchSlaHours and payoutAccountId belong to the platform (a vendor sending them gets " +
+    "403 and nothing changes; payouts must not be redirectable with a vendor token). Another vendor's id is 404. " +
+    "nudgeLeadHours must stay below dispatchSlaHours.",
+  request: { params: VendorParams, ...jsonBody(UpdateVendor) },
+  responses: { 200: json(Vendor, "The vendor after the change"), ...problemResponses },
+});
+
+export const vendors = router()
+  .openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const vendor = await insertVendor(database(c.env), {
+      id: newId("ven"),
+      name: body.name,
+      status: "active",
+      dispatchSlaHours: body.dispatchSlaHours,
+      nudgeLeadHours: body.nudgeLeadHours ?? defaultNudgeLeadHours(body.dispatchSlaHours),
+      commissionBps: body.commissionBps,
+      hourlyCapacity: body.hourlyCapacity,
+      payoutAccountId: body.payoutAccountId ?? null,
+      createdAt: isoSeconds(new Date()),
+    });
+    return c.json(vendor, 201);
+  })
+  .openapi(list, async (c) => {
+    const p = principalOf(c);
+    const q = c.req.valid("query");
+    const result = await listVendors(database(c.env), {
+      limit: q.limit,
+      after: pageStart(q.cursor),
+      ...(p.role === "vendor" ? { onlyId: p.vendorId } : {}),
+    });
+    return c.json(result, 200);
+  })
+  .openapi(read, async (c) => {
+    const { vendorId } = c.req.valid("param");
+    const vendor = actsFor(principalOf(c), vendorId) ? await findVendor(database(c.env), vendorId) : null;
+    if (!vendor) throw notFound("vendor", vendorId);
+    return c.json(vendor, 200);
+  })
+  .openapi(update, async (c) => {
+    const p = principalOf(c);
+    const { vendorId } = c.req.valid("param");
+    const patch = c.req.valid("json");
+    const db = database(c.env);
+    const current = actsFor(p, vendorId) ? await findVendor(db, vendorId) : null;
+    if (!current) throw notFound("vendor", vendorId);
+    if (p.role === "vendor") {
+      const editable: readonly string[] = vendorEditableFields;
+      const refused = Object.keys(patch).filter((k) => !editable.includes(k));
+      if (refused.length > 0) {
+        throw new ApiError("FORBIDDEN", `Only an admin may change ${refused.join(", ")}`, {
+          errors: refused.map((path) => ({ path, message: "only an admin may change this field" })),
+        });
+      }
+    }
+    const sla = patch.dispatchSlaHours ?? current.dispatchSlaHours;
+    const nudge = patch.nudgeLeadHours ?? current.nudgeLeadHours;
+    if (nudge >= sla) {
+      throw validationError([
+        {
+          path: patch.nudgeLeadHours !== undefined ? "nudgeLeadHours" : "dispatchSlaHours",
+          message: `nudgeLeadHours (${nudge}) must be less than dispatchSlaHours (${sla})`,
+        },
+      ]);
+    }
+    const vendor = await updateVendor(db, vendorId, patch);
+    if (!vendor) throw notFound("vendor", vendorId);
+    return c.json(vendor, 200);
+  });

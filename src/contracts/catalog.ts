@@ -1,0 +1,272 @@
+import { z } from "@hono/zod-openapi";
+import { Id, IsoTime, ListQuery, Money } from "./common";
+
+// The catalog's wire format: vendors, warehouses, products, SKUs, the public catalog and
+// postal codes. Request bodies are strict, so a misspelt field is refused instead of ignored.
+
+const Name = z.string().trim().min(1).max(120);
+const Latitude = z.number().min(-90).max(90);
+const Longitude = z.number().min(-180).max(180);
+/** Free-text filters; an empty value means "no filter", so a plain HTML form can send it. */
+const SearchText = z.string().trim().max(100).optional();
+const IdFilter = z.string().max(64).optional();
+
+export const Country = z
+  .string()
+  .regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2 code, upper case")
+  .openapi({ example: "IN" });
+
+export const PostalCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$/, "1 to 16 letters, digits, spaces or dashes")
+  .openapi({ example: "560034" });
+
+// ---- vendors
+
+export const VendorStatus = z.enum(["active", "suspended"]);
+const SlaHours = z.number().int().min(1).max(720);
+const NudgeLeadHours = z.number().int().min(0).max(719);
+const CommissionBps = z.number().int().min(0).max(10_000);
+const HourlyCapacity = z.number().int().min(0).max(1_000_000);
+const PayoutAccountId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "a payment provider account id, e.g. acct_1Nv0...")
+  .openapi({ example: "acct_1Demo" });
+
+export const Vendor = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: VendorStatus,
+    dispatchSlaHours: z.number().int(),
+    nudgeLeadHours: z.number().int(),
+    commissionBps: z.number().int(),
+    hourlyCapacity: z.number().int(),
+    payoutAccountId: z.string().nullable(),
+    createdAt: IsoTime,
+  })
+  .openapi("Vendor");
+export type Vendor = z.infer<typeof Vendor>;
+
+/** Without an explicit lead, vendors are nudged 6 hours before the deadline, or an hour before a shorter SLA. */
+export function defaultNudgeLeadHours(dispatchSlaHours: number): number {
+  return Math.min(6, dispatchSlaHours - 1);
+}
+
+export const CreateVendor = z
+  .object({
+    name: Name,
+    dispatchSlaHours: SlaHours.default(18),
+    nudgeLeadHours: NudgeLeadHours.optional().openapi({ description: "Default 6, and always below the SLA" }),
+    commissionBps: CommissionBps,
+    hourlyCapacity: HourlyCapacity,
+    payoutAccountId: PayoutAccountId.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.nudgeLeadHours !== undefined && v.nudgeLeadHours >= v.dispatchSlaHours) {
+      ctx.addIssue({ code: "custom", path: ["nudgeLeadHours"], message: "must be less than dispatchSlaHours" });
+    }
+  })
+  .openapi("CreateVendor");
+
+export const UpdateVendor = z
+  .object({
+    name: Name.optional(),
+    status: VendorStatus.optional(),
+    dispatchSlaHours: SlaHours.optional(),
+    nudgeLeadHours: NudgeLeadHours.optional(),
+    commissionBps: CommissionBps.optional(),
+    hourlyCapacity: HourlyCapacity.optional(),
+    payoutAccountId: PayoutAccountId.nullable().optional(),
+  })
+  .strict()
+  .openapi("UpdateVendor");
+export type UpdateVendor = z.infer<typeof UpdateVendor>;
+
+/**
+ * What a vendor may change about itself: how it is called and how it runs its own floor.
+ * Status, commission, the SLA it signed up to and where its money goes stay with the platform
+ * (a stolen vendor token must not be able to redirect payouts).
+ */
+export const vendorEditableFields = ["name", "nudgeLeadHours", "hourlyCapacity"] as const;
+
+export const VendorParams = z.object({ vendorId: Id });
+
+// ---- warehouses
+
+export const WarehouseStatus = z.enum(["active", "inactive"]);
+
+export const Warehouse = z
+  .object({
+    id: z.string(),
+    vendorId: z.string(),
+    name: z.string(),
+    lat: z.number(),
+    lng: z.number(),
+    postalCode: z.string(),
+    country: z.string(),
+    status: WarehouseStatus,
+    createdAt: IsoTime,
+  })
+  .openapi("Warehouse");
+export type Warehouse = z.infer<typeof Warehouse>;
+
+function coordinatesTogether(v: { lat?: number | undefined; lng?: number | undefined }, ctx: z.RefinementCtx) {
+  if ((v.lat === undefined) !== (v.lng === undefined)) {
+    ctx.addIssue({ code: "custom", path: [v.lat === undefined ? "lat" : "lng"], message: "give lat and lng together" });
+  }
+}
+
+export const CreateWarehouse = z
+  .object({
+    name: Name,
+    lat: Latitude.optional(),
+    lng: Longitude.optional(),
+    postalCode: PostalCode,
+    country: Country,
+  })
+  .strict()
+  .superRefine(coordinatesTogether)
+  .openapi("CreateWarehouse", {
+    description: "Without lat/lng the coordinates are looked up from the postal-code table (422 if it is unknown).",
+  });
+
+export const UpdateWarehouse = z
+  .object({
+    name: Name.optional(),
+    lat: Latitude.optional(),
+    lng: Longitude.optional(),
+    postalCode: PostalCode.optional(),
+    country: Country.optional(),
+    status: WarehouseStatus.optional(),
+  })
+  .strict()
+  .superRefine(coordinatesTogether)
+  .openapi("UpdateWarehouse", {
+    description:
+      "A new postal code or country without lat/lng moves the coordinates to that postal code (422 if it is unknown).",
+  });
+export type UpdateWarehouse = z.infer<typeof UpdateWarehouse>;
+
+export const WarehouseParams = z.object({ warehouseId: Id });
+
+// ---- products
+
+export const Product = z
+  .object({ id: z.string(), title: z.string(), description: z.string().nullable(), createdAt: IsoTime })
+  .openapi("Product");
+export type Product = z.infer<typeof Product>;
+
+export const CreateProduct = z
+  .object({ title: z.string().trim().min(1).max(200), description: z.string().trim().max(4000).optional() })
+  .strict()
+  .openapi("CreateProduct");
+
+export const ProductQuery = ListQuery.extend({ search: SearchText });
+export const ProductParams = z.object({ productId: Id });
+
+// ---- SKUs
+
+export const SkuStatus = z.enum(["active", "inactive"]);
+const SkuCode = z.string().trim().min(1).max(64).openapi({ example: "TEE-BLK-M" });
+const SkuTitle = z.string().trim().min(1).max(200);
+const Barcode = z
+  .string()
+  .regex(/^[0-9A-Za-z._-]{1,64}$/, "1 to 64 letters, digits, dots, dashes or underscores")
+  .openapi({ example: "8901234567890" });
+const StockThreshold = z.number().int().min(0).max(1_000_000);
+
+export const Sku = z
+  .object({
+    id: z.string(),
+    vendorId: z.string(),
+    productId: z.string(),
+    code: z.string(),
+    title: z.string(),
+    price: Money,
+    barcode: z.string(),
+    lowStockThreshold: z.number().int(),
+    status: SkuStatus,
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+  })
+  .openapi("Sku");
+export type Sku = z.infer<typeof Sku>;
+
+export const CreateSku = z
+  .object({
+    vendorId: Id,
+    productId: Id,
+    code: SkuCode,
+    title: SkuTitle,
+    price: Money,
+    barcode: Barcode,
+    lowStockThreshold: StockThreshold.default(0),
+  })
+  .strict()
+  .openapi("CreateSku");
+export type CreateSku = z.infer<typeof CreateSku>;
+
+export const UpdateSku = z
+  .object({
+    title: SkuTitle.optional(),
+    price: Money.optional(),
+    barcode: Barcode.optional(),
+    lowStockThreshold: StockThreshold.optional(),
+    status: SkuStatus.optional(),
+  })
+  .strict()
+  .openapi("UpdateSku");
+export type UpdateSku = z.infer<typeof UpdateSku>;
+
+export const SkuQuery = ListQuery.extend({ vendorId: IdFilter, productId: IdFilter, status: SkuStatus.optional() });
+export const SkuParams = z.object({ skuId: Id });
+
+// ---- the public catalog
+
+export const CatalogItem = z
+  .object({
+    skuId: z.string(),
+    vendorId: z.string(),
+    productId: z.string(),
+    title: z.string(),
+    price: Money,
+    barcode: z.string(),
+    available: z.number().int().openapi({
+      description: "Units available over the vendor's active warehouses, from the stock mirror (eventually consistent)",
+    }),
+  })
+  .openapi("CatalogItem");
+export type CatalogItem = z.infer<typeof CatalogItem>;
+
+export const CatalogQuery = ListQuery.extend({ search: SearchText, vendorId: IdFilter, productId: IdFilter });
+
+// ---- postal codes
+
+export const PostalCodeEntry = z
+  .object({ country: z.string(), code: z.string(), lat: z.number(), lng: z.number(), place: z.string().nullable() })
+  .openapi("PostalCode");
+export type PostalCodeEntry = z.infer<typeof PostalCodeEntry>;
+
+/** Path lookups are case-insensitive: codes are stored normalized (upper case, single spaces). */
+export const PostalCodeParams = z.object({
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, "ISO 3166-1 alpha-2 code")
+    .openapi({ example: "IN" }),
+  code: PostalCode,
+});
+
+export const PostalCodeCsv = z.string().openapi({
+  description: "CSV with a header row naming the columns country,code,lat,lng and optionally place, in any order",
+  example: "country,code,lat,lng,place\nIN,560034,12.9352,77.6245,Koramangala\n",
+});
+
+export const PostalCodeImport = z
+  .object({
+    imported: z.number().int(),
+    rejected: z.array(z.object({ line: z.number().int(), message: z.string() })),
+  })
+  .openapi("PostalCodeImport");

@@ -1,0 +1,154 @@
+import { z } from "@hono/zod-openapi";
+import { orderStatuses, paymentStatuses, subOrderStatuses } from "../domain/order-status";
+import { Currency, Id, IsoTime, ListQuery, Money, page } from "./common";
+
+export const MAX_CHECKOUT_LINES = 50;
+
+export const ShipTo = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9 ()-]{6,20}$/, "a phone number")
+      .optional(),
+    address: z
+      .object({
+        line1: z.string().trim().min(1).max(200),
+        city: z.string().trim().min(1).max(100),
+        postalCode: z.string().trim().min(2).max(12),
+        country: z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, upper case"),
+      })
+      .strict(),
+    lat: z.number().min(-90).max(90).optional(),
+    lng: z.number().min(-180).max(180).optional(),
+  })
+  .strict()
+  .refine((s) => (s.lat === undefined) === (s.lng === undefined), {
+    message: "give both lat and lng, or neither",
+    path: ["lat"],
+  })
+  .openapi("ShipTo");
+export type ShipTo = z.infer<typeof ShipTo>;
+
+export const CheckoutLine = z.object({ skuId: Id, qty: z.number().int().min(1).max(99) }).strict();
+
+export const CheckoutBody = z
+  .object({
+    lines: z.array(CheckoutLine).min(1).max(MAX_CHECKOUT_LINES),
+    shipTo: ShipTo,
+    currency: Currency.optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const seen = new Map<string, number>();
+    body.lines.forEach((line, i) => {
+      const first = seen.get(line.skuId);
+      if (first !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["lines", i, "skuId"], message: `same SKU as line ${first}; merge the quantities` });
+      } else seen.set(line.skuId, i);
+    });
+  })
+  .openapi("CheckoutBody");
+export type CheckoutBody = z.infer<typeof CheckoutBody>;
+
+export const Actor = z.object({
+  role: z.enum(["admin", "ops", "vendor", "customer", "system"]),
+  id: z.string().nullable(),
+});
+
+export const TimelineEvent = z.object({
+  at: IsoTime,
+  type: z.string(),
+  subOrderId: z.string().optional(),
+  actor: Actor,
+  reason: z.string().nullable(),
+});
+
+export const OrderLine = z.object({
+  id: z.string(),
+  skuId: z.string(),
+  warehouseId: z.string(),
+  qty: z.number().int(),
+  unitPrice: Money,
+  lineTotal: Money,
+});
+
+export const SubOrderView = z.object({
+  id: z.string(),
+  vendorId: z.string(),
+  status: z.enum(subOrderStatuses),
+  slaDispatchBy: IsoTime.nullable(),
+  cancellationReason: z.string().nullable(),
+  shipping: Money,
+  total: Money,
+  lines: z.array(OrderLine),
+});
+
+export const OrderView = z
+  .object({
+    id: z.string(),
+    status: z.enum(orderStatuses),
+    paymentStatus: z.enum(paymentStatuses),
+    customerId: z.string(),
+    shipTo: ShipTo,
+    total: Money.optional().openapi({ description: "Absent for vendors: they see only their own sub-orders" }),
+    createdAt: IsoTime,
+    review: z.object({ held: z.boolean(), note: z.string().nullable() }).nullable(),
+    subOrders: z.array(SubOrderView),
+    timeline: z.array(TimelineEvent),
+  })
+  .openapi("Order");
+export type OrderView = z.infer<typeof OrderView>;
+
+export const PaymentView = z
+  .object({
+    provider: z.enum(["simulated", "stripe"]),
+    id: z.string(),
+    status: z.enum(["requires_payment", "succeeded", "canceled"]),
+    clientSecret: z.string().optional(),
+    holdExpiresAt: IsoTime,
+  })
+  .openapi("Payment");
+
+export const CheckoutResult = z.object({ order: OrderView, payment: PaymentView }).openapi("CheckoutResult");
+export type CheckoutResult = z.infer<typeof CheckoutResult>;
+
+export const Shortage = z.object({
+  lineIndex: z.number().int(),
+  skuId: z.string(),
+  requested: z.number().int(),
+  available: z.number().int(),
+});
+
+export const SimulatePayment = z
+  .object({ outcome: z.enum(["succeeded", "failed", "canceled"]) })
+  .strict()
+  .openapi("SimulatePayment");
+
+export const CancelOrder = z
+  .object({ reason: z.string().trim().min(1).max(500) })
+  .strict()
+  .openapi("CancelOrder");
+
+export const OrderListQuery = ListQuery.extend({
+  status: z.enum(orderStatuses).optional(),
+  vendorId: Id.optional(),
+  warehouseId: Id.optional(),
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
+  sort: z.enum(["createdAt", "-createdAt"]).default("-createdAt"),
+});
+
+export const OrderSummary = z
+  .object({
+    id: z.string(),
+    status: z.enum(orderStatuses),
+    paymentStatus: z.enum(paymentStatuses),
+    customerId: z.string(),
+    total: Money.optional(),
+    createdAt: IsoTime,
+    subOrders: z.array(z.object({ id: z.string(), vendorId: z.string(), status: z.enum(subOrderStatuses), total: Money })),
+  })
+  .openapi("OrderSummary");
+
+export const OrderPage = page(OrderSummary);

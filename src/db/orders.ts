@@ -1,0 +1,200 @@
+import { and, asc, count, desc, eq, gt, inArray, min, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import {
+  idempotencyKeys,
+  lineItems,
+  orderEvents,
+  orders,
+  outbox,
+  payments,
+  postalCodes,
+  skus,
+  subOrders,
+  vendors,
+  warehouses,
+} from "./schema";
+
+export type OrderRow = typeof orders.$inferSelect;
+export type SubOrderRow = typeof subOrders.$inferSelect;
+export type LineItemRow = typeof lineItems.$inferSelect;
+export type OrderEventRow = typeof orderEvents.$inferSelect;
+export type PaymentRow = typeof payments.$inferSelect;
+
+export type OrderAggregate = {
+  order: OrderRow;
+  subOrders: SubOrderRow[];
+  lines: LineItemRow[];
+  events: OrderEventRow[];
+  payment: PaymentRow | undefined;
+};
+
+/** Everything checkout must know before it reserves, read in one round trip. */
+export async function readCheckoutContext(
+  db: Db,
+  input: { scope: string; key: string; customerId: string; skuIds: string[]; now: string; country: string; postalCode: string },
+) {
+  const [idem, skuRows, sites, holds, postal] = await db.batch([
+    db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key))),
+    db
+      .select({
+        skuId: skus.id,
+        vendorId: skus.vendorId,
+        priceMinor: skus.priceMinor,
+        currency: skus.currency,
+        // Aliased: D1 batches return rows keyed by column name, and both tables have `status`.
+        skuStatus: sql<string>`${skus.status}`.as("sku_status"),
+        vendorStatus: sql<string>`${vendors.status}`.as("vendor_status"),
+        commissionBps: vendors.commissionBps,
+      })
+      .from(skus)
+      .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+      .where(inArray(skus.id, input.skuIds)),
+    db
+      .select({ id: warehouses.id, vendorId: warehouses.vendorId, lat: warehouses.lat, lng: warehouses.lng })
+      .from(warehouses)
+      .where(
+        and(
+          eq(warehouses.status, "active"),
+          inArray(
+            warehouses.vendorId,
+            db.select({ v: skus.vendorId }).from(skus).where(inArray(skus.id, input.skuIds)),
+          ),
+        ),
+      ),
+    db
+      .select({ open: count(), earliest: min(orders.holdExpiresAt) })
+      .from(orders)
+      .where(
+        and(
+          eq(orders.customerId, input.customerId),
+          eq(orders.status, "pending_payment"),
+          gt(orders.holdExpiresAt, input.now),
+        ),
+      ),
+    db
+      .select({ lat: postalCodes.lat, lng: postalCodes.lng })
+      .from(postalCodes)
+      .where(and(eq(postalCodes.country, input.country), eq(postalCodes.code, input.postalCode))),
+  ]);
+  return { idempotent: idem[0], skus: skuRows, sites, openHolds: holds[0] ?? { open: 0, earliest: null }, postal: postal[0] };
+}
+
+export async function findIdempotentResponse(db: Db, scope: string, key: string) {
+  return db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)))
+    .get();
+}
+
+export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate | null> {
+  const [order, subs, lines, events, payment] = await db.batch([
+    db.select().from(orders).where(eq(orders.id, orderId)),
+    db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
+    db.select().from(lineItems).where(eq(lineItems.orderId, orderId)).orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
+    db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
+    db.select().from(payments).where(eq(payments.orderId, orderId)),
+  ]);
+  if (!order[0]) return null;
+  return { order: order[0], subOrders: subs, lines, events, payment: payment[0] };
+}
+
+export async function findPayment(db: Db, paymentId: string) {
+  return db.select().from(payments).where(eq(payments.id, paymentId)).get();
+}
+
+/** Expired unpaid orders, oldest first, through the partial index made for this scan. */
+export async function findExpiredUnpaidOrders(db: Db, now: string, limit: number) {
+  return db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.status, "pending_payment"), sql`${orders.holdExpiresAt} <= ${now}`))
+    .orderBy(asc(orders.holdExpiresAt))
+    .limit(limit);
+}
+
+export function insertOutbox(db: Db, row: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string }) {
+  return db.insert(outbox).values(row).onConflictDoNothing();
+}
+
+export function insertEvent(
+  db: Db,
+  row: {
+    orderId: string;
+    subOrderId?: string | null;
+    type: string;
+    at: string;
+    actorRole: string;
+    actorId: string | null;
+    reason?: string | null;
+    data?: unknown;
+    dedupeKey: string;
+  },
+) {
+  return db
+    .insert(orderEvents)
+    .values({ ...row, subOrderId: row.subOrderId ?? null, reason: row.reason ?? null, data: row.data ?? null })
+    .onConflictDoNothing();
+}
+
+export type OrderListFilter = {
+  customerId?: string;
+  vendorId?: string;
+  warehouseId?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  ascending: boolean;
+  after?: [string, string];
+  limit: number;
+};
+
+/** Keyset pagination over (created_at, id), served by the orders_created index. */
+export async function listOrders(db: Db, f: OrderListFilter) {
+  const conditions = [
+    f.customerId ? eq(orders.customerId, f.customerId) : undefined,
+    f.status ? eq(orders.status, f.status) : undefined,
+    f.from ? sql`${orders.createdAt} >= ${f.from}` : undefined,
+    f.to ? sql`${orders.createdAt} < ${f.to}` : undefined,
+    f.vendorId
+      ? sql`exists (select 1 from ${subOrders} where ${subOrders.orderId} = ${orders.id} and ${subOrders.vendorId} = ${f.vendorId})`
+      : undefined,
+    f.warehouseId
+      ? sql`exists (select 1 from ${lineItems} where ${lineItems.orderId} = ${orders.id} and ${lineItems.warehouseId} = ${f.warehouseId})`
+      : undefined,
+    f.after
+      ? f.ascending
+        ? sql`(${orders.createdAt}, ${orders.id}) > (${f.after[0]}, ${f.after[1]})`
+        : sql`(${orders.createdAt}, ${orders.id}) < (${f.after[0]}, ${f.after[1]})`
+      : undefined,
+  ];
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(...conditions))
+    .orderBy(...(f.ascending ? [asc(orders.createdAt), asc(orders.id)] : [desc(orders.createdAt), desc(orders.id)]))
+    .limit(f.limit + 1);
+  const pageRows = rows.slice(0, f.limit);
+  const subs =
+    pageRows.length === 0
+      ? []
+      : await db
+          .select()
+          .from(subOrders)
+          .where(
+            inArray(
+              subOrders.orderId,
+              pageRows.map((o) => o.id),
+            ),
+          )
+          .orderBy(asc(subOrders.vendorId));
+  return { rows: pageRows, subs, hasMore: rows.length > f.limit };
+}
+
+export async function warehouseVendor(db: Db, warehouseId: string): Promise<string | null> {
+  const row = await db.select({ vendorId: warehouses.vendorId }).from(warehouses).where(eq(warehouses.id, warehouseId)).get();
+  return row?.vendorId ?? null;
+}

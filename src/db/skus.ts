@@ -1,0 +1,99 @@
+import { and, eq } from "drizzle-orm";
+import type { Sku } from "../contracts/catalog";
+import type { Db } from "./client";
+import { type After, afterKey, toPage } from "./paging";
+import { skus } from "./schema";
+
+type SkuRow = typeof skus.$inferSelect;
+
+export type SkuChanges = Partial<Pick<Sku, "title" | "price" | "barcode" | "lowStockThreshold" | "status">>;
+
+/** A write refused by UNIQUE(vendor_id, code) or UNIQUE(vendor_id, barcode). */
+export type SkuWrite = { ok: true; sku: Sku } | { ok: false; code: "DUPLICATE"; field: "code" | "barcode" };
+
+export function toSku(r: SkuRow): Sku {
+  return {
+    id: r.id,
+    vendorId: r.vendorId,
+    productId: r.productId,
+    code: r.code,
+    title: r.title,
+    price: { amountMinor: r.priceMinor, currency: r.currency },
+    barcode: r.barcode,
+    lowStockThreshold: r.lowStockThreshold,
+    status: r.status,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+/**
+ * Which per-vendor unique index refused a write, read from SQLite's message
+ * ("UNIQUE constraint failed: skus.vendor_id, skus.code"), which drizzle wraps as the cause.
+ * The constraint decides rather than a read first, so two concurrent writes cannot both pass.
+ */
+function duplicateField(err: unknown): "code" | "barcode" | null {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const m = /UNIQUE constraint failed: skus\.vendor_id, skus\.(code|barcode)/.exec(e.message);
+    if (m) return m[1] as "code" | "barcode";
+  }
+  return null;
+}
+
+async function writing(write: () => Promise<SkuRow | undefined>): Promise<SkuWrite | null> {
+  try {
+    const row = await write();
+    return row ? { ok: true, sku: toSku(row) } : null;
+  } catch (err) {
+    const field = duplicateField(err);
+    if (field) return { ok: false, code: "DUPLICATE", field };
+    throw err;
+  }
+}
+
+export async function insertSku(db: Db, sku: Sku): Promise<SkuWrite> {
+  const { price, ...rest } = sku;
+  const written = await writing(() =>
+    db
+      .insert(skus)
+      .values({ ...rest, priceMinor: price.amountMinor, currency: price.currency })
+      .returning()
+      .get(),
+  );
+  if (!written) throw new Error("INSERT ... RETURNING gave no row");
+  return written;
+}
+
+export async function findSku(db: Db, id: string): Promise<Sku | null> {
+  const row = await db.select().from(skus).where(eq(skus.id, id)).get();
+  return row ? toSku(row) : null;
+}
+
+/** By title, then id. */
+export async function listSkus(
+  db: Db,
+  q: { limit: number; after: After | undefined; vendorId?: string; productId?: string; status?: Sku["status"] },
+) {
+  const rows = await db
+    .select()
+    .from(skus)
+    .where(
+      and(
+        q.vendorId ? eq(skus.vendorId, q.vendorId) : undefined,
+        q.productId ? eq(skus.productId, q.productId) : undefined,
+        q.status ? eq(skus.status, q.status) : undefined,
+        afterKey(skus.title, skus.id, q.after),
+      ),
+    )
+    .orderBy(skus.title, skus.id)
+    .limit(q.limit + 1)
+    .all();
+  return toPage(rows, q.limit, (r) => ({ label: r.title, id: r.id }), toSku);
+}
+
+/** null when there is no such SKU. */
+export function updateSku(db: Db, id: string, changes: SkuChanges, updatedAt: string): Promise<SkuWrite | null> {
+  const { price, ...rest } = changes;
+  const set = { ...rest, ...(price ? { priceMinor: price.amountMinor, currency: price.currency } : {}), updatedAt };
+  return writing(() => db.update(skus).set(set).where(eq(skus.id, id)).returning().get());
+}

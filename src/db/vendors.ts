@@ -1,0 +1,40 @@
+import { and, eq } from "drizzle-orm";
+import type { UpdateVendor, Vendor } from "../contracts/catalog";
+import type { Db } from "./client";
+import { type After, afterKey, toPage } from "./paging";
+import { vendors } from "./schema";
+
+// The vendors row is the wire shape, column for column.
+
+export async function insertVendor(db: Db, vendor: Vendor): Promise<Vendor> {
+  return await db.insert(vendors).values(vendor).returning().get();
+}
+
+export async function findVendor(db: Db, id: string): Promise<Vendor | null> {
+  return (await db.select().from(vendors).where(eq(vendors.id, id)).get()) ?? null;
+}
+
+/** By name, then id. `onlyId` narrows the list to one vendor (what a vendor may see of the list). */
+export async function listVendors(
+  db: Db,
+  q: { limit: number; after: After | undefined; onlyId?: string },
+) {
+  const rows = await db
+    .select()
+    .from(vendors)
+    .where(and(q.onlyId ? eq(vendors.id, q.onlyId) : undefined, afterKey(vendors.name, vendors.id, q.after)))
+    .orderBy(vendors.name, vendors.id)
+    .limit(q.limit + 1)
+    .all();
+  return toPage(
+    rows,
+    q.limit,
+    (r) => ({ label: r.name, id: r.id }),
+    (r) => r,
+  );
+}
+
+export async function updateVendor(db: Db, id: string, patch: UpdateVendor): Promise<Vendor | null> {
+  if (Object.keys(patch).length === 0) return findVendor(db, id);
+  return (await db.update(vendors).set(patch).where(eq(vendors.id, id)).returning().get()) ?? null;
+}

@@ -1,0 +1,66 @@
+export type Point = { lat: number; lng: number };
+
+// The IUGG mean Earth radius. A sphere is off by up to ~0.5% against the ellipsoid, far
+// below what separates one warehouse from another when ranking them.
+const EARTH_RADIUS_KM = 6371.0088;
+
+const rad = (deg: number) => (deg * Math.PI) / 180;
+
+/** Great-circle distance in km between two points given in decimal degrees. */
+export function haversineKm(a: Point, b: Point): number {
+  const dLat = rad(b.lat - a.lat);
+  const dLng = rad(b.lng - a.lng);
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLng / 2) ** 2;
+  // min() guards asin against rounding just above 1 for antipodal points.
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Nearest first; ties keep their input order, so callers can pre-sort by a secondary key. */
+export function byDistance<T extends Point>(from: Point, places: readonly T[]): (T & { distanceKm: number })[] {
+  return places
+    .map((p, i) => ({ p: { ...p, distanceKm: haversineKm(from, p) }, i }))
+    .sort((x, y) => x.p.distanceKm - y.p.distanceKm || x.i - y.i)
+    .map((x) => x.p);
+}
+
+export function isPoint(p: { lat?: number | null; lng?: number | null }): p is Point {
+  return (
+    typeof p.lat === "number" &&
+    typeof p.lng === "number" &&
+    Number.isFinite(p.lat) &&
+    Number.isFinite(p.lng) &&
+    Math.abs(p.lat) <= 90 &&
+    Math.abs(p.lng) <= 180
+  );
+}
+
+/** The one spelling postal codes are stored and looked up in: upper case, single inner spaces. */
+export function normalizePostalCode(code: string): string {
+  return code.trim().replace(/\s+/g, " ").toUpperCase();
+}
+
+export function normalizeCountry(country: string): string {
+  return country.trim().toUpperCase();
+}
+
+export type PostalCodeLookup = (country: string, code: string) => Promise<Point | null>;
+
+export type ShippingPoint =
+  | { ok: true; point: Point; source: "coordinates" | "postal_code" }
+  | { ok: false; code: "UNKNOWN_POSTAL_CODE"; country: string; postalCode: string };
+
+/**
+ * Where a parcel goes: the coordinates the shopper gave, else its postal code's entry in the
+ * postal-code table. Both lat and lng must be present for coordinates to win.
+ */
+export async function resolveShippingPoint(
+  to: { lat?: number | null; lng?: number | null; country: string; postalCode: string },
+  lookup: PostalCodeLookup,
+): Promise<ShippingPoint> {
+  if (isPoint(to)) return { ok: true, point: { lat: to.lat, lng: to.lng }, source: "coordinates" };
+  const country = normalizeCountry(to.country);
+  const postalCode = normalizePostalCode(to.postalCode);
+  const point = await lookup(country, postalCode);
+  if (!point) return { ok: false, code: "UNKNOWN_POSTAL_CODE", country, postalCode };
+  return { ok: true, point, source: "postal_code" };
+}

@@ -1,0 +1,57 @@
+import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
+import type { OrderEventMessage } from "../contracts/events";
+import { database } from "../db/client";
+import { outbox } from "../db/schema";
+
+type OutboxRow = typeof outbox.$inferSelect;
+
+function toMessage(row: OutboxRow): OrderEventMessage {
+  return { id: row.id, type: row.type, orderId: row.orderId, at: row.createdAt, payload: row.payload as Record<string, unknown> };
+}
+
+async function publish(env: Env, rows: OutboxRow[], now: string): Promise<number> {
+  if (rows.length === 0) return 0;
+  // Queues take at most 100 messages per sendBatch.
+  for (let i = 0; i < rows.length; i += 100) {
+    await env.ORDER_EVENTS.sendBatch(rows.slice(i, i + 100).map((r) => ({ body: toMessage(r), contentType: "json" as const })));
+  }
+  await database(env)
+    .update(outbox)
+    .set({ dispatchedAt: now })
+    .where(
+      inArray(
+        outbox.id,
+        rows.map((r) => r.id),
+      ),
+    );
+  return rows.length;
+}
+
+/**
+ * Sends the outbox rows a state change just wrote, straight after its batch committed. If this
+ * never runs (the isolate dies), the sweeper sends them; consumers are idempotent either way.
+ */
+export async function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date): Promise<void> {
+  if (dedupeKeys.length === 0) return;
+  const rows = await database(env)
+    .select()
+    .from(outbox)
+    .where(and(inArray(outbox.dedupeKey, dedupeKeys), isNull(outbox.dispatchedAt)));
+  await publish(env, rows, now.toISOString());
+}
+
+/** The sweeper: anything older than the grace period and still unsent goes now. */
+export async function sweepOutbox(env: Env, now: Date, graceSeconds = 30, limit = 500): Promise<{ sent: number }> {
+  const cutoff = new Date(now.getTime() - graceSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const rows = await database(env)
+    .select()
+    .from(outbox)
+    .where(and(isNull(outbox.dispatchedAt), lte(outbox.createdAt, cutoff)))
+    .orderBy(asc(outbox.id))
+    .limit(limit);
+  return { sent: await publish(env, rows, now.toISOString()) };
+}
+
+export async function outboxRow(env: Env, dedupeKey: string) {
+  return database(env).select().from(outbox).where(eq(outbox.dedupeKey, dedupeKey)).get();
+}

@@ -1,0 +1,45 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { database } from "../db/client";
+import { payments } from "../db/schema";
+import { sha256Hex } from "../domain/crypto";
+import type { PaymentProvider, PaymentStatus } from "./payments";
+
+/**
+ * The local provider: no network, and its state is the `payments` row itself, changed only by
+ * conditional updates so a simulated success and a cancellation can never both win.
+ */
+export function simulatedProvider(env: Env): PaymentProvider {
+  const db = database(env);
+  return {
+    name: "simulated",
+    async create({ idempotencyKey }) {
+      // Derived from the key, so a retried create names the same payment, as Stripe's would.
+      return { ok: true, value: { id: `pay_${(await sha256Hex(idempotencyKey)).slice(0, 24)}`, status: "requires_payment" } };
+    },
+    async cancel(paymentId) {
+      const changed = await db
+        .update(payments)
+        .set({ status: "canceled" })
+        .where(and(eq(payments.id, paymentId), inArray(payments.status, ["requires_payment", "failed"])))
+        .returning({ status: payments.status })
+        .get();
+      if (changed) return { ok: true, value: { status: "canceled" } };
+      const row = await db.select({ status: payments.status }).from(payments).where(eq(payments.id, paymentId)).get();
+      return { ok: true, value: { status: (row?.status ?? "canceled") as PaymentStatus } };
+    },
+    async refund({ idempotencyKey }) {
+      return { ok: true, value: { refundId: `re_${(await sha256Hex(idempotencyKey)).slice(0, 24)}` } };
+    },
+  };
+}
+
+/** Moves a simulated payment as the shopper's bank would; false when it is already settled otherwise. */
+export async function settleSimulated(env: Env, paymentId: string, outcome: "succeeded" | "failed"): Promise<boolean> {
+  const changed = await database(env)
+    .update(payments)
+    .set({ status: outcome })
+    .where(and(eq(payments.id, paymentId), inArray(payments.status, ["requires_payment", "failed"])))
+    .returning({ id: payments.id })
+    .get();
+  return changed !== undefined;
+}

@@ -1,0 +1,161 @@
+import Stripe from "stripe";
+import type { Config } from "../config";
+import type { PaymentProvider, PaymentStatus, ProviderResult } from "./payments";
+
+export type StripeConfig = NonNullable<Config["stripe"]>;
+
+/** A verified Stripe event, reduced to what the order flow acts on; `outcome` null means acknowledge and ignore. */
+export type PaymentEventFromProvider = {
+  eventId: string;
+  paymentId: string;
+  outcome: "succeeded" | "failed" | "canceled" | null;
+  type: string;
+  at: Date;
+};
+
+const clients = new WeakMap<StripeConfig, Stripe>();
+
+function client(cfg: StripeConfig): Stripe {
+  const hit = clients.get(cfg);
+  if (hit) return hit;
+  const base = cfg.apiBase ? new URL(cfg.apiBase) : undefined;
+  const stripe = new Stripe(cfg.secretKey, {
+    // Workers have no Node http module; the SDK's fetch client uses the runtime's fetch.
+    httpClient: Stripe.createFetchHttpClient(),
+    // Retried POSTs carry the same Idempotency-Key, so a retry never charges twice.
+    maxNetworkRetries: 2,
+    ...(base
+      ? {
+          host: base.hostname,
+          port: base.port || (base.protocol === "http:" ? "80" : "443"),
+          protocol: base.protocol === "http:" ? ("http" as const) : ("https" as const),
+        }
+      : {}),
+  });
+  clients.set(cfg, stripe);
+  return stripe;
+}
+
+/** Stripe has no "failed" intent: a declined attempt goes back to requires_payment_method, so the shopper may retry. */
+function statusOf(pi: Stripe.PaymentIntent): PaymentStatus {
+  switch (pi.status) {
+    case "succeeded":
+      return "succeeded";
+    case "canceled":
+      return "canceled";
+    default:
+      return "requires_payment";
+  }
+}
+
+function providerError(err: unknown): { ok: false; code: "PROVIDER_ERROR"; message: string } {
+  // Anything the SDK raises (API refusals, timeouts, connection failures) is the provider's; other errors are bugs.
+  if (err instanceof Stripe.errors.StripeError) {
+    const kind = [err.rawType ?? err.type, err.code].filter(Boolean).join("/");
+    return { ok: false, code: "PROVIDER_ERROR", message: `${kind}: ${err.message}` };
+  }
+  throw err;
+}
+
+export function stripeProvider(cfg: StripeConfig): PaymentProvider {
+  const stripe = client(cfg);
+  return {
+    name: "stripe",
+    async create({ orderId, customerId, amount, idempotencyKey }) {
+      try {
+        const pi = await stripe.paymentIntents.create(
+          {
+            amount: amount.amountMinor,
+            currency: amount.currency.toLowerCase(),
+            // Vendor payouts are transfers in this group, so they trace back to the one charge.
+            transfer_group: orderId,
+            metadata: { orderId, customerId },
+            automatic_payment_methods: { enabled: true },
+          },
+          { idempotencyKey },
+        );
+        return { ok: true, value: { id: pi.id, status: statusOf(pi), clientSecret: pi.client_secret ?? undefined } };
+      } catch (err) {
+        return providerError(err);
+      }
+    },
+
+    async cancel(paymentId): Promise<ProviderResult<{ status: PaymentStatus }>> {
+      try {
+        const pi = await stripe.paymentIntents.cancel(paymentId);
+        return { ok: true, value: { status: statusOf(pi) } };
+      } catch (err) {
+        // Stripe refuses to cancel a succeeded, processing or already canceled intent; the caller needs its real
+        // status (a success not yet applied must take the late-payment path, not be cancelled).
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === "payment_intent_unexpected_state") {
+          try {
+            const pi = await stripe.paymentIntents.retrieve(paymentId);
+            return { ok: true, value: { status: statusOf(pi) } };
+          } catch (retrieveErr) {
+            return providerError(retrieveErr);
+          }
+        }
+        return providerError(err);
+      }
+    },
+
+    async refund({ paymentId, amount, idempotencyKey, reason }) {
+      try {
+        const refund = await stripe.refunds.create(
+          {
+            payment_intent: paymentId,
+            amount: amount.amountMinor,
+            reason: "requested_by_customer",
+            metadata: { reason },
+          },
+          { idempotencyKey },
+        );
+        return { ok: true, value: { refundId: refund.id } };
+      } catch (err) {
+        return providerError(err);
+      }
+    },
+  };
+}
+
+const outcomes: Record<string, PaymentEventFromProvider["outcome"]> = {
+  "payment_intent.succeeded": "succeeded",
+  "payment_intent.payment_failed": "failed",
+  "payment_intent.canceled": "canceled",
+};
+
+let cryptoProvider: ReturnType<typeof Stripe.createSubtleCryptoProvider> | undefined;
+
+/**
+ * Verifies a webhook's Stripe-Signature over the exact bytes received (re-serialised JSON would not verify),
+ * within the SDK's default five-minute tolerance against replays.
+ */
+export async function verifyStripeWebhook(
+  rawBody: string,
+  signature: string | undefined,
+  secret: string,
+  cfg: StripeConfig,
+): Promise<{ ok: true; event: PaymentEventFromProvider } | { ok: false }> {
+  if (!signature) return { ok: false };
+  // Workers have no Node crypto; SubtleCrypto is async, hence constructEventAsync.
+  cryptoProvider ??= Stripe.createSubtleCryptoProvider();
+  let event: Stripe.Event;
+  try {
+    event = await client(cfg).webhooks.constructEventAsync(rawBody, signature, secret, undefined, cryptoProvider);
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeSignatureVerificationError || err instanceof SyntaxError)
+      return { ok: false };
+    throw err;
+  }
+  const object = event.data.object as { id?: unknown };
+  return {
+    ok: true,
+    event: {
+      eventId: event.id,
+      paymentId: typeof object.id === "string" ? object.id : "",
+      outcome: outcomes[event.type] ?? null,
+      type: event.type,
+      at: new Date(event.created * 1000),
+    },
+  };
+}

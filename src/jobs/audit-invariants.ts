@@ -1,0 +1,63 @@
+import { and, gte, inArray } from "drizzle-orm";
+import { database } from "../db/client";
+import { lineItems, orders } from "../db/schema";
+import { isoSeconds } from "../domain/time";
+import { stockObject } from "../gateways/stock";
+
+const WINDOW_HOURS = 24;
+const MAX_ORDERS = 200;
+
+type Violation = { kind: string; orderId?: string; skuId: string; detail: string };
+
+/**
+ * Checks ARCHITECTURE.md's invariants against the stock objects themselves: every recently paid
+ * order has each of its lines committed (or shipped) exactly once, and every SKU it touched
+ * keeps on_hand = available + held + committed with nothing negative. Violations are logged.
+ */
+export async function auditInvariants(env: Env, now: Date) {
+  const db = database(env);
+  const since = isoSeconds(new Date(now.getTime() - WINDOW_HOURS * 3600_000));
+  const paid = await db
+    .select({ id: orders.id, holdId: orders.holdId })
+    .from(orders)
+    .where(and(gte(orders.paidAt, since), inArray(orders.status, ["paid", "partially_dispatched", "dispatched"])))
+    .limit(MAX_ORDERS);
+  const lines =
+    paid.length === 0
+      ? []
+      : await db
+          .select({ orderId: lineItems.orderId, skuId: lineItems.skuId, warehouseId: lineItems.warehouseId, qty: lineItems.qty })
+          .from(lineItems)
+          .where(
+            inArray(
+              lineItems.orderId,
+              paid.map((o) => o.id),
+            ),
+          );
+  const violations: Violation[] = [];
+  const skus = new Set<string>();
+  for (const order of paid) {
+    const expected = new Map<string, number>();
+    for (const l of lines.filter((x) => x.orderId === order.id)) {
+      expected.set(l.skuId, (expected.get(l.skuId) ?? 0) + l.qty);
+      skus.add(l.skuId);
+    }
+    for (const [skuId, qty] of expected) {
+      const rows = await stockObject(env, skuId).holdsOf(order.holdId);
+      const kept = rows.filter((r) => r.status === "committed" || r.status === "shipped").reduce((n, r) => n + r.qty, 0);
+      if (kept !== qty) {
+        violations.push({ kind: "line_not_committed_once", orderId: order.id, skuId, detail: `expected ${qty}, found ${kept}` });
+      }
+    }
+  }
+  for (const skuId of skus) {
+    const snap = await stockObject(env, skuId).snapshot();
+    for (const w of snap.warehouses) {
+      if (w.onHand !== w.available + w.held + w.committed || Math.min(w.onHand, w.available, w.held, w.committed) < 0) {
+        violations.push({ kind: "stock_equation", skuId, detail: `${w.warehouseId}: ${JSON.stringify(w)}` });
+      }
+    }
+  }
+  if (violations.length > 0) console.error(JSON.stringify({ job: "audit-invariants", violations }));
+  return { ordersChecked: paid.length, skusChecked: skus.size, violations };
+}

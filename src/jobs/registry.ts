@@ -1,0 +1,43 @@
+import { sweepOutbox } from "../gateways/order-events";
+import { auditInvariants } from "./audit-invariants";
+import { expireHolds } from "./expire-holds";
+import { purgeExpiredKeys } from "./housekeeping";
+
+export type Job = {
+  name: string;
+  /** A cron expression that is also listed under [triggers] in wrangler.toml. */
+  schedule: string;
+  description: string;
+  run: (env: Env, now: Date) => Promise<unknown>;
+};
+
+export const jobs: readonly Job[] = [
+  {
+    name: "expire-holds",
+    schedule: "* * * * *",
+    description: "Cancel unpaid orders whose holds expired (payment first), or confirm ones whose payment already succeeded",
+    run: expireHolds,
+  },
+  {
+    name: "outbox-sweep",
+    schedule: "* * * * *",
+    description: "Send order events that were written but not yet queued",
+    run: (env, now) => sweepOutbox(env, now),
+  },
+  {
+    name: "audit-invariants",
+    schedule: "*/15 * * * *",
+    description: "Check that paid orders are committed exactly once and stock equations hold",
+    run: auditInvariants,
+  },
+  {
+    name: "purge-expired-keys",
+    schedule: "0 * * * *",
+    description: "Forget idempotency keys past retention and old consumer receipts",
+    run: purgeExpiredKeys,
+  },
+];
+
+export function findJob(name: string): Job | undefined {
+  return jobs.find((j) => j.name === name);
+}

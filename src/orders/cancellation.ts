@@ -1,0 +1,157 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { type Db, database, runBatch, type Statement } from "../db/client";
+import { insertEvent, insertOutbox, loadOrder, type OrderAggregate } from "../db/orders";
+import { orders, payments, refunds, subOrders } from "../db/schema";
+import { isBeforeDispatch, type SubOrderStatus } from "../domain/order-status";
+import type { Actor } from "../domain/principal";
+import { isoSeconds } from "../domain/time";
+import { dispatchOutbox } from "../gateways/order-events";
+import { paymentProvider } from "../gateways/payment-provider";
+import { releaseAll } from "../gateways/stock";
+
+/** Where work may continue after the answer is sent. */
+export type Background = { waitUntil(promise: Promise<unknown>): void };
+
+export type CancelOutcome =
+  | { ok: true; orderId: string; changed: boolean }
+  | { ok: false; code: "NOT_FOUND"; detail: string }
+  | { ok: false; code: "ILLEGAL_TRANSITION"; detail: string; allowed: string[] }
+  | { ok: false; code: "CONFLICT"; detail: string }
+  | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
+
+export const skuIdsOf = (agg: OrderAggregate) => [...new Set(agg.lines.map((l) => l.skuId))];
+
+/**
+ * The statements that cancel every still-cancellable sub-order and the parent, with the refund
+ * (if any) recorded beside them: one batch, so an order is never half cancelled in D1.
+ */
+export function cancellationStatements(
+  db: Db,
+  agg: OrderAggregate,
+  input: { reason: string; actor: Actor; at: string; refund?: { amountMinor: number; providerRef: string } },
+): Statement[] {
+  const { order, payment } = agg;
+  const refundedMinor = (payment?.refundedMinor ?? 0) + (input.refund?.amountMinor ?? 0);
+  const wasPaid = payment?.status === "succeeded";
+  const statements: Statement[] = [
+    db
+      .update(subOrders)
+      .set({ status: "cancelled", cancellationReason: input.reason, updatedAt: input.at })
+      .where(
+        and(
+          eq(subOrders.orderId, order.id),
+          inArray(subOrders.status, ["pending_payment", "paid", "confirmed", "packed"]),
+        ),
+      ),
+    db
+      .update(orders)
+      .set({
+        status: "cancelled",
+        paymentStatus: !wasPaid ? "unpaid" : refundedMinor >= (payment?.amountMinor ?? 0) ? "refunded" : "partially_refunded",
+        updatedAt: input.at,
+      })
+      .where(eq(orders.id, order.id)),
+    insertEvent(db, {
+      orderId: order.id,
+      type: "order.cancelled",
+      at: input.at,
+      actorRole: input.actor.role,
+      actorId: input.actor.id,
+      reason: input.reason,
+      dedupeKey: `order.cancelled:${order.id}`,
+    }),
+    insertOutbox(db, {
+      type: "order.cancelled",
+      orderId: order.id,
+      payload: { orderId: order.id, reason: input.reason, refundedMinor: input.refund?.amountMinor ?? 0 },
+      dedupeKey: `order.cancelled:${order.id}`,
+      createdAt: input.at,
+    }),
+  ];
+  if (!payment || !input.refund) return statements;
+  // The provider's refund id is stable per idempotency key, so a replayed refund is counted once.
+  const refundId = `rf_${input.refund.providerRef}`;
+  return [
+    ...statements,
+    db
+      .update(payments)
+      .set({ refundedMinor: sql`${payments.refundedMinor} + ${input.refund.amountMinor}`, updatedAt: input.at })
+      .where(
+        and(eq(payments.id, payment.id), sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refundId})`),
+      ),
+    db
+      .insert(refunds)
+      .values({
+        id: refundId,
+        paymentId: payment.id,
+        orderId: order.id,
+        subOrderId: null,
+        amountMinor: input.refund.amountMinor,
+        currency: order.currency,
+        reason: input.reason,
+        providerRef: input.refund.providerRef,
+        createdAt: input.at,
+      })
+      .onConflictDoNothing(),
+  ];
+}
+
+/**
+ * Cancels a whole order before anything ships. Unpaid: the payment is cancelled first, and the
+ * order only if that worked (a payment that already succeeded is confirmed, not cancelled). Paid:
+ * stock goes back and whatever is left of the payment is refunded.
+ */
+export async function cancelOrder(
+  env: Env,
+  ctx: Background | undefined,
+  input: { orderId: string; reason: string; actor: Actor; now: Date },
+): Promise<CancelOutcome> {
+  const db = database(env);
+  const agg = await loadOrder(db, input.orderId);
+  if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No such order" };
+  if (agg.order.status === "cancelled") return { ok: true, orderId: agg.order.id, changed: false };
+  const shipped = agg.subOrders.filter((s) => !isBeforeDispatch(s.status as SubOrderStatus) && s.status !== "cancelled");
+  if (shipped.length > 0) {
+    return {
+      ok: false,
+      code: "ILLEGAL_TRANSITION",
+      detail: "Part of this order has been dispatched; return it instead",
+      allowed: [],
+    };
+  }
+  const provider = paymentProvider(env);
+  const at = isoSeconds(input.now);
+  const payment = agg.payment;
+  let refund: { amountMinor: number; providerRef: string } | undefined;
+  const unpaid = agg.order.status === "pending_payment";
+  if (payment && unpaid) {
+    const cancelled = await provider.cancel(payment.id);
+    if (!cancelled.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: cancelled.message };
+    if (cancelled.value.status === "succeeded") {
+      return { ok: false, code: "CONFLICT", detail: "The payment has just succeeded; try again in a moment" };
+    }
+  } else if (payment) {
+    const open = agg.subOrders.filter((s) => s.status !== "cancelled").reduce((n, s) => n + s.totalMinor, 0);
+    const amountMinor = Math.min(open, payment.amountMinor - payment.refundedMinor);
+    if (amountMinor > 0) {
+      const refunded = await provider.refund({
+        paymentId: payment.id,
+        amount: { amountMinor, currency: payment.currency },
+        idempotencyKey: `refund:cancel:${agg.order.id}`,
+        reason: input.reason,
+      });
+      if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.message };
+      refund = { amountMinor, providerRef: refunded.value.refundId };
+    }
+  }
+  await releaseAll(env, agg.order.holdId, skuIdsOf(agg), input.reason);
+  const statements = cancellationStatements(db, agg, { reason: input.reason, actor: input.actor, at, refund });
+  if (payment && unpaid) {
+    statements.push(db.update(payments).set({ status: "canceled", updatedAt: at }).where(eq(payments.id, payment.id)));
+  }
+  await runBatch(db, statements);
+  const sent = dispatchOutbox(env, [`order.cancelled:${agg.order.id}`], input.now);
+  if (ctx) ctx.waitUntil(sent);
+  else await sent;
+  return { ok: true, orderId: agg.order.id, changed: true };
+}

@@ -1,0 +1,287 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { config } from "../config";
+import { database, runBatch, type Statement } from "../db/client";
+import { insertEvent, insertOutbox, loadOrder, type OrderAggregate } from "../db/orders";
+import { lineItems, orders, paymentEvents, payments, subOrders, vendors, warehouses } from "../db/schema";
+import { newId } from "../domain/ids";
+import type { Actor } from "../domain/principal";
+import { addSeconds, isoSeconds } from "../domain/time";
+import { rankByDistance } from "../domain/warehouse-ranking";
+import { dispatchOutbox } from "../gateways/order-events";
+import { paymentProvider } from "../gateways/payment-provider";
+import { type Allocation, commitAll, releaseAll, reserveAll } from "../gateways/stock";
+import { type Background, cancellationStatements, skuIdsOf } from "./cancellation";
+
+export type PaymentOutcomeInput = {
+  paymentId: string;
+  outcome: "succeeded" | "failed" | "canceled";
+  /** The provider's event id; an event applied once is never applied again. */
+  eventId: string;
+  at: Date;
+  actor: Actor;
+};
+
+export type PaymentOutcomeResult =
+  | { ok: true; orderId: string; applied: boolean }
+  | { ok: false; code: "NOT_FOUND" | "CONFLICT"; detail: string };
+
+const LATE_PAYMENT_REASON = "late_payment_refunded";
+
+/**
+ * Applies what the provider says happened to a payment, exactly once per event and idempotently
+ * across events: every write is conditional on the state it moves from, or keyed to be unique.
+ */
+export async function applyPaymentOutcome(
+  env: Env,
+  input: PaymentOutcomeInput,
+  ctx?: Background,
+): Promise<PaymentOutcomeResult> {
+  const db = database(env);
+  const payment = await db.select().from(payments).where(eq(payments.id, input.paymentId)).get();
+  if (!payment) return { ok: false, code: "NOT_FOUND", detail: "No such payment" };
+  const seen = await db.select().from(paymentEvents).where(eq(paymentEvents.id, input.eventId)).get();
+  if (seen) return { ok: true, orderId: payment.orderId, applied: false };
+  const agg = await loadOrder(db, payment.orderId);
+  if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No order for this payment" };
+  const at = isoSeconds(input.at);
+  const recordEvent = db
+    .insert(paymentEvents)
+    .values({ id: input.eventId, paymentId: payment.id, type: input.outcome, receivedAt: at })
+    .onConflictDoNothing();
+
+  const outboxKeys: string[] = [];
+  let statements: Statement[];
+  switch (input.outcome) {
+    case "failed":
+      statements = failedStatements(db, agg, input, at);
+      break;
+    case "canceled":
+      if (payment.status === "succeeded" || agg.order.status !== "pending_payment") statements = [];
+      else {
+        await releaseAll(env, agg.order.holdId, skuIdsOf(agg), "payment_canceled");
+        statements = [
+          ...cancellationStatements(db, agg, { reason: "payment_canceled", actor: input.actor, at }),
+          db.update(payments).set({ status: "canceled", updatedAt: at }).where(eq(payments.id, payment.id)),
+        ];
+        outboxKeys.push(`order.cancelled:${agg.order.id}`);
+      }
+      break;
+    case "succeeded": {
+      const applied = await succeededStatements(env, agg, input, at);
+      statements = applied.statements;
+      outboxKeys.push(...applied.outboxKeys);
+      break;
+    }
+  }
+  await runBatch(db, [...statements, recordEvent]);
+  const sent = dispatchOutbox(env, outboxKeys, input.at);
+  if (ctx) ctx.waitUntil(sent);
+  else await sent;
+  return { ok: true, orderId: agg.order.id, applied: true };
+}
+
+function failedStatements(db: ReturnType<typeof database>, agg: OrderAggregate, input: PaymentOutcomeInput, at: string) {
+  const payment = agg.payment!;
+  // A failed attempt keeps the holds: the shopper may retry before they expire.
+  if (payment.status === "succeeded" || payment.status === "canceled") return [];
+  return [
+    db
+      .update(payments)
+      .set({ status: "failed", updatedAt: at })
+      .where(and(eq(payments.id, payment.id), inArray(payments.status, ["requires_payment", "failed"]))),
+    insertEvent(db, {
+      orderId: agg.order.id,
+      type: "payment.failed",
+      at,
+      actorRole: input.actor.role,
+      actorId: input.actor.id,
+      dedupeKey: `payment.failed:${input.eventId}`,
+    }),
+  ];
+}
+
+async function succeededStatements(
+  env: Env,
+  agg: OrderAggregate,
+  input: PaymentOutcomeInput,
+  at: string,
+): Promise<{ statements: Statement[]; outboxKeys: string[] }> {
+  const db = database(env);
+  const payment = agg.payment!;
+  const markSucceeded = db
+    .update(payments)
+    .set({ status: "succeeded", updatedAt: at })
+    .where(eq(payments.id, payment.id));
+  if (agg.order.status !== "pending_payment") {
+    // Already paid (another event said so first), or cancelled while the money was moving: refund what was taken.
+    if (agg.order.status === "cancelled" && payment.refundedMinor < payment.amountMinor) {
+      return refundInFull(env, { ...agg, payment: { ...payment, status: "succeeded" } }, input, at, "cancelled_before_payment");
+    }
+    return { statements: [markSucceeded], outboxKeys: [] };
+  }
+
+  const secured = await secureStock(env, agg, input.at);
+  if (!secured.ok) return refundInFull(env, { ...agg, payment: { ...payment, status: "succeeded" } }, input, at, LATE_PAYMENT_REASON);
+
+  const slaRows = await db
+    .select({ id: vendors.id, hours: vendors.dispatchSlaHours })
+    .from(vendors)
+    .where(
+      inArray(
+        vendors.id,
+        agg.subOrders.map((s) => s.vendorId),
+      ),
+    );
+  const slaHours = new Map(slaRows.map((v) => [v.id, v.hours]));
+  const statements: Statement[] = [
+    markSucceeded,
+    db
+      .update(orders)
+      .set({ status: "paid", paymentStatus: "paid", paidAt: at, updatedAt: at })
+      .where(and(eq(orders.id, agg.order.id), eq(orders.status, "pending_payment"))),
+    ...agg.subOrders.map((s) =>
+      db
+        .update(subOrders)
+        .set({
+          status: "paid",
+          // The SLA clock starts when the vendor can see the order: now, or at approval if held for review.
+          slaDispatchBy: agg.order.reviewHeld ? null : isoSeconds(addSeconds(input.at, (slaHours.get(s.vendorId) ?? 0) * 3600)),
+          updatedAt: at,
+        })
+        .where(and(eq(subOrders.id, s.id), eq(subOrders.status, "pending_payment"))),
+    ),
+    insertEvent(db, {
+      orderId: agg.order.id,
+      type: "order.paid",
+      at,
+      actorRole: input.actor.role,
+      actorId: input.actor.id,
+      data: secured.moved.length > 0 ? { reallocated: secured.moved } : null,
+      dedupeKey: `order.paid:${agg.order.id}`,
+    }),
+    insertOutbox(db, {
+      type: "order.paid",
+      orderId: agg.order.id,
+      payload: {
+        orderId: agg.order.id,
+        customerId: agg.order.customerId,
+        subOrders: agg.subOrders.map((s) => ({ id: s.id, vendorId: s.vendorId })),
+      },
+      dedupeKey: `order.paid:${agg.order.id}`,
+      createdAt: at,
+    }),
+  ];
+  if (secured.moved.length > 0) statements.push(...reallocationStatements(db, agg, secured.allocations));
+  return { statements, outboxKeys: [`order.paid:${agg.order.id}`] };
+}
+
+/**
+ * Commits the order's hold. Where the hold already expired, re-reserves the same allocations,
+ * else other warehouses of the same vendor, all or nothing, so a late payment either gets its
+ * stock back or nothing at all is kept.
+ */
+async function secureStock(
+  env: Env,
+  agg: OrderAggregate,
+  now: Date,
+): Promise<{ ok: true; moved: string[]; allocations: Map<string, Allocation[]> } | { ok: false }> {
+  const holdId = agg.order.holdId;
+  const skuIds = skuIdsOf(agg);
+  const committed = await commitAll(env, holdId, skuIds);
+  if (committed.ok) return { ok: true, moved: [], allocations: new Map() };
+
+  const lost = committed.failed.map((f) => f.skuId);
+  const vendorOf = new Map(agg.lines.map((l) => [l.skuId, agg.subOrders.find((s) => s.id === l.subOrderId)!.vendorId]));
+  const sites = await database(env)
+    .select({ id: warehouses.id, vendorId: warehouses.vendorId, lat: warehouses.lat, lng: warehouses.lng })
+    .from(warehouses)
+    .where(and(eq(warehouses.status, "active"), inArray(warehouses.vendorId, [...new Set(vendorOf.values())])));
+  const point = { lat: agg.order.shipLat, lng: agg.order.shipLng };
+  const reserved = await reserveAll(
+    env,
+    holdId,
+    lost.map((skuId) => {
+      const original = agg.lines.filter((l) => l.skuId === skuId);
+      const preferred = original.map((l) => l.warehouseId);
+      const others = rankByDistance(
+        sites.filter((s) => s.vendorId === vendorOf.get(skuId)),
+        point,
+      ).filter((id) => !preferred.includes(id));
+      return {
+        skuId,
+        qty: original.reduce((n, l) => n + l.qty, 0),
+        warehouses: [...preferred, ...others],
+        expiresAt: addSeconds(now, config(env).holdTtlSeconds).getTime(),
+        reopen: true,
+      };
+    }),
+  );
+  if (!reserved.ok) {
+    await releaseAll(env, holdId, skuIds, LATE_PAYMENT_REASON);
+    return { ok: false };
+  }
+  const recommitted = await commitAll(env, holdId, lost);
+  if (!recommitted.ok) {
+    await releaseAll(env, holdId, skuIds, LATE_PAYMENT_REASON);
+    return { ok: false };
+  }
+  return { ok: true, moved: lost, allocations: reserved.allocations };
+}
+
+/** Line items follow the stock when a re-reservation landed in other warehouses. */
+function reallocationStatements(
+  db: ReturnType<typeof database>,
+  agg: OrderAggregate,
+  allocations: Map<string, Allocation[]>,
+): Statement[] {
+  const statements: Statement[] = [];
+  for (const [skuId, allocs] of allocations) {
+    const old = agg.lines.filter((l) => l.skuId === skuId);
+    const template = old[0]!;
+    statements.push(db.delete(lineItems).where(and(eq(lineItems.orderId, agg.order.id), eq(lineItems.skuId, skuId))));
+    for (const a of allocs) {
+      statements.push(
+        db.insert(lineItems).values({
+          ...template,
+          id: newId("li"),
+          warehouseId: a.warehouseId,
+          qty: a.qty,
+          lineTotalMinor: a.qty * template.unitPriceMinor,
+        }),
+      );
+    }
+  }
+  return statements;
+}
+
+async function refundInFull(
+  env: Env,
+  agg: OrderAggregate,
+  input: PaymentOutcomeInput,
+  at: string,
+  reason: string,
+): Promise<{ statements: Statement[]; outboxKeys: string[] }> {
+  const payment = agg.payment!;
+  const amountMinor = payment.amountMinor - payment.refundedMinor;
+  const refunded = await paymentProvider(env).refund({
+    paymentId: payment.id,
+    amount: { amountMinor, currency: payment.currency },
+    idempotencyKey: `refund:full:${agg.order.id}`,
+    reason,
+  });
+  // Thrown, not returned: the provider will redeliver the event and the refund is keyed to happen once.
+  if (!refunded.ok) throw new Error(`refund failed for ${agg.order.id}: ${refunded.message}`);
+  const db = database(env);
+  return {
+    statements: [
+      db.update(payments).set({ status: "succeeded", updatedAt: at }).where(eq(payments.id, payment.id)),
+      ...cancellationStatements(db, agg, {
+        reason,
+        actor: input.actor,
+        at,
+        refund: { amountMinor, providerRef: refunded.value.refundId },
+      }),
+    ],
+    outboxKeys: [`order.cancelled:${agg.order.id}`],
+  };
+}

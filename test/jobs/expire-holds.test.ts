@@ -1,0 +1,130 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
+import { BENGALURU, DELHI, MUMBAI, checkout, expectStockEquation, pay, stockOf, stockedSku } from "../support/marketplace";
+
+const stub = (skuId: string) => env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
+
+/** Lets the stock object's alarm release a hold now, as if its 15 minutes had passed. */
+async function expireInObject(skuId: string, holdId: string) {
+  await runInDurableObject(stub(skuId), (_instance, state) => {
+    state.storage.sql.exec("update holds set expires_at = 0 where hold_id = ? and status = 'held'", holdId);
+  });
+  await runDurableObjectAlarm(stub(skuId));
+}
+
+async function holdIdOf(orderId: string) {
+  const row = await env.DB.prepare("select hold_id as h from orders where id = ?").bind(orderId).first<{ h: string }>();
+  return row!.h;
+}
+
+const runJob = (name: string, now: Date) => api("POST", `/v1/admin/jobs/${name}/run`, { token: ADMIN, body: { now: now.toISOString() } });
+
+describe("holds that expire", () => {
+  it("returns abandoned holds through the alarm when no order was ever written", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const held = await stub(s.skuId).reserve({
+      skuId: s.skuId,
+      holdId: uid("hold_"),
+      qty: 3,
+      warehouses: s.warehouseIds,
+      expiresAt: Date.now() - 1,
+    });
+    expect(held.ok).toBe(true);
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 3, available: 1 });
+    await runDurableObjectAlarm(stub(s.skuId));
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 0, available: 4 });
+  });
+
+  it("cancels an unpaid order past its hold, payment first, and releases its stock", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
+    expect(r.status).toBe(201);
+    const early = await runJob("expire-holds", new Date());
+    expect(early.status).toBe(200);
+    const later = await runJob("expire-holds", new Date(Date.now() + 16 * 60_000));
+    expect(later.body.result.cancelled).toBeGreaterThanOrEqual(1);
+    const order = await api("GET", `/v1/orders/${r.body.order.id}`, { token: shopper.token });
+    expect(order.body.status).toBe("cancelled");
+    expect(order.body.subOrders[0].cancellationReason).toBe("hold_expired");
+    expect(order.body.timeline.at(-1)).toMatchObject({ type: "order.cancelled", reason: "hold_expired", actor: { role: "system" } });
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 0, available: 4 });
+    const late = await pay(shopper.token, r.body.payment.id);
+    expect(late.status).toBe(409);
+    const again = await runJob("expire-holds", new Date(Date.now() + 17 * 60_000));
+    expect(again.status).toBe(200);
+    await expectStockEquation(s.skuId);
+  });
+
+  it("confirms instead of cancelling when the payment already succeeded", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    // The provider took the money, but its confirmation has not been applied yet.
+    await env.DB.prepare("update payments set status = 'succeeded' where id = ?").bind(r.body.payment.id).run();
+    const job = await runJob("expire-holds", new Date(Date.now() + 16 * 60_000));
+    expect(job.body.result.confirmed).toBeGreaterThanOrEqual(1);
+    const order = await api("GET", `/v1/orders/${r.body.order.id}`, { token: shopper.token });
+    expect(order.body.status).toBe("paid");
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ committed: 1, available: 3 });
+  });
+
+  it("re-reserves the same stock for a payment that lands after the hold expired", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
+    await expireInObject(s.skuId, await holdIdOf(r.body.order.id));
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 0, available: 4 });
+    const paid = await pay(shopper.token, r.body.payment.id);
+    expect(paid.body.status).toBe("paid");
+    expect(paid.body.subOrders[0].lines[0].warehouseId).toBe(s.warehouseIds[0]);
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ committed: 2, available: 2 });
+    await expectStockEquation(s.skuId);
+  });
+
+  it("moves a late payment to another warehouse of the same vendor when its own is gone", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }, { at: DELHI, onHand: 5 }] });
+    const late = await newCustomer();
+    const r = await checkout(late.token, [{ skuId: s.skuId, qty: 2 }]);
+    expect(r.body.order.subOrders[0].lines[0].warehouseId).toBe(s.warehouseIds[0]);
+    await expireInObject(s.skuId, await holdIdOf(r.body.order.id));
+    const rival = await newCustomer();
+    const taken = await checkout(rival.token, [{ skuId: s.skuId, qty: 2 }]);
+    expect(taken.body.order.subOrders[0].lines[0].warehouseId).toBe(s.warehouseIds[0]);
+    const paid = await pay(late.token, r.body.payment.id);
+    expect(paid.body.status).toBe("paid");
+    expect(paid.body.subOrders[0].lines.map((l: any) => [l.warehouseId, l.qty])).toEqual([[s.warehouseIds[1], 2]]);
+    expect(paid.body.subOrders[0].total.amountMinor).toBe(r.body.order.subOrders[0].total.amountMinor);
+    await expectStockEquation(s.skuId);
+  });
+
+  it("refunds a late payment in full and cancels when the stock is gone", async () => {
+    const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const s = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 1 }] });
+    const late = await newCustomer();
+    const r = await checkout(late.token, [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: s.skuId, qty: 1 },
+    ]);
+    await expireInObject(s.skuId, await holdIdOf(r.body.order.id));
+    const rival = await newCustomer();
+    expect((await checkout(rival.token, [{ skuId: s.skuId, qty: 1 }])).status).toBe(201);
+    const paid = await pay(late.token, r.body.payment.id);
+    expect(paid.status).toBe(200);
+    expect(paid.body.status).toBe("cancelled");
+    expect(paid.body.paymentStatus).toBe("refunded");
+    for (const sub of paid.body.subOrders) expect(sub.cancellationReason).toBe("late_payment_refunded");
+    const refund = await env.DB.prepare("select sum(amount_minor) as n from refunds where order_id = ?")
+      .bind(r.body.order.id)
+      .first<{ n: number }>();
+    expect(refund?.n).toBe(r.body.order.total.amountMinor);
+    // Nothing of the refunded order is kept anywhere: the other SKU's hold went back too.
+    expect((await stockOf(a.skuId)).totals).toMatchObject({ held: 0, committed: 0, available: 5 });
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 1, committed: 0, available: 0 });
+    const repeat = await pay(late.token, r.body.payment.id);
+    expect(repeat.body.paymentStatus).toBe("refunded");
+    const again = await env.DB.prepare("select count(*) as n from refunds where order_id = ?").bind(r.body.order.id).first<{ n: number }>();
+    expect(again?.n).toBe(1);
+  });
+});

@@ -1,0 +1,72 @@
+import { env } from "cloudflare:test";
+import { ADMIN, api, newCustomer, uid } from "./api";
+import { inr, newProduct, newSku, newVendor, newWarehouse } from "./catalog";
+
+export const BENGALURU = { lat: 12.9716, lng: 77.5946 };
+export const MUMBAI = { lat: 19.076, lng: 72.8777 };
+export const DELHI = { lat: 28.6139, lng: 77.209 };
+
+/** A vendor with warehouses and one SKU stocked per warehouse as given. */
+export async function stockedSku(opts: {
+  warehouses: { at: { lat: number; lng: number }; onHand: number }[];
+  priceMinor?: number;
+  vendor?: Record<string, unknown>;
+}) {
+  const vendor = await newVendor(opts.vendor ?? {});
+  const product = await newProduct();
+  const sku = await newSku(vendor.id, product.id, { price: inr(opts.priceMinor ?? 49_900) });
+  const warehouseIds: string[] = [];
+  for (const w of opts.warehouses) {
+    const wh = await newWarehouse(vendor.id, { lat: w.at.lat, lng: w.at.lng });
+    warehouseIds.push(wh.id);
+    const r = await api("PUT", `/v1/skus/${sku.id}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: wh.id, onHand: w.onHand, reason: "count" },
+    });
+    if (r.status !== 200) throw new Error(`stock: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  return { vendorId: vendor.id as string, skuId: sku.id as string, warehouseIds, commissionBps: vendor.commissionBps as number };
+}
+
+export const shipTo = (at = BENGALURU) => ({
+  name: "Asha Rao",
+  phone: "+91 98450 00000",
+  address: { line1: "12 MG Road", city: "Bengaluru", postalCode: "560001", country: "IN" },
+  lat: at.lat,
+  lng: at.lng,
+});
+
+export async function checkout(token: string, lines: { skuId: string; qty: number }[], key = uid("idem-"), at = BENGALURU) {
+  return api("POST", "/v1/checkout", { token, body: { lines, shipTo: shipTo(at) }, headers: { "Idempotency-Key": key } });
+}
+
+export async function pay(token: string, paymentId: string, outcome: "succeeded" | "failed" | "canceled" = "succeeded") {
+  return api("POST", `/v1/payments/${paymentId}/simulate`, { token, body: { outcome } });
+}
+
+export async function stockOf(skuId: string) {
+  const r = await api("GET", `/v1/skus/${skuId}/stock`, { token: ADMIN });
+  if (r.status !== 200) throw new Error(`stock read: ${r.status}`);
+  return r.body as {
+    warehouses: { warehouseId: string; onHand: number; available: number; held: number; committed: number }[];
+    totals: { onHand: number; available: number; held: number; committed: number };
+  };
+}
+
+/** The ARCHITECTURE.md equation, read from the stock object itself. */
+export async function expectStockEquation(skuId: string) {
+  const snap = await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).snapshot();
+  for (const w of snap.warehouses) {
+    if (w.onHand !== w.available + w.held + w.committed) throw new Error(`equation broken: ${JSON.stringify(w)}`);
+    if (Math.min(w.onHand, w.available, w.held, w.committed) < 0) throw new Error(`negative: ${JSON.stringify(w)}`);
+  }
+  return snap;
+}
+
+export async function customers(n: number) {
+  const out: { customerId: string; token: string }[] = [];
+  for (let i = 0; i < n; i += 50) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => newCustomer()))));
+  }
+  return out;
+}
