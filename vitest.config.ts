@@ -5,26 +5,60 @@ import { defineConfig } from "vitest/config";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(__dirname, "migrations"));
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            ENVIRONMENT: "development",
-            ADMIN_BOOTSTRAP_TOKEN: "test-admin-bootstrap-token",
-            STRIPE_SECRET_KEY: "",
-            STRIPE_WEBHOOK_SECRET: "",
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: "development",
+                  ADMIN_BOOTSTRAP_TOKEN: "test-admin-bootstrap-token",
+                  STRIPE_SECRET_KEY: "",
+                  STRIPE_WEBHOOK_SECRET: "",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/browser/**", "test/stripe/**"],
+            setupFiles: ["./test/apply-migrations.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
           },
         },
-      }),
-    ],
-    test: {
-      include: ["test/**/*.test.ts"],
-      exclude: ["test/browser/**"],
-      setupFiles: ["./test/apply-migrations.ts"],
-      testTimeout: 60_000,
-      hookTimeout: 60_000,
+        // The same Worker with Stripe configured, its SDK pointed at a stateful fake of Stripe's API that
+        // test/stripe-fake/global-setup.mjs serves from the Node side on a free local port.
+        {
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: "development",
+                  ADMIN_BOOTSTRAP_TOKEN: "test-admin-bootstrap-token",
+                  STRIPE_SECRET_KEY: "sk_test_fake",
+                  STRIPE_WEBHOOK_SECRET: "whsec_test",
+                  STRIPE_API_BASE: inject<string>("stripeApiBase"),
+                },
+              },
+            })),
+          ],
+          test: {
+            name: "stripe",
+            include: ["test/stripe/**/*.test.ts"],
+            globalSetup: ["./test/stripe-fake/global-setup.mjs"],
+            setupFiles: ["./test/apply-migrations.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+          },
+        },
+      ],
     },
   };
 });

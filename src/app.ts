@@ -12,6 +12,7 @@ import { customers } from "./http/routes/customers";
 import { docs } from "./http/routes/docs";
 import { orders } from "./http/routes/orders";
 import { payments } from "./http/routes/payments";
+import { postalCodes } from "./http/routes/postal-codes";
 import { products } from "./http/routes/products";
 import { skus } from "./http/routes/skus";
 import { stock } from "./http/routes/stock";
@@ -31,6 +32,7 @@ const api = router()
   .route("/", skus)
   .route("/", stock)
   .route("/", catalog)
+  .route("/", postalCodes)
   .route("/", checkout)
   .route("/", payments)
   .route("/", orders)

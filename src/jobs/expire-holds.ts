@@ -14,7 +14,7 @@ const BATCH = 100;
 export async function expireHolds(env: Env, now: Date) {
   const db = database(env);
   const due = await findExpiredUnpaidOrders(db, now.toISOString(), BATCH);
-  const result = { cancelled: 0, confirmed: 0, failed: 0 };
+  const result = { cancelled: 0, confirmed: 0, waiting: 0, failed: 0 };
   for (const { id } of due) {
     const outcome = await cancelOrder(env, undefined, {
       orderId: id,
@@ -26,7 +26,8 @@ export async function expireHolds(env: Env, now: Date) {
       result.cancelled += outcome.changed ? 1 : 0;
       continue;
     }
-    const payment = outcome.code === "CONFLICT" ? (await loadOrder(db, id))?.payment : undefined;
+    const succeeded = outcome.code === "CONFLICT" && outcome.paymentStatus === "succeeded";
+    const payment = succeeded ? (await loadOrder(db, id))?.payment : undefined;
     if (payment) {
       const applied = await applyPaymentOutcome(env, {
         paymentId: payment.id,
@@ -39,6 +40,10 @@ export async function expireHolds(env: Env, now: Date) {
         result.confirmed += 1;
         continue;
       }
+    }
+    if (outcome.code === "CONFLICT" && !succeeded) {
+      result.waiting += 1;
+      continue;
     }
     console.error(JSON.stringify({ job: "expire-holds", orderId: id, outcome }));
     result.failed += 1;

@@ -7,6 +7,7 @@ import type { Actor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
+import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
 
 /** Where work may continue after the answer is sent. */
@@ -16,7 +17,7 @@ export type CancelOutcome =
   | { ok: true; orderId: string; changed: boolean }
   | { ok: false; code: "NOT_FOUND"; detail: string }
   | { ok: false; code: "ILLEGAL_TRANSITION"; detail: string; allowed: string[] }
-  | { ok: false; code: "CONFLICT"; detail: string }
+  | { ok: false; code: "CONFLICT"; detail: string; paymentStatus?: PaymentStatus }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
 
 export const skuIdsOf = (agg: OrderAggregate) => [...new Set(agg.lines.map((l) => l.skuId))];
@@ -127,8 +128,14 @@ export async function cancelOrder(
   if (payment && unpaid) {
     const cancelled = await provider.cancel(payment.id);
     if (!cancelled.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: cancelled.message };
-    if (cancelled.value.status === "succeeded") {
-      return { ok: false, code: "CONFLICT", detail: "The payment has just succeeded; try again in a moment" };
+    // Anything but a cancelled payment (succeeded, or still processing) may yet bring money: keep the order.
+    if (cancelled.value.status !== "canceled") {
+      return {
+        ok: false,
+        code: "CONFLICT",
+        detail: `The payment is ${cancelled.value.status}; try again in a moment`,
+        paymentStatus: cancelled.value.status,
+      };
     }
   } else if (payment) {
     const open = agg.subOrders.filter((s) => s.status !== "cancelled").reduce((n, s) => n + s.totalMinor, 0);

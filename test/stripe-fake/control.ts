@@ -1,0 +1,57 @@
+import { env } from "cloudflare:test";
+import Stripe from "stripe";
+import { config } from "../../src/config";
+import { api, type Reply } from "../support/api";
+import type { FakeOutcome } from "./fake";
+
+/** The Stripe settings the `stripe` vitest project gives the Worker, pointing at the fake. */
+export function stripeSettings() {
+  const stripe = config(env).stripe;
+  if (!stripe?.apiBase)
+    throw new Error("the stripe vitest project sets STRIPE_* bindings; is this test in test/stripe/?");
+  return { ...stripe, apiBase: stripe.apiBase };
+}
+
+export type FakeEvent = { id: string; type: string; created: number; data: { object: { id: string } } };
+
+/** Moves an intent in the fake as the shopper's bank would; returns the event Stripe would send for it. */
+export async function settleIntent(
+  paymentIntentId: string,
+  outcome: FakeOutcome,
+): Promise<{ paymentIntent: { id: string; status: string }; event: FakeEvent | null }> {
+  const res = await fetch(`${stripeSettings().apiBase}/_fake/payment_intents/${paymentIntentId}/outcome`, {
+    method: "POST",
+    body: JSON.stringify({ outcome }),
+  });
+  if (!res.ok) throw new Error(`fake settle ${paymentIntentId} ${outcome}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Reads an intent straight from the fake, bypassing the adapter. */
+export async function fakeIntent(paymentIntentId: string): Promise<{ id: string; status: string; amount: number }> {
+  const res = await fetch(`${stripeSettings().apiBase}/v1/payment_intents/${paymentIntentId}`, {
+    headers: { authorization: `Bearer ${stripeSettings().secretKey}` },
+  });
+  if (!res.ok) throw new Error(`fake intent ${paymentIntentId}: ${res.status}`);
+  return res.json();
+}
+
+/** A Stripe-Signature header for the payload, computed as Stripe does with the SDK's own test helper. */
+export async function sign(payload: string, secret = stripeSettings().webhookSecret, timestamp?: number) {
+  return Stripe.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret,
+    timestamp,
+    cryptoProvider: Stripe.createSubtleCryptoProvider(),
+  });
+}
+
+/** Delivers an event to the Worker's webhook route, signed unless a signature (or null for none) is given. */
+export async function deliver(event: unknown, signature?: string | null): Promise<Reply> {
+  const payload = JSON.stringify(event);
+  const header = signature === undefined ? await sign(payload) : signature;
+  return api("POST", "/v1/webhooks/stripe", {
+    rawBody: payload,
+    headers: { "content-type": "application/json", ...(header === null ? {} : { "stripe-signature": header }) },
+  });
+}

@@ -1,0 +1,174 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { deliver, type FakeEvent, fakeIntent, settleIntent, sign } from "../stripe-fake/control";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** One vendor, one warehouse, one SKU with stock, written straight to D1 and the SKU's stock object. */
+async function sellableSku(onHand: number): Promise<{ skuId: string; warehouseId: string }> {
+  const vendorId = uid("ven");
+  const warehouseId = uid("wh");
+  const productId = uid("prd");
+  const skuId = uid("sku");
+  const at = now();
+  await env.DB.batch([
+    env.DB.prepare(
+      "insert into vendors (id, name, commission_bps, hourly_capacity, created_at) values (?, ?, 1000, 1000, ?)",
+    ).bind(vendorId, "Stripe Test Vendor", at),
+    env.DB.prepare(
+      "insert into warehouses (id, vendor_id, name, lat, lng, postal_code, country, created_at) values (?, ?, ?, 12.97, 77.59, '560001', 'IN', ?)",
+    ).bind(warehouseId, vendorId, "Main", at),
+    env.DB.prepare("insert into products (id, title, created_at) values (?, ?, ?)").bind(productId, "Kettle", at),
+    env.DB.prepare(
+      "insert into skus (id, vendor_id, product_id, code, title, price_minor, currency, barcode, created_at, updated_at) values (?, ?, ?, ?, ?, 2500, 'INR', ?, ?, ?)",
+    ).bind(skuId, vendorId, productId, uid("code"), "Kettle 1L", uid("bar"), at, at),
+  ]);
+  const set = await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).setOnHand({
+    skuId,
+    warehouseId,
+    onHand,
+    reason: "count",
+    actor: "test",
+  });
+  expect(set.ok).toBe(true);
+  return { skuId, warehouseId };
+}
+
+async function checkout(skuId: string, qty: number) {
+  const customer = await newCustomer();
+  const r = await api("POST", "/v1/checkout", {
+    token: customer.token,
+    headers: { "idempotency-key": uid("ck") },
+    body: {
+      lines: [{ skuId, qty }],
+      shipTo: {
+        name: "Asha",
+        address: { line1: "1 MG Road", city: "Bengaluru", postalCode: "560001", country: "IN" },
+        lat: 12.97,
+        lng: 77.6,
+      },
+    },
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  expect(r.body.payment.provider).toBe("stripe");
+  expect(r.body.payment.id).toMatch(/^pi_/);
+  return { customer, orderId: r.body.order.id as string, paymentId: r.body.payment.id as string };
+}
+
+async function order(orderId: string, token: string) {
+  const r = await api("GET", `/v1/orders/${orderId}`, { token });
+  expect(r.status).toBe(200);
+  return r.body as { status: string; paymentStatus: string } & Timeline;
+}
+
+async function stockTotals(skuId: string) {
+  const r = await api("GET", `/v1/skus/${skuId}/stock`, { token: ADMIN });
+  expect(r.status).toBe(200);
+  return r.body.totals as { onHand: number; available: number; held: number; committed: number };
+}
+
+type Timeline = { timeline: { type: string; actor: { role: string; id: string | null } }[] };
+const paidEvents = (o: Timeline) => o.timeline.filter((e) => /(^|\.)paid$/.test(e.type));
+
+/** The same intent's event as Stripe would send it for another change, e.g. a decline delivered out of order. */
+function eventLike(base: FakeEvent, type: string): FakeEvent {
+  return { ...base, id: uid("evt_"), type };
+}
+
+describe("Stripe webhooks drive the order to paid exactly once", () => {
+  it("applies a success delivered twice, then a stale failure, once", async () => {
+    const { skuId } = await sellableSku(10);
+    const { customer, orderId, paymentId } = await checkout(skuId, 3);
+    expect(await order(orderId, customer.token)).toMatchObject({ status: "pending_payment", paymentStatus: "unpaid" });
+
+    const { event: succeeded } = await settleIntent(paymentId, "succeeded");
+    expect(succeeded?.type).toBe("payment_intent.succeeded");
+    for (let i = 0; i < 2; i++) {
+      const r = await deliver(succeeded);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).toEqual({ received: true });
+    }
+    const late = await deliver(eventLike(succeeded!, "payment_intent.payment_failed"));
+    expect(late.status).toBe(200);
+
+    const o = await order(orderId, customer.token);
+    expect(o).toMatchObject({ status: "paid", paymentStatus: "paid" });
+    expect(paidEvents(o)).toHaveLength(1);
+    expect(paidEvents(o)[0]!.actor).toEqual({ role: "system", id: "stripe" });
+    expect(await stockTotals(skuId)).toMatchObject({ onHand: 10, committed: 3, held: 0, available: 7 });
+  });
+
+  it("applies a decline then a success, delivered in reverse and repeated, as one payment", async () => {
+    const { skuId } = await sellableSku(5);
+    const { customer, orderId, paymentId } = await checkout(skuId, 2);
+
+    const { event: declined } = await settleIntent(paymentId, "failed");
+    const { event: succeeded } = await settleIntent(paymentId, "succeeded");
+    for (const event of [succeeded, declined, succeeded, declined]) {
+      expect((await deliver(event)).status).toBe(200);
+    }
+
+    const o = await order(orderId, customer.token);
+    expect(o).toMatchObject({ status: "paid", paymentStatus: "paid" });
+    expect(paidEvents(o)).toHaveLength(1);
+    expect(await stockTotals(skuId)).toMatchObject({ onHand: 5, committed: 2, held: 0, available: 3 });
+  });
+
+  it("keeps the holds after a declined attempt, so the shopper can still pay", async () => {
+    const { skuId } = await sellableSku(4);
+    const { customer, orderId, paymentId } = await checkout(skuId, 1);
+    const { event: declined } = await settleIntent(paymentId, "failed");
+    expect((await deliver(declined)).status).toBe(200);
+
+    expect(await order(orderId, customer.token)).toMatchObject({ status: "pending_payment", paymentStatus: "unpaid" });
+    expect(await stockTotals(skuId)).toMatchObject({ held: 1, committed: 0, available: 3 });
+  });
+
+  it("applies concurrent duplicate deliveries of a success once", async () => {
+    const { skuId } = await sellableSku(6);
+    const { customer, orderId, paymentId } = await checkout(skuId, 2);
+    const { event: succeeded } = await settleIntent(paymentId, "succeeded");
+
+    const replies = await Promise.all(Array.from({ length: 5 }, () => deliver(succeeded)));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+
+    const o = await order(orderId, customer.token);
+    expect(o).toMatchObject({ status: "paid", paymentStatus: "paid" });
+    expect(paidEvents(o)).toHaveLength(1);
+    expect(await stockTotals(skuId)).toMatchObject({ onHand: 6, committed: 2, held: 0, available: 4 });
+  });
+
+  it("cancels the order and releases its stock when Stripe reports the intent canceled", async () => {
+    const { skuId } = await sellableSku(3);
+    const { customer, orderId, paymentId } = await checkout(skuId, 2);
+    const { event: canceled } = await settleIntent(paymentId, "canceled");
+    expect((await deliver(canceled)).status).toBe(200);
+    expect((await deliver(canceled)).status).toBe(200);
+
+    expect((await order(orderId, customer.token)).status).toBe("cancelled");
+    expect(await stockTotals(skuId)).toMatchObject({ onHand: 3, held: 0, committed: 0, available: 3 });
+  });
+
+  it("changes nothing for a success with a bad signature", async () => {
+    const { skuId } = await sellableSku(2);
+    const { customer, orderId, paymentId } = await checkout(skuId, 1);
+    const { event: succeeded } = await settleIntent(paymentId, "succeeded");
+    expect((await fakeIntent(paymentId)).status).toBe("succeeded");
+
+    const forged = await deliver(succeeded, await sign(JSON.stringify(succeeded), "whsec_not_the_secret"));
+    expect(forged.status).toBe(400);
+    expect(forged.body.code).toBe("BAD_SIGNATURE");
+    const unsigned = await deliver(succeeded, null);
+    expect(unsigned.status).toBe(400);
+
+    const o = await order(orderId, customer.token);
+    expect(o).toMatchObject({ status: "pending_payment", paymentStatus: "unpaid" });
+    expect(paidEvents(o)).toHaveLength(0);
+    expect(await stockTotals(skuId)).toMatchObject({ held: 1, committed: 0 });
+
+    // The genuine delivery still lands afterwards.
+    expect((await deliver(succeeded)).status).toBe(200);
+    expect((await order(orderId, customer.token)).status).toBe("paid");
+  });
+});
