@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { uid } from "../support/api";
+import { ADMIN, api, uid } from "../support/api";
 import { BENGALURU, DELHI, MUMBAI, checkout, customers, expectStockEquation, pay, stockOf, stockedSku } from "../support/marketplace";
 
 async function ordersFor(skuId: string) {
@@ -39,6 +39,9 @@ describe("checkout under concurrency", () => {
     const orders = await ordersFor(s.skuId);
     expect(orders).toHaveLength(100);
     expect(orders.every((o) => o.status === "paid" && o.qty === 1)).toBe(true);
+    const audit = await api("POST", "/v1/admin/jobs/audit-invariants/run", { token: ADMIN, body: {} });
+    expect(audit.body.result.ordersChecked).toBeGreaterThanOrEqual(100);
+    expect(audit.body.result.violations).toEqual([]);
   });
 
   it("never leaves a partial order or a stranded hold when one SKU of 3-vendor carts runs out", async () => {

@@ -1,0 +1,121 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { BENGALURU, MUMBAI, checkout, pay, stockOf, stockedSku } from "../support/marketplace";
+
+/** One paid two-vendor order, and principals who must not see or touch it. */
+async function scene() {
+  const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 1_000 });
+  const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }], priceMinor: 2_000 });
+  const outsider = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 1 }] });
+  const owner = await newCustomer();
+  const r = await checkout(owner.token, [
+    { skuId: a.skuId, qty: 1 },
+    { skuId: b.skuId, qty: 2 },
+  ]);
+  expect(r.status).toBe(201);
+  return {
+    a,
+    b,
+    owner,
+    order: r.body.order,
+    payment: r.body.payment,
+    vendorA: await tokenFor("vendor", { vendorId: a.vendorId }),
+    otherVendor: await tokenFor("vendor", { vendorId: outsider.vendorId }),
+    otherCustomer: (await newCustomer()).token,
+    ops: await tokenFor("ops"),
+  };
+}
+
+describe("order visibility and access", () => {
+  it("shows a vendor only its own sub-order and no parent total", async () => {
+    const s = await scene();
+    const r = await api("GET", `/v1/orders/${s.order.id}`, { token: s.vendorA });
+    expect(r.status).toBe(200);
+    expect(r.body.subOrders.map((x: any) => x.vendorId)).toEqual([s.a.vendorId]);
+    expect(r.body.total).toBeUndefined();
+    expect(JSON.stringify(r.body)).not.toContain(s.b.skuId);
+    const list = await api("GET", "/v1/orders", { token: s.vendorA });
+    const mine = list.body.items.find((o: any) => o.id === s.order.id);
+    expect(mine.subOrders).toHaveLength(1);
+    expect(mine.total).toBeUndefined();
+  });
+
+  it("answers 404 to other principals and changes nothing", async () => {
+    const s = await scene();
+    for (const token of [s.otherVendor, s.otherCustomer]) {
+      expect((await api("GET", `/v1/orders/${s.order.id}`, { token })).status).toBe(404);
+    }
+    const cancel = await api("POST", `/v1/orders/${s.order.id}/cancel`, { token: s.otherCustomer, body: { reason: "mine now" } });
+    expect(cancel.status).toBe(404);
+    const steal = await pay(s.otherCustomer, s.payment.id);
+    expect(steal.status).toBe(404);
+    const listed = await api("GET", "/v1/orders", { token: s.otherCustomer });
+    expect(listed.body.items).toEqual([]);
+    const otherVendorList = await api("GET", `/v1/orders?vendorId=${s.a.vendorId}`, { token: s.otherVendor });
+    expect(otherVendorList.status).toBe(404);
+    const otherWarehouse = await api("GET", `/v1/orders?warehouseId=${s.a.warehouseIds[0]}`, { token: s.otherVendor });
+    expect(otherWarehouse.status).toBe(404);
+    const unknown = await api("GET", "/v1/orders/ord_nope", { token: ADMIN });
+    expect(unknown.status).toBe(404);
+    const row = await env.DB.prepare("select status, payment_status as p from orders where id = ?").bind(s.order.id).first();
+    expect(row).toEqual({ status: "pending_payment", p: "unpaid" });
+    expect((await stockOf(s.a.skuId)).totals.held).toBe(1);
+  });
+
+  it("answers 403 to roles that may never call a route", async () => {
+    const s = await scene();
+    expect((await api("POST", `/v1/orders/${s.order.id}/cancel`, { token: s.vendorA, body: { reason: "x" } })).status).toBe(403);
+    expect((await pay(s.vendorA, s.payment.id)).status).toBe(403);
+    expect((await pay(s.ops, s.payment.id)).status).toBe(403);
+    expect((await api("GET", "/v1/orders")).status).toBe(401);
+    expect((await api("GET", "/v1/admin/jobs", { token: s.ops })).status).toBe(403);
+    expect((await api("POST", "/v1/admin/jobs/expire-holds/run", { token: s.owner.token, body: {} })).status).toBe(403);
+    expect((await api("POST", "/v1/tokens", { token: s.vendorA, body: { role: "ops" } })).status).toBe(403);
+  });
+
+  it("lets the customer cancel before dispatch: unpaid releases holds, paid refunds", async () => {
+    const s = await scene();
+    const cancelled = await api("POST", `/v1/orders/${s.order.id}/cancel`, { token: s.owner.token, body: { reason: "changed my mind" } });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe("cancelled");
+    expect((await stockOf(s.a.skuId)).totals).toMatchObject({ held: 0, available: 5 });
+    expect((await pay(s.owner.token, s.payment.id)).status).toBe(409);
+
+    const again = await scene();
+    expect((await pay(again.owner.token, again.payment.id)).body.status).toBe("paid");
+    const refunded = await api("POST", `/v1/orders/${again.order.id}/cancel`, { token: again.ops, body: { reason: "fraud check" } });
+    expect(refunded.status).toBe(200);
+    expect(refunded.body).toMatchObject({ status: "cancelled", paymentStatus: "refunded" });
+    expect((await stockOf(again.b.skuId)).totals).toMatchObject({ committed: 0, available: 5 });
+    const repeat = await api("POST", `/v1/orders/${again.order.id}/cancel`, { token: again.ops, body: { reason: "fraud check" } });
+    expect(repeat.status).toBe(200);
+    const refunds = await env.DB.prepare("select count(*) as n, sum(amount_minor) as total from refunds where order_id = ?")
+      .bind(again.order.id)
+      .first<{ n: number; total: number }>();
+    expect(refunds).toEqual({ n: 1, total: again.order.total.amountMinor });
+  });
+
+  it("pages orders with a keyset cursor and filters them", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 20 }] });
+    const shopper = await newCustomer();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }])).body.order.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&cursor=${cursor}` : "";
+      const page = await api("GET", `/v1/orders?limit=2${q}`, { token: shopper.token });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((o: any) => o.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([...ids].sort());
+    const byWarehouse = await api("GET", `/v1/orders?warehouseId=${s.warehouseIds[0]}&status=pending_payment`, { token: ADMIN });
+    expect(byWarehouse.body.items.length).toBeGreaterThanOrEqual(5);
+    const bad = await api("GET", "/v1/orders?cursor=zzz", { token: ADMIN });
+    expect(bad.status).toBe(422);
+    const badLimit = await api("GET", "/v1/orders?limit=500", { token: ADMIN });
+    expect(badLimit.status).toBe(422);
+  });
+});
