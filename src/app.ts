@@ -6,16 +6,23 @@ import { ApiError, onError, problem } from "./http/errors";
 import { requireJsonBody } from "./http/media-type";
 import { methodNotAllowed } from "./http/method-not-allowed";
 import { admin } from "./http/routes/admin";
+import { carrierWebhooks } from "./http/routes/carrier-webhooks";
+import { carriers } from "./http/routes/carriers";
 import { catalog } from "./http/routes/catalog";
 import { checkout } from "./http/routes/checkout";
 import { customers } from "./http/routes/customers";
+import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
+import { feeds } from "./http/routes/feeds";
+import { notifications } from "./http/routes/notifications";
 import { orders } from "./http/routes/orders";
 import { payments } from "./http/routes/payments";
 import { postalCodes } from "./http/routes/postal-codes";
 import { products } from "./http/routes/products";
+import { routing } from "./http/routes/routing";
 import { skus } from "./http/routes/skus";
 import { stock } from "./http/routes/stock";
+import { subOrders } from "./http/routes/sub-orders";
 import { tokens } from "./http/routes/tokens";
 import { vendors } from "./http/routes/vendors";
 import { warehouses } from "./http/routes/warehouses";
@@ -36,7 +43,14 @@ const api = router()
   .route("/", checkout)
   .route("/", payments)
   .route("/", orders)
+  .route("/", subOrders)
+  .route("/", carriers)
+  .route("/", routing)
+  .route("/", notifications)
+  .route("/", feeds)
   .route("/", webhooks)
+  .route("/", carrierWebhooks)
+  .route("/", deadLetters)
   .route("/", admin);
 
 export const app = router();

@@ -91,6 +91,7 @@ export const skus = sqliteTable(
     currency: text("currency").notNull(),
     barcode: text("barcode").notNull(),
     lowStockThreshold: integer("low_stock_threshold").notNull().default(0),
+    weightGrams: integer("weight_grams").notNull().default(500),
     status: text("status", { enum: ["active", "inactive"] })
       .notNull()
       .default("active"),
@@ -105,6 +106,7 @@ export const skus = sqliteTable(
     check("skus_currency", sql`length(${t.currency}) = 3`),
     check("skus_threshold", sql`${t.lowStockThreshold} >= 0`),
     check("skus_status", sql`${t.status} in ('active','inactive')`),
+    check("skus_weight", sql`${t.weightGrams} > 0`),
   ],
 );
 
@@ -213,8 +215,17 @@ export const subOrders = sqliteTable(
     commissionBps: integer("commission_bps").notNull(),
     commissionMinor: integer("commission_minor").notNull(),
     slaDispatchBy: text("sla_dispatch_by"),
+    promisedDeliveryBy: text("promised_delivery_by"),
+    confirmedAt: text("confirmed_at"),
+    packedAt: text("packed_at"),
     dispatchedAt: text("dispatched_at"),
     deliveredAt: text("delivered_at"),
+    returnedAt: text("returned_at"),
+    cancelledAt: text("cancelled_at"),
+    /** When the SLA watcher nudged the vendor; set once, so a nudge is never sent twice. */
+    nudgedAt: text("nudged_at"),
+    /** R2 key of the proof-of-shipment photo. */
+    photoKey: text("photo_key"),
     carrier: text("carrier"),
     awb: text("awb"),
     cancellationReason: text("cancellation_reason"),
@@ -225,6 +236,10 @@ export const subOrders = sqliteTable(
     uniqueIndex("sub_orders_order_vendor").on(t.orderId, t.vendorId),
     index("sub_orders_vendor_created").on(t.vendorId, t.createdAt),
     index("sub_orders_status_sla").on(t.status, t.slaDispatchBy),
+    // The SLA watcher's scan: open sub-orders by deadline, nothing else.
+    index("sub_orders_sla_open")
+      .on(t.slaDispatchBy)
+      .where(sql`${t.status} in ('paid','confirmed','packed') and ${t.slaDispatchBy} is not null`),
     check(
       "sub_orders_status",
       sql`${t.status} in ('pending_payment','paid','confirmed','packed','dispatched','delivered','cancelled','returned')`,
@@ -246,6 +261,9 @@ export const lineItems = sqliteTable(
       .notNull()
       .references(() => subOrders.id),
     lineIndex: integer("line_index").notNull(),
+    /** Set when the shopper asked for a product and routing chose the offer. */
+    productId: text("product_id").references(() => products.id),
+    returnedQty: integer("returned_qty").notNull().default(0),
     skuId: text("sku_id")
       .notNull()
       .references(() => skus.id),
@@ -262,6 +280,7 @@ export const lineItems = sqliteTable(
     index("line_items_sub_order").on(t.subOrderId),
     index("line_items_warehouse").on(t.warehouseId, t.orderId),
     check("line_items_qty", sql`${t.qty} > 0`),
+    check("line_items_returned", sql`${t.returnedQty} between 0 and ${t.qty}`),
     check("line_items_price", sql`${t.unitPriceMinor} >= 0`),
     check("line_items_total", sql`${t.lineTotalMinor} = ${t.qty} * ${t.unitPriceMinor}`),
   ],
@@ -378,4 +397,172 @@ export const processedMessages = sqliteTable(
     processedAt: text("processed_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);
+
+/** One per cancelled-and-refunded sub-order (and per return refund): what the shopper is owed back. */
+export const creditNotes = sqliteTable(
+  "credit_notes",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    subOrderId: text("sub_order_id")
+      .notNull()
+      .references(() => subOrders.id),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    reason: text("reason").notNull(),
+    refundId: text("refund_id"),
+    createdAt: text("created_at").notNull(),
+    /** Makes a credit note for the same cause recorded once, whatever the retries. */
+    dedupeKey: text("dedupe_key").notNull(),
+  },
+  (t) => [
+    uniqueIndex("credit_notes_dedupe").on(t.dedupeKey),
+    index("credit_notes_order").on(t.orderId),
+    check("credit_notes_amount", sql`${t.amountMinor} > 0`),
+  ],
+);
+
+export const carriers = sqliteTable(
+  "carriers",
+  {
+    code: text("code").primaryKey(),
+    name: text("name").notNull(),
+    /** A regular expression the whole AWB must match. */
+    awbPattern: text("awb_pattern").notNull(),
+    awbExample: text("awb_example").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+  },
+);
+
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").references(() => orders.id),
+    subOrderId: text("sub_order_id").references(() => subOrders.id),
+    customerId: text("customer_id").references(() => customers.id),
+    /** The conversation a message belongs to: one thread per parent order. */
+    threadKey: text("thread_key").notNull(),
+    channel: text("channel", { enum: ["whatsapp", "email", "local"] }).notNull(),
+    recipient: text("recipient"),
+    template: text("template").notNull(),
+    /** Lower sends first: 0 confirmation, 1 cancellation/refund, 2 dispatched, 3 delivery milestones. */
+    priority: integer("priority").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    status: text("status", { enum: ["queued", "sent", "failed"] }).notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    providerRef: text("provider_ref"),
+    dedupeKey: text("dedupe_key").notNull(),
+    createdAt: text("created_at").notNull(),
+    sentAt: text("sent_at"),
+  },
+  (t) => [
+    uniqueIndex("notifications_dedupe").on(t.dedupeKey),
+    index("notifications_order").on(t.orderId, t.createdAt),
+    index("notifications_queue")
+      .on(t.priority, t.createdAt)
+      .where(sql`${t.status} = 'queued'`),
+    check("notifications_status", sql`${t.status} in ('queued','sent','failed')`),
+  ],
+);
+
+/** Messages the order-events queue gave up on, kept for ops to read and replay. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    queue: text("queue").notNull(),
+    messageId: text("message_id").notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    attempts: integer("attempts").notNull(),
+    receivedAt: text("received_at").notNull(),
+    replayedAt: text("replayed_at"),
+  },
+  (t) => [uniqueIndex("dead_letters_message").on(t.queue, t.messageId), index("dead_letters_received").on(t.receivedAt)],
+);
+
+/** Shipping rate cards: per vendor, or the platform's (vendor_id null), banded by distance and weight. */
+export const rateCards = sqliteTable(
+  "rate_cards",
+  {
+    id: text("id").primaryKey(),
+    vendorId: text("vendor_id").references(() => vendors.id),
+    maxKm: integer("max_km").notNull(),
+    maxWeightGrams: integer("max_weight_grams").notNull(),
+    priceMinor: integer("price_minor").notNull(),
+    currency: text("currency").notNull(),
+    transitDays: integer("transit_days").notNull(),
+  },
+  (t) => [
+    index("rate_cards_vendor").on(t.vendorId, t.maxKm, t.maxWeightGrams),
+    check("rate_cards_bands", sql`${t.maxKm} > 0 and ${t.maxWeightGrams} > 0 and ${t.transitDays} >= 0`),
+    check("rate_cards_price", sql`${t.priceMinor} >= 0`),
+  ],
+);
+
+/** Routing factor weights, versioned: each re-fit writes a new version and what it changed. */
+export const routingWeights = sqliteTable("routing_weights", {
+  version: integer("version").primaryKey({ autoIncrement: true }),
+  weights: text("weights", { mode: "json" }).notNull(),
+  changes: text("changes", { mode: "json" }),
+  createdAt: text("created_at").notNull(),
+});
+
+/** Each vendor's learned speed and reliability, re-fitted from outcomes. */
+export const vendorScores = sqliteTable(
+  "vendor_scores",
+  {
+    vendorId: text("vendor_id")
+      .primaryKey()
+      .references(() => vendors.id),
+    avgDispatchHours: real("avg_dispatch_hours").notNull(),
+    onTimeRateBps: integer("on_time_rate_bps").notNull(),
+    breachRateBps: integer("breach_rate_bps").notNull(),
+    cancelRateBps: integer("cancel_rate_bps").notNull(),
+    sampleSize: integer("sample_size").notNull(),
+    weightsVersion: integer("weights_version"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    check("vendor_scores_rates", sql`${t.onTimeRateBps} between 0 and 10000 and ${t.breachRateBps} between 0 and 10000 and ${t.cancelRateBps} between 0 and 10000`),
+  ],
+);
+
+/** Why each order went where it went: per line, the candidates and their factor scores. */
+export const routingDecisions = sqliteTable("routing_decisions", {
+  orderId: text("order_id")
+    .primaryKey()
+    .references(() => orders.id),
+  weightsVersion: integer("weights_version").notNull(),
+  explanation: text("explanation", { mode: "json" }).notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+/** Manual overrides: lines moved to another warehouse or offer, and any price difference the platform absorbs. */
+export const reassignments = sqliteTable(
+  "reassignments",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    fromSubOrderId: text("from_sub_order_id")
+      .notNull()
+      .references(() => subOrders.id),
+    toSubOrderId: text("to_sub_order_id")
+      .notNull()
+      .references(() => subOrders.id),
+    moves: text("moves", { mode: "json" }).notNull(),
+    platformCostMinor: integer("platform_cost_minor").notNull(),
+    currency: text("currency").notNull(),
+    actorRole: text("actor_role").notNull(),
+    actorId: text("actor_id"),
+    reason: text("reason").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("reassignments_order").on(t.orderId)],
 );
