@@ -1,8 +1,8 @@
+import { config } from "../config";
 import type { FieldError } from "../contracts/common";
 import type { CheckoutBody, CheckoutResult } from "../contracts/orders";
-import { config } from "../config";
 import { database } from "../db/client";
-import { type OrderAggregate, findIdempotentResponse, readCheckoutContext } from "../db/orders";
+import { findIdempotentResponse, type OrderAggregate, readCheckoutContext } from "../db/orders";
 import { idempotencyKeys, lineItems, orderEvents, orders, outbox, payments, subOrders } from "../db/schema";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
@@ -22,7 +22,11 @@ export type CheckoutOutcome =
   | { ok: true; body: CheckoutResult; replayed: boolean }
   | { ok: false; code: "IDEMPOTENCY_KEY_REUSED"; detail: string }
   | { ok: false; code: "VALIDATION_FAILED"; detail: string; errors: FieldError[] }
-  | { ok: false; code: "OUT_OF_STOCK"; shortages: { lineIndex: number; skuId: string; requested: number; available: number }[] }
+  | {
+      ok: false;
+      code: "OUT_OF_STOCK";
+      shortages: { lineIndex: number; skuId: string; requested: number; available: number }[];
+    }
   | { ok: false; code: "RATE_LIMITED"; detail: string; retryAfterSeconds: number }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
 
@@ -41,13 +45,20 @@ function canonical(value: unknown): string {
 
 function replay(row: { requestHash: string; responseBody: string }, requestHash: string): CheckoutOutcome {
   if (row.requestHash !== requestHash) {
-    return { ok: false, code: "IDEMPOTENCY_KEY_REUSED", detail: "This Idempotency-Key was used for a different checkout" };
+    return {
+      ok: false,
+      code: "IDEMPOTENCY_KEY_REUSED",
+      detail: "This Idempotency-Key was used for a different checkout",
+    };
   }
   return { ok: true, body: JSON.parse(row.responseBody) as CheckoutResult, replayed: true };
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Error && /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${err.message} ${String(err.cause ?? "")}`);
+  return (
+    err instanceof Error &&
+    /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${err.message} ${String(err.cause ?? "")}`)
+  );
 }
 
 /**
@@ -151,7 +162,11 @@ export async function checkout(
     if (reserved.closed && reserved.closed.length > 0) {
       const row = await findIdempotentResponse(db, scope, idempotencyKey);
       if (row) return replay(row, requestHash);
-      return { ok: false, code: "IDEMPOTENCY_KEY_REUSED", detail: "This Idempotency-Key belongs to a completed checkout" };
+      return {
+        ok: false,
+        code: "IDEMPOTENCY_KEY_REUSED",
+        detail: "This Idempotency-Key belongs to a completed checkout",
+      };
     }
     return {
       ok: false,
@@ -223,8 +238,15 @@ export async function checkout(
       commissionBps: sub.commissionBps,
       commissionMinor: sub.commissionMinor,
       slaDispatchBy: null,
+      promisedDeliveryBy: null,
+      confirmedAt: null,
+      packedAt: null,
       dispatchedAt: null,
       deliveredAt: null,
+      returnedAt: null,
+      cancelledAt: null,
+      nudgedAt: null,
+      photoKey: null,
       carrier: null,
       awb: null,
       cancellationReason: null,
@@ -232,7 +254,15 @@ export async function checkout(
       updatedAt: nowIso,
     });
     for (const l of sub.lines) {
-      lineRows.push({ id: newId("li"), orderId, subOrderId: subId, currency: cfg.currency, ...l });
+      lineRows.push({
+        id: newId("li"),
+        orderId,
+        subOrderId: subId,
+        currency: cfg.currency,
+        productId: null,
+        returnedQty: 0,
+        ...l,
+      });
     }
   }
   const placed = {
@@ -259,7 +289,13 @@ export async function checkout(
     createdAt: nowIso,
     updatedAt: nowIso,
   };
-  const aggregate: OrderAggregate = { order: orderRow, subOrders: subRows, lines: lineRows, events: [placed], payment: paymentRow };
+  const aggregate: OrderAggregate = {
+    order: orderRow,
+    subOrders: subRows,
+    lines: lineRows,
+    events: [placed],
+    payment: paymentRow,
+  };
   const result: CheckoutResult = {
     order: orderViewFor(aggregate, customer)!,
     payment: {
@@ -291,7 +327,11 @@ export async function checkout(
       db.insert(outbox).values({
         type: "order.placed",
         orderId,
-        payload: { orderId, customerId: customer.customerId, subOrders: subRows.map((s) => ({ id: s.id, vendorId: s.vendorId })) },
+        payload: {
+          orderId,
+          customerId: customer.customerId,
+          subOrders: subRows.map((s) => ({ id: s.id, vendorId: s.vendorId })),
+        },
         dedupeKey: `order.placed:${orderId}`,
         createdAt: nowIso,
       }),
