@@ -15,6 +15,7 @@ import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
 import { feeds } from "./http/routes/feeds";
 import { notifications } from "./http/routes/notifications";
+import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
 import { payments } from "./http/routes/payments";
 import { postalCodes } from "./http/routes/postal-codes";
@@ -43,6 +44,7 @@ const api = router()
   .route("/", checkout)
   .route("/", payments)
   .route("/", orders)
+  .route("/", orderReview)
   .route("/", subOrders)
   .route("/", carriers)
   .route("/", routing)

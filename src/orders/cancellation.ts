@@ -37,7 +37,7 @@ export function cancellationStatements(
   const statements: Statement[] = [
     db
       .update(subOrders)
-      .set({ status: "cancelled", cancellationReason: input.reason, updatedAt: input.at })
+      .set({ status: "cancelled", cancellationReason: input.reason, cancelledAt: input.at, updatedAt: input.at })
       .where(
         and(
           eq(subOrders.orderId, order.id),

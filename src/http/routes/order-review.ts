@@ -1,0 +1,3 @@
+import { router } from "../context";
+
+export const orderReview = router();
