@@ -44,7 +44,11 @@ export const CheckoutBody = z
     body.lines.forEach((line, i) => {
       const first = seen.get(line.skuId);
       if (first !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["lines", i, "skuId"], message: `same SKU as line ${first}; merge the quantities` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["lines", i, "skuId"],
+          message: `same SKU as line ${first}; merge the quantities`,
+        });
       } else seen.set(line.skuId, i);
     });
   })
@@ -147,7 +151,9 @@ export const OrderSummary = z
     customerId: z.string(),
     total: Money.optional(),
     createdAt: IsoTime,
-    subOrders: z.array(z.object({ id: z.string(), vendorId: z.string(), status: z.enum(subOrderStatuses), total: Money })),
+    subOrders: z.array(
+      z.object({ id: z.string(), vendorId: z.string(), status: z.enum(subOrderStatuses), total: Money }),
+    ),
   })
   .openapi("OrderSummary");
 

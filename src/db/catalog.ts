@@ -2,13 +2,13 @@ import { and, eq, or, sql } from "drizzle-orm";
 import type { CatalogItem } from "../contracts/catalog";
 import type { Db } from "./client";
 import { type After, afterKey, contains, toPage } from "./paging";
-import { skus, stockLevels, vendors, warehouses } from "./schema";
+import { products, skus, stockLevels, vendors, warehouses } from "./schema";
 
 /**
  * The public catalog: active SKUs of active vendors, by title then id. `available` sums the
  * D1 stock mirror over the vendor's active warehouses (checkout never routes to an inactive
  * one), so it trails the SkuStock objects by their flush interval; 0 when nothing is mirrored.
- * `search` matches the title anywhere, or the barcode or vendor code exactly.
+ * `search` matches the SKU's or its product's title anywhere, or the barcode or vendor code exactly.
  */
 export async function listCatalog(
   db: Db,
@@ -32,6 +32,7 @@ export async function listCatalog(
     })
     .from(skus)
     .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+    .innerJoin(products, eq(products.id, skus.productId))
     .where(
       and(
         eq(skus.status, "active"),
@@ -39,7 +40,12 @@ export async function listCatalog(
         q.vendorId ? eq(skus.vendorId, q.vendorId) : undefined,
         q.productId ? eq(skus.productId, q.productId) : undefined,
         q.search
-          ? or(contains(skus.title, q.search), eq(skus.barcode, q.search), eq(skus.code, q.search))
+          ? or(
+              contains(skus.title, q.search),
+              contains(products.title, q.search),
+              eq(skus.barcode, q.search),
+              eq(skus.code, q.search),
+            )
           : undefined,
         afterKey(skus.title, skus.id, q.after),
       ),

@@ -31,7 +31,15 @@ export type OrderAggregate = {
 /** Everything checkout must know before it reserves, read in one round trip. */
 export async function readCheckoutContext(
   db: Db,
-  input: { scope: string; key: string; customerId: string; skuIds: string[]; now: string; country: string; postalCode: string },
+  input: {
+    scope: string;
+    key: string;
+    customerId: string;
+    skuIds: string[];
+    now: string;
+    country: string;
+    postalCode: string;
+  },
 ) {
   const [idem, skuRows, sites, holds, postal] = await db.batch([
     db
@@ -79,7 +87,13 @@ export async function readCheckoutContext(
       .from(postalCodes)
       .where(and(eq(postalCodes.country, input.country), eq(postalCodes.code, input.postalCode))),
   ]);
-  return { idempotent: idem[0], skus: skuRows, sites, openHolds: holds[0] ?? { open: 0, earliest: null }, postal: postal[0] };
+  return {
+    idempotent: idem[0],
+    skus: skuRows,
+    sites,
+    openHolds: holds[0] ?? { open: 0, earliest: null },
+    postal: postal[0],
+  };
 }
 
 export async function findIdempotentResponse(db: Db, scope: string, key: string) {
@@ -94,7 +108,11 @@ export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate
   const [order, subs, lines, events, payment] = await db.batch([
     db.select().from(orders).where(eq(orders.id, orderId)),
     db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
-    db.select().from(lineItems).where(eq(lineItems.orderId, orderId)).orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
+    db
+      .select()
+      .from(lineItems)
+      .where(eq(lineItems.orderId, orderId))
+      .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
     db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
     db.select().from(payments).where(eq(payments.orderId, orderId)),
   ]);
@@ -116,7 +134,10 @@ export async function findExpiredUnpaidOrders(db: Db, now: string, limit: number
     .limit(limit);
 }
 
-export function insertOutbox(db: Db, row: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string }) {
+export function insertOutbox(
+  db: Db,
+  row: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string },
+) {
   return db.insert(outbox).values(row).onConflictDoNothing();
 }
 
@@ -195,6 +216,10 @@ export async function listOrders(db: Db, f: OrderListFilter) {
 }
 
 export async function warehouseVendor(db: Db, warehouseId: string): Promise<string | null> {
-  const row = await db.select({ vendorId: warehouses.vendorId }).from(warehouses).where(eq(warehouses.id, warehouseId)).get();
+  const row = await db
+    .select({ vendorId: warehouses.vendorId })
+    .from(warehouses)
+    .where(eq(warehouses.id, warehouseId))
+    .get();
   return row?.vendorId ?? null;
 }

@@ -9,7 +9,7 @@ export type After = { label: string; id: string };
 export function readCursor(cursor: string | undefined): After | undefined | null {
   if (cursor === undefined) return undefined;
   const key = decodeCursor(cursor);
-  if (!key || key.length !== 2 || typeof key[0] !== "string" || typeof key[1] !== "string") return null;
+  if (key?.length !== 2 || typeof key[0] !== "string" || typeof key[1] !== "string") return null;
   return { label: key[0], id: key[1] };
 }
 

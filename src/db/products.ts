@@ -17,7 +17,9 @@ export async function listProducts(db: Db, q: { limit: number; after: After | un
   const rows = await db
     .select()
     .from(products)
-    .where(and(q.search ? contains(products.title, q.search) : undefined, afterKey(products.title, products.id, q.after)))
+    .where(
+      and(q.search ? contains(products.title, q.search) : undefined, afterKey(products.title, products.id, q.after)),
+    )
     .orderBy(products.title, products.id)
     .limit(q.limit + 1)
     .all();

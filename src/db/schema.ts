@@ -425,17 +425,14 @@ export const creditNotes = sqliteTable(
   ],
 );
 
-export const carriers = sqliteTable(
-  "carriers",
-  {
-    code: text("code").primaryKey(),
-    name: text("name").notNull(),
-    /** A regular expression the whole AWB must match. */
-    awbPattern: text("awb_pattern").notNull(),
-    awbExample: text("awb_example").notNull(),
-    active: integer("active", { mode: "boolean" }).notNull().default(true),
-  },
-);
+export const carriers = sqliteTable("carriers", {
+  code: text("code").primaryKey(),
+  name: text("name").notNull(),
+  /** A regular expression the whole AWB must match. */
+  awbPattern: text("awb_pattern").notNull(),
+  awbExample: text("awb_example").notNull(),
+  active: integer("active", { mode: "boolean" }).notNull().default(true),
+});
 
 export const notifications = sqliteTable(
   "notifications",
@@ -452,7 +449,9 @@ export const notifications = sqliteTable(
     /** Lower sends first: 0 confirmation, 1 cancellation/refund, 2 dispatched, 3 delivery milestones. */
     priority: integer("priority").notNull(),
     payload: text("payload", { mode: "json" }).notNull(),
-    status: text("status", { enum: ["queued", "sent", "failed"] }).notNull().default("queued"),
+    status: text("status", { enum: ["queued", "sent", "failed"] })
+      .notNull()
+      .default("queued"),
     attempts: integer("attempts").notNull().default(0),
     error: text("error"),
     providerRef: text("provider_ref"),
@@ -463,9 +462,7 @@ export const notifications = sqliteTable(
   (t) => [
     uniqueIndex("notifications_dedupe").on(t.dedupeKey),
     index("notifications_order").on(t.orderId, t.createdAt),
-    index("notifications_queue")
-      .on(t.priority, t.createdAt)
-      .where(sql`${t.status} = 'queued'`),
+    index("notifications_queue").on(t.priority, t.createdAt).where(sql`${t.status} = 'queued'`),
     check("notifications_status", sql`${t.status} in ('queued','sent','failed')`),
   ],
 );
@@ -482,7 +479,10 @@ export const deadLetters = sqliteTable(
     receivedAt: text("received_at").notNull(),
     replayedAt: text("replayed_at"),
   },
-  (t) => [uniqueIndex("dead_letters_message").on(t.queue, t.messageId), index("dead_letters_received").on(t.receivedAt)],
+  (t) => [
+    uniqueIndex("dead_letters_message").on(t.queue, t.messageId),
+    index("dead_letters_received").on(t.receivedAt),
+  ],
 );
 
 /** Shipping rate cards: per vendor, or the platform's (vendor_id null), banded by distance and weight. */
@@ -528,7 +528,10 @@ export const vendorScores = sqliteTable(
     updatedAt: text("updated_at").notNull(),
   },
   (t) => [
-    check("vendor_scores_rates", sql`${t.onTimeRateBps} between 0 and 10000 and ${t.breachRateBps} between 0 and 10000 and ${t.cancelRateBps} between 0 and 10000`),
+    check(
+      "vendor_scores_rates",
+      sql`${t.onTimeRateBps} between 0 and 10000 and ${t.breachRateBps} between 0 and 10000 and ${t.cancelRateBps} between 0 and 10000`,
+    ),
   ],
 );
 

@@ -15,10 +15,7 @@ export async function findVendor(db: Db, id: string): Promise<Vendor | null> {
 }
 
 /** By name, then id. `onlyId` narrows the list to one vendor (what a vendor may see of the list). */
-export async function listVendors(
-  db: Db,
-  q: { limit: number; after: After | undefined; onlyId?: string },
-) {
+export async function listVendors(db: Db, q: { limit: number; after: After | undefined; onlyId?: string }) {
   const rows = await db
     .select()
     .from(vendors)

@@ -6,14 +6,22 @@ import { outbox } from "../db/schema";
 type OutboxRow = typeof outbox.$inferSelect;
 
 function toMessage(row: OutboxRow): OrderEventMessage {
-  return { id: row.id, type: row.type, orderId: row.orderId, at: row.createdAt, payload: row.payload as Record<string, unknown> };
+  return {
+    id: row.id,
+    type: row.type,
+    orderId: row.orderId,
+    at: row.createdAt,
+    payload: row.payload as Record<string, unknown>,
+  };
 }
 
 async function publish(env: Env, rows: OutboxRow[], now: string): Promise<number> {
   if (rows.length === 0) return 0;
   // Queues take at most 100 messages per sendBatch.
   for (let i = 0; i < rows.length; i += 100) {
-    await env.ORDER_EVENTS.sendBatch(rows.slice(i, i + 100).map((r) => ({ body: toMessage(r), contentType: "json" as const })));
+    await env.ORDER_EVENTS.sendBatch(
+      rows.slice(i, i + 100).map((r) => ({ body: toMessage(r), contentType: "json" as const })),
+    );
   }
   await database(env)
     .update(outbox)

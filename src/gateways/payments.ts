@@ -22,7 +22,10 @@ export interface PaymentProvider {
   /** Cancels an unpaid payment; answers the provider's status when it cannot (e.g. it already succeeded). */
   cancel(paymentId: string): Promise<ProviderResult<{ status: PaymentStatus }>>;
   /** Refunds part or all of a succeeded payment, once per idempotency key. */
-  refund(input: { paymentId: string; amount: Money; idempotencyKey: string; reason: string }): Promise<
-    ProviderResult<{ refundId: string }>
-  >;
+  refund(input: {
+    paymentId: string;
+    amount: Money;
+    idempotencyKey: string;
+    reason: string;
+  }): Promise<ProviderResult<{ refundId: string }>>;
 }

@@ -14,7 +14,10 @@ export function simulatedProvider(env: Env): PaymentProvider {
     name: "simulated",
     async create({ idempotencyKey }) {
       // Derived from the key, so a retried create names the same payment, as Stripe's would.
-      return { ok: true, value: { id: `pay_${(await sha256Hex(idempotencyKey)).slice(0, 24)}`, status: "requires_payment" } };
+      return {
+        ok: true,
+        value: { id: `pay_${(await sha256Hex(idempotencyKey)).slice(0, 24)}`, status: "requires_payment" },
+      };
     },
     async cancel(paymentId) {
       const changed = await db

@@ -46,7 +46,6 @@ const titles: Record<ErrorCode, string> = {
   INTERNAL: "Internal error",
 };
 
-
 /** An expected failure on its way to the client; anything else reaching onError is a bug. */
 export class ApiError extends Error {
   constructor(
@@ -96,6 +95,8 @@ export function onError(err: Error, c: Context): Response {
       return problem(c, validationError([{ path: "(body)", message: "Malformed JSON" }], "Malformed JSON"));
     }
     if (err.status === 413) return problem(c, new ApiError("PAYLOAD_TOO_LARGE"));
+    if (err.status === 415)
+      return problem(c, new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json"));
     if (err.status === 401) return problem(c, new ApiError("UNAUTHENTICATED"));
   }
   console.error(JSON.stringify({ requestId: c.get("requestId"), error: err.message, stack: err.stack }));

@@ -26,7 +26,12 @@ export async function auditInvariants(env: Env, now: Date) {
     paid.length === 0
       ? []
       : await db
-          .select({ orderId: lineItems.orderId, skuId: lineItems.skuId, warehouseId: lineItems.warehouseId, qty: lineItems.qty })
+          .select({
+            orderId: lineItems.orderId,
+            skuId: lineItems.skuId,
+            warehouseId: lineItems.warehouseId,
+            qty: lineItems.qty,
+          })
           .from(lineItems)
           .where(
             inArray(
@@ -44,9 +49,16 @@ export async function auditInvariants(env: Env, now: Date) {
     }
     for (const [skuId, qty] of expected) {
       const rows = await stockObject(env, skuId).holdsOf(order.holdId);
-      const kept = rows.filter((r) => r.status === "committed" || r.status === "shipped").reduce((n, r) => n + r.qty, 0);
+      const kept = rows
+        .filter((r) => r.status === "committed" || r.status === "shipped")
+        .reduce((n, r) => n + r.qty, 0);
       if (kept !== qty) {
-        violations.push({ kind: "line_not_committed_once", orderId: order.id, skuId, detail: `expected ${qty}, found ${kept}` });
+        violations.push({
+          kind: "line_not_committed_once",
+          orderId: order.id,
+          skuId,
+          detail: `expected ${qty}, found ${kept}`,
+        });
       }
     }
   }

@@ -10,7 +10,10 @@ export async function purgeExpiredKeys(env: Env, now: Date) {
   const db = database(env);
   const receiptsBefore = isoSeconds(new Date(now.getTime() - PROCESSED_RETENTION_DAYS * 86_400_000));
   const [keys, receipts] = await db.batch([
-    db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, isoSeconds(now))).returning({ key: idempotencyKeys.key }),
+    db
+      .delete(idempotencyKeys)
+      .where(lt(idempotencyKeys.expiresAt, isoSeconds(now)))
+      .returning({ key: idempotencyKeys.key }),
     db
       .delete(processedMessages)
       .where(lt(processedMessages.processedAt, receiptsBefore))

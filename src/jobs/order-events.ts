@@ -45,7 +45,9 @@ export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise
         const done = await db
           .select({ one: sql<number>`1` })
           .from(processedMessages)
-          .where(sql`${processedMessages.consumer} = ${receipt.consumer} and ${processedMessages.eventId} = ${receipt.eventId}`)
+          .where(
+            sql`${processedMessages.consumer} = ${receipt.consumer} and ${processedMessages.eventId} = ${receipt.eventId}`,
+          )
           .get();
         if (done) continue;
         await consumer.handle(env, event);

@@ -15,7 +15,8 @@ export const jobs: readonly Job[] = [
   {
     name: "expire-holds",
     schedule: "* * * * *",
-    description: "Cancel unpaid orders whose holds expired (payment first), or confirm ones whose payment already succeeded",
+    description:
+      "Cancel unpaid orders whose holds expired (payment first), or confirm ones whose payment already succeeded",
     run: expireHolds,
   },
   {

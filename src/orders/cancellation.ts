@@ -48,7 +48,11 @@ export function cancellationStatements(
       .update(orders)
       .set({
         status: "cancelled",
-        paymentStatus: !wasPaid ? "unpaid" : refundedMinor >= (payment?.amountMinor ?? 0) ? "refunded" : "partially_refunded",
+        paymentStatus: !wasPaid
+          ? "unpaid"
+          : refundedMinor >= (payment?.amountMinor ?? 0)
+            ? "refunded"
+            : "partially_refunded",
         updatedAt: input.at,
       })
       .where(eq(orders.id, order.id)),
@@ -111,7 +115,9 @@ export async function cancelOrder(
   const agg = await loadOrder(db, input.orderId);
   if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No such order" };
   if (agg.order.status === "cancelled") return { ok: true, orderId: agg.order.id, changed: false };
-  const shipped = agg.subOrders.filter((s) => !isBeforeDispatch(s.status as SubOrderStatus) && s.status !== "cancelled");
+  const shipped = agg.subOrders.filter(
+    (s) => !isBeforeDispatch(s.status as SubOrderStatus) && s.status !== "cancelled",
+  );
   if (shipped.length > 0) {
     return {
       ok: false,

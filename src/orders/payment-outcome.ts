@@ -80,7 +80,12 @@ export async function applyPaymentOutcome(
   return { ok: true, orderId: agg.order.id, applied: true };
 }
 
-function failedStatements(db: ReturnType<typeof database>, agg: OrderAggregate, input: PaymentOutcomeInput, at: string) {
+function failedStatements(
+  db: ReturnType<typeof database>,
+  agg: OrderAggregate,
+  input: PaymentOutcomeInput,
+  at: string,
+) {
   const payment = agg.payment!;
   // A failed attempt keeps the holds: the shopper may retry before they expire.
   if (payment.status === "succeeded" || payment.status === "canceled") return [];
@@ -115,13 +120,20 @@ async function succeededStatements(
   if (agg.order.status !== "pending_payment") {
     // Already paid (another event said so first), or cancelled while the money was moving: refund what was taken.
     if (agg.order.status === "cancelled" && payment.refundedMinor < payment.amountMinor) {
-      return refundInFull(env, { ...agg, payment: { ...payment, status: "succeeded" } }, input, at, "cancelled_before_payment");
+      return refundInFull(
+        env,
+        { ...agg, payment: { ...payment, status: "succeeded" } },
+        input,
+        at,
+        "cancelled_before_payment",
+      );
     }
     return { statements: [markSucceeded], outboxKeys: [] };
   }
 
   const secured = await secureStock(env, agg, input.at);
-  if (!secured.ok) return refundInFull(env, { ...agg, payment: { ...payment, status: "succeeded" } }, input, at, LATE_PAYMENT_REASON);
+  if (!secured.ok)
+    return refundInFull(env, { ...agg, payment: { ...payment, status: "succeeded" } }, input, at, LATE_PAYMENT_REASON);
 
   const slaRows = await db
     .select({ id: vendors.id, hours: vendors.dispatchSlaHours })
@@ -145,7 +157,9 @@ async function succeededStatements(
         .set({
           status: "paid",
           // The SLA clock starts when the vendor can see the order: now, or at approval if held for review.
-          slaDispatchBy: agg.order.reviewHeld ? null : isoSeconds(addSeconds(input.at, (slaHours.get(s.vendorId) ?? 0) * 3600)),
+          slaDispatchBy: agg.order.reviewHeld
+            ? null
+            : isoSeconds(addSeconds(input.at, (slaHours.get(s.vendorId) ?? 0) * 3600)),
           updatedAt: at,
         })
         .where(and(eq(subOrders.id, s.id), eq(subOrders.status, "pending_payment"))),

@@ -1,8 +1,7 @@
-import type { OrderView } from "../contracts/orders";
+import type { OrderView, ShipTo } from "../contracts/orders";
 import type { OrderAggregate } from "../db/orders";
 import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../domain/order-status";
 import type { Principal } from "../domain/principal";
-import type { ShipTo } from "../contracts/orders";
 
 /**
  * What a principal may see of an order, or null when it may see nothing (answered as 404, so an

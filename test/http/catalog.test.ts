@@ -156,6 +156,14 @@ describe("warehouses", () => {
       postalCode: "110001",
       status: "inactive",
     });
+    const same = await api("PATCH", `/v1/warehouses/${wh.id}`, {
+      token,
+      body: { postalCode: "110001", country: "IN" },
+    });
+    expect(same.body).toEqual(r.body);
+    const moved = await api("PATCH", `/v1/warehouses/${wh.id}`, { token: ADMIN, body: { postalCode: "ZZ 404" } });
+    expect(moved.status).toBe(422);
+    expect(moved.body.errors[0]).toEqual({ path: "postalCode", message: expect.stringMatching(/give lat and lng/) });
     const half = await api("PATCH", `/v1/warehouses/${wh.id}`, { token, body: { lat: 1 } });
     expect(half.status).toBe(422);
     expect(half.body.errors[0].path).toBe("lng");
@@ -351,6 +359,10 @@ describe("catalog", () => {
     });
     const byProduct = await api("GET", `/v1/catalog/skus?productId=${product.id}&vendorId=&search=`);
     expect(byProduct.body.items.map((i: any) => i.skuId)).toEqual([stocked.id, empty.id]);
+    const byProductTitle = await api("GET", `/v1/catalog/skus?search=${encodeURIComponent(`catalog ${tag}`)}`);
+    expect(byProductTitle.body.items.map((i: any) => i.skuId)).toEqual([stocked.id, empty.id]);
+    const byCode = await api("GET", `/v1/catalog/skus?search=${stocked.code}`);
+    expect(byCode.body.items.map((i: any) => i.skuId)).toEqual([stocked.id]);
     const byBarcode = await api("GET", `/v1/catalog/skus?search=${stocked.barcode}`);
     expect(byBarcode.body.items.map((i: any) => i.skuId)).toEqual([stocked.id]);
     const byVendor = await api("GET", `/v1/catalog/skus?vendorId=${suspended.id}`);

@@ -1,7 +1,17 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, uid } from "../support/api";
-import { BENGALURU, DELHI, MUMBAI, checkout, customers, expectStockEquation, pay, stockOf, stockedSku } from "../support/marketplace";
+import {
+  BENGALURU,
+  checkout,
+  customers,
+  DELHI,
+  expectStockEquation,
+  MUMBAI,
+  pay,
+  stockedSku,
+  stockOf,
+} from "../support/marketplace";
 
 async function ordersFor(skuId: string) {
   const r = await env.DB.prepare(
@@ -47,7 +57,12 @@ describe("checkout under concurrency", () => {
   it("never leaves a partial order or a stranded hold when one SKU of 3-vendor carts runs out", async () => {
     const plenty1 = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 100 }] });
     const plenty2 = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 100 }] });
-    const scarce = await stockedSku({ warehouses: [{ at: DELHI, onHand: 7 }, { at: BENGALURU, onHand: 5 }] });
+    const scarce = await stockedSku({
+      warehouses: [
+        { at: DELHI, onHand: 7 },
+        { at: BENGALURU, onHand: 5 },
+      ],
+    });
     const buyers = await customers(60);
     const replies = await Promise.all(
       buyers.map((b) =>
@@ -87,7 +102,9 @@ describe("checkout under concurrency", () => {
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
     const [buyer] = await customers(1);
     const key = uid("same-");
-    const replies = await Promise.all(Array.from({ length: 10 }, () => checkout(buyer!.token, [{ skuId: s.skuId, qty: 2 }], key)));
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => checkout(buyer!.token, [{ skuId: s.skuId, qty: 2 }], key)),
+    );
     for (const r of replies) expect(r.status).toBe(201);
     const ids = new Set(replies.map((r) => r.body.order.id));
     expect(ids.size).toBe(1);

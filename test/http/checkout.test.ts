@@ -1,7 +1,17 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
-import { BENGALURU, DELHI, MUMBAI, checkout, expectStockEquation, pay, shipTo, stockOf, stockedSku } from "../support/marketplace";
+import {
+  BENGALURU,
+  checkout,
+  DELHI,
+  expectStockEquation,
+  MUMBAI,
+  pay,
+  shipTo,
+  stockedSku,
+  stockOf,
+} from "../support/marketplace";
 
 async function countRows(table: string, where = "1=1", ...binds: unknown[]) {
   const r = await env.DB.prepare(`select count(*) as n from ${table} where ${where}`)
@@ -12,7 +22,13 @@ async function countRows(table: string, where = "1=1", ...binds: unknown[]) {
 
 describe("checkout", () => {
   it("splits a 3-vendor cart into one sub-order per vendor, nearest warehouse first, and pays once", async () => {
-    const a = await stockedSku({ warehouses: [{ at: DELHI, onHand: 10 }, { at: BENGALURU, onHand: 10 }], priceMinor: 10_000 });
+    const a = await stockedSku({
+      warehouses: [
+        { at: DELHI, onHand: 10 },
+        { at: BENGALURU, onHand: 10 },
+      ],
+      priceMinor: 10_000,
+    });
     const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }], priceMinor: 2_550 });
     const c = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 3 }], priceMinor: 999 });
     const shopper = await newCustomer();
@@ -49,7 +65,9 @@ describe("checkout", () => {
     expect(again.body.timeline.filter((e: any) => e.type === "order.paid")).toHaveLength(1);
     expect((await stockOf(c.skuId)).totals).toMatchObject({ committed: 3, available: 0 });
     expect(await countRows("outbox", "order_id = ? and type = 'order.paid'", order.id)).toBe(1);
-    const commission = await env.DB.prepare("select sum(commission_minor) as c, sum(total_minor) as t from sub_orders where order_id = ?")
+    const commission = await env.DB.prepare(
+      "select sum(commission_minor) as c, sum(total_minor) as t from sub_orders where order_id = ?",
+    )
       .bind(order.id)
       .first<{ c: number; t: number }>();
     expect(commission?.t).toBe(order.total.amountMinor);
@@ -57,7 +75,13 @@ describe("checkout", () => {
   });
 
   it("splits one line across warehouses when no single one covers it", async () => {
-    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }, { at: MUMBAI, onHand: 3 }, { at: DELHI, onHand: 4 }] });
+    const s = await stockedSku({
+      warehouses: [
+        { at: BENGALURU, onHand: 2 },
+        { at: MUMBAI, onHand: 3 },
+        { at: DELHI, onHand: 4 },
+      ],
+    });
     const shopper = await newCustomer();
     const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 6 }]);
     expect(r.status).toBe(201);
@@ -87,7 +111,12 @@ describe("checkout", () => {
 
   it("answers 409 with shortages and leaves nothing behind when any line is short", async () => {
     const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-    const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 1 }, { at: DELHI, onHand: 1 }] });
+    const b = await stockedSku({
+      warehouses: [
+        { at: MUMBAI, onHand: 1 },
+        { at: DELHI, onHand: 1 },
+      ],
+    });
     const shopper = await newCustomer();
     const r = await checkout(shopper.token, [
       { skuId: a.skuId, qty: 2 },
@@ -114,12 +143,38 @@ describe("checkout", () => {
       [{ ...good, lines: [{ skuId: s.skuId, qty: "1" }] }, 422, "VALIDATION_FAILED"],
       [{ ...good, lines: [{ skuId: s.skuId, qty: 100 }] }, 422, "VALIDATION_FAILED"],
       [{ ...good, lines: [] }, 422, "VALIDATION_FAILED"],
-      [{ ...good, lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `sku_${i}`, qty: 1 })) }, 422, "VALIDATION_FAILED"],
+      [
+        { ...good, lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `sku_${i}`, qty: 1 })) },
+        422,
+        "VALIDATION_FAILED",
+      ],
       [{ ...good, lines: [{ skuId: "sku_nope", qty: 1 }] }, 422, "VALIDATION_FAILED"],
-      [{ ...good, lines: [{ skuId: s.skuId, qty: 1 }, { skuId: s.skuId, qty: 1 }] }, 422, "VALIDATION_FAILED"],
+      [
+        {
+          ...good,
+          lines: [
+            { skuId: s.skuId, qty: 1 },
+            { skuId: s.skuId, qty: 1 },
+          ],
+        },
+        422,
+        "VALIDATION_FAILED",
+      ],
       [{ ...good, currency: "USD" }, 422, "VALIDATION_FAILED"],
       [{ ...good, extra: true }, 422, "VALIDATION_FAILED"],
-      [{ ...good, shipTo: { ...shipTo(), lat: undefined, lng: undefined, address: { ...shipTo().address, postalCode: "000000" } } }, 422, "VALIDATION_FAILED"],
+      [
+        {
+          ...good,
+          shipTo: {
+            ...shipTo(),
+            lat: undefined,
+            lng: undefined,
+            address: { ...shipTo().address, postalCode: "000000" },
+          },
+        },
+        422,
+        "VALIDATION_FAILED",
+      ],
     ];
     for (const [body, status, code] of cases) {
       const r = await post(body);

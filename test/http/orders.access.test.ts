@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
-import { BENGALURU, MUMBAI, checkout, pay, stockOf, stockedSku } from "../support/marketplace";
+import { BENGALURU, checkout, MUMBAI, pay, stockedSku, stockOf } from "../support/marketplace";
 
 /** One paid two-vendor order, and principals who must not see or touch it. */
 async function scene() {
@@ -46,7 +46,10 @@ describe("order visibility and access", () => {
     for (const token of [s.otherVendor, s.otherCustomer]) {
       expect((await api("GET", `/v1/orders/${s.order.id}`, { token })).status).toBe(404);
     }
-    const cancel = await api("POST", `/v1/orders/${s.order.id}/cancel`, { token: s.otherCustomer, body: { reason: "mine now" } });
+    const cancel = await api("POST", `/v1/orders/${s.order.id}/cancel`, {
+      token: s.otherCustomer,
+      body: { reason: "mine now" },
+    });
     expect(cancel.status).toBe(404);
     const steal = await pay(s.otherCustomer, s.payment.id);
     expect(steal.status).toBe(404);
@@ -58,14 +61,18 @@ describe("order visibility and access", () => {
     expect(otherWarehouse.status).toBe(404);
     const unknown = await api("GET", "/v1/orders/ord_nope", { token: ADMIN });
     expect(unknown.status).toBe(404);
-    const row = await env.DB.prepare("select status, payment_status as p from orders where id = ?").bind(s.order.id).first();
+    const row = await env.DB.prepare("select status, payment_status as p from orders where id = ?")
+      .bind(s.order.id)
+      .first();
     expect(row).toEqual({ status: "pending_payment", p: "unpaid" });
     expect((await stockOf(s.a.skuId)).totals.held).toBe(1);
   });
 
   it("answers 403 to roles that may never call a route", async () => {
     const s = await scene();
-    expect((await api("POST", `/v1/orders/${s.order.id}/cancel`, { token: s.vendorA, body: { reason: "x" } })).status).toBe(403);
+    expect(
+      (await api("POST", `/v1/orders/${s.order.id}/cancel`, { token: s.vendorA, body: { reason: "x" } })).status,
+    ).toBe(403);
     expect((await pay(s.vendorA, s.payment.id)).status).toBe(403);
     expect((await pay(s.ops, s.payment.id)).status).toBe(403);
     expect((await api("GET", "/v1/orders")).status).toBe(401);
@@ -76,7 +83,10 @@ describe("order visibility and access", () => {
 
   it("lets the customer cancel before dispatch: unpaid releases holds, paid refunds", async () => {
     const s = await scene();
-    const cancelled = await api("POST", `/v1/orders/${s.order.id}/cancel`, { token: s.owner.token, body: { reason: "changed my mind" } });
+    const cancelled = await api("POST", `/v1/orders/${s.order.id}/cancel`, {
+      token: s.owner.token,
+      body: { reason: "changed my mind" },
+    });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe("cancelled");
     expect((await stockOf(s.a.skuId)).totals).toMatchObject({ held: 0, available: 5 });
@@ -84,13 +94,21 @@ describe("order visibility and access", () => {
 
     const again = await scene();
     expect((await pay(again.owner.token, again.payment.id)).body.status).toBe("paid");
-    const refunded = await api("POST", `/v1/orders/${again.order.id}/cancel`, { token: again.ops, body: { reason: "fraud check" } });
+    const refunded = await api("POST", `/v1/orders/${again.order.id}/cancel`, {
+      token: again.ops,
+      body: { reason: "fraud check" },
+    });
     expect(refunded.status).toBe(200);
     expect(refunded.body).toMatchObject({ status: "cancelled", paymentStatus: "refunded" });
     expect((await stockOf(again.b.skuId)).totals).toMatchObject({ committed: 0, available: 5 });
-    const repeat = await api("POST", `/v1/orders/${again.order.id}/cancel`, { token: again.ops, body: { reason: "fraud check" } });
+    const repeat = await api("POST", `/v1/orders/${again.order.id}/cancel`, {
+      token: again.ops,
+      body: { reason: "fraud check" },
+    });
     expect(repeat.status).toBe(200);
-    const refunds = await env.DB.prepare("select count(*) as n, sum(amount_minor) as total from refunds where order_id = ?")
+    const refunds = await env.DB.prepare(
+      "select count(*) as n, sum(amount_minor) as total from refunds where order_id = ?",
+    )
       .bind(again.order.id)
       .first<{ n: number; total: number }>();
     expect(refunds).toEqual({ n: 1, total: again.order.total.amountMinor });
@@ -111,7 +129,9 @@ describe("order visibility and access", () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen.sort()).toEqual([...ids].sort());
-    const byWarehouse = await api("GET", `/v1/orders?warehouseId=${s.warehouseIds[0]}&status=pending_payment`, { token: ADMIN });
+    const byWarehouse = await api("GET", `/v1/orders?warehouseId=${s.warehouseIds[0]}&status=pending_payment`, {
+      token: ADMIN,
+    });
     expect(byWarehouse.body.items.length).toBeGreaterThanOrEqual(5);
     const bad = await api("GET", "/v1/orders?cursor=zzz", { token: ADMIN });
     expect(bad.status).toBe(422);

@@ -1,7 +1,16 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
-import { BENGALURU, DELHI, MUMBAI, checkout, expectStockEquation, pay, stockOf, stockedSku } from "../support/marketplace";
+import {
+  BENGALURU,
+  checkout,
+  DELHI,
+  expectStockEquation,
+  MUMBAI,
+  pay,
+  stockedSku,
+  stockOf,
+} from "../support/marketplace";
 
 const stub = (skuId: string) => env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
 
@@ -18,7 +27,8 @@ async function holdIdOf(orderId: string) {
   return row!.h;
 }
 
-const runJob = (name: string, now: Date) => api("POST", `/v1/admin/jobs/${name}/run`, { token: ADMIN, body: { now: now.toISOString() } });
+const runJob = (name: string, now: Date) =>
+  api("POST", `/v1/admin/jobs/${name}/run`, { token: ADMIN, body: { now: now.toISOString() } });
 
 describe("holds that expire", () => {
   it("returns abandoned holds through the alarm when no order was ever written", async () => {
@@ -48,7 +58,11 @@ describe("holds that expire", () => {
     const order = await api("GET", `/v1/orders/${r.body.order.id}`, { token: shopper.token });
     expect(order.body.status).toBe("cancelled");
     expect(order.body.subOrders[0].cancellationReason).toBe("hold_expired");
-    expect(order.body.timeline.at(-1)).toMatchObject({ type: "order.cancelled", reason: "hold_expired", actor: { role: "system" } });
+    expect(order.body.timeline.at(-1)).toMatchObject({
+      type: "order.cancelled",
+      reason: "hold_expired",
+      actor: { role: "system" },
+    });
     expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 0, available: 4 });
     const late = await pay(shopper.token, r.body.payment.id);
     expect(late.status).toBe(409);
@@ -84,7 +98,12 @@ describe("holds that expire", () => {
   });
 
   it("moves a late payment to another warehouse of the same vendor when its own is gone", async () => {
-    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }, { at: DELHI, onHand: 5 }] });
+    const s = await stockedSku({
+      warehouses: [
+        { at: BENGALURU, onHand: 2 },
+        { at: DELHI, onHand: 5 },
+      ],
+    });
     const late = await newCustomer();
     const r = await checkout(late.token, [{ skuId: s.skuId, qty: 2 }]);
     expect(r.body.order.subOrders[0].lines[0].warehouseId).toBe(s.warehouseIds[0]);
@@ -124,7 +143,9 @@ describe("holds that expire", () => {
     expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 1, committed: 0, available: 0 });
     const repeat = await pay(late.token, r.body.payment.id);
     expect(repeat.body.paymentStatus).toBe("refunded");
-    const again = await env.DB.prepare("select count(*) as n from refunds where order_id = ?").bind(r.body.order.id).first<{ n: number }>();
+    const again = await env.DB.prepare("select count(*) as n from refunds where order_id = ?")
+      .bind(r.body.order.id)
+      .first<{ n: number }>();
     expect(again?.n).toBe(1);
   });
 });

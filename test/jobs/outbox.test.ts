@@ -19,7 +19,9 @@ describe("order events", () => {
 
   it("sweeps rows left behind and sends each once", async () => {
     const at = "2026-01-01T00:00:00Z";
-    await env.DB.prepare("insert into outbox (type, order_id, payload, dedupe_key, created_at) values ('order.placed', null, '{}', ?, ?)")
+    await env.DB.prepare(
+      "insert into outbox (type, order_id, payload, dedupe_key, created_at) values ('order.placed', null, '{}', ?, ?)",
+    )
       .bind(`test:${crypto.randomUUID()}`, at)
       .run();
     const first = await api("POST", "/v1/admin/jobs/outbox-sweep/run", { token: ADMIN, body: {} });
@@ -29,15 +31,25 @@ describe("order events", () => {
   });
 
   it("handles a redelivered event once and acks both deliveries", async () => {
-    const body = { id: 987_654, type: "order.paid", orderId: "ord_x", at: "2026-11-22T09:00:00Z", payload: { orderId: "ord_x" } };
+    const body = {
+      id: 987_654,
+      type: "order.paid",
+      orderId: "ord_x",
+      at: "2026-11-22T09:00:00Z",
+      payload: { orderId: "ord_x" },
+    };
     for (const attempt of [1, 2]) {
-      const batch = createMessageBatch("order-events", [{ id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body }]);
+      const batch = createMessageBatch("order-events", [
+        { id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env);
       const result = await getQueueResult(batch, ctx);
       expect(result.explicitAcks).toEqual([`m${attempt}`]);
     }
-    const receipts = await env.DB.prepare("select count(*) as n from processed_messages where event_id = '987654'").first<{ n: number }>();
+    const receipts = await env.DB.prepare(
+      "select count(*) as n from processed_messages where event_id = '987654'",
+    ).first<{ n: number }>();
     expect(receipts?.n).toBe(1);
   });
 
@@ -46,7 +58,10 @@ describe("order events", () => {
     expect(list.body.items.map((j: any) => j.name)).toEqual(
       expect.arrayContaining(["expire-holds", "outbox-sweep", "audit-invariants", "purge-expired-keys"]),
     );
-    const run = await api("POST", "/v1/admin/jobs/audit-invariants/run", { token: ADMIN, body: { now: "2030-01-01T00:00:00Z" } });
+    const run = await api("POST", "/v1/admin/jobs/audit-invariants/run", {
+      token: ADMIN,
+      body: { now: "2030-01-01T00:00:00Z" },
+    });
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ job: "audit-invariants", now: "2030-01-01T00:00:00Z" });
     expect(run.body.result.violations).toEqual([]);

@@ -25,7 +25,12 @@ export async function stockedSku(opts: {
     });
     if (r.status !== 200) throw new Error(`stock: ${r.status} ${JSON.stringify(r.body)}`);
   }
-  return { vendorId: vendor.id as string, skuId: sku.id as string, warehouseIds, commissionBps: vendor.commissionBps as number };
+  return {
+    vendorId: vendor.id as string,
+    skuId: sku.id as string,
+    warehouseIds,
+    commissionBps: vendor.commissionBps as number,
+  };
 }
 
 export const shipTo = (at = BENGALURU) => ({
@@ -36,11 +41,24 @@ export const shipTo = (at = BENGALURU) => ({
   lng: at.lng,
 });
 
-export async function checkout(token: string, lines: { skuId: string; qty: number }[], key = uid("idem-"), at = BENGALURU) {
-  return api("POST", "/v1/checkout", { token, body: { lines, shipTo: shipTo(at) }, headers: { "Idempotency-Key": key } });
+export async function checkout(
+  token: string,
+  lines: { skuId: string; qty: number }[],
+  key = uid("idem-"),
+  at = BENGALURU,
+) {
+  return api("POST", "/v1/checkout", {
+    token,
+    body: { lines, shipTo: shipTo(at) },
+    headers: { "Idempotency-Key": key },
+  });
 }
 
-export async function pay(token: string, paymentId: string, outcome: "succeeded" | "failed" | "canceled" = "succeeded") {
+export async function pay(
+  token: string,
+  paymentId: string,
+  outcome: "succeeded" | "failed" | "canceled" = "succeeded",
+) {
   return api("POST", `/v1/payments/${paymentId}/simulate`, { token, body: { outcome } });
 }
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { IsoTime, json, problemResponses } from "../../contracts/common";
 import { config } from "../../config";
+import { IsoTime, json, problemResponses } from "../../contracts/common";
 import { isoSeconds } from "../../domain/time";
 import { findJob, jobs } from "../../jobs/registry";
 import { router } from "../context";
@@ -25,7 +25,10 @@ const run = defineRoute({
   description: "`now` moves the job's clock, and is honoured only in local development.",
   request: {
     params: z.object({ name: z.string() }),
-    body: { required: false, content: { "application/json": { schema: z.object({ now: IsoTime.optional() }).strict() } } },
+    body: {
+      required: false,
+      content: { "application/json": { schema: z.object({ now: IsoTime.optional() }).strict() } },
+    },
   },
   responses: {
     200: json(z.object({ job: z.string(), now: IsoTime, result: z.unknown() }), "What the job did"),

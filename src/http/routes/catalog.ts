@@ -1,5 +1,5 @@
-import { json, page, problemResponses } from "../../contracts/common";
 import { CatalogItem, CatalogQuery } from "../../contracts/catalog";
+import { json, page, problemResponses } from "../../contracts/common";
 import { listCatalog } from "../../db/catalog";
 import { database } from "../../db/client";
 import { router } from "../context";
@@ -12,9 +12,9 @@ const list = defineRoute({
   access: "public",
   summary: "Browse the catalog: active SKUs of active vendors, with units available",
   description:
-    "`search` matches anywhere in the title (case-insensitive) or the barcode or vendor code exactly. `available` " +
-    "comes from the stock mirror over active warehouses and may trail the stock objects by a moment; checkout " +
-    "asks the objects themselves.",
+    "`search` matches anywhere in the SKU's or its product's title (case-insensitive), or the barcode or vendor " +
+    "code exactly. `available` comes from the stock mirror over active warehouses and may trail the stock objects " +
+    "by a moment; checkout asks the objects themselves.",
   request: { query: CatalogQuery },
   responses: { 200: json(page(CatalogItem), "A page of the catalog"), ...problemResponses },
 });

@@ -40,7 +40,8 @@ const cancel = defineRoute({
   path: "/orders/{orderId}/cancel",
   access: ["admin", "ops", "customer"],
   summary: "Cancel an order before any of it is dispatched",
-  description: "Unpaid: the payment is cancelled and the holds released. Paid: stock is released and the payment refunded.",
+  description:
+    "Unpaid: the payment is cancelled and the holds released. Paid: stock is released and the payment refunded.",
   request: { params: OrderParams, ...jsonBody(CancelOrder) },
   responses: { 200: json(OrderView, "The cancelled order"), ...problemResponses },
 });
@@ -62,7 +63,10 @@ export const orders = router()
     const q = c.req.valid("query");
     const db = database(c.env);
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (after === null || (after && (after.length !== 2 || typeof after[0] !== "string" || typeof after[1] !== "string"))) {
+    if (
+      after === null ||
+      (after && (after.length !== 2 || typeof after[0] !== "string" || typeof after[1] !== "string"))
+    ) {
       throw validationError([{ path: "cursor", message: "not a cursor this list gave out" }]);
     }
     let vendorId = q.vendorId;
@@ -98,7 +102,12 @@ export const orders = router()
             createdAt: o.createdAt,
             subOrders: subs
               .filter((s) => s.orderId === o.id && (who.role !== "vendor" || s.vendorId === who.vendorId))
-              .map((s) => ({ id: s.id, vendorId: s.vendorId, status: s.status as SubOrderStatus, total: money(s.totalMinor) })),
+              .map((s) => ({
+                id: s.id,
+                vendorId: s.vendorId,
+                status: s.status as SubOrderStatus,
+                total: money(s.totalMinor),
+              })),
           };
         }),
         nextCursor: hasMore && last ? encodeCursor([last.createdAt, last.id]) : null,
@@ -117,7 +126,11 @@ export const orders = router()
       now: new Date(),
     });
     if (!outcome.ok) {
-      throw new ApiError(outcome.code, outcome.detail, outcome.code === "ILLEGAL_TRANSITION" ? { allowed: outcome.allowed } : {});
+      throw new ApiError(
+        outcome.code,
+        outcome.detail,
+        outcome.code === "ILLEGAL_TRANSITION" ? { allowed: outcome.allowed } : {},
+      );
     }
     return c.json(await visibleOrder(c.env, orderId, who), 200);
   });

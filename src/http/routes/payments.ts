@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { config } from "../../config";
 import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
 import { OrderView, SimulatePayment } from "../../contracts/orders";
-import { config } from "../../config";
 import { database } from "../../db/client";
 import { findPayment, loadOrder } from "../../db/orders";
 import { newId } from "../../domain/ids";
@@ -63,7 +63,11 @@ export const payments = router().openapi(simulate, async (c) => {
       break;
     }
   }
-  const applied = await applyPaymentOutcome(c.env, { paymentId, outcome, eventId, at: new Date(), actor }, c.executionCtx);
+  const applied = await applyPaymentOutcome(
+    c.env,
+    { paymentId, outcome, eventId, at: new Date(), actor },
+    c.executionCtx,
+  );
   if (!applied.ok) throw new ApiError(applied.code, applied.detail);
   const after = await loadOrder(db, payment.orderId);
   return c.json(orderViewFor(after!, who)!, 200);

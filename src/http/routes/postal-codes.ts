@@ -1,5 +1,5 @@
-import { json, problemResponses } from "../../contracts/common";
 import { PostalCodeCsv, PostalCodeEntry, PostalCodeImport, PostalCodeParams } from "../../contracts/catalog";
+import { json, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
 import { findPostalCode, upsertPostalCodes } from "../../db/postal-codes";
 import { normalizeCountry, normalizePostalCode } from "../../domain/geo";

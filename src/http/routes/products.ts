@@ -1,5 +1,5 @@
-import { json, jsonBody, page, problemResponses } from "../../contracts/common";
 import { CreateProduct, Product, ProductParams, ProductQuery } from "../../contracts/catalog";
+import { json, jsonBody, page, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
 import { findProduct, insertProduct, listProducts } from "../../db/products";
 import { newId } from "../../domain/ids";

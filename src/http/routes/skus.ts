@@ -1,6 +1,6 @@
-import { json, jsonBody, page, problemResponses } from "../../contracts/common";
-import { CreateSku, Sku, SkuParams, SkuQuery, UpdateSku } from "../../contracts/catalog";
 import { config } from "../../config";
+import { CreateSku, Sku, SkuParams, SkuQuery, UpdateSku } from "../../contracts/catalog";
+import { json, jsonBody, page, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
 import { findProduct } from "../../db/products";
 import { findSku, insertSku, listSkus, type SkuWrite, updateSku } from "../../db/skus";

@@ -1,4 +1,3 @@
-import { json, jsonBody, ListQuery, page, problemResponses } from "../../contracts/common";
 import {
   CreateVendor,
   defaultNudgeLeadHours,
@@ -7,6 +6,7 @@ import {
   VendorParams,
   vendorEditableFields,
 } from "../../contracts/catalog";
+import { json, jsonBody, ListQuery, page, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
 import { findVendor, insertVendor, listVendors, updateVendor } from "../../db/vendors";
 import { newId } from "../../domain/ids";

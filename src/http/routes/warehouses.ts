@@ -1,11 +1,5 @@
+import { CreateWarehouse, UpdateWarehouse, VendorParams, Warehouse, WarehouseParams } from "../../contracts/catalog";
 import { json, jsonBody, ListQuery, page, problemResponses } from "../../contracts/common";
-import {
-  CreateWarehouse,
-  UpdateWarehouse,
-  VendorParams,
-  Warehouse,
-  WarehouseParams,
-} from "../../contracts/catalog";
 import type { Db } from "../../db/client";
 import { database } from "../../db/client";
 import { postalCodeLookup } from "../../db/postal-codes";
@@ -116,7 +110,9 @@ export const warehouses = router()
     if (body.status !== undefined) changes.status = body.status;
     if (body.country !== undefined) changes.country = normalizeCountry(body.country);
     if (body.postalCode !== undefined) changes.postalCode = normalizePostalCode(body.postalCode);
-    const moved = changes.country !== undefined || changes.postalCode !== undefined;
+    const moved =
+      (changes.country ?? current.country) !== current.country ||
+      (changes.postalCode ?? current.postalCode) !== current.postalCode;
     if (body.lat !== undefined || moved) {
       Object.assign(
         changes,

@@ -1,0 +1,52 @@
+import { Dashboard, NotFound } from "./pages/Dashboard";
+import { Storefront } from "./pages/Storefront";
+import { Link, useLocation } from "./router";
+
+const nav = [
+  { to: "/", label: "Shop" },
+  { to: "/ops", label: "Ops" },
+  { to: "/vendor", label: "Vendor" },
+] as const;
+
+function under(path: string, base: string): string | null {
+  if (path === base) return "";
+  if (path.startsWith(`${base}/`)) return path.slice(base.length);
+  return null;
+}
+
+export function App() {
+  const { path } = useLocation();
+  const ops = under(path, "/ops");
+  const vendor = under(path, "/vendor");
+  const active = ops !== null ? "/ops" : vendor !== null ? "/vendor" : path === "/" ? "/" : null;
+
+  return (
+    <>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Edge OMS
+        </Link>
+        <nav>
+          {nav.map((n) => (
+            <Link key={n.to} to={n.to} className={active === n.to ? "active" : undefined}>
+              {n.label}
+            </Link>
+          ))}
+          {/* /docs is answered by the Worker, not this app: a full page load. */}
+          <a href="/docs">API</a>
+        </nav>
+      </header>
+      <main className="container">
+        {ops !== null ? (
+          <Dashboard key="ops" base="/ops" rest={ops} />
+        ) : vendor !== null ? (
+          <Dashboard key="vendor" base="/vendor" rest={vendor} />
+        ) : path === "/" ? (
+          <Storefront />
+        ) : (
+          <NotFound />
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,55 @@
+import { type FormEvent, type ReactNode, useState } from "react";
+import type { Slot } from "../auth";
+import { setToken } from "../auth";
+
+/** A bearer-token sign-in; the token stays in this browser's localStorage for this app only. */
+export function SignIn({ slot, who, children }: { slot: Slot; who: string; children?: ReactNode }) {
+  const [value, setValue] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const token = value.trim();
+    if (token) setToken(slot, token);
+  };
+  return (
+    <section className="card signin">
+      <h2>Sign in</h2>
+      <p>Paste {who} bearer token.</p>
+      <form onSubmit={submit} className="stack">
+        <label className="field">
+          <span>Token</span>
+          <input
+            type="password"
+            name="token"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="oms_…"
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            required
+          />
+        </label>
+        <button type="submit" className="button primary">
+          Sign in
+        </button>
+      </form>
+      <p className="muted small">
+        Running locally? <code>bun run dev</code> prints demo tokens for every role (and writes them to{" "}
+        <code>demo.json</code>).
+      </p>
+      {children}
+    </section>
+  );
+}
+
+export function SignedInAs({ slot, token, label }: { slot: Slot; token: string; label: string }) {
+  return (
+    <div className="signed-in">
+      <span>
+        {label} <code title="the end of your token">…{token.slice(-4)}</code>
+      </span>
+      <button type="button" className="link-button" onClick={() => setToken(slot, null)}>
+        Sign out
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,466 @@
+import { type ChangeEvent, type FormEvent, useEffect, useMemo, useState } from "react";
+import { ApiProblem, api, newIdempotencyKey } from "../api";
+import { setToken, useToken } from "../auth";
+import { OrderDetail } from "../components/OrderDetail";
+import { ProblemBanner } from "../components/ProblemBanner";
+import { SignedInAs, SignIn } from "../components/SignIn";
+import { Status, UpdatedAt } from "../components/Status";
+import { formatMoney, formatTime } from "../format";
+import type { CatalogSku, CheckoutResult, Money, OrderView } from "../types";
+import { useApi } from "../use-api";
+
+type CartLine = { sku: CatalogSku; qty: number };
+type ShipToForm = { name: string; line1: string; city: string; postalCode: string };
+
+const CART_KEY = "oms.cart";
+const SHIP_KEY = "oms.shipTo";
+const LAST_ORDER_KEY = "oms.lastOrder";
+const MAX_QTY = 99;
+
+function load<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function save(key: string, value: unknown) {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage may be unavailable; the cart then lives as long as the page.
+  }
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+function lineTotal(l: CartLine): Money {
+  return { amountMinor: l.sku.price.amountMinor * l.qty, currency: l.sku.price.currency };
+}
+
+export function Storefront() {
+  const [token] = useToken("storefront");
+  const [search, setSearch] = useState("");
+  const query = useDebounced(search.trim(), 250);
+  const [cart, setCart] = useState<CartLine[]>(() => load<CartLine[]>(CART_KEY, []));
+  const [placed, setPlaced] = useState<{ orderId: string; payment: CheckoutResult["payment"] } | null>(() =>
+    load(LAST_ORDER_KEY, null),
+  );
+
+  useEffect(() => save(CART_KEY, cart), [cart]);
+  useEffect(() => save(LAST_ORDER_KEY, placed), [placed]);
+
+  const add = (sku: CatalogSku) =>
+    setCart((c) => {
+      const found = c.find((l) => l.sku.skuId === sku.skuId);
+      if (found) return c.map((l) => (l === found ? { sku, qty: Math.min(l.qty + 1, MAX_QTY) } : l));
+      return [...c, { sku, qty: 1 }];
+    });
+  const setQty = (skuId: string, qty: number) =>
+    setCart((c) =>
+      qty <= 0
+        ? c.filter((l) => l.sku.skuId !== skuId)
+        : c.map((l) => (l.sku.skuId === skuId ? { ...l, qty: Math.min(qty, MAX_QTY) } : l)),
+    );
+
+  const inCart = useMemo(() => new Map(cart.map((l) => [l.sku.skuId, l.qty])), [cart]);
+
+  return (
+    <div className="shop">
+      <div className="shop-main stack">
+        {placed && <PlacedOrder placed={placed} token={token} onClose={() => setPlaced(null)} />}
+        <section className="card stack">
+          <div className="row between wrap">
+            <h2>Shop</h2>
+            {token ? (
+              <SignedInAs slot="storefront" token={token} label="Customer" />
+            ) : (
+              <span className="muted small">Browsing as a guest</span>
+            )}
+          </div>
+          <label className="field">
+            <span>Search the catalog</span>
+            <input
+              type="search"
+              placeholder="Search by title, code or barcode"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
+          </label>
+        </section>
+        <Catalog query={query} inCart={inCart} onAdd={add} />
+      </div>
+      <aside className="shop-side stack" id="cart">
+        <Cart
+          cart={cart}
+          token={token}
+          setQty={setQty}
+          onPlaced={(result) => {
+            setPlaced({ orderId: result.order.id, payment: result.payment });
+            setCart([]);
+            window.scrollTo({ top: 0, behavior: "smooth" });
+          }}
+        />
+      </aside>
+      {cart.length > 0 && (
+        <a className="cart-fab" href="#cart">
+          Cart · {cart.reduce((n, l) => n + l.qty, 0)}
+        </a>
+      )}
+    </div>
+  );
+}
+
+function Catalog({
+  query,
+  inCart,
+  onAdd,
+}: {
+  query: string;
+  inCart: Map<string, number>;
+  onAdd: (sku: CatalogSku) => void;
+}) {
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [items, setItems] = useState<CatalogSku[]>([]);
+  // A new search starts from the first page again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on query change only.
+  useEffect(() => {
+    setCursor(null);
+    setItems([]);
+  }, [query]);
+  const page = useApi((signal) => api.catalog({ search: query, limit: 48, cursor }, signal), [query, cursor]);
+  useEffect(() => {
+    const got = page.data?.items;
+    if (got)
+      setItems((prev) => (cursor ? [...prev, ...got.filter((g) => !prev.some((p) => p.skuId === g.skuId))] : got));
+  }, [page.data, cursor]);
+
+  return (
+    <section className="stack">
+      <ProblemBanner error={page.error} />
+      <div className="row between">
+        <span className="muted small">
+          {items.length > 0 ? `${items.length}${page.data?.nextCursor ? "+" : ""} items` : ""}
+        </span>
+        <UpdatedAt at={page.loadedAt} loading={page.loading} />
+      </div>
+      {!page.loading && !page.error && items.length === 0 && (
+        <p className="card muted">{query ? `Nothing matches “${query}”.` : "The catalog is empty."}</p>
+      )}
+      <ul className="sku-grid">
+        {items.map((sku) => {
+          const held = inCart.get(sku.skuId) ?? 0;
+          const left = sku.available - held;
+          return (
+            <li key={sku.skuId} className="card sku">
+              <div className="sku-title">{sku.title}</div>
+              <div className="muted small">
+                Sold by <code>{sku.vendorId}</code>
+              </div>
+              <div className="sku-foot">
+                <div>
+                  <div className="money price">{formatMoney(sku.price)}</div>
+                  <div className={`small ${sku.available > 0 ? "stock-ok" : "stock-out"}`}>
+                    {sku.available > 0 ? `${sku.available} available` : "Out of stock"}
+                  </div>
+                </div>
+                <button
+                  type="button"
+                  className="button primary"
+                  disabled={left <= 0 || held >= MAX_QTY}
+                  onClick={() => onAdd(sku)}
+                  aria-label={`Add ${sku.title} to cart`}
+                >
+                  {held > 0 ? `Add (${held})` : "Add"}
+                </button>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+      {page.data?.nextCursor && (
+        <button
+          type="button"
+          className="button"
+          disabled={page.loading}
+          onClick={() => setCursor(page.data?.nextCursor ?? null)}
+        >
+          More results
+        </button>
+      )}
+    </section>
+  );
+}
+
+function Cart({
+  cart,
+  token,
+  setQty,
+  onPlaced,
+}: {
+  cart: CartLine[];
+  token: string | null;
+  setQty: (skuId: string, qty: number) => void;
+  onPlaced: (r: CheckoutResult) => void;
+}) {
+  const [shipTo, setShipTo] = useState<ShipToForm>(() =>
+    load<ShipToForm>(SHIP_KEY, { name: "", line1: "", city: "", postalCode: "" }),
+  );
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [showSignIn, setShowSignIn] = useState(false);
+  // One key per cart submission: a retry of the same cart (after a timeout, say) reuses it, so the
+  // server answers with the first order instead of placing a second; any change to the cart makes a new one.
+  const [submission, setSubmission] = useState<{ key: string; signature: string } | null>(null);
+
+  useEffect(() => save(SHIP_KEY, shipTo), [shipTo]);
+
+  const byVendor = useMemo(() => {
+    const groups = new Map<string, { vendorId: string; label: string; lines: CartLine[] }>();
+    for (const l of cart) {
+      const g = groups.get(l.sku.vendorId) ?? {
+        vendorId: l.sku.vendorId,
+        label: l.sku.vendorId,
+        lines: [],
+      };
+      g.lines.push(l);
+      groups.set(l.sku.vendorId, g);
+    }
+    return [...groups.values()];
+  }, [cart]);
+
+  const currency = cart[0]?.sku.price.currency ?? "INR";
+  const total: Money = { amountMinor: cart.reduce((s, l) => s + lineTotal(l).amountMinor, 0), currency };
+
+  const checkout = async (e: FormEvent) => {
+    e.preventDefault();
+    if (cart.length === 0 || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const body = {
+        lines: cart.map((l) => ({ skuId: l.sku.skuId, qty: l.qty })),
+        shipTo: {
+          name: shipTo.name.trim(),
+          address: {
+            line1: shipTo.line1.trim(),
+            city: shipTo.city.trim(),
+            postalCode: shipTo.postalCode.trim(),
+            country: "IN",
+          },
+        },
+      };
+      let bearer = token;
+      if (!bearer) {
+        const guest = await api.createCustomer({ name: body.shipTo.name || "Guest" });
+        bearer = guest.token;
+        setToken("storefront", bearer);
+      }
+      const signature = JSON.stringify(body);
+      const key = submission?.signature === signature ? submission.key : newIdempotencyKey();
+      setSubmission({ key, signature });
+      const result = await api.checkout(bearer, body, key);
+      setSubmission(null);
+      onPlaced(result);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const field = (k: keyof ShipToForm) => ({
+    value: shipTo[k],
+    onChange: (e: ChangeEvent<HTMLInputElement>) => setShipTo((s) => ({ ...s, [k]: e.target.value })),
+  });
+
+  return (
+    <section className="card stack">
+      <h2>Cart</h2>
+      {cart.length === 0 && <p className="muted">Your cart is empty.</p>}
+      {byVendor.map((g) => (
+        <div key={g.vendorId} className="vendor-group">
+          <div className="vendor-head">
+            <div className="grow">
+              <div className="muted small">Shipment from</div>
+              <code className="vendor-id" title={g.label}>
+                {g.label}
+              </code>
+            </div>
+            <span className="money">
+              {formatMoney({
+                amountMinor: g.lines.reduce((s, l) => s + lineTotal(l).amountMinor, 0),
+                currency,
+              })}
+            </span>
+          </div>
+          <ul className="cart-lines">
+            {g.lines.map((l) => (
+              <li key={l.sku.skuId}>
+                <span className="cart-title">{l.sku.title}</span>
+                <span className="qty">
+                  <button
+                    type="button"
+                    className="button small"
+                    onClick={() => setQty(l.sku.skuId, l.qty - 1)}
+                    aria-label={`One less ${l.sku.title}`}
+                  >
+                    −
+                  </button>
+                  <span aria-live="polite">{l.qty}</span>
+                  <button
+                    type="button"
+                    className="button small"
+                    onClick={() => setQty(l.sku.skuId, l.qty + 1)}
+                    disabled={l.qty >= Math.min(l.sku.available, MAX_QTY)}
+                    aria-label={`One more ${l.sku.title}`}
+                  >
+                    +
+                  </button>
+                </span>
+                <span className="money">{formatMoney(lineTotal(l))}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+      {cart.length > 0 && (
+        <>
+          <div className="row between total-row">
+            <span>{byVendor.length === 1 ? "1 shipment" : `${byVendor.length} shipments, one per vendor`}</span>
+            <strong className="money">{formatMoney(total)}</strong>
+          </div>
+          <p className="muted small">Shipping is worked out at checkout.</p>
+          <form className="stack" onSubmit={checkout}>
+            <h3>Ship to</h3>
+            <label className="field">
+              <span>Name</span>
+              <input required autoComplete="name" maxLength={120} {...field("name")} />
+            </label>
+            <label className="field">
+              <span>Address</span>
+              <input required autoComplete="address-line1" maxLength={200} {...field("line1")} />
+            </label>
+            <div className="row gap">
+              <label className="field grow">
+                <span>City</span>
+                <input required autoComplete="address-level2" maxLength={100} {...field("city")} />
+              </label>
+              <label className="field pin">
+                <span>PIN code</span>
+                <input
+                  required
+                  autoComplete="postal-code"
+                  inputMode="numeric"
+                  minLength={2}
+                  maxLength={12}
+                  {...field("postalCode")}
+                />
+              </label>
+            </div>
+            <p className="muted small">Country: India</p>
+            <ProblemBanner error={error} onDismiss={() => setError(null)} />
+            <button type="submit" className="button primary" disabled={busy}>
+              {busy ? "Placing order…" : `Place order · ${formatMoney(total)}`}
+            </button>
+            {!token && (
+              <p className="muted small">
+                You will check out as a new guest.{" "}
+                <button type="button" className="link-button" onClick={() => setShowSignIn((v) => !v)}>
+                  Have a customer token?
+                </button>
+              </p>
+            )}
+          </form>
+          {!token && showSignIn && <SignIn slot="storefront" who="a customer" />}
+        </>
+      )}
+    </section>
+  );
+}
+
+function PlacedOrder({
+  placed,
+  token,
+  onClose,
+}: {
+  placed: { orderId: string; payment: CheckoutResult["payment"] };
+  token: string | null;
+  onClose: () => void;
+}) {
+  const [paying, setPaying] = useState(false);
+  const [payError, setPayError] = useState<unknown>(null);
+  const order = useApi<OrderView>(token ? (signal) => api.order(token, placed.orderId, signal) : null, [
+    token,
+    placed.orderId,
+  ]);
+
+  const pay = async () => {
+    if (!token) return;
+    setPaying(true);
+    setPayError(null);
+    try {
+      await api.simulatePayment(token, placed.payment.id, "succeeded");
+    } catch (err) {
+      setPayError(err);
+    } finally {
+      setPaying(false);
+      order.reload();
+    }
+  };
+
+  const unpaid = order.data ? order.data.paymentStatus === "unpaid" && order.data.status === "pending_payment" : true;
+  const notFound = order.error instanceof ApiProblem && order.error.status === 404;
+
+  return (
+    <section className="card stack placed">
+      <div className="row between">
+        <h2>Your order</h2>
+        <button type="button" className="link-button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {!token && <p className="muted">Sign in as the customer who placed it to see this order.</p>}
+      {notFound && <p className="muted">This order is not visible to the signed-in customer.</p>}
+      {!notFound && <ProblemBanner error={order.error} />}
+      {unpaid && token && !notFound && (
+        <div className="pay-box stack">
+          <div className="row between wrap">
+            <span>
+              Payment <code>{placed.payment.id}</code>
+            </span>
+            <Status value={placed.payment.status} />
+          </div>
+          <p className="muted small">Stock is held for you until {formatTime(placed.payment.holdExpiresAt)}.</p>
+          {placed.payment.provider === "simulated" ? (
+            <button type="button" className="button primary" onClick={pay} disabled={paying}>
+              {paying ? "Paying…" : "Pay now (simulated)"}
+            </button>
+          ) : (
+            <p className="muted small">This server uses Stripe; pay with Stripe.js and the client secret.</p>
+          )}
+          <ProblemBanner error={payError} onDismiss={() => setPayError(null)} />
+        </div>
+      )}
+      <div className="row between">
+        <UpdatedAt at={order.loadedAt} loading={order.loading} />
+        {token && (
+          <button type="button" className="button" onClick={order.reload} disabled={order.loading}>
+            Refresh
+          </button>
+        )}
+      </div>
+      {order.data && <OrderDetail order={order.data} />}
+    </section>
+  );
+}
