@@ -14,6 +14,7 @@ import { customers } from "./http/routes/customers";
 import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
 import { feeds } from "./http/routes/feeds";
+import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
@@ -33,6 +34,7 @@ const JSON_BODY_LIMIT = 256 * 1024;
 
 const api = router()
   .route("/", tokens)
+  .route("/", me)
   .route("/", customers)
   .route("/", vendors)
   .route("/", warehouses)

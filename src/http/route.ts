@@ -26,7 +26,10 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(con
   const roleText = access === "public" ? "Public." : `Roles: ${access.join(", ")}.`;
   const roles: string[] = access === "public" ? ["public"] : [...access];
   const security: { bearer: string[] }[] = access === "public" ? [] : [{ bearer: [] }];
+  // Grouped in the reference by the resource the path starts with.
+  const tag = rest.path.split("/")[1] ?? "api";
   return createRoute({
+    tags: [tag],
     ...rest,
     description: [roleText, rest.description].filter(Boolean).join(" "),
     security,

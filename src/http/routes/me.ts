@@ -1,0 +1,33 @@
+import { z } from "@hono/zod-openapi";
+import { json, problemResponses } from "../../contracts/common";
+import { requireRole } from "../auth";
+import { router } from "../context";
+import { defineRoute } from "../route";
+
+const Me = z
+  .object({
+    role: z.enum(["admin", "ops", "vendor", "customer"]),
+    vendorId: z.string().optional(),
+    customerId: z.string().optional(),
+  })
+  .openapi("Me");
+
+const whoAmI = defineRoute({
+  method: "get",
+  path: "/me",
+  access: ["admin", "ops", "vendor", "customer"],
+  summary: "Who the bearer token belongs to",
+  responses: { 200: json(Me, "The caller"), ...problemResponses },
+});
+
+export const me = router().openapi(whoAmI, (c) => {
+  const who = requireRole(c, "admin", "ops", "vendor", "customer");
+  return c.json(
+    {
+      role: who.role,
+      ...(who.role === "vendor" ? { vendorId: who.vendorId } : {}),
+      ...(who.role === "customer" ? { customerId: who.customerId } : {}),
+    },
+    200,
+  );
+});
