@@ -16,6 +16,11 @@ export function forgetToken(tokenHash: string) {
   tokenCache.delete(tokenHash);
 }
 
+/** A token just issued by this isolate is known without asking D1 again. */
+export function rememberToken(tokenHash: string, principal: Principal) {
+  tokenCache.set(tokenHash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS });
+}
+
 async function resolve(env: Env, token: string): Promise<Principal | null> {
   const bootstrap = config(env).adminBootstrapToken;
   if (bootstrap && timingSafeEqualText(token, bootstrap)) return { role: "admin", tokenId: "bootstrap" };

@@ -6,6 +6,7 @@ import { insertToken } from "../../db/tokens";
 import { newSecretToken, sha256Hex } from "../../domain/crypto";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
+import { rememberToken } from "../auth";
 import { router } from "../context";
 import { defineRoute } from "../route";
 
@@ -24,12 +25,15 @@ export const customers = router().openapi(create, async (c) => {
   const customerId = newId("cus");
   const token = newSecretToken();
   const createdAt = isoSeconds(new Date());
+  const tokenId = newId("tok");
+  const tokenHash = await sha256Hex(token);
   // One batch: a customer never exists without the token that lets it act.
   await db.batch([
     db
       .insert(customersTable)
       .values({ id: customerId, name: body.name, email: body.email ?? null, phone: body.phone ?? null, createdAt }),
-    insertToken(db, { id: newId("tok"), tokenHash: await sha256Hex(token), role: "customer", customerId, createdAt }),
+    insertToken(db, { id: tokenId, tokenHash, role: "customer", customerId, createdAt }),
   ]);
+  rememberToken(tokenHash, { role: "customer", tokenId, customerId });
   return c.json({ customerId, token }, 201);
 });
