@@ -30,6 +30,7 @@ export type Config = {
 };
 
 const cache = new WeakMap<object, Config>();
+let announced = false;
 
 /** Vars and secrets parsed once per env object; a bad deployment fails loudly at its first request. */
 export function config(env: Env): Config {
@@ -49,5 +50,13 @@ export function config(env: Env): Config {
         : undefined,
   };
   cache.set(env, parsed);
+  if (!announced) {
+    announced = true;
+    console.log(
+      parsed.stripe
+        ? "payments: Stripe"
+        : "payments: simulated provider (set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to use Stripe)",
+    );
+  }
   return parsed;
 }

@@ -1,0 +1,234 @@
+// Seeds the demo marketplace through the public API with an admin token. The plan is drawn from a
+// fixed-seed PRNG before any request is sent, so every fresh clone gets the same marketplace
+// whatever order the concurrent requests complete in.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { type Api, listAll, mapLimit } from "./api.ts";
+import { type Category, DEMO_PRODUCTS, DEMO_VENDORS, type DemoProduct, type DemoVendor } from "./seed-data.ts";
+
+const CURRENCY = "INR";
+const COUNTRY = "IN";
+const CONCURRENCY = 8;
+const SEED = 0x0e5_2026;
+/** Stays under the API's 256 KiB request body limit with room to spare. */
+const CSV_CHUNK_BYTES = 128 * 1024;
+
+export const POSTAL_CODES_CSV = "scripts/data/postal-codes-in.csv";
+
+/** mulberry32: tiny, fast and good enough for demo data. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const sample = <T>(items: readonly T[], n: number): T[] => {
+    const pool = [...items];
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    return pool.slice(0, n);
+  };
+  return { next, int, pick, sample };
+}
+
+/** EAN-13 check digit: weights 1,3,1,3... from the left over the first 12 digits. */
+export function ean13(first12: string): string {
+  if (!/^\d{12}$/.test(first12)) throw new Error(`EAN-13 needs 12 digits, got "${first12}"`);
+  let sum = 0;
+  for (let i = 0; i < 12; i++) sum += Number(first12[i]) * (i % 2 === 0 ? 1 : 3);
+  return `${first12}${(10 - (sum % 10)) % 10}`;
+}
+
+type PlannedSku = {
+  vendor: number;
+  product: number;
+  code: string;
+  title: string;
+  amountMinor: number;
+  barcode: string;
+  lowStockThreshold: number;
+  /** [warehouse index within the vendor, units on hand] */
+  stock: [number, number][];
+};
+
+export type SeedPlan = { vendors: DemoVendor[]; products: DemoProduct[]; skus: PlannedSku[] };
+
+export function planDemoMarketplace(): SeedPlan {
+  const r = prng(SEED);
+  const byCategory = new Map<Category, number[]>();
+  DEMO_VENDORS.forEach((v, i) => {
+    for (const c of v.categories) byCategory.set(c, [...(byCategory.get(c) ?? []), i]);
+  });
+  const skus: PlannedSku[] = [];
+  DEMO_PRODUCTS.forEach((product, pi) => {
+    const sellers = byCategory.get(product.category) ?? [];
+    if (sellers.length === 0) throw new Error(`no demo vendor sells ${product.category}`);
+    // Mostly several sellers per product so routing has choices; 1 to 4 as the brief asks.
+    const counts = sellers.length >= 4 ? [2, 3, 4, 4, 4] : sellers.length === 3 ? [2, 3, 3, 3] : [1, 2, 2, 2];
+    const n = Math.min(sellers.length, r.pick(counts));
+    for (const vi of r.sample(sellers, n).sort((a, b) => a - b)) {
+      const vendor = DEMO_VENDORS[vi]!;
+      // Each seller prices within about -10%..+15% of the going rate, ending in 9 like real shelves.
+      const rupees = Math.max(9, Math.round((product.rupees * (0.9 + r.next() * 0.25)) / 10) * 10 - 1);
+      const warehouses = r.sample(
+        vendor.warehouses.map((_, i) => i),
+        r.int(1, Math.min(3, vendor.warehouses.length)),
+      );
+      const lowStockThreshold = r.pick([5, 10, 10, 15, 20, 25]);
+      // About one stock level in eight starts at or below the threshold, so low-stock alerts have work.
+      const stock = warehouses
+        .sort((a, b) => a - b)
+        .map((w): [number, number] => [w, r.next() < 0.125 ? r.int(0, lowStockThreshold) : r.int(20, 240)]);
+      const company = String(1000 + vi * 137).padStart(4, "0");
+      const item = String(pi + 1).padStart(5, "0");
+      skus.push({
+        vendor: vi,
+        product: pi,
+        code: `${vendor.prefix}-${product.code}`,
+        title: product.title,
+        amountMinor: rupees * 100,
+        barcode: ean13(`890${company}${item}`),
+        lowStockThreshold,
+        stock,
+      });
+    }
+  });
+  return { vendors: DEMO_VENDORS, products: DEMO_PRODUCTS, skus };
+}
+
+/** The marketplace counts as seeded once any vendor exists. */
+export async function isSeeded(client: Api): Promise<boolean> {
+  const page = await client.request<{ items: unknown[] }>("GET", "/v1/vendors?limit=1");
+  return page.items.length > 0;
+}
+
+export type SeedSummary = {
+  vendors: number;
+  warehouses: number;
+  products: number;
+  skus: number;
+  stockLevels: number;
+  postalCodes: number | null;
+};
+
+type Log = (line: string) => void;
+
+/** Imports the postal-code CSV in chunks under the body limit, each with the header row. */
+export async function importPostalCodes(client: Api, root: string, log: Log): Promise<number | null> {
+  const file = path.join(root, POSTAL_CODES_CSV);
+  if (!existsSync(file)) {
+    log(`seed: warning: ${POSTAL_CODES_CSV} not found, postal-code table left empty`);
+    return null;
+  }
+  const lines = readFileSync(file, "utf8").split(/\r?\n/);
+  const header = lines.shift() ?? "";
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    if (size + line.length + 1 > CSV_CHUNK_BYTES && current.length > 0) {
+      chunks.push(current.join("\n"));
+      current = [];
+      size = 0;
+    }
+    current.push(line);
+    size += line.length + 1;
+  }
+  if (current.length > 0) chunks.push(current.join("\n"));
+  let imported = 0;
+  const rejected: { line: number; message: string }[] = [];
+  for (const chunk of chunks) {
+    const res = await client.request<{ imported: number; rejected?: { line: number; message: string }[] }>(
+      "POST",
+      "/v1/admin/postal-codes",
+      { raw: { contentType: "text/csv", text: `${header}\n${chunk}\n` }, timeoutMs: 120_000 },
+    );
+    imported += res.imported;
+    rejected.push(...(res.rejected ?? []));
+  }
+  if (rejected.length > 0) {
+    log(
+      `seed: warning: ${rejected.length} postal-code rows rejected, e.g. line ${rejected[0]!.line}: ${rejected[0]!.message}`,
+    );
+  }
+  return imported;
+}
+
+/** Creates the whole demo marketplace; throws ApiProblem on the first failed request. */
+export async function seedDemoMarketplace(client: Api, root: string, log: Log): Promise<SeedSummary> {
+  const plan = planDemoMarketplace();
+  const postalCodes = await importPostalCodes(client, root, log);
+
+  const vendors = await mapLimit(plan.vendors, CONCURRENCY, (v) =>
+    client.request<{ id: string }>("POST", "/v1/vendors", {
+      body: {
+        name: v.name,
+        dispatchSlaHours: v.dispatchSlaHours,
+        nudgeLeadHours: v.nudgeLeadHours,
+        commissionBps: v.commissionBps,
+        hourlyCapacity: v.hourlyCapacity,
+      },
+    }),
+  );
+
+  const warehouseJobs = plan.vendors.flatMap((v, vi) => v.warehouses.map((w, wi) => ({ vi, wi, w })));
+  const warehouseIds = plan.vendors.map((v) => new Array<string>(v.warehouses.length));
+  await mapLimit(warehouseJobs, CONCURRENCY, async ({ vi, wi, w }) => {
+    const created = await client.request<{ id: string }>("POST", `/v1/vendors/${vendors[vi]!.id}/warehouses`, {
+      body: { name: `${w.name} Warehouse`, lat: w.lat, lng: w.lng, postalCode: w.postalCode, country: COUNTRY },
+    });
+    warehouseIds[vi]![wi] = created.id;
+  });
+
+  const products = await mapLimit(plan.products, CONCURRENCY, (p) =>
+    client.request<{ id: string }>("POST", "/v1/products", { body: { title: p.title, description: p.description } }),
+  );
+
+  const skuIds = await mapLimit(plan.skus, CONCURRENCY, async (s) => {
+    const created = await client.request<{ id: string }>("POST", "/v1/skus", {
+      body: {
+        vendorId: vendors[s.vendor]!.id,
+        productId: products[s.product]!.id,
+        code: s.code,
+        title: s.title,
+        price: { amountMinor: s.amountMinor, currency: CURRENCY },
+        barcode: s.barcode,
+        lowStockThreshold: s.lowStockThreshold,
+      },
+    });
+    return created.id;
+  });
+
+  const stockJobs = plan.skus.flatMap((s, si) =>
+    s.stock.map(([wi, onHand]) => ({ skuId: skuIds[si]!, warehouseId: warehouseIds[s.vendor]![wi]!, onHand })),
+  );
+  await mapLimit(stockJobs, CONCURRENCY, ({ skuId, warehouseId, onHand }) =>
+    client.request("PUT", `/v1/skus/${skuId}/stock`, { body: { warehouseId, onHand, reason: "count" } }),
+  );
+
+  return {
+    vendors: vendors.length,
+    warehouses: warehouseJobs.length,
+    products: products.length,
+    skus: skuIds.length,
+    stockLevels: stockJobs.length,
+    postalCodes,
+  };
+}
+
+/** The ids of the demo vendors handed tokens: the first two of the seed, found by name. */
+export async function demoVendorIds(client: Api, count: number): Promise<string[]> {
+  const all = await listAll<{ id: string; name: string }>(client, "/v1/vendors");
+  const byName = new Map(all.map((v) => [v.name, v.id]));
+  const picked = DEMO_VENDORS.map((v) => byName.get(v.name)).filter((id): id is string => id !== undefined);
+  for (const v of all) if (!picked.includes(v.id)) picked.push(v.id);
+  return picked.slice(0, count);
+}

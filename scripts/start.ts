@@ -1,0 +1,61 @@
+// `bun run start`: builds the Worker as `wrangler deploy` would and serves that bundle with
+// Miniflare's Node API (workerd underneath), without wrangler dev's proxy, which tops out at a
+// few hundred requests per second here. Same seeded demo, demo tokens and cron driving as dev.
+import path from "node:path";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { applyD1Migrations } from "./lib/d1-migrations.ts";
+import { buildWeb, ensureDevVars, log, ROOT, wrangler } from "./lib/local-env.ts";
+import { driveCron, prepareDemo } from "./lib/session.ts";
+import { d1MigrationsDirs, miniflareOptions, readWranglerToml } from "./lib/worker-config.ts";
+
+const HOST = "127.0.0.1";
+const port = Number(process.env.PORT ?? 8788);
+if (!Number.isInteger(port) || port <= 0 || port > 65535)
+  throw new Error(`PORT must be a TCP port, got ${process.env.PORT}`);
+const BUNDLE_DIR = path.join(ROOT, "dist");
+const STATE_DIR = path.join(ROOT, ".wrangler/start-state");
+
+const devVars = ensureDevVars();
+buildWeb();
+log("bundling the Worker (wrangler deploy --dry-run --outdir dist)...");
+wrangler(["deploy", "--dry-run", "--outdir", "dist"]);
+
+const cfg = readWranglerToml();
+const options = miniflareOptions({ cfg, bundleDir: BUNDLE_DIR, host: HOST, port, persistTo: STATE_DIR, devVars });
+const mf = new Miniflare(convertV4MiniflareOptions({ ...options, log: new Log(LogLevel.WARN) }));
+
+let stopCron = () => {};
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  stopCron();
+  try {
+    await mf.dispose();
+  } catch (err) {
+    log(`start: stopping workerd: ${String(err)}`);
+  }
+  process.exit(code);
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  // Miniflare's own signal hook exits at once with 128+n; stop the cron driver and dispose
+  // workerd in order instead (its exit hook still kills workerd if this process dies otherwise).
+  process.removeAllListeners(sig);
+  process.on(sig, () => {
+    log(`\n${sig}: stopping the server...`);
+    void shutdown(0);
+  });
+}
+
+try {
+  const url = await mf.ready;
+  for (const { binding, dir } of d1MigrationsDirs(cfg)) {
+    await applyD1Migrations(await mf.getD1Database(binding), dir, log);
+  }
+  const baseUrl = `http://${HOST}:${url.port}`;
+  await prepareDemo(baseUrl, devVars.ADMIN_BOOTSTRAP_TOKEN!);
+  stopCron = driveCron(baseUrl, devVars.ADMIN_BOOTSTRAP_TOKEN!);
+} catch (err) {
+  log(`start: ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+}
