@@ -230,6 +230,7 @@ export const CatalogItem = z
   .object({
     skuId: z.string(),
     vendorId: z.string(),
+    vendorName: z.string(),
     productId: z.string(),
     title: z.string(),
     price: Money,

@@ -23,6 +23,7 @@ export async function listCatalog(
     .select({
       skuId: skus.id,
       vendorId: skus.vendorId,
+      vendorName: vendors.name,
       productId: skus.productId,
       title: skus.title,
       priceMinor: skus.priceMinor,
@@ -60,6 +61,7 @@ export async function listCatalog(
     (r): CatalogItem => ({
       skuId: r.skuId,
       vendorId: r.vendorId,
+      vendorName: r.vendorName,
       productId: r.productId,
       title: r.title,
       price: { amountMinor: r.priceMinor, currency: r.currency },

@@ -347,6 +347,7 @@ describe("catalog", () => {
         {
           skuId: stocked.id,
           vendorId: v.id,
+          vendorName: v.name,
           productId: product.id,
           title: `A stocked ${tag}`,
           price: inr(25_000),

@@ -164,9 +164,7 @@ function Catalog({
           return (
             <li key={sku.skuId} className="card sku">
               <div className="sku-title">{sku.title}</div>
-              <div className="muted small">
-                Sold by <code>{sku.vendorId}</code>
-              </div>
+              <div className="muted small">Sold by {sku.vendorName}</div>
               <div className="sku-foot">
                 <div>
                   <div className="money price">{formatMoney(sku.price)}</div>
@@ -230,7 +228,7 @@ function Cart({
     for (const l of cart) {
       const g = groups.get(l.sku.vendorId) ?? {
         vendorId: l.sku.vendorId,
-        label: l.sku.vendorId,
+        label: l.sku.vendorName,
         lines: [],
       };
       g.lines.push(l);
