@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { isoSeconds } from "../src/domain/time";
+import { StockFeedPusher } from "../src/gateways/feeds";
 import { migrate } from "./sku-stock-storage";
 
 export type Allocation = { warehouseId: string; qty: number };
@@ -150,10 +151,14 @@ export class SkuStock extends DurableObject<Env> {
   /** The alarm currently scheduled, mirrored in memory so claims can compare without an await. */
   private alarmAt: number | null = null;
   private skuId: string | null = null;
+  /** Live feeds (the SKU's and its vendor's), pushed after each change, outside the critical section. */
+  private readonly feeds: StockFeedPusher;
+  private feedsDue = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.feeds = new StockFeedPusher(env, () => this.readSnapshot());
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage);
       this.skuId = this.meta().sku_id;
@@ -403,6 +408,7 @@ export class SkuStock extends DurableObject<Env> {
       }
       this.sql.exec("DELETE FROM adjustment_keys WHERE at < ?", now - ADJUSTMENT_KEY_TTL_MS);
     });
+    this.pushFeeds();
     await this.flushMirror();
     const next = this.nextAlarmAt();
     this.alarmAt = next;
@@ -470,7 +476,16 @@ export class SkuStock extends DurableObject<Env> {
   private critical<T>(fn: () => T): T {
     const result = this.ctx.storage.transactionSync(fn);
     this.ensureAlarm();
+    this.pushFeeds();
     return result;
+  }
+
+  /** The push is outside I/O: scheduled after the section, never awaited inside it. */
+  private pushFeeds(): void {
+    if (!this.feedsDue) return;
+    this.feedsDue = false;
+    const push = this.feeds.changed();
+    if (push) this.ctx.waitUntil(push);
   }
 
   /** One alarm at the earliest needed time; moved earlier, never later, outside the alarm handler. */
@@ -509,6 +524,7 @@ export class SkuStock extends DurableObject<Env> {
 
   /** A change happened: bump the version and make sure a mirror flush is due within the window. */
   private touch(now: number): void {
+    this.feedsDue = true;
     this.sql.exec(
       `UPDATE meta SET version = version + 1,
          mirror_due_at = CASE WHEN mirror_dirty = 1 THEN mirror_due_at ELSE ? END,

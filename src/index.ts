@@ -2,6 +2,7 @@ import { app } from "./app";
 import { consumeOrderEvents } from "./jobs/order-events";
 import { runScheduled } from "./jobs/schedule";
 
+export { Feed } from "../durable-objects/feed";
 export { SkuStock } from "../durable-objects/sku-stock";
 
 export default {

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import type { OrderEventMessage } from "../contracts/events";
 import { database } from "../db/client";
 import { outbox } from "../db/schema";
+import { publishOrderEvents } from "./feeds";
 
 type OutboxRow = typeof outbox.$inferSelect;
 
@@ -38,6 +39,8 @@ async function publish(env: Env, rows: OutboxRow[], now: string): Promise<number
 /**
  * Sends the outbox rows a state change just wrote, straight after its batch committed. If this
  * never runs (the isolate dies), the sweeper sends them; consumers are idempotent either way.
+ * The live feeds get the rows at the same moment, not through the Queue's batching; that is
+ * best-effort and never fails the caller: the Queue consumer publishes them again as the fallback.
  */
 export async function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date): Promise<void> {
   if (dedupeKeys.length === 0) return;
@@ -45,7 +48,10 @@ export async function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date):
     .select()
     .from(outbox)
     .where(and(inArray(outbox.dedupeKey, dedupeKeys), isNull(outbox.dispatchedAt)));
-  await publish(env, rows, now.toISOString());
+  const live = publishOrderEvents(env, rows.map(toMessage)).catch((err: unknown) => {
+    console.warn(JSON.stringify({ msg: "feed publish failed; the queue consumer retries", error: String(err) }));
+  });
+  await Promise.all([publish(env, rows, now.toISOString()), live]);
 }
 
 /** The sweeper: anything older than the grace period and still unsent goes now. */

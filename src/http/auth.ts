@@ -21,7 +21,7 @@ export function rememberToken(tokenHash: string, principal: Principal) {
   tokenCache.set(tokenHash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS });
 }
 
-async function resolve(env: Env, token: string): Promise<Principal | null> {
+export async function resolve(env: Env, token: string): Promise<Principal | null> {
   const bootstrap = config(env).adminBootstrapToken;
   if (bootstrap && timingSafeEqualText(token, bootstrap)) return { role: "admin", tokenId: "bootstrap" };
   const hash = await sha256Hex(token);

@@ -3,6 +3,7 @@ import { OrderEventMessage } from "../contracts/events";
 import { database } from "../db/client";
 import { processedMessages } from "../db/schema";
 import { isoSeconds } from "../domain/time";
+import { publishOrderEvents } from "../gateways/feeds";
 
 export type EventConsumer = {
   name: string;
@@ -19,6 +20,13 @@ export const consumers: readonly EventConsumer[] = [
     handle: async (_env, event) => {
       console.log(JSON.stringify({ orderEvent: event.type, id: event.id, orderId: event.orderId, at: event.at }));
     },
+  },
+  {
+    // The fallback path of the live feeds: dispatchOutbox publishes first; the feeds drop a repeat
+    // by its outbox id, so an event published on both paths appears once.
+    name: "live-feeds",
+    handles: () => true,
+    handle: (env, event) => publishOrderEvents(env, [event]),
   },
 ];
 

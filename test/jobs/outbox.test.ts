@@ -48,7 +48,7 @@ describe("order events", () => {
       expect(result.explicitAcks).toEqual([`m${attempt}`]);
     }
     const receipts = await env.DB.prepare(
-      "select count(*) as n from processed_messages where event_id = '987654'",
+      "select count(*) as n from processed_messages where event_id = '987654' and consumer = 'event-log'",
     ).first<{ n: number }>();
     expect(receipts?.n).toBe(1);
   });

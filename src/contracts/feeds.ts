@@ -1,0 +1,130 @@
+import { z } from "@hono/zod-openapi";
+import { Id, IsoTime } from "./common";
+
+/**
+ * The wire format of the live feeds (WebSocket, JSON text frames), shared by the Worker, the feed
+ * object and web/. Three kinds of feed: `ops` (every order event), `vendor:<id>` (that vendor's
+ * sub-orders and stock), `sku:<id>` (a SKU's available count, for storefronts).
+ */
+
+/** A feed's event id: increases by one per event appended to that feed, never reused. */
+export const FeedEventId = z.number().int().min(1);
+/** The id of the last event a feed holds or a client has seen; 0 before the first. */
+export const FeedCursor = z.number().int().min(0);
+
+/** First frame on every connection: where the feed stands now. */
+export const HelloFrame = z.object({ type: z.literal("hello"), lastId: FeedCursor }).strict();
+export type HelloFrame = z.infer<typeof HelloFrame>;
+
+/**
+ * The `after` a client asked for is outside the retained window (or unknown to this feed): it
+ * must reload its state from the API, then carry on from `lastId`.
+ */
+export const ResetFrame = z.object({ type: z.literal("reset"), lastId: FeedCursor }).strict();
+export type ResetFrame = z.infer<typeof ResetFrame>;
+
+/** One event of a feed. `type` is the order event type (`order.paid`, ...) or `stock.changed`. */
+export const EventFrame = z
+  .object({
+    id: FeedEventId,
+    type: z.string().min(1).max(100),
+    at: IsoTime,
+    data: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type EventFrame = z.infer<typeof EventFrame>;
+
+/** Anything the server sends. */
+export const ServerFrame = z.union([HelloFrame, ResetFrame, EventFrame]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+/**
+ * The only frame a client sends: the text `ping`, every 20 s. The object answers `pong` through
+ * the hibernation API's auto-response, so a keep-alive never wakes it.
+ */
+export const PING = "ping";
+export const PONG = "pong";
+export const ClientFrame = z.literal(PING);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+// ---- event data, per feed kind ------------------------------------------------------------------
+
+export const STOCK_CHANGED = "stock.changed";
+
+/** `stock.changed` on a SKU feed: what a storefront may know, nothing about vendors or warehouses. */
+export const PublicStockData = z.object({ skuId: z.string(), available: z.number().int() }).strict();
+export type PublicStockData = z.infer<typeof PublicStockData>;
+
+/** `stock.changed` on a vendor feed: the SKU's exact levels, as GET /v1/skus/{skuId}/stock gives them. */
+export const VendorStockData = z.object({
+  skuId: z.string(),
+  version: z.number().int(),
+  warehouses: z.array(
+    z.object({
+      warehouseId: z.string(),
+      onHand: z.number().int(),
+      available: z.number().int(),
+      held: z.number().int(),
+      committed: z.number().int(),
+    }),
+  ),
+  totals: z.object({
+    onHand: z.number().int(),
+    available: z.number().int(),
+    held: z.number().int(),
+    committed: z.number().int(),
+  }),
+});
+export type VendorStockData = z.infer<typeof VendorStockData>;
+
+/**
+ * An order event's data: the outbox payload with `orderId` and `outboxId`. On a vendor feed,
+ * `subOrders` lists only that vendor's sub-orders and parent-only money fields are left out.
+ */
+export const OrderEventData = z
+  .object({
+    orderId: z.string().nullable(),
+    outboxId: z.number().int(),
+    subOrders: z.array(z.object({ id: z.string(), vendorId: z.string() })).optional(),
+  })
+  .passthrough();
+export type OrderEventData = z.infer<typeof OrderEventData>;
+
+// ---- publishing (RPC into the feed object) ------------------------------------------------------
+
+/** One event to append; `sourceId` (e.g. `outbox:42`) makes a repeated publication a no-op. */
+export const FeedEventInput = z.object({
+  sourceId: z.string().min(1).max(200),
+  type: z.string().min(1).max(100),
+  at: IsoTime,
+  data: z.record(z.string(), z.unknown()),
+});
+export type FeedEventInput = z.infer<typeof FeedEventInput>;
+
+// ---- HTTP -------------------------------------------------------------------------------------
+
+export const FeedQuery = z.object({
+  token: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .openapi({ description: "Bearer token: browsers cannot set headers on a WebSocket. Not needed on SKU feeds." }),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .openapi({ description: "Last event id seen: the missed events follow the hello frame, or a reset frame." }),
+});
+export type FeedQuery = z.infer<typeof FeedQuery>;
+
+export const UpgradeHeaders = z.object({
+  upgrade: z
+    .string()
+    .regex(/^websocket$/i, "must be 'websocket': feeds are WebSockets")
+    .openapi({ description: "websocket" }),
+});
+
+export const VendorFeedParams = z.object({ vendorId: Id });
+export const SkuFeedParams = z.object({ skuId: Id });

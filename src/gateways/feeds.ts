@@ -1,0 +1,216 @@
+import { eq, inArray } from "drizzle-orm";
+import type { Feed, PublishResult, Subscriber } from "../../durable-objects/feed";
+import type { OrderEventMessage } from "../contracts/events";
+import { type FeedEventInput, type PublicStockData, STOCK_CHANGED, type VendorStockData } from "../contracts/feeds";
+import { database } from "../db/client";
+import { skus, subOrders } from "../db/schema";
+import { isoSeconds } from "../domain/time";
+import type { StockSnapshot } from "./stock";
+
+export type { Subscriber } from "../../durable-objects/feed";
+
+/** A feed is one object, found by its name: `ops`, `vendor:<vendorId>` or `sku:<skuId>`. */
+export type FeedName = "ops" | `vendor:${string}` | `sku:${string}`;
+
+export const opsFeed: FeedName = "ops";
+export const vendorFeed = (vendorId: string): FeedName => `vendor:${vendorId}`;
+export const skuFeed = (skuId: string): FeedName => `sku:${skuId}`;
+
+function feedObject(env: Env, name: FeedName): DurableObjectStub<Feed> {
+  return env.FEEDS.get(env.FEEDS.idFromName(name));
+}
+
+/**
+ * Hands a WebSocket upgrade to the feed object. The caller has already been authorized for this
+ * feed; the object trusts what it is told here.
+ */
+export function subscribe(env: Env, name: FeedName, subscriber: Subscriber): Promise<Response> {
+  const url = new URL("https://feed.internal/subscribe");
+  url.searchParams.set("s", JSON.stringify(subscriber));
+  return feedObject(env, name).fetch(url, { headers: { Upgrade: "websocket" } });
+}
+
+export async function publish(env: Env, name: FeedName, events: FeedEventInput[]): Promise<PublishResult> {
+  return feedObject(env, name).publish(events);
+}
+
+/** Where a feed stands (tests and diagnostics). */
+export async function feedStatus(env: Env, name: FeedName) {
+  return feedObject(env, name).status();
+}
+
+// ---- order events -----------------------------------------------------------------------------
+
+/** Parent-level money a vendor does not see (the order view hides the parent total from vendors too). */
+const PARENT_ONLY = new Set(["total", "totalMinor", "refundedMinor", "refund"]);
+
+type SubOrderRef = { id: string; vendorId: string };
+
+function subOrderRefs(value: unknown): SubOrderRef[] | null {
+  if (!Array.isArray(value)) return null;
+  return value.filter(
+    (s): s is SubOrderRef =>
+      typeof s === "object" && s !== null && typeof s.id === "string" && typeof s.vendorId === "string",
+  );
+}
+
+/** What the event says about vendors itself: `subOrders: [{id, vendorId}]` or a single `vendorId`. */
+function vendorsNamed(payload: Record<string, unknown>): string[] | null {
+  const subs = subOrderRefs(payload.subOrders);
+  if (subs) return [...new Set(subs.map((s) => s.vendorId))];
+  if (typeof payload.vendorId === "string") return [payload.vendorId];
+  return null;
+}
+
+function forVendor(payload: Record<string, unknown>, vendorId: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(payload)) {
+    if (PARENT_ONLY.has(k)) continue;
+    out[k] = k === "subOrders" ? (subOrderRefs(v) ?? []).filter((s) => s.vendorId === vendorId) : v;
+  }
+  return out;
+}
+
+/**
+ * The vendors each event concerns: named in its payload, else every vendor with a sub-order in its
+ * order (only the one named by `subOrderId`, when it names one), read from D1 in one query.
+ */
+async function vendorsOf(env: Env, events: OrderEventMessage[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  const unnamed: OrderEventMessage[] = [];
+  for (const e of events) {
+    const named = vendorsNamed(e.payload);
+    if (named) out.set(e.id, named);
+    else if (e.orderId) unnamed.push(e);
+    else out.set(e.id, []);
+  }
+  if (unnamed.length > 0) {
+    const orderIds = [...new Set(unnamed.map((e) => e.orderId!))];
+    const rows = await database(env)
+      .select({ id: subOrders.id, orderId: subOrders.orderId, vendorId: subOrders.vendorId })
+      .from(subOrders)
+      .where(inArray(subOrders.orderId, orderIds));
+    for (const e of unnamed) {
+      const subOrderId = typeof e.payload.subOrderId === "string" ? e.payload.subOrderId : null;
+      const mine = rows.filter((r) => r.orderId === e.orderId && (subOrderId === null || r.id === subOrderId));
+      out.set(e.id, [...new Set(mine.map((r) => r.vendorId))]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Publishes order events (outbox rows) to the ops feed and to the feeds of the vendors whose
+ * sub-orders they concern, one RPC per feed, in parallel. Each event is keyed by its outbox id,
+ * so the fast path and the Queue fallback may both publish it and it appears once. Throws if any
+ * feed could not be reached, after trying them all: the Queue consumer retries on that.
+ */
+export async function publishOrderEvents(env: Env, events: OrderEventMessage[]): Promise<void> {
+  if (events.length === 0) return;
+  const vendors = await vendorsOf(env, events);
+  const byFeed = new Map<FeedName, FeedEventInput[]>([[opsFeed, []]]);
+  for (const e of events) {
+    const sourceId = `outbox:${e.id}`;
+    const data = { ...e.payload, orderId: e.orderId, outboxId: e.id };
+    byFeed.get(opsFeed)!.push({ sourceId, type: e.type, at: e.at, data });
+    for (const vendorId of vendors.get(e.id) ?? []) {
+      const name = vendorFeed(vendorId);
+      const list = byFeed.get(name) ?? [];
+      list.push({ sourceId, type: e.type, at: e.at, data: forVendor(data, vendorId) });
+      byFeed.set(name, list);
+    }
+  }
+  const feeds = [...byFeed.keys()];
+  const settled = await Promise.allSettled(feeds.map((name) => publish(env, name, byFeed.get(name)!)));
+  const failed = settled.flatMap((s, i) => (s.status === "rejected" ? [`${feeds[i]}: ${String(s.reason)}`] : []));
+  if (failed.length > 0) throw new Error(`feed publish failed: ${failed.join("; ")}`);
+}
+
+// ---- stock ------------------------------------------------------------------------------------
+
+/**
+ * A SKU's new levels: exact per warehouse to its vendor's feed, the available total alone to the
+ * SKU's public feed. Keyed by the snapshot's version, so a repeated push appends nothing.
+ */
+export async function publishStock(
+  env: Env,
+  skuId: string,
+  vendorId: string | null,
+  snapshot: StockSnapshot,
+  opts: { publicFeed?: boolean } = {},
+): Promise<void> {
+  const at = isoSeconds(Date.now());
+  const sourceId = `stock:${skuId}:${snapshot.version}`;
+  const calls: Promise<unknown>[] = [];
+  if (opts.publicFeed ?? true) {
+    const data: PublicStockData = { skuId, available: snapshot.totals.available };
+    calls.push(publish(env, skuFeed(skuId), [{ sourceId, type: STOCK_CHANGED, at, data }]));
+  }
+  if (vendorId) {
+    const data: VendorStockData = {
+      skuId,
+      version: snapshot.version,
+      warehouses: snapshot.warehouses,
+      totals: snapshot.totals,
+    };
+    calls.push(publish(env, vendorFeed(vendorId), [{ sourceId, type: STOCK_CHANGED, at, data }]));
+  }
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.flatMap((s) => (s.status === "rejected" ? [String(s.reason)] : []));
+  if (failed.length > 0) throw new Error(`stock feed publish failed for ${skuId}: ${failed.join("; ")}`);
+}
+
+export async function vendorOfSku(env: Env, skuId: string): Promise<string | null> {
+  const row = await database(env).select({ vendorId: skus.vendorId }).from(skus).where(eq(skus.id, skuId)).get();
+  return row?.vendorId ?? null;
+}
+
+/**
+ * Pushes a stock object's changes to its feeds, coalesced: at most one push in flight per object;
+ * changes made meanwhile go out together in the next push, as the latest snapshot. A burst of
+ * claims therefore costs a few RPCs, not one each, and the last state always goes out. Each push
+ * carries the whole snapshot, so a failed one is healed by the next.
+ */
+export class StockFeedPusher {
+  private running = false;
+  private again = false;
+  private vendorId: string | null | undefined;
+  private lastAvailable: number | null = null;
+
+  constructor(
+    private readonly env: Env,
+    private readonly read: () => StockSnapshot,
+  ) {}
+
+  /** After a committed change. A promise for `waitUntil`, or null when the running push takes it. */
+  changed(): Promise<void> | null {
+    if (this.running) {
+      this.again = true;
+      return null;
+    }
+    this.running = true;
+    return this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const snap = this.read();
+        if (!snap.skuId) return;
+        // Holds that move from held to committed leave `available` as it was: storefronts need nothing.
+        const publicFeed = snap.totals.available !== this.lastAvailable;
+        try {
+          // The SKU's vendor never changes: one D1 read per life of the object.
+          if (this.vendorId === undefined) this.vendorId = await vendorOfSku(this.env, snap.skuId);
+          await publishStock(this.env, snap.skuId, this.vendorId, snap, { publicFeed });
+          this.lastAvailable = snap.totals.available;
+        } catch (err) {
+          console.warn(JSON.stringify({ msg: "stock feed push failed", skuId: snap.skuId, error: String(err) }));
+        }
+      } while (this.again);
+    } finally {
+      this.running = false;
+    }
+  }
+}
