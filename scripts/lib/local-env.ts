@@ -61,11 +61,6 @@ export function ensureDevVars(): Record<string, string> {
   if (!vars.ADMIN_BOOTSTRAP_TOKEN) {
     throw new Error(".dev.vars has no ADMIN_BOOTSTRAP_TOKEN: add one, or delete the file to have it recreated");
   }
-  log(
-    vars.STRIPE_SECRET_KEY && vars.STRIPE_WEBHOOK_SECRET
-      ? "payments: Stripe (keys from .dev.vars)"
-      : "payments: simulated provider (STRIPE_SECRET_KEY / STRIPE_WEBHOOK_SECRET empty in .dev.vars)",
-  );
   return vars;
 }
 
