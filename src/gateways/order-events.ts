@@ -4,7 +4,7 @@ import { database } from "../db/client";
 import { outbox } from "../db/schema";
 import { publishOrderEvents } from "./feeds";
 
-type OutboxRow = typeof outbox.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
 
 function toMessage(row: OutboxRow): OrderEventMessage {
   return {
@@ -48,6 +48,12 @@ export async function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date):
     .select()
     .from(outbox)
     .where(and(inArray(outbox.dedupeKey, dedupeKeys), isNull(outbox.dispatchedAt)));
+  await dispatchOutboxRows(env, rows, now);
+}
+
+/** The same, for a writer that already holds the rows its batch returned (one D1 read fewer). */
+export async function dispatchOutboxRows(env: Env, rows: OutboxRow[], now: Date): Promise<void> {
+  if (rows.length === 0) return;
   const live = publishOrderEvents(env, rows.map(toMessage)).catch((err: unknown) => {
     console.warn(JSON.stringify({ msg: "feed publish failed; the queue consumer retries", error: String(err) }));
   });

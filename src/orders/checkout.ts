@@ -10,7 +10,7 @@ import { splitOrder, type VendorTerms } from "../domain/order-split";
 import type { Principal } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { rankByDistance } from "../domain/warehouse-ranking";
-import { dispatchOutbox } from "../gateways/order-events";
+import { dispatchOutboxRows, type OutboxRow } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { releaseAll, reserveAll } from "../gateways/stock";
 import type { Background } from "./cancellation";
@@ -308,8 +308,9 @@ export async function checkout(
   };
 
   const { id: _eventId, ...placedRow } = placed;
+  let written: OutboxRow[];
   try {
-    await db.batch([
+    const results = await db.batch([
       db.insert(idempotencyKeys).values({
         scope,
         key: idempotencyKey,
@@ -324,18 +325,22 @@ export async function checkout(
       db.insert(lineItems).values(lineRows),
       db.insert(payments).values(paymentRow),
       db.insert(orderEvents).values(placedRow),
-      db.insert(outbox).values({
-        type: "order.placed",
-        orderId,
-        payload: {
+      db
+        .insert(outbox)
+        .values({
+          type: "order.placed",
           orderId,
-          customerId: customer.customerId,
-          subOrders: subRows.map((s) => ({ id: s.id, vendorId: s.vendorId })),
-        },
-        dedupeKey: `order.placed:${orderId}`,
-        createdAt: nowIso,
-      }),
+          payload: {
+            orderId,
+            customerId: customer.customerId,
+            subOrders: subRows.map((s) => ({ id: s.id, vendorId: s.vendorId })),
+          },
+          dedupeKey: `order.placed:${orderId}`,
+          createdAt: nowIso,
+        })
+        .returning(),
     ]);
+    written = results[6];
   } catch (err) {
     if (isUniqueViolation(err)) {
       // A concurrent duplicate won. Same body means the same hold id: the hold is the winner's now.
@@ -348,6 +353,6 @@ export async function checkout(
     await releaseAll(env, holdId, skuIds, "checkout_failed");
     throw err;
   }
-  ctx.waitUntil(dispatchOutbox(env, [`order.placed:${orderId}`], now));
+  ctx.waitUntil(dispatchOutboxRows(env, written, now));
   return { ok: true, body: result, replayed: false };
 }
