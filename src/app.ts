@@ -6,6 +6,7 @@ import { ApiError, onError, problem } from "./http/errors";
 import { requireJsonBody } from "./http/media-type";
 import { methodNotAllowed } from "./http/method-not-allowed";
 import { admin } from "./http/routes/admin";
+import { bench } from "./http/routes/bench";
 import { carrierWebhooks } from "./http/routes/carrier-webhooks";
 import { carriers } from "./http/routes/carriers";
 import { catalog } from "./http/routes/catalog";
@@ -55,7 +56,8 @@ const api = router()
   .route("/", webhooks)
   .route("/", carrierWebhooks)
   .route("/", deadLetters)
-  .route("/", admin);
+  .route("/", admin)
+  .route("/", bench);
 
 export const app = router();
 app.use("*", requestId({ headerName: "X-Request-Id" }));

@@ -89,7 +89,7 @@ export type ServeOptions = {
   host: string;
   port: number;
   persistTo: string;
-  /** From .dev.vars: only the names wrangler.toml declares as secrets are bound. */
+  /** From .dev.vars: the declared secrets, and overrides of declared vars (as wrangler dev does). */
   devVars: Record<string, string>;
 };
 
@@ -97,7 +97,7 @@ export type ServeOptions = {
 export function miniflareOptions(o: ServeOptions) {
   const { cfg } = o;
   const sqliteClasses = new Set((cfg.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
-  const secretNames = cfg.secrets?.required ?? [];
+  const secretNames = [...(cfg.secrets?.required ?? []), ...Object.keys(cfg.vars ?? {})];
   const secrets = Object.fromEntries(
     secretNames.filter((k) => o.devVars[k] !== undefined).map((k) => [k, o.devVars[k]!]),
   );

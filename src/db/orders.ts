@@ -7,7 +7,6 @@ import {
   orders,
   outbox,
   payments,
-  postalCodes,
   skus,
   subOrders,
   vendors,
@@ -28,20 +27,12 @@ export type OrderAggregate = {
   payment: PaymentRow | undefined;
 };
 
-/** Everything checkout must know before it reserves, read in one round trip. */
+/** Everything checkout must know once it holds the stock, read in one round trip. */
 export async function readCheckoutContext(
   db: Db,
-  input: {
-    scope: string;
-    key: string;
-    customerId: string;
-    skuIds: string[];
-    now: string;
-    country: string;
-    postalCode: string;
-  },
+  input: { scope: string; key: string; customerId: string; skuIds: string[]; now: string },
 ) {
-  const [idem, skuRows, sites, holds, postal] = await db.batch([
+  const [idem, skuRows, holds] = await db.batch([
     db
       .select()
       .from(idempotencyKeys)
@@ -61,18 +52,6 @@ export async function readCheckoutContext(
       .innerJoin(vendors, eq(vendors.id, skus.vendorId))
       .where(inArray(skus.id, input.skuIds)),
     db
-      .select({ id: warehouses.id, vendorId: warehouses.vendorId, lat: warehouses.lat, lng: warehouses.lng })
-      .from(warehouses)
-      .where(
-        and(
-          eq(warehouses.status, "active"),
-          inArray(
-            warehouses.vendorId,
-            db.select({ v: skus.vendorId }).from(skus).where(inArray(skus.id, input.skuIds)),
-          ),
-        ),
-      ),
-    db
       .select({ open: count(), earliest: min(orders.holdExpiresAt) })
       .from(orders)
       .where(
@@ -82,18 +61,8 @@ export async function readCheckoutContext(
           gt(orders.holdExpiresAt, input.now),
         ),
       ),
-    db
-      .select({ lat: postalCodes.lat, lng: postalCodes.lng })
-      .from(postalCodes)
-      .where(and(eq(postalCodes.country, input.country), eq(postalCodes.code, input.postalCode))),
   ]);
-  return {
-    idempotent: idem[0],
-    skus: skuRows,
-    sites,
-    openHolds: holds[0] ?? { open: 0, earliest: null },
-    postal: postal[0],
-  };
+  return { idempotent: idem[0], skus: skuRows, openHolds: holds[0] ?? { open: 0, earliest: null } };
 }
 
 export async function findIdempotentResponse(db: Db, scope: string, key: string) {

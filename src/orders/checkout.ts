@@ -4,7 +4,9 @@ import type { CheckoutBody, CheckoutResult } from "../contracts/orders";
 import { database } from "../db/client";
 import { findIdempotentResponse, type OrderAggregate, readCheckoutContext } from "../db/orders";
 import { idempotencyKeys, lineItems, orderEvents, orders, outbox, payments, subOrders } from "../db/schema";
+import { postalPoint, shipFrom } from "../db/ship-from";
 import { sha256Hex } from "../domain/crypto";
+import { resolveShippingPoint } from "../domain/geo";
 import { newId } from "../domain/ids";
 import { splitOrder, type VendorTerms } from "../domain/order-split";
 import type { Principal } from "../domain/principal";
@@ -91,65 +93,46 @@ export async function checkout(
   }
 
   const skuIds = body.lines.map((l) => l.skuId);
-  const context = await readCheckoutContext(db, {
-    scope,
-    key: idempotencyKey,
-    customerId: customer.customerId,
-    skuIds,
-    now: nowIso,
-    country: body.shipTo.address.country,
-    postalCode: body.shipTo.address.postalCode,
-  });
-  if (context.idempotent) return replay(context.idempotent, requestHash);
-
-  const skuById = new Map(context.skus.map((s) => [s.skuId, s]));
+  const origins = await shipFrom(db, skuIds);
   const errors: FieldError[] = [];
   body.lines.forEach((line, i) => {
-    const sku = skuById.get(line.skuId);
-    if (!sku) errors.push({ path: `lines.${i}.skuId`, message: "unknown SKU" });
-    else if (sku.skuStatus !== "active" || sku.vendorStatus !== "active") {
-      errors.push({ path: `lines.${i}.skuId`, message: "this SKU is not for sale" });
-    }
+    if (!origins.has(line.skuId)) errors.push({ path: `lines.${i}.skuId`, message: "unknown SKU" });
   });
-  const point =
-    body.shipTo.lat !== undefined && body.shipTo.lng !== undefined
-      ? { lat: body.shipTo.lat, lng: body.shipTo.lng }
-      : context.postal;
-  if (!point) errors.push({ path: "shipTo.address.postalCode", message: "unknown postal code; send lat and lng" });
-  if (errors.length > 0 || !point) {
+  const shipping = await resolveShippingPoint(
+    { ...body.shipTo, country: body.shipTo.address.country, postalCode: body.shipTo.address.postalCode },
+    (country, code) => postalPoint(db, country, code),
+  );
+  if (!shipping.ok)
+    errors.push({ path: "shipTo.address.postalCode", message: "unknown postal code; send lat and lng" });
+  if (errors.length > 0 || !shipping.ok) {
     return { ok: false, code: "VALIDATION_FAILED", detail: "Some lines or the address cannot be used", errors };
   }
 
-  if (context.openHolds.open >= cfg.maxOpenHoldsPerCustomer) {
-    const earliest = context.openHolds.earliest ? Date.parse(context.openHolds.earliest) : now.getTime() + 60_000;
-    return {
-      ok: false,
-      code: "RATE_LIMITED",
-      detail: `At most ${cfg.maxOpenHoldsPerCustomer} unpaid orders at a time; pay or cancel one first`,
-      retryAfterSeconds: Math.max(1, Math.ceil((earliest - now.getTime()) / 1000)),
-    };
-  }
-
+  // The stock objects answer first: a cart that cannot be covered is refused without touching D1,
+  // which is what keeps a rush on one SKU at the speed of its object.
   const expiresAt = addSeconds(now, cfg.holdTtlSeconds);
-  const reserved = await reserveAll(
-    env,
-    holdId,
-    body.lines.map((line) => {
-      const sku = skuById.get(line.skuId)!;
-      return {
+  const claim = (reopen: boolean) =>
+    reserveAll(
+      env,
+      holdId,
+      body.lines.map((line) => ({
         skuId: line.skuId,
         qty: line.qty,
-        warehouses: rankByDistance(
-          context.sites.filter((s) => s.vendorId === sku.vendorId),
-          point,
-        ),
+        warehouses: rankByDistance(origins.get(line.skuId)!.sites, shipping.point),
         expiresAt: expiresAt.getTime(),
         customerId: customer.customerId,
         maxUnitsPerCustomer: cfg.maxUnitsPerSkuPerCustomer,
-        reopen: true,
-      };
-    }),
-  );
+        reopen,
+      })),
+    );
+  let reserved = await claim(false);
+  if (!reserved.ok && !reserved.limit && reserved.closed && reserved.closed.length > 0) {
+    // This hold id was used before: either its order exists (replay it), or the attempt died
+    // before writing and its hold expired, in which case the same cart may claim again.
+    const row = await findIdempotentResponse(db, scope, idempotencyKey);
+    if (row) return replay(row, requestHash);
+    reserved = await claim(true);
+  }
   if (!reserved.ok) {
     if (reserved.limit) {
       return {
@@ -160,8 +143,6 @@ export async function checkout(
       };
     }
     if (reserved.closed && reserved.closed.length > 0) {
-      const row = await findIdempotentResponse(db, scope, idempotencyKey);
-      if (row) return replay(row, requestHash);
       return {
         ok: false,
         code: "IDEMPOTENCY_KEY_REUSED",
@@ -172,6 +153,40 @@ export async function checkout(
       ok: false,
       code: "OUT_OF_STOCK",
       shortages: reserved.shortages.map((s) => ({ lineIndex: skuIds.indexOf(s.skuId), ...s })),
+    };
+  }
+
+  const context = await readCheckoutContext(db, {
+    scope,
+    key: idempotencyKey,
+    customerId: customer.customerId,
+    skuIds,
+    now: nowIso,
+  });
+  if (context.idempotent) {
+    // Same body, same hold id: the hold is that order's. Another body claimed a hold of its own.
+    if (context.idempotent.requestHash !== requestHash) await releaseAll(env, holdId, skuIds, "duplicate_checkout");
+    return replay(context.idempotent, requestHash);
+  }
+  const skuById = new Map(context.skus.map((s) => [s.skuId, s]));
+  body.lines.forEach((line, i) => {
+    const sku = skuById.get(line.skuId);
+    if (sku?.skuStatus !== "active" || sku.vendorStatus !== "active") {
+      errors.push({ path: `lines.${i}.skuId`, message: "this SKU is not for sale" });
+    }
+  });
+  if (errors.length > 0) {
+    await releaseAll(env, holdId, skuIds, "not_for_sale");
+    return { ok: false, code: "VALIDATION_FAILED", detail: "Some lines cannot be sold", errors };
+  }
+  if (context.openHolds.open >= cfg.maxOpenHoldsPerCustomer) {
+    await releaseAll(env, holdId, skuIds, "customer_limit");
+    const earliest = context.openHolds.earliest ? Date.parse(context.openHolds.earliest) : now.getTime() + 60_000;
+    return {
+      ok: false,
+      code: "RATE_LIMITED",
+      detail: `At most ${cfg.maxOpenHoldsPerCustomer} unpaid orders at a time; pay or cancel one first`,
+      retryAfterSeconds: Math.max(1, Math.ceil((earliest - now.getTime()) / 1000)),
     };
   }
 
@@ -212,8 +227,8 @@ export async function checkout(
     currency: cfg.currency,
     totalMinor: split.totalMinor,
     shipTo: body.shipTo,
-    shipLat: point.lat,
-    shipLng: point.lng,
+    shipLat: shipping.point.lat,
+    shipLng: shipping.point.lng,
     holdId,
     holdExpiresAt: isoSeconds(expiresAt),
     reviewHeld: false,

@@ -232,4 +232,16 @@ describe("checkout", () => {
     expect(over.status).toBe(429);
     await expectStockEquation(s.skuId);
   });
+
+  it("refuses a SKU taken off sale and keeps none of its stock", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const off = await api("PATCH", `/v1/skus/${s.skuId}`, { token: ADMIN, body: { status: "inactive" } });
+    expect(off.status).toBe(200);
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([{ path: "lines.0.skuId", message: "this SKU is not for sale" }]);
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ available: 5, held: 0 });
+    expect(await countRows("orders", "customer_id = ?", shopper.customerId)).toBe(0);
+  });
 });
