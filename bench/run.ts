@@ -65,7 +65,11 @@ function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
-const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+const median = (xs: number[]) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
 function spread(xs: number[], digits = 1): string {
   const s = [...xs].sort((a, b) => a - b);
@@ -97,7 +101,13 @@ async function burst(count: number, send: (i: number) => Promise<Response>, keep
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { seconds, perSecond: count / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), statuses };
+  return {
+    seconds,
+    perSecond: count / seconds,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    statuses,
+  };
 }
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -150,12 +160,19 @@ async function stockedSku(admin: Api, tag: string, stock: number): Promise<Sku> 
 type Totals = { onHand: number; available: number; held: number; committed: number };
 
 /** Pays every accepted order, then checks the stock objects and the orders themselves. */
-async function verify(admin: Api, url: string, accepted: { token: string; orderId: string; paymentId: string }[], skus: Sku[]) {
+async function verify(
+  admin: Api,
+  url: string,
+  accepted: { token: string; orderId: string; paymentId: string }[],
+  skus: Sku[],
+) {
   await mapLimit(accepted, 32, (a) =>
     admin.request("POST", `/v1/payments/${a.paymentId}/simulate`, { token: a.token, body: { outcome: "succeeded" } }),
   );
   const found = await mapLimit(accepted, 32, async (a) => {
-    const res = await fetch(new URL(`/v1/orders/${a.orderId}`, url), { headers: { authorization: `Bearer ${a.token}` } });
+    const res = await fetch(new URL(`/v1/orders/${a.orderId}`, url), {
+      headers: { authorization: `Bearer ${a.token}` },
+    });
     const order = (await res.json()) as { status?: string };
     return order.status === "paid";
   });
@@ -169,21 +186,32 @@ async function verify(admin: Api, url: string, accepted: { token: string; orderI
 
 // ---- main ---------------------------------------------------------------------------------
 
-let server: { url: string; child: ChildProcess } | undefined;
 const requested = values.url ?? `http://127.0.0.1:${values.port}`;
-const url = (await answers(requested)) ? requested : (server = await startServer(values.port!)).url;
+const server = (await answers(requested)) ? undefined : await startServer(values.port!);
+const url = server?.url ?? requested;
 try {
-  const demo = JSON.parse(readFileSync(path.join(ROOT, "demo.json"), "utf8")) as { tokens: { role: string; token: string }[] };
+  const demo = JSON.parse(readFileSync(path.join(ROOT, "demo.json"), "utf8")) as {
+    tokens: { role: string; token: string }[];
+  };
   const admin = api(url, demo.tokens.find((t) => t.role === "admin")!.token);
   const pkg = (name: string) =>
-    (JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+    (JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string })
+      .version;
 
   console.log("# bun run bench");
-  console.log(`machine: ${os.cpus()[0]?.model ?? "?"} x ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`);
-  console.log(`runtime: Node ${process.version} driving workerd ${pkg("workerd")} via Miniflare ${pkg("miniflare")} (bun run start: bundled Worker, no dev proxy)`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? "?"} x ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+  );
+  console.log(
+    `runtime: Node ${process.version} driving workerd ${pkg("workerd")} via Miniflare ${pkg("miniflare")} (bun run start: bundled Worker, no dev proxy)`,
+  );
   console.log("storage: D1 and Durable Object SQLite files on local disk under .wrangler/start-state");
-  console.log(`server: ${url}; client: one Node process, undici pool of ${CONNECTIONS} keep-alive connections, all requests of a burst in flight at once`);
-  console.log(`parameters: ${BUYERS} concurrent guest buyers per burst, stock ${STOCK} per SKU (3 warehouses), ${REPS} repetitions`);
+  console.log(
+    `server: ${url}; client: one Node process, undici pool of ${CONNECTIONS} keep-alive connections, all requests of a burst in flight at once`,
+  );
+  console.log(
+    `parameters: ${BUYERS} concurrent guest buyers per burst, stock ${STOCK} per SKU (3 warehouses), ${REPS} repetitions`,
+  );
 
   const tag0 = Date.now().toString(36);
   console.log(`\ncreating ${BUYERS} guest buyers (not timed)...`);
@@ -229,12 +257,15 @@ try {
           }),
         (i, body) => accepted.push({ token: buyers[i]!.token, orderId: body.order.id, paymentId: body.payment.id }),
       );
+      console.log(`  rep ${rep + 1} ${shape}: ${fmt(run.perSecond)} requests/s ${JSON.stringify(run.statuses)}`);
       const check = await verify(admin, url, accepted, skus);
       const oversell = Math.max(0, ...check.committed.map((c) => c - STOCK), accepted.length - STOCK);
       const result = { ...run, accepted: accepted.length, oversell, lost: check.lost };
       (shape === "single" ? singleRuns : cartRuns).push(result);
       if (check.committed.some((c) => c !== accepted.length)) {
-        console.log(`  ! rep ${rep} ${shape}: committed ${check.committed.join("/")} for ${accepted.length} accepted orders`);
+        console.log(
+          `  ! rep ${rep} ${shape}: committed ${check.committed.join("/")} for ${accepted.length} accepted orders`,
+        );
       }
     }
     console.log(`  rep ${rep + 1}/${REPS} done`);
@@ -247,12 +278,16 @@ try {
     console.log(`replies: ${runs.map((r) => JSON.stringify(r.statuses)).join("  ")}`);
     if (runs[0]?.accepted !== undefined) {
       console.log(`orders accepted: ${runs.map((r) => r.accepted).join(", ")} (stock ${STOCK})`);
-      console.log(`oversell: ${runs.map((r) => r.oversell).join(", ")}   lost orders: ${runs.map((r) => r.lost).join(", ")}`);
+      console.log(
+        `oversell: ${runs.map((r) => r.oversell).join(", ")}   lost orders: ${runs.map((r) => r.lost).join(", ")}`,
+      );
     }
     console.log(`requests/s: ${spread(runs.map((r) => r.perSecond))}`);
     console.log(`latency p50 ms: ${spread(runs.map((r) => r.p50))}   p99 ms: ${spread(runs.map((r) => r.p99))}`);
     if (runs !== claimRuns) {
-      console.log(`fraction of the bare claim rate: ${fmt(median(runs.map((r) => r.perSecond)) / claimRate, 2)} (floor 0.5, target 0.8)`);
+      console.log(
+        `fraction of the bare claim rate: ${fmt(median(runs.map((r) => r.perSecond)) / claimRate, 2)} (floor 0.5, target 0.8)`,
+      );
     }
   };
   report("bare claim (POST /v1/bench/claim: the reserve RPC alone, one SKU)", claimRuns);
