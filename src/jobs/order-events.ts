@@ -1,6 +1,6 @@
-import { sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { OrderEventMessage } from "../contracts/events";
-import { database } from "../db/client";
+import { type Db, database, runBatch, type Statement } from "../db/client";
 import { processedMessages } from "../db/schema";
 import { isoSeconds } from "../domain/time";
 import { publishOrderEvents } from "../gateways/feeds";
@@ -8,7 +8,8 @@ import { publishOrderEvents } from "../gateways/feeds";
 export type EventConsumer = {
   name: string;
   handles: (type: string) => boolean;
-  handle: (env: Env, event: OrderEventMessage) => Promise<void>;
+  /** Handles the events of one delivery that it has not handled before; must be safe to repeat. */
+  handle: (env: Env, events: OrderEventMessage[]) => Promise<void>;
 };
 
 /** Consumers of order events; each must be safe to run again for the same event. */
@@ -17,8 +18,9 @@ export const consumers: readonly EventConsumer[] = [
     // One structured line per state change: the audit trail that Workers Logs retains and searches.
     name: "event-log",
     handles: () => true,
-    handle: async (_env, event) => {
-      console.log(JSON.stringify({ orderEvent: event.type, id: event.id, orderId: event.orderId, at: event.at }));
+    handle: async (_env, events) => {
+      for (const e of events)
+        console.log(JSON.stringify({ orderEvent: e.type, id: e.id, orderId: e.orderId, at: e.at }));
     },
   },
   {
@@ -26,45 +28,75 @@ export const consumers: readonly EventConsumer[] = [
     // by its outbox id, so an event published on both paths appears once.
     name: "live-feeds",
     handles: () => true,
-    handle: (env, event) => publishOrderEvents(env, [event]),
+    handle: (env, events) => publishOrderEvents(env, events),
   },
 ];
 
 const MAX_BACKOFF_SECONDS = 300;
+// D1 binds at most 100 parameters per statement.
+const IDS_PER_STATEMENT = 90;
+
+async function receiptsOf(db: Db, eventIds: string[]): Promise<Set<string>> {
+  const reads = [];
+  for (let i = 0; i < eventIds.length; i += IDS_PER_STATEMENT) {
+    reads.push(
+      db
+        .select({ consumer: processedMessages.consumer, eventId: processedMessages.eventId })
+        .from(processedMessages)
+        .where(inArray(processedMessages.eventId, eventIds.slice(i, i + IDS_PER_STATEMENT))),
+    );
+  }
+  const rows = (await Promise.all(reads)).flat();
+  return new Set(rows.map((r) => `${r.consumer}:${r.eventId}`));
+}
 
 /**
- * Each message on its own: parse, run every consumer that has not yet handled it (receipts in
- * D1 make redelivery harmless), ack; on failure retry with exponential backoff. After the
- * queue's max_retries the message goes to the dead-letter queue.
+ * A delivery is read once for receipts (so redelivery is harmless), each consumer handles the
+ * events it has not yet handled, and each message is then acked or, if a consumer failed on it,
+ * retried with exponential backoff. After the queue's max_retries it goes to the dead-letter queue.
  */
 export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise<void> {
   const db = database(env);
+  const events = new Map<Message, OrderEventMessage>();
   for (const message of batch.messages) {
     const parsed = OrderEventMessage.safeParse(message.body);
-    if (!parsed.success) {
+    if (parsed.success) events.set(message, parsed.data);
+    else {
       console.error(JSON.stringify({ queue: batch.queue, dropped: message.id, reason: "unparseable" }));
       message.ack();
-      continue;
     }
-    const event = parsed.data;
+  }
+  if (events.size === 0) return;
+  const seen = await receiptsOf(
+    db,
+    [...events.values()].map((e) => String(e.id)),
+  );
+  const failed = new Set<number>();
+  const receipts: { consumer: string; eventId: string; processedAt: string }[] = [];
+  for (const consumer of consumers) {
+    const todo = [...events.values()].filter((e) => consumer.handles(e.type) && !seen.has(`${consumer.name}:${e.id}`));
+    if (todo.length === 0) continue;
     try {
-      for (const consumer of consumers.filter((c) => c.handles(event.type))) {
-        const receipt = { consumer: consumer.name, eventId: String(event.id), processedAt: isoSeconds(new Date()) };
-        const done = await db
-          .select({ one: sql<number>`1` })
-          .from(processedMessages)
-          .where(
-            sql`${processedMessages.consumer} = ${receipt.consumer} and ${processedMessages.eventId} = ${receipt.eventId}`,
-          )
-          .get();
-        if (done) continue;
-        await consumer.handle(env, event);
-        await db.insert(processedMessages).values(receipt).onConflictDoNothing();
-      }
-      message.ack();
+      await consumer.handle(env, todo);
+      const at = isoSeconds(new Date());
+      receipts.push(...todo.map((e) => ({ consumer: consumer.name, eventId: String(e.id), processedAt: at })));
     } catch (err) {
-      console.error(JSON.stringify({ queue: batch.queue, message: message.id, error: String(err) }));
-      message.retry({ delaySeconds: Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** message.attempts) });
+      console.error(JSON.stringify({ queue: batch.queue, consumer: consumer.name, error: String(err) }));
+      for (const e of todo) failed.add(e.id);
     }
+  }
+  const writes: Statement[] = [];
+  for (let i = 0; i < receipts.length; i += 30) {
+    writes.push(
+      db
+        .insert(processedMessages)
+        .values(receipts.slice(i, i + 30))
+        .onConflictDoNothing(),
+    );
+  }
+  await runBatch(db, writes);
+  for (const [message, event] of events) {
+    if (failed.has(event.id)) message.retry({ delaySeconds: Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** message.attempts) });
+    else message.ack();
   }
 }
