@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { authenticate } from "./http/auth";
 import { router } from "./http/context";
 import { ApiError, onError, problem } from "./http/errors";
+import { replayableWrites } from "./http/idempotency";
 import { requireJsonBody } from "./http/media-type";
 import { methodNotAllowed } from "./http/method-not-allowed";
 import { admin } from "./http/routes/admin";
@@ -67,6 +68,7 @@ app.use(
   requireJsonBody(),
   bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: (c) => problem(c, new ApiError("PAYLOAD_TOO_LARGE")) }),
   authenticate(),
+  replayableWrites(),
 );
 app.route("/v1", api);
 app.route("/", docs(api));

@@ -63,20 +63,23 @@ let gathering: { rows: OutboxRow[]; sent: Promise<void> } | null = null;
 
 /**
  * The same, for a writer that already holds the rows its batch returned (one D1 read fewer).
- * Resolves once the rows are sent; callers hand the promise to `waitUntil`.
+ * Callers hand the answer to `waitUntil`. Only the caller that opened the window waits for the
+ * send, which runs in its request context: a promise settled from another request's context
+ * would be dropped with it. A joiner's rows are durable either way (the sweeper has them).
  */
 export function dispatchOutboxRows(env: Env, rows: OutboxRow[], now: Date): Promise<void> {
   if (rows.length === 0) return Promise.resolve();
-  if (!gathering) {
-    const batch: { rows: OutboxRow[]; sent: Promise<void> } = { rows: [], sent: Promise.resolve() };
-    batch.sent = new Promise<void>((resolve) => setTimeout(resolve, COALESCE_MS)).then(() => {
-      gathering = null;
-      return sendNow(env, batch.rows, now);
-    });
-    gathering = batch;
+  if (gathering) {
+    gathering.rows.push(...rows);
+    return Promise.resolve();
   }
-  gathering.rows.push(...rows);
-  return gathering.sent;
+  const batch: { rows: OutboxRow[]; sent: Promise<void> } = { rows: [...rows], sent: Promise.resolve() };
+  batch.sent = new Promise<void>((resolve) => setTimeout(resolve, COALESCE_MS)).then(() => {
+    gathering = null;
+    return sendNow(env, batch.rows, now);
+  });
+  gathering = batch;
+  return batch.sent;
 }
 
 async function sendNow(env: Env, rows: OutboxRow[], now: Date): Promise<void> {

@@ -1,4 +1,8 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { database } from "../db/client";
+import { claimKey, completeKey, findKey, IN_FLIGHT, releaseKey } from "../db/idempotency";
+import { sha256Hex } from "../domain/crypto";
+import { addSeconds, isoSeconds } from "../domain/time";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 
@@ -13,4 +17,63 @@ export function idempotencyKeyOf(c: Context<AppEnv>): string {
     });
   }
   return key;
+}
+
+const RETENTION_SECONDS = 48 * 3600;
+const WAIT_FOR_FIRST_MS = 10_000;
+// Routes that keep their own exactly-once rules: checkout (keys are part of its hold ids),
+// webhooks (provider event ids), and raw uploads.
+const OWN_RULES = [/^\/v1\/checkout$/, /^\/v1\/webhooks\//, /\/photo$/];
+
+/**
+ * An optional Idempotency-Key on any authenticated write: the first request with a key claims
+ * it, a retry with the same body gets the stored answer (a concurrent one waits for the first),
+ * and the same key with another body is 422. Only successful answers are kept: a failed request
+ * frees its key for the retry. Anonymous calls are not replayed: they share no scope.
+ */
+export function replayableWrites(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    const principal = c.get("principal");
+    if (c.req.method === "GET" || !key || !principal || OWN_RULES.some((re) => re.test(c.req.path))) return next();
+    idempotencyKeyOf(c);
+    const db = database(c.env);
+    const scope = `${principal.role}:${principal.tokenId}`;
+    const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.raw.clone().text()}`);
+    const now = new Date();
+    const claimed = await claimKey(db, {
+      scope,
+      key,
+      requestHash,
+      at: isoSeconds(now),
+      expiresAt: isoSeconds(addSeconds(now, RETENTION_SECONDS)),
+    });
+    if (!claimed) {
+      const deadline = Date.now() + WAIT_FOR_FIRST_MS;
+      for (;;) {
+        const row = await findKey(db, scope, key);
+        if (row && row.requestHash !== requestHash) throw new ApiError("IDEMPOTENCY_KEY_REUSED");
+        if (row && row.responseStatus !== IN_FLIGHT) {
+          return new Response(row.responseBody, {
+            status: row.responseStatus,
+            headers: { "content-type": "application/json", "Idempotent-Replayed": "true" },
+          });
+        }
+        if (!row || Date.now() > deadline) {
+          throw new ApiError("CONFLICT", "A request with this Idempotency-Key is still running; retry shortly");
+        }
+        await scheduler.wait(50);
+      }
+    }
+    try {
+      await next();
+    } finally {
+      const res = c.res;
+      if (res.status >= 200 && res.status < 300) {
+        await completeKey(db, scope, key, res.status, await res.clone().text());
+      } else {
+        await releaseKey(db, scope, key);
+      }
+    }
+  };
 }

@@ -56,3 +56,30 @@ describe("me", () => {
     expect((await api("GET", "/v1/me")).status).toBe(401);
   });
 });
+
+describe("idempotent writes", () => {
+  it("replays a create retried with the same key, refuses the key for another body, and frees it after a failure", async () => {
+    const key = `k-${crypto.randomUUID()}`;
+    const body = { name: `Idem Vendor ${key}`, commissionBps: 1000, hourlyCapacity: 10 };
+    const headers = { "Idempotency-Key": key };
+    const [a, b] = await Promise.all([
+      api("POST", "/v1/vendors", { token: ADMIN, body, headers }),
+      api("POST", "/v1/vendors", { token: ADMIN, body, headers }),
+    ]);
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.body.id).toBe(a.body.id);
+    const other = await api("POST", "/v1/vendors", { token: ADMIN, body: { ...body, hourlyCapacity: 11 }, headers });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    const list = await api("GET", "/v1/vendors?limit=200", { token: ADMIN });
+    expect(list.body.items.filter((v: any) => v.name === body.name)).toHaveLength(1);
+
+    const failKey = { "Idempotency-Key": `k-${crypto.randomUUID()}` };
+    const bad = await api("POST", "/v1/vendors", { token: ADMIN, body: { ...body, commissionBps: -1 }, headers: failKey });
+    expect(bad.status).toBe(422);
+    const fixed = await api("POST", "/v1/vendors", { token: ADMIN, body: { ...body, commissionBps: -1 }, headers: failKey });
+    expect(fixed.status).toBe(422);
+    expect(fixed.headers.get("idempotent-replayed")).toBeNull();
+  });
+});
