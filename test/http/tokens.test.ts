@@ -76,9 +76,17 @@ describe("idempotent writes", () => {
     expect(list.body.items.filter((v: any) => v.name === body.name)).toHaveLength(1);
 
     const failKey = { "Idempotency-Key": `k-${crypto.randomUUID()}` };
-    const bad = await api("POST", "/v1/vendors", { token: ADMIN, body: { ...body, commissionBps: -1 }, headers: failKey });
+    const bad = await api("POST", "/v1/vendors", {
+      token: ADMIN,
+      body: { ...body, commissionBps: -1 },
+      headers: failKey,
+    });
     expect(bad.status).toBe(422);
-    const fixed = await api("POST", "/v1/vendors", { token: ADMIN, body: { ...body, commissionBps: -1 }, headers: failKey });
+    const fixed = await api("POST", "/v1/vendors", {
+      token: ADMIN,
+      body: { ...body, commissionBps: -1 },
+      headers: failKey,
+    });
     expect(fixed.status).toBe(422);
     expect(fixed.headers.get("idempotent-replayed")).toBeNull();
   });
