@@ -1,17 +1,12 @@
-import { haversineKm } from "./geo";
-
-type Point = { lat: number; lng: number };
+import { byDistance, type Point } from "./geo";
 
 export type WarehouseSite = Point & { id: string; vendorId: string };
 
 /**
- * Until the routing engine lands, a line goes to the nearest warehouse of its vendor that can
- * cover it; the stock object applies this ranking against exact counts. Ties break by id so the
- * same inputs always give the same order.
+ * A line goes to the nearest warehouse of its vendor that can cover it; the stock object applies
+ * this ranking against exact counts. Ties break by id so the same inputs always rank the same.
  */
 export function rankByDistance(sites: readonly WarehouseSite[], to: Point): string[] {
-  return sites
-    .map((s) => ({ id: s.id, km: haversineKm(s, to) }))
-    .sort((a, b) => a.km - b.km || a.id.localeCompare(b.id))
-    .map((s) => s.id);
+  const byId = [...sites].sort((a, b) => a.id.localeCompare(b.id));
+  return byDistance(to, byId).map((s) => s.id);
 }
