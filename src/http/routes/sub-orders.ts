@@ -1,3 +1,182 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
+import {
+  CancelSubOrderBody,
+  DispatchBody,
+  PackBody,
+  SubOrderDetail,
+  SubOrderListQuery,
+  SubOrderPage,
+} from "../../contracts/fulfillment";
+import type { OrderView } from "../../contracts/orders";
+import { database } from "../../db/client";
+import { barcodesOf, listSubOrders } from "../../db/sub-orders";
+import { decodeCursor, encodeCursor } from "../../domain/cursor";
+import type { SubOrderStatus } from "../../domain/order-status";
+import { actorOf, type Principal } from "../../domain/principal";
+import { type ActionInput, actOnSubOrder, visibleSubOrder } from "../../orders/fulfillment";
+import { orderViewFor } from "../../orders/view";
+import { requireRole } from "../auth";
+import type { AppEnv } from "../context";
 import { router } from "../context";
+import { ApiError, validationError } from "../errors";
+import { defineRoute } from "../route";
 
-export const subOrders = router();
+const Params = z.object({ id: Id });
+const actors = ["admin", "ops", "vendor"] as const;
+
+const list = defineRoute({
+  method: "get",
+  path: "/sub-orders",
+  access: [...actors],
+  summary: "A vendor's queue of sub-orders, newest first",
+  description: "A vendor sees only its own, and none of an order held for review.",
+  request: { query: SubOrderListQuery },
+  responses: { 200: json(SubOrderPage, "A page of sub-orders"), ...problemResponses },
+});
+
+const get = defineRoute({
+  method: "get",
+  path: "/sub-orders/{id}",
+  access: [...actors],
+  summary: "A sub-order with its lines, where it ships and its timeline",
+  request: { params: Params },
+  responses: { 200: json(SubOrderDetail, "The sub-order"), ...problemResponses },
+});
+
+const STEP_NOTE =
+  "409 ILLEGAL_TRANSITION with `allowed` when the sub-order is not in a status this step starts from; repeating a step already taken answers the sub-order unchanged.";
+
+function step<B extends z.ZodType>(name: string, summary: string, body: B) {
+  return defineRoute({
+    method: "post",
+    path: `/sub-orders/{id}/${name}`,
+    access: [...actors],
+    summary,
+    description: STEP_NOTE,
+    request: { params: Params, ...jsonBody(body) },
+    responses: { 200: json(SubOrderDetail, "The sub-order after the step"), ...problemResponses },
+  });
+}
+
+function bareStep(name: string, summary: string) {
+  return defineRoute({
+    method: "post",
+    path: `/sub-orders/{id}/${name}`,
+    access: [...actors],
+    summary,
+    description: STEP_NOTE,
+    request: { params: Params },
+    responses: { 200: json(SubOrderDetail, "The sub-order after the step"), ...problemResponses },
+  });
+}
+
+async function detail(c: Context<AppEnv>, id: string, who: Principal) {
+  const found = await visibleSubOrder(c.env, id, who);
+  if (!found) throw new ApiError("NOT_FOUND", "No such sub-order");
+  const { agg, sub } = found;
+  const view = orderViewFor(agg, who) as OrderView;
+  const mine = view.subOrders.find((s) => s.id === id)!;
+  const barcodes = await barcodesOf(
+    database(c.env),
+    mine.lines.map((l) => l.skuId),
+  );
+  return {
+    id: sub.id,
+    orderId: sub.orderId,
+    vendorId: sub.vendorId,
+    status: sub.status as SubOrderStatus,
+    slaDispatchBy: sub.slaDispatchBy,
+    carrier: sub.carrier,
+    awb: sub.awb,
+    cancellationReason: sub.cancellationReason,
+    shipTo: view.shipTo,
+    total: mine.total,
+    lines: mine.lines.map((l) => ({ ...l, barcode: barcodes.get(l.skuId) ?? null })),
+    timeline: view.timeline.filter((e) => !e.subOrderId || e.subOrderId === id),
+  };
+}
+
+async function act(c: Context<AppEnv>, id: string, input: ActionInput) {
+  const who = requireRole(c, ...actors);
+  const outcome = await actOnSubOrder(c.env, c.executionCtx, {
+    subOrderId: id,
+    who,
+    actor: actorOf(who),
+    now: new Date(),
+    ...input,
+  });
+  if (!outcome.ok) {
+    switch (outcome.code) {
+      case "ILLEGAL_TRANSITION":
+        throw new ApiError("ILLEGAL_TRANSITION", outcome.detail, { allowed: outcome.allowed });
+      case "VALIDATION_FAILED":
+        if (outcome.errors) throw validationError(outcome.errors, outcome.detail);
+        throw new ApiError("VALIDATION_FAILED", outcome.detail, {
+          missing: outcome.missing,
+          unexpected: outcome.unexpected,
+        });
+      default:
+        throw new ApiError(outcome.code, outcome.detail);
+    }
+  }
+  return detail(c, id, who);
+}
+
+export const subOrders = router()
+  .openapi(list, async (c) => {
+    const who = requireRole(c, ...actors);
+    const q = c.req.valid("query");
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (after === null || (after && after.length !== 2)) {
+      throw validationError([{ path: "cursor", message: "not a cursor this list gave out" }]);
+    }
+    if (who.role === "vendor" && q.vendorId && q.vendorId !== who.vendorId)
+      throw new ApiError("NOT_FOUND", "No such vendor");
+    const { rows, hasMore } = await listSubOrders(database(c.env), {
+      vendorId: who.role === "vendor" ? who.vendorId : q.vendorId,
+      status: q.status,
+      hideHeld: who.role === "vendor",
+      after: after as [string, string] | undefined,
+      limit: q.limit,
+    });
+    const last = rows.at(-1);
+    return c.json(
+      {
+        items: rows.map((s) => ({
+          id: s.id,
+          orderId: s.orderId,
+          vendorId: s.vendorId,
+          status: s.status as SubOrderStatus,
+          slaDispatchBy: s.slaDispatchBy,
+          total: { amountMinor: s.totalMinor, currency: s.currency },
+          createdAt: s.createdAt,
+        })),
+        nextCursor: hasMore && last ? encodeCursor([last.createdAt, last.id]) : null,
+      },
+      200,
+    );
+  })
+  .openapi(get, async (c) => c.json(await detail(c, c.req.valid("param").id, requireRole(c, ...actors)), 200))
+  .openapi(bareStep("confirm", "Confirm the sub-order (the vendor will ship it)"), async (c) =>
+    c.json(await act(c, c.req.valid("param").id, { action: "confirm" }), 200),
+  )
+  .openapi(step("pack", "Pack it, proven by scanning one barcode per unit", PackBody), async (c) =>
+    c.json(await act(c, c.req.valid("param").id, { action: "pack", scanned: c.req.valid("json").scanned }), 200),
+  )
+  .openapi(step("dispatch", "Hand it to a carrier with its AWB", DispatchBody), async (c) =>
+    c.json(await act(c, c.req.valid("param").id, { action: "dispatch", ...c.req.valid("json") }), 200),
+  )
+  .openapi(bareStep("deliver", "Mark it delivered"), async (c) =>
+    c.json(await act(c, c.req.valid("param").id, { action: "deliver" }), 200),
+  )
+  .openapi(
+    step(
+      "cancel",
+      "Cancel it: the vendor cannot fulfil (stock released, refunded with a credit note)",
+      CancelSubOrderBody,
+    ),
+    async (c) =>
+      c.json(await act(c, c.req.valid("param").id, { action: "cancel", reason: c.req.valid("json").reason }), 200),
+  );

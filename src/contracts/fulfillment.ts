@@ -1,0 +1,58 @@
+import { z } from "@hono/zod-openapi";
+import { subOrderStatuses } from "../domain/order-status";
+import { Id, ListQuery, Money, page } from "./common";
+import { OrderLine, ShipTo, TimelineEvent } from "./orders";
+
+export const PackBody = z
+  .object({ scanned: z.array(z.string().trim().min(1).max(64)).min(1).max(5000) })
+  .strict()
+  .openapi("PackBody");
+
+export const DispatchBody = z
+  .object({ carrier: z.string().min(1).max(32), awb: z.string().trim().min(1).max(40) })
+  .strict()
+  .openapi("DispatchBody");
+
+export const CancelSubOrderBody = z
+  .object({ reason: z.string().trim().min(1).max(500) })
+  .strict()
+  .openapi("CancelSubOrder");
+
+export const SubOrderDetail = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    vendorId: z.string(),
+    status: z.enum(subOrderStatuses),
+    slaDispatchBy: z.string().nullable(),
+    carrier: z.string().nullable(),
+    awb: z.string().nullable(),
+    cancellationReason: z.string().nullable(),
+    shipTo: ShipTo,
+    total: Money,
+    lines: z.array(OrderLine.extend({ barcode: z.string().nullable() })),
+    timeline: z.array(TimelineEvent),
+  })
+  .openapi("SubOrder");
+
+export const SubOrderSummary = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    vendorId: z.string(),
+    status: z.enum(subOrderStatuses),
+    slaDispatchBy: z.string().nullable(),
+    total: Money,
+    createdAt: z.string(),
+  })
+  .openapi("SubOrderSummary");
+
+export const SubOrderListQuery = ListQuery.extend({
+  status: z.enum(subOrderStatuses).optional(),
+  vendorId: Id.optional(),
+});
+export const SubOrderPage = page(SubOrderSummary);
+
+export const Carrier = z
+  .object({ code: z.string(), name: z.string(), awbPattern: z.string(), awbExample: z.string() })
+  .openapi("Carrier");

@@ -1,0 +1,140 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { BENGALURU, checkout, DELHI, MUMBAI, pay, stockedSku, stockOf } from "../support/marketplace";
+
+/** A paid three-vendor order and a token for each vendor. */
+async function paidOrder() {
+  const skus = [
+    await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }], priceMinor: 10_000 }),
+    await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 10 }], priceMinor: 2_500 }),
+    await stockedSku({ warehouses: [{ at: DELHI, onHand: 10 }], priceMinor: 999 }),
+  ];
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [
+    { skuId: skus[0]!.skuId, qty: 2 },
+    { skuId: skus[1]!.skuId, qty: 1 },
+    { skuId: skus[2]!.skuId, qty: 3 },
+  ]);
+  const paid = await pay(shopper.token, placed.body.payment.id);
+  expect(paid.body.status).toBe("paid");
+  const vendors = await Promise.all(skus.map((s) => tokenFor("vendor", { vendorId: s.vendorId })));
+  const subOf = (i: number) => paid.body.subOrders.find((s: any) => s.vendorId === skus[i]!.vendorId).id as string;
+  return { skus, shopper, order: paid.body, vendors, subOf };
+}
+
+const step = (token: string, sub: string, name: string, body?: unknown) =>
+  api("POST", `/v1/sub-orders/${sub}/${name}`, { token, ...(body === undefined ? {} : { body }) });
+
+async function orderStatus(id: string) {
+  return (await api("GET", `/v1/orders/${id}`, { token: ADMIN })).body.status as string;
+}
+
+async function scansFor(token: string, sub: string) {
+  const r = await api("GET", `/v1/sub-orders/${sub}`, { token });
+  return r.body.lines.flatMap((l: any) => Array.from({ length: l.qty }, () => l.barcode as string));
+}
+
+describe("sub-order lifecycle", () => {
+  it("walks a 3-vendor order through every state, the parent following", async () => {
+    const { skus, order, vendors, subOf } = await paidOrder();
+    const awbs = [
+      { carrier: "delhivery", awb: "1234567890123" },
+      { carrier: "bluedart", awb: "12345678901" },
+      { carrier: "dtdc", awb: "D12345678" },
+    ];
+    for (let i = 0; i < 3; i++) {
+      const sub = subOf(i);
+      expect((await step(vendors[i]!, sub, "confirm")).body.status).toBe("confirmed");
+      const packed = await step(vendors[i]!, sub, "pack", { scanned: await scansFor(vendors[i]!, sub) });
+      expect(packed.status).toBe(200);
+      expect(packed.body.status).toBe("packed");
+      const dispatched = await step(vendors[i]!, sub, "dispatch", awbs[i]);
+      expect(dispatched.body).toMatchObject({ status: "dispatched", ...awbs[i] });
+      expect(await orderStatus(order.id)).toBe(i < 2 ? "partially_dispatched" : "dispatched");
+    }
+    const stock = await stockOf(skus[0]!.skuId);
+    expect(stock.totals).toEqual({ onHand: 8, available: 8, held: 0, committed: 0 });
+    expect((await step(vendors[0]!, subOf(0), "deliver")).body.status).toBe("delivered");
+    expect(await orderStatus(order.id)).toBe("partially_delivered");
+    await step(vendors[1]!, subOf(1), "deliver");
+    await step(ADMIN, subOf(2), "deliver");
+    expect(await orderStatus(order.id)).toBe("delivered");
+    const timeline = (await api("GET", `/v1/orders/${order.id}`, { token: ADMIN })).body.timeline.map(
+      (e: any) => e.type,
+    );
+    for (const t of ["sub_order.confirmed", "sub_order.packed", "sub_order.dispatched", "sub_order.delivered"]) {
+      expect(timeline.filter((x: string) => x === t)).toHaveLength(3);
+    }
+  });
+
+  it("refuses illegal transitions with the allowed ones, and changes nothing", async () => {
+    const { order, vendors, subOf } = await paidOrder();
+    const sub = subOf(0);
+    const early = await step(vendors[0]!, sub, "dispatch", { carrier: "delhivery", awb: "1234567890123" });
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe("ILLEGAL_TRANSITION");
+    expect(early.body.allowed).toEqual(["confirm", "cancel"]);
+    expect((await step(vendors[0]!, sub, "deliver")).status).toBe(409);
+    expect((await step(vendors[0]!, sub, "confirm")).status).toBe(200);
+    const again = await step(vendors[0]!, sub, "confirm");
+    expect(again.status).toBe(200);
+    const wrong = await step(vendors[0]!, sub, "pack", { scanned: ["nope"] });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.unexpected).toEqual([{ barcode: "nope", qty: 1 }]);
+    expect(wrong.body.missing).toHaveLength(1);
+    await step(vendors[0]!, sub, "pack", { scanned: await scansFor(vendors[0]!, sub) });
+    const badAwb = await step(vendors[0]!, sub, "dispatch", { carrier: "bluedart", awb: "ABC" });
+    expect(badAwb.status).toBe(422);
+    expect(badAwb.body.errors[0].path).toBe("awb");
+    const badCarrier = await step(vendors[0]!, sub, "dispatch", { carrier: "pigeon", awb: "123456" });
+    expect(badCarrier.status).toBe(422);
+    const row = await env.DB.prepare("select status from sub_orders where id = ?").bind(sub).first();
+    expect(row).toEqual({ status: "packed" });
+    const events = await env.DB.prepare(
+      "select count(*) as n from order_events where sub_order_id = ? and type = 'sub_order.confirmed'",
+    )
+      .bind(sub)
+      .first<{ n: number }>();
+    expect(events?.n).toBe(1);
+    expect(await orderStatus(order.id)).toBe("paid");
+  });
+
+  it("keeps each vendor to its own sub-orders", async () => {
+    const { shopper, vendors, subOf } = await paidOrder();
+    const other = await step(vendors[1]!, subOf(0), "confirm");
+    expect(other.status).toBe(404);
+    expect((await api("GET", `/v1/sub-orders/${subOf(0)}`, { token: vendors[1]! })).status).toBe(404);
+    expect((await step(shopper.token, subOf(0), "confirm")).status).toBe(403);
+    const queue = await api("GET", "/v1/sub-orders", { token: vendors[0]! });
+    expect(queue.body.items.map((s: any) => s.id)).toContain(subOf(0));
+    expect(queue.body.items.every((s: any) => s.vendorId === queue.body.items[0].vendorId)).toBe(true);
+    const row = await env.DB.prepare("select status from sub_orders where id = ?").bind(subOf(0)).first();
+    expect(row).toEqual({ status: "paid" });
+    const carriers = await api("GET", "/v1/carriers", { token: vendors[0]! });
+    expect(carriers.body.items.map((c: any) => c.code)).toEqual(
+      expect.arrayContaining(["delhivery", "bluedart", "dtdc", "trackon", "generic"]),
+    );
+  });
+
+  it("cancels one vendor's part: stock back to its warehouse, exactly that amount refunded once, a credit note", async () => {
+    const { skus, order, vendors, subOf } = await paidOrder();
+    const sub = subOf(1);
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => step(vendors[1]!, sub, "cancel", { reason: "out of stock in reality" })),
+    );
+    for (const r of replies) expect(r.status).toBe(200);
+    expect((await stockOf(skus[1]!.skuId)).totals).toMatchObject({ committed: 0, available: 10 });
+    const view = (await api("GET", `/v1/orders/${order.id}`, { token: ADMIN })).body;
+    expect(view.status).toBe("partially_cancelled");
+    expect(view.paymentStatus).toBe("partially_refunded");
+    const money = await env.DB.prepare(
+      "select (select count(*) from refunds where order_id = ?1) as refunds, (select sum(amount_minor) from credit_notes where order_id = ?1) as credited, (select refunded_minor from payments where order_id = ?1) as refunded",
+    )
+      .bind(order.id)
+      .first();
+    expect(money).toEqual({ refunds: 1, credited: 2_500, refunded: 2_500 });
+    expect(view.timeline.filter((e: any) => e.type === "sub_order.cancelled")).toHaveLength(1);
+    expect((await step(vendors[1]!, sub, "confirm")).status).toBe(409);
+  });
+});
