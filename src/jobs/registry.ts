@@ -2,6 +2,7 @@ import { sweepOutbox } from "../gateways/order-events";
 import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
 import { purgeExpiredKeys } from "./housekeeping";
+import { watchSlas } from "./sla-watcher";
 
 export type Job = {
   name: string;
@@ -18,6 +19,12 @@ export const jobs: readonly Job[] = [
     description:
       "Cancel unpaid orders whose holds expired (payment first), or confirm ones whose payment already succeeded",
     run: expireHolds,
+  },
+  {
+    name: "sla-watcher",
+    schedule: "* * * * *",
+    description: "Nudge vendors before their dispatch deadline; cancel and refund sub-orders past it",
+    run: watchSlas,
   },
   {
     name: "outbox-sweep",

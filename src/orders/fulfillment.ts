@@ -39,12 +39,13 @@ export type ActionInput =
  * The sub-order and its order as `who` may act on them, or null: a vendor reaches only its own
  * sub-orders, and none of an order held for review.
  */
-export async function visibleSubOrder(env: Env, subOrderId: string, who: Principal) {
+export async function visibleSubOrder(env: Env, subOrderId: string, who: Principal | "system") {
   const db = database(env);
   const sub = await db.select({ orderId: subOrders.orderId }).from(subOrders).where(eq(subOrders.id, subOrderId)).get();
   const agg = sub ? await loadOrder(db, sub.orderId) : null;
   const target = agg?.subOrders.find((s) => s.id === subOrderId);
   if (!agg || !target) return null;
+  if (who === "system") return { agg, sub: target };
   if (who.role === "customer") return null;
   if (who.role === "vendor" && (target.vendorId !== who.vendorId || agg.order.reviewHeld)) return null;
   return { agg, sub: target };
@@ -68,7 +69,7 @@ const stamp: Partial<
 export async function actOnSubOrder(
   env: Env,
   ctx: Background | undefined,
-  input: { subOrderId: string; who: Principal; actor: Actor; now: Date } & ActionInput,
+  input: { subOrderId: string; who: Principal | "system"; actor: Actor; now: Date } & ActionInput,
 ): Promise<FulfillmentOutcome> {
   const found = await visibleSubOrder(env, input.subOrderId, input.who);
   if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
