@@ -1,0 +1,86 @@
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { database, runBatch, type Statement } from "../db/client";
+import { insertEvent, insertOutbox, loadOrder } from "../db/orders";
+import { orders, subOrders, vendors } from "../db/schema";
+import type { Actor } from "../domain/principal";
+import { addSeconds, isoSeconds } from "../domain/time";
+import { dispatchOutbox } from "../gateways/order-events";
+import type { Background } from "./cancellation";
+
+export type ReviewOutcome = { ok: true; changed: boolean } | { ok: false; code: "NOT_FOUND"; detail: string };
+
+/**
+ * Holds an order for review (vendors stop seeing it) or releases it to its vendors. Releasing
+ * starts the SLA clock of every paid sub-order whose clock has not started: a vendor's time is
+ * counted from when it can see the order.
+ */
+export async function setReview(
+  env: Env,
+  ctx: Background | undefined,
+  input: { orderId: string; hold: boolean; note: string | null; actor: Actor; now: Date },
+): Promise<ReviewOutcome> {
+  const db = database(env);
+  const agg = await loadOrder(db, input.orderId);
+  if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No such order" };
+  if (agg.order.reviewHeld === input.hold && (!input.hold || agg.order.reviewNote === input.note)) {
+    return { ok: true, changed: false };
+  }
+  const at = isoSeconds(input.now);
+  const type = input.hold ? "order.flagged" : "order.approved";
+  const key = `${type}:${agg.order.id}:${at}`;
+  const statements: Statement[] = [
+    db
+      .update(orders)
+      .set({ reviewHeld: input.hold, reviewNote: input.hold ? input.note : agg.order.reviewNote, updatedAt: at })
+      .where(eq(orders.id, agg.order.id)),
+    insertEvent(db, {
+      orderId: agg.order.id,
+      type,
+      at,
+      actorRole: input.actor.role,
+      actorId: input.actor.id,
+      reason: input.note,
+      dedupeKey: key,
+    }),
+    insertOutbox(db, {
+      type,
+      orderId: agg.order.id,
+      payload: { orderId: agg.order.id, note: input.note },
+      dedupeKey: key,
+      createdAt: at,
+    }),
+  ];
+  if (!input.hold) {
+    const waiting = agg.subOrders.filter(
+      (s) => s.slaDispatchBy === null && ["paid", "confirmed", "packed"].includes(s.status),
+    );
+    if (waiting.length > 0) {
+      const sla = await db
+        .select({ id: vendors.id, hours: vendors.dispatchSlaHours })
+        .from(vendors)
+        .where(
+          inArray(
+            vendors.id,
+            waiting.map((s) => s.vendorId),
+          ),
+        );
+      const hours = new Map(sla.map((v) => [v.id, v.hours]));
+      for (const s of waiting) {
+        statements.push(
+          db
+            .update(subOrders)
+            .set({
+              slaDispatchBy: isoSeconds(addSeconds(input.now, (hours.get(s.vendorId) ?? 0) * 3600)),
+              updatedAt: at,
+            })
+            .where(and(eq(subOrders.id, s.id), isNull(subOrders.slaDispatchBy))),
+        );
+      }
+    }
+  }
+  await runBatch(db, statements);
+  const sent = dispatchOutbox(env, [key], input.now);
+  if (ctx) ctx.waitUntil(sent);
+  else await sent;
+  return { ok: true, changed: true };
+}
