@@ -39,12 +39,7 @@ function release(name: "approve" | "unflag", summary: string) {
   });
 }
 
-async function review(
-  c: Parameters<Parameters<ReturnType<typeof router>["openapi"]>[1]>[0],
-  orderId: string,
-  hold: boolean,
-  note: string | null,
-) {
+async function review(c: Context<AppEnv>, orderId: string, hold: boolean, note: string | null) {
   const who = requireRole(c, "admin", "ops");
   const outcome = await setReview(c.env, c.executionCtx, { orderId, hold, note, actor: actorOf(who), now: new Date() });
   if (!outcome.ok) throw new ApiError("NOT_FOUND", outcome.detail);
