@@ -21,6 +21,7 @@ import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
 import { payments } from "./http/routes/payments";
+import { MAX_PHOTO_BYTES, photos } from "./http/routes/photos";
 import { postalCodes } from "./http/routes/postal-codes";
 import { products } from "./http/routes/products";
 import { routing } from "./http/routes/routing";
@@ -32,7 +33,11 @@ import { vendors } from "./http/routes/vendors";
 import { warehouses } from "./http/routes/warehouses";
 import { webhooks } from "./http/routes/webhooks";
 
-const JSON_BODY_LIMIT = 256 * 1024;
+const limitTo = (maxSize: number) =>
+  bodyLimit({ maxSize, onError: (c) => problem(c, new ApiError("PAYLOAD_TOO_LARGE")) });
+const jsonLimit = limitTo(256 * 1024);
+// Proof-of-shipment photos are the one large body; the route checks the bytes themselves.
+const photoLimit = limitTo(MAX_PHOTO_BYTES);
 
 const api = router()
   .route("/", tokens)
@@ -50,6 +55,7 @@ const api = router()
   .route("/", orders)
   .route("/", orderReview)
   .route("/", subOrders)
+  .route("/", photos)
   .route("/", carriers)
   .route("/", routing)
   .route("/", notifications)
@@ -66,7 +72,7 @@ app.onError(onError);
 app.use(
   "/v1/*",
   requireJsonBody(),
-  bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: (c) => problem(c, new ApiError("PAYLOAD_TOO_LARGE")) }),
+  (c, next) => (/\/photo$/.test(c.req.path) ? photoLimit : jsonLimit)(c, next),
   authenticate(),
   replayableWrites(),
 );

@@ -1,0 +1,87 @@
+import { z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { Id, problemResponses } from "../../contracts/common";
+import { database } from "../../db/client";
+import { insertEvent } from "../../db/orders";
+import { subOrders } from "../../db/schema";
+import { PHOTO_TYPES, sniffImage } from "../../domain/image-type";
+import { actorOf } from "../../domain/principal";
+import { isoSeconds } from "../../domain/time";
+import { visibleSubOrder } from "../../orders/fulfillment";
+import { requireRole } from "../auth";
+import { router } from "../context";
+import { ApiError } from "../errors";
+import { defineRoute } from "../route";
+
+export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+const Params = z.object({ id: Id });
+const binary = z.string().openapi({ format: "binary" });
+const imageContent = Object.fromEntries(PHOTO_TYPES.map((t) => [t, { schema: binary }]));
+
+const upload = defineRoute({
+  method: "put",
+  path: "/sub-orders/{id}/photo",
+  access: ["admin", "ops", "vendor"],
+  summary: "Upload the proof-of-shipment photo (JPEG, PNG or WebP, at most 5 MB)",
+  description: "The bytes must be the image type they are sent as (415 otherwise); larger than 5 MB is 413.",
+  request: { params: Params, body: { required: true, content: imageContent } },
+  responses: { 204: { description: "Stored" }, ...problemResponses },
+});
+
+const download = defineRoute({
+  method: "get",
+  path: "/sub-orders/{id}/photo",
+  access: ["admin", "ops", "vendor"],
+  summary: "The proof-of-shipment photo, to its vendor and ops",
+  request: { params: Params },
+  responses: { 200: { description: "The image", content: imageContent }, ...problemResponses },
+});
+
+const photoKey = (subOrderId: string) => `sub-orders/${subOrderId}/proof`;
+
+export const photos = router()
+  .openapi(upload, async (c) => {
+    const who = requireRole(c, "admin", "ops", "vendor");
+    const { id } = c.req.valid("param");
+    if (!(await visibleSubOrder(c.env, id, who))) throw new ApiError("NOT_FOUND", "No such sub-order");
+    if (Number(c.req.header("content-length") ?? 0) > MAX_PHOTO_BYTES)
+      throw new ApiError("PAYLOAD_TOO_LARGE", "At most 5 MB");
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.length > MAX_PHOTO_BYTES) throw new ApiError("PAYLOAD_TOO_LARGE", "At most 5 MB");
+    const declared = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    const actual = sniffImage(bytes);
+    if (!actual || actual !== declared) {
+      throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send a JPEG, PNG or WebP image as its own content type");
+    }
+    await c.env.PHOTOS.put(photoKey(id), bytes, { httpMetadata: { contentType: actual } });
+    const db = database(c.env);
+    const at = isoSeconds(new Date());
+    const actor = actorOf(who);
+    const sub = (await db.select({ orderId: subOrders.orderId }).from(subOrders).where(eq(subOrders.id, id)).get())!;
+    await db.batch([
+      db
+        .update(subOrders)
+        .set({ photoKey: photoKey(id), updatedAt: at })
+        .where(eq(subOrders.id, id)),
+      insertEvent(db, {
+        orderId: sub.orderId,
+        subOrderId: id,
+        type: "sub_order.photo_added",
+        at,
+        actorRole: actor.role,
+        actorId: actor.id,
+        dedupeKey: `sub_order.photo_added:${id}:${at}`,
+      }),
+    ]);
+    return c.body(null, 204);
+  })
+  .openapi(download, async (c) => {
+    const who = requireRole(c, "admin", "ops", "vendor");
+    const { id } = c.req.valid("param");
+    const object = (await visibleSubOrder(c.env, id, who)) ? await c.env.PHOTOS.get(photoKey(id)) : null;
+    if (!object) throw new ApiError("NOT_FOUND", "No photo for this sub-order");
+    return new Response(object.body, {
+      status: 200,
+      headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream" },
+    });
+  });
