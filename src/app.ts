@@ -8,6 +8,7 @@ import { requireJsonBody } from "./http/media-type";
 import { methodNotAllowed } from "./http/method-not-allowed";
 import { admin } from "./http/routes/admin";
 import { bench } from "./http/routes/bench";
+import { bulk } from "./http/routes/bulk";
 import { carrierWebhooks } from "./http/routes/carrier-webhooks";
 import { carriers } from "./http/routes/carriers";
 import { catalog } from "./http/routes/catalog";
@@ -52,6 +53,7 @@ const api = router()
   .route("/", postalCodes)
   .route("/", checkout)
   .route("/", payments)
+  .route("/", bulk)
   .route("/", orders)
   .route("/", orderReview)
   .route("/", subOrders)

@@ -1,0 +1,70 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { api, newCustomer, tokenFor } from "../support/api";
+import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+
+async function paidOrders(n: number) {
+  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 50 }] });
+  const out: { orderId: string; subId: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    out.push({ orderId: paid.body.id, subId: paid.body.subOrders[0].id });
+  }
+  return { s, out, vendor: await tokenFor("vendor", { vendorId: s.vendorId }) };
+}
+
+describe("bulk actions", () => {
+  it("acts on many, reports each, and one failure does not stop the rest", async () => {
+    const ops = await tokenFor("ops");
+    const { out, vendor } = await paidOrders(4);
+    const ids = [out[0]!.subId, "sub_nope", out[1]!.subId, out[2]!.subId];
+    const confirmed = await api("POST", "/v1/sub-orders/bulk", { token: ops, body: { action: "confirm", ids } });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.results.map((r: any) => [r.id, r.ok])).toEqual([
+      [ids[0], true],
+      ["sub_nope", false],
+      [ids[2], true],
+      [ids[3], true],
+    ]);
+    expect(confirmed.body.results[1].problem).toMatchObject({ status: 404, code: "NOT_FOUND" });
+
+    const flagged = await api("POST", "/v1/orders/bulk", {
+      token: ops,
+      body: { action: "flag", ids: out.map((o) => o.orderId), note: "chargeback risk" },
+    });
+    expect(flagged.body.results.every((r: any) => r.ok)).toBe(true);
+    expect((await api("GET", "/v1/sub-orders", { token: vendor })).body.items).toEqual([]);
+    await api("POST", "/v1/orders/bulk", { token: ops, body: { action: "approve", ids: out.map((o) => o.orderId) } });
+    expect((await api("GET", "/v1/sub-orders", { token: vendor })).body.items).toHaveLength(4);
+
+    const cancelled = await api("POST", "/v1/sub-orders/bulk", {
+      token: ops,
+      body: { action: "cancel", ids: [out[3]!.subId, out[3]!.subId], reason: "vendor closed" },
+    });
+    expect(cancelled.body.results.every((r: any) => r.ok)).toBe(true);
+    const refunds = await env.DB.prepare("select count(*) as n from refunds where sub_order_id = ?")
+      .bind(out[3]!.subId)
+      .first<{ n: number }>();
+    expect(refunds?.n).toBe(1);
+  });
+
+  it("validates the request and is for ops and admins only", async () => {
+    const ops = await tokenFor("ops");
+    expect(
+      (await api("POST", "/v1/orders/bulk", { token: ops, body: { action: "flag", ids: ["ord_x"] } })).status,
+    ).toBe(422);
+    expect((await api("POST", "/v1/orders/bulk", { token: ops, body: { action: "approve", ids: [] } })).status).toBe(
+      422,
+    );
+    const many = Array.from({ length: 501 }, (_, i) => `ord_${i}`);
+    expect((await api("POST", "/v1/orders/bulk", { token: ops, body: { action: "approve", ids: many } })).status).toBe(
+      422,
+    );
+    const { vendor } = await paidOrders(1);
+    expect(
+      (await api("POST", "/v1/sub-orders/bulk", { token: vendor, body: { action: "confirm", ids: ["x"] } })).status,
+    ).toBe(403);
+  });
+});
