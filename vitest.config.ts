@@ -18,6 +18,7 @@ export default defineConfig(async () => {
                   ADMIN_BOOTSTRAP_TOKEN: "test-admin-bootstrap-token",
                   STRIPE_SECRET_KEY: "",
                   STRIPE_WEBHOOK_SECRET: "",
+                  CARRIER_WEBHOOK_SECRETS: JSON.stringify({ delhivery: "test-delhivery-webhook-secret" }),
                 },
               },
             }),

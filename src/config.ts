@@ -15,6 +15,22 @@ const configSchema = z.object({
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
+  // {"delhivery": "<secret>", ...}: each carrier signs its tracking webhooks with its own secret.
+  CARRIER_WEBHOOK_SECRETS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {};
+      try {
+        return z.record(z.string(), z.string().min(16)).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: "CARRIER_WEBHOOK_SECRETS must be a JSON object of carrier code to secret",
+        });
+        return z.NEVER;
+      }
+    }),
   // Lets tests point the official Stripe SDK at a local fake of its HTTP API.
   STRIPE_API_BASE: optionalSecret,
 });
@@ -27,6 +43,7 @@ export type Config = {
   maxUnitsPerSkuPerCustomer: number;
   adminBootstrapToken?: string;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
+  carrierWebhookSecrets: Record<string, string>;
 };
 
 const cache = new WeakMap<object, Config>();
@@ -48,6 +65,7 @@ export function config(env: Env): Config {
       raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
         ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE }
         : undefined,
+    carrierWebhookSecrets: raw.CARRIER_WEBHOOK_SECRETS,
   };
   cache.set(env, parsed);
   if (!announced) {

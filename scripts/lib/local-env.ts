@@ -51,6 +51,8 @@ export function ensureDevVars(): Record<string, string> {
         "# Empty Stripe keys: the Worker uses its simulated payments provider.",
         "STRIPE_SECRET_KEY=",
         "STRIPE_WEBHOOK_SECRET=",
+        '# Carrier tracking webhooks: {"delhivery": "<secret>", ...}',
+        "CARRIER_WEBHOOK_SECRETS=",
         "",
       ].join("\n"),
       { mode: 0o600 },

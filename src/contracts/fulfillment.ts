@@ -13,6 +13,14 @@ export const DispatchBody = z
   .strict()
   .openapi("DispatchBody");
 
+export const MilestoneBody = z
+  .object({
+    type: z.enum(["out_for_delivery", "delivery_attempted"]),
+    note: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict()
+  .openapi("MilestoneBody");
+
 export const CancelSubOrderBody = z
   .object({ reason: z.string().trim().min(1).max(500) })
   .strict()

@@ -236,6 +236,8 @@ export const subOrders = sqliteTable(
     uniqueIndex("sub_orders_order_vendor").on(t.orderId, t.vendorId),
     index("sub_orders_vendor_created").on(t.vendorId, t.createdAt),
     index("sub_orders_status_sla").on(t.status, t.slaDispatchBy),
+    // Carrier webhooks name a shipment by its AWB.
+    index("sub_orders_awb").on(t.carrier, t.awb),
     // The SLA watcher's scan: open sub-orders by deadline, nothing else.
     index("sub_orders_sla_open")
       .on(t.slaDispatchBy)

@@ -40,3 +40,11 @@ export async function listSubOrders(
     .limit(f.limit + 1);
   return { rows: rows.slice(0, f.limit).map((r) => r.sub), hasMore: rows.length > f.limit };
 }
+
+export async function findByAwb(db: Db, carrier: string, awb: string) {
+  return db
+    .select({ id: subOrders.id })
+    .from(subOrders)
+    .where(and(eq(subOrders.carrier, carrier), eq(subOrders.awb, awb)))
+    .get();
+}

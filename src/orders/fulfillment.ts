@@ -262,3 +262,59 @@ async function settleCancellation(
   ];
   return { ok: true as const, refundedMinor: amountMinor, statements };
 }
+
+export const milestoneTypes = ["out_for_delivery", "delivery_attempted"] as const;
+export type MilestoneType = (typeof milestoneTypes)[number];
+
+/**
+ * A tracking milestone that is not a status: a timeline event and an outbox row (the shopper's
+ * notification and the live feeds), only while the parcel is on its way. `at` is the carrier's
+ * time when it reports one, so a redelivered webhook records nothing new.
+ */
+export async function recordMilestone(
+  env: Env,
+  ctx: Background | undefined,
+  input: {
+    subOrderId: string;
+    who: Principal | "system";
+    actor: Actor;
+    type: MilestoneType;
+    note: string | null;
+    at: Date;
+  },
+): Promise<FulfillmentOutcome> {
+  const found = await visibleSubOrder(env, input.subOrderId, input.who);
+  if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
+  const { agg, sub } = found;
+  if (sub.status !== "dispatched") {
+    return { ok: false, code: "ILLEGAL_TRANSITION", detail: "Milestones follow dispatch", allowed: [] };
+  }
+  const db = database(env);
+  const at = isoSeconds(input.at);
+  const key = `sub_order.milestone:${sub.id}:${input.type}:${at}`;
+  const data = { milestone: input.type, carrier: sub.carrier, awb: sub.awb };
+  await runBatch(db, [
+    insertEvent(db, {
+      orderId: agg.order.id,
+      subOrderId: sub.id,
+      type: `sub_order.${input.type}`,
+      at,
+      actorRole: input.actor.role,
+      actorId: input.actor.id,
+      reason: input.note,
+      data,
+      dedupeKey: key,
+    }),
+    insertOutbox(db, {
+      type: "sub_order.milestone",
+      orderId: agg.order.id,
+      payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...data },
+      dedupeKey: key,
+      createdAt: at,
+    }),
+  ]);
+  const sent = dispatchOutbox(env, [key], input.at);
+  if (ctx) ctx.waitUntil(sent);
+  else await sent;
+  return { ok: true, orderId: agg.order.id, changed: true };
+}

@@ -138,3 +138,49 @@ describe("sub-order lifecycle", () => {
     expect((await step(vendors[1]!, sub, "confirm")).status).toBe(409);
   });
 });
+
+describe("tracking", () => {
+  async function dispatched() {
+    const { order, vendors, subOf } = await paidOrder();
+    const sub = subOf(0);
+    await step(vendors[0]!, sub, "confirm");
+    await step(vendors[0]!, sub, "pack", { scanned: await scansFor(vendors[0]!, sub) });
+    const awb = `${Date.now()}`.padStart(13, "9").slice(0, 13);
+    await step(vendors[0]!, sub, "dispatch", { carrier: "delhivery", awb });
+    return { order, vendor: vendors[0]!, sub, awb };
+  }
+  const post = async (body: unknown, secret = "test-delhivery-webhook-secret") => {
+    const raw = JSON.stringify(body);
+    const { signHmacSha256 } = await import("../../src/domain/hmac");
+    return api("POST", "/v1/webhooks/carriers/delhivery", {
+      rawBody: raw,
+      headers: { "content-type": "application/json", "x-signature": await signHmacSha256(secret, raw) },
+    });
+  };
+
+  it("records milestones from the vendor and signed carrier events, once each", async () => {
+    const { vendor, sub, awb } = await dispatched();
+    const m = await step(vendor, sub, "milestone", { type: "out_for_delivery" });
+    expect(m.status).toBe(200);
+    const at = "2026-11-22T10:00:00Z";
+    for (let i = 0; i < 2; i++) expect((await post({ awb, event: "delivery_attempted", at })).status).toBe(200);
+    const forged = await post({ awb, event: "delivered", at }, "wrong-secret-wrong-secret");
+    expect(forged.status).toBe(400);
+    expect(forged.body.code).toBe("BAD_SIGNATURE");
+    const unsigned = await api("POST", "/v1/webhooks/carriers/delhivery", { body: { awb, event: "delivered", at } });
+    expect(unsigned.status).toBe(400);
+    expect((await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body.status).toBe("dispatched");
+    expect((await post({ awb: "0000000000000", event: "delivered", at })).status).toBe(200);
+    expect((await post({ awb, event: "delivered", at })).status).toBe(200);
+    const view = (await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body;
+    expect(view.status).toBe("delivered");
+    const types = view.timeline.map((e: any) => e.type);
+    expect(types.filter((t: string) => t === "sub_order.delivery_attempted")).toHaveLength(1);
+    expect(types).toContain("sub_order.out_for_delivery");
+    expect(view.timeline.find((e: any) => e.type === "sub_order.delivered").actor).toEqual({
+      role: "system",
+      id: "carrier:delhivery",
+    });
+    expect((await step(vendor, sub, "milestone", { type: "out_for_delivery" })).status).toBe(409);
+  });
+});

@@ -1,3 +1,76 @@
+import { z } from "@hono/zod-openapi";
+import { config } from "../../config";
+import { json, problemResponses } from "../../contracts/common";
+import { database } from "../../db/client";
+import { findByAwb } from "../../db/sub-orders";
+import { verifyHmacSha256 } from "../../domain/hmac";
+import { systemActor } from "../../domain/principal";
+import { actOnSubOrder, recordMilestone } from "../../orders/fulfillment";
 import { router } from "../context";
+import { ApiError, validationError, zodFieldErrors } from "../errors";
+import { defineRoute } from "../route";
 
-export const carrierWebhooks = router();
+const TrackingEvent = z
+  .object({
+    awb: z.string().min(1).max(40),
+    event: z.enum(["out_for_delivery", "delivery_attempted", "delivered"]),
+    at: z.iso.datetime(),
+    note: z.string().max(500).optional(),
+  })
+  .openapi("CarrierTrackingEvent");
+
+const route = defineRoute({
+  method: "post",
+  path: "/webhooks/carriers/{carrier}",
+  access: "public",
+  summary: "Receive a carrier's tracking event",
+  description:
+    "Authenticated by `X-Signature: sha256=<hex>`, an HMAC-SHA256 of the raw body with that carrier's secret (CARRIER_WEBHOOK_SECRETS); a bad signature is 400 and changes nothing. An unknown AWB is acknowledged and ignored.",
+  // The body (CarrierTrackingEvent) is parsed by hand, after the signature over its exact bytes.
+  request: { params: z.object({ carrier: z.string().min(1).max(32) }) },
+  responses: { 200: json(z.object({ received: z.literal(true) }), "Taken"), ...problemResponses },
+});
+
+export const carrierWebhooks = router().openapi(route, async (c) => {
+  const { carrier } = c.req.valid("param");
+  const secret = config(c.env).carrierWebhookSecrets[carrier];
+  if (!secret) throw new ApiError("NOT_FOUND", "No webhook is configured for this carrier");
+  // The signature covers the exact bytes: verify before parsing anything.
+  const raw = await c.req.text();
+  if (!(await verifyHmacSha256(secret, raw, c.req.header("x-signature")))) throw new ApiError("BAD_SIGNATURE");
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw validationError([{ path: "(body)", message: "Malformed JSON" }], "Malformed JSON");
+  }
+  const parsed = TrackingEvent.safeParse(body);
+  if (!parsed.success) throw validationError(zodFieldErrors(parsed.error));
+  const event = parsed.data;
+  const shipment = await findByAwb(database(c.env), carrier, event.awb);
+  if (!shipment) {
+    console.warn(JSON.stringify({ webhook: "carrier", carrier, awb: event.awb, ignored: "unknown AWB" }));
+    return c.json({ received: true as const }, 200);
+  }
+  const actor = systemActor(`carrier:${carrier}`);
+  const at = new Date(event.at);
+  const outcome =
+    event.event === "delivered"
+      ? await actOnSubOrder(c.env, c.executionCtx, {
+          subOrderId: shipment.id,
+          who: "system",
+          actor,
+          now: at,
+          action: "deliver",
+        })
+      : await recordMilestone(c.env, c.executionCtx, {
+          subOrderId: shipment.id,
+          who: "system",
+          actor,
+          type: event.event,
+          note: event.note ?? null,
+          at,
+        });
+  if (!outcome.ok) console.warn(JSON.stringify({ webhook: "carrier", carrier, awb: event.awb, ignored: outcome.code }));
+  return c.json({ received: true as const }, 200);
+});

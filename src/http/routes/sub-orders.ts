@@ -4,6 +4,7 @@ import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
 import {
   CancelSubOrderBody,
   DispatchBody,
+  MilestoneBody,
   PackBody,
   SubOrderDetail,
   SubOrderListQuery,
@@ -15,7 +16,7 @@ import { barcodesOf, listSubOrders } from "../../db/sub-orders";
 import { decodeCursor, encodeCursor } from "../../domain/cursor";
 import type { SubOrderStatus } from "../../domain/order-status";
 import { actorOf, type Principal } from "../../domain/principal";
-import { type ActionInput, actOnSubOrder, visibleSubOrder } from "../../orders/fulfillment";
+import { type ActionInput, actOnSubOrder, recordMilestone, visibleSubOrder } from "../../orders/fulfillment";
 import { orderViewFor } from "../../orders/view";
 import { requireRole } from "../auth";
 import type { AppEnv } from "../context";
@@ -167,6 +168,30 @@ export const subOrders = router()
   )
   .openapi(step("dispatch", "Hand it to a carrier with its AWB", DispatchBody), async (c) =>
     c.json(await act(c, c.req.valid("param").id, { action: "dispatch", ...c.req.valid("json") }), 200),
+  )
+  .openapi(
+    step("milestone", "Record a tracking milestone (out for delivery, delivery attempted)", MilestoneBody),
+    async (c) => {
+      const who = requireRole(c, ...actors);
+      const id = c.req.valid("param").id;
+      const { type, note } = c.req.valid("json");
+      const outcome = await recordMilestone(c.env, c.executionCtx, {
+        subOrderId: id,
+        who,
+        actor: actorOf(who),
+        type,
+        note: note ?? null,
+        at: new Date(),
+      });
+      if (!outcome.ok) {
+        throw new ApiError(
+          outcome.code,
+          outcome.detail,
+          outcome.code === "ILLEGAL_TRANSITION" ? { allowed: outcome.allowed } : {},
+        );
+      }
+      return c.json(await detail(c, id, who), 200);
+    },
   )
   .openapi(bareStep("deliver", "Mark it delivered"), async (c) =>
     c.json(await act(c, c.req.valid("param").id, { action: "deliver" }), 200),

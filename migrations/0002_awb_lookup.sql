@@ -1,0 +1,1 @@
+CREATE INDEX `sub_orders_awb` ON `sub_orders` (`carrier`,`awb`);
