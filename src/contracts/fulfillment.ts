@@ -21,6 +21,17 @@ export const MilestoneBody = z
   .strict()
   .openapi("MilestoneBody");
 
+export const ReturnBody = z
+  .object({
+    lines: z
+      .array(z.object({ lineId: Id, qty: z.number().int().min(1).max(99), restockable: z.boolean() }).strict())
+      .min(1)
+      .max(50),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .strict()
+  .openapi("ReturnBody");
+
 export const CancelSubOrderBody = z
   .object({ reason: z.string().trim().min(1).max(500) })
   .strict()

@@ -184,3 +184,53 @@ describe("tracking", () => {
     expect((await step(vendor, sub, "milestone", { type: "out_for_delivery" })).status).toBe(409);
   });
 });
+
+describe("returns", () => {
+  it("restocks returnable units to their warehouse, refunds the returned amount once, and closes when all is back", async () => {
+    const { skus, order, vendors, subOf } = await paidOrder();
+    const sub = subOf(0);
+    await step(vendors[0]!, sub, "confirm");
+    await step(vendors[0]!, sub, "pack", { scanned: await scansFor(vendors[0]!, sub) });
+    await step(vendors[0]!, sub, "dispatch", { carrier: "generic", awb: "TRK-RET-1" });
+    const lineId = (await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body.lines[0].id;
+    const early = await api("POST", `/v1/sub-orders/${sub}/return`, {
+      token: ADMIN,
+      body: { lines: [{ lineId, qty: 1, restockable: true }], reason: "damaged box" },
+      headers: { "Idempotency-Key": "early" },
+    });
+    expect(early.status).toBe(409);
+    await step(vendors[0]!, sub, "deliver");
+    const ret = (key: string, qty: number, restockable: boolean) =>
+      api("POST", `/v1/sub-orders/${sub}/return`, {
+        token: vendors[0]!,
+        body: { lines: [{ lineId, qty, restockable }], reason: "changed mind" },
+        headers: { "Idempotency-Key": key },
+      });
+    expect(
+      (
+        await api("POST", `/v1/sub-orders/${sub}/return`, {
+          token: ADMIN,
+          body: { lines: [{ lineId, qty: 1, restockable: true }], reason: "x" },
+        })
+      ).status,
+    ).toBe(400);
+    const first = await ret("r1", 1, true);
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe("delivered");
+    expect((await ret("r1", 1, true)).status).toBe(200);
+    expect((await stockOf(skus[0]!.skuId)).totals).toMatchObject({ onHand: 9, available: 9 });
+    expect((await ret("r2", 5, false)).status).toBe(422);
+    const last = await ret("r3", 1, false);
+    expect(last.body.status).toBe("returned");
+    expect((await stockOf(skus[0]!.skuId)).totals).toMatchObject({ onHand: 9 });
+    const money = await env.DB.prepare(
+      "select (select count(*) from refunds where sub_order_id = ?1) as refunds, (select sum(amount_minor) from credit_notes where sub_order_id = ?1) as credited",
+    )
+      .bind(sub)
+      .first();
+    expect(money).toEqual({ refunds: 2, credited: 20_000 });
+    expect((await api("GET", `/v1/orders/${order.id}`, { token: ADMIN })).body.paymentStatus).toBe(
+      "partially_refunded",
+    );
+  });
+});

@@ -6,6 +6,7 @@ import {
   DispatchBody,
   MilestoneBody,
   PackBody,
+  ReturnBody,
   SubOrderDetail,
   SubOrderListQuery,
   SubOrderPage,
@@ -17,11 +18,13 @@ import { decodeCursor, encodeCursor } from "../../domain/cursor";
 import type { SubOrderStatus } from "../../domain/order-status";
 import { actorOf, type Principal } from "../../domain/principal";
 import { type ActionInput, actOnSubOrder, recordMilestone, visibleSubOrder } from "../../orders/fulfillment";
+import { returnSubOrder } from "../../orders/returns";
 import { orderViewFor } from "../../orders/view";
 import { requireRole } from "../auth";
 import type { AppEnv } from "../context";
 import { router } from "../context";
 import { ApiError, validationError } from "../errors";
+import { idempotencyKeyOf } from "../idempotency";
 import { defineRoute } from "../route";
 
 const Params = z.object({ id: Id });
@@ -184,6 +187,35 @@ export const subOrders = router()
         at: new Date(),
       });
       if (!outcome.ok) {
+        throw new ApiError(
+          outcome.code,
+          outcome.detail,
+          outcome.code === "ILLEGAL_TRANSITION" ? { allowed: outcome.allowed } : {},
+        );
+      }
+      return c.json(await detail(c, id, who), 200);
+    },
+  )
+  .openapi(
+    step(
+      "return",
+      "Take back delivered units (Idempotency-Key required): restock, refund with a credit note",
+      ReturnBody,
+    ),
+    async (c) => {
+      const who = requireRole(c, ...actors);
+      const id = c.req.valid("param").id;
+      const key = idempotencyKeyOf(c);
+      const outcome = await returnSubOrder(c.env, c.executionCtx, {
+        subOrderId: id,
+        who,
+        actor: actorOf(who),
+        key,
+        now: new Date(),
+        ...c.req.valid("json"),
+      });
+      if (!outcome.ok) {
+        if (outcome.code === "VALIDATION_FAILED") throw validationError(outcome.errors ?? [], outcome.detail);
         throw new ApiError(
           outcome.code,
           outcome.detail,

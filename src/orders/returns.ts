@@ -1,0 +1,177 @@
+import { and, eq, sql } from "drizzle-orm";
+import { database, runBatch, type Statement } from "../db/client";
+import { insertEvent, insertOutbox } from "../db/orders";
+import { creditNotes, lineItems, orders, payments, refunds, subOrders } from "../db/schema";
+import { deriveOrderStatus, derivePaymentStatus, type SubOrderStatus } from "../domain/order-status";
+import type { Actor, Principal } from "../domain/principal";
+import { isoSeconds } from "../domain/time";
+import { dispatchOutbox } from "../gateways/order-events";
+import { paymentProvider } from "../gateways/payment-provider";
+import { adjustStock } from "../gateways/stock";
+import type { Background } from "./cancellation";
+import { type FulfillmentOutcome, visibleSubOrder } from "./fulfillment";
+
+export type ReturnLine = { lineId: string; qty: number; restockable: boolean };
+
+/**
+ * A return after delivery, keyed by the caller's Idempotency-Key: the units come back (to the
+ * line's own warehouse when restockable), the returned amount is refunded with a credit note,
+ * and the sub-order becomes `returned` once every unit is back. Every effect is keyed to the
+ * return, so a retry repeats none of them.
+ */
+export async function returnSubOrder(
+  env: Env,
+  ctx: Background | undefined,
+  input: {
+    subOrderId: string;
+    who: Principal;
+    actor: Actor;
+    lines: ReturnLine[];
+    reason: string;
+    key: string;
+    now: Date;
+  },
+): Promise<FulfillmentOutcome> {
+  const found = await visibleSubOrder(env, input.subOrderId, input.who);
+  if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
+  const { agg, sub } = found;
+  if (sub.status !== "delivered") {
+    return { ok: false, code: "ILLEGAL_TRANSITION", detail: "Only a delivered sub-order can be returned", allowed: [] };
+  }
+  const mine = new Map(agg.lines.filter((l) => l.subOrderId === sub.id).map((l) => [l.id, l]));
+  const errors = input.lines.flatMap((r, i) => {
+    const line = mine.get(r.lineId);
+    if (!line) return [{ path: `lines.${i}.lineId`, message: "not a line of this sub-order" }];
+    if (line.returnedQty + r.qty > line.qty) {
+      return [{ path: `lines.${i}.qty`, message: `at most ${line.qty - line.returnedQty} left to return` }];
+    }
+    return [];
+  });
+  if (new Set(input.lines.map((l) => l.lineId)).size !== input.lines.length) {
+    errors.push({ path: "lines", message: "name each line once" });
+  }
+  if (errors.length > 0)
+    return { ok: false, code: "VALIDATION_FAILED", detail: "The return does not fit the sub-order", errors };
+
+  const key = `return:${sub.id}:${input.key}`;
+  for (const r of input.lines.filter((l) => l.restockable)) {
+    const line = mine.get(r.lineId)!;
+    await adjustStock(env, {
+      skuId: line.skuId,
+      warehouseId: line.warehouseId,
+      delta: r.qty,
+      reason: "return",
+      actor: `${input.actor.role}:${input.actor.id ?? ""}`,
+      idempotencyKey: `${key}:${line.id}`,
+    });
+  }
+  const amountMinor = input.lines.reduce((n, r) => n + r.qty * mine.get(r.lineId)!.unitPriceMinor, 0);
+  const payment = agg.payment;
+  const db = database(env);
+  const at = isoSeconds(input.now);
+  const statements: Statement[] = input.lines.map((r) =>
+    db
+      .update(lineItems)
+      .set({ returnedQty: sql`${lineItems.returnedQty} + ${r.qty}` })
+      .where(and(eq(lineItems.id, r.lineId), sql`${lineItems.returnedQty} + ${r.qty} <= ${lineItems.qty}`)),
+  );
+  let refundedMinor = 0;
+  if (payment?.status === "succeeded" && amountMinor > 0) {
+    refundedMinor = Math.min(amountMinor, payment.amountMinor - payment.refundedMinor);
+  }
+  if (payment && refundedMinor > 0) {
+    const refunded = await paymentProvider(env).refund({
+      paymentId: payment.id,
+      amount: { amountMinor: refundedMinor, currency: payment.currency },
+      idempotencyKey: key,
+      reason: input.reason,
+    });
+    if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.message };
+    const refundId = `rf_${refunded.value.refundId}`;
+    statements.push(
+      db
+        .update(payments)
+        .set({ refundedMinor: sql`${payments.refundedMinor} + ${refundedMinor}`, updatedAt: at })
+        .where(
+          and(
+            eq(payments.id, payment.id),
+            sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refundId})`,
+          ),
+        ),
+      db
+        .insert(refunds)
+        .values({
+          id: refundId,
+          paymentId: payment.id,
+          orderId: agg.order.id,
+          subOrderId: sub.id,
+          amountMinor: refundedMinor,
+          currency: payment.currency,
+          reason: input.reason,
+          providerRef: refunded.value.refundId,
+          createdAt: at,
+        })
+        .onConflictDoNothing(),
+      db
+        .insert(creditNotes)
+        .values({
+          id: `cn_${refunded.value.refundId}`,
+          orderId: agg.order.id,
+          subOrderId: sub.id,
+          amountMinor: refundedMinor,
+          currency: payment.currency,
+          reason: input.reason,
+          refundId,
+          createdAt: at,
+          dedupeKey: `credit:${key}`,
+        })
+        .onConflictDoNothing(),
+      db
+        .update(orders)
+        .set({ paymentStatus: derivePaymentStatus(payment.amountMinor, payment.refundedMinor + refundedMinor, true) })
+        .where(eq(orders.id, agg.order.id)),
+    );
+  }
+  const allBack = [...mine.values()].every(
+    (l) => l.returnedQty + (input.lines.find((r) => r.lineId === l.id)?.qty ?? 0) === l.qty,
+  );
+  if (allBack) {
+    const statuses = agg.subOrders.map((s) => (s.id === sub.id ? "returned" : (s.status as SubOrderStatus)));
+    statements.push(
+      db
+        .update(subOrders)
+        .set({ status: "returned", returnedAt: at, updatedAt: at })
+        .where(and(eq(subOrders.id, sub.id), eq(subOrders.status, "delivered"))),
+      db
+        .update(orders)
+        .set({ status: deriveOrderStatus(statuses), updatedAt: at })
+        .where(eq(orders.id, agg.order.id)),
+    );
+  }
+  const data = { lines: input.lines, refundedMinor, reason: input.reason };
+  statements.push(
+    insertEvent(db, {
+      orderId: agg.order.id,
+      subOrderId: sub.id,
+      type: "sub_order.returned",
+      at,
+      actorRole: input.actor.role,
+      actorId: input.actor.id,
+      reason: input.reason,
+      data,
+      dedupeKey: key,
+    }),
+    insertOutbox(db, {
+      type: "sub_order.returned",
+      orderId: agg.order.id,
+      payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...data },
+      dedupeKey: key,
+      createdAt: at,
+    }),
+  );
+  await runBatch(db, statements);
+  const sent = dispatchOutbox(env, [key], input.now);
+  if (ctx) ctx.waitUntil(sent);
+  else await sent;
+  return { ok: true, orderId: agg.order.id, changed: true };
+}
