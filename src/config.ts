@@ -12,6 +12,7 @@ const configSchema = z.object({
   HOLD_TTL_SECONDS: intVar(900),
   MAX_OPEN_HOLDS_PER_CUSTOMER: intVar(5),
   MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
+  NOTIFY_RATE_PER_MINUTE: intVar(220),
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
@@ -41,6 +42,7 @@ export type Config = {
   holdTtlSeconds: number;
   maxOpenHoldsPerCustomer: number;
   maxUnitsPerSkuPerCustomer: number;
+  notifyRatePerMinute: number;
   adminBootstrapToken?: string;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
   carrierWebhookSecrets: Record<string, string>;
@@ -60,6 +62,7 @@ export function config(env: Env): Config {
     holdTtlSeconds: raw.HOLD_TTL_SECONDS,
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
     maxUnitsPerSkuPerCustomer: raw.MAX_UNITS_PER_SKU_PER_CUSTOMER,
+    notifyRatePerMinute: raw.NOTIFY_RATE_PER_MINUTE,
     adminBootstrapToken: raw.ADMIN_BOOTSTRAP_TOKEN,
     stripe:
       raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET

@@ -4,6 +4,7 @@ import { type Db, database, runBatch, type Statement } from "../db/client";
 import { processedMessages } from "../db/schema";
 import { isoSeconds } from "../domain/time";
 import { publishOrderEvents } from "../gateways/feeds";
+import { enqueueNotifications } from "../notifications/outbox";
 
 export type EventConsumer = {
   name: string;
@@ -21,6 +22,13 @@ export const consumers: readonly EventConsumer[] = [
     handle: async (_env, events) => {
       for (const e of events)
         console.log(JSON.stringify({ orderEvent: e.type, id: e.id, orderId: e.orderId, at: e.at }));
+    },
+  },
+  {
+    name: "notifications",
+    handles: (type) => type.startsWith("order.") || type.startsWith("sub_order."),
+    handle: async (env, events) => {
+      await enqueueNotifications(env, events);
     },
   },
   {

@@ -2,6 +2,7 @@ import { sweepOutbox } from "../gateways/order-events";
 import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
 import { purgeExpiredKeys } from "./housekeeping";
+import { sendNotifications } from "./notification-sender";
 import { watchSlas } from "./sla-watcher";
 
 export type Job = {
@@ -25,6 +26,12 @@ export const jobs: readonly Job[] = [
     schedule: "* * * * *",
     description: "Nudge vendors before their dispatch deadline; cancel and refund sub-orders past it",
     run: watchSlas,
+  },
+  {
+    name: "notification-sender",
+    schedule: "* * * * *",
+    description: "Send queued notifications by priority under the provider's per-minute limit",
+    run: sendNotifications,
   },
   {
     name: "outbox-sweep",

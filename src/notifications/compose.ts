@@ -1,0 +1,122 @@
+import type { OrderEventMessage } from "../contracts/events";
+
+/** Lower sends first: what a shopper most needs to know goes out before milestones. */
+export const PRIORITY = { confirmation: 0, cancellation: 1, dispatched: 2, milestone: 3 } as const;
+
+export type Audience = { kind: "customer"; customerId: string } | { kind: "vendor"; vendorId: string };
+
+export type Message = {
+  template: string;
+  priority: number;
+  audience: Audience;
+  /** Per parent order, so a shopper sees one conversation however many parcels there are. */
+  threadKey: string;
+  params: Record<string, string | number>;
+  text: string;
+};
+
+export type Facts = {
+  customerId: string;
+  subOrderCount: number;
+  vendorCount: number;
+  currency: string;
+};
+
+const money = (minor: number, currency: string) =>
+  new Intl.NumberFormat("en-IN", { style: "currency", currency }).format(minor / 100);
+
+/** The messages one order event should produce; pure, so redelivery composes the same ones. */
+export function compose(event: OrderEventMessage, facts: Facts): Message[] {
+  const p = event.payload as Record<string, unknown>;
+  const orderId = String(event.orderId ?? p.orderId ?? "");
+  const base = { threadKey: `order:${orderId}`, audience: { kind: "customer" as const, customerId: facts.customerId } };
+  switch (event.type) {
+    case "order.paid": {
+      const n = facts.subOrderCount;
+      const text =
+        n > 1
+          ? `Order ${orderId} is confirmed. It ships in ${n} parcels from ${facts.vendorCount} sellers; that is normal, and we will tell you as each one moves.`
+          : `Order ${orderId} is confirmed. We will tell you when it ships.`;
+      return [
+        {
+          ...base,
+          template: "order_confirmed",
+          priority: PRIORITY.confirmation,
+          params: { orderId, parcels: n },
+          text,
+        },
+      ];
+    }
+    case "order.cancelled": {
+      const refunded = Number(p.refundedMinor ?? 0);
+      const text = `Order ${orderId} is cancelled (${String(p.reason ?? "cancelled")}).${refunded > 0 ? ` ${money(refunded, facts.currency)} is on its way back to you.` : ""}`;
+      return [
+        { ...base, template: "order_cancelled", priority: PRIORITY.cancellation, params: { orderId, refunded }, text },
+      ];
+    }
+    case "sub_order.cancelled": {
+      const refunded = Number(p.refundedMinor ?? 0);
+      const late = p.reason === "sla_breach_auto";
+      const text = `One parcel of order ${orderId} ${late ? "could not be shipped in time" : "cannot be fulfilled"} and is cancelled.${refunded > 0 ? ` We refunded ${money(refunded, facts.currency)} for it; the rest of your order is not affected.` : ""}`;
+      return [
+        {
+          ...base,
+          template: "shipment_cancelled",
+          priority: PRIORITY.cancellation,
+          params: { orderId, refunded },
+          text,
+        },
+      ];
+    }
+    case "sub_order.dispatched": {
+      const text = `A parcel of order ${orderId} is on its way with ${String(p.carrier)}, AWB ${String(p.awb)}.`;
+      return [
+        {
+          ...base,
+          template: "shipment_dispatched",
+          priority: PRIORITY.dispatched,
+          params: { orderId, carrier: String(p.carrier), awb: String(p.awb) },
+          text,
+        },
+      ];
+    }
+    case "sub_order.milestone": {
+      const what =
+        p.milestone === "out_for_delivery"
+          ? "is out for delivery"
+          : "could not be delivered today; the carrier will try again";
+      return [
+        {
+          ...base,
+          template: `shipment_${String(p.milestone)}`,
+          priority: PRIORITY.milestone,
+          params: { orderId },
+          text: `A parcel of order ${orderId} ${what}.`,
+        },
+      ];
+    }
+    case "sub_order.delivered":
+      return [
+        {
+          ...base,
+          template: "shipment_delivered",
+          priority: PRIORITY.milestone,
+          params: { orderId },
+          text: `A parcel of order ${orderId} was delivered.`,
+        },
+      ];
+    case "sub_order.sla_nudge":
+      return [
+        {
+          threadKey: base.threadKey,
+          audience: { kind: "vendor", vendorId: String(p.vendorId) },
+          template: "vendor_sla_nudge",
+          priority: PRIORITY.cancellation,
+          params: { orderId, dispatchBy: String(p.slaDispatchBy) },
+          text: `Dispatch sub-order ${String(p.subOrderId)} by ${String(p.slaDispatchBy)}, or it is cancelled and refunded.`,
+        },
+      ];
+    default:
+      return [];
+  }
+}

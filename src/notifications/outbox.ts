@@ -1,0 +1,68 @@
+import { inArray, sql } from "drizzle-orm";
+import type { OrderEventMessage } from "../contracts/events";
+import { database } from "../db/client";
+import { customers, notifications, orders, subOrders } from "../db/schema";
+import { newId } from "../domain/ids";
+import { isoSeconds } from "../domain/time";
+import { compose, type Facts } from "./compose";
+
+/**
+ * Turns order events into queued notifications. Each row's dedupe key is the event, template and
+ * recipient, so a redelivered event queues nothing new.
+ */
+export async function enqueueNotifications(env: Env, events: OrderEventMessage[]): Promise<number> {
+  const orderIds = [...new Set(events.map((e) => e.orderId).filter((id): id is string => !!id))];
+  if (orderIds.length === 0) return 0;
+  const db = database(env);
+  const [facts, contacts] = await db.batch([
+    db
+      .select({
+        orderId: orders.id,
+        customerId: orders.customerId,
+        currency: orders.currency,
+        subOrderCount: sql<number>`count(${subOrders.id})`.as("sub_count"),
+        vendorCount: sql<number>`count(distinct ${subOrders.vendorId})`.as("vendor_count"),
+      })
+      .from(orders)
+      .innerJoin(subOrders, sql`${subOrders.orderId} = ${orders.id}`)
+      .where(inArray(orders.id, orderIds))
+      .groupBy(orders.id),
+    db
+      .select({ orderId: orders.id, email: customers.email, phone: customers.phone })
+      .from(orders)
+      .innerJoin(customers, sql`${customers.id} = ${orders.customerId}`)
+      .where(inArray(orders.id, orderIds)),
+  ]);
+  const factsOf = new Map<string, Facts>(facts.map((f) => [f.orderId, f]));
+  const contactOf = new Map(contacts.map((c) => [c.orderId, c]));
+  const now = isoSeconds(new Date());
+  const rows = events.flatMap((e) => {
+    const f = e.orderId ? factsOf.get(e.orderId) : undefined;
+    if (!f) return [];
+    return compose(e, f).map((m) => {
+      const who = m.audience.kind === "customer" ? m.audience.customerId : m.audience.vendorId;
+      const contact = contactOf.get(e.orderId!);
+      return {
+        id: newId("ntf"),
+        orderId: e.orderId,
+        subOrderId: typeof e.payload.subOrderId === "string" ? e.payload.subOrderId : null,
+        customerId: m.audience.kind === "customer" ? who : null,
+        threadKey: m.threadKey,
+        channel: "local" as const,
+        recipient: m.audience.kind === "customer" ? (contact?.phone ?? contact?.email ?? who) : `vendor:${who}`,
+        template: m.template,
+        priority: m.priority,
+        payload: { params: m.params, text: m.text },
+        dedupeKey: `${e.id}:${m.template}:${who}`,
+        createdAt: now,
+      };
+    });
+  });
+  for (let i = 0; i < rows.length; i += 6) {
+    await db
+      .insert(notifications)
+      .values(rows.slice(i, i + 6))
+      .onConflictDoNothing();
+  }
+  return rows.length;
+}
