@@ -73,5 +73,27 @@ export const SubOrderListQuery = ListQuery.extend({
 export const SubOrderPage = page(SubOrderSummary);
 
 export const Carrier = z
-  .object({ code: z.string(), name: z.string(), awbPattern: z.string(), awbExample: z.string() })
+  .object({
+    code: z.string(),
+    name: z.string(),
+    awbPattern: z.string().openapi({ description: "A regular expression the whole AWB must match" }),
+    awbExample: z.string(),
+    active: z.boolean(),
+  })
   .openapi("Carrier");
+
+export const CarrierCode = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{1,31}$/, "2 to 32 lower-case letters, digits, - or _")
+  .openapi({ example: "delhivery" });
+
+export const CarrierUpdate = z
+  .object({
+    name: z.string().trim().min(1).max(80).optional(),
+    awbPattern: z.string().min(1).max(200).optional(),
+    awbExample: z.string().trim().min(1).max(40).optional(),
+    active: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: "name at least one field" })
+  .openapi("CarrierUpdate");

@@ -1,22 +1,52 @@
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "./client";
-import { carriers, orders, skus, subOrders } from "./schema";
+import { and, asc, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
+import { deriveOrderStatus, type SubOrderStatus } from "../domain/order-status";
+import type { Actor } from "../domain/principal";
+import type { Db, Statement } from "./client";
+import { loadOrder, type OrderAggregate, type SubOrderRow } from "./orders";
+import { carriers, orderEvents, orders, outbox, skus, subOrders } from "./schema";
 
 export async function findSubOrder(db: Db, id: string) {
   return db.select().from(subOrders).where(eq(subOrders.id, id)).get();
 }
 
+/** A sub-order with its whole order (siblings, lines, timeline, payment), or null. */
+export async function loadSubOrder(db: Db, id: string): Promise<{ agg: OrderAggregate; sub: SubOrderRow } | null> {
+  const row = await db.select({ orderId: subOrders.orderId }).from(subOrders).where(eq(subOrders.id, id)).get();
+  const agg = row ? await loadOrder(db, row.orderId) : null;
+  const sub = agg?.subOrders.find((s) => s.id === id);
+  return agg && sub ? { agg, sub } : null;
+}
+
 export async function barcodesOf(db: Db, skuIds: string[]) {
+  if (skuIds.length === 0) return new Map<string, string | null>();
   const rows = await db.select({ id: skus.id, barcode: skus.barcode }).from(skus).where(inArray(skus.id, skuIds));
   return new Map(rows.map((r) => [r.id, r.barcode]));
 }
+
+export type CarrierRow = typeof carriers.$inferSelect;
 
 export async function findCarrier(db: Db, code: string) {
   return db.select().from(carriers).where(eq(carriers.code, code)).get();
 }
 
-export async function listCarriers(db: Db) {
-  return db.select().from(carriers).where(eq(carriers.active, true)).orderBy(asc(carriers.name));
+export async function listCarriers(db: Db, opts: { includeInactive: boolean }) {
+  return db
+    .select()
+    .from(carriers)
+    .where(opts.includeInactive ? undefined : eq(carriers.active, true))
+    .orderBy(asc(carriers.name));
+}
+
+export async function saveCarrier(db: Db, row: CarrierRow) {
+  return db
+    .insert(carriers)
+    .values(row)
+    .onConflictDoUpdate({
+      target: carriers.code,
+      set: { name: row.name, awbPattern: row.awbPattern, awbExample: row.awbExample, active: row.active },
+    })
+    .returning()
+    .get();
 }
 
 /** A vendor's queue, newest first, keyset over (created_at, id); orders held for review are hidden from vendors. */
@@ -47,4 +77,123 @@ export async function findByAwb(db: Db, carrier: string, awb: string) {
     .from(subOrders)
     .where(and(eq(subOrders.carrier, carrier), eq(subOrders.awb, awb)))
     .get();
+}
+
+/**
+ * INSERT ... SELECT ... WHERE `guard`: the row is written only if the guard holds when the
+ * statement runs inside its batch. Values go in the table's column order, encoded by each column.
+ */
+function insertIf(db: Db, table: typeof orderEvents | typeof outbox, row: Record<string, unknown>, guard: SQL) {
+  const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
+    const value = row[key];
+    return value === undefined || value === null ? sql`null` : sql`${sql.param(value, column)}`;
+  });
+  return db
+    .insert(table)
+    .select(sql`select ${sql.join(values, sql`, `)} from ${subOrders} where ${guard}`)
+    .onConflictDoNothing();
+}
+
+/**
+ * The parent's derived status, written only if its sub-orders are still exactly `subs` when the
+ * statement runs: a concurrent move of a sibling makes it write nothing rather than a stale status.
+ */
+function parentStatusIf(db: Db, orderId: string, subs: { id: string; status: string }[], at: string) {
+  const expected = sql.join(
+    subs.map((s) => sql`when ${s.id} then ${s.status}`),
+    sql` `,
+  );
+  return db
+    .update(orders)
+    .set({ status: deriveOrderStatus(subs.map((s) => s.status as SubOrderStatus)), updatedAt: at })
+    .where(
+      and(
+        eq(orders.id, orderId),
+        sql`not exists (select 1 from ${subOrders} where ${subOrders.orderId} = ${orderId} and ${subOrders.status} is not (case ${subOrders.id} ${expected} end))`,
+      ),
+    )
+    .returning({ id: orders.id });
+}
+
+/** Re-derives the parent from its sub-orders as they are now; retried while siblings keep moving. */
+export async function refreshParentStatus(db: Db, orderId: string, at: string) {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const subs = await db
+      .select({ id: subOrders.id, status: subOrders.status })
+      .from(subOrders)
+      .where(eq(subOrders.orderId, orderId));
+    const written = await parentStatusIf(db, orderId, subs, at);
+    if (written.length > 0) return;
+  }
+  throw new Error(`refreshParentStatus ${orderId}: its sub-orders kept changing`);
+}
+
+export type TransitionWrite = {
+  agg: OrderAggregate;
+  sub: SubOrderRow;
+  /** The statuses the move may start from; the update is conditional on one of them. */
+  from: readonly SubOrderStatus[];
+  to: SubOrderStatus;
+  /** Columns set beside status and updated_at (stamps, carrier, reason). */
+  changes: Partial<SubOrderRow>;
+  actor: Actor;
+  reason: string | null;
+  data: Record<string, unknown> | null;
+  at: string;
+  /** Written in the same batch, after the move (money records). */
+  extra?: Statement[];
+};
+
+/**
+ * One sub-order move as one D1 batch: the update conditional on the status it starts from (a
+ * concurrent duplicate changes nothing), the parent's derived status, and a timeline event and
+ * outbox row written only if the sub-order is in its new status, each keyed to be written once.
+ * Returns whether this call made the move and the outbox key to dispatch.
+ */
+export async function writeTransition(db: Db, w: TransitionWrite): Promise<{ changed: boolean; key: string }> {
+  const { agg, sub } = w;
+  const type = `sub_order.${w.to}`;
+  const key = `${type}:${sub.id}`;
+  const inNewStatus = and(eq(subOrders.id, sub.id), eq(subOrders.status, w.to))!;
+  const siblings = agg.subOrders.map((s) => ({ id: s.id, status: s.id === sub.id ? w.to : s.status }));
+  const [moved, parent] = (await db.batch([
+    db
+      .update(subOrders)
+      .set({ ...w.changes, status: w.to, updatedAt: w.at })
+      .where(and(eq(subOrders.id, sub.id), inArray(subOrders.status, [...w.from])))
+      .returning({ id: subOrders.id }),
+    parentStatusIf(db, agg.order.id, siblings, w.at),
+    ...(w.extra ?? []),
+    insertIf(
+      db,
+      orderEvents,
+      {
+        orderId: agg.order.id,
+        subOrderId: sub.id,
+        type,
+        at: w.at,
+        actorRole: w.actor.role,
+        actorId: w.actor.id,
+        reason: w.reason,
+        data: w.data,
+        dedupeKey: key,
+      },
+      inNewStatus,
+    ),
+    insertIf(
+      db,
+      outbox,
+      {
+        type,
+        orderId: agg.order.id,
+        payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...w.data },
+        dedupeKey: key,
+        createdAt: w.at,
+      },
+      inNewStatus,
+    ),
+  ])) as unknown as [{ id: string }[], { id: string }[], ...unknown[]];
+  const changed = moved.length > 0;
+  if (changed && parent.length === 0) await refreshParentStatus(db, agg.order.id, w.at);
+  return { changed, key };
 }

@@ -1,18 +1,17 @@
-import { and, eq, sql } from "drizzle-orm";
 import type { FieldError } from "../contracts/common";
-import { database, runBatch, type Statement } from "../db/client";
-import { insertEvent, insertOutbox, loadOrder, type OrderAggregate } from "../db/orders";
-import { creditNotes, orders, payments, refunds, subOrders } from "../db/schema";
-import { barcodesOf, findCarrier } from "../db/sub-orders";
+import { database, runBatch } from "../db/client";
+import { insertEvent, insertOutbox, type SubOrderRow } from "../db/orders";
+import { barcodesOf, findCarrier, findSubOrder, loadSubOrder, writeTransition } from "../db/sub-orders";
+import { checkAwb } from "../domain/awb";
 import { type BarcodeCount, checkScans } from "../domain/barcode-check";
-import { deriveOrderStatus, derivePaymentStatus, type SubOrderStatus } from "../domain/order-status";
+import type { SubOrderStatus } from "../domain/order-status";
 import type { Actor, Principal } from "../domain/principal";
-import { type FulfillmentAction, transition } from "../domain/sub-order-lifecycle";
+import { acceptsMilestone, allowedFrom, transition } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
-import { paymentProvider } from "../gateways/payment-provider";
-import { releaseAll, shipAll } from "../gateways/stock";
+import { stockObject } from "../gateways/stock";
 import type { Background } from "./cancellation";
+import { cancelLoadedSubOrder } from "./sub-order-cancellation";
 
 export type FulfillmentOutcome =
   | { ok: true; orderId: string; changed: boolean }
@@ -37,34 +36,34 @@ export type ActionInput =
 
 /**
  * The sub-order and its order as `who` may act on them, or null: a vendor reaches only its own
- * sub-orders, and none of an order held for review.
+ * sub-orders, and none of an order held for review; customers none through these routes.
  */
 export async function visibleSubOrder(env: Env, subOrderId: string, who: Principal | "system") {
-  const db = database(env);
-  const sub = await db.select({ orderId: subOrders.orderId }).from(subOrders).where(eq(subOrders.id, subOrderId)).get();
-  const agg = sub ? await loadOrder(db, sub.orderId) : null;
-  const target = agg?.subOrders.find((s) => s.id === subOrderId);
-  if (!agg || !target) return null;
-  if (who === "system") return { agg, sub: target };
+  const found = await loadSubOrder(database(env), subOrderId);
+  if (!found || who === "system") return found;
   if (who.role === "customer") return null;
-  if (who.role === "vendor" && (target.vendorId !== who.vendorId || agg.order.reviewHeld)) return null;
-  return { agg, sub: target };
+  if (who.role === "vendor" && (found.sub.vendorId !== who.vendorId || found.agg.order.reviewHeld)) return null;
+  return found;
 }
 
-const stamp: Partial<
-  Record<SubOrderStatus, "confirmedAt" | "packedAt" | "dispatchedAt" | "deliveredAt" | "cancelledAt">
-> = {
+const stamps = {
   confirmed: "confirmedAt",
   packed: "packedAt",
   dispatched: "dispatchedAt",
   delivered: "deliveredAt",
-  cancelled: "cancelledAt",
-};
+} as const satisfies Partial<Record<SubOrderStatus, keyof SubOrderRow>>;
+
+const illegal = (status: SubOrderStatus, action: string, detail?: string): FulfillmentOutcome => ({
+  ok: false,
+  code: "ILLEGAL_TRANSITION",
+  detail: detail ?? `A ${status} sub-order cannot ${action}`,
+  allowed: allowedFrom(status),
+});
 
 /**
- * Moves one sub-order one step. Every move is one D1 batch: the update conditional on the status
- * it moves from (so a concurrent duplicate changes nothing), the parent's derived status, a
- * timeline event and an outbox row, both keyed to be written once.
+ * Moves one sub-order one step (see domain/sub-order-lifecycle.ts). An illegal step changes
+ * nothing; repeating the step that was already taken answers unchanged. The write is one batch
+ * (db/sub-orders.ts writeTransition); its outbox row is dispatched right after.
  */
 export async function actOnSubOrder(
   env: Env,
@@ -74,193 +73,117 @@ export async function actOnSubOrder(
   const found = await visibleSubOrder(env, input.subOrderId, input.who);
   if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
   const { agg, sub } = found;
+  if (input.action === "cancel") {
+    const r = await cancelLoadedSubOrder(env, ctx, found, {
+      subOrderId: sub.id,
+      reason: input.reason,
+      actor: input.actor,
+      now: input.now,
+    });
+    if (r.ok) return { ok: true, orderId: agg.order.id, changed: r.changed };
+    if (r.code === "ILLEGAL_TRANSITION") {
+      return { ok: false, code: r.code, detail: r.detail, allowed: r.allowed ?? [] };
+    }
+    return { ok: false, code: r.code, detail: r.detail };
+  }
+
   const from = sub.status as SubOrderStatus;
-  const move = transition(from, input.action as FulfillmentAction);
-  if (!move.ok) {
-    return {
-      ok: false,
-      code: "ILLEGAL_TRANSITION",
-      detail: `A ${from} sub-order cannot ${input.action}`,
-      allowed: move.allowed,
-    };
-  }
+  const move = transition(from, input.action);
+  if (!move.ok) return illegal(from, input.action);
   if (move.repeat) return { ok: true, orderId: agg.order.id, changed: false };
-  if (input.action === "cancel" && from === "pending_payment") {
-    // Before payment the shopper's whole order is cancelled, not one vendor's part of it.
-    return { ok: false, code: "ILLEGAL_TRANSITION", detail: "An unpaid order is cancelled as a whole", allowed: [] };
-  }
 
   const db = database(env);
   const at = isoSeconds(input.now);
   const lines = agg.lines.filter((l) => l.subOrderId === sub.id);
-  const skuIds = [...new Set(lines.map((l) => l.skuId))];
-  const changes: Record<string, unknown> = { status: move.to, updatedAt: at };
-  const stampField = stamp[move.to];
-  if (stampField) changes[stampField] = at;
-  let extra: Statement[] = [];
-  let data: Record<string, unknown> = {};
+  const changes: Partial<SubOrderRow> = {};
+  let data: Record<string, unknown> | null = null;
 
-  switch (input.action) {
-    case "pack": {
-      const barcodes = await barcodesOf(db, skuIds);
-      const check = checkScans(
-        lines.map((l) => ({ barcode: barcodes.get(l.skuId) ?? l.skuId, qty: l.qty })),
-        input.scanned,
-      );
-      if (!check.ok) {
-        return {
-          ok: false,
-          code: "VALIDATION_FAILED",
-          detail: "The scans do not match the sub-order's lines",
-          missing: check.missing,
-          unexpected: check.unexpected,
-        };
-      }
-      break;
-    }
-    case "dispatch": {
-      const carrier = await findCarrier(db, input.carrier);
-      if (!carrier?.active) {
-        return {
-          ok: false,
-          code: "VALIDATION_FAILED",
-          detail: "Unknown carrier",
-          errors: [{ path: "carrier", message: "not a carrier of GET /v1/carriers" }],
-        };
-      }
-      if (!new RegExp(carrier.awbPattern).test(input.awb)) {
-        return {
-          ok: false,
-          code: "VALIDATION_FAILED",
-          detail: `Not a ${carrier.name} AWB`,
-          errors: [{ path: "awb", message: `must match ${carrier.awbPattern}, e.g. ${carrier.awbExample}` }],
-        };
-      }
-      // The units leave the warehouse: out of on_hand and committed. Idempotent, so a retry is safe.
-      await shipAll(env, agg.order.holdId, skuIds);
-      changes.carrier = carrier.code;
-      changes.awb = input.awb;
-      data = { carrier: carrier.code, awb: input.awb };
-      break;
-    }
-    case "cancel": {
-      const settled = await settleCancellation(env, agg, sub.id, skuIds, input.reason, at);
-      if (!settled.ok) return settled;
-      changes.cancellationReason = input.reason;
-      extra = settled.statements;
-      data = { refundedMinor: settled.refundedMinor, reason: input.reason };
-      break;
+  if (input.action === "pack") {
+    const barcodes = await barcodesOf(db, [...new Set(lines.map((l) => l.skuId))]);
+    // A SKU without a barcode is scanned by its SKU id.
+    const check = checkScans(
+      lines.map((l) => ({ barcode: barcodes.get(l.skuId) ?? l.skuId, qty: l.qty })),
+      input.scanned,
+    );
+    if (!check.ok) {
+      return {
+        ok: false,
+        code: "VALIDATION_FAILED",
+        detail: "The scans do not match the sub-order's lines",
+        missing: check.missing,
+        unexpected: check.unexpected,
+      };
     }
   }
+  if (input.action === "dispatch") {
+    const carrier = await findCarrier(db, input.carrier);
+    if (!carrier?.active) {
+      return {
+        ok: false,
+        code: "VALIDATION_FAILED",
+        detail: "Unknown carrier",
+        errors: [{ path: "carrier", message: "not an active carrier of GET /v1/carriers" }],
+      };
+    }
+    const wrongAwb = checkAwb(carrier, input.awb);
+    if (wrongAwb) {
+      return {
+        ok: false,
+        code: "VALIDATION_FAILED",
+        detail: `Not a ${carrier.name} AWB`,
+        errors: [{ path: "awb", message: wrongAwb }],
+      };
+    }
+    // The units leave the warehouse (out of on_hand and committed) before D1 says so; shipping is
+    // idempotent, so a retry after a failed batch is safe.
+    const shipped = await shipInOrder(env, agg.order.holdId, [...new Set(lines.map((l) => l.skuId))]);
+    if (!shipped) {
+      const now = ((await findSubOrder(db, sub.id))?.status ?? from) as SubOrderStatus;
+      return illegal(now, "dispatch", `A ${now} sub-order cannot dispatch: its stock was released`);
+    }
+    changes.carrier = carrier.code;
+    changes.awb = input.awb;
+    data = { carrier: carrier.code, carrierName: carrier.name, awb: input.awb };
+  }
+  const stamp = stamps[move.to as keyof typeof stamps];
+  if (stamp) changes[stamp] = at;
 
-  const statuses = agg.subOrders.map((s) => (s.id === sub.id ? move.to : (s.status as SubOrderStatus)));
-  const eventType = `sub_order.${move.to}`;
-  const key = `${eventType}:${sub.id}`;
-  await runBatch(db, [
-    db
-      .update(subOrders)
-      .set(changes)
-      .where(and(eq(subOrders.id, sub.id), eq(subOrders.status, from))),
-    db
-      .update(orders)
-      .set({ status: deriveOrderStatus(statuses), updatedAt: at })
-      .where(eq(orders.id, agg.order.id)),
-    ...extra,
-    insertEvent(db, {
-      orderId: agg.order.id,
-      subOrderId: sub.id,
-      type: eventType,
-      at,
-      actorRole: input.actor.role,
-      actorId: input.actor.id,
-      reason: input.action === "cancel" ? input.reason : null,
-      data: Object.keys(data).length > 0 ? data : null,
-      dedupeKey: key,
-    }),
-    insertOutbox(db, {
-      type: eventType,
-      orderId: agg.order.id,
-      payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...data },
-      dedupeKey: key,
-      createdAt: at,
-    }),
-  ]);
+  const { changed, key } = await writeTransition(db, {
+    agg,
+    sub,
+    from: [from],
+    to: move.to,
+    changes,
+    actor: input.actor,
+    reason: null,
+    data,
+    at,
+  });
+  if (!changed) {
+    // Someone else moved it first: the same step is a repeat, anything else is now illegal.
+    const now = ((await findSubOrder(db, sub.id))?.status ?? from) as SubOrderStatus;
+    if (now !== move.to) return illegal(now, input.action);
+  }
   const sent = dispatchOutbox(env, [key], input.now);
   if (ctx) ctx.waitUntil(sent);
   else await sent;
-  return { ok: true, orderId: agg.order.id, changed: true };
+  return { ok: true, orderId: agg.order.id, changed };
 }
 
 /**
- * Gives a cancelled sub-order's stock back to its warehouses and, when the order was paid,
- * refunds exactly that sub-order with a credit note; the statements that record it are returned
- * for the transition's batch, each guarded so a retry records nothing twice.
+ * Ships the sub-order's SKUs one at a time in a fixed order, the order a cancellation releases
+ * them in: the first SKU's object decides a race between the two. False when that SKU's units
+ * were released (the sub-order is being cancelled); anything else failing is a bug.
  */
-async function settleCancellation(
-  env: Env,
-  agg: OrderAggregate,
-  subOrderId: string,
-  skuIds: string[],
-  reason: string,
-  at: string,
-) {
-  await releaseAll(env, agg.order.holdId, skuIds, reason);
-  const sub = agg.subOrders.find((s) => s.id === subOrderId)!;
-  const payment = agg.payment;
-  if (payment?.status !== "succeeded") return { ok: true as const, refundedMinor: 0, statements: [] };
-  const amountMinor = Math.min(sub.totalMinor, payment.amountMinor - payment.refundedMinor);
-  if (amountMinor <= 0) return { ok: true as const, refundedMinor: 0, statements: [] };
-  const refunded = await paymentProvider(env).refund({
-    paymentId: payment.id,
-    amount: { amountMinor, currency: payment.currency },
-    idempotencyKey: `refund:sub:${subOrderId}`,
-    reason,
-  });
-  if (!refunded.ok) return { ok: false as const, code: "PAYMENT_PROVIDER_ERROR" as const, detail: refunded.message };
-  const db = database(env);
-  const refundId = `rf_${refunded.value.refundId}`;
-  const refundedAfter = payment.refundedMinor + amountMinor;
-  const statements: Statement[] = [
-    db
-      .update(payments)
-      .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}`, updatedAt: at })
-      .where(
-        and(eq(payments.id, payment.id), sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refundId})`),
-      ),
-    db
-      .insert(refunds)
-      .values({
-        id: refundId,
-        paymentId: payment.id,
-        orderId: agg.order.id,
-        subOrderId,
-        amountMinor,
-        currency: payment.currency,
-        reason,
-        providerRef: refunded.value.refundId,
-        createdAt: at,
-      })
-      .onConflictDoNothing(),
-    db
-      .insert(creditNotes)
-      .values({
-        id: `cn_${refunded.value.refundId}`,
-        orderId: agg.order.id,
-        subOrderId,
-        amountMinor,
-        currency: payment.currency,
-        reason,
-        refundId,
-        createdAt: at,
-        dedupeKey: `credit:${subOrderId}:cancel`,
-      })
-      .onConflictDoNothing(),
-    db
-      .update(orders)
-      .set({ paymentStatus: derivePaymentStatus(payment.amountMinor, refundedAfter, true) })
-      .where(eq(orders.id, agg.order.id)),
-  ];
-  return { ok: true as const, refundedMinor: amountMinor, statements };
+async function shipInOrder(env: Env, holdId: string, skuIds: string[]): Promise<boolean> {
+  const sorted = [...skuIds].sort();
+  for (const [i, skuId] of sorted.entries()) {
+    const r = await stockObject(env, skuId).ship(holdId);
+    if (r.ok) continue;
+    if (i === 0 && (r.code === "NOT_COMMITTED" || r.code === "HOLD_RELEASED")) return false;
+    throw new Error(`ship ${holdId} ${skuId}: ${r.code}`);
+  }
+  return true;
 }
 
 export const milestoneTypes = ["out_for_delivery", "delivery_attempted"] as const;
@@ -286,9 +209,8 @@ export async function recordMilestone(
   const found = await visibleSubOrder(env, input.subOrderId, input.who);
   if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
   const { agg, sub } = found;
-  if (sub.status !== "dispatched") {
-    return { ok: false, code: "ILLEGAL_TRANSITION", detail: "Milestones follow dispatch", allowed: [] };
-  }
+  const status = sub.status as SubOrderStatus;
+  if (!acceptsMilestone(status)) return illegal(status, input.type, "Tracking milestones follow dispatch");
   const db = database(env);
   const at = isoSeconds(input.at);
   const key = `sub_order.milestone:${sub.id}:${input.type}:${at}`;

@@ -84,3 +84,14 @@ export async function setReview(
   else await sent;
   return { ok: true, changed: true };
 }
+
+/** The note an order held by the value rule carries. */
+export const AUTO_REVIEW_NOTE = "auto: order value";
+
+/**
+ * The configurable review rule: an order worth `thresholdMinor` or more is held for ops to look
+ * at before its vendors see it. A threshold of 0 turns the rule off.
+ */
+export function shouldHoldForReview(totalMinor: number, thresholdMinor: number): boolean {
+  return thresholdMinor > 0 && totalMinor >= thresholdMinor;
+}

@@ -38,34 +38,74 @@ async function scansFor(token: string, sub: string) {
 describe("sub-order lifecycle", () => {
   it("walks a 3-vendor order through every state, the parent following", async () => {
     const { skus, order, vendors, subOf } = await paidOrder();
+    const qty = [2, 1, 3];
     const awbs = [
       { carrier: "delhivery", awb: "1234567890123" },
       { carrier: "bluedart", awb: "12345678901" },
       { carrier: "dtdc", awb: "D12345678" },
     ];
+    expect(await orderStatus(order.id)).toBe("paid");
     for (let i = 0; i < 3; i++) {
       const sub = subOf(i);
       expect((await step(vendors[i]!, sub, "confirm")).body.status).toBe("confirmed");
       const packed = await step(vendors[i]!, sub, "pack", { scanned: await scansFor(vendors[i]!, sub) });
       expect(packed.status).toBe(200);
       expect(packed.body.status).toBe("packed");
+      expect(await orderStatus(order.id)).toBe(i === 0 ? "paid" : "partially_dispatched");
       const dispatched = await step(vendors[i]!, sub, "dispatch", awbs[i]);
       expect(dispatched.body).toMatchObject({ status: "dispatched", ...awbs[i] });
       expect(await orderStatus(order.id)).toBe(i < 2 ? "partially_dispatched" : "dispatched");
+      // The units have left the warehouse: out of on_hand and committed.
+      expect((await stockOf(skus[i]!.skuId)).totals).toEqual({
+        onHand: 10 - qty[i]!,
+        available: 10 - qty[i]!,
+        held: 0,
+        committed: 0,
+      });
     }
-    const stock = await stockOf(skus[0]!.skuId);
-    expect(stock.totals).toEqual({ onHand: 8, available: 8, held: 0, committed: 0 });
+    const milestone = await step(vendors[0]!, subOf(0), "milestone", { type: "out_for_delivery", note: "van 4" });
+    expect(milestone.body.status).toBe("dispatched");
+    expect(milestone.body.timeline.at(-1)).toMatchObject({ type: "sub_order.out_for_delivery", reason: "van 4" });
     expect((await step(vendors[0]!, subOf(0), "deliver")).body.status).toBe("delivered");
     expect(await orderStatus(order.id)).toBe("partially_delivered");
     await step(vendors[1]!, subOf(1), "deliver");
+    expect(await orderStatus(order.id)).toBe("partially_delivered");
     await step(ADMIN, subOf(2), "deliver");
     expect(await orderStatus(order.id)).toBe("delivered");
-    const timeline = (await api("GET", `/v1/orders/${order.id}`, { token: ADMIN })).body.timeline.map(
-      (e: any) => e.type,
-    );
+
+    // A partial return: one of three units back and restocked, its price refunded; still delivered.
+    const lineId = (await api("GET", `/v1/sub-orders/${subOf(2)}`, { token: vendors[2]! })).body.lines[0].id;
+    const returned = await api("POST", `/v1/sub-orders/${subOf(2)}/return`, {
+      token: vendors[2]!,
+      body: { lines: [{ lineId, qty: 1, restockable: true }], reason: "wrong size" },
+      headers: { "Idempotency-Key": `walk-${order.id}` },
+    });
+    expect(returned.status).toBe(200);
+    expect(returned.body.status).toBe("delivered");
+    expect((await stockOf(skus[2]!.skuId)).totals).toMatchObject({ onHand: 8, available: 8 });
+    const line = await env.DB.prepare("select returned_qty from line_items where id = ?").bind(lineId).first();
+    expect(line).toEqual({ returned_qty: 1 });
+    const view = (await api("GET", `/v1/orders/${order.id}`, { token: ADMIN })).body;
+    expect(view).toMatchObject({ status: "delivered", paymentStatus: "partially_refunded" });
+    const refunded = await env.DB.prepare("select refunded_minor from payments where order_id = ?")
+      .bind(order.id)
+      .first();
+    expect(refunded).toEqual({ refunded_minor: 999 });
+    const timeline = view.timeline.map((e: any) => e.type);
     for (const t of ["sub_order.confirmed", "sub_order.packed", "sub_order.dispatched", "sub_order.delivered"]) {
       expect(timeline.filter((x: string) => x === t)).toHaveLength(3);
     }
+    expect(timeline.filter((x: string) => x === "sub_order.returned")).toHaveLength(1);
+    const outbox = await env.DB.prepare("select type from outbox where order_id = ? and type like 'sub_order.%'")
+      .bind(order.id)
+      .all();
+    expect(outbox.results.map((r: any) => r.type).sort()).toEqual(
+      [
+        ...["confirmed", "packed", "dispatched", "delivered"].flatMap((t) => Array(3).fill(`sub_order.${t}`)),
+        "sub_order.milestone",
+        "sub_order.returned",
+      ].sort(),
+    );
   });
 
   it("refuses illegal transitions with the allowed ones, and changes nothing", async () => {
@@ -102,15 +142,31 @@ describe("sub-order lifecycle", () => {
 
   it("keeps each vendor to its own sub-orders", async () => {
     const { shopper, vendors, subOf } = await paidOrder();
-    const other = await step(vendors[1]!, subOf(0), "confirm");
-    expect(other.status).toBe(404);
+    const bodies: Record<string, unknown> = {
+      confirm: undefined,
+      pack: { scanned: ["x"] },
+      dispatch: { carrier: "generic", awb: "NOT-MINE-1" },
+      deliver: undefined,
+      milestone: { type: "out_for_delivery" },
+      cancel: { reason: "not mine" },
+    };
+    for (const [name, body] of Object.entries(bodies)) {
+      expect((await step(vendors[1]!, subOf(0), name, body)).status, name).toBe(404);
+      expect((await step(vendors[1]!, "sub_unknown", name, body)).status, name).toBe(404);
+      expect((await step(shopper.token, subOf(0), name, body)).status, name).toBe(403);
+    }
     expect((await api("GET", `/v1/sub-orders/${subOf(0)}`, { token: vendors[1]! })).status).toBe(404);
-    expect((await step(shopper.token, subOf(0), "confirm")).status).toBe(403);
+    expect((await api("GET", `/v1/sub-orders/${subOf(0)}`, { token: shopper.token })).status).toBe(403);
+    expect((await api("GET", "/v1/sub-orders", { token: shopper.token })).status).toBe(403);
     const queue = await api("GET", "/v1/sub-orders", { token: vendors[0]! });
     expect(queue.body.items.map((s: any) => s.id)).toContain(subOf(0));
     expect(queue.body.items.every((s: any) => s.vendorId === queue.body.items[0].vendorId)).toBe(true);
-    const row = await env.DB.prepare("select status from sub_orders where id = ?").bind(subOf(0)).first();
-    expect(row).toEqual({ status: "paid" });
+    const row = await env.DB.prepare(
+      "select status, (select count(*) from order_events where sub_order_id = ?1) as events from sub_orders where id = ?1",
+    )
+      .bind(subOf(0))
+      .first();
+    expect(row).toEqual({ status: "paid", events: 0 });
     const carriers = await api("GET", "/v1/carriers", { token: vendors[0]! });
     expect(carriers.body.items.map((c: any) => c.code)).toEqual(
       expect.arrayContaining(["delhivery", "bluedart", "dtdc", "trackon", "generic"]),
@@ -136,6 +192,35 @@ describe("sub-order lifecycle", () => {
     expect(money).toEqual({ refunds: 1, credited: 2_500, refunded: 2_500 });
     expect(view.timeline.filter((e: any) => e.type === "sub_order.cancelled")).toHaveLength(1);
     expect((await step(vendors[1]!, sub, "confirm")).status).toBe(409);
+  });
+});
+
+describe("a vendor's queue", () => {
+  it("pages newest first, filters by status, and shows only the vendor's own", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const shopper = await newCustomer();
+      const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+      ids.push((await pay(shopper.token, placed.body.payment.id)).body.subOrders[0].id);
+    }
+    await step(vendor, ids[0]!, "confirm");
+    const first = await api("GET", "/v1/sub-orders?limit=2", { token: vendor });
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const rest = await api("GET", `/v1/sub-orders?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`, {
+      token: vendor,
+    });
+    expect(rest.body.nextCursor).toBeNull();
+    const seen = [...first.body.items, ...rest.body.items].map((x: any) => x.id);
+    expect([...seen].sort()).toEqual([...ids].sort());
+    const paid = await api("GET", "/v1/sub-orders?status=paid", { token: vendor });
+    expect(paid.body.items.map((x: any) => x.id).sort()).toEqual([ids[1], ids[2]].sort());
+    const ops = await api("GET", `/v1/sub-orders?vendorId=${s.vendorId}&status=confirmed`, { token: ADMIN });
+    expect(ops.body.items.map((x: any) => x.id)).toEqual([ids[0]]);
+    expect((await api("GET", "/v1/sub-orders?vendorId=ven_other", { token: vendor })).status).toBe(404);
+    expect((await api("GET", "/v1/sub-orders?cursor=garbage", { token: vendor })).status).toBe(422);
   });
 });
 

@@ -1,9 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { json, problemResponses } from "../../contracts/common";
-import { Carrier } from "../../contracts/fulfillment";
+import { json, jsonBody, problemResponses } from "../../contracts/common";
+import { Carrier, CarrierCode, CarrierUpdate } from "../../contracts/fulfillment";
 import { database } from "../../db/client";
-import { listCarriers } from "../../db/sub-orders";
+import { type CarrierRow, findCarrier, listCarriers, saveCarrier } from "../../db/sub-orders";
+import { checkAwbFormat } from "../../domain/awb";
+import { requireRole } from "../auth";
 import { router } from "../context";
+import { ApiError, validationError } from "../errors";
 import { defineRoute } from "../route";
 
 const list = defineRoute({
@@ -11,13 +14,63 @@ const list = defineRoute({
   path: "/carriers",
   access: ["admin", "ops", "vendor", "customer"],
   summary: "Carriers a sub-order can be dispatched with, and their AWB formats",
+  description: "Admins and ops also see inactive carriers.",
   responses: { 200: json(z.object({ items: z.array(Carrier) }), "The carriers"), ...problemResponses },
 });
 
-export const carriers = router().openapi(list, async (c) => {
-  const rows = await listCarriers(database(c.env));
-  return c.json(
-    { items: rows.map(({ code, name, awbPattern, awbExample }) => ({ code, name, awbPattern, awbExample })) },
-    200,
-  );
+const put = defineRoute({
+  method: "put",
+  path: "/carriers/{code}",
+  access: ["admin"],
+  summary: "Edit a carrier's name, AWB pattern, example or active flag; or add a carrier",
+  description:
+    "The pattern must compile and match its own example (422 otherwise). A new code needs name, awbPattern and awbExample and answers 201.",
+  request: { params: z.object({ code: CarrierCode }), ...jsonBody(CarrierUpdate) },
+  responses: {
+    200: json(Carrier, "The carrier after the edit"),
+    201: json(Carrier, "The carrier added"),
+    ...problemResponses,
+  },
 });
+
+const view = ({ code, name, awbPattern, awbExample, active }: CarrierRow) => ({
+  code,
+  name,
+  awbPattern,
+  awbExample,
+  active,
+});
+
+export const carriers = router()
+  .openapi(list, async (c) => {
+    const who = requireRole(c, "admin", "ops", "vendor", "customer");
+    const rows = await listCarriers(database(c.env), { includeInactive: who.role === "admin" || who.role === "ops" });
+    return c.json({ items: rows.map(view) }, 200);
+  })
+  .openapi(put, async (c) => {
+    requireRole(c, "admin");
+    const { code } = c.req.valid("param");
+    const patch = c.req.valid("json");
+    const db = database(c.env);
+    const current = await findCarrier(db, code);
+    if (!current && (!patch.name || !patch.awbPattern || !patch.awbExample)) {
+      throw validationError(
+        (["name", "awbPattern", "awbExample"] as const)
+          .filter((f) => !patch[f])
+          .map((path) => ({ path, message: "a new carrier needs it" })),
+        `No carrier ${code} yet: send name, awbPattern and awbExample to add it`,
+      );
+    }
+    const next: CarrierRow = {
+      code,
+      name: patch.name ?? current!.name,
+      awbPattern: patch.awbPattern ?? current!.awbPattern,
+      awbExample: patch.awbExample ?? current!.awbExample,
+      active: patch.active ?? current?.active ?? true,
+    };
+    const errors = checkAwbFormat(next);
+    if (errors.length > 0) throw validationError(errors, "The AWB format is not usable");
+    const saved = await saveCarrier(db, next);
+    if (!saved) throw new ApiError("INTERNAL");
+    return current ? c.json(view(saved), 200) : c.json(view(saved), 201);
+  });

@@ -1,0 +1,173 @@
+import { and, eq, sql } from "drizzle-orm";
+import { database, type Statement } from "../db/client";
+import type { OrderAggregate, SubOrderRow } from "../db/orders";
+import { creditNotes, orders, payments, refunds } from "../db/schema";
+import { loadSubOrder, writeTransition } from "../db/sub-orders";
+import type { SubOrderStatus } from "../domain/order-status";
+import type { Actor } from "../domain/principal";
+import { allowedFrom, transition, transitions } from "../domain/sub-order-lifecycle";
+import { isoSeconds } from "../domain/time";
+import { dispatchOutbox } from "../gateways/order-events";
+import { paymentProvider } from "../gateways/payment-provider";
+import { stockObject } from "../gateways/stock";
+import type { Background } from "./cancellation";
+
+export type CancelSubOrderInput = { subOrderId: string; reason: string; actor: Actor; now: Date };
+
+export type CancelSubOrderOutcome =
+  | { ok: true; changed: boolean; refundedMinor: number; creditNoteId: string | null }
+  | {
+      ok: false;
+      code: "NOT_FOUND" | "ILLEGAL_TRANSITION" | "PAYMENT_PROVIDER_ERROR";
+      detail: string;
+      allowed?: string[];
+    };
+
+/**
+ * Cancels one vendor's part of a paid order before it ships (the vendor cannot fulfil, ops, or
+ * the SLA watcher): its stock goes back to its warehouses, exactly its amount is refunded with a
+ * credit note, and the sub-order, parent status, timeline and outbox change in one batch.
+ * Running it twice, or twice at once, refunds, records and cancels once.
+ */
+export async function cancelSubOrder(
+  env: Env,
+  ctx: Background | undefined,
+  input: CancelSubOrderInput,
+): Promise<CancelSubOrderOutcome> {
+  const found = await loadSubOrder(database(env), input.subOrderId);
+  if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
+  return cancelLoadedSubOrder(env, ctx, found, input);
+}
+
+/** `cancelSubOrder` for a sub-order the caller has already loaded (and checked the caller may see). */
+export async function cancelLoadedSubOrder(
+  env: Env,
+  ctx: Background | undefined,
+  { agg, sub }: { agg: OrderAggregate; sub: SubOrderRow },
+  input: CancelSubOrderInput,
+): Promise<CancelSubOrderOutcome> {
+  const from = sub.status as SubOrderStatus;
+  const move = transition(from, "cancel");
+  if (!move.ok) {
+    const detail =
+      from === "pending_payment"
+        ? "An unpaid order is cancelled as a whole: POST /v1/orders/{orderId}/cancel"
+        : `A ${from} sub-order cannot be cancelled${from === "dispatched" || from === "delivered" ? "; return it instead" : ""}`;
+    return { ok: false, code: "ILLEGAL_TRANSITION", detail, allowed: move.allowed };
+  }
+  if (move.repeat) return { ok: true, changed: false, refundedMinor: 0, creditNoteId: null };
+
+  const skuIds = [...new Set(agg.lines.filter((l) => l.subOrderId === sub.id).map((l) => l.skuId))];
+  const released = await releaseInOrder(env, agg.order.holdId, skuIds, input.reason);
+  if (!released) {
+    return {
+      ok: false,
+      code: "ILLEGAL_TRANSITION",
+      detail: "It has left the warehouse; return it instead",
+      allowed: allowedFrom("dispatched"),
+    };
+  }
+
+  const db = database(env);
+  const at = isoSeconds(input.now);
+  let refund: { amountMinor: number; refundId: string; creditNoteId: string } | null = null;
+  const extra: Statement[] = [];
+  const payment = agg.payment;
+  const amountMinor = payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0;
+  if (payment && amountMinor > 0) {
+    const refunded = await paymentProvider(env).refund({
+      paymentId: payment.id,
+      amount: { amountMinor, currency: payment.currency },
+      idempotencyKey: `refund:sub:${sub.id}`,
+      reason: input.reason,
+    });
+    if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.message };
+    // The provider's refund id is stable per idempotency key: every retry records under the same ids.
+    refund = {
+      amountMinor,
+      refundId: `rf_${refunded.value.refundId}`,
+      creditNoteId: `cn_${refunded.value.refundId}`,
+    };
+    extra.push(
+      db
+        .update(payments)
+        .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}`, updatedAt: at })
+        .where(
+          and(
+            eq(payments.id, payment.id),
+            sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refund.refundId})`,
+          ),
+        ),
+      db
+        .insert(refunds)
+        .values({
+          id: refund.refundId,
+          paymentId: payment.id,
+          orderId: agg.order.id,
+          subOrderId: sub.id,
+          amountMinor,
+          currency: payment.currency,
+          reason: input.reason,
+          providerRef: refunded.value.refundId,
+          createdAt: at,
+        })
+        .onConflictDoNothing(),
+      db
+        .insert(creditNotes)
+        .values({
+          id: refund.creditNoteId,
+          orderId: agg.order.id,
+          subOrderId: sub.id,
+          amountMinor,
+          currency: payment.currency,
+          reason: input.reason,
+          refundId: refund.refundId,
+          createdAt: at,
+          dedupeKey: `credit:${sub.id}:cancel`,
+        })
+        .onConflictDoNothing(),
+      // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
+      db
+        .update(orders)
+        .set({
+          paymentStatus: sql`(select case when ${payments.refundedMinor} >= ${payments.amountMinor} then 'refunded' when ${payments.refundedMinor} > 0 then 'partially_refunded' else 'paid' end from ${payments} where ${payments.id} = ${payment.id})`,
+        })
+        .where(eq(orders.id, agg.order.id)),
+    );
+  }
+
+  const refundedMinor = refund?.amountMinor ?? 0;
+  const { changed, key } = await writeTransition(db, {
+    agg,
+    sub,
+    // Any step before dispatch may be cancelled, so a concurrent confirm or pack does not make it miss.
+    from: transitions.cancel.from,
+    to: "cancelled",
+    changes: { cancellationReason: input.reason, cancelledAt: at },
+    actor: input.actor,
+    reason: input.reason,
+    // The actor's role is what counts against a vendor's reliability (vendor or SLA breach vs ops).
+    data: { reason: input.reason, refundedMinor, cancelledBy: input.actor.role },
+    at,
+    extra,
+  });
+  const sent = dispatchOutbox(env, [key], input.now);
+  if (ctx) ctx.waitUntil(sent);
+  else await sent;
+  return changed
+    ? { ok: true, changed: true, refundedMinor, creditNoteId: refund?.creditNoteId ?? null }
+    : { ok: true, changed: false, refundedMinor: 0, creditNoteId: null };
+}
+
+/**
+ * Releases the sub-order's SKUs one at a time in a fixed order. Dispatch ships them in the same
+ * order, so the first SKU's object decides a race between the two: once it has shipped, nothing is
+ * released and the answer is false; once it is released, dispatch is refused there.
+ */
+async function releaseInOrder(env: Env, holdId: string, skuIds: string[], reason: string): Promise<boolean> {
+  for (const skuId of [...skuIds].sort()) {
+    const r = await stockObject(env, skuId).release(holdId, reason);
+    if (!r.ok) return false;
+  }
+  return true;
+}
