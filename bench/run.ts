@@ -13,6 +13,7 @@ import { Agent, setGlobalDispatcher } from "undici";
 import { type Api, api, mapLimit } from "../scripts/lib/api.ts";
 import { ROOT } from "../scripts/lib/local-env.ts";
 import { stopGroup } from "../scripts/lib/processes.ts";
+import { run as runRouting } from "./routing.ts";
 
 const { values } = parseArgs({
   options: {
@@ -293,6 +294,9 @@ try {
   report("bare claim (POST /v1/bench/claim: the reserve RPC alone, one SKU)", claimRuns);
   report("checkout, one SKU, 1 unit each", singleRuns);
   report("checkout, 3-vendor carts (3 SKUs, 1 unit each)", cartRuns);
+
+  console.log("\n## routing decision (10-line cart over 50 vendors x 3 warehouses)");
+  await runRouting({ url });
 
   const failed = [...singleRuns, ...cartRuns].some(
     (r) => r.oversell > 0 || r.lost > 0 || Object.keys(r.statuses).some((s) => !["201", "409", "429"].includes(s)),

@@ -40,6 +40,30 @@ export type ReserveResult =
 export type HoldResult =
   | { ok: true; allocations: Allocation[] }
   | { ok: false; code: "HOLD_NOT_FOUND" | "HOLD_RELEASED" | "NOT_COMMITTED" | "ALREADY_SHIPPED" };
+/** Moves units in or out of an existing order's hold: a manual reassignment of its lines. */
+export type ReallocateRequest = {
+  skuId: string;
+  holdId: string;
+  /** Units leaving the hold, from exactly these warehouses; they become available again. */
+  take?: Allocation[];
+  /** Units joining the hold; each part takes the first ranked warehouse that covers it, else splits in that order. */
+  add?: { qty: number; warehouses: string[] }[];
+  /** How units join when this hold has none of this SKU yet: a paid order's are committed. */
+  status: "held" | "committed";
+  /** epoch ms, for units joining as held */
+  expiresAt: number;
+  customerId?: string;
+  reason: string;
+  actor: string;
+  /** Applied once: a retry with the same key answers the first result and changes nothing. */
+  key: string;
+};
+export type ReallocateResult =
+  | { ok: true; taken: Allocation[]; added: Allocation[]; allocations: Allocation[]; replayed: boolean }
+  | { ok: false; code: "OUT_OF_STOCK"; requested: number; available: number }
+  | { ok: false; code: "NOT_HELD"; warehouseId: string; held: number; requested: number }
+  | { ok: false; code: "HOLD_CLOSED"; status: HoldStatus }
+  | { ok: false; code: "KEY_REUSED" };
 export type StockChangeResult =
   | { ok: true; warehouse: WarehouseStock; snapshot: StockSnapshot; replayed: boolean }
   | { ok: false; code: "STOCK_BELOW_RESERVED"; minimum: number }
@@ -293,6 +317,149 @@ export class SkuStock extends DurableObject<Env> {
       expiresAt: r.expires_at,
       customerId: r.customer_id,
     }));
+  }
+
+  /**
+   * Takes units out of a hold and/or adds units to it, all or nothing in one critical section: every
+   * check runs before the first write, so a refusal changes nothing. Units added join the hold's
+   * status (committed for a paid order); a hold with none of this SKU yet starts as `status`.
+   * Takes-and-adds on one SKU move stock between its warehouses atomically; across SKUs the caller
+   * adds on the new SKU first and takes from the old one after.
+   */
+  reallocate(req: ReallocateRequest): ReallocateResult {
+    for (const t of req.take ?? []) assertInt("take qty", t.qty, 1);
+    for (const a of req.add ?? []) assertInt("add qty", a.qty, 1);
+    if (!Number.isFinite(req.expiresAt)) throw new TypeError("expiresAt must be epoch milliseconds");
+    return this.critical((): ReallocateResult => {
+      const now = Date.now();
+      this.claimSku(req.skuId);
+      const key = `reallocate:${req.key}`;
+      const { key: _key, ...change } = req;
+      const fingerprint = JSON.stringify(change);
+      const seen = this.sql
+        .exec<{ fingerprint: string; result: string }>(
+          "SELECT fingerprint, result FROM adjustment_keys WHERE key = ?",
+          key,
+        )
+        .toArray()[0];
+      if (seen) {
+        if (seen.fingerprint !== fingerprint) return { ok: false, code: "KEY_REUSED" };
+        return { ...(JSON.parse(seen.result) as Extract<ReallocateResult, { ok: true }>), replayed: true };
+      }
+
+      const rows = this.holdRows(req.holdId);
+      const status = rows[0]?.status;
+      if (status === "shipped") return { ok: false, code: "HOLD_CLOSED", status };
+      const live = status === "held" || status === "committed";
+      const heldAt = new Map(live ? rows.map((r) => [r.warehouse_id, r.qty]) : []);
+      const takes = new Map<string, number>();
+      for (const t of req.take ?? []) takes.set(t.warehouseId, (takes.get(t.warehouseId) ?? 0) + t.qty);
+      for (const [warehouseId, qty] of takes) {
+        const held = heldAt.get(warehouseId) ?? 0;
+        if (held < qty) return { ok: false, code: "NOT_HELD", warehouseId, held, requested: qty };
+      }
+      const available = new Map(this.stockRows().map((r) => [r.warehouse_id, r.on_hand - r.held - r.committed]));
+      for (const [warehouseId, qty] of takes) available.set(warehouseId, (available.get(warehouseId) ?? 0) + qty);
+      const added = new Map<string, number>();
+      for (const part of req.add ?? []) {
+        const ranked = [...new Set(part.warehouses)].map((warehouseId) => ({
+          warehouseId,
+          available: available.get(warehouseId) ?? 0,
+        }));
+        const got = allocate(part.qty, ranked);
+        if (!got) {
+          const total = ranked.reduce((n, w) => n + w.available, 0);
+          return { ok: false, code: "OUT_OF_STOCK", requested: part.qty, available: total };
+        }
+        for (const g of got) {
+          available.set(g.warehouseId, available.get(g.warehouseId)! - g.qty);
+          added.set(g.warehouseId, (added.get(g.warehouseId) ?? 0) + g.qty);
+        }
+      }
+
+      const unitStatus = live ? (status as "held" | "committed") : req.status;
+      const column = unitStatus === "committed" ? "committed" : "held";
+      // A released hold starts afresh, as a reopened reserve does; its rows stay only in the ledger.
+      if (!live && rows.length > 0) this.sql.exec("DELETE FROM holds WHERE hold_id = ?", req.holdId);
+      for (const [warehouseId, qty] of takes) {
+        const onHand = this.sql
+          .exec<{ on_hand: number }>(
+            `UPDATE stock SET ${column} = ${column} - ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand`,
+            qty,
+            now,
+            warehouseId,
+          )
+          .one().on_hand;
+        const left = heldAt.get(warehouseId)! - qty;
+        if (left === 0)
+          this.sql.exec("DELETE FROM holds WHERE hold_id = ? AND warehouse_id = ?", req.holdId, warehouseId);
+        else {
+          this.sql.exec(
+            "UPDATE holds SET qty = ?, updated_at = ? WHERE hold_id = ? AND warehouse_id = ?",
+            left,
+            now,
+            req.holdId,
+            warehouseId,
+          );
+        }
+        this.record(now, warehouseId, "release", qty, onHand, req.reason, req.actor, req.holdId);
+      }
+      const first = live ? rows[0] : undefined;
+      for (const [warehouseId, qty] of added) {
+        const onHand = this.sql
+          .exec<{ on_hand: number }>(
+            `UPDATE stock SET ${column} = ${column} + ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand`,
+            qty,
+            now,
+            warehouseId,
+          )
+          .one().on_hand;
+        const joined = this.sql
+          .exec<{ qty: number }>(
+            "UPDATE holds SET qty = qty + ?, updated_at = ? WHERE hold_id = ? AND warehouse_id = ? RETURNING qty",
+            qty,
+            now,
+            req.holdId,
+            warehouseId,
+          )
+          .toArray();
+        if (joined.length === 0) {
+          this.sql.exec(
+            `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, expires_at, created_at, updated_at)
+             VALUES (?, ?, (SELECT COALESCE(MAX(rank), -1) + 1 FROM holds WHERE hold_id = ?), ?, ?, ?, ?, ?, ?)`,
+            req.holdId,
+            warehouseId,
+            req.holdId,
+            qty,
+            unitStatus,
+            first ? first.customer_id : (req.customerId ?? null),
+            first ? first.expires_at : req.expiresAt,
+            now,
+            now,
+          );
+        }
+        this.record(now, warehouseId, "reserve", qty, onHand, req.reason, req.actor, req.holdId);
+        if (unitStatus === "committed") {
+          this.record(now, warehouseId, "commit", qty, onHand, req.reason, req.actor, req.holdId);
+        }
+      }
+      this.touch(now);
+      const result: ReallocateResult = {
+        ok: true,
+        taken: [...takes].map(([warehouseId, qty]) => ({ warehouseId, qty })),
+        added: [...added].map(([warehouseId, qty]) => ({ warehouseId, qty })),
+        allocations: allocationsOf(this.holdRows(req.holdId)),
+        replayed: false,
+      };
+      this.sql.exec(
+        "INSERT INTO adjustment_keys (key, fingerprint, result, at) VALUES (?, ?, ?, ?)",
+        key,
+        fingerprint,
+        JSON.stringify(result),
+        now,
+      );
+      return result;
+    });
   }
 
   // ---- RPC: stock levels ------------------------------------------------------------------

@@ -214,6 +214,11 @@ export async function seedDemoMarketplace(client: Api, root: string, log: Log): 
     client.request("PUT", `/v1/skus/${skuId}/stock`, { body: { warehouseId, onHand, reason: "count" } }),
   );
 
+  await seedRouting(
+    client,
+    vendors.map((v) => v.id),
+  );
+
   return {
     vendors: vendors.length,
     warehouses: warehouseJobs.length,
@@ -222,6 +227,85 @@ export async function seedDemoMarketplace(client: Api, root: string, log: Log): 
     stockLevels: stockJobs.length,
     postalCodes,
   };
+}
+
+/** Platform rate cards: distance bands (km) by weight bands (g), price in paise, transit in days. */
+const RATE_CARDS: { maxKm: number; transitDays: number; prices: [number, number][] }[] = [
+  {
+    maxKm: 50,
+    transitDays: 1,
+    prices: [
+      [1_000, 4_000],
+      [5_000, 9_000],
+      [20_000, 25_000],
+    ],
+  },
+  {
+    maxKm: 500,
+    transitDays: 2,
+    prices: [
+      [1_000, 7_000],
+      [5_000, 15_000],
+      [20_000, 40_000],
+    ],
+  },
+  {
+    maxKm: 1_500,
+    transitDays: 3,
+    prices: [
+      [1_000, 9_000],
+      [5_000, 20_000],
+      [20_000, 55_000],
+    ],
+  },
+  {
+    maxKm: 3_500,
+    transitDays: 5,
+    prices: [
+      [1_000, 12_000],
+      [5_000, 26_000],
+      [20_000, 70_000],
+    ],
+  },
+];
+
+/**
+ * Routing's demo data: the platform's rate cards, and for each vendor a seeded outcome history
+ * (its dispatch speed and reliability as if from past orders) until real outcomes replace it.
+ * Its own PRNG stream, so the marketplace plan above stays what it was.
+ */
+async function seedRouting(client: Api, vendorIds: string[]) {
+  const cards = RATE_CARDS.flatMap((band) =>
+    band.prices.map(([maxWeightGrams, amountMinor]) => ({
+      maxKm: band.maxKm,
+      transitDays: band.transitDays,
+      maxWeightGrams,
+      amountMinor,
+    })),
+  );
+  await mapLimit(cards, CONCURRENCY, (c) =>
+    client.request("POST", "/v1/rate-cards", {
+      body: {
+        vendorId: null,
+        maxKm: c.maxKm,
+        maxWeightGrams: c.maxWeightGrams,
+        price: { amountMinor: c.amountMinor, currency: CURRENCY },
+        transitDays: c.transitDays,
+      },
+    }),
+  );
+  const r = prng(SEED + 1);
+  await mapLimit(vendorIds, CONCURRENCY, (vendorId) =>
+    client.request("PUT", `/v1/routing/vendor-scores/${vendorId}`, {
+      body: {
+        avgDispatchHours: r.int(4, 30),
+        onTimeRateBps: r.int(7_000, 9_900),
+        breachRateBps: r.int(0, 800),
+        cancelRateBps: r.int(0, 500),
+        sampleSize: r.int(20, 80),
+      },
+    }),
+  );
 }
 
 /** The ids of the demo vendors handed tokens: the first two of the seed, found by name. */

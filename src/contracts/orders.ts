@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { orderStatuses, paymentStatuses, subOrderStatuses } from "../domain/order-status";
 import { Currency, Id, IsoTime, ListQuery, Money, page } from "./common";
+import { RoutingView } from "./routing";
 
 export const MAX_CHECKOUT_LINES = 50;
 
@@ -30,7 +31,16 @@ export const ShipTo = z
   .openapi("ShipTo");
 export type ShipTo = z.infer<typeof ShipTo>;
 
-export const CheckoutLine = z.object({ skuId: Id, qty: z.number().int().min(1).max(99) }).strict();
+/** A line names exactly one of `skuId` (that offer) or `productId` (routing picks the vendor's offer). */
+export const CheckoutLine = z
+  .object({
+    skuId: Id.optional(),
+    productId: Id.optional().openapi({
+      description: "Any vendor's offer of this product; charged at the offer routing picks",
+    }),
+    qty: z.number().int().min(1).max(99),
+  })
+  .strict();
 
 export const CheckoutBody = z
   .object({
@@ -42,14 +52,20 @@ export const CheckoutBody = z
   .superRefine((body, ctx) => {
     const seen = new Map<string, number>();
     body.lines.forEach((line, i) => {
-      const first = seen.get(line.skuId);
+      if ((line.skuId === undefined) === (line.productId === undefined)) {
+        ctx.addIssue({ code: "custom", path: ["lines", i], message: "give exactly one of skuId or productId" });
+        return;
+      }
+      const field = line.skuId !== undefined ? "skuId" : "productId";
+      const key = `${field}:${line.skuId ?? line.productId}`;
+      const first = seen.get(key);
       if (first !== undefined) {
         ctx.addIssue({
           code: "custom",
-          path: ["lines", i, "skuId"],
-          message: `same SKU as line ${first}; merge the quantities`,
+          path: ["lines", i, field],
+          message: `same ${field === "skuId" ? "SKU" : "product"} as line ${first}; merge the quantities`,
         });
-      } else seen.set(line.skuId, i);
+      } else seen.set(key, i);
     });
   })
   .openapi("CheckoutBody");
@@ -100,6 +116,7 @@ export const OrderView = z
     review: z.object({ held: z.boolean(), note: z.string().nullable() }).nullable(),
     subOrders: z.array(SubOrderView),
     timeline: z.array(TimelineEvent),
+    routing: RoutingView.optional().openapi({ description: "Why each line went where it went: ops and admins only" }),
   })
   .openapi("Order");
 export type OrderView = z.infer<typeof OrderView>;
@@ -119,7 +136,8 @@ export type CheckoutResult = z.infer<typeof CheckoutResult>;
 
 export const Shortage = z.object({
   lineIndex: z.number().int(),
-  skuId: z.string(),
+  skuId: z.string().optional().openapi({ description: "The SKU line's, or the offer a product line got" }),
+  productId: z.string().optional().openapi({ description: "Set for product lines" }),
   requested: z.number().int(),
   available: z.number().int(),
 });

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, inArray, min, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { chunks, vendorLoadStatements } from "./routing";
 import {
   idempotencyKeys,
   lineItems,
@@ -7,6 +8,7 @@ import {
   orders,
   outbox,
   payments,
+  routingDecisions,
   skus,
   subOrders,
   vendors,
@@ -18,6 +20,7 @@ export type SubOrderRow = typeof subOrders.$inferSelect;
 export type LineItemRow = typeof lineItems.$inferSelect;
 export type OrderEventRow = typeof orderEvents.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;
+export type RoutingDecisionRow = typeof routingDecisions.$inferSelect;
 
 export type OrderAggregate = {
   order: OrderRow;
@@ -25,14 +28,29 @@ export type OrderAggregate = {
   lines: LineItemRow[];
   events: OrderEventRow[];
   payment: PaymentRow | undefined;
+  /** Why each line went where it went (absent for orders placed before routing recorded it). */
+  routing?: RoutingDecisionRow;
 };
 
-/** Everything checkout must know once it holds the stock, read in one round trip. */
+/**
+ * Everything checkout must know once it holds the stock, read in one round trip: with the hourly
+ * load of the vendors it reserved from (sub-orders this clock hour, not cancelled, other orders).
+ */
 export async function readCheckoutContext(
   db: Db,
-  input: { scope: string; key: string; customerId: string; skuIds: string[]; now: string },
+  input: {
+    scope: string;
+    key: string;
+    customerId: string;
+    skuIds: string[];
+    now: string;
+    orderId: string;
+    vendorIds: string[];
+    hour: { from: string; to: string };
+  },
 ) {
-  const [idem, skuRows, holds] = await db.batch([
+  const [loadVendors, ...moreVendors] = chunks(input.vendorIds);
+  const [idem, skuRows, holds, loadRows, ...moreLoads] = await db.batch([
     db
       .select()
       .from(idempotencyKeys)
@@ -61,8 +79,14 @@ export async function readCheckoutContext(
           gt(orders.holdExpiresAt, input.now),
         ),
       ),
+    ...vendorLoadStatements(db, loadVendors ?? [""], input.hour.from, input.hour.to, input.orderId),
+    ...moreVendors.flatMap((ids) => vendorLoadStatements(db, ids, input.hour.from, input.hour.to, input.orderId)),
   ]);
-  return { idempotent: idem[0], skus: skuRows, openHolds: holds[0] ?? { open: 0, earliest: null } };
+  const loads = new Map<string, number>(input.vendorIds.map((v) => [v, 0]));
+  for (const rows of [loadRows ?? [], ...moreLoads]) {
+    for (const r of rows as { vendorId: string; n: number }[]) loads.set(r.vendorId, r.n);
+  }
+  return { idempotent: idem[0], skus: skuRows, openHolds: holds[0] ?? { open: 0, earliest: null }, loads };
 }
 
 export async function findIdempotentResponse(db: Db, scope: string, key: string) {
@@ -74,7 +98,7 @@ export async function findIdempotentResponse(db: Db, scope: string, key: string)
 }
 
 export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate | null> {
-  const [order, subs, lines, events, payment] = await db.batch([
+  const [order, subs, lines, events, payment, routing] = await db.batch([
     db.select().from(orders).where(eq(orders.id, orderId)),
     db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
     db
@@ -84,9 +108,17 @@ export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate
       .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
     db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
     db.select().from(payments).where(eq(payments.orderId, orderId)),
+    db.select().from(routingDecisions).where(eq(routingDecisions.orderId, orderId)),
   ]);
   if (!order[0]) return null;
-  return { order: order[0], subOrders: subs, lines, events, payment: payment[0] };
+  return {
+    order: order[0],
+    subOrders: subs,
+    lines,
+    events,
+    payment: payment[0],
+    ...(routing[0] ? { routing: routing[0] } : {}),
+  };
 }
 
 export async function findPayment(db: Db, paymentId: string) {

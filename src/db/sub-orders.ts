@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
-import { deriveOrderStatus, type SubOrderStatus } from "../domain/order-status";
+import { deriveOrderStatus, partsOfParent, type SubOrderStatus } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
 import type { Db, Statement } from "./client";
 import { loadOrder, type OrderAggregate, type SubOrderRow } from "./orders";
@@ -98,14 +98,19 @@ function insertIf(db: Db, table: typeof orderEvents | typeof outbox, row: Record
  * The parent's derived status, written only if its sub-orders are still exactly `subs` when the
  * statement runs: a concurrent move of a sibling makes it write nothing rather than a stale status.
  */
-function parentStatusIf(db: Db, orderId: string, subs: { id: string; status: string }[], at: string) {
+function parentStatusIf(
+  db: Db,
+  orderId: string,
+  subs: { id: string; status: string; cancellationReason: string | null }[],
+  at: string,
+) {
   const expected = sql.join(
     subs.map((s) => sql`when ${s.id} then ${s.status}`),
     sql` `,
   );
   return db
     .update(orders)
-    .set({ status: deriveOrderStatus(subs.map((s) => s.status as SubOrderStatus)), updatedAt: at })
+    .set({ status: deriveOrderStatus(partsOfParent(subs)), updatedAt: at })
     .where(
       and(
         eq(orders.id, orderId),
@@ -119,7 +124,7 @@ function parentStatusIf(db: Db, orderId: string, subs: { id: string; status: str
 export async function refreshParentStatus(db: Db, orderId: string, at: string) {
   for (let attempt = 0; attempt < 8; attempt++) {
     const subs = await db
-      .select({ id: subOrders.id, status: subOrders.status })
+      .select({ id: subOrders.id, status: subOrders.status, cancellationReason: subOrders.cancellationReason })
       .from(subOrders)
       .where(eq(subOrders.orderId, orderId));
     const written = await parentStatusIf(db, orderId, subs, at);
@@ -155,7 +160,11 @@ export async function writeTransition(db: Db, w: TransitionWrite): Promise<{ cha
   const type = `sub_order.${w.to}`;
   const key = `${type}:${sub.id}`;
   const inNewStatus = and(eq(subOrders.id, sub.id), eq(subOrders.status, w.to))!;
-  const siblings = agg.subOrders.map((s) => ({ id: s.id, status: s.id === sub.id ? w.to : s.status }));
+  const siblings = agg.subOrders.map((s) => ({
+    id: s.id,
+    status: s.id === sub.id ? w.to : s.status,
+    cancellationReason: s.cancellationReason,
+  }));
   const [moved, parent] = (await db.batch([
     db
       .update(subOrders)

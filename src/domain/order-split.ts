@@ -3,6 +3,8 @@ import { basisPointsOf, sumMinor } from "./money";
 export type PricedLine = {
   lineIndex: number;
   skuId: string;
+  /** Set for a product line: the product the shopper asked for, whose offer routing chose. */
+  productId?: string;
   vendorId: string;
   unitPriceMinor: number;
   allocations: { warehouseId: string; qty: number }[];
@@ -13,6 +15,7 @@ export type VendorTerms = { vendorId: string; commissionBps: number };
 export type SplitLine = {
   lineIndex: number;
   skuId: string;
+  productId: string | null;
   warehouseId: string;
   qty: number;
   unitPriceMinor: number;
@@ -34,8 +37,14 @@ export type OrderSplit = { totalMinor: number; subOrders: SplitSubOrder[] };
 /**
  * One sub-order per vendor, one line item per (cart line, warehouse) allocation. Fees are computed
  * per sub-order and the parent only sums, so the parent total always equals the sum of its parts.
+ * `shippingMinor` is what each vendor's parcels cost by the rate cards (routing prices them);
+ * commission is taken on the goods only.
  */
-export function splitOrder(lines: readonly PricedLine[], terms: ReadonlyMap<string, VendorTerms>): OrderSplit {
+export function splitOrder(
+  lines: readonly PricedLine[],
+  terms: ReadonlyMap<string, VendorTerms>,
+  shippingMinor: ReadonlyMap<string, number> = new Map(),
+): OrderSplit {
   const byVendor = new Map<string, SplitLine[]>();
   for (const line of lines) {
     const bucket = byVendor.get(line.vendorId) ?? [];
@@ -43,6 +52,7 @@ export function splitOrder(lines: readonly PricedLine[], terms: ReadonlyMap<stri
       bucket.push({
         lineIndex: line.lineIndex,
         skuId: line.skuId,
+        productId: line.productId ?? null,
         warehouseId: a.warehouseId,
         qty: a.qty,
         unitPriceMinor: line.unitPriceMinor,
@@ -57,13 +67,13 @@ export function splitOrder(lines: readonly PricedLine[], terms: ReadonlyMap<stri
       const vendor = terms.get(vendorId);
       if (!vendor) throw new Error(`no terms for vendor ${vendorId}`);
       const subtotalMinor = sumMinor(vendorLines.map((l) => l.lineTotalMinor));
-      const shippingMinor = 0;
+      const shipping = shippingMinor.get(vendorId) ?? 0;
       return {
         vendorId,
         commissionBps: vendor.commissionBps,
         subtotalMinor,
-        shippingMinor,
-        totalMinor: subtotalMinor + shippingMinor,
+        shippingMinor: shipping,
+        totalMinor: subtotalMinor + shipping,
         commissionMinor: basisPointsOf(subtotalMinor, vendor.commissionBps),
         lines: vendorLines,
       };

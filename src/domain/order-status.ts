@@ -56,3 +56,15 @@ export function derivePaymentStatus(paidMinor: number, refundedMinor: number, ca
   if (refundedMinor <= 0) return "paid";
   return refundedMinor >= paidMinor ? "refunded" : "partially_refunded";
 }
+
+/** Why a sub-order emptied by a manual override is closed; it is no part of the parent's story. */
+export const REASSIGNED = "reassigned";
+
+/** The statuses the parent is derived from: every sub-order but the shells an override emptied. */
+export function partsOfParent(
+  subs: readonly { status: string; cancellationReason: string | null }[],
+): SubOrderStatus[] {
+  return subs
+    .filter((s) => !(s.status === "cancelled" && s.cancellationReason === REASSIGNED))
+    .map((s) => s.status as SubOrderStatus);
+}

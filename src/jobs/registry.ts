@@ -3,6 +3,7 @@ import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
 import { purgeExpiredKeys } from "./housekeeping";
 import { sendNotifications } from "./notification-sender";
+import { routingRefit } from "./routing-refit";
 import { watchSlas } from "./sla-watcher";
 
 export type Job = {
@@ -50,6 +51,13 @@ export const jobs: readonly Job[] = [
     schedule: "0 * * * *",
     description: "Forget idempotency keys past retention and old consumer receipts",
     run: purgeExpiredKeys,
+  },
+  {
+    name: "routing-refit",
+    schedule: "0 * * * *",
+    description:
+      "Re-fit each vendor's dispatch speed and reliability from recent outcomes and nudge the routing weights (a new version records what changed)",
+    run: routingRefit,
   },
 ];
 

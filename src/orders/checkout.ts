@@ -3,32 +3,47 @@ import type { FieldError } from "../contracts/common";
 import type { CheckoutBody, CheckoutResult } from "../contracts/orders";
 import { database } from "../db/client";
 import { findIdempotentResponse, type OrderAggregate, readCheckoutContext } from "../db/orders";
+import { insertRoutingDecision, offersByIds } from "../db/routing";
 import { idempotencyKeys, lineItems, orderEvents, orders, outbox, payments, subOrders } from "../db/schema";
-import { postalPoint, shipFrom } from "../db/ship-from";
 import { sha256Hex } from "../domain/crypto";
-import { resolveShippingPoint } from "../domain/geo";
 import { newId } from "../domain/ids";
-import { splitOrder, type VendorTerms } from "../domain/order-split";
+import { type PricedLine, splitOrder, type VendorTerms } from "../domain/order-split";
 import type { Principal } from "../domain/principal";
+import { planRoute } from "../domain/routing/assign";
+import { explain } from "../domain/routing/explain";
+import { perVendor, type ShipmentItem, shipmentsOf } from "../domain/routing/shipments";
+import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { addSeconds, isoSeconds } from "../domain/time";
-import { rankByDistance } from "../domain/warehouse-ranking";
 import { dispatchOutboxRows, type OutboxRow } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
-import { releaseAll, reserveAll } from "../gateways/stock";
+import { type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
+import {
+  clockHour,
+  type PreparedCart,
+  prepareCart,
+  readAvailability,
+  routingRequest,
+  shipmentContext,
+  stockNeeded,
+} from "../routing/cart";
 import type { Background } from "./cancellation";
 import { orderViewFor } from "./view";
 
 type Customer = Extract<Principal, { role: "customer" }>;
 
+export type CheckoutShortage = {
+  lineIndex: number;
+  skuId?: string;
+  productId?: string;
+  requested: number;
+  available: number;
+};
+
 export type CheckoutOutcome =
   | { ok: true; body: CheckoutResult; replayed: boolean }
   | { ok: false; code: "IDEMPOTENCY_KEY_REUSED"; detail: string }
   | { ok: false; code: "VALIDATION_FAILED"; detail: string; errors: FieldError[] }
-  | {
-      ok: false;
-      code: "OUT_OF_STOCK";
-      shortages: { lineIndex: number; skuId: string; requested: number; available: number }[];
-    }
+  | { ok: false; code: "OUT_OF_STOCK"; shortages: CheckoutShortage[] }
   | { ok: false; code: "RATE_LIMITED"; detail: string; retryAfterSeconds: number }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
 
@@ -63,6 +78,45 @@ function isUniqueViolation(err: unknown): boolean {
   );
 }
 
+/** The SKUs of an order as its stored checkout answer lists them. */
+function skuIdsIn(responseBody: string): Set<string> {
+  const body = JSON.parse(responseBody) as CheckoutResult;
+  return new Set(body.order.subOrders.flatMap((s) => s.lines.map((l) => l.skuId)));
+}
+
+/** A claim the stock objects refused, answered as checkout answers it. */
+function refusedClaim(
+  reserved: Extract<ReserveAllResult, { ok: false }>,
+  plan: Extract<RoutePlan, { ok: true }>,
+  cart: PreparedCart,
+  holdTtlSeconds: number,
+): CheckoutOutcome {
+  if (reserved.limit) {
+    return {
+      ok: false,
+      code: "RATE_LIMITED",
+      detail: `At most ${reserved.limit.limit} units of ${reserved.limit.skuId} per customer at a time`,
+      retryAfterSeconds: holdTtlSeconds,
+    };
+  }
+  if (reserved.closed && reserved.closed.length > 0) {
+    return {
+      ok: false,
+      code: "IDEMPOTENCY_KEY_REUSED",
+      detail: "This Idempotency-Key belongs to a completed checkout",
+    };
+  }
+  return {
+    ok: false,
+    code: "OUT_OF_STOCK",
+    shortages: reserved.shortages.map((s) => {
+      const lineIndex = plan.reservations.find((r) => r.skuId === s.skuId)!.lineIndex;
+      const productId = cart.lines[lineIndex]!.productId;
+      return { lineIndex, ...s, ...(productId !== undefined ? { productId } : {}) };
+    }),
+  };
+}
+
 /**
  * The spine: reserve every line under one hold, then write the whole order in one D1 batch.
  * The hold, order and payment ids derive from (customer, key, body), so concurrent duplicates
@@ -92,89 +146,106 @@ export async function checkout(
     };
   }
 
-  const skuIds = body.lines.map((l) => l.skuId);
-  const origins = await shipFrom(db, skuIds);
-  const errors: FieldError[] = [];
-  body.lines.forEach((line, i) => {
-    if (!origins.has(line.skuId)) errors.push({ path: `lines.${i}.skuId`, message: "unknown SKU" });
-  });
-  const shipping = await resolveShippingPoint(
-    { ...body.shipTo, country: body.shipTo.address.country, postalCode: body.shipTo.address.postalCode },
-    (country, code) => postalPoint(db, country, code),
-  );
-  if (!shipping.ok)
-    errors.push({ path: "shipTo.address.postalCode", message: "unknown postal code; send lat and lng" });
-  if (errors.length > 0 || !shipping.ok) {
-    return { ok: false, code: "VALIDATION_FAILED", detail: "Some lines or the address cannot be used", errors };
+  const prepared = await prepareCart(env, db, body, now, { fresh: false });
+  if (!prepared.ok) {
+    return {
+      ok: false,
+      code: "VALIDATION_FAILED",
+      detail: "Some lines or the address cannot be used",
+      errors: prepared.errors,
+    };
+  }
+  const cart = prepared.cart;
+  if (cart.hasProductLines) {
+    // A retried product line may land on another offer, so a replay is answered before any claim.
+    const row = await findIdempotentResponse(db, scope, idempotencyKey);
+    if (row) return replay(row, requestHash);
   }
 
-  // The stock objects answer first: a cart that cannot be covered is refused without touching D1,
-  // which is what keeps a rush on one SKU at the speed of its object.
+  // Routing ranks each SKU's warehouses; the stock objects answer first and have the final word.
+  // A cart that cannot be covered is refused without touching D1, which is what keeps a rush on
+  // one SKU at the speed of its object (the plan's inputs are cached per isolate).
+  let plan = planRoute(routingRequest(cart, now, await readAvailability(env, stockNeeded(cart)), null));
+  if (!plan.ok) return { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages };
   const expiresAt = addSeconds(now, cfg.holdTtlSeconds);
-  const claim = (reopen: boolean) =>
+  const claim = (p: Extract<RoutePlan, { ok: true }>, reopen: boolean) =>
     reserveAll(
       env,
       holdId,
-      body.lines.map((line) => ({
-        skuId: line.skuId,
-        qty: line.qty,
-        warehouses: rankByDistance(origins.get(line.skuId)!.sites, shipping.point),
+      p.reservations.map((r) => ({
+        skuId: r.skuId,
+        qty: r.qty,
+        warehouses: r.warehouses,
         expiresAt: expiresAt.getTime(),
         customerId: customer.customerId,
         maxUnitsPerCustomer: cfg.maxUnitsPerSkuPerCustomer,
         reopen,
       })),
     );
-  let reserved = await claim(false);
+  let reserved = await claim(plan, false);
   if (!reserved.ok && !reserved.limit && reserved.closed && reserved.closed.length > 0) {
     // This hold id was used before: either its order exists (replay it), or the attempt died
     // before writing and its hold expired, in which case the same cart may claim again.
     const row = await findIdempotentResponse(db, scope, idempotencyKey);
     if (row) return replay(row, requestHash);
-    reserved = await claim(true);
+    reserved = await claim(plan, true);
   }
-  if (!reserved.ok) {
-    if (reserved.limit) {
-      return {
-        ok: false,
-        code: "RATE_LIMITED",
-        detail: `At most ${reserved.limit.limit} units of ${reserved.limit.skuId} per customer at a time`,
-        retryAfterSeconds: cfg.holdTtlSeconds,
-      };
-    }
-    if (reserved.closed && reserved.closed.length > 0) {
-      return {
-        ok: false,
-        code: "IDEMPOTENCY_KEY_REUSED",
-        detail: "This Idempotency-Key belongs to a completed checkout",
-      };
-    }
-    return {
-      ok: false,
-      code: "OUT_OF_STOCK",
-      shortages: reserved.shortages.map((s) => ({ lineIndex: skuIds.indexOf(s.skuId), ...s })),
-    };
-  }
+  if (!reserved.ok) return refusedClaim(reserved, plan, cart, cfg.holdTtlSeconds);
 
+  let skuIds = plan.reservations.map((r) => r.skuId);
   const context = await readCheckoutContext(db, {
     scope,
     key: idempotencyKey,
     customerId: customer.customerId,
     skuIds,
     now: nowIso,
+    orderId,
+    vendorIds: cart.vendorIds,
+    hour: clockHour(now),
   });
   if (context.idempotent) {
-    // Same body, same hold id: the hold is that order's. Another body claimed a hold of its own.
-    if (context.idempotent.requestHash !== requestHash) await releaseAll(env, holdId, skuIds, "duplicate_checkout");
+    // Same body, same hold id: the hold is that order's (bar offers a product line picked only
+    // this time). Another body claimed a hold of its own.
+    const theirs =
+      context.idempotent.requestHash === requestHash ? skuIdsIn(context.idempotent.responseBody) : new Set<string>();
+    const mine = skuIds.filter((id) => !theirs.has(id));
+    if (mine.length > 0) await releaseAll(env, holdId, mine, "duplicate_checkout");
     return replay(context.idempotent, requestHash);
   }
-  const skuById = new Map(context.skus.map((s) => [s.skuId, s]));
-  body.lines.forEach((line, i) => {
-    const sku = skuById.get(line.skuId);
+
+  // Hourly capacity is counted here, at reservation: a vendor already at its cap this clock hour
+  // gives its units back and the cart is routed again around it, once. Exact for sequential
+  // checkouts; concurrent ones that have not written their orders yet are not counted.
+  let skuRows = context.skus;
+  const vendorOf = new Map([...cart.offers.values()].map((o) => [o.skuId, o]));
+  const full = [...new Set(skuIds.map((id) => vendorOf.get(id)!))].filter(
+    (o) => (context.loads.get(o.vendorId) ?? 0) >= o.hourlyCapacity,
+  );
+  if (full.length > 0) {
+    await releaseAll(env, holdId, skuIds, "vendor_at_capacity");
+    plan = planRoute(routingRequest(cart, now, await readAvailability(env, stockNeeded(cart)), context.loads));
+    if (!plan.ok) return { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages };
+    reserved = await claim(plan, true);
+    if (!reserved.ok) return refusedClaim(reserved, plan, cart, cfg.holdTtlSeconds);
+    skuIds = plan.reservations.map((r) => r.skuId);
+    const missing = skuIds.filter((id) => !skuRows.some((r) => r.skuId === id));
+    if (missing.length > 0) skuRows = [...skuRows, ...(await offersByIds(db, missing))];
+  }
+  const routed = plan;
+  const allocations = reserved.allocations;
+
+  const skuById = new Map(skuRows.map((s) => [s.skuId, s]));
+  const errors: FieldError[] = [];
+  for (const r of routed.reservations) {
+    const sku = skuById.get(r.skuId);
     if (sku?.skuStatus !== "active" || sku.vendorStatus !== "active") {
-      errors.push({ path: `lines.${i}.skuId`, message: "this SKU is not for sale" });
+      const line = cart.lines[r.lineIndex]!;
+      errors.push({
+        path: `lines.${r.lineIndex}.${line.skuId !== undefined ? "skuId" : "productId"}`,
+        message: line.skuId !== undefined ? "this SKU is not for sale" : "the offer routing chose is not for sale",
+      });
     }
-  });
+  }
   if (errors.length > 0) {
     await releaseAll(env, holdId, skuIds, "not_for_sale");
     return { ok: false, code: "VALIDATION_FAILED", detail: "Some lines cannot be sold", errors };
@@ -190,22 +261,45 @@ export async function checkout(
     };
   }
 
+  // The shopper pays the price read now (the stock is held), for the offer the stock went to,
+  // plus each vendor's parcels by the rate cards.
   const terms = new Map<string, VendorTerms>(
-    context.skus.map((s) => [s.vendorId, { vendorId: s.vendorId, commissionBps: s.commissionBps }]),
+    skuRows.map((s) => [s.vendorId, { vendorId: s.vendorId, commissionBps: s.commissionBps }]),
   );
-  const split = splitOrder(
-    body.lines.map((line, lineIndex) => {
-      const sku = skuById.get(line.skuId)!;
-      return {
-        lineIndex,
-        skuId: line.skuId,
+  const priced: PricedLine[] = [];
+  const items: ShipmentItem[] = [];
+  const actual = new Map<number, Allocation[]>();
+  for (const r of routed.reservations) {
+    const sku = skuById.get(r.skuId)!;
+    const productId = cart.lines[r.lineIndex]!.productId;
+    const allocs = allocations.get(r.skuId) ?? [];
+    priced.push({
+      lineIndex: r.lineIndex,
+      skuId: r.skuId,
+      ...(productId !== undefined ? { productId } : {}),
+      vendorId: sku.vendorId,
+      unitPriceMinor: sku.priceMinor,
+      allocations: allocs,
+    });
+    for (const a of allocs) {
+      items.push({
+        lineIndex: r.lineIndex,
+        skuId: r.skuId,
         vendorId: sku.vendorId,
+        warehouseId: a.warehouseId,
+        qty: a.qty,
         unitPriceMinor: sku.priceMinor,
-        allocations: reserved.allocations.get(line.skuId) ?? [],
-      };
-    }),
-    terms,
-  );
+        weightGrams: vendorOf.get(r.skuId)!.weightGrams,
+      });
+    }
+    actual.set(r.lineIndex, [
+      ...(actual.get(r.lineIndex) ?? []),
+      ...allocs.map((a) => ({ skuId: r.skuId, vendorId: sku.vendorId, warehouseId: a.warehouseId, qty: a.qty })),
+    ]);
+  }
+  const parcels = perVendor(shipmentsOf(shipmentContext(cart, now), items));
+  const split = splitOrder(priced, terms, new Map([...parcels].map(([vendorId, p]) => [vendorId, p.shippingMinor])));
+  const explanation = explain(routed, cart.model.weights, actual);
 
   const provider = paymentProvider(env);
   const created = await provider.create({
@@ -227,8 +321,8 @@ export async function checkout(
     currency: cfg.currency,
     totalMinor: split.totalMinor,
     shipTo: body.shipTo,
-    shipLat: shipping.point.lat,
-    shipLng: shipping.point.lng,
+    shipLat: cart.point.lat,
+    shipLng: cart.point.lng,
     holdId,
     holdExpiresAt: isoSeconds(expiresAt),
     reviewHeld: false,
@@ -253,7 +347,7 @@ export async function checkout(
       commissionBps: sub.commissionBps,
       commissionMinor: sub.commissionMinor,
       slaDispatchBy: null,
-      promisedDeliveryBy: null,
+      promisedDeliveryBy: parcels.has(sub.vendorId) ? isoSeconds(parcels.get(sub.vendorId)!.deliveryBy) : null,
       confirmedAt: null,
       packedAt: null,
       dispatchedAt: null,
@@ -274,7 +368,6 @@ export async function checkout(
         orderId,
         subOrderId: subId,
         currency: cfg.currency,
-        productId: null,
         returnedQty: 0,
         ...l,
       });
@@ -354,6 +447,12 @@ export async function checkout(
           createdAt: nowIso,
         })
         .returning(),
+      insertRoutingDecision(db, {
+        orderId,
+        weightsVersion: explanation.weightsVersion,
+        explanation,
+        createdAt: nowIso,
+      }),
     ]);
     written = results[6];
   } catch (err) {

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
 import { creditNotes, lineItems, orders, payments, refunds, subOrders } from "../db/schema";
-import { deriveOrderStatus, derivePaymentStatus, type SubOrderStatus } from "../domain/order-status";
+import { deriveOrderStatus, derivePaymentStatus, partsOfParent } from "../domain/order-status";
 import type { Actor, Principal } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
@@ -136,7 +136,7 @@ export async function returnSubOrder(
     (l) => l.returnedQty + (input.lines.find((r) => r.lineId === l.id)?.qty ?? 0) === l.qty,
   );
   if (allBack) {
-    const statuses = agg.subOrders.map((s) => (s.id === sub.id ? "returned" : (s.status as SubOrderStatus)));
+    const statuses = partsOfParent(agg.subOrders.map((s) => (s.id === sub.id ? { ...s, status: "returned" } : s)));
     statements.push(
       db
         .update(subOrders)

@@ -1,7 +1,12 @@
 import type { OrderView, ShipTo } from "../contracts/orders";
+import type { RoutingView } from "../contracts/routing";
 import type { OrderAggregate } from "../db/orders";
-import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../domain/order-status";
+import { type OrderPaymentStatus, type OrderStatus, REASSIGNED, type SubOrderStatus } from "../domain/order-status";
 import type { Principal } from "../domain/principal";
+import type { RoutingExplanation } from "../domain/routing/explain";
+
+/** A sub-order whose every line was moved to another vendor's by an override: nothing left to ship. */
+export { REASSIGNED };
 
 /**
  * What a principal may see of an order, or null when it may see nothing (answered as 404, so an
@@ -14,6 +19,10 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
   const subs = vendorId ? agg.subOrders.filter((s) => s.vendorId === vendorId) : agg.subOrders;
   if (vendorId && subs.length === 0) return null;
   const visibleSubs = new Set(subs.map((s) => s.id));
+  const shownSubs =
+    who.role === "customer"
+      ? subs.filter((s) => !(s.status === "cancelled" && s.cancellationReason === REASSIGNED))
+      : subs;
   const money = (amountMinor: number) => ({ amountMinor, currency: order.currency });
   return {
     id: order.id,
@@ -24,7 +33,7 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
     ...(vendorId ? {} : { total: money(order.totalMinor) }),
     createdAt: order.createdAt,
     review: order.reviewHeld || order.reviewNote ? { held: order.reviewHeld, note: order.reviewNote } : null,
-    subOrders: subs.map((s) => ({
+    subOrders: shownSubs.map((s) => ({
       id: s.id,
       vendorId: s.vendorId,
       status: s.status as SubOrderStatus,
@@ -52,5 +61,42 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
         actor: { role: e.actorRole as OrderView["timeline"][number]["actor"]["role"], id: e.actorId },
         reason: e.reason,
       })),
+    ...((who.role === "ops" || who.role === "admin") && agg.routing ? { routing: routingView(agg) } : {}),
+  };
+}
+
+/** The routing record with each cart line's current first line item, and money in the order's currency. */
+function routingView(agg: OrderAggregate): RoutingView {
+  const record = agg.routing!.explanation as RoutingExplanation;
+  const money = (amountMinor: number) => ({ amountMinor, currency: agg.order.currency });
+  return {
+    weightsVersion: record.weightsVersion,
+    weights: record.weights,
+    windowHours: record.windowHours,
+    lines: record.lines.map((l) => ({
+      lineId: agg.lines.find((li) => li.lineIndex === l.lineIndex)?.id ?? null,
+      lineIndex: l.lineIndex,
+      ...(l.skuId !== undefined ? { skuId: l.skuId } : {}),
+      ...(l.productId !== undefined ? { productId: l.productId } : {}),
+      qty: l.qty,
+      chosen: l.chosen.map(({ vendorId, warehouseId, skuId, qty }) => ({ vendorId, warehouseId, skuId, qty })),
+      ...(l.planned
+        ? { planned: l.planned.map(({ vendorId, warehouseId, skuId, qty }) => ({ vendorId, warehouseId, skuId, qty })) }
+        : {}),
+      candidates: l.candidates.map((c) => ({
+        vendorId: c.vendorId,
+        warehouseId: c.warehouseId,
+        skuId: c.skuId,
+        scores: c.scores,
+        total: c.total,
+        available: c.available,
+        distanceKm: c.distanceKm,
+        shipping: money(c.shippingMinor),
+        windowHours: c.windowHours,
+        ...(c.excluded ? { excluded: c.excluded } : {}),
+      })),
+      omitted: l.omitted,
+      reason: l.reason,
+    })),
   };
 }

@@ -25,6 +25,7 @@ async function ordersFor(skuId: string) {
 describe("checkout under concurrency", () => {
   it("sells exactly 100 units to 500 concurrent buyers across 3 warehouses", async () => {
     const s = await stockedSku({
+      vendor: { hourlyCapacity: 1000 },
       warehouses: [
         { at: BENGALURU, onHand: 40 },
         { at: MUMBAI, onHand: 35 },

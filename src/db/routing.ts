@@ -1,0 +1,394 @@
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { DEFAULT_WEIGHTS, type RoutingWeights } from "../domain/routing/weights";
+import type { Db, Statement } from "./client";
+import {
+  orderEvents,
+  products,
+  rateCards,
+  reassignments,
+  routingDecisions,
+  routingWeights,
+  skus,
+  subOrders,
+  vendorScores,
+  vendors,
+  warehouses,
+} from "./schema";
+
+// D1 binds at most 100 parameters per statement: id lists are cut into chunks of this size.
+const CHUNK = 90;
+export function chunks<T>(xs: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** An offer as routing reads it: the SKU with its vendor's terms. */
+export type OfferRow = {
+  skuId: string;
+  productId: string;
+  vendorId: string;
+  priceMinor: number;
+  currency: string;
+  weightGrams: number;
+  skuStatus: string;
+  vendorStatus: string;
+  dispatchSlaHours: number;
+  hourlyCapacity: number;
+  commissionBps: number;
+};
+export type SiteRow = { warehouseId: string; vendorId: string; lat: number; lng: number };
+
+const offerColumns = {
+  skuId: skus.id,
+  productId: skus.productId,
+  vendorId: skus.vendorId,
+  priceMinor: skus.priceMinor,
+  currency: skus.currency,
+  weightGrams: skus.weightGrams,
+  // Aliased: D1 batches return rows keyed by column name, and both tables have `status`.
+  skuStatus: sql<string>`${skus.status}`.as("sku_status"),
+  vendorStatus: sql<string>`${vendors.status}`.as("vendor_status"),
+  dispatchSlaHours: vendors.dispatchSlaHours,
+  hourlyCapacity: vendors.hourlyCapacity,
+  commissionBps: vendors.commissionBps,
+};
+const siteColumns = {
+  warehouseId: warehouses.id,
+  vendorId: warehouses.vendorId,
+  lat: warehouses.lat,
+  lng: warehouses.lng,
+};
+
+/**
+ * The named SKUs (whatever their status: checkout refuses inactive ones itself), every active offer
+ * of the named products from active vendors, the products that exist, and the active warehouses
+ * of every vendor involved. One round trip; each id list is at most 50 long (the cart limit).
+ */
+export async function readOffers(db: Db, skuIds: readonly string[], productIds: readonly string[]) {
+  const none = [""];
+  const skuList = skuIds.length > 0 ? [...skuIds] : none;
+  const productList = productIds.length > 0 ? [...productIds] : none;
+  const [named, offered, known, namedSites, offeredSites] = await db.batch([
+    db
+      .select(offerColumns)
+      .from(skus)
+      .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+      .where(inArray(skus.id, skuList)),
+    db
+      .select(offerColumns)
+      .from(skus)
+      .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+      .where(and(inArray(skus.productId, productList), eq(skus.status, "active"), eq(vendors.status, "active"))),
+    db.select({ id: products.id }).from(products).where(inArray(products.id, productList)),
+    db
+      .select(siteColumns)
+      .from(warehouses)
+      .where(
+        and(
+          eq(warehouses.status, "active"),
+          inArray(warehouses.vendorId, db.select({ v: skus.vendorId }).from(skus).where(inArray(skus.id, skuList))),
+        ),
+      ),
+    db
+      .select(siteColumns)
+      .from(warehouses)
+      .where(
+        and(
+          eq(warehouses.status, "active"),
+          inArray(
+            warehouses.vendorId,
+            db.select({ v: skus.vendorId }).from(skus).where(inArray(skus.productId, productList)),
+          ),
+        ),
+      ),
+  ]);
+  const sites = new Map<string, SiteRow>();
+  for (const s of [...namedSites, ...offeredSites]) sites.set(s.warehouseId, s);
+  return {
+    named: named as OfferRow[],
+    offered: offered as OfferRow[],
+    products: new Set(known.map((p) => p.id)),
+    sites: [...sites.values()],
+  };
+}
+
+export type VendorScoreRow = typeof vendorScores.$inferSelect;
+export type RateCardRow = typeof rateCards.$inferSelect;
+export type WeightsRow = { version: number; weights: RoutingWeights; changes: unknown; createdAt: string };
+
+function toWeightsRow(r: typeof routingWeights.$inferSelect): WeightsRow {
+  return {
+    version: r.version,
+    weights: { ...DEFAULT_WEIGHTS, ...(r.weights as Partial<RoutingWeights>) },
+    changes: r.changes,
+    createdAt: r.createdAt,
+  };
+}
+
+/** The latest weights, every vendor score and every rate card: small tables, read whole. */
+export async function readRoutingModel(db: Db, now: string) {
+  const read = () =>
+    db.batch([
+      db.select().from(routingWeights).orderBy(desc(routingWeights.version)).limit(1),
+      db.select().from(vendorScores),
+      db.select().from(rateCards),
+    ]);
+  let [weights, scores, cards] = await read();
+  if (!weights[0]) {
+    // Version 1 is the defaults, written on first use. Explicit, so racing isolates write it once.
+    await db
+      .insert(routingWeights)
+      .values({ version: 1, weights: DEFAULT_WEIGHTS, changes: { reason: "defaults" }, createdAt: now })
+      .onConflictDoNothing();
+    [weights, scores, cards] = await read();
+  }
+  return { weights: toWeightsRow(weights[0]!), scores, cards };
+}
+
+export async function latestWeights(db: Db): Promise<WeightsRow | null> {
+  const row = await db.select().from(routingWeights).orderBy(desc(routingWeights.version)).limit(1).get();
+  return row ? toWeightsRow(row) : null;
+}
+
+export async function weightsHistory(db: Db, limit: number): Promise<WeightsRow[]> {
+  const rows = await db.select().from(routingWeights).orderBy(desc(routingWeights.version)).limit(limit);
+  return rows.map(toWeightsRow);
+}
+
+export function insertWeights(db: Db, row: { weights: RoutingWeights; changes: unknown; createdAt: string }) {
+  return db.insert(routingWeights).values(row).returning({ version: routingWeights.version });
+}
+
+/**
+ * Per vendor, its sub-orders created in [from, to) that are not cancelled: what its hourly capacity
+ * is counted against. `excludeOrderId` leaves out the order being written itself.
+ */
+export function vendorLoadStatements(
+  db: Db,
+  vendorIds: readonly string[],
+  from: string,
+  to: string,
+  excludeOrderId?: string,
+) {
+  return chunks(vendorIds).map((ids) =>
+    db
+      .select({ vendorId: subOrders.vendorId, n: count() })
+      .from(subOrders)
+      .where(
+        and(
+          inArray(subOrders.vendorId, ids),
+          gte(subOrders.createdAt, from),
+          lt(subOrders.createdAt, to),
+          ne(subOrders.status, "cancelled"),
+          excludeOrderId ? ne(subOrders.orderId, excludeOrderId) : undefined,
+        ),
+      )
+      .groupBy(subOrders.vendorId),
+  );
+}
+
+export async function vendorLoads(
+  db: Db,
+  vendorIds: readonly string[],
+  from: string,
+  to: string,
+  excludeOrderId?: string,
+): Promise<Map<string, number>> {
+  const loads = new Map<string, number>(vendorIds.map((v) => [v, 0]));
+  const statements = vendorLoadStatements(db, vendorIds, from, to, excludeOrderId);
+  const [first, ...rest] = statements;
+  if (!first) return loads;
+  const results = await db.batch([first, ...rest]);
+  for (const rows of results) for (const r of rows) loads.set(r.vendorId, r.n);
+  return loads;
+}
+
+export function insertRoutingDecision(
+  db: Db,
+  row: { orderId: string; weightsVersion: number; explanation: unknown; createdAt: string },
+): Statement {
+  return db.insert(routingDecisions).values(row).onConflictDoNothing();
+}
+
+// ---- rate cards ------------------------------------------------------------------------------
+
+export async function listRateCards(db: Db, vendorId: string | null | undefined) {
+  const where =
+    vendorId === undefined
+      ? undefined
+      : vendorId === null
+        ? isNull(rateCards.vendorId)
+        : eq(rateCards.vendorId, vendorId);
+  return db
+    .select()
+    .from(rateCards)
+    .where(where)
+    .orderBy(asc(rateCards.vendorId), asc(rateCards.maxKm), asc(rateCards.maxWeightGrams), asc(rateCards.id));
+}
+
+export async function insertRateCard(db: Db, row: RateCardRow) {
+  await db.insert(rateCards).values(row);
+  return row;
+}
+
+export async function deleteRateCard(db: Db, id: string): Promise<boolean> {
+  const gone = await db.delete(rateCards).where(eq(rateCards.id, id)).returning({ id: rateCards.id });
+  return gone.length > 0;
+}
+
+// ---- vendor scores ---------------------------------------------------------------------------
+
+export async function listVendorScores(db: Db) {
+  return db.select().from(vendorScores).orderBy(asc(vendorScores.vendorId));
+}
+
+export function upsertVendorScore(db: Db, row: VendorScoreRow) {
+  const { vendorId: _, ...changes } = row;
+  return db.insert(vendorScores).values(row).onConflictDoUpdate({ target: vendorScores.vendorId, set: changes });
+}
+
+// ---- outcomes, for the re-fit ----------------------------------------------------------------
+
+/**
+ * Sub-orders created since `since` whose vendor's part is decided: dispatched (maybe delivered)
+ * or cancelled, with whether the vendor itself cancelled (its timeline says who did).
+ */
+export async function readOutcomes(db: Db, since: string, limit: number) {
+  return db
+    .select({
+      subOrderId: sql<string>`${subOrders.id}`.as("sub_order_id"),
+      orderId: subOrders.orderId,
+      vendorId: subOrders.vendorId,
+      status: sql<string>`${subOrders.status}`.as("sub_status"),
+      slaDispatchBy: subOrders.slaDispatchBy,
+      dispatchedAt: subOrders.dispatchedAt,
+      deliveredAt: subOrders.deliveredAt,
+      cancelledAt: subOrders.cancelledAt,
+      promisedDeliveryBy: subOrders.promisedDeliveryBy,
+      cancellationReason: subOrders.cancellationReason,
+      slaHours: vendors.dispatchSlaHours,
+      vendorCancelled:
+        sql<number>`exists (select 1 from ${orderEvents} where ${orderEvents.subOrderId} = ${subOrders.id} and ${orderEvents.type} = 'sub_order.cancelled' and ${orderEvents.actorRole} = 'vendor')`.as(
+          "vendor_cancelled",
+        ),
+    })
+    .from(subOrders)
+    .innerJoin(vendors, eq(vendors.id, subOrders.vendorId))
+    .where(
+      and(
+        gte(subOrders.createdAt, since),
+        sql`(${subOrders.dispatchedAt} is not null or ${subOrders.status} = 'cancelled')`,
+      ),
+    )
+    .orderBy(desc(subOrders.createdAt))
+    .limit(limit);
+}
+
+export async function decisionsFor(db: Db, orderIds: readonly string[]) {
+  const out = new Map<string, unknown>();
+  for (const ids of chunks([...new Set(orderIds)])) {
+    const rows = await db
+      .select({ orderId: routingDecisions.orderId, explanation: routingDecisions.explanation })
+      .from(routingDecisions)
+      .where(inArray(routingDecisions.orderId, ids));
+    for (const r of rows) out.set(r.orderId, r.explanation);
+  }
+  return out;
+}
+
+// ---- overrides -------------------------------------------------------------------------------
+
+export async function countReassignments(db: Db, orderId: string): Promise<number> {
+  const row = await db.select({ n: count() }).from(reassignments).where(eq(reassignments.orderId, orderId)).get();
+  return row?.n ?? 0;
+}
+
+export async function findReassignment(db: Db, id: string) {
+  return db.select().from(reassignments).where(eq(reassignments.id, id)).get();
+}
+
+export function insertReassignment(db: Db, row: typeof reassignments.$inferInsert) {
+  return db.insert(reassignments).values(row);
+}
+
+/** SKUs with their product, price, weight and vendor terms, by id (at most 90 at a time). */
+export async function offersByIds(db: Db, skuIds: readonly string[]): Promise<OfferRow[]> {
+  const out: OfferRow[] = [];
+  for (const ids of chunks([...new Set(skuIds)])) {
+    out.push(
+      ...((await db
+        .select(offerColumns)
+        .from(skus)
+        .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+        .where(inArray(skus.id, ids))) as OfferRow[]),
+    );
+  }
+  return out;
+}
+
+/** Active offers of these products sold by `vendorId` (or by anyone when null). */
+export async function activeOffersOf(
+  db: Db,
+  productIds: readonly string[],
+  vendorId: string | null,
+): Promise<OfferRow[]> {
+  if (productIds.length === 0) return [];
+  return (await db
+    .select(offerColumns)
+    .from(skus)
+    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+    .where(
+      and(
+        inArray(skus.productId, [...new Set(productIds)]),
+        eq(skus.status, "active"),
+        eq(vendors.status, "active"),
+        vendorId ? eq(skus.vendorId, vendorId) : undefined,
+      ),
+    )
+    .orderBy(asc(skus.id))) as OfferRow[];
+}
+
+export async function sitesOf(db: Db, vendorIds: readonly string[]): Promise<SiteRow[]> {
+  const out: SiteRow[] = [];
+  for (const ids of chunks([...new Set(vendorIds)])) {
+    out.push(
+      ...(await db
+        .select(siteColumns)
+        .from(warehouses)
+        .where(and(inArray(warehouses.vendorId, ids), eq(warehouses.status, "active")))),
+    );
+  }
+  return out;
+}
+
+export async function findSite(db: Db, warehouseId: string) {
+  return db
+    .select({ ...siteColumns, status: warehouses.status })
+    .from(warehouses)
+    .where(eq(warehouses.id, warehouseId))
+    .get();
+}
+
+export async function findVendorTerms(db: Db, vendorId: string) {
+  return db
+    .select({
+      id: vendors.id,
+      status: vendors.status,
+      dispatchSlaHours: vendors.dispatchSlaHours,
+      hourlyCapacity: vendors.hourlyCapacity,
+      commissionBps: vendors.commissionBps,
+    })
+    .from(vendors)
+    .where(eq(vendors.id, vendorId))
+    .get();
+}
+
+/** Warehouses by id whatever their status (a line may sit in one closed since): where parcels leave from. */
+export async function warehouseSites(db: Db, ids: readonly string[]): Promise<SiteRow[]> {
+  const out: SiteRow[] = [];
+  for (const chunk of chunks([...new Set(ids)])) {
+    out.push(...(await db.select(siteColumns).from(warehouses).where(inArray(warehouses.id, chunk))));
+  }
+  return out;
+}

@@ -1,0 +1,152 @@
+import { sql } from "drizzle-orm";
+import { database, type Statement } from "../db/client";
+import {
+  decisionsFor,
+  insertWeights,
+  latestWeights,
+  listVendorScores,
+  readOutcomes,
+  upsertVendorScore,
+} from "../db/routing";
+import { routingWeights } from "../db/schema";
+import type { ExplainedLine, RoutingExplanation } from "../domain/routing/explain";
+import { fitVendorScore, nudgeWeights, type Outcome } from "../domain/routing/learning";
+import {
+  DEFAULT_VENDOR_SCORE,
+  DEFAULT_WEIGHTS,
+  type FactorScores,
+  factorNames,
+  type VendorScore,
+} from "../domain/routing/weights";
+import { isoSeconds } from "../domain/time";
+import { SLA_BREACH_REASON } from "../jobs/sla-watcher";
+import { forgetRoutingModel } from "./model";
+
+/** How far back outcomes count: recent enough to follow a vendor that changed, long enough to be steady. */
+export const REFIT_WINDOW_DAYS = 30;
+const MAX_OUTCOMES = 20_000;
+const HOUR_MS = 3_600_000;
+
+type OutcomeRow = Awaited<ReturnType<typeof readOutcomes>>[number];
+
+/** The factor scores routing gave this vendor's chosen warehouses in the order's decision, averaged. */
+function chosenScores(explanation: unknown, vendorId: string): FactorScores | undefined {
+  const lines = (explanation as RoutingExplanation | undefined)?.lines ?? [];
+  const picked = lines.flatMap((l: ExplainedLine) =>
+    l.chosen
+      .filter((a) => a.vendorId === vendorId)
+      .flatMap((a) => {
+        const c = l.candidates.find((x) => x.skuId === a.skuId && x.warehouseId === a.warehouseId);
+        return c ? [c.scores] : [];
+      }),
+  );
+  if (picked.length === 0) return undefined;
+  return Object.fromEntries(
+    factorNames.map((f) => [f, picked.reduce((s, p) => s + p[f], 0) / picked.length]),
+  ) as FactorScores;
+}
+
+function outcomeOf(r: OutcomeRow, explanation: unknown): Outcome & { decidedAt: string | null } {
+  const dispatched = r.dispatchedAt ? Date.parse(r.dispatchedAt) : null;
+  const deadline = r.slaDispatchBy ? Date.parse(r.slaDispatchBy) : null;
+  const cancelled = r.status === "cancelled";
+  const scores = chosenScores(explanation, r.vendorId);
+  return {
+    vendorId: r.vendorId,
+    // The SLA clock starts when the vendor can see the order: its deadline minus the SLA.
+    dispatchHours:
+      dispatched !== null && deadline !== null ? (dispatched - (deadline - r.slaHours * HOUR_MS)) / HOUR_MS : null,
+    dispatchedOnTime: dispatched !== null && deadline !== null ? dispatched <= deadline : null,
+    deliveredOnTime:
+      r.deliveredAt && r.promisedDeliveryBy ? Date.parse(r.deliveredAt) <= Date.parse(r.promisedDeliveryBy) : null,
+    breached: cancelled && r.cancellationReason === SLA_BREACH_REASON,
+    vendorCancelled: cancelled && Boolean(r.vendorCancelled),
+    ...(scores ? { scores } : {}),
+    decidedAt: r.dispatchedAt ?? (cancelled ? r.cancelledAt : null),
+  };
+}
+
+const sameScore = (a: VendorScore, b: VendorScore) =>
+  a.avgDispatchHours === b.avgDispatchHours &&
+  a.onTimeRateBps === b.onTimeRateBps &&
+  a.breachRateBps === b.breachRateBps &&
+  a.cancelRateBps === b.cancelRateBps &&
+  a.sampleSize === b.sampleSize;
+
+/**
+ * Learns from outcomes. Each vendor's speed and reliability are re-fitted from its last 30 days
+ * (dispatch against its SLA deadline, SLA breaches, its own cancellations, delivery against the
+ * promise), shrunk towards the prior; vendors without decided outcomes keep the score they have
+ * (seeded history in the demo). The factor weights are nudged only by outcomes decided since the
+ * last version, so running twice learns nothing twice. Anything that changed is written as a new
+ * `routing_weights` version whose `changes` say what moved and why, in one batch.
+ */
+export async function refitRouting(env: Env, now: Date) {
+  const db = database(env);
+  const since = isoSeconds(now.getTime() - REFIT_WINDOW_DAYS * 24 * HOUR_MS);
+  const [rows, current, stored] = await Promise.all([
+    readOutcomes(db, since, MAX_OUTCOMES),
+    latestWeights(db),
+    listVendorScores(db),
+  ]);
+  const decisions = await decisionsFor(
+    db,
+    rows.map((r) => r.orderId),
+  );
+  const outcomes = rows.map((r) => outcomeOf(r, decisions.get(r.orderId)));
+
+  const previous = new Map<string, VendorScore>(stored.map((s) => [s.vendorId, s]));
+  const byVendor = new Map<string, Outcome[]>();
+  for (const o of outcomes) byVendor.set(o.vendorId, [...(byVendor.get(o.vendorId) ?? []), o]);
+  const vendors: { vendorId: string; from: VendorScore; to: VendorScore }[] = [];
+  for (const [vendorId, list] of [...byVendor].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const fitted = fitVendorScore(list);
+    const from = previous.get(vendorId) ?? DEFAULT_VENDOR_SCORE;
+    if (fitted && !sameScore(fitted, from)) vendors.push({ vendorId, from, to: fitted });
+  }
+
+  const weightsNow = current?.weights ?? DEFAULT_WEIGHTS;
+  const fresh = outcomes.filter((o) => o.decidedAt !== null && (!current || o.decidedAt > current.createdAt));
+  const nudged = nudgeWeights(weightsNow, fresh);
+
+  const summary = {
+    window: { since, until: isoSeconds(now) },
+    outcomes: outcomes.length,
+    newOutcomes: fresh.length,
+  };
+  if (vendors.length === 0 && nudged.changes.length === 0) {
+    return { ...summary, changed: false, weightsVersion: current?.version ?? null, vendors: [], weights: [] };
+  }
+
+  const at = isoSeconds(now);
+  const changes = {
+    reason: "refit",
+    ...summary,
+    weights: nudged.changes,
+    vendors: vendors.map((v) => ({
+      vendorId: v.vendorId,
+      samples: v.to.sampleSize,
+      onTimeRateBps: { from: v.from.onTimeRateBps, to: v.to.onTimeRateBps },
+      avgDispatchHours: { from: v.from.avgDispatchHours, to: v.to.avgDispatchHours },
+      breachRateBps: { from: v.from.breachRateBps, to: v.to.breachRateBps },
+      cancelRateBps: { from: v.from.cancelRateBps, to: v.to.cancelRateBps },
+    })),
+  };
+  const statements: Statement[] = [
+    insertWeights(db, { weights: nudged.weights, changes, createdAt: at }),
+    ...vendors.map((v) =>
+      upsertVendorScore(db, {
+        vendorId: v.vendorId,
+        ...v.to,
+        // The version written just above, in this same batch.
+        weightsVersion: sql`(select max(${routingWeights.version}) from ${routingWeights})` as unknown as number,
+        updatedAt: at,
+      }),
+    ),
+  ];
+  const [first, ...rest] = statements;
+  const results = await db.batch([first!, ...rest]);
+  forgetRoutingModel();
+  const version = (results[0] as { version: number }[])[0]?.version ?? null;
+  return { ...summary, changed: true, weightsVersion: version, vendors: changes.vendors, weights: nudged.changes };
+}

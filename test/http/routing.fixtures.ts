@@ -1,0 +1,62 @@
+import { env } from "cloudflare:test";
+import { ADMIN, api, uid } from "../support/api";
+import { inr, newSku, newVendor, newWarehouse } from "../support/catalog";
+import { BENGALURU } from "../support/marketplace";
+
+/** A point `km` east of `from`. */
+export function east(from: { lat: number; lng: number }, km: number) {
+  return { lat: from.lat, lng: from.lng + km / (111.32 * Math.cos((from.lat * Math.PI) / 180)) };
+}
+
+/** A vendor selling `productId` from warehouses stocked as given: one offer of a shared product. */
+export async function offer(opts: {
+  productId: string;
+  warehouses: { at: { lat: number; lng: number }; onHand: number }[];
+  priceMinor?: number;
+  vendor?: Record<string, unknown>;
+  weightGrams?: number;
+}) {
+  const vendor = await newVendor(opts.vendor ?? {});
+  const sku = await newSku(vendor.id, opts.productId, { price: inr(opts.priceMinor ?? 50_000) });
+  if (opts.weightGrams) {
+    await env.DB.prepare("update skus set weight_grams = ? where id = ?").bind(opts.weightGrams, sku.id).run();
+  }
+  const warehouseIds: string[] = [];
+  for (const w of opts.warehouses) {
+    const wh = await newWarehouse(vendor.id, { lat: w.at.lat, lng: w.at.lng });
+    warehouseIds.push(wh.id);
+    const r = await api("PUT", `/v1/skus/${sku.id}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: wh.id, onHand: w.onHand, reason: "count" },
+    });
+    if (r.status !== 200) throw new Error(`stock: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  return { vendorId: vendor.id as string, skuId: sku.id as string, barcode: sku.barcode as string, warehouseIds };
+}
+
+export const shipToAt = (at = BENGALURU) => ({
+  name: "Asha Rao",
+  address: { line1: "12 MG Road", city: "Bengaluru", postalCode: "560001", country: "IN" },
+  lat: at.lat,
+  lng: at.lng,
+});
+
+export type CartLine = { skuId?: string; productId?: string; qty: number };
+
+export function quote(token: string, lines: CartLine[], at = BENGALURU) {
+  return api("POST", "/v1/routing/quote", { token, body: { lines, shipTo: shipToAt(at) } });
+}
+
+export function order(token: string, lines: CartLine[], at = BENGALURU) {
+  return api("POST", "/v1/checkout", {
+    token,
+    body: { lines, shipTo: shipToAt(at) },
+    headers: { "Idempotency-Key": uid("idem-") },
+  });
+}
+
+/** The hold rows the SKU's object keeps for an order, by warehouse. */
+export async function holdsOf(skuId: string, orderId: string) {
+  const row = await env.DB.prepare("select hold_id as h from orders where id = ?").bind(orderId).first<{ h: string }>();
+  return env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).holdsOf(row!.h);
+}

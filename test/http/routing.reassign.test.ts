@@ -1,0 +1,279 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { inr, newProduct } from "../support/catalog";
+import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
+import { east, holdsOf, offer, order } from "./routing.fixtures";
+
+const reassign = (token: string, subOrderId: string, body: unknown) =>
+  api("POST", `/v1/sub-orders/${subOrderId}/reassign`, { token, body });
+
+const warehousesOf = async (skuId: string) =>
+  new Map(
+    (await stockOf(skuId)).warehouses.map((w) => [
+      w.warehouseId,
+      { held: w.held, committed: w.committed, available: w.available },
+    ]),
+  );
+
+async function reassignments(orderId: string) {
+  const r = await env.DB.prepare(
+    "select platform_cost_minor as cost, from_sub_order_id as fromSub, to_sub_order_id as toSub, reason, actor_role as role from reassignments where order_id = ?",
+  )
+    .bind(orderId)
+    .all<{ cost: number; fromSub: string; toSub: string; reason: string; role: string }>();
+  return r.results;
+}
+
+describe("manual override of routing", () => {
+  it("moves a line's units to another warehouse exactly and releases the old hold", async () => {
+    const s = await stockedSku({
+      warehouses: [
+        { at: east(BENGALURU, 2), onHand: 5 },
+        { at: east(BENGALURU, 80), onHand: 5 },
+      ],
+    });
+    const [w1, w2] = s.warehouseIds as [string, string];
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
+    const sub = placed.body.order.subOrders[0];
+    expect(sub.lines[0].warehouseId).toBe(w1);
+    const ops = await tokenFor("ops");
+
+    const r = await reassign(ops, sub.id, { target: { warehouseId: w2 }, reason: "Koramangala flooded" });
+    expect(r.status).toBe(200);
+    expect(r.body.subOrders).toHaveLength(1);
+    expect(r.body.subOrders[0].lines.map((l: any) => [l.skuId, l.warehouseId, l.qty])).toEqual([[s.skuId, w2, 2]]);
+    expect(r.body.total).toEqual(placed.body.order.total);
+    const event = r.body.timeline.at(-1);
+    expect(event).toMatchObject({ type: "sub_order.reassigned", subOrderId: sub.id, reason: "Koramangala flooded" });
+    expect(event.actor.role).toBe("ops");
+    const stock = await warehousesOf(s.skuId);
+    expect(stock.get(w1)).toEqual({ held: 0, committed: 0, available: 5 });
+    expect(stock.get(w2)).toEqual({ held: 2, committed: 0, available: 3 });
+    expect((await holdsOf(s.skuId, placed.body.order.id)).map((h) => [h.warehouseId, h.qty, h.status])).toEqual([
+      [w2, 2, "held"],
+    ]);
+    expect(await reassignments(placed.body.order.id)).toEqual([
+      { cost: 0, fromSub: sub.id, toSub: sub.id, reason: "Koramangala flooded", role: "ops" },
+    ]);
+
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    expect(paid.body.status).toBe("paid");
+    expect((await warehousesOf(s.skuId)).get(w2)).toEqual({ held: 0, committed: 2, available: 3 });
+    await expectStockEquation(s.skuId);
+  });
+
+  it("moves a paid line to another vendor's offer: committed stock follows, the price stays, the difference is the platform's", async () => {
+    const product = await newProduct();
+    const a = await offer({
+      productId: product.id,
+      priceMinor: 50_000,
+      warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }],
+    });
+    const b = await offer({
+      productId: product.id,
+      priceMinor: 55_000,
+      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
+    });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
+    expect(placed.body.order.subOrders[0].vendorId).toBe(a.vendorId);
+    await pay(shopper.token, placed.body.payment.id);
+    const sub = placed.body.order.subOrders[0];
+
+    const r = await reassign(ADMIN, sub.id, { target: { skuId: b.skuId }, reason: "vendor A asked us to" });
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe("paid");
+    expect(r.body.subOrders.map((x: any) => [x.id, x.vendorId, x.status])).toEqual([[sub.id, b.vendorId, "paid"]]);
+    expect(r.body.subOrders[0].lines.map((l: any) => [l.skuId, l.warehouseId, l.qty, l.unitPrice])).toEqual([
+      [b.skuId, b.warehouseIds[0], 2, inr(50_000)],
+    ]);
+    expect(r.body.total).toEqual(placed.body.order.total);
+    expect(Date.parse(r.body.subOrders[0].slaDispatchBy)).toBeGreaterThan(Date.now());
+    expect((await stockOf(a.skuId)).totals).toMatchObject({ committed: 0, held: 0, available: 3 });
+    expect((await stockOf(b.skuId)).totals).toMatchObject({ committed: 2, held: 0, available: 1 });
+    expect(await holdsOf(a.skuId, placed.body.order.id)).toEqual([]);
+    expect((await reassignments(placed.body.order.id))[0]?.cost).toBe(2 * 5_000);
+    // B's vendor now sees the order; A's no longer does.
+    const bView = await api("GET", `/v1/orders/${placed.body.order.id}`, {
+      token: await tokenFor("vendor", { vendorId: b.vendorId }),
+    });
+    expect(bView.status).toBe(200);
+    const aView = await api("GET", `/v1/orders/${placed.body.order.id}`, {
+      token: await tokenFor("vendor", { vendorId: a.vendorId }),
+    });
+    expect(aView.status).toBe(404);
+    const audit = await api("POST", "/v1/admin/jobs/audit-invariants/run", { token: ADMIN, body: {} });
+    expect(audit.body.result.violations.filter((v: any) => v.orderId === placed.body.order.id)).toEqual([]);
+    await expectStockEquation(a.skuId);
+    await expectStockEquation(b.skuId);
+  });
+
+  it("merges part of a line into the sub-order a vendor already has, and keeps the totals whole", async () => {
+    const product = await newProduct();
+    const a = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 3), onHand: 5 }] });
+    // Far enough that routing keeps the product line with A rather than sharing B's parcel.
+    const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 300), onHand: 5 }] });
+    const bOther = await api("POST", "/v1/skus", {
+      token: ADMIN,
+      body: {
+        vendorId: b.vendorId,
+        productId: (await newProduct()).id,
+        code: `OTHER-${b.skuId}`,
+        title: "Another item of B",
+        price: inr(7_000),
+        barcode: `77${Date.now()}`,
+        lowStockThreshold: 0,
+      },
+    });
+    await api("PUT", `/v1/skus/${bOther.body.id}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: b.warehouseIds[0], onHand: 5, reason: "count" },
+    });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [
+      { productId: product.id, qty: 3 },
+      { skuId: bOther.body.id, qty: 1 },
+    ]);
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    const subA = placed.body.order.subOrders.find((x: any) => x.vendorId === a.vendorId);
+    const subB = placed.body.order.subOrders.find((x: any) => x.vendorId === b.vendorId);
+    const r = await reassign(ADMIN, subA.id, {
+      lines: [{ lineId: subA.lines[0].id, qty: 1 }],
+      target: { vendorId: b.vendorId },
+      reason: "split the load",
+    });
+    expect(r.status).toBe(200);
+    const after = new Map(r.body.subOrders.map((x: any) => [x.id, x]));
+    expect((after.get(subA.id) as any).lines.map((l: any) => [l.skuId, l.qty])).toEqual([[a.skuId, 2]]);
+    expect(
+      (after.get(subB.id) as any).lines
+        .map((l: any) => [l.skuId, l.qty])
+        .sort((x: any, y: any) => (x[0] < y[0] ? -1 : 1)),
+    ).toEqual(
+      [
+        [b.skuId, 1],
+        [bOther.body.id, 1],
+      ].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
+    );
+    const total = r.body.subOrders.reduce((n: number, x: any) => n + x.total.amountMinor, 0);
+    expect(total).toBe(placed.body.order.total.amountMinor);
+    expect((await stockOf(a.skuId)).totals).toMatchObject({ held: 2, available: 3 });
+    expect((await stockOf(b.skuId)).totals).toMatchObject({ held: 1, available: 4 });
+  });
+
+  it("closes a sub-order emptied into another vendor's as reassigned, without calling the order cancelled", async () => {
+    const product = await newProduct();
+    const a = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 3), onHand: 5 }] });
+    const b = await stockedSku({ warehouses: [{ at: east(BENGALURU, 300), onHand: 5 }] });
+    const bOffer = await api("POST", "/v1/skus", {
+      token: ADMIN,
+      body: {
+        vendorId: b.vendorId,
+        productId: product.id,
+        code: `B-${a.skuId}`,
+        title: "B's offer",
+        price: inr(50_000),
+        barcode: `78${Date.now()}`,
+        lowStockThreshold: 0,
+      },
+    });
+    await api("PUT", `/v1/skus/${bOffer.body.id}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: b.warehouseIds[0], onHand: 5, reason: "count" },
+    });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [
+      { productId: product.id, qty: 1 },
+      { skuId: b.skuId, qty: 1 },
+    ]);
+    const subA = placed.body.order.subOrders.find((x: any) => x.vendorId === a.vendorId);
+    const r = await reassign(ADMIN, subA.id, { target: { vendorId: b.vendorId }, reason: "consolidate" });
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe("pending_payment");
+    const emptied = r.body.subOrders.find((x: any) => x.id === subA.id);
+    expect(emptied).toMatchObject({ status: "cancelled", cancellationReason: "reassigned", total: inr(0), lines: [] });
+    const mine = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: shopper.token });
+    expect(mine.body.subOrders.map((x: any) => x.vendorId)).toEqual([b.vendorId]);
+    expect(mine.body.total).toEqual(placed.body.order.total);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    expect(paid.body.status).toBe("paid");
+    expect((await stockOf(bOffer.body.id)).totals).toMatchObject({ committed: 1, held: 0 });
+    expect((await stockOf(a.skuId)).totals).toMatchObject({ committed: 0, held: 0, available: 5 });
+  });
+
+  it("lets routing pick the new place when no target is named", async () => {
+    const product = await newProduct();
+    const a = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 3), onHand: 5 }] });
+    const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 300), onHand: 5 }] });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
+    expect(placed.body.order.subOrders[0].vendorId).toBe(a.vendorId);
+    const r = await reassign(ADMIN, placed.body.order.subOrders[0].id, { target: {}, reason: "A is closed today" });
+    expect(r.status).toBe(200);
+    expect(r.body.subOrders[0].lines.map((l: any) => [l.skuId, l.warehouseId])).toEqual([[b.skuId, b.warehouseIds[0]]]);
+  });
+
+  it("refuses a target that cannot cover the units, and changes nothing", async () => {
+    const s = await stockedSku({
+      warehouses: [
+        { at: east(BENGALURU, 2), onHand: 5 },
+        { at: east(BENGALURU, 50), onHand: 1 },
+      ],
+    });
+    const product = await newProduct();
+    const elsewhere = await offer({ productId: product.id, warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: s.skuId, qty: 3 }]);
+    const sub = placed.body.order.subOrders[0];
+    const ops = await tokenFor("ops");
+    const before = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops });
+    const stockBefore = await stockOf(s.skuId);
+
+    const short = await reassign(ops, sub.id, { target: { warehouseId: s.warehouseIds[1] }, reason: "try" });
+    expect(short.status).toBe(409);
+    expect(short.body.code).toBe("OUT_OF_STOCK");
+    const otherProduct = await reassign(ops, sub.id, { target: { skuId: elsewhere.skuId }, reason: "try" });
+    expect(otherProduct.status).toBe(422);
+    const notMine = await reassign(ops, sub.id, { lines: [{ lineId: "li_nope" }], target: {}, reason: "try" });
+    expect(notMine.status).toBe(422);
+    const tooMany = await reassign(ops, sub.id, {
+      lines: [{ lineId: sub.lines[0].id, qty: 4 }],
+      target: { warehouseId: s.warehouseIds[1] },
+      reason: "try",
+    });
+    expect(tooMany.status).toBe(422);
+
+    expect((await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops })).body).toEqual(before.body);
+    expect(await stockOf(s.skuId)).toEqual(stockBefore);
+    expect(await reassignments(placed.body.order.id)).toEqual([]);
+  });
+
+  it("refuses once the sub-order is packed, and is for ops and admins only", async () => {
+    const s = await stockedSku({
+      warehouses: [
+        { at: east(BENGALURU, 2), onHand: 5 },
+        { at: east(BENGALURU, 50), onHand: 5 },
+      ],
+    });
+    const barcode = (await api("GET", `/v1/skus/${s.skuId}`, { token: ADMIN })).body.barcode;
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    const sub = placed.body.order.subOrders[0];
+    const body = { target: { warehouseId: s.warehouseIds[1] }, reason: "move" };
+    const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
+    expect((await reassign(vendor, sub.id, body)).status).toBe(403);
+    expect((await reassign(shopper.token, sub.id, body)).status).toBe(403);
+    expect((await reassign(ADMIN, "sub_nope", body)).status).toBe(404);
+
+    await pay(shopper.token, placed.body.payment.id);
+    expect((await api("POST", `/v1/sub-orders/${sub.id}/confirm`, { token: vendor })).status).toBe(200);
+    const packed = await api("POST", `/v1/sub-orders/${sub.id}/pack`, { token: vendor, body: { scanned: [barcode] } });
+    expect(packed.status).toBe(200);
+    const late = await reassign(ADMIN, sub.id, body);
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe("ILLEGAL_TRANSITION");
+    expect((await stockOf(s.skuId)).warehouses.find((w) => w.warehouseId === s.warehouseIds[0])?.committed).toBe(1);
+  });
+});

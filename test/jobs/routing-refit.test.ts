@@ -1,0 +1,169 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { isoSeconds } from "../../src/domain/time";
+import { east, offer, quote } from "../http/routing.fixtures";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
+import { newProduct } from "../support/catalog";
+import { BENGALURU } from "../support/marketplace";
+
+const HOUR = 3_600_000;
+
+/**
+ * Past sub-orders of `vendorId`, as the fulfillment flow would have left them: dispatched
+ * `dispatchAfterHours` after the SLA clock started, against an 18 h SLA. Each order carries the
+ * routing decision that chose the vendor, with the factor scores it was given.
+ */
+async function history(opts: {
+  vendorId: string;
+  customerId: string;
+  count: number;
+  from: number;
+  dispatchAfterHours: number;
+  scores: Record<string, number>;
+}) {
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < opts.count; i++) {
+    const created = opts.from + i * HOUR;
+    const orderId = uid("ord_h");
+    const subId = uid("sub_h");
+    const sla = created + 18 * HOUR;
+    statements.push(
+      env.DB.prepare(
+        `insert into orders (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat, ship_lng,
+           hold_id, hold_expires_at, paid_at, created_at, updated_at)
+         values (?, ?, 'dispatched', 'paid', 'INR', 1000, '{}', 12.97, 77.59, ?, ?, ?, ?, ?)`,
+      ).bind(
+        orderId,
+        opts.customerId,
+        uid("hold_h"),
+        isoSeconds(created),
+        isoSeconds(created),
+        isoSeconds(created),
+        isoSeconds(created),
+      ),
+      env.DB.prepare(
+        `insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor,
+           commission_bps, commission_minor, sla_dispatch_by, dispatched_at, created_at, updated_at)
+         values (?, ?, ?, 'dispatched', 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?)`,
+      ).bind(
+        subId,
+        orderId,
+        opts.vendorId,
+        isoSeconds(sla),
+        isoSeconds(created + opts.dispatchAfterHours * HOUR),
+        isoSeconds(created),
+        isoSeconds(created),
+      ),
+      env.DB.prepare(
+        "insert into routing_decisions (order_id, weights_version, explanation, created_at) values (?, 1, ?, ?)",
+      ).bind(
+        orderId,
+        JSON.stringify({
+          weightsVersion: 1,
+          lines: [
+            {
+              lineIndex: 0,
+              chosen: [{ vendorId: opts.vendorId, warehouseId: "wh_x", skuId: "sku_x", qty: 1 }],
+              candidates: [
+                { vendorId: opts.vendorId, warehouseId: "wh_x", skuId: "sku_x", scores: opts.scores, total: 0.8 },
+              ],
+            },
+          ],
+        }),
+        isoSeconds(created),
+      ),
+    );
+  }
+  await env.DB.batch(statements);
+}
+
+const runRefit = (now: number) =>
+  api("POST", "/v1/admin/jobs/routing-refit/run", { token: ADMIN, body: { now: isoSeconds(now) } });
+
+describe("routing-refit job", () => {
+  it("moves a vendor's score down after late dispatches, routing follows, and the weights learn once", async () => {
+    const product = await newProduct();
+    const late = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 3), onHand: 10 }] });
+    const prompt = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 20), onHand: 10 }] });
+    const shopper = await newCustomer();
+    const before = await quote(shopper.token, [{ productId: product.id, qty: 1 }]);
+    expect(before.body.shipments[0].vendorId).toBe(late.vendorId);
+    const weightsBefore = (await api("GET", "/v1/routing/weights", { token: ADMIN })).body;
+
+    // Outcomes decided after the weights in use were written, so they are new evidence.
+    const start = Date.now() + HOUR;
+    const nearScores = { distance: 0.98, delivery: 0.53, speed: 0.67, reliability: 0.85, cost: 1 };
+    const farScores = { distance: 0.9, delivery: 0.53, speed: 0.67, reliability: 0.85, cost: 1 };
+    await history({
+      vendorId: late.vendorId,
+      customerId: shopper.customerId,
+      count: 10,
+      from: start,
+      dispatchAfterHours: 30,
+      scores: nearScores,
+    });
+    await history({
+      vendorId: prompt.vendorId,
+      customerId: shopper.customerId,
+      count: 10,
+      from: start,
+      dispatchAfterHours: 4,
+      scores: farScores,
+    });
+
+    const now = start + 3 * 24 * HOUR;
+    const run = await runRefit(now);
+    expect(run.status).toBe(200);
+    const result = run.body.result;
+    expect(result.changed).toBe(true);
+    expect(result.weightsVersion).toBe(weightsBefore.version + 1);
+    const moved = new Map(result.vendors.map((v: any) => [v.vendorId, v]));
+    const lateChange = moved.get(late.vendorId) as any;
+    expect(lateChange.onTimeRateBps.to).toBeLessThan(lateChange.onTimeRateBps.from);
+    expect(lateChange.avgDispatchHours.to).toBeGreaterThan(lateChange.avgDispatchHours.from);
+    expect((moved.get(prompt.vendorId) as any).onTimeRateBps.to).toBeGreaterThan(9_000);
+
+    const scores = (await api("GET", "/v1/routing/vendor-scores", { token: ADMIN })).body.items;
+    const lateScore = scores.find((s: any) => s.vendorId === late.vendorId);
+    expect(lateScore).toMatchObject({ sampleSize: 10, weightsVersion: result.weightsVersion });
+    expect(lateScore.onTimeRateBps).toBeLessThan(5_000);
+
+    // Routing follows: the prompt vendor a little farther away now wins the same cart.
+    const after = await quote(shopper.token, [{ productId: product.id, qty: 1 }]);
+    expect(after.body.shipments[0].vendorId).toBe(prompt.vendorId);
+
+    // Late parcels were the nearer ones: distance loses a little weight, and the version says so.
+    const weights = (await api("GET", "/v1/routing/weights", { token: ADMIN })).body;
+    expect(weights.version).toBe(result.weightsVersion);
+    expect(weights.weights.distance).toBeLessThan(weightsBefore.weights.distance);
+    expect(weights.changes.weights.find((c: any) => c.factor === "distance")).toMatchObject({
+      from: weightsBefore.weights.distance,
+    });
+    expect(weights.changes.vendors.map((v: any) => v.vendorId)).toContain(late.vendorId);
+
+    // Nothing new since: a second run learns nothing twice and writes no version.
+    const again = await runRefit(now);
+    expect(again.body.result).toMatchObject({ changed: false, weightsVersion: result.weightsVersion });
+  });
+
+  it("keeps a vendor's seeded score until it has outcomes of its own", async () => {
+    const product = await newProduct();
+    const v = await offer({ productId: product.id, warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const seeded = {
+      avgDispatchHours: 7,
+      onTimeRateBps: 9_400,
+      breachRateBps: 100,
+      cancelRateBps: 100,
+      sampleSize: 25,
+    };
+    await api("PUT", `/v1/routing/vendor-scores/${v.vendorId}`, { token: ADMIN, body: seeded });
+    await runRefit(Date.now() + 10 * 24 * HOUR);
+    const scores = (await api("GET", "/v1/routing/vendor-scores", { token: ADMIN })).body.items;
+    expect(scores.find((s: any) => s.vendorId === v.vendorId)).toMatchObject(seeded);
+  });
+
+  it("is listed among the jobs, hourly", async () => {
+    const r = await api("GET", "/v1/admin/jobs", { token: ADMIN });
+    expect(r.body.items).toContainEqual(expect.objectContaining({ name: "routing-refit", schedule: "0 * * * *" }));
+  });
+});
