@@ -13,6 +13,8 @@ const configSchema = z.object({
   MAX_OPEN_HOLDS_PER_CUSTOMER: intVar(5),
   MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
   NOTIFY_RATE_PER_MINUTE: intVar(220),
+  // Orders worth this much or more (minor units) wait for ops approval; 0 turns the rule off.
+  REVIEW_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5_000_000),
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
@@ -43,6 +45,7 @@ export type Config = {
   maxOpenHoldsPerCustomer: number;
   maxUnitsPerSkuPerCustomer: number;
   notifyRatePerMinute: number;
+  reviewThresholdMinor: number;
   adminBootstrapToken?: string;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
   carrierWebhookSecrets: Record<string, string>;
@@ -63,6 +66,7 @@ export function config(env: Env): Config {
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
     maxUnitsPerSkuPerCustomer: raw.MAX_UNITS_PER_SKU_PER_CUSTOMER,
     notifyRatePerMinute: raw.NOTIFY_RATE_PER_MINUTE,
+    reviewThresholdMinor: raw.REVIEW_THRESHOLD_MINOR,
     adminBootstrapToken: raw.ADMIN_BOOTSTRAP_TOKEN,
     stripe:
       raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET

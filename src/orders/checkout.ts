@@ -27,6 +27,7 @@ import {
   stockNeeded,
 } from "../routing/cart";
 import type { Background } from "./cancellation";
+import { AUTO_REVIEW_NOTE, shouldHoldForReview } from "./review";
 import { orderViewFor } from "./view";
 
 type Customer = Extract<Principal, { role: "customer" }>;
@@ -313,6 +314,7 @@ export async function checkout(
     return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: created.message };
   }
 
+  const heldForReview = shouldHoldForReview(split.totalMinor, cfg.reviewThresholdMinor);
   const orderRow: typeof orders.$inferSelect = {
     id: orderId,
     customerId: customer.customerId,
@@ -325,8 +327,8 @@ export async function checkout(
     shipLng: cart.point.lng,
     holdId,
     holdExpiresAt: isoSeconds(expiresAt),
-    reviewHeld: false,
-    reviewNote: null,
+    reviewHeld: heldForReview,
+    reviewNote: heldForReview ? AUTO_REVIEW_NOTE : null,
     paidAt: null,
     createdAt: nowIso,
     updatedAt: nowIso,
@@ -373,7 +375,7 @@ export async function checkout(
       });
     }
   }
-  const placed = {
+  const placed: OrderAggregate["events"][number] = {
     id: 0,
     orderId,
     subOrderId: null,
@@ -385,6 +387,17 @@ export async function checkout(
     data: { subOrders: subRows.length },
     dedupeKey: `order.placed:${orderId}`,
   };
+  const events = [placed];
+  if (heldForReview) {
+    events.push({
+      ...placed,
+      type: "order.flagged",
+      actorRole: "system",
+      actorId: "review-rule",
+      reason: AUTO_REVIEW_NOTE,
+      dedupeKey: `order.flagged:${orderId}:${nowIso}`,
+    });
+  }
   const paymentRow: typeof payments.$inferSelect = {
     id: created.value.id,
     orderId,
@@ -401,7 +414,7 @@ export async function checkout(
     order: orderRow,
     subOrders: subRows,
     lines: lineRows,
-    events: [placed],
+    events,
     payment: paymentRow,
   };
   const result: CheckoutResult = {
@@ -415,7 +428,7 @@ export async function checkout(
     },
   };
 
-  const { id: _eventId, ...placedRow } = placed;
+  const eventRows = events.map(({ id: _eventId, ...row }) => row);
   let written: OutboxRow[];
   try {
     const results = await db.batch([
@@ -432,7 +445,7 @@ export async function checkout(
       db.insert(subOrders).values(subRows),
       db.insert(lineItems).values(lineRows),
       db.insert(payments).values(paymentRow),
-      db.insert(orderEvents).values(placedRow),
+      db.insert(orderEvents).values(eventRows),
       db
         .insert(outbox)
         .values({
@@ -442,6 +455,7 @@ export async function checkout(
             orderId,
             customerId: customer.customerId,
             subOrders: subRows.map((s) => ({ id: s.id, vendorId: s.vendorId })),
+            ...(heldForReview ? { review: { held: true, note: AUTO_REVIEW_NOTE } } : {}),
           },
           dedupeKey: `order.placed:${orderId}`,
           createdAt: nowIso,

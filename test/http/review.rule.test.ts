@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { shouldHoldForReview } from "../../src/orders/review";
+import { AUTO_REVIEW_NOTE, shouldHoldForReview } from "../../src/orders/review";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { BENGALURU, checkout, MUMBAI, pay, stockedSku } from "../support/marketplace";
 
@@ -34,6 +34,35 @@ async function paidTwoVendorOrder(flagFirst: boolean) {
 const sla = async (subId: string) =>
   (await env.DB.prepare("select sla_dispatch_by from sub_orders where id = ?").bind(subId).first<any>())
     .sla_dispatch_by as string | null;
+
+describe("the review rule at checkout", () => {
+  it("holds an order at the configured value until ops approve it; cheaper orders go straight through", async () => {
+    const dear = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }], priceMinor: 5_000_000 });
+    const cheap = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }], priceMinor: 4_900_000 });
+    const shopper = await newCustomer();
+    const vendor = await tokenFor("vendor", { vendorId: dear.vendorId });
+
+    const held = await checkout(shopper.token, [{ skuId: dear.skuId, qty: 1 }]);
+    expect(held.status).toBe(201);
+    expect(held.body.order.review).toEqual({ held: true, note: AUTO_REVIEW_NOTE });
+    const paid = await pay(shopper.token, held.body.payment.id);
+    const subId = paid.body.subOrders[0].id as string;
+    expect(await sla(subId)).toBeNull();
+    expect((await api("GET", `/v1/sub-orders/${subId}`, { token: vendor })).status).toBe(404);
+    const timeline = (await api("GET", `/v1/orders/${held.body.order.id}`, { token: ADMIN })).body.timeline;
+    expect(timeline.find((e: any) => e.type === "order.flagged")).toMatchObject({
+      actor: { role: "system", id: "review-rule" },
+      reason: AUTO_REVIEW_NOTE,
+    });
+
+    await api("POST", `/v1/orders/${held.body.order.id}/approve`, { token: ADMIN });
+    expect(await sla(subId)).not.toBeNull();
+    expect((await api("GET", `/v1/sub-orders/${subId}`, { token: vendor })).status).toBe(200);
+
+    const through = await checkout(shopper.token, [{ skuId: cheap.skuId, qty: 1 }]);
+    expect(through.body.order.review).toBeNull();
+  });
+});
 
 describe("flag and unflag", () => {
   it("unflag releases a held order like approve: each vendor's SLA starts then, by its own hours", async () => {
