@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, newCustomer, tokenFor } from "../support/api";
-import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+import { BENGALURU, checkout, expectStockEquation, pay, stockedSku } from "../support/marketplace";
 
 async function paidOrders(n: number) {
   const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 50 }] });
@@ -50,6 +50,45 @@ describe("bulk actions", () => {
     expect(refunds?.n).toBe(1);
   });
 
+  it("assigns many sub-orders to another warehouse: stock follows each, a packed one is refused alone", async () => {
+    const ops = await tokenFor("ops");
+    const s = await stockedSku({
+      warehouses: [
+        { at: BENGALURU, onHand: 10 },
+        { at: { lat: BENGALURU.lat, lng: BENGALURU.lng + 0.5 }, onHand: 10 },
+      ],
+    });
+    const [near, far] = s.warehouseIds as [string, string];
+    const subs: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const shopper = await newCustomer();
+      const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+      const paid = await pay(shopper.token, placed.body.payment.id);
+      expect(paid.body.subOrders[0].lines[0].warehouseId).toBe(near);
+      subs.push(paid.body.subOrders[0].id);
+    }
+    const packed = subs[2]!;
+    await api("POST", `/v1/sub-orders/${packed}/confirm`, { token: ops });
+    const barcode = (await api("GET", `/v1/sub-orders/${packed}`, { token: ops })).body.lines[0].barcode;
+    await api("POST", `/v1/sub-orders/${packed}/pack`, { token: ops, body: { scanned: [barcode] } });
+
+    const r = await api("POST", "/v1/sub-orders/bulk", {
+      token: ops,
+      body: { action: "assign", ids: subs, target: { warehouseId: far }, reason: "near warehouse audit" },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((x: any) => x.ok)).toEqual([true, true, false]);
+    expect(r.body.results[2].problem).toMatchObject({ status: 409, code: "ILLEGAL_TRANSITION" });
+    for (const id of subs.slice(0, 2)) {
+      const sub = (await api("GET", `/v1/sub-orders/${id}`, { token: ops })).body;
+      expect(sub.lines.map((l: any) => l.warehouseId)).toEqual([far]);
+    }
+    const levels = (await api("GET", `/v1/skus/${s.skuId}/stock`, { token: ops })).body.warehouses;
+    const at = (w: string) => levels.find((l: any) => l.warehouseId === w);
+    expect([at(near).committed, at(far).committed]).toEqual([1, 2]);
+    await expectStockEquation(s.skuId);
+  });
+
   it("validates the request and is for ops and admins only", async () => {
     const ops = await tokenFor("ops");
     expect(
@@ -62,6 +101,13 @@ describe("bulk actions", () => {
     expect((await api("POST", "/v1/orders/bulk", { token: ops, body: { action: "approve", ids: many } })).status).toBe(
       422,
     );
+    for (const body of [
+      { action: "assign", ids: ["sub_x"] },
+      { action: "confirm", ids: ["sub_x"], target: { warehouseId: "wh_x" } },
+      { action: "assign", ids: ["sub_x"], target: { skuId: "sku_x" } },
+    ]) {
+      expect((await api("POST", "/v1/sub-orders/bulk", { token: ops, body })).status).toBe(422);
+    }
     const { vendor } = await paidOrders(1);
     expect(
       (await api("POST", "/v1/sub-orders/bulk", { token: vendor, body: { action: "confirm", ids: ["x"] } })).status,

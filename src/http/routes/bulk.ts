@@ -3,6 +3,7 @@ import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
 import { actorOf, type Principal } from "../../domain/principal";
 import { cancelOrder } from "../../orders/cancellation";
 import { actOnSubOrder } from "../../orders/fulfillment";
+import { reassignSubOrder } from "../../orders/reassign";
 import { setReview } from "../../orders/review";
 import { requireRole } from "../auth";
 import { router } from "../context";
@@ -25,10 +26,23 @@ const OrdersBulk = z
   .refine((b) => b.action !== "cancel" || b.reason, { path: ["reason"], message: "cancel needs a reason" })
   .openapi("OrdersBulk");
 const SubOrdersBulk = z
-  .object({ action: z.enum(["confirm", "cancel"]), ids: Ids, reason: z.string().trim().min(1).max(500).optional() })
+  .object({
+    action: z.enum(["confirm", "cancel", "assign"]),
+    ids: Ids,
+    target: z.object({ vendorId: Id.optional(), warehouseId: Id.optional() }).strict().optional().openapi({
+      description:
+        "assign only: that vendor, that warehouse, or both; {} lets routing pick the best place other than the current one",
+    }),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
   .strict()
   .refine((b) => b.action !== "cancel" || b.reason, { path: ["reason"], message: "cancel needs a reason" })
+  .refine((b) => b.action !== "assign" || b.target, { path: ["target"], message: "assign needs a target" })
+  .refine((b) => b.action === "assign" || !b.target, { path: ["target"], message: "only assign takes a target" })
   .openapi("SubOrdersBulk");
+
+/** The timeline's "why" when ops assign in bulk without saying. */
+const BULK_ASSIGN_REASON = "assigned by ops";
 
 const ItemProblem = z.object({ status: z.number().int(), code: z.string(), detail: z.string() }).passthrough();
 const Results = z
@@ -48,7 +62,9 @@ const subOrdersRoute = defineRoute({
   method: "post",
   path: "/sub-orders/bulk",
   access: ["admin", "ops"],
-  summary: "Confirm or cancel many sub-orders; one failure does not stop the rest",
+  summary: "Confirm, cancel or assign (to a vendor or warehouse) many sub-orders; one failure does not stop the rest",
+  description:
+    "assign moves each sub-order's lines as `POST /v1/sub-orders/{id}/reassign` does, before packing; a refused move changes nothing for that id.",
   request: jsonBody(SubOrdersBulk),
   responses: { 200: json(Results, "One result per id, in order"), ...problemResponses },
 });
@@ -102,18 +118,29 @@ export const bulk = router()
   .openapi(subOrdersRoute, async (c) => {
     const who = requireRole(c, "admin", "ops");
     const body = c.req.valid("json");
+    const actor = actorOf(who);
     return c.json(
-      await each(body.ids, (subOrderId) =>
-        actOnSubOrder(c.env, c.executionCtx, {
+      await each(body.ids, (subOrderId) => {
+        const now = new Date();
+        if (body.action === "assign") {
+          return reassignSubOrder(c.env, c.executionCtx, {
+            subOrderId,
+            target: body.target!,
+            reason: body.reason ?? BULK_ASSIGN_REASON,
+            actor,
+            now,
+          });
+        }
+        return actOnSubOrder(c.env, c.executionCtx, {
           subOrderId,
           who,
-          actor: actorOf(who),
-          now: new Date(),
+          actor,
+          now,
           ...(body.action === "cancel"
             ? { action: "cancel" as const, reason: body.reason! }
             : { action: "confirm" as const }),
-        }),
-      ),
+        });
+      }),
       200,
     );
   });
