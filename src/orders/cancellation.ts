@@ -9,6 +9,7 @@ import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
+import { paymentStatusOf, refundSubOrder } from "./sub-order-cancellation";
 
 /** Where work may continue after the answer is sent. */
 export type Background = { waitUntil(promise: Promise<unknown>): void };
@@ -25,16 +26,25 @@ export const skuIdsOf = (agg: OrderAggregate) => [...new Set(agg.lines.map((l) =
 /**
  * The statements that cancel every still-cancellable sub-order and the parent, with the refund
  * (if any) recorded beside them: one batch, so an order is never half cancelled in D1.
+ * `refund` is one refund of the whole payment; `recorded` are statements that already record
+ * refunds (per sub-order) and go first, so the parent's payment status is read after them.
  */
 export function cancellationStatements(
   db: Db,
   agg: OrderAggregate,
-  input: { reason: string; actor: Actor; at: string; refund?: { amountMinor: number; providerRef: string } },
+  input: {
+    reason: string;
+    actor: Actor;
+    at: string;
+    refund?: { amountMinor: number; providerRef: string };
+    recorded?: Statement[];
+    /** What this cancellation gives back, for the shopper's message. */
+    refundedMinor: number;
+  },
 ): Statement[] {
   const { order, payment } = agg;
-  const refundedMinor = (payment?.refundedMinor ?? 0) + (input.refund?.amountMinor ?? 0);
-  const wasPaid = payment?.status === "succeeded";
   const statements: Statement[] = [
+    ...(input.recorded ?? []),
     db
       .update(subOrders)
       .set({ status: "cancelled", cancellationReason: input.reason, cancelledAt: input.at, updatedAt: input.at })
@@ -44,15 +54,43 @@ export function cancellationStatements(
           inArray(subOrders.status, ["pending_payment", "paid", "confirmed", "packed"]),
         ),
       ),
+  ];
+  if (payment && input.refund) {
+    // The provider's refund id is stable per idempotency key, so a replayed refund is counted once.
+    const refundId = `rf_${input.refund.providerRef}`;
+    statements.push(
+      db
+        .update(payments)
+        .set({ refundedMinor: sql`${payments.refundedMinor} + ${input.refund.amountMinor}`, updatedAt: input.at })
+        .where(
+          and(
+            eq(payments.id, payment.id),
+            sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refundId})`,
+          ),
+        ),
+      db
+        .insert(refunds)
+        .values({
+          id: refundId,
+          paymentId: payment.id,
+          orderId: order.id,
+          subOrderId: null,
+          amountMinor: input.refund.amountMinor,
+          currency: order.currency,
+          reason: input.reason,
+          providerRef: input.refund.providerRef,
+          createdAt: input.at,
+        })
+        .onConflictDoNothing(),
+    );
+  }
+  statements.push(
     db
       .update(orders)
       .set({
         status: "cancelled",
-        paymentStatus: !wasPaid
-          ? "unpaid"
-          : refundedMinor >= (payment?.amountMinor ?? 0)
-            ? "refunded"
-            : "partially_refunded",
+        paymentStatus:
+          payment && (payment.status === "succeeded" || input.refund) ? paymentStatusOf(payment.id) : "unpaid",
         updatedAt: input.at,
       })
       .where(eq(orders.id, order.id)),
@@ -68,37 +106,12 @@ export function cancellationStatements(
     insertOutbox(db, {
       type: "order.cancelled",
       orderId: order.id,
-      payload: { orderId: order.id, reason: input.reason, refundedMinor: input.refund?.amountMinor ?? 0 },
+      payload: { orderId: order.id, reason: input.reason, refundedMinor: input.refundedMinor },
       dedupeKey: `order.cancelled:${order.id}`,
       createdAt: input.at,
     }),
-  ];
-  if (!payment || !input.refund) return statements;
-  // The provider's refund id is stable per idempotency key, so a replayed refund is counted once.
-  const refundId = `rf_${input.refund.providerRef}`;
-  return [
-    ...statements,
-    db
-      .update(payments)
-      .set({ refundedMinor: sql`${payments.refundedMinor} + ${input.refund.amountMinor}`, updatedAt: input.at })
-      .where(
-        and(eq(payments.id, payment.id), sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refundId})`),
-      ),
-    db
-      .insert(refunds)
-      .values({
-        id: refundId,
-        paymentId: payment.id,
-        orderId: order.id,
-        subOrderId: null,
-        amountMinor: input.refund.amountMinor,
-        currency: order.currency,
-        reason: input.reason,
-        providerRef: input.refund.providerRef,
-        createdAt: input.at,
-      })
-      .onConflictDoNothing(),
-  ];
+  );
+  return statements;
 }
 
 /**
@@ -129,7 +142,8 @@ export async function cancelOrder(
   const provider = paymentProvider(env);
   const at = isoSeconds(input.now);
   const payment = agg.payment;
-  let refund: { amountMinor: number; providerRef: string } | undefined;
+  const recorded: Statement[] = [];
+  let refundedMinor = 0;
   const unpaid = agg.order.status === "pending_payment";
   if (payment && unpaid) {
     const cancelled = await provider.cancel(payment.id);
@@ -144,21 +158,23 @@ export async function cancelOrder(
       };
     }
   } else if (payment) {
-    const open = agg.subOrders.filter((s) => s.status !== "cancelled").reduce((n, s) => n + s.totalMinor, 0);
-    const amountMinor = Math.min(open, payment.amountMinor - payment.refundedMinor);
-    if (amountMinor > 0) {
-      const refunded = await provider.refund({
-        paymentId: payment.id,
-        amount: { amountMinor, currency: payment.currency },
-        idempotencyKey: `refund:cancel:${agg.order.id}`,
-        reason: input.reason,
-      });
-      if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.message };
-      refund = { amountMinor, providerRef: refunded.value.refundId };
+    // Refunded per sub-order under the same keys a vendor's or the SLA watcher's cancel uses, so a
+    // sub-order cancelled both ways at once is refunded and credited once.
+    for (const sub of agg.subOrders.filter((s) => s.status !== "cancelled")) {
+      const refunded = await refundSubOrder(env, agg, sub, input.reason, at);
+      if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.detail };
+      recorded.push(...refunded.statements);
+      refundedMinor += refunded.refund?.amountMinor ?? 0;
     }
   }
   await releaseAll(env, agg.order.holdId, skuIdsOf(agg), input.reason);
-  const statements = cancellationStatements(db, agg, { reason: input.reason, actor: input.actor, at, refund });
+  const statements = cancellationStatements(db, agg, {
+    reason: input.reason,
+    actor: input.actor,
+    at,
+    recorded,
+    refundedMinor,
+  });
   if (payment && unpaid) {
     statements.push(db.update(payments).set({ status: "canceled", updatedAt: at }).where(eq(payments.id, payment.id)));
   }

@@ -60,7 +60,7 @@ export async function applyPaymentOutcome(
       else {
         await releaseAll(env, agg.order.holdId, skuIdsOf(agg), "payment_canceled");
         statements = [
-          ...cancellationStatements(db, agg, { reason: "payment_canceled", actor: input.actor, at }),
+          ...cancellationStatements(db, agg, { reason: "payment_canceled", actor: input.actor, at, refundedMinor: 0 }),
           db.update(payments).set({ status: "canceled", updatedAt: at }).where(eq(payments.id, payment.id)),
         ];
         outboxKeys.push(`order.cancelled:${agg.order.id}`);
@@ -294,6 +294,7 @@ async function refundInFull(
         actor: input.actor,
         at,
         refund: { amountMinor, providerRef: refunded.value.refundId },
+        refundedMinor: amountMinor,
       }),
     ],
     outboxKeys: [`order.cancelled:${agg.order.id}`],

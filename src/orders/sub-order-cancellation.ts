@@ -70,71 +70,9 @@ export async function cancelLoadedSubOrder(
 
   const db = database(env);
   const at = isoSeconds(input.now);
-  let refund: { amountMinor: number; refundId: string; creditNoteId: string } | null = null;
-  const extra: Statement[] = [];
-  const payment = agg.payment;
-  const amountMinor = payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0;
-  if (payment && amountMinor > 0) {
-    const refunded = await paymentProvider(env).refund({
-      paymentId: payment.id,
-      amount: { amountMinor, currency: payment.currency },
-      idempotencyKey: `refund:sub:${sub.id}`,
-      reason: input.reason,
-    });
-    if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.message };
-    // The provider's refund id is stable per idempotency key: every retry records under the same ids.
-    refund = {
-      amountMinor,
-      refundId: `rf_${refunded.value.refundId}`,
-      creditNoteId: `cn_${refunded.value.refundId}`,
-    };
-    extra.push(
-      db
-        .update(payments)
-        .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}`, updatedAt: at })
-        .where(
-          and(
-            eq(payments.id, payment.id),
-            sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refund.refundId})`,
-          ),
-        ),
-      db
-        .insert(refunds)
-        .values({
-          id: refund.refundId,
-          paymentId: payment.id,
-          orderId: agg.order.id,
-          subOrderId: sub.id,
-          amountMinor,
-          currency: payment.currency,
-          reason: input.reason,
-          providerRef: refunded.value.refundId,
-          createdAt: at,
-        })
-        .onConflictDoNothing(),
-      db
-        .insert(creditNotes)
-        .values({
-          id: refund.creditNoteId,
-          orderId: agg.order.id,
-          subOrderId: sub.id,
-          amountMinor,
-          currency: payment.currency,
-          reason: input.reason,
-          refundId: refund.refundId,
-          createdAt: at,
-          dedupeKey: `credit:${sub.id}:cancel`,
-        })
-        .onConflictDoNothing(),
-      // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
-      db
-        .update(orders)
-        .set({
-          paymentStatus: sql`(select case when ${payments.refundedMinor} >= ${payments.amountMinor} then 'refunded' when ${payments.refundedMinor} > 0 then 'partially_refunded' else 'paid' end from ${payments} where ${payments.id} = ${payment.id})`,
-        })
-        .where(eq(orders.id, agg.order.id)),
-    );
-  }
+  const refunded = await refundSubOrder(env, agg, sub, input.reason, at);
+  if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.detail };
+  const { refund, statements: extra } = refunded;
 
   const refundedMinor = refund?.amountMinor ?? 0;
   const { changed, key } = await writeTransition(db, {
@@ -158,6 +96,95 @@ export async function cancelLoadedSubOrder(
     ? { ok: true, changed: true, refundedMinor, creditNoteId: refund?.creditNoteId ?? null }
     : { ok: true, changed: false, refundedMinor: 0, creditNoteId: null };
 }
+
+export type SubOrderRefund =
+  | {
+      ok: true;
+      refund: { amountMinor: number; refundId: string; creditNoteId: string } | null;
+      /** Records the refund and its credit note once, and re-derives the parent's payment status. */
+      statements: Statement[];
+    }
+  | { ok: false; detail: string };
+
+/**
+ * Refunds exactly one sub-order's amount, keyed to the sub-order: whichever path cancels it (its
+ * vendor, ops, the SLA watcher, a whole-order cancel) and however often, the provider refunds once
+ * and the same refund and credit note ids are recorded.
+ */
+export async function refundSubOrder(
+  env: Env,
+  agg: OrderAggregate,
+  sub: SubOrderRow,
+  reason: string,
+  at: string,
+): Promise<SubOrderRefund> {
+  const payment = agg.payment;
+  const amountMinor = payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0;
+  if (!payment || amountMinor <= 0) return { ok: true, refund: null, statements: [] };
+  const refunded = await paymentProvider(env).refund({
+    paymentId: payment.id,
+    amount: { amountMinor, currency: payment.currency },
+    idempotencyKey: `refund:sub:${sub.id}`,
+    reason,
+  });
+  if (!refunded.ok) return { ok: false, detail: refunded.message };
+  // The provider's refund id is stable per idempotency key: every retry records under the same ids.
+  const refund = {
+    amountMinor,
+    refundId: `rf_${refunded.value.refundId}`,
+    creditNoteId: `cn_${refunded.value.refundId}`,
+  };
+  const db = database(env);
+  const statements: Statement[] = [
+    db
+      .update(payments)
+      .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}`, updatedAt: at })
+      .where(
+        and(
+          eq(payments.id, payment.id),
+          sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refund.refundId})`,
+        ),
+      ),
+    db
+      .insert(refunds)
+      .values({
+        id: refund.refundId,
+        paymentId: payment.id,
+        orderId: agg.order.id,
+        subOrderId: sub.id,
+        amountMinor,
+        currency: payment.currency,
+        reason,
+        providerRef: refunded.value.refundId,
+        createdAt: at,
+      })
+      .onConflictDoNothing(),
+    db
+      .insert(creditNotes)
+      .values({
+        id: refund.creditNoteId,
+        orderId: agg.order.id,
+        subOrderId: sub.id,
+        amountMinor,
+        currency: payment.currency,
+        reason,
+        refundId: refund.refundId,
+        createdAt: at,
+        dedupeKey: `credit:${sub.id}:cancel`,
+      })
+      .onConflictDoNothing(),
+    // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
+    db
+      .update(orders)
+      .set({ paymentStatus: paymentStatusOf(payment.id) })
+      .where(eq(orders.id, agg.order.id)),
+  ];
+  return { ok: true, refund, statements };
+}
+
+/** The parent's payment status as its payment row stands when the statement runs. */
+export const paymentStatusOf = (paymentId: string) =>
+  sql<string>`(select case when ${payments.refundedMinor} >= ${payments.amountMinor} then 'refunded' when ${payments.refundedMinor} > 0 then 'partially_refunded' else 'paid' end from ${payments} where ${payments.id} = ${paymentId})`;
 
 /**
  * Releases the sub-order's SKUs one at a time in a fixed order. Dispatch ships them in the same

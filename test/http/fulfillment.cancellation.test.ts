@@ -195,6 +195,32 @@ describe("cancelSubOrder", () => {
   });
 });
 
+describe("a whole-order cancel racing a vendor's cancel", () => {
+  it("refunds and credits each sub-order once, and the payment exactly its total", async () => {
+    for (let round = 0; round < 3; round++) {
+      const o = await splitOrder();
+      const ops = await tokenFor("ops");
+      const [whole, part] = await Promise.all([
+        api("POST", `/v1/orders/${o.orderId}/cancel`, { token: ops, body: { reason: "customer asked" } }),
+        step(o.vendorToken, o.sub, "cancel", { reason: "cannot source it" }),
+      ]);
+      expect(whole.status).toBe(200);
+      expect(part.status).toBe(200);
+      const rows = await env.DB.prepare(
+        `select (select count(*) from refunds where order_id = ?1) as refunds,
+           (select count(distinct sub_order_id) from refunds where order_id = ?1) as refundedSubs,
+           (select count(*) from credit_notes where order_id = ?1) as credits,
+           (select refunded_minor - amount_minor from payments where order_id = ?1) as over,
+           (select payment_status from orders where id = ?1) as paymentStatus`,
+      )
+        .bind(o.orderId)
+        .first<any>();
+      expect(rows).toEqual({ refunds: 2, refundedSubs: 2, credits: 2, over: 0, paymentStatus: "refunded" });
+      expect((await api("GET", `/v1/orders/${o.orderId}`, { token: ADMIN })).body.status).toBe("cancelled");
+    }
+  });
+});
+
 describe("the parent status", () => {
   it("stays right when every vendor moves at the same moment", async () => {
     const skus = await Promise.all(
