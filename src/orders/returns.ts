@@ -2,8 +2,9 @@ import { and, eq, sql } from "drizzle-orm";
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
 import { creditNotes, lineItems, orders, payments, refunds, subOrders } from "../db/schema";
-import { deriveOrderStatus, derivePaymentStatus, partsOfParent } from "../domain/order-status";
+import { deriveOrderStatus, derivePaymentStatus, partsOfParent, type SubOrderStatus } from "../domain/order-status";
 import type { Actor, Principal } from "../domain/principal";
+import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
@@ -36,7 +37,12 @@ export async function returnSubOrder(
   if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
   const { agg, sub } = found;
   if (sub.status !== "delivered") {
-    return { ok: false, code: "ILLEGAL_TRANSITION", detail: "Only a delivered sub-order can be returned", allowed: [] };
+    return {
+      ok: false,
+      code: "ILLEGAL_TRANSITION",
+      detail: "Only a delivered sub-order can be returned",
+      allowed: allowedFrom(sub.status as SubOrderStatus),
+    };
   }
   const mine = new Map(agg.lines.filter((l) => l.subOrderId === sub.id).map((l) => [l.id, l]));
   const errors = input.lines.flatMap((r, i) => {
