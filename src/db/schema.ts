@@ -242,6 +242,12 @@ export const subOrders = sqliteTable(
     index("sub_orders_sla_open")
       .on(t.slaDispatchBy)
       .where(sql`${t.status} in ('paid','confirmed','packed') and ${t.slaDispatchBy} is not null`),
+    // Its nudge scan: only those not nudged yet, so nudged ones never crowd out the rest.
+    index("sub_orders_sla_unnudged")
+      .on(t.slaDispatchBy)
+      .where(
+        sql`${t.status} in ('paid','confirmed','packed') and ${t.slaDispatchBy} is not null and ${t.nudgedAt} is null`,
+      ),
     check(
       "sub_orders_status",
       sql`${t.status} in ('pending_payment','paid','confirmed','packed','dispatched','delivered','cancelled','returned')`,

@@ -47,11 +47,17 @@ async function publish(env: Env, rows: OutboxRow[], now: string): Promise<number
  * best-effort and never fails the caller: the Queue consumer publishes them again as the fallback.
  */
 export async function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date): Promise<void> {
-  if (dedupeKeys.length === 0) return;
-  const rows = await database(env)
-    .select()
-    .from(outbox)
-    .where(and(inArray(outbox.dedupeKey, dedupeKeys), isNull(outbox.dispatchedAt)));
+  const db = database(env);
+  const rows: OutboxRow[] = [];
+  // D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < dedupeKeys.length; i += 90) {
+    rows.push(
+      ...(await db
+        .select()
+        .from(outbox)
+        .where(and(inArray(outbox.dedupeKey, dedupeKeys.slice(i, i + 90)), isNull(outbox.dispatchedAt)))),
+    );
+  }
   await dispatchOutboxRows(env, rows, now);
 }
 

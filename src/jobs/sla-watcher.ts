@@ -1,14 +1,56 @@
-import { and, eq, inArray, isNotNull, isNull, lte, max } from "drizzle-orm";
+import { max, type SQL, sql } from "drizzle-orm";
 import { database } from "../db/client";
-import { insertEvent, insertOutbox } from "../db/orders";
-import { orders, subOrders, vendors } from "../db/schema";
-import { systemActor } from "../domain/principal";
+import { vendors } from "../db/schema";
+import { type Actor, systemActor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { actOnSubOrder } from "../orders/fulfillment";
 
-const BATCH = 500;
+// Per tick. A breach costs a few D1 queries and calls (stock, refund); all nudges of a tick cost
+// three. Both stay well inside a Worker invocation's D1 query budget; the rest waits a minute.
+const BREACH_BATCH = 100;
+const NUDGE_BATCH = 500;
 export const SLA_BREACH_REASON = "sla_breach_auto";
+
+type Due = {
+  id: string;
+  orderId: string;
+  vendorId: string;
+  slaDispatchBy: string;
+  nudgedAt: string | null;
+  leadHours: number;
+};
+
+/**
+ * The watcher's two scans, each served by its partial index in deadline order: the sub-orders
+ * past their deadline (sub_orders_sla_open), and those not nudged yet whose vendor's lead has
+ * begun (sub_orders_sla_unnudged). Nudged ones leave the second scan, so however many wait for
+ * dispatch, the next tick reaches the ones that still need a nudge. The index is named because
+ * without statistics SQLite would rather take sub_orders_status_sla and sort; that is also why
+ * this is SQL text (the query builder cannot say INDEXED BY). `horizon` is now plus the widest
+ * lead, the index range.
+ */
+export function slaScans(nowIso: string, horizon: string) {
+  const scan = (index: string, where: SQL, limit: number) => sql`
+    select s.id as id, s.order_id as orderId, s.vendor_id as vendorId, s.sla_dispatch_by as slaDispatchBy,
+           s.nudged_at as nudgedAt, v.nudge_lead_hours as leadHours
+    from sub_orders as s indexed by ${sql.identifier(index)}
+    join orders as o on o.id = s.order_id
+    join vendors as v on v.id = s.vendor_id
+    where s.status in ('paid','confirmed','packed') and s.sla_dispatch_by is not null and o.review_held = 0
+      and ${where}
+    order by s.sla_dispatch_by
+    limit ${limit}`;
+  return {
+    breached: scan("sub_orders_sla_open", sql`s.sla_dispatch_by <= ${nowIso}`, BREACH_BATCH),
+    toNudge: scan(
+      "sub_orders_sla_unnudged",
+      sql`s.nudged_at is null and s.sla_dispatch_by > ${nowIso} and s.sla_dispatch_by <= ${horizon}
+        and s.sla_dispatch_by <= strftime('%Y-%m-%dT%H:%M:%SZ', ${nowIso}, '+' || v.nudge_lead_hours || ' hours')`,
+      NUDGE_BATCH,
+    ),
+  };
+}
 
 /**
  * Every minute: a sub-order still undispatched gets one nudge to its vendor once its vendor's
@@ -25,80 +67,64 @@ export async function watchSlas(env: Env, now: Date) {
     .from(vendors)
     .get();
   const horizon = isoSeconds(now.getTime() + (lead?.hours ?? 0) * 3_600_000);
-  // Served by the partial index sub_orders_sla_open (open statuses, deadline set), in deadline order.
-  const due = await db
-    .select({
-      id: subOrders.id,
-      orderId: subOrders.orderId,
-      vendorId: subOrders.vendorId,
-      slaDispatchBy: subOrders.slaDispatchBy,
-      nudgedAt: subOrders.nudgedAt,
-      leadHours: vendors.nudgeLeadHours,
-    })
-    .from(subOrders)
-    .innerJoin(orders, eq(orders.id, subOrders.orderId))
-    .innerJoin(vendors, eq(vendors.id, subOrders.vendorId))
-    .where(
-      and(
-        inArray(subOrders.status, ["paid", "confirmed", "packed"]),
-        isNotNull(subOrders.slaDispatchBy),
-        lte(subOrders.slaDispatchBy, horizon),
-        eq(orders.reviewHeld, false),
-      ),
-    )
-    .orderBy(subOrders.slaDispatchBy)
-    .limit(BATCH);
+  const scans = slaScans(nowIso, horizon);
+  const [breached, toNudge] = await Promise.all([db.all<Due>(scans.breached), db.all<Due>(scans.toNudge)]);
 
-  const result = { scanned: due.length, nudged: 0, cancelled: 0, failed: 0 };
+  const result = { scanned: breached.length + toNudge.length, nudged: 0, cancelled: 0, failed: 0 };
   const actor = systemActor("sla-watcher");
-  for (const s of due) {
-    const deadline = Date.parse(s.slaDispatchBy!);
-    if (deadline <= now.getTime()) {
-      const outcome = await actOnSubOrder(env, undefined, {
-        subOrderId: s.id,
-        who: "system",
-        actor,
-        now,
-        action: "cancel",
-        reason: SLA_BREACH_REASON,
-      });
-      if (outcome.ok) result.cancelled += outcome.changed ? 1 : 0;
-      else {
-        result.failed += 1;
-        console.error(JSON.stringify({ job: "sla-watcher", subOrderId: s.id, outcome }));
-      }
-      continue;
-    }
-    if (s.nudgedAt || deadline - s.leadHours * 3_600_000 > now.getTime()) continue;
-    const key = `sub_order.sla_nudge:${s.id}`;
-    const [stamped] = await db.batch([
-      db
-        .update(subOrders)
-        .set({ nudgedAt: nowIso })
-        .where(and(eq(subOrders.id, s.id), isNull(subOrders.nudgedAt)))
-        .returning({ id: subOrders.id }),
-      insertEvent(db, {
-        orderId: s.orderId,
-        subOrderId: s.id,
-        type: "sub_order.sla_nudge",
-        at: nowIso,
-        actorRole: actor.role,
-        actorId: actor.id,
-        reason: `dispatch by ${s.slaDispatchBy}`,
-        dedupeKey: key,
-      }),
-      insertOutbox(db, {
-        type: "sub_order.sla_nudge",
-        orderId: s.orderId,
-        payload: { orderId: s.orderId, subOrderId: s.id, vendorId: s.vendorId, slaDispatchBy: s.slaDispatchBy },
-        dedupeKey: key,
-        createdAt: nowIso,
-      }),
-    ]);
-    if (stamped.length > 0) {
-      result.nudged += 1;
-      await dispatchOutbox(env, [key], now);
+  for (const s of breached) {
+    const outcome = await actOnSubOrder(env, undefined, {
+      subOrderId: s.id,
+      who: "system",
+      actor,
+      now,
+      action: "cancel",
+      reason: SLA_BREACH_REASON,
+    });
+    if (outcome.ok) result.cancelled += outcome.changed ? 1 : 0;
+    else {
+      result.failed += 1;
+      console.error(JSON.stringify({ job: "sla-watcher", subOrderId: s.id, outcome }));
     }
   }
+  const keys = await nudge(
+    env,
+    toNudge.map((s) => s.id),
+    nowIso,
+    actor,
+  );
+  result.nudged = keys.length;
+  if (keys.length > 0) await dispatchOutbox(env, keys, now);
   return result;
+}
+
+/**
+ * Stamps the nudge on every sub-order given that has none yet, with its once-only timeline event
+ * and outbox row: one batch of three statements however many there are (the ids travel as one
+ * JSON parameter), so a tick's work stays a handful of D1 queries. Answers the outbox keys of the
+ * nudges this call made; a concurrent run's are not among them.
+ */
+async function nudge(env: Env, ids: string[], nowIso: string, actor: Actor): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const chosen = "(select value from json_each(?1))";
+  const [stamped] = await env.DB.batch<{ id: string }>([
+    env.DB.prepare(
+      `update sub_orders set nudged_at = ?2 where id in ${chosen} and nudged_at is null returning id`,
+    ).bind(JSON.stringify(ids), nowIso),
+    env.DB.prepare(
+      `insert into order_events (order_id, sub_order_id, type, at, actor_role, actor_id, reason, dedupe_key)
+       select order_id, id, 'sub_order.sla_nudge', ?2, ?3, ?4, 'dispatch by ' || sla_dispatch_by, 'sub_order.sla_nudge:' || id
+       from sub_orders where id in ${chosen} and nudged_at is not null
+       on conflict do nothing`,
+    ).bind(JSON.stringify(ids), nowIso, actor.role, actor.id),
+    env.DB.prepare(
+      `insert into outbox (type, order_id, payload, dedupe_key, created_at)
+       select 'sub_order.sla_nudge', order_id,
+              json_object('orderId', order_id, 'subOrderId', id, 'vendorId', vendor_id, 'slaDispatchBy', sla_dispatch_by),
+              'sub_order.sla_nudge:' || id, ?2
+       from sub_orders where id in ${chosen} and nudged_at is not null
+       on conflict do nothing`,
+    ).bind(JSON.stringify(ids), nowIso),
+  ]);
+  return (stamped?.results ?? []).map((r) => `sub_order.sla_nudge:${r.id}`);
 }

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { config } from "../../config";
-import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
+import { Id, IsoTime, json, jsonBody, problemResponses } from "../../contracts/common";
 import { stockObject } from "../../gateways/stock";
+import { seedOpenSubOrders, slaAudit, slaQueryPlans } from "../../jobs/sla-watcher-bench";
 import { router } from "../context";
 import { ApiError } from "../errors";
 import { defineRoute } from "../route";
@@ -22,16 +23,81 @@ const claim = defineRoute({
   responses: { 201: json(z.object({ ok: z.literal(true) }), "Claimed"), ...problemResponses },
 });
 
-export const bench = router().openapi(claim, async (c) => {
-  if (!config(c.env).isDev) throw new ApiError("NOT_FOUND", "Benchmark routes exist only in local development");
-  const { skuId } = c.req.valid("param");
-  const result = await stockObject(c.env, skuId).reserve({
-    skuId,
-    holdId: `bench_${crypto.randomUUID()}`,
-    qty: 1,
-    warehouses: c.req.valid("json").warehouses,
-    expiresAt: Date.now() + HOLD_SECONDS * 1000,
-  });
-  if (!result.ok) throw new ApiError("OUT_OF_STOCK", result.code);
-  return c.json({ ok: true as const }, 201);
+const Tag = z.string().regex(/^[a-z0-9]{1,24}$/, "1 to 24 lower-case letters and digits");
+
+const seedSla = defineRoute({
+  method: "post",
+  path: "/bench/sla",
+  access: ["admin"],
+  summary: "Benchmark only: write many open sub-orders for the SLA watcher (local development only)",
+  description:
+    "Paid parents and open sub-orders written straight into D1 under ids tagged `tag`: one in `nudgeEvery` inside a 6 h nudge lead of `at`, the rest 8 to 72 hours after it. 404 unless ENVIRONMENT=development.",
+  request: jsonBody(
+    z
+      .object({
+        tag: Tag,
+        count: z.number().int().min(1).max(200_000),
+        nudgeEvery: z.number().int().min(1).max(1_000_000),
+        at: IsoTime,
+        customerId: Id,
+        vendorId: Id,
+      })
+      .strict(),
+  ),
+  responses: {
+    201: json(z.object({ seeded: z.number(), inNudgeLead: z.number(), notYetDue: z.number() }), "Written"),
+    ...problemResponses,
+  },
 });
+
+const auditSla = defineRoute({
+  method: "get",
+  path: "/bench/sla/{tag}",
+  access: ["admin"],
+  summary: "Benchmark only: what the SLA watcher did to tagged sub-orders, and its query plans",
+  description:
+    "`nudgedTwice`, `cancelledTwice`, `refundedTwice` and `creditedTwice` count sub-orders (all of them) that had it happen more than once. 404 unless ENVIRONMENT=development.",
+  request: { params: z.object({ tag: Tag }), query: z.object({ at: IsoTime }) },
+  responses: {
+    200: json(
+      z.object({
+        audit: z.record(z.string(), z.number()),
+        plans: z.object({ breached: z.array(z.string()), toNudge: z.array(z.string()) }),
+      }),
+      "Counts and plans",
+    ),
+    ...problemResponses,
+  },
+});
+
+const devOnly = (env: Env) => {
+  if (!config(env).isDev) throw new ApiError("NOT_FOUND", "Benchmark routes exist only in local development");
+};
+
+export const bench = router()
+  .openapi(seedSla, async (c) => {
+    devOnly(c.env);
+    const body = c.req.valid("json");
+    return c.json(await seedOpenSubOrders(c.env, { ...body, at: new Date(body.at) }), 201);
+  })
+  .openapi(auditSla, async (c) => {
+    devOnly(c.env);
+    const at = new Date(c.req.valid("query").at);
+    return c.json(
+      { audit: await slaAudit(c.env, c.req.valid("param").tag), plans: await slaQueryPlans(c.env, at, 6) },
+      200,
+    );
+  })
+  .openapi(claim, async (c) => {
+    devOnly(c.env);
+    const { skuId } = c.req.valid("param");
+    const result = await stockObject(c.env, skuId).reserve({
+      skuId,
+      holdId: `bench_${crypto.randomUUID()}`,
+      qty: 1,
+      warehouses: c.req.valid("json").warehouses,
+      expiresAt: Date.now() + HOLD_SECONDS * 1000,
+    });
+    if (!result.ok) throw new ApiError("OUT_OF_STOCK", result.code);
+    return c.json({ ok: true as const }, 201);
+  });

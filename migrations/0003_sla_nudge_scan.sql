@@ -1,0 +1,1 @@
+CREATE INDEX `sub_orders_sla_unnudged` ON `sub_orders` (`sla_dispatch_by`) WHERE "sub_orders"."status" in ('paid','confirmed','packed') and "sub_orders"."sla_dispatch_by" is not null and "sub_orders"."nudged_at" is null;
