@@ -3,9 +3,13 @@
 // unless --url answers. Every scenario runs --reps times on fresh SKUs and prints medians with
 // their spread; a checkout run also proves afterwards that nothing was oversold or lost.
 //
+// Then the routing decision, the SLA watcher over 100,000 open sub-orders (bench/sla.ts) and the
+// fan-out of one SKU's stock feed to 1,000 subscribers (bench/feeds.ts).
+//
 //   bun run bench [--buyers 5000] [--stock 1000] [--reps 3] [--connections 256] [--url URL]
+//                 [--only checkout,routing,sla,feeds] [--open-sub-orders 100000] [--subscribers 1000]
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -13,7 +17,9 @@ import { Agent, setGlobalDispatcher } from "undici";
 import { type Api, api, mapLimit } from "../scripts/lib/api.ts";
 import { ROOT } from "../scripts/lib/local-env.ts";
 import { stopGroup } from "../scripts/lib/processes.ts";
+import { run as runFeeds } from "./feeds.ts";
 import { run as runRouting } from "./routing.ts";
+import { run as runSla } from "./sla.ts";
 
 const { values } = parseArgs({
   options: {
@@ -23,8 +29,16 @@ const { values } = parseArgs({
     connections: { type: "string", default: "256" },
     url: { type: "string" },
     port: { type: "string", default: "8788" },
+    only: { type: "string" },
+    "open-sub-orders": { type: "string", default: "100000" },
+    subscribers: { type: "string", default: "1000" },
   },
 });
+const SCENARIOS = ["checkout", "routing", "sla", "feeds"];
+const only = values.only?.split(",").map((s) => s.trim());
+const unknown = only?.filter((s) => !SCENARIOS.includes(s)) ?? [];
+if (unknown.length > 0) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknown.join(", ")}`);
+const want = (scenario: string) => !only || only.includes(scenario);
 const BUYERS = Number(values.buyers);
 const STOCK = Number(values.stock);
 const REPS = Number(values.reps);
@@ -41,12 +55,14 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function startServer(port: string): Promise<{ url: string; child: ChildProcess }> {
+/** `bun run start` on a fresh marketplace in a temporary folder, so earlier runs weigh nothing. */
+async function startServer(port: string): Promise<{ url: string; child: ChildProcess; stateDir: string }> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), "oms-bench-"));
   const child = spawn(process.execPath, [path.join(ROOT, "scripts/start.ts")], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PORT: port },
+    env: { ...process.env, PORT: port, OMS_STATE_DIR: stateDir },
   });
   let out = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -57,7 +73,7 @@ async function startServer(port: string): Promise<{ url: string; child: ChildPro
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bun run start did not come up:\n${out}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url: `http://127.0.0.1:${port}`, child };
+  return { url: `http://127.0.0.1:${port}`, child, stateDir };
 }
 
 // ---- statistics ---------------------------------------------------------------------------
@@ -194,7 +210,8 @@ try {
   const demo = JSON.parse(readFileSync(path.join(ROOT, "demo.json"), "utf8")) as {
     tokens: { role: string; token: string }[];
   };
-  const admin = api(url, demo.tokens.find((t) => t.role === "admin")!.token);
+  const adminToken = demo.tokens.find((t) => t.role === "admin")!.token;
+  const admin = api(url, adminToken);
   const pkg = (name: string) =>
     (JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string })
       .version;
@@ -206,105 +223,128 @@ try {
   console.log(
     `runtime: Node ${process.version} driving workerd ${pkg("workerd")} via Miniflare ${pkg("miniflare")} (bun run start: bundled Worker, no dev proxy)`,
   );
-  console.log("storage: D1 and Durable Object SQLite files on local disk under .wrangler/start-state");
+  console.log(
+    `storage: D1 and Durable Object SQLite files on local disk (${server ? `a fresh marketplace in ${server.stateDir}` : "the running server's"})`,
+  );
   console.log(
     `server: ${url}; client: one Node process, undici pool of ${CONNECTIONS} keep-alive connections, all requests of a burst in flight at once`,
   );
-  console.log(
-    `parameters: ${BUYERS} concurrent guest buyers per burst, stock ${STOCK} per SKU (3 warehouses), ${REPS} repetitions`,
-  );
 
-  const tag0 = Date.now().toString(36);
-  console.log(`\ncreating ${BUYERS} guest buyers (not timed)...`);
-  const buyers = await mapLimit(Array.from({ length: BUYERS }), 32, (_, i) =>
-    admin.request<{ token: string }>("POST", "/v1/customers", { token: "", body: { name: `Bench buyer ${i}` } }),
-  );
-
-  const claimRuns: Burst[] = [];
-  const singleRuns: (Burst & { accepted: number; oversell: number; lost: number })[] = [];
-  const cartRuns: (Burst & { accepted: number; oversell: number; lost: number })[] = [];
-
-  for (let rep = 0; rep < REPS; rep++) {
-    const tag = `${tag0}${rep}`;
-
-    const bare = await stockedSku(admin, `c${tag}`, STOCK);
-    claimRuns.push(
-      await burst(BUYERS, () =>
-        fetch(new URL(`/v1/bench/claim/${bare.skuId}`, url), {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ warehouses: bare.warehouseIds }),
-        }),
-      ),
+  if (want("checkout")) {
+    console.log(
+      `\ncheckout parameters: ${BUYERS} concurrent guest buyers per burst, stock ${STOCK} per SKU (3 warehouses), ${REPS} repetitions`,
+    );
+    const tag0 = Date.now().toString(36);
+    console.log(`\ncreating ${BUYERS} guest buyers (not timed)...`);
+    const buyers = await mapLimit(Array.from({ length: BUYERS }), 32, (_, i) =>
+      admin.request<{ token: string }>("POST", "/v1/customers", { token: "", body: { name: `Bench buyer ${i}` } }),
     );
 
-    for (const shape of ["single", "cart"] as const) {
-      const skus =
-        shape === "single"
-          ? [await stockedSku(admin, `s${tag}`, STOCK)]
-          : await Promise.all([0, 1, 2].map((v) => stockedSku(admin, `v${v}${tag}`, STOCK)));
-      const accepted: { token: string; orderId: string; paymentId: string }[] = [];
-      const run = await burst(
-        BUYERS,
-        (i) =>
-          fetch(new URL("/v1/checkout", url), {
+    const claimRuns: Burst[] = [];
+    const singleRuns: (Burst & { accepted: number; oversell: number; lost: number })[] = [];
+    const cartRuns: (Burst & { accepted: number; oversell: number; lost: number })[] = [];
+
+    for (let rep = 0; rep < REPS; rep++) {
+      const tag = `${tag0}${rep}`;
+
+      const bare = await stockedSku(admin, `c${tag}`, STOCK);
+      claimRuns.push(
+        await burst(BUYERS, () =>
+          fetch(new URL(`/v1/bench/claim/${bare.skuId}`, url), {
             method: "POST",
-            headers: {
-              authorization: `Bearer ${buyers[i]!.token}`,
-              "content-type": "application/json",
-              "idempotency-key": `bench-${shape}-${tag}-${i}`,
-            },
-            body: JSON.stringify({ lines: skus.map((s) => ({ skuId: s.skuId, qty: 1 })), shipTo: SHIP_TO }),
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ warehouses: bare.warehouseIds }),
           }),
-        (i, body) => accepted.push({ token: buyers[i]!.token, orderId: body.order.id, paymentId: body.payment.id }),
+        ),
       );
-      console.log(`  rep ${rep + 1} ${shape}: ${fmt(run.perSecond)} requests/s ${JSON.stringify(run.statuses)}`);
-      const check = await verify(admin, url, accepted, skus);
-      const oversell = Math.max(0, ...check.committed.map((c) => c - STOCK), accepted.length - STOCK);
-      const result = { ...run, accepted: accepted.length, oversell, lost: check.lost };
-      (shape === "single" ? singleRuns : cartRuns).push(result);
-      if (check.committed.some((c) => c !== accepted.length)) {
+
+      for (const shape of ["single", "cart"] as const) {
+        const skus =
+          shape === "single"
+            ? [await stockedSku(admin, `s${tag}`, STOCK)]
+            : await Promise.all([0, 1, 2].map((v) => stockedSku(admin, `v${v}${tag}`, STOCK)));
+        const accepted: { token: string; orderId: string; paymentId: string }[] = [];
+        const run = await burst(
+          BUYERS,
+          (i) =>
+            fetch(new URL("/v1/checkout", url), {
+              method: "POST",
+              headers: {
+                authorization: `Bearer ${buyers[i]!.token}`,
+                "content-type": "application/json",
+                "idempotency-key": `bench-${shape}-${tag}-${i}`,
+              },
+              body: JSON.stringify({ lines: skus.map((s) => ({ skuId: s.skuId, qty: 1 })), shipTo: SHIP_TO }),
+            }),
+          (i, body) => accepted.push({ token: buyers[i]!.token, orderId: body.order.id, paymentId: body.payment.id }),
+        );
+        console.log(`  rep ${rep + 1} ${shape}: ${fmt(run.perSecond)} requests/s ${JSON.stringify(run.statuses)}`);
+        const check = await verify(admin, url, accepted, skus);
+        const oversell = Math.max(0, ...check.committed.map((c) => c - STOCK), accepted.length - STOCK);
+        const result = { ...run, accepted: accepted.length, oversell, lost: check.lost };
+        (shape === "single" ? singleRuns : cartRuns).push(result);
+        if (check.committed.some((c) => c !== accepted.length)) {
+          console.log(
+            `  ! rep ${rep} ${shape}: committed ${check.committed.join("/")} for ${accepted.length} accepted orders`,
+          );
+        }
+      }
+      console.log(`  rep ${rep + 1}/${REPS} done`);
+    }
+
+    const claimRate = median(claimRuns.map((r) => r.perSecond));
+    const report = (name: string, runs: (Burst & { accepted?: number; oversell?: number; lost?: number })[]) => {
+      console.log(`\n## ${name}`);
+      console.log(`offered load: ${BUYERS} requests at once, ${REPS} runs`);
+      console.log(`replies: ${runs.map((r) => JSON.stringify(r.statuses)).join("  ")}`);
+      if (runs[0]?.accepted !== undefined) {
+        console.log(`orders accepted: ${runs.map((r) => r.accepted).join(", ")} (stock ${STOCK})`);
         console.log(
-          `  ! rep ${rep} ${shape}: committed ${check.committed.join("/")} for ${accepted.length} accepted orders`,
+          `oversell: ${runs.map((r) => r.oversell).join(", ")}   lost orders: ${runs.map((r) => r.lost).join(", ")}`,
         );
       }
+      console.log(`requests/s: ${spread(runs.map((r) => r.perSecond))}`);
+      console.log(`latency p50 ms: ${spread(runs.map((r) => r.p50))}   p99 ms: ${spread(runs.map((r) => r.p99))}`);
+      if (runs !== claimRuns) {
+        console.log(
+          `fraction of the bare claim rate: ${fmt(median(runs.map((r) => r.perSecond)) / claimRate, 2)} (floor 0.5, target 0.8)`,
+        );
+      }
+    };
+    report("bare claim (POST /v1/bench/claim: the reserve RPC alone, one SKU)", claimRuns);
+    report("checkout, one SKU, 1 unit each", singleRuns);
+    report("checkout, 3-vendor carts (3 SKUs, 1 unit each)", cartRuns);
+    const failed = [...singleRuns, ...cartRuns].some(
+      (r) => r.oversell > 0 || r.lost > 0 || Object.keys(r.statuses).some((s) => !["201", "409", "429"].includes(s)),
+    );
+    if (failed) {
+      console.log("\nFAILED: oversell, lost orders, 5xx or dropped connections above");
+      process.exitCode = 1;
     }
-    console.log(`  rep ${rep + 1}/${REPS} done`);
   }
 
-  const claimRate = median(claimRuns.map((r) => r.perSecond));
-  const report = (name: string, runs: (Burst & { accepted?: number; oversell?: number; lost?: number })[]) => {
-    console.log(`\n## ${name}`);
-    console.log(`offered load: ${BUYERS} requests at once, ${REPS} runs`);
-    console.log(`replies: ${runs.map((r) => JSON.stringify(r.statuses)).join("  ")}`);
-    if (runs[0]?.accepted !== undefined) {
-      console.log(`orders accepted: ${runs.map((r) => r.accepted).join(", ")} (stock ${STOCK})`);
-      console.log(
-        `oversell: ${runs.map((r) => r.oversell).join(", ")}   lost orders: ${runs.map((r) => r.lost).join(", ")}`,
-      );
-    }
-    console.log(`requests/s: ${spread(runs.map((r) => r.perSecond))}`);
-    console.log(`latency p50 ms: ${spread(runs.map((r) => r.p50))}   p99 ms: ${spread(runs.map((r) => r.p99))}`);
-    if (runs !== claimRuns) {
-      console.log(
-        `fraction of the bare claim rate: ${fmt(median(runs.map((r) => r.perSecond)) / claimRate, 2)} (floor 0.5, target 0.8)`,
-      );
-    }
-  };
-  report("bare claim (POST /v1/bench/claim: the reserve RPC alone, one SKU)", claimRuns);
-  report("checkout, one SKU, 1 unit each", singleRuns);
-  report("checkout, 3-vendor carts (3 SKUs, 1 unit each)", cartRuns);
+  if (want("routing")) {
+    console.log("\n## routing decision (10-line cart over 50 vendors x 3 warehouses)");
+    await runRouting({ url });
+  }
 
-  console.log("\n## routing decision (10-line cart over 50 vendors x 3 warehouses)");
-  await runRouting({ url });
+  if (want("sla")) {
+    console.log("\n## SLA watcher (every minute) over a large book of open sub-orders");
+    const sla = await runSla({ admin, openSubOrders: Number(values["open-sub-orders"]) });
+    const twice = Object.entries(sla.audit).filter(([k, n]) => k.endsWith("Twice") && n > 0);
+    if (twice.length > 0 || sla.ticks.some((t) => t.failed > 0)) {
+      console.log(`\nFAILED: the SLA watcher did something twice or failed: ${JSON.stringify(twice)}`);
+      process.exitCode = 1;
+    }
+  }
 
-  const failed = [...singleRuns, ...cartRuns].some(
-    (r) => r.oversell > 0 || r.lost > 0 || Object.keys(r.statuses).some((s) => !["201", "409", "429"].includes(s)),
-  );
-  if (failed) {
-    console.log("\nFAILED: oversell, lost orders, 5xx or dropped connections above");
-    process.exitCode = 1;
+  if (want("feeds")) {
+    console.log("\n## stock feed fan-out (one SKU, many storefront subscribers)");
+    await runFeeds({ baseUrl: url, adminToken, subscribers: Number(values.subscribers) });
   }
 } finally {
-  if (server) await stopGroup(server.child);
+  if (server) {
+    await stopGroup(server.child);
+    rmSync(server.stateDir, { recursive: true, force: true });
+  }
 }

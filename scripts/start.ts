@@ -13,7 +13,10 @@ const port = Number(process.env.PORT ?? 8788);
 if (!Number.isInteger(port) || port <= 0 || port > 65535)
   throw new Error(`PORT must be a TCP port, got ${process.env.PORT}`);
 const BUNDLE_DIR = path.join(ROOT, "dist");
-const STATE_DIR = path.join(ROOT, ".wrangler/start-state");
+// OMS_STATE_DIR lets the benchmark and the browser tests run on a fresh, throwaway marketplace.
+const STATE_DIR = process.env.OMS_STATE_DIR
+  ? path.resolve(process.env.OMS_STATE_DIR)
+  : path.join(ROOT, ".wrangler/start-state");
 
 const devVars = ensureDevVars();
 buildWeb();

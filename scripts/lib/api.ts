@@ -35,6 +35,8 @@ export type RequestOptions = {
   body?: unknown;
   /** Sent as-is with this content type instead of JSON. */
   raw?: { contentType: string; text: string };
+  /** Extra headers, e.g. an Idempotency-Key. */
+  headers?: Record<string, string>;
   timeoutMs?: number;
 };
 
@@ -47,7 +49,7 @@ export function api(baseUrl: string, defaultToken?: string): Api {
   return {
     baseUrl,
     async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-      const headers: Record<string, string> = { accept: "application/json" };
+      const headers: Record<string, string> = { accept: "application/json", ...options.headers };
       const token = options.token ?? defaultToken;
       if (token) headers.authorization = `Bearer ${token}`;
       let body: string | undefined;
