@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { FAKE_RESEND_KEY, FAKE_WHATSAPP_PHONE_NUMBER_ID, FAKE_WHATSAPP_TOKEN } from "./test/notify-fake/fake.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -26,7 +27,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/browser/**", "test/stripe/**"],
+            exclude: ["test/browser/**", "test/stripe/**", "test/notify/**"],
             setupFiles: ["./test/apply-migrations.ts"],
             testTimeout: 60_000,
             hookTimeout: 60_000,
@@ -54,6 +55,39 @@ export default defineConfig(async () => {
             name: "stripe",
             include: ["test/stripe/**/*.test.ts"],
             globalSetup: ["./test/stripe-fake/global-setup.mjs"],
+            setupFiles: ["./test/apply-migrations.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+          },
+        },
+        // The same Worker with WhatsApp and email configured, pointed at a stateful fake of both
+        // providers' HTTP APIs that test/notify-fake/global-setup.mjs serves from the Node side.
+        {
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: "development",
+                  ADMIN_BOOTSTRAP_TOKEN: "test-admin-bootstrap-token",
+                  STRIPE_SECRET_KEY: "",
+                  STRIPE_WEBHOOK_SECRET: "",
+                  NOTIFY_RATE_PER_MINUTE: "20",
+                  WHATSAPP_TOKEN: FAKE_WHATSAPP_TOKEN,
+                  WHATSAPP_PHONE_NUMBER_ID: FAKE_WHATSAPP_PHONE_NUMBER_ID,
+                  WHATSAPP_API_BASE: inject<string>("notifyApiBase"),
+                  EMAIL_API_KEY: FAKE_RESEND_KEY,
+                  EMAIL_FROM: "Edge OMS <orders@oms.test>",
+                  EMAIL_API_BASE: inject<string>("notifyApiBase"),
+                },
+              },
+            })),
+          ],
+          test: {
+            name: "notify",
+            include: ["test/notify/**/*.test.ts"],
+            globalSetup: ["./test/notify-fake/global-setup.mjs"],
             setupFiles: ["./test/apply-migrations.ts"],
             testTimeout: 60_000,
             hookTimeout: 60_000,

@@ -36,6 +36,19 @@ const configSchema = z.object({
     }),
   // Lets tests point the official Stripe SDK at a local fake of its HTTP API.
   STRIPE_API_BASE: optionalSecret,
+  // WhatsApp Business Cloud API: on when both the token and the sending number are set.
+  WHATSAPP_TOKEN: optionalSecret,
+  WHATSAPP_PHONE_NUMBER_ID: optionalSecret,
+  WHATSAPP_API_BASE: z.url().default("https://graph.facebook.com"),
+  WHATSAPP_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default("v21.0"),
+  WHATSAPP_TEMPLATE_LANGUAGE: z.string().min(2).max(10).default("en"),
+  // Email through Resend's HTTP API: on when both the key and the sender are set.
+  EMAIL_API_KEY: optionalSecret,
+  EMAIL_FROM: optionalSecret,
+  EMAIL_API_BASE: z.url().default("https://api.resend.com"),
 });
 
 export type Config = {
@@ -45,6 +58,8 @@ export type Config = {
   maxOpenHoldsPerCustomer: number;
   maxUnitsPerSkuPerCustomer: number;
   notifyRatePerMinute: number;
+  whatsapp?: { token: string; phoneNumberId: string; apiBase: string; apiVersion: string; language: string };
+  email?: { apiKey: string; from: string; apiBase: string };
   reviewThresholdMinor: number;
   adminBootstrapToken?: string;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
@@ -66,6 +81,20 @@ export function config(env: Env): Config {
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
     maxUnitsPerSkuPerCustomer: raw.MAX_UNITS_PER_SKU_PER_CUSTOMER,
     notifyRatePerMinute: raw.NOTIFY_RATE_PER_MINUTE,
+    whatsapp:
+      raw.WHATSAPP_TOKEN && raw.WHATSAPP_PHONE_NUMBER_ID
+        ? {
+            token: raw.WHATSAPP_TOKEN,
+            phoneNumberId: raw.WHATSAPP_PHONE_NUMBER_ID,
+            apiBase: raw.WHATSAPP_API_BASE,
+            apiVersion: raw.WHATSAPP_API_VERSION,
+            language: raw.WHATSAPP_TEMPLATE_LANGUAGE,
+          }
+        : undefined,
+    email:
+      raw.EMAIL_API_KEY && raw.EMAIL_FROM
+        ? { apiKey: raw.EMAIL_API_KEY, from: raw.EMAIL_FROM, apiBase: raw.EMAIL_API_BASE }
+        : undefined,
     reviewThresholdMinor: raw.REVIEW_THRESHOLD_MINOR,
     adminBootstrapToken: raw.ADMIN_BOOTSTRAP_TOKEN,
     stripe:

@@ -466,9 +466,16 @@ export const notifications = sqliteTable(
     dedupeKey: text("dedupe_key").notNull(),
     createdAt: text("created_at").notNull(),
     sentAt: text("sent_at"),
+    /** The latest hand-over to the provider: what its per-minute limit counts. */
+    lastAttemptAt: text("last_attempt_at"),
+    /** A sender holds the message until then; if it dies meanwhile, another sends it after. */
+    leaseUntil: text("lease_until"),
+    /** After a provider's temporary refusal: not before then. */
+    nextAttemptAt: text("next_attempt_at"),
   },
   (t) => [
     uniqueIndex("notifications_dedupe").on(t.dedupeKey),
+    index("notifications_attempts").on(t.channel, t.lastAttemptAt),
     index("notifications_order").on(t.orderId, t.createdAt),
     index("notifications_queue").on(t.priority, t.createdAt).where(sql`${t.status} = 'queued'`),
     check("notifications_status", sql`${t.status} in ('queued','sent','failed')`),

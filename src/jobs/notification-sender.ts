@@ -1,32 +1,133 @@
-import { sql } from "drizzle-orm";
-import { config } from "../config";
-import { database } from "../db/client";
+import { and, eq, sql } from "drizzle-orm";
+import { type Config, config } from "../config";
+import { type Db, database, runBatch, type Statement } from "../db/client";
 import { notifications } from "../db/schema";
-import { isoSeconds } from "../domain/time";
+import { addSeconds, isoSeconds } from "../domain/time";
+import { emailChannel } from "../notifications/channels/email";
+import type { Channel, Delivery, Outgoing } from "../notifications/channels/port";
+import { whatsappChannel } from "../notifications/channels/whatsapp";
 
 const BUCKET_MS = 60_000;
+/** Long enough for a send to finish; a sender that dies leaves its messages to the next after it. */
+const LEASE_SECONDS = 120;
+/** Temporary refusals are retried with growing pauses (1, 2, 4 ... 60 minutes), this many times. */
+const MAX_ATTEMPTS = 10;
+const SEND_CONCURRENCY = 8;
+
+type Remote = "whatsapp" | "email";
+
+function remoteChannels(cfg: Config): [Remote, Channel][] {
+  const out: [Remote, Channel][] = [];
+  if (cfg.whatsapp) out.push(["whatsapp", whatsappChannel(cfg.whatsapp)]);
+  if (cfg.email) out.push(["email", emailChannel(cfg.email)]);
+  return out;
+}
 
 /**
- * Sends queued notifications, confirmations first, under the provider's per-minute limit. The
- * claim is one statement that counts this minute's sends and takes only what is left, so two
- * senders running at once can never exceed the limit; nothing is dropped, and a message that
- * waited past its minute goes out in a later one with its delay visible (createdAt vs sentAt).
- * The local channel, the only one so far, records each message as delivered.
+ * Sends queued notifications, confirmations first, under each provider's per-minute limit. The
+ * claim is one statement that counts this minute's hand-overs on that channel and takes only
+ * what is left, so two senders running at once never exceed the limit or take the same message.
+ * Nothing is dropped: a message that waited past its minute goes out in a later one with its
+ * delay visible (createdAt vs sentAt), a temporary refusal is retried later, and a final one is
+ * kept as failed with the provider's reason. The local channel only records, so its claim marks
+ * the message sent at once.
  */
 export async function sendNotifications(env: Env, now: Date) {
   const db = database(env);
-  const limit = config(env).notifyRatePerMinute;
-  const bucketStart = isoSeconds(Math.floor(now.getTime() / BUCKET_MS) * BUCKET_MS);
+  const cfg = config(env);
+  const limit = cfg.notifyRatePerMinute;
+  const bucket = isoSeconds(Math.floor(now.getTime() / BUCKET_MS) * BUCKET_MS);
   const at = isoSeconds(now);
-  const sent = await db.all<{ id: string }>(sql`
+  const perMinute = (channel: string) =>
+    sql`max(0, ${limit} - (select count(*) from ${notifications} where channel = ${channel} and last_attempt_at >= ${bucket} and last_attempt_at <= ${at}))`;
+
+  const local = await db.all<{ id: string }>(sql`
     update ${notifications}
-    set sent_at = ${at}, attempts = attempts + 1, status = 'sent', provider_ref = 'local:' || id
+    set sent_at = ${at}, last_attempt_at = ${at}, attempts = attempts + 1, status = 'sent', provider_ref = 'local:' || id
     where id in (
       select id from ${notifications}
-      where status = 'queued' and sent_at is null
+      where status = 'queued' and channel = 'local'
       order by priority, created_at, id
-      limit max(0, ${limit} - (select count(*) from ${notifications} where sent_at >= ${bucketStart} and sent_at <= ${at}))
+      limit ${perMinute("local")}
     )
     returning id`);
-  return { sent: sent.length, limit, bucket: bucketStart };
+
+  const result = { sent: local.length, retrying: 0, failed: 0, limit, bucket };
+  for (const [name, channel] of remoteChannels(cfg)) {
+    const leaseUntil = isoSeconds(addSeconds(now, LEASE_SECONDS));
+    const claimed = await db.all<ClaimedRow>(sql`
+      update ${notifications}
+      set lease_until = ${leaseUntil}, last_attempt_at = ${at}, attempts = attempts + 1
+      where id in (
+        select id from ${notifications}
+        where status = 'queued' and channel = ${name}
+          and (lease_until is null or lease_until <= ${at})
+          and (next_attempt_at is null or next_attempt_at <= ${at})
+        order by priority, created_at, id
+        limit ${perMinute(name)}
+      )
+      returning id, order_id as orderId, thread_key as threadKey, recipient, template, payload, attempts`);
+    const deliveries = await sendAll(channel, claimed.map(outgoing));
+    await settle(db, claimed, deliveries, leaseUntil, now);
+    for (const d of deliveries) {
+      if (d.ok) result.sent += 1;
+      else if (d.retry) result.retrying += 1;
+      else result.failed += 1;
+    }
+  }
+  return result;
+}
+
+type ClaimedRow = {
+  id: string;
+  orderId: string | null;
+  threadKey: string;
+  recipient: string | null;
+  template: string;
+  payload: string;
+  attempts: number;
+};
+
+function outgoing(row: ClaimedRow): Outgoing {
+  const payload = JSON.parse(row.payload) as { params: Record<string, string | number>; text: string };
+  return {
+    id: row.id,
+    orderId: row.orderId,
+    threadKey: row.threadKey,
+    recipient: row.recipient ?? "",
+    template: row.template,
+    params: payload.params,
+    text: payload.text,
+  };
+}
+
+async function sendAll(channel: Channel, messages: Outgoing[]): Promise<Delivery[]> {
+  const out = new Array<Delivery>(messages.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < messages.length) {
+      const i = next++;
+      out[i] = await channel.send(messages[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, messages.length) }, worker));
+  return out;
+}
+
+/** Records each outcome, but only while this sender still holds the message. */
+async function settle(db: Db, rows: ClaimedRow[], deliveries: Delivery[], lease: string, now: Date) {
+  const at = isoSeconds(now);
+  const statements: Statement[] = rows.map((row, i) => {
+    const d = deliveries[i]!;
+    const outcome: Partial<typeof notifications.$inferInsert> = d.ok
+      ? { status: "sent", sentAt: at, providerRef: d.providerRef, error: null }
+      : d.retry && row.attempts < MAX_ATTEMPTS
+        ? { error: d.error, nextAttemptAt: isoSeconds(addSeconds(now, Math.min(60, 2 ** (row.attempts - 1)) * 60)) }
+        : { status: "failed", error: d.error };
+    return db
+      .update(notifications)
+      .set({ ...outcome, leaseUntil: null })
+      .where(and(eq(notifications.id, row.id), eq(notifications.leaseUntil, lease)));
+  });
+  await runBatch(db, statements);
 }

@@ -1,10 +1,24 @@
 import { inArray, sql } from "drizzle-orm";
+import { type Config, config } from "../config";
 import type { OrderEventMessage } from "../contracts/events";
 import { database } from "../db/client";
 import { customers, notifications, orders, subOrders } from "../db/schema";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
 import { compose, type Facts } from "./compose";
+
+type Contact = { email: string | null; phone: string | null };
+
+/**
+ * A shopper hears on WhatsApp when it is configured and they gave a phone number, else by email
+ * when that is configured and they gave an address; otherwise the message is only recorded.
+ * Vendors have their feed and dashboard, so theirs are recorded.
+ */
+function route(cfg: Config, contact: Contact | undefined, customerId: string) {
+  if (cfg.whatsapp && contact?.phone) return { channel: "whatsapp" as const, recipient: contact.phone };
+  if (cfg.email && contact?.email) return { channel: "email" as const, recipient: contact.email };
+  return { channel: "local" as const, recipient: contact?.phone ?? contact?.email ?? customerId };
+}
 
 /**
  * Turns order events into queued notifications. Each row's dedupe key is the event, template and
@@ -33,6 +47,7 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
       .innerJoin(customers, sql`${customers.id} = ${orders.customerId}`)
       .where(inArray(orders.id, orderIds)),
   ]);
+  const cfg = config(env);
   const factsOf = new Map<string, Facts>(facts.map((f) => [f.orderId, f]));
   const contactOf = new Map(contacts.map((c) => [c.orderId, c]));
   const now = isoSeconds(new Date());
@@ -41,15 +56,18 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
     if (!f) return [];
     return compose(e, f).map((m) => {
       const who = m.audience.kind === "customer" ? m.audience.customerId : m.audience.vendorId;
-      const contact = contactOf.get(e.orderId!);
+      const { channel, recipient } =
+        m.audience.kind === "customer"
+          ? route(cfg, contactOf.get(e.orderId!), who)
+          : { channel: "local" as const, recipient: `vendor:${who}` };
       return {
         id: newId("ntf"),
         orderId: e.orderId,
         subOrderId: typeof e.payload.subOrderId === "string" ? e.payload.subOrderId : null,
         customerId: m.audience.kind === "customer" ? who : null,
         threadKey: m.threadKey,
-        channel: "local" as const,
-        recipient: m.audience.kind === "customer" ? (contact?.phone ?? contact?.email ?? who) : `vendor:${who}`,
+        channel,
+        recipient,
         template: m.template,
         priority: m.priority,
         payload: { params: m.params, text: m.text },

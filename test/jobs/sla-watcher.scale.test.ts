@@ -36,7 +36,9 @@ describe("the SLA watcher at scale", () => {
     const at = "2031-04-01T10:00:00Z";
     await seeded("scaleb", 2_000, 50, at);
     const { plans } = (await api("GET", `/v1/bench/sla/scaleb?at=${at}`, { token: ADMIN })).body;
-    expect(plans.breached.join("\n")).toMatch(/SEARCH s USING INDEX sub_orders_sla_open \(sla_dispatch_by>\? AND sla_dispatch_by<\?\)/);
+    expect(plans.breached.join("\n")).toMatch(
+      /SEARCH s USING INDEX sub_orders_sla_open \(sla_dispatch_by>\? AND sla_dispatch_by<\?\)/,
+    );
     expect(plans.toNudge.join("\n")).toMatch(
       /SEARCH s USING INDEX sub_orders_sla_unnudged \(sla_dispatch_by>\? AND sla_dispatch_by<\?\)/,
     );

@@ -24,6 +24,13 @@ const Notification = z
     createdAt: z.string(),
     sentAt: z.string().nullable(),
     latencySeconds: z.number().int().nullable().openapi({ description: "How long it waited to be sent" }),
+    attempts: z.number().int(),
+    nextAttemptAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "After a provider's temporary refusal: when it is tried again" }),
+    error: z.string().nullable().openapi({ description: "The provider's latest refusal, as it answered" }),
+    providerRef: z.string().nullable().openapi({ description: "The provider's message id" }),
   })
   .openapi("Notification");
 
@@ -78,6 +85,10 @@ export const notifications = router().openapi(list, async (c) => {
         createdAt: n.createdAt,
         sentAt: n.sentAt,
         latencySeconds: n.sentAt ? Math.max(0, (Date.parse(n.sentAt) - Date.parse(n.createdAt)) / 1000) : null,
+        attempts: n.attempts,
+        nextAttemptAt: n.status === "queued" ? n.nextAttemptAt : null,
+        error: n.error,
+        providerRef: n.providerRef,
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor([last.createdAt, last.id]) : null,
     },

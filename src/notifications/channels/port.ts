@@ -1,0 +1,46 @@
+/** One message as a channel sends it. */
+export type Outgoing = {
+  id: string;
+  orderId: string | null;
+  /** One conversation per parent order. */
+  threadKey: string;
+  recipient: string;
+  template: string;
+  params: Record<string, string | number>;
+  text: string;
+};
+
+/**
+ * What the provider answered. `retry` marks a temporary refusal (rate limited, provider down,
+ * network): the message is tried again later. Anything else is final, with its reason kept.
+ */
+export type Delivery = { ok: true; providerRef: string } | { ok: false; retry: boolean; error: string };
+
+export type Channel = { send(message: Outgoing): Promise<Delivery> };
+
+/** A provider's HTTP answer as a delivery: 429 and 5xx are worth retrying, other 4xx are not. */
+export async function deliveryOf(res: Response, providerRef: (body: unknown) => string | undefined): Promise<Delivery> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (res.ok) {
+    const ref = providerRef(body);
+    return ref
+      ? { ok: true, providerRef: ref }
+      : { ok: false, retry: true, error: `no message id in ${text.slice(0, 200)}` };
+  }
+  return { ok: false, retry: res.status === 429 || res.status >= 500, error: `${res.status} ${text.slice(0, 500)}` };
+}
+
+/** A network failure is temporary: the provider may well have been unreachable for a moment. */
+export async function post(url: string, init: RequestInit): Promise<Response | Delivery> {
+  try {
+    return await fetch(url, { ...init, method: "POST", signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    return { ok: false, retry: true, error: `network: ${String(err)}` };
+  }
+}

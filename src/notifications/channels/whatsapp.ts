@@ -1,0 +1,40 @@
+import type { Config } from "../../config";
+import { type Channel, deliveryOf, post } from "./port";
+
+type Settings = NonNullable<Config["whatsapp"]>;
+
+/**
+ * WhatsApp Business Cloud API: every message is an approved template (business-initiated
+ * messages must be) named as our templates are, its body parameters in the order the message
+ * composes them. The order id rides in `biz_opaque_callback_data`, so the provider's status
+ * webhooks name the thread. The recipient is a phone number; WhatsApp wants digits only.
+ */
+export function whatsappChannel(s: Settings): Channel {
+  const url = `${s.apiBase.replace(/\/$/, "")}/${s.apiVersion}/${encodeURIComponent(s.phoneNumberId)}/messages`;
+  return {
+    async send(m) {
+      const res = await post(url, {
+        headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to: m.recipient.replace(/\D/g, ""),
+          type: "template",
+          template: {
+            name: m.template,
+            language: { code: s.language },
+            components: [
+              {
+                type: "body",
+                parameters: Object.values(m.params).map((v) => ({ type: "text", text: String(v) })),
+              },
+            ],
+          },
+          biz_opaque_callback_data: m.threadKey,
+        }),
+      });
+      if (!(res instanceof Response)) return res;
+      return deliveryOf(res, (body) => (body as { messages?: { id?: string }[] })?.messages?.[0]?.id);
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { config } from "../../src/config";
+import { ADMIN, api } from "../support/api";
+import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+
+const fakeBase = () => config(env).whatsapp!.apiBase;
+
+async function sentTo(recipient: string) {
+  const all = (await (await fetch(`${fakeBase()}/_fake/requests`)).json()) as {
+    provider: string;
+    headers: Record<string, string>;
+    body: any;
+    status: number;
+  }[];
+  return all.filter((r) => r.body?.to === recipient.replace(/\D/g, "") || r.body?.to?.[0] === recipient);
+}
+
+/** Makes the fake answer these statuses to a phone number's next messages. */
+const script = (phone: string, statuses: number[]) =>
+  fetch(`${fakeBase()}/_fake/script`, {
+    method: "POST",
+    body: JSON.stringify({ recipient: phone.replace(/\D/g, ""), statuses }),
+  });
+
+const send = (now: Date) =>
+  api("POST", "/v1/admin/jobs/notification-sender/run", { token: ADMIN, body: { now: now.toISOString() } });
+
+let n = 0;
+/** A paid order of a shopper with these contact details, once its confirmation is queued. */
+async function paidOrder(contact: { phone?: string; email?: string }) {
+  const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+  const shopper = await api("POST", "/v1/customers", { body: { name: `Notified ${++n}`, ...contact } });
+  const placed = await checkout(shopper.body.token, [{ skuId: sku.skuId, qty: 1 }]);
+  const orderId = placed.body.order.id as string;
+  await pay(shopper.body.token, placed.body.payment.id);
+  const mine = async () =>
+    (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.body.token })).body.items;
+  await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
+  return { orderId, token: shopper.body.token as string, mine };
+}
+
+// Each test runs the sender on its own minute, far from the others', so their limits do not meet.
+const minute = (day: number, m = 0) => new Date(Date.UTC(2031, 0, day, 0, m, 5));
+
+describe("WhatsApp", () => {
+  it("sends the confirmation as the approved template, with its parameters, in the order's thread", async () => {
+    const phone = "+91 98450 10001";
+    const o = await paidOrder({ phone });
+    expect((await o.mine())[0]).toMatchObject({ channel: "whatsapp", recipient: phone, status: "queued" });
+    expect((await send(minute(1))).body.result).toMatchObject({ sent: 1, retrying: 0, failed: 0 });
+
+    const [req] = await sentTo(phone);
+    expect(req!.headers.authorization).toBe(`Bearer ${config(env).whatsapp!.token}`);
+    expect(req!.body).toEqual({
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      to: "919845010001",
+      type: "template",
+      template: {
+        name: "order_confirmed",
+        language: { code: "en" },
+        components: [
+          {
+            type: "body",
+            parameters: [
+              { type: "text", text: o.orderId },
+              { type: "text", text: "1" },
+            ],
+          },
+        ],
+      },
+      biz_opaque_callback_data: `order:${o.orderId}`,
+    });
+    const [sent] = await o.mine();
+    expect(sent).toMatchObject({
+      status: "sent",
+      attempts: 1,
+      error: null,
+      providerRef: expect.stringMatching(/^wamid\./),
+    });
+    expect(sent.sentAt).toBe("2031-01-01T00:00:05Z");
+  });
+
+  it("retries a temporary refusal later and sends once; keeps a final refusal as failed with its reason", async () => {
+    const busy = "+91 98450 10002";
+    const o = await paidOrder({ phone: busy });
+    await script(busy, [429]);
+    expect((await send(minute(2))).body.result).toMatchObject({ sent: 0, retrying: 1 });
+    let [row] = await o.mine();
+    expect(row).toMatchObject({ status: "queued", attempts: 1, error: expect.stringContaining("130429") });
+    expect(row.nextAttemptAt).toBe("2031-01-02T00:01:05Z");
+    expect((await send(minute(2))).body.result.sent).toBe(0);
+    expect((await send(minute(2, 1))).body.result.sent).toBe(1);
+    [row] = await o.mine();
+    expect(row).toMatchObject({ status: "sent", attempts: 2, nextAttemptAt: null });
+    expect((await sentTo(busy)).map((r) => r.status)).toEqual([429, 200]);
+
+    const wrong = "+91 98450 10003";
+    const p = await paidOrder({ phone: wrong });
+    await script(wrong, [400]);
+    expect((await send(minute(3))).body.result).toMatchObject({ failed: 1 });
+    const failed = await api("GET", `/v1/notifications?orderId=${p.orderId}&status=failed`, { token: p.token });
+    expect(failed.body.items[0]).toMatchObject({ status: "failed", error: expect.stringContaining("132001") });
+    await send(minute(3, 5));
+    expect(await sentTo(wrong)).toHaveLength(1);
+  });
+
+  it("two senders at once send each message once and stay under the per-minute limit", async () => {
+    const order = await paidOrder({ phone: "+91 98450 10004" });
+    const row = await env.DB.prepare("select customer_id as c from orders where id = ?")
+      .bind(order.orderId)
+      .first<{ c: string }>();
+    const recipients = Array.from({ length: 50 }, (_, i) => `+9198451${String(i).padStart(5, "0")}`);
+    await env.DB.batch(
+      recipients.map((to, i) =>
+        env.DB.prepare(
+          "insert into notifications (id, order_id, customer_id, thread_key, channel, recipient, template, priority, payload, dedupe_key, created_at) values (?, ?, ?, ?, 'whatsapp', ?, 'shipment_delivered', 3, ?, ?, '2031-01-04T00:00:00Z')",
+        ).bind(
+          `wa-burst-${i}`,
+          order.orderId,
+          row!.c,
+          `order:${order.orderId}`,
+          to,
+          JSON.stringify({ params: { orderId: order.orderId }, text: "Delivered" }),
+          `wa-burst:${i}`,
+        ),
+      ),
+    );
+    const [a, b] = await Promise.all([send(minute(4)), send(minute(4))]);
+    // 20 a minute (NOTIFY_RATE_PER_MINUTE in this project), the queued confirmation first.
+    expect(a.body.result.sent + b.body.result.sent).toBe(20);
+    const counts = await Promise.all(recipients.map(async (r) => (await sentTo(r)).length));
+    expect(counts.filter((c) => c > 1)).toEqual([]);
+    expect(counts.reduce((x, y) => x + y, 0)).toBe(19);
+    const [c, d] = await Promise.all([send(minute(4, 1)), send(minute(4, 1))]);
+    expect(c.body.result.sent + d.body.result.sent).toBe(20);
+  });
+});
+
+describe("email", () => {
+  it("threads every message of an order under one root, and keys each send to its notification", async () => {
+    const address = "asha.rao@example.in";
+    const o = await paidOrder({ email: address });
+    const cancelled = await api("POST", `/v1/orders/${o.orderId}/cancel`, {
+      token: o.token,
+      body: { reason: "changed my mind" },
+    });
+    expect(cancelled.status).toBe(200);
+    await vi.waitFor(async () => expect(await o.mine()).toHaveLength(2), { timeout: 10_000 });
+    await send(minute(5));
+
+    const sent = await sentTo(address);
+    expect(sent).toHaveLength(2);
+    const root = `<order.${o.orderId}@oms.test>`;
+    for (const r of sent) {
+      expect(r.headers.authorization).toBe(`Bearer ${config(env).email!.apiKey}`);
+      expect(r.body.headers).toEqual({ "In-Reply-To": root, References: root });
+      expect(r.body.from).toBe("Edge OMS <orders@oms.test>");
+    }
+    const rows = await o.mine();
+    expect(new Set(sent.map((r) => r.headers["idempotency-key"]))).toEqual(new Set(rows.map((r: any) => r.id)));
+    expect(sent.map((r) => r.body.subject).sort()).toEqual([
+      `Your order is cancelled (${o.orderId})`,
+      `Your order is confirmed (${o.orderId})`,
+    ]);
+    expect(rows.every((r: any) => r.channel === "email" && r.status === "sent")).toBe(true);
+  });
+
+  it("a shopper with no contact details gets recorded messages only", async () => {
+    const o = await paidOrder({});
+    expect((await o.mine())[0]).toMatchObject({ channel: "local" });
+    await send(minute(6));
+    expect((await o.mine())[0]).toMatchObject({ status: "sent", providerRef: expect.stringMatching(/^local:/) });
+  });
+});
