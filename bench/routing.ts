@@ -7,15 +7,14 @@
 //     client: the decision plus its I/O (500 stock snapshots, the D1 reads) and HTTP.
 //
 //   node bench/routing.ts [--iterations 1000] [--quotes 50] [--url URL] [--port 8789]
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type Api, api, mapLimit } from "../scripts/lib/api.ts";
+import { answers, startFreshServer } from "../scripts/lib/fresh-server.ts";
 import { ROOT } from "../scripts/lib/local-env.ts";
-import { stopGroup } from "../scripts/lib/processes.ts";
 
 export type RoutingBenchOptions = {
   url?: string;
@@ -43,33 +42,6 @@ const CITIES = [
   { lat: 22.57, lng: 88.36, postalCode: "700001" },
   { lat: 17.39, lng: 78.49, postalCode: "500001" },
 ];
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    return (await fetch(new URL("/v1/openapi.json", url), { signal: AbortSignal.timeout(2000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
-async function startServer(port: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts/start.ts")], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PORT: port },
-  });
-  let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const deadline = Date.now() + 240_000;
-  while (!/OMS running at/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bun run start did not come up:\n${out}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 function timings(ms: number[]): Timings {
   const s = [...ms].sort((a, b) => a - b);
@@ -138,7 +110,7 @@ export async function run(opts: RoutingBenchOptions = {}): Promise<RoutingBenchR
     warehousesPerVendor: opts.warehousesPerVendor ?? 3,
   };
   const requested = opts.url ?? `http://127.0.0.1:${opts.port ?? "8789"}`;
-  const server = (await answers(requested)) ? undefined : await startServer(opts.port ?? "8789");
+  const server = (await answers(requested)) ? undefined : await startFreshServer(opts.port ?? "8789", "oms-bench");
   const url = server?.url ?? requested;
   try {
     const demo = JSON.parse(readFileSync(path.join(ROOT, "demo.json"), "utf8")) as {
@@ -210,7 +182,7 @@ export async function run(opts: RoutingBenchOptions = {}): Promise<RoutingBenchR
       throughQuote,
     };
   } finally {
-    if (server) await stopGroup(server.child);
+    await server?.stop();
   }
 }
 

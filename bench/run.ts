@@ -8,15 +8,14 @@
 //
 //   bun run bench [--buyers 5000] [--stock 1000] [--reps 3] [--connections 256] [--url URL]
 //                 [--only checkout,routing,sla,feeds] [--open-sub-orders 100000] [--subscribers 1000]
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Agent, setGlobalDispatcher } from "undici";
 import { type Api, api, mapLimit } from "../scripts/lib/api.ts";
+import { answers, startFreshServer } from "../scripts/lib/fresh-server.ts";
 import { ROOT } from "../scripts/lib/local-env.ts";
-import { stopGroup } from "../scripts/lib/processes.ts";
 import { run as runFeeds } from "./feeds.ts";
 import { run as runRouting } from "./routing.ts";
 import { run as runSla } from "./sla.ts";
@@ -46,35 +45,6 @@ const CONNECTIONS = Number(values.connections);
 setGlobalDispatcher(new Agent({ connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 }));
 
 // ---- the server ---------------------------------------------------------------------------
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    return (await fetch(new URL("/v1/openapi.json", url), { signal: AbortSignal.timeout(2000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
-/** `bun run start` on a fresh marketplace in a temporary folder, so earlier runs weigh nothing. */
-async function startServer(port: string): Promise<{ url: string; child: ChildProcess; stateDir: string }> {
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), "oms-bench-"));
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts/start.ts")], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PORT: port, OMS_STATE_DIR: stateDir },
-  });
-  let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const deadline = Date.now() + 240_000;
-  while (!/OMS running at/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bun run start did not come up:\n${out}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { url: `http://127.0.0.1:${port}`, child, stateDir };
-}
 
 // ---- statistics ---------------------------------------------------------------------------
 
@@ -204,7 +174,7 @@ async function verify(
 // ---- main ---------------------------------------------------------------------------------
 
 const requested = values.url ?? `http://127.0.0.1:${values.port}`;
-const server = (await answers(requested)) ? undefined : await startServer(values.port!);
+const server = (await answers(requested)) ? undefined : await startFreshServer(values.port!, "oms-bench");
 const url = server?.url ?? requested;
 try {
   const demo = JSON.parse(readFileSync(path.join(ROOT, "demo.json"), "utf8")) as {
@@ -343,8 +313,5 @@ try {
     await runFeeds({ baseUrl: url, adminToken, subscribers: Number(values.subscribers) });
   }
 } finally {
-  if (server) {
-    await stopGroup(server.child);
-    rmSync(server.stateDir, { recursive: true, force: true });
-  }
+  await server?.stop();
 }

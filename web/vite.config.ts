@@ -40,7 +40,10 @@ export default defineConfig({
   plugins: [react(), swaggerUiAssets()],
   resolve: {
     // The API's zod contracts are shared with the web app, not copied.
-    alias: { "@contracts": path.resolve(webRoot, "../src/contracts") },
+    alias: {
+      "@contracts": path.resolve(webRoot, "../src/contracts"),
+      "@hono/zod-openapi": path.resolve(webRoot, "src/zod-openapi.ts"),
+    },
   },
   build: {
     outDir: path.join(webRoot, "dist"),

@@ -41,3 +41,12 @@ export const CreateCustomer = z
   .openapi("CreateCustomer");
 
 export const CreatedCustomer = z.object({ customerId: z.string(), token: z.string() }).openapi("CreatedCustomer");
+
+/** Who a bearer token belongs to (`GET /v1/me`). */
+export const Me = z
+  .object({
+    role: z.enum(["admin", "ops", "vendor", "customer"]),
+    vendorId: z.string().optional(),
+    customerId: z.string().optional(),
+  })
+  .openapi("Me");

@@ -1,5 +1,7 @@
-import { Dashboard, NotFound } from "./pages/Dashboard";
+import { NotFound } from "./pages/NotFound";
+import { OpsDashboard } from "./pages/ops/OpsDashboard";
 import { Storefront } from "./pages/Storefront";
+import { VendorApp } from "./pages/vendor/VendorApp";
 import { Link, useLocation } from "./router";
 
 const nav = [
@@ -38,9 +40,9 @@ export function App() {
       </header>
       <main className="container">
         {ops !== null ? (
-          <Dashboard key="ops" base="/ops" rest={ops} />
+          <OpsDashboard rest={ops} />
         ) : vendor !== null ? (
-          <Dashboard key="vendor" base="/vendor" rest={vendor} />
+          <VendorApp rest={vendor} />
         ) : path === "/" ? (
           <Storefront />
         ) : (

@@ -1,13 +1,22 @@
 import type {
+  BulkResults,
+  Carrier,
   CatalogSku,
   CheckoutBody,
   CheckoutResult,
   CreatedCustomer,
+  Me,
   OrderPage,
   OrderStatus,
   OrderView,
   Page,
   ProblemBody,
+  Sku,
+  StockLevels,
+  SubOrderDetail,
+  SubOrderSummary,
+  Vendor,
+  Warehouse,
 } from "./types";
 
 /** An answer that is not 2xx, carrying the API's problem+json body (or one made up for it). */
@@ -28,6 +37,8 @@ type Query = Record<string, string | number | undefined | null>;
 type RequestOptions = {
   token?: string | null;
   body?: unknown;
+  /** Sent as-is (e.g. a photo) instead of JSON. */
+  raw?: Blob;
   query?: Query;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -48,8 +59,10 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   const headers = new Headers(opts.headers);
   headers.set("accept", "application/json, application/problem+json");
   if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
-  let body: string | undefined;
-  if (opts.body !== undefined) {
+  let body: string | Blob | undefined = opts.raw;
+  if (opts.raw) {
+    headers.set("content-type", opts.raw.type || "application/octet-stream");
+  } else if (opts.body !== undefined) {
     headers.set("content-type", "application/json");
     body = JSON.stringify(opts.body);
   }
@@ -105,10 +118,60 @@ export const api = {
   },
   orders(
     token: string,
-    query: { status?: OrderStatus | ""; limit?: number; cursor?: string | null; vendorId?: string },
+    query: {
+      status?: OrderStatus | "";
+      limit?: number;
+      cursor?: string | null;
+      vendorId?: string;
+      warehouseId?: string;
+      from?: string;
+      to?: string;
+      sort?: string;
+    },
     signal?: AbortSignal,
   ) {
     return request<OrderPage>("GET", "/v1/orders", { token, query: { limit: 50, ...query }, signal });
+  },
+  me(token: string, signal?: AbortSignal) {
+    return request<Me>("GET", "/v1/me", { token, signal });
+  },
+  vendors(token: string, signal?: AbortSignal) {
+    return request<Page<Vendor>>("GET", "/v1/vendors", { token, query: { limit: 200 }, signal });
+  },
+  warehouses(token: string, vendorId: string, signal?: AbortSignal) {
+    return request<Page<Warehouse>>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, {
+      token,
+      query: { limit: 200 },
+      signal,
+    });
+  },
+  subOrders(token: string, query: { status?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
+    return request<Page<SubOrderSummary>>("GET", "/v1/sub-orders", { token, query: { limit: 50, ...query }, signal });
+  },
+  subOrder(token: string, id: string, signal?: AbortSignal) {
+    return request<SubOrderDetail>("GET", `/v1/sub-orders/${encodeURIComponent(id)}`, { token, signal });
+  },
+  /** confirm, pack {scanned}, dispatch {carrier, awb}, deliver, cancel {reason} */
+  subOrderStep(token: string, id: string, step: string, body?: unknown) {
+    return request<SubOrderDetail>("POST", `/v1/sub-orders/${encodeURIComponent(id)}/${step}`, { token, body });
+  },
+  uploadPhoto(token: string, id: string, photo: Blob) {
+    return request<unknown>("PUT", `/v1/sub-orders/${encodeURIComponent(id)}/photo`, { token, raw: photo });
+  },
+  carriers(token: string, signal?: AbortSignal) {
+    return request<{ items: Carrier[] }>("GET", "/v1/carriers", { token, signal });
+  },
+  skus(token: string, vendorId: string, signal?: AbortSignal) {
+    return request<Page<Sku>>("GET", "/v1/skus", { token, query: { vendorId, limit: 200 }, signal });
+  },
+  stock(token: string, skuId: string, signal?: AbortSignal) {
+    return request<StockLevels>("GET", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, signal });
+  },
+  setStock(token: string, skuId: string, body: { warehouseId: string; onHand: number; reason: "count" }) {
+    return request<StockLevels>("PUT", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, body });
+  },
+  bulk(token: string, target: "orders" | "sub-orders", body: Record<string, unknown>) {
+    return request<BulkResults>("POST", `/v1/${target}/bulk`, { token, body });
   },
 };
 

@@ -1,5 +1,15 @@
-import type { CatalogItem } from "@contracts/catalog";
+import type {
+  CatalogItem,
+  Sku as SkuSchema,
+  Vendor as VendorSchema,
+  Warehouse as WarehouseSchema,
+} from "@contracts/catalog";
 import type { Money, Problem } from "@contracts/common";
+import type {
+  Carrier as CarrierSchema,
+  SubOrderDetail as SubOrderDetailSchema,
+  SubOrderSummary as SubOrderSummarySchema,
+} from "@contracts/fulfillment";
 import type {
   CheckoutBody,
   CheckoutResult,
@@ -10,7 +20,8 @@ import type {
   SubOrderView as SubOrderViewSchema,
   TimelineEvent as TimelineEventSchema,
 } from "@contracts/orders";
-import type { CreatedCustomer as CreatedCustomerSchema } from "@contracts/tokens";
+import type { StockLevels as StockLevelsSchema } from "@contracts/stock";
+import type { CreatedCustomer as CreatedCustomerSchema, Me as MeSchema } from "@contracts/tokens";
 import type { z } from "zod";
 
 // The wire types come from the API's zod contracts; the web app never re-declares them.
@@ -30,3 +41,13 @@ export type ProblemBody = z.infer<typeof Problem> & {
 export type CatalogSku = CatalogItem;
 
 export type Page<T> = { items: T[]; nextCursor: string | null };
+
+export type Me = z.infer<typeof MeSchema>;
+export type Vendor = z.infer<typeof VendorSchema>;
+export type Warehouse = z.infer<typeof WarehouseSchema>;
+export type Sku = z.infer<typeof SkuSchema>;
+export type Carrier = z.infer<typeof CarrierSchema>;
+export type SubOrderSummary = z.infer<typeof SubOrderSummarySchema>;
+export type SubOrderDetail = z.infer<typeof SubOrderDetailSchema>;
+export type StockLevels = z.infer<typeof StockLevelsSchema>;
+export type BulkResults = { results: { id: string; ok: boolean; problem?: ProblemBody }[] };

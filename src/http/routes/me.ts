@@ -1,16 +1,8 @@
-import { z } from "@hono/zod-openapi";
 import { json, problemResponses } from "../../contracts/common";
+import { Me } from "../../contracts/tokens";
 import { requireRole } from "../auth";
 import { router } from "../context";
 import { defineRoute } from "../route";
-
-const Me = z
-  .object({
-    role: z.enum(["admin", "ops", "vendor", "customer"]),
-    vendorId: z.string().optional(),
-    customerId: z.string().optional(),
-  })
-  .openapi("Me");
 
 const whoAmI = defineRoute({
   method: "get",

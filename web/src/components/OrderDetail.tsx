@@ -1,31 +1,6 @@
-import { api } from "../api";
 import { formatMoney, formatTime, humanize, shortId } from "../format";
-import { Link } from "../router";
 import type { OrderView, TimelineEvent } from "../types";
-import { useApi } from "../use-api";
-import { ProblemBanner } from "./ProblemBanner";
-import { Status, UpdatedAt } from "./Status";
-
-export function OrderDetailLoader({ token, orderId, back }: { token: string; orderId: string; back: string }) {
-  const order = useApi((signal) => api.order(token, orderId, signal), [token, orderId]);
-  return (
-    <div className="stack">
-      <div className="row between wrap">
-        <Link to={back} className="back">
-          ← All orders
-        </Link>
-        <div className="row">
-          <UpdatedAt at={order.loadedAt} loading={order.loading} />
-          <button type="button" className="button" onClick={order.reload} disabled={order.loading}>
-            Refresh
-          </button>
-        </div>
-      </div>
-      <ProblemBanner error={order.error} />
-      {order.data && <OrderDetail order={order.data} />}
-    </div>
-  );
-}
+import { Status } from "./Status";
 
 export function OrderDetail({ order }: { order: OrderView }) {
   return (

@@ -1,6 +1,7 @@
 import { type ChangeEvent, type FormEvent, useEffect, useMemo, useState } from "react";
 import { ApiProblem, api, newIdempotencyKey } from "../api";
 import { setToken, useToken } from "../auth";
+import { LiveAvailable } from "../components/LiveAvailable";
 import { OrderDetail } from "../components/OrderDetail";
 import { ProblemBanner } from "../components/ProblemBanner";
 import { SignedInAs, SignIn } from "../components/SignIn";
@@ -150,7 +151,9 @@ function Catalog({
       <ProblemBanner error={page.error} />
       <div className="row between">
         <span className="muted small">
-          {items.length > 0 ? `${items.length}${page.data?.nextCursor ? "+" : ""} items` : ""}
+          {items.length > 0
+            ? `${items.length}${page.data?.nextCursor ? "+" : ""} item${items.length === 1 && !page.data?.nextCursor ? "" : "s"}`
+            : ""}
         </span>
         <UpdatedAt at={page.loadedAt} loading={page.loading} />
       </div>
@@ -168,9 +171,7 @@ function Catalog({
               <div className="sku-foot">
                 <div>
                   <div className="money price">{formatMoney(sku.price)}</div>
-                  <div className={`small ${sku.available > 0 ? "stock-ok" : "stock-out"}`}>
-                    {sku.available > 0 ? `${sku.available} available` : "Out of stock"}
-                  </div>
+                  <LiveAvailable skuId={sku.skuId} initial={sku.available} />
                 </div>
                 <button
                   type="button"

@@ -1,0 +1,53 @@
+// `bun run start` as a child process on a fresh marketplace in a temporary folder, for the
+// benchmarks and the browser tests: earlier runs weigh nothing and the dev state is never touched.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ROOT } from "./local-env.ts";
+import { stopGroup } from "./processes.ts";
+
+export type FreshServer = {
+  url: string;
+  stateDir: string;
+  /** The demo tokens the server printed (demo.json of this run). */
+  tokens: { role: string; token: string; vendorId?: string; customerId?: string }[];
+  stop(): Promise<void>;
+};
+
+/** Whether a server already answers at `url`. */
+export async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(new URL("/v1/openapi.json", url), { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function startFreshServer(port: string, label = "oms"): Promise<FreshServer> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), `${label}-`));
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts/start.ts")], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, PORT: port, OMS_STATE_DIR: stateDir },
+  });
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const stop = async () => {
+    await stopGroup(child);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 240_000;
+  while (!/OMS running at/.test(out)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`bun run start did not come up:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const demo = JSON.parse(readFileSync(path.join(ROOT, "demo.json"), "utf8")) as { tokens: FreshServer["tokens"] };
+  return { url: `http://127.0.0.1:${port}`, stateDir, tokens: demo.tokens, stop };
+}

@@ -1,0 +1,264 @@
+// Browser tests: the web app in Debian's Chromium driven by playwright-core, against
+// `bun run start` on a fresh marketplace, reached through a proxy the tests can cut.
+// Run with `bun run test:browser`; screenshots go to test-results/browser/.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { api } from "../../scripts/lib/api.ts";
+import { type FreshServer, startFreshServer } from "../../scripts/lib/fresh-server.ts";
+import { ROOT } from "../../scripts/lib/local-env.ts";
+import { type CuttableProxy, cuttableProxy } from "./proxy.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Headless and quiet: no GPU, no QUIC, no first-run UI, no background calls to Google. */
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SHOTS = path.join(ROOT, "test-results/browser");
+const WIDTHS = [390, 1440] as const;
+
+let server: FreshServer;
+let proxy: CuttableProxy;
+let browser: Browser;
+const token = (role: string) => server.tokens.find((t) => t.role === role)!;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startFreshServer(process.env.BROWSER_TEST_PORT ?? "8792", "oms-browser");
+  const { hostname, port } = new URL(server.url);
+  proxy = await cuttableProxy({ host: hostname, port: Number(port) });
+  // launch() gives every run a fresh temporary profile (its own user-data-dir).
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await proxy?.close();
+  await server?.stop();
+});
+
+type Problems = { console: string[]; failed: string[]; foreign: string[]; authed: string[] };
+
+/** A page that records everything that would make it not load clean. */
+async function watchedPage(
+  context: BrowserContext,
+  opts: { signedOut?: boolean } = {},
+): Promise<{ page: Page; problems: Problems }> {
+  const page = await context.newPage();
+  const origin = new URL(proxy.url).host;
+  const problems: Problems = { console: [], failed: [], foreign: [], authed: [] };
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.console.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.console.push(String(e)));
+  page.on("requestfailed", (r) => {
+    // Aborted on purpose: a newer load replaces an older one, or the page moves on.
+    if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.failed.push(`${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.failed.push(`${r.status()} ${r.url()}`);
+  });
+  page.on("request", async (r) => {
+    const url = new URL(r.url());
+    if (!["data:", "blob:"].includes(url.protocol) && url.host !== origin) problems.foreign.push(r.url());
+    if (opts.signedOut && (await r.allHeaders()).authorization) problems.authed.push(r.url());
+  });
+  page.on("websocket", (ws) => {
+    const url = new URL(ws.url());
+    if (url.host !== origin) problems.foreign.push(ws.url());
+    if (opts.signedOut && url.searchParams.has("token")) problems.authed.push(ws.url());
+  });
+  return { page, problems };
+}
+
+async function signedInContext(width: number) {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, baseURL: proxy.url });
+  const tokens = { ops: token("ops").token, vendor: token("vendor").token };
+  await context.addInitScript((t) => {
+    localStorage.setItem("oms.token.ops", t.ops);
+    localStorage.setItem("oms.token.vendor", t.vendor);
+  }, tokens);
+  return context;
+}
+
+/**
+ * A SKU of the vendor's with stock, priced under the review threshold (a dearer order would wait
+ * for ops approval before its vendor sees it).
+ */
+async function orderableSku(vendorId: string) {
+  const catalog = await api(server.url).request<{
+    items: { skuId: string; title: string; barcode: string; available: number; price: { amountMinor: number } }[];
+  }>("GET", `/v1/catalog/skus?vendorId=${vendorId}&limit=100`);
+  const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
+  assert.ok(sku, `vendor ${vendorId} has nothing to order`);
+  return sku;
+}
+
+/** An order of the first demo vendor's, placed and paid over the API. */
+async function apiOrder(): Promise<{ orderId: string; subOrderId: string }> {
+  const vendor = token("vendor");
+  const client = api(server.url);
+  const sku = await orderableSku(vendor.vendorId!);
+  const shopper = await client.request<{ token: string }>("POST", "/v1/customers", { body: { name: "Browser Test" } });
+  const placed = await client.request<{ order: { id: string }; payment: { id: string } }>("POST", "/v1/checkout", {
+    token: shopper.token,
+    headers: { "idempotency-key": `browser-${Date.now()}-${Math.random()}` },
+    body: {
+      lines: [{ skuId: sku.skuId, qty: 1 }],
+      shipTo: {
+        name: "Browser Test",
+        address: { line1: "12 MG Road", city: "Bengaluru", postalCode: "560001", country: "IN" },
+      },
+    },
+  });
+  const paid = await client.request<{ subOrders: { id: string }[] }>(
+    "POST",
+    `/v1/payments/${placed.payment.id}/simulate`,
+    { token: shopper.token, body: { outcome: "succeeded" } },
+  );
+  return { orderId: placed.order.id, subOrderId: paid.subOrders[0]!.id };
+}
+
+describe("pages load clean", () => {
+  it("signed out and signed in, at 390 and 1440 px: no console errors, failed or foreign requests", async () => {
+    const { orderId, subOrderId } = await apiOrder();
+    const paths: [string, string][] = [
+      ["shop", "/"],
+      ["ops", "/ops"],
+      ["vendor", "/vendor"],
+      ["docs", "/docs"],
+      ["ops-order", `/ops/orders/${orderId}`],
+      ["vendor-sub-order", `/vendor/sub-orders/${subOrderId}`],
+    ];
+    const found: string[] = [];
+    for (const width of WIDTHS) {
+      for (const signedOut of [true, false]) {
+        const context = signedOut
+          ? await browser.newContext({ viewport: { width, height: 900 }, baseURL: proxy.url })
+          : await signedInContext(width);
+        for (const [name, p] of paths) {
+          const { page, problems } = await watchedPage(context, { signedOut });
+          const res = await page.goto(p, { waitUntil: "networkidle" });
+          assert.equal(res?.status(), 200, `${p} answered ${res?.status()}`);
+          // A deep link renders its page, not the SPA's not-found.
+          assert.equal(await page.getByText("Page not found").count(), 0, `${p} rendered as not found`);
+          await page.screenshot({
+            path: path.join(SHOTS, `${name}-${width}-${signedOut ? "signed-out" : "signed-in"}.png`),
+          });
+          for (const [kind, list] of Object.entries(problems)) {
+            for (const x of list) found.push(`${p} @${width} ${signedOut ? "signed out" : "signed in"}: ${kind}: ${x}`);
+          }
+          await page.close();
+        }
+        await context.close();
+      }
+    }
+    assert.deepEqual(found, []);
+  });
+});
+
+describe("an order, live end to end", () => {
+  it("placed on the storefront, appears on ops and the vendor app, confirmed and dispatched there, timeline live; survives a cut", async () => {
+    const vendor = token("vendor");
+    const client = api(server.url, vendor.token);
+    const sku = await orderableSku(vendor.vendorId!);
+    const carriers = await client.request<{ items: { code: string; awbExample: string; active: boolean }[] }>(
+      "GET",
+      "/v1/carriers",
+    );
+    const carrier =
+      carriers.items.find((c) => c.code === "generic" && c.active) ?? carriers.items.find((c) => c.active)!;
+
+    const context = await signedInContext(1440);
+    const ops = await context.newPage();
+    await ops.goto("/ops", { waitUntil: "networkidle" });
+    await ops.getByRole("status").getByText("Live").waitFor();
+    const mobile = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await mobile.addInitScript((t) => localStorage.setItem("oms.token.vendor", t), vendor.token);
+    const vendorApp = await mobile.newPage();
+    await vendorApp.goto("/vendor", { waitUntil: "networkidle" });
+    await vendorApp.getByRole("status").getByText("Live").waitFor();
+
+    // The shopper: search, add, see the split, place the order, pay.
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    // By barcode: several vendors sell the same title.
+    await shop.getByLabel("Search the catalog").fill(sku.barcode);
+    await shop.getByText("1 item", { exact: true }).waitFor();
+    await shop.getByRole("button", { name: `Add ${sku.title} to cart` }).click();
+    await shop.getByText("1 shipment").waitFor();
+    await shop.getByLabel("Name").fill("Asha Rao");
+    await shop.getByLabel("Address").fill("12 MG Road");
+    await shop.getByLabel("City").fill("Bengaluru");
+    await shop.getByLabel("PIN code").fill("560001");
+    await shop.screenshot({ path: path.join(SHOTS, "flow-1-cart.png") });
+    const checkout = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201);
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    const orderId = ((await (await checkout).json()) as { order: { id: string } }).order.id;
+    await shop.getByRole("button", { name: "Pay now (simulated)" }).click();
+
+    const subId = (
+      await api(server.url, token("ops").token).request<{ subOrders: { id: string }[] }>("GET", `/v1/orders/${orderId}`)
+    ).subOrders[0]!.id;
+
+    // Ops sees it without a reload.
+    await ops.locator(`a[title="${orderId}"]`).waitFor({ timeout: 15_000 });
+    await ops.screenshot({ path: path.join(SHOTS, "flow-2-ops-orders.png") });
+    await ops.locator(`a[title="${orderId}"]`).click();
+    await ops.getByRole("heading", { name: "Timeline" }).waitFor();
+
+    // The vendor sees it live, confirms with one tap, packs by typed barcode, dispatches.
+    const card = vendorApp.locator(".sub-card", { has: vendorApp.locator(`a[href="/vendor/sub-orders/${subId}"]`) });
+    await card.getByRole("button", { name: "Confirm" }).waitFor({ timeout: 15_000 });
+    await vendorApp.screenshot({ path: path.join(SHOTS, "flow-3-vendor-new.png") });
+    await card.getByRole("button", { name: "Confirm" }).click();
+    await ops.getByText("sub order · confirmed").waitFor({ timeout: 15_000 });
+    await vendorApp.getByRole("tab", { name: "To pack" }).click();
+    await vendorApp
+      .locator(".sub-card", { has: vendorApp.locator(`a[href="/vendor/sub-orders/${subId}"]`) })
+      .getByRole("button", { name: "Pack" })
+      .click();
+    const sub = await client.request<{ lines: { barcode: string; qty: number }[] }>("GET", `/v1/sub-orders/${subId}`);
+    for (const line of sub.lines) {
+      for (let i = 0; i < line.qty; i++) {
+        await vendorApp.getByLabel("Barcode").fill(line.barcode);
+        await vendorApp.getByRole("button", { name: "Add" }).click();
+      }
+    }
+    await vendorApp.screenshot({ path: path.join(SHOTS, "flow-4-vendor-pack.png") });
+    await vendorApp.getByRole("button", { name: "Pack", exact: true }).click();
+    await vendorApp.getByLabel("Carrier").selectOption(carrier.code);
+    await vendorApp.getByLabel("AWB").fill(carrier.awbExample);
+    await vendorApp.getByRole("button", { name: "Dispatch" }).click();
+    await ops.getByText("sub order · dispatched").waitFor({ timeout: 15_000 });
+    await ops.screenshot({ path: path.join(SHOTS, "flow-5-ops-timeline.png"), fullPage: true });
+
+    // Cut the line: the indicator says so; what happens meanwhile arrives once it is back.
+    proxy.cut();
+    await ops
+      .getByRole("status")
+      .getByText(/Reconnecting|Offline/)
+      .waitFor({ timeout: 15_000 });
+    await vendorApp
+      .getByRole("status")
+      .getByText(/Reconnecting|Offline/)
+      .waitFor({ timeout: 15_000 });
+    await ops.screenshot({ path: path.join(SHOTS, "flow-6-ops-cut.png") });
+    await client.request("POST", `/v1/sub-orders/${subId}/deliver`);
+    proxy.restore();
+    await ops.getByRole("status").getByText("Live").waitFor({ timeout: 45_000 });
+    await vendorApp.getByRole("status").getByText("Live").waitFor({ timeout: 45_000 });
+    await ops.getByText("sub order · delivered").waitFor({ timeout: 15_000 });
+    assert.equal(await ops.getByText("sub order · dispatched").count(), 1, "each event once");
+    await context.close();
+    await mobile.close();
+  });
+});

@@ -1,0 +1,53 @@
+import { useCallback, useState } from "react";
+import { useToken } from "../../auth";
+import { SignedInAs, SignIn } from "../../components/SignIn";
+import { ConnectionIndicator } from "../../live/ConnectionIndicator";
+import { useFeed } from "../../live/use-feed";
+import { NotFound } from "../NotFound";
+import { OpsOrder } from "./OpsOrder";
+import { OpsOrders } from "./OpsOrders";
+
+/**
+ * The ops dashboard: every order, live from the ops feed. Each event bumps a counter the pages
+ * reload on, so what is on screen follows the orders without a reload of the page.
+ */
+export function OpsDashboard({ rest }: { rest: string }) {
+  const [token] = useToken("ops");
+  const [tick, setTick] = useState(0);
+  const [changedOrders, setChangedOrders] = useState<Set<string>>(new Set());
+  const bump = useCallback(() => setTick((t) => t + 1), []);
+  const feed = useFeed({
+    path: token ? "/v1/feeds/ops" : null,
+    token,
+    onEvent: (e) => {
+      const orderId = typeof e.data.orderId === "string" ? e.data.orderId : null;
+      if (orderId) setChangedOrders((s) => new Set(s).add(orderId));
+      bump();
+    },
+    onReset: bump,
+  });
+  const orderId = /^\/orders\/([^/]+)\/?$/.exec(rest)?.[1];
+
+  return (
+    <div className="stack">
+      <div className="row between wrap page-head">
+        <h1>Ops dashboard</h1>
+        {token && (
+          <div className="row wrap">
+            <ConnectionIndicator status={feed.status} />
+            <SignedInAs slot="ops" token={token} label="Ops" />
+          </div>
+        )}
+      </div>
+      {!token ? (
+        <SignIn slot="ops" who="an ops or admin" />
+      ) : orderId ? (
+        <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
+      ) : rest === "" || rest === "/" ? (
+        <OpsOrders token={token} tick={tick} changed={changedOrders} />
+      ) : (
+        <NotFound />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,183 @@
+import { useState } from "react";
+import { api } from "../../api";
+import { OrderDetail } from "../../components/OrderDetail";
+import { ProblemBanner } from "../../components/ProblemBanner";
+import { UpdatedAt } from "../../components/Status";
+import { shortId } from "../../format";
+import { Link } from "../../router";
+import type { BulkResults, OrderView } from "../../types";
+import { useApi } from "../../use-api";
+import { BulkResultList } from "./BulkResultList";
+
+/** One order, reloaded on every ops-feed event, with its routing and the sub-order actions. */
+export function OpsOrder({ token, orderId, tick }: { token: string; orderId: string; tick: number }) {
+  const order = useApi((signal) => api.order(token, orderId, signal), [token, orderId, tick]);
+  return (
+    <div className="stack">
+      <div className="row between wrap">
+        <Link to="/ops" className="back">
+          ← All orders
+        </Link>
+        <UpdatedAt at={order.loadedAt} loading={order.loading && !order.data} />
+      </div>
+      <ProblemBanner error={order.error} />
+      {order.data && (
+        <>
+          <SubOrderActions token={token} order={order.data} done={order.reload} />
+          <OrderDetail order={order.data} />
+          <Routing order={order.data} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function SubOrderActions({ token, order, done }: { token: string; order: OrderView; done: () => void }) {
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [reason, setReason] = useState("");
+  const [vendorId, setVendorId] = useState("");
+  const [warehouseId, setWarehouseId] = useState("");
+  const [results, setResults] = useState<BulkResults | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (action: "confirm" | "cancel" | "assign") => {
+    setError(null);
+    try {
+      const target = { ...(vendorId ? { vendorId } : {}), ...(warehouseId ? { warehouseId } : {}) };
+      setResults(
+        await api.bulk(token, "sub-orders", {
+          action,
+          ids: [...selected],
+          ...(action === "assign" ? { target } : {}),
+          ...(reason.trim() ? { reason: reason.trim() } : {}),
+        }),
+      );
+      done();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <section className="card stack">
+      <h3>Sub-orders</h3>
+      <ul className="plain">
+        {order.subOrders.map((s) => (
+          <li key={s.id}>
+            <label className="row">
+              <input
+                type="checkbox"
+                className="check"
+                checked={selected.has(s.id)}
+                onChange={() =>
+                  setSelected((cur) => {
+                    const next = new Set(cur);
+                    if (next.has(s.id)) next.delete(s.id);
+                    else next.add(s.id);
+                    return next;
+                  })
+                }
+              />
+              <code>{shortId(s.id)}</code> vendor <code>{shortId(s.vendorId)}</code> · {s.status}
+            </label>
+          </li>
+        ))}
+      </ul>
+      <div className="filters">
+        <label className="field">
+          <span>Reason</span>
+          <input value={reason} onChange={(e) => setReason(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Assign to vendor id</span>
+          <input value={vendorId} onChange={(e) => setVendorId(e.target.value.trim())} placeholder="ven_…" />
+        </label>
+        <label className="field">
+          <span>Assign to warehouse id</span>
+          <input value={warehouseId} onChange={(e) => setWarehouseId(e.target.value.trim())} placeholder="wh_…" />
+        </label>
+      </div>
+      <div className="row wrap">
+        <button type="button" className="button" disabled={selected.size === 0} onClick={() => run("confirm")}>
+          Confirm selected
+        </button>
+        <button
+          type="button"
+          className="button"
+          disabled={selected.size === 0 || (!vendorId && !warehouseId)}
+          onClick={() => run("assign")}
+        >
+          Assign selected
+        </button>
+        <button
+          type="button"
+          className="button danger"
+          disabled={selected.size === 0 || !reason.trim()}
+          onClick={() => run("cancel")}
+        >
+          Cancel selected
+        </button>
+      </div>
+      <ProblemBanner error={error} />
+      {results && <BulkResultList results={results} onClose={() => setResults(null)} />}
+    </section>
+  );
+}
+
+/** Why each line went where it went, as routing decided at checkout (ops and admins see it). */
+function Routing({ order }: { order: OrderView }) {
+  const routing = order.routing;
+  if (!routing) return null;
+  return (
+    <section className="card stack">
+      <h3>Routing</h3>
+      <p className="muted small">
+        Weights version {routing.weightsVersion} · promise window {routing.windowHours} h
+      </p>
+      {routing.lines.map((l) => (
+        <div key={l.lineIndex} className="stack">
+          <p>
+            <strong>Line {l.lineIndex + 1}</strong> ({l.qty} × <code>{shortId(l.skuId ?? l.productId ?? "")}</code>):{" "}
+            {l.reason}
+          </p>
+          <table className="lines">
+            <thead>
+              <tr>
+                <th>Vendor</th>
+                <th>Warehouse</th>
+                <th className="num">Score</th>
+                <th className="num">km</th>
+                <th className="num">Window h</th>
+                <th>Note</th>
+              </tr>
+            </thead>
+            <tbody>
+              {l.candidates.map((c) => {
+                const chosen = l.chosen.some((p) => p.warehouseId === c.warehouseId && p.skuId === c.skuId);
+                return (
+                  <tr key={`${c.warehouseId}:${c.skuId}`} className={chosen ? "done" : undefined}>
+                    <td data-label="Vendor">
+                      <code>{shortId(c.vendorId)}</code>
+                    </td>
+                    <td data-label="Warehouse">
+                      <code>{shortId(c.warehouseId)}</code>
+                    </td>
+                    <td data-label="Score" className="num">
+                      {c.total.toFixed(3)}
+                    </td>
+                    <td data-label="km" className="num">
+                      {c.distanceKm.toFixed(0)}
+                    </td>
+                    <td data-label="Window h" className="num">
+                      {c.windowHours}
+                    </td>
+                    <td data-label="Note">{chosen ? "chosen" : (c.excluded ?? "")}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {l.omitted > 0 && <p className="muted small">{l.omitted} weaker candidates not shown.</p>}
+        </div>
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,259 @@
+import { useState } from "react";
+import { orderStatuses } from "../../../../src/domain/order-status";
+import { api } from "../../api";
+import { ProblemBanner } from "../../components/ProblemBanner";
+import { Status, UpdatedAt } from "../../components/Status";
+import { formatMoney, formatTime, humanize, shortId } from "../../format";
+import { Link, navigate, useLocation } from "../../router";
+import type { BulkResults, OrderStatus } from "../../types";
+import { useApi } from "../../use-api";
+import { BulkResultList } from "./BulkResultList";
+
+const FILTERS = ["status", "vendorId", "warehouseId", "from", "to", "sort"] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
+
+/** Filters live in the URL, so a filtered view is a link ops can share. */
+function useFilters(): [Filters, (f: Filters) => void] {
+  const { search } = useLocation();
+  const params = new URLSearchParams(search);
+  const filters: Filters = {};
+  for (const k of FILTERS) {
+    const v = params.get(k);
+    if (v) filters[k] = v;
+  }
+  const set = (f: Filters) => {
+    const next = new URLSearchParams();
+    for (const [k, v] of Object.entries(f)) if (v) next.set(k, v);
+    const qs = next.toString();
+    navigate(`/ops${qs ? `?${qs}` : ""}`, { replace: true });
+  };
+  return [filters, set];
+}
+
+const toIso = (local: string | undefined) =>
+  local ? new Date(local).toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
+
+export function OpsOrders({ token, tick, changed }: { token: string; tick: number; changed: Set<string> }) {
+  const [filters, setFilters] = useFilters();
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors.at(-1) ?? null;
+  const vendors = useApi((signal) => api.vendors(token, signal), [token]);
+  const warehouses = useApi(filters.vendorId ? (signal) => api.warehouses(token, filters.vendorId!, signal) : null, [
+    token,
+    filters.vendorId,
+  ]);
+  // Only the first page follows the feed: a later page stays put while you read it.
+  const live = cursors.length === 1 ? tick : 0;
+  const page = useApi(
+    (signal) =>
+      api.orders(
+        token,
+        {
+          status: (filters.status ?? "") as OrderStatus | "",
+          limit: 50,
+          cursor,
+          ...(filters.vendorId ? { vendorId: filters.vendorId } : {}),
+          ...(filters.warehouseId ? { warehouseId: filters.warehouseId } : {}),
+          ...(filters.from ? { from: toIso(filters.from) } : {}),
+          ...(filters.to ? { to: toIso(filters.to) } : {}),
+          ...(filters.sort ? { sort: filters.sort } : {}),
+        },
+        signal,
+      ),
+    [token, JSON.stringify(filters), cursor, live],
+  );
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [note, setNote] = useState("");
+  const [results, setResults] = useState<BulkResults | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const change = (f: Filters) => {
+    setFilters({ ...filters, ...f });
+    setCursors([null]);
+    setSelected(new Set());
+  };
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const bulk = async (action: "approve" | "flag" | "unflag" | "cancel") => {
+    setError(null);
+    try {
+      const body = action === "flag" ? { note } : action === "cancel" ? { reason: note } : {};
+      setResults(await api.bulk(token, "orders", { action, ids: [...selected], ...body }));
+      setSelected(new Set());
+      page.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const items = page.data?.items ?? [];
+
+  return (
+    <section className="card stack">
+      <div className="row between wrap">
+        <h2>Orders</h2>
+        <UpdatedAt at={page.loadedAt} loading={page.loading && !page.data} />
+      </div>
+      <div className="filters">
+        <label className="field">
+          <span>Status</span>
+          <select value={filters.status ?? ""} onChange={(e) => change({ status: e.target.value })}>
+            <option value="">All</option>
+            {orderStatuses.map((s) => (
+              <option key={s} value={s}>
+                {humanize(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Vendor</span>
+          <select
+            value={filters.vendorId ?? ""}
+            onChange={(e) => change({ vendorId: e.target.value, warehouseId: "" })}
+          >
+            <option value="">All</option>
+            {vendors.data?.items.map((v) => (
+              <option key={v.id} value={v.id}>
+                {v.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Warehouse</span>
+          <select
+            value={filters.warehouseId ?? ""}
+            onChange={(e) => change({ warehouseId: e.target.value })}
+            disabled={!filters.vendorId}
+          >
+            <option value="">{filters.vendorId ? "All" : "Pick a vendor first"}</option>
+            {warehouses.data?.items.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>From</span>
+          <input type="datetime-local" value={filters.from ?? ""} onChange={(e) => change({ from: e.target.value })} />
+        </label>
+        <label className="field">
+          <span>To</span>
+          <input type="datetime-local" value={filters.to ?? ""} onChange={(e) => change({ to: e.target.value })} />
+        </label>
+        <label className="field">
+          <span>Sort</span>
+          <select value={filters.sort ?? "-createdAt"} onChange={(e) => change({ sort: e.target.value })}>
+            <option value="-createdAt">Newest first</option>
+            <option value="createdAt">Oldest first</option>
+          </select>
+        </label>
+      </div>
+      <ProblemBanner error={page.error ?? error} />
+      {items.length === 0 && page.data && <p className="muted">No orders match.</p>}
+      {items.length > 0 && (
+        <table className="orders">
+          <thead>
+            <tr>
+              <th>
+                <input
+                  type="checkbox"
+                  className="check"
+                  aria-label="Select all on this page"
+                  checked={items.every((o) => selected.has(o.id))}
+                  onChange={(e) => setSelected(e.target.checked ? new Set(items.map((o) => o.id)) : new Set())}
+                />
+              </th>
+              <th>Order</th>
+              <th>Placed</th>
+              <th>Status</th>
+              <th>Payment</th>
+              <th>Vendors</th>
+              <th className="num">Total</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((o) => {
+              const href = `/ops/orders/${encodeURIComponent(o.id)}`;
+              return (
+                <tr key={o.id} className={changed.has(o.id) ? "changed" : undefined}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      className="check"
+                      aria-label={`Select order ${o.id}`}
+                      checked={selected.has(o.id)}
+                      onChange={() => toggle(o.id)}
+                    />
+                  </td>
+                  <td data-label="Order">
+                    <Link to={href} title={o.id}>
+                      <code>{shortId(o.id)}</code>
+                    </Link>
+                  </td>
+                  <td data-label="Placed">{formatTime(o.createdAt)}</td>
+                  <td data-label="Status">
+                    <Status value={o.status} />
+                  </td>
+                  <td data-label="Payment">
+                    <Status value={o.paymentStatus} />
+                  </td>
+                  <td data-label="Vendors">{o.subOrders.length}</td>
+                  <td data-label="Total" className="num">
+                    {o.total ? formatMoney(o.total) : "—"}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <div className="row between wrap">
+        <button
+          type="button"
+          className="button"
+          disabled={cursors.length === 1}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
+          Previous
+        </button>
+        <button
+          type="button"
+          className="button"
+          disabled={!page.data?.nextCursor}
+          onClick={() => setCursors((c) => [...c, page.data!.nextCursor])}
+        >
+          Next
+        </button>
+      </div>
+      {selected.size > 0 && (
+        <div className="bulk-bar row wrap">
+          <strong>{selected.size} selected</strong>
+          <button type="button" className="button" onClick={() => bulk("approve")}>
+            Approve
+          </button>
+          <label className="field inline grow">
+            <span>Note or reason</span>
+            <input value={note} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <button type="button" className="button" disabled={!note.trim()} onClick={() => bulk("flag")}>
+            Flag for review
+          </button>
+          <button type="button" className="button" onClick={() => bulk("unflag")}>
+            Unflag
+          </button>
+          <button type="button" className="button danger" disabled={!note.trim()} onClick={() => bulk("cancel")}>
+            Cancel orders
+          </button>
+        </div>
+      )}
+      {results && <BulkResultList results={results} onClose={() => setResults(null)} />}
+    </section>
+  );
+}

@@ -1,0 +1,81 @@
+import { useEffect, useRef, useState } from "react";
+
+/**
+ * Reads barcodes from the camera with the BarcodeDetector polyfill (ZXing compiled to
+ * WebAssembly; Chromium on Linux has no native detector). The decoder and its .wasm are loaded
+ * only when a scan starts, and the .wasm is served from our own origin.
+ */
+export function Scanner({ onCode }: { onCode: (code: string) => void }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [state, setState] = useState<"idle" | "starting" | "scanning" | "error">("idle");
+  const [error, setError] = useState<string | null>(null);
+  const onCodeRef = useRef(onCode);
+  onCodeRef.current = onCode;
+
+  useEffect(() => {
+    if (state !== "starting") return;
+    let stream: MediaStream | null = null;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    (async () => {
+      try {
+        const [{ BarcodeDetector, prepareZXingModule }, { default: wasmUrl }] = await Promise.all([
+          import("barcode-detector/ponyfill"),
+          import("zxing-wasm/reader/zxing_reader.wasm?url"),
+        ]);
+        prepareZXingModule({
+          overrides: {
+            locateFile: (path: string, prefix: string) => (path.endsWith(".wasm") ? wasmUrl : prefix + path),
+          },
+        });
+        const detector = new BarcodeDetector({
+          formats: ["ean_13", "ean_8", "upc_a", "code_128", "code_39", "qr_code"],
+        });
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+        if (stopped || !video.current) return;
+        video.current.srcObject = stream;
+        await video.current.play();
+        setState("scanning");
+        let last = "";
+        const tick = async () => {
+          if (stopped || !video.current) return;
+          const found = await detector.detect(video.current).catch(() => []);
+          const code = found[0]?.rawValue;
+          if (code && code !== last) {
+            last = code;
+            onCodeRef.current(code);
+            setTimeout(() => {
+              last = "";
+            }, 1500);
+          }
+          timer = setTimeout(tick, 200);
+        };
+        void tick();
+      } catch (err) {
+        setError(err instanceof Error ? err.message : String(err));
+        setState("error");
+      }
+    })();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      for (const t of stream?.getTracks() ?? []) t.stop();
+    };
+  }, [state]);
+
+  return (
+    <div className="scanner stack">
+      {state === "idle" || state === "error" ? (
+        <button type="button" className="button" onClick={() => setState("starting")}>
+          Scan with camera
+        </button>
+      ) : (
+        <button type="button" className="button" onClick={() => setState("idle")}>
+          Stop camera
+        </button>
+      )}
+      {error && <p className="notice">Camera unavailable ({error}); type the barcode instead.</p>}
+      <video ref={video} className={state === "scanning" ? "camera" : "hidden"} muted playsInline />
+    </div>
+  );
+}

@@ -1,0 +1,231 @@
+import { type FormEvent, useState } from "react";
+import { ApiProblem, api } from "../../api";
+import { Timeline } from "../../components/OrderDetail";
+import { ProblemBanner } from "../../components/ProblemBanner";
+import { Status } from "../../components/Status";
+import { formatMoney, formatTime, shortId } from "../../format";
+import type { Carrier, SubOrderDetail } from "../../types";
+import { Scanner } from "./Scanner";
+
+type Props = { token: string; sub: SubOrderDetail; carriers: Carrier[]; changed: () => void };
+
+/** One sub-order on the warehouse floor: the next step is the big button. */
+export function SubOrderWork({ token, sub, carriers, changed }: Props) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const act = async (run: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+      changed();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article className="card stack">
+      <div className="row between wrap">
+        <h2 className="mono-title">Sub-order {shortId(sub.id)}</h2>
+        <Status value={sub.status} />
+      </div>
+      <p className="muted small">
+        Order <code>{sub.orderId}</code> · {formatMoney(sub.total)}
+        {sub.slaDispatchBy && <> · dispatch by {formatTime(sub.slaDispatchBy)}</>}
+      </p>
+      <p className="small">
+        Ship to {sub.shipTo.name}, {sub.shipTo.address.line1}, {sub.shipTo.address.city} {sub.shipTo.address.postalCode}
+      </p>
+      <ProblemBanner error={error} />
+      {sub.status === "paid" && (
+        <button
+          type="button"
+          className="button primary big"
+          disabled={busy}
+          onClick={() => act(() => api.subOrderStep(token, sub.id, "confirm"))}
+        >
+          Confirm
+        </button>
+      )}
+      {sub.status === "confirmed" && (
+        <Pack
+          sub={sub}
+          busy={busy}
+          pack={(scanned) => act(() => api.subOrderStep(token, sub.id, "pack", { scanned }))}
+        />
+      )}
+      {sub.status === "packed" && (
+        <Dispatch
+          carriers={carriers}
+          busy={busy}
+          dispatch={(carrier, awb) => act(() => api.subOrderStep(token, sub.id, "dispatch", { carrier, awb }))}
+        />
+      )}
+      {(sub.status === "packed" || sub.status === "dispatched") && <Photo token={token} subId={sub.id} />}
+      {sub.status === "dispatched" && (
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          onClick={() => act(() => api.subOrderStep(token, sub.id, "deliver"))}
+        >
+          Mark delivered
+        </button>
+      )}
+      <section>
+        <h3>Timeline</h3>
+        <Timeline events={sub.timeline} />
+      </section>
+    </article>
+  );
+}
+
+/** Scans (camera or typed) checked against the lines as they come; the server checks again on submit. */
+function Pack({ sub, busy, pack }: { sub: SubOrderDetail; busy: boolean; pack: (scanned: string[]) => void }) {
+  const [scanned, setScanned] = useState<string[]>([]);
+  const [typed, setTyped] = useState("");
+  const add = (code: string) => setScanned((s) => [...s, code.trim()]);
+  const count = (barcode: string | null) => scanned.filter((c) => c === barcode).length;
+  const unexpected = scanned.filter((c) => !sub.lines.some((l) => l.barcode === c));
+  const complete = sub.lines.every((l) => count(l.barcode) === l.qty) && unexpected.length === 0;
+  const submitTyped = (e: FormEvent) => {
+    e.preventDefault();
+    if (typed.trim()) add(typed);
+    setTyped("");
+  };
+  return (
+    <section className="stack">
+      <h3>Pack</h3>
+      <table className="lines">
+        <thead>
+          <tr>
+            <th>Item</th>
+            <th>Barcode</th>
+            <th className="num">Scanned</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sub.lines.map((l) => (
+            <tr key={l.id} className={count(l.barcode) === l.qty ? "done" : undefined}>
+              <td data-label="Item">{shortId(l.skuId)}</td>
+              <td data-label="Barcode">
+                <code>{l.barcode ?? "—"}</code>
+              </td>
+              <td data-label="Scanned" className="num">
+                {count(l.barcode)} / {l.qty}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {unexpected.length > 0 && <p className="notice">Not in this parcel: {unexpected.join(", ")}</p>}
+      <Scanner onCode={add} />
+      <form className="row wrap" onSubmit={submitTyped}>
+        <label className="field inline grow">
+          <span>Barcode</span>
+          <input value={typed} onChange={(e) => setTyped(e.target.value)} inputMode="numeric" autoComplete="off" />
+        </label>
+        <button type="submit" className="button">
+          Add
+        </button>
+      </form>
+      <div className="row wrap">
+        <button type="button" className="button" onClick={() => setScanned([])} disabled={scanned.length === 0}>
+          Clear scans
+        </button>
+        <button type="button" className="button primary big" disabled={busy || !complete} onClick={() => pack(scanned)}>
+          Pack
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function Dispatch({
+  carriers,
+  busy,
+  dispatch,
+}: {
+  carriers: Carrier[];
+  busy: boolean;
+  dispatch: (carrier: string, awb: string) => void;
+}) {
+  const active = carriers.filter((c) => c.active);
+  const [code, setCode] = useState(active[0]?.code ?? "");
+  const [awb, setAwb] = useState("");
+  const carrier = active.find((c) => c.code === code);
+  const valid = carrier ? new RegExp(`^(?:${carrier.awbPattern})$`).test(awb.trim()) : false;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (valid) dispatch(code, awb.trim());
+  };
+  return (
+    <form className="stack" onSubmit={submit}>
+      <h3>Dispatch</h3>
+      <label className="field">
+        <span>Carrier</span>
+        <select value={code} onChange={(e) => setCode(e.target.value)}>
+          {active.map((c) => (
+            <option key={c.code} value={c.code}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>AWB</span>
+        <input
+          value={awb}
+          onChange={(e) => setAwb(e.target.value)}
+          placeholder={carrier?.awbExample}
+          autoComplete="off"
+          aria-invalid={awb !== "" && !valid}
+        />
+      </label>
+      {awb !== "" && !valid && carrier && (
+        <p className="notice">
+          Not a {carrier.name} AWB (e.g. {carrier.awbExample}).
+        </p>
+      )}
+      <button type="submit" className="button primary big" disabled={busy || !valid}>
+        Dispatch
+      </button>
+    </form>
+  );
+}
+
+function Photo({ token, subId }: { token: string; subId: string }) {
+  const [state, setState] = useState<"idle" | "uploading" | "done">("idle");
+  const [error, setError] = useState<unknown>(null);
+  const upload = async (file: File | undefined) => {
+    if (!file) return;
+    setState("uploading");
+    setError(null);
+    try {
+      await api.uploadPhoto(token, subId, file);
+      setState("done");
+    } catch (err) {
+      setError(err instanceof ApiProblem ? err : new Error(String(err)));
+      setState("idle");
+    }
+  };
+  return (
+    <div className="stack">
+      <label className="field">
+        <span>Proof-of-shipment photo</span>
+        <input
+          type="file"
+          accept="image/jpeg,image/png,image/webp"
+          capture="environment"
+          onChange={(e) => upload(e.target.files?.[0])}
+        />
+      </label>
+      {state === "uploading" && <p className="muted small">Uploading…</p>}
+      {state === "done" && <p className="small">Photo stored.</p>}
+      <ProblemBanner error={error} />
+    </div>
+  );
+}

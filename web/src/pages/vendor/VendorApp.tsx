@@ -1,0 +1,181 @@
+import type { EventFrame } from "@contracts/feeds";
+import { useCallback, useEffect, useState } from "react";
+import { api } from "../../api";
+import { useToken } from "../../auth";
+import { ProblemBanner } from "../../components/ProblemBanner";
+import { SignedInAs, SignIn } from "../../components/SignIn";
+import { Status, UpdatedAt } from "../../components/Status";
+import { formatMoney, formatTime, humanize, shortId } from "../../format";
+import { ConnectionIndicator } from "../../live/ConnectionIndicator";
+import { useFeed } from "../../live/use-feed";
+import { Link, navigate } from "../../router";
+import { useApi } from "../../use-api";
+import { announce, unlockSound } from "./beep";
+import { StockCount } from "./StockCount";
+import { SubOrderWork } from "./SubOrderWork";
+
+const TABS = [
+  { status: "paid", label: "New" },
+  { status: "confirmed", label: "To pack" },
+  { status: "packed", label: "To dispatch" },
+  { status: "dispatched", label: "On the way" },
+] as const;
+
+/** The vendor app: installable, phone-first, live from the vendor's own feed. */
+export function VendorApp({ rest }: { rest: string }) {
+  const [token] = useToken("vendor");
+  useEffect(() => {
+    if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js", { scope: "/vendor" });
+  }, []);
+  if (!token) {
+    return (
+      <div className="stack">
+        <h1>Vendor app</h1>
+        <SignIn slot="vendor" who="your vendor" />
+      </div>
+    );
+  }
+  return <SignedInVendor token={token} rest={rest} />;
+}
+
+function SignedInVendor({ token, rest }: { token: string; rest: string }) {
+  const me = useApi((signal) => api.me(token, signal), [token]);
+  const vendorId = me.data?.vendorId ?? null;
+  const [tick, setTick] = useState(0);
+  const [stockEvent, setStockEvent] = useState<EventFrame | null>(null);
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  const feed = useFeed({
+    path: vendorId ? `/v1/feeds/vendors/${encodeURIComponent(vendorId)}` : null,
+    token,
+    onEvent: (e) => {
+      if (e.type === "stock.changed") setStockEvent(e);
+      else refresh();
+      if (e.type === "order.paid" || e.type === "order.approved") announce("New order to confirm");
+    },
+    onReset: refresh,
+  });
+  const subId = /^\/sub-orders\/([^/]+)\/?$/.exec(rest)?.[1];
+
+  return (
+    // Any tap unlocks the new-order chime (browsers allow sound only after a gesture).
+    <div className="stack vendor-app" onPointerDown={unlockSound}>
+      <div className="row between wrap page-head">
+        <h1>Vendor app</h1>
+        <div className="row wrap">
+          <ConnectionIndicator status={feed.status} />
+          <SignedInAs slot="vendor" token={token} label={vendorId ? `Vendor ${shortId(vendorId)}` : "Vendor"} />
+        </div>
+      </div>
+      <nav className="tabs row wrap" aria-label="Vendor sections">
+        <Link to="/vendor" className={rest === "" || rest === "/" ? "tab active" : "tab"}>
+          Orders
+        </Link>
+        <Link to="/vendor/stock" className={rest === "/stock" ? "tab active" : "tab"}>
+          Stock counts
+        </Link>
+        {typeof Notification !== "undefined" && Notification.permission === "default" && (
+          <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
+            Notify me of new orders
+          </button>
+        )}
+      </nav>
+      <ProblemBanner error={me.error} />
+      {vendorId &&
+        (subId ? (
+          <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
+        ) : rest === "/stock" ? (
+          <StockCount token={token} vendorId={vendorId} event={stockEvent} />
+        ) : (
+          <Queue token={token} tick={tick} />
+        ))}
+    </div>
+  );
+}
+
+function Queue({ token, tick }: { token: string; tick: number }) {
+  const [status, setStatus] = useState<(typeof TABS)[number]["status"]>("paid");
+  const list = useApi((signal) => api.subOrders(token, { status }, signal), [token, status, tick]);
+  const [error, setError] = useState<unknown>(null);
+  const confirm = async (id: string) => {
+    setError(null);
+    try {
+      await api.subOrderStep(token, id, "confirm");
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <section className="stack">
+      <div className="tabs row wrap" role="tablist">
+        {TABS.map((t) => (
+          <button
+            key={t.status}
+            type="button"
+            role="tab"
+            aria-selected={status === t.status}
+            className={status === t.status ? "tab active" : "tab"}
+            onClick={() => setStatus(t.status)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <UpdatedAt at={list.loadedAt} loading={list.loading && !list.data} />
+      <ProblemBanner error={list.error ?? error} />
+      {list.data?.items.length === 0 && <p className="muted">Nothing here.</p>}
+      <ul className="cards">
+        {list.data?.items.map((s) => (
+          <li key={s.id} className="card sub-card">
+            <div className="row between wrap">
+              <Link to={`/vendor/sub-orders/${encodeURIComponent(s.id)}`}>
+                <code>{shortId(s.id)}</code>
+              </Link>
+              <Status value={s.status} />
+            </div>
+            <p className="small">
+              {formatMoney(s.total)} · placed {formatTime(s.createdAt)}
+              {s.slaDispatchBy && <> · dispatch by {formatTime(s.slaDispatchBy)}</>}
+            </p>
+            <div className="row wrap">
+              {s.status === "paid" && (
+                <button type="button" className="button primary big" onClick={() => confirm(s.id)}>
+                  Confirm
+                </button>
+              )}
+              <button
+                type="button"
+                className="button"
+                onClick={() => navigate(`/vendor/sub-orders/${encodeURIComponent(s.id)}`)}
+              >
+                {s.status === "confirmed" ? "Pack" : s.status === "packed" ? "Dispatch" : "Open"}
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      {list.data?.nextCursor && (
+        <p className="muted small">
+          Showing the first {list.data.items.length}; {humanize(status)} has more.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function SubOrderPage({ token, id, tick }: { token: string; id: string; tick: number }) {
+  const sub = useApi((signal) => api.subOrder(token, id, signal), [token, id, tick]);
+  const carriers = useApi((signal) => api.carriers(token, signal), [token]);
+  return (
+    <div className="stack">
+      <Link to="/vendor" className="back">
+        ← Orders
+      </Link>
+      <UpdatedAt at={sub.loadedAt} loading={sub.loading && !sub.data} />
+      <ProblemBanner error={sub.error} />
+      {sub.data && (
+        <SubOrderWork token={token} sub={sub.data} carriers={carriers.data?.items ?? []} changed={sub.reload} />
+      )}
+    </div>
+  );
+}
