@@ -161,6 +161,16 @@ export const OrderListQuery = ListQuery.extend({
   sort: z.enum(["createdAt", "-createdAt"]).default("-createdAt"),
 });
 
+export const OrderCountsQuery = OrderListQuery.pick({ vendorId: true, warehouseId: true, from: true, to: true });
+
+export const OrderCounts = z
+  .object({
+    counts: z.record(z.enum(orderStatuses), z.number().int()),
+    total: z.number().int(),
+    countedAt: IsoTime.openapi({ description: "When these were counted: they may be a few seconds old" }),
+  })
+  .openapi("OrderCounts");
+
 export const OrderSummary = z
   .object({
     id: z.string(),

@@ -174,9 +174,9 @@ export type OrderListFilter = {
   limit: number;
 };
 
-/** Keyset pagination over (created_at, id), served by the orders_created index. */
-export async function listOrders(db: Db, f: OrderListFilter) {
-  const conditions = [
+/** The filter as SQL conditions, shared by the list and its counts. */
+function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" | "after">) {
+  return [
     f.customerId ? eq(orders.customerId, f.customerId) : undefined,
     f.status ? eq(orders.status, f.status) : undefined,
     f.from ? sql`${orders.createdAt} >= ${f.from}` : undefined,
@@ -187,6 +187,13 @@ export async function listOrders(db: Db, f: OrderListFilter) {
     f.warehouseId
       ? sql`exists (select 1 from ${lineItems} where ${lineItems.orderId} = ${orders.id} and ${lineItems.warehouseId} = ${f.warehouseId})`
       : undefined,
+  ];
+}
+
+/** Keyset pagination over (created_at, id), served by the orders_created index. */
+export async function listOrders(db: Db, f: OrderListFilter) {
+  const conditions = [
+    ...orderConditions(f),
     f.after
       ? f.ascending
         ? sql`(${orders.createdAt}, ${orders.id}) > (${f.after[0]}, ${f.after[1]})`
@@ -214,6 +221,15 @@ export async function listOrders(db: Db, f: OrderListFilter) {
           )
           .orderBy(asc(subOrders.vendorId));
   return { rows: pageRows, subs, hasMore: rows.length > f.limit };
+}
+
+/** How many orders the filter matches, by status (served by orders_status_created). */
+export async function countOrders(db: Db, f: Omit<OrderListFilter, "ascending" | "limit" | "after" | "status">) {
+  return db
+    .select({ status: orders.status, count: sql<number>`count(*)` })
+    .from(orders)
+    .where(and(...orderConditions(f)))
+    .groupBy(orders.status);
 }
 
 export async function warehouseVendor(db: Db, warehouseId: string): Promise<string | null> {

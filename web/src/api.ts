@@ -6,6 +6,7 @@ import type {
   CheckoutResult,
   CreatedCustomer,
   Me,
+  OrderCounts,
   OrderPage,
   OrderStatus,
   OrderView,
@@ -131,6 +132,13 @@ export const api = {
     signal?: AbortSignal,
   ) {
     return request<OrderPage>("GET", "/v1/orders", { token, query: { limit: 50, ...query }, signal });
+  },
+  orderCounts(
+    token: string,
+    query: { vendorId?: string; warehouseId?: string; from?: string; to?: string },
+    signal?: AbortSignal,
+  ) {
+    return request<OrderCounts>("GET", "/v1/orders/counts", { token, query, signal });
   },
   me(token: string, signal?: AbortSignal) {
     return request<Me>("GET", "/v1/me", { token, signal });

@@ -13,6 +13,7 @@ import type {
 import type {
   CheckoutBody,
   CheckoutResult,
+  OrderCounts as OrderCountsSchema,
   OrderPage as OrderPageSchema,
   OrderSummary as OrderSummarySchema,
   OrderView,
@@ -51,3 +52,4 @@ export type SubOrderSummary = z.infer<typeof SubOrderSummarySchema>;
 export type SubOrderDetail = z.infer<typeof SubOrderDetailSchema>;
 export type StockLevels = z.infer<typeof StockLevelsSchema>;
 export type BulkResults = { results: { id: string; ok: boolean; problem?: ProblemBody }[] };
+export type OrderCounts = z.infer<typeof OrderCountsSchema>;

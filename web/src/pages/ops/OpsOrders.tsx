@@ -62,6 +62,13 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
       ),
     [token, JSON.stringify(filters), cursor, live],
   );
+  const scope = {
+    ...(filters.vendorId ? { vendorId: filters.vendorId } : {}),
+    ...(filters.warehouseId ? { warehouseId: filters.warehouseId } : {}),
+    ...(filters.from ? { from: toIso(filters.from) } : {}),
+    ...(filters.to ? { to: toIso(filters.to) } : {}),
+  };
+  const counts = useApi((signal) => api.orderCounts(token, scope, signal), [token, JSON.stringify(scope), tick]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [note, setNote] = useState("");
   const [results, setResults] = useState<BulkResults | null>(null);
@@ -155,6 +162,26 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           </select>
         </label>
       </div>
+      {counts.data && (
+        <section className="row wrap counts" aria-label="Orders by status">
+          <span className="small">
+            <strong>{counts.data.total}</strong> orders
+          </span>
+          {orderStatuses
+            .filter((s) => counts.data!.counts[s] > 0)
+            .map((s) => (
+              <button
+                key={s}
+                type="button"
+                className={filters.status === s ? "tab active" : "tab"}
+                onClick={() => change({ status: filters.status === s ? "" : s })}
+              >
+                {humanize(s)} {counts.data!.counts[s]}
+              </button>
+            ))}
+          <span className="muted small">counted {formatTime(counts.data.countedAt)}</span>
+        </section>
+      )}
       <ProblemBanner error={page.error ?? error} />
       {items.length === 0 && page.data && <p className="muted">No orders match.</p>}
       {items.length > 0 && (
