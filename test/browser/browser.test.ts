@@ -69,7 +69,9 @@ async function watchedPage(
   page.on("request", async (r) => {
     const url = new URL(r.url());
     if (!["data:", "blob:"].includes(url.protocol) && url.host !== origin) problems.foreign.push(r.url());
-    if (opts.signedOut && (await r.allHeaders()).authorization) problems.authed.push(r.url());
+    // A request still in flight when the page closes has no headers left to read.
+    const headers = opts.signedOut ? await r.allHeaders().catch(() => ({}) as Record<string, string>) : {};
+    if ("authorization" in headers) problems.authed.push(r.url());
   });
   page.on("websocket", (ws) => {
     const url = new URL(ws.url());
