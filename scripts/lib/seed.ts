@@ -175,6 +175,8 @@ export async function seedDemoMarketplace(client: Api, root: string, log: Log): 
         nudgeLeadHours: v.nudgeLeadHours,
         commissionBps: v.commissionBps,
         hourlyCapacity: v.hourlyCapacity,
+        // A reserved domain: demo nudges can never reach a real mailbox.
+        contactEmail: `dispatch.${v.prefix.toLowerCase()}@example.com`,
       },
     }),
   );

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Id, IsoTime, ListQuery, Money } from "./common";
+import { Email, Id, IsoTime, ListQuery, Money, Phone } from "./common";
 
 // The catalog's wire format: vendors, warehouses, products, SKUs, the public catalog and
 // postal codes. Request bodies are strict, so a misspelt field is refused instead of ignored.
@@ -44,10 +44,16 @@ export const Vendor = z
     commissionBps: z.number().int(),
     hourlyCapacity: z.number().int(),
     payoutAccountId: z.string().nullable(),
+    contactPhone: z.string().nullable(),
+    contactEmail: z.string().nullable(),
     createdAt: IsoTime,
   })
   .openapi("Vendor");
 export type Vendor = z.infer<typeof Vendor>;
+
+/** Where the vendor's floor hears of a sub-order about to miss its SLA: WhatsApp first, else email. */
+const VendorPhone = Phone.openapi({ description: "WhatsApp number for dispatch nudges" });
+const VendorEmail = Email.openapi({ description: "Address for dispatch nudges when there is no WhatsApp number" });
 
 /** Without an explicit lead, vendors are nudged 6 hours before the deadline, or an hour before a shorter SLA. */
 export function defaultNudgeLeadHours(dispatchSlaHours: number): number {
@@ -62,6 +68,8 @@ export const CreateVendor = z
     commissionBps: CommissionBps,
     hourlyCapacity: HourlyCapacity,
     payoutAccountId: PayoutAccountId.optional(),
+    contactPhone: VendorPhone.optional(),
+    contactEmail: VendorEmail.optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -80,6 +88,8 @@ export const UpdateVendor = z
     commissionBps: CommissionBps.optional(),
     hourlyCapacity: HourlyCapacity.optional(),
     payoutAccountId: PayoutAccountId.nullable().optional(),
+    contactPhone: VendorPhone.nullable().optional(),
+    contactEmail: VendorEmail.nullable().optional(),
   })
   .strict()
   .openapi("UpdateVendor");
@@ -90,7 +100,13 @@ export type UpdateVendor = z.infer<typeof UpdateVendor>;
  * Status, commission, the SLA it signed up to and where its money goes stay with the platform
  * (a stolen vendor token must not be able to redirect payouts).
  */
-export const vendorEditableFields = ["name", "nudgeLeadHours", "hourlyCapacity"] as const;
+export const vendorEditableFields = [
+  "name",
+  "nudgeLeadHours",
+  "hourlyCapacity",
+  "contactPhone",
+  "contactEmail",
+] as const;
 
 export const VendorParams = z.object({ vendorId: Id });
 

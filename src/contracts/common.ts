@@ -14,6 +14,12 @@ export const Money = z
 export type Money = z.infer<typeof Money>;
 
 export const Id = z.string().min(1).max(64);
+/** As people write them: digits with an optional leading `+`, spaces, dashes and brackets. */
+export const Phone = z
+  .string()
+  .regex(/^\+?[0-9 ()-]{6,20}$/, "a phone number")
+  .openapi({ example: "+91 98450 00000" });
+export const Email = z.email().max(254);
 export const IsoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-22T09:00:00Z" });
 
 export const ListQuery = z.object({

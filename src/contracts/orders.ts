@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { orderStatuses, paymentStatuses, subOrderStatuses } from "../domain/order-status";
-import { Currency, Id, IsoTime, ListQuery, Money, page } from "./common";
+import { Currency, Id, IsoTime, ListQuery, Money, Phone, page } from "./common";
 import { RoutingView } from "./routing";
 
 export const MAX_CHECKOUT_LINES = 50;
@@ -8,10 +8,7 @@ export const MAX_CHECKOUT_LINES = 50;
 export const ShipTo = z
   .object({
     name: z.string().trim().min(1).max(120),
-    phone: z
-      .string()
-      .regex(/^\+?[0-9 ()-]{6,20}$/, "a phone number")
-      .optional(),
+    phone: Phone.optional(),
     address: z
       .object({
         line1: z.string().trim().min(1).max(200),

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Id } from "./common";
+import { Email, Id, Phone } from "./common";
 
 export const CreateToken = z
   .object({
@@ -31,11 +31,8 @@ export const CreatedToken = z.object({ id: z.string(), token: z.string() }).open
 export const CreateCustomer = z
   .object({
     name: z.string().trim().min(1).max(120),
-    email: z.email().max(254).optional(),
-    phone: z
-      .string()
-      .regex(/^\+?[0-9 ()-]{6,20}$/, "a phone number")
-      .optional(),
+    email: Email.optional(),
+    phone: Phone.optional(),
   })
   .strict()
   .openapi("CreateCustomer");

@@ -16,6 +16,8 @@ export const vendors = sqliteTable(
     commissionBps: integer("commission_bps").notNull(),
     hourlyCapacity: integer("hourly_capacity").notNull(),
     payoutAccountId: text("payout_account_id"),
+    contactPhone: text("contact_phone"),
+    contactEmail: text("contact_email"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [
@@ -449,6 +451,7 @@ export const notifications = sqliteTable(
     orderId: text("order_id").references(() => orders.id),
     subOrderId: text("sub_order_id").references(() => subOrders.id),
     customerId: text("customer_id").references(() => customers.id),
+    vendorId: text("vendor_id").references(() => vendors.id),
     /** The conversation a message belongs to: one thread per parent order. */
     threadKey: text("thread_key").notNull(),
     channel: text("channel", { enum: ["whatsapp", "email", "local"] }).notNull(),
@@ -477,6 +480,7 @@ export const notifications = sqliteTable(
     uniqueIndex("notifications_dedupe").on(t.dedupeKey),
     index("notifications_attempts").on(t.channel, t.lastAttemptAt),
     index("notifications_order").on(t.orderId, t.createdAt),
+    index("notifications_vendor").on(t.vendorId, t.createdAt, t.id).where(sql`${t.vendorId} is not null`),
     index("notifications_queue").on(t.priority, t.createdAt).where(sql`${t.status} = 'queued'`),
     check("notifications_status", sql`${t.status} in ('queued','sent','failed')`),
   ],

@@ -112,7 +112,7 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
           audience: { kind: "vendor", vendorId: String(p.vendorId) },
           template: "vendor_sla_nudge",
           priority: PRIORITY.cancellation,
-          params: { orderId, dispatchBy: String(p.slaDispatchBy) },
+          params: { subOrderId: String(p.subOrderId), dispatchBy: String(p.slaDispatchBy) },
           text: `Dispatch sub-order ${String(p.subOrderId)} by ${String(p.slaDispatchBy)}, or it is cancelled and refunded.`,
         },
       ];

@@ -2,7 +2,7 @@ import { inArray, sql } from "drizzle-orm";
 import { type Config, config } from "../config";
 import type { OrderEventMessage } from "../contracts/events";
 import { database } from "../db/client";
-import { customers, notifications, orders, subOrders } from "../db/schema";
+import { customers, notifications, orders, subOrders, vendors } from "../db/schema";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
 import { compose, type Facts } from "./compose";
@@ -10,14 +10,14 @@ import { compose, type Facts } from "./compose";
 type Contact = { email: string | null; phone: string | null };
 
 /**
- * A shopper hears on WhatsApp when it is configured and they gave a phone number, else by email
- * when that is configured and they gave an address; otherwise the message is only recorded.
- * Vendors have their feed and dashboard, so theirs are recorded.
+ * Shoppers and vendors hear on WhatsApp when it is configured and they gave a phone number, else
+ * by email when that is configured and they gave an address; otherwise the message is only
+ * recorded (a vendor still sees it on its feed and dashboard).
  */
-function route(cfg: Config, contact: Contact | undefined, customerId: string) {
+function route(cfg: Config, contact: Contact | undefined, fallback: string) {
   if (cfg.whatsapp && contact?.phone) return { channel: "whatsapp" as const, recipient: contact.phone };
   if (cfg.email && contact?.email) return { channel: "email" as const, recipient: contact.email };
-  return { channel: "local" as const, recipient: contact?.phone ?? contact?.email ?? customerId };
+  return { channel: "local" as const, recipient: contact?.phone ?? contact?.email ?? fallback };
 }
 
 /**
@@ -28,7 +28,10 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
   const orderIds = [...new Set(events.map((e) => e.orderId).filter((id): id is string => !!id))];
   if (orderIds.length === 0) return 0;
   const db = database(env);
-  const [facts, contacts] = await db.batch([
+  const vendorIds = [
+    ...new Set(events.flatMap((e) => (typeof e.payload.vendorId === "string" ? [e.payload.vendorId] : []))),
+  ];
+  const [facts, contacts, vendorContacts] = await db.batch([
     db
       .select({
         orderId: orders.id,
@@ -46,10 +49,15 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
       .from(orders)
       .innerJoin(customers, sql`${customers.id} = ${orders.customerId}`)
       .where(inArray(orders.id, orderIds)),
+    db
+      .select({ vendorId: vendors.id, email: vendors.contactEmail, phone: vendors.contactPhone })
+      .from(vendors)
+      .where(inArray(vendors.id, vendorIds)),
   ]);
   const cfg = config(env);
   const factsOf = new Map<string, Facts>(facts.map((f) => [f.orderId, f]));
   const contactOf = new Map(contacts.map((c) => [c.orderId, c]));
+  const vendorContactOf = new Map(vendorContacts.map((c) => [c.vendorId, c]));
   const now = isoSeconds(new Date());
   const rows = events.flatMap((e) => {
     const f = e.orderId ? factsOf.get(e.orderId) : undefined;
@@ -59,12 +67,13 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
       const { channel, recipient } =
         m.audience.kind === "customer"
           ? route(cfg, contactOf.get(e.orderId!), who)
-          : { channel: "local" as const, recipient: `vendor:${who}` };
+          : route(cfg, vendorContactOf.get(who), `vendor:${who}`);
       return {
         id: newId("ntf"),
         orderId: e.orderId,
         subOrderId: typeof e.payload.subOrderId === "string" ? e.payload.subOrderId : null,
         customerId: m.audience.kind === "customer" ? who : null,
+        vendorId: m.audience.kind === "vendor" ? who : null,
         threadKey: m.threadKey,
         channel,
         recipient,
@@ -76,6 +85,7 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
       };
     });
   });
+  // D1 binds at most 100 parameters per statement: 15 per row here.
   for (let i = 0; i < rows.length; i += 6) {
     await db
       .insert(notifications)

@@ -30,6 +30,8 @@ describe("vendors", () => {
       commissionBps: 1250,
       hourlyCapacity: 40,
       payoutAccountId: null,
+      contactPhone: null,
+      contactEmail: null,
       createdAt: expect.stringMatching(ISO_SECONDS),
     });
     const read = await api("GET", `/v1/vendors/${r.body.id}`, { token: ADMIN });
@@ -60,15 +62,25 @@ describe("vendors", () => {
     expect(admin.body).toMatchObject({ status: "suspended", commissionBps: 800, dispatchSlaHours: 24 });
     const own = await api("PATCH", `/v1/vendors/${vendorId}`, {
       token,
-      body: { name: "Renamed", hourlyCapacity: 12, nudgeLeadHours: 2 },
+      body: {
+        name: "Renamed",
+        hourlyCapacity: 12,
+        nudgeLeadHours: 2,
+        contactPhone: "+91 98450 30001",
+        contactEmail: "floor@renamed.example.com",
+      },
     });
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({
       name: "Renamed",
       hourlyCapacity: 12,
       nudgeLeadHours: 2,
+      contactPhone: "+91 98450 30001",
+      contactEmail: "floor@renamed.example.com",
       payoutAccountId: "acct_9",
     });
+    const noPhone = await api("PATCH", `/v1/vendors/${vendorId}`, { token, body: { contactPhone: null } });
+    expect(noPhone.body).toMatchObject({ contactPhone: null, contactEmail: "floor@renamed.example.com" });
     const cleared = await api("PATCH", `/v1/vendors/${vendorId}`, { token: ADMIN, body: { payoutAccountId: null } });
     expect(cleared.body.payoutAccountId).toBeNull();
   });

@@ -106,6 +106,8 @@ describe("catalog validation", () => {
       [{ ...ok, nudgeLeadHours: 18 }, "nudgeLeadHours"],
       [{ ...ok, name: "" }, "name"],
       [{ ...ok, payoutAccountId: "acct with spaces" }, "payoutAccountId"],
+      [{ ...ok, contactPhone: "call me" }, "contactPhone"],
+      [{ ...ok, contactEmail: "not-an-address" }, "contactEmail"],
       [{ ...ok, status: "active" }, "(root)"],
       [{ name: "V" }, "commissionBps"],
     ];

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { config } from "../../src/config";
-import { ADMIN, api } from "../support/api";
+import { ADMIN, api, tokenFor } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
 const fakeBase = () => config(env).whatsapp!.apiBase;
@@ -172,5 +172,89 @@ describe("email", () => {
     expect((await o.mine())[0]).toMatchObject({ channel: "local" });
     await send(minute(6));
     expect((await o.mine())[0]).toMatchObject({ status: "sent", providerRef: expect.stringMatching(/^local:/) });
+  });
+});
+
+describe("vendor nudges", () => {
+  const watch = (now: Date) =>
+    api("POST", "/v1/admin/jobs/sla-watcher/run", { token: ADMIN, body: { now: now.toISOString() } });
+
+  /** A paid sub-order of a vendor with these contact details, and that vendor's token. */
+  async function paidSubOrder(contact: { contactPhone?: string; contactEmail?: string }) {
+    const sku = await stockedSku({
+      warehouses: [{ at: BENGALURU, onHand: 5 }],
+      vendor: { dispatchSlaHours: 18, nudgeLeadHours: 6, ...contact },
+    });
+    const shopper = await api("POST", "/v1/customers", { body: { name: `Nudged ${++n}` } });
+    const placed = await checkout(shopper.body.token, [{ skuId: sku.skuId, qty: 1 }]);
+    const paid = await pay(shopper.body.token, placed.body.payment.id);
+    const subOrderId = paid.body.subOrders[0].id as string;
+    const vendor = await tokenFor("vendor", { vendorId: sku.vendorId });
+    const mine = async () =>
+      (await api("GET", "/v1/notifications", { token: vendor })).body.items.filter(
+        (m: any) => m.template === "vendor_sla_nudge",
+      );
+    return { vendorId: sku.vendorId, subOrderId, vendor, shopper: shopper.body.token as string, mine };
+  }
+
+  it("reach the vendor's WhatsApp as the approved template, and only that vendor sees them", async () => {
+    const phone = "+91 98450 20001";
+    const s = await paidSubOrder({ contactPhone: phone });
+    expect((await watch(new Date(Date.now() + 13 * 3_600_000))).status).toBe(200);
+    await vi.waitFor(async () => expect(await s.mine()).toHaveLength(1), { timeout: 10_000 });
+    const [queued] = await s.mine();
+    expect(queued).toMatchObject({ channel: "whatsapp", recipient: phone, vendorId: s.vendorId, status: "queued" });
+
+    await send(minute(7));
+    const [req] = await sentTo(phone);
+    const dispatchBy = (await env.DB.prepare("select sla_dispatch_by as d from sub_orders where id = ?")
+      .bind(s.subOrderId)
+      .first<{ d: string }>())!.d;
+    expect(req!.body.template).toEqual({
+      name: "vendor_sla_nudge",
+      language: { code: "en" },
+      components: [
+        {
+          type: "body",
+          parameters: [
+            { type: "text", text: s.subOrderId },
+            { type: "text", text: dispatchBy },
+          ],
+        },
+      ],
+    });
+    expect((await s.mine())[0]).toMatchObject({ status: "sent", providerRef: expect.stringMatching(/^wamid\./) });
+
+    const other = await tokenFor("vendor", { vendorId: (await stockedSku({ warehouses: [] })).vendorId });
+    const theirs = await api("GET", `/v1/notifications?vendorId=${s.vendorId}`, { token: other });
+    expect(theirs.body.items).toEqual([]);
+    const shoppers = await api("GET", "/v1/notifications", { token: s.shopper });
+    expect(shoppers.body.items.some((m: any) => m.template === "vendor_sla_nudge")).toBe(false);
+    const ops = await api("GET", `/v1/notifications?vendorId=${s.vendorId}`, { token: ADMIN });
+    expect(ops.body.items.map((m: any) => m.template)).toEqual(["vendor_sla_nudge"]);
+  });
+
+  it("fall back to the vendor's email, and are recorded for a vendor with no contact", async () => {
+    const address = "dispatch@vendor.example.com";
+    const byEmail = await paidSubOrder({ contactEmail: address });
+    const unreachable = await paidSubOrder({});
+    await watch(new Date(Date.now() + 13 * 3_600_000));
+    await vi.waitFor(
+      async () => {
+        expect(await byEmail.mine()).toHaveLength(1);
+        expect(await unreachable.mine()).toHaveLength(1);
+      },
+      { timeout: 10_000 },
+    );
+    expect((await byEmail.mine())[0]).toMatchObject({ channel: "email", recipient: address });
+    expect((await unreachable.mine())[0]).toMatchObject({
+      channel: "local",
+      recipient: `vendor:${unreachable.vendorId}`,
+    });
+
+    await send(minute(8));
+    const [mail] = await sentTo(address);
+    expect(mail!.body.subject).toMatch(/^Dispatch due soon \(ord_/);
+    expect(mail!.body.text).toContain(byEmail.subOrderId);
   });
 });

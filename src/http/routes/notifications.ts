@@ -14,6 +14,7 @@ const Notification = z
     id: z.string(),
     orderId: z.string().nullable(),
     subOrderId: z.string().nullable(),
+    vendorId: z.string().nullable().openapi({ description: "Set when the message is to a vendor" }),
     threadKey: z.string(),
     channel: z.string(),
     recipient: z.string().nullable(),
@@ -39,9 +40,13 @@ const list = defineRoute({
   path: "/notifications",
   access: ["admin", "ops", "vendor", "customer"],
   summary: "Notifications with their send status and time, newest first",
-  description: "A customer sees those about its own orders; a vendor the nudges sent to it.",
+  description: "A customer sees those about its own orders; a vendor only those sent to it (its dispatch nudges).",
   request: {
-    query: ListQuery.extend({ orderId: Id.optional(), status: z.enum(["queued", "sent", "failed"]).optional() }),
+    query: ListQuery.extend({
+      orderId: Id.optional(),
+      vendorId: Id.optional().openapi({ description: "Messages to this vendor" }),
+      status: z.enum(["queued", "sent", "failed"]).optional(),
+    }),
   },
   responses: { 200: json(page(Notification), "A page of notifications"), ...problemResponses },
 });
@@ -59,8 +64,9 @@ export const notifications = router().openapi(list, async (c) => {
     .where(
       and(
         who.role === "customer" ? eq(table.customerId, who.customerId) : undefined,
-        who.role === "vendor" ? eq(table.recipient, `vendor:${who.vendorId}`) : undefined,
+        who.role === "vendor" ? eq(table.vendorId, who.vendorId) : undefined,
         q.orderId ? eq(table.orderId, q.orderId) : undefined,
+        q.vendorId ? eq(table.vendorId, q.vendorId) : undefined,
         q.status ? eq(table.status, q.status) : undefined,
         after ? sql`(${table.createdAt}, ${table.id}) < (${after[0]}, ${after[1]})` : undefined,
       ),
@@ -75,6 +81,7 @@ export const notifications = router().openapi(list, async (c) => {
         id: n.id,
         orderId: n.orderId,
         subOrderId: n.subOrderId,
+        vendorId: n.vendorId,
         threadKey: n.threadKey,
         channel: n.channel,
         recipient: n.recipient,

@@ -71,6 +71,8 @@ export const vendors = router()
       commissionBps: body.commissionBps,
       hourlyCapacity: body.hourlyCapacity,
       payoutAccountId: body.payoutAccountId ?? null,
+      contactPhone: body.contactPhone ?? null,
+      contactEmail: body.contactEmail ?? null,
       createdAt: isoSeconds(new Date()),
     });
     return c.json(vendor, 201);

@@ -11,6 +11,7 @@ const SUBJECTS: Record<string, string> = {
   shipment_out_for_delivery: "A parcel of your order is out for delivery",
   shipment_delivery_attempted: "We could not deliver a parcel of your order",
   shipment_delivered: "A parcel of your order is delivered",
+  vendor_sla_nudge: "Dispatch due soon",
 };
 
 /**
