@@ -8,7 +8,10 @@ import {
   PING,
   PONG,
   type ResetFrame,
+  TOKEN_REVOKED_CLOSE,
 } from "../src/contracts/feeds";
+import { database } from "../src/db/client";
+import { revokedTokenIds } from "../src/db/tokens";
 
 /** Events kept per feed for resuming clients; older ones are trimmed on append. */
 export const RETAINED_EVENTS = 1000;
@@ -17,11 +20,15 @@ export const RETAINED_EVENTS = 1000;
  * path (5 retries with backoff of at most 5 minutes each).
  */
 const SEEN_TTL_MS = 24 * 3600 * 1000;
+/** Tokens are checked when a socket connects, and then this often while it stays open. */
+export const TOKEN_CHECK_MS = 60_000;
 
 /** Who a socket belongs to, kept on the socket itself so it survives hibernation. */
 export const Subscriber = z.object({
   role: z.enum(["admin", "ops", "vendor", "customer", "public"]),
   principalId: z.string().nullable(),
+  /** The API token it connected with; none on the public SKU feeds. */
+  tokenId: z.string().nullable(),
   after: z.number().int().min(0).nullable(),
 });
 export type Subscriber = z.infer<typeof Subscriber>;
@@ -84,7 +91,8 @@ const storedFrame = (r: EventRow) =>
  * client that reconnects with `after` gets exactly what it missed.
  *
  * Authorization is the Worker's: `fetch` is reached only through src/gateways/feeds.ts, after the
- * route has checked the caller.
+ * route has checked the caller. The object only re-checks, on an alarm, that the tokens its sockets
+ * connected with are still valid.
  */
 export class Feed extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -107,13 +115,16 @@ export class Feed extends DurableObject<Env> {
     }
     const sub = Subscriber.parse(JSON.parse(new URL(request.url).searchParams.get("s") ?? "null"));
     const { 0: client, 1: server } = new WebSocketPair();
-    const attachment: Attachment = { role: sub.role, principalId: sub.principalId };
+    const attachment: Attachment = { role: sub.role, principalId: sub.principalId, tokenId: sub.tokenId };
     this.ctx.acceptWebSocket(server, [`role:${sub.role}`]);
     server.serializeAttachment(attachment);
     // Hello, then the backlog, in one synchronous run: no publish can slip in between, so the
     // client sees no gap and no duplicate between what it missed and what comes live next.
     server.send(frame({ type: "hello", lastId: this.lastId }));
     if (sub.after !== null) this.replay(server, sub.after);
+    if (sub.tokenId && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + TOKEN_CHECK_MS);
+    }
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -155,6 +166,28 @@ export class Feed extends DurableObject<Env> {
   status(): { lastId: number; oldestId: number | null; sockets: number } {
     const oldest = this.sql.exec<{ id: number | null }>("SELECT MIN(id) AS id FROM events").one().id;
     return { lastId: this.lastId, oldestId: oldest, sockets: this.ctx.getWebSockets().length };
+  }
+
+  /**
+   * Closes the sockets whose token has been revoked since they connected, and checks again later
+   * while any socket with a token is open. An idle public feed never wakes for this.
+   */
+  override async alarm(): Promise<void> {
+    const open = this.ctx
+      .getWebSockets()
+      .map((ws) => ({ ws, tokenId: (ws.deserializeAttachment() as Attachment).tokenId }));
+    const tokenIds = [...new Set(open.flatMap((s) => (s.tokenId ? [s.tokenId] : [])))];
+    if (tokenIds.length === 0) return;
+    const revoked = new Set(await revokedTokenIds(database(this.env), tokenIds));
+    for (const s of open) {
+      if (!s.tokenId || !revoked.has(s.tokenId)) continue;
+      try {
+        s.ws.close(TOKEN_REVOKED_CLOSE, "token revoked");
+      } catch {
+        // Already closing.
+      }
+    }
+    if (tokenIds.some((id) => !revoked.has(id))) await this.ctx.storage.setAlarm(Date.now() + TOKEN_CHECK_MS);
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {

@@ -45,6 +45,11 @@ export type ServerFrame = z.infer<typeof ServerFrame>;
 export const PING = "ping";
 export const PONG = "pong";
 export const ClientFrame = z.literal(PING);
+/**
+ * The close code of a socket whose token was revoked after it connected: the client signs out
+ * instead of reconnecting.
+ */
+export const TOKEN_REVOKED_CLOSE = 4401;
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 // ---- event data, per feed kind ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { Principal, Role } from "../domain/principal";
 import type { Db } from "./client";
 import { apiTokens } from "./schema";
@@ -46,4 +46,18 @@ export async function revokeToken(db: Db, id: string, at: string): Promise<strin
     .returning({ tokenHash: apiTokens.tokenHash })
     .get();
   return row?.tokenHash ?? null;
+}
+
+/** Of these token ids, those revoked. D1 binds at most 100 parameters per statement. */
+export async function revokedTokenIds(db: Db, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await db
+      .select({ id: apiTokens.id })
+      .from(apiTokens)
+      .where(and(inArray(apiTokens.id, ids.slice(i, i + 90)), isNotNull(apiTokens.revokedAt)))
+      .all();
+    out.push(...rows.map((r) => r.id));
+  }
+  return out;
 }

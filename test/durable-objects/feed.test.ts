@@ -52,7 +52,7 @@ class Client {
 }
 
 async function connect(name: FeedName, after: number | null = null): Promise<Client> {
-  const res = await subscribe(env, name, { role: "ops", principalId: "tok_test", after });
+  const res = await subscribe(env, name, { role: "ops", principalId: "tok_test", tokenId: null, after });
   expect(res.status).toBe(101);
   const client = new Client(res.webSocket!);
   await client.waitFor((f) => (f as { type?: string }).type === "hello");
@@ -174,8 +174,8 @@ describe("feed object", () => {
       const sockets = state.getWebSockets();
       expect(sockets).toHaveLength(2);
       expect(sockets.map((ws) => ws.deserializeAttachment())).toEqual([
-        { role: "ops", principalId: "tok_test" },
-        { role: "ops", principalId: "tok_test" },
+        { role: "ops", principalId: "tok_test", tokenId: null },
+        { role: "ops", principalId: "tok_test", tokenId: null },
       ]);
       expect(state.getWebSocketAutoResponseTimestamp(sockets.find((ws) => ws.deserializeAttachment())!)).toBeDefined();
     });

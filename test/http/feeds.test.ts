@@ -1,6 +1,13 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  runDurableObjectAlarm,
+  SELF,
+} from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { type EventFrame, ServerFrame } from "../../src/contracts/feeds";
+import { type EventFrame, ServerFrame, TOKEN_REVOKED_CLOSE } from "../../src/contracts/feeds";
 import { publishOrderEvents } from "../../src/gateways/feeds";
 import { outboxRow } from "../../src/gateways/order-events";
 import worker from "../../src/index";
@@ -13,9 +20,13 @@ const BASE = "https://oms.test";
 /** A subscriber socket through the real Worker, recording every frame checked against the wire schema. */
 class Client {
   readonly frames: unknown[] = [];
+  closed: { code: number; reason: string } | null = null;
 
   constructor(readonly ws: WebSocket) {
     ws.accept();
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+    });
     ws.addEventListener("message", (e) => {
       const text = e.data as string;
       this.frames.push(text === "pong" ? text : ServerFrame.parse(JSON.parse(text)));
@@ -104,6 +115,53 @@ describe("feeds: who may subscribe", () => {
     await expectProblem(await open("/v1/feeds/ops", ADMIN, {}), 422, "VALIDATION_FAILED");
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
     await expectProblem(await open(`/v1/feeds/skus/${s.skuId}`, undefined, {}), 422, "VALIDATION_FAILED");
+  });
+});
+
+describe("feeds: revoked tokens", () => {
+  const newToken = async (body: Record<string, unknown>) =>
+    (await api("POST", "/v1/tokens", { token: ADMIN, body })).body as { id: string; token: string };
+  const feedStub = (name: string) => env.FEEDS.get(env.FEEDS.idFromName(name));
+
+  it("closes the sockets of a revoked token at the next check, and only those", async () => {
+    const { vendorId } = await newVendorWithToken();
+    const phone = await newToken({ role: "vendor", vendorId });
+    const desk = await newToken({ role: "vendor", vendorId });
+    const ops = await newToken({ role: "ops" });
+    const path = `/v1/feeds/vendors/${vendorId}`;
+    const [onPhone, onDesk, opsWatching, opsFeed] = await Promise.all([
+      connect(path, phone.token),
+      connect(path, desk.token),
+      connect(path, ops.token),
+      connect("/v1/feeds/ops", ops.token),
+    ]);
+
+    expect((await api("DELETE", `/v1/tokens/${phone.id}`, { token: ADMIN })).status).toBe(204);
+    expect((await api("DELETE", `/v1/tokens/${ops.id}`, { token: ADMIN })).status).toBe(204);
+    expect(await runDurableObjectAlarm(feedStub(`vendor:${vendorId}`))).toBe(true);
+    expect(await runDurableObjectAlarm(feedStub("ops"))).toBe(true);
+
+    await vi.waitFor(() => {
+      expect(onPhone.closed).toEqual({ code: TOKEN_REVOKED_CLOSE, reason: "token revoked" });
+      expect(opsWatching.closed?.code).toBe(TOKEN_REVOKED_CLOSE);
+      expect(opsFeed.closed?.code).toBe(TOKEN_REVOKED_CLOSE);
+    });
+    expect(onDesk.closed).toBeNull();
+    await expectProblem(await open(path, phone.token), 401, "UNAUTHENTICATED");
+
+    // The desk's token is still good: its socket still gets events, and the check stays armed.
+    onDesk.ws.send("ping");
+    await vi.waitFor(() => expect(onDesk.frames).toContain("pong"));
+    expect(await runDurableObjectAlarm(feedStub(`vendor:${vendorId}`))).toBe(true);
+    expect(onDesk.closed).toBeNull();
+    onDesk.ws.close();
+  });
+
+  it("a storefront's SKU feed, with no token, never wakes for the check", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }] });
+    const shopper = await connect(`/v1/feeds/skus/${s.skuId}`);
+    expect(await runDurableObjectAlarm(feedStub(`sku:${s.skuId}`))).toBe(false);
+    shopper.ws.close();
   });
 });
 

@@ -69,7 +69,12 @@ const sku = defineRoute({
 });
 
 function subscriber(p: Principal | null, after: number | undefined): Subscriber {
-  return { role: p?.role ?? "public", principalId: p ? actorOf(p).id : null, after: after ?? null };
+  return {
+    role: p?.role ?? "public",
+    principalId: p ? actorOf(p).id : null,
+    tokenId: p?.tokenId ?? null,
+    after: after ?? null,
+  };
 }
 
 function open(env: Env, name: FeedName, p: Principal | null, after: number | undefined) {

@@ -1,6 +1,7 @@
-import { type EventFrame, PING, PONG, ServerFrame } from "@contracts/feeds";
+import { type EventFrame, PING, PONG, ServerFrame, TOKEN_REVOKED_CLOSE } from "@contracts/feeds";
 
-export type FeedStatus = "connecting" | "live" | "reconnecting" | "offline";
+/** `revoked`: the token was revoked while connected; reconnecting with it cannot succeed. */
+export type FeedStatus = "connecting" | "live" | "reconnecting" | "offline" | "revoked";
 
 export type FeedHandlers = {
   onEvent(event: EventFrame): void;
@@ -59,8 +60,14 @@ export class FeedClient {
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.onmessage = (e) => this.onMessage(String(e.data));
-    ws.onclose = () => {
-      if (this.ws === ws) this.lost();
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      if (e.code === TOKEN_REVOKED_CLOSE) {
+        this.close();
+        this.handlers.onStatus("revoked");
+        return;
+      }
+      this.lost();
     };
     ws.onerror = () => ws.close();
   }
