@@ -216,6 +216,26 @@ describe("an order, live end to end", () => {
     await ops.screenshot({ path: path.join(SHOTS, "flow-2-ops-orders.png") });
     await ops.locator(`a[title="${orderId}"]`).click();
     await ops.getByRole("heading", { name: "Timeline" }).waitFor();
+    // Reassignment picks from the vendor's own warehouses, by name.
+    const warehouses = await client.request<{ items: { name: string }[] }>(
+      "GET",
+      `/v1/vendors/${vendor.vendorId}/warehouses`,
+    );
+    const pick = ops.getByLabel("Assign to warehouse");
+    assert.equal(await pick.isDisabled(), true);
+    await ops
+      .locator("label", { hasText: subId.slice(-6) })
+      .getByRole("checkbox")
+      .check();
+    await pick.locator("option").nth(warehouses.items.length).waitFor({ state: "attached" });
+    assert.deepEqual(
+      (await pick.locator("option").allTextContents()).slice(1),
+      warehouses.items.map((w) => w.name),
+    );
+    await ops
+      .locator("label", { hasText: subId.slice(-6) })
+      .getByRole("checkbox")
+      .uncheck();
 
     // The vendor sees it live, confirms with one tap, packs by typed barcode, dispatches.
     const card = vendorApp.locator(".sub-card", { has: vendorApp.locator(`a[href="/vendor/sub-orders/${subId}"]`) });

@@ -39,6 +39,15 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
   const [warehouseId, setWarehouseId] = useState("");
   const [results, setResults] = useState<BulkResults | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const vendors = useApi((signal) => api.vendors(token, signal), [token]);
+  const vendorName = (id: string) => vendors.data?.items.find((v) => v.id === id)?.name ?? shortId(id);
+  // Warehouses to pick from: the chosen vendor's, else those of the one vendor the selection is with.
+  const selectedVendors = new Set(order.subOrders.filter((s) => selected.has(s.id)).map((s) => s.vendorId));
+  const warehouseVendor = vendorId || (selectedVendors.size === 1 ? [...selectedVendors][0]! : "");
+  const warehouses = useApi(warehouseVendor ? (signal) => api.warehouses(token, warehouseVendor, signal) : null, [
+    token,
+    warehouseVendor,
+  ]);
   const run = async (action: "confirm" | "cancel" | "assign") => {
     setError(null);
     try {
@@ -76,7 +85,7 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
                   })
                 }
               />
-              <code>{shortId(s.id)}</code> vendor <code>{shortId(s.vendorId)}</code> · {s.status}
+              <code>{shortId(s.id)}</code> {vendorName(s.vendorId)} · {s.status}
             </label>
           </li>
         ))}
@@ -87,12 +96,32 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
           <input value={reason} onChange={(e) => setReason(e.target.value)} />
         </label>
         <label className="field">
-          <span>Assign to vendor id</span>
-          <input value={vendorId} onChange={(e) => setVendorId(e.target.value.trim())} placeholder="ven_…" />
+          <span>Assign to vendor</span>
+          <select
+            value={vendorId}
+            onChange={(e) => {
+              setVendorId(e.target.value);
+              setWarehouseId("");
+            }}
+          >
+            <option value="">Same vendor</option>
+            {vendors.data?.items.map((v) => (
+              <option key={v.id} value={v.id}>
+                {v.name}
+              </option>
+            ))}
+          </select>
         </label>
         <label className="field">
-          <span>Assign to warehouse id</span>
-          <input value={warehouseId} onChange={(e) => setWarehouseId(e.target.value.trim())} placeholder="wh_…" />
+          <span>Assign to warehouse</span>
+          <select value={warehouseId} onChange={(e) => setWarehouseId(e.target.value)} disabled={!warehouseVendor}>
+            <option value="">{warehouseVendor ? "Best by routing" : "Pick a vendor or one vendor's sub-orders"}</option>
+            {warehouses.data?.items.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </select>
         </label>
       </div>
       <div className="row wrap">
