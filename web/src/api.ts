@@ -94,6 +94,18 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   return parsed as T;
 }
 
+/** A whole list, page after page, kept as one page so callers read `items` as usual. */
+async function everyPage<T>(path: string, token: string, signal?: AbortSignal): Promise<Page<T>> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await request<Page<T>>("GET", path, { token, query: { limit: 200, cursor }, signal });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { items, nextCursor: null };
+}
+
 export const api = {
   catalog(query: { search?: string; vendorId?: string; limit?: number; cursor?: string | null }, signal?: AbortSignal) {
     return request<Page<CatalogSku>>("GET", "/v1/catalog/skus", { query, signal });
@@ -143,15 +155,12 @@ export const api = {
   me(token: string, signal?: AbortSignal) {
     return request<Me>("GET", "/v1/me", { token, signal });
   },
+  /** Every vendor (a vendor token sees only itself), for pickers: all pages, by name. */
   vendors(token: string, signal?: AbortSignal) {
-    return request<Page<Vendor>>("GET", "/v1/vendors", { token, query: { limit: 200 }, signal });
+    return everyPage<Vendor>("/v1/vendors", token, signal);
   },
   warehouses(token: string, vendorId: string, signal?: AbortSignal) {
-    return request<Page<Warehouse>>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, {
-      token,
-      query: { limit: 200 },
-      signal,
-    });
+    return everyPage<Warehouse>(`/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, token, signal);
   },
   subOrders(token: string, query: { status?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
     return request<Page<SubOrderSummary>>("GET", "/v1/sub-orders", { token, query: { limit: 50, ...query }, signal });
