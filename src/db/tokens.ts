@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { Principal, Role } from "../domain/principal";
 import type { Db } from "./client";
+import { chunks } from "./routing";
 import { apiTokens } from "./schema";
 
 export async function findPrincipalByTokenHash(db: Db, tokenHash: string): Promise<Principal | null> {
@@ -48,14 +49,14 @@ export async function revokeToken(db: Db, id: string, at: string): Promise<strin
   return row?.tokenHash ?? null;
 }
 
-/** Of these token ids, those revoked. D1 binds at most 100 parameters per statement. */
+/** Of these token ids, those revoked. */
 export async function revokedTokenIds(db: Db, ids: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < ids.length; i += 90) {
+  for (const chunk of chunks(ids)) {
     const rows = await db
       .select({ id: apiTokens.id })
       .from(apiTokens)
-      .where(and(inArray(apiTokens.id, ids.slice(i, i + 90)), isNotNull(apiTokens.revokedAt)))
+      .where(and(inArray(apiTokens.id, chunk), isNotNull(apiTokens.revokedAt)))
       .all();
     out.push(...rows.map((r) => r.id));
   }
