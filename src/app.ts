@@ -1,5 +1,6 @@
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { bench } from "./dev/routes/bench";
 import { authenticate } from "./http/auth";
 import { router } from "./http/context";
 import { ApiError, onError, problem } from "./http/errors";
@@ -7,7 +8,6 @@ import { replayableWrites } from "./http/idempotency";
 import { requireJsonBody } from "./http/media-type";
 import { methodNotAllowed } from "./http/method-not-allowed";
 import { admin } from "./http/routes/admin";
-import { bench } from "./http/routes/bench";
 import { bulk } from "./http/routes/bulk";
 import { carrierWebhooks } from "./http/routes/carrier-webhooks";
 import { carriers } from "./http/routes/carriers";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { subOrderStatuses } from "../domain/order-status";
+import { subOrderStatuses } from "../contracts/order-status";
 import { Id, ListQuery, Money, page } from "./common";
 import { OrderLine, ShipTo, TimelineEvent } from "./orders";
 

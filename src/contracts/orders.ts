@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { orderStatuses, paymentStatuses, subOrderStatuses } from "../domain/order-status";
+import { orderStatuses, paymentStatuses, subOrderStatuses } from "../contracts/order-status";
 import { Currency, Id, IsoTime, ListQuery, Money, Phone, page } from "./common";
 import { RoutingView } from "./routing";
 

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
-import { deriveOrderStatus, partsOfParent, type SubOrderStatus } from "../domain/order-status";
+import type { SubOrderStatus } from "../contracts/order-status";
+import { deriveOrderStatus, partsOfParent } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
 import type { Db, Statement } from "./client";
 import { loadOrder, type OrderAggregate, type SubOrderRow } from "./orders";

@@ -1,4 +1,4 @@
-import type { SubOrderStatus } from "./order-status";
+import type { SubOrderStatus } from "../contracts/order-status";
 
 export const fulfillmentActions = ["confirm", "pack", "dispatch", "deliver", "return", "cancel"] as const;
 export type FulfillmentAction = (typeof fulfillmentActions)[number];

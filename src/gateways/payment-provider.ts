@@ -1,4 +1,4 @@
-import { config } from "../config";
+import { config } from "../platform/config";
 import type { PaymentProvider } from "./payments";
 import { simulatedProvider } from "./simulated-payments";
 import { stripeProvider } from "./stripe";

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import type { Config } from "../config";
+import type { Config } from "../platform/config";
 import type { PaymentProvider, PaymentStatus, ProviderResult } from "./payments";
 
 export type StripeConfig = NonNullable<Config["stripe"]>;

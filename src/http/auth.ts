@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { config } from "../config";
 import { database } from "../db/client";
 import { findPrincipalByTokenHash } from "../db/tokens";
 import { sha256Hex, timingSafeEqualText } from "../domain/crypto";
 import type { Principal, Role } from "../domain/principal";
+import { config } from "../platform/config";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 

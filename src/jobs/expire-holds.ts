@@ -1,8 +1,8 @@
+import { cancelOrder } from "../cancellation/order-cancellation";
 import { database } from "../db/client";
 import { findExpiredUnpaidOrders, loadOrder } from "../db/orders";
 import { systemActor } from "../domain/principal";
-import { cancelOrder } from "../orders/cancellation";
-import { applyPaymentOutcome } from "../orders/payment-outcome";
+import { applyPaymentOutcome } from "../payment-outcome/payment-outcome";
 
 const BATCH = 100;
 

@@ -1,11 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
-import { type Config, config } from "../config";
 import { type Db, database, runBatch, type Statement } from "../db/client";
 import { notifications } from "../db/schema";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { emailChannel } from "../notifications/channels/email";
 import type { Channel, Delivery, Outgoing } from "../notifications/channels/port";
 import { whatsappChannel } from "../notifications/channels/whatsapp";
+import { type Config, config } from "../platform/config";
 
 const BUCKET_MS = 60_000;
 /** Long enough for a send to finish; a sender that dies leaves its messages to the next after it. */

@@ -3,8 +3,8 @@ import { database } from "../db/client";
 import { vendors } from "../db/schema";
 import { type Actor, systemActor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
+import { actOnSubOrder } from "../fulfillment/fulfillment";
 import { dispatchOutbox } from "../gateways/order-events";
-import { actOnSubOrder } from "../orders/fulfillment";
 
 // Per tick. A breach costs a few D1 queries and calls (stock, refund); all nudges of a tick cost
 // three. Both stay well inside a Worker invocation's D1 query budget; the rest waits a minute.

@@ -1,10 +1,10 @@
 import { inArray, sql } from "drizzle-orm";
-import { type Config, config } from "../config";
 import type { OrderEventMessage } from "../contracts/events";
 import { database } from "../db/client";
 import { customers, notifications, orders, subOrders, vendors } from "../db/schema";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
+import { type Config, config } from "../platform/config";
 import { compose, type Facts } from "./compose";
 
 type Contact = { email: string | null; phone: string | null };

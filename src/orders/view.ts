@@ -1,7 +1,8 @@
+import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../contracts/order-status";
 import type { OrderView, ShipTo } from "../contracts/orders";
 import type { RoutingView } from "../contracts/routing";
 import type { OrderAggregate } from "../db/orders";
-import { type OrderPaymentStatus, type OrderStatus, REASSIGNED, type SubOrderStatus } from "../domain/order-status";
+import { REASSIGNED } from "../domain/order-status";
 import type { Principal } from "../domain/principal";
 import type { RoutingExplanation } from "../domain/routing/explain";
 

@@ -1,4 +1,4 @@
-import { config } from "../config";
+import type { CheckoutShortage } from "../checkout/checkout";
 import type { FieldError } from "../contracts/common";
 import type { CheckoutBody } from "../contracts/orders";
 import type { Quote } from "../contracts/routing";
@@ -7,7 +7,7 @@ import { sumMinor } from "../domain/money";
 import { planRoute } from "../domain/routing/assign";
 import { shipmentsOf } from "../domain/routing/shipments";
 import { isoSeconds } from "../domain/time";
-import type { CheckoutShortage } from "../orders/checkout";
+import { config } from "../platform/config";
 import { loadsThisHour, prepareCart, readAvailability, routingRequest, shipmentContext } from "./cart";
 
 export type QuoteOutcome =

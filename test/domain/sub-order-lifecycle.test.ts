@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { type SubOrderStatus, subOrderStatuses } from "../../src/contracts/order-status";
 import { checkAwb, checkAwbFormat, compileAwbPattern } from "../../src/domain/awb";
-import { type SubOrderStatus, subOrderStatuses } from "../../src/domain/order-status";
 import {
   acceptsMilestone,
   allowedFrom,

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
 import { systemActor } from "../../src/domain/principal";
-import { cancelSubOrder } from "../../src/orders/sub-order-cancellation";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { BENGALURU, checkout, DELHI, MUMBAI, pay, stockedSku, stockOf } from "../support/marketplace";

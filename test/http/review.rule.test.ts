@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { AUTO_REVIEW_NOTE, shouldHoldForReview } from "../../src/orders/review";
+import { AUTO_REVIEW_NOTE, shouldHoldForReview } from "../../src/review/review";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { BENGALURU, checkout, MUMBAI, pay, stockedSku } from "../support/marketplace";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { config } from "../../src/config";
+import { config } from "../../src/platform/config";
 import { ADMIN, api, tokenFor } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 

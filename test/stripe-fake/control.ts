@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import Stripe from "stripe";
-import { config } from "../../src/config";
+import { config } from "../../src/platform/config";
 import { api, type Reply } from "../support/api";
 import type { FakeOutcome } from "./fake";
 

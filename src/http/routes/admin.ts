@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { config } from "../../config";
 import { IsoTime, json, problemResponses } from "../../contracts/common";
 import { isoSeconds } from "../../domain/time";
 import { findJob, jobs } from "../../jobs/registry";
+import { config } from "../../platform/config";
 import { router } from "../context";
 import { ApiError } from "../errors";
 import { defineRoute } from "../route";

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { cancelOrder } from "../../cancellation/order-cancellation";
 import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
 import { actorOf, type Principal } from "../../domain/principal";
-import { cancelOrder } from "../../orders/cancellation";
-import { actOnSubOrder } from "../../orders/fulfillment";
-import { reassignSubOrder } from "../../orders/reassign";
-import { setReview } from "../../orders/review";
+import { actOnSubOrder } from "../../fulfillment/fulfillment";
+import { reassignSubOrder } from "../../reassignment/reassign";
+import { setReview } from "../../review/review";
 import { requireRole } from "../auth";
 import { router } from "../context";
 import { type ErrorCode, errorStatus } from "../errors";

@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { config } from "../../config";
 import { json, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
 import { findByAwb } from "../../db/sub-orders";
 import { verifyHmacSha256 } from "../../domain/hmac";
 import { systemActor } from "../../domain/principal";
-import { actOnSubOrder, recordMilestone } from "../../orders/fulfillment";
+import { actOnSubOrder, recordMilestone } from "../../fulfillment/fulfillment";
+import { config } from "../../platform/config";
 import { router } from "../context";
 import { ApiError, validationError, zodFieldErrors } from "../errors";
 import { defineRoute } from "../route";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { checkout as placeOrder } from "../../checkout/checkout";
 import { json, jsonBody, problemResponses } from "../../contracts/common";
 import { CheckoutBody, CheckoutResult } from "../../contracts/orders";
-import { checkout as placeOrder } from "../../orders/checkout";
 import { requireRole } from "../auth";
 import { router } from "../context";
 import { ApiError, validationError } from "../errors";

@@ -1,5 +1,12 @@
 import { z } from "@hono/zod-openapi";
+import { cancelOrder } from "../../cancellation/order-cancellation";
 import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
+import {
+  type OrderPaymentStatus,
+  type OrderStatus,
+  orderStatuses,
+  type SubOrderStatus,
+} from "../../contracts/order-status";
 import {
   CancelOrder,
   OrderCounts,
@@ -11,15 +18,8 @@ import {
 import { database } from "../../db/client";
 import { countOrders, listOrders, loadOrder, warehouseVendor } from "../../db/orders";
 import { decodeCursor, encodeCursor } from "../../domain/cursor";
-import {
-  type OrderPaymentStatus,
-  type OrderStatus,
-  orderStatuses,
-  type SubOrderStatus,
-} from "../../domain/order-status";
 import { actorOf, type Principal } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
-import { cancelOrder } from "../../orders/cancellation";
 import { orderViewFor } from "../../orders/view";
 import { requireRole } from "../auth";
 import { router } from "../context";

@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { config } from "../../config";
 import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
 import { OrderView, SimulatePayment } from "../../contracts/orders";
 import { database } from "../../db/client";
@@ -7,8 +6,9 @@ import { findPayment, loadOrder } from "../../db/orders";
 import { newId } from "../../domain/ids";
 import { actorOf } from "../../domain/principal";
 import { settleSimulated, simulatedProvider } from "../../gateways/simulated-payments";
-import { applyPaymentOutcome } from "../../orders/payment-outcome";
 import { orderViewFor } from "../../orders/view";
+import { applyPaymentOutcome } from "../../payment-outcome/payment-outcome";
+import { config } from "../../platform/config";
 import { requireRole } from "../auth";
 import { router } from "../context";
 import { ApiError } from "../errors";

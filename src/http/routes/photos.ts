@@ -7,7 +7,7 @@ import { subOrders } from "../../db/schema";
 import { PHOTO_TYPES, sniffImage } from "../../domain/image-type";
 import { actorOf } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
-import { visibleSubOrder } from "../../orders/fulfillment";
+import { visibleSubOrder } from "../../fulfillment/fulfillment";
 import { requireRole } from "../auth";
 import { router } from "../context";
 import { ApiError } from "../errors";

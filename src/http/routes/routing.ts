@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { config } from "../../config";
 import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
 import { CheckoutBody, OrderView } from "../../contracts/orders";
 import {
@@ -32,13 +31,14 @@ import {
   weightsHistory,
 } from "../../db/routing";
 import { findVendor } from "../../db/vendors";
+import { benchDecision } from "../../dev/routing-bench";
 import { newId } from "../../domain/ids";
 import { actorOf } from "../../domain/principal";
 import { factorNames, normalizeWeights } from "../../domain/routing/weights";
 import { isoSeconds } from "../../domain/time";
-import { reassignSubOrder } from "../../orders/reassign";
 import { orderViewFor } from "../../orders/view";
-import { benchDecision } from "../../routing/bench";
+import { config } from "../../platform/config";
+import { reassignSubOrder } from "../../reassignment/reassign";
 import { forgetRoutingModel } from "../../routing/model";
 import { quoteCart } from "../../routing/quote";
 import { requireRole } from "../auth";

@@ -1,4 +1,3 @@
-import { config } from "../../config";
 import { CreateSku, Sku, SkuParams, SkuQuery, UpdateSku } from "../../contracts/catalog";
 import { json, jsonBody, page, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
@@ -7,6 +6,7 @@ import { findSku, insertSku, listSkus, type SkuWrite, updateSku } from "../../db
 import { findVendor } from "../../db/vendors";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
+import { config } from "../../platform/config";
 import { router } from "../context";
 import { ApiError, validationError } from "../errors";
 import { defineRoute } from "../route";

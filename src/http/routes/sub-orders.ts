@@ -11,15 +11,15 @@ import {
   SubOrderListQuery,
   SubOrderPage,
 } from "../../contracts/fulfillment";
+import type { SubOrderStatus } from "../../contracts/order-status";
 import type { OrderView } from "../../contracts/orders";
 import { database } from "../../db/client";
 import { barcodesOf, listSubOrders } from "../../db/sub-orders";
 import { decodeCursor, encodeCursor } from "../../domain/cursor";
-import type { SubOrderStatus } from "../../domain/order-status";
 import { actorOf, type Principal } from "../../domain/principal";
-import { type ActionInput, actOnSubOrder, recordMilestone, visibleSubOrder } from "../../orders/fulfillment";
-import { returnSubOrder } from "../../orders/returns";
+import { type ActionInput, actOnSubOrder, recordMilestone, visibleSubOrder } from "../../fulfillment/fulfillment";
 import { orderViewFor } from "../../orders/view";
+import { returnSubOrder } from "../../returns/returns";
 import { requireRole } from "../auth";
 import type { AppEnv } from "../context";
 import { router } from "../context";

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { config } from "../../config";
 import { json, Problem } from "../../contracts/common";
 import { systemActor } from "../../domain/principal";
 import { verifyStripeWebhook } from "../../gateways/stripe";
-import { applyPaymentOutcome } from "../../orders/payment-outcome";
+import { applyPaymentOutcome } from "../../payment-outcome/payment-outcome";
+import { config } from "../../platform/config";
 import { router } from "../context";
 import { ApiError } from "../errors";
 import { defineRoute } from "../route";

@@ -1,4 +1,4 @@
-import type { Config } from "../../config";
+import type { Config } from "../../platform/config";
 import { type Channel, deliveryOf, post } from "./port";
 
 type Settings = NonNullable<Config["whatsapp"]>;

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { orderStatuses } from "../../../../src/domain/order-status";
+import { orderStatuses } from "../../../../src/contracts/order-status";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { Status, UpdatedAt } from "../../components/Status";

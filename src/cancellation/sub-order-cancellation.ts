@@ -1,16 +1,16 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { SubOrderStatus } from "../contracts/order-status";
 import { database, type Statement } from "../db/client";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
 import { creditNotes, orders, payments, refunds } from "../db/schema";
 import { loadSubOrder, writeTransition } from "../db/sub-orders";
-import type { SubOrderStatus } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
 import { allowedFrom, transition, transitions } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { stockObject } from "../gateways/stock";
-import type { Background } from "./cancellation";
+import { type Background, finishLater } from "../platform/background";
 
 export type CancelSubOrderInput = { subOrderId: string; reason: string; actor: Actor; now: Date };
 
@@ -89,9 +89,7 @@ export async function cancelLoadedSubOrder(
     at,
     extra,
   });
-  const sent = dispatchOutbox(env, [key], input.now);
-  if (ctx) ctx.waitUntil(sent);
-  else await sent;
+  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return changed
     ? { ok: true, changed: true, refundedMinor, creditNoteId: refund?.creditNoteId ?? null }
     : { ok: true, changed: false, refundedMinor: 0, creditNoteId: null };

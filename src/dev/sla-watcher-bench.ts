@@ -1,7 +1,7 @@
 import type { SQL } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { isoSeconds } from "../domain/time";
-import { slaScans } from "./sla-watcher";
+import { slaScans } from "../jobs/sla-watcher";
 
 /**
  * Fixtures for the SLA watcher benchmark (local development only): many open sub-orders written

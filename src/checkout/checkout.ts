@@ -1,4 +1,3 @@
-import { config } from "../config";
 import type { FieldError } from "../contracts/common";
 import type { CheckoutBody, CheckoutResult } from "../contracts/orders";
 import { database } from "../db/client";
@@ -17,6 +16,10 @@ import { addSeconds, isoSeconds } from "../domain/time";
 import { dispatchOutboxRows, type OutboxRow } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
+import { orderViewFor } from "../orders/view";
+import type { Background } from "../platform/background";
+import { config } from "../platform/config";
+import { AUTO_REVIEW_NOTE, shouldHoldForReview } from "../review/review";
 import {
   clockHour,
   type PreparedCart,
@@ -26,9 +29,6 @@ import {
   shipmentContext,
   stockNeeded,
 } from "../routing/cart";
-import type { Background } from "./cancellation";
-import { AUTO_REVIEW_NOTE, shouldHoldForReview } from "./review";
-import { orderViewFor } from "./view";
 
 type Customer = Extract<Principal, { role: "customer" }>;
 

@@ -1,18 +1,19 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
+import type { SubOrderStatus } from "../contracts/order-status";
 import { type Db, database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox, loadOrder, type OrderAggregate } from "../db/orders";
 import { orders, payments, refunds, subOrders } from "../db/schema";
-import { isBeforeDispatch, type SubOrderStatus } from "../domain/order-status";
+import { isBeforeDispatch } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
+import { type Background, finishLater } from "../platform/background";
 import { paymentStatusOf, refundSubOrder } from "./sub-order-cancellation";
 
 /** Where work may continue after the answer is sent. */
-export type Background = { waitUntil(promise: Promise<unknown>): void };
 
 export type CancelOutcome =
   | { ok: true; orderId: string; changed: boolean }
@@ -179,8 +180,6 @@ export async function cancelOrder(
     statements.push(db.update(payments).set({ status: "canceled", updatedAt: at }).where(eq(payments.id, payment.id)));
   }
   await runBatch(db, statements);
-  const sent = dispatchOutbox(env, [`order.cancelled:${agg.order.id}`], input.now);
-  if (ctx) ctx.waitUntil(sent);
-  else await sent;
+  await finishLater(ctx, dispatchOutbox(env, [`order.cancelled:${agg.order.id}`], input.now));
   return { ok: true, orderId: agg.order.id, changed: true };
 }

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { ReallocateRequest, ReallocateResult } from "../../durable-objects/sku-stock";
+import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox, type LineItemRow, type SubOrderRow } from "../db/orders";
 import { countReassignments, findReassignment, insertReassignment, offersByIds, warehouseSites } from "../db/routing";
@@ -7,18 +8,18 @@ import { lineItems, orders, subOrders } from "../db/schema";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import { basisPointsOf, sumMinor } from "../domain/money";
-import { deriveOrderStatus, type SubOrderStatus } from "../domain/order-status";
+import { deriveOrderStatus } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
 import { perVendor, type ShipmentItem, shipmentsOf } from "../domain/routing/shipments";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { addSeconds, isoSeconds } from "../domain/time";
+import { visibleSubOrder } from "../fulfillment/fulfillment";
 import { dispatchOutbox } from "../gateways/order-events";
 import { stockObject } from "../gateways/stock";
+import { REASSIGNED } from "../orders/view";
+import { type Background, finishLater } from "../platform/background";
 import { routingModel } from "../routing/model";
-import { type MovedUnits, type OverridePlan, planOverride } from "../routing/override";
-import type { Background } from "./cancellation";
-import { visibleSubOrder } from "./fulfillment";
-import { REASSIGNED } from "./view";
+import { type MovedUnits, type OverridePlan, planOverride } from "./override";
 
 export type ReassignOutcome =
   | { ok: true; orderId: string }
@@ -330,9 +331,7 @@ export async function reassignSubOrder(
     }
     throw err;
   }
-  const sent = dispatchOutbox(env, [`sub_order.reassigned:${reassignmentId}`], input.now);
-  if (ctx) ctx.waitUntil(sent);
-  else await sent;
+  await finishLater(ctx, dispatchOutbox(env, [`sub_order.reassigned:${reassignmentId}`], input.now));
   return { ok: true, orderId: order.id };
 }
 

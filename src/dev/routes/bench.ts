@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { config } from "../../config";
 import { Id, IsoTime, json, jsonBody, problemResponses } from "../../contracts/common";
 import { stockObject } from "../../gateways/stock";
-import { seedOpenSubOrders, slaAudit, slaQueryPlans } from "../../jobs/sla-watcher-bench";
-import { router } from "../context";
-import { ApiError } from "../errors";
-import { defineRoute } from "../route";
+import { router } from "../../http/context";
+import { ApiError } from "../../http/errors";
+import { defineRoute } from "../../http/route";
+import { config } from "../../platform/config";
+import { seedOpenSubOrders, slaAudit, slaQueryPlans } from "../sla-watcher-bench";
 
 const HOLD_SECONDS = 60;
 

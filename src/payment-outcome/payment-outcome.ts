@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { config } from "../config";
+import { cancellationStatements, skuIdsOf } from "../cancellation/order-cancellation";
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox, loadOrder, type OrderAggregate } from "../db/orders";
 import { lineItems, orders, paymentEvents, payments, subOrders, vendors, warehouses } from "../db/schema";
@@ -10,7 +10,8 @@ import { rankByDistance } from "../domain/warehouse-ranking";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { type Allocation, commitAll, releaseAll, reserveAll } from "../gateways/stock";
-import { type Background, cancellationStatements, skuIdsOf } from "./cancellation";
+import { type Background, finishLater } from "../platform/background";
+import { config } from "../platform/config";
 
 export type PaymentOutcomeInput = {
   paymentId: string;
@@ -74,9 +75,7 @@ export async function applyPaymentOutcome(
     }
   }
   await runBatch(db, [...statements, recordEvent]);
-  const sent = dispatchOutbox(env, outboxKeys, input.at);
-  if (ctx) ctx.waitUntil(sent);
-  else await sent;
+  await finishLater(ctx, dispatchOutbox(env, outboxKeys, input.at));
   return { ok: true, orderId: agg.order.id, applied: true };
 }
 

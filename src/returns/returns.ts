@@ -1,16 +1,17 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
 import { creditNotes, lineItems, orders, payments, refunds, subOrders } from "../db/schema";
-import { deriveOrderStatus, derivePaymentStatus, partsOfParent, type SubOrderStatus } from "../domain/order-status";
+import { deriveOrderStatus, derivePaymentStatus, partsOfParent } from "../domain/order-status";
 import type { Actor, Principal } from "../domain/principal";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
+import { type FulfillmentOutcome, visibleSubOrder } from "../fulfillment/fulfillment";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { adjustStock } from "../gateways/stock";
-import type { Background } from "./cancellation";
-import { type FulfillmentOutcome, visibleSubOrder } from "./fulfillment";
+import { type Background, finishLater } from "../platform/background";
 
 export type ReturnLine = { lineId: string; qty: number; restockable: boolean };
 
@@ -176,8 +177,6 @@ export async function returnSubOrder(
     }),
   );
   await runBatch(db, statements);
-  const sent = dispatchOutbox(env, [key], input.now);
-  if (ctx) ctx.waitUntil(sent);
-  else await sent;
+  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed: true };
 }

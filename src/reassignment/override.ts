@@ -12,8 +12,8 @@ import {
 import type { Point } from "../domain/geo";
 import { planRoute } from "../domain/routing/assign";
 import type { RouteLine, RoutePlan } from "../domain/routing/types";
-import { loadsThisHour, type PreparedCart, readAvailability, routingRequest } from "./cart";
-import { routingModel } from "./model";
+import { loadsThisHour, type PreparedCart, readAvailability, routingRequest } from "../routing/cart";
+import { routingModel } from "../routing/model";
 
 /** Units of one line item an override moves. */
 export type MovedUnits = { lineItemId: string; lineIndex: number; skuId: string; warehouseId: string; qty: number };

@@ -5,7 +5,7 @@ import { orders, subOrders, vendors } from "../db/schema";
 import type { Actor } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
-import type { Background } from "./cancellation";
+import { type Background, finishLater } from "../platform/background";
 
 export type ReviewOutcome = { ok: true; changed: boolean } | { ok: false; code: "NOT_FOUND"; detail: string };
 
@@ -79,9 +79,7 @@ export async function setReview(
     }
   }
   await runBatch(db, statements);
-  const sent = dispatchOutbox(env, [key], input.now);
-  if (ctx) ctx.waitUntil(sent);
-  else await sent;
+  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, changed: true };
 }
 

@@ -1,17 +1,17 @@
+import { cancelLoadedSubOrder } from "../cancellation/sub-order-cancellation";
 import type { FieldError } from "../contracts/common";
+import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch } from "../db/client";
 import { insertEvent, insertOutbox, type SubOrderRow } from "../db/orders";
 import { barcodesOf, findCarrier, findSubOrder, loadSubOrder, writeTransition } from "../db/sub-orders";
 import { checkAwb } from "../domain/awb";
 import { type BarcodeCount, checkScans } from "../domain/barcode-check";
-import type { SubOrderStatus } from "../domain/order-status";
 import type { Actor, Principal } from "../domain/principal";
 import { acceptsMilestone, allowedFrom, transition } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { stockObject } from "../gateways/stock";
-import type { Background } from "./cancellation";
-import { cancelLoadedSubOrder } from "./sub-order-cancellation";
+import { type Background, finishLater } from "../platform/background";
 
 export type FulfillmentOutcome =
   | { ok: true; orderId: string; changed: boolean }
@@ -164,9 +164,7 @@ export async function actOnSubOrder(
     const now = ((await findSubOrder(db, sub.id))?.status ?? from) as SubOrderStatus;
     if (now !== move.to) return illegal(now, input.action);
   }
-  const sent = dispatchOutbox(env, [key], input.now);
-  if (ctx) ctx.waitUntil(sent);
-  else await sent;
+  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed };
 }
 
@@ -235,8 +233,6 @@ export async function recordMilestone(
       createdAt: at,
     }),
   ]);
-  const sent = dispatchOutbox(env, [key], input.at);
-  if (ctx) ctx.waitUntil(sent);
-  else await sent;
+  await finishLater(ctx, dispatchOutbox(env, [key], input.at));
   return { ok: true, orderId: agg.order.id, changed: true };
 }
