@@ -10,8 +10,8 @@ import {
   type ResetFrame,
   TOKEN_REVOKED_CLOSE,
 } from "../src/contracts/feeds";
-import { database } from "../src/db/client";
-import { revokedTokenIds } from "../src/db/tokens";
+import { type PublishResult, Subscriber } from "./feed-rpc";
+import { revokedAmong } from "./outward/revoked-tokens";
 
 /** Events kept per feed for resuming clients; older ones are trimmed on append. */
 export const RETAINED_EVENTS = 1000;
@@ -23,18 +23,8 @@ const SEEN_TTL_MS = 24 * 3600 * 1000;
 /** Tokens are checked when a socket connects, and then this often while it stays open. */
 export const TOKEN_CHECK_MS = 60_000;
 
-/** Who a socket belongs to, kept on the socket itself so it survives hibernation. */
-export const Subscriber = z.object({
-  role: z.enum(["admin", "ops", "vendor", "customer", "public"]),
-  principalId: z.string().nullable(),
-  /** The API token it connected with; none on the public SKU feeds. */
-  tokenId: z.string().nullable(),
-  after: z.number().int().min(0).nullable(),
-});
-export type Subscriber = z.infer<typeof Subscriber>;
+/** Kept on the socket itself so it survives hibernation. */
 type Attachment = Omit<Subscriber, "after">;
-
-export type PublishResult = { appended: number; lastId: number };
 
 /**
  * SQLite schema of one Feed object. Append-only: each entry runs once, in order, recorded in
@@ -178,7 +168,7 @@ export class Feed extends DurableObject<Env> {
       .map((ws) => ({ ws, tokenId: (ws.deserializeAttachment() as Attachment).tokenId }));
     const tokenIds = [...new Set(open.flatMap((s) => (s.tokenId ? [s.tokenId] : [])))];
     if (tokenIds.length === 0) return;
-    const revoked = new Set(await revokedTokenIds(database(this.env), tokenIds));
+    const revoked = await revokedAmong(this.env, tokenIds);
     for (const s of open) {
       if (!s.tokenId || !revoked.has(s.tokenId)) continue;
       try {

@@ -1,107 +1,24 @@
 import { DurableObject } from "cloudflare:workers";
-import { isoSeconds } from "../src/domain/time";
-import { StockFeedPusher } from "../src/gateways/feeds";
+import { type Allocation, allocate, type Level, reallocate } from "../src/domain/stock-allocation";
+import { StockFeedPusher } from "./outward/stock-feed";
+import { flushStockMirror } from "./outward/stock-mirror";
+import type {
+  AdjustInput,
+  HoldResult,
+  HoldRow,
+  HoldStatus,
+  LedgerEntry,
+  LedgerKind,
+  ReallocateRequest,
+  ReallocateResult,
+  ReserveRequest,
+  ReserveResult,
+  SetOnHandInput,
+  StockChangeResult,
+  StockSnapshot,
+  WarehouseStock,
+} from "./sku-stock-rpc";
 import { migrate } from "./sku-stock-storage";
-
-export type Allocation = { warehouseId: string; qty: number };
-export type WarehouseStock = {
-  warehouseId: string;
-  onHand: number;
-  available: number;
-  held: number;
-  committed: number;
-};
-export type StockSnapshot = {
-  skuId: string;
-  version: number;
-  warehouses: WarehouseStock[];
-  totals: { onHand: number; available: number; held: number; committed: number };
-};
-export type ReserveRequest = {
-  skuId: string;
-  holdId: string;
-  /** integer >= 1 */
-  qty: number;
-  /** ranked preference, best first; only these may be used */
-  warehouses: string[];
-  /** epoch ms; the alarm releases the hold after this unless committed */
-  expiresAt: number;
-  customerId?: string;
-  /** cap on this customer's held + committed (not yet shipped) units of this SKU, including this request */
-  maxUnitsPerCustomer?: number;
-  /** allow re-reserving a hold id that was released (late payment after expiry) */
-  reopen?: boolean;
-};
-export type ReserveResult =
-  | { ok: true; holdId: string; allocations: Allocation[]; expiresAt: number; replayed: boolean }
-  | { ok: false; code: "OUT_OF_STOCK"; requested: number; available: number }
-  | { ok: false; code: "CUSTOMER_LIMIT"; limit: number; current: number }
-  | { ok: false; code: "HOLD_CLOSED"; status: "committed" | "shipped" | "released" };
-export type HoldResult =
-  | { ok: true; allocations: Allocation[] }
-  | { ok: false; code: "HOLD_NOT_FOUND" | "HOLD_RELEASED" | "NOT_COMMITTED" | "ALREADY_SHIPPED" };
-/** Moves units in or out of an existing order's hold: a manual reassignment of its lines. */
-export type ReallocateRequest = {
-  skuId: string;
-  holdId: string;
-  /** Units leaving the hold, from exactly these warehouses; they become available again. */
-  take?: Allocation[];
-  /** Units joining the hold; each part takes the first ranked warehouse that covers it, else splits in that order. */
-  add?: { qty: number; warehouses: string[] }[];
-  /** How units join when this hold has none of this SKU yet: a paid order's are committed. */
-  status: "held" | "committed";
-  /** epoch ms, for units joining as held */
-  expiresAt: number;
-  customerId?: string;
-  reason: string;
-  actor: string;
-  /** Applied once: a retry with the same key answers the first result and changes nothing. */
-  key: string;
-};
-export type ReallocateResult =
-  | { ok: true; taken: Allocation[]; added: Allocation[]; allocations: Allocation[]; replayed: boolean }
-  | { ok: false; code: "OUT_OF_STOCK"; requested: number; available: number }
-  | { ok: false; code: "NOT_HELD"; warehouseId: string; held: number; requested: number }
-  | { ok: false; code: "HOLD_CLOSED"; status: HoldStatus }
-  | { ok: false; code: "KEY_REUSED" };
-export type StockChangeResult =
-  | { ok: true; warehouse: WarehouseStock; snapshot: StockSnapshot; replayed: boolean }
-  | { ok: false; code: "STOCK_BELOW_RESERVED"; minimum: number }
-  | { ok: false; code: "IDEMPOTENCY_KEY_REUSED" };
-
-export type HoldStatus = "held" | "committed" | "shipped" | "released";
-export type HoldRow = {
-  warehouseId: string;
-  qty: number;
-  status: HoldStatus;
-  expiresAt: number;
-  customerId: string | null;
-};
-export type LedgerKind = "set" | "adjust" | "reserve" | "commit" | "ship" | "release";
-export type LedgerEntry = {
-  id: number;
-  /** epoch ms */
-  at: number;
-  warehouseId: string;
-  kind: LedgerKind;
-  /** units moved; for set and adjust the signed change of on_hand */
-  qty: number;
-  onHandAfter: number;
-  reason: string;
-  actor: string;
-  holdId: string | null;
-};
-export type AdjustReason = "restock" | "count" | "damage" | "return";
-export type SetOnHandInput = { skuId: string; warehouseId: string; onHand: number; reason: string; actor: string };
-export type AdjustInput = {
-  skuId: string;
-  warehouseId: string;
-  delta: number;
-  reason: AdjustReason;
-  actor: string;
-  /** Already scoped to the caller; a replay returns the stored result without applying again. */
-  idempotencyKey?: string;
-};
 
 /** Coalescing window of the D1 mirror: at most one D1 batch per object per this many ms. */
 const MIRROR_DELAY_MS = 500;
@@ -137,26 +54,6 @@ function warehouseStock(r: StockRow): WarehouseStock {
 
 function allocationsOf(rows: HoldDbRow[]): Allocation[] {
   return rows.map((r) => ({ warehouseId: r.warehouse_id, qty: r.qty }));
-}
-
-/**
- * The first ranked warehouse that covers the whole quantity takes it (one parcel); otherwise split
- * greedily in ranked order. Null when the listed warehouses together are short.
- */
-function allocate(qty: number, ranked: { warehouseId: string; available: number }[]): Allocation[] | null {
-  const whole = ranked.find((w) => w.available >= qty);
-  if (whole) return [{ warehouseId: whole.warehouseId, qty }];
-  const out: Allocation[] = [];
-  let left = qty;
-  for (const w of ranked) {
-    const take = Math.min(left, w.available);
-    if (take > 0) {
-      out.push({ warehouseId: w.warehouseId, qty: take });
-      left -= take;
-    }
-    if (left === 0) return out;
-  }
-  return null;
 }
 
 function assertInt(name: string, v: unknown, min: number): asserts v is number {
@@ -200,77 +97,20 @@ export class SkuStock extends DurableObject<Env> {
       const now = Date.now();
       this.claimSku(req.skuId);
       const existing = this.holdRows(req.holdId);
-      const first = existing[0];
-      if (first) {
-        if (first.status === "held") {
-          const total = existing.reduce((s, r) => s + r.qty, 0);
-          if (total !== req.qty) {
-            throw new Error(`hold ${req.holdId} already holds ${total} of ${req.skuId}, asked again for ${req.qty}`);
-          }
-          return {
-            ok: true,
-            holdId: req.holdId,
-            allocations: allocationsOf(existing),
-            expiresAt: first.expires_at,
-            replayed: true,
-          };
-        }
-        if (first.status !== "released" || !req.reopen) return { ok: false, code: "HOLD_CLOSED", status: first.status };
+      if (existing.length > 0) {
+        const answer = this.reserveAgain(req, existing);
+        if (answer) return answer;
       }
-
-      if (req.customerId !== undefined && req.maxUnitsPerCustomer !== undefined) {
-        const current =
-          this.sql
-            .exec<{ n: number | null }>(
-              "SELECT SUM(qty) AS n FROM holds WHERE customer_id = ? AND status IN ('held', 'committed') AND hold_id <> ?",
-              req.customerId,
-              req.holdId,
-            )
-            .one().n ?? 0;
-        if (current + req.qty > req.maxUnitsPerCustomer) {
-          return { ok: false, code: "CUSTOMER_LIMIT", limit: req.maxUnitsPerCustomer, current };
-        }
-      }
-
-      const rows = new Map(this.stockRows().map((r) => [r.warehouse_id, r]));
-      const ranked = [...new Set(req.warehouses)].map((warehouseId) => {
-        const r = rows.get(warehouseId);
-        return { warehouseId, available: r ? r.on_hand - r.held - r.committed : 0 };
-      });
-      const allocations = allocate(req.qty, ranked);
-      if (!allocations) {
-        const available = ranked.reduce((s, w) => s + w.available, 0);
-        return { ok: false, code: "OUT_OF_STOCK", requested: req.qty, available };
-      }
-
+      const limited = this.customerLimit(req);
+      if (limited) return limited;
+      const plan = allocate(req.qty, req.warehouses, this.levels());
+      if (!plan.ok) return plan;
+      const reopened = existing.length > 0;
       // A reopened hold starts afresh; its released rows stay only in the ledger.
-      if (first) this.sql.exec("DELETE FROM holds WHERE hold_id = ?", req.holdId);
-      const actor = req.customerId ?? "system";
-      allocations.forEach((a, rank) => {
-        const onHand = this.sql
-          .exec<{ on_hand: number }>(
-            "UPDATE stock SET held = held + ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand",
-            a.qty,
-            now,
-            a.warehouseId,
-          )
-          .one().on_hand;
-        this.sql.exec(
-          `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, expires_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 'held', ?, ?, ?, ?)`,
-          req.holdId,
-          a.warehouseId,
-          rank,
-          a.qty,
-          req.customerId ?? null,
-          req.expiresAt,
-          now,
-          now,
-        );
-        this.record(now, a.warehouseId, "reserve", a.qty, onHand, first ? "reopen" : "hold", actor, req.holdId);
-      });
+      if (reopened) this.sql.exec("DELETE FROM holds WHERE hold_id = ?", req.holdId);
+      this.writeHold(req, plan.allocations, reopened ? "reopen" : "hold", now);
       this.touch(now);
-      return { ok: true, holdId: req.holdId, allocations, expiresAt: req.expiresAt, replayed: false };
+      return { ok: true, holdId: req.holdId, allocations: plan.allocations, expiresAt: req.expiresAt, replayed: false };
     });
   }
 
@@ -336,12 +176,7 @@ export class SkuStock extends DurableObject<Env> {
       const key = `reallocate:${req.key}`;
       const { key: _key, ...change } = req;
       const fingerprint = JSON.stringify(change);
-      const seen = this.sql
-        .exec<{ fingerprint: string; result: string }>(
-          "SELECT fingerprint, result FROM adjustment_keys WHERE key = ?",
-          key,
-        )
-        .toArray()[0];
+      const seen = this.seenKey(key);
       if (seen) {
         if (seen.fingerprint !== fingerprint) return { ok: false, code: "KEY_REUSED" };
         return { ...(JSON.parse(seen.result) as Extract<ReallocateResult, { ok: true }>), replayed: true };
@@ -350,114 +185,29 @@ export class SkuStock extends DurableObject<Env> {
       const rows = this.holdRows(req.holdId);
       const status = rows[0]?.status;
       if (status === "shipped") return { ok: false, code: "HOLD_CLOSED", status };
-      const live = status === "held" || status === "committed";
-      const heldAt = new Map(live ? rows.map((r) => [r.warehouse_id, r.qty]) : []);
-      const takes = new Map<string, number>();
-      for (const t of req.take ?? []) takes.set(t.warehouseId, (takes.get(t.warehouseId) ?? 0) + t.qty);
-      for (const [warehouseId, qty] of takes) {
-        const held = heldAt.get(warehouseId) ?? 0;
-        if (held < qty) return { ok: false, code: "NOT_HELD", warehouseId, held, requested: qty };
-      }
-      const available = new Map(this.stockRows().map((r) => [r.warehouse_id, r.on_hand - r.held - r.committed]));
-      for (const [warehouseId, qty] of takes) available.set(warehouseId, (available.get(warehouseId) ?? 0) + qty);
-      const added = new Map<string, number>();
-      for (const part of req.add ?? []) {
-        const ranked = [...new Set(part.warehouses)].map((warehouseId) => ({
-          warehouseId,
-          available: available.get(warehouseId) ?? 0,
-        }));
-        const got = allocate(part.qty, ranked);
-        if (!got) {
-          const total = ranked.reduce((n, w) => n + w.available, 0);
-          return { ok: false, code: "OUT_OF_STOCK", requested: part.qty, available: total };
-        }
-        for (const g of got) {
-          available.set(g.warehouseId, available.get(g.warehouseId)! - g.qty);
-          added.set(g.warehouseId, (added.get(g.warehouseId) ?? 0) + g.qty);
-        }
-      }
+      const live = status === "held" || status === "committed" ? status : null;
+      const plan = reallocate({
+        held: live ? allocationsOf(rows) : [],
+        levels: this.levels(),
+        take: req.take ?? [],
+        add: req.add ?? [],
+      });
+      if (!plan.ok) return plan;
 
-      const unitStatus = live ? (status as "held" | "committed") : req.status;
-      const column = unitStatus === "committed" ? "committed" : "held";
       // A released hold starts afresh, as a reopened reserve does; its rows stay only in the ledger.
       if (!live && rows.length > 0) this.sql.exec("DELETE FROM holds WHERE hold_id = ?", req.holdId);
-      for (const [warehouseId, qty] of takes) {
-        const onHand = this.sql
-          .exec<{ on_hand: number }>(
-            `UPDATE stock SET ${column} = ${column} - ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand`,
-            qty,
-            now,
-            warehouseId,
-          )
-          .one().on_hand;
-        const left = heldAt.get(warehouseId)! - qty;
-        if (left === 0)
-          this.sql.exec("DELETE FROM holds WHERE hold_id = ? AND warehouse_id = ?", req.holdId, warehouseId);
-        else {
-          this.sql.exec(
-            "UPDATE holds SET qty = ?, updated_at = ? WHERE hold_id = ? AND warehouse_id = ?",
-            left,
-            now,
-            req.holdId,
-            warehouseId,
-          );
-        }
-        this.record(now, warehouseId, "release", qty, onHand, req.reason, req.actor, req.holdId);
-      }
-      const first = live ? rows[0] : undefined;
-      for (const [warehouseId, qty] of added) {
-        const onHand = this.sql
-          .exec<{ on_hand: number }>(
-            `UPDATE stock SET ${column} = ${column} + ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand`,
-            qty,
-            now,
-            warehouseId,
-          )
-          .one().on_hand;
-        const joined = this.sql
-          .exec<{ qty: number }>(
-            "UPDATE holds SET qty = qty + ?, updated_at = ? WHERE hold_id = ? AND warehouse_id = ? RETURNING qty",
-            qty,
-            now,
-            req.holdId,
-            warehouseId,
-          )
-          .toArray();
-        if (joined.length === 0) {
-          this.sql.exec(
-            `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, expires_at, created_at, updated_at)
-             VALUES (?, ?, (SELECT COALESCE(MAX(rank), -1) + 1 FROM holds WHERE hold_id = ?), ?, ?, ?, ?, ?, ?)`,
-            req.holdId,
-            warehouseId,
-            req.holdId,
-            qty,
-            unitStatus,
-            first ? first.customer_id : (req.customerId ?? null),
-            first ? first.expires_at : req.expiresAt,
-            now,
-            now,
-          );
-        }
-        this.record(now, warehouseId, "reserve", qty, onHand, req.reason, req.actor, req.holdId);
-        if (unitStatus === "committed") {
-          this.record(now, warehouseId, "commit", qty, onHand, req.reason, req.actor, req.holdId);
-        }
-      }
+      const unitStatus = live ?? req.status;
+      this.takeFromHold(req, rows, plan.taken, unitStatus, now);
+      this.addToHold(req, live ? rows[0] : undefined, plan.added, unitStatus, now);
       this.touch(now);
       const result: ReallocateResult = {
         ok: true,
-        taken: [...takes].map(([warehouseId, qty]) => ({ warehouseId, qty })),
-        added: [...added].map(([warehouseId, qty]) => ({ warehouseId, qty })),
+        taken: plan.taken,
+        added: plan.added,
         allocations: allocationsOf(this.holdRows(req.holdId)),
         replayed: false,
       };
-      this.sql.exec(
-        "INSERT INTO adjustment_keys (key, fingerprint, result, at) VALUES (?, ?, ?, ?)",
-        key,
-        fingerprint,
-        JSON.stringify(result),
-        now,
-      );
+      this.remember(key, fingerprint, result, now);
       return result;
     });
   }
@@ -493,12 +243,7 @@ export class SkuStock extends DurableObject<Env> {
       this.claimSku(input.skuId);
       const fingerprint = JSON.stringify([input.skuId, input.warehouseId, input.delta, input.reason]);
       if (input.idempotencyKey !== undefined) {
-        const seen = this.sql
-          .exec<{ fingerprint: string; result: string }>(
-            "SELECT fingerprint, result FROM adjustment_keys WHERE key = ?",
-            input.idempotencyKey,
-          )
-          .toArray()[0];
+        const seen = this.seenKey(input.idempotencyKey);
         if (seen) {
           if (seen.fingerprint !== fingerprint) return { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
           return { ...(JSON.parse(seen.result) as Extract<StockChangeResult, { ok: true }>), replayed: true };
@@ -512,15 +257,7 @@ export class SkuStock extends DurableObject<Env> {
       this.record(now, input.warehouseId, "adjust", input.delta, onHand, input.reason, input.actor);
       const result = this.changed(input.warehouseId, now);
       // A refused adjustment is not remembered: nothing was applied, so a retry may succeed later.
-      if (input.idempotencyKey !== undefined) {
-        this.sql.exec(
-          "INSERT INTO adjustment_keys (key, fingerprint, result, at) VALUES (?, ?, ?, ?)",
-          input.idempotencyKey,
-          fingerprint,
-          JSON.stringify(result),
-          now,
-        );
-      }
+      if (input.idempotencyKey !== undefined) this.remember(input.idempotencyKey, fingerprint, result, now);
       return result;
     });
   }
@@ -584,31 +321,15 @@ export class SkuStock extends DurableObject<Env> {
   }
 
   /**
-   * Upserts every warehouse row of this SKU into D1 `stock_levels` in one batch. The version guard
-   * keeps an older snapshot from overwriting a newer one if two flushes ever race. A failure leaves
-   * the mirror dirty and retries later with backoff; the object's own state is never at risk.
+   * Copies this SKU's levels to D1. A failure leaves the mirror dirty and retries later with
+   * backoff; the object's own state is never at risk.
    */
   private async flushMirror(): Promise<void> {
     const meta = this.meta();
     if (!meta.mirror_dirty || meta.sku_id === null) return;
     const snap = this.readSnapshot();
-    const updatedAt = isoSeconds(Date.now());
     try {
-      if (snap.warehouses.length > 0) {
-        const upsert = this.env.DB.prepare(
-          `INSERT INTO stock_levels (sku_id, warehouse_id, on_hand, available, held, committed, version, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (sku_id, warehouse_id) DO UPDATE SET
-             on_hand = excluded.on_hand, available = excluded.available, held = excluded.held,
-             committed = excluded.committed, version = excluded.version, updated_at = excluded.updated_at
-           WHERE excluded.version > stock_levels.version`,
-        );
-        await this.env.DB.batch(
-          snap.warehouses.map((w) =>
-            upsert.bind(snap.skuId, w.warehouseId, w.onHand, w.available, w.held, w.committed, snap.version, updatedAt),
-          ),
-        );
-      }
+      await flushStockMirror(this.env, snap);
       // Claims may have landed during the await: then stay dirty for one more coalesced flush.
       this.sql.exec(
         `UPDATE meta SET mirror_failures = 0, mirrored_version = MAX(mirrored_version, ?1),
@@ -776,6 +497,175 @@ export class SkuStock extends DurableObject<Env> {
       holdId,
       at,
     );
+  }
+
+  /** A hold id seen before: a replay of the live hold, a refusal, or null when a released hold may reopen. */
+  private reserveAgain(req: ReserveRequest, existing: HoldDbRow[]): ReserveResult | null {
+    const first = existing[0]!;
+    if (first.status === "held") {
+      const total = existing.reduce((s, r) => s + r.qty, 0);
+      if (total !== req.qty) {
+        throw new Error(`hold ${req.holdId} already holds ${total} of ${req.skuId}, asked again for ${req.qty}`);
+      }
+      return {
+        ok: true,
+        holdId: req.holdId,
+        allocations: allocationsOf(existing),
+        expiresAt: first.expires_at,
+        replayed: true,
+      };
+    }
+    if (first.status !== "released" || !req.reopen) return { ok: false, code: "HOLD_CLOSED", status: first.status };
+    return null;
+  }
+
+  /** The refusal when this request would take the customer past their cap on this SKU. */
+  private customerLimit(req: ReserveRequest): Extract<ReserveResult, { code: "CUSTOMER_LIMIT" }> | null {
+    if (req.customerId === undefined || req.maxUnitsPerCustomer === undefined) return null;
+    const current =
+      this.sql
+        .exec<{ n: number | null }>(
+          "SELECT SUM(qty) AS n FROM holds WHERE customer_id = ? AND status IN ('held', 'committed') AND hold_id <> ?",
+          req.customerId,
+          req.holdId,
+        )
+        .one().n ?? 0;
+    if (current + req.qty <= req.maxUnitsPerCustomer) return null;
+    return { ok: false, code: "CUSTOMER_LIMIT", limit: req.maxUnitsPerCustomer, current };
+  }
+
+  private writeHold(req: ReserveRequest, allocations: Allocation[], reason: string, now: number): void {
+    const actor = req.customerId ?? "system";
+    allocations.forEach((a, rank) => {
+      const onHand = this.sql
+        .exec<{ on_hand: number }>(
+          "UPDATE stock SET held = held + ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand",
+          a.qty,
+          now,
+          a.warehouseId,
+        )
+        .one().on_hand;
+      this.sql.exec(
+        `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'held', ?, ?, ?, ?)`,
+        req.holdId,
+        a.warehouseId,
+        rank,
+        a.qty,
+        req.customerId ?? null,
+        req.expiresAt,
+        now,
+        now,
+      );
+      this.record(now, a.warehouseId, "reserve", a.qty, onHand, reason, actor, req.holdId);
+    });
+  }
+
+  /** Units leave the hold and become available again; a warehouse left with none leaves the hold. */
+  private takeFromHold(
+    req: ReallocateRequest,
+    rows: HoldDbRow[],
+    taken: Allocation[],
+    unitStatus: "held" | "committed",
+    now: number,
+  ): void {
+    const heldAt = new Map(rows.map((r) => [r.warehouse_id, r.qty]));
+    for (const { warehouseId, qty } of taken) {
+      const onHand = this.sql
+        .exec<{ on_hand: number }>(
+          `UPDATE stock SET ${unitStatus} = ${unitStatus} - ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand`,
+          qty,
+          now,
+          warehouseId,
+        )
+        .one().on_hand;
+      const left = heldAt.get(warehouseId)! - qty;
+      if (left === 0) {
+        this.sql.exec("DELETE FROM holds WHERE hold_id = ? AND warehouse_id = ?", req.holdId, warehouseId);
+      } else {
+        this.sql.exec(
+          "UPDATE holds SET qty = ?, updated_at = ? WHERE hold_id = ? AND warehouse_id = ?",
+          left,
+          now,
+          req.holdId,
+          warehouseId,
+        );
+      }
+      this.record(now, warehouseId, "release", qty, onHand, req.reason, req.actor, req.holdId);
+    }
+  }
+
+  /** Units join the hold in its status; a new warehouse row takes the hold's customer and expiry. */
+  private addToHold(
+    req: ReallocateRequest,
+    first: HoldDbRow | undefined,
+    added: Allocation[],
+    unitStatus: "held" | "committed",
+    now: number,
+  ): void {
+    for (const { warehouseId, qty } of added) {
+      const onHand = this.sql
+        .exec<{ on_hand: number }>(
+          `UPDATE stock SET ${unitStatus} = ${unitStatus} + ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand`,
+          qty,
+          now,
+          warehouseId,
+        )
+        .one().on_hand;
+      const joined = this.sql
+        .exec<{ qty: number }>(
+          "UPDATE holds SET qty = qty + ?, updated_at = ? WHERE hold_id = ? AND warehouse_id = ? RETURNING qty",
+          qty,
+          now,
+          req.holdId,
+          warehouseId,
+        )
+        .toArray();
+      if (joined.length === 0) {
+        this.sql.exec(
+          `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, expires_at, created_at, updated_at)
+           VALUES (?, ?, (SELECT COALESCE(MAX(rank), -1) + 1 FROM holds WHERE hold_id = ?), ?, ?, ?, ?, ?, ?)`,
+          req.holdId,
+          warehouseId,
+          req.holdId,
+          qty,
+          unitStatus,
+          first ? first.customer_id : (req.customerId ?? null),
+          first ? first.expires_at : req.expiresAt,
+          now,
+          now,
+        );
+      }
+      this.record(now, warehouseId, "reserve", qty, onHand, req.reason, req.actor, req.holdId);
+      if (unitStatus === "committed") {
+        this.record(now, warehouseId, "commit", qty, onHand, req.reason, req.actor, req.holdId);
+      }
+    }
+  }
+
+  /** The answer stored under an idempotency key, if this key was applied before. */
+  private seenKey(key: string): { fingerprint: string; result: string } | undefined {
+    return this.sql
+      .exec<{ fingerprint: string; result: string }>(
+        "SELECT fingerprint, result FROM adjustment_keys WHERE key = ?",
+        key,
+      )
+      .toArray()[0];
+  }
+
+  private remember(key: string, fingerprint: string, result: unknown, now: number): void {
+    this.sql.exec(
+      "INSERT INTO adjustment_keys (key, fingerprint, result, at) VALUES (?, ?, ?, ?)",
+      key,
+      fingerprint,
+      JSON.stringify(result),
+      now,
+    );
+  }
+
+  /** What each warehouse can still promise. */
+  private levels(): Level[] {
+    return this.stockRows().map((r) => ({ warehouseId: r.warehouse_id, available: r.on_hand - r.held - r.committed }));
   }
 
   private holdRows(holdId: string): HoldDbRow[] {

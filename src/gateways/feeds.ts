@@ -1,20 +1,23 @@
-import { eq, inArray } from "drizzle-orm";
-import type { Feed, PublishResult, Subscriber } from "../../durable-objects/feed";
+import type { Feed } from "../../durable-objects/feed";
+import {
+  type FeedName,
+  opsFeed,
+  type PublishResult,
+  type Subscriber,
+  vendorFeed,
+} from "../../durable-objects/feed-rpc";
 import type { OrderEventMessage } from "../contracts/events";
-import { type FeedEventInput, type PublicStockData, STOCK_CHANGED, type VendorStockData } from "../contracts/feeds";
+import type { FeedEventInput } from "../contracts/feeds";
 import { database } from "../db/client";
-import { skus, subOrders } from "../db/schema";
-import { isoSeconds } from "../domain/time";
-import type { StockSnapshot } from "./stock";
+import { subOrderVendors } from "../db/feeds";
 
-export type { Subscriber } from "../../durable-objects/feed";
-
-/** A feed is one object, found by its name: `ops`, `vendor:<vendorId>` or `sku:<skuId>`. */
-export type FeedName = "ops" | `vendor:${string}` | `sku:${string}`;
-
-export const opsFeed: FeedName = "ops";
-export const vendorFeed = (vendorId: string): FeedName => `vendor:${vendorId}`;
-export const skuFeed = (skuId: string): FeedName => `sku:${skuId}`;
+export {
+  type FeedName,
+  opsFeed,
+  type Subscriber,
+  skuFeed,
+  vendorFeed,
+} from "../../durable-objects/feed-rpc";
 
 function feedObject(env: Env, name: FeedName): DurableObjectStub<Feed> {
   return env.FEEDS.get(env.FEEDS.idFromName(name));
@@ -86,10 +89,7 @@ async function vendorsOf(env: Env, events: OrderEventMessage[]): Promise<Map<num
   }
   if (unnamed.length > 0) {
     const orderIds = [...new Set(unnamed.map((e) => e.orderId!))];
-    const rows = await database(env)
-      .select({ id: subOrders.id, orderId: subOrders.orderId, vendorId: subOrders.vendorId })
-      .from(subOrders)
-      .where(inArray(subOrders.orderId, orderIds));
+    const rows = await subOrderVendors(database(env), orderIds);
     for (const e of unnamed) {
       const subOrderId = typeof e.payload.subOrderId === "string" ? e.payload.subOrderId : null;
       const mine = rows.filter((r) => r.orderId === e.orderId && (subOrderId === null || r.id === subOrderId));
@@ -124,93 +124,4 @@ export async function publishOrderEvents(env: Env, events: OrderEventMessage[]):
   const settled = await Promise.allSettled(feeds.map((name) => publish(env, name, byFeed.get(name)!)));
   const failed = settled.flatMap((s, i) => (s.status === "rejected" ? [`${feeds[i]}: ${String(s.reason)}`] : []));
   if (failed.length > 0) throw new Error(`feed publish failed: ${failed.join("; ")}`);
-}
-
-// ---- stock ------------------------------------------------------------------------------------
-
-/**
- * A SKU's new levels: exact per warehouse to its vendor's feed, the available total alone to the
- * SKU's public feed. Keyed by the snapshot's version, so a repeated push appends nothing.
- */
-export async function publishStock(
-  env: Env,
-  skuId: string,
-  vendorId: string | null,
-  snapshot: StockSnapshot,
-  opts: { publicFeed?: boolean } = {},
-): Promise<void> {
-  const at = isoSeconds(Date.now());
-  const sourceId = `stock:${skuId}:${snapshot.version}`;
-  const calls: Promise<unknown>[] = [];
-  if (opts.publicFeed ?? true) {
-    const data: PublicStockData = { skuId, available: snapshot.totals.available };
-    calls.push(publish(env, skuFeed(skuId), [{ sourceId, type: STOCK_CHANGED, at, data }]));
-  }
-  if (vendorId) {
-    const data: VendorStockData = {
-      skuId,
-      version: snapshot.version,
-      warehouses: snapshot.warehouses,
-      totals: snapshot.totals,
-    };
-    calls.push(publish(env, vendorFeed(vendorId), [{ sourceId, type: STOCK_CHANGED, at, data }]));
-  }
-  const settled = await Promise.allSettled(calls);
-  const failed = settled.flatMap((s) => (s.status === "rejected" ? [String(s.reason)] : []));
-  if (failed.length > 0) throw new Error(`stock feed publish failed for ${skuId}: ${failed.join("; ")}`);
-}
-
-export async function vendorOfSku(env: Env, skuId: string): Promise<string | null> {
-  const row = await database(env).select({ vendorId: skus.vendorId }).from(skus).where(eq(skus.id, skuId)).get();
-  return row?.vendorId ?? null;
-}
-
-/**
- * Pushes a stock object's changes to its feeds, coalesced: at most one push in flight per object;
- * changes made meanwhile go out together in the next push, as the latest snapshot. A burst of
- * claims therefore costs a few RPCs, not one each, and the last state always goes out. Each push
- * carries the whole snapshot, so a failed one is healed by the next.
- */
-export class StockFeedPusher {
-  private running = false;
-  private again = false;
-  private vendorId: string | null | undefined;
-  private lastAvailable: number | null = null;
-
-  constructor(
-    private readonly env: Env,
-    private readonly read: () => StockSnapshot,
-  ) {}
-
-  /** After a committed change. A promise for `waitUntil`, or null when the running push takes it. */
-  changed(): Promise<void> | null {
-    if (this.running) {
-      this.again = true;
-      return null;
-    }
-    this.running = true;
-    return this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        const snap = this.read();
-        if (!snap.skuId) return;
-        // Holds that move from held to committed leave `available` as it was: storefronts need nothing.
-        const publicFeed = snap.totals.available !== this.lastAvailable;
-        try {
-          // The SKU's vendor never changes: one D1 read per life of the object.
-          if (this.vendorId === undefined) this.vendorId = await vendorOfSku(this.env, snap.skuId);
-          await publishStock(this.env, snap.skuId, this.vendorId, snap, { publicFeed });
-          this.lastAvailable = snap.totals.available;
-        } catch (err) {
-          console.warn(JSON.stringify({ msg: "stock feed push failed", skuId: snap.skuId, error: String(err) }));
-        }
-      } while (this.again);
-    } finally {
-      this.running = false;
-    }
-  }
 }

@@ -1,10 +1,9 @@
-import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import type { OrderEventMessage } from "../contracts/events";
-import { database, runBatch, type Statement } from "../db/client";
-import { outbox } from "../db/schema";
+import { database } from "../db/client";
+import { dueOutbox, markOutboxDispatched, type OutboxRow, undispatchedOutbox } from "../db/outbox";
 import { publishOrderEvents } from "./feeds";
 
-export type OutboxRow = typeof outbox.$inferSelect;
+export type { OutboxRow } from "../db/outbox";
 
 function toMessage(row: OutboxRow): OrderEventMessage {
   return {
@@ -24,19 +23,11 @@ async function publish(env: Env, rows: OutboxRow[], now: string): Promise<number
       rows.slice(i, i + 100).map((r) => ({ body: toMessage(r), contentType: "json" as const })),
     );
   }
-  // D1 binds at most 100 parameters per statement.
-  const db = database(env);
-  const ids = rows.map((r) => r.id);
-  const updates: Statement[] = [];
-  for (let i = 0; i < ids.length; i += 90) {
-    updates.push(
-      db
-        .update(outbox)
-        .set({ dispatchedAt: now })
-        .where(inArray(outbox.id, ids.slice(i, i + 90))),
-    );
-  }
-  await runBatch(db, updates);
+  await markOutboxDispatched(
+    database(env),
+    rows.map((r) => r.id),
+    now,
+  );
   return rows.length;
 }
 
@@ -47,17 +38,7 @@ async function publish(env: Env, rows: OutboxRow[], now: string): Promise<number
  * best-effort and never fails the caller: the Queue consumer publishes them again as the fallback.
  */
 export async function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date): Promise<void> {
-  const db = database(env);
-  const rows: OutboxRow[] = [];
-  // D1 binds at most 100 parameters per statement.
-  for (let i = 0; i < dedupeKeys.length; i += 90) {
-    rows.push(
-      ...(await db
-        .select()
-        .from(outbox)
-        .where(and(inArray(outbox.dedupeKey, dedupeKeys.slice(i, i + 90)), isNull(outbox.dispatchedAt)))),
-    );
-  }
+  const rows = await undispatchedOutbox(database(env), dedupeKeys);
   await dispatchOutboxRows(env, rows, now);
 }
 
@@ -98,15 +79,6 @@ async function sendNow(env: Env, rows: OutboxRow[], now: Date): Promise<void> {
 /** The sweeper: anything older than the grace period and still unsent goes now. */
 export async function sweepOutbox(env: Env, now: Date, graceSeconds = 30, limit = 500): Promise<{ sent: number }> {
   const cutoff = new Date(now.getTime() - graceSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const rows = await database(env)
-    .select()
-    .from(outbox)
-    .where(and(isNull(outbox.dispatchedAt), lte(outbox.createdAt, cutoff)))
-    .orderBy(asc(outbox.id))
-    .limit(limit);
+  const rows = await dueOutbox(database(env), cutoff, limit);
   return { sent: await publish(env, rows, now.toISOString()) };
-}
-
-export async function outboxRow(env: Env, dedupeKey: string) {
-  return database(env).select().from(outbox).where(eq(outbox.dedupeKey, dedupeKey)).get();
 }

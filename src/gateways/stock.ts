@@ -1,12 +1,12 @@
+import type { SkuStock } from "../../durable-objects/sku-stock";
 import type {
   AdjustInput,
   Allocation,
   ReserveRequest,
   SetOnHandInput,
-  SkuStock,
   StockChangeResult,
   StockSnapshot,
-} from "../../durable-objects/sku-stock";
+} from "../../durable-objects/sku-stock-rpc";
 
 export type {
   AdjustInput,
@@ -17,13 +17,15 @@ export type {
   HoldStatus,
   LedgerEntry,
   LedgerKind,
+  ReallocateRequest,
+  ReallocateResult,
   ReserveRequest,
   ReserveResult,
   SetOnHandInput,
   StockChangeResult,
   StockSnapshot,
   WarehouseStock,
-} from "../../durable-objects/sku-stock";
+} from "../../durable-objects/sku-stock-rpc";
 
 /** Each SKU is its own single-writer shard: its stock object is found by the SKU id alone. */
 export function stockObject(env: Env, skuId: string): DurableObjectStub<SkuStock> {
@@ -99,16 +101,6 @@ export async function commitAll(
 /** Gives the units back (cancellation, failed checkout). Idempotent; a shipped SKU is left as it is. */
 export async function releaseAll(env: Env, holdId: string, skuIds: string[], reason: string): Promise<void> {
   await Promise.all(skuIds.map((skuId) => stockObject(env, skuId).release(holdId, reason)));
-}
-
-/**
- * The units leave the warehouse (dispatch). Idempotent. Shipping a hold that was never committed
- * would break the stock invariant, so that is a bug and throws.
- */
-export async function shipAll(env: Env, holdId: string, skuIds: string[]): Promise<void> {
-  const results = await Promise.all(skuIds.map((skuId) => stockObject(env, skuId).ship(holdId)));
-  const failed = results.flatMap((r, i) => (r.ok ? [] : [`${skuIds[i]}: ${r.code}`]));
-  if (failed.length > 0) throw new Error(`shipAll ${holdId}: ${failed.join(", ")}`);
 }
 
 /** Exact stock of one SKU, read from its object (the D1 mirror may lag by a moment). */

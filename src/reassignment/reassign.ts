@@ -1,5 +1,4 @@
 import { eq, sql } from "drizzle-orm";
-import type { ReallocateRequest, ReallocateResult } from "../../durable-objects/sku-stock";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox, type LineItemRow, type SubOrderRow } from "../db/orders";
@@ -15,7 +14,7 @@ import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { visibleSubOrder } from "../fulfillment/fulfillment";
 import { dispatchOutbox } from "../gateways/order-events";
-import { stockObject } from "../gateways/stock";
+import { type ReallocateRequest, type ReallocateResult, stockObject } from "../gateways/stock";
 import { REASSIGNED } from "../orders/view";
 import { type Background, finishLater } from "../platform/background";
 import { routingModel } from "../routing/model";

@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ReserveResult, SkuStock } from "../../durable-objects/sku-stock";
+import type { SkuStock } from "../../durable-objects/sku-stock";
+import type { ReserveResult } from "../../durable-objects/sku-stock-rpc";
 import { uid } from "../support/api";
 
 const NOW = "2026-01-01T00:00:00Z";

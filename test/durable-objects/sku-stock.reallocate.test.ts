@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ReallocateRequest } from "../../durable-objects/sku-stock";
+import type { ReallocateRequest } from "../../durable-objects/sku-stock-rpc";
 import { uid } from "../support/api";
 import { BENGALURU, DELHI, expectStockEquation, MUMBAI, stockedSku } from "../support/marketplace";
 

@@ -8,8 +8,9 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { type EventFrame, ServerFrame, TOKEN_REVOKED_CLOSE } from "../../src/contracts/feeds";
+import { database } from "../../src/db/client";
+import { findOutboxByKey } from "../../src/db/outbox";
 import { publishOrderEvents } from "../../src/gateways/feeds";
-import { outboxRow } from "../../src/gateways/order-events";
 import worker from "../../src/index";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newVendorWithToken } from "../support/catalog";
@@ -225,7 +226,7 @@ describe("feeds: what subscribers see", () => {
     await ops.waitForEvents(1, ofOrder);
     await vendor.waitForEvents(1, ofOrder);
 
-    const row = (await outboxRow(env, `order.placed:${orderId}`))!;
+    const row = (await findOutboxByKey(database(env), `order.placed:${orderId}`))!;
     const body = {
       id: row.id,
       type: row.type,

@@ -1,0 +1,106 @@
+/**
+ * The inputs and results of SkuStock's RPC methods: what crosses the stub. Expected refusals are
+ * values, since an error thrown over RPC arrives with only its name and message.
+ */
+import type { Allocation } from "../src/domain/stock-allocation";
+
+export type { Allocation } from "../src/domain/stock-allocation";
+
+export type WarehouseStock = {
+  warehouseId: string;
+  onHand: number;
+  available: number;
+  held: number;
+  committed: number;
+};
+export type StockSnapshot = {
+  skuId: string;
+  version: number;
+  warehouses: WarehouseStock[];
+  totals: { onHand: number; available: number; held: number; committed: number };
+};
+export type ReserveRequest = {
+  skuId: string;
+  holdId: string;
+  /** integer >= 1 */
+  qty: number;
+  /** ranked preference, best first; only these may be used */
+  warehouses: string[];
+  /** epoch ms; the alarm releases the hold after this unless committed */
+  expiresAt: number;
+  customerId?: string;
+  /** cap on this customer's held + committed (not yet shipped) units of this SKU, including this request */
+  maxUnitsPerCustomer?: number;
+  /** allow re-reserving a hold id that was released (late payment after expiry) */
+  reopen?: boolean;
+};
+export type ReserveResult =
+  | { ok: true; holdId: string; allocations: Allocation[]; expiresAt: number; replayed: boolean }
+  | { ok: false; code: "OUT_OF_STOCK"; requested: number; available: number }
+  | { ok: false; code: "CUSTOMER_LIMIT"; limit: number; current: number }
+  | { ok: false; code: "HOLD_CLOSED"; status: "committed" | "shipped" | "released" };
+export type HoldResult =
+  | { ok: true; allocations: Allocation[] }
+  | { ok: false; code: "HOLD_NOT_FOUND" | "HOLD_RELEASED" | "NOT_COMMITTED" | "ALREADY_SHIPPED" };
+/** Moves units in or out of an existing order's hold: a manual reassignment of its lines. */
+export type ReallocateRequest = {
+  skuId: string;
+  holdId: string;
+  /** Units leaving the hold, from exactly these warehouses; they become available again. */
+  take?: Allocation[];
+  /** Units joining the hold; each part takes the first ranked warehouse that covers it, else splits in that order. */
+  add?: { qty: number; warehouses: string[] }[];
+  /** How units join when this hold has none of this SKU yet: a paid order's are committed. */
+  status: "held" | "committed";
+  /** epoch ms, for units joining as held */
+  expiresAt: number;
+  customerId?: string;
+  reason: string;
+  actor: string;
+  /** Applied once: a retry with the same key answers the first result and changes nothing. */
+  key: string;
+};
+export type ReallocateResult =
+  | { ok: true; taken: Allocation[]; added: Allocation[]; allocations: Allocation[]; replayed: boolean }
+  | { ok: false; code: "OUT_OF_STOCK"; requested: number; available: number }
+  | { ok: false; code: "NOT_HELD"; warehouseId: string; held: number; requested: number }
+  | { ok: false; code: "HOLD_CLOSED"; status: HoldStatus }
+  | { ok: false; code: "KEY_REUSED" };
+export type StockChangeResult =
+  | { ok: true; warehouse: WarehouseStock; snapshot: StockSnapshot; replayed: boolean }
+  | { ok: false; code: "STOCK_BELOW_RESERVED"; minimum: number }
+  | { ok: false; code: "IDEMPOTENCY_KEY_REUSED" };
+
+export type HoldStatus = "held" | "committed" | "shipped" | "released";
+export type HoldRow = {
+  warehouseId: string;
+  qty: number;
+  status: HoldStatus;
+  expiresAt: number;
+  customerId: string | null;
+};
+export type LedgerKind = "set" | "adjust" | "reserve" | "commit" | "ship" | "release";
+export type LedgerEntry = {
+  id: number;
+  /** epoch ms */
+  at: number;
+  warehouseId: string;
+  kind: LedgerKind;
+  /** units moved; for set and adjust the signed change of on_hand */
+  qty: number;
+  onHandAfter: number;
+  reason: string;
+  actor: string;
+  holdId: string | null;
+};
+export type AdjustReason = "restock" | "count" | "damage" | "return";
+export type SetOnHandInput = { skuId: string; warehouseId: string; onHand: number; reason: string; actor: string };
+export type AdjustInput = {
+  skuId: string;
+  warehouseId: string;
+  delta: number;
+  reason: AdjustReason;
+  actor: string;
+  /** Already scoped to the caller; a replay returns the stored result without applying again. */
+  idempotencyKey?: string;
+};

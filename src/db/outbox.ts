@@ -1,0 +1,42 @@
+import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
+import { type Db, runBatch } from "./client";
+import { chunks } from "./routing";
+import { outbox } from "./schema";
+
+/** An order event written in the same batch as the change it reports, waiting to be dispatched. */
+export type OutboxRow = typeof outbox.$inferSelect;
+
+/** Of the rows with these dedupe keys, those not dispatched yet. */
+export async function undispatchedOutbox(db: Db, dedupeKeys: readonly string[]): Promise<OutboxRow[]> {
+  const rows: OutboxRow[] = [];
+  for (const chunk of chunks(dedupeKeys)) {
+    rows.push(
+      ...(await db
+        .select()
+        .from(outbox)
+        .where(and(inArray(outbox.dedupeKey, chunk), isNull(outbox.dispatchedAt)))),
+    );
+  }
+  return rows;
+}
+
+/** Undispatched rows created at or before `cutoff`, oldest first: what the sweeper sends. */
+export function dueOutbox(db: Db, cutoff: string, limit: number): Promise<OutboxRow[]> {
+  return db
+    .select()
+    .from(outbox)
+    .where(and(isNull(outbox.dispatchedAt), lte(outbox.createdAt, cutoff)))
+    .orderBy(asc(outbox.id))
+    .limit(limit);
+}
+
+export function markOutboxDispatched(db: Db, ids: readonly number[], at: string): Promise<void> {
+  return runBatch(
+    db,
+    chunks(ids).map((chunk) => db.update(outbox).set({ dispatchedAt: at }).where(inArray(outbox.id, chunk))),
+  );
+}
+
+export function findOutboxByKey(db: Db, dedupeKey: string): Promise<OutboxRow | undefined> {
+  return db.select().from(outbox).where(eq(outbox.dedupeKey, dedupeKey)).get();
+}
