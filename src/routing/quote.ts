@@ -1,4 +1,3 @@
-import type { CheckoutShortage } from "../checkout/checkout";
 import type { FieldError } from "../contracts/common";
 import type { CheckoutBody } from "../contracts/orders";
 import type { Quote } from "../contracts/routing";
@@ -6,6 +5,7 @@ import { database } from "../db/client";
 import { sumMinor } from "../domain/money";
 import { planRoute } from "../domain/routing/assign";
 import { shipmentsOf } from "../domain/routing/shipments";
+import type { Shortage } from "../domain/routing/types";
 import { isoSeconds } from "../domain/time";
 import { config } from "../platform/config";
 import { loadsThisHour, prepareCart, readAvailability, routingRequest, shipmentContext } from "./cart";
@@ -13,7 +13,7 @@ import { loadsThisHour, prepareCart, readAvailability, routingRequest, shipmentC
 export type QuoteOutcome =
   | { ok: true; body: Quote }
   | { ok: false; code: "VALIDATION_FAILED"; detail: string; errors: FieldError[] }
-  | { ok: false; code: "OUT_OF_STOCK"; shortages: CheckoutShortage[] };
+  | { ok: false; code: "OUT_OF_STOCK"; shortages: Shortage[] };
 
 /**
  * What checkout would do with this cart now, without reserving anything: the same routing over

@@ -1,0 +1,181 @@
+import { readCheckoutContext } from "../db/orders";
+import { type OfferRow, offersByIds } from "../db/routing";
+import { planRoute } from "../domain/routing/assign";
+import { explain, type RoutingExplanation } from "../domain/routing/explain";
+import type { Allocation, RoutePlan } from "../domain/routing/types";
+import { type Allocation as HeldUnits, type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
+import { clockHour, type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
+import type { Attempt } from "./attempt";
+import type { Answered, CheckoutOutcome } from "./outcome";
+import { replay, skuIdsIn, storedAnswer } from "./replay";
+
+type Plan = Extract<RoutePlan, { ok: true }>;
+
+/** What checkout sells a held SKU at and whether it may: read once the stock is held. */
+export type SaleRow = Pick<
+  OfferRow,
+  "skuId" | "vendorId" | "priceMinor" | "commissionBps" | "skuStatus" | "vendorStatus"
+>;
+
+type Claimed = { plan: Plan; allocations: ReadonlyMap<string, HeldUnits[]> };
+
+/** The cart's stock, held under the attempt's hold id, with what D1 says about it and the customer. */
+export type Held = Claimed & {
+  skuIds: string[];
+  skuRows: SaleRow[];
+  openHolds: { open: number; earliest: string | null };
+};
+
+/**
+ * Routes the cart, holds its stock, then reads D1 once. Routing ranks each SKU's warehouses; the
+ * stock objects answer first and have the final word. A cart that cannot be covered is refused
+ * without touching D1, which is what keeps a rush on one SKU at the speed of its object (the
+ * plan's inputs are cached per isolate). Every answer given after the claim releases the hold.
+ */
+export async function allocate(a: Attempt, cart: PreparedCart): Promise<Held | Answered> {
+  const claimed = await claimCart(a, cart);
+  if ("answer" in claimed) return claimed;
+  const skuIds = claimed.plan.reservations.map((r) => r.skuId);
+  const context = await readCheckoutContext(a.db, {
+    scope: a.scope,
+    key: a.key,
+    customerId: a.customer.customerId,
+    skuIds,
+    now: a.nowIso,
+    orderId: a.orderId,
+    vendorIds: cart.vendorIds,
+    hour: clockHour(a.now),
+  });
+  if (context.idempotent) return { answer: await replayHeld(a, context.idempotent, skuIds) };
+  const held = { ...claimed, skuIds, skuRows: context.skus, openHolds: context.openHolds };
+  return anyVendorFull(cart, skuIds, context.loads) ? routeAroundFullVendors(a, cart, held, context.loads) : held;
+}
+
+/** Plans over the stock objects' ranking and claims it; a hold id used before may claim again. */
+async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answered> {
+  const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), null));
+  if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
+  let reserved = await claim(a, plan, false);
+  if (!reserved.ok && !reserved.limit && reserved.closed && reserved.closed.length > 0) {
+    // This hold id was used before: either its order exists (replay it), or the attempt died
+    // before writing and its hold expired, in which case the same cart may claim again.
+    const stored = await storedAnswer(a);
+    if (stored) return stored;
+    reserved = await claim(a, plan, true);
+  }
+  if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };
+  return { plan, allocations: reserved.allocations };
+}
+
+/** One hold id across every SKU of the plan, all or nothing (the gateway releases a partial claim). */
+function claim(a: Attempt, plan: Plan, reopen: boolean): Promise<ReserveAllResult> {
+  return reserveAll(
+    a.env,
+    a.holdId,
+    plan.reservations.map((r) => ({
+      skuId: r.skuId,
+      qty: r.qty,
+      warehouses: r.warehouses,
+      expiresAt: a.holdExpiresAt.getTime(),
+      customerId: a.customer.customerId,
+      maxUnitsPerCustomer: a.cfg.maxUnitsPerSkuPerCustomer,
+      reopen,
+    })),
+  );
+}
+
+/**
+ * The order under this key exists. Same body, same hold id: the hold is that order's (bar offers
+ * a product line picked only this time). Another body claimed a hold of its own.
+ */
+async function replayHeld(
+  a: Attempt,
+  row: { requestHash: string; responseBody: string },
+  skuIds: string[],
+): Promise<CheckoutOutcome> {
+  const theirs = row.requestHash === a.requestHash ? skuIdsIn(row.responseBody) : new Set<string>();
+  const mine = skuIds.filter((id) => !theirs.has(id));
+  if (mine.length > 0) await releaseAll(a.env, a.holdId, mine, "duplicate_checkout");
+  return replay(row, a.requestHash);
+}
+
+function anyVendorFull(cart: PreparedCart, skuIds: string[], loads: ReadonlyMap<string, number>): boolean {
+  return skuIds.some((id) => {
+    const offer = cart.offers.get(id)!;
+    return (loads.get(offer.vendorId) ?? 0) >= offer.hourlyCapacity;
+  });
+}
+
+/**
+ * Hourly capacity is counted here, at reservation: a vendor already at its cap this clock hour
+ * gives its units back and the cart is routed again around it, once. Exact for sequential
+ * checkouts; concurrent ones that have not written their orders yet are not counted.
+ */
+async function routeAroundFullVendors(
+  a: Attempt,
+  cart: PreparedCart,
+  held: Held,
+  loads: ReadonlyMap<string, number>,
+): Promise<Held | Answered> {
+  await releaseAll(a.env, a.holdId, held.skuIds, "vendor_at_capacity");
+  const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), loads));
+  if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
+  const reserved = await claim(a, plan, true);
+  if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };
+  const skuIds = plan.reservations.map((r) => r.skuId);
+  const missing = skuIds.filter((id) => !held.skuRows.some((r) => r.skuId === id));
+  const skuRows = missing.length > 0 ? [...held.skuRows, ...(await offersByIds(a.db, missing))] : held.skuRows;
+  return { plan, allocations: reserved.allocations, skuIds, skuRows, openHolds: held.openHolds };
+}
+
+/** A claim the stock objects refused, answered as checkout answers it. */
+function refusedClaim(
+  reserved: Extract<ReserveAllResult, { ok: false }>,
+  plan: Plan,
+  cart: PreparedCart,
+  holdTtlSeconds: number,
+): CheckoutOutcome {
+  if (reserved.limit) {
+    return {
+      ok: false,
+      code: "RATE_LIMITED",
+      detail: `At most ${reserved.limit.limit} units of ${reserved.limit.skuId} per customer at a time`,
+      retryAfterSeconds: holdTtlSeconds,
+    };
+  }
+  if (reserved.closed && reserved.closed.length > 0) {
+    return {
+      ok: false,
+      code: "IDEMPOTENCY_KEY_REUSED",
+      detail: "This Idempotency-Key belongs to a completed checkout",
+    };
+  }
+  return {
+    ok: false,
+    code: "OUT_OF_STOCK",
+    shortages: reserved.shortages.map((s) => {
+      const lineIndex = plan.reservations.find((r) => r.skuId === s.skuId)!.lineIndex;
+      const productId = cart.lines[lineIndex]!.productId;
+      return { lineIndex, ...s, ...(productId !== undefined ? { productId } : {}) };
+    }),
+  };
+}
+
+/** Why each line went where it went, with the warehouses its stock objects actually allocated. */
+export function explainAllocation(cart: PreparedCart, held: Held): RoutingExplanation {
+  const vendorOf = new Map(held.skuRows.map((s) => [s.skuId, s.vendorId]));
+  const actual = new Map<number, Allocation[]>();
+  for (const r of held.plan.reservations) {
+    const vendorId = vendorOf.get(r.skuId)!;
+    actual.set(r.lineIndex, [
+      ...(actual.get(r.lineIndex) ?? []),
+      ...(held.allocations.get(r.skuId) ?? []).map((u) => ({
+        skuId: r.skuId,
+        vendorId,
+        warehouseId: u.warehouseId,
+        qty: u.qty,
+      })),
+    ]);
+  }
+  return explain(held.plan, cart.model.weights, actual);
+}

@@ -1,0 +1,42 @@
+import type { PaymentRow } from "../db/orders";
+import { paymentProvider } from "../gateways/payment-provider";
+import { releaseAll } from "../gateways/stock";
+import type { Attempt } from "./attempt";
+import type { Answered } from "./outcome";
+
+/**
+ * Creates the payment before the order is written, so the batch records it with the order. Its
+ * idempotency key derives from the hold id: a retried checkout gets the same payment back.
+ * Nothing is charged here; a refused create gives the stock back.
+ */
+export async function createPayment(
+  a: Attempt,
+  skuIds: string[],
+  totalMinor: number,
+): Promise<{ payment: PaymentRow } | Answered> {
+  const provider = paymentProvider(a.env);
+  const created = await provider.create({
+    orderId: a.orderId,
+    customerId: a.customer.customerId,
+    amount: { amountMinor: totalMinor, currency: a.cfg.currency },
+    idempotencyKey: `checkout:${a.holdId}`,
+  });
+  if (!created.ok) {
+    await releaseAll(a.env, a.holdId, skuIds, "payment_create_failed");
+    return { answer: { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: created.message } };
+  }
+  return {
+    payment: {
+      id: created.value.id,
+      orderId: a.orderId,
+      provider: provider.name,
+      status: "requires_payment",
+      amountMinor: totalMinor,
+      refundedMinor: 0,
+      currency: a.cfg.currency,
+      clientSecret: created.value.clientSecret ?? null,
+      createdAt: a.nowIso,
+      updatedAt: a.nowIso,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { CheckoutResult } from "../contracts/orders";
+import { findIdempotentResponse } from "../db/orders";
+import type { PreparedCart } from "../routing/cart";
+import type { Attempt } from "./attempt";
+import type { Answered, CheckoutOutcome } from "./outcome";
+
+type StoredAnswer = { requestHash: string; responseBody: string };
+
+/** The stored answer of a checkout under this key, if it was the same cart; else the key is refused. */
+export function replay(row: StoredAnswer, requestHash: string): CheckoutOutcome {
+  if (row.requestHash !== requestHash) {
+    return {
+      ok: false,
+      code: "IDEMPOTENCY_KEY_REUSED",
+      detail: "This Idempotency-Key was used for a different checkout",
+    };
+  }
+  return { ok: true, body: JSON.parse(row.responseBody) as CheckoutResult, replayed: true };
+}
+
+/** The answer already written under this attempt's key, if there is one. */
+export async function storedAnswer(a: Attempt): Promise<Answered | undefined> {
+  const row = await findIdempotentResponse(a.db, a.scope, a.key);
+  return row ? { answer: replay(row, a.requestHash) } : undefined;
+}
+
+/** A retried product line may land on another offer, so a replay is answered before any claim. */
+export async function replayBeforeClaim(a: Attempt, cart: PreparedCart): Promise<Answered | undefined> {
+  return cart.hasProductLines ? storedAnswer(a) : undefined;
+}
+
+/** The SKUs of an order as its stored checkout answer lists them. */
+export function skuIdsIn(responseBody: string): Set<string> {
+  const body = JSON.parse(responseBody) as CheckoutResult;
+  return new Set(body.order.subOrders.flatMap((s) => s.lines.map((l) => l.skuId)));
+}

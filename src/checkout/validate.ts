@@ -1,0 +1,71 @@
+import type { FieldError } from "../contracts/common";
+import type { CheckoutBody } from "../contracts/orders";
+import { releaseAll } from "../gateways/stock";
+import { type PreparedCart, prepareCart } from "../routing/cart";
+import type { Held } from "./allocate";
+import type { Attempt } from "./attempt";
+import type { Answered } from "./outcome";
+
+/** The cart as routing needs it: the marketplace's currency, known lines, a usable address. */
+export async function validateCart(a: Attempt, body: CheckoutBody): Promise<{ cart: PreparedCart } | Answered> {
+  if (body.currency && body.currency !== a.cfg.currency) {
+    return {
+      answer: {
+        ok: false,
+        code: "VALIDATION_FAILED",
+        detail: `This marketplace sells in ${a.cfg.currency}`,
+        errors: [{ path: "currency", message: `must be ${a.cfg.currency}` }],
+      },
+    };
+  }
+  const prepared = await prepareCart(a.env, a.db, body, a.now, { fresh: false });
+  if (!prepared.ok) {
+    return {
+      answer: {
+        ok: false,
+        code: "VALIDATION_FAILED",
+        detail: "Some lines or the address cannot be used",
+        errors: prepared.errors,
+      },
+    };
+  }
+  return { cart: prepared.cart };
+}
+
+/**
+ * What can only be checked once the stock is held (the catalog read before the claim may be a
+ * few seconds old): every held offer is still for sale, and the customer is under the limit of
+ * unpaid orders. A refusal gives the stock back.
+ */
+export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): Promise<Answered | undefined> {
+  const skuById = new Map(held.skuRows.map((s) => [s.skuId, s]));
+  const errors: FieldError[] = [];
+  for (const r of held.plan.reservations) {
+    const sku = skuById.get(r.skuId);
+    if (sku?.skuStatus !== "active" || sku.vendorStatus !== "active") {
+      const line = cart.lines[r.lineIndex]!;
+      errors.push({
+        path: `lines.${r.lineIndex}.${line.skuId !== undefined ? "skuId" : "productId"}`,
+        message: line.skuId !== undefined ? "this SKU is not for sale" : "the offer routing chose is not for sale",
+      });
+    }
+  }
+  if (errors.length > 0) {
+    await releaseAll(a.env, a.holdId, held.skuIds, "not_for_sale");
+    return { answer: { ok: false, code: "VALIDATION_FAILED", detail: "Some lines cannot be sold", errors } };
+  }
+  const { open, earliest } = held.openHolds;
+  if (open >= a.cfg.maxOpenHoldsPerCustomer) {
+    await releaseAll(a.env, a.holdId, held.skuIds, "customer_limit");
+    const retryAt = earliest ? Date.parse(earliest) : a.now.getTime() + 60_000;
+    return {
+      answer: {
+        ok: false,
+        code: "RATE_LIMITED",
+        detail: `At most ${a.cfg.maxOpenHoldsPerCustomer} unpaid orders at a time; pay or cancel one first`,
+        retryAfterSeconds: Math.max(1, Math.ceil((retryAt - a.now.getTime()) / 1000)),
+      },
+    };
+  }
+  return undefined;
+}
