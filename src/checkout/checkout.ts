@@ -14,7 +14,7 @@ import { perVendor, type ShipmentItem, shipmentsOf } from "../domain/routing/shi
 import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { dispatchOutboxRows, type OutboxRow } from "../gateways/order-events";
-import { paymentProvider } from "../gateways/payment-provider";
+import { paymentProvider, paymentsConfigured } from "../gateways/payment-provider";
 import { type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
 import { orderViewFor } from "../orders/view";
 import type { Background } from "../platform/background";
@@ -46,7 +46,8 @@ export type CheckoutOutcome =
   | { ok: false; code: "VALIDATION_FAILED"; detail: string; errors: FieldError[] }
   | { ok: false; code: "OUT_OF_STOCK"; shortages: CheckoutShortage[] }
   | { ok: false; code: "RATE_LIMITED"; detail: string; retryAfterSeconds: number }
-  | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
+  | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string }
+  | { ok: false; code: "PAYMENTS_NOT_CONFIGURED"; detail: string };
 
 const IDEMPOTENCY_RETENTION_SECONDS = 48 * 3600;
 
@@ -129,6 +130,14 @@ export async function checkout(
   input: { customer: Customer; idempotencyKey: string; body: CheckoutBody; now: Date },
 ): Promise<CheckoutOutcome> {
   const { customer, idempotencyKey, body, now } = input;
+  // Refused before anything is read, held or written: an order no one can pay must not hold stock.
+  if (!paymentsConfigured(env)) {
+    return {
+      ok: false,
+      code: "PAYMENTS_NOT_CONFIGURED",
+      detail: "Checkout is closed: this deployment has no payment provider (set the Stripe keys)",
+    };
+  }
   const cfg = config(env);
   const db = database(env);
   const scope = `customer:${customer.customerId}`;
