@@ -3,6 +3,10 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { FAKE_RESEND_KEY, FAKE_WHATSAPP_PHONE_NUMBER_ID, FAKE_WHATSAPP_TOKEN } from "./test/notify-fake/fake.ts";
 
+// Every project but `production` runs the development entry (the production Worker plus the dev
+// routes), as `bun run dev` and `bun run start` do; wrangler.toml's main is the production entry.
+const DEV_ENTRY = "./src/dev/index.ts";
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
@@ -12,6 +16,7 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
+              main: DEV_ENTRY,
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
@@ -27,7 +32,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/browser/**", "test/stripe/**", "test/notify/**"],
+            exclude: ["test/browser/**", "test/stripe/**", "test/notify/**", "test/production/**"],
             setupFiles: ["./test/apply-migrations.ts"],
             testTimeout: 60_000,
             hookTimeout: 60_000,
@@ -39,6 +44,7 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
+              main: DEV_ENTRY,
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
@@ -66,6 +72,7 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
+              main: DEV_ENTRY,
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
@@ -88,6 +95,31 @@ export default defineConfig(async () => {
             name: "notify",
             include: ["test/notify/**/*.test.ts"],
             globalSetup: ["./test/notify-fake/global-setup.mjs"],
+            setupFiles: ["./test/apply-migrations.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+          },
+        },
+        // The production entry as deployed without Stripe keys: no dev routes, no simulator.
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              main: "./src/index.ts",
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: "production",
+                  ADMIN_BOOTSTRAP_TOKEN: "test-admin-bootstrap-token",
+                  STRIPE_SECRET_KEY: "",
+                  STRIPE_WEBHOOK_SECRET: "",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "production",
+            include: ["test/production/**/*.test.ts"],
             setupFiles: ["./test/apply-migrations.ts"],
             testTimeout: 60_000,
             hookTimeout: 60_000,

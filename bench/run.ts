@@ -1,6 +1,6 @@
 // `bun run bench`: checkout throughput against the bare stock-claim ceiling, on the server of
-// `bun run start` (the bundled Worker under Miniflare, no dev proxy). Starts that server itself
-// unless --url answers. Every scenario runs --reps times on fresh SKUs and prints medians with
+// `bun run start` (the development entry, bundled, under Miniflare, no dev proxy). Starts that
+// server itself unless --url answers. Every scenario runs --reps times on fresh SKUs and prints medians with
 // their spread; a checkout run also proves afterwards that nothing was oversold or lost.
 //
 // Then the routing decision, the SLA watcher over 100,000 open sub-orders (bench/sla.ts) and the
@@ -222,7 +222,8 @@ try {
         await burst(BUYERS, () =>
           fetch(new URL(`/v1/bench/claim/${bare.skuId}`, url), {
             method: "POST",
-            headers: { "content-type": "application/json" },
+            // Admin-only, like every benchmark route; checkout authenticates its buyers the same way.
+            headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
             body: JSON.stringify({ warehouses: bare.warehouseIds }),
           }),
         ),

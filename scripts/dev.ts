@@ -1,8 +1,18 @@
 // `bun run dev`: the whole system locally from a fresh clone. Creates .dev.vars, applies the D1
-// migrations, builds the web app, runs `wrangler dev`, seeds the demo marketplace, prints the
-// demo tokens and drives the Cron Triggers (wrangler dev does not fire them locally).
+// migrations, builds the web app, runs `wrangler dev` on the development entry (src/dev/index.ts),
+// seeds the demo marketplace, prints the demo tokens and drives the Cron Triggers (wrangler dev
+// does not fire them locally).
 import { type ChildProcess, spawn } from "node:child_process";
-import { buildWeb, ensureDevVars, log, QUIET_TOOL_ENV, ROOT, WRANGLER_BIN, wrangler } from "./lib/local-env.ts";
+import {
+  buildWeb,
+  DEV_ENTRY,
+  ensureDevVars,
+  log,
+  QUIET_TOOL_ENV,
+  ROOT,
+  WRANGLER_BIN,
+  wrangler,
+} from "./lib/local-env.ts";
 import { pipeFiltered, stopGroup } from "./lib/processes.ts";
 import { driveCron, prepareDemo, waitUntilReady } from "./lib/session.ts";
 
@@ -20,7 +30,7 @@ buildWeb();
 // Its own process group, so stopping it also stops the workerd it spawns.
 const child: ChildProcess = spawn(
   process.execPath,
-  [WRANGLER_BIN, "dev", "--port", String(port), "--ip", HOST, "--show-interactive-dev-session=false"],
+  [WRANGLER_BIN, "dev", DEV_ENTRY, "--port", String(port), "--ip", HOST, "--show-interactive-dev-session=false"],
   { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...QUIET_TOOL_ENV } },
 );
 pipeFiltered(child.stdout, process.stdout);

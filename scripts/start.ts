@@ -1,10 +1,11 @@
-// `bun run start`: builds the Worker as `wrangler deploy` would and serves that bundle with
-// Miniflare's Node API (workerd underneath), without wrangler dev's proxy, which tops out at a
-// few hundred requests per second here. Same seeded demo, demo tokens and cron driving as dev.
+// `bun run start`: builds the development entry (src/dev/index.ts) as `wrangler deploy` would and
+// serves that bundle with Miniflare's Node API (workerd underneath), without wrangler dev's proxy,
+// which tops out at a few hundred requests per second here. Same seeded demo, demo tokens and cron
+// driving as dev.
 import path from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { applyD1Migrations } from "./lib/d1-migrations.ts";
-import { buildWeb, ensureDevVars, log, ROOT, wrangler } from "./lib/local-env.ts";
+import { buildWeb, DEV_ENTRY, ensureDevVars, log, ROOT, wrangler } from "./lib/local-env.ts";
 import { driveCron, prepareDemo } from "./lib/session.ts";
 import { d1MigrationsDirs, miniflareOptions, readWranglerToml } from "./lib/worker-config.ts";
 
@@ -20,8 +21,8 @@ const STATE_DIR = process.env.OMS_STATE_DIR
 
 const devVars = ensureDevVars();
 buildWeb();
-log("bundling the Worker (wrangler deploy --dry-run --outdir dist)...");
-wrangler(["deploy", "--dry-run", "--outdir", "dist"]);
+log(`bundling the development entry (wrangler deploy --dry-run --outdir dist ${DEV_ENTRY})...`);
+wrangler(["deploy", "--dry-run", "--outdir", "dist", DEV_ENTRY]);
 
 const cfg = readWranglerToml();
 const options = miniflareOptions({ cfg, bundleDir: BUNDLE_DIR, host: HOST, port, persistTo: STATE_DIR, devVars });

@@ -1,13 +1,13 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { bench } from "./dev/routes/bench";
 import { authenticate } from "./http/auth";
-import { router } from "./http/context";
+import { type AppEnv, router } from "./http/context";
 import { ApiError, onError, problem } from "./http/errors";
 import { replayableWrites } from "./http/idempotency";
 import { requireJsonBody } from "./http/media-type";
 import { methodNotAllowed } from "./http/method-not-allowed";
-import { admin } from "./http/routes/admin";
+import { admin, jobRun } from "./http/routes/admin";
 import { bulk } from "./http/routes/bulk";
 import { carrierWebhooks } from "./http/routes/carrier-webhooks";
 import { carriers } from "./http/routes/carriers";
@@ -21,7 +21,6 @@ import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
-import { payments } from "./http/routes/payments";
 import { MAX_PHOTO_BYTES, photos } from "./http/routes/photos";
 import { postalCodes } from "./http/routes/postal-codes";
 import { products } from "./http/routes/products";
@@ -40,9 +39,12 @@ const jsonLimit = limitTo(256 * 1024);
 // Proof-of-shipment photos are the one large body; the route checks the bytes themselves.
 const photoLimit = limitTo(MAX_PHOTO_BYTES);
 
+/** One resource's sub-app, mounted at the root of /v1; each carries its own route schema type. */
+export type Resource = OpenAPIHono<AppEnv, any, any>;
+
 // Each resource's sub-app is chained and typed on its own; the whole API in one chained type is
 // more than TypeScript can represent, so they are mounted in a loop.
-const resources = [
+const productionResources: readonly Resource[] = [
   tokens,
   me,
   customers,
@@ -54,7 +56,6 @@ const resources = [
   catalog,
   postalCodes,
   checkout,
-  payments,
   bulk,
   orders,
   orderReview,
@@ -68,30 +69,40 @@ const resources = [
   carrierWebhooks,
   deadLetters,
   admin,
-  bench,
+  jobRun,
 ];
-const api = router();
-for (const resource of resources) api.route("/", resource);
 
-export const app = router();
-app.use("*", requestId({ headerName: "X-Request-Id" }));
-app.onError(onError);
-app.use(
-  "/v1/*",
-  requireJsonBody(),
-  (c, next) => (/\/photo$/.test(c.req.path) ? photoLimit : jsonLimit)(c, next),
-  authenticate(),
-  replayableWrites(),
-);
-app.route("/v1", api);
-app.route("/", docs(api));
-app.notFound((c) => {
-  const allowed = methodNotAllowed(api, c.req.method, c.req.path.replace(/^\/v1/, ""));
-  if (allowed.length > 0) {
-    return problem(
-      c,
-      new ApiError("METHOD_NOT_ALLOWED", `Allowed: ${allowed.join(", ")}`, {}, { Allow: allowed.join(", ") }),
-    );
-  }
-  return problem(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`));
-});
+/**
+ * The Worker's app: the production resources and `extra`, with `replaced` production resources
+ * left out. What is mounted is exactly what /docs and /v1/openapi.json publish: the production
+ * entry passes nothing, and only the development entry adds its routes.
+ */
+export function createApp(extra: readonly Resource[] = [], replaced: readonly Resource[] = []) {
+  const api = router();
+  for (const resource of productionResources) if (!replaced.includes(resource)) api.route("/", resource);
+  for (const resource of extra) api.route("/", resource);
+
+  const app = router();
+  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.onError(onError);
+  app.use(
+    "/v1/*",
+    requireJsonBody(),
+    (c, next) => (/\/photo$/.test(c.req.path) ? photoLimit : jsonLimit)(c, next),
+    authenticate(),
+    replayableWrites(),
+  );
+  app.route("/v1", api);
+  app.route("/", docs(api));
+  app.notFound((c) => {
+    const allowed = methodNotAllowed(api, c.req.method, c.req.path.replace(/^\/v1/, ""));
+    if (allowed.length > 0) {
+      return problem(
+        c,
+        new ApiError("METHOD_NOT_ALLOWED", `Allowed: ${allowed.join(", ")}`, {}, { Allow: allowed.join(", ") }),
+      );
+    }
+    return problem(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`));
+  });
+  return app;
+}

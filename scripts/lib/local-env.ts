@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const WRANGLER_BIN = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+/** What runs locally: the production Worker plus the development routes; wrangler.toml's main is production's. */
+export const DEV_ENTRY = "src/dev/index.ts";
 
 /** Keeps wrangler from prompting or phoning home: there is no network here, and no TTY under CI. */
 export const QUIET_TOOL_ENV = {

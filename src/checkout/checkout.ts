@@ -1,4 +1,5 @@
 import type { CheckoutBody } from "../contracts/orders";
+import { paymentsConfigured } from "../gateways/payment-provider";
 import type { Background } from "../platform/background";
 import { allocate, explainAllocation } from "./allocate";
 import { announce } from "./announce";
@@ -21,6 +22,14 @@ export async function checkout(
   ctx: Background,
   input: { customer: Customer; idempotencyKey: string; body: CheckoutBody; now: Date },
 ): Promise<CheckoutOutcome> {
+  // Refused before anything is read, held or written: an order no one can pay must not hold stock.
+  if (!paymentsConfigured(env)) {
+    return {
+      ok: false,
+      code: "PAYMENTS_NOT_CONFIGURED",
+      detail: "Checkout is closed: this deployment has no payment provider (set the Stripe keys)",
+    };
+  }
   const a = await beginAttempt(env, input);
   const valid = await validateCart(a, input.body);
   if ("answer" in valid) return valid.answer;

@@ -8,7 +8,8 @@ export type CheckoutOutcome =
   | { ok: false; code: "VALIDATION_FAILED"; detail: string; errors: FieldError[] }
   | { ok: false; code: "OUT_OF_STOCK"; shortages: Shortage[] }
   | { ok: false; code: "RATE_LIMITED"; detail: string; retryAfterSeconds: number }
-  | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
+  | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string }
+  | { ok: false; code: "PAYMENTS_NOT_CONFIGURED"; detail: string };
 
 /** What a step hands back instead of its result when it ends the checkout (a refusal or a replay). */
 export type Answered = { answer: CheckoutOutcome };

@@ -21,6 +21,7 @@ export const errorStatus = {
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   PAYMENT_PROVIDER_ERROR: 502,
+  PAYMENTS_NOT_CONFIGURED: 503,
   INTERNAL: 500,
 } as const;
 
@@ -43,6 +44,7 @@ const titles: Record<ErrorCode, string> = {
   IDEMPOTENCY_KEY_REUSED: "The Idempotency-Key was used with a different request",
   RATE_LIMITED: "Too many requests",
   PAYMENT_PROVIDER_ERROR: "The payment provider failed",
+  PAYMENTS_NOT_CONFIGURED: "Payments are not configured on this deployment",
   INTERNAL: "Internal error",
 };
 

@@ -52,7 +52,6 @@ const configSchema = z.object({
 });
 
 export type Config = {
-  isDev: boolean;
   currency: string;
   holdTtlSeconds: number;
   maxOpenHoldsPerCustomer: number;
@@ -63,6 +62,8 @@ export type Config = {
   reviewThresholdMinor: number;
   adminBootstrapToken?: string;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
+  /** Only in development without Stripe keys: production never simulates a payment. */
+  simulatePayments: boolean;
   carrierWebhookSecrets: Record<string, string>;
 };
 
@@ -74,8 +75,11 @@ export function config(env: Env): Config {
   const hit = cache.get(env);
   if (hit) return hit;
   const raw = configSchema.parse(env);
+  const stripe =
+    raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
+      ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE }
+      : undefined;
   const parsed: Config = {
-    isDev: raw.ENVIRONMENT === "development",
     currency: raw.MARKETPLACE_CURRENCY,
     holdTtlSeconds: raw.HOLD_TTL_SECONDS,
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
@@ -97,10 +101,8 @@ export function config(env: Env): Config {
         : undefined,
     reviewThresholdMinor: raw.REVIEW_THRESHOLD_MINOR,
     adminBootstrapToken: raw.ADMIN_BOOTSTRAP_TOKEN,
-    stripe:
-      raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
-        ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE }
-        : undefined,
+    stripe,
+    simulatePayments: !stripe && raw.ENVIRONMENT === "development",
     carrierWebhookSecrets: raw.CARRIER_WEBHOOK_SECRETS,
   };
   cache.set(env, parsed);
@@ -109,7 +111,9 @@ export function config(env: Env): Config {
     console.log(
       parsed.stripe
         ? "payments: Stripe"
-        : "payments: simulated provider (set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to use Stripe)",
+        : parsed.simulatePayments
+          ? "payments: simulated provider (set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to use Stripe)"
+          : "payments: NOT CONFIGURED, checkout is refused (set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET)",
     );
   }
   return parsed;

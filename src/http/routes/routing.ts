@@ -7,8 +7,6 @@ import {
   RateCardBody,
   RateCardQuery,
   ReassignBody,
-  RoutingBenchBody,
-  RoutingBenchResult,
   RoutingWeightsBody,
   RoutingWeightsHistory,
   RoutingWeightsVersion,
@@ -31,7 +29,6 @@ import {
   weightsHistory,
 } from "../../db/routing";
 import { findVendor } from "../../db/vendors";
-import { benchDecision } from "../../dev/routing-bench";
 import { newId } from "../../domain/ids";
 import { actorOf } from "../../domain/principal";
 import { factorNames, normalizeWeights } from "../../domain/routing/weights";
@@ -139,17 +136,6 @@ const putScore = defineRoute({
   description: "The hourly re-fit replaces it once the vendor has decided outcomes of its own.",
   request: { params: z.object({ vendorId: Id }), ...jsonBody(VendorScoreBody) },
   responses: { 200: json(VendorScore, "The score"), ...problemResponses },
-});
-
-const bench = defineRoute({
-  method: "post",
-  path: "/routing/bench",
-  access: ["admin"],
-  summary: "Benchmark only: time the routing decision inside the Worker (local development only)",
-  description:
-    "Plans and explains synthetic carts (product lines offered by every vendor). 404 unless ENVIRONMENT=development.",
-  request: jsonBody(RoutingBenchBody),
-  responses: { 200: json(RoutingBenchResult, "Timings in milliseconds"), ...problemResponses },
 });
 
 function weightsView(row: WeightsRow) {
@@ -279,8 +265,4 @@ export const routing = router()
     await upsertVendorScore(db, row);
     forgetRoutingModel();
     return c.json(row, 200);
-  })
-  .openapi(bench, (c) => {
-    if (!config(c.env).isDev) throw new ApiError("NOT_FOUND", "Benchmark routes exist only in local development");
-    return c.json(benchDecision(c.req.valid("json")), 200);
   });

@@ -6,26 +6,26 @@ import { findPayment, loadOrder } from "../../db/orders";
 import { newId } from "../../domain/ids";
 import { actorOf } from "../../domain/principal";
 import { settleSimulated, simulatedProvider } from "../../gateways/simulated-payments";
+import { requireRole } from "../../http/auth";
+import { router } from "../../http/context";
+import { ApiError } from "../../http/errors";
+import { defineRoute } from "../../http/route";
 import { orderViewFor } from "../../orders/view";
 import { applyPaymentOutcome } from "../../payment-outcome/payment-outcome";
 import { config } from "../../platform/config";
-import { requireRole } from "../auth";
-import { router } from "../context";
-import { ApiError } from "../errors";
-import { defineRoute } from "../route";
 
 const simulate = defineRoute({
   method: "post",
   path: "/payments/{paymentId}/simulate",
   access: ["admin", "customer"],
-  summary: "Settle a simulated payment (local provider only)",
+  summary: "Settle a simulated payment as the shopper's bank would (development)",
   description:
-    "Applied through the same exactly-once path as a provider webhook. A repeat of the same outcome answers the same result; a payment already succeeded or canceled answers 409 to a different outcome. 404 when Stripe is configured.",
+    "The shopper who owns the order, or an admin; another customer's payment is 404. Applied through the same exactly-once path as a provider webhook. A repeat of the same outcome answers the same result; a payment already succeeded or canceled answers 409 to a different outcome. 404 when Stripe is configured.",
   request: { params: z.object({ paymentId: Id }), ...jsonBody(SimulatePayment) },
   responses: { 200: json(OrderView, "The order after the outcome"), ...problemResponses },
 });
 
-export const payments = router().openapi(simulate, async (c) => {
+export const simulatePayments = router().openapi(simulate, async (c) => {
   const who = requireRole(c, "admin", "customer");
   const { paymentId } = c.req.valid("param");
   const { outcome } = c.req.valid("json");

@@ -1,0 +1,17 @@
+// The development entry: the production Worker plus the routes that must never be deployed
+// (benchmarks, the payment simulator's settle route, the job run that moves the clock).
+// `bun run dev`, `bun run start`, the benchmark, the browser tests and vitest run this entry;
+// wrangler.toml's `main` stays src/index.ts, so a deploy never bundles src/dev.
+import { createApp } from "../app";
+import { jobRun } from "../http/routes/admin";
+import { worker } from "../worker";
+import { bench } from "./routes/bench";
+import { jobRunAt } from "./routes/job-run";
+import { routingBench } from "./routes/routing-bench";
+import { simulatePayments } from "./routes/simulate";
+
+export { Feed } from "../../durable-objects/feed";
+export { SkuStock } from "../../durable-objects/sku-stock";
+
+// jobRunAt answers at production's job-run path in its place, so callers have one route.
+export default worker(createApp([simulatePayments, routingBench, bench, jobRunAt], [jobRun]));
