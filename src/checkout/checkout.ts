@@ -2,7 +2,7 @@ import type { FieldError } from "../contracts/common";
 import type { CheckoutBody, CheckoutResult } from "../contracts/orders";
 import { database } from "../db/client";
 import { findIdempotentResponse, type OrderAggregate, readCheckoutContext } from "../db/orders";
-import { insertRoutingDecision, offersByIds } from "../db/routing";
+import { chunks, insertRoutingDecision, offersByIds } from "../db/routing";
 import { idempotencyKeys, lineItems, orderEvents, orders, outbox, payments, subOrders } from "../db/schema";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
@@ -432,20 +432,7 @@ export async function checkout(
   let written: OutboxRow[];
   try {
     const results = await db.batch([
-      db.insert(idempotencyKeys).values({
-        scope,
-        key: idempotencyKey,
-        requestHash,
-        responseStatus: 201,
-        responseBody: JSON.stringify(result),
-        createdAt: nowIso,
-        expiresAt: isoSeconds(addSeconds(now, IDEMPOTENCY_RETENTION_SECONDS)),
-      }),
-      db.insert(orders).values(orderRow),
-      db.insert(subOrders).values(subRows),
-      db.insert(lineItems).values(lineRows),
-      db.insert(payments).values(paymentRow),
-      db.insert(orderEvents).values(eventRows),
+      // Second, so its index stays fixed however many statements the rows below take.
       db
         .insert(outbox)
         .values({
@@ -461,6 +448,20 @@ export async function checkout(
           createdAt: nowIso,
         })
         .returning(),
+      db.insert(idempotencyKeys).values({
+        scope,
+        key: idempotencyKey,
+        requestHash,
+        responseStatus: 201,
+        responseBody: JSON.stringify(result),
+        createdAt: nowIso,
+        expiresAt: isoSeconds(addSeconds(now, IDEMPOTENCY_RETENTION_SECONDS)),
+      }),
+      db.insert(orders).values(orderRow),
+      ...rowsPerInsert(subRows).map((rows) => db.insert(subOrders).values(rows)),
+      ...rowsPerInsert(lineRows).map((rows) => db.insert(lineItems).values(rows)),
+      db.insert(payments).values(paymentRow),
+      db.insert(orderEvents).values(eventRows),
       insertRoutingDecision(db, {
         orderId,
         weightsVersion: explanation.weightsVersion,
@@ -468,7 +469,7 @@ export async function checkout(
         createdAt: nowIso,
       }),
     ]);
-    written = results[6];
+    written = results[0];
   } catch (err) {
     if (isUniqueViolation(err)) {
       // A concurrent duplicate won. Same body means the same hold id: the hold is the winner's now.
@@ -483,4 +484,9 @@ export async function checkout(
   }
   ctx.waitUntil(dispatchOutboxRows(env, written, now));
   return { ok: true, body: result, replayed: false };
+}
+
+/** D1 binds at most 100 parameters per statement, and a multi-row insert binds one per column of each row. */
+function rowsPerInsert<T extends object>(rows: T[]): T[][] {
+  return chunks(rows, Math.max(1, Math.floor(100 / Object.keys(rows[0] ?? {}).length)));
 }
