@@ -13,14 +13,17 @@ import { slaScans } from "../jobs/sla-watcher";
 export async function seedOpenSubOrders(
   env: Env,
   input: { tag: string; count: number; nudgeEvery: number; at: Date; customerId: string; vendorId: string },
-) {
+): Promise<
+  | { ok: true; seeded: number; inNudgeLead: number; notYetDue: number }
+  | { ok: false; code: "UNKNOWN_PARTY" | "TAG_USED" }
+> {
   const created = isoSeconds(new Date());
   const at = isoSeconds(input.at);
   const ids = "with recursive n(i) as (select 0 union all select i + 1 from n where i < ?1 - 1)";
   const order = `'ord_b' || ?2 || '_' || i`;
   // In the lead: 1 to 5 hours before the deadline; otherwise 8 to 72 hours away.
   const deadline = `strftime('%Y-%m-%dT%H:%M:%SZ', ?3, case when i % ?4 = 0 then '+' || (1 + i % 5) || ' hours' else '+' || (8 + i % 64) || ' hours' end, '+' || (i % 3600) || ' seconds')`;
-  await env.DB.batch([
+  const refused = await env.DB.batch([
     env.DB.prepare(
       `${ids} insert into orders (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat, ship_lng, hold_id, hold_expires_at, review_held, paid_at, created_at, updated_at)
        select ${order}, ?5, 'paid', 'paid', 'INR', 19900, '{}', 12.97, 77.59, 'hold_b' || ?2 || '_' || i, ?7, 0, ?7, ?7, ?7 from n`,
@@ -29,14 +32,24 @@ export async function seedOpenSubOrders(
       `${ids} insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor, commission_bps, commission_minor, sla_dispatch_by, created_at, updated_at)
        select 'sub_b' || ?2 || '_' || i, ${order}, ?6, 'paid', 'INR', 19900, 0, 19900, 1000, 1990, ${deadline}, ?7, ?7 from n`,
     ).bind(input.count, input.tag, at, input.nudgeEvery, input.customerId, input.vendorId, created),
-  ]);
+  ]).then(() => null, refusal);
+  if (refused) return { ok: false, code: refused };
   const mix = await env.DB.prepare(
     `select count(*) as total, sum(sla_dispatch_by <= strftime('%Y-%m-%dT%H:%M:%SZ', ?2, '+6 hours')) as inLead
      from sub_orders where id like 'sub_b' || ?1 || '_%'`,
   )
     .bind(input.tag, at)
     .first<{ total: number; inLead: number }>();
-  return { seeded: mix?.total ?? 0, inNudgeLead: mix?.inLead ?? 0, notYetDue: (mix?.total ?? 0) - (mix?.inLead ?? 0) };
+  const seeded = mix?.total ?? 0;
+  return { ok: true, seeded, inNudgeLead: mix?.inLead ?? 0, notYetDue: seeded - (mix?.inLead ?? 0) };
+}
+
+/** The constraints decide: an unknown customer or vendor fails a foreign key, a reused tag a unique id. */
+function refusal(err: unknown): "UNKNOWN_PARTY" | "TAG_USED" {
+  const message = err instanceof Error ? err.message : "";
+  if (/FOREIGN KEY constraint failed/.test(message)) return "UNKNOWN_PARTY";
+  if (/UNIQUE constraint failed/.test(message)) return "TAG_USED";
+  throw err;
 }
 
 /** What the watcher has done so far, and whether anything happened twice (it must not). */

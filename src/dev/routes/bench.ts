@@ -72,7 +72,11 @@ const auditSla = defineRoute({
 export const bench = router()
   .openapi(seedSla, async (c) => {
     const body = c.req.valid("json");
-    return c.json(await seedOpenSubOrders(c.env, { ...body, at: new Date(body.at) }), 201);
+    const result = await seedOpenSubOrders(c.env, { ...body, at: new Date(body.at) });
+    if (!result.ok && result.code === "UNKNOWN_PARTY") throw new ApiError("NOT_FOUND", "No such customer or vendor");
+    if (!result.ok) throw new ApiError("CONFLICT", "This tag was seeded before; pick another");
+    const { ok: _ok, ...counts } = result;
+    return c.json(counts, 201);
   })
   .openapi(auditSla, async (c) => {
     const at = new Date(c.req.valid("query").at);

@@ -1,0 +1,176 @@
+import { env } from "cloudflare:test";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedOpenSubOrders } from "../../src/dev/sla-watcher-bench";
+import { ADMIN, newCustomer, uid } from "../support/api";
+import { newVendor } from "../support/catalog";
+import { LIMITS, meteredJob, meteredRequest, type Spend } from "../support/invocation-budget";
+import { checkout, customers, shipTo, stockedSku } from "../support/marketplace";
+import { type SeededOrder, seedPaidOrders } from "../support/seed-orders";
+
+// The largest requests and job runs must stay well inside one invocation's D1 query and
+// subrequest limits; this is the margin the test holds them to, a fifth of each limit.
+const BUDGET = { queries: LIMITS.queries / 5, subrequests: LIMITS.subrequests / 5 };
+const CART_LINES = 50;
+const PAID_ORDERS = 210;
+// More than the watcher's breach batch (100): the first this many paid orders are left to breach.
+const SLA_BREACHES = 105;
+const UNPAID_ORDERS = 110;
+const BULK_IDS = 500;
+const NUDGE_ROWS = 600;
+
+const measured: Record<string, Spend & { note?: string }> = {};
+let cartSkus: string[] = [];
+let paid: SeededOrder[] = [];
+let shopperToken = "";
+const monthOn = new Date(Date.now() + 31 * 86_400_000);
+
+function within(name: string, spend: Spend, note?: string) {
+  measured[name] = { ...spend, note };
+  // Soft: every figure is measured and printed even when an earlier one is over.
+  expect.soft({ name, queries: spend.queries, subrequests: spend.subrequests }).toEqual({
+    name,
+    queries: expect.toSatisfy((n: number) => n < BUDGET.queries),
+    subrequests: expect.toSatisfy((n: number) => n < BUDGET.subrequests),
+  });
+}
+
+beforeAll(async () => {
+  const stocked: string[] = [];
+  for (let i = 0; i < CART_LINES; i += 10) {
+    const chunk = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        stockedSku({
+          warehouses: [{ at: { lat: 12.97, lng: 77.59 }, onHand: 10 }],
+          vendor: { hourlyCapacity: 1_000_000 },
+        }),
+      ),
+    );
+    stocked.push(...chunk.map((s) => s.skuId));
+  }
+  cartSkus = stocked;
+  const seedSku = await stockedSku({
+    warehouses: [{ at: { lat: 12.97, lng: 77.59 }, onHand: PAID_ORDERS + UNPAID_ORDERS + 10 }],
+    vendor: { hourlyCapacity: 1_000_000 },
+  });
+  paid = await seedPaidOrders(seedSku.skuId, PAID_ORDERS);
+  // Unpaid orders whose holds expire: one shopper each, as the open-hold limit requires.
+  const shoppers = await customers(UNPAID_ORDERS);
+  for (let i = 0; i < shoppers.length; i += 10) {
+    await Promise.all(
+      shoppers.slice(i, i + 10).map(async (s) => {
+        const r = await checkout(s.token, [{ skuId: seedSku.skuId, qty: 1 }]);
+        if (r.status !== 201) throw new Error(`unpaid checkout: ${r.status}`);
+      }),
+    );
+  }
+  shopperToken = (await newCustomer()).token;
+}, 180_000);
+
+afterAll(() => {
+  const rows = Object.entries(measured).map(
+    ([name, s]) => `${name}: ${s.queries} queries, ${s.subrequests} subrequests ${JSON.stringify(s.by)}${s.note ?? ""}`,
+  );
+  console.log(`invocation budget (limits ${LIMITS.queries}/${LIMITS.subrequests}):\n${rows.join("\n")}`);
+});
+
+describe("one invocation's D1 queries and subrequests", () => {
+  it(`a ${CART_LINES}-line checkout from ${CART_LINES} vendors, and its payment`, async () => {
+    const placed = await meteredRequest("POST", "/v1/checkout", {
+      token: shopperToken,
+      body: { lines: cartSkus.map((skuId) => ({ skuId, qty: 1 })), shipTo: shipTo() },
+      headers: { "Idempotency-Key": uid("idem-") },
+    });
+    expect(placed.status).toBe(201);
+    expect(placed.body.order.subOrders).toHaveLength(CART_LINES);
+    within("checkout, 50 lines", placed.spend);
+    const payment = await meteredRequest("POST", `/v1/payments/${placed.body.payment.id}/simulate`, {
+      token: shopperToken,
+      body: { outcome: "succeeded" },
+    });
+    expect(payment.status).toBe(200);
+    within("payment of a 50-vendor order", payment.spend);
+  });
+
+  it("the largest page of orders", async () => {
+    const page = await meteredRequest("GET", "/v1/orders?limit=200", { token: ADMIN });
+    measured["orders page, limit 200"] = { ...page.spend, note: ` -> ${page.status}` };
+    expect(page.status).toBe(200);
+    expect(page.body.items).toHaveLength(200);
+    within("orders page, limit 200", page.spend);
+  });
+
+  it(`the largest bulk requests (${BULK_IDS} ids)`, async () => {
+    // The later half, ids repeated up to the limit: the first half waits untouched for the SLA watcher
+    // (a flagged order is held for review, and the watcher leaves held orders alone).
+    const half = paid.slice(SLA_BREACHES);
+    const orderIds = Array.from({ length: BULK_IDS }, (_, i) => half[i % half.length]!.orderId);
+    const flagged = await meteredRequest("POST", "/v1/orders/bulk", {
+      token: ADMIN,
+      body: { action: "flag", note: "budget check", ids: orderIds },
+    });
+    expect(flagged.status).toBe(200);
+    within("orders bulk flag, 500 ids", flagged.spend);
+    const subIds = Array.from({ length: BULK_IDS }, (_, i) => half[i % half.length]!.subOrderIds[0]!);
+    const confirmed = await meteredRequest("POST", "/v1/sub-orders/bulk", {
+      token: ADMIN,
+      body: { action: "confirm", ids: subIds },
+    });
+    expect(confirmed.status).toBe(200);
+    within("sub-orders bulk confirm, 500 ids", confirmed.spend);
+  });
+
+  it("expire-holds over more unpaid orders than one batch", async () => {
+    const run = await meteredJob("expire-holds", new Date(Date.now() + 3_600_000));
+    expect(run.error).toBeUndefined();
+    within("job expire-holds", run.spend, ` ${JSON.stringify(run.result)}`);
+  });
+
+  it("the outbox sweep over more waiting events than one batch", async () => {
+    // Every event so far was queued right after its batch; forget that, as if each dispatch was lost.
+    const reset = await env.DB.prepare("update outbox set dispatched_at = null").run();
+    expect(reset.meta.changes).toBeGreaterThan(500);
+    const run = await meteredJob("outbox-sweep", new Date(Date.now() + 60_000));
+    expect(run.error).toBeUndefined();
+    within("job outbox-sweep", run.spend, ` ${JSON.stringify(run.result)}`);
+  });
+
+  it("the notification sender over a full minute's worth", async () => {
+    // The queue consumer writes the confirmations in the background; wait until most are there.
+    for (let i = 0; i < 50; i++) {
+      const row = await env.DB.prepare("select count(*) as n from notifications where status = 'queued'").first<{
+        n: number;
+      }>();
+      if ((row?.n ?? 0) >= PAID_ORDERS) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const run = await meteredJob("notification-sender", new Date());
+    expect(run.error).toBeUndefined();
+    within("job notification-sender", run.spend, ` ${JSON.stringify(run.result)}`);
+  });
+
+  it("the SLA watcher with a full breach batch and a full nudge batch due", async () => {
+    const [customer, vendor] = await Promise.all([newCustomer(), newVendor()]);
+    const seeded = await seedOpenSubOrders(env, {
+      tag: uid("b")
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, "")
+        .slice(0, 24),
+      count: NUDGE_ROWS,
+      nudgeEvery: 1,
+      at: monthOn,
+      customerId: customer.customerId,
+      vendorId: vendor.id,
+    });
+    expect(seeded).toMatchObject({ ok: true, inNudgeLead: NUDGE_ROWS });
+    const run = await meteredJob("sla-watcher", monthOn);
+    expect(run.error).toBeUndefined();
+    within("job sla-watcher", run.spend, ` ${JSON.stringify(run.result)}`);
+  });
+
+  it("the invariant audit over more paid orders than one statement may name", async () => {
+    const run = await meteredJob("audit-invariants", new Date());
+    measured["job audit-invariants"] = { ...run.spend, note: run.error ? ` threw: ${run.error.slice(0, 80)}` : "" };
+    expect(run.error).toBeUndefined();
+    within("job audit-invariants", run.spend, ` ${JSON.stringify(run.result)}`);
+  });
+});

@@ -1,0 +1,32 @@
+import { newCustomer } from "./api";
+import { checkout, pay } from "./marketplace";
+
+export type SeededOrder = { orderId: string; subOrderIds: string[]; customerId: string; token: string };
+
+/**
+ * `count` real orders of one unit of `skuId`, each checked out and paid through the API by its own
+ * shopper (one shopper per order stays clear of the per-customer hold and unit limits), `chunk` at a
+ * time. The SKU's vendor needs the stock and an hourly capacity for all of them.
+ */
+export async function seedPaidOrders(skuId: string, count: number, chunk = 10): Promise<SeededOrder[]> {
+  const out: SeededOrder[] = [];
+  for (let i = 0; i < count; i += chunk) {
+    const n = Math.min(chunk, count - i);
+    out.push(...(await Promise.all(Array.from({ length: n }, () => onePaidOrder(skuId)))));
+  }
+  return out;
+}
+
+async function onePaidOrder(skuId: string): Promise<SeededOrder> {
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [{ skuId, qty: 1 }]);
+  if (placed.status !== 201) throw new Error(`checkout: ${placed.status} ${JSON.stringify(placed.body)}`);
+  const paid = await pay(shopper.token, placed.body.payment.id);
+  if (paid.status !== 200) throw new Error(`pay: ${paid.status} ${JSON.stringify(paid.body)}`);
+  return {
+    orderId: placed.body.order.id,
+    subOrderIds: placed.body.order.subOrders.map((s: { id: string }) => s.id),
+    customerId: shopper.customerId,
+    token: shopper.token,
+  };
+}
