@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-// The Worker under measurement; to measure the development entry instead, import its default export here.
-import { app as worker } from "../../src/app";
+// The development entry, as every other test runs: the job run with a moved clock is one of its routes.
+import worker from "../../src/dev/index";
 import { findJob } from "../../src/jobs/registry";
 
 /**
