@@ -17,6 +17,8 @@ export type {
   HoldStatus,
   LedgerEntry,
   LedgerKind,
+  ReallocateRequest,
+  ReallocateResult,
   ReserveRequest,
   ReserveResult,
   SetOnHandInput,
