@@ -43,6 +43,20 @@ const invalid = (path: string, message: string): OverrideRefusal => ({
   errors: [{ path, message }],
 });
 
+/** The moved units as one routing line per product. */
+function productLines(
+  moves: readonly MovedUnits[],
+  productOf: ReadonlyMap<string, string>,
+  products: readonly string[],
+): RouteLine[] {
+  const qtyOf = new Map<string, number>();
+  for (const m of moves) {
+    const p = productOf.get(m.skuId)!;
+    qtyOf.set(p, (qtyOf.get(p) ?? 0) + m.qty);
+  }
+  return products.map((productId, lineIndex) => ({ lineIndex, productId, qty: qtyOf.get(productId)! }));
+}
+
 type TargetOffers = { offers: OfferRow[]; vendorId: string | null; site: SiteRow | null };
 
 /**
@@ -132,16 +146,7 @@ export async function planOverride(
   for (const m of input.moves) stock.get(m.skuId)?.set(m.warehouseId, 0);
   const counted = loads ? new Map([...loads].map(([v, n]) => [v, input.inOrder.has(v) ? 0 : n])) : null;
 
-  const qtyOf = new Map<string, number>();
-  for (const m of input.moves) {
-    const p = productOf.get(m.skuId)!;
-    qtyOf.set(p, (qtyOf.get(p) ?? 0) + m.qty);
-  }
-  const lines: RouteLine[] = products.map((productId, lineIndex) => ({
-    lineIndex,
-    productId,
-    qty: qtyOf.get(productId)!,
-  }));
+  const lines = productLines(input.moves, productOf, products);
   const planFor = (vendor: string | null) => {
     const mine = offers.filter((o) => vendor === null || o.vendorId === vendor);
     const cart: PreparedCart = {

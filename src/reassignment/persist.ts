@@ -88,32 +88,7 @@ function writeOf(
       update: [...new Set([rewrite.source, target])].filter((s) => !(rewrite.newTarget && s === target)),
     },
     lines: linesOf(subject, rewrite),
-    events: [
-      {
-        orderId: order.id,
-        subOrderId: sub.id,
-        type: "sub_order.reassigned",
-        at,
-        ...actor,
-        reason: input.reason,
-        data: { toSubOrderId: target.id, fromVendorId: sub.vendorId, toVendorId, moves: moved, platformCostMinor },
-        dedupeKey,
-      },
-      ...(target.id !== sub.id
-        ? [
-            {
-              orderId: order.id,
-              subOrderId: target.id,
-              type: "sub_order.reassigned_in",
-              at,
-              ...actor,
-              reason: input.reason,
-              data: { fromSubOrderId: sub.id, fromVendorId: sub.vendorId, moves: moved },
-              dedupeKey: `sub_order.reassigned_in:${id.reassignmentId}`,
-            },
-          ]
-        : []),
-    ],
+    events: eventsOf(subject, rewrite, { ...actor, reason: input.reason, at, platformCostMinor }, id),
     outbox: {
       type: "sub_order.reassigned",
       orderId: order.id,
@@ -129,6 +104,43 @@ function writeOf(
       createdAt: at,
     },
   };
+}
+
+/** The timeline: the move on the source, and its arrival on the target when that is another sub-order. */
+function eventsOf(
+  { agg, sub }: Subject,
+  { target, moved }: Rewrite,
+  common: { actorRole: string; actorId: string | null; reason: string; at: string; platformCostMinor: number },
+  id: Identity,
+): ReassignmentWrite["events"] {
+  const { platformCostMinor, ...row } = common;
+  const orderId = agg.order.id;
+  const out: ReassignmentWrite["events"] = [
+    {
+      ...row,
+      orderId,
+      subOrderId: sub.id,
+      type: "sub_order.reassigned",
+      data: {
+        toSubOrderId: target.id,
+        fromVendorId: sub.vendorId,
+        toVendorId: target.vendorId,
+        moves: moved,
+        platformCostMinor,
+      },
+      dedupeKey: `sub_order.reassigned:${id.reassignmentId}`,
+    },
+  ];
+  if (target.id === sub.id) return out;
+  out.push({
+    ...row,
+    orderId,
+    subOrderId: target.id,
+    type: "sub_order.reassigned_in",
+    data: { fromSubOrderId: sub.id, fromVendorId: sub.vendorId, moves: moved },
+    dedupeKey: `sub_order.reassigned_in:${id.reassignmentId}`,
+  });
+  return out;
 }
 
 /** Line items to insert, to change in quantity, and emptied ones to delete. */
