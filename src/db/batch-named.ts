@@ -5,7 +5,8 @@ type Named = Record<string, BatchItem<"sqlite">>;
 
 /**
  * One `db.batch()` (one transaction on D1) whose results come back under the names the statements
- * were given, so a caller reads `results.claim` rather than counting positions in a tuple.
+ * were given, so a caller reads `results.claim` rather than counting positions in a tuple. The
+ * statements run in the object's key order: keep names non-numeric, which JavaScript would sort first.
  */
 export async function batchNamed<T extends Named>(
   db: Db,

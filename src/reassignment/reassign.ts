@@ -47,7 +47,6 @@ export async function reassignSubOrder(
   if (!reserved.ok) return (await landedAlready(db, id)) ? { ok: true, orderId: subject.agg.order.id } : reserved;
 
   const landed = await settleInD1(env, db, { subject, ...planned, setAside: reserved.setAside, id }, input);
-  if (landed !== "lost") await moveHolds(env, keys, subject.moves, reserved.setAside);
   if (landed === "lost") {
     return refused(
       "ILLEGAL_TRANSITION",
@@ -55,6 +54,8 @@ export async function reassignSubOrder(
       [],
     );
   }
+  // A duplicate of the same request moves too: its calls are the same keyed calls, so whichever runs second repeats nothing.
+  await moveHolds(env, keys, subject.moves, reserved.setAside);
   await finishLater(ctx, dispatchOutbox(env, [`sub_order.reassigned:${id.reassignmentId}`], input.now));
   return { ok: true, orderId: subject.agg.order.id };
 }
