@@ -43,39 +43,31 @@ const invalid = (path: string, message: string): OverrideRefusal => ({
   errors: [{ path, message }],
 });
 
-/**
- * Decides where an override sends `moves`, with the routing planner over exact stock: the lines
- * become one product line per product, offered only by the target vendor (the named SKU, the
- * named vendor's offers, the named warehouse's vendor), never back to where the units are now.
- * With no target at all routing picks: vendors in order of the best candidate for the first
- * product, the first that can take every unit, within its hourly capacity. A named target is an
- * ops decision: its capacity is not enforced.
- */
-export async function planOverride(
-  env: Env,
-  db: Db,
-  input: {
-    moves: readonly MovedUnits[];
-    target: OverrideTarget;
-    shipTo: Point;
-    now: Date;
-    /** Vendors that already have a live sub-order in this order: taking lines adds no order to their hour. */
-    inOrder: ReadonlySet<string>;
-  },
-): Promise<{ ok: true; value: OverridePlan } | OverrideRefusal> {
-  const { target } = input;
-  const sources = new Map(
-    (
-      await offersByIds(
-        db,
-        input.moves.map((m) => m.skuId),
-      )
-    ).map((o) => [o.skuId, o]),
-  );
-  const productOf = new Map([...sources.values()].map((o) => [o.skuId, o.productId]));
-  const products = [...new Set(input.moves.map((m) => productOf.get(m.skuId)!))].sort();
+/** The moved units as one routing line per product. */
+function productLines(
+  moves: readonly MovedUnits[],
+  productOf: ReadonlyMap<string, string>,
+  products: readonly string[],
+): RouteLine[] {
+  const qtyOf = new Map<string, number>();
+  for (const m of moves) {
+    const p = productOf.get(m.skuId)!;
+    qtyOf.set(p, (qtyOf.get(p) ?? 0) + m.qty);
+  }
+  return products.map((productId, lineIndex) => ({ lineIndex, productId, qty: qtyOf.get(productId)! }));
+}
 
-  let offers: OfferRow[];
+type TargetOffers = { offers: OfferRow[]; vendorId: string | null; site: SiteRow | null };
+
+/**
+ * The offers a target allows: the named SKU, the named vendor's (or named warehouse's vendor's)
+ * offers of the products moved, or every active offer of them when nothing is named.
+ */
+async function offersForTarget(
+  db: Db,
+  target: OverrideTarget,
+  products: readonly string[],
+): Promise<{ ok: true; value: TargetOffers } | OverrideRefusal> {
   let vendorId: string | null = null;
   let site: SiteRow | null = null;
   if (target.warehouseId) {
@@ -96,21 +88,51 @@ export async function planOverride(
     }
     if (vendorId && vendorId !== offer.vendorId)
       return invalid("target.warehouseId", "not a warehouse of this SKU's vendor");
-    vendorId = offer.vendorId;
-    offers = [offer];
-  } else if (target.vendorId || vendorId) {
+    return { ok: true, value: { offers: [offer], vendorId: offer.vendorId, site } };
+  }
+  if (target.vendorId || vendorId) {
     const wanted = target.vendorId ?? vendorId!;
     if (vendorId && vendorId !== wanted) return invalid("target.warehouseId", "not a warehouse of this vendor");
     const terms = await findVendorTerms(db, wanted);
     if (!terms) return invalid("target.vendorId", "unknown vendor");
     if (terms.status !== "active") return invalid("target.vendorId", "this vendor is suspended");
-    vendorId = wanted;
-    offers = await activeOffersOf(db, products, wanted);
+    const offers = await activeOffersOf(db, [...products], wanted);
     const missing = products.filter((p) => !offers.some((o) => o.productId === p));
     if (missing.length > 0) return invalid("target", `vendor ${wanted} offers no ${missing.join(", ")}`);
-  } else {
-    offers = await activeOffersOf(db, products, null);
+    return { ok: true, value: { offers, vendorId: wanted, site } };
   }
+  return { ok: true, value: { offers: await activeOffersOf(db, [...products], null), vendorId: null, site } };
+}
+
+/**
+ * Decides where an override sends `moves`, with the routing planner over exact stock: the lines
+ * become one product line per product, offered only by the target vendor (the named SKU, the
+ * named vendor's offers, the named warehouse's vendor), never back to where the units are now.
+ * With no target at all routing picks: vendors in order of the best candidate for the first
+ * product, the first that can take every unit, within its hourly capacity. A named target is an
+ * ops decision: its capacity is not enforced.
+ */
+export async function planOverride(
+  env: Env,
+  db: Db,
+  input: {
+    moves: readonly MovedUnits[];
+    target: OverrideTarget;
+    shipTo: Point;
+    now: Date;
+    /** Vendors that already have a live sub-order in this order: taking lines adds no order to their hour. */
+    inOrder: ReadonlySet<string>;
+  },
+): Promise<{ ok: true; value: OverridePlan } | OverrideRefusal> {
+  const sources = await offersByIds(
+    db,
+    input.moves.map((m) => m.skuId),
+  );
+  const productOf = new Map(sources.map((o) => [o.skuId, o.productId]));
+  const products = [...new Set(input.moves.map((m) => productOf.get(m.skuId)!))].sort();
+  const found = await offersForTarget(db, input.target, products);
+  if (!found.ok) return found;
+  const { offers, vendorId, site } = found.value;
 
   const vendorIds = [...new Set(offers.map((o) => o.vendorId))];
   const allSites = site ? [site] : await sitesOf(db, vendorIds);
@@ -124,16 +146,7 @@ export async function planOverride(
   for (const m of input.moves) stock.get(m.skuId)?.set(m.warehouseId, 0);
   const counted = loads ? new Map([...loads].map(([v, n]) => [v, input.inOrder.has(v) ? 0 : n])) : null;
 
-  const qtyOf = new Map<string, number>();
-  for (const m of input.moves) {
-    const p = productOf.get(m.skuId)!;
-    qtyOf.set(p, (qtyOf.get(p) ?? 0) + m.qty);
-  }
-  const lines: RouteLine[] = products.map((productId, lineIndex) => ({
-    lineIndex,
-    productId,
-    qty: qtyOf.get(productId)!,
-  }));
+  const lines = productLines(input.moves, productOf, products);
   const planFor = (vendor: string | null) => {
     const mine = offers.filter((o) => vendor === null || o.vendorId === vendor);
     const cart: PreparedCart = {
@@ -148,14 +161,14 @@ export async function planOverride(
     return { cart, plan: planRoute(routingRequest(cart, input.now, stock, counted)) };
   };
 
-  const order: string[] = [];
-  if (vendorId) order.push(vendorId);
-  else {
-    const wide = planFor(null).plan;
-    for (const c of wide.lines[0]?.candidates ?? []) {
-      if (c.excluded === null && !order.includes(c.vendorId)) order.push(c.vendorId);
-    }
-  }
+  // A named vendor is tried alone; otherwise vendors in order of the best candidate for the first product.
+  const order = vendorId
+    ? [vendorId]
+    : [
+        ...new Set(
+          (planFor(null).plan.lines[0]?.candidates ?? []).filter((c) => c.excluded === null).map((c) => c.vendorId),
+        ),
+      ];
   for (const vendor of order) {
     const { cart, plan } = planFor(vendor);
     if (plan.ok) {

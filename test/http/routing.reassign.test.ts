@@ -38,6 +38,7 @@ describe("manual override of routing", () => {
     const placed = await order(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
     const sub = placed.body.order.subOrders[0];
     expect(sub.lines[0].warehouseId).toBe(w1);
+    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
     const ops = await tokenFor("ops");
 
     const r = await reassign(ops, sub.id, { target: { warehouseId: w2 }, reason: "Koramangala flooded" });
@@ -50,17 +51,13 @@ describe("manual override of routing", () => {
     expect(event.actor.role).toBe("ops");
     const stock = await warehousesOf(s.skuId);
     expect(stock.get(w1)).toEqual({ held: 0, committed: 0, available: 5 });
-    expect(stock.get(w2)).toEqual({ held: 2, committed: 0, available: 3 });
+    expect(stock.get(w2)).toEqual({ held: 0, committed: 2, available: 3 });
     expect((await holdsOf(s.skuId, placed.body.order.id)).map((h) => [h.warehouseId, h.qty, h.status])).toEqual([
-      [w2, 2, "held"],
+      [w2, 2, "committed"],
     ]);
     expect(await reassignments(placed.body.order.id)).toEqual([
       { cost: 0, fromSub: sub.id, toSub: sub.id, reason: "Koramangala flooded", role: "ops" },
     ]);
-
-    const paid = await pay(shopper.token, placed.body.payment.id);
-    expect(paid.body.status).toBe("paid");
-    expect((await warehousesOf(s.skuId)).get(w2)).toEqual({ held: 0, committed: 2, available: 3 });
     await expectStockEquation(s.skuId);
   });
 
@@ -85,25 +82,35 @@ describe("manual override of routing", () => {
     const r = await reassign(ADMIN, sub.id, { target: { skuId: b.skuId }, reason: "vendor A asked us to" });
     expect(r.status).toBe(200);
     expect(r.body.status).toBe("paid");
-    expect(r.body.subOrders.map((x: any) => [x.id, x.vendorId, x.status])).toEqual([[sub.id, b.vendorId, "paid"]]);
-    expect(r.body.subOrders[0].lines.map((l: any) => [l.skuId, l.warehouseId, l.qty, l.unitPrice])).toEqual([
+    // B's lines start a sub-order of their own; A's, emptied, is closed as reassigned (never re-labelled to B).
+    expect(r.body.subOrders).toHaveLength(2);
+    const closed = r.body.subOrders.find((x: any) => x.id === sub.id);
+    const moved = r.body.subOrders.find((x: any) => x.id !== sub.id);
+    expect([closed.id, closed.vendorId, closed.status, closed.cancellationReason]).toEqual([
+      sub.id,
+      a.vendorId,
+      "cancelled",
+      "reassigned",
+    ]);
+    expect([moved.vendorId, moved.status]).toEqual([b.vendorId, "paid"]);
+    expect(moved.lines.map((l: any) => [l.skuId, l.warehouseId, l.qty, l.unitPrice])).toEqual([
       [b.skuId, b.warehouseIds[0], 2, inr(50_000)],
     ]);
     expect(r.body.total).toEqual(placed.body.order.total);
-    expect(Date.parse(r.body.subOrders[0].slaDispatchBy)).toBeGreaterThan(Date.now());
+    expect(Date.parse(moved.slaDispatchBy)).toBeGreaterThan(Date.now());
     expect((await stockOf(a.skuId)).totals).toMatchObject({ committed: 0, held: 0, available: 3 });
     expect((await stockOf(b.skuId)).totals).toMatchObject({ committed: 2, held: 0, available: 1 });
     expect(await holdsOf(a.skuId, placed.body.order.id)).toEqual([]);
     expect((await reassignments(placed.body.order.id))[0]?.cost).toBe(2 * 5_000);
-    // B's vendor now sees the order; A's no longer does.
+    // B's vendor now sees the order with the lines; A's sees only its sub-order, closed and empty.
     const bView = await api("GET", `/v1/orders/${placed.body.order.id}`, {
       token: await tokenFor("vendor", { vendorId: b.vendorId }),
     });
-    expect(bView.status).toBe(200);
+    expect(bView.body.subOrders.map((x: any) => [x.id, x.lines.length])).toEqual([[moved.id, 1]]);
     const aView = await api("GET", `/v1/orders/${placed.body.order.id}`, {
       token: await tokenFor("vendor", { vendorId: a.vendorId }),
     });
-    expect(aView.status).toBe(404);
+    expect(aView.body.subOrders.map((x: any) => [x.id, x.status, x.lines.length])).toEqual([[sub.id, "cancelled", 0]]);
     const audit = await api("POST", "/v1/admin/jobs/audit-invariants/run", { token: ADMIN, body: {} });
     expect(audit.body.result.violations.filter((v: any) => v.orderId === placed.body.order.id)).toEqual([]);
     await expectStockEquation(a.skuId);
@@ -137,6 +144,7 @@ describe("manual override of routing", () => {
       { skuId: bOther.body.id, qty: 1 },
     ]);
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    await pay(shopper.token, placed.body.payment.id);
     const subA = placed.body.order.subOrders.find((x: any) => x.vendorId === a.vendorId);
     const subB = placed.body.order.subOrders.find((x: any) => x.vendorId === b.vendorId);
     const r = await reassign(ADMIN, subA.id, {
@@ -159,8 +167,8 @@ describe("manual override of routing", () => {
     );
     const total = r.body.subOrders.reduce((n: number, x: any) => n + x.total.amountMinor, 0);
     expect(total).toBe(placed.body.order.total.amountMinor);
-    expect((await stockOf(a.skuId)).totals).toMatchObject({ held: 2, available: 3 });
-    expect((await stockOf(b.skuId)).totals).toMatchObject({ held: 1, available: 4 });
+    expect((await stockOf(a.skuId)).totals).toMatchObject({ committed: 2, available: 3 });
+    expect((await stockOf(b.skuId)).totals).toMatchObject({ committed: 1, available: 4 });
   });
 
   it("closes a sub-order emptied into another vendor's as reassigned, without calling the order cancelled", async () => {
@@ -188,17 +196,16 @@ describe("manual override of routing", () => {
       { productId: product.id, qty: 1 },
       { skuId: b.skuId, qty: 1 },
     ]);
+    await pay(shopper.token, placed.body.payment.id);
     const subA = placed.body.order.subOrders.find((x: any) => x.vendorId === a.vendorId);
     const r = await reassign(ADMIN, subA.id, { target: { vendorId: b.vendorId }, reason: "consolidate" });
     expect(r.status).toBe(200);
-    expect(r.body.status).toBe("pending_payment");
+    expect(r.body.status).toBe("paid");
     const emptied = r.body.subOrders.find((x: any) => x.id === subA.id);
     expect(emptied).toMatchObject({ status: "cancelled", cancellationReason: "reassigned", total: inr(0), lines: [] });
     const mine = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: shopper.token });
     expect(mine.body.subOrders.map((x: any) => x.vendorId)).toEqual([b.vendorId]);
     expect(mine.body.total).toEqual(placed.body.order.total);
-    const paid = await pay(shopper.token, placed.body.payment.id);
-    expect(paid.body.status).toBe("paid");
     expect((await stockOf(bOffer.body.id)).totals).toMatchObject({ committed: 1, held: 0 });
     expect((await stockOf(a.skuId)).totals).toMatchObject({ committed: 0, held: 0, available: 5 });
   });
@@ -210,9 +217,11 @@ describe("manual override of routing", () => {
     const shopper = await newCustomer();
     const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
     expect(placed.body.order.subOrders[0].vendorId).toBe(a.vendorId);
+    await pay(shopper.token, placed.body.payment.id);
     const r = await reassign(ADMIN, placed.body.order.subOrders[0].id, { target: {}, reason: "A is closed today" });
     expect(r.status).toBe(200);
-    expect(r.body.subOrders[0].lines.map((l: any) => [l.skuId, l.warehouseId])).toEqual([[b.skuId, b.warehouseIds[0]]]);
+    const moved = r.body.subOrders.find((x: any) => x.vendorId === b.vendorId);
+    expect(moved.lines.map((l: any) => [l.skuId, l.warehouseId])).toEqual([[b.skuId, b.warehouseIds[0]]]);
   });
 
   it("refuses a target that cannot cover the units, and changes nothing", async () => {
@@ -226,6 +235,7 @@ describe("manual override of routing", () => {
     const elsewhere = await offer({ productId: product.id, warehouses: [{ at: BENGALURU, onHand: 1 }] });
     const shopper = await newCustomer();
     const placed = await order(shopper.token, [{ skuId: s.skuId, qty: 3 }]);
+    await pay(shopper.token, placed.body.payment.id);
     const sub = placed.body.order.subOrders[0];
     const ops = await tokenFor("ops");
     const before = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops });
@@ -250,7 +260,7 @@ describe("manual override of routing", () => {
     expect(await reassignments(placed.body.order.id)).toEqual([]);
   });
 
-  it("refuses once the sub-order is packed, and is for ops and admins only", async () => {
+  it("refuses before payment and once packed, and is for ops and admins only", async () => {
     const s = await stockedSku({
       warehouses: [
         { at: east(BENGALURU, 2), onHand: 5 },
@@ -266,6 +276,8 @@ describe("manual override of routing", () => {
     expect((await reassign(vendor, sub.id, body)).status).toBe(403);
     expect((await reassign(shopper.token, sub.id, body)).status).toBe(403);
     expect((await reassign(ADMIN, "sub_nope", body)).status).toBe(404);
+    const unpaid = await reassign(ADMIN, sub.id, body);
+    expect([unpaid.status, unpaid.body.code]).toEqual([409, "ILLEGAL_TRANSITION"]);
 
     await pay(shopper.token, placed.body.payment.id);
     expect((await api("POST", `/v1/sub-orders/${sub.id}/confirm`, { token: vendor })).status).toBe(200);

@@ -58,9 +58,9 @@ const reassign = defineRoute({
   method: "post",
   path: "/sub-orders/{id}/reassign",
   access: ["ops", "admin"],
-  summary: "Move a sub-order's lines to another warehouse or another vendor's offer, before packing",
+  summary: "Move a paid sub-order's lines to another warehouse or another vendor's offer, before packing",
   description:
-    "The holds move (the new ones first, then the old released), sub-orders re-split as needed, the shopper's price stays (a difference is recorded against the platform) and the timeline records who, what and why. 409 OUT_OF_STOCK when the target cannot cover it (nothing changes); 409 ILLEGAL_TRANSITION once packed.",
+    "The target's units are set aside, the move is written (sub-orders re-split as needed; a confirmed one goes back to paid for its vendor to confirm again), then the holds move. The shopper's price stays (a difference is recorded against the platform) and the timeline records who, what and why. 409 OUT_OF_STOCK when the target cannot cover it (nothing changes); 409 ILLEGAL_TRANSITION before payment, once packed, or when the sub-order changed meanwhile.",
   request: { params: z.object({ id: Id }), ...jsonBody(ReassignBody) },
   responses: { 200: json(OrderView, "The order after the move"), ...problemResponses },
 });

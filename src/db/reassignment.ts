@@ -1,0 +1,95 @@
+import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { batchNamed } from "./batch";
+import type { Db, Statement } from "./client";
+import type { LineItemRow, SubOrderRow } from "./orders";
+import { lineItems, orderEvents, orders, outbox, reassignments, subOrders } from "./schema";
+
+export type ReassignmentRow = typeof reassignments.$inferInsert;
+
+/** A sub-order as the reassignment read it: the write lands only if it is still in this status. */
+export type SeenSubOrder = { id: string; status: string };
+
+export type ReassignmentWrite = {
+  /** The claim: its id is the order's next reassignment, so two reassignments of one order never both land. */
+  reassignment: ReassignmentRow;
+  /** Unique to this attempt: a second attempt of the same request writes nothing under the first one's claim. */
+  attempt: string;
+  seen: SeenSubOrder[];
+  orderId: string;
+  orderStatus: string;
+  subOrders: { insert: SubOrderRow[]; update: SubOrderRow[] };
+  lines: {
+    insert: LineItemRow[];
+    update: Pick<LineItemRow, "id" | "qty" | "lineTotalMinor">[];
+    remove: string[];
+  };
+  events: (typeof orderEvents.$inferInsert)[];
+  outbox: typeof outbox.$inferInsert;
+};
+
+/**
+ * The reassignment as one D1 batch. Its first statement claims the move: the reassignment row is
+ * inserted only if every sub-order read is still in the status it was read in and no other
+ * reassignment of the order took this id, and RETURNING says whether it was. Every later statement
+ * is conditional on that claim, so a lost race writes nothing at all. True when this attempt landed.
+ */
+export async function writeReassignment(db: Db, w: ReassignmentWrite): Promise<boolean> {
+  const claimed = sql`exists (select 1 from ${reassignments} where ${reassignments.id} = ${w.reassignment.id} and json_extract(${reassignments.moves}, '$.attempt') = ${w.attempt})`;
+  const unchanged = sql.join(
+    w.seen.map(
+      (s) => sql`(select ${subOrders.status} from ${subOrders} where ${subOrders.id} = ${s.id}) = ${s.status}`,
+    ),
+    sql` and `,
+  );
+  const statements: Record<string, Statement> = {
+    // A sub-order this batch creates does not exist yet: the claim points at the source until it does.
+    claim: insertWhere(db, reassignments, { ...w.reassignment, toSubOrderId: w.reassignment.fromSubOrderId }, unchanged)
+      .onConflictDoNothing()
+      .returning({ id: reassignments.id }),
+  };
+  for (const s of w.subOrders.insert) statements[`insert ${s.id}`] = insertWhere(db, subOrders, s, claimed);
+  for (const s of w.subOrders.update) {
+    const { id, orderId: _o, createdAt: _c, ...changes } = s;
+    statements[`update ${id}`] = db
+      .update(subOrders)
+      .set(changes)
+      .where(and(eq(subOrders.id, id), claimed));
+  }
+  statements.target = db
+    .update(reassignments)
+    .set({ toSubOrderId: w.reassignment.toSubOrderId })
+    .where(and(eq(reassignments.id, w.reassignment.id), claimed));
+  for (const l of w.lines.insert) statements[`insert ${l.id}`] = insertWhere(db, lineItems, l, claimed);
+  for (const l of w.lines.update) {
+    statements[`update ${l.id}`] = db
+      .update(lineItems)
+      .set({ qty: l.qty, lineTotalMinor: l.lineTotalMinor })
+      .where(and(eq(lineItems.id, l.id), claimed));
+  }
+  for (const id of w.lines.remove) {
+    statements[`delete ${id}`] = db.delete(lineItems).where(and(eq(lineItems.id, id), claimed));
+  }
+  statements.order = db
+    .update(orders)
+    .set({ status: w.orderStatus, updatedAt: w.reassignment.createdAt })
+    .where(and(eq(orders.id, w.orderId), claimed));
+  w.events.forEach((e, i) => {
+    statements[`event ${i}`] = insertWhere(db, orderEvents, e, claimed).onConflictDoNothing();
+  });
+  statements.outbox = insertWhere(db, outbox, w.outbox, claimed).onConflictDoNothing();
+  const results = await batchNamed(db, statements);
+  return (results.claim as { id: string }[]).length > 0;
+}
+
+/**
+ * INSERT ... SELECT ... WHERE `guard`: the row is written only if the guard holds when the
+ * statement runs inside its batch. Values go in the table's column order, encoded by each column.
+ */
+function insertWhere<T extends SQLiteTable>(db: Db, table: T, row: Record<string, unknown>, guard: SQL) {
+  const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
+    const value = row[key];
+    return value === undefined || value === null ? sql`null` : sql`${sql.param(value, column)}`;
+  });
+  return db.insert(table).select(sql`select ${sql.join(values, sql`, `)} where ${guard}`);
+}

@@ -1,0 +1,139 @@
+import type { OrderRow } from "../db/orders";
+import type { Reservation } from "../domain/routing/types";
+import { type Allocation, type ReallocateRequest, type ReallocateResult, stockObject } from "../gateways/stock";
+import { type ReassignRefusal, refused } from "./outcome";
+import type { MovedUnits } from "./override";
+
+/**
+ * The stock side of a reassignment, in two steps around the D1 claim.
+ *
+ * Before the claim nothing touches the order's own hold: the units the target needs are set aside
+ * under a hold of their own (`reserveTargets`). A cancel, pack or dispatch racing the move acts on
+ * the order's hold exactly as it would without it, and a lost claim only drops the set-aside holds.
+ *
+ * After the claim (`moveHolds`) each SKU's object moves the units in one call: the set-aside hold is
+ * released and the order's hold takes its units from the source warehouses and gains them in exactly
+ * the warehouses the claim wrote. A take is refused whole when a cancel released the order's hold
+ * first, so a racing cancel never leaves units held for a cancelled sub-order.
+ */
+
+/** Units set aside for one SKU: where they are, under which hold. */
+export type SetAside = { skuId: string; holdId: string; allocations: Allocation[] };
+
+export type HoldKeys = {
+  /** The order's hold and its terms. */
+  order: Pick<OrderRow, "holdId" | "holdExpiresAt" | "customerId">;
+  /** Names this reassignment (its id and request) in every stock call, so a retry repeats nothing. */
+  key: string;
+  reason: string;
+  actor: string;
+};
+
+/** A set-aside hold outlives a crash between the two steps by this long, then returns by itself. */
+const SET_ASIDE_MS = 15 * 60 * 1000;
+
+/**
+ * Sets aside the units every gaining SKU needs, never in a warehouse its moved units come from.
+ * All or nothing: a shortage anywhere gives back what was set aside and refuses.
+ */
+export async function reserveTargets(
+  env: Env,
+  keys: HoldKeys,
+  reservations: readonly Reservation[],
+  moves: readonly MovedUnits[],
+  now: Date,
+): Promise<{ ok: true; setAside: SetAside[] } | ReassignRefusal> {
+  const requests = reservations.map((r) => ({
+    skuId: r.skuId,
+    holdId: `${keys.order.holdId}~${keys.key}`,
+    qty: r.qty,
+    warehouses: r.warehouses.filter((w) => !moves.some((m) => m.skuId === r.skuId && m.warehouseId === w)),
+    expiresAt: now.getTime() + SET_ASIDE_MS,
+  }));
+  const settled = await Promise.allSettled(requests.map((r) => stockObject(env, r.skuId).reserve(r)));
+  const setAside: SetAside[] = [];
+  let failure: unknown;
+  let short: { requested: number; available: number } | undefined;
+  let closed = false;
+  settled.forEach((s, i) => {
+    const { skuId, holdId } = requests[i]!;
+    if (s.status === "rejected") failure ??= s.reason;
+    else if (s.value.ok) setAside.push({ skuId, holdId, allocations: s.value.allocations });
+    else if (s.value.code === "OUT_OF_STOCK") short ??= s.value;
+    // Only an earlier attempt of this same request can have closed a hold under this name.
+    else if (s.value.code === "HOLD_CLOSED") closed = true;
+    else failure ??= new Error(`reassignment set-aside ${holdId} ${skuId}: ${s.value.code}`);
+  });
+  if (failure === undefined && short === undefined && !closed) return { ok: true, setAside };
+  await releaseSetAside(env, setAside);
+  if (failure !== undefined) throw failure;
+  if (closed) return refused("ILLEGAL_TRANSITION", "An earlier attempt of this reassignment already settled it", []);
+  return refused(
+    "OUT_OF_STOCK",
+    `The target holds ${short!.available} of the ${short!.requested} units needed; nothing was moved`,
+  );
+}
+
+/** Gives set-aside units back (a lost claim, a refusal). Idempotent. */
+export async function releaseSetAside(env: Env, setAside: readonly SetAside[]): Promise<void> {
+  await Promise.all(setAside.map((s) => stockObject(env, s.skuId).release(s.holdId, "reassignment_dropped")));
+}
+
+/**
+ * Moves the order's hold after the claim landed: per SKU, the set-aside units join it where they
+ * were set aside and the moved units leave their source warehouses, in one call. What a racing
+ * cancel or dispatch already decided stands; anything else refused is logged, never thrown, since
+ * D1 already says the move happened.
+ */
+export async function moveHolds(
+  env: Env,
+  keys: HoldKeys,
+  moves: readonly MovedUnits[],
+  setAside: readonly SetAside[],
+): Promise<void> {
+  const skuIds = [...new Set([...moves.map((m) => m.skuId), ...setAside.map((s) => s.skuId)])].sort();
+  await Promise.all(
+    skuIds.map(async (skuId) => {
+      const aside = setAside.find((s) => s.skuId === skuId);
+      if (aside) await stockObject(env, skuId).release(aside.holdId, "reassignment_joined");
+      const request = moveRequest(keys, skuId, moves, aside);
+      const result = await stockObject(env, skuId).reallocate(request);
+      if (!result.ok && !raceDecided(result, request)) {
+        console.error(JSON.stringify({ msg: "reassignment stock move refused", skuId, key: request.key, result }));
+      }
+    }),
+  );
+}
+
+function moveRequest(
+  keys: HoldKeys,
+  skuId: string,
+  moves: readonly MovedUnits[],
+  aside: SetAside | undefined,
+): ReallocateRequest {
+  const take = new Map<string, number>();
+  for (const m of moves.filter((x) => x.skuId === skuId))
+    take.set(m.warehouseId, (take.get(m.warehouseId) ?? 0) + m.qty);
+  return {
+    skuId,
+    holdId: keys.order.holdId,
+    ...(take.size > 0 ? { take: [...take].map(([warehouseId, qty]) => ({ warehouseId, qty })) } : {}),
+    // One part per warehouse: the units land exactly where the claim wrote them.
+    ...(aside ? { add: aside.allocations.map((a) => ({ qty: a.qty, warehouses: [a.warehouseId] })) } : {}),
+    status: "committed",
+    expiresAt: Date.parse(keys.order.holdExpiresAt),
+    customerId: keys.order.customerId,
+    reason: keys.reason,
+    actor: keys.actor,
+    key: `${keys.key}:${skuId}`,
+  };
+}
+
+/**
+ * A refusal that is a racing cancel having released the order's hold first: its units are back in
+ * stock and, the call being refused whole, none joined a cancelled sub-order.
+ */
+function raceDecided(result: Exclude<ReallocateResult, { ok: true }>, request: ReallocateRequest): boolean {
+  if (!request.take) return false;
+  return result.code === "NOT_HELD" || (result.code === "HOLD_CLOSED" && result.status === "released");
+}

@@ -1,0 +1,155 @@
+import type { SubOrderStatus } from "../contracts/order-status";
+import type { Db } from "../db/client";
+import { type ReassignmentWrite, writeReassignment } from "../db/reassignment";
+import { countReassignments, findReassignment } from "../db/routing";
+import { sha256Hex } from "../domain/crypto";
+import { newId } from "../domain/ids";
+import { deriveOrderStatus, REASSIGNED } from "../domain/order-status";
+import { isoSeconds } from "../domain/time";
+import type { Subject } from "./load";
+import type { ReassignInput } from "./outcome";
+import type { Rewrite } from "./rewrite";
+import type { Landing } from "./target";
+
+/** Names one reassignment: the order's next one, and the request that asks for it. */
+export type Identity = { reassignmentId: string; requestHash: string; attempt: string };
+
+export async function identify(db: Db, { agg, sub, moves }: Subject, input: ReassignInput): Promise<Identity> {
+  const n = await countReassignments(db, agg.order.id);
+  const request = JSON.stringify([sub.id, moves.map((m) => [m.lineItemId, m.qty]), input.target, input.reason]);
+  return {
+    reassignmentId: `ra_${agg.order.id.replace(/^ord_/, "")}_${n + 1}`,
+    requestHash: (await sha256Hex(request)).slice(0, 16),
+    attempt: newId("att"),
+  };
+}
+
+/** True when the same request already landed (sent twice at once): its stock calls were the same keyed calls. */
+export async function landedAlready(db: Db, id: Identity): Promise<boolean> {
+  const landed = await findReassignment(db, id.reassignmentId);
+  return (landed?.moves as { requestHash?: string } | undefined)?.requestHash === id.requestHash;
+}
+
+/**
+ * Writes the move as one guarded D1 batch (db/reassignment.ts): "landed" when this attempt's claim
+ * held, "duplicate" when the same request landed under another attempt, "lost" when a sub-order
+ * changed status or another reassignment of the order came first (then nothing was written).
+ */
+export async function persistMove(
+  db: Db,
+  move: { subject: Subject; landing: Landing; rewrite: Rewrite; platformCostMinor: number; id: Identity },
+  input: ReassignInput,
+): Promise<"landed" | "duplicate" | "lost"> {
+  if (await writeReassignment(db, writeOf(move, input))) return "landed";
+  return (await landedAlready(db, move.id)) ? "duplicate" : "lost";
+}
+
+function writeOf(
+  { subject, landing, rewrite, platformCostMinor, id }: Parameters<typeof persistMove>[1],
+  input: ReassignInput,
+): ReassignmentWrite {
+  const { agg, sub } = subject;
+  const { order } = agg;
+  const at = isoSeconds(input.now);
+  const { target, moved } = rewrite;
+  const actor = { actorRole: input.actor.role, actorId: input.actor.id };
+  const dedupeKey = `sub_order.reassigned:${id.reassignmentId}`;
+  const toVendorId = target.vendorId;
+  const record = {
+    requestHash: id.requestHash,
+    attempt: id.attempt,
+    target: input.target,
+    mode: landing.mode,
+    moves: moved,
+  };
+  return {
+    reassignment: {
+      id: id.reassignmentId,
+      orderId: order.id,
+      fromSubOrderId: sub.id,
+      toSubOrderId: target.id,
+      moves: record,
+      platformCostMinor,
+      currency: order.currency,
+      ...actor,
+      reason: input.reason,
+      createdAt: at,
+    },
+    attempt: id.attempt,
+    seen: [sub, ...(landing.existing ? [landing.existing] : [])].map((s) => ({ id: s.id, status: s.status })),
+    orderId: order.id,
+    orderStatus: deriveOrderStatus(
+      [...rewrite.subs.values()]
+        .filter((s) => !(s.status === "cancelled" && s.cancellationReason === REASSIGNED))
+        .map((s) => s.status as SubOrderStatus),
+    ),
+    subOrders: {
+      insert: rewrite.newTarget ? [target] : [],
+      update: [...new Set([rewrite.source, target])].filter((s) => !(rewrite.newTarget && s === target)),
+    },
+    lines: linesOf(subject, rewrite),
+    events: eventsOf(subject, rewrite, { ...actor, reason: input.reason, at, platformCostMinor }, id),
+    outbox: {
+      type: "sub_order.reassigned",
+      orderId: order.id,
+      payload: {
+        orderId: order.id,
+        subOrderId: sub.id,
+        vendorId: sub.vendorId,
+        toSubOrderId: target.id,
+        toVendorId,
+        moves: moved,
+      },
+      dedupeKey,
+      createdAt: at,
+    },
+  };
+}
+
+/** The timeline: the move on the source, and its arrival on the target when that is another sub-order. */
+function eventsOf(
+  { agg, sub }: Subject,
+  { target, moved }: Rewrite,
+  common: { actorRole: string; actorId: string | null; reason: string; at: string; platformCostMinor: number },
+  id: Identity,
+): ReassignmentWrite["events"] {
+  const { platformCostMinor, ...row } = common;
+  const orderId = agg.order.id;
+  const out: ReassignmentWrite["events"] = [
+    {
+      ...row,
+      orderId,
+      subOrderId: sub.id,
+      type: "sub_order.reassigned",
+      data: {
+        toSubOrderId: target.id,
+        fromVendorId: sub.vendorId,
+        toVendorId: target.vendorId,
+        moves: moved,
+        platformCostMinor,
+      },
+      dedupeKey: `sub_order.reassigned:${id.reassignmentId}`,
+    },
+  ];
+  if (target.id === sub.id) return out;
+  out.push({
+    ...row,
+    orderId,
+    subOrderId: target.id,
+    type: "sub_order.reassigned_in",
+    data: { fromSubOrderId: sub.id, fromVendorId: sub.vendorId, moves: moved },
+    dedupeKey: `sub_order.reassigned_in:${id.reassignmentId}`,
+  });
+  return out;
+}
+
+/** Line items to insert, to change in quantity, and emptied ones to delete. */
+function linesOf({ agg }: Subject, { items, created }: Rewrite): ReassignmentWrite["lines"] {
+  const out: ReassignmentWrite["lines"] = { insert: [], update: [], remove: [] };
+  for (const l of items.values()) {
+    if (created.has(l.id)) out.insert.push(l);
+    else if (l.qty === 0) out.remove.push(l.id);
+    else if (l.qty !== agg.lines.find((x) => x.id === l.id)!.qty) out.update.push(l);
+  }
+  return out;
+}

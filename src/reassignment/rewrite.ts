@@ -1,0 +1,191 @@
+import type { LineItemRow, SubOrderRow } from "../db/orders";
+import { newId } from "../domain/ids";
+import { basisPointsOf, sumMinor } from "../domain/money";
+import { REASSIGNED } from "../domain/order-status";
+import { addSeconds, isoSeconds } from "../domain/time";
+import type { SetAside } from "./holds";
+import type { Subject } from "./load";
+import type { MovedUnits, OverridePlan } from "./override";
+import type { Landing } from "./target";
+
+/** Units of one moved line that land on one SKU in one warehouse. */
+export type Piece = { move: MovedUnits; skuId: string; warehouseId: string; qty: number };
+
+export type MovedRecord = {
+  lineId: string;
+  skuId: string;
+  fromWarehouseId: string;
+  toSkuId: string;
+  toWarehouseId: string;
+  qty: number;
+};
+
+/** The order's rows after the move, before D1 has them. */
+export type Rewrite = {
+  subs: Map<string, SubOrderRow>;
+  items: Map<string, LineItemRow>;
+  /** Line items this move creates (the rest existed before). */
+  created: Set<string>;
+  source: SubOrderRow;
+  target: SubOrderRow;
+  newTarget: boolean;
+  moved: MovedRecord[];
+  /** What the platform pays for a dearer (or gains from a cheaper) offer, shopper's price unchanged. */
+  priceDifference: number;
+};
+
+/**
+ * Hands the set-aside units to the moved line items, product by product in plan order: where the
+ * stock is is what the line items say, whatever the plan expected.
+ */
+export function piecesOf(moves: readonly MovedUnits[], plan: OverridePlan, setAside: readonly SetAside[]): Piece[] {
+  const added = new Map(setAside.map((s) => [s.skuId, s.allocations.map((a) => ({ ...a }))]));
+  const pieces: Piece[] = [];
+  for (const d of plan.plan.lines) {
+    const queue = [...new Set(d.allocations.map((a) => a.skuId))].flatMap((skuId) =>
+      (added.get(skuId) ?? []).map((a) => ({ skuId, ...a })),
+    );
+    for (const move of moves.filter((m) => plan.productOf.get(m.skuId) === d.productId)) {
+      let left = move.qty;
+      for (const q of queue) {
+        if (left === 0) break;
+        const take = Math.min(left, q.qty);
+        if (take === 0) continue;
+        pieces.push({ move, skuId: q.skuId, warehouseId: q.warehouseId, qty: take });
+        q.qty -= take;
+        left -= take;
+      }
+      if (left > 0) throw new Error(`reassignment: ${left} units of ${move.lineItemId} were not placed`);
+    }
+  }
+  return pieces;
+}
+
+/** Sub-orders and line items after the move, re-totalled; parcels and promises are `repromise`'s. */
+export function rewriteRows(
+  { agg, sub, moves }: Subject,
+  landing: Landing,
+  plan: OverridePlan,
+  pieces: readonly Piece[],
+  now: Date,
+): Rewrite {
+  const at = isoSeconds(now);
+  const subs = new Map(agg.subOrders.map((s) => [s.id, { ...s }]));
+  const target = targetAfter(subs, landing, plan, { sub, reviewHeld: agg.order.reviewHeld }, now);
+  const newTarget = !subs.has(target.id);
+  subs.set(target.id, target);
+  const items = new Map<string, LineItemRow>(agg.lines.map((l) => [l.id, { ...l }]));
+  for (const m of moves) items.get(m.lineItemId)!.qty -= m.qty;
+  const { created, moved, priceDifference } = placePieces(items, agg.lines, target.id, plan, pieces);
+  for (const l of items.values()) l.lineTotalMinor = l.qty * l.unitPriceMinor;
+
+  const source = subs.get(sub.id)!;
+  const emptied = target.id !== sub.id && ![...items.values()].some((l) => l.subOrderId === sub.id && l.qty > 0);
+  if (emptied) {
+    // The shopper paid this sub-order's shipping; it now travels with the lines it paid for.
+    target.shippingMinor += source.shippingMinor;
+    Object.assign(source, { status: "cancelled", cancellationReason: REASSIGNED, cancelledAt: at, shippingMinor: 0 });
+  }
+  for (const s of new Set([source, target])) {
+    // Its lines changed: its vendor confirms them again, and nothing packs it before its stock moved.
+    if (s.status === "confirmed") Object.assign(s, { status: "paid", confirmedAt: null });
+    s.subtotalMinor = sumMinor([...items.values()].filter((l) => l.subOrderId === s.id).map((l) => l.lineTotalMinor));
+    s.totalMinor = s.subtotalMinor + s.shippingMinor;
+    s.commissionMinor = basisPointsOf(s.subtotalMinor, s.commissionBps);
+    s.updatedAt = at;
+  }
+  return { subs, items, created, source, target, newTarget, moved, priceDifference };
+}
+
+/** The sub-order the lines join: the source itself, the target vendor's (revived if emptied before), or a new one. */
+function targetAfter(
+  subs: Map<string, SubOrderRow>,
+  landing: Landing,
+  plan: OverridePlan,
+  { sub, reviewHeld }: { sub: SubOrderRow; reviewHeld: boolean },
+  now: Date,
+): SubOrderRow {
+  if (landing.mode === "same") return subs.get(sub.id)!;
+  if (landing.mode === "merge") return subs.get(landing.existing.id)!;
+  const at = isoSeconds(now);
+  const terms = [...plan.offers.values()].find((o) => o.vendorId === plan.vendorId)!;
+  const fresh = {
+    vendorId: plan.vendorId,
+    status: "paid",
+    commissionBps: terms.commissionBps,
+    slaDispatchBy: reviewHeld ? null : isoSeconds(addSeconds(now, terms.dispatchSlaHours * 3600)),
+    cancellationReason: null,
+    cancelledAt: null,
+    confirmedAt: null,
+    nudgedAt: null,
+    updatedAt: at,
+  };
+  if (landing.mode === "revive") return Object.assign(subs.get(landing.existing.id)!, fresh);
+  return {
+    ...sub,
+    ...fresh,
+    id: newId("sub"),
+    subtotalMinor: 0,
+    shippingMinor: 0,
+    totalMinor: 0,
+    commissionMinor: 0,
+    promisedDeliveryBy: null,
+    packedAt: null,
+    dispatchedAt: null,
+    deliveredAt: null,
+    returnedAt: null,
+    photoKey: null,
+    carrier: null,
+    awb: null,
+    createdAt: at,
+  };
+}
+
+/** The moved units join the target's matching line item, or start one; the price the shopper paid stays. */
+function placePieces(
+  items: Map<string, LineItemRow>,
+  before: readonly LineItemRow[],
+  targetId: string,
+  plan: OverridePlan,
+  pieces: readonly Piece[],
+) {
+  const created = new Set<string>();
+  const moved: MovedRecord[] = [];
+  let priceDifference = 0;
+  for (const p of pieces) {
+    const from = before.find((l) => l.id === p.move.lineItemId)!;
+    const join = [...items.values()].find(
+      (l) =>
+        l.subOrderId === targetId &&
+        l.lineIndex === from.lineIndex &&
+        l.skuId === p.skuId &&
+        l.warehouseId === p.warehouseId &&
+        l.unitPriceMinor === from.unitPriceMinor,
+    );
+    if (join) join.qty += p.qty;
+    else {
+      const id = newId("li");
+      created.add(id);
+      items.set(id, {
+        ...from,
+        id,
+        subOrderId: targetId,
+        productId: p.skuId === from.skuId ? from.productId : (plan.productOf.get(from.skuId) ?? null),
+        skuId: p.skuId,
+        warehouseId: p.warehouseId,
+        qty: p.qty,
+        returnedQty: 0,
+      });
+    }
+    if (p.skuId !== from.skuId) priceDifference += (plan.offers.get(p.skuId)!.priceMinor - from.unitPriceMinor) * p.qty;
+    moved.push({
+      lineId: from.id,
+      skuId: from.skuId,
+      fromWarehouseId: from.warehouseId,
+      toSkuId: p.skuId,
+      toWarehouseId: p.warehouseId,
+      qty: p.qty,
+    });
+  }
+  return { created, moved, priceDifference };
+}
