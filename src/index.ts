@@ -3,7 +3,8 @@ import { keepDeadLetters } from "./jobs/dead-letters";
 import { consumeOrderEvents } from "./jobs/order-events";
 import { runScheduled } from "./jobs/schedule";
 
-const DEAD_LETTER_QUEUE = "order-events-dlq";
+// Each environment names its queues (wrangler.toml); a dead-letter queue is its queue's name + "-dlq".
+const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
 export { Feed } from "../durable-objects/feed";
 export { SkuStock } from "../durable-objects/sku-stock";
@@ -14,5 +15,5 @@ export default {
     ctx.waitUntil(runScheduled(controller.cron, env, new Date(controller.scheduledTime)));
   },
   queue: (batch, env) =>
-    batch.queue === DEAD_LETTER_QUEUE ? keepDeadLetters(batch, env) : consumeOrderEvents(batch, env),
+    isDeadLetterQueue(batch.queue) ? keepDeadLetters(batch, env) : consumeOrderEvents(batch, env),
 } satisfies ExportedHandler<Env>;
