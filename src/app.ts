@@ -17,6 +17,7 @@ import { customers } from "./http/routes/customers";
 import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
 import { feeds } from "./http/routes/feeds";
+import { health } from "./http/routes/health";
 import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
@@ -43,6 +44,7 @@ const photoLimit = limitTo(MAX_PHOTO_BYTES);
 // Each resource's sub-app is chained and typed on its own; the whole API in one chained type is
 // more than TypeScript can represent, so they are mounted in a loop.
 const resources = [
+  health,
   tokens,
   me,
   customers,
