@@ -34,6 +34,8 @@ import { tokens } from "./http/routes/tokens";
 import { vendors } from "./http/routes/vendors";
 import { warehouses } from "./http/routes/warehouses";
 import { webhooks } from "./http/routes/webhooks";
+import { securityHeaders } from "./http/security-headers";
+import { webAssets } from "./http/web-assets";
 
 const limitTo = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problem(c, new ApiError("PAYLOAD_TOO_LARGE")) });
@@ -77,6 +79,7 @@ for (const resource of resources) api.route("/", resource);
 
 export const app = router();
 app.use("*", requestId({ headerName: "X-Request-Id" }));
+app.use("*", securityHeaders(), webAssets());
 app.onError(onError);
 app.use(
   "/v1/*",

@@ -18,6 +18,8 @@ const configSchema = z.object({
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
+  // Public (a var, not a secret); set when the web app loads Stripe.js, whose origins the CSP then allows.
+  STRIPE_PUBLISHABLE_KEY: optionalSecret,
   // {"delhivery": "<secret>", ...}: each carrier signs its tracking webhooks with its own secret.
   CARRIER_WEBHOOK_SECRETS: z
     .string()
@@ -63,6 +65,7 @@ export type Config = {
   reviewThresholdMinor: number;
   adminBootstrapToken?: string;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
+  stripePublishableKey?: string;
   carrierWebhookSecrets: Record<string, string>;
 };
 
@@ -101,6 +104,7 @@ export function config(env: Env): Config {
       raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
         ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE }
         : undefined,
+    stripePublishableKey: raw.STRIPE_PUBLISHABLE_KEY,
     carrierWebhookSecrets: raw.CARRIER_WEBHOOK_SECRETS,
   };
   cache.set(env, parsed);
