@@ -21,7 +21,9 @@ const STATE_DIR = process.env.OMS_STATE_DIR
 const devVars = ensureDevVars();
 buildWeb();
 log("bundling the Worker (wrangler deploy --dry-run --outdir dist)...");
-wrangler(["deploy", "--dry-run", "--outdir", "dist"]);
+// `--env ""`: the top level of wrangler.toml, the local configuration (named, so wrangler does not
+// warn that staging and production exist and none was picked).
+wrangler(["deploy", "--dry-run", "--env", "", "--outdir", "dist"]);
 
 const cfg = readWranglerToml();
 const options = miniflareOptions({ cfg, bundleDir: BUNDLE_DIR, host: HOST, port, persistTo: STATE_DIR, devVars });
