@@ -22,7 +22,9 @@ const STATE_DIR = process.env.OMS_STATE_DIR
 const devVars = ensureDevVars();
 buildWeb();
 log(`bundling the development entry (wrangler deploy --dry-run --outdir dist ${DEV_ENTRY})...`);
-wrangler(["deploy", "--dry-run", "--outdir", "dist", DEV_ENTRY]);
+// `--env ""`: the top level of wrangler.toml, the local configuration (named, so wrangler does not
+// warn that staging and production exist and none was picked).
+wrangler(["deploy", "--dry-run", "--env", "", "--outdir", "dist", DEV_ENTRY]);
 
 const cfg = readWranglerToml();
 const options = miniflareOptions({ cfg, bundleDir: BUNDLE_DIR, host: HOST, port, persistTo: STATE_DIR, devVars });

@@ -17,6 +17,7 @@ import { customers } from "./http/routes/customers";
 import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
 import { feeds } from "./http/routes/feeds";
+import { health } from "./http/routes/health";
 import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
@@ -32,6 +33,8 @@ import { tokens } from "./http/routes/tokens";
 import { vendors } from "./http/routes/vendors";
 import { warehouses } from "./http/routes/warehouses";
 import { webhooks } from "./http/routes/webhooks";
+import { securityHeaders } from "./http/security-headers";
+import { webAssets } from "./http/web-assets";
 
 const limitTo = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problem(c, new ApiError("PAYLOAD_TOO_LARGE")) });
@@ -45,6 +48,7 @@ export type Resource = OpenAPIHono<AppEnv, any, any>;
 // Each resource's sub-app is chained and typed on its own; the whole API in one chained type is
 // more than TypeScript can represent, so they are mounted in a loop.
 const productionResources: readonly Resource[] = [
+  health,
   tokens,
   me,
   customers,
@@ -84,6 +88,7 @@ export function createApp(extra: readonly Resource[] = [], replaced: readonly Re
 
   const app = router();
   app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", securityHeaders(), webAssets());
   app.onError(onError);
   app.use(
     "/v1/*",

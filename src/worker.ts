@@ -4,7 +4,8 @@ import { keepDeadLetters } from "./jobs/dead-letters";
 import { consumeOrderEvents } from "./jobs/order-events";
 import { runScheduled } from "./jobs/schedule";
 
-const DEAD_LETTER_QUEUE = "order-events-dlq";
+// Each environment names its queues (wrangler.toml); a dead-letter queue is its queue's name + "-dlq".
+const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
 /** The Worker's handlers around an app: both entries differ only in the app's routes. */
 export function worker(app: OpenAPIHono<AppEnv>) {
@@ -14,6 +15,6 @@ export function worker(app: OpenAPIHono<AppEnv>) {
       ctx.waitUntil(runScheduled(controller.cron, env, new Date(controller.scheduledTime)));
     },
     queue: (batch, env) =>
-      batch.queue === DEAD_LETTER_QUEUE ? keepDeadLetters(batch, env) : consumeOrderEvents(batch, env),
+      isDeadLetterQueue(batch.queue) ? keepDeadLetters(batch, env) : consumeOrderEvents(batch, env),
   } satisfies ExportedHandler<Env>;
 }

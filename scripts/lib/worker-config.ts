@@ -1,10 +1,13 @@
 // Miniflare options for the bundled Worker, derived from wrangler.toml so bindings are declared
 // once. Only what this project's wrangler.toml uses is translated; anything else is refused so a
-// new binding kind is noticed here instead of silently missing in `bun run start`.
+// new binding kind is noticed here instead of silently missing in `bun run start`. Local runs use
+// the top level; the deploy environments under `env` are only read by scripts/deploy.ts.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "smol-toml";
 import { ROOT } from "./local-env.ts";
+
+type D1Config = { binding: string; database_name: string; database_id: string; migrations_dir?: string };
 
 type WranglerToml = {
   name: string;
@@ -20,7 +23,7 @@ type WranglerToml = {
   };
   vars?: Record<string, string | number | boolean>;
   secrets?: { required?: string[] };
-  d1_databases?: { binding: string; database_name: string; database_id: string; migrations_dir?: string }[];
+  d1_databases?: D1Config[];
   durable_objects?: { bindings?: { name: string; class_name: string; script_name?: string }[] };
   migrations?: { tag: string; new_classes?: string[]; new_sqlite_classes?: string[] }[];
   queues?: {
@@ -36,6 +39,7 @@ type WranglerToml = {
   };
   r2_buckets?: { binding: string; bucket_name: string }[];
   triggers?: { crons?: string[] };
+  env?: Record<string, { d1_databases?: D1Config[]; [key: string]: unknown }>;
   [key: string]: unknown;
 };
 
@@ -65,6 +69,7 @@ const UNDERSTOOD = new Set([
   "preview_urls",
   "account_id",
   "dev",
+  "env",
 ]);
 
 export function readWranglerToml(): WranglerToml {

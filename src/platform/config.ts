@@ -18,6 +18,8 @@ const configSchema = z.object({
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
+  // Public (a var, not a secret); set when the web app loads Stripe.js, whose origins the CSP then allows.
+  STRIPE_PUBLISHABLE_KEY: optionalSecret,
   // {"delhivery": "<secret>", ...}: each carrier signs its tracking webhooks with its own secret.
   CARRIER_WEBHOOK_SECRETS: z
     .string()
@@ -64,6 +66,7 @@ export type Config = {
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
   /** Only in development without Stripe keys: production never simulates a payment. */
   simulatePayments: boolean;
+  stripePublishableKey?: string;
   carrierWebhookSecrets: Record<string, string>;
 };
 
@@ -103,6 +106,7 @@ export function config(env: Env): Config {
     adminBootstrapToken: raw.ADMIN_BOOTSTRAP_TOKEN,
     stripe,
     simulatePayments: !stripe && raw.ENVIRONMENT === "development",
+    stripePublishableKey: raw.STRIPE_PUBLISHABLE_KEY,
     carrierWebhookSecrets: raw.CARRIER_WEBHOOK_SECRETS,
   };
   cache.set(env, parsed);

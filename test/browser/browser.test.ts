@@ -45,7 +45,20 @@ after(async () => {
   await server?.stop();
 });
 
-type Problems = { console: string[]; failed: string[]; foreign: string[]; authed: string[] };
+type Problems = { console: string[]; failed: string[]; foreign: string[]; authed: string[]; headers: string[] };
+
+/** The security headers the Worker adds (src/http/security-headers.ts): all on pages, nosniff on everything. */
+function missingSecurityHeaders(headers: Record<string, string>, isPage: boolean): string[] {
+  const missing: string[] = [];
+  if (headers["x-content-type-options"] !== "nosniff") missing.push("X-Content-Type-Options");
+  if (!isPage) return missing;
+  const csp = headers["content-security-policy"] ?? "";
+  if (!csp.includes("default-src 'self'") || !csp.includes("frame-ancestors 'none'")) {
+    missing.push("Content-Security-Policy");
+  }
+  if (headers["referrer-policy"] !== "strict-origin-when-cross-origin") missing.push("Referrer-Policy");
+  return missing;
+}
 
 /** A page that records everything that would make it not load clean. */
 async function watchedPage(
@@ -54,7 +67,7 @@ async function watchedPage(
 ): Promise<{ page: Page; problems: Problems }> {
   const page = await context.newPage();
   const origin = new URL(proxy.url).host;
-  const problems: Problems = { console: [], failed: [], foreign: [], authed: [] };
+  const problems: Problems = { console: [], failed: [], foreign: [], authed: [], headers: [] };
   page.on("console", (m) => {
     if (m.type() === "error") problems.console.push(m.text());
   });
@@ -63,8 +76,13 @@ async function watchedPage(
     // Aborted on purpose: a newer load replaces an older one, or the page moves on.
     if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.failed.push(`${r.url()} ${r.failure()?.errorText}`);
   });
-  page.on("response", (r) => {
+  page.on("response", async (r) => {
     if (r.status() >= 400) problems.failed.push(`${r.status()} ${r.url()}`);
+    if (new URL(r.url()).host !== origin) return;
+    // allHeaders(), since headers() leaves out security-related ones; gone once the page closes.
+    const headers = await r.allHeaders().catch(() => null);
+    const missing = headers ? missingSecurityHeaders(headers, r.request().resourceType() === "document") : [];
+    if (missing.length > 0) problems.headers.push(`${r.url()} lacks ${missing.join(", ")}`);
   });
   page.on("request", async (r) => {
     const url = new URL(r.url());
@@ -150,6 +168,7 @@ describe("pages load clean", () => {
           const { page, problems } = await watchedPage(context, { signedOut });
           const res = await page.goto(p, { waitUntil: "networkidle" });
           assert.equal(res?.status(), 200, `${p} answered ${res?.status()}`);
+          assert.deepEqual(missingSecurityHeaders(await res.allHeaders(), true), [], `${p} security headers`);
           // A deep link renders its page, not the SPA's not-found.
           assert.equal(await page.getByText("Page not found").count(), 0, `${p} rendered as not found`);
           await page.screenshot({
