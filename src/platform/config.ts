@@ -19,13 +19,15 @@ const configSchema = z.object({
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
   // {"delhivery": "<secret>", ...}: each carrier signs its tracking webhooks with its own secret.
+  // A Map, not the object: the carrier code comes from the URL, and a plain object would answer
+  // `constructor` or `__proto__` with Object.prototype's members, whose text is public.
   CARRIER_WEBHOOK_SECRETS: z
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (!v) return {};
+      if (!v) return new Map<string, string>();
       try {
-        return z.record(z.string(), z.string().min(16)).parse(JSON.parse(v));
+        return new Map(Object.entries(z.record(z.string(), z.string().min(16)).parse(JSON.parse(v))));
       } catch {
         ctx.addIssue({
           code: "custom",
@@ -63,7 +65,7 @@ export type Config = {
   reviewThresholdMinor: number;
   adminBootstrapToken?: string;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
-  carrierWebhookSecrets: Record<string, string>;
+  carrierWebhookSecrets: ReadonlyMap<string, string>;
 };
 
 const cache = new WeakMap<object, Config>();
