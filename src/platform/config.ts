@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_THRESHOLD_MINOR } from "../contracts/common";
 
 const intVar = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalSecret = z
@@ -14,7 +15,7 @@ const configSchema = z.object({
   MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
   NOTIFY_RATE_PER_MINUTE: intVar(220),
   // Orders worth this much or more (minor units) wait for ops approval; 0 turns the rule off.
-  REVIEW_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5_000_000),
+  REVIEW_THRESHOLD_MINOR: z.coerce.number().int().min(0).max(MAX_THRESHOLD_MINOR).default(5_000_000),
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
