@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Email, Id, IsoTime, ListQuery, Money, Phone } from "./common";
+import { Email, Id, IsoTime, ListQuery, Money, Phone, UnitPrice } from "./common";
 
 // The catalog's wire format: vendors, warehouses, products, SKUs, the public catalog and
 // postal codes. Request bodies are strict, so a misspelt field is refused instead of ignored.
@@ -217,7 +217,7 @@ export const CreateSku = z
     productId: Id,
     code: SkuCode,
     title: SkuTitle,
-    price: Money,
+    price: UnitPrice,
     barcode: Barcode,
     lowStockThreshold: StockThreshold.default(0),
   })
@@ -228,7 +228,7 @@ export type CreateSku = z.infer<typeof CreateSku>;
 export const UpdateSku = z
   .object({
     title: SkuTitle.optional(),
-    price: Money.optional(),
+    price: UnitPrice.optional(),
     barcode: Barcode.optional(),
     lowStockThreshold: StockThreshold.optional(),
     status: SkuStatus.optional(),

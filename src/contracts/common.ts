@@ -13,6 +13,36 @@ export const Money = z
   .openapi("Money");
 export type Money = z.infer<typeof Money>;
 
+/** Checkout's caps (contracts/orders.ts): lines per cart and units per line. */
+export const MAX_CART_LINES = 50;
+export const MAX_LINE_QTY = 99;
+
+/**
+ * Caps on the money a client may set, so every sum over an order is an exact integer (doubles are
+ * exact below 2^53 ≈ 9.007e15). Goods: 50 lines × 99 units × 1e8 = 4.95e11. The tightest step is
+ * the fee, `subtotal × bps` with bps ≤ 10,000 (domain/money.ts basisPointsOf): 4.95e15, still
+ * exact, which is why a unit is capped at 1e8 (₹10 lakh, $1M) rather than 1e10. Shipping: 1e7 a
+ * parcel; even 4,950 units of 500 g in 1-gram bands are 2,475,000 parcels, 2.5e13. An order then
+ * totals at most ~2.6e13, over 300 times below 2^53.
+ */
+export const MAX_UNIT_PRICE_MINOR = 100_000_000;
+export const MAX_PARCEL_PRICE_MINOR = 10_000_000;
+/** Thresholds compared with order totals: above any total the caps allow, and exact. */
+export const MAX_THRESHOLD_MINOR = 1_000_000_000_000_000;
+
+/** Money as a client sends it, at most `maxMinor` minor units. */
+export const moneyUpTo = (maxMinor: number) =>
+  z.object({
+    amountMinor: z.number().int().nonnegative().max(maxMinor),
+    currency: Currency,
+  });
+export const UnitPrice = moneyUpTo(MAX_UNIT_PRICE_MINOR).openapi("UnitPrice", {
+  description: `A unit price, at most ${MAX_UNIT_PRICE_MINOR} minor units`,
+});
+export const ParcelPrice = moneyUpTo(MAX_PARCEL_PRICE_MINOR).openapi("ParcelPrice", {
+  description: `One parcel's shipping, at most ${MAX_PARCEL_PRICE_MINOR} minor units`,
+});
+
 export const Id = z.string().min(1).max(64);
 /** As people write them: digits with an optional leading `+`, spaces, dashes and brackets. */
 export const Phone = z

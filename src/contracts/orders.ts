@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { orderStatuses, paymentStatuses, subOrderStatuses } from "../contracts/order-status";
-import { Currency, Id, IsoTime, ListQuery, Money, Phone, page } from "./common";
+import { Currency, Id, IsoTime, ListQuery, MAX_CART_LINES, MAX_LINE_QTY, Money, Phone, page } from "./common";
 import { RoutingView } from "./routing";
 
-export const MAX_CHECKOUT_LINES = 50;
+export const MAX_CHECKOUT_LINES = MAX_CART_LINES;
 
 export const ShipTo = z
   .object({
@@ -35,7 +35,7 @@ export const CheckoutLine = z
     productId: Id.optional().openapi({
       description: "Any vendor's offer of this product; charged at the offer routing picks",
     }),
-    qty: z.number().int().min(1).max(99),
+    qty: z.number().int().min(1).max(MAX_LINE_QTY),
   })
   .strict();
 

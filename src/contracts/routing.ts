@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Id, IsoTime, Money } from "./common";
+import { Id, IsoTime, MAX_CART_LINES, MAX_LINE_QTY, Money, ParcelPrice } from "./common";
 
 // Wire formats of routing. Runtime-neutral: the web app imports these too. The quote takes the
 // checkout body (contracts/orders.ts), which is why this module does not import that one.
@@ -91,9 +91,9 @@ export const ReassignTarget = z
 export const ReassignBody = z
   .object({
     lines: z
-      .array(z.object({ lineId: Id, qty: z.number().int().min(1).max(99).optional() }).strict())
+      .array(z.object({ lineId: Id, qty: z.number().int().min(1).max(MAX_LINE_QTY).optional() }).strict())
       .min(1)
-      .max(50)
+      .max(MAX_CART_LINES)
       .optional()
       .openapi({ description: "Line items to move (all of the sub-order's when absent); qty moves part of one" }),
     target: ReassignTarget,
@@ -136,7 +136,7 @@ export const RateCardBody = z
     vendorId: Id.nullable().default(null).openapi({ description: "null: the platform's card" }),
     maxKm: z.number().int().min(1).max(40_000),
     maxWeightGrams: z.number().int().min(1).max(1_000_000),
-    price: Money,
+    price: ParcelPrice,
     transitDays: z.number().int().min(0).max(60),
   })
   .strict()

@@ -240,6 +240,10 @@ export const subOrders = sqliteTable(
     index("sub_orders_status_sla").on(t.status, t.slaDispatchBy),
     // Carrier webhooks name a shipment by its AWB.
     index("sub_orders_awb").on(t.carrier, t.awb),
+    // So an AWB names one shipment: a carrier's AWB is on at most one sub-order that is not cancelled.
+    uniqueIndex("sub_orders_carrier_awb_live")
+      .on(t.carrier, t.awb)
+      .where(sql`${t.awb} is not null and ${t.status} <> 'cancelled'`),
     // The SLA watcher's scan: open sub-orders by deadline, nothing else.
     index("sub_orders_sla_open")
       .on(t.slaDispatchBy)

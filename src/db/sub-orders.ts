@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { deriveOrderStatus, partsOfParent } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
@@ -72,12 +72,21 @@ export async function listSubOrders(
   return { rows: rows.slice(0, f.limit).map((r) => r.sub), hasMore: rows.length > f.limit };
 }
 
+/** The live shipment a carrier's AWB names: at most one sub-order that is not cancelled (sub_orders_carrier_awb_live). */
 export async function findByAwb(db: Db, carrier: string, awb: string) {
   return db
     .select({ id: subOrders.id })
     .from(subOrders)
-    .where(and(eq(subOrders.carrier, carrier), eq(subOrders.awb, awb)))
+    .where(and(eq(subOrders.carrier, carrier), eq(subOrders.awb, awb), ne(subOrders.status, "cancelled")))
     .get();
+}
+
+/** Whether a write was refused because that carrier's AWB is already on a live sub-order. */
+export function isAwbInUse(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (/UNIQUE constraint failed: sub_orders\.carrier, sub_orders\.awb/.test(e.message)) return true;
+  }
+  return false;
 }
 
 /**

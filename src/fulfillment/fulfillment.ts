@@ -3,7 +3,15 @@ import type { FieldError } from "../contracts/common";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch } from "../db/client";
 import { insertEvent, insertOutbox, type SubOrderRow } from "../db/orders";
-import { barcodesOf, findCarrier, findSubOrder, loadSubOrder, writeTransition } from "../db/sub-orders";
+import {
+  barcodesOf,
+  findByAwb,
+  findCarrier,
+  findSubOrder,
+  isAwbInUse,
+  loadSubOrder,
+  writeTransition,
+} from "../db/sub-orders";
 import { checkAwb } from "../domain/awb";
 import { type BarcodeCount, checkScans } from "../domain/barcode-check";
 import type { Actor, Principal } from "../domain/principal";
@@ -25,7 +33,8 @@ export type FulfillmentOutcome =
       missing?: BarcodeCount[];
       unexpected?: BarcodeCount[];
     }
-  | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
+  | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string }
+  | { ok: false; code: "AWB_IN_USE"; detail: string };
 
 export type ActionInput =
   | { action: "confirm" }
@@ -134,6 +143,9 @@ export async function actOnSubOrder(
         errors: [{ path: "awb", message: wrongAwb }],
       };
     }
+    // Checked before the units leave: a refused AWB must change nothing.
+    const holder = await findByAwb(db, carrier.code, input.awb);
+    if (holder && holder.id !== sub.id) return awbInUse(carrier.code, input.awb);
     // The units leave the warehouse (out of on_hand and committed) before D1 says so; shipping is
     // idempotent, so a retry after a failed batch is safe.
     const shipped = await shipInOrder(env, agg.order.holdId, [...new Set(lines.map((l) => l.skuId))]);
@@ -148,7 +160,7 @@ export async function actOnSubOrder(
   const stamp = stamps[move.to as keyof typeof stamps];
   if (stamp) changes[stamp] = at;
 
-  const { changed, key } = await writeTransition(db, {
+  const written = await writeTransition(db, {
     agg,
     sub,
     from: [from],
@@ -158,7 +170,14 @@ export async function actOnSubOrder(
     reason: null,
     data,
     at,
+  }).catch((err: unknown) => {
+    // Another sub-order took the same AWB between the check and this write (the unique index
+    // decides). Its units have shipped already: a dispatch retried with the right AWB completes it.
+    if (input.action === "dispatch" && isAwbInUse(err)) return null;
+    throw err;
   });
+  if (!written) return awbInUse(changes.carrier!, changes.awb!);
+  const { changed, key } = written;
   if (!changed) {
     // Someone else moved it first: the same step is a repeat, anything else is now illegal.
     const now = ((await findSubOrder(db, sub.id))?.status ?? from) as SubOrderStatus;
@@ -167,6 +186,12 @@ export async function actOnSubOrder(
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed };
 }
+
+const awbInUse = (carrier: string, awb: string): FulfillmentOutcome => ({
+  ok: false,
+  code: "AWB_IN_USE",
+  detail: `${carrier} AWB ${awb} is already on another sub-order that is not cancelled`,
+});
 
 /**
  * Ships the sub-order's SKUs one at a time in a fixed order, the order a cancellation releases

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_THRESHOLD_MINOR } from "../contracts/common";
 
 const intVar = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalSecret = z
@@ -14,20 +15,22 @@ const configSchema = z.object({
   MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
   NOTIFY_RATE_PER_MINUTE: intVar(220),
   // Orders worth this much or more (minor units) wait for ops approval; 0 turns the rule off.
-  REVIEW_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5_000_000),
+  REVIEW_THRESHOLD_MINOR: z.coerce.number().int().min(0).max(MAX_THRESHOLD_MINOR).default(5_000_000),
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
   // Public (a var, not a secret); set when the web app loads Stripe.js, whose origins the CSP then allows.
   STRIPE_PUBLISHABLE_KEY: optionalSecret,
   // {"delhivery": "<secret>", ...}: each carrier signs its tracking webhooks with its own secret.
+  // A Map, not the object: the carrier code comes from the URL, and a plain object would answer
+  // `constructor` or `__proto__` with Object.prototype's members, whose text is public.
   CARRIER_WEBHOOK_SECRETS: z
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (!v) return {};
+      if (!v) return new Map<string, string>();
       try {
-        return z.record(z.string(), z.string().min(16)).parse(JSON.parse(v));
+        return new Map(Object.entries(z.record(z.string(), z.string().min(16)).parse(JSON.parse(v))));
       } catch {
         ctx.addIssue({
           code: "custom",
@@ -67,7 +70,7 @@ export type Config = {
   /** Only in development without Stripe keys: production never simulates a payment. */
   simulatePayments: boolean;
   stripePublishableKey?: string;
-  carrierWebhookSecrets: Record<string, string>;
+  carrierWebhookSecrets: ReadonlyMap<string, string>;
 };
 
 const cache = new WeakMap<object, Config>();

@@ -20,7 +20,11 @@ async function snapshot(sub: string) {
     .first();
 }
 
+// An AWB names one shipment, so each order of this file dispatches under its own.
+let awbs = 500_123_456;
+
 async function order(paid: boolean) {
+  const awb = String(awbs++);
   const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
   const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
   const shopper = await newCustomer();
@@ -33,7 +37,7 @@ async function order(paid: boolean) {
       token: vendor,
       body: {
         pack: { scanned: [barcode, barcode] },
-        dispatch: { carrier: "trackon", awb: "500123456" },
+        dispatch: { carrier: "trackon", awb },
         cancel: { reason: "cannot fulfil" },
         milestone: { type: "delivery_attempted" },
       }[a as string],

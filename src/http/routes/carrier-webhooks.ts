@@ -33,7 +33,7 @@ const route = defineRoute({
 
 export const carrierWebhooks = router().openapi(route, async (c) => {
   const { carrier } = c.req.valid("param");
-  const secret = config(c.env).carrierWebhookSecrets[carrier];
+  const secret = config(c.env).carrierWebhookSecrets.get(carrier);
   if (!secret) throw new ApiError("NOT_FOUND", "No webhook is configured for this carrier");
   // The signature covers the exact bytes: verify before parsing anything.
   const raw = await c.req.text();

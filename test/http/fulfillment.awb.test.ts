@@ -1,0 +1,116 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { api, newCustomer, tokenFor, uid } from "../support/api";
+import { BENGALURU, checkout, pay, stockedSku, stockOf } from "../support/marketplace";
+
+/** `n` paid sub-orders of one vendor, each packed and ready to dispatch. */
+async function packedSubOrders(n: number) {
+  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+  const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
+  const subs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    const sub = (await pay(shopper.token, placed.body.payment.id)).body.subOrders[0].id as string;
+    await api("POST", `/v1/sub-orders/${sub}/confirm`, { token: vendor });
+    const barcode = (await api("GET", `/v1/sub-orders/${sub}`, { token: vendor })).body.lines[0].barcode;
+    await api("POST", `/v1/sub-orders/${sub}/pack`, { token: vendor, body: { scanned: [barcode] } });
+    subs.push(sub);
+  }
+  const dispatch = (sub: string, body: { carrier: string; awb: string }) =>
+    api("POST", `/v1/sub-orders/${sub}/dispatch`, { token: vendor, body });
+  return { skuId: s.skuId, subs, dispatch };
+}
+
+const row = (id: string) =>
+  env.DB.prepare("select status, carrier, awb from sub_orders where id = ?")
+    .bind(id)
+    .first<{ status: string; carrier: string | null; awb: string | null }>();
+
+describe("an AWB names one shipment", () => {
+  it("refuses a dispatch with an AWB another live sub-order of that carrier has, and changes nothing", async () => {
+    const { skuId, subs, dispatch } = await packedSubOrders(3);
+    const [first, second, third] = subs as [string, string, string];
+    const awb = uid("AWB-").toUpperCase();
+    expect((await dispatch(first, { carrier: "generic", awb })).status).toBe(200);
+    const before = await stockOf(skuId);
+
+    const taken = await dispatch(second, { carrier: "generic", awb });
+    expect(taken.status).toBe(409);
+    expect(taken.headers.get("content-type")).toContain("application/problem+json");
+    expect(taken.body).toMatchObject({ code: "AWB_IN_USE", status: 409 });
+    expect(taken.body.detail).toContain(awb);
+    expect(await row(second)).toEqual({ status: "packed", carrier: null, awb: null });
+    expect(await stockOf(skuId)).toEqual(before);
+    const events = await env.DB.prepare("select count(*) as n from order_events where sub_order_id = ? and type = ?")
+      .bind(second, "sub_order.dispatched")
+      .first<{ n: number }>();
+    expect(events?.n).toBe(0);
+
+    // The same number with another carrier is another shipment; repeating one's own dispatch is fine.
+    expect((await dispatch(second, { carrier: "delhivery", awb: "1234567890123" })).status).toBe(200);
+    expect((await dispatch(first, { carrier: "generic", awb })).status).toBe(200);
+
+    // A cancelled sub-order no longer holds its AWB.
+    await env.DB.prepare("update sub_orders set status = 'cancelled' where id = ?").bind(first).run();
+    expect((await dispatch(third, { carrier: "generic", awb })).status).toBe(200);
+    expect(await row(third)).toMatchObject({ status: "dispatched", awb });
+  });
+
+  it("gives an AWB to one of two sub-orders dispatched with it at the same moment", async () => {
+    const { subs, dispatch } = await packedSubOrders(2);
+    const awb = uid("AWB-").toUpperCase();
+    const answers = await Promise.all(subs.map((sub) => dispatch(sub, { carrier: "generic", awb })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.code).toBe("AWB_IN_USE");
+    const live = await env.DB.prepare("select count(*) as n from sub_orders where carrier = 'generic' and awb = ?")
+      .bind(awb)
+      .first<{ n: number }>();
+    expect(live?.n).toBe(1);
+  });
+
+  it("is a constraint: D1 refuses a second live sub-order with the same carrier and AWB", async () => {
+    const { subs } = await packedSubOrders(2);
+    const awb = uid("AWB-").toUpperCase();
+    const set = (id: string) =>
+      env.DB.prepare("update sub_orders set carrier = 'generic', awb = ? where id = ?").bind(awb, id).run();
+    await set(subs[0]!);
+    await expect(set(subs[1]!)).rejects.toThrow(/UNIQUE constraint failed: sub_orders.carrier, sub_orders.awb/);
+  });
+
+  it("the migration refuses to apply while duplicates exist, naming them, and applies once they are fixed", async () => {
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0006_"))!;
+    expect(migration.name).toBe("0006_awb_unique.sql");
+    const apply = () => env.DB.batch(migration.queries.map((q) => env.DB.prepare(q)));
+    const indexes = async () =>
+      (
+        await env.DB.prepare(
+          "select name from sqlite_master where name in ('sub_orders_carrier_awb_live', '_awb_unique_guard')",
+        ).all<{ name: string }>()
+      ).results.map((r) => r.name);
+
+    const { subs } = await packedSubOrders(3);
+    const [a, b, c] = subs as [string, string, string];
+    await env.DB.prepare("drop index sub_orders_carrier_awb_live").run();
+    const dup = uid("DUP-").toUpperCase();
+    const stamp = env.DB.prepare("update sub_orders set carrier = 'generic', awb = ? where id in (?, ?, ?)");
+    await stamp.bind(dup, a, b, c).run();
+    // Cancelled ones do not count.
+    await env.DB.prepare("update sub_orders set status = 'cancelled' where id = ?").bind(c).run();
+
+    const refused = await apply().then(
+      () => null,
+      (e: Error) => `${e.message} ${String(e.cause ?? "")}`,
+    );
+    expect(refused).toContain("AWB in use by more than one sub-order that is not cancelled");
+    expect(refused).toContain(`generic ${dup}: `);
+    expect(refused).toContain(a);
+    expect(refused).toContain(b);
+    expect(refused).not.toContain(c);
+    expect(await indexes()).toEqual([]);
+
+    await env.DB.prepare("update sub_orders set awb = ? where id = ?").bind(`${dup}-B`, b).run();
+    await apply();
+    expect(await indexes()).toEqual(["sub_orders_carrier_awb_live"]);
+  });
+});
