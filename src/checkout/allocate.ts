@@ -7,6 +7,7 @@ import { type Allocation as HeldUnits, type ReserveAllResult, releaseAll, reserv
 import { clockHour, type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
 import type { Attempt } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
+import { releaseOnThrow } from "./release-on-throw";
 import { replay, skuIdsIn, storedAnswer } from "./replay";
 
 type Plan = Extract<RoutePlan, { ok: true }>;
@@ -35,6 +36,11 @@ export type Held = Claimed & {
 export async function allocate(a: Attempt, cart: PreparedCart): Promise<Held | Answered> {
   const claimed = await claimCart(a, cart);
   if ("answer" in claimed) return claimed;
+  // Rerouting around a full vendor may claim any of the cart's candidate SKUs.
+  return releaseOnThrow(a, [...cart.offers.keys()], () => afterClaim(a, cart, claimed));
+}
+
+async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Promise<Held | Answered> {
   const skuIds = claimed.plan.reservations.map((r) => r.skuId);
   const context = await readCheckoutContext(a.db, {
     scope: a.scope,

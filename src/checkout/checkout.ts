@@ -1,14 +1,16 @@
 import type { CheckoutBody } from "../contracts/orders";
 import { paymentsConfigured } from "../gateways/payment-provider";
 import type { Background } from "../platform/background";
-import { allocate, explainAllocation } from "./allocate";
+import type { PreparedCart } from "../routing/cart";
+import { allocate, explainAllocation, type Held } from "./allocate";
 import { announce } from "./announce";
-import { beginAttempt, type Customer } from "./attempt";
+import { type Attempt, beginAttempt, type Customer } from "./attempt";
 import type { CheckoutOutcome } from "./outcome";
 import { createPayment } from "./payment";
 import { persist } from "./persist";
 import { placedOrder } from "./placed-order";
 import { price } from "./price";
+import { releaseOnThrow } from "./release-on-throw";
 import { replayBeforeClaim } from "./replay";
 import { validateCart, validateHeld } from "./validate";
 
@@ -39,17 +41,22 @@ export async function checkout(
 
   const held = await allocate(a, cart);
   if ("answer" in held) return held.answer;
-  const refused = await validateHeld(a, cart, held);
-  if (refused) return refused.answer;
-
-  const priced = price(cart, held, a.now);
-  const explanation = explainAllocation(cart, held);
-  const paid = await createPayment(a, held.skuIds, priced.split.totalMinor);
-  if ("answer" in paid) return paid.answer;
-
-  const { placed, result } = placedOrder(a, input.body, cart, priced, paid.payment, explanation);
+  const ready = await releaseOnThrow(a, held.skuIds, () => orderFor(a, input.body, cart, held));
+  if ("answer" in ready) return ready.answer;
+  const { placed, result } = ready;
   const written = await persist(a, placed, held.skuIds);
   if ("answer" in written) return written.answer;
   await announce(a, ctx, written.outbox);
   return { ok: true, body: result, replayed: false };
+}
+
+/** Everything between the claim and the write: checks that need the hold, prices, the payment. */
+async function orderFor(a: Attempt, body: CheckoutBody, cart: PreparedCart, held: Held) {
+  const refused = await validateHeld(a, cart, held);
+  if (refused) return refused;
+  const priced = price(cart, held, a.now);
+  const explanation = explainAllocation(cart, held);
+  const paid = await createPayment(a, held.skuIds, priced.split.totalMinor);
+  if ("answer" in paid) return paid;
+  return placedOrder(a, body, cart, priced, paid.payment, explanation);
 }

@@ -1,4 +1,4 @@
-import type { FieldError } from "../contracts/common";
+import { type FieldError, MAX_UNIT_PRICE_MINOR } from "../contracts/common";
 import type { CheckoutBody } from "../contracts/orders";
 import { releaseAll } from "../gateways/stock";
 import { type PreparedCart, prepareCart } from "../routing/cart";
@@ -42,7 +42,8 @@ export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): 
   const errors: FieldError[] = [];
   for (const r of held.plan.reservations) {
     const sku = skuById.get(r.skuId);
-    if (sku?.skuStatus !== "active" || sku.vendorStatus !== "active") {
+    // A price past the cap (written before the cap existed) would make the order's sums inexact.
+    if (sku?.skuStatus !== "active" || sku.vendorStatus !== "active" || sku.priceMinor > MAX_UNIT_PRICE_MINOR) {
       const line = cart.lines[r.lineIndex]!;
       errors.push({
         path: `lines.${r.lineIndex}.${line.skuId !== undefined ? "skuId" : "productId"}`,
