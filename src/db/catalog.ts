@@ -57,7 +57,7 @@ export async function listCatalog(
   return toPage(
     rows,
     q.limit,
-    (r) => ({ label: r.title, id: r.skuId }),
+    (r) => ({ key: r.title, id: r.skuId }),
     (r): CatalogItem => ({
       skuId: r.skuId,
       vendorId: r.vendorId,

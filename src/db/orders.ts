@@ -1,6 +1,8 @@
-import { and, asc, count, desc, eq, gt, inArray, min, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, min, sql } from "drizzle-orm";
+import { chunks, selectIn } from "./chunks";
 import type { Db } from "./client";
-import { chunks, vendorLoadStatements } from "./routing";
+import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
+import { vendorLoadStatements } from "./routing";
 import {
   idempotencyKeys,
   lineItems,
@@ -170,7 +172,7 @@ export type OrderListFilter = {
   from?: string;
   to?: string;
   ascending: boolean;
-  after?: [string, string];
+  after?: After;
   limit: number;
 };
 
@@ -190,37 +192,48 @@ function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" | "after
   ];
 }
 
-/** Keyset pagination over (created_at, id), served by the orders_created index. */
-export async function listOrders(db: Db, f: OrderListFilter) {
-  const conditions = [
-    ...orderConditions(f),
-    f.after
-      ? f.ascending
-        ? sql`(${orders.createdAt}, ${orders.id}) > (${f.after[0]}, ${f.after[1]})`
-        : sql`(${orders.createdAt}, ${orders.id}) < (${f.after[0]}, ${f.after[1]})`
-      : undefined,
-  ];
+/** Keyset pages over (created_at, id), served by the orders_created index; each order with its sub-orders. */
+export async function listOrders(db: Db, f: OrderListFilter): Promise<Page<OrderRow & { subOrders: SubOrderRow[] }>> {
+  const direction = f.ascending ? "asc" : "desc";
   const rows = await db
     .select()
     .from(orders)
-    .where(and(...conditions))
-    .orderBy(...(f.ascending ? [asc(orders.createdAt), asc(orders.id)] : [desc(orders.createdAt), desc(orders.id)]))
+    .where(and(...orderConditions(f), afterKey(orders.createdAt, orders.id, f.after, direction)))
+    .orderBy(...keyOrder(orders.createdAt, orders.id, direction))
     .limit(f.limit + 1);
-  const pageRows = rows.slice(0, f.limit);
-  const subs =
-    pageRows.length === 0
-      ? []
-      : await db
-          .select()
-          .from(subOrders)
-          .where(
-            inArray(
-              subOrders.orderId,
-              pageRows.map((o) => o.id),
-            ),
-          )
-          .orderBy(asc(subOrders.vendorId));
-  return { rows: pageRows, subs, hasMore: rows.length > f.limit };
+  const subs = await selectIn(
+    db,
+    rows.slice(0, f.limit).map((o) => o.id),
+    (ids) => db.select().from(subOrders).where(inArray(subOrders.orderId, ids)).orderBy(asc(subOrders.vendorId)),
+  );
+  return toPage(
+    rows,
+    f.limit,
+    (o) => ({ key: o.createdAt, id: o.id }),
+    (o) => ({ ...o, subOrders: subs.filter((s) => s.orderId === o.id) }),
+  );
+}
+
+/**
+ * Orders paid since `since` that still hold committed stock (nothing shipped or cancelled yet),
+ * at most `limit`, each with its lines: what the invariant audit checks against the stock objects.
+ */
+export async function paidOrdersWithLines(db: Db, since: string, limit: number) {
+  const paid = await db
+    .select({ id: orders.id, holdId: orders.holdId })
+    .from(orders)
+    .where(and(gte(orders.paidAt, since), inArray(orders.status, ["paid", "partially_dispatched", "dispatched"])))
+    .limit(limit);
+  const lines = await selectIn(
+    db,
+    paid.map((o) => o.id),
+    (ids) =>
+      db
+        .select({ orderId: lineItems.orderId, skuId: lineItems.skuId, qty: lineItems.qty })
+        .from(lineItems)
+        .where(inArray(lineItems.orderId, ids)),
+  );
+  return paid.map((o) => ({ ...o, lines: lines.filter((l) => l.orderId === o.id) }));
 }
 
 /** How many orders the filter matches, by status (served by orders_status_created). */

@@ -26,7 +26,7 @@ export async function listProducts(db: Db, q: { limit: number; after: After | un
   return toPage(
     rows,
     q.limit,
-    (r) => ({ label: r.title, id: r.id }),
+    (r) => ({ key: r.title, id: r.id }),
     (r) => r,
   );
 }

@@ -88,7 +88,7 @@ export async function listSkus(
     .orderBy(skus.title, skus.id)
     .limit(q.limit + 1)
     .all();
-  return toPage(rows, q.limit, (r) => ({ label: r.title, id: r.id }), toSku);
+  return toPage(rows, q.limit, (r) => ({ key: r.title, id: r.id }), toSku);
 }
 
 /** null when there is no such SKU. */

@@ -26,7 +26,7 @@ export async function listVendors(db: Db, q: { limit: number; after: After | und
   return toPage(
     rows,
     q.limit,
-    (r) => ({ label: r.name, id: r.id }),
+    (r) => ({ key: r.name, id: r.id }),
     (r) => r,
   );
 }

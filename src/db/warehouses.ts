@@ -25,7 +25,7 @@ export async function listWarehouses(db: Db, vendorId: string, q: { limit: numbe
   return toPage(
     rows,
     q.limit,
-    (r) => ({ label: r.name, id: r.id }),
+    (r) => ({ key: r.name, id: r.id }),
     (r) => r,
   );
 }
