@@ -2,6 +2,7 @@ import { and, asc, desc, eq, getTableColumns, inArray, type SQL, sql } from "dri
 import type { SubOrderStatus } from "../contracts/order-status";
 import { deriveOrderStatus, partsOfParent } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
+import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { loadOrder, type OrderAggregate, type SubOrderRow } from "./orders";
 import { carriers, orderEvents, orders, outbox, skus, subOrders } from "./schema";
@@ -19,8 +20,9 @@ export async function loadSubOrder(db: Db, id: string): Promise<{ agg: OrderAggr
 }
 
 export async function barcodesOf(db: Db, skuIds: string[]) {
-  if (skuIds.length === 0) return new Map<string, string | null>();
-  const rows = await db.select({ id: skus.id, barcode: skus.barcode }).from(skus).where(inArray(skus.id, skuIds));
+  const rows = await selectIn(db, skuIds, (ids) =>
+    db.select({ id: skus.id, barcode: skus.barcode }).from(skus).where(inArray(skus.id, ids)),
+  );
   return new Map(rows.map((r) => [r.id, r.barcode]));
 }
 

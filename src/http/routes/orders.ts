@@ -22,7 +22,7 @@ import { isoSeconds } from "../../domain/time";
 import { orderViewFor } from "../../orders/view";
 import { requireRole } from "../auth";
 import { router } from "../context";
-import { ApiError, validationError } from "../errors";
+import { ApiError } from "../errors";
 import { defineRoute } from "../route";
 import { pageStart } from "../scope";
 
