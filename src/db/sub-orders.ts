@@ -5,6 +5,7 @@ import type { Actor } from "../domain/principal";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { loadOrder, type OrderAggregate, type SubOrderRow } from "./orders";
+import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import { carriers, orderEvents, orders, outbox, skus, subOrders } from "./schema";
 
 export async function findSubOrder(db: Db, id: string) {
@@ -55,8 +56,8 @@ export async function saveCarrier(db: Db, row: CarrierRow) {
 /** A vendor's queue, newest first, keyset over (created_at, id); orders held for review are hidden from vendors. */
 export async function listSubOrders(
   db: Db,
-  f: { vendorId?: string; status?: string; hideHeld: boolean; after?: [string, string]; limit: number },
-) {
+  f: { vendorId?: string; status?: string; hideHeld: boolean; after: After | undefined; limit: number },
+): Promise<Page<SubOrderRow>> {
   const rows = await db
     .select({ sub: subOrders })
     .from(subOrders)
@@ -66,12 +67,17 @@ export async function listSubOrders(
         f.vendorId ? eq(subOrders.vendorId, f.vendorId) : undefined,
         f.status ? eq(subOrders.status, f.status) : undefined,
         f.hideHeld ? eq(orders.reviewHeld, false) : undefined,
-        f.after ? sql`(${subOrders.createdAt}, ${subOrders.id}) < (${f.after[0]}, ${f.after[1]})` : undefined,
+        afterKey(subOrders.createdAt, subOrders.id, f.after, "desc"),
       ),
     )
-    .orderBy(desc(subOrders.createdAt), desc(subOrders.id))
+    .orderBy(...keyOrder(subOrders.createdAt, subOrders.id, "desc"))
     .limit(f.limit + 1);
-  return { rows: rows.slice(0, f.limit).map((r) => r.sub), hasMore: rows.length > f.limit };
+  return toPage(
+    rows,
+    f.limit,
+    (r) => ({ key: r.sub.createdAt, id: r.sub.id }),
+    (r) => r.sub,
+  );
 }
 
 export async function findByAwb(db: Db, carrier: string, awb: string) {
