@@ -241,6 +241,12 @@ export function upsertVendorScore(db: Db, row: VendorScoreRow) {
   return db.insert(vendorScores).values(row).onConflictDoUpdate({ target: vendorScores.vendorId, set: changes });
 }
 
+/** The score pinned to the newest weights version, as it stands when the statement runs in its batch. */
+export function upsertVendorScoreOfLatestWeights(db: Db, row: Omit<VendorScoreRow, "weightsVersion">) {
+  const weightsVersion = sql`(select max(${routingWeights.version}) from ${routingWeights})` as unknown as number;
+  return upsertVendorScore(db, { ...row, weightsVersion });
+}
+
 // ---- outcomes, for the re-fit ----------------------------------------------------------------
 
 /**
