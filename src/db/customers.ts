@@ -9,3 +9,10 @@ export async function customerExists(db: Db, id: string): Promise<boolean> {
 export async function vendorExists(db: Db, id: string): Promise<boolean> {
   return (await db.select({ id: vendors.id }).from(vendors).where(eq(vendors.id, id)).get()) !== undefined;
 }
+
+export function insertCustomer(
+  db: Db,
+  row: { id: string; name: string; email: string | null; phone: string | null; createdAt: string },
+) {
+  return db.insert(customers).values(row);
+}

@@ -1,6 +1,6 @@
-import { and, asc, count, eq, gt, gte, inArray, min, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, min, type SQL, sql } from "drizzle-orm";
 import { chunks, selectIn } from "./chunks";
-import type { Db } from "./client";
+import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import { vendorLoadStatements } from "./routing";
 import {
@@ -162,6 +162,72 @@ export function insertEvent(
     .insert(orderEvents)
     .values({ ...row, subOrderId: row.subOrderId ?? null, reason: row.reason ?? null, data: row.data ?? null })
     .onConflictDoNothing();
+}
+
+/** Cancels every sub-order of the order that has not left the warehouse (nor was cancelled before). */
+export function cancelOpenSubOrders(db: Db, orderId: string, reason: string, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ status: "cancelled", cancellationReason: reason, cancelledAt: at, updatedAt: at })
+    .where(
+      and(
+        eq(subOrders.orderId, orderId),
+        inArray(subOrders.status, ["pending_payment", "paid", "confirmed", "packed"]),
+      ),
+    );
+}
+
+/** `paymentStatus` may be SQL read when the statement runs (see derivedPaymentStatus). */
+export function markOrderCancelled(db: Db, orderId: string, paymentStatus: "unpaid" | SQL<string>, at: string) {
+  return db.update(orders).set({ status: "cancelled", paymentStatus, updatedAt: at }).where(eq(orders.id, orderId));
+}
+
+export function setOrderStatus(db: Db, orderId: string, status: OrderRow["status"], at: string): Statement {
+  return db.update(orders).set({ status, updatedAt: at }).where(eq(orders.id, orderId));
+}
+
+export function setOrderPaymentStatus(db: Db, orderId: string, paymentStatus: OrderRow["paymentStatus"]): Statement {
+  return db.update(orders).set({ paymentStatus }).where(eq(orders.id, orderId));
+}
+
+/** Counts returned units on a line, never past what it sold: a replayed return adds nothing beyond that. */
+export function addReturnedQty(db: Db, lineId: string, qty: number): Statement {
+  return db
+    .update(lineItems)
+    .set({ returnedQty: sql`${lineItems.returnedQty} + ${qty}` })
+    .where(and(eq(lineItems.id, lineId), sql`${lineItems.returnedQty} + ${qty} <= ${lineItems.qty}`));
+}
+
+/** The order paid, if it was still waiting for payment. */
+export function markOrderPaid(db: Db, orderId: string, at: string): Statement {
+  return db
+    .update(orders)
+    .set({ status: "paid", paymentStatus: "paid", paidAt: at, updatedAt: at })
+    .where(and(eq(orders.id, orderId), eq(orders.status, "pending_payment")));
+}
+
+/** A sub-order paid, if it was still waiting for payment; `slaDispatchBy` null while held for review. */
+export function markSubOrderPaid(db: Db, subOrderId: string, slaDispatchBy: string | null, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ status: "paid", slaDispatchBy, updatedAt: at })
+    .where(and(eq(subOrders.id, subOrderId), eq(subOrders.status, "pending_payment")));
+}
+
+/** The order's lines of one SKU replaced by `lines` (where its stock now sits). */
+export function replaceLines(db: Db, orderId: string, skuId: string, lines: LineItemRow[]): Statement[] {
+  return [
+    db.delete(lineItems).where(and(eq(lineItems.orderId, orderId), eq(lineItems.skuId, skuId))),
+    ...lines.map((l) => db.insert(lineItems).values(l)),
+  ];
+}
+
+/** Holds the order for review (its vendors stop seeing it) or releases it, keeping `note`. */
+export function setReviewHold(db: Db, orderId: string, r: { held: boolean; note: string | null; at: string }) {
+  return db
+    .update(orders)
+    .set({ reviewHeld: r.held, reviewNote: r.note, updatedAt: r.at })
+    .where(eq(orders.id, orderId));
 }
 
 export type OrderListFilter = {

@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { deriveOrderStatus, partsOfParent } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
@@ -78,6 +78,22 @@ export async function listSubOrders(
     (r) => ({ key: r.sub.createdAt, id: r.sub.id }),
     (r) => r.sub,
   );
+}
+
+/** Starts the sub-order's SLA clock unless it is already running. */
+export function startSlaClock(db: Db, id: string, slaDispatchBy: string, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ slaDispatchBy, updatedAt: at })
+    .where(and(eq(subOrders.id, id), isNull(subOrders.slaDispatchBy)));
+}
+
+/** Marks a delivered sub-order returned; anything else is left as it is. */
+export function markSubOrderReturned(db: Db, id: string, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ status: "returned", returnedAt: at, updatedAt: at })
+    .where(and(eq(subOrders.id, id), eq(subOrders.status, "delivered")));
 }
 
 export async function findByAwb(db: Db, carrier: string, awb: string) {

@@ -1,7 +1,7 @@
 import { json, jsonBody, problemResponses } from "../../contracts/common";
 import { CreateCustomer, CreatedCustomer } from "../../contracts/tokens";
 import { database } from "../../db/client";
-import { customers as customersTable } from "../../db/schema";
+import { insertCustomer } from "../../db/customers";
 import { insertToken } from "../../db/tokens";
 import { newSecretToken, sha256Hex } from "../../domain/crypto";
 import { newId } from "../../domain/ids";
@@ -29,9 +29,13 @@ export const customers = router().openapi(create, async (c) => {
   const tokenHash = await sha256Hex(token);
   // One batch: a customer never exists without the token that lets it act.
   await db.batch([
-    db
-      .insert(customersTable)
-      .values({ id: customerId, name: body.name, email: body.email ?? null, phone: body.phone ?? null, createdAt }),
+    insertCustomer(db, {
+      id: customerId,
+      name: body.name,
+      email: body.email ?? null,
+      phone: body.phone ?? null,
+      createdAt,
+    }),
     insertToken(db, { id: tokenId, tokenHash, role: "customer", customerId, createdAt }),
   ]);
   rememberToken(tokenHash, { role: "customer", tokenId, customerId });

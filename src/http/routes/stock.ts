@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { json, jsonBody, problemResponses } from "../../contracts/common";
 import {
   IdempotencyKeyHeader,
@@ -11,7 +10,8 @@ import {
   StockLevels as StockLevelsSchema,
 } from "../../contracts/stock";
 import { database } from "../../db/client";
-import { skus, warehouses } from "../../db/schema";
+import { warehouseVendor } from "../../db/orders";
+import { findSku as findSkuRow } from "../../db/skus";
 import { actorOf, type Principal } from "../../domain/principal";
 import {
   adjustStock,
@@ -56,13 +56,9 @@ const adjust = defineRoute({
 type Sku = { id: string; vendorId: string };
 
 async function findSku(env: Env, skuId: string): Promise<Sku> {
-  const sku = await database(env)
-    .select({ id: skus.id, vendorId: skus.vendorId })
-    .from(skus)
-    .where(eq(skus.id, skuId))
-    .get();
+  const sku = await findSkuRow(database(env), skuId);
   if (!sku) throw new ApiError("NOT_FOUND", "No such SKU");
-  return sku;
+  return { id: sku.id, vendorId: sku.vendorId };
 }
 
 function manages(p: Principal | null, sku: Sku): boolean {
@@ -77,12 +73,7 @@ async function managedSku(env: Env, p: Principal | null, skuId: string): Promise
 }
 
 async function assertWarehouseOf(env: Env, sku: Sku, warehouseId: string): Promise<void> {
-  const wh = await database(env)
-    .select({ vendorId: warehouses.vendorId })
-    .from(warehouses)
-    .where(eq(warehouses.id, warehouseId))
-    .get();
-  if (wh?.vendorId !== sku.vendorId) {
+  if ((await warehouseVendor(database(env), warehouseId)) !== sku.vendorId) {
     throw validationError([{ path: "warehouseId", message: "not a warehouse of this SKU's vendor" }]);
   }
 }
