@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "./client";
 import { customers, vendors } from "./schema";
+import { insertToken } from "./tokens";
 
 export async function customerExists(db: Db, id: string): Promise<boolean> {
   return (await db.select({ id: customers.id }).from(customers).where(eq(customers.id, id)).get()) !== undefined;
@@ -10,9 +11,14 @@ export async function vendorExists(db: Db, id: string): Promise<boolean> {
   return (await db.select({ id: vendors.id }).from(vendors).where(eq(vendors.id, id)).get()) !== undefined;
 }
 
-export function insertCustomer(
+/** One batch: a customer never exists without the token that lets it act. */
+export async function insertCustomerWithToken(
   db: Db,
-  row: { id: string; name: string; email: string | null; phone: string | null; createdAt: string },
+  customer: { id: string; name: string; email: string | null; phone: string | null; createdAt: string },
+  token: { id: string; tokenHash: string },
 ) {
-  return db.insert(customers).values(row);
+  await db.batch([
+    db.insert(customers).values(customer),
+    insertToken(db, { ...token, role: "customer", customerId: customer.id, createdAt: customer.createdAt }),
+  ]);
 }
