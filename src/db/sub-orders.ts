@@ -122,6 +122,8 @@ function insertIf(db: Db, table: typeof orderEvents | typeof outbox, row: Record
 /**
  * The parent's derived status, written only if its sub-orders are still exactly `subs` when the
  * statement runs: a concurrent move of a sibling makes it write nothing rather than a stale status.
+ * The expected statuses travel as one JSON parameter, so an order of any number of sub-orders stays
+ * inside D1's bound-parameter limit.
  */
 function parentStatusIf(
   db: Db,
@@ -129,17 +131,14 @@ function parentStatusIf(
   subs: { id: string; status: string; cancellationReason: string | null }[],
   at: string,
 ) {
-  const expected = sql.join(
-    subs.map((s) => sql`when ${s.id} then ${s.status}`),
-    sql` `,
-  );
+  const expected = JSON.stringify(Object.fromEntries(subs.map((s) => [s.id, s.status])));
   return db
     .update(orders)
     .set({ status: deriveOrderStatus(partsOfParent(subs)), updatedAt: at })
     .where(
       and(
         eq(orders.id, orderId),
-        sql`not exists (select 1 from ${subOrders} where ${subOrders.orderId} = ${orderId} and ${subOrders.status} is not (case ${subOrders.id} ${expected} end))`,
+        sql`not exists (select 1 from ${subOrders} where ${subOrders.orderId} = ${orderId} and not exists (select 1 from json_each(${expected}) as e where e.key = ${subOrders.id} and e.value = ${subOrders.status}))`,
       ),
     )
     .returning({ id: orders.id });

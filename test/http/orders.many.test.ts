@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { MAX_CHECKOUT_LINES } from "../../src/contracts/orders";
 import { ADMIN, api, tokenFor } from "../support/api";
+import { newVendor } from "../support/catalog";
 import { BENGALURU, checkout, customers, pay, stockedSku } from "../support/marketplace";
+import { seedPaidOrder } from "../support/seed";
 
 // D1 binds at most 100 parameters per statement; pages go up to 200. Only more rows than the
 // largest page show whether every statement behind a list or a job stays under that limit.
@@ -57,5 +60,22 @@ describe("lists and jobs over more rows than one statement may bind", () => {
     expect(audit.status).toBe(200);
     expect(audit.body.result.ordersChecked).toBeGreaterThanOrEqual(200);
     expect(audit.body.result.violations).toEqual([]);
+  });
+});
+
+describe("an order split among as many vendors as a cart may hold", () => {
+  it("moves one vendor's sub-order and keeps the parent's status derived", async () => {
+    const vendors = await Promise.all(Array.from({ length: MAX_CHECKOUT_LINES }, () => newVendor()));
+    const [shopper] = await customers(1);
+    const seeded = await seedPaidOrder(
+      shopper!.customerId,
+      vendors.map((v) => v.id as string),
+    );
+    const first = seeded.subOrderIds[0]!;
+    const confirmed = await api("POST", `/v1/sub-orders/${first}/confirm`, { token: ADMIN });
+    expect(confirmed.status).toBe(200);
+    const order = await api("GET", `/v1/orders/${seeded.orderId}`, { token: ADMIN });
+    expect(order.body.status).toBe("paid");
+    expect(order.body.subOrders.find((s: { id: string }) => s.id === first).status).toBe("confirmed");
   });
 });
