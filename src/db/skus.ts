@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Sku } from "../contracts/catalog";
 import type { Db } from "./client";
 import { uniqueViolation } from "./constraints";
-import { type After, afterKey, toPage } from "./paging";
+import { type After, afterKey, keyOrder, toPage } from "./paging";
 import { skus } from "./schema";
 
 type SkuRow = typeof skus.$inferSelect;
@@ -80,7 +80,7 @@ export async function listSkus(
         afterKey(skus.title, skus.id, q.after),
       ),
     )
-    .orderBy(skus.title, skus.id)
+    .orderBy(...keyOrder(skus.title, skus.id))
     .limit(q.limit + 1)
     .all();
   return toPage(rows, q.limit, (r) => ({ key: r.title, id: r.id }), toSku);

@@ -2,7 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { UpdateVendor, Vendor } from "../contracts/catalog";
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
-import { type After, afterKey, toPage } from "./paging";
+import { type After, afterKey, keyOrder, toPage } from "./paging";
 import { vendors } from "./schema";
 
 // The vendors row is the wire shape, column for column.
@@ -21,7 +21,7 @@ export async function listVendors(db: Db, q: { limit: number; after: After | und
     .select()
     .from(vendors)
     .where(and(q.onlyId ? eq(vendors.id, q.onlyId) : undefined, afterKey(vendors.name, vendors.id, q.after)))
-    .orderBy(vendors.name, vendors.id)
+    .orderBy(...keyOrder(vendors.name, vendors.id))
     .limit(q.limit + 1)
     .all();
   return toPage(
