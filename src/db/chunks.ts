@@ -26,16 +26,11 @@ export function rowsPerInsert(table: Table): number {
 type Query<R> = BatchItem<"sqlite"> & PromiseLike<R[]>;
 
 /**
- * Runs `query` over the distinct `values` cut to fit D1's limit, every chunk in one batch (one round
- * trip), and returns the rows of all. `others` counts the parameters the rest of the statement binds.
+ * Runs `query` over the distinct `values` cut to fit D1's limit beside a few other parameters, every
+ * chunk in one batch (one round trip), and returns the rows of all.
  */
-export async function selectIn<T, R>(
-  db: Db,
-  values: readonly T[],
-  query: (chunk: T[]) => Query<R>,
-  others = OTHER_PARAMETERS,
-): Promise<R[]> {
-  const [first, ...rest] = chunks([...new Set(values)], D1_MAX_BOUND_PARAMETERS - others).map(query);
+export async function selectIn<T, R>(db: Db, values: readonly T[], query: (chunk: T[]) => Query<R>): Promise<R[]> {
+  const [first, ...rest] = chunks([...new Set(values)]).map(query);
   if (!first) return [];
   const results = (await db.batch([first, ...rest])) as R[][];
   return results.flat();
