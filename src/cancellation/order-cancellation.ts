@@ -1,8 +1,14 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { type Db, database, runBatch, type Statement } from "../db/client";
-import { insertEvent, insertOutbox, loadOrder, type OrderAggregate } from "../db/orders";
-import { orders, payments, refunds, subOrders } from "../db/schema";
+import {
+  cancelOpenSubOrders,
+  insertEvent,
+  insertOutbox,
+  loadOrder,
+  markOrderCancelled,
+  type OrderAggregate,
+} from "../db/orders";
+import { derivedPaymentStatus, refundStatements, setPaymentStatus } from "../db/payments";
 import { isBeforeDispatch } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
@@ -11,7 +17,7 @@ import { paymentProvider } from "../gateways/payment-provider";
 import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
 import { type Background, finishLater } from "../platform/background";
-import { paymentStatusOf, refundSubOrder } from "./sub-order-cancellation";
+import { refundSubOrder } from "./sub-order-cancellation";
 
 /** Where work may continue after the answer is sent. */
 
@@ -46,55 +52,27 @@ export function cancellationStatements(
   const { order, payment } = agg;
   const statements: Statement[] = [
     ...(input.recorded ?? []),
-    db
-      .update(subOrders)
-      .set({ status: "cancelled", cancellationReason: input.reason, cancelledAt: input.at, updatedAt: input.at })
-      .where(
-        and(
-          eq(subOrders.orderId, order.id),
-          inArray(subOrders.status, ["pending_payment", "paid", "confirmed", "packed"]),
-        ),
-      ),
+    cancelOpenSubOrders(db, order.id, input.reason, input.at),
   ];
   if (payment && input.refund) {
     // The provider's refund id is stable per idempotency key, so a replayed refund is counted once.
-    const refundId = `rf_${input.refund.providerRef}`;
     statements.push(
-      db
-        .update(payments)
-        .set({ refundedMinor: sql`${payments.refundedMinor} + ${input.refund.amountMinor}`, updatedAt: input.at })
-        .where(
-          and(
-            eq(payments.id, payment.id),
-            sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refundId})`,
-          ),
-        ),
-      db
-        .insert(refunds)
-        .values({
-          id: refundId,
-          paymentId: payment.id,
-          orderId: order.id,
-          subOrderId: null,
-          amountMinor: input.refund.amountMinor,
-          currency: order.currency,
-          reason: input.reason,
-          providerRef: input.refund.providerRef,
-          createdAt: input.at,
-        })
-        .onConflictDoNothing(),
+      ...refundStatements(db, {
+        id: `rf_${input.refund.providerRef}`,
+        paymentId: payment.id,
+        orderId: order.id,
+        subOrderId: null,
+        amountMinor: input.refund.amountMinor,
+        currency: order.currency,
+        reason: input.reason,
+        providerRef: input.refund.providerRef,
+        at: input.at,
+      }),
     );
   }
+  const paid = payment && (payment.status === "succeeded" || input.refund);
   statements.push(
-    db
-      .update(orders)
-      .set({
-        status: "cancelled",
-        paymentStatus:
-          payment && (payment.status === "succeeded" || input.refund) ? paymentStatusOf(payment.id) : "unpaid",
-        updatedAt: input.at,
-      })
-      .where(eq(orders.id, order.id)),
+    markOrderCancelled(db, order.id, paid ? derivedPaymentStatus(payment.id) : "unpaid", input.at),
     insertEvent(db, {
       orderId: order.id,
       type: "order.cancelled",
@@ -177,7 +155,7 @@ export async function cancelOrder(
     refundedMinor,
   });
   if (payment && unpaid) {
-    statements.push(db.update(payments).set({ status: "canceled", updatedAt: at }).where(eq(payments.id, payment.id)));
+    statements.push(setPaymentStatus(db, payment.id, "canceled", at));
   }
   await runBatch(db, statements);
   await finishLater(ctx, dispatchOutbox(env, [`order.cancelled:${agg.order.id}`], input.now));

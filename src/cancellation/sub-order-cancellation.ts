@@ -1,8 +1,7 @@
-import { and, eq, sql } from "drizzle-orm";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, type Statement } from "../db/client";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
-import { creditNotes, orders, payments, refunds } from "../db/schema";
+import { insertCreditNote, refreshOrderPaymentStatus, refundStatements } from "../db/payments";
 import { loadSubOrder, writeTransition } from "../db/sub-orders";
 import type { Actor } from "../domain/principal";
 import { allowedFrom, transition, transitions } from "../domain/sub-order-lifecycle";
@@ -134,55 +133,33 @@ export async function refundSubOrder(
   };
   const db = database(env);
   const statements: Statement[] = [
-    db
-      .update(payments)
-      .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}`, updatedAt: at })
-      .where(
-        and(
-          eq(payments.id, payment.id),
-          sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refund.refundId})`,
-        ),
-      ),
-    db
-      .insert(refunds)
-      .values({
-        id: refund.refundId,
-        paymentId: payment.id,
-        orderId: agg.order.id,
-        subOrderId: sub.id,
-        amountMinor,
-        currency: payment.currency,
-        reason,
-        providerRef: refunded.value.refundId,
-        createdAt: at,
-      })
-      .onConflictDoNothing(),
-    db
-      .insert(creditNotes)
-      .values({
-        id: refund.creditNoteId,
-        orderId: agg.order.id,
-        subOrderId: sub.id,
-        amountMinor,
-        currency: payment.currency,
-        reason,
-        refundId: refund.refundId,
-        createdAt: at,
-        dedupeKey: `credit:${sub.id}:cancel`,
-      })
-      .onConflictDoNothing(),
+    ...refundStatements(db, {
+      id: refund.refundId,
+      paymentId: payment.id,
+      orderId: agg.order.id,
+      subOrderId: sub.id,
+      amountMinor,
+      currency: payment.currency,
+      reason,
+      providerRef: refunded.value.refundId,
+      at,
+    }),
+    insertCreditNote(db, {
+      id: refund.creditNoteId,
+      orderId: agg.order.id,
+      subOrderId: sub.id,
+      amountMinor,
+      currency: payment.currency,
+      reason,
+      refundId: refund.refundId,
+      createdAt: at,
+      dedupeKey: `credit:${sub.id}:cancel`,
+    }),
     // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
-    db
-      .update(orders)
-      .set({ paymentStatus: paymentStatusOf(payment.id) })
-      .where(eq(orders.id, agg.order.id)),
+    refreshOrderPaymentStatus(db, agg.order.id, payment.id),
   ];
   return { ok: true, refund, statements };
 }
-
-/** The parent's payment status as its payment row stands when the statement runs. */
-export const paymentStatusOf = (paymentId: string) =>
-  sql<string>`(select case when ${payments.refundedMinor} >= ${payments.amountMinor} then 'refunded' when ${payments.refundedMinor} > 0 then 'partially_refunded' else 'paid' end from ${payments} where ${payments.id} = ${paymentId})`;
 
 /**
  * Releases the sub-order's SKUs one at a time in a fixed order. Dispatch ships them in the same

@@ -1,5 +1,5 @@
 import { type PlacedOrder, writePlacedOrder } from "../db/checkout-writes";
-import { isUniqueViolation } from "../db/constraints";
+import { uniqueViolation } from "../db/constraints";
 import { findIdempotentResponse } from "../db/orders";
 import type { OutboxRow } from "../gateways/order-events";
 import { releaseAll } from "../gateways/stock";
@@ -19,7 +19,7 @@ export async function persist(
   try {
     return { outbox: await writePlacedOrder(a.db, placed) };
   } catch (err) {
-    if (isUniqueViolation(err)) {
+    if (uniqueViolation(err)) {
       const row = await findIdempotentResponse(a.db, a.scope, a.key);
       if (row) {
         if (row.requestHash !== a.requestHash) await releaseAll(a.env, a.holdId, skuIds, "duplicate_checkout");

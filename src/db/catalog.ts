@@ -1,7 +1,7 @@
 import { and, eq, or, sql } from "drizzle-orm";
 import type { CatalogItem } from "../contracts/catalog";
 import type { Db } from "./client";
-import { type After, afterKey, contains, toPage } from "./paging";
+import { type After, afterKey, contains, keyOrder, toPage } from "./paging";
 import { products, skus, stockLevels, vendors, warehouses } from "./schema";
 
 /**
@@ -51,13 +51,13 @@ export async function listCatalog(
         afterKey(skus.title, skus.id, q.after),
       ),
     )
-    .orderBy(skus.title, skus.id)
+    .orderBy(...keyOrder(skus.title, skus.id))
     .limit(q.limit + 1)
     .all();
   return toPage(
     rows,
     q.limit,
-    (r) => ({ label: r.title, id: r.skuId }),
+    (r) => ({ key: r.title, id: r.skuId }),
     (r): CatalogItem => ({
       skuId: r.skuId,
       vendorId: r.vendorId,

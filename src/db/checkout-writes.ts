@@ -1,4 +1,5 @@
 import { batchNamed } from "./batch";
+import { chunks, rowsPerInsert } from "./chunks";
 import type { Db } from "./client";
 import type { LineItemRow, OrderEventRow, OrderRow, PaymentRow, SubOrderRow } from "./orders";
 import { insertRoutingDecision } from "./routing";
@@ -27,8 +28,9 @@ export async function writePlacedOrder(db: Db, placed: PlacedOrder) {
   const written = await batchNamed(db, {
     idempotency: db.insert(idempotencyKeys).values(placed.idempotency),
     order: db.insert(orders).values(placed.order),
-    subOrders: db.insert(subOrders).values(placed.subOrders),
-    lines: db.insert(lineItems).values(placed.lines),
+    // D1 binds at most 100 parameters a statement: a cart of many vendors or lines takes several.
+    subOrders: chunks(placed.subOrders, rowsPerInsert(subOrders)).map((rows) => db.insert(subOrders).values(rows)),
+    lines: chunks(placed.lines, rowsPerInsert(lineItems)).map((rows) => db.insert(lineItems).values(rows)),
     payment: db.insert(payments).values(placed.payment),
     events: db.insert(orderEvents).values(placed.events),
     outbox: db.insert(outbox).values(placed.outbox).returning(),

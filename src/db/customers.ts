@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "./client";
 import { customers, vendors } from "./schema";
+import { insertToken } from "./tokens";
 
 export async function customerExists(db: Db, id: string): Promise<boolean> {
   return (await db.select({ id: customers.id }).from(customers).where(eq(customers.id, id)).get()) !== undefined;
@@ -8,4 +9,16 @@ export async function customerExists(db: Db, id: string): Promise<boolean> {
 
 export async function vendorExists(db: Db, id: string): Promise<boolean> {
   return (await db.select({ id: vendors.id }).from(vendors).where(eq(vendors.id, id)).get()) !== undefined;
+}
+
+/** One batch: a customer never exists without the token that lets it act. */
+export async function insertCustomerWithToken(
+  db: Db,
+  customer: { id: string; name: string; email: string | null; phone: string | null; createdAt: string },
+  token: { id: string; tokenHash: string },
+) {
+  await db.batch([
+    db.insert(customers).values(customer),
+    insertToken(db, { ...token, role: "customer", customerId: customer.id, createdAt: customer.createdAt }),
+  ]);
 }

@@ -1,6 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
+import { selectIn } from "./chunks";
 import type { Db } from "./client";
-import { chunks } from "./routing";
 import { skus, subOrders } from "./schema";
 
 /** The sub-orders of these orders with their vendors: whose feeds an order event concerns. */
@@ -8,13 +8,12 @@ export async function subOrderVendors(
   db: Db,
   orderIds: readonly string[],
 ): Promise<{ id: string; orderId: string; vendorId: string }[]> {
-  const reads = chunks(orderIds).map((chunk) =>
+  return selectIn(db, orderIds, (chunk) =>
     db
       .select({ id: subOrders.id, orderId: subOrders.orderId, vendorId: subOrders.vendorId })
       .from(subOrders)
       .where(inArray(subOrders.orderId, chunk)),
   );
-  return (await Promise.all(reads)).flat();
 }
 
 /** The vendor selling a SKU (whose feed sees its exact levels); null for an unknown SKU. */

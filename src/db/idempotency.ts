@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "./client";
 import { idempotencyKeys } from "./schema";
 
@@ -43,4 +43,9 @@ export function completeKey(db: Db, scope: string, key: string, status: number, 
 
 export function releaseKey(db: Db, scope: string, key: string) {
   return db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+}
+
+/** Forgets keys past their expiry; returns the statement so it joins a batch. */
+export function deleteExpiredKeys(db: Db, at: string) {
+  return db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, at)).returning({ key: idempotencyKeys.key });
 }

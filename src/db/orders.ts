@@ -1,6 +1,8 @@
-import { and, asc, count, desc, eq, gt, inArray, min, sql } from "drizzle-orm";
-import type { Db } from "./client";
-import { chunks, vendorLoadStatements } from "./routing";
+import { and, asc, count, eq, gt, gte, inArray, min, type SQL, sql } from "drizzle-orm";
+import { chunks, selectIn } from "./chunks";
+import type { Db, Statement } from "./client";
+import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
+import { vendorLoadStatements } from "./routing";
 import {
   idempotencyKeys,
   lineItems,
@@ -162,6 +164,72 @@ export function insertEvent(
     .onConflictDoNothing();
 }
 
+/** Cancels every sub-order of the order that has not left the warehouse (nor was cancelled before). */
+export function cancelOpenSubOrders(db: Db, orderId: string, reason: string, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ status: "cancelled", cancellationReason: reason, cancelledAt: at, updatedAt: at })
+    .where(
+      and(
+        eq(subOrders.orderId, orderId),
+        inArray(subOrders.status, ["pending_payment", "paid", "confirmed", "packed"]),
+      ),
+    );
+}
+
+/** `paymentStatus` may be SQL read when the statement runs (see derivedPaymentStatus). */
+export function markOrderCancelled(db: Db, orderId: string, paymentStatus: "unpaid" | SQL<string>, at: string) {
+  return db.update(orders).set({ status: "cancelled", paymentStatus, updatedAt: at }).where(eq(orders.id, orderId));
+}
+
+export function setOrderStatus(db: Db, orderId: string, status: OrderRow["status"], at: string): Statement {
+  return db.update(orders).set({ status, updatedAt: at }).where(eq(orders.id, orderId));
+}
+
+export function setOrderPaymentStatus(db: Db, orderId: string, paymentStatus: OrderRow["paymentStatus"]): Statement {
+  return db.update(orders).set({ paymentStatus }).where(eq(orders.id, orderId));
+}
+
+/** Counts returned units on a line, never past what it sold: a replayed return adds nothing beyond that. */
+export function addReturnedQty(db: Db, lineId: string, qty: number): Statement {
+  return db
+    .update(lineItems)
+    .set({ returnedQty: sql`${lineItems.returnedQty} + ${qty}` })
+    .where(and(eq(lineItems.id, lineId), sql`${lineItems.returnedQty} + ${qty} <= ${lineItems.qty}`));
+}
+
+/** The order paid, if it was still waiting for payment. */
+export function markOrderPaid(db: Db, orderId: string, at: string): Statement {
+  return db
+    .update(orders)
+    .set({ status: "paid", paymentStatus: "paid", paidAt: at, updatedAt: at })
+    .where(and(eq(orders.id, orderId), eq(orders.status, "pending_payment")));
+}
+
+/** A sub-order paid, if it was still waiting for payment; `slaDispatchBy` null while held for review. */
+export function markSubOrderPaid(db: Db, subOrderId: string, slaDispatchBy: string | null, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ status: "paid", slaDispatchBy, updatedAt: at })
+    .where(and(eq(subOrders.id, subOrderId), eq(subOrders.status, "pending_payment")));
+}
+
+/** The order's lines of one SKU replaced by `lines` (where its stock now sits). */
+export function replaceLines(db: Db, orderId: string, skuId: string, lines: LineItemRow[]): Statement[] {
+  return [
+    db.delete(lineItems).where(and(eq(lineItems.orderId, orderId), eq(lineItems.skuId, skuId))),
+    ...lines.map((l) => db.insert(lineItems).values(l)),
+  ];
+}
+
+/** Holds the order for review (its vendors stop seeing it) or releases it, keeping `note`. */
+export function setReviewHold(db: Db, orderId: string, r: { held: boolean; note: string | null; at: string }) {
+  return db
+    .update(orders)
+    .set({ reviewHeld: r.held, reviewNote: r.note, updatedAt: r.at })
+    .where(eq(orders.id, orderId));
+}
+
 export type OrderListFilter = {
   customerId?: string;
   vendorId?: string;
@@ -170,7 +238,7 @@ export type OrderListFilter = {
   from?: string;
   to?: string;
   ascending: boolean;
-  after?: [string, string];
+  after?: After;
   limit: number;
 };
 
@@ -190,37 +258,48 @@ function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" | "after
   ];
 }
 
-/** Keyset pagination over (created_at, id), served by the orders_created index. */
-export async function listOrders(db: Db, f: OrderListFilter) {
-  const conditions = [
-    ...orderConditions(f),
-    f.after
-      ? f.ascending
-        ? sql`(${orders.createdAt}, ${orders.id}) > (${f.after[0]}, ${f.after[1]})`
-        : sql`(${orders.createdAt}, ${orders.id}) < (${f.after[0]}, ${f.after[1]})`
-      : undefined,
-  ];
+/** Keyset pages over (created_at, id), served by the orders_created index; each order with its sub-orders. */
+export async function listOrders(db: Db, f: OrderListFilter): Promise<Page<OrderRow & { subOrders: SubOrderRow[] }>> {
+  const direction = f.ascending ? "asc" : "desc";
   const rows = await db
     .select()
     .from(orders)
-    .where(and(...conditions))
-    .orderBy(...(f.ascending ? [asc(orders.createdAt), asc(orders.id)] : [desc(orders.createdAt), desc(orders.id)]))
+    .where(and(...orderConditions(f), afterKey(orders.createdAt, orders.id, f.after, direction)))
+    .orderBy(...keyOrder(orders.createdAt, orders.id, direction))
     .limit(f.limit + 1);
-  const pageRows = rows.slice(0, f.limit);
-  const subs =
-    pageRows.length === 0
-      ? []
-      : await db
-          .select()
-          .from(subOrders)
-          .where(
-            inArray(
-              subOrders.orderId,
-              pageRows.map((o) => o.id),
-            ),
-          )
-          .orderBy(asc(subOrders.vendorId));
-  return { rows: pageRows, subs, hasMore: rows.length > f.limit };
+  const subs = await selectIn(
+    db,
+    rows.slice(0, f.limit).map((o) => o.id),
+    (ids) => db.select().from(subOrders).where(inArray(subOrders.orderId, ids)).orderBy(asc(subOrders.vendorId)),
+  );
+  return toPage(
+    rows,
+    f.limit,
+    (o) => ({ key: o.createdAt, id: o.id }),
+    (o) => ({ ...o, subOrders: subs.filter((s) => s.orderId === o.id) }),
+  );
+}
+
+/**
+ * Orders paid since `since` that still hold committed stock (nothing shipped or cancelled yet),
+ * at most `limit`, each with its lines: what the invariant audit checks against the stock objects.
+ */
+export async function paidOrdersWithLines(db: Db, since: string, limit: number) {
+  const paid = await db
+    .select({ id: orders.id, holdId: orders.holdId })
+    .from(orders)
+    .where(and(gte(orders.paidAt, since), inArray(orders.status, ["paid", "partially_dispatched", "dispatched"])))
+    .limit(limit);
+  const lines = await selectIn(
+    db,
+    paid.map((o) => o.id),
+    (ids) =>
+      db
+        .select({ orderId: lineItems.orderId, skuId: lineItems.skuId, qty: lineItems.qty })
+        .from(lineItems)
+        .where(inArray(lineItems.orderId, ids)),
+  );
+  return paid.map((o) => ({ ...o, lines: lines.filter((l) => l.orderId === o.id) }));
 }
 
 /** How many orders the filter matches, by status (served by orders_status_created). */

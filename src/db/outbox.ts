@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
+import { chunks, selectIn } from "./chunks";
 import { type Db, runBatch } from "./client";
-import { chunks } from "./routing";
 import { outbox } from "./schema";
 
 /** An order event written in the same batch as the change it reports, waiting to be dispatched. */
@@ -8,16 +8,12 @@ export type OutboxRow = typeof outbox.$inferSelect;
 
 /** Of the rows with these dedupe keys, those not dispatched yet. */
 export async function undispatchedOutbox(db: Db, dedupeKeys: readonly string[]): Promise<OutboxRow[]> {
-  const rows: OutboxRow[] = [];
-  for (const chunk of chunks(dedupeKeys)) {
-    rows.push(
-      ...(await db
-        .select()
-        .from(outbox)
-        .where(and(inArray(outbox.dedupeKey, chunk), isNull(outbox.dispatchedAt)))),
-    );
-  }
-  return rows;
+  return selectIn(db, dedupeKeys, (chunk) =>
+    db
+      .select()
+      .from(outbox)
+      .where(and(inArray(outbox.dedupeKey, chunk), isNull(outbox.dispatchedAt))),
+  );
 }
 
 /** Undispatched rows created at or before `cutoff`, oldest first: what the sweeper sends. */

@@ -1,36 +1,56 @@
-import { and, eq, gt, or, type SQL, sql } from "drizzle-orm";
+import { asc, desc, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { decodeCursor, encodeCursor } from "../domain/cursor";
 
-/** Where a keyset page starts: after the (label, id) pair of the previous page's last row. */
-export type After = { label: string; id: string };
+/**
+ * Keyset paging, the one style every list uses: rows ordered by (key, id), where ids break ties so
+ * the order is total and pages never overlap or skip; the cursor is the last row's pair, opaque
+ * (base64url JSON) to clients.
+ */
+export type After = { key: string; id: string };
+export type Direction = "asc" | "desc";
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+function encodeCursor(after: After): string {
+  return btoa(JSON.stringify([after.key, after.id]))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "");
+}
 
 /** null for a cursor this API did not issue; undefined when there is none. */
 export function readCursor(cursor: string | undefined): After | undefined | null {
   if (cursor === undefined) return undefined;
-  const key = decodeCursor(cursor);
-  if (key?.length !== 2 || typeof key[0] !== "string" || typeof key[1] !== "string") return null;
-  return { label: key[0], id: key[1] };
+  try {
+    const key: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+    if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== "string" || typeof key[1] !== "string") {
+      return null;
+    }
+    return { key: key[0], id: key[1] };
+  } catch {
+    return null;
+  }
 }
 
-/** Rows ordered by (label, id): ids break ties, so the order is total and pages never overlap. */
-export function afterKey(label: SQLiteColumn, id: SQLiteColumn, after: After | undefined): SQL | undefined {
+/** Rows past `after` in the list's direction (a row-value comparison, served by a (key, id) index). */
+export function afterKey(key: SQLiteColumn, id: SQLiteColumn, after: After | undefined, direction: Direction = "asc") {
   if (!after) return undefined;
-  return or(gt(label, after.label), and(eq(label, after.label), gt(id, after.id)));
+  return direction === "asc"
+    ? sql`(${key}, ${id}) > (${after.key}, ${after.id})`
+    : sql`(${key}, ${id}) < (${after.key}, ${after.id})`;
+}
+
+/** The list's order: by key, then id, both the same direction. */
+export function keyOrder(key: SQLiteColumn, id: SQLiteColumn, direction: Direction = "asc"): SQL[] {
+  const by = direction === "asc" ? asc : desc;
+  return [by(key), by(id)];
 }
 
 /** Callers fetch limit + 1 rows: the extra one only says whether another page exists. */
-export function toPage<R, T>(
-  rows: R[],
-  limit: number,
-  key: (row: R) => After,
-  map: (row: R) => T,
-): { items: T[]; nextCursor: string | null } {
+export function toPage<R, T>(rows: R[], limit: number, key: (row: R) => After, map: (row: R) => T): Page<T> {
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept.at(-1);
-  const nextCursor = more && last ? encodeCursor([key(last).label, key(last).id]) : null;
-  return { items: kept.map(map), nextCursor };
+  return { items: kept.map(map), nextCursor: more && last ? encodeCursor(key(last)) : null };
 }
 
 /** `column` contains `text`, case-insensitively for ASCII (SQLite LIKE), with % and _ taken literally. */

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Product } from "../contracts/catalog";
 import type { Db } from "./client";
-import { type After, afterKey, contains, toPage } from "./paging";
+import { type After, afterKey, contains, keyOrder, toPage } from "./paging";
 import { products } from "./schema";
 
 export async function insertProduct(db: Db, product: Product): Promise<Product> {
@@ -20,13 +20,13 @@ export async function listProducts(db: Db, q: { limit: number; after: After | un
     .where(
       and(q.search ? contains(products.title, q.search) : undefined, afterKey(products.title, products.id, q.after)),
     )
-    .orderBy(products.title, products.id)
+    .orderBy(...keyOrder(products.title, products.id))
     .limit(q.limit + 1)
     .all();
   return toPage(
     rows,
     q.limit,
-    (r) => ({ label: r.title, id: r.id }),
+    (r) => ({ key: r.title, id: r.id }),
     (r) => r,
   );
 }

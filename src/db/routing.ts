@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gte, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import { DEFAULT_WEIGHTS, type RoutingWeights } from "../domain/routing/weights";
+import { chunks, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import {
   orderEvents,
@@ -14,14 +15,6 @@ import {
   vendors,
   warehouses,
 } from "./schema";
-
-// D1 binds at most 100 parameters per statement: id lists are cut into chunks of this size.
-const CHUNK = 90;
-export function chunks<T>(xs: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
-  return out;
-}
 
 /** An offer as routing reads it: the SKU with its vendor's terms. */
 export type OfferRow = {
@@ -248,6 +241,12 @@ export function upsertVendorScore(db: Db, row: VendorScoreRow) {
   return db.insert(vendorScores).values(row).onConflictDoUpdate({ target: vendorScores.vendorId, set: changes });
 }
 
+/** The score pinned to the newest weights version, as it stands when the statement runs in its batch. */
+export function upsertVendorScoreOfLatestWeights(db: Db, row: Omit<VendorScoreRow, "weightsVersion">) {
+  const weightsVersion = sql`(select max(${routingWeights.version}) from ${routingWeights})` as unknown as number;
+  return upsertVendorScore(db, { ...row, weightsVersion });
+}
+
 // ---- outcomes, for the re-fit ----------------------------------------------------------------
 
 /**
@@ -286,15 +285,13 @@ export async function readOutcomes(db: Db, since: string, limit: number) {
 }
 
 export async function decisionsFor(db: Db, orderIds: readonly string[]) {
-  const out = new Map<string, unknown>();
-  for (const ids of chunks([...new Set(orderIds)])) {
-    const rows = await db
+  const rows = await selectIn(db, orderIds, (ids) =>
+    db
       .select({ orderId: routingDecisions.orderId, explanation: routingDecisions.explanation })
       .from(routingDecisions)
-      .where(inArray(routingDecisions.orderId, ids));
-    for (const r of rows) out.set(r.orderId, r.explanation);
-  }
-  return out;
+      .where(inArray(routingDecisions.orderId, ids)),
+  );
+  return new Map<string, unknown>(rows.map((r) => [r.orderId, r.explanation]));
 }
 
 // ---- overrides -------------------------------------------------------------------------------
@@ -312,54 +309,43 @@ export function insertReassignment(db: Db, row: typeof reassignments.$inferInser
   return db.insert(reassignments).values(row);
 }
 
-/** SKUs with their product, price, weight and vendor terms, by id (at most 90 at a time). */
+/** SKUs with their product, price, weight and vendor terms, by id. */
 export async function offersByIds(db: Db, skuIds: readonly string[]): Promise<OfferRow[]> {
-  const out: OfferRow[] = [];
-  for (const ids of chunks([...new Set(skuIds)])) {
-    out.push(
-      ...((await db
-        .select(offerColumns)
-        .from(skus)
-        .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-        .where(inArray(skus.id, ids))) as OfferRow[]),
-    );
-  }
-  return out;
+  return (await selectIn(db, skuIds, (ids) =>
+    db.select(offerColumns).from(skus).innerJoin(vendors, eq(vendors.id, skus.vendorId)).where(inArray(skus.id, ids)),
+  )) as OfferRow[];
 }
 
-/** Active offers of these products sold by `vendorId` (or by anyone when null). */
+/** Active offers of these products sold by `vendorId` (or by anyone when null), by SKU id. */
 export async function activeOffersOf(
   db: Db,
   productIds: readonly string[],
   vendorId: string | null,
 ): Promise<OfferRow[]> {
-  if (productIds.length === 0) return [];
-  return (await db
-    .select(offerColumns)
-    .from(skus)
-    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-    .where(
-      and(
-        inArray(skus.productId, [...new Set(productIds)]),
-        eq(skus.status, "active"),
-        eq(vendors.status, "active"),
-        vendorId ? eq(skus.vendorId, vendorId) : undefined,
+  const rows = (await selectIn(db, productIds, (ids) =>
+    db
+      .select(offerColumns)
+      .from(skus)
+      .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+      .where(
+        and(
+          inArray(skus.productId, ids),
+          eq(skus.status, "active"),
+          eq(vendors.status, "active"),
+          vendorId ? eq(skus.vendorId, vendorId) : undefined,
+        ),
       ),
-    )
-    .orderBy(asc(skus.id))) as OfferRow[];
+  )) as OfferRow[];
+  return rows.sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
 }
 
 export async function sitesOf(db: Db, vendorIds: readonly string[]): Promise<SiteRow[]> {
-  const out: SiteRow[] = [];
-  for (const ids of chunks([...new Set(vendorIds)])) {
-    out.push(
-      ...(await db
-        .select(siteColumns)
-        .from(warehouses)
-        .where(and(inArray(warehouses.vendorId, ids), eq(warehouses.status, "active")))),
-    );
-  }
-  return out;
+  return selectIn(db, vendorIds, (ids) =>
+    db
+      .select(siteColumns)
+      .from(warehouses)
+      .where(and(inArray(warehouses.vendorId, ids), eq(warehouses.status, "active"))),
+  );
 }
 
 export async function findSite(db: Db, warehouseId: string) {
@@ -386,9 +372,5 @@ export async function findVendorTerms(db: Db, vendorId: string) {
 
 /** Warehouses by id whatever their status (a line may sit in one closed since): where parcels leave from. */
 export async function warehouseSites(db: Db, ids: readonly string[]): Promise<SiteRow[]> {
-  const out: SiteRow[] = [];
-  for (const chunk of chunks([...new Set(ids)])) {
-    out.push(...(await db.select(siteColumns).from(warehouses).where(inArray(warehouses.id, chunk))));
-  }
-  return out;
+  return selectIn(db, ids, (chunk) => db.select(siteColumns).from(warehouses).where(inArray(warehouses.id, chunk)));
 }

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import type { Sku } from "../contracts/catalog";
 import type { Db } from "./client";
-import { type After, afterKey, toPage } from "./paging";
+import { uniqueViolation } from "./constraints";
+import { type After, afterKey, keyOrder, toPage } from "./paging";
 import { skus } from "./schema";
 
 type SkuRow = typeof skus.$inferSelect;
@@ -27,17 +28,11 @@ export function toSku(r: SkuRow): Sku {
   };
 }
 
-/**
- * Which per-vendor unique index refused a write, read from SQLite's message
- * ("UNIQUE constraint failed: skus.vendor_id, skus.code"), which drizzle wraps as the cause.
- * The constraint decides rather than a read first, so two concurrent writes cannot both pass.
- */
+/** Which per-vendor unique index, (vendor, code) or (vendor, barcode), refused a write. */
 function duplicateField(err: unknown): "code" | "barcode" | null {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const m = /UNIQUE constraint failed: skus\.vendor_id, skus\.(code|barcode)/.exec(e.message);
-    if (m) return m[1] as "code" | "barcode";
-  }
-  return null;
+  const v = uniqueViolation(err);
+  if (v?.table !== "skus") return null;
+  return v.columns.includes("code") ? "code" : v.columns.includes("barcode") ? "barcode" : null;
 }
 
 async function writing(write: () => Promise<SkuRow | undefined>): Promise<SkuWrite | null> {
@@ -85,10 +80,10 @@ export async function listSkus(
         afterKey(skus.title, skus.id, q.after),
       ),
     )
-    .orderBy(skus.title, skus.id)
+    .orderBy(...keyOrder(skus.title, skus.id))
     .limit(q.limit + 1)
     .all();
-  return toPage(rows, q.limit, (r) => ({ label: r.title, id: r.id }), toSku);
+  return toPage(rows, q.limit, (r) => ({ key: r.title, id: r.id }), toSku);
 }
 
 /** null when there is no such SKU. */

@@ -1,9 +1,12 @@
-import { and, asc, desc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { deriveOrderStatus, partsOfParent } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
+import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
+import { uniqueViolation } from "./constraints";
 import { loadOrder, type OrderAggregate, type SubOrderRow } from "./orders";
+import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import { carriers, orderEvents, orders, outbox, skus, subOrders } from "./schema";
 
 export async function findSubOrder(db: Db, id: string) {
@@ -19,8 +22,9 @@ export async function loadSubOrder(db: Db, id: string): Promise<{ agg: OrderAggr
 }
 
 export async function barcodesOf(db: Db, skuIds: string[]) {
-  if (skuIds.length === 0) return new Map<string, string | null>();
-  const rows = await db.select({ id: skus.id, barcode: skus.barcode }).from(skus).where(inArray(skus.id, skuIds));
+  const rows = await selectIn(db, skuIds, (ids) =>
+    db.select({ id: skus.id, barcode: skus.barcode }).from(skus).where(inArray(skus.id, ids)),
+  );
   return new Map(rows.map((r) => [r.id, r.barcode]));
 }
 
@@ -53,8 +57,8 @@ export async function saveCarrier(db: Db, row: CarrierRow) {
 /** A vendor's queue, newest first, keyset over (created_at, id); orders held for review are hidden from vendors. */
 export async function listSubOrders(
   db: Db,
-  f: { vendorId?: string; status?: string; hideHeld: boolean; after?: [string, string]; limit: number },
-) {
+  f: { vendorId?: string; status?: string; hideHeld: boolean; after: After | undefined; limit: number },
+): Promise<Page<SubOrderRow>> {
   const rows = await db
     .select({ sub: subOrders })
     .from(subOrders)
@@ -64,12 +68,33 @@ export async function listSubOrders(
         f.vendorId ? eq(subOrders.vendorId, f.vendorId) : undefined,
         f.status ? eq(subOrders.status, f.status) : undefined,
         f.hideHeld ? eq(orders.reviewHeld, false) : undefined,
-        f.after ? sql`(${subOrders.createdAt}, ${subOrders.id}) < (${f.after[0]}, ${f.after[1]})` : undefined,
+        afterKey(subOrders.createdAt, subOrders.id, f.after, "desc"),
       ),
     )
-    .orderBy(desc(subOrders.createdAt), desc(subOrders.id))
+    .orderBy(...keyOrder(subOrders.createdAt, subOrders.id, "desc"))
     .limit(f.limit + 1);
-  return { rows: rows.slice(0, f.limit).map((r) => r.sub), hasMore: rows.length > f.limit };
+  return toPage(
+    rows,
+    f.limit,
+    (r) => ({ key: r.sub.createdAt, id: r.sub.id }),
+    (r) => r.sub,
+  );
+}
+
+/** Starts the sub-order's SLA clock unless it is already running. */
+export function startSlaClock(db: Db, id: string, slaDispatchBy: string, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ slaDispatchBy, updatedAt: at })
+    .where(and(eq(subOrders.id, id), isNull(subOrders.slaDispatchBy)));
+}
+
+/** Marks a delivered sub-order returned; anything else is left as it is. */
+export function markSubOrderReturned(db: Db, id: string, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ status: "returned", returnedAt: at, updatedAt: at })
+    .where(and(eq(subOrders.id, id), eq(subOrders.status, "delivered")));
 }
 
 /** The live shipment a carrier's AWB names: at most one sub-order that is not cancelled (sub_orders_carrier_awb_live). */
@@ -83,10 +108,8 @@ export async function findByAwb(db: Db, carrier: string, awb: string) {
 
 /** Whether a write was refused because that carrier's AWB is already on a live sub-order. */
 export function isAwbInUse(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (/UNIQUE constraint failed: sub_orders\.carrier, sub_orders\.awb/.test(e.message)) return true;
-  }
-  return false;
+  const broke = uniqueViolation(err);
+  return broke?.table === "sub_orders" && broke.columns.includes("awb");
 }
 
 /**
@@ -107,6 +130,8 @@ function insertIf(db: Db, table: typeof orderEvents | typeof outbox, row: Record
 /**
  * The parent's derived status, written only if its sub-orders are still exactly `subs` when the
  * statement runs: a concurrent move of a sibling makes it write nothing rather than a stale status.
+ * The expected statuses travel as one JSON parameter, so an order of any number of sub-orders stays
+ * inside D1's bound-parameter limit.
  */
 function parentStatusIf(
   db: Db,
@@ -114,17 +139,14 @@ function parentStatusIf(
   subs: { id: string; status: string; cancellationReason: string | null }[],
   at: string,
 ) {
-  const expected = sql.join(
-    subs.map((s) => sql`when ${s.id} then ${s.status}`),
-    sql` `,
-  );
+  const expected = JSON.stringify(Object.fromEntries(subs.map((s) => [s.id, s.status])));
   return db
     .update(orders)
     .set({ status: deriveOrderStatus(partsOfParent(subs)), updatedAt: at })
     .where(
       and(
         eq(orders.id, orderId),
-        sql`not exists (select 1 from ${subOrders} where ${subOrders.orderId} = ${orderId} and ${subOrders.status} is not (case ${subOrders.id} ${expected} end))`,
+        sql`not exists (select 1 from ${subOrders} where ${subOrders.orderId} = ${orderId} and not exists (select 1 from json_each(${expected}) as e where e.key = ${subOrders.id} and e.value = ${subOrders.status}))`,
       ),
     )
     .returning({ id: orders.id });

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { Principal, Role } from "../domain/principal";
+import { selectIn } from "./chunks";
 import type { Db } from "./client";
-import { chunks } from "./routing";
 import { apiTokens } from "./schema";
 
 export async function findPrincipalByTokenHash(db: Db, tokenHash: string): Promise<Principal | null> {
@@ -51,14 +51,11 @@ export async function revokeToken(db: Db, id: string, at: string): Promise<strin
 
 /** Of these token ids, those revoked. */
 export async function revokedTokenIds(db: Db, ids: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const chunk of chunks(ids)) {
-    const rows = await db
+  const rows = await selectIn(db, ids, (chunk) =>
+    db
       .select({ id: apiTokens.id })
       .from(apiTokens)
-      .where(and(inArray(apiTokens.id, chunk), isNotNull(apiTokens.revokedAt)))
-      .all();
-    out.push(...rows.map((r) => r.id));
-  }
-  return out;
+      .where(and(inArray(apiTokens.id, chunk), isNotNull(apiTokens.revokedAt))),
+  );
+  return rows.map((r) => r.id);
 }

@@ -1,7 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { UpdateVendor, Vendor } from "../contracts/catalog";
+import { selectIn } from "./chunks";
 import type { Db } from "./client";
-import { type After, afterKey, toPage } from "./paging";
+import { type After, afterKey, keyOrder, toPage } from "./paging";
 import { vendors } from "./schema";
 
 // The vendors row is the wire shape, column for column.
@@ -20,13 +21,13 @@ export async function listVendors(db: Db, q: { limit: number; after: After | und
     .select()
     .from(vendors)
     .where(and(q.onlyId ? eq(vendors.id, q.onlyId) : undefined, afterKey(vendors.name, vendors.id, q.after)))
-    .orderBy(vendors.name, vendors.id)
+    .orderBy(...keyOrder(vendors.name, vendors.id))
     .limit(q.limit + 1)
     .all();
   return toPage(
     rows,
     q.limit,
-    (r) => ({ label: r.name, id: r.id }),
+    (r) => ({ key: r.name, id: r.id }),
     (r) => r,
   );
 }
@@ -34,4 +35,12 @@ export async function listVendors(db: Db, q: { limit: number; after: After | und
 export async function updateVendor(db: Db, id: string, patch: UpdateVendor): Promise<Vendor | null> {
   if (Object.keys(patch).length === 0) return findVendor(db, id);
   return (await db.update(vendors).set(patch).where(eq(vendors.id, id)).returning().get()) ?? null;
+}
+
+/** Each vendor's dispatch SLA in hours: how long it has from seeing an order to dispatching it. */
+export async function dispatchSlaHours(db: Db, vendorIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = await selectIn(db, vendorIds, (ids) =>
+    db.select({ id: vendors.id, hours: vendors.dispatchSlaHours }).from(vendors).where(inArray(vendors.id, ids)),
+  );
+  return new Map(rows.map((v) => [v.id, v.hours]));
 }

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Warehouse } from "../contracts/catalog";
 import type { Db } from "./client";
-import { type After, afterKey, toPage } from "./paging";
+import { type After, afterKey, keyOrder, toPage } from "./paging";
 import { warehouses } from "./schema";
 
 export type WarehouseChanges = Partial<Pick<Warehouse, "name" | "lat" | "lng" | "postalCode" | "country" | "status">>;
@@ -19,13 +19,13 @@ export async function listWarehouses(db: Db, vendorId: string, q: { limit: numbe
     .select()
     .from(warehouses)
     .where(and(eq(warehouses.vendorId, vendorId), afterKey(warehouses.name, warehouses.id, q.after)))
-    .orderBy(warehouses.name, warehouses.id)
+    .orderBy(...keyOrder(warehouses.name, warehouses.id))
     .limit(q.limit + 1)
     .all();
   return toPage(
     rows,
     q.limit,
-    (r) => ({ label: r.name, id: r.id }),
+    (r) => ({ key: r.name, id: r.id }),
     (r) => r,
   );
 }

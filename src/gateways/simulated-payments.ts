@@ -1,8 +1,7 @@
-import { and, eq, inArray } from "drizzle-orm";
 import { database } from "../db/client";
-import { payments } from "../db/schema";
+import { paymentStatus, setOpenPaymentStatus } from "../db/payments";
 import { sha256Hex } from "../domain/crypto";
-import type { PaymentProvider, PaymentStatus } from "./payments";
+import type { PaymentProvider } from "./payments";
 
 /**
  * The local provider: no network, and its state is the `payments` row itself, changed only by
@@ -20,15 +19,9 @@ export function simulatedProvider(env: Env): PaymentProvider {
       };
     },
     async cancel(paymentId) {
-      const changed = await db
-        .update(payments)
-        .set({ status: "canceled" })
-        .where(and(eq(payments.id, paymentId), inArray(payments.status, ["requires_payment", "failed"])))
-        .returning({ status: payments.status })
-        .get();
+      const changed = await setOpenPaymentStatus(db, paymentId, "canceled").get();
       if (changed) return { ok: true, value: { status: "canceled" } };
-      const row = await db.select({ status: payments.status }).from(payments).where(eq(payments.id, paymentId)).get();
-      return { ok: true, value: { status: (row?.status ?? "canceled") as PaymentStatus } };
+      return { ok: true, value: { status: (await paymentStatus(db, paymentId)) ?? "canceled" } };
     },
     async refund({ idempotencyKey }) {
       return { ok: true, value: { refundId: `re_${(await sha256Hex(idempotencyKey)).slice(0, 24)}` } };
@@ -38,11 +31,6 @@ export function simulatedProvider(env: Env): PaymentProvider {
 
 /** Moves a simulated payment as the shopper's bank would; false when it is already settled otherwise. */
 export async function settleSimulated(env: Env, paymentId: string, outcome: "succeeded" | "failed"): Promise<boolean> {
-  const changed = await database(env)
-    .update(payments)
-    .set({ status: outcome })
-    .where(and(eq(payments.id, paymentId), inArray(payments.status, ["requires_payment", "failed"])))
-    .returning({ id: payments.id })
-    .get();
+  const changed = await setOpenPaymentStatus(database(env), paymentId, outcome).get();
   return changed !== undefined;
 }

@@ -1,6 +1,5 @@
-import { and, gte, inArray } from "drizzle-orm";
 import { database } from "../db/client";
-import { lineItems, orders } from "../db/schema";
+import { paidOrdersWithLines } from "../db/orders";
 import { isoSeconds } from "../domain/time";
 import { stockObject } from "../gateways/stock";
 
@@ -15,35 +14,13 @@ type Violation = { kind: string; orderId?: string; skuId: string; detail: string
  * keeps on_hand = available + held + committed with nothing negative. Violations are logged.
  */
 export async function auditInvariants(env: Env, now: Date) {
-  const db = database(env);
   const since = isoSeconds(new Date(now.getTime() - WINDOW_HOURS * 3600_000));
-  const paid = await db
-    .select({ id: orders.id, holdId: orders.holdId })
-    .from(orders)
-    .where(and(gte(orders.paidAt, since), inArray(orders.status, ["paid", "partially_dispatched", "dispatched"])))
-    .limit(MAX_ORDERS);
-  const lines =
-    paid.length === 0
-      ? []
-      : await db
-          .select({
-            orderId: lineItems.orderId,
-            skuId: lineItems.skuId,
-            warehouseId: lineItems.warehouseId,
-            qty: lineItems.qty,
-          })
-          .from(lineItems)
-          .where(
-            inArray(
-              lineItems.orderId,
-              paid.map((o) => o.id),
-            ),
-          );
+  const paid = await paidOrdersWithLines(database(env), since, MAX_ORDERS);
   const violations: Violation[] = [];
   const skus = new Set<string>();
   for (const order of paid) {
     const expected = new Map<string, number>();
-    for (const l of lines.filter((x) => x.orderId === order.id)) {
+    for (const l of order.lines) {
       expected.set(l.skuId, (expected.get(l.skuId) ?? 0) + l.qty);
       skus.add(l.skuId);
     }

@@ -1,6 +1,6 @@
-import { lt } from "drizzle-orm";
 import { database } from "../db/client";
-import { idempotencyKeys, processedMessages } from "../db/schema";
+import { deleteExpiredKeys } from "../db/idempotency";
+import { deleteReceiptsBefore } from "../db/receipts";
 import { isoSeconds } from "../domain/time";
 
 const PROCESSED_RETENTION_DAYS = 7;
@@ -10,14 +10,8 @@ export async function purgeExpiredKeys(env: Env, now: Date) {
   const db = database(env);
   const receiptsBefore = isoSeconds(new Date(now.getTime() - PROCESSED_RETENTION_DAYS * 86_400_000));
   const [keys, receipts] = await db.batch([
-    db
-      .delete(idempotencyKeys)
-      .where(lt(idempotencyKeys.expiresAt, isoSeconds(now)))
-      .returning({ key: idempotencyKeys.key }),
-    db
-      .delete(processedMessages)
-      .where(lt(processedMessages.processedAt, receiptsBefore))
-      .returning({ id: processedMessages.eventId }),
+    deleteExpiredKeys(db, isoSeconds(now)),
+    deleteReceiptsBefore(db, receiptsBefore),
   ]);
   return { idempotencyKeys: keys.length, processedMessages: receipts.length };
 }

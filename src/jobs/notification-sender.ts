@@ -1,6 +1,11 @@
-import { and, eq, sql } from "drizzle-orm";
-import { type Db, database, runBatch, type Statement } from "../db/client";
-import { notifications } from "../db/schema";
+import { type Db, database, runBatch } from "../db/client";
+import {
+  type ClaimedNotification,
+  claimNotifications,
+  markLocalSent,
+  type NotificationOutcome,
+  settleNotification,
+} from "../db/notifications";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { emailChannel } from "../notifications/channels/email";
 import type { Channel, Delivery, Outgoing } from "../notifications/channels/port";
@@ -38,35 +43,12 @@ export async function sendNotifications(env: Env, now: Date) {
   const limit = cfg.notifyRatePerMinute;
   const bucket = isoSeconds(Math.floor(now.getTime() / BUCKET_MS) * BUCKET_MS);
   const at = isoSeconds(now);
-  const perMinute = (channel: string) =>
-    sql`max(0, ${limit} - (select count(*) from ${notifications} where channel = ${channel} and last_attempt_at >= ${bucket} and last_attempt_at <= ${at}))`;
-
-  const local = await db.all<{ id: string }>(sql`
-    update ${notifications}
-    set sent_at = ${at}, last_attempt_at = ${at}, attempts = attempts + 1, status = 'sent', provider_ref = 'local:' || id
-    where id in (
-      select id from ${notifications}
-      where status = 'queued' and channel = 'local'
-      order by priority, created_at, id
-      limit ${perMinute("local")}
-    )
-    returning id`);
+  const local = await markLocalSent(db, { limit, bucket, at });
 
   const result = { sent: local.length, retrying: 0, failed: 0, limit, bucket };
   for (const [name, channel] of remoteChannels(cfg)) {
     const leaseUntil = isoSeconds(addSeconds(now, LEASE_SECONDS));
-    const claimed = await db.all<ClaimedRow>(sql`
-      update ${notifications}
-      set lease_until = ${leaseUntil}, last_attempt_at = ${at}, attempts = attempts + 1
-      where id in (
-        select id from ${notifications}
-        where status = 'queued' and channel = ${name}
-          and (lease_until is null or lease_until <= ${at})
-          and (next_attempt_at is null or next_attempt_at <= ${at})
-        order by priority, created_at, id
-        limit ${perMinute(name)}
-      )
-      returning id, order_id as orderId, thread_key as threadKey, recipient, template, payload, attempts`);
+    const claimed = await claimNotifications(db, name, { limit, bucket, at, leaseUntil });
     const deliveries = await sendAll(channel, claimed.map(outgoing));
     await settle(db, claimed, deliveries, leaseUntil, now);
     for (const d of deliveries) {
@@ -78,17 +60,7 @@ export async function sendNotifications(env: Env, now: Date) {
   return result;
 }
 
-type ClaimedRow = {
-  id: string;
-  orderId: string | null;
-  threadKey: string;
-  recipient: string | null;
-  template: string;
-  payload: string;
-  attempts: number;
-};
-
-function outgoing(row: ClaimedRow): Outgoing {
+function outgoing(row: ClaimedNotification): Outgoing {
   const payload = JSON.parse(row.payload) as { params: Record<string, string | number>; text: string };
   return {
     id: row.id,
@@ -115,19 +87,16 @@ async function sendAll(channel: Channel, messages: Outgoing[]): Promise<Delivery
 }
 
 /** Records each outcome, but only while this sender still holds the message. */
-async function settle(db: Db, rows: ClaimedRow[], deliveries: Delivery[], lease: string, now: Date) {
+async function settle(db: Db, rows: ClaimedNotification[], deliveries: Delivery[], lease: string, now: Date) {
   const at = isoSeconds(now);
-  const statements: Statement[] = rows.map((row, i) => {
+  const statements = rows.map((row, i) => {
     const d = deliveries[i]!;
-    const outcome: Partial<typeof notifications.$inferInsert> = d.ok
+    const outcome: NotificationOutcome = d.ok
       ? { status: "sent", sentAt: at, providerRef: d.providerRef, error: null }
       : d.retry && row.attempts < MAX_ATTEMPTS
         ? { error: d.error, nextAttemptAt: isoSeconds(addSeconds(now, Math.min(60, 2 ** (row.attempts - 1)) * 60)) }
         : { status: "failed", error: d.error };
-    return db
-      .update(notifications)
-      .set({ ...outcome, leaseUntil: null })
-      .where(and(eq(notifications.id, row.id), eq(notifications.leaseUntil, lease)));
+    return settleNotification(db, row.id, lease, outcome);
   });
   await runBatch(db, statements);
 }

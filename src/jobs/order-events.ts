@@ -1,7 +1,6 @@
-import { inArray } from "drizzle-orm";
 import { OrderEventMessage } from "../contracts/events";
-import { type Db, database, runBatch, type Statement } from "../db/client";
-import { processedMessages } from "../db/schema";
+import { database, runBatch } from "../db/client";
+import { insertReceipts, type Receipt, receiptsOf } from "../db/receipts";
 import { isoSeconds } from "../domain/time";
 import { publishOrderEvents } from "../gateways/feeds";
 import { enqueueNotifications } from "../notifications/outbox";
@@ -41,22 +40,6 @@ export const consumers: readonly EventConsumer[] = [
 ];
 
 const MAX_BACKOFF_SECONDS = 300;
-// D1 binds at most 100 parameters per statement.
-const IDS_PER_STATEMENT = 90;
-
-async function receiptsOf(db: Db, eventIds: string[]): Promise<Set<string>> {
-  const reads = [];
-  for (let i = 0; i < eventIds.length; i += IDS_PER_STATEMENT) {
-    reads.push(
-      db
-        .select({ consumer: processedMessages.consumer, eventId: processedMessages.eventId })
-        .from(processedMessages)
-        .where(inArray(processedMessages.eventId, eventIds.slice(i, i + IDS_PER_STATEMENT))),
-    );
-  }
-  const rows = (await Promise.all(reads)).flat();
-  return new Set(rows.map((r) => `${r.consumer}:${r.eventId}`));
-}
 
 /**
  * A delivery is read once for receipts (so redelivery is harmless), each consumer handles the
@@ -80,7 +63,7 @@ export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise
     [...events.values()].map((e) => String(e.id)),
   );
   const failed = new Set<number>();
-  const receipts: { consumer: string; eventId: string; processedAt: string }[] = [];
+  const receipts: Receipt[] = [];
   for (const consumer of consumers) {
     const todo = [...events.values()].filter((e) => consumer.handles(e.type) && !seen.has(`${consumer.name}:${e.id}`));
     if (todo.length === 0) continue;
@@ -93,16 +76,7 @@ export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise
       for (const e of todo) failed.add(e.id);
     }
   }
-  const writes: Statement[] = [];
-  for (let i = 0; i < receipts.length; i += 30) {
-    writes.push(
-      db
-        .insert(processedMessages)
-        .values(receipts.slice(i, i + 30))
-        .onConflictDoNothing(),
-    );
-  }
-  await runBatch(db, writes);
+  await runBatch(db, insertReceipts(db, receipts));
   for (const [message, event] of events) {
     if (failed.has(event.id)) message.retry({ delaySeconds: Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** message.attempts) });
     else message.ack();

@@ -1,4 +1,5 @@
 import type { OrderEventMessage } from "../contracts/events";
+import { SLA_BREACH_REASON } from "../domain/sub-order-lifecycle";
 
 /** Lower sends first: what a shopper most needs to know goes out before milestones. */
 export const PRIORITY = { confirmation: 0, cancellation: 1, dispatched: 2, milestone: 3 } as const;
@@ -56,7 +57,7 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
     }
     case "sub_order.cancelled": {
       const refunded = Number(p.refundedMinor ?? 0);
-      const late = p.reason === "sla_breach_auto";
+      const late = p.reason === SLA_BREACH_REASON;
       const text = `One parcel of order ${orderId} ${late ? "could not be shipped in time" : "cannot be fulfilled"} and is cancelled.${refunded > 0 ? ` We refunded ${money(refunded, facts.currency)} for it; the rest of your order is not affected.` : ""}`;
       return [
         {

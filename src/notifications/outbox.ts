@@ -1,7 +1,6 @@
-import { inArray, sql } from "drizzle-orm";
 import type { OrderEventMessage } from "../contracts/events";
 import { database } from "../db/client";
-import { customers, notifications, orders, subOrders, vendors } from "../db/schema";
+import { notificationFacts, queueNotifications } from "../db/notifications";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
 import { type Config, config } from "../platform/config";
@@ -31,29 +30,7 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
   const vendorIds = [
     ...new Set(events.flatMap((e) => (typeof e.payload.vendorId === "string" ? [e.payload.vendorId] : []))),
   ];
-  const [facts, contacts, vendorContacts] = await db.batch([
-    db
-      .select({
-        orderId: orders.id,
-        customerId: orders.customerId,
-        currency: orders.currency,
-        subOrderCount: sql<number>`count(${subOrders.id})`.as("sub_count"),
-        vendorCount: sql<number>`count(distinct ${subOrders.vendorId})`.as("vendor_count"),
-      })
-      .from(orders)
-      .innerJoin(subOrders, sql`${subOrders.orderId} = ${orders.id}`)
-      .where(inArray(orders.id, orderIds))
-      .groupBy(orders.id),
-    db
-      .select({ orderId: orders.id, email: customers.email, phone: customers.phone })
-      .from(orders)
-      .innerJoin(customers, sql`${customers.id} = ${orders.customerId}`)
-      .where(inArray(orders.id, orderIds)),
-    db
-      .select({ vendorId: vendors.id, email: vendors.contactEmail, phone: vendors.contactPhone })
-      .from(vendors)
-      .where(inArray(vendors.id, vendorIds)),
-  ]);
+  const { facts, contacts, vendorContacts } = await notificationFacts(db, orderIds, vendorIds);
   const cfg = config(env);
   const factsOf = new Map<string, Facts>(facts.map((f) => [f.orderId, f]));
   const contactOf = new Map(contacts.map((c) => [c.orderId, c]));
@@ -85,12 +62,6 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
       };
     });
   });
-  // D1 binds at most 100 parameters per statement: 15 per row here.
-  for (let i = 0; i < rows.length; i += 6) {
-    await db
-      .insert(notifications)
-      .values(rows.slice(i, i + 6))
-      .onConflictDoNothing();
-  }
+  await queueNotifications(db, rows);
   return rows.length;
 }

@@ -1,8 +1,18 @@
-import { and, eq, inArray } from "drizzle-orm";
 import { cancellationStatements, skuIdsOf } from "../cancellation/order-cancellation";
 import { database, runBatch, type Statement } from "../db/client";
-import { insertEvent, insertOutbox, loadOrder, type OrderAggregate } from "../db/orders";
-import { lineItems, orders, paymentEvents, payments, subOrders, vendors, warehouses } from "../db/schema";
+import {
+  findPayment,
+  insertEvent,
+  insertOutbox,
+  loadOrder,
+  markOrderPaid,
+  markSubOrderPaid,
+  type OrderAggregate,
+  replaceLines,
+} from "../db/orders";
+import { findPaymentEvent, recordPaymentEvent, setOpenPaymentStatus, setPaymentStatus } from "../db/payments";
+import { sitesOf } from "../db/routing";
+import { dispatchSlaHours } from "../db/vendors";
 import { newId } from "../domain/ids";
 import type { Actor } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
@@ -38,17 +48,19 @@ export async function applyPaymentOutcome(
   ctx?: Background,
 ): Promise<PaymentOutcomeResult> {
   const db = database(env);
-  const payment = await db.select().from(payments).where(eq(payments.id, input.paymentId)).get();
+  const payment = await findPayment(db, input.paymentId);
   if (!payment) return { ok: false, code: "NOT_FOUND", detail: "No such payment" };
-  const seen = await db.select().from(paymentEvents).where(eq(paymentEvents.id, input.eventId)).get();
+  const seen = await findPaymentEvent(db, input.eventId);
   if (seen) return { ok: true, orderId: payment.orderId, applied: false };
   const agg = await loadOrder(db, payment.orderId);
   if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No order for this payment" };
   const at = isoSeconds(input.at);
-  const recordEvent = db
-    .insert(paymentEvents)
-    .values({ id: input.eventId, paymentId: payment.id, type: input.outcome, receivedAt: at })
-    .onConflictDoNothing();
+  const recordEvent = recordPaymentEvent(db, {
+    id: input.eventId,
+    paymentId: payment.id,
+    type: input.outcome,
+    receivedAt: at,
+  });
 
   const outboxKeys: string[] = [];
   let statements: Statement[];
@@ -62,7 +74,7 @@ export async function applyPaymentOutcome(
         await releaseAll(env, agg.order.holdId, skuIdsOf(agg), "payment_canceled");
         statements = [
           ...cancellationStatements(db, agg, { reason: "payment_canceled", actor: input.actor, at, refundedMinor: 0 }),
-          db.update(payments).set({ status: "canceled", updatedAt: at }).where(eq(payments.id, payment.id)),
+          setPaymentStatus(db, payment.id, "canceled", at),
         ];
         outboxKeys.push(`order.cancelled:${agg.order.id}`);
       }
@@ -89,10 +101,7 @@ function failedStatements(
   // A failed attempt keeps the holds: the shopper may retry before they expire.
   if (payment.status === "succeeded" || payment.status === "canceled") return [];
   return [
-    db
-      .update(payments)
-      .set({ status: "failed", updatedAt: at })
-      .where(and(eq(payments.id, payment.id), inArray(payments.status, ["requires_payment", "failed"]))),
+    setOpenPaymentStatus(db, payment.id, "failed", at),
     insertEvent(db, {
       orderId: agg.order.id,
       type: "payment.failed",
@@ -112,10 +121,7 @@ async function succeededStatements(
 ): Promise<{ statements: Statement[]; outboxKeys: string[] }> {
   const db = database(env);
   const payment = agg.payment!;
-  const markSucceeded = db
-    .update(payments)
-    .set({ status: "succeeded", updatedAt: at })
-    .where(eq(payments.id, payment.id));
+  const markSucceeded = setPaymentStatus(db, payment.id, "succeeded", at);
   if (agg.order.status !== "pending_payment") {
     // Already paid (another event said so first), or cancelled while the money was moving: refund what was taken.
     if (agg.order.status === "cancelled" && payment.refundedMinor < payment.amountMinor) {
@@ -134,34 +140,21 @@ async function succeededStatements(
   if (!secured.ok)
     return refundInFull(env, { ...agg, payment: { ...payment, status: "succeeded" } }, input, at, LATE_PAYMENT_REASON);
 
-  const slaRows = await db
-    .select({ id: vendors.id, hours: vendors.dispatchSlaHours })
-    .from(vendors)
-    .where(
-      inArray(
-        vendors.id,
-        agg.subOrders.map((s) => s.vendorId),
-      ),
-    );
-  const slaHours = new Map(slaRows.map((v) => [v.id, v.hours]));
+  const slaHours = await dispatchSlaHours(
+    db,
+    agg.subOrders.map((s) => s.vendorId),
+  );
   const statements: Statement[] = [
     markSucceeded,
-    db
-      .update(orders)
-      .set({ status: "paid", paymentStatus: "paid", paidAt: at, updatedAt: at })
-      .where(and(eq(orders.id, agg.order.id), eq(orders.status, "pending_payment"))),
+    markOrderPaid(db, agg.order.id, at),
     ...agg.subOrders.map((s) =>
-      db
-        .update(subOrders)
-        .set({
-          status: "paid",
-          // The SLA clock starts when the vendor can see the order: now, or at approval if held for review.
-          slaDispatchBy: agg.order.reviewHeld
-            ? null
-            : isoSeconds(addSeconds(input.at, (slaHours.get(s.vendorId) ?? 0) * 3600)),
-          updatedAt: at,
-        })
-        .where(and(eq(subOrders.id, s.id), eq(subOrders.status, "pending_payment"))),
+      markSubOrderPaid(
+        db,
+        s.id,
+        // The SLA clock starts when the vendor can see the order: now, or at approval if held for review.
+        agg.order.reviewHeld ? null : isoSeconds(addSeconds(input.at, (slaHours.get(s.vendorId) ?? 0) * 3600)),
+        at,
+      ),
     ),
     insertEvent(db, {
       orderId: agg.order.id,
@@ -205,10 +198,7 @@ async function secureStock(
 
   const lost = committed.failed.map((f) => f.skuId);
   const vendorOf = new Map(agg.lines.map((l) => [l.skuId, agg.subOrders.find((s) => s.id === l.subOrderId)!.vendorId]));
-  const sites = await database(env)
-    .select({ id: warehouses.id, vendorId: warehouses.vendorId, lat: warehouses.lat, lng: warehouses.lng })
-    .from(warehouses)
-    .where(and(eq(warehouses.status, "active"), inArray(warehouses.vendorId, [...new Set(vendorOf.values())])));
+  const sites = (await sitesOf(database(env), [...vendorOf.values()])).map((s) => ({ ...s, id: s.warehouseId }));
   const point = { lat: agg.order.shipLat, lng: agg.order.shipLng };
   const reserved = await reserveAll(
     env,
@@ -251,18 +241,20 @@ function reallocationStatements(
   for (const [skuId, allocs] of allocations) {
     const old = agg.lines.filter((l) => l.skuId === skuId);
     const template = old[0]!;
-    statements.push(db.delete(lineItems).where(and(eq(lineItems.orderId, agg.order.id), eq(lineItems.skuId, skuId))));
-    for (const a of allocs) {
-      statements.push(
-        db.insert(lineItems).values({
+    statements.push(
+      ...replaceLines(
+        db,
+        agg.order.id,
+        skuId,
+        allocs.map((a) => ({
           ...template,
           id: newId("li"),
           warehouseId: a.warehouseId,
           qty: a.qty,
           lineTotalMinor: a.qty * template.unitPriceMinor,
-        }),
-      );
-    }
+        })),
+      ),
+    );
   }
   return statements;
 }
@@ -287,7 +279,7 @@ async function refundInFull(
   const db = database(env);
   return {
     statements: [
-      db.update(payments).set({ status: "succeeded", updatedAt: at }).where(eq(payments.id, payment.id)),
+      setPaymentStatus(db, payment.id, "succeeded", at),
       ...cancellationStatements(db, agg, {
         reason,
         actor: input.actor,

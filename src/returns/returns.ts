@@ -1,8 +1,8 @@
-import { and, eq, sql } from "drizzle-orm";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch, type Statement } from "../db/client";
-import { insertEvent, insertOutbox } from "../db/orders";
-import { creditNotes, lineItems, orders, payments, refunds, subOrders } from "../db/schema";
+import { addReturnedQty, insertEvent, insertOutbox, setOrderPaymentStatus, setOrderStatus } from "../db/orders";
+import { insertCreditNote, refundStatements } from "../db/payments";
+import { markSubOrderReturned } from "../db/sub-orders";
 import { deriveOrderStatus, derivePaymentStatus, partsOfParent } from "../domain/order-status";
 import type { Actor, Principal } from "../domain/principal";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
@@ -76,12 +76,7 @@ export async function returnSubOrder(
   const payment = agg.payment;
   const db = database(env);
   const at = isoSeconds(input.now);
-  const statements: Statement[] = input.lines.map((r) =>
-    db
-      .update(lineItems)
-      .set({ returnedQty: sql`${lineItems.returnedQty} + ${r.qty}` })
-      .where(and(eq(lineItems.id, r.lineId), sql`${lineItems.returnedQty} + ${r.qty} <= ${lineItems.qty}`)),
-  );
+  const statements: Statement[] = input.lines.map((r) => addReturnedQty(db, r.lineId, r.qty));
   let refundedMinor = 0;
   if (payment?.status === "succeeded" && amountMinor > 0) {
     refundedMinor = Math.min(amountMinor, payment.amountMinor - payment.refundedMinor);
@@ -96,47 +91,33 @@ export async function returnSubOrder(
     if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.message };
     const refundId = `rf_${refunded.value.refundId}`;
     statements.push(
-      db
-        .update(payments)
-        .set({ refundedMinor: sql`${payments.refundedMinor} + ${refundedMinor}`, updatedAt: at })
-        .where(
-          and(
-            eq(payments.id, payment.id),
-            sql`not exists (select 1 from ${refunds} where ${refunds.id} = ${refundId})`,
-          ),
-        ),
-      db
-        .insert(refunds)
-        .values({
-          id: refundId,
-          paymentId: payment.id,
-          orderId: agg.order.id,
-          subOrderId: sub.id,
-          amountMinor: refundedMinor,
-          currency: payment.currency,
-          reason: input.reason,
-          providerRef: refunded.value.refundId,
-          createdAt: at,
-        })
-        .onConflictDoNothing(),
-      db
-        .insert(creditNotes)
-        .values({
-          id: `cn_${refunded.value.refundId}`,
-          orderId: agg.order.id,
-          subOrderId: sub.id,
-          amountMinor: refundedMinor,
-          currency: payment.currency,
-          reason: input.reason,
-          refundId,
-          createdAt: at,
-          dedupeKey: `credit:${key}`,
-        })
-        .onConflictDoNothing(),
-      db
-        .update(orders)
-        .set({ paymentStatus: derivePaymentStatus(payment.amountMinor, payment.refundedMinor + refundedMinor, true) })
-        .where(eq(orders.id, agg.order.id)),
+      ...refundStatements(db, {
+        id: refundId,
+        paymentId: payment.id,
+        orderId: agg.order.id,
+        subOrderId: sub.id,
+        amountMinor: refundedMinor,
+        currency: payment.currency,
+        reason: input.reason,
+        providerRef: refunded.value.refundId,
+        at,
+      }),
+      insertCreditNote(db, {
+        id: `cn_${refunded.value.refundId}`,
+        orderId: agg.order.id,
+        subOrderId: sub.id,
+        amountMinor: refundedMinor,
+        currency: payment.currency,
+        reason: input.reason,
+        refundId,
+        createdAt: at,
+        dedupeKey: `credit:${key}`,
+      }),
+      setOrderPaymentStatus(
+        db,
+        agg.order.id,
+        derivePaymentStatus(payment.amountMinor, payment.refundedMinor + refundedMinor, true),
+      ),
     );
   }
   const allBack = [...mine.values()].every(
@@ -145,14 +126,8 @@ export async function returnSubOrder(
   if (allBack) {
     const statuses = partsOfParent(agg.subOrders.map((s) => (s.id === sub.id ? { ...s, status: "returned" } : s)));
     statements.push(
-      db
-        .update(subOrders)
-        .set({ status: "returned", returnedAt: at, updatedAt: at })
-        .where(and(eq(subOrders.id, sub.id), eq(subOrders.status, "delivered"))),
-      db
-        .update(orders)
-        .set({ status: deriveOrderStatus(statuses), updatedAt: at })
-        .where(eq(orders.id, agg.order.id)),
+      markSubOrderReturned(db, sub.id, at),
+      setOrderStatus(db, agg.order.id, deriveOrderStatus(statuses), at),
     );
   }
   const data = { lines: input.lines, refundedMinor, reason: input.reason };

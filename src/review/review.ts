@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
 import { database, runBatch, type Statement } from "../db/client";
-import { insertEvent, insertOutbox, loadOrder } from "../db/orders";
-import { orders, subOrders, vendors } from "../db/schema";
+import { insertEvent, insertOutbox, loadOrder, setReviewHold } from "../db/orders";
+import { startSlaClock } from "../db/sub-orders";
+import { dispatchSlaHours } from "../db/vendors";
 import type { Actor } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
@@ -29,10 +29,11 @@ export async function setReview(
   const type = input.hold ? "order.flagged" : "order.approved";
   const key = `${type}:${agg.order.id}:${at}`;
   const statements: Statement[] = [
-    db
-      .update(orders)
-      .set({ reviewHeld: input.hold, reviewNote: input.hold ? input.note : agg.order.reviewNote, updatedAt: at })
-      .where(eq(orders.id, agg.order.id)),
+    setReviewHold(db, agg.order.id, {
+      held: input.hold,
+      note: input.hold ? input.note : agg.order.reviewNote,
+      at,
+    }),
     insertEvent(db, {
       orderId: agg.order.id,
       type,
@@ -55,26 +56,13 @@ export async function setReview(
       (s) => s.slaDispatchBy === null && ["paid", "confirmed", "packed"].includes(s.status),
     );
     if (waiting.length > 0) {
-      const sla = await db
-        .select({ id: vendors.id, hours: vendors.dispatchSlaHours })
-        .from(vendors)
-        .where(
-          inArray(
-            vendors.id,
-            waiting.map((s) => s.vendorId),
-          ),
-        );
-      const hours = new Map(sla.map((v) => [v.id, v.hours]));
+      const hours = await dispatchSlaHours(
+        db,
+        waiting.map((s) => s.vendorId),
+      );
       for (const s of waiting) {
-        statements.push(
-          db
-            .update(subOrders)
-            .set({
-              slaDispatchBy: isoSeconds(addSeconds(input.now, (hours.get(s.vendorId) ?? 0) * 3600)),
-              updatedAt: at,
-            })
-            .where(and(eq(subOrders.id, s.id), isNull(subOrders.slaDispatchBy))),
-        );
+        const slaDispatchBy = isoSeconds(addSeconds(input.now, (hours.get(s.vendorId) ?? 0) * 3600));
+        statements.push(startSlaClock(db, s.id, slaDispatchBy, at));
       }
     }
   }

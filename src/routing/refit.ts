@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import { database, type Statement } from "../db/client";
 import {
   decisionsFor,
@@ -6,9 +5,8 @@ import {
   latestWeights,
   listVendorScores,
   readOutcomes,
-  upsertVendorScore,
+  upsertVendorScoreOfLatestWeights,
 } from "../db/routing";
-import { routingWeights } from "../db/schema";
 import type { ExplainedLine, RoutingExplanation } from "../domain/routing/explain";
 import { fitVendorScore, nudgeWeights, type Outcome } from "../domain/routing/learning";
 import {
@@ -18,8 +16,8 @@ import {
   factorNames,
   type VendorScore,
 } from "../domain/routing/weights";
+import { SLA_BREACH_REASON } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
-import { SLA_BREACH_REASON } from "../jobs/sla-watcher";
 import { forgetRoutingModel } from "./model";
 
 /** How far back outcomes count: recent enough to follow a vendor that changed, long enough to be steady. */
@@ -135,13 +133,8 @@ export async function refitRouting(env: Env, now: Date) {
   const statements: Statement[] = [
     insertWeights(db, { weights: nudged.weights, changes, createdAt: at }),
     ...vendors.map((v) =>
-      upsertVendorScore(db, {
-        vendorId: v.vendorId,
-        ...v.to,
-        // The version written just above, in this same batch.
-        weightsVersion: sql`(select max(${routingWeights.version}) from ${routingWeights})` as unknown as number,
-        updatedAt: at,
-      }),
+      // Pinned to the version written just above, in this same batch.
+      upsertVendorScoreOfLatestWeights(db, { vendorId: v.vendorId, ...v.to, updatedAt: at }),
     ),
   ];
   const [first, ...rest] = statements;

@@ -1,8 +1,7 @@
 import { json, jsonBody, problemResponses } from "../../contracts/common";
 import { CreateCustomer, CreatedCustomer } from "../../contracts/tokens";
 import { database } from "../../db/client";
-import { customers as customersTable } from "../../db/schema";
-import { insertToken } from "../../db/tokens";
+import { insertCustomerWithToken } from "../../db/customers";
 import { newSecretToken, sha256Hex } from "../../domain/crypto";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
@@ -21,19 +20,16 @@ const create = defineRoute({
 
 export const customers = router().openapi(create, async (c) => {
   const body = c.req.valid("json");
-  const db = database(c.env);
   const customerId = newId("cus");
   const token = newSecretToken();
   const createdAt = isoSeconds(new Date());
   const tokenId = newId("tok");
   const tokenHash = await sha256Hex(token);
-  // One batch: a customer never exists without the token that lets it act.
-  await db.batch([
-    db
-      .insert(customersTable)
-      .values({ id: customerId, name: body.name, email: body.email ?? null, phone: body.phone ?? null, createdAt }),
-    insertToken(db, { id: tokenId, tokenHash, role: "customer", customerId, createdAt }),
-  ]);
+  await insertCustomerWithToken(
+    database(c.env),
+    { id: customerId, name: body.name, email: body.email ?? null, phone: body.phone ?? null, createdAt },
+    { id: tokenId, tokenHash },
+  );
   rememberToken(tokenHash, { role: "customer", tokenId, customerId });
   return c.json({ customerId, token }, 201);
 });

@@ -1,11 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { problemResponses } from "../../contracts/common";
 import { FeedQuery, SkuFeedParams, UpgradeHeaders, VendorFeedParams } from "../../contracts/feeds";
-import { database } from "../../db/client";
-import { findSku } from "../../db/skus";
-import { findVendor } from "../../db/vendors";
-import { actorOf, type Principal } from "../../domain/principal";
-import { type FeedName, opsFeed, type Subscriber, skuFeed, subscribe, vendorFeed } from "../../gateways/feeds";
+import { openFeed } from "../../live-feeds/subscribe";
 import { resolve } from "../auth";
 import { type AppEnv, router } from "../context";
 import { ApiError } from "../errors";
@@ -68,37 +64,26 @@ const sku = defineRoute({
   responses: upgrade,
 });
 
-function subscriber(p: Principal | null, after: number | undefined): Subscriber {
-  return {
-    role: p?.role ?? "public",
-    principalId: p ? actorOf(p).id : null,
-    tokenId: p?.tokenId ?? null,
-    after: after ?? null,
-  };
-}
-
-function open(env: Env, name: FeedName, p: Principal | null, after: number | undefined) {
-  return subscribe(env, name, subscriber(p, after));
-}
-
 const base = router();
 base.use("/feeds/*", queryToken());
 
 export const feeds = base
   .openapi(ops, async (c) => {
     const { after } = c.req.valid("query");
-    return open(c.env, opsFeed, c.get("principal"), after);
+    return openFeed(c.env, { kind: "ops" }, c.get("principal"), after);
   })
   .openapi(vendor, async (c) => {
     const { vendorId } = c.req.valid("param");
     const { after } = c.req.valid("query");
     const p = c.get("principal")!;
-    if (!actsFor(p, vendorId) || !(await findVendor(database(c.env), vendorId))) throw notFound("vendor", vendorId);
-    return open(c.env, vendorFeed(vendorId), p, after);
+    const feed = actsFor(p, vendorId) ? await openFeed(c.env, { kind: "vendor", vendorId }, p, after) : null;
+    if (!feed) throw notFound("vendor", vendorId);
+    return feed;
   })
   .openapi(sku, async (c) => {
     const { skuId } = c.req.valid("param");
     const { after } = c.req.valid("query");
-    if (!(await findSku(database(c.env), skuId))) throw notFound("SKU", skuId);
-    return open(c.env, skuFeed(skuId), c.get("principal"), after);
+    const feed = await openFeed(c.env, { kind: "sku", skuId }, c.get("principal"), after);
+    if (!feed) throw notFound("SKU", skuId);
+    return feed;
   });

@@ -1,13 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, sql } from "drizzle-orm";
 import { Id, json, ListQuery, page, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
-import { notifications as table } from "../../db/schema";
-import { decodeCursor, encodeCursor } from "../../domain/cursor";
+import { listNotifications } from "../../db/notifications";
 import { requireRole } from "../auth";
 import { router } from "../context";
-import { validationError } from "../errors";
 import { defineRoute } from "../route";
+import { pageStart } from "../scope";
 
 const Notification = z
   .object({
@@ -54,30 +52,22 @@ const list = defineRoute({
 export const notifications = router().openapi(list, async (c) => {
   const who = requireRole(c, "admin", "ops", "vendor", "customer");
   const q = c.req.valid("query");
-  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-  if (after === null || (after && after.length !== 2)) {
-    throw validationError([{ path: "cursor", message: "not a cursor this list gave out" }]);
+  const after = pageStart(q.cursor);
+  // A vendor sees only what was sent to it: asking for another vendor's messages finds none.
+  if (who.role === "vendor" && q.vendorId && q.vendorId !== who.vendorId) {
+    return c.json({ items: [], nextCursor: null }, 200);
   }
-  const rows = await database(c.env)
-    .select()
-    .from(table)
-    .where(
-      and(
-        who.role === "customer" ? eq(table.customerId, who.customerId) : undefined,
-        who.role === "vendor" ? eq(table.vendorId, who.vendorId) : undefined,
-        q.orderId ? eq(table.orderId, q.orderId) : undefined,
-        q.vendorId ? eq(table.vendorId, q.vendorId) : undefined,
-        q.status ? eq(table.status, q.status) : undefined,
-        after ? sql`(${table.createdAt}, ${table.id}) < (${after[0]}, ${after[1]})` : undefined,
-      ),
-    )
-    .orderBy(desc(table.createdAt), desc(table.id))
-    .limit(q.limit + 1);
-  const items = rows.slice(0, q.limit);
-  const last = items.at(-1);
+  const page = await listNotifications(database(c.env), {
+    customerId: who.role === "customer" ? who.customerId : undefined,
+    vendorId: who.role === "vendor" ? who.vendorId : q.vendorId,
+    orderId: q.orderId,
+    status: q.status,
+    after,
+    limit: q.limit,
+  });
   return c.json(
     {
-      items: items.map((n) => ({
+      items: page.items.map((n) => ({
         id: n.id,
         orderId: n.orderId,
         subOrderId: n.subOrderId,
@@ -97,7 +87,7 @@ export const notifications = router().openapi(list, async (c) => {
         error: n.error,
         providerRef: n.providerRef,
       })),
-      nextCursor: rows.length > q.limit && last ? encodeCursor([last.createdAt, last.id]) : null,
+      nextCursor: page.nextCursor,
     },
     200,
   );

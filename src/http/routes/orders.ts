@@ -17,14 +17,14 @@ import {
 } from "../../contracts/orders";
 import { database } from "../../db/client";
 import { countOrders, listOrders, loadOrder, warehouseVendor } from "../../db/orders";
-import { decodeCursor, encodeCursor } from "../../domain/cursor";
 import { actorOf, type Principal } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
 import { orderViewFor } from "../../orders/view";
 import { requireRole } from "../auth";
 import { router } from "../context";
-import { ApiError, validationError } from "../errors";
+import { ApiError } from "../errors";
 import { defineRoute } from "../route";
+import { pageStart } from "../scope";
 
 const OrderParams = z.object({ orderId: Id });
 
@@ -110,13 +110,7 @@ export const orders = router()
     const who = requireRole(c, "admin", "ops", "vendor", "customer");
     const q = c.req.valid("query");
     const db = database(c.env);
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (
-      after === null ||
-      (after && (after.length !== 2 || typeof after[0] !== "string" || typeof after[1] !== "string"))
-    ) {
-      throw validationError([{ path: "cursor", message: "not a cursor this list gave out" }]);
-    }
+    const after = pageStart(q.cursor);
     let vendorId = q.vendorId;
     if (who.role === "vendor") {
       if (vendorId && vendorId !== who.vendorId) throw new ApiError("NOT_FOUND", "No such vendor");
@@ -125,7 +119,7 @@ export const orders = router()
       }
       vendorId = who.vendorId;
     }
-    const { rows, subs, hasMore } = await listOrders(db, {
+    const page = await listOrders(db, {
       customerId: who.role === "customer" ? who.customerId : undefined,
       vendorId,
       warehouseId: q.warehouseId,
@@ -133,13 +127,12 @@ export const orders = router()
       from: q.from,
       to: q.to,
       ascending: q.sort === "createdAt",
-      after: after as [string, string] | undefined,
+      after,
       limit: q.limit,
     });
-    const last = rows.at(-1);
     return c.json(
       {
-        items: rows.map((o) => {
+        items: page.items.map((o) => {
           const money = (amountMinor: number) => ({ amountMinor, currency: o.currency });
           return {
             id: o.id,
@@ -148,8 +141,8 @@ export const orders = router()
             customerId: o.customerId,
             ...(who.role === "vendor" ? {} : { total: money(o.totalMinor) }),
             createdAt: o.createdAt,
-            subOrders: subs
-              .filter((s) => s.orderId === o.id && (who.role !== "vendor" || s.vendorId === who.vendorId))
+            subOrders: o.subOrders
+              .filter((s) => who.role !== "vendor" || s.vendorId === who.vendorId)
               .map((s) => ({
                 id: s.id,
                 vendorId: s.vendorId,
@@ -158,7 +151,7 @@ export const orders = router()
               })),
           };
         }),
-        nextCursor: hasMore && last ? encodeCursor([last.createdAt, last.id]) : null,
+        nextCursor: page.nextCursor,
       },
       200,
     );

@@ -1,9 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { Id, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
-import { insertEvent } from "../../db/orders";
-import { subOrders } from "../../db/schema";
+import { attachPhoto } from "../../db/photos";
 import { PHOTO_TYPES, sniffImage } from "../../domain/image-type";
 import { actorOf } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
@@ -54,25 +52,12 @@ export const photos = router()
       throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send a JPEG, PNG or WebP image as its own content type");
     }
     await c.env.PHOTOS.put(photoKey(id), bytes, { httpMetadata: { contentType: actual } });
-    const db = database(c.env);
-    const at = isoSeconds(new Date());
-    const actor = actorOf(who);
-    const sub = (await db.select({ orderId: subOrders.orderId }).from(subOrders).where(eq(subOrders.id, id)).get())!;
-    await db.batch([
-      db
-        .update(subOrders)
-        .set({ photoKey: photoKey(id), updatedAt: at })
-        .where(eq(subOrders.id, id)),
-      insertEvent(db, {
-        orderId: sub.orderId,
-        subOrderId: id,
-        type: "sub_order.photo_added",
-        at,
-        actorRole: actor.role,
-        actorId: actor.id,
-        dedupeKey: `sub_order.photo_added:${id}:${at}`,
-      }),
-    ]);
+    await attachPhoto(database(c.env), {
+      subOrderId: id,
+      key: photoKey(id),
+      at: isoSeconds(new Date()),
+      actor: actorOf(who),
+    });
     return c.body(null, 204);
   })
   .openapi(download, async (c) => {

@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { json, jsonBody, problemResponses } from "../../contracts/common";
 import {
   IdempotencyKeyHeader,
@@ -10,16 +9,7 @@ import {
   type StockLevels,
   StockLevels as StockLevelsSchema,
 } from "../../contracts/stock";
-import { database } from "../../db/client";
-import { skus, warehouses } from "../../db/schema";
-import { actorOf, type Principal } from "../../domain/principal";
-import {
-  adjustStock,
-  type StockChangeResult,
-  type StockSnapshot,
-  setStockLevel,
-  snapshotOf,
-} from "../../gateways/stock";
+import { adjustStockBy, readStock, type StockChange, setStock } from "../../inventory/stock-levels";
 import { router } from "../context";
 import { ApiError, validationError } from "../errors";
 import { defineRoute } from "../route";
@@ -53,86 +43,38 @@ const adjust = defineRoute({
   responses: { 200: json(StockLevelsSchema, "Stock levels after the change"), ...problemResponses },
 });
 
-type Sku = { id: string; vendorId: string };
-
-async function findSku(env: Env, skuId: string): Promise<Sku> {
-  const sku = await database(env)
-    .select({ id: skus.id, vendorId: skus.vendorId })
-    .from(skus)
-    .where(eq(skus.id, skuId))
-    .get();
-  if (!sku) throw new ApiError("NOT_FOUND", "No such SKU");
-  return sku;
-}
-
-function manages(p: Principal | null, sku: Sku): boolean {
-  return p?.role === "admin" || p?.role === "ops" || (p?.role === "vendor" && p.vendorId === sku.vendorId);
-}
-
-/** Another vendor's SKU is answered as if it did not exist, before anything is touched. */
-async function managedSku(env: Env, p: Principal | null, skuId: string): Promise<Sku> {
-  const sku = await findSku(env, skuId);
-  if (!manages(p, sku)) throw new ApiError("NOT_FOUND", "No such SKU");
-  return sku;
-}
-
-async function assertWarehouseOf(env: Env, sku: Sku, warehouseId: string): Promise<void> {
-  const wh = await database(env)
-    .select({ vendorId: warehouses.vendorId })
-    .from(warehouses)
-    .where(eq(warehouses.id, warehouseId))
-    .get();
-  if (wh?.vendorId !== sku.vendorId) {
-    throw validationError([{ path: "warehouseId", message: "not a warehouse of this SKU's vendor" }]);
+function levelsOf(r: StockChange): StockLevels {
+  if (r.ok) return r.levels;
+  switch (r.code) {
+    case "NOT_FOUND":
+      throw new ApiError("NOT_FOUND", r.detail);
+    case "VALIDATION_FAILED":
+      throw validationError(r.errors);
+    case "IDEMPOTENCY_KEY_REUSED":
+      throw new ApiError("IDEMPOTENCY_KEY_REUSED");
+    case "STOCK_BELOW_RESERVED":
+      throw new ApiError(
+        "STOCK_BELOW_RESERVED",
+        `On hand cannot go below ${r.minimum}: that many units are held or committed in this warehouse`,
+        { minimum: r.minimum },
+      );
   }
-}
-
-function levels(skuId: string, snap: StockSnapshot): StockLevels {
-  return { skuId, warehouses: snap.warehouses, totals: snap.totals };
-}
-
-function applied(skuId: string, r: StockChangeResult): StockLevels {
-  if (r.ok) return levels(skuId, r.snapshot);
-  if (r.code === "IDEMPOTENCY_KEY_REUSED") throw new ApiError("IDEMPOTENCY_KEY_REUSED");
-  throw new ApiError(
-    "STOCK_BELOW_RESERVED",
-    `On hand cannot go below ${r.minimum}: that many units are held or committed in this warehouse`,
-    { minimum: r.minimum },
-  );
-}
-
-function actorName(p: Principal): string {
-  const a = actorOf(p);
-  return `${a.role}:${a.id}`;
 }
 
 export const stock = router()
   .openapi(read, async (c) => {
-    const { skuId } = c.req.valid("param");
-    const sku = await findSku(c.env, skuId);
-    const snap = await snapshotOf(c.env, skuId);
-    if (manages(c.get("principal"), sku)) return c.json(levels(skuId, snap), 200);
-    return c.json({ skuId, totals: { available: snap.totals.available } }, 200);
+    const r = await readStock(c.env, c.get("principal"), c.req.valid("param").skuId);
+    if (!r.ok) throw new ApiError("NOT_FOUND", "No such SKU");
+    return c.json(r.levels, 200);
   })
   .openapi(set, async (c) => {
     const { skuId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    const p = c.get("principal")!;
-    const sku = await managedSku(c.env, p, skuId);
-    await assertWarehouseOf(c.env, sku, body.warehouseId);
-    const r = await setStockLevel(c.env, { skuId, ...body, actor: actorName(p) });
-    return c.json(applied(skuId, r), 200);
+    return c.json(levelsOf(await setStock(c.env, c.get("principal")!, skuId, c.req.valid("json"))), 200);
   })
   .openapi(adjust, async (c) => {
     const { skuId } = c.req.valid("param");
-    const body = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
     if (!key) throw new ApiError("IDEMPOTENCY_KEY_REQUIRED");
-    const p = c.get("principal")!;
-    const sku = await managedSku(c.env, p, skuId);
-    await assertWarehouseOf(c.env, sku, body.warehouseId);
-    const actor = actorName(p);
-    // Keys are scoped to the caller, so two callers can never collide on a key.
-    const r = await adjustStock(c.env, { skuId, ...body, actor, idempotencyKey: `${actor}:${key}` });
-    return c.json(applied(skuId, r), 200);
+    const r = await adjustStockBy(c.env, c.get("principal")!, skuId, c.req.valid("json"), key);
+    return c.json(levelsOf(r), 200);
   });

@@ -15,7 +15,6 @@ import type { SubOrderStatus } from "../../contracts/order-status";
 import type { OrderView } from "../../contracts/orders";
 import { database } from "../../db/client";
 import { barcodesOf, listSubOrders } from "../../db/sub-orders";
-import { decodeCursor, encodeCursor } from "../../domain/cursor";
 import { actorOf, type Principal } from "../../domain/principal";
 import { type ActionInput, actOnSubOrder, recordMilestone, visibleSubOrder } from "../../fulfillment/fulfillment";
 import { orderViewFor } from "../../orders/view";
@@ -26,6 +25,7 @@ import { router } from "../context";
 import { ApiError, validationError } from "../errors";
 import { idempotencyKeyOf } from "../idempotency";
 import { defineRoute } from "../route";
+import { pageStart } from "../scope";
 
 const Params = z.object({ id: Id });
 const actors = ["admin", "ops", "vendor"] as const;
@@ -132,23 +132,19 @@ export const subOrders = router()
   .openapi(list, async (c) => {
     const who = requireRole(c, ...actors);
     const q = c.req.valid("query");
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (after === null || (after && after.length !== 2)) {
-      throw validationError([{ path: "cursor", message: "not a cursor this list gave out" }]);
-    }
+    const after = pageStart(q.cursor);
     if (who.role === "vendor" && q.vendorId && q.vendorId !== who.vendorId)
       throw new ApiError("NOT_FOUND", "No such vendor");
-    const { rows, hasMore } = await listSubOrders(database(c.env), {
+    const page = await listSubOrders(database(c.env), {
       vendorId: who.role === "vendor" ? who.vendorId : q.vendorId,
       status: q.status,
       hideHeld: who.role === "vendor",
-      after: after as [string, string] | undefined,
+      after,
       limit: q.limit,
     });
-    const last = rows.at(-1);
     return c.json(
       {
-        items: rows.map((s) => ({
+        items: page.items.map((s) => ({
           id: s.id,
           orderId: s.orderId,
           vendorId: s.vendorId,
@@ -157,7 +153,7 @@ export const subOrders = router()
           total: { amountMinor: s.totalMinor, currency: s.currency },
           createdAt: s.createdAt,
         })),
-        nextCursor: hasMore && last ? encodeCursor([last.createdAt, last.id]) : null,
+        nextCursor: page.nextCursor,
       },
       200,
     );

@@ -1,0 +1,153 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { chunks, rowsPerInsert, selectIn } from "./chunks";
+import type { Db, Statement } from "./client";
+import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
+import { customers, notifications, orders, subOrders, vendors } from "./schema";
+
+export type NotificationRow = typeof notifications.$inferSelect;
+export type NotificationInsert = typeof notifications.$inferInsert;
+
+export type NotificationFilter = {
+  customerId?: string;
+  vendorId?: string;
+  orderId?: string;
+  status?: NotificationRow["status"];
+  after: After | undefined;
+  limit: number;
+};
+
+/** Newest first; every filter given must hold. */
+export async function listNotifications(db: Db, f: NotificationFilter): Promise<Page<NotificationRow>> {
+  const rows = await db
+    .select()
+    .from(notifications)
+    .where(
+      and(
+        f.customerId ? eq(notifications.customerId, f.customerId) : undefined,
+        f.vendorId ? eq(notifications.vendorId, f.vendorId) : undefined,
+        f.orderId ? eq(notifications.orderId, f.orderId) : undefined,
+        f.status ? eq(notifications.status, f.status) : undefined,
+        afterKey(notifications.createdAt, notifications.id, f.after, "desc"),
+      ),
+    )
+    .orderBy(...keyOrder(notifications.createdAt, notifications.id, "desc"))
+    .limit(f.limit + 1);
+  return toPage(
+    rows,
+    f.limit,
+    (n) => ({ key: n.createdAt, id: n.id }),
+    (n) => n,
+  );
+}
+
+/**
+ * What composing notifications needs about these orders and vendors: each order's customer,
+ * currency and how many sub-orders and vendors it has, the customers' and vendors' contacts.
+ */
+export async function notificationFacts(db: Db, orderIds: readonly string[], vendorIds: readonly string[]) {
+  const [facts, contacts, vendorContacts] = await Promise.all([
+    selectIn(db, orderIds, (ids) =>
+      db
+        .select({
+          orderId: orders.id,
+          customerId: orders.customerId,
+          currency: orders.currency,
+          subOrderCount: sql<number>`count(${subOrders.id})`.as("sub_count"),
+          vendorCount: sql<number>`count(distinct ${subOrders.vendorId})`.as("vendor_count"),
+        })
+        .from(orders)
+        .innerJoin(subOrders, sql`${subOrders.orderId} = ${orders.id}`)
+        .where(inArray(orders.id, ids))
+        .groupBy(orders.id),
+    ),
+    selectIn(db, orderIds, (ids) =>
+      db
+        .select({ orderId: orders.id, email: customers.email, phone: customers.phone })
+        .from(orders)
+        .innerJoin(customers, sql`${customers.id} = ${orders.customerId}`)
+        .where(inArray(orders.id, ids)),
+    ),
+    selectIn(db, vendorIds, (ids) =>
+      db
+        .select({ vendorId: vendors.id, email: vendors.contactEmail, phone: vendors.contactPhone })
+        .from(vendors)
+        .where(inArray(vendors.id, ids)),
+    ),
+  ]);
+  return { facts, contacts, vendorContacts };
+}
+
+/** Queues the rows; one already queued under the same dedupe key is left as it is. */
+export async function queueNotifications(db: Db, rows: readonly NotificationInsert[]) {
+  for (const values of chunks(rows, rowsPerInsert(notifications))) {
+    await db.insert(notifications).values(values).onConflictDoNothing();
+  }
+}
+
+/** This minute's hand-overs on `channel` subtracted from its per-minute limit (never below 0). */
+function leftThisMinute(channel: string, w: { limit: number; bucket: string; at: string }) {
+  return sql`max(0, ${w.limit} - (select count(*) from ${notifications} where channel = ${channel} and last_attempt_at >= ${w.bucket} and last_attempt_at <= ${w.at}))`;
+}
+
+/**
+ * The local channel only records: its claim marks the queued messages sent at once, confirmations
+ * first, at most what is left of this minute's limit. Returns the ids marked.
+ */
+export async function markLocalSent(db: Db, w: { limit: number; bucket: string; at: string }) {
+  return db.all<{ id: string }>(sql`
+    update ${notifications}
+    set sent_at = ${w.at}, last_attempt_at = ${w.at}, attempts = attempts + 1, status = 'sent', provider_ref = 'local:' || id
+    where id in (
+      select id from ${notifications}
+      where status = 'queued' and channel = 'local'
+      order by priority, created_at, id
+      limit ${leftThisMinute("local", w)}
+    )
+    returning id`);
+}
+
+export type ClaimedNotification = {
+  id: string;
+  orderId: string | null;
+  threadKey: string;
+  recipient: string | null;
+  template: string;
+  payload: string;
+  attempts: number;
+};
+
+/**
+ * One statement that leases the queued messages of `channel` due now, confirmations first, at most
+ * what is left of this minute's limit: two senders at once never exceed it or take the same message.
+ */
+export async function claimNotifications(
+  db: Db,
+  channel: string,
+  w: { limit: number; bucket: string; at: string; leaseUntil: string },
+) {
+  return db.all<ClaimedNotification>(sql`
+    update ${notifications}
+    set lease_until = ${w.leaseUntil}, last_attempt_at = ${w.at}, attempts = attempts + 1
+    where id in (
+      select id from ${notifications}
+      where status = 'queued' and channel = ${channel}
+        and (lease_until is null or lease_until <= ${w.at})
+        and (next_attempt_at is null or next_attempt_at <= ${w.at})
+      order by priority, created_at, id
+      limit ${leftThisMinute(channel, w)}
+    )
+    returning id, order_id as orderId, thread_key as threadKey, recipient, template, payload, attempts`);
+}
+
+export type NotificationOutcome = Pick<
+  NotificationInsert,
+  "status" | "sentAt" | "providerRef" | "error" | "nextAttemptAt"
+>;
+
+/** Records a send's outcome, but only while the sender still holds the message's lease. */
+export function settleNotification(db: Db, id: string, lease: string, outcome: NotificationOutcome): Statement {
+  return db
+    .update(notifications)
+    .set({ ...outcome, leaseUntil: null })
+    .where(and(eq(notifications.id, id), eq(notifications.leaseUntil, lease)));
+}

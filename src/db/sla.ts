@@ -1,0 +1,102 @@
+import { max, type SQL, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { vendors } from "./schema";
+
+export type Due = {
+  id: string;
+  orderId: string;
+  vendorId: string;
+  slaDispatchBy: string;
+  nudgedAt: string | null;
+  leadHours: number;
+};
+
+/**
+ * The watcher's two scans, each served by its partial index in deadline order: the sub-orders
+ * past their deadline (sub_orders_sla_open), and those not nudged yet whose vendor's lead has
+ * begun (sub_orders_sla_unnudged). Nudged ones leave the second scan, so however many wait for
+ * dispatch, the next tick reaches the ones that still need a nudge. The index is named because
+ * without statistics SQLite would rather take sub_orders_status_sla and sort; that is also why
+ * this is SQL text (the query builder cannot say INDEXED BY). `horizon` is now plus the widest
+ * lead, the index range.
+ */
+export function dueScans(nowIso: string, horizon: string, limits: { breached: number; toNudge: number }) {
+  const scan = (index: string, where: SQL, limit: number) => sql`
+    select s.id as id, s.order_id as orderId, s.vendor_id as vendorId, s.sla_dispatch_by as slaDispatchBy,
+           s.nudged_at as nudgedAt, v.nudge_lead_hours as leadHours
+    from sub_orders as s indexed by ${sql.identifier(index)}
+    join orders as o on o.id = s.order_id
+    join vendors as v on v.id = s.vendor_id
+    where s.status in ('paid','confirmed','packed') and s.sla_dispatch_by is not null and o.review_held = 0
+      and ${where}
+    order by s.sla_dispatch_by
+    limit ${limit}`;
+  return {
+    breached: scan("sub_orders_sla_open", sql`s.sla_dispatch_by <= ${nowIso}`, limits.breached),
+    toNudge: scan(
+      "sub_orders_sla_unnudged",
+      sql`s.nudged_at is null and s.sla_dispatch_by > ${nowIso} and s.sla_dispatch_by <= ${horizon}
+        and s.sla_dispatch_by <= strftime('%Y-%m-%dT%H:%M:%SZ', ${nowIso}, '+' || v.nudge_lead_hours || ' hours')`,
+      limits.toNudge,
+    ),
+  };
+}
+
+/** The longest nudge lead any vendor asked for, in hours (0 with no vendors). */
+export async function widestNudgeLeadHours(db: Db): Promise<number> {
+  const lead = await db
+    .select({ hours: max(vendors.nudgeLeadHours) })
+    .from(vendors)
+    .get();
+  return lead?.hours ?? 0;
+}
+
+/** The sub-orders past their deadline and those to nudge now, by the scans of `dueScans`. */
+export async function dueSubOrders(
+  db: Db,
+  scans: ReturnType<typeof dueScans>,
+): Promise<{ breached: Due[]; toNudge: Due[] }> {
+  const [breached, toNudge] = await Promise.all([db.all<Due>(scans.breached), db.all<Due>(scans.toNudge)]);
+  return { breached, toNudge };
+}
+
+/**
+ * Stamps the nudge on every sub-order given that has none yet, with its once-only timeline event
+ * and outbox row: one batch of three statements however many there are (the ids travel as one
+ * JSON parameter), so a tick's work stays a handful of D1 queries. Answers the outbox keys of the
+ * nudges this call made; a concurrent run's are not among them.
+ */
+export async function stampNudges(
+  db: Db,
+  ids: string[],
+  nowIso: string,
+  actor: { role: string; id: string | null },
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const chosen = "(select value from json_each(?1))";
+  const d1 = db.$client;
+  const [stamped] = await d1.batch<{ id: string }>([
+    d1
+      .prepare(`update sub_orders set nudged_at = ?2 where id in ${chosen} and nudged_at is null returning id`)
+      .bind(JSON.stringify(ids), nowIso),
+    d1
+      .prepare(
+        `insert into order_events (order_id, sub_order_id, type, at, actor_role, actor_id, reason, dedupe_key)
+       select order_id, id, 'sub_order.sla_nudge', ?2, ?3, ?4, 'dispatch by ' || sla_dispatch_by, 'sub_order.sla_nudge:' || id
+       from sub_orders where id in ${chosen} and nudged_at is not null
+       on conflict do nothing`,
+      )
+      .bind(JSON.stringify(ids), nowIso, actor.role, actor.id),
+    d1
+      .prepare(
+        `insert into outbox (type, order_id, payload, dedupe_key, created_at)
+       select 'sub_order.sla_nudge', order_id,
+              json_object('orderId', order_id, 'subOrderId', id, 'vendorId', vendor_id, 'slaDispatchBy', sla_dispatch_by),
+              'sub_order.sla_nudge:' || id, ?2
+       from sub_orders where id in ${chosen} and nudged_at is not null
+       on conflict do nothing`,
+      )
+      .bind(JSON.stringify(ids), nowIso),
+  ]);
+  return (stamped?.results ?? []).map((r) => `sub_order.sla_nudge:${r.id}`);
+}
