@@ -1,9 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { json, Problem } from "../../contracts/common";
 import { systemActor } from "../../domain/principal";
-import { verifyStripeWebhook } from "../../gateways/stripe";
 import { applyPaymentOutcome } from "../../payment-outcome/payment-outcome";
-import { config } from "../../platform/config";
+import { verifiedStripeEvent } from "../../payment-outcome/stripe-event";
 import { router } from "../context";
 import { ApiError } from "../errors";
 import { defineRoute } from "../route";
@@ -31,11 +30,11 @@ const stripeEvent = defineRoute({
 });
 
 export const webhooks = router().openapi(stripeEvent, async (c) => {
-  const stripe = config(c.env).stripe;
-  if (!stripe) throw new ApiError("NOT_FOUND", "Stripe is not configured on this deployment");
   // The signature covers the exact bytes; parsing and re-serialising the JSON would break it.
-  const raw = await c.req.text();
-  const verified = await verifyStripeWebhook(raw, c.req.header("stripe-signature"), stripe.webhookSecret, stripe);
+  const verified = await verifiedStripeEvent(c.env, await c.req.text(), c.req.header("stripe-signature"));
+  if (!verified.ok && verified.code === "NOT_CONFIGURED") {
+    throw new ApiError("NOT_FOUND", "Stripe is not configured on this deployment");
+  }
   if (!verified.ok) throw new ApiError("BAD_SIGNATURE", "The Stripe-Signature header does not verify this body");
 
   const { event } = verified;
