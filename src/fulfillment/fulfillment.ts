@@ -1,7 +1,7 @@
 import { cancelLoadedSubOrder } from "../cancellation/sub-order-cancellation";
 import type { FieldError } from "../contracts/common";
 import type { SubOrderStatus } from "../contracts/order-status";
-import { database, runBatch } from "../db/client";
+import { type Db, database, runBatch } from "../db/client";
 import { insertEvent, insertOutbox, type SubOrderRow } from "../db/orders";
 import {
   barcodesOf,
@@ -69,94 +69,30 @@ const illegal = (status: SubOrderStatus, action: string, detail?: string): Fulfi
   allowed: allowedFrom(status),
 });
 
+type Loaded = NonNullable<Awaited<ReturnType<typeof visibleSubOrder>>>;
+type Step = { changes: Partial<SubOrderRow>; data: Record<string, unknown> | null };
+type Act = { subOrderId: string; who: Principal | "system"; actor: Actor; now: Date } & ActionInput;
+
 /**
  * Moves one sub-order one step (see domain/sub-order-lifecycle.ts). An illegal step changes
  * nothing; repeating the step that was already taken answers unchanged. The write is one batch
  * (db/sub-orders.ts writeTransition); its outbox row is dispatched right after.
  */
-export async function actOnSubOrder(
-  env: Env,
-  ctx: Background | undefined,
-  input: { subOrderId: string; who: Principal | "system"; actor: Actor; now: Date } & ActionInput,
-): Promise<FulfillmentOutcome> {
+export async function actOnSubOrder(env: Env, ctx: Background | undefined, input: Act): Promise<FulfillmentOutcome> {
   const found = await visibleSubOrder(env, input.subOrderId, input.who);
   if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
+  if (input.action === "cancel") return cancelStep(env, ctx, found, { ...input, action: "cancel" });
   const { agg, sub } = found;
-  if (input.action === "cancel") {
-    const r = await cancelLoadedSubOrder(env, ctx, found, {
-      subOrderId: sub.id,
-      reason: input.reason,
-      actor: input.actor,
-      now: input.now,
-    });
-    if (r.ok) return { ok: true, orderId: agg.order.id, changed: r.changed };
-    if (r.code === "ILLEGAL_TRANSITION") {
-      return { ok: false, code: r.code, detail: r.detail, allowed: r.allowed ?? [] };
-    }
-    return { ok: false, code: r.code, detail: r.detail };
-  }
-
   const from = sub.status as SubOrderStatus;
   const move = transition(from, input.action);
   if (!move.ok) return illegal(from, input.action);
   if (move.repeat) return { ok: true, orderId: agg.order.id, changed: false };
 
+  const step = await prepareStep(env, found, input);
+  if ("ok" in step) return step;
+  const { changes, data } = step;
   const db = database(env);
   const at = isoSeconds(input.now);
-  const lines = agg.lines.filter((l) => l.subOrderId === sub.id);
-  const changes: Partial<SubOrderRow> = {};
-  let data: Record<string, unknown> | null = null;
-
-  if (input.action === "pack") {
-    const barcodes = await barcodesOf(db, [...new Set(lines.map((l) => l.skuId))]);
-    // A SKU without a barcode is scanned by its SKU id.
-    const check = checkScans(
-      lines.map((l) => ({ barcode: barcodes.get(l.skuId) ?? l.skuId, qty: l.qty })),
-      input.scanned,
-    );
-    if (!check.ok) {
-      return {
-        ok: false,
-        code: "VALIDATION_FAILED",
-        detail: "The scans do not match the sub-order's lines",
-        missing: check.missing,
-        unexpected: check.unexpected,
-      };
-    }
-  }
-  if (input.action === "dispatch") {
-    const carrier = await findCarrier(db, input.carrier);
-    if (!carrier?.active) {
-      return {
-        ok: false,
-        code: "VALIDATION_FAILED",
-        detail: "Unknown carrier",
-        errors: [{ path: "carrier", message: "not an active carrier of GET /v1/carriers" }],
-      };
-    }
-    const wrongAwb = checkAwb(carrier, input.awb);
-    if (wrongAwb) {
-      return {
-        ok: false,
-        code: "VALIDATION_FAILED",
-        detail: `Not a ${carrier.name} AWB`,
-        errors: [{ path: "awb", message: wrongAwb }],
-      };
-    }
-    // Checked before the units leave: a refused AWB must change nothing.
-    const holder = await findByAwb(db, carrier.code, input.awb);
-    if (holder && holder.id !== sub.id) return awbInUse(carrier.code, input.awb);
-    // The units leave the warehouse (out of on_hand and committed) before D1 says so; shipping is
-    // idempotent, so a retry after a failed batch is safe.
-    const shipped = await shipInOrder(env, agg.order.holdId, [...new Set(lines.map((l) => l.skuId))]);
-    if (!shipped) {
-      const now = ((await findSubOrder(db, sub.id))?.status ?? from) as SubOrderStatus;
-      return illegal(now, "dispatch", `A ${now} sub-order cannot dispatch: its stock was released`);
-    }
-    changes.carrier = carrier.code;
-    changes.awb = input.awb;
-    data = { carrier: carrier.code, carrierName: carrier.name, awb: input.awb };
-  }
   const stamp = stamps[move.to as keyof typeof stamps];
   if (stamp) changes[stamp] = at;
 
@@ -185,6 +121,96 @@ export async function actOnSubOrder(
   }
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed };
+}
+
+async function cancelStep(
+  env: Env,
+  ctx: Background | undefined,
+  found: Loaded,
+  input: Act & { action: "cancel" },
+): Promise<FulfillmentOutcome> {
+  const r = await cancelLoadedSubOrder(env, ctx, found, {
+    subOrderId: found.sub.id,
+    reason: input.reason,
+    actor: input.actor,
+    now: input.now,
+  });
+  if (r.ok) return { ok: true, orderId: found.agg.order.id, changed: r.changed };
+  if (r.code === "ILLEGAL_TRANSITION") return { ok: false, code: r.code, detail: r.detail, allowed: r.allowed ?? [] };
+  return { ok: false, code: r.code, detail: r.detail };
+}
+
+/** What a step needs checked or done before its write: scans for pack, carrier, AWB and shipping for dispatch. */
+async function prepareStep(env: Env, found: Loaded, input: Act): Promise<Step | FulfillmentOutcome> {
+  const lines = found.agg.lines.filter((l) => l.subOrderId === found.sub.id);
+  if (input.action === "pack") {
+    const refused = await checkPacking(database(env), lines, input.scanned);
+    return refused ?? { changes: {}, data: null };
+  }
+  if (input.action === "dispatch") return dispatchStep(env, found, lines, input);
+  return { changes: {}, data: null };
+}
+
+async function checkPacking(
+  db: Db,
+  lines: Loaded["agg"]["lines"],
+  scanned: string[],
+): Promise<FulfillmentOutcome | null> {
+  const barcodes = await barcodesOf(db, [...new Set(lines.map((l) => l.skuId))]);
+  // A SKU without a barcode is scanned by its SKU id.
+  const check = checkScans(
+    lines.map((l) => ({ barcode: barcodes.get(l.skuId) ?? l.skuId, qty: l.qty })),
+    scanned,
+  );
+  if (check.ok) return null;
+  return {
+    ok: false,
+    code: "VALIDATION_FAILED",
+    detail: "The scans do not match the sub-order's lines",
+    missing: check.missing,
+    unexpected: check.unexpected,
+  };
+}
+
+async function dispatchStep(
+  env: Env,
+  { agg, sub }: Loaded,
+  lines: Loaded["agg"]["lines"],
+  input: { carrier: string; awb: string },
+): Promise<Step | FulfillmentOutcome> {
+  const db = database(env);
+  const carrier = await findCarrier(db, input.carrier);
+  if (!carrier?.active) {
+    return {
+      ok: false,
+      code: "VALIDATION_FAILED",
+      detail: "Unknown carrier",
+      errors: [{ path: "carrier", message: "not an active carrier of GET /v1/carriers" }],
+    };
+  }
+  const wrongAwb = checkAwb(carrier, input.awb);
+  if (wrongAwb) {
+    return {
+      ok: false,
+      code: "VALIDATION_FAILED",
+      detail: `Not a ${carrier.name} AWB`,
+      errors: [{ path: "awb", message: wrongAwb }],
+    };
+  }
+  // Checked before the units leave: a refused AWB must change nothing.
+  const holder = await findByAwb(db, carrier.code, input.awb);
+  if (holder && holder.id !== sub.id) return awbInUse(carrier.code, input.awb);
+  // The units leave the warehouse (out of on_hand and committed) before D1 says so; shipping is
+  // idempotent, so a retry after a failed batch is safe.
+  const shipped = await shipInOrder(env, agg.order.holdId, [...new Set(lines.map((l) => l.skuId))]);
+  if (!shipped) {
+    const now = ((await findSubOrder(db, sub.id))?.status ?? sub.status) as SubOrderStatus;
+    return illegal(now, "dispatch", `A ${now} sub-order cannot dispatch: its stock was released`);
+  }
+  return {
+    changes: { carrier: carrier.code, awb: input.awb },
+    data: { carrier: carrier.code, carrierName: carrier.name, awb: input.awb },
+  };
 }
 
 const awbInUse = (carrier: string, awb: string): FulfillmentOutcome => ({
