@@ -97,3 +97,6 @@ export function json<T extends z.ZodType>(schema: T, description: string) {
 export function jsonBody<T extends z.ZodType>(schema: T) {
   return { body: { required: true, content: { "application/json": { schema } } } };
 }
+
+/** Ids one bulk request may name; its arithmetic against the per-invocation limits is in src/http/routes/bulk.ts. */
+export const MAX_BULK_IDS = 20;

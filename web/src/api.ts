@@ -1,3 +1,4 @@
+import { MAX_BULK_IDS } from "@contracts/common";
 import type {
   BulkResults,
   Carrier,
@@ -187,8 +188,15 @@ export const api = {
   setStock(token: string, skuId: string, body: { warehouseId: string; onHand: number; reason: "count" }) {
     return request<StockLevels>("PUT", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, body });
   },
-  bulk(token: string, target: "orders" | "sub-orders", body: Record<string, unknown>) {
-    return request<BulkResults>("POST", `/v1/${target}/bulk`, { token, body });
+  /** A selection larger than one request may name goes in groups, one after another. */
+  async bulk(token: string, target: "orders" | "sub-orders", body: { ids: string[] } & Record<string, unknown>) {
+    const results: BulkResults["results"] = [];
+    for (let i = 0; i < body.ids.length; i += MAX_BULK_IDS) {
+      const ids = body.ids.slice(i, i + MAX_BULK_IDS);
+      const page = await request<BulkResults>("POST", `/v1/${target}/bulk`, { token, body: { ...body, ids } });
+      results.push(...page.results);
+    }
+    return { results };
   },
 };
 

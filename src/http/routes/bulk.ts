@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { cancelOrder } from "../../cancellation/order-cancellation";
-import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
+import { Id, json, jsonBody, MAX_BULK_IDS, problemResponses } from "../../contracts/common";
 import { actorOf, type Principal } from "../../domain/principal";
 import { actOnSubOrder } from "../../fulfillment/fulfillment";
 import { reassignSubOrder } from "../../reassignment/reassign";
@@ -22,15 +22,15 @@ import { defineRoute } from "../route";
  * The outbox sends after each write are shared across ids (one queue send, one D1 update and one
  * publish per feed every 25 ms). 20 ids: ≤ 340 calls and 480 queries, assign ≤ 500 calls and 800
  * queries. A bigger order (up to 50 vendors) costs more; an id that runs past a limit fails alone.
+ * The cap itself, MAX_BULK_IDS, is in the contracts so the dashboard sends larger selections in groups.
  */
-const MAX_IDS = 20;
 const CONCURRENCY = 8;
 
 const Ids = z
   .array(Id)
   .min(1)
-  .max(MAX_IDS)
-  .openapi({ description: `1 to ${MAX_IDS} ids, each answered on its own` });
+  .max(MAX_BULK_IDS)
+  .openapi({ description: `1 to ${MAX_BULK_IDS} ids, each answered on its own` });
 const OrdersBulk = z
   .object({
     action: z.enum(["approve", "flag", "unflag", "cancel"]),
