@@ -1,5 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
+import { uniqueViolation } from "../db/constraints";
 import { isoSeconds } from "../domain/time";
 import { slaScans } from "../jobs/sla-watcher";
 
@@ -48,7 +49,7 @@ export async function seedOpenSubOrders(
 function refusal(err: unknown): "UNKNOWN_PARTY" | "TAG_USED" {
   const message = err instanceof Error ? err.message : "";
   if (/FOREIGN KEY constraint failed/.test(message)) return "UNKNOWN_PARTY";
-  if (/UNIQUE constraint failed/.test(message)) return "TAG_USED";
+  if (uniqueViolation(err)) return "TAG_USED";
   throw err;
 }
 
