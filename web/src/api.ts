@@ -1,3 +1,4 @@
+import type { FeedTicket } from "@contracts/feeds";
 import type {
   BulkResults,
   Carrier,
@@ -189,6 +190,10 @@ export const api = {
   },
   bulk(token: string, target: "orders" | "sub-orders", body: Record<string, unknown>) {
     return request<BulkResults>("POST", `/v1/${target}/bulk`, { token, body });
+  },
+  /** A single-use ticket that opens one live feed (`ops`, `vendor:<id>`, `sku:<id>`) for a few seconds. */
+  feedTicket(token: string, feed: string, signal?: AbortSignal) {
+    return request<FeedTicket>("POST", "/v1/feeds/tickets", { token, body: { feed }, signal });
   },
 };
 
