@@ -1,7 +1,8 @@
 // Feed fan-out benchmark: many storefront subscribers on one SKU's stock feed, and the time from a
 // stock change request to its delivery at each subscriber. Drives the server of `bun run start`
-// (read from demo.json). Standalone: `node bench/feeds.ts [--subscribers 1000] [--changes 20]`;
-// or import `run(opts)`.
+// (read from demo.json). Standalone: `node bench/feeds.ts [--subscribers 1000] [--changes 20] [--tickets]`;
+// or import `run(opts)`. Storefronts open the public SKU feed anonymously; with `--tickets` each
+// subscriber opens it as a signed-in client does, with a single-use ticket of its own.
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +18,12 @@ export type FeedBenchOptions = {
   changes?: number;
   /** Sockets opened at once while connecting. */
   connectConcurrency?: number;
+  /**
+   * Each subscriber opens the feed with its own ticket (POST /v1/feeds/tickets as admin), as the
+   * dashboards do, instead of anonymously as storefronts do. Tickets are minted per connect batch,
+   * in parallel, just before their sockets open: they expire 30 s after minting.
+   */
+  tickets?: boolean;
   /** Quiet time between changes, so each change is measured on its own. */
   pauseMs?: number;
   /** How long one change may take to reach every subscriber. */
@@ -35,6 +42,8 @@ export type FeedBenchResult = {
   fanOutMs: { p50: number; p99: number; max: number };
   changeRequestMs: { p50: number; p99: number };
   connectSeconds: number;
+  /** With `tickets`: the ticket requests of all subscribers (included in connectSeconds). */
+  ticketMs?: { p50: number; p99: number };
 };
 
 type Demo = { baseUrl: string; tokens: { role: string; token: string }[] };
@@ -96,6 +105,11 @@ async function fixture(baseUrl: string, admin: string, currency: string) {
   return { skuId: sku.id, warehouseId: warehouse.id };
 }
 
+/** A single-use ticket for one feed; it goes in the socket URL, the admin token never does. */
+async function mintTicket(baseUrl: string, admin: string, feed: string): Promise<string> {
+  return (await call<{ ticket: string }>(baseUrl, admin, "POST", "/v1/feeds/tickets", { feed })).ticket;
+}
+
 type Subscriber = {
   ws: WebSocket;
   /** available count -> arrival time (performance.now) */
@@ -120,7 +134,8 @@ function openSubscriber(url: string, onArrival: () => void): Promise<Subscriber>
     });
     ws.addEventListener("error", () => {
       clearTimeout(timer);
-      reject(new Error(`WebSocket error on ${url}`));
+      // The path only: a ticket in the query is a credential until used, and is never printed.
+      reject(new Error(`WebSocket error on ${new URL(url).pathname}`));
     });
   });
 }
@@ -145,17 +160,31 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
 
   const feedUrl = new URL(`/v1/feeds/skus/${skuId}`, baseUrl);
   feedUrl.protocol = feedUrl.protocol === "https:" ? "wss:" : "ws:";
+  const ticketMs: number[] = [];
+  const urlFor = async (): Promise<string> => {
+    if (!opts.tickets) return feedUrl.href;
+    const t0 = performance.now();
+    const ticket = await mintTicket(baseUrl, admin, `sku:${skuId}`);
+    ticketMs.push(performance.now() - t0);
+    const url = new URL(feedUrl);
+    url.searchParams.set("ticket", ticket);
+    return url.href;
+  };
   // Called on every arrival; set while a change is being measured.
   const waiter: { wake: (() => void) | null } = { wake: null };
   const onArrival = () => waiter.wake?.();
   const subs: Subscriber[] = [];
   const connectStart = performance.now();
   for (let i = 0; i < n; i += concurrency) {
-    const batch = Array.from({ length: Math.min(concurrency, n - i) }, () => openSubscriber(feedUrl.href, onArrival));
+    const batch = Array.from({ length: Math.min(concurrency, n - i) }, async () =>
+      openSubscriber(await urlFor(), onArrival),
+    );
     subs.push(...(await Promise.all(batch)));
   }
   const connectSeconds = (performance.now() - connectStart) / 1000;
-  log(`feeds: ${n} subscribers connected to sku:${skuId} in ${round(connectSeconds)} s`);
+  log(
+    `feeds: ${n} subscribers connected to sku:${skuId} in ${round(connectSeconds)} s${opts.tickets ? " (each with its own ticket)" : ""}`,
+  );
 
   const samples: number[] = [];
   const fanOut: number[] = [];
@@ -216,6 +245,10 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
     changeRequestMs: { p50: round(percentile(requestMs, 50)), p99: round(percentile(requestMs, 99)) },
     connectSeconds: round(connectSeconds),
   };
+  if (opts.tickets) {
+    ticketMs.sort((a, b) => a - b);
+    result.ticketMs = { p50: round(percentile(ticketMs, 50)), p99: round(percentile(ticketMs, 99)) };
+  }
 
   const cpus = os.cpus();
   log("feeds bench: stock change -> delivery on one SKU's public stock feed");
@@ -231,6 +264,11 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
   );
   log(`  fan-out     last subscriber per change: p50 ${result.fanOutMs.p50} ms, p99 ${result.fanOutMs.p99} ms`);
   log(`  request     PUT round trip p50 ${result.changeRequestMs.p50} ms, p99 ${result.changeRequestMs.p99} ms`);
+  if (result.ticketMs) {
+    log(
+      `  tickets     ${n} minted ${concurrency} at a time: p50 ${result.ticketMs.p50} ms, p99 ${result.ticketMs.p99} ms`,
+    );
+  }
   return result;
 }
 
@@ -242,7 +280,11 @@ function flag(name: string): number | undefined {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  run({ subscribers: flag("subscribers"), changes: flag("changes") }).catch((err: unknown) => {
+  run({
+    subscribers: flag("subscribers"),
+    changes: flag("changes"),
+    tickets: process.argv.includes("--tickets"),
+  }).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);
   });

@@ -108,13 +108,31 @@ export type FeedEventInput = z.infer<typeof FeedEventInput>;
 
 // ---- HTTP -------------------------------------------------------------------------------------
 
+/** How long a feed ticket stays usable: long enough to open the socket right after minting it. */
+export const FEED_TICKET_SECONDS = 30;
+
+/** A feed by its name: `ops`, `vendor:<vendorId>` or `sku:<skuId>`. */
+export const FeedNameText = z
+  .string()
+  .regex(/^(ops|(vendor|sku):[^\s:]{1,64})$/, "must be 'ops', 'vendor:<vendorId>' or 'sku:<skuId>'")
+  .openapi({ example: "vendor:ven_8f2k1q" });
+
+export const FeedTicketRequest = z.object({ feed: FeedNameText }).strict();
+export type FeedTicketRequest = z.infer<typeof FeedTicketRequest>;
+
+/** A single-use ticket for one feed, bound to the caller: open the feed with `?ticket=` before it expires. */
+export const FeedTicket = z.object({
+  ticket: z.string(),
+  feed: FeedNameText,
+  expiresAt: IsoTime,
+});
+export type FeedTicket = z.infer<typeof FeedTicket>;
+
 export const FeedQuery = z.object({
-  token: z
-    .string()
-    .min(1)
-    .max(512)
-    .optional()
-    .openapi({ description: "Bearer token: browsers cannot set headers on a WebSocket. Not needed on SKU feeds." }),
+  ticket: z.string().min(1).max(128).optional().openapi({
+    description:
+      "A ticket from POST /v1/feeds/tickets for this feed, used once; required except on SKU feeds, which anyone may open.",
+  }),
   after: z.coerce
     .number()
     .int()

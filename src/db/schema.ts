@@ -161,6 +161,29 @@ export const apiTokens = sqliteTable(
   ],
 );
 
+/**
+ * Single-use tickets that open a live feed (so no long-lived token travels in a WebSocket URL).
+ * Only the ticket's hash is kept; consuming deletes the row, so a ticket opens one socket.
+ */
+export const feedTickets = sqliteTable(
+  "feed_tickets",
+  {
+    ticketHash: text("ticket_hash").primaryKey(),
+    /** The feed object's name: `ops`, `vendor:<id>` or `sku:<id>`. */
+    feed: text("feed").notNull(),
+    role: text("role", { enum: ["admin", "ops", "vendor", "customer"] }).notNull(),
+    principalId: text("principal_id").notNull(),
+    /** The API token that minted it: the feed closes the socket when that token is revoked. */
+    tokenId: text("token_id").notNull(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [
+    index("feed_tickets_expiry").on(t.expiresAt),
+    check("feed_tickets_role", sql`${t.role} in ('admin','ops','vendor','customer')`),
+  ],
+);
+
 export const orders = sqliteTable(
   "orders",
   {

@@ -3,9 +3,10 @@ export async function sha256Hex(input: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function newSecretToken(): string {
+/** 256 random bits, base64url, after a prefix that says what kind of secret it is. */
+export function newSecretToken(prefix = "oms"): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `oms_${btoa(String.fromCharCode(...bytes))
+  return `${prefix}_${btoa(String.fromCharCode(...bytes))
     .replaceAll("+", "-")
     .replaceAll("/", "_")
     .replaceAll("=", "")}`;

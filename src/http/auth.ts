@@ -33,7 +33,7 @@ export async function resolve(env: Env, token: string): Promise<Principal | null
   return principal;
 }
 
-/** A token for WebSockets may come as ?token=, since browsers cannot set headers on them. */
+/** The bearer token of the Authorization header, if any (WebSockets open with a feed ticket instead). */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");

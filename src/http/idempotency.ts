@@ -22,8 +22,9 @@ export function idempotencyKeyOf(c: Context<AppEnv>): string {
 const RETENTION_SECONDS = 48 * 3600;
 const WAIT_FOR_FIRST_MS = 10_000;
 // Routes that keep their own exactly-once rules: checkout (keys are part of its hold ids),
-// webhooks (provider event ids), and raw uploads.
-const OWN_RULES = [/^\/v1\/checkout$/, /^\/v1\/webhooks\//, /\/photo$/];
+// webhooks (provider event ids), and raw uploads. Feed tickets are secrets stored only as hashes
+// and used once: a replayed answer would keep one in plain text and hand out a spent one.
+const OWN_RULES = [/^\/v1\/checkout$/, /^\/v1\/webhooks\//, /\/photo$/, /^\/v1\/feeds\/tickets$/];
 
 /**
  * An optional Idempotency-Key on any authenticated write: the first request with a key claims

@@ -1,52 +1,66 @@
 import { database } from "../db/client";
+import { consumeFeedTicket } from "../db/feed-tickets";
 import { findSku } from "../db/skus";
 import { findVendor } from "../db/vendors";
-import { actorOf, type Principal } from "../domain/principal";
+import { sha256Hex } from "../domain/crypto";
+import { isoSeconds } from "../domain/time";
 import { type FeedName, opsFeed, skuFeed, subscribe, vendorFeed } from "../gateways/feeds";
 
 export type Feed = { kind: "ops" } | { kind: "vendor"; vendorId: string } | { kind: "sku"; skuId: string };
 
-/** The feed object's name, or null when the vendor or SKU it would follow does not exist. */
-async function feedName(env: Env, feed: Feed): Promise<FeedName | null> {
+export function feedNameOf(feed: Feed): FeedName {
   switch (feed.kind) {
     case "ops":
       return opsFeed;
     case "vendor":
-      return (await findVendor(database(env), feed.vendorId)) ? vendorFeed(feed.vendorId) : null;
+      return vendorFeed(feed.vendorId);
     case "sku":
-      return (await findSku(database(env), feed.skuId)) ? skuFeed(feed.skuId) : null;
+      return skuFeed(feed.skuId);
   }
 }
 
+/** Whether the vendor or SKU a feed would follow exists (the ops feed always does). */
+export async function feedExists(env: Env, feed: Feed): Promise<boolean> {
+  switch (feed.kind) {
+    case "ops":
+      return true;
+    case "vendor":
+      return (await findVendor(database(env), feed.vendorId)) !== null;
+    case "sku":
+      return (await findSku(database(env), feed.skuId)) !== null;
+  }
+}
+
+export type OpenFeed = { ok: true; response: Response } | { ok: false; code: "UNAUTHENTICATED" | "NOT_FOUND" };
+
 /**
- * The WebSocket upgrade of `p` (anyone, for a SKU's public feed) onto a feed, replaying what came
- * after event `after`; null when the feed's vendor or SKU does not exist. The caller has already
- * decided that `p` may follow it.
+ * The WebSocket upgrade onto a feed, replaying what came after event `after`. A ticket (see
+ * tickets.ts) is used up here and lets its holder on, as the principal and token that minted it;
+ * the feed was checked to exist when it was minted. Without a ticket only a SKU's public feed
+ * opens, to anyone; the others are UNAUTHENTICATED, as is a ticket that is unknown, used, expired,
+ * for another feed or minted by a token revoked since.
  */
 export async function openFeed(
   env: Env,
-  feed: { kind: "ops" },
-  p: Principal | null,
-  after: number | undefined,
-): Promise<Response>;
-export async function openFeed(
-  env: Env,
   feed: Feed,
-  p: Principal | null,
+  ticket: string | undefined,
   after: number | undefined,
-): Promise<Response | null>;
-export async function openFeed(
-  env: Env,
-  feed: Feed,
-  p: Principal | null,
-  after: number | undefined,
-): Promise<Response | null> {
-  const name = await feedName(env, feed);
-  if (!name) return null;
-  return subscribe(env, name, {
-    role: p?.role ?? "public",
-    principalId: p ? actorOf(p).id : null,
-    tokenId: p?.tokenId ?? null,
+  now: Date,
+): Promise<OpenFeed> {
+  const name = feedNameOf(feed);
+  if (ticket !== undefined) {
+    const holder = await consumeFeedTicket(database(env), await sha256Hex(ticket), name, isoSeconds(now));
+    if (!holder) return { ok: false, code: "UNAUTHENTICATED" };
+    const response = await subscribe(env, name, { ...holder, after: after ?? null });
+    return { ok: true, response };
+  }
+  if (feed.kind !== "sku") return { ok: false, code: "UNAUTHENTICATED" };
+  if (!(await feedExists(env, feed))) return { ok: false, code: "NOT_FOUND" };
+  const response = await subscribe(env, name, {
+    role: "public",
+    principalId: null,
+    tokenId: null,
     after: after ?? null,
   });
+  return { ok: true, response };
 }

@@ -60,6 +60,32 @@ function missingSecurityHeaders(headers: Record<string, string>, isPage: boolean
   return missing;
 }
 
+/**
+ * What is wrong with a WebSocket URL the app opened: a `token` parameter or any of the run's bearer
+ * tokens anywhere in it (feeds open with single-use tickets). Named by path, never by the URL.
+ */
+function credentialIn(raw: string): string | null {
+  const url = new URL(raw);
+  const text = decodeURIComponent(raw);
+  if (url.searchParams.has("token") || server.tokens.some((t) => text.includes(t.token))) {
+    return `${url.pathname} carries a bearer token`;
+  }
+  return null;
+}
+
+/** Every WebSocket URL any page of `context` opens, and what is wrong with each. */
+function watchSockets(context: BrowserContext): { opened: URL[]; leaks: string[] } {
+  const seen = { opened: [] as URL[], leaks: [] as string[] };
+  context.on("page", (page) =>
+    page.on("websocket", (ws) => {
+      seen.opened.push(new URL(ws.url()));
+      const leak = credentialIn(ws.url());
+      if (leak) seen.leaks.push(leak);
+    }),
+  );
+  return seen;
+}
+
 /** A page that records everything that would make it not load clean. */
 async function watchedPage(
   context: BrowserContext,
@@ -94,7 +120,8 @@ async function watchedPage(
   page.on("websocket", (ws) => {
     const url = new URL(ws.url());
     if (url.host !== origin) problems.foreign.push(ws.url());
-    if (opts.signedOut && url.searchParams.has("token")) problems.authed.push(ws.url());
+    const leak = credentialIn(ws.url());
+    if (leak) problems.authed.push(leak);
   });
   return { page, problems };
 }
@@ -159,11 +186,13 @@ describe("pages load clean", () => {
       ["vendor-sub-order", `/vendor/sub-orders/${subOrderId}`],
     ];
     const found: string[] = [];
+    const ticketed = new Set<string>();
     for (const width of WIDTHS) {
       for (const signedOut of [true, false]) {
         const context = signedOut
           ? await browser.newContext({ viewport: { width, height: 900 }, baseURL: proxy.url })
           : await signedInContext(width);
+        const sockets = watchSockets(context);
         for (const [name, p] of paths) {
           const { page, problems } = await watchedPage(context, { signedOut });
           const res = await page.goto(p, { waitUntil: "networkidle" });
@@ -179,10 +208,13 @@ describe("pages load clean", () => {
           }
           await page.close();
         }
+        for (const u of sockets.opened) if (u.searchParams.has("ticket")) ticketed.add(u.pathname.split("/")[3]!);
         await context.close();
       }
     }
     assert.deepEqual(found, []);
+    // The signed-in dashboards did open their feeds, each with a ticket.
+    assert.deepEqual([...ticketed].sort(), ["ops", "vendors"]);
   });
 });
 
@@ -199,10 +231,12 @@ describe("an order, live end to end", () => {
       carriers.items.find((c) => c.code === "generic" && c.active) ?? carriers.items.find((c) => c.active)!;
 
     const context = await signedInContext(1440);
+    const sockets = watchSockets(context);
     const ops = await context.newPage();
     await ops.goto("/ops", { waitUntil: "networkidle" });
     await ops.getByRole("status").getByText("Live").waitFor();
     const mobile = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    const mobileSockets = watchSockets(mobile);
     await mobile.addInitScript((t) => localStorage.setItem("oms.token.vendor", t), vendor.token);
     const vendorApp = await mobile.newPage();
     await vendorApp.goto("/vendor", { waitUntil: "networkidle" });
@@ -299,6 +333,11 @@ describe("an order, live end to end", () => {
     await vendorApp.getByRole("status").getByText("Live").waitFor({ timeout: 45_000 });
     await ops.getByText("sub order · delivered").waitFor({ timeout: 15_000 });
     assert.equal(await ops.getByText("sub order · dispatched").count(), 1, "each event once");
+    // Reconnects after the cut too: every socket opened with a ticket, none with a token.
+    assert.deepEqual([...sockets.leaks, ...mobileSockets.leaks], []);
+    const reconnects = [...sockets.opened, ...mobileSockets.opened].filter((u) => u.searchParams.has("after"));
+    assert.ok(reconnects.length >= 2, "both dashboards reconnected");
+    assert.ok(reconnects.every((u) => u.searchParams.has("ticket")));
     await context.close();
     await mobile.close();
   });

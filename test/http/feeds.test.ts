@@ -4,14 +4,23 @@ import {
   env,
   getQueueResult,
   runDurableObjectAlarm,
+  runInDurableObject,
   SELF,
 } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { type EventFrame, ServerFrame, TOKEN_REVOKED_CLOSE } from "../../src/contracts/feeds";
+import {
+  type EventFrame,
+  FEED_TICKET_SECONDS,
+  type FeedTicket,
+  ServerFrame,
+  TOKEN_REVOKED_CLOSE,
+} from "../../src/contracts/feeds";
 import { database } from "../../src/db/client";
 import { findOutboxByKey } from "../../src/db/outbox";
+import { sha256Hex } from "../../src/domain/crypto";
 import { publishOrderEvents } from "../../src/gateways/feeds";
 import worker from "../../src/index";
+import { issueFeedTicket } from "../../src/live-feeds/tickets";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newVendorWithToken } from "../support/catalog";
 import { BENGALURU, checkout, MUMBAI, pay, stockedSku } from "../support/marketplace";
@@ -50,72 +59,182 @@ class Client {
   }
 }
 
-async function open(path: string, token?: string, headers: Record<string, string> = { Upgrade: "websocket" }) {
+/** `/v1/feeds/ops` -> `ops`, `/v1/feeds/vendors/x` -> `vendor:x`, `/v1/feeds/skus/x` -> `sku:x`. */
+function feedOf(path: string): string {
+  const m = /^\/v1\/feeds\/(?:(ops)|vendors\/(.+)|skus\/(.+))$/.exec(path);
+  if (!m) throw new Error(`not a feed path: ${path}`);
+  return m[1] ? "ops" : m[2] ? `vendor:${m[2]}` : `sku:${m[3]}`;
+}
+
+const mint = (token: string | undefined, feed: string, headers?: Record<string, string>) =>
+  api<FeedTicket>("POST", "/v1/feeds/tickets", { token, body: { feed }, headers });
+
+async function ticketFor(token: string, path: string): Promise<string> {
+  const res = await mint(token, feedOf(path));
+  expect(res.status).toBe(201);
+  return res.body.ticket;
+}
+
+async function open(path: string, ticket?: string, headers: Record<string, string> = { Upgrade: "websocket" }) {
   const url = new URL(`${BASE}${path}`);
-  if (token) url.searchParams.set("token", token);
+  if (ticket) url.searchParams.set("ticket", ticket);
   return SELF.fetch(url, { headers });
 }
 
+/** Opens `path` as the holder of `token` (a fresh ticket), or anonymously without one. */
 async function connect(path: string, token?: string): Promise<Client> {
-  const res = await open(path, token);
+  const res = await open(path, token ? await ticketFor(token, path) : undefined);
   expect(res.status).toBe(101);
   const client = new Client(res.webSocket!);
   await vi.waitFor(() => expect(client.frames[0]).toMatchObject({ type: "hello" }));
   return client;
 }
 
-async function expectProblem(res: Response, status: number, code: string) {
+async function expectProblem(res: Response | { status: number; body: unknown }, status: number, code: string) {
   expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toContain("application/problem+json");
-  expect(await res.json()).toMatchObject({ status, code });
+  if (res instanceof Response) {
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(await res.json()).toMatchObject({ status, code });
+  } else {
+    expect(res.body).toMatchObject({ status, code });
+  }
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 150));
 
-describe("feeds: who may subscribe", () => {
+describe("feeds: who may mint a ticket for which feed", () => {
   it("ops feed: ops and admin only; customers and vendors 403, no token 401", async () => {
     const { token: vendorToken } = await newVendorWithToken();
     const shopper = await newCustomer();
     (await connect("/v1/feeds/ops", await tokenFor("ops"))).ws.close();
     (await connect("/v1/feeds/ops", ADMIN)).ws.close();
-    await expectProblem(await open("/v1/feeds/ops", shopper.token), 403, "FORBIDDEN");
-    await expectProblem(await open("/v1/feeds/ops", vendorToken), 403, "FORBIDDEN");
-    await expectProblem(await open("/v1/feeds/ops"), 401, "UNAUTHENTICATED");
-    await expectProblem(await open("/v1/feeds/ops", "not-a-token"), 401, "UNAUTHENTICATED");
+    await expectProblem(await mint(shopper.token, "ops"), 403, "FORBIDDEN");
+    await expectProblem(await mint(vendorToken, "ops"), 403, "FORBIDDEN");
+    await expectProblem(await mint(undefined, "ops"), 401, "UNAUTHENTICATED");
+    await expectProblem(await mint("not-a-token", "ops"), 401, "UNAUTHENTICATED");
   });
 
   it("vendor feed: that vendor, ops and admin; another vendor 404, a customer 403", async () => {
     const mine = await newVendorWithToken();
     const other = await newVendorWithToken();
     const shopper = await newCustomer();
-    (await connect(`/v1/feeds/vendors/${mine.vendorId}`, mine.token)).ws.close();
-    (await connect(`/v1/feeds/vendors/${mine.vendorId}`, await tokenFor("ops"))).ws.close();
-    (await connect(`/v1/feeds/vendors/${mine.vendorId}`, ADMIN)).ws.close();
-    await expectProblem(await open(`/v1/feeds/vendors/${mine.vendorId}`, other.token), 404, "NOT_FOUND");
-    await expectProblem(await open(`/v1/feeds/vendors/${mine.vendorId}`, shopper.token), 403, "FORBIDDEN");
-    await expectProblem(await open(`/v1/feeds/vendors/${mine.vendorId}`), 401, "UNAUTHENTICATED");
-    await expectProblem(await open(`/v1/feeds/vendors/${uid("ven")}`, ADMIN), 404, "NOT_FOUND");
+    const path = `/v1/feeds/vendors/${mine.vendorId}`;
+    (await connect(path, mine.token)).ws.close();
+    (await connect(path, await tokenFor("ops"))).ws.close();
+    (await connect(path, ADMIN)).ws.close();
+    const refused = await mint(other.token, `vendor:${mine.vendorId}`);
+    await expectProblem(refused, 404, "NOT_FOUND");
+    // Worded like a vendor that does not exist: nothing to learn about other vendors.
+    const missing = `vendor:${uid("ven")}`;
+    const unknown = await mint(ADMIN, missing);
+    await expectProblem(unknown, 404, "NOT_FOUND");
+    expect((refused.body as unknown as { detail: string }).detail).toBe(`No feed vendor:${mine.vendorId}`);
+    expect((unknown.body as unknown as { detail: string }).detail).toBe(`No feed ${missing}`);
+    await expectProblem(await mint(shopper.token, `vendor:${mine.vendorId}`), 403, "FORBIDDEN");
+    await expectProblem(await mint(undefined, `vendor:${mine.vendorId}`), 401, "UNAUTHENTICATED");
   });
 
-  it("SKU feed: open to anyone without a token; an unknown SKU is 404", async () => {
+  it("SKU feed: open to anyone without a ticket, and to any signed-in caller with one; an unknown SKU is 404", async () => {
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const shopper = await newCustomer();
     (await connect(`/v1/feeds/skus/${s.skuId}`)).ws.close();
+    (await connect(`/v1/feeds/skus/${s.skuId}`, shopper.token)).ws.close();
     await expectProblem(await open(`/v1/feeds/skus/${uid("sku")}`), 404, "NOT_FOUND");
+    await expectProblem(await mint(shopper.token, `sku:${uid("sku")}`), 404, "NOT_FOUND");
   });
 
-  it("takes the token from the Authorization header too", async () => {
-    const res = await SELF.fetch(`${BASE}/v1/feeds/ops`, {
-      headers: { Upgrade: "websocket", Authorization: `Bearer ${await tokenFor("ops")}` },
-    });
+  it("a feed name that is none of ops, vendor:<id>, sku:<id> is a validation problem", async () => {
+    for (const feed of ["all", "vendor:", "vendors:ven_1", "sku:a b", "ops:x"]) {
+      await expectProblem(await mint(ADMIN, feed), 422, "VALIDATION_FAILED");
+    }
+  });
+
+  it("a request without the WebSocket upgrade is a validation problem, and spends no ticket", async () => {
+    const ticket = await ticketFor(ADMIN, "/v1/feeds/ops");
+    await expectProblem(await open("/v1/feeds/ops", ticket, {}), 422, "VALIDATION_FAILED");
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    await expectProblem(await open(`/v1/feeds/skus/${s.skuId}`, undefined, {}), 422, "VALIDATION_FAILED");
+    const res = await open("/v1/feeds/ops", ticket);
     expect(res.status).toBe(101);
     res.webSocket!.accept();
     res.webSocket!.close();
   });
+});
 
-  it("a request without the WebSocket upgrade is a validation problem", async () => {
-    await expectProblem(await open("/v1/feeds/ops", ADMIN, {}), 422, "VALIDATION_FAILED");
+describe("feeds: tickets", () => {
+  const upgraded = (res: Response) => {
+    if (res.status !== 101) return false;
+    res.webSocket!.accept();
+    res.webSocket!.close();
+    return true;
+  };
+
+  it("a ticket opens one socket: used again, or by several at once, only the first gets in", async () => {
+    const path = "/v1/feeds/ops";
+    const ticket = await ticketFor(await tokenFor("ops"), path);
+    expect(upgraded(await open(path, ticket))).toBe(true);
+    await expectProblem(await open(path, ticket), 401, "UNAUTHENTICATED");
+
+    const contested = await ticketFor(ADMIN, path);
+    const tries = await Promise.all(Array.from({ length: 6 }, () => open(path, contested)));
+    expect(tries.map(upgraded).filter(Boolean)).toHaveLength(1);
+    for (const res of tries.filter((r) => r.status !== 101)) await expectProblem(res, 401, "UNAUTHENTICATED");
+  });
+
+  it(`expires ${FEED_TICKET_SECONDS} s after it was minted`, async () => {
+    const admin = { role: "admin", tokenId: "bootstrap" } as const;
+    const ago = (seconds: number) => new Date(Date.now() - seconds * 1000);
+    const stale = await issueFeedTicket(env, admin, { kind: "ops" }, ago(FEED_TICKET_SECONDS + 1));
+    const fresh = await issueFeedTicket(env, admin, { kind: "ops" }, ago(FEED_TICKET_SECONDS - 10));
+    if (!stale.ok || !fresh.ok) throw new Error("not minted");
+    expect(Date.parse(stale.ticket.expiresAt)).toBeLessThan(Date.now());
+    await expectProblem(await open("/v1/feeds/ops", stale.ticket.ticket), 401, "UNAUTHENTICATED");
+    expect(upgraded(await open("/v1/feeds/ops", fresh.ticket.ticket))).toBe(true);
+  });
+
+  it("opens only the feed it was minted for; tried elsewhere it is refused and not spent", async () => {
+    const a = await newVendorWithToken();
+    const b = await newVendorWithToken();
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
-    await expectProblem(await open(`/v1/feeds/skus/${s.skuId}`, undefined, {}), 422, "VALIDATION_FAILED");
+    const ticket = await ticketFor(ADMIN, `/v1/feeds/vendors/${a.vendorId}`);
+    for (const elsewhere of ["/v1/feeds/ops", `/v1/feeds/vendors/${b.vendorId}`, `/v1/feeds/skus/${s.skuId}`]) {
+      await expectProblem(await open(elsewhere, ticket), 401, "UNAUTHENTICATED");
+    }
+    expect(upgraded(await open(`/v1/feeds/vendors/${a.vendorId}`, ticket))).toBe(true);
+  });
+
+  it("no token opens a feed: not in the URL, not in the header, not as a ticket", async () => {
+    const ops = await tokenFor("ops");
+    const url = new URL(`${BASE}/v1/feeds/ops`);
+    url.searchParams.set("token", ops);
+    await expectProblem(await SELF.fetch(url, { headers: { Upgrade: "websocket" } }), 401, "UNAUTHENTICATED");
+    await expectProblem(
+      await SELF.fetch(`${BASE}/v1/feeds/ops`, { headers: { Upgrade: "websocket", Authorization: `Bearer ${ops}` } }),
+      401,
+      "UNAUTHENTICATED",
+    );
+    await expectProblem(await open("/v1/feeds/ops", ops), 401, "UNAUTHENTICATED");
+    await expectProblem(await open("/v1/feeds/ops", "fdt_made-up"), 401, "UNAUTHENTICATED");
+  });
+
+  it("is stored only as its hash, and never replayed by an Idempotency-Key", async () => {
+    const headers = { "idempotency-key": uid("key") };
+    const first = await mint(ADMIN, "ops", headers);
+    const second = await mint(ADMIN, "ops", headers);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.headers.get("idempotent-replayed")).toBeNull();
+    expect(second.body.ticket).not.toBe(first.body.ticket);
+    expect(first.body.ticket).toMatch(/^fdt_[\w-]{43}$/);
+
+    const stored = await env.DB.prepare("SELECT * FROM feed_tickets").all();
+    const dump = JSON.stringify(stored.results);
+    expect(dump).toContain(await sha256Hex(first.body.ticket));
+    expect(dump).not.toContain(first.body.ticket);
+    const kept = await env.DB.prepare("SELECT response_body FROM idempotency_keys WHERE key = ?")
+      .bind(headers["idempotency-key"])
+      .all();
+    expect(kept.results).toEqual([]);
   });
 });
 
@@ -148,7 +267,7 @@ describe("feeds: revoked tokens", () => {
       expect(opsFeed.closed?.code).toBe(TOKEN_REVOKED_CLOSE);
     });
     expect(onDesk.closed).toBeNull();
-    await expectProblem(await open(path, phone.token), 401, "UNAUTHENTICATED");
+    await expectProblem(await mint(phone.token, `vendor:${vendorId}`), 401, "UNAUTHENTICATED");
 
     // The desk's token is still good: its socket still gets events, and the check stays armed.
     onDesk.ws.send("ping");
@@ -156,6 +275,24 @@ describe("feeds: revoked tokens", () => {
     expect(await runDurableObjectAlarm(feedStub(`vendor:${vendorId}`))).toBe(true);
     expect(onDesk.closed).toBeNull();
     onDesk.ws.close();
+  });
+
+  it("a socket remembers the id of the token behind its ticket; a ticket whose token was revoked opens nothing", async () => {
+    const { vendorId } = await newVendorWithToken();
+    const phone = await newToken({ role: "vendor", vendorId });
+    const path = `/v1/feeds/vendors/${vendorId}`;
+    const onPhone = await connect(path, phone.token);
+    await runInDurableObject(feedStub(`vendor:${vendorId}`), (_feed, state) => {
+      expect(state.getWebSockets().map((ws) => ws.deserializeAttachment())).toContainEqual({
+        role: "vendor",
+        principalId: vendorId,
+        tokenId: phone.id,
+      });
+    });
+    const unused = await ticketFor(phone.token, path);
+    expect((await api("DELETE", `/v1/tokens/${phone.id}`, { token: ADMIN })).status).toBe(204);
+    await expectProblem(await open(path, unused), 401, "UNAUTHENTICATED");
+    onPhone.ws.close();
   });
 
   it("a storefront's SKU feed, with no token, never wakes for the check", async () => {

@@ -1,4 +1,5 @@
 import { MAX_BULK_IDS } from "@contracts/common";
+import type { FeedTicket } from "@contracts/feeds";
 import type {
   BulkResults,
   Carrier,
@@ -197,6 +198,10 @@ export const api = {
       results.push(...page.results);
     }
     return { results };
+  },
+  /** A single-use ticket that opens one live feed (`ops`, `vendor:<id>`, `sku:<id>`) for a few seconds. */
+  feedTicket(token: string, feed: string, signal?: AbortSignal) {
+    return request<FeedTicket>("POST", "/v1/feeds/tickets", { token, body: { feed }, signal });
   },
 };
 

@@ -18,7 +18,7 @@ export function LiveAvailable({ skuId, initial }: { skuId: string; initial: numb
     return () => observer.disconnect();
   }, []);
   useFeed({
-    path: visible ? `/v1/feeds/skus/${encodeURIComponent(skuId)}` : null,
+    feed: visible ? `sku:${skuId}` : null,
     onEvent: (e) => {
       const parsed = PublicStockData.safeParse(e.data);
       if (parsed.success) setLive({ available: parsed.data.available, at: new Date() });

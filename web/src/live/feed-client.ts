@@ -1,7 +1,19 @@
 import { type EventFrame, PING, PONG, ServerFrame, TOKEN_REVOKED_CLOSE } from "@contracts/feeds";
 
-/** `revoked`: the token was revoked while connected; reconnecting with it cannot succeed. */
+/** `revoked`: the token was revoked (while connected, or before a ticket); reconnecting with it cannot succeed. */
 export type FeedStatus = "connecting" | "live" | "reconnecting" | "offline" | "revoked";
+
+/**
+ * Mints a single-use ticket for the feed, as the signed-in user (POST /v1/feeds/tickets); called
+ * before every (re)connect, since a ticket opens one socket and expires in seconds. Rejects with
+ * `TicketRefused` when the server refuses the user's token, with anything else when it cannot be
+ * reached.
+ */
+export type TicketSource = () => Promise<string>;
+
+export class TicketRefused extends Error {
+  override name = "TicketRefused";
+}
 
 export type FeedHandlers = {
   onEvent(event: EventFrame): void;
@@ -22,7 +34,8 @@ const HEALTHY_MS = 10_000;
  * up to an exponentially growing ceiling (full jitter, so a restarted server is not hit by every
  * client at once). It reconnects with `after` = the last event id it has, so missed events arrive
  * with no gap; any event at or below that id is a duplicate and dropped. Without `after` (the
- * first connection) or on a reset frame it asks the caller to reload from the API.
+ * first connection) or on a reset frame it asks the caller to reload from the API. A feed that
+ * needs a ticket gets a fresh one before each attempt, so the user's token never appears in a URL.
  */
 export class FeedClient {
   private ws: WebSocket | null = null;
@@ -33,9 +46,12 @@ export class FeedClient {
   private pinger: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  /** Bumped by each attempt and by every drop: a ticket that arrives for an older attempt is ignored. */
+  private attempt = 0;
 
   constructor(
     private readonly url: string,
+    private readonly ticket: TicketSource | null,
     private readonly handlers: FeedHandlers,
   ) {
     window.addEventListener("online", this.onOnline);
@@ -54,8 +70,27 @@ export class FeedClient {
   private connect(status: FeedStatus) {
     if (this.stopped) return;
     this.handlers.onStatus(status);
+    const attempt = ++this.attempt;
+    if (!this.ticket) {
+      this.open(null);
+      return;
+    }
+    this.ticket().then(
+      (ticket) => {
+        if (attempt === this.attempt && !this.stopped) this.open(ticket);
+      },
+      (err: unknown) => {
+        if (attempt !== this.attempt || this.stopped) return;
+        if (err instanceof TicketRefused) this.revoked();
+        else this.lost();
+      },
+    );
+  }
+
+  private open(ticket: string | null) {
     const url = new URL(this.url, window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    if (ticket) url.searchParams.set("ticket", ticket);
     if (this.lastId !== null) url.searchParams.set("after", String(this.lastId));
     const ws = new WebSocket(url);
     this.ws = ws;
@@ -63,13 +98,17 @@ export class FeedClient {
     ws.onclose = (e) => {
       if (this.ws !== ws) return;
       if (e.code === TOKEN_REVOKED_CLOSE) {
-        this.close();
-        this.handlers.onStatus("revoked");
+        this.revoked();
         return;
       }
       this.lost();
     };
     ws.onerror = () => ws.close();
+  }
+
+  private revoked() {
+    this.close();
+    this.handlers.onStatus("revoked");
   }
 
   private onMessage(text: string) {
@@ -123,6 +162,7 @@ export class FeedClient {
 
   private drop() {
     clearInterval(this.pinger);
+    this.attempt += 1;
     const ws = this.ws;
     this.ws = null;
     if (ws) {
@@ -155,6 +195,7 @@ export class FeedClient {
 
   private onOnline = () => {
     if (this.ws) return;
+    // A reconnect still waiting for its ticket is superseded by this one.
     clearTimeout(this.retry);
     this.connect("reconnecting");
   };

@@ -1,15 +1,32 @@
 import type { EventFrame } from "@contracts/feeds";
 import { useEffect, useRef, useState } from "react";
-import { FeedClient, type FeedStatus } from "./feed-client";
+import { ApiProblem, api } from "../api";
+import { FeedClient, type FeedStatus, TicketRefused } from "./feed-client";
 
 export type { FeedStatus } from "./feed-client";
 
+/** A feed by its name, as POST /v1/feeds/tickets takes it. */
+export type FeedName = "ops" | `vendor:${string}` | `sku:${string}`;
+
+/** Where a feed's WebSocket is. */
+function feedPath(feed: FeedName): string {
+  const [kind, id = ""] = feed.split(":", 2) as [string, string?];
+  if (kind === "vendor") return `/v1/feeds/vendors/${encodeURIComponent(id)}`;
+  if (kind === "sku") return `/v1/feeds/skus/${encodeURIComponent(id)}`;
+  return "/v1/feeds/ops";
+}
+
+/** A ticket request that hangs (a dropped line) must not keep the client from retrying. */
+const TICKET_TIMEOUT_MS = 10_000;
+
 /**
- * A live feed for a component: `path` is `/v1/feeds/...` (null: not connected). Handlers are
- * held in refs, so re-renders never reconnect; a new path or token does.
+ * A live feed for a component (`feed` null: not connected). With a token, each (re)connect first
+ * mints a single-use ticket with it, so the token itself never appears in the socket's URL; without
+ * one, only a SKU's public feed opens. Handlers are held in refs, so re-renders never reconnect; a
+ * new feed or token does.
  */
 export function useFeed(opts: {
-  path: string | null;
+  feed: FeedName | null;
   token?: string | null;
   onEvent: (e: EventFrame) => void;
   onReset?: () => void;
@@ -20,11 +37,22 @@ export function useFeed(opts: {
   const onReset = useRef(opts.onReset);
   onEvent.current = opts.onEvent;
   onReset.current = opts.onReset;
+  const { feed, token } = opts;
 
   useEffect(() => {
-    if (!opts.path) return;
-    const url = opts.token ? `${opts.path}?token=${encodeURIComponent(opts.token)}` : opts.path;
-    const client = new FeedClient(url, {
+    if (!feed) return;
+    const ticket = token
+      ? async () => {
+          try {
+            return (await api.feedTicket(token, feed, AbortSignal.timeout(TICKET_TIMEOUT_MS))).ticket;
+          } catch (err) {
+            // The token itself is refused: retrying cannot help; anything else may pass.
+            if (err instanceof ApiProblem && err.status === 401) throw new TicketRefused(err.message);
+            throw err;
+          }
+        }
+      : null;
+    const client = new FeedClient(feedPath(feed), ticket, {
       onEvent: (e) => {
         setLastEventAt(new Date());
         onEvent.current(e);
@@ -33,7 +61,7 @@ export function useFeed(opts: {
       onStatus: setStatus,
     });
     return () => client.close();
-  }, [opts.path, opts.token]);
+  }, [feed, token]);
 
   return { status, lastEventAt };
 }

@@ -17,7 +17,7 @@ export function OpsDashboard({ rest }: { rest: string }) {
   const [changedOrders, setChangedOrders] = useState<Set<string>>(new Set());
   const bump = useCallback(() => setTick((t) => t + 1), []);
   const feed = useFeed({
-    path: token ? "/v1/feeds/ops" : null,
+    feed: token ? "ops" : null,
     token,
     onEvent: (e) => {
       const orderId = typeof e.data.orderId === "string" ? e.data.orderId : null;

@@ -45,7 +45,7 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
   const [stockEvent, setStockEvent] = useState<EventFrame | null>(null);
   const refresh = useCallback(() => setTick((t) => t + 1), []);
   const feed = useFeed({
-    path: vendorId ? `/v1/feeds/vendors/${encodeURIComponent(vendorId)}` : null,
+    feed: vendorId ? `vendor:${vendorId}` : null,
     token,
     onEvent: (e) => {
       if (e.type === "stock.changed") setStockEvent(e);
