@@ -5,7 +5,7 @@
 import path from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { applyD1Migrations } from "./lib/d1-migrations.ts";
-import { buildWeb, DEV_ENTRY, ensureDevVars, log, ROOT, wrangler } from "./lib/local-env.ts";
+import { buildWeb, DEV_ENTRY, ensureDevVars, log, ROOT, readDevVars, wrangler } from "./lib/local-env.ts";
 import { driveCron, prepareDemo } from "./lib/session.ts";
 import { d1MigrationsDirs, miniflareOptions, readWranglerToml } from "./lib/worker-config.ts";
 
@@ -19,7 +19,9 @@ const STATE_DIR = process.env.OMS_STATE_DIR
   ? path.resolve(process.env.OMS_STATE_DIR)
   : path.join(ROOT, ".wrangler/start-state");
 
-const devVars = ensureDevVars();
+// OMS_DEV_VARS names another file of local settings in place of .dev.vars: a test's server with
+// settings of its own (Stripe's test keys, say) leaves the developer's file alone.
+const devVars = process.env.OMS_DEV_VARS ? readDevVars(path.resolve(process.env.OMS_DEV_VARS)) : ensureDevVars();
 buildWeb();
 log(`bundling the development entry (wrangler deploy --dry-run --outdir dist ${DEV_ENTRY})...`);
 // `--env ""`: the top level of wrangler.toml, the local configuration (named, so wrangler does not

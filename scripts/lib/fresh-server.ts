@@ -1,7 +1,8 @@
 // `bun run start` as a child process on a fresh marketplace in a temporary folder, for the
 // benchmarks and the browser tests: earlier runs weigh nothing and the dev state is never touched.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "./local-env.ts";
@@ -24,13 +25,37 @@ export async function answers(url: string): Promise<boolean> {
   }
 }
 
-export async function startFreshServer(port: string, label = "oms"): Promise<FreshServer> {
+/**
+ * `vars` (Stripe's test keys, say) give the server settings of its own, in a `.dev.vars` of its state
+ * folder with its own admin token; without them it reads the developer's `.dev.vars`.
+ */
+export async function startFreshServer(
+  port: string,
+  label = "oms",
+  vars?: Record<string, string>,
+): Promise<FreshServer> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), `${label}-`));
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: port, OMS_STATE_DIR: stateDir };
+  if (vars) {
+    const settings = {
+      ENVIRONMENT: "development",
+      ADMIN_BOOTSTRAP_TOKEN: `adm_${randomBytes(24).toString("base64url")}`,
+      ...vars,
+    };
+    env.OMS_DEV_VARS = path.join(stateDir, ".dev.vars");
+    writeFileSync(
+      env.OMS_DEV_VARS,
+      Object.entries(settings)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
+  }
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts/start.ts")], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PORT: port, OMS_STATE_DIR: stateDir },
+    env,
   });
   let out = "";
   child.stdout?.on("data", (chunk: Buffer) => {

@@ -61,9 +61,14 @@ export function ensureDevVars(): Record<string, string> {
     );
     log("created .dev.vars (ENVIRONMENT=development, a random ADMIN_BOOTSTRAP_TOKEN, Stripe not configured)");
   }
+  return readDevVars(file);
+}
+
+/** A `.dev.vars`-style file; it must give the admin bootstrap token, which seeding and cron driving use. */
+export function readDevVars(file: string): Record<string, string> {
   const vars = parseDotenv(readFileSync(file, "utf8"));
   if (!vars.ADMIN_BOOTSTRAP_TOKEN) {
-    throw new Error(".dev.vars has no ADMIN_BOOTSTRAP_TOKEN: add one, or delete the file to have it recreated");
+    throw new Error(`${file} has no ADMIN_BOOTSTRAP_TOKEN: add one, or delete .dev.vars to have it recreated`);
   }
   return vars;
 }

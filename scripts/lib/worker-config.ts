@@ -94,15 +94,22 @@ export type ServeOptions = {
   host: string;
   port: number;
   persistTo: string;
-  /** From .dev.vars: the declared secrets, and overrides of declared vars (as wrangler dev does). */
+  /** From .dev.vars: the declared secrets, overrides of declared vars (as wrangler dev does), and UNDECLARED_LOCAL_VARS. */
   devVars: Record<string, string>;
 };
+
+/**
+ * Optional vars the Worker reads that wrangler.toml leaves undeclared, so no deploy carries an empty
+ * one: Stripe's publishable key (a var of each deploy environment once the storefront pays through
+ * Stripe) and the Stripe API base (tests only). `bun run start` takes them from .dev.vars too.
+ */
+const UNDECLARED_LOCAL_VARS = ["STRIPE_PUBLISHABLE_KEY", "STRIPE_API_BASE"];
 
 /** Miniflare v4-style options (fed through `convertV4MiniflareOptions`, as wrangler itself does). */
 export function miniflareOptions(o: ServeOptions) {
   const { cfg } = o;
   const sqliteClasses = new Set((cfg.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
-  const secretNames = [...(cfg.secrets?.required ?? []), ...Object.keys(cfg.vars ?? {})];
+  const secretNames = [...(cfg.secrets?.required ?? []), ...Object.keys(cfg.vars ?? {}), ...UNDECLARED_LOCAL_VARS];
   const secrets = Object.fromEntries(
     secretNames.filter((k) => o.devVars[k] !== undefined).map((k) => [k, o.devVars[k]!]),
   );

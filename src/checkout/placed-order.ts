@@ -36,6 +36,9 @@ export function placedOrder(
       id: payment.id,
       status: "requires_payment",
       ...(payment.clientSecret ? { clientSecret: payment.clientSecret } : {}),
+      ...(payment.provider === "stripe" && a.cfg.stripePublishableKey
+        ? { publishableKey: a.cfg.stripePublishableKey }
+        : {}),
       holdExpiresAt: order.holdExpiresAt,
     },
   };

@@ -124,6 +124,9 @@ export const PaymentView = z
     id: z.string(),
     status: z.enum(["requires_payment", "succeeded", "canceled"]),
     clientSecret: z.string().optional(),
+    publishableKey: z.string().optional().openapi({
+      description: "Stripe's publishable key, with which the storefront loads Stripe.js and confirms the intent",
+    }),
     holdExpiresAt: IsoTime,
   })
   .openapi("Payment");

@@ -10,6 +10,13 @@ import { api } from "../../scripts/lib/api.ts";
 import { type FreshServer, startFreshServer } from "../../scripts/lib/fresh-server.ts";
 import { ROOT } from "../../scripts/lib/local-env.ts";
 import { type CuttableProxy, cuttableProxy } from "./proxy.ts";
+import {
+  STRIPE_JS_ORIGIN,
+  type StripeServer,
+  type StripeStubCalls,
+  startStripeServer,
+  stubStripeJs,
+} from "./stripe-server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Headless and quiet: no GPU, no QUIC, no first-run UI, no background calls to Google. */
@@ -244,6 +251,8 @@ describe("an order, live end to end", () => {
 
     // The shopper: search, add, see the split, place the order, pay.
     const shop = await context.newPage();
+    const stripeJs: string[] = [];
+    shop.on("request", (r) => r.url().startsWith(STRIPE_JS_ORIGIN) && stripeJs.push(r.url()));
     await shop.goto("/", { waitUntil: "networkidle" });
     // By barcode: several vendors sell the same title.
     await shop.getByLabel("Search the catalog").fill(sku.barcode);
@@ -259,6 +268,8 @@ describe("an order, live end to end", () => {
     await shop.getByRole("button", { name: /Place order/ }).click();
     const orderId = ((await (await checkout).json()) as { order: { id: string } }).order.id;
     await shop.getByRole("button", { name: "Pay now (simulated)" }).click();
+    await shop.getByText("Payment: paid").waitFor({ timeout: 15_000 });
+    assert.deepEqual(stripeJs, [], "without Stripe keys the storefront never asks js.stripe.com for anything");
 
     const subId = (
       await api(server.url, token("ops").token).request<{ subOrders: { id: string }[] }>("GET", `/v1/orders/${orderId}`)
@@ -340,5 +351,76 @@ describe("an order, live end to end", () => {
     assert.ok(reconnects.every((u) => u.searchParams.has("ticket")));
     await context.close();
     await mobile.close();
+  });
+});
+
+describe("paying through Stripe", () => {
+  let stripe: StripeServer;
+  before(async () => {
+    stripe = await startStripeServer(process.env.BROWSER_TEST_STRIPE_PORT ?? "8793");
+  });
+  after(async () => {
+    await stripe?.stop();
+  });
+
+  it("with Stripe keys the storefront loads Stripe.js from js.stripe.com for the order, confirms, and shows it paid once the webhook lands", async () => {
+    const { url } = stripe.server;
+    const catalog = await api(url).request<{
+      items: { skuId: string; title: string; barcode: string; available: number; price: { amountMinor: number } }[];
+    }>("GET", "/v1/catalog/skus?limit=100");
+    const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
+    assert.ok(sku, "nothing to order");
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: url });
+    await stubStripeJs(context);
+    const shop = await context.newPage();
+    const stripeJs: string[] = [];
+    const foreign: string[] = [];
+    const errors: string[] = [];
+    shop.on("request", (r) => {
+      if (r.url().startsWith(STRIPE_JS_ORIGIN)) stripeJs.push(r.url());
+      else if (!r.url().startsWith(url)) foreign.push(r.url());
+    });
+    shop.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    shop.on("pageerror", (e) => errors.push(String(e)));
+
+    await shop.goto("/", { waitUntil: "networkidle" });
+    assert.deepEqual(stripeJs, [], "Stripe.js is loaded for a Stripe order, not on every visit");
+    await shop.getByLabel("Search the catalog").fill(sku.barcode);
+    await shop.getByText("1 item", { exact: true }).waitFor();
+    await shop.getByRole("button", { name: `Add ${sku.title} to cart` }).click();
+    await shop.getByLabel("Name").fill("Asha Rao");
+    await shop.getByLabel("Address").fill("12 MG Road");
+    await shop.getByLabel("City").fill("Bengaluru");
+    await shop.getByLabel("PIN code").fill("560001");
+    const checkout = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201);
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    const { payment } = (await (await checkout).json()) as {
+      payment: { id: string; provider: string; clientSecret: string; publishableKey: string };
+    };
+    assert.equal(payment.provider, "stripe");
+    assert.equal(payment.publishableKey, stripe.publishableKey);
+
+    await shop.getByText("Stripe payment element (stub)").waitFor();
+    assert.equal(stripeJs.length, 1, `one request for Stripe.js: ${stripeJs.join(", ")}`);
+    assert.match(stripeJs[0]!, /^https:\/\/js\.stripe\.com\/(v3|[a-z]+\/stripe\.js)/);
+    await shop.screenshot({ path: path.join(SHOTS, "stripe-1-payment-element.png") });
+
+    await shop.getByRole("button", { name: "Pay now", exact: true }).click();
+    await shop.getByText("Payment processing").waitFor();
+    const calls = (await shop.evaluate("window.stripeStub")) as StripeStubCalls;
+    assert.deepEqual(calls.keys, [stripe.publishableKey]);
+    assert.deepEqual(calls.confirmed, [
+      { clientSecret: payment.clientSecret, returnUrl: `${url}/`, redirect: "if_required" },
+    ]);
+
+    // The order turns paid only from Stripe's webhook, which the page picks up on its own.
+    await stripe.pay(payment.id);
+    await shop.getByText("Payment: paid").waitFor({ timeout: 15_000 });
+    assert.equal(await shop.getByText("Payment processing").count(), 0);
+    await shop.screenshot({ path: path.join(SHOTS, "stripe-2-paid.png") });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(foreign, []);
+    await context.close();
   });
 });

@@ -57,11 +57,14 @@ type Saved = { fingerprint: string; status: number; body: string };
 
 export type FakeOutcome = "succeeded" | "failed" | "processing" | "canceled";
 
+// Fields, not parameter properties: Node strips this file's types when the browser tests serve it.
 class StripeFault {
-  constructor(
-    readonly status: number,
-    readonly error: Record<string, unknown>,
-  ) {}
+  readonly status: number;
+  readonly error: Record<string, unknown>;
+  constructor(status: number, error: Record<string, unknown>) {
+    this.status = status;
+    this.error = error;
+  }
 }
 
 const invalid = (message: string, extra: Record<string, unknown> = {}) =>

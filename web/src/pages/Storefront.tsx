@@ -6,9 +6,10 @@ import { OrderDetail } from "../components/OrderDetail";
 import { ProblemBanner } from "../components/ProblemBanner";
 import { SignedInAs, SignIn } from "../components/SignIn";
 import { Status, UpdatedAt } from "../components/Status";
+import { StripePayment } from "../components/StripePayment";
 import { formatMoney, formatTime } from "../format";
 import type { CatalogSku, CheckoutResult, Money, OrderView } from "../types";
-import { useApi } from "../use-api";
+import { type Loadable, useApi } from "../use-api";
 
 type CartLine = { sku: CatalogSku; qty: number };
 type ShipToForm = { name: string; line1: string; city: string; postalCode: string };
@@ -397,26 +398,10 @@ function PlacedOrder({
   token: string | null;
   onClose: () => void;
 }) {
-  const [paying, setPaying] = useState(false);
-  const [payError, setPayError] = useState<unknown>(null);
   const order = useApi<OrderView>(token ? (signal) => api.order(token, placed.orderId, signal) : null, [
     token,
     placed.orderId,
   ]);
-
-  const pay = async () => {
-    if (!token) return;
-    setPaying(true);
-    setPayError(null);
-    try {
-      await api.simulatePayment(token, placed.payment.id, "succeeded");
-    } catch (err) {
-      setPayError(err);
-    } finally {
-      setPaying(false);
-      order.reload();
-    }
-  };
 
   const unpaid = order.data ? order.data.paymentStatus === "unpaid" && order.data.status === "pending_payment" : true;
   const notFound = order.error instanceof ApiProblem && order.error.status === 404;
@@ -441,14 +426,7 @@ function PlacedOrder({
             <Status value={placed.payment.status} />
           </div>
           <p className="muted small">Stock is held for you until {formatTime(placed.payment.holdExpiresAt)}.</p>
-          {placed.payment.provider === "simulated" ? (
-            <button type="button" className="button primary" onClick={pay} disabled={paying}>
-              {paying ? "Paying…" : "Pay now (simulated)"}
-            </button>
-          ) : (
-            <p className="muted small">This server uses Stripe; pay with Stripe.js and the client secret.</p>
-          )}
-          <ProblemBanner error={payError} onDismiss={() => setPayError(null)} />
+          <Pay payment={placed.payment} token={token} order={order} />
         </div>
       )}
       <div className="row between">
@@ -461,5 +439,58 @@ function PlacedOrder({
       </div>
       {order.data && <OrderDetail order={order.data} />}
     </section>
+  );
+}
+
+/** How this server takes the payment: the simulator in development without keys, else Stripe. */
+function Pay({
+  payment,
+  token,
+  order,
+}: {
+  payment: CheckoutResult["payment"];
+  token: string;
+  order: Loadable<OrderView>;
+}) {
+  const [paying, setPaying] = useState(false);
+  const [payError, setPayError] = useState<unknown>(null);
+
+  const simulate = async () => {
+    setPaying(true);
+    setPayError(null);
+    try {
+      await api.simulatePayment(token, payment.id, "succeeded");
+    } catch (err) {
+      setPayError(err);
+    } finally {
+      setPaying(false);
+      order.reload();
+    }
+  };
+
+  if (payment.provider === "simulated") {
+    return (
+      <>
+        <button type="button" className="button primary" onClick={simulate} disabled={paying}>
+          {paying ? "Paying…" : "Pay now (simulated)"}
+        </button>
+        <ProblemBanner error={payError} onDismiss={() => setPayError(null)} />
+      </>
+    );
+  }
+  if (!payment.clientSecret || !payment.publishableKey) {
+    return (
+      <p className="muted small">
+        Payments go through Stripe, but this server has no publishable key (STRIPE_PUBLISHABLE_KEY) for the payment
+        form.
+      </p>
+    );
+  }
+  return (
+    <StripePayment
+      payment={{ id: payment.id, clientSecret: payment.clientSecret, publishableKey: payment.publishableKey }}
+      order={order.data}
+      reload={order.reload}
+    />
   );
 }
