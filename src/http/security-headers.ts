@@ -4,8 +4,9 @@ import type { AppEnv } from "./context";
 
 /** Stripe.js and what it talks to (Stripe's CSP guide), allowed only when it is configured. */
 const STRIPE = {
-  script: ["https://js.stripe.com"],
-  frame: ["https://js.stripe.com", "https://hooks.stripe.com"],
+  // Newer Stripe.js builds load from subdomains of js.stripe.com (the loader asks for /endive/).
+  script: ["https://js.stripe.com", "https://*.js.stripe.com"],
+  frame: ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
   connect: ["https://api.stripe.com"],
 };
 
