@@ -1,6 +1,6 @@
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox, loadOrder, setReviewHold } from "../db/orders";
-import { startSlaClock } from "../db/sub-orders";
+import { restartSlaClock } from "../db/sub-orders";
 import { dispatchSlaHours } from "../db/vendors";
 import type { Actor } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
@@ -14,8 +14,9 @@ const OPEN: readonly string[] = ["paid", "confirmed", "packed"];
 
 /**
  * Holds an order for review (it no longer exists for its vendors) or releases it to them.
- * Releasing starts the SLA clock of every paid sub-order whose clock has not started: a vendor's
- * time is counted from when it can see the order. The release is
+ * Releasing restarts the SLA clock of every paid sub-order not yet dispatched from now, by its
+ * vendor's hours: a vendor's time is counted from when it can see the order, and a deadline that
+ * ran out during the review must not cancel the order at the watcher's next run. The release is
  * the vendors' news of the order (their feeds got nothing while it was held), so its event names
  * the sub-orders they now have to ship; the note goes only on the hold's event, which vendors
  * never get.
@@ -60,15 +61,14 @@ export async function setReview(
       createdAt: at,
     }),
   ];
-  const waiting = open.filter((s) => s.slaDispatchBy === null);
-  if (waiting.length > 0) {
+  if (open.length > 0) {
     const hours = await dispatchSlaHours(
       db,
-      waiting.map((s) => s.vendorId),
+      open.map((s) => s.vendorId),
     );
-    for (const s of waiting) {
+    for (const s of open) {
       const slaDispatchBy = isoSeconds(addSeconds(input.now, (hours.get(s.vendorId) ?? 0) * 3600));
-      statements.push(startSlaClock(db, s.id, slaDispatchBy, at));
+      statements.push(restartSlaClock(db, s.id, slaDispatchBy, at));
     }
   }
   await runBatch(db, statements);
