@@ -84,7 +84,9 @@ export type VendorStockData = z.infer<typeof VendorStockData>;
 
 /**
  * An order event's data: the outbox payload with `orderId` and `outboxId`. On a vendor feed,
- * `subOrders` lists only that vendor's sub-orders and parent-only money fields are left out.
+ * `subOrders` lists only that vendor's sub-orders and parent-only money fields and the review are
+ * left out; nothing written while the order is held for review reaches a vendor feed, and the
+ * approval (`order.approved`, naming the sub-orders to ship) arrives there as a new order.
  */
 export const OrderEventData = z
   .object({

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, inArray, min, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lt, min, or, type SQL, sql } from "drizzle-orm";
 import { chunks, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
@@ -222,6 +222,48 @@ export function replaceLines(db: Db, orderId: string, skuId: string, lines: Line
   ];
 }
 
+/** Five bound values per order: orders per statement inside D1's limit. */
+const REVIEW_LOOKUPS_PER_STATEMENT = 18;
+
+/**
+ * Where each of these orders was held for review and released, as points in the outbox: an order
+ * placed (held if the review rule held it), flagged (held) or approved (released), oldest first.
+ * Outbox ids follow commit order, so the last point at or before an outbox row says whether the
+ * order was held when that row was written. Found by the rows' dedupe keys (`order.placed:<id>`,
+ * `order.flagged:<id>:<at>`, `order.approved:<id>:<at>`), the one index the outbox has by order.
+ */
+export async function reviewPoints(
+  db: Db,
+  orderIds: readonly string[],
+): Promise<{ orderId: string; outboxId: number; held: boolean }[]> {
+  const prefixed = (type: string, orderId: string) =>
+    and(gte(outbox.dedupeKey, `${type}:${orderId}:`), lt(outbox.dedupeKey, `${type}:${orderId};`));
+  const [first, ...rest] = chunks([...new Set(orderIds)], REVIEW_LOOKUPS_PER_STATEMENT).map((ids) =>
+    db
+      .select({ id: outbox.id, orderId: outbox.orderId, type: outbox.type, payload: outbox.payload })
+      .from(outbox)
+      .where(
+        or(
+          ...ids.flatMap((id) => [
+            eq(outbox.dedupeKey, `order.placed:${id}`),
+            prefixed("order.flagged", id),
+            prefixed("order.approved", id),
+          ]),
+        ),
+      )
+      .orderBy(asc(outbox.id)),
+  );
+  if (!first) return [];
+  const rows = (await db.batch([first, ...rest])).flat();
+  return rows.map((r) => ({
+    orderId: r.orderId!,
+    outboxId: r.id,
+    held:
+      r.type === "order.flagged" ||
+      (r.type === "order.placed" && (r.payload as { review?: { held?: unknown } }).review?.held === true),
+  }));
+}
+
 /** Holds the order for review (its vendors stop seeing it) or releases it, keeping `note`. */
 export function setReviewHold(db: Db, orderId: string, r: { held: boolean; note: string | null; at: string }) {
   return db
@@ -237,6 +279,8 @@ export type OrderListFilter = {
   status?: string;
   from?: string;
   to?: string;
+  /** Leave out orders held for review (a vendor's list: they do not exist for it until approved). */
+  hideHeld?: boolean;
   ascending: boolean;
   after?: After;
   limit: number;
@@ -247,6 +291,7 @@ function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" | "after
   return [
     f.customerId ? eq(orders.customerId, f.customerId) : undefined,
     f.status ? eq(orders.status, f.status) : undefined,
+    f.hideHeld ? eq(orders.reviewHeld, false) : undefined,
     f.from ? sql`${orders.createdAt} >= ${f.from}` : undefined,
     f.to ? sql`${orders.createdAt} < ${f.to}` : undefined,
     f.vendorId

@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { deriveOrderStatus, partsOfParent } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
@@ -81,12 +81,12 @@ export async function listSubOrders(
   );
 }
 
-/** Starts the sub-order's SLA clock unless it is already running. */
-export function startSlaClock(db: Db, id: string, slaDispatchBy: string, at: string): Statement {
+/** (Re)starts the sub-order's SLA clock with a new deadline, if it is still waiting to be dispatched. */
+export function restartSlaClock(db: Db, id: string, slaDispatchBy: string, at: string): Statement {
   return db
     .update(subOrders)
     .set({ slaDispatchBy, updatedAt: at })
-    .where(and(eq(subOrders.id, id), isNull(subOrders.slaDispatchBy)));
+    .where(and(eq(subOrders.id, id), inArray(subOrders.status, ["paid", "confirmed", "packed"])));
 }
 
 /** Marks a delivered sub-order returned; anything else is left as it is. */

@@ -10,6 +10,7 @@ import type { OrderEventMessage } from "../contracts/events";
 import type { FeedEventInput } from "../contracts/feeds";
 import { database } from "../db/client";
 import { subOrderVendors } from "../db/feeds";
+import { reviewPoints } from "../db/orders";
 
 export {
   type FeedName,
@@ -44,8 +45,11 @@ export async function feedStatus(env: Env, name: FeedName) {
 
 // ---- order events -----------------------------------------------------------------------------
 
-/** Parent-level money a vendor does not see (the order view hides the parent total from vendors too). */
-const PARENT_ONLY = new Set(["total", "totalMinor", "refundedMinor", "refund"]);
+/**
+ * What a vendor does not see: parent-level money (the order view hides the parent total from
+ * vendors too) and the review, whose note is for ops alone.
+ */
+const NOT_FOR_VENDORS = new Set(["total", "totalMinor", "refundedMinor", "refund", "review", "note"]);
 
 type SubOrderRef = { id: string; vendorId: string };
 
@@ -68,7 +72,7 @@ function vendorsNamed(payload: Record<string, unknown>): string[] | null {
 function forVendor(payload: Record<string, unknown>, vendorId: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(payload)) {
-    if (PARENT_ONLY.has(k)) continue;
+    if (NOT_FOR_VENDORS.has(k)) continue;
     out[k] = k === "subOrders" ? (subOrderRefs(v) ?? []).filter((s) => s.vendorId === vendorId) : v;
   }
   return out;
@@ -100,19 +104,38 @@ async function vendorsOf(env: Env, events: OrderEventMessage[]): Promise<Map<num
 }
 
 /**
+ * The events written while their order was held for review: no vendor hears of those (the order
+ * does not exist for its vendors until approved; the approval names them). Decided by where each
+ * event stands among its order's holds and releases, not by the order as it is now, so the fast
+ * path and a Queue redelivery long after the approval decide alike.
+ */
+async function writtenWhileHeld(env: Env, events: OrderEventMessage[]): Promise<Set<number>> {
+  const orderIds = events.flatMap((e) => (e.orderId ? [e.orderId] : []));
+  if (orderIds.length === 0) return new Set();
+  const points = await reviewPoints(database(env), orderIds);
+  const held = new Set<number>();
+  for (const e of events) {
+    const last = points.filter((p) => p.orderId === e.orderId && p.outboxId <= e.id).at(-1);
+    if (last?.held) held.add(e.id);
+  }
+  return held;
+}
+
+/**
  * Publishes order events (outbox rows) to the ops feed and to the feeds of the vendors whose
- * sub-orders they concern, one RPC per feed, in parallel. Each event is keyed by its outbox id,
+ * sub-orders they concern (none while the order is held for review), one RPC per feed, in parallel. Each event is keyed by its outbox id,
  * so the fast path and the Queue fallback may both publish it and it appears once. Throws if any
  * feed could not be reached, after trying them all: the Queue consumer retries on that.
  */
 export async function publishOrderEvents(env: Env, events: OrderEventMessage[]): Promise<void> {
   if (events.length === 0) return;
-  const vendors = await vendorsOf(env, events);
+  const [vendors, held] = await Promise.all([vendorsOf(env, events), writtenWhileHeld(env, events)]);
   const byFeed = new Map<FeedName, FeedEventInput[]>([[opsFeed, []]]);
   for (const e of events) {
     const sourceId = `outbox:${e.id}`;
     const data = { ...e.payload, orderId: e.orderId, outboxId: e.id };
     byFeed.get(opsFeed)!.push({ sourceId, type: e.type, at: e.at, data });
+    if (held.has(e.id)) continue;
     for (const vendorId of vendors.get(e.id) ?? []) {
       const name = vendorFeed(vendorId);
       const list = byFeed.get(name) ?? [];

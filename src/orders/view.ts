@@ -9,13 +9,20 @@ import type { RoutingExplanation } from "../domain/routing/explain";
 /** A sub-order whose every line was moved to another vendor's by an override: nothing left to ship. */
 export { REASSIGNED };
 
+/** Timeline events whose reason is the ops review note. */
+const REVIEW_EVENTS = new Set(["order.flagged", "order.approved"]);
+
 /**
  * What a principal may see of an order, or null when it may see nothing (answered as 404, so an
- * order's existence never leaks). A vendor sees only its own sub-orders and no parent total.
+ * order's existence never leaks). A vendor sees only its own sub-orders and no parent total, and
+ * nothing of an order held for review. The review note is for ops and admins: a customer learns
+ * only that its order is held.
  */
 export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | null {
   const { order } = agg;
   if (who.role === "customer" && order.customerId !== who.customerId) return null;
+  if (who.role === "vendor" && order.reviewHeld) return null;
+  const staff = who.role === "ops" || who.role === "admin";
   const vendorId = who.role === "vendor" ? who.vendorId : null;
   const subs = vendorId ? agg.subOrders.filter((s) => s.vendorId === vendorId) : agg.subOrders;
   if (vendorId && subs.length === 0) return null;
@@ -33,7 +40,7 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
     shipTo: order.shipTo as ShipTo,
     ...(vendorId ? {} : { total: money(order.totalMinor) }),
     createdAt: order.createdAt,
-    review: order.reviewHeld || order.reviewNote ? { held: order.reviewHeld, note: order.reviewNote } : null,
+    review: reviewFor(agg, staff),
     subOrders: shownSubs.map((s) => ({
       id: s.id,
       vendorId: s.vendorId,
@@ -60,10 +67,15 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
         type: e.type,
         ...(e.subOrderId ? { subOrderId: e.subOrderId } : {}),
         actor: { role: e.actorRole as OrderView["timeline"][number]["actor"]["role"], id: e.actorId },
-        reason: e.reason,
+        reason: staff || !REVIEW_EVENTS.has(e.type) ? e.reason : null,
       })),
-    ...((who.role === "ops" || who.role === "admin") && agg.routing ? { routing: routingView(agg) } : {}),
+    ...(staff && agg.routing ? { routing: routingView(agg) } : {}),
   };
+}
+
+function reviewFor({ order }: OrderAggregate, staff: boolean): OrderView["review"] {
+  if (staff) return order.reviewHeld || order.reviewNote ? { held: order.reviewHeld, note: order.reviewNote } : null;
+  return order.reviewHeld ? { held: true, note: null } : null;
 }
 
 /** The routing record with each cart line's current first line item, and money in the order's currency. */

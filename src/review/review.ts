@@ -1,6 +1,6 @@
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox, loadOrder, setReviewHold } from "../db/orders";
-import { startSlaClock } from "../db/sub-orders";
+import { restartSlaClock } from "../db/sub-orders";
 import { dispatchSlaHours } from "../db/vendors";
 import type { Actor } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
@@ -9,10 +9,17 @@ import { type Background, finishLater } from "../platform/background";
 
 export type ReviewOutcome = { ok: true; changed: boolean } | { ok: false; code: "NOT_FOUND"; detail: string };
 
+/** Sub-orders a vendor still has to ship: their SLA clocks run. */
+const OPEN: readonly string[] = ["paid", "confirmed", "packed"];
+
 /**
- * Holds an order for review (vendors stop seeing it) or releases it to its vendors. Releasing
- * starts the SLA clock of every paid sub-order whose clock has not started: a vendor's time is
- * counted from when it can see the order.
+ * Holds an order for review (it no longer exists for its vendors) or releases it to them.
+ * Releasing restarts the SLA clock of every paid sub-order not yet dispatched from now, by its
+ * vendor's hours: a vendor's time is counted from when it can see the order, and a deadline that
+ * ran out during the review must not cancel the order at the watcher's next run. The release is
+ * the vendors' news of the order (their feeds got nothing while it was held), so its event names
+ * the sub-orders they now have to ship; the note goes only on the hold's event, which vendors
+ * never get.
  */
 export async function setReview(
   env: Env,
@@ -28,6 +35,7 @@ export async function setReview(
   const at = isoSeconds(input.now);
   const type = input.hold ? "order.flagged" : "order.approved";
   const key = `${type}:${agg.order.id}:${at}`;
+  const open = input.hold ? [] : agg.subOrders.filter((s) => OPEN.includes(s.status));
   const statements: Statement[] = [
     setReviewHold(db, agg.order.id, {
       held: input.hold,
@@ -46,24 +54,21 @@ export async function setReview(
     insertOutbox(db, {
       type,
       orderId: agg.order.id,
-      payload: { orderId: agg.order.id, note: input.note },
+      payload: input.hold
+        ? { orderId: agg.order.id, note: input.note }
+        : { orderId: agg.order.id, subOrders: open.map((s) => ({ id: s.id, vendorId: s.vendorId })) },
       dedupeKey: key,
       createdAt: at,
     }),
   ];
-  if (!input.hold) {
-    const waiting = agg.subOrders.filter(
-      (s) => s.slaDispatchBy === null && ["paid", "confirmed", "packed"].includes(s.status),
+  if (open.length > 0) {
+    const hours = await dispatchSlaHours(
+      db,
+      open.map((s) => s.vendorId),
     );
-    if (waiting.length > 0) {
-      const hours = await dispatchSlaHours(
-        db,
-        waiting.map((s) => s.vendorId),
-      );
-      for (const s of waiting) {
-        const slaDispatchBy = isoSeconds(addSeconds(input.now, (hours.get(s.vendorId) ?? 0) * 3600));
-        statements.push(startSlaClock(db, s.id, slaDispatchBy, at));
-      }
+    for (const s of open) {
+      const slaDispatchBy = isoSeconds(addSeconds(input.now, (hours.get(s.vendorId) ?? 0) * 3600));
+      statements.push(restartSlaClock(db, s.id, slaDispatchBy, at));
     }
   }
   await runBatch(db, statements);

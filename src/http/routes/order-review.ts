@@ -33,7 +33,8 @@ function release(name: "approve" | "unflag", summary: string) {
     path: `/orders/{orderId}/${name}`,
     access: ["admin", "ops"],
     summary,
-    description: "Paid sub-orders whose SLA clock had not started get their dispatch deadline from now.",
+    description:
+      "Every paid sub-order not yet dispatched gets its dispatch deadline from now, by its vendor's SLA hours; its vendor's feed hears of the order as new.",
     request: { params: Params },
     responses: { 200: json(OrderView, "The order"), ...problemResponses },
   });

@@ -33,7 +33,8 @@ const get = defineRoute({
   path: "/orders/{orderId}",
   access: ["admin", "ops", "vendor", "customer"],
   summary: "Read an order with its sub-orders and timeline",
-  description: "A customer reads its own orders; a vendor only its own sub-orders (no parent total).",
+  description:
+    "A customer reads its own orders; a vendor only its own sub-orders (no parent total), and an order held for review is 404 to it. The review note is for ops and admins.",
   request: { params: OrderParams },
   responses: { 200: json(OrderView, "The order"), ...problemResponses },
 });
@@ -43,7 +44,7 @@ const list = defineRoute({
   path: "/orders",
   access: ["admin", "ops", "vendor", "customer"],
   summary: "List orders, newest first by default",
-  description: "A customer lists its own orders; a vendor the orders with its sub-orders.",
+  description: "A customer lists its own orders; a vendor the orders with its sub-orders, none held for review.",
   request: { query: OrderListQuery },
   responses: { 200: json(OrderPage, "A page of orders"), ...problemResponses },
 });
@@ -126,6 +127,7 @@ export const orders = router()
       status: q.status,
       from: q.from,
       to: q.to,
+      hideHeld: who.role === "vendor",
       ascending: q.sort === "createdAt",
       after,
       limit: q.limit,
