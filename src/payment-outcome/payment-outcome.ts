@@ -152,7 +152,7 @@ async function succeededStatements(
         db,
         s.id,
         // The SLA clock starts when the vendor can see the order: now, or at approval if held for review.
-        agg.order.reviewHeld ? null : isoSeconds(addSeconds(input.at, (slaHours.get(s.vendorId) ?? 0) * 3600)),
+        isoSeconds(addSeconds(input.at, (slaHours.get(s.vendorId) ?? 0) * 3600)),
         at,
       ),
     ),

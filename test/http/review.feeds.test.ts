@@ -11,8 +11,11 @@ const NOTE = "shipping address is a parcel locker abroad";
 
 /** A feed subscriber through the real Worker; every frame checked against the wire schema. */
 async function subscribe(path: string, token: string) {
-  const res = await SELF.fetch(`https://oms.test${path}`, {
-    headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` },
+  const feed = path === "/v1/feeds/ops" ? "ops" : `vendor:${path.split("/").pop()}`;
+  const minted = await api<{ ticket: string }>("POST", "/v1/feeds/tickets", { token, body: { feed } });
+  expect(minted.status).toBe(201);
+  const res = await SELF.fetch(`https://oms.test${path}?ticket=${encodeURIComponent(minted.body.ticket)}`, {
+    headers: { Upgrade: "websocket" },
   });
   expect(res.status).toBe(101);
   const ws = res.webSocket!;
