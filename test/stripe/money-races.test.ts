@@ -13,7 +13,8 @@ import { checkout, expectStockEquation, stockedSku, stockOf } from "../support/m
  */
 const ROUNDS = 20;
 const SLOW = { delayMs: 300 };
-const ON_HAND = 5;
+/** Each race sells from one SKU per seller, enough for every round. */
+const ON_HAND = 100;
 
 const rounds = <T>(run: (i: number) => Promise<T>) => Promise.all(Array.from({ length: ROUNDS }, (_, i) => run(i)));
 
@@ -101,8 +102,8 @@ async function expectRefundedOnce(orderId: string, paymentId: string) {
 
 describe("money races against a slow provider", () => {
   it("whole-order cancel vs vendor dispatch: shipped or refunded, never both", async () => {
+    const s = await seller(1_000);
     const outcomes = await rounds(async () => {
-      const s = await seller(1_000);
       const o = await paidOrder([s], 2);
       const sub = o.subOf(s);
       await packed(s, sub, 2);
@@ -112,28 +113,33 @@ describe("money races against a slow provider", () => {
       ]);
       const [row] = await subOrdersOf(o.orderId);
       const { m } = await expectRefundedOnce(o.orderId, o.paymentId);
-      const stock = await stockOf(s.skuId);
-      await expectStockEquation(s.skuId);
       if (row!.status === "dispatched") {
         expect(dispatch.status).toBe(200);
         expect(cancel.status).toBe(409);
         expect(m.refunds).toEqual([]);
-        expect(stock.totals).toMatchObject({ onHand: ON_HAND - 2, available: ON_HAND - 2, committed: 0 });
       } else {
         expect(row!.status).toBe("cancelled");
         expect(cancel.status).toBe(200);
         expect(dispatch.status).toBe(409);
-        expect(stock.totals).toMatchObject({ onHand: ON_HAND, available: ON_HAND, committed: 0, held: 0 });
       }
       return row!.status;
     });
     expect(outcomes.every((s) => s === "dispatched" || s === "cancelled")).toBe(true);
+    // Stock conserved: exactly the dispatched rounds' units left; every cancelled round's came back.
+    const shipped = 2 * outcomes.filter((s) => s === "dispatched").length;
+    await expectStockEquation(s.skuId);
+    expect((await stockOf(s.skuId)).totals).toEqual({
+      onHand: ON_HAND - shipped,
+      available: ON_HAND - shipped,
+      held: 0,
+      committed: 0,
+    });
   });
 
   it("whole-order cancel vs a vendor's sub-order cancel: each sub-order refunded once", async () => {
+    const a = await seller(1_000);
+    const b = await seller(700);
     await rounds(async () => {
-      const a = await seller(1_000);
-      const b = await seller(700);
       const o = await paidOrder([a, b], 1);
       const [whole, part] = await Promise.all([
         api("POST", `/v1/orders/${o.orderId}/cancel`, { token: o.shopper.token, body: { reason: "changed mind" } }),
@@ -148,15 +154,16 @@ describe("money races against a slow provider", () => {
         .bind(o.orderId)
         .first<{ status: string; payment_status: string }>();
       expect(order).toEqual({ status: "cancelled", payment_status: "refunded" });
-      for (const s of [a, b]) {
-        expect((await stockOf(s.skuId)).totals).toMatchObject({ onHand: ON_HAND, available: ON_HAND, held: 0 });
-      }
     });
+    for (const s of [a, b]) {
+      await expectStockEquation(s.skuId);
+      expect((await stockOf(s.skuId)).totals).toEqual({ onHand: ON_HAND, available: ON_HAND, held: 0, committed: 0 });
+    }
   });
 
   it("two returns of the same line under different keys: one lands, the other answers 409 and changes nothing", async () => {
+    const s = await seller(1_000);
     await rounds(async () => {
-      const s = await seller(1_000);
       const o = await paidOrder([s], 2);
       const sub = o.subOf(s);
       await packed(s, sub, 2);
@@ -184,16 +191,17 @@ describe("money races against a slow provider", () => {
         .bind(lineId)
         .first<{ returned_qty: number }>();
       expect(line!.returned_qty).toBe(2);
-      // Shipped 2, 2 came back once: on hand is where it started.
-      expect((await stockOf(s.skuId)).totals).toMatchObject({ onHand: ON_HAND, available: ON_HAND, committed: 0 });
       expect((await subOrdersOf(o.orderId))[0]!.status).toBe("returned");
     });
+    // Every round shipped 2 and took 2 back once: on hand is where it started.
+    await expectStockEquation(s.skuId);
+    expect((await stockOf(s.skuId)).totals).toEqual({ onHand: ON_HAND, available: ON_HAND, held: 0, committed: 0 });
   });
 
   it("a refund that fails after the cancel landed leaves it cancelled with the refund pending; the job refunds once", async () => {
     const ops = await tokenFor("ops");
+    const s = await seller(1_000);
     const orders = await rounds(async () => {
-      const s = await seller(1_000);
       const o = await paidOrder([s], 1);
       const sub = o.subOf(s);
       await behaveFor(o.paymentId, { ...SLOW, failRefunds: true });
@@ -207,7 +215,6 @@ describe("money races against a slow provider", () => {
       expect(view.body.subOrders[0].refundPending).toMatchObject({ amount: { amountMinor: 1_000 } });
       const mine = await api("GET", `/v1/orders/${o.orderId}`, { token: o.shopper.token });
       expect(mine.body.subOrders[0].refundPending).toBeUndefined();
-      expect((await stockOf(s.skuId)).totals).toMatchObject({ onHand: ON_HAND, available: ON_HAND, held: 0 });
       return { ...o, sub };
     });
     const pending = await api("GET", "/v1/admin/refunds/pending?limit=100", { token: ops });
@@ -232,5 +239,7 @@ describe("money races against a slow provider", () => {
     const after = await api("GET", "/v1/admin/refunds/pending?limit=100", { token: ops });
     const still = new Set(after.body.items.map((p: { subOrderId: string }) => p.subOrderId));
     for (const o of orders) expect(still.has(o.sub)).toBe(false);
+    // The cancels gave every unit back before their refunds were paid.
+    expect((await stockOf(s.skuId)).totals).toEqual({ onHand: ON_HAND, available: ON_HAND, held: 0, committed: 0 });
   });
 });
