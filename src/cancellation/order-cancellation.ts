@@ -34,8 +34,7 @@ export const skuIdsOf = (agg: OrderAggregate) => [...new Set(agg.lines.map((l) =
 /**
  * The statements that cancel every still-cancellable sub-order and the parent, with the refund
  * (if any) recorded beside them: one batch, so an order is never half cancelled in D1.
- * `refund` is one refund of the whole payment; `recorded` are statements that already record
- * refunds (per sub-order) and go first, so the parent's payment status is read after them.
+ * `refund` is one refund of the whole payment.
  */
 export function cancellationStatements(
   db: Db,
@@ -45,16 +44,12 @@ export function cancellationStatements(
     actor: Actor;
     at: string;
     refund?: { amountMinor: number; providerRef: string };
-    recorded?: Statement[];
     /** What this cancellation gives back, for the shopper's message. */
     refundedMinor: number;
   },
 ): Statement[] {
   const { order, payment } = agg;
-  const statements: Statement[] = [
-    ...(input.recorded ?? []),
-    cancelOpenSubOrders(db, order.id, input.reason, input.at),
-  ];
+  const statements: Statement[] = [cancelOpenSubOrders(db, order.id, input.reason, input.at)];
   if (payment && input.refund) {
     // The provider's refund id is stable per idempotency key, so a replayed refund is counted once.
     statements.push(

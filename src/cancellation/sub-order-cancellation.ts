@@ -33,7 +33,7 @@ export type CancelSubOrderOutcome =
     }
   | {
       ok: false;
-      code: "NOT_FOUND" | "ILLEGAL_TRANSITION" | "PAYMENT_PROVIDER_ERROR";
+      code: "NOT_FOUND" | "ILLEGAL_TRANSITION";
       detail: string;
       allowed?: string[];
     };
