@@ -22,6 +22,7 @@ import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
+import { pendingRefunds } from "./http/routes/pending-refunds";
 import { MAX_PHOTO_BYTES, photos } from "./http/routes/photos";
 import { postalCodes } from "./http/routes/postal-codes";
 import { products } from "./http/routes/products";
@@ -72,6 +73,7 @@ const productionResources: readonly Resource[] = [
   webhooks,
   carrierWebhooks,
   deadLetters,
+  pendingRefunds,
   admin,
   jobRun,
 ];

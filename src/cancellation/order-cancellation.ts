@@ -5,6 +5,7 @@ import {
   insertEvent,
   insertOutbox,
   loadOrder,
+  markCancelledIfAllAre,
   markOrderCancelled,
   type OrderAggregate,
 } from "../db/orders";
@@ -17,7 +18,7 @@ import { paymentProvider } from "../gateways/payment-provider";
 import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
 import { type Background, finishLater } from "../platform/background";
-import { refundSubOrder } from "./sub-order-cancellation";
+import { landCancel, payOwedRefund } from "./sub-order-cancellation";
 
 /** Where work may continue after the answer is sent. */
 
@@ -33,8 +34,7 @@ export const skuIdsOf = (agg: OrderAggregate) => [...new Set(agg.lines.map((l) =
 /**
  * The statements that cancel every still-cancellable sub-order and the parent, with the refund
  * (if any) recorded beside them: one batch, so an order is never half cancelled in D1.
- * `refund` is one refund of the whole payment; `recorded` are statements that already record
- * refunds (per sub-order) and go first, so the parent's payment status is read after them.
+ * `refund` is one refund of the whole payment.
  */
 export function cancellationStatements(
   db: Db,
@@ -44,16 +44,12 @@ export function cancellationStatements(
     actor: Actor;
     at: string;
     refund?: { amountMinor: number; providerRef: string };
-    recorded?: Statement[];
     /** What this cancellation gives back, for the shopper's message. */
     refundedMinor: number;
   },
 ): Statement[] {
   const { order, payment } = agg;
-  const statements: Statement[] = [
-    ...(input.recorded ?? []),
-    cancelOpenSubOrders(db, order.id, input.reason, input.at),
-  ];
+  const statements: Statement[] = [cancelOpenSubOrders(db, order.id, input.reason, input.at)];
   if (payment && input.refund) {
     // The provider's refund id is stable per idempotency key, so a replayed refund is counted once.
     statements.push(
@@ -73,30 +69,44 @@ export function cancellationStatements(
   const paid = payment && (payment.status === "succeeded" || input.refund);
   statements.push(
     markOrderCancelled(db, order.id, paid ? derivedPaymentStatus(payment.id) : "unpaid", input.at),
+    ...orderCancelledRecords(db, agg, input),
+  );
+  return statements;
+}
+
+/** The order's cancel on its timeline and in the outbox, once per order. */
+function orderCancelledRecords(
+  db: Db,
+  agg: OrderAggregate,
+  input: { reason: string; actor: Actor; at: string; refundedMinor: number },
+): Statement[] {
+  const orderId = agg.order.id;
+  return [
     insertEvent(db, {
-      orderId: order.id,
+      orderId,
       type: "order.cancelled",
       at: input.at,
       actorRole: input.actor.role,
       actorId: input.actor.id,
       reason: input.reason,
-      dedupeKey: `order.cancelled:${order.id}`,
+      dedupeKey: `order.cancelled:${orderId}`,
     }),
     insertOutbox(db, {
       type: "order.cancelled",
-      orderId: order.id,
-      payload: { orderId: order.id, reason: input.reason, refundedMinor: input.refundedMinor },
-      dedupeKey: `order.cancelled:${order.id}`,
+      orderId,
+      payload: { orderId, reason: input.reason, refundedMinor: input.refundedMinor },
+      dedupeKey: `order.cancelled:${orderId}`,
       createdAt: input.at,
     }),
-  );
-  return statements;
+  ];
 }
 
 /**
  * Cancels a whole order before anything ships. Unpaid: the payment is cancelled first, and the
  * order only if that worked (a payment that already succeeded is confirmed, not cancelled). Paid:
- * stock goes back and whatever is left of the payment is refunded.
+ * each sub-order is cancelled through the sub-order cancel's own path (stock objects first, then a
+ * guarded D1 write, then the refund only where the write landed), so a dispatch or another cancel
+ * racing it is settled the same way; then the refunds are paid and the order's event written.
  */
 export async function cancelOrder(
   env: Env,
@@ -110,22 +120,11 @@ export async function cancelOrder(
   const shipped = agg.subOrders.filter(
     (s) => !isBeforeDispatch(s.status as SubOrderStatus) && s.status !== "cancelled",
   );
-  if (shipped.length > 0) {
-    return {
-      ok: false,
-      code: "ILLEGAL_TRANSITION",
-      detail: "Part of this order has been dispatched; return it instead",
-      allowed: [],
-    };
-  }
-  const provider = paymentProvider(env);
-  const at = isoSeconds(input.now);
+  if (shipped.length > 0) return partlyShipped();
+  if (agg.order.status !== "pending_payment") return cancelPaidOrder(env, ctx, agg, input);
   const payment = agg.payment;
-  const recorded: Statement[] = [];
-  let refundedMinor = 0;
-  const unpaid = agg.order.status === "pending_payment";
-  if (payment && unpaid) {
-    const cancelled = await provider.cancel(payment.id);
+  if (payment) {
+    const cancelled = await paymentProvider(env).cancel(payment.id);
     if (!cancelled.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: cancelled.message };
     // Anything but a cancelled payment (succeeded, or still processing) may yet bring money: keep the order.
     if (cancelled.value.status !== "canceled") {
@@ -136,28 +135,59 @@ export async function cancelOrder(
         paymentStatus: cancelled.value.status,
       };
     }
-  } else if (payment) {
-    // Refunded per sub-order under the same keys a vendor's or the SLA watcher's cancel uses, so a
-    // sub-order cancelled both ways at once is refunded and credited once.
-    for (const sub of agg.subOrders.filter((s) => s.status !== "cancelled")) {
-      const refunded = await refundSubOrder(env, agg, sub, input.reason, at);
-      if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.detail };
-      recorded.push(...refunded.statements);
-      refundedMinor += refunded.refund?.amountMinor ?? 0;
-    }
   }
+  // Nothing of an unpaid order can have shipped, so its holds are released without a race to decide.
   await releaseAll(env, agg.order.holdId, skuIdsOf(agg), input.reason);
+  const at = isoSeconds(input.now);
   const statements = cancellationStatements(db, agg, {
     reason: input.reason,
     actor: input.actor,
     at,
-    recorded,
-    refundedMinor,
+    refundedMinor: 0,
   });
-  if (payment && unpaid) {
-    statements.push(setPaymentStatus(db, payment.id, "canceled", at));
-  }
+  if (payment) statements.push(setPaymentStatus(db, payment.id, "canceled", at));
   await runBatch(db, statements);
   await finishLater(ctx, dispatchOutbox(env, [`order.cancelled:${agg.order.id}`], input.now));
   return { ok: true, orderId: agg.order.id, changed: true };
+}
+
+const partlyShipped = (): CancelOutcome => ({
+  ok: false,
+  code: "ILLEGAL_TRANSITION",
+  detail: "Part of this order has been dispatched; return it instead",
+  allowed: [],
+});
+
+/**
+ * A paid order, sub-order by sub-order (in the order loadOrder gives, so two whole-order cancels meet
+ * in the same place). A sub-order whose units shipped meanwhile refuses; the others are still
+ * cancelled and refunded, and the answer says part of the order left. The order's own cancel event
+ * is written once every sub-order is cancelled, with what was refunded.
+ */
+async function cancelPaidOrder(
+  env: Env,
+  ctx: Background | undefined,
+  agg: OrderAggregate,
+  input: { orderId: string; reason: string; actor: Actor; now: Date },
+): Promise<CancelOutcome> {
+  const db = database(env);
+  let refused = false;
+  const landed: string[] = [];
+  for (const sub of agg.subOrders.filter((s) => s.status !== "cancelled")) {
+    const r = await landCancel(env, { agg, sub }, { subOrderId: sub.id, ...input }, false);
+    if (!r.ok) refused = true;
+    else if (r.changed) landed.push(sub.id);
+  }
+  // Paid after every cancel landed, in parallel: each is its own keyed refund.
+  const paid = await Promise.all(landed.map((id) => payOwedRefund(env, id, input.now)));
+  if (refused) return partlyShipped();
+  const at = isoSeconds(input.now);
+  const key = `order.cancelled:${agg.order.id}`;
+  const refundedMinor = paid.reduce((n, p) => n + p.refundedMinor, 0);
+  await runBatch(db, [
+    markCancelledIfAllAre(db, agg.order.id, agg.payment ? derivedPaymentStatus(agg.payment.id) : "unpaid", at),
+    ...orderCancelledRecords(db, agg, { ...input, at, refundedMinor }),
+  ]);
+  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
+  return { ok: true, orderId: agg.order.id, changed: landed.length > 0 };
 }

@@ -1,7 +1,16 @@
 import type { SubOrderStatus } from "../contracts/order-status";
-import { database, type Statement } from "../db/client";
+import { database, runBatch } from "../db/client";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
-import { insertCreditNote, refreshOrderPaymentStatus, refundStatements } from "../db/payments";
+import {
+  findPendingRefund,
+  insertCreditNote,
+  notePendingRefundFailure,
+  owePendingRefund,
+  type PendingRefundRow,
+  refreshOrderPaymentStatus,
+  refundStatements,
+  settlePendingRefund,
+} from "../db/payments";
 import { loadSubOrder, writeTransition } from "../db/sub-orders";
 import type { Actor } from "../domain/principal";
 import { allowedFrom, transition, transitions } from "../domain/sub-order-lifecycle";
@@ -14,10 +23,17 @@ import { type Background, finishLater } from "../platform/background";
 export type CancelSubOrderInput = { subOrderId: string; reason: string; actor: Actor; now: Date };
 
 export type CancelSubOrderOutcome =
-  | { ok: true; changed: boolean; refundedMinor: number; creditNoteId: string | null }
+  | {
+      ok: true;
+      changed: boolean;
+      refundedMinor: number;
+      creditNoteId: string | null;
+      /** The cancel landed but the provider has not refunded yet: the `pending-refunds` job retries. */
+      refundPending: boolean;
+    }
   | {
       ok: false;
-      code: "NOT_FOUND" | "ILLEGAL_TRANSITION" | "PAYMENT_PROVIDER_ERROR";
+      code: "NOT_FOUND" | "ILLEGAL_TRANSITION";
       detail: string;
       allowed?: string[];
     };
@@ -42,9 +58,41 @@ export async function cancelSubOrder(
 export async function cancelLoadedSubOrder(
   env: Env,
   ctx: Background | undefined,
-  { agg, sub }: { agg: OrderAggregate; sub: SubOrderRow },
+  found: { agg: OrderAggregate; sub: SubOrderRow },
   input: CancelSubOrderInput,
 ): Promise<CancelSubOrderOutcome> {
+  const landed = await landCancel(env, found, input, true);
+  if (!landed.ok) return landed;
+  if (landed.key) await finishLater(ctx, dispatchOutbox(env, [landed.key], input.now));
+  if (!landed.changed) return { ok: true, changed: false, refundedMinor: 0, creditNoteId: null, refundPending: false };
+  const paid = await payOwedRefund(env, found.sub.id, input.now);
+  return {
+    ok: true,
+    changed: true,
+    refundedMinor: paid.refundedMinor,
+    creditNoteId: paid.creditNoteId,
+    refundPending: paid.pending,
+  };
+}
+
+export type LandedCancel =
+  | { ok: true; changed: boolean; key: string | null }
+  | { ok: false; code: "ILLEGAL_TRANSITION"; detail: string; allowed: string[] };
+
+/**
+ * The cancel itself, every path's (vendor, ops, bulk, SLA watcher, whole-order cancel): the stock
+ * objects decide first (a release is refused once the units shipped, and dispatch is refused once
+ * they are released), then the cancel is written in D1 guarded on the statuses it may leave, with
+ * the refund it owes in the same batch. Only the call whose write landed (`changed`) pays that
+ * refund, so a cancel that lost a race to another cancel, a reassignment or a dispatch refunds
+ * nothing. `announce` false leaves the shopper's message to a whole-order event.
+ */
+export async function landCancel(
+  env: Env,
+  { agg, sub }: { agg: OrderAggregate; sub: SubOrderRow },
+  input: CancelSubOrderInput,
+  announce: boolean,
+): Promise<LandedCancel> {
   const from = sub.status as SubOrderStatus;
   const move = transition(from, "cancel");
   if (!move.ok) {
@@ -54,7 +102,7 @@ export async function cancelLoadedSubOrder(
         : `A ${from} sub-order cannot be cancelled${from === "dispatched" || from === "delivered" ? "; return it instead" : ""}`;
     return { ok: false, code: "ILLEGAL_TRANSITION", detail, allowed: move.allowed };
   }
-  if (move.repeat) return { ok: true, changed: false, refundedMinor: 0, creditNoteId: null };
+  if (move.repeat) return { ok: true, changed: false, key: null };
 
   const skuIds = [...new Set(agg.lines.filter((l) => l.subOrderId === sub.id).map((l) => l.skuId))];
   const released = await releaseInOrder(env, agg.order.holdId, skuIds, input.reason);
@@ -69,11 +117,9 @@ export async function cancelLoadedSubOrder(
 
   const db = database(env);
   const at = isoSeconds(input.now);
-  const refunded = await refundSubOrder(env, agg, sub, input.reason, at);
-  if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.detail };
-  const { refund, statements: extra } = refunded;
-
-  const refundedMinor = refund?.amountMinor ?? 0;
+  const payment = agg.payment;
+  // What the shopper is told; the refund itself is the total the cancel wrote (see owePendingRefund).
+  const refundedMinor = payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0;
   const { changed, key } = await writeTransition(db, {
     agg,
     sub,
@@ -86,79 +132,80 @@ export async function cancelLoadedSubOrder(
     // The actor's role is what counts against a vendor's reliability (vendor or SLA breach vs ops).
     data: { reason: input.reason, refundedMinor, cancelledBy: input.actor.role },
     at,
-    extra,
+    extra: payment
+      ? [
+          owePendingRefund(db, {
+            subOrderId: sub.id,
+            orderId: agg.order.id,
+            paymentId: payment.id,
+            reason: input.reason,
+            at,
+          }),
+        ]
+      : [],
+    announce,
   });
-  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
-  return changed
-    ? { ok: true, changed: true, refundedMinor, creditNoteId: refund?.creditNoteId ?? null }
-    : { ok: true, changed: false, refundedMinor: 0, creditNoteId: null };
+  return { ok: true, changed, key: announce ? key : null };
 }
 
-export type SubOrderRefund =
-  | {
-      ok: true;
-      refund: { amountMinor: number; refundId: string; creditNoteId: string } | null;
-      /** Records the refund and its credit note once, and re-derives the parent's payment status. */
-      statements: Statement[];
-    }
-  | { ok: false; detail: string };
+export type PaidRefund = { refundedMinor: number; creditNoteId: string | null; pending: boolean };
+
+/** Pays the sub-order's owed refund if one is still pending; nothing owed is nothing to pay. */
+export async function payOwedRefund(env: Env, subOrderId: string, now: Date): Promise<PaidRefund> {
+  const owed = await findPendingRefund(database(env), subOrderId);
+  if (!owed || owed.settledAt !== null) return { refundedMinor: 0, creditNoteId: null, pending: false };
+  return payPendingRefund(env, owed, now);
+}
 
 /**
- * Refunds exactly one sub-order's amount, keyed to the sub-order: whichever path cancels it (its
- * vendor, ops, the SLA watcher, a whole-order cancel) and however often, the provider refunds once
- * and the same refund and credit note ids are recorded.
+ * The one path a cancelled sub-order's refund takes, first try or retry: the provider refunds under a
+ * key of the sub-order (and the same amount and reason every time, so a retry is the same request),
+ * then one batch records the refund and its credit note under ids derived from the provider's refund
+ * id, re-derives the parent's payment status and settles the owed row. A failure counts an attempt
+ * and leaves the row pending.
  */
-export async function refundSubOrder(
-  env: Env,
-  agg: OrderAggregate,
-  sub: SubOrderRow,
-  reason: string,
-  at: string,
-): Promise<SubOrderRefund> {
-  const payment = agg.payment;
-  const amountMinor = payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0;
-  if (!payment || amountMinor <= 0) return { ok: true, refund: null, statements: [] };
-  const refunded = await paymentProvider(env).refund({
-    paymentId: payment.id,
-    amount: { amountMinor, currency: payment.currency },
-    idempotencyKey: `refund:sub:${sub.id}`,
-    reason,
-  });
-  if (!refunded.ok) return { ok: false, detail: refunded.message };
-  // The provider's refund id is stable per idempotency key: every retry records under the same ids.
-  const refund = {
-    amountMinor,
-    refundId: `rf_${refunded.value.refundId}`,
-    creditNoteId: `cn_${refunded.value.refundId}`,
-  };
+export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Date): Promise<PaidRefund> {
   const db = database(env);
-  const statements: Statement[] = [
+  const refunded = await paymentProvider(env).refund({
+    paymentId: owed.paymentId,
+    amount: { amountMinor: owed.amountMinor, currency: owed.currency },
+    idempotencyKey: `refund:sub:${owed.subOrderId}`,
+    reason: owed.reason,
+  });
+  if (!refunded.ok) {
+    await notePendingRefundFailure(db, owed.subOrderId, refunded.message);
+    return { refundedMinor: 0, creditNoteId: null, pending: true };
+  }
+  const at = isoSeconds(now);
+  const refundId = `rf_${refunded.value.refundId}`;
+  const creditNoteId = `cn_${refunded.value.refundId}`;
+  const common = {
+    orderId: owed.orderId,
+    subOrderId: owed.subOrderId,
+    amountMinor: owed.amountMinor,
+    currency: owed.currency,
+    reason: owed.reason,
+  };
+  await runBatch(db, [
     ...refundStatements(db, {
-      id: refund.refundId,
-      paymentId: payment.id,
-      orderId: agg.order.id,
-      subOrderId: sub.id,
-      amountMinor,
-      currency: payment.currency,
-      reason,
+      ...common,
+      id: refundId,
+      paymentId: owed.paymentId,
       providerRef: refunded.value.refundId,
       at,
     }),
     insertCreditNote(db, {
-      id: refund.creditNoteId,
-      orderId: agg.order.id,
-      subOrderId: sub.id,
-      amountMinor,
-      currency: payment.currency,
-      reason,
-      refundId: refund.refundId,
+      ...common,
+      id: creditNoteId,
+      refundId,
       createdAt: at,
-      dedupeKey: `credit:${sub.id}:cancel`,
+      dedupeKey: `credit:${owed.subOrderId}:cancel`,
     }),
     // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
-    refreshOrderPaymentStatus(db, agg.order.id, payment.id),
-  ];
-  return { ok: true, refund, statements };
+    refreshOrderPaymentStatus(db, owed.orderId, owed.paymentId),
+    settlePendingRefund(db, owed.subOrderId, at),
+  ]);
+  return { refundedMinor: owed.amountMinor, creditNoteId, pending: false };
 }
 
 /**

@@ -90,6 +90,20 @@ export const OrderLine = z.object({
   lineTotal: Money,
 });
 
+/** A cancelled sub-order's refund the provider has not made yet; the `pending-refunds` job retries it. */
+export const PendingRefund = z
+  .object({
+    subOrderId: z.string(),
+    orderId: z.string(),
+    amount: Money,
+    reason: z.string(),
+    since: IsoTime,
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+  })
+  .openapi("PendingRefund");
+export type PendingRefund = z.infer<typeof PendingRefund>;
+
 export const SubOrderView = z.object({
   id: z.string(),
   vendorId: z.string(),
@@ -99,6 +113,9 @@ export const SubOrderView = z.object({
   shipping: Money,
   total: Money,
   lines: z.array(OrderLine),
+  refundPending: PendingRefund.nullable()
+    .optional()
+    .openapi({ description: "Ops and admins only: the refund still owed for this cancelled sub-order" }),
 });
 
 export const OrderView = z

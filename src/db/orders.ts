@@ -1,7 +1,8 @@
-import { and, asc, count, eq, gt, gte, inArray, lt, min, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, isNull, lt, min, or, type SQL, sql } from "drizzle-orm";
 import { chunks, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
+import type { PendingRefundRow } from "./payments";
 import { vendorLoadStatements } from "./routing";
 import {
   idempotencyKeys,
@@ -10,6 +11,7 @@ import {
   orders,
   outbox,
   payments,
+  pendingRefunds,
   routingDecisions,
   skus,
   subOrders,
@@ -32,6 +34,8 @@ export type OrderAggregate = {
   payment: PaymentRow | undefined;
   /** Why each line went where it went (absent for orders placed before routing recorded it). */
   routing?: RoutingDecisionRow;
+  /** Refunds of cancelled sub-orders the provider has not made yet (loaded by loadOrder). */
+  pendingRefunds?: PendingRefundRow[];
 };
 
 /**
@@ -100,7 +104,7 @@ export async function findIdempotentResponse(db: Db, scope: string, key: string)
 }
 
 export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate | null> {
-  const [order, subs, lines, events, payment, routing] = await db.batch([
+  const [order, subs, lines, events, payment, routing, owed] = await db.batch([
     db.select().from(orders).where(eq(orders.id, orderId)),
     db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
     db
@@ -111,6 +115,10 @@ export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate
     db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
     db.select().from(payments).where(eq(payments.orderId, orderId)),
     db.select().from(routingDecisions).where(eq(routingDecisions.orderId, orderId)),
+    db
+      .select()
+      .from(pendingRefunds)
+      .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
   ]);
   if (!order[0]) return null;
   return {
@@ -120,6 +128,7 @@ export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate
     events,
     payment: payment[0],
     ...(routing[0] ? { routing: routing[0] } : {}),
+    pendingRefunds: owed,
   };
 }
 
@@ -182,20 +191,25 @@ export function markOrderCancelled(db: Db, orderId: string, paymentStatus: "unpa
   return db.update(orders).set({ status: "cancelled", paymentStatus, updatedAt: at }).where(eq(orders.id, orderId));
 }
 
+/** `markOrderCancelled` only once every sub-order of the order is cancelled, as the statement runs. */
+export function markCancelledIfAllAre(db: Db, orderId: string, paymentStatus: "unpaid" | SQL<string>, at: string) {
+  return db
+    .update(orders)
+    .set({ status: "cancelled", paymentStatus, updatedAt: at })
+    .where(
+      and(
+        eq(orders.id, orderId),
+        sql`not exists (select 1 from ${subOrders} where ${subOrders.orderId} = ${orderId} and ${subOrders.status} <> 'cancelled')`,
+      ),
+    );
+}
+
 export function setOrderStatus(db: Db, orderId: string, status: OrderRow["status"], at: string): Statement {
   return db.update(orders).set({ status, updatedAt: at }).where(eq(orders.id, orderId));
 }
 
 export function setOrderPaymentStatus(db: Db, orderId: string, paymentStatus: OrderRow["paymentStatus"]): Statement {
   return db.update(orders).set({ paymentStatus }).where(eq(orders.id, orderId));
-}
-
-/** Counts returned units on a line, never past what it sold: a replayed return adds nothing beyond that. */
-export function addReturnedQty(db: Db, lineId: string, qty: number): Statement {
-  return db
-    .update(lineItems)
-    .set({ returnedQty: sql`${lineItems.returnedQty} + ${qty}` })
-    .where(and(eq(lineItems.id, lineId), sql`${lineItems.returnedQty} + ${qty} <= ${lineItems.qty}`));
 }
 
 /** The order paid, if it was still waiting for payment. */

@@ -1,6 +1,7 @@
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db, Statement } from "./client";
-import { creditNotes, orders, paymentEvents, payments, refunds } from "./schema";
+import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
+import { creditNotes, orders, paymentEvents, payments, pendingRefunds, refunds, subOrders } from "./schema";
 
 export type PaymentStatus = (typeof payments.$inferSelect)["status"];
 
@@ -92,4 +93,78 @@ export function refundStatements(db: Db, r: RefundRecord): Statement[] {
 /** The shopper's credit note for a sub-order's refund, issued once per dedupe key. */
 export function insertCreditNote(db: Db, row: typeof creditNotes.$inferInsert): Statement {
   return db.insert(creditNotes).values(row).onConflictDoNothing();
+}
+
+export type PendingRefundRow = typeof pendingRefunds.$inferSelect;
+
+/**
+ * The refund a cancel owes, written in the cancel's own batch and only if that batch's cancel is the
+ * one that landed: the sub-order must be cancelled with exactly this reason and time (a racing cancel
+ * that lost finds the winner's row, a move that refunds nothing such as a reassignment adds none).
+ * The amount is the sub-order's total as the cancel wrote it, read in the same statement, so a
+ * reassignment that changed the total before the cancel landed is refunded as it stands.
+ */
+export function owePendingRefund(
+  db: Db,
+  r: { subOrderId: string; orderId: string; paymentId: string; reason: string; at: string },
+): Statement {
+  const amount = sql`min(${subOrders.totalMinor}, ${payments.amountMinor} - ${payments.refundedMinor})`;
+  return db
+    .insert(pendingRefunds)
+    .select(
+      sql`select ${subOrders.id}, ${subOrders.orderId}, ${payments.id}, ${amount}, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null from ${subOrders} join ${payments} on ${payments.id} = ${r.paymentId} where ${subOrders.id} = ${r.subOrderId} and ${subOrders.status} = 'cancelled' and ${subOrders.cancellationReason} = ${r.reason} and ${subOrders.cancelledAt} = ${r.at} and ${payments.status} = 'succeeded' and ${amount} > 0`,
+    )
+    .onConflictDoNothing();
+}
+
+export async function findPendingRefund(db: Db, subOrderId: string) {
+  return db.select().from(pendingRefunds).where(eq(pendingRefunds.subOrderId, subOrderId)).get();
+}
+
+/** Marks the owed refund paid, once; written in the batch that records the provider's refund. */
+export function settlePendingRefund(db: Db, subOrderId: string, at: string): Statement {
+  return db
+    .update(pendingRefunds)
+    .set({ settledAt: at })
+    .where(and(eq(pendingRefunds.subOrderId, subOrderId), isNull(pendingRefunds.settledAt)));
+}
+
+/** Counts a failed attempt and keeps the provider's answer for ops. */
+export async function notePendingRefundFailure(db: Db, subOrderId: string, error: string) {
+  await db
+    .update(pendingRefunds)
+    .set({ attempts: sql`${pendingRefunds.attempts} + 1`, lastError: error.slice(0, 500) })
+    .where(and(eq(pendingRefunds.subOrderId, subOrderId), isNull(pendingRefunds.settledAt)));
+}
+
+/** Refunds still owed, oldest first, keyset over (created_at, sub_order_id). */
+export async function listPendingRefunds(
+  db: Db,
+  f: { after: After | undefined; limit: number },
+): Promise<Page<PendingRefundRow>> {
+  const rows = await db
+    .select()
+    .from(pendingRefunds)
+    .where(
+      and(
+        isNull(pendingRefunds.settledAt),
+        afterKey(pendingRefunds.createdAt, pendingRefunds.subOrderId, f.after, "asc"),
+      ),
+    )
+    .orderBy(...keyOrder(pendingRefunds.createdAt, pendingRefunds.subOrderId, "asc"))
+    .limit(f.limit + 1);
+  return toPage(
+    rows,
+    f.limit,
+    (r) => ({ key: r.createdAt, id: r.subOrderId }),
+    (r) => r,
+  );
+}
+
+/** The order's refunds still owed, by sub-order. */
+export async function pendingRefundsOf(db: Db, orderId: string): Promise<PendingRefundRow[]> {
+  return db
+    .select()
+    .from(pendingRefunds)
+    .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt)));
 }

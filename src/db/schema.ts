@@ -615,3 +615,49 @@ export const reassignments = sqliteTable(
   },
   (t) => [index("reassignments_order").on(t.orderId)],
 );
+
+/**
+ * A cancelled sub-order's refund, written in the batch that cancels it and settled once the provider
+ * refunded it: while `settled_at` is null the refund is owed (the provider failed or the Worker died
+ * after the cancel landed), the `pending-refunds` job retries it and ops see it.
+ */
+export const pendingRefunds = sqliteTable(
+  "pending_refunds",
+  {
+    subOrderId: text("sub_order_id")
+      .primaryKey()
+      .references(() => subOrders.id),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    paymentId: text("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    reason: text("reason").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: text("created_at").notNull(),
+    settledAt: text("settled_at"),
+  },
+  (t) => [
+    index("pending_refunds_open").on(t.createdAt, t.subOrderId).where(sql`${t.settledAt} is null`),
+    check("pending_refunds_amount", sql`${t.amountMinor} > 0`),
+  ],
+);
+
+/**
+ * One return of a delivered sub-order per Idempotency-Key. It is inserted only while every line it
+ * names still has the units it takes back, in one statement, so of two returns racing for the same
+ * units exactly one is written; `claim` tells the attempt that wrote it from a replay of its key.
+ */
+export const returnClaims = sqliteTable("return_claims", {
+  id: text("id").primaryKey(),
+  subOrderId: text("sub_order_id")
+    .notNull()
+    .references(() => subOrders.id),
+  lines: text("lines", { mode: "json" }).notNull(),
+  claim: text("claim").notNull(),
+  createdAt: text("created_at").notNull(),
+});

@@ -89,14 +89,6 @@ export function restartSlaClock(db: Db, id: string, slaDispatchBy: string, at: s
     .where(and(eq(subOrders.id, id), inArray(subOrders.status, ["paid", "confirmed", "packed"])));
 }
 
-/** Marks a delivered sub-order returned; anything else is left as it is. */
-export function markSubOrderReturned(db: Db, id: string, at: string): Statement {
-  return db
-    .update(subOrders)
-    .set({ status: "returned", returnedAt: at, updatedAt: at })
-    .where(and(eq(subOrders.id, id), eq(subOrders.status, "delivered")));
-}
-
 /** The live shipment a carrier's AWB names: at most one sub-order that is not cancelled (sub_orders_carrier_awb_live). */
 export async function findByAwb(db: Db, carrier: string, awb: string) {
   return db
@@ -179,6 +171,8 @@ export type TransitionWrite = {
   at: string;
   /** Written in the same batch, after the move (money records). */
   extra?: Statement[];
+  /** False when a whole-order event speaks for the move, so the shopper is not told twice. */
+  announce?: boolean;
 };
 
 /**
@@ -221,18 +215,22 @@ export async function writeTransition(db: Db, w: TransitionWrite): Promise<{ cha
       },
       inNewStatus,
     ),
-    insertIf(
-      db,
-      outbox,
-      {
-        type,
-        orderId: agg.order.id,
-        payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...w.data },
-        dedupeKey: key,
-        createdAt: w.at,
-      },
-      inNewStatus,
-    ),
+    ...(w.announce === false
+      ? []
+      : [
+          insertIf(
+            db,
+            outbox,
+            {
+              type,
+              orderId: agg.order.id,
+              payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...w.data },
+              dedupeKey: key,
+              createdAt: w.at,
+            },
+            inNewStatus,
+          ),
+        ]),
   ])) as unknown as [{ id: string }[], { id: string }[], ...unknown[]];
   const changed = moved.length > 0;
   if (changed && parent.length === 0) await refreshParentStatus(db, agg.order.id, w.at);

@@ -3,6 +3,7 @@ import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
 import { purgeExpiredKeys } from "./housekeeping";
 import { sendNotifications } from "./notification-sender";
+import { retryPendingRefunds } from "./pending-refunds";
 import { routingRefit } from "./routing-refit";
 import { watchSlas } from "./sla-watcher";
 
@@ -27,6 +28,12 @@ export const jobs: readonly Job[] = [
     schedule: "* * * * *",
     description: "Nudge vendors before their dispatch deadline; cancel and refund sub-orders past it",
     run: watchSlas,
+  },
+  {
+    name: "pending-refunds",
+    schedule: "* * * * *",
+    description: "Refund cancelled sub-orders whose refund the provider has not made yet (one key per sub-order)",
+    run: retryPendingRefunds,
   },
   {
     name: "notification-sender",

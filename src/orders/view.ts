@@ -1,7 +1,8 @@
 import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../contracts/order-status";
-import type { OrderView, ShipTo } from "../contracts/orders";
+import type { OrderView, PendingRefund, ShipTo } from "../contracts/orders";
 import type { RoutingView } from "../contracts/routing";
 import type { OrderAggregate } from "../db/orders";
+import type { PendingRefundRow } from "../db/payments";
 import { REASSIGNED } from "../domain/order-status";
 import type { Principal } from "../domain/principal";
 import type { RoutingExplanation } from "../domain/routing/explain";
@@ -59,6 +60,7 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
           unitPrice: money(l.unitPriceMinor),
           lineTotal: money(l.lineTotalMinor),
         })),
+      ...(staff ? { refundPending: pendingRefundView(agg, s.id) } : {}),
     })),
     timeline: agg.events
       .filter((e) => !vendorId || e.subOrderId === null || visibleSubs.has(e.subOrderId))
@@ -70,6 +72,24 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
         reason: staff || !REVIEW_EVENTS.has(e.type) ? e.reason : null,
       })),
     ...(staff && agg.routing ? { routing: routingView(agg) } : {}),
+  };
+}
+
+/** A refund still owed for the sub-order, as ops see it. */
+export function pendingRefundView(agg: Pick<OrderAggregate, "pendingRefunds">, subOrderId: string) {
+  const owed = agg.pendingRefunds?.find((p) => p.subOrderId === subOrderId);
+  return owed ? refundOwed(owed) : null;
+}
+
+export function refundOwed(p: PendingRefundRow): PendingRefund {
+  return {
+    subOrderId: p.subOrderId,
+    orderId: p.orderId,
+    amount: { amountMinor: p.amountMinor, currency: p.currency },
+    reason: p.reason,
+    since: p.createdAt,
+    attempts: p.attempts,
+    lastError: p.lastError,
   };
 }
 

@@ -1,9 +1,9 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch, type Statement } from "../db/client";
-import { addReturnedQty, insertEvent, insertOutbox, setOrderPaymentStatus, setOrderStatus } from "../db/orders";
-import { insertCreditNote, refundStatements } from "../db/payments";
-import { markSubOrderReturned } from "../db/sub-orders";
-import { deriveOrderStatus, derivePaymentStatus, partsOfParent } from "../domain/order-status";
+import { insertEvent, insertOutbox } from "../db/orders";
+import { insertCreditNote, refreshOrderPaymentStatus, refundStatements } from "../db/payments";
+import { claimReturn, findReturnClaim, markReturnedIfAllBack } from "../db/returns";
+import { refreshParentStatus } from "../db/sub-orders";
 import type { Actor, Principal } from "../domain/principal";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
@@ -15,11 +15,14 @@ import { type Background, finishLater } from "../platform/background";
 
 export type ReturnLine = { lineId: string; qty: number; restockable: boolean };
 
+export type ReturnOutcome = FulfillmentOutcome | { ok: false; code: "CONFLICT"; detail: string };
+
 /**
- * A return after delivery, keyed by the caller's Idempotency-Key: the units come back (to the
- * line's own warehouse when restockable), the returned amount is refunded with a credit note,
- * and the sub-order becomes `returned` once every unit is back. Every effect is keyed to the
- * return, so a retry repeats none of them.
+ * A return after delivery, keyed by the caller's Idempotency-Key: its units are claimed first in
+ * one guarded statement (a return racing for the same units under another key answers CONFLICT and
+ * moves nothing), then they come back (to the line's own warehouse when restockable), the returned
+ * amount is refunded with a credit note, and the sub-order becomes `returned` once every unit is
+ * back. Every effect is keyed to the return, so a retry repeats none of them.
  */
 export async function returnSubOrder(
   env: Env,
@@ -33,7 +36,7 @@ export async function returnSubOrder(
     key: string;
     now: Date;
   },
-): Promise<FulfillmentOutcome> {
+): Promise<ReturnOutcome> {
   const found = await visibleSubOrder(env, input.subOrderId, input.who);
   if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
   const { agg, sub } = found;
@@ -45,11 +48,15 @@ export async function returnSubOrder(
       allowed: allowedFrom(sub.status as SubOrderStatus),
     };
   }
+  const key = `return:${sub.id}:${input.key}`;
+  const db = database(env);
+  // A retry of a return whose units were claimed (its refund failed) finds them counted already.
+  const replay = (await findReturnClaim(db, key)) !== undefined;
   const mine = new Map(agg.lines.filter((l) => l.subOrderId === sub.id).map((l) => [l.id, l]));
   const errors = input.lines.flatMap((r, i) => {
     const line = mine.get(r.lineId);
     if (!line) return [{ path: `lines.${i}.lineId`, message: "not a line of this sub-order" }];
-    if (line.returnedQty + r.qty > line.qty) {
+    if (!replay && line.returnedQty + r.qty > line.qty) {
       return [{ path: `lines.${i}.qty`, message: `at most ${line.qty - line.returnedQty} left to return` }];
     }
     return [];
@@ -60,7 +67,14 @@ export async function returnSubOrder(
   if (errors.length > 0)
     return { ok: false, code: "VALIDATION_FAILED", detail: "The return does not fit the sub-order", errors };
 
-  const key = `return:${sub.id}:${input.key}`;
+  const at = isoSeconds(input.now);
+  // The quantities are decided here, before any unit or money moves: the check above read a snapshot.
+  const lines = input.lines.map((r) => ({ lineId: r.lineId, qty: r.qty }));
+  const claimed =
+    replay || (await claimReturn(db, { id: key, subOrderId: sub.id, lines, claim: crypto.randomUUID(), at }));
+  if (!claimed && !(await findReturnClaim(db, key))) {
+    return { ok: false, code: "CONFLICT", detail: "Another return took those units back first" };
+  }
   for (const r of input.lines.filter((l) => l.restockable)) {
     const line = mine.get(r.lineId)!;
     await adjustStock(env, {
@@ -74,9 +88,7 @@ export async function returnSubOrder(
   }
   const amountMinor = input.lines.reduce((n, r) => n + r.qty * mine.get(r.lineId)!.unitPriceMinor, 0);
   const payment = agg.payment;
-  const db = database(env);
-  const at = isoSeconds(input.now);
-  const statements: Statement[] = input.lines.map((r) => addReturnedQty(db, r.lineId, r.qty));
+  const statements: Statement[] = [];
   let refundedMinor = 0;
   if (payment?.status === "succeeded" && amountMinor > 0) {
     refundedMinor = Math.min(amountMinor, payment.amountMinor - payment.refundedMinor);
@@ -113,23 +125,11 @@ export async function returnSubOrder(
         createdAt: at,
         dedupeKey: `credit:${key}`,
       }),
-      setOrderPaymentStatus(
-        db,
-        agg.order.id,
-        derivePaymentStatus(payment.amountMinor, payment.refundedMinor + refundedMinor, true),
-      ),
+      refreshOrderPaymentStatus(db, agg.order.id, payment.id),
     );
   }
-  const allBack = [...mine.values()].every(
-    (l) => l.returnedQty + (input.lines.find((r) => r.lineId === l.id)?.qty ?? 0) === l.qty,
-  );
-  if (allBack) {
-    const statuses = partsOfParent(agg.subOrders.map((s) => (s.id === sub.id ? { ...s, status: "returned" } : s)));
-    statements.push(
-      markSubOrderReturned(db, sub.id, at),
-      setOrderStatus(db, agg.order.id, deriveOrderStatus(statuses), at),
-    );
-  }
+  // Read when the batch runs: of two returns of different lines, the one that brings the last unit back marks it.
+  statements.push(markReturnedIfAllBack(db, sub.id, at));
   const data = { lines: input.lines, refundedMinor, reason: input.reason };
   statements.push(
     insertEvent(db, {
@@ -152,6 +152,7 @@ export async function returnSubOrder(
     }),
   );
   await runBatch(db, statements);
+  await refreshParentStatus(db, agg.order.id, at);
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed: true };
 }

@@ -86,7 +86,9 @@ describe("cancelSubOrder", () => {
     );
     expect(outcomes.every((r) => r.ok)).toBe(true);
     const winners = outcomes.filter((r) => r.ok && r.changed);
-    expect(winners).toEqual([{ ok: true, changed: true, refundedMinor: o.subTotal, creditNoteId: expect.any(String) }]);
+    expect(winners).toEqual([
+      { ok: true, changed: true, refundedMinor: o.subTotal, creditNoteId: expect.any(String), refundPending: false },
+    ]);
     expect(await money(o.sub)).toEqual({ refunds: 1, credits: 1, events: 1, outbox: 1, refunded: o.subTotal });
     const out = await env.DB.prepare("select payload from outbox where dedupe_key = ?")
       .bind(`sub_order.cancelled:${o.sub}`)
@@ -117,7 +119,7 @@ describe("cancelSubOrder", () => {
       actor: systemActor("sla-watcher"),
       now: new Date(),
     });
-    expect(again).toEqual({ ok: true, changed: false, refundedMinor: 0, creditNoteId: null });
+    expect(again).toEqual({ ok: true, changed: false, refundedMinor: 0, creditNoteId: null, refundPending: false });
     expect(await money(o.sub)).toEqual({ refunds: 1, credits: 1, events: 1, outbox: 1, refunded: o.subTotal });
   });
 

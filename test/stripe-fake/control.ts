@@ -55,3 +55,19 @@ export async function deliver(event: unknown, signature?: string | null): Promis
     headers: { "content-type": "application/json", ...(header === null ? {} : { "stripe-signature": header }) },
   });
 }
+
+/** Makes the fake answer refunds and cancels of one intent slowly, and refunds with an error while `failRefunds`. */
+export async function behaveFor(paymentIntentId: string, behaviour: { delayMs?: number; failRefunds?: boolean }) {
+  const res = await fetch(`${stripeSettings().apiBase}/_fake/payment_intents/${paymentIntentId}/behaviour`, {
+    method: "POST",
+    body: JSON.stringify(behaviour),
+  });
+  if (!res.ok) throw new Error(`fake behaviour ${paymentIntentId}: ${res.status} ${await res.text()}`);
+}
+
+/** What the fake has refunded of an intent: the provider's side of "never refunded twice". */
+export async function fakeRefunds(paymentIntentId: string): Promise<{ count: number; amountMinor: number }> {
+  const res = await fetch(`${stripeSettings().apiBase}/_fake/payment_intents/${paymentIntentId}/refunds`);
+  if (!res.ok) throw new Error(`fake refunds ${paymentIntentId}: ${res.status}`);
+  return res.json();
+}

@@ -10,6 +10,11 @@
  * Test-only control: `POST /_fake/payment_intents/{id}/outcome {"outcome": "succeeded" | "failed" |
  * "processing" | "canceled"}` moves an intent as the shopper's bank would and answers `{paymentIntent, event}`,
  * the event being the one Stripe would send for that change (null for "processing").
+ * `POST /_fake/payment_intents/{id}/behaviour {"delayMs"?: number, "failRefunds"?: boolean}` makes refunds
+ * and cancels of that intent answer only after `delayMs` (a slow provider widens races), and refunds fail
+ * with a 503 the SDK does not retry while `failRefunds` is set; scoped to the intent, so other tests
+ * sharing the fake are not slowed. `GET /_fake/payment_intents/{id}/refunds` answers `{count, amountMinor}` of
+ * the refunds the fake made for the intent.
  */
 
 type Params = { [key: string]: string | Params };
@@ -58,6 +63,8 @@ type Saved = { fingerprint: string; status: number; body: string };
 export type FakeOutcome = "succeeded" | "failed" | "processing" | "canceled";
 
 // Fields, not parameter properties: Node strips this file's types when the browser tests serve it.
+type Behaviour = { delayMs: number; failRefunds: boolean };
+
 class StripeFault {
   readonly status: number;
   readonly error: Record<string, unknown>;
@@ -129,6 +136,22 @@ export function createStripeFake() {
   const refunds = new Map<string, Refund>();
   const refundedOf = new Map<string, number>();
   const idempotent = new Map<string, Saved>();
+  const behaviours = new Map<string, Behaviour>();
+
+  /** Waits as the intent's behaviour says, then refuses a refund if it is set to fail. */
+  async function behave(intentId: string | undefined, kind: "refund" | "cancel"): Promise<Response | null> {
+    const b = intentId ? behaviours.get(intentId) : undefined;
+    if (!b) return null;
+    if (b.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, b.delayMs));
+    if (kind === "refund" && b.failRefunds) {
+      return json(
+        503,
+        { error: { type: "api_error", message: "The fake is set to fail refunds of this intent." } },
+        { "stripe-should-retry": "false" },
+      );
+    }
+    return null;
+  }
 
   function intent(id: string): PaymentIntent {
     const pi = intents.get(id);
@@ -300,8 +323,18 @@ export function createStripeFake() {
     const body = req.method === "POST" ? await req.text() : "";
     try {
       if (path.startsWith("/_fake/")) {
-        const m = path.match(/^\/_fake\/payment_intents\/([^/]+)\/outcome$/);
+        const m = path.match(/^\/_fake\/payment_intents\/([^/]+)\/(outcome|behaviour|refunds)$/);
+        if (m?.[2] === "refunds" && req.method === "GET") {
+          const of = [...refunds.values()].filter((r) => r.payment_intent === m[1]);
+          return json(200, { count: of.length, amountMinor: of.reduce((n, r) => n + r.amount, 0) });
+        }
         if (!m || req.method !== "POST") throw new StripeFault(404, { type: "invalid_request_error", message: path });
+        if (m[2] === "behaviour") {
+          const b = JSON.parse(body) as Partial<Behaviour>;
+          const next = { delayMs: b.delayMs ?? 0, failRefunds: b.failRefunds ?? false };
+          behaviours.set(m[1]!, next);
+          return json(200, next);
+        }
         const { outcome } = JSON.parse(body) as { outcome: FakeOutcome };
         return json(200, settle(m[1]!, outcome));
       }
@@ -314,10 +347,14 @@ export function createStripeFake() {
         if (req.method === "POST" && !id) return once(req, path, body, () => createIntent(params));
         if (req.method === "GET" && id && !action) return json(200, intent(id));
         if (req.method === "POST" && id && action === "cancel") {
+          const refused = await behave(id, "cancel");
+          if (refused) return refused;
           return once(req, path, body, () => cancelIntent(id, params));
         }
       }
       if (v1 === "v1" && resource === "refunds" && req.method === "POST" && id === undefined) {
+        const refused = await behave(str(params, "payment_intent"), "refund");
+        if (refused) return refused;
         return once(req, path, body, () => createRefund(params));
       }
       throw new StripeFault(404, {

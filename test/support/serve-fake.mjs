@@ -25,6 +25,10 @@ export async function serveFake(fake) {
       res.end(JSON.stringify({ error: { message: String(err) } }));
     }
   });
+  // Longer than any client's idle reuse: a connection the server closes just as workerd reuses it
+  // fails the request with "Network connection lost".
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", resolve);

@@ -1,0 +1,55 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db, Statement } from "./client";
+import { lineItems, returnClaims, subOrders } from "./schema";
+
+export type ReturnedLine = { lineId: string; qty: number };
+
+/**
+ * Claims the units of a return in one conditional statement: the claim row is written only if every
+ * line it names, of this sub-order, still has that many units not yet returned, and the lines'
+ * returned counts grow only under the claim this call wrote (its `claim` token). Of two returns racing
+ * for the same units one claim is written; a replay of the same key writes nothing and finds its claim.
+ * Returns whether this call claimed.
+ */
+export async function claimReturn(
+  db: Db,
+  r: { id: string; subOrderId: string; lines: ReturnedLine[]; claim: string; at: string },
+): Promise<boolean> {
+  const lines = JSON.stringify(r.lines);
+  const ours = sql`exists (select 1 from ${returnClaims} where ${returnClaims.id} = ${r.id} and ${returnClaims.claim} = ${r.claim})`;
+  const [claimed] = (await db.batch([
+    db
+      .insert(returnClaims)
+      .select(
+        sql`select ${r.id}, ${r.subOrderId}, ${lines}, ${r.claim}, ${r.at} where not exists (select 1 from json_each(${lines}) as l join ${lineItems} on ${lineItems.id} = json_extract(l.value, '$.lineId') where ${lineItems.subOrderId} = ${r.subOrderId} and ${lineItems.returnedQty} + json_extract(l.value, '$.qty') > ${lineItems.qty})`,
+      )
+      .onConflictDoNothing()
+      .returning({ id: returnClaims.id }),
+    ...r.lines.map(
+      (l): Statement =>
+        db
+          .update(lineItems)
+          .set({ returnedQty: sql`${lineItems.returnedQty} + ${l.qty}` })
+          .where(and(eq(lineItems.id, l.lineId), eq(lineItems.subOrderId, r.subOrderId), ours)),
+    ),
+  ])) as unknown as [{ id: string }[], ...unknown[]];
+  return claimed.length > 0;
+}
+
+export async function findReturnClaim(db: Db, id: string) {
+  return db.select().from(returnClaims).where(eq(returnClaims.id, id)).get();
+}
+
+/** Marks a delivered sub-order returned once every unit of every line is back, as the statement runs. */
+export function markReturnedIfAllBack(db: Db, subOrderId: string, at: string): Statement {
+  return db
+    .update(subOrders)
+    .set({ status: "returned", returnedAt: at, updatedAt: at })
+    .where(
+      and(
+        eq(subOrders.id, subOrderId),
+        eq(subOrders.status, "delivered"),
+        sql`not exists (select 1 from ${lineItems} where ${lineItems.subOrderId} = ${subOrderId} and ${lineItems.returnedQty} < ${lineItems.qty})`,
+      ),
+    );
+}

@@ -1,0 +1,25 @@
+import { json, ListQuery, page, problemResponses } from "../../contracts/common";
+import { PendingRefund } from "../../contracts/orders";
+import { database } from "../../db/client";
+import { listPendingRefunds } from "../../db/payments";
+import { refundOwed } from "../../orders/view";
+import { router } from "../context";
+import { defineRoute } from "../route";
+import { pageStart } from "../scope";
+
+const list = defineRoute({
+  method: "get",
+  path: "/admin/refunds/pending",
+  access: ["admin", "ops"],
+  summary: "Refunds owed by cancelled sub-orders that the provider has not made yet, oldest first",
+  description:
+    "A cancel that landed while the payment provider failed leaves its refund pending; the `pending-refunds` job retries each every minute under the sub-order's idempotency key.",
+  request: { query: ListQuery },
+  responses: { 200: json(page(PendingRefund), "A page of pending refunds"), ...problemResponses },
+});
+
+export const pendingRefunds = router().openapi(list, async (c) => {
+  const q = c.req.valid("query");
+  const found = await listPendingRefunds(database(c.env), { limit: q.limit, after: pageStart(q.cursor) });
+  return c.json({ items: found.items.map(refundOwed), nextCursor: found.nextCursor }, 200);
+});

@@ -1,0 +1,22 @@
+import { payPendingRefund } from "../cancellation/sub-order-cancellation";
+import { database } from "../db/client";
+import { listPendingRefunds } from "../db/payments";
+
+const BATCH = 100;
+/** Provider calls in flight at once: Stripe's rate limit is per account, and a run must end within its minute. */
+const PARALLEL = 10;
+
+/**
+ * Refunds owed by cancels that landed while the provider failed (or the Worker stopped before
+ * paying): each retried through the refund's one path under its sub-order's key, so a retry that
+ * overlaps the first attempt, or another run, refunds once.
+ */
+export async function retryPendingRefunds(env: Env, now: Date) {
+  const { items } = await listPendingRefunds(database(env), { after: undefined, limit: BATCH });
+  const result = { refunded: 0, failed: 0 };
+  for (let i = 0; i < items.length; i += PARALLEL) {
+    const paid = await Promise.all(items.slice(i, i + PARALLEL).map((owed) => payPendingRefund(env, owed, now)));
+    for (const p of paid) result[p.pending ? "failed" : "refunded"] += 1;
+  }
+  return result;
+}
