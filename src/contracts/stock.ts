@@ -20,10 +20,13 @@ const ExpectedVersion = z
   .max(Number.MAX_SAFE_INTEGER)
   .openapi({ description: "The level's `version` when it was counted; 0 for a warehouse with no level yet" });
 
-export const StockCount = z
-  .object({ warehouseId: Id, onHand: z.number().int().min(0).max(MAX_UNITS), expectedVersion: ExpectedVersion.optional() })
-  .strict()
-  .openapi("StockCount");
+const countFields = {
+  warehouseId: Id,
+  onHand: z.number().int().min(0).max(MAX_UNITS),
+  expectedVersion: ExpectedVersion.optional(),
+};
+
+export const StockCount = z.object(countFields).strict().openapi("StockCount");
 export type StockCount = z.infer<typeof StockCount>;
 
 const reason = z.string().trim().min(1).max(200);
@@ -31,7 +34,7 @@ const reason = z.string().trim().min(1).max(200);
 /** A count of one warehouse, or `counts` of several applied all together or not at all. */
 export const SetStock = z
   .union([
-    StockCount.extend({ reason }).strict(),
+    z.object({ ...countFields, reason }).strict(),
     z
       .object({
         counts: z
@@ -110,15 +113,22 @@ export const StaleCount = z
     levels: StockLevels,
   })
   .openapi("StaleCount");
+export type StaleCount = z.infer<typeof StaleCount>;
+
 const StaleCountProblem = z.object({ ...Problem.shape, ...StaleCount.shape }).openapi("StaleCountProblem");
 const staleCountContent = { "application/problem+json": { schema: StaleCountProblem } };
 
 /** The refusals of a count made against a moved (or no) on-hand version. */
 export const staleCountResponses = {
-  412: { description: "STALE_COUNT: a level changed since it was counted; nothing applied", content: staleCountContent },
-  428: { description: "COUNT_VERSION_REQUIRED: a level exists and its count sent no version", content: staleCountContent },
+  412: {
+    description: "STALE_COUNT: a level changed since it was counted; nothing applied",
+    content: staleCountContent,
+  },
+  428: {
+    description: "COUNT_VERSION_REQUIRED: a level exists and its count sent no version",
+    content: staleCountContent,
+  },
 } as const;
-export type StaleCount = z.infer<typeof StaleCount>;
 
 /** What anyone else may know: how many can be bought. */
 export const PublicStock = z

@@ -24,9 +24,7 @@ export type {
   ReserveRequest,
   ReserveResult,
   SetOnHandInput,
-  StaleLevel,
   StockChangeResult,
-  StockCount,
   StockSnapshot,
   WarehouseStock,
 } from "../../durable-objects/sku-stock-rpc";

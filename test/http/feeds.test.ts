@@ -7,7 +7,7 @@ import {
   SELF,
 } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { type EventFrame, ServerFrame, TOKEN_REVOKED_CLOSE } from "../../src/contracts/feeds";
+import { type EventFrame, ServerFrame, TOKEN_REVOKED_CLOSE, VendorStockData } from "../../src/contracts/feeds";
 import { database } from "../../src/db/client";
 import { findOutboxByKey } from "../../src/db/outbox";
 import { publishOrderEvents } from "../../src/gateways/feeds";
@@ -261,7 +261,7 @@ describe("feeds: what subscribers see", () => {
 
     const set = await api("PUT", `/v1/skus/${s.skuId}/stock`, {
       token: ADMIN,
-      body: { warehouseId: s.warehouseIds[0], onHand: 9, reason: "count" },
+      body: { warehouseId: s.warehouseIds[0], onHand: 9, expectedVersion: 1, reason: "count" },
     });
     expect(set.status).toBe(200);
     const [first] = await storefront.waitForEvents(1);
@@ -282,5 +282,8 @@ describe("feeds: what subscribers see", () => {
       }),
     );
     expect(levels[0]!.data.warehouses).toHaveLength(2);
+    // Each level's on-hand version, for a count made on screen to send back: only the counted one moved.
+    const versions = VendorStockData.parse(levels[0]!.data).warehouses.map((w) => [w.warehouseId, w.version]);
+    expect(Object.fromEntries(versions)).toEqual({ [s.warehouseIds[0]!]: 2, [s.warehouseIds[1]!]: 1 });
   });
 });

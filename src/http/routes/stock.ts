@@ -6,9 +6,9 @@ import {
   SetStock,
   SkuStockParams,
   StockAdjustment,
-  staleCountResponses,
   type StockLevels,
   StockLevels as StockLevelsSchema,
+  staleCountResponses,
 } from "../../contracts/stock";
 import { adjustStockBy, readStock, type StockChange, setStock } from "../../inventory/stock-levels";
 import { router } from "../context";
