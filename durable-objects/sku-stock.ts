@@ -460,6 +460,23 @@ export class SkuStock extends DurableObject<Env> {
     );
   }
 
+  /**
+   * The refusal of a count made against an on-hand version that has moved since (STALE_COUNT), or
+   * of one that names no version for a level that exists (COUNT_VERSION_REQUIRED); null when every
+   * count is current. A level not created yet is at version 0.
+   */
+  private staleCounts(counts: StockCount[], rows: (StockRow | undefined)[]): CountResult | null {
+    const stale: StaleLevel[] = [];
+    counts.forEach((c, i) => {
+      const version = rows[i]?.version ?? 0;
+      if ((c.expectedVersion ?? 0) === version) return;
+      stale.push({ warehouseId: c.warehouseId, expectedVersion: c.expectedVersion ?? null, version });
+    });
+    if (stale.length === 0) return null;
+    const code = stale.every((l) => l.expectedVersion === null) ? "COUNT_VERSION_REQUIRED" : "STALE_COUNT";
+    return { ok: false, code, stale, snapshot: this.readSnapshot() };
+  }
+
   /** Moves every row of a hold to `to`, shifting its units between the stock columns. */
   private move(
     holdId: string,
@@ -515,23 +532,6 @@ export class SkuStock extends DurableObject<Env> {
       holdId,
       at,
     );
-  }
-
-  /**
-   * The refusal of a count made against an on-hand version that has moved since (STALE_COUNT), or
-   * of one that names no version for a level that exists (COUNT_VERSION_REQUIRED); null when every
-   * count is current. A level not created yet is at version 0.
-   */
-  private staleCounts(counts: StockCount[], rows: (StockRow | undefined)[]): CountResult | null {
-    const stale: StaleLevel[] = [];
-    counts.forEach((c, i) => {
-      const version = rows[i]?.version ?? 0;
-      if ((c.expectedVersion ?? 0) === version) return;
-      stale.push({ warehouseId: c.warehouseId, expectedVersion: c.expectedVersion ?? null, version });
-    });
-    if (stale.length === 0) return null;
-    const code = stale.every((l) => l.expectedVersion === null) ? "COUNT_VERSION_REQUIRED" : "STALE_COUNT";
-    return { ok: false, code, stale, snapshot: this.readSnapshot() };
   }
 
   /** A hold id seen before: a replay of the live hold, a refusal, or null when a released hold may reopen. */
