@@ -1,4 +1,5 @@
 import { env, runInDurableObject } from "cloudflare:test";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SkuStock } from "../../durable-objects/sku-stock";
 import type { StockCount } from "../../durable-objects/sku-stock-rpc";
@@ -7,14 +8,33 @@ import { uid } from "../support/api";
 
 const HOUR = 3600_000;
 
-/** No catalog rows in D1: these tests read the object, never its mirror. */
-async function stocked(levels: number[]) {
-  const skuId = uid("sku");
-  const whs = levels.map(() => uid("wh"));
+const NOW = "2026-01-01T00:00:00Z";
+
+/** Catalog rows in D1 (so the object's mirror lands quietly) and a level per warehouse; `spare` have none yet. */
+async function stocked(levels: number[], spareCount = 0) {
+  const [vendorId, productId, skuId] = [uid("ven"), uid("prd"), uid("sku")];
+  const all = Array.from({ length: levels.length + spareCount }, () => uid("wh"));
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO vendors (id, name, commission_bps, hourly_capacity, created_at) VALUES (?, 'V', 1000, 100, ?)",
+    ).bind(vendorId, NOW),
+    env.DB.prepare("INSERT INTO products (id, title, created_at) VALUES (?, 'P', ?)").bind(productId, NOW),
+    env.DB.prepare(
+      `INSERT INTO skus (id, vendor_id, product_id, code, title, price_minor, currency, barcode, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'S', 1000, 'INR', ?, ?, ?)`,
+    ).bind(skuId, vendorId, productId, skuId, skuId, NOW, NOW),
+    ...all.map((wh) =>
+      env.DB.prepare(
+        `INSERT INTO warehouses (id, vendor_id, name, lat, lng, postal_code, country, created_at)
+         VALUES (?, ?, 'W', 12.9, 77.6, '560001', 'IN', ?)`,
+      ).bind(wh, vendorId, NOW),
+    ),
+  ]);
+  const whs = all.slice(0, levels.length);
   const stub = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
   const counts = levels.map((onHand, i) => ({ warehouseId: whs[i]!, onHand }));
   expect((await stub.setOnHand({ skuId, counts, reason: "count", actor: "t" })).ok).toBe(true);
-  return { skuId, whs, stub };
+  return { skuId, whs, spare: all.slice(levels.length), stub };
 }
 
 type Stocked = Awaited<ReturnType<typeof stocked>>;
@@ -103,7 +123,7 @@ describe("SkuStock on-hand versions", () => {
   });
 
   it("requires a version once a level exists; a new level needs none, or version 0", async () => {
-    const s = await stocked([5]);
+    const s = await stocked([5], 2);
     const [w1] = s.whs as [string];
     const none = await count(s, [{ warehouseId: w1, onHand: 9 }]);
     expect(none).toMatchObject({
@@ -116,7 +136,7 @@ describe("SkuStock on-hand versions", () => {
       ok: false,
       code: "STALE_COUNT",
     });
-    const [w2, w3] = [uid("wh"), uid("wh")];
+    const [w2, w3] = s.spare as [string, string];
     expect((await count(s, [{ warehouseId: w2, onHand: 2 }])).ok).toBe(true);
     expect((await count(s, [{ warehouseId: w3, onHand: 3, expectedVersion: 0 }])).ok).toBe(true);
     // Someone else created it meanwhile: a second "new level" count of it is stale.
@@ -179,6 +199,71 @@ describe("SkuStock on-hand versions", () => {
     const onHand = (await s.stub.snapshot()).totals.onHand;
     expect(stale.ok ? onHand === 8 : onHand === 15).toBe(true);
     await expectEquation(s);
+  });
+});
+
+type Op =
+  | { kind: "hold"; w: number; qty: number }
+  | { kind: "commit" | "ship" | "release"; h: number }
+  | { kind: "adjust"; w: number; delta: number }
+  /** `lag` counts back through the versions this warehouse has had: 0 is the current one. */
+  | { kind: "count"; w: number; onHand: number; lag: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant("hold" as const), w: fc.nat(1), qty: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ kind: fc.constantFrom("commit" as const, "ship" as const, "release" as const), h: fc.nat(9) }),
+  fc.record({ kind: fc.constant("adjust" as const), w: fc.nat(1), delta: fc.integer({ min: -3, max: 5 }) }),
+  fc.record({ kind: fc.constant("count" as const), w: fc.nat(1), onHand: fc.nat(30), lag: fc.nat(2) }),
+);
+
+describe("SkuStock on-hand versions, property", () => {
+  it("move exactly when on hand changes, refuse stale counts whole, and keep on_hand = available + held + committed", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 20 }), async (ops) => {
+        const s = await stocked([10, 10]);
+        const seen = s.whs.map(() => [1]);
+        const holds: string[] = [];
+        for (const op of ops) {
+          const before = await s.stub.snapshot();
+          const levelBefore = (w: number) => before.warehouses.find((l) => l.warehouseId === s.whs[w])!;
+          let ok: boolean;
+          if (op.kind === "hold") {
+            const r = await hold(s, op.qty, [s.whs[op.w]!]);
+            if (r.ok) holds.push(r.holdId);
+            ok = r.ok;
+          } else if (op.kind === "adjust") {
+            if (op.delta === 0) continue;
+            const input = { skuId: s.skuId, warehouseId: s.whs[op.w]!, delta: op.delta, reason: "restock" as const };
+            ok = (await s.stub.adjust({ ...input, actor: "t" })).ok;
+          } else if (op.kind === "count") {
+            const versions = seen[op.w]!;
+            const expectedVersion = versions[Math.max(0, versions.length - 1 - op.lag)]!;
+            const r = await count(s, [{ warehouseId: s.whs[op.w]!, onHand: op.onHand, expectedVersion }]);
+            ok = r.ok;
+            if (expectedVersion !== levelBefore(op.w).version) expect(r).toMatchObject({ code: "STALE_COUNT" });
+          } else {
+            const holdId = holds[op.h % Math.max(1, holds.length)];
+            if (holdId === undefined) continue;
+            ok = (await (op.kind === "release" ? s.stub.release(holdId, "t") : s.stub[op.kind](holdId))).ok;
+          }
+          const after = await s.stub.snapshot();
+          if (!ok) expect(after).toEqual(before);
+          for (const [w, wh] of s.whs.entries()) {
+            const [b, a] = [levelBefore(w), after.warehouses.find((l) => l.warehouseId === wh)!];
+            expect(a.onHand).toBe(a.available + a.held + a.committed);
+            expect(Math.min(a.onHand, a.available, a.held, a.committed)).toBeGreaterThanOrEqual(0);
+            // Counts, adjustments and shipments move the version; holds, commits and releases never do.
+            const touched = ok && (op.kind === "ship" || ("w" in op && op.w === w && op.kind !== "hold"));
+            if (a.onHand !== b.onHand) expect(touched).toBe(true);
+            expect(a.version).toBe(
+              touched && (op.kind !== "ship" || a.onHand !== b.onHand) ? b.version + 1 : b.version,
+            );
+            if (a.version !== b.version) seen[w]!.push(a.version);
+          }
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 
