@@ -153,8 +153,19 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
   const timeoutMs = opts.deliveryTimeoutMs ?? 10_000;
 
   const { skuId, warehouseId } = await fixture(baseUrl, admin, opts.currency ?? "INR");
-  const setStock = (onHand: number) =>
-    call(baseUrl, admin, "PUT", `/v1/skus/${skuId}/stock`, { warehouseId, onHand, reason: "count" });
+  // Each count names the version of the level it replaces; the fresh SKU has no other writer.
+  let version = 0;
+  const setStock = async (onHand: number) => {
+    const body = { warehouseId, onHand, expectedVersion: version, reason: "count" };
+    const levels = await call<{ warehouses: { warehouseId: string; version: number }[] }>(
+      baseUrl,
+      admin,
+      "PUT",
+      `/v1/skus/${skuId}/stock`,
+      body,
+    );
+    version = levels.warehouses.find((w) => w.warehouseId === warehouseId)!.version;
+  };
   const base = 1_000;
   await setStock(base);
 

@@ -12,6 +12,11 @@ export type WarehouseStock = {
   available: number;
   held: number;
   committed: number;
+  /**
+   * The on-hand version of this level: moves with every change of on hand (count, adjustment,
+   * shipment, return), never with holds or commits. 0 stands for a level that does not exist yet.
+   */
+  version: number;
 };
 export type StockSnapshot = {
   skuId: string;
@@ -66,6 +71,21 @@ export type ReallocateResult =
   | { ok: false; code: "NOT_HELD"; warehouseId: string; held: number; requested: number }
   | { ok: false; code: "HOLD_CLOSED"; status: HoldStatus }
   | { ok: false; code: "KEY_REUSED" };
+/** One warehouse's counted on hand, made against the level's on-hand version it was counted at. */
+export type StockCount = {
+  warehouseId: string;
+  onHand: number;
+  /** Required once the level exists; 0 (or leaving it out) is right only for a level not created yet. */
+  expectedVersion?: number;
+};
+/** Counts of one or more warehouses, applied all together or not at all. */
+export type SetOnHandInput = { skuId: string; counts: StockCount[]; reason: string; actor: string };
+export type StaleLevel = { warehouseId: string; expectedVersion: number | null; version: number };
+export type CountResult =
+  | { ok: true; snapshot: StockSnapshot }
+  | { ok: false; code: "STOCK_BELOW_RESERVED"; warehouseId: string; minimum: number }
+  /** Some level moved since it was counted (or exists and no version was sent): the current levels. */
+  | { ok: false; code: "STALE_COUNT" | "COUNT_VERSION_REQUIRED"; stale: StaleLevel[]; snapshot: StockSnapshot };
 export type StockChangeResult =
   | { ok: true; warehouse: WarehouseStock; snapshot: StockSnapshot; replayed: boolean }
   | { ok: false; code: "STOCK_BELOW_RESERVED"; minimum: number }
@@ -94,7 +114,6 @@ export type LedgerEntry = {
   holdId: string | null;
 };
 export type AdjustReason = "restock" | "count" | "damage" | "return";
-export type SetOnHandInput = { skuId: string; warehouseId: string; onHand: number; reason: string; actor: string };
 export type AdjustInput = {
   skuId: string;
   warehouseId: string;

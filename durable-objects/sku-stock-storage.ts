@@ -60,6 +60,9 @@ const migrations: string[] = [
     at INTEGER NOT NULL
   );
   `,
+  // The on-hand version of each level: a count is made against one and refused once it moved.
+  // Existing levels start at 1, so 0 always means "no level here yet".
+  `ALTER TABLE stock ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1);`,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -4,6 +4,7 @@ import { StockFeedPusher } from "./outward/stock-feed";
 import { flushStockMirror } from "./outward/stock-mirror";
 import type {
   AdjustInput,
+  CountResult,
   HoldResult,
   HoldRow,
   HoldStatus,
@@ -14,7 +15,9 @@ import type {
   ReserveRequest,
   ReserveResult,
   SetOnHandInput,
+  StaleLevel,
   StockChangeResult,
+  StockCount,
   StockSnapshot,
   WarehouseStock,
 } from "./sku-stock-rpc";
@@ -26,7 +29,7 @@ const MIRROR_MAX_BACKOFF_MS = 60_000;
 /** Adjustment keys are promised for 24 h; kept longer so a late retry still finds its answer. */
 const ADJUSTMENT_KEY_TTL_MS = 7 * 24 * 3600 * 1000;
 
-type StockRow = { warehouse_id: string; on_hand: number; held: number; committed: number };
+type StockRow = { warehouse_id: string; on_hand: number; held: number; committed: number; version: number };
 type HoldDbRow = {
   warehouse_id: string;
   qty: number;
@@ -49,6 +52,7 @@ function warehouseStock(r: StockRow): WarehouseStock {
     available: r.on_hand - r.held - r.committed,
     held: r.held,
     committed: r.committed,
+    version: r.version,
   };
 }
 
@@ -214,25 +218,38 @@ export class SkuStock extends DurableObject<Env> {
 
   // ---- RPC: stock levels ------------------------------------------------------------------
 
-  setOnHand(input: SetOnHandInput): StockChangeResult {
-    assertInt("onHand", input.onHand, 0);
-    return this.critical(() => {
+  /**
+   * A count of one or more warehouses, all or nothing: every check runs before the first write.
+   * Each count names the on-hand version it was made against once its level exists, so a count
+   * taken before a restock, adjustment or shipment cannot silently undo it; holds and commits leave
+   * the version alone, so a count survives a busy checkout.
+   */
+  setOnHand(input: SetOnHandInput): CountResult {
+    const warehouses = input.counts.map((c) => c.warehouseId);
+    if (warehouses.length === 0 || new Set(warehouses).size !== warehouses.length) {
+      throw new TypeError("counts must name each warehouse once, at least one");
+    }
+    for (const c of input.counts) {
+      assertInt("onHand", c.onHand, 0);
+      if (c.expectedVersion !== undefined) assertInt("expectedVersion", c.expectedVersion, 0);
+    }
+    return this.critical((): CountResult => {
       const now = Date.now();
       this.claimSku(input.skuId);
-      const row = this.stockRow(input.warehouseId);
-      const minimum = row ? row.held + row.committed : 0;
-      if (input.onHand < minimum) return { ok: false, code: "STOCK_BELOW_RESERVED", minimum };
-      this.writeOnHand(input.warehouseId, input.onHand, now);
-      this.record(
-        now,
-        input.warehouseId,
-        "set",
-        input.onHand - (row?.on_hand ?? 0),
-        input.onHand,
-        input.reason,
-        input.actor,
-      );
-      return this.changed(input.warehouseId, now);
+      const rows = input.counts.map((c) => this.stockRow(c.warehouseId));
+      const refused = this.staleCounts(input.counts, rows);
+      if (refused) return refused;
+      for (const [i, c] of input.counts.entries()) {
+        const minimum = rows[i] ? rows[i].held + rows[i].committed : 0;
+        if (c.onHand < minimum) return { ok: false, code: "STOCK_BELOW_RESERVED", warehouseId: c.warehouseId, minimum };
+      }
+      for (const [i, c] of input.counts.entries()) {
+        this.writeOnHand(c.warehouseId, c.onHand, now);
+        const change = c.onHand - (rows[i]?.on_hand ?? 0);
+        this.record(now, c.warehouseId, "set", change, c.onHand, input.reason, input.actor);
+      }
+      this.touch(now);
+      return { ok: true, snapshot: this.readSnapshot() };
     });
   }
 
@@ -435,11 +452,29 @@ export class SkuStock extends DurableObject<Env> {
   private writeOnHand(warehouseId: string, onHand: number, now: number): void {
     this.sql.exec(
       `INSERT INTO stock (warehouse_id, on_hand, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (warehouse_id) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at`,
+       ON CONFLICT (warehouse_id) DO UPDATE
+         SET on_hand = excluded.on_hand, version = version + 1, updated_at = excluded.updated_at`,
       warehouseId,
       onHand,
       now,
     );
+  }
+
+  /**
+   * The refusal of a count made against an on-hand version that has moved since (STALE_COUNT), or
+   * of one that names no version for a level that exists (COUNT_VERSION_REQUIRED); null when every
+   * count is current. A level not created yet is at version 0.
+   */
+  private staleCounts(counts: StockCount[], rows: (StockRow | undefined)[]): CountResult | null {
+    const stale: StaleLevel[] = [];
+    counts.forEach((c, i) => {
+      const version = rows[i]?.version ?? 0;
+      if ((c.expectedVersion ?? 0) === version) return;
+      stale.push({ warehouseId: c.warehouseId, expectedVersion: c.expectedVersion ?? null, version });
+    });
+    if (stale.length === 0) return null;
+    const code = stale.every((l) => l.expectedVersion === null) ? "COUNT_VERSION_REQUIRED" : "STALE_COUNT";
+    return { ok: false, code, stale, snapshot: this.readSnapshot() };
   }
 
   /** Moves every row of a hold to `to`, shifting its units between the stock columns. */
@@ -457,7 +492,7 @@ export class SkuStock extends DurableObject<Env> {
         to === "committed"
           ? "held = held - ?1, committed = committed + ?1"
           : to === "shipped"
-            ? "on_hand = on_hand - ?1, committed = committed - ?1"
+            ? "on_hand = on_hand - ?1, committed = committed - ?1, version = version + 1"
             : r.status === "held"
               ? "held = held - ?1"
               : "committed = committed - ?1";
@@ -679,13 +714,16 @@ export class SkuStock extends DurableObject<Env> {
 
   private stockRows(): StockRow[] {
     return this.sql
-      .exec<StockRow>("SELECT warehouse_id, on_hand, held, committed FROM stock ORDER BY warehouse_id")
+      .exec<StockRow>("SELECT warehouse_id, on_hand, held, committed, version FROM stock ORDER BY warehouse_id")
       .toArray();
   }
 
   private stockRow(warehouseId: string): StockRow | undefined {
     return this.sql
-      .exec<StockRow>("SELECT warehouse_id, on_hand, held, committed FROM stock WHERE warehouse_id = ?", warehouseId)
+      .exec<StockRow>(
+        "SELECT warehouse_id, on_hand, held, committed, version FROM stock WHERE warehouse_id = ?",
+        warehouseId,
+      )
       .toArray()[0];
   }
 

@@ -71,6 +71,8 @@ export const VendorStockData = z.object({
       available: z.number().int(),
       held: z.number().int(),
       committed: z.number().int(),
+      /** The level's on-hand version, which a count sends back as its expectedVersion. */
+      version: z.number().int(),
     }),
   ),
   totals: z.object({

@@ -2,6 +2,7 @@ import type { SkuStock } from "../../durable-objects/sku-stock";
 import type {
   AdjustInput,
   Allocation,
+  CountResult,
   ReserveRequest,
   SetOnHandInput,
   StockChangeResult,
@@ -12,6 +13,7 @@ export type {
   AdjustInput,
   AdjustReason,
   Allocation,
+  CountResult,
   HoldResult,
   HoldRow,
   HoldStatus,
@@ -110,8 +112,11 @@ export async function snapshotOf(env: Env, skuId: string): Promise<StockSnapshot
   return { ...snap, skuId };
 }
 
-/** A counted level for one warehouse; refused below what is held and committed there. */
-export async function setStockLevel(env: Env, input: SetOnHandInput): Promise<StockChangeResult> {
+/**
+ * Counted levels of one or more warehouses, all or nothing; refused below what is held and committed,
+ * or when a level's on-hand version moved since it was counted.
+ */
+export async function setStockLevels(env: Env, input: SetOnHandInput): Promise<CountResult> {
   return stockObject(env, input.skuId).setOnHand(input);
 }
 

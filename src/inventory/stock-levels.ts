@@ -1,15 +1,23 @@
-import type { PublicStock, SetStock, StockAdjustment, StockLevels } from "../contracts/stock";
+import type { PublicStock, SetStock, StaleCount, StockAdjustment, StockCount, StockLevels } from "../contracts/stock";
 import { database } from "../db/client";
 import { warehouseVendor } from "../db/orders";
 import { findSku } from "../db/skus";
 import { actorOf, type Principal } from "../domain/principal";
-import { adjustStock, type StockChangeResult, type StockSnapshot, setStockLevel, snapshotOf } from "../gateways/stock";
+import {
+  adjustStock,
+  type CountResult,
+  type StockChangeResult,
+  type StockSnapshot,
+  setStockLevels,
+  snapshotOf,
+} from "../gateways/stock";
 
 export type StockFailure =
   | { ok: false; code: "NOT_FOUND"; detail: string }
   | { ok: false; code: "VALIDATION_FAILED"; errors: { path: string; message: string }[] }
   | { ok: false; code: "IDEMPOTENCY_KEY_REUSED" }
-  | { ok: false; code: "STOCK_BELOW_RESERVED"; minimum: number };
+  | { ok: false; code: "STOCK_BELOW_RESERVED"; warehouseId: string; minimum: number }
+  | ({ ok: false; code: "STALE_COUNT" | "COUNT_VERSION_REQUIRED" } & StaleCount);
 
 export type StockChange = { ok: true; levels: StockLevels } | StockFailure;
 
@@ -39,27 +47,38 @@ export async function readStock(
 }
 
 /**
- * Another vendor's SKU is answered as if it did not exist, before anything is touched; the
- * warehouse must be one of the SKU's vendor.
+ * Another vendor's SKU is answered as if it did not exist, before anything is touched; every
+ * warehouse (keyed by its field path) must be one of the SKU's vendor.
  */
-async function managedSku(env: Env, p: Principal, skuId: string, warehouseId: string): Promise<StockFailure | null> {
+async function managedSku(
+  env: Env,
+  p: Principal,
+  skuId: string,
+  warehouses: { path: string; warehouseId: string }[],
+): Promise<StockFailure | null> {
   const db = database(env);
   const sku = await findSku(db, skuId);
   if (!sku || !manages(p, sku)) return NO_SKU;
-  if ((await warehouseVendor(db, warehouseId)) !== sku.vendorId) {
-    return {
-      ok: false,
-      code: "VALIDATION_FAILED",
-      errors: [{ path: "warehouseId", message: "not a warehouse of this SKU's vendor" }],
-    };
-  }
-  return null;
+  const owners = await Promise.all(warehouses.map((w) => warehouseVendor(db, w.warehouseId)));
+  const foreign = warehouses.filter((_, i) => owners[i] !== sku.vendorId);
+  if (foreign.length === 0) return null;
+  return {
+    ok: false,
+    code: "VALIDATION_FAILED",
+    errors: foreign.map((w) => ({ path: w.path, message: "not a warehouse of this SKU's vendor" })),
+  };
 }
 
-function applied(skuId: string, r: StockChangeResult): StockChange {
+function adjusted(skuId: string, warehouseId: string, r: StockChangeResult): StockChange {
   if (r.ok) return { ok: true, levels: levels(skuId, r.snapshot) };
   if (r.code === "IDEMPOTENCY_KEY_REUSED") return { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
-  return { ok: false, code: "STOCK_BELOW_RESERVED", minimum: r.minimum };
+  return { ok: false, code: "STOCK_BELOW_RESERVED", warehouseId, minimum: r.minimum };
+}
+
+function counted(skuId: string, r: CountResult): StockChange {
+  if (r.ok) return { ok: true, levels: levels(skuId, r.snapshot) };
+  if (r.code === "STOCK_BELOW_RESERVED") return r;
+  return { ok: false, code: r.code, stale: r.stale, levels: levels(skuId, r.snapshot) };
 }
 
 function actorName(p: Principal): string {
@@ -67,11 +86,23 @@ function actorName(p: Principal): string {
   return `${a.role}:${a.id}`;
 }
 
-/** A counted on-hand level in one warehouse (refused below what is held and committed). */
+/**
+ * Counted on-hand levels of one or more warehouses, all or nothing: refused below what is held and
+ * committed, and refused when a level's on-hand version moved since it was counted (or an existing
+ * level was counted without one), so a count never silently undoes a restock it did not see.
+ */
 export async function setStock(env: Env, p: Principal, skuId: string, body: SetStock): Promise<StockChange> {
-  const refused = await managedSku(env, p, skuId, body.warehouseId);
+  const several = "counts" in body;
+  const counts: StockCount[] = several
+    ? body.counts
+    : [{ warehouseId: body.warehouseId, onHand: body.onHand, expectedVersion: body.expectedVersion }];
+  const paths = counts.map((c, i) => ({
+    path: several ? `counts.${i}.warehouseId` : "warehouseId",
+    warehouseId: c.warehouseId,
+  }));
+  const refused = await managedSku(env, p, skuId, paths);
   if (refused) return refused;
-  return applied(skuId, await setStockLevel(env, { skuId, ...body, actor: actorName(p) }));
+  return counted(skuId, await setStockLevels(env, { skuId, counts, reason: body.reason, actor: actorName(p) }));
 }
 
 /** On hand moved by a delta with a reason, once per the caller's key. */
@@ -82,9 +113,10 @@ export async function adjustStockBy(
   body: StockAdjustment,
   key: string,
 ): Promise<StockChange> {
-  const refused = await managedSku(env, p, skuId, body.warehouseId);
+  const refused = await managedSku(env, p, skuId, [{ path: "warehouseId", warehouseId: body.warehouseId }]);
   if (refused) return refused;
   const actor = actorName(p);
   // Keys are scoped to the caller, so two callers can never collide on a key.
-  return applied(skuId, await adjustStock(env, { skuId, ...body, actor, idempotencyKey: `${actor}:${key}` }));
+  const r = await adjustStock(env, { skuId, ...body, actor, idempotencyKey: `${actor}:${key}` });
+  return adjusted(skuId, body.warehouseId, r);
 }

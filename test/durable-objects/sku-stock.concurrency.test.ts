@@ -29,7 +29,7 @@ async function stockedSku(levels: number[]) {
   ]);
   const stub = () => env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
   for (const [i, onHand] of levels.entries()) {
-    await stub().setOnHand({ skuId, warehouseId: whs[i]!, onHand, reason: "count", actor: "test" });
+    await stub().setOnHand({ skuId, counts: [{ warehouseId: whs[i]!, onHand }], reason: "count", actor: "test" });
   }
   return { skuId, whs, stub };
 }

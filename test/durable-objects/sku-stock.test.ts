@@ -44,8 +44,7 @@ async function stocked(levels: number[], opts: { inD1?: boolean } = {}) {
   for (const [i, onHand] of levels.entries()) {
     const r = await c.stub.setOnHand({
       skuId: c.skuId,
-      warehouseId: c.whs[i]!,
-      onHand,
+      counts: [{ warehouseId: c.whs[i]!, onHand }],
       reason: "count",
       actor: "test",
     });
@@ -83,9 +82,12 @@ describe("SkuStock levels", () => {
     if (!c.ok) throw new Error("reserve failed");
     expect((await stub.commit(c.holdId)).ok).toBe(true);
 
-    expect(await stub.setOnHand({ skuId, warehouseId: wh, onHand: 8, reason: "count", actor: "v1" })).toEqual({
+    const version = (await stub.snapshot()).warehouses[0]!.version;
+    const counts = [{ warehouseId: wh, onHand: 8, expectedVersion: version }];
+    expect(await stub.setOnHand({ skuId, counts, reason: "count", actor: "v1" })).toEqual({
       ok: false,
       code: "STOCK_BELOW_RESERVED",
+      warehouseId: wh,
       minimum: 9,
     });
     expect(await stub.adjust({ skuId, warehouseId: wh, delta: -7, reason: "damage", actor: "v1" })).toEqual({
@@ -115,8 +117,9 @@ describe("SkuStock levels", () => {
       minimum: 0,
     });
     expect((await stub.snapshot()).warehouses.map((w) => w.warehouseId)).toEqual([whs[0]]);
-    const r = await stub.setOnHand({ skuId, warehouseId: whs[0]!, onHand: 0, reason: "count", actor: "t" });
-    expect(r).toMatchObject({ ok: true, warehouse: { onHand: 0 } });
+    const counts = [{ warehouseId: whs[0]!, onHand: 0, expectedVersion: 1 }];
+    const r = await stub.setOnHand({ skuId, counts, reason: "count", actor: "t" });
+    expect(r).toMatchObject({ ok: true, snapshot: { warehouses: [{ onHand: 0, version: 2 }] } });
   });
 
   it("applies an adjustment once per idempotency key and refuses the key with another body", async () => {
@@ -142,7 +145,7 @@ describe("SkuStock levels", () => {
     // Called in place: a bug is an exception, and over RPC it would surface as an uncaught rejection.
     await runInDurableObject(stub, (o: SkuStock) => {
       expect(() =>
-        o.setOnHand({ skuId: `${skuId}x`, warehouseId: whs[0]!, onHand: 1, reason: "count", actor: "t" }),
+        o.setOnHand({ skuId: `${skuId}x`, counts: [{ warehouseId: whs[0]!, onHand: 1 }], reason: "count", actor: "t" }),
       ).toThrow(/holds stock of/);
     });
     expect((await stub.snapshot()).totals.onHand).toBe(3);

@@ -14,6 +14,7 @@ import {
   type FeedTicket,
   ServerFrame,
   TOKEN_REVOKED_CLOSE,
+  VendorStockData,
 } from "../../src/contracts/feeds";
 import { database } from "../../src/db/client";
 import { findOutboxByKey } from "../../src/db/outbox";
@@ -398,7 +399,7 @@ describe("feeds: what subscribers see", () => {
 
     const set = await api("PUT", `/v1/skus/${s.skuId}/stock`, {
       token: ADMIN,
-      body: { warehouseId: s.warehouseIds[0], onHand: 9, reason: "count" },
+      body: { warehouseId: s.warehouseIds[0], onHand: 9, expectedVersion: 1, reason: "count" },
     });
     expect(set.status).toBe(200);
     const [first] = await storefront.waitForEvents(1);
@@ -419,5 +420,8 @@ describe("feeds: what subscribers see", () => {
       }),
     );
     expect(levels[0]!.data.warehouses).toHaveLength(2);
+    // Each level's on-hand version, for a count made on screen to send back: only the counted one moved.
+    const versions = VendorStockData.parse(levels[0]!.data).warehouses.map((w) => [w.warehouseId, w.version]);
+    expect(Object.fromEntries(versions)).toEqual({ [s.warehouseIds[0]!]: 2, [s.warehouseIds[1]!]: 1 });
   });
 });

@@ -73,7 +73,7 @@ describe("stock routes", () => {
     expect(a.status).toBe(200);
     expect(a.body).toEqual({
       skuId,
-      warehouses: [{ warehouseId: w1, onHand: 7, available: 7, held: 0, committed: 0 }],
+      warehouses: [{ warehouseId: w1, onHand: 7, available: 7, held: 0, committed: 0, version: 1 }],
       totals: { onHand: 7, available: 7, held: 0, committed: 0 },
     });
     const v = await put(skuId, { warehouseId: w2, onHand: 3, reason: "count" }, t.vendor);
@@ -174,12 +174,12 @@ describe("stock routes", () => {
     const wh = mine.whs[0]!;
     await put(skuId, { warehouseId: wh, onHand: 10, reason: "count" }, ADMIN);
     expect((await holdUnits(skuId, wh, 6)).ok).toBe(true);
-    const p = await put(skuId, { warehouseId: wh, onHand: 5, reason: "count" }, t.vendor);
+    const p = await put(skuId, { warehouseId: wh, onHand: 5, expectedVersion: 1, reason: "count" }, t.vendor);
     expect(p.status).toBe(409);
-    expect(p.body).toMatchObject({ code: "STOCK_BELOW_RESERVED", minimum: 6 });
+    expect(p.body).toMatchObject({ code: "STOCK_BELOW_RESERVED", warehouseId: wh, minimum: 6 });
     const a = await adjust(skuId, { warehouseId: wh, delta: -5, reason: "damage" }, t.vendor);
     expect(a.status).toBe(409);
-    expect(a.body).toMatchObject({ code: "STOCK_BELOW_RESERVED", minimum: 6 });
+    expect(a.body).toMatchObject({ code: "STOCK_BELOW_RESERVED", warehouseId: wh, minimum: 6 });
     const ok = await adjust(skuId, { warehouseId: wh, delta: -4, reason: "damage" }, t.vendor);
     expect(ok.status).toBe(200);
     expect(ok.body.totals).toEqual({ onHand: 6, available: 0, held: 6, committed: 0 });

@@ -26,8 +26,7 @@ async function sellableSku(onHand: number): Promise<{ skuId: string; warehouseId
   ]);
   const set = await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).setOnHand({
     skuId,
-    warehouseId,
-    onHand,
+    counts: [{ warehouseId, onHand }],
     reason: "count",
     actor: "test",
   });

@@ -186,7 +186,12 @@ export const api = {
   stock(token: string, skuId: string, signal?: AbortSignal) {
     return request<StockLevels>("GET", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, signal });
   },
-  setStock(token: string, skuId: string, body: { warehouseId: string; onHand: number; reason: "count" }) {
+  /** A count names the level's `version` it was made against (0 for a new level); a moved one answers 412. */
+  setStock(
+    token: string,
+    skuId: string,
+    body: { warehouseId: string; onHand: number; expectedVersion: number; reason: "count" },
+  ) {
     return request<StockLevels>("PUT", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, body });
   },
   /** A selection larger than one request may name goes in groups, one after another. */

@@ -8,6 +8,7 @@ import {
   StockAdjustment,
   type StockLevels,
   StockLevels as StockLevelsSchema,
+  staleCountResponses,
 } from "../../contracts/stock";
 import { adjustStockBy, readStock, type StockChange, setStock } from "../../inventory/stock-levels";
 import { router } from "../context";
@@ -29,9 +30,18 @@ const set = defineRoute({
   method: "put",
   path: "/skus/{skuId}/stock",
   access: [...managers],
-  summary: "Set a counted on-hand level in one warehouse (refused below what is held and committed)",
+  summary: "Set counted on-hand levels in one or more warehouses, all or nothing",
+  description:
+    "Each count sends the level's `version` it was counted against as `expectedVersion` (0 or none for a warehouse " +
+    "with no level yet). A version that moved since (restock, adjustment, shipment, return; holds do not move it) " +
+    "answers 412 STALE_COUNT, a missing one 428 COUNT_VERSION_REQUIRED, both with the current levels; a count " +
+    "below what is held and committed answers 409. A refusal applies nothing.",
   request: { params: SkuStockParams, ...jsonBody(SetStock) },
-  responses: { 200: json(StockLevelsSchema, "Stock levels after the change"), ...problemResponses },
+  responses: {
+    200: json(StockLevelsSchema, "Stock levels after the change"),
+    ...problemResponses,
+    ...staleCountResponses,
+  },
 });
 
 const adjust = defineRoute({
@@ -56,7 +66,19 @@ function levelsOf(r: StockChange): StockLevels {
       throw new ApiError(
         "STOCK_BELOW_RESERVED",
         `On hand cannot go below ${r.minimum}: that many units are held or committed in this warehouse`,
-        { minimum: r.minimum },
+        { warehouseId: r.warehouseId, minimum: r.minimum },
+      );
+    case "STALE_COUNT":
+      throw new ApiError(
+        "STALE_COUNT",
+        "Stock changed since it was counted; nothing was applied. Count again against the current levels",
+        { stale: r.stale, levels: r.levels },
+      );
+    case "COUNT_VERSION_REQUIRED":
+      throw new ApiError(
+        "COUNT_VERSION_REQUIRED",
+        "Send each existing level's version as expectedVersion; nothing was applied",
+        { stale: r.stale, levels: r.levels },
       );
   }
 }

@@ -1,7 +1,8 @@
 import type { EventFrame } from "@contracts/feeds";
 import { VendorStockData } from "@contracts/feeds";
+import { StaleCount } from "@contracts/stock";
 import { type FormEvent, useEffect, useState } from "react";
-import { api } from "../../api";
+import { ApiProblem, api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { UpdatedAt } from "../../components/Status";
 import { shortId } from "../../format";
@@ -9,7 +10,11 @@ import type { StockLevels } from "../../types";
 import { useApi } from "../../use-api";
 import { Scanner } from "./Scanner";
 
-/** A stock count: find the SKU (scan its barcode or pick it), count a warehouse, send the count. */
+/**
+ * A stock count: find the SKU (scan its barcode or pick it), count a warehouse, send the count with
+ * the level's version shown when counting began, so a delivery or shipment that lands meanwhile is
+ * not overwritten: the server refuses the count (412) and the page shows the new levels to count again.
+ */
 export function StockCount({ token, vendorId, event }: { token: string; vendorId: string; event: EventFrame | null }) {
   const skus = useApi((signal) => api.skus(token, vendorId, signal), [token, vendorId]);
   const warehouses = useApi((signal) => api.warehouses(token, vendorId, signal), [token, vendorId]);
@@ -19,6 +24,9 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
   const [levels, setLevels] = useState<{ data: StockLevels; at: Date } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notFound, setNotFound] = useState<string | null>(null);
+  /** The level's version as displayed when the count began: what the count is made against. */
+  const [basis, setBasis] = useState<{ skuId: string; warehouseId: string; version: number } | null>(null);
+  const [stale, setStale] = useState<StaleCount | null>(null);
 
   useEffect(() => {
     if (!skuId) return setLevels(null);
@@ -36,20 +44,56 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
     if (parsed.success && parsed.data.skuId === skuId) setLevels({ data: parsed.data as StockLevels, at: new Date() });
   }, [event, skuId]);
 
+  const shown = levels?.data.skuId === skuId ? levels : null;
+  const levelOf = (id: string) => shown?.data.warehouses.find((w) => w.warehouseId === id);
+  const nameOf = (id: string) => warehouses.data?.items.find((x) => x.id === id)?.name ?? shortId(id);
+  // A delivery, adjustment or shipment moved the level while counting; holds never do.
+  const moved = basis !== null && (levelOf(basis.warehouseId)?.version ?? 0) !== basis.version;
+
+  const startOver = () => {
+    setCount("");
+    setBasis(null);
+  };
+  const chooseSku = (id: string) => {
+    setSkuId(id);
+    setStale(null);
+    startOver();
+  };
+  const chooseWarehouse = (id: string) => {
+    setWarehouseId(id);
+    startOver();
+  };
+  const changeCount = (value: string) => {
+    setCount(value);
+    if (value === "") setBasis(null);
+    else if (basis === null) setBasis({ skuId, warehouseId, version: levelOf(warehouseId)?.version ?? 0 });
+  };
   const scanned = (code: string) => {
     const sku = skus.data?.items.find((s) => s.barcode === code);
     setNotFound(sku ? null : code);
-    if (sku) setSkuId(sku.id);
+    if (sku) chooseSku(sku.id);
   };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (!basis) return;
     setError(null);
     try {
-      const data = await api.setStock(token, skuId, { warehouseId, onHand: Number(count), reason: "count" });
+      const data = await api.setStock(token, skuId, {
+        warehouseId,
+        onHand: Number(count),
+        expectedVersion: basis.version,
+        reason: "count",
+      });
       setLevels({ data, at: new Date() });
-      setCount("");
+      setStale(null);
+      startOver();
     } catch (err) {
-      setError(err);
+      const refused = err instanceof ApiProblem && err.status === 412 ? StaleCount.safeParse(err.problem) : null;
+      if (!refused?.success) return setError(err);
+      // Nothing was saved: show what the shelf holds now and ask for a fresh count against it.
+      setStale(refused.data);
+      setLevels({ data: refused.data.levels, at: new Date() });
+      startOver();
     }
   };
 
@@ -61,7 +105,7 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
       <form className="stack" onSubmit={submit}>
         <label className="field">
           <span>SKU</span>
-          <select value={skuId} onChange={(e) => setSkuId(e.target.value)} required>
+          <select value={skuId} onChange={(e) => chooseSku(e.target.value)} required>
             <option value="">Choose…</option>
             {skus.data?.items.map((s) => (
               <option key={s.id} value={s.id}>
@@ -72,7 +116,7 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
         </label>
         <label className="field">
           <span>Warehouse</span>
-          <select value={warehouseId} onChange={(e) => setWarehouseId(e.target.value)} required>
+          <select value={warehouseId} onChange={(e) => chooseWarehouse(e.target.value)} required>
             <option value="">Choose…</option>
             {warehouses.data?.items.map((w) => (
               <option key={w.id} value={w.id}>
@@ -89,18 +133,39 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
             step={1}
             inputMode="numeric"
             value={count}
-            onChange={(e) => setCount(e.target.value)}
+            onChange={(e) => changeCount(e.target.value)}
+            disabled={!shown || !warehouseId}
             required
           />
         </label>
-        <button type="submit" className="button primary big" disabled={!skuId || !warehouseId || count === ""}>
+        {moved && (
+          <p className="notice" role="status">
+            The stock in this warehouse changed since you started counting (a delivery, adjustment or shipment). Count
+            again before saving.
+          </p>
+        )}
+        <button type="submit" className="button primary big" disabled={!skuId || !warehouseId || !basis}>
           Save count
         </button>
       </form>
+      {stale && (
+        <div className="notice" role="alert">
+          <strong>Stock changed since you counted: here are the new levels.</strong>
+          <p>Your count was not saved. Count the shelf again and save the new figure.</p>
+          <ul>
+            {stale.stale.map((l) => (
+              <li key={l.warehouseId}>
+                {nameOf(l.warehouseId)}: on hand now{" "}
+                {stale.levels.warehouses.find((w) => w.warehouseId === l.warehouseId)?.onHand ?? 0}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <ProblemBanner error={error ?? skus.error ?? warehouses.error} />
-      {levels && (
+      {shown && (
         <div className="stack">
-          <UpdatedAt at={levels.at} />
+          <UpdatedAt at={shown.at} />
           <table className="lines">
             <thead>
               <tr>
@@ -112,11 +177,9 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
               </tr>
             </thead>
             <tbody>
-              {levels.data.warehouses.map((w) => (
+              {shown.data.warehouses.map((w) => (
                 <tr key={w.warehouseId}>
-                  <td data-label="Warehouse">
-                    {warehouses.data?.items.find((x) => x.id === w.warehouseId)?.name ?? shortId(w.warehouseId)}
-                  </td>
+                  <td data-label="Warehouse">{nameOf(w.warehouseId)}</td>
                   <td data-label="On hand" className="num">
                     {w.onHand}
                   </td>
