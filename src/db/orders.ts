@@ -136,13 +136,24 @@ export async function findPayment(db: Db, paymentId: string) {
   return db.select().from(payments).where(eq(payments.id, paymentId)).get();
 }
 
-/** Expired unpaid orders, oldest first, through the partial index made for this scan. */
-export async function findExpiredUnpaidOrders(db: Db, now: string, limit: number) {
+/**
+ * Expired unpaid orders, oldest first, through the partial index made for this scan; after `after`
+ * (a hold expiry and order id) when a page continues an earlier one.
+ */
+export async function findExpiredUnpaidOrders(db: Db, now: string, limit: number, after?: { key: string; id: string }) {
   return db
-    .select({ id: orders.id })
+    .select({ id: orders.id, holdExpiresAt: orders.holdExpiresAt })
     .from(orders)
-    .where(and(eq(orders.status, "pending_payment"), sql`${orders.holdExpiresAt} <= ${now}`))
-    .orderBy(asc(orders.holdExpiresAt))
+    .where(
+      and(
+        eq(orders.status, "pending_payment"),
+        sql`${orders.holdExpiresAt} <= ${now}`,
+        after
+          ? sql`${orders.holdExpiresAt} >= ${after.key} and (${orders.holdExpiresAt} > ${after.key} or ${orders.id} > ${after.id})`
+          : undefined,
+      ),
+    )
+    .orderBy(asc(orders.holdExpiresAt), asc(orders.id))
     .limit(limit);
 }
 

@@ -1,19 +1,25 @@
-import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
-import { chunks, selectIn } from "./chunks";
-import { type Db, runBatch } from "./client";
+import { and, asc, eq, isNull, lte, type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { Db } from "./client";
 import { outbox } from "./schema";
+
+/** `column in (...)` with the whole list as one bound JSON parameter, so its length never meets D1's limit. */
+const among = (column: SQLiteColumn, values: readonly unknown[]): SQL =>
+  sql`${column} in (select value from json_each(${JSON.stringify(values)}))`;
 
 /** An order event written in the same batch as the change it reports, waiting to be dispatched. */
 export type OutboxRow = typeof outbox.$inferSelect;
 
-/** Of the rows with these dedupe keys, those not dispatched yet. */
+/**
+ * Of the rows with these dedupe keys, those not dispatched yet. The keys travel as one JSON
+ * parameter: one statement however many there are.
+ */
 export async function undispatchedOutbox(db: Db, dedupeKeys: readonly string[]): Promise<OutboxRow[]> {
-  return selectIn(db, dedupeKeys, (chunk) =>
-    db
-      .select()
-      .from(outbox)
-      .where(and(inArray(outbox.dedupeKey, chunk), isNull(outbox.dispatchedAt))),
-  );
+  if (dedupeKeys.length === 0) return [];
+  return db
+    .select()
+    .from(outbox)
+    .where(and(among(outbox.dedupeKey, [...new Set(dedupeKeys)]), isNull(outbox.dispatchedAt)));
 }
 
 /** Undispatched rows created at or before `cutoff`, oldest first: what the sweeper sends. */
@@ -26,11 +32,10 @@ export function dueOutbox(db: Db, cutoff: string, limit: number): Promise<Outbox
     .limit(limit);
 }
 
-export function markOutboxDispatched(db: Db, ids: readonly number[], at: string): Promise<void> {
-  return runBatch(
-    db,
-    chunks(ids).map((chunk) => db.update(outbox).set({ dispatchedAt: at }).where(inArray(outbox.id, chunk))),
-  );
+/** Stamps the rows sent: one statement however many (the ids travel as one JSON parameter). */
+export async function markOutboxDispatched(db: Db, ids: readonly number[], at: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(outbox).set({ dispatchedAt: at }).where(among(outbox.id, ids));
 }
 
 export function findOutboxByKey(db: Db, dedupeKey: string): Promise<OutboxRow | undefined> {

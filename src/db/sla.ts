@@ -1,6 +1,8 @@
-import { max, type SQL, sql } from "drizzle-orm";
+import { asc, max, type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
-import { vendors } from "./schema";
+import type { OrderAggregate, SubOrderRow } from "./orders";
+import { lineItems, orderEvents, orders, payments, routingDecisions, subOrders, vendors } from "./schema";
 
 export type Due = {
   id: string;
@@ -20,7 +22,13 @@ export type Due = {
  * this is SQL text (the query builder cannot say INDEXED BY). `horizon` is now plus the widest
  * lead, the index range.
  */
-export function dueScans(nowIso: string, horizon: string, limits: { breached: number; toNudge: number }) {
+export function dueScans(
+  nowIso: string,
+  horizon: string,
+  limits: { breached: number; toNudge: number },
+  /** Where a continued page of breaches starts: after this deadline and sub-order id. */
+  after?: { key: string; id: string },
+) {
   const scan = (index: string, where: SQL, limit: number) => sql`
     select s.id as id, s.order_id as orderId, s.vendor_id as vendorId, s.sla_dispatch_by as slaDispatchBy,
            s.nudged_at as nudgedAt, v.nudge_lead_hours as leadHours
@@ -29,10 +37,14 @@ export function dueScans(nowIso: string, horizon: string, limits: { breached: nu
     join vendors as v on v.id = s.vendor_id
     where s.status in ('paid','confirmed','packed') and s.sla_dispatch_by is not null and o.review_held = 0
       and ${where}
-    order by s.sla_dispatch_by
+    order by s.sla_dispatch_by, s.id
     limit ${limit}`;
+  const past = after
+    ? sql`s.sla_dispatch_by <= ${nowIso} and s.sla_dispatch_by >= ${after.key}
+        and (s.sla_dispatch_by > ${after.key} or s.id > ${after.id})`
+    : sql`s.sla_dispatch_by <= ${nowIso}`;
   return {
-    breached: scan("sub_orders_sla_open", sql`s.sla_dispatch_by <= ${nowIso}`, limits.breached),
+    breached: scan("sub_orders_sla_open", past, limits.breached),
     toNudge: scan(
       "sub_orders_sla_unnudged",
       sql`s.nudged_at is null and s.sla_dispatch_by > ${nowIso} and s.sla_dispatch_by <= ${horizon}
@@ -58,6 +70,11 @@ export async function dueSubOrders(
 ): Promise<{ breached: Due[]; toNudge: Due[] }> {
   const [breached, toNudge] = await Promise.all([db.all<Due>(scans.breached), db.all<Due>(scans.toNudge)]);
   return { breached, toNudge };
+}
+
+/** The sub-orders past their deadline alone, by the first scan of `dueScans` (a continued page). */
+export function dueBreaches(db: Db, scans: ReturnType<typeof dueScans>): Promise<Due[]> {
+  return db.all<Due>(scans.breached);
 }
 
 /**
@@ -99,4 +116,43 @@ export async function stampNudges(
       .bind(JSON.stringify(ids), nowIso),
   ]);
   return (stamped?.results ?? []).map((r) => `sub_order.sla_nudge:${r.id}`);
+}
+
+/**
+ * The due sub-orders with their whole orders, as `loadSubOrder` answers for one, read for a page of
+ * them in one batch of six statements rather than seven queries each.
+ */
+export async function loadDueSubOrders(
+  db: Db,
+  due: readonly Due[],
+): Promise<{ agg: OrderAggregate; sub: SubOrderRow }[]> {
+  const orderIds = [...new Set(due.map((d) => d.orderId))];
+  if (orderIds.length === 0) return [];
+  // The ids travel as one JSON parameter: any page fits D1's bound-parameter limit.
+  const among = (column: SQLiteColumn) => sql`${column} in (select value from json_each(${JSON.stringify(orderIds)}))`;
+  const [found, subs, lines, events, pays, routing] = await db.batch([
+    db.select().from(orders).where(among(orders.id)),
+    db.select().from(subOrders).where(among(subOrders.orderId)).orderBy(asc(subOrders.vendorId)),
+    db.select().from(lineItems).where(among(lineItems.orderId)).orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
+    db.select().from(orderEvents).where(among(orderEvents.orderId)).orderBy(asc(orderEvents.id)),
+    db.select().from(payments).where(among(payments.orderId)),
+    db.select().from(routingDecisions).where(among(routingDecisions.orderId)),
+  ]);
+  const aggs = new Map<string, OrderAggregate>();
+  for (const order of found) {
+    const route = routing.find((r) => r.orderId === order.id);
+    aggs.set(order.id, {
+      order,
+      subOrders: subs.filter((s) => s.orderId === order.id),
+      lines: lines.filter((l) => l.orderId === order.id),
+      events: events.filter((e) => e.orderId === order.id),
+      payment: pays.find((p) => p.orderId === order.id),
+      ...(route ? { routing: route } : {}),
+    });
+  }
+  return due.flatMap((d) => {
+    const agg = aggs.get(d.orderId);
+    const sub = agg?.subOrders.find((s) => s.id === d.id);
+    return agg && sub ? [{ agg, sub }] : [];
+  });
 }

@@ -126,8 +126,14 @@ async function writtenWhileHeld(env: Env, events: OrderEventMessage[]): Promise<
  * sub-orders they concern (none while the order is held for review), one RPC per feed, in parallel. Each event is keyed by its outbox id,
  * so the fast path and the Queue fallback may both publish it and it appears once. Throws if any
  * feed could not be reached, after trying them all: the Queue consumer retries on that.
+ * `maxFeeds` bounds the calls (the ops feed first, then vendors in order of appearance): the fast
+ * path leaves a rush's other feeds to the Queue consumer, whose deliveries are small.
  */
-export async function publishOrderEvents(env: Env, events: OrderEventMessage[]): Promise<void> {
+export async function publishOrderEvents(
+  env: Env,
+  events: OrderEventMessage[],
+  maxFeeds = Number.POSITIVE_INFINITY,
+): Promise<void> {
   if (events.length === 0) return;
   const [vendors, held] = await Promise.all([vendorsOf(env, events), writtenWhileHeld(env, events)]);
   const byFeed = new Map<FeedName, FeedEventInput[]>([[opsFeed, []]]);
@@ -143,7 +149,7 @@ export async function publishOrderEvents(env: Env, events: OrderEventMessage[]):
       byFeed.set(name, list);
     }
   }
-  const feeds = [...byFeed.keys()];
+  const feeds = [...byFeed.keys()].slice(0, maxFeeds);
   const settled = await Promise.allSettled(feeds.map((name) => publish(env, name, byFeed.get(name)!)));
   const failed = settled.flatMap((s, i) => (s.status === "rejected" ? [`${feeds[i]}: ${String(s.reason)}`] : []));
   if (failed.length > 0) throw new Error(`feed publish failed: ${failed.join("; ")}`);

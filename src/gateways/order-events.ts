@@ -1,4 +1,4 @@
-import type { OrderEventMessage } from "../contracts/events";
+import type { JobContinueMessage, OrderEventMessage } from "../contracts/events";
 import { database } from "../db/client";
 import { dueOutbox, markOutboxDispatched, type OutboxRow, undispatchedOutbox } from "../db/outbox";
 import { publishOrderEvents } from "./feeds";
@@ -37,43 +37,62 @@ async function publish(env: Env, rows: OutboxRow[], now: string): Promise<number
  * The live feeds get the rows at the same moment, not through the Queue's batching; that is
  * best-effort and never fails the caller: the Queue consumer publishes them again as the fallback.
  */
-export async function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date): Promise<void> {
-  const rows = await undispatchedOutbox(database(env), dedupeKeys);
-  await dispatchOutboxRows(env, rows, now);
+export function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date): Promise<void> {
+  if (dedupeKeys.length === 0) return Promise.resolve();
+  return gather(env, now, (w) => w.keys.push(...dedupeKeys));
 }
 
-// Rows dispatched within this window share one queue send, one D1 update and one publish per
-// feed: under a rush that is the difference between a few calls and thousands, for at most a
-// few milliseconds of added latency.
-const COALESCE_MS = 25;
-let gathering: { rows: OutboxRow[]; sent: Promise<void> } | null = null;
-
-/**
- * The same, for a writer that already holds the rows its batch returned (one D1 read fewer).
- * Callers hand the answer to `waitUntil`. Only the caller that opened the window waits for the
- * send, which runs in its request context: a promise settled from another request's context
- * would be dropped with it. A joiner's rows are durable either way (the sweeper has them).
- */
+/** The same, for a writer that already holds the rows its batch returned (no D1 read for them). */
 export function dispatchOutboxRows(env: Env, rows: OutboxRow[], now: Date): Promise<void> {
   if (rows.length === 0) return Promise.resolve();
-  if (gathering) {
-    gathering.rows.push(...rows);
-    return Promise.resolve();
-  }
-  const batch: { rows: OutboxRow[]; sent: Promise<void> } = { rows: [...rows], sent: Promise.resolve() };
-  batch.sent = new Promise<void>((resolve) => setTimeout(resolve, COALESCE_MS)).then(() => {
-    gathering = null;
-    return sendNow(env, batch.rows, now);
-  });
-  gathering = batch;
-  return batch.sent;
+  return gather(env, now, (w) => w.rows.push(...rows));
 }
 
+// Rows and keys dispatched within this window share one D1 read, one queue send per 100, one D1
+// update and one publish per feed: under a rush (or a job's page of changes) that is the
+// difference between a few calls and thousands, for at most a few milliseconds of added latency.
+const COALESCE_MS = 25;
+type Window = { keys: string[]; rows: OutboxRow[] };
+let gathering: Window | null = null;
+
+/**
+ * Adds to the open window, or opens one. Callers hand the answer to `waitUntil`. Only the caller
+ * that opened the window waits for the send, which runs in its request context: a promise settled
+ * from another request's context would be dropped with it. A joiner's rows are durable either way
+ * (the sweeper has them).
+ */
+function gather(env: Env, now: Date, add: (w: Window) => void): Promise<void> {
+  if (gathering) {
+    add(gathering);
+    return Promise.resolve();
+  }
+  const window: Window = { keys: [], rows: [] };
+  add(window);
+  gathering = window;
+  return new Promise<void>((resolve) => setTimeout(resolve, COALESCE_MS)).then(async () => {
+    gathering = null;
+    const read = await undispatchedOutbox(database(env), window.keys);
+    const byId = new Map([...window.rows, ...read].map((r) => [r.id, r]));
+    await sendNow(env, [...byId.values()], now);
+  });
+}
+
+// The feeds the fast path publishes to at most per send, the ops feed included; the Queue
+// consumer publishes the rest of a rush a moment later (each delivery is at most 50 events).
+const LIVE_FEEDS = 50;
+
 async function sendNow(env: Env, rows: OutboxRow[], now: Date): Promise<void> {
-  const live = publishOrderEvents(env, rows.map(toMessage)).catch((err: unknown) => {
+  if (rows.length === 0) return;
+  const live = publishOrderEvents(env, rows.map(toMessage), LIVE_FEEDS).catch((err: unknown) => {
     console.warn(JSON.stringify({ msg: "feed publish failed; the queue consumer retries", error: String(err) }));
   });
   await Promise.all([publish(env, rows, now.toISOString()), live]);
+}
+
+/** Hands a job's next page to a consumer invocation of its own (see `JobContinueMessage`). */
+export async function continueJob(env: Env, next: Omit<JobContinueMessage, "type">): Promise<void> {
+  const body: JobContinueMessage = { type: "job.continue", ...next };
+  await env.ORDER_EVENTS.send(body, { contentType: "json" });
 }
 
 /** The sweeper: anything older than the grace period and still unsent goes now. */

@@ -2,51 +2,86 @@ import { cancelOrder } from "../cancellation/order-cancellation";
 import { database } from "../db/client";
 import { findExpiredUnpaidOrders, loadOrder } from "../db/orders";
 import { systemActor } from "../domain/principal";
+import { continueJob } from "../gateways/order-events";
 import { applyPaymentOutcome } from "../payment-outcome/payment-outcome";
+import type { Background } from "../platform/background";
+import { pageWork } from "./page";
 
-const BATCH = 100;
+// One invocation's page. An expired order costs about a dozen D1 queries (its load, the provider's
+// cancel, the cancellation batch) and a stock release per SKU; six keep a page under 80 queries,
+// well inside the 1,000 an invocation may spend beside the other jobs of its minute (or the other
+// page and the events of a queue delivery). The rest continues on the queue, a page per consumer
+// invocation, right away.
+const PAGE = 6;
+// A payment found already succeeded is confirmed through the whole payment path (a commit per
+// SKU, a write per sub-order: up to 80 queries for a 50-vendor order): one per page; any other
+// waits for the next minute's run.
+const CONFIRMS_PER_PAGE = 1;
+
+type Outcome = "cancelled" | "unchanged" | "succeeded" | "waiting" | "failed";
 
 /**
  * Unpaid orders past their hold: cancel the payment first, and the order (`hold_expired`) only if
  * that worked. A payment that had already succeeded is confirmed instead, through the same path
  * as its webhook, which re-reserves or refunds if the stock object already let the hold go.
+ * One page of them, oldest first (after `after` when continuing); a full page hands the rest on.
  */
-export async function expireHolds(env: Env, now: Date) {
+export async function expireHolds(env: Env, now: Date, after?: { key: string; id: string }) {
   const db = database(env);
-  const due = await findExpiredUnpaidOrders(db, now.toISOString(), BATCH);
-  const result = { cancelled: 0, confirmed: 0, waiting: 0, failed: 0 };
-  for (const { id } of due) {
-    const outcome = await cancelOrder(env, undefined, {
-      orderId: id,
-      reason: "hold_expired",
-      actor: systemActor("expire-holds"),
-      now,
+  const found = await findExpiredUnpaidOrders(db, now.toISOString(), PAGE + 1, after);
+  const due = found.slice(0, PAGE);
+  const work = pageWork("expire-holds");
+  const outcomes = await Promise.all(due.map(({ id }) => cancelExpired(env, work, id, now)));
+  await work.settled();
+  const result = { cancelled: 0, confirmed: 0, waiting: 0, failed: 0, continued: false };
+  let confirms = CONFIRMS_PER_PAGE;
+  for (const [i, outcome] of outcomes.entries()) {
+    if (outcome === "succeeded" && confirms > 0) {
+      confirms -= 1;
+      if (await confirmPaid(env, due[i]!.id, now)) result.confirmed += 1;
+      else result.failed += 1;
+    } else if (outcome === "succeeded") result.waiting += 1;
+    else if (outcome !== "unchanged") result[outcome] += 1;
+  }
+  const last = due.at(-1);
+  if (found.length > PAGE && last) {
+    await continueJob(env, {
+      job: "expire-holds",
+      at: now.toISOString(),
+      after: { key: last.holdExpiresAt, id: last.id },
     });
-    if (outcome.ok) {
-      result.cancelled += outcome.changed ? 1 : 0;
-      continue;
-    }
-    const succeeded = outcome.code === "CONFLICT" && outcome.paymentStatus === "succeeded";
-    const payment = succeeded ? (await loadOrder(db, id))?.payment : undefined;
-    if (payment) {
-      const applied = await applyPaymentOutcome(env, {
-        paymentId: payment.id,
-        outcome: "succeeded",
-        eventId: `sync:${payment.id}:succeeded`,
-        at: now,
-        actor: systemActor("expire-holds"),
-      });
-      if (applied.ok) {
-        result.confirmed += 1;
-        continue;
-      }
-    }
-    if (outcome.code === "CONFLICT" && !succeeded) {
-      result.waiting += 1;
-      continue;
-    }
-    console.error(JSON.stringify({ job: "expire-holds", orderId: id, outcome }));
-    result.failed += 1;
+    result.continued = true;
   }
   return result;
+}
+
+async function cancelExpired(env: Env, ctx: Background, orderId: string, now: Date): Promise<Outcome> {
+  const outcome = await cancelOrder(env, ctx, {
+    orderId,
+    reason: "hold_expired",
+    actor: systemActor("expire-holds"),
+    now,
+  });
+  if (outcome.ok) return outcome.changed ? "cancelled" : "unchanged";
+  if (outcome.code === "CONFLICT") return outcome.paymentStatus === "succeeded" ? "succeeded" : "waiting";
+  console.error(JSON.stringify({ job: "expire-holds", orderId, outcome }));
+  return "failed";
+}
+
+/** Confirms an order whose payment the provider says succeeded, as its webhook would have. */
+async function confirmPaid(env: Env, orderId: string, now: Date): Promise<boolean> {
+  const payment = (await loadOrder(database(env), orderId))?.payment;
+  if (!payment) {
+    console.error(JSON.stringify({ job: "expire-holds", orderId, outcome: "succeeded, but no payment found" }));
+    return false;
+  }
+  const applied = await applyPaymentOutcome(env, {
+    paymentId: payment.id,
+    outcome: "succeeded",
+    eventId: `sync:${payment.id}:succeeded`,
+    at: now,
+    actor: systemActor("expire-holds"),
+  });
+  if (!applied.ok) console.error(JSON.stringify({ job: "expire-holds", orderId, outcome: applied }));
+  return applied.ok;
 }

@@ -1,9 +1,11 @@
-import { OrderEventMessage } from "../contracts/events";
+import { type ContinuedJob, JobContinueMessage, OrderEventMessage } from "../contracts/events";
 import { database, runBatch } from "../db/client";
 import { insertReceipts, type Receipt, receiptsOf } from "../db/receipts";
 import { isoSeconds } from "../domain/time";
 import { publishOrderEvents } from "../gateways/feeds";
 import { enqueueNotifications } from "../notifications/outbox";
+import { expireHolds } from "./expire-holds";
+import { continueBreaches } from "./sla-watcher";
 
 export type EventConsumer = {
   name: string;
@@ -41,23 +43,76 @@ export const consumers: readonly EventConsumer[] = [
 
 const MAX_BACKOFF_SECONDS = 300;
 
+const backoff = (message: Message) => ({ delaySeconds: Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** message.attempts) });
+
+/** Each continued job's next page. */
+const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage["after"]) => Promise<unknown>> = {
+  "expire-holds": expireHolds,
+  "sla-watcher": continueBreaches,
+};
+
+const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) =>
+  a.key < b.key || (a.key === b.key && a.id < b.id);
+
+/**
+ * Runs one page per job however many of its continuations a delivery holds, so a delivery costs
+ * at most a page of each: from the earliest cursor at the latest time, a page covers what each
+ * of them would have (whatever was due at an earlier time is due at a later one), and hands on
+ * the rest itself.
+ */
+async function runContinuations(env: Env, continued: Map<Message, JobContinueMessage>): Promise<void> {
+  const merged = new Map<ContinuedJob, { next: JobContinueMessage; messages: Message[] }>();
+  for (const [message, next] of continued) {
+    const seen = merged.get(next.job);
+    if (!seen) merged.set(next.job, { next, messages: [message] });
+    else {
+      seen.messages.push(message);
+      seen.next = {
+        ...next,
+        at: new Date(Math.max(Date.parse(next.at), Date.parse(seen.next.at))).toISOString(),
+        after: before(next.after, seen.next.after) ? next.after : seen.next.after,
+      };
+    }
+  }
+  await Promise.all(
+    [...merged.values()].map(async ({ next, messages }) => {
+      try {
+        const result = await pages[next.job](env, new Date(next.at), next.after);
+        console.log(JSON.stringify({ job: next.job, continued: next.after, result }));
+        for (const m of messages) m.ack();
+      } catch (err) {
+        console.error(JSON.stringify({ job: next.job, continued: next.after, error: String(err) }));
+        for (const m of messages) m.retry(backoff(m));
+      }
+    }),
+  );
+}
+
 /**
  * A delivery is read once for receipts (so redelivery is harmless), each consumer handles the
  * events it has not yet handled, and each message is then acked or, if a consumer failed on it,
  * retried with exponential backoff. After the queue's max_retries it goes to the dead-letter queue.
+ * A job's continuation on the same queue runs its next page (`runContinuations`).
  */
 export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise<void> {
-  const db = database(env);
   const events = new Map<Message, OrderEventMessage>();
+  const continued = new Map<Message, JobContinueMessage>();
   for (const message of batch.messages) {
+    const next = JobContinueMessage.safeParse(message.body);
     const parsed = OrderEventMessage.safeParse(message.body);
-    if (parsed.success) events.set(message, parsed.data);
+    if (next.success) continued.set(message, next.data);
+    else if (parsed.success) events.set(message, parsed.data);
     else {
       console.error(JSON.stringify({ queue: batch.queue, dropped: message.id, reason: "unparseable" }));
       message.ack();
     }
   }
+  await Promise.all([runContinuations(env, continued), handleEvents(env, batch.queue, events)]);
+}
+
+async function handleEvents(env: Env, queue: string, events: Map<Message, OrderEventMessage>): Promise<void> {
   if (events.size === 0) return;
+  const db = database(env);
   const seen = await receiptsOf(
     db,
     [...events.values()].map((e) => String(e.id)),
@@ -72,13 +127,13 @@ export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise
       const at = isoSeconds(new Date());
       receipts.push(...todo.map((e) => ({ consumer: consumer.name, eventId: String(e.id), processedAt: at })));
     } catch (err) {
-      console.error(JSON.stringify({ queue: batch.queue, consumer: consumer.name, error: String(err) }));
+      console.error(JSON.stringify({ queue, consumer: consumer.name, error: String(err) }));
       for (const e of todo) failed.add(e.id);
     }
   }
   await runBatch(db, insertReceipts(db, receipts));
   for (const [message, event] of events) {
-    if (failed.has(event.id)) message.retry({ delaySeconds: Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** message.attempts) });
+    if (failed.has(event.id)) message.retry(backoff(message));
     else message.ack();
   }
 }

@@ -1,19 +1,32 @@
+import { cancelLoadedSubOrder } from "../cancellation/sub-order-cancellation";
 import { database } from "../db/client";
-import { dueScans, dueSubOrders, stampNudges, widestNudgeLeadHours } from "../db/sla";
-import { systemActor } from "../domain/principal";
+import {
+  type Due,
+  dueBreaches,
+  dueScans,
+  dueSubOrders,
+  loadDueSubOrders,
+  stampNudges,
+  widestNudgeLeadHours,
+} from "../db/sla";
+import { type Actor, systemActor } from "../domain/principal";
 import { SLA_BREACH_REASON } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
-import { actOnSubOrder } from "../fulfillment/fulfillment";
-import { dispatchOutbox } from "../gateways/order-events";
+import { continueJob, dispatchOutbox } from "../gateways/order-events";
+import { groupBy, pageWork } from "./page";
 
-// Per tick. A breach costs a few D1 queries and calls (stock, refund); all nudges of a tick cost
-// three. Both stay well inside a Worker invocation's D1 query budget; the rest waits a minute.
-const BREACH_BATCH = 100;
+// Per invocation. A breach costs eight D1 queries (its cancellation batch; the page's orders are
+// read together), a stock release per SKU and a refund call; a page of eight stays under 80
+// queries, well inside the 1,000 an invocation may spend beside the other jobs of its minute (or
+// the other page and the events of a queue delivery). More breaches continue on the queue, a page
+// per consumer invocation, right away. All nudges of a tick cost a handful of queries; more than
+// 500 wait a minute.
+const BREACH_PAGE = 8;
 const NUDGE_BATCH = 500;
 
-/** The watcher's two scans at `nowIso`, with its per-tick limits. */
-export function slaScans(nowIso: string, horizon: string) {
-  return dueScans(nowIso, horizon, { breached: BREACH_BATCH, toNudge: NUDGE_BATCH });
+/** The watcher's two scans at `nowIso`, with its per-tick limits (one past the page, to see whether more wait). */
+export function slaScans(nowIso: string, horizon: string, after?: { key: string; id: string }) {
+  return dueScans(nowIso, horizon, { breached: BREACH_PAGE + 1, toNudge: NUDGE_BATCH }, after);
 }
 
 /**
@@ -28,31 +41,63 @@ export async function watchSlas(env: Env, now: Date) {
   const nowIso = isoSeconds(now);
   const horizon = isoSeconds(now.getTime() + (await widestNudgeLeadHours(db)) * 3_600_000);
   const { breached, toNudge } = await dueSubOrders(db, slaScans(nowIso, horizon));
-
-  const result = { scanned: breached.length + toNudge.length, nudged: 0, cancelled: 0, failed: 0 };
   const actor = systemActor("sla-watcher");
-  for (const s of breached) {
-    const outcome = await actOnSubOrder(env, undefined, {
-      subOrderId: s.id,
-      who: "system",
-      actor,
-      now,
-      action: "cancel",
-      reason: SLA_BREACH_REASON,
-    });
-    if (outcome.ok) result.cancelled += outcome.changed ? 1 : 0;
-    else {
-      result.failed += 1;
-      console.error(JSON.stringify({ job: "sla-watcher", subOrderId: s.id, outcome }));
-    }
+  const [page, nudged] = await Promise.all([
+    cancelBreaches(env, now, breached, actor),
+    nudge(env, now, toNudge, actor),
+  ]);
+  return { ...page, scanned: page.scanned + toNudge.length, nudged };
+}
+
+/** A continued page of breaches: those due at `now` past `after`, in the scan's order. */
+export async function continueBreaches(env: Env, now: Date, after: { key: string; id: string }) {
+  const nowIso = isoSeconds(now);
+  const breached = await dueBreaches(database(env), slaScans(nowIso, nowIso, after));
+  return cancelBreaches(env, now, breached, systemActor("sla-watcher"));
+}
+
+/**
+ * Cancels one page of the breaches scanned (the scan reads one more, to know that more wait) and
+ * hands the rest on. Sub-orders of different orders are cancelled side by side, those of one
+ * order one after another: each re-derives the parent, and siblings at once would retry it.
+ */
+async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor) {
+  const due = scanned.slice(0, BREACH_PAGE);
+  const result = { scanned: due.length, cancelled: 0, failed: 0, continued: false };
+  const work = pageWork("sla-watcher");
+  const loaded = await loadDueSubOrders(database(env), due);
+  const byOrder = groupBy(loaded, (l) => l.agg.order.id);
+  await Promise.all(
+    byOrder.map(async (subs) => {
+      for (const found of subs) {
+        const input = { subOrderId: found.sub.id, reason: SLA_BREACH_REASON, actor, now };
+        const outcome = await cancelLoadedSubOrder(env, work, found, input);
+        if (outcome.ok) result.cancelled += outcome.changed ? 1 : 0;
+        else {
+          result.failed += 1;
+          console.error(JSON.stringify({ job: "sla-watcher", subOrderId: found.sub.id, outcome }));
+        }
+      }
+    }),
+  );
+  await work.settled();
+  const last = due.at(-1);
+  if (scanned.length > BREACH_PAGE && last) {
+    const after = { key: last.slaDispatchBy, id: last.id };
+    await continueJob(env, { job: "sla-watcher", at: isoSeconds(now), after });
+    result.continued = true;
   }
+  return result;
+}
+
+/** Stamps the nudges due (one batch however many) and sends their events. */
+async function nudge(env: Env, now: Date, toNudge: Due[], actor: Actor): Promise<number> {
   const keys = await stampNudges(
-    db,
+    database(env),
     toNudge.map((s) => s.id),
-    nowIso,
+    isoSeconds(now),
     actor,
   );
-  result.nudged = keys.length;
   if (keys.length > 0) await dispatchOutbox(env, keys, now);
-  return result;
+  return keys.length;
 }

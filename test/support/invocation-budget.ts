@@ -1,4 +1,10 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 // The development entry, as every other test runs: the job run with a moved clock is one of its routes.
 import worker from "../../src/dev/index";
 import { findJob } from "../../src/jobs/registry";
@@ -160,4 +166,19 @@ export async function meteredJob(name: string, now: Date): Promise<{ result?: un
       return { error: err instanceof Error ? err.message.slice(0, 200) : String(err), spend };
     }
   });
+}
+
+/** One delivery of `bodies` to the order-events consumer, and what it spent; with the ack/retry state. */
+export async function meteredDelivery(bodies: unknown[]) {
+  const spend = newSpend();
+  const batch = createMessageBatch(
+    "order-events",
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await withFetchMetered(spend, async () => {
+    await worker.queue(batch, meteredEnv(spend));
+    await waitOnExecutionContext(ctx);
+  });
+  return { spend, result: await getQueueResult(batch, ctx) };
 }
