@@ -47,6 +47,7 @@ export function parseDotenv(text: string): Record<string, string> {
 export const LOCAL_ADDRESS_LIMITS: Record<string, string> = {
   MAX_HELD_UNITS_PER_IP_PER_SKU: "1000000",
   MAX_GUESTS_PER_IP_PER_HOUR: "1000000",
+  COARSE_ADDRESS_RATE: "off",
 };
 
 /** Creates `.dev.vars` on first run (a random admin bootstrap token, Stripe left unconfigured). */

@@ -1,4 +1,5 @@
 import type { CheckoutBody } from "../contracts/orders";
+import { withinAddressRate } from "../gateways/address-limits";
 import { paymentsConfigured } from "../gateways/payment-provider";
 import type { Background } from "../platform/background";
 import type { PreparedCart } from "../routing/cart";
@@ -29,6 +30,14 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
       detail: "Checkout is closed: this deployment has no payment provider (set the Stripe keys)",
     };
   }
+  const rate = await withinAddressRate(env, input.clientAddress);
+  if (!rate.ok)
+    return {
+      ok: false,
+      code: "RATE_LIMITED",
+      detail: "Too many checkouts from this address",
+      retryAfterSeconds: rate.retryAfterSeconds,
+    };
   const a = await beginAttempt(env, input);
   const valid = await validateCart(a, input.body);
   if ("answer" in valid) return valid.answer;

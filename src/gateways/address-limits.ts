@@ -1,5 +1,6 @@
 import type { AddressLimits } from "../../durable-objects/address-limits";
 import type { CountedHold, UnitClaimResult } from "../../durable-objects/address-limits-rpc";
+import { config } from "../platform/config";
 import { stockObject } from "./stock";
 
 export type AddressRefusal = { ok: false; skuId?: string; limit: number; retryAfterSeconds: number };
@@ -10,6 +11,22 @@ function limitsObject(env: Env, name: string): DurableObjectStub<AddressLimits> 
 
 const unitsOf = (env: Env, address: string, skuId: string) => limitsObject(env, `units:${address}:${skuId}`);
 const retryAfter = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** The ADDRESS_RATE binding's period in wrangler.toml: a refused client may try again after it. */
+const ADDRESS_RATE_PERIOD_SECONDS = 60;
+
+/**
+ * The coarse request rate per address, before any exact count is asked: Cloudflare's rate-limiting
+ * binding answers locally in the location, so a flood is turned away without reaching an object.
+ */
+export async function withinAddressRate(
+  env: Env,
+  address: string,
+): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+  if (!config(env).coarseAddressRate) return { ok: true };
+  const { success } = await env.ADDRESS_RATE.limit({ key: address });
+  return success ? { ok: true } : { ok: false, retryAfterSeconds: ADDRESS_RATE_PERIOD_SECONDS };
+}
 
 /** One more request from this address within the window, or how long until one is allowed. */
 export async function admitFromAddress(

@@ -5,7 +5,7 @@ import { newSecretToken, sha256Hex } from "../domain/crypto";
 import { GUEST_TOKEN_TTL_SECONDS } from "../domain/guests";
 import { newId } from "../domain/ids";
 import { addSeconds, isoSeconds } from "../domain/time";
-import { admitFromAddress } from "../gateways/address-limits";
+import { admitFromAddress, withinAddressRate } from "../gateways/address-limits";
 import { config } from "../platform/config";
 
 export type SignUpOutcome =
@@ -21,6 +21,15 @@ export async function signUpGuest(
   env: Env,
   input: { clientAddress: string; body: CreateCustomer; now: Date },
 ): Promise<SignUpOutcome> {
+  const rate = await withinAddressRate(env, input.clientAddress);
+  if (!rate.ok) {
+    return {
+      ok: false,
+      code: "RATE_LIMITED",
+      detail: "Too many requests from this address",
+      retryAfterSeconds: rate.retryAfterSeconds,
+    };
+  }
   const max = config(env).maxGuestsPerIpPerHour;
   const admitted = await admitFromAddress(env, "signup", input.clientAddress, max, 3600);
   if (!admitted.ok) {

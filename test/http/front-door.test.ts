@@ -79,6 +79,25 @@ describe("guest sign-up per client address", () => {
   });
 });
 
+describe("the coarse request rate per address", () => {
+  it("the ADDRESS_RATE binding turns a flood from one address away before any count (120 a minute)", async () => {
+    const e = limited({ COARSE_ADDRESS_RATE: "on", MAX_GUESTS_PER_IP_PER_HOUR: "1000" });
+    const ip = newIp();
+    // The binding counts in fixed windows: a window turning over mid-flood only delays the refusal.
+    let sent = 0;
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    while (!refused && sent < 240) {
+      const r = await call(e, ip, "POST", "/v1/customers", { body: { name: "Flood" } });
+      sent += 1;
+      if (r.status !== 201) refused = r;
+    }
+    expect(sent).toBeGreaterThan(120);
+    expectRefused(refused!);
+    expect(refused.headers.get("retry-after")).toBe("60");
+    expect((await call(e, newIp(), "POST", "/v1/customers", { body: { name: "Elsewhere" } })).status).toBe(201);
+  });
+});
+
 describe("a flash sale from one address", () => {
   it("guests minted from one address cannot hold more than the address cap of a SKU; nothing is held on refusal; another address still buys", async () => {
     const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 100 }] });
