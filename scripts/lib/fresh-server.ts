@@ -73,6 +73,9 @@ export async function startFreshServer(
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  // Its guests all come from 127.0.0.1: say which per-address limits it runs under (local-env.ts raised them).
+  const limits = /per-client-address limits[^\n]*/.exec(out)?.[0];
+  if (limits) process.stderr.write(`${label}: ${limits}\n`);
   const demo = JSON.parse(readFileSync(path.join(ROOT, "demo.json"), "utf8")) as { tokens: FreshServer["tokens"] };
   return { url: `http://127.0.0.1:${port}`, stateDir, tokens: demo.tokens, stop };
 }

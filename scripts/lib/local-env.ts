@@ -2,7 +2,7 @@
 // `.dev.vars` with local secrets, and the web app's static assets.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,6 +39,17 @@ export function parseDotenv(text: string): Record<string, string> {
   return out;
 }
 
+/**
+ * Per-client-address limits for local runs. Every request to `bun run dev` / `bun run start` comes
+ * from 127.0.0.1, so the production defaults (wrangler.toml) would refuse the demo, the benchmark,
+ * the browser suite and scripts/check-oversell.ts, which all run many guests from one address.
+ */
+export const LOCAL_ADDRESS_LIMITS: Record<string, string> = {
+  MAX_HELD_UNITS_PER_IP_PER_SKU: "1000000",
+  MAX_GUESTS_PER_IP_PER_HOUR: "1000000",
+  COARSE_ADDRESS_RATE: "off",
+};
+
 /** Creates `.dev.vars` on first run (a random admin bootstrap token, Stripe left unconfigured). */
 export function ensureDevVars(): Record<string, string> {
   const file = path.join(ROOT, ".dev.vars");
@@ -66,11 +77,25 @@ export function ensureDevVars(): Record<string, string> {
 
 /** A `.dev.vars`-style file; it must give the admin bootstrap token, which seeding and cron driving use. */
 export function readDevVars(file: string): Record<string, string> {
+  raiseAddressLimits(file);
   const vars = parseDotenv(readFileSync(file, "utf8"));
   if (!vars.ADMIN_BOOTSTRAP_TOKEN) {
     throw new Error(`${file} has no ADMIN_BOOTSTRAP_TOKEN: add one, or delete .dev.vars to have it recreated`);
   }
   return vars;
+}
+
+/** Adds the local per-address limits `.dev.vars` lacks (a value already there is kept) and says so. */
+function raiseAddressLimits(file: string) {
+  const vars = parseDotenv(readFileSync(file, "utf8"));
+  const missing = Object.entries(LOCAL_ADDRESS_LIMITS).filter(([k]) => vars[k] === undefined);
+  if (missing.length > 0) {
+    const lines = ["# Per-client-address limits, raised: every local request comes from 127.0.0.1."];
+    appendFileSync(file, `\n${[...lines, ...missing.map(([k, v]) => `${k}=${v}`)].join("\n")}\n`);
+  }
+  const now = parseDotenv(readFileSync(file, "utf8"));
+  const shown = Object.keys(LOCAL_ADDRESS_LIMITS).map((k) => `${k}=${now[k]}`);
+  log(`per-client-address limits for this local run (every request is 127.0.0.1; .dev.vars): ${shown.join(", ")}`);
 }
 
 /** Runs a command to completion with inherited output; throws on a non-zero exit. */

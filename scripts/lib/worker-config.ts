@@ -38,6 +38,7 @@ type WranglerToml = {
     }[];
   };
   r2_buckets?: { binding: string; bucket_name: string }[];
+  ratelimits?: { name: string; namespace_id: string; simple: { limit: number; period?: 10 | 60 } }[];
   triggers?: { crons?: string[] };
   env?: Record<string, { d1_databases?: D1Config[]; [key: string]: unknown }>;
   [key: string]: unknown;
@@ -56,6 +57,7 @@ const UNDERSTOOD = new Set([
   "migrations",
   "queues",
   "r2_buckets",
+  "ratelimits",
   "triggers",
   "observability",
   "limits",
@@ -161,6 +163,11 @@ export function miniflareOptions(o: ServeOptions) {
       cfg.r2_buckets,
       (b) => b.binding,
       (b) => b.bucket_name,
+    ),
+    ratelimits: byName(
+      cfg.ratelimits,
+      (r) => r.name,
+      (r) => ({ namespace_id: r.namespace_id, simple: r.simple }),
     ),
     ...(assets
       ? {

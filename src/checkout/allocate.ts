@@ -61,20 +61,23 @@ async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Pro
 async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answered> {
   const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), null));
   if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
-  let reserved = await claim(a, plan, false);
+  let reserved = await claim(a, cart, plan, false);
   if (!reserved.ok && !reserved.limit && reserved.closed && reserved.closed.length > 0) {
     // This hold id was used before: either its order exists (replay it), or the attempt died
     // before writing and its hold expired, in which case the same cart may claim again.
     const stored = await storedAnswer(a);
     if (stored) return stored;
-    reserved = await claim(a, plan, true);
+    reserved = await claim(a, cart, plan, true);
   }
   if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };
   return { plan, allocations: reserved.allocations };
 }
 
-/** One hold id across every SKU of the plan, all or nothing (the gateway releases a partial claim). */
-function claim(a: Attempt, plan: Plan, reopen: boolean): Promise<ReserveAllResult> {
+/**
+ * One hold id across every SKU of the plan, all or nothing (the gateway releases a partial claim).
+ * A SKU on flash sale caps each customer lower; the stock object enforces whichever cap is lower.
+ */
+function claim(a: Attempt, cart: PreparedCart, plan: Plan, reopen: boolean): Promise<ReserveAllResult> {
   return reserveAll(
     a.env,
     a.holdId,
@@ -84,7 +87,10 @@ function claim(a: Attempt, plan: Plan, reopen: boolean): Promise<ReserveAllResul
       warehouses: r.warehouses,
       expiresAt: a.holdExpiresAt.getTime(),
       customerId: a.customer.customerId,
-      maxUnitsPerCustomer: a.cfg.maxUnitsPerSkuPerCustomer,
+      maxUnitsPerCustomer: Math.min(
+        a.cfg.maxUnitsPerSkuPerCustomer,
+        cart.offers.get(r.skuId)?.saleMaxUnitsPerCustomer ?? Number.MAX_SAFE_INTEGER,
+      ),
       reopen,
     })),
   );
@@ -126,7 +132,7 @@ async function routeAroundFullVendors(
   await releaseAll(a.env, a.holdId, held.skuIds, "vendor_at_capacity");
   const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), loads));
   if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
-  const reserved = await claim(a, plan, true);
+  const reserved = await claim(a, cart, plan, true);
   if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };
   const skuIds = plan.reservations.map((r) => r.skuId);
   const missing = skuIds.filter((id) => !held.skuRows.some((r) => r.skuId === id));

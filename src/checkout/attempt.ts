@@ -13,6 +13,8 @@ export type Attempt = {
   db: Db;
   cfg: Config;
   customer: Customer;
+  /** The client address the request came from (see domain/client-address.ts). */
+  clientAddress: string;
   key: string;
   /** The idempotency scope: keys are the customer's own. */
   scope: string;
@@ -23,6 +25,14 @@ export type Attempt = {
   nowIso: string;
   /** When the stock holds lapse unless the order is paid. */
   holdExpiresAt: Date;
+};
+
+export type CheckoutInput = {
+  customer: Customer;
+  clientAddress: string;
+  idempotencyKey: string;
+  body: CheckoutBody;
+  now: Date;
 };
 
 /** Stable across key order, so the same cart always hashes the same. */
@@ -40,11 +50,8 @@ function canonical(value: unknown): string {
  * The hold, order and payment ids derive from (customer, key, body), so concurrent duplicates
  * share one hold and collide on one row: one order, whatever the race.
  */
-export async function beginAttempt(
-  env: Env,
-  input: { customer: Customer; idempotencyKey: string; body: CheckoutBody; now: Date },
-): Promise<Attempt> {
-  const { customer, idempotencyKey, body, now } = input;
+export async function beginAttempt(env: Env, input: CheckoutInput): Promise<Attempt> {
+  const { customer, clientAddress, idempotencyKey, body, now } = input;
   const cfg = config(env);
   const scope = `customer:${customer.customerId}`;
   const requestHash = await sha256Hex(canonical(body));
@@ -54,6 +61,7 @@ export async function beginAttempt(
     db: database(env),
     cfg,
     customer,
+    clientAddress,
     key: idempotencyKey,
     scope,
     requestHash,

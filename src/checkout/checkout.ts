@@ -1,10 +1,12 @@
 import type { CheckoutBody } from "../contracts/orders";
+import { withinAddressRate } from "../gateways/address-limits";
 import { paymentsConfigured } from "../gateways/payment-provider";
 import type { Background } from "../platform/background";
 import type { PreparedCart } from "../routing/cart";
+import { countForAddress } from "./address-cap";
 import { allocate, explainAllocation, type Held } from "./allocate";
 import { announce } from "./announce";
-import { type Attempt, beginAttempt, type Customer } from "./attempt";
+import { type Attempt, beginAttempt, type CheckoutInput } from "./attempt";
 import type { CheckoutOutcome } from "./outcome";
 import { createPayment } from "./payment";
 import { persist } from "./persist";
@@ -19,11 +21,7 @@ import { validateCart, validateHeld } from "./validate";
  * Stock is claimed before D1 is read (a refused cart costs no D1 round trip); every step that
  * refuses after the claim gives the stock back; nothing is charged before every hold is in.
  */
-export async function checkout(
-  env: Env,
-  ctx: Background,
-  input: { customer: Customer; idempotencyKey: string; body: CheckoutBody; now: Date },
-): Promise<CheckoutOutcome> {
+export async function checkout(env: Env, ctx: Background, input: CheckoutInput): Promise<CheckoutOutcome> {
   // Refused before anything is read, held or written: an order no one can pay must not hold stock.
   if (!paymentsConfigured(env)) {
     return {
@@ -32,6 +30,14 @@ export async function checkout(
       detail: "Checkout is closed: this deployment has no payment provider (set the Stripe keys)",
     };
   }
+  const rate = await withinAddressRate(env, input.clientAddress);
+  if (!rate.ok)
+    return {
+      ok: false,
+      code: "RATE_LIMITED",
+      detail: "Too many checkouts from this address",
+      retryAfterSeconds: rate.retryAfterSeconds,
+    };
   const a = await beginAttempt(env, input);
   const valid = await validateCart(a, input.body);
   if ("answer" in valid) return valid.answer;
@@ -41,6 +47,8 @@ export async function checkout(
 
   const held = await allocate(a, cart);
   if ("answer" in held) return held.answer;
+  const capped = await releaseOnThrow(a, held.skuIds, () => countForAddress(a, held));
+  if (capped) return capped.answer;
   const ready = await releaseOnThrow(a, held.skuIds, () => orderFor(a, input.body, cart, held));
   if ("answer" in ready) return ready.answer;
   const { placed, result } = ready;

@@ -204,6 +204,9 @@ export const Sku = z
     price: Money,
     barcode: z.string(),
     lowStockThreshold: z.number().int(),
+    saleMaxUnitsPerCustomer: z.number().int().nullable().openapi({
+      description: "A flash sale's cap on units per customer held or unshipped at once; null: only the global cap",
+    }),
     status: SkuStatus,
     createdAt: IsoTime,
     updatedAt: IsoTime,
@@ -232,6 +235,9 @@ export const UpdateSku = z
     barcode: Barcode.optional(),
     lowStockThreshold: StockThreshold.optional(),
     status: SkuStatus.optional(),
+    saleMaxUnitsPerCustomer: z.number().int().min(1).max(1_000_000).nullable().optional().openapi({
+      description: "Ops and admins only: a flash sale's cap on units per customer (null ends it)",
+    }),
   })
   .strict()
   .openapi("UpdateSku");

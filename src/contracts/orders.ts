@@ -73,6 +73,39 @@ export const Actor = z.object({
   id: z.string().nullable(),
 });
 
+/**
+ * Why a shopper or ops cancels an order: a code from this list, never free text, since the reason
+ * reaches the shopper's contact and vendors' screens. What a person wants to add goes in `note`.
+ */
+export const cancelReasons = [
+  "changed_mind",
+  "ordered_by_mistake",
+  "found_better_price",
+  "delivery_too_slow",
+  "payment_problem",
+  "duplicate_order",
+  "suspected_fraud",
+  "other",
+] as const;
+export type CancelReason = (typeof cancelReasons)[number];
+
+export const CancelOrder = z
+  .object({
+    reason: z.enum(cancelReasons),
+    note: z.string().trim().min(1).max(500).optional().openapi({
+      description: "Free text for ops: kept with the order, shown only to ops and admins, never sent to anyone",
+    }),
+  })
+  .strict()
+  .openapi("CancelOrder");
+
+export const CancellationNote = z.object({
+  at: IsoTime,
+  actor: Actor,
+  reason: z.enum(cancelReasons),
+  note: z.string(),
+});
+
 export const TimelineEvent = z.object({
   at: IsoTime,
   type: z.string(),
@@ -131,6 +164,10 @@ export const OrderView = z
     subOrders: z.array(SubOrderView),
     timeline: z.array(TimelineEvent),
     routing: RoutingView.optional().openapi({ description: "Why each line went where it went: ops and admins only" }),
+    cancellationNotes: z
+      .array(CancellationNote)
+      .optional()
+      .openapi({ description: "What whoever cancelled wrote in `note`: ops and admins only" }),
   })
   .openapi("Order");
 export type OrderView = z.infer<typeof OrderView>;
@@ -163,11 +200,6 @@ export const SimulatePayment = z
   .object({ outcome: z.enum(["succeeded", "failed", "canceled"]) })
   .strict()
   .openapi("SimulatePayment");
-
-export const CancelOrder = z
-  .object({ reason: z.string().trim().min(1).max(500) })
-  .strict()
-  .openapi("CancelOrder");
 
 export const OrderListQuery = ListQuery.extend({
   status: z.enum(orderStatuses).optional(),

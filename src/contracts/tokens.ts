@@ -36,6 +36,7 @@ export const CreateCustomer = z
   })
   .strict()
   .openapi("CreateCustomer");
+export type CreateCustomer = z.infer<typeof CreateCustomer>;
 
 export const CreatedCustomer = z.object({ customerId: z.string(), token: z.string() }).openapi("CreatedCustomer");
 

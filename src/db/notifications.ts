@@ -62,7 +62,7 @@ export async function notificationFacts(db: Db, orderIds: readonly string[], ven
     ),
     selectIn(db, orderIds, (ids) =>
       db
-        .select({ orderId: orders.id, email: customers.email, phone: customers.phone })
+        .select({ orderId: orders.id, email: customers.email, phone: customers.phone, paidAt: orders.paidAt })
         .from(orders)
         .innerJoin(customers, sql`${customers.id} = ${orders.customerId}`)
         .where(inArray(orders.id, ids)),

@@ -29,6 +29,8 @@ export type OfferRow = {
   dispatchSlaHours: number;
   hourlyCapacity: number;
   commissionBps: number;
+  /** A flash sale's cap on units per customer, under the global one; null when none. */
+  saleMaxUnitsPerCustomer: number | null;
 };
 export type SiteRow = { warehouseId: string; vendorId: string; lat: number; lng: number };
 
@@ -45,6 +47,7 @@ const offerColumns = {
   dispatchSlaHours: vendors.dispatchSlaHours,
   hourlyCapacity: vendors.hourlyCapacity,
   commissionBps: vendors.commissionBps,
+  saleMaxUnitsPerCustomer: skus.saleMaxUnitsPerCustomer,
 };
 const siteColumns = {
   warehouseId: warehouses.id,

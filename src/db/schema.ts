@@ -94,6 +94,8 @@ export const skus = sqliteTable(
     barcode: text("barcode").notNull(),
     lowStockThreshold: integer("low_stock_threshold").notNull().default(0),
     weightGrams: integer("weight_grams").notNull().default(500),
+    // Set by ops for a flash sale: at most this many units per customer at once, under the global cap.
+    saleMaxUnitsPerCustomer: integer("sale_max_units_per_customer"),
     status: text("status", { enum: ["active", "inactive"] })
       .notNull()
       .default("active"),
@@ -150,6 +152,8 @@ export const apiTokens = sqliteTable(
     customerId: text("customer_id").references(() => customers.id),
     createdAt: text("created_at").notNull(),
     revokedAt: text("revoked_at"),
+    // A guest's token lapses here unless the guest has ordered (db/tokens.ts); null never lapses.
+    expiresAt: text("expires_at"),
   },
   (t) => [
     uniqueIndex("api_tokens_hash").on(t.tokenHash),
@@ -341,6 +345,23 @@ export const orderEvents = sqliteTable(
     dedupeKey: text("dedupe_key"),
   },
   (t) => [index("order_events_order").on(t.orderId, t.id), uniqueIndex("order_events_dedupe").on(t.dedupeKey)],
+);
+
+// Free text a person added when cancelling an order: for ops only, never in a message or an event.
+export const cancellationNotes = sqliteTable(
+  "cancellation_notes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    at: text("at").notNull(),
+    actorRole: text("actor_role").notNull(),
+    actorId: text("actor_id"),
+    reason: text("reason").notNull(),
+    note: text("note").notNull(),
+  },
+  (t) => [index("cancellation_notes_order").on(t.orderId, t.id)],
 );
 
 export const payments = sqliteTable(

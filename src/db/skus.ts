@@ -7,7 +7,9 @@ import { skus } from "./schema";
 
 type SkuRow = typeof skus.$inferSelect;
 
-export type SkuChanges = Partial<Pick<Sku, "title" | "price" | "barcode" | "lowStockThreshold" | "status">>;
+export type SkuChanges = Partial<
+  Pick<Sku, "title" | "price" | "barcode" | "lowStockThreshold" | "status" | "saleMaxUnitsPerCustomer">
+>;
 
 /** A write refused by UNIQUE(vendor_id, code) or UNIQUE(vendor_id, barcode). */
 export type SkuWrite = { ok: true; sku: Sku } | { ok: false; code: "DUPLICATE"; field: "code" | "barcode" };
@@ -22,6 +24,7 @@ export function toSku(r: SkuRow): Sku {
     price: { amountMinor: r.priceMinor, currency: r.currency },
     barcode: r.barcode,
     lowStockThreshold: r.lowStockThreshold,
+    saleMaxUnitsPerCustomer: r.saleMaxUnitsPerCustomer,
     status: r.status,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,

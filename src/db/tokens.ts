@@ -1,17 +1,43 @@
-import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, notInArray, or } from "drizzle-orm";
+import { CLOSED_ORDER_STATUSES, GUEST_TOKEN_AFTER_ORDERS_SECONDS } from "../domain/guests";
 import type { Principal, Role } from "../domain/principal";
+import { addSeconds, isoSeconds } from "../domain/time";
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
-import { apiTokens } from "./schema";
+import { apiTokens, orders } from "./schema";
 
-export async function findPrincipalByTokenHash(db: Db, tokenHash: string): Promise<Principal | null> {
+/** The principal of a live token: not revoked, and not a guest's token past its expiry (see keptByOrders). */
+export async function findPrincipalByTokenHash(db: Db, tokenHash: string, now: Date): Promise<Principal | null> {
   const row = await db
     .select()
     .from(apiTokens)
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
     .get();
   if (!row) return null;
+  if (row.expiresAt !== null && row.expiresAt <= isoSeconds(now)) {
+    if (!row.customerId || !(await keptByOrders(db, row.customerId, now))) return null;
+  }
   return toPrincipal(row);
+}
+
+/**
+ * A guest who ordered keeps its token while any of its orders is open and for a while after the
+ * last one changed, so it can follow a delivery or a refund. Read only for tokens past their expiry.
+ */
+async function keptByOrders(db: Db, customerId: string, now: Date): Promise<boolean> {
+  const since = isoSeconds(addSeconds(now, -GUEST_TOKEN_AFTER_ORDERS_SECONDS));
+  const row = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(
+      and(
+        eq(orders.customerId, customerId),
+        or(notInArray(orders.status, [...CLOSED_ORDER_STATUSES]), gt(orders.updatedAt, since)),
+      ),
+    )
+    .limit(1)
+    .get();
+  return row !== undefined;
 }
 
 function toPrincipal(row: typeof apiTokens.$inferSelect): Principal | null {
@@ -27,7 +53,15 @@ function toPrincipal(row: typeof apiTokens.$inferSelect): Principal | null {
 
 export function insertToken(
   db: Db,
-  token: { id: string; tokenHash: string; role: Role; vendorId?: string; customerId?: string; createdAt: string },
+  token: {
+    id: string;
+    tokenHash: string;
+    role: Role;
+    vendorId?: string;
+    customerId?: string;
+    createdAt: string;
+    expiresAt?: string;
+  },
 ) {
   return db.insert(apiTokens).values({
     id: token.id,
@@ -36,6 +70,7 @@ export function insertToken(
     vendorId: token.vendorId ?? null,
     customerId: token.customerId ?? null,
     createdAt: token.createdAt,
+    expiresAt: token.expiresAt ?? null,
   });
 }
 

@@ -10,6 +10,7 @@ import { jobRunAt } from "./routes/job-run";
 import { routingBench } from "./routes/routing-bench";
 import { simulatePayments } from "./routes/simulate";
 
+export { AddressLimits } from "../../durable-objects/address-limits";
 export { Feed } from "../../durable-objects/feed";
 export { SkuStock } from "../../durable-objects/sku-stock";
 

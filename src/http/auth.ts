@@ -27,7 +27,7 @@ export async function resolve(env: Env, token: string): Promise<Principal | null
   const hash = await sha256Hex(token);
   const hit = tokenCache.get(hash);
   if (hit && hit.until > Date.now()) return hit.principal;
-  const principal = await findPrincipalByTokenHash(database(env), hash);
+  const principal = await findPrincipalByTokenHash(database(env), hash, new Date());
   if (principal) tokenCache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS });
   else tokenCache.delete(hash);
   return principal;
@@ -44,7 +44,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       token = m[1];
     }
     const principal = token ? await resolve(c.env, token) : null;
-    if (token && !principal) throw new ApiError("UNAUTHENTICATED", "The token is unknown or revoked");
+    if (token && !principal) throw new ApiError("UNAUTHENTICATED", "The token is unknown, revoked or expired");
     c.set("principal", principal);
     await next();
   };

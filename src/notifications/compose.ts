@@ -23,6 +23,31 @@ export type Facts = {
   currency: string;
 };
 
+/**
+ * What a shopper reads for each cancellation reason code. Only these fixed phrases ever reach a
+ * message: any other reason (free text recorded before reasons were codes) reads as nothing.
+ */
+const CANCEL_PHRASES: Readonly<Record<string, string>> = {
+  changed_mind: "change of mind",
+  ordered_by_mistake: "ordered by mistake",
+  found_better_price: "a better price was found",
+  delivery_too_slow: "delivery too slow",
+  payment_problem: "a payment problem",
+  duplicate_order: "a duplicate order",
+  suspected_fraud: "a security check",
+  hold_expired: "the payment did not arrive in time",
+  payment_canceled: "the payment was cancelled",
+  cancelled_before_payment: "it was cancelled before the payment arrived",
+  late_payment_refunded: "the stock was gone when the payment arrived",
+  [SLA_BREACH_REASON]: "the seller could not ship in time",
+};
+
+function cancelPhrase(reason: unknown): string {
+  const phrase =
+    typeof reason === "string" && Object.hasOwn(CANCEL_PHRASES, reason) ? CANCEL_PHRASES[reason] : undefined;
+  return phrase ? ` (${phrase})` : "";
+}
+
 const money = (minor: number, currency: string) =>
   new Intl.NumberFormat("en-IN", { style: "currency", currency }).format(minor / 100);
 
@@ -50,7 +75,7 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
     }
     case "order.cancelled": {
       const refunded = Number(p.refundedMinor ?? 0);
-      const text = `Order ${orderId} is cancelled (${String(p.reason ?? "cancelled")}).${refunded > 0 ? ` ${money(refunded, facts.currency)} is on its way back to you.` : ""}`;
+      const text = `Order ${orderId} is cancelled${cancelPhrase(p.reason)}.${refunded > 0 ? ` ${money(refunded, facts.currency)} is on its way back to you.` : ""}`;
       return [
         { ...base, template: "order_cancelled", priority: PRIORITY.cancellation, params: { orderId, refunded }, text },
       ];

@@ -7,6 +7,14 @@ import { type Config, config } from "../platform/config";
 import { compose, type Facts } from "./compose";
 
 type Contact = { email: string | null; phone: string | null };
+type CustomerContact = Contact & { paidAt: string | null };
+
+/**
+ * A shopper's contact is whatever the guest typed at sign-up, unverified: until someone has paid
+ * for the order, messages about it are only recorded, so an order placed in a stranger's name
+ * cannot make us message that stranger.
+ */
+const reachable = (c: CustomerContact | undefined) => (c?.paidAt ? c : undefined);
 
 /**
  * Shoppers and vendors hear on WhatsApp when it is configured and they gave a phone number, else
@@ -43,7 +51,7 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
       const who = m.audience.kind === "customer" ? m.audience.customerId : m.audience.vendorId;
       const { channel, recipient } =
         m.audience.kind === "customer"
-          ? route(cfg, contactOf.get(e.orderId!), who)
+          ? route(cfg, reachable(contactOf.get(e.orderId!)), who)
           : route(cfg, vendorContactOf.get(who), `vendor:${who}`);
       return {
         id: newId("ntf"),

@@ -13,6 +13,12 @@ const configSchema = z.object({
   HOLD_TTL_SECONDS: intVar(900),
   MAX_OPEN_HOLDS_PER_CUSTOMER: intVar(5),
   MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
+  // Per client address (CF-Connecting-IP): units of one SKU held at once across all its guests,
+  // and guests signed up per hour. Local runs raise both: every request there is 127.0.0.1.
+  MAX_HELD_UNITS_PER_IP_PER_SKU: intVar(20),
+  MAX_GUESTS_PER_IP_PER_HOUR: intVar(20),
+  // The ADDRESS_RATE binding's coarse request rate per address; "off" skips it (local runs).
+  COARSE_ADDRESS_RATE: z.enum(["on", "off"]).default("on"),
   NOTIFY_RATE_PER_MINUTE: intVar(220),
   // Orders worth this much or more (minor units) wait for ops approval; 0 turns the rule off.
   REVIEW_THRESHOLD_MINOR: z.coerce.number().int().min(0).max(MAX_THRESHOLD_MINOR).default(5_000_000),
@@ -61,6 +67,9 @@ export type Config = {
   holdTtlSeconds: number;
   maxOpenHoldsPerCustomer: number;
   maxUnitsPerSkuPerCustomer: number;
+  maxHeldUnitsPerIpPerSku: number;
+  maxGuestsPerIpPerHour: number;
+  coarseAddressRate: boolean;
   notifyRatePerMinute: number;
   whatsapp?: { token: string; phoneNumberId: string; apiBase: string; apiVersion: string; language: string };
   email?: { apiKey: string; from: string; apiBase: string };
@@ -90,6 +99,9 @@ export function config(env: Env): Config {
     holdTtlSeconds: raw.HOLD_TTL_SECONDS,
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
     maxUnitsPerSkuPerCustomer: raw.MAX_UNITS_PER_SKU_PER_CUSTOMER,
+    maxHeldUnitsPerIpPerSku: raw.MAX_HELD_UNITS_PER_IP_PER_SKU,
+    maxGuestsPerIpPerHour: raw.MAX_GUESTS_PER_IP_PER_HOUR,
+    coarseAddressRate: raw.COARSE_ADDRESS_RATE === "on",
     notifyRatePerMinute: raw.NOTIFY_RATE_PER_MINUTE,
     whatsapp:
       raw.WHATSAPP_TOKEN && raw.WHATSAPP_PHONE_NUMBER_ID

@@ -203,7 +203,7 @@ describe("a whole-order cancel racing a vendor's cancel", () => {
       const o = await splitOrder();
       const ops = await tokenFor("ops");
       const [whole, part] = await Promise.all([
-        api("POST", `/v1/orders/${o.orderId}/cancel`, { token: ops, body: { reason: "customer asked" } }),
+        api("POST", `/v1/orders/${o.orderId}/cancel`, { token: ops, body: { reason: "changed_mind" } }),
         step(o.vendorToken, o.sub, "cancel", { reason: "cannot source it" }),
       ]);
       expect(whole.status).toBe(200);

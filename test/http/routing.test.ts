@@ -280,7 +280,7 @@ describe("checkout with routing", () => {
     // Released holds free capacity: cancelling the first order makes room again.
     const cancelled = await api("POST", `/v1/orders/${first.body.order.id}/cancel`, {
       token: shopper.token,
-      body: { reason: "changed my mind" },
+      body: { reason: "changed_mind" },
     });
     expect(cancelled.status).toBe(200);
     const third = await order(shopper.token, [{ skuId: busy.skuId, qty: 1 }]);

@@ -139,7 +139,7 @@ describe("email", () => {
     const o = await paidOrder({ email: address });
     const cancelled = await api("POST", `/v1/orders/${o.orderId}/cancel`, {
       token: o.token,
-      body: { reason: "changed my mind" },
+      body: { reason: "changed_mind" },
     });
     expect(cancelled.status).toBe(200);
     await vi.waitFor(async () => expect(await o.mine()).toHaveLength(2), { timeout: 10_000 });
@@ -167,6 +167,28 @@ describe("email", () => {
     expect((await o.mine())[0]).toMatchObject({ channel: "local" });
     await send(minute(6));
     expect((await o.mine())[0]).toMatchObject({ status: "sent", providerRef: expect.stringMatching(/^local:/) });
+  });
+});
+
+describe("an unpaid order", () => {
+  it("never messages the contact a guest typed: its messages are only recorded", async () => {
+    const phone = "+91 98450 19999";
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const shopper = await api("POST", "/v1/customers", { body: { name: `Unpaid ${++n}`, phone } });
+    const placed = await checkout(shopper.body.token, [{ skuId: sku.skuId, qty: 1 }]);
+    const orderId = placed.body.order.id as string;
+    const cancel = await api("POST", `/v1/orders/${orderId}/cancel`, {
+      token: shopper.body.token,
+      body: { reason: "changed_mind", note: "call me on another number" },
+    });
+    expect(cancel.status).toBe(200);
+    const mine = async () =>
+      (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.body.token })).body.items;
+    await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
+    expect((await mine())[0]).toMatchObject({ channel: "local", template: "order_cancelled" });
+    expect((await mine())[0].recipient).not.toContain("98450");
+    await send(minute(7));
+    expect(await sentTo(phone)).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { checkout as placeOrder } from "../../checkout/checkout";
 import { json, jsonBody, problemResponses } from "../../contracts/common";
 import { CheckoutBody, CheckoutResult } from "../../contracts/orders";
 import { requireRole } from "../auth";
+import { clientAddressOf } from "../client-address";
 import { router } from "../context";
 import { ApiError, validationError } from "../errors";
 import { idempotencyKeyOf } from "../idempotency";
@@ -27,6 +28,7 @@ export const checkout = router().openapi(route, async (c) => {
   const idempotencyKey = idempotencyKeyOf(c);
   const outcome = await placeOrder(c.env, c.executionCtx, {
     customer,
+    clientAddress: clientAddressOf(c),
     idempotencyKey,
     body: c.req.valid("json"),
     now: new Date(),

@@ -19,6 +19,7 @@ import { database } from "../../db/client";
 import { countOrders, listOrders, loadOrder, warehouseVendor } from "../../db/orders";
 import { actorOf, type Principal } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
+import { keepCancellationNote, withCancellationNotes } from "../../orders/cancellation-notes";
 import { orderViewFor } from "../../orders/view";
 import { requireRole } from "../auth";
 import { router } from "../context";
@@ -55,7 +56,7 @@ const cancel = defineRoute({
   access: ["admin", "ops", "customer"],
   summary: "Cancel an order before any of it is dispatched",
   description:
-    "Unpaid: the payment is cancelled and the holds released. Paid: stock is released and the payment refunded.",
+    "Unpaid: the payment is cancelled and the holds released. Paid: stock is released and the payment refunded. The reason is a code from a fixed list; free text goes in `note`, which only ops and admins read.",
   request: { params: OrderParams, ...jsonBody(CancelOrder) },
   responses: { 200: json(OrderView, "The cancelled order"), ...problemResponses },
 });
@@ -77,7 +78,7 @@ async function visibleOrder(env: Env, orderId: string, who: Principal) {
   const agg = await loadOrder(database(env), orderId);
   const view = agg ? orderViewFor(agg, who) : null;
   if (!view) throw new ApiError("NOT_FOUND", "No such order");
-  return view;
+  return withCancellationNotes(env, view, who);
 }
 
 export const orders = router()
@@ -162,12 +163,11 @@ export const orders = router()
     const who = requireRole(c, "admin", "ops", "customer");
     const { orderId } = c.req.valid("param");
     await visibleOrder(c.env, orderId, who);
-    const outcome = await cancelOrder(c.env, c.executionCtx, {
-      orderId,
-      reason: c.req.valid("json").reason,
-      actor: actorOf(who),
-      now: new Date(),
-    });
+    const { reason, note } = c.req.valid("json");
+    const actor = actorOf(who);
+    const now = new Date();
+    // Only the reason code travels with the cancellation (events, messages, vendors' views).
+    const outcome = await cancelOrder(c.env, c.executionCtx, { orderId, reason, actor, now });
     if (!outcome.ok) {
       throw new ApiError(
         outcome.code,
@@ -175,5 +175,6 @@ export const orders = router()
         outcome.code === "ILLEGAL_TRANSITION" ? { allowed: outcome.allowed } : {},
       );
     }
+    if (note !== undefined) await keepCancellationNote(c.env, orderId, { actor, reason, note, now });
     return c.json(await visibleOrder(c.env, orderId, who), 200);
   });

@@ -5,6 +5,7 @@ import { findProduct } from "../../db/products";
 import { findSku, insertSku, listSkus, type SkuWrite, updateSku } from "../../db/skus";
 import { findVendor } from "../../db/vendors";
 import { newId } from "../../domain/ids";
+import type { Principal } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
 import { config } from "../../platform/config";
 import { router } from "../context";
@@ -48,10 +49,10 @@ const read = defineRoute({
 const update = defineRoute({
   method: "patch",
   path: "/skus/{skuId}",
-  access: ["admin", "vendor"],
-  summary: "Change a SKU's price, title, barcode, low-stock threshold or status",
+  access: ["admin", "ops", "vendor"],
+  summary: "Change a SKU's price, title, barcode, low-stock threshold, status or flash-sale cap",
   description:
-    "The owning vendor or an admin; another vendor's SKU is 404. The vendor code, vendor and product are fixed.",
+    "The owning vendor or an admin; another vendor's SKU is 404. The vendor code, vendor and product are fixed. The flash-sale cap (saleMaxUnitsPerCustomer) is set by ops or an admin, and is all ops may change.",
   request: { params: SkuParams, ...jsonBody(UpdateSku) },
   responses: { 200: json(Sku, "The SKU after the change"), ...problemResponses },
 });
@@ -60,6 +61,15 @@ function requireMarketplaceCurrency(env: Env, price: { currency: string } | unde
   const currency = config(env).currency;
   if (price && price.currency !== currency) {
     throw validationError([{ path: "price.currency", message: `prices are in the marketplace currency, ${currency}` }]);
+  }
+}
+
+/** A flash-sale cap is the marketplace's call, not the vendor's; it is the only thing ops change here. */
+function requireSaleCapRole(p: Principal, changes: UpdateSku) {
+  const salesOnly = Object.keys(changes).every((k) => k === "saleMaxUnitsPerCustomer");
+  if (p.role === "ops" && !salesOnly) throw new ApiError("FORBIDDEN", "Ops may change only saleMaxUnitsPerCustomer");
+  if (p.role === "vendor" && changes.saleMaxUnitsPerCustomer !== undefined) {
+    throw new ApiError("FORBIDDEN", "saleMaxUnitsPerCustomer is set by ops or an admin");
   }
 }
 
@@ -84,7 +94,14 @@ export const skus = router()
       throw validationError([{ path: "productId", message: "no such product" }]);
     }
     const now = isoSeconds(new Date());
-    const result = await insertSku(db, { id: newId("sku"), ...body, status: "active", createdAt: now, updatedAt: now });
+    const result = await insertSku(db, {
+      id: newId("sku"),
+      ...body,
+      saleMaxUnitsPerCustomer: null,
+      status: "active",
+      createdAt: now,
+      updatedAt: now,
+    });
     return c.json(written(result), 201);
   })
   .openapi(list, async (c) => {
@@ -111,8 +128,10 @@ export const skus = router()
     const { skuId } = c.req.valid("param");
     const changes = c.req.valid("json");
     const db = database(c.env);
+    const p = principalOf(c);
+    requireSaleCapRole(p, changes);
     const current = await findSku(db, skuId);
-    if (!current || !actsFor(principalOf(c), current.vendorId)) throw notFound("SKU", skuId);
+    if (!current || !actsFor(p, current.vendorId)) throw notFound("SKU", skuId);
     requireMarketplaceCurrency(c.env, changes.price);
     const result = await updateSku(db, skuId, changes, isoSeconds(new Date()));
     if (!result) throw notFound("SKU", skuId);
