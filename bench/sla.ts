@@ -140,7 +140,7 @@ export async function run(opts: SlaBenchOptions): Promise<SlaBenchResult> {
   const working = ticks.filter((t) => t.nudged > 0 || t.cancelled > 0);
   const sum = (k: keyof TickResult) => ticks.reduce((n, t) => n + t[k], 0);
   log(
-    `ticks: ${ticks.length} (POST /v1/admin/jobs/sla-watcher/run, timed at the client; each tick cancels at most 100 breaches and nudges at most 500)`,
+    `ticks: ${ticks.length} (POST /v1/admin/jobs/sla-watcher/run, timed at the client; each tick nudges at most 500 and cancels a page of breaches, the rest continuing on the queue)`,
   );
   for (const [i, t] of ticks.entries()) {
     log(
