@@ -3,30 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { SkuStock } from "../../durable-objects/sku-stock";
 import type { ReserveResult } from "../../durable-objects/sku-stock-rpc";
 import { uid } from "../support/api";
-
-const NOW = "2026-01-01T00:00:00Z";
+import { insertCatalog } from "../support/catalog-rows";
 
 async function stockedSku(levels: number[]) {
   const vendorId = uid("ven");
-  const productId = uid("prd");
   const skuId = uid("sku");
   const whs = levels.map(() => uid("wh"));
-  await env.DB.batch([
-    env.DB.prepare(
-      "INSERT INTO vendors (id, name, commission_bps, hourly_capacity, created_at) VALUES (?, 'V', 1000, 100, ?)",
-    ).bind(vendorId, NOW),
-    env.DB.prepare("INSERT INTO products (id, title, created_at) VALUES (?, 'P', ?)").bind(productId, NOW),
-    env.DB.prepare(
-      `INSERT INTO skus (id, vendor_id, product_id, code, title, price_minor, currency, barcode, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'S', 1000, 'INR', ?, ?, ?)`,
-    ).bind(skuId, vendorId, productId, skuId, skuId, NOW, NOW),
-    ...whs.map((wh) =>
-      env.DB.prepare(
-        `INSERT INTO warehouses (id, vendor_id, name, lat, lng, postal_code, country, created_at)
-         VALUES (?, ?, 'W', 12.9, 77.6, '560001', 'IN', ?)`,
-      ).bind(wh, vendorId, NOW),
-    ),
-  ]);
+  await insertCatalog(vendorId, skuId, whs);
   const stub = () => env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
   for (const [i, onHand] of levels.entries()) {
     await stub().setOnHand({ skuId, counts: [{ warehouseId: whs[i]!, onHand }], reason: "count", actor: "test" });

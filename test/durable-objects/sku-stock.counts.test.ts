@@ -5,31 +5,15 @@ import type { SkuStock } from "../../durable-objects/sku-stock";
 import type { StockCount } from "../../durable-objects/sku-stock-rpc";
 import { migrate } from "../../durable-objects/sku-stock-storage";
 import { uid } from "../support/api";
+import { insertCatalog } from "../support/catalog-rows";
 
 const HOUR = 3600_000;
 
-const NOW = "2026-01-01T00:00:00Z";
-
 /** Catalog rows in D1 (so the object's mirror lands quietly) and a level per warehouse; `spare` have none yet. */
 async function stocked(levels: number[], spareCount = 0) {
-  const [vendorId, productId, skuId] = [uid("ven"), uid("prd"), uid("sku")];
+  const [vendorId, skuId] = [uid("ven"), uid("sku")];
   const all = Array.from({ length: levels.length + spareCount }, () => uid("wh"));
-  await env.DB.batch([
-    env.DB.prepare(
-      "INSERT INTO vendors (id, name, commission_bps, hourly_capacity, created_at) VALUES (?, 'V', 1000, 100, ?)",
-    ).bind(vendorId, NOW),
-    env.DB.prepare("INSERT INTO products (id, title, created_at) VALUES (?, 'P', ?)").bind(productId, NOW),
-    env.DB.prepare(
-      `INSERT INTO skus (id, vendor_id, product_id, code, title, price_minor, currency, barcode, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'S', 1000, 'INR', ?, ?, ?)`,
-    ).bind(skuId, vendorId, productId, skuId, skuId, NOW, NOW),
-    ...all.map((wh) =>
-      env.DB.prepare(
-        `INSERT INTO warehouses (id, vendor_id, name, lat, lng, postal_code, country, created_at)
-         VALUES (?, ?, 'W', 12.9, 77.6, '560001', 'IN', ?)`,
-      ).bind(wh, vendorId, NOW),
-    ),
-  ]);
+  await insertCatalog(vendorId, skuId, all);
   const whs = all.slice(0, levels.length);
   const stub = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
   const counts = levels.map((onHand, i) => ({ warehouseId: whs[i]!, onHand }));

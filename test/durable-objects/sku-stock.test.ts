@@ -2,8 +2,8 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import type { SkuStock } from "../../durable-objects/sku-stock";
 import { uid } from "../support/api";
+import { insertCatalog } from "../support/catalog-rows";
 
-const NOW = "2026-01-01T00:00:00Z";
 const HOUR = 3600_000;
 
 /** Catalog rows in D1, so the object's mirror (which references them) can land. */
@@ -13,26 +13,6 @@ async function seedCatalog(warehouseCount: number, opts: { inD1?: boolean } = {}
   const whs = Array.from({ length: warehouseCount }, () => uid("wh"));
   if (opts.inD1 !== false) await insertCatalog(vendorId, skuId, whs);
   return { vendorId, skuId, whs, stub: stubOf(skuId) };
-}
-
-async function insertCatalog(vendorId: string, skuId: string, whs: string[]) {
-  const productId = uid("prd");
-  await env.DB.batch([
-    env.DB.prepare(
-      "INSERT INTO vendors (id, name, commission_bps, hourly_capacity, created_at) VALUES (?, 'V', 1000, 100, ?)",
-    ).bind(vendorId, NOW),
-    env.DB.prepare("INSERT INTO products (id, title, created_at) VALUES (?, 'P', ?)").bind(productId, NOW),
-    env.DB.prepare(
-      `INSERT INTO skus (id, vendor_id, product_id, code, title, price_minor, currency, barcode, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'S', 1000, 'INR', ?, ?, ?)`,
-    ).bind(skuId, vendorId, productId, skuId, skuId, NOW, NOW),
-    ...whs.map((wh) =>
-      env.DB.prepare(
-        `INSERT INTO warehouses (id, vendor_id, name, lat, lng, postal_code, country, created_at)
-         VALUES (?, ?, 'W', 12.9, 77.6, '560001', 'IN', ?)`,
-      ).bind(wh, vendorId, NOW),
-    ),
-  ]);
 }
 
 function stubOf(skuId: string): DurableObjectStub<SkuStock> {
