@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { signHmacSha256 } from "../../src/domain/hmac";
-import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
-import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+import { ADMIN, api, tokenFor } from "../support/api";
+import { BENGALURU, packedSubOrder, stockedSku } from "../support/marketplace";
 
 /** A sub-order dispatched with `carrier`, ready for that carrier's "delivered" event. */
 async function dispatchedWith(carrier: string, awb: string) {
   const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 3 }] });
   const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
-  const shopper = await newCustomer();
-  const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
-  const sub = (await pay(shopper.token, placed.body.payment.id)).body.subOrders[0].id as string;
-  await api("POST", `/v1/sub-orders/${sub}/confirm`, { token: vendor });
-  const barcode = (await api("GET", `/v1/sub-orders/${sub}`, { token: vendor })).body.lines[0].barcode;
-  await api("POST", `/v1/sub-orders/${sub}/pack`, { token: vendor, body: { scanned: [barcode] } });
+  const sub = await packedSubOrder(s.skuId, vendor);
   const sent = await api("POST", `/v1/sub-orders/${sub}/dispatch`, { token: vendor, body: { carrier, awb } });
   expect(sent.status).toBe(200);
   return sub;

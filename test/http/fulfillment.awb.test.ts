@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, newCustomer, tokenFor, uid } from "../support/api";
-import { BENGALURU, checkout, pay, stockedSku, stockOf } from "../support/marketplace";
+import { api, tokenFor, uid } from "../support/api";
+import { BENGALURU, packedSubOrder, stockedSku, stockOf } from "../support/marketplace";
 
 /** `n` paid sub-orders of one vendor, each packed and ready to dispatch. */
 async function packedSubOrders(n: number) {
@@ -9,12 +9,7 @@ async function packedSubOrders(n: number) {
   const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
   const subs: string[] = [];
   for (let i = 0; i < n; i++) {
-    const shopper = await newCustomer();
-    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
-    const sub = (await pay(shopper.token, placed.body.payment.id)).body.subOrders[0].id as string;
-    await api("POST", `/v1/sub-orders/${sub}/confirm`, { token: vendor });
-    const barcode = (await api("GET", `/v1/sub-orders/${sub}`, { token: vendor })).body.lines[0].barcode;
-    await api("POST", `/v1/sub-orders/${sub}/pack`, { token: vendor, body: { scanned: [barcode] } });
+    const sub = await packedSubOrder(s.skuId, vendor);
     subs.push(sub);
   }
   const dispatch = (sub: string, body: { carrier: string; awb: string }) =>

@@ -1,20 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
-import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+import { BENGALURU, packedSubOrder, stockedSku } from "../support/marketplace";
 
 const put = (code: string, body: unknown, token = ADMIN) => api("PUT", `/v1/carriers/${code}`, { token, body });
 
-async function packedSubOrder() {
+async function readyToDispatch() {
   const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 3 }] });
   const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
-  const shopper = await newCustomer();
-  const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
-  const sub = (await pay(shopper.token, placed.body.payment.id)).body.subOrders[0].id as string;
-  await api("POST", `/v1/sub-orders/${sub}/confirm`, { token: vendor });
-  const barcode = (await api("GET", `/v1/sub-orders/${sub}`, { token: vendor })).body.lines[0].barcode;
-  await api("POST", `/v1/sub-orders/${sub}/pack`, { token: vendor, body: { scanned: [barcode] } });
+  const sub = await packedSubOrder(s.skuId, vendor);
   const dispatch = (body: unknown) => api("POST", `/v1/sub-orders/${sub}/dispatch`, { token: vendor, body });
-  return { vendor, shopper, dispatch };
+  return { vendor, dispatch };
 }
 
 describe("carriers", () => {
@@ -51,7 +46,7 @@ describe("carriers", () => {
     const edited = await put("trackon", { awbPattern: "^TR[0-9]{8}$", awbExample: "TR12345678" });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ code: "trackon", name: "Trackon", awbExample: "TR12345678", active: true });
-    const { dispatch } = await packedSubOrder();
+    const { dispatch } = await readyToDispatch();
     const old = await dispatch({ carrier: "trackon", awb: "500123456" });
     expect(old.status).toBe(422);
     expect(old.body.errors).toEqual([{ path: "awb", message: "must match ^TR[0-9]{8}$, e.g. TR12345678" }]);
@@ -60,7 +55,7 @@ describe("carriers", () => {
 
   it("can be switched off, and added", async () => {
     expect((await put("dtdc", { active: false })).body.active).toBe(false);
-    const { vendor, dispatch } = await packedSubOrder();
+    const { vendor, dispatch } = await readyToDispatch();
     expect((await api("GET", "/v1/carriers", { token: vendor })).body.items.map((c: any) => c.code)).not.toContain(
       "dtdc",
     );

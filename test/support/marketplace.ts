@@ -88,3 +88,14 @@ export async function customers(n: number) {
   }
   return out;
 }
+
+/** A new shopper's one-unit order of the SKU, paid, then confirmed and packed by its vendor: ready to dispatch. */
+export async function packedSubOrder(skuId: string, vendorToken: string): Promise<string> {
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [{ skuId, qty: 1 }]);
+  const sub = (await pay(shopper.token, placed.body.payment.id)).body.subOrders[0].id as string;
+  await api("POST", `/v1/sub-orders/${sub}/confirm`, { token: vendorToken });
+  const barcode = (await api("GET", `/v1/sub-orders/${sub}`, { token: vendorToken })).body.lines[0].barcode;
+  await api("POST", `/v1/sub-orders/${sub}/pack`, { token: vendorToken, body: { scanned: [barcode] } });
+  return sub;
+}
