@@ -108,7 +108,7 @@ describe("money races against a slow provider", () => {
       const sub = o.subOf(s);
       await packed(s, sub, 2);
       const [cancel, dispatch] = await Promise.all([
-        api("POST", `/v1/orders/${o.orderId}/cancel`, { token: o.shopper.token, body: { reason: "changed mind" } }),
+        api("POST", `/v1/orders/${o.orderId}/cancel`, { token: o.shopper.token, body: { reason: "changed_mind" } }),
         step(s.token, sub, "dispatch", { carrier: "delhivery", awb: awb() }),
       ]);
       const [row] = await subOrdersOf(o.orderId);
@@ -142,7 +142,7 @@ describe("money races against a slow provider", () => {
     await rounds(async () => {
       const o = await paidOrder([a, b], 1);
       const [whole, part] = await Promise.all([
-        api("POST", `/v1/orders/${o.orderId}/cancel`, { token: o.shopper.token, body: { reason: "changed mind" } }),
+        api("POST", `/v1/orders/${o.orderId}/cancel`, { token: o.shopper.token, body: { reason: "changed_mind" } }),
         step(a.token, o.subOf(a), "cancel", { reason: "cannot fulfil" }),
       ]);
       expect(whole.status, JSON.stringify(whole.body)).toBe(200);
