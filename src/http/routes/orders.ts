@@ -149,6 +149,7 @@ export const orders = router()
               .map((s) => ({
                 id: s.id,
                 vendorId: s.vendorId,
+                ...(s.vendorName !== null ? { vendorName: s.vendorName } : {}),
                 status: s.status as SubOrderStatus,
                 total: money(s.totalMinor),
               })),
