@@ -225,6 +225,76 @@ describe("pages load clean", () => {
   });
 });
 
+type NamedOrder = {
+  subOrders: {
+    id: string;
+    vendorName: string;
+    lines: { productTitle: string; skuTitle: string; warehouseName: string }[];
+  }[];
+  routing: { lines: { candidates: { vendorName: string; warehouseName: string }[] }[] };
+};
+
+/** Boxes that overlap by more than a rounding pixel. */
+function overlap(a: DOMRectLike, b: DOMRectLike): boolean {
+  return a.x + a.width > b.x + 1 && b.x + b.width > a.x + 1 && a.y + a.height > b.y + 1 && b.y + b.height > a.y + 1;
+}
+type DOMRectLike = { x: number; y: number; width: number; height: number };
+
+describe("screens speak in names", () => {
+  it("the ops order page, its routing and the vendor's pack screen name vendor, item and warehouse; rows line up at 390 and 1440 px", async () => {
+    const { orderId, subOrderId } = await apiOrder();
+    const order = await api(server.url, token("ops").token).request<NamedOrder>("GET", `/v1/orders/${orderId}`);
+    const sub = order.subOrders[0]!;
+    const line = sub.lines[0]!;
+    assert.ok(sub.vendorName && line.productTitle && line.warehouseName, "the API names them");
+    await api(server.url, token("vendor").token).request("POST", `/v1/sub-orders/${subOrderId}/confirm`);
+    for (const width of WIDTHS) {
+      const context = await signedInContext(width);
+      const page = await context.newPage();
+      await page.goto(`/ops/orders/${orderId}`, { waitUntil: "networkidle" });
+      await page.getByRole("heading", { name: "Routing" }).waitFor();
+      const text = await page.locator("main").innerText();
+      for (const name of [sub.vendorName, line.productTitle, line.warehouseName]) {
+        assert.ok(text.includes(name), `ops order page @${width} names ${name}`);
+      }
+      const routing = await page
+        .locator("section", { has: page.getByRole("heading", { name: "Routing" }) })
+        .innerText();
+      const candidate = order.routing.lines[0]!.candidates[0]!;
+      assert.ok(routing.includes(candidate.vendorName) && routing.includes(candidate.warehouseName), "routing names");
+      // Each pickable row: its checkbox beside its text, centred on the same line, never on top of it.
+      const rows = await page.locator(".pick-row").evaluateAll((els) =>
+        els.map((el) => ({
+          box: el.querySelector("input")!.getBoundingClientRect().toJSON() as DOMRectLike,
+          text: el.querySelector(".pick-text")!.getBoundingClientRect().toJSON() as DOMRectLike,
+        })),
+      );
+      assert.ok(rows.length > 0, "the sub-order picker has rows");
+      for (const { box, text: t } of rows) {
+        assert.ok(!overlap(box, t), `@${width} checkbox and text overlap`);
+        assert.ok(box.x + box.width <= t.x + 1, `@${width} checkbox left of its text`);
+        const mid = box.y + box.height / 2;
+        assert.ok(mid >= t.y && mid <= t.y + t.height, `@${width} checkbox on its text's line`);
+      }
+      const fields = await page
+        .locator(".assign-panel > .field")
+        .evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRectLike));
+      for (let i = 0; i < fields.length; i++) {
+        for (let j = i + 1; j < fields.length; j++)
+          assert.ok(!overlap(fields[i]!, fields[j]!), `@${width} fields overlap`);
+      }
+      await page.screenshot({ path: path.join(SHOTS, `names-ops-order-${width}.png`), fullPage: true });
+
+      await page.goto(`/vendor/sub-orders/${subOrderId}`, { waitUntil: "networkidle" });
+      await page.getByRole("heading", { name: "Pack" }).waitFor();
+      const pack = await page.locator("main").innerText();
+      assert.ok(pack.includes(line.productTitle), `pack screen @${width} names the item`);
+      await page.screenshot({ path: path.join(SHOTS, `names-pack-${width}.png`), fullPage: true });
+      await context.close();
+    }
+  });
+});
+
 describe("an order, live end to end", () => {
   it("placed on the storefront, appears on ops and the vendor app, confirmed and dispatched there, timeline live; survives a cut", async () => {
     const vendor = token("vendor");
