@@ -253,13 +253,12 @@ describe("screens speak in names", () => {
       const page = await context.newPage();
       await page.goto(`/ops/orders/${orderId}`, { waitUntil: "networkidle" });
       await page.getByRole("heading", { name: "Routing" }).waitFor();
-      const text = await page.locator("main").innerText();
+      const text = (await page.locator("main").textContent()) ?? "";
       for (const name of [sub.vendorName, line.productTitle, line.warehouseName]) {
         assert.ok(text.includes(name), `ops order page @${width} names ${name}`);
       }
-      const routing = await page
-        .locator("section", { has: page.getByRole("heading", { name: "Routing" }) })
-        .innerText();
+      const routing =
+        (await page.locator("section", { has: page.getByRole("heading", { name: "Routing" }) }).textContent()) ?? "";
       const candidate = order.routing.lines[0]!.candidates[0]!;
       assert.ok(routing.includes(candidate.vendorName) && routing.includes(candidate.warehouseName), "routing names");
       // Each pickable row: its checkbox beside its text, centred on the same line, never on top of it.
@@ -287,7 +286,7 @@ describe("screens speak in names", () => {
 
       await page.goto(`/vendor/sub-orders/${subOrderId}`, { waitUntil: "networkidle" });
       await page.getByRole("heading", { name: "Pack" }).waitFor();
-      const pack = await page.locator("main").innerText();
+      const pack = (await page.locator("main").textContent()) ?? "";
       assert.ok(pack.includes(line.productTitle), `pack screen @${width} names the item`);
       await page.screenshot({ path: path.join(SHOTS, `names-pack-${width}.png`), fullPage: true });
       await context.close();
