@@ -146,6 +146,12 @@ export const SubOrderView = z.object({
   vendorName: z.string().optional().openapi({ description: "The seller, by name (absent in checkout's reply)" }),
   status: z.enum(subOrderStatuses),
   slaDispatchBy: IsoTime.nullable(),
+  carrier: z
+    .string()
+    .nullable()
+    .optional()
+    .openapi({ description: "Set once dispatched (absent in checkout's reply)" }),
+  awb: z.string().nullable().optional().openapi({ description: "The carrier's waybill number, once dispatched" }),
   cancellationReason: z.string().nullable(),
   shipping: Money,
   total: Money,

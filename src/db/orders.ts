@@ -392,6 +392,14 @@ function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" | "after
   ];
 }
 
+/** Each order's customer: whose feed an order event also goes to. */
+export async function orderCustomers(db: Db, orderIds: readonly string[]): Promise<Map<string, string>> {
+  const rows = await selectIn(db, orderIds, (chunk) =>
+    db.select({ id: orders.id, customerId: orders.customerId }).from(orders).where(inArray(orders.id, chunk)),
+  );
+  return new Map(rows.map((r) => [r.id, r.customerId]));
+}
+
 export type ListedSubOrder = SubOrderRow & { vendorName: string | null };
 
 /**

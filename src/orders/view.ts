@@ -48,6 +48,8 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
       ...named("vendorName", agg.names?.vendors.get(s.vendorId)),
       status: s.status as SubOrderStatus,
       slaDispatchBy: s.slaDispatchBy,
+      carrier: s.carrier,
+      awb: s.awb,
       cancellationReason: s.cancellationReason,
       shipping: money(s.shippingMinor),
       total: money(s.totalMinor),
