@@ -294,6 +294,66 @@ describe("screens speak in names", () => {
   });
 });
 
+describe("my orders", () => {
+  it("lists the shopper's own orders by seller, and shows a vendor's dispatch, carrier and AWB without a reload", async () => {
+    const vendor = token("vendor");
+    const client = api(server.url);
+    const sku = await orderableSku(vendor.vendorId!);
+    const shopper = await client.request<{ token: string }>("POST", "/v1/customers", { body: { name: "My Orders" } });
+    const placed = await client.request<{ order: { id: string }; payment: { id: string } }>("POST", "/v1/checkout", {
+      token: shopper.token,
+      headers: { "idempotency-key": `browser-mine-${Date.now()}` },
+      body: {
+        lines: [{ skuId: sku.skuId, qty: 1 }],
+        shipTo: {
+          name: "My Orders",
+          address: { line1: "1 Lake Rd", city: "Bengaluru", postalCode: "560001", country: "IN" },
+        },
+      },
+    });
+    const paid = await client.request<{ subOrders: { id: string }[] }>(
+      "POST",
+      `/v1/payments/${placed.payment.id}/simulate`,
+      { token: shopper.token, body: { outcome: "succeeded" } },
+    );
+    const subId = paid.subOrders[0]!.id;
+    const ops = api(server.url, token("ops").token);
+    const { subOrders } = await ops.request<NamedOrder>("GET", `/v1/orders/${placed.order.id}`);
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopper.token);
+    const sockets = watchSockets(context);
+    const page = await context.newPage();
+    await page.goto("/orders", { waitUntil: "networkidle" });
+    await page.getByRole("status").getByText("Live").waitFor({ timeout: 15_000 });
+    await page.getByText(subOrders[0]!.vendorName).waitFor();
+    assert.equal(await page.locator(".my-order").count(), 1, "only the shopper's own order");
+
+    const v = api(server.url, vendor.token);
+    const carriers = await v.request<{ items: { code: string; name: string; awbExample: string; active: boolean }[] }>(
+      "GET",
+      "/v1/carriers",
+    );
+    const carrier = carriers.items.find((c) => c.code === "generic" && c.active);
+    assert.ok(carrier, "the generic carrier is seeded");
+    // Its own AWB: the end-to-end test below dispatches with the carrier's example one.
+    const awb = `MINE-${Date.now()}`;
+    await v.request("POST", `/v1/sub-orders/${subId}/confirm`);
+    const sub = await v.request<{ lines: { barcode: string; qty: number }[] }>("GET", `/v1/sub-orders/${subId}`);
+    const scanned = sub.lines.flatMap((l) => Array.from({ length: l.qty }, () => l.barcode));
+    await v.request("POST", `/v1/sub-orders/${subId}/pack`, { body: { scanned } });
+    await v.request("POST", `/v1/sub-orders/${subId}/dispatch`, { body: { carrier: carrier.code, awb } });
+    await page.getByText(awb).waitFor({ timeout: 15_000 });
+    await page.getByText("sub order · dispatched").waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "my-orders-390.png"), fullPage: true });
+    assert.deepEqual(sockets.leaks, []);
+    assert.ok(
+      sockets.opened.some((u) => u.pathname.startsWith("/v1/feeds/customers/") && u.searchParams.has("ticket")),
+    );
+    await context.close();
+  });
+});
+
 describe("an order, live end to end", () => {
   it("placed on the storefront, appears on ops and the vendor app, confirmed and dispatched there, timeline live; survives a cut", async () => {
     const vendor = token("vendor");
