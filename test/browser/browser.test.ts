@@ -149,7 +149,14 @@ async function signedInContext(width: number) {
  */
 async function orderableSku(vendorId: string) {
   const catalog = await api(server.url).request<{
-    items: { skuId: string; title: string; barcode: string; available: number; price: { amountMinor: number } }[];
+    items: {
+      skuId: string;
+      title: string;
+      vendorName: string;
+      barcode: string;
+      available: number;
+      price: { amountMinor: number };
+    }[];
   }>("GET", `/v1/catalog/skus?vendorId=${vendorId}&limit=100`);
   const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
   assert.ok(sku, `vendor ${vendorId} has nothing to order`);
@@ -294,6 +301,65 @@ describe("screens speak in names", () => {
   });
 });
 
+describe("the storefront", () => {
+  it("shows one card per product with its seller count and price range, and its offers by seller", async () => {
+    type Sku = { productId: string; vendorId: string; vendorName: string; price: { amountMinor: number } };
+    const skus: Sku[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Sku[]; nextCursor: string | null } = await api(server.url).request(
+        "GET",
+        `/v1/catalog/skus?limit=200${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      skus.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const byProduct = new Map<string, Sku[]>();
+    for (const s of skus) byProduct.set(s.productId, [...(byProduct.get(s.productId) ?? []), s]);
+    const products: { items: { productId: string; title: string }[] } = await api(server.url).request(
+      "GET",
+      "/v1/catalog/products?limit=48",
+    );
+    for (const width of WIDTHS) {
+      const context = await browser.newContext({ viewport: { width, height: 900 }, baseURL: proxy.url });
+      const shop = await context.newPage();
+      await shop.goto("/", { waitUntil: "networkidle" });
+      await shop.locator(".product-card").first().waitFor();
+      const cards = await shop.locator(".product-card").evaluateAll((els) =>
+        els.map((el) => ({
+          title: el.querySelector(".sku-title")?.textContent ?? "",
+          range: el.querySelector(".price-range")?.textContent ?? "",
+        })),
+      );
+      assert.equal(cards.length, products.items.length, "one card per product on the first page");
+      const titles = cards.map((c) => c.title);
+      assert.equal(new Set(titles).size, titles.length, "no product twice");
+      for (const [i, p] of products.items.entries()) {
+        const offers = byProduct.get(p.productId) ?? [];
+        const sellers = new Set(offers.map((o) => o.vendorId)).size;
+        const prices = offers.map((o) => o.price.amountMinor);
+        const card = cards[i]!;
+        assert.equal(card.title, p.title);
+        assert.ok(card.range.endsWith(`· ${sellers} seller${sellers === 1 ? "" : "s"}`), `${p.title}: ${card.range}`);
+        assert.equal(card.range.startsWith("from "), Math.min(...prices) !== Math.max(...prices), card.range);
+        const rupees = Math.min(...prices) / 100;
+        assert.ok(card.range.replaceAll(",", "").includes(String(Math.trunc(rupees))), `${p.title}: ${card.range}`);
+      }
+      // The first product with several sellers: its offers name each of them.
+      const multi = products.items.find(
+        (p) => new Set((byProduct.get(p.productId) ?? []).map((o) => o.vendorId)).size > 1,
+      );
+      if (multi) {
+        await shop.getByRole("button", { name: `Offers for ${multi.title}` }).click();
+        for (const o of byProduct.get(multi.productId)!)
+          await shop.getByText(o.vendorName, { exact: true }).first().waitFor();
+      }
+      await shop.screenshot({ path: path.join(SHOTS, `storefront-products-${width}.png`) });
+      await context.close();
+    }
+  });
+});
+
 describe("my orders", () => {
   it("lists the shopper's own orders by seller, and shows a vendor's dispatch, carrier and AWB without a reload", async () => {
     const vendor = token("vendor");
@@ -386,7 +452,9 @@ describe("an order, live end to end", () => {
     // By barcode: several vendors sell the same title.
     await shop.getByLabel("Search the catalog").fill(sku.barcode);
     await shop.getByText("1 item", { exact: true }).waitFor();
-    await shop.getByRole("button", { name: `Add ${sku.title} to cart` }).click();
+    // One card per product; its offers name each seller.
+    await shop.getByRole("button", { name: /^Offers for / }).click();
+    await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
     await shop.getByText("1 shipment").waitFor();
     await shop.getByLabel("Name").fill("Asha Rao");
     await shop.getByLabel("Address").fill("12 MG Road");
@@ -495,7 +563,14 @@ describe("paying through Stripe", () => {
   it("with Stripe keys the storefront loads Stripe.js from js.stripe.com for the order, confirms, and shows it paid once the webhook lands", async () => {
     const { url } = stripe.server;
     const catalog = await api(url).request<{
-      items: { skuId: string; title: string; barcode: string; available: number; price: { amountMinor: number } }[];
+      items: {
+        skuId: string;
+        title: string;
+        vendorName: string;
+        barcode: string;
+        available: number;
+        price: { amountMinor: number };
+      }[];
     }>("GET", "/v1/catalog/skus?limit=100");
     const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
     assert.ok(sku, "nothing to order");
@@ -517,7 +592,8 @@ describe("paying through Stripe", () => {
     assert.deepEqual(stripeJs, [], "Stripe.js is loaded for a Stripe order, not on every visit");
     await shop.getByLabel("Search the catalog").fill(sku.barcode);
     await shop.getByText("1 item", { exact: true }).waitFor();
-    await shop.getByRole("button", { name: `Add ${sku.title} to cart` }).click();
+    await shop.getByRole("button", { name: /^Offers for / }).click();
+    await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
     await shop.getByLabel("Name").fill("Asha Rao");
     await shop.getByLabel("Address").fill("12 MG Road");
     await shop.getByLabel("City").fill("Bengaluru");
