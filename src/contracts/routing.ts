@@ -62,6 +62,10 @@ export const RoutingView = z
         candidates: z.array(RoutingCandidate),
         omitted: z.number().int(),
         reason: z.string(),
+        reasonNamed: z
+          .string()
+          .optional()
+          .openapi({ description: "`reason` with the names of the vendors, warehouses and SKUs it cites by id" }),
       }),
     ),
   })

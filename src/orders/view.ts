@@ -104,6 +104,19 @@ function lineProductTitle(names: OrderNames | undefined, l: { skuId?: string; pr
   return [...names.skus.values()].find((n) => n.productId === l.productId)?.productTitle;
 }
 
+/**
+ * The routing reason as a person reads it: routing wrote it with ids (it decides on ids), so each
+ * vendor, warehouse and SKU id the order's names know is replaced by its name.
+ */
+function readableReason(names: OrderNames, reason: string): string {
+  const byId = new Map<string, string>([
+    ...names.vendors,
+    ...names.warehouses,
+    ...[...names.skus].map(([id, n]) => [id, n.title] as [string, string]),
+  ]);
+  return reason.replace(/\b(?:ven|wh|sku)_[0-9a-z]+\b/g, (id) => byId.get(id) ?? id);
+}
+
 /** A refund still owed for the sub-order, as ops see it. */
 export function pendingRefundView(agg: Pick<OrderAggregate, "pendingRefunds">, subOrderId: string) {
   const owed = agg.pendingRefunds?.find((p) => p.subOrderId === subOrderId);
@@ -167,6 +180,7 @@ function routingView(agg: OrderAggregate): RoutingView {
       })),
       omitted: l.omitted,
       reason: l.reason,
+      ...named("reasonNamed", names ? readableReason(names, l.reason) : undefined),
     })),
   };
 }

@@ -45,6 +45,8 @@ describe("order views name what they show", () => {
     expect(lines).toHaveLength(2);
     for (const l of lines) {
       expect(l.productTitle).toMatch(/^Product /);
+      // The reason routing wrote with ids reads in names.
+      expect(l.reasonNamed).not.toMatch(/\b(ven|wh|sku)_[0-9a-z]+\b/);
       for (const p of [...l.chosen, ...l.candidates]) {
         expect(p.vendorName).toMatch(/^(Deccan Gadget Hub|Konkan Pantry) /);
         expect(p.warehouseName).toMatch(/^WH /);

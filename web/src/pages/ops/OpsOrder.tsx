@@ -172,7 +172,7 @@ function Routing({ order }: { order: OrderView }) {
           <p>
             <strong>Line {l.lineIndex + 1}</strong> ({l.qty} × {l.productTitle ?? "item"}{" "}
             <IdDetail id={l.skuId ?? l.productId ?? ""} label={l.skuId ? "SKU" : "product"} />
-            ): {l.reason}
+            ): {l.reasonNamed ?? l.reason}
           </p>
           <table className="lines">
             <thead>
