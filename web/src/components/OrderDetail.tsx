@@ -121,14 +121,22 @@ export function OrderDetail({ order }: { order: OrderView }) {
 
       <section className="card">
         <h3>Timeline</h3>
-        <Timeline events={order.timeline} parcels={parcelNames(order)} />
+        <Timeline events={order.timeline} parcels={parcelNames(order)} actors={vendorNames(order)} />
       </section>
     </article>
   );
 }
 
 /** The timeline; `parcels` names a sub-order by its vendor where the caller knows it. */
-export function Timeline({ events, parcels }: { events: TimelineEvent[]; parcels?: Map<string, string> }) {
+export function Timeline({
+  events,
+  parcels,
+  actors,
+}: {
+  events: TimelineEvent[];
+  parcels?: Map<string, string>;
+  actors?: Map<string, string>;
+}) {
   if (events.length === 0) return <p className="muted">No events yet.</p>;
   return (
     <ol className="timeline">
@@ -148,7 +156,13 @@ export function Timeline({ events, parcels }: { events: TimelineEvent[]; parcels
             )}
             <div className="muted small">
               by {e.actor.role}
-              {e.actor.id ? ` ${e.actor.id}` : ""}
+              {e.actor.id && actors?.get(e.actor.id) ? ` ${actors.get(e.actor.id)}` : ""}
+              {e.actor.id && (
+                <>
+                  {" "}
+                  <IdDetail id={e.actor.id} label={e.actor.role} />
+                </>
+              )}
               {e.reason ? ` — ${humanize(e.reason)}` : ""}
             </div>
           </div>
@@ -161,4 +175,9 @@ export function Timeline({ events, parcels }: { events: TimelineEvent[]; parcels
 /** Each sub-order's vendor name, for the timeline's lines about one parcel. */
 export function parcelNames(order: OrderView): Map<string, string> {
   return new Map(order.subOrders.flatMap((s) => (s.vendorName ? [[s.id, s.vendorName] as const] : [])));
+}
+
+/** Each vendor's name by its id, for the timeline's "by vendor …". */
+export function vendorNames(order: OrderView): Map<string, string> {
+  return new Map(order.subOrders.flatMap((s) => (s.vendorName ? [[s.vendorId, s.vendorName] as const] : [])));
 }

@@ -2,7 +2,7 @@ import { useCallback, useState } from "react";
 import { api } from "../api";
 import { useToken } from "../auth";
 import { IdDetail } from "../components/IdDetail";
-import { Timeline } from "../components/OrderDetail";
+import { Timeline, vendorNames } from "../components/OrderDetail";
 import { ProblemBanner } from "../components/ProblemBanner";
 import { SignIn } from "../components/SignIn";
 import { Status, UpdatedAt } from "../components/Status";
@@ -102,7 +102,10 @@ function MyOrder({ order }: { order: OrderView }) {
               <dd>{s.awb ? <code>{s.awb}</code> : "—"}</dd>
             </div>
           </dl>
-          <Timeline events={order.timeline.filter((e) => !e.subOrderId || e.subOrderId === s.id)} />
+          <Timeline
+            events={order.timeline.filter((e) => !e.subOrderId || e.subOrderId === s.id)}
+            actors={vendorNames(order)}
+          />
         </section>
       ))}
     </article>
