@@ -353,6 +353,13 @@ describe("the storefront", () => {
         await shop.getByRole("button", { name: `Offers for ${multi.title}` }).click();
         for (const o of byProduct.get(multi.productId)!)
           await shop.getByText(o.vendorName, { exact: true }).first().waitFor();
+        const rows = await shop.locator(".offer-row").evaluateAll((els) =>
+          els.map((el) => ({
+            text: el.querySelector(".offer-text")!.getBoundingClientRect().toJSON() as DOMRectLike,
+            buy: el.querySelector(".offer-buy")!.getBoundingClientRect().toJSON() as DOMRectLike,
+          })),
+        );
+        for (const r of rows) assert.ok(!overlap(r.text, r.buy), `@${width} an offer's seller runs into its price`);
       }
       await shop.screenshot({ path: path.join(SHOTS, `storefront-products-${width}.png`) });
       await context.close();
