@@ -4,11 +4,12 @@
  */
 import { z } from "zod";
 
-/** A feed is one object, found by its name: `ops`, `vendor:<vendorId>` or `sku:<skuId>`. */
-export type FeedName = "ops" | `vendor:${string}` | `sku:${string}`;
+/** A feed is one object, found by its name: `ops`, `vendor:<vendorId>`, `customer:<customerId>` or `sku:<skuId>`. */
+export type FeedName = "ops" | `vendor:${string}` | `customer:${string}` | `sku:${string}`;
 
 export const opsFeed: FeedName = "ops";
 export const vendorFeed = (vendorId: string): FeedName => `vendor:${vendorId}`;
+export const customerFeed = (customerId: string): FeedName => `customer:${customerId}`;
 export const skuFeed = (skuId: string): FeedName => `sku:${skuId}`;
 
 /** Who a socket belongs to, kept on the socket itself so it survives hibernation. */

@@ -75,7 +75,7 @@ const storedFrame = (r: EventRow) =>
   frame({ id: r.id, type: r.type, at: r.at, data: JSON.parse(r.data) as EventFrame["data"] });
 
 /**
- * One live feed (`ops`, `vendor:<id>` or `sku:<id>`: the object's name says which; the object
+ * One live feed (`ops`, `vendor:<id>`, `customer:<id>` or `sku:<id>`: the object's name says which; the object
  * itself does not care). It holds the subscribers' WebSockets through the Hibernation API, so an
  * idle feed costs nothing and a keep-alive never wakes it; it keeps the last events in SQLite so a
  * client that reconnects with `after` gets exactly what it missed.

@@ -266,6 +266,22 @@ export type CatalogItem = z.infer<typeof CatalogItem>;
 
 export const CatalogQuery = ListQuery.extend({ search: SearchText, vendorId: IdFilter, productId: IdFilter });
 
+/** One product as the storefront shows it: all its sellers' offers summed up in one card. */
+export const CatalogProduct = z
+  .object({
+    productId: z.string(),
+    title: z.string(),
+    minPrice: Money.openapi({ description: "The cheapest active offer" }),
+    maxPrice: Money.openapi({ description: "The dearest active offer" }),
+    sellers: z.number().int().openapi({ description: "Active vendors offering it" }),
+    offers: z.number().int(),
+    available: z.number().int().openapi({ description: "Units available over all offers, from the stock mirror" }),
+  })
+  .openapi("CatalogProduct");
+export type CatalogProduct = z.infer<typeof CatalogProduct>;
+
+export const CatalogProductQuery = ListQuery.extend({ search: SearchText });
+
 // ---- postal codes
 
 export const PostalCodeEntry = z

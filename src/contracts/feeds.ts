@@ -3,8 +3,9 @@ import { Id, IsoTime } from "./common";
 
 /**
  * The wire format of the live feeds (WebSocket, JSON text frames), shared by the Worker, the feed
- * object and web/. Three kinds of feed: `ops` (every order event), `vendor:<id>` (that vendor's
- * sub-orders and stock), `sku:<id>` (a SKU's available count, for storefronts).
+ * object and web/. Four kinds of feed: `ops` (every order event), `vendor:<id>` (that vendor's
+ * sub-orders and stock), `customer:<id>` (that shopper's own orders), `sku:<id>` (a SKU's available
+ * count, for storefronts).
  */
 
 /** A feed's event id: increases by one per event appended to that feed, never reused. */
@@ -99,6 +100,24 @@ export const OrderEventData = z
   .passthrough();
 export type OrderEventData = z.infer<typeof OrderEventData>;
 
+/**
+ * An order event's data on a customer feed: which order and parcel moved, and where to, nothing
+ * more (no notes, no money, no other party's ids beyond the parcel's). The shopper's screen reloads
+ * its order from the API, which answers with what a customer may see.
+ */
+export const CustomerOrderEventData = z
+  .object({
+    orderId: z.string(),
+    outboxId: z.number().int(),
+    subOrderId: z.string().optional(),
+    status: z.string().optional(),
+    carrier: z.string().optional(),
+    carrierName: z.string().optional(),
+    awb: z.string().optional(),
+  })
+  .strict();
+export type CustomerOrderEventData = z.infer<typeof CustomerOrderEventData>;
+
 // ---- publishing (RPC into the feed object) ------------------------------------------------------
 
 /** One event to append; `sourceId` (e.g. `outbox:42`) makes a repeated publication a no-op. */
@@ -115,10 +134,13 @@ export type FeedEventInput = z.infer<typeof FeedEventInput>;
 /** How long a feed ticket stays usable: long enough to open the socket right after minting it. */
 export const FEED_TICKET_SECONDS = 30;
 
-/** A feed by its name: `ops`, `vendor:<vendorId>` or `sku:<skuId>`. */
+/** A feed by its name: `ops`, `vendor:<vendorId>`, `customer:<customerId>` or `sku:<skuId>`. */
 export const FeedNameText = z
   .string()
-  .regex(/^(ops|(vendor|sku):[^\s:]{1,64})$/, "must be 'ops', 'vendor:<vendorId>' or 'sku:<skuId>'")
+  .regex(
+    /^(ops|(vendor|customer|sku):[^\s:]{1,64})$/,
+    "must be 'ops', 'vendor:<vendorId>', 'customer:<customerId>' or 'sku:<skuId>'",
+  )
   .openapi({ example: "vendor:ven_8f2k1q" });
 
 export const FeedTicketRequest = z.object({ feed: FeedNameText }).strict();
@@ -154,4 +176,5 @@ export const UpgradeHeaders = z.object({
 });
 
 export const VendorFeedParams = z.object({ vendorId: Id });
+export const CustomerFeedParams = z.object({ customerId: Id });
 export const SkuFeedParams = z.object({ skuId: Id });

@@ -118,6 +118,9 @@ export const OrderLine = z.object({
   id: z.string(),
   skuId: z.string(),
   warehouseId: z.string(),
+  productTitle: z.string().optional().openapi({ description: "The product, by name (absent in checkout's reply)" }),
+  skuTitle: z.string().optional().openapi({ description: "The seller's offer, by name: its variant" }),
+  warehouseName: z.string().optional(),
   qty: z.number().int(),
   unitPrice: Money,
   lineTotal: Money,
@@ -140,8 +143,15 @@ export type PendingRefund = z.infer<typeof PendingRefund>;
 export const SubOrderView = z.object({
   id: z.string(),
   vendorId: z.string(),
+  vendorName: z.string().optional().openapi({ description: "The seller, by name (absent in checkout's reply)" }),
   status: z.enum(subOrderStatuses),
   slaDispatchBy: IsoTime.nullable(),
+  carrier: z
+    .string()
+    .nullable()
+    .optional()
+    .openapi({ description: "Set once dispatched (absent in checkout's reply)" }),
+  awb: z.string().nullable().optional().openapi({ description: "The carrier's waybill number, once dispatched" }),
   cancellationReason: z.string().nullable(),
   shipping: Money,
   total: Money,
@@ -229,7 +239,13 @@ export const OrderSummary = z
     total: Money.optional(),
     createdAt: IsoTime,
     subOrders: z.array(
-      z.object({ id: z.string(), vendorId: z.string(), status: z.enum(subOrderStatuses), total: Money }),
+      z.object({
+        id: z.string(),
+        vendorId: z.string(),
+        vendorName: z.string().optional(),
+        status: z.enum(subOrderStatuses),
+        total: Money,
+      }),
     ),
   })
   .openapi("OrderSummary");

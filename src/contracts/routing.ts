@@ -14,12 +14,26 @@ export const FactorScores = z
   })
   .openapi("FactorScores");
 
-const Placement = z.object({ vendorId: z.string(), warehouseId: z.string(), skuId: z.string(), qty: z.number().int() });
+/** What a person reads for the ids beside it; absent only when the row named has gone. */
+const PlaceNames = {
+  vendorName: z.string().optional(),
+  warehouseName: z.string().optional(),
+  skuTitle: z.string().optional(),
+};
+
+const Placement = z.object({
+  vendorId: z.string(),
+  warehouseId: z.string(),
+  skuId: z.string(),
+  qty: z.number().int(),
+  ...PlaceNames,
+});
 
 export const RoutingCandidate = z.object({
   vendorId: z.string(),
   warehouseId: z.string(),
   skuId: z.string(),
+  ...PlaceNames,
   scores: FactorScores,
   total: z.number(),
   available: z.number().int().nullable().openapi({ description: "null: not read; the stock object decided" }),
@@ -41,12 +55,17 @@ export const RoutingView = z
         lineIndex: z.number().int(),
         skuId: z.string().optional(),
         productId: z.string().optional(),
+        productTitle: z.string().optional().openapi({ description: "The line's product, by name" }),
         qty: z.number().int(),
         chosen: z.array(Placement),
         planned: z.array(Placement).optional().openapi({ description: "Only when the reservation differed" }),
         candidates: z.array(RoutingCandidate),
         omitted: z.number().int(),
         reason: z.string(),
+        reasonNamed: z
+          .string()
+          .optional()
+          .openapi({ description: "`reason` with the names of the vendors, warehouses and SKUs it cites by id" }),
       }),
     ),
   })

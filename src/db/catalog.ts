@@ -1,5 +1,5 @@
-import { and, eq, or, sql } from "drizzle-orm";
-import type { CatalogItem } from "../contracts/catalog";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
+import type { CatalogItem, CatalogProduct } from "../contracts/catalog";
 import type { Db } from "./client";
 import { type After, afterKey, contains, keyOrder, toPage } from "./paging";
 import { products, skus, stockLevels, vendors, warehouses } from "./schema";
@@ -10,6 +10,80 @@ import { products, skus, stockLevels, vendors, warehouses } from "./schema";
  * one), so it trails the SkuStock objects by their flush interval; 0 when nothing is mirrored.
  * `search` matches the SKU's or its product's title anywhere, or the barcode or vendor code exactly.
  */
+/** Units available of the SKU in scope, over its vendor's active warehouses, from the mirror. */
+const skuAvailable = sql`coalesce((
+    select sum(${stockLevels.available}) from ${stockLevels}
+    join ${warehouses} on ${warehouses.id} = ${stockLevels.warehouseId}
+    where ${stockLevels.skuId} = ${skus.id} and ${warehouses.status} = 'active'
+  ), 0)`;
+
+/**
+ * The public catalog by product, by title then id: one row per product with an active offer of an
+ * active vendor, its price range, how many sellers and offers, and the units available over them
+ * all. `search` picks products whose title, or any active offer's title, barcode or code, matches
+ * (as `listCatalog`); the figures are still over all the product's offers. One grouped query.
+ * Prices are in the offers' currency: the catalogue sells in one.
+ */
+export async function listCatalogProducts(db: Db, q: { limit: number; after: After | undefined; search?: string }) {
+  const matching = q.search
+    ? or(
+        contains(products.title, q.search),
+        inArray(
+          products.id,
+          db
+            .select({ id: skus.productId })
+            .from(skus)
+            .where(
+              and(
+                eq(skus.status, "active"),
+                or(contains(skus.title, q.search), eq(skus.barcode, q.search), eq(skus.code, q.search)),
+              ),
+            ),
+        ),
+      )
+    : undefined;
+  const rows = await db
+    .select({
+      productId: products.id,
+      title: products.title,
+      minPriceMinor: sql<number>`min(${skus.priceMinor})`.mapWith(Number),
+      maxPriceMinor: sql<number>`max(${skus.priceMinor})`.mapWith(Number),
+      currency: sql<string>`max(${skus.currency})`,
+      sellers: sql<number>`count(distinct ${skus.vendorId})`.mapWith(Number),
+      offers: sql<number>`count(*)`.mapWith(Number),
+      available: sql<number>`sum(${skuAvailable})`.mapWith(Number),
+    })
+    .from(products)
+    .innerJoin(skus, eq(skus.productId, products.id))
+    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+    .where(
+      and(
+        eq(skus.status, "active"),
+        eq(vendors.status, "active"),
+        matching,
+        afterKey(products.title, products.id, q.after),
+      ),
+    )
+    .groupBy(products.id)
+    .orderBy(...keyOrder(products.title, products.id))
+    .limit(q.limit + 1)
+    .all();
+  return toPage(
+    rows,
+    q.limit,
+    (r) => ({ key: r.title, id: r.productId }),
+    (r): CatalogProduct => ({
+      productId: r.productId,
+      title: r.title,
+      minPrice: { amountMinor: r.minPriceMinor, currency: r.currency },
+      maxPrice: { amountMinor: r.maxPriceMinor, currency: r.currency },
+      sellers: r.sellers,
+      offers: r.offers,
+      available: r.available,
+    }),
+  );
+}
+
 export async function listCatalog(
   db: Db,
   q: { limit: number; after: After | undefined; search?: string; vendorId?: string; productId?: string },

@@ -12,6 +12,7 @@ import {
   outbox,
   payments,
   pendingRefunds,
+  products,
   routingDecisions,
   skus,
   subOrders,
@@ -36,7 +37,56 @@ export type OrderAggregate = {
   routing?: RoutingDecisionRow;
   /** Refunds of cancelled sub-orders the provider has not made yet (loaded by loadOrder). */
   pendingRefunds?: PendingRefundRow[];
+  /** What a person reads for the order's ids (loaded by loadOrder; checkout's reply goes without). */
+  names?: OrderNames;
 };
+
+export type SkuName = { title: string; productId: string; productTitle: string };
+
+/** Names of the vendors, warehouses and SKUs an order's sub-orders, lines and routing record mention. */
+export type OrderNames = {
+  vendors: Map<string, string>;
+  warehouses: Map<string, string>;
+  skus: Map<string, SkuName>;
+};
+
+/**
+ * Ids under `key` anywhere in the order's routing record (candidates, chosen, planned): subqueries, so
+ * the names ride in loadOrder's one batch with one bound parameter each, however many rows they name.
+ */
+function routedIds(orderId: string, key: "vendorId" | "warehouseId" | "skuId"): SQL {
+  return sql`select t.value from ${routingDecisions} r, json_tree(r.explanation) t where r.order_id = ${orderId} and t.key = ${key}`;
+}
+
+function orderNameQueries(db: Db, orderId: string) {
+  return [
+    db
+      .select({ id: vendors.id, name: vendors.name })
+      .from(vendors)
+      .where(
+        sql`${vendors.id} in (select ${subOrders.vendorId} from ${subOrders} where ${subOrders.orderId} = ${orderId} union ${routedIds(orderId, "vendorId")})`,
+      ),
+    db
+      .select({ id: warehouses.id, name: warehouses.name })
+      .from(warehouses)
+      .where(
+        sql`${warehouses.id} in (select ${lineItems.warehouseId} from ${lineItems} where ${lineItems.orderId} = ${orderId} union ${routedIds(orderId, "warehouseId")})`,
+      ),
+    db
+      // Aliased: D1's batch hands back rows by column name, and both tables call theirs `title`.
+      .select({
+        id: skus.id,
+        title: skus.title,
+        productId: skus.productId,
+        productTitle: sql<string>`${products.title}`.as("product_title"),
+      })
+      .from(skus)
+      .innerJoin(products, eq(products.id, skus.productId))
+      .where(
+        sql`${skus.id} in (select ${lineItems.skuId} from ${lineItems} where ${lineItems.orderId} = ${orderId} union ${routedIds(orderId, "skuId")})`,
+      ),
+  ] as const;
+}
 
 /**
  * Everything checkout must know once it holds the stock, read in one round trip: with the hourly
@@ -103,8 +153,17 @@ export async function findIdempotentResponse(db: Db, scope: string, key: string)
     .get();
 }
 
-export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate | null> {
-  const [order, subs, lines, events, payment, routing, owed] = await db.batch([
+/**
+ * The order with everything about it, in one batch. `names` adds the names of what it mentions
+ * (three statements more, bound by subqueries to one parameter each): for views a person reads,
+ * not for the jobs and writes that only decide.
+ */
+export async function loadOrder(
+  db: Db,
+  orderId: string,
+  { names = false }: { names?: boolean } = {},
+): Promise<OrderAggregate | null> {
+  const [order, subs, lines, events, payment, routing, owed, vendorNames, warehouseNames, skuNames] = await db.batch([
     db.select().from(orders).where(eq(orders.id, orderId)),
     db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
     db
@@ -119,6 +178,7 @@ export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate
       .select()
       .from(pendingRefunds)
       .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
+    ...(names ? orderNameQueries(db, orderId) : []),
   ]);
   if (!order[0]) return null;
   return {
@@ -129,6 +189,15 @@ export async function loadOrder(db: Db, orderId: string): Promise<OrderAggregate
     payment: payment[0],
     ...(routing[0] ? { routing: routing[0] } : {}),
     pendingRefunds: owed,
+    ...(names && vendorNames && warehouseNames && skuNames
+      ? {
+          names: {
+            vendors: new Map(vendorNames.map((v) => [v.id, v.name])),
+            warehouses: new Map(warehouseNames.map((w) => [w.id, w.name])),
+            skus: new Map(skuNames.map(({ id, ...name }) => [id, name])),
+          },
+        }
+      : {}),
   };
 }
 
@@ -336,8 +405,24 @@ function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" | "after
   ];
 }
 
-/** Keyset pages over (created_at, id), served by the orders_created index; each order with its sub-orders. */
-export async function listOrders(db: Db, f: OrderListFilter): Promise<Page<OrderRow & { subOrders: SubOrderRow[] }>> {
+/** Each order's customer: whose feed an order event also goes to. */
+export async function orderCustomers(db: Db, orderIds: readonly string[]): Promise<Map<string, string>> {
+  const rows = await selectIn(db, orderIds, (chunk) =>
+    db.select({ id: orders.id, customerId: orders.customerId }).from(orders).where(inArray(orders.id, chunk)),
+  );
+  return new Map(rows.map((r) => [r.id, r.customerId]));
+}
+
+export type ListedSubOrder = SubOrderRow & { vendorName: string | null };
+
+/**
+ * Keyset pages over (created_at, id), served by the orders_created index; each order with its
+ * sub-orders and their vendors' names (joined, so no read per row).
+ */
+export async function listOrders(
+  db: Db,
+  f: OrderListFilter,
+): Promise<Page<OrderRow & { subOrders: ListedSubOrder[] }>> {
   const direction = f.ascending ? "asc" : "desc";
   const rows = await db
     .select()
@@ -348,13 +433,22 @@ export async function listOrders(db: Db, f: OrderListFilter): Promise<Page<Order
   const subs = await selectIn(
     db,
     rows.slice(0, f.limit).map((o) => o.id),
-    (ids) => db.select().from(subOrders).where(inArray(subOrders.orderId, ids)).orderBy(asc(subOrders.vendorId)),
+    (ids) =>
+      db
+        .select({ sub: subOrders, vendorName: vendors.name })
+        .from(subOrders)
+        .leftJoin(vendors, eq(vendors.id, subOrders.vendorId))
+        .where(inArray(subOrders.orderId, ids))
+        .orderBy(asc(subOrders.vendorId)),
   );
   return toPage(
     rows,
     f.limit,
     (o) => ({ key: o.createdAt, id: o.id }),
-    (o) => ({ ...o, subOrders: subs.filter((s) => s.orderId === o.id) }),
+    (o) => ({
+      ...o,
+      subOrders: subs.filter((s) => s.sub.orderId === o.id).map((s) => ({ ...s.sub, vendorName: s.vendorName })),
+    }),
   );
 }
 

@@ -14,9 +14,13 @@ export async function findSubOrder(db: Db, id: string) {
 }
 
 /** A sub-order with its whole order (siblings, lines, timeline, payment), or null. */
-export async function loadSubOrder(db: Db, id: string): Promise<{ agg: OrderAggregate; sub: SubOrderRow } | null> {
+export async function loadSubOrder(
+  db: Db,
+  id: string,
+  opts: { names?: boolean } = {},
+): Promise<{ agg: OrderAggregate; sub: SubOrderRow } | null> {
   const row = await db.select({ orderId: subOrders.orderId }).from(subOrders).where(eq(subOrders.id, id)).get();
-  const agg = row ? await loadOrder(db, row.orderId) : null;
+  const agg = row ? await loadOrder(db, row.orderId, opts) : null;
   const sub = agg?.subOrders.find((s) => s.id === id);
   return agg && sub ? { agg, sub } : null;
 }

@@ -47,8 +47,13 @@ export type ActionInput =
  * The sub-order and its order as `who` may act on them, or null: a vendor reaches only its own
  * sub-orders, and none of an order held for review; customers none through these routes.
  */
-export async function visibleSubOrder(env: Env, subOrderId: string, who: Principal | "system") {
-  const found = await loadSubOrder(database(env), subOrderId);
+export async function visibleSubOrder(
+  env: Env,
+  subOrderId: string,
+  who: Principal | "system",
+  opts: { names?: boolean } = {},
+) {
+  const found = await loadSubOrder(database(env), subOrderId, opts);
   if (!found || who === "system") return found;
   if (who.role === "customer") return null;
   if (who.role === "vendor" && (found.sub.vendorId !== who.vendorId || found.agg.order.reviewHeld)) return null;

@@ -1,5 +1,6 @@
 import type { Feed } from "../../durable-objects/feed";
 import {
+  customerFeed,
   type FeedName,
   opsFeed,
   type PublishResult,
@@ -7,12 +8,13 @@ import {
   vendorFeed,
 } from "../../durable-objects/feed-rpc";
 import type { OrderEventMessage } from "../contracts/events";
-import type { FeedEventInput } from "../contracts/feeds";
+import type { CustomerOrderEventData, FeedEventInput } from "../contracts/feeds";
 import { database } from "../db/client";
 import { subOrderVendors } from "../db/feeds";
-import { reviewPoints } from "../db/orders";
+import { orderCustomers, reviewPoints } from "../db/orders";
 
 export {
+  customerFeed,
   type FeedName,
   opsFeed,
   type Subscriber,
@@ -79,6 +81,23 @@ function forVendor(payload: Record<string, unknown>, vendorId: string): Record<s
 }
 
 /**
+ * What a shopper's feed says of an order event: a whitelist, so a field added to some payload later
+ * (a note, money, a vendor's detail) never reaches a customer unnoticed.
+ */
+function forCustomer(payload: Record<string, unknown>, orderId: string, outboxId: number): CustomerOrderEventData {
+  const text = (k: string) => (typeof payload[k] === "string" ? { [k]: payload[k] as string } : {});
+  return {
+    orderId,
+    outboxId,
+    ...text("subOrderId"),
+    ...text("status"),
+    ...text("carrier"),
+    ...text("carrierName"),
+    ...text("awb"),
+  };
+}
+
+/**
  * The vendors each event concerns: named in its payload, else every vendor with a sub-order in its
  * order (only the one named by `subOrderId`, when it names one), read from D1 in one query.
  */
@@ -122,11 +141,12 @@ async function writtenWhileHeld(env: Env, events: OrderEventMessage[]): Promise<
 }
 
 /**
- * Publishes order events (outbox rows) to the ops feed and to the feeds of the vendors whose
- * sub-orders they concern (none while the order is held for review), one RPC per feed, in parallel. Each event is keyed by its outbox id,
+ * Publishes order events (outbox rows) to the ops feed, to the feeds of the vendors whose
+ * sub-orders they concern (none while the order is held for review) and to the feed of the
+ * order's customer (held or not: a shopper sees its order is held, never why), one RPC per feed, in parallel. Each event is keyed by its outbox id,
  * so the fast path and the Queue fallback may both publish it and it appears once. Throws if any
  * feed could not be reached, after trying them all: the Queue consumer retries on that.
- * `maxFeeds` bounds the calls (the ops feed first, then vendors in order of appearance): the fast
+ * `maxFeeds` bounds the calls (the ops feed first, then vendors in order of appearance, then customers): the fast
  * path leaves a rush's other feeds to the Queue consumer, whose deliveries are small.
  */
 export async function publishOrderEvents(
@@ -135,22 +155,38 @@ export async function publishOrderEvents(
   maxFeeds = Number.POSITIVE_INFINITY,
 ): Promise<void> {
   if (events.length === 0) return;
-  const [vendors, held] = await Promise.all([vendorsOf(env, events), writtenWhileHeld(env, events)]);
+  const orderIds = [...new Set(events.flatMap((e) => (e.orderId ? [e.orderId] : [])))];
+  const [vendors, held, customers] = await Promise.all([
+    vendorsOf(env, events),
+    writtenWhileHeld(env, events),
+    orderIds.length > 0 ? orderCustomers(database(env), orderIds) : new Map<string, string>(),
+  ]);
   const byFeed = new Map<FeedName, FeedEventInput[]>([[opsFeed, []]]);
+  // Shoppers' feeds after the vendors': a fast path bounded by `maxFeeds` serves the warehouse first.
+  const byCustomer = new Map<FeedName, FeedEventInput[]>();
   for (const e of events) {
     const sourceId = `outbox:${e.id}`;
     const data = { ...e.payload, orderId: e.orderId, outboxId: e.id };
     byFeed.get(opsFeed)!.push({ sourceId, type: e.type, at: e.at, data });
+    const customerId = e.orderId ? customers.get(e.orderId) : undefined;
+    if (customerId) {
+      const shown = forCustomer(e.payload, e.orderId!, e.id);
+      pushTo(byCustomer, customerFeed(customerId), { sourceId, type: e.type, at: e.at, data: shown });
+    }
     if (held.has(e.id)) continue;
     for (const vendorId of vendors.get(e.id) ?? []) {
-      const name = vendorFeed(vendorId);
-      const list = byFeed.get(name) ?? [];
-      list.push({ sourceId, type: e.type, at: e.at, data: forVendor(data, vendorId) });
-      byFeed.set(name, list);
+      pushTo(byFeed, vendorFeed(vendorId), { sourceId, type: e.type, at: e.at, data: forVendor(data, vendorId) });
     }
   }
+  for (const [name, list] of byCustomer) byFeed.set(name, list);
   const feeds = [...byFeed.keys()].slice(0, maxFeeds);
   const settled = await Promise.allSettled(feeds.map((name) => publish(env, name, byFeed.get(name)!)));
   const failed = settled.flatMap((s, i) => (s.status === "rejected" ? [`${feeds[i]}: ${String(s.reason)}`] : []));
   if (failed.length > 0) throw new Error(`feed publish failed: ${failed.join("; ")}`);
+}
+
+function pushTo(byFeed: Map<FeedName, FeedEventInput[]>, name: FeedName, event: FeedEventInput) {
+  const list = byFeed.get(name) ?? [];
+  list.push(event);
+  byFeed.set(name, list);
 }

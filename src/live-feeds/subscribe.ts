@@ -1,12 +1,17 @@
 import { database } from "../db/client";
+import { customerExists } from "../db/customers";
 import { consumeFeedTicket } from "../db/feed-tickets";
 import { findSku } from "../db/skus";
 import { findVendor } from "../db/vendors";
 import { sha256Hex } from "../domain/crypto";
 import { isoSeconds } from "../domain/time";
-import { type FeedName, opsFeed, skuFeed, subscribe, vendorFeed } from "../gateways/feeds";
+import { customerFeed, type FeedName, opsFeed, skuFeed, subscribe, vendorFeed } from "../gateways/feeds";
 
-export type Feed = { kind: "ops" } | { kind: "vendor"; vendorId: string } | { kind: "sku"; skuId: string };
+export type Feed =
+  | { kind: "ops" }
+  | { kind: "vendor"; vendorId: string }
+  | { kind: "customer"; customerId: string }
+  | { kind: "sku"; skuId: string };
 
 export function feedNameOf(feed: Feed): FeedName {
   switch (feed.kind) {
@@ -14,18 +19,22 @@ export function feedNameOf(feed: Feed): FeedName {
       return opsFeed;
     case "vendor":
       return vendorFeed(feed.vendorId);
+    case "customer":
+      return customerFeed(feed.customerId);
     case "sku":
       return skuFeed(feed.skuId);
   }
 }
 
-/** Whether the vendor or SKU a feed would follow exists (the ops feed always does). */
+/** Whether the vendor, customer or SKU a feed would follow exists (the ops feed always does). */
 export async function feedExists(env: Env, feed: Feed): Promise<boolean> {
   switch (feed.kind) {
     case "ops":
       return true;
     case "vendor":
       return (await findVendor(database(env), feed.vendorId)) !== null;
+    case "customer":
+      return customerExists(database(env), feed.customerId);
     case "sku":
       return (await findSku(database(env), feed.skuId)) !== null;
   }

@@ -6,17 +6,20 @@ import { actorOf, type Principal } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { type Feed, feedExists, feedNameOf } from "./subscribe";
 
-/** `ops`, `vendor:<id>` or `sku:<id>` (already checked against FeedNameText) as a feed. */
+/** `ops`, `vendor:<id>`, `customer:<id>` or `sku:<id>` (already checked against FeedNameText) as a feed. */
 export function feedOfName(name: string): Feed {
   const [kind, id = ""] = name.split(":", 2) as [string, string?];
   if (kind === "vendor") return { kind: "vendor", vendorId: id };
+  if (kind === "customer") return { kind: "customer", customerId: id };
   if (kind === "sku") return { kind: "sku", skuId: id };
   return { kind: "ops" };
 }
 
 /**
  * Who may follow which feed: the ops feed is for admin and ops; a vendor's feed for ops, admin and
- * that vendor (another vendor's is NOT_FOUND, worded like a missing one); a SKU's for anyone.
+ * that vendor (another vendor's is NOT_FOUND, worded like a missing one); a customer's for ops, admin
+ * and that customer alone (another customer's is NOT_FOUND, a vendor's attempt FORBIDDEN); a SKU's
+ * for anyone.
  */
 function mayFollow(p: Principal, feed: Feed): "ok" | "FORBIDDEN" | "NOT_FOUND" {
   switch (feed.kind) {
@@ -25,6 +28,9 @@ function mayFollow(p: Principal, feed: Feed): "ok" | "FORBIDDEN" | "NOT_FOUND" {
     case "vendor":
       if (p.role === "customer") return "FORBIDDEN";
       return p.role !== "vendor" || p.vendorId === feed.vendorId ? "ok" : "NOT_FOUND";
+    case "customer":
+      if (p.role === "vendor") return "FORBIDDEN";
+      return p.role !== "customer" || p.customerId === feed.customerId ? "ok" : "NOT_FOUND";
     case "sku":
       return "ok";
   }

@@ -1,7 +1,7 @@
 import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../contracts/order-status";
 import type { OrderView, PendingRefund, ShipTo } from "../contracts/orders";
 import type { RoutingView } from "../contracts/routing";
-import type { OrderAggregate } from "../db/orders";
+import type { OrderAggregate, OrderNames } from "../db/orders";
 import type { PendingRefundRow } from "../db/payments";
 import { REASSIGNED } from "../domain/order-status";
 import type { Principal } from "../domain/principal";
@@ -45,8 +45,11 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
     subOrders: shownSubs.map((s) => ({
       id: s.id,
       vendorId: s.vendorId,
+      ...named("vendorName", agg.names?.vendors.get(s.vendorId)),
       status: s.status as SubOrderStatus,
       slaDispatchBy: s.slaDispatchBy,
+      carrier: s.carrier,
+      awb: s.awb,
       cancellationReason: s.cancellationReason,
       shipping: money(s.shippingMinor),
       total: money(s.totalMinor),
@@ -56,6 +59,9 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
           id: l.id,
           skuId: l.skuId,
           warehouseId: l.warehouseId,
+          ...named("productTitle", agg.names?.skus.get(l.skuId)?.productTitle),
+          ...named("skuTitle", agg.names?.skus.get(l.skuId)?.title),
+          ...named("warehouseName", agg.names?.warehouses.get(l.warehouseId)),
           qty: l.qty,
           unitPrice: money(l.unitPriceMinor),
           lineTotal: money(l.lineTotalMinor),
@@ -73,6 +79,42 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
       })),
     ...(staff && agg.routing ? { routing: routingView(agg) } : {}),
   };
+}
+
+/** `{ [field]: name }`, or nothing when the name is unknown (checkout's reply, or a row gone since). */
+function named<K extends string>(field: K, name: string | undefined): { [P in K]?: string } {
+  return (name === undefined ? {} : { [field]: name }) as { [P in K]?: string };
+}
+
+type Place = { vendorId: string; warehouseId: string; skuId: string };
+
+/** A routing placement's ids with the names a person reads for them. */
+function placeNames(names: OrderNames | undefined, p: Place) {
+  return {
+    ...named("vendorName", names?.vendors.get(p.vendorId)),
+    ...named("warehouseName", names?.warehouses.get(p.warehouseId)),
+    ...named("skuTitle", names?.skus.get(p.skuId)?.title),
+  };
+}
+
+/** The product a routing line asked for: its SKU's, or a product line's as any offer of it names it. */
+function lineProductTitle(names: OrderNames | undefined, l: { skuId?: string; productId?: string }) {
+  if (!names) return undefined;
+  if (l.skuId !== undefined) return names.skus.get(l.skuId)?.productTitle;
+  return [...names.skus.values()].find((n) => n.productId === l.productId)?.productTitle;
+}
+
+/**
+ * The routing reason as a person reads it: routing wrote it with ids (it decides on ids), so each
+ * vendor, warehouse and SKU id the order's names know is replaced by its name.
+ */
+function readableReason(names: OrderNames, reason: string): string {
+  const byId = new Map<string, string>([
+    ...names.vendors,
+    ...names.warehouses,
+    ...[...names.skus].map(([id, n]) => [id, n.title] as [string, string]),
+  ]);
+  return reason.replace(/\b(?:ven|wh|sku)_[0-9a-z]+\b/g, (id) => byId.get(id) ?? id);
 }
 
 /** A refund still owed for the sub-order, as ops see it. */
@@ -102,6 +144,14 @@ function reviewFor({ order }: OrderAggregate, staff: boolean): OrderView["review
 function routingView(agg: OrderAggregate): RoutingView {
   const record = agg.routing!.explanation as RoutingExplanation;
   const money = (amountMinor: number) => ({ amountMinor, currency: agg.order.currency });
+  const { names } = agg;
+  const placement = (p: Place & { qty: number }) => ({
+    vendorId: p.vendorId,
+    warehouseId: p.warehouseId,
+    skuId: p.skuId,
+    qty: p.qty,
+    ...placeNames(names, p),
+  });
   return {
     weightsVersion: record.weightsVersion,
     weights: record.weights,
@@ -111,15 +161,15 @@ function routingView(agg: OrderAggregate): RoutingView {
       lineIndex: l.lineIndex,
       ...(l.skuId !== undefined ? { skuId: l.skuId } : {}),
       ...(l.productId !== undefined ? { productId: l.productId } : {}),
+      ...named("productTitle", lineProductTitle(names, l)),
       qty: l.qty,
-      chosen: l.chosen.map(({ vendorId, warehouseId, skuId, qty }) => ({ vendorId, warehouseId, skuId, qty })),
-      ...(l.planned
-        ? { planned: l.planned.map(({ vendorId, warehouseId, skuId, qty }) => ({ vendorId, warehouseId, skuId, qty })) }
-        : {}),
+      chosen: l.chosen.map(placement),
+      ...(l.planned ? { planned: l.planned.map(placement) } : {}),
       candidates: l.candidates.map((c) => ({
         vendorId: c.vendorId,
         warehouseId: c.warehouseId,
         skuId: c.skuId,
+        ...placeNames(names, c),
         scores: c.scores,
         total: c.total,
         available: c.available,
@@ -130,6 +180,7 @@ function routingView(agg: OrderAggregate): RoutingView {
       })),
       omitted: l.omitted,
       reason: l.reason,
+      ...named("reasonNamed", names ? readableReason(names, l.reason) : undefined),
     })),
   };
 }

@@ -149,7 +149,14 @@ async function signedInContext(width: number) {
  */
 async function orderableSku(vendorId: string) {
   const catalog = await api(server.url).request<{
-    items: { skuId: string; title: string; barcode: string; available: number; price: { amountMinor: number } }[];
+    items: {
+      skuId: string;
+      title: string;
+      vendorName: string;
+      barcode: string;
+      available: number;
+      price: { amountMinor: number };
+    }[];
   }>("GET", `/v1/catalog/skus?vendorId=${vendorId}&limit=100`);
   const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
   assert.ok(sku, `vendor ${vendorId} has nothing to order`);
@@ -225,6 +232,201 @@ describe("pages load clean", () => {
   });
 });
 
+type NamedOrder = {
+  subOrders: {
+    id: string;
+    vendorName: string;
+    lines: { productTitle: string; skuTitle: string; warehouseName: string }[];
+  }[];
+  routing: { lines: { candidates: { vendorName: string; warehouseName: string }[] }[] };
+};
+
+/** Boxes that overlap by more than a rounding pixel. */
+function overlap(a: DOMRectLike, b: DOMRectLike): boolean {
+  return a.x + a.width > b.x + 1 && b.x + b.width > a.x + 1 && a.y + a.height > b.y + 1 && b.y + b.height > a.y + 1;
+}
+type DOMRectLike = { x: number; y: number; width: number; height: number };
+
+describe("screens speak in names", () => {
+  it("the ops order page, its routing and the vendor's pack screen name vendor, item and warehouse; rows line up at 390 and 1440 px", async () => {
+    const { orderId, subOrderId } = await apiOrder();
+    const order = await api(server.url, token("ops").token).request<NamedOrder>("GET", `/v1/orders/${orderId}`);
+    const sub = order.subOrders[0]!;
+    const line = sub.lines[0]!;
+    assert.ok(sub.vendorName && line.productTitle && line.warehouseName, "the API names them");
+    await api(server.url, token("vendor").token).request("POST", `/v1/sub-orders/${subOrderId}/confirm`);
+    for (const width of WIDTHS) {
+      const context = await signedInContext(width);
+      const page = await context.newPage();
+      await page.goto(`/ops/orders/${orderId}`, { waitUntil: "networkidle" });
+      await page.getByRole("heading", { name: "Routing" }).waitFor();
+      const text = (await page.locator("main").textContent()) ?? "";
+      for (const name of [sub.vendorName, line.productTitle, line.warehouseName]) {
+        assert.ok(text.includes(name), `ops order page @${width} names ${name}`);
+      }
+      const routing =
+        (await page.locator("section", { has: page.getByRole("heading", { name: "Routing" }) }).textContent()) ?? "";
+      const candidate = order.routing.lines[0]!.candidates[0]!;
+      assert.ok(routing.includes(candidate.vendorName) && routing.includes(candidate.warehouseName), "routing names");
+      // Each pickable row: its checkbox beside its text, centred on the same line, never on top of it.
+      const rows = await page.locator(".pick-row").evaluateAll((els) =>
+        els.map((el) => ({
+          box: el.querySelector("input")!.getBoundingClientRect().toJSON() as DOMRectLike,
+          text: el.querySelector(".pick-text")!.getBoundingClientRect().toJSON() as DOMRectLike,
+        })),
+      );
+      assert.ok(rows.length > 0, "the sub-order picker has rows");
+      for (const { box, text: t } of rows) {
+        assert.ok(!overlap(box, t), `@${width} checkbox and text overlap`);
+        assert.ok(box.x + box.width <= t.x + 1, `@${width} checkbox left of its text`);
+        const mid = box.y + box.height / 2;
+        assert.ok(mid >= t.y && mid <= t.y + t.height, `@${width} checkbox on its text's line`);
+      }
+      const fields = await page
+        .locator(".assign-panel > .field")
+        .evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRectLike));
+      for (let i = 0; i < fields.length; i++) {
+        for (let j = i + 1; j < fields.length; j++)
+          assert.ok(!overlap(fields[i]!, fields[j]!), `@${width} fields overlap`);
+      }
+      await page.screenshot({ path: path.join(SHOTS, `names-ops-order-${width}.png`), fullPage: true });
+
+      await page.goto(`/vendor/sub-orders/${subOrderId}`, { waitUntil: "networkidle" });
+      await page.getByRole("heading", { name: "Pack" }).waitFor();
+      const pack = (await page.locator("main").textContent()) ?? "";
+      assert.ok(pack.includes(line.productTitle), `pack screen @${width} names the item`);
+      await page.screenshot({ path: path.join(SHOTS, `names-pack-${width}.png`), fullPage: true });
+      await context.close();
+    }
+  });
+});
+
+describe("the storefront", () => {
+  it("shows one card per product with its seller count and price range, and its offers by seller", async () => {
+    type Sku = { productId: string; vendorId: string; vendorName: string; price: { amountMinor: number } };
+    const skus: Sku[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Sku[]; nextCursor: string | null } = await api(server.url).request(
+        "GET",
+        `/v1/catalog/skus?limit=200${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      skus.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const byProduct = new Map<string, Sku[]>();
+    for (const s of skus) byProduct.set(s.productId, [...(byProduct.get(s.productId) ?? []), s]);
+    const products: { items: { productId: string; title: string }[] } = await api(server.url).request(
+      "GET",
+      "/v1/catalog/products?limit=48",
+    );
+    for (const width of WIDTHS) {
+      const context = await browser.newContext({ viewport: { width, height: 900 }, baseURL: proxy.url });
+      const shop = await context.newPage();
+      await shop.goto("/", { waitUntil: "networkidle" });
+      await shop.locator(".product-card").first().waitFor();
+      const cards = await shop.locator(".product-card").evaluateAll((els) =>
+        els.map((el) => ({
+          title: el.querySelector(".sku-title")?.textContent ?? "",
+          range: el.querySelector(".price-range")?.textContent ?? "",
+        })),
+      );
+      assert.equal(cards.length, products.items.length, "one card per product on the first page");
+      const titles = cards.map((c) => c.title);
+      assert.equal(new Set(titles).size, titles.length, "no product twice");
+      for (const [i, p] of products.items.entries()) {
+        const offers = byProduct.get(p.productId) ?? [];
+        const sellers = new Set(offers.map((o) => o.vendorId)).size;
+        const prices = offers.map((o) => o.price.amountMinor);
+        const card = cards[i]!;
+        assert.equal(card.title, p.title);
+        assert.ok(card.range.endsWith(`· ${sellers} seller${sellers === 1 ? "" : "s"}`), `${p.title}: ${card.range}`);
+        assert.equal(card.range.startsWith("from "), Math.min(...prices) !== Math.max(...prices), card.range);
+        const rupees = Math.min(...prices) / 100;
+        assert.ok(card.range.replaceAll(",", "").includes(String(Math.trunc(rupees))), `${p.title}: ${card.range}`);
+      }
+      // The first product with several sellers: its offers name each of them.
+      const multi = products.items.find(
+        (p) => new Set((byProduct.get(p.productId) ?? []).map((o) => o.vendorId)).size > 1,
+      );
+      if (multi) {
+        await shop.getByRole("button", { name: `Offers for ${multi.title}` }).click();
+        for (const o of byProduct.get(multi.productId)!)
+          await shop.getByText(o.vendorName, { exact: true }).first().waitFor();
+        const rows = await shop.locator(".offer-row").evaluateAll((els) =>
+          els.map((el) => ({
+            text: el.querySelector(".offer-text")!.getBoundingClientRect().toJSON() as DOMRectLike,
+            buy: el.querySelector(".offer-buy")!.getBoundingClientRect().toJSON() as DOMRectLike,
+          })),
+        );
+        for (const r of rows) assert.ok(!overlap(r.text, r.buy), `@${width} an offer's seller runs into its price`);
+      }
+      await shop.screenshot({ path: path.join(SHOTS, `storefront-products-${width}.png`) });
+      await context.close();
+    }
+  });
+});
+
+describe("my orders", () => {
+  it("lists the shopper's own orders by seller, and shows a vendor's dispatch, carrier and AWB without a reload", async () => {
+    const vendor = token("vendor");
+    const client = api(server.url);
+    const sku = await orderableSku(vendor.vendorId!);
+    const shopper = await client.request<{ token: string }>("POST", "/v1/customers", { body: { name: "My Orders" } });
+    const placed = await client.request<{ order: { id: string }; payment: { id: string } }>("POST", "/v1/checkout", {
+      token: shopper.token,
+      headers: { "idempotency-key": `browser-mine-${Date.now()}` },
+      body: {
+        lines: [{ skuId: sku.skuId, qty: 1 }],
+        shipTo: {
+          name: "My Orders",
+          address: { line1: "1 Lake Rd", city: "Bengaluru", postalCode: "560001", country: "IN" },
+        },
+      },
+    });
+    const paid = await client.request<{ subOrders: { id: string }[] }>(
+      "POST",
+      `/v1/payments/${placed.payment.id}/simulate`,
+      { token: shopper.token, body: { outcome: "succeeded" } },
+    );
+    const subId = paid.subOrders[0]!.id;
+    const ops = api(server.url, token("ops").token);
+    const { subOrders } = await ops.request<NamedOrder>("GET", `/v1/orders/${placed.order.id}`);
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopper.token);
+    const sockets = watchSockets(context);
+    const page = await context.newPage();
+    await page.goto("/orders", { waitUntil: "networkidle" });
+    await page.getByRole("status").getByText("Live").waitFor({ timeout: 15_000 });
+    await page.getByText(subOrders[0]!.vendorName).waitFor();
+    assert.equal(await page.locator(".my-order").count(), 1, "only the shopper's own order");
+
+    const v = api(server.url, vendor.token);
+    const carriers = await v.request<{ items: { code: string; name: string; awbExample: string; active: boolean }[] }>(
+      "GET",
+      "/v1/carriers",
+    );
+    const carrier = carriers.items.find((c) => c.code === "generic" && c.active);
+    assert.ok(carrier, "the generic carrier is seeded");
+    // Its own AWB: the end-to-end test below dispatches with the carrier's example one.
+    const awb = `MINE-${Date.now()}`;
+    await v.request("POST", `/v1/sub-orders/${subId}/confirm`);
+    const sub = await v.request<{ lines: { barcode: string; qty: number }[] }>("GET", `/v1/sub-orders/${subId}`);
+    const scanned = sub.lines.flatMap((l) => Array.from({ length: l.qty }, () => l.barcode));
+    await v.request("POST", `/v1/sub-orders/${subId}/pack`, { body: { scanned } });
+    await v.request("POST", `/v1/sub-orders/${subId}/dispatch`, { body: { carrier: carrier.code, awb } });
+    await page.getByText(awb).waitFor({ timeout: 15_000 });
+    await page.getByText("sub order · dispatched").waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "my-orders-390.png"), fullPage: true });
+    assert.deepEqual(sockets.leaks, []);
+    assert.ok(
+      sockets.opened.some((u) => u.pathname.startsWith("/v1/feeds/customers/") && u.searchParams.has("ticket")),
+    );
+    await context.close();
+  });
+});
+
 describe("an order, live end to end", () => {
   it("placed on the storefront, appears on ops and the vendor app, confirmed and dispatched there, timeline live; survives a cut", async () => {
     const vendor = token("vendor");
@@ -257,7 +459,9 @@ describe("an order, live end to end", () => {
     // By barcode: several vendors sell the same title.
     await shop.getByLabel("Search the catalog").fill(sku.barcode);
     await shop.getByText("1 item", { exact: true }).waitFor();
-    await shop.getByRole("button", { name: `Add ${sku.title} to cart` }).click();
+    // One card per product; its offers name each seller.
+    await shop.getByRole("button", { name: /^Offers for / }).click();
+    await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
     await shop.getByText("1 shipment").waitFor();
     await shop.getByLabel("Name").fill("Asha Rao");
     await shop.getByLabel("Address").fill("12 MG Road");
@@ -366,7 +570,14 @@ describe("paying through Stripe", () => {
   it("with Stripe keys the storefront loads Stripe.js from js.stripe.com for the order, confirms, and shows it paid once the webhook lands", async () => {
     const { url } = stripe.server;
     const catalog = await api(url).request<{
-      items: { skuId: string; title: string; barcode: string; available: number; price: { amountMinor: number } }[];
+      items: {
+        skuId: string;
+        title: string;
+        vendorName: string;
+        barcode: string;
+        available: number;
+        price: { amountMinor: number };
+      }[];
     }>("GET", "/v1/catalog/skus?limit=100");
     const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
     assert.ok(sku, "nothing to order");
@@ -388,7 +599,8 @@ describe("paying through Stripe", () => {
     assert.deepEqual(stripeJs, [], "Stripe.js is loaded for a Stripe order, not on every visit");
     await shop.getByLabel("Search the catalog").fill(sku.barcode);
     await shop.getByText("1 item", { exact: true }).waitFor();
-    await shop.getByRole("button", { name: `Add ${sku.title} to cart` }).click();
+    await shop.getByRole("button", { name: /^Offers for / }).click();
+    await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
     await shop.getByLabel("Name").fill("Asha Rao");
     await shop.getByLabel("Address").fill("12 MG Road");
     await shop.getByLabel("City").fill("Bengaluru");

@@ -1,3 +1,4 @@
+import { MyOrders } from "./pages/MyOrders";
 import { NotFound } from "./pages/NotFound";
 import { OpsDashboard } from "./pages/ops/OpsDashboard";
 import { Storefront } from "./pages/Storefront";
@@ -6,6 +7,7 @@ import { Link, useLocation } from "./router";
 
 const nav = [
   { to: "/", label: "Shop" },
+  { to: "/orders", label: "My orders" },
   { to: "/ops", label: "Ops" },
   { to: "/vendor", label: "Vendor" },
 ] as const;
@@ -20,7 +22,7 @@ export function App() {
   const { path } = useLocation();
   const ops = under(path, "/ops");
   const vendor = under(path, "/vendor");
-  const active = ops !== null ? "/ops" : vendor !== null ? "/vendor" : path === "/" ? "/" : null;
+  const active = ops !== null ? "/ops" : vendor !== null ? "/vendor" : path === "/" || path === "/orders" ? path : null;
 
   return (
     <>
@@ -45,6 +47,8 @@ export function App() {
           <VendorApp rest={vendor} />
         ) : path === "/" ? (
           <Storefront />
+        ) : path === "/orders" ? (
+          <MyOrders />
         ) : (
           <NotFound />
         )}

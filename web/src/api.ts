@@ -3,6 +3,7 @@ import type { FeedTicket } from "@contracts/feeds";
 import type {
   BulkResults,
   Carrier,
+  CatalogProduct,
   CatalogSku,
   CheckoutBody,
   CheckoutResult,
@@ -109,8 +110,14 @@ async function everyPage<T>(path: string, token: string, signal?: AbortSignal): 
 }
 
 export const api = {
-  catalog(query: { search?: string; vendorId?: string; limit?: number; cursor?: string | null }, signal?: AbortSignal) {
+  catalog(
+    query: { search?: string; vendorId?: string; productId?: string; limit?: number; cursor?: string | null },
+    signal?: AbortSignal,
+  ) {
     return request<Page<CatalogSku>>("GET", "/v1/catalog/skus", { query, signal });
+  },
+  catalogProducts(query: { search?: string; limit?: number; cursor?: string | null }, signal?: AbortSignal) {
+    return request<Page<CatalogProduct>>("GET", "/v1/catalog/products", { query, signal });
   },
   createCustomer(body: { name: string; email?: string; phone?: string }) {
     return request<CreatedCustomer>("POST", "/v1/customers", { body });

@@ -1,5 +1,6 @@
 import type {
   CatalogItem,
+  CatalogProduct,
   Sku as SkuSchema,
   Vendor as VendorSchema,
   Warehouse as WarehouseSchema,
@@ -40,6 +41,7 @@ export type ProblemBody = z.infer<typeof Problem> & {
 };
 
 export type CatalogSku = CatalogItem;
+export type { CatalogProduct };
 
 export type Page<T> = { items: T[]; nextCursor: string | null };
 

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { json, jsonBody, problemResponses } from "../../contracts/common";
 import {
+  CustomerFeedParams,
   FeedQuery,
   FeedTicket,
   FeedTicketRequest,
@@ -35,7 +36,8 @@ const ticket = defineRoute({
   access: ["admin", "ops", "vendor", "customer"],
   summary: "A single-use ticket to open one live feed (valid 30 s)",
   description:
-    "`feed` is `ops` (admin, ops), `vendor:<vendorId>` (that vendor, ops, admin; another vendor's is 404) or " +
+    "`feed` is `ops` (admin, ops), `vendor:<vendorId>` (that vendor, ops, admin; another vendor's is 404), " +
+    "`customer:<customerId>` (that customer, signed in or guest, ops, admin; another customer's is 404) or " +
     "`sku:<skuId>` (anyone signed in; the SKU feeds also open without a ticket). The ticket is bound to the " +
     "caller and the feed, opens one socket, and that socket is closed when the caller's token is revoked. " +
     "Mint one before each (re)connect.",
@@ -61,6 +63,19 @@ const vendor = defineRoute({
     "Live feed of one vendor's sub-order events and stock levels (WebSocket; that vendor, ops, admin, by ticket)",
   description: `${ticketed} ${frames}`,
   request: { params: VendorFeedParams, query: FeedQuery, headers: UpgradeHeaders },
+  responses: upgrade,
+});
+
+const customer = defineRoute({
+  method: "get",
+  path: "/feeds/customers/{customerId}",
+  access: "public",
+  summary: "Live feed of one shopper's own order events (WebSocket; that customer, ops, admin, by ticket)",
+  description:
+    `${ticketed} Events are the order's and its parcels' (\`order.paid\`, \`sub_order.dispatched\`, ...) with ` +
+    "`{orderId, outboxId, subOrderId?, status?, carrier?, carrierName?, awb?}` only: no notes, no money; an order " +
+    `held for review shows as held, never why. Reload the order from GET /v1/orders/{id} on each. ${frames}`,
+  request: { params: CustomerFeedParams, query: FeedQuery, headers: UpgradeHeaders },
   responses: upgrade,
 });
 
@@ -100,5 +115,8 @@ export const feeds = router()
   .openapi(ops, async (c) => upgradeTo(c, { kind: "ops" }, c.req.valid("query")))
   .openapi(vendor, async (c) =>
     upgradeTo(c, { kind: "vendor", vendorId: c.req.valid("param").vendorId }, c.req.valid("query")),
+  )
+  .openapi(customer, async (c) =>
+    upgradeTo(c, { kind: "customer", customerId: c.req.valid("param").customerId }, c.req.valid("query")),
   )
   .openapi(sku, async (c) => upgradeTo(c, { kind: "sku", skuId: c.req.valid("param").skuId }, c.req.valid("query")));

@@ -44,7 +44,7 @@ async function review(c: Context<AppEnv>, orderId: string, hold: boolean, note: 
   const who = requireRole(c, "admin", "ops");
   const outcome = await setReview(c.env, c.executionCtx, { orderId, hold, note, actor: actorOf(who), now: new Date() });
   if (!outcome.ok) throw new ApiError("NOT_FOUND", outcome.detail);
-  const agg = await loadOrder(database(c.env), orderId);
+  const agg = await loadOrder(database(c.env), orderId, { names: true });
   return orderViewFor(agg!, who)!;
 }
 

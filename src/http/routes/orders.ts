@@ -75,7 +75,7 @@ const counts = defineRoute({
 const COUNTS_TTL_SECONDS = 5;
 
 async function visibleOrder(env: Env, orderId: string, who: Principal) {
-  const agg = await loadOrder(database(env), orderId);
+  const agg = await loadOrder(database(env), orderId, { names: true });
   const view = agg ? orderViewFor(agg, who) : null;
   if (!view) throw new ApiError("NOT_FOUND", "No such order");
   return withCancellationNotes(env, view, who);
@@ -149,6 +149,7 @@ export const orders = router()
               .map((s) => ({
                 id: s.id,
                 vendorId: s.vendorId,
+                ...(s.vendorName !== null ? { vendorName: s.vendorName } : {}),
                 status: s.status as SubOrderStatus,
                 total: money(s.totalMinor),
               })),

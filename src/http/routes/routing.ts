@@ -192,7 +192,7 @@ export const routing = router()
     if (!outcome.ok) {
       throw new ApiError(outcome.code, outcome.detail, outcome.allowed ? { allowed: outcome.allowed } : {});
     }
-    const agg = await loadOrder(database(c.env), outcome.orderId);
+    const agg = await loadOrder(database(c.env), outcome.orderId, { names: true });
     return c.json(orderViewFor(agg!, who)!, 200);
   })
   .openapi(getWeights, async (c) => {

@@ -77,7 +77,7 @@ function bareStep(name: string, summary: string) {
 }
 
 async function detail(c: Context<AppEnv>, id: string, who: Principal) {
-  const found = await visibleSubOrder(c.env, id, who);
+  const found = await visibleSubOrder(c.env, id, who, { names: true });
   if (!found) throw new ApiError("NOT_FOUND", "No such sub-order");
   const { agg, sub } = found;
   const view = orderViewFor(agg, who) as OrderView;

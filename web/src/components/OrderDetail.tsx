@@ -1,13 +1,35 @@
-import { formatMoney, formatTime, humanize, shortId } from "../format";
+import { formatMoney, formatTime, humanize } from "../format";
 import type { OrderView, TimelineEvent } from "../types";
+import { IdDetail } from "./IdDetail";
 import { Status } from "./Status";
+
+type Line = OrderView["subOrders"][number]["lines"][number];
+
+/** "Amla Candy, 200 g": the product, then the seller's variant when it says more than the product. */
+export function itemName(l: Pick<Line, "productTitle" | "skuTitle">): string | null {
+  if (!l.productTitle) return l.skuTitle ?? null;
+  if (!l.skuTitle || l.skuTitle === l.productTitle) return l.productTitle;
+  return l.skuTitle.startsWith(l.productTitle) ? l.skuTitle : `${l.productTitle}, ${l.skuTitle}`;
+}
+
+/** A name to read, with its id beneath as a copyable detail; the id alone when the name is unknown. */
+export function Named({ name, id, label }: { name: string | null | undefined; id: string; label: string }) {
+  return (
+    <span className="name-with-id">
+      {name && <span>{name}</span>}
+      <IdDetail id={id} label={label} />
+    </span>
+  );
+}
 
 export function OrderDetail({ order }: { order: OrderView }) {
   return (
     <article className="stack">
       <section className="card">
         <div className="row between wrap">
-          <h2 className="mono-title">Order {order.id}</h2>
+          <h2 className="mono-title">
+            Order <IdDetail id={order.id} label="order" />
+          </h2>
           <div className="row wrap">
             <Status label="Order" value={order.status} />
             <Status label="Payment" value={order.paymentStatus} />
@@ -45,19 +67,19 @@ export function OrderDetail({ order }: { order: OrderView }) {
         <section className="card" key={sub.id}>
           <div className="row between wrap">
             <h3>
-              Vendor <code>{sub.vendorId}</code>
+              <Named name={sub.vendorName} id={sub.vendorId} label="vendor" />
             </h3>
             <Status value={sub.status} />
           </div>
           <p className="muted small">
-            Sub-order <code>{sub.id}</code>
+            Parcel <IdDetail id={sub.id} label="sub-order" />
             {sub.slaDispatchBy && <> · dispatch by {formatTime(sub.slaDispatchBy)}</>}
             {sub.cancellationReason && <> · cancelled: {humanize(sub.cancellationReason)}</>}
           </p>
           <table className="lines">
             <thead>
               <tr>
-                <th>SKU</th>
+                <th>Item</th>
                 <th>Warehouse</th>
                 <th className="num">Qty</th>
                 <th className="num">Unit</th>
@@ -67,11 +89,11 @@ export function OrderDetail({ order }: { order: OrderView }) {
             <tbody>
               {sub.lines.map((l) => (
                 <tr key={l.id}>
-                  <td data-label="SKU">
-                    <code title={l.skuId}>{shortId(l.skuId)}</code>
+                  <td data-label="Item">
+                    <Named name={itemName(l)} id={l.skuId} label="SKU" />
                   </td>
                   <td data-label="Warehouse">
-                    <code title={l.warehouseId}>{shortId(l.warehouseId)}</code>
+                    <Named name={l.warehouseName} id={l.warehouseId} label="warehouse" />
                   </td>
                   <td data-label="Qty" className="num">
                     {l.qty}
@@ -99,13 +121,22 @@ export function OrderDetail({ order }: { order: OrderView }) {
 
       <section className="card">
         <h3>Timeline</h3>
-        <Timeline events={order.timeline} />
+        <Timeline events={order.timeline} parcels={parcelNames(order)} actors={vendorNames(order)} />
       </section>
     </article>
   );
 }
 
-export function Timeline({ events }: { events: TimelineEvent[] }) {
+/** The timeline; `parcels` names a sub-order by its vendor where the caller knows it. */
+export function Timeline({
+  events,
+  parcels,
+  actors,
+}: {
+  events: TimelineEvent[];
+  parcels?: Map<string, string>;
+  actors?: Map<string, string>;
+}) {
   if (events.length === 0) return <p className="muted">No events yet.</p>;
   return (
     <ol className="timeline">
@@ -120,12 +151,18 @@ export function Timeline({ events }: { events: TimelineEvent[] }) {
             {e.subOrderId && (
               <span className="muted small">
                 {" "}
-                · <code>{e.subOrderId}</code>
+                · {parcels?.get(e.subOrderId) ?? "parcel"} <IdDetail id={e.subOrderId} label="sub-order" />
               </span>
             )}
             <div className="muted small">
               by {e.actor.role}
-              {e.actor.id ? ` ${e.actor.id}` : ""}
+              {e.actor.id && actors?.get(e.actor.id) ? ` ${actors.get(e.actor.id)}` : ""}
+              {e.actor.id && (
+                <>
+                  {" "}
+                  <IdDetail id={e.actor.id} label={e.actor.role} />
+                </>
+              )}
               {e.reason ? ` — ${humanize(e.reason)}` : ""}
             </div>
           </div>
@@ -133,4 +170,14 @@ export function Timeline({ events }: { events: TimelineEvent[] }) {
       ))}
     </ol>
   );
+}
+
+/** Each sub-order's vendor name, for the timeline's lines about one parcel. */
+export function parcelNames(order: OrderView): Map<string, string> {
+  return new Map(order.subOrders.flatMap((s) => (s.vendorName ? [[s.id, s.vendorName] as const] : [])));
+}
+
+/** Each vendor's name by its id, for the timeline's "by vendor …". */
+export function vendorNames(order: OrderView): Map<string, string> {
+  return new Map(order.subOrders.flatMap((s) => (s.vendorName ? [[s.vendorId, s.vendorName] as const] : [])));
 }

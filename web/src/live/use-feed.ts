@@ -6,13 +6,14 @@ import { FeedClient, type FeedStatus, TicketRefused } from "./feed-client";
 export type { FeedStatus } from "./feed-client";
 
 /** A feed by its name, as POST /v1/feeds/tickets takes it. */
-export type FeedName = "ops" | `vendor:${string}` | `sku:${string}`;
+export type FeedName = "ops" | `vendor:${string}` | `customer:${string}` | `sku:${string}`;
 
 /** Where a feed's WebSocket is. */
 function feedPath(feed: FeedName): string {
   const [kind, id = ""] = feed.split(":", 2) as [string, string?];
   if (kind === "vendor") return `/v1/feeds/vendors/${encodeURIComponent(id)}`;
   if (kind === "sku") return `/v1/feeds/skus/${encodeURIComponent(id)}`;
+  if (kind === "customer") return `/v1/feeds/customers/${encodeURIComponent(id)}`;
   return "/v1/feeds/ops";
 }
 

@@ -8,13 +8,16 @@ import { SignedInAs, SignIn } from "../components/SignIn";
 import { Status, UpdatedAt } from "../components/Status";
 import { StripePayment } from "../components/StripePayment";
 import { formatMoney, formatTime } from "../format";
-import type { CatalogSku, CheckoutResult, Money, OrderView } from "../types";
+import type { CatalogProduct, CatalogSku, CheckoutResult, Money, OrderView } from "../types";
 import { type Loadable, useApi } from "../use-api";
 
 type CartLine = { sku: CatalogSku; qty: number };
+/** A product without a chosen seller: routing picks the offer at checkout (a line by productId). */
+type ProductLine = { product: CatalogProduct; qty: number };
 type ShipToForm = { name: string; line1: string; city: string; postalCode: string };
 
 const CART_KEY = "oms.cart";
+const PRODUCT_CART_KEY = "oms.cart.products";
 const SHIP_KEY = "oms.shipTo";
 const LAST_ORDER_KEY = "oms.lastOrder";
 const MAX_QTY = 99;
@@ -55,11 +58,13 @@ export function Storefront() {
   const [search, setSearch] = useState("");
   const query = useDebounced(search.trim(), 250);
   const [cart, setCart] = useState<CartLine[]>(() => load<CartLine[]>(CART_KEY, []));
+  const [products, setProducts] = useState<ProductLine[]>(() => load<ProductLine[]>(PRODUCT_CART_KEY, []));
   const [placed, setPlaced] = useState<{ orderId: string; payment: CheckoutResult["payment"] } | null>(() =>
     load(LAST_ORDER_KEY, null),
   );
 
   useEffect(() => save(CART_KEY, cart), [cart]);
+  useEffect(() => save(PRODUCT_CART_KEY, products), [products]);
   useEffect(() => save(LAST_ORDER_KEY, placed), [placed]);
 
   const add = (sku: CatalogSku) =>
@@ -74,6 +79,20 @@ export function Storefront() {
         ? c.filter((l) => l.sku.skuId !== skuId)
         : c.map((l) => (l.sku.skuId === skuId ? { ...l, qty: Math.min(qty, MAX_QTY) } : l)),
     );
+
+  const addProduct = (product: CatalogProduct) =>
+    setProducts((c) => {
+      const found = c.find((l) => l.product.productId === product.productId);
+      if (found) return c.map((l) => (l === found ? { product, qty: Math.min(l.qty + 1, MAX_QTY) } : l));
+      return [...c, { product, qty: 1 }];
+    });
+  const setProductQty = (productId: string, qty: number) =>
+    setProducts((c) =>
+      qty <= 0
+        ? c.filter((l) => l.product.productId !== productId)
+        : c.map((l) => (l.product.productId === productId ? { ...l, qty: Math.min(qty, MAX_QTY) } : l)),
+    );
+  const units = cart.reduce((n, l) => n + l.qty, 0) + products.reduce((n, l) => n + l.qty, 0);
 
   const inCart = useMemo(() => new Map(cart.map((l) => [l.sku.skuId, l.qty])), [cart]);
 
@@ -100,51 +119,67 @@ export function Storefront() {
             />
           </label>
         </section>
-        <Catalog query={query} inCart={inCart} onAdd={add} />
+        <Catalog query={query} inCart={inCart} onAdd={add} onAddProduct={addProduct} />
       </div>
       <aside className="shop-side stack" id="cart">
         <Cart
           cart={cart}
+          products={products}
           token={token}
           setQty={setQty}
+          setProductQty={setProductQty}
           onPlaced={(result) => {
             setPlaced({ orderId: result.order.id, payment: result.payment });
             setCart([]);
+            setProducts([]);
             window.scrollTo({ top: 0, behavior: "smooth" });
           }}
         />
       </aside>
-      {cart.length > 0 && (
+      {units > 0 && (
         <a className="cart-fab" href="#cart">
-          Cart · {cart.reduce((n, l) => n + l.qty, 0)}
+          Cart · {units}
         </a>
       )}
     </div>
   );
 }
 
+/** "from ₹109 · 5 sellers", or one price when every offer asks the same. */
+function priceRange(p: CatalogProduct): string {
+  const price =
+    p.minPrice.amountMinor === p.maxPrice.amountMinor ? formatMoney(p.minPrice) : `from ${formatMoney(p.minPrice)}`;
+  return `${price} · ${p.sellers} seller${p.sellers === 1 ? "" : "s"}`;
+}
+
+/** The storefront's products, one card each; a card opens its sellers' offers. */
 function Catalog({
   query,
   inCart,
   onAdd,
+  onAddProduct,
 }: {
   query: string;
   inCart: Map<string, number>;
   onAdd: (sku: CatalogSku) => void;
+  onAddProduct: (product: CatalogProduct) => void;
 }) {
   const [cursor, setCursor] = useState<string | null>(null);
-  const [items, setItems] = useState<CatalogSku[]>([]);
+  const [items, setItems] = useState<CatalogProduct[]>([]);
+  const [open, setOpen] = useState<string | null>(null);
   // A new search starts from the first page again.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on query change only.
   useEffect(() => {
     setCursor(null);
     setItems([]);
   }, [query]);
-  const page = useApi((signal) => api.catalog({ search: query, limit: 48, cursor }, signal), [query, cursor]);
+  const page = useApi((signal) => api.catalogProducts({ search: query, limit: 48, cursor }, signal), [query, cursor]);
   useEffect(() => {
     const got = page.data?.items;
     if (got)
-      setItems((prev) => (cursor ? [...prev, ...got.filter((g) => !prev.some((p) => p.skuId === g.skuId))] : got));
+      setItems((prev) =>
+        cursor ? [...prev, ...got.filter((g) => !prev.some((p) => p.productId === g.productId))] : got,
+      );
   }, [page.data, cursor]);
 
   return (
@@ -162,31 +197,37 @@ function Catalog({
         <p className="card muted">{query ? `Nothing matches “${query}”.` : "The catalog is empty."}</p>
       )}
       <ul className="sku-grid">
-        {items.map((sku) => {
-          const held = inCart.get(sku.skuId) ?? 0;
-          const left = sku.available - held;
-          return (
-            <li key={sku.skuId} className="card sku">
-              <div className="sku-title">{sku.title}</div>
-              <div className="muted small">Sold by {sku.vendorName}</div>
-              <div className="sku-foot">
-                <div>
-                  <div className="money price">{formatMoney(sku.price)}</div>
-                  <LiveAvailable skuId={sku.skuId} initial={sku.available} />
-                </div>
+        {items.map((p) => (
+          <li key={p.productId} className="card sku product-card">
+            <div className="sku-title">{p.title}</div>
+            <div className="muted small price-range">{priceRange(p)}</div>
+            <div className="sku-foot">
+              <div className="muted small">{p.available > 0 ? `${p.available} available` : "Out of stock"}</div>
+              <div className="row">
+                <button
+                  type="button"
+                  className="button"
+                  aria-expanded={open === p.productId}
+                  onClick={() => setOpen((o) => (o === p.productId ? null : p.productId))}
+                  aria-label={`Offers for ${p.title}`}
+                >
+                  Offers
+                </button>
                 <button
                   type="button"
                   className="button primary"
-                  disabled={left <= 0 || held >= MAX_QTY}
-                  onClick={() => onAdd(sku)}
-                  aria-label={`Add ${sku.title} to cart`}
+                  disabled={p.available <= 0}
+                  onClick={() => onAddProduct(p)}
+                  aria-label={`Add ${p.title} to cart, best seller`}
+                  title="We pick the seller that can deliver soonest"
                 >
-                  {held > 0 ? `Add (${held})` : "Add"}
+                  Add
                 </button>
               </div>
-            </li>
-          );
-        })}
+            </div>
+            {open === p.productId && <Offers product={p} inCart={inCart} onAdd={onAdd} />}
+          </li>
+        ))}
       </ul>
       {page.data?.nextCursor && (
         <button
@@ -202,15 +243,67 @@ function Catalog({
   );
 }
 
+/** Each seller's offer of one product: its price and live availability, to add by hand. */
+function Offers({
+  product,
+  inCart,
+  onAdd,
+}: {
+  product: CatalogProduct;
+  inCart: Map<string, number>;
+  onAdd: (sku: CatalogSku) => void;
+}) {
+  const offers = useApi(
+    (signal) => api.catalog({ productId: product.productId, limit: 100 }, signal),
+    [product.productId],
+  );
+  return (
+    <div className="offers stack">
+      <ProblemBanner error={offers.error} />
+      {offers.loading && !offers.data && <p className="muted small">Loading offers…</p>}
+      <ul className="plain">
+        {offers.data?.items.map((sku) => {
+          const held = inCart.get(sku.skuId) ?? 0;
+          return (
+            <li key={sku.skuId} className="offer-row">
+              <div className="offer-text">
+                <strong>{sku.vendorName}</strong>
+                <span className="muted small">{sku.title}</span>
+              </div>
+              <div className="offer-buy">
+                <span className="money">{formatMoney(sku.price)}</span>
+                <LiveAvailable skuId={sku.skuId} initial={sku.available} />
+                <button
+                  type="button"
+                  className="button small"
+                  disabled={sku.available - held <= 0 || held >= MAX_QTY}
+                  onClick={() => onAdd(sku)}
+                  aria-label={`Add ${sku.title} from ${sku.vendorName} to cart`}
+                >
+                  {held > 0 ? `Add (${held})` : "Add"}
+                </button>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
 function Cart({
   cart,
+  products,
   token,
   setQty,
+  setProductQty,
   onPlaced,
 }: {
   cart: CartLine[];
+  products: ProductLine[];
   token: string | null;
   setQty: (skuId: string, qty: number) => void;
+  setProductQty: (productId: string, qty: number) => void;
   onPlaced: (r: CheckoutResult) => void;
 }) {
   const [shipTo, setShipTo] = useState<ShipToForm>(() =>
@@ -239,17 +332,27 @@ function Cart({
     return [...groups.values()];
   }, [cart]);
 
-  const currency = cart[0]?.sku.price.currency ?? "INR";
-  const total: Money = { amountMinor: cart.reduce((s, l) => s + lineTotal(l).amountMinor, 0), currency };
+  const currency = cart[0]?.sku.price.currency ?? products[0]?.product.minPrice.currency ?? "INR";
+  // Product lines count at their cheapest offer: routing may pick a dearer one, and checkout says.
+  const total: Money = {
+    amountMinor:
+      cart.reduce((s, l) => s + lineTotal(l).amountMinor, 0) +
+      products.reduce((s, l) => s + l.product.minPrice.amountMinor * l.qty, 0),
+    currency,
+  };
+  const empty = cart.length === 0 && products.length === 0;
 
   const checkout = async (e: FormEvent) => {
     e.preventDefault();
-    if (cart.length === 0 || busy) return;
+    if (empty || busy) return;
     setBusy(true);
     setError(null);
     try {
       const body = {
-        lines: cart.map((l) => ({ skuId: l.sku.skuId, qty: l.qty })),
+        lines: [
+          ...cart.map((l) => ({ skuId: l.sku.skuId, qty: l.qty })),
+          ...products.map((l) => ({ productId: l.product.productId, qty: l.qty })),
+        ],
         shipTo: {
           name: shipTo.name.trim(),
           address: {
@@ -287,7 +390,7 @@ function Cart({
   return (
     <section className="card stack">
       <h2>Cart</h2>
-      {cart.length === 0 && <p className="muted">Your cart is empty.</p>}
+      {empty && <p className="muted">Your cart is empty.</p>}
       {byVendor.map((g) => (
         <div key={g.vendorId} className="vendor-group">
           <div className="vendor-head">
@@ -334,10 +437,56 @@ function Cart({
           </ul>
         </div>
       ))}
-      {cart.length > 0 && (
+      {products.length > 0 && (
+        <div className="vendor-group">
+          <div className="vendor-head">
+            <div className="grow">
+              <div className="muted small">Seller picked at checkout</div>
+              <span>The one that can deliver soonest</span>
+            </div>
+          </div>
+          <ul className="cart-lines">
+            {products.map((l) => (
+              <li key={l.product.productId}>
+                <span className="cart-title">{l.product.title}</span>
+                <span className="qty">
+                  <button
+                    type="button"
+                    className="button small"
+                    onClick={() => setProductQty(l.product.productId, l.qty - 1)}
+                    aria-label={`One less ${l.product.title}`}
+                  >
+                    −
+                  </button>
+                  <span aria-live="polite">{l.qty}</span>
+                  <button
+                    type="button"
+                    className="button small"
+                    onClick={() => setProductQty(l.product.productId, l.qty + 1)}
+                    disabled={l.qty >= Math.min(l.product.available, MAX_QTY)}
+                    aria-label={`One more ${l.product.title}`}
+                  >
+                    +
+                  </button>
+                </span>
+                <span className="money">
+                  from {formatMoney({ amountMinor: l.product.minPrice.amountMinor * l.qty, currency })}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {!empty && (
         <>
           <div className="row between total-row">
-            <span>{byVendor.length === 1 ? "1 shipment" : `${byVendor.length} shipments, one per vendor`}</span>
+            <span>
+              {byVendor.length === 1 && products.length === 0
+                ? "1 shipment"
+                : products.length > 0
+                  ? "Shipments per seller, once routing picks"
+                  : `${byVendor.length} shipments, one per vendor`}
+            </span>
             <strong className="money">{formatMoney(total)}</strong>
           </div>
           <p className="muted small">Shipping is worked out at checkout.</p>

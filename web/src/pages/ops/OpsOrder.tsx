@@ -1,9 +1,10 @@
 import { useState } from "react";
 import { api } from "../../api";
-import { OrderDetail } from "../../components/OrderDetail";
+import { IdDetail } from "../../components/IdDetail";
+import { Named, OrderDetail } from "../../components/OrderDetail";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { UpdatedAt } from "../../components/Status";
-import { shortId } from "../../format";
+import { humanize, shortId } from "../../format";
 import { Link } from "../../router";
 import type { BulkResults, OrderView } from "../../types";
 import { useApi } from "../../use-api";
@@ -40,7 +41,8 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
   const [results, setResults] = useState<BulkResults | null>(null);
   const [error, setError] = useState<unknown>(null);
   const vendors = useApi((signal) => api.vendors(token, signal), [token]);
-  const vendorName = (id: string) => vendors.data?.items.find((v) => v.id === id)?.name ?? shortId(id);
+  const vendorName = (s: OrderView["subOrders"][number]) =>
+    s.vendorName ?? vendors.data?.items.find((v) => v.id === s.vendorId)?.name ?? shortId(s.vendorId);
   // Warehouses to pick from: the chosen vendor's, else those of the one vendor the selection is with.
   const selectedVendors = new Set(order.subOrders.filter((s) => selected.has(s.id)).map((s) => s.vendorId));
   const warehouseVendor = vendorId || (selectedVendors.size === 1 ? [...selectedVendors][0]! : "");
@@ -71,7 +73,7 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
       <ul className="plain">
         {order.subOrders.map((s) => (
           <li key={s.id}>
-            <label className="row">
+            <label className="pick-row">
               <input
                 type="checkbox"
                 className="check"
@@ -85,12 +87,16 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
                   })
                 }
               />
-              <code>{shortId(s.id)}</code> {vendorName(s.vendorId)} · {s.status}
+              <span className="pick-text">
+                <strong>{vendorName(s)}</strong>
+                <span>{humanize(s.status)}</span>
+                <IdDetail id={s.id} label="sub-order" />
+              </span>
             </label>
           </li>
         ))}
       </ul>
-      <div className="filters">
+      <div className="assign-panel">
         <label className="field">
           <span>Reason</span>
           <input value={reason} onChange={(e) => setReason(e.target.value)} />
@@ -164,8 +170,9 @@ function Routing({ order }: { order: OrderView }) {
       {routing.lines.map((l) => (
         <div key={l.lineIndex} className="stack">
           <p>
-            <strong>Line {l.lineIndex + 1}</strong> ({l.qty} × <code>{shortId(l.skuId ?? l.productId ?? "")}</code>):{" "}
-            {l.reason}
+            <strong>Line {l.lineIndex + 1}</strong> ({l.qty} × {l.productTitle ?? "item"}{" "}
+            <IdDetail id={l.skuId ?? l.productId ?? ""} label={l.skuId ? "SKU" : "product"} />
+            ): {l.reasonNamed ?? l.reason}
           </p>
           <table className="lines">
             <thead>
@@ -184,10 +191,10 @@ function Routing({ order }: { order: OrderView }) {
                 return (
                   <tr key={`${c.warehouseId}:${c.skuId}`} className={chosen ? "done" : undefined}>
                     <td data-label="Vendor">
-                      <code>{shortId(c.vendorId)}</code>
+                      <Named name={c.vendorName} id={c.vendorId} label="vendor" />
                     </td>
                     <td data-label="Warehouse">
-                      <code>{shortId(c.warehouseId)}</code>
+                      <Named name={c.warehouseName} id={c.warehouseId} label="warehouse" />
                     </td>
                     <td data-label="Score" className="num">
                       {c.total.toFixed(3)}

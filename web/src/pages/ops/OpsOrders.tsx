@@ -231,7 +231,9 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
                   <td data-label="Payment">
                     <Status value={o.paymentStatus} />
                   </td>
-                  <td data-label="Vendors">{o.subOrders.length}</td>
+                  <td data-label="Vendors">
+                    {o.subOrders.map((s) => s.vendorName ?? shortId(s.vendorId)).join(", ") || "—"}
+                  </td>
                   <td data-label="Total" className="num">
                     {o.total ? formatMoney(o.total) : "—"}
                   </td>

@@ -1,9 +1,10 @@
 import { type FormEvent, useState } from "react";
 import { ApiProblem, api } from "../../api";
-import { Timeline } from "../../components/OrderDetail";
+import { IdDetail } from "../../components/IdDetail";
+import { itemName, Named, Timeline } from "../../components/OrderDetail";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { Status } from "../../components/Status";
-import { formatMoney, formatTime, shortId } from "../../format";
+import { formatMoney, formatTime } from "../../format";
 import type { Carrier, SubOrderDetail } from "../../types";
 import { Scanner } from "./Scanner";
 
@@ -29,11 +30,13 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
   return (
     <article className="card stack">
       <div className="row between wrap">
-        <h2 className="mono-title">Sub-order {shortId(sub.id)}</h2>
+        <h2 className="mono-title">
+          Parcel <IdDetail id={sub.id} label="sub-order" />
+        </h2>
         <Status value={sub.status} />
       </div>
       <p className="muted small">
-        Order <code>{sub.orderId}</code> · {formatMoney(sub.total)}
+        Order <IdDetail id={sub.orderId} label="order" /> · {formatMoney(sub.total)}
         {sub.slaDispatchBy && <> · dispatch by {formatTime(sub.slaDispatchBy)}</>}
       </p>
       <p className="small">
@@ -110,7 +113,10 @@ function Pack({ sub, busy, pack }: { sub: SubOrderDetail; busy: boolean; pack: (
         <tbody>
           {sub.lines.map((l) => (
             <tr key={l.id} className={count(l.barcode) === l.qty ? "done" : undefined}>
-              <td data-label="Item">{shortId(l.skuId)}</td>
+              <td data-label="Item">
+                <Named name={itemName(l)} id={l.skuId} label="SKU" />
+                {l.warehouseName && <span className="muted small">from {l.warehouseName}</span>}
+              </td>
               <td data-label="Barcode">
                 <code>{l.barcode ?? "—"}</code>
               </td>

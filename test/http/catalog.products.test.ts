@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "../support/api";
+import { inr, newProduct, newSku, newVendor } from "../support/catalog";
+
+/** One product offered by three vendors at three prices. */
+async function scene() {
+  const title = `Amla Candy ${uid()}`;
+  const product = await newProduct(title);
+  const prices = [10_900, 12_500, 14_000];
+  const skus = [];
+  for (const price of prices) {
+    const vendor = await newVendor();
+    skus.push(await newSku(vendor.id, product.id, { title: `${title}, 200 g`, price: inr(price) }));
+  }
+  return { title, product, skus };
+}
+
+describe("the catalog by product", () => {
+  it("gives one entry per product with its price range and seller count", async () => {
+    const s = await scene();
+    const r = await api("GET", `/v1/catalog/products?search=${encodeURIComponent(s.title)}`);
+    expect(r.status).toBe(200);
+    expect(r.body.items).toEqual([
+      {
+        productId: s.product.id,
+        title: s.title,
+        minPrice: { amountMinor: 10_900, currency: "INR" },
+        maxPrice: { amountMinor: 14_000, currency: "INR" },
+        sellers: 3,
+        offers: 3,
+        available: 0,
+      },
+    ]);
+  });
+
+  it("finds a product by one offer's barcode and still counts all its offers", async () => {
+    const s = await scene();
+    const r = await api("GET", `/v1/catalog/products?search=${encodeURIComponent(s.skus[1].barcode)}`);
+    expect(r.body.items).toHaveLength(1);
+    expect(r.body.items[0]).toMatchObject({ productId: s.product.id, sellers: 3 });
+    const offers = await api("GET", `/v1/catalog/skus?productId=${s.product.id}`);
+    expect(offers.body.items).toHaveLength(3);
+  });
+
+  it("pages by title without gaps or repeats", async () => {
+    const tag = uid();
+    for (let i = 0; i < 5; i++) {
+      const p = await newProduct(`Paged ${tag} ${i}`);
+      await newSku((await newVendor()).id, p.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r: any = await api(
+        "GET",
+        `/v1/catalog/products?search=${encodeURIComponent(`Paged ${tag}`)}&limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      seen.push(...r.body.items.map((i: any) => i.title));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([0, 1, 2, 3, 4].map((i) => `Paged ${tag} ${i}`));
+  });
+});

@@ -1,0 +1,113 @@
+import { useCallback, useState } from "react";
+import { api } from "../api";
+import { useToken } from "../auth";
+import { IdDetail } from "../components/IdDetail";
+import { Timeline, vendorNames } from "../components/OrderDetail";
+import { ProblemBanner } from "../components/ProblemBanner";
+import { SignIn } from "../components/SignIn";
+import { Status, UpdatedAt } from "../components/Status";
+import { formatMoney, formatTime } from "../format";
+import { ConnectionIndicator } from "../live/ConnectionIndicator";
+import { useFeed } from "../live/use-feed";
+import type { OrderView } from "../types";
+import { useApi } from "../use-api";
+
+/** How many of the newest orders the page shows in full. */
+const SHOWN = 20;
+
+/**
+ * The shopper's own orders (signed in or guest: the storefront's token), each parcel with its
+ * seller, status, carrier, AWB and timeline, reloaded on every event of the shopper's own feed.
+ */
+export function MyOrders() {
+  const [token] = useToken("storefront");
+  const [tick, setTick] = useState(0);
+  const bump = useCallback(() => setTick((t) => t + 1), []);
+  const me = useApi(token ? (signal) => api.me(token, signal) : null, [token]);
+  const customerId = me.data?.role === "customer" ? (me.data.customerId ?? null) : null;
+  const feed = useFeed({ feed: customerId ? `customer:${customerId}` : null, token, onEvent: bump, onReset: bump });
+  const orders = useApi(
+    token
+      ? async (signal) => {
+          const page = await api.orders(token, { limit: SHOWN }, signal);
+          return Promise.all(page.items.map((o) => api.order(token, o.id, signal)));
+        }
+      : null,
+    [token, tick],
+  );
+
+  if (!token) {
+    return (
+      <section className="card stack">
+        <h2>My orders</h2>
+        <p className="muted">
+          Place an order on the shop, or sign in with your customer token, to see your orders here.
+        </p>
+        <SignIn slot="storefront" who="a customer" />
+      </section>
+    );
+  }
+  return (
+    <div className="stack">
+      <div className="row between wrap">
+        <h2>My orders</h2>
+        <div className="row wrap">
+          {customerId && <ConnectionIndicator status={feed.status} />}
+          <UpdatedAt at={orders.loadedAt} loading={orders.loading && !orders.data} />
+        </div>
+      </div>
+      <ProblemBanner error={me.error ?? orders.error} />
+      {orders.data?.length === 0 && <p className="muted">No orders yet.</p>}
+      {orders.data?.map((o) => (
+        <MyOrder key={o.id} order={o} />
+      ))}
+    </div>
+  );
+}
+
+function MyOrder({ order }: { order: OrderView }) {
+  return (
+    <article className="card stack my-order">
+      <div className="row between wrap">
+        <h3>
+          Order placed {formatTime(order.createdAt)} <IdDetail id={order.id} label="order" />
+        </h3>
+        <div className="row wrap">
+          <Status label="Order" value={order.status} />
+          <Status label="Payment" value={order.paymentStatus} />
+        </div>
+      </div>
+      {order.total && <p className="money">{formatMoney(order.total)}</p>}
+      {order.review?.held && <p className="notice">Held for review: we will tell you when it is on its way.</p>}
+      {order.subOrders.map((s) => (
+        <section key={s.id} className="parcel stack">
+          <div className="row between wrap">
+            <strong>{s.vendorName ?? "Seller"}</strong>
+            <Status value={s.status} />
+          </div>
+          <ul className="plain small">
+            {s.lines.map((l) => (
+              <li key={l.id}>
+                {l.qty} × {l.skuTitle ?? l.productTitle ?? l.skuId}
+              </li>
+            ))}
+          </ul>
+          <dl className="facts">
+            <div>
+              <dt>Carrier</dt>
+              <dd>{s.carrier ?? "—"}</dd>
+            </div>
+            <div>
+              <dt>AWB</dt>
+              <dd>{s.awb ? <code>{s.awb}</code> : "—"}</dd>
+            </div>
+          </dl>
+          <Timeline
+            events={order.timeline.filter((e) => !e.subOrderId || e.subOrderId === s.id)}
+            actors={vendorNames(order)}
+          />
+        </section>
+      ))}
+    </article>
+  );
+}
