@@ -409,30 +409,14 @@ function Cart({
           </div>
           <ul className="cart-lines">
             {g.lines.map((l) => (
-              <li key={l.sku.skuId}>
-                <span className="cart-title">{l.sku.title}</span>
-                <span className="qty">
-                  <button
-                    type="button"
-                    className="button small"
-                    onClick={() => setQty(l.sku.skuId, l.qty - 1)}
-                    aria-label={`One less ${l.sku.title}`}
-                  >
-                    −
-                  </button>
-                  <span aria-live="polite">{l.qty}</span>
-                  <button
-                    type="button"
-                    className="button small"
-                    onClick={() => setQty(l.sku.skuId, l.qty + 1)}
-                    disabled={l.qty >= Math.min(l.sku.available, MAX_QTY)}
-                    aria-label={`One more ${l.sku.title}`}
-                  >
-                    +
-                  </button>
-                </span>
-                <span className="money">{formatMoney(lineTotal(l))}</span>
-              </li>
+              <CartLine
+                key={l.sku.skuId}
+                title={l.sku.title}
+                qty={l.qty}
+                max={Math.min(l.sku.available, MAX_QTY)}
+                setQty={(qty) => setQty(l.sku.skuId, qty)}
+                price={formatMoney(lineTotal(l))}
+              />
             ))}
           </ul>
         </div>
@@ -447,32 +431,14 @@ function Cart({
           </div>
           <ul className="cart-lines">
             {products.map((l) => (
-              <li key={l.product.productId}>
-                <span className="cart-title">{l.product.title}</span>
-                <span className="qty">
-                  <button
-                    type="button"
-                    className="button small"
-                    onClick={() => setProductQty(l.product.productId, l.qty - 1)}
-                    aria-label={`One less ${l.product.title}`}
-                  >
-                    −
-                  </button>
-                  <span aria-live="polite">{l.qty}</span>
-                  <button
-                    type="button"
-                    className="button small"
-                    onClick={() => setProductQty(l.product.productId, l.qty + 1)}
-                    disabled={l.qty >= Math.min(l.product.available, MAX_QTY)}
-                    aria-label={`One more ${l.product.title}`}
-                  >
-                    +
-                  </button>
-                </span>
-                <span className="money">
-                  from {formatMoney({ amountMinor: l.product.minPrice.amountMinor * l.qty, currency })}
-                </span>
-              </li>
+              <CartLine
+                key={l.product.productId}
+                title={l.product.title}
+                qty={l.qty}
+                max={Math.min(l.product.available, MAX_QTY)}
+                setQty={(qty) => setProductQty(l.product.productId, qty)}
+                price={`from ${formatMoney({ amountMinor: l.product.minPrice.amountMinor * l.qty, currency })}`}
+              />
             ))}
           </ul>
         </div>
@@ -641,5 +607,31 @@ function Pay({
       order={order.data}
       reload={order.reload}
     />
+  );
+}
+
+/** One cart line: its title, one less or one more (up to what is available), and its price. */
+function CartLine(props: { title: string; qty: number; max: number; setQty: (qty: number) => void; price: string }) {
+  const { title, qty, max, setQty, price } = props;
+  return (
+    <li>
+      <span className="cart-title">{title}</span>
+      <span className="qty">
+        <button type="button" className="button small" onClick={() => setQty(qty - 1)} aria-label={`One less ${title}`}>
+          −
+        </button>
+        <span aria-live="polite">{qty}</span>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => setQty(qty + 1)}
+          disabled={qty >= max}
+          aria-label={`One more ${title}`}
+        >
+          +
+        </button>
+      </span>
+      <span className="money">{price}</span>
+    </li>
   );
 }
