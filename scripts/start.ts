@@ -2,9 +2,11 @@
 // serves that bundle with Miniflare's Node API (workerd underneath), without wrangler dev's proxy,
 // which tops out at a few hundred requests per second here. Same seeded demo, demo tokens and cron
 // driving as dev.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { applyD1Migrations } from "./lib/d1-migrations.ts";
+import { CRON_PAUSE_FILE } from "./lib/fresh-server.ts";
 import { buildWeb, DEV_ENTRY, ensureDevVars, log, ROOT, readDevVars, wrangler } from "./lib/local-env.ts";
 import { driveCron, prepareDemo } from "./lib/session.ts";
 import { d1MigrationsDirs, miniflareOptions, readWranglerToml } from "./lib/worker-config.ts";
@@ -62,7 +64,10 @@ try {
   }
   const baseUrl = `http://${HOST}:${url.port}`;
   await prepareDemo(baseUrl, devVars.ADMIN_BOOTSTRAP_TOKEN!);
-  stopCron = driveCron(baseUrl, devVars.ADMIN_BOOTSTRAP_TOKEN!);
+  stopCron = driveCron(baseUrl, devVars.ADMIN_BOOTSTRAP_TOKEN!, () =>
+    existsSync(path.join(STATE_DIR, CRON_PAUSE_FILE)),
+  );
+  log(`cron driver: paused while ${path.join(STATE_DIR, CRON_PAUSE_FILE)} exists`);
 } catch (err) {
   log(`start: ${err instanceof Error ? err.message : String(err)}`);
   await shutdown(1);

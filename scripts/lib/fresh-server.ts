@@ -2,15 +2,25 @@
 // benchmarks and the browser tests: earlier runs weigh nothing and the dev state is never touched.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "./local-env.ts";
 import { stopGroup } from "./processes.ts";
 
+/**
+ * While this file exists in the state folder, `bun run start`'s cron driver skips its minutes: the
+ * benchmark reads workerd's CPU time with nothing else running. `touch` it to pause any server's jobs.
+ */
+export const CRON_PAUSE_FILE = "cron.paused";
+
 export type FreshServer = {
   url: string;
   stateDir: string;
+  /** Pauses (or resumes) the cron driver; a job already running finishes. */
+  pauseCron(paused: boolean): void;
+  /** The workerd process Miniflare started (Linux only: found through /proc), for its CPU time. */
+  workerdPid(): number | undefined;
   /** The demo tokens the server printed (demo.json of this run). */
   tokens: { role: string; token: string; vendorId?: string; customerId?: string }[];
   stop(): Promise<void>;
@@ -77,5 +87,31 @@ export async function startFreshServer(
   const limits = /per-client-address limits[^\n]*/.exec(out)?.[0];
   if (limits) process.stderr.write(`${label}: ${limits}\n`);
   const demo = JSON.parse(readFileSync(path.join(ROOT, "demo.json"), "utf8")) as { tokens: FreshServer["tokens"] };
-  return { url: `http://127.0.0.1:${port}`, stateDir, tokens: demo.tokens, stop };
+  const pauseFile = path.join(stateDir, CRON_PAUSE_FILE);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stateDir,
+    tokens: demo.tokens,
+    stop,
+    pauseCron: (paused) => (paused ? writeFileSync(pauseFile, "") : rmSync(pauseFile, { force: true })),
+    workerdPid: () => (child.pid ? workerdIn(child.pid) : undefined),
+  };
+}
+
+/** The `workerd` process in the process group `group` (the detached start script's), via /proc. */
+function workerdIn(group: number): number | undefined {
+  if (os.platform() !== "linux") return undefined;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its closing parenthesis.
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      if (comm === "workerd" && pgrp === group) return Number(entry);
+    } catch {
+      // the process ended while the folder was read
+    }
+  }
+  return undefined;
 }

@@ -80,8 +80,9 @@ function jobsOf(body: unknown): Job[] {
 /**
  * Every minute, on the minute, runs each job whose schedule matches through
  * `POST /v1/admin/jobs/{name}/run`. Failures are logged (a repeat of the same failure once), never thrown.
+ * While `paused()` says so a minute is skipped whole (the benchmark pauses it to read the server's CPU time).
  */
-export function driveCron(baseUrl: string, adminToken: string): () => void {
+export function driveCron(baseUrl: string, adminToken: string, paused: () => boolean = () => false): () => void {
   const admin = api(baseUrl, adminToken);
   const lastProblem = new Map<string, string>();
   const running = new Set<string>();
@@ -147,6 +148,7 @@ export function driveCron(baseUrl: string, adminToken: string): () => void {
 
   const tick = async (minute: Date) => {
     arm();
+    if (paused()) return;
     let jobs: Job[];
     try {
       jobs = jobsOf(await admin.request("GET", "/v1/admin/jobs"));
