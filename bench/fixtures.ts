@@ -1,6 +1,18 @@
 // The marketplace a checkout benchmark sells from: vendors with three warehouses and one SKU each,
 // guest buyers, and the check afterwards that nothing was oversold or lost.
 import { type Api, mapLimit } from "../scripts/lib/api.ts";
+import { LOCAL_ADDRESS_LIMITS } from "../scripts/lib/local-env.ts";
+
+/**
+ * The vars of a server the benchmark starts: every buyer comes from 127.0.0.1, so the per-address
+ * abuse limits are raised; no Stripe keys, so payments go through the simulated provider.
+ */
+export const BENCH_VARS = {
+  STRIPE_SECRET_KEY: "",
+  STRIPE_WEBHOOK_SECRET: "",
+  CARRIER_WEBHOOK_SECRETS: "",
+  ...LOCAL_ADDRESS_LIMITS,
+};
 
 export const SHIP_TO = {
   name: "Bench Buyer",

@@ -11,7 +11,9 @@
 // Then the routing decision, the SLA watcher over 100,000 open sub-orders (bench/sla.ts) and the
 // fan-out of one SKU's stock feed to 1,000 subscribers (bench/feeds.ts).
 //
-//   bun run bench [--orders 1000] [--concurrency 128,256] [--peer] [--buyers 5000] [--stock 1000]
+// --profile runs the checkout profile instead (bench/profile.ts, at the first --concurrency).
+//
+//   bun run bench [--orders 1000] [--concurrency 128,256] [--peer] [--profile] [--buyers 5000] [--stock 1000]
 //                 [--reps 3] [--connections 256] [--url URL]
 //                 [--only served,checkout,routing,sla,feeds] [--open-sub-orders 100000] [--subscribers 1000]
 import { readFileSync } from "node:fs";
@@ -23,9 +25,10 @@ import { api } from "../scripts/lib/api.ts";
 import { answers, startFreshServer } from "../scripts/lib/fresh-server.ts";
 import { LOCAL_ADDRESS_LIMITS, ROOT } from "../scripts/lib/local-env.ts";
 import { run as runFeeds } from "./feeds.ts";
-import { checkoutRequest, guestBuyers, stockedSku, verify } from "./fixtures.ts";
+import { BENCH_VARS, checkoutRequest, guestBuyers, stockedSku, verify } from "./fixtures.ts";
 import { type Burst, burst, machineLoad, quantile } from "./load.ts";
 import { type Peer, startPeer } from "./peer/postgres.ts";
+import { run as runProfile } from "./profile.ts";
 import { run as runRouting } from "./routing.ts";
 import { peerRound, projectRound, type Round, SHAPES, type Shape } from "./served.ts";
 import { run as runSla } from "./sla.ts";
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     orders: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "128,256" },
     peer: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     "peer-port": { type: "string", default: "8801" },
     "pg-port": { type: "string", default: "55432" },
     "pg-pool": { type: "string", default: "16" },
@@ -227,15 +231,13 @@ async function flashSale(o: {
 
 // ---- main ---------------------------------------------------------------------------------
 
+if (values.profile) {
+  // The checkout profile (bench/profile.ts) runs on a server of its own, with the inspector open.
+  await runProfile({ orders: ORDERS, concurrency: CONCURRENCY[0]!, port: values.port!, inspector: 9330 });
+  process.exit(process.exitCode ?? 0);
+}
+
 const requested = values.url ?? `http://127.0.0.1:${values.port}`;
-// Every buyer comes from 127.0.0.1: the server the benchmark starts gets its own vars with the
-// per-address abuse limits raised (and the simulated payment provider: no Stripe keys).
-const BENCH_VARS = {
-  STRIPE_SECRET_KEY: "",
-  STRIPE_WEBHOOK_SECRET: "",
-  CARRIER_WEBHOOK_SECRETS: "",
-  ...LOCAL_ADDRESS_LIMITS,
-};
 const server = (await answers(requested)) ? undefined : await startFreshServer(values.port!, "oms-bench", BENCH_VARS);
 const url = server?.url ?? requested;
 let peer: Peer | undefined;

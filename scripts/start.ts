@@ -32,7 +32,12 @@ wrangler(["deploy", "--dry-run", "--env", "", "--outdir", "dist", DEV_ENTRY]);
 
 const cfg = readWranglerToml();
 const options = miniflareOptions({ cfg, bundleDir: BUNDLE_DIR, host: HOST, port, persistTo: STATE_DIR, devVars });
-const mf = new Miniflare(convertV4MiniflareOptions({ ...options, log: new Log(LogLevel.WARN) }));
+// OMS_INSPECTOR_PORT opens workerd's inspector (Chrome DevTools protocol) there: the checkout profile uses it.
+const inspectorPort = process.env.OMS_INSPECTOR_PORT ? Number(process.env.OMS_INSPECTOR_PORT) : undefined;
+const mf = new Miniflare({
+  ...convertV4MiniflareOptions({ ...options, log: new Log(LogLevel.WARN) }),
+  ...(inspectorPort ? { inspectorPort } : {}),
+});
 
 let stopCron = () => {};
 let stopping = false;

@@ -75,7 +75,8 @@ export async function startFreshServer(
     await stopGroup(child);
     rmSync(stateDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 240_000;
+  // Generous: on a loaded machine the build, the seed and the first requests take minutes.
+  const deadline = Date.now() + 480_000;
   while (!/OMS running at/.test(out)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();

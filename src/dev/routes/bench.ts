@@ -4,6 +4,7 @@ import { stockObject } from "../../gateways/stock";
 import { router } from "../../http/context";
 import { ApiError } from "../../http/errors";
 import { defineRoute } from "../../http/route";
+import { takeD1Calls } from "../d1-calls";
 import { seedOpenSubOrders, slaAudit, slaQueryPlans } from "../sla-watcher-bench";
 
 const HOLD_SECONDS = 60;
@@ -69,7 +70,21 @@ const auditSla = defineRoute({
   },
 });
 
+const d1Calls = defineRoute({
+  method: "post",
+  path: "/bench/d1-calls",
+  access: ["admin"],
+  summary: "Benchmark only: D1 round trips made in this isolate since the last call (development)",
+  description:
+    "The first call starts counting; each call answers the counts since the previous one and resets them. A batch is one round trip.",
+  responses: {
+    200: json(z.object({ roundTrips: z.number(), batches: z.number(), statements: z.number() }), "Counts"),
+    ...problemResponses,
+  },
+});
+
 export const bench = router()
+  .openapi(d1Calls, (c) => c.json(takeD1Calls(c.env.DB), 200))
   .openapi(seedSla, async (c) => {
     const body = c.req.valid("json");
     const result = await seedOpenSubOrders(c.env, { ...body, at: new Date(body.at) });

@@ -1,0 +1,275 @@
+// Where a checkout's time goes: `bun run bench -- --profile` (or `node bench/profile.ts`) starts
+// `bun run start`'s server with workerd's inspector open (OMS_INSPECTOR_PORT), runs a checkout burst
+// of one-SKU orders and one of 3-vendor carts (every buyer served) under the V8 CPU profiler of every
+// isolate, and prints: the Worker's CPU by part of the code (the bundle's module comments map each
+// sampled line to its source file), the inclusive time of checkout's steps, the CPU of the other
+// isolates (Miniflare's D1, queue and asset workers), D1 round trips counted in the Worker
+// (POST /v1/bench/d1-calls) and workerd's CPU per order from /proc.
+//
+//   node bench/profile.ts [--orders 600] [--concurrency 128] [--port 8790] [--inspector 9330] [--save DIR]
+//   node bench/profile.ts --from DIR/single.cpuprofile [--bundle dist/index.js] [--cpu MS_PER_ORDER]
+// (run with `bun run`'s Node 22 first on PATH, as `bun run bench -- --profile` does)
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Agent, setGlobalDispatcher } from "undici";
+import { api } from "../scripts/lib/api.ts";
+import { startFreshServer } from "../scripts/lib/fresh-server.ts";
+import { ROOT } from "../scripts/lib/local-env.ts";
+import { BENCH_VARS, checkoutRequest, guestBuyers, type Sku, stockedSku, verify } from "./fixtures.ts";
+import { closedLoop, cpuMs, settle } from "./load.ts";
+
+const WORKER = "edge-oms";
+/** The bundle's name in the profile's call frames (Miniflare's modules root is dist/). */
+const BUNDLE = "index.js";
+const SAMPLE_US = 500;
+
+type CallFrame = { functionName: string; url: string; lineNumber: number };
+type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
+type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+
+/** A minimal Chrome DevTools protocol session over the inspector's WebSocket. */
+async function session(wsUrl: string) {
+  const ws = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let id = 0;
+  const waiting = new Map<number, (v: any) => void>();
+  ws.onmessage = (e) => {
+    const msg = JSON.parse(String(e.data)) as { id?: number; result?: unknown; error?: unknown };
+    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.error ? { error: msg.error } : msg.result);
+  };
+  const send = (method: string, params: object = {}) =>
+    new Promise<any>((resolve) => {
+      waiting.set(++id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => ws.close() };
+}
+
+/** For each line of the bundle, the source module esbuild's `// path` comments put it in. */
+function moduleLines(bundle: string): (line: number) => string {
+  const starts: { line: number; module: string }[] = [];
+  bundle.split("\n").forEach((text, i) => {
+    const m = /^\/\/ ((?:node_modules|src|durable-objects)\/\S+\.[cm]?[jt]s)$/.exec(text);
+    if (m) starts.push({ line: i, module: m[1]! });
+  });
+  return (line) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    let found = "(bundle prelude)";
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]!.line <= line) {
+        found = starts[mid]!.module;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+}
+
+// Parts of the code, matched against a sampled frame's module (innermost matching frame wins).
+const PARTS: [string, RegExp][] = [
+  ["D1 binding (workerd's client: sending queries, reading results)", /^cloudflare-internal:d1/],
+  ["runtime internals (timers, tracing)", /^(cloudflare|node)-internal:/],
+  ["validation (zod)", /^node_modules\/(zod|@hono\/zod)/],
+  ["framework (hono, openapi)", /^node_modules\/(hono|@hono|@asteasolutions)/],
+  ["D1 client (drizzle: building queries, mapping rows)", /^node_modules\/drizzle-orm/],
+  ["authentication", /^src\/http\/auth\.ts/],
+  ["http: errors, headers, reply", /^src\/http\//],
+  ["routing and its data loads", /^src\/(routing|domain\/routing|db\/routing)/],
+  ["order batch (building the write)", /^src\/(db\/checkout-writes|checkout\/placed-order|checkout\/persist)/],
+  ["checkout steps", /^src\/checkout\//],
+  ["outbox send", /^src\/(gateways\/order-events|jobs\/order-events)/],
+  ["stock feed pushes", /^(src\/gateways\/feeds|durable-objects\/feed|src\/live-feeds)/],
+  ["stock object (claims, its SQLite)", /^durable-objects\/sku-stock|^src\/gateways\/stock/],
+  ["address limits object", /address-limits/],
+  ["D1 repositories", /^src\/db\//],
+  ["other of ours", /^(src|durable-objects)\//],
+  ["other libraries", /^node_modules\//],
+];
+
+// Checkout's steps, by function name on the stack (inclusive: a step's callees count in it).
+const STEPS = [
+  "authenticate",
+  "validateCart",
+  "prepareCart",
+  "readAvailability",
+  "claimCart",
+  "reserveAll",
+  "readCheckoutContext",
+  "countForAddress",
+  "validateHeld",
+  "price",
+  "createPayment",
+  "placedOrder",
+  "writePlacedOrder",
+  "dispatchOutboxRows",
+];
+
+function analyse(profile: CpuProfile, moduleOf: (line: number) => string) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const parts = new Map<string, number>();
+  const steps = new Map<string, number>();
+  const functions = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+  let busy = 0;
+  profile.samples.forEach((sample, i) => {
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const leaf = byId.get(sample)!.callFrame;
+    if (leaf.functionName === "(idle)" || leaf.functionName === "(root)") return;
+    busy += us;
+    let part = leaf.functionName === "(garbage collector)" ? "garbage collection" : "";
+    let named = "";
+    const seen = new Set<string>();
+    for (let id: number | undefined = sample; id !== undefined; id = parent.get(id)) {
+      const f = byId.get(id)!.callFrame;
+      if (f.url && f.lineNumber >= 0) {
+        // The bundle's lines map to its modules; workerd's own JS (its D1 client, timers) names itself.
+        const mod = f.url === BUNDLE ? moduleOf(f.lineNumber) : f.url;
+        if (!part) part = PARTS.find(([, re]) => re.test(mod))?.[0] ?? "";
+        if (!named) named = `${f.functionName || "(anonymous)"} ${mod}:${f.lineNumber + 1}`;
+      }
+      if (STEPS.includes(f.functionName)) seen.add(f.functionName);
+    }
+    add(parts, part || "runtime (native, no JS caller: I/O, RPC and socket work)", us);
+    add(functions, `${leaf.url ? "" : `${leaf.functionName || "(native)"} < `}${named || "(no JS frame)"}`, us);
+    for (const step of seen) add(steps, step, us);
+  });
+  return { busy, parts, steps, functions };
+}
+
+/** Shares of the Worker isolate's sampled busy time; ms/order scales them to workerd's measured CPU. */
+function printAnalysis(a: ReturnType<typeof analyse>, cpuPerOrder: number | undefined) {
+  const row = (name: string, us: number) => {
+    const share = us / a.busy;
+    const ms = cpuPerOrder === undefined ? "" : `${(share * cpuPerOrder).toFixed(2).padStart(7)} ms/order`;
+    return `    ${name.padEnd(60)} ${(share * 100).toFixed(1).padStart(5)}% ${ms}`;
+  };
+  console.log("  by part of the code (the innermost sampled frame of ours or of a library; self time):");
+  for (const [name, us] of [...a.parts].sort((x, y) => y[1] - x[1])) console.log(row(name, us));
+  console.log("  checkout steps (inclusive: callees counted in; the rest is the request around them):");
+  for (const step of STEPS) console.log(row(step, a.steps.get(step) ?? 0));
+  console.log("  hottest functions (self time; native callees shown with their JS caller):");
+  for (const [name, us] of [...a.functions].sort((x, y) => y[1] - x[1]).slice(0, 15))
+    console.log(row(name.slice(0, 60), us));
+}
+
+export type ProfileOptions = { orders: number; concurrency: number; port: string; inspector: number; save?: string };
+
+export async function run(o: ProfileOptions) {
+  process.env.OMS_INSPECTOR_PORT = String(o.inspector);
+  const server = await startFreshServer(o.port, "oms-profile", BENCH_VARS);
+  try {
+    server.pauseCron(true);
+    const adminToken = server.tokens.find((t) => t.role === "admin")!.token;
+    const admin = api(server.url, adminToken);
+    const buyers = await guestBuyers(admin, o.orders + 100);
+    const moduleOf = moduleLines(readFileSync(path.join(ROOT, "dist/index.js"), "utf8"));
+    const targets = (await (await fetch(`http://127.0.0.1:${o.inspector}/json`)).json()) as {
+      title: string;
+      webSocketDebuggerUrl: string;
+    }[];
+    // The Worker's isolate (its Durable Objects run in it too); Miniflare's own workers are not ours.
+    const target = targets.find((t) => t.title.endsWith(`core:user:${WORKER}`));
+    if (!target) throw new Error(`no inspector target for ${WORKER}: ${targets.map((t) => t.title).join(", ")}`);
+    const s = await session(target.webSocketDebuggerUrl);
+    const pid = server.workerdPid();
+    console.log(
+      `# checkout profile: ${o.orders} orders per shape, ${o.concurrency} concurrent buyers, every buyer served`,
+    );
+    console.log(`inspector target: ${target.title}, sampling every ${SAMPLE_US} us`);
+    for (const shape of ["single", "cart"] as const) {
+      const skus: Sku[] = await Promise.all(
+        (shape === "single" ? [0] : [0, 1, 2]).map((v) =>
+          stockedSku(admin, `p${shape[0]}${v}${Date.now().toString(36)}`, o.orders + 1000),
+        ),
+      );
+      // Warm the isolate's caches (tokens, offers, routing model) as a running marketplace has them.
+      const warm = await closedLoop(100, 16, (i) =>
+        checkoutRequest(server.url, buyers[o.orders + i]!.token, `warm-${shape}-${i}`, skus),
+      );
+      await settle(pid);
+      await admin.request("POST", "/v1/bench/d1-calls", {});
+      await s.send("Profiler.enable");
+      await s.send("Profiler.setSamplingInterval", { interval: SAMPLE_US });
+      await s.send("Profiler.start");
+      const before = cpuMs(pid);
+      const accepted: { token: string; orderId: string; paymentId: string }[] = [];
+      const run = await closedLoop(
+        o.orders,
+        o.concurrency,
+        (i) => checkoutRequest(server.url, buyers[i]!.token, `profile-${shape}-${i}`, skus),
+        (i, status, body) => {
+          if (status === "201")
+            accepted.push({ token: buyers[i]!.token, orderId: body.order.id, paymentId: body.payment.id });
+        },
+      );
+      await settle(pid);
+      const cpu = before === undefined ? undefined : cpuMs(pid)! - before;
+      const d1 = await admin.request<{ roundTrips: number; batches: number; statements: number }>(
+        "POST",
+        "/v1/bench/d1-calls",
+        {},
+      );
+      console.log(
+        `\n## ${shape === "single" ? "one-SKU orders" : "3-vendor carts"}: ${(accepted.length / run.seconds).toFixed(1)} orders/s under the profiler ${JSON.stringify(run.statuses)} (warm-up ${JSON.stringify(warm.statuses)})`,
+      );
+      if (cpu !== undefined)
+        console.log(
+          `  workerd CPU (/proc, whole process, all isolates and threads): ${(cpu / accepted.length).toFixed(2)} ms/order`,
+        );
+      console.log(
+        `  D1 round trips made by the Worker (and objects, same isolate): ${(d1.roundTrips / accepted.length).toFixed(2)} per order (${(d1.batches / accepted.length).toFixed(2)} batches, ${(d1.statements / accepted.length).toFixed(2)} single statements)`,
+      );
+      const { profile } = (await s.send("Profiler.stop")) as { profile: CpuProfile };
+      if (o.save) writeFileSync(path.join(o.save, `${shape}.cpuprofile`), JSON.stringify(profile));
+      printAnalysis(analyse(profile, moduleOf), cpu === undefined ? undefined : cpu / accepted.length);
+      const check = await verify(admin, server.url, accepted, skus);
+      console.log(
+        `  lost orders: ${check.lost}; committed ${check.committed.join("/")} for ${accepted.length} accepted`,
+      );
+    }
+    s.close();
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Prints the analysis of a saved profile (--save) against a bundle (dist/index.js of the same build). */
+export function analyseSaved(file: string, bundle: string, cpuPerOrder?: number) {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  printAnalysis(analyse(profile, moduleLines(readFileSync(bundle, "utf8"))), cpuPerOrder);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: "string", default: "600" },
+      concurrency: { type: "string", default: "128" },
+      port: { type: "string", default: "8790" },
+      inspector: { type: "string", default: "9330" },
+      save: { type: "string" },
+      // Re-reads a saved profile instead of running one: --from FILE.cpuprofile [--bundle dist/index.js] [--cpu MS]
+      from: { type: "string" },
+      bundle: { type: "string", default: path.join(ROOT, "dist/index.js") },
+      cpu: { type: "string" },
+    },
+  });
+  if (values.from) analyseSaved(values.from, values.bundle!, values.cpu ? Number(values.cpu) : undefined);
+  else {
+    setGlobalDispatcher(new Agent({ connections: 512, pipelining: 1, keepAliveTimeout: 30_000 }));
+    await run({
+      orders: Number(values.orders),
+      concurrency: Number(values.concurrency),
+      port: values.port!,
+      inspector: Number(values.inspector),
+      save: values.save,
+    });
+  }
+}
