@@ -99,11 +99,11 @@ async function served(o: Omit<Parameters<typeof projectRound>[0], "concurrency" 
         const key = `${shape}@${concurrency}`;
         const r = await projectRound({ ...o, concurrency, tag: `${tag0}${rep}${concurrency}` }, shape);
         push(project, key, r);
-        let line = `  round ${rep + 1} ${SHAPE_NAMES[shape]} @${concurrency}: ${fmt(r.accepted / r.seconds)}/s ${JSON.stringify(r.statuses)} cpu ${fmt(r.cpuPerOrder, 2)} ms/order`;
+        let line = `  round ${rep + 1} ${SHAPE_NAMES[shape]} @${concurrency}: ${fmt(r.accepted / r.seconds)}/s ${JSON.stringify(r.statuses)} cpu ${fmt(r.cpuPerOrder, 2)} ms/order oversell ${r.oversell} lost ${r.lost}`;
         if (peer) {
           const p = await peerRound({ ...o, concurrency, tag: "" }, peer, shape);
           push(peers, key, p);
-          line += `  | peer ${fmt(p.accepted / p.seconds)}/s ${JSON.stringify(p.statuses)} cpu ${fmt(p.cpuPerOrder, 2)} ms/order`;
+          line += `  | peer ${fmt(p.accepted / p.seconds)}/s ${JSON.stringify(p.statuses)} cpu ${fmt(p.cpuPerOrder, 2)} ms/order oversell ${p.oversell} lost ${p.lost}`;
         }
         console.log(line);
       }
