@@ -2,6 +2,7 @@ import type { EarningState, PlatformEarnings, SubOrderEarnings, VendorEarnings }
 import { database } from "../db/client";
 import { platformEarnings, type SubOrderEarningsRow, vendorEarnings, vendorSubOrderEarnings } from "../db/earnings";
 import type { After, Page } from "../db/paging";
+import { creditNoteNumber } from "../domain/financial-year";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { config } from "../platform/config";
 
@@ -37,7 +38,8 @@ export async function subOrderEarningsOfVendor(
   vendorId: string,
   f: { after: After | undefined; limit: number; now: Date },
 ): Promise<Page<SubOrderEarnings>> {
-  const hold = config(env).payoutHoldDays * DAY_SECONDS;
+  const { payoutHoldDays, financialYear } = config(env);
+  const hold = payoutHoldDays * DAY_SECONDS;
   const now = isoSeconds(f.now);
   const found = await vendorSubOrderEarnings(database(env), vendorId, f);
   return {
@@ -45,7 +47,11 @@ export async function subOrderEarningsOfVendor(
     items: found.items.map((r) => {
       const delivered = r.status === "delivered" || r.status === "returned" ? r.deliveredAt : null;
       const clearsAt = delivered ? isoSeconds(addSeconds(new Date(delivered), hold)) : null;
-      return { ...r, clearsAt, state: stateOf(r, clearsAt, now) };
+      const creditNotes = r.creditNotes.map(({ financialYear: year, number, ...n }) => ({
+        ...n,
+        number: year === null || number === null ? null : creditNoteNumber(year, number, financialYear),
+      }));
+      return { ...r, creditNotes, clearsAt, state: stateOf(r, clearsAt, now) };
     }),
   };
 }
