@@ -1,6 +1,5 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch } from "../db/client";
-import { subOrderTermsOf } from "../db/ledger";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
 import {
   findPendingRefund,
@@ -187,7 +186,6 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     currency: owed.currency,
     reason: owed.reason,
   };
-  const terms = await subOrderTermsOf(db, [owed.subOrderId]);
   const ledger = await refundPostings(db, {
     refundId,
     paymentId: owed.paymentId,
@@ -195,7 +193,7 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     currency: owed.currency,
     amountMinor: owed.amountMinor,
     at,
-    subOrders: terms,
+    subOrderIds: [owed.subOrderId],
     goodsOnly: false,
   });
   await runBatch(db, [
@@ -209,12 +207,12 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     ...issueCreditNote(env, db, {
       ...common,
       id: creditNoteId,
-      vendorId: terms[0]!.vendorId,
+      vendorId: ledger.terms.get(owed.subOrderId)!.vendorId,
       refundId,
       createdAt: at,
       dedupeKey: `credit:${owed.subOrderId}:cancel`,
     }),
-    ...ledger,
+    ...ledger.statements,
     // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
     refreshOrderPaymentStatus(db, owed.orderId, owed.paymentId),
     settlePendingRefund(db, owed.subOrderId, at),

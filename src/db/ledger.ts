@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { type Journal, type JournalKind, journalId, type LedgerEntry } from "../domain/ledger";
 import { type SubOrderMoney, subOrderMoney } from "../domain/ledger-postings";
 import { chunks, D1_MAX_BOUND_PARAMETERS, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
+import type { CreditNoteRow } from "./payments";
 import { creditNoteCounters, creditNotes, ledgerEntries, ledgerJournals, subOrders } from "./schema";
 
 /**
@@ -107,41 +108,75 @@ export async function journalsOfOrder(db: Db, orderId: string): Promise<PostedJo
 
 export type SubOrderTerms = { subOrderId: string; vendorId: string; commissionBps: number };
 
-/** The terms the posting rules need of each sub-order: its vendor and commission rate. */
-export async function subOrderTermsOf(db: Db, ids: readonly string[]): Promise<SubOrderTerms[]> {
-  return selectIn(db, ids, (chunk) =>
-    db
-      .select({ subOrderId: subOrders.id, vendorId: subOrders.vendorId, commissionBps: subOrders.commissionBps })
-      .from(subOrders)
-      .where(inArray(subOrders.id, chunk)),
-  );
-}
+export type LedgerState = {
+  /** Each sub-order's vendor and commission rate, as its row stands. */
+  terms: Map<string, SubOrderTerms>;
+  /**
+   * What the ledger says each sub-order sells now (goods, shipping, fee, adjustment), for the posting
+   * rules; a sub-order with no entries (its payment not captured, or captured before the ledger
+   * existed) is absent, and nothing is posted for it.
+   */
+  money: Map<string, SubOrderMoney>;
+  /** Whether the journal `key` names is posted already (a replay, or a twin that landed first). */
+  posted: boolean;
+};
 
 /**
- * What the ledger says each sub-order sells now (goods, shipping, fee, adjustment), for the posting
- * rules; a sub-order with no entries (its payment not captured, or captured before the ledger
- * existed) is absent, and nothing is posted for it.
+ * The sub-orders' terms and money and whether a journal is posted, in one query per 90 sub-orders:
+ * a refund reads this once before its batch, whichever path it takes.
  */
-export async function subOrderMoneyOf(db: Db, subs: readonly SubOrderTerms[]): Promise<Map<string, SubOrderMoney>> {
-  const rows = await selectIn(
-    db,
-    subs.map((s) => s.subOrderId),
-    (ids) =>
-      db
-        .select()
-        .from(ledgerEntries)
-        .where(
-          and(
-            inArray(ledgerEntries.subOrderId, ids),
-            inArray(ledgerEntries.account, ["vendor_payable", "platform_fees", "shopper_payments"]),
-          ),
+export async function ledgerStateOf(
+  db: Db,
+  subOrderIds: readonly string[],
+  key?: { kind: JournalKind; sourceId: string },
+): Promise<LedgerState> {
+  const posted = key
+    ? sql<
+        number | null
+      >`(select 1 from ${ledgerJournals} where ${ledgerJournals.id} = ${journalId(key.kind, key.sourceId)})`
+    : sql<number | null>`null`;
+  const rows = await selectIn(db, subOrderIds, (ids) =>
+    db
+      .select({
+        subOrderId: subOrders.id,
+        vendorId: subOrders.vendorId,
+        commissionBps: subOrders.commissionBps,
+        account: ledgerEntries.account,
+        component: ledgerEntries.component,
+        amountMinor: ledgerEntries.amountMinor,
+        posted: posted.as("posted"),
+      })
+      .from(subOrders)
+      .leftJoin(
+        ledgerEntries,
+        and(
+          eq(ledgerEntries.subOrderId, subOrders.id),
+          inArray(ledgerEntries.account, ["vendor_payable", "platform_fees", "shopper_payments"]),
         ),
+      )
+      .where(inArray(subOrders.id, ids)),
   );
-  const seen = new Set(rows.map((r) => r.subOrderId));
-  const entries = rows.map(toEntry);
-  return new Map(
-    subs.filter((s) => seen.has(s.subOrderId)).map((s) => [s.subOrderId, subOrderMoney(s, entries)] as const),
+  const terms = new Map(
+    rows.map((r) => [r.subOrderId, { subOrderId: r.subOrderId, vendorId: r.vendorId, commissionBps: r.commissionBps }]),
   );
+  const entries: LedgerEntry[] = rows.flatMap((r) =>
+    r.account === null || r.component === null || r.amountMinor === null
+      ? []
+      : [
+          {
+            account: r.account as LedgerEntry["account"],
+            vendorId: r.account === "platform_fees" || r.account === "shopper_payments" ? null : r.vendorId,
+            subOrderId: r.subOrderId,
+            component: r.component as LedgerEntry["component"],
+            amountMinor: r.amountMinor,
+          },
+        ],
+  );
+  const held = new Set(entries.map((e) => e.subOrderId));
+  const money = new Map(
+    [...terms.values()].filter((t) => held.has(t.subOrderId)).map((t) => [t.subOrderId, subOrderMoney(t, entries)]),
+  );
+  return { terms, money, posted: rows.some((r) => r.posted !== null) };
 }
 
 export type AccountBalance = {
@@ -181,32 +216,34 @@ export async function accountBalances(
 }
 
 /**
- * Numbers a credit note in the batch that issues it: the vendor's counter for the year is bumped
- * only while the note is still unnumbered, then the note takes the counter's value. A batch is one
- * transaction, so however many refunds land at once each takes the next number: no gaps, no repeats.
- * A replayed note (already numbered) bumps nothing.
+ * A credit note issued with its number, as two statements for the batch that records its refund:
+ * the note is inserted numbered one past the vendor's counter for the year, then the counter is
+ * raised to the note's number. A batch is one transaction, so however many refunds land at once each
+ * note takes the next number: no gaps, no repeats. A replayed note (its dedupe key taken) inserts
+ * nothing and leaves the counter, already past it, as it is.
  */
-export function numberCreditNote(
+export function issueNumberedCreditNote(
   db: Db,
-  n: { creditNoteId: string; vendorId: string; financialYear: number },
+  row: CreditNoteRow & { vendorId: string; financialYear: number },
 ): Statement[] {
-  const unnumbered = sql`exists (select 1 from ${creditNotes} where ${creditNotes.id} = ${n.creditNoteId} and ${creditNotes.number} is null)`;
+  const counter = sql`(select ${creditNoteCounters.last} from ${creditNoteCounters} where ${creditNoteCounters.vendorId} = ${row.vendorId} and ${creditNoteCounters.financialYear} = ${row.financialYear})`;
   return [
     db
+      .insert(creditNotes)
+      .select(
+        sql`select ${row.id}, ${row.orderId}, ${row.subOrderId}, ${row.amountMinor}, ${row.currency}, ${row.reason}, ${row.refundId ?? null}, ${row.createdAt}, ${row.dedupeKey}, ${row.vendorId}, ${row.financialYear}, coalesce(${counter}, 0) + 1 where true`,
+      )
+      .onConflictDoNothing(),
+    db
       .insert(creditNoteCounters)
-      .select(sql`select ${n.vendorId}, ${n.financialYear}, 1 where ${unnumbered}`)
+      .select(
+        sql`select ${creditNotes.vendorId}, ${creditNotes.financialYear}, ${creditNotes.number} from ${creditNotes} where ${creditNotes.id} = ${row.id} and ${creditNotes.number} is not null`,
+      )
       .onConflictDoUpdate({
         target: [creditNoteCounters.vendorId, creditNoteCounters.financialYear],
-        set: { last: sql`${creditNoteCounters.last} + 1` },
+        set: { last: sql`excluded.last` },
+        setWhere: sql`excluded.last > ${creditNoteCounters.last}`,
       }),
-    db
-      .update(creditNotes)
-      .set({
-        vendorId: n.vendorId,
-        financialYear: n.financialYear,
-        number: sql`(select ${creditNoteCounters.last} from ${creditNoteCounters} where ${creditNoteCounters.vendorId} = ${n.vendorId} and ${creditNoteCounters.financialYear} = ${n.financialYear})`,
-      })
-      .where(and(eq(creditNotes.id, n.creditNoteId), isNull(creditNotes.number))),
   ];
 }
 

@@ -1,7 +1,7 @@
 import type { Db, Statement } from "../db/client";
-import { numberCreditNote, postJournal, type SubOrderTerms, subOrderMoneyOf } from "../db/ledger";
+import { issueNumberedCreditNote, ledgerStateOf, postJournal, type SubOrderTerms } from "../db/ledger";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
-import { type CreditNoteRow, insertCreditNote } from "../db/payments";
+import type { CreditNoteRow } from "../db/payments";
 import { financialYearOf } from "../domain/financial-year";
 import type { Journal } from "../domain/ledger";
 import {
@@ -16,7 +16,7 @@ import {
 } from "../domain/ledger-postings";
 import { config } from "../platform/config";
 
-export const termsOf = (s: Pick<SubOrderRow, "id" | "vendorId" | "commissionBps">): SubOrderTerms => ({
+const termsOf = (s: Pick<SubOrderRow, "id" | "vendorId" | "commissionBps">): SubOrderTerms => ({
   subOrderId: s.id,
   vendorId: s.vendorId,
   commissionBps: s.commissionBps,
@@ -38,29 +38,34 @@ export type RefundToPost = {
   amountMinor: number;
   at: string;
   /** The sub-orders it refunds, in the order the amount is split over them (goods first, then shipping). */
-  subOrders: readonly SubOrderTerms[];
+  subOrderIds: readonly string[];
   /** A return gives back goods only; a cancel or a whole refund gives back goods, then shipping. */
   goodsOnly: boolean;
 };
 
 /**
  * The one posting of every refund (a cancelled sub-order's, a return's, a whole order's), for the
- * batch that records the refund; keyed by the refund id, so a replayed refund posts nothing.
- * `captured` is money the same batch captures (a late payment refunded at once); otherwise what the
- * ledger holds is read. Sub-orders captured before the ledger existed have no money in it and post
- * nothing.
+ * batch that records the refund; keyed by the refund id, so a replayed refund posts nothing, and
+ * one already posted (two retries racing) is not computed again. `captured` is the capture the same
+ * batch posts (a late payment refunded at once). Sub-orders captured before the ledger existed have
+ * no money in it and post nothing. Also answers each sub-order's terms, read in the same query.
  */
-export async function refundPostings(db: Db, r: RefundToPost, captured?: Journal): Promise<Statement[]> {
+export async function refundPostings(
+  db: Db,
+  r: RefundToPost,
+  captured?: Journal,
+): Promise<{ statements: Statement[]; terms: Map<string, SubOrderTerms> }> {
+  const state = await ledgerStateOf(db, r.subOrderIds, { kind: "refund", sourceId: r.refundId });
   const money = captured
-    ? new Map(r.subOrders.map((s) => [s.subOrderId, subOrderMoney(s, captured.entries)]))
-    : await subOrderMoneyOf(db, r.subOrders);
-  const held: SubOrderMoney[] = r.subOrders.flatMap((s) => money.get(s.subOrderId) ?? []);
-  if (held.length === 0 || r.amountMinor <= 0) return [];
+    ? new Map([...state.terms.values()].map((t) => [t.subOrderId, subOrderMoney(t, captured.entries)]))
+    : state.money;
+  const held: SubOrderMoney[] = r.subOrderIds.flatMap((id) => money.get(id) ?? []);
+  if (state.posted || held.length === 0 || r.amountMinor <= 0) return { statements: [], terms: state.terms };
   const parts: RefundPart[] = r.goodsOnly
     ? [{ subOrderId: held[0]!.subOrderId, goodsMinor: r.amountMinor, shippingMinor: 0 }]
     : splitRefund(held, r.amountMinor);
   const head = { currency: r.currency, at: r.at, orderId: r.orderId, paymentId: r.paymentId, refundId: r.refundId };
-  return postJournal(db, refundPosting(head, held, parts));
+  return { statements: postJournal(db, refundPosting(head, held, parts)), terms: state.terms };
 }
 
 /**
@@ -69,10 +74,7 @@ export async function refundPostings(db: Db, r: RefundToPost, captured?: Journal
  */
 export function issueCreditNote(env: Env, db: Db, row: CreditNoteRow & { vendorId: string }): Statement[] {
   const financialYear = financialYearOf(new Date(row.createdAt), config(env).financialYear);
-  return [
-    insertCreditNote(db, row),
-    ...numberCreditNote(db, { creditNoteId: row.id, vendorId: row.vendorId, financialYear }),
-  ];
+  return issueNumberedCreditNote(db, { ...row, financialYear });
 }
 
 /**
@@ -97,7 +99,7 @@ export async function reassignmentJournal(
 ): Promise<Journal | null> {
   const source = termsOf(move.source);
   const target = termsOf(move.target);
-  const money = await subOrderMoneyOf(db, [source, target]);
+  const { money } = await ledgerStateOf(db, [source.subOrderId, target.subOrderId]);
   const from = money.get(source.subOrderId);
   if (!from) return null;
   const same = source.subOrderId === target.subOrderId;

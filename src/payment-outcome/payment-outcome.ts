@@ -21,7 +21,7 @@ import { rankByDistance } from "../domain/warehouse-ranking";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { type Allocation, commitAll, releaseAll, reserveAll } from "../gateways/stock";
-import { captureJournal, refundPostings, termsOf } from "../money/postings";
+import { captureJournal, refundPostings } from "../money/postings";
 import { type Background, finishLater } from "../platform/background";
 import { config } from "../platform/config";
 
@@ -292,7 +292,7 @@ async function refundInFull(
       currency: payment.currency,
       amountMinor,
       at,
-      subOrders: agg.subOrders.map(termsOf),
+      subOrderIds: agg.subOrders.map((s) => s.id),
       goodsOnly: false,
     },
     captured,
@@ -301,7 +301,7 @@ async function refundInFull(
     statements: [
       setPaymentStatus(db, payment.id, "succeeded", at),
       ...postJournal(db, captured),
-      ...ledger,
+      ...ledger.statements,
       ...cancellationStatements(db, agg, {
         reason,
         actor: input.actor,

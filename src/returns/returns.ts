@@ -11,7 +11,7 @@ import { type FulfillmentOutcome, visibleSubOrder } from "../fulfillment/fulfill
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { adjustStock } from "../gateways/stock";
-import { issueCreditNote, refundPostings, termsOf } from "../money/postings";
+import { issueCreditNote, refundPostings } from "../money/postings";
 import { type Background, finishLater } from "../platform/background";
 
 export type ReturnLine = { lineId: string; qty: number; restockable: boolean };
@@ -110,7 +110,7 @@ export async function returnSubOrder(
       currency: payment.currency,
       amountMinor: refundedMinor,
       at,
-      subOrders: [termsOf(sub)],
+      subOrderIds: [sub.id],
       goodsOnly: true,
     });
     statements.push(
@@ -137,7 +137,7 @@ export async function returnSubOrder(
         createdAt: at,
         dedupeKey: `credit:${key}`,
       }),
-      ...ledger,
+      ...ledger.statements,
       refreshOrderPaymentStatus(db, agg.order.id, payment.id),
     );
   }
