@@ -16,6 +16,7 @@ import { checkout } from "./http/routes/checkout";
 import { customers } from "./http/routes/customers";
 import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
+import { earnings } from "./http/routes/earnings";
 import { feeds } from "./http/routes/feeds";
 import { health } from "./http/routes/health";
 import { me } from "./http/routes/me";
@@ -74,6 +75,7 @@ const productionResources: readonly Resource[] = [
   carrierWebhooks,
   deadLetters,
   pendingRefunds,
+  earnings,
   admin,
   jobRun,
 ];

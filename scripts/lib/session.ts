@@ -5,6 +5,7 @@ import { type Api, ApiProblem, api } from "./api.ts";
 import { type CronSchedule, cronMatches, parseCron } from "./cron.ts";
 import { log, ROOT, writeJson } from "./local-env.ts";
 import { demoVendorIds, importPostalCodes, isSeeded, seedDemoMarketplace } from "./seed.ts";
+import { seedDeliveredOrders } from "./seed-orders.ts";
 
 export type DemoToken = { role: string; token: string; vendorId?: string; customerId?: string };
 
@@ -41,6 +42,12 @@ export async function prepareDemo(baseUrl: string, adminToken: string): Promise<
       `seed: ${s.vendors} vendors, ${s.warehouses} warehouses, ${s.products} products, ${s.skus} SKUs, ` +
         `${s.stockLevels} stock levels, ${s.postalCodes ?? "no"} postal codes in ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );
+    try {
+      const n = await seedDeliveredOrders(admin, await demoVendorIds(admin, 2), 3);
+      log(`seed: ${n} delivered demo orders, so earnings have figures`);
+    } catch (err) {
+      log(`seed: no demo orders (${err instanceof Error ? err.message : String(err)})`);
+    }
   }
   const tokens = await createDemoTokens(admin);
   for (const t of tokens) log(`demo token ${t.role}${t.vendorId ? ` vendor=${t.vendorId}` : ""}: ${t.token}`);

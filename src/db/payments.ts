@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
-import { creditNotes, orders, paymentEvents, payments, pendingRefunds, refunds, subOrders } from "./schema";
+import { type creditNotes, orders, paymentEvents, payments, pendingRefunds, refunds, subOrders } from "./schema";
 
 export type PaymentStatus = (typeof payments.$inferSelect)["status"];
 
@@ -90,10 +90,8 @@ export function refundStatements(db: Db, r: RefundRecord): Statement[] {
   ];
 }
 
-/** The shopper's credit note for a sub-order's refund, issued once per dedupe key. */
-export function insertCreditNote(db: Db, row: typeof creditNotes.$inferInsert): Statement {
-  return db.insert(creditNotes).values(row).onConflictDoNothing();
-}
+/** The shopper's credit note for a sub-order's refund, issued once per dedupe key and numbered by db/ledger.ts. */
+export type CreditNoteRow = Omit<typeof creditNotes.$inferInsert, "number" | "financialYear" | "vendorId">;
 
 export type PendingRefundRow = typeof pendingRefunds.$inferSelect;
 

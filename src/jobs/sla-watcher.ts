@@ -15,13 +15,14 @@ import { isoSeconds } from "../domain/time";
 import { continueJob, dispatchOutbox } from "../gateways/order-events";
 import { groupBy, pageWork } from "./page";
 
-// Per invocation. A breach costs eight D1 queries (its cancellation batch; the page's orders are
-// read together), a stock release per SKU and a refund call; a page of eight stays under 80
-// queries, well inside the 1,000 an invocation may spend beside the other jobs of its minute (or
-// the other page and the events of a queue delivery). More breaches continue on the queue, a page
+// Per invocation. A breach costs about eighteen D1 queries (its cancellation batch, the page's
+// orders read together, then its refund's read of the ledger and a batch with the refund, its
+// numbered credit note and its ledger journal), a stock release per SKU and a refund call; a page
+// of six stays near 110 queries, inside a fifth of the 1,000 an invocation may spend beside the
+// other jobs of its minute (or the other page and the events of a queue delivery). More breaches continue on the queue, a page
 // per consumer invocation, right away. All nudges of a tick cost a handful of queries; more than
 // 500 wait a minute.
-const BREACH_PAGE = 8;
+const BREACH_PAGE = 6;
 const NUDGE_BATCH = 500;
 
 /** The watcher's two scans at `nowIso`, with its per-tick limits (one past the page, to see whether more wait). */

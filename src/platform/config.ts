@@ -22,6 +22,12 @@ const configSchema = z.object({
   NOTIFY_RATE_PER_MINUTE: intVar(220),
   // Orders worth this much or more (minor units) wait for ops approval; 0 turns the rule off.
   REVIEW_THRESHOLD_MINOR: z.coerce.number().int().min(0).max(MAX_THRESHOLD_MINOR).default(5_000_000),
+  // Days a delivered sub-order's earnings wait (for a return) before they are payable.
+  PAYOUT_HOLD_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+  // Credit notes are numbered per financial year: its first month (1-12) and the marketplace's fixed
+  // offset from UTC in minutes, where the year turns. India: April, IST (+330).
+  FINANCIAL_YEAR_START_MONTH: z.coerce.number().int().min(1).max(12).default(4),
+  MARKETPLACE_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-720).max(840).default(330),
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
@@ -74,6 +80,8 @@ export type Config = {
   whatsapp?: { token: string; phoneNumberId: string; apiBase: string; apiVersion: string; language: string };
   email?: { apiKey: string; from: string; apiBase: string };
   reviewThresholdMinor: number;
+  payoutHoldDays: number;
+  financialYear: { startMonth: number; utcOffsetMinutes: number };
   adminBootstrapToken?: string;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
   /** Only in development without Stripe keys: production never simulates a payment. */
@@ -118,6 +126,8 @@ export function config(env: Env): Config {
         ? { apiKey: raw.EMAIL_API_KEY, from: raw.EMAIL_FROM, apiBase: raw.EMAIL_API_BASE }
         : undefined,
     reviewThresholdMinor: raw.REVIEW_THRESHOLD_MINOR,
+    payoutHoldDays: raw.PAYOUT_HOLD_DAYS,
+    financialYear: { startMonth: raw.FINANCIAL_YEAR_START_MONTH, utcOffsetMinutes: raw.MARKETPLACE_UTC_OFFSET_MINUTES },
     adminBootstrapToken: raw.ADMIN_BOOTSTRAP_TOKEN,
     stripe,
     simulatePayments: !stripe && raw.ENVIRONMENT === "development",

@@ -14,12 +14,15 @@ import type {
   OrderStatus,
   OrderView,
   Page,
+  PlatformEarnings,
   ProblemBody,
   Sku,
   StockLevels,
   SubOrderDetail,
+  SubOrderEarnings,
   SubOrderSummary,
   Vendor,
+  VendorEarnings,
   Warehouse,
 } from "./types";
 
@@ -210,6 +213,19 @@ export const api = {
       results.push(...page.results);
     }
     return { results };
+  },
+  earnings(token: string, vendorId: string, signal?: AbortSignal) {
+    return request<VendorEarnings>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/earnings`, { token, signal });
+  },
+  earningsSubOrders(token: string, vendorId: string, cursor: string | null, signal?: AbortSignal) {
+    return request<Page<SubOrderEarnings>>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/earnings/sub-orders`, {
+      token,
+      query: { limit: 20, cursor },
+      signal,
+    });
+  },
+  platformEarnings(token: string, signal?: AbortSignal) {
+    return request<PlatformEarnings>("GET", "/v1/admin/earnings", { token, signal });
   },
   /** A single-use ticket that opens one live feed (`ops`, `vendor:<id>`, `sku:<id>`) for a few seconds. */
   feedTicket(token: string, feed: string, signal?: AbortSignal) {

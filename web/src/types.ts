@@ -6,6 +6,7 @@ import type {
   Warehouse as WarehouseSchema,
 } from "@contracts/catalog";
 import type { Money, Problem } from "@contracts/common";
+import type { PlatformEarnings, SubOrderEarnings, VendorEarnings } from "@contracts/earnings";
 import type {
   Carrier as CarrierSchema,
   SubOrderDetail as SubOrderDetailSchema,
@@ -27,7 +28,7 @@ import type { CreatedCustomer as CreatedCustomerSchema, Me as MeSchema } from "@
 import type { z } from "zod";
 
 // The wire types come from the API's zod contracts; the web app never re-declares them.
-export type { CheckoutBody, CheckoutResult, Money, OrderView };
+export type { CheckoutBody, CheckoutResult, Money, OrderView, PlatformEarnings, SubOrderEarnings, VendorEarnings };
 export type OrderSummary = z.infer<typeof OrderSummarySchema>;
 export type OrderPage = z.infer<typeof OrderPageSchema>;
 export type SubOrderView = z.infer<typeof SubOrderViewSchema>;

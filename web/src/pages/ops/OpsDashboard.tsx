@@ -3,7 +3,9 @@ import { useToken } from "../../auth";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
 import { useFeed } from "../../live/use-feed";
+import { Link } from "../../router";
 import { NotFound } from "../NotFound";
+import { OpsEarnings } from "./OpsEarnings";
 import { OpsOrder } from "./OpsOrder";
 import { OpsOrders } from "./OpsOrders";
 
@@ -39,8 +41,20 @@ export function OpsDashboard({ rest }: { rest: string }) {
           </div>
         )}
       </div>
+      {token && (
+        <nav className="tabs row wrap" aria-label="Ops sections">
+          <Link to="/ops" className={rest === "" || rest === "/" ? "tab active" : "tab"}>
+            Orders
+          </Link>
+          <Link to="/ops/money" className={rest === "/money" ? "tab active" : "tab"}>
+            Money
+          </Link>
+        </nav>
+      )}
       {!token ? (
         <SignIn slot="ops" who="an ops or admin" />
+      ) : rest === "/money" ? (
+        <OpsEarnings token={token} tick={tick} />
       ) : orderId ? (
         <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
       ) : rest === "" || rest === "/" ? (

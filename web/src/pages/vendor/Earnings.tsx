@@ -1,0 +1,111 @@
+import { useState } from "react";
+import { api } from "../../api";
+import { ProblemBanner } from "../../components/ProblemBanner";
+import { Status, UpdatedAt } from "../../components/Status";
+import { formatMoney, formatTime, humanize, shortId } from "../../format";
+import type { SubOrderEarnings } from "../../types";
+import { useApi } from "../../use-api";
+
+/**
+ * What the vendor has earned, from the ledger: pending (not delivered yet, or inside the payout
+ * hold), cleared (payable at the next payout), in transit and transferred, then each sub-order's
+ * figures and history, newest first.
+ */
+export function Earnings({ token, vendorId, tick }: { token: string; vendorId: string; tick: number }) {
+  const totals = useApi((signal) => api.earnings(token, vendorId, signal), [token, vendorId, tick]);
+  const [more, setMore] = useState<{ items: SubOrderEarnings[]; cursor: string | null } | null>(null);
+  const first = useApi((signal) => api.earningsSubOrders(token, vendorId, null, signal), [token, vendorId, tick]);
+  const [error, setError] = useState<unknown>(null);
+  const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
+  const cursor = more ? more.cursor : (first.data?.nextCursor ?? null);
+  const loadMore = async () => {
+    setError(null);
+    try {
+      const page = await api.earningsSubOrders(token, vendorId, cursor);
+      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const t = totals.data;
+  const money = (amountMinor: number) => formatMoney({ amountMinor, currency: t?.currency ?? "INR" });
+  return (
+    <section className="stack">
+      <UpdatedAt at={totals.loadedAt} loading={totals.loading && !t} />
+      <ProblemBanner error={totals.error ?? first.error ?? error} />
+      {t && (
+        <div className="card">
+          <dl className="facts">
+            <div>
+              <dt>Pending</dt>
+              <dd className="money">{money(t.pendingMinor)}</dd>
+            </div>
+            <div>
+              <dt>Cleared (payable now)</dt>
+              <dd className="money">{money(t.clearedMinor)}</dd>
+            </div>
+            <div>
+              <dt>In transit</dt>
+              <dd className="money">{money(t.inTransitMinor)}</dd>
+            </div>
+            <div>
+              <dt>Transferred</dt>
+              <dd className="money">{money(t.transferredMinor)}</dd>
+            </div>
+            {t.carriedForwardMinor !== 0 && (
+              <div>
+                <dt>Owed back, off your next payout</dt>
+                <dd className="money">{money(t.carriedForwardMinor)}</dd>
+              </div>
+            )}
+          </dl>
+          <p className="muted small">
+            Earnings clear {t.holdDays} days after delivery. Pending covers orders not delivered yet or still inside
+            that hold.
+          </p>
+        </div>
+      )}
+      {first.data?.items.length === 0 && <p className="muted">No earnings yet.</p>}
+      <ul className="cards">
+        {items.map((s) => (
+          <li key={s.subOrderId} className="card sub-card">
+            <div className="row between wrap">
+              <code>{shortId(s.subOrderId)}</code>
+              <Status value={s.state} />
+            </div>
+            <p className="small">
+              Owed {money(s.payableMinor)} · goods {money(s.goodsMinor)} + shipping {money(s.shippingMinor)} − fee{" "}
+              {money(s.feeMinor)}
+              {s.adjustmentMinor !== 0 && <> + reassignment {money(s.adjustmentMinor)}</>}
+              {s.refundedMinor > 0 && <> · refunded {money(s.refundedMinor)}</>}
+              {s.transferredMinor > 0 && <> · transferred {money(s.transferredMinor)}</>}
+            </p>
+            <p className="muted small">
+              {humanize(s.status)}
+              {s.clearsAt && <> · clears {formatTime(s.clearsAt)}</>}
+            </p>
+            <ul className="plain small">
+              {s.history.map((h, i) => (
+                // Two journals of one kind can share a second; their order is the ledger's.
+                // biome-ignore lint/suspicious/noArrayIndexKey: history rows are never reordered or removed.
+                <li key={i}>
+                  {formatTime(h.at)} · {humanize(h.kind)} · {money(h.payableMinor)}
+                </li>
+              ))}
+              {s.creditNotes.map((n) => (
+                <li key={n.id}>
+                  Credit note {n.number ?? shortId(n.id)} · {money(n.amountMinor)} · {humanize(n.reason)}
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ul>
+      {cursor && (
+        <button type="button" className="button" onClick={() => void loadMore()}>
+          Show more
+        </button>
+      )}
+    </section>
+  );
+}
