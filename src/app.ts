@@ -18,6 +18,7 @@ import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
 import { feeds } from "./http/routes/feeds";
 import { health } from "./http/routes/health";
+import { inventoryBridge } from "./http/routes/inventory-bridge";
 import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
@@ -72,6 +73,7 @@ const productionResources: readonly Resource[] = [
   feeds,
   webhooks,
   carrierWebhooks,
+  inventoryBridge,
   deadLetters,
   pendingRefunds,
   admin,
