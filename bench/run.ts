@@ -16,6 +16,7 @@ import { Agent, setGlobalDispatcher } from "undici";
 import { type Api, api, mapLimit } from "../scripts/lib/api.ts";
 import { answers, startFreshServer } from "../scripts/lib/fresh-server.ts";
 import { ROOT } from "../scripts/lib/local-env.ts";
+import { run as runBridge } from "./bridge.ts";
 import { run as runFeeds } from "./feeds.ts";
 import { run as runRouting } from "./routing.ts";
 import { run as runSla } from "./sla.ts";
@@ -33,11 +34,12 @@ const { values } = parseArgs({
     subscribers: { type: "string", default: "1000" },
   },
 });
-const SCENARIOS = ["checkout", "routing", "sla", "feeds"];
+// "bridge" (100,000 staged inventory-bridge rows reconciled) runs only when named in --only.
+const SCENARIOS = ["checkout", "routing", "sla", "feeds", "bridge"];
 const only = values.only?.split(",").map((s) => s.trim());
 const unknown = only?.filter((s) => !SCENARIOS.includes(s)) ?? [];
 if (unknown.length > 0) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknown.join(", ")}`);
-const want = (scenario: string) => !only || only.includes(scenario);
+const want = (scenario: string) => (!only && scenario !== "bridge") || only?.includes(scenario) === true;
 const BUYERS = Number(values.buyers);
 const STOCK = Number(values.stock);
 const REPS = Number(values.reps);
@@ -312,6 +314,10 @@ try {
   if (want("feeds")) {
     console.log("\n## stock feed fan-out (one SKU, many storefront subscribers)");
     await runFeeds({ baseUrl: url, adminToken, subscribers: Number(values.subscribers) });
+  }
+  if (want("bridge")) {
+    console.log("\n## inventory bridge: 100,000 staged rows reconciled into the stock objects");
+    await runBridge({ admin });
   }
 } finally {
   await server?.stop();
