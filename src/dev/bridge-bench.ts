@@ -13,15 +13,15 @@ export async function seedBridgeRows(
   const now = isoSeconds(new Date());
   const counted = Date.now() - input.rowsPerSku * 1000;
   const n = (name: string, count: string) =>
-    `with recursive ${name}(i) as (select 0 union all select i + 1 from ${name} where i < ${count} - 1)`;
+    `${name}(i) as (select 0 union all select i + 1 from ${name} where i < ${count} - 1)`;
   const sku = `'sku_br' || ?1 || '_' || s.i`;
   await env.DB.batch([
     env.DB.prepare(
-      `${n("s", "?2")} insert into skus (id, vendor_id, product_id, code, title, price_minor, currency, barcode, low_stock_threshold, created_at, updated_at)
+      `with recursive ${n("s", "?2")} insert into skus (id, vendor_id, product_id, code, title, price_minor, currency, barcode, low_stock_threshold, created_at, updated_at)
        select ${sku}, ?3, ?4, 'BR-' || ?1 || '-' || s.i, 'Bridge bench ' || s.i, 19900, 'INR', '29' || ?1 || s.i, 0, ?5, ?5 from s`,
     ).bind(input.tag, input.skus, input.vendorId, input.productId, now),
     env.DB.prepare(
-      `${n("s", "?2")}, ${n("r", "?3")}
+      `with recursive ${n("s", "?2")}, ${n("r", "?3")}
        insert into bridge_rows (vendor_id, sku_id, warehouse_id, kind, qty, counted_at, reason, received_at)
        select ?4, ${sku}, ?5,
          case when r.i % 10 = 0 then 'count' else 'delta' end,
