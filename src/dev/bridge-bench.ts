@@ -1,3 +1,4 @@
+import { uniqueViolation } from "../db/constraints";
 import { isoSeconds } from "../domain/time";
 
 /**
@@ -9,13 +10,19 @@ import { isoSeconds } from "../domain/time";
 export async function seedBridgeRows(
   env: Env,
   input: { tag: string; vendorId: string; productId: string; warehouseId: string; skus: number; rowsPerSku: number },
-): Promise<{ skus: number; rows: number }> {
+): Promise<{ ok: true; skus: number; rows: number } | { ok: false; code: "UNKNOWN_PARTY" | "TAG_USED" }> {
+  const known = await env.DB.prepare(
+    `select (select count(*) from products where id = ?1) + (select count(*) from warehouses where id = ?2 and vendor_id = ?3) as n`,
+  )
+    .bind(input.productId, input.warehouseId, input.vendorId)
+    .first<{ n: number }>();
+  if (known?.n !== 2) return { ok: false, code: "UNKNOWN_PARTY" };
   const now = isoSeconds(new Date());
   const counted = Date.now() - input.rowsPerSku * 1000;
   const n = (name: string, count: string) =>
     `${name}(i) as (select 0 union all select i + 1 from ${name} where i < ${count} - 1)`;
   const sku = `'sku_br' || ?1 || '_' || s.i`;
-  await env.DB.batch([
+  const written = env.DB.batch([
     env.DB.prepare(
       `with recursive ${n("s", "?2")} insert into skus (id, vendor_id, product_id, code, title, price_minor, currency, barcode, low_stock_threshold, created_at, updated_at)
        select ${sku}, ?3, ?4, 'BR-' || ?1 || '-' || s.i, 'Bridge bench ' || s.i, 19900, 'INR', '29' || ?1 || s.i, 0, ?5, ?5 from s`,
@@ -32,7 +39,13 @@ export async function seedBridgeRows(
        from s, r order by r.i, s.i`,
     ).bind(input.tag, input.skus, input.rowsPerSku, input.vendorId, input.warehouseId, counted, now),
   ]);
-  return { skus: input.skus, rows: input.skus * input.rowsPerSku };
+  try {
+    await written;
+  } catch (err) {
+    if (uniqueViolation(err)?.table === "skus") return { ok: false, code: "TAG_USED" };
+    throw err;
+  }
+  return { ok: true, skus: input.skus, rows: input.skus * input.rowsPerSku };
 }
 
 /** How far the vendor's rows are, and the most D1 queries any reconcile page since `since` spent. */

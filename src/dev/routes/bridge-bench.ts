@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
 import { router } from "../../http/context";
+import { ApiError } from "../../http/errors";
 import { defineRoute } from "../../http/route";
 import { bridgeBenchProgress, seedBridgeRows } from "../bridge-bench";
 
@@ -35,7 +36,13 @@ const progress = defineRoute({
 });
 
 export const bridgeBench = router()
-  .openapi(seed, async (c) => c.json(await seedBridgeRows(c.env, c.req.valid("json")), 201))
+  .openapi(seed, async (c) => {
+    const seeded = await seedBridgeRows(c.env, c.req.valid("json"));
+    if (!seeded.ok && seeded.code === "TAG_USED")
+      throw new ApiError("CONFLICT", "This tag was seeded before; pick another");
+    if (!seeded.ok) throw new ApiError("NOT_FOUND", "No such product, or no such warehouse of this vendor");
+    return c.json({ skus: seeded.skus, rows: seeded.rows }, 201);
+  })
   .openapi(progress, async (c) =>
     c.json(await bridgeBenchProgress(c.env, c.req.valid("param").vendorId, c.req.valid("query").since), 200),
   );
