@@ -111,7 +111,7 @@ export type ClaimedRow = {
 };
 
 /**
- * One statement that leases the staged rows of at most `skus` SKUs (at most `rows` rows) whose
+ * One statement that leases the staged rows of at most `skus` SKUs (at most `rows` rows in all) whose
  * lease is free or lapsed: SQLite runs one write at a time, so two reconciles at once never lease
  * the same row. A reconcile that dies leaves its rows to be leased again when the lease lapses.
  */
@@ -120,13 +120,16 @@ export async function claimBridgeRows(
   q: { lease: string; now: number; leaseUntil: number; skus: number; rows: number },
 ): Promise<ClaimedRow[]> {
   const free = sql`status = 'staged' and (lease_until is null or lease_until < ${q.now})`;
+  // An equal share of the page per SKU, oldest first: a page spreads over as many stock objects
+  // as it may call, and one SKU with a deep backlog does not fill it alone (nor, alone, get less).
   return db.all<ClaimedRow>(sql`
-    update ${bridgeRows} set lease = ${q.lease}, lease_until = ${q.leaseUntil}
-    where id in (
-      select id from ${bridgeRows}
-      where ${free} and sku_id in (select distinct sku_id from ${bridgeRows} where ${free} limit ${q.skus})
-      limit ${q.rows}
+    with chosen as (select distinct sku_id from ${bridgeRows} where ${free} limit ${q.skus}),
+    ranked as (
+      select id, row_number() over (partition by sku_id order by id) as n from ${bridgeRows}
+      where ${free} and sku_id in (select sku_id from chosen)
     )
+    update ${bridgeRows} set lease = ${q.lease}, lease_until = ${q.leaseUntil}
+    where id in (select id from ranked where n <= ${q.rows} / (select count(*) from chosen))
     returning id, sku_id as skuId, warehouse_id as warehouseId, vendor_id as vendorId, kind, qty,
       counted_at as countedAt, reason`);
 }

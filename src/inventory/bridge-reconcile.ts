@@ -50,7 +50,9 @@ export async function reconcileBridgePage(env: Env, now: Date): Promise<Reconcil
     run: { startedAt, finishedAt: Date.now(), rows: settled.length, skus: bySku.size },
     queriesBefore: 1,
   });
-  const more = claimed.length >= BRIDGE_PAGE.rows || bySku.size >= BRIDGE_PAGE.skus;
+  // A SKU that filled its share of the page may have more; so may SKUs past the page's count.
+  const share = Math.floor(BRIDGE_PAGE.rows / Math.max(1, bySku.size));
+  const more = bySku.size >= BRIDGE_PAGE.skus || [...bySku.values()].some((rows) => rows.length >= share);
   return { rows: settled.length, skus: bySku.size, failedSkus, queries, more };
 }
 
