@@ -123,3 +123,31 @@ export type AdjustInput = {
   /** Already scoped to the caller; a replay returns the stored result without applying again. */
   idempotencyKey?: string;
 };
+
+/**
+ * One row of a vendor's inventory bridge, applied at most once by its id. A count is the physical
+ * on hand at `countedAt` (epoch ms); a delta moves on hand now, as an adjustment.
+ */
+export type BridgeRow =
+  | { rowId: string; warehouseId: string; kind: "count"; count: number; countedAt: number }
+  | { rowId: string; warehouseId: string; kind: "delta"; delta: number; reason: AdjustReason };
+export type BridgeInput = { skuId: string; actor: string; rows: BridgeRow[] };
+/**
+ * `superseded`: a count taken after this one was already applied, so this one changes nothing.
+ * `clamped`: on hand would have gone below what is held and committed; it stops there instead and
+ * `shortfall` says by how many units the sheet is short of what was already promised.
+ */
+export type BridgeOutcome = "applied" | "superseded" | "clamped";
+export type BridgeRowResult = {
+  rowId: string;
+  warehouseId: string;
+  outcome: BridgeOutcome;
+  onHandBefore: number;
+  onHandAfter: number;
+  /** For a count: shipments, returns and adjustments recorded since `countedAt` (signed). */
+  movedSince: number;
+  /** Where the row asked on hand to be now: the count net of `movedSince`, or on hand plus the delta. */
+  target: number;
+  shortfall: number;
+};
+export type BridgeResult = { results: BridgeRowResult[]; snapshot: StockSnapshot };

@@ -63,6 +63,12 @@ const migrations: string[] = [
   // The on-hand version of each level: a count is made against one and refused once it moved.
   // Existing levels start at 1, so 0 always means "no level here yet".
   `ALTER TABLE stock ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1);`,
+  // When a count was taken (a sheet's countedAt can be long before it arrives), and the movements
+  // of a warehouse by time: a bridge count is applied net of what moved on hand since it was taken.
+  `
+  ALTER TABLE ledger ADD COLUMN counted_at INTEGER;
+  CREATE INDEX IF NOT EXISTS ledger_movements ON ledger (warehouse_id, at);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -4,6 +4,10 @@ import { StockFeedPusher } from "./outward/stock-feed";
 import { flushStockMirror } from "./outward/stock-mirror";
 import type {
   AdjustInput,
+  BridgeInput,
+  BridgeResult,
+  BridgeRow,
+  BridgeRowResult,
   CountResult,
   HoldResult,
   HoldRow,
@@ -279,6 +283,37 @@ export class SkuStock extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Rows of a vendor's inventory bridge, each applied at most once by its row id (a second
+   * reconcile of the same row answers the first result). A count is physical on hand at its
+   * `countedAt`: it lands net of the shipments, returns and adjustments recorded since then, and
+   * holds and commits never move on hand, so a count never undoes a checkout that held meanwhile.
+   * A count older than one already applied changes nothing. On hand never goes below what is held
+   * and committed: a sheet that says fewer stops there and reports the shortfall.
+   */
+  applyBridge(input: BridgeInput): BridgeResult {
+    for (const r of input.rows) {
+      if (r.kind === "count") assertInt("count", r.count, 0);
+      else assertInt("delta", r.delta, -Number.MAX_SAFE_INTEGER);
+    }
+    return this.critical((): BridgeResult => {
+      const now = Date.now();
+      this.claimSku(input.skuId);
+      let changed = false;
+      const results = input.rows.map((row) => {
+        const key = `bridge:${row.rowId}`;
+        const seen = this.seenKey(key);
+        if (seen) return JSON.parse(seen.result) as BridgeRowResult;
+        const result = this.applyBridgeRow(row, input.actor, now);
+        changed ||= result.onHandAfter !== result.onHandBefore || row.kind === "count";
+        this.remember(key, JSON.stringify(row), result, now);
+        return result;
+      });
+      if (changed) this.touch(now);
+      return { results, snapshot: this.readSnapshot() };
+    });
+  }
+
   snapshot(): StockSnapshot {
     return this.readSnapshot();
   }
@@ -519,10 +554,11 @@ export class SkuStock extends DurableObject<Env> {
     reason: string,
     actor: string,
     holdId: string | null = null,
+    countedAt: number = at,
   ): void {
     this.sql.exec(
-      `INSERT INTO ledger (warehouse_id, kind, qty, on_hand_after, reason, actor, hold_id, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO ledger (warehouse_id, kind, qty, on_hand_after, reason, actor, hold_id, at, counted_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       warehouseId,
       kind,
       qty,
@@ -531,6 +567,69 @@ export class SkuStock extends DurableObject<Env> {
       actor,
       holdId,
       at,
+      kind === "set" ? countedAt : null,
+    );
+  }
+
+  /** One bridge row inside applyBridge's critical section. */
+  private applyBridgeRow(row: BridgeRow, actor: string, now: number): BridgeRowResult {
+    const level = this.stockRow(row.warehouseId);
+    const onHandBefore = level?.on_hand ?? 0;
+    const minimum = level ? level.held + level.committed : 0;
+    const base = { rowId: row.rowId, warehouseId: row.warehouseId, onHandBefore };
+    if (row.kind === "count" && this.countedSince(row.warehouseId, row.countedAt)) {
+      return {
+        ...base,
+        outcome: "superseded",
+        onHandAfter: onHandBefore,
+        movedSince: 0,
+        target: onHandBefore,
+        shortfall: 0,
+      };
+    }
+    const movedSince = row.kind === "count" ? this.movedSince(row.warehouseId, row.countedAt) : 0;
+    const target = row.kind === "count" ? row.count + movedSince : onHandBefore + row.delta;
+    const onHandAfter = Math.max(target, minimum);
+    if (onHandAfter !== onHandBefore) this.writeOnHand(row.warehouseId, onHandAfter, now);
+    const change = onHandAfter - onHandBefore;
+    if (row.kind === "count") {
+      // Recorded even when nothing moved: an older count arriving later must see it and step aside.
+      this.record(now, row.warehouseId, "set", change, onHandAfter, "bridge_count", actor, null, row.countedAt);
+    } else if (change !== 0) {
+      this.record(now, row.warehouseId, "adjust", change, onHandAfter, `bridge_${row.reason}`, actor);
+    }
+    const outcome = onHandAfter > target ? "clamped" : "applied";
+    return { ...base, outcome, onHandAfter, movedSince, target, shortfall: onHandAfter - target };
+  }
+
+  /** Whether a count taken after `countedAt` was already applied to this warehouse. */
+  private countedSince(warehouseId: string, countedAt: number): boolean {
+    return (
+      this.sql
+        .exec(
+          "SELECT 1 FROM ledger WHERE warehouse_id = ? AND kind = 'set' AND COALESCE(counted_at, at) > ? LIMIT 1",
+          warehouseId,
+          countedAt,
+        )
+        .toArray().length > 0
+    );
+  }
+
+  /**
+   * The signed change of on hand by shipments, returns and adjustments recorded after `at`. Counts
+   * are left out: one taken later supersedes, and one taken earlier but applied late is exactly
+   * what this count corrects.
+   */
+  private movedSince(warehouseId: string, at: number): number {
+    return (
+      this.sql
+        .exec<{ n: number | null }>(
+          `SELECT SUM(CASE kind WHEN 'ship' THEN -qty ELSE qty END) AS n
+           FROM ledger WHERE warehouse_id = ? AND at > ? AND kind IN ('adjust', 'ship')`,
+          warehouseId,
+          at,
+        )
+        .one().n ?? 0
     );
   }
 

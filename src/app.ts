@@ -19,6 +19,7 @@ import { docs } from "./http/routes/docs";
 import { earnings } from "./http/routes/earnings";
 import { feeds } from "./http/routes/feeds";
 import { health } from "./http/routes/health";
+import { inventoryBridge } from "./http/routes/inventory-bridge";
 import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
@@ -73,6 +74,7 @@ const productionResources: readonly Resource[] = [
   feeds,
   webhooks,
   carrierWebhooks,
+  inventoryBridge,
   deadLetters,
   pendingRefunds,
   earnings,

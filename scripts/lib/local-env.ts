@@ -66,6 +66,8 @@ export function ensureDevVars(): Record<string, string> {
         "STRIPE_WEBHOOK_SECRET=",
         '# Carrier tracking webhooks: {"delhivery": "<secret>", ...}',
         "CARRIER_WEBHOOK_SECRETS=",
+        "# Seals each vendor's inventory-bridge secret in D1",
+        `BRIDGE_SECRET_KEY=${randomBytes(32).toString("base64url")}`,
         "",
       ].join("\n"),
       { mode: 0o600 },
@@ -78,6 +80,7 @@ export function ensureDevVars(): Record<string, string> {
 /** A `.dev.vars`-style file; it must give the admin bootstrap token, which seeding and cron driving use. */
 export function readDevVars(file: string): Record<string, string> {
   raiseAddressLimits(file);
+  addBridgeSecretKey(file);
   const vars = parseDotenv(readFileSync(file, "utf8"));
   if (!vars.ADMIN_BOOTSTRAP_TOKEN) {
     throw new Error(`${file} has no ADMIN_BOOTSTRAP_TOKEN: add one, or delete .dev.vars to have it recreated`);
@@ -96,6 +99,16 @@ function raiseAddressLimits(file: string) {
   const now = parseDotenv(readFileSync(file, "utf8"));
   const shown = Object.keys(LOCAL_ADDRESS_LIMITS).map((k) => `${k}=${now[k]}`);
   log(`per-client-address limits for this local run (every request is 127.0.0.1; .dev.vars): ${shown.join(", ")}`);
+}
+
+/** A `.dev.vars` made before the inventory bridge gets its sealing key, random, once. */
+function addBridgeSecretKey(file: string) {
+  if (parseDotenv(readFileSync(file, "utf8")).BRIDGE_SECRET_KEY !== undefined) return;
+  appendFileSync(
+    file,
+    `\n# Seals each vendor's inventory-bridge secret in D1\nBRIDGE_SECRET_KEY=${randomBytes(32).toString("base64url")}\n`,
+  );
+  log("added a random BRIDGE_SECRET_KEY to .dev.vars");
 }
 
 /** Runs a command to completion with inherited output; throws on a non-zero exit. */

@@ -1,6 +1,7 @@
 // Seeds the demo marketplace through the public API with an admin token. The plan is drawn from a
 // fixed-seed PRNG before any request is sent, so every fresh clone gets the same marketplace
 // whatever order the concurrent requests complete in.
+import { createHmac } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type Api, listAll, mapLimit } from "./api.ts";
@@ -220,6 +221,12 @@ export async function seedDemoMarketplace(client: Api, root: string, log: Log): 
     client,
     vendors.map((v) => v.id),
   );
+  const firstVendorStock = plan.skus.flatMap((sku, si) =>
+    sku.vendor === 0
+      ? sku.stock.map(([wi, onHand]) => ({ skuId: skuIds[si]!, warehouseId: warehouseIds[0]![wi]!, onHand }))
+      : [],
+  );
+  await seedBridge(client, vendors[0]!.id, firstVendorStock.slice(0, 3));
 
   return {
     vendors: vendors.length,
@@ -229,6 +236,37 @@ export async function seedDemoMarketplace(client: Api, root: string, log: Log): 
     stockLevels: stockJobs.length,
     postalCodes,
   };
+}
+
+/**
+ * The first vendor's inventory bridge, as its sheet would use it: a secret, and one signed request
+ * of counts, the first a couple of units short of the marketplace, so the vendor app's drift report
+ * has something to show once the every-minute reconcile has run.
+ */
+async function seedBridge(
+  client: Api,
+  vendorId: string,
+  levels: { skuId: string; warehouseId: string; onHand: number }[],
+) {
+  const { secret } = await client.request<{ secret: string }>(
+    "POST",
+    `/v1/vendors/${vendorId}/inventory-bridge/secret`,
+  );
+  const countedAt = new Date().toISOString();
+  const rows = levels.map((l, i) => ({
+    skuId: l.skuId,
+    warehouseId: l.warehouseId,
+    count: i === 0 ? Math.max(0, l.onHand - 2) : l.onHand,
+    countedAt,
+  }));
+  const text = JSON.stringify({ rows });
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac("sha256", secret).update(`${t}.${text}`).digest("hex");
+  await client.request("POST", `/v1/vendors/${vendorId}/inventory-bridge`, {
+    token: "",
+    raw: { contentType: "application/json", text },
+    headers: { "bridge-signature": `t=${t},v1=${v1}` },
+  });
 }
 
 /** Platform rate cards: distance bands (km) by weight bands (g), price in paise, transit in days. */

@@ -783,3 +783,80 @@ export const creditNoteCounters = sqliteTable(
     check("credit_note_counters_last", sql`${t.last} > 0`),
   ],
 );
+// ---- inventory bridge: a vendor's sheet or ERP sends signed counts and deltas -------------------
+
+/**
+ * A vendor's bridge signing secret, encrypted (AES-GCM under BRIDGE_SECRET_KEY): HMAC verification
+ * needs the secret itself, so a hash cannot serve; a copy of the database alone cannot sign.
+ */
+export const bridgeSecrets = sqliteTable("bridge_secrets", {
+  vendorId: text("vendor_id")
+    .primaryKey()
+    .references(() => vendors.id),
+  sealed: text("sealed").notNull(),
+  rotatedAt: text("rotated_at").notNull(),
+});
+
+/** Signatures seen inside the replay window: a second request with one is refused. */
+export const bridgeSignatures = sqliteTable(
+  "bridge_signatures",
+  {
+    signature: text("signature").primaryKey(),
+    vendorId: text("vendor_id").notNull(),
+    seenAt: integer("seen_at").notNull(),
+  },
+  (t) => [index("bridge_signatures_seen").on(t.seenAt)],
+);
+
+/**
+ * Staged bridge rows, reconciled into the stock objects by the every-minute job. A row is claimed
+ * by a lease (`lease_until`, `lease`) so two reconciles never both take it; its result, once the
+ * stock object applied it, says what was applied and how far the sheet and the marketplace were apart.
+ */
+export const bridgeRows = sqliteTable(
+  "bridge_rows",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
+    skuId: text("sku_id")
+      .notNull()
+      .references(() => skus.id),
+    warehouseId: text("warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    kind: text("kind", { enum: ["count", "delta"] }).notNull(),
+    qty: integer("qty").notNull(),
+    countedAt: integer("counted_at"),
+    reason: text("reason"),
+    receivedAt: text("received_at").notNull(),
+    status: text("status", { enum: ["staged", "applied"] })
+      .notNull()
+      .default("staged"),
+    lease: text("lease"),
+    leaseUntil: integer("lease_until"),
+    appliedAt: text("applied_at"),
+    outcome: text("outcome", { enum: ["applied", "superseded", "clamped"] }),
+    onHandBefore: integer("on_hand_before"),
+    onHandAfter: integer("on_hand_after"),
+    target: integer("target"),
+    shortfall: integer("shortfall"),
+  },
+  (t) => [
+    index("bridge_rows_staged").on(t.skuId, t.id).where(sql`${t.status} = 'staged'`),
+    index("bridge_rows_latest").on(t.vendorId, t.skuId, t.warehouseId, t.id),
+    check("bridge_rows_kind", sql`${t.kind} in ('count','delta')`),
+    check("bridge_rows_count", sql`${t.kind} = 'delta' or (${t.qty} >= 0 and ${t.countedAt} is not null)`),
+  ],
+);
+
+/** One reconcile page: what it applied and the D1 queries it spent (ops' view and the benchmark's). */
+export const bridgeRuns = sqliteTable("bridge_runs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  startedAt: integer("started_at").notNull(),
+  finishedAt: integer("finished_at").notNull(),
+  rows: integer("rows").notNull(),
+  skus: integer("skus").notNull(),
+  queries: integer("queries").notNull(),
+});

@@ -2,6 +2,8 @@ import type { SkuStock } from "../../durable-objects/sku-stock";
 import type {
   AdjustInput,
   Allocation,
+  BridgeInput,
+  BridgeResult,
   CountResult,
   ReserveRequest,
   SetOnHandInput,
@@ -13,6 +15,10 @@ export type {
   AdjustInput,
   AdjustReason,
   Allocation,
+  BridgeInput,
+  BridgeResult,
+  BridgeRow,
+  BridgeRowResult,
   CountResult,
   HoldResult,
   HoldRow,
@@ -123,4 +129,9 @@ export async function setStockLevels(env: Env, input: SetOnHandInput): Promise<C
 /** A delta with a reason; with `idempotencyKey` (already scoped to the caller) applied at most once. */
 export async function adjustStock(env: Env, input: AdjustInput): Promise<StockChangeResult> {
   return stockObject(env, input.skuId).adjust(input);
+}
+
+/** A vendor's bridge rows for one SKU, each applied at most once by its row id. */
+export async function applyBridgeRows(env: Env, input: BridgeInput): Promise<BridgeResult> {
+  return stockObject(env, input.skuId).applyBridge(input);
 }

@@ -8,6 +8,7 @@ export const errorStatus = {
   VALIDATION_FAILED: 422,
   IDEMPOTENCY_KEY_REQUIRED: 400,
   BAD_SIGNATURE: 400,
+  SIGNATURE_EXPIRED: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -17,6 +18,7 @@ export const errorStatus = {
   STOCK_BELOW_RESERVED: 409,
   CONFLICT: 409,
   AWB_IN_USE: 409,
+  SIGNATURE_REPLAYED: 409,
   STALE_COUNT: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -25,6 +27,7 @@ export const errorStatus = {
   RATE_LIMITED: 429,
   PAYMENT_PROVIDER_ERROR: 502,
   PAYMENTS_NOT_CONFIGURED: 503,
+  BRIDGE_NOT_CONFIGURED: 503,
   INTERNAL: 500,
 } as const;
 
@@ -34,6 +37,7 @@ const titles: Record<ErrorCode, string> = {
   VALIDATION_FAILED: "The request is not valid",
   IDEMPOTENCY_KEY_REQUIRED: "An Idempotency-Key header is required",
   BAD_SIGNATURE: "The signature does not verify",
+  SIGNATURE_EXPIRED: "The signature's timestamp is outside the 5-minute window",
   UNAUTHENTICATED: "A valid bearer token is required",
   FORBIDDEN: "This role may not call this route",
   NOT_FOUND: "Not found",
@@ -43,6 +47,7 @@ const titles: Record<ErrorCode, string> = {
   STOCK_BELOW_RESERVED: "Stock cannot go below what is held and committed",
   CONFLICT: "The request conflicts with the current state",
   AWB_IN_USE: "That carrier's AWB is already on another shipment",
+  SIGNATURE_REPLAYED: "This signed request was already received",
   STALE_COUNT: "The stock changed since it was counted",
   PAYLOAD_TOO_LARGE: "The request body is too large",
   UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
@@ -51,6 +56,7 @@ const titles: Record<ErrorCode, string> = {
   RATE_LIMITED: "Too many requests",
   PAYMENT_PROVIDER_ERROR: "The payment provider failed",
   PAYMENTS_NOT_CONFIGURED: "Payments are not configured on this deployment",
+  BRIDGE_NOT_CONFIGURED: "The inventory bridge is not configured on this deployment",
   INTERNAL: "Internal error",
 };
 

@@ -5,6 +5,7 @@ import { isoSeconds } from "../domain/time";
 import { publishOrderEvents } from "../gateways/feeds";
 import { enqueueNotifications } from "../notifications/outbox";
 import { expireHolds } from "./expire-holds";
+import { reconcileBridge } from "./inventory-bridge";
 import { continueBreaches } from "./sla-watcher";
 
 export type EventConsumer = {
@@ -49,6 +50,7 @@ const backoff = (message: Message) => ({ delaySeconds: Math.min(MAX_BACKOFF_SECO
 const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage["after"]) => Promise<unknown>> = {
   "expire-holds": expireHolds,
   "sla-watcher": continueBreaches,
+  "inventory-bridge": reconcileBridge,
 };
 
 const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) =>

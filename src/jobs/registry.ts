@@ -2,6 +2,7 @@ import { sweepOutbox } from "../gateways/order-events";
 import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
 import { purgeExpiredKeys } from "./housekeeping";
+import { reconcileBridge } from "./inventory-bridge";
 import { sendNotifications } from "./notification-sender";
 import { retryPendingRefunds } from "./pending-refunds";
 import { routingRefit } from "./routing-refit";
@@ -46,6 +47,13 @@ export const jobs: readonly Job[] = [
     schedule: "* * * * *",
     description: "Send order events that were written but not yet queued",
     run: (env, now) => sweepOutbox(env, now),
+  },
+  {
+    name: "inventory-bridge",
+    schedule: "* * * * *",
+    description:
+      "Apply the rows vendors' sheets and ERPs sent through the inventory bridge to the stock objects, a page at a time",
+    run: (env, now) => reconcileBridge(env, now),
   },
   {
     name: "audit-invariants",

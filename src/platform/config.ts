@@ -51,6 +51,12 @@ const configSchema = z.object({
         return z.NEVER;
       }
     }),
+  // Seals each vendor's inventory-bridge signing secret in D1 (AES-GCM under a key derived from it).
+  BRIDGE_SECRET_KEY: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || v.length >= 32, "BRIDGE_SECRET_KEY must be at least 32 characters"),
   // Lets tests point the official Stripe SDK at a local fake of its HTTP API.
   STRIPE_API_BASE: optionalSecret,
   // WhatsApp Business Cloud API: on when both the token and the sending number are set.
@@ -88,6 +94,8 @@ export type Config = {
   simulatePayments: boolean;
   stripePublishableKey?: string;
   carrierWebhookSecrets: ReadonlyMap<string, string>;
+  /** Unset: the inventory bridge answers 503 rather than store a vendor secret unsealed. */
+  bridgeSecretKey?: string;
 };
 
 const cache = new WeakMap<object, Config>();
@@ -133,6 +141,7 @@ export function config(env: Env): Config {
     simulatePayments: !stripe && raw.ENVIRONMENT === "development",
     stripePublishableKey: raw.STRIPE_PUBLISHABLE_KEY,
     carrierWebhookSecrets: raw.CARRIER_WEBHOOK_SECRETS,
+    bridgeSecretKey: raw.BRIDGE_SECRET_KEY,
   };
   cache.set(env, parsed);
   if (!announced) {

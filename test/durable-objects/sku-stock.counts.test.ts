@@ -258,6 +258,8 @@ describe("SkuStock storage migration", () => {
       const sql = state.storage.sql;
       // Back to the first schema, as an object created before versions would be.
       sql.exec("ALTER TABLE stock DROP COLUMN version");
+      sql.exec("DROP INDEX ledger_movements");
+      sql.exec("ALTER TABLE ledger DROP COLUMN counted_at");
       sql.exec("DELETE FROM schema_version WHERE version > 1");
       migrate(state.storage);
       return sql.exec<{ version: number }>("SELECT version FROM stock ORDER BY warehouse_id").toArray();

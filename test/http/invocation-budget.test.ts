@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedBridgeRows } from "../../src/dev/bridge-bench";
 import { seedOpenSubOrders } from "../../src/dev/sla-watcher-bench";
 import { ADMIN, newCustomer, uid } from "../support/api";
-import { newVendor } from "../support/catalog";
+import { newProduct, newVendor, newWarehouse } from "../support/catalog";
 import { LIMITS, meteredDelivery, meteredJob, meteredRequest, type Spend } from "../support/invocation-budget";
 import { checkout, customers, shipTo, stockedSku } from "../support/marketplace";
 import { type SeededOrder, seedPaidOrders } from "../support/seed-orders";
@@ -193,6 +194,27 @@ describe("one invocation's D1 queries and subrequests", () => {
     const run = await meteredJob("sla-watcher", monthOn);
     expect(run.error).toBeUndefined();
     within("job sla-watcher", run.spend, ` ${JSON.stringify(run.result)}`);
+  });
+
+  it("the inventory bridge with more than a page of rows staged, by cron and by queue", async () => {
+    const [vendor, product] = await Promise.all([newVendor(), newProduct()]);
+    const warehouse = await newWarehouse(vendor.id);
+    const tag = uid("br")
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "")
+      .slice(0, 24);
+    const input = { tag, vendorId: vendor.id, productId: product.id, warehouseId: warehouse.id };
+    await seedBridgeRows(env, { ...input, skus: 250, rowsPerSku: 20 });
+    const run = await meteredJob("inventory-bridge", new Date());
+    expect(run.error).toBeUndefined();
+    expect(run.result).toMatchObject({ skus: 100, rows: 2000, continued: true });
+    within("job inventory-bridge", run.spend, ` ${JSON.stringify(run.result)}`);
+    const at = new Date().toISOString();
+    const delivery = await meteredDelivery([
+      { type: "job.continue", job: "inventory-bridge", at, after: { key: "", id: "" } },
+    ]);
+    expect(delivery.result.retryMessages).toEqual([]);
+    within("queue delivery, an inventory-bridge page", delivery.spend);
   });
 
   it("the invariant audit over more paid orders than one statement may name", async () => {

@@ -1,6 +1,8 @@
 import { MAX_BULK_IDS } from "@contracts/common";
 import type { FeedTicket } from "@contracts/feeds";
 import type {
+  BridgeReport,
+  BridgeSecret,
   BulkResults,
   Carrier,
   CatalogProduct,
@@ -203,6 +205,18 @@ export const api = {
     body: { warehouseId: string; onHand: number; expectedVersion: number; reason: "count" },
   ) {
     return request<StockLevels>("PUT", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, body });
+  },
+  bridgeReport(token: string, vendorId: string, signal?: AbortSignal) {
+    return request<BridgeReport>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/inventory-bridge`, {
+      token,
+      signal,
+    });
+  },
+  /** The new secret is in this answer only. */
+  rotateBridgeSecret(token: string, vendorId: string) {
+    return request<BridgeSecret>("POST", `/v1/vendors/${encodeURIComponent(vendorId)}/inventory-bridge/secret`, {
+      token,
+    });
   },
   /** A selection larger than one request may name goes in groups, one after another. */
   async bulk(token: string, target: "orders" | "sub-orders", body: { ids: string[] } & Record<string, unknown>) {

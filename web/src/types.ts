@@ -1,3 +1,4 @@
+import type { BridgeReport as BridgeReportSchema, BridgeSecret as BridgeSecretSchema } from "@contracts/bridge";
 import type {
   CatalogItem,
   CatalogProduct,
@@ -56,3 +57,6 @@ export type SubOrderDetail = z.infer<typeof SubOrderDetailSchema>;
 export type StockLevels = z.infer<typeof StockLevelsSchema>;
 export type BulkResults = { results: { id: string; ok: boolean; problem?: ProblemBody }[] };
 export type OrderCounts = z.infer<typeof OrderCountsSchema>;
+
+export type BridgeReport = z.infer<typeof BridgeReportSchema>;
+export type BridgeSecret = z.infer<typeof BridgeSecretSchema>;

@@ -12,6 +12,7 @@ import { Link, navigate } from "../../router";
 import { useApi } from "../../use-api";
 import { announce, unlockSound } from "./beep";
 import { Earnings } from "./Earnings";
+import { InventoryBridge } from "./InventoryBridge";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
 
@@ -77,6 +78,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/earnings" className={rest === "/earnings" ? "tab active" : "tab"}>
           Earnings
         </Link>
+        <Link to="/vendor/bridge" className={rest === "/bridge" ? "tab active" : "tab"}>
+          Inventory bridge
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -91,6 +95,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />
         ) : rest === "/earnings" ? (
           <Earnings token={token} vendorId={vendorId} tick={tick} />
+        ) : rest === "/bridge" ? (
+          <InventoryBridge token={token} vendorId={vendorId} />
         ) : (
           <Queue token={token} tick={tick} />
         ))}

@@ -1,0 +1,229 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { chunks, selectIn } from "./chunks";
+import type { Db } from "./client";
+import { uniqueViolation } from "./constraints";
+import { bridgeRows, type bridgeRuns, bridgeSecrets, skus, warehouses } from "./schema";
+
+// Rows go in and results come back as one JSON parameter per statement (json_each), not one bound
+// value per column: D1 binds 100 parameters at most, so 1,000 rows cost 2 statements, not 200.
+// Half a thousand compact rows is about 50 kB, well inside D1's 2 MB value limit.
+const JSON_ROWS_PER_STATEMENT = 500;
+
+export async function findBridgeSecret(db: Db, vendorId: string) {
+  return (await db.select().from(bridgeSecrets).where(eq(bridgeSecrets.vendorId, vendorId)).get()) ?? null;
+}
+
+/** A new secret replaces the old at once: a leaked secret stops working the moment it is rotated. */
+export async function saveBridgeSecret(db: Db, vendorId: string, sealed: string, rotatedAt: string): Promise<void> {
+  await db
+    .insert(bridgeSecrets)
+    .values({ vendorId, sealed, rotatedAt })
+    .onConflictDoUpdate({ target: bridgeSecrets.vendorId, set: { sealed, rotatedAt } });
+}
+
+/** The vendor's SKUs among these ids and codes, and its warehouses among these ids. */
+export async function bridgeTargets(
+  db: Db,
+  vendorId: string,
+  q: { skuIds: string[]; skuCodes: string[]; warehouseIds: string[] },
+) {
+  const [byId, byCode, ownWarehouses] = await Promise.all([
+    selectIn(db, q.skuIds, (ids) =>
+      db
+        .select({ id: skus.id, code: skus.code })
+        .from(skus)
+        .where(and(eq(skus.vendorId, vendorId), inArray(skus.id, ids))),
+    ),
+    selectIn(db, q.skuCodes, (codes) =>
+      db
+        .select({ id: skus.id, code: skus.code })
+        .from(skus)
+        .where(and(eq(skus.vendorId, vendorId), inArray(skus.code, codes))),
+    ),
+    selectIn(db, q.warehouseIds, (ids) =>
+      db
+        .select({ id: warehouses.id })
+        .from(warehouses)
+        .where(and(eq(warehouses.vendorId, vendorId), inArray(warehouses.id, ids))),
+    ),
+  ]);
+  return {
+    skuIds: new Set(byId.map((s) => s.id)),
+    skuByCode: new Map(byCode.map((s) => [s.code, s.id])),
+    warehouseIds: new Set(ownWarehouses.map((w) => w.id)),
+  };
+}
+
+export type StagedRow = {
+  skuId: string;
+  warehouseId: string;
+  kind: "count" | "delta";
+  qty: number;
+  countedAt: number | null;
+  reason: string | null;
+};
+
+/**
+ * The request's signature and its rows, in one batch: all of them or, when the signature was
+ * taken before (a replay, or the same request twice at once), none. Raw D1 statements: the rows go
+ * in through json_each, which drizzle's batch cannot carry.
+ */
+export async function stageBridgeRows(
+  db: Db,
+  input: { vendorId: string; signature: string; seenAt: number; receivedAt: string; rows: StagedRow[] },
+): Promise<{ ok: true; ids: number[] } | { ok: false; code: "REPLAYED" }> {
+  const d1 = db.$client;
+  const inserts = chunks(input.rows, JSON_ROWS_PER_STATEMENT).map((part) =>
+    d1
+      .prepare(
+        `insert into bridge_rows (vendor_id, sku_id, warehouse_id, kind, qty, counted_at, reason, received_at)
+         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?2
+         from json_each(?3) order by key
+         returning id`,
+      )
+      .bind(
+        input.vendorId,
+        input.receivedAt,
+        JSON.stringify(part.map((r) => [r.skuId, r.warehouseId, r.kind, r.qty, r.countedAt, r.reason])),
+      ),
+  );
+  const signature = d1
+    .prepare("insert into bridge_signatures (signature, vendor_id, seen_at) values (?, ?, ?)")
+    .bind(input.signature, input.vendorId, input.seenAt);
+  try {
+    const [, ...results] = await d1.batch<{ id: number }>([signature, ...inserts]);
+    return { ok: true, ids: results.flatMap((r) => r.results.map((x) => x.id)) };
+  } catch (err) {
+    if (uniqueViolation(err)?.table === "bridge_signatures") return { ok: false, code: "REPLAYED" };
+    throw err;
+  }
+}
+
+export type ClaimedRow = {
+  id: number;
+  skuId: string;
+  warehouseId: string;
+  vendorId: string;
+  kind: "count" | "delta";
+  qty: number;
+  countedAt: number | null;
+  reason: string | null;
+};
+
+/**
+ * One statement that leases the staged rows of at most `skus` SKUs (at most `rows` rows in all) whose
+ * lease is free or lapsed: SQLite runs one write at a time, so two reconciles at once never lease
+ * the same row. A reconcile that dies leaves its rows to be leased again when the lease lapses.
+ */
+export async function claimBridgeRows(
+  db: Db,
+  q: { lease: string; now: number; leaseUntil: number; skus: number; rows: number },
+): Promise<ClaimedRow[]> {
+  const free = sql`status = 'staged' and (lease_until is null or lease_until < ${q.now})`;
+  // An equal share of the page per SKU, oldest first: a page spreads over as many stock objects
+  // as it may call, and one SKU with a deep backlog does not fill it alone (nor, alone, get less).
+  return db.all<ClaimedRow>(sql`
+    with chosen as (select distinct sku_id from ${bridgeRows} where ${free} limit ${q.skus}),
+    ranked as (
+      select id, row_number() over (partition by sku_id order by id) as n from ${bridgeRows}
+      where ${free} and sku_id in (select sku_id from chosen)
+    )
+    update ${bridgeRows} set lease = ${q.lease}, lease_until = ${q.leaseUntil}
+    where id in (select id from ranked where n <= ${q.rows} / (select count(*) from chosen))
+    returning id, sku_id as skuId, warehouse_id as warehouseId, vendor_id as vendorId, kind, qty,
+      counted_at as countedAt, reason`);
+}
+
+export type SettledRow = {
+  id: number;
+  outcome: "applied" | "superseded" | "clamped";
+  onHandBefore: number;
+  onHandAfter: number;
+  target: number;
+  shortfall: number;
+};
+
+/**
+ * Marks rows applied with what the stock object answered, forgets signatures past `forgetBefore`
+ * and records the page, in one batch; answers how many statements it ran. Guarded by status only,
+ * not the lease: a row whose lease lapsed and was applied again got the stock object's stored
+ * first answer, so every writer writes the same result.
+ */
+export async function finishBridgePage(
+  db: Db,
+  settled: SettledRow[],
+  q: {
+    appliedAt: string;
+    forgetBefore: number;
+    run: Omit<typeof bridgeRuns.$inferInsert, "queries">;
+    queriesBefore: number;
+  },
+): Promise<number> {
+  const d1 = db.$client;
+  const settles = chunks(settled, JSON_ROWS_PER_STATEMENT).map((part) =>
+    d1
+      .prepare(
+        `update bridge_rows
+         set status = 'applied', applied_at = ?1, lease = null, lease_until = null,
+           outcome = r.value ->> 1, on_hand_before = r.value ->> 2, on_hand_after = r.value ->> 3,
+           target = r.value ->> 4, shortfall = r.value ->> 5
+         from json_each(?2) as r
+         where bridge_rows.id = r.value ->> 0 and bridge_rows.status = 'staged'`,
+      )
+      .bind(
+        q.appliedAt,
+        JSON.stringify(part.map((r) => [r.id, r.outcome, r.onHandBefore, r.onHandAfter, r.target, r.shortfall])),
+      ),
+  );
+  const queries = q.queriesBefore + settles.length + 2;
+  await d1.batch([
+    ...settles,
+    d1.prepare("delete from bridge_signatures where seen_at < ?").bind(q.forgetBefore),
+    d1
+      .prepare("insert into bridge_runs (started_at, finished_at, rows, skus, queries) values (?, ?, ?, ?, ?)")
+      .bind(q.run.startedAt, q.run.finishedAt, q.run.rows, q.run.skus, queries),
+  ]);
+  return queries;
+}
+
+export type DriftLine = {
+  skuId: string;
+  skuCode: string;
+  warehouseId: string;
+  warehouseName: string;
+  counted: number;
+  countedAt: number;
+  onHandBefore: number;
+  onHandAfter: number;
+  target: number;
+  shortfall: number;
+  outcome: "applied" | "superseded" | "clamped";
+  appliedAt: string;
+};
+
+/**
+ * Per (SKU, warehouse), the latest count applied: what the sheet said, where the marketplace stood
+ * (net of what moved since the count was taken), and what was applied; largest disagreement first.
+ */
+export async function bridgeDrift(db: Db, vendorId: string, limit: number) {
+  const [lines, totals] = await Promise.all([
+    db.all<DriftLine>(sql`
+      select r.sku_id as skuId, s.code as skuCode, r.warehouse_id as warehouseId, w.name as warehouseName,
+        r.qty as counted, r.counted_at as countedAt, r.on_hand_before as onHandBefore,
+        r.on_hand_after as onHandAfter, r.target, r.shortfall, r.outcome, r.applied_at as appliedAt
+      from ${bridgeRows} r
+      join ${skus} s on s.id = r.sku_id
+      join ${warehouses} w on w.id = r.warehouse_id
+      where r.id in (
+        select max(id) from ${bridgeRows}
+        where vendor_id = ${vendorId} and kind = 'count' and status = 'applied' and outcome <> 'superseded'
+        group by sku_id, warehouse_id
+      )
+      order by abs(r.target - r.on_hand_before) desc, r.sku_id, r.warehouse_id
+      limit ${limit}`),
+    db.all<{ staged: number | null; lastAppliedAt: string | null }>(sql`
+      select sum(status = 'staged') as staged, max(applied_at) as lastAppliedAt
+      from ${bridgeRows} where vendor_id = ${vendorId}`),
+  ]);
+  return { lines, staged: totals[0]?.staged ?? 0, lastAppliedAt: totals[0]?.lastAppliedAt ?? null };
+}

@@ -1,0 +1,175 @@
+import type { BridgeReport } from "../contracts/bridge";
+import { BridgeRequest, type BridgeRowInput } from "../contracts/bridge";
+import {
+  bridgeDrift,
+  bridgeTargets,
+  findBridgeSecret,
+  type StagedRow,
+  saveBridgeSecret,
+  stageBridgeRows,
+} from "../db/bridge";
+import { database } from "../db/client";
+import { findVendor } from "../db/vendors";
+import { parseBridgeSignature, verifyBridgeSignature, withinReplayWindow } from "../domain/bridge-signature";
+import { newSecretToken } from "../domain/crypto";
+import { seal, unseal } from "../domain/sealed";
+import { isoSeconds } from "../domain/time";
+import { config } from "../platform/config";
+
+type FieldError = { path: string; message: string };
+
+export type BridgeRefusal =
+  | {
+      ok: false;
+      code: "BRIDGE_NOT_CONFIGURED" | "NOT_FOUND" | "BAD_SIGNATURE" | "SIGNATURE_EXPIRED" | "SIGNATURE_REPLAYED";
+    }
+  | { ok: false; code: "VALIDATION_FAILED"; detail: string; errors: FieldError[] };
+
+// A sheet's clock may run a little ahead; a count stamped further ahead than this is a mistake.
+const COUNTED_AT_SKEW_MS = 5 * 60_000;
+
+/** What the secret is sealed for: a sealed value copied onto another vendor's record does not open. */
+const sealContext = (vendorId: string) => `bridge-secret:${vendorId}`;
+
+/** A new signing secret for the vendor's bridge, replacing any before it; shown to the caller once. */
+export async function rotateBridgeSecret(env: Env, vendorId: string, now: Date) {
+  const key = config(env).bridgeSecretKey;
+  if (!key) return { ok: false, code: "BRIDGE_NOT_CONFIGURED" } as const;
+  const db = database(env);
+  if (!(await findVendor(db, vendorId))) return { ok: false, code: "NOT_FOUND" } as const;
+  const secret = newSecretToken("whbr");
+  const rotatedAt = isoSeconds(now);
+  await saveBridgeSecret(db, vendorId, await seal(key, sealContext(vendorId), secret), rotatedAt);
+  return { ok: true, secret, rotatedAt } as const;
+}
+
+/**
+ * A signed request from the vendor's sheet or ERP: checked in full (signature, its window, the
+ * rows, every SKU and warehouse the vendor's own) and staged all together, or refused with
+ * nothing staged. The signature is checked over the exact bytes before anything is parsed.
+ */
+export async function receiveBridgeRows(
+  env: Env,
+  input: { vendorId: string; header: string | undefined; body: string; now: Date },
+): Promise<{ ok: true; staged: number; rowIds: number[] } | BridgeRefusal> {
+  const key = config(env).bridgeSecretKey;
+  if (!key) return { ok: false, code: "BRIDGE_NOT_CONFIGURED" };
+  const db = database(env);
+  const stored = await findBridgeSecret(db, input.vendorId);
+  if (!stored) return { ok: false, code: "NOT_FOUND" };
+  const signature = parseBridgeSignature(input.header);
+  if (!signature) return { ok: false, code: "BAD_SIGNATURE" };
+  const secret = await unseal(key, sealContext(input.vendorId), stored.sealed);
+  if (!secret || !(await verifyBridgeSignature(secret, signature, input.body)))
+    return { ok: false, code: "BAD_SIGNATURE" };
+  if (!withinReplayWindow(signature.timestamp, input.now.getTime())) return { ok: false, code: "SIGNATURE_EXPIRED" };
+
+  const rows = await resolveRows(db, input.vendorId, input.body, input.now);
+  if (!rows.ok) return rows;
+  const staged = await stageBridgeRows(db, {
+    vendorId: input.vendorId,
+    signature: signature.v1,
+    seenAt: input.now.getTime(),
+    receivedAt: isoSeconds(input.now),
+    rows: rows.rows,
+  });
+  if (!staged.ok) return { ok: false, code: "SIGNATURE_REPLAYED" };
+  return { ok: true, staged: staged.ids.length, rowIds: staged.ids };
+}
+
+function invalid(errors: FieldError[], detail = "Some rows are not valid; nothing was staged"): BridgeRefusal {
+  return { ok: false, code: "VALIDATION_FAILED", detail, errors };
+}
+
+/** The body's rows with every SKU resolved to the vendor's own, or every row that is not. */
+async function resolveRows(
+  db: ReturnType<typeof database>,
+  vendorId: string,
+  body: string,
+  now: Date,
+): Promise<{ ok: true; rows: StagedRow[] } | BridgeRefusal> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return invalid([{ path: "(body)", message: "Malformed JSON" }], "Malformed JSON; nothing was staged");
+  }
+  const parsed = BridgeRequest.safeParse(json);
+  if (!parsed.success) {
+    return invalid(
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(root)", message: i.message })),
+    );
+  }
+  const input = parsed.data.rows;
+  const targets = await bridgeTargets(db, vendorId, {
+    skuIds: input.flatMap((r) => (r.skuId ? [r.skuId] : [])),
+    skuCodes: input.flatMap((r) => (r.skuCode ? [r.skuCode] : [])),
+    warehouseIds: input.map((r) => r.warehouseId),
+  });
+  const errors: FieldError[] = [];
+  const rows = input.map((r, i): StagedRow => {
+    const skuId =
+      r.skuId !== undefined
+        ? targets.skuIds.has(r.skuId)
+          ? r.skuId
+          : null
+        : (targets.skuByCode.get(r.skuCode!) ?? null);
+    // Another vendor's SKU reads exactly like a missing one.
+    if (!skuId)
+      errors.push({
+        path: `rows.${i}.${r.skuId !== undefined ? "skuId" : "skuCode"}`,
+        message: "not a SKU of this vendor",
+      });
+    if (!targets.warehouseIds.has(r.warehouseId))
+      errors.push({ path: `rows.${i}.warehouseId`, message: "not a warehouse of this vendor" });
+    const countedAt = r.countedAt !== undefined ? Date.parse(r.countedAt) : null;
+    if (countedAt !== null && countedAt > now.getTime() + COUNTED_AT_SKEW_MS) {
+      errors.push({ path: `rows.${i}.countedAt`, message: "is in the future" });
+    }
+    return toStaged(r, skuId ?? "", countedAt);
+  });
+  return errors.length > 0 ? invalid(errors) : { ok: true, rows };
+}
+
+function toStaged(r: BridgeRowInput, skuId: string, countedAt: number | null): StagedRow {
+  return r.count !== undefined
+    ? { skuId, warehouseId: r.warehouseId, kind: "count", qty: r.count, countedAt, reason: null }
+    : { skuId, warehouseId: r.warehouseId, kind: "delta", qty: r.delta!, countedAt: null, reason: r.reason! };
+}
+
+/** The vendor's bridge: whether a secret is set, what waits, and the drift of its latest counts. */
+export async function bridgeReport(env: Env, vendorId: string, limit: number): Promise<BridgeReport | null> {
+  const db = database(env);
+  const [vendor, secret, drift] = await Promise.all([
+    findVendor(db, vendorId),
+    findBridgeSecret(db, vendorId),
+    bridgeDrift(db, vendorId, limit),
+  ]);
+  if (!vendor) return null;
+  return {
+    vendorId,
+    configured: secret !== null,
+    rotatedAt: secret?.rotatedAt ?? null,
+    staged: drift.staged,
+    lastAppliedAt: drift.lastAppliedAt,
+    lines: drift.lines.map((l) => {
+      const drifted = l.target - l.onHandBefore;
+      return {
+        skuId: l.skuId,
+        skuCode: l.skuCode,
+        warehouseId: l.warehouseId,
+        warehouseName: l.warehouseName,
+        counted: l.counted,
+        countedAt: new Date(l.countedAt).toISOString(),
+        marketplaceAtCount: l.counted - drifted,
+        drift: drifted,
+        onHandBefore: l.onHandBefore,
+        onHandAfter: l.onHandAfter,
+        applied: l.onHandAfter - l.onHandBefore,
+        shortfall: l.shortfall,
+        outcome: l.outcome,
+        appliedAt: l.appliedAt,
+      };
+    }),
+  };
+}
