@@ -20,6 +20,7 @@ import { feeds } from "./http/routes/feeds";
 import { health } from "./http/routes/health";
 import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
+import { onboarding } from "./http/routes/onboarding";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
 import { pendingRefunds } from "./http/routes/pending-refunds";
@@ -54,6 +55,7 @@ const productionResources: readonly Resource[] = [
   me,
   customers,
   vendors,
+  onboarding,
   warehouses,
   products,
   skus,

@@ -18,6 +18,8 @@ export const errorStatus = {
   CONFLICT: 409,
   AWB_IN_USE: 409,
   STALE_COUNT: 412,
+  LINK_EXPIRED: 410,
+  LINK_USED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
@@ -25,6 +27,8 @@ export const errorStatus = {
   RATE_LIMITED: 429,
   PAYMENT_PROVIDER_ERROR: 502,
   PAYMENTS_NOT_CONFIGURED: 503,
+  EMAIL_NOT_SENT: 502,
+  EMAIL_NOT_CONFIGURED: 503,
   INTERNAL: 500,
 } as const;
 
@@ -44,6 +48,8 @@ const titles: Record<ErrorCode, string> = {
   CONFLICT: "The request conflicts with the current state",
   AWB_IN_USE: "That carrier's AWB is already on another shipment",
   STALE_COUNT: "The stock changed since it was counted",
+  LINK_EXPIRED: "The link has expired",
+  LINK_USED: "The link was already used",
   PAYLOAD_TOO_LARGE: "The request body is too large",
   UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
   IDEMPOTENCY_KEY_REUSED: "The Idempotency-Key was used with a different request",
@@ -51,6 +57,8 @@ const titles: Record<ErrorCode, string> = {
   RATE_LIMITED: "Too many requests",
   PAYMENT_PROVIDER_ERROR: "The payment provider failed",
   PAYMENTS_NOT_CONFIGURED: "Payments are not configured on this deployment",
+  EMAIL_NOT_SENT: "The email provider did not take the message",
+  EMAIL_NOT_CONFIGURED: "Email is not configured on this deployment",
   INTERNAL: "Internal error",
 };
 
