@@ -11,6 +11,7 @@ import type {
   SubOrderDetail as SubOrderDetailSchema,
   SubOrderSummary as SubOrderSummarySchema,
 } from "@contracts/fulfillment";
+import type { Onboarding as OnboardingSchema, SaveStep as SaveStepSchema } from "@contracts/onboarding";
 import type {
   CheckoutBody,
   CheckoutResult,
@@ -55,3 +56,5 @@ export type SubOrderDetail = z.infer<typeof SubOrderDetailSchema>;
 export type StockLevels = z.infer<typeof StockLevelsSchema>;
 export type BulkResults = { results: { id: string; ok: boolean; problem?: ProblemBody }[] };
 export type OrderCounts = z.infer<typeof OrderCountsSchema>;
+export type Onboarding = z.infer<typeof OnboardingSchema>;
+export type SaveStep = z.infer<typeof SaveStepSchema>;

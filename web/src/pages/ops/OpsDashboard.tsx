@@ -3,9 +3,11 @@ import { useToken } from "../../auth";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
 import { useFeed } from "../../live/use-feed";
+import { Link } from "../../router";
 import { NotFound } from "../NotFound";
 import { OpsOrder } from "./OpsOrder";
 import { OpsOrders } from "./OpsOrders";
+import { OpsVendors } from "./OpsVendors";
 
 /**
  * The ops dashboard: every order, live from the ops feed. Each event bumps a counter the pages
@@ -39,8 +41,20 @@ export function OpsDashboard({ rest }: { rest: string }) {
           </div>
         )}
       </div>
+      {token && (
+        <nav className="tabs row wrap" aria-label="Ops sections">
+          <Link to="/ops" className={rest === "/vendors" ? "tab" : "tab active"}>
+            Orders
+          </Link>
+          <Link to="/ops/vendors" className={rest === "/vendors" ? "tab active" : "tab"}>
+            Vendor onboarding
+          </Link>
+        </nav>
+      )}
       {!token ? (
         <SignIn slot="ops" who="an ops or admin" />
+      ) : rest === "/vendors" ? (
+        <OpsVendors token={token} />
       ) : orderId ? (
         <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
       ) : rest === "" || rest === "/" ? (
