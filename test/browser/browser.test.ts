@@ -751,6 +751,8 @@ describe("vendor onboarding", () => {
     await ops.getByText("No vendor is waiting.").waitFor();
     assert.equal(await catalog(), 1, "live once approved");
     await l1.reload();
+    await l1.getByRole("status").getByText("Approved: your offers are live").waitFor();
+    await l1.getByRole("link", { name: "Go to orders" }).click();
     await l1.getByRole("tab", { name: "New" }).waitFor();
     await opsContext.close();
     await laptop.close();
