@@ -26,7 +26,7 @@ export type LinkRefusal =
   | { ok: false; code: "CONFLICT"; detail: string };
 
 /** A session token for the vendor; its id is given when one link may open only one session. */
-export async function newSession(
+async function newSession(
   vendorId: string,
   now: Date,
   id = newId("tok"),
@@ -40,18 +40,18 @@ export async function newSession(
   };
 }
 
-/** Why a link read by its hash cannot be used now, or null when it can. */
-export function refusal(
-  row: { consumedAt: string | null; expiresAt: string } | null,
+/** The link read by its hash if it can be used now, or why not. */
+function usable<T extends { consumedAt: string | null; expiresAt: string }>(
+  row: T | null,
   what: string,
   now: Date,
-): LinkRefusal | null {
+): { ok: true; row: T } | LinkRefusal {
   if (!row) return { ok: false, code: "NOT_FOUND", detail: `No such ${what}; check that the whole link was opened` };
   if (row.consumedAt) return { ok: false, code: "LINK_USED", detail: `This ${what} was already used` };
   if (row.expiresAt <= isoSeconds(now)) {
     return { ok: false, code: "LINK_EXPIRED", detail: `This ${what} expired at ${row.expiresAt}` };
   }
-  return null;
+  return { ok: true, row };
 }
 
 /**
@@ -87,9 +87,9 @@ export async function openInvite(
   input: { token: string; now: Date },
 ): Promise<({ ok: true } & Session) | LinkRefusal> {
   const db = database(env);
-  const invite = await findInvite(db, await sha256Hex(input.token));
-  const refused = refusal(invite, "invite", input.now);
-  if (refused || !invite) return refused!;
+  const found = usable(await findInvite(db, await sha256Hex(input.token)), "invite", input.now);
+  if (!found.ok) return found;
+  const invite = found.row;
   const at = isoSeconds(input.now);
   const vendor: Vendor = {
     id: newId("ven"),
@@ -116,9 +116,9 @@ export async function openSignInLink(
   input: { token: string; now: Date },
 ): Promise<({ ok: true } & Session) | LinkRefusal> {
   const db = database(env);
-  const link = await findSignInLink(db, await sha256Hex(input.token));
-  const refused = refusal(link, "sign-in link", input.now);
-  if (refused || !link) return refused!;
+  const found = usable(await findSignInLink(db, await sha256Hex(input.token)), "sign-in link", input.now);
+  if (!found.ok) return found;
+  const link = found.row;
   const { session, row } = await newSession(link.vendorId, input.now, `tok_${link.id}`);
   const done = await redeemSignInLink(db, { link, session: row, at: isoSeconds(input.now) });
   return done.ok

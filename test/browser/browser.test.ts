@@ -721,7 +721,7 @@ describe("vendor onboarding", () => {
     await l1.getByRole("status").getByText("a sign-in link is on its way").waitFor();
     await l1.goto(await mailedLink(email));
     await l1.getByRole("heading", { name: "Payout account" }).waitFor();
-    assert.equal(await l1.locator('[aria-current="step"]').innerText(), "4. Payout account");
+    assert.equal(await l1.locator('[aria-current="step"]').textContent(), "4. Payout account");
     await l1.getByText("Payout setup comes with payout accounts").waitFor();
     await l1.getByRole("button", { name: "Continue" }).click();
     await l1.getByRole("heading", { name: "First products" }).waitFor();
