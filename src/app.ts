@@ -22,6 +22,7 @@ import { health } from "./http/routes/health";
 import { inventoryBridge } from "./http/routes/inventory-bridge";
 import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
+import { onboarding } from "./http/routes/onboarding";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
 import { pendingRefunds } from "./http/routes/pending-refunds";
@@ -56,6 +57,7 @@ const productionResources: readonly Resource[] = [
   me,
   customers,
   vendors,
+  onboarding,
   warehouses,
   products,
   skus,

@@ -51,7 +51,9 @@ export async function prepareDemo(baseUrl: string, adminToken: string): Promise<
   }
   const tokens = await createDemoTokens(admin);
   for (const t of tokens) log(`demo token ${t.role}${t.vendorId ? ` vendor=${t.vendorId}` : ""}: ${t.token}`);
-  writeJson("demo.json", { baseUrl, tokens });
+  const invite = await createDemoInvite(admin);
+  log(`demo vendor invite (${invite.email}, works once until ${invite.expiresAt}): ${invite.link}`);
+  writeJson("demo.json", { baseUrl, tokens, invite });
   log(`OMS running at ${baseUrl}  (dashboards: /ops /vendor, storefront: /, API docs: /docs)`);
   return tokens;
 }
@@ -71,6 +73,17 @@ async function createDemoTokens(admin: Api): Promise<DemoToken[]> {
     out.push({ role: "vendor", token: await token({ role: "vendor", vendorId }), vendorId });
   }
   return out;
+}
+
+/** A fresh invite each run, to a new address: opening it walks a new vendor through onboarding. */
+async function createDemoInvite(admin: Api) {
+  return admin.request<{ id: string; email: string; link: string; expiresAt: string }>(
+    "POST",
+    "/v1/onboarding/invites",
+    {
+      body: { email: `new-vendor-${Date.now()}@example.in`, businessName: "Demo Spice Traders" },
+    },
+  );
 }
 
 type Job = { name: string; schedule?: string };

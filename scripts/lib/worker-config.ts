@@ -103,9 +103,16 @@ export type ServeOptions = {
 /**
  * Optional vars the Worker reads that wrangler.toml leaves undeclared, so no deploy carries an empty
  * one: Stripe's publishable key (a var of each deploy environment once the storefront pays through
- * Stripe) and the Stripe API base (tests only). `bun run start` takes them from .dev.vars too.
+ * Stripe), the Stripe API base (tests only), and the email settings that send vendors' sign-in
+ * links (the browser test points them at the provider's fake). `bun run start` takes them from .dev.vars too.
  */
-const UNDECLARED_LOCAL_VARS = ["STRIPE_PUBLISHABLE_KEY", "STRIPE_API_BASE"];
+const UNDECLARED_LOCAL_VARS = [
+  "STRIPE_PUBLISHABLE_KEY",
+  "STRIPE_API_BASE",
+  "EMAIL_API_KEY",
+  "EMAIL_FROM",
+  "EMAIL_API_BASE",
+];
 
 /** Miniflare v4-style options (fed through `convertV4MiniflareOptions`, as wrangler itself does). */
 export function miniflareOptions(o: ServeOptions) {

@@ -25,6 +25,9 @@ export const PostalCode = z
 // ---- vendors
 
 export const VendorStatus = z.enum(["active", "suspended"]);
+/** A vendor sells only once approved; `POST /v1/vendors` creates it approved, an invite as a draft. */
+export const OnboardingState = z.enum(["draft", "submitted", "approved", "rejected"]);
+export type OnboardingState = z.infer<typeof OnboardingState>;
 const SlaHours = z.number().int().min(1).max(720);
 const NudgeLeadHours = z.number().int().min(0).max(719);
 const CommissionBps = z.number().int().min(0).max(10_000);
@@ -47,6 +50,7 @@ export const Vendor = z
     contactPhone: z.string().nullable(),
     contactEmail: z.string().nullable(),
     createdAt: IsoTime,
+    onboarding: OnboardingState,
   })
   .openapi("Vendor");
 export type Vendor = z.infer<typeof Vendor>;

@@ -3,6 +3,7 @@ import type { CatalogItem, CatalogProduct } from "../contracts/catalog";
 import type { Db } from "./client";
 import { type After, afterKey, contains, keyOrder, toPage } from "./paging";
 import { products, skus, stockLevels, vendors, warehouses } from "./schema";
+import { vendorSells } from "./vendor-live";
 
 /**
  * The public catalog: active SKUs of active vendors, by title then id. `available` sums the
@@ -56,14 +57,7 @@ export async function listCatalogProducts(db: Db, q: { limit: number; after: Aft
     .from(products)
     .innerJoin(skus, eq(skus.productId, products.id))
     .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-    .where(
-      and(
-        eq(skus.status, "active"),
-        eq(vendors.status, "active"),
-        matching,
-        afterKey(products.title, products.id, q.after),
-      ),
-    )
+    .where(and(eq(skus.status, "active"), vendorSells, matching, afterKey(products.title, products.id, q.after)))
     .groupBy(products.id)
     .orderBy(...keyOrder(products.title, products.id))
     .limit(q.limit + 1)
@@ -111,7 +105,7 @@ export async function listCatalog(
     .where(
       and(
         eq(skus.status, "active"),
-        eq(vendors.status, "active"),
+        vendorSells,
         q.vendorId ? eq(skus.vendorId, q.vendorId) : undefined,
         q.productId ? eq(skus.productId, q.productId) : undefined,
         q.search

@@ -19,6 +19,7 @@ import {
   vendors,
   warehouses,
 } from "./schema";
+import { vendorSellingStatus } from "./vendor-live";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type SubOrderRow = typeof subOrders.$inferSelect;
@@ -119,7 +120,7 @@ export async function readCheckoutContext(
         currency: skus.currency,
         // Aliased: D1 batches return rows keyed by column name, and both tables have `status`.
         skuStatus: sql<string>`${skus.status}`.as("sku_status"),
-        vendorStatus: sql<string>`${vendors.status}`.as("vendor_status"),
+        vendorStatus: vendorSellingStatus.as("vendor_status"),
         commissionBps: vendors.commissionBps,
       })
       .from(skus)

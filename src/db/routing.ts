@@ -15,6 +15,7 @@ import {
   vendors,
   warehouses,
 } from "./schema";
+import { vendorSellingStatus, vendorSells } from "./vendor-live";
 
 /** An offer as routing reads it: the SKU with its vendor's terms. */
 export type OfferRow = {
@@ -43,7 +44,7 @@ const offerColumns = {
   weightGrams: skus.weightGrams,
   // Aliased: D1 batches return rows keyed by column name, and both tables have `status`.
   skuStatus: sql<string>`${skus.status}`.as("sku_status"),
-  vendorStatus: sql<string>`${vendors.status}`.as("vendor_status"),
+  vendorStatus: vendorSellingStatus.as("vendor_status"),
   dispatchSlaHours: vendors.dispatchSlaHours,
   hourlyCapacity: vendors.hourlyCapacity,
   commissionBps: vendors.commissionBps,
@@ -75,7 +76,7 @@ export async function readOffers(db: Db, skuIds: readonly string[], productIds: 
       .select(offerColumns)
       .from(skus)
       .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-      .where(and(inArray(skus.productId, productList), eq(skus.status, "active"), eq(vendors.status, "active"))),
+      .where(and(inArray(skus.productId, productList), eq(skus.status, "active"), vendorSells)),
     db.select({ id: products.id }).from(products).where(inArray(products.id, productList)),
     db
       .select(siteColumns)
@@ -334,7 +335,7 @@ export async function activeOffersOf(
         and(
           inArray(skus.productId, ids),
           eq(skus.status, "active"),
-          eq(vendors.status, "active"),
+          vendorSells,
           vendorId ? eq(skus.vendorId, vendorId) : undefined,
         ),
       ),

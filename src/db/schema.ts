@@ -19,6 +19,12 @@ export const vendors = sqliteTable(
     contactPhone: text("contact_phone"),
     contactEmail: text("contact_email"),
     createdAt: text("created_at").notNull(),
+    // Where the vendor is in onboarding; only an approved vendor sells. No CHECK here: SQLite adds
+    // a table CHECK only by rebuilding the table, which every row of the marketplace references;
+    // the contracts' OnboardingState is the rule, and only src/onboarding writes the column.
+    onboarding: text("onboarding", { enum: ["draft", "submitted", "approved", "rejected"] })
+      .notNull()
+      .default("approved"),
   },
   (t) => [
     check("vendors_status", sql`${t.status} in ('active','suspended')`),
@@ -860,3 +866,66 @@ export const bridgeRuns = sqliteTable("bridge_runs", {
   skus: integer("skus").notNull(),
   queries: integer("queries").notNull(),
 });
+// ---- vendor onboarding: invites, sign-in links, accounts and the wizard's progress
+
+/** An ops invite to onboard: the link's secret is kept only as its SHA-256. */
+export const vendorInvites = sqliteTable(
+  "vendor_invites",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    email: text("email").notNull(),
+    businessName: text("business_name"),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    consumedAt: text("consumed_at"),
+    vendorId: text("vendor_id").references(() => vendors.id),
+  },
+  (t) => [uniqueIndex("vendor_invites_token").on(t.tokenHash), uniqueIndex("vendor_invites_vendor").on(t.vendorId)],
+);
+
+/** The address a self-onboarded vendor signs in with; one vendor per address. */
+export const vendorAccounts = sqliteTable(
+  "vendor_accounts",
+  {
+    vendorId: text("vendor_id")
+      .primaryKey()
+      .references(() => vendors.id),
+    email: text("email").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("vendor_accounts_email").on(t.email)],
+);
+
+/** A one-time sign-in link sent to a vendor account's address, kept as its SHA-256. */
+export const vendorSignInLinks = sqliteTable(
+  "vendor_sign_in_links",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    consumedAt: text("consumed_at"),
+  },
+  (t) => [uniqueIndex("vendor_sign_in_links_token").on(t.tokenHash)],
+);
+
+/** The onboarding wizard's server-side progress and ops' decision on it. */
+export const vendorOnboarding = sqliteTable(
+  "vendor_onboarding",
+  {
+    vendorId: text("vendor_id")
+      .primaryKey()
+      .references(() => vendors.id),
+    /** The step the vendor resumes at. */
+    step: text("step").notNull(),
+    submittedAt: text("submitted_at"),
+    decidedAt: text("decided_at"),
+    rejectReason: text("reject_reason"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("vendor_onboarding_submitted").on(t.submittedAt)],
+);

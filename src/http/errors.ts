@@ -20,6 +20,8 @@ export const errorStatus = {
   AWB_IN_USE: 409,
   SIGNATURE_REPLAYED: 409,
   STALE_COUNT: 412,
+  LINK_EXPIRED: 410,
+  LINK_USED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
@@ -28,6 +30,8 @@ export const errorStatus = {
   PAYMENT_PROVIDER_ERROR: 502,
   PAYMENTS_NOT_CONFIGURED: 503,
   BRIDGE_NOT_CONFIGURED: 503,
+  EMAIL_NOT_SENT: 502,
+  EMAIL_NOT_CONFIGURED: 503,
   INTERNAL: 500,
 } as const;
 
@@ -49,6 +53,8 @@ const titles: Record<ErrorCode, string> = {
   AWB_IN_USE: "That carrier's AWB is already on another shipment",
   SIGNATURE_REPLAYED: "This signed request was already received",
   STALE_COUNT: "The stock changed since it was counted",
+  LINK_EXPIRED: "The link has expired",
+  LINK_USED: "The link was already used",
   PAYLOAD_TOO_LARGE: "The request body is too large",
   UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
   IDEMPOTENCY_KEY_REUSED: "The Idempotency-Key was used with a different request",
@@ -57,6 +63,8 @@ const titles: Record<ErrorCode, string> = {
   PAYMENT_PROVIDER_ERROR: "The payment provider failed",
   PAYMENTS_NOT_CONFIGURED: "Payments are not configured on this deployment",
   BRIDGE_NOT_CONFIGURED: "The inventory bridge is not configured on this deployment",
+  EMAIL_NOT_SENT: "The email provider did not take the message",
+  EMAIL_NOT_CONFIGURED: "Email is not configured on this deployment",
   INTERNAL: "Internal error",
 };
 

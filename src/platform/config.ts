@@ -75,6 +75,7 @@ const configSchema = z.object({
 });
 
 export type Config = {
+  environment: "production" | "development";
   currency: string;
   holdTtlSeconds: number;
   maxOpenHoldsPerCustomer: number;
@@ -111,6 +112,7 @@ export function config(env: Env): Config {
       ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE }
       : undefined;
   const parsed: Config = {
+    environment: raw.ENVIRONMENT,
     currency: raw.MARKETPLACE_CURRENCY,
     holdTtlSeconds: raw.HOLD_TTL_SECONDS,
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,

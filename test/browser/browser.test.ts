@@ -9,6 +9,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { api } from "../../scripts/lib/api.ts";
 import { type FreshServer, startFreshServer } from "../../scripts/lib/fresh-server.ts";
 import { ROOT } from "../../scripts/lib/local-env.ts";
+import { createNotifyFake, FAKE_RESEND_KEY } from "../notify-fake/fake.ts";
+import { serveFake } from "../support/serve-fake.mjs";
 import { type CuttableProxy, cuttableProxy } from "./proxy.ts";
 import {
   STRIPE_JS_ORIGIN,
@@ -634,5 +636,125 @@ describe("paying through Stripe", () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(foreign, []);
     await context.close();
+  });
+});
+
+describe("vendor onboarding", () => {
+  let onboard: FreshServer;
+  let mail: { url: string; close(): Promise<void> };
+  before(async () => {
+    mail = await serveFake(createNotifyFake());
+    onboard = await startFreshServer(process.env.BROWSER_TEST_ONBOARD_PORT ?? "8794", "oms-browser-onboard", {
+      EMAIL_API_KEY: FAKE_RESEND_KEY,
+      EMAIL_FROM: "Edge OMS <vendors@oms.test>",
+      EMAIL_API_BASE: mail.url,
+    });
+  });
+  after(async () => {
+    await onboard?.stop();
+    await mail?.close();
+  });
+
+  /** The newest sign-in link mailed to `address`, read back from the email provider's fake. */
+  async function mailedLink(address: string): Promise<string> {
+    const sent = (await (await fetch(`${mail.url}/_fake/requests`)).json()) as {
+      provider: string;
+      body: { to: string[]; text: string };
+    }[];
+    const text = sent.filter((r) => r.provider === "email" && r.body.to[0] === address).at(-1)?.body.text ?? "";
+    const link = /https?:\/\/\S+#sign-in=[A-Za-z0-9_-]+/.exec(text)?.[0];
+    assert.ok(link, `no sign-in link mailed to ${address}`);
+    return link;
+  }
+
+  it("a vendor invited by ops leaves the wizard half-way, signs in on another device by an emailed link, resumes at its step and finishes; ops approve", async () => {
+    const opsToken = onboard.tokens.find((t) => t.role === "ops")!.token;
+    const email = `chai-${Date.now()}@shop.example`;
+    const shopName = `Chai Corner ${Date.now()}`;
+
+    const opsContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: onboard.url });
+    await opsContext.addInitScript((t) => localStorage.setItem("oms.token.ops", t), opsToken);
+    const ops = await opsContext.newPage();
+    await ops.goto("/ops/vendors");
+    await ops.getByLabel("Vendor email").fill(email);
+    await ops.getByLabel("Business name (optional)").fill(shopName);
+    await ops.getByRole("button", { name: "Create invite link" }).click();
+    const invite = await ops.getByLabel("Invite link").inputValue();
+    assert.match(invite, /\/vendor\/welcome#invite=/);
+
+    // The phone: opens the invite, fills two steps and a warehouse, and is put away.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: onboard.url });
+    const p1 = await phone.newPage();
+    await p1.goto(invite);
+    await p1.getByRole("heading", { name: "Business profile" }).waitFor();
+    assert.equal(new URL(p1.url()).hash, "", "the single-use secret leaves the address bar");
+    assert.equal(await p1.getByLabel("Business name").inputValue(), shopName);
+    await p1.getByLabel("Business name").fill(`${shopName} & Snacks`);
+    await p1.getByRole("button", { name: "Save and continue" }).click();
+    await p1.getByRole("heading", { name: "Contacts" }).waitFor();
+    assert.equal(await p1.getByLabel("Contact email").inputValue(), email);
+    await p1.getByLabel("WhatsApp number (optional)").fill("+91 98450 12345");
+    await p1.getByRole("button", { name: "Save and continue" }).click();
+    await p1.getByRole("heading", { name: "Warehouses" }).waitFor();
+    await p1.getByLabel("Warehouse name").fill("Koramangala store");
+    await p1.getByLabel("Postal code").fill("560034");
+    await p1.getByRole("button", { name: "Add warehouse" }).click();
+    await p1.getByText("Koramangala store · 560034 IN").waitFor();
+    await p1.getByRole("button", { name: "Save and continue" }).click();
+    await p1.getByRole("heading", { name: "Payout account" }).waitFor();
+    await p1.screenshot({ path: path.join(SHOTS, "onboarding-1-phone-half-way.png") });
+    await phone.close();
+
+    // The invite worked once: opened again, it says so.
+    const stranger = await browser.newContext({ baseURL: onboard.url });
+    const s1 = await stranger.newPage();
+    await s1.goto(invite);
+    await s1.getByRole("alert").getByText("This invite was already used").waitFor();
+    await stranger.close();
+
+    // The laptop: nothing stored, so it asks for a sign-in link by email and opens it.
+    const laptop = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: onboard.url });
+    const l1 = await laptop.newPage();
+    await l1.goto("/vendor");
+    await l1.getByLabel("Email").fill(email);
+    await l1.getByRole("button", { name: "Email me a sign-in link" }).click();
+    await l1.getByRole("status").getByText("a sign-in link is on its way").waitFor();
+    await l1.goto(await mailedLink(email));
+    await l1.getByRole("heading", { name: "Payout account" }).waitFor();
+    assert.equal(await l1.locator('[aria-current="step"]').textContent(), "4. Payout account");
+    await l1.getByText("Payout setup comes with payout accounts").waitFor();
+    await l1.getByRole("button", { name: "Continue" }).click();
+    await l1.getByRole("heading", { name: "First products" }).waitFor();
+    const title = `Masala chai 250 g ${Date.now()}`;
+    await l1.getByLabel("Product name").fill(title);
+    await l1.getByLabel("SKU code").fill(`CHAI-${Date.now()}`);
+    await l1.getByLabel("Price").fill("249.50");
+    await l1.getByLabel("Barcode").fill(`890${Date.now()}`);
+    await l1.getByRole("button", { name: "Add product" }).click();
+    await l1.getByText(`${title} · CHAI-`).waitFor();
+    await l1.getByRole("button", { name: "Save and continue" }).click();
+    await l1.getByRole("heading", { name: "Review and submit" }).waitFor();
+    await l1.getByRole("button", { name: "Submit for review" }).click();
+    await l1.getByRole("status").getByText("ops are reviewing your shop").waitFor();
+    await l1.screenshot({ path: path.join(SHOTS, "onboarding-2-laptop-submitted.png") });
+
+    const catalog = async () =>
+      (
+        await api(onboard.url).request<{ items: unknown[] }>(
+          "GET",
+          `/v1/catalog/skus?search=${encodeURIComponent(title)}`,
+        )
+      ).items.length;
+    assert.equal(await catalog(), 0, "not live before approval");
+    await ops.reload();
+    await ops.getByRole("button", { name: `Approve ${shopName} & Snacks` }).click();
+    await ops.getByText("No vendor is waiting.").waitFor();
+    assert.equal(await catalog(), 1, "live once approved");
+    await l1.reload();
+    await l1.getByRole("status").getByText("Approved: your offers are live").waitFor();
+    await l1.getByRole("link", { name: "Go to orders" }).click();
+    await l1.getByRole("tab", { name: "New" }).waitFor();
+    await opsContext.close();
+    await laptop.close();
   });
 });

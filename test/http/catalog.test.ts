@@ -33,6 +33,7 @@ describe("vendors", () => {
       contactPhone: null,
       contactEmail: null,
       createdAt: expect.stringMatching(ISO_SECONDS),
+      onboarding: "approved",
     });
     const read = await api("GET", `/v1/vendors/${r.body.id}`, { token: ADMIN });
     expect(read.status).toBe(200);

@@ -11,6 +11,7 @@ import type {
   CheckoutResult,
   CreatedCustomer,
   Me,
+  Onboarding,
   OrderCounts,
   OrderPage,
   OrderStatus,
@@ -18,6 +19,7 @@ import type {
   Page,
   PlatformEarnings,
   ProblemBody,
+  SaveStep,
   Sku,
   StockLevels,
   SubOrderDetail,
@@ -240,6 +242,48 @@ export const api = {
   },
   platformEarnings(token: string, signal?: AbortSignal) {
     return request<PlatformEarnings>("GET", "/v1/admin/earnings", { token, signal });
+  },
+  /** Opens an invite or a sign-in link (the secret from its #fragment) for a vendor session. */
+  redeemVendorLink(kind: "invite" | "sign-in", secret: string) {
+    const path = kind === "invite" ? "/v1/onboarding/invites/accept" : "/v1/onboarding/sign-in";
+    return request<{ vendorId: string; token: string; expiresAt: string }>("POST", path, { body: { token: secret } });
+  },
+  requestSignInLink(email: string) {
+    return request<{ status: string }>("POST", "/v1/onboarding/sign-in-links", { body: { email } });
+  },
+  inviteVendor(token: string, body: { email: string; businessName?: string }) {
+    return request<{ id: string; email: string; link: string; expiresAt: string }>("POST", "/v1/onboarding/invites", {
+      token,
+      body,
+    });
+  },
+  onboarding(token: string, vendorId: string, signal?: AbortSignal) {
+    return request<Onboarding>("GET", `/v1/onboarding/${encodeURIComponent(vendorId)}`, { token, signal });
+  },
+  onboardings(token: string, state: string, signal?: AbortSignal) {
+    return request<Page<Onboarding>>("GET", "/v1/onboarding", { token, query: { state, limit: 200 }, signal });
+  },
+  saveOnboardingStep(token: string, vendorId: string, body: SaveStep) {
+    return request<Onboarding>("PUT", `/v1/onboarding/${encodeURIComponent(vendorId)}/step`, { token, body });
+  },
+  submitOnboarding(token: string, vendorId: string) {
+    return request<Onboarding>("POST", `/v1/onboarding/${encodeURIComponent(vendorId)}/submit`, { token });
+  },
+  decideOnboarding(
+    token: string,
+    vendorId: string,
+    body: { decision: "approve" } | { decision: "reject"; reason: string },
+  ) {
+    return request<Onboarding>("POST", `/v1/onboarding/${encodeURIComponent(vendorId)}/decision`, { token, body });
+  },
+  createWarehouse(token: string, vendorId: string, body: { name: string; postalCode: string; country: string }) {
+    return request<Warehouse>("POST", `/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, { token, body });
+  },
+  createProduct(token: string, body: { title: string }) {
+    return request<{ id: string; title: string }>("POST", "/v1/products", { token, body });
+  },
+  createSku(token: string, body: Record<string, unknown>) {
+    return request<Sku>("POST", "/v1/skus", { token, body });
   },
   /** A single-use ticket that opens one live feed (`ops`, `vendor:<id>`, `sku:<id>`) for a few seconds. */
   feedTicket(token: string, feed: string, signal?: AbortSignal) {

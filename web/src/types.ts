@@ -13,6 +13,7 @@ import type {
   SubOrderDetail as SubOrderDetailSchema,
   SubOrderSummary as SubOrderSummarySchema,
 } from "@contracts/fulfillment";
+import type { Onboarding as OnboardingSchema, SaveStep as SaveStepSchema } from "@contracts/onboarding";
 import type {
   CheckoutBody,
   CheckoutResult,
@@ -60,3 +61,5 @@ export type OrderCounts = z.infer<typeof OrderCountsSchema>;
 
 export type BridgeReport = z.infer<typeof BridgeReportSchema>;
 export type BridgeSecret = z.infer<typeof BridgeSecretSchema>;
+export type Onboarding = z.infer<typeof OnboardingSchema>;
+export type SaveStep = z.infer<typeof SaveStepSchema>;

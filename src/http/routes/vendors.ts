@@ -74,6 +74,8 @@ export const vendors = router()
       contactPhone: body.contactPhone ?? null,
       contactEmail: body.contactEmail ?? null,
       createdAt: isoSeconds(new Date()),
+      // Made by an admin, so approved by one: it sells at once, as vendors always have.
+      onboarding: "approved",
     });
     return c.json(vendor, 201);
   })

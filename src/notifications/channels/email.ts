@@ -12,6 +12,7 @@ const SUBJECTS: Record<string, string> = {
   shipment_delivery_attempted: "We could not deliver a parcel of your order",
   shipment_delivered: "A parcel of your order is delivered",
   vendor_sla_nudge: "Dispatch due soon",
+  vendor_sign_in: "Your sign-in link",
 };
 
 /**

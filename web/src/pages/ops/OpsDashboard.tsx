@@ -8,6 +8,7 @@ import { NotFound } from "../NotFound";
 import { OpsEarnings } from "./OpsEarnings";
 import { OpsOrder } from "./OpsOrder";
 import { OpsOrders } from "./OpsOrders";
+import { OpsVendors } from "./OpsVendors";
 
 /**
  * The ops dashboard: every order, live from the ops feed. Each event bumps a counter the pages
@@ -49,12 +50,17 @@ export function OpsDashboard({ rest }: { rest: string }) {
           <Link to="/ops/money" className={rest === "/money" ? "tab active" : "tab"}>
             Money
           </Link>
+          <Link to="/ops/vendors" className={rest === "/vendors" ? "tab active" : "tab"}>
+            Vendor onboarding
+          </Link>
         </nav>
       )}
       {!token ? (
         <SignIn slot="ops" who="an ops or admin" />
       ) : rest === "/money" ? (
         <OpsEarnings token={token} tick={tick} />
+      ) : rest === "/vendors" ? (
+        <OpsVendors token={token} />
       ) : orderId ? (
         <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
       ) : rest === "" || rest === "/" ? (

@@ -13,8 +13,10 @@ import { useApi } from "../../use-api";
 import { announce, unlockSound } from "./beep";
 import { Earnings } from "./Earnings";
 import { InventoryBridge } from "./InventoryBridge";
+import { OnboardingWizard } from "./Onboarding";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
+import { EmailSignIn, Welcome } from "./Welcome";
 
 const TABS = [
   { status: "paid", label: "New" },
@@ -29,10 +31,12 @@ export function VendorApp({ rest }: { rest: string }) {
   useEffect(() => {
     if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js", { scope: "/vendor" });
   }, []);
+  if (rest === "/welcome") return <Welcome />;
   if (!token) {
     return (
       <div className="stack">
         <h1>Vendor app</h1>
+        <EmailSignIn />
         <SignIn slot="vendor" who="your vendor" />
       </div>
     );
@@ -43,6 +47,9 @@ export function VendorApp({ rest }: { rest: string }) {
 function SignedInVendor({ token, rest }: { token: string; rest: string }) {
   const me = useApi((signal) => api.me(token, signal), [token]);
   const vendorId = me.data?.vendorId ?? null;
+  const self = useApi((signal) => (vendorId ? api.vendors(token, signal) : Promise.resolve(null)), [token, vendorId]);
+  // A vendor still onboarding has no orders yet: the wizard is its whole app until ops approve it.
+  const onboarding = rest === "/onboarding" || (self.data?.items[0] && self.data.items[0].onboarding !== "approved");
   const [tick, setTick] = useState(0);
   const [stockEvent, setStockEvent] = useState<EventFrame | null>(null);
   const refresh = useCallback(() => setTick((t) => t + 1), []);
@@ -89,7 +96,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
       </nav>
       <ProblemBanner error={me.error} />
       {vendorId &&
-        (subId ? (
+        (onboarding ? (
+          <OnboardingWizard token={token} vendorId={vendorId} />
+        ) : subId ? (
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
         ) : rest === "/stock" ? (
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />

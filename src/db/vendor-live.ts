@@ -1,0 +1,14 @@
+import { and, eq, sql } from "drizzle-orm";
+import { vendors } from "./schema";
+
+/**
+ * Whether a vendor's offers sell: active, and approved by ops if it onboarded itself. Every read
+ * that lists, prices, routes or sells an offer filters on this, so a draft is never live.
+ */
+export const vendorSells = and(eq(vendors.status, "active"), eq(vendors.onboarding, "approved"))!;
+
+/**
+ * The vendor's status as checkout, quotes and overrides judge an offer: a vendor still onboarding
+ * reads as not active, so each of them refuses its SKUs exactly as it refuses a suspended vendor's.
+ */
+export const vendorSellingStatus = sql<string>`case when ${vendors.onboarding} = 'approved' then ${vendors.status} else 'onboarding' end`;

@@ -1,0 +1,410 @@
+import { CreateProduct, CreateWarehouse } from "@contracts/catalog";
+import { ONBOARDING_STEPS, type OnboardingStep, SaveStep } from "@contracts/onboarding";
+import { type FormEvent, type ReactNode, useState } from "react";
+import { api } from "../../api";
+import { ProblemBanner } from "../../components/ProblemBanner";
+import { formatMoney, formatTime, humanize } from "../../format";
+import { Link } from "../../router";
+import type { Onboarding as OnboardingView, SaveStep as SaveStepBody } from "../../types";
+import { useApi } from "../../use-api";
+
+const TITLES: Record<OnboardingStep, string> = {
+  profile: "Business profile",
+  contacts: "Contacts",
+  warehouses: "Warehouses",
+  payout: "Payout account",
+  products: "First products",
+  review: "Review and submit",
+};
+
+type Save = (body: SaveStepBody) => Promise<void>;
+
+/** Checks a body against the API's own schema before sending it, so the wizard says what the API would. */
+function invalid(
+  schema: {
+    safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  value: unknown,
+) {
+  const r = schema.safeParse(value);
+  return r.success ? null : (r.error?.issues ?? []).map((i) => `${i.path.join(".") || "form"}: ${i.message}`);
+}
+
+function Invalid({ issues }: { issues: string[] | null }) {
+  if (!issues) return null;
+  return (
+    <ul className="problem" role="alert">
+      {issues.map((i) => (
+        <li key={i}>{i}</li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * The onboarding wizard: each step saves on the server as it is left, and the wizard opens at the
+ * step after the last one saved, on whichever device the vendor signs in next.
+ */
+export function OnboardingWizard({ token, vendorId }: { token: string; vendorId: string }) {
+  const [tick, setTick] = useState(0);
+  const ob = useApi((signal) => api.onboarding(token, vendorId, signal), [token, vendorId, tick]);
+  const [viewing, setViewing] = useState<OnboardingStep | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const data = ob.data;
+  if (!data) return <ProblemBanner error={ob.error} />;
+  const step = viewing ?? data.step;
+  const reached = ONBOARDING_STEPS.indexOf(data.step);
+  const save: Save = async (body) => {
+    setError(null);
+    try {
+      await api.saveOnboardingStep(token, vendorId, body);
+      setViewing(null);
+      setTick((t) => t + 1);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const editable = data.state === "draft" || data.state === "rejected";
+  return (
+    <section className="stack onboarding">
+      <h2>Set up your shop</h2>
+      <StateBanner ob={data} />
+      <ol className="tabs row wrap" aria-label="Onboarding steps">
+        {ONBOARDING_STEPS.map((s, i) => (
+          <li key={s}>
+            <button
+              type="button"
+              className={s === step ? "tab active" : "tab"}
+              aria-current={s === step ? "step" : undefined}
+              disabled={i > reached}
+              onClick={() => setViewing(s)}
+            >
+              {i + 1}. {TITLES[s]}
+            </button>
+          </li>
+        ))}
+      </ol>
+      <ProblemBanner error={error} onDismiss={() => setError(null)} />
+      {editable || step === "review" ? (
+        <StepForm step={step} ob={data} token={token} save={save} submitted={() => setTick((t) => t + 1)} />
+      ) : null}
+    </section>
+  );
+}
+
+function StateBanner({ ob }: { ob: OnboardingView }) {
+  if (ob.state === "submitted") {
+    return (
+      <p className="notice" role="status">
+        Submitted {ob.submittedAt && formatTime(ob.submittedAt)}: ops are reviewing your shop.
+      </p>
+    );
+  }
+  if (ob.state === "rejected") {
+    return (
+      <p className="notice" role="status">
+        Ops sent your shop back: <strong>{ob.rejectReason}</strong>. Change what they ask and submit again.
+      </p>
+    );
+  }
+  if (ob.state === "approved") {
+    return (
+      <p className="notice" role="status">
+        Approved: your offers are live. <Link to="/vendor">Go to orders</Link>
+      </p>
+    );
+  }
+  return null;
+}
+
+function StepForm(props: {
+  step: OnboardingStep;
+  ob: OnboardingView;
+  token: string;
+  save: Save;
+  submitted: () => void;
+}) {
+  const { step, ob, token, save } = props;
+  switch (step) {
+    case "profile":
+      return <ProfileStep ob={ob} save={save} />;
+    case "contacts":
+      return <ContactsStep ob={ob} save={save} />;
+    case "warehouses":
+      return <WarehousesStep ob={ob} token={token} save={save} />;
+    case "payout":
+      return <PayoutStep ob={ob} save={save} />;
+    case "products":
+      return <ProductsStep ob={ob} token={token} save={save} />;
+    case "review":
+      return <ReviewStep ob={ob} token={token} submitted={props.submitted} />;
+  }
+}
+
+function StepCard({
+  title,
+  children,
+  onSubmit,
+}: {
+  title: string;
+  children: ReactNode;
+  onSubmit: (e: FormEvent) => void;
+}) {
+  return (
+    <form className="card stack" onSubmit={onSubmit} aria-label={title}>
+      <h3>{title}</h3>
+      {children}
+    </form>
+  );
+}
+
+/** Saves a step's body once the API's schema accepts it here too. */
+function useStepSave(save: Save) {
+  const [issues, setIssues] = useState<string[] | null>(null);
+  const submit = (body: SaveStepBody) => (e: FormEvent) => {
+    e.preventDefault();
+    const bad = invalid(SaveStep, body);
+    setIssues(bad);
+    if (!bad) void save(body);
+  };
+  return { issues, submit };
+}
+
+function ProfileStep({ ob, save }: { ob: OnboardingView; save: Save }) {
+  const [name, setName] = useState(ob.name);
+  const { issues, submit } = useStepSave(save);
+  return (
+    <StepCard title={TITLES.profile} onSubmit={submit({ step: "profile", name })}>
+      <label className="field">
+        <span>Business name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="organization" />
+      </label>
+      <Invalid issues={issues} />
+      <button type="submit" className="button primary">
+        Save and continue
+      </button>
+    </StepCard>
+  );
+}
+
+function ContactsStep({ ob, save }: { ob: OnboardingView; save: Save }) {
+  const [contactEmail, setEmail] = useState(ob.contactEmail ?? "");
+  const [contactPhone, setPhone] = useState(ob.contactPhone ?? "");
+  const { issues, submit } = useStepSave(save);
+  const body: SaveStepBody = { step: "contacts", contactEmail, ...(contactPhone ? { contactPhone } : {}) };
+  return (
+    <StepCard title={TITLES.contacts} onSubmit={submit(body)}>
+      <label className="field">
+        <span>Contact email</span>
+        <input type="email" value={contactEmail} onChange={(e) => setEmail(e.target.value)} autoComplete="email" />
+      </label>
+      <label className="field">
+        <span>WhatsApp number (optional)</span>
+        <input type="tel" value={contactPhone} onChange={(e) => setPhone(e.target.value)} autoComplete="tel" />
+      </label>
+      <Invalid issues={issues} />
+      <button type="submit" className="button primary">
+        Save and continue
+      </button>
+    </StepCard>
+  );
+}
+
+function WarehousesStep({ ob, token, save }: { ob: OnboardingView; token: string; save: Save }) {
+  const list = useApi((signal) => api.warehouses(token, ob.vendorId, signal), [token, ob.vendorId]);
+  const [form, setForm] = useState({ name: "", postalCode: "", country: "IN" });
+  const [issues, setIssues] = useState<string[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const bad = invalid(CreateWarehouse, form);
+    setIssues(bad);
+    if (bad) return;
+    try {
+      await api.createWarehouse(token, ob.vendorId, form);
+      setForm({ name: "", postalCode: "", country: form.country });
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const count = list.data?.items.length ?? 0;
+  return (
+    <StepCard title={TITLES.warehouses} onSubmit={add}>
+      <p className="muted small">Where you ship from. The postal code places the warehouse for routing.</p>
+      <ul>
+        {list.data?.items.map((w) => (
+          <li key={w.id}>
+            {w.name} · {w.postalCode} {w.country}
+          </li>
+        ))}
+      </ul>
+      <label className="field">
+        <span>Warehouse name</span>
+        <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>Postal code</span>
+        <input value={form.postalCode} onChange={(e) => setForm({ ...form, postalCode: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>Country</span>
+        <input
+          value={form.country}
+          maxLength={2}
+          onChange={(e) => setForm({ ...form, country: e.target.value.toUpperCase() })}
+        />
+      </label>
+      <Invalid issues={issues} />
+      <ProblemBanner error={error} />
+      <div className="row wrap">
+        <button type="submit" className="button">
+          Add warehouse
+        </button>
+        <button
+          type="button"
+          className="button primary"
+          disabled={count === 0}
+          onClick={() => void save({ step: "warehouses" })}
+        >
+          Save and continue
+        </button>
+      </div>
+      {count === 0 && <p className="muted small">Add at least one warehouse to continue.</p>}
+    </StepCard>
+  );
+}
+
+/**
+ * Payouts need the vendor's connected payment account. This tree has no payout-account API yet
+ * (a vendor cannot set `payoutAccountId`; ops do): the step says so instead of pretending, and
+ * shows the account once ops have linked one. Connecting an account from here belongs to the
+ * payout-accounts work: its onboarding link replaces this text.
+ */
+function PayoutStep({ ob, save }: { ob: OnboardingView; save: Save }) {
+  return (
+    <StepCard
+      title={TITLES.payout}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save({ step: "payout" });
+      }}
+    >
+      {ob.payoutAccountId ? (
+        <p>
+          Payouts go to <code>{ob.payoutAccountId}</code>.
+        </p>
+      ) : (
+        <p>
+          Payout setup comes with payout accounts, which this marketplace has not switched on yet. Nothing to fill in
+          here: ops link your payout account before your first payout.
+        </p>
+      )}
+      <button type="submit" className="button primary">
+        Continue
+      </button>
+    </StepCard>
+  );
+}
+
+function ProductsStep({ ob, token, save }: { ob: OnboardingView; token: string; save: Save }) {
+  const skus = useApi((signal) => api.skus(token, ob.vendorId, signal), [token, ob.vendorId]);
+  const empty = { title: "", code: "", price: "", currency: "INR", barcode: "" };
+  const [form, setForm] = useState(empty);
+  const [issues, setIssues] = useState<string[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const bad = invalid(CreateProduct, { title: form.title });
+    setIssues(bad);
+    if (bad) return;
+    try {
+      const product = await api.createProduct(token, { title: form.title });
+      const amountMinor = Math.round(Number(form.price) * 100);
+      await api.createSku(token, {
+        vendorId: ob.vendorId,
+        productId: product.id,
+        code: form.code,
+        title: form.title,
+        price: { amountMinor, currency: form.currency },
+        barcode: form.barcode,
+      });
+      setForm(empty);
+      skus.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const field = (key: keyof typeof empty, label: string, mode?: "decimal") => (
+    <label className="field">
+      <span>{label}</span>
+      <input inputMode={mode} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
+    </label>
+  );
+  return (
+    <StepCard title={TITLES.products} onSubmit={add}>
+      <p className="muted small">
+        Optional now: products can be added later too. They sell once ops approve your shop.
+      </p>
+      <ul>
+        {skus.data?.items.map((s) => (
+          <li key={s.id}>
+            {s.title} · {s.code} · {formatMoney(s.price)}
+          </li>
+        ))}
+      </ul>
+      {field("title", "Product name")}
+      {field("code", "SKU code")}
+      {field("price", "Price", "decimal")}
+      {field("barcode", "Barcode")}
+      <Invalid issues={issues} />
+      <ProblemBanner error={error} />
+      <div className="row wrap">
+        <button type="submit" className="button">
+          Add product
+        </button>
+        <button type="button" className="button primary" onClick={() => void save({ step: "products" })}>
+          Save and continue
+        </button>
+      </div>
+    </StepCard>
+  );
+}
+
+function ReviewStep({ ob, token, submitted }: { ob: OnboardingView; token: string; submitted: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.submitOnboarding(token, ob.vendorId);
+      submitted();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const canSubmit = (ob.state === "draft" || ob.state === "rejected") && ob.missing.length === 0;
+  return (
+    <StepCard title={TITLES.review} onSubmit={submit}>
+      <dl className="summary">
+        <dt>Business</dt>
+        <dd>{ob.name || "—"}</dd>
+        <dt>Contact</dt>
+        <dd>{[ob.contactEmail, ob.contactPhone].filter(Boolean).join(" · ") || "—"}</dd>
+        <dt>Warehouses</dt>
+        <dd>{ob.warehouses}</dd>
+        <dt>Products</dt>
+        <dd>{ob.products}</dd>
+      </dl>
+      {ob.missing.length > 0 && <p className="muted">Still needed: {ob.missing.map(humanize).join(", ")}.</p>}
+      <ProblemBanner error={error} />
+      {canSubmit && (
+        <button type="submit" className="button primary">
+          Submit for review
+        </button>
+      )}
+    </StepCard>
+  );
+}
