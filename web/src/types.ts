@@ -22,6 +22,10 @@ import type {
   SubOrderView as SubOrderViewSchema,
   TimelineEvent as TimelineEventSchema,
 } from "@contracts/orders";
+import type {
+  ProductImage as ProductImageSchema,
+  ProductImport as ProductImportSchema,
+} from "@contracts/product-imports";
 import type { StockLevels as StockLevelsSchema } from "@contracts/stock";
 import type { CreatedCustomer as CreatedCustomerSchema, Me as MeSchema } from "@contracts/tokens";
 import type { z } from "zod";
@@ -55,3 +59,5 @@ export type SubOrderDetail = z.infer<typeof SubOrderDetailSchema>;
 export type StockLevels = z.infer<typeof StockLevelsSchema>;
 export type BulkResults = { results: { id: string; ok: boolean; problem?: ProblemBody }[] };
 export type OrderCounts = z.infer<typeof OrderCountsSchema>;
+export type ProductImport = z.infer<typeof ProductImportSchema>;
+export type ProductImage = z.infer<typeof ProductImageSchema>;
