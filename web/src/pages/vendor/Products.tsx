@@ -38,6 +38,12 @@ function CsvImport({ token, imported }: { token: string; imported: () => void })
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const running = current?.status === "applying";
+  // The latest import shows on arrival, so a file still applying keeps its bar after a reload.
+  const latest = useApi((signal) => api.productImports(token, signal), [token]);
+  const shown = current ?? latest.data?.items[0] ?? null;
+  useEffect(() => {
+    if (!current && latest.data?.items[0]?.status === "applying") setCurrent(latest.data.items[0]);
+  }, [current, latest.data]);
 
   useEffect(() => {
     if (current?.status !== "applying") return;
@@ -91,7 +97,7 @@ function CsvImport({ token, imported }: { token: string; imported: () => void })
         />
       </label>
       <ProblemBanner error={error} />
-      {current && <ImportProgress imp={current} />}
+      {shown && <ImportProgress imp={shown} />}
     </section>
   );
 }
