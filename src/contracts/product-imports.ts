@@ -46,7 +46,7 @@ export const ProductImportCsv = z.string().openapi({
     "CSV with a header row: product_title, sku_code, price (major units, e.g. 499.00), gtin, and optionally " +
     "product_description, sku_title, low_stock_threshold, and one `stock:<warehouse id or name>` column per warehouse.",
   example:
-    "product_title,sku_code,sku_title,price,gtin,stock:Main\nLinen shirt,SHIRT-M,Linen shirt M,1499.00,8901234567892,12\n",
+    "product_title,sku_code,sku_title,price,gtin,stock:Main\nLinen shirt,SHIRT-M,Linen shirt M,1499.00,8901234567890,12\n",
 });
 
 // ---- product images
