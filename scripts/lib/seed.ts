@@ -247,7 +247,15 @@ async function seedProductImport(client: Api, vendorId: string, plan: SeedPlan, 
     `${quoted(plan.products[other.product]!.title)},${plan.vendors[0]!.prefix}-OFFER-1,${quoted(other.title)},${((other.amountMinor - 1_000) / 100).toFixed(2)},${other.barcode},6`,
     `Clay lamp,${plan.vendors[0]!.prefix}-LAMP-1,,12.345,${ean13("890999000002")},3`,
   ].join("\n");
-  await client.request("POST", "/v1/product-imports", { token, raw: { contentType: "text/csv", text: csv } });
+  const imp = await client.request<{ id: string; status: string }>("POST", "/v1/product-imports", {
+    token,
+    raw: { contentType: "text/csv", text: csv },
+  });
+  // Applied in the background: the seed hands over a marketplace that is done changing.
+  for (let i = 0, status = imp.status; status !== "done" && i < 60; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    status = (await client.request<{ status: string }>("GET", `/v1/product-imports/${imp.id}`, { token })).status;
+  }
 }
 
 /** Platform rate cards: distance bands (km) by weight bands (g), price in paise, transit in days. */
