@@ -388,7 +388,7 @@ describe("the vendor's products", () => {
     const progress = page.getByTestId("import-progress");
     await progress.getByText("Imported: 1 of 1 valid rows").waitFor({ timeout: 30_000 });
     await progress.getByRole("cell", { name: "3", exact: true }).waitFor();
-    await progress.getByRole("cell", { name: "price" }).waitFor();
+    await progress.getByRole("cell", { name: "price", exact: true }).waitFor();
 
     const card = page.locator("li.card", { hasText: code });
     await card.waitFor();
