@@ -409,7 +409,7 @@ describe("the vendor's products", () => {
     });
     const thumb = card.locator("img.thumb");
     await thumb.waitFor({ timeout: 30_000 });
-    assert.ok(await thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 200));
+    assert.equal(await thumb.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth)), 200);
     await page.screenshot({ path: path.join(SHOTS, "vendor-products-390.png"), fullPage: true });
 
     const shop = await context.newPage();
@@ -417,7 +417,10 @@ describe("the vendor's products", () => {
     await shop.getByLabel("Search the catalog").fill(title);
     const photo = shop.locator(".product-card", { hasText: title }).locator("img.product-photo");
     await photo.waitFor({ timeout: 15_000 });
-    assert.ok(await photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0));
+    // A lazy picture loads once it is near the viewport.
+    await photo.scrollIntoViewIfNeeded();
+    // decode() settles once the (lazily loaded) picture has arrived and decoded, and fails if it cannot.
+    assert.ok((await photo.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))) > 0);
     assert.deepEqual(problems.console, []);
     await context.close();
   });
