@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { MAX_IMAGE_BYTES, MAX_IMPORT_BYTES } from "./contracts/product-imports";
 import { authenticate } from "./http/auth";
 import { type AppEnv, router } from "./http/context";
 import { ApiError, onError, problem } from "./http/errors";
@@ -28,6 +29,8 @@ import { orders } from "./http/routes/orders";
 import { pendingRefunds } from "./http/routes/pending-refunds";
 import { MAX_PHOTO_BYTES, photos } from "./http/routes/photos";
 import { postalCodes } from "./http/routes/postal-codes";
+import { productImages } from "./http/routes/product-images";
+import { productImports } from "./http/routes/product-imports";
 import { products } from "./http/routes/products";
 import { routing } from "./http/routes/routing";
 import { skus } from "./http/routes/skus";
@@ -45,6 +48,16 @@ const limitTo = (maxSize: number) =>
 const jsonLimit = limitTo(256 * 1024);
 // Proof-of-shipment photos are the one large body; the route checks the bytes themselves.
 const photoLimit = limitTo(MAX_PHOTO_BYTES);
+// Product photos and product CSVs are large too; their routes check size and content themselves.
+const imageLimit = limitTo(MAX_IMAGE_BYTES);
+const csvLimit = limitTo(MAX_IMPORT_BYTES);
+
+function bodyLimitFor(path: string) {
+  if (/\/photo$/.test(path)) return photoLimit;
+  if (/^\/v1\/products\/[^/]+\/images$/.test(path)) return imageLimit;
+  if (path === "/v1/product-imports") return csvLimit;
+  return jsonLimit;
+}
 
 /** One resource's sub-app, mounted at the root of /v1; each carries its own route schema type. */
 export type Resource = OpenAPIHono<AppEnv, any, any>;
@@ -60,6 +73,8 @@ const productionResources: readonly Resource[] = [
   onboarding,
   warehouses,
   products,
+  productImages,
+  productImports,
   skus,
   stock,
   catalog,
@@ -101,7 +116,7 @@ export function createApp(extra: readonly Resource[] = [], replaced: readonly Re
   app.use(
     "/v1/*",
     requireJsonBody(),
-    (c, next) => (/\/photo$/.test(c.req.path) ? photoLimit : jsonLimit)(c, next),
+    (c, next) => bodyLimitFor(c.req.path)(c, next),
     authenticate(),
     replayableWrites(),
   );

@@ -227,6 +227,7 @@ export async function seedDemoMarketplace(client: Api, root: string, log: Log): 
       : [],
   );
   await seedBridge(client, vendors[0]!.id, firstVendorStock.slice(0, 3));
+  await seedProductImport(client, vendors[0]!.id, plan, warehouseIds[0]![0]!);
 
   return {
     vendors: vendors.length,
@@ -267,6 +268,32 @@ async function seedBridge(
     raw: { contentType: "application/json", text },
     headers: { "bridge-signature": `t=${t},v1=${v1}` },
   });
+}
+
+/**
+ * The first vendor's product CSV, as its Products tab shows it: a new product, an offer on a product
+ * another demo vendor already sells (its GTIN), stock for a level the file creates, and one refused row.
+ */
+async function seedProductImport(client: Api, vendorId: string, plan: SeedPlan, warehouseId: string) {
+  const token = (await client.request<{ token: string }>("POST", "/v1/tokens", { body: { role: "vendor", vendorId } }))
+    .token;
+  const other = plan.skus.find((s) => s.vendor !== 0)!;
+  const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`;
+  const csv = [
+    `product_title,sku_code,sku_title,price,gtin,stock:${warehouseId}`,
+    `Brass diya set,${plan.vendors[0]!.prefix}-DIYA-4,Brass diya set of 4,749.00,${ean13("890999000001")},25`,
+    `${quoted(plan.products[other.product]!.title)},${plan.vendors[0]!.prefix}-OFFER-1,${quoted(other.title)},${((other.amountMinor - 1_000) / 100).toFixed(2)},${other.barcode},6`,
+    `Clay lamp,${plan.vendors[0]!.prefix}-LAMP-1,,12.345,${ean13("890999000002")},3`,
+  ].join("\n");
+  const imp = await client.request<{ id: string; status: string }>("POST", "/v1/product-imports", {
+    token,
+    raw: { contentType: "text/csv", text: csv },
+  });
+  // Applied in the background: the seed hands over a marketplace that is done changing.
+  for (let i = 0, status = imp.status; status !== "done" && i < 60; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    status = (await client.request<{ status: string }>("GET", `/v1/product-imports/${imp.id}`, { token })).status;
+  }
 }
 
 /** Platform rate cards: distance bands (km) by weight bands (g), price in paise, transit in days. */

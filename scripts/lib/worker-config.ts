@@ -2,7 +2,7 @@
 // once. Only what this project's wrangler.toml uses is translated; anything else is refused so a
 // new binding kind is noticed here instead of silently missing in `bun run start`. Local runs use
 // the top level; the deploy environments under `env` are only read by scripts/deploy.ts.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "smol-toml";
 import { ROOT } from "./local-env.ts";
@@ -114,6 +114,18 @@ const UNDECLARED_LOCAL_VARS = [
   "EMAIL_API_BASE",
 ];
 
+/**
+ * The bundle's modules: wrangler writes the Worker as index.js and each imported `.wasm` (the image
+ * codecs) beside it under a hashed name, imported by that name; Miniflare is handed them all.
+ */
+function bundleModules(bundleDir: string) {
+  const wasm = readdirSync(bundleDir).filter((f) => f.endsWith(".wasm"));
+  return [
+    { type: "ESModule" as const, path: path.join(bundleDir, "index.js") },
+    ...wasm.map((f) => ({ type: "CompiledWasm" as const, path: path.join(bundleDir, f) })),
+  ];
+}
+
 /** Miniflare v4-style options (fed through `convertV4MiniflareOptions`, as wrangler itself does). */
 export function miniflareOptions(o: ServeOptions) {
   const { cfg } = o;
@@ -132,9 +144,8 @@ export function miniflareOptions(o: ServeOptions) {
     cf: false,
     logRequests: false,
     name: cfg.name,
-    modules: true,
+    modules: bundleModules(o.bundleDir),
     modulesRoot: o.bundleDir,
-    scriptPath: path.join(o.bundleDir, "index.js"),
     compatibilityDate: cfg.compatibility_date,
     compatibilityFlags: cfg.compatibility_flags ?? [],
     bindings: { ...vars, ...secrets },

@@ -190,9 +190,9 @@ export const ProductParams = z.object({ productId: Id });
 // ---- SKUs
 
 export const SkuStatus = z.enum(["active", "inactive"]);
-const SkuCode = z.string().trim().min(1).max(64).openapi({ example: "TEE-BLK-M" });
-const SkuTitle = z.string().trim().min(1).max(200);
-const Barcode = z
+export const SkuCode = z.string().trim().min(1).max(64).openapi({ example: "TEE-BLK-M" });
+export const SkuTitle = z.string().trim().min(1).max(200);
+export const Barcode = z
   .string()
   .regex(/^[0-9A-Za-z._-]{1,64}$/, "1 to 64 letters, digits, dots, dashes or underscores")
   .openapi({ example: "8901234567890" });
@@ -270,6 +270,11 @@ export type CatalogItem = z.infer<typeof CatalogItem>;
 
 export const CatalogQuery = ListQuery.extend({ search: SearchText, vendorId: IdFilter, productId: IdFilter });
 
+export const ImageUrls = z
+  .object({ thumb: z.string(), medium: z.string() })
+  .openapi("ImageUrls", { description: "A product photo's resized forms (WebP), served with long-lived caching" });
+export type ImageUrls = z.infer<typeof ImageUrls>;
+
 /** One product as the storefront shows it: all its sellers' offers summed up in one card. */
 export const CatalogProduct = z
   .object({
@@ -280,6 +285,7 @@ export const CatalogProduct = z
     sellers: z.number().int().openapi({ description: "Active vendors offering it" }),
     offers: z.number().int(),
     available: z.number().int().openapi({ description: "Units available over all offers, from the stock mirror" }),
+    images: z.array(ImageUrls).openapi({ description: "The product's photos, oldest first (at most 4)" }),
   })
   .openapi("CatalogProduct");
 export type CatalogProduct = z.infer<typeof CatalogProduct>;

@@ -26,3 +26,14 @@ export const JobContinueMessage = z.object({
   after: z.object({ key: z.string(), id: z.string() }),
 });
 export type JobContinueMessage = z.infer<typeof JobContinueMessage>;
+
+/**
+ * The next page of a vendor's product import, on the same queue: each consumer invocation applies
+ * one page of rows and sends the one after it, so however large the file no invocation does more.
+ */
+export const ProductImportMessage = z.object({
+  type: z.literal("product-import.page"),
+  importId: z.string(),
+  page: z.number().int().nonnegative(),
+});
+export type ProductImportMessage = z.infer<typeof ProductImportMessage>;

@@ -2,6 +2,7 @@ import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { CatalogItem, CatalogProduct } from "../contracts/catalog";
 import type { Db } from "./client";
 import { type After, afterKey, contains, keyOrder, toPage } from "./paging";
+import { imagesOfProducts } from "./product-images";
 import { products, skus, stockLevels, vendors, warehouses } from "./schema";
 import { vendorSells } from "./vendor-live";
 
@@ -25,6 +26,9 @@ const skuAvailable = sql`coalesce((
  * (as `listCatalog`); the figures are still over all the product's offers. One grouped query.
  * Prices are in the offers' currency: the catalogue sells in one.
  */
+/** Photos a catalog card carries. */
+const CARD_IMAGES = 4;
+
 export async function listCatalogProducts(db: Db, q: { limit: number; after: After | undefined; search?: string }) {
   const matching = q.search
     ? or(
@@ -62,6 +66,11 @@ export async function listCatalogProducts(db: Db, q: { limit: number; after: Aft
     .orderBy(...keyOrder(products.title, products.id))
     .limit(q.limit + 1)
     .all();
+  const images = await imagesOfProducts(
+    db,
+    rows.slice(0, q.limit).map((r) => r.productId),
+    CARD_IMAGES,
+  );
   return toPage(
     rows,
     q.limit,
@@ -74,6 +83,7 @@ export async function listCatalogProducts(db: Db, q: { limit: number; after: Aft
       sellers: r.sellers,
       offers: r.offers,
       available: r.available,
+      images: images.get(r.productId) ?? [],
     }),
   );
 }

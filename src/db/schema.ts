@@ -112,6 +112,8 @@ export const skus = sqliteTable(
     uniqueIndex("skus_vendor_code").on(t.vendorId, t.code),
     uniqueIndex("skus_vendor_barcode").on(t.vendorId, t.barcode),
     index("skus_product").on(t.productId),
+    // A product is found by any seller's barcode (GTIN) when a vendor imports its own offer of it.
+    index("skus_barcode").on(t.barcode),
     check("skus_price", sql`${t.priceMinor} >= 0`),
     check("skus_currency", sql`length(${t.currency}) = 3`),
     check("skus_threshold", sql`${t.lowStockThreshold} >= 0`),
@@ -928,4 +930,70 @@ export const vendorOnboarding = sqliteTable(
     updatedAt: text("updated_at").notNull(),
   },
   (t) => [index("vendor_onboarding_submitted").on(t.submittedAt)],
+);
+
+// ---- catalog supply: product imports by CSV and product images
+
+/**
+ * One uploaded CSV of a vendor's products. Its valid rows wait in `product_import_pages`, applied a
+ * page per invocation; the same content again (by SHA-256, per vendor) is this same import.
+ */
+export const productImports = sqliteTable(
+  "product_imports",
+  {
+    id: text("id").primaryKey(),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
+    contentHash: text("content_hash").notNull(),
+    totalRows: integer("total_rows").notNull(),
+    validRows: integer("valid_rows").notNull(),
+    pages: integer("pages").notNull(),
+    // The rows refused before anything was applied: [{ line, field, message }], at most MAX_REPORTED_ERRORS.
+    errors: text("errors", { mode: "json" }).notNull(),
+    invalidRows: integer("invalid_rows").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("product_imports_vendor_hash").on(t.vendorId, t.contentHash),
+    index("product_imports_vendor").on(t.vendorId, t.createdAt),
+  ],
+);
+
+/** A page of an import's valid rows and, once applied, what applying it did (written once). */
+export const productImportPages = sqliteTable(
+  "product_import_pages",
+  {
+    importId: text("import_id")
+      .notNull()
+      .references(() => productImports.id),
+    page: integer("page").notNull(),
+    rows: text("rows", { mode: "json" }).notNull(),
+    rowCount: integer("row_count").notNull(),
+    appliedAt: text("applied_at"),
+    createdProducts: integer("created_products").notNull().default(0),
+    createdSkus: integer("created_skus").notNull().default(0),
+    offers: integer("offers").notNull().default(0),
+    updatedSkus: integer("updated_skus").notNull().default(0),
+    stockLevels: integer("stock_levels").notNull().default(0),
+    // Rows refused when applied (a barcode another SKU of the vendor already has): [{ line, field, message }].
+    errors: text("errors", { mode: "json" }),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.page] })],
+);
+
+/** A product photo, stored in R2 in each of its resized forms; added by a vendor that sells the product. */
+export const productImages = sqliteTable(
+  "product_images",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    vendorId: text("vendor_id").references(() => vendors.id),
+    width: integer("width").notNull(),
+    height: integer("height").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("product_images_product").on(t.productId, t.createdAt)],
 );

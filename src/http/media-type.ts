@@ -4,7 +4,13 @@ import { ApiError } from "./errors";
 
 // Routes whose bodies are not JSON: raw webhook payloads (signatures are over the exact bytes),
 // photo uploads and CSV imports check their own media types.
-const NON_JSON = [/^\/v1\/webhooks\//, /\/photo$/, /^\/v1\/admin\/postal-codes$/];
+const NON_JSON = [
+  /^\/v1\/webhooks\//,
+  /\/photo$/,
+  /^\/v1\/admin\/postal-codes$/,
+  /^\/v1\/products\/[^/]+\/images$/,
+  /^\/v1\/product-imports$/,
+];
 
 export function requireJsonBody(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

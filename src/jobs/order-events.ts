@@ -1,9 +1,11 @@
-import { type ContinuedJob, JobContinueMessage, OrderEventMessage } from "../contracts/events";
+import { type ContinuedJob, JobContinueMessage, OrderEventMessage, ProductImportMessage } from "../contracts/events";
 import { database, runBatch } from "../db/client";
 import { insertReceipts, type Receipt, receiptsOf } from "../db/receipts";
 import { isoSeconds } from "../domain/time";
 import { publishOrderEvents } from "../gateways/feeds";
+import { sendImportPage } from "../gateways/product-import-pages";
 import { enqueueNotifications } from "../notifications/outbox";
+import { applyImportPage } from "../product-import/apply";
 import { expireHolds } from "./expire-holds";
 import { reconcileBridge } from "./inventory-bridge";
 import { continueBreaches } from "./sla-watcher";
@@ -99,17 +101,55 @@ async function runContinuations(env: Env, continued: Map<Message, JobContinueMes
 export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise<void> {
   const events = new Map<Message, OrderEventMessage>();
   const continued = new Map<Message, JobContinueMessage>();
+  const importPages = new Map<Message, ProductImportMessage>();
   for (const message of batch.messages) {
     const next = JobContinueMessage.safeParse(message.body);
     const parsed = OrderEventMessage.safeParse(message.body);
+    const importPage = ProductImportMessage.safeParse(message.body);
     if (next.success) continued.set(message, next.data);
+    else if (importPage.success) importPages.set(message, importPage.data);
     else if (parsed.success) events.set(message, parsed.data);
     else {
       console.error(JSON.stringify({ queue: batch.queue, dropped: message.id, reason: "unparseable" }));
       message.ack();
     }
   }
-  await Promise.all([runContinuations(env, continued), handleEvents(env, batch.queue, events)]);
+  await Promise.all([
+    runContinuations(env, continued),
+    runImportPages(env, importPages),
+    handleEvents(env, batch.queue, events),
+  ]);
+}
+
+/**
+ * Applies the first product-import page of a delivery and sends the others on afresh, so a delivery
+ * costs at most one page (each page is sized to one invocation's limits) and pages of imports running
+ * side by side do not use up each other's retries. A page's own message sends the next one.
+ */
+async function runImportPages(env: Env, pages: Map<Message, ProductImportMessage>): Promise<void> {
+  const [first, ...rest] = pages;
+  await Promise.all(
+    rest.map(async ([m, next]) => {
+      await sendImportPage(env, { importId: next.importId, page: next.page });
+      m.ack();
+    }),
+  );
+  if (!first) return;
+  const [message, next] = first;
+  try {
+    const result = await applyImportPage(env, next.importId, next.page, new Date());
+    console.log(
+      JSON.stringify({
+        productImport: next.importId,
+        page: next.page,
+        result: result && { ...result, errors: result.errors.length },
+      }),
+    );
+    message.ack();
+  } catch (err) {
+    console.error(JSON.stringify({ productImport: next.importId, page: next.page, error: String(err) }));
+    message.retry(backoff(message));
+  }
 }
 
 async function handleEvents(env: Env, queue: string, events: Map<Message, OrderEventMessage>): Promise<void> {

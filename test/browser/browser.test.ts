@@ -9,6 +9,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { api } from "../../scripts/lib/api.ts";
 import { type FreshServer, startFreshServer } from "../../scripts/lib/fresh-server.ts";
 import { ROOT } from "../../scripts/lib/local-env.ts";
+import { ean13 as gtin13 } from "../../scripts/lib/seed.ts";
 import { createNotifyFake, FAKE_RESEND_KEY } from "../notify-fake/fake.ts";
 import { serveFake } from "../support/serve-fake.mjs";
 import { type CuttableProxy, cuttableProxy } from "./proxy.ts";
@@ -366,6 +367,64 @@ describe("the storefront", () => {
       await shop.screenshot({ path: path.join(SHOTS, `storefront-products-${width}.png`) });
       await context.close();
     }
+  });
+});
+
+describe("the vendor's products", () => {
+  it("a CSV upload shows its progress and refused rows; a photo added from a file shows in the app and on the storefront", async () => {
+    const context = await signedInContext(390);
+    const { page, problems } = await watchedPage(context);
+    await page.goto("/vendor/products", { waitUntil: "networkidle" });
+    const code = `BRW-${Date.now()}`;
+    const title = `Browser lamp ${Date.now()}`;
+    const csv = [
+      "product_title,sku_code,price,gtin",
+      `${title},${code},349.00,${gtin13(String(Date.now()).slice(-12).padStart(12, "7"))}`,
+      `${title},${code}-X,3.499,${gtin13("890555000001")}`,
+    ].join("\n");
+    await page.locator('input[type=file][accept=".csv,text/csv"]').setInputFiles({
+      name: "products.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(csv),
+    });
+    const progress = page.getByTestId("import-progress");
+    await progress.getByText("Imported: 1 of 1 valid rows").waitFor({ timeout: 30_000 });
+    await progress.getByRole("cell", { name: "3", exact: true }).waitFor();
+    await progress.getByRole("cell", { name: "price", exact: true }).waitFor();
+
+    const card = page.locator("li.card", { hasText: code });
+    await card.waitFor();
+    // A JPEG made by the browser itself, as a phone's camera would hand one over.
+    const jpeg = await page.evaluate(async () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 640;
+      canvas.height = 480;
+      const g = canvas.getContext("2d")!;
+      g.fillStyle = "#c60";
+      g.fillRect(0, 0, 640, 480);
+      return canvas.toDataURL("image/jpeg", 0.9).split(",")[1]!;
+    });
+    await card.locator("input[type=file][multiple]").setInputFiles({
+      name: "lamp.jpg",
+      mimeType: "image/jpeg",
+      buffer: Buffer.from(jpeg, "base64"),
+    });
+    const thumb = card.locator("img.thumb");
+    await thumb.waitFor({ timeout: 30_000 });
+    assert.equal(await thumb.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth)), 200);
+    await page.screenshot({ path: path.join(SHOTS, "vendor-products-390.png"), fullPage: true });
+
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await shop.getByLabel("Search the catalog").fill(title);
+    const photo = shop.locator(".product-card", { hasText: title }).locator("img.product-photo");
+    await photo.waitFor({ timeout: 15_000 });
+    // A lazy picture loads once it is near the viewport.
+    await photo.scrollIntoViewIfNeeded();
+    // decode() settles once the (lazily loaded) picture has arrived and decoded, and fails if it cannot.
+    assert.ok((await photo.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))) > 0);
+    assert.deepEqual(problems.console, []);
+    await context.close();
   });
 });
 

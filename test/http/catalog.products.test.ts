@@ -29,6 +29,7 @@ describe("the catalog by product", () => {
         sellers: 3,
         offers: 3,
         available: 0,
+        images: [],
       },
     ]);
   });

@@ -129,7 +129,7 @@ export type MeteredReply = { status: number; body: any; spend: Spend };
 export async function meteredRequest(
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: BodyInit } = {},
 ): Promise<MeteredReply> {
   const spend = newSpend();
   const headers: Record<string, string> = { ...opts.headers };
@@ -138,7 +138,7 @@ export async function meteredRequest(
   const request = new Request(`https://oms.test${path}`, {
     method,
     headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    body: opts.body === undefined ? opts.rawBody : JSON.stringify(opts.body),
   });
   const ctx = createExecutionContext();
   const { status, text } = await withFetchMetered(spend, async () => {

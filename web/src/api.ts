@@ -19,6 +19,8 @@ import type {
   Page,
   PlatformEarnings,
   ProblemBody,
+  ProductImage,
+  ProductImport,
   SaveStep,
   Sku,
   StockLevels,
@@ -190,6 +192,25 @@ export const api = {
   },
   uploadPhoto(token: string, id: string, photo: Blob) {
     return request<unknown>("PUT", `/v1/sub-orders/${encodeURIComponent(id)}/photo`, { token, raw: photo });
+  },
+  /** A product CSV: validated at once, applied in the background; poll `productImport` for progress. */
+  uploadProducts(token: string, csv: Blob) {
+    return request<ProductImport>("POST", "/v1/product-imports", { token, raw: new Blob([csv], { type: "text/csv" }) });
+  },
+  productImport(token: string, id: string, signal?: AbortSignal) {
+    return request<ProductImport>("GET", `/v1/product-imports/${encodeURIComponent(id)}`, { token, signal });
+  },
+  productImports(token: string, signal?: AbortSignal) {
+    return request<{ items: ProductImport[] }>("GET", "/v1/product-imports", { token, signal });
+  },
+  productImages(productId: string, signal?: AbortSignal) {
+    return request<{ items: ProductImage[] }>("GET", `/v1/products/${encodeURIComponent(productId)}/images`, {
+      signal,
+    });
+  },
+  /** The photo's bytes as they are; the server reads their type and resizes them. */
+  addProductImage(token: string, productId: string, photo: Blob) {
+    return request<ProductImage>("POST", `/v1/products/${encodeURIComponent(productId)}/images`, { token, raw: photo });
   },
   carriers(token: string, signal?: AbortSignal) {
     return request<{ items: Carrier[] }>("GET", "/v1/carriers", { token, signal });

@@ -25,6 +25,10 @@ import type {
   SubOrderView as SubOrderViewSchema,
   TimelineEvent as TimelineEventSchema,
 } from "@contracts/orders";
+import type {
+  ProductImage as ProductImageSchema,
+  ProductImport as ProductImportSchema,
+} from "@contracts/product-imports";
 import type { StockLevels as StockLevelsSchema } from "@contracts/stock";
 import type { CreatedCustomer as CreatedCustomerSchema, Me as MeSchema } from "@contracts/tokens";
 import type { z } from "zod";
@@ -63,3 +67,5 @@ export type BridgeReport = z.infer<typeof BridgeReportSchema>;
 export type BridgeSecret = z.infer<typeof BridgeSecretSchema>;
 export type Onboarding = z.infer<typeof OnboardingSchema>;
 export type SaveStep = z.infer<typeof SaveStepSchema>;
+export type ProductImport = z.infer<typeof ProductImportSchema>;
+export type ProductImage = z.infer<typeof ProductImageSchema>;

@@ -199,6 +199,16 @@ function Catalog({
       <ul className="sku-grid">
         {items.map((p) => (
           <li key={p.productId} className="card sku product-card">
+            {p.images[0] && (
+              <img
+                className="product-photo"
+                src={p.images[0].medium}
+                srcSet={`${p.images[0].thumb} 200w, ${p.images[0].medium} 800w`}
+                sizes="(max-width: 600px) 100vw, 240px"
+                alt={p.title}
+                loading="lazy"
+              />
+            )}
             <div className="sku-title">{p.title}</div>
             <div className="muted small price-range">{priceRange(p)}</div>
             <div className="sku-foot">

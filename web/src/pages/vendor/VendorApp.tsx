@@ -14,6 +14,7 @@ import { announce, unlockSound } from "./beep";
 import { Earnings } from "./Earnings";
 import { InventoryBridge } from "./InventoryBridge";
 import { OnboardingWizard } from "./Onboarding";
+import { Products } from "./Products";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
 import { EmailSignIn, Welcome } from "./Welcome";
@@ -88,6 +89,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/bridge" className={rest === "/bridge" ? "tab active" : "tab"}>
           Inventory bridge
         </Link>
+        <Link to="/vendor/products" className={rest === "/products" ? "tab active" : "tab"}>
+          Products
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -106,6 +110,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <Earnings token={token} vendorId={vendorId} tick={tick} />
         ) : rest === "/bridge" ? (
           <InventoryBridge token={token} vendorId={vendorId} />
+        ) : rest === "/products" ? (
+          <Products token={token} vendorId={vendorId} />
         ) : (
           <Queue token={token} tick={tick} />
         ))}

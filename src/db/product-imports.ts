@@ -1,0 +1,186 @@
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { RowError } from "../contracts/product-imports";
+import type { ImportRow } from "../domain/product-csv";
+import { chunks, rowsPerInsert, selectIn } from "./chunks";
+import type { Db, Statement } from "./client";
+import { productImportPages, productImports, products, skus, warehouses } from "./schema";
+
+export type ImportRecord = typeof productImports.$inferSelect;
+export type PageOutcome = {
+  createdProducts: number;
+  createdSkus: number;
+  offers: number;
+  updatedSkus: number;
+  stockLevels: number;
+  errors: RowError[];
+};
+
+export async function vendorWarehouses(db: Db, vendorId: string) {
+  return db
+    .select({ id: warehouses.id, name: warehouses.name })
+    .from(warehouses)
+    .where(eq(warehouses.vendorId, vendorId))
+    .all();
+}
+
+export async function findImportByHash(db: Db, vendorId: string, contentHash: string): Promise<ImportRecord | null> {
+  const row = await db
+    .select()
+    .from(productImports)
+    .where(and(eq(productImports.vendorId, vendorId), eq(productImports.contentHash, contentHash)))
+    .get();
+  return row ?? null;
+}
+
+/**
+ * The import and its pages of valid rows in one batch; false when the same content of this vendor
+ * was stored meanwhile by another upload (UNIQUE(vendor, hash) keeps only the first).
+ */
+export async function insertImport(db: Db, record: ImportRecord, pages: ImportRow[][]): Promise<boolean> {
+  const [inserted] = await db.batch([
+    db.insert(productImports).values(record).onConflictDoNothing().returning({ id: productImports.id }),
+    ...pages.map((rows, page) =>
+      // Guarded by the import's own insert: a losing race stores no pages under its id.
+      db
+        .insert(productImportPages)
+        .select(
+          sql`select ${record.id}, ${page}, ${JSON.stringify(rows)}, ${rows.length}, null, 0, 0, 0, 0, 0, null
+              where exists (select 1 from ${productImports} where ${productImports.id} = ${record.id})`,
+        )
+        .onConflictDoNothing(),
+    ),
+  ]);
+  return inserted.length === 1;
+}
+
+export async function findImport(db: Db, id: string): Promise<ImportRecord | null> {
+  return (await db.select().from(productImports).where(eq(productImports.id, id)).get()) ?? null;
+}
+
+export async function latestImports(db: Db, vendorId: string, limit: number): Promise<ImportRecord[]> {
+  return db
+    .select()
+    .from(productImports)
+    .where(eq(productImports.vendorId, vendorId))
+    .orderBy(desc(productImports.createdAt), desc(productImports.id))
+    .limit(limit)
+    .all();
+}
+
+/** What the applied pages of an import did so far. */
+export async function importProgress(db: Db, importId: string) {
+  const rows = await db
+    .select({
+      page: productImportPages.page,
+      rowCount: productImportPages.rowCount,
+      appliedAt: productImportPages.appliedAt,
+      createdProducts: productImportPages.createdProducts,
+      createdSkus: productImportPages.createdSkus,
+      offers: productImportPages.offers,
+      updatedSkus: productImportPages.updatedSkus,
+      stockLevels: productImportPages.stockLevels,
+      errors: productImportPages.errors,
+    })
+    .from(productImportPages)
+    .where(eq(productImportPages.importId, importId))
+    .all();
+  return rows.map((r) => ({ ...r, errors: (r.errors ?? []) as RowError[] }));
+}
+
+export async function loadPage(db: Db, importId: string, page: number) {
+  const row = await db
+    .select({ rows: productImportPages.rows, appliedAt: productImportPages.appliedAt })
+    .from(productImportPages)
+    .where(and(eq(productImportPages.importId, importId), eq(productImportPages.page, page)))
+    .get();
+  return row ? { rows: row.rows as ImportRow[], applied: row.appliedAt !== null } : null;
+}
+
+export type ExistingSku = {
+  id: string;
+  code: string;
+  barcode: string;
+  productId: string;
+  title: string;
+  priceMinor: number;
+  lowStockThreshold: number;
+};
+
+/** The vendor's SKUs with these codes, and (for the GTIN match) any vendor's SKUs with these barcodes. */
+export async function catalogMatches(db: Db, vendorId: string, codes: string[], gtins: string[]) {
+  const columns = {
+    id: skus.id,
+    vendorId: skus.vendorId,
+    code: skus.code,
+    barcode: skus.barcode,
+    productId: skus.productId,
+    title: skus.title,
+    priceMinor: skus.priceMinor,
+    lowStockThreshold: skus.lowStockThreshold,
+  };
+  const [byCode, byBarcode] = await Promise.all([
+    selectIn(db, codes, (c) =>
+      db
+        .select(columns)
+        .from(skus)
+        .where(and(eq(skus.vendorId, vendorId), inArray(skus.code, c))),
+    ),
+    selectIn(db, gtins, (c) => db.select(columns).from(skus).where(inArray(skus.barcode, c))),
+  ]);
+  return { byCode, byBarcode };
+}
+
+export type NewProduct = { id: string; title: string; description: string | null; createdAt: string };
+export type NewSku = typeof skus.$inferInsert;
+export type SkuUpdate = { id: string; title: string; priceMinor: number; barcode: string; lowStockThreshold: number };
+
+/**
+ * A page's catalog writes in one batch. Ids are derived from the import and the line, and inserts
+ * skip what exists, so a page applied again (a redelivered message) writes nothing twice. Answers how
+ * many products this batch itself created.
+ */
+export async function writeCatalogRows(
+  db: Db,
+  w: { products: NewProduct[]; skus: NewSku[]; updates: SkuUpdate[]; currency: string; at: string },
+): Promise<{ products: number }> {
+  const productInserts = chunks(w.products, rowsPerInsert(products)).map((c) =>
+    db.insert(products).values(c).onConflictDoNothing().returning({ id: products.id }),
+  );
+  const statements: Statement[] = [
+    ...productInserts,
+    ...chunks(w.skus, rowsPerInsert(skus)).map((c) => db.insert(skus).values(c).onConflictDoNothing()),
+    ...w.updates.map((u) =>
+      db
+        .update(skus)
+        .set({
+          title: u.title,
+          priceMinor: u.priceMinor,
+          currency: w.currency,
+          barcode: u.barcode,
+          lowStockThreshold: u.lowStockThreshold,
+          updatedAt: w.at,
+        })
+        .where(eq(skus.id, u.id)),
+    ),
+  ];
+  const [first, ...rest] = statements;
+  if (!first) return { products: 0 };
+  const results = (await db.batch([first, ...rest])) as unknown[];
+  const created = results.slice(0, productInserts.length) as { id: string }[][];
+  return { products: created.reduce((n, r) => n + r.length, 0) };
+}
+
+/** Marks the page applied with what it did; only the first application of a page records its outcome. */
+export async function markPageApplied(db: Db, importId: string, page: number, outcome: PageOutcome, at: string) {
+  await db
+    .update(productImportPages)
+    .set({ appliedAt: at, ...outcome, errors: outcome.errors.length > 0 ? outcome.errors : null })
+    .where(
+      and(
+        eq(productImportPages.importId, importId),
+        eq(productImportPages.page, page),
+        isNull(productImportPages.appliedAt),
+      ),
+    )
+    .run();
+}

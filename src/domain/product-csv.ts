@@ -1,0 +1,196 @@
+import Papa from "papaparse";
+import { z } from "zod";
+import { Barcode, SkuCode, SkuTitle } from "../contracts/catalog";
+import { MAX_UNIT_PRICE_MINOR } from "../contracts/common";
+import { MAX_IMPORT_ROWS, type RowError } from "../contracts/product-imports";
+import { isGtin } from "./gtin";
+
+/** One valid row of a product CSV, as it waits to be applied. */
+export type ImportRow = {
+  line: number;
+  /** The line of the first row naming this product title: rows of one product share it. */
+  productLine: number;
+  productTitle: string;
+  productDescription: string | null;
+  code: string;
+  title: string;
+  priceMinor: number;
+  gtin: string;
+  lowStockThreshold: number;
+  stock: { warehouseId: string; onHand: number }[];
+};
+
+export type WarehouseRef = { id: string; name: string };
+
+export type ProductCsv =
+  | { ok: true; totalRows: number; rows: ImportRow[]; errors: RowError[] }
+  | { ok: false; message: string };
+
+const REQUIRED = ["product_title", "sku_code", "price", "gtin"] as const;
+const OPTIONAL = ["product_description", "sku_title", "low_stock_threshold"] as const;
+const STOCK_PREFIX = "stock:";
+
+/** Empty cells are absent values: a spreadsheet cannot tell "" from nothing. */
+const blankIsAbsent = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const Count = (max: number) =>
+  z.preprocess(
+    blankIsAbsent,
+    z.string().trim().regex(/^\d+$/, "a whole number").transform(Number).pipe(z.number().int().max(max)).optional(),
+  );
+
+/** Prices are written as people write them, in major units with at most two decimals. */
+const Price = z
+  .string()
+  .trim()
+  .regex(/^\d{1,9}(\.\d{1,2})?$/, "a price in major units with at most two decimals, e.g. 499.00")
+  .transform((s) => {
+    const [whole, frac = ""] = s.split(".");
+    return Number(whole) * 100 + Number(frac.padEnd(2, "0"));
+  })
+  .pipe(
+    z
+      .number()
+      .int()
+      .max(MAX_UNIT_PRICE_MINOR, `at most ${MAX_UNIT_PRICE_MINOR / 100}`),
+  );
+
+const Row = z.object({
+  product_title: z.string().trim().min(1, "required").max(200),
+  product_description: z.preprocess(blankIsAbsent, z.string().trim().max(4000).optional()),
+  sku_code: SkuCode,
+  sku_title: z.preprocess(blankIsAbsent, SkuTitle.optional()),
+  price: Price,
+  gtin: z.string().trim().pipe(Barcode).refine(isGtin, "not a GTIN: 8, 12, 13 or 14 digits with a valid check digit"),
+  low_stock_threshold: Count(1_000_000),
+});
+
+/**
+ * The header's columns checked, each stock column resolved to one of the vendor's warehouses (by id,
+ * else by name, case-insensitive). A problem here refuses the whole file.
+ */
+function readHeader(fields: string[], warehouses: readonly WarehouseRef[]) {
+  const known = new Set<string>([...REQUIRED, ...OPTIONAL]);
+  const stock: { column: string; warehouseId: string }[] = [];
+  for (const f of fields) {
+    if (known.has(f)) continue;
+    if (!f.startsWith(STOCK_PREFIX)) return { ok: false as const, message: `unknown column "${f}"` };
+    const ref = f.slice(STOCK_PREFIX.length).trim();
+    const wh =
+      warehouses.find((w) => w.id === ref) ?? warehouses.find((w) => w.name.toLowerCase() === ref.toLowerCase());
+    if (!wh) return { ok: false as const, message: `column "${f}": no warehouse of this vendor has that id or name` };
+    if (stock.some((s) => s.warehouseId === wh.id))
+      return { ok: false as const, message: `column "${f}": that warehouse has two stock columns` };
+    stock.push({ column: f, warehouseId: wh.id });
+  }
+  const missing = REQUIRED.filter((r) => !fields.includes(r));
+  if (missing.length > 0) return { ok: false as const, message: `missing column(s): ${missing.join(", ")}` };
+  return { ok: true as const, stock };
+}
+
+type Record_ = { line: number; fields: string[]; error?: string };
+
+/**
+ * The file's records with the line each starts on (1-based, the header is line 1), so a quoted field
+ * holding line breaks keeps the numbers true. A leading BOM is dropped; blank lines are skipped.
+ */
+function records(text: string): Record_[] {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const out: Record_[] = [];
+  let from = 0;
+  let line = 1;
+  const advance = (to: number) => {
+    for (; from < to; from++) if (src.charCodeAt(from) === 10) line++;
+  };
+  Papa.parse<string[]>(src, {
+    skipEmptyLines: "greedy",
+    step: (r) => {
+      // The record starts after any blank lines that follow the previous one.
+      const blank = /^(?:[ \t]*\r?\n)*/.exec(src.slice(from, from + 1024))?.[0].length ?? 0;
+      advance(from + blank);
+      out.push({ line, fields: r.data.map((f) => f.trim()), ...(r.errors[0] ? { error: r.errors[0].message } : {}) });
+      advance(r.meta.cursor);
+    },
+  });
+  return out;
+}
+
+/**
+ * Parses (with Papa Parse) and validates a vendor's product CSV: every row is checked before anything
+ * is applied, and each refused row is reported with its line, its field and why. A SKU code or GTIN
+ * that an earlier row of the file already used is refused on the later row (each is unique within a
+ * vendor).
+ */
+export function readProductCsv(text: string, warehouses: readonly WarehouseRef[]): ProductCsv {
+  const [head, ...data] = records(text);
+  if (!head || head.error) return { ok: false, message: "the file has no readable header row" };
+  const fields = head.fields.map((f) => f.toLowerCase());
+  const header = readHeader(fields, warehouses);
+  if (!header.ok) return header;
+  if (data.length > MAX_IMPORT_ROWS) return { ok: false, message: `at most ${MAX_IMPORT_ROWS} rows per file` };
+
+  const rows: ImportRow[] = [];
+  const errors: RowError[] = [];
+  const codes = new Map<string, number>();
+  const gtins = new Map<string, number>();
+  const productLines = new Map<string, number>();
+  for (const rec of data) {
+    const { line } = rec;
+    if (rec.error || rec.fields.length !== fields.length) {
+      const why = rec.error ?? `${rec.fields.length} fields where the header has ${fields.length}`;
+      errors.push({ line, field: "row", message: why });
+      continue;
+    }
+    const row = readRow(Object.fromEntries(fields.map((f, i) => [f, rec.fields[i]!])), line, header.stock);
+    if (!row.ok) {
+      errors.push(...row.errors);
+      continue;
+    }
+    const r = row.row;
+    const dupCode = codes.get(r.code.toLowerCase());
+    const dupGtin = gtins.get(r.gtin);
+    if (dupCode !== undefined) errors.push({ line, field: "sku_code", message: `already used on line ${dupCode}` });
+    else if (dupGtin !== undefined) errors.push({ line, field: "gtin", message: `already used on line ${dupGtin}` });
+    if (dupCode !== undefined || dupGtin !== undefined) continue;
+    codes.set(r.code.toLowerCase(), line);
+    gtins.set(r.gtin, line);
+    const key = r.productTitle.toLowerCase();
+    if (!productLines.has(key)) productLines.set(key, line);
+    rows.push({ ...r, productLine: productLines.get(key)! });
+  }
+  return { ok: true, totalRows: data.length, rows, errors };
+}
+
+function readRow(
+  record: Record<string, string>,
+  line: number,
+  stockColumns: readonly { column: string; warehouseId: string }[],
+): { ok: true; row: Omit<ImportRow, "productLine"> } | { ok: false; errors: RowError[] } {
+  const errors: RowError[] = [];
+  const r = Row.safeParse(record);
+  if (!r.success) {
+    for (const issue of r.error.issues)
+      errors.push({ line, field: String(issue.path[0] ?? "row"), message: issue.message });
+  }
+  const stock: ImportRow["stock"] = [];
+  for (const s of stockColumns) {
+    const n = Count(1_000_000).safeParse(record[s.column]);
+    if (!n.success) errors.push({ line, field: s.column, message: n.error.issues[0]?.message ?? "not a count" });
+    else if (n.data !== undefined) stock.push({ warehouseId: s.warehouseId, onHand: n.data });
+  }
+  if (!r.success || errors.length > 0) return { ok: false, errors };
+  const v = r.data;
+  return {
+    ok: true,
+    row: {
+      line,
+      productTitle: v.product_title,
+      productDescription: v.product_description ?? null,
+      code: v.sku_code,
+      title: v.sku_title ?? v.product_title,
+      priceMinor: v.price,
+      gtin: v.gtin,
+      lowStockThreshold: v.low_stock_threshold ?? 0,
+      stock,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { IMAGE_SIZES, type ImageSize, type ProductImage } from "../contracts/product-imports";
+import { database } from "../db/client";
+import { insertProductImage, vendorOffersProduct } from "../db/product-images";
+import { findProduct } from "../db/products";
+import { newId } from "../domain/ids";
+import { sniffImage } from "../domain/image-type";
+import type { Principal } from "../domain/principal";
+import { isoSeconds } from "../domain/time";
+import { decodeImage, webpOfSize } from "./resize";
+
+export type AddImageResult =
+  | { ok: true; image: ProductImage }
+  | { ok: false; code: "NOT_FOUND" }
+  | { ok: false; code: "UNSUPPORTED_MEDIA_TYPE"; detail: string };
+
+/** R2 key of one resized form; an image id never changes its bytes, so the key is never rewritten. */
+export const imageKey = (imageId: string, size: ImageSize) => `product-images/${imageId}/${size}.webp`;
+
+/**
+ * Adds a photo to a product: admins to any, a vendor only to a product it sells (else NOT_FOUND, as
+ * for a product that does not exist). The type is the one the bytes say; each size is stored before
+ * the row that points at it, so the catalog never lists a photo whose files are missing.
+ */
+export async function addProductImage(
+  env: Env,
+  who: Principal,
+  productId: string,
+  bytes: Uint8Array,
+  now: Date,
+): Promise<AddImageResult> {
+  const db = database(env);
+  const product = await findProduct(db, productId);
+  if (!product) return { ok: false, code: "NOT_FOUND" };
+  if (who.role === "vendor" && !(await vendorOffersProduct(db, who.vendorId, productId))) {
+    return { ok: false, code: "NOT_FOUND" };
+  }
+  const type = sniffImage(bytes);
+  const detail = "Send a JPEG, PNG or WebP photo";
+  if (!type) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail };
+  const pixels = await decodeImage(type, bytes.slice().buffer);
+  if (!pixels) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail: `${detail}; these bytes do not decode` };
+
+  const id = newId("img");
+  for (const size of Object.keys(IMAGE_SIZES) as ImageSize[]) {
+    // One size at a time: a decoded phone photo already takes tens of MB of the isolate's 128 MB.
+    const out = await webpOfSize(pixels, IMAGE_SIZES[size]);
+    await env.PHOTOS.put(imageKey(id, size), out.bytes, {
+      httpMetadata: { contentType: "image/webp", cacheControl: "public, max-age=31536000, immutable" },
+      customMetadata: { width: String(out.width), height: String(out.height) },
+    });
+  }
+  const image = await insertProductImage(db, {
+    id,
+    productId,
+    vendorId: who.role === "vendor" ? who.vendorId : null,
+    width: pixels.width,
+    height: pixels.height,
+    createdAt: isoSeconds(now),
+  });
+  return { ok: true, image };
+}

@@ -1,0 +1,193 @@
+import type { RowError } from "../contracts/product-imports";
+import { database } from "../db/client";
+import {
+  catalogMatches,
+  type ExistingSku,
+  findImport,
+  loadPage,
+  markPageApplied,
+  type NewProduct,
+  type NewSku,
+  type PageOutcome,
+  type SkuUpdate,
+  writeCatalogRows,
+} from "../db/product-imports";
+import { sha256Hex } from "../domain/crypto";
+import type { ImportRow } from "../domain/product-csv";
+import { isoSeconds } from "../domain/time";
+import { sendImportPage } from "../gateways/product-import-pages";
+import { setStockLevels } from "../gateways/stock";
+import { config } from "../platform/config";
+
+/** Stock-object calls of a page in flight at once. */
+const STOCK_CONCURRENCY = 16;
+
+/** Ids derived from the import and the line: a page applied twice writes the same rows, not new ones. */
+async function derivedId(prefix: string, importId: string, line: number): Promise<string> {
+  return `${prefix}_${(await sha256Hex(`${importId}:${line}`)).slice(0, 24)}`;
+}
+
+type Plan = {
+  products: Map<string, NewProduct>;
+  skus: NewSku[];
+  updates: SkuUpdate[];
+  offers: number;
+  errors: RowError[];
+  /** Rows whose stock may be set, with the SKU they are now. */
+  stocked: { skuId: string; row: ImportRow }[];
+};
+
+/**
+ * What each row becomes: an update of the vendor's SKU with that code; else a new SKU, on the
+ * product another seller's SKU with that GTIN belongs to (an offer), or on a product of its own.
+ * A GTIN another of the vendor's SKUs already carries is refused on that row.
+ */
+async function planPage(
+  imp: { id: string; vendorId: string },
+  rows: ImportRow[],
+  matches: { byCode: (ExistingSku & { vendorId: string })[]; byBarcode: (ExistingSku & { vendorId: string })[] },
+  at: string,
+  currency: string,
+): Promise<Plan> {
+  const ownByCode = new Map(matches.byCode.map((s) => [s.code, s]));
+  const ownByBarcode = new Map(matches.byBarcode.filter((s) => s.vendorId === imp.vendorId).map((s) => [s.barcode, s]));
+  const otherByBarcode = new Map(
+    matches.byBarcode.filter((s) => s.vendorId !== imp.vendorId).map((s) => [s.barcode, s]),
+  );
+  const plan: Plan = { products: new Map(), skus: [], updates: [], offers: 0, errors: [], stocked: [] };
+  for (const row of rows) {
+    const skuId = await derivedId("sku", imp.id, row.line);
+    const existing = ownByCode.get(row.code);
+    const holder = ownByBarcode.get(row.gtin);
+    if (holder && holder.code !== row.code) {
+      plan.errors.push({ line: row.line, field: "gtin", message: `your SKU ${holder.code} already has this GTIN` });
+      continue;
+    }
+    if (existing && existing.id !== skuId) {
+      const changed =
+        existing.title !== row.title ||
+        existing.priceMinor !== row.priceMinor ||
+        existing.barcode !== row.gtin ||
+        existing.lowStockThreshold !== row.lowStockThreshold;
+      if (changed) {
+        plan.updates.push({
+          id: existing.id,
+          title: row.title,
+          priceMinor: row.priceMinor,
+          barcode: row.gtin,
+          lowStockThreshold: row.lowStockThreshold,
+        });
+      }
+      if (row.stock.length > 0) plan.stocked.push({ skuId: existing.id, row });
+      continue;
+    }
+    const match = otherByBarcode.get(row.gtin);
+    let productId = match?.productId;
+    if (match) plan.offers += 1;
+    else {
+      productId = await derivedId("prd", imp.id, row.productLine);
+      if (!plan.products.has(productId)) {
+        plan.products.set(productId, {
+          id: productId,
+          title: row.productTitle,
+          description: row.productDescription,
+          createdAt: at,
+        });
+      }
+    }
+    plan.skus.push({
+      id: skuId,
+      vendorId: imp.vendorId,
+      productId: productId!,
+      code: row.code,
+      title: row.title,
+      priceMinor: row.priceMinor,
+      currency,
+      barcode: row.gtin,
+      lowStockThreshold: row.lowStockThreshold,
+      status: "active",
+      createdAt: at,
+      updatedAt: at,
+    });
+    if (row.stock.length > 0) plan.stocked.push({ skuId, row });
+  }
+  return plan;
+}
+
+/**
+ * Sets each listed level only where it does not exist yet (expected version 0): the stock object
+ * refuses the rest as stale, and those are left as they are. Answers how many levels were created.
+ */
+async function createLevels(env: Env, stocked: Plan["stocked"], actor: string, reason: string): Promise<number> {
+  let created = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < stocked.length) {
+      const { skuId, row } = stocked[next++]!;
+      let counts = row.stock.map((s) => ({ warehouseId: s.warehouseId, onHand: s.onHand, expectedVersion: 0 }));
+      let result = await setStockLevels(env, { skuId, counts, reason, actor });
+      if (!result.ok && result.code === "STALE_COUNT") {
+        const existing = new Set(result.stale.map((s) => s.warehouseId));
+        counts = counts.filter((c) => !existing.has(c.warehouseId));
+        if (counts.length === 0) continue;
+        result = await setStockLevels(env, { skuId, counts, reason, actor });
+      }
+      if (result.ok) created += counts.length;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STOCK_CONCURRENCY, stocked.length) }, worker));
+  return created;
+}
+
+/**
+ * Applies one page of an import and hands on the next. Safe to repeat: ids are derived, inserts skip
+ * what exists, stock is set only for levels that do not exist, and only the first application of a
+ * page records its counts. A page already applied only makes sure the next one was handed on.
+ */
+export async function applyImportPage(
+  env: Env,
+  importId: string,
+  page: number,
+  now: Date,
+): Promise<PageOutcome | null> {
+  const db = database(env);
+  const [imp, current] = await Promise.all([findImport(db, importId), loadPage(db, importId, page)]);
+  if (!imp || !current) return null;
+  const handOn = async () => {
+    if (page + 1 >= imp.pages) return;
+    const next = await loadPage(db, importId, page + 1);
+    if (next && !next.applied) await sendImportPage(env, { importId, page: page + 1 });
+  };
+  if (current.applied) {
+    await handOn();
+    return null;
+  }
+  const at = isoSeconds(now);
+  const currency = config(env).currency;
+  const matches = await catalogMatches(
+    db,
+    imp.vendorId,
+    current.rows.map((r) => r.code),
+    current.rows.map((r) => r.gtin),
+  );
+  const plan = await planPage(imp, current.rows, matches, at, currency);
+  const inserted = await writeCatalogRows(db, {
+    products: [...plan.products.values()],
+    skus: plan.skus,
+    updates: plan.updates,
+    currency,
+    at,
+  });
+  const stockLevels = await createLevels(env, plan.stocked, `vendor:${imp.vendorId}`, `import ${importId}`);
+  const outcome: PageOutcome = {
+    createdProducts: inserted.products,
+    createdSkus: plan.skus.length,
+    offers: plan.offers,
+    updatedSkus: plan.updates.length,
+    stockLevels,
+    errors: plan.errors,
+  };
+  await markPageApplied(db, importId, page, outcome, at);
+  await handOn();
+  return outcome;
+}

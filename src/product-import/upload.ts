@@ -1,0 +1,87 @@
+import { MAX_REPORTED_ERRORS, type ProductImport } from "../contracts/product-imports";
+import { database } from "../db/client";
+import { findImport, findImportByHash, importProgress, insertImport, vendorWarehouses } from "../db/product-imports";
+import { sha256Hex } from "../domain/crypto";
+import { newId } from "../domain/ids";
+import { readProductCsv } from "../domain/product-csv";
+import { isoSeconds } from "../domain/time";
+import { sendImportPage } from "../gateways/product-import-pages";
+
+/**
+ * Rows applied per consumer invocation. A page costs at most one query per row (a SKU update) plus
+ * ~80 for lookups and multi-row inserts, and at most two stock-object calls per row with stock: 400
+ * rows stay under Workers' 1,000 D1 queries and 1,000 subrequests per invocation.
+ */
+export const IMPORT_PAGE_ROWS = 400;
+
+export type UploadResult =
+  | { ok: true; import: ProductImport; replayed: boolean }
+  | { ok: false; code: "VALIDATION_FAILED"; message: string };
+
+/**
+ * Validates the whole file, stores its valid rows in pages and hands the first page to the queue.
+ * The same content again from the same vendor answers the import it already made and changes nothing.
+ */
+export async function uploadProducts(env: Env, vendorId: string, csv: string, now: Date): Promise<UploadResult> {
+  const db = database(env);
+  const contentHash = await sha256Hex(csv);
+  const seen = await findImportByHash(db, vendorId, contentHash);
+  if (seen) return { ok: true, import: await importView(env, seen.id), replayed: true };
+
+  const parsed = readProductCsv(csv, await vendorWarehouses(db, vendorId));
+  if (!parsed.ok) return { ok: false, code: "VALIDATION_FAILED", message: parsed.message };
+  const pages: (typeof parsed.rows)[] = [];
+  for (let i = 0; i < parsed.rows.length; i += IMPORT_PAGE_ROWS) pages.push(parsed.rows.slice(i, i + IMPORT_PAGE_ROWS));
+  const id = newId("imp");
+  const stored = await insertImport(
+    db,
+    {
+      id,
+      vendorId,
+      contentHash,
+      totalRows: parsed.totalRows,
+      validRows: parsed.rows.length,
+      pages: pages.length,
+      errors: parsed.errors.slice(0, MAX_REPORTED_ERRORS),
+      invalidRows: parsed.totalRows - parsed.rows.length,
+      createdAt: isoSeconds(now),
+    },
+    pages,
+  );
+  if (!stored) {
+    const winner = await findImportByHash(db, vendorId, contentHash);
+    if (winner) return { ok: true, import: await importView(env, winner.id), replayed: true };
+  }
+  if (pages.length > 0) await sendImportPage(env, { importId: id, page: 0 });
+  return { ok: true, import: await importView(env, id), replayed: false };
+}
+
+/** The import as the vendor's page shows it: counts so far, and each refused row by line. */
+export async function importView(env: Env, importId: string): Promise<ProductImport> {
+  const db = database(env);
+  const [record, pages] = await Promise.all([findImport(db, importId), importProgress(db, importId)]);
+  if (!record) throw new Error(`import ${importId} vanished`);
+  const applied = pages.filter((p) => p.appliedAt !== null);
+  const sum = (k: "createdProducts" | "createdSkus" | "offers" | "updatedSkus" | "stockLevels") =>
+    applied.reduce((n, p) => n + p[k], 0);
+  const applyErrors = applied.flatMap((p) => p.errors);
+  const errors = [...(record.errors as ProductImport["errors"]), ...applyErrors]
+    .sort((a, b) => a.line - b.line)
+    .slice(0, MAX_REPORTED_ERRORS);
+  return {
+    id: record.id,
+    vendorId: record.vendorId,
+    status: applied.length === record.pages ? "done" : "applying",
+    totalRows: record.totalRows,
+    validRows: record.validRows,
+    invalidRows: record.invalidRows + applyErrors.length,
+    appliedRows: applied.reduce((n, p) => n + p.rowCount, 0),
+    createdProducts: sum("createdProducts"),
+    createdSkus: sum("createdSkus"),
+    offers: sum("offers"),
+    updatedSkus: sum("updatedSkus"),
+    stockLevels: sum("stockLevels"),
+    errors,
+    createdAt: record.createdAt,
+  };
+}

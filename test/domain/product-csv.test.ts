@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { readProductCsv } from "../../src/domain/product-csv";
+
+const warehouses = [{ id: "wh_1", name: "Main" }];
+
+describe("reading a product CSV", () => {
+  it("numbers rows by the file's lines, across quoted line breaks, blank lines, CRLF and a BOM", () => {
+    const csv =
+      "\uFEFFproduct_title,product_description,sku_code,price,gtin,STOCK:main\r\n" +
+      'Shirt,"Soft,\r\nlinen",S-1,10,8901234567890,4\r\n' +
+      "\r\n" +
+      "Shirt,,S-2,abc,8901234567906,\r\n";
+    const r = readProductCsv(csv, warehouses);
+    expect(r).toMatchObject({
+      ok: true,
+      totalRows: 2,
+      rows: [
+        { line: 2, productLine: 2, productDescription: "Soft,\r\nlinen", stock: [{ warehouseId: "wh_1", onHand: 4 }] },
+      ],
+      errors: [{ line: 5, field: "price" }],
+    });
+  });
+
+  it("refuses a header with an unknown column or a stock column for no warehouse of the vendor", () => {
+    expect(readProductCsv("product_title,sku_code,price,gtin,colour\n", warehouses)).toMatchObject({ ok: false });
+    expect(readProductCsv("product_title,sku_code,price,gtin,stock:Elsewhere\n", warehouses)).toMatchObject({
+      ok: false,
+    });
+    expect(readProductCsv("product_title,sku_code,gtin\n", warehouses)).toEqual({
+      ok: false,
+      message: "missing column(s): price",
+    });
+  });
+
+  it("reports a row with the wrong number of fields, and a code used twice on the later line", () => {
+    const r = readProductCsv(
+      "product_title,sku_code,price,gtin\nA,X,1,8901234567890\nB,X,1,8901234567906\nC,Y,1\n",
+      warehouses,
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      rows: [{ line: 2 }],
+      errors: [
+        { line: 3, field: "sku_code", message: "already used on line 2" },
+        { line: 4, field: "row" },
+      ],
+    });
+  });
+});

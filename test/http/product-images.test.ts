@@ -1,0 +1,88 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { decodeImage } from "../../src/product-images/resize";
+import { ADMIN, api } from "../support/api";
+import { newProduct, newSku, newVendorWithToken } from "../support/catalog";
+import { jpegOf, pngOf } from "../support/images";
+
+const post = (productId: string, token: string, bytes: BodyInit, type = "image/jpeg") =>
+  api("POST", `/v1/products/${productId}/images`, { token, rawBody: bytes, headers: { "content-type": type } });
+
+async function sellerOfNewProduct(title?: string) {
+  const v = await newVendorWithToken();
+  const product = await newProduct(title);
+  await newSku(v.vendorId, product.id);
+  return { ...v, productId: product.id as string };
+}
+
+describe("product images", () => {
+  it("stores a phone photo resized to thumb and medium in R2, served with long-lived caching", async () => {
+    const s = await sellerOfNewProduct();
+    const r = await post(s.productId, s.token, await jpegOf(1200, 1600));
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ productId: s.productId, width: 1200, height: 1600 });
+    for (const [size, want] of [
+      ["thumb", [150, 200]],
+      ["medium", [600, 800]],
+    ] as const) {
+      const object = await env.PHOTOS.get(`product-images/${r.body.id}/${size}.webp`);
+      expect(object).not.toBeNull();
+      const pixels = await decodeImage("image/webp", await object!.arrayBuffer());
+      expect([pixels!.width, pixels!.height]).toEqual(want);
+    }
+    const served = await api("GET", r.body.urls.thumb);
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-type")).toBe("image/webp");
+    expect(served.headers.get("cache-control")).toContain("immutable");
+    const again = await api("GET", r.body.urls.thumb, { headers: { "if-none-match": served.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+  });
+
+  it("never enlarges a small picture and takes PNG declared as anything, by its bytes", async () => {
+    const s = await sellerOfNewProduct();
+    const r = await post(s.productId, s.token, await pngOf(120, 90), "application/octet-stream");
+    expect(r.status).toBe(201);
+    const object = await env.PHOTOS.get(`product-images/${r.body.id}/medium.webp`);
+    const pixels = await decodeImage("image/webp", await object!.arrayBuffer());
+    expect([pixels!.width, pixels!.height]).toEqual([120, 90]);
+  });
+
+  it("answers 415 for bytes that are not an image, whatever the declared type, and stores nothing", async () => {
+    const s = await sellerOfNewProduct();
+    const gif = new TextEncoder().encode("GIF89a....not a photo");
+    const r = await post(s.productId, s.token, gif, "image/jpeg");
+    expect(r.status).toBe(415);
+    expect(r.headers.get("content-type")).toContain("application/problem+json");
+    // JPEG magic with nothing decodable after it.
+    const broken = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+    expect((await post(s.productId, s.token, broken)).status).toBe(415);
+    expect((await api("GET", `/v1/products/${s.productId}/images`)).body.items).toEqual([]);
+  });
+
+  it("answers 413 for a photo over 10 MB", async () => {
+    const s = await sellerOfNewProduct();
+    const big = new Uint8Array(10 * 1024 * 1024 + 1);
+    big.set([0xff, 0xd8, 0xff]);
+    const r = await post(s.productId, s.token, big);
+    expect(r.status).toBe(413);
+  });
+
+  it("a vendor adds photos only to products it sells (404 otherwise); admins to any", async () => {
+    const s = await sellerOfNewProduct();
+    const stranger = await newVendorWithToken();
+    const photo = await jpegOf(40, 40);
+    expect((await post(s.productId, stranger.token, photo)).status).toBe(404);
+    expect((await post("prd_missing", s.token, photo)).status).toBe(404);
+    expect((await post(s.productId, ADMIN, photo)).status).toBe(201);
+  });
+
+  it("the storefront's catalog lists each product's image URLs", async () => {
+    const title = `Photographed ${Date.now()}`;
+    const s = await sellerOfNewProduct(title);
+    const r = await post(s.productId, s.token, await jpegOf(300, 300));
+    const catalog = await api("GET", `/v1/catalog/products?search=${encodeURIComponent(title)}`);
+    expect(catalog.status).toBe(200);
+    expect(catalog.body.items).toEqual([expect.objectContaining({ productId: s.productId, images: [r.body.urls] })]);
+    expect((await api("GET", r.body.urls.medium)).status).toBe(200);
+  });
+});

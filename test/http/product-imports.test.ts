@@ -1,0 +1,215 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { applyImportPage } from "../../src/product-import/apply";
+import { ADMIN, api, uid } from "../support/api";
+import { inr, newProduct, newSku, newVendorWithToken, newWarehouse } from "../support/catalog";
+import { LIMITS, meteredDelivery, meteredEnv, meteredRequest, type Spend } from "../support/invocation-budget";
+import { stockOf } from "../support/marketplace";
+import { freshGtin, uniqueCode, untilImported, uploadCsv } from "../support/product-csv";
+
+async function vendorSkus(vendorId: string, token: string) {
+  const r = await api("GET", `/v1/skus?vendorId=${vendorId}&limit=100`, { token });
+  expect(r.status).toBe(200);
+  return r.body.items as {
+    id: string;
+    code: string;
+    productId: string;
+    price: { amountMinor: number };
+    barcode: string;
+  }[];
+}
+
+describe("products by CSV", () => {
+  it("applies exactly the good rows and reports each bad one by line, field and why", async () => {
+    const v = await newVendorWithToken();
+    const wh = await newWarehouse(v.vendorId, { name: "Main" });
+    const [a, b, c] = [uniqueCode(), uniqueCode(), uniqueCode()];
+    const csv = [
+      "product_title,sku_code,sku_title,price,gtin,stock:Main",
+      `Linen shirt,${a},Linen shirt M,1499.00,${freshGtin()},12`,
+      `Linen shirt,${b},Linen shirt L,1499.5,${freshGtin()},`,
+      `Mug,BAD-PRICE,,12.345,${freshGtin()},1`,
+      `Mug,BAD-GTIN,,99,8901234567891,1`,
+      `,NO-TITLE,,99,${freshGtin()},1`,
+      `"Tea, green",${c},,250,${freshGtin()},3`,
+      `Mug,${a},,99,${freshGtin()},1`,
+      `Mug,BAD-STOCK,,99,${freshGtin()},-4`,
+    ].join("\n");
+    const r = await uploadCsv(v.token, csv);
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ totalRows: 8, validRows: 3, invalidRows: 5 });
+    expect(r.body.errors).toEqual([
+      { line: 4, field: "price", message: expect.stringContaining("two decimals") },
+      { line: 5, field: "gtin", message: expect.stringContaining("check digit") },
+      { line: 6, field: "product_title", message: expect.any(String) },
+      { line: 8, field: "sku_code", message: "already used on line 2" },
+      { line: 9, field: "stock:main", message: expect.any(String) },
+    ]);
+    const done = await untilImported(v.token, r.body.id);
+    expect(done.body).toMatchObject({ appliedRows: 3, createdSkus: 3, createdProducts: 2, offers: 0, stockLevels: 2 });
+    const skus = await vendorSkus(v.vendorId, v.token);
+    expect(skus.map((s) => s.code).sort()).toEqual([a, b, c].sort());
+    const byCode = new Map(skus.map((s) => [s.code, s]));
+    // Rows naming the same product title share one product.
+    expect(byCode.get(a)!.productId).toBe(byCode.get(b)!.productId);
+    expect(byCode.get(b)!.price.amountMinor).toBe(149_950);
+    expect((await stockOf(byCode.get(a)!.id)).warehouses).toMatchObject([{ warehouseId: wh.id, onHand: 12 }]);
+    expect((await stockOf(byCode.get(b)!.id)).warehouses).toEqual([]);
+  });
+
+  it("refuses a file whose header it cannot use, naming why, and stores nothing", async () => {
+    const v = await newVendorWithToken();
+    const r = await uploadCsv(v.token, `product_title,sku_code,price,gtin,stock:Nowhere\nA,B,1,${freshGtin()},1\n`);
+    expect(r.status).toBe(422);
+    expect(r.body.errors[0].message).toContain("stock:nowhere");
+    expect((await api("GET", "/v1/product-imports", { token: v.token })).body.items).toEqual([]);
+  });
+
+  it("a re-upload of the same content changes nothing and answers the first import", async () => {
+    const v = await newVendorWithToken();
+    const wh = await newWarehouse(v.vendorId);
+    const code = uniqueCode();
+    const csv = `product_title,sku_code,price,gtin,stock:${wh.id}\nKettle,${code},899,${freshGtin()},4\n`;
+    const first = await uploadCsv(v.token, csv);
+    expect(first.status).toBe(202);
+    await untilImported(v.token, first.body.id);
+    const [sku] = await vendorSkus(v.vendorId, v.token);
+    // Someone sells two meanwhile: a second apply would have counted them back.
+    expect(
+      (
+        await api("POST", `/v1/skus/${sku!.id}/stock/adjustments`, {
+          token: ADMIN,
+          body: { warehouseId: wh.id, delta: -2, reason: "damage" },
+          headers: { "idempotency-key": uid("key") },
+        })
+      ).status,
+    ).toBe(200);
+    const again = await uploadCsv(v.token, csv);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: first.body.id, status: "done", createdSkus: 1 });
+    expect(await vendorSkus(v.vendorId, v.token)).toHaveLength(1);
+    expect((await stockOf(sku!.id)).totals.onHand).toBe(2);
+  });
+
+  it("a GTIN another seller already sells becomes this vendor's offer on that product", async () => {
+    const other = await newVendorWithToken();
+    const product = await newProduct("Espresso machine");
+    const gtin = freshGtin();
+    await newSku(other.vendorId, product.id, { barcode: gtin });
+    const v = await newVendorWithToken();
+    const r = await uploadCsv(
+      v.token,
+      `product_title,sku_code,price,gtin\nMy espresso,${uniqueCode()},20999,${gtin}\n`,
+    );
+    const done = await untilImported(v.token, r.body.id);
+    expect(done.body).toMatchObject({ createdSkus: 1, offers: 1, createdProducts: 0 });
+    const [sku] = await vendorSkus(v.vendorId, v.token);
+    expect(sku).toMatchObject({ productId: product.id, barcode: gtin });
+  });
+
+  it("stock sets only the levels the file creates; an existing level keeps its count", async () => {
+    const v = await newVendorWithToken();
+    const w1 = await newWarehouse(v.vendorId);
+    const w2 = await newWarehouse(v.vendorId);
+    const product = await newProduct();
+    const gtin = freshGtin();
+    const existing = await newSku(v.vendorId, product.id, { barcode: gtin, price: inr(1000) });
+    expect(
+      (
+        await api("PUT", `/v1/skus/${existing.id}/stock`, {
+          token: ADMIN,
+          body: { warehouseId: w1.id, onHand: 5, reason: "count" },
+        })
+      ).status,
+    ).toBe(200);
+    const csv = `product_title,sku_code,price,gtin,stock:${w1.id},stock:${w2.id}\nX,${existing.code},12.00,${gtin},50,7\n`;
+    const r = await uploadCsv(v.token, csv);
+    const done = await untilImported(v.token, r.body.id);
+    expect(done.body).toMatchObject({ updatedSkus: 1, createdSkus: 0, stockLevels: 1 });
+    const levels = new Map((await stockOf(existing.id)).warehouses.map((w) => [w.warehouseId, w.onHand]));
+    expect(Object.fromEntries(levels)).toEqual({ [w1.id]: 5, [w2.id]: 7 });
+    expect((await api("GET", `/v1/skus/${existing.id}`, { token: ADMIN })).body.price.amountMinor).toBe(1200);
+  });
+
+  it("a GTIN another of the vendor's SKUs carries is refused on its row when applied", async () => {
+    const v = await newVendorWithToken();
+    const product = await newProduct();
+    const gtin = freshGtin();
+    const mine = await newSku(v.vendorId, product.id, { barcode: gtin });
+    const r = await uploadCsv(v.token, `product_title,sku_code,price,gtin\nY,${uniqueCode()},10,${gtin}\n`);
+    const done = await untilImported(v.token, r.body.id);
+    expect(done.body).toMatchObject({ createdSkus: 0, invalidRows: 1 });
+    expect(done.body.errors).toEqual([
+      { line: 2, field: "gtin", message: `your SKU ${mine.code} already has this GTIN` },
+    ]);
+  });
+
+  it("another vendor's import is 404, as is an unknown one", async () => {
+    const a = await newVendorWithToken();
+    const b = await newVendorWithToken();
+    const r = await uploadCsv(a.token, `product_title,sku_code,price,gtin\nZ,${uniqueCode()},10,${freshGtin()}\n`);
+    expect(r.status).toBe(202);
+    expect((await api("GET", `/v1/product-imports/${r.body.id}`, { token: b.token })).status).toBe(404);
+    expect((await api("GET", "/v1/product-imports/imp_nope", { token: a.token })).status).toBe(404);
+    expect((await api("GET", `/v1/product-imports/${r.body.id}`, { token: ADMIN })).status).toBe(200);
+    expect((await api("GET", "/v1/product-imports", { token: b.token })).body.items).toEqual([]);
+    await untilImported(a.token, r.body.id);
+  });
+
+  it("a 10,000-row file imports with visible progress, each invocation within Workers' limits", async () => {
+    const v = await newVendorWithToken({ hourlyCapacity: 1000 });
+    await newWarehouse(v.vendorId, { name: "Bulk" });
+    const prefix = uniqueCode();
+    const lines = ["product_title,sku_code,price,gtin,stock:Bulk"];
+    for (let i = 0; i < 10_000; i++) {
+      // Every row of the last page carries stock: the page that costs the most stock-object calls.
+      const stock = i >= 9_600 ? String(i % 7) : "";
+      lines.push(`Bulk item ${Math.floor(i / 4)},${prefix}-${i},${(i % 900) + 1}.99,${freshGtin()},${stock}`);
+    }
+    const upload = await meteredRequest("POST", "/v1/product-imports", {
+      token: v.token,
+      rawBody: lines.join("\n"),
+      headers: { "content-type": "text/csv" },
+    });
+    expect(upload.status).toBe(202);
+    expect(upload.body).toMatchObject({ validRows: 10_000, invalidRows: 0 });
+    within(upload.spend);
+
+    // The last page applied out of turn, metered: it is the costliest.
+    const spend: Spend = { queries: 0, subrequests: 0, by: {} };
+    const last = await applyImportPage(meteredEnv(spend), upload.body.id, 24, new Date());
+    expect(last).toMatchObject({ createdSkus: 400, stockLevels: 400 });
+    within(spend);
+    expect(spend.by["SKU_STOCK.setOnHand"]).toBe(400);
+
+    const done = await untilImported(v.token, upload.body.id, 240_000);
+    expect(done.body).toMatchObject({ appliedRows: 10_000, createdSkus: 10_000, createdProducts: 2_500 });
+    expect(done.body.stockLevels).toBe(400);
+    // Progress moved through values in between, as the page's bar shows it.
+    expect(done.seen.some((n) => n > 400 && n < 9_600)).toBe(true);
+    const count = await env.DB.prepare("select count(*) as n from skus where vendor_id = ?")
+      .bind(v.vendorId)
+      .first<{ n: number }>();
+    expect(count?.n).toBe(10_000);
+  }, 300_000);
+});
+
+function within(spend: Spend) {
+  expect(spend.queries, JSON.stringify(spend.by)).toBeLessThan(LIMITS.queries);
+  expect(spend.subrequests, JSON.stringify(spend.by)).toBeLessThan(LIMITS.subrequests);
+}
+
+describe("import pages on the queue", () => {
+  it("a delivery applies one page however many import pages it holds, and sends the others on", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const v = await newVendorWithToken();
+      const r = await uploadCsv(v.token, `product_title,sku_code,price,gtin\nQ,${uniqueCode()},10,${freshGtin()}\n`);
+      ids.push(r.body.id);
+    }
+    const delivery = await meteredDelivery(ids.map((importId) => ({ type: "product-import.page", importId, page: 0 })));
+    expect(delivery.result.explicitAcks).toHaveLength(3);
+    expect(delivery.spend.by["ORDER_EVENTS.send"]).toBe(2);
+    within(delivery.spend);
+  });
+});

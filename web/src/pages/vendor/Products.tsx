@@ -1,0 +1,201 @@
+import { useEffect, useMemo, useState } from "react";
+import { api } from "../../api";
+import { ProblemBanner } from "../../components/ProblemBanner";
+import { formatMoney } from "../../format";
+import type { ProductImport, Sku } from "../../types";
+import { useApi } from "../../use-api";
+
+const POLL_MS = 1_000;
+
+/** The vendor's catalog: products by CSV with per-row errors and progress, and photos per product. */
+export function Products({ token, vendorId }: { token: string; vendorId: string }) {
+  const skus = useApi((signal) => api.skus(token, vendorId, signal), [token, vendorId]);
+  return (
+    <div className="stack">
+      <CsvImport token={token} imported={skus.reload} />
+      <section className="stack" aria-label="Products">
+        <h2>Products</h2>
+        <ProblemBanner error={skus.error} />
+        {skus.data?.items.length === 0 && <p className="muted">No products yet: import a CSV above.</p>}
+        <ul className="cards">
+          {groupByProduct(skus.data?.items ?? []).map(([productId, offers]) => (
+            <ProductCard key={productId} token={token} productId={productId} offers={offers} />
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}
+
+function groupByProduct(skus: Sku[]): [string, Sku[]][] {
+  const out = new Map<string, Sku[]>();
+  for (const s of skus) out.set(s.productId, [...(out.get(s.productId) ?? []), s]);
+  return [...out];
+}
+
+function CsvImport({ token, imported }: { token: string; imported: () => void }) {
+  const [current, setCurrent] = useState<ProductImport | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const running = current?.status === "applying";
+  // The latest import shows on arrival, so a file still applying keeps its bar after a reload.
+  const latest = useApi((signal) => api.productImports(token, signal), [token]);
+  const shown = current ?? latest.data?.items[0] ?? null;
+  useEffect(() => {
+    if (!current && latest.data?.items[0]?.status === "applying") setCurrent(latest.data.items[0]);
+  }, [current, latest.data]);
+
+  useEffect(() => {
+    if (current?.status !== "applying") return;
+    const timer = setTimeout(async () => {
+      try {
+        const next = await api.productImport(token, current.id);
+        setCurrent(next);
+        if (next.status === "done") imported();
+      } catch (err) {
+        setError(err);
+      }
+    }, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [current, token, imported]);
+
+  const upload = async (file: File | undefined) => {
+    if (!file) return;
+    setError(null);
+    setBusy(true);
+    try {
+      const result = await api.uploadProducts(token, file);
+      setCurrent(result);
+      if (result.status === "done") imported();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card stack" aria-label="Import products">
+      <h2>Import products from CSV</h2>
+      <p className="small muted">
+        Columns: <code>product_title, sku_code, price, gtin</code>, optionally{" "}
+        <code>product_description, sku_title, low_stock_threshold</code> and one{" "}
+        <code>stock:&lt;warehouse name&gt;</code> per warehouse. Stock sets only levels that do not exist yet; the same
+        file twice changes nothing.
+      </p>
+      <label className="button">
+        {busy ? "Checking…" : "Choose a CSV file"}
+        <input
+          type="file"
+          accept=".csv,text/csv"
+          hidden
+          disabled={busy || running}
+          onChange={(e) => {
+            void upload(e.target.files?.[0]);
+            e.target.value = "";
+          }}
+        />
+      </label>
+      <ProblemBanner error={error} />
+      {shown && <ImportProgress imp={shown} />}
+    </section>
+  );
+}
+
+function ImportProgress({ imp }: { imp: ProductImport }) {
+  return (
+    <div className="stack" data-testid="import-progress">
+      <label className="stack small">
+        <span>
+          {imp.status === "done" ? "Imported" : "Importing"}: {imp.appliedRows} of {imp.validRows} valid rows
+          {imp.invalidRows > 0 && <> · {imp.invalidRows} refused</>}
+        </span>
+        <progress max={Math.max(imp.validRows, 1)} value={imp.validRows === 0 ? 1 : imp.appliedRows} />
+      </label>
+      <p className="small">
+        {imp.createdProducts} new products · {imp.createdSkus} new SKUs ({imp.offers} offers on existing products) ·{" "}
+        {imp.updatedSkus} updated · {imp.stockLevels} stock levels set
+      </p>
+      {imp.errors.length > 0 && (
+        <table className="small">
+          <caption>Rows not imported</caption>
+          <thead>
+            <tr>
+              <th>Line</th>
+              <th>Column</th>
+              <th>Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {imp.errors.map((e) => (
+              <tr key={`${e.line}:${e.field}:${e.message}`}>
+                <td>{e.line}</td>
+                <td>
+                  <code>{e.field}</code>
+                </td>
+                <td>{e.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function ProductCard({ token, productId, offers }: { token: string; productId: string; offers: Sku[] }) {
+  const images = useApi((signal) => api.productImages(productId, signal), [productId]);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const title = useMemo(() => offers.map((o) => o.title).join(" · "), [offers]);
+  const add = async (files: FileList | null) => {
+    setError(null);
+    setBusy(true);
+    try {
+      for (const f of Array.from(files ?? [])) await api.addProductImage(token, productId, f);
+      images.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <li className="card stack" data-product={productId}>
+      <strong>{title}</strong>
+      <p className="small muted">
+        {offers.map((o) => `${o.code} ${formatMoney(o.price)}`).join(" · ")} · GTIN {offers[0]?.barcode}
+      </p>
+      <div className="row wrap">
+        {images.data?.items.map((img) => (
+          <img key={img.id} src={img.urls.thumb} alt="" width={72} height={72} className="thumb" loading="lazy" />
+        ))}
+      </div>
+      <div className="row wrap">
+        <label className="button">
+          {busy ? "Uploading…" : "Take a photo"}
+          <input
+            type="file"
+            accept="image/*"
+            capture="environment"
+            hidden
+            disabled={busy}
+            onChange={(e) => void add(e.target.files)}
+          />
+        </label>
+        <label className="button">
+          Add from files
+          <input
+            type="file"
+            accept="image/*"
+            multiple
+            hidden
+            disabled={busy}
+            onChange={(e) => void add(e.target.files)}
+          />
+        </label>
+      </div>
+      <ProblemBanner error={error ?? images.error} />
+    </li>
+  );
+}
