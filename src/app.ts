@@ -22,6 +22,7 @@ import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
+import { payoutAccounts } from "./http/routes/payout-accounts";
 import { pendingRefunds } from "./http/routes/pending-refunds";
 import { MAX_PHOTO_BYTES, photos } from "./http/routes/photos";
 import { postalCodes } from "./http/routes/postal-codes";
@@ -54,6 +55,7 @@ const productionResources: readonly Resource[] = [
   me,
   customers,
   vendors,
+  payoutAccounts,
   warehouses,
   products,
   skus,

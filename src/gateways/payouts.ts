@@ -64,6 +64,18 @@ export type BalanceTransaction = {
   createdAt: Date;
 };
 
+/**
+ * A provider's notice about payouts, verified: an account's readiness changed, or a transfer was
+ * created, reversed or updated. Applied once per `eventId`.
+ */
+export type PayoutEvent = {
+  eventId: string;
+  type: string;
+  at: Date;
+  account?: PayoutAccount;
+  transfer?: ProviderTransfer;
+};
+
 export interface PayoutProvider {
   readonly name: "simulated" | "stripe";
 

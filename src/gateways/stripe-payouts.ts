@@ -2,12 +2,13 @@ import Stripe from "stripe";
 import type {
   BalanceTransaction,
   PayoutAccount,
+  PayoutEvent,
   PayoutFailure,
   PayoutProvider,
   ProviderTransfer,
   TransferMetadata,
 } from "./payouts";
-import { client, providerError, type StripeConfig } from "./stripe";
+import { client, providerError, type StripeConfig, verifiedEvent } from "./stripe";
 
 const PAGE = 100;
 
@@ -206,4 +207,29 @@ export function stripePayouts(cfg: StripeConfig): PayoutProvider {
       },
     },
   };
+}
+
+/**
+ * A Stripe webhook verified with its endpoint's signing secret (the Connect endpoint's own, or the platform's
+ * for transfer events, which happen on the platform account), reduced to what the
+ * payout side records: readiness from `account.updated`, the transfer from `transfer.*`. Other
+ * verified events come back with neither, to be acknowledged and ignored.
+ */
+export async function verifyPayoutEvent(
+  rawBody: string,
+  signature: string | undefined,
+  secret: string,
+  cfg: StripeConfig,
+): Promise<PayoutEvent | null> {
+  const event = await verifiedEvent(rawBody, signature, secret, cfg);
+  if (!event) return null;
+  const base = { eventId: event.id, type: event.type, at: new Date(event.created * 1000) };
+  const object = event.data.object as { object?: string };
+  if (event.type === "account.updated" && object.object === "account") {
+    return { ...base, account: accountOf(object as Stripe.Account) };
+  }
+  if (event.type.startsWith("transfer.") && object.object === "transfer") {
+    return { ...base, transfer: transferOf(object as Stripe.Transfer) };
+  }
+  return base;
 }

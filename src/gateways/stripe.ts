@@ -133,6 +133,24 @@ const outcomes: Record<string, PaymentEventFromProvider["outcome"]> = {
 
 let cryptoProvider: ReturnType<typeof Stripe.createSubtleCryptoProvider> | undefined;
 
+/** The event a Stripe-Signature verifies over these exact bytes with this endpoint's secret; null when it does not. */
+export async function verifiedEvent(
+  rawBody: string,
+  signature: string | undefined,
+  secret: string,
+  cfg: StripeConfig,
+): Promise<Stripe.Event | null> {
+  if (!signature) return null;
+  // Workers have no Node crypto; SubtleCrypto is async, hence constructEventAsync.
+  cryptoProvider ??= Stripe.createSubtleCryptoProvider();
+  try {
+    return await client(cfg).webhooks.constructEventAsync(rawBody, signature, secret, undefined, cryptoProvider);
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeSignatureVerificationError || err instanceof SyntaxError) return null;
+    throw err;
+  }
+}
+
 /**
  * Verifies a webhook's Stripe-Signature over the exact bytes received (re-serialised JSON would not verify),
  * within the SDK's default five-minute tolerance against replays.
@@ -143,17 +161,8 @@ export async function verifyStripeWebhook(
   secret: string,
   cfg: StripeConfig,
 ): Promise<{ ok: true; event: PaymentEventFromProvider } | { ok: false }> {
-  if (!signature) return { ok: false };
-  // Workers have no Node crypto; SubtleCrypto is async, hence constructEventAsync.
-  cryptoProvider ??= Stripe.createSubtleCryptoProvider();
-  let event: Stripe.Event;
-  try {
-    event = await client(cfg).webhooks.constructEventAsync(rawBody, signature, secret, undefined, cryptoProvider);
-  } catch (err) {
-    if (err instanceof Stripe.errors.StripeSignatureVerificationError || err instanceof SyntaxError)
-      return { ok: false };
-    throw err;
-  }
+  const event = await verifiedEvent(rawBody, signature, secret, cfg);
+  if (!event) return { ok: false };
   const object = event.data.object as { id?: unknown; latest_charge?: unknown };
   return {
     ok: true,
