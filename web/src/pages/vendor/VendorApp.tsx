@@ -11,6 +11,7 @@ import { useFeed } from "../../live/use-feed";
 import { Link, navigate } from "../../router";
 import { useApi } from "../../use-api";
 import { announce, unlockSound } from "./beep";
+import { Payouts } from "./Payouts";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
 
@@ -73,6 +74,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/stock" className={rest === "/stock" ? "tab active" : "tab"}>
           Stock counts
         </Link>
+        <Link to="/vendor/payouts" className={rest === "/payouts" ? "tab active" : "tab"}>
+          Payouts
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -83,6 +87,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
       {vendorId &&
         (subId ? (
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
+        ) : rest === "/payouts" ? (
+          <Payouts token={token} vendorId={vendorId} />
         ) : rest === "/stock" ? (
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />
         ) : (
