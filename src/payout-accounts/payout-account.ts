@@ -10,6 +10,7 @@ import { config } from "../platform/config";
 
 export type PayoutAccountFailure =
   | { ok: false; code: "NOT_FOUND"; detail: string }
+  | { ok: false; code: "CONFLICT"; detail: string }
   | { ok: false; code: "PAYMENTS_NOT_CONFIGURED"; detail: string }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
 
@@ -76,6 +77,14 @@ export async function setUpPayoutAccount(
     row = (await claimPayoutAccount(db, vendorId, created.value.accountId, created.value, at)) ?? row;
   } else {
     const current = await provider.accounts.retrieve(row.payoutAccountId);
+    // An account id set by hand (PATCH /vendors) that the provider does not know: fixing it is an admin's call.
+    if (!current.ok && current.code === "NOT_FOUND") {
+      return {
+        ok: false,
+        code: "CONFLICT",
+        detail: `The provider has no account ${row.payoutAccountId}; an admin must correct the vendor's payoutAccountId`,
+      };
+    }
     if (!current.ok) return failed(current.message);
     await refreshReadiness(db, vendorId, row.payoutAccountId, current.value, at);
     row = (await vendorPayoutOf(db, vendorId)) ?? row;

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { simulateBankPayout, simulatedPayouts } from "../../src/gateways/simulated-payouts";
-import { api, newCustomer, uid } from "../support/api";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { newVendorWithToken } from "../support/catalog";
 import { checkout, pay, stockedSku } from "../support/marketplace";
 
@@ -147,5 +147,23 @@ describe("the payout simulator (development, no Stripe keys)", () => {
       net: inr(amountMinor),
     });
     expect(txns.find((x) => x.sourceId === t.id)).toMatchObject({ type: "transfer", amount: inr(-2_000) });
+  });
+});
+
+describe("a payout account id the provider does not know", () => {
+  it("answers 409 and keeps the id for an admin to correct", async () => {
+    const { vendorId, token } = await newVendorWithToken();
+    const patched = await api("PATCH", `/v1/vendors/${vendorId}`, {
+      token: ADMIN,
+      body: { payoutAccountId: "acct_typo" },
+    });
+    expect(patched.status).toBe(200);
+    const r = await api("POST", `/v1/vendors/${vendorId}/payout-account`, { token });
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ code: "CONFLICT" });
+    expect((await api("GET", `/v1/vendors/${vendorId}/payout-account`, { token })).body).toMatchObject({
+      accountId: "acct_typo",
+      ready: false,
+    });
   });
 });
