@@ -63,6 +63,7 @@ export default defineConfig(async () => {
                   BRIDGE_SECRET_KEY: "test-bridge-secret-key-of-at-least-32-chars",
                   STRIPE_SECRET_KEY: "sk_test_fake",
                   STRIPE_WEBHOOK_SECRET: "whsec_test",
+                  STRIPE_CONNECT_WEBHOOK_SECRET: "whsec_connect_test",
                   STRIPE_PUBLISHABLE_KEY: "pk_test_fake",
                   STRIPE_API_BASE: inject<string>("stripeApiBase"),
                 },

@@ -26,6 +26,7 @@ import { notifications } from "./http/routes/notifications";
 import { onboarding } from "./http/routes/onboarding";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
+import { payoutAccounts } from "./http/routes/payout-accounts";
 import { pendingRefunds } from "./http/routes/pending-refunds";
 import { MAX_PHOTO_BYTES, photos } from "./http/routes/photos";
 import { postalCodes } from "./http/routes/postal-codes";
@@ -71,6 +72,7 @@ const productionResources: readonly Resource[] = [
   customers,
   vendors,
   onboarding,
+  payoutAccounts,
   warehouses,
   products,
   productImages,

@@ -228,6 +228,11 @@ export async function seedDemoMarketplace(client: Api, root: string, log: Log): 
   );
   await seedBridge(client, vendors[0]!.id, firstVendorStock.slice(0, 3));
   await seedProductImport(client, vendors[0]!.id, plan, warehouseIds[0]![0]!);
+  // Payout accounts (the simulator's are ready at once) for every vendor but the last, whose
+  // Payouts tab then shows why it is not paid yet.
+  await mapLimit(vendors.slice(0, -1), CONCURRENCY, (v) =>
+    client.request("POST", `/v1/vendors/${v.id}/payout-account`),
+  );
 
   return {
     vendors: vendors.length,

@@ -71,3 +71,62 @@ export async function fakeRefunds(paymentIntentId: string): Promise<{ count: num
   if (!res.ok) throw new Error(`fake refunds ${paymentIntentId}: ${res.status}`);
   return res.json();
 }
+
+/** Completes a connected account's onboarding in the fake; returns the `account.updated` event Stripe would send. */
+export async function onboardAccount(
+  accountId: string,
+): Promise<{ account: Record<string, unknown>; event: FakeEvent }> {
+  const res = await fetch(`${stripeSettings().apiBase}/_fake/accounts/${accountId}/onboard`, { method: "POST" });
+  if (!res.ok) throw new Error(`fake onboard ${accountId}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Moves a connected account's whole available balance to its bank, so a reversal then finds it short. */
+export async function payOutAccount(accountId: string): Promise<{ paidOutMinor: number }> {
+  const res = await fetch(`${stripeSettings().apiBase}/_fake/accounts/${accountId}/payout`, { method: "POST" });
+  if (!res.ok) throw new Error(`fake payout ${accountId}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export type FakeRequest = {
+  method: string;
+  path: string;
+  params: Record<string, unknown>;
+  idempotencyKey: string | null;
+  stripeAccount: string | null;
+};
+
+/** The requests the fake received on a path, oldest first: what the adapter really sent. */
+export async function fakeRequests(path: string): Promise<FakeRequest[]> {
+  const res = await fetch(`${stripeSettings().apiBase}/_fake/requests?path=${encodeURIComponent(path)}`);
+  if (!res.ok) throw new Error(`fake requests ${path}: ${res.status}`);
+  return res.json();
+}
+
+/** Delivers an event to the Connect webhook route, signed with the Connect endpoint's own secret unless given. */
+export async function deliverConnect(event: unknown, signature?: string | null): Promise<Reply> {
+  const payload = JSON.stringify(event);
+  const secret = stripeSettings().connectWebhookSecret;
+  if (!secret) throw new Error("the stripe vitest project sets STRIPE_CONNECT_WEBHOOK_SECRET");
+  const header = signature === undefined ? await sign(payload, secret) : signature;
+  return api("POST", "/v1/webhooks/stripe-connect", {
+    rawBody: payload,
+    headers: { "content-type": "application/json", ...(header === null ? {} : { "stripe-signature": header }) },
+  });
+}
+
+/** An event as Stripe wraps an object, for objects the fake does not emit events for (transfers). */
+export function eventOf(type: string, object: { id: string }, account?: string): FakeEvent & Record<string, unknown> {
+  return {
+    id: `evt_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`,
+    object: "event",
+    api_version: "2026-01-01",
+    type,
+    created: Math.floor(Date.now() / 1000),
+    data: { object },
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    ...(account ? { account } : {}),
+  };
+}

@@ -15,6 +15,17 @@
  * with a 503 the SDK does not retry while `failRefunds` is set; scoped to the intent, so other tests
  * sharing the fake are not slowed. `GET /_fake/payment_intents/{id}/refunds` answers `{count, amountMinor}` of
  * the refunds the fake made for the intent.
+ *
+ * Connect (separate charges and transfers): Express accounts and account links, transfers bounded by
+ * their source charge (or the platform's balance), listing by transfer_group/destination/created with
+ * Stripe's cursor paging, reversals bounded by the transfer's remainder and by the connected
+ * account's balance (`balance_insufficient`), a connected account's balance read with Stripe-Account,
+ * and the platform's balance transactions (a charge's fee is 2% plus 300 minor units, a stand-in for
+ * the real schedule). Test-only control: `POST /_fake/accounts/{id}/onboard` completes an account's
+ * onboarding and answers `{account, event}` (the `account.updated` Stripe would send);
+ * `POST /_fake/accounts/{id}/payout` moves the account's whole available balance to its bank, so a
+ * later reversal finds it short; `GET /_fake/requests?path=/v1/transfers` answers the requests the
+ * fake received on that path (`{method, path, params, idempotencyKey, stripeAccount}`), oldest first.
  */
 
 type Params = { [key: string]: string | Params };
@@ -56,6 +67,91 @@ type Refund = {
   payment_intent: string;
   reason: string | null;
   status: "succeeded";
+};
+
+type Account = {
+  id: string;
+  object: "account";
+  business_type: string | null;
+  capabilities: Record<string, "active" | "inactive" | "pending">;
+  charges_enabled: boolean;
+  country: string;
+  created: number;
+  default_currency: string;
+  details_submitted: boolean;
+  email: string | null;
+  metadata: Record<string, string>;
+  payouts_enabled: boolean;
+  requirements: {
+    alternatives: unknown[];
+    current_deadline: number | null;
+    currently_due: string[];
+    disabled_reason: string | null;
+    errors: unknown[];
+    eventually_due: string[];
+    past_due: string[];
+    pending_verification: string[];
+  };
+  type: "express";
+};
+
+type Transfer = {
+  id: string;
+  object: "transfer";
+  amount: number;
+  amount_reversed: number;
+  balance_transaction: string;
+  created: number;
+  currency: string;
+  description: string | null;
+  destination: string;
+  destination_payment: string;
+  livemode: false;
+  metadata: Record<string, string>;
+  reversals: { object: "list"; data: TransferReversal[]; has_more: boolean; total_count: number; url: string };
+  reversed: boolean;
+  source_transaction: string | null;
+  source_type: "card";
+  transfer_group: string | null;
+};
+
+type TransferReversal = {
+  id: string;
+  object: "transfer_reversal";
+  amount: number;
+  balance_transaction: string;
+  created: number;
+  currency: string;
+  destination_payment_refund: string;
+  metadata: Record<string, string>;
+  source_refund: string | null;
+  transfer: string;
+};
+
+type BalanceTransaction = {
+  id: string;
+  object: "balance_transaction";
+  amount: number;
+  available_on: number;
+  created: number;
+  currency: string;
+  description: string | null;
+  exchange_rate: null;
+  fee: number;
+  fee_details: { amount: number; application: null; currency: string; description: string; type: string }[];
+  net: number;
+  reporting_category: string;
+  source: string;
+  status: "available" | "pending";
+  type: string;
+};
+
+type Logged = {
+  method: string;
+  path: string;
+  params: Params;
+  idempotencyKey: string | null;
+  stripeAccount: string | null;
 };
 
 type Saved = { fingerprint: string; status: number; body: string };
@@ -124,6 +220,30 @@ function metadataOf(p: Params): Record<string, string> {
   return Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => typeof e[1] === "string"));
 }
 
+/** Stripe's list envelope over items newest first, paged by `limit` and `starting_after`. */
+function listOf<T extends { id: string }>(url: string, items: T[], p: Params) {
+  const limit = Math.min(Math.max(Number(str(p, "limit") ?? 10), 1), 100);
+  const after = str(p, "starting_after");
+  const start = after ? items.findIndex((i) => i.id === after) + 1 : 0;
+  const data = items.slice(start, start + limit);
+  return { object: "list", data, has_more: start + limit < items.length, url };
+}
+
+/** `created[gte]`, `created[gt]`, `created[lt]`, `created[lte]`, or `created=<n>`. */
+function inCreated(p: Params, created: number): boolean {
+  const c = p.created;
+  if (typeof c === "string") return created === Number(c);
+  if (!c) return true;
+  const bound = (k: string) => (typeof c[k] === "string" ? Number(c[k]) : undefined);
+  const [gte, gt, lt, lte] = [bound("gte"), bound("gt"), bound("lt"), bound("lte")];
+  return (
+    (gte === undefined || created >= gte) &&
+    (gt === undefined || created > gt) &&
+    (lt === undefined || created < lt) &&
+    (lte === undefined || created <= lte)
+  );
+}
+
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(typeof body === "string" ? body : JSON.stringify(body), {
     status,
@@ -137,6 +257,248 @@ export function createStripeFake() {
   const refundedOf = new Map<string, number>();
   const idempotent = new Map<string, Saved>();
   const behaviours = new Map<string, Behaviour>();
+  const accounts = new Map<string, Account>();
+  const transfers = new Map<string, Transfer>();
+  // Charges made by settled intents: amount and what has been transferred from each.
+  const charges = new Map<string, { amount: number; currency: string; transferred: number }>();
+  const paidOut = new Map<string, number>();
+  // Newest first, as Stripe lists them.
+  const balanceTransactions: BalanceTransaction[] = [];
+  const requests: Logged[] = [];
+
+  function book(type: string, source: string, amount: number, currency: string, fee = 0): string {
+    const created = now();
+    const txn: BalanceTransaction = {
+      id: randomId("txn"),
+      object: "balance_transaction",
+      amount,
+      available_on: created,
+      created,
+      currency,
+      description: null,
+      exchange_rate: null,
+      fee,
+      fee_details: fee
+        ? [{ amount: fee, application: null, currency, description: "Stripe processing fees", type: "stripe_fee" }]
+        : [],
+      net: amount - fee,
+      reporting_category: type === "transfer_refund" ? "transfer_reversal" : type,
+      source,
+      status: "available",
+      type,
+    };
+    balanceTransactions.unshift(txn);
+    return txn.id;
+  }
+
+  const platformAvailable = () => balanceTransactions.reduce((n, t) => n + t.net, 0);
+
+  function account(id: string): Account {
+    const a = accounts.get(id);
+    if (!a) {
+      throw new StripeFault(404, {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        param: "account",
+        message: `No such account: '${id}'`,
+      });
+    }
+    return a;
+  }
+
+  /** What a connected account holds: transfers to it, less reversals, less what went to its bank. */
+  function accountAvailable(id: string): number {
+    let n = 0;
+    for (const t of transfers.values()) if (t.destination === id) n += t.amount - t.amount_reversed;
+    return n - (paidOut.get(id) ?? 0);
+  }
+
+  function createAccount(p: Params): Account {
+    if (str(p, "type") !== "express") throw invalid("This fake creates Express accounts only.", { param: "type" });
+    const country = str(p, "country");
+    if (!country || !/^[A-Z]{2}$/.test(country)) throw invalid("Invalid country.", { param: "country" });
+    const due = ["business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip"];
+    const a: Account = {
+      id: randomId("acct"),
+      object: "account",
+      business_type: null,
+      capabilities: Object.fromEntries(
+        Object.entries(typeof p.capabilities === "object" ? p.capabilities : {})
+          .filter(([, v]) => typeof v === "object" && str(v, "requested") === "true")
+          .map(([k]) => [k, "inactive" as const]),
+      ),
+      charges_enabled: false,
+      country,
+      created: now(),
+      default_currency: country === "IN" ? "inr" : "usd",
+      details_submitted: false,
+      email: str(p, "email") ?? null,
+      metadata: metadataOf(p),
+      payouts_enabled: false,
+      requirements: {
+        alternatives: [],
+        current_deadline: null,
+        currently_due: due,
+        disabled_reason: "requirements.past_due",
+        errors: [],
+        eventually_due: due,
+        past_due: due,
+        pending_verification: [],
+      },
+      type: "express",
+    };
+    accounts.set(a.id, a);
+    return a;
+  }
+
+  function createAccountLink(p: Params) {
+    const id = str(p, "account");
+    if (!id) throw invalid("Missing required param: account.", { param: "account", code: "parameter_missing" });
+    account(id);
+    if (str(p, "type") !== "account_onboarding" && str(p, "type") !== "account_update") {
+      throw invalid("Invalid type.", { param: "type" });
+    }
+    for (const key of ["return_url", "refresh_url"]) {
+      const url = str(p, key);
+      if (url === undefined || !URL.canParse(url)) throw invalid(`Not a valid URL: ${key}.`, { param: key });
+    }
+    const created = now();
+    return {
+      object: "account_link",
+      created,
+      expires_at: created + 300,
+      url: `https://connect.stripe.com/setup/e/${id}/${crypto.randomUUID().replaceAll("-", "")}`,
+    };
+  }
+
+  function onboard(id: string) {
+    const a = account(id);
+    a.details_submitted = true;
+    a.payouts_enabled = true;
+    a.charges_enabled = true;
+    for (const k of Object.keys(a.capabilities)) a.capabilities[k] = "active";
+    a.requirements = { ...a.requirements, currently_due: [], eventually_due: [], past_due: [], disabled_reason: null };
+    return { account: a, event: event("account.updated", a) };
+  }
+
+  function createTransfer(p: Params): Transfer {
+    const amount = positiveInt(p, "amount", true)!;
+    const currency = str(p, "currency");
+    if (!currency || !/^[a-z]{3}$/.test(currency)) throw invalid("Invalid currency.", { param: "currency" });
+    const destination = str(p, "destination");
+    if (!destination) throw invalid("Missing required param: destination.", { param: "destination" });
+    const dest = account(destination);
+    if (dest.capabilities.transfers === undefined) {
+      throw invalid("Your destination account needs to have the transfers capability enabled.", {
+        code: "insufficient_capabilities_for_transfer",
+        param: "destination",
+      });
+    }
+    const source = str(p, "source_transaction");
+    const charge = source ? charges.get(source) : undefined;
+    if (source && !charge)
+      throw invalid(`No such charge: '${source}'`, { param: "source_transaction", code: "resource_missing" });
+    if (charge ? charge.transferred + amount > charge.amount : platformAvailable() < amount) {
+      throw invalid(
+        "You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Charges using the 4000000000000077 test card.",
+        { code: "balance_insufficient" },
+      );
+    }
+    if (charge) charge.transferred += amount;
+    const id = randomId("tr");
+    const t: Transfer = {
+      id,
+      object: "transfer",
+      amount,
+      amount_reversed: 0,
+      balance_transaction: book("transfer", id, -amount, currency),
+      created: now(),
+      currency,
+      description: str(p, "description") ?? null,
+      destination,
+      destination_payment: randomId("py"),
+      livemode: false,
+      metadata: metadataOf(p),
+      reversals: { object: "list", data: [], has_more: false, total_count: 0, url: `/v1/transfers/${id}/reversals` },
+      reversed: false,
+      source_transaction: source ?? null,
+      source_type: "card",
+      transfer_group: str(p, "transfer_group") ?? null,
+    };
+    transfers.set(id, t);
+    return t;
+  }
+
+  function transfer(id: string): Transfer {
+    const t = transfers.get(id);
+    if (!t) {
+      throw new StripeFault(404, {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        param: "id",
+        message: `No such transfer: '${id}'`,
+      });
+    }
+    return t;
+  }
+
+  function listTransfers(p: Params) {
+    const group = str(p, "transfer_group");
+    const dest = str(p, "destination");
+    const all = [...transfers.values()]
+      .reverse()
+      .filter(
+        (t) => (!group || t.transfer_group === group) && (!dest || t.destination === dest) && inCreated(p, t.created),
+      );
+    return listOf("/v1/transfers", all, p);
+  }
+
+  function createReversal(id: string, p: Params): TransferReversal {
+    const t = transfer(id);
+    const left = t.amount - t.amount_reversed;
+    const amount = positiveInt(p, "amount", false) ?? left;
+    if (amount > left) {
+      throw invalid(`Amount (${amount}) is greater than the unreversed amount of the transfer (${left}).`, {
+        code: "amount_too_large",
+        param: "amount",
+      });
+    }
+    if (accountAvailable(t.destination) < amount) {
+      throw invalid(
+        `Insufficient funds in the connected account ${t.destination} to reverse ${amount} ${t.currency}.`,
+        { code: "balance_insufficient" },
+      );
+    }
+    const rid = randomId("trr");
+    const r: TransferReversal = {
+      id: rid,
+      object: "transfer_reversal",
+      amount,
+      balance_transaction: book("transfer_refund", rid, amount, t.currency),
+      created: now(),
+      currency: t.currency,
+      destination_payment_refund: randomId("pyr"),
+      metadata: metadataOf(p),
+      source_refund: null,
+      transfer: t.id,
+    };
+    t.amount_reversed += amount;
+    t.reversed = t.amount_reversed === t.amount;
+    t.reversals.data.unshift(r);
+    t.reversals.total_count += 1;
+    return r;
+  }
+
+  function balanceOf(accountId: string | null) {
+    const currency = accountId ? account(accountId).default_currency : "inr";
+    const amount = accountId ? accountAvailable(accountId) : platformAvailable();
+    return {
+      object: "balance",
+      available: [{ amount, currency, source_types: { card: amount } }],
+      livemode: false,
+      pending: [{ amount: 0, currency, source_types: { card: 0 } }],
+    };
+  }
 
   /** Waits as the intent's behaviour says, then refuses a refund if it is set to fail. */
   async function behave(intentId: string | undefined, kind: "refund" | "cancel"): Promise<Response | null> {
@@ -249,17 +611,20 @@ export function createStripeFake() {
       status: "succeeded",
     };
     refunds.set(refund.id, refund);
+    book("refund", refund.id, -amount, pi.currency);
     refundedOf.set(pi.id, refunded + amount);
     return refund;
   }
 
-  function event(type: string, pi: PaymentIntent) {
+  function event(type: string, pi: PaymentIntent | Account | Transfer) {
     return {
       id: randomId("evt"),
       object: "event",
       api_version: "2026-01-01",
       created: now(),
       data: { object: structuredClone(pi) },
+      // Events of a connected account name it; they reach the platform's Connect endpoint.
+      ...(pi.object === "account" ? { account: pi.id } : {}),
       livemode: false,
       pending_webhooks: 1,
       request: { id: null, idempotency_key: null },
@@ -277,6 +642,8 @@ export function createStripeFake() {
         pi.status = "succeeded";
         pi.amount_received = pi.amount;
         pi.latest_charge = randomId("ch");
+        charges.set(pi.latest_charge, { amount: pi.amount, currency: pi.currency, transferred: 0 });
+        book("charge", pi.latest_charge, pi.amount, pi.currency, Math.round(pi.amount * 0.02) + 300);
         pi.last_payment_error = null;
         return { paymentIntent: pi, event: event("payment_intent.succeeded", pi) };
       case "failed":
@@ -317,11 +684,60 @@ export function createStripeFake() {
     return json(200, result, key ? { "idempotency-key": key } : {});
   }
 
+  /** The Connect endpoints; null when the path is not one of them. */
+  async function connectRoute(
+    req: Request,
+    path: string,
+    body: string,
+    p: Params,
+    [resource, id, action, sub, ...rest]: (string | undefined)[],
+  ): Promise<Response | null> {
+    if (rest.length > 0) return null;
+    const post = req.method === "POST";
+    const get = req.method === "GET";
+    if (resource === "accounts" && !action) {
+      if (post && !id) return once(req, path, body, () => createAccount(p));
+      if (get && id) return json(200, account(id));
+    }
+    if (resource === "account_links" && post && !id) return once(req, path, body, () => createAccountLink(p));
+    if (resource === "transfers") {
+      if (post && !id) return once(req, path, body, () => createTransfer(p));
+      if (get && !id) return json(200, listTransfers(p));
+      if (get && id && !action) return json(200, transfer(id));
+      if (post && id && action === "reversals" && !sub) return once(req, path, body, () => createReversal(id, p));
+    }
+    if (resource === "balance" && get && !id) return json(200, balanceOf(req.headers.get("stripe-account")));
+    if (resource === "balance_transactions" && get && !id) {
+      return json(
+        200,
+        listOf(
+          "/v1/balance_transactions",
+          balanceTransactions.filter((t) => inCreated(p, t.created)),
+          p,
+        ),
+      );
+    }
+    return null;
+  }
+
   async function handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const path = url.pathname;
     const body = req.method === "POST" ? await req.text() : "";
     try {
+      if (path === "/_fake/requests" && req.method === "GET") {
+        return json(
+          200,
+          requests.filter((r) => r.path === url.searchParams.get("path")),
+        );
+      }
+      const acct = path.match(/^\/_fake\/accounts\/([^/]+)\/(onboard|payout)$/);
+      if (acct && req.method === "POST") {
+        if (acct[2] === "onboard") return json(200, onboard(acct[1]!));
+        const amount = accountAvailable(acct[1]!);
+        paidOut.set(acct[1]!, (paidOut.get(acct[1]!) ?? 0) + amount);
+        return json(200, { paidOutMinor: amount });
+      }
       if (path.startsWith("/_fake/")) {
         const m = path.match(/^\/_fake\/payment_intents\/([^/]+)\/(outcome|behaviour|refunds)$/);
         if (m?.[2] === "refunds" && req.method === "GET") {
@@ -341,8 +757,18 @@ export function createStripeFake() {
       if (!/^Bearer sk_test_/.test(req.headers.get("authorization") ?? "")) {
         throw new StripeFault(401, { type: "authentication_error", message: "Invalid API Key provided." });
       }
-      const params = parseForm(body);
+      const params = parseForm(req.method === "GET" ? url.search.slice(1) : body);
+      const stripeAccount = req.headers.get("stripe-account");
+      requests.push({
+        method: req.method,
+        path,
+        params,
+        idempotencyKey: req.headers.get("idempotency-key"),
+        stripeAccount,
+      });
       const [, v1, resource, id, action, ...rest] = path.split("/");
+      const connect = v1 === "v1" ? await connectRoute(req, path, body, params, [resource, id, action, ...rest]) : null;
+      if (connect) return connect;
       if (v1 === "v1" && rest.length === 0 && resource === "payment_intents") {
         if (req.method === "POST" && !id) return once(req, path, body, () => createIntent(params));
         if (req.method === "GET" && id && !action) return json(200, intent(id));
@@ -367,5 +793,5 @@ export function createStripeFake() {
     }
   }
 
-  return { handle, intents, refunds };
+  return { handle, intents, refunds, accounts, transfers };
 }

@@ -64,8 +64,11 @@ describe("stripe adapter, through the official SDK against the fake", () => {
 
   it("reports succeeded when asked to cancel an intent that already succeeded", async () => {
     const { provider, payment } = await createOk();
-    await settleIntent(payment.id, "succeeded");
-    expect(await provider.cancel(payment.id)).toEqual({ ok: true, value: { status: "succeeded" } });
+    const settled = await settleIntent(payment.id, "succeeded");
+    // With the charge behind the success, which the payout transfers name as their source.
+    const chargeId = (settled.paymentIntent as { latest_charge?: string }).latest_charge;
+    expect(chargeId).toMatch(/^ch_/);
+    expect(await provider.cancel(payment.id)).toEqual({ ok: true, value: { status: "succeeded", chargeId } });
     expect((await fakeIntent(payment.id)).status).toBe("succeeded");
   });
 

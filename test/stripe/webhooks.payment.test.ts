@@ -96,6 +96,11 @@ describe("Stripe webhooks drive the order to paid exactly once", () => {
     expect(paidEvents(o)).toHaveLength(1);
     expect(paidEvents(o)[0]!.actor).toEqual({ role: "system", id: "stripe" });
     expect(await stockTotals(skuId)).toMatchObject({ onHand: 10, committed: 3, held: 0, available: 7 });
+    // The intent's latest_charge is kept: the order's vendor transfers name it as their source_transaction.
+    const charge = (succeeded!.data.object as { latest_charge?: string }).latest_charge;
+    expect(charge).toMatch(/^ch_/);
+    const row = await env.DB.prepare("select charge_id from payments where id = ?").bind(paymentId).first();
+    expect(row).toEqual({ charge_id: charge });
   });
 
   it("applies a decline then a success, delivered in reverse and repeated, as one payment", async () => {

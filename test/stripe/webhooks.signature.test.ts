@@ -107,6 +107,8 @@ describe("verifyStripeWebhook", () => {
         event: {
           eventId: event.id,
           paymentId: event.data.object.id,
+          // This event's intent names no charge.
+          chargeId: null,
           outcome,
           type,
           at: new Date(event.created * 1000),

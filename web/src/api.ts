@@ -17,6 +17,8 @@ import type {
   OrderStatus,
   OrderView,
   Page,
+  PayoutAccountSetup,
+  PayoutAccountStatus,
   PlatformEarnings,
   ProblemBody,
   ProductImage,
@@ -176,6 +178,18 @@ export const api = {
   /** Every vendor (a vendor token sees only itself), for pickers: all pages, by name. */
   vendors(token: string, signal?: AbortSignal) {
     return everyPage<Vendor>("/v1/vendors", token, signal);
+  },
+  payoutAccount(token: string, vendorId: string, signal?: AbortSignal) {
+    return request<PayoutAccountStatus>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/payout-account`, {
+      token,
+      signal,
+    });
+  },
+  /** Creates the payout account if there is none; answers a one-time onboarding link to open at once. */
+  setUpPayouts(token: string, vendorId: string) {
+    return request<PayoutAccountSetup>("POST", `/v1/vendors/${encodeURIComponent(vendorId)}/payout-account`, {
+      token,
+    });
   },
   warehouses(token: string, vendorId: string, signal?: AbortSignal) {
     return everyPage<Warehouse>(`/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, token, signal);

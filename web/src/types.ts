@@ -26,9 +26,14 @@ import type {
   TimelineEvent as TimelineEventSchema,
 } from "@contracts/orders";
 import type {
+  PayoutAccountSetup as PayoutAccountSetupSchema,
+  PayoutAccountStatus as PayoutAccountStatusSchema,
+} from "@contracts/payout-accounts";
+import type {
   ProductImage as ProductImageSchema,
   ProductImport as ProductImportSchema,
 } from "@contracts/product-imports";
+
 import type { StockLevels as StockLevelsSchema } from "@contracts/stock";
 import type { CreatedCustomer as CreatedCustomerSchema, Me as MeSchema } from "@contracts/tokens";
 import type { z } from "zod";
@@ -54,6 +59,8 @@ export type Page<T> = { items: T[]; nextCursor: string | null };
 
 export type Me = z.infer<typeof MeSchema>;
 export type Vendor = z.infer<typeof VendorSchema>;
+export type PayoutAccountStatus = z.infer<typeof PayoutAccountStatusSchema>;
+export type PayoutAccountSetup = z.infer<typeof PayoutAccountSetupSchema>;
 export type Warehouse = z.infer<typeof WarehouseSchema>;
 export type Sku = z.infer<typeof SkuSchema>;
 export type Carrier = z.infer<typeof CarrierSchema>;

@@ -14,6 +14,7 @@ import { announce, unlockSound } from "./beep";
 import { Earnings } from "./Earnings";
 import { InventoryBridge } from "./InventoryBridge";
 import { OnboardingWizard } from "./Onboarding";
+import { Payouts } from "./Payouts";
 import { Products } from "./Products";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
@@ -92,6 +93,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/products" className={rest === "/products" ? "tab active" : "tab"}>
           Products
         </Link>
+        <Link to="/vendor/payouts" className={rest === "/payouts" ? "tab active" : "tab"}>
+          Payouts
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -104,6 +108,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <OnboardingWizard token={token} vendorId={vendorId} />
         ) : subId ? (
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
+        ) : rest === "/payouts" ? (
+          <Payouts token={token} vendorId={vendorId} />
         ) : rest === "/stock" ? (
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />
         ) : rest === "/earnings" ? (

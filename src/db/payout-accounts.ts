@@ -1,0 +1,121 @@
+import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import type { Db, Statement } from "./client";
+import { payoutEvents, vendors } from "./schema";
+
+/** A connected account's readiness as the provider reported it. */
+export type Readiness = {
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+  disabledReason: string | null;
+  requirementsDue: string[];
+};
+
+export type VendorPayoutRow = {
+  vendorId: string;
+  contactEmail: string | null;
+  payoutAccountId: string | null;
+  payoutsEnabled: boolean;
+  payoutDetailsSubmitted: boolean;
+  payoutDisabledReason: string | null;
+  payoutRequirementsDue: string[] | null;
+  payoutAccountUpdatedAt: string | null;
+};
+
+const payoutShape = {
+  vendorId: vendors.id,
+  contactEmail: vendors.contactEmail,
+  payoutAccountId: vendors.payoutAccountId,
+  payoutsEnabled: vendors.payoutsEnabled,
+  payoutDetailsSubmitted: vendors.payoutDetailsSubmitted,
+  payoutDisabledReason: vendors.payoutDisabledReason,
+  payoutRequirementsDue: vendors.payoutRequirementsDue,
+  payoutAccountUpdatedAt: vendors.payoutAccountUpdatedAt,
+};
+
+const readinessSet = (r: Readiness, at: string) => ({
+  payoutsEnabled: r.payoutsEnabled,
+  payoutDetailsSubmitted: r.detailsSubmitted,
+  payoutDisabledReason: r.disabledReason,
+  payoutRequirementsDue: r.requirementsDue,
+  payoutAccountUpdatedAt: at,
+});
+
+export async function vendorPayoutOf(db: Db, vendorId: string): Promise<VendorPayoutRow | undefined> {
+  return db.select(payoutShape).from(vendors).where(eq(vendors.id, vendorId)).get();
+}
+
+/**
+ * Keeps the account just created at the provider as the vendor's, only if the vendor has none yet:
+ * of two set-ups racing, one account is kept (the provider's idempotency key makes them the same
+ * account within a day). Answers the row as it stands after.
+ */
+export async function claimPayoutAccount(
+  db: Db,
+  vendorId: string,
+  accountId: string,
+  r: Readiness,
+  at: string,
+): Promise<VendorPayoutRow | undefined> {
+  await db
+    .update(vendors)
+    .set({ payoutAccountId: accountId, ...readinessSet(r, at) })
+    .where(and(eq(vendors.id, vendorId), isNull(vendors.payoutAccountId)));
+  return vendorPayoutOf(db, vendorId);
+}
+
+/** Never moves readiness back to an older report: a late, out-of-order event loses to the newer one. */
+const notOlder = (at: string): SQL =>
+  or(isNull(vendors.payoutAccountUpdatedAt), sql`${vendors.payoutAccountUpdatedAt} <= ${at}`)!;
+
+/** Readiness read from the provider now, for the vendor still holding that account. */
+export async function refreshReadiness(db: Db, vendorId: string, accountId: string, r: Readiness, at: string) {
+  await db
+    .update(vendors)
+    .set(readinessSet(r, at))
+    .where(and(eq(vendors.id, vendorId), eq(vendors.payoutAccountId, accountId), notOlder(at)));
+}
+
+const unseen = (eventId: string) =>
+  sql`not exists (select 1 from ${payoutEvents} where ${payoutEvents.id} = ${eventId})`;
+
+/**
+ * An `account.updated` applied once: the readiness of whichever vendor holds the account moves
+ * only if this event id is new and not older than what is stored, and the event is recorded in the
+ * same batch, so a replay changes nothing.
+ */
+export function accountUpdatedStatements(
+  db: Db,
+  e: { eventId: string; type: string; accountId: string; readiness: Readiness; at: string; receivedAt: string },
+): Statement[] {
+  return [
+    db
+      .update(vendors)
+      .set(readinessSet(e.readiness, e.at))
+      .where(and(eq(vendors.payoutAccountId, e.accountId), unseen(e.eventId), notOlder(e.at))),
+    db
+      .insert(payoutEvents)
+      .values({ id: e.eventId, type: e.type, accountId: e.accountId, occurredAt: e.at, receivedAt: e.receivedAt })
+      .onConflictDoNothing(),
+  ];
+}
+
+export type TransferEventRow = typeof payoutEvents.$inferInsert;
+
+/** A transfer event kept once per event id, with the transfer's amounts and sub-order, for reconciliation. */
+export function recordTransferEvent(db: Db, row: TransferEventRow): Statement {
+  return db.insert(payoutEvents).values(row).onConflictDoNothing();
+}
+
+export async function findPayoutEvent(db: Db, eventId: string) {
+  return db.select().from(payoutEvents).where(eq(payoutEvents.id, eventId)).get();
+}
+
+/** What the provider told us of a transfer, oldest first. */
+export async function transferEvents(db: Db, transferId: string) {
+  return db
+    .select()
+    .from(payoutEvents)
+    .where(eq(payoutEvents.transferId, transferId))
+    .orderBy(asc(payoutEvents.occurredAt), asc(payoutEvents.id))
+    .all();
+}

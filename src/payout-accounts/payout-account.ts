@@ -1,0 +1,105 @@
+import type { PayoutAccountSetup, PayoutAccountStatus } from "../contracts/payout-accounts";
+import { database } from "../db/client";
+import { claimPayoutAccount, refreshReadiness, type VendorPayoutRow, vendorPayoutOf } from "../db/payout-accounts";
+import { notReadyBecause } from "../domain/payout-readiness";
+import { isoSeconds } from "../domain/time";
+import { paymentsConfigured } from "../gateways/payment-provider";
+import { payoutProvider } from "../gateways/payout-provider";
+import { payoutReady } from "../gateways/payouts";
+import { config } from "../platform/config";
+
+export type PayoutAccountFailure =
+  | { ok: false; code: "NOT_FOUND"; detail: string }
+  | { ok: false; code: "CONFLICT"; detail: string }
+  | { ok: false; code: "PAYMENTS_NOT_CONFIGURED"; detail: string }
+  | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
+
+function statusOf(env: Env, row: VendorPayoutRow): PayoutAccountStatus {
+  const view = {
+    accountId: row.payoutAccountId,
+    payoutsEnabled: row.payoutsEnabled,
+    detailsSubmitted: row.payoutDetailsSubmitted,
+    disabledReason: row.payoutDisabledReason,
+    requirementsDue: row.payoutRequirementsDue ?? [],
+  };
+  return {
+    vendorId: row.vendorId,
+    provider: payoutProvider(env).name,
+    ...view,
+    ready: view.accountId !== null && payoutReady(view),
+    notReadyBecause: notReadyBecause(view),
+    updatedAt: row.payoutAccountUpdatedAt,
+  };
+}
+
+/** The vendor's payout readiness as last reported by the provider. */
+export async function payoutAccountStatus(
+  env: Env,
+  vendorId: string,
+): Promise<{ ok: true; status: PayoutAccountStatus } | PayoutAccountFailure> {
+  const row = await vendorPayoutOf(database(env), vendorId);
+  if (!row) return { ok: false, code: "NOT_FOUND", detail: `No vendor ${vendorId}` };
+  return { ok: true, status: statusOf(env, row) };
+}
+
+/**
+ * Creates the vendor's connected account if it has none (one per vendor: keyed at the provider and
+ * kept only where none is stored), refreshes its readiness otherwise, and answers a fresh onboarding
+ * link that returns to the vendor app at `origin`.
+ */
+export async function setUpPayoutAccount(
+  env: Env,
+  vendorId: string,
+  origin: string,
+  now: Date,
+): Promise<({ ok: true } & PayoutAccountSetup) | PayoutAccountFailure> {
+  const db = database(env);
+  let row = await vendorPayoutOf(db, vendorId);
+  if (!row) return { ok: false, code: "NOT_FOUND", detail: `No vendor ${vendorId}` };
+  if (!paymentsConfigured(env)) {
+    return { ok: false, code: "PAYMENTS_NOT_CONFIGURED", detail: "No payout provider is configured" };
+  }
+  const provider = payoutProvider(env);
+  const at = isoSeconds(now);
+  const failed = (message: string) => ({
+    ok: false as const,
+    code: "PAYMENT_PROVIDER_ERROR" as const,
+    detail: message,
+  });
+  if (!row.payoutAccountId) {
+    const created = await provider.accounts.create({
+      vendorId,
+      country: config(env).platformCountry,
+      ...(row.contactEmail ? { email: row.contactEmail } : {}),
+      idempotencyKey: `payout-account:${vendorId}`,
+    });
+    if (!created.ok) return failed(created.message);
+    row = (await claimPayoutAccount(db, vendorId, created.value.accountId, created.value, at)) ?? row;
+  } else {
+    const current = await provider.accounts.retrieve(row.payoutAccountId);
+    // An account id set by hand (PATCH /vendors) that the provider does not know: fixing it is an admin's call.
+    if (!current.ok && current.code === "NOT_FOUND") {
+      return {
+        ok: false,
+        code: "CONFLICT",
+        detail: `The provider has no account ${row.payoutAccountId}; an admin must correct the vendor's payoutAccountId`,
+      };
+    }
+    if (!current.ok) return failed(current.message);
+    await refreshReadiness(db, vendorId, row.payoutAccountId, current.value, at);
+    row = (await vendorPayoutOf(db, vendorId)) ?? row;
+  }
+  const accountId = row.payoutAccountId!;
+  const link = await provider.accounts.onboardingLink({
+    accountId,
+    returnUrl: `${origin}/vendor/payouts?onboarding=done`,
+    refreshUrl: `${origin}/vendor/payouts?onboarding=expired`,
+  });
+  if (!link.ok) return failed(link.message);
+  return {
+    ok: true,
+    status: statusOf(env, row),
+    onboardingUrl: link.value.url,
+    onboardingExpiresAt: isoSeconds(link.value.expiresAt),
+  };
+}
