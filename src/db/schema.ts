@@ -475,10 +475,17 @@ export const creditNotes = sqliteTable(
     createdAt: text("created_at").notNull(),
     /** Makes a credit note for the same cause recorded once, whatever the retries. */
     dedupeKey: text("dedupe_key").notNull(),
+    /** The sub-order's vendor, whose numbering the note takes (db/ledger.ts numbers it in its own batch). */
+    vendorId: text("vendor_id").references(() => vendors.id),
+    /** The financial year it was issued in, by the year it starts (see domain/financial-year.ts). */
+    financialYear: integer("financial_year"),
+    /** Gap-free per vendor and financial year, from `credit_note_counters`. */
+    number: integer("number"),
   },
   (t) => [
     uniqueIndex("credit_notes_dedupe").on(t.dedupeKey),
     index("credit_notes_order").on(t.orderId),
+    uniqueIndex("credit_notes_number").on(t.vendorId, t.financialYear, t.number),
     check("credit_notes_amount", sql`${t.amountMinor} > 0`),
   ],
 );
@@ -682,3 +689,97 @@ export const returnClaims = sqliteTable("return_claims", {
   claim: text("claim").notNull(),
   createdAt: text("created_at").notNull(),
 });
+
+// ---- Money after the payment: the double-entry ledger and credit-note numbering ----
+
+/**
+ * One business event's postings. The id is its natural key `kind:source_id` (domain/ledger.ts), so
+ * a second posting of the same event is refused by the key itself; `attempt` tells the batch that
+ * wrote the journal from a replay, and only that batch writes its entries.
+ */
+export const ledgerJournals = sqliteTable(
+  "ledger_journals",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    sourceId: text("source_id").notNull(),
+    currency: text("currency").notNull(),
+    orderId: text("order_id"),
+    paymentId: text("payment_id"),
+    refundId: text("refund_id"),
+    transferId: text("transfer_id"),
+    reassignmentId: text("reassignment_id"),
+    attempt: text("attempt").notNull(),
+    at: text("at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("ledger_journals_source").on(t.kind, t.sourceId),
+    index("ledger_journals_at").on(t.at, t.id),
+    index("ledger_journals_order").on(t.orderId),
+    check(
+      "ledger_journals_kind",
+      sql`${t.kind} in ('payment_captured','refund','reassignment','transfer_pending','transfer_confirmed','transfer_failed','transfer_reversed','carry_forward','provider_fee')`,
+    ),
+  ],
+);
+
+/**
+ * The entries: signed minor units, debit positive, each journal's summing to zero. Balances are sums
+ * of these rows, never stored apart. Each names what it records (order, sub-order, payment, refund or
+ * transfer), copied from its journal so the earnings views read one table.
+ */
+export const ledgerEntries = sqliteTable(
+  "ledger_entries",
+  {
+    journalId: text("journal_id")
+      .notNull()
+      .references(() => ledgerJournals.id),
+    line: integer("line").notNull(),
+    account: text("account").notNull(),
+    vendorId: text("vendor_id"),
+    subOrderId: text("sub_order_id"),
+    component: text("component").notNull(),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    orderId: text("order_id"),
+    paymentId: text("payment_id"),
+    refundId: text("refund_id"),
+    transferId: text("transfer_id"),
+    at: text("at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.journalId, t.line] }),
+    index("ledger_entries_sub_order").on(t.subOrderId, t.account),
+    index("ledger_entries_vendor").on(t.vendorId, t.account, t.component),
+    index("ledger_entries_account").on(t.account, t.component, t.currency),
+    check(
+      "ledger_entries_account",
+      sql`${t.account} in ('shopper_payments','platform_fees','vendor_payable','vendor_transfer_pending','vendor_paid','refunds','platform_reassignment_cost','provider_fees','vendor_carry_forward')`,
+    ),
+    check(
+      "ledger_entries_vendor",
+      sql`(${t.account} in ('vendor_payable','vendor_transfer_pending','vendor_paid','vendor_carry_forward')) = (${t.vendorId} is not null)`,
+    ),
+    check(
+      "ledger_entries_names",
+      sql`coalesce(${t.orderId}, ${t.subOrderId}, ${t.paymentId}, ${t.refundId}, ${t.transferId}) is not null`,
+    ),
+    check("ledger_entries_amount", sql`${t.amountMinor} <> 0`),
+  ],
+);
+
+/** The last credit-note number given per vendor and financial year; bumped in the note's own batch. */
+export const creditNoteCounters = sqliteTable(
+  "credit_note_counters",
+  {
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
+    financialYear: integer("financial_year").notNull(),
+    last: integer("last").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.vendorId, t.financialYear] }),
+    check("credit_note_counters_last", sql`${t.last} > 0`),
+  ],
+);
