@@ -4,6 +4,7 @@ import { insertReceipts, type Receipt, receiptsOf } from "../db/receipts";
 import { isoSeconds } from "../domain/time";
 import { publishOrderEvents } from "../gateways/feeds";
 import { enqueueNotifications } from "../notifications/outbox";
+import { continuePayouts } from "../payouts/run";
 import { expireHolds } from "./expire-holds";
 import { continueBreaches } from "./sla-watcher";
 
@@ -49,6 +50,7 @@ const backoff = (message: Message) => ({ delaySeconds: Math.min(MAX_BACKOFF_SECO
 const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage["after"]) => Promise<unknown>> = {
   "expire-holds": expireHolds,
   "sla-watcher": continueBreaches,
+  payouts: continuePayouts,
 };
 
 const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) =>
