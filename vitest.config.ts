@@ -61,6 +61,7 @@ export default defineConfig(async () => {
                   ADMIN_BOOTSTRAP_TOKEN: "test-admin-bootstrap-token",
                   STRIPE_SECRET_KEY: "sk_test_fake",
                   STRIPE_WEBHOOK_SECRET: "whsec_test",
+                  STRIPE_CONNECT_WEBHOOK_SECRET: "whsec_connect_test",
                   STRIPE_PUBLISHABLE_KEY: "pk_test_fake",
                   STRIPE_API_BASE: inject<string>("stripeApiBase"),
                 },

@@ -64,6 +64,7 @@ export function ensureDevVars(): Record<string, string> {
         "# Empty Stripe keys: the Worker uses its simulated payments provider.",
         "STRIPE_SECRET_KEY=",
         "STRIPE_WEBHOOK_SECRET=",
+        "STRIPE_CONNECT_WEBHOOK_SECRET=",
         '# Carrier tracking webhooks: {"delhivery": "<secret>", ...}',
         "CARRIER_WEBHOOK_SECRETS=",
         "",

@@ -26,7 +26,7 @@ export type CancelOutcome =
   | { ok: true; orderId: string; changed: boolean }
   | { ok: false; code: "NOT_FOUND"; detail: string }
   | { ok: false; code: "ILLEGAL_TRANSITION"; detail: string; allowed: string[] }
-  | { ok: false; code: "CONFLICT"; detail: string; paymentStatus?: PaymentStatus }
+  | { ok: false; code: "CONFLICT"; detail: string; paymentStatus?: PaymentStatus; chargeId?: string }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
 
 export const skuIdsOf = (agg: OrderAggregate) => [...new Set(agg.lines.map((l) => l.skuId))];
@@ -133,6 +133,7 @@ export async function cancelOrder(
         code: "CONFLICT",
         detail: `The payment is ${cancelled.value.status}; try again in a moment`,
         paymentStatus: cancelled.value.status,
+        chargeId: cancelled.value.chargeId,
       };
     }
   }

@@ -35,6 +35,7 @@ export async function createPayment(
       refundedMinor: 0,
       currency: a.cfg.currency,
       clientSecret: created.value.clientSecret ?? null,
+      chargeId: null,
       createdAt: a.nowIso,
       updatedAt: a.nowIso,
     },

@@ -30,6 +30,14 @@ export function setOpenPaymentStatus(db: Db, paymentId: string, status: PaymentS
     .returning({ status: payments.status });
 }
 
+/** The charge behind a succeeded payment, kept once: the source_transaction of its vendor transfers. */
+export function recordPaymentCharge(db: Db, paymentId: string, chargeId: string): Statement {
+  return db
+    .update(payments)
+    .set({ chargeId })
+    .where(and(eq(payments.id, paymentId), isNull(payments.chargeId)));
+}
+
 export async function paymentStatus(db: Db, paymentId: string): Promise<PaymentStatus | undefined> {
   const row = await db.select({ status: payments.status }).from(payments).where(eq(payments.id, paymentId)).get();
   return row?.status;

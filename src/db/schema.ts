@@ -16,6 +16,12 @@ export const vendors = sqliteTable(
     commissionBps: integer("commission_bps").notNull(),
     hourlyCapacity: integer("hourly_capacity").notNull(),
     payoutAccountId: text("payout_account_id"),
+    // The payout provider's last word on the account (account.updated), kept by the Connect webhook.
+    payoutsEnabled: integer("payouts_enabled", { mode: "boolean" }).notNull().default(false),
+    payoutDetailsSubmitted: integer("payout_details_submitted", { mode: "boolean" }).notNull().default(false),
+    payoutDisabledReason: text("payout_disabled_reason"),
+    payoutRequirementsDue: text("payout_requirements_due", { mode: "json" }).$type<string[]>(),
+    payoutAccountUpdatedAt: text("payout_account_updated_at"),
     contactPhone: text("contact_phone"),
     contactEmail: text("contact_email"),
     createdAt: text("created_at").notNull(),
@@ -379,6 +385,9 @@ export const payments = sqliteTable(
     refundedMinor: integer("refunded_minor").notNull().default(0),
     currency: text("currency").notNull(),
     clientSecret: text("client_secret"),
+    // The charge behind a succeeded payment (Stripe: the PaymentIntent's latest_charge): the
+    // source_transaction of the vendor transfers it pays for.
+    chargeId: text("charge_id"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -879,4 +888,83 @@ export const payoutHolds = sqliteTable(
     reason: text("reason").notNull(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.subOrderId] }), index("payout_holds_vendor").on(t.vendorId, t.runId)],
+);
+
+// ---- payout provider: Connect events, and the local payout simulator ----------------------------
+
+/**
+ * Connect events already recorded (account.updated, transfer.created, transfer.reversed, ...): a
+ * redelivered event finds its id here and changes nothing. Transfer events keep their object's
+ * ids and metadata for reconciliation against the ledger.
+ */
+export const payoutEvents = sqliteTable(
+  "payout_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    accountId: text("account_id"),
+    transferId: text("transfer_id"),
+    subOrderId: text("sub_order_id"),
+    amountMinor: integer("amount_minor"),
+    amountReversedMinor: integer("amount_reversed_minor"),
+    currency: text("currency"),
+    occurredAt: text("occurred_at").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [index("payout_events_transfer").on(t.transferId)],
+);
+
+/** The simulator's connected accounts (development only; production refuses the simulator). */
+export const simPayoutAccounts = sqliteTable("sim_payout_accounts", {
+  id: text("id").primaryKey(),
+  vendorId: text("vendor_id").notNull(),
+  idempotencyKey: text("idempotency_key").notNull().unique(),
+  country: text("country").notNull(),
+  email: text("email"),
+  // Moved to the vendor's bank by simulateBankPayout; a reversal can take back only what is left.
+  paidOutMinor: integer("paid_out_minor").notNull().default(0),
+  createdAt: text("created_at").notNull(),
+});
+
+/** The simulator's transfers, one per idempotency key (kept forever, unlike a provider's 24 hours). */
+export const simTransfers = sqliteTable(
+  "sim_transfers",
+  {
+    id: text("id").primaryKey(),
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    amountMinor: integer("amount_minor").notNull(),
+    amountReversedMinor: integer("amount_reversed_minor").notNull().default(0),
+    currency: text("currency").notNull(),
+    destination: text("destination").notNull(),
+    transferGroup: text("transfer_group").notNull(),
+    sourceTransaction: text("source_transaction"),
+    subOrderId: text("sub_order_id").notNull(),
+    orderId: text("order_id").notNull(),
+    vendorId: text("vendor_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("sim_transfers_group").on(t.transferGroup, t.destination),
+    index("sim_transfers_destination").on(t.destination),
+    check("sim_transfers_amount", sql`${t.amountMinor} > 0`),
+    check("sim_transfers_reversed", sql`${t.amountReversedMinor} between 0 and ${t.amountMinor}`),
+  ],
+);
+
+export const simTransferReversals = sqliteTable(
+  "sim_transfer_reversals",
+  {
+    id: text("id").primaryKey(),
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    transferId: text("transfer_id")
+      .notNull()
+      .references(() => simTransfers.id),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("sim_transfer_reversals_transfer").on(t.transferId),
+    check("sim_reversals_amount", sql`${t.amountMinor} > 0`),
+  ],
 );

@@ -5,20 +5,33 @@ import type { Db } from "./client";
 import { type After, afterKey, keyOrder, toPage } from "./paging";
 import { vendors } from "./schema";
 
-// The vendors row is the wire shape, column for column.
+// The wire shape is these columns of the vendors row; the payout readiness columns are read by payout-accounts.ts.
+const vendorShape = {
+  id: vendors.id,
+  name: vendors.name,
+  status: vendors.status,
+  dispatchSlaHours: vendors.dispatchSlaHours,
+  nudgeLeadHours: vendors.nudgeLeadHours,
+  commissionBps: vendors.commissionBps,
+  hourlyCapacity: vendors.hourlyCapacity,
+  payoutAccountId: vendors.payoutAccountId,
+  contactPhone: vendors.contactPhone,
+  contactEmail: vendors.contactEmail,
+  createdAt: vendors.createdAt,
+} satisfies { [K in keyof Vendor]: unknown };
 
 export async function insertVendor(db: Db, vendor: Vendor): Promise<Vendor> {
-  return await db.insert(vendors).values(vendor).returning().get();
+  return await db.insert(vendors).values(vendor).returning(vendorShape).get();
 }
 
 export async function findVendor(db: Db, id: string): Promise<Vendor | null> {
-  return (await db.select().from(vendors).where(eq(vendors.id, id)).get()) ?? null;
+  return (await db.select(vendorShape).from(vendors).where(eq(vendors.id, id)).get()) ?? null;
 }
 
 /** By name, then id. `onlyId` narrows the list to one vendor (what a vendor may see of the list). */
 export async function listVendors(db: Db, q: { limit: number; after: After | undefined; onlyId?: string }) {
   const rows = await db
-    .select()
+    .select(vendorShape)
     .from(vendors)
     .where(and(q.onlyId ? eq(vendors.id, q.onlyId) : undefined, afterKey(vendors.name, vendors.id, q.after)))
     .orderBy(...keyOrder(vendors.name, vendors.id))
@@ -34,7 +47,7 @@ export async function listVendors(db: Db, q: { limit: number; after: After | und
 
 export async function updateVendor(db: Db, id: string, patch: UpdateVendor): Promise<Vendor | null> {
   if (Object.keys(patch).length === 0) return findVendor(db, id);
-  return (await db.update(vendors).set(patch).where(eq(vendors.id, id)).returning().get()) ?? null;
+  return (await db.update(vendors).set(patch).where(eq(vendors.id, id)).returning(vendorShape).get()) ?? null;
 }
 
 /** Each vendor's dispatch SLA in hours: how long it has from seeing an order to dispatching it. */

@@ -19,8 +19,11 @@ export interface PaymentProvider {
     amount: Money;
     idempotencyKey: string;
   }): Promise<ProviderResult<CreatedPayment>>;
-  /** Cancels an unpaid payment; answers the provider's status when it cannot (e.g. it already succeeded). */
-  cancel(paymentId: string): Promise<ProviderResult<{ status: PaymentStatus }>>;
+  /**
+   * Cancels an unpaid payment; answers the provider's status when it cannot (e.g. it already succeeded),
+   * with the charge behind a success.
+   */
+  cancel(paymentId: string): Promise<ProviderResult<{ status: PaymentStatus; chargeId?: string }>>;
   /** Refunds part or all of a succeeded payment, once per idempotency key. */
   refund(input: {
     paymentId: string;

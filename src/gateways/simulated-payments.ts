@@ -21,12 +21,21 @@ export function simulatedProvider(env: Env): PaymentProvider {
     async cancel(paymentId) {
       const changed = await setOpenPaymentStatus(db, paymentId, "canceled").get();
       if (changed) return { ok: true, value: { status: "canceled" } };
-      return { ok: true, value: { status: (await paymentStatus(db, paymentId)) ?? "canceled" } };
+      const status = (await paymentStatus(db, paymentId)) ?? "canceled";
+      return {
+        ok: true,
+        value: { status, ...(status === "succeeded" ? { chargeId: await simulatedChargeId(paymentId) } : {}) },
+      };
     },
     async refund({ idempotencyKey }) {
       return { ok: true, value: { refundId: `re_${(await sha256Hex(idempotencyKey)).slice(0, 24)}` } };
     },
   };
+}
+
+/** The simulated charge behind a simulated payment's success, stable per payment as a provider's is. */
+export async function simulatedChargeId(paymentId: string): Promise<string> {
+  return `ch_sim_${(await sha256Hex(`charge:${paymentId}`)).slice(0, 24)}`;
 }
 
 /** Moves a simulated payment as the shopper's bank would; false when it is already settled otherwise. */

@@ -8,6 +8,8 @@ export type StripeConfig = NonNullable<Config["stripe"]>;
 export type PaymentEventFromProvider = {
   eventId: string;
   paymentId: string;
+  /** The intent's `latest_charge`: on a success, the charge its vendor transfers name as source_transaction. */
+  chargeId: string | null;
   outcome: "succeeded" | "failed" | "canceled" | null;
   type: string;
   at: Date;
@@ -15,7 +17,8 @@ export type PaymentEventFromProvider = {
 
 const clients = new WeakMap<StripeConfig, Stripe>();
 
-function client(cfg: StripeConfig): Stripe {
+/** One SDK client per configuration, shared by the payments and payouts adapters. */
+export function client(cfg: StripeConfig): Stripe {
   const hit = clients.get(cfg);
   if (hit) return hit;
   const base = cfg.apiBase ? new URL(cfg.apiBase) : undefined;
@@ -48,7 +51,10 @@ function statusOf(pi: Stripe.PaymentIntent): PaymentStatus {
   }
 }
 
-function providerError(err: unknown): { ok: false; code: "PROVIDER_ERROR"; message: string } {
+export const chargeOf = (c: unknown): string | null =>
+  typeof c === "string" ? c : c && typeof c === "object" && "id" in c && typeof c.id === "string" ? c.id : null;
+
+export function providerError(err: unknown): { ok: false; code: "PROVIDER_ERROR"; message: string } {
   // Anything the SDK raises (API refusals, timeouts, connection failures) is the provider's; other errors are bugs.
   if (err instanceof Stripe.errors.StripeError) {
     const kind = [err.rawType ?? err.type, err.code].filter(Boolean).join("/");
@@ -80,7 +86,7 @@ export function stripeProvider(cfg: StripeConfig): PaymentProvider {
       }
     },
 
-    async cancel(paymentId): Promise<ProviderResult<{ status: PaymentStatus }>> {
+    async cancel(paymentId): Promise<ProviderResult<{ status: PaymentStatus; chargeId?: string }>> {
       try {
         const pi = await stripe.paymentIntents.cancel(paymentId);
         return { ok: true, value: { status: statusOf(pi) } };
@@ -90,7 +96,8 @@ export function stripeProvider(cfg: StripeConfig): PaymentProvider {
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === "payment_intent_unexpected_state") {
           try {
             const pi = await stripe.paymentIntents.retrieve(paymentId);
-            return { ok: true, value: { status: statusOf(pi) } };
+            const chargeId = chargeOf(pi.latest_charge);
+            return { ok: true, value: { status: statusOf(pi), ...(chargeId ? { chargeId } : {}) } };
           } catch (retrieveErr) {
             return providerError(retrieveErr);
           }
@@ -147,12 +154,13 @@ export async function verifyStripeWebhook(
       return { ok: false };
     throw err;
   }
-  const object = event.data.object as { id?: unknown };
+  const object = event.data.object as { id?: unknown; latest_charge?: unknown };
   return {
     ok: true,
     event: {
       eventId: event.id,
       paymentId: typeof object.id === "string" ? object.id : "",
+      chargeId: chargeOf(object.latest_charge),
       outcome: outcomes[event.type] ?? null,
       type: event.type,
       at: new Date(event.created * 1000),

@@ -35,10 +35,10 @@ export async function expireHolds(env: Env, now: Date, after?: { key: string; id
   await work.settled();
   const result = { cancelled: 0, confirmed: 0, waiting: 0, failed: 0, continued: false };
   let confirms = CONFIRMS_PER_PAGE;
-  for (const [i, outcome] of outcomes.entries()) {
+  for (const [i, { outcome, chargeId }] of outcomes.entries()) {
     if (outcome === "succeeded" && confirms > 0) {
       confirms -= 1;
-      if (await confirmPaid(env, due[i]!.id, now)) result.confirmed += 1;
+      if (await confirmPaid(env, due[i]!.id, chargeId, now)) result.confirmed += 1;
       else result.failed += 1;
     } else if (outcome === "succeeded") result.waiting += 1;
     else if (outcome !== "unchanged") result[outcome] += 1;
@@ -55,21 +55,30 @@ export async function expireHolds(env: Env, now: Date, after?: { key: string; id
   return result;
 }
 
-async function cancelExpired(env: Env, ctx: Background, orderId: string, now: Date): Promise<Outcome> {
+async function cancelExpired(
+  env: Env,
+  ctx: Background,
+  orderId: string,
+  now: Date,
+): Promise<{ outcome: Outcome; chargeId?: string }> {
   const outcome = await cancelOrder(env, ctx, {
     orderId,
     reason: "hold_expired",
     actor: systemActor("expire-holds"),
     now,
   });
-  if (outcome.ok) return outcome.changed ? "cancelled" : "unchanged";
-  if (outcome.code === "CONFLICT") return outcome.paymentStatus === "succeeded" ? "succeeded" : "waiting";
+  if (outcome.ok) return { outcome: outcome.changed ? "cancelled" : "unchanged" };
+  if (outcome.code === "CONFLICT") {
+    return outcome.paymentStatus === "succeeded"
+      ? { outcome: "succeeded", chargeId: outcome.chargeId }
+      : { outcome: "waiting" };
+  }
   console.error(JSON.stringify({ job: "expire-holds", orderId, outcome }));
-  return "failed";
+  return { outcome: "failed" };
 }
 
 /** Confirms an order whose payment the provider says succeeded, as its webhook would have. */
-async function confirmPaid(env: Env, orderId: string, now: Date): Promise<boolean> {
+async function confirmPaid(env: Env, orderId: string, chargeId: string | undefined, now: Date): Promise<boolean> {
   const payment = (await loadOrder(database(env), orderId))?.payment;
   if (!payment) {
     console.error(JSON.stringify({ job: "expire-holds", orderId, outcome: "succeeded, but no payment found" }));
@@ -79,6 +88,7 @@ async function confirmPaid(env: Env, orderId: string, now: Date): Promise<boolea
     paymentId: payment.id,
     outcome: "succeeded",
     eventId: `sync:${payment.id}:succeeded`,
+    chargeId,
     at: now,
     actor: systemActor("expire-holds"),
   });

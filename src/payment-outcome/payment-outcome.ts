@@ -10,7 +10,13 @@ import {
   type OrderAggregate,
   replaceLines,
 } from "../db/orders";
-import { findPaymentEvent, recordPaymentEvent, setOpenPaymentStatus, setPaymentStatus } from "../db/payments";
+import {
+  findPaymentEvent,
+  recordPaymentCharge,
+  recordPaymentEvent,
+  setOpenPaymentStatus,
+  setPaymentStatus,
+} from "../db/payments";
 import { sitesOf } from "../db/routing";
 import { dispatchSlaHours } from "../db/vendors";
 import { newId } from "../domain/ids";
@@ -30,6 +36,8 @@ export type PaymentOutcomeInput = {
   eventId: string;
   at: Date;
   actor: Actor;
+  /** The provider's charge behind a success (Stripe: `latest_charge`); later transfers name it as their source. */
+  chargeId?: string | null;
 };
 
 export type PaymentOutcomeResult =
@@ -85,6 +93,9 @@ export async function applyPaymentOutcome(
       outboxKeys.push(...applied.outboxKeys);
       break;
     }
+  }
+  if (input.outcome === "succeeded" && input.chargeId) {
+    statements.push(recordPaymentCharge(db, payment.id, input.chargeId));
   }
   await runBatch(db, [...statements, recordEvent]);
   await finishLater(ctx, dispatchOutbox(env, outboxKeys, input.at));

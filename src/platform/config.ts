@@ -10,6 +10,12 @@ const optionalSecret = z
 const configSchema = z.object({
   ENVIRONMENT: z.enum(["production", "development"]).default("production"),
   MARKETPLACE_CURRENCY: z.string().regex(/^[A-Z]{3}$/),
+  // ISO 3166-1 alpha-2: where the platform and its vendors' payout accounts are (Stripe Connect's
+  // separate charges and transfers need both in one region). Payouts are in MARKETPLACE_CURRENCY.
+  PLATFORM_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .default("IN"),
   HOLD_TTL_SECONDS: intVar(900),
   MAX_OPEN_HOLDS_PER_CUSTOMER: intVar(5),
   MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
@@ -25,6 +31,8 @@ const configSchema = z.object({
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
+  // Connect events (account.updated, transfer.*) come from their own endpoint with its own signing secret.
+  STRIPE_CONNECT_WEBHOOK_SECRET: optionalSecret,
   // Public (a var, not a secret); set when the web app loads Stripe.js, whose origins the CSP then allows.
   STRIPE_PUBLISHABLE_KEY: optionalSecret,
   // {"delhivery": "<secret>", ...}: each carrier signs its tracking webhooks with its own secret.
@@ -64,6 +72,7 @@ const configSchema = z.object({
 
 export type Config = {
   currency: string;
+  platformCountry: string;
   holdTtlSeconds: number;
   maxOpenHoldsPerCustomer: number;
   maxUnitsPerSkuPerCustomer: number;
@@ -75,8 +84,8 @@ export type Config = {
   email?: { apiKey: string; from: string; apiBase: string };
   reviewThresholdMinor: number;
   adminBootstrapToken?: string;
-  stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
-  /** Only in development without Stripe keys: production never simulates a payment. */
+  stripe?: { secretKey: string; webhookSecret: string; connectWebhookSecret?: string; apiBase?: string };
+  /** Only in development without Stripe keys: production never simulates a payment or a payout. */
   simulatePayments: boolean;
   stripePublishableKey?: string;
   carrierWebhookSecrets: ReadonlyMap<string, string>;
@@ -92,10 +101,16 @@ export function config(env: Env): Config {
   const raw = configSchema.parse(env);
   const stripe =
     raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
-      ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE }
+      ? {
+          secretKey: raw.STRIPE_SECRET_KEY,
+          webhookSecret: raw.STRIPE_WEBHOOK_SECRET,
+          connectWebhookSecret: raw.STRIPE_CONNECT_WEBHOOK_SECRET,
+          apiBase: raw.STRIPE_API_BASE,
+        }
       : undefined;
   const parsed: Config = {
     currency: raw.MARKETPLACE_CURRENCY,
+    platformCountry: raw.PLATFORM_COUNTRY,
     holdTtlSeconds: raw.HOLD_TTL_SECONDS,
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
     maxUnitsPerSkuPerCustomer: raw.MAX_UNITS_PER_SKU_PER_CUSTOMER,

@@ -5,7 +5,7 @@ import { database } from "../../db/client";
 import { findPayment, loadOrder } from "../../db/orders";
 import { newId } from "../../domain/ids";
 import { actorOf } from "../../domain/principal";
-import { settleSimulated, simulatedProvider } from "../../gateways/simulated-payments";
+import { settleSimulated, simulatedChargeId, simulatedProvider } from "../../gateways/simulated-payments";
 import { requireRole } from "../../http/auth";
 import { router } from "../../http/context";
 import { ApiError } from "../../http/errors";
@@ -65,7 +65,14 @@ export const simulatePayments = router().openapi(simulate, async (c) => {
   }
   const applied = await applyPaymentOutcome(
     c.env,
-    { paymentId, outcome, eventId, at: new Date(), actor },
+    {
+      paymentId,
+      outcome,
+      eventId,
+      at: new Date(),
+      actor,
+      chargeId: outcome === "succeeded" ? await simulatedChargeId(paymentId) : null,
+    },
     c.executionCtx,
   );
   if (!applied.ok) throw new ApiError(applied.code, applied.detail);

@@ -45,6 +45,7 @@ export const webhooks = router().openapi(stripeEvent, async (c) => {
         paymentId: event.paymentId,
         outcome: event.outcome,
         eventId: event.eventId,
+        chargeId: event.chargeId,
         at: event.at,
         actor: systemActor("stripe"),
       },
