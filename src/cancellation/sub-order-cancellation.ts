@@ -1,9 +1,9 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch } from "../db/client";
+import { subOrderTermsOf } from "../db/ledger";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
 import {
   findPendingRefund,
-  insertCreditNote,
   notePendingRefundFailure,
   owePendingRefund,
   type PendingRefundRow,
@@ -18,6 +18,7 @@ import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { stockObject } from "../gateways/stock";
+import { issueCreditNote, refundPostings } from "../money/postings";
 import { type Background, finishLater } from "../platform/background";
 
 export type CancelSubOrderInput = { subOrderId: string; reason: string; actor: Actor; now: Date };
@@ -161,7 +162,7 @@ export async function payOwedRefund(env: Env, subOrderId: string, now: Date): Pr
  * The one path a cancelled sub-order's refund takes, first try or retry: the provider refunds under a
  * key of the sub-order (and the same amount and reason every time, so a retry is the same request),
  * then one batch records the refund and its credit note under ids derived from the provider's refund
- * id, re-derives the parent's payment status and settles the owed row. A failure counts an attempt
+ * id, posts it to the ledger, re-derives the parent's payment status and settles the owed row. A failure counts an attempt
  * and leaves the row pending.
  */
 export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Date): Promise<PaidRefund> {
@@ -186,6 +187,17 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     currency: owed.currency,
     reason: owed.reason,
   };
+  const terms = await subOrderTermsOf(db, [owed.subOrderId]);
+  const ledger = await refundPostings(db, {
+    refundId,
+    paymentId: owed.paymentId,
+    orderId: owed.orderId,
+    currency: owed.currency,
+    amountMinor: owed.amountMinor,
+    at,
+    subOrders: terms,
+    goodsOnly: false,
+  });
   await runBatch(db, [
     ...refundStatements(db, {
       ...common,
@@ -194,13 +206,15 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
       providerRef: refunded.value.refundId,
       at,
     }),
-    insertCreditNote(db, {
+    ...issueCreditNote(env, db, {
       ...common,
       id: creditNoteId,
+      vendorId: terms[0]!.vendorId,
       refundId,
       createdAt: at,
       dedupeKey: `credit:${owed.subOrderId}:cancel`,
     }),
+    ...ledger,
     // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
     refreshOrderPaymentStatus(db, owed.orderId, owed.paymentId),
     settlePendingRefund(db, owed.subOrderId, at),

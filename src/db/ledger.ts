@@ -3,7 +3,7 @@ import { type Journal, type JournalKind, journalId, type LedgerEntry } from "../
 import { type SubOrderMoney, subOrderMoney } from "../domain/ledger-postings";
 import { chunks, D1_MAX_BOUND_PARAMETERS, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
-import { creditNoteCounters, creditNotes, ledgerEntries, ledgerJournals } from "./schema";
+import { creditNoteCounters, creditNotes, ledgerEntries, ledgerJournals, subOrders } from "./schema";
 
 /**
  * The ledger's store: journals and their entries (domain/ledger.ts says what they mean), written as
@@ -106,6 +106,16 @@ export async function journalsOfOrder(db: Db, orderId: string): Promise<PostedJo
 }
 
 export type SubOrderTerms = { subOrderId: string; vendorId: string; commissionBps: number };
+
+/** The terms the posting rules need of each sub-order: its vendor and commission rate. */
+export async function subOrderTermsOf(db: Db, ids: readonly string[]): Promise<SubOrderTerms[]> {
+  return selectIn(db, ids, (chunk) =>
+    db
+      .select({ subOrderId: subOrders.id, vendorId: subOrders.vendorId, commissionBps: subOrders.commissionBps })
+      .from(subOrders)
+      .where(inArray(subOrders.id, chunk)),
+  );
+}
 
 /**
  * What the ledger says each sub-order sells now (goods, shipping, fee, adjustment), for the posting

@@ -98,8 +98,10 @@ export function refundStatements(db: Db, r: RefundRecord): Statement[] {
   ];
 }
 
-/** The shopper's credit note for a sub-order's refund, issued once per dedupe key. */
-export function insertCreditNote(db: Db, row: typeof creditNotes.$inferInsert): Statement {
+export type CreditNoteRow = Omit<typeof creditNotes.$inferInsert, "number" | "financialYear">;
+
+/** The shopper's credit note for a sub-order's refund, issued once per dedupe key (numbered by db/ledger.ts). */
+export function insertCreditNote(db: Db, row: CreditNoteRow): Statement {
   return db.insert(creditNotes).values(row).onConflictDoNothing();
 }
 

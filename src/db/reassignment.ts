@@ -1,7 +1,9 @@
 import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Journal } from "../domain/ledger";
 import { batchNamed } from "./batch";
 import type { Db, Statement } from "./client";
+import { postJournal } from "./ledger";
 import type { LineItemRow, SubOrderRow } from "./orders";
 import { lineItems, orderEvents, orders, outbox, reassignments, subOrders } from "./schema";
 
@@ -26,6 +28,8 @@ export type ReassignmentWrite = {
   };
   events: (typeof orderEvents.$inferInsert)[];
   outbox: typeof outbox.$inferInsert;
+  /** The move's ledger journal, posted only under the claim (null when the order's money is not captured yet). */
+  ledger: Journal | null;
 };
 
 /**
@@ -78,6 +82,11 @@ export async function writeReassignment(db: Db, w: ReassignmentWrite): Promise<b
     statements[`event ${i}`] = insertWhere(db, orderEvents, e, claimed).onConflictDoNothing();
   });
   statements.outbox = insertWhere(db, outbox, w.outbox, claimed).onConflictDoNothing();
+  if (w.ledger) {
+    postJournal(db, w.ledger, claimed).forEach((s, i) => {
+      statements[`ledger ${i}`] = s;
+    });
+  }
   const results = await batchNamed(db, statements);
   return (results.claim as { id: string }[]).length > 0;
 }

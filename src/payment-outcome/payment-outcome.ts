@@ -1,5 +1,6 @@
 import { cancellationStatements, skuIdsOf } from "../cancellation/order-cancellation";
 import { database, runBatch, type Statement } from "../db/client";
+import { postJournal } from "../db/ledger";
 import {
   findPayment,
   insertEvent,
@@ -26,6 +27,7 @@ import { rankByDistance } from "../domain/warehouse-ranking";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { type Allocation, commitAll, releaseAll, reserveAll } from "../gateways/stock";
+import { captureJournal, refundPostings, termsOf } from "../money/postings";
 import { type Background, finishLater } from "../platform/background";
 import { config } from "../platform/config";
 
@@ -158,6 +160,8 @@ async function succeededStatements(
   const statements: Statement[] = [
     markSucceeded,
     markOrderPaid(db, agg.order.id, at),
+    // The money captured, per sub-order, in the batch that marks it paid; keyed by the payment, so once.
+    ...postJournal(db, captureJournal(agg, payment.id, at)),
     ...agg.subOrders.map((s) =>
       markSubOrderPaid(
         db,
@@ -288,9 +292,27 @@ async function refundInFull(
   // Thrown, not returned: the provider will redeliver the event and the refund is keyed to happen once.
   if (!refunded.ok) throw new Error(`refund failed for ${agg.order.id}: ${refunded.message}`);
   const db = database(env);
+  // The money came in and goes straight back: both are posted, the refund over every sub-order.
+  const captured = captureJournal(agg, payment.id, at);
+  const ledger = await refundPostings(
+    db,
+    {
+      refundId: `rf_${refunded.value.refundId}`,
+      paymentId: payment.id,
+      orderId: agg.order.id,
+      currency: payment.currency,
+      amountMinor,
+      at,
+      subOrders: agg.subOrders.map(termsOf),
+      goodsOnly: false,
+    },
+    captured,
+  );
   return {
     statements: [
       setPaymentStatus(db, payment.id, "succeeded", at),
+      ...postJournal(db, captured),
+      ...ledger,
       ...cancellationStatements(db, agg, {
         reason,
         actor: input.actor,

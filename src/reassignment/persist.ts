@@ -4,8 +4,10 @@ import { type ReassignmentWrite, writeReassignment } from "../db/reassignment";
 import { countReassignments, findReassignment } from "../db/routing";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
+import type { Journal } from "../domain/ledger";
 import { deriveOrderStatus, REASSIGNED } from "../domain/order-status";
 import { isoSeconds } from "../domain/time";
+import { reassignmentJournal } from "../money/postings";
 import type { Subject } from "./load";
 import type { ReassignInput } from "./outcome";
 import type { Rewrite } from "./rewrite";
@@ -40,13 +42,25 @@ export async function persistMove(
   move: { subject: Subject; landing: Landing; rewrite: Rewrite; platformCostMinor: number; id: Identity },
   input: ReassignInput,
 ): Promise<"landed" | "duplicate" | "lost"> {
-  if (await writeReassignment(db, writeOf(move, input))) return "landed";
+  const { subject, rewrite } = move;
+  const ledger = await reassignmentJournal(db, {
+    reassignmentId: move.id.reassignmentId,
+    orderId: subject.agg.order.id,
+    currency: subject.agg.order.currency,
+    at: isoSeconds(input.now),
+    sourceBefore: subject.sub,
+    source: rewrite.source,
+    target: rewrite.target,
+    priceDifferenceMinor: rewrite.priceDifference,
+  });
+  if (await writeReassignment(db, writeOf(move, input, ledger))) return "landed";
   return (await landedAlready(db, move.id)) ? "duplicate" : "lost";
 }
 
 function writeOf(
   { subject, landing, rewrite, platformCostMinor, id }: Parameters<typeof persistMove>[1],
   input: ReassignInput,
+  ledger: Journal | null,
 ): ReassignmentWrite {
   const { agg, sub } = subject;
   const { order } = agg;
@@ -103,6 +117,7 @@ function writeOf(
       dedupeKey,
       createdAt: at,
     },
+    ledger,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
-import { insertCreditNote, refreshOrderPaymentStatus, refundStatements } from "../db/payments";
+import { refreshOrderPaymentStatus, refundStatements } from "../db/payments";
 import { claimReturn, findReturnClaim, markReturnedIfAllBack } from "../db/returns";
 import { refreshParentStatus } from "../db/sub-orders";
 import type { Actor, Principal } from "../domain/principal";
@@ -11,6 +11,7 @@ import { type FulfillmentOutcome, visibleSubOrder } from "../fulfillment/fulfill
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { adjustStock } from "../gateways/stock";
+import { issueCreditNote, refundPostings, termsOf } from "../money/postings";
 import { type Background, finishLater } from "../platform/background";
 
 export type ReturnLine = { lineId: string; qty: number; restockable: boolean };
@@ -102,6 +103,16 @@ export async function returnSubOrder(
     });
     if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.message };
     const refundId = `rf_${refunded.value.refundId}`;
+    const ledger = await refundPostings(db, {
+      refundId,
+      paymentId: payment.id,
+      orderId: agg.order.id,
+      currency: payment.currency,
+      amountMinor: refundedMinor,
+      at,
+      subOrders: [termsOf(sub)],
+      goodsOnly: true,
+    });
     statements.push(
       ...refundStatements(db, {
         id: refundId,
@@ -114,10 +125,11 @@ export async function returnSubOrder(
         providerRef: refunded.value.refundId,
         at,
       }),
-      insertCreditNote(db, {
+      ...issueCreditNote(env, db, {
         id: `cn_${refunded.value.refundId}`,
         orderId: agg.order.id,
         subOrderId: sub.id,
+        vendorId: sub.vendorId,
         amountMinor: refundedMinor,
         currency: payment.currency,
         reason: input.reason,
@@ -125,6 +137,7 @@ export async function returnSubOrder(
         createdAt: at,
         dedupeKey: `credit:${key}`,
       }),
+      ...ledger,
       refreshOrderPaymentStatus(db, agg.order.id, payment.id),
     );
   }
