@@ -806,7 +806,7 @@ export const payoutRuns = sqliteTable(
   "payout_runs",
   {
     id: text("id").primaryKey(),
-    status: text("status").notNull(),
+    status: text("status", { enum: ["running", "paid", "halted", "interrupted"] }).notNull(),
     currency: text("currency").notNull(),
     /** The reconciled period, by capture date: [from, before). */
     periodFrom: text("period_from").notNull(),
@@ -848,7 +848,7 @@ export const payoutTransfers = sqliteTable(
     orderId: text("order_id").notNull(),
     vendorId: text("vendor_id").notNull(),
     destination: text("destination").notNull(),
-    status: text("status").notNull(),
+    status: text("status", { enum: ["pending", "paid", "failed"] }).notNull(),
     payableMinor: integer("payable_minor").notNull(),
     carryForwardMinor: integer("carry_forward_minor").notNull().default(0),
     amountMinor: integer("amount_minor").notNull(),

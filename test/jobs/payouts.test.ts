@@ -1,18 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { database } from "../../src/db/client";
-import { runBatch } from "../../src/db/client";
-import { simulatedPayouts, simulateBankPayout } from "../../src/gateways/simulated-payouts";
+import { database, runBatch } from "../../src/db/client";
+import { simulateBankPayout, simulatedPayouts } from "../../src/gateways/simulated-payouts";
 import { newTransfer, pendingStatements, requestTransfer } from "../../src/payouts/transfers";
 import { api, uid } from "../support/api";
-import {
-  balance,
-  deliveredOrder,
-  payoutVendor,
-  runPayoutsAt,
-  simTransfersOf,
-  transfersOf,
-} from "../support/payouts";
+import { balance, deliveredOrder, payoutVendor, runPayoutsAt, simTransfersOf, transfersOf } from "../support/payouts";
 
 /** What the vendor is owed for a sub-order now: the credit balance of its payable. */
 const owed = async (subOrderId: string) => -(await balance(subOrderId, "vendor_payable"));
@@ -98,8 +90,9 @@ describe("payout run", () => {
       .bind(runId, past, past, past, past)
       .run();
     const charge = async (orderId: string) =>
-      (await env.DB.prepare("select charge_id from payments where order_id = ?").bind(orderId).first<{ charge_id: string }>())!
-        .charge_id;
+      (await env.DB.prepare("select charge_id from payments where order_id = ?")
+        .bind(orderId)
+        .first<{ charge_id: string }>())!.charge_id;
     const plan = async (o: { orderId: string; subOrderId: string }) =>
       newTransfer(
         runId,
