@@ -1,5 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, lte, notExists, type SQL, sql } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { Journal } from "../domain/ledger";
 import type { DueSubOrder, Hold, KnownTransfer, PeriodFigures, VendorPayoutState } from "../domain/payout-plan";
 import { selectIn } from "./chunks";
@@ -129,12 +128,12 @@ export async function ledgerStart(db: Db): Promise<string | null> {
  */
 export async function periodFigures(db: Db, from: string, before: string): Promise<PeriodFigures> {
   const captured = sql`(
-    select ${ledgerJournals.paymentId} as payment_id from ${ledgerJournals}
-      where ${ledgerJournals.kind} = 'payment_captured' and ${ledgerJournals.at} >= ${from} and ${ledgerJournals.at} < ${before}
+    select j.payment_id from ${ledgerJournals} j
+      where j.kind = 'payment_captured' and j.at >= ${from} and j.at < ${before}
     union
-    select ${payments.id} from ${payments}
-      where ${payments.status} = 'succeeded' and ${payments.updatedAt} >= ${from} and ${payments.updatedAt} < ${before}
-        and not exists (select 1 from ${ledgerJournals} where ${ledgerJournals.kind} = 'payment_captured' and ${ledgerJournals.paymentId} = ${payments.id})
+    select p.id from ${payments} p
+      where p.status = 'succeeded' and p.updated_at >= ${from} and p.updated_at < ${before}
+        and not exists (select 1 from ${ledgerJournals} j where j.kind = 'payment_captured' and j.payment_id = p.id)
   )`;
   const row = await db
     .select({
@@ -189,8 +188,10 @@ export async function liveTransfersOf(db: Db, subOrderIds: readonly string[]): P
   );
 }
 
-const payableOf = (subOrderId: SQL | SQLiteColumn) =>
-  sql<number>`coalesce((select -sum(${ledgerEntries.amountMinor}) from ${ledgerEntries} where ${ledgerEntries.subOrderId} = ${subOrderId} and ${ledgerEntries.account} = 'vendor_payable'), 0)`;
+// Correlated subqueries name their outer column in plain SQL: drizzle writes a column of a one-table
+// select unqualified, which inside the subquery would bind to the subquery's own table.
+const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
+  sql<number>`coalesce((select -sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${sql.raw(outer)} and le.account = 'vendor_payable'), 0)`;
 
 /**
  * Delivered (or since returned) sub-orders past the hold with no live transfer, oldest delivery
@@ -210,8 +211,8 @@ export async function dueSubOrders(
       deliveredAt: subOrders.deliveredAt,
       sourceTransaction: sql<
         string | null
-      >`(select ${payments.chargeId} from ${payments} where ${payments.orderId} = ${subOrders.orderId})`,
-      payableMinor: payableOf(subOrders.id),
+      >`(select p.charge_id from ${payments} p where p.order_id = sub_orders.order_id)`,
+      payableMinor: payableOf("sub_orders.id"),
     })
     .from(subOrders)
     .where(
@@ -220,12 +221,7 @@ export async function dueSubOrders(
         lte(subOrders.deliveredAt, q.deliveredBefore),
         inArray(subOrders.status, ["delivered", "returned"]),
         afterKey(subOrders.deliveredAt, subOrders.id, q.after),
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(payoutTransfers)
-            .where(and(eq(payoutTransfers.subOrderId, subOrders.id), sql`${payoutTransfers.status} <> 'failed'`)),
-        ),
+        sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
       ),
     )
     .orderBy(...keyOrder(subOrders.deliveredAt, subOrders.id))
@@ -252,7 +248,7 @@ export async function vendorPayoutStates(
         detailsSubmitted: vendors.payoutDetailsSubmitted,
         disabledReason: vendors.payoutDisabledReason,
         requirementsDue: vendors.payoutRequirementsDue,
-        debt: sql<number>`coalesce((select sum(${ledgerEntries.amountMinor}) from ${ledgerEntries} where ${ledgerEntries.vendorId} = ${vendors.id} and ${ledgerEntries.account} = 'vendor_carry_forward'), 0)`,
+        debt: sql<number>`coalesce((select sum(le.amount_minor) from ${ledgerEntries} le where le.vendor_id = vendors.id and le.account = 'vendor_carry_forward'), 0)`,
       })
       .from(vendors)
       .where(inArray(vendors.id, ids)),
@@ -387,17 +383,17 @@ export async function owedBack(db: Db, since: string, limit: number): Promise<Ow
   const rows = await db
     .select({
       t: payoutTransfers,
-      owedBackMinor: sql<number>`-(${payableOf(payoutTransfers.subOrderId)})`,
+      owedBackMinor: sql<number>`-(${payableOf("payout_transfers.sub_order_id")})`,
       refundId: sql<
         string | null
-      >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = ${payoutTransfers.subOrderId} and j.kind = 'refund' order by j.at desc limit 1)`,
+      >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = payout_transfers.sub_order_id and j.kind = 'refund' order by j.at desc limit 1)`,
     })
     .from(payoutTransfers)
     .where(
       and(
         eq(payoutTransfers.status, "paid"),
         sql`${payoutTransfers.subOrderId} in ${refundedSince}`,
-        sql`${payableOf(payoutTransfers.subOrderId)} < 0`,
+        sql`${payableOf("payout_transfers.sub_order_id")} < 0`,
       ),
     )
     .limit(limit);
@@ -411,7 +407,7 @@ export function reversedStatements(db: Db, transferId: string, subOrderId: strin
     db
       .update(payoutTransfers)
       .set({
-        reversedMinor: sql`coalesce((select sum(${ledgerEntries.amountMinor}) from ${ledgerEntries} where ${ledgerEntries.subOrderId} = ${subOrderId} and ${ledgerEntries.account} = 'vendor_paid' and ${ledgerEntries.component} = 'reversal'), 0)`,
+        reversedMinor: sql`coalesce((select sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${subOrderId} and le.account = 'vendor_paid' and le.component = 'reversal'), 0)`,
       })
       .where(eq(payoutTransfers.id, transferId)),
   ];

@@ -89,9 +89,13 @@ export async function insertSimReversal(
 ): Promise<SimReversalRow | undefined> {
   const t = simTransfers;
   await db.batch([
-    db.run(
-      sql`insert into ${simTransferReversals} (id, idempotency_key, transfer_id, amount_minor, currency, created_at) select ${row.id}, ${row.idempotencyKey}, ${t.id}, ${row.amountMinor}, ${t.currency}, ${row.createdAt} from ${t} where ${t.id} = ${row.transferId} and ${t.amountMinor} - ${t.amountReversedMinor} >= ${row.amountMinor} and ${availableOf(destination)} >= ${row.amountMinor} on conflict do nothing`,
-    ),
+    // A builder, not db.run: a batch takes only prepared builders.
+    db
+      .insert(simTransferReversals)
+      .select(
+        sql`select ${row.id}, ${row.idempotencyKey}, ${t.id}, ${row.amountMinor}, ${t.currency}, ${row.createdAt} from ${t} where ${t.id} = ${row.transferId} and ${t.amountMinor} - ${t.amountReversedMinor} >= ${row.amountMinor} and ${availableOf(destination)} >= ${row.amountMinor}`,
+      )
+      .onConflictDoNothing(),
     db
       .update(t)
       .set({

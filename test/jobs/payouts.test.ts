@@ -7,7 +7,7 @@ import { api, uid } from "../support/api";
 import { balance, deliveredOrder, payoutVendor, runPayoutsAt, simTransfersOf, transfersOf } from "../support/payouts";
 
 /** What the vendor is owed for a sub-order now: the credit balance of its payable. */
-const owed = async (subOrderId: string) => -(await balance(subOrderId, "vendor_payable"));
+const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
 
 async function until(done: () => Promise<boolean>) {
   for (let i = 0; i < 150 && !(await done()); i++) await new Promise((r) => setTimeout(r, 100));

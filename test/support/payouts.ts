@@ -59,7 +59,7 @@ export async function runPayoutsAt(daysAhead: number) {
 
 export async function transfersOf(subOrderId: string) {
   const { results } = await env.DB.prepare(
-    "select id, status, amount_minor, reversed_minor, provider_transfer_id from payout_transfers where sub_order_id = ?",
+    "select id, status, amount_minor, reversed_minor, provider_transfer_id, failure from payout_transfers where sub_order_id = ?",
   )
     .bind(subOrderId)
     .all<{ id: string; status: string; amount_minor: number; reversed_minor: number; provider_transfer_id: string }>();
