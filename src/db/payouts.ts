@@ -165,17 +165,26 @@ const known = {
   providerTransferId: payoutTransfers.providerTransferId,
 };
 
-/** Transfers the ledger says the provider made in [from, before), by the provider's clock. */
+/**
+ * Transfers the ledger says were made in [from, before): its confirmed transfer journals, with the
+ * provider's id, destination and time from the transfer they confirm (the provider's clock, what its
+ * list filters on). A journal with no transfer behind it still counts, and finds no provider record.
+ */
 export async function paidTransfersIn(db: Db, from: string, before: string): Promise<KnownTransfer[]> {
-  return db
-    .select(known)
-    .from(payoutTransfers)
+  const rows = await db
+    .select({
+      subOrderId: sql<string>`e.sub_order_id`,
+      amountMinor: sql<number>`-e.amount_minor`,
+      destination: sql<string>`coalesce(pt.destination, '')`,
+      providerTransferId: sql<string | null>`pt.provider_transfer_id`,
+    })
+    .from(sql`${ledgerJournals} j`)
+    .innerJoin(sql`${ledgerEntries} e`, sql`e.journal_id = j.id and e.account = 'vendor_paid'`)
+    .leftJoin(sql`${payoutTransfers} pt`, sql`pt.id = j.transfer_id`)
     .where(
-      and(
-        eq(payoutTransfers.status, "paid"),
-        sql`${payoutTransfers.providerCreatedAt} >= ${from} and ${payoutTransfers.providerCreatedAt} < ${before}`,
-      ),
+      sql`j.kind = 'transfer_confirmed' and coalesce(pt.provider_created_at, j.at) >= ${from} and coalesce(pt.provider_created_at, j.at) < ${before}`,
     );
+  return rows.map((r) => ({ ...r, amountMinor: Number(r.amountMinor) }));
 }
 
 /** The live (pending or paid) transfers of these sub-orders, whenever they were made. */
