@@ -371,6 +371,21 @@ export async function chargeOfOrder(db: Db, orderId: string): Promise<string | n
   return row?.chargeId ?? null;
 }
 
+/** The payments behind these charges, for the provider's fee on each. */
+export async function paymentsByCharge(db: Db, chargeIds: readonly string[]) {
+  return selectIn(db, chargeIds, (ids) =>
+    db
+      .select({
+        paymentId: payments.id,
+        orderId: payments.orderId,
+        chargeId: payments.chargeId,
+        currency: payments.currency,
+      })
+      .from(payments)
+      .where(inArray(payments.chargeId, ids)),
+  );
+}
+
 /** Transfers written but not confirmed: a run died between asking the provider and recording its answer. */
 export async function pendingTransfers(db: Db, limit: number): Promise<PayoutTransfer[]> {
   return db

@@ -1,4 +1,5 @@
 import { type Db, database, runBatch } from "../db/client";
+import { postJournal } from "../db/ledger";
 import { queueOpsAlert } from "../db/ops-alerts";
 import type { After } from "../db/paging";
 import {
@@ -10,6 +11,7 @@ import {
   liveTransfersOf,
   type PayoutRun,
   paidTransfersIn,
+  paymentsByCharge,
   periodFigures,
   recordFigures,
   renewLease,
@@ -18,6 +20,7 @@ import {
   vendorPayoutStates,
 } from "../db/payouts";
 import { newId } from "../domain/ids";
+import { providerFeePosting } from "../domain/ledger-payouts";
 import { planPayouts, reconcile } from "../domain/payout-plan";
 import { isoSeconds } from "../domain/time";
 import { continueJob } from "../gateways/order-events";
@@ -99,8 +102,46 @@ async function reconcilePeriod(db: Db, provider: PayoutProvider, runId: string, 
       subOrderId: t.metadata?.subOrderId ?? null,
     })),
   );
-  await recordFigures(db, runId, { ...figures, providerTransfers: reported.value.length }, problems);
+  const fees = await recordProviderFees(db, provider, from, before);
+  if (!fees.ok) problems.push(fees.problem);
+  const providerFeesMinor = fees.ok ? fees.feesMinor : 0;
+  await recordFigures(db, runId, { ...figures, providerFeesMinor, providerTransfers: reported.value.length }, problems);
   return problems;
+}
+
+/**
+ * The provider's processing fees on the period's charges, from its balance transactions: the
+ * platform's cost, posted once per balance transaction and shown apart from the marketplace's fees.
+ */
+async function recordProviderFees(db: Db, provider: PayoutProvider, from: string, before: string) {
+  const moves = await provider.reports.balanceTransactions({ from: new Date(from), before: new Date(before) });
+  if (!moves.ok)
+    return { ok: false as const, problem: `could not read the provider's balance transactions: ${moves.message}` };
+  const charged = moves.value.filter((m) => m.fee.amountMinor > 0 && m.sourceId !== null);
+  const paid = new Map(
+    (
+      await paymentsByCharge(
+        db,
+        charged.map((m) => m.sourceId!),
+      )
+    ).map((p) => [p.chargeId, p]),
+  );
+  let feesMinor = 0;
+  const statements = charged.flatMap((m) => {
+    const p = paid.get(m.sourceId);
+    if (!p) return [];
+    feesMinor += m.fee.amountMinor;
+    const head = {
+      currency: p.currency,
+      at: m.createdAt.toISOString(),
+      orderId: p.orderId,
+      paymentId: p.paymentId,
+      balanceTransactionId: m.id,
+    };
+    return postJournal(db, providerFeePosting(head, m.fee.amountMinor));
+  });
+  await runBatch(db, statements);
+  return { ok: true as const, feesMinor };
 }
 
 async function halt(db: Db, runId: string, problems: string[], at: string) {
