@@ -22,6 +22,7 @@ import type {
   SubOrderView as SubOrderViewSchema,
   TimelineEvent as TimelineEventSchema,
 } from "@contracts/orders";
+import type { PayoutRunView, VendorPayout as VendorPayoutSchema } from "@contracts/payouts";
 import type { StockLevels as StockLevelsSchema } from "@contracts/stock";
 import type { CreatedCustomer as CreatedCustomerSchema, Me as MeSchema } from "@contracts/tokens";
 import type { z } from "zod";
@@ -55,3 +56,5 @@ export type SubOrderDetail = z.infer<typeof SubOrderDetailSchema>;
 export type StockLevels = z.infer<typeof StockLevelsSchema>;
 export type BulkResults = { results: { id: string; ok: boolean; problem?: ProblemBody }[] };
 export type OrderCounts = z.infer<typeof OrderCountsSchema>;
+export type PayoutRun = z.infer<typeof PayoutRunView>;
+export type VendorPayout = z.infer<typeof VendorPayoutSchema>;

@@ -3,9 +3,11 @@ import { useToken } from "../../auth";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
 import { useFeed } from "../../live/use-feed";
+import { Link } from "../../router";
 import { NotFound } from "../NotFound";
 import { OpsOrder } from "./OpsOrder";
 import { OpsOrders } from "./OpsOrders";
+import { PayoutBanner, PayoutRuns } from "./PayoutRuns";
 
 /**
  * The ops dashboard: every order, live from the ops feed. Each event bumps a counter the pages
@@ -43,8 +45,16 @@ export function OpsDashboard({ rest }: { rest: string }) {
         <SignIn slot="ops" who="an ops or admin" />
       ) : orderId ? (
         <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
+      ) : rest === "/payouts" ? (
+        <PayoutRuns token={token} tick={tick} />
       ) : rest === "" || rest === "/" ? (
-        <OpsOrders token={token} tick={tick} changed={changedOrders} />
+        <>
+          <PayoutBanner token={token} tick={tick} />
+          <p className="small">
+            <Link to="/ops/payouts">Payout runs</Link>
+          </p>
+          <OpsOrders token={token} tick={tick} changed={changedOrders} />
+        </>
       ) : (
         <NotFound />
       )}

@@ -13,6 +13,7 @@ import { useApi } from "../../use-api";
 import { announce, unlockSound } from "./beep";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
+import { VendorPayouts } from "./VendorPayouts";
 
 const TABS = [
   { status: "paid", label: "New" },
@@ -73,6 +74,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/stock" className={rest === "/stock" ? "tab active" : "tab"}>
           Stock counts
         </Link>
+        <Link to="/vendor/payouts" className={rest === "/payouts" ? "tab active" : "tab"}>
+          Payouts
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -85,6 +89,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
         ) : rest === "/stock" ? (
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />
+        ) : rest === "/payouts" ? (
+          <VendorPayouts token={token} vendorId={vendorId} />
         ) : (
           <Queue token={token} tick={tick} />
         ))}
