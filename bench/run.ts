@@ -4,10 +4,12 @@
 // their spread; a checkout run also proves afterwards that nothing was oversold or lost.
 //
 // Then the routing decision, the SLA watcher over 100,000 open sub-orders (bench/sla.ts) and the
-// fan-out of one SKU's stock feed to 1,000 subscribers (bench/feeds.ts).
+// fan-out of one SKU's stock feed to 1,000 subscribers (bench/feeds.ts), and a payout run over 10,000
+// delivered sub-orders (bench/payouts.ts).
 //
 //   bun run bench [--buyers 5000] [--stock 1000] [--reps 3] [--connections 256] [--url URL]
-//                 [--only checkout,routing,sla,feeds] [--open-sub-orders 100000] [--subscribers 1000]
+//                 [--only checkout,routing,sla,feeds,payouts] [--open-sub-orders 100000] [--subscribers 1000]
+//                 [--payout-sub-orders 10000]
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +19,7 @@ import { type Api, api, mapLimit } from "../scripts/lib/api.ts";
 import { answers, startFreshServer } from "../scripts/lib/fresh-server.ts";
 import { ROOT } from "../scripts/lib/local-env.ts";
 import { run as runFeeds } from "./feeds.ts";
+import { run as runPayouts } from "./payouts.ts";
 import { run as runRouting } from "./routing.ts";
 import { run as runSla } from "./sla.ts";
 
@@ -31,9 +34,10 @@ const { values } = parseArgs({
     only: { type: "string" },
     "open-sub-orders": { type: "string", default: "100000" },
     subscribers: { type: "string", default: "1000" },
+    "payout-sub-orders": { type: "string", default: "10000" },
   },
 });
-const SCENARIOS = ["checkout", "routing", "sla", "feeds"];
+const SCENARIOS = ["checkout", "routing", "sla", "feeds", "payouts"];
 const only = values.only?.split(",").map((s) => s.trim());
 const unknown = only?.filter((s) => !SCENARIOS.includes(s)) ?? [];
 if (unknown.length > 0) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknown.join(", ")}`);
@@ -312,6 +316,15 @@ try {
   if (want("feeds")) {
     console.log("\n## stock feed fan-out (one SKU, many storefront subscribers)");
     await runFeeds({ baseUrl: url, adminToken, subscribers: Number(values.subscribers) });
+  }
+
+  if (want("payouts")) {
+    console.log("\n## payout run over delivered sub-orders (payout simulator)");
+    const payouts = await runPayouts({ admin, subOrders: Number(values["payout-sub-orders"]) });
+    if (!payouts.ok) {
+      console.log("\nFAILED: the payout run did not pay every sub-order exactly once");
+      process.exitCode = 1;
+    }
   }
 } finally {
   await server?.stop();

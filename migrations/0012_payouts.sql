@@ -35,6 +35,7 @@ CREATE TABLE `payout_runs` (
 	`transfers` integer DEFAULT 0 NOT NULL,
 	`transferred_minor` integer DEFAULT 0 NOT NULL,
 	`held` integer DEFAULT 0 NOT NULL,
+	`pages` integer DEFAULT 0 NOT NULL,
 	`reversals` integer DEFAULT 0 NOT NULL,
 	`reversed_minor` integer DEFAULT 0 NOT NULL,
 	`carried_minor` integer DEFAULT 0 NOT NULL,

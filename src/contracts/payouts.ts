@@ -16,6 +16,7 @@ export const PayoutRunView = z
     transfers: z.number().int(),
     transferredMinor: minor,
     held: z.number().int().openapi({ description: "Sub-orders due but not paid (see `heldBack`)" }),
+    pages: z.number().int().openapi({ description: "Invocations the run took: its first and each continuation page" }),
     reversals: z.number().int(),
     reversedMinor: minor,
     carriedMinor: minor.openapi({

@@ -43,7 +43,7 @@ export async function startRun(
     db
       .insert(payoutRuns)
       .select(
-        sql`select ${run.id}, 'running', ${run.currency}, ${run.periodFrom}, ${run.periodBefore}, ${run.leaseUntil}, null, null, 0, 0, 0, 0, 0, 0, ${run.now}, null where not exists (select 1 from ${payoutRuns} where ${payoutRuns.status} = 'running')`,
+        sql`select ${run.id}, 'running', ${run.currency}, ${run.periodFrom}, ${run.periodBefore}, ${run.leaseUntil}, null, null, 0, 0, 0, 0, 0, 0, 0, ${run.now}, null where not exists (select 1 from ${payoutRuns} where ${payoutRuns.status} = 'running')`,
       ),
   ]);
   return changed(inserted);
@@ -68,6 +68,7 @@ export async function renewLease(db: Db, runId: string, until: string): Promise<
 }
 
 export type RunTally = {
+  pages: number;
   transfers: number;
   transferredMinor: number;
   held: number;
@@ -84,6 +85,7 @@ export function tallyRun(db: Db, runId: string, t: RunTally): Statement {
       transfers: sql`${payoutRuns.transfers} + ${t.transfers}`,
       transferredMinor: sql`${payoutRuns.transferredMinor} + ${t.transferredMinor}`,
       held: sql`${payoutRuns.held} + ${t.held}`,
+      pages: sql`${payoutRuns.pages} + ${t.pages}`,
       reversals: sql`${payoutRuns.reversals} + ${t.reversals}`,
       reversedMinor: sql`${payoutRuns.reversedMinor} + ${t.reversedMinor}`,
       carriedMinor: sql`${payoutRuns.carriedMinor} + ${t.carriedMinor}`,

@@ -818,6 +818,8 @@ export const payoutRuns = sqliteTable(
     transfers: integer("transfers").notNull().default(0),
     transferredMinor: integer("transferred_minor").notNull().default(0),
     held: integer("held").notNull().default(0),
+    /** Invocations the run took: its first and each continuation page. */
+    pages: integer("pages").notNull().default(0),
     reversals: integer("reversals").notNull().default(0),
     reversedMinor: integer("reversed_minor").notNull().default(0),
     carriedMinor: integer("carried_minor").notNull().default(0),

@@ -77,7 +77,7 @@ export async function runPayouts(env: Env, now: Date): Promise<RunResult> {
   const provider = payoutProvider(env);
   const settled = await settlePending(db, provider, at, SETTLE_PER_RUN);
   const taken = await takeBackRefunds(db, provider, from, at, SETTLE_PER_RUN);
-  await runBatch(db, [tallyRun(db, runId, { transfers: 0, transferredMinor: 0, held: 0, ...taken })]);
+  await runBatch(db, [tallyRun(db, runId, { pages: 0, transfers: 0, transferredMinor: 0, held: 0, ...taken })]);
   const problems = [...settled.problems, ...taken.problems, ...(await reconcilePeriod(db, provider, runId, from, at))];
   if (problems.length > 0) {
     await halt(db, runId, problems, at);
@@ -211,6 +211,7 @@ async function payPage(
   await runBatch(db, [
     ...second,
     tallyRun(db, runId, {
+      pages: 1,
       transfers: paid,
       transferredMinor: paidMinor,
       held: plan.holds.length,
