@@ -33,7 +33,8 @@ export async function seedDeliveredSubOrders(env: Env, input: { tag: string; cou
   const order = "'ord_p' || ?2 || '_' || i";
   const sub = "'sub_p' || ?2 || '_' || i";
   const payment = "'pay_p' || ?2 || '_' || i";
-  const vendor = "'ven_p' || ?2 || '_' || (i % ?3)";
+  // A bound number may arrive as REAL: cast, so the id reads `_0`, not `_0.0`.
+  const vendor = "'ven_p' || ?2 || '_' || cast(i % ?3 as integer)";
   const bind = (s: D1PreparedStatement) => s.bind(input.count, input.tag, input.vendors, customer, now, delivered);
   const entry = (line: number, account: string, vendorId: string, component: string, amount: number) =>
     bind(
