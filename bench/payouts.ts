@@ -22,13 +22,14 @@ export async function run(opts: { admin: Api; subOrders?: number; vendors?: numb
   const vendors = opts.vendors ?? 10;
   const tag = Date.now().toString(36);
   log(`seeding ${count} delivered sub-orders over ${vendors} vendors (tag ${tag})`);
-  await opts.admin.request("POST", "/v1/bench/payouts", { body: { tag, count, vendors } });
+  await opts.admin.request("POST", "/v1/bench/payouts", { body: { tag, count, vendors }, timeoutMs: 600_000 });
   const before = await opts.admin.request<Stats>("GET", "/v1/bench/payouts/stats");
   const started = performance.now();
   const first = await opts.admin.request<{ result: { status: string; runId?: string; reason?: string } }>(
     "POST",
     "/v1/admin/jobs/payouts/run",
-    { body: {} },
+    // The first page reconciles the whole period before it pays.
+    { body: {}, timeoutMs: 600_000 },
   );
   const runId = first.result.runId;
   if (!runId) throw new Error(`the payout run did not start: ${JSON.stringify(first.result)}`);

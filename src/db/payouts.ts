@@ -135,7 +135,7 @@ export async function periodFigures(db: Db, from: string, before: string): Promi
     union
     select p.id from ${payments} p
       where p.status = 'succeeded' and p.updated_at >= ${from} and p.updated_at < ${before}
-        and not exists (select 1 from ${ledgerJournals} j where j.kind = 'payment_captured' and j.payment_id = p.id)
+        and not exists (select 1 from ${ledgerJournals} j where j.id = 'payment_captured:' || p.id)
   )`;
   const row = await db
     .select({
@@ -146,8 +146,9 @@ export async function periodFigures(db: Db, from: string, before: string): Promi
       refundsMinor: sql<number>`coalesce(-sum(case when e.account = 'refunds' then e.amount_minor end), 0)`,
       reassignmentCostMinor: sql<number>`coalesce(sum(case when e.account = 'platform_reassignment_cost' then e.amount_minor end), 0)`,
     })
-    .from(sql`${ledgerEntries} e`)
-    .where(sql`e.order_id in (select p.order_id from ${payments} p where p.id in ${captured})`)
+    // Through the journals' order index, then each journal's entries by its key.
+    .from(sql`${ledgerJournals} oj join ${ledgerEntries} e on e.journal_id = oj.id`)
+    .where(sql`oj.order_id in (select p.order_id from ${payments} p where p.id in ${captured})`)
     .get();
   const n = (v: unknown) => Number(v ?? 0);
   return {
