@@ -9,13 +9,15 @@
 // oversold or lost.
 //
 // Then the routing decision, the SLA watcher over 100,000 open sub-orders (bench/sla.ts) and the
-// fan-out of one SKU's stock feed to 1,000 subscribers (bench/feeds.ts).
+// fan-out of one SKU's stock feed to 1,000 subscribers (bench/feeds.ts), and a payout run over 10,000
+// delivered sub-orders (bench/payouts.ts).
 //
 // --profile runs the checkout profile instead (bench/profile.ts, at the first --concurrency).
 //
 //   bun run bench [--orders 1000] [--concurrency 128,256] [--peer] [--profile] [--buyers 5000] [--stock 1000]
 //                 [--reps 3] [--connections 256] [--url URL]
-//                 [--only served,checkout,routing,sla,feeds] [--open-sub-orders 100000] [--subscribers 1000]
+//                 [--only served,checkout,routing,sla,feeds,bridge,payouts] [--open-sub-orders 100000] [--subscribers 1000]
+//                 [--payout-sub-orders 10000]
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,6 +30,7 @@ import { run as runBridge } from "./bridge.ts";
 import { run as runFeeds } from "./feeds.ts";
 import { BENCH_VARS, checkoutRequest, guestBuyers, stockedSku, verify } from "./fixtures.ts";
 import { type Burst, burst, machineLoad, quantile } from "./load.ts";
+import { run as runPayouts } from "./payouts.ts";
 import { type Peer, startPeer } from "./peer/postgres.ts";
 import { run as runProfile } from "./profile.ts";
 import { run as runRouting } from "./routing.ts";
@@ -52,11 +55,12 @@ const { values } = parseArgs({
     only: { type: "string" },
     "open-sub-orders": { type: "string", default: "100000" },
     subscribers: { type: "string", default: "1000" },
+    "payout-sub-orders": { type: "string", default: "10000" },
   },
 });
-// The long fixtures (100,000 staged inventory-bridge rows, ...) run only when named in --only.
-const SCENARIOS = ["served", "checkout", "routing", "sla", "feeds", "bridge"];
-const OPT_IN = ["bridge"];
+// The long fixtures (100,000 staged inventory-bridge rows, a payout run over 10,000 sub-orders) run only when named in --only.
+const SCENARIOS = ["served", "checkout", "routing", "sla", "feeds", "bridge", "payouts"];
+const OPT_IN = ["bridge", "payouts"];
 const only = values.only?.split(",").map((s) => s.trim());
 const unknown = only?.filter((s) => !SCENARIOS.includes(s)) ?? [];
 if (unknown.length > 0) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknown.join(", ")}`);
@@ -316,6 +320,15 @@ try {
   if (want("bridge")) {
     console.log("\n## inventory bridge: 100,000 staged rows reconciled into the stock objects");
     await runBridge({ admin });
+  }
+
+  if (want("payouts")) {
+    console.log("\n## payout run over delivered sub-orders (payout simulator)");
+    const payouts = await runPayouts({ admin, subOrders: Number(values["payout-sub-orders"]) });
+    if (!payouts.ok) {
+      console.log("\nFAILED: the payout run did not pay every sub-order exactly once");
+      process.exitCode = 1;
+    }
   }
 } finally {
   await peer?.stop();

@@ -27,6 +27,7 @@ import { onboarding } from "./http/routes/onboarding";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
 import { payoutAccounts } from "./http/routes/payout-accounts";
+import { payouts } from "./http/routes/payouts";
 import { pendingRefunds } from "./http/routes/pending-refunds";
 import { MAX_PHOTO_BYTES, photos } from "./http/routes/photos";
 import { postalCodes } from "./http/routes/postal-codes";
@@ -97,6 +98,7 @@ const productionResources: readonly Resource[] = [
   deadLetters,
   pendingRefunds,
   earnings,
+  payouts,
   admin,
   jobRun,
 ];

@@ -281,6 +281,8 @@ export const subOrders = sqliteTable(
     index("sub_orders_status_sla").on(t.status, t.slaDispatchBy),
     // Carrier webhooks name a shipment by its AWB.
     index("sub_orders_awb").on(t.carrier, t.awb),
+    // The payout run's scan: delivered sub-orders by delivery time, oldest first.
+    index("sub_orders_delivered").on(t.deliveredAt, t.id).where(sql`${t.deliveredAt} is not null`),
     // So an AWB names one shipment: a carrier's AWB is on at most one sub-order that is not cancelled.
     uniqueIndex("sub_orders_carrier_awb_live")
       .on(t.carrier, t.awb)
@@ -1005,6 +1007,103 @@ export const productImages = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (t) => [index("product_images_product").on(t.productId, t.createdAt)],
+);
+
+// ---- Payouts: runs, the transfer per sub-order, and what a run held back ----
+
+/**
+ * One payout run: the job's lease (one run at a time; a run that dies lets its lease lapse), its
+ * reconciliation verdict and its totals. `status`: running, paid (reconciled, transfers made),
+ * halted (reconciliation found a mismatch: nothing paid; `problems` says why).
+ */
+export const payoutRuns = sqliteTable(
+  "payout_runs",
+  {
+    id: text("id").primaryKey(),
+    status: text("status", { enum: ["running", "paid", "halted", "interrupted"] }).notNull(),
+    currency: text("currency").notNull(),
+    /** The reconciled period, by capture date: [from, before). */
+    periodFrom: text("period_from").notNull(),
+    periodBefore: text("period_before").notNull(),
+    leaseUntil: text("lease_until").notNull(),
+    problems: text("problems", { mode: "json" }).$type<string[]>(),
+    /** The reconciliation's figures, for the ops view and its CSV. */
+    figures: text("figures", { mode: "json" }).$type<Record<string, number>>(),
+    transfers: integer("transfers").notNull().default(0),
+    transferredMinor: integer("transferred_minor").notNull().default(0),
+    held: integer("held").notNull().default(0),
+    /** Invocations the run took: its first and each continuation page. */
+    pages: integer("pages").notNull().default(0),
+    reversals: integer("reversals").notNull().default(0),
+    reversedMinor: integer("reversed_minor").notNull().default(0),
+    carriedMinor: integer("carried_minor").notNull().default(0),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+  },
+  (t) => [
+    index("payout_runs_started").on(t.startedAt, t.id),
+    check("payout_runs_status", sql`${t.status} in ('running','paid','halted','interrupted')`),
+  ],
+);
+
+/**
+ * The platform's transfer of one sub-order's net to its vendor: written `pending` with its ledger
+ * journal before the provider is asked, `paid` once the provider answered (or the crash repair found
+ * it by its metadata), `failed` when the provider refused. One live transfer per sub-order.
+ */
+export const payoutTransfers = sqliteTable(
+  "payout_transfers",
+  {
+    id: text("id").primaryKey(),
+    runId: text("run_id")
+      .notNull()
+      .references(() => payoutRuns.id),
+    subOrderId: text("sub_order_id")
+      .notNull()
+      .references(() => subOrders.id),
+    orderId: text("order_id").notNull(),
+    vendorId: text("vendor_id").notNull(),
+    destination: text("destination").notNull(),
+    status: text("status", { enum: ["pending", "paid", "failed"] }).notNull(),
+    payableMinor: integer("payable_minor").notNull(),
+    carryForwardMinor: integer("carry_forward_minor").notNull().default(0),
+    amountMinor: integer("amount_minor").notNull(),
+    reversedMinor: integer("reversed_minor").notNull().default(0),
+    currency: text("currency").notNull(),
+    providerTransferId: text("provider_transfer_id"),
+    failure: text("failure"),
+    createdAt: text("created_at").notNull(),
+    confirmedAt: text("confirmed_at"),
+    /** When the provider made it, by its own clock: what its transfer list filters on. */
+    providerCreatedAt: text("provider_created_at"),
+  },
+  (t) => [
+    uniqueIndex("payout_transfers_live").on(t.subOrderId).where(sql`${t.status} <> 'failed'`),
+    index("payout_transfers_vendor").on(t.vendorId, t.createdAt, t.id),
+    index("payout_transfers_run").on(t.runId, t.vendorId),
+    index("payout_transfers_pending").on(t.createdAt).where(sql`${t.status} = 'pending'`),
+    index("payout_transfers_provider_created").on(t.providerCreatedAt).where(sql`${t.status} = 'paid'`),
+    check("payout_transfers_status", sql`${t.status} in ('pending','paid','failed')`),
+    check(
+      "payout_transfers_amount",
+      sql`${t.amountMinor} > 0 and ${t.amountMinor} = ${t.payableMinor} - ${t.carryForwardMinor}`,
+    ),
+  ],
+);
+
+/** What a run did not pay and why (a vendor's account not ready, a carried debt larger than the payout). */
+export const payoutHolds = sqliteTable(
+  "payout_holds",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => payoutRuns.id),
+    subOrderId: text("sub_order_id").notNull(),
+    vendorId: text("vendor_id").notNull(),
+    payableMinor: integer("payable_minor").notNull(),
+    reason: text("reason").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.subOrderId] }), index("payout_holds_vendor").on(t.vendorId, t.runId)],
 );
 
 // ---- payout provider: Connect events, and the local payout simulator ----------------------------

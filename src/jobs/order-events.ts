@@ -5,6 +5,7 @@ import { isoSeconds } from "../domain/time";
 import { publishOrderEvents } from "../gateways/feeds";
 import { sendImportPage } from "../gateways/product-import-pages";
 import { enqueueNotifications } from "../notifications/outbox";
+import { continuePayouts } from "../payouts/run";
 import { applyImportPage } from "../product-import/apply";
 import { expireHolds } from "./expire-holds";
 import { reconcileBridge } from "./inventory-bridge";
@@ -53,6 +54,7 @@ const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage
   "expire-holds": expireHolds,
   "sla-watcher": continueBreaches,
   "inventory-bridge": reconcileBridge,
+  payouts: continuePayouts,
 };
 
 const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) =>

@@ -1,4 +1,5 @@
 import { sweepOutbox } from "../gateways/order-events";
+import { runPayouts } from "../payouts/run";
 import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
 import { purgeExpiredKeys } from "./housekeeping";
@@ -73,6 +74,13 @@ export const jobs: readonly Job[] = [
     description:
       "Re-fit each vendor's dispatch speed and reliability from recent outcomes and nudge the routing weights (a new version records what changed)",
     run: routingRefit,
+  },
+  {
+    name: "payouts",
+    schedule: "0 * * * *",
+    description:
+      "Reconcile the period, then transfer each delivered sub-order's net to its vendor once the hold has passed; reverse or carry forward refunds that followed a transfer",
+    run: runPayouts,
   },
 ];
 

@@ -19,6 +19,7 @@ import type {
   Page,
   PayoutAccountSetup,
   PayoutAccountStatus,
+  PayoutRun,
   PlatformEarnings,
   ProblemBody,
   ProductImage,
@@ -31,6 +32,7 @@ import type {
   SubOrderSummary,
   Vendor,
   VendorEarnings,
+  VendorPayout,
   Warehouse,
 } from "./types";
 
@@ -319,6 +321,30 @@ export const api = {
   },
   createSku(token: string, body: Record<string, unknown>) {
     return request<Sku>("POST", "/v1/skus", { token, body });
+  },
+  payoutRuns(token: string, signal?: AbortSignal) {
+    return request<Page<PayoutRun>>("GET", "/v1/payouts/runs", { token, query: { limit: 20 }, signal });
+  },
+  latestPayoutRun(token: string, signal?: AbortSignal) {
+    return request<{ latest: PayoutRun | null }>("GET", "/v1/payouts/latest", { token, signal });
+  },
+  vendorPayouts(token: string, vendorId: string, signal?: AbortSignal) {
+    return request<Page<VendorPayout>>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/payouts`, {
+      token,
+      query: { limit: 50 },
+      signal,
+    });
+  },
+  /** A CSV the API serves behind the caller's token, saved under `filename`. */
+  async saveCsv(token: string, path: string, filename: string) {
+    const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) {
+      throw new ApiProblem(res.status, madeUpProblem(res.status, `HTTP_${res.status}`, "Download failed", path));
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const a = Object.assign(document.createElement("a"), { href: url, download: filename });
+    a.click();
+    URL.revokeObjectURL(url);
   },
   /** A single-use ticket that opens one live feed (`ops`, `vendor:<id>`, `sku:<id>`) for a few seconds. */
   feedTicket(token: string, feed: string, signal?: AbortSignal) {

@@ -29,11 +29,11 @@ import type {
   PayoutAccountSetup as PayoutAccountSetupSchema,
   PayoutAccountStatus as PayoutAccountStatusSchema,
 } from "@contracts/payout-accounts";
+import type { PayoutRunView, VendorPayout as VendorPayoutSchema } from "@contracts/payouts";
 import type {
   ProductImage as ProductImageSchema,
   ProductImport as ProductImportSchema,
 } from "@contracts/product-imports";
-
 import type { StockLevels as StockLevelsSchema } from "@contracts/stock";
 import type { CreatedCustomer as CreatedCustomerSchema, Me as MeSchema } from "@contracts/tokens";
 import type { z } from "zod";
@@ -76,3 +76,5 @@ export type Onboarding = z.infer<typeof OnboardingSchema>;
 export type SaveStep = z.infer<typeof SaveStepSchema>;
 export type ProductImport = z.infer<typeof ProductImportSchema>;
 export type ProductImage = z.infer<typeof ProductImageSchema>;
+export type PayoutRun = z.infer<typeof PayoutRunView>;
+export type VendorPayout = z.infer<typeof VendorPayoutSchema>;

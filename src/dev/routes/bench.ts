@@ -1,10 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { Id, IsoTime, json, jsonBody, problemResponses } from "../../contracts/common";
+import { uniqueViolation } from "../../db/constraints";
 import { stockObject } from "../../gateways/stock";
 import { router } from "../../http/context";
 import { ApiError } from "../../http/errors";
 import { defineRoute } from "../../http/route";
 import { takeD1Calls } from "../d1-calls";
+import { payoutBenchStats, seedDeliveredSubOrders } from "../payout-bench";
 import { seedOpenSubOrders, slaAudit, slaQueryPlans } from "../sla-watcher-bench";
 
 const HOLD_SECONDS = 60;
@@ -83,8 +85,51 @@ const d1Calls = defineRoute({
   },
 });
 
+const seedPayouts = defineRoute({
+  method: "post",
+  path: "/bench/payouts",
+  access: ["admin"],
+  summary: "Benchmark only: write many delivered, captured sub-orders past their hold (development)",
+  description:
+    "`count` sub-orders over `vendors` new vendors with ready simulated payout accounts, each with its parent, a simulated charge and its capture journal, tagged `tag`.",
+  request: jsonBody(
+    z
+      .object({
+        tag: Tag,
+        count: z.number().int().min(1).max(100_000),
+        vendors: z.number().int().min(1).max(100),
+      })
+      .strict(),
+  ),
+  responses: { 201: json(z.object({ seeded: z.number(), vendors: z.number() }), "Written"), ...problemResponses },
+});
+
+const PayoutStats = z.object({
+  ledgerEntries: z.number(),
+  ledgerJournals: z.number(),
+  transfersPaid: z.number(),
+  transfersPending: z.number(),
+});
+
+const payoutStats = defineRoute({
+  method: "get",
+  path: "/bench/payouts/stats",
+  access: ["admin"],
+  summary: "Benchmark only: ledger rows and transfers so far (development)",
+  responses: { 200: json(PayoutStats, "Counts"), ...problemResponses },
+});
+
 export const bench = router()
   .openapi(d1Calls, (c) => c.json(takeD1Calls(c.env.DB), 200))
+  .openapi(seedPayouts, async (c) => {
+    const body = c.req.valid("json");
+    const seeded = await seedDeliveredSubOrders(c.env, body).catch((err: unknown) => {
+      if (uniqueViolation(err)) throw new ApiError("CONFLICT", "This tag was seeded before; pick another");
+      throw err;
+    });
+    return c.json(seeded, 201);
+  })
+  .openapi(payoutStats, async (c) => c.json(await payoutBenchStats(c.env), 200))
   .openapi(seedSla, async (c) => {
     const body = c.req.valid("json");
     const result = await seedOpenSubOrders(c.env, { ...body, at: new Date(body.at) });

@@ -9,6 +9,7 @@ import { OpsEarnings } from "./OpsEarnings";
 import { OpsOrder } from "./OpsOrder";
 import { OpsOrders } from "./OpsOrders";
 import { OpsVendors } from "./OpsVendors";
+import { PayoutBanner, PayoutRuns } from "./PayoutRuns";
 
 /**
  * The ops dashboard: every order, live from the ops feed. Each event bumps a counter the pages
@@ -50,11 +51,15 @@ export function OpsDashboard({ rest }: { rest: string }) {
           <Link to="/ops/money" className={rest === "/money" ? "tab active" : "tab"}>
             Money
           </Link>
+          <Link to="/ops/payouts" className={rest === "/payouts" ? "tab active" : "tab"}>
+            Payout runs
+          </Link>
           <Link to="/ops/vendors" className={rest === "/vendors" ? "tab active" : "tab"}>
             Vendor onboarding
           </Link>
         </nav>
       )}
+      {token && <PayoutBanner token={token} tick={tick} />}
       {!token ? (
         <SignIn slot="ops" who="an ops or admin" />
       ) : rest === "/money" ? (
@@ -63,6 +68,8 @@ export function OpsDashboard({ rest }: { rest: string }) {
         <OpsVendors token={token} />
       ) : orderId ? (
         <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
+      ) : rest === "/payouts" ? (
+        <PayoutRuns token={token} tick={tick} />
       ) : rest === "" || rest === "/" ? (
         <OpsOrders token={token} tick={tick} changed={changedOrders} />
       ) : (

@@ -18,6 +18,7 @@ import { Payouts } from "./Payouts";
 import { Products } from "./Products";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
+import { VendorPayouts } from "./VendorPayouts";
 import { EmailSignIn, Welcome } from "./Welcome";
 
 const TABS = [
@@ -109,7 +110,10 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         ) : subId ? (
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
         ) : rest === "/payouts" ? (
-          <Payouts token={token} vendorId={vendorId} />
+          <>
+            <Payouts token={token} vendorId={vendorId} />
+            <VendorPayouts token={token} vendorId={vendorId} />
+          </>
         ) : rest === "/stock" ? (
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />
         ) : rest === "/earnings" ? (

@@ -1,0 +1,535 @@
+import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import type { Journal } from "../domain/ledger";
+import type { DueSubOrder, Hold, KnownTransfer, PeriodFigures, VendorPayoutState } from "../domain/payout-plan";
+import { selectIn } from "./chunks";
+import type { Db, Statement } from "./client";
+import { postJournal } from "./ledger";
+import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
+import {
+  ledgerEntries,
+  ledgerJournals,
+  payments,
+  payoutHolds,
+  payoutRuns,
+  payoutTransfers,
+  refunds,
+  subOrders,
+  vendors,
+} from "./schema";
+
+/**
+ * The payout run's store: the run and its lease, the transfers it makes (each written with its
+ * ledger journal in one batch), what it held back, and the figures its reconciliation compares.
+ */
+
+export type PayoutRun = typeof payoutRuns.$inferSelect;
+export type PayoutTransfer = typeof payoutTransfers.$inferSelect;
+
+const changed = (r: unknown) => ((r as { meta?: { changes?: number } }).meta?.changes ?? 0) > 0;
+
+/**
+ * Starts a run unless another holds the lease. A run whose lease lapsed (its invocation died) is
+ * closed as interrupted first; its pending transfers are repaired by the run that follows.
+ */
+export async function startRun(
+  db: Db,
+  run: { id: string; currency: string; periodFrom: string; periodBefore: string; now: string; leaseUntil: string },
+): Promise<boolean> {
+  const [, inserted] = await db.batch([
+    db
+      .update(payoutRuns)
+      .set({ status: "interrupted", finishedAt: run.now, problems: ["the run stopped before it finished"] })
+      .where(and(eq(payoutRuns.status, "running"), sql`${payoutRuns.leaseUntil} <= ${run.now}`)),
+    db
+      .insert(payoutRuns)
+      .select(
+        sql`select ${run.id}, 'running', ${run.currency}, ${run.periodFrom}, ${run.periodBefore}, ${run.leaseUntil}, null, null, 0, 0, 0, 0, 0, 0, 0, ${run.now}, null where not exists (select 1 from ${payoutRuns} where ${payoutRuns.status} = 'running')`,
+      ),
+  ]);
+  return changed(inserted);
+}
+
+/** The running run, if its lease still holds at `now`. */
+export async function liveRun(db: Db, now: string): Promise<PayoutRun | undefined> {
+  return db
+    .select()
+    .from(payoutRuns)
+    .where(and(eq(payoutRuns.status, "running"), sql`${payoutRuns.leaseUntil} > ${now}`))
+    .get();
+}
+
+/** Extends the lease of a run still running; false when it was closed meanwhile. */
+export async function renewLease(db: Db, runId: string, until: string): Promise<boolean> {
+  const r = await db
+    .update(payoutRuns)
+    .set({ leaseUntil: until })
+    .where(and(eq(payoutRuns.id, runId), eq(payoutRuns.status, "running")));
+  return changed(r);
+}
+
+export type RunTally = {
+  pages: number;
+  transfers: number;
+  transferredMinor: number;
+  held: number;
+  reversals: number;
+  reversedMinor: number;
+  carriedMinor: number;
+};
+
+/** Adds a page's counts to the run. */
+export function tallyRun(db: Db, runId: string, t: RunTally): Statement {
+  return db
+    .update(payoutRuns)
+    .set({
+      transfers: sql`${payoutRuns.transfers} + ${t.transfers}`,
+      transferredMinor: sql`${payoutRuns.transferredMinor} + ${t.transferredMinor}`,
+      held: sql`${payoutRuns.held} + ${t.held}`,
+      pages: sql`${payoutRuns.pages} + ${t.pages}`,
+      reversals: sql`${payoutRuns.reversals} + ${t.reversals}`,
+      reversedMinor: sql`${payoutRuns.reversedMinor} + ${t.reversedMinor}`,
+      carriedMinor: sql`${payoutRuns.carriedMinor} + ${t.carriedMinor}`,
+    })
+    .where(eq(payoutRuns.id, runId));
+}
+
+export async function recordFigures(db: Db, runId: string, figures: Record<string, number>, problems: string[]) {
+  await db.update(payoutRuns).set({ figures, problems }).where(eq(payoutRuns.id, runId));
+}
+
+export async function finishRun(
+  db: Db,
+  runId: string,
+  status: "paid" | "halted",
+  now: string,
+  extra: Statement[] = [],
+) {
+  await db.batch([
+    db
+      .update(payoutRuns)
+      .set({ status, finishedAt: now })
+      .where(and(eq(payoutRuns.id, runId), eq(payoutRuns.status, "running"))),
+    ...extra,
+  ]);
+}
+
+/** When the ledger's first capture was posted: reconciliation never reaches before the ledger began. */
+export async function ledgerStart(db: Db): Promise<string | null> {
+  const row = await db
+    .select({ at: sql<string | null>`min(${ledgerJournals.at})` })
+    .from(ledgerJournals)
+    .where(eq(ledgerJournals.kind, "payment_captured"))
+    .get();
+  return row?.at ?? null;
+}
+
+/**
+ * The period's figures: payments captured in [from, before) by their capture journal (and any
+ * succeeded payment changed in the period that has none, so a capture the ledger missed shows),
+ * against everything the ledger holds for those payments' orders since.
+ */
+export async function periodFigures(db: Db, from: string, before: string): Promise<PeriodFigures> {
+  const captured = sql`(
+    select j.payment_id from ${ledgerJournals} j
+      where j.kind = 'payment_captured' and j.at >= ${from} and j.at < ${before}
+    union
+    select p.id from ${payments} p
+      where p.status = 'succeeded' and p.updated_at >= ${from} and p.updated_at < ${before}
+        and not exists (select 1 from ${ledgerJournals} j where j.id = 'payment_captured:' || p.id)
+  )`;
+  const row = await db
+    .select({
+      capturedMinor: sql<number>`(select coalesce(sum(p.amount_minor), 0) from ${payments} p where p.id in ${captured})`,
+      refundRecordsMinor: sql<number>`(select coalesce(sum(r.amount_minor), 0) from ${refunds} r where r.payment_id in ${captured})`,
+      vendorNetsMinor: sql<number>`coalesce(-sum(case when e.account in ('vendor_payable','vendor_transfer_pending','vendor_paid','vendor_carry_forward') then e.amount_minor end), 0)`,
+      platformFeesMinor: sql<number>`coalesce(-sum(case when e.account = 'platform_fees' then e.amount_minor end), 0)`,
+      refundsMinor: sql<number>`coalesce(-sum(case when e.account = 'refunds' then e.amount_minor end), 0)`,
+      reassignmentCostMinor: sql<number>`coalesce(sum(case when e.account = 'platform_reassignment_cost' then e.amount_minor end), 0)`,
+    })
+    // Through the journals' order index, then each journal's entries by its key.
+    .from(sql`${ledgerJournals} oj join ${ledgerEntries} e on e.journal_id = oj.id`)
+    .where(sql`oj.order_id in (select p.order_id from ${payments} p where p.id in ${captured})`)
+    .get();
+  const n = (v: unknown) => Number(v ?? 0);
+  return {
+    capturedMinor: n(row?.capturedMinor),
+    vendorNetsMinor: n(row?.vendorNetsMinor),
+    platformFeesMinor: n(row?.platformFeesMinor),
+    refundsMinor: n(row?.refundsMinor),
+    reassignmentCostMinor: n(row?.reassignmentCostMinor),
+    refundRecordsMinor: n(row?.refundRecordsMinor),
+  };
+}
+
+const known = {
+  subOrderId: payoutTransfers.subOrderId,
+  amountMinor: payoutTransfers.amountMinor,
+  destination: payoutTransfers.destination,
+  providerTransferId: payoutTransfers.providerTransferId,
+};
+
+/**
+ * Transfers the ledger says were made in [from, before): its confirmed transfer journals, with the
+ * provider's id, destination and time from the transfer they confirm (the provider's clock, what its
+ * list filters on). A journal with no transfer behind it still counts, and finds no provider record.
+ */
+export async function paidTransfersIn(db: Db, from: string, before: string): Promise<KnownTransfer[]> {
+  const rows = await db
+    .select({
+      subOrderId: sql<string>`e.sub_order_id`,
+      amountMinor: sql<number>`-e.amount_minor`,
+      destination: sql<string>`coalesce(pt.destination, '')`,
+      providerTransferId: sql<string | null>`pt.provider_transfer_id`,
+    })
+    .from(sql`${ledgerJournals} j`)
+    .innerJoin(sql`${ledgerEntries} e`, sql`e.journal_id = j.id and e.account = 'vendor_paid'`)
+    .leftJoin(sql`${payoutTransfers} pt`, sql`pt.id = j.transfer_id`)
+    .where(
+      sql`j.kind = 'transfer_confirmed' and coalesce(pt.provider_created_at, j.at) >= ${from} and coalesce(pt.provider_created_at, j.at) < ${before}`,
+    );
+  return rows.map((r) => ({ ...r, amountMinor: Number(r.amountMinor) }));
+}
+
+/** The live (pending or paid) transfers of these sub-orders, whenever they were made. */
+export async function liveTransfersOf(db: Db, subOrderIds: readonly string[]): Promise<KnownTransfer[]> {
+  return selectIn(db, subOrderIds, (ids) =>
+    db
+      .select(known)
+      .from(payoutTransfers)
+      .where(and(inArray(payoutTransfers.subOrderId, ids), sql`${payoutTransfers.status} <> 'failed'`)),
+  );
+}
+
+// Correlated subqueries name their outer column in plain SQL: drizzle writes a column of a one-table
+// select unqualified, which inside the subquery would bind to the subquery's own table.
+const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
+  sql<number>`coalesce((select -sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${sql.raw(outer)} and le.account = 'vendor_payable'), 0)`;
+
+/**
+ * Delivered (or since returned) sub-orders past the hold with no live transfer, oldest delivery
+ * first, after `after`; each with what the ledger says its vendor is owed (zero or less is not due:
+ * nothing left to pay once refunds are taken off, or never captured).
+ */
+export async function dueSubOrders(
+  db: Db,
+  q: { deliveredBefore: string; after?: After; limit: number },
+): Promise<{ scanned: { deliveredAt: string; id: string }[]; due: DueSubOrder[] }> {
+  const rows = await db
+    .select({
+      subOrderId: subOrders.id,
+      orderId: subOrders.orderId,
+      vendorId: subOrders.vendorId,
+      currency: subOrders.currency,
+      deliveredAt: subOrders.deliveredAt,
+      sourceTransaction: sql<
+        string | null
+      >`(select p.charge_id from ${payments} p where p.order_id = sub_orders.order_id)`,
+      payableMinor: payableOf("sub_orders.id"),
+    })
+    .from(subOrders)
+    .where(
+      and(
+        isNotNull(subOrders.deliveredAt),
+        lte(subOrders.deliveredAt, q.deliveredBefore),
+        inArray(subOrders.status, ["delivered", "returned"]),
+        afterKey(subOrders.deliveredAt, subOrders.id, q.after),
+        sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
+      ),
+    )
+    .orderBy(...keyOrder(subOrders.deliveredAt, subOrders.id))
+    .limit(q.limit);
+  return {
+    scanned: rows.map((r) => ({ deliveredAt: r.deliveredAt ?? "", id: r.subOrderId })),
+    due: rows
+      .filter((r) => Number(r.payableMinor) > 0)
+      .map(({ deliveredAt: _d, ...r }) => ({ ...r, payableMinor: Number(r.payableMinor) })),
+  };
+}
+
+/** Each vendor's account and readiness, and its carried debt (the debit balance of its carry-forward account). */
+export async function vendorPayoutStates(
+  db: Db,
+  vendorIds: readonly string[],
+): Promise<Map<string, VendorPayoutState>> {
+  const rows = await selectIn(db, [...new Set(vendorIds)], (ids) =>
+    db
+      .select({
+        id: vendors.id,
+        accountId: vendors.payoutAccountId,
+        payoutsEnabled: vendors.payoutsEnabled,
+        detailsSubmitted: vendors.payoutDetailsSubmitted,
+        disabledReason: vendors.payoutDisabledReason,
+        requirementsDue: vendors.payoutRequirementsDue,
+        debt: sql<number>`coalesce((select sum(le.amount_minor) from ${ledgerEntries} le where le.vendor_id = vendors.id and le.account = 'vendor_carry_forward'), 0)`,
+      })
+      .from(vendors)
+      .where(inArray(vendors.id, ids)),
+  );
+  return new Map(
+    rows.map((r) => {
+      const due = r.requirementsDue?.length ? `requirements due: ${r.requirementsDue.join(", ")}` : null;
+      return [
+        r.id,
+        {
+          accountId: r.accountId,
+          ready: r.payoutsEnabled && r.detailsSubmitted,
+          notReadyBecause: r.disabledReason ?? due ?? (r.detailsSubmitted ? null : "onboarding not finished"),
+          carriedDebtMinor: Number(r.debt),
+        },
+      ];
+    }),
+  );
+}
+
+export type NewTransfer = {
+  id: string;
+  runId: string;
+  subOrderId: string;
+  orderId: string;
+  vendorId: string;
+  destination: string;
+  payableMinor: number;
+  carryForwardMinor: number;
+  amountMinor: number;
+  currency: string;
+  createdAt: string;
+};
+
+/** The first phase: the transfer row and its pending journal, together or not at all. */
+export function pendingTransferStatements(db: Db, t: NewTransfer, journal: Journal): Statement[] {
+  return [
+    db
+      .insert(payoutTransfers)
+      .values({ ...t, status: "pending" })
+      .onConflictDoNothing(),
+    ...postJournal(
+      db,
+      journal,
+      sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${t.id} and ${payoutTransfers.status} = 'pending')`,
+    ),
+  ];
+}
+
+/** The second phase: the provider made it. Guarded so a confirmation replayed after a repair changes nothing. */
+export function confirmTransferStatements(
+  db: Db,
+  t: { id: string; providerTransferId: string; providerCreatedAt: string; now: string },
+  journal: Journal,
+): Statement[] {
+  return [
+    ...postJournal(
+      db,
+      journal,
+      sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${t.id} and ${payoutTransfers.status} = 'pending')`,
+    ),
+    db
+      .update(payoutTransfers)
+      .set({
+        status: "paid",
+        providerTransferId: t.providerTransferId,
+        providerCreatedAt: t.providerCreatedAt,
+        confirmedAt: t.now,
+      })
+      .where(and(eq(payoutTransfers.id, t.id), eq(payoutTransfers.status, "pending"))),
+  ];
+}
+
+/** The provider refused the transfer: its pending journal is undone and the sub-order is due again. */
+export function failTransferStatements(db: Db, t: { id: string; failure: string }, journal: Journal): Statement[] {
+  return [
+    ...postJournal(
+      db,
+      journal,
+      sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${t.id} and ${payoutTransfers.status} = 'pending')`,
+    ),
+    db
+      .update(payoutTransfers)
+      .set({ status: "failed", failure: t.failure })
+      .where(and(eq(payoutTransfers.id, t.id), eq(payoutTransfers.status, "pending"))),
+  ];
+}
+
+export function holdStatements(db: Db, runId: string, holds: readonly Hold[]): Statement[] {
+  if (holds.length === 0) return [];
+  // Five parameters a row: twenty rows an insert stay inside D1's hundred.
+  const out: Statement[] = [];
+  for (let i = 0; i < holds.length; i += 19) {
+    out.push(
+      db
+        .insert(payoutHolds)
+        .values(holds.slice(i, i + 19).map((h) => ({ runId, ...h })))
+        .onConflictDoNothing(),
+    );
+  }
+  return out;
+}
+
+/** The charge that paid for an order (a transfer's source transaction), once its payment succeeded. */
+export async function chargeOfOrder(db: Db, orderId: string): Promise<string | null> {
+  const row = await db
+    .select({ chargeId: payments.chargeId })
+    .from(payments)
+    .where(eq(payments.orderId, orderId))
+    .get();
+  return row?.chargeId ?? null;
+}
+
+/** The payments behind these charges, for the provider's fee on each. */
+export async function paymentsByCharge(db: Db, chargeIds: readonly string[]) {
+  return selectIn(db, chargeIds, (ids) =>
+    db
+      .select({
+        paymentId: payments.id,
+        orderId: payments.orderId,
+        chargeId: payments.chargeId,
+        currency: payments.currency,
+      })
+      .from(payments)
+      .where(inArray(payments.chargeId, ids)),
+  );
+}
+
+/** Transfers written but not confirmed: a run died between asking the provider and recording its answer. */
+export async function pendingTransfers(db: Db, limit: number): Promise<PayoutTransfer[]> {
+  return db
+    .select()
+    .from(payoutTransfers)
+    .where(eq(payoutTransfers.status, "pending"))
+    .orderBy(asc(payoutTransfers.createdAt), asc(payoutTransfers.id))
+    .limit(limit);
+}
+
+export type OwedBack = PayoutTransfer & { owedBackMinor: number; refundId: string | null };
+
+/**
+ * Paid transfers whose sub-order was refunded after them (by a refund posted since `since`) so the
+ * vendor now owes the platform: its payable is a debit. The latest refund names what is taken back.
+ */
+export async function owedBack(db: Db, since: string, limit: number): Promise<OwedBack[]> {
+  const refundedSince = sql`(select e.sub_order_id from ${ledgerEntries} e join ${ledgerJournals} j on j.id = e.journal_id where j.kind = 'refund' and j.at >= ${since} and e.sub_order_id is not null)`;
+  const rows = await db
+    .select({
+      t: payoutTransfers,
+      owedBackMinor: sql<number>`-(${payableOf("payout_transfers.sub_order_id")})`,
+      refundId: sql<
+        string | null
+      >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = payout_transfers.sub_order_id and j.kind = 'refund' order by j.at desc limit 1)`,
+    })
+    .from(payoutTransfers)
+    .where(
+      and(
+        eq(payoutTransfers.status, "paid"),
+        sql`${payoutTransfers.subOrderId} in ${refundedSince}`,
+        sql`${payableOf("payout_transfers.sub_order_id")} < 0`,
+      ),
+    )
+    .limit(limit);
+  return rows.map((r) => ({ ...r.t, owedBackMinor: Number(r.owedBackMinor), refundId: r.refundId }));
+}
+
+/** A reversal (or the carry-forward that replaces one) with the transfer's reversed total re-read from the ledger. */
+export function reversedStatements(db: Db, transferId: string, subOrderId: string, journal: Journal): Statement[] {
+  return [
+    ...postJournal(db, journal),
+    db
+      .update(payoutTransfers)
+      .set({
+        reversedMinor: sql`coalesce((select sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${subOrderId} and le.account = 'vendor_paid' and le.component = 'reversal'), 0)`,
+      })
+      .where(eq(payoutTransfers.id, transferId)),
+  ];
+}
+
+// ---- reads for ops and vendors ----
+
+export async function listRuns(db: Db, q: { limit: number; after?: After }): Promise<Page<PayoutRun>> {
+  const rows = await db
+    .select()
+    .from(payoutRuns)
+    .where(afterKey(payoutRuns.startedAt, payoutRuns.id, q.after, "desc"))
+    .orderBy(...keyOrder(payoutRuns.startedAt, payoutRuns.id, "desc"))
+    .limit(q.limit + 1);
+  return toPage(
+    rows,
+    q.limit,
+    (r) => ({ key: r.startedAt, id: r.id }),
+    (r) => r,
+  );
+}
+
+export async function findRun(db: Db, runId: string): Promise<PayoutRun | undefined> {
+  return db.select().from(payoutRuns).where(eq(payoutRuns.id, runId)).get();
+}
+
+/** The latest run that finished or stopped, for the ops dashboard's banner. */
+export async function latestClosedRun(db: Db): Promise<PayoutRun | undefined> {
+  return db
+    .select()
+    .from(payoutRuns)
+    .where(sql`${payoutRuns.status} <> 'running'`)
+    .orderBy(desc(payoutRuns.startedAt), desc(payoutRuns.id))
+    .limit(1)
+    .get();
+}
+
+/** What a run held back, summed per vendor and reason. */
+export async function heldByVendor(db: Db, runId: string, vendorId?: string) {
+  return db
+    .select({
+      vendorId: payoutHolds.vendorId,
+      reason: payoutHolds.reason,
+      subOrders: sql<number>`count(*)`,
+      payableMinor: sql<number>`sum(${payoutHolds.payableMinor})`,
+    })
+    .from(payoutHolds)
+    .where(and(eq(payoutHolds.runId, runId), vendorId ? eq(payoutHolds.vendorId, vendorId) : undefined))
+    .groupBy(payoutHolds.vendorId, payoutHolds.reason)
+    .orderBy(asc(payoutHolds.vendorId), asc(payoutHolds.reason));
+}
+
+/** A vendor's payouts: one row per run that transferred to it, newest first. */
+export async function vendorPayoutsPage(db: Db, vendorId: string, q: { limit: number; after?: After }) {
+  const rows = await db
+    .select({
+      runId: payoutTransfers.runId,
+      startedAt: payoutRuns.startedAt,
+      currency: payoutTransfers.currency,
+      transfers: sql<number>`count(*)`,
+      amountMinor: sql<number>`sum(${payoutTransfers.amountMinor})`,
+      carriedForwardMinor: sql<number>`sum(${payoutTransfers.carryForwardMinor})`,
+      reversedMinor: sql<number>`sum(${payoutTransfers.reversedMinor})`,
+    })
+    .from(payoutTransfers)
+    .innerJoin(payoutRuns, eq(payoutRuns.id, payoutTransfers.runId))
+    .where(
+      and(
+        eq(payoutTransfers.vendorId, vendorId),
+        eq(payoutTransfers.status, "paid"),
+        afterKey(payoutRuns.startedAt, payoutRuns.id, q.after, "desc"),
+      ),
+    )
+    .groupBy(payoutTransfers.runId, payoutRuns.startedAt, payoutTransfers.currency)
+    .orderBy(...keyOrder(payoutRuns.startedAt, payoutRuns.id, "desc"))
+    .limit(q.limit + 1);
+  return toPage(
+    rows,
+    q.limit,
+    (r) => ({ key: r.startedAt, id: r.runId }),
+    (r) => ({
+      ...r,
+      transfers: Number(r.transfers),
+      amountMinor: Number(r.amountMinor),
+      carriedForwardMinor: Number(r.carriedForwardMinor),
+      reversedMinor: Number(r.reversedMinor),
+    }),
+  );
+}
+
+/** One run's transfers to one vendor (its statement), or every transfer of the run (the reconciliation CSV). */
+export async function runTransfers(db: Db, runId: string, vendorId?: string): Promise<PayoutTransfer[]> {
+  return db
+    .select()
+    .from(payoutTransfers)
+    .where(and(eq(payoutTransfers.runId, runId), vendorId ? eq(payoutTransfers.vendorId, vendorId) : undefined))
+    .orderBy(asc(payoutTransfers.vendorId), asc(payoutTransfers.createdAt), asc(payoutTransfers.id));
+}

@@ -1,0 +1,229 @@
+import { type Db, database, runBatch } from "../db/client";
+import { postJournal } from "../db/ledger";
+import { queueOpsAlert } from "../db/ops-alerts";
+import type { After } from "../db/paging";
+import {
+  dueSubOrders,
+  finishRun,
+  holdStatements,
+  ledgerStart,
+  liveRun,
+  liveTransfersOf,
+  type PayoutRun,
+  paidTransfersIn,
+  paymentsByCharge,
+  periodFigures,
+  recordFigures,
+  renewLease,
+  startRun,
+  tallyRun,
+  vendorPayoutStates,
+} from "../db/payouts";
+import { newId } from "../domain/ids";
+import { providerFeePosting } from "../domain/ledger-payouts";
+import { planPayouts, reconcile } from "../domain/payout-plan";
+import { isoSeconds } from "../domain/time";
+import { continueJob } from "../gateways/order-events";
+import { payoutProvider } from "../gateways/payout-provider";
+import type { PayoutProvider } from "../gateways/payouts";
+import { config } from "../platform/config";
+import { settlePending, takeBackRefunds } from "./settle";
+import { confirmedStatements, failedStatements, newTransfer, pendingStatements, requestTransfer } from "./transfers";
+
+// A transfer costs about six D1 statements (its row and pending journal, then its confirmation)
+// and one provider request; fifteen keep a page near a hundred queries and requests, a fifth of
+// what an invocation may spend. The rest continues on the queue, a page per invocation.
+const PAGE = 15;
+// Settling a pending transfer or a refund after payout costs a provider list or reversal each.
+const SETTLE_PER_RUN = 20;
+/** A run's lease: a run whose invocation died is taken over once it lapses. */
+const LEASE_MS = 5 * 60_000;
+/** How far back the reconciliation reaches by capture date (past the hold and the delivery time). */
+export const RECONCILE_DAYS = 35;
+const DAY_MS = 86_400_000;
+
+type PageResult = { transfers: number; held: number; continued: boolean };
+export type RunResult =
+  | { status: "skipped"; reason: string }
+  | { status: "halted"; runId: string; problems: string[] }
+  | ({ status: "running" | "paid"; runId: string } & PageResult);
+
+// The lease is read against the later of the job's clock and the real one: a continuation runs
+// after its run started, and a run with a moved clock (tests, the simulator) lives in its own time.
+const leaseFrom = (now: Date) => new Date(Math.max(now.getTime(), Date.now()));
+
+/**
+ * The payout run (Cron, hourly): one run at a time under a lease; it settles what a dead run left
+ * pending and takes back refunds that followed a transfer; proves the period reconciles (captured =
+ * vendor nets + fees + refunds, and the provider's transfers are the ledger's, both ways); on any
+ * mismatch pays nothing, records why and alerts ops; else pays every due sub-order page by page.
+ */
+export async function runPayouts(env: Env, now: Date): Promise<RunResult> {
+  const db = database(env);
+  const at = isoSeconds(now);
+  const start = await ledgerStart(db);
+  if (!start) return { status: "skipped", reason: "nothing captured yet" };
+  const from = [start, isoSeconds(now.getTime() - RECONCILE_DAYS * DAY_MS)].sort().at(-1)!;
+  const runId = newId("run");
+  const started = await startRun(db, {
+    id: runId,
+    currency: config(env).currency,
+    periodFrom: from,
+    periodBefore: at,
+    now: isoSeconds(leaseFrom(now)),
+    leaseUntil: isoSeconds(leaseFrom(now).getTime() + LEASE_MS),
+  });
+  if (!started) return { status: "skipped", reason: "another payout run holds the lease" };
+  const provider = payoutProvider(env);
+  const settled = await settlePending(db, provider, at, SETTLE_PER_RUN);
+  const taken = await takeBackRefunds(db, provider, from, at, SETTLE_PER_RUN);
+  await runBatch(db, [tallyRun(db, runId, { pages: 0, transfers: 0, transferredMinor: 0, held: 0, ...taken })]);
+  const problems = [...settled.problems, ...taken.problems, ...(await reconcilePeriod(db, provider, runId, from, at))];
+  if (problems.length > 0) {
+    await halt(db, runId, problems, at);
+    return { status: "halted", runId, problems };
+  }
+  const page = await payPage(env, db, provider, runId, now, undefined);
+  return { status: page.continued ? "running" : "paid", runId, ...page };
+}
+
+async function reconcilePeriod(db: Db, provider: PayoutProvider, runId: string, from: string, before: string) {
+  const reported = await provider.transfers.list({ createdFrom: new Date(from), createdBefore: new Date(before) });
+  if (!reported.ok) return [`could not read the provider's transfers: ${reported.message}`];
+  const figures = await periodFigures(db, from, before);
+  const named = reported.value.flatMap((t) => (t.metadata ? [t.metadata.subOrderId] : []));
+  const problems = reconcile(
+    figures,
+    { inPeriod: await paidTransfersIn(db, from, before), named: await liveTransfersOf(db, named) },
+    reported.value.map((t) => ({
+      providerTransferId: t.id,
+      amountMinor: t.amount.amountMinor,
+      destination: t.destination,
+      subOrderId: t.metadata?.subOrderId ?? null,
+    })),
+  );
+  const fees = await recordProviderFees(db, provider, from, before);
+  if (!fees.ok) problems.push(fees.problem);
+  const providerFeesMinor = fees.ok ? fees.feesMinor : 0;
+  await recordFigures(db, runId, { ...figures, providerFeesMinor, providerTransfers: reported.value.length }, problems);
+  return problems;
+}
+
+/**
+ * The provider's processing fees on the period's charges, from its balance transactions: the
+ * platform's cost, posted once per balance transaction and shown apart from the marketplace's fees.
+ */
+async function recordProviderFees(db: Db, provider: PayoutProvider, from: string, before: string) {
+  const moves = await provider.reports.balanceTransactions({ from: new Date(from), before: new Date(before) });
+  if (!moves.ok)
+    return { ok: false as const, problem: `could not read the provider's balance transactions: ${moves.message}` };
+  const charged = moves.value.filter((m) => m.fee.amountMinor > 0 && m.sourceId !== null);
+  const paid = new Map(
+    (
+      await paymentsByCharge(
+        db,
+        charged.map((m) => m.sourceId!),
+      )
+    ).map((p) => [p.chargeId, p]),
+  );
+  let feesMinor = 0;
+  const statements = charged.flatMap((m) => {
+    const p = paid.get(m.sourceId);
+    if (!p) return [];
+    feesMinor += m.fee.amountMinor;
+    const head = {
+      currency: p.currency,
+      at: m.createdAt.toISOString(),
+      orderId: p.orderId,
+      paymentId: p.paymentId,
+      balanceTransactionId: m.id,
+    };
+    return postJournal(db, providerFeePosting(head, m.fee.amountMinor));
+  });
+  await runBatch(db, statements);
+  return { ok: true as const, feesMinor };
+}
+
+async function halt(db: Db, runId: string, problems: string[], at: string) {
+  await finishRun(db, runId, "halted", at, [
+    queueOpsAlert(db, {
+      template: "payout_run_halted",
+      dedupeKey: `payout_run_halted:${runId}`,
+      text: `The payout run ${runId} paid nothing: ${problems.length} reconciliation problem(s). ${problems[0]}`,
+      params: { runId, problems: problems.length },
+      at,
+    }),
+  ]);
+}
+
+/** A continuation's page of the run that is still running. */
+export async function continuePayouts(env: Env, now: Date, after: After): Promise<RunResult> {
+  const db = database(env);
+  const run = await liveRun(db, isoSeconds(leaseFrom(now)));
+  if (!run) return { status: "skipped", reason: "no payout run is running" };
+  const page = await payPage(env, db, payoutProvider(env), run.id, now, after);
+  return { status: page.continued ? "running" : "paid", runId: run.id, ...page };
+}
+
+async function payPage(
+  env: Env,
+  db: Db,
+  provider: PayoutProvider,
+  runId: PayoutRun["id"],
+  now: Date,
+  after: After | undefined,
+): Promise<PageResult> {
+  const at = isoSeconds(now);
+  if (!(await renewLease(db, runId, isoSeconds(leaseFrom(now).getTime() + LEASE_MS)))) {
+    return { transfers: 0, held: 0, continued: false };
+  }
+  const cutoff = isoSeconds(now.getTime() - config(env).payoutHoldDays * DAY_MS);
+  const { scanned, due } = await dueSubOrders(db, { deliveredBefore: cutoff, after, limit: PAGE });
+  const plan = planPayouts(
+    due,
+    await vendorPayoutStates(
+      db,
+      due.map((d) => d.vendorId),
+    ),
+  );
+  const transfers = plan.transfers.map((p) => ({ t: newTransfer(runId, p, at), source: p.sourceTransaction }));
+  await runBatch(db, [
+    ...pendingStatements(
+      db,
+      transfers.map((x) => x.t),
+    ),
+    ...holdStatements(db, runId, plan.holds),
+  ]);
+  const answers = await Promise.all(transfers.map((x) => requestTransfer(provider, x.t, x.source)));
+  let paid = 0;
+  let paidMinor = 0;
+  const second = answers.flatMap((a, i) => {
+    const t = transfers[i]!.t;
+    if (a.ok) {
+      paid += 1;
+      paidMinor += t.amountMinor;
+      return confirmedStatements(db, t, a.value, at);
+    }
+    // Only a refusal is final; an unanswered request may have made the transfer: the next run's
+    // settlement finds out from the provider's list.
+    return a.code === "INSUFFICIENT_BALANCE" ? failedStatements(db, t, a.message, at) : [];
+  });
+  await runBatch(db, [
+    ...second,
+    tallyRun(db, runId, {
+      pages: 1,
+      transfers: paid,
+      transferredMinor: paidMinor,
+      held: plan.holds.length,
+      reversals: 0,
+      reversedMinor: 0,
+      carriedMinor: 0,
+    }),
+  ]);
+  const last = scanned.at(-1);
+  const continued = scanned.length === PAGE && last !== undefined;
+  if (continued)
+    await continueJob(env, { job: "payouts", at: now.toISOString(), after: { key: last.deliveredAt, id: last.id } });
+  else await finishRun(db, runId, "paid", at);
+  return { transfers: paid, held: plan.holds.length, continued };
+}

@@ -1,0 +1,104 @@
+import { type Db, runBatch, type Statement } from "../db/client";
+import { chargeOfOrder, type OwedBack, owedBack, pendingTransfers, reversedStatements } from "../db/payouts";
+import { carryForwardPosting, transferReversedPosting } from "../domain/ledger-payouts";
+import type { PayoutProvider } from "../gateways/payouts";
+import { confirmedStatements, failedStatements, requestTransfer } from "./transfers";
+
+/**
+ * What a run settles before it reconciles: transfers a dead run left pending, and refunds that
+ * came after a transfer (every refund path posts to the ledger the same way, so this one step
+ * takes the money back for all of them). Each returns the problems that must stop the run.
+ */
+
+/**
+ * A pending transfer is looked up at the provider by its order's transfer group and its vendor's
+ * account, matched by the sub-order in its metadata (a provider cannot be asked by idempotency
+ * key, and keys expire): found, it is confirmed; absent, it never happened and is asked for again
+ * under its own key. A provider that cannot answer leaves it pending and stops the run.
+ */
+export async function settlePending(db: Db, provider: PayoutProvider, now: string, limit: number) {
+  const pending = await pendingTransfers(db, limit);
+  const problems: string[] = [];
+  let settled = 0;
+  const statements: Statement[] = [];
+  for (const t of pending) {
+    const listed = await provider.transfers.list({ transferGroup: t.orderId, destination: t.destination });
+    if (!listed.ok) {
+      problems.push(`could not look up pending transfer ${t.id} for ${t.subOrderId}: ${listed.message}`);
+      continue;
+    }
+    const found = listed.value.find((p) => p.metadata?.subOrderId === t.subOrderId);
+    if (found) {
+      statements.push(...confirmedStatements(db, t, found, now));
+      settled += 1;
+      continue;
+    }
+    const made = await requestTransfer(provider, t, await chargeOfOrder(db, t.orderId));
+    if (made.ok) statements.push(...confirmedStatements(db, t, made.value, now));
+    else if (made.code === "INSUFFICIENT_BALANCE") statements.push(...failedStatements(db, t, made.message, now));
+    else {
+      problems.push(`could not make pending transfer ${t.id} for ${t.subOrderId}: ${made.message}`);
+      continue;
+    }
+    settled += 1;
+  }
+  await runBatch(db, statements);
+  return { settled, problems, more: pending.length === limit };
+}
+
+/**
+ * A refund after the transfer leaves the vendor owing the platform. The transfer is reversed for
+ * that amount under a key of its cumulative reversed total (a rerun asks for the same reversal);
+ * where the provider refuses (the account's balance is short, or nothing of the transfer is left),
+ * the debt is carried into the vendor's next payout instead.
+ */
+export async function takeBackRefunds(db: Db, provider: PayoutProvider, since: string, now: string, limit: number) {
+  const owed = await owedBack(db, since, limit);
+  const problems: string[] = [];
+  const tally = { reversals: 0, reversedMinor: 0, carriedMinor: 0 };
+  const statements: Statement[] = [];
+  for (const t of owed) {
+    const outcome = await takeBack(db, provider, t, now);
+    if ("problem" in outcome) {
+      problems.push(outcome.problem);
+      continue;
+    }
+    statements.push(...outcome.statements);
+    if (outcome.reversed) {
+      tally.reversals += 1;
+      tally.reversedMinor += t.owedBackMinor;
+    } else tally.carriedMinor += t.owedBackMinor;
+  }
+  await runBatch(db, statements);
+  return { ...tally, problems };
+}
+
+async function takeBack(
+  db: Db,
+  provider: PayoutProvider,
+  t: OwedBack,
+  now: string,
+): Promise<{ problem: string } | { statements: Statement[]; reversed: boolean }> {
+  const head = { currency: t.currency, at: now, orderId: t.orderId, subOrderId: t.subOrderId, vendorId: t.vendorId };
+  const cumulative = t.reversedMinor + t.owedBackMinor;
+  if (!t.providerTransferId) return { problem: `paid transfer ${t.id} has no provider id` };
+  const reversal = await provider.reversals.create({
+    transferId: t.providerTransferId,
+    amount: { amountMinor: t.owedBackMinor, currency: t.currency },
+    idempotencyKey: `${t.id}-reversed-${cumulative}`,
+    metadata: { subOrderId: t.subOrderId, orderId: t.orderId, vendorId: t.vendorId },
+  });
+  if (reversal.ok) {
+    const journal = transferReversedPosting(
+      { ...head, transferId: t.id, reversalId: `${t.id}:${cumulative}` },
+      t.owedBackMinor,
+    );
+    return { statements: reversedStatements(db, t.id, t.subOrderId, journal), reversed: true };
+  }
+  if (reversal.code === "PROVIDER_ERROR") {
+    return { problem: `could not reverse transfer ${t.id} for ${t.subOrderId}: ${reversal.message}` };
+  }
+  const refundId = t.refundId ?? `${t.id}:${cumulative}`;
+  const journal = carryForwardPosting({ ...head, sourceId: `${t.id}:${refundId}`, refundId }, t.owedBackMinor);
+  return { statements: reversedStatements(db, t.id, t.subOrderId, journal), reversed: false };
+}

@@ -1,0 +1,80 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { database, runBatch } from "../../src/db/client";
+import { postJournal } from "../../src/db/ledger";
+import { transferConfirmedPosting } from "../../src/domain/ledger-payouts";
+import { simulatedPayouts } from "../../src/gateways/simulated-payouts";
+import { ADMIN, api, uid } from "../support/api";
+import { deliveredOrder, payoutVendor, runPayoutsAt, transfersOf } from "../support/payouts";
+
+// Reconciliation looks at every capture and transfer of the period, so its plants live in a file
+// of their own: storage is per file.
+
+const opsAlerts = async (runId: string) =>
+  (
+    await env.DB.prepare("select template, payload from notifications where dedupe_key = ?")
+      .bind(`payout_run_halted:${runId}`)
+      .all<{ template: string; payload: string }>()
+  ).results;
+
+describe("payout reconciliation", () => {
+  it("a transfer the provider reports that the ledger lacks stops the run: nothing is paid", async () => {
+    const vendor = await payoutVendor();
+    const due = await deliveredOrder(vendor);
+    const stray = await simulatedPayouts(env).transfers.create({
+      amount: { amountMinor: 777, currency: "INR" },
+      destination: vendor.accountId,
+      transferGroup: "ord_by_hand",
+      sourceTransaction: null,
+      metadata: { subOrderId: "sub_unknown", orderId: "ord_by_hand", vendorId: vendor.vendorId },
+      idempotencyKey: uid("stray-"),
+    });
+    expect(stray.ok).toBe(true);
+
+    const run = (await runPayoutsAt(8)).result;
+    expect(run.status).toBe("halted");
+    expect(run.problems.join("\n")).toContain("777 to");
+    expect(await transfersOf(due.subOrderId)).toHaveLength(0);
+    expect(await opsAlerts(run.runId)).toMatchObject([{ template: "payout_run_halted" }]);
+    const banner = await api("GET", "/v1/payouts/latest", { token: ADMIN });
+    expect(banner.body.latest).toMatchObject({ id: run.runId, status: "halted" });
+    const csv = await api("GET", `/v1/payouts/runs/${run.runId}/reconciliation.csv`, { token: ADMIN });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    expect(String(csv.body)).toContain("problem,");
+
+    // Ops take it out at the provider (here: the simulator's row); the next run pays.
+    if (stray.ok) await env.DB.prepare("delete from sim_transfers where id = ?").bind(stray.value.id).run();
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(due.subOrderId)).toMatchObject([{ status: "paid" }]);
+  });
+
+  it("a ledger transfer with no provider record stops the run: nothing is paid", async () => {
+    const vendor = await payoutVendor();
+    const ghost = await deliveredOrder(vendor);
+    const due = await deliveredOrder(vendor);
+    const db = database(env);
+    const planted = transferConfirmedPosting(
+      {
+        currency: "INR",
+        at: new Date().toISOString(),
+        orderId: ghost.orderId,
+        subOrderId: ghost.subOrderId,
+        vendorId: vendor.vendorId,
+        transferId: uid("po_ghost"),
+      },
+      { payableMinor: 500, carryForwardMinor: 0 },
+    );
+    await runBatch(db, postJournal(db, planted));
+
+    const run = (await runPayoutsAt(8)).result;
+    expect(run.status).toBe("halted");
+    expect(run.problems.join("\n")).toContain(
+      `the ledger's transfer for ${ghost.subOrderId} (500) has no provider record`,
+    );
+    expect(await transfersOf(due.subOrderId)).toHaveLength(0);
+    const detail = await api("GET", `/v1/payouts/runs/${run.runId}`, { token: ADMIN });
+    expect(detail.body).toMatchObject({ status: "halted", transfers: 0 });
+    expect(detail.body.problems.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,181 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { database, runBatch } from "../../src/db/client";
+import { simulateBankPayout, simulatedPayouts } from "../../src/gateways/simulated-payouts";
+import { newTransfer, pendingStatements, requestTransfer } from "../../src/payouts/transfers";
+import { api, uid } from "../support/api";
+import { balance, deliveredOrder, payoutVendor, runPayoutsAt, simTransfersOf, transfersOf } from "../support/payouts";
+
+/** What the vendor is owed for a sub-order now: the credit balance of its payable. */
+const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
+
+async function until(done: () => Promise<boolean>) {
+  for (let i = 0; i < 150 && !(await done()); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await done()).toBe(true);
+}
+
+describe("payout run", () => {
+  it("pays a delivered sub-order's net once its hold has passed, and only once", async () => {
+    const vendor = await payoutVendor({ priceMinor: 10_000, commissionBps: 1_000 });
+    const { subOrderId } = await deliveredOrder(vendor, 2);
+    const net = await owed(subOrderId);
+    // Goods 20,000 less the 10% fee on goods, plus whatever shipping the order carried.
+    expect(net).toBeGreaterThanOrEqual(18_000);
+
+    expect((await runPayoutsAt(1)).result.status).toBe("paid");
+    expect(await transfersOf(subOrderId)).toHaveLength(0);
+
+    const run = (await runPayoutsAt(8)).result;
+    expect(run).toMatchObject({ status: "paid", transfers: 1 });
+    const [transfer] = await transfersOf(subOrderId);
+    expect(transfer).toMatchObject({ status: "paid", amount_minor: net });
+    expect(await simTransfersOf(subOrderId)).toEqual([{ id: transfer!.provider_transfer_id, amount_minor: net }]);
+    expect(await owed(subOrderId)).toBe(0);
+    expect(await balance(subOrderId, "vendor_paid")).toBe(-net);
+
+    await runPayoutsAt(9);
+    expect(await simTransfersOf(subOrderId)).toHaveLength(1);
+  });
+
+  it("holds a vendor whose account is not ready, says why, and pays once it is", async () => {
+    const vendor = await payoutVendor({ ready: false });
+    const { subOrderId } = await deliveredOrder(vendor);
+    const run = (await runPayoutsAt(8)).result;
+    expect(run.status).toBe("paid");
+    expect(await transfersOf(subOrderId)).toHaveLength(0);
+    const held = await env.DB.prepare("select reason from payout_holds where run_id = ? and sub_order_id = ?")
+      .bind(run.runId, subOrderId)
+      .first<{ reason: string }>();
+    expect(held?.reason).toContain("payout account not ready: requirements.past_due");
+
+    await env.DB.prepare(
+      "update vendors set payouts_enabled = 1, payout_details_submitted = 1, payout_disabled_reason = null where id = ?",
+    )
+      .bind(vendor.vendorId)
+      .run();
+    await runPayoutsAt(8);
+    expect(await transfersOf(subOrderId)).toMatchObject([{ status: "paid" }]);
+  });
+
+  it("two runs at once pay each sub-order once, through the continuation pages", async () => {
+    const vendor = await payoutVendor({ priceMinor: 1_000 });
+    const subs: string[] = [];
+    for (let i = 0; i < 20; i++) subs.push((await deliveredOrder(vendor)).subOrderId);
+    const runs = await Promise.all([runPayoutsAt(8), runPayoutsAt(8)]);
+    expect(runs.map((r) => r.result.status).sort()).toEqual(["running", "skipped"]);
+    const paidAll = async () => {
+      const { results } = await env.DB.prepare(
+        "select count(*) as n from payout_transfers where status = 'paid' and sub_order_id in (select value from json_each(?))",
+      )
+        .bind(JSON.stringify(subs))
+        .all<{ n: number }>();
+      return results[0]?.n === subs.length;
+    };
+    await until(paidAll);
+    await runPayoutsAt(8);
+    for (const sub of subs) expect(await simTransfersOf(sub)).toHaveLength(1);
+  });
+
+  it("a run that died between the provider's transfer and its confirmation is repaired, never paid twice", async () => {
+    const vendor = await payoutVendor();
+    const made = await deliveredOrder(vendor);
+    const unasked = await deliveredOrder(vendor);
+    const db = database(env);
+    // The dead run: its lease lapsed, each transfer written pending; the provider made the first.
+    const runId = uid("run");
+    const past = "2026-01-01T00:00:00Z";
+    await env.DB.prepare(
+      "insert into payout_runs (id, status, currency, period_from, period_before, lease_until, started_at) values (?, 'running', 'INR', ?, ?, ?, ?)",
+    )
+      .bind(runId, past, past, past, past)
+      .run();
+    const charge = async (orderId: string) =>
+      (await env.DB.prepare("select charge_id from payments where order_id = ?")
+        .bind(orderId)
+        .first<{ charge_id: string }>())!.charge_id;
+    const plan = async (o: { orderId: string; subOrderId: string }) =>
+      newTransfer(
+        runId,
+        {
+          subOrderId: o.subOrderId,
+          orderId: o.orderId,
+          vendorId: vendor.vendorId,
+          sourceTransaction: await charge(o.orderId),
+          payableMinor: await owed(o.subOrderId),
+          currency: "INR",
+          destination: vendor.accountId,
+          carryForwardMinor: 0,
+          amountMinor: await owed(o.subOrderId),
+        },
+        new Date().toISOString(),
+      );
+    const first = await plan(made);
+    const second = await plan(unasked);
+    await runBatch(db, pendingStatements(db, [first, second]));
+    expect((await requestTransfer(simulatedPayouts(env), first, await charge(made.orderId))).ok).toBe(true);
+
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    for (const o of [made, unasked]) {
+      expect(await transfersOf(o.subOrderId)).toMatchObject([{ status: "paid" }]);
+      expect(await simTransfersOf(o.subOrderId)).toHaveLength(1);
+      expect(await owed(o.subOrderId)).toBe(0);
+    }
+    const dead = await env.DB.prepare("select status from payout_runs where id = ?").bind(runId).first();
+    expect(dead).toEqual({ status: "interrupted" });
+  });
+
+  it("a refund after payout reverses the transfer for what was refunded", async () => {
+    const vendor = await payoutVendor({ priceMinor: 5_000 });
+    const o = await deliveredOrder(vendor, 2);
+    await runPayoutsAt(8);
+    const paid = -(await balance(o.subOrderId, "vendor_paid"));
+    const returned = await api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
+      token: vendor.token,
+      body: { lines: [{ lineId: o.lineId, qty: 1, restockable: true }], reason: "wrong size" },
+      headers: { "Idempotency-Key": uid("ret-") },
+    });
+    expect(returned.status).toBe(200);
+    const owedBack = -(await owed(o.subOrderId));
+    expect(owedBack).toBeGreaterThan(0);
+
+    const run = (await runPayoutsAt(8)).result;
+    expect(run.status).toBe("paid");
+    expect(await owed(o.subOrderId)).toBe(0);
+    expect(-(await balance(o.subOrderId, "vendor_paid"))).toBe(paid - owedBack);
+    expect(await transfersOf(o.subOrderId)).toMatchObject([{ status: "paid", reversed_minor: owedBack }]);
+    const reversed = await env.DB.prepare(
+      "select coalesce(sum(amount_minor), 0) as n from sim_transfer_reversals where transfer_id = ?",
+    )
+      .bind((await transfersOf(o.subOrderId))[0]!.provider_transfer_id)
+      .first<{ n: number }>();
+    expect(reversed?.n).toBe(owedBack);
+  });
+
+  it("a reversal the provider refuses becomes a debt netted off the vendor's next payout", async () => {
+    const vendor = await payoutVendor({ priceMinor: 5_000 });
+    const o = await deliveredOrder(vendor, 2);
+    await runPayoutsAt(8);
+    // The vendor's bank payout already took the money: a reversal finds the balance short.
+    await simulateBankPayout(env, vendor.accountId);
+    await api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
+      token: vendor.token,
+      body: { lines: [{ lineId: o.lineId, qty: 1, restockable: true }], reason: "damaged" },
+      headers: { "Idempotency-Key": uid("ret-") },
+    });
+    const debt = -(await owed(o.subOrderId));
+    await runPayoutsAt(8);
+    expect(await owed(o.subOrderId)).toBe(0);
+    expect(await balance(o.subOrderId, "vendor_carry_forward")).toBe(debt);
+
+    const next = await deliveredOrder(vendor, 2);
+    const due = await owed(next.subOrderId);
+    await runPayoutsAt(8);
+    expect(await transfersOf(next.subOrderId)).toMatchObject([{ status: "paid", amount_minor: due - debt }]);
+    const carried = await env.DB.prepare(
+      "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
+    )
+      .bind(vendor.vendorId)
+      .first<{ n: number }>();
+    expect(carried?.n).toBe(0);
+  });
+});

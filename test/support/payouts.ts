@@ -1,0 +1,84 @@
+import { env } from "cloudflare:test";
+import { simulatedPayouts } from "../../src/gateways/simulated-payouts";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "./api";
+import { BENGALURU, checkout, pay, stockedSku } from "./marketplace";
+
+const DAY_MS = 86_400_000;
+
+/** A vendor's simulated connected account, ready as the Connect webhook would have left it. */
+export async function readyPayoutAccount(vendorId: string, ready = true): Promise<string> {
+  const made = await simulatedPayouts(env).accounts.create({ vendorId, country: "IN", idempotencyKey: uid("acct-") });
+  if (!made.ok) throw new Error(made.message);
+  await env.DB.prepare(
+    "update vendors set payout_account_id = ?, payouts_enabled = ?, payout_details_submitted = ?, payout_disabled_reason = ? where id = ?",
+  )
+    .bind(made.value.accountId, ready ? 1 : 0, ready ? 1 : 0, ready ? null : "requirements.past_due", vendorId)
+    .run();
+  return made.value.accountId;
+}
+
+/** A vendor with stock, a ready payout account (unless `ready` is false) and a vendor token. */
+export async function payoutVendor(opts: { priceMinor?: number; ready?: boolean; commissionBps?: number } = {}) {
+  const sku = await stockedSku({
+    warehouses: [{ at: BENGALURU, onHand: 500 }],
+    priceMinor: opts.priceMinor ?? 10_000,
+    vendor: opts.commissionBps === undefined ? {} : { commissionBps: opts.commissionBps },
+  });
+  const accountId = await readyPayoutAccount(sku.vendorId, opts.ready ?? true);
+  const token = await tokenFor("vendor", { vendorId: sku.vendorId });
+  return { ...sku, accountId, token };
+}
+
+const step = (token: string, sub: string, name: string, body?: unknown) =>
+  api("POST", `/v1/sub-orders/${sub}/${name}`, { token, ...(body === undefined ? {} : { body }) });
+
+/** A paid order of `qty` units, walked by its vendor to delivered (today, by the real clock). */
+export async function deliveredOrder(vendor: { skuId: string; token: string }, qty = 1) {
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [{ skuId: vendor.skuId, qty }]);
+  if (placed.status !== 201) throw new Error(`checkout ${placed.status} ${JSON.stringify(placed.body)}`);
+  const paid = await pay(shopper.token, placed.body.payment.id);
+  const sub = paid.body.subOrders[0].id as string;
+  await step(vendor.token, sub, "confirm");
+  const lines = (await api("GET", `/v1/sub-orders/${sub}`, { token: vendor.token })).body.lines;
+  const scanned = lines.flatMap((l: any) => Array.from({ length: l.qty }, () => l.barcode as string));
+  await step(vendor.token, sub, "pack", { scanned });
+  await step(vendor.token, sub, "dispatch", { carrier: "generic", awb: uid("AWB-").toUpperCase() });
+  const delivered = await step(vendor.token, sub, "deliver");
+  if (delivered.body.status !== "delivered") throw new Error(`deliver ${JSON.stringify(delivered.body)}`);
+  return { orderId: paid.body.id as string, subOrderId: sub, lineId: lines[0].id as string, shopper };
+}
+
+/** Runs the payout job at `daysAhead` days past now, and drains its continuation pages. */
+export async function runPayoutsAt(daysAhead: number) {
+  const now = new Date(Date.now() + daysAhead * DAY_MS).toISOString();
+  const r = await api("POST", "/v1/admin/jobs/payouts/run", { token: ADMIN, body: { now } });
+  if (r.status !== 200) throw new Error(`payouts ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export async function transfersOf(subOrderId: string) {
+  const { results } = await env.DB.prepare(
+    "select id, status, amount_minor, reversed_minor, provider_transfer_id, failure from payout_transfers where sub_order_id = ?",
+  )
+    .bind(subOrderId)
+    .all<{ id: string; status: string; amount_minor: number; reversed_minor: number; provider_transfer_id: string }>();
+  return results;
+}
+
+export async function simTransfersOf(subOrderId: string) {
+  const { results } = await env.DB.prepare("select id, amount_minor from sim_transfers where sub_order_id = ?")
+    .bind(subOrderId)
+    .all<{ id: string; amount_minor: number }>();
+  return results;
+}
+
+/** The ledger's balance of an account for a sub-order (debit positive). */
+export async function balance(subOrderId: string, account: string) {
+  const row = await env.DB.prepare(
+    "select coalesce(sum(amount_minor), 0) as b from ledger_entries where sub_order_id = ? and account = ?",
+  )
+    .bind(subOrderId, account)
+    .first<{ b: number }>();
+  return row?.b ?? 0;
+}
