@@ -11,9 +11,12 @@ import { Currency, Id, IsoTime } from "./common";
 export const Day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "a day as YYYY-MM-DD")
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
-    message: "not a calendar day",
-  })
+  .refine(
+    (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    {
+      message: "not a calendar day",
+    },
+  )
   .openapi({ example: "2026-11-20" });
 
 /** The longest range one request may ask for: a year and a day, so a leap year fits. */
