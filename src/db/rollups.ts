@@ -124,7 +124,10 @@ export async function recomputeDay(
   const d1: D1 = db.$client;
   await d1.batch([
     ...ROLLUP_TABLES.map((t) => d1.prepare(`delete from ${t} where day = ?1`).bind(d.day)),
-    ...RECOMPUTE.map((q) => d1.prepare(q).bind(d.day, d.start, d.end, d.slaBreachReason)),
+    // D1 wants exactly the parameters a statement names: the breach reason (?4) only where used.
+    ...RECOMPUTE.map((q) =>
+      d1.prepare(q).bind(...[d.day, d.start, d.end, d.slaBreachReason].slice(0, q.includes("?4") ? 4 : 3)),
+    ),
     d1.prepare("delete from rollup_dirty_days where day = ?1").bind(d.day),
   ]);
 }
