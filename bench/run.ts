@@ -8,6 +8,7 @@
 //
 //   bun run bench [--buyers 5000] [--stock 1000] [--reps 3] [--connections 256] [--url URL]
 //                 [--only checkout,routing,sla,feeds] [--open-sub-orders 100000] [--subscribers 1000]
+//   bun run bench -- --scenario insight [--orders 1000000]   (opt-in, runs alone: bench/insight.ts)
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +18,7 @@ import { type Api, api, mapLimit } from "../scripts/lib/api.ts";
 import { answers, startFreshServer } from "../scripts/lib/fresh-server.ts";
 import { ROOT } from "../scripts/lib/local-env.ts";
 import { run as runFeeds } from "./feeds.ts";
+import { run as runInsight } from "./insight.ts";
 import { run as runRouting } from "./routing.ts";
 import { run as runSla } from "./sla.ts";
 
@@ -31,13 +33,19 @@ const { values } = parseArgs({
     only: { type: "string" },
     "open-sub-orders": { type: "string", default: "100000" },
     subscribers: { type: "string", default: "1000" },
+    // Opt-in scenarios, run alone: `--scenario insight` (bench/insight.ts).
+    scenario: { type: "string" },
+    orders: { type: "string", default: "1000000" },
   },
 });
 const SCENARIOS = ["checkout", "routing", "sla", "feeds"];
 const only = values.only?.split(",").map((s) => s.trim());
 const unknown = only?.filter((s) => !SCENARIOS.includes(s)) ?? [];
 if (unknown.length > 0) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknown.join(", ")}`);
-const want = (scenario: string) => !only || only.includes(scenario);
+const OPT_IN = ["insight"];
+if (values.scenario && !OPT_IN.includes(values.scenario))
+  throw new Error(`--scenario takes ${OPT_IN.join(", ")}; not ${values.scenario}`);
+const want = (scenario: string) => !values.scenario && (!only || only.includes(scenario));
 const BUYERS = Number(values.buyers);
 const STOCK = Number(values.stock);
 const REPS = Number(values.reps);
@@ -312,6 +320,11 @@ try {
   if (want("feeds")) {
     console.log("\n## stock feed fan-out (one SKU, many storefront subscribers)");
     await runFeeds({ baseUrl: url, adminToken, subscribers: Number(values.subscribers) });
+  }
+
+  if (values.scenario === "insight") {
+    console.log("\n## analytics over a generated order history (roll-ups, analytics API, ops order list)");
+    await runInsight({ admin, orders: Number(values.orders) });
   }
 } finally {
   await server?.stop();
