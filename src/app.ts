@@ -27,6 +27,7 @@ import { pendingRefunds } from "./http/routes/pending-refunds";
 import { MAX_PHOTO_BYTES, photos } from "./http/routes/photos";
 import { postalCodes } from "./http/routes/postal-codes";
 import { products } from "./http/routes/products";
+import { reorder } from "./http/routes/reorder";
 import { routing } from "./http/routes/routing";
 import { skus } from "./http/routes/skus";
 import { stock } from "./http/routes/stock";
@@ -78,6 +79,7 @@ const productionResources: readonly Resource[] = [
   admin,
   jobRun,
   analytics,
+  reorder,
 ];
 
 /**

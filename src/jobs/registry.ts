@@ -1,3 +1,4 @@
+import { runLowStockAlerts } from "../analytics/low-stock";
 import { runAnalyticsRollups } from "../analytics/runs";
 import { sweepOutbox } from "../gateways/order-events";
 import { auditInvariants } from "./audit-invariants";
@@ -60,6 +61,13 @@ export const jobs: readonly Job[] = [
     description:
       "Snapshot the stock mirror for the day and recompute the analytics roll-ups of every day whose orders changed since the event-log watermark",
     run: runAnalyticsRollups,
+  },
+  {
+    name: "low-stock-alerts",
+    schedule: "*/15 * * * *",
+    description:
+      "Tell the vendor and ops once when a SKU's available units in a warehouse fall to its low-stock threshold; re-arm once back above",
+    run: runLowStockAlerts,
   },
   {
     name: "purge-expired-keys",
