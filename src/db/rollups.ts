@@ -30,8 +30,8 @@ function bucketSql(minutes: string): string {
   return `case ${arms} else ${LATENCY_BUCKET_BOUNDS_MINUTES.length} end`;
 }
 
-const platformSql = `with o as (select id, total_minor, paid_at from orders where created_at >= ?2 and created_at < ?3),
-  s as (select ps.*, exists (select 1 from line_items l where l.sub_order_id = ps.id and l.returned_qty > 0) as returned
+const platformSql = `with o as materialized (select id, total_minor, paid_at from orders where created_at >= ?2 and created_at < ?3),
+  s as materialized (select ps.*, exists (select 1 from line_items l where l.sub_order_id = ps.id and l.returned_qty > 0) as returned
         from (${PAID_SUB_ORDERS}) ps)
   insert into rollup_platform_days (day, gmv_minor, refunded_minor, orders_placed, orders_paid, sub_orders,
     cancelled_sub_orders, sla_breaches, sla_nudges, returned_sub_orders, dispatched_sub_orders, delivered_sub_orders)
@@ -50,36 +50,40 @@ const platformSql = `with o as (select id, total_minor, paid_at from orders wher
   where exists (select 1 from o)`;
 
 // Sales and units leave cancelled sub-orders out (nothing was sold); counts of cancellations keep them.
-const vendorSql = `with s as (${PAID_SUB_ORDERS}),
-  l as (select l.sub_order_id, sum(l.qty) as units, sum(l.returned_qty) as returned
-        from line_items l join s on s.id = l.sub_order_id group by l.sub_order_id),
-  r as (select r.sub_order_id, sum(r.amount_minor) as amount from refunds r join s on s.id = r.sub_order_id
-        group by r.sub_order_id)
+// Each sub-order's lines and refunds are summed by index lookups from the day's few sub-orders, never
+// by a scan of those tables (the planner, without statistics, would otherwise scan them whole).
+const vendorSql = `with s as materialized (${PAID_SUB_ORDERS}),
+  x as (select s.*,
+      (select coalesce(sum(l.qty), 0) from line_items l where l.sub_order_id = s.id) as units,
+      (select coalesce(sum(l.returned_qty), 0) from line_items l where l.sub_order_id = s.id) as returned,
+      (select coalesce(sum(r.amount_minor), 0) from refunds r where r.order_id = s.order_id and r.sub_order_id = s.id) as refunded
+    from s)
   insert into rollup_vendor_days (day, vendor_id, sales_minor, refunded_minor, sub_orders, units, returned_units,
     cancelled_sub_orders, sla_breaches, sla_nudges, dispatched_sub_orders, delivered_sub_orders)
-  select ?1, s.vendor_id,
-    coalesce(sum(case when s.status <> 'cancelled' then s.total_minor end), 0),
-    coalesce(sum(r.amount), 0),
+  select ?1, vendor_id,
+    coalesce(sum(case when status <> 'cancelled' then total_minor end), 0),
+    sum(refunded),
     count(*),
-    coalesce(sum(case when s.status <> 'cancelled' then l.units end), 0),
-    coalesce(sum(l.returned), 0),
-    count(case when s.status = 'cancelled' then 1 end),
-    count(case when s.cancellation_reason = ?4 then 1 end),
-    count(s.nudged_at),
-    count(s.dispatched_at),
-    count(s.delivered_at)
-  from s left join l on l.sub_order_id = s.id left join r on r.sub_order_id = s.id
-  group by s.vendor_id`;
+    coalesce(sum(case when status <> 'cancelled' then units end), 0),
+    sum(returned),
+    count(case when status = 'cancelled' then 1 end),
+    count(case when cancellation_reason = ?4 then 1 end),
+    count(nudged_at),
+    count(dispatched_at),
+    count(delivered_at)
+  from x group by vendor_id`;
 
-const soldLines = `from line_items l join (${PAID_SUB_ORDERS}) s on s.id = l.sub_order_id
-  where s.status <> 'cancelled'`;
+// CROSS JOIN keeps SQLite's join order: the day's sub-orders first, their lines by index.
+const soldLines = `from s cross join line_items l on l.sub_order_id = s.id where s.status <> 'cancelled'`;
 
-const skuSql = `insert into rollup_sku_days (vendor_id, day, sku_id, product_id, units, sales_minor, returned_units)
+const skuSql = `with s as materialized (${PAID_SUB_ORDERS})
+  insert into rollup_sku_days (vendor_id, day, sku_id, product_id, units, sales_minor, returned_units)
   select s.vendor_id, ?1, l.sku_id, (select k.product_id from skus k where k.id = l.sku_id),
     sum(l.qty), sum(l.line_total_minor), sum(l.returned_qty)
   ${soldLines} group by s.vendor_id, l.sku_id`;
 
-const warehouseSql = `insert into rollup_warehouse_days (day, warehouse_id, vendor_id, lines, units, sales_minor, returned_units)
+const warehouseSql = `with s as materialized (${PAID_SUB_ORDERS})
+  insert into rollup_warehouse_days (day, warehouse_id, vendor_id, lines, units, sales_minor, returned_units)
   select ?1, l.warehouse_id, min(s.vendor_id), count(*), sum(l.qty), sum(l.line_total_minor), sum(l.returned_qty)
   ${soldLines} group by l.warehouse_id`;
 
@@ -96,7 +100,7 @@ function latencySql(metric: "dispatch" | "delivery"): string {
   const samples = `select s.vendor_id, ${bucketSql(minutes)} as bucket
     from sub_orders s join orders o on o.id = s.order_id
     where o.created_at >= ?2 and o.created_at < ?3 and o.paid_at is not null and s.${column} is not null`;
-  return `with x as (${samples})
+  return `with x as materialized (${samples})
   insert into rollup_latency_days (vendor_id, metric, day, bucket, count)
   select vendor_id, '${metric}', ?1, bucket, count(*) from x group by vendor_id, bucket
   union all

@@ -8,13 +8,13 @@ import { isoSeconds } from "../domain/time";
  * number, so a million orders take statements, not requests. Order i is placed (i % days) days
  * before `at`, has 1 + i % 3 sub-orders at distinct vendors, one line each; 1 in 20 stays unpaid,
  * 1 in 50 of the rest is cancelled (half of those by SLA breach), 1 in 30 has a unit returned,
- * the others are dispatched and, once two days old, delivered. Each order has its events.
+ * the others are dispatched and, once two days old, delivered. Each order has one event.
  */
 
 export const INSIGHT_VENDORS = 50;
 export const INSIGHT_SKUS_PER_VENDOR = 10;
 
-const n = "with recursive n(i) as (select ?2 union all select i + 1 from n where i < ?2 + ?3 - 1)";
+const n = "with recursive n(i) as (select cast(?2 as integer) union all select i + 1 from n where i < ?2 + ?3 - 1)";
 
 export async function seedInsightCatalog(env: Env, tag: string, at: Date): Promise<{ customerId: string }> {
   const now = isoSeconds(at);
@@ -96,10 +96,8 @@ export async function seedInsightOrders(
        from s`,
     ).bind(...bind),
     env.DB.prepare(
-      `${subs} insert into order_events (order_id, sub_order_id, type, at, actor_role, dedupe_key)
-       select ${id("ord_i")}, ${subId}, 'bench.' || ${status}, coalesce(paid_at, created), 'system',
-         'bench:' || ${subId}
-       from s`,
+      `${subs} insert into order_events (order_id, type, at, actor_role)
+       select ${id("ord_i")}, 'bench.' || ${status}, coalesce(paid_at, created), 'system' from s where j = 0`,
     ).bind(...bind),
   ]);
   return { orders: s.count };
@@ -117,7 +115,7 @@ export async function seedInsightQuarterHour(
   const at = isoSeconds(s.at);
   // Late returns on orders of the last two weeks (order i is placed i % days days ago).
   const late = `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?2),
-    picked as (select 'li_i' || ?1 || '_' || (((i * 7919) % (?3 / ?5)) * ?5 + i % 14) || '_0' as line from n)`;
+    picked as (select 'li_i' || ?1 || '_' || (((i * 7919) % cast(?3 / ?5 as integer)) * cast(?5 as integer) + i % 14) || '_0' as line from n)`;
   const bind = [s.tag, s.lateChanges, s.total, at, s.days];
   await env.DB.batch([
     env.DB.prepare(
