@@ -11,6 +11,7 @@ import { useFeed } from "../../live/use-feed";
 import { Link, navigate } from "../../router";
 import { useApi } from "../../use-api";
 import { announce, unlockSound } from "./beep";
+import { Reorder } from "./Reorder";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
 
@@ -73,6 +74,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/stock" className={rest === "/stock" ? "tab active" : "tab"}>
           Stock counts
         </Link>
+        <Link to="/vendor/reorder" className={rest === "/reorder" ? "tab active" : "tab"}>
+          Reorder
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -85,6 +89,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
         ) : rest === "/stock" ? (
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />
+        ) : rest === "/reorder" ? (
+          <Reorder token={token} vendorId={vendorId} />
         ) : (
           <Queue token={token} tick={tick} />
         ))}
