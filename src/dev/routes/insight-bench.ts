@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { RollupRun } from "../../contracts/analytics";
 import { IsoTime, json, jsonBody, problemResponses } from "../../contracts/common";
+import { uniqueViolation } from "../../db/constraints";
 import { router } from "../../http/context";
+import { ApiError } from "../../http/errors";
 import { defineRoute } from "../../http/route";
 import { drainRollups, seedInsightCatalog, seedInsightOrders, seedInsightQuarterHour } from "../insight-bench";
 
@@ -67,18 +69,30 @@ const refresh = defineRoute({
   responses: { 200: json(z.object({ pages: z.number(), last: RollupRun }), "Caught up"), ...problemResponses },
 });
 
+/** A seed's refusals by the constraints: rows of this tag written before, or its catalog missing. */
+async function seeding<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (uniqueViolation(err)) throw new ApiError("CONFLICT", "These rows of this tag were seeded before");
+    if (/FOREIGN KEY constraint failed/.test(err instanceof Error ? err.message : ""))
+      throw new ApiError("NOT_FOUND", "No catalog seeded under this tag");
+    throw err;
+  }
+}
+
 export const insightBench = router()
   .openapi(catalog, async (c) => {
     const body = c.req.valid("json");
-    return c.json(await seedInsightCatalog(c.env, body.tag, new Date(body.at)), 201);
+    return c.json(await seeding(() => seedInsightCatalog(c.env, body.tag, new Date(body.at))), 201);
   })
   .openapi(orders, async (c) => {
     const body = c.req.valid("json");
-    return c.json(await seedInsightOrders(c.env, { ...body, at: new Date(body.at) }), 201);
+    return c.json(await seeding(() => seedInsightOrders(c.env, { ...body, at: new Date(body.at) })), 201);
   })
   .openapi(quarterHour, async (c) => {
     const body = c.req.valid("json");
-    await seedInsightQuarterHour(c.env, { ...body, at: new Date(body.at) });
+    await seeding(() => seedInsightQuarterHour(c.env, { ...body, at: new Date(body.at) }));
     return c.json({ ok: true as const }, 201);
   })
   .openapi(refresh, async (c) => {
