@@ -8,7 +8,6 @@ import {
   orderTimeSpan,
   readRollupState,
   recomputeDay,
-  STATEMENTS_PER_DAY,
   startRebuild,
 } from "../db/rollups";
 import { addDays, dayStart, daysBetween, localDay } from "../domain/local-day";
@@ -19,12 +18,10 @@ import { config } from "../platform/config";
 export type RefreshLimits = { eventPages: number; eventsPerPage: number; days: number };
 
 // One invocation's share. An event page is two queries (read, then one batch marking its days and
-// moving the watermark); a day is one batch of STATEMENTS_PER_DAY (14) statements. Four pages of
+// moving the watermark); a day is one batch of 14 statements (db/rollups.ts recomputeDay). Four pages of
 // 1,000 events and 8 days come to about 130 queries, under the fifth of the 1,000 an invocation may
 // spend that the budget test holds each job to (the */15 cron shares its invocation).
 export const REFRESH_LIMITS: RefreshLimits = { eventPages: 4, eventsPerPage: 1000, days: 8 };
-export const QUERIES_PER_REFRESH = 2 + REFRESH_LIMITS.eventPages * 2 + REFRESH_LIMITS.days * STATEMENTS_PER_DAY + 2;
-
 /**
  * One page of the incremental refresh: read the event log past the watermark, mark the days of the
  * orders it names dirty and move the watermark (compare-and-set: if another refresh moved it first,

@@ -117,9 +117,6 @@ const RECOMPUTE = [
   latencySql("delivery"),
 ];
 
-/** Statements per day recomputed: what a refresh counts against an invocation's query budget. */
-export const STATEMENTS_PER_DAY = ROLLUP_TABLES.length + RECOMPUTE.length + 1;
-
 /** One day's roll-up rows replaced by what its orders say now, and its dirty mark cleared. */
 export async function recomputeDay(
   db: Db,
