@@ -129,17 +129,20 @@ export async function seedInsightQuarterHour(
   ]);
 }
 
-/** Refresh pages one after another until caught up: what the queue's continuations would run. */
-export async function drainRollups(env: Env, now: Date, rebuild = false): Promise<{ pages: number; last: RollupRun }> {
-  let pages = 0;
-  if (rebuild) {
-    const first = await rebuildRollups(env, now);
+/**
+ * Refresh pages one after another, at most `maxPages` (what the queue's continuations would run), so
+ * a long rebuild spans several requests; `continued` says more is left.
+ */
+export async function drainRollups(
+  env: Env,
+  now: Date,
+  w: { rebuild: boolean; maxPages: number },
+): Promise<{ pages: number; last: RollupRun }> {
+  let last = w.rebuild ? await rebuildRollups(env, now) : await refreshRollups(env, now);
+  let pages = 1;
+  while (last.continued && pages < w.maxPages) {
+    last = await refreshRollups(env, now);
     pages += 1;
-    if (!first.continued) return { pages, last: first };
   }
-  for (;;) {
-    const last = await refreshRollups(env, now);
-    pages += 1;
-    if (!last.continued) return { pages, last };
-  }
+  return { pages, last };
 }

@@ -62,10 +62,18 @@ const refresh = defineRoute({
   method: "post",
   path: "/bench/insight/refresh",
   access: ["admin"],
-  summary: "Benchmark only: run roll-up refresh pages until caught up, in this request (development)",
+  summary: "Benchmark only: run roll-up refresh pages in this request (development)",
   description:
-    "With `rebuild`, a full rebuild starts first (as the admin route's, without handing pages to the queue).",
-  request: jsonBody(z.object({ at: IsoTime, rebuild: z.boolean().default(false) }).strict()),
+    "With `rebuild`, a full rebuild starts first (as the admin route's, without handing pages to the queue); at most `maxPages` pages run, `last.continued` says more is left.",
+  request: jsonBody(
+    z
+      .object({
+        at: IsoTime,
+        rebuild: z.boolean().default(false),
+        maxPages: z.number().int().min(1).max(1000).default(3),
+      })
+      .strict(),
+  ),
   responses: { 200: json(z.object({ pages: z.number(), last: RollupRun }), "Caught up"), ...problemResponses },
 });
 
@@ -97,5 +105,5 @@ export const insightBench = router()
   })
   .openapi(refresh, async (c) => {
     const body = c.req.valid("json");
-    return c.json(await drainRollups(c.env, new Date(body.at), body.rebuild), 200);
+    return c.json(await drainRollups(c.env, new Date(body.at), body), 200);
   });
