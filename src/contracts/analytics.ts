@@ -141,7 +141,7 @@ export const TopVendors = z
 export type TopVendors = z.infer<typeof TopVendors>;
 
 const vendorFigures = {
-  /** Sub-order totals (goods and shipping) of paid orders. */
+  /** Sub-order totals (goods and shipping) of paid orders, cancelled sub-orders left out; units likewise. */
   salesMinor: Minor,
   refundedMinor: Minor,
   subOrders: Count,
