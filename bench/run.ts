@@ -16,8 +16,8 @@
 //
 //   bun run bench [--orders 1000] [--concurrency 128,256] [--peer] [--profile] [--buyers 5000] [--stock 1000]
 //                 [--reps 3] [--connections 256] [--url URL]
-//                 [--only served,checkout,routing,sla,feeds,bridge,payouts] [--open-sub-orders 100000] [--subscribers 1000]
-//                 [--payout-sub-orders 10000]
+//                 [--only served,checkout,routing,sla,feeds,bridge,payouts,insight] [--open-sub-orders 100000] [--subscribers 1000]
+//                 [--payout-sub-orders 10000] [--history-orders 1000000]
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -29,6 +29,7 @@ import { LOCAL_ADDRESS_LIMITS, ROOT } from "../scripts/lib/local-env.ts";
 import { run as runBridge } from "./bridge.ts";
 import { run as runFeeds } from "./feeds.ts";
 import { BENCH_VARS, checkoutRequest, guestBuyers, stockedSku, verify } from "./fixtures.ts";
+import { run as runInsight } from "./insight.ts";
 import { type Burst, burst, machineLoad, quantile } from "./load.ts";
 import { run as runPayouts } from "./payouts.ts";
 import { type Peer, startPeer } from "./peer/postgres.ts";
@@ -56,11 +57,13 @@ const { values } = parseArgs({
     "open-sub-orders": { type: "string", default: "100000" },
     subscribers: { type: "string", default: "1000" },
     "payout-sub-orders": { type: "string", default: "10000" },
+    "history-orders": { type: "string", default: "1000000" },
   },
 });
-// The long fixtures (100,000 staged inventory-bridge rows, a payout run over 10,000 sub-orders) run only when named in --only.
-const SCENARIOS = ["served", "checkout", "routing", "sla", "feeds", "bridge", "payouts"];
-const OPT_IN = ["bridge", "payouts"];
+// The long fixtures (100,000 staged inventory-bridge rows, a payout run over 10,000 sub-orders, analytics over a
+// generated 1,000,000-order history) run only when named in --only.
+const SCENARIOS = ["served", "checkout", "routing", "sla", "feeds", "bridge", "payouts", "insight"];
+const OPT_IN = ["bridge", "payouts", "insight"];
 const only = values.only?.split(",").map((s) => s.trim());
 const unknown = only?.filter((s) => !SCENARIOS.includes(s)) ?? [];
 if (unknown.length > 0) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknown.join(", ")}`);
@@ -329,6 +332,11 @@ try {
       console.log("\nFAILED: the payout run did not pay every sub-order exactly once");
       process.exitCode = 1;
     }
+  }
+
+  if (want("insight")) {
+    console.log("\n## analytics over a generated order history (roll-ups, analytics API, ops order list)");
+    await runInsight({ admin, orders: Number(values["history-orders"]) });
   }
 } finally {
   await peer?.stop();

@@ -9,6 +9,7 @@ import { replayableWrites } from "./http/idempotency";
 import { requireJsonBody } from "./http/media-type";
 import { methodNotAllowed } from "./http/method-not-allowed";
 import { admin, jobRun } from "./http/routes/admin";
+import { analytics } from "./http/routes/analytics";
 import { bulk } from "./http/routes/bulk";
 import { carrierWebhooks } from "./http/routes/carrier-webhooks";
 import { carriers } from "./http/routes/carriers";
@@ -34,6 +35,7 @@ import { postalCodes } from "./http/routes/postal-codes";
 import { productImages } from "./http/routes/product-images";
 import { productImports } from "./http/routes/product-imports";
 import { products } from "./http/routes/products";
+import { reorder } from "./http/routes/reorder";
 import { routing } from "./http/routes/routing";
 import { skus } from "./http/routes/skus";
 import { stock } from "./http/routes/stock";
@@ -101,6 +103,8 @@ const productionResources: readonly Resource[] = [
   payouts,
   admin,
   jobRun,
+  analytics,
+  reorder,
 ];
 
 /**

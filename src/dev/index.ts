@@ -7,6 +7,7 @@ import { jobRun } from "../http/routes/admin";
 import { worker } from "../worker";
 import { bench } from "./routes/bench";
 import { bridgeBench } from "./routes/bridge-bench";
+import { insightBench } from "./routes/insight-bench";
 import { jobRunAt } from "./routes/job-run";
 import { routingBench } from "./routes/routing-bench";
 import { simulatePayments } from "./routes/simulate";
@@ -16,4 +17,6 @@ export { Feed } from "../../durable-objects/feed";
 export { SkuStock } from "../../durable-objects/sku-stock";
 
 // jobRunAt answers at production's job-run path in its place, so callers have one route.
-export default worker(createApp([simulatePayments, routingBench, bench, bridgeBench, jobRunAt], [jobRun]));
+export default worker(
+  createApp([simulatePayments, routingBench, bench, bridgeBench, insightBench, jobRunAt], [jobRun]),
+);

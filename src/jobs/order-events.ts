@@ -1,3 +1,4 @@
+import { continueRollups } from "../analytics/runs";
 import { type ContinuedJob, JobContinueMessage, OrderEventMessage, ProductImportMessage } from "../contracts/events";
 import { database, runBatch } from "../db/client";
 import { insertReceipts, type Receipt, receiptsOf } from "../db/receipts";
@@ -55,6 +56,8 @@ const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage
   "sla-watcher": continueBreaches,
   "inventory-bridge": reconcileBridge,
   payouts: continuePayouts,
+  // Its cursor is the watermark in D1, not the message's.
+  "analytics-rollups": (env, at) => continueRollups(env, at),
 };
 
 const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) =>

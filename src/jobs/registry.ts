@@ -1,3 +1,5 @@
+import { runLowStockAlerts } from "../analytics/low-stock";
+import { runAnalyticsRollups } from "../analytics/runs";
 import { sweepOutbox } from "../gateways/order-events";
 import { runPayouts } from "../payouts/run";
 import { auditInvariants } from "./audit-invariants";
@@ -61,6 +63,20 @@ export const jobs: readonly Job[] = [
     schedule: "*/15 * * * *",
     description: "Check that paid orders are committed exactly once and stock equations hold",
     run: auditInvariants,
+  },
+  {
+    name: "analytics-rollups",
+    schedule: "*/15 * * * *",
+    description:
+      "Snapshot the stock mirror for the day and recompute the analytics roll-ups of every day whose orders changed since the event-log watermark",
+    run: runAnalyticsRollups,
+  },
+  {
+    name: "low-stock-alerts",
+    schedule: "*/15 * * * *",
+    description:
+      "Tell the vendor and ops once when a SKU's available units in a warehouse fall to its low-stock threshold; re-arm once back above",
+    run: runLowStockAlerts,
   },
   {
     name: "purge-expired-keys",

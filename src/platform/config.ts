@@ -16,6 +16,18 @@ const configSchema = z.object({
     .string()
     .regex(/^[A-Z]{2}$/)
     .default("IN"),
+  // The analytics roll-ups' days are calendar days here (an IANA zone the runtime knows).
+  MARKETPLACE_TIME_ZONE: z
+    .string()
+    .default("Asia/Kolkata")
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en-CA", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "MARKETPLACE_TIME_ZONE must be an IANA time zone"),
   HOLD_TTL_SECONDS: intVar(900),
   MAX_OPEN_HOLDS_PER_CUSTOMER: intVar(5),
   MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
@@ -86,6 +98,7 @@ export type Config = {
   environment: "production" | "development";
   currency: string;
   platformCountry: string;
+  timeZone: string;
   holdTtlSeconds: number;
   maxOpenHoldsPerCustomer: number;
   maxUnitsPerSkuPerCustomer: number;
@@ -129,6 +142,7 @@ export function config(env: Env): Config {
     environment: raw.ENVIRONMENT,
     currency: raw.MARKETPLACE_CURRENCY,
     platformCountry: raw.PLATFORM_COUNTRY,
+    timeZone: raw.MARKETPLACE_TIME_ZONE,
     holdTtlSeconds: raw.HOLD_TTL_SECONDS,
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
     maxUnitsPerSkuPerCustomer: raw.MAX_UNITS_PER_SKU_PER_CUSTOMER,

@@ -16,7 +16,7 @@ import { type SeededOrder, seedPaidOrders } from "../support/seed-orders";
 const BUDGET = { queries: LIMITS.queries / 5, subrequests: LIMITS.subrequests / 5 };
 // An invocation that does one thing alone, a third: a bulk request (the whole work of each of its
 // ids, about 10 queries an id for these small orders, so bigger orders have room) and the invariant
-// audit (its cron schedule runs nothing else).
+// audit (its cron schedule runs only the two analytics jobs beside it, each held to a fifth).
 const ALONE = { queries: LIMITS.queries / 3, subrequests: LIMITS.subrequests / 3 };
 const CART_LINES = 50;
 const PAID_ORDERS = 210;
@@ -215,6 +215,25 @@ describe("one invocation's D1 queries and subrequests", () => {
     ]);
     expect(delivery.result.retryMessages).toEqual([]);
     within("queue delivery, an inventory-bridge page", delivery.spend);
+  });
+
+  it("the analytics roll-ups with more events and more dirty days than a page", async () => {
+    // A year of days marked dirty, as a rebuild leaves them: the run recomputes its page of them.
+    await env.DB.prepare(
+      `with recursive d(n) as (select 0 union all select n + 1 from d where n < 365)
+       insert into rollup_dirty_days (day, marked_at) select date('now', '-' || n || ' days'), '2026-01-01T00:00:00Z' from d where true
+       on conflict do nothing`,
+    ).run();
+    const run = await meteredJob("analytics-rollups", new Date());
+    expect(run.error).toBeUndefined();
+    expect(run.result).toMatchObject({ continued: true });
+    within("job analytics-rollups", run.spend, ` ${JSON.stringify(run.result)}`);
+  });
+
+  it("the low-stock check over the whole stock mirror", async () => {
+    const run = await meteredJob("low-stock-alerts", new Date());
+    expect(run.error).toBeUndefined();
+    within("job low-stock-alerts", run.spend, ` ${JSON.stringify(run.result)}`);
   });
 
   it("the invariant audit over more paid orders than one statement may name", async () => {

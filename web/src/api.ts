@@ -1,5 +1,6 @@
 import { MAX_BULK_IDS } from "@contracts/common";
 import type { FeedTicket } from "@contracts/feeds";
+import type { ReorderSuggestions } from "@contracts/reorder";
 import type {
   BridgeReport,
   BridgeSecret,
@@ -349,6 +350,18 @@ export const api = {
   /** A single-use ticket that opens one live feed (`ops`, `vendor:<id>`, `sku:<id>`) for a few seconds. */
   feedTicket(token: string, feed: string, signal?: AbortSignal) {
     return request<FeedTicket>("POST", "/v1/feeds/tickets", { token, body: { feed }, signal });
+  },
+  reorderSuggestions(token: string, vendorId: string, signal?: AbortSignal) {
+    return request<ReorderSuggestions>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/reorder-suggestions`, {
+      token,
+      signal,
+    });
+  },
+  setLeadTime(token: string, skuId: string, leadTimeDays: number) {
+    return request<{ skuId: string; leadTimeDays: number }>("PUT", `/v1/skus/${encodeURIComponent(skuId)}/lead-time`, {
+      token,
+      body: { leadTimeDays },
+    });
   },
 };
 

@@ -16,6 +16,7 @@ import { InventoryBridge } from "./InventoryBridge";
 import { OnboardingWizard } from "./Onboarding";
 import { Payouts } from "./Payouts";
 import { Products } from "./Products";
+import { Reorder } from "./Reorder";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
 import { VendorPayouts } from "./VendorPayouts";
@@ -97,6 +98,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/payouts" className={rest === "/payouts" ? "tab active" : "tab"}>
           Payouts
         </Link>
+        <Link to="/vendor/reorder" className={rest === "/reorder" ? "tab active" : "tab"}>
+          Reorder
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -122,6 +126,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <InventoryBridge token={token} vendorId={vendorId} />
         ) : rest === "/products" ? (
           <Products token={token} vendorId={vendorId} />
+        ) : rest === "/reorder" ? (
+          <Reorder token={token} vendorId={vendorId} />
         ) : (
           <Queue token={token} tick={tick} />
         ))}

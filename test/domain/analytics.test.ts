@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { bucketOf, LATENCY_BUCKET_BOUNDS_MINUTES, percentile } from "../../src/domain/latency-histogram";
+import { dayStart, localDay } from "../../src/domain/local-day";
+import { suggestReorder } from "../../src/domain/reorder";
+
+describe("latency histogram", () => {
+  it("buckets by the first bound at or above, the rest in the open bucket", () => {
+    expect(bucketOf(0)).toBe(0);
+    expect(bucketOf(30)).toBe(0);
+    expect(bucketOf(31)).toBe(1);
+    expect(bucketOf(1_000_000)).toBe(LATENCY_BUCKET_BOUNDS_MINUTES.length);
+  });
+
+  it("interpolates a percentile inside the bucket holding its rank", () => {
+    const counts = Array.from({ length: LATENCY_BUCKET_BOUNDS_MINUTES.length + 1 }, () => 0);
+    counts[bucketOf(90)] = 10; // 60–120 minutes
+    counts[bucketOf(1500)] = 10; // 1440–2160 minutes
+    expect(percentile(counts, 0.5)).toBe(120);
+    expect(percentile(counts, 0.25)).toBe(90);
+    expect(percentile(counts, 0.9)).toBe(1440 + Math.round(0.8 * 720));
+    expect(
+      percentile(
+        counts.map(() => 0),
+        0.5,
+      ),
+    ).toBeNull();
+  });
+});
+
+describe("local days", () => {
+  it("reads days and their starts in the zone", () => {
+    expect(localDay("2026-03-01T19:00:00Z", "Asia/Kolkata")).toBe("2026-03-02");
+    expect(dayStart("2026-03-02", "Asia/Kolkata").toISOString()).toBe("2026-03-01T18:30:00.000Z");
+    // A 23-hour day where clocks move forward.
+    const start = dayStart("2026-03-08", "America/New_York").getTime();
+    expect(dayStart("2026-03-09", "America/New_York").getTime() - start).toBe(23 * 3_600_000);
+  });
+});
+
+describe("reorder suggestion", () => {
+  it("orders enough for the lead time and the cover after it, by a lead time before running out", () => {
+    const s = suggestReorder({
+      available: 30,
+      unitsSold: 84,
+      windowDays: 28,
+      leadTimeDays: 5,
+      coverDays: 14,
+      today: "2026-01-01",
+    });
+    expect(s).toEqual({
+      velocityPerDayX100: 300,
+      quantity: 3 * 19 - 30,
+      runOutDate: "2026-01-11",
+      orderBy: "2026-01-06",
+    });
+    expect(
+      suggestReorder({
+        available: 5,
+        unitsSold: 0,
+        windowDays: 28,
+        leadTimeDays: 5,
+        coverDays: 14,
+        today: "2026-01-01",
+      }),
+    ).toMatchObject({ quantity: 0, runOutDate: null });
+  });
+});
