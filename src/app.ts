@@ -16,6 +16,7 @@ import { checkout } from "./http/routes/checkout";
 import { customers } from "./http/routes/customers";
 import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
+import { fileExports } from "./http/routes/exports";
 import { feeds } from "./http/routes/feeds";
 import { health } from "./http/routes/health";
 import { me } from "./http/routes/me";
@@ -62,6 +63,8 @@ const productionResources: readonly Resource[] = [
   postalCodes,
   checkout,
   bulk,
+  // Before orders, whose /orders/{orderId} would otherwise take "export" for an id.
+  fileExports,
   orders,
   orderReview,
   subOrders,
