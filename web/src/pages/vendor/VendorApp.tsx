@@ -2,6 +2,7 @@ import type { EventFrame } from "@contracts/feeds";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
 import { useToken } from "../../auth";
+import { ExportButtons } from "../../components/ExportButtons";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { Status, UpdatedAt } from "../../components/Status";
@@ -159,6 +160,9 @@ function Queue({ token, tick }: { token: string; tick: number }) {
           Showing the first {list.data.items.length}; {humanize(status)} has more.
         </p>
       )}
+      <section className="card" aria-label="Export my orders">
+        <ExportButtons token={token} query={{}} />
+      </section>
     </section>
   );
 }
