@@ -8,6 +8,7 @@ import { replayableWrites } from "./http/idempotency";
 import { requireJsonBody } from "./http/media-type";
 import { methodNotAllowed } from "./http/method-not-allowed";
 import { admin, jobRun } from "./http/routes/admin";
+import { analytics } from "./http/routes/analytics";
 import { bulk } from "./http/routes/bulk";
 import { carrierWebhooks } from "./http/routes/carrier-webhooks";
 import { carriers } from "./http/routes/carriers";
@@ -79,6 +80,7 @@ const productionResources: readonly Resource[] = [
   pendingRefunds,
   admin,
   jobRun,
+  analytics,
 ];
 
 /**

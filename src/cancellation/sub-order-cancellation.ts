@@ -1,6 +1,6 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch } from "../db/client";
-import type { OrderAggregate, SubOrderRow } from "../db/orders";
+import { insertEvent, type OrderAggregate, type SubOrderRow } from "../db/orders";
 import {
   findPendingRefund,
   insertCreditNote,
@@ -204,6 +204,19 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
     refreshOrderPaymentStatus(db, owed.orderId, owed.paymentId),
     settlePendingRefund(db, owed.subOrderId, at),
+    // The refund lands apart from its cancel's batch (often a retry much later): its own event tells
+    // the analytics roll-ups the order changed again.
+    insertEvent(db, {
+      orderId: owed.orderId,
+      subOrderId: owed.subOrderId,
+      type: "payment.refunded",
+      at,
+      actorRole: "system",
+      actorId: "pending-refunds",
+      reason: owed.reason,
+      data: { refundId, amountMinor: owed.amountMinor },
+      dedupeKey: `payment.refunded:${refundId}`,
+    }),
   ]);
   return { refundedMinor: owed.amountMinor, creditNoteId, pending: false };
 }

@@ -11,7 +11,7 @@ export const OrderEventMessage = z.object({
 export type OrderEventMessage = z.infer<typeof OrderEventMessage>;
 
 /** The jobs whose due work may run past one invocation's page and continue on the queue. */
-export const ContinuedJob = z.enum(["expire-holds", "sla-watcher"]);
+export const ContinuedJob = z.enum(["expire-holds", "sla-watcher", "analytics-rollups"]);
 export type ContinuedJob = z.infer<typeof ContinuedJob>;
 
 /**

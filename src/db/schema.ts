@@ -93,6 +93,11 @@ export const skus = sqliteTable(
     currency: text("currency").notNull(),
     barcode: text("barcode").notNull(),
     lowStockThreshold: integer("low_stock_threshold").notNull().default(0),
+    /**
+     * Days from the vendor's reorder to the stock arriving: reorder suggestions plan with it. Bounded
+     * by the API (contracts/reorder.ts), not a CHECK: adding one would make SQLite rebuild the table.
+     */
+    leadTimeDays: integer("lead_time_days").notNull().default(7),
     weightGrams: integer("weight_grams").notNull().default(500),
     // Set by ops for a flash sale: at most this many units per customer at once, under the global cap.
     saleMaxUnitsPerCustomer: integer("sale_max_units_per_customer"),
@@ -682,3 +687,164 @@ export const returnClaims = sqliteTable("return_claims", {
   claim: text("claim").notNull(),
   createdAt: text("created_at").notNull(),
 });
+
+// ---- Analytics: roll-ups per day in the marketplace's time zone, stock snapshots, low-stock alerts ----
+// Each order counts on the day it was placed. A day's rows are recomputed whole from the orders of
+// that day (src/db/rollups.ts), so a refresh that runs twice writes the same rows, never twice the sums.
+
+/** One row: how far the roll-ups have read the order event log (its id is the watermark). */
+export const rollupState = sqliteTable(
+  "rollup_state",
+  {
+    id: integer("id").primaryKey(),
+    watermark: integer("watermark").notNull().default(0),
+    /** The time of the latest refresh that left no event unread and no day pending. */
+    asOf: text("as_of"),
+  },
+  (t) => [check("rollup_state_one", sql`${t.id} = 1`)],
+);
+
+/** Days whose orders changed since their roll-up rows were computed. */
+export const rollupDirtyDays = sqliteTable("rollup_dirty_days", {
+  day: text("day").primaryKey(),
+  markedAt: text("marked_at").notNull(),
+});
+
+const platformMeasures = () => ({
+  gmvMinor: integer("gmv_minor").notNull(),
+  refundedMinor: integer("refunded_minor").notNull(),
+  ordersPlaced: integer("orders_placed").notNull(),
+  ordersPaid: integer("orders_paid").notNull(),
+  subOrders: integer("sub_orders").notNull(),
+  cancelledSubOrders: integer("cancelled_sub_orders").notNull(),
+  slaBreaches: integer("sla_breaches").notNull(),
+  slaNudges: integer("sla_nudges").notNull(),
+  returnedSubOrders: integer("returned_sub_orders").notNull(),
+  dispatchedSubOrders: integer("dispatched_sub_orders").notNull(),
+  deliveredSubOrders: integer("delivered_sub_orders").notNull(),
+});
+
+export const rollupPlatformDays = sqliteTable("rollup_platform_days", {
+  day: text("day").primaryKey(),
+  ...platformMeasures(),
+});
+
+export const rollupVendorDays = sqliteTable(
+  "rollup_vendor_days",
+  {
+    day: text("day").notNull(),
+    vendorId: text("vendor_id").notNull(),
+    salesMinor: integer("sales_minor").notNull(),
+    refundedMinor: integer("refunded_minor").notNull(),
+    subOrders: integer("sub_orders").notNull(),
+    units: integer("units").notNull(),
+    returnedUnits: integer("returned_units").notNull(),
+    cancelledSubOrders: integer("cancelled_sub_orders").notNull(),
+    slaBreaches: integer("sla_breaches").notNull(),
+    slaNudges: integer("sla_nudges").notNull(),
+    dispatchedSubOrders: integer("dispatched_sub_orders").notNull(),
+    deliveredSubOrders: integer("delivered_sub_orders").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.vendorId] }), index("rollup_vendor_days_vendor").on(t.vendorId, t.day)],
+);
+
+/** Sales by SKU (and so by product) per vendor and day. */
+export const rollupSkuDays = sqliteTable(
+  "rollup_sku_days",
+  {
+    vendorId: text("vendor_id").notNull(),
+    day: text("day").notNull(),
+    skuId: text("sku_id").notNull(),
+    productId: text("product_id").notNull(),
+    units: integer("units").notNull(),
+    salesMinor: integer("sales_minor").notNull(),
+    returnedUnits: integer("returned_units").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.vendorId, t.day, t.skuId] }), index("rollup_sku_days_day").on(t.day)],
+);
+
+export const rollupWarehouseDays = sqliteTable(
+  "rollup_warehouse_days",
+  {
+    day: text("day").notNull(),
+    warehouseId: text("warehouse_id").notNull(),
+    vendorId: text("vendor_id").notNull(),
+    lines: integer("lines").notNull(),
+    units: integer("units").notNull(),
+    salesMinor: integer("sales_minor").notNull(),
+    returnedUnits: integer("returned_units").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.warehouseId] })],
+);
+
+/** Sub-orders by their current status, per vendor and day. */
+export const rollupStatusDays = sqliteTable(
+  "rollup_status_days",
+  {
+    day: text("day").notNull(),
+    vendorId: text("vendor_id").notNull(),
+    status: text("status").notNull(),
+    subOrders: integer("sub_orders").notNull(),
+    totalMinor: integer("total_minor").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.vendorId, t.status] })],
+);
+
+/** Histogram counts (domain/latency-histogram.ts) per vendor, and for the platform under vendor '*'. */
+export const rollupLatencyDays = sqliteTable(
+  "rollup_latency_days",
+  {
+    vendorId: text("vendor_id").notNull(),
+    metric: text("metric", { enum: ["dispatch", "delivery"] }).notNull(),
+    day: text("day").notNull(),
+    bucket: integer("bucket").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.vendorId, t.metric, t.day, t.bucket] }),
+    index("rollup_latency_days_day").on(t.day),
+    check("rollup_latency_days_metric", sql`${t.metric} in ('dispatch','delivery')`),
+  ],
+);
+
+/** The stock mirror per SKU and warehouse as the refresh found it, the last one of each day kept. */
+export const stockSnapshots = sqliteTable(
+  "stock_snapshots",
+  {
+    vendorId: text("vendor_id").notNull(),
+    day: text("day").notNull(),
+    skuId: text("sku_id").notNull(),
+    warehouseId: text("warehouse_id").notNull(),
+    onHand: integer("on_hand").notNull(),
+    available: integer("available").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.vendorId, t.day, t.skuId, t.warehouseId] })],
+);
+
+/**
+ * Where each (SKU, warehouse) stands against its SKU's low-stock threshold: `low` once available
+ * fell to or below it (the vendor and ops were told then, once), back to `ok` only when it rose above.
+ */
+export const lowStockAlerts = sqliteTable(
+  "low_stock_alerts",
+  {
+    skuId: text("sku_id")
+      .notNull()
+      .references(() => skus.id),
+    warehouseId: text("warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    vendorId: text("vendor_id").notNull(),
+    state: text("state", { enum: ["low", "ok"] }).notNull(),
+    available: integer("available").notNull(),
+    threshold: integer("threshold").notNull(),
+    /** The latest crossing into `low`; the notifications of that crossing are keyed by it. */
+    crossedAt: text("crossed_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.skuId, t.warehouseId] }),
+    index("low_stock_alerts_vendor").on(t.vendorId, t.state),
+    check("low_stock_alerts_state", sql`${t.state} in ('low','ok')`),
+  ],
+);

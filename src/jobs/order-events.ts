@@ -1,3 +1,4 @@
+import { continueRollups } from "../analytics/runs";
 import { type ContinuedJob, JobContinueMessage, OrderEventMessage } from "../contracts/events";
 import { database, runBatch } from "../db/client";
 import { insertReceipts, type Receipt, receiptsOf } from "../db/receipts";
@@ -49,6 +50,8 @@ const backoff = (message: Message) => ({ delaySeconds: Math.min(MAX_BACKOFF_SECO
 const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage["after"]) => Promise<unknown>> = {
   "expire-holds": expireHolds,
   "sla-watcher": continueBreaches,
+  // Its cursor is the watermark in D1, not the message's.
+  "analytics-rollups": (env, at) => continueRollups(env, at),
 };
 
 const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) =>

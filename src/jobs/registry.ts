@@ -1,3 +1,4 @@
+import { runAnalyticsRollups } from "../analytics/runs";
 import { sweepOutbox } from "../gateways/order-events";
 import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
@@ -52,6 +53,13 @@ export const jobs: readonly Job[] = [
     schedule: "*/15 * * * *",
     description: "Check that paid orders are committed exactly once and stock equations hold",
     run: auditInvariants,
+  },
+  {
+    name: "analytics-rollups",
+    schedule: "*/15 * * * *",
+    description:
+      "Snapshot the stock mirror for the day and recompute the analytics roll-ups of every day whose orders changed since the event-log watermark",
+    run: runAnalyticsRollups,
   },
   {
     name: "purge-expired-keys",

@@ -10,6 +10,18 @@ const optionalSecret = z
 const configSchema = z.object({
   ENVIRONMENT: z.enum(["production", "development"]).default("production"),
   MARKETPLACE_CURRENCY: z.string().regex(/^[A-Z]{3}$/),
+  // The analytics roll-ups' days are calendar days here (an IANA zone the runtime knows).
+  MARKETPLACE_TIME_ZONE: z
+    .string()
+    .default("Asia/Kolkata")
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en-CA", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "MARKETPLACE_TIME_ZONE must be an IANA time zone"),
   HOLD_TTL_SECONDS: intVar(900),
   MAX_OPEN_HOLDS_PER_CUSTOMER: intVar(5),
   MAX_UNITS_PER_SKU_PER_CUSTOMER: intVar(20),
@@ -64,6 +76,7 @@ const configSchema = z.object({
 
 export type Config = {
   currency: string;
+  timeZone: string;
   holdTtlSeconds: number;
   maxOpenHoldsPerCustomer: number;
   maxUnitsPerSkuPerCustomer: number;
@@ -96,6 +109,7 @@ export function config(env: Env): Config {
       : undefined;
   const parsed: Config = {
     currency: raw.MARKETPLACE_CURRENCY,
+    timeZone: raw.MARKETPLACE_TIME_ZONE,
     holdTtlSeconds: raw.HOLD_TTL_SECONDS,
     maxOpenHoldsPerCustomer: raw.MAX_OPEN_HOLDS_PER_CUSTOMER,
     maxUnitsPerSkuPerCustomer: raw.MAX_UNITS_PER_SKU_PER_CUSTOMER,

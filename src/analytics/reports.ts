@@ -1,0 +1,259 @@
+import {
+  type AnalyticsRangeQuery,
+  DEFAULT_RANGE_DAYS,
+  type Latency,
+  type PlatformAnalytics,
+  type TopVendors,
+  type VendorAnalytics,
+  type VendorInventory,
+  type VendorProductSales,
+} from "../contracts/analytics";
+import {
+  inventoryReport,
+  type LatencyRows,
+  platformReport,
+  productSalesReport,
+  type Range,
+  topVendorsReport,
+  vendorReport,
+} from "../db/analytics";
+import type { Db } from "../db/client";
+import { bucketUpperBound, LATENCY_BUCKET_BOUNDS_MINUTES, percentile } from "../domain/latency-histogram";
+import { addDays, daysBetween, localDay } from "../domain/local-day";
+
+/** Reports built from the roll-ups (db/analytics.ts): sums over the range, rates and percentiles. */
+
+export type Marketplace = { currency: string; timeZone: string };
+
+/** The asked range, or the DEFAULT_RANGE_DAYS ending today (or ending `to`) in the marketplace's zone. */
+export function rangeOf(q: AnalyticsRangeQuery, timeZone: string, now: Date): Range {
+  const to = q.to ?? (q.from ? maxDay(q.from, localDay(now, timeZone)) : localDay(now, timeZone));
+  const from = q.from ?? addDays(to, 1 - DEFAULT_RANGE_DAYS);
+  return { from, to: maxDay(to, from) };
+}
+
+const maxDay = (a: string, b: string) => (a > b ? a : b);
+
+/** A ratio in basis points, 0 over nothing. */
+const bps = (part: number, whole: number) => (whole > 0 ? Math.round((part * 10_000) / whole) : 0);
+
+function latency(rows: LatencyRows): Latency {
+  const counts = Array.from({ length: LATENCY_BUCKET_BOUNDS_MINUTES.length + 1 }, () => 0);
+  for (const r of rows) counts[r.bucket] = (counts[r.bucket] ?? 0) + Number(r.count);
+  return {
+    count: counts.reduce((a, b) => a + b, 0),
+    p50Minutes: percentile(counts, 0.5),
+    p90Minutes: percentile(counts, 0.9),
+    buckets: counts.map((count, bucket) => ({ upToMinutes: bucketUpperBound(bucket), count })),
+  };
+}
+
+/** Sums each numeric field of `rows` into `zero`'s shape. */
+function sumRows<T extends Record<string, number>>(rows: readonly Partial<T>[], zero: T): T {
+  const out = { ...zero };
+  for (const row of rows)
+    for (const k of Object.keys(zero) as (keyof T)[]) out[k] = (Number(out[k]) + Number(row[k] ?? 0)) as T[keyof T];
+  return out;
+}
+
+/** One entry per day of the range, missing days as zeros, so a chart's x axis is continuous. */
+function everyDay<T extends { day: string }>(r: Range, rows: readonly T[], zero: Omit<T, "day">): T[] {
+  const byDay = new Map(rows.map((row) => [row.day, row]));
+  return daysBetween(r.from, r.to).map((day) => byDay.get(day) ?? ({ day, ...zero } as T));
+}
+
+const platformZero = {
+  gmvMinor: 0,
+  refundedMinor: 0,
+  ordersPlaced: 0,
+  ordersPaid: 0,
+  subOrders: 0,
+  cancelledSubOrders: 0,
+  slaBreaches: 0,
+  slaNudges: 0,
+  returnedSubOrders: 0,
+  dispatchedSubOrders: 0,
+  deliveredSubOrders: 0,
+};
+
+export async function platformAnalytics(db: Db, m: Marketplace, r: Range): Promise<PlatformAnalytics> {
+  const report = await platformReport(db, r);
+  const days = everyDay(r, report.days, platformZero);
+  const t = sumRows(days, platformZero);
+  return {
+    asOf: report.asOf,
+    ...m,
+    ...r,
+    days,
+    totals: {
+      ...t,
+      avgSellersPerCartX100: t.ordersPaid > 0 ? Math.round((t.subOrders * 100) / t.ordersPaid) : 0,
+      fulfilmentErrorRateBps: bps(t.cancelledSubOrders + t.returnedSubOrders, t.subOrders),
+      cancellationRateBps: bps(t.cancelledSubOrders, t.subOrders),
+      slaBreachRateBps: bps(t.slaBreaches, t.subOrders),
+      returnRateBps: bps(t.returnedSubOrders, t.subOrders),
+    },
+    timeToDispatch: latency(report.dispatch),
+    timeToDelivery: latency(report.delivery),
+  };
+}
+
+export async function topVendors(db: Db, m: Marketplace, r: Range, limit: number): Promise<TopVendors> {
+  const report = await topVendorsReport(db, r, limit);
+  return {
+    asOf: report.asOf,
+    ...m,
+    ...r,
+    days: everyDay(
+      r,
+      report.days.map((d) => ({ day: d.day, gmvMinor: Number(d.gmvMinor), activeVendors: Number(d.activeVendors) })),
+      { gmvMinor: 0, activeVendors: 0 },
+    ),
+    totals: { gmvMinor: Number(report.totals.gmvMinor ?? 0), activeVendors: Number(report.totals.activeVendors) },
+    items: report.top.map((v) => ({
+      vendorId: v.vendorId,
+      vendorName: v.vendorName,
+      gmvMinor: Number(v.gmvMinor),
+      subOrders: Number(v.subOrders),
+      units: Number(v.units),
+      cancelledSubOrders: Number(v.cancelledSubOrders),
+      returnedUnits: Number(v.returnedUnits),
+    })),
+  };
+}
+
+const vendorZero = {
+  salesMinor: 0,
+  refundedMinor: 0,
+  subOrders: 0,
+  units: 0,
+  returnedUnits: 0,
+  cancelledSubOrders: 0,
+  slaBreaches: 0,
+  slaNudges: 0,
+  dispatchedSubOrders: 0,
+  deliveredSubOrders: 0,
+};
+
+export async function vendorAnalytics(db: Db, m: Marketplace, vendorId: string, r: Range): Promise<VendorAnalytics> {
+  const report = await vendorReport(db, vendorId, r);
+  const days = everyDay(
+    r,
+    report.days.map(({ vendorId: _v, ...d }) => d),
+    vendorZero,
+  );
+  const t = sumRows(days, vendorZero);
+  return {
+    asOf: report.asOf,
+    ...m,
+    ...r,
+    vendorId,
+    days,
+    totals: {
+      ...t,
+      returnRateBps: bps(t.returnedUnits, t.units),
+      cancellationRateBps: bps(t.cancelledSubOrders, t.subOrders),
+      slaBreachRateBps: bps(t.slaBreaches, t.subOrders),
+    },
+    timeToDispatch: latency(report.dispatch),
+    timeToDelivery: latency(report.delivery),
+  };
+}
+
+export async function vendorProductSales(
+  db: Db,
+  m: Marketplace,
+  vendorId: string,
+  r: Range,
+): Promise<VendorProductSales> {
+  const report = await productSalesReport(db, vendorId, r);
+  const zero = { units: 0, salesMinor: 0, returnedUnits: 0 };
+  const days = everyDay(
+    r,
+    report.days.map((d) => ({ day: d.day, ...sumRows([d], zero) })),
+    zero,
+  );
+  const t = sumRows(days, zero);
+  return {
+    asOf: report.asOf,
+    ...m,
+    ...r,
+    vendorId,
+    days,
+    totals: { ...t, returnRateBps: bps(t.returnedUnits, t.units) },
+    items: report.byProduct.map((p) => {
+      const s = sumRows([p], zero);
+      return { productId: p.productId, title: p.title, ...s, returnRateBps: bps(s.returnedUnits, s.units) };
+    }),
+  };
+}
+
+/**
+ * Turnover: units sold over the range / mean on-hand units over the range's snapshots. Days of
+ * cover: available units at the latest snapshot / units sold per day over the range.
+ */
+export async function vendorInventory(db: Db, m: Marketplace, vendorId: string, r: Range): Promise<VendorInventory> {
+  const report = await inventoryReport(db, vendorId, r);
+  const span = daysBetween(r.from, r.to).length;
+  const perSku = new Map<
+    string,
+    { unitsSold: number; onHand: number; available: number; sumOnHand: number; days: number }
+  >();
+  const entry = (skuId: string) => {
+    const e = perSku.get(skuId);
+    if (e) return e;
+    const fresh = { unitsSold: 0, onHand: 0, available: 0, sumOnHand: 0, days: 0 };
+    perSku.set(skuId, fresh);
+    return fresh;
+  };
+  for (const s of report.sold) entry(s.skuId).unitsSold = Number(s.units);
+  const byDay = new Map<string, { onHand: number; available: number }>();
+  for (const s of report.snapshots) {
+    const e = entry(s.skuId);
+    // Rows come oldest day first: the last seen is the latest.
+    e.onHand = Number(s.onHand);
+    e.available = Number(s.available);
+    e.sumOnHand += Number(s.onHand);
+    e.days += 1;
+    const d = byDay.get(s.day) ?? { onHand: 0, available: 0 };
+    byDay.set(s.day, { onHand: d.onHand + Number(s.onHand), available: d.available + Number(s.available) });
+  }
+  const figures = (unitsSold: number, available: number, averageOnHand: number) => ({
+    turnoverX100: averageOnHand > 0 ? Math.round((unitsSold * 100) / averageOnHand) : null,
+    daysOfCover: unitsSold > 0 ? Math.floor(available / (unitsSold / span)) : null,
+  });
+  const items = [...perSku.entries()].map(([skuId, e]) => {
+    const averageOnHand = e.days > 0 ? Math.round(e.sumOnHand / e.days) : 0;
+    const name = report.names.get(skuId) ?? { code: skuId, title: skuId };
+    return {
+      skuId,
+      ...name,
+      unitsSold: e.unitsSold,
+      onHand: e.onHand,
+      available: e.available,
+      averageOnHand,
+      ...figures(e.unitsSold, e.available, averageOnHand),
+    };
+  });
+  items.sort((a, b) => b.unitsSold - a.unitsSold || a.skuId.localeCompare(b.skuId));
+  const sold = new Map(report.soldByDay.map((d) => [d.day, Number(d.units)]));
+  const days = daysBetween(r.from, r.to).map((day) => ({
+    day,
+    onHand: byDay.get(day)?.onHand ?? 0,
+    available: byDay.get(day)?.available ?? 0,
+    unitsSold: sold.get(day) ?? 0,
+  }));
+  const unitsSold = items.reduce((a, i) => a + i.unitsSold, 0);
+  const onHand = items.reduce((a, i) => a + i.onHand, 0);
+  const available = items.reduce((a, i) => a + i.available, 0);
+  const averageOnHand = items.reduce((a, i) => a + i.averageOnHand, 0);
+  return {
+    asOf: report.asOf,
+    ...m,
+    ...r,
+    vendorId,
+    days,
+    totals: { unitsSold, onHand, available, ...figures(unitsSold, available, averageOnHand) },
+    items,
+  };
+}

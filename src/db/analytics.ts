@@ -1,0 +1,172 @@
+import { and, between, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import {
+  products,
+  rollupLatencyDays,
+  rollupPlatformDays,
+  rollupSkuDays,
+  rollupState,
+  rollupVendorDays,
+  skus,
+  stockSnapshots,
+  vendors,
+} from "./schema";
+
+/**
+ * The analytics read models: roll-up tables only (and the small catalog tables for names), each
+ * report read in one batch. Ranges are whole days, both ends included.
+ */
+
+export type Range = { from: string; to: string };
+export type LatencyMetric = "dispatch" | "delivery";
+/** The platform's histogram rows are kept under this vendor id. */
+export const PLATFORM = "*";
+
+const stateQuery = (db: Db) => db.select({ asOf: rollupState.asOf }).from(rollupState).where(eq(rollupState.id, 1));
+
+const latencyQuery = (db: Db, vendorId: string, metric: LatencyMetric, r: Range) =>
+  db
+    .select({ bucket: rollupLatencyDays.bucket, count: sql<number>`sum(${rollupLatencyDays.count})` })
+    .from(rollupLatencyDays)
+    .where(
+      and(
+        eq(rollupLatencyDays.vendorId, vendorId),
+        eq(rollupLatencyDays.metric, metric),
+        between(rollupLatencyDays.day, r.from, r.to),
+      ),
+    )
+    .groupBy(rollupLatencyDays.bucket);
+
+export type LatencyRows = { bucket: number; count: number }[];
+
+export async function platformReport(db: Db, r: Range) {
+  const [state, days, dispatch, delivery] = await db.batch([
+    stateQuery(db),
+    db
+      .select()
+      .from(rollupPlatformDays)
+      .where(between(rollupPlatformDays.day, r.from, r.to))
+      .orderBy(rollupPlatformDays.day),
+    latencyQuery(db, PLATFORM, "dispatch", r),
+    latencyQuery(db, PLATFORM, "delivery", r),
+  ]);
+  return { asOf: state[0]?.asOf ?? null, days, dispatch, delivery };
+}
+
+export async function topVendorsReport(db: Db, r: Range, limit: number) {
+  const inRange = between(rollupVendorDays.day, r.from, r.to);
+  const gmv = sql<number>`sum(${rollupVendorDays.salesMinor})`;
+  const [state, days, top] = await db.batch([
+    stateQuery(db),
+    db
+      .select({ day: rollupVendorDays.day, gmvMinor: gmv, activeVendors: sql<number>`count(*)` })
+      .from(rollupVendorDays)
+      .where(inRange)
+      .groupBy(rollupVendorDays.day)
+      .orderBy(rollupVendorDays.day),
+    db
+      .select({
+        vendorId: rollupVendorDays.vendorId,
+        vendorName: sql<string>`coalesce((select ${vendors.name} from ${vendors} where ${vendors.id} = ${rollupVendorDays.vendorId}), ${rollupVendorDays.vendorId})`,
+        gmvMinor: gmv,
+        subOrders: sql<number>`sum(${rollupVendorDays.subOrders})`,
+        units: sql<number>`sum(${rollupVendorDays.units})`,
+        cancelledSubOrders: sql<number>`sum(${rollupVendorDays.cancelledSubOrders})`,
+        returnedUnits: sql<number>`sum(${rollupVendorDays.returnedUnits})`,
+      })
+      .from(rollupVendorDays)
+      .where(inRange)
+      .groupBy(rollupVendorDays.vendorId)
+      .orderBy(desc(gmv), rollupVendorDays.vendorId)
+      .limit(limit),
+  ]);
+  const [totals] = await db
+    .select({ gmvMinor: gmv, activeVendors: sql<number>`count(distinct ${rollupVendorDays.vendorId})` })
+    .from(rollupVendorDays)
+    .where(inRange);
+  return { asOf: state[0]?.asOf ?? null, days, top, totals: totals ?? { gmvMinor: 0, activeVendors: 0 } };
+}
+
+export async function vendorReport(db: Db, vendorId: string, r: Range) {
+  const [state, days, dispatch, delivery] = await db.batch([
+    stateQuery(db),
+    db
+      .select()
+      .from(rollupVendorDays)
+      .where(and(eq(rollupVendorDays.vendorId, vendorId), between(rollupVendorDays.day, r.from, r.to)))
+      .orderBy(rollupVendorDays.day),
+    latencyQuery(db, vendorId, "dispatch", r),
+    latencyQuery(db, vendorId, "delivery", r),
+  ]);
+  return { asOf: state[0]?.asOf ?? null, days, dispatch, delivery };
+}
+
+export async function productSalesReport(db: Db, vendorId: string, r: Range) {
+  const where = and(eq(rollupSkuDays.vendorId, vendorId), between(rollupSkuDays.day, r.from, r.to));
+  const units = sql<number>`sum(${rollupSkuDays.units})`;
+  const salesMinor = sql<number>`sum(${rollupSkuDays.salesMinor})`;
+  const returnedUnits = sql<number>`sum(${rollupSkuDays.returnedUnits})`;
+  const [state, days, byProduct] = await db.batch([
+    stateQuery(db),
+    db
+      .select({ day: rollupSkuDays.day, units, salesMinor, returnedUnits })
+      .from(rollupSkuDays)
+      .where(where)
+      .groupBy(rollupSkuDays.day)
+      .orderBy(rollupSkuDays.day),
+    db
+      .select({
+        productId: rollupSkuDays.productId,
+        title: sql<string>`coalesce((select ${products.title} from ${products} where ${products.id} = ${rollupSkuDays.productId}), ${rollupSkuDays.productId})`,
+        units,
+        salesMinor,
+        returnedUnits,
+      })
+      .from(rollupSkuDays)
+      .where(where)
+      .groupBy(rollupSkuDays.productId)
+      .orderBy(desc(units), rollupSkuDays.productId),
+  ]);
+  return { asOf: state[0]?.asOf ?? null, days, byProduct };
+}
+
+/** Sales per SKU and the stock snapshots per SKU and day, summed over warehouses. */
+export async function inventoryReport(db: Db, vendorId: string, r: Range) {
+  const [state, sold, soldByDay, snapshots] = await db.batch([
+    stateQuery(db),
+    db
+      .select({ skuId: rollupSkuDays.skuId, units: sql<number>`sum(${rollupSkuDays.units})` })
+      .from(rollupSkuDays)
+      .where(and(eq(rollupSkuDays.vendorId, vendorId), between(rollupSkuDays.day, r.from, r.to)))
+      .groupBy(rollupSkuDays.skuId),
+    db
+      .select({ day: rollupSkuDays.day, units: sql<number>`sum(${rollupSkuDays.units})` })
+      .from(rollupSkuDays)
+      .where(and(eq(rollupSkuDays.vendorId, vendorId), between(rollupSkuDays.day, r.from, r.to)))
+      .groupBy(rollupSkuDays.day),
+    db
+      .select({
+        day: stockSnapshots.day,
+        skuId: stockSnapshots.skuId,
+        onHand: sql<number>`sum(${stockSnapshots.onHand})`,
+        available: sql<number>`sum(${stockSnapshots.available})`,
+      })
+      .from(stockSnapshots)
+      .where(and(eq(stockSnapshots.vendorId, vendorId), between(stockSnapshots.day, r.from, r.to)))
+      .groupBy(stockSnapshots.day, stockSnapshots.skuId)
+      .orderBy(stockSnapshots.day),
+  ]);
+  const ids = [...new Set([...sold.map((s) => s.skuId), ...snapshots.map((s) => s.skuId)])];
+  const names = await skuNames(db, vendorId, ids);
+  return { asOf: state[0]?.asOf ?? null, sold, soldByDay, snapshots, names };
+}
+
+/** Code and title of a vendor's SKUs, read whole: a vendor's catalog is a small table slice. */
+async function skuNames(db: Db, vendorId: string, ids: string[]) {
+  if (ids.length === 0) return new Map<string, { code: string; title: string }>();
+  const rows = await db
+    .select({ id: skus.id, code: skus.code, title: skus.title })
+    .from(skus)
+    .where(ids.length <= 90 ? and(eq(skus.vendorId, vendorId), inArray(skus.id, ids)) : eq(skus.vendorId, vendorId));
+  return new Map(rows.map((r) => [r.id, { code: r.code, title: r.title }]));
+}

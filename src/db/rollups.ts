@@ -1,0 +1,259 @@
+import { LATENCY_BUCKET_BOUNDS_MINUTES } from "../domain/latency-histogram";
+import type { Db } from "./client";
+
+/**
+ * The analytics roll-ups' writes. A day is recomputed whole, in one batch, from the orders placed
+ * in it (`start` <= created_at < `end`, the day's span in UTC): its old rows deleted, its new rows
+ * inserted from the orders as they stand when the batch runs, and its dirty mark cleared. A batch is
+ * one transaction, so whatever it read is what it wrote; two refreshes of one day write the same
+ * rows, and a change that lands after the batch marks the day dirty again through its event.
+ */
+
+type D1 = D1Database;
+
+const ROLLUP_TABLES = [
+  "rollup_platform_days",
+  "rollup_vendor_days",
+  "rollup_sku_days",
+  "rollup_warehouse_days",
+  "rollup_status_days",
+  "rollup_latency_days",
+] as const;
+
+/** A day's orders and their paid sub-orders, the base of every roll-up; ?2 and ?3 bound the day in UTC. */
+const PAID_SUB_ORDERS = `select s.* from sub_orders s join orders o on o.id = s.order_id
+  where o.created_at >= ?2 and o.created_at < ?3 and o.paid_at is not null`;
+
+/** Minutes between two ISO times, as the histogram buckets them (domain/latency-histogram.ts). */
+function bucketSql(minutes: string): string {
+  const arms = LATENCY_BUCKET_BOUNDS_MINUTES.map((b, i) => `when ${minutes} <= ${b} then ${i}`).join(" ");
+  return `case ${arms} else ${LATENCY_BUCKET_BOUNDS_MINUTES.length} end`;
+}
+
+const platformSql = `with o as (select id, total_minor, paid_at from orders where created_at >= ?2 and created_at < ?3),
+  s as (select ps.*, exists (select 1 from line_items l where l.sub_order_id = ps.id and l.returned_qty > 0) as returned
+        from (${PAID_SUB_ORDERS}) ps)
+  insert into rollup_platform_days (day, gmv_minor, refunded_minor, orders_placed, orders_paid, sub_orders,
+    cancelled_sub_orders, sla_breaches, sla_nudges, returned_sub_orders, dispatched_sub_orders, delivered_sub_orders)
+  select ?1,
+    (select coalesce(sum(total_minor), 0) from o where paid_at is not null),
+    (select coalesce(sum(r.amount_minor), 0) from refunds r join o on o.id = r.order_id),
+    (select count(*) from o),
+    (select count(*) from o where paid_at is not null),
+    (select count(*) from s),
+    (select count(*) from s where status = 'cancelled'),
+    (select count(*) from s where cancellation_reason = ?4),
+    (select count(*) from s where nudged_at is not null),
+    (select count(*) from s where returned),
+    (select count(*) from s where dispatched_at is not null),
+    (select count(*) from s where delivered_at is not null)
+  where exists (select 1 from o)`;
+
+// Sales and units leave cancelled sub-orders out (nothing was sold); counts of cancellations keep them.
+const vendorSql = `with s as (${PAID_SUB_ORDERS}),
+  l as (select l.sub_order_id, sum(l.qty) as units, sum(l.returned_qty) as returned
+        from line_items l join s on s.id = l.sub_order_id group by l.sub_order_id),
+  r as (select r.sub_order_id, sum(r.amount_minor) as amount from refunds r join s on s.id = r.sub_order_id
+        group by r.sub_order_id)
+  insert into rollup_vendor_days (day, vendor_id, sales_minor, refunded_minor, sub_orders, units, returned_units,
+    cancelled_sub_orders, sla_breaches, sla_nudges, dispatched_sub_orders, delivered_sub_orders)
+  select ?1, s.vendor_id,
+    coalesce(sum(case when s.status <> 'cancelled' then s.total_minor end), 0),
+    coalesce(sum(r.amount), 0),
+    count(*),
+    coalesce(sum(case when s.status <> 'cancelled' then l.units end), 0),
+    coalesce(sum(l.returned), 0),
+    count(case when s.status = 'cancelled' then 1 end),
+    count(case when s.cancellation_reason = ?4 then 1 end),
+    count(s.nudged_at),
+    count(s.dispatched_at),
+    count(s.delivered_at)
+  from s left join l on l.sub_order_id = s.id left join r on r.sub_order_id = s.id
+  group by s.vendor_id`;
+
+const soldLines = `from line_items l join (${PAID_SUB_ORDERS}) s on s.id = l.sub_order_id
+  where s.status <> 'cancelled'`;
+
+const skuSql = `insert into rollup_sku_days (vendor_id, day, sku_id, product_id, units, sales_minor, returned_units)
+  select s.vendor_id, ?1, l.sku_id, (select k.product_id from skus k where k.id = l.sku_id),
+    sum(l.qty), sum(l.line_total_minor), sum(l.returned_qty)
+  ${soldLines} group by s.vendor_id, l.sku_id`;
+
+const warehouseSql = `insert into rollup_warehouse_days (day, warehouse_id, vendor_id, lines, units, sales_minor, returned_units)
+  select ?1, l.warehouse_id, min(s.vendor_id), count(*), sum(l.qty), sum(l.line_total_minor), sum(l.returned_qty)
+  ${soldLines} group by l.warehouse_id`;
+
+// Every sub-order of the day's orders, paid or not: the status mix includes those awaiting payment.
+const statusSql = `insert into rollup_status_days (day, vendor_id, status, sub_orders, total_minor)
+  select ?1, s.vendor_id, s.status, count(*), sum(s.total_minor)
+  from sub_orders s join orders o on o.id = s.order_id
+  where o.created_at >= ?2 and o.created_at < ?3
+  group by s.vendor_id, s.status`;
+
+function latencySql(metric: "dispatch" | "delivery"): string {
+  const column = metric === "dispatch" ? "dispatched_at" : "delivered_at";
+  const minutes = `(julianday(s.${column}) - julianday(o.paid_at)) * 1440`;
+  const samples = `select s.vendor_id, ${bucketSql(minutes)} as bucket
+    from sub_orders s join orders o on o.id = s.order_id
+    where o.created_at >= ?2 and o.created_at < ?3 and o.paid_at is not null and s.${column} is not null`;
+  return `with x as (${samples})
+  insert into rollup_latency_days (vendor_id, metric, day, bucket, count)
+  select vendor_id, '${metric}', ?1, bucket, count(*) from x group by vendor_id, bucket
+  union all
+  select '*', '${metric}', ?1, bucket, count(*) from x group by bucket`;
+}
+
+const RECOMPUTE = [
+  platformSql,
+  vendorSql,
+  skuSql,
+  warehouseSql,
+  statusSql,
+  latencySql("dispatch"),
+  latencySql("delivery"),
+];
+
+/** Statements per day recomputed: what a refresh counts against an invocation's query budget. */
+export const STATEMENTS_PER_DAY = ROLLUP_TABLES.length + RECOMPUTE.length + 1;
+
+/** One day's roll-up rows replaced by what its orders say now, and its dirty mark cleared. */
+export async function recomputeDay(
+  db: Db,
+  d: { day: string; start: string; end: string; slaBreachReason: string },
+): Promise<void> {
+  const d1: D1 = db.$client;
+  await d1.batch([
+    ...ROLLUP_TABLES.map((t) => d1.prepare(`delete from ${t} where day = ?1`).bind(d.day)),
+    // D1 wants exactly the parameters a statement names: the breach reason (?4) only where used.
+    ...RECOMPUTE.map((q) =>
+      d1.prepare(q).bind(...[d.day, d.start, d.end, d.slaBreachReason].slice(0, q.includes("?4") ? 4 : 3)),
+    ),
+    d1.prepare("delete from rollup_dirty_days where day = ?1").bind(d.day),
+  ]);
+}
+
+export type RollupState = { watermark: number; asOf: string | null };
+
+export async function readRollupState(db: Db): Promise<RollupState> {
+  const d1: D1 = db.$client;
+  const [, row] = await d1.batch<{ watermark: number; as_of: string | null }>([
+    d1.prepare("insert into rollup_state (id, watermark) values (1, 0) on conflict do nothing"),
+    d1.prepare("select watermark, as_of from rollup_state where id = 1"),
+  ]);
+  const r = row?.results[0];
+  return { watermark: r?.watermark ?? 0, asOf: r?.as_of ?? null };
+}
+
+/** The next events after the watermark, each with the day-defining time of its order. */
+export async function eventsAfter(
+  db: Db,
+  watermark: number,
+  limit: number,
+): Promise<{ id: number; orderCreatedAt: string }[]> {
+  const rows = await db.$client
+    .prepare(
+      `select e.id, o.created_at from order_events e join orders o on o.id = e.order_id
+       where e.id > ?1 order by e.id limit ?2`,
+    )
+    .bind(watermark, limit)
+    .all<{ id: number; created_at: string }>();
+  return rows.results.map((r) => ({ id: r.id, orderCreatedAt: r.created_at }));
+}
+
+/**
+ * Marks the days dirty and moves the watermark from `from` to `to`, all or nothing: if another
+ * refresh moved it first, the watermark update sets NULL into a NOT NULL column, the batch (one
+ * transaction) fails and nothing of it is written. Answers false then.
+ */
+export async function advanceWatermark(
+  db: Db,
+  w: { from: number; to: number; days: readonly string[]; at: string },
+): Promise<boolean> {
+  const d1: D1 = db.$client;
+  try {
+    await d1.batch([
+      d1
+        .prepare("update rollup_state set watermark = case when watermark = ?1 then ?2 else null end where id = 1")
+        .bind(w.from, w.to),
+      markDirty(d1, w.days, w.at),
+    ]);
+    return true;
+  } catch (err) {
+    if (String(err).includes("NOT NULL constraint failed: rollup_state.watermark")) return false;
+    throw err;
+  }
+}
+
+function markDirty(d1: D1, days: readonly string[], at: string): D1PreparedStatement {
+  // One JSON parameter however many days: D1's 100-parameter limit does not come into it.
+  return d1
+    .prepare(
+      "insert into rollup_dirty_days (day, marked_at) select value, ?2 from json_each(?1) where true on conflict do nothing",
+    )
+    .bind(JSON.stringify(days), at);
+}
+
+export async function dirtyDays(db: Db, limit: number): Promise<string[]> {
+  const rows = await db.$client
+    .prepare("select day from rollup_dirty_days order by day desc limit ?1")
+    .bind(limit)
+    .all<{ day: string }>();
+  return rows.results.map((r) => r.day);
+}
+
+/** Records that the roll-ups had caught up at `at`, unless the watermark moved meanwhile. */
+export async function markCaughtUp(db: Db, watermark: number, at: string): Promise<void> {
+  await db.$client
+    .prepare(
+      `update rollup_state set as_of = ?2 where id = 1 and watermark = ?1
+       and not exists (select 1 from rollup_dirty_days)`,
+    )
+    .bind(watermark, at)
+    .run();
+}
+
+/** The first and last times an order was placed; null with no orders. */
+export async function orderTimeSpan(db: Db): Promise<{ first: string; last: string } | null> {
+  const row = await db.$client
+    .prepare("select min(created_at) as first, max(created_at) as last from orders")
+    .first<{ first: string | null; last: string | null }>();
+  return row?.first && row.last ? { first: row.first, last: row.last } : null;
+}
+
+/**
+ * A full rebuild's start: every day from `days` marked dirty, rows of any other day dropped, and the
+ * watermark set to the newest event (whatever happened until now is in some day that will be
+ * recomputed from the orders themselves). A refresh then recomputes the days, a page at a time.
+ */
+export async function startRebuild(db: Db, r: { days: readonly string[]; at: string }): Promise<number> {
+  const d1: D1 = db.$client;
+  const first = r.days[0] ?? "9999-12-31";
+  const last = r.days.at(-1) ?? "0000-01-01";
+  const results = await d1.batch<{ watermark: number }>([
+    ...ROLLUP_TABLES.map((t) => d1.prepare(`delete from ${t} where day < ?1 or day > ?2`).bind(first, last)),
+    markDirty(d1, r.days, r.at),
+    d1.prepare(
+      `insert into rollup_state (id, watermark, as_of) values (1, (select coalesce(max(id), 0) from order_events), null)
+       on conflict (id) do update set watermark = excluded.watermark, as_of = null returning watermark`,
+    ),
+  ]);
+  return results.at(-1)?.results[0]?.watermark ?? 0;
+}
+
+/**
+ * The stock mirror as it stands, recorded as the day's snapshot per SKU and warehouse (a later run
+ * the same day overwrites it, so each day keeps its last). One statement, whatever the catalog's size.
+ */
+export async function snapshotStock(db: Db, day: string): Promise<void> {
+  await db.$client
+    .prepare(
+      `insert into stock_snapshots (vendor_id, day, sku_id, warehouse_id, on_hand, available)
+       select k.vendor_id, ?1, l.sku_id, l.warehouse_id, l.on_hand, l.available
+       from stock_levels l join skus k on k.id = l.sku_id where true
+       on conflict (vendor_id, day, sku_id, warehouse_id) do update set
+         on_hand = excluded.on_hand, available = excluded.available
+       where on_hand <> excluded.on_hand or available <> excluded.available`,
+    )
+    .bind(day)
+    .run();
+}

@@ -1,0 +1,60 @@
+/**
+ * Calendar days in a time zone, for the analytics roll-ups. A day is "YYYY-MM-DD"; its span in UTC
+ * is found through Intl, so a zone with daylight saving gets its 23- and 25-hour days right.
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The zone's wall clock at `ms`, read as if it were UTC: its difference from `ms` is the offset. */
+function wallClockMs(ms: number, timeZone: string): number {
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!);
+}
+
+/** The day an instant falls on in the zone. */
+export function localDay(at: Date | string | number, timeZone: string): string {
+  const ms = typeof at === "object" ? at.getTime() : typeof at === "string" ? Date.parse(at) : at;
+  return new Date(wallClockMs(ms, timeZone)).toISOString().slice(0, 10);
+}
+
+/** The UTC instant at which the day starts in the zone. */
+export function dayStart(day: string, timeZone: string): Date {
+  const midnight = Date.parse(`${day}T00:00:00Z`);
+  // Twice: the offset at a first guess may differ from the offset at the true start across a change.
+  let start = midnight - (wallClockMs(midnight, timeZone) - midnight);
+  start = midnight - (wallClockMs(start, timeZone) - start);
+  return new Date(start);
+}
+
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Every day from `from` to `to`, both included. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) days.push(d);
+  return days;
+}
