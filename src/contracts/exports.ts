@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AnalyticsRangeQuery, TopVendorsQuery } from "./analytics";
 import { Id } from "./common";
 import { OrderListQuery } from "./orders";
 
@@ -14,3 +15,12 @@ export const OrderExportQuery = OrderListQuery.omit({ limit: true, cursor: true 
   .openapi("OrderExportQuery");
 
 export const CreditNoteParams = z.object({ creditNoteId: Id });
+
+const format = z.enum(exportFormats).default("csv").openapi({
+  description:
+    "csv: the report's table, each row stamped with as_of; pdf: headline figures, a daily chart and the table",
+});
+
+/** An analytics report's range and the file's format. */
+export const AnalyticsExportQuery = AnalyticsRangeQuery.extend({ format });
+export const TopVendorsExportQuery = TopVendorsQuery.extend({ format });

@@ -2,6 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { parse } from "csv-parse/sync";
 import { extractText, getDocumentProxy } from "unpdf";
 import { beforeAll, describe, expect, it } from "vitest";
+import { refreshRollups } from "../../src/analytics/refresh";
 import { seedOpenSubOrders } from "../../src/dev/sla-watcher-bench";
 import { EXPORT_PAGE_ORDERS, MAX_PDF_ORDERS } from "../../src/exports/order-list";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
@@ -195,5 +196,73 @@ describe("credit notes", () => {
     }
     for (const token of [scene.vendorB, scene.shopper.token]) expect((await download(path, token)).status).toBe(404);
     expect((await download("/v1/credit-notes/cn_nope/pdf", ADMIN)).status).toBe(404);
+  });
+});
+
+/** Refreshes the roll-ups until they have caught up with the event log, as the queue's continuations would. */
+async function caughtUp() {
+  for (let i = 0; i < 1_000; i++) {
+    const run = await refreshRollups(env, new Date());
+    if (!run.continued && !run.conflicted) return;
+  }
+  throw new Error("the roll-ups never caught up");
+}
+
+const inr = (minor: number) => `₹${new Intl.NumberFormat("en-IN", { minimumFractionDigits: 2 }).format(minor / 100)}`;
+
+describe("analytics report exports", () => {
+  beforeAll(caughtUp);
+
+  it("the platform report: CSV parses back to the API's daily figures; the PDF has the GMV in ₹ and as of when", async () => {
+    const json = await api("GET", "/v1/analytics/platform", { token: ADMIN });
+    expect(json.status).toBe(200);
+    expect(json.body.totals.gmvMinor).toBeGreaterThan(0);
+    const csv = await download("/v1/analytics/platform/export?format=csv", ADMIN);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-disposition")).toMatch(/^attachment; filename="platform-.*\.csv"$/);
+    const rows = rowsOf(await csv.text());
+    expect(rows.map((r) => [r.day, minor(r.gmvMinor!), Number(r.ordersPaid), Number(r.subOrders), r.as_of])).toEqual(
+      json.body.days.map((d: any) => [d.day, d.gmvMinor, d.ordersPaid, d.subOrders, json.body.asOf]),
+    );
+    const text = await pdfText(await download("/v1/analytics/platform/export?format=pdf", ADMIN));
+    expect(text).toContain(inr(json.body.totals.gmvMinor));
+    expect(text).toContain(String(json.body.totals.ordersPaid));
+    expect(text).toContain("GMV a day");
+    expect(text).toContain(`As of ${json.body.asOf.slice(0, 10)} ${json.body.asOf.slice(11, 16)} UTC`);
+  });
+
+  it("top vendors: CSV rows are the API's items", async () => {
+    const json = await api("GET", "/v1/analytics/platform/top-vendors?limit=50", { token: ADMIN });
+    const rows = rowsOf(await (await download("/v1/analytics/platform/top-vendors/export?limit=50", ADMIN)).text());
+    expect(rows.map((r) => [r.vendorId, minor(r.gmvMinor!), Number(r.units)])).toEqual(
+      json.body.items.map((v: any) => [v.vendorId, v.gmvMinor, v.units]),
+    );
+    const text = await pdfText(await download("/v1/analytics/platform/top-vendors/export?format=pdf&limit=50", ADMIN));
+    expect(text).toContain(inr(json.body.totals.gmvMinor));
+  });
+
+  it("a vendor's reports: its own as CSV and PDF; another vendor's 404; not the platform's (403)", async () => {
+    const base = `/v1/analytics/vendors/${scene.a.vendorId}`;
+    const json = await api("GET", base, { token: scene.vendorA });
+    expect(json.body.totals.salesMinor).toBeGreaterThan(0);
+    const rows = rowsOf(await (await download(`${base}/export`, scene.vendorA)).text());
+    expect(rows.map((r) => minor(r.salesMinor!))).toEqual(json.body.days.map((d: any) => d.salesMinor));
+    const text = await pdfText(await download(`${base}/export?format=pdf`, scene.vendorA));
+    expect(text).toContain(inr(json.body.totals.salesMinor));
+    const products = await api("GET", `${base}/products`, { token: scene.vendorA });
+    const productRows = rowsOf(await (await download(`${base}/products/export`, scene.vendorA)).text());
+    expect(productRows.map((r) => [r.productId, Number(r.units), minor(r.salesMinor!)])).toEqual(
+      products.body.items.map((p: any) => [p.productId, p.units, p.salesMinor]),
+    );
+    expect(await pdfText(await download(`${base}/products/export?format=pdf`, scene.vendorA))).toContain(
+      inr(products.body.totals.salesMinor),
+    );
+    const inventory = await download(`${base}/inventory/export?format=pdf`, scene.vendorA);
+    expect(inventory.status).toBe(200);
+    expect(await pdfText(inventory)).toContain("inventory");
+    for (const suffix of ["export", "products/export", "inventory/export"]) {
+      expect((await download(`${base}/${suffix}`, scene.vendorB)).status).toBe(404);
+    }
+    expect((await download("/v1/analytics/platform/export", scene.vendorA)).status).toBe(403);
   });
 });
