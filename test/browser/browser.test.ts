@@ -301,6 +301,39 @@ describe("screens speak in names", () => {
   });
 });
 
+describe("charts", () => {
+  it("ops and vendor insights draw their charts inside the page, without console errors, at 390 and 1440 px", async () => {
+    await apiOrder();
+    for (const width of WIDTHS) {
+      const context = await signedInContext(width);
+      for (const [where, charts] of [
+        ["/ops/insights", 3],
+        ["/vendor/insights", 2],
+      ] as const) {
+        const { page, problems } = await watchedPage(context);
+        await page.goto(where, { waitUntil: "networkidle" });
+        await page
+          .locator(".chart-box canvas")
+          .nth(charts - 1)
+          .waitFor();
+        const boxes = await page
+          .locator(".chart-box canvas")
+          .evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRectLike));
+        assert.equal(boxes.length, charts, `${where} @${width} charts`);
+        for (const b of boxes) {
+          assert.ok(b.x >= 0 && b.x + b.width <= width, `${where} @${width} chart inside the viewport`);
+          assert.ok(b.width >= Math.min(300, width - 80), `${where} @${width} chart wide enough to read (${b.width})`);
+        }
+        assert.ok(await page.getByText(/as of|roll-ups not run yet/).count(), `${where} says as of when`);
+        await page.screenshot({ path: path.join(SHOTS, `charts-${where.split("/")[1]}-${width}.png`), fullPage: true });
+        assert.deepEqual(Object.values(problems).flat(), [], `${where} @${width}`);
+        await page.close();
+      }
+      await context.close();
+    }
+  });
+});
+
 describe("exports", () => {
   it("ops and the vendor export the order list as CSV and PDF: progress shows, then the file downloads, at 390 and 1440 px", async () => {
     await apiOrder();

@@ -16,8 +16,18 @@ function describe(p: DownloadProgress): string {
   return p.totalOrders !== null ? `${p.totalOrders} orders · ${kb}` : kb;
 }
 
-/** CSV and PDF of the filtered order list, with a progress bar while the file streams in. */
-export function ExportButtons({ token, query }: { token: string; query: Query }) {
+/** CSV and PDF of an export route (an order list, a report), with a progress bar while the file streams in. */
+export function ExportButtons({
+  token,
+  path,
+  query,
+  label = "Export",
+}: {
+  token: string;
+  path: string;
+  query: Query;
+  label?: string;
+}) {
   const [progress, setProgress] = useState<DownloadProgress | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -33,7 +43,7 @@ export function ExportButtons({ token, query }: { token: string; query: Query })
     const qs = new URLSearchParams({ format });
     for (const [k, v] of Object.entries(query)) if (v) qs.set(k, v);
     try {
-      setDone(await streamDownload(`/v1/orders/export?${qs}`, token, setProgress, controller.signal));
+      setDone(await streamDownload(`${path}?${qs}`, token, setProgress, controller.signal));
     } catch (err) {
       if (!(err instanceof DOMException && err.name === "AbortError")) setError(err);
     } finally {
@@ -48,7 +58,7 @@ export function ExportButtons({ token, query }: { token: string; query: Query })
   return (
     <div className="export stack">
       <div className="row wrap">
-        <span className="small muted">Export</span>
+        <span className="small muted">{label}</span>
         <button type="button" className="button" disabled={progress !== null} onClick={() => start("csv")}>
           CSV
         </button>

@@ -3,7 +3,9 @@ import { useToken } from "../../auth";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
 import { useFeed } from "../../live/use-feed";
+import { Link } from "../../router";
 import { NotFound } from "../NotFound";
+import { OpsInsights } from "./OpsInsights";
 import { OpsOrder } from "./OpsOrder";
 import { OpsOrders } from "./OpsOrders";
 
@@ -39,8 +41,20 @@ export function OpsDashboard({ rest }: { rest: string }) {
           </div>
         )}
       </div>
+      {token && (
+        <nav className="tabs row wrap" aria-label="Ops sections">
+          <Link to="/ops" className={rest === "" || rest === "/" ? "tab active" : "tab"}>
+            Orders
+          </Link>
+          <Link to="/ops/insights" className={rest === "/insights" ? "tab active" : "tab"}>
+            Insights
+          </Link>
+        </nav>
+      )}
       {!token ? (
         <SignIn slot="ops" who="an ops or admin" />
+      ) : rest === "/insights" ? (
+        <OpsInsights token={token} />
       ) : orderId ? (
         <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
       ) : rest === "" || rest === "/" ? (

@@ -183,7 +183,11 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           <span className="muted small">counted {formatTime(counts.data.countedAt)}</span>
         </section>
       )}
-      <ExportButtons token={token} query={{ ...scope, status: filters.status, sort: filters.sort }} />
+      <ExportButtons
+        token={token}
+        path="/v1/orders/export"
+        query={{ ...scope, status: filters.status, sort: filters.sort }}
+      />
       <ProblemBanner error={page.error ?? error} />
       {items.length === 0 && page.data && <p className="muted">No orders match.</p>}
       {items.length > 0 && (

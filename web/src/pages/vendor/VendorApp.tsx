@@ -14,6 +14,7 @@ import { useApi } from "../../use-api";
 import { announce, unlockSound } from "./beep";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
+import { VendorInsights } from "./VendorInsights";
 
 const TABS = [
   { status: "paid", label: "New" },
@@ -74,6 +75,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/stock" className={rest === "/stock" ? "tab active" : "tab"}>
           Stock counts
         </Link>
+        <Link to="/vendor/insights" className={rest === "/insights" ? "tab active" : "tab"}>
+          Insights
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -86,6 +90,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
         ) : rest === "/stock" ? (
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />
+        ) : rest === "/insights" ? (
+          <VendorInsights token={token} vendorId={vendorId} />
         ) : (
           <Queue token={token} tick={tick} />
         ))}
@@ -161,7 +167,7 @@ function Queue({ token, tick }: { token: string; tick: number }) {
         </p>
       )}
       <section className="card" aria-label="Export my orders">
-        <ExportButtons token={token} query={{}} />
+        <ExportButtons token={token} path="/v1/orders/export" query={{}} />
       </section>
     </section>
   );
