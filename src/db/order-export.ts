@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { type OrderListFilter, orderConditions } from "./orders";
 import { type After, afterKey, keyOrder } from "./paging";
@@ -79,8 +79,7 @@ export async function exportOrderPage(db: Db, f: ExportFilter, after: After | un
     .leftJoin(vendors, eq(vendors.id, subOrders.vendorId))
     .where(f.ownVendorId ? eq(subOrders.vendorId, f.ownVendorId) : undefined)
     .orderBy(
-      direction === "asc" ? asc(page.createdAt) : sql`${page.createdAt} desc`,
-      direction === "asc" ? asc(page.id) : sql`${page.id} desc`,
+      ...(direction === "asc" ? [asc(page.createdAt), asc(page.id)] : [desc(page.createdAt), desc(page.id)]),
       asc(subOrders.vendorId),
     );
   const last = rows.at(-1);
