@@ -19,6 +19,7 @@ import { customers } from "./http/routes/customers";
 import { deadLetters } from "./http/routes/dead-letters";
 import { docs } from "./http/routes/docs";
 import { earnings } from "./http/routes/earnings";
+import { fileExports } from "./http/routes/exports";
 import { feeds } from "./http/routes/feeds";
 import { health } from "./http/routes/health";
 import { inventoryBridge } from "./http/routes/inventory-bridge";
@@ -86,6 +87,8 @@ const productionResources: readonly Resource[] = [
   postalCodes,
   checkout,
   bulk,
+  // Before orders, whose /orders/{orderId} would otherwise take "export" for an id.
+  fileExports,
   orders,
   orderReview,
   subOrders,

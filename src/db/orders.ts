@@ -390,7 +390,7 @@ export type OrderListFilter = {
 };
 
 /** The filter as SQL conditions, shared by the list and its counts. */
-function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" | "after">) {
+export function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" | "after">) {
   return [
     f.customerId ? eq(orders.customerId, f.customerId) : undefined,
     f.status ? eq(orders.status, f.status) : undefined,

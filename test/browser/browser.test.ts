@@ -304,6 +304,101 @@ describe("screens speak in names", () => {
   });
 });
 
+describe("charts", () => {
+  it("ops and vendor insights draw their charts inside the page, without console errors, at 390 and 1440 px", async () => {
+    await apiOrder();
+    for (const width of WIDTHS) {
+      const context = await signedInContext(width);
+      for (const [where, charts] of [
+        ["/ops/insights", 3],
+        ["/vendor/insights", 2],
+      ] as const) {
+        const { page, problems } = await watchedPage(context);
+        await page.goto(where, { waitUntil: "networkidle" });
+        await page
+          .locator(".chart-box canvas")
+          .nth(charts - 1)
+          .waitFor();
+        const boxes = await page
+          .locator(".chart-box canvas")
+          .evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRectLike));
+        assert.equal(boxes.length, charts, `${where} @${width} charts`);
+        for (const b of boxes) {
+          assert.ok(b.x >= 0 && b.x + b.width <= width, `${where} @${width} chart inside the viewport`);
+          assert.ok(b.width >= Math.min(300, width - 80), `${where} @${width} chart wide enough to read (${b.width})`);
+        }
+        assert.ok(await page.getByText(/as of|roll-ups not run yet/).count(), `${where} says as of when`);
+        await page.screenshot({ path: path.join(SHOTS, `charts-${where.split("/")[1]}-${width}.png`), fullPage: true });
+        assert.deepEqual(Object.values(problems).flat(), [], `${where} @${width}`);
+        await page.close();
+      }
+      await context.close();
+    }
+  });
+});
+
+describe("exports", () => {
+  it("ops and the vendor export the order list as CSV and PDF: progress shows, then the file downloads, at 390 and 1440 px", async () => {
+    await apiOrder();
+    for (const width of WIDTHS) {
+      const context = await signedInContext(width);
+      for (const [where, format] of [
+        ["/ops", "CSV"],
+        ["/ops", "PDF"],
+        ["/vendor", "CSV"],
+      ] as const) {
+        const { page, problems } = await watchedPage(context);
+        await page.goto(where, { waitUntil: "networkidle" });
+        const button = page.getByRole("button", { name: format, exact: true });
+        await button.scrollIntoViewIfNeeded();
+        // Recorded from the mutations themselves: a small export may come and go within one frame.
+        await page.evaluate(() => {
+          const w = window as unknown as { progressSeen: boolean };
+          w.progressSeen = false;
+          new MutationObserver((records) => {
+            for (const r of records) {
+              for (const n of Array.from(r.addedNodes)) {
+                if (
+                  n instanceof Element &&
+                  (n.matches(".export-progress") || n.querySelector(".export-progress progress"))
+                )
+                  w.progressSeen = true;
+              }
+            }
+          }).observe(document.body, { childList: true, subtree: true });
+        });
+        const downloaded = page.waitForEvent("download");
+        await button.click();
+        const file = await downloaded;
+        assert.ok(
+          await page.evaluate(() => (window as unknown as { progressSeen: boolean }).progressSeen),
+          `${where} ${format} @${width} showed progress`,
+        );
+        const bytes = await new Response(
+          (await file.createReadStream()) as unknown as ReadableStream<Uint8Array>,
+        ).arrayBuffer();
+        const text = new TextDecoder().decode(bytes);
+        if (format === "CSV") {
+          assert.match(file.suggestedFilename(), /^orders-.*\.csv$/);
+          const [header, ...rows] = text.trim().split("\n");
+          assert.ok(header!.startsWith("order_id,created_at,"), `${where} CSV header: ${header}`);
+          assert.ok(rows.length > 0, `${where} CSV has rows`);
+          if (where === "/vendor")
+            assert.ok(!header!.split(",").includes("order_total"), "a vendor's CSV has no order totals");
+        } else {
+          assert.match(file.suggestedFilename(), /^orders-.*\.pdf$/);
+          assert.ok(text.startsWith("%PDF-"), "a PDF");
+        }
+        await page.getByText(`Downloaded ${file.suggestedFilename()}`).waitFor();
+        await page.screenshot({ path: path.join(SHOTS, `export-${where.slice(1)}-${format}-${width}.png`) });
+        assert.deepEqual(Object.values(problems).flat(), [], `${where} ${format} @${width}`);
+        await page.close();
+      }
+      await context.close();
+    }
+  });
+});
+
 describe("the storefront", () => {
   it("shows one card per product with its seller count and price range, and its offers by seller", async () => {
     type Sku = { productId: string; vendorId: string; vendorName: string; price: { amountMinor: number } };

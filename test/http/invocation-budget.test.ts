@@ -108,6 +108,15 @@ describe("one invocation's D1 queries and subrequests", () => {
     within("orders page, limit 200", page.spend);
   });
 
+  it("the order list export, every order, as CSV and as PDF", async () => {
+    const csv = await meteredRequest("GET", "/v1/orders/export?format=csv", { token: ADMIN });
+    expect(csv.status).toBe(200);
+    within("orders export, csv", csv.spend);
+    const pdf = await meteredRequest("GET", "/v1/orders/export?format=pdf", { token: ADMIN });
+    expect(pdf.status).toBe(200);
+    within("orders export, pdf", pdf.spend);
+  });
+
   it(`the largest bulk requests (${BULK_IDS} ids)`, async () => {
     // Ids from the later half: the first half waits untouched for the SLA watcher
     // (a flagged order is held for review, and the watcher leaves held orders alone).

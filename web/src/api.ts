@@ -1,3 +1,4 @@
+import type { PlatformAnalytics, TopVendors, VendorAnalytics, VendorProductSales } from "@contracts/analytics";
 import { MAX_BULK_IDS } from "@contracts/common";
 import type { FeedTicket } from "@contracts/feeds";
 import type { ReorderSuggestions } from "@contracts/reorder";
@@ -52,6 +53,8 @@ export class ApiProblem extends Error {
 }
 
 type Query = Record<string, string | number | undefined | null>;
+/** Days (YYYY-MM-DD) in the marketplace's time zone; both optional, the API's default is the last 30. */
+type AnalyticsRange = { from?: string; to?: string };
 type RequestOptions = {
   token?: string | null;
   body?: unknown;
@@ -346,6 +349,26 @@ export const api = {
     const a = Object.assign(document.createElement("a"), { href: url, download: filename });
     a.click();
     URL.revokeObjectURL(url);
+  },
+  platformAnalytics(token: string, query: AnalyticsRange, signal?: AbortSignal) {
+    return request<PlatformAnalytics>("GET", "/v1/analytics/platform", { token, query, signal });
+  },
+  topVendors(token: string, query: AnalyticsRange & { limit?: number }, signal?: AbortSignal) {
+    return request<TopVendors>("GET", "/v1/analytics/platform/top-vendors", { token, query, signal });
+  },
+  vendorAnalytics(token: string, vendorId: string, query: AnalyticsRange, signal?: AbortSignal) {
+    return request<VendorAnalytics>("GET", `/v1/analytics/vendors/${encodeURIComponent(vendorId)}`, {
+      token,
+      query,
+      signal,
+    });
+  },
+  vendorProductSales(token: string, vendorId: string, query: AnalyticsRange, signal?: AbortSignal) {
+    return request<VendorProductSales>("GET", `/v1/analytics/vendors/${encodeURIComponent(vendorId)}/products`, {
+      token,
+      query,
+      signal,
+    });
   },
   /** A single-use ticket that opens one live feed (`ops`, `vendor:<id>`, `sku:<id>`) for a few seconds. */
   feedTicket(token: string, feed: string, signal?: AbortSignal) {

@@ -6,6 +6,7 @@ import { useFeed } from "../../live/use-feed";
 import { Link } from "../../router";
 import { NotFound } from "../NotFound";
 import { OpsEarnings } from "./OpsEarnings";
+import { OpsInsights } from "./OpsInsights";
 import { OpsOrder } from "./OpsOrder";
 import { OpsOrders } from "./OpsOrders";
 import { OpsVendors } from "./OpsVendors";
@@ -57,6 +58,9 @@ export function OpsDashboard({ rest }: { rest: string }) {
           <Link to="/ops/vendors" className={rest === "/vendors" ? "tab active" : "tab"}>
             Vendor onboarding
           </Link>
+          <Link to="/ops/insights" className={rest === "/insights" ? "tab active" : "tab"}>
+            Insights
+          </Link>
         </nav>
       )}
       {token && <PayoutBanner token={token} tick={tick} />}
@@ -66,6 +70,8 @@ export function OpsDashboard({ rest }: { rest: string }) {
         <OpsEarnings token={token} tick={tick} />
       ) : rest === "/vendors" ? (
         <OpsVendors token={token} />
+      ) : rest === "/insights" ? (
+        <OpsInsights token={token} />
       ) : orderId ? (
         <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
       ) : rest === "/payouts" ? (

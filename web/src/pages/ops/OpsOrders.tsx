@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { orderStatuses } from "../../../../src/contracts/order-status";
 import { api } from "../../api";
+import { ExportButtons } from "../../components/ExportButtons";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { Status, UpdatedAt } from "../../components/Status";
 import { formatMoney, formatTime, humanize, shortId } from "../../format";
@@ -182,6 +183,11 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           <span className="muted small">counted {formatTime(counts.data.countedAt)}</span>
         </section>
       )}
+      <ExportButtons
+        token={token}
+        path="/v1/orders/export"
+        query={{ ...scope, status: filters.status, sort: filters.sort }}
+      />
       <ProblemBanner error={page.error ?? error} />
       {items.length === 0 && page.data && <p className="muted">No orders match.</p>}
       {items.length > 0 && (

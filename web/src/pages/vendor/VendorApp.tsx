@@ -2,6 +2,7 @@ import type { EventFrame } from "@contracts/feeds";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
 import { useToken } from "../../auth";
+import { ExportButtons } from "../../components/ExportButtons";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { Status, UpdatedAt } from "../../components/Status";
@@ -19,6 +20,7 @@ import { Products } from "./Products";
 import { Reorder } from "./Reorder";
 import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
+import { VendorInsights } from "./VendorInsights";
 import { VendorPayouts } from "./VendorPayouts";
 import { EmailSignIn, Welcome } from "./Welcome";
 
@@ -101,6 +103,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/reorder" className={rest === "/reorder" ? "tab active" : "tab"}>
           Reorder
         </Link>
+        <Link to="/vendor/insights" className={rest === "/insights" ? "tab active" : "tab"}>
+          Insights
+        </Link>
         {typeof Notification !== "undefined" && Notification.permission === "default" && (
           <button type="button" className="link-button" onClick={() => void Notification.requestPermission()}>
             Notify me of new orders
@@ -128,6 +133,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <Products token={token} vendorId={vendorId} />
         ) : rest === "/reorder" ? (
           <Reorder token={token} vendorId={vendorId} />
+        ) : rest === "/insights" ? (
+          <VendorInsights token={token} vendorId={vendorId} />
         ) : (
           <Queue token={token} tick={tick} />
         ))}
@@ -202,6 +209,9 @@ function Queue({ token, tick }: { token: string; tick: number }) {
           Showing the first {list.data.items.length}; {humanize(status)} has more.
         </p>
       )}
+      <section className="card" aria-label="Export my orders">
+        <ExportButtons token={token} path="/v1/orders/export" query={{}} />
+      </section>
     </section>
   );
 }
