@@ -45,6 +45,17 @@ export async function prepareDemo(baseUrl: string, adminToken: string): Promise<
     try {
       const n = await seedDeliveredOrders(admin, await demoVendorIds(admin, 2), 3);
       log(`seed: ${n} delivered demo orders, so earnings have figures`);
+      // The first payout run, its clock moved past the payout hold (the development job run takes
+      // \`now\`), so the demo shows money reaching vendors' simulated accounts and a statement.
+      const now = new Date(Date.now() + 30 * 86_400_000).toISOString();
+      const run = await admin.request<{ result: { status: string; transfers?: number; held?: number } }>(
+        "POST",
+        "/v1/admin/jobs/payouts/run",
+        { body: { now } },
+      );
+      log(
+        `seed: first payout run ${run.result.status}: ${run.result.transfers ?? 0} sub-orders paid, ${run.result.held ?? 0} held back`,
+      );
     } catch (err) {
       log(`seed: no demo orders (${err instanceof Error ? err.message : String(err)})`);
     }

@@ -876,7 +876,8 @@ describe("vendor onboarding", () => {
     await l1.goto(await mailedLink(email));
     await l1.getByRole("heading", { name: "Payout account" }).waitFor();
     assert.equal(await l1.locator('[aria-current="step"]').textContent(), "4. Payout account");
-    await l1.getByText("Payout setup comes with payout accounts").waitFor();
+    await l1.getByText("You can set this up later from the Payouts tab").waitFor();
+    await l1.getByRole("button", { name: "Set up payouts" }).waitFor();
     await l1.getByRole("button", { name: "Continue" }).click();
     await l1.getByRole("heading", { name: "First products" }).waitFor();
     const title = `Masala chai 250 g ${Date.now()}`;

@@ -7,6 +7,7 @@ import { formatMoney, formatTime, humanize } from "../../format";
 import { Link } from "../../router";
 import type { Onboarding as OnboardingView, SaveStep as SaveStepBody } from "../../types";
 import { useApi } from "../../use-api";
+import { Payouts } from "./Payouts";
 
 const TITLES: Record<OnboardingStep, string> = {
   profile: "Business profile",
@@ -133,7 +134,7 @@ function StepForm(props: {
     case "warehouses":
       return <WarehousesStep ob={ob} token={token} save={save} />;
     case "payout":
-      return <PayoutStep ob={ob} save={save} />;
+      return <PayoutStep ob={ob} token={token} save={save} />;
     case "products":
       return <ProductsStep ob={ob} token={token} save={save} />;
     case "review":
@@ -277,12 +278,11 @@ function WarehousesStep({ ob, token, save }: { ob: OnboardingView; token: string
 }
 
 /**
- * Payouts need the vendor's connected payment account. This tree has no payout-account API yet
- * (a vendor cannot set `payoutAccountId`; ops do): the step says so instead of pretending, and
- * shows the account once ops have linked one. Connecting an account from here belongs to the
- * payout-accounts work: its onboarding link replaces this text.
+ * Payouts need the vendor's connected account at the payout provider: the same set-up as the
+ * vendor app's Payouts tab (its onboarding link returns there). Optional here: a vendor may finish
+ * the wizard first, and earnings accrue until the account is ready.
  */
-function PayoutStep({ ob, save }: { ob: OnboardingView; save: Save }) {
+function PayoutStep({ ob, token, save }: { ob: OnboardingView; token: string; save: Save }) {
   return (
     <StepCard
       title={TITLES.payout}
@@ -291,16 +291,8 @@ function PayoutStep({ ob, save }: { ob: OnboardingView; save: Save }) {
         void save({ step: "payout" });
       }}
     >
-      {ob.payoutAccountId ? (
-        <p>
-          Payouts go to <code>{ob.payoutAccountId}</code>.
-        </p>
-      ) : (
-        <p>
-          Payout setup comes with payout accounts, which this marketplace has not switched on yet. Nothing to fill in
-          here: ops link your payout account before your first payout.
-        </p>
-      )}
+      <Payouts token={token} vendorId={ob.vendorId} />
+      <p className="muted small">You can set this up later from the Payouts tab; earnings wait for it.</p>
       <button type="submit" className="button primary">
         Continue
       </button>
