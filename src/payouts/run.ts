@@ -160,7 +160,9 @@ async function halt(db: Db, runId: string, problems: string[], at: string) {
 export async function continuePayouts(env: Env, now: Date, after: After): Promise<RunResult> {
   const db = database(env);
   const run = await liveRun(db, isoSeconds(leaseFrom(now)));
-  if (!run) return { status: "skipped", reason: "no payout run is running" };
+  // A page continues only the run that sent it (its clock is the run's): a late page of an earlier
+  // run must never pay for a run that has not reconciled yet.
+  if (!run || run.periodBefore !== isoSeconds(now)) return { status: "skipped", reason: "no payout run is running" };
   const page = await payPage(env, db, payoutProvider(env), run.id, now, after);
   return { status: page.continued ? "running" : "paid", runId: run.id, ...page };
 }

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database, runBatch } from "../../src/db/client";
 import { simulateBankPayout, simulatedPayouts } from "../../src/gateways/simulated-payouts";
+import { continuePayouts } from "../../src/payouts/run";
 import { newTransfer, pendingStatements, requestTransfer } from "../../src/payouts/transfers";
 import { api, uid } from "../support/api";
 import { balance, deliveredOrder, payoutVendor, runPayoutsAt, simTransfersOf, transfersOf } from "../support/payouts";
@@ -177,5 +178,21 @@ describe("payout run", () => {
       .bind(vendor.vendorId)
       .first<{ n: number }>();
     expect(carried?.n).toBe(0);
+  });
+
+  it("a late page of another run never pays for the run that holds the lease", async () => {
+    const vendor = await payoutVendor();
+    const { subOrderId } = await deliveredOrder(vendor);
+    // A run that has started and not yet reconciled: its clock is its own.
+    const at = new Date(Date.now() + 8 * 86_400_000);
+    const lease = new Date(at.getTime() + 300_000).toISOString();
+    await env.DB.prepare(
+      "insert into payout_runs (id, status, currency, period_from, period_before, lease_until, started_at) values (?, 'running', 'INR', ?, ?, ?, ?)",
+    )
+      .bind(uid("run"), "2026-01-01T00:00:00Z", at.toISOString().replace(/\.\d{3}Z$/, "Z"), lease, at.toISOString())
+      .run();
+    const stale = await continuePayouts(env, new Date(at.getTime() - 3_600_000), { key: "", id: "" });
+    expect(stale).toMatchObject({ status: "skipped" });
+    expect(await transfersOf(subOrderId)).toHaveLength(0);
   });
 });
