@@ -682,3 +682,18 @@ export const returnClaims = sqliteTable("return_claims", {
   claim: text("claim").notNull(),
   createdAt: text("created_at").notNull(),
 });
+
+// ---- live feeds: which shoppers' feeds exist ----------------------------------------------------
+
+/**
+ * The customers a feed ticket has ever been minted for, written with the first ticket, before any
+ * socket can open. Order events go to `customer:<id>` only for these: a shopper who never asked for
+ * their feed has no object, and one is not created per order just in case (the client reloads its
+ * orders when it first connects, so events before that matter to no one).
+ */
+export const customerFeeds = sqliteTable("customer_feeds", {
+  customerId: text("customer_id")
+    .primaryKey()
+    .references(() => customers.id),
+  firstTicketAt: text("first_ticket_at").notNull(),
+});
