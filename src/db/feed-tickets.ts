@@ -1,23 +1,33 @@
 import { and, eq, gt, isNotNull, lte, notExists, sql } from "drizzle-orm";
 import type { Role } from "../domain/principal";
 import type { Db } from "./client";
-import { apiTokens, feedTickets } from "./schema";
+import { apiTokens, customerFeeds, feedTickets } from "./schema";
 
 /** Who a ticket lets onto its feed. */
 export type TicketHolder = { role: Role; principalId: string; tokenId: string };
 
 /**
  * Stores a ticket by its hash, and forgets the expired ones in the same batch, so the table holds
- * only the tickets of the last few seconds.
+ * only the tickets of the last few seconds. A ticket for a customer's feed also records, in the same
+ * batch and before any socket can open, that this customer's feed is now followed: from then on
+ * their order events are published to it (see `orderCustomersFollowed` in orders.ts).
  */
 export async function insertFeedTicket(
   db: Db,
   ticket: TicketHolder & { ticketHash: string; feed: string; createdAt: string; expiresAt: string },
+  customerId: string | null,
 ): Promise<void> {
-  await db.batch([
-    db.delete(feedTickets).where(lte(feedTickets.expiresAt, ticket.createdAt)),
-    db.insert(feedTickets).values(ticket),
-  ]);
+  const purge = db.delete(feedTickets).where(lte(feedTickets.expiresAt, ticket.createdAt));
+  const insert = db.insert(feedTickets).values(ticket);
+  if (customerId === null) {
+    await db.batch([purge, insert]);
+    return;
+  }
+  const followed = db
+    .insert(customerFeeds)
+    .values({ customerId, firstTicketAt: ticket.createdAt })
+    .onConflictDoNothing();
+  await db.batch([purge, insert, followed]);
 }
 
 /**

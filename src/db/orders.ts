@@ -5,6 +5,7 @@ import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import type { PendingRefundRow } from "./payments";
 import { vendorLoadStatements } from "./routing";
 import {
+  customerFeeds,
   idempotencyKeys,
   lineItems,
   orderEvents,
@@ -406,10 +407,18 @@ export function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" |
   ];
 }
 
-/** Each order's customer: whose feed an order event also goes to. */
-export async function orderCustomers(db: Db, orderIds: readonly string[]): Promise<Map<string, string>> {
+/**
+ * Each order's customer, for the orders whose customer has ever been issued a feed ticket: whose
+ * feed an order event also goes to. Orders of customers who never asked for their feed are left
+ * out, so no feed object is created for them.
+ */
+export async function orderCustomersFollowed(db: Db, orderIds: readonly string[]): Promise<Map<string, string>> {
   const rows = await selectIn(db, orderIds, (chunk) =>
-    db.select({ id: orders.id, customerId: orders.customerId }).from(orders).where(inArray(orders.id, chunk)),
+    db
+      .select({ id: orders.id, customerId: orders.customerId })
+      .from(orders)
+      .innerJoin(customerFeeds, eq(customerFeeds.customerId, orders.customerId))
+      .where(inArray(orders.id, chunk)),
   );
   return new Map(rows.map((r) => [r.id, r.customerId]));
 }

@@ -1350,3 +1350,18 @@ export const lowStockAlerts = sqliteTable(
     check("low_stock_alerts_state", sql`${t.state} in ('low','ok')`),
   ],
 );
+
+// ---- live feeds: which shoppers' feeds exist ----------------------------------------------------
+
+/**
+ * The customers a feed ticket has ever been minted for, written with the first ticket, before any
+ * socket can open. Order events go to `customer:<id>` only for these: a shopper who never asked for
+ * their feed has no object, and one is not created per order just in case (the client reloads its
+ * orders when it first connects, so events before that matter to no one).
+ */
+export const customerFeeds = sqliteTable("customer_feeds", {
+  customerId: text("customer_id")
+    .primaryKey()
+    .references(() => customers.id),
+  firstTicketAt: text("first_ticket_at").notNull(),
+});

@@ -11,7 +11,7 @@ import type { OrderEventMessage } from "../contracts/events";
 import type { CustomerOrderEventData, FeedEventInput } from "../contracts/feeds";
 import { database } from "../db/client";
 import { subOrderVendors } from "../db/feeds";
-import { orderCustomers, reviewPoints } from "../db/orders";
+import { orderCustomersFollowed, reviewPoints } from "../db/orders";
 
 export {
   customerFeed,
@@ -143,7 +143,9 @@ async function writtenWhileHeld(env: Env, events: OrderEventMessage[]): Promise<
 /**
  * Publishes order events (outbox rows) to the ops feed, to the feeds of the vendors whose
  * sub-orders they concern (none while the order is held for review) and to the feed of the
- * order's customer (held or not: a shopper sees its order is held, never why), one RPC per feed, in parallel. Each event is keyed by its outbox id,
+ * order's customer (held or not: a shopper sees its order is held, never why) once that customer
+ * has been issued a feed ticket (no object is created for a shopper who never asked for their
+ * feed: the client reloads its orders on first connect), one RPC per feed, in parallel. Each event is keyed by its outbox id,
  * so the fast path and the Queue fallback may both publish it and it appears once. Throws if any
  * feed could not be reached, after trying them all: the Queue consumer retries on that.
  * `maxFeeds` bounds the calls (the ops feed first, then vendors in order of appearance, then customers): the fast
@@ -159,7 +161,7 @@ export async function publishOrderEvents(
   const [vendors, held, customers] = await Promise.all([
     vendorsOf(env, events),
     writtenWhileHeld(env, events),
-    orderIds.length > 0 ? orderCustomers(database(env), orderIds) : new Map<string, string>(),
+    orderIds.length > 0 ? orderCustomersFollowed(database(env), orderIds) : new Map<string, string>(),
   ]);
   const byFeed = new Map<FeedName, FeedEventInput[]>([[opsFeed, []]]);
   // Shoppers' feeds after the vendors': a fast path bounded by `maxFeeds` serves the warehouse first.

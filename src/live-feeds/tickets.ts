@@ -51,14 +51,18 @@ export async function issueFeedTicket(env: Env, p: Principal, feed: Feed, now: D
   const ticket = newSecretToken("fdt");
   const name = feedNameOf(feed);
   const expiresAt = isoSeconds(addSeconds(now, FEED_TICKET_SECONDS));
-  await insertFeedTicket(database(env), {
-    ticketHash: await sha256Hex(ticket),
-    feed: name,
-    role: p.role,
-    principalId: actorOf(p).id ?? p.tokenId,
-    tokenId: p.tokenId,
-    createdAt: isoSeconds(now),
-    expiresAt,
-  });
+  await insertFeedTicket(
+    database(env),
+    {
+      ticketHash: await sha256Hex(ticket),
+      feed: name,
+      role: p.role,
+      principalId: actorOf(p).id ?? p.tokenId,
+      tokenId: p.tokenId,
+      createdAt: isoSeconds(now),
+      expiresAt,
+    },
+    feed.kind === "customer" ? feed.customerId : null,
+  );
   return { ok: true, ticket: { ticket, feed: name, expiresAt } };
 }

@@ -1,6 +1,8 @@
-import { SELF } from "cloudflare:test";
+import { env, listDurableObjectIds, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import type { OrderEventMessage } from "../../src/contracts/events";
 import { CustomerOrderEventData, type EventFrame, type FeedTicket, ServerFrame } from "../../src/contracts/feeds";
+import { publishOrderEvents } from "../../src/gateways/feeds";
 import { api, newCustomer, tokenFor, uid } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
@@ -108,6 +110,54 @@ describe("a shopper's own feed", () => {
     const view = await api("GET", `/v1/orders/${orderId}`, { token: me.token });
     expect(JSON.stringify(view.body)).not.toContain(NOTE);
     expect(view.body.subOrders[0]).toMatchObject({ carrier: "delhivery", awb, vendorName: expect.any(String) });
+    feed.ws.close();
+  });
+
+  it("reaches a shopper who opens their feed right after checkout: their order's later events arrive", async () => {
+    const me = await newCustomer();
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }] });
+    const placed = await checkout(me.token, [{ skuId: s.skuId, qty: 1 }]);
+    expect(placed.status).toBe(201);
+    const orderId = placed.body.order.id as string;
+    const feed = await connect(me.customerId, me.token);
+    // What the page reloads on its first hello: the order is already there.
+    expect((await api("GET", `/v1/orders/${orderId}`, { token: me.token })).status).toBe(200);
+    await pay(me.token, placed.body.payment.id);
+    expect((await feed.waitFor("order.paid")).data).toMatchObject({ orderId });
+    feed.ws.close();
+  });
+
+  it("creates no feed object for a shopper who never asked for their feed, however their order's events are published", async () => {
+    const quiet = await newCustomer();
+    const watching = await newCustomer();
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }] });
+    const feed = await connect(watching.customerId, watching.token);
+    const orders: string[] = [];
+    for (const shopper of [quiet, watching]) {
+      const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+      expect(placed.status).toBe(201);
+      await pay(shopper.token, placed.body.payment.id);
+      orders.push(placed.body.order.id as string);
+    }
+    await feed.waitFor("order.paid");
+    // Every outbox row of both orders published again, as the Queue consumer would.
+    const rows = await env.DB.prepare("SELECT * FROM outbox WHERE order_id IN (?, ?) ORDER BY id")
+      .bind(...orders)
+      .all<{ id: number; type: string; order_id: string; created_at: string; payload: string }>();
+    const messages: OrderEventMessage[] = rows.results.map((r) => ({
+      id: r.id,
+      type: r.type,
+      orderId: r.order_id,
+      at: r.created_at,
+      payload: JSON.parse(r.payload),
+    }));
+    expect(messages.filter((m) => m.orderId === orders[0]).length).toBeGreaterThan(0);
+    await publishOrderEvents(env, messages);
+    // Objects exist in storage once created (each writes its schema): the watched shopper's is
+    // there, the quiet one's never was.
+    const ids = (await listDurableObjectIds(env.FEEDS)).map((id) => id.toString());
+    expect(ids).toContain(env.FEEDS.idFromName(`customer:${watching.customerId}`).toString());
+    expect(ids).not.toContain(env.FEEDS.idFromName(`customer:${quiet.customerId}`).toString());
     feed.ws.close();
   });
 
