@@ -185,7 +185,8 @@ export async function paidTransfersIn(db: Db, from: string, before: string): Pro
     .innerJoin(sql`${ledgerEntries} e`, sql`e.journal_id = j.id and e.account = 'vendor_paid'`)
     .leftJoin(sql`${payoutTransfers} pt`, sql`pt.id = j.transfer_id`)
     .where(
-      sql`j.kind = 'transfer_confirmed' and coalesce(pt.provider_created_at, j.at) >= ${from} and coalesce(pt.provider_created_at, j.at) < ${before}`,
+      // Compared to the second: the provider's times carry milliseconds, the ledger's do not.
+      sql`j.kind = 'transfer_confirmed' and substr(coalesce(pt.provider_created_at, j.at), 1, 19) >= substr(${from}, 1, 19) and substr(coalesce(pt.provider_created_at, j.at), 1, 19) < substr(${before}, 1, 19)`,
     );
   return rows.map((r) => ({ ...r, amountMinor: Number(r.amountMinor) }));
 }
