@@ -30,6 +30,8 @@ function bucketSql(minutes: string): string {
   return `case ${arms} else ${LATENCY_BUCKET_BOUNDS_MINUTES.length} end`;
 }
 
+// Refunds are found from the day's orders by index (CROSS JOIN keeps that order; a plain join let the
+// planner scan every refund ever made).
 const platformSql = `with o as materialized (select id, total_minor, paid_at from orders where created_at >= ?2 and created_at < ?3),
   s as materialized (select ps.*, exists (select 1 from line_items l where l.sub_order_id = ps.id and l.returned_qty > 0) as returned
         from (${PAID_SUB_ORDERS}) ps)
@@ -37,7 +39,7 @@ const platformSql = `with o as materialized (select id, total_minor, paid_at fro
     cancelled_sub_orders, sla_breaches, sla_nudges, returned_sub_orders, dispatched_sub_orders, delivered_sub_orders)
   select ?1,
     (select coalesce(sum(total_minor), 0) from o where paid_at is not null),
-    (select coalesce(sum(r.amount_minor), 0) from refunds r join o on o.id = r.order_id),
+    (select coalesce(sum(r.amount_minor), 0) from o cross join refunds r on r.order_id = o.id),
     (select count(*) from o),
     (select count(*) from o where paid_at is not null),
     (select count(*) from s),
