@@ -29,6 +29,28 @@ describe("order counts", () => {
     expect(byWarehouse.body.total).toBe(4);
   });
 
+  it("counts an order once under each of its vendors, and no other vendor's", async () => {
+    const ops = await tokenFor("ops");
+    const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const b = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const since = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const shopper = await newCustomer();
+    const cart = await checkout(shopper.token, [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: b.skuId, qty: 1 },
+    ]);
+    await pay(shopper.token, cart.body.payment.id);
+    await checkout((await newCustomer()).token, [{ skuId: b.skuId, qty: 1 }]);
+    const counts = async (q: string) => (await api("GET", `/v1/orders/counts?${q}`, { token: ops })).body;
+
+    expect(await counts(`vendorId=${a.vendorId}&from=${since}`)).toMatchObject({ total: 1, counts: { paid: 1 } });
+    expect(await counts(`vendorId=${b.vendorId}&from=${since}`)).toMatchObject({
+      total: 2,
+      counts: { paid: 1, pending_payment: 1 },
+    });
+    expect(await counts(`vendorId=${b.vendorId}&warehouseId=${a.warehouseIds[0]}`)).toMatchObject({ total: 1 });
+  });
+
   it("is for ops and admins, and validates its filters", async () => {
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
     const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
