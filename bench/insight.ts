@@ -114,14 +114,6 @@ export async function run(opts: InsightBenchOptions): Promise<{ slowest: number;
       },
     ],
     [
-      // Counts are cached per filter for a few seconds; a start a day apart per request misses that cache.
-      "orders: counts by vendor, uncached",
-      (i) =>
-        get(
-          `/v1/orders/counts?vendorId=${vendor(i)}&from=${day(new Date(at.getTime() - (i % days) * 86_400_000))}T00:00:00Z`,
-        ),
-    ],
-    [
       "orders: by vendor, page 5 (cursor)",
       async (i) => {
         let cursor: string | null = null;
