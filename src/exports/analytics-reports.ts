@@ -158,10 +158,13 @@ export function topVendorsReport(r: TopVendors): ReportFile {
 
 export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile {
   const t = r.totals;
+  const p = r.payouts.totals;
+  // The payout days are the report's days, one for one: each row carries its day's payouts.
+  const payoutsOn = new Map(r.payouts.days.map((d) => [d.day, d]));
   return {
     ...head(r),
     name: `vendor-${r.vendorId}-${r.from}-${r.to}`,
-    title: `${vendorName}: sales`,
+    title: `${vendorName}: sales and payouts`,
     figures: [
       { label: "Sales", value: displayAmount(t.salesMinor, r.currency) },
       { label: "Sub-orders / units", value: `${t.subOrders} / ${t.units}` },
@@ -171,6 +174,11 @@ export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile
       { label: "Refunded", value: displayAmount(t.refundedMinor, r.currency) },
       { label: "To dispatch, p50 / p90", value: p50p90(r.timeToDispatch) },
       { label: "To delivery, p50 / p90", value: p50p90(r.timeToDelivery) },
+      { label: "Paid out", value: displayAmount(p.paidMinor, r.currency) },
+      { label: "Payouts reversed", value: displayAmount(p.reversedMinor, r.currency) },
+      { label: "Payouts pending", value: displayAmount(p.pendingMinor, r.currency) },
+      { label: `Held back (${p.heldBackSubOrders} sub-orders)`, value: displayAmount(p.heldBackMinor, r.currency) },
+      { label: "Last payout", value: p.lastPaidOn ?? "—" },
     ],
     chart: {
       title: "Sales a day",
@@ -187,8 +195,14 @@ export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile
       { key: "slaBreaches", title: "Breaches", kind: "count", width: 8 },
       { key: "deliveredSubOrders", title: "Delivered", kind: "count", width: 9 },
       { key: "refundedMinor", title: "Refunded", kind: "money", width: 12 },
+      { key: "paidOutMinor", title: "Paid out", kind: "money", width: 12 },
+      { key: "payoutReversedMinor", title: "Reversed", kind: "money", width: 11 },
     ],
-    rows: r.days,
+    rows: r.days.map((d) => ({
+      ...d,
+      paidOutMinor: payoutsOn.get(d.day)?.paidMinor ?? 0,
+      payoutReversedMinor: payoutsOn.get(d.day)?.reversedMinor ?? 0,
+    })),
   };
 }
 
