@@ -17,7 +17,8 @@ import { type PdfReport, renderPdf } from "./pdf";
  */
 type Kind = "text" | "count" | "money" | "bps" | "x100" | "days";
 type Cell = string | number | null;
-type Column = { key: string; title: string; kind: Kind; width: number };
+/** `pdf: false` keeps a column to the CSV, where a row has no width to run out of. */
+type Column = { key: string; title: string; kind: Kind; width: number; pdf?: false };
 
 export type ReportFile = {
   name: string;
@@ -57,6 +58,7 @@ export function reportCsv(f: ReportFile): string {
 }
 
 export function reportPdf(f: ReportFile): Promise<Uint8Array> {
+  const printed = f.columns.filter((c) => c.pdf !== false);
   const report: PdfReport = {
     title: f.title,
     lines: [
@@ -70,8 +72,8 @@ export function reportPdf(f: ReportFile): Promise<Uint8Array> {
       format: (v) => displayCell(f.chart.kind, Math.round(v), f.currency),
     },
     table: {
-      columns: f.columns.map((c) => ({ title: c.title, width: c.width, right: c.kind !== "text" })),
-      rows: f.rows.map((r) => f.columns.map((c) => displayCell(c.kind, r[c.key] ?? null, f.currency))),
+      columns: printed.map((c) => ({ title: c.title, width: c.width, right: c.kind !== "text" })),
+      rows: f.rows.map((r) => printed.map((c) => displayCell(c.kind, r[c.key] ?? null, f.currency))),
     },
     ...(f.rows.length === 0 ? { footnote: "Nothing in this range." } : {}),
   };
@@ -187,8 +189,8 @@ export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile
     },
     columns: [
       { key: "day", title: "Day", kind: "text", width: 11 },
-      { key: "salesMinor", title: "Sales", kind: "money", width: 14 },
-      { key: "subOrders", title: "Sub-orders", kind: "count", width: 9 },
+      { key: "salesMinor", title: "Sales", kind: "money", width: 13 },
+      { key: "subOrders", title: "Sub-orders", kind: "count", width: 10 },
       { key: "units", title: "Units", kind: "count", width: 7 },
       { key: "returnedUnits", title: "Returned", kind: "count", width: 8 },
       { key: "cancelledSubOrders", title: "Cancelled", kind: "count", width: 9 },
@@ -196,7 +198,8 @@ export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile
       { key: "deliveredSubOrders", title: "Delivered", kind: "count", width: 9 },
       { key: "refundedMinor", title: "Refunded", kind: "money", width: 12 },
       { key: "paidOutMinor", title: "Paid out", kind: "money", width: 12 },
-      { key: "payoutReversedMinor", title: "Reversed", kind: "money", width: 11 },
+      // Reversals are rare and their total is a headline figure: the PDF's table keeps its width for the rest.
+      { key: "payoutReversedMinor", title: "Reversed", kind: "money", width: 11, pdf: false },
     ],
     rows: r.days.map((d) => ({
       ...d,
