@@ -4,7 +4,7 @@ import { extractText, getDocumentProxy } from "unpdf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { localDay } from "../../src/domain/local-day";
 import { config } from "../../src/platform/config";
-import { api } from "../support/api";
+import { api, uid } from "../support/api";
 import { balance, deliveredOrder, payoutVendor, runPayoutsAt, transfersOf } from "../support/payouts";
 
 // Payout runs reconcile and pay every vendor in the file's storage at once: this file keeps its own.
@@ -21,6 +21,7 @@ let scene: {
   b: Awaited<ReturnType<typeof payoutVendor>>;
   paidMinor: number;
   heldMinor: number;
+  reversedMinor: number;
   paidOn: string;
   query: string;
 };
@@ -35,33 +36,45 @@ beforeAll(async () => {
   const paid = [...(await transfersOf(first.subOrderId)), ...(await transfersOf(second.subOrderId))];
   expect(paid.map((t) => t.status)).toEqual(["paid", "paid"]);
 
+  // A unit of the second order comes back after its payout: the next run reverses that much of its transfer.
+  const returned = await api("POST", `/v1/sub-orders/${second.subOrderId}/return`, {
+    token: a.token,
+    body: { lines: [{ lineId: second.lineId, qty: 1, restockable: true }], reason: "wrong size" },
+    headers: { "Idempotency-Key": uid("ret-") },
+  });
+  expect(returned.status).toBe(200);
+  const reversedMinor = await balance(second.subOrderId, "vendor_payable");
+  expect(reversedMinor).toBeGreaterThan(0);
+
   // A's account stops being ready: the next run holds A's third sub-order back.
   await env.DB.prepare("update vendors set payouts_enabled = 0, payout_disabled_reason = ? where id = ?")
     .bind("requirements.past_due", a.vendorId)
     .run();
   const third = await deliveredOrder(a, 3);
   expect((await runPayoutsAt(9)).result).toMatchObject({ status: "paid", transfers: 0, held: 1 });
+  expect(await transfersOf(second.subOrderId)).toMatchObject([{ status: "paid", reversed_minor: reversedMinor }]);
   const zone = config(env).timeZone;
   scene = {
     a,
     b,
     paidMinor: paid.reduce((n, t) => n + t.amount_minor, 0),
     heldMinor: 0 - (await balance(third.subOrderId, "vendor_payable")),
+    reversedMinor,
     paidOn: localDay(Date.now() + 8 * DAY_MS, zone),
     query: `from=${localDay(new Date(), zone)}&to=${localDay(Date.now() + 10 * DAY_MS, zone)}`,
   };
 });
 
 describe("a vendor's payouts in its analytics report", () => {
-  it("shows exactly what was paid, on the day the run made the transfers, and what is held back", async () => {
-    const { a, paidMinor, heldMinor, paidOn, query } = scene;
+  it("shows exactly what was paid and since reversed, on the day the run made the transfers, and what is held back", async () => {
+    const { a, paidMinor, heldMinor, reversedMinor, paidOn, query } = scene;
     expect(heldMinor).toBeGreaterThan(0);
     const r = await api("GET", `/v1/analytics/vendors/${a.vendorId}?${query}`, { token: a.token });
     expect(r.status).toBe(200);
     const p = r.body.payouts;
     expect(p.totals).toEqual({
       paidMinor,
-      reversedMinor: 0,
+      reversedMinor,
       transfers: 2,
       pendingMinor: 0,
       pendingTransfers: 0,
@@ -71,7 +84,7 @@ describe("a vendor's payouts in its analytics report", () => {
     });
     expect(p.days.map((d: any) => d.day)).toEqual(r.body.days.map((d: any) => d.day));
     expect(p.days.filter((d: any) => d.paidMinor > 0)).toEqual([
-      { day: paidOn, paidMinor, reversedMinor: 0, transfers: 2 },
+      { day: paidOn, paidMinor, reversedMinor, transfers: 2 },
     ]);
   });
 
@@ -102,6 +115,7 @@ describe("a vendor's payouts in its analytics report", () => {
       json.payouts.days.map((d: any) => [d.day, d.paidMinor, d.reversedMinor]),
     );
     expect(rows.reduce((n, x) => n + minor(x.paidOutMinor!), 0)).toBe(paidMinor);
+    expect(rows.reduce((n, x) => n + minor(x.payoutReversedMinor!), 0)).toBe(scene.reversedMinor);
 
     const pdf = await download(`${base}/export?format=pdf&${query}`, a.token);
     expect(pdf.headers.get("content-type")).toBe("application/pdf");
