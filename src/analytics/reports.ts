@@ -6,6 +6,7 @@ import {
   type TopVendors,
   type VendorAnalytics,
   type VendorInventory,
+  type VendorPayouts,
   type VendorProductSales,
 } from "../contracts/analytics";
 import {
@@ -14,12 +15,14 @@ import {
   platformReport,
   productSalesReport,
   type Range,
+  type Span,
   topVendorsReport,
   vendorReport,
 } from "../db/analytics";
 import type { Db } from "../db/client";
 import { bucketUpperBound, LATENCY_BUCKET_BOUNDS_MINUTES, percentile } from "../domain/latency-histogram";
-import { addDays, daysBetween, localDay } from "../domain/local-day";
+import { addDays, dayStart, daysBetween, localDay } from "../domain/local-day";
+import { isoSeconds } from "../domain/time";
 
 /** Reports built from the roll-ups (db/analytics.ts): sums over the range, rates and percentiles. */
 
@@ -135,8 +138,43 @@ const vendorZero = {
   deliveredSubOrders: 0,
 };
 
+/** The range's days as stored instants: from the start of `from` to the start of the day after `to`. */
+const spanOf = (r: Range, timeZone: string): Span => ({
+  start: isoSeconds(dayStart(r.from, timeZone)),
+  before: isoSeconds(dayStart(addDays(r.to, 1), timeZone)),
+});
+
+type PayoutRead = Awaited<ReturnType<typeof vendorReport>>["payouts"];
+
+/** Transfers placed on their day in the zone by when the run made them; held back and the last payout as of the range's end. */
+function vendorPayouts(r: Range, timeZone: string, p: PayoutRead): VendorPayouts {
+  const zero = { paidMinor: 0, reversedMinor: 0, transfers: 0 };
+  const byDay = new Map<string, typeof zero>();
+  let pendingMinor = 0;
+  let pendingTransfers = 0;
+  for (const moment of p.moments) {
+    const day = localDay(moment.at, timeZone);
+    const d = byDay.get(day) ?? { ...zero };
+    byDay.set(day, sumRows([d, moment], zero));
+    pendingMinor += Number(moment.pendingMinor);
+    pendingTransfers += Number(moment.pendingTransfers);
+  }
+  const days = daysBetween(r.from, r.to).map((day) => ({ day, ...(byDay.get(day) ?? zero) }));
+  return {
+    days,
+    totals: {
+      ...sumRows(days, zero),
+      pendingMinor,
+      pendingTransfers,
+      heldBackMinor: p.heldBack.payableMinor,
+      heldBackSubOrders: p.heldBack.subOrders,
+      lastPaidOn: p.lastPaidAt === null ? null : localDay(p.lastPaidAt, timeZone),
+    },
+  };
+}
+
 export async function vendorAnalytics(db: Db, m: Marketplace, vendorId: string, r: Range): Promise<VendorAnalytics> {
-  const report = await vendorReport(db, vendorId, r);
+  const report = await vendorReport(db, vendorId, r, spanOf(r, m.timeZone));
   const days = everyDay(
     r,
     report.days.map(({ vendorId: _v, ...d }) => d),
@@ -157,6 +195,7 @@ export async function vendorAnalytics(db: Db, m: Marketplace, vendorId: string, 
     },
     timeToDispatch: latency(report.dispatch),
     timeToDelivery: latency(report.delivery),
+    payouts: vendorPayouts(r, m.timeZone, report.payouts),
   };
 }
 

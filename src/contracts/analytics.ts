@@ -2,8 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { Currency, Id, IsoTime } from "./common";
 
 /**
- * The analytics API: every figure is read from the roll-up tables (never from the orders), per day
- * in the marketplace's time zone, each order counted on the day it was placed. Money is integer
+ * The analytics API: every figure is read from the roll-up tables (never from the orders; a
+ * vendor's payouts from the payout transfers), per day in the marketplace's time zone, each order
+ * counted on the day it was placed. Money is integer
  * minor units in `currency`; rates are basis points (1/100 of a percent) so they stay integers.
  */
 
@@ -157,6 +158,38 @@ const vendorFigures = {
 export const VendorDay = z.object({ day: Day, ...vendorFigures }).openapi("VendorAnalyticsDay");
 export type VendorDay = z.infer<typeof VendorDay>;
 
+/**
+ * What the payout runs transferred to the vendor, read from the payout tables (not the roll-ups).
+ * A transfer counts on the day, in the marketplace's zone, on which the run made it (its
+ * `created_at`: the run's time, when it was written and the provider asked); `paid` transfers only,
+ * failed ones never. `reversedMinor` is what has since been taken back of that day's transfers
+ * (refunds after payout): reversals are kept per transfer, so they count on the transfer's day.
+ */
+export const VendorPayoutDay = z
+  .object({ day: Day, paidMinor: Minor, reversedMinor: Minor, transfers: Count })
+  .openapi("VendorPayoutDay");
+export type VendorPayoutDay = z.infer<typeof VendorPayoutDay>;
+
+export const VendorPayouts = z
+  .object({
+    days: z.array(VendorPayoutDay),
+    totals: z.object({
+      paidMinor: Minor,
+      reversedMinor: Minor,
+      transfers: Count,
+      /** Transfers made in the range that the provider has not confirmed yet (settled by the next run). */
+      pendingMinor: Minor,
+      pendingTransfers: Count,
+      /** Held back by the latest completed run started before the range ends (account not ready, debt carried). */
+      heldBackMinor: Minor,
+      heldBackSubOrders: Count,
+      /** The day of the latest paid transfer made before the range ends (it may precede the range); null if none. */
+      lastPaidOn: Day.nullable(),
+    }),
+  })
+  .openapi("VendorPayouts");
+export type VendorPayouts = z.infer<typeof VendorPayouts>;
+
 export const VendorAnalytics = z
   .object({
     ...base,
@@ -171,6 +204,7 @@ export const VendorAnalytics = z
     }),
     timeToDispatch: Latency,
     timeToDelivery: Latency,
+    payouts: VendorPayouts,
   })
   .openapi("VendorAnalytics");
 export type VendorAnalytics = z.infer<typeof VendorAnalytics>;

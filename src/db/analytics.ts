@@ -1,6 +1,9 @@
 import { and, between, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import {
+  payoutHolds,
+  payoutRuns,
+  payoutTransfers,
   products,
   rollupLatencyDays,
   rollupPlatformDays,
@@ -13,8 +16,9 @@ import {
 } from "./schema";
 
 /**
- * The analytics read models: roll-up tables only (and the small catalog tables for names), each
- * report read in one batch. Ranges are whole days, both ends included.
+ * The analytics read models: roll-up tables only (and the small catalog tables for names; the
+ * vendor report's payouts from the payout tables, by the vendor's index), each report read in one
+ * batch. Ranges are whole days, both ends included.
  */
 
 export type Range = { from: string; to: string };
@@ -87,8 +91,74 @@ export async function topVendorsReport(db: Db, r: Range, limit: number) {
   return { asOf: state[0]?.asOf ?? null, days, top, totals: totals ?? { gmvMinor: 0, activeVendors: 0 } };
 }
 
-export async function vendorReport(db: Db, vendorId: string, r: Range) {
-  const [state, days, dispatch, delivery] = await db.batch([
+/** A range's instants: [start of `from`, start of the day after `to`) in the zone, as stored times. */
+export type Span = { start: string; before: string };
+
+/**
+ * The vendor's transfers in the span, summed per creation time (when the run made them): a run's
+ * transfers share its time, so this is a row per run, not per sub-order, and the caller places
+ * each on its day in the zone. Read through payout_transfers_vendor (vendor_id, created_at).
+ */
+const payoutMomentsQuery = (db: Db, vendorId: string, s: Span) =>
+  db
+    .select({
+      at: payoutTransfers.createdAt,
+      paidMinor: sql<number>`sum(case when ${payoutTransfers.status} = 'paid' then ${payoutTransfers.amountMinor} else 0 end)`,
+      reversedMinor: sql<number>`sum(case when ${payoutTransfers.status} = 'paid' then ${payoutTransfers.reversedMinor} else 0 end)`,
+      transfers: sql<number>`sum(${payoutTransfers.status} = 'paid')`,
+      pendingMinor: sql<number>`sum(case when ${payoutTransfers.status} = 'pending' then ${payoutTransfers.amountMinor} else 0 end)`,
+      pendingTransfers: sql<number>`sum(${payoutTransfers.status} = 'pending')`,
+    })
+    .from(payoutTransfers)
+    .where(
+      and(
+        eq(payoutTransfers.vendorId, vendorId),
+        sql`${payoutTransfers.createdAt} >= ${s.start}`,
+        sql`${payoutTransfers.createdAt} < ${s.before}`,
+      ),
+    )
+    .groupBy(payoutTransfers.createdAt)
+    .orderBy(payoutTransfers.createdAt);
+
+/** The vendor's latest paid transfer made before the span ends (the index read backwards, first paid row). */
+const lastPayoutQuery = (db: Db, vendorId: string, s: Span) =>
+  db
+    .select({ at: payoutTransfers.createdAt })
+    .from(payoutTransfers)
+    .where(
+      and(
+        eq(payoutTransfers.vendorId, vendorId),
+        sql`${payoutTransfers.createdAt} < ${s.before}`,
+        eq(payoutTransfers.status, "paid"),
+      ),
+    )
+    .orderBy(desc(payoutTransfers.createdAt), desc(payoutTransfers.id))
+    .limit(1);
+
+/**
+ * What the latest completed payout run started before the span ends held back from the vendor.
+ * Every run reconsiders every due unpaid sub-order, so its holds are the whole of what is held back
+ * then (summing older runs' holds would count a sub-order once per run that held it).
+ */
+const heldBackQuery = (db: Db, vendorId: string, s: Span) =>
+  db
+    .select({
+      subOrders: sql<number>`count(*)`,
+      payableMinor: sql<number>`coalesce(sum(${payoutHolds.payableMinor}), 0)`,
+    })
+    .from(payoutHolds)
+    .where(
+      and(
+        eq(payoutHolds.vendorId, vendorId),
+        eq(
+          payoutHolds.runId,
+          sql`(select ${payoutRuns.id} from ${payoutRuns} where ${payoutRuns.status} = 'paid' and ${payoutRuns.startedAt} < ${s.before} order by ${payoutRuns.startedAt} desc, ${payoutRuns.id} desc limit 1)`,
+        ),
+      ),
+    );
+
+export async function vendorReport(db: Db, vendorId: string, r: Range, s: Span) {
+  const [state, days, dispatch, delivery, payoutMoments, lastPayout, heldBack] = await db.batch([
     stateQuery(db),
     db
       .select()
@@ -97,8 +167,24 @@ export async function vendorReport(db: Db, vendorId: string, r: Range) {
       .orderBy(rollupVendorDays.day),
     latencyQuery(db, vendorId, "dispatch", r),
     latencyQuery(db, vendorId, "delivery", r),
+    payoutMomentsQuery(db, vendorId, s),
+    lastPayoutQuery(db, vendorId, s),
+    heldBackQuery(db, vendorId, s),
   ]);
-  return { asOf: state[0]?.asOf ?? null, days, dispatch, delivery };
+  return {
+    asOf: state[0]?.asOf ?? null,
+    days,
+    dispatch,
+    delivery,
+    payouts: {
+      moments: payoutMoments,
+      lastPaidAt: lastPayout[0]?.at ?? null,
+      heldBack: {
+        subOrders: Number(heldBack[0]?.subOrders ?? 0),
+        payableMinor: Number(heldBack[0]?.payableMinor ?? 0),
+      },
+    },
+  };
 }
 
 export async function productSalesReport(db: Db, vendorId: string, r: Range) {

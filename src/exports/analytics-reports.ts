@@ -17,7 +17,8 @@ import { type PdfReport, renderPdf } from "./pdf";
  */
 type Kind = "text" | "count" | "money" | "bps" | "x100" | "days";
 type Cell = string | number | null;
-type Column = { key: string; title: string; kind: Kind; width: number };
+/** `pdf: false` keeps a column to the CSV, where a row has no width to run out of. */
+type Column = { key: string; title: string; kind: Kind; width: number; pdf?: false };
 
 export type ReportFile = {
   name: string;
@@ -57,6 +58,7 @@ export function reportCsv(f: ReportFile): string {
 }
 
 export function reportPdf(f: ReportFile): Promise<Uint8Array> {
+  const printed = f.columns.filter((c) => c.pdf !== false);
   const report: PdfReport = {
     title: f.title,
     lines: [
@@ -70,8 +72,8 @@ export function reportPdf(f: ReportFile): Promise<Uint8Array> {
       format: (v) => displayCell(f.chart.kind, Math.round(v), f.currency),
     },
     table: {
-      columns: f.columns.map((c) => ({ title: c.title, width: c.width, right: c.kind !== "text" })),
-      rows: f.rows.map((r) => f.columns.map((c) => displayCell(c.kind, r[c.key] ?? null, f.currency))),
+      columns: printed.map((c) => ({ title: c.title, width: c.width, right: c.kind !== "text" })),
+      rows: f.rows.map((r) => printed.map((c) => displayCell(c.kind, r[c.key] ?? null, f.currency))),
     },
     ...(f.rows.length === 0 ? { footnote: "Nothing in this range." } : {}),
   };
@@ -158,10 +160,13 @@ export function topVendorsReport(r: TopVendors): ReportFile {
 
 export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile {
   const t = r.totals;
+  const p = r.payouts.totals;
+  // The payout days are the report's days, one for one: each row carries its day's payouts.
+  const payoutsOn = new Map(r.payouts.days.map((d) => [d.day, d]));
   return {
     ...head(r),
     name: `vendor-${r.vendorId}-${r.from}-${r.to}`,
-    title: `${vendorName}: sales`,
+    title: `${vendorName}: sales and payouts`,
     figures: [
       { label: "Sales", value: displayAmount(t.salesMinor, r.currency) },
       { label: "Sub-orders / units", value: `${t.subOrders} / ${t.units}` },
@@ -171,6 +176,11 @@ export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile
       { label: "Refunded", value: displayAmount(t.refundedMinor, r.currency) },
       { label: "To dispatch, p50 / p90", value: p50p90(r.timeToDispatch) },
       { label: "To delivery, p50 / p90", value: p50p90(r.timeToDelivery) },
+      { label: "Paid out", value: displayAmount(p.paidMinor, r.currency) },
+      { label: "Payouts reversed", value: displayAmount(p.reversedMinor, r.currency) },
+      { label: "Payouts pending", value: displayAmount(p.pendingMinor, r.currency) },
+      { label: `Held back (${p.heldBackSubOrders} sub-orders)`, value: displayAmount(p.heldBackMinor, r.currency) },
+      { label: "Last payout", value: p.lastPaidOn ?? "—" },
     ],
     chart: {
       title: "Sales a day",
@@ -179,16 +189,23 @@ export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile
     },
     columns: [
       { key: "day", title: "Day", kind: "text", width: 11 },
-      { key: "salesMinor", title: "Sales", kind: "money", width: 14 },
-      { key: "subOrders", title: "Sub-orders", kind: "count", width: 9 },
+      { key: "salesMinor", title: "Sales", kind: "money", width: 13 },
+      { key: "subOrders", title: "Sub-orders", kind: "count", width: 10 },
       { key: "units", title: "Units", kind: "count", width: 7 },
       { key: "returnedUnits", title: "Returned", kind: "count", width: 8 },
       { key: "cancelledSubOrders", title: "Cancelled", kind: "count", width: 9 },
       { key: "slaBreaches", title: "Breaches", kind: "count", width: 8 },
       { key: "deliveredSubOrders", title: "Delivered", kind: "count", width: 9 },
       { key: "refundedMinor", title: "Refunded", kind: "money", width: 12 },
+      { key: "paidOutMinor", title: "Paid out", kind: "money", width: 12 },
+      // Reversals are rare and their total is a headline figure: the PDF's table keeps its width for the rest.
+      { key: "payoutReversedMinor", title: "Reversed", kind: "money", width: 11, pdf: false },
     ],
-    rows: r.days,
+    rows: r.days.map((d) => ({
+      ...d,
+      paidOutMinor: payoutsOn.get(d.day)?.paidMinor ?? 0,
+      payoutReversedMinor: payoutsOn.get(d.day)?.reversedMinor ?? 0,
+    })),
   };
 }
 

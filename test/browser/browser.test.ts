@@ -311,7 +311,7 @@ describe("charts", () => {
       const context = await signedInContext(width);
       for (const [where, charts] of [
         ["/ops/insights", 3],
-        ["/vendor/insights", 2],
+        ["/vendor/insights", 3],
       ] as const) {
         const { page, problems } = await watchedPage(context);
         await page.goto(where, { waitUntil: "networkidle" });

@@ -18,7 +18,7 @@ import { UpdatedAt } from "../../components/Status";
 import { TimeChart } from "../../components/TimeChart";
 import { useApi } from "../../use-api";
 
-/** The vendor's own trends from the analytics roll-ups: sales, units and returns, best products. */
+/** The vendor's own trends from the analytics roll-ups: sales, units and returns, best products; and its payouts. */
 export function VendorInsights({ token, vendorId }: { token: string; vendorId: string }) {
   const [days, setDays] = useState<RangeDays>(30);
   const [lastDay, setLastDay] = useState<string | undefined>(undefined);
@@ -30,6 +30,7 @@ export function VendorInsights({ token, vendorId }: { token: string; vendorId: s
   if (r && !lastDay) setLastDay(r.to);
   const dayList = r?.days.map((d) => d.day) ?? [];
   const cur = r?.currency ?? "INR";
+  const paid = r?.payouts.totals;
   const base = `/v1/analytics/vendors/${encodeURIComponent(vendorId)}`;
 
   return (
@@ -39,17 +40,23 @@ export function VendorInsights({ token, vendorId }: { token: string; vendorId: s
         <UpdatedAt at={report.loadedAt} loading={report.loading && !r} />
       </div>
       <ProblemBanner error={report.error ?? products.error} />
-      {r && (
+      {r && paid && (
         <div className="card stack">
           <AsOf asOf={r.asOf} from={r.from} to={r.to} timeZone={r.timeZone} />
           <Figures
             items={[
               { label: "Sales", value: money(r.totals.salesMinor, cur) },
+              { label: "Paid out", value: money(paid.paidMinor, cur) },
               { label: "Units sold", value: String(r.totals.units) },
               { label: "Return rate", value: percent(r.totals.returnRateBps) },
               { label: "Cancellation rate", value: percent(r.totals.cancellationRateBps) },
               { label: "SLA breach rate", value: percent(r.totals.slaBreachRateBps) },
               { label: "To dispatch p50 / p90", value: p50p90(r.timeToDispatch) },
+              {
+                label: `Held back (${paid.heldBackSubOrders} sub-orders)`,
+                value: money(paid.heldBackMinor, cur),
+              },
+              { label: "Last payout", value: paid.lastPaidOn ?? "—" },
             ]}
           />
           <div className="charts">
@@ -68,6 +75,16 @@ export function VendorInsights({ token, vendorId }: { token: string; vendorId: s
                 { label: "Units", values: r.days.map((d) => d.units), color: "#15803d" },
                 { label: "Returned", values: r.days.map((d) => d.returnedUnits), color: "#0369a1" },
                 { label: "Cancelled", values: r.days.map((d) => d.cancelledSubOrders), color: "#b91c1c" },
+              ]}
+            />
+            <TimeChart
+              title="Payouts a day"
+              days={dayList}
+              format={(v) => compactMoney(v, cur)}
+              emptyMax={100}
+              series={[
+                { label: "Paid out", values: r.payouts.days.map((d) => d.paidMinor), color: "#7c3aed", bars: true },
+                { label: "Reversed", values: r.payouts.days.map((d) => d.reversedMinor), color: "#b91c1c" },
               ]}
             />
           </div>
