@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, inArray, isNull, lt, min, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, isNull, min, type SQL, sql } from "drizzle-orm";
 import { chunks, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
@@ -326,46 +326,30 @@ export function replaceLines(db: Db, orderId: string, skuId: string, lines: Line
   ];
 }
 
-/** Five bound values per order: orders per statement inside D1's limit. */
-const REVIEW_LOOKUPS_PER_STATEMENT = 18;
-
 /**
  * Where each of these orders was held for review and released, as points in the outbox: an order
  * placed (held if the review rule held it), flagged (held) or approved (released), oldest first.
  * Outbox ids follow commit order, so the last point at or before an outbox row says whether the
  * order was held when that row was written. Found by the rows' dedupe keys (`order.placed:<id>`,
- * `order.flagged:<id>:<at>`, `order.approved:<id>:<at>`), the one index the outbox has by order.
+ * `order.flagged:<id>:<at>`, `order.approved:<id>:<at>`), the one index the outbox has by order:
+ * one statement however many orders (their ids travel as one JSON parameter; per id, three
+ * searches of that index), and the held flag is read in SQL, so no payload leaves D1.
  */
 export async function reviewPoints(
   db: Db,
   orderIds: readonly string[],
 ): Promise<{ orderId: string; outboxId: number; held: boolean }[]> {
-  const prefixed = (type: string, orderId: string) =>
-    and(gte(outbox.dedupeKey, `${type}:${orderId}:`), lt(outbox.dedupeKey, `${type}:${orderId};`));
-  const [first, ...rest] = chunks([...new Set(orderIds)], REVIEW_LOOKUPS_PER_STATEMENT).map((ids) =>
-    db
-      .select({ id: outbox.id, orderId: outbox.orderId, type: outbox.type, payload: outbox.payload })
-      .from(outbox)
-      .where(
-        or(
-          ...ids.flatMap((id) => [
-            eq(outbox.dedupeKey, `order.placed:${id}`),
-            prefixed("order.flagged", id),
-            prefixed("order.approved", id),
-          ]),
-        ),
-      )
-      .orderBy(asc(outbox.id)),
-  );
-  if (!first) return [];
-  const rows = (await db.batch([first, ...rest])).flat();
-  return rows.map((r) => ({
-    orderId: r.orderId!,
-    outboxId: r.id,
-    held:
-      r.type === "order.flagged" ||
-      (r.type === "order.placed" && (r.payload as { review?: { held?: unknown } }).review?.held === true),
-  }));
+  if (orderIds.length === 0) return [];
+  const range = (type: string) =>
+    sql`(o.dedupe_key >= ${type} || j.value || ':' and o.dedupe_key < ${type} || j.value || ';')`;
+  // CROSS JOIN keeps the ids as the outer loop, so each id searches the index rather than the outbox being scanned.
+  const rows = await db.all<{ orderId: string; outboxId: number; held: number }>(sql`
+    select o.order_id as orderId, o.id as outboxId,
+           (o.type = 'order.flagged' or (o.type = 'order.placed' and coalesce(json_type(o.payload, '$.review.held') = 'true', 0))) as held
+    from json_each(${JSON.stringify([...new Set(orderIds)])}) as j cross join outbox as o
+    where o.dedupe_key = 'order.placed:' || j.value or ${range("order.flagged:")} or ${range("order.approved:")}
+    order by o.id`);
+  return rows.map((r) => ({ orderId: r.orderId, outboxId: r.outboxId, held: r.held === 1 }));
 }
 
 /** Holds the order for review (its vendors stop seeing it) or releases it, keeping `note`. */
@@ -410,16 +394,16 @@ export function orderConditions(f: Omit<OrderListFilter, "ascending" | "limit" |
 /**
  * Each order's customer, for the orders whose customer has ever been issued a feed ticket: whose
  * feed an order event also goes to. Orders of customers who never asked for their feed are left
- * out, so no feed object is created for them.
+ * out, so no feed object is created for them. One statement however many orders (the ids travel as
+ * one JSON parameter), not one per hundred.
  */
 export async function orderCustomersFollowed(db: Db, orderIds: readonly string[]): Promise<Map<string, string>> {
-  const rows = await selectIn(db, orderIds, (chunk) =>
-    db
-      .select({ id: orders.id, customerId: orders.customerId })
-      .from(orders)
-      .innerJoin(customerFeeds, eq(customerFeeds.customerId, orders.customerId))
-      .where(inArray(orders.id, chunk)),
-  );
+  if (orderIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: orders.id, customerId: orders.customerId })
+    .from(orders)
+    .innerJoin(customerFeeds, eq(customerFeeds.customerId, orders.customerId))
+    .where(sql`${orders.id} in (select value from json_each(${JSON.stringify([...new Set(orderIds)])}))`);
   return new Map(rows.map((r) => [r.id, r.customerId]));
 }
 

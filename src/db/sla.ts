@@ -2,6 +2,7 @@ import { asc, max, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import type { OrderAggregate, SubOrderRow } from "./orders";
+import type { OutboxRow } from "./outbox";
 import { lineItems, orderEvents, orders, payments, routingDecisions, subOrders, vendors } from "./schema";
 
 export type Due = {
@@ -80,19 +81,20 @@ export function dueBreaches(db: Db, scans: ReturnType<typeof dueScans>): Promise
 /**
  * Stamps the nudge on every sub-order given that has none yet, with its once-only timeline event
  * and outbox row: one batch of three statements however many there are (the ids travel as one
- * JSON parameter), so a tick's work stays a handful of D1 queries. Answers the outbox keys of the
- * nudges this call made; a concurrent run's are not among them.
+ * JSON parameter), so a tick's work stays a handful of D1 queries. Answers how many this call
+ * stamped and the outbox rows it wrote, as written, so dispatching them reads nothing back; a
+ * concurrent run's are not among them.
  */
 export async function stampNudges(
   db: Db,
   ids: string[],
   nowIso: string,
   actor: { role: string; id: string | null },
-): Promise<string[]> {
-  if (ids.length === 0) return [];
+): Promise<{ stamped: number; outbox: OutboxRow[] }> {
+  if (ids.length === 0) return { stamped: 0, outbox: [] };
   const chosen = "(select value from json_each(?1))";
   const d1 = db.$client;
-  const [stamped] = await d1.batch<{ id: string }>([
+  const [stamped, , written] = await d1.batch([
     d1
       .prepare(`update sub_orders set nudged_at = ?2 where id in ${chosen} and nudged_at is null returning id`)
       .bind(JSON.stringify(ids), nowIso),
@@ -111,11 +113,16 @@ export async function stampNudges(
               json_object('orderId', order_id, 'subOrderId', id, 'vendorId', vendor_id, 'slaDispatchBy', sla_dispatch_by),
               'sub_order.sla_nudge:' || id, ?2
        from sub_orders where id in ${chosen} and nudged_at is not null
-       on conflict do nothing`,
+       on conflict do nothing
+       returning id, type, order_id as orderId, payload, dedupe_key as dedupeKey, created_at as createdAt, dispatched_at as dispatchedAt`,
       )
       .bind(JSON.stringify(ids), nowIso),
   ]);
-  return (stamped?.results ?? []).map((r) => `sub_order.sla_nudge:${r.id}`);
+  const rows = (written?.results ?? []) as (Omit<OutboxRow, "payload"> & { payload: string })[];
+  return {
+    stamped: stamped?.results.length ?? 0,
+    outbox: rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as unknown })),
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 import { type Actor, systemActor } from "../domain/principal";
 import { SLA_BREACH_REASON } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
-import { continueJob, dispatchOutbox } from "../gateways/order-events";
+import { continueJob, dispatchOutboxRows } from "../gateways/order-events";
 import { groupBy, pageWork } from "./page";
 
 // Per invocation. A breach costs about eighteen D1 queries (its cancellation batch, the page's
@@ -91,14 +91,14 @@ async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor)
   return result;
 }
 
-/** Stamps the nudges due (one batch however many) and sends their events. */
+/** Stamps the nudges due (one batch however many) and sends the events it wrote. */
 async function nudge(env: Env, now: Date, toNudge: Due[], actor: Actor): Promise<number> {
-  const keys = await stampNudges(
+  const { stamped, outbox } = await stampNudges(
     database(env),
     toNudge.map((s) => s.id),
     isoSeconds(now),
     actor,
   );
-  if (keys.length > 0) await dispatchOutbox(env, keys, now);
-  return keys.length;
+  await dispatchOutboxRows(env, outbox, now);
+  return stamped;
 }
