@@ -5,6 +5,7 @@ import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import type { PendingRefundRow } from "./payments";
 import { vendorLoadStatements } from "./routing";
 import {
+  creditNotes,
   customerFeeds,
   idempotencyKeys,
   lineItems,
@@ -41,6 +42,19 @@ export type OrderAggregate = {
   pendingRefunds?: PendingRefundRow[];
   /** What a person reads for the order's ids (loaded by loadOrder; checkout's reply goes without). */
   names?: OrderNames;
+  /** The credit notes issued for its sub-orders, oldest first (loaded by loadOrder). */
+  creditNotes?: CreditNoteBrief[];
+};
+
+export type CreditNoteBrief = {
+  id: string;
+  subOrderId: string;
+  financialYear: number | null;
+  number: number | null;
+  amountMinor: number;
+  currency: string;
+  reason: string;
+  createdAt: string;
 };
 
 export type SkuName = { title: string; productId: string; productTitle: string };
@@ -165,23 +179,38 @@ export async function loadOrder(
   orderId: string,
   { names = false }: { names?: boolean } = {},
 ): Promise<OrderAggregate | null> {
-  const [order, subs, lines, events, payment, routing, owed, vendorNames, warehouseNames, skuNames] = await db.batch([
-    db.select().from(orders).where(eq(orders.id, orderId)),
-    db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
-    db
-      .select()
-      .from(lineItems)
-      .where(eq(lineItems.orderId, orderId))
-      .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
-    db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
-    db.select().from(payments).where(eq(payments.orderId, orderId)),
-    db.select().from(routingDecisions).where(eq(routingDecisions.orderId, orderId)),
-    db
-      .select()
-      .from(pendingRefunds)
-      .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
-    ...(names ? orderNameQueries(db, orderId) : []),
-  ]);
+  const [order, subs, lines, events, payment, routing, owed, notes, vendorNames, warehouseNames, skuNames] =
+    await db.batch([
+      db.select().from(orders).where(eq(orders.id, orderId)),
+      db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
+      db
+        .select()
+        .from(lineItems)
+        .where(eq(lineItems.orderId, orderId))
+        .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
+      db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
+      db.select().from(payments).where(eq(payments.orderId, orderId)),
+      db.select().from(routingDecisions).where(eq(routingDecisions.orderId, orderId)),
+      db
+        .select()
+        .from(pendingRefunds)
+        .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
+      db
+        .select({
+          id: creditNotes.id,
+          subOrderId: creditNotes.subOrderId,
+          financialYear: creditNotes.financialYear,
+          number: creditNotes.number,
+          amountMinor: creditNotes.amountMinor,
+          currency: creditNotes.currency,
+          reason: creditNotes.reason,
+          createdAt: creditNotes.createdAt,
+        })
+        .from(creditNotes)
+        .where(eq(creditNotes.orderId, orderId))
+        .orderBy(asc(creditNotes.createdAt), asc(creditNotes.id)),
+      ...(names ? orderNameQueries(db, orderId) : []),
+    ]);
   if (!order[0]) return null;
   return {
     order: order[0],
@@ -191,6 +220,7 @@ export async function loadOrder(
     payment: payment[0],
     ...(routing[0] ? { routing: routing[0] } : {}),
     pendingRefunds: owed,
+    creditNotes: notes,
     ...(names && vendorNames && warehouseNames && skuNames
       ? {
           names: {

@@ -9,7 +9,6 @@ import { useApi } from "../../use-api";
 export function VendorPayouts({ token, vendorId }: { token: string; vendorId: string }) {
   const payouts = useApi((signal) => api.vendorPayouts(token, vendorId, signal), [token, vendorId]);
   const [error, setError] = useState<unknown>(null);
-  // saveCsv saves whatever the response holds, the PDF as well.
   const statement = (runId: string, format: "csv" | "pdf") =>
     api
       .saveCsv(
