@@ -229,7 +229,10 @@ describe("credit notes", () => {
     for (const token of [shopper.token, ADMIN, await tokenFor("ops")]) {
       const order = await api("GET", `/v1/orders/${orderId}`, { token });
       expect(order.body.creditNotes).toEqual([expect.objectContaining(listed)]);
-      expect((await download(order.body.creditNotes[0].pdfUrl, token)).status).toBe(200);
+      const res = await download(order.body.creditNotes[0].pdfUrl, token);
+      expect(res.status).toBe(200);
+      // The document carries the number it is listed by.
+      expect(await pdfText(res)).toContain(order.body.creditNotes[0].number);
     }
     // Vendor A on the order and on its sub-order; vendor B, on the same order, sees none of A's.
     const aOrder = await api("GET", `/v1/orders/${orderId}`, { token: scene.vendorA });
