@@ -81,6 +81,7 @@ export const SubOrderEarnings = z
         amountMinor: Minor,
         reason: z.string(),
         createdAt: IsoTime,
+        pdfUrl: z.string().openapi({ description: "GET /v1/credit-notes/{creditNoteId}/pdf, with the same token" }),
       }),
     ),
   })

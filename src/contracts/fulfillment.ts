@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { subOrderStatuses } from "../contracts/order-status";
 import { Id, ListQuery, Money, page } from "./common";
-import { OrderLine, ShipTo, TimelineEvent } from "./orders";
+import { CreditNoteLink, OrderLine, ShipTo, TimelineEvent } from "./orders";
 
 export const PackBody = z
   .object({ scanned: z.array(z.string().trim().min(1).max(64)).min(1).max(5000) })
@@ -51,6 +51,7 @@ export const SubOrderDetail = z
     total: Money,
     lines: z.array(OrderLine.extend({ barcode: z.string().nullable() })),
     timeline: z.array(TimelineEvent),
+    creditNotes: z.array(CreditNoteLink).openapi({ description: "Issued for this sub-order, oldest first" }),
   })
   .openapi("SubOrder");
 

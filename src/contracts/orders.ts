@@ -140,6 +140,27 @@ export const PendingRefund = z
   .openapi("PendingRefund");
 export type PendingRefund = z.infer<typeof PendingRefund>;
 
+/** Where a credit note's PDF is read, with the caller's own token. */
+export const creditNotePdfPath = (creditNoteId: string) => `/v1/credit-notes/${encodeURIComponent(creditNoteId)}/pdf`;
+
+/** A credit note issued for a sub-order (a cancellation or a return), as its readers find it. */
+export const CreditNoteLink = z
+  .object({
+    id: z.string(),
+    subOrderId: z.string(),
+    number: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Gap-free per vendor and financial year, e.g. "CN/2026-27/000042"' }),
+    amountMinor: z.number().int(),
+    currency: Currency,
+    reason: z.string(),
+    issuedAt: IsoTime,
+    pdfUrl: z.string().openapi({ description: "GET /v1/credit-notes/{creditNoteId}/pdf, with the same token" }),
+  })
+  .openapi("CreditNoteLink");
+export type CreditNoteLink = z.infer<typeof CreditNoteLink>;
+
 export const SubOrderView = z.object({
   id: z.string(),
   vendorId: z.string(),
@@ -174,6 +195,10 @@ export const OrderView = z
     subOrders: z.array(SubOrderView),
     timeline: z.array(TimelineEvent),
     routing: RoutingView.optional().openapi({ description: "Why each line went where it went: ops and admins only" }),
+    creditNotes: z.array(CreditNoteLink).optional().openapi({
+      description:
+        "The credit notes of the sub-orders the caller may see (a vendor only its own), oldest first, each with its PDF; in the order's GET and its cancellation's reply",
+    }),
     cancellationNotes: z
       .array(CancellationNote)
       .optional()

@@ -5,6 +5,7 @@ import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import type { PendingRefundRow } from "./payments";
 import { vendorLoadStatements } from "./routing";
 import {
+  creditNotes,
   customerFeeds,
   idempotencyKeys,
   lineItems,
@@ -41,6 +42,19 @@ export type OrderAggregate = {
   pendingRefunds?: PendingRefundRow[];
   /** What a person reads for the order's ids (loaded by loadOrder; checkout's reply goes without). */
   names?: OrderNames;
+  /** The credit notes issued for its sub-orders, oldest first (loaded by loadOrder with the names). */
+  creditNotes?: CreditNoteBrief[];
+};
+
+export type CreditNoteBrief = {
+  id: string;
+  subOrderId: string;
+  financialYear: number | null;
+  number: number | null;
+  amountMinor: number;
+  currency: string;
+  reason: string;
+  createdAt: string;
 };
 
 export type SkuName = { title: string; productId: string; productTitle: string };
@@ -88,6 +102,24 @@ function orderNameQueries(db: Db, orderId: string) {
         sql`${skus.id} in (select ${lineItems.skuId} from ${lineItems} where ${lineItems.orderId} = ${orderId} union ${routedIds(orderId, "skuId")})`,
       ),
   ] as const;
+}
+
+/** The order's credit notes, oldest first: what its readers list, each with its PDF. */
+function creditNotesQuery(db: Db, orderId: string) {
+  return db
+    .select({
+      id: creditNotes.id,
+      subOrderId: creditNotes.subOrderId,
+      financialYear: creditNotes.financialYear,
+      number: creditNotes.number,
+      amountMinor: creditNotes.amountMinor,
+      currency: creditNotes.currency,
+      reason: creditNotes.reason,
+      createdAt: creditNotes.createdAt,
+    })
+    .from(creditNotes)
+    .where(eq(creditNotes.orderId, orderId))
+    .orderBy(asc(creditNotes.createdAt), asc(creditNotes.id));
 }
 
 /**
@@ -157,31 +189,32 @@ export async function findIdempotentResponse(db: Db, scope: string, key: string)
 
 /**
  * The order with everything about it, in one batch. `names` adds the names of what it mentions
- * (three statements more, bound by subqueries to one parameter each): for views a person reads,
- * not for the jobs and writes that only decide.
+ * (three statements more, bound by subqueries to one parameter each) and its credit notes (one
+ * more): for views a person reads, not for the jobs and writes that only decide.
  */
 export async function loadOrder(
   db: Db,
   orderId: string,
   { names = false }: { names?: boolean } = {},
 ): Promise<OrderAggregate | null> {
-  const [order, subs, lines, events, payment, routing, owed, vendorNames, warehouseNames, skuNames] = await db.batch([
-    db.select().from(orders).where(eq(orders.id, orderId)),
-    db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
-    db
-      .select()
-      .from(lineItems)
-      .where(eq(lineItems.orderId, orderId))
-      .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
-    db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
-    db.select().from(payments).where(eq(payments.orderId, orderId)),
-    db.select().from(routingDecisions).where(eq(routingDecisions.orderId, orderId)),
-    db
-      .select()
-      .from(pendingRefunds)
-      .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
-    ...(names ? orderNameQueries(db, orderId) : []),
-  ]);
+  const [order, subs, lines, events, payment, routing, owed, vendorNames, warehouseNames, skuNames, notes] =
+    await db.batch([
+      db.select().from(orders).where(eq(orders.id, orderId)),
+      db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
+      db
+        .select()
+        .from(lineItems)
+        .where(eq(lineItems.orderId, orderId))
+        .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
+      db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
+      db.select().from(payments).where(eq(payments.orderId, orderId)),
+      db.select().from(routingDecisions).where(eq(routingDecisions.orderId, orderId)),
+      db
+        .select()
+        .from(pendingRefunds)
+        .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
+      ...(names ? ([...orderNameQueries(db, orderId), creditNotesQuery(db, orderId)] as const) : []),
+    ]);
   if (!order[0]) return null;
   return {
     order: order[0],
@@ -191,13 +224,14 @@ export async function loadOrder(
     payment: payment[0],
     ...(routing[0] ? { routing: routing[0] } : {}),
     pendingRefunds: owed,
-    ...(names && vendorNames && warehouseNames && skuNames
+    ...(names && vendorNames && warehouseNames && skuNames && notes
       ? {
           names: {
             vendors: new Map(vendorNames.map((v) => [v.id, v.name])),
             warehouses: new Map(warehouseNames.map((w) => [w.id, w.name])),
             skus: new Map(skuNames.map(({ id, ...name }) => [id, name])),
           },
+          creditNotes: notes,
         }
       : {}),
   };

@@ -1,13 +1,22 @@
 import type { CreditNoteRow } from "../db/order-export";
+import { creditNoteNumber, type FinancialYearRule } from "../domain/financial-year";
 import { displayAmount, displayTime } from "./format";
 import { renderPdf } from "./pdf";
 
-/** What a shopper is owed back for a cancelled or returned sub-order, as a document to keep. */
-export function creditNotePdf(note: CreditNoteRow, asOf: string): Promise<Uint8Array> {
+/**
+ * What a shopper is owed back for a cancelled or returned sub-order, as a document to keep; with its
+ * printed number, the one the order and earnings screens list it by (`rule` names its financial year).
+ */
+export function creditNotePdf(note: CreditNoteRow, asOf: string, rule: FinancialYearRule): Promise<Uint8Array> {
   const amount = displayAmount(note.amountMinor, note.currency);
+  const number =
+    note.financialYear === null || note.number === null
+      ? null
+      : creditNoteNumber(note.financialYear, note.number, rule);
   return renderPdf({
     title: `Credit note ${note.id}`,
     lines: [
+      ...(number ? [`Number ${number}`] : []),
       `Order ${note.orderId}, sub-order ${note.subOrderId}, sold by ${note.vendorName ?? note.vendorId}.`,
       `Issued ${displayTime(note.createdAt)}; printed ${displayTime(asOf)}.`,
     ],

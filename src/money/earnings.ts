@@ -1,4 +1,5 @@
 import type { EarningState, PlatformEarnings, SubOrderEarnings, VendorEarnings } from "../contracts/earnings";
+import { creditNotePdfPath } from "../contracts/orders";
 import { database } from "../db/client";
 import { platformEarnings, type SubOrderEarningsRow, vendorEarnings, vendorSubOrderEarnings } from "../db/earnings";
 import type { After, Page } from "../db/paging";
@@ -50,6 +51,7 @@ export async function subOrderEarningsOfVendor(
       const creditNotes = r.creditNotes.map(({ financialYear: year, number, ...n }) => ({
         ...n,
         number: year === null || number === null ? null : creditNoteNumber(year, number, financialYear),
+        pdfUrl: creditNotePdfPath(n.id),
       }));
       return { ...r, creditNotes, clearsAt, state: stateOf(r, clearsAt, now) };
     }),

@@ -1,8 +1,15 @@
 import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../contracts/order-status";
-import type { OrderView, PendingRefund, ShipTo } from "../contracts/orders";
+import {
+  type CreditNoteLink,
+  creditNotePdfPath,
+  type OrderView,
+  type PendingRefund,
+  type ShipTo,
+} from "../contracts/orders";
 import type { RoutingView } from "../contracts/routing";
 import type { OrderAggregate, OrderNames } from "../db/orders";
 import type { PendingRefundRow } from "../db/payments";
+import { creditNoteNumber, type FinancialYearRule } from "../domain/financial-year";
 import { REASSIGNED } from "../domain/order-status";
 import type { Principal } from "../domain/principal";
 import type { RoutingExplanation } from "../domain/routing/explain";
@@ -79,6 +86,29 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
       })),
     ...(staff && agg.routing ? { routing: routingView(agg) } : {}),
   };
+}
+
+/**
+ * The order's credit notes a principal may read, by the PDF route's own rule: the shopper all of its
+ * order's, a vendor those of its own sub-orders, ops and admins all. Numbers are printed by the
+ * marketplace's financial year (`rule`), as the notes themselves are numbered.
+ */
+export function creditNotesFor(agg: OrderAggregate, who: Principal, rule: FinancialYearRule): CreditNoteLink[] {
+  if (who.role === "customer" && agg.order.customerId !== who.customerId) return [];
+  const own =
+    who.role === "vendor" ? new Set(agg.subOrders.filter((s) => s.vendorId === who.vendorId).map((s) => s.id)) : null;
+  return (agg.creditNotes ?? [])
+    .filter((n) => !own || own.has(n.subOrderId))
+    .map((n) => ({
+      id: n.id,
+      subOrderId: n.subOrderId,
+      number: n.financialYear === null || n.number === null ? null : creditNoteNumber(n.financialYear, n.number, rule),
+      amountMinor: n.amountMinor,
+      currency: n.currency,
+      reason: n.reason,
+      issuedAt: n.createdAt,
+      pdfUrl: creditNotePdfPath(n.id),
+    }));
 }
 
 /** `{ [field]: name }`, or nothing when the name is unknown (checkout's reply, or a row gone since). */

@@ -197,6 +197,61 @@ describe("credit notes", () => {
     for (const token of [scene.vendorB, scene.shopper.token]) expect((await download(path, token)).status).toBe(404);
     expect((await download("/v1/credit-notes/cn_nope/pdf", ADMIN)).status).toBe(404);
   });
+
+  it("is listed with its PDF on the order for the shopper and ops, on the sub-order for its vendor, and for no one else", async () => {
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [
+      { skuId: scene.a.skuId, qty: 1 },
+      { skuId: scene.b.skuId, qty: 1 },
+    ]);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    const orderId = paid.body.id as string;
+    const subA = paid.body.subOrders.find((s: any) => s.vendorId === scene.a.vendorId).id as string;
+    const subB = paid.body.subOrders.find((s: any) => s.vendorId === scene.b.vendorId).id as string;
+    expect(
+      (await api("POST", `/v1/sub-orders/${subA}/cancel`, { token: scene.vendorA, body: { reason: "out of stock" } }))
+        .status,
+    ).toBe(200);
+    const row = await env.DB.prepare("select id, amount_minor as amount from credit_notes where sub_order_id = ?")
+      .bind(subA)
+      .first<{ id: string; amount: number }>();
+    const listed = {
+      id: row!.id,
+      subOrderId: subA,
+      number: expect.stringMatching(/^CN\/\d{4}(-\d\d)?\/\d{6}$/),
+      amountMinor: row!.amount,
+      currency: "INR",
+      issuedAt: expect.any(String),
+      pdfUrl: `/v1/credit-notes/${row!.id}/pdf`,
+    };
+
+    // The shopper on its order page and ops on the order detail.
+    for (const token of [shopper.token, ADMIN, await tokenFor("ops")]) {
+      const order = await api("GET", `/v1/orders/${orderId}`, { token });
+      expect(order.body.creditNotes).toEqual([expect.objectContaining(listed)]);
+      const res = await download(order.body.creditNotes[0].pdfUrl, token);
+      expect(res.status).toBe(200);
+      // The document carries the number it is listed by.
+      expect(await pdfText(res)).toContain(order.body.creditNotes[0].number);
+    }
+    // Vendor A on the order and on its sub-order; vendor B, on the same order, sees none of A's.
+    const aOrder = await api("GET", `/v1/orders/${orderId}`, { token: scene.vendorA });
+    expect(aOrder.body.creditNotes).toEqual([expect.objectContaining(listed)]);
+    const aSub = await api("GET", `/v1/sub-orders/${subA}`, { token: scene.vendorA });
+    expect(aSub.body.creditNotes).toEqual([expect.objectContaining(listed)]);
+    expect((await download(aSub.body.creditNotes[0].pdfUrl, scene.vendorA)).status).toBe(200);
+    expect((await api("GET", `/v1/orders/${orderId}`, { token: scene.vendorB })).body.creditNotes).toEqual([]);
+    expect((await api("GET", `/v1/sub-orders/${subB}`, { token: scene.vendorB })).body.creditNotes).toEqual([]);
+    // Another shopper does not see the order at all.
+    expect((await api("GET", `/v1/orders/${orderId}`, { token: scene.shopper.token })).status).toBe(404);
+
+    // Vendor A's earnings list the note with its PDF too.
+    const earnings = await api("GET", `/v1/vendors/${scene.a.vendorId}/earnings/sub-orders?limit=100`, {
+      token: scene.vendorA,
+    });
+    const earned = earnings.body.items.find((e: any) => e.subOrderId === subA);
+    expect(earned.creditNotes).toEqual([expect.objectContaining({ id: row!.id, pdfUrl: listed.pdfUrl })]);
+  });
 });
 
 /** Refreshes the roll-ups until they have caught up with the event log, as the queue's continuations would. */

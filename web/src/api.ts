@@ -339,7 +339,7 @@ export const api = {
       signal,
     });
   },
-  /** A CSV the API serves behind the caller's token, saved under `filename`. */
+  /** A file the API serves behind the caller's token (a CSV, a PDF), saved under `filename`. */
   async saveCsv(token: string, path: string, filename: string) {
     const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
     if (!res.ok) {

@@ -234,7 +234,7 @@ export const fileExports = router()
         (who.role === "vendor" && who.vendorId === note.vendorId) ||
         (who.role === "customer" && who.customerId === note.customerId));
     if (!visible) throw new ApiError("NOT_FOUND", `No credit note ${creditNoteId}`);
-    const pdf = await creditNotePdf(note, isoSeconds(new Date()));
+    const pdf = await creditNotePdf(note, isoSeconds(new Date()), config(c.env).financialYear);
     return new Response(pdf, { status: 200, headers: attachment(`credit-note-${note.id}.pdf`, "application/pdf") });
   })
   .openapi(platformExport, async (c) => {

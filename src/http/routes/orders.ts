@@ -20,7 +20,8 @@ import { countOrders, listOrders, loadOrder, warehouseVendor } from "../../db/or
 import { actorOf, type Principal } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
 import { keepCancellationNote, withCancellationNotes } from "../../orders/cancellation-notes";
-import { orderViewFor } from "../../orders/view";
+import { creditNotesFor, orderViewFor } from "../../orders/view";
+import { config } from "../../platform/config";
 import { requireRole } from "../auth";
 import { router } from "../context";
 import { ApiError } from "../errors";
@@ -77,8 +78,9 @@ const COUNTS_TTL_SECONDS = 5;
 async function visibleOrder(env: Env, orderId: string, who: Principal) {
   const agg = await loadOrder(database(env), orderId, { names: true });
   const view = agg ? orderViewFor(agg, who) : null;
-  if (!view) throw new ApiError("NOT_FOUND", "No such order");
-  return withCancellationNotes(env, view, who);
+  if (!agg || !view) throw new ApiError("NOT_FOUND", "No such order");
+  const creditNotes = creditNotesFor(agg, who, config(env).financialYear);
+  return withCancellationNotes(env, { ...view, creditNotes }, who);
 }
 
 export const orders = router()

@@ -19,6 +19,9 @@ import {
   runTransfers,
   vendorPayoutsPage,
 } from "../../db/payouts";
+import { findVendor } from "../../db/vendors";
+import { isoSeconds } from "../../domain/time";
+import { payoutStatementPdf } from "../../exports/payout-statement";
 import { reconciliationCsv, statementCsv } from "../../payouts/statements";
 import { router } from "../context";
 import { defineRoute } from "../route";
@@ -82,10 +85,27 @@ const statement = defineRoute({
   responses: { 200: { description: "The statement", content: csv }, ...problemResponses },
 });
 
+const statementPdf = defineRoute({
+  method: "get",
+  path: "/vendors/{vendorId}/payouts/{runId}/statement.pdf",
+  access: ["admin", "ops", "vendor"],
+  summary: "A vendor's statement of one payout as PDF: the CSV's rows with their totals",
+  description:
+    "The vendor's name, the run and its period, a row per sub-order (earned after commission, earlier refunds netted off, net transferred, taken back since), totals, and as of when; the table runs onto further pages as needed. A vendor reads only its own; another vendor's, or a run that paid it nothing, is 404.",
+  request: { params: VendorPayoutParams },
+  responses: {
+    200: {
+      description: "The statement",
+      content: { "application/pdf": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...problemResponses,
+  },
+});
+
 const view = ({ leaseUntil: _l, ...r }: PayoutRun) => ({ ...r, problems: r.problems ?? [] });
 
-const attachment = (name: string) => ({
-  "Content-Type": "text/csv; charset=utf-8",
+const attachment = (name: string, type = "text/csv; charset=utf-8") => ({
+  "Content-Type": type,
   "Content-Disposition": `attachment; filename="${name}"`,
 });
 
@@ -131,4 +151,21 @@ export const payouts = router()
     const transfers = (await runTransfers(database(c.env), runId, vendorId)).filter((t) => t.status === "paid");
     if (transfers.length === 0) throw notFound("payout", runId);
     return c.body(statementCsv(transfers), 200, attachment(`payout-${vendorId}-${runId}.csv`));
+  })
+  .openapi(statementPdf, async (c) => {
+    const { vendorId, runId } = c.req.valid("param");
+    if (!actsFor(principalOf(c), vendorId)) throw notFound("payout", runId);
+    const db = database(c.env);
+    const [all, r, vendor] = await Promise.all([
+      runTransfers(db, runId, vendorId),
+      findRun(db, runId),
+      findVendor(db, vendorId),
+    ]);
+    const transfers = all.filter((t) => t.status === "paid");
+    if (transfers.length === 0 || !r || !vendor) throw notFound("payout", runId);
+    const pdf = await payoutStatementPdf({ run: r, vendor, transfers, asOf: isoSeconds(new Date()) });
+    return new Response(pdf, {
+      status: 200,
+      headers: attachment(`payout-${vendorId}-${runId}.pdf`, "application/pdf"),
+    });
   });

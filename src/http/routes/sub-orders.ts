@@ -17,7 +17,8 @@ import { database } from "../../db/client";
 import { barcodesOf, listSubOrders } from "../../db/sub-orders";
 import { actorOf, type Principal } from "../../domain/principal";
 import { type ActionInput, actOnSubOrder, recordMilestone, visibleSubOrder } from "../../fulfillment/fulfillment";
-import { orderViewFor } from "../../orders/view";
+import { creditNotesFor, orderViewFor } from "../../orders/view";
+import { config } from "../../platform/config";
 import { returnSubOrder } from "../../returns/returns";
 import { requireRole } from "../auth";
 import type { AppEnv } from "../context";
@@ -99,6 +100,7 @@ async function detail(c: Context<AppEnv>, id: string, who: Principal) {
     total: mine.total,
     lines: mine.lines.map((l) => ({ ...l, barcode: barcodes.get(l.skuId) ?? null })),
     timeline: view.timeline.filter((e) => !e.subOrderId || e.subOrderId === id),
+    creditNotes: creditNotesFor(agg, who, config(c.env).financialYear).filter((n) => n.subOrderId === id),
   };
 }
 

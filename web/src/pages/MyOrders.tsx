@@ -1,6 +1,7 @@
 import { useCallback, useState } from "react";
 import { api } from "../api";
 import { useToken } from "../auth";
+import { CreditNotes } from "../components/CreditNotes";
 import { IdDetail } from "../components/IdDetail";
 import { Timeline, vendorNames } from "../components/OrderDetail";
 import { ProblemBanner } from "../components/ProblemBanner";
@@ -59,13 +60,13 @@ export function MyOrders() {
       <ProblemBanner error={me.error ?? orders.error} />
       {orders.data?.length === 0 && <p className="muted">No orders yet.</p>}
       {orders.data?.map((o) => (
-        <MyOrder key={o.id} order={o} />
+        <MyOrder key={o.id} token={token} order={o} />
       ))}
     </div>
   );
 }
 
-function MyOrder({ order }: { order: OrderView }) {
+function MyOrder({ token, order }: { token: string; order: OrderView }) {
   return (
     <article className="card stack my-order">
       <div className="row between wrap">
@@ -106,6 +107,7 @@ function MyOrder({ order }: { order: OrderView }) {
             events={order.timeline.filter((e) => !e.subOrderId || e.subOrderId === s.id)}
             actors={vendorNames(order)}
           />
+          <CreditNotes token={token} notes={(order.creditNotes ?? []).filter((n) => n.subOrderId === s.id)} />
         </section>
       ))}
     </article>

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { api } from "../../api";
+import { CreditNotes } from "../../components/CreditNotes";
 import { IdDetail } from "../../components/IdDetail";
 import { Named, OrderDetail } from "../../components/OrderDetail";
 import { ProblemBanner } from "../../components/ProblemBanner";
@@ -26,6 +27,12 @@ export function OpsOrder({ token, orderId, tick }: { token: string; orderId: str
         <>
           <SubOrderActions token={token} order={order.data} done={order.reload} />
           <OrderDetail order={order.data} />
+          {order.data.creditNotes && order.data.creditNotes.length > 0 && (
+            <section className="card stack">
+              <h3>Credit notes</h3>
+              <CreditNotes token={token} notes={order.data.creditNotes} />
+            </section>
+          )}
           <Routing order={order.data} />
         </>
       )}

@@ -94,7 +94,18 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
               ))}
               {s.creditNotes.map((n) => (
                 <li key={n.id}>
-                  Credit note {n.number ?? shortId(n.id)} · {money(n.amountMinor)} · {humanize(n.reason)}
+                  Credit note {n.number ?? shortId(n.id)} · {money(n.amountMinor)} · {humanize(n.reason)}{" "}
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() =>
+                      void api
+                        .saveCsv(token, n.pdfUrl, `credit-note-${(n.number ?? n.id).replaceAll("/", "-")}.pdf`)
+                        .catch(setError)
+                    }
+                  >
+                    PDF
+                  </button>
                 </li>
               ))}
             </ul>

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { ApiProblem, api } from "../../api";
+import { CreditNotes } from "../../components/CreditNotes";
 import { IdDetail } from "../../components/IdDetail";
 import { itemName, Named, Timeline } from "../../components/OrderDetail";
 import { ProblemBanner } from "../../components/ProblemBanner";
@@ -42,6 +43,7 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
       <p className="small">
         Ship to {sub.shipTo.name}, {sub.shipTo.address.line1}, {sub.shipTo.address.city} {sub.shipTo.address.postalCode}
       </p>
+      <CreditNotes token={token} notes={sub.creditNotes} />
       <ProblemBanner error={error} />
       {sub.status === "paid" && (
         <button

@@ -9,12 +9,12 @@ import { useApi } from "../../use-api";
 export function VendorPayouts({ token, vendorId }: { token: string; vendorId: string }) {
   const payouts = useApi((signal) => api.vendorPayouts(token, vendorId, signal), [token, vendorId]);
   const [error, setError] = useState<unknown>(null);
-  const statement = (runId: string) =>
+  const statement = (runId: string, format: "csv" | "pdf") =>
     api
       .saveCsv(
         token,
-        `/v1/vendors/${encodeURIComponent(vendorId)}/payouts/${encodeURIComponent(runId)}/statement.csv`,
-        `payout-${runId}.csv`,
+        `/v1/vendors/${encodeURIComponent(vendorId)}/payouts/${encodeURIComponent(runId)}/statement.${format}`,
+        `payout-${runId}.${format}`,
       )
       .catch(setError);
   return (
@@ -48,9 +48,14 @@ export function VendorPayouts({ token, vendorId }: { token: string; vendorId: st
                 </>
               )}
             </p>
-            <button type="button" className="button" onClick={() => statement(p.runId)}>
-              Statement (CSV)
-            </button>
+            <div className="row wrap">
+              <button type="button" className="button" onClick={() => statement(p.runId, "pdf")}>
+                Statement (PDF)
+              </button>
+              <button type="button" className="button" onClick={() => statement(p.runId, "csv")}>
+                Statement (CSV)
+              </button>
+            </div>
           </li>
         ))}
       </ul>
