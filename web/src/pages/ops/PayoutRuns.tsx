@@ -11,7 +11,7 @@ import { useApi } from "../../use-api";
 export function PayoutBanner({ token, tick }: { token: string; tick: number }) {
   const latest = useApi((signal) => api.latestPayoutRun(token, signal), [token, tick]);
   const run = latest.data?.latest;
-  if (!run || run.status !== "halted") return null;
+  if (run?.status !== "halted") return null;
   return (
     <div className="problem" role="alert">
       <strong>Payouts stopped.</strong> The run of {formatTime(run.startedAt)} paid nothing:{" "}
