@@ -119,11 +119,17 @@ export type LedgerState = {
   money: Map<string, SubOrderMoney>;
   /** Whether the journal `key` names is posted already (a replay, or a twin that landed first). */
   posted: boolean;
+  /**
+   * Each sub-order's status, read in the same query as its money: a caller that acts on a status it
+   * read earlier can tell whether this money belongs to it (a cancel and its refund may have landed
+   * in between).
+   */
+  statuses: Map<string, string>;
 };
 
 /**
- * The sub-orders' terms and money and whether a journal is posted, in one query per 90 sub-orders:
- * a refund reads this once before its batch, whichever path it takes.
+ * The sub-orders' terms, status and money and whether a journal is posted, in one query per 90
+ * sub-orders: a refund reads this once before its batch, whichever path it takes.
  */
 export async function ledgerStateOf(
   db: Db,
@@ -141,6 +147,7 @@ export async function ledgerStateOf(
         subOrderId: subOrders.id,
         vendorId: subOrders.vendorId,
         commissionBps: subOrders.commissionBps,
+        status: subOrders.status,
         account: ledgerEntries.account,
         component: ledgerEntries.component,
         amountMinor: ledgerEntries.amountMinor,
@@ -176,7 +183,8 @@ export async function ledgerStateOf(
   const money = new Map(
     [...terms.values()].filter((t) => held.has(t.subOrderId)).map((t) => [t.subOrderId, subOrderMoney(t, entries)]),
   );
-  return { terms, money, posted: rows.some((r) => r.posted !== null) };
+  const statuses = new Map(rows.map((r) => [r.subOrderId, r.status]));
+  return { terms, money, posted: rows.some((r) => r.posted !== null), statuses };
 }
 
 export type AccountBalance = {

@@ -184,6 +184,14 @@ function reassignmentCost(subOrderId: string, amountMinor: number): LedgerEntry 
   return { account: "platform_reassignment_cost", vendorId: null, subOrderId, component: "adjustment", amountMinor };
 }
 
+export type ReassignmentPosting =
+  | { ok: true; journal: Journal }
+  /**
+   * The source sells less than the move takes from it: the ledger is not the one the move was
+   * planned against (a refund of the source landed first). A conflict to refuse, not a bug.
+   */
+  | { ok: false; code: "SOURCE_SELLS_LESS"; subOrderId: string; goodsMinor: number; shippingMinor: number };
+
 /**
  * A reassignment moves goods (at the shopper's price) and, when it empties the source, its
  * shipping from one sub-order to another; the shopper's price is kept, the target vendor is owed its
@@ -199,7 +207,12 @@ export function reassignmentPosting(
     shippingMinor: number;
     priceDifferenceMinor: number;
   },
-): Journal {
+): ReassignmentPosting {
+  const { source } = move;
+  if (move.goodsMinor > source.goodsMinor || move.shippingMinor > source.shippingMinor) {
+    const { subOrderId, goodsMinor, shippingMinor } = source;
+    return { ok: false, code: "SOURCE_SELLS_LESS", subOrderId, goodsMinor, shippingMinor };
+  }
   const out = { goodsMinor: -move.goodsMinor, shippingMinor: -move.shippingMinor, adjustmentMinor: 0 };
   const into = {
     goodsMinor: move.goodsMinor,
@@ -209,7 +222,7 @@ export function reassignmentPosting(
   if (move.source.subOrderId === move.target.subOrderId) {
     const r = resell(move.source, { goodsMinor: 0, shippingMinor: 0, adjustmentMinor: move.priceDifferenceMinor });
     const entries = [...r.entries, reassignmentCost(move.source.subOrderId, r.adjustmentMinor)];
-    return journal({ kind: "reassignment", sourceId: head.reassignmentId, ...head }, entries);
+    return { ok: true, journal: journal({ kind: "reassignment", sourceId: head.reassignmentId, ...head }, entries) };
   }
   const from = resell(move.source, out);
   const to = resell(move.target, into);
@@ -219,5 +232,5 @@ export function reassignmentPosting(
     ...to.entries,
     reassignmentCost(move.target.subOrderId, to.adjustmentMinor),
   ];
-  return journal({ kind: "reassignment", sourceId: head.reassignmentId, ...head }, entries);
+  return { ok: true, journal: journal({ kind: "reassignment", sourceId: head.reassignmentId, ...head }, entries) };
 }

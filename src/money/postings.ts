@@ -2,11 +2,13 @@ import type { Db, Statement } from "../db/client";
 import { issueNumberedCreditNote, ledgerStateOf, postJournal, type SubOrderTerms } from "../db/ledger";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
 import type { CreditNoteRow } from "../db/payments";
+import type { SeenSubOrder } from "../db/reassignment";
 import { financialYearOf } from "../domain/financial-year";
 import type { Journal } from "../domain/ledger";
 import {
   capturePosting,
   emptyMoney,
+  type ReassignmentPosting,
   type RefundPart,
   reassignmentPosting,
   refundPosting,
@@ -77,12 +79,25 @@ export function issueCreditNote(env: Env, db: Db, row: CreditNoteRow & { vendorI
   return issueNumberedCreditNote(db, { ...row, financialYear });
 }
 
+/** A reassignment's journal (null: nothing to post), or why the ledger is not the one the move was read against. */
+export type ReassignmentLedger =
+  | { ok: true; journal: Journal | null }
+  /** A sub-order the reassignment read is now in `status` (null: gone). */
+  | { ok: false; code: "STATUS_CHANGED"; subOrderId: string; status: string | null }
+  | Extract<ReassignmentPosting, { ok: false }>;
+
 /**
  * A reassignment's journal: the goods it moved (at the shopper's price) and, when it emptied the
  * source, its shipping go from the source's vendor to the target's, whose own offer price is owed
  * (the price difference is the platform's reassignment cost); fees are recomputed on both. Null
  * when the source holds no money in the ledger (not captured yet: the capture will post the order
- * as it then stands). Rows are the sub-orders as read before the move and as written after it.
+ * as it then stands). Rows are the sub-orders as read before the move and as written after it;
+ * `seen` is each existing one's status as the reassignment read it.
+ *
+ * The money is read with the statuses in one query, and is only the money of the move if they are
+ * still the statuses seen: a cancel and its refund can land after the reassignment read the source,
+ * and its goods are then gone. That is a conflict (the claim of the move's batch, guarded on the
+ * same statuses, refuses it too), answered as a value like a posting the ledger cannot take.
  */
 export async function reassignmentJournal(
   db: Db,
@@ -95,17 +110,21 @@ export async function reassignmentJournal(
     source: SubOrderRow;
     target: SubOrderRow;
     priceDifferenceMinor: number;
+    seen: readonly SeenSubOrder[];
   },
-): Promise<Journal | null> {
+): Promise<ReassignmentLedger> {
   const source = termsOf(move.source);
   const target = termsOf(move.target);
-  const { money } = await ledgerStateOf(db, [source.subOrderId, target.subOrderId]);
+  const ids = [source.subOrderId, target.subOrderId, ...move.seen.map((s) => s.id)];
+  const { money, statuses } = await ledgerStateOf(db, ids);
+  const moved = move.seen.find((s) => statuses.get(s.id) !== s.status);
+  if (moved) return { ok: false, code: "STATUS_CHANGED", subOrderId: moved.id, status: statuses.get(moved.id) ?? null };
   const from = money.get(source.subOrderId);
-  if (!from) return null;
+  if (!from) return { ok: true, journal: null };
   const same = source.subOrderId === target.subOrderId;
   // A revived or merged target is re-priced at its vendor's current terms: the fee rule recomputes on them.
   const into = { ...(money.get(target.subOrderId) ?? emptyMoney(target)), commissionBps: target.commissionBps };
-  return reassignmentPosting(
+  const posting = reassignmentPosting(
     { currency: move.currency, at: move.at, orderId: move.orderId, reassignmentId: move.reassignmentId },
     {
       source: from,
@@ -115,4 +134,5 @@ export async function reassignmentJournal(
       priceDifferenceMinor: move.priceDifferenceMinor,
     },
   );
+  return posting.ok ? { ok: true, journal: posting.journal } : posting;
 }

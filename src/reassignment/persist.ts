@@ -1,15 +1,16 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import type { Db } from "../db/client";
-import { type ReassignmentWrite, writeReassignment } from "../db/reassignment";
+import { type ReassignmentWrite, type SeenSubOrder, writeReassignment } from "../db/reassignment";
 import { countReassignments, findReassignment } from "../db/routing";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import type { Journal } from "../domain/ledger";
 import { deriveOrderStatus, REASSIGNED } from "../domain/order-status";
+import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
-import { reassignmentJournal } from "../money/postings";
+import { type ReassignmentLedger, reassignmentJournal } from "../money/postings";
 import type { Subject } from "./load";
-import type { ReassignInput } from "./outcome";
+import { type ReassignInput, type ReassignRefusal, refused } from "./outcome";
 import type { Rewrite } from "./rewrite";
 import type { Landing } from "./target";
 
@@ -32,17 +33,26 @@ export async function landedAlready(db: Db, id: Identity): Promise<boolean> {
   return (landed?.moves as { requestHash?: string } | undefined)?.requestHash === id.requestHash;
 }
 
+/** Refused because the order moved on after the reassignment read it; nothing was written. */
+const changedMeanwhile = (): ReassignRefusal =>
+  refused(
+    "ILLEGAL_TRANSITION",
+    "The order changed meanwhile (another reassignment, or the sub-order was packed, cancelled or moved); nothing was moved",
+    [],
+  );
+
 /**
  * Writes the move as one guarded D1 batch (db/reassignment.ts): "landed" when this attempt's claim
- * held, "duplicate" when the same request landed under another attempt, "lost" when a sub-order
+ * held, "duplicate" when the same request landed under another attempt, a refusal when a sub-order
  * changed status or another reassignment of the order came first (then nothing was written).
  */
 export async function persistMove(
   db: Db,
   move: { subject: Subject; landing: Landing; rewrite: Rewrite; platformCostMinor: number; id: Identity },
   input: ReassignInput,
-): Promise<"landed" | "duplicate" | "lost"> {
-  const { subject, rewrite } = move;
+): Promise<"landed" | "duplicate" | ReassignRefusal> {
+  const { subject, landing, rewrite } = move;
+  const seen = seenOf(subject, landing);
   const ledger = await reassignmentJournal(db, {
     reassignmentId: move.id.reassignmentId,
     orderId: subject.agg.order.id,
@@ -52,14 +62,40 @@ export async function persistMove(
     source: rewrite.source,
     target: rewrite.target,
     priceDifferenceMinor: rewrite.priceDifference,
+    seen,
   });
-  if (await writeReassignment(db, writeOf(move, input, ledger))) return "landed";
-  return (await landedAlready(db, move.id)) ? "duplicate" : "lost";
+  // The same request landing first under another attempt moved the sub-orders on too.
+  if (!ledger.ok) return (await landedAlready(db, move.id)) ? "duplicate" : ledgerMoved(ledger);
+  if (await writeReassignment(db, writeOf(move, input, seen, ledger.journal))) return "landed";
+  return (await landedAlready(db, move.id)) ? "duplicate" : changedMeanwhile();
+}
+
+/** The sub-orders the move reads and rewrites as they were read: its batch lands only if they are still so. */
+function seenOf({ sub }: Subject, landing: Landing): SeenSubOrder[] {
+  return [sub, ...(landing.existing ? [landing.existing] : [])].map((s) => ({ id: s.id, status: s.status }));
+}
+
+/** The refusal for a ledger read that found the order moved on (a cancel, most often, and its refund posted). */
+function ledgerMoved(l: Exclude<ReassignmentLedger, { ok: true }>): ReassignRefusal {
+  if (l.code === "SOURCE_SELLS_LESS") {
+    return refused(
+      "ILLEGAL_TRANSITION",
+      `Sub-order ${l.subOrderId} was refunded while the move was being prepared; nothing was moved`,
+      [],
+    );
+  }
+  if (l.status === null) return changedMeanwhile();
+  return refused(
+    "ILLEGAL_TRANSITION",
+    `Sub-order ${l.subOrderId} is ${l.status} now: it changed while the move was being prepared; nothing was moved`,
+    allowedFrom(l.status as SubOrderStatus),
+  );
 }
 
 function writeOf(
   { subject, landing, rewrite, platformCostMinor, id }: Parameters<typeof persistMove>[1],
   input: ReassignInput,
+  seen: SeenSubOrder[],
   ledger: Journal | null,
 ): ReassignmentWrite {
   const { agg, sub } = subject;
@@ -90,7 +126,7 @@ function writeOf(
       createdAt: at,
     },
     attempt: id.attempt,
-    seen: [sub, ...(landing.existing ? [landing.existing] : [])].map((s) => ({ id: s.id, status: s.status })),
+    seen,
     orderId: order.id,
     orderStatus: deriveOrderStatus(
       [...rewrite.subs.values()]

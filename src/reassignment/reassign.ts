@@ -30,10 +30,22 @@ export async function reassignSubOrder(
   ctx: Background | undefined,
   input: ReassignInput,
 ): Promise<ReassignOutcome> {
-  const db = database(env);
   const loaded = await loadSubject(env, input);
   if (!loaded.ok) return loaded;
-  const { subject } = loaded;
+  return reassignLoadedSubOrder(env, ctx, loaded.subject, input);
+}
+
+/**
+ * The move of a sub-order already read and checked (`loadSubject`). The read may be stale by now:
+ * whatever changed since (a cancel and its refund, a pack, another move) is refused, not moved.
+ */
+export async function reassignLoadedSubOrder(
+  env: Env,
+  ctx: Background | undefined,
+  subject: Subject,
+  input: ReassignInput,
+): Promise<ReassignOutcome> {
+  const db = database(env);
   const planned = await planMove(env, db, subject, input);
   if (!planned.ok) return planned;
   const id = await identify(db, subject, input);
@@ -47,13 +59,7 @@ export async function reassignSubOrder(
   if (!reserved.ok) return (await landedAlready(db, id)) ? { ok: true, orderId: subject.agg.order.id } : reserved;
 
   const landed = await settleInD1(env, db, { subject, ...planned, setAside: reserved.setAside, id }, input);
-  if (landed === "lost") {
-    return refused(
-      "ILLEGAL_TRANSITION",
-      "The order changed meanwhile (another reassignment, or the sub-order was packed, cancelled or moved); nothing was moved",
-      [],
-    );
-  }
+  if (typeof landed !== "string") return landed;
   // A duplicate of the same request moves too: its calls are the same keyed calls, so whichever runs second repeats nothing.
   await moveHolds(env, keys, subject.moves, reserved.setAside);
   await finishLater(ctx, dispatchOutbox(env, [`sub_order.reassigned:${id.reassignmentId}`], input.now));
@@ -86,23 +92,23 @@ async function planMove(
 }
 
 /**
- * Prices the rows after the move and writes them under the claim. Whatever does not land (a lost
- * claim, a failure) gives the set-aside units back; a duplicate of the same request shares them.
+ * Prices the rows after the move and writes them under the claim. Whatever does not land (a
+ * refusal, a failure) gives the set-aside units back; a duplicate of the same request shares them.
  */
 async function settleInD1(
   env: Env,
   db: Db,
   move: { subject: Subject; plan: OverridePlan; landing: Landing; setAside: SetAside[]; id: Identity },
   input: ReassignInput,
-): Promise<"landed" | "duplicate" | "lost"> {
+): Promise<"landed" | "duplicate" | ReassignRefusal> {
   const { subject, plan, landing, setAside, id } = move;
-  let landed: "landed" | "duplicate" | "lost" = "lost";
+  let landed: "landed" | "duplicate" | ReassignRefusal | undefined;
   try {
     const rewrite = rewriteRows(subject, landing, plan, piecesOf(subject.moves, plan, setAside), input.now);
     const platformCostMinor = await repromise(env, db, subject, rewrite, input.now);
     landed = await persistMove(db, { subject, landing, rewrite, platformCostMinor, id }, input);
   } finally {
-    if (landed === "lost") await releaseSetAside(env, setAside);
+    if (typeof landed !== "string") await releaseSetAside(env, setAside);
   }
   return landed;
 }

@@ -107,18 +107,18 @@ function run(cart: Sub[], ops: Op[]) {
       const emptied = goods === mf.goods;
       const shipping = emptied ? mf.shipping : 0;
       const premium = Math.trunc((goods * op.premiumBps) / 10_000);
-      journals.push(
-        reassignmentPosting(
-          { ...head, reassignmentId: `ra_${journals.length}` },
-          {
-            source: money(from),
-            target: money(to),
-            goodsMinor: goods,
-            shippingMinor: shipping,
-            priceDifferenceMinor: premium,
-          },
-        ),
+      const posted = reassignmentPosting(
+        { ...head, reassignmentId: `ra_${journals.length}` },
+        {
+          source: money(from),
+          target: money(to),
+          goodsMinor: goods,
+          shippingMinor: shipping,
+          priceDifferenceMinor: premium,
+        },
       );
+      if (!posted.ok) throw new Error(`a move within what the source sells was refused: ${JSON.stringify(posted)}`);
+      journals.push(posted.journal);
       mf.goods -= goods;
       mf.shipping -= shipping;
       if (mf.goods === 0) {
@@ -247,6 +247,49 @@ describe("ledger posting rules over random carts, refunds, returns, cancellation
         expect(entries().reduce((n, e) => n + e.amountMinor, 0)).toBe(0);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("answers a reassignment of more than its source still sells (a refund landed first) as a value, posting nothing", () => {
+    fc.assert(
+      fc.property(
+        cartArb.filter((c) => c.length >= 2),
+        fc.boolean(),
+        fc.integer({ min: -5_000, max: 5_000 }),
+        (cart, refundedFirst, premiumBps) => {
+          const [from, to] = [cart[0]!, cart[1]!];
+          const journals: Journal[] = [capturePosting({ ...head, paymentId: "pay_1" }, cart)];
+          const entries = () => journals.flatMap((j) => j.entries);
+          const money = (s: Sub) => subOrderMoney(s, entries());
+          // The move was planned against the whole source: its cancel's refund took all of it first, or
+          // the move takes one unit more than the source ever sold.
+          const goods = refundedFirst ? from.goodsMinor : from.goodsMinor + 1;
+          if (refundedFirst) {
+            const held = [money(from)];
+            const refund = { ...head, paymentId: "pay_1", refundId: "rf_1" };
+            journals.push(refundPosting(refund, held, splitRefund(held, from.goodsMinor + from.shippingMinor)));
+          }
+          const source = money(from);
+          const posted = reassignmentPosting(
+            { ...head, reassignmentId: "ra_1" },
+            {
+              source,
+              target: money(to),
+              goodsMinor: goods,
+              shippingMinor: from.shippingMinor,
+              priceDifferenceMinor: Math.trunc((goods * premiumBps) / 10_000),
+            },
+          );
+          expect(posted).toEqual({
+            ok: false,
+            code: "SOURCE_SELLS_LESS",
+            subOrderId: from.subOrderId,
+            goodsMinor: source.goodsMinor,
+            shippingMinor: source.shippingMinor,
+          });
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
