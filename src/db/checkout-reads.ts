@@ -12,7 +12,7 @@ const IDEMPOTENT_RESPONSE = `select scope, "key", request_hash as requestHash, r
   response_body as responseBody, created_at as createdAt, expires_at as expiresAt
   from idempotency_keys where scope = ?1 and "key" = ?2`;
 
-// Aliased sku_status / vendor_status: both tables call theirs `status`.
+// Both statuses aliased: D1 keys a row's values by column name, and both tables call theirs `status`.
 const SALE_ROWS = `select skus.id as skuId, skus.vendor_id as vendorId, skus.price_minor as priceMinor,
   skus.currency as currency, skus.status as skuStatus, ${VENDOR_SELLING_STATUS_SQL} as vendorStatus,
   vendors.commission_bps as commissionBps
