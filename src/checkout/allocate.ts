@@ -1,4 +1,4 @@
-import { readCheckoutContext } from "../db/orders";
+import { readCheckoutContext } from "../db/checkout-reads";
 import { type OfferRow, offersByIds } from "../db/routing";
 import { planRoute } from "../domain/routing/assign";
 import { explain, type RoutingExplanation } from "../domain/routing/explain";

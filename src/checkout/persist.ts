@@ -1,6 +1,6 @@
+import { findIdempotentResponse } from "../db/checkout-reads";
 import { type PlacedOrder, writePlacedOrder } from "../db/checkout-writes";
 import { uniqueViolation } from "../db/constraints";
-import { findIdempotentResponse } from "../db/orders";
 import type { OutboxRow } from "../gateways/order-events";
 import { releaseAll } from "../gateways/stock";
 import type { Attempt } from "./attempt";

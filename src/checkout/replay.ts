@@ -1,5 +1,5 @@
 import type { CheckoutResult } from "../contracts/orders";
-import { findIdempotentResponse } from "../db/orders";
+import { findIdempotentResponse } from "../db/checkout-reads";
 import type { PreparedCart } from "../routing/cart";
 import type { Attempt } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";

@@ -1,13 +1,11 @@
-import { and, asc, count, eq, gt, gte, inArray, isNull, min, type SQL, sql } from "drizzle-orm";
-import { chunks, selectIn } from "./chunks";
+import { and, asc, eq, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import type { PendingRefundRow } from "./payments";
-import { vendorLoadStatements } from "./routing";
 import {
   creditNotes,
   customerFeeds,
-  idempotencyKeys,
   lineItems,
   orderEvents,
   orders,
@@ -21,7 +19,6 @@ import {
   vendors,
   warehouses,
 } from "./schema";
-import { vendorSellingStatus } from "./vendor-live";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type SubOrderRow = typeof subOrders.$inferSelect;
@@ -120,71 +117,6 @@ function creditNotesQuery(db: Db, orderId: string) {
     .from(creditNotes)
     .where(eq(creditNotes.orderId, orderId))
     .orderBy(asc(creditNotes.createdAt), asc(creditNotes.id));
-}
-
-/**
- * Everything checkout must know once it holds the stock, read in one round trip: with the hourly
- * load of the vendors it reserved from (sub-orders this clock hour, not cancelled, other orders).
- */
-export async function readCheckoutContext(
-  db: Db,
-  input: {
-    scope: string;
-    key: string;
-    customerId: string;
-    skuIds: string[];
-    now: string;
-    orderId: string;
-    vendorIds: string[];
-    hour: { from: string; to: string };
-  },
-) {
-  const [loadVendors, ...moreVendors] = chunks(input.vendorIds);
-  const [idem, skuRows, holds, loadRows, ...moreLoads] = await db.batch([
-    db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key))),
-    db
-      .select({
-        skuId: skus.id,
-        vendorId: skus.vendorId,
-        priceMinor: skus.priceMinor,
-        currency: skus.currency,
-        // Aliased: D1 batches return rows keyed by column name, and both tables have `status`.
-        skuStatus: sql<string>`${skus.status}`.as("sku_status"),
-        vendorStatus: vendorSellingStatus.as("vendor_status"),
-        commissionBps: vendors.commissionBps,
-      })
-      .from(skus)
-      .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-      .where(inArray(skus.id, input.skuIds)),
-    db
-      .select({ open: count(), earliest: min(orders.holdExpiresAt) })
-      .from(orders)
-      .where(
-        and(
-          eq(orders.customerId, input.customerId),
-          eq(orders.status, "pending_payment"),
-          gt(orders.holdExpiresAt, input.now),
-        ),
-      ),
-    ...vendorLoadStatements(db, loadVendors ?? [""], input.hour.from, input.hour.to, input.orderId),
-    ...moreVendors.flatMap((ids) => vendorLoadStatements(db, ids, input.hour.from, input.hour.to, input.orderId)),
-  ]);
-  const loads = new Map<string, number>(input.vendorIds.map((v) => [v, 0]));
-  for (const rows of [loadRows ?? [], ...moreLoads]) {
-    for (const r of rows as { vendorId: string; n: number }[]) loads.set(r.vendorId, r.n);
-  }
-  return { idempotent: idem[0], skus: skuRows, openHolds: holds[0] ?? { open: 0, earliest: null }, loads };
-}
-
-export async function findIdempotentResponse(db: Db, scope: string, key: string) {
-  return db
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)))
-    .get();
 }
 
 /**

@@ -10,5 +10,7 @@ export const vendorSells = and(eq(vendors.status, "active"), eq(vendors.onboardi
 /**
  * The vendor's status as checkout, quotes and overrides judge an offer: a vendor still onboarding
  * reads as not active, so each of them refuses its SKUs exactly as it refuses a suspended vendor's.
+ * Plain SQL over the `vendors` table, so checkout's hand-written read (checkout-reads.ts) shares it.
  */
-export const vendorSellingStatus = sql<string>`case when ${vendors.onboarding} = 'approved' then ${vendors.status} else 'onboarding' end`;
+export const VENDOR_SELLING_STATUS_SQL = `case when "vendors"."onboarding" = 'approved' then "vendors"."status" else 'onboarding' end`;
+export const vendorSellingStatus = sql<string>`${sql.raw(VENDOR_SELLING_STATUS_SQL)}`;

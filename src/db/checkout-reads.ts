@@ -1,0 +1,79 @@
+import type { IdempotencyRow } from "./checkout-writes";
+import type { Db } from "./client";
+import { VENDOR_SELLING_STATUS_SQL } from "./vendor-live";
+
+// Checkout's reads, written as D1 statements rather than drizzle queries: they run on every
+// accepted order, and building drizzle queries and mapping their rows was a fifth of the Worker's
+// CPU per checkout in the V8 profile (README, "Performance: where a checkout's time goes"). The SQL
+// is constant, rows come back under the names the callers read (aliases), and variable-length
+// lists are one JSON parameter (json_each), so D1's 100-parameter limit never needs chunking.
+
+const IDEMPOTENT_RESPONSE = `select scope, "key", request_hash as requestHash, response_status as responseStatus,
+  response_body as responseBody, created_at as createdAt, expires_at as expiresAt
+  from idempotency_keys where scope = ?1 and "key" = ?2`;
+
+// Both statuses aliased: D1 keys a row's values by column name, and both tables call theirs `status`.
+const SALE_ROWS = `select skus.id as skuId, skus.vendor_id as vendorId, skus.price_minor as priceMinor,
+  skus.currency as currency, skus.status as skuStatus, ${VENDOR_SELLING_STATUS_SQL} as vendorStatus,
+  vendors.commission_bps as commissionBps
+  from skus inner join vendors on vendors.id = skus.vendor_id
+  where skus.id in (select value from json_each(?1))`;
+
+const OPEN_HOLDS = `select count(*) as "open", min(hold_expires_at) as earliest from orders
+  where customer_id = ?1 and status = 'pending_payment' and hold_expires_at > ?2`;
+
+// Sub-orders this clock hour, not cancelled, of other orders (served by sub_orders_vendor_created).
+const VENDOR_LOADS = `select vendor_id as vendorId, count(*) as n from sub_orders
+  where vendor_id in (select value from json_each(?1)) and created_at >= ?2 and created_at < ?3
+    and status <> 'cancelled' and order_id <> ?4
+  group by vendor_id`;
+
+type SaleRow = {
+  skuId: string;
+  vendorId: string;
+  priceMinor: number;
+  currency: string;
+  skuStatus: string;
+  vendorStatus: string;
+  commissionBps: number;
+};
+
+/**
+ * Everything checkout must know once it holds the stock, read in one round trip: with the hourly
+ * load of the vendors it reserved from (sub-orders this clock hour, not cancelled, other orders).
+ */
+export async function readCheckoutContext(
+  db: Db,
+  input: {
+    scope: string;
+    key: string;
+    customerId: string;
+    skuIds: string[];
+    now: string;
+    orderId: string;
+    vendorIds: string[];
+    hour: { from: string; to: string };
+  },
+) {
+  const d1 = db.$client;
+  const [idem, skuRows, holds, loadRows] = await d1.batch([
+    d1.prepare(IDEMPOTENT_RESPONSE).bind(input.scope, input.key),
+    d1.prepare(SALE_ROWS).bind(JSON.stringify(input.skuIds)),
+    d1.prepare(OPEN_HOLDS).bind(input.customerId, input.now),
+    d1.prepare(VENDOR_LOADS).bind(JSON.stringify(input.vendorIds), input.hour.from, input.hour.to, input.orderId),
+  ]);
+  const loads = new Map<string, number>(input.vendorIds.map((v) => [v, 0]));
+  for (const r of loadRows!.results as { vendorId: string; n: number }[]) loads.set(r.vendorId, r.n);
+  const open = (holds!.results as { open: number; earliest: string | null }[])[0];
+  return {
+    idempotent: (idem!.results as IdempotencyRow[])[0],
+    skus: skuRows!.results as SaleRow[],
+    openHolds: open ?? { open: 0, earliest: null },
+    loads,
+  };
+}
+
+/** The answer stored under this idempotency key, if any. */
+export async function findIdempotentResponse(db: Db, scope: string, key: string) {
+  return (await db.$client.prepare(IDEMPOTENT_RESPONSE).bind(scope, key).first<IdempotencyRow>()) ?? undefined;
+}

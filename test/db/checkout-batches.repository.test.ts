@@ -1,0 +1,125 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { readCheckoutContext } from "../../src/db/checkout-reads";
+import { type PlacedOrder, writePlacedOrder } from "../../src/db/checkout-writes";
+import { database } from "../../src/db/client";
+import { uniqueViolation } from "../../src/db/constraints";
+import { loadOrder } from "../../src/db/orders";
+import { findOutboxByKey } from "../../src/db/outbox";
+import { clockHour } from "../../src/routing/cart";
+import { newCustomer, uid } from "../support/api";
+import { checkout, stockedSku } from "../support/marketplace";
+
+/** A real order placed through the API: the rows the hand-written batches are checked against. */
+async function placedThroughApi() {
+  const sku = await stockedSku({ warehouses: [{ at: { lat: 12.9716, lng: 77.5946 }, onHand: 10 }] });
+  const shopper = await newCustomer();
+  const key = uid("idem-");
+  const r = await checkout(shopper.token, [{ skuId: sku.skuId, qty: 2 }], key);
+  expect(r.status).toBe(201);
+  const stored = await loadOrder(database(env), r.body.order.id);
+  return { sku, shopper, key, stored: stored! };
+}
+
+describe("checkout's D1 batches", () => {
+  it("reads the checkout context for more SKUs and vendors than one statement binds", async () => {
+    const { sku, shopper, key, stored } = await placedThroughApi();
+    const fakeSkus = Array.from({ length: 120 }, () => uid("sku_"));
+    const fakeVendors = Array.from({ length: 150 }, () => uid("ven_"));
+    const input = {
+      scope: `customer:${shopper.customerId}`,
+      key,
+      customerId: shopper.customerId,
+      skuIds: [...fakeSkus, sku.skuId],
+      now: stored.order.createdAt,
+      orderId: uid("ord_"),
+      vendorIds: [...fakeVendors, sku.vendorId],
+      hour: clockHour(new Date(stored.order.createdAt)),
+    };
+    const context = await readCheckoutContext(database(env), input);
+    expect(context.idempotent).toMatchObject({ scope: input.scope, key, responseStatus: 201 });
+    expect(JSON.parse(context.idempotent!.responseBody).order.id).toBe(stored.order.id);
+    expect(context.skus).toEqual([
+      {
+        skuId: sku.skuId,
+        vendorId: sku.vendorId,
+        priceMinor: 49_900,
+        currency: "INR",
+        skuStatus: "active",
+        vendorStatus: "active",
+        commissionBps: sku.commissionBps,
+      },
+    ]);
+    expect(context.openHolds).toEqual({ open: 1, earliest: stored.order.holdExpiresAt });
+    expect(context.loads.size).toBe(151);
+    expect(context.loads.get(sku.vendorId)).toBe(1);
+    expect([...context.loads.values()].reduce((n, v) => n + v, 0)).toBe(1);
+
+    // The order being placed is not its own vendor's load; another key finds no stored answer.
+    const own = await readCheckoutContext(database(env), { ...input, key: uid("idem-"), orderId: stored.order.id });
+    expect(own.idempotent).toBeUndefined();
+    expect(own.loads.get(sku.vendorId)).toBe(0);
+  });
+
+  it("writes every column of an order with more lines than one statement binds, once", async () => {
+    const { shopper, stored } = await placedThroughApi();
+    const db = database(env);
+    const at = stored.order.createdAt;
+    const orderId = uid("ord_");
+    const subId = uid("sub_");
+    const template = stored.lines[0]!;
+    // 120 lines x 12 columns: drizzle needed 15 inserts for these; one JSON parameter does it.
+    const lines = Array.from({ length: 120 }, (_, i) => ({
+      ...template,
+      id: uid(`li${i}_`),
+      orderId,
+      subOrderId: subId,
+      lineIndex: i,
+      productId: i % 2 === 0 ? null : template.productId,
+    }));
+    const placed: PlacedOrder = {
+      idempotency: {
+        scope: `customer:${shopper.customerId}`,
+        key: uid("idem-"),
+        requestHash: "h",
+        responseStatus: 201,
+        responseBody: "{}",
+        createdAt: at,
+        expiresAt: at,
+      },
+      order: { ...stored.order, id: orderId, holdId: uid("hold_"), reviewHeld: true, reviewNote: "big" },
+      subOrders: [{ ...stored.subOrders[0]!, id: subId, orderId, promisedDeliveryBy: null }],
+      lines,
+      payment: { ...stored.payment!, id: uid("pay_"), orderId, clientSecret: null },
+      events: [
+        { ...stored.events[0]!, orderId, dedupeKey: `order.placed:${orderId}`, data: { subOrders: 1, note: "é" } },
+        { ...stored.events[0]!, orderId, type: "order.flagged", dedupeKey: `order.flagged:${orderId}`, data: null },
+      ].map(({ id: _id, ...e }) => e),
+      outbox: {
+        type: "order.placed",
+        orderId,
+        payload: { orderId, subOrders: [{ id: subId }] },
+        dedupeKey: `order.placed:${orderId}`,
+        createdAt: at,
+      },
+      routing: { orderId, weightsVersion: 3, explanation: { lines: [{ skuId: template.skuId }] }, createdAt: at },
+    };
+    const outbox = await writePlacedOrder(db, placed);
+    expect(outbox).toEqual([await findOutboxByKey(db, placed.outbox.dedupeKey)]);
+    expect(outbox[0]).toMatchObject({ payload: placed.outbox.payload, dispatchedAt: null });
+
+    const written = (await loadOrder(db, orderId))!;
+    expect(written.order).toEqual(placed.order);
+    expect(written.subOrders).toEqual(placed.subOrders);
+    expect(written.lines).toEqual(lines);
+    expect(written.payment).toEqual(placed.payment);
+    expect(written.events.map(({ id: _id, ...e }) => e)).toEqual(placed.events);
+    expect(written.events[0]!.id).toBeLessThan(written.events[1]!.id);
+    expect(written.routing).toEqual({ ...placed.routing });
+
+    // A duplicate collides on the idempotency key and writes nothing more.
+    const again = await writePlacedOrder(db, placed).catch((err: unknown) => err);
+    expect(uniqueViolation(again)).toEqual({ table: "idempotency_keys", columns: ["scope", "key"] });
+    expect((await loadOrder(db, orderId))!.lines).toHaveLength(120);
+  });
+});
