@@ -1,9 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, newCustomer, tokenFor, uid } from "../support/api";
-import { newProduct } from "../support/catalog";
-import { BENGALURU, expectStockEquation, pay } from "../support/marketplace";
-import { east, offer, order } from "./routing.fixtures";
+import { expectStockEquation, pay } from "../support/marketplace";
+import { order, reassignableMarket } from "./routing.fixtures";
 
 /**
  * A reassignment fired at the same moment as a cancel, a pack-and-dispatch, or a payment of the
@@ -37,15 +36,7 @@ const post = (token: string, path: string, body?: unknown) =>
 
 /** Vendor A sells the product from a near and a far warehouse, vendor B from one of its own. */
 async function market() {
-  const product = await newProduct();
-  const a = await offer({
-    productId: product.id,
-    warehouses: [
-      { at: east(BENGALURU, 2), onHand: ON_HAND },
-      { at: east(BENGALURU, 60), onHand: ON_HAND },
-    ],
-  });
-  const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 40), onHand: ON_HAND }] });
+  const { a, b } = await reassignableMarket(ON_HAND);
   const vendorA = await tokenFor("vendor", { vendorId: a.vendorId });
   return { a, b, vendorA, ops: await tokenFor("ops"), orderIds: [] as string[] };
 }

@@ -5,9 +5,8 @@ import { journalsOfOrder } from "../../src/db/ledger";
 import { loadSubject } from "../../src/reassignment/load";
 import { type ReassignInput, reassignLoadedSubOrder } from "../../src/reassignment/reassign";
 import { api, newCustomer, tokenFor } from "../support/api";
-import { newProduct } from "../support/catalog";
-import { BENGALURU, expectStockEquation, pay } from "../support/marketplace";
-import { east, offer, order } from "./routing.fixtures";
+import { expectStockEquation, pay } from "../support/marketplace";
+import { order, reassignableMarket } from "./routing.fixtures";
 
 /**
  * The losing order of reassignment.race.test.ts, forced: the reassignment reads the sub-order, then
@@ -18,15 +17,7 @@ import { east, offer, order } from "./routing.fixtures";
 const ON_HAND = 10;
 
 async function cancelledUnderAStaleRead(target: "warehouse" | "vendor") {
-  const product = await newProduct();
-  const a = await offer({
-    productId: product.id,
-    warehouses: [
-      { at: east(BENGALURU, 2), onHand: ON_HAND },
-      { at: east(BENGALURU, 60), onHand: ON_HAND },
-    ],
-  });
-  const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 40), onHand: ON_HAND }] });
+  const { a, b } = await reassignableMarket(ON_HAND);
   const shopper = await newCustomer();
   const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
   expect(placed.status, JSON.stringify(placed.body)).toBe(201);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { ADMIN, api, uid } from "../support/api";
-import { inr, newSku, newVendor, newWarehouse } from "../support/catalog";
+import { inr, newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { BENGALURU } from "../support/marketplace";
 
 /** A point `km` east of `from`. */
@@ -32,6 +32,23 @@ export async function offer(opts: {
     if (r.status !== 200) throw new Error(`stock: ${r.status} ${JSON.stringify(r.body)}`);
   }
   return { vendorId: vendor.id as string, skuId: sku.id as string, barcode: sku.barcode as string, warehouseIds };
+}
+
+/**
+ * One product, two vendors: A sells it from a warehouse 2 km east of Bengaluru and one 60 km east,
+ * B from one of its own 40 km east, each stocked with `onHand`: room for a move to either.
+ */
+export async function reassignableMarket(onHand: number) {
+  const product = await newProduct();
+  const a = await offer({
+    productId: product.id,
+    warehouses: [
+      { at: east(BENGALURU, 2), onHand },
+      { at: east(BENGALURU, 60), onHand },
+    ],
+  });
+  const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 40), onHand }] });
+  return { product, a, b };
 }
 
 export const shipToAt = (at = BENGALURU) => ({
