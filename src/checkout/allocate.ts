@@ -42,16 +42,20 @@ export async function allocate(a: Attempt, cart: PreparedCart): Promise<Held | A
 
 async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Promise<Held | Answered> {
   const skuIds = claimed.plan.reservations.map((r) => r.skuId);
-  const context = await readCheckoutContext(a.db, {
-    scope: a.scope,
-    key: a.key,
-    customerId: a.customer.customerId,
-    skuIds,
-    now: a.nowIso,
-    orderId: a.orderId,
-    vendorIds: cart.vendorIds,
-    hour: clockHour(a.now),
-  });
+  const context = await readCheckoutContext(
+    a.db,
+    {
+      scope: a.scope,
+      key: a.key,
+      customerId: a.customer.customerId,
+      skuIds,
+      now: a.nowIso,
+      orderId: a.orderId,
+      vendorIds: cart.vendorIds,
+      hour: clockHour(a.now),
+    },
+    a.background,
+  );
   if (context.idempotent) return { answer: await replayHeld(a, context.idempotent, skuIds) };
   const held = { ...claimed, skuIds, skuRows: context.skus, openHolds: context.openHolds };
   return anyVendorFull(cart, skuIds, context.loads) ? routeAroundFullVendors(a, cart, held, context.loads) : held;

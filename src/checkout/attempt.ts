@@ -3,6 +3,7 @@ import { type Db, database } from "../db/client";
 import { sha256Hex } from "../domain/crypto";
 import type { Principal } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
+import type { Background } from "../platform/background";
 import { type Config, config } from "../platform/config";
 
 export type Customer = Extract<Principal, { role: "customer" }>;
@@ -11,6 +12,8 @@ export type Customer = Extract<Principal, { role: "customer" }>;
 export type Attempt = {
   env: Env;
   db: Db;
+  /** The request's waitUntil: a D1 round trip shared with other checkouts is held open by it. */
+  background: Background;
   cfg: Config;
   customer: Customer;
   /** The client address the request came from (see domain/client-address.ts). */
@@ -50,7 +53,7 @@ function canonical(value: unknown): string {
  * The hold, order and payment ids derive from (customer, key, body), so concurrent duplicates
  * share one hold and collide on one row: one order, whatever the race.
  */
-export async function beginAttempt(env: Env, input: CheckoutInput): Promise<Attempt> {
+export async function beginAttempt(env: Env, background: Background, input: CheckoutInput): Promise<Attempt> {
   const { customer, clientAddress, idempotencyKey, body, now } = input;
   const cfg = config(env);
   const scope = `customer:${customer.customerId}`;
@@ -59,6 +62,7 @@ export async function beginAttempt(env: Env, input: CheckoutInput): Promise<Atte
   return {
     env,
     db: database(env),
+    background,
     cfg,
     customer,
     clientAddress,

@@ -38,7 +38,7 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
       detail: "Too many checkouts from this address",
       retryAfterSeconds: rate.retryAfterSeconds,
     };
-  const a = await beginAttempt(env, input);
+  const a = await beginAttempt(env, ctx, input);
   const valid = await validateCart(a, input.body);
   if ("answer" in valid) return valid.answer;
   const { cart } = valid;

@@ -17,7 +17,7 @@ export async function persist(
   skuIds: string[],
 ): Promise<{ outbox: OutboxRow[] } | Answered> {
   try {
-    return { outbox: await writePlacedOrder(a.db, placed) };
+    return { outbox: await writePlacedOrder(a.db, placed, a.background) };
   } catch (err) {
     if (uniqueViolation(err)) {
       const row = await findIdempotentResponse(a.db, a.scope, a.key);

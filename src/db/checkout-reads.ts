@@ -1,5 +1,7 @@
+import type { Background } from "../platform/background";
 import type { IdempotencyRow } from "./checkout-writes";
 import type { Db } from "./client";
+import { sharedBatch } from "./shared-batch";
 import { VENDOR_SELLING_STATUS_SQL } from "./vendor-live";
 
 // Checkout's reads, written as D1 statements rather than drizzle queries: they run on every
@@ -39,8 +41,9 @@ type SaleRow = {
 };
 
 /**
- * Everything checkout must know once it holds the stock, read in one round trip: with the hourly
- * load of the vendors it reserved from (sub-orders this clock hour, not cancelled, other orders).
+ * Everything checkout must know once it holds the stock, read in one round trip (shared with the
+ * checkouts reading at the same moment): with the hourly load of the vendors it reserved from
+ * (sub-orders this clock hour, not cancelled, other orders).
  */
 export async function readCheckoutContext(
   db: Db,
@@ -54,14 +57,20 @@ export async function readCheckoutContext(
     vendorIds: string[];
     hour: { from: string; to: string };
   },
+  background?: Background,
 ) {
   const d1 = db.$client;
-  const [idem, skuRows, holds, loadRows] = await d1.batch([
-    d1.prepare(IDEMPOTENT_RESPONSE).bind(input.scope, input.key),
-    d1.prepare(SALE_ROWS).bind(JSON.stringify(input.skuIds)),
-    d1.prepare(OPEN_HOLDS).bind(input.customerId, input.now),
-    d1.prepare(VENDOR_LOADS).bind(JSON.stringify(input.vendorIds), input.hour.from, input.hour.to, input.orderId),
-  ]);
+  const [idem, skuRows, holds, loadRows] = await sharedBatch(
+    d1,
+    "checkout-reads",
+    [
+      d1.prepare(IDEMPOTENT_RESPONSE).bind(input.scope, input.key),
+      d1.prepare(SALE_ROWS).bind(JSON.stringify(input.skuIds)),
+      d1.prepare(OPEN_HOLDS).bind(input.customerId, input.now),
+      d1.prepare(VENDOR_LOADS).bind(JSON.stringify(input.vendorIds), input.hour.from, input.hour.to, input.orderId),
+    ],
+    background,
+  );
   const loads = new Map<string, number>(input.vendorIds.map((v) => [v, 0]));
   for (const r of loadRows!.results as { vendorId: string; n: number }[]) loads.set(r.vendorId, r.n);
   const open = (holds!.results as { open: number; earliest: string | null }[])[0];

@@ -1,7 +1,9 @@
+import type { Background } from "../platform/background";
 import type { Db } from "./client";
 import type { LineItemRow, OrderEventRow, OrderRow, PaymentRow, SubOrderRow } from "./orders";
 import type { OutboxRow } from "./outbox";
 import type { idempotencyKeys } from "./schema";
+import { sharedBatch } from "./shared-batch";
 
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 
@@ -79,59 +81,66 @@ const INSERT_ROUTING = `insert into routing_decisions (order_id, weights_version
 const jsonText = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 /**
- * Writes a placed order in one batch, so it lands whole or not at all. The idempotency row goes
- * first: a concurrent duplicate collides there (or on the order id) and writes nothing. Returns
- * the outbox rows written, so they are dispatched without reading them back.
+ * Writes a placed order in one batch, so it lands whole or not at all; orders placed at the same
+ * moment share the batch's round trip (`shared-batch.ts`), and each is durable in D1 before this
+ * returns. The idempotency row goes first: a concurrent duplicate collides there (or on the order
+ * id) and writes nothing. Returns the outbox rows written, so they are dispatched without reading
+ * them back.
  */
-export async function writePlacedOrder(db: Db, placed: PlacedOrder): Promise<OutboxRow[]> {
+export async function writePlacedOrder(db: Db, placed: PlacedOrder, background?: Background): Promise<OutboxRow[]> {
   const d1 = db.$client;
   const { idempotency: k, order: o, payment: p, outbox: x, routing: r } = placed;
   const events = placed.events.map((e) => ({ ...e, data: jsonText(e.data) }));
-  const results = await d1.batch([
-    d1
-      .prepare(INSERT_IDEMPOTENCY)
-      .bind(k.scope, k.key, k.requestHash, k.responseStatus, k.responseBody, k.createdAt, k.expiresAt),
-    d1
-      .prepare(INSERT_ORDER)
-      .bind(
-        o.id,
-        o.customerId,
-        o.status,
-        o.paymentStatus,
-        o.currency,
-        o.totalMinor,
-        jsonText(o.shipTo),
-        o.shipLat,
-        o.shipLng,
-        o.holdId,
-        o.holdExpiresAt,
-        o.reviewHeld ? 1 : 0,
-        o.reviewNote,
-        o.paidAt,
-        o.createdAt,
-        o.updatedAt,
-      ),
-    d1.prepare(INSERT_SUB_ORDERS).bind(JSON.stringify(placed.subOrders)),
-    d1.prepare(INSERT_LINES).bind(JSON.stringify(placed.lines)),
-    d1
-      .prepare(INSERT_PAYMENT)
-      .bind(
-        p.id,
-        p.orderId,
-        p.provider,
-        p.status,
-        p.amountMinor,
-        p.refundedMinor,
-        p.currency,
-        p.clientSecret,
-        p.chargeId,
-        p.createdAt,
-        p.updatedAt,
-      ),
-    d1.prepare(INSERT_EVENTS).bind(JSON.stringify(events)),
-    d1.prepare(INSERT_OUTBOX).bind(x.type, x.orderId, jsonText(x.payload), x.dedupeKey, x.createdAt),
-    d1.prepare(INSERT_ROUTING).bind(r.orderId, r.weightsVersion, jsonText(r.explanation), r.createdAt),
-  ]);
+  const results = await sharedBatch(
+    d1,
+    "checkout-writes",
+    [
+      d1
+        .prepare(INSERT_IDEMPOTENCY)
+        .bind(k.scope, k.key, k.requestHash, k.responseStatus, k.responseBody, k.createdAt, k.expiresAt),
+      d1
+        .prepare(INSERT_ORDER)
+        .bind(
+          o.id,
+          o.customerId,
+          o.status,
+          o.paymentStatus,
+          o.currency,
+          o.totalMinor,
+          jsonText(o.shipTo),
+          o.shipLat,
+          o.shipLng,
+          o.holdId,
+          o.holdExpiresAt,
+          o.reviewHeld ? 1 : 0,
+          o.reviewNote,
+          o.paidAt,
+          o.createdAt,
+          o.updatedAt,
+        ),
+      d1.prepare(INSERT_SUB_ORDERS).bind(JSON.stringify(placed.subOrders)),
+      d1.prepare(INSERT_LINES).bind(JSON.stringify(placed.lines)),
+      d1
+        .prepare(INSERT_PAYMENT)
+        .bind(
+          p.id,
+          p.orderId,
+          p.provider,
+          p.status,
+          p.amountMinor,
+          p.refundedMinor,
+          p.currency,
+          p.clientSecret,
+          p.chargeId,
+          p.createdAt,
+          p.updatedAt,
+        ),
+      d1.prepare(INSERT_EVENTS).bind(JSON.stringify(events)),
+      d1.prepare(INSERT_OUTBOX).bind(x.type, x.orderId, jsonText(x.payload), x.dedupeKey, x.createdAt),
+      d1.prepare(INSERT_ROUTING).bind(r.orderId, r.weightsVersion, jsonText(r.explanation), r.createdAt),
+    ],
+    background,
+  );
   const written = results[6]!.results as (Omit<OutboxRow, "payload"> & { payload: string })[];
   return written.map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
 }
