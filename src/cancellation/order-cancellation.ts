@@ -4,10 +4,10 @@ import {
   cancelOpenSubOrders,
   insertEvent,
   insertOutbox,
-  loadOrder,
+  loadOrderState,
   markCancelledIfAllAre,
   markOrderCancelled,
-  type OrderAggregate,
+  type OrderState,
 } from "../db/orders";
 import { derivedPaymentStatus, refundStatements, setPaymentStatus } from "../db/payments";
 import { isBeforeDispatch } from "../domain/order-status";
@@ -29,7 +29,7 @@ export type CancelOutcome =
   | { ok: false; code: "CONFLICT"; detail: string; paymentStatus?: PaymentStatus; chargeId?: string }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
 
-export const skuIdsOf = (agg: OrderAggregate) => [...new Set(agg.lines.map((l) => l.skuId))];
+export const skuIdsOf = (agg: OrderState) => [...new Set(agg.lines.map((l) => l.skuId))];
 
 /**
  * The statements that cancel every still-cancellable sub-order and the parent, with the refund
@@ -38,7 +38,7 @@ export const skuIdsOf = (agg: OrderAggregate) => [...new Set(agg.lines.map((l) =
  */
 export function cancellationStatements(
   db: Db,
-  agg: OrderAggregate,
+  agg: OrderState,
   input: {
     reason: string;
     actor: Actor;
@@ -77,7 +77,7 @@ export function cancellationStatements(
 /** The order's cancel on its timeline and in the outbox, once per order. */
 function orderCancelledRecords(
   db: Db,
-  agg: OrderAggregate,
+  agg: OrderState,
   input: { reason: string; actor: Actor; at: string; refundedMinor: number },
 ): Statement[] {
   const orderId = agg.order.id;
@@ -114,7 +114,7 @@ export async function cancelOrder(
   input: { orderId: string; reason: string; actor: Actor; now: Date },
 ): Promise<CancelOutcome> {
   const db = database(env);
-  const agg = await loadOrder(db, input.orderId);
+  const agg = await loadOrderState(db, input.orderId);
   if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No such order" };
   if (agg.order.status === "cancelled") return { ok: true, orderId: agg.order.id, changed: false };
   const shipped = agg.subOrders.filter(
@@ -160,7 +160,7 @@ const partlyShipped = (): CancelOutcome => ({
 });
 
 /**
- * A paid order, sub-order by sub-order (in the order loadOrder gives, so two whole-order cancels meet
+ * A paid order, sub-order by sub-order (in the order loadOrderState gives, so two whole-order cancels meet
  * in the same place). A sub-order whose units shipped meanwhile refuses; the others are still
  * cancelled and refunded, and the answer says part of the order left. The order's own cancel event
  * is written once every sub-order is cancelled, with what was refunded.
@@ -168,7 +168,7 @@ const partlyShipped = (): CancelOutcome => ({
 async function cancelPaidOrder(
   env: Env,
   ctx: Background | undefined,
-  agg: OrderAggregate,
+  agg: OrderState,
   input: { orderId: string; reason: string; actor: Actor; now: Date },
 ): Promise<CancelOutcome> {
   const db = database(env);

@@ -1,6 +1,6 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch } from "../db/client";
-import { insertEvent, type OrderAggregate, type SubOrderRow } from "../db/orders";
+import { insertEvent, type OrderState, type SubOrderRow } from "../db/orders";
 import {
   findPendingRefund,
   notePendingRefundFailure,
@@ -58,7 +58,7 @@ export async function cancelSubOrder(
 export async function cancelLoadedSubOrder(
   env: Env,
   ctx: Background | undefined,
-  found: { agg: OrderAggregate; sub: SubOrderRow },
+  found: { agg: OrderState; sub: SubOrderRow },
   input: CancelSubOrderInput,
 ): Promise<CancelSubOrderOutcome> {
   const landed = await landCancel(env, found, input, true);
@@ -89,7 +89,7 @@ export type LandedCancel =
  */
 export async function landCancel(
   env: Env,
-  { agg, sub }: { agg: OrderAggregate; sub: SubOrderRow },
+  { agg, sub }: { agg: OrderState; sub: SubOrderRow },
   input: CancelSubOrderInput,
   announce: boolean,
 ): Promise<LandedCancel> {

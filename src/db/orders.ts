@@ -124,6 +124,29 @@ function creditNotesQuery(db: Db, orderId: string) {
  * (three statements more, bound by subqueries to one parameter each) and its credit notes (one
  * more): for views a person reads, not for the jobs and writes that only decide.
  */
+/** An order as a change to it needs it: no timeline, no routing record, no names. */
+export type OrderState = Omit<OrderAggregate, "events" | "routing" | "names" | "creditNotes">;
+
+/** The order, its sub-orders, lines, payment and unpaid refunds, in one batch: what a change reads. */
+export async function loadOrderState(db: Db, orderId: string): Promise<OrderState | null> {
+  const [order, subs, lines, payment, owed] = await db.batch([
+    db.select().from(orders).where(eq(orders.id, orderId)),
+    db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
+    db
+      .select()
+      .from(lineItems)
+      .where(eq(lineItems.orderId, orderId))
+      .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
+    db.select().from(payments).where(eq(payments.orderId, orderId)),
+    db
+      .select()
+      .from(pendingRefunds)
+      .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
+  ]);
+  if (!order[0]) return null;
+  return { order: order[0], subOrders: subs, lines, payment: payment[0], pendingRefunds: owed };
+}
+
 export async function loadOrder(
   db: Db,
   orderId: string,

@@ -5,7 +5,7 @@ import type { Actor } from "../domain/principal";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { uniqueViolation } from "./constraints";
-import { loadOrder, type OrderAggregate, type SubOrderRow } from "./orders";
+import { loadOrder, type OrderAggregate, type OrderState, type SubOrderRow } from "./orders";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import { carriers, orderEvents, orders, outbox, skus, subOrders } from "./schema";
 
@@ -162,7 +162,7 @@ export async function refreshParentStatus(db: Db, orderId: string, at: string) {
 }
 
 export type TransitionWrite = {
-  agg: OrderAggregate;
+  agg: OrderState;
   sub: SubOrderRow;
   /** The statuses the move may start from; the update is conditional on one of them. */
   from: readonly SubOrderStatus[];
