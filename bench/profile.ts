@@ -101,7 +101,6 @@ const STEPS = [
   "claimCart",
   "reserveAll",
   "readCheckoutContext",
-  "countForAddress",
   "validateHeld",
   "price",
   "createPayment",

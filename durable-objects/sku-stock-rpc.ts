@@ -36,6 +36,10 @@ export type ReserveRequest = {
   customerId?: string;
   /** cap on this customer's held + committed (not yet shipped) units of this SKU, including this request */
   maxUnitsPerCustomer?: number;
+  /** the client address the checkout came from, whichever customer it signed up */
+  clientAddress?: string;
+  /** cap on the units of this SKU held unpaid (and unexpired) from `clientAddress`, including this request */
+  maxUnitsPerAddress?: number;
   /** allow re-reserving a hold id that was released (late payment after expiry) */
   reopen?: boolean;
 };
@@ -43,6 +47,8 @@ export type ReserveResult =
   | { ok: true; holdId: string; allocations: Allocation[]; expiresAt: number; replayed: boolean }
   | { ok: false; code: "OUT_OF_STOCK"; requested: number; available: number }
   | { ok: false; code: "CUSTOMER_LIMIT"; limit: number; current: number }
+  /** `retryAfterMs`: until the earliest of the address's counted holds lapses */
+  | { ok: false; code: "ADDRESS_LIMIT"; limit: number; current: number; retryAfterMs: number }
   | { ok: false; code: "HOLD_CLOSED"; status: "committed" | "shipped" | "released" };
 export type HoldResult =
   | { ok: true; allocations: Allocation[] }

@@ -69,6 +69,12 @@ const migrations: string[] = [
   ALTER TABLE ledger ADD COLUMN counted_at INTEGER;
   CREATE INDEX IF NOT EXISTS ledger_movements ON ledger (warehouse_id, at);
   `,
+  // The client address a checkout's hold came from: the units one address holds unpaid are capped
+  // per SKU, so they are counted here, where the holds and their statuses are.
+  `
+  ALTER TABLE holds ADD COLUMN client_address TEXT;
+  CREATE INDEX IF NOT EXISTS holds_address ON holds (client_address, status) WHERE client_address IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

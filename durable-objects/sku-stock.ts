@@ -39,6 +39,7 @@ type HoldDbRow = {
   qty: number;
   status: HoldStatus;
   customer_id: string | null;
+  client_address: string | null;
   expires_at: number;
 };
 type MetaRow = {
@@ -101,6 +102,7 @@ export class SkuStock extends DurableObject<Env> {
     assertInt("qty", req.qty, 1);
     if (!Number.isFinite(req.expiresAt)) throw new TypeError("expiresAt must be epoch milliseconds");
     if (req.maxUnitsPerCustomer !== undefined) assertInt("maxUnitsPerCustomer", req.maxUnitsPerCustomer, 0);
+    if (req.maxUnitsPerAddress !== undefined) assertInt("maxUnitsPerAddress", req.maxUnitsPerAddress, 0);
     return this.critical(() => {
       const now = Date.now();
       this.claimSku(req.skuId);
@@ -109,7 +111,7 @@ export class SkuStock extends DurableObject<Env> {
         const answer = this.reserveAgain(req, existing);
         if (answer) return answer;
       }
-      const limited = this.customerLimit(req);
+      const limited = this.customerLimit(req) ?? this.addressLimit(req, now);
       if (limited) return limited;
       const plan = allocate(req.qty, req.warehouses, this.levels());
       if (!plan.ok) return plan;
@@ -668,6 +670,27 @@ export class SkuStock extends DurableObject<Env> {
     return { ok: false, code: "CUSTOMER_LIMIT", limit: req.maxUnitsPerCustomer, current };
   }
 
+  /**
+   * The refusal when this request would take its client address past the units of this SKU it may
+   * hold unpaid, whichever guests it signed up. Paid, released and lapsed holds do not count.
+   */
+  private addressLimit(req: ReserveRequest, now: number): Extract<ReserveResult, { code: "ADDRESS_LIMIT" }> | null {
+    if (req.clientAddress === undefined || req.maxUnitsPerAddress === undefined) return null;
+    const row = this.sql
+      .exec<{ n: number | null; earliest: number | null }>(
+        `SELECT SUM(qty) AS n, MIN(expires_at) AS earliest FROM holds
+         WHERE client_address = ? AND status = 'held' AND expires_at > ? AND hold_id <> ?`,
+        req.clientAddress,
+        now,
+        req.holdId,
+      )
+      .one();
+    const current = row.n ?? 0;
+    if (current + req.qty <= req.maxUnitsPerAddress) return null;
+    const retryAfterMs = Math.max(0, (row.earliest ?? now) - now);
+    return { ok: false, code: "ADDRESS_LIMIT", limit: req.maxUnitsPerAddress, current, retryAfterMs };
+  }
+
   private writeHold(req: ReserveRequest, allocations: Allocation[], reason: string, now: number): void {
     const actor = req.customerId ?? "system";
     allocations.forEach((a, rank) => {
@@ -680,13 +703,15 @@ export class SkuStock extends DurableObject<Env> {
         )
         .one().on_hand;
       this.sql.exec(
-        `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, expires_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'held', ?, ?, ?, ?)`,
+        `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, client_address, expires_at,
+           created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'held', ?, ?, ?, ?, ?)`,
         req.holdId,
         a.warehouseId,
         rank,
         a.qty,
         req.customerId ?? null,
+        req.clientAddress ?? null,
         req.expiresAt,
         now,
         now,
@@ -729,7 +754,7 @@ export class SkuStock extends DurableObject<Env> {
     }
   }
 
-  /** Units join the hold in its status; a new warehouse row takes the hold's customer and expiry. */
+  /** Units join the hold in its status; a new warehouse row takes the hold's customer, address and expiry. */
   private addToHold(
     req: ReallocateRequest,
     first: HoldDbRow | undefined,
@@ -757,14 +782,16 @@ export class SkuStock extends DurableObject<Env> {
         .toArray();
       if (joined.length === 0) {
         this.sql.exec(
-          `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, expires_at, created_at, updated_at)
-           VALUES (?, ?, (SELECT COALESCE(MAX(rank), -1) + 1 FROM holds WHERE hold_id = ?), ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO holds (hold_id, warehouse_id, rank, qty, status, customer_id, client_address, expires_at,
+             created_at, updated_at)
+           VALUES (?, ?, (SELECT COALESCE(MAX(rank), -1) + 1 FROM holds WHERE hold_id = ?), ?, ?, ?, ?, ?, ?, ?)`,
           req.holdId,
           warehouseId,
           req.holdId,
           qty,
           unitStatus,
           first ? first.customer_id : (req.customerId ?? null),
+          first ? first.client_address : null,
           first ? first.expires_at : req.expiresAt,
           now,
           now,
@@ -805,7 +832,7 @@ export class SkuStock extends DurableObject<Env> {
   private holdRows(holdId: string): HoldDbRow[] {
     return this.sql
       .exec<HoldDbRow>(
-        "SELECT warehouse_id, qty, status, customer_id, expires_at FROM holds WHERE hold_id = ? ORDER BY rank",
+        "SELECT warehouse_id, qty, status, customer_id, client_address, expires_at FROM holds WHERE hold_id = ? ORDER BY rank",
         holdId,
       )
       .toArray();

@@ -66,7 +66,7 @@ async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answ
   const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), null));
   if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
   let reserved = await claim(a, cart, plan, false);
-  if (!reserved.ok && !reserved.limit && reserved.closed && reserved.closed.length > 0) {
+  if (!reserved.ok && !reserved.limit && !reserved.addressLimit && reserved.closed && reserved.closed.length > 0) {
     // This hold id was used before: either its order exists (replay it), or the attempt died
     // before writing and its hold expired, in which case the same cart may claim again.
     const stored = await storedAnswer(a);
@@ -79,7 +79,9 @@ async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answ
 
 /**
  * One hold id across every SKU of the plan, all or nothing (the gateway releases a partial claim).
- * A SKU on flash sale caps each customer lower; the stock object enforces whichever cap is lower.
+ * A SKU on flash sale caps each customer lower; the stock object enforces whichever cap is lower,
+ * and the units held unpaid from the client address, across every guest it signed up (the
+ * per-customer caps alone reset with each new guest). A refusal holds nothing.
  */
 function claim(a: Attempt, cart: PreparedCart, plan: Plan, reopen: boolean): Promise<ReserveAllResult> {
   return reserveAll(
@@ -95,6 +97,8 @@ function claim(a: Attempt, cart: PreparedCart, plan: Plan, reopen: boolean): Pro
         a.cfg.maxUnitsPerSkuPerCustomer,
         cart.offers.get(r.skuId)?.saleMaxUnitsPerCustomer ?? Number.MAX_SAFE_INTEGER,
       ),
+      clientAddress: a.clientAddress,
+      maxUnitsPerAddress: a.cfg.maxHeldUnitsPerIpPerSku,
       reopen,
     })),
   );
@@ -157,6 +161,15 @@ function refusedClaim(
       code: "RATE_LIMITED",
       detail: `At most ${reserved.limit.limit} units of ${reserved.limit.skuId} per customer at a time`,
       retryAfterSeconds: holdTtlSeconds,
+    };
+  }
+  if (reserved.addressLimit) {
+    const { skuId, limit, retryAfterMs } = reserved.addressLimit;
+    return {
+      ok: false,
+      code: "RATE_LIMITED",
+      detail: `At most ${limit} units of ${skuId} may be held at once from one client address`,
+      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
     };
   }
   if (reserved.closed && reserved.closed.length > 0) {

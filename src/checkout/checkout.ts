@@ -3,7 +3,6 @@ import { withinAddressRate } from "../gateways/address-limits";
 import { paymentsConfigured } from "../gateways/payment-provider";
 import type { Background } from "../platform/background";
 import type { PreparedCart } from "../routing/cart";
-import { countForAddress } from "./address-cap";
 import { allocate, explainAllocation, type Held } from "./allocate";
 import { announce } from "./announce";
 import { type Attempt, beginAttempt, type CheckoutInput } from "./attempt";
@@ -47,8 +46,6 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
 
   const held = await allocate(a, cart);
   if ("answer" in held) return held.answer;
-  const capped = await releaseOnThrow(a, held.skuIds, () => countForAddress(a, held));
-  if (capped) return capped.answer;
   const ready = await releaseOnThrow(a, held.skuIds, () => orderFor(a, input.body, cart, held));
   if ("answer" in ready) return ready.answer;
   const { placed, result } = ready;

@@ -48,6 +48,7 @@ export type ReserveAllResult =
       ok: false;
       shortages: Shortage[];
       limit?: { skuId: string; limit: number; current: number };
+      addressLimit?: { skuId: string; limit: number; retryAfterMs: number };
       closed?: string[];
     };
 
@@ -69,6 +70,7 @@ export async function reserveAll(
   const shortages: Shortage[] = [];
   const closed: string[] = [];
   let limit: { skuId: string; limit: number; current: number } | undefined;
+  let addressLimit: { skuId: string; limit: number; retryAfterMs: number } | undefined;
   let failure: unknown;
   settled.forEach((s, i) => {
     const skuId = skuIds[i]!;
@@ -80,6 +82,7 @@ export async function reserveAll(
     if (r.ok) allocations.set(skuId, r.allocations);
     else if (r.code === "OUT_OF_STOCK") shortages.push({ skuId, requested: r.requested, available: r.available });
     else if (r.code === "CUSTOMER_LIMIT") limit ??= { skuId, limit: r.limit, current: r.current };
+    else if (r.code === "ADDRESS_LIMIT") addressLimit ??= { skuId, limit: r.limit, retryAfterMs: r.retryAfterMs };
     else closed.push(skuId);
   });
 
@@ -91,6 +94,7 @@ export async function reserveAll(
     ok: false,
     shortages,
     ...(limit ? { limit } : {}),
+    ...(addressLimit ? { addressLimit } : {}),
     ...(closed.length > 0 ? { closed } : {}),
   };
 }

@@ -252,6 +252,43 @@ describe("SkuStock reserve", () => {
     });
     expect(other.ok).toBe(true);
   });
+
+  it("caps the units held unpaid from one client address across its customers; paid, released and lapsed holds stop counting", async () => {
+    const { skuId, whs, stub } = await stocked([50]);
+    const address = uid("addr-");
+    const reserve = (holdId: string, qty: number, expiresAt = later(), from = address) =>
+      stub.reserve({
+        skuId,
+        holdId,
+        qty,
+        warehouses: whs,
+        expiresAt,
+        customerId: uid("cus"),
+        clientAddress: from,
+        maxUnitsPerAddress: 10,
+      });
+    const [paid, released, lapsing, open] = [uid("h"), uid("h"), uid("h"), uid("h")];
+    expect((await reserve(paid, 4)).ok).toBe(true);
+    expect((await reserve(released, 3)).ok).toBe(true);
+    expect((await reserve(lapsing, 2, Date.now() + 150)).ok).toBe(true);
+    const refused = await reserve(uid("h"), 2);
+    expect(refused).toMatchObject({ ok: false, code: "ADDRESS_LIMIT", limit: 10, current: 9 });
+    if (refused.ok || refused.code !== "ADDRESS_LIMIT") throw new Error("expected an address refusal");
+    // Until the earliest counted hold lapses.
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(150);
+    // A refusal holds nothing; a replay of a counted hold is not refused by its own units.
+    expect((await stub.snapshot()).totals).toMatchObject({ held: 9, available: 41 });
+    expect(await reserve(paid, 4)).toMatchObject({ ok: true, replayed: true });
+    // Another address is not affected.
+    expect((await reserve(uid("h"), 10, later(), `${address}-other`)).ok).toBe(true);
+
+    await stub.commit(paid);
+    await stub.release(released, "cancel");
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await reserve(open, 10)).ok).toBe(true);
+    expect(await reserve(uid("h"), 1)).toMatchObject({ ok: false, code: "ADDRESS_LIMIT", current: 10 });
+    expectInvariant(await stub.snapshot());
+  });
 });
 
 describe("SkuStock alarm", () => {
