@@ -260,6 +260,8 @@ describe("SkuStock storage migration", () => {
       sql.exec("ALTER TABLE stock DROP COLUMN version");
       sql.exec("DROP INDEX ledger_movements");
       sql.exec("ALTER TABLE ledger DROP COLUMN counted_at");
+      sql.exec("DROP INDEX holds_address");
+      sql.exec("ALTER TABLE holds DROP COLUMN client_address");
       sql.exec("DELETE FROM schema_version WHERE version > 1");
       migrate(state.storage);
       return sql.exec<{ version: number }>("SELECT version FROM stock ORDER BY warehouse_id").toArray();
