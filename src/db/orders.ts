@@ -124,50 +124,16 @@ function creditNotesQuery(db: Db, orderId: string) {
  * (three statements more, bound by subqueries to one parameter each) and its credit notes (one
  * more): for views a person reads, not for the jobs and writes that only decide.
  */
-/** An order as a change to it needs it: no timeline, no routing record, no names. */
-export type OrderState = Omit<OrderAggregate, "events" | "routing" | "names" | "creditNotes">;
-
-/** The order, its sub-orders, lines, payment and unpaid refunds, in one batch: what a change reads. */
-export async function loadOrderState(db: Db, orderId: string): Promise<OrderState | null> {
-  const [order, subs, lines, payment, owed] = await db.batch([
-    db.select().from(orders).where(eq(orders.id, orderId)),
-    db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
-    db
-      .select()
-      .from(lineItems)
-      .where(eq(lineItems.orderId, orderId))
-      .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
-    db.select().from(payments).where(eq(payments.orderId, orderId)),
-    db
-      .select()
-      .from(pendingRefunds)
-      .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
-  ]);
-  if (!order[0]) return null;
-  return { order: order[0], subOrders: subs, lines, payment: payment[0], pendingRefunds: owed };
-}
-
 export async function loadOrder(
   db: Db,
   orderId: string,
   { names = false }: { names?: boolean } = {},
 ): Promise<OrderAggregate | null> {
-  const [order, subs, lines, events, payment, routing, owed, vendorNames, warehouseNames, skuNames, notes] =
+  const [order, subs, lines, payment, owed, events, routing, vendorNames, warehouseNames, skuNames, notes] =
     await db.batch([
-      db.select().from(orders).where(eq(orders.id, orderId)),
-      db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
-      db
-        .select()
-        .from(lineItems)
-        .where(eq(lineItems.orderId, orderId))
-        .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
+      ...stateQueries(db, orderId),
       db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
-      db.select().from(payments).where(eq(payments.orderId, orderId)),
       db.select().from(routingDecisions).where(eq(routingDecisions.orderId, orderId)),
-      db
-        .select()
-        .from(pendingRefunds)
-        .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
       ...(names ? ([...orderNameQueries(db, orderId), creditNotesQuery(db, orderId)] as const) : []),
     ]);
   if (!order[0]) return null;
@@ -190,6 +156,34 @@ export async function loadOrder(
         }
       : {}),
   };
+}
+
+/** An order as a change to it needs it: no timeline, no routing record, no names. */
+export type OrderState = Omit<OrderAggregate, "events" | "routing" | "names" | "creditNotes">;
+
+/** The order, its sub-orders, lines, payment and unpaid refunds: what every load of an order reads. */
+function stateQueries(db: Db, orderId: string) {
+  return [
+    db.select().from(orders).where(eq(orders.id, orderId)),
+    db.select().from(subOrders).where(eq(subOrders.orderId, orderId)).orderBy(asc(subOrders.vendorId)),
+    db
+      .select()
+      .from(lineItems)
+      .where(eq(lineItems.orderId, orderId))
+      .orderBy(asc(lineItems.lineIndex), asc(lineItems.id)),
+    db.select().from(payments).where(eq(payments.orderId, orderId)),
+    db
+      .select()
+      .from(pendingRefunds)
+      .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt))),
+  ] as const;
+}
+
+/** An order's state in one batch, without what only a person reads: what a change (a cancel) needs. */
+export async function loadOrderState(db: Db, orderId: string): Promise<OrderState | null> {
+  const [order, subs, lines, payment, owed] = await db.batch(stateQueries(db, orderId));
+  if (!order[0]) return null;
+  return { order: order[0], subOrders: subs, lines, payment: payment[0], pendingRefunds: owed };
 }
 
 export async function findPayment(db: Db, paymentId: string) {

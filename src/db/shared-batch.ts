@@ -10,9 +10,9 @@ import type { Background } from "../platform/background";
 // callers in it, never on behalf of a request that has already answered, and each caller holds
 // its request open with waitUntil until its turn is over, so a shopper who hangs up still sends
 // the batch it was woken for. A caller's turn is settled by another request's I/O, and workerd
-// cancels as hung a request that waits on such a promise with nothing of its own pending (seen in
-// test/http/checkout.shared-batches.test.ts before this wait). So a waiting caller looks every
-// millisecond, on a timer of its own, and goes on from that timer, in its own request.
+// cancels as hung a request that waits on such a promise with nothing of its own pending
+// (test/http/checkout.shared-batches.test.ts fails that way without this wait). So a waiting caller
+// looks every millisecond, on a timer of its own, and goes on from that timer, in its own request.
 
 /**
  * At most this many statements in one shared batch: a tenth of the 1,000 D1 queries Workers Paid

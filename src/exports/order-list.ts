@@ -138,11 +138,12 @@ export async function orderListPdf(
     chart: { title: "Orders a day (UTC)", bars: ordersByDay(rows), format: (v) => String(Math.round(v)) },
     table: {
       columns: [
-        // Points on the page: an id of 28 characters fits whole, so it can be searched for.
+        // Points on the page: an order id (ord_ and 24 hex digits) fits whole even in its widest
+        // digits, so it can be searched for.
         { title: "Created", width: 84 },
-        { title: "Order", width: 132 },
+        { title: "Order", width: 140 },
         { title: "Status", width: 62 },
-        { title: "Vendor", width: 98 },
+        { title: "Vendor", width: 90 },
         { title: "Sub-order status", width: 68 },
         { title: "Sub-order total", width: 72, right: true },
       ],
