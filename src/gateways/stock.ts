@@ -52,10 +52,56 @@ export type ReserveAllResult =
       closed?: string[];
     };
 
+type Claims = {
+  allocations: Map<string, Allocation[]>;
+  shortages: Shortage[];
+  closed: string[];
+  limit?: { skuId: string; limit: number; current: number };
+  addressLimit?: { skuId: string; limit: number; retryAfterMs: number };
+  failure?: unknown;
+};
+
+// SKUs whose object refused a claim for want of stock moments ago, by when (per isolate). A cart
+// holding one asks that object first, alone: once a flash-sale SKU sells out, its carts are turned
+// away with one RPC instead of a claim on every SKU and a release of the others. Only the order of
+// the claims changes; every answer is still the objects' own.
+const SHORT_MEMORY_MS = 2_000;
+const MAX_REMEMBERED = 10_000;
+const recentlyShort = new Map<string, number>();
+
+function rememberShort(skuId: string, at: number) {
+  recentlyShort.delete(skuId);
+  if (recentlyShort.size >= MAX_REMEMBERED) recentlyShort.delete(recentlyShort.keys().next().value as string);
+  recentlyShort.set(skuId, at);
+}
+
+async function claimEach(env: Env, holdId: string, requests: Omit<ReserveRequest, "holdId">[], into: Claims) {
+  const settled = await Promise.allSettled(requests.map((r) => stockObject(env, r.skuId).reserve({ ...r, holdId })));
+  settled.forEach((s, i) => {
+    const skuId = requests[i]!.skuId;
+    if (s.status === "rejected") {
+      into.failure ??= s.reason;
+      return;
+    }
+    const r = s.value;
+    if (r.ok) {
+      into.allocations.set(skuId, r.allocations);
+      recentlyShort.delete(skuId);
+    } else if (r.code === "OUT_OF_STOCK") {
+      into.shortages.push({ skuId, requested: r.requested, available: r.available });
+      rememberShort(skuId, Date.now());
+    } else if (r.code === "CUSTOMER_LIMIT") into.limit ??= { skuId, limit: r.limit, current: r.current };
+    else if (r.code === "ADDRESS_LIMIT") into.addressLimit ??= { skuId, limit: r.limit, retryAfterMs: r.retryAfterMs };
+    else into.closed.push(skuId);
+  });
+}
+
 /**
  * Reserves every SKU under one hold id, one RPC per SKU in parallel. All or nothing across SKUs:
  * if any SKU answers no (or its call fails), every hold already taken is released before answering,
- * so a short cart strands nothing. Requests must name each SKU once.
+ * so a short cart strands nothing. A SKU that was short moments ago is asked first (see
+ * `recentlyShort`); if it still is, the others are not asked, and the shortages name only it.
+ * Requests must name each SKU once.
  */
 export async function reserveAll(
   env: Env,
@@ -64,28 +110,18 @@ export async function reserveAll(
 ): Promise<ReserveAllResult> {
   const skuIds = requests.map((r) => r.skuId);
   if (new Set(skuIds).size !== skuIds.length) throw new Error("reserveAll: each SKU may appear only once");
-  const settled = await Promise.allSettled(requests.map((r) => stockObject(env, r.skuId).reserve({ ...r, holdId })));
+  const claims: Claims = { allocations: new Map(), shortages: [], closed: [] };
+  const now = Date.now();
+  const wasShort = (skuId: string) => now - (recentlyShort.get(skuId) ?? Number.NEGATIVE_INFINITY) < SHORT_MEMORY_MS;
+  const first = requests.filter((r) => wasShort(r.skuId));
+  const rest = requests.filter((r) => !first.includes(r));
+  const firstAlone = first.length > 0 && rest.length > 0;
+  await claimEach(env, holdId, firstAlone ? first : requests, claims);
+  if (firstAlone && claims.allocations.size === first.length && claims.failure === undefined) {
+    await claimEach(env, holdId, rest, claims);
+  }
 
-  const allocations = new Map<string, Allocation[]>();
-  const shortages: Shortage[] = [];
-  const closed: string[] = [];
-  let limit: { skuId: string; limit: number; current: number } | undefined;
-  let addressLimit: { skuId: string; limit: number; retryAfterMs: number } | undefined;
-  let failure: unknown;
-  settled.forEach((s, i) => {
-    const skuId = skuIds[i]!;
-    if (s.status === "rejected") {
-      failure ??= s.reason;
-      return;
-    }
-    const r = s.value;
-    if (r.ok) allocations.set(skuId, r.allocations);
-    else if (r.code === "OUT_OF_STOCK") shortages.push({ skuId, requested: r.requested, available: r.available });
-    else if (r.code === "CUSTOMER_LIMIT") limit ??= { skuId, limit: r.limit, current: r.current };
-    else if (r.code === "ADDRESS_LIMIT") addressLimit ??= { skuId, limit: r.limit, retryAfterMs: r.retryAfterMs };
-    else closed.push(skuId);
-  });
-
+  const { allocations, shortages, closed, limit, addressLimit, failure } = claims;
   const allOk = allocations.size === requests.length;
   if (!allOk) await releaseAll(env, holdId, [...allocations.keys()], "checkout_failed");
   if (failure !== undefined) throw failure;

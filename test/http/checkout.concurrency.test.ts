@@ -99,6 +99,43 @@ describe("checkout under concurrency", () => {
     expect(orderCount?.n).toBe(12);
   });
 
+  it("asks a SKU that just ran out first: a cart holding it is refused without claiming the others", async () => {
+    const plenty1 = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 100 }] });
+    const plenty2 = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 100 }] });
+    const scarce = await stockedSku({ warehouses: [{ at: DELHI, onHand: 1 }] });
+    const cart = [
+      { skuId: plenty1.skuId, qty: 1 },
+      { skuId: plenty2.skuId, qty: 1 },
+      { skuId: scarce.skuId, qty: 1 },
+    ];
+    const buyers = await customers(4);
+    expect((await checkout(buyers[0]!.token, cart)).status).toBe(201);
+    // The first refusal claims all three and gives two back; from then on the scarce SKU goes first.
+    const refusedOnce = await checkout(buyers[1]!.token, cart);
+    expect(refusedOnce.status).toBe(409);
+    const ledger = (skuId: string) => env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).ledger(1000);
+    const before = await Promise.all([ledger(plenty1.skuId), ledger(plenty2.skuId)]);
+    for (const b of buyers.slice(2)) {
+      const refused = await checkout(b.token, cart);
+      expect(refused.status).toBe(409);
+      expect(refused.body.shortages).toEqual([
+        expect.objectContaining({ lineIndex: 2, skuId: scarce.skuId, requested: 1, available: 0 }),
+      ]);
+    }
+    expect(await Promise.all([ledger(plenty1.skuId), ledger(plenty2.skuId)])).toEqual(before);
+    // Back in stock: the whole cart is claimed again, the scarce SKU first.
+    const restocked = await api("POST", `/v1/skus/${scarce.skuId}/stock/adjustments`, {
+      token: ADMIN,
+      body: { warehouseId: scarce.warehouseIds[0], delta: 1, reason: "restock" },
+      headers: { "Idempotency-Key": uid("adj-") },
+    });
+    expect(restocked.status).toBe(200);
+    expect((await checkout(buyers[3]!.token, cart)).status).toBe(201);
+    for (const sku of [plenty1, plenty2, scarce]) await expectStockEquation(sku.skuId);
+    expect((await stockOf(plenty1.skuId)).totals).toMatchObject({ held: 2, available: 98 });
+    expect((await stockOf(scarce.skuId)).totals).toMatchObject({ held: 2, available: 0 });
+  });
+
   it("creates one order for the same Idempotency-Key sent concurrently", async () => {
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
     const [buyer] = await customers(1);
