@@ -99,7 +99,7 @@ async function claimEach(env: Env, holdId: string, requests: Omit<ReserveRequest
 /**
  * Reserves every SKU under one hold id, one RPC per SKU in parallel. All or nothing across SKUs:
  * if any SKU answers no (or its call fails), every hold already taken is released before answering,
- * so a short cart strands nothing. A SKU that was short moments ago is asked first (see
+ * so a short cart strands nothing. One SKU that was short moments ago is asked first (see
  * `recentlyShort`); if it still is, the others are not asked, and the shortages name only it.
  * Requests must name each SKU once.
  */
@@ -113,13 +113,12 @@ export async function reserveAll(
   const claims: Claims = { allocations: new Map(), shortages: [], closed: [] };
   const now = Date.now();
   const wasShort = (skuId: string) => now - (recentlyShort.get(skuId) ?? Number.NEGATIVE_INFINITY) < SHORT_MEMORY_MS;
-  const first = requests.filter((r) => wasShort(r.skuId));
-  const rest = requests.filter((r) => !first.includes(r));
-  const firstAlone = first.length > 0 && rest.length > 0;
-  await claimEach(env, holdId, firstAlone ? first : requests, claims);
-  if (firstAlone && claims.allocations.size === first.length && claims.failure === undefined) {
-    await claimEach(env, holdId, rest, claims);
-  }
+  const lead = requests.find((r) => wasShort(r.skuId));
+  const rest = requests.filter((r) => r !== lead);
+  if (lead && rest.length > 0) {
+    await claimEach(env, holdId, [lead], claims);
+    if (claims.allocations.size === 1 && claims.failure === undefined) await claimEach(env, holdId, rest, claims);
+  } else await claimEach(env, holdId, requests, claims);
 
   const { allocations, shortages, closed, limit, addressLimit, failure } = claims;
   const allOk = allocations.size === requests.length;
