@@ -3,6 +3,7 @@ import { type OfferRow, offersByIds } from "../db/routing";
 import { planRoute } from "../domain/routing/assign";
 import { explain, type RoutingExplanation } from "../domain/routing/explain";
 import type { Allocation, RoutePlan } from "../domain/routing/types";
+import { retryAfterSeconds } from "../domain/time";
 import { type Allocation as HeldUnits, type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
 import { clockHour, type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
 import type { Attempt } from "./attempt";
@@ -169,7 +170,7 @@ function refusedClaim(
       ok: false,
       code: "RATE_LIMITED",
       detail: `At most ${limit} units of ${skuId} may be held at once from one client address`,
-      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+      retryAfterSeconds: retryAfterSeconds(retryAfterMs),
     };
   }
   if (reserved.closed && reserved.closed.length > 0) {

@@ -1,5 +1,6 @@
 import { type FieldError, MAX_UNIT_PRICE_MINOR } from "../contracts/common";
 import type { CheckoutBody } from "../contracts/orders";
+import { retryAfterSeconds } from "../domain/time";
 import { releaseAll } from "../gateways/stock";
 import { type PreparedCart, prepareCart } from "../routing/cart";
 import type { Held } from "./allocate";
@@ -64,7 +65,7 @@ export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): 
         ok: false,
         code: "RATE_LIMITED",
         detail: `At most ${a.cfg.maxOpenHoldsPerCustomer} unpaid orders at a time; pay or cancel one first`,
-        retryAfterSeconds: Math.max(1, Math.ceil((retryAt - a.now.getTime()) / 1000)),
+        retryAfterSeconds: retryAfterSeconds(retryAt - a.now.getTime()),
       },
     };
   }

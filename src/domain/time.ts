@@ -6,3 +6,8 @@ export function isoSeconds(d: Date | number): string {
 export function addSeconds(d: Date, seconds: number): Date {
   return new Date(d.getTime() + seconds * 1000);
 }
+
+/** A Retry-After in whole seconds for a wait of `ms`: rounded up, and at least 1. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}

@@ -1,4 +1,5 @@
 import type { AddressLimits } from "../../durable-objects/address-limits";
+import { retryAfterSeconds } from "../domain/time";
 import { config } from "../platform/config";
 
 export type AddressRefusal = { ok: false; limit: number; retryAfterSeconds: number };
@@ -6,8 +7,6 @@ export type AddressRefusal = { ok: false; limit: number; retryAfterSeconds: numb
 function limitsObject(env: Env, name: string): DurableObjectStub<AddressLimits> {
   return env.ADDRESS_LIMITS.get(env.ADDRESS_LIMITS.idFromName(name));
 }
-
-const retryAfter = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /** The ADDRESS_RATE binding's period in wrangler.toml: a refused client may try again after it. */
 const ADDRESS_RATE_PERIOD_SECONDS = 60;
@@ -34,5 +33,5 @@ export async function admitFromAddress(
   windowSeconds: number,
 ): Promise<{ ok: true } | AddressRefusal> {
   const r = await limitsObject(env, `${purpose}:${address}`).admit(max, windowSeconds * 1000);
-  return r.ok ? r : { ok: false, limit: r.limit, retryAfterSeconds: retryAfter(r.retryAfterMs) };
+  return r.ok ? r : { ok: false, limit: r.limit, retryAfterSeconds: retryAfterSeconds(r.retryAfterMs) };
 }

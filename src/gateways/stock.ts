@@ -52,12 +52,11 @@ export type ReserveAllResult =
       closed?: string[];
     };
 
-type Claims = {
+type Refusal = Extract<ReserveAllResult, { ok: false }>;
+/** What the claims of one `reserveAll` answered so far. */
+type Claims = Pick<Refusal, "shortages" | "limit" | "addressLimit"> & {
   allocations: Map<string, Allocation[]>;
-  shortages: Shortage[];
   closed: string[];
-  limit?: { skuId: string; limit: number; current: number };
-  addressLimit?: { skuId: string; limit: number; retryAfterMs: number };
   failure?: unknown;
 };
 
