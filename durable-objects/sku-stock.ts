@@ -124,6 +124,15 @@ export class SkuStock extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Several claims in one call, answered in order, each exactly as `reserve` answers it alone. The
+   * Worker sends the claims waiting on this SKU together (gateways/stock), so a burst pays one RPC
+   * and one storage commit per group instead of per claim.
+   */
+  reserveMany(reqs: ReserveRequest[]): ReserveResult[] {
+    return reqs.map((req) => this.reserve(req));
+  }
+
   commit(holdId: string): HoldResult {
     return this.critical(() => {
       const rows = this.holdRows(holdId);

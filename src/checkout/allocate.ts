@@ -102,6 +102,7 @@ function claim(a: Attempt, cart: PreparedCart, plan: Plan, reopen: boolean): Pro
       maxUnitsPerAddress: a.cfg.maxHeldUnitsPerIpPerSku,
       reopen,
     })),
+    a.background,
   );
 }
 

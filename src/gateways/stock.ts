@@ -6,10 +6,13 @@ import type {
   BridgeResult,
   CountResult,
   ReserveRequest,
+  ReserveResult,
   SetOnHandInput,
   StockChangeResult,
   StockSnapshot,
 } from "../../durable-objects/sku-stock-rpc";
+import type { Background } from "../platform/background";
+import { SharedTurns } from "../platform/shared-turns";
 
 export type {
   AdjustInput,
@@ -74,8 +77,54 @@ function rememberShort(skuId: string, at: number) {
   recentlyShort.set(skuId, at);
 }
 
-async function claimEach(env: Env, holdId: string, requests: Omit<ReserveRequest, "holdId">[], into: Claims) {
-  const settled = await Promise.allSettled(requests.map((r) => stockObject(env, r.skuId).reserve({ ...r, holdId })));
+/** At most this many claims in one shared call to a SKU's object. */
+const MAX_CLAIMS_PER_CALL = 64;
+const claimLanes = new WeakMap<
+  DurableObjectNamespace<SkuStock>,
+  Map<string, SharedTurns<ReserveRequest, ReserveResult>>
+>();
+
+/**
+ * One claim, sent with the other claims on the same SKU waiting in this isolate (platform/shared-turns):
+ * under a burst on a hot SKU, one RPC and one storage commit of its object serve a group of claims.
+ * The object answers each as it would alone, so a refusal is still that claim's own; a failed shared
+ * call is repeated claim by claim, which the hold id makes safe (a claim that landed replays).
+ */
+export async function claimStock(
+  env: Env,
+  req: ReserveRequest,
+  background: Background | undefined,
+): Promise<ReserveResult> {
+  let bySku = claimLanes.get(env.SKU_STOCK);
+  if (!bySku) {
+    bySku = new Map();
+    claimLanes.set(env.SKU_STOCK, bySku);
+  }
+  let lane = bySku.get(req.skuId);
+  if (!lane) {
+    lane = new SharedTurns({
+      together: (reqs) => stockObject(env, req.skuId).reserveMany(reqs),
+      alone: (one) => stockObject(env, req.skuId).reserve(one),
+      weight: () => 1,
+      maxWeight: MAX_CLAIMS_PER_CALL,
+    });
+    bySku.set(req.skuId, lane);
+  }
+  try {
+    return await lane.call(req, background);
+  } finally {
+    if (lane.idle && bySku.get(req.skuId) === lane) bySku.delete(req.skuId);
+  }
+}
+
+async function claimEach(
+  env: Env,
+  holdId: string,
+  requests: Omit<ReserveRequest, "holdId">[],
+  into: Claims,
+  background: Background | undefined,
+) {
+  const settled = await Promise.allSettled(requests.map((r) => claimStock(env, { ...r, holdId }, background)));
   settled.forEach((s, i) => {
     const skuId = requests[i]!.skuId;
     if (s.status === "rejected") {
@@ -96,7 +145,8 @@ async function claimEach(env: Env, holdId: string, requests: Omit<ReserveRequest
 }
 
 /**
- * Reserves every SKU under one hold id, one RPC per SKU in parallel. All or nothing across SKUs:
+ * Reserves every SKU under one hold id, one claim per SKU in parallel (shared with other checkouts'
+ * claims on the same SKU, see `claimStock`; `background` holds a waiting claim's request open). All or nothing across SKUs:
  * if any SKU answers no (or its call fails), every hold already taken is released before answering,
  * so a short cart strands nothing. One SKU that was short moments ago is asked first (see
  * `recentlyShort`); if it still is, the others are not asked, and the shortages name only it.
@@ -106,6 +156,7 @@ export async function reserveAll(
   env: Env,
   holdId: string,
   requests: Omit<ReserveRequest, "holdId">[],
+  background?: Background,
 ): Promise<ReserveAllResult> {
   const skuIds = requests.map((r) => r.skuId);
   if (new Set(skuIds).size !== skuIds.length) throw new Error("reserveAll: each SKU may appear only once");
@@ -115,9 +166,10 @@ export async function reserveAll(
   const lead = requests.find((r) => wasShort(r.skuId));
   const rest = requests.filter((r) => r !== lead);
   if (lead && rest.length > 0) {
-    await claimEach(env, holdId, [lead], claims);
-    if (claims.allocations.size === 1 && claims.failure === undefined) await claimEach(env, holdId, rest, claims);
-  } else await claimEach(env, holdId, requests, claims);
+    await claimEach(env, holdId, [lead], claims, background);
+    if (claims.allocations.size === 1 && claims.failure === undefined)
+      await claimEach(env, holdId, rest, claims, background);
+  } else await claimEach(env, holdId, requests, claims, background);
 
   const { allocations, shortages, closed, limit, addressLimit, failure } = claims;
   const allOk = allocations.size === requests.length;

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Id, IsoTime, json, jsonBody, problemResponses } from "../../contracts/common";
 import { uniqueViolation } from "../../db/constraints";
-import { stockObject } from "../../gateways/stock";
+import { claimStock } from "../../gateways/stock";
 import { router } from "../../http/context";
 import { ApiError } from "../../http/errors";
 import { defineRoute } from "../../http/route";
@@ -17,7 +17,7 @@ const claim = defineRoute({
   access: ["admin"],
   summary: "Benchmark only: one bare stock claim (development)",
   description:
-    "Makes the single reserve RPC a checkout makes, and nothing else: the ceiling checkout throughput is measured against.",
+    "Makes one stock claim as a checkout makes it (shared with the claims on the same SKU waiting in this isolate), and nothing else: the ceiling checkout throughput is measured against.",
   request: {
     params: z.object({ skuId: Id }),
     ...jsonBody(z.object({ warehouses: z.array(Id).min(1).max(20) }).strict()),
@@ -147,13 +147,17 @@ export const bench = router()
   })
   .openapi(claim, async (c) => {
     const { skuId } = c.req.valid("param");
-    const result = await stockObject(c.env, skuId).reserve({
-      skuId,
-      holdId: `bench_${crypto.randomUUID()}`,
-      qty: 1,
-      warehouses: c.req.valid("json").warehouses,
-      expiresAt: Date.now() + HOLD_SECONDS * 1000,
-    });
+    const result = await claimStock(
+      c.env,
+      {
+        skuId,
+        holdId: `bench_${crypto.randomUUID()}`,
+        qty: 1,
+        warehouses: c.req.valid("json").warehouses,
+        expiresAt: Date.now() + HOLD_SECONDS * 1000,
+      },
+      c.executionCtx,
+    );
     if (!result.ok) throw new ApiError("OUT_OF_STOCK", result.code);
     return c.json({ ok: true as const }, 201);
   });
