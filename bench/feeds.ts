@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuMs } from "./load.ts";
 
 export type FeedBenchOptions = {
   /** Base URL of the server; defaults to demo.json's. */
@@ -26,6 +27,8 @@ export type FeedBenchOptions = {
   tickets?: boolean;
   /** Quiet time between changes, so each change is measured on its own. */
   pauseMs?: number;
+  /** The workerd process of the server, when this run started it: its CPU per change is printed. */
+  workerdPid?: number;
   /** How long one change may take to reach every subscriber. */
   deliveryTimeoutMs?: number;
   currency?: string;
@@ -42,6 +45,8 @@ export type FeedBenchResult = {
   fanOutMs: { p50: number; p99: number; max: number };
   changeRequestMs: { p50: number; p99: number };
   connectSeconds: number;
+  /** CPU per change of the server's workerd (NaN when unknown) and of this client process. */
+  cpuPerChangeMs: { server: number; client: number };
   /** With `tickets`: the ticket requests of all subscribers (included in connectSeconds). */
   ticketMs?: { p50: number; p99: number };
 };
@@ -201,6 +206,10 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
   const fanOut: number[] = [];
   const requestMs: number[] = [];
   let missed = 0;
+  // Both sides' CPU over the changes (the pauses between them are idle): how much of a delivery is
+  // the server's fan-out, and how much is this one process reading every subscriber's frame.
+  const serverCpuBefore = cpuMs(opts.workerdPid);
+  const clientCpuBefore = process.cpuUsage();
   for (let c = 1; c <= changes; c++) {
     await new Promise((r) => setTimeout(r, pauseMs));
     const available = base + c;
@@ -232,6 +241,8 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
     }
     fanOut.push(last);
   }
+  const serverCpu = (cpuMs(opts.workerdPid) ?? Number.NaN) - (serverCpuBefore ?? Number.NaN);
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   for (const s of subs) s.ws.close(1000, "bench done");
 
   samples.sort((a, b) => a - b);
@@ -255,6 +266,10 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
     },
     changeRequestMs: { p50: round(percentile(requestMs, 50)), p99: round(percentile(requestMs, 99)) },
     connectSeconds: round(connectSeconds),
+    cpuPerChangeMs: {
+      server: round(serverCpu / changes),
+      client: round((clientCpu.user + clientCpu.system) / 1000 / changes),
+    },
   };
   if (opts.tickets) {
     ticketMs.sort((a, b) => a - b);
@@ -275,6 +290,9 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
   );
   log(`  fan-out     last subscriber per change: p50 ${result.fanOutMs.p50} ms, p99 ${result.fanOutMs.p99} ms`);
   log(`  request     PUT round trip p50 ${result.changeRequestMs.p50} ms, p99 ${result.changeRequestMs.p99} ms`);
+  log(
+    `  cpu         per change: workerd ${Number.isNaN(result.cpuPerChangeMs.server) ? "n/a (server not started by this run, or not Linux)" : `${result.cpuPerChangeMs.server} ms`} (the PUT, the push, ${n} sends), this client ${result.cpuPerChangeMs.client} ms (${n} frames read)`,
+  );
   if (result.ticketMs) {
     log(
       `  tickets     ${n} minted ${concurrency} at a time: p50 ${result.ticketMs.p50} ms, p99 ${result.ticketMs.p99} ms`,

@@ -97,7 +97,7 @@ const TARGET: Record<Shape, string> = { single: " (target 1.0)", cart: " (target
 /** Every buyer served: each concurrency, each shape, project and peer round after round. */
 async function served(o: Omit<Parameters<typeof projectRound>[0], "concurrency" | "tag">, peer: Peer | undefined) {
   console.log(
-    `\nevery buyer served: ${ORDERS} requests per round from a closed loop of N concurrent buyers (each sends its next when answered), stock ${ORDERS + 1000} per SKU, ${REPS} rounds; bare claim = POST /v1/bench/claim (admin), the reserve RPC alone`,
+    `\nevery buyer served: ${ORDERS} requests per round from a closed loop of N concurrent buyers (each sends its next when answered), stock ${ORDERS + 1000} per SKU, ${REPS} rounds; bare claim = POST /v1/bench/claim (admin), the stock claim alone, as checkout makes it`,
   );
   const project = new Map<string, Round[]>();
   const peers = new Map<string, Round[]>();
@@ -231,7 +231,7 @@ async function flashSale(o: {
       console.log(`fraction of the bare claim rate: ${fmt(fraction, 2)} (floor 0.5, target 0.8)`);
     }
   };
-  report("flash-sale mix: bare claim (POST /v1/bench/claim: the reserve RPC alone, one SKU)", claimRuns);
+  report("flash-sale mix: bare claim (POST /v1/bench/claim: the stock claim alone, one SKU)", claimRuns);
   report("flash-sale mix: checkout, one SKU, 1 unit each", runs.single);
   report("flash-sale mix: checkout, 3-vendor carts (3 SKUs, 1 unit each)", runs.cart);
   return [...runs.single, ...runs.cart].some(
@@ -318,7 +318,7 @@ try {
 
   if (want("feeds")) {
     console.log("\n## stock feed fan-out (one SKU, many storefront subscribers)");
-    await runFeeds({ baseUrl: url, adminToken, subscribers: Number(values.subscribers) });
+    await runFeeds({ baseUrl: url, adminToken, subscribers: Number(values.subscribers), workerdPid: pid });
   }
   if (want("bridge")) {
     console.log("\n## inventory bridge: 100,000 staged rows reconciled into the stock objects");
