@@ -24,7 +24,7 @@ import worker from "../../src/index";
 import { issueFeedTicket } from "../../src/live-feeds/tickets";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newVendorWithToken } from "../support/catalog";
-import { BENGALURU, checkout, MUMBAI, pay, stockedSku } from "../support/marketplace";
+import { BENGALURU, checkout, customers, MUMBAI, pay, stockedSku } from "../support/marketplace";
 
 const BASE = "https://oms.test";
 
@@ -423,5 +423,24 @@ describe("feeds: what subscribers see", () => {
     // Each level's on-hand version, for a count made on screen to send back: only the counted one moved.
     const versions = VendorStockData.parse(levels[0]!.data).warehouses.map((w) => [w.warehouseId, w.version]);
     expect(Object.fromEntries(versions)).toEqual({ [s.warehouseIds[0]!]: 2, [s.warehouseIds[1]!]: 1 });
+  });
+
+  it("a burst of claims reaches the SKU feed as a few pushes at least 100 ms apart, the last with the final count", async () => {
+    const s = await stockedSku({ vendor: { hourlyCapacity: 1000 }, warehouses: [{ at: BENGALURU, onHand: 100 }] });
+    const storefront = await connect(`/v1/feeds/skus/${s.skuId}`);
+    const buyers = await customers(40);
+    const burst = (e: EventFrame) => e.type === "stock.changed" && (e.data.available as number) < 100;
+    const started = Date.now();
+    const replies = await Promise.all(buyers.map((b) => checkout(b.token, [{ skuId: s.skuId, qty: 1 }])));
+    expect(replies.every((r) => r.status === 201)).toBe(true);
+    await vi.waitFor(() => expect(storefront.events(burst).at(-1)?.data).toEqual({ skuId: s.skuId, available: 60 }));
+    const lasted = Date.now() - started;
+
+    const counts = storefront.events(burst).map((e) => e.data.available as number);
+    // Each push carries the latest count, so they only go down; one starts at most every 100 ms.
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(new Set(counts).size).toBe(counts.length);
+    expect(counts.length).toBeLessThanOrEqual(Math.floor(lasted / 100) + 1);
+    expect(counts.length).toBeLessThan(40);
   });
 });
