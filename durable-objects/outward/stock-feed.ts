@@ -38,7 +38,7 @@ async function publishStock(
 
 /**
  * Pushes back to back start at least this far apart. Each push costs two feed RPCs and their
- * storage commits; at full speed they cost a burst about a fifth of its CPU (README, "Performance").
+ * storage commits; at full speed they cost a burst 15-20% of its CPU (README, "Performance").
  */
 const PUSH_GAP_MS = 100;
 

@@ -77,7 +77,10 @@ function rememberShort(skuId: string, at: number) {
   recentlyShort.set(skuId, at);
 }
 
-/** At most this many claims in one shared call to a SKU's object. */
+/**
+ * At most this many claims in one shared call to a SKU's object: the object decides them in one
+ * synchronous run, and its other callers (releases, counts, snapshots) wait behind the whole run.
+ */
 const MAX_CLAIMS_PER_CALL = 64;
 const claimLanes = new WeakMap<
   DurableObjectNamespace<SkuStock>,
@@ -113,6 +116,7 @@ export async function claimStock(
   try {
     return await lane.call(req, background);
   } finally {
+    // A SKU's lane lives while claims use it; the next claim after a quiet moment starts a new one.
     if (lane.idle && bySku.get(req.skuId) === lane) bySku.delete(req.skuId);
   }
 }
@@ -145,10 +149,10 @@ async function claimEach(
 }
 
 /**
- * Reserves every SKU under one hold id, one claim per SKU in parallel (shared with other checkouts'
- * claims on the same SKU, see `claimStock`; `background` holds a waiting claim's request open). All or nothing across SKUs:
- * if any SKU answers no (or its call fails), every hold already taken is released before answering,
- * so a short cart strands nothing. One SKU that was short moments ago is asked first (see
+ * Reserves every SKU under one hold id, one claim per SKU in parallel, each shared with the other
+ * checkouts' claims on that SKU (`claimStock`; `background` holds a waiting claim's request open).
+ * All or nothing across SKUs: if any SKU answers no (or its call fails), every hold already taken is
+ * released before answering, so a short cart strands nothing. One SKU that was short moments ago is asked first (see
  * `recentlyShort`); if it still is, the others are not asked, and the shortages name only it.
  * Requests must name each SKU once.
  */
