@@ -1,5 +1,5 @@
 import type { Background } from "../platform/background";
-import { SharedTurns } from "../platform/shared-turns";
+import { SharedLanes } from "../platform/shared-turns";
 
 /**
  * At most this many statements in one shared batch: a tenth of the 1,000 D1 queries Workers Paid
@@ -7,35 +7,21 @@ import { SharedTurns } from "../platform/shared-turns";
  */
 export const SHARED_BATCH_MAX_STATEMENTS = 100;
 
-const lanes = new WeakMap<D1Database, Map<string, SharedTurns<D1PreparedStatement[], D1Result[]>>>();
-
-function laneOf(d1: D1Database, name: string): SharedTurns<D1PreparedStatement[], D1Result[]> {
-  let byName = lanes.get(d1);
-  if (!byName) {
-    byName = new Map();
-    lanes.set(d1, byName);
-  }
-  let lane = byName.get(name);
-  if (!lane) {
-    lane = new SharedTurns({
-      // One batch is one transaction: a failure rolls all of it back, and each caller reruns alone.
-      together: async (groups) => {
-        const results = await d1.batch(groups.flat());
-        let at = 0;
-        return groups.map((statements) => {
-          const own = results.slice(at, at + statements.length);
-          at += statements.length;
-          return own;
-        });
-      },
-      alone: (statements) => d1.batch(statements),
-      weight: (statements) => statements.length,
-      maxWeight: SHARED_BATCH_MAX_STATEMENTS,
+const lanes = new SharedLanes<D1Database, D1PreparedStatement[], D1Result[]>((d1) => ({
+  // One batch is one transaction: a failure rolls all of it back, and each caller reruns alone.
+  together: async (groups) => {
+    const results = await d1.batch(groups.flat());
+    let at = 0;
+    return groups.map((statements) => {
+      const own = results.slice(at, at + statements.length);
+      at += statements.length;
+      return own;
     });
-    byName.set(name, lane);
-  }
-  return lane;
-}
+  },
+  alone: (statements) => d1.batch(statements),
+  weight: (statements) => statements.length,
+  maxWeight: SHARED_BATCH_MAX_STATEMENTS,
+}));
 
 /**
  * `d1.batch(statements)`, atomic for these statements as ever, shared with the other callers of
@@ -50,5 +36,5 @@ export function sharedBatch(
   background: Background | undefined,
 ): Promise<D1Result[]> {
   if (statements.length === 0) return d1.batch(statements);
-  return laneOf(d1, laneName).call(statements, background);
+  return lanes.call(d1, laneName, statements, background);
 }

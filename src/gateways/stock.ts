@@ -12,7 +12,7 @@ import type {
   StockSnapshot,
 } from "../../durable-objects/sku-stock-rpc";
 import type { Background } from "../platform/background";
-import { SharedTurns } from "../platform/shared-turns";
+import { SharedLanes } from "../platform/shared-turns";
 
 export type {
   AdjustInput,
@@ -40,7 +40,11 @@ export type {
 
 /** Each SKU is its own single-writer shard: its stock object is found by the SKU id alone. */
 export function stockObject(env: Env, skuId: string): DurableObjectStub<SkuStock> {
-  return env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
+  return stubOf(env.SKU_STOCK, skuId);
+}
+
+function stubOf(ns: DurableObjectNamespace<SkuStock>, skuId: string): DurableObjectStub<SkuStock> {
+  return ns.get(ns.idFromName(skuId));
 }
 
 export type Shortage = { skuId: string; requested: number; available: number };
@@ -82,10 +86,12 @@ function rememberShort(skuId: string, at: number) {
  * synchronous run, and its other callers (releases, counts, snapshots) wait behind the whole run.
  */
 const MAX_CLAIMS_PER_CALL = 64;
-const claimLanes = new WeakMap<
-  DurableObjectNamespace<SkuStock>,
-  Map<string, SharedTurns<ReserveRequest, ReserveResult>>
->();
+const claimLanes = new SharedLanes<DurableObjectNamespace<SkuStock>, ReserveRequest, ReserveResult>((ns, skuId) => ({
+  together: (reqs) => stubOf(ns, skuId).reserveMany(reqs),
+  alone: (one) => stubOf(ns, skuId).reserve(one),
+  weight: () => 1,
+  maxWeight: MAX_CLAIMS_PER_CALL,
+}));
 
 /**
  * One claim, sent with the other claims on the same SKU waiting in this isolate (platform/shared-turns):
@@ -93,32 +99,8 @@ const claimLanes = new WeakMap<
  * The object answers each as it would alone, so a refusal is still that claim's own; a failed shared
  * call is repeated claim by claim, which the hold id makes safe (a claim that landed replays).
  */
-export async function claimStock(
-  env: Env,
-  req: ReserveRequest,
-  background: Background | undefined,
-): Promise<ReserveResult> {
-  let bySku = claimLanes.get(env.SKU_STOCK);
-  if (!bySku) {
-    bySku = new Map();
-    claimLanes.set(env.SKU_STOCK, bySku);
-  }
-  let lane = bySku.get(req.skuId);
-  if (!lane) {
-    lane = new SharedTurns({
-      together: (reqs) => stockObject(env, req.skuId).reserveMany(reqs),
-      alone: (one) => stockObject(env, req.skuId).reserve(one),
-      weight: () => 1,
-      maxWeight: MAX_CLAIMS_PER_CALL,
-    });
-    bySku.set(req.skuId, lane);
-  }
-  try {
-    return await lane.call(req, background);
-  } finally {
-    // A SKU's lane lives while claims use it; the next claim after a quiet moment starts a new one.
-    if (lane.idle && bySku.get(req.skuId) === lane) bySku.delete(req.skuId);
-  }
+export function claimStock(env: Env, req: ReserveRequest, background: Background | undefined): Promise<ReserveResult> {
+  return claimLanes.call(env.SKU_STOCK, req.skuId, req, background);
 }
 
 async function claimEach(

@@ -35,7 +35,7 @@ type Waiter<Item, Answer> = { item: Item; weight: number; settle: (outcome: Outc
  * so each of its callers then calls again alone and gets its own answer: one duplicate checkout's
  * unique violation fails that checkout only.
  */
-export class SharedTurns<Item, Answer> {
+class SharedTurns<Item, Answer> {
   private busy = false;
   private readonly queue: Waiter<Item, Answer>[] = [];
 
@@ -113,6 +113,35 @@ export class SharedTurns<Item, Answer> {
         this.queue.shift()?.settle({ lead: true });
       });
     background?.waitUntil(sent);
+  }
+}
+
+/**
+ * The lanes of one kind of call, by what they call (a D1 binding, an object namespace) and a name
+ * within it (a kind of batch, a SKU). A lane lives while callers use it and is forgotten once idle,
+ * so lanes named by SKU do not pile up in a long-lived isolate.
+ */
+export class SharedLanes<Owner extends object, Item, Answer> {
+  private readonly byOwner = new WeakMap<Owner, Map<string, SharedTurns<Item, Answer>>>();
+
+  constructor(private readonly callsOf: (owner: Owner, name: string) => LaneCalls<Item, Answer>) {}
+
+  async call(owner: Owner, name: string, item: Item, background: Background | undefined): Promise<Answer> {
+    let byName = this.byOwner.get(owner);
+    if (!byName) {
+      byName = new Map();
+      this.byOwner.set(owner, byName);
+    }
+    let lane = byName.get(name);
+    if (!lane) {
+      lane = new SharedTurns(this.callsOf(owner, name));
+      byName.set(name, lane);
+    }
+    try {
+      return await lane.call(item, background);
+    } finally {
+      if (lane.idle && byName.get(name) === lane) byName.delete(name);
+    }
   }
 }
 
