@@ -21,11 +21,13 @@ const SALE_ROWS = `select skus.id as skuId, skus.vendor_id as vendorId, skus.pri
   from skus inner join vendors on vendors.id = skus.vendor_id
   where skus.id in (select value from json_each(?1))`;
 
-const OPEN_HOLDS = `select count(*) as "open", min(hold_expires_at) as earliest from orders
+// The two counts below are exported for their query-plan test: each must read only the rows of
+// its own customer or vendor, whatever else the marketplace holds.
+export const OPEN_HOLDS = `select count(*) as "open", min(hold_expires_at) as earliest from orders
   where customer_id = ?1 and status = 'pending_payment' and hold_expires_at > ?2`;
 
-// Sub-orders this clock hour, not cancelled, of other orders (served by sub_orders_vendor_created).
-const VENDOR_LOADS = `select vendor_id as vendorId, count(*) as n from sub_orders
+// Sub-orders this clock hour, not cancelled, of other orders (counted from sub_orders_vendor_created alone).
+export const VENDOR_LOADS = `select vendor_id as vendorId, count(*) as n from sub_orders
   where vendor_id in (select value from json_each(?1)) and created_at >= ?2 and created_at < ?3
     and status <> 'cancelled' and order_id <> ?4
   group by vendor_id`;

@@ -162,6 +162,7 @@ async function handleEvents(env: Env, queue: string, events: Map<Message, OrderE
   const db = database(env);
   const seen = await receiptsOf(
     db,
+    consumers.map((c) => c.name),
     [...events.values()].map((e) => String(e.id)),
   );
   const failed = new Set<number>();
