@@ -4,7 +4,8 @@
 // isolate, and prints: the Worker's CPU by part of the code (the bundle's module comments map each
 // sampled line to its source file), the inclusive time of checkout's steps, the CPU of the other
 // isolates (Miniflare's D1, queue and asset workers), D1 round trips counted in the Worker
-// (POST /v1/bench/d1-calls) and workerd's CPU per order from /proc.
+// (POST /v1/bench/d1-calls) with each statement's SQL time and rows read as D1 reports them, and
+// workerd's CPU per order from /proc.
 //
 //   node bench/profile.ts [--orders 600] [--concurrency 128] [--port 8790] [--inspector 9330] [--save DIR]
 //   node bench/profile.ts --from DIR/single.cpuprofile [--bundle dist/index.js] [--cpu MS_PER_ORDER]
@@ -161,6 +162,21 @@ function printAnalysis(a: ReturnType<typeof analyse>, cpuPerOrder: number | unde
 
 export type ProfileOptions = { orders: number; concurrency: number; port: string; inspector: number; save?: string };
 
+type Statement = { sql: string; runs: number; sqlMs: number; rowsRead: number };
+
+/**
+ * D1's own figures per statement and order, the most rows read first: a statement whose rows read
+ * grow with the orders already placed costs the same burst more and more as it goes on.
+ */
+function printStatements(statements: Statement[], orders: number) {
+  console.log("  D1 statements per order (runs, SQL time in D1, rows read), most rows read first:");
+  const byCost = [...statements].sort((a, b) => b.rowsRead - a.rowsRead || b.runs - a.runs).slice(0, 12);
+  for (const s of byCost) {
+    const per = (n: number, digits: number) => (n / orders).toFixed(digits).padStart(7);
+    console.log(`    ${per(s.runs, 2)} ${per(s.sqlMs, 3)} ms ${per(s.rowsRead, 1)} rows  ${s.sql.slice(0, 80)}`);
+  }
+}
+
 export async function run(o: ProfileOptions) {
   process.env.OMS_INSPECTOR_PORT = String(o.inspector);
   const server = await startFreshServer(o.port, "oms-profile", BENCH_VARS);
@@ -211,7 +227,7 @@ export async function run(o: ProfileOptions) {
       );
       await settle(pid);
       const cpu = before === undefined ? undefined : cpuMs(pid)! - before;
-      const d1 = await admin.request<{ roundTrips: number; batches: number; statements: number }>(
+      const d1 = await admin.request<{ roundTrips: number; batches: number; statements: number; bySql: Statement[] }>(
         "POST",
         "/v1/bench/d1-calls",
         {},
@@ -226,6 +242,7 @@ export async function run(o: ProfileOptions) {
       console.log(
         `  D1 round trips made by the Worker (and objects, same isolate): ${(d1.roundTrips / accepted.length).toFixed(2)} per order (${(d1.batches / accepted.length).toFixed(2)} batches, ${(d1.statements / accepted.length).toFixed(2)} single statements)`,
       );
+      printStatements(d1.bySql, accepted.length);
       const { profile } = (await s.send("Profiler.stop")) as { profile: CpuProfile };
       if (o.save) writeFileSync(path.join(o.save, `${shape}.cpuprofile`), JSON.stringify(profile));
       printAnalysis(analyse(profile, moduleOf), cpu === undefined ? undefined : cpu / accepted.length);

@@ -2,19 +2,44 @@
 // every statement run on its own (all, first, run, raw) and every batch or exec is one round trip.
 // Installed on the runtime's D1 classes the first time the benchmark asks, so nothing counts until then.
 // Each of these methods sends its own request to D1 (none calls another), so each call is one round trip.
+// Per statement it also adds up what D1 reports back: SQL time and rows read. Rows read is what a
+// statement costs D1 (and what D1 bills), and a count that grows with the orders already placed
+// shows up there as it never does in one request's timing.
 
-export type D1Calls = { roundTrips: number; batches: number; statements: number };
+/** One statement's totals, keyed by its SQL with whitespace collapsed. */
+export type StatementCalls = { sql: string; runs: number; sqlMs: number; rowsRead: number };
+export type D1Calls = { roundTrips: number; batches: number; statements: number; bySql: StatementCalls[] };
 
-const calls: D1Calls = { roundTrips: 0, batches: 0, statements: 0 };
+const calls = { roundTrips: 0, batches: 0, statements: 0 };
+let bySql = new Map<string, StatementCalls>();
 let installed = false;
+
+type Reported = { meta?: { duration?: number; rows_read?: number } };
+
+function tally(sql: string, result: Reported | undefined) {
+  const key = sql.replace(/\s+/g, " ").trim();
+  const s = bySql.get(key) ?? { sql: key, runs: 0, sqlMs: 0, rowsRead: 0 };
+  s.runs += 1;
+  s.sqlMs += result?.meta?.duration ?? 0;
+  s.rowsRead += result?.meta?.rows_read ?? 0;
+  bySql.set(key, s);
+}
 
 function wrap(proto: Record<string, unknown>, name: string, kind: "batches" | "statements") {
   const original = proto[name];
   if (typeof original !== "function") return;
-  proto[name] = function (this: unknown, ...args: unknown[]) {
+  proto[name] = async function (this: { statement?: string }, ...args: unknown[]) {
     calls.roundTrips++;
     calls[kind]++;
-    return original.apply(this, args);
+    const result: unknown = await original.apply(this, args);
+    // `raw` and `first` answer rows, not D1's report: their statements are counted without it.
+    if (name === "batch") {
+      const statements = args[0] as { statement: string }[];
+      for (const [i, s] of statements.entries()) tally(s.statement, (result as Reported[])[i]);
+    } else if (kind === "statements" && this.statement !== undefined) {
+      tally(this.statement, name === "all" || name === "run" ? (result as Reported) : undefined);
+    }
+    return result;
   };
 }
 
@@ -27,9 +52,10 @@ export function takeD1Calls(db: D1Database): D1Calls {
     const database = Object.getPrototypeOf(db) as Record<string, unknown>;
     for (const name of ["batch", "exec"]) wrap(database, name, "batches");
   }
-  const out = { ...calls };
+  const out = { ...calls, bySql: [...bySql.values()] };
   calls.roundTrips = 0;
   calls.batches = 0;
   calls.statements = 0;
+  bySql = new Map();
   return out;
 }
