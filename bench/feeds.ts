@@ -121,7 +121,7 @@ type Subscriber = {
   arrivals: Map<number, number>;
 };
 
-function openSubscriber(url: string, onArrival: () => void): Promise<Subscriber> {
+function openSubscriber(url: string, onArrival: (available: number) => void): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const sub: Subscriber = { ws, arrivals: new Map() };
@@ -133,8 +133,9 @@ function openSubscriber(url: string, onArrival: () => void): Promise<Subscriber>
         clearTimeout(timer);
         resolve(sub);
       } else if (frame.type === "stock.changed" && typeof frame.data?.available === "number") {
+        if (sub.arrivals.has(frame.data.available)) return;
         sub.arrivals.set(frame.data.available, at);
-        onArrival();
+        onArrival(frame.data.available);
       }
     });
     ws.addEventListener("error", () => {
@@ -186,9 +187,10 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
     url.searchParams.set("ticket", ticket);
     return url.href;
   };
-  // Called on every arrival; set while a change is being measured.
-  const waiter: { wake: (() => void) | null } = { wake: null };
-  const onArrival = () => waiter.wake?.();
+  // Set while a change is measured: it tallies that count's first arrival at each subscriber, so
+  // a frame costs this client the same to read at 1,000 subscribers as at 10.
+  const waiter: { wake: ((available: number) => void) | null } = { wake: null };
+  const onArrival = (available: number) => waiter.wake?.(available);
   const subs: Subscriber[] = [];
   const connectStart = performance.now();
   for (let i = 0; i < n; i += concurrency) {
@@ -214,10 +216,13 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
     await new Promise((r) => setTimeout(r, pauseMs));
     const available = base + c;
     const t0 = performance.now();
+    let arrived = 0;
     const done = new Promise<void>((resolve) => {
       const deadline = setTimeout(resolve, timeoutMs);
-      waiter.wake = () => {
-        if (subs.every((s) => s.arrivals.has(available))) {
+      waiter.wake = (count) => {
+        if (count !== available) return;
+        arrived += 1;
+        if (arrived === subs.length) {
           clearTimeout(deadline);
           resolve();
         }
@@ -225,7 +230,6 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
     });
     await setStock(available);
     requestMs.push(performance.now() - t0);
-    waiter.wake?.();
     await done;
     waiter.wake = null;
     let last = 0;
