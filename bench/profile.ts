@@ -162,18 +162,24 @@ function printAnalysis(a: ReturnType<typeof analyse>, cpuPerOrder: number | unde
 
 export type ProfileOptions = { orders: number; concurrency: number; port: string; inspector: number; save?: string };
 
-type Statement = { sql: string; runs: number; sqlMs: number; rowsRead: number };
+type Statement = { sql: string; runs: number; reported: number; sqlMs: number; rowsRead: number };
 
 /**
  * D1's own figures per statement and order, the most rows read first: a statement whose rows read
- * grow with the orders already placed costs the same burst more and more as it goes on.
+ * grow with the orders already placed costs the same burst more and more as it goes on. A statement
+ * D1 never reported on (run with `first` or `raw`, as drizzle's selects outside a batch are) shows
+ * "-" and goes last.
  */
 function printStatements(statements: Statement[], orders: number) {
   console.log("  D1 statements per order (runs, SQL time in D1, rows read), most rows read first:");
-  const byCost = [...statements].sort((a, b) => b.rowsRead - a.rowsRead || b.runs - a.runs).slice(0, 12);
+  const byCost = [...statements]
+    .sort((a, b) => Number(b.reported > 0) - Number(a.reported > 0) || b.rowsRead - a.rowsRead || b.runs - a.runs)
+    .slice(0, 14);
   for (const s of byCost) {
-    const per = (n: number, digits: number) => (n / orders).toFixed(digits).padStart(7);
-    console.log(`    ${per(s.runs, 2)} ${per(s.sqlMs, 3)} ms ${per(s.rowsRead, 1)} rows  ${s.sql.slice(0, 80)}`);
+    const per = (n: number, digits: number) =>
+      s.reported === 0 ? "-".padStart(7) : (n / orders).toFixed(digits).padStart(7);
+    const runs = (s.runs / orders).toFixed(2).padStart(7);
+    console.log(`    ${runs} ${per(s.sqlMs, 3)} ms ${per(s.rowsRead, 1)} rows  ${s.sql.slice(0, 80)}`);
   }
 }
 

@@ -26,11 +26,17 @@ export function rowsPerInsert(table: Table): number {
 type Query<R> = BatchItem<"sqlite"> & PromiseLike<R[]>;
 
 /**
- * Runs `query` over the distinct `values` cut to fit D1's limit beside a few other parameters, every
- * chunk in one batch (one round trip), and returns the rows of all.
+ * Runs `query` over the distinct `values` cut to fit D1's limit beside `otherParameters` more (a
+ * few, unless the caller says how many), every chunk in one batch (one round trip), and returns
+ * the rows of all.
  */
-export async function selectIn<T, R>(db: Db, values: readonly T[], query: (chunk: T[]) => Query<R>): Promise<R[]> {
-  const [first, ...rest] = chunks([...new Set(values)]).map(query);
+export async function selectIn<T, R>(
+  db: Db,
+  values: readonly T[],
+  query: (chunk: T[]) => Query<R>,
+  otherParameters = OTHER_PARAMETERS,
+): Promise<R[]> {
+  const [first, ...rest] = chunks([...new Set(values)], D1_MAX_BOUND_PARAMETERS - otherParameters).map(query);
   if (!first) return [];
   const results = (await db.batch([first, ...rest])) as R[][];
   return results.flat();

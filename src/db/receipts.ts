@@ -16,7 +16,7 @@ export async function receiptsOf(
   consumers: readonly string[],
   eventIds: readonly string[],
 ): Promise<Set<string>> {
-  const rows = await selectIn(db, eventIds, (ids) => receiptsQuery(db, consumers, ids));
+  const rows = await selectIn(db, eventIds, (ids) => receiptsQuery(db, consumers, ids), consumers.length);
   return new Set(rows.map((r) => `${r.consumer}:${r.eventId}`));
 }
 

@@ -4,10 +4,11 @@
 // Each of these methods sends its own request to D1 (none calls another), so each call is one round trip.
 // Per statement it also adds up what D1 reports back: SQL time and rows read. Rows read is what a
 // statement costs D1 (and what D1 bills), and a count that grows with the orders already placed
-// shows up there as it never does in one request's timing.
+// shows up there as it never does in one request's timing. D1 reports them for batches, `all` and
+// `run`; `first` and `raw` answer rows only (drizzle's selects outside a batch use `raw`).
 
-/** One statement's totals, keyed by its SQL with whitespace collapsed. */
-export type StatementCalls = { sql: string; runs: number; sqlMs: number; rowsRead: number };
+/** One statement's totals, keyed by its SQL with whitespace collapsed; `reported`: runs D1 reported on. */
+export type StatementCalls = { sql: string; runs: number; reported: number; sqlMs: number; rowsRead: number };
 export type D1Calls = { roundTrips: number; batches: number; statements: number; bySql: StatementCalls[] };
 
 const calls = { roundTrips: 0, batches: 0, statements: 0 };
@@ -18,11 +19,16 @@ type Reported = { meta?: { duration?: number; rows_read?: number } };
 
 function tally(sql: string, result: Reported | undefined) {
   const key = sql.replace(/\s+/g, " ").trim();
-  const s = bySql.get(key) ?? { sql: key, runs: 0, sqlMs: 0, rowsRead: 0 };
+  let s = bySql.get(key);
+  if (!s) {
+    s = { sql: key, runs: 0, reported: 0, sqlMs: 0, rowsRead: 0 };
+    bySql.set(key, s);
+  }
   s.runs += 1;
-  s.sqlMs += result?.meta?.duration ?? 0;
-  s.rowsRead += result?.meta?.rows_read ?? 0;
-  bySql.set(key, s);
+  if (!result?.meta) return;
+  s.reported += 1;
+  s.sqlMs += result.meta.duration ?? 0;
+  s.rowsRead += result.meta.rows_read ?? 0;
 }
 
 function wrap(proto: Record<string, unknown>, name: string, kind: "batches" | "statements") {
@@ -32,8 +38,7 @@ function wrap(proto: Record<string, unknown>, name: string, kind: "batches" | "s
     calls.roundTrips++;
     calls[kind]++;
     const result: unknown = await original.apply(this, args);
-    // `raw` and `first` answer rows, not D1's report: their statements are counted without it.
-    if (name === "batch") {
+    if (name === "batch" && Array.isArray(result)) {
       const statements = args[0] as { statement: string }[];
       for (const [i, s] of statements.entries()) tally(s.statement, (result as Reported[])[i]);
     } else if (kind === "statements" && this.statement !== undefined) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { OPEN_HOLDS, VENDOR_LOADS } from "../../src/db/checkout-reads";
 import { database } from "../../src/db/client";
 import { receiptsQuery } from "../../src/db/receipts";
+import { consumers } from "../../src/jobs/order-events";
 
 /** SQLite's plan for a statement, one line per step. */
 async function plan(sql: string, params: unknown[]): Promise<string> {
@@ -31,7 +32,8 @@ describe("the reads made for every order", () => {
   });
 
   it("finds a delivery's receipts by their primary key, not by reading every receipt kept", async () => {
-    const { sql, params } = receiptsQuery(database(env), ["notifications", "live-feeds"], ["1", "2", "3"]).toSQL();
+    const names = consumers.map((c) => c.name);
+    const { sql, params } = receiptsQuery(database(env), names, ["1", "2", "3"]).toSQL();
     const p = await plan(sql, params);
     expect(p).toMatch(
       /SEARCH processed_messages USING COVERING INDEX sqlite_autoindex_processed_messages_1 \(consumer=\? AND event_id=\?\)/,

@@ -78,14 +78,22 @@ const d1Calls = defineRoute({
   access: ["admin"],
   summary: "Benchmark only: D1 round trips made in this isolate since the last call (development)",
   description:
-    "The first call starts counting; each call answers the counts since the previous one and resets them. A batch is one round trip. `bySql` adds up, per statement, its runs and the SQL time and rows read that D1 reported for them.",
+    "The first call starts counting; each call answers the counts since the previous one and resets them. A batch is one round trip. `bySql` adds up, per statement, its runs and the SQL time and rows read that D1 reported for them (`reported` runs: D1 reports on batches, `all` and `run`, not on `first` or `raw`).",
   responses: {
     200: json(
       z.object({
         roundTrips: z.number(),
         batches: z.number(),
         statements: z.number(),
-        bySql: z.array(z.object({ sql: z.string(), runs: z.number(), sqlMs: z.number(), rowsRead: z.number() })),
+        bySql: z.array(
+          z.object({
+            sql: z.string(),
+            runs: z.number(),
+            reported: z.number(),
+            sqlMs: z.number(),
+            rowsRead: z.number(),
+          }),
+        ),
       }),
       "Counts",
     ),
