@@ -13,8 +13,8 @@ async function plan(sql: string, params: unknown[]): Promise<string> {
   return results.map((r) => r.detail).join("\n");
 }
 
-// Reads made once per order or per queue delivery must cost the same however many orders, unpaid
-// orders or receipts the marketplace holds: each walks an index to its own rows and reads no table.
+// Reads made once per order or per queue delivery read only the rows of their own customer, vendor
+// or events, from an index alone, however many orders and receipts the rest of the marketplace holds.
 describe("the reads made for every order", () => {
   it("counts a customer's unpaid orders from that customer's entries of a covering index", async () => {
     const p = await plan(OPEN_HOLDS, ["cus_1", "2026-11-27T10:00:00Z"]);
