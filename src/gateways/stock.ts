@@ -134,9 +134,9 @@ async function claimEach(
  * Reserves every SKU under one hold id, one claim per SKU in parallel, each shared with the other
  * checkouts' claims on that SKU (`claimStock`; `background` holds a waiting claim's request open).
  * All or nothing across SKUs: if any SKU answers no (or its call fails), every hold already taken is
- * released before answering, so a short cart strands nothing. One SKU that was short moments ago is asked first (see
- * `recentlyShort`); if it still is, the others are not asked, and the shortages name only it.
- * Requests must name each SKU once.
+ * released before answering, so a short cart strands nothing. One SKU that was short moments ago
+ * is asked first (see `recentlyShort`); if it still is, the others are not asked, and the
+ * shortages name only it. Requests must name each SKU once.
  */
 export async function reserveAll(
   env: Env,
