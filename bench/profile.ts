@@ -13,10 +13,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Agent, setGlobalDispatcher } from "undici";
 import { api } from "../scripts/lib/api.ts";
 import { startFreshServer } from "../scripts/lib/fresh-server.ts";
 import { ROOT } from "../scripts/lib/local-env.ts";
+import { setClientPool } from "./client-pool.ts";
 import { BENCH_VARS, checkoutRequest, guestBuyers, type Sku, stockedSku, verify } from "./fixtures.ts";
 import { closedLoop, cpuMs, settle } from "./load.ts";
 
@@ -185,11 +185,14 @@ function printStatements(statements: Statement[], orders: number) {
 
 export async function run(o: ProfileOptions) {
   process.env.OMS_INSPECTOR_PORT = String(o.inspector);
+  process.env.OMS_DIRECT_SOCKET = "1";
   const server = await startFreshServer(o.port, "oms-profile", BENCH_VARS);
+  // Checkouts go straight to the Worker, as the benchmark's do (bench/run.ts).
+  const url = server.directUrl ?? server.url;
   try {
     server.pauseCron(true);
     const adminToken = server.tokens.find((t) => t.role === "admin")!.token;
-    const admin = api(server.url, adminToken);
+    const admin = api(url, adminToken);
     const buyers = await guestBuyers(admin, o.orders + 100);
     const moduleOf = moduleLines(readFileSync(path.join(ROOT, "dist/index.js"), "utf8"));
     const targets = (await (await fetch(`http://127.0.0.1:${o.inspector}/json`)).json()) as {
@@ -213,7 +216,7 @@ export async function run(o: ProfileOptions) {
       );
       // Warm the isolate's caches (tokens, offers, routing model) as a running marketplace has them.
       const warm = await closedLoop(100, 16, (i) =>
-        checkoutRequest(server.url, buyers[o.orders + i]!.token, `warm-${shape}-${i}`, skus),
+        checkoutRequest(url, buyers[o.orders + i]!.token, `warm-${shape}-${i}`, skus),
       );
       await settle(pid);
       await admin.request("POST", "/v1/bench/d1-calls", {});
@@ -225,7 +228,7 @@ export async function run(o: ProfileOptions) {
       const run = await closedLoop(
         o.orders,
         o.concurrency,
-        (i) => checkoutRequest(server.url, buyers[i]!.token, `profile-${shape}-${i}`, skus),
+        (i) => checkoutRequest(url, buyers[i]!.token, `profile-${shape}-${i}`, skus),
         (i, status, body) => {
           if (status === "201")
             accepted.push({ token: buyers[i]!.token, orderId: body.order.id, paymentId: body.payment.id });
@@ -252,7 +255,7 @@ export async function run(o: ProfileOptions) {
       const { profile } = (await s.send("Profiler.stop")) as { profile: CpuProfile };
       if (o.save) writeFileSync(path.join(o.save, `${shape}.cpuprofile`), JSON.stringify(profile));
       printAnalysis(analyse(profile, moduleOf), cpu === undefined ? undefined : cpu / accepted.length);
-      const check = await verify(admin, server.url, accepted, skus);
+      const check = await verify(admin, url, accepted, skus);
       console.log(
         `  lost orders: ${check.lost}; committed ${check.committed.join("/")} for ${accepted.length} accepted`,
       );
@@ -285,7 +288,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   });
   if (values.from) analyseSaved(values.from, values.bundle!, values.cpu ? Number(values.cpu) : undefined);
   else {
-    setGlobalDispatcher(new Agent({ connections: 512, pipelining: 1, keepAliveTimeout: 30_000 }));
+    setClientPool(512);
     await run({
       orders: Number(values.orders),
       concurrency: Number(values.concurrency),

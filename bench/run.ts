@@ -12,21 +12,25 @@
 // fan-out of one SKU's stock feed to 1,000 subscribers (bench/feeds.ts), and a payout run over 10,000
 // delivered sub-orders (bench/payouts.ts).
 //
+// The requests go to start's direct socket, straight to the Worker as from Cloudflare's edge;
+// --via entry sends them through Miniflare's entry worker and assets router instead, which only
+// forward (run_worker_first) and cost workerd about 1 ms of CPU per request.
+//
 // --profile runs the checkout profile instead (bench/profile.ts, at the first --concurrency).
 //
 //   bun run bench [--orders 1000] [--concurrency 128,256] [--peer] [--profile] [--buyers 5000] [--stock 1000]
-//                 [--reps 3] [--connections 256] [--url URL]
+//                 [--reps 3] [--connections 256] [--url URL] [--via worker|entry]
 //                 [--only served,checkout,routing,sla,feeds,bridge,payouts,insight] [--open-sub-orders 100000] [--subscribers 1000]
 //                 [--payout-sub-orders 10000] [--history-orders 1000000]
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Agent, setGlobalDispatcher } from "undici";
 import { api } from "../scripts/lib/api.ts";
 import { answers, startFreshServer } from "../scripts/lib/fresh-server.ts";
 import { LOCAL_ADDRESS_LIMITS, ROOT } from "../scripts/lib/local-env.ts";
 import { run as runBridge } from "./bridge.ts";
+import { setClientPool } from "./client-pool.ts";
 import { run as runFeeds } from "./feeds.ts";
 import { BENCH_VARS, checkoutRequest, guestBuyers, stockedSku, verify } from "./fixtures.ts";
 import { run as runInsight } from "./insight.ts";
@@ -53,6 +57,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "256" },
     url: { type: "string" },
     port: { type: "string", default: "8788" },
+    via: { type: "string", default: "worker" },
     only: { type: "string" },
     "open-sub-orders": { type: "string", default: "100000" },
     subscribers: { type: "string", default: "1000" },
@@ -74,7 +79,7 @@ const BUYERS = Number(values.buyers);
 const STOCK = Number(values.stock);
 const REPS = Number(values.reps);
 const CONNECTIONS = Math.max(Number(values.connections), ...CONCURRENCY);
-setGlobalDispatcher(new Agent({ connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 }));
+setClientPool(CONNECTIONS);
 
 const fmt = (x: number | undefined, digits = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : "n/a");
 const median = (xs: number[]) =>
@@ -248,8 +253,11 @@ if (values.profile) {
 }
 
 const requested = values.url ?? `http://127.0.0.1:${values.port}`;
+if (values.via !== "worker" && values.via !== "entry")
+  throw new Error(`--via takes worker or entry, not ${values.via}`);
+if (values.via === "worker") process.env.OMS_DIRECT_SOCKET = "1";
 const server = (await answers(requested)) ? undefined : await startFreshServer(values.port!, "oms-bench", BENCH_VARS);
-const url = server?.url ?? requested;
+const url = (values.via === "worker" ? server?.directUrl : server?.url) ?? requested;
 let peer: Peer | undefined;
 try {
   const tokens =
@@ -263,6 +271,11 @@ try {
   );
   console.log(
     `runtime: Node ${process.version} driving workerd via Miniflare (bun run start: bundled Worker, no dev proxy); ${server ? `a fresh marketplace in ${server.stateDir}` : `the running server at ${url}`}`,
+  );
+  console.log(
+    server && values.via === "worker"
+      ? `requests: to the Worker's direct socket ${url} (no Miniflare entry worker or assets router in front; --via entry for those)`
+      : `requests: to ${url}${server ? " (through Miniflare's entry worker and assets router)" : ""}`,
   );
   console.log(
     server

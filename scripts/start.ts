@@ -34,8 +34,17 @@ const cfg = readWranglerToml();
 const options = miniflareOptions({ cfg, bundleDir: BUNDLE_DIR, host: HOST, port, persistTo: STATE_DIR, devVars });
 // OMS_INSPECTOR_PORT opens workerd's inspector (Chrome DevTools protocol) there: the checkout profile uses it.
 const inspectorPort = process.env.OMS_INSPECTOR_PORT ? Number(process.env.OMS_INSPECTOR_PORT) : undefined;
+// OMS_DIRECT_SOCKET opens a second socket, on a free port, straight to the Worker (the dev entry's
+// `direct`): no Miniflare entry worker or assets router in front, as on Cloudflare's edge, so the
+// benchmark measures the Worker and not the simulator's forwarding. Nothing sets CF-Connecting-IP
+// there: the client names its address itself, as the edge would.
+const directSocket = process.env.OMS_DIRECT_SOCKET ? [{ host: HOST, port: 0, entrypoint: "direct" }] : undefined;
 const mf = new Miniflare({
-  ...convertV4MiniflareOptions({ ...options, log: new Log(LogLevel.WARN) }),
+  ...convertV4MiniflareOptions({
+    ...options,
+    ...(directSocket ? { unsafeDirectSockets: directSocket } : {}),
+    log: new Log(LogLevel.WARN),
+  }),
   ...(inspectorPort ? { inspectorPort } : {}),
 });
 
@@ -68,6 +77,8 @@ try {
     await applyD1Migrations(await mf.getD1Database(binding), dir, log);
   }
   const baseUrl = `http://${HOST}:${url.port}`;
+  if (directSocket)
+    log(`direct socket to the Worker: http://${HOST}:${(await mf.unsafeGetDirectURL(undefined, "direct")).port}`);
   await prepareDemo(baseUrl, devVars.ADMIN_BOOTSTRAP_TOKEN!);
   stopCron = driveCron(baseUrl, devVars.ADMIN_BOOTSTRAP_TOKEN!, () =>
     existsSync(path.join(STATE_DIR, CRON_PAUSE_FILE)),

@@ -16,6 +16,8 @@ export const CRON_PAUSE_FILE = "cron.paused";
 
 export type FreshServer = {
   url: string;
+  /** The direct socket to the Worker, when OMS_DIRECT_SOCKET asked start.ts for one. */
+  directUrl: string | undefined;
   stateDir: string;
   /** Pauses (or resumes) the cron driver; a job already running finishes. */
   pauseCron(paused: boolean): void;
@@ -91,6 +93,7 @@ export async function startFreshServer(
   const pauseFile = path.join(stateDir, CRON_PAUSE_FILE);
   return {
     url: `http://127.0.0.1:${port}`,
+    directUrl: /direct socket to the Worker: (\S+)/.exec(out)?.[1],
     stateDir,
     tokens: demo.tokens,
     stop,

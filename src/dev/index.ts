@@ -17,6 +17,13 @@ export { Feed } from "../../durable-objects/feed";
 export { SkuStock } from "../../durable-objects/sku-stock";
 
 // jobRunAt answers at production's job-run path in its place, so callers have one route.
-export default worker(
+const handlers = worker(
   createApp([simulatePayments, routingBench, bench, bridgeBench, insightBench, jobRunAt], [jobRun]),
 );
+export default handlers;
+
+// `bun run start`'s direct socket (OMS_DIRECT_SOCKET) hands requests to this entrypoint as the edge
+// hands them to a deployed Worker, without Miniflare's entry worker and assets router in between:
+// with `run_worker_first` those only forward, at about 1 ms of workerd CPU per request. The
+// default entrypoint cannot be reached that way while assets are configured.
+export const direct = { fetch: handlers.fetch } satisfies ExportedHandler<Env>;
