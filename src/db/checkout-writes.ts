@@ -1,9 +1,9 @@
 import type { Background } from "../platform/background";
+import { SharedLanes } from "../platform/shared-turns";
 import type { Db } from "./client";
 import type { LineItemRow, OrderEventRow, OrderRow, PaymentRow, SubOrderRow } from "./orders";
 import type { OutboxRow } from "./outbox";
 import type { idempotencyKeys } from "./schema";
-import { sharedBatch } from "./shared-batch";
 
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 
@@ -21,19 +21,25 @@ export type PlacedOrder = {
 
 // The order write as D1 statements rather than drizzle inserts: it runs once per accepted order and
 // was the largest checkout step in the V8 profile (README, "Performance: where a checkout's time
-// goes"), most of it drizzle building the inserts. The SQL is constant; the rows of the lists
-// (sub-orders, lines, events) go in as one JSON parameter each and are unpacked by json_each, so a
-// cart of any size is one statement per table and D1's 100-parameter limit never needs chunking.
-// JSON columns (ship_to, data, payload, explanation) are bound as the JSON text drizzle would store.
+// goes"), most of it drizzle building the inserts. The SQL is constant; every table's rows go in as
+// one JSON parameter and are unpacked by json_each, so the orders placed at the same moment are one
+// statement per table between them, and D1's 100-parameter limit never needs chunking. JSON columns
+// (ship_to, data, payload, explanation) are bound as the JSON text drizzle would store.
 
 const INSERT_IDEMPOTENCY = `insert into idempotency_keys
   (scope, "key", request_hash, response_status, response_body, created_at, expires_at)
-  values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`;
+  select value ->> 'scope', value ->> 'key', value ->> 'requestHash', value ->> 'responseStatus',
+    value ->> 'responseBody', value ->> 'createdAt', value ->> 'expiresAt'
+  from json_each(?1) order by key`;
 
-const INSERT_ORDER = `insert into orders
+const INSERT_ORDERS = `insert into orders
   (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat, ship_lng, hold_id,
    hold_expires_at, review_held, review_note, paid_at, created_at, updated_at)
-  values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`;
+  select value ->> 'id', value ->> 'customerId', value ->> 'status', value ->> 'paymentStatus',
+    value ->> 'currency', value ->> 'totalMinor', value ->> 'shipTo', value ->> 'shipLat', value ->> 'shipLng',
+    value ->> 'holdId', value ->> 'holdExpiresAt', value ->> 'reviewHeld', value ->> 'reviewNote',
+    value ->> 'paidAt', value ->> 'createdAt', value ->> 'updatedAt'
+  from json_each(?1) order by key`;
 
 const INSERT_SUB_ORDERS = `insert into sub_orders
   (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor, commission_bps,
@@ -57,90 +63,109 @@ const INSERT_LINES = `insert into line_items
     value ->> 'qty', value ->> 'unitPriceMinor', value ->> 'lineTotalMinor', value ->> 'currency'
   from json_each(?1) order by key`;
 
-// In list order, so the timeline's ids follow it (placed before flagged).
+// In list order, so each order's timeline ids follow its list (placed before flagged).
 const INSERT_EVENTS = `insert into order_events
   (order_id, sub_order_id, type, at, actor_role, actor_id, reason, data, dedupe_key)
   select value ->> 'orderId', value ->> 'subOrderId', value ->> 'type', value ->> 'at', value ->> 'actorRole',
     value ->> 'actorId', value ->> 'reason', value ->> 'data', value ->> 'dedupeKey'
   from json_each(?1) order by key`;
 
-const INSERT_PAYMENT = `insert into payments
+const INSERT_PAYMENTS = `insert into payments
   (id, order_id, provider, status, amount_minor, refunded_minor, currency, client_secret, charge_id,
    created_at, updated_at)
-  values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`;
+  select value ->> 'id', value ->> 'orderId', value ->> 'provider', value ->> 'status', value ->> 'amountMinor',
+    value ->> 'refundedMinor', value ->> 'currency', value ->> 'clientSecret', value ->> 'chargeId',
+    value ->> 'createdAt', value ->> 'updatedAt'
+  from json_each(?1) order by key`;
 
 const INSERT_OUTBOX = `insert into outbox (type, order_id, payload, dedupe_key, created_at)
-  values (?1, ?2, ?3, ?4, ?5)
+  select value ->> 'type', value ->> 'orderId', value ->> 'payload', value ->> 'dedupeKey', value ->> 'createdAt'
+  from json_each(?1) order by key
   returning id, type, order_id as orderId, payload, dedupe_key as dedupeKey, created_at as createdAt,
     dispatched_at as dispatchedAt`;
 
 const INSERT_ROUTING = `insert into routing_decisions (order_id, weights_version, explanation, created_at)
-  values (?1, ?2, ?3, ?4) on conflict do nothing`;
+  select value ->> 'orderId', value ->> 'weightsVersion', value ->> 'explanation', value ->> 'createdAt'
+  from json_each(?1) order by key
+  on conflict do nothing`;
+
+/**
+ * At most this many rows in one shared write: a single order bigger than that goes alone. Keeps
+ * each JSON parameter far below D1's 2 MB per value.
+ */
+export const SHARED_WRITE_MAX_ROWS = 256;
 
 /** A JSON column's value as drizzle stores it: its JSON text, or NULL. */
 const jsonText = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
+const rowsOf = (o: PlacedOrder) => 5 + o.subOrders.length + o.lines.length + o.events.length;
+
+type WrittenOutbox = Omit<OutboxRow, "payload"> & { payload: string };
+
+/** The orders' eight inserts as one batch; each order's outbox rows, in the order of `orders`. */
+async function writeOrders(d1: D1Database, orders: PlacedOrder[]): Promise<OutboxRow[][]> {
+  const rows = (each: (o: PlacedOrder) => unknown[]) => JSON.stringify(orders.flatMap(each));
+  const statement = (sql: string, json: string) => d1.prepare(sql).bind(json);
+  const results = await d1.batch([
+    statement(
+      INSERT_IDEMPOTENCY,
+      rows((o) => [o.idempotency]),
+    ),
+    statement(
+      INSERT_ORDERS,
+      rows((o) => [{ ...o.order, shipTo: jsonText(o.order.shipTo) }]),
+    ),
+    statement(
+      INSERT_SUB_ORDERS,
+      rows((o) => o.subOrders),
+    ),
+    statement(
+      INSERT_LINES,
+      rows((o) => o.lines),
+    ),
+    statement(
+      INSERT_PAYMENTS,
+      rows((o) => [o.payment]),
+    ),
+    statement(
+      INSERT_EVENTS,
+      rows((o) => o.events.map((e) => ({ ...e, data: jsonText(e.data) }))),
+    ),
+    statement(
+      INSERT_OUTBOX,
+      rows((o) => [{ ...o.outbox, payload: jsonText(o.outbox.payload) }]),
+    ),
+    statement(
+      INSERT_ROUTING,
+      rows((o) => [{ ...o.routing, explanation: jsonText(o.routing.explanation) }]),
+    ),
+  ]);
+  // RETURNING promises no row order: each row goes back to its order by its unique dedupe key.
+  const byKey = new Map(
+    (results[6]!.results as WrittenOutbox[]).map((row) => [
+      row.dedupeKey,
+      { ...row, payload: JSON.parse(row.payload) as unknown },
+    ]),
+  );
+  return orders.map((o) => [byKey.get(o.outbox.dedupeKey)!]);
+}
+
+// Orders placed at the same moment in this isolate go to D1 as one batch (platform/shared-turns):
+// locally a D1 statement costs about the same whatever number of rows it carries.
+const writes = new SharedLanes<D1Database, PlacedOrder, OutboxRow[]>((d1) => ({
+  // One batch is one transaction: a failure rolls all of it back, and each order is written again alone.
+  together: (orders) => writeOrders(d1, orders),
+  alone: async (order) => (await writeOrders(d1, [order]))[0]!,
+  weight: rowsOf,
+  maxWeight: SHARED_WRITE_MAX_ROWS,
+}));
+
 /**
  * Writes a placed order in one batch, so it lands whole or not at all; orders placed at the same
- * moment share the batch's round trip (`shared-batch.ts`), and each is durable in D1 before this
- * returns. The idempotency row goes first: a concurrent duplicate collides there (or on the order
- * id) and writes nothing. Returns the outbox rows written, so they are dispatched without reading
- * them back.
+ * moment share the batch and its statements, and each is durable in D1 before this returns. The
+ * idempotency row goes first: a concurrent duplicate collides there (or on the order id) and writes
+ * nothing. Returns the outbox rows written, so they are dispatched without reading them back.
  */
-export async function writePlacedOrder(db: Db, placed: PlacedOrder, background?: Background): Promise<OutboxRow[]> {
-  const d1 = db.$client;
-  const { idempotency: k, order: o, payment: p, outbox: x, routing: r } = placed;
-  const events = placed.events.map((e) => ({ ...e, data: jsonText(e.data) }));
-  const results = await sharedBatch(
-    d1,
-    "checkout-writes",
-    [
-      d1
-        .prepare(INSERT_IDEMPOTENCY)
-        .bind(k.scope, k.key, k.requestHash, k.responseStatus, k.responseBody, k.createdAt, k.expiresAt),
-      d1
-        .prepare(INSERT_ORDER)
-        .bind(
-          o.id,
-          o.customerId,
-          o.status,
-          o.paymentStatus,
-          o.currency,
-          o.totalMinor,
-          jsonText(o.shipTo),
-          o.shipLat,
-          o.shipLng,
-          o.holdId,
-          o.holdExpiresAt,
-          o.reviewHeld ? 1 : 0,
-          o.reviewNote,
-          o.paidAt,
-          o.createdAt,
-          o.updatedAt,
-        ),
-      d1.prepare(INSERT_SUB_ORDERS).bind(JSON.stringify(placed.subOrders)),
-      d1.prepare(INSERT_LINES).bind(JSON.stringify(placed.lines)),
-      d1
-        .prepare(INSERT_PAYMENT)
-        .bind(
-          p.id,
-          p.orderId,
-          p.provider,
-          p.status,
-          p.amountMinor,
-          p.refundedMinor,
-          p.currency,
-          p.clientSecret,
-          p.chargeId,
-          p.createdAt,
-          p.updatedAt,
-        ),
-      d1.prepare(INSERT_EVENTS).bind(JSON.stringify(events)),
-      d1.prepare(INSERT_OUTBOX).bind(x.type, x.orderId, jsonText(x.payload), x.dedupeKey, x.createdAt),
-      d1.prepare(INSERT_ROUTING).bind(r.orderId, r.weightsVersion, jsonText(r.explanation), r.createdAt),
-    ],
-    background,
-  );
-  const written = results[6]!.results as (Omit<OutboxRow, "payload"> & { payload: string })[];
-  return written.map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
+export function writePlacedOrder(db: Db, placed: PlacedOrder, background?: Background): Promise<OutboxRow[]> {
+  return writes.call(db.$client, "checkout-writes", placed, background);
 }

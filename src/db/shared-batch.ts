@@ -27,7 +27,8 @@ const lanes = new SharedLanes<D1Database, D1PreparedStatement[], D1Result[]>((d1
  * `d1.batch(statements)`, atomic for these statements as ever, shared with the other callers of
  * the same lane that are waiting when it goes (platform/shared-turns: locally a D1 round trip costs
  * about 0.8 ms of workerd CPU whatever it carries). A lane holds one kind of batch (checkout's
- * reads, its order writes), so a failure in one kind never sends the other kind back alone.
+ * reads, say), so a failure in one kind never sends another kind back alone. Checkout's order
+ * writes share more than the round trip: `checkout-writes.ts` merges their statements.
  */
 export function sharedBatch(
   d1: D1Database,

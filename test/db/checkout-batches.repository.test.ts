@@ -21,6 +21,39 @@ async function placedThroughApi() {
   return { sku, shopper, key, stored: stored! };
 }
 
+type Stored = Awaited<ReturnType<typeof placedThroughApi>>["stored"];
+
+/** A new order with `stored`'s rows under fresh ids and a fresh idempotency key. */
+function placedLike(stored: Stored, customerId: string): PlacedOrder {
+  const at = stored.order.createdAt;
+  const orderId = uid("ord_");
+  const subId = uid("sub_");
+  return {
+    idempotency: {
+      scope: `customer:${customerId}`,
+      key: uid("idem-"),
+      requestHash: "h",
+      responseStatus: 201,
+      responseBody: "{}",
+      createdAt: at,
+      expiresAt: at,
+    },
+    order: { ...stored.order, id: orderId, holdId: uid("hold_") },
+    subOrders: [{ ...stored.subOrders[0]!, id: subId, orderId }],
+    lines: [{ ...stored.lines[0]!, id: uid("li_"), orderId, subOrderId: subId }],
+    payment: { ...stored.payment!, id: uid("pay_"), orderId },
+    events: [{ ...stored.events[0]!, orderId, dedupeKey: `order.placed:${orderId}` }].map(({ id: _id, ...e }) => e),
+    outbox: {
+      type: "order.placed",
+      orderId,
+      payload: { orderId },
+      dedupeKey: `order.placed:${orderId}`,
+      createdAt: at,
+    },
+    routing: { orderId, weightsVersion: 1, explanation: { orderId }, createdAt: at },
+  };
+}
+
 describe("checkout's D1 batches", () => {
   it("reads the checkout context for more SKUs and vendors than one statement binds", async () => {
     const { sku, shopper, key, stored } = await placedThroughApi();
@@ -121,5 +154,30 @@ describe("checkout's D1 batches", () => {
     const again = await writePlacedOrder(db, placed).catch((err: unknown) => err);
     expect(uniqueViolation(again)).toEqual({ table: "idempotency_keys", columns: ["scope", "key"] });
     expect((await loadOrder(db, orderId))!.lines).toHaveLength(120);
+  });
+
+  it("writes orders placed at the same moment together, each with its own outbox row; a duplicate among them fails alone", async () => {
+    const { shopper, stored } = await placedThroughApi();
+    const db = database(env);
+    const orders = Array.from({ length: 40 }, () => placedLike(stored, shopper.customerId));
+    const first = orders[0]!;
+    await writePlacedOrder(db, first);
+    // The first order's key again under a new order id: it collides, and only it.
+    const duplicate = { ...placedLike(stored, shopper.customerId), idempotency: first.idempotency };
+    const results = await Promise.all(
+      [...orders.slice(1), duplicate].map((o) => writePlacedOrder(db, o).catch((err: unknown) => err)),
+    );
+
+    expect(uniqueViolation(results.at(-1))).toEqual({ table: "idempotency_keys", columns: ["scope", "key"] });
+    expect(await loadOrder(db, duplicate.order.id)).toBeNull();
+    for (const [i, order] of orders.slice(1).entries()) {
+      const outbox = results[i] as Awaited<ReturnType<typeof writePlacedOrder>>;
+      expect(outbox).toEqual([await findOutboxByKey(db, order.outbox.dedupeKey)]);
+      expect(outbox[0]).toMatchObject({ orderId: order.order.id, payload: { orderId: order.order.id } });
+      const written = (await loadOrder(db, order.order.id))!;
+      expect(written.order).toEqual(order.order);
+      expect(written.lines).toEqual(order.lines);
+      expect(written.routing).toEqual(order.routing);
+    }
   });
 });
