@@ -75,9 +75,20 @@ const migrations: string[] = [
   ALTER TABLE holds ADD COLUMN client_address TEXT;
   CREATE INDEX IF NOT EXISTS holds_address ON holds (client_address, status) WHERE client_address IS NOT NULL;
   `,
+  // The address's unpaid units summed from the index alone: only unpaid holds, each entry with what
+  // the sum reads, so a claim reads no table row of another hold.
+  `
+  DROP INDEX IF EXISTS holds_address;
+  CREATE INDEX IF NOT EXISTS holds_address_unpaid ON holds (client_address, expires_at, qty, hold_id)
+    WHERE client_address IS NOT NULL AND status = 'held';
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
+
+/** The units an address holds unpaid, and the earliest expiry among them: `holds_address_unpaid` serves it alone. */
+export const ADDRESS_UNPAID = `SELECT SUM(qty) AS n, MIN(expires_at) AS earliest FROM holds
+  WHERE client_address = ? AND status = 'held' AND expires_at > ? AND hold_id <> ?`;
 
 /** Idempotent: safe on every construction of the object, new or existing. */
 export function migrate(storage: DurableObjectStorage): void {

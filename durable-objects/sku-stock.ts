@@ -25,7 +25,7 @@ import type {
   StockSnapshot,
   WarehouseStock,
 } from "./sku-stock-rpc";
-import { migrate } from "./sku-stock-storage";
+import { ADDRESS_UNPAID, migrate } from "./sku-stock-storage";
 
 /** Coalescing window of the D1 mirror: at most one D1 batch per object per this many ms. */
 const MIRROR_DELAY_MS = 500;
@@ -686,13 +686,7 @@ export class SkuStock extends DurableObject<Env> {
   private addressLimit(req: ReserveRequest, now: number): Extract<ReserveResult, { code: "ADDRESS_LIMIT" }> | null {
     if (req.clientAddress === undefined || req.maxUnitsPerAddress === undefined) return null;
     const row = this.sql
-      .exec<{ n: number | null; earliest: number | null }>(
-        `SELECT SUM(qty) AS n, MIN(expires_at) AS earliest FROM holds
-         WHERE client_address = ? AND status = 'held' AND expires_at > ? AND hold_id <> ?`,
-        req.clientAddress,
-        now,
-        req.holdId,
-      )
+      .exec<{ n: number | null; earliest: number | null }>(ADDRESS_UNPAID, req.clientAddress, now, req.holdId)
       .one();
     const current = row.n ?? 0;
     if (current + req.qty <= req.maxUnitsPerAddress) return null;

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SkuStock } from "../../durable-objects/sku-stock";
 import type { StockCount } from "../../durable-objects/sku-stock-rpc";
-import { migrate } from "../../durable-objects/sku-stock-storage";
+import { ADDRESS_UNPAID, migrate } from "../../durable-objects/sku-stock-storage";
 import { uid } from "../support/api";
 import { insertCatalog } from "../support/catalog-rows";
 
@@ -260,7 +260,7 @@ describe("SkuStock storage migration", () => {
       sql.exec("ALTER TABLE stock DROP COLUMN version");
       sql.exec("DROP INDEX ledger_movements");
       sql.exec("ALTER TABLE ledger DROP COLUMN counted_at");
-      sql.exec("DROP INDEX holds_address");
+      sql.exec("DROP INDEX holds_address_unpaid");
       sql.exec("ALTER TABLE holds DROP COLUMN client_address");
       sql.exec("DELETE FROM schema_version WHERE version > 1");
       migrate(state.storage);
@@ -268,5 +268,19 @@ describe("SkuStock storage migration", () => {
     });
     expect(rows).toEqual([{ version: 1 }, { version: 1 }]);
     expect((await count(s, [{ warehouseId: s.whs[0]!, onHand: 5, expectedVersion: 1 }])).ok).toBe(true);
+  });
+
+  it("sums an address's unpaid units from its entries of a covering index, not the holds table", async () => {
+    const s = await stocked([4]);
+    const plan = await runInDurableObject(s.stub, (_o: SkuStock, state) =>
+      state.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${ADDRESS_UNPAID}`, "10.0.0.1", Date.now(), "hold_x")
+        .toArray()
+        .map((r) => r.detail)
+        .join("\n"),
+    );
+    expect(plan).toContain(
+      "SEARCH holds USING COVERING INDEX holds_address_unpaid (client_address=? AND expires_at>?)",
+    );
   });
 });
