@@ -11,7 +11,9 @@ const JOB_RUN = { method: "POST", path: "/admin/jobs/{name}/run", roles: ["admin
 
 describe("development routes", () => {
   it("are the production Worker's exports plus routes, with the same object classes", () => {
-    expect(Object.keys(devEntry).sort()).toEqual(Object.keys(productionEntry).sort());
+    // Plus `direct`, the same handler for `bun run start`'s direct socket (src/dev/index.ts).
+    expect(Object.keys(devEntry).sort()).toEqual([...Object.keys(productionEntry), "direct"].sort());
+    expect(devEntry.direct.fetch).toBe(devEntry.default.fetch);
   });
 
   it("are admin-only, bar the payer's simulated payment: 401 anonymous, 403 to a customer", async () => {
