@@ -97,9 +97,9 @@ describe("checkout's D1 batches", () => {
   it("writes every column of an order with more lines than one statement binds, once", async () => {
     const { shopper, stored } = await placedThroughApi();
     const db = database(env);
-    const at = stored.order.createdAt;
-    const orderId = uid("ord_");
-    const subId = uid("sub_");
+    const base = placedLike(stored, shopper.customerId);
+    const orderId = base.order.id;
+    const subId = base.subOrders[0]!.id;
     const template = stored.lines[0]!;
     // 120 lines x 12 columns: drizzle needed 15 inserts for these; one JSON parameter does it.
     const lines = Array.from({ length: 120 }, (_, i) => ({
@@ -111,31 +111,17 @@ describe("checkout's D1 batches", () => {
       productId: i % 2 === 0 ? null : template.productId,
     }));
     const placed: PlacedOrder = {
-      idempotency: {
-        scope: `customer:${shopper.customerId}`,
-        key: uid("idem-"),
-        requestHash: "h",
-        responseStatus: 201,
-        responseBody: "{}",
-        createdAt: at,
-        expiresAt: at,
-      },
-      order: { ...stored.order, id: orderId, holdId: uid("hold_"), reviewHeld: true, reviewNote: "big" },
-      subOrders: [{ ...stored.subOrders[0]!, id: subId, orderId, promisedDeliveryBy: null }],
+      ...base,
+      order: { ...base.order, reviewHeld: true, reviewNote: "big" },
+      subOrders: [{ ...base.subOrders[0]!, promisedDeliveryBy: null }],
       lines,
-      payment: { ...stored.payment!, id: uid("pay_"), orderId, clientSecret: null },
+      payment: { ...base.payment, clientSecret: null },
       events: [
         { ...stored.events[0]!, orderId, dedupeKey: `order.placed:${orderId}`, data: { subOrders: 1, note: "é" } },
         { ...stored.events[0]!, orderId, type: "order.flagged", dedupeKey: `order.flagged:${orderId}`, data: null },
       ].map(({ id: _id, ...e }) => e),
-      outbox: {
-        type: "order.placed",
-        orderId,
-        payload: { orderId, subOrders: [{ id: subId }] },
-        dedupeKey: `order.placed:${orderId}`,
-        createdAt: at,
-      },
-      routing: { orderId, weightsVersion: 3, explanation: { lines: [{ skuId: template.skuId }] }, createdAt: at },
+      outbox: { ...base.outbox, payload: { orderId, subOrders: [{ id: subId }] } },
+      routing: { ...base.routing, weightsVersion: 3, explanation: { lines: [{ skuId: template.skuId }] } },
     };
     const outbox = await writePlacedOrder(db, placed);
     expect(outbox).toEqual([await findOutboxByKey(db, placed.outbox.dedupeKey)]);
