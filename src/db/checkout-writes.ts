@@ -98,51 +98,32 @@ export const SHARED_WRITE_MAX_ROWS = 256;
 /** A JSON column's value as drizzle stores it: its JSON text, or NULL. */
 const jsonText = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
-const rowsOf = (o: PlacedOrder) => 5 + o.subOrders.length + o.lines.length + o.events.length;
+// One idempotency, order, payment, outbox and routing row each, and the lists.
+const rowCount = (o: PlacedOrder) => 5 + o.subOrders.length + o.lines.length + o.events.length;
+
+/** Each insert, in batch order, with the rows it takes from one order. */
+const INSERTS: [sql: string, rowsOf: (o: PlacedOrder) => unknown[]][] = [
+  [INSERT_IDEMPOTENCY, (o) => [o.idempotency]],
+  [INSERT_ORDERS, (o) => [{ ...o.order, shipTo: jsonText(o.order.shipTo) }]],
+  [INSERT_SUB_ORDERS, (o) => o.subOrders],
+  [INSERT_LINES, (o) => o.lines],
+  [INSERT_PAYMENTS, (o) => [o.payment]],
+  [INSERT_EVENTS, (o) => o.events.map((e) => ({ ...e, data: jsonText(e.data) }))],
+  [INSERT_OUTBOX, (o) => [{ ...o.outbox, payload: jsonText(o.outbox.payload) }]],
+  [INSERT_ROUTING, (o) => [{ ...o.routing, explanation: jsonText(o.routing.explanation) }]],
+];
+const OUTBOX_AT = INSERTS.findIndex(([sql]) => sql === INSERT_OUTBOX);
 
 type WrittenOutbox = Omit<OutboxRow, "payload"> & { payload: string };
 
 /** The orders' eight inserts as one batch; each order's outbox rows, in the order of `orders`. */
 async function writeOrders(d1: D1Database, orders: PlacedOrder[]): Promise<OutboxRow[][]> {
-  const rows = (each: (o: PlacedOrder) => unknown[]) => JSON.stringify(orders.flatMap(each));
-  const statement = (sql: string, json: string) => d1.prepare(sql).bind(json);
-  const results = await d1.batch([
-    statement(
-      INSERT_IDEMPOTENCY,
-      rows((o) => [o.idempotency]),
-    ),
-    statement(
-      INSERT_ORDERS,
-      rows((o) => [{ ...o.order, shipTo: jsonText(o.order.shipTo) }]),
-    ),
-    statement(
-      INSERT_SUB_ORDERS,
-      rows((o) => o.subOrders),
-    ),
-    statement(
-      INSERT_LINES,
-      rows((o) => o.lines),
-    ),
-    statement(
-      INSERT_PAYMENTS,
-      rows((o) => [o.payment]),
-    ),
-    statement(
-      INSERT_EVENTS,
-      rows((o) => o.events.map((e) => ({ ...e, data: jsonText(e.data) }))),
-    ),
-    statement(
-      INSERT_OUTBOX,
-      rows((o) => [{ ...o.outbox, payload: jsonText(o.outbox.payload) }]),
-    ),
-    statement(
-      INSERT_ROUTING,
-      rows((o) => [{ ...o.routing, explanation: jsonText(o.routing.explanation) }]),
-    ),
-  ]);
+  const results = await d1.batch(
+    INSERTS.map(([sql, rowsOf]) => d1.prepare(sql).bind(JSON.stringify(orders.flatMap(rowsOf)))),
+  );
   // RETURNING promises no row order: each row goes back to its order by its unique dedupe key.
   const byKey = new Map(
-    (results[6]!.results as WrittenOutbox[]).map((row) => [
+    (results[OUTBOX_AT]!.results as WrittenOutbox[]).map((row) => [
       row.dedupeKey,
       { ...row, payload: JSON.parse(row.payload) as unknown },
     ]),
@@ -156,7 +137,7 @@ const writes = new SharedLanes<D1Database, PlacedOrder, OutboxRow[]>((d1) => ({
   // One batch is one transaction: a failure rolls all of it back, and each order is written again alone.
   together: (orders) => writeOrders(d1, orders),
   alone: async (order) => (await writeOrders(d1, [order]))[0]!,
-  weight: rowsOf,
+  weight: rowCount,
   maxWeight: SHARED_WRITE_MAX_ROWS,
 }));
 
