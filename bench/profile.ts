@@ -1,11 +1,10 @@
 // Where a checkout's time goes: `bun run bench -- --profile` (or `node bench/profile.ts`) starts
 // `bun run start`'s server with workerd's inspector open (OMS_INSPECTOR_PORT), runs a checkout burst
-// of one-SKU orders and one of 3-vendor carts (every buyer served) under the V8 CPU profiler of every
-// isolate, and prints: the Worker's CPU by part of the code (the bundle's module comments map each
-// sampled line to its source file), the inclusive time of checkout's steps, the CPU of the other
-// isolates (Miniflare's D1, queue and asset workers), D1 round trips counted in the Worker
-// (POST /v1/bench/d1-calls) with each statement's SQL time and rows read as D1 reports them, and
-// workerd's CPU per order from /proc.
+// of one-SKU orders and one of 3-vendor carts (every buyer served) under the V8 CPU profiler of the
+// Worker's isolate, and prints: its JS by part of the code (the bundle's module comments map each
+// sampled line to its source file), the inclusive time of checkout's steps, D1 round trips counted
+// in the Worker (POST /v1/bench/d1-calls) with each statement's SQL time and rows read as D1 reports
+// them, and workerd's CPU per order from /proc.
 //
 //   node bench/profile.ts [--orders 600] [--concurrency 128] [--port 8790] [--inspector 9330] [--save DIR]
 //   node bench/profile.ts --from DIR/single.cpuprofile [--bundle dist/index.js] [--cpu MS_PER_ORDER]
@@ -119,8 +118,11 @@ function analyse(profile: CpuProfile, moduleOf: (line: number) => string) {
   const functions = new Map<string, number>();
   const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
   let busy = 0;
-  profile.samples.forEach((sample, i) => {
-    const us = profile.timeDeltas[i + 1] ?? 0;
+  profile.samples.forEach((sample) => {
+    // Every sample stands for one interval: a time delta also spans the gaps while the isolate
+    // ran nothing (the other isolates' turns, the idle seconds around the burst), and would put
+    // them all on whichever frame was sampled before the gap.
+    const us = SAMPLE_US;
     const leaf = byId.get(sample)!.callFrame;
     if (leaf.functionName === "(idle)" || leaf.functionName === "(root)") return;
     busy += us;
