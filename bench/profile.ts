@@ -4,12 +4,14 @@
 // Worker's isolate, and prints: its JS by part of the code (the bundle's module comments map each
 // sampled line to its source file), the inclusive time of checkout's steps, D1 round trips counted
 // in the Worker (POST /v1/bench/d1-calls) with each statement's SQL time and rows read as D1 reports
-// them, and workerd's CPU per order from /proc.
+// them, and workerd's CPU per order from /proc. With --native, Linux perf samples the whole workerd
+// process instead (native-profile.ts): every isolate, the runtime and Miniflare's D1 by owner.
 //
-//   node bench/profile.ts [--orders 600] [--concurrency 128] [--port 8790] [--inspector 9330] [--save DIR]
+//   node bench/profile.ts [--orders 600] [--concurrency 128] [--port 8790] [--inspector 9330] [--save DIR] [--native]
 //   node bench/profile.ts --from DIR/single.cpuprofile [--bundle dist/index.js] [--cpu MS_PER_ORDER]
 // (run with `bun run`'s Node 22 first on PATH, as `bun run bench -- --profile` does)
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { api } from "../scripts/lib/api.ts";
@@ -18,6 +20,7 @@ import { ROOT } from "../scripts/lib/local-env.ts";
 import { setClientPool } from "./client-pool.ts";
 import { BENCH_VARS, checkoutRequest, guestBuyers, type Sku, stockedSku, verify } from "./fixtures.ts";
 import { closedLoop, cpuMs, settle } from "./load.ts";
+import { nativeBreakdown, PERF_MAP_FLAGS, perfAvailable, printNative, recordNative } from "./native-profile.ts";
 
 const WORKER = "edge-oms";
 /** The bundle's name in the profile's call frames (Miniflare's modules root is dist/). */
@@ -26,7 +29,7 @@ const SAMPLE_US = 500;
 
 type CallFrame = { functionName: string; url: string; lineNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
-type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+type CpuProfile = { nodes: ProfileNode[]; samples: number[] };
 
 /** A minimal Chrome DevTools protocol session over the inspector's WebSocket. */
 async function session(wsUrl: string) {
@@ -162,7 +165,30 @@ function printAnalysis(a: ReturnType<typeof analyse>, cpuPerOrder: number | unde
     console.log(row(name.slice(0, 60), us));
 }
 
-export type ProfileOptions = { orders: number; concurrency: number; port: string; inspector: number; save?: string };
+export type ProfileOptions = {
+  orders: number;
+  concurrency: number;
+  port: string;
+  inspector: number;
+  save?: string;
+  /** Linux `perf` over the whole workerd process instead of the V8 profiler of the Worker's isolate. */
+  native?: boolean;
+};
+
+/** The Worker's isolate (its Durable Objects run in it too); Miniflare's own workers are not ours. */
+async function workerIsolate(inspector: number) {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspector}/json`)).json()) as {
+    title: string;
+    webSocketDebuggerUrl: string;
+  }[];
+  const target = targets.find((t) => t.title.endsWith(`core:user:${WORKER}`));
+  if (!target) throw new Error(`no inspector target for ${WORKER}: ${targets.map((t) => t.title).join(", ")}`);
+  console.log(`inspector target: ${target.title}, sampling every ${SAMPLE_US} us`);
+  const s = await session(target.webSocketDebuggerUrl);
+  await s.send("Profiler.enable");
+  await s.send("Profiler.setSamplingInterval", { interval: SAMPLE_US });
+  return s;
+}
 
 type Statement = { sql: string; runs: number; reported: number; sqlMs: number; rowsRead: number };
 
@@ -186,7 +212,9 @@ function printStatements(statements: Statement[], orders: number) {
 }
 
 export async function run(o: ProfileOptions) {
-  process.env.OMS_INSPECTOR_PORT = String(o.inspector);
+  if (o.native && !perfAvailable()) throw new Error("--native needs Linux and `perf` on PATH");
+  if (o.native) Object.assign(process.env, PERF_MAP_FLAGS);
+  else process.env.OMS_INSPECTOR_PORT = String(o.inspector);
   process.env.OMS_DIRECT_SOCKET = "1";
   const server = await startFreshServer(o.port, "oms-profile", BENCH_VARS);
   // Checkouts go straight to the Worker, as the benchmark's do (bench/run.ts).
@@ -197,19 +225,13 @@ export async function run(o: ProfileOptions) {
     const admin = api(url, adminToken);
     const buyers = await guestBuyers(admin, o.orders + 100);
     const moduleOf = moduleLines(readFileSync(path.join(ROOT, "dist/index.js"), "utf8"));
-    const targets = (await (await fetch(`http://127.0.0.1:${o.inspector}/json`)).json()) as {
-      title: string;
-      webSocketDebuggerUrl: string;
-    }[];
-    // The Worker's isolate (its Durable Objects run in it too); Miniflare's own workers are not ours.
-    const target = targets.find((t) => t.title.endsWith(`core:user:${WORKER}`));
-    if (!target) throw new Error(`no inspector target for ${WORKER}: ${targets.map((t) => t.title).join(", ")}`);
-    const s = await session(target.webSocketDebuggerUrl);
     const pid = server.workerdPid();
     console.log(
       `# checkout profile: ${o.orders} orders per shape, ${o.concurrency} concurrent buyers, every buyer served`,
     );
-    console.log(`inspector target: ${target.title}, sampling every ${SAMPLE_US} us`);
+    const s = o.native ? undefined : await workerIsolate(o.inspector);
+    const perfDir = o.native ? (o.save ?? mkdtempSync(path.join(tmpdir(), "oms-perf-"))) : undefined;
+    if (o.native) console.log(`sampling workerd (pid ${pid}) with perf; recordings in ${perfDir}`);
     for (const shape of ["single", "cart"] as const) {
       const skus: Sku[] = await Promise.all(
         (shape === "single" ? [0] : [0, 1, 2]).map((v) =>
@@ -222,9 +244,9 @@ export async function run(o: ProfileOptions) {
       );
       await settle(pid);
       await admin.request("POST", "/v1/bench/d1-calls", {});
-      await s.send("Profiler.enable");
-      await s.send("Profiler.setSamplingInterval", { interval: SAMPLE_US });
-      await s.send("Profiler.start");
+      const perfFile = perfDir && path.join(perfDir, `${shape}.perf.data`);
+      const stopPerf = perfFile ? await recordNative(pid!, perfFile) : undefined;
+      await s?.send("Profiler.start");
       const before = cpuMs(pid);
       const accepted: { token: string; orderId: string; paymentId: string }[] = [];
       const run = await closedLoop(
@@ -254,15 +276,21 @@ export async function run(o: ProfileOptions) {
         `  D1 round trips made by the Worker (and objects, same isolate): ${(d1.roundTrips / accepted.length).toFixed(2)} per order (${(d1.batches / accepted.length).toFixed(2)} batches, ${(d1.statements / accepted.length).toFixed(2)} single statements)`,
       );
       printStatements(d1.bySql, accepted.length);
-      const { profile } = (await s.send("Profiler.stop")) as { profile: CpuProfile };
-      if (o.save) writeFileSync(path.join(o.save, `${shape}.cpuprofile`), JSON.stringify(profile));
-      printAnalysis(analyse(profile, moduleOf), cpu === undefined ? undefined : cpu / accepted.length);
+      const cpuPerOrder = cpu === undefined ? undefined : cpu / accepted.length;
+      if (stopPerf) {
+        await stopPerf();
+        printNative(nativeBreakdown(perfFile!, moduleOf), cpuPerOrder);
+      } else {
+        const { profile } = (await s!.send("Profiler.stop")) as { profile: CpuProfile };
+        if (o.save) writeFileSync(path.join(o.save, `${shape}.cpuprofile`), JSON.stringify(profile));
+        printAnalysis(analyse(profile, moduleOf), cpuPerOrder);
+      }
       const check = await verify(admin, url, accepted, skus);
       console.log(
         `  lost orders: ${check.lost}; committed ${check.committed.join("/")} for ${accepted.length} accepted`,
       );
     }
-    s.close();
+    s?.close();
   } finally {
     await server.stop();
   }
@@ -282,6 +310,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       port: { type: "string", default: "8790" },
       inspector: { type: "string", default: "9330" },
       save: { type: "string" },
+      native: { type: "boolean", default: false },
       // Re-reads a saved profile instead of running one: --from FILE.cpuprofile [--bundle dist/index.js] [--cpu MS]
       from: { type: "string" },
       bundle: { type: "string", default: path.join(ROOT, "dist/index.js") },
@@ -297,6 +326,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       port: values.port!,
       inspector: Number(values.inspector),
       save: values.save,
+      native: values.native,
     });
   }
 }

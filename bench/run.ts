@@ -16,9 +16,10 @@
 // --via entry sends them through Miniflare's entry worker and assets router instead, which only
 // forward (run_worker_first) and cost workerd about 1 ms of CPU per request.
 //
-// --profile runs the checkout profile instead (bench/profile.ts, at the first --concurrency).
+// --profile runs the checkout profile instead (bench/profile.ts, at the first --concurrency);
+// --profile --native samples the whole workerd process with Linux perf instead of the V8 profiler.
 //
-//   bun run bench [--orders 1000] [--concurrency 128,256] [--peer] [--profile] [--buyers 5000] [--stock 1000]
+//   bun run bench [--orders 1000] [--concurrency 128,256] [--peer] [--profile [--native]] [--buyers 5000] [--stock 1000]
 //                 [--reps 3] [--connections 256] [--url URL] [--via worker|entry]
 //                 [--only served,checkout,routing,sla,feeds,bridge,payouts,insight] [--open-sub-orders 100000] [--subscribers 1000]
 //                 [--payout-sub-orders 10000] [--history-orders 1000000]
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "128,256" },
     peer: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    native: { type: "boolean", default: false },
     "peer-port": { type: "string", default: "8801" },
     "pg-port": { type: "string", default: "55432" },
     "pg-pool": { type: "string", default: "16" },
@@ -248,7 +250,13 @@ async function flashSale(o: {
 
 if (values.profile) {
   // The checkout profile (bench/profile.ts) runs on a server of its own, with the inspector open.
-  await runProfile({ orders: ORDERS, concurrency: CONCURRENCY[0]!, port: values.port!, inspector: 9330 });
+  await runProfile({
+    orders: ORDERS,
+    concurrency: CONCURRENCY[0]!,
+    port: values.port!,
+    inspector: 9330,
+    native: values.native,
+  });
   process.exit(process.exitCode ?? 0);
 }
 
