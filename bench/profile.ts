@@ -233,7 +233,6 @@ export async function run(o: ProfileOptions) {
     const perfDir = o.native ? (o.save ?? mkdtempSync(path.join(tmpdir(), "oms-perf-"))) : undefined;
     if (o.native) console.log(`sampling workerd (pid ${pid}) with perf; recordings in ${perfDir}`);
     for (const shape of ["single", "cart"] as const) {
-      await server.evictObjects();
       const skus: Sku[] = await Promise.all(
         (shape === "single" ? [0] : [0, 1, 2]).map((v) =>
           stockedSku(admin, `p${shape[0]}${v}${Date.now().toString(36)}`, o.orders + 1000),

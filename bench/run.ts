@@ -182,7 +182,6 @@ async function flashSale(o: {
   admin: ReturnType<typeof api>;
   adminToken: string;
   buyers: { token: string }[];
-  evictObjects?: () => Promise<void>;
 }) {
   console.log(
     `\nflash-sale mix: ${BUYERS} concurrent guest buyers per burst, stock ${STOCK} per SKU (3 warehouses), ${REPS} repetitions`,
@@ -192,7 +191,6 @@ async function flashSale(o: {
   const tag0 = Date.now().toString(36);
   for (let rep = 0; rep < REPS; rep++) {
     const tag = `${tag0}${rep}`;
-    await o.evictObjects?.();
     const bare = await stockedSku(o.admin, `c${tag}`, STOCK);
     claimRuns.push(
       await burst(BUYERS, () =>
@@ -205,7 +203,6 @@ async function flashSale(o: {
       ),
     );
     for (const shape of ["single", "cart"] as const) {
-      await o.evictObjects?.();
       const skus = await Promise.all(
         (shape === "single" ? [0] : [0, 1, 2]).map((v) => stockedSku(o.admin, `${shape[0]}${v}${tag}`, STOCK)),
       );
@@ -296,10 +293,6 @@ try {
       : "per-address abuse limits: those of the running server (bun run start raises them in .dev.vars)",
   );
   console.log(`client: one Node process, undici pool of ${CONNECTIONS} keep-alive connections`);
-  if (server)
-    console.log(
-      "between rounds: workerd evicts every Durable Object it has loaded (not timed), so closing an earlier round's objects never lands in a later round",
-    );
   const pid = server?.workerdPid();
   const cpuNote =
     os.platform() !== "linux"
@@ -316,7 +309,7 @@ try {
   if (want("served") || want("checkout")) {
     console.log(`\ncreating ${Math.max(BUYERS, ORDERS)} guest buyers (not timed)...`);
     const buyers = await guestBuyers(admin, Math.max(BUYERS, ORDERS));
-    const o = { url, admin, adminToken, buyers, orders: ORDERS, workerdPid: pid, evictObjects: server?.evictObjects };
+    const o = { url, admin, adminToken, buyers, orders: ORDERS, workerdPid: pid };
     if (want("served")) {
       const { project, peers } = await served(o, peer);
       failed = reportServed(project, peers, cpuNote) || failed;

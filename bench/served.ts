@@ -27,8 +27,6 @@ export type ServedOptions = {
   tag: string;
   /** The workerd process, when the benchmark started the server (Linux only). */
   workerdPid?: number;
-  /** Closes the objects earlier rounds left loaded, when the benchmark started the server. */
-  evictObjects?: () => Promise<void>;
   peer?: Peer;
 };
 
@@ -46,7 +44,6 @@ async function measured<T>(pid: number | undefined, read: () => number | undefin
 
 /** One round of the project: fresh SKUs with ample stock, the closed loop, then the proof. */
 export async function projectRound(o: ServedOptions, shape: Shape): Promise<Round> {
-  await o.evictObjects?.();
   const stock = o.orders + 1000;
   const count = shape === "cart" ? 3 : 1;
   const skus: Sku[] = await Promise.all(

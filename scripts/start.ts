@@ -71,27 +71,6 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
-/**
- * Every Durable Object workerd has loaded, evicted now (the benchmark asks with SIGUSR2 before each
- * measured round). Left alone, workerd closes an idle object seconds after its last request, and
- * that close (a WAL checkpoint and an fsync) lands in whatever burst is running by then.
- */
-async function evictObjects() {
-  let evicted = 0;
-  for (const { class_name } of cfg.durable_objects?.bindings ?? []) {
-    for (const id of await mf.listDurableObjectIds(class_name)) {
-      try {
-        await mf.unsafeEvictDurableObject(cfg.name, class_name, { id, webSockets: "hibernate" });
-        evicted += 1;
-      } catch {
-        // Not loaded (stored, but not running since it was last evicted): nothing to close.
-      }
-    }
-  }
-  log(`evicted ${evicted} durable objects`);
-}
-process.on("SIGUSR2", () => void evictObjects());
-
 try {
   const url = await mf.ready;
   for (const { binding, dir } of d1MigrationsDirs(cfg)) {

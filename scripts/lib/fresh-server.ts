@@ -14,8 +14,6 @@ import { stopGroup } from "./processes.ts";
  */
 export const CRON_PAUSE_FILE = "cron.paused";
 
-const EVICTED = /evicted \d+ durable objects/g;
-
 export type FreshServer = {
   url: string;
   /** The direct socket to the Worker, when OMS_DIRECT_SOCKET asked start.ts for one. */
@@ -23,8 +21,6 @@ export type FreshServer = {
   stateDir: string;
   /** Pauses (or resumes) the cron driver; a job already running finishes. */
   pauseCron(paused: boolean): void;
-  /** Has workerd evict every Durable Object it has loaded (start.ts, on SIGUSR2); resolves once it has. */
-  evictObjects(): Promise<void>;
   /** The workerd process Miniflare started (Linux only: found through /proc), for its CPU time. */
   workerdPid(): number | undefined;
   /** The demo tokens the server printed (demo.json of this run). */
@@ -101,15 +97,6 @@ export async function startFreshServer(
     stateDir,
     tokens: demo.tokens,
     stop,
-    evictObjects: async () => {
-      const done = (out.match(EVICTED) ?? []).length;
-      child.kill("SIGUSR2");
-      const until = Date.now() + 120_000;
-      while ((out.match(EVICTED) ?? []).length === done) {
-        if (child.exitCode !== null || Date.now() > until) throw new Error("bun run start did not evict its objects");
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
     pauseCron: (paused) => (paused ? writeFileSync(pauseFile, "") : rmSync(pauseFile, { force: true })),
     workerdPid: () => (child.pid ? workerdIn(child.pid) : undefined),
   };
