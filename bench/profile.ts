@@ -8,7 +8,7 @@
 // process instead (native-profile.ts): every isolate, the runtime and Miniflare's D1 by owner.
 //
 //   node bench/profile.ts [--orders 600] [--concurrency 128] [--port 8790] [--inspector 9330] [--save DIR] [--native]
-//   node bench/profile.ts --from DIR/single.cpuprofile [--bundle dist/index.js] [--cpu MS_PER_ORDER]
+//   node bench/profile.ts --from DIR/single.cpuprofile [--bundle dist/index.js] [--orders N]
 // (run with `bun run`'s Node 22 first on PATH, as `bun run bench -- --profile` does)
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -149,13 +149,17 @@ function analyse(profile: CpuProfile, moduleOf: (line: number) => string) {
   return { busy, parts, steps, functions };
 }
 
-/** Shares of the Worker isolate's sampled busy time; ms/order scales them to workerd's measured CPU. */
-function printAnalysis(a: ReturnType<typeof analyse>, cpuPerOrder: number | undefined) {
+/**
+ * Shares of the Worker isolate's sampled busy time; ms/order is that sampled time over the orders
+ * (the isolate's JavaScript only, a part of workerd's CPU: --native shows the whole).
+ */
+function printAnalysis(a: ReturnType<typeof analyse>, orders: number | undefined) {
   const row = (name: string, us: number) => {
-    const share = us / a.busy;
-    const ms = cpuPerOrder === undefined ? "" : `${(share * cpuPerOrder).toFixed(2).padStart(7)} ms/order`;
-    return `    ${name.padEnd(60)} ${(share * 100).toFixed(1).padStart(5)}% ${ms}`;
+    const ms = orders === undefined ? "" : `${(us / 1000 / orders).toFixed(2).padStart(7)} ms/order`;
+    return `    ${name.padEnd(60)} ${((us / a.busy) * 100).toFixed(1).padStart(5)}% ${ms}`;
   };
+  if (orders !== undefined)
+    console.log(`  the Worker isolate's sampled JavaScript: ${(a.busy / 1000 / orders).toFixed(2)} ms/order`);
   console.log("  by part of the code (the innermost sampled frame of ours or of a library; self time):");
   for (const [name, us] of [...a.parts].sort((x, y) => y[1] - x[1])) console.log(row(name, us));
   console.log("  checkout steps (inclusive: callees counted in; the rest is the request around them):");
@@ -283,7 +287,7 @@ export async function run(o: ProfileOptions) {
       } else {
         const { profile } = (await s!.send("Profiler.stop")) as { profile: CpuProfile };
         if (o.save) writeFileSync(path.join(o.save, `${shape}.cpuprofile`), JSON.stringify(profile));
-        printAnalysis(analyse(profile, moduleOf), cpuPerOrder);
+        printAnalysis(analyse(profile, moduleOf), accepted.length);
       }
       const check = await verify(admin, url, accepted, skus);
       console.log(
@@ -297,9 +301,9 @@ export async function run(o: ProfileOptions) {
 }
 
 /** Prints the analysis of a saved profile (--save) against a bundle (dist/index.js of the same build). */
-export function analyseSaved(file: string, bundle: string, cpuPerOrder?: number) {
+export function analyseSaved(file: string, bundle: string, orders?: number) {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
-  printAnalysis(analyse(profile, moduleLines(readFileSync(bundle, "utf8"))), cpuPerOrder);
+  printAnalysis(analyse(profile, moduleLines(readFileSync(bundle, "utf8"))), orders);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -311,13 +315,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       inspector: { type: "string", default: "9330" },
       save: { type: "string" },
       native: { type: "boolean", default: false },
-      // Re-reads a saved profile instead of running one: --from FILE.cpuprofile [--bundle dist/index.js] [--cpu MS]
+      // Re-reads a saved profile instead of running one: --from FILE.cpuprofile [--bundle dist/index.js]
+      // [--orders N, the orders it sampled, for ms/order]
       from: { type: "string" },
       bundle: { type: "string", default: path.join(ROOT, "dist/index.js") },
-      cpu: { type: "string" },
     },
   });
-  if (values.from) analyseSaved(values.from, values.bundle!, values.cpu ? Number(values.cpu) : undefined);
+  if (values.from)
+    analyseSaved(values.from, values.bundle!, process.argv.includes("--orders") ? Number(values.orders) : undefined);
   else {
     setClientPool(512);
     await run({
