@@ -101,6 +101,8 @@ const SHAPE_NAMES: Record<Shape, string> = {
 };
 const TARGET: Record<Shape, string> = { single: " (target 1.0)", cart: " (target 1.0)", claim: "" };
 
+const WARM_ORDERS = 200;
+
 /** Every buyer served: each concurrency, each shape, project and peer round after round. */
 async function served(o: Omit<Parameters<typeof projectRound>[0], "concurrency" | "tag">, peer: Peer | undefined) {
   console.log(
@@ -110,6 +112,14 @@ async function served(o: Omit<Parameters<typeof projectRound>[0], "concurrency" 
   const peers = new Map<string, Round[]>();
   const push = (m: Map<string, Round[]>, k: string, r: Round) => m.set(k, [...(m.get(k) ?? []), r]);
   const tag0 = Date.now().toString(36);
+  // Untimed, as a running marketplace is warm: V8 is still compiling the checkout's hot paths in the
+  // first few hundred orders (README, "Performance"), and the peer's Node and Postgres warm up too.
+  console.log(`warm-up (not timed): ${WARM_ORDERS} requests of each shape, project and peer`);
+  for (const shape of SHAPES) {
+    const warm = { ...o, orders: WARM_ORDERS, concurrency: CONCURRENCY[0]!, tag: `${tag0}w` };
+    await projectRound(warm, shape);
+    if (peer) await peerRound(warm, peer, shape);
+  }
   for (let rep = 0; rep < REPS; rep++) {
     for (const concurrency of CONCURRENCY) {
       for (const shape of SHAPES) {
