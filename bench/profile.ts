@@ -263,7 +263,9 @@ export async function run(o: ProfileOptions) {
         },
       );
       await settle(pid);
-      const cpu = before === undefined ? undefined : cpuMs(pid)! - before;
+      const cpuPerOrder = before === undefined ? undefined : (cpuMs(pid)! - before) / accepted.length;
+      // perf stops where the CPU reading does, before the D1 tally's own request.
+      await stopPerf?.();
       const d1 = await admin.request<{ roundTrips: number; batches: number; statements: number; bySql: Statement[] }>(
         "POST",
         "/v1/bench/d1-calls",
@@ -272,18 +274,16 @@ export async function run(o: ProfileOptions) {
       console.log(
         `\n## ${shape === "single" ? "one-SKU orders" : "3-vendor carts"}: ${(accepted.length / run.seconds).toFixed(1)} orders/s under the profiler ${JSON.stringify(run.statuses)} (warm-up ${JSON.stringify(warm.statuses)})`,
       );
-      if (cpu !== undefined)
+      if (cpuPerOrder !== undefined)
         console.log(
-          `  workerd CPU (/proc, whole process, all isolates and threads): ${(cpu / accepted.length).toFixed(2)} ms/order`,
+          `  workerd CPU (/proc, whole process, all isolates and threads): ${cpuPerOrder.toFixed(2)} ms/order`,
         );
       console.log(
         `  D1 round trips made by the Worker (and objects, same isolate): ${(d1.roundTrips / accepted.length).toFixed(2)} per order (${(d1.batches / accepted.length).toFixed(2)} batches, ${(d1.statements / accepted.length).toFixed(2)} single statements)`,
       );
       printStatements(d1.bySql, accepted.length);
-      const cpuPerOrder = cpu === undefined ? undefined : cpu / accepted.length;
-      if (stopPerf) {
-        await stopPerf();
-        printNative(nativeBreakdown(perfFile!, moduleOf), cpuPerOrder);
+      if (perfFile) {
+        printNative(nativeBreakdown(perfFile, moduleOf), cpuPerOrder);
       } else {
         const { profile } = (await s!.send("Profiler.stop")) as { profile: CpuProfile };
         if (o.save) writeFileSync(path.join(o.save, `${shape}.cpuprofile`), JSON.stringify(profile));
