@@ -5,7 +5,7 @@ import { explain, type RoutingExplanation } from "../domain/routing/explain";
 import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { retryAfterSeconds } from "../domain/time";
 import { type Allocation as HeldUnits, type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
-import { clockHour, type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
+import { type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
 import type { Attempt } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
 import { releaseOnThrow } from "./release-on-throw";
@@ -53,7 +53,7 @@ async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Pro
       now: a.nowIso,
       orderId: a.orderId,
       vendorIds: cart.vendorIds,
-      hour: clockHour(a.now),
+      at: a.now,
     },
     a.background,
   );

@@ -3,6 +3,7 @@ import type { IdempotencyRow } from "./checkout-writes";
 import type { Db } from "./client";
 import { sharedBatch } from "./shared-batch";
 import { VENDOR_SELLING_STATUS_SQL } from "./vendor-live";
+import { loadsFrom, VENDOR_LOADS, vendorLoadParams } from "./vendor-loads";
 
 // Checkout's reads, written as D1 statements rather than drizzle queries: they run on every
 // accepted order, and building drizzle queries and mapping their rows was a fifth of the Worker's
@@ -21,16 +22,10 @@ const SALE_ROWS = `select skus.id as skuId, skus.vendor_id as vendorId, skus.pri
   from skus inner join vendors on vendors.id = skus.vendor_id
   where skus.id in (select value from json_each(?1))`;
 
-// The two counts below are exported for their query-plan test: each must read only the rows of
-// its own customer or vendor, whatever else the marketplace holds.
+// Exported for its query-plan test: it must read only the customer's own rows, whatever else the
+// marketplace holds (the vendors' loads are in vendor-loads.ts, under the same test).
 export const OPEN_HOLDS = `select count(*) as "open", min(hold_expires_at) as earliest from orders
   where customer_id = ?1 and status = 'pending_payment' and hold_expires_at > ?2`;
-
-// Sub-orders this clock hour, not cancelled, of other orders (counted from sub_orders_vendor_created alone).
-export const VENDOR_LOADS = `select vendor_id as vendorId, count(*) as n from sub_orders
-  where vendor_id in (select value from json_each(?1)) and created_at >= ?2 and created_at < ?3
-    and status <> 'cancelled' and order_id <> ?4
-  group by vendor_id`;
 
 type SaleRow = {
   skuId: string;
@@ -57,7 +52,7 @@ export async function readCheckoutContext(
     now: string;
     orderId: string;
     vendorIds: string[];
-    hour: { from: string; to: string };
+    at: Date;
   },
   background?: Background,
 ) {
@@ -69,12 +64,11 @@ export async function readCheckoutContext(
       d1.prepare(IDEMPOTENT_RESPONSE).bind(input.scope, input.key),
       d1.prepare(SALE_ROWS).bind(JSON.stringify(input.skuIds)),
       d1.prepare(OPEN_HOLDS).bind(input.customerId, input.now),
-      d1.prepare(VENDOR_LOADS).bind(JSON.stringify(input.vendorIds), input.hour.from, input.hour.to, input.orderId),
+      d1.prepare(VENDOR_LOADS).bind(...vendorLoadParams(input.vendorIds, input.at, input.orderId)),
     ],
     background,
   );
-  const loads = new Map<string, number>(input.vendorIds.map((v) => [v, 0]));
-  for (const r of loadRows!.results as { vendorId: string; n: number }[]) loads.set(r.vendorId, r.n);
+  const loads = loadsFrom(input.vendorIds, loadRows!.results as { vendorId: string; n: number }[]);
   const open = (holds!.results as { open: number; earliest: string | null }[])[0];
   return {
     idempotent: (idem!.results as IdempotencyRow[])[0],

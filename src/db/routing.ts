@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
 import { DEFAULT_WEIGHTS, type RoutingWeights } from "../domain/routing/weights";
-import { chunks, selectIn } from "./chunks";
+import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import {
   orderEvents,
@@ -155,50 +155,6 @@ export async function weightsHistory(db: Db, limit: number): Promise<WeightsRow[
 
 export function insertWeights(db: Db, row: { weights: RoutingWeights; changes: unknown; createdAt: string }) {
   return db.insert(routingWeights).values(row).returning({ version: routingWeights.version });
-}
-
-/**
- * Per vendor, its sub-orders created in [from, to) that are not cancelled: what its hourly capacity
- * is counted against. `excludeOrderId` leaves out the order being written itself.
- */
-export function vendorLoadStatements(
-  db: Db,
-  vendorIds: readonly string[],
-  from: string,
-  to: string,
-  excludeOrderId?: string,
-) {
-  return chunks(vendorIds).map((ids) =>
-    db
-      .select({ vendorId: subOrders.vendorId, n: count() })
-      .from(subOrders)
-      .where(
-        and(
-          inArray(subOrders.vendorId, ids),
-          gte(subOrders.createdAt, from),
-          lt(subOrders.createdAt, to),
-          ne(subOrders.status, "cancelled"),
-          excludeOrderId ? ne(subOrders.orderId, excludeOrderId) : undefined,
-        ),
-      )
-      .groupBy(subOrders.vendorId),
-  );
-}
-
-export async function vendorLoads(
-  db: Db,
-  vendorIds: readonly string[],
-  from: string,
-  to: string,
-  excludeOrderId?: string,
-): Promise<Map<string, number>> {
-  const loads = new Map<string, number>(vendorIds.map((v) => [v, 0]));
-  const statements = vendorLoadStatements(db, vendorIds, from, to, excludeOrderId);
-  const [first, ...rest] = statements;
-  if (!first) return loads;
-  const results = await db.batch([first, ...rest]);
-  for (const rows of results) for (const r of rows) loads.set(r.vendorId, r.n);
-  return loads;
 }
 
 export function insertRoutingDecision(

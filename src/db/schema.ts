@@ -318,6 +318,23 @@ export const subOrders = sqliteTable(
   ],
 );
 
+/**
+ * Per vendor and UTC clock hour, its sub-orders created in that hour that are not cancelled: what
+ * its hourly capacity is counted against, read by every checkout. Kept by triggers on `sub_orders`
+ * (migration 0020), so every insert, cancellation and reassignment moves it in the same statement
+ * whatever code path wrote it; a read costs one row per vendor however busy the hour was.
+ */
+export const vendorHourlyLoads = sqliteTable(
+  "vendor_hourly_loads",
+  {
+    vendorId: text("vendor_id").notNull(),
+    /** The hour as the first 13 characters of an ISO timestamp: `2026-11-27T10`. */
+    hour: text("hour").notNull(),
+    subOrders: integer("sub_orders").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.vendorId, t.hour] })],
+);
+
 export const lineItems = sqliteTable(
   "line_items",
   {

@@ -81,7 +81,7 @@ export const jobs: readonly Job[] = [
   {
     name: "purge-expired-keys",
     schedule: "0 * * * *",
-    description: "Forget idempotency keys past retention and old consumer receipts",
+    description: "Forget idempotency keys past retention, old consumer receipts and vendors' hourly loads of past days",
     run: purgeExpiredKeys,
   },
   {

@@ -1,11 +1,11 @@
 import type { FieldError } from "../contracts/common";
 import type { CheckoutBody } from "../contracts/orders";
 import type { Db } from "../db/client";
-import { type OfferRow, readOffers, type SiteRow, vendorLoads } from "../db/routing";
+import { type OfferRow, readOffers, type SiteRow } from "../db/routing";
 import { postalPoint } from "../db/ship-from";
+import { vendorLoads } from "../db/vendor-loads";
 import { type Point, resolveShippingPoint } from "../domain/geo";
 import type { Availability, RouteLine, RoutingRequest, VendorInfo } from "../domain/routing/types";
-import { isoSeconds } from "../domain/time";
 import { snapshotOf } from "../gateways/stock";
 import { type RoutingModel, routingModel, scoreOf } from "./model";
 
@@ -167,15 +167,8 @@ export async function readAvailability(env: Env, skuIds: readonly string[]): Pro
   return new Map(snaps.map((s, i) => [skuIds[i]!, new Map(s.warehouses.map((w) => [w.warehouseId, w.available]))]));
 }
 
-/** The clock hour `now` falls in, as the [from, to) bounds hourly capacity is counted over. */
-export function clockHour(now: Date): { from: string; to: string } {
-  const start = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
-  return { from: isoSeconds(start), to: isoSeconds(start + 3_600_000) };
-}
-
-export async function loadsThisHour(db: Db, vendorIds: readonly string[], now: Date, excludeOrderId?: string) {
-  const { from, to } = clockHour(now);
-  return vendorLoads(db, vendorIds, from, to, excludeOrderId);
+export function loadsThisHour(db: Db, vendorIds: readonly string[], now: Date, excludeOrderId?: string) {
+  return vendorLoads(db, vendorIds, now, excludeOrderId);
 }
 
 /** The pure planner's input. `loads` null: capacity not counted yet (checkout counts it at reservation). */

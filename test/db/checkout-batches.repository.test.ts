@@ -6,7 +6,6 @@ import { database } from "../../src/db/client";
 import { uniqueViolation } from "../../src/db/constraints";
 import { loadOrder } from "../../src/db/orders";
 import { findOutboxByKey } from "../../src/db/outbox";
-import { clockHour } from "../../src/routing/cart";
 import { newCustomer, uid } from "../support/api";
 import { checkout, stockedSku } from "../support/marketplace";
 
@@ -67,7 +66,7 @@ describe("checkout's D1 batches", () => {
       now: stored.order.createdAt,
       orderId: uid("ord_"),
       vendorIds: [...fakeVendors, sku.vendorId],
-      hour: clockHour(new Date(stored.order.createdAt)),
+      at: new Date(stored.order.createdAt),
     };
     const context = await readCheckoutContext(database(env), input);
     expect(context.idempotent).toMatchObject({ scope: input.scope, key, responseStatus: 201 });

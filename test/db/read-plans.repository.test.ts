@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { OPEN_HOLDS, VENDOR_LOADS } from "../../src/db/checkout-reads";
+import { OPEN_HOLDS } from "../../src/db/checkout-reads";
 import { database } from "../../src/db/client";
 import { receiptsQuery } from "../../src/db/receipts";
+import { VENDOR_LOADS } from "../../src/db/vendor-loads";
 import { consumers } from "../../src/jobs/order-events";
 
 /** SQLite's plan for a statement, one line per step. */
@@ -24,11 +25,14 @@ describe("the reads made for every order", () => {
     expect(p).not.toContain("orders_status_created");
   });
 
-  it("counts a vendor's sub-orders this hour from the index alone", async () => {
-    const p = await plan(VENDOR_LOADS, ['["ven_1","ven_2"]', "2026-11-27T10:00:00Z", "2026-11-27T11:00:00Z", "ord_1"]);
-    expect(p).toContain(
-      "SEARCH sub_orders USING COVERING INDEX sub_orders_vendor_created (vendor_id=? AND created_at>? AND created_at<?)",
+  it("reads a vendor's load this hour from its one counted row, and the order's own sub-orders by key", async () => {
+    const p = await plan(VENDOR_LOADS, ['["ven_1","ven_2"]', "2026-11-27T10", "ord_1"]);
+    expect(p).toMatch(
+      /SEARCH l USING (PRIMARY KEY|INDEX sqlite_autoindex_vendor_hourly_loads_1) \(vendor_id=\? AND hour=\?\)/,
     );
+    expect(p).toMatch(/SEARCH s USING INDEX sub_orders_order_vendor \(order_id=\? AND vendor_id=\?\)/);
+    expect(p).not.toContain("sub_orders_vendor_created");
+    expect(p).not.toMatch(/SCAN (l|s|sub_orders|vendor_hourly_loads)\b/);
   });
 
   it("finds a delivery's receipts by their primary key, not by reading every receipt kept", async () => {
