@@ -22,13 +22,17 @@ export function rememberToken(tokenHash: string, principal: Principal) {
   tokenCache.set(tokenHash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS });
 }
 
-async function resolve(env: Env, token: string, background: Background): Promise<Principal | null> {
+/**
+ * `background` is asked for only when D1 is read: a request built without an execution context
+ * (`app.request` in tests) may still carry the bootstrap token.
+ */
+async function resolve(env: Env, token: string, background: () => Background): Promise<Principal | null> {
   const bootstrap = config(env).adminBootstrapToken;
   if (bootstrap && timingSafeEqualText(token, bootstrap)) return { role: "admin", tokenId: "bootstrap" };
   const hash = await sha256Hex(token);
   const hit = tokenCache.get(hash);
   if (hit && hit.until > Date.now()) return hit.principal;
-  const principal = await findPrincipalByTokenHash(database(env), hash, new Date(), background);
+  const principal = await findPrincipalByTokenHash(database(env), hash, new Date(), background());
   if (principal) tokenCache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS });
   else tokenCache.delete(hash);
   return principal;
@@ -44,7 +48,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       if (!m?.[1]) throw new ApiError("UNAUTHENTICATED", "The Authorization header must be 'Bearer <token>'");
       token = m[1];
     }
-    const principal = token ? await resolve(c.env, token, c.executionCtx) : null;
+    const principal = token ? await resolve(c.env, token, () => c.executionCtx) : null;
     if (token && !principal) throw new ApiError("UNAUTHENTICATED", "The token is unknown, revoked or expired");
     c.set("principal", principal);
     await next();
