@@ -322,7 +322,9 @@ export const subOrders = sqliteTable(
  * Per vendor and UTC clock hour, its sub-orders created in that hour that are not cancelled: what
  * its hourly capacity is counted against, read by every checkout. Kept by triggers on `sub_orders`
  * (migration 0020), so every insert, cancellation and reassignment moves it in the same statement
- * whatever code path wrote it; a read costs one row per vendor however busy the hour was.
+ * whatever code path wrote it; a read costs one row per vendor however busy the hour was. A
+ * migration that rebuilds `sub_orders` drops its triggers and must create them again
+ * (test/db/vendor-hourly-loads.repository.test.ts fails until it does).
  */
 export const vendorHourlyLoads = sqliteTable(
   "vendor_hourly_loads",
