@@ -4,6 +4,7 @@ import type { Db } from "../../src/db/client";
 import { findPrincipalByTokenHash } from "../../src/db/tokens";
 import { sha256Hex } from "../../src/domain/crypto";
 import { newCustomer, uid } from "../support/api";
+import { uncachedTokens } from "../support/tokens";
 
 /** The real D1 binding, with the token hashes each statement was sent for recorded. */
 function recordedDb() {
@@ -26,21 +27,16 @@ describe("token lookups waiting at the same moment", () => {
   it("share statements, at most 256 tokens each, and each caller gets its own token's principal", async () => {
     const customers = await Promise.all(Array.from({ length: 6 }, () => newCustomer()));
     const now = new Date();
-    const tokens: { hash: string; customerId: string | null; live: boolean }[] = [];
-    const rows: D1PreparedStatement[] = [];
-    for (let i = 0; i < 300; i++) {
-      const customerId = customers[i % customers.length]!.customerId;
-      const hash = await sha256Hex(`oms_${uid("rush")}`);
-      const revoked = i % 17 === 0;
-      tokens.push({ hash, customerId, live: !revoked });
-      rows.push(
-        env.DB.prepare(
-          `insert into api_tokens (id, token_hash, role, customer_id, created_at, revoked_at, expires_at)
-           values (?, ?, 'customer', ?, ?, ?, null)`,
-        ).bind(uid("tok_"), hash, customerId, now.toISOString(), revoked ? now.toISOString() : null),
-      );
-    }
-    await env.DB.batch(rows);
+    const specs = Array.from({ length: 300 }, (_, i) => ({
+      customerId: customers[i % customers.length]!.customerId,
+      revoked: i % 17 === 0,
+    }));
+    const made = await uncachedTokens(specs);
+    const tokens: { hash: string; customerId: string | null; live: boolean }[] = specs.map((s, i) => ({
+      hash: made[i]!.hash,
+      customerId: s.customerId,
+      live: !s.revoked,
+    }));
     for (let i = 0; i < 20; i++) tokens.push({ hash: await sha256Hex(uid("unknown")), customerId: null, live: false });
 
     const { db, sent } = recordedDb();

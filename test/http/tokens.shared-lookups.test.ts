@@ -1,33 +1,19 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/domain/crypto";
 import { api, newCustomer, uid } from "../support/api";
+import { uncachedTokens } from "../support/tokens";
 
 type Seeded = { token: string; customerId: string | null; live: boolean };
 
-/**
- * Tokens written straight to D1, so no isolate has them cached: each request that carries one
- * reads it, as in a rush of shoppers the isolate has not seen.
- */
+/** `perCustomer` uncached tokens for each customer, every `revokedEvery`th one revoked. */
 async function seedTokens(customers: string[], perCustomer: number, revokedEvery: number): Promise<Seeded[]> {
-  const now = new Date().toISOString();
-  const seeded: Seeded[] = [];
-  const rows: D1PreparedStatement[] = [];
-  for (const [c, customerId] of customers.entries()) {
-    for (let i = 0; i < perCustomer; i++) {
-      const token = `oms_${uid("cold")}`;
-      const revoked = (c * perCustomer + i) % revokedEvery === 0;
-      seeded.push({ token, customerId, live: !revoked });
-      rows.push(
-        env.DB.prepare(
-          `insert into api_tokens (id, token_hash, role, customer_id, created_at, revoked_at, expires_at)
-           values (?, ?, 'customer', ?, ?, ?, null)`,
-        ).bind(uid("tok_"), await sha256Hex(token), customerId, now, revoked ? now : null),
-      );
-    }
-  }
-  await env.DB.batch(rows);
-  return seeded;
+  const specs = customers.flatMap((customerId, c) =>
+    Array.from({ length: perCustomer }, (_, i) => ({
+      customerId,
+      revoked: (c * perCustomer + i) % revokedEvery === 0,
+    })),
+  );
+  const made = await uncachedTokens(specs);
+  return specs.map((s, i) => ({ token: made[i]!.token, customerId: s.customerId, live: !s.revoked }));
 }
 
 describe("token lookups in a rush of unseen tokens", () => {
