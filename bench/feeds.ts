@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cpuMs } from "./load.ts";
+import { cpuMs, residentKiB } from "./load.ts";
 
 export type FeedBenchOptions = {
   /** Base URL of the server; defaults to demo.json's. */
@@ -45,6 +45,10 @@ export type FeedBenchResult = {
   fanOutMs: { p50: number; p99: number; max: number };
   changeRequestMs: { p50: number; p99: number };
   connectSeconds: number;
+  /** How much workerd's resident memory grew per subscriber connected (NaN when unknown). */
+  memoryPerSubscriberKiB: number;
+  /** The WebSocket extensions the handshakes agreed, with how many sockets agreed each ("" is none). */
+  extensions: Record<string, number>;
   /** CPU per change of the server's workerd (NaN when unknown) and of this client process. */
   cpuPerChangeMs: { server: number; client: number };
   /** With `tickets`: the ticket requests of all subscribers (included in connectSeconds). */
@@ -192,6 +196,7 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
   const waiter: { wake: ((available: number) => void) | null } = { wake: null };
   const onArrival = (available: number) => waiter.wake?.(available);
   const subs: Subscriber[] = [];
+  const rssBefore = residentKiB(opts.workerdPid);
   const connectStart = performance.now();
   for (let i = 0; i < n; i += concurrency) {
     const batch = Array.from({ length: Math.min(concurrency, n - i) }, async () =>
@@ -200,9 +205,15 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
     subs.push(...(await Promise.all(batch)));
   }
   const connectSeconds = (performance.now() - connectStart) / 1000;
+  const rssAfter = residentKiB(opts.workerdPid);
+  const memoryPerSubscriberKiB =
+    rssBefore === undefined || rssAfter === undefined ? Number.NaN : (rssAfter - rssBefore) / n;
   log(
     `feeds: ${n} subscribers connected to sku:${skuId} in ${round(connectSeconds)} s${opts.tickets ? " (each with its own ticket)" : ""}`,
   );
+  // Node's WebSocket offers permessage-deflate, as browsers do; the server decides whether frames are deflated.
+  const extensions: Record<string, number> = {};
+  for (const sub of subs) extensions[sub.ws.extensions] = (extensions[sub.ws.extensions] ?? 0) + 1;
 
   const samples: number[] = [];
   const fanOut: number[] = [];
@@ -270,6 +281,8 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
     },
     changeRequestMs: { p50: round(percentile(requestMs, 50)), p99: round(percentile(requestMs, 99)) },
     connectSeconds: round(connectSeconds),
+    memoryPerSubscriberKiB: round(memoryPerSubscriberKiB),
+    extensions,
     cpuPerChangeMs: {
       server: round(serverCpu / changes),
       client: round((clientCpu.user + clientCpu.system) / 1000 / changes),
@@ -287,6 +300,11 @@ export async function run(opts: FeedBenchOptions = {}): Promise<FeedBenchResult>
   log(`  server      ${baseUrl} (workerd via bun run start; subscribers in this one Node process)`);
   log(
     `  parameters  subscribers=${n} changes=${changes} (sequential PUT /v1/skus/{skuId}/stock as admin) pause=${pauseMs}ms`,
+  );
+  const agreed = Object.entries(extensions).map(([ext, count]) => `${count} ${ext === "" ? "none" : ext}`);
+  log(`  compression ${agreed.join(", ")} (offered: permessage-deflate, as browsers do)`);
+  log(
+    `  memory      workerd resident ${Number.isNaN(result.memoryPerSubscriberKiB) ? "n/a (server not started by this run, or not Linux)" : `+${result.memoryPerSubscriberKiB} KiB`} per subscriber connected`,
   );
   log(`  delivered   ${samples.length} of ${n * changes} (missed ${missed} within ${timeoutMs} ms)`);
   log(

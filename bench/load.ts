@@ -117,6 +117,17 @@ export function cpuMs(pid: number | undefined): number | undefined {
   return f ? ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks() : undefined;
 }
 
+/** Resident memory of `pid` in KiB (VmRSS of /proc/<pid>/status), or undefined off Linux. */
+export function residentKiB(pid: number | undefined): number | undefined {
+  if (pid === undefined || os.platform() !== "linux") return undefined;
+  try {
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kib === undefined ? undefined : Number(kib);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * CPU of `pid`, its children that have exited (cutime, cstime) and its live children: Postgres's
  * postmaster with its backends.
