@@ -42,6 +42,9 @@ const token = (role: string) => server.tokens.find((t) => t.role === role)!;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
+  // Its direct socket too: Miniflare's entry worker in front of the other would negotiate
+  // WebSocket compression of its own, which Cloudflare's edge leaves to the Worker.
+  process.env.OMS_DIRECT_SOCKET = "1";
   server = await startFreshServer(process.env.BROWSER_TEST_PORT ?? "8792", "oms-browser");
   const { hostname, port } = new URL(server.url);
   proxy = await cuttableProxy({ host: hostname, port: Number(port) });
@@ -580,6 +583,24 @@ describe("my orders", () => {
       sockets.opened.some((u) => u.pathname.startsWith("/v1/feeds/customers/") && u.searchParams.has("ticket")),
     );
     await context.close();
+  });
+});
+
+describe("live feeds", () => {
+  it("decline permessage-deflate, which browsers offer: each frame goes to every subscriber as it is", async () => {
+    assert.ok(server.directUrl, "bun run start printed its direct socket");
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const url = new URL(`/v1/feeds/skus/${sku.skuId}`, server.directUrl);
+    url.protocol = "ws:";
+    // Node's WebSocket offers permessage-deflate in its handshake, as Chromium does.
+    const ws = new WebSocket(url);
+    const hello = await new Promise<string>((resolve, reject) => {
+      ws.addEventListener("message", (e) => resolve(String(e.data)), { once: true });
+      ws.addEventListener("error", () => reject(new Error("the feed socket failed")), { once: true });
+    });
+    assert.equal((JSON.parse(hello) as { type: string }).type, "hello");
+    assert.equal(ws.extensions, "");
+    ws.close();
   });
 });
 
