@@ -285,9 +285,10 @@ export const subOrders = sqliteTable(
   },
   (t) => [
     uniqueIndex("sub_orders_order_vendor").on(t.orderId, t.vendorId),
-    // Status and order id ride along so a vendor's load this hour (read by every checkout) is
-    // counted from the index alone, without a table read per sub-order. The price: each status
-    // change also rewrites the sub-order's entry here (one more row written in D1's count).
+    // Status and order id ride along for a vendor's queue filtered by status (listSubOrders) and
+    // its order counts (countOrders), which join its sub-orders to their orders. The price: each
+    // status change also rewrites the sub-order's entry here (one more row written in D1's count).
+    // A vendor's load this hour is counted in vendor_hourly_loads, not here.
     index("sub_orders_vendor_created").on(t.vendorId, t.createdAt, t.status, t.orderId),
     index("sub_orders_status_sla").on(t.status, t.slaDispatchBy),
     // Carrier webhooks name a shipment by its AWB.
