@@ -42,8 +42,8 @@ const token = (role: string) => server.tokens.find((t) => t.role === role)!;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  // Its direct socket too: Miniflare's entry worker in front of the other would negotiate
-  // WebSocket compression of its own, which Cloudflare's edge leaves to the Worker.
+  // With a direct socket to the Worker as well, for the feed handshake test: Miniflare's entry
+  // worker, in front of the main port, negotiates WebSocket compression of its own.
   process.env.OMS_DIRECT_SOCKET = "1";
   server = await startFreshServer(process.env.BROWSER_TEST_PORT ?? "8792", "oms-browser");
   const { hostname, port } = new URL(server.url);
