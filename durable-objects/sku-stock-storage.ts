@@ -82,13 +82,62 @@ const migrations: string[] = [
   CREATE INDEX IF NOT EXISTS holds_address_unpaid ON holds (client_address, expires_at, qty, hold_id)
     WHERE client_address IS NOT NULL AND status = 'held';
   `,
+  // The units each client address holds unpaid, kept by triggers on every change to a hold: a claim
+  // reads one row where it summed every unpaid hold of its address, and the shoppers behind one
+  // carrier-grade NAT address can be many. Holds that lapsed but are not yet released still count
+  // here; the claim takes those off (ADDRESS_UNPAID), as the alarm releases them soon after.
+  `
+  CREATE TABLE IF NOT EXISTS address_units (
+    client_address TEXT PRIMARY KEY,
+    held INTEGER NOT NULL CHECK (held > 0)
+  ) WITHOUT ROWID;
+  INSERT INTO address_units (client_address, held)
+    SELECT client_address, SUM(qty) FROM holds
+    WHERE client_address IS NOT NULL AND status = 'held' GROUP BY client_address;
+
+  CREATE TRIGGER IF NOT EXISTS address_units_insert AFTER INSERT ON holds
+  WHEN NEW.client_address IS NOT NULL AND NEW.status = 'held'
+  BEGIN
+    INSERT INTO address_units (client_address, held) VALUES (NEW.client_address, NEW.qty)
+      ON CONFLICT (client_address) DO UPDATE SET held = held + excluded.held;
+  END;
+
+  CREATE TRIGGER IF NOT EXISTS address_units_delete AFTER DELETE ON holds
+  WHEN OLD.client_address IS NOT NULL AND OLD.status = 'held'
+  BEGIN
+    DELETE FROM address_units WHERE client_address = OLD.client_address AND held = OLD.qty;
+    UPDATE address_units SET held = held - OLD.qty WHERE client_address = OLD.client_address;
+  END;
+
+  CREATE TRIGGER IF NOT EXISTS address_units_update AFTER UPDATE OF status, qty, client_address ON holds
+  WHEN (OLD.client_address IS NOT NULL AND OLD.status = 'held') OR (NEW.client_address IS NOT NULL AND NEW.status = 'held')
+  BEGIN
+    INSERT INTO address_units (client_address, held)
+      SELECT NEW.client_address, NEW.qty WHERE NEW.client_address IS NOT NULL AND NEW.status = 'held'
+      ON CONFLICT (client_address) DO UPDATE SET held = held + excluded.held;
+    DELETE FROM address_units
+      WHERE OLD.status = 'held' AND client_address = OLD.client_address AND held = OLD.qty;
+    UPDATE address_units SET held = held - OLD.qty WHERE OLD.status = 'held' AND client_address = OLD.client_address;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
 
-/** The units an address holds unpaid, and the earliest expiry among them: `holds_address_unpaid` serves it alone. */
-export const ADDRESS_UNPAID = `SELECT SUM(qty) AS n, MIN(expires_at) AS earliest FROM holds
-  WHERE client_address = ? AND status = 'held' AND expires_at > ? AND hold_id <> ?`;
+/**
+ * The units address ?1 holds unpaid at ?2 (epoch ms), leaving out hold ?3: its kept count, less its
+ * holds lapsed but not yet released (few: the alarm releases them) and less hold ?3's own units,
+ * found by its key (the unary pluses keep SQLite off the indexes by address and status, which read many).
+ */
+export const ADDRESS_UNPAID = `SELECT
+    coalesce((SELECT held FROM address_units WHERE client_address = ?1), 0)
+    - coalesce((SELECT SUM(qty) FROM holds WHERE client_address = ?1 AND status = 'held' AND expires_at <= ?2), 0)
+    - coalesce((SELECT SUM(qty) FROM holds
+        WHERE hold_id = ?3 AND +client_address = ?1 AND +status = 'held' AND +expires_at > ?2), 0) AS n`;
+
+/** When the earliest of those units lapses (read only to tell a refused claim when to retry). */
+export const ADDRESS_EARLIEST_EXPIRY = `SELECT MIN(expires_at) AS earliest FROM holds
+  WHERE client_address = ?1 AND status = 'held' AND expires_at > ?2 AND hold_id <> ?3`;
 
 /** Idempotent: safe on every construction of the object, new or existing. */
 export function migrate(storage: DurableObjectStorage): void {

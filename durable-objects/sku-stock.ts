@@ -25,7 +25,7 @@ import type {
   StockSnapshot,
   WarehouseStock,
 } from "./sku-stock-rpc";
-import { ADDRESS_UNPAID, migrate } from "./sku-stock-storage";
+import { ADDRESS_EARLIEST_EXPIRY, ADDRESS_UNPAID, migrate } from "./sku-stock-storage";
 
 /** Coalescing window of the D1 mirror: at most one D1 batch per object per this many ms. */
 const MIRROR_DELAY_MS = 500;
@@ -685,12 +685,12 @@ export class SkuStock extends DurableObject<Env> {
    */
   private addressLimit(req: ReserveRequest, now: number): Extract<ReserveResult, { code: "ADDRESS_LIMIT" }> | null {
     if (req.clientAddress === undefined || req.maxUnitsPerAddress === undefined) return null;
-    const row = this.sql
-      .exec<{ n: number | null; earliest: number | null }>(ADDRESS_UNPAID, req.clientAddress, now, req.holdId)
-      .one();
-    const current = row.n ?? 0;
+    const current = this.sql.exec<{ n: number }>(ADDRESS_UNPAID, req.clientAddress, now, req.holdId).one().n;
     if (current + req.qty <= req.maxUnitsPerAddress) return null;
-    const retryAfterMs = Math.max(0, (row.earliest ?? now) - now);
+    const { earliest } = this.sql
+      .exec<{ earliest: number | null }>(ADDRESS_EARLIEST_EXPIRY, req.clientAddress, now, req.holdId)
+      .one();
+    const retryAfterMs = Math.max(0, (earliest ?? now) - now);
     return { ok: false, code: "ADDRESS_LIMIT", limit: req.maxUnitsPerAddress, current, retryAfterMs };
   }
 

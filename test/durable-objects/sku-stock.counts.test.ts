@@ -260,6 +260,10 @@ describe("SkuStock storage migration", () => {
       sql.exec("ALTER TABLE stock DROP COLUMN version");
       sql.exec("DROP INDEX ledger_movements");
       sql.exec("ALTER TABLE ledger DROP COLUMN counted_at");
+      for (const trigger of ["address_units_insert", "address_units_delete", "address_units_update"]) {
+        sql.exec(`DROP TRIGGER ${trigger}`);
+      }
+      sql.exec("DROP TABLE address_units");
       sql.exec("DROP INDEX holds_address_unpaid");
       sql.exec("ALTER TABLE holds DROP COLUMN client_address");
       sql.exec("DELETE FROM schema_version WHERE version > 1");
@@ -270,7 +274,45 @@ describe("SkuStock storage migration", () => {
     expect((await count(s, [{ warehouseId: s.whs[0]!, onHand: 5, expectedVersion: 1 }])).ok).toBe(true);
   });
 
-  it("sums an address's unpaid units from its entries of a covering index, not the holds table", async () => {
+  it("counts the unpaid units of holds stored before the kept count", async () => {
+    const s = await stocked([20, 20]);
+    const [a, b] = [uid("addr-"), uid("addr-")];
+    const claim = (clientAddress: string, qty: number) =>
+      s.stub.reserve({
+        skuId: s.skuId,
+        holdId: uid("h"),
+        qty,
+        warehouses: s.whs,
+        expiresAt: Date.now() + HOUR,
+        clientAddress,
+      });
+    for (const [address, qty] of [
+      [a, 3],
+      [a, 25],
+      [b, 2],
+    ] as const)
+      expect((await claim(address, qty)).ok).toBe(true);
+    const paid = await claim(b, 4);
+    if (!paid.ok) throw new Error("reserve failed");
+    await s.stub.commit(paid.holdId);
+    const counted = await runInDurableObject(s.stub, (_o: SkuStock, state) => {
+      const sql = state.storage.sql;
+      // Back to the schema before the kept count, with these holds in it.
+      for (const trigger of ["address_units_insert", "address_units_delete", "address_units_update"]) {
+        sql.exec(`DROP TRIGGER ${trigger}`);
+      }
+      sql.exec("DROP TABLE address_units");
+      sql.exec("DELETE FROM schema_version WHERE version > 5");
+      migrate(state.storage);
+      return sql.exec("SELECT client_address, held FROM address_units ORDER BY held").toArray();
+    });
+    expect(counted).toEqual([
+      { client_address: b, held: 2 },
+      { client_address: a, held: 28 },
+    ]);
+  });
+
+  it("reads an address's unpaid units from its counted row, its lapsed holds and the claim's own hold by key", async () => {
     const s = await stocked([4]);
     const plan = await runInDurableObject(s.stub, (_o: SkuStock, state) =>
       state.storage.sql
@@ -279,8 +321,120 @@ describe("SkuStock storage migration", () => {
         .map((r) => r.detail)
         .join("\n"),
     );
+    expect(plan).toMatch(/SEARCH address_units USING PRIMARY KEY \(client_address=\?\)/);
     expect(plan).toContain(
-      "SEARCH holds USING COVERING INDEX holds_address_unpaid (client_address=? AND expires_at>?)",
+      "SEARCH holds USING COVERING INDEX holds_address_unpaid (client_address=? AND expires_at<?)",
+    );
+    expect(plan).toMatch(/SEARCH holds USING INDEX sqlite_autoindex_holds_1 \(hold_id=\?\)/);
+    expect(plan).not.toMatch(/SCAN (holds|address_units)/);
+  });
+});
+
+// Every kind of change to a hold, on two addresses and one hold with none: after each, the kept
+// count must be what summing the unpaid holds gives, and a claim's view of it what it was before.
+const addressOpArb = fc.oneof(
+  fc.record({
+    kind: fc.constant("hold" as const),
+    from: fc.nat(2),
+    qty: fc.integer({ min: 1, max: 4 }),
+    w: fc.nat(1),
+    lapsed: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constantFrom("commit" as const, "release" as const, "ship" as const), h: fc.nat(20) }),
+  fc.record({ kind: fc.constant("take" as const), h: fc.nat(20) }),
+  fc.record({ kind: fc.constant("add" as const), h: fc.nat(20), qty: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant("reopen" as const), h: fc.nat(20), qty: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant("alarm" as const) }),
+);
+
+describe("SkuStock address counts, property", () => {
+  it("keep each address's unpaid units equal to the sum of its unpaid holds through every change", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(addressOpArb, { minLength: 1, maxLength: 25 }), async (ops) => {
+        const s = await stocked([30, 30]);
+        const addresses = [uid("addr-"), uid("addr-"), undefined];
+        const holds: { holdId: string; from: string | undefined }[] = [];
+        const pick = (h: number) => holds[h % Math.max(1, holds.length)];
+        for (const op of ops) {
+          if (op.kind === "hold") {
+            const holdId = uid("h");
+            const from = addresses[op.from];
+            const expiresAt = op.lapsed ? Date.now() - 1 : Date.now() + HOUR;
+            const r = await s.stub.reserve({
+              skuId: s.skuId,
+              holdId,
+              qty: op.qty,
+              warehouses: [s.whs[op.w]!],
+              expiresAt,
+              clientAddress: from,
+            });
+            if (r.ok) holds.push({ holdId, from });
+          } else if (op.kind === "alarm") {
+            await runInDurableObject(s.stub, (o: SkuStock) => o.alarm());
+          } else {
+            const hold = pick(op.h);
+            if (!hold) continue;
+            if (op.kind === "release") await s.stub.release(hold.holdId, "t");
+            else if (op.kind === "commit" || op.kind === "ship") await s.stub[op.kind](hold.holdId);
+            else if (op.kind === "reopen") {
+              // Only a released hold may claim again under its id.
+              if ((await s.stub.holdsOf(hold.holdId))[0]?.status !== "released") continue;
+              await s.stub.reserve({
+                skuId: s.skuId,
+                holdId: hold.holdId,
+                qty: op.qty,
+                warehouses: s.whs,
+                expiresAt: Date.now() + HOUR,
+                clientAddress: hold.from,
+                reopen: true,
+              });
+            } else {
+              const rows = await s.stub.holdsOf(hold.holdId);
+              const status = rows[0]?.status === "committed" ? "committed" : "held";
+              await s.stub.reallocate({
+                skuId: s.skuId,
+                holdId: hold.holdId,
+                ...(op.kind === "take" && rows[0]
+                  ? { take: [{ warehouseId: rows[0].warehouseId, qty: 1 }] }
+                  : { add: [{ qty: op.kind === "add" ? op.qty : 1, warehouses: [...s.whs].reverse() }] }),
+                status,
+                expiresAt: Date.now() + HOUR,
+                reason: "t",
+                actor: "t",
+                key: uid("k"),
+              });
+            }
+          }
+          await runInDurableObject(s.stub, (_o: SkuStock, state) => {
+            const sql = state.storage.sql;
+            const kept = sql.exec("SELECT client_address, held FROM address_units ORDER BY client_address").toArray();
+            const summed = sql
+              .exec(
+                `SELECT client_address, SUM(qty) AS held FROM holds WHERE client_address IS NOT NULL AND status = 'held'
+                 GROUP BY client_address ORDER BY client_address`,
+              )
+              .toArray();
+            expect(kept).toEqual(summed);
+            const now = Date.now();
+            for (const address of addresses.slice(0, 2)) {
+              for (const holdId of [uid("h"), ...holds.map((h) => h.holdId)]) {
+                const { n } = sql.exec<{ n: number }>(ADDRESS_UNPAID, address!, now, holdId).one();
+                const direct =
+                  sql
+                    .exec<{ n: number | null }>(
+                      "SELECT SUM(qty) AS n FROM holds WHERE client_address = ? AND status = 'held' AND expires_at > ? AND hold_id <> ?",
+                      address!,
+                      now,
+                      holdId,
+                    )
+                    .one().n ?? 0;
+                expect(n).toBe(direct);
+              }
+            }
+          });
+        }
+      }),
+      { numRuns: 25 },
     );
   });
 });
