@@ -251,6 +251,14 @@ describe("SkuStock on-hand versions, property", () => {
   });
 });
 
+/** Back to the schema before the kept address count: its table and the triggers that keep it. */
+function dropAddressCount(sql: SqlStorage) {
+  for (const trigger of ["address_units_insert", "address_units_delete", "address_units_update"]) {
+    sql.exec(`DROP TRIGGER ${trigger}`);
+  }
+  sql.exec("DROP TABLE address_units");
+}
+
 describe("SkuStock storage migration", () => {
   it("gives levels stored before on-hand versions version 1", async () => {
     const s = await stocked([4, 6]);
@@ -260,10 +268,7 @@ describe("SkuStock storage migration", () => {
       sql.exec("ALTER TABLE stock DROP COLUMN version");
       sql.exec("DROP INDEX ledger_movements");
       sql.exec("ALTER TABLE ledger DROP COLUMN counted_at");
-      for (const trigger of ["address_units_insert", "address_units_delete", "address_units_update"]) {
-        sql.exec(`DROP TRIGGER ${trigger}`);
-      }
-      sql.exec("DROP TABLE address_units");
+      dropAddressCount(sql);
       sql.exec("DROP INDEX holds_address_unpaid");
       sql.exec("ALTER TABLE holds DROP COLUMN client_address");
       sql.exec("DELETE FROM schema_version WHERE version > 1");
@@ -298,10 +303,7 @@ describe("SkuStock storage migration", () => {
     const counted = await runInDurableObject(s.stub, (_o: SkuStock, state) => {
       const sql = state.storage.sql;
       // Back to the schema before the kept count, with these holds in it.
-      for (const trigger of ["address_units_insert", "address_units_delete", "address_units_update"]) {
-        sql.exec(`DROP TRIGGER ${trigger}`);
-      }
-      sql.exec("DROP TABLE address_units");
+      dropAddressCount(sql);
       sql.exec("DELETE FROM schema_version WHERE version > 5");
       migrate(state.storage);
       return sql.exec("SELECT client_address, held FROM address_units ORDER BY held").toArray();
