@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -18,6 +19,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
+      // Each test file gets a workerd process of its own and keeps a core busy; vitest's default
+      // (one worker fewer than the cores) ran the suite on one core of a 2-core CI machine.
+      maxWorkers: availableParallelism(),
       projects: [
         {
           plugins: [
