@@ -16,8 +16,14 @@ function withClientAddress(headers: Dispatcher.DispatchOptions["headers"]): Disp
   return { ...headers, [CLIENT_ADDRESS[0]]: CLIENT_ADDRESS[1] };
 }
 
+/**
+ * workerd closes a connection idle for 15 s. A client that keeps one idle longer can send on it just
+ * as the server closes it, and a POST on such a socket fails rather than being retried.
+ */
+const IDLE_CONNECTION_MS = 10_000;
+
 export function setClientPool(connections: number) {
-  const agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: IDLE_CONNECTION_MS });
   setGlobalDispatcher(
     agent.compose(
       (dispatch) => (options, handler) =>
