@@ -6,7 +6,7 @@ import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { retryAfterSeconds } from "../domain/time";
 import { type Allocation as HeldUnits, type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
 import { type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
-import type { Attempt } from "./attempt";
+import { type Attempt, orderIdFor } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
 import { releaseOnThrow } from "./release-on-throw";
 import { replay, skuIdsIn, storedAnswer } from "./replay";
@@ -19,10 +19,14 @@ export type SaleRow = Pick<
   "skuId" | "vendorId" | "priceMinor" | "commissionBps" | "skuStatus" | "vendorStatus"
 >;
 
-type Claimed = { plan: Plan; allocations: ReadonlyMap<string, HeldUnits[]> };
+type Claimed = { plan: Plan; allocations: ReadonlyMap<string, HeldUnits[]>; expiresAt: number };
 
-/** The cart's stock, held under the attempt's hold id, with what D1 says about it and the customer. */
+/**
+ * The cart's stock, held under the attempt's hold id, with what D1 says about it and the customer,
+ * and the id of the order it is held for (`orderIdFor`).
+ */
 export type Held = Claimed & {
+  orderId: string;
   skuIds: string[];
   skuRows: SaleRow[];
   openHolds: { open: number; earliest: string | null };
@@ -43,6 +47,7 @@ export async function allocate(a: Attempt, cart: PreparedCart): Promise<Held | A
 
 async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Promise<Held | Answered> {
   const skuIds = claimed.plan.reservations.map((r) => r.skuId);
+  const orderId = orderIdFor(a, claimed.expiresAt);
   const context = await readCheckoutContext(
     a.db,
     {
@@ -51,14 +56,14 @@ async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Pro
       customerId: a.customer.customerId,
       skuIds,
       now: a.nowIso,
-      orderId: a.orderId,
+      orderId,
       vendorIds: cart.vendorIds,
       at: a.now,
     },
     a.background,
   );
   if (context.idempotent) return { answer: await replayHeld(a, context.idempotent, skuIds) };
-  const held = { ...claimed, skuIds, skuRows: context.skus, openHolds: context.openHolds };
+  const held = { ...claimed, orderId, skuIds, skuRows: context.skus, openHolds: context.openHolds };
   return anyVendorFull(cart, skuIds, context.loads) ? routeAroundFullVendors(a, cart, held, context.loads) : held;
 }
 
@@ -75,7 +80,7 @@ async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answ
     reserved = await claim(a, cart, plan, true);
   }
   if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };
-  return { plan, allocations: reserved.allocations };
+  return { plan, allocations: reserved.allocations, expiresAt: reserved.expiresAt };
 }
 
 /**
@@ -147,7 +152,8 @@ async function routeAroundFullVendors(
   const skuIds = plan.reservations.map((r) => r.skuId);
   const missing = skuIds.filter((id) => !held.skuRows.some((r) => r.skuId === id));
   const skuRows = missing.length > 0 ? [...held.skuRows, ...(await offersByIds(a.db, missing))] : held.skuRows;
-  return { plan, allocations: reserved.allocations, skuIds, skuRows, openHolds: held.openHolds };
+  // The order keeps the id its first claim gave it; the hold lapses as the new claim says.
+  return { ...held, plan, allocations: reserved.allocations, expiresAt: reserved.expiresAt, skuIds, skuRows };
 }
 
 /** A claim the stock objects refused, answered as checkout answers it. */

@@ -1,6 +1,7 @@
 import type { CheckoutBody } from "../contracts/orders";
 import { type Db, database } from "../db/client";
 import { sha256Hex } from "../domain/crypto";
+import { idAt } from "../domain/ids";
 import type { Principal } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
 import type { Background } from "../platform/background";
@@ -23,12 +24,19 @@ export type Attempt = {
   scope: string;
   requestHash: string;
   holdId: string;
-  orderId: string;
+  /** 64 more bits of the request's digest, in hex, which end the order's id (`orderIdFor`). */
+  orderDigest: string;
   now: Date;
   nowIso: string;
-  /** When the stock holds lapse unless the order is paid. */
+  /** When a hold this attempt takes lapses unless the order is paid. */
   holdExpiresAt: Date;
 };
+
+/**
+ * An attempt whose stock is held: the order it writes, and when that hold lapses as the stock
+ * objects keep it (a hold taken by an earlier attempt under the same key keeps its own expiry).
+ */
+export type Placing = Attempt & { orderId: string };
 
 export type CheckoutInput = {
   customer: Customer;
@@ -50,8 +58,8 @@ function canonical(value: unknown): string {
 }
 
 /**
- * The hold, order and payment ids derive from (customer, key, body), so concurrent duplicates
- * share one hold and collide on one row: one order, whatever the race.
+ * The hold id derives from (customer, key, body), so concurrent duplicates share one hold and
+ * collide on one row: one order, whatever the race.
  */
 export async function beginAttempt(env: Env, background: Background, input: CheckoutInput): Promise<Attempt> {
   const { customer, clientAddress, idempotencyKey, body, now } = input;
@@ -70,9 +78,24 @@ export async function beginAttempt(env: Env, background: Background, input: Chec
     scope,
     requestHash,
     holdId: `hold_${holdSeed.slice(0, 24)}`,
-    orderId: `ord_${holdSeed.slice(24, 48)}`,
+    orderDigest: holdSeed.slice(24, 40),
     now,
     nowIso: isoSeconds(now),
     holdExpiresAt: addSeconds(now, cfg.holdTtlSeconds),
   };
+}
+
+/**
+ * The order's id starts with its hold's expiry, which every attempt sharing the hold reads back
+ * alike, and ends with the request's digest; the payment's idempotency key derives from it. Ids
+ * that grow with time put the orders written together side by side in every index keyed by order
+ * id (nine take a row at checkout), where random ids spread one shared write over a page per order
+ * and index.
+ */
+export function orderIdFor(a: Attempt, holdExpiresAt: number): string {
+  return idAt("ord", holdExpiresAt, BigInt(`0x${a.orderDigest}`));
+}
+
+export function placing(a: Attempt, held: { orderId: string; expiresAt: number }): Placing {
+  return { ...a, orderId: held.orderId, holdExpiresAt: new Date(held.expiresAt) };
 }

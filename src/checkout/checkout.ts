@@ -5,7 +5,7 @@ import type { Background } from "../platform/background";
 import type { PreparedCart } from "../routing/cart";
 import { allocate, explainAllocation, type Held } from "./allocate";
 import { announce } from "./announce";
-import { type Attempt, beginAttempt, type CheckoutInput } from "./attempt";
+import { beginAttempt, type CheckoutInput, type Placing, placing } from "./attempt";
 import type { CheckoutOutcome } from "./outcome";
 import { createPayment } from "./payment";
 import { persist } from "./persist";
@@ -46,7 +46,7 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
 
   const held = await allocate(a, cart);
   if ("answer" in held) return held.answer;
-  const ready = await releaseOnThrow(a, held.skuIds, () => orderFor(a, input.body, cart, held));
+  const ready = await releaseOnThrow(a, held.skuIds, () => orderFor(placing(a, held), input.body, cart, held));
   if ("answer" in ready) return ready.answer;
   const { placed, result } = ready;
   const written = await persist(a, placed, held.skuIds);
@@ -56,7 +56,7 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
 }
 
 /** Everything between the claim and the write: checks that need the hold, prices, the payment. */
-async function orderFor(a: Attempt, body: CheckoutBody, cart: PreparedCart, held: Held) {
+async function orderFor(a: Placing, body: CheckoutBody, cart: PreparedCart, held: Held) {
   const refused = await validateHeld(a, cart, held);
   if (refused) return refused;
   const priced = price(cart, held, a.now);

@@ -1,16 +1,17 @@
 import type { PaymentRow } from "../db/orders";
 import { paymentProvider } from "../gateways/payment-provider";
 import { releaseAll } from "../gateways/stock";
-import type { Attempt } from "./attempt";
+import type { Placing } from "./attempt";
 import type { Answered } from "./outcome";
 
 /**
  * Creates the payment before the order is written, so the batch records it with the order. Its
- * idempotency key derives from the hold id: a retried checkout gets the same payment back.
+ * idempotency key derives from the order id: a retried checkout sharing the hold gets the same
+ * payment back.
  * Nothing is charged here; a refused create gives the stock back.
  */
 export async function createPayment(
-  a: Attempt,
+  a: Placing,
   skuIds: string[],
   totalMinor: number,
 ): Promise<{ payment: PaymentRow } | Answered> {
@@ -19,7 +20,7 @@ export async function createPayment(
     orderId: a.orderId,
     customerId: a.customer.customerId,
     amount: { amountMinor: totalMinor, currency: a.cfg.currency },
-    idempotencyKey: `checkout:${a.holdId}`,
+    idempotencyKey: `checkout:${a.orderId}`,
   });
   if (!created.ok) {
     await releaseAll(a.env, a.holdId, skuIds, "payment_create_failed");

@@ -7,7 +7,7 @@ import { addSeconds, isoSeconds } from "../domain/time";
 import { orderViewFor } from "../orders/view";
 import { AUTO_REVIEW_NOTE, shouldHoldForReview } from "../review/review";
 import type { PreparedCart } from "../routing/cart";
-import type { Attempt } from "./attempt";
+import type { Placing } from "./attempt";
 import type { Priced } from "./price";
 
 const IDEMPOTENCY_RETENTION_SECONDS = 48 * 3600;
@@ -17,7 +17,7 @@ const IDEMPOTENCY_RETENTION_SECONDS = 48 * 3600;
  * idempotency key, so a replay answers the same body).
  */
 export function placedOrder(
-  a: Attempt,
+  a: Placing,
   body: CheckoutBody,
   cart: PreparedCart,
   priced: Priced,
@@ -75,7 +75,7 @@ export function placedOrder(
 }
 
 function orderRow(
-  a: Attempt,
+  a: Placing,
   body: CheckoutBody,
   cart: PreparedCart,
   totalMinor: number,
@@ -102,7 +102,7 @@ function orderRow(
 }
 
 /** One sub-order per vendor of the split, its SLA clock not started until payment. */
-function subOrderRows(a: Attempt, priced: Priced): { subOrders: SubOrderRow[]; lines: LineItemRow[] } {
+function subOrderRows(a: Placing, priced: Priced): { subOrders: SubOrderRow[]; lines: LineItemRow[] } {
   const subOrders: SubOrderRow[] = [];
   const lines: LineItemRow[] = [];
   for (const sub of priced.split.subOrders) {
@@ -150,7 +150,7 @@ function subOrderRows(a: Attempt, priced: Priced): { subOrders: SubOrderRow[]; l
 }
 
 /** The order's first timeline events: placed, and flagged when the review rule holds it. */
-function timeline(a: Attempt, subOrderCount: number, heldForReview: boolean): OrderEventRow[] {
+function timeline(a: Placing, subOrderCount: number, heldForReview: boolean): OrderEventRow[] {
   const placed: OrderEventRow = {
     id: 0,
     orderId: a.orderId,

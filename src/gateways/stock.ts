@@ -50,7 +50,8 @@ function stubOf(ns: DurableObjectNamespace<SkuStock>, skuId: string): DurableObj
 export type Shortage = { skuId: string; requested: number; available: number };
 
 export type ReserveAllResult =
-  | { ok: true; allocations: Map<string, Allocation[]> }
+  /** `expiresAt`: the earliest of the holds' expiries, as the objects keep them (a replay keeps its own). */
+  | { ok: true; allocations: Map<string, Allocation[]>; expiresAt: number }
   | {
       ok: false;
       shortages: Shortage[];
@@ -63,6 +64,7 @@ type Refusal = Extract<ReserveAllResult, { ok: false }>;
 /** What the claims of one `reserveAll` answered so far. */
 type Claims = Pick<Refusal, "shortages" | "limit" | "addressLimit"> & {
   allocations: Map<string, Allocation[]>;
+  expiresAt: number;
   closed: string[];
   failure?: unknown;
 };
@@ -120,6 +122,7 @@ async function claimEach(
     const r = s.value;
     if (r.ok) {
       into.allocations.set(skuId, r.allocations);
+      into.expiresAt = Math.min(into.expiresAt, r.expiresAt);
       recentlyShort.delete(skuId);
     } else if (r.code === "OUT_OF_STOCK") {
       into.shortages.push({ skuId, requested: r.requested, available: r.available });
@@ -146,7 +149,7 @@ export async function reserveAll(
 ): Promise<ReserveAllResult> {
   const skuIds = requests.map((r) => r.skuId);
   if (new Set(skuIds).size !== skuIds.length) throw new Error("reserveAll: each SKU may appear only once");
-  const claims: Claims = { allocations: new Map(), shortages: [], closed: [] };
+  const claims: Claims = { allocations: new Map(), expiresAt: Number.POSITIVE_INFINITY, shortages: [], closed: [] };
   const now = Date.now();
   const wasShort = (skuId: string) => now - (recentlyShort.get(skuId) ?? Number.NEGATIVE_INFINITY) < SHORT_MEMORY_MS;
   const lead = requests.find((r) => wasShort(r.skuId));
@@ -157,11 +160,11 @@ export async function reserveAll(
       await claimEach(env, holdId, rest, claims, background);
   } else await claimEach(env, holdId, requests, claims, background);
 
-  const { allocations, shortages, closed, limit, addressLimit, failure } = claims;
+  const { allocations, expiresAt, shortages, closed, limit, addressLimit, failure } = claims;
   const allOk = allocations.size === requests.length;
   if (!allOk) await releaseAll(env, holdId, [...allocations.keys()], "checkout_failed");
   if (failure !== undefined) throw failure;
-  if (allOk) return { ok: true, allocations };
+  if (allOk) return { ok: true, allocations, expiresAt };
   return {
     ok: false,
     shortages,
