@@ -40,6 +40,7 @@ export function humanize(s: string): string {
   return s.replaceAll("_", " ").replaceAll(".", " · ");
 }
 
+/** The prefix and the random end: ids start with their time, the same first digits all year. */
 export function shortId(id: string): string {
-  return id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id;
+  return id.length > 14 ? `${id.slice(0, id.indexOf("_") + 1)}…${id.slice(-6)}` : id;
 }
