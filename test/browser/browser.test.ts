@@ -696,14 +696,14 @@ describe("an order, live end to end", () => {
     const sub = await client.request<{ lines: { barcode: string; qty: number }[] }>("GET", `/v1/sub-orders/${subId}`);
     for (const line of sub.lines) {
       for (let i = 0; i < line.qty; i++) {
-        await vendorApp.getByLabel("Barcode").fill(line.barcode);
+        await vendorApp.getByLabel("Barcode", { exact: true }).fill(line.barcode);
         await vendorApp.getByRole("button", { name: "Add" }).click();
       }
     }
     await vendorApp.screenshot({ path: path.join(SHOTS, "flow-4-vendor-pack.png") });
     await vendorApp.getByRole("button", { name: "Pack", exact: true }).click();
     await vendorApp.getByLabel("Carrier").selectOption(carrier.code);
-    await vendorApp.getByLabel("AWB").fill(carrier.awbExample);
+    await vendorApp.getByLabel("AWB", { exact: true }).fill(carrier.awbExample);
     await vendorApp.getByRole("button", { name: "Dispatch" }).click();
     await ops.getByText("sub order · dispatched").waitFor({ timeout: 15_000 });
     await ops.screenshot({ path: path.join(SHOTS, "flow-5-ops-timeline.png"), fullPage: true });
