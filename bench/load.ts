@@ -17,6 +17,14 @@ export function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** The middle value, or the mean of the two middle values of an even count (of 2 rounds, neither). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 async function timed(send: () => Promise<Response>, latencies: number[], statuses: Record<string, number>) {
   const t0 = performance.now();
   let status: string;

@@ -35,7 +35,7 @@ import { setClientPool } from "./client-pool.ts";
 import { run as runFeeds } from "./feeds.ts";
 import { BENCH_VARS, checkoutRequest, guestBuyers, stockedSku, verify } from "./fixtures.ts";
 import { run as runInsight } from "./insight.ts";
-import { type Burst, burst, machineLoad, quantile } from "./load.ts";
+import { type Burst, burst, machineLoad, median } from "./load.ts";
 import { run as runPayouts } from "./payouts.ts";
 import { type Peer, startPeer } from "./peer/postgres.ts";
 import { run as runProfile } from "./profile.ts";
@@ -84,11 +84,6 @@ const CONNECTIONS = Math.max(Number(values.connections), ...CONCURRENCY);
 setClientPool(CONNECTIONS);
 
 const fmt = (x: number | undefined, digits = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : "n/a");
-const median = (xs: number[]) =>
-  quantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 function spread(xs: number[], digits = 1): string {
   const s = [...xs].sort((a, b) => a - b);
   return `${fmt(median(s), digits)} (min ${fmt(s[0]!, digits)}, max ${fmt(s.at(-1)!, digits)})`;

@@ -7,6 +7,7 @@
 // then a few idle ones; afterwards nothing may have been nudged, cancelled or refunded twice.
 import os from "node:os";
 import { type Api, mapLimit } from "../scripts/lib/api.ts";
+import { median } from "./load.ts";
 
 export type SlaBenchOptions = {
   admin: Api;
@@ -35,14 +36,10 @@ const SHIP_TO = {
   lng: 77.59,
 };
 
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
 const spread = (xs: number[]) =>
   xs.length === 0
     ? "n/a"
-    : `median ${quantile(xs, 0.5).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
+    : `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
 
 /** Paid orders at a vendor whose 1-hour SLA has run out by the time the ticks run. */
 async function breachedOrders(admin: Api, tag: string, count: number) {
