@@ -9,13 +9,12 @@ import type { Background } from "./background";
 // Every waiting caller is a request of its own. A call is sent from the request of one of the
 // callers in it, never on behalf of a request that has already answered, and each caller holds its
 // request open with waitUntil until its turn is over, so a shopper who hangs up still sends the call
-// they were woken for. A caller's turn is settled by another request's I/O, and workerd cancels as
-// hung a request that waits on such a promise with nothing of its own pending
-// (test/http/checkout.shared-batches.test.ts fails that way without this wait). So a waiting caller
-// looks every millisecond, on a timer of its own, and goes on from that timer, in its own request.
-// Awaiting the turn directly with a slow timer kept pending, or resuming from a timer armed when the
-// turn settles, fails that test in workerd 1.20261117 ("Promise will never complete"), so the polling
-// stays, at about 5% of a cart's CPU (README, "Performance").
+// they were woken for. A caller's turn is decided in another request, which writes the outcome on
+// the caller's waiter: no promise is settled across requests. workerd hands such a promise back to
+// the request that made it through a queue of its own, which cost checkout about a sixth of its CPU,
+// and two builds that awaited one directly failed test/http/checkout.shared-batches.test.ts (README,
+// "Performance"). So a waiting caller looks at its waiter every millisecond, on a timer of its own,
+// which keeps its request from being taken for hung, and goes on from that timer, in its own request.
 
 /** How a lane's callers are sent: together when several wait, alone otherwise. */
 export type LaneCalls<Item, Answer> = {
@@ -30,7 +29,7 @@ export type LaneCalls<Item, Answer> = {
 };
 
 type Outcome<Answer> = { answer: Answer } | { failed: unknown } | { alone: true } | { lead: true };
-type Waiter<Item, Answer> = { item: Item; weight: number; settle: (outcome: Outcome<Answer>) => void };
+type Waiter<Item, Answer> = { item: Item; weight: number; outcome?: Outcome<Answer> };
 
 /**
  * One queue of callers of the same call. A failed shared call is one whose effects the callee
@@ -60,24 +59,23 @@ class SharedTurns<Item, Answer> {
   }
 
   private async takeTurns(item: Item, weight: number, background: Background | undefined): Promise<Answer> {
-    let turn = this.enqueue(item, weight, false);
+    let waiter = this.enqueue(item, weight, false);
     for (;;) {
       if (!this.busy) this.send(background);
-      const outcome = await awaitTurn(turn);
+      const outcome = await awaitTurn(waiter);
       if ("answer" in outcome) return outcome.answer;
       if ("failed" in outcome) throw outcome.failed;
       if ("alone" in outcome) return this.calls.alone(item);
       // Woken to send the next call: first in it, from this request.
-      turn = this.enqueue(item, weight, true);
+      waiter = this.enqueue(item, weight, true);
     }
   }
 
-  private enqueue(item: Item, weight: number, first: boolean): Promise<Outcome<Answer>> {
-    return new Promise((settle) => {
-      const waiter = { item, weight, settle };
-      if (first) this.queue.unshift(waiter);
-      else this.queue.push(waiter);
-    });
+  private enqueue(item: Item, weight: number, first: boolean): Waiter<Item, Answer> {
+    const waiter: Waiter<Item, Answer> = { item, weight };
+    if (first) this.queue.unshift(waiter);
+    else this.queue.push(waiter);
+    return waiter;
   }
 
   /** The waiters at the front of the queue that fit one call (always at least one). */
@@ -104,16 +102,17 @@ class SharedTurns<Item, Answer> {
     )
       .then(
         (answers) => {
-          for (const [i, w] of group.entries()) w.settle({ answer: answers[i]! });
+          for (const [i, w] of group.entries()) w.outcome = { answer: answers[i]! };
         },
         (err: unknown) => {
-          if (group.length === 1) group[0]!.settle({ failed: err });
-          else for (const w of group) w.settle({ alone: true });
+          if (group.length === 1) group[0]!.outcome = { failed: err };
+          else for (const w of group) w.outcome = { alone: true };
         },
       )
       .finally(() => {
         this.busy = false;
-        this.queue.shift()?.settle({ lead: true });
+        const next = this.queue.shift();
+        if (next) next.outcome = { lead: true };
       });
     background?.waitUntil(sent);
   }
@@ -148,12 +147,8 @@ export class SharedLanes<Owner extends object, Item, Answer> {
   }
 }
 
-/** Waits for `turn`, going on from a timer of this request's own (see above). */
-async function awaitTurn<Answer>(turn: Promise<Outcome<Answer>>): Promise<Outcome<Answer>> {
-  let outcome: Outcome<Answer> | undefined;
-  void turn.then((o) => {
-    outcome = o;
-  });
-  while (outcome === undefined) await new Promise((tick) => setTimeout(tick, 1));
-  return outcome;
+/** Waits for the waiter's outcome, going on from a timer of this request's own (see above). */
+async function awaitTurn<Item, Answer>(waiter: Waiter<Item, Answer>): Promise<Outcome<Answer>> {
+  while (waiter.outcome === undefined) await new Promise((tick) => setTimeout(tick, 1));
+  return waiter.outcome;
 }
