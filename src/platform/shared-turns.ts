@@ -12,9 +12,10 @@ import type { Background } from "./background";
 // they were woken for. A caller's turn is decided in another request, which writes the outcome on
 // the caller's waiter: no promise is settled across requests. workerd hands such a promise back to
 // the request that made it through a queue of its own, which cost checkout about a sixth of its CPU,
-// and two builds that awaited one directly failed test/http/checkout.shared-batches.test.ts (README,
-// "Performance"). So a waiting caller looks at its waiter every millisecond, on a timer of its own,
-// which keeps its request from being taken for hung, and goes on from that timer, in its own request.
+// and two builds that waited on one without polling failed test/http/checkout.shared-batches.test.ts
+// (README, "Performance"). So a waiting caller looks at its waiter every millisecond, on a timer of
+// its own, which keeps its request from being taken for hung, and goes on from that timer, in its
+// own request.
 
 /** How a lane's callers are sent: together when several wait, alone otherwise. */
 export type LaneCalls<Item, Answer> = {
