@@ -24,6 +24,15 @@ export type StockSnapshot = {
   warehouses: WarehouseStock[];
   totals: { onHand: number; available: number; held: number; committed: number };
 };
+/**
+ * A SKU's available units as a claim under one hold id finds them: the units that hold already
+ * has are its own again (a retried claim is given them back), and whether the hold id was ever used.
+ */
+export type LevelsForHold = {
+  warehouses: { warehouseId: string; available: number }[];
+  /** The hold id has claimed this SKU before, whatever became of its units. */
+  used: boolean;
+};
 export type ReserveRequest = {
   skuId: string;
   holdId: string;

@@ -14,6 +14,7 @@ import type {
   HoldStatus,
   LedgerEntry,
   LedgerKind,
+  LevelsForHold,
   ReallocateRequest,
   ReallocateResult,
   ReserveRequest,
@@ -327,6 +328,20 @@ export class SkuStock extends DurableObject<Env> {
 
   snapshot(): StockSnapshot {
     return this.readSnapshot();
+  }
+
+  /** What routing ranks a checkout's warehouses by: see `LevelsForHold`. */
+  levelsForHold(holdId: string): LevelsForHold {
+    const rows = this.holdRows(holdId);
+    const own = new Map<string, number>();
+    for (const r of rows) if (r.status === "held") own.set(r.warehouse_id, (own.get(r.warehouse_id) ?? 0) + r.qty);
+    return {
+      warehouses: this.stockRows().map((row) => {
+        const w = warehouseStock(row);
+        return { warehouseId: w.warehouseId, available: w.available + (own.get(w.warehouseId) ?? 0) };
+      }),
+      used: rows.length > 0,
+    };
   }
 
   ledger(limit: number): LedgerEntry[] {

@@ -5,7 +5,7 @@ import { explain, type RoutingExplanation } from "../domain/routing/explain";
 import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { retryAfterSeconds } from "../domain/time";
 import { type Allocation as HeldUnits, type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
-import { type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
+import { availabilityForHold, type PreparedCart, routingRequest, stockNeeded } from "../routing/cart";
 import { type Attempt, orderIdFor } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
 import { releaseOnThrow } from "./release-on-throw";
@@ -69,8 +69,13 @@ async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Pro
 
 /** Plans over the stock objects' ranking and claims it; a hold id used before may claim again. */
 async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answered> {
-  const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), null));
-  if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
+  const stock = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
+  const plan = planRoute(routingRequest(cart, a.now, stock.availability, null));
+  if (!plan.ok) {
+    // A retry whose first attempt's units are spent (paid for, or lapsed) is answered by its order.
+    const stored = stock.used ? await storedAnswer(a) : undefined;
+    return stored ?? { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
+  }
   let reserved = await claim(a, cart, plan, false);
   if (!reserved.ok && !reserved.limit && !reserved.addressLimit && reserved.closed && reserved.closed.length > 0) {
     // This hold id was used before: either its order exists (replay it), or the attempt died
@@ -145,7 +150,8 @@ async function routeAroundFullVendors(
   loads: ReadonlyMap<string, number>,
 ): Promise<Held | Answered> {
   await releaseAll(a.env, a.holdId, held.skuIds, "vendor_at_capacity");
-  const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), loads));
+  const stock = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
+  const plan = planRoute(routingRequest(cart, a.now, stock.availability, loads));
   if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
   const reserved = await claim(a, cart, plan, true);
   if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };

@@ -5,6 +5,7 @@ import type {
   BridgeInput,
   BridgeResult,
   CountResult,
+  LevelsForHold,
   ReserveRequest,
   ReserveResult,
   SetOnHandInput,
@@ -195,6 +196,11 @@ export async function snapshotOf(env: Env, skuId: string): Promise<StockSnapshot
   const snap = await stockObject(env, skuId).snapshot();
   // An object that has never been written does not know its SKU id yet.
   return { ...snap, skuId };
+}
+
+/** One SKU's available units as a claim under `holdId` would find them (see `LevelsForHold`). */
+export function levelsForHold(env: Env, skuId: string, holdId: string): Promise<LevelsForHold> {
+  return stockObject(env, skuId).levelsForHold(holdId);
 }
 
 /**

@@ -6,7 +6,7 @@ import { postalPoint } from "../db/ship-from";
 import { vendorLoads } from "../db/vendor-loads";
 import { type Point, resolveShippingPoint } from "../domain/geo";
 import type { Availability, RouteLine, RoutingRequest, VendorInfo } from "../domain/routing/types";
-import { snapshotOf } from "../gateways/stock";
+import { levelsForHold, snapshotOf } from "../gateways/stock";
 import { type RoutingModel, routingModel, scoreOf } from "./model";
 
 /** A cart resolved against the catalog: every offer each line may use, where they ship from, to where. */
@@ -165,6 +165,25 @@ export function stockNeeded(cart: PreparedCart): string[] {
 export async function readAvailability(env: Env, skuIds: readonly string[]): Promise<Availability> {
   const snaps = await Promise.all(skuIds.map((id) => snapshotOf(env, id)));
   return new Map(snaps.map((s, i) => [skuIds[i]!, new Map(s.warehouses.map((w) => [w.warehouseId, w.available]))]));
+}
+
+/**
+ * The same for a checkout's claim under `holdId`: units that hold already has count as available
+ * to it, so a retried checkout is routed to the stock it holds even when that was the last of it.
+ * `used`: some SKU's object has seen the hold id before.
+ */
+export async function availabilityForHold(
+  env: Env,
+  skuIds: readonly string[],
+  holdId: string,
+): Promise<{ availability: Availability; used: boolean }> {
+  const levels = await Promise.all(skuIds.map((id) => levelsForHold(env, id, holdId)));
+  return {
+    availability: new Map(
+      levels.map((l, i) => [skuIds[i]!, new Map(l.warehouses.map((w) => [w.warehouseId, w.available]))]),
+    ),
+    used: levels.some((l) => l.used),
+  };
 }
 
 export function loadsThisHour(db: Db, vendorIds: readonly string[], now: Date, excludeOrderId?: string) {

@@ -184,6 +184,27 @@ describe("SkuStock reserve", () => {
     expect((await stub.holdsOf(holdId)).map((h) => h.expiresAt)).toEqual([expiresAt, expiresAt]);
   });
 
+  it("gives a hold back its own held units when asked for the levels it may claim", async () => {
+    const { skuId, whs, stub } = await stocked([2, 1]);
+    const mine = uid("h");
+    const theirs = uid("h");
+    await stub.reserve({ skuId, holdId: mine, qty: 2, warehouses: whs, expiresAt: later() });
+    await stub.reserve({ skuId, holdId: theirs, qty: 1, warehouses: whs, expiresAt: later() });
+    const levels = (w: { warehouses: { warehouseId: string; available: number }[] }) =>
+      whs.map((id) => w.warehouses.find((x) => x.warehouseId === id)?.available);
+    expect(levels(await stub.snapshot())).toEqual([0, 0]);
+    expect(await stub.levelsForHold(mine)).toMatchObject({ used: true });
+    expect(levels(await stub.levelsForHold(mine))).toEqual([2, 0]);
+    expect(levels(await stub.levelsForHold(theirs))).toEqual([0, 1]);
+    expect(await stub.levelsForHold(uid("h"))).toMatchObject({ used: false });
+
+    // Once paid, the units are sold: the hold id is known, nothing comes back to it.
+    await stub.commit(mine);
+    const paid = await stub.levelsForHold(mine);
+    expect(paid.used).toBe(true);
+    expect(levels(paid)).toEqual([0, 0]);
+  });
+
   it("commits, ships and releases idempotently with the documented refusals", async () => {
     const { skuId, whs, stub } = await stocked([10]);
     const wh = whs[0]!;

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { newProduct, newSku } from "../support/catalog";
 import {
   BENGALURU,
   checkout,
@@ -107,6 +108,43 @@ describe("checkout", () => {
     expect(other.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
     expect((await stockOf(s.skuId)).totals.held).toBe(1);
     expect(await countRows("orders", "customer_id = ?", shopper.customerId)).toBe(1);
+  });
+
+  it("replays a retry whose first attempt took the last units, before and after payment", async () => {
+    // Two SKUs of one vendor: routing reads their levels before it claims, and the retry's own
+    // units must count as available to it.
+    const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const b = await newSku(a.vendorId, (await newProduct()).id);
+    const counted = await api("PUT", `/v1/skus/${b.id}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: a.warehouseIds[0], onHand: 1, reason: "count" },
+    });
+    expect(counted.status).toBe(200);
+    const shopper = await newCustomer();
+    const key = uid("idem-");
+    const lines = [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: b.id as string, qty: 1 },
+    ];
+    const first = await checkout(shopper.token, lines, key);
+    expect(first.status).toBe(201);
+    const held = await checkout(shopper.token, lines, key);
+    expect(held.status).toBe(201);
+    expect(held.body).toEqual(first.body);
+    expect((await stockOf(a.skuId)).totals).toMatchObject({ onHand: 1, held: 1, available: 0 });
+
+    expect((await pay(shopper.token, first.body.payment.id)).status).toBe(200);
+    const paid = await checkout(shopper.token, lines, key);
+    expect(paid.status).toBe(201);
+    expect(paid.body).toEqual(first.body);
+    expect((await stockOf(b.id as string)).totals).toMatchObject({ onHand: 1, held: 0, committed: 1, available: 0 });
+    expect(await countRows("orders", "customer_id = ?", shopper.customerId)).toBe(1);
+
+    // Someone else's checkout of the same cart is refused: the units are sold.
+    const other = await newCustomer();
+    const refused = await checkout(other.token, lines, uid("idem-"));
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe("OUT_OF_STOCK");
   });
 
   it("answers 409 with shortages and leaves nothing behind when any line is short", async () => {
