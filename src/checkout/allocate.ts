@@ -5,7 +5,7 @@ import { explain, type RoutingExplanation } from "../domain/routing/explain";
 import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { retryAfterSeconds } from "../domain/time";
 import { type Allocation as HeldUnits, type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
-import { availabilityForHold, type PreparedCart, routingRequest, stockNeeded } from "../routing/cart";
+import { availabilityForHold, type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
 import { type Attempt, orderIdFor } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
 import { releaseOnThrow } from "./release-on-throw";
@@ -150,8 +150,7 @@ async function routeAroundFullVendors(
   loads: ReadonlyMap<string, number>,
 ): Promise<Held | Answered> {
   await releaseAll(a.env, a.holdId, held.skuIds, "vendor_at_capacity");
-  const stock = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
-  const plan = planRoute(routingRequest(cart, a.now, stock.availability, loads));
+  const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), loads));
   if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
   const reserved = await claim(a, cart, plan, true);
   if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };

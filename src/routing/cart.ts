@@ -161,10 +161,14 @@ export function stockNeeded(cart: PreparedCart): string[] {
   return independent ? [] : [...cart.offers.keys()].sort();
 }
 
+type Levels = { warehouses: { warehouseId: string; available: number }[] };
+
+const availabilityOf = (skuIds: readonly string[], levels: Levels[]): Availability =>
+  new Map(levels.map((l, i) => [skuIds[i]!, new Map(l.warehouses.map((w) => [w.warehouseId, w.available]))]));
+
 /** Exact availability per warehouse, one snapshot RPC per SKU, in parallel. */
 export async function readAvailability(env: Env, skuIds: readonly string[]): Promise<Availability> {
-  const snaps = await Promise.all(skuIds.map((id) => snapshotOf(env, id)));
-  return new Map(snaps.map((s, i) => [skuIds[i]!, new Map(s.warehouses.map((w) => [w.warehouseId, w.available]))]));
+  return availabilityOf(skuIds, await Promise.all(skuIds.map((id) => snapshotOf(env, id))));
 }
 
 /**
@@ -178,12 +182,7 @@ export async function availabilityForHold(
   holdId: string,
 ): Promise<{ availability: Availability; used: boolean }> {
   const levels = await Promise.all(skuIds.map((id) => levelsForHold(env, id, holdId)));
-  return {
-    availability: new Map(
-      levels.map((l, i) => [skuIds[i]!, new Map(l.warehouses.map((w) => [w.warehouseId, w.available]))]),
-    ),
-    used: levels.some((l) => l.used),
-  };
+  return { availability: availabilityOf(skuIds, levels), used: levels.some((l) => l.used) };
 }
 
 export function loadsThisHour(db: Db, vendorIds: readonly string[], now: Date, excludeOrderId?: string) {
