@@ -333,8 +333,8 @@ export class SkuStock extends DurableObject<Env> {
   /** What routing ranks a checkout's warehouses by: see `LevelsForHold`. */
   levelsForHold(holdId: string): LevelsForHold {
     const rows = this.holdRows(holdId);
-    const own = new Map<string, number>();
-    for (const r of rows) if (r.status === "held") own.set(r.warehouse_id, (own.get(r.warehouse_id) ?? 0) + r.qty);
+    // One row per warehouse a hold took from (the primary key).
+    const own = new Map(rows.filter((r) => r.status === "held").map((r) => [r.warehouse_id, r.qty]));
     return {
       warehouses: this.stockRows().map((row) => {
         const w = warehouseStock(row);
