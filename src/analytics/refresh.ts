@@ -1,4 +1,5 @@
 import type { RollupRun } from "../contracts/analytics";
+import { SLA_BREACH_REASON } from "../contracts/order-status";
 import { database } from "../db/client";
 import {
   advanceWatermark,
@@ -11,7 +12,6 @@ import {
   startRebuild,
 } from "../db/rollups";
 import { addDays, dayStart, daysBetween, localDay } from "../domain/local-day";
-import { SLA_BREACH_REASON } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { config } from "../platform/config";
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { subOrderStatuses } from "../contracts/order-status";
+import { subOrderStatuses, systemCancelReasons } from "../contracts/order-status";
 import { Id, ListQuery, Money, page } from "./common";
 import { CreditNoteLink, OrderLine, ShipTo, TimelineEvent } from "./orders";
 
@@ -32,10 +32,15 @@ export const ReturnBody = z
   .strict()
   .openapi("ReturnBody");
 
-export const CancelSubOrderBody = z
-  .object({ reason: z.string().trim().min(1).max(500) })
-  .strict()
-  .openapi("CancelSubOrder");
+/** Why a person cancels a sub-order: free text, but never a reason only the system writes. */
+export const SubOrderCancelReason = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .refine((r) => !systemCancelReasons.includes(r), { message: "that reason is written only by the system" });
+
+export const CancelSubOrderBody = z.object({ reason: SubOrderCancelReason }).strict().openapi("CancelSubOrder");
 
 export const SubOrderDetail = z
   .object({

@@ -11,6 +11,21 @@ export const subOrderStatuses = [
 ] as const;
 export type SubOrderStatus = (typeof subOrderStatuses)[number];
 
+/** Why a sub-order emptied by a manual override is closed; it is no part of the parent's story. */
+export const REASSIGNED = "reassigned";
+
+/**
+ * Why a sub-order whose vendor let its dispatch deadline pass was cancelled: the SLA watcher
+ * writes it, the routing re-fit counts it as a breach, the shopper's message says it was late.
+ */
+export const SLA_BREACH_REASON = "sla_breach_auto";
+
+/**
+ * Cancel reasons only the system writes. Each changes what happens next (a reassigned shell may be
+ * revived by a later move, a breach counts against the vendor), so a person's cancel may not give one.
+ */
+export const systemCancelReasons: readonly string[] = [REASSIGNED, SLA_BREACH_REASON];
+
 export const orderStatuses = [
   "pending_payment",
   "paid",

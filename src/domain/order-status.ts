@@ -1,4 +1,4 @@
-import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../contracts/order-status";
+import { type OrderPaymentStatus, type OrderStatus, REASSIGNED, type SubOrderStatus } from "../contracts/order-status";
 
 const shippedOrLater = new Set<SubOrderStatus>(["dispatched", "delivered", "returned"]);
 const deliveredOrLater = new Set<SubOrderStatus>(["delivered", "returned"]);
@@ -31,9 +31,6 @@ export function derivePaymentStatus(paidMinor: number, refundedMinor: number, ca
   if (refundedMinor <= 0) return "paid";
   return refundedMinor >= paidMinor ? "refunded" : "partially_refunded";
 }
-
-/** Why a sub-order emptied by a manual override is closed; it is no part of the parent's story. */
-export const REASSIGNED = "reassigned";
 
 /** The statuses the parent is derived from: every sub-order but the shells an override emptied. */
 export function partsOfParent(

@@ -45,9 +45,3 @@ export function allowedFrom(status: SubOrderStatus): Step[] {
 export function acceptsMilestone(status: SubOrderStatus): boolean {
   return status === "dispatched";
 }
-
-/**
- * Why a sub-order whose vendor let its dispatch deadline pass was cancelled: the SLA watcher
- * writes it, the routing re-fit counts it as a breach, the shopper's message says it was late.
- */
-export const SLA_BREACH_REASON = "sla_breach_auto";

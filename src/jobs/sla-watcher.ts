@@ -1,4 +1,5 @@
 import { cancelLoadedSubOrder } from "../cancellation/sub-order-cancellation";
+import { SLA_BREACH_REASON } from "../contracts/order-status";
 import { database } from "../db/client";
 import {
   type Due,
@@ -10,7 +11,6 @@ import {
   widestNudgeLeadHours,
 } from "../db/sla";
 import { type Actor, systemActor } from "../domain/principal";
-import { SLA_BREACH_REASON } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { continueJob, dispatchOutboxRows } from "../gateways/order-events";
 import { groupBy, pageWork } from "./page";

@@ -1,5 +1,5 @@
 import type { OrderEventMessage } from "../contracts/events";
-import { SLA_BREACH_REASON } from "../domain/sub-order-lifecycle";
+import { SLA_BREACH_REASON } from "../contracts/order-status";
 
 /** Lower sends first: what a shopper most needs to know goes out before milestones. */
 export const PRIORITY = { confirmation: 0, cancellation: 1, dispatched: 2, milestone: 3 } as const;

@@ -1,4 +1,5 @@
 import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../contracts/order-status";
+import { REASSIGNED } from "../contracts/order-status";
 import {
   type CreditNoteLink,
   creditNotePdfPath,
@@ -10,7 +11,6 @@ import type { RoutingView } from "../contracts/routing";
 import type { OrderAggregate, OrderNames } from "../db/orders";
 import type { PendingRefundRow } from "../db/payments";
 import { creditNoteNumber, type FinancialYearRule } from "../domain/financial-year";
-import { REASSIGNED } from "../domain/order-status";
 import type { Principal } from "../domain/principal";
 import type { RoutingExplanation } from "../domain/routing/explain";
 

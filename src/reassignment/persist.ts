@@ -1,11 +1,12 @@
 import type { SubOrderStatus } from "../contracts/order-status";
+import { REASSIGNED } from "../contracts/order-status";
 import type { Db } from "../db/client";
 import { type ReassignmentWrite, type SeenSubOrder, writeReassignment } from "../db/reassignment";
 import { countReassignments, findReassignment } from "../db/routing";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import type { Journal } from "../domain/ledger";
-import { deriveOrderStatus, REASSIGNED } from "../domain/order-status";
+import { deriveOrderStatus } from "../domain/order-status";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { type ReassignmentLedger, reassignmentJournal } from "../money/postings";

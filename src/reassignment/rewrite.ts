@@ -1,7 +1,7 @@
+import { REASSIGNED } from "../contracts/order-status";
 import type { LineItemRow, SubOrderRow } from "../db/orders";
 import { newId } from "../domain/ids";
 import { basisPointsOf, sumMinor } from "../domain/money";
-import { REASSIGNED } from "../domain/order-status";
 import { addSeconds, isoSeconds } from "../domain/time";
 import type { SetAside } from "./holds";
 import type { Subject } from "./load";

@@ -1,6 +1,6 @@
 import type { SubOrderStatus } from "../contracts/order-status";
+import { REASSIGNED } from "../contracts/order-status";
 import type { SubOrderRow } from "../db/orders";
-import { REASSIGNED } from "../domain/order-status";
 import { MOVABLE, type Subject } from "./load";
 import { type ReassignRefusal, refused } from "./outcome";
 

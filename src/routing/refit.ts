@@ -1,3 +1,4 @@
+import { SLA_BREACH_REASON } from "../contracts/order-status";
 import { database, type Statement } from "../db/client";
 import {
   decisionsFor,
@@ -16,7 +17,6 @@ import {
   factorNames,
   type VendorScore,
 } from "../domain/routing/weights";
-import { SLA_BREACH_REASON } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { forgetRoutingModel } from "./model";
 

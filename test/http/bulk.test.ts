@@ -133,6 +133,36 @@ describe("bulk actions", () => {
     expect(visible).toEqual([out[1]!.subId]);
   });
 
+  it("cancels orders with a reason code everyone may see, keeping the free text for ops", async () => {
+    const ops = await tokenFor("ops");
+    const { out } = await paidOrders(2);
+    const ids = out.map((o) => o.orderId);
+    const note = "internal: chargeback ring, flagged by the risk team";
+    // Free text where the code goes is refused: the reason reaches the shopper and the vendors.
+    const free = await api("POST", "/v1/orders/bulk", { token: ops, body: { action: "cancel", ids, reason: note } });
+    expect(free.status).toBe(422);
+    expect(free.body.errors[0].path).toBe("reason");
+    const cancelled = await api("POST", "/v1/orders/bulk", {
+      token: ops,
+      body: { action: "cancel", ids, reason: "suspected_fraud", note },
+    });
+    expect(cancelled.body.results.every((r: any) => r.ok)).toBe(true);
+    const shopperSees = JSON.stringify(
+      await env.DB.prepare(
+        "select (select group_concat(reason) from order_events where order_id = ?1) as events, (select group_concat(cancellation_reason) from sub_orders where order_id = ?1) as subs",
+      )
+        .bind(ids[0])
+        .first(),
+    );
+    expect(shopperSees).toContain("suspected_fraud");
+    expect(shopperSees).not.toContain("chargeback");
+    const forOps = (await api("GET", `/v1/orders/${ids[0]}`, { token: ops })).body;
+    expect(forOps.status).toBe("cancelled");
+    expect(forOps.cancellationNotes).toEqual([
+      expect.objectContaining({ reason: "suspected_fraud", note, actor: expect.objectContaining({ role: "ops" }) }),
+    ]);
+  });
+
   it("validates the request and is for ops and admins only", async () => {
     const ops = await tokenFor("ops");
     expect(

@@ -131,6 +131,25 @@ describe("cancelSubOrder", () => {
     expect(event).toMatchObject({ actor: { role: "vendor" }, reason: "cannot source it" });
   });
 
+  it("refuses a person's cancel that gives a reason only the system writes, changing nothing", async () => {
+    const o = await splitOrder();
+    const ops = await tokenFor("ops");
+    // "reassigned" marks a shell a later move may revive; "sla_breach_auto" counts against the vendor.
+    for (const reason of ["reassigned", "sla_breach_auto"]) {
+      const own = await step(o.vendorToken, o.sub, "cancel", { reason });
+      expect(own.status).toBe(422);
+      expect(own.body.errors[0].path).toBe("reason");
+      const bulk = await api("POST", "/v1/sub-orders/bulk", {
+        token: ops,
+        body: { action: "cancel", ids: [o.sub], reason },
+      });
+      expect(bulk.status).toBe(422);
+    }
+    const view = (await api("GET", `/v1/sub-orders/${o.sub}`, { token: ADMIN })).body;
+    expect(view.status).toBe("paid");
+    expect(await money(o.sub)).toMatchObject({ refunds: 0, credits: 0, events: 0 });
+  });
+
   it("refuses after dispatch and for an unknown id, changing nothing", async () => {
     const o = await splitOrder();
     await step(o.vendorToken, o.sub, "confirm");

@@ -1,8 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { cancelOrder } from "../../cancellation/order-cancellation";
 import { Id, json, jsonBody, MAX_BULK_IDS, problemResponses } from "../../contracts/common";
+import { SubOrderCancelReason } from "../../contracts/fulfillment";
+import { cancelReasons } from "../../contracts/orders";
 import { actorOf, type Principal } from "../../domain/principal";
 import { actOnSubOrder } from "../../fulfillment/fulfillment";
+import { keepCancellationNote } from "../../orders/cancellation-notes";
 import { reassignSubOrder } from "../../reassignment/reassign";
 import { setReview } from "../../review/review";
 import { requireRole } from "../auth";
@@ -35,8 +38,11 @@ const OrdersBulk = z
   .object({
     action: z.enum(["approve", "flag", "unflag", "cancel"]),
     ids: Ids,
-    note: z.string().trim().min(1).max(500).optional(),
-    reason: z.string().trim().min(1).max(500).optional(),
+    note: z.string().trim().min(1).max(500).optional().openapi({
+      description: "flag: the review note; cancel: free text kept for ops and admins only, as on a single cancel",
+    }),
+    // A code, never free text: it reaches the shopper, the vendors and their messages.
+    reason: z.enum(cancelReasons).optional(),
   })
   .strict()
   .refine((b) => b.action !== "flag" || b.note, { path: ["note"], message: "flag needs a note" })
@@ -50,7 +56,7 @@ const SubOrdersBulk = z
       description:
         "assign only: that vendor, that warehouse, or both; {} lets routing pick the best place other than the current one",
     }),
-    reason: z.string().trim().min(1).max(500).optional(),
+    reason: SubOrderCancelReason.optional(),
   })
   .strict()
   .refine((b) => b.action !== "cancel" || b.reason, { path: ["reason"], message: "cancel needs a reason" })
@@ -146,7 +152,11 @@ export const bulk = router()
       await each(body.ids, c.get("requestId"), async (orderId): Promise<ItemOutcome> => {
         const now = new Date();
         if (body.action === "cancel") {
-          return cancelOrder(c.env, c.executionCtx, { orderId, reason: body.reason!, actor, now });
+          const reason = body.reason!;
+          const outcome = await cancelOrder(c.env, c.executionCtx, { orderId, reason, actor, now });
+          if (outcome.ok && body.note)
+            await keepCancellationNote(c.env, orderId, { actor, reason, note: body.note, now });
+          return outcome;
         }
         const hold = body.action === "flag";
         return setReview(c.env, c.executionCtx, { orderId, hold, note: hold ? body.note! : null, actor, now });

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { orderStatuses } from "../../../../src/contracts/order-status";
+import { type CancelReason, cancelReasons } from "../../../../src/contracts/orders";
 import { api } from "../../api";
 import { ExportButtons } from "../../components/ExportButtons";
 import { ProblemBanner } from "../../components/ProblemBanner";
@@ -72,6 +73,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
   const counts = useApi((signal) => api.orderCounts(token, scope, signal), [token, JSON.stringify(scope), tick]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [note, setNote] = useState("");
+  const [cancelReason, setCancelReason] = useState<CancelReason | "">("");
   const [results, setResults] = useState<BulkResults | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -90,7 +92,13 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
   const bulk = async (action: "approve" | "flag" | "unflag" | "cancel") => {
     setError(null);
     try {
-      const body = action === "flag" ? { note } : action === "cancel" ? { reason: note } : {};
+      // A cancel's reason is a code the shopper and vendors see; the note stays with ops.
+      const body =
+        action === "flag"
+          ? { note }
+          : action === "cancel"
+            ? { reason: cancelReason, ...(note.trim() ? { note } : {}) }
+            : {};
       setResults(await api.bulk(token, "orders", { action, ids: [...selected], ...body }));
       setSelected(new Set());
       page.reload();
@@ -283,7 +291,18 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           <button type="button" className="button" onClick={() => bulk("unflag")}>
             Unflag
           </button>
-          <button type="button" className="button danger" disabled={!note.trim()} onClick={() => bulk("cancel")}>
+          <label className="field inline">
+            <span>Cancel reason</span>
+            <select value={cancelReason} onChange={(e) => setCancelReason(e.target.value as CancelReason | "")}>
+              <option value="">Choose…</option>
+              {cancelReasons.map((r) => (
+                <option key={r} value={r}>
+                  {humanize(r)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" className="button danger" disabled={!cancelReason} onClick={() => bulk("cancel")}>
             Cancel orders
           </button>
         </div>
