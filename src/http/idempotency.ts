@@ -22,9 +22,31 @@ export function idempotencyKeyOf(c: Context<AppEnv>): string {
 const RETENTION_SECONDS = 48 * 3600;
 const WAIT_FOR_FIRST_MS = 10_000;
 // Routes that keep their own exactly-once rules: checkout (keys are part of its hold ids),
-// webhooks (provider event ids), and raw uploads. Feed tickets are secrets stored only as hashes
-// and used once: a replayed answer would keep one in plain text and hand out a spent one.
-const OWN_RULES = [/^\/v1\/checkout$/, /^\/v1\/webhooks\//, /\/photo$/, /^\/v1\/feeds\/tickets$/];
+// webhooks (provider event ids), and raw uploads. And answers that carry a secret shown once (API
+// tokens, invite links, bridge secrets, feed tickets), which D1 keeps only as hashes: a stored answer
+// would keep the secret in plain text for the key's 48 hours and hand it out again.
+const OWN_RULES = [
+  /^\/v1\/checkout$/,
+  /^\/v1\/webhooks\//,
+  /\/photo$/,
+  /^\/v1\/feeds\/tickets$/,
+  /^\/v1\/tokens$/,
+  /^\/v1\/onboarding\/invites$/,
+  /\/inventory-bridge\/secret$/,
+];
+
+/**
+ * The method, path and body bytes. Bytes, not text: decoding turns every invalid UTF-8 byte into
+ * U+FFFD, so two different uploads would hash the same. A UTF-8 body hashes as its text did.
+ */
+async function requestHashOf(c: Context<AppEnv>): Promise<string> {
+  const head = new TextEncoder().encode(`${c.req.method} ${c.req.path}\n`);
+  const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
+  const all = new Uint8Array(head.length + body.length);
+  all.set(head);
+  all.set(body, head.length);
+  return sha256Hex(all);
+}
 
 /**
  * An optional Idempotency-Key on any authenticated write: the first request with a key claims
@@ -40,7 +62,7 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
     idempotencyKeyOf(c);
     const db = database(c.env);
     const scope = `${principal.role}:${principal.tokenId}`;
-    const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.raw.clone().text()}`);
+    const requestHash = await requestHashOf(c);
     const now = new Date();
     const claimed = await claimKey(db, {
       scope,

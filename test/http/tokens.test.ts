@@ -1,5 +1,8 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { newProduct, newVendor } from "../support/catalog";
+import { pngOf } from "../support/images";
 
 describe("tokens and customers", () => {
   it("creates a guest customer whose token works and can be revoked", async () => {
@@ -89,5 +92,46 @@ describe("idempotent writes", () => {
     });
     expect(fixed.status).toBe(422);
     expect(fixed.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("tells binary bodies apart by their bytes: other bytes under the same key are 422", async () => {
+    const product = await newProduct();
+    const png = await pngOf(16, 16);
+    // Both tails are invalid UTF-8: decoded as text, each would read as one U+FFFD.
+    const [a, b] = [0xff, 0xfe].map((tail) => new Uint8Array([...png, tail]));
+    const headers = { "content-type": "image/png", "Idempotency-Key": uid("img-") };
+    const upload = (bytes: Uint8Array) =>
+      api("POST", `/v1/products/${product.id}/images`, { token: ADMIN, rawBody: bytes, headers });
+    const first = await upload(a!);
+    expect(first.status).toBe(201);
+    const again = await upload(a!);
+    expect([again.status, again.headers.get("idempotent-replayed"), again.body.id]).toEqual([
+      201,
+      "true",
+      first.body.id,
+    ]);
+    const other = await upload(b!);
+    expect([other.status, other.body.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+    expect((await api("GET", `/v1/products/${product.id}/images`)).body.items).toHaveLength(1);
+  });
+
+  it("never keeps an answer that carries a secret shown once, so a retry mints a new one", async () => {
+    const vendor = await newVendor();
+    for (const [path, body, secretOf] of [
+      ["/v1/tokens", { role: "ops" }, (b: any) => b.token],
+      ["/v1/onboarding/invites", { email: `${uid("v")}@shop.example` }, (b: any) => b.link],
+      [`/v1/vendors/${vendor.id}/inventory-bridge/secret`, {}, (b: any) => b.secret],
+    ] as const) {
+      const headers = { "Idempotency-Key": uid("k-") };
+      const first = await api("POST", path, { token: ADMIN, body, headers });
+      const second = await api("POST", path, { token: ADMIN, body, headers });
+      expect([first.status, second.status], path).toEqual([201, 201]);
+      expect(second.headers.get("idempotent-replayed"), path).toBeNull();
+      expect(secretOf(second.body), path).not.toBe(secretOf(first.body));
+      const kept = await env.DB.prepare("select response_body from idempotency_keys where key = ?")
+        .bind(headers["Idempotency-Key"])
+        .all();
+      expect(kept.results, path).toEqual([]);
+    }
   });
 });
