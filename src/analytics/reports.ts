@@ -2,6 +2,7 @@ import {
   type AnalyticsRangeQuery,
   DEFAULT_RANGE_DAYS,
   type Latency,
+  MAX_RANGE_DAYS,
   type PlatformAnalytics,
   type TopVendors,
   type VendorAnalytics,
@@ -28,14 +29,19 @@ import { isoSeconds } from "../domain/time";
 
 export type Marketplace = { currency: string; timeZone: string };
 
-/** The asked range, or the DEFAULT_RANGE_DAYS ending today (or ending `to`) in the marketplace's zone. */
+/**
+ * The asked range, or the DEFAULT_RANGE_DAYS ending today (or ending `to`) in the marketplace's zone.
+ * `from` alone runs to today, but never past MAX_RANGE_DAYS: the query checks only ranges with both ends.
+ */
 export function rangeOf(q: AnalyticsRangeQuery, timeZone: string, now: Date): Range {
-  const to = q.to ?? (q.from ? maxDay(q.from, localDay(now, timeZone)) : localDay(now, timeZone));
+  const today = localDay(now, timeZone);
+  const to = q.to ?? (q.from ? maxDay(q.from, minDay(today, addDays(q.from, MAX_RANGE_DAYS - 1))) : today);
   const from = q.from ?? addDays(to, 1 - DEFAULT_RANGE_DAYS);
   return { from, to: maxDay(to, from) };
 }
 
 const maxDay = (a: string, b: string) => (a > b ? a : b);
+const minDay = (a: string, b: string) => (a < b ? a : b);
 
 /** A ratio in basis points, 0 over nothing. */
 const bps = (part: number, whole: number) => (whole > 0 ? Math.round((part * 10_000) / whole) : 0);

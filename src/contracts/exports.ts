@@ -1,18 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import { AnalyticsRangeQuery, TopVendorsQuery } from "./analytics";
 import { Id } from "./common";
-import { OrderListQuery } from "./orders";
+import { OrderListFields, timesInOrder } from "./orders";
 
 export const exportFormats = ["csv", "pdf"] as const;
 
 /** The order list's filters (no paging: an export holds every matching order) and the file's format. */
-export const OrderExportQuery = OrderListQuery.omit({ limit: true, cursor: true })
-  .extend({
+export const OrderExportQuery = timesInOrder(
+  OrderListFields.omit({ limit: true, cursor: true }).extend({
     format: z.enum(exportFormats).default("csv").openapi({
       description: "csv: one row per sub-order, streamed; pdf: figures, orders a day and the rows",
     }),
-  })
-  .openapi("OrderExportQuery");
+  }),
+).openapi("OrderExportQuery");
 
 export const CreditNoteParams = z.object({ creditNoteId: Id });
 

@@ -236,7 +236,8 @@ export const SimulatePayment = z
   .strict()
   .openapi("SimulatePayment");
 
-export const OrderListQuery = ListQuery.extend({
+/** The order list's filters, before the check of their times (zod refuses to pick from a refined object). */
+export const OrderListFields = ListQuery.extend({
   status: z.enum(orderStatuses).optional(),
   vendorId: Id.optional(),
   warehouseId: Id.optional(),
@@ -245,7 +246,19 @@ export const OrderListQuery = ListQuery.extend({
   sort: z.enum(["createdAt", "-createdAt"]).default("-createdAt"),
 });
 
-export const OrderCountsQuery = OrderListQuery.pick({ vendorId: true, warehouseId: true, from: true, to: true });
+/** A time filter that runs backwards would match nothing: refused, as an analytics range is. */
+export function timesInOrder<T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(query: T) {
+  return query.refine((q) => !q.from || !q.to || q.from <= q.to, {
+    message: "from must not be after to",
+    path: ["from"],
+  });
+}
+
+export const OrderListQuery = timesInOrder(OrderListFields);
+
+export const OrderCountsQuery = timesInOrder(
+  OrderListFields.pick({ vendorId: true, warehouseId: true, from: true, to: true }),
+);
 
 export const OrderCounts = z
   .object({

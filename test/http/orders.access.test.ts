@@ -138,5 +138,11 @@ describe("order visibility and access", () => {
     expect(bad.status).toBe(422);
     const badLimit = await api("GET", "/v1/orders?limit=500", { token: ADMIN });
     expect(badLimit.status).toBe(422);
+    // Times that run backwards would match nothing: refused on the list, its counts and its export.
+    const backwards = "from=2026-05-02T00:00:00Z&to=2026-05-01T00:00:00Z";
+    for (const path of ["/v1/orders", "/v1/orders/counts", "/v1/orders/export"]) {
+      const r = await api("GET", `${path}?${backwards}`, { token: ADMIN });
+      expect([r.status, r.body.errors?.[0]?.path], path).toEqual([422, "from"]);
+    }
   });
 });

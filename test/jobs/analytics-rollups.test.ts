@@ -252,5 +252,13 @@ describe("analytics API", () => {
     expect((await api("GET", "/v1/analytics/platform?from=2026-05-02&to=2026-05-01", { token: ops })).status).toBe(422);
     expect((await api("GET", "/v1/analytics/platform?from=2024-01-01&to=2026-01-01", { token: ops })).status).toBe(422);
     expect((await api("GET", "/v1/analytics/platform?from=2026-02-30", { token: ops })).status).toBe(422);
+    // `from` alone runs to today, but never past a year and a day.
+    const long = await api("GET", "/v1/analytics/platform?from=2023-01-01", { token: ops });
+    expect([long.status, long.body.from, long.body.to, long.body.days.length]).toEqual([
+      200,
+      "2023-01-01",
+      "2024-01-01",
+      366,
+    ]);
   });
 });
