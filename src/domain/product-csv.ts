@@ -71,6 +71,9 @@ const Row = z.object({
 function readHeader(fields: string[], warehouses: readonly WarehouseRef[]) {
   const known = new Set<string>([...REQUIRED, ...OPTIONAL]);
   const stock: { column: string; warehouseId: string }[] = [];
+  // A row keeps one cell per name: the second cell of a repeated column would silently win.
+  const twice = fields.find((f, i) => fields.indexOf(f) !== i);
+  if (twice !== undefined) return { ok: false as const, message: `column "${twice}" appears twice in the header` };
   for (const f of fields) {
     if (known.has(f)) continue;
     if (!f.startsWith(STOCK_PREFIX)) return { ok: false as const, message: `unknown column "${f}"` };

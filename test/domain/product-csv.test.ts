@@ -30,6 +30,13 @@ describe("reading a product CSV", () => {
       ok: false,
       message: "missing column(s): price",
     });
+    // Each row keeps one cell per name, so the second "price" would silently win.
+    expect(
+      readProductCsv("product_title,sku_code,price,gtin,price\nA,X,899.00,8901234567890,999999.00\n", warehouses),
+    ).toEqual({
+      ok: false,
+      message: 'column "price" appears twice in the header',
+    });
   });
 
   it("reports a row with the wrong number of fields, and a code used twice on the later line", () => {
