@@ -96,7 +96,7 @@ export function restartSlaClock(db: Db, id: string, slaDispatchBy: string, at: s
 /** The live shipment a carrier's AWB names: at most one sub-order that is not cancelled (sub_orders_carrier_awb_live). */
 export async function findByAwb(db: Db, carrier: string, awb: string) {
   return db
-    .select({ id: subOrders.id })
+    .select({ id: subOrders.id, dispatchedAt: subOrders.dispatchedAt })
     .from(subOrders)
     .where(and(eq(subOrders.carrier, carrier), eq(subOrders.awb, awb), ne(subOrders.status, "cancelled")))
     .get();

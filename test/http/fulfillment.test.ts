@@ -268,6 +268,19 @@ describe("tracking", () => {
     });
     expect((await step(vendor, sub, "milestone", { type: "out_for_delivery" })).status).toBe(409);
   });
+
+  it("refuses a signed event dated in the future, and dates none before the dispatch", async () => {
+    const { sub, awb } = await dispatched();
+    const ahead = await post({ awb, event: "delivered", at: "2999-01-01T00:00:00Z" });
+    expect([ahead.status, ahead.body.errors?.[0]?.path]).toEqual([422, "at"]);
+    const before = (await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body;
+    expect(before.status).toBe("dispatched");
+    expect((await post({ awb, event: "delivered", at: "2020-01-01T00:00:00Z" })).status).toBe(200);
+    const row = await env.DB.prepare("select status, dispatched_at, delivered_at from sub_orders where id = ?")
+      .bind(sub)
+      .first<{ status: string; dispatched_at: string; delivered_at: string }>();
+    expect(row).toEqual({ status: "delivered", dispatched_at: row!.dispatched_at, delivered_at: row!.dispatched_at });
+  });
 });
 
 describe("returns", () => {

@@ -10,6 +10,9 @@ import { router } from "../context";
 import { ApiError, validationError, zodFieldErrors } from "../errors";
 import { defineRoute } from "../route";
 
+/** How far ahead of this Worker's clock a carrier's clock may run. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 const TrackingEvent = z
   .object({
     awb: z.string().min(1).max(40),
@@ -47,13 +50,19 @@ export const carrierWebhooks = router().openapi(route, async (c) => {
   const parsed = TrackingEvent.safeParse(body);
   if (!parsed.success) throw validationError(zodFieldErrors(parsed.error));
   const event = parsed.data;
+  // A signed event is still the carrier's word: a delivery dated in the future would skew every
+  // delivery time and SLA figure built on it, so it is refused and changes nothing.
+  if (Date.parse(event.at) > Date.now() + CLOCK_SKEW_MS) {
+    throw validationError([{ path: "at", message: "is in the future" }]);
+  }
   const shipment = await findByAwb(database(c.env), carrier, event.awb);
   if (!shipment) {
     console.warn(JSON.stringify({ webhook: "carrier", carrier, awb: event.awb, ignored: "unknown AWB" }));
     return c.json({ received: true as const }, 200);
   }
   const actor = systemActor(`carrier:${carrier}`);
-  const at = new Date(event.at);
+  // Nothing is delivered before it was dispatched: an earlier time counts as the dispatch's.
+  const at = new Date(Math.max(Date.parse(event.at), Date.parse(shipment.dispatchedAt ?? event.at)));
   const outcome =
     event.event === "delivered"
       ? await actOnSubOrder(c.env, c.executionCtx, {
