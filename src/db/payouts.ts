@@ -201,6 +201,14 @@ export async function liveTransfersOf(db: Db, subOrderIds: readonly string[]): P
   );
 }
 
+/** Which of these transfer ids were written: a pending row that lost to another live transfer of its sub-order is not. */
+export async function writtenTransferIds(db: Db, transferIds: readonly string[]): Promise<Set<string>> {
+  const rows = await selectIn(db, transferIds, (ids) =>
+    db.select({ id: payoutTransfers.id }).from(payoutTransfers).where(inArray(payoutTransfers.id, ids)),
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 // Correlated subqueries name their outer column in plain SQL: drizzle writes a column of a one-table
 // select unqualified, which inside the subquery would bind to the subquery's own table.
 const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>

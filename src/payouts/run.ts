@@ -18,6 +18,7 @@ import {
   startRun,
   tallyRun,
   vendorPayoutStates,
+  writtenTransferIds,
 } from "../db/payouts";
 import { newId } from "../domain/ids";
 import { providerFeePosting } from "../domain/ledger-payouts";
@@ -188,14 +189,22 @@ async function payPage(
       due.map((d) => d.vendorId),
     ),
   );
-  const transfers = plan.transfers.map((p) => ({ t: newTransfer(runId, p, at), source: p.sourceTransaction }));
+  const planned = plan.transfers.map((p) => ({ t: newTransfer(runId, p, at), source: p.sourceTransaction }));
   await runBatch(db, [
     ...pendingStatements(
       db,
-      transfers.map((x) => x.t),
+      planned.map((x) => x.t),
     ),
     ...holdStatements(db, runId, plan.holds),
   ]);
+  // The same page can run twice at once (a queue message delivered twice): each sub-order's pending
+  // row is written once (one live transfer per sub-order), and only the call that wrote it asks the
+  // provider, under that row's id. The other's transfer ids are new, so its call would pay again.
+  const written = await writtenTransferIds(
+    db,
+    planned.map((x) => x.t.id),
+  );
+  const transfers = planned.filter((x) => written.has(x.t.id));
   const answers = await Promise.all(transfers.map((x) => requestTransfer(provider, x.t, x.source)));
   let paid = 0;
   let paidMinor = 0;

@@ -4,8 +4,17 @@ import { database, runBatch } from "../../src/db/client";
 import { simulateBankPayout, simulatedPayouts } from "../../src/gateways/simulated-payouts";
 import { continuePayouts } from "../../src/payouts/run";
 import { newTransfer, pendingStatements, requestTransfer } from "../../src/payouts/transfers";
-import { api, uid } from "../support/api";
-import { balance, deliveredOrder, payoutVendor, runPayoutsAt, simTransfersOf, transfersOf } from "../support/payouts";
+import { api, newCustomer, uid } from "../support/api";
+import { checkout, pay } from "../support/marketplace";
+import {
+  balance,
+  deliveredOrder,
+  payoutVendor,
+  runPayoutsAt,
+  simTransfersOf,
+  transfersOf,
+  walkToDelivered,
+} from "../support/payouts";
 
 /** What the vendor is owed for a sub-order now: the credit balance of its payable. */
 const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
@@ -178,6 +187,32 @@ describe("payout run", () => {
       .bind(vendor.vendorId)
       .first<{ n: number }>();
     expect(carried?.n).toBe(0);
+  });
+
+  it("the same page run twice at once asks the provider for each sub-order once", async () => {
+    // Two vendors in one order: A's sub-order is due, B's is not, so the charge has room for more
+    // than one transfer of A's net and the provider alone would not refuse a second.
+    const a = await payoutVendor({ priceMinor: 1_000 });
+    const b = await payoutVendor({ priceMinor: 100_000 });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: b.skuId, qty: 1 },
+    ]);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    const subA = paid.body.subOrders.find((s: any) => s.vendorId === a.vendorId).id as string;
+    await walkToDelivered(a.token, subA);
+    // A run that reconciled and is paying; its continuation message is delivered twice at once.
+    const at = new Date(Date.now() + 8 * 86_400_000);
+    const atS = at.toISOString().replace(/\.\d{3}Z$/, "Z");
+    await env.DB.prepare(
+      "insert into payout_runs (id, status, currency, period_from, period_before, lease_until, started_at) values (?, 'running', 'INR', ?, ?, ?, ?)",
+    )
+      .bind(uid("run"), "2026-01-01T00:00:00Z", atS, new Date(at.getTime() + 300_000).toISOString(), atS)
+      .run();
+    await Promise.all([continuePayouts(env, at, { key: "", id: "" }), continuePayouts(env, at, { key: "", id: "" })]);
+    expect(await transfersOf(subA)).toMatchObject([{ status: "paid" }]);
+    expect(await simTransfersOf(subA)).toHaveLength(1);
   });
 
   it("a late page of another run never pays for the run that holds the lease", async () => {

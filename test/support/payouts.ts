@@ -39,14 +39,20 @@ export async function deliveredOrder(vendor: { skuId: string; token: string }, q
   if (placed.status !== 201) throw new Error(`checkout ${placed.status} ${JSON.stringify(placed.body)}`);
   const paid = await pay(shopper.token, placed.body.payment.id);
   const sub = paid.body.subOrders[0].id as string;
-  await step(vendor.token, sub, "confirm");
-  const lines = (await api("GET", `/v1/sub-orders/${sub}`, { token: vendor.token })).body.lines;
-  const scanned = lines.flatMap((l: any) => Array.from({ length: l.qty }, () => l.barcode as string));
-  await step(vendor.token, sub, "pack", { scanned });
-  await step(vendor.token, sub, "dispatch", { carrier: "generic", awb: uid("AWB-").toUpperCase() });
-  const delivered = await step(vendor.token, sub, "deliver");
-  if (delivered.body.status !== "delivered") throw new Error(`deliver ${JSON.stringify(delivered.body)}`);
+  const lines = await walkToDelivered(vendor.token, sub);
   return { orderId: paid.body.id as string, subOrderId: sub, lineId: lines[0].id as string, shopper };
+}
+
+/** Walks a paid sub-order through its vendor to delivered; returns its lines. */
+export async function walkToDelivered(token: string, sub: string) {
+  await step(token, sub, "confirm");
+  const lines = (await api("GET", `/v1/sub-orders/${sub}`, { token })).body.lines;
+  const scanned = lines.flatMap((l: any) => Array.from({ length: l.qty }, () => l.barcode as string));
+  await step(token, sub, "pack", { scanned });
+  await step(token, sub, "dispatch", { carrier: "generic", awb: uid("AWB-").toUpperCase() });
+  const delivered = await step(token, sub, "deliver");
+  if (delivered.body.status !== "delivered") throw new Error(`deliver ${JSON.stringify(delivered.body)}`);
+  return lines;
 }
 
 /** Runs the payout job at `daysAhead` days past now, and drains its continuation pages. */
