@@ -37,3 +37,28 @@ export const ProductImportMessage = z.object({
   page: z.number().int().nonnegative(),
 });
 export type ProductImportMessage = z.infer<typeof ProductImportMessage>;
+
+/** One moved piece of a reassignment: units of a source line that landed on a SKU in a warehouse. */
+export const ReassignedMove = z.object({
+  lineId: z.string(),
+  skuId: z.string(),
+  fromWarehouseId: z.string(),
+  toSkuId: z.string(),
+  toWarehouseId: z.string(),
+  qty: z.number().int().positive(),
+});
+export type ReassignedMove = z.infer<typeof ReassignedMove>;
+
+/**
+ * The outbox payload of `sub_order.reassigned`: units of `subOrderId` (its vendor's) moved to
+ * `toSubOrderId` (the same one, or another vendor's). Ops read it whole; each vendor only its side.
+ */
+export const SubOrderReassignedPayload = z.object({
+  orderId: z.string(),
+  subOrderId: z.string(),
+  vendorId: z.string(),
+  toSubOrderId: z.string(),
+  toVendorId: z.string(),
+  moves: z.array(ReassignedMove),
+});
+export type SubOrderReassignedPayload = z.infer<typeof SubOrderReassignedPayload>;

@@ -89,7 +89,10 @@ export type VendorStockData = z.infer<typeof VendorStockData>;
  * An order event's data: the outbox payload with `orderId` and `outboxId`. On a vendor feed,
  * `subOrders` lists only that vendor's sub-orders and parent-only money fields and the review are
  * left out; nothing written while the order is held for review reaches a vendor feed, and the
- * approval (`order.approved`, naming the sub-orders to ship) arrives there as a new order.
+ * approval (`order.approved`, naming the sub-orders to ship) arrives there as a new order. A move to
+ * another vendor reaches the source as `sub_order.reassigned` `{subOrderId, vendorId, moves: [{lineId,
+ * skuId, warehouseId, qty}]}` and the target as `sub_order.reassigned_in` with its own sub-order, SKUs
+ * and warehouses: neither learns the other's ids.
  */
 export const OrderEventData = z
   .object({

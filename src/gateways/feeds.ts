@@ -12,6 +12,7 @@ import type { CustomerOrderEventData, FeedEventInput } from "../contracts/feeds"
 import { database } from "../db/client";
 import { subOrderVendors } from "../db/feeds";
 import { orderCustomersFollowed, reviewPoints } from "../db/orders";
+import { reassignmentSide, reassignmentVendors, SUB_ORDER_REASSIGNED, type VendorSide } from "./reassignment-sides";
 
 export {
   customerFeed,
@@ -63,12 +64,21 @@ function subOrderRefs(value: unknown): SubOrderRef[] | null {
   );
 }
 
-/** What the event says about vendors itself: `subOrders: [{id, vendorId}]` or a single `vendorId`. */
-function vendorsNamed(payload: Record<string, unknown>): string[] | null {
+/**
+ * What the event says about vendors itself: a reassignment's two sides, `subOrders: [{id, vendorId}]`
+ * or a single `vendorId`.
+ */
+function vendorsNamed({ type, payload }: OrderEventMessage): string[] | null {
+  if (type === SUB_ORDER_REASSIGNED) return reassignmentVendors(payload);
   const subs = subOrderRefs(payload.subOrders);
   if (subs) return [...new Set(subs.map((s) => s.vendorId))];
   if (typeof payload.vendorId === "string") return [payload.vendorId];
   return null;
+}
+
+/** The event as one vendor's feed carries it. */
+function vendorSide(type: string, data: Record<string, unknown>, vendorId: string): VendorSide {
+  return type === SUB_ORDER_REASSIGNED ? reassignmentSide(data, vendorId) : { type, data: forVendor(data, vendorId) };
 }
 
 function forVendor(payload: Record<string, unknown>, vendorId: string): Record<string, unknown> {
@@ -105,7 +115,7 @@ async function vendorsOf(env: Env, events: OrderEventMessage[]): Promise<Map<num
   const out = new Map<number, string[]>();
   const unnamed: OrderEventMessage[] = [];
   for (const e of events) {
-    const named = vendorsNamed(e.payload);
+    const named = vendorsNamed(e);
     if (named) out.set(e.id, named);
     else if (e.orderId) unnamed.push(e);
     else out.set(e.id, []);
@@ -142,7 +152,8 @@ async function writtenWhileHeld(env: Env, events: OrderEventMessage[]): Promise<
 
 /**
  * Publishes order events (outbox rows) to the ops feed, to the feeds of the vendors whose
- * sub-orders they concern (none while the order is held for review) and to the feed of the
+ * sub-orders they concern, each as that vendor may read it (none while the order is held for
+ * review) and to the feed of the
  * order's customer (held or not: a shopper sees its order is held, never why) once that customer
  * has been issued a feed ticket (no object is created for a shopper who never asked for their
  * feed: the client reloads its orders on first connect), one RPC per feed, in parallel. Each event is keyed by its outbox id,
@@ -177,7 +188,8 @@ export async function publishOrderEvents(
     }
     if (held.has(e.id)) continue;
     for (const vendorId of vendors.get(e.id) ?? []) {
-      pushTo(byFeed, vendorFeed(vendorId), { sourceId, type: e.type, at: e.at, data: forVendor(data, vendorId) });
+      const side = vendorSide(e.type, data, vendorId);
+      pushTo(byFeed, vendorFeed(vendorId), { sourceId, type: side.type, at: e.at, data: side.data });
     }
   }
   for (const [name, list] of byCustomer) byFeed.set(name, list);

@@ -1,3 +1,4 @@
+import type { SubOrderReassignedPayload } from "../contracts/events";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { REASSIGNED } from "../contracts/order-status";
 import type { Db } from "../db/client";
@@ -150,7 +151,7 @@ function writeOf(
         toSubOrderId: target.id,
         toVendorId,
         moves: moved,
-      },
+      } satisfies SubOrderReassignedPayload,
       dedupeKey,
       createdAt: at,
     },

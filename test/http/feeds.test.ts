@@ -23,8 +23,9 @@ import { publishOrderEvents } from "../../src/gateways/feeds";
 import worker from "../../src/index";
 import { issueFeedTicket } from "../../src/live-feeds/tickets";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
-import { newVendorWithToken } from "../support/catalog";
+import { newProduct, newVendorWithToken } from "../support/catalog";
 import { BENGALURU, checkout, customers, MUMBAI, pay, stockedSku } from "../support/marketplace";
+import { east, offer, order } from "./routing.fixtures";
 
 const BASE = "https://oms.test";
 
@@ -385,6 +386,79 @@ describe("feeds: what subscribers see", () => {
     await settle();
     expect(ops.events(ofOrder)).toHaveLength(1);
     expect(vendor.events(ofOrder)).toHaveLength(1);
+  });
+
+  it("a move to another vendor reaches each vendor as its own side only, and ops in full", async () => {
+    const product = await newProduct();
+    const a = await offer({
+      productId: product.id,
+      priceMinor: 50_000,
+      warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }],
+    });
+    const b = await offer({
+      productId: product.id,
+      priceMinor: 55_000,
+      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
+    });
+    const aToken = await tokenFor("vendor", { vendorId: a.vendorId });
+    const bToken = await tokenFor("vendor", { vendorId: b.vendorId });
+    const [ops, va, vb] = await Promise.all([
+      connect("/v1/feeds/ops", ADMIN),
+      connect(`/v1/feeds/vendors/${a.vendorId}`, aToken),
+      connect(`/v1/feeds/vendors/${b.vendorId}`, bToken),
+    ]);
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
+    const orderId = placed.body.order.id as string;
+    const sub = placed.body.order.subOrders[0];
+    expect(sub.vendorId).toBe(a.vendorId);
+    await pay(shopper.token, placed.body.payment.id);
+    const moved = await api("POST", `/v1/sub-orders/${sub.id}/reassign`, {
+      token: ADMIN,
+      body: { target: { skuId: b.skuId }, reason: "moved" },
+    });
+    expect(moved.status).toBe(200);
+    const toSub = moved.body.subOrders.find((s: any) => s.vendorId === b.vendorId).id as string;
+    const lineId = sub.lines[0].id as string;
+    const ofMove = (e: EventFrame) => e.data.orderId === orderId && e.type.startsWith("sub_order.reassigned");
+
+    const [full] = await ops.waitForEvents(1, ofMove);
+    expect(full).toMatchObject({
+      type: "sub_order.reassigned",
+      data: { subOrderId: sub.id, vendorId: a.vendorId, toSubOrderId: toSub, toVendorId: b.vendorId },
+    });
+    // The source vendor learns which of its units left, never who took them.
+    const [out] = await va.waitForEvents(1, ofMove);
+    expect(out!.type).toBe("sub_order.reassigned");
+    expect(out!.data).toEqual({
+      orderId,
+      outboxId: full!.data.outboxId,
+      subOrderId: sub.id,
+      vendorId: a.vendorId,
+      moves: [{ lineId, skuId: a.skuId, warehouseId: a.warehouseIds[0], qty: 2 }],
+    });
+    // The target vendor learns of work arriving in its own sub-order, never where it came from.
+    const [arrived] = await vb.waitForEvents(1, ofMove);
+    expect(arrived!.type).toBe("sub_order.reassigned_in");
+    expect(arrived!.data).toEqual({
+      orderId,
+      outboxId: full!.data.outboxId,
+      subOrderId: toSub,
+      vendorId: b.vendorId,
+      moves: [{ skuId: b.skuId, warehouseId: b.warehouseIds[0], qty: 2 }],
+    });
+
+    // Nor do their own reads of the order and sub-order name the other side.
+    for (const [token, own, other] of [
+      [aToken, sub.id, [b.vendorId, b.skuId, b.warehouseIds[0], toSub]],
+      [bToken, toSub, [a.vendorId, a.skuId, a.warehouseIds[0], sub.id, lineId]],
+    ] as const) {
+      const seen = JSON.stringify([
+        (await api("GET", `/v1/orders/${orderId}`, { token })).body,
+        (await api("GET", `/v1/sub-orders/${own}`, { token })).body,
+      ]);
+      for (const id of other) expect(seen).not.toContain(id);
+    }
   });
 
   it("stock changes reach the SKU feed as available counts only, and the vendor feed in full", async () => {

@@ -31,6 +31,9 @@ const TABS = [
   { status: "dispatched", label: "On the way" },
 ] as const;
 
+/** Feed events that put a sub-order in the "New" tab: lines reassigned to this vendor await its confirmation too. */
+const NEW_WORK = new Set(["order.paid", "order.approved", "sub_order.reassigned_in"]);
+
 /** The vendor app: installable, phone-first, live from the vendor's own feed. */
 export function VendorApp({ rest }: { rest: string }) {
   const [token] = useToken("vendor");
@@ -65,7 +68,7 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
     onEvent: (e) => {
       if (e.type === "stock.changed") setStockEvent(e);
       else refresh();
-      if (e.type === "order.paid" || e.type === "order.approved") announce("New order to confirm");
+      if (NEW_WORK.has(e.type)) announce("New order to confirm");
     },
     onReset: refresh,
   });
