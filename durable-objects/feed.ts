@@ -11,7 +11,7 @@ import {
   TOKEN_REVOKED_CLOSE,
 } from "../src/contracts/feeds";
 import { type PublishResult, Subscriber } from "./feed-rpc";
-import { revokedAmong } from "./outward/revoked-tokens";
+import { endedAmong } from "./outward/ended-tokens";
 
 /** Events kept per feed for resuming clients; older ones are trimmed on append. */
 export const RETAINED_EVENTS = 1000;
@@ -159,8 +159,8 @@ export class Feed extends DurableObject<Env> {
   }
 
   /**
-   * Closes the sockets whose token has been revoked since they connected, and checks again later
-   * while any socket with a token is open. An idle public feed never wakes for this.
+   * Closes the sockets whose token has been revoked or has expired since they connected, and checks
+   * again later while any socket with a token is open. An idle public feed never wakes for this.
    */
   override async alarm(): Promise<void> {
     const open = this.ctx
@@ -168,16 +168,17 @@ export class Feed extends DurableObject<Env> {
       .map((ws) => ({ ws, tokenId: (ws.deserializeAttachment() as Attachment).tokenId }));
     const tokenIds = [...new Set(open.flatMap((s) => (s.tokenId ? [s.tokenId] : [])))];
     if (tokenIds.length === 0) return;
-    const revoked = await revokedAmong(this.env, tokenIds);
+    const ended = await endedAmong(this.env, tokenIds, new Date());
     for (const s of open) {
-      if (!s.tokenId || !revoked.has(s.tokenId)) continue;
+      const why = s.tokenId ? ended.get(s.tokenId) : undefined;
+      if (!why) continue;
       try {
-        s.ws.close(TOKEN_REVOKED_CLOSE, "token revoked");
+        s.ws.close(TOKEN_REVOKED_CLOSE, `token ${why}`);
       } catch {
         // Already closing.
       }
     }
-    if (tokenIds.some((id) => !revoked.has(id))) await this.ctx.storage.setAlarm(Date.now() + TOKEN_CHECK_MS);
+    if (tokenIds.some((id) => !ended.has(id))) await this.ctx.storage.setAlarm(Date.now() + TOKEN_CHECK_MS);
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {

@@ -47,8 +47,8 @@ export const PING = "ping";
 export const PONG = "pong";
 export const ClientFrame = z.literal(PING);
 /**
- * The close code of a socket whose token was revoked after it connected: the client signs out
- * instead of reconnecting.
+ * The close code of a socket whose token was revoked or expired after it connected: the client
+ * signs out instead of reconnecting.
  */
 export const TOKEN_REVOKED_CLOSE = 4401;
 export type ClientFrame = z.infer<typeof ClientFrame>;

@@ -1,10 +1,10 @@
-import { and, eq, gt, inArray, isNotNull, isNull, notInArray, or } from "drizzle-orm";
+import { and, eq, exists, gt, isNull, notInArray, or, type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { CLOSED_ORDER_STATUSES, GUEST_TOKEN_AFTER_ORDERS_SECONDS } from "../domain/guests";
 import type { Principal, Role } from "../domain/principal";
 import { addSeconds, isoSeconds } from "../domain/time";
 import type { Background } from "../platform/background";
 import { SharedLanes } from "../platform/shared-turns";
-import { selectIn } from "./chunks";
 import type { Db } from "./client";
 import { apiTokens, orders } from "./schema";
 
@@ -48,29 +48,38 @@ export async function findPrincipalByTokenHash(
 ): Promise<Principal | null> {
   const row = await lookups.call(db.$client, "tokens", tokenHash, background);
   if (!row) return null;
-  if (row.expiresAt !== null && row.expiresAt <= isoSeconds(now)) {
-    if (!row.customerId || !(await keptByOrders(db, row.customerId, now))) return null;
-  }
+  if (await expired(row, now, (customerId) => keptByOrders(db, customerId, now))) return null;
   return toPrincipal(row);
 }
 
 /**
- * A guest who ordered keeps its token while any of its orders is open and for a while after the
- * last one changed, so it can follow a delivery or a refund. Read only for tokens past their expiry.
+ * Whether a token not revoked is past its life at `now`: its expiry has passed and it is not a
+ * guest's kept by its orders (`kept`, asked only then). The API's rule, and the live feeds'.
  */
-async function keptByOrders(db: Db, customerId: string, now: Date): Promise<boolean> {
+async function expired(
+  row: Pick<LiveToken, "expiresAt" | "customerId">,
+  now: Date,
+  kept: (customerId: string) => boolean | Promise<boolean>,
+): Promise<boolean> {
+  if (row.expiresAt === null || row.expiresAt > isoSeconds(now)) return false;
+  return row.customerId === null || !(await kept(row.customerId));
+}
+
+/**
+ * A guest who ordered keeps its token while any of its orders is open and for a while after the
+ * last one changed, so it can follow a delivery or a refund: the orders of `customerId` that do.
+ */
+function keepingOrders(customerId: string | SQLiteColumn, now: Date): SQL | undefined {
   const since = isoSeconds(addSeconds(now, -GUEST_TOKEN_AFTER_ORDERS_SECONDS));
-  const row = await db
-    .select({ id: orders.id })
-    .from(orders)
-    .where(
-      and(
-        eq(orders.customerId, customerId),
-        or(notInArray(orders.status, [...CLOSED_ORDER_STATUSES]), gt(orders.updatedAt, since)),
-      ),
-    )
-    .limit(1)
-    .get();
+  return and(
+    eq(orders.customerId, customerId),
+    or(notInArray(orders.status, [...CLOSED_ORDER_STATUSES]), gt(orders.updatedAt, since)),
+  );
+}
+
+/** Read only for tokens past their expiry. */
+async function keptByOrders(db: Db, customerId: string, now: Date): Promise<boolean> {
+  const row = await db.select({ id: orders.id }).from(orders).where(keepingOrders(customerId, now)).limit(1).get();
   return row !== undefined;
 }
 
@@ -118,13 +127,31 @@ export async function revokeToken(db: Db, id: string, at: string): Promise<strin
   return row?.tokenHash ?? null;
 }
 
-/** Of these token ids, those revoked. */
-export async function revokedTokenIds(db: Db, ids: string[]): Promise<string[]> {
-  const rows = await selectIn(db, ids, (chunk) =>
-    db
-      .select({ id: apiTokens.id })
-      .from(apiTokens)
-      .where(and(inArray(apiTokens.id, chunk), isNotNull(apiTokens.revokedAt))),
-  );
-  return rows.map((r) => r.id);
+/** Why the API no longer accepts a token. */
+export type TokenEnd = "revoked" | "expired";
+
+/**
+ * Of these token ids, those the API no longer accepts at `now`, and why: revoked, or expired by the
+ * rule findPrincipalByTokenHash applies (a guest's orders read in the same statement). One statement
+ * however many ids: they travel as one JSON parameter.
+ */
+export async function endedTokens(db: Db, ids: readonly string[], now: Date): Promise<Map<string, TokenEnd>> {
+  if (ids.length === 0) return new Map();
+  const keeping = db.select({ one: sql`1` }).from(orders).where(keepingOrders(apiTokens.customerId, now));
+  const rows = await db
+    .select({
+      id: apiTokens.id,
+      revokedAt: apiTokens.revokedAt,
+      expiresAt: apiTokens.expiresAt,
+      customerId: apiTokens.customerId,
+      kept: sql<number>`${exists(keeping)}`,
+    })
+    .from(apiTokens)
+    .where(sql`${apiTokens.id} in (select value from json_each(${JSON.stringify([...new Set(ids)])}))`);
+  const ended = new Map<string, TokenEnd>();
+  for (const r of rows) {
+    if (r.revokedAt !== null) ended.set(r.id, "revoked");
+    else if (await expired(r, now, () => r.kept === 1)) ended.set(r.id, "expired");
+  }
+  return ended;
 }

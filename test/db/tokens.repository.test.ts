@@ -1,9 +1,11 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Db } from "../../src/db/client";
-import { findPrincipalByTokenHash } from "../../src/db/tokens";
+import { type Db, database } from "../../src/db/client";
+import { endedTokens, findPrincipalByTokenHash } from "../../src/db/tokens";
 import { sha256Hex } from "../../src/domain/crypto";
+import { isoSeconds } from "../../src/domain/time";
 import { newCustomer, uid } from "../support/api";
+import { BENGALURU, checkout, stockedSku } from "../support/marketplace";
 import { uncachedTokens } from "../support/tokens";
 
 /** The real D1 binding, with the token hashes each statement was sent for recorded. */
@@ -49,5 +51,60 @@ describe("token lookups waiting at the same moment", () => {
     expect(sent.reduce((n, k) => n + k, 0)).toBe(tokens.length);
     expect(Math.max(...sent)).toBeLessThanOrEqual(256);
     expect(sent.length).toBeLessThan(tokens.length / 10);
+  });
+});
+
+describe("the tokens a live feed re-checks", () => {
+  it("are read in one statement however many, and end by the rule the API accepts tokens by", async () => {
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const ordered = await newCustomer();
+    expect((await checkout(ordered.token, [{ skuId: sku.skuId, qty: 1 }])).status).toBe(201);
+    const idle = await newCustomer();
+    const now = new Date();
+    const past = isoSeconds(now.getTime() - 3600_000);
+    const future = isoSeconds(now.getTime() + 3600_000);
+    const kinds = [
+      { role: "ops", customerId: null, expiresAt: null, revoked: false, ends: undefined },
+      { role: "ops", customerId: null, expiresAt: future, revoked: true, ends: "revoked" },
+      { role: "ops", customerId: null, expiresAt: past, revoked: false, ends: "expired" },
+      { role: "customer", customerId: idle.customerId, expiresAt: future, revoked: false, ends: undefined },
+      { role: "customer", customerId: idle.customerId, expiresAt: past, revoked: false, ends: "expired" },
+      // A guest's open order keeps its token past the expiry.
+      { role: "customer", customerId: ordered.customerId, expiresAt: past, revoked: false, ends: undefined },
+      { role: "customer", customerId: ordered.customerId, expiresAt: past, revoked: true, ends: "revoked" },
+    ] as const;
+    const tokens = await Promise.all(
+      Array.from({ length: 150 }, async (_, i) => {
+        const token = uid("feedcheck-");
+        return { id: uid("tok_"), token, hash: await sha256Hex(token), ...kinds[i % kinds.length]! };
+      }),
+    );
+    await env.DB.batch(
+      tokens.map((t) =>
+        env.DB.prepare(
+          `insert into api_tokens (id, token_hash, role, customer_id, created_at, revoked_at, expires_at)
+           values (?, ?, ?, ?, ?, ?, ?)`,
+        ).bind(t.id, t.hash, t.role, t.customerId, isoSeconds(now), t.revoked ? isoSeconds(now) : null, t.expiresAt),
+      ),
+    );
+
+    let statements = 0;
+    const counted = database({
+      DB: {
+        prepare: (query: string) => {
+          statements += 1;
+          return env.DB.prepare(query);
+        },
+      } as D1Database,
+    });
+    const ended = await endedTokens(counted, [...tokens.map((t) => t.id), uid("tok_")], now);
+    expect(statements).toBe(1);
+    expect(ended).toEqual(new Map(tokens.flatMap((t) => (t.ends ? [[t.id, t.ends]] : []))));
+    // Exactly the tokens the API refuses at the same moment.
+    for (const t of tokens.slice(0, kinds.length)) {
+      expect(await findPrincipalByTokenHash(database(env), t.hash, now)).toEqual(
+        ended.has(t.id) ? null : expect.objectContaining({ tokenId: t.id }),
+      );
+    }
   });
 });

@@ -18,6 +18,7 @@ import {
 } from "../../src/contracts/feeds";
 import { database } from "../../src/db/client";
 import { findOutboxByKey } from "../../src/db/outbox";
+import { findPrincipalByTokenHash } from "../../src/db/tokens";
 import { sha256Hex } from "../../src/domain/crypto";
 import { publishOrderEvents } from "../../src/gateways/feeds";
 import worker from "../../src/index";
@@ -61,11 +62,11 @@ class Client {
   }
 }
 
-/** `/v1/feeds/ops` -> `ops`, `/v1/feeds/vendors/x` -> `vendor:x`, `/v1/feeds/skus/x` -> `sku:x`. */
+/** `/v1/feeds/ops` -> `ops`, `/v1/feeds/vendors/x` -> `vendor:x`, `/v1/feeds/customers/x` -> `customer:x`, ... */
 function feedOf(path: string): string {
-  const m = /^\/v1\/feeds\/(?:(ops)|vendors\/(.+)|skus\/(.+))$/.exec(path);
+  const m = /^\/v1\/feeds\/(?:(ops)|(vendor|customer|sku)s\/(.+))$/.exec(path);
   if (!m) throw new Error(`not a feed path: ${path}`);
-  return m[1] ? "ops" : m[2] ? `vendor:${m[2]}` : `sku:${m[3]}`;
+  return m[1] ? "ops" : `${m[2]}:${m[3]}`;
 }
 
 const mint = (token: string | undefined, feed: string, headers?: Record<string, string>) =>
@@ -244,6 +245,9 @@ describe("feeds: revoked tokens", () => {
   const newToken = async (body: Record<string, unknown>) =>
     (await api("POST", "/v1/tokens", { token: ADMIN, body })).body as { id: string; token: string };
   const feedStub = (name: string) => env.FEEDS.get(env.FEEDS.idFromName(name));
+  const customerTokenId = async (customerId: string) =>
+    (await env.DB.prepare("select id from api_tokens where customer_id = ?").bind(customerId).first<{ id: string }>())!
+      .id;
 
   it("closes the sockets of a revoked token at the next check, and only those", async () => {
     const { vendorId } = await newVendorWithToken();
@@ -295,6 +299,43 @@ describe("feeds: revoked tokens", () => {
     expect((await api("DELETE", `/v1/tokens/${phone.id}`, { token: ADMIN })).status).toBe(204);
     await expectProblem(await open(path, unused), 401, "UNAUTHENTICATED");
     onPhone.ws.close();
+  });
+
+  it("closes the sockets of an expired token at the next check, but not a guest's its open order keeps", async () => {
+    const { vendorId } = await newVendorWithToken();
+    const session = await newToken({ role: "vendor", vendorId });
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }] });
+    const ordered = await newCustomer();
+    expect((await checkout(ordered.token, [{ skuId: sku.skuId, qty: 1 }])).status).toBe(201);
+    const idle = await newCustomer();
+    const vendorPath = `/v1/feeds/vendors/${vendorId}`;
+    const [onSession, onOrdered, onIdle] = await Promise.all([
+      connect(vendorPath, session.token),
+      connect(`/v1/feeds/customers/${ordered.customerId}`, ordered.token),
+      connect(`/v1/feeds/customers/${idle.customerId}`, idle.token),
+    ]);
+    // All three reach their expiry: the API refuses the vendor's and the idle guest's from then on.
+    const tokenIds = [session.id, ...(await Promise.all([ordered, idle].map((c) => customerTokenId(c.customerId))))];
+    await env.DB.prepare("update api_tokens set expires_at = ? where id in (?, ?, ?)")
+      .bind("2000-01-01T00:00:00Z", ...tokenIds)
+      .run();
+    const principal = async (token: string) =>
+      findPrincipalByTokenHash(database(env), await sha256Hex(token), new Date());
+    expect(await principal(session.token)).toBeNull();
+    expect(await principal(idle.token)).toBeNull();
+    expect(await principal(ordered.token)).not.toBeNull();
+
+    for (const name of [`vendor:${vendorId}`, `customer:${ordered.customerId}`, `customer:${idle.customerId}`]) {
+      expect(await runDurableObjectAlarm(feedStub(name))).toBe(true);
+    }
+    await vi.waitFor(() => {
+      expect(onSession.closed).toEqual({ code: TOKEN_REVOKED_CLOSE, reason: "token expired" });
+      expect(onIdle.closed).toEqual({ code: TOKEN_REVOKED_CLOSE, reason: "token expired" });
+    });
+    expect(onOrdered.closed).toBeNull();
+    expect(await runDurableObjectAlarm(feedStub(`customer:${ordered.customerId}`))).toBe(true);
+    expect(onOrdered.closed).toBeNull();
+    onOrdered.ws.close();
   });
 
   it("a storefront's SKU feed, with no token, never wakes for the check", async () => {

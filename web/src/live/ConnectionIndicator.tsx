@@ -5,7 +5,7 @@ const LABEL: Record<FeedStatus, string> = {
   live: "Live",
   reconnecting: "Reconnecting…",
   offline: "Offline",
-  revoked: "Signed out: token revoked",
+  revoked: "Signed out: token no longer valid",
 };
 
 /** Always on screen where live figures are: whether what you see is still being kept up to date. */

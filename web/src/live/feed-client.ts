@@ -1,6 +1,6 @@
 import { type EventFrame, PING, PONG, ServerFrame, TOKEN_REVOKED_CLOSE } from "@contracts/feeds";
 
-/** `revoked`: the token was revoked (while connected, or before a ticket); reconnecting with it cannot succeed. */
+/** `revoked`: the token was revoked or expired (while connected, or before a ticket); reconnecting with it cannot succeed. */
 export type FeedStatus = "connecting" | "live" | "reconnecting" | "offline" | "revoked";
 
 /**
