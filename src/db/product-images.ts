@@ -3,7 +3,8 @@ import type { ImageUrls } from "../contracts/catalog";
 import { imageUrl, type ProductImage } from "../contracts/product-imports";
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
-import { productImages, skus } from "./schema";
+import { productImages, skus, vendors } from "./schema";
+import { vendorSells } from "./vendor-live";
 
 type ImageRow = typeof productImages.$inferSelect;
 
@@ -23,12 +24,17 @@ function toImage(r: ImageRow): ProductImage {
   };
 }
 
-/** Whether the vendor sells the product: only its sellers may add photos to a shared product. */
+/**
+ * Whether the vendor sells the product: a live offer of it (an active SKU of a vendor that sells, as
+ * the catalog lists offers). Only its sellers may add photos to a shared product's public card; an
+ * offer nobody can buy (a draft vendor's, a paused SKU) earns no say over it.
+ */
 export async function vendorOffersProduct(db: Db, vendorId: string, productId: string): Promise<boolean> {
   const row = await db
     .select({ id: skus.id })
     .from(skus)
-    .where(and(eq(skus.vendorId, vendorId), eq(skus.productId, productId)))
+    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+    .where(and(eq(skus.vendorId, vendorId), eq(skus.productId, productId), eq(skus.status, "active"), vendorSells))
     .limit(1)
     .get();
   return row !== undefined;

@@ -17,8 +17,8 @@ export type AddImageResult =
 export const imageKey = (imageId: string, size: ImageSize) => `product-images/${imageId}/${size}.webp`;
 
 /**
- * Adds a photo to a product: admins to any, a vendor only to a product it sells (else NOT_FOUND, as
- * for a product that does not exist). The type is the one the bytes say; each size is stored before
+ * Adds a photo to a product: admins to any, a vendor only to a product it sells, a live offer of it
+ * (else NOT_FOUND, as for a product that does not exist). The type is the one the bytes say; each size is stored before
  * the row that points at it, so the catalog never lists a photo whose files are missing.
  */
 export async function addProductImage(

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../src/product-images/resize";
-import { ADMIN, api } from "../support/api";
-import { newProduct, newSku, newVendorWithToken } from "../support/catalog";
+import { ADMIN, api, tokenFor, uid } from "../support/api";
+import { inr, newProduct, newSku, newVendorWithToken } from "../support/catalog";
 import { jpegOf, pngOf } from "../support/images";
 
 const post = (productId: string, token: string, bytes: BodyInit, type = "image/jpeg") =>
@@ -74,6 +74,49 @@ describe("product images", () => {
     expect((await post(s.productId, stranger.token, photo)).status).toBe(404);
     expect((await post("prd_missing", s.token, photo)).status).toBe(404);
     expect((await post(s.productId, ADMIN, photo)).status).toBe(201);
+  });
+
+  it("a vendor whose offer of the product is not live (a draft vendor's, an inactive SKU) adds no photo to it", async () => {
+    const title = `Listed ${uid()}`;
+    const seller = await sellerOfNewProduct(title);
+    const invite = await api("POST", "/v1/onboarding/invites", {
+      token: await tokenFor("ops"),
+      body: { email: `${uid("d")}@shop.example` },
+    });
+    const secret = new URL(invite.body.link).hash.replace(/^#invite=/, "");
+    const draft = (await api("POST", "/v1/onboarding/invites/accept", { body: { token: secret } })).body as {
+      vendorId: string;
+      token: string;
+    };
+    // A draft may list an offer of another seller's product; it sells nothing until ops approve it.
+    const offered = await api("POST", "/v1/skus", {
+      token: draft.token,
+      body: {
+        vendorId: draft.vendorId,
+        productId: seller.productId,
+        code: uid("X-"),
+        title: "x",
+        price: inr(100),
+        barcode: uid("77"),
+      },
+    });
+    expect(offered.status).toBe(201);
+    const paused = await newVendorWithToken();
+    const pausedSku = await newSku(paused.vendorId, seller.productId);
+    const off = await api("PATCH", `/v1/skus/${pausedSku.id}`, { token: ADMIN, body: { status: "inactive" } });
+    expect(off.status).toBe(200);
+    const photo = await jpegOf(40, 40);
+
+    for (const v of [draft, paused]) {
+      const r = await post(seller.productId, v.token, photo);
+      expect(r.status).toBe(404);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+    }
+    expect((await api("GET", `/v1/products/${seller.productId}/images`)).body.items).toEqual([]);
+    const catalog = await api("GET", `/v1/catalog/products?search=${encodeURIComponent(title)}`);
+    expect(catalog.body.items).toEqual([
+      expect.objectContaining({ productId: seller.productId, sellers: 1, images: [] }),
+    ]);
   });
 
   it("the storefront's catalog lists each product's image URLs", async () => {

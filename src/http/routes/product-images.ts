@@ -21,7 +21,7 @@ const add = defineRoute({
   access: ["admin", "vendor"],
   summary: `Add a photo to a product (JPEG, PNG or WebP, at most ${MB} MB)`,
   description:
-    "A vendor only to a product it sells (else 404). The type is read from the bytes, whatever the header says: " +
+    "A vendor only to a product it sells: an active SKU of it, the vendor approved and active (else 404). The type is read from the bytes, whatever the header says: " +
     `anything but JPEG, PNG or WebP is 415; larger than ${MB} MB is 413. Stored resized (thumb 200, medium 800 ` +
     "pixels on the longer side, WebP); the original is not kept.",
   request: { params: ProductParams, body: { required: true, content: { "image/*": { schema: binary } } } },
