@@ -1,4 +1,3 @@
-import { stringify } from "csv-stringify/sync";
 import type {
   Latency,
   PlatformAnalytics,
@@ -7,6 +6,7 @@ import type {
   VendorInventory,
   VendorProductSales,
 } from "../contracts/analytics";
+import { csv } from "./csv";
 import { decimalAmount, displayAmount, displayTime } from "./format";
 import { type PdfReport, renderPdf } from "./pdf";
 
@@ -54,7 +54,7 @@ export function reportCsv(f: ReportFile): string {
     ...f.columns.map((c) => csvCell(c.kind, r[c.key] ?? null, f.currency)),
     f.asOf ?? "",
   ]);
-  return stringify([header, ...rows]);
+  return csv([header, ...rows]);
 }
 
 export function reportPdf(f: ReportFile): Promise<Uint8Array> {

