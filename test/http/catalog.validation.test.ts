@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, api } from "../support/api";
+import { ADMIN, api, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendorWithToken, newWarehouse } from "../support/catalog";
 
 // Every refusal is a 422 problem with field errors, and nothing is written.
@@ -160,5 +160,32 @@ describe("catalog validation", () => {
       expect({ path, status: r.status }).toEqual({ path, status: 422 });
       expect(r.body.errors[0].path).toMatch(/limit|cursor/);
     }
+  });
+
+  it("refuses text that is not well-formed Unicode, keeps a surrogate pair as sent", async () => {
+    const marker = `Tea ${uid()}`;
+    const titles = async () =>
+      (await api("GET", "/v1/products?limit=200", { token: ADMIN })).body.items
+        .map((p: { title: string }) => p.title)
+        .filter((t: string) => t.startsWith(marker));
+    // JSON's escapes carry a lone surrogate; JSON.stringify writes one as `\ud800`.
+    for (const title of [`${marker} \ud800 green`, `${marker} \udfff`, `${marker} \udf75\ud83c`]) {
+      const r = await api("POST", "/v1/products", { token: ADMIN, body: { title } });
+      expect({ status: r.status, code: r.body.code, paths: paths(r) }).toEqual({
+        status: 422,
+        code: "VALIDATION_FAILED",
+        paths: ["title"],
+      });
+    }
+    const renamed = await api("PATCH", `/v1/vendors/${vendorId}`, {
+      token: vendorToken,
+      body: { name: "Chai \ud800 House" },
+    });
+    expect({ status: renamed.status, paths: paths(renamed) }).toEqual({ status: 422, paths: ["name"] });
+    expect(await titles()).toEqual([]);
+
+    const made = await api("POST", "/v1/products", { token: ADMIN, body: { title: `${marker} \ud83c\udf75 green` } });
+    expect(made.status).toBe(201);
+    expect((await api("GET", `/v1/products/${made.body.id}`)).body.title).toBe(`${marker} 🍵 green`);
   });
 });

@@ -222,6 +222,12 @@ describe("checkout", () => {
     }
     const unknown = await post({ ...good, lines: [{ skuId: "sku_nope", qty: 1 }] });
     expect(unknown.body.errors).toEqual([{ path: "lines.0.skuId", message: "unknown SKU" }]);
+    const address = { ...shipTo().address, line1: "12 MG Road \ud800" };
+    const mangled = await post({ ...good, shipTo: { ...shipTo(), address } });
+    expect({ status: mangled.status, errors: mangled.body.errors }).toEqual({
+      status: 422,
+      errors: [{ path: "shipTo.address.line1", message: "not well-formed Unicode (a lone surrogate)" }],
+    });
     const noKey = await post(good, {});
     expect(noKey.status).toBe(400);
     expect(noKey.body.code).toBe("IDEMPOTENCY_KEY_REQUIRED");
