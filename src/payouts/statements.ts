@@ -1,5 +1,5 @@
-import { stringify } from "csv-stringify/sync";
 import type { PayoutRun, PayoutTransfer } from "../db/payouts";
+import { csv } from "../exports/csv";
 
 /**
  * The payout files people download: a vendor's statement of one payout, and the ops team's
@@ -35,7 +35,7 @@ const transferRow = (t: PayoutTransfer) => [
 
 /** One vendor's transfers in one run, a row per sub-order. */
 export function statementCsv(transfers: readonly PayoutTransfer[]): string {
-  return stringify([[...TRANSFER_COLUMNS], ...transfers.map(transferRow)]);
+  return csv([[...TRANSFER_COLUMNS], ...transfers.map(transferRow)]);
 }
 
 /**
@@ -52,5 +52,5 @@ export function reconciliationCsv(run: PayoutRun, transfers: readonly PayoutTran
   }
   for (const p of run.problems ?? []) rows.push(["problem", p, "", ...blank]);
   for (const t of transfers) rows.push(["transfer", t.id, t.vendorId, ...transferRow(t)]);
-  return stringify(rows);
+  return csv(rows);
 }
