@@ -70,6 +70,11 @@ export type ReallocateRequest = {
   take?: Allocation[];
   /** Units joining the hold; each part takes the first ranked warehouse that covers it, else splits in that order. */
   add?: { qty: number; warehouses: string[] }[];
+  /**
+   * A hold that set units aside for this move: released in the same call, before `add` is placed,
+   * so its units join the hold with no moment in which another claim could take them.
+   */
+  setAside?: string;
   /** How units join when this hold has none of this SKU yet: a paid order's are committed. */
   status: "held" | "committed";
   /** epoch ms, for units joining as held */

@@ -183,13 +183,15 @@ export class SkuStock extends DurableObject<Env> {
    * Takes units out of a hold and/or adds units to it, all or nothing in one critical section: every
    * check runs before the first write, so a refusal changes nothing. Units added join the hold's
    * status (committed for a paid order); a hold with none of this SKU yet starts as `status`.
-   * Takes-and-adds on one SKU move stock between its warehouses atomically; across SKUs the caller
-   * adds on the new SKU first and takes from the old one after.
+   * Units another hold set aside for the move (`setAside`) join in the same section. Takes-and-adds
+   * on one SKU move stock between its warehouses atomically; across SKUs the caller adds on the new
+   * SKU first and takes from the old one after.
    */
   reallocate(req: ReallocateRequest): ReallocateResult {
     for (const t of req.take ?? []) assertInt("take qty", t.qty, 1);
     for (const a of req.add ?? []) assertInt("add qty", a.qty, 1);
     if (!Number.isFinite(req.expiresAt)) throw new TypeError("expiresAt must be epoch milliseconds");
+    if (req.setAside === req.holdId) throw new TypeError("setAside must name another hold");
     return this.critical((): ReallocateResult => {
       const now = Date.now();
       this.claimSku(req.skuId);
@@ -206,14 +208,19 @@ export class SkuStock extends DurableObject<Env> {
       const status = rows[0]?.status;
       if (status === "shipped") return { ok: false, code: "HOLD_CLOSED", status };
       const live = status === "held" || status === "committed" ? status : null;
+      // The set-aside units are planned as free and released below in this same section: nothing can
+      // claim them in between, so they go only where `add` places them. One that lapsed frees nothing.
+      const aside = req.setAside === undefined ? [] : this.holdRows(req.setAside);
+      const freed = aside[0]?.status === "held" ? aside : [];
       const plan = reallocate({
         held: live ? allocationsOf(rows) : [],
-        levels: this.levels(),
+        levels: this.levels(freed),
         take: req.take ?? [],
         add: req.add ?? [],
       });
       if (!plan.ok) return plan;
 
+      if (freed.length > 0) this.move(req.setAside!, freed, "released", "release", "set_aside_joined", req.actor);
       // A released hold starts afresh, as a reopened reserve does; its rows stay only in the ledger.
       if (!live && rows.length > 0) this.sql.exec("DELETE FROM holds WHERE hold_id = ?", req.holdId);
       const unitStatus = live ?? req.status;
@@ -842,9 +849,13 @@ export class SkuStock extends DurableObject<Env> {
     );
   }
 
-  /** What each warehouse can still promise. */
-  private levels(): Level[] {
-    return this.stockRows().map((r) => ({ warehouseId: r.warehouse_id, available: r.on_hand - r.held - r.committed }));
+  /** What each warehouse can still promise, counting `freed` hold rows as available again. */
+  private levels(freed: HoldDbRow[] = []): Level[] {
+    const back = new Map(freed.map((r) => [r.warehouse_id, r.qty]));
+    return this.stockRows().map((r) => ({
+      warehouseId: r.warehouse_id,
+      available: r.on_hand - r.held - r.committed + (back.get(r.warehouse_id) ?? 0),
+    }));
   }
 
   private holdRows(holdId: string): HoldDbRow[] {

@@ -11,10 +11,10 @@ import type { MovedUnits } from "./override";
  * under a hold of their own (`reserveTargets`). A cancel, pack or dispatch racing the move acts on
  * the order's hold exactly as it would without it, and a lost claim only drops the set-aside holds.
  *
- * After the claim (`moveHolds`) each SKU's object moves the units in one call: the set-aside hold is
- * released and the order's hold takes its units from the source warehouses and gains them in exactly
- * the warehouses the claim wrote. A take is refused whole when a cancel released the order's hold
- * first, so a racing cancel never leaves units held for a cancelled sub-order.
+ * After the claim (`moveHolds`) each SKU's object moves the units in one call: the set-aside hold's
+ * units pass to the order's hold in exactly the warehouses the claim wrote, and the order's hold
+ * gives up its units in the source warehouses. A take is refused whole when a cancel released the
+ * order's hold first, so a racing cancel never leaves units held for a cancelled sub-order.
  */
 
 /** Units set aside for one SKU: where they are, under which hold. */
@@ -80,10 +80,12 @@ export async function releaseSetAside(env: Env, setAside: readonly SetAside[]): 
 }
 
 /**
- * Moves the order's hold after the claim landed: per SKU, the set-aside units join it where they
- * were set aside and the moved units leave their source warehouses, in one call. What a racing
- * cancel or dispatch already decided stands; anything else refused is logged, never thrown, since
- * D1 already says the move happened.
+ * Moves the order's hold after the claim landed, one call per SKU. A gaining SKU's call releases its
+ * set-aside hold and adds those units to the order's hold in one critical section of its object, so
+ * no other claim can take them in between. Gaining SKUs go first and SKUs that only lose units after,
+ * so a refused gain never leaves the order with fewer units than its lines. What a racing cancel
+ * already decided stands. Any other refusal (say a set-aside that lapsed, its warehouse sold out
+ * since) is thrown: D1 already says the move happened, so it must not be answered as a success.
  */
 export async function moveHolds(
   env: Env,
@@ -91,18 +93,36 @@ export async function moveHolds(
   moves: readonly MovedUnits[],
   setAside: readonly SetAside[],
 ): Promise<void> {
-  const skuIds = [...new Set([...moves.map((m) => m.skuId), ...setAside.map((s) => s.skuId)])].sort();
-  await Promise.all(
-    skuIds.map(async (skuId) => {
-      const aside = setAside.find((s) => s.skuId === skuId);
-      if (aside) await stockObject(env, skuId).release(aside.holdId, "reassignment_joined");
-      const request = moveRequest(keys, skuId, moves, aside);
-      const result = await stockObject(env, skuId).reallocate(request);
-      if (!result.ok && !raceDecided(result, request)) {
-        console.error(JSON.stringify({ msg: "reassignment stock move refused", skuId, key: request.key, result }));
-      }
-    }),
-  );
+  const gaining = setAside.map((s) => s.skuId).sort();
+  const losing = [...new Set(moves.map((m) => m.skuId))].filter((skuId) => !gaining.includes(skuId)).sort();
+  const move = async (skuIds: string[]) =>
+    (await Promise.all(skuIds.map((skuId) => moveSku(env, keys, skuId, moves, setAside)))).filter(
+      (refusal) => refusal !== null,
+    );
+  let failed = await move(gaining);
+  if (failed.length === 0) failed = await move(losing);
+  if (failed.length > 0) {
+    throw new Error(`reassignment ${keys.key}: written in D1 but the stock did not move (${failed.join("; ")})`);
+  }
+}
+
+/** One SKU's share of the move; null when it moved or a racing cancel decided it, else what refused it. */
+async function moveSku(
+  env: Env,
+  keys: HoldKeys,
+  skuId: string,
+  moves: readonly MovedUnits[],
+  setAside: readonly SetAside[],
+): Promise<string | null> {
+  const aside = setAside.find((s) => s.skuId === skuId);
+  const request = moveRequest(keys, skuId, moves, aside);
+  const result = await stockObject(env, skuId).reallocate(request);
+  if (result.ok) return null;
+  // Refused whole: the set-aside units are still set aside, and join nothing now.
+  if (aside) await stockObject(env, skuId).release(aside.holdId, "reassignment_dropped");
+  if (raceDecided(result, request)) return null;
+  console.error(JSON.stringify({ msg: "reassignment stock move refused", skuId, key: request.key, result }));
+  return `${skuId}: ${result.code}`;
 }
 
 function moveRequest(
@@ -119,7 +139,9 @@ function moveRequest(
     holdId: keys.order.holdId,
     ...(take.size > 0 ? { take: [...take].map(([warehouseId, qty]) => ({ warehouseId, qty })) } : {}),
     // One part per warehouse: the units land exactly where the claim wrote them.
-    ...(aside ? { add: aside.allocations.map((a) => ({ qty: a.qty, warehouses: [a.warehouseId] })) } : {}),
+    ...(aside
+      ? { add: aside.allocations.map((a) => ({ qty: a.qty, warehouses: [a.warehouseId] })), setAside: aside.holdId }
+      : {}),
     status: "committed",
     expiresAt: Date.parse(keys.order.holdExpiresAt),
     customerId: keys.order.customerId,

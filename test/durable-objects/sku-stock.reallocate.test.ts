@@ -119,3 +119,74 @@ describe("SkuStock.reallocate", () => {
     await expectStockEquation(s.skuId);
   });
 });
+
+describe("SkuStock.reallocate with units set aside for the move", () => {
+  it("passes the set-aside units to the hold in one call: claims fired alongside never get them", async () => {
+    for (let round = 0; round < 5; round++) {
+      const s = await stocked();
+      const [holdId, aside] = [uid("order_"), uid("aside_")];
+      const last = s.w[2]; // one unit on hand
+      await stub(s.skuId).reserve({ skuId: s.skuId, holdId: aside, qty: 1, warehouses: [last], expiresAt: later() });
+      const claims = Array.from({ length: 30 }, () =>
+        stub(s.skuId).reserve({
+          skuId: s.skuId,
+          holdId: uid("shopper_"),
+          qty: 1,
+          warehouses: [last],
+          expiresAt: later(),
+        }),
+      );
+      const moved = stub(s.skuId).reallocate({
+        ...base(s.skuId, holdId),
+        status: "committed",
+        add: [{ qty: 1, warehouses: [last] }],
+        setAside: aside,
+        key: uid("k"),
+      });
+      const [move, ...claimed] = await Promise.all([moved, ...claims]);
+      expect(move).toMatchObject({ ok: true, added: [{ warehouseId: last, qty: 1 }] });
+      expect(claimed.filter((c) => c.ok)).toEqual([]);
+      expect((await stub(s.skuId).holdsOf(aside)).map((h) => h.status)).toEqual(["released"]);
+      expect((await stub(s.skuId).holdsOf(holdId)).map((h) => [h.warehouseId, h.qty, h.status])).toEqual([
+        [last, 1, "committed"],
+      ]);
+      const at = (await expectStockEquation(s.skuId)).warehouses.find((w) => w.warehouseId === last);
+      expect(at).toMatchObject({ onHand: 1, available: 0, held: 0, committed: 1 });
+    }
+  });
+
+  it("keeps the units set aside when refused, and one that lapsed frees nothing", async () => {
+    const s = await stocked();
+    const [holdId, aside] = [uid("order_"), uid("aside_")];
+    const last = s.w[2];
+    await stub(s.skuId).reserve({ skuId: s.skuId, holdId: aside, qty: 1, warehouses: [last], expiresAt: later() });
+    const move = {
+      ...base(s.skuId, holdId),
+      status: "committed" as const,
+      add: [{ qty: 1, warehouses: [last] }],
+      setAside: aside,
+    };
+    const before = await levels(s.skuId);
+    expect(
+      await stub(s.skuId).reallocate({ ...move, take: [{ warehouseId: s.w[0], qty: 1 }], key: uid("k") }),
+    ).toMatchObject({ ok: false, code: "NOT_HELD" });
+    expect(await levels(s.skuId)).toEqual(before);
+    expect((await stub(s.skuId).holdsOf(aside)).map((h) => h.status)).toEqual(["held"]);
+
+    await stub(s.skuId).release(aside, "hold_expired");
+    await stub(s.skuId).reserve({
+      skuId: s.skuId,
+      holdId: uid("shopper_"),
+      qty: 1,
+      warehouses: [last],
+      expiresAt: later(),
+    });
+    expect(await stub(s.skuId).reallocate({ ...move, key: uid("k") })).toEqual({
+      ok: false,
+      code: "OUT_OF_STOCK",
+      requested: 1,
+      available: 0,
+    });
+    expect(await stub(s.skuId).holdsOf(holdId)).toEqual([]);
+  });
+});

@@ -1,12 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, newCustomer, tokenFor, uid } from "../support/api";
-import { expectStockEquation, pay } from "../support/marketplace";
-import { order, reassignableMarket } from "./routing.fixtures";
+import { newProduct } from "../support/catalog";
+import { BENGALURU, expectStockEquation, pay } from "../support/marketplace";
+import { east, offer, order, reassignableMarket } from "./routing.fixtures";
 
 /**
  * A reassignment fired at the same moment as a cancel, a pack-and-dispatch, or a payment of the
- * same sub-order, twenty times each. Whoever wins, afterwards: every SKU's stock equation holds,
+ * same sub-order, twenty times each, or while shoppers claim the one unit it moves to. Whoever wins, afterwards: every SKU's stock equation holds,
  * its held and committed units are exactly the live lines that point at them (nothing held twice,
  * nothing set aside left behind), its shipped units left from the warehouse the lines name, and
  * each order's hold in each SKU's object is exactly its live lines there.
@@ -164,5 +165,105 @@ describe("a reassignment racing another change of the same sub-order", () => {
       expect([200, 409]).toContain(moved.status);
     }
     await expectConsistent(m);
+  }, 180_000);
+});
+
+/** A unit of one SKU in one warehouse. */
+type Place = { skuId: string; warehouseId: string };
+
+/**
+ * Another shopper's claims on the one unit at `at`: from the moment the move sets it aside (or after
+ * a while) until the move answers or a claim gets the unit.
+ */
+async function claimWhileMoving(at: Place, moving: () => boolean) {
+  const stock = stockObject(at.skuId);
+  const heldThere = async () =>
+    (await stock.snapshot()).warehouses.find((w) => w.warehouseId === at.warehouseId)?.held ?? 0;
+  let spins = 0;
+  while (moving() && spins++ < 2000 && (await heldThere()) === 0) {}
+  while (moving() && spins++ < 4000) {
+    const claim = await stock.reserve({
+      skuId: at.skuId,
+      holdId: uid("shopper-"),
+      qty: 1,
+      warehouses: [at.warehouseId],
+      expiresAt: Date.now() + 3_600_000,
+    });
+    if (claim.ok) return;
+  }
+}
+
+/** Every live line's units committed exactly once, under its order's hold where the line says; none elsewhere. */
+async function expectCommittedOnce(orderId: string, skuIds: string[]) {
+  const lines = await liveLines([orderId]);
+  for (const skuId of skuIds) {
+    const snap = await expectStockEquation(skuId);
+    const there = lines.filter((l) => l.skuId === skuId);
+    const holds = (await stockObject(skuId).holdsOf(lines[0]!.holdId)).filter((h) => h.status !== "released");
+    expect({ orderId, skuId, holds: holds.map((h) => [h.warehouseId, h.qty, h.status]).sort() }).toEqual({
+      orderId,
+      skuId,
+      holds: there.map((l) => [l.warehouseId, l.qty, "committed"]).sort(),
+    });
+    // The SKU is this round's own: nothing but the order's lines is committed in it.
+    for (const w of snap.warehouses) {
+      const lineQty = there.filter((l) => l.warehouseId === w.warehouseId).reduce((n, l) => n + l.qty, 0);
+      expect({ orderId, warehouse: w.warehouseId, committed: w.committed }).toEqual({
+        orderId,
+        warehouse: w.warehouseId,
+        committed: lineQty,
+      });
+    }
+  }
+}
+
+describe("a reassignment racing shoppers who claim the unit it moves to", () => {
+  it("gets the unit for the order or is refused: a 200 never leaves it to another shopper", async () => {
+    const ops = await tokenFor("ops");
+    const statuses: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // A sells from a near warehouse and a far one holding one unit; B has one unit. Odd rounds move
+      // the order's unit to B's, even rounds to A's far warehouse (the SKU stays, the warehouse changes).
+      const product = await newProduct();
+      const a = await offer({
+        productId: product.id,
+        warehouses: [
+          { at: east(BENGALURU, 2), onHand: 5 },
+          { at: east(BENGALURU, 60), onHand: 1 },
+        ],
+      });
+      const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 40), onHand: 1 }] });
+      const shopper = await newCustomer();
+      const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 1 }]);
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+      const sub = placed.body.order.subOrders[0];
+      expect(sub.lines.map((l: any) => l.warehouseId)).toEqual([a.warehouseIds[0]]);
+
+      const last: Place =
+        round % 2 === 1
+          ? { skuId: b.skuId, warehouseId: b.warehouseIds[0]! }
+          : { skuId: a.skuId, warehouseId: a.warehouseIds[1]! };
+      let moving = true;
+      const [moved] = await Promise.all([
+        post(ops, `/v1/sub-orders/${sub.id}/reassign`, { target: last, reason: "the near shelf is damaged" }).finally(
+          () => {
+            moving = false;
+          },
+        ),
+        claimWhileMoving(last, () => moving),
+        claimWhileMoving(last, () => moving),
+      ]);
+      statuses.push(moved.status);
+      expect([200, 409], JSON.stringify(moved.body)).toContain(moved.status);
+      const lines = await liveLines([placed.body.order.id]);
+      // A 200 is the move done; a 409 changes nothing.
+      expect(lines.map((l) => [l.skuId, l.warehouseId])).toEqual([
+        moved.status === 200 ? [last.skuId, last.warehouseId] : [a.skuId, a.warehouseIds[0]],
+      ]);
+      await expectCommittedOnce(placed.body.order.id, [a.skuId, b.skuId]);
+    }
+    // Some rounds must have moved, or the race was never run.
+    expect(statuses).toContain(200);
   }, 180_000);
 });
