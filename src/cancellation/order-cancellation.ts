@@ -162,8 +162,8 @@ const partlyShipped = (): CancelOutcome => ({
 /**
  * A paid order, sub-order by sub-order (in the order loadOrderState gives, so two whole-order cancels meet
  * in the same place). A sub-order whose units shipped meanwhile refuses; the others are still
- * cancelled and refunded, and the answer says part of the order left. The order's own cancel event
- * is written once every sub-order is cancelled, with what was refunded.
+ * cancelled, announced one by one and refunded, and the answer says part of the order left. The
+ * order's own cancel event is written once every sub-order is cancelled, with what was refunded.
  */
 async function cancelPaidOrder(
   env: Env,
@@ -174,10 +174,23 @@ async function cancelPaidOrder(
   const db = database(env);
   let refused = false;
   const landed: string[] = [];
+  const held: { keys: string[]; rows: Statement[] } = { keys: [], rows: [] };
   for (const sub of agg.subOrders.filter((s) => s.status !== "cancelled")) {
     const r = await landCancel(env, { agg, sub }, { subOrderId: sub.id, ...input }, false);
     if (!r.ok) refused = true;
-    else if (r.changed) landed.push(sub.id);
+    else if (r.changed) {
+      landed.push(sub.id);
+      if (r.key && r.announcement) {
+        held.keys.push(r.key);
+        held.rows.push(r.announcement);
+      }
+    }
+  }
+  if (refused) {
+    // The order stays open, so no order event will speak for the parts that were cancelled: each is
+    // announced as its own cancel would be (the shopper's message, its vendor's feed).
+    await runBatch(db, held.rows);
+    await finishLater(ctx, dispatchOutbox(env, held.keys, input.now));
   }
   // Paid after every cancel landed, in parallel: each is its own keyed refund.
   const paid = await Promise.all(landed.map((id) => payOwedRefund(env, id, input.now)));

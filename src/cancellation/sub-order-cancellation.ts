@@ -1,5 +1,5 @@
 import type { SubOrderStatus } from "../contracts/order-status";
-import { database, runBatch } from "../db/client";
+import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, type OrderState, type SubOrderRow } from "../db/orders";
 import {
   findPendingRefund,
@@ -76,7 +76,13 @@ export async function cancelLoadedSubOrder(
 }
 
 export type LandedCancel =
-  | { ok: true; changed: boolean; key: string | null }
+  | {
+      ok: true;
+      changed: boolean;
+      key: string | null;
+      /** With `announce` false, the move's outbox row, unwritten: the caller's to write if no whole-order event comes. */
+      announcement: Statement | null;
+    }
   | { ok: false; code: "ILLEGAL_TRANSITION"; detail: string; allowed: string[] };
 
 /**
@@ -85,7 +91,7 @@ export type LandedCancel =
  * they are released), then the cancel is written in D1 guarded on the statuses it may leave, with
  * the refund it owes in the same batch. Only the call whose write landed (`changed`) pays that
  * refund, so a cancel that lost a race to another cancel, a reassignment or a dispatch refunds
- * nothing. `announce` false leaves the shopper's message to a whole-order event.
+ * nothing. `announce` false leaves the shopper's message to a whole-order event, if one comes.
  */
 export async function landCancel(
   env: Env,
@@ -102,7 +108,7 @@ export async function landCancel(
         : `A ${from} sub-order cannot be cancelled${from === "dispatched" || from === "delivered" ? "; return it instead" : ""}`;
     return { ok: false, code: "ILLEGAL_TRANSITION", detail, allowed: move.allowed };
   }
-  if (move.repeat) return { ok: true, changed: false, key: null };
+  if (move.repeat) return { ok: true, changed: false, key: null, announcement: null };
 
   const skuIds = [...new Set(agg.lines.filter((l) => l.subOrderId === sub.id).map((l) => l.skuId))];
   const released = await releaseInOrder(env, agg.order.holdId, skuIds, input.reason);
@@ -120,7 +126,7 @@ export async function landCancel(
   const payment = agg.payment;
   // What the shopper is told; the refund itself is the total the cancel wrote (see owePendingRefund).
   const refundedMinor = payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0;
-  const { changed, key } = await writeTransition(db, {
+  const { changed, key, announcement } = await writeTransition(db, {
     agg,
     sub,
     // Any step before dispatch may be cancelled, so a concurrent confirm or pack does not make it miss.
@@ -145,7 +151,7 @@ export async function landCancel(
       : [],
     announce,
   });
-  return { ok: true, changed, key: announce ? key : null };
+  return { ok: true, changed, key, announcement };
 }
 
 export type PaidRefund = { refundedMinor: number; creditNoteId: string | null; pending: boolean };

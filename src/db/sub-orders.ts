@@ -175,7 +175,11 @@ export type TransitionWrite = {
   at: string;
   /** Written in the same batch, after the move (money records). */
   extra?: Statement[];
-  /** False when a whole-order event speaks for the move, so the shopper is not told twice. */
+  /**
+   * False when a whole-order event speaks for the move, so the shopper is not told twice: the
+   * outbox row is then handed back unwritten (`announcement`), for the caller to write if no such
+   * event comes.
+   */
   announce?: boolean;
 };
 
@@ -183,13 +187,29 @@ export type TransitionWrite = {
  * One sub-order move as one D1 batch: the update conditional on the status it starts from (a
  * concurrent duplicate changes nothing), the parent's derived status, and a timeline event and
  * outbox row written only if the sub-order is in its new status, each keyed to be written once.
- * Returns whether this call made the move and the outbox key to dispatch.
+ * Returns whether this call made the move, the outbox key to dispatch, and the outbox row held
+ * back when `announce` is false.
  */
-export async function writeTransition(db: Db, w: TransitionWrite): Promise<{ changed: boolean; key: string }> {
+export async function writeTransition(
+  db: Db,
+  w: TransitionWrite,
+): Promise<{ changed: boolean; key: string; announcement: Statement | null }> {
   const { agg, sub } = w;
   const type = `sub_order.${w.to}`;
   const key = `${type}:${sub.id}`;
   const inNewStatus = and(eq(subOrders.id, sub.id), eq(subOrders.status, w.to))!;
+  const announcement = insertIf(
+    db,
+    outbox,
+    {
+      type,
+      orderId: agg.order.id,
+      payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...w.data },
+      dedupeKey: key,
+      createdAt: w.at,
+    },
+    inNewStatus,
+  );
   const siblings = agg.subOrders.map((s) => ({
     id: s.id,
     status: s.id === sub.id ? w.to : s.status,
@@ -219,24 +239,9 @@ export async function writeTransition(db: Db, w: TransitionWrite): Promise<{ cha
       },
       inNewStatus,
     ),
-    ...(w.announce === false
-      ? []
-      : [
-          insertIf(
-            db,
-            outbox,
-            {
-              type,
-              orderId: agg.order.id,
-              payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...w.data },
-              dedupeKey: key,
-              createdAt: w.at,
-            },
-            inNewStatus,
-          ),
-        ]),
+    ...(w.announce === false ? [] : [announcement]),
   ])) as unknown as [{ id: string }[], { id: string }[], ...unknown[]];
   const changed = moved.length > 0;
   if (changed && parent.length === 0) await refreshParentStatus(db, agg.order.id, w.at);
-  return { changed, key };
+  return { changed, key, announcement: w.announce === false ? announcement : null };
 }

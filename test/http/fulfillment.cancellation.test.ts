@@ -242,6 +242,49 @@ describe("a whole-order cancel racing a vendor's cancel", () => {
   });
 });
 
+describe("a whole-order cancel that finds part of the order shipped meanwhile", () => {
+  it("announces each part it cancelled, as that part's own cancel would be", async () => {
+    const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 2_000 });
+    const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }], priceMinor: 3_000 });
+    const vendorA = await tokenFor("vendor", { vendorId: a.vendorId });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: b.skuId, qty: 1 },
+    ]);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    const orderId = paid.body.id as string;
+    const subOf = (v: string) => paid.body.subOrders.find((s: any) => s.vendorId === v).id as string;
+    const [subA, subB] = [subOf(a.vendorId), subOf(b.vendorId)];
+    await step(vendorA, subA, "confirm");
+    await step(vendorA, subA, "pack", { scanned: await scansFor(subA) });
+    // A's dispatch is under way: its stock object has shipped the units, its D1 write is yet to land.
+    const { holdId } = (await env.DB.prepare("select hold_id as holdId from orders where id = ?")
+      .bind(orderId)
+      .first<{ holdId: string }>())!;
+    expect((await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(a.skuId)).ship(holdId)).ok).toBe(true);
+
+    const cancel = await api("POST", `/v1/orders/${orderId}/cancel`, {
+      token: shopper.token,
+      body: { reason: "changed_mind" },
+    });
+    expect(cancel.status).toBe(409);
+    expect(await money(subB)).toMatchObject({ refunds: 1, credits: 1, events: 1, outbox: 1 });
+    const rows = (
+      await env.DB.prepare("select type, dedupe_key as dedupeKey, payload from outbox where order_id = ?")
+        .bind(orderId)
+        .all<{ type: string; dedupeKey: string; payload: string }>()
+    ).results.filter((r) => r.type.endsWith("cancelled"));
+    expect(rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) }))).toEqual([
+      {
+        type: "sub_order.cancelled",
+        dedupeKey: `sub_order.cancelled:${subB}`,
+        payload: expect.objectContaining({ subOrderId: subB, vendorId: b.vendorId, reason: "changed_mind" }),
+      },
+    ]);
+  });
+});
+
 describe("the parent status", () => {
   it("stays right when every vendor moves at the same moment", async () => {
     const skus = await Promise.all(
