@@ -136,8 +136,10 @@ async function succeededStatements(
   const payment = agg.payment!;
   const markSucceeded = setPaymentStatus(db, payment.id, "succeeded", at);
   if (agg.order.status !== "pending_payment") {
-    // Already paid (another event said so first), or cancelled while the money was moving: refund what was taken.
-    if (agg.order.status === "cancelled" && payment.refundedMinor < payment.amountMinor) {
+    // Cancelled while the money was moving (never recorded as paid): refund what was taken. An order
+    // already paid (another event said so first) and cancelled since owes only its sub-orders' own
+    // refunds, which the cancel recorded and the `pending-refunds` job pays if the provider failed them.
+    if (agg.order.status === "cancelled" && payment.status !== "succeeded") {
       return refundInFull(
         env,
         { ...agg, payment: { ...payment, status: "succeeded" } },

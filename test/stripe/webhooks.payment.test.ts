@@ -1,6 +1,19 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { deliver, type FakeEvent, fakeIntent, settleIntent, sign } from "../stripe-fake/control";
+import { database } from "../../src/db/client";
+import { journalsOfOrder } from "../../src/db/ledger";
+import { balanceOf } from "../../src/domain/ledger";
+import { expireHolds } from "../../src/jobs/expire-holds";
+import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
+import {
+  behaveFor,
+  deliver,
+  type FakeEvent,
+  fakeIntent,
+  fakeRefunds,
+  settleIntent,
+  sign,
+} from "../stripe-fake/control";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -174,5 +187,54 @@ describe("Stripe webhooks drive the order to paid exactly once", () => {
     // The genuine delivery still lands afterwards.
     expect((await deliver(succeeded)).status).toBe(200);
     expect((await order(orderId, customer.token)).status).toBe("paid");
+  });
+});
+
+describe("a late success webhook for an order already confirmed, then cancelled with its refund pending", () => {
+  it("leaves the refund to the pending-refunds job: one refund of the order, its credit note, its ledger", async () => {
+    const { skuId } = await sellableSku(5);
+    const { customer, orderId, paymentId } = await checkout(skuId, 2);
+    // Stripe takes the money; its webhook is late. The expire-holds job learns of it and confirms the order.
+    const { event: succeeded } = await settleIntent(paymentId, "succeeded");
+    expect((await expireHolds(env, new Date(Date.now() + 16 * 60_000))).confirmed).toBeGreaterThanOrEqual(1);
+    expect((await order(orderId, customer.token)).status).toBe("paid");
+
+    // The shopper cancels; the provider fails the refund, so it stays owed.
+    await behaveFor(paymentId, { failRefunds: true });
+    const cancel = await api("POST", `/v1/orders/${orderId}/cancel`, {
+      token: customer.token,
+      body: { reason: "changed_mind" },
+    });
+    expect(cancel.status).toBe(200);
+    await behaveFor(paymentId, { failRefunds: false });
+
+    // Stripe's own webhook arrives, then the job pays what is owed.
+    expect((await deliver(succeeded)).status).toBe(200);
+    await retryPendingRefunds(env, new Date());
+
+    const total = (await fakeIntent(paymentId)).amount;
+    const entries = (await journalsOfOrder(database(env), orderId)).flatMap((j) => j.entries);
+    const stored = await env.DB.prepare(
+      `select (select count(*) from refunds where order_id = ?1) as refunds,
+         (select count(*) from credit_notes where order_id = ?1) as creditNotes,
+         (select count(*) from pending_refunds where order_id = ?1 and settled_at is null) as pending,
+         (select refunded_minor from payments where order_id = ?1) as refunded`,
+    )
+      .bind(orderId)
+      .first();
+    expect({
+      ...stored,
+      provider: await fakeRefunds(paymentId),
+      captured: balanceOf(entries, "shopper_payments"),
+      refundedInLedger: 0 - balanceOf(entries, "refunds"),
+    }).toEqual({
+      refunds: 1,
+      creditNotes: 1,
+      pending: 0,
+      refunded: total,
+      provider: { count: 1, amountMinor: total },
+      captured: total,
+      refundedInLedger: total,
+    });
   });
 });
