@@ -1,4 +1,5 @@
-import { and, asc, eq, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
+import { orderStatuses } from "../contracts/order-status";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
@@ -429,15 +430,20 @@ export async function listOrders(
   );
 }
 
+/** Every status a paid order can be in: while any of it is not cancelled, its units are committed or shipped. */
+const PAID_ORDER_STATUSES = orderStatuses.filter((s) => s !== "pending_payment" && s !== "cancelled");
+
 /**
- * Orders paid since `since` that still hold committed stock (nothing shipped or cancelled yet),
- * at most `limit`, each with its lines: what the invariant audit checks against the stock objects.
+ * Orders paid since `since` and not wholly cancelled, at most `limit`, each with the lines of its
+ * sub-orders that are not cancelled: what the invariant audit checks against the stock objects. A
+ * cancelled sub-order's units (a vendor's cancel, an override's emptied shell) were released, so its
+ * lines are owed no stock.
  */
 export async function paidOrdersWithLines(db: Db, since: string, limit: number) {
   const paid = await db
     .select({ id: orders.id, holdId: orders.holdId })
     .from(orders)
-    .where(and(gte(orders.paidAt, since), inArray(orders.status, ["paid", "partially_dispatched", "dispatched"])))
+    .where(and(gte(orders.paidAt, since), inArray(orders.status, PAID_ORDER_STATUSES)))
     .limit(limit);
   const lines = await selectIn(
     db,
@@ -446,7 +452,8 @@ export async function paidOrdersWithLines(db: Db, since: string, limit: number) 
       db
         .select({ orderId: lineItems.orderId, skuId: lineItems.skuId, qty: lineItems.qty })
         .from(lineItems)
-        .where(inArray(lineItems.orderId, ids)),
+        .innerJoin(subOrders, eq(subOrders.id, lineItems.subOrderId))
+        .where(and(inArray(lineItems.orderId, ids), ne(subOrders.status, "cancelled"))),
   );
   return paid.map((o) => ({ ...o, lines: lines.filter((l) => l.orderId === o.id) }));
 }

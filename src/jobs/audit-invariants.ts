@@ -15,7 +15,8 @@ type Violation = { kind: string; orderId?: string; skuId: string; detail: string
 
 /**
  * Checks ARCHITECTURE.md's invariants against the stock objects themselves: every recently paid
- * order has each of its lines committed (or shipped) exactly once, and every SKU it touched
+ * order has each line of its sub-orders that are not cancelled committed (or shipped) exactly once
+ * (a cancelled one's units were released), and every SKU it touched
  * keeps on_hand = available + held + committed with nothing negative. Violations are logged.
  */
 export async function auditInvariants(env: Env, now: Date) {

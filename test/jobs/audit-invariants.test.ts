@@ -1,0 +1,63 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { auditInvariants } from "../../src/jobs/audit-invariants";
+import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { BENGALURU, checkout, MUMBAI, pay, stockedSku } from "../support/marketplace";
+
+const step = (token: string, sub: string, name: string, body?: unknown) =>
+  api("POST", `/v1/sub-orders/${sub}/${name}`, { token, ...(body === undefined ? {} : { body }) });
+
+/** A paid order of one unit from vendor A and one from vendor B, whose part B then cancels. */
+async function orderWithBCancelled() {
+  const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 2_000 });
+  const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }], priceMinor: 3_000 });
+  const vendorA = await tokenFor("vendor", { vendorId: a.vendorId });
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [
+    { skuId: a.skuId, qty: 1 },
+    { skuId: b.skuId, qty: 1 },
+  ]);
+  const paid = await pay(shopper.token, placed.body.payment.id);
+  const subOf = (v: string) => paid.body.subOrders.find((s: any) => s.vendorId === v).id as string;
+  const cancelled = await step(await tokenFor("vendor", { vendorId: b.vendorId }), subOf(b.vendorId), "cancel", {
+    reason: "out of stock",
+  });
+  expect(cancelled.status).toBe(200);
+  return { orderId: paid.body.id as string, a, vendorA, subA: subOf(a.vendorId) };
+}
+
+async function violationsOf(orderId: string) {
+  const { violations } = await auditInvariants(env, new Date());
+  return violations.filter((v) => v.orderId === orderId);
+}
+
+const orderStatus = async (orderId: string) =>
+  (await api("GET", `/v1/orders/${orderId}`, { token: ADMIN })).body.status as string;
+
+describe("the invariant audit after a partial cancellation", () => {
+  it("reports nothing for a correct order whose one vendor cancelled and the other dispatched", async () => {
+    const o = await orderWithBCancelled();
+    expect((await step(o.vendorA, o.subA, "confirm")).status).toBe(200);
+    const barcode = (await api("GET", `/v1/sub-orders/${o.subA}`, { token: o.vendorA })).body.lines[0].barcode;
+    expect((await step(o.vendorA, o.subA, "pack", { scanned: [barcode] })).status).toBe(200);
+    const awb = `${Date.now()}`.slice(-9);
+    expect((await step(o.vendorA, o.subA, "dispatch", { carrier: "trackon", awb })).status).toBe(200);
+    expect(await orderStatus(o.orderId)).toBe("dispatched");
+
+    expect(await violationsOf(o.orderId)).toEqual([]);
+  });
+
+  it("still audits the partially cancelled order: a live line that lost its stock is reported", async () => {
+    const o = await orderWithBCancelled();
+    expect(await orderStatus(o.orderId)).toBe("partially_cancelled");
+    const { holdId } = (await env.DB.prepare("select hold_id as holdId from orders where id = ?")
+      .bind(o.orderId)
+      .first<{ holdId: string }>())!;
+    // A's units go back to the shelf behind the order's back.
+    expect((await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(o.a.skuId)).release(holdId, "test")).ok).toBe(true);
+
+    expect(await violationsOf(o.orderId)).toEqual([
+      { kind: "line_not_committed_once", orderId: o.orderId, skuId: o.a.skuId, detail: "expected 1, found 0" },
+    ]);
+  });
+});
