@@ -24,6 +24,13 @@ const ROLLUP_TABLES = [
 const PAID_SUB_ORDERS = `select s.* from sub_orders s join orders o on o.id = s.order_id
   where o.created_at >= ?2 and o.created_at < ?3 and o.paid_at is not null`;
 
+/**
+ * Whether the sub-order named `s` was ever nudged, from its nudge events found through its order's:
+ * its `nudged_at` holds only the current deadline's nudge (an approval's new deadline clears it).
+ */
+const nudged = (s: string) => `exists (select 1 from order_events e where e.order_id = ${s}.order_id
+  and e.sub_order_id = ${s}.id and e.type = 'sub_order.sla_nudge')`;
+
 /** Minutes between two ISO times, as the histogram buckets them (domain/latency-histogram.ts). */
 function bucketSql(minutes: string): string {
   const arms = LATENCY_BUCKET_BOUNDS_MINUTES.map((b, i) => `when ${minutes} <= ${b} then ${i}`).join(" ");
@@ -33,7 +40,8 @@ function bucketSql(minutes: string): string {
 // Refunds are found from the day's orders by index (CROSS JOIN keeps that order; a plain join let the
 // planner scan every refund ever made).
 const platformSql = `with o as materialized (select id, total_minor, paid_at from orders where created_at >= ?2 and created_at < ?3),
-  s as materialized (select ps.*, exists (select 1 from line_items l where l.sub_order_id = ps.id and l.returned_qty > 0) as returned
+  s as materialized (select ps.*, exists (select 1 from line_items l where l.sub_order_id = ps.id and l.returned_qty > 0) as returned,
+        ${nudged("ps")} as nudged
         from (${PAID_SUB_ORDERS}) ps)
   insert into rollup_platform_days (day, gmv_minor, refunded_minor, orders_placed, orders_paid, sub_orders,
     cancelled_sub_orders, sla_breaches, sla_nudges, returned_sub_orders, dispatched_sub_orders, delivered_sub_orders)
@@ -45,7 +53,7 @@ const platformSql = `with o as materialized (select id, total_minor, paid_at fro
     (select count(*) from s),
     (select count(*) from s where status = 'cancelled'),
     (select count(*) from s where cancellation_reason = ?4),
-    (select count(*) from s where nudged_at is not null),
+    (select count(*) from s where nudged),
     (select count(*) from s where returned),
     (select count(*) from s where dispatched_at is not null),
     (select count(*) from s where delivered_at is not null)
@@ -58,7 +66,8 @@ const vendorSql = `with s as materialized (${PAID_SUB_ORDERS}),
   x as (select s.*,
       (select coalesce(sum(l.qty), 0) from line_items l where l.sub_order_id = s.id) as units,
       (select coalesce(sum(l.returned_qty), 0) from line_items l where l.sub_order_id = s.id) as returned,
-      (select coalesce(sum(r.amount_minor), 0) from refunds r where r.order_id = s.order_id and r.sub_order_id = s.id) as refunded
+      (select coalesce(sum(r.amount_minor), 0) from refunds r where r.order_id = s.order_id and r.sub_order_id = s.id) as refunded,
+      ${nudged("s")} as nudged
     from s)
   insert into rollup_vendor_days (day, vendor_id, sales_minor, refunded_minor, sub_orders, units, returned_units,
     cancelled_sub_orders, sla_breaches, sla_nudges, dispatched_sub_orders, delivered_sub_orders)
@@ -70,7 +79,7 @@ const vendorSql = `with s as materialized (${PAID_SUB_ORDERS}),
     sum(returned),
     count(case when status = 'cancelled' then 1 end),
     count(case when cancellation_reason = ?4 then 1 end),
-    count(nudged_at),
+    count(case when nudged then 1 end),
     count(dispatched_at),
     count(delivered_at)
   from x group by vendor_id`;

@@ -78,6 +78,9 @@ export function dueBreaches(db: Db, scans: ReturnType<typeof dueScans>): Promise
   return db.all<Due>(scans.breached);
 }
 
+// One nudge per sub-order and deadline: a deadline restarted by an approval is owed one of its own.
+const NUDGE_KEY = `'sub_order.sla_nudge:' || id || ':' || sla_dispatch_by`;
+
 /**
  * Stamps the nudge on every sub-order given that has none yet, with its once-only timeline event
  * and outbox row: one batch of three statements however many there are (the ids travel as one
@@ -101,7 +104,7 @@ export async function stampNudges(
     d1
       .prepare(
         `insert into order_events (order_id, sub_order_id, type, at, actor_role, actor_id, reason, dedupe_key)
-       select order_id, id, 'sub_order.sla_nudge', ?2, ?3, ?4, 'dispatch by ' || sla_dispatch_by, 'sub_order.sla_nudge:' || id
+       select order_id, id, 'sub_order.sla_nudge', ?2, ?3, ?4, 'dispatch by ' || sla_dispatch_by, ${NUDGE_KEY}
        from sub_orders where id in ${chosen} and nudged_at is not null
        on conflict do nothing`,
       )
@@ -111,7 +114,7 @@ export async function stampNudges(
         `insert into outbox (type, order_id, payload, dedupe_key, created_at)
        select 'sub_order.sla_nudge', order_id,
               json_object('orderId', order_id, 'subOrderId', id, 'vendorId', vendor_id, 'slaDispatchBy', sla_dispatch_by),
-              'sub_order.sla_nudge:' || id, ?2
+              ${NUDGE_KEY}, ?2
        from sub_orders where id in ${chosen} and nudged_at is not null
        on conflict do nothing
        returning id, type, order_id as orderId, payload, dedupe_key as dedupeKey, created_at as createdAt, dispatched_at as dispatchedAt`,

@@ -85,11 +85,14 @@ export async function listSubOrders(
   );
 }
 
-/** (Re)starts the sub-order's SLA clock with a new deadline, if it is still waiting to be dispatched. */
+/**
+ * (Re)starts the sub-order's SLA clock with a new deadline, if it is still waiting to be dispatched.
+ * A nudge is owed before each deadline, so the one sent before the old deadline is forgotten.
+ */
 export function restartSlaClock(db: Db, id: string, slaDispatchBy: string, at: string): Statement {
   return db
     .update(subOrders)
-    .set({ slaDispatchBy, updatedAt: at })
+    .set({ slaDispatchBy, nudgedAt: null, updatedAt: at })
     .where(and(eq(subOrders.id, id), inArray(subOrders.status, ["paid", "confirmed", "packed"])));
 }
 

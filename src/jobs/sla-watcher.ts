@@ -31,9 +31,10 @@ export function slaScans(nowIso: string, horizon: string, after?: { key: string;
 }
 
 /**
- * Every minute: a sub-order still undispatched gets one nudge to its vendor once its vendor's
- * nudge lead before the deadline is reached, and is cancelled (`sla_breach_auto`: stock released,
- * its amount refunded with a credit note) once the deadline has passed. Orders held for review
+ * Every minute: a sub-order still undispatched gets one nudge to its vendor per deadline (an
+ * approval restarts the clock) once its vendor's nudge lead before the deadline is reached, and is
+ * cancelled (`sla_breach_auto`: stock released, its amount refunded with a credit note) once the
+ * deadline has passed. Orders held for review
  * have no running clock. Running twice, or twice at once, does nothing twice: the nudge is a
  * conditional stamp with a once-only event, and the cancellation is the guarded vendor-cancel step.
  */

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { refreshRollups } from "../../src/analytics/refresh";
 import { setReview } from "../../src/review/review";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
@@ -48,6 +49,67 @@ describe("approving after a long review", () => {
     expect(seconds(sub.slaDispatchBy)).toBe(Math.floor(approvedAt.getTime() / 1000) + 24 * 3600);
 
     // The new clock runs: past it, the watcher cancels as for any late vendor.
+    await run(at(start, 55));
+    const late = (await api("GET", `/v1/orders/${orderId}`, { token: ADMIN })).body.subOrders[0];
+    expect(late).toMatchObject({ status: "cancelled", cancellationReason: "sla_breach_auto" });
+  });
+});
+
+describe("nudges around a review", () => {
+  it("nudges the vendor again before the new deadline an approval sets, once, and counts the sub-order nudged once", async () => {
+    const s = await stockedSku({
+      warehouses: [{ at: BENGALURU, onHand: 5 }],
+      vendor: { dispatchSlaHours: 24, nudgeLeadHours: 6 },
+    });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    const start = Date.now();
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    const orderId = paid.body.id as string;
+    const subId = paid.body.subOrders[0].id as string;
+    const nudges = async () =>
+      (
+        await env.DB.prepare(
+          "select json_extract(payload, '$.slaDispatchBy') as by from outbox where type = 'sub_order.sla_nudge' and json_extract(payload, '$.subOrderId') = ? order by id",
+        )
+          .bind(subId)
+          .all<{ by: string }>()
+      ).results.map((r) => r.by);
+    const nudgedInRollup = async () => {
+      while ((await refreshRollups(env, new Date())).continued) {}
+      return (await env.DB.prepare("select sum(sla_nudges) as n from rollup_vendor_days where vendor_id = ?")
+        .bind(s.vendorId)
+        .first<{ n: number }>())!.n;
+    };
+
+    // 20 h in: inside the 6 h lead of the 24 h deadline.
+    await run(at(start, 20));
+    const first = await nudges();
+    expect(first).toHaveLength(1);
+
+    // Held for review, approved at 30 h: a new 24 h clock runs to 54 h.
+    const ops = await tokenFor("ops");
+    expect((await api("POST", `/v1/orders/${orderId}/flag`, { token: ops, body: { note: "address" } })).status).toBe(
+      200,
+    );
+    const approved = await setReview(env, undefined, {
+      orderId,
+      hold: false,
+      note: null,
+      actor: { role: "ops", id: "ops-reviewer" },
+      now: at(start, 30),
+    });
+    expect(approved).toEqual({ ok: true, changed: true });
+    // The nudge before the old deadline still counts, though the new clock has none yet.
+    expect(await nudgedInRollup()).toBe(1);
+
+    // 50 h in: inside the lead of the new deadline; a second run nudges nothing more.
+    await run(at(start, 50));
+    await run(at(start, 51));
+    const newDeadline = (await api("GET", `/v1/orders/${orderId}`, { token: ADMIN })).body.subOrders[0].slaDispatchBy;
+    expect(await nudges()).toEqual([first[0], newDeadline]);
+    expect(await nudgedInRollup()).toBe(1);
+
     await run(at(start, 55));
     const late = (await api("GET", `/v1/orders/${orderId}`, { token: ADMIN })).body.subOrders[0];
     expect(late).toMatchObject({ status: "cancelled", cancellationReason: "sla_breach_auto" });

@@ -161,6 +161,7 @@ export async function changeSubOrder(order: PlacedOrder, sub: number, change: Ch
         "update sub_orders set status = 'cancelled', cancellation_reason = 'sla_breach_auto', cancelled_at = ?2, updated_at = ?2 where id = ?1",
       ).bind(s.id, when),
     ],
+    // The roll-ups count a nudge by its event (below).
     nudge: [env.DB.prepare("update sub_orders set nudged_at = coalesce(nudged_at, ?2) where id = ?1").bind(s.id, when)],
     // A partial return: one more unit of the sub-order's first line, while any is left.
     return: [
@@ -179,7 +180,8 @@ export async function changeSubOrder(order: PlacedOrder, sub: number, change: Ch
       ).bind(order.paymentId),
     ],
   };
-  await env.DB.batch([...statements[change], event(order.id, s.id, `test.${change}`, when)]);
+  const type = change === "nudge" ? "sub_order.sla_nudge" : `test.${change}`;
+  await env.DB.batch([...statements[change], event(order.id, s.id, type, when)]);
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
