@@ -99,6 +99,11 @@ export async function seedInsightOrders(
       `${subs} insert into order_events (order_id, type, at, actor_role)
        select ${id("ord_i")}, 'bench.' || ${status}, coalesce(paid_at, created), 'system' from s where j = 0`,
     ).bind(...bind),
+    // The roll-ups count a sub-order nudged by its nudge events, as the SLA watcher writes them.
+    env.DB.prepare(
+      `${subs} insert into order_events (order_id, sub_order_id, type, at, actor_role)
+       select ${id("ord_i")}, ${subId}, 'sub_order.sla_nudge', paid_at, 'system' from s where i % 25 = 3 and paid_at is not null`,
+    ).bind(...bind),
   ]);
   return { orders: s.count };
 }
