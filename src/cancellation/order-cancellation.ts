@@ -17,8 +17,9 @@ import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
+import { payOwedRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
-import { landCancel, payOwedRefund } from "./sub-order-cancellation";
+import { landCancel } from "./sub-order-cancellation";
 
 /** Where work may continue after the answer is sent. */
 

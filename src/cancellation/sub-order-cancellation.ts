@@ -1,23 +1,14 @@
 import type { SubOrderStatus } from "../contracts/order-status";
-import { database, runBatch, type Statement } from "../db/client";
-import { insertEvent, type OrderState, type SubOrderRow } from "../db/orders";
-import {
-  findPendingRefund,
-  notePendingRefundFailure,
-  owePendingRefund,
-  type PendingRefundRow,
-  refreshOrderPaymentStatus,
-  refundStatements,
-  settlePendingRefund,
-} from "../db/payments";
+import { database, type Statement } from "../db/client";
+import type { OrderState, SubOrderRow } from "../db/orders";
+import { owePendingRefund } from "../db/payments";
 import { loadSubOrder, writeTransition } from "../db/sub-orders";
 import type { Actor } from "../domain/principal";
 import { allowedFrom, transition, transitions } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
-import { paymentProvider } from "../gateways/payment-provider";
 import { stockObject } from "../gateways/stock";
-import { issueCreditNote, refundPostings } from "../money/postings";
+import { payOwedRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
 
 export type CancelSubOrderInput = { subOrderId: string; reason: string; actor: Actor; now: Date };
@@ -152,91 +143,6 @@ export async function landCancel(
     announce,
   });
   return { ok: true, changed, key, announcement };
-}
-
-export type PaidRefund = { refundedMinor: number; creditNoteId: string | null; pending: boolean };
-
-/** Pays the sub-order's owed refund if one is still pending; nothing owed is nothing to pay. */
-export async function payOwedRefund(env: Env, subOrderId: string, now: Date): Promise<PaidRefund> {
-  const owed = await findPendingRefund(database(env), subOrderId);
-  if (!owed || owed.settledAt !== null) return { refundedMinor: 0, creditNoteId: null, pending: false };
-  return payPendingRefund(env, owed, now);
-}
-
-/**
- * The one path a cancelled sub-order's refund takes, first try or retry: the provider refunds under a
- * key of the sub-order (and the same amount and reason every time, so a retry is the same request),
- * then one batch records the refund and its credit note under ids derived from the provider's refund
- * id, posts it to the ledger, re-derives the parent's payment status and settles the owed row. A failure counts an attempt
- * and leaves the row pending.
- */
-export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Date): Promise<PaidRefund> {
-  const db = database(env);
-  const refunded = await paymentProvider(env).refund({
-    paymentId: owed.paymentId,
-    amount: { amountMinor: owed.amountMinor, currency: owed.currency },
-    idempotencyKey: `refund:sub:${owed.subOrderId}`,
-    reason: owed.reason,
-  });
-  if (!refunded.ok) {
-    await notePendingRefundFailure(db, owed.subOrderId, refunded.message);
-    return { refundedMinor: 0, creditNoteId: null, pending: true };
-  }
-  const at = isoSeconds(now);
-  const refundId = `rf_${refunded.value.refundId}`;
-  const creditNoteId = `cn_${refunded.value.refundId}`;
-  const common = {
-    orderId: owed.orderId,
-    subOrderId: owed.subOrderId,
-    amountMinor: owed.amountMinor,
-    currency: owed.currency,
-    reason: owed.reason,
-  };
-  const ledger = await refundPostings(db, {
-    refundId,
-    paymentId: owed.paymentId,
-    orderId: owed.orderId,
-    currency: owed.currency,
-    amountMinor: owed.amountMinor,
-    at,
-    subOrderIds: [owed.subOrderId],
-    goodsOnly: false,
-  });
-  await runBatch(db, [
-    ...refundStatements(db, {
-      ...common,
-      id: refundId,
-      paymentId: owed.paymentId,
-      providerRef: refunded.value.refundId,
-      at,
-    }),
-    ...issueCreditNote(env, db, {
-      ...common,
-      id: creditNoteId,
-      vendorId: ledger.terms.get(owed.subOrderId)!.vendorId,
-      refundId,
-      createdAt: at,
-      dedupeKey: `credit:${owed.subOrderId}:cancel`,
-    }),
-    ...ledger.statements,
-    // Read back after the guarded bump, so a concurrent refund of a sibling is counted too.
-    refreshOrderPaymentStatus(db, owed.orderId, owed.paymentId),
-    settlePendingRefund(db, owed.subOrderId, at),
-    // The refund lands apart from its cancel's batch (often a retry much later): its own event tells
-    // the analytics roll-ups the order changed again.
-    insertEvent(db, {
-      orderId: owed.orderId,
-      subOrderId: owed.subOrderId,
-      type: "payment.refunded",
-      at,
-      actorRole: "system",
-      actorId: "pending-refunds",
-      reason: owed.reason,
-      data: { refundId, amountMinor: owed.amountMinor },
-      dedupeKey: `payment.refunded:${refundId}`,
-    }),
-  ]);
-  return { refundedMinor: owed.amountMinor, creditNoteId, pending: false };
 }
 
 /**

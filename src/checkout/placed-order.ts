@@ -142,6 +142,7 @@ function subOrderRows(a: Placing, priced: Priced): { subOrders: SubOrderRow[]; l
         subOrderId: subId,
         currency: a.cfg.currency,
         returnedQty: 0,
+        unitAdjustmentMinor: 0,
         ...l,
       });
     }

@@ -103,6 +103,9 @@ export type CreditNoteRow = Omit<typeof creditNotes.$inferInsert, "number" | "fi
 
 export type PendingRefundRow = typeof pendingRefunds.$inferSelect;
 
+/** The provider idempotency key a cancelled sub-order is refunded under, and the id of the refund it owes. */
+export const cancelRefundKey = (subOrderId: string) => `refund:sub:${subOrderId}`;
+
 /**
  * The refund a cancel owes, written in the cancel's own batch and only if that batch's cancel is the
  * one that landed: the sub-order must be cancelled with exactly this reason and time (a racing cancel
@@ -118,32 +121,62 @@ export function owePendingRefund(
   return db
     .insert(pendingRefunds)
     .select(
-      sql`select ${subOrders.id}, ${subOrders.orderId}, ${payments.id}, ${amount}, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null from ${subOrders} join ${payments} on ${payments.id} = ${r.paymentId} where ${subOrders.id} = ${r.subOrderId} and ${subOrders.status} = 'cancelled' and ${subOrders.cancellationReason} = ${r.reason} and ${subOrders.cancelledAt} = ${r.at} and ${payments.status} = 'succeeded' and ${amount} > 0`,
+      sql`select ${cancelRefundKey(r.subOrderId)}, ${subOrders.id}, ${subOrders.orderId}, ${payments.id}, 'cancel', ${amount}, 0, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null from ${subOrders} join ${payments} on ${payments.id} = ${r.paymentId} where ${subOrders.id} = ${r.subOrderId} and ${subOrders.status} = 'cancelled' and ${subOrders.cancellationReason} = ${r.reason} and ${subOrders.cancelledAt} = ${r.at} and ${payments.status} = 'succeeded' and ${amount} > 0`,
     )
     .onConflictDoNothing();
 }
 
-export async function findPendingRefund(db: Db, subOrderId: string) {
-  return db.select().from(pendingRefunds).where(eq(pendingRefunds.subOrderId, subOrderId)).get();
+/**
+ * The refund a return owes, written in the batch that claims its units and only under that claim
+ * (`claimed`: this attempt's claim row exists), so a claim never lands without its refund owed and a
+ * return that lost its units to another owes nothing. `id` is the return's key at the provider. The
+ * amount is the returned goods at the shopper's price, capped at what the payment still holds as
+ * the statement runs; `adjustmentMinor` is the share of a reassignment's adjustment those units carry.
+ */
+export function oweReturnRefund(
+  db: Db,
+  r: {
+    id: string;
+    subOrderId: string;
+    orderId: string;
+    paymentId: string;
+    goodsMinor: number;
+    adjustmentMinor: number;
+    reason: string;
+    at: string;
+    claimed: SQL;
+  },
+): Statement {
+  const amount = sql`min(${r.goodsMinor}, ${payments.amountMinor} - ${payments.refundedMinor})`;
+  return db
+    .insert(pendingRefunds)
+    .select(
+      sql`select ${r.id}, ${r.subOrderId}, ${r.orderId}, ${payments.id}, 'return', ${amount}, ${r.adjustmentMinor}, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null from ${payments} where ${payments.id} = ${r.paymentId} and ${payments.status} = 'succeeded' and ${amount} > 0 and ${r.claimed}`,
+    )
+    .onConflictDoNothing();
+}
+
+export async function findPendingRefund(db: Db, id: string) {
+  return db.select().from(pendingRefunds).where(eq(pendingRefunds.id, id)).get();
 }
 
 /** Marks the owed refund paid, once; written in the batch that records the provider's refund. */
-export function settlePendingRefund(db: Db, subOrderId: string, at: string): Statement {
+export function settlePendingRefund(db: Db, id: string, at: string): Statement {
   return db
     .update(pendingRefunds)
     .set({ settledAt: at })
-    .where(and(eq(pendingRefunds.subOrderId, subOrderId), isNull(pendingRefunds.settledAt)));
+    .where(and(eq(pendingRefunds.id, id), isNull(pendingRefunds.settledAt)));
 }
 
 /** Counts a failed attempt and keeps the provider's answer for ops. */
-export async function notePendingRefundFailure(db: Db, subOrderId: string, error: string) {
+export async function notePendingRefundFailure(db: Db, id: string, error: string) {
   await db
     .update(pendingRefunds)
     .set({ attempts: sql`${pendingRefunds.attempts} + 1`, lastError: error.slice(0, 500) })
-    .where(and(eq(pendingRefunds.subOrderId, subOrderId), isNull(pendingRefunds.settledAt)));
+    .where(and(eq(pendingRefunds.id, id), isNull(pendingRefunds.settledAt)));
 }
 
-/** Refunds still owed, oldest first, keyset over (created_at, sub_order_id). */
+/** Refunds still owed, oldest first, keyset over (created_at, id). */
 export async function listPendingRefunds(
   db: Db,
   f: { after: After | undefined; limit: number },
@@ -151,26 +184,13 @@ export async function listPendingRefunds(
   const rows = await db
     .select()
     .from(pendingRefunds)
-    .where(
-      and(
-        isNull(pendingRefunds.settledAt),
-        afterKey(pendingRefunds.createdAt, pendingRefunds.subOrderId, f.after, "asc"),
-      ),
-    )
-    .orderBy(...keyOrder(pendingRefunds.createdAt, pendingRefunds.subOrderId, "asc"))
+    .where(and(isNull(pendingRefunds.settledAt), afterKey(pendingRefunds.createdAt, pendingRefunds.id, f.after, "asc")))
+    .orderBy(...keyOrder(pendingRefunds.createdAt, pendingRefunds.id, "asc"))
     .limit(f.limit + 1);
   return toPage(
     rows,
     f.limit,
-    (r) => ({ key: r.createdAt, id: r.subOrderId }),
+    (r) => ({ key: r.createdAt, id: r.id }),
     (r) => r,
   );
-}
-
-/** The order's refunds still owed, by sub-order. */
-export async function pendingRefundsOf(db: Db, orderId: string): Promise<PendingRefundRow[]> {
-  return db
-    .select()
-    .from(pendingRefunds)
-    .where(and(eq(pendingRefunds.orderId, orderId), isNull(pendingRefunds.settledAt)));
 }

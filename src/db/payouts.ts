@@ -12,6 +12,7 @@ import {
   payoutHolds,
   payoutRuns,
   payoutTransfers,
+  pendingRefunds,
   refunds,
   subOrders,
   vendors,
@@ -215,9 +216,11 @@ const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
   sql<number>`coalesce((select -sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${sql.raw(outer)} and le.account = 'vendor_payable'), 0)`;
 
 /**
- * Delivered (or since returned) sub-orders past the hold with no live transfer, oldest delivery
- * first, after `after`; each with what the ledger says its vendor is owed (zero or less is not due:
- * nothing left to pay once refunds are taken off, or never captured).
+ * Delivered (or since returned) sub-orders past the hold with no live transfer and no refund still
+ * owed to the shopper (a return whose refund the provider failed: its goods are not the vendor's to
+ * be paid for until the refund and its ledger posting land), oldest delivery first, after `after`;
+ * each with what the ledger says its vendor is owed (zero or less is not due: nothing left to pay
+ * once refunds are taken off, or never captured).
  */
 export async function dueSubOrders(
   db: Db,
@@ -243,6 +246,7 @@ export async function dueSubOrders(
         inArray(subOrders.status, ["delivered", "returned"]),
         afterKey(subOrders.deliveredAt, subOrders.id, q.after),
         sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
+        sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = sub_orders.id and pr.settled_at is null)`,
       ),
     )
     .orderBy(...keyOrder(subOrders.deliveredAt, subOrders.id))

@@ -1,19 +1,22 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db, Statement } from "./client";
 import { lineItems, returnClaims, subOrders } from "./schema";
 
-export type ReturnedLine = { lineId: string; qty: number };
+/** A line of a return's claim; claims written before `restockable` was kept lack it. */
+export type ReturnedLine = { lineId: string; qty: number; restockable?: boolean };
 
 /**
  * Claims the units of a return in one conditional statement: the claim row is written only if every
  * line it names, of this sub-order, still has that many units not yet returned, and the lines'
- * returned counts grow only under the claim this call wrote (its `claim` token). Of two returns racing
- * for the same units one claim is written; a replay of the same key writes nothing and finds its claim.
+ * returned counts grow only under the claim this call wrote (its `claim` token), as does whatever
+ * `alsoUnderClaim` adds (given that guard: the refund the return owes). Of two returns racing for
+ * the same units one claim is written; a replay of the same key writes nothing and finds its claim.
  * Returns whether this call claimed.
  */
 export async function claimReturn(
   db: Db,
   r: { id: string; subOrderId: string; lines: ReturnedLine[]; claim: string; at: string },
+  alsoUnderClaim: (claimed: SQL) => Statement[] = () => [],
 ): Promise<boolean> {
   const lines = JSON.stringify(r.lines);
   const ours = sql`exists (select 1 from ${returnClaims} where ${returnClaims.id} = ${r.id} and ${returnClaims.claim} = ${r.claim})`;
@@ -32,12 +35,14 @@ export async function claimReturn(
           .set({ returnedQty: sql`${lineItems.returnedQty} + ${l.qty}` })
           .where(and(eq(lineItems.id, l.lineId), eq(lineItems.subOrderId, r.subOrderId), ours)),
     ),
+    ...alsoUnderClaim(ours),
   ])) as unknown as [{ id: string }[], ...unknown[]];
   return claimed.length > 0;
 }
 
 export async function findReturnClaim(db: Db, id: string) {
-  return db.select().from(returnClaims).where(eq(returnClaims.id, id)).get();
+  const row = await db.select().from(returnClaims).where(eq(returnClaims.id, id)).get();
+  return row ? { ...row, lines: row.lines as ReturnedLine[] } : undefined;
 }
 
 /** Marks a delivered sub-order returned once every unit of every line is back, as the statement runs. */

@@ -352,6 +352,13 @@ export const lineItems = sqliteTable(
     /** Set when the shopper asked for a product and routing chose the offer. */
     productId: text("product_id").references(() => products.id),
     returnedQty: integer("returned_qty").notNull().default(0),
+    /**
+     * Per unit, what the line's vendor is owed above (negative: below) the shopper's unit price: set
+     * when a reassignment moved the units to another offer (that offer's price less the price the
+     * shopper paid), 0 otherwise. A return of `n` units gives back `n ×` this of the sub-order's
+     * reassignment adjustment.
+     */
+    unitAdjustmentMinor: integer("unit_adjustment_minor").notNull().default(0),
     skuId: text("sku_id")
       .notNull()
       .references(() => skus.id),
@@ -695,15 +702,19 @@ export const reassignments = sqliteTable(
 );
 
 /**
- * A cancelled sub-order's refund, written in the batch that cancels it and settled once the provider
- * refunded it: while `settled_at` is null the refund is owed (the provider failed or the Worker died
- * after the cancel landed), the `pending-refunds` job retries it and ops see it.
+ * A refund owed to the shopper, written in the batch that makes it owed (a sub-order's cancel, a
+ * return's claim) and settled once the provider refunded it: while `settled_at` is null the refund
+ * is owed (the provider failed or the Worker died after that batch landed), the `pending-refunds`
+ * job retries it and ops see it. Its id is the refund's idempotency key at the provider
+ * (`refund:sub:{subOrderId}` for a cancel, `return:{subOrderId}:{Idempotency-Key}` for a return),
+ * so a sub-order owes at most one cancel refund and one refund per return.
  */
 export const pendingRefunds = sqliteTable(
   "pending_refunds",
   {
+    id: text("id").primaryKey(),
     subOrderId: text("sub_order_id")
-      .primaryKey()
+      .notNull()
       .references(() => subOrders.id),
     orderId: text("order_id")
       .notNull()
@@ -711,7 +722,13 @@ export const pendingRefunds = sqliteTable(
     paymentId: text("payment_id")
       .notNull()
       .references(() => payments.id),
+    /** A cancel gives back goods then shipping; a return gives back goods only. */
+    kind: text("kind", { enum: ["cancel", "return"] })
+      .notNull()
+      .default("cancel"),
     amountMinor: integer("amount_minor").notNull(),
+    /** A return's share of the sub-order's reassignment adjustment, given back with its goods. */
+    adjustmentMinor: integer("adjustment_minor").notNull().default(0),
     currency: text("currency").notNull(),
     reason: text("reason").notNull(),
     attempts: integer("attempts").notNull().default(0),
@@ -720,7 +737,9 @@ export const pendingRefunds = sqliteTable(
     settledAt: text("settled_at"),
   },
   (t) => [
-    index("pending_refunds_open").on(t.createdAt, t.subOrderId).where(sql`${t.settledAt} is null`),
+    index("pending_refunds_open").on(t.createdAt, t.id).where(sql`${t.settledAt} is null`),
+    index("pending_refunds_sub_order").on(t.subOrderId),
+    index("pending_refunds_order_open").on(t.orderId).where(sql`${t.settledAt} is null`),
     check("pending_refunds_amount", sql`${t.amountMinor} > 0`),
   ],
 );

@@ -55,10 +55,22 @@ export function vendorNet(m: SubOrderMoney): number {
 }
 
 /**
+ * The part of a sub-order's reassignment adjustment `adjustmentMinor` that `wantedMinor` may take
+ * back: of the same sign and no more than is there, so a share computed from the lines never turns
+ * what the vendor is owed the other way (a sub-order captured before the ledger, say).
+ */
+export function adjustmentShare(adjustmentMinor: number, wantedMinor: number): number {
+  if (adjustmentMinor > 0) return Math.max(0, Math.min(wantedMinor, adjustmentMinor));
+  if (adjustmentMinor < 0) return Math.min(0, Math.max(wantedMinor, adjustmentMinor));
+  return 0;
+}
+
+/**
  * The vendor's and the platform's side of a change in what a sub-order sells (positive: sells
- * more). The fee is recomputed on the goods that remain; once no goods remain, any reassignment
- * adjustment goes back too, so nothing is owed for a sub-order that sells nothing. The entries sum
- * to −(goods + shipping + `adjustmentMinor` moved): the caller posts the counter side.
+ * more). The fee is recomputed on the goods that remain; the adjustment moves by `adjustmentMinor`
+ * (the units that leave take their share of it, see `refundPosting`), and once no goods remain
+ * any adjustment left goes back too, so nothing is owed for a sub-order that sells nothing. The
+ * entries sum to −(goods + shipping + `adjustmentMinor` moved): the caller posts the counter side.
  */
 export function resell(
   m: SubOrderMoney,
@@ -132,7 +144,17 @@ export function capturePosting(
   return journal({ kind: "payment_captured", sourceId: head.paymentId, ...head }, entries);
 }
 
-export type RefundPart = { subOrderId: string; goodsMinor: number; shippingMinor: number };
+export type RefundPart = {
+  subOrderId: string;
+  goodsMinor: number;
+  shippingMinor: number;
+  /**
+   * The share of the sub-order's reassignment adjustment the refunded goods carry, given back with
+   * them (a return: the units returned × each line's difference per unit). Absent, 0: the
+   * adjustment goes back only with the last of the goods.
+   */
+  adjustmentMinor?: number;
+};
 
 /**
  * Splits a refund of `amountMinor` over sub-orders in the order given: goods first, then shipping,
@@ -155,7 +177,8 @@ export function splitRefund(money: readonly SubOrderMoney[], amountMinor: number
 /**
  * A refund (every path: a cancelled sub-order, a whole-order or late-payment refund, a return): the
  * shopper gets `goods + shipping` back, the vendor's payable falls by them less the fee given back
- * under the fee rule, and a sub-order left with no goods hands back any reassignment adjustment.
+ * under the fee rule and by the share of any reassignment adjustment the refunded goods carry (a
+ * partial return of reassigned units), and a sub-order left with no goods hands back all of it.
  */
 export function refundPosting(
   head: Head & { refundId: string; paymentId: string },
@@ -166,7 +189,8 @@ export function refundPosting(
   const entries = parts.flatMap((p) => {
     const m = byId.get(p.subOrderId);
     if (!m) throw new RangeError(`ledger: refund names ${p.subOrderId}, which has no money`);
-    const r = resell(m, { goodsMinor: -p.goodsMinor, shippingMinor: -p.shippingMinor, adjustmentMinor: 0 });
+    const adjustmentMinor = -adjustmentShare(m.adjustmentMinor, p.adjustmentMinor ?? 0);
+    const r = resell(m, { goodsMinor: -p.goodsMinor, shippingMinor: -p.shippingMinor, adjustmentMinor });
     byId.set(p.subOrderId, r.next);
     const refunded: LedgerEntry = {
       account: "refunds",
@@ -195,8 +219,10 @@ export type ReassignmentPosting =
 /**
  * A reassignment moves goods (at the shopper's price) and, when it empties the source, its
  * shipping from one sub-order to another; the shopper's price is kept, the target vendor is owed its
- * own offer price: `priceDifferenceMinor` (offer − shopper's price, negative for a cheaper offer) is
- * the target's adjustment and the platform's reassignment cost. Fees are recomputed on both sides.
+ * own offer price. `sourceAdjustmentMinor` is the adjustment the moved units carried on the source
+ * (units reassigned before): the source gives it back and the target takes it on, with
+ * `priceDifferenceMinor` on top (the new offer − what the units were owed at before, negative for a
+ * cheaper offer), the change in the platform's reassignment cost. Fees are recomputed on both sides.
  */
 export function reassignmentPosting(
   head: Head & { reassignmentId: string },
@@ -206,6 +232,7 @@ export function reassignmentPosting(
     goodsMinor: number;
     shippingMinor: number;
     priceDifferenceMinor: number;
+    sourceAdjustmentMinor?: number;
   },
 ): ReassignmentPosting {
   const { source } = move;
@@ -213,11 +240,16 @@ export function reassignmentPosting(
     const { subOrderId, goodsMinor, shippingMinor } = source;
     return { ok: false, code: "SOURCE_SELLS_LESS", subOrderId, goodsMinor, shippingMinor };
   }
-  const out = { goodsMinor: -move.goodsMinor, shippingMinor: -move.shippingMinor, adjustmentMinor: 0 };
+  const carried = move.sourceAdjustmentMinor ?? 0;
+  const out = {
+    goodsMinor: -move.goodsMinor,
+    shippingMinor: -move.shippingMinor,
+    adjustmentMinor: -adjustmentShare(source.adjustmentMinor, carried),
+  };
   const into = {
     goodsMinor: move.goodsMinor,
     shippingMinor: move.shippingMinor,
-    adjustmentMinor: move.priceDifferenceMinor,
+    adjustmentMinor: carried + move.priceDifferenceMinor,
   };
   if (move.source.subOrderId === move.target.subOrderId) {
     const r = resell(move.source, { goodsMinor: 0, shippingMinor: 0, adjustmentMinor: move.priceDifferenceMinor });

@@ -1,15 +1,16 @@
-import { payPendingRefund } from "../cancellation/sub-order-cancellation";
 import { database } from "../db/client";
 import { listPendingRefunds } from "../db/payments";
+import { payPendingRefund } from "../money/owed-refunds";
 
 const BATCH = 100;
 /** Provider calls in flight at once: Stripe's rate limit is per account, and a run must end within its minute. */
 const PARALLEL = 10;
 
 /**
- * Refunds owed by cancels that landed while the provider failed (or the Worker stopped before
- * paying): each retried through the refund's one path under its sub-order's key, so a retry that
- * overlaps the first attempt, or another run, refunds once.
+ * Refunds owed by cancels and returns that landed while the provider failed (or the Worker stopped
+ * before paying): each retried through the refund's one path under its own key (a cancel's
+ * sub-order key, a return's key), so a retry that overlaps the first attempt, or another run,
+ * refunds once.
  */
 export async function retryPendingRefunds(env: Env, now: Date) {
   const { items } = await listPendingRefunds(database(env), { after: undefined, limit: BATCH });

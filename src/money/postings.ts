@@ -43,6 +43,11 @@ export type RefundToPost = {
   subOrderIds: readonly string[];
   /** A return gives back goods only; a cancel or a whole refund gives back goods, then shipping. */
   goodsOnly: boolean;
+  /**
+   * A return's share of its sub-order's reassignment adjustment (the units returned × each line's
+   * difference per unit), given back with its goods; with `goodsOnly` only.
+   */
+  adjustmentMinor?: number;
 };
 
 /**
@@ -64,7 +69,14 @@ export async function refundPostings(
   const held: SubOrderMoney[] = r.subOrderIds.flatMap((id) => money.get(id) ?? []);
   if (state.posted || held.length === 0 || r.amountMinor <= 0) return { statements: [], terms: state.terms };
   const parts: RefundPart[] = r.goodsOnly
-    ? [{ subOrderId: held[0]!.subOrderId, goodsMinor: r.amountMinor, shippingMinor: 0 }]
+    ? [
+        {
+          subOrderId: held[0]!.subOrderId,
+          goodsMinor: r.amountMinor,
+          shippingMinor: 0,
+          adjustmentMinor: r.adjustmentMinor ?? 0,
+        },
+      ]
     : splitRefund(held, r.amountMinor);
   const head = { currency: r.currency, at: r.at, orderId: r.orderId, paymentId: r.paymentId, refundId: r.refundId };
   return { statements: postJournal(db, refundPosting(head, held, parts)), terms: state.terms };
@@ -110,6 +122,8 @@ export async function reassignmentJournal(
     source: SubOrderRow;
     target: SubOrderRow;
     priceDifferenceMinor: number;
+    /** The source's adjustment the moved units carried (units reassigned before). */
+    sourceAdjustmentMinor: number;
     seen: readonly SeenSubOrder[];
   },
 ): Promise<ReassignmentLedger> {
@@ -132,6 +146,7 @@ export async function reassignmentJournal(
       goodsMinor: same ? 0 : move.sourceBefore.subtotalMinor - move.source.subtotalMinor,
       shippingMinor: same ? 0 : move.sourceBefore.shippingMinor - move.source.shippingMinor,
       priceDifferenceMinor: move.priceDifferenceMinor,
+      sourceAdjustmentMinor: same ? 0 : move.sourceAdjustmentMinor,
     },
   );
   return posting.ok ? { ok: true, journal: posting.journal } : posting;

@@ -11,6 +11,7 @@ import type { RoutingView } from "../contracts/routing";
 import type { OrderAggregate, OrderNames } from "../db/orders";
 import type { PendingRefundRow } from "../db/payments";
 import { creditNoteNumber, type FinancialYearRule } from "../domain/financial-year";
+import { sumMinor } from "../domain/money";
 import type { Principal } from "../domain/principal";
 import type { RoutingExplanation } from "../domain/routing/explain";
 
@@ -147,10 +148,24 @@ function readableReason(names: OrderNames, reason: string): string {
   return reason.replace(/\b(?:ven|wh|sku)_[0-9a-z]+\b/g, (id) => byId.get(id) ?? id);
 }
 
-/** A refund still owed for the sub-order, as ops see it. */
+/**
+ * The refund still owed for the sub-order, as ops see it: its cancel's, or its returns' (one per
+ * return whose refund the provider has not made yet) as one: their amounts summed, owed since the
+ * oldest, the most attempts any took, the newest one's latest provider answer.
+ */
 export function pendingRefundView(agg: Pick<OrderAggregate, "pendingRefunds">, subOrderId: string) {
-  const owed = agg.pendingRefunds?.find((p) => p.subOrderId === subOrderId);
-  return owed ? refundOwed(owed) : null;
+  const owed = (agg.pendingRefunds ?? [])
+    .filter((p) => p.subOrderId === subOrderId)
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+  if (owed.length === 0) return null;
+  const [first] = owed;
+  return {
+    ...refundOwed(first!),
+    amount: { amountMinor: sumMinor(owed.map((p) => p.amountMinor)), currency: first!.currency },
+    reason: [...new Set(owed.map((p) => p.reason))].join("; "),
+    attempts: Math.max(...owed.map((p) => p.attempts)),
+    lastError: owed.findLast((p) => p.lastError !== null)?.lastError ?? null,
+  };
 }
 
 export function refundOwed(p: PendingRefundRow): PendingRefund {

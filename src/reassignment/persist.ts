@@ -64,6 +64,7 @@ export async function persistMove(
     source: rewrite.source,
     target: rewrite.target,
     priceDifferenceMinor: rewrite.priceDifference,
+    sourceAdjustmentMinor: rewrite.adjustmentCarried,
     seen,
   });
   // The same request landing first under another attempt moved the sub-orders on too.

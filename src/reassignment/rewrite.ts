@@ -30,8 +30,13 @@ export type Rewrite = {
   target: SubOrderRow;
   newTarget: boolean;
   moved: MovedRecord[];
-  /** What the platform pays for a dearer (or gains from a cheaper) offer, shopper's price unchanged. */
+  /**
+   * What the platform pays for a dearer (or gains from a cheaper) offer, shopper's price unchanged:
+   * the moved units' new difference to the shopper's price less the one they carried before.
+   */
   priceDifference: number;
+  /** The source's adjustment that units moved to another sub-order carried away (units reassigned before). */
+  adjustmentCarried: number;
 };
 
 /**
@@ -76,7 +81,13 @@ export function rewriteRows(
   subs.set(target.id, target);
   const items = new Map<string, LineItemRow>(agg.lines.map((l) => [l.id, { ...l }]));
   for (const m of moves) items.get(m.lineItemId)!.qty -= m.qty;
-  const { created, moved, priceDifference } = placePieces(items, agg.lines, target.id, plan, pieces);
+  const { created, moved, priceDifference, adjustmentCarried } = placePieces(
+    items,
+    agg.lines,
+    { sourceId: sub.id, targetId: target.id },
+    plan,
+    pieces,
+  );
   for (const l of items.values()) l.lineTotalMinor = l.qty * l.unitPriceMinor;
 
   const source = subs.get(sub.id)!;
@@ -94,7 +105,7 @@ export function rewriteRows(
     s.commissionMinor = basisPointsOf(s.subtotalMinor, s.commissionBps);
     s.updatedAt = at;
   }
-  return { subs, items, created, source, target, newTarget, moved, priceDifference };
+  return { subs, items, created, source, target, newTarget, moved, priceDifference, adjustmentCarried };
 }
 
 /** The sub-order the lines join: the source itself, the target vendor's (revived if emptied before), or a new one. */
@@ -141,26 +152,34 @@ function targetAfter(
   };
 }
 
-/** The moved units join the target's matching line item, or start one; the price the shopper paid stays. */
+/**
+ * The moved units join the target's matching line item, or start one; the price the shopper paid
+ * stays. Units on another offer than their line's carry that offer's difference to the shopper's
+ * price per unit (`unitAdjustmentMinor`), so a later return gives back exactly their share.
+ */
 function placePieces(
   items: Map<string, LineItemRow>,
   before: readonly LineItemRow[],
-  targetId: string,
+  { sourceId, targetId }: { sourceId: string; targetId: string },
   plan: OverridePlan,
   pieces: readonly Piece[],
 ) {
   const created = new Set<string>();
   const moved: MovedRecord[] = [];
   let priceDifference = 0;
+  let adjustmentCarried = 0;
   for (const p of pieces) {
     const from = before.find((l) => l.id === p.move.lineItemId)!;
+    const unitAdjustmentMinor =
+      p.skuId === from.skuId ? from.unitAdjustmentMinor : plan.offers.get(p.skuId)!.priceMinor - from.unitPriceMinor;
     const join = [...items.values()].find(
       (l) =>
         l.subOrderId === targetId &&
         l.lineIndex === from.lineIndex &&
         l.skuId === p.skuId &&
         l.warehouseId === p.warehouseId &&
-        l.unitPriceMinor === from.unitPriceMinor,
+        l.unitPriceMinor === from.unitPriceMinor &&
+        l.unitAdjustmentMinor === unitAdjustmentMinor,
     );
     if (join) join.qty += p.qty;
     else {
@@ -175,9 +194,11 @@ function placePieces(
         warehouseId: p.warehouseId,
         qty: p.qty,
         returnedQty: 0,
+        unitAdjustmentMinor,
       });
     }
-    if (p.skuId !== from.skuId) priceDifference += (plan.offers.get(p.skuId)!.priceMinor - from.unitPriceMinor) * p.qty;
+    priceDifference += (unitAdjustmentMinor - from.unitAdjustmentMinor) * p.qty;
+    if (targetId !== sourceId) adjustmentCarried += from.unitAdjustmentMinor * p.qty;
     moved.push({
       lineId: from.id,
       skuId: from.skuId,
@@ -187,5 +208,5 @@ function placePieces(
       qty: p.qty,
     });
   }
-  return { created, moved, priceDifference };
+  return { created, moved, priceDifference, adjustmentCarried };
 }

@@ -1,29 +1,35 @@
 import type { SubOrderStatus } from "../contracts/order-status";
-import { database, runBatch, type Statement } from "../db/client";
+import { database, runBatch } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
-import { refreshOrderPaymentStatus, refundStatements } from "../db/payments";
-import { claimReturn, findReturnClaim, markReturnedIfAllBack } from "../db/returns";
+import { findPendingRefund, oweReturnRefund } from "../db/payments";
+import { claimReturn, findReturnClaim, markReturnedIfAllBack, type ReturnedLine } from "../db/returns";
 import { refreshParentStatus } from "../db/sub-orders";
+import { sumMinor } from "../domain/money";
 import type { Actor, Principal } from "../domain/principal";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { type FulfillmentOutcome, visibleSubOrder } from "../fulfillment/fulfillment";
 import { dispatchOutbox } from "../gateways/order-events";
-import { paymentProvider } from "../gateways/payment-provider";
 import { adjustStock } from "../gateways/stock";
-import { issueCreditNote, refundPostings } from "../money/postings";
+import { payPendingRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
 
 export type ReturnLine = { lineId: string; qty: number; restockable: boolean };
 
-export type ReturnOutcome = FulfillmentOutcome | { ok: false; code: "CONFLICT"; detail: string };
+export type ReturnOutcome =
+  | FulfillmentOutcome
+  | { ok: false; code: "CONFLICT"; detail: string }
+  | { ok: false; code: "IDEMPOTENCY_KEY_REUSED"; detail: string };
 
 /**
  * A return after delivery, keyed by the caller's Idempotency-Key: its units are claimed first in
- * one guarded statement (a return racing for the same units under another key answers CONFLICT and
- * moves nothing), then they come back (to the line's own warehouse when restockable), the returned
- * amount is refunded with a credit note, and the sub-order becomes `returned` once every unit is
- * back. Every effect is keyed to the return, so a retry repeats none of them.
+ * one guarded statement, with the refund they are owed in the same batch (a return racing for the
+ * same units under another key answers CONFLICT and moves nothing); then they come back (to the
+ * line's own warehouse when restockable), the return is recorded (the sub-order becomes `returned`
+ * once every unit is back) and the owed refund is paid with a credit note under the return's own
+ * key. A refund the provider fails stays owed: the `pending-refunds` job pays it, or a retry of the
+ * same request. A retry repeats none of the effects, and does them as the claim says: the same key
+ * with other lines is IDEMPOTENCY_KEY_REUSED and changes nothing.
  */
 export async function returnSubOrder(
   env: Env,
@@ -41,7 +47,12 @@ export async function returnSubOrder(
   const found = await visibleSubOrder(env, input.subOrderId, input.who);
   if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
   const { agg, sub } = found;
-  if (sub.status !== "delivered") {
+  const key = `return:${sub.id}:${input.key}`;
+  const db = database(env);
+  // A retry of a return whose units were claimed (its refund failed, say) finds them counted already;
+  // the return that brought the last unit back left the sub-order `returned`.
+  let claim: { lines: ReturnedLine[] } | undefined = await findReturnClaim(db, key);
+  if (sub.status !== "delivered" && !(claim && sub.status === "returned")) {
     return {
       ok: false,
       code: "ILLEGAL_TRANSITION",
@@ -49,34 +60,66 @@ export async function returnSubOrder(
       allowed: allowedFrom(sub.status as SubOrderStatus),
     };
   }
-  const key = `return:${sub.id}:${input.key}`;
-  const db = database(env);
-  // A retry of a return whose units were claimed (its refund failed) finds them counted already.
-  const replay = (await findReturnClaim(db, key)) !== undefined;
   const mine = new Map(agg.lines.filter((l) => l.subOrderId === sub.id).map((l) => [l.id, l]));
-  const errors = input.lines.flatMap((r, i) => {
-    const line = mine.get(r.lineId);
-    if (!line) return [{ path: `lines.${i}.lineId`, message: "not a line of this sub-order" }];
-    if (!replay && line.returnedQty + r.qty > line.qty) {
-      return [{ path: `lines.${i}.qty`, message: `at most ${line.qty - line.returnedQty} left to return` }];
-    }
-    return [];
-  });
-  if (new Set(input.lines.map((l) => l.lineId)).size !== input.lines.length) {
-    errors.push({ path: "lines", message: "name each line once" });
-  }
-  if (errors.length > 0)
-    return { ok: false, code: "VALIDATION_FAILED", detail: "The return does not fit the sub-order", errors };
-
   const at = isoSeconds(input.now);
-  // The quantities are decided here, before any unit or money moves: the check above read a snapshot.
-  const lines = input.lines.map((r) => ({ lineId: r.lineId, qty: r.qty }));
-  const claimed =
-    replay || (await claimReturn(db, { id: key, subOrderId: sub.id, lines, claim: crypto.randomUUID(), at }));
-  if (!claimed && !(await findReturnClaim(db, key))) {
-    return { ok: false, code: "CONFLICT", detail: "Another return took those units back first" };
+  if (!claim) {
+    const errors = input.lines.flatMap((r, i) => {
+      const line = mine.get(r.lineId);
+      if (!line) return [{ path: `lines.${i}.lineId`, message: "not a line of this sub-order" }];
+      if (line.returnedQty + r.qty > line.qty) {
+        return [{ path: `lines.${i}.qty`, message: `at most ${line.qty - line.returnedQty} left to return` }];
+      }
+      return [];
+    });
+    if (new Set(input.lines.map((l) => l.lineId)).size !== input.lines.length) {
+      errors.push({ path: "lines", message: "name each line once" });
+    }
+    if (errors.length > 0)
+      return { ok: false, code: "VALIDATION_FAILED", detail: "The return does not fit the sub-order", errors };
+
+    // The quantities are decided here, before any unit or money moves: the check above read a snapshot.
+    const lines = input.lines.map((r) => ({ lineId: r.lineId, qty: r.qty, restockable: r.restockable }));
+    const payment = agg.payment;
+    const claimed = await claimReturn(
+      db,
+      { id: key, subOrderId: sub.id, lines, claim: crypto.randomUUID(), at },
+      (ours) =>
+        payment
+          ? [
+              oweReturnRefund(db, {
+                id: key,
+                subOrderId: sub.id,
+                orderId: agg.order.id,
+                paymentId: payment.id,
+                goodsMinor: sumMinor(lines.map((r) => r.qty * mine.get(r.lineId)!.unitPriceMinor)),
+                adjustmentMinor: sumMinor(lines.map((r) => r.qty * mine.get(r.lineId)!.unitAdjustmentMinor)),
+                reason: input.reason,
+                at,
+                claimed: ours,
+              }),
+            ]
+          : [],
+    );
+    // Lost: to a return of the same units under another key, or to this key sent twice at once.
+    claim = claimed ? { lines } : await findReturnClaim(db, key);
+    if (!claim) {
+      return { ok: false, code: "CONFLICT", detail: "Another return took those units back first" };
+    }
   }
-  for (const r of input.lines.filter((l) => l.restockable)) {
+  if (!claim || !sameLines(claim.lines, input.lines)) {
+    return {
+      ok: false,
+      code: "IDEMPOTENCY_KEY_REUSED",
+      detail: "This Idempotency-Key took back other lines or quantities; retry with the same lines, or use a new key",
+    };
+  }
+  // Every effect follows the claim, never a retry's body. Claims from before `restockable` was kept
+  // take it from the request, whose lines and quantities matched.
+  const lines = claim.lines.map((l) => ({
+    ...l,
+    restockable: l.restockable ?? input.lines.find((r) => r.lineId === l.lineId)!.restockable,
+  }));
+  for (const r of lines.filter((l) => l.restockable)) {
     const line = mine.get(r.lineId)!;
     await adjustStock(env, {
       skuId: line.skuId,
@@ -87,64 +130,11 @@ export async function returnSubOrder(
       idempotencyKey: `${key}:${line.id}`,
     });
   }
-  const amountMinor = input.lines.reduce((n, r) => n + r.qty * mine.get(r.lineId)!.unitPriceMinor, 0);
-  const payment = agg.payment;
-  const statements: Statement[] = [];
-  let refundedMinor = 0;
-  if (payment?.status === "succeeded" && amountMinor > 0) {
-    refundedMinor = Math.min(amountMinor, payment.amountMinor - payment.refundedMinor);
-  }
-  if (payment && refundedMinor > 0) {
-    const refunded = await paymentProvider(env).refund({
-      paymentId: payment.id,
-      amount: { amountMinor: refundedMinor, currency: payment.currency },
-      idempotencyKey: key,
-      reason: input.reason,
-    });
-    if (!refunded.ok) return { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: refunded.message };
-    const refundId = `rf_${refunded.value.refundId}`;
-    const ledger = await refundPostings(db, {
-      refundId,
-      paymentId: payment.id,
-      orderId: agg.order.id,
-      currency: payment.currency,
-      amountMinor: refundedMinor,
-      at,
-      subOrderIds: [sub.id],
-      goodsOnly: true,
-    });
-    statements.push(
-      ...refundStatements(db, {
-        id: refundId,
-        paymentId: payment.id,
-        orderId: agg.order.id,
-        subOrderId: sub.id,
-        amountMinor: refundedMinor,
-        currency: payment.currency,
-        reason: input.reason,
-        providerRef: refunded.value.refundId,
-        at,
-      }),
-      ...issueCreditNote(env, db, {
-        id: `cn_${refunded.value.refundId}`,
-        orderId: agg.order.id,
-        subOrderId: sub.id,
-        vendorId: sub.vendorId,
-        amountMinor: refundedMinor,
-        currency: payment.currency,
-        reason: input.reason,
-        refundId,
-        createdAt: at,
-        dedupeKey: `credit:${key}`,
-      }),
-      ...ledger.statements,
-      refreshOrderPaymentStatus(db, agg.order.id, payment.id),
-    );
-  }
-  // Read when the batch runs: of two returns of different lines, the one that brings the last unit back marks it.
-  statements.push(markReturnedIfAllBack(db, sub.id, at));
-  const data = { lines: input.lines, refundedMinor, reason: input.reason };
-  statements.push(
+  const owed = await findPendingRefund(db, key);
+  const data = { lines, refundedMinor: owed?.amountMinor ?? 0, reason: owed?.reason ?? input.reason };
+  await runBatch(db, [
+    // Read when the batch runs: of two returns of different lines, the one that brings the last unit back marks it.
+    markReturnedIfAllBack(db, sub.id, at),
     insertEvent(db, {
       orderId: agg.order.id,
       subOrderId: sub.id,
@@ -152,7 +142,7 @@ export async function returnSubOrder(
       at,
       actorRole: input.actor.role,
       actorId: input.actor.id,
-      reason: input.reason,
+      reason: data.reason,
       data,
       dedupeKey: key,
     }),
@@ -163,9 +153,26 @@ export async function returnSubOrder(
       dedupeKey: key,
       createdAt: at,
     }),
-  );
-  await runBatch(db, statements);
+  ]);
   await refreshParentStatus(db, agg.order.id, at);
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
+  const paid = owed && owed.settledAt === null ? await payPendingRefund(env, owed, input.now) : undefined;
+  if (paid?.pending) {
+    return {
+      ok: false,
+      code: "PAYMENT_PROVIDER_ERROR",
+      detail:
+        "The units are taken back but the payment provider failed to refund them: the refund is owed and retried (the pending-refunds job, or this request again)",
+    };
+  }
   return { ok: true, orderId: agg.order.id, changed: true };
+}
+
+/** Whether a request names the same lines and quantities as the claim (and restocks as it said, when it said). */
+function sameLines(claimed: readonly ReturnedLine[], asked: readonly ReturnLine[]): boolean {
+  if (claimed.length !== asked.length) return false;
+  return claimed.every((c) => {
+    const a = asked.find((r) => r.lineId === c.lineId);
+    return a !== undefined && a.qty === c.qty && (c.restockable === undefined || c.restockable === a.restockable);
+  });
 }

@@ -8,6 +8,7 @@ import {
   transferReversedPosting,
 } from "../../src/domain/ledger-payouts";
 import {
+  adjustmentShare,
   capturePosting,
   reassignmentPosting,
   refundPosting,
@@ -79,11 +80,18 @@ function run(cart: Sub[], ops: Op[]) {
       const m = model.get(s.subOrderId)!;
       const r = Math.floor(m.goods * op.fraction);
       if (m.cancelled || r === 0) continue;
+      // The returned units' share of a reassignment's adjustment (units × each line's difference).
+      const share = Math.trunc(m.adjustment * op.fraction);
       journals.push(
-        refundPosting(refundHead, [money(s)], [{ subOrderId: s.subOrderId, goodsMinor: r, shippingMinor: 0 }]),
+        refundPosting(
+          refundHead,
+          [money(s)],
+          [{ subOrderId: s.subOrderId, goodsMinor: r, shippingMinor: 0, adjustmentMinor: share }],
+        ),
       );
       m.goods -= r;
       m.refunded += r;
+      m.adjustment -= share;
       if (m.goods === 0) m.adjustment = 0;
     } else if (op.kind === "cancel" || op.kind === "refund_all") {
       const subs = op.kind === "cancel" ? [cart[op.sub % cart.length]!] : cart;
@@ -107,6 +115,8 @@ function run(cart: Sub[], ops: Op[]) {
       const emptied = goods === mf.goods;
       const shipping = emptied ? mf.shipping : 0;
       const premium = Math.trunc((goods * op.premiumBps) / 10_000);
+      // The moved units' share of the source's adjustment (reassigned before) goes with them.
+      const carried = emptied ? mf.adjustment : Math.trunc(mf.adjustment * op.fraction);
       const posted = reassignmentPosting(
         { ...head, reassignmentId: `ra_${journals.length}` },
         {
@@ -115,19 +125,21 @@ function run(cart: Sub[], ops: Op[]) {
           goodsMinor: goods,
           shippingMinor: shipping,
           priceDifferenceMinor: premium,
+          sourceAdjustmentMinor: carried,
         },
       );
       if (!posted.ok) throw new Error(`a move within what the source sells was refused: ${JSON.stringify(posted)}`);
       journals.push(posted.journal);
       mf.goods -= goods;
       mf.shipping -= shipping;
+      mf.adjustment -= carried;
       if (mf.goods === 0) {
         mf.adjustment = 0;
         mf.cancelled = true;
       }
       mt.goods += goods;
       mt.shipping += shipping;
-      mt.adjustment += premium;
+      mt.adjustment += premium + carried;
     }
   }
   return { journals, entries: entries(), model, money };
@@ -306,5 +318,45 @@ describe("ledger posting rules over random carts, refunds, returns, cancellation
         { payableMinor: 1_000, carryForwardMinor: 1_000 },
       ),
     ).toThrow(RangeError);
+  });
+
+  it("gives back no more of a reassignment's adjustment than the sub-order holds, and never turns it the other way", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1_000_000, max: 1_000_000 }),
+        fc.integer({ min: -2_000_000, max: 2_000_000 }),
+        (held, wanted) => {
+          const given = adjustmentShare(held, wanted);
+          expect(Math.sign(given) * Math.sign(held)).not.toBe(-1);
+          expect(Math.abs(given)).toBeLessThanOrEqual(Math.abs(held));
+          if (Math.sign(wanted) === Math.sign(held) && Math.abs(wanted) <= Math.abs(held)) expect(given).toBe(wanted);
+          // Posted: the vendor keeps what is left of the adjustment, and every journal balances.
+          const s = {
+            subOrderId: "sub_0",
+            vendorId: "ven_0",
+            commissionBps: 1_000,
+            goodsMinor: 100_000,
+            shippingMinor: 0,
+          };
+          const m = {
+            ...subOrderMoney(s, capturePosting({ ...head, paymentId: "pay_1" }, [s]).entries),
+            adjustmentMinor: held,
+          };
+          const j = refundPosting(
+            { ...head, paymentId: "pay_1", refundId: "rf_1" },
+            [m],
+            [{ subOrderId: "sub_0", goodsMinor: 50_000, shippingMinor: 0, adjustmentMinor: wanted }],
+          );
+          expect(j.entries.reduce((n, e) => n + e.amountMinor, 0)).toBe(0);
+          expect(
+            balanceOf(
+              j.entries.filter((e) => e.component === "adjustment"),
+              "vendor_payable",
+            ),
+          ).toBe(given);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

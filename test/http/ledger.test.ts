@@ -6,7 +6,7 @@ import { accountBalances, creditNotesOf, journalsOfOrder, type PostedJournal } f
 import { balanceOf, type LedgerEntry } from "../../src/domain/ledger";
 import { basisPointsOf } from "../../src/domain/money";
 import { systemActor } from "../../src/domain/principal";
-import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newProduct } from "../support/catalog";
 import { BENGALURU, checkout, DELHI, MUMBAI, pay, stockedSku } from "../support/marketplace";
 import { seedPaidOrders } from "../support/seed-orders";
@@ -36,6 +36,13 @@ async function subRow(id: string): Promise<SubRow> {
   )
     .bind(id)
     .first<SubRow>())!;
+}
+
+async function returnedUnits(subOrderId: string): Promise<number> {
+  const row = await env.DB.prepare("select coalesce(sum(returned_qty), 0) as n from line_items where sub_order_id = ?")
+    .bind(subOrderId)
+    .first<{ n: number }>();
+  return row!.n;
 }
 
 function expectBalanced(journals: PostedJournal[]) {
@@ -158,6 +165,119 @@ describe("the ledger, written with each business change", () => {
     expect(moved.subtotal).toBe(100_000);
     expect(owedTo(entries, moved.id)).toBe(100_000 + moved.shipping + 10_000 - basisPointsOf(100_000, moved.bps));
     expect(0 - balanceOf(ofSub(entries, moved.id), "platform_fees")).toBe(moved.fee);
+  });
+
+  it("gives back a reassignment's adjustment with each returned unit, pro rata, and all of it with the last", async () => {
+    const product = await newProduct();
+    await offer({ productId: product.id, priceMinor: 50_000, warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }] });
+    const b = await offer({
+      productId: product.id,
+      priceMinor: 55_000,
+      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
+    });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    const orderId = placed.body.order.id as string;
+    const sub = placed.body.order.subOrders[0];
+    const r = await api("POST", `/v1/sub-orders/${sub.id}/reassign`, {
+      token: ADMIN,
+      body: { target: { skuId: b.skuId }, reason: "vendor A asked us to" },
+    });
+    expect(r.status).toBe(200);
+    const movedId = r.body.subOrders.find((x: any) => x.id !== sub.id).id as string;
+    const bToken = await tokenFor("vendor", { vendorId: b.vendorId });
+    await deliver(bToken, movedId, { carrier: "generic", awb: uid("AWB-").toUpperCase() });
+    const lineId = (await api("GET", `/v1/sub-orders/${movedId}`, { token: ADMIN })).body.lines[0].id;
+    const returnOne = (key: string) =>
+      api("POST", `/v1/sub-orders/${movedId}/return`, {
+        token: bToken,
+        body: { lines: [{ lineId, qty: 1, restockable: true }], reason: "wrong size" },
+        headers: { "Idempotency-Key": key },
+      });
+
+    const figures = async () => {
+      const journals = await journalsOfOrder(db(), orderId);
+      expectBalanced(journals);
+      const entries = all(journals);
+      const mine = ofSub(entries, movedId);
+      const moved = await subRow(movedId);
+      const goods = moved.subtotal - 50_000 * (await returnedUnits(movedId));
+      const adjustment =
+        0 -
+        balanceOf(
+          mine.filter((e) => e.component === "adjustment"),
+          "vendor_payable",
+        );
+      // Captured = owed to vendors + fees + refunds − the reassignment's cost, to the minor unit.
+      expect(
+        0 -
+          balanceOf(entries, "vendor_payable") -
+          balanceOf(entries, "platform_fees") -
+          balanceOf(entries, "refunds") -
+          balanceOf(entries, "platform_reassignment_cost"),
+      ).toBe(paid.body.total.amountMinor);
+      // Vendor B is owed its own offer price for what it still sells, less its fee on those goods.
+      expect(owedTo(entries, movedId)).toBe(goods + moved.shipping + adjustment - basisPointsOf(goods, moved.bps));
+      return { adjustment, platformCost: balanceOf(entries, "platform_reassignment_cost") };
+    };
+    expect(await figures()).toEqual({ adjustment: 10_000, platformCost: 10_000 });
+    const ra = await returnOne(`ret-a-${movedId}`);
+    expect(ra.status, JSON.stringify(ra.body)).toBe(200);
+    expect(await figures()).toEqual({ adjustment: 5_000, platformCost: 5_000 });
+    expect((await returnOne(`ret-b-${movedId}`)).status).toBe(200);
+    expect(await figures()).toEqual({ adjustment: 0, platformCost: 0 });
+  });
+
+  it("moves a reassigned unit's adjustment with it when it is reassigned again", async () => {
+    const product = await newProduct();
+    await offer({ productId: product.id, priceMinor: 50_000, warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }] });
+    const b = await offer({
+      productId: product.id,
+      priceMinor: 55_000,
+      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
+    });
+    const c = await offer({
+      productId: product.id,
+      priceMinor: 52_000,
+      warehouses: [{ at: east(BENGALURU, 50), onHand: 3 }],
+    });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    const orderId = placed.body.order.id as string;
+    const first = await api("POST", `/v1/sub-orders/${placed.body.order.subOrders[0].id}/reassign`, {
+      token: ADMIN,
+      body: { target: { skuId: b.skuId }, reason: "A is out" },
+    });
+    expect(first.status).toBe(200);
+    const atB = first.body.subOrders.find((x: any) => x.vendorId === b.vendorId).id as string;
+    const lineId = (await api("GET", `/v1/sub-orders/${atB}`, { token: ADMIN })).body.lines[0].id;
+    // One of B's two units moves on to C: it takes its 5,000 with it, and C is owed 2,000 for it.
+    const second = await api("POST", `/v1/sub-orders/${atB}/reassign`, {
+      token: ADMIN,
+      body: { lines: [{ lineId, qty: 1 }], target: { skuId: c.skuId }, reason: "B has one only" },
+    });
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    const atC = second.body.subOrders.find((x: any) => x.vendorId === c.vendorId).id as string;
+    const journals = await journalsOfOrder(db(), orderId);
+    expectBalanced(journals);
+    const entries = all(journals);
+    const adjustmentOf = (id: string) =>
+      0 -
+      balanceOf(
+        ofSub(entries, id).filter((e) => e.component === "adjustment"),
+        "vendor_payable",
+      );
+    expect({ b: adjustmentOf(atB), c: adjustmentOf(atC) }).toEqual({ b: 5_000, c: 2_000 });
+    expect(balanceOf(entries, "platform_reassignment_cost")).toBe(7_000);
+    expect(
+      0 -
+        balanceOf(entries, "vendor_payable") -
+        balanceOf(entries, "platform_fees") -
+        balanceOf(entries, "refunds") -
+        balanceOf(entries, "platform_reassignment_cost"),
+    ).toBe(paid.body.total.amountMinor);
   });
 
   it("numbers credit notes per vendor and year without a gap or a repeat when many refunds land at once", async () => {

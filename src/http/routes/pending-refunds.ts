@@ -11,9 +11,9 @@ const list = defineRoute({
   method: "get",
   path: "/admin/refunds/pending",
   access: ["admin", "ops"],
-  summary: "Refunds owed by cancelled sub-orders that the provider has not made yet, oldest first",
+  summary: "Refunds owed by cancelled or returned sub-orders that the provider has not made yet, oldest first",
   description:
-    "A cancel that landed while the payment provider failed leaves its refund pending; the `pending-refunds` job retries each every minute under the sub-order's idempotency key.",
+    "A cancel or a return that landed while the payment provider failed leaves its refund pending (a sub-order may owe one per return); the `pending-refunds` job retries each every minute under its own idempotency key (the cancel's sub-order key, the return's key).",
   request: { query: ListQuery },
   responses: { 200: json(page(PendingRefund), "A page of pending refunds"), ...problemResponses },
 });

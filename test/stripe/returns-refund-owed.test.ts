@@ -1,0 +1,212 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client";
+import { journalsOfOrder } from "../../src/db/ledger";
+import { dueSubOrders } from "../../src/db/payouts";
+import { balanceOf } from "../../src/domain/ledger";
+import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
+import { behaveFor, deliver, fakeRefunds, settleIntent } from "../stripe-fake/control";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { checkout, stockedSku, stockOf } from "../support/marketplace";
+
+/**
+ * A return's refund is owed like a cancel's: written with the return's claim, paid under the
+ * return's own key, retried by the `pending-refunds` job and listed for ops when the provider
+ * fails; and a retry of the return's key does what its claim says, never what a new body says.
+ */
+
+const awb = () => `${Date.now()}`.slice(-9) + `${Math.floor(Math.random() * 1e4)}`.padStart(4, "0");
+const ON_HAND = 50;
+
+async function step(token: string, sub: string, name: string, body?: unknown, headers?: Record<string, string>) {
+  return api("POST", `/v1/sub-orders/${sub}/${name}`, {
+    token,
+    ...(body === undefined ? {} : { body }),
+    ...(headers ? { headers } : {}),
+  });
+}
+
+/** A paid (through the fake and its webhook), shipped and delivered order of `qty` units of one SKU. */
+async function deliveredOrder(priceMinor: number, qty: number) {
+  const s = await stockedSku({ warehouses: [{ at: { lat: 12.97, lng: 77.59 }, onHand: ON_HAND }], priceMinor });
+  const token = await tokenFor("vendor", { vendorId: s.vendorId });
+  const barcode = (await api("GET", `/v1/skus/${s.skuId}`, { token: ADMIN })).body.barcode as string;
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty }]);
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  const paymentId = placed.body.payment.id as string;
+  const { event } = await settleIntent(paymentId, "succeeded");
+  expect((await deliver(event)).status).toBe(200);
+  const sub = placed.body.order.subOrders[0].id as string;
+  expect((await step(token, sub, "confirm")).status).toBe(200);
+  expect((await step(token, sub, "pack", { scanned: Array.from({ length: qty }, () => barcode) })).status).toBe(200);
+  expect((await step(token, sub, "dispatch", { carrier: "delhivery", awb: awb() })).status).toBe(200);
+  expect((await step(token, sub, "deliver")).status).toBe(200);
+  const lineId = (await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body.lines[0].id as string;
+  return { token, sub, lineId, paymentId, skuId: s.skuId, orderId: placed.body.order.id as string };
+}
+
+type Order = Awaited<ReturnType<typeof deliveredOrder>>;
+
+const returnOf = (o: Order, key: string, qty: number, restockable = false) =>
+  step(
+    o.token,
+    o.sub,
+    "return",
+    { lines: [{ lineId: o.lineId, qty, restockable }], reason: "damaged" },
+    { "Idempotency-Key": key },
+  );
+
+/** What D1, the ledger and the provider hold of the sub-order's refunds. */
+async function moneyOf(o: Order) {
+  const [line, refunds, notes, payment, owed] = await env.DB.batch<any>([
+    env.DB.prepare("select returned_qty from line_items where id = ?").bind(o.lineId),
+    env.DB.prepare("select amount_minor from refunds where sub_order_id = ?").bind(o.sub),
+    env.DB.prepare("select amount_minor from credit_notes where sub_order_id = ?").bind(o.sub),
+    env.DB.prepare("select refunded_minor from payments where id = ?").bind(o.paymentId),
+    env.DB.prepare(
+      "select id, kind, amount_minor, attempts, settled_at is null as open from pending_refunds where sub_order_id = ? order by created_at, id",
+    ).bind(o.sub),
+  ]);
+  const entries = (await journalsOfOrder(database(env), o.orderId)).flatMap((j) => j.entries);
+  const amounts = (r: D1Result<{ amount_minor: number }> | undefined) =>
+    r!.results.map((x) => x.amount_minor).sort((a, b) => a - b);
+  return {
+    returnedQty: line!.results[0].returned_qty as number,
+    refunds: amounts(refunds),
+    notes: amounts(notes),
+    paymentRefunded: payment!.results[0].refunded_minor as number,
+    ledgerRefunds: 0 - balanceOf(entries, "refunds"),
+    provider: await fakeRefunds(o.paymentId),
+    owed: owed!.results as { id: string; kind: string; amount_minor: number; attempts: number; open: number }[],
+  };
+}
+
+const pendingListed = async (sub: string) => {
+  const pending = await api("GET", "/v1/admin/refunds/pending?limit=100", { token: ADMIN });
+  expect(pending.status).toBe(200);
+  return pending.body.items.filter((p: { subOrderId: string }) => p.subOrderId === sub);
+};
+
+/** Whether the payout run would pay the vendor for the sub-order now (its hold passed). */
+const payable = async (sub: string) =>
+  (await dueSubOrders(database(env), { deliveredBefore: "9999-01-01T00:00:00Z", limit: 1_000 })).due.some(
+    (d) => d.subOrderId === sub,
+  );
+
+describe("a return's refund, owed like a cancel's", () => {
+  it("a retry of the same Idempotency-Key with other lines is 422 and changes nothing; the same lines complete it", async () => {
+    const o = await deliveredOrder(1_000, 3);
+    const key = uid("ret-");
+    await behaveFor(o.paymentId, { failRefunds: true });
+    const first = await returnOf(o, key, 1);
+    expect(first.status, JSON.stringify(first.body)).toBe(502);
+    expect(first.body.code).toBe("PAYMENT_PROVIDER_ERROR");
+    await behaveFor(o.paymentId, { failRefunds: false });
+
+    const other = await returnOf(o, key, 3);
+    expect(other.status, JSON.stringify(other.body)).toBe(422);
+    expect(other.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    const restocked = await returnOf(o, key, 1, true);
+    expect(restocked.status).toBe(422);
+    expect(restocked.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(await moneyOf(o)).toMatchObject({
+      returnedQty: 1,
+      refunds: [],
+      notes: [],
+      paymentRefunded: 0,
+      ledgerRefunds: 0,
+      provider: { count: 0, amountMinor: 0 },
+      owed: [{ kind: "return", amount_minor: 1_000, open: 1 }],
+    });
+
+    const again = await returnOf(o, key, 1);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(await moneyOf(o)).toMatchObject({
+      returnedQty: 1,
+      refunds: [1_000],
+      notes: [1_000],
+      paymentRefunded: 1_000,
+      ledgerRefunds: 1_000,
+      provider: { count: 1, amountMinor: 1_000 },
+      owed: [{ kind: "return", amount_minor: 1_000, open: 0 }],
+    });
+    // Not restocked: the claim said so, whatever a later body says.
+    expect((await stockOf(o.skuId)).totals.onHand).toBe(ON_HAND - 3);
+    // Done: once more is the same answer and moves nothing.
+    expect((await returnOf(o, key, 1)).status).toBe(200);
+    expect((await moneyOf(o)).provider).toEqual({ count: 1, amountMinor: 1_000 });
+  });
+
+  it("a return whose refund failed is owed: listed for ops, on the order view, held from payouts, paid by the job once", async () => {
+    const o = await deliveredOrder(1_000, 2);
+    await behaveFor(o.paymentId, { failRefunds: true });
+    const r = await returnOf(o, uid("ret-"), 1, true);
+    expect(r.status).toBe(502);
+    const m = await moneyOf(o);
+    expect(m).toMatchObject({ returnedQty: 1, refunds: [], provider: { count: 0 } });
+    expect(m.owed).toMatchObject([{ kind: "return", amount_minor: 1_000, attempts: 1, open: 1 }]);
+    // The unit is back on the shelf; the return is on the timeline though its refund is owed.
+    expect((await stockOf(o.skuId)).totals.onHand).toBe(ON_HAND - 2 + 1);
+    const view = await api("GET", `/v1/orders/${o.orderId}`, { token: ADMIN });
+    expect(view.body.subOrders[0].refundPending).toMatchObject({
+      subOrderId: o.sub,
+      amount: { amountMinor: 1_000 },
+      reason: "damaged",
+      attempts: 1,
+    });
+    expect(view.body.timeline.filter((e: { type: string }) => e.type === "sub_order.returned")).toHaveLength(1);
+    expect(await pendingListed(o.sub)).toMatchObject([{ amount: { amountMinor: 1_000 }, attempts: 1 }]);
+    // Its vendor is not paid for goods whose refund is still owed.
+    expect(await payable(o.sub)).toBe(false);
+
+    // Still failing: the job counts another attempt and refunds nothing.
+    await retryPendingRefunds(env, new Date());
+    expect((await moneyOf(o)).owed).toMatchObject([{ attempts: 2, open: 1 }]);
+
+    await behaveFor(o.paymentId, { delayMs: 200 });
+    // Two runs at once refund it once.
+    await Promise.all([retryPendingRefunds(env, new Date()), retryPendingRefunds(env, new Date())]);
+    expect(await moneyOf(o)).toMatchObject({
+      returnedQty: 1,
+      refunds: [1_000],
+      notes: [1_000],
+      paymentRefunded: 1_000,
+      ledgerRefunds: 1_000,
+      provider: { count: 1, amountMinor: 1_000 },
+      owed: [{ open: 0 }],
+    });
+    expect(await pendingListed(o.sub)).toEqual([]);
+    expect((await api("GET", `/v1/orders/${o.orderId}`, { token: ADMIN })).body.subOrders[0].refundPending).toBeNull();
+    expect(await payable(o.sub)).toBe(true);
+  });
+
+  it("owes each return of a sub-order its own refund, under its own key, and shows them as one on the order", async () => {
+    const o = await deliveredOrder(1_000, 3);
+    await behaveFor(o.paymentId, { failRefunds: true });
+    expect((await returnOf(o, uid("ret-a-"), 1)).status).toBe(502);
+    expect((await returnOf(o, uid("ret-b-"), 2)).status).toBe(502);
+    const m = await moneyOf(o);
+    expect(m.returnedQty).toBe(3);
+    expect(m.owed.map((p) => p.amount_minor).sort()).toEqual([1_000, 2_000]);
+    expect(new Set(m.owed.map((p) => p.id)).size).toBe(2);
+    const view = await api("GET", `/v1/orders/${o.orderId}`, { token: ADMIN });
+    // Every unit is back: returned, with 3,000 still owed to the shopper.
+    expect(view.body.subOrders[0]).toMatchObject({
+      status: "returned",
+      refundPending: { amount: { amountMinor: 3_000 } },
+    });
+    expect(await pendingListed(o.sub)).toHaveLength(2);
+
+    await behaveFor(o.paymentId, { failRefunds: false });
+    await retryPendingRefunds(env, new Date());
+    expect(await moneyOf(o)).toMatchObject({
+      refunds: [1_000, 2_000],
+      notes: [1_000, 2_000],
+      paymentRefunded: 3_000,
+      ledgerRefunds: 3_000,
+      provider: { count: 2, amountMinor: 3_000 },
+    });
+    expect(await pendingListed(o.sub)).toEqual([]);
+  });
+});
