@@ -132,7 +132,7 @@ describe("bulk over orders", () => {
     await api("POST", `/v1/sub-orders/${sub}/dispatch`, { token: ops, body: { carrier: "generic", awb: "BULK-0001" } });
     const r = await api("POST", "/v1/orders/bulk", {
       token: ops,
-      body: { action: "cancel", ids: [a.orderId, "ord_missing", b.orderId], reason: "fraud" },
+      body: { action: "cancel", ids: [a.orderId, "ord_missing", b.orderId], reason: "suspected_fraud" },
     });
     expect(r.status).toBe(200);
     expect(r.body.results.map((x: any) => [x.id, x.ok])).toEqual([
