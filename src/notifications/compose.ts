@@ -1,5 +1,6 @@
 import type { OrderEventMessage } from "../contracts/events";
 import { SLA_BREACH_REASON } from "../contracts/order-status";
+import { displayAmount } from "../exports/format";
 
 /** Lower sends first: what a shopper most needs to know goes out before milestones. */
 export const PRIORITY = { confirmation: 0, cancellation: 1, dispatched: 2, milestone: 3 } as const;
@@ -48,9 +49,6 @@ function cancelPhrase(reason: unknown): string {
   return phrase ? ` (${phrase})` : "";
 }
 
-const money = (minor: number, currency: string) =>
-  new Intl.NumberFormat("en-IN", { style: "currency", currency }).format(minor / 100);
-
 /** The messages one order event should produce; pure, so redelivery composes the same ones. */
 export function compose(event: OrderEventMessage, facts: Facts): Message[] {
   const p = event.payload as Record<string, unknown>;
@@ -75,7 +73,7 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
     }
     case "order.cancelled": {
       const refunded = Number(p.refundedMinor ?? 0);
-      const text = `Order ${orderId} is cancelled${cancelPhrase(p.reason)}.${refunded > 0 ? ` ${money(refunded, facts.currency)} is on its way back to you.` : ""}`;
+      const text = `Order ${orderId} is cancelled${cancelPhrase(p.reason)}.${refunded > 0 ? ` ${displayAmount(refunded, facts.currency)} is on its way back to you.` : ""}`;
       return [
         { ...base, template: "order_cancelled", priority: PRIORITY.cancellation, params: { orderId, refunded }, text },
       ];
@@ -83,7 +81,7 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
     case "sub_order.cancelled": {
       const refunded = Number(p.refundedMinor ?? 0);
       const late = p.reason === SLA_BREACH_REASON;
-      const text = `One parcel of order ${orderId} ${late ? "could not be shipped in time" : "cannot be fulfilled"} and is cancelled.${refunded > 0 ? ` We refunded ${money(refunded, facts.currency)} for it; the rest of your order is not affected.` : ""}`;
+      const text = `One parcel of order ${orderId} ${late ? "could not be shipped in time" : "cannot be fulfilled"} and is cancelled.${refunded > 0 ? ` We refunded ${displayAmount(refunded, facts.currency)} for it; the rest of your order is not affected.` : ""}`;
       return [
         {
           ...base,
