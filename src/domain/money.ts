@@ -6,6 +6,18 @@ export function basisPointsOf(amountMinor: number, bps: number): number {
   return Math.floor((amountMinor * bps + 5_000) / 10_000);
 }
 
+const digitsByCurrency = new Map<string, number>();
+
+/** How many digits a currency's minor unit has: 2 for INR, 0 for JPY, 3 for KWD (as Intl knows it). */
+export function minorDigits(currency: string): number {
+  let d = digitsByCurrency.get(currency);
+  if (d === undefined) {
+    d = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsByCurrency.set(currency, d);
+  }
+  return d;
+}
+
 export function sumMinor(values: readonly number[]): number {
   let total = 0;
   for (const v of values) total += v;

@@ -4,6 +4,7 @@ import { Barcode, SkuCode, SkuTitle } from "../contracts/catalog";
 import { MAX_UNIT_PRICE_MINOR } from "../contracts/common";
 import { MAX_IMPORT_ROWS, type RowError } from "../contracts/product-imports";
 import { isGtin } from "./gtin";
+import { minorDigits } from "./money";
 
 /** One valid row of a product CSV, as it waits to be applied. */
 export type ImportRow = {
@@ -38,31 +39,43 @@ const Count = (max: number) =>
     z.string().trim().regex(/^\d+$/, "a whole number").transform(Number).pipe(z.number().int().max(max)).optional(),
   );
 
-/** Prices are written as people write them, in major units with at most two decimals. */
-const Price = z
-  .string()
-  .trim()
-  .regex(/^\d{1,9}(\.\d{1,2})?$/, "a price in major units with at most two decimals, e.g. 499.00")
-  .transform((s) => {
-    const [whole, frac = ""] = s.split(".");
-    return Number(whole) * 100 + Number(frac.padEnd(2, "0"));
-  })
-  .pipe(
-    z
-      .number()
-      .int()
-      .max(MAX_UNIT_PRICE_MINOR, `at most ${MAX_UNIT_PRICE_MINOR / 100}`),
-  );
+/**
+ * Prices are written as people write them, in major units of the marketplace's currency with at
+ * most as many decimals as its minor unit has (499.00 for INR, 499 for JPY); read as integer minor
+ * units from the digits, never through a float.
+ */
+function price(digits: number) {
+  const decimals = ["no decimals", "at most one decimal", "at most two decimals", "at most three decimals"][digits];
+  const format = `${decimals ?? `at most ${digits} decimals`}, e.g. 499${digits > 0 ? `.${"0".repeat(digits)}` : ""}`;
+  const pattern = digits === 0 ? /^\d{1,9}$/ : new RegExp(`^\\d{1,9}(\\.\\d{1,${digits}})?$`);
+  const scale = 10 ** digits;
+  return z
+    .string()
+    .trim()
+    .regex(pattern, `a price in major units with ${format}`)
+    .transform((s) => {
+      const [whole, frac = ""] = s.split(".");
+      return Number(whole) * scale + Number(frac.padEnd(digits, "0") || "0");
+    })
+    .pipe(
+      z
+        .number()
+        .int()
+        .max(MAX_UNIT_PRICE_MINOR, `at most ${MAX_UNIT_PRICE_MINOR / scale}`),
+    );
+}
 
-const Row = z.object({
-  product_title: z.string().trim().min(1, "required").max(200),
-  product_description: z.preprocess(blankIsAbsent, z.string().trim().max(4000).optional()),
-  sku_code: SkuCode,
-  sku_title: z.preprocess(blankIsAbsent, SkuTitle.optional()),
-  price: Price,
-  gtin: z.string().trim().pipe(Barcode).refine(isGtin, "not a GTIN: 8, 12, 13 or 14 digits with a valid check digit"),
-  low_stock_threshold: Count(1_000_000),
-});
+const rowOf = (digits: number) =>
+  z.object({
+    product_title: z.string().trim().min(1, "required").max(200),
+    product_description: z.preprocess(blankIsAbsent, z.string().trim().max(4000).optional()),
+    sku_code: SkuCode,
+    sku_title: z.preprocess(blankIsAbsent, SkuTitle.optional()),
+    price: price(digits),
+    gtin: z.string().trim().pipe(Barcode).refine(isGtin, "not a GTIN: 8, 12, 13 or 14 digits with a valid check digit"),
+    low_stock_threshold: Count(1_000_000),
+  });
+type RowSchema = ReturnType<typeof rowOf>;
 
 /**
  * The header's columns checked, each stock column resolved to one of the vendor's warehouses (by id,
@@ -123,7 +136,8 @@ function records(text: string): Record_[] {
  * that an earlier row of the file already used is refused on the later row (each is unique within a
  * vendor).
  */
-export function readProductCsv(text: string, warehouses: readonly WarehouseRef[]): ProductCsv {
+export function readProductCsv(text: string, warehouses: readonly WarehouseRef[], currency: string): ProductCsv {
+  const schema = rowOf(minorDigits(currency));
   const [head, ...data] = records(text);
   if (!head || head.error) return { ok: false, message: "the file has no readable header row" };
   const fields = head.fields.map((f) => f.toLowerCase());
@@ -143,7 +157,7 @@ export function readProductCsv(text: string, warehouses: readonly WarehouseRef[]
       errors.push({ line, field: "row", message: why });
       continue;
     }
-    const row = readRow(Object.fromEntries(fields.map((f, i) => [f, rec.fields[i]!])), line, header.stock);
+    const row = readRow(schema, Object.fromEntries(fields.map((f, i) => [f, rec.fields[i]!])), line, header.stock);
     if (!row.ok) {
       errors.push(...row.errors);
       continue;
@@ -164,12 +178,13 @@ export function readProductCsv(text: string, warehouses: readonly WarehouseRef[]
 }
 
 function readRow(
+  schema: RowSchema,
   record: Record<string, string>,
   line: number,
   stockColumns: readonly { column: string; warehouseId: string }[],
 ): { ok: true; row: Omit<ImportRow, "productLine"> } | { ok: false; errors: RowError[] } {
   const errors: RowError[] = [];
-  const r = Row.safeParse(record);
+  const r = schema.safeParse(record);
   if (!r.success) {
     for (const issue of r.error.issues)
       errors.push({ line, field: String(issue.path[0] ?? "row"), message: issue.message });

@@ -6,6 +6,7 @@ import { newId } from "../domain/ids";
 import { readProductCsv } from "../domain/product-csv";
 import { isoSeconds } from "../domain/time";
 import { sendImportPage } from "../gateways/product-import-pages";
+import { config } from "../platform/config";
 
 /**
  * Rows applied per consumer invocation. A page costs at most one query per row (a SKU update) plus
@@ -28,7 +29,7 @@ export async function uploadProducts(env: Env, vendorId: string, csv: string, no
   const seen = await findImportByHash(db, vendorId, contentHash);
   if (seen) return { ok: true, import: await importView(env, seen.id), replayed: true };
 
-  const parsed = readProductCsv(csv, await vendorWarehouses(db, vendorId));
+  const parsed = readProductCsv(csv, await vendorWarehouses(db, vendorId), config(env).currency);
   if (!parsed.ok) return { ok: false, code: "VALIDATION_FAILED", message: parsed.message };
   const pages: (typeof parsed.rows)[] = [];
   for (let i = 0; i < parsed.rows.length; i += IMPORT_PAGE_ROWS) pages.push(parsed.rows.slice(i, i + IMPORT_PAGE_ROWS));

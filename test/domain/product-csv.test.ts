@@ -10,7 +10,7 @@ describe("reading a product CSV", () => {
       'Shirt,"Soft,\r\nlinen",S-1,10,8901234567890,4\r\n' +
       "\r\n" +
       "Shirt,,S-2,abc,8901234567906,\r\n";
-    const r = readProductCsv(csv, warehouses);
+    const r = readProductCsv(csv, warehouses, "INR");
     expect(r).toMatchObject({
       ok: true,
       totalRows: 2,
@@ -22,17 +22,23 @@ describe("reading a product CSV", () => {
   });
 
   it("refuses a header with an unknown column or a stock column for no warehouse of the vendor", () => {
-    expect(readProductCsv("product_title,sku_code,price,gtin,colour\n", warehouses)).toMatchObject({ ok: false });
-    expect(readProductCsv("product_title,sku_code,price,gtin,stock:Elsewhere\n", warehouses)).toMatchObject({
+    expect(readProductCsv("product_title,sku_code,price,gtin,colour\n", warehouses, "INR")).toMatchObject({
       ok: false,
     });
-    expect(readProductCsv("product_title,sku_code,gtin\n", warehouses)).toEqual({
+    expect(readProductCsv("product_title,sku_code,price,gtin,stock:Elsewhere\n", warehouses, "INR")).toMatchObject({
+      ok: false,
+    });
+    expect(readProductCsv("product_title,sku_code,gtin\n", warehouses, "INR")).toEqual({
       ok: false,
       message: "missing column(s): price",
     });
     // Each row keeps one cell per name, so the second "price" would silently win.
     expect(
-      readProductCsv("product_title,sku_code,price,gtin,price\nA,X,899.00,8901234567890,999999.00\n", warehouses),
+      readProductCsv(
+        "product_title,sku_code,price,gtin,price\nA,X,899.00,8901234567890,999999.00\n",
+        warehouses,
+        "INR",
+      ),
     ).toEqual({
       ok: false,
       message: 'column "price" appears twice in the header',
@@ -43,6 +49,7 @@ describe("reading a product CSV", () => {
     const r = readProductCsv(
       "product_title,sku_code,price,gtin\nA,X,1,8901234567890\nB,X,1,8901234567906\nC,Y,1\n",
       warehouses,
+      "INR",
     );
     expect(r).toMatchObject({
       ok: true,
@@ -52,5 +59,17 @@ describe("reading a product CSV", () => {
         { line: 4, field: "row" },
       ],
     });
+  });
+
+  it("reads prices in the marketplace currency's own minor unit, exactly", () => {
+    const csv = (price: string) => `product_title,sku_code,price,gtin\nA,X,${price},8901234567890\n`;
+    const read = (price: string, currency: string) => readProductCsv(csv(price), warehouses, currency);
+    expect(read("499.05", "INR")).toMatchObject({ ok: true, rows: [{ priceMinor: 49_905 }] });
+    expect(read("0.1", "INR")).toMatchObject({ ok: true, rows: [{ priceMinor: 10 }] });
+    // The yen has no minor unit: 499 is 499 minor units, and a decimal is refused.
+    expect(read("499", "JPY")).toMatchObject({ ok: true, rows: [{ priceMinor: 499 }] });
+    expect(read("499.5", "JPY")).toMatchObject({ ok: true, rows: [], errors: [{ line: 2, field: "price" }] });
+    // Three digits for the dinar.
+    expect(read("1.005", "KWD")).toMatchObject({ ok: true, rows: [{ priceMinor: 1_005 }] });
   });
 });
