@@ -18,8 +18,16 @@ import type { RoutingExplanation } from "../domain/routing/explain";
 /** A sub-order whose every line was moved to another vendor's by an override: nothing left to ship. */
 export { REASSIGNED };
 
-/** Timeline events whose reason is the ops review note. */
-const REVIEW_EVENTS = new Set(["order.flagged", "order.approved"]);
+/**
+ * Timeline events whose reason is ops' own words: the review note, and why ops moved lines
+ * (which may judge a vendor). Others see that it happened, not why.
+ */
+const STAFF_REASON_EVENTS = new Set([
+  "order.flagged",
+  "order.approved",
+  "sub_order.reassigned",
+  "sub_order.reassigned_in",
+]);
 
 /**
  * What a principal may see of an order, or null when it may see nothing (answered as 404, so an
@@ -83,7 +91,7 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
         type: e.type,
         ...(e.subOrderId ? { subOrderId: e.subOrderId } : {}),
         actor: { role: e.actorRole as OrderView["timeline"][number]["actor"]["role"], id: e.actorId },
-        reason: staff || !REVIEW_EVENTS.has(e.type) ? e.reason : null,
+        reason: staff || !STAFF_REASON_EVENTS.has(e.type) ? e.reason : null,
       })),
     ...(staff && agg.routing ? { routing: routingView(agg) } : {}),
   };

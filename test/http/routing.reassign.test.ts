@@ -111,6 +111,14 @@ describe("manual override of routing", () => {
       token: await tokenFor("vendor", { vendorId: a.vendorId }),
     });
     expect(aView.body.subOrders.map((x: any) => [x.id, x.status, x.lines.length])).toEqual([[sub.id, "cancelled", 0]]);
+    // Ops' reason is for ops: the shopper and both vendors see that the lines moved, not why.
+    const shopperView = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: shopper.token });
+    for (const view of [shopperView, aView, bView]) {
+      const moves = view.body.timeline.filter((e: any) => e.type.startsWith("sub_order.reassigned"));
+      expect(moves.length).toBeGreaterThan(0);
+      expect(moves.map((e: any) => e.reason)).toEqual(moves.map(() => null));
+    }
+    expect(r.body.timeline.find((e: any) => e.type === "sub_order.reassigned").reason).toBe("vendor A asked us to");
     const audit = await api("POST", "/v1/admin/jobs/audit-invariants/run", { token: ADMIN, body: {} });
     expect(audit.body.result.violations.filter((v: any) => v.orderId === placed.body.order.id)).toEqual([]);
     await expectStockEquation(a.skuId);
