@@ -30,7 +30,6 @@ export const errorStatus = {
   PAYMENT_PROVIDER_ERROR: 502,
   PAYMENTS_NOT_CONFIGURED: 503,
   BRIDGE_NOT_CONFIGURED: 503,
-  EMAIL_NOT_SENT: 502,
   EMAIL_NOT_CONFIGURED: 503,
   INTERNAL: 500,
 } as const;
@@ -63,7 +62,6 @@ const titles: Record<ErrorCode, string> = {
   PAYMENT_PROVIDER_ERROR: "The payment provider failed",
   PAYMENTS_NOT_CONFIGURED: "Payments are not configured on this deployment",
   BRIDGE_NOT_CONFIGURED: "The inventory bridge is not configured on this deployment",
-  EMAIL_NOT_SENT: "The email provider did not take the message",
   EMAIL_NOT_CONFIGURED: "Email is not configured on this deployment",
   INTERNAL: "Internal error",
 };

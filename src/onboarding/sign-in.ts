@@ -13,12 +13,13 @@ import { addSeconds, isoSeconds } from "../domain/time";
 import { admitFromAddress, withinAddressRate } from "../gateways/address-limits";
 import { emailChannel } from "../notifications/channels/email";
 import type { Outgoing } from "../notifications/channels/port";
+import { type Background, finishLater } from "../platform/background";
 import { config } from "../platform/config";
 
 export type SignInRequestOutcome =
   | { ok: true }
   | { ok: false; code: "RATE_LIMITED"; detail: string; retryAfterSeconds: number }
-  | { ok: false; code: "EMAIL_NOT_CONFIGURED" | "EMAIL_NOT_SENT"; detail: string };
+  | { ok: false; code: "EMAIL_NOT_CONFIGURED"; detail: string };
 
 /** Both limits are counted before the address is looked up, so an answer never tells whether it has an account. */
 async function admitted(env: Env, clientAddress: string, email: string) {
@@ -53,30 +54,43 @@ async function admitted(env: Env, clientAddress: string, email: string) {
 
 /**
  * Emails a one-time sign-in link to a vendor account's address, through the notifications' email
- * channel and at once (a vendor waits at the screen for it). The link is sent, never stored: only
- * its hash is kept, so neither the outbox nor ops can read a way into the account. An unknown
- * address gets no mail and the same answer. In development without email configured, the link is
- * written to the Worker's log instead, so `bun run dev` works from a fresh clone.
+ * channel, right after the answer (a vendor waits at the screen for it). Every admitted request is
+ * answered alike and at once: the account is looked up, the link written and the mail sent in the
+ * background, so neither the answer nor its timing tells whether the address has an account, or
+ * whether the provider took the mail (a refused mail is logged; the vendor asks again). The link is
+ * sent, never stored: only its hash is kept, so neither the outbox nor ops can read a way into the
+ * account. In development without email configured, the link is written to the Worker's log
+ * instead, so `bun run dev` works from a fresh clone.
  */
 export async function requestSignInLink(
   env: Env,
+  ctx: Background | undefined,
   input: { email: string; clientAddress: string; origin: string; now: Date },
 ): Promise<SignInRequestOutcome> {
   const email = normalEmail(input.email);
   const admit = await admitted(env, input.clientAddress, email);
   if (!admit.ok)
     return { ok: false, code: "RATE_LIMITED", detail: admit.detail, retryAfterSeconds: admit.retryAfterSeconds };
-  const cfg = config(env);
-  if (!cfg.email && cfg.environment === "production") {
+  if (!config(env).email && config(env).environment === "production") {
     return {
       ok: false,
       code: "EMAIL_NOT_CONFIGURED",
       detail: "Set EMAIL_API_KEY and EMAIL_FROM to send sign-in links",
     };
   }
+  await finishLater(
+    ctx,
+    sendSignInLink(env, { ...input, email }).catch((e) => console.error("sign-in link not sent", e)),
+  );
+  return { ok: true };
+}
+
+async function sendSignInLink(env: Env, input: { email: string; origin: string; now: Date }): Promise<void> {
+  const { email } = input;
+  const cfg = config(env);
   const db = database(env);
   const account = await findAccount(db, email);
-  if (!account) return { ok: true };
+  if (!account) return;
   const token = newSecretToken("sil");
   const id = newId("sil");
   const expiresAt = addSeconds(input.now, SIGN_IN_LINK_TTL_SECONDS);
@@ -91,7 +105,7 @@ export async function requestSignInLink(
   const link = linkTo(input.origin, "sign-in", token);
   if (!cfg.email) {
     console.log(`dev: email is not configured; sign-in link for ${email}: ${link}`);
-    return { ok: true };
+    return;
   }
   const message: Outgoing = {
     id,
@@ -103,6 +117,5 @@ export async function requestSignInLink(
     text: `Open this link to sign in to your vendor account. It works once, until ${isoSeconds(expiresAt)} UTC:\n\n${link}\n\nIf you did not ask for it, ignore this message.`,
   };
   const sent = await emailChannel(cfg.email).send(message);
-  if (!sent.ok) return { ok: false, code: "EMAIL_NOT_SENT", detail: "The sign-in link could not be sent; try again" };
-  return { ok: true };
+  if (!sent.ok) console.error(`sign-in link for vendor ${account.vendorId} not sent: ${sent.error}`);
 }

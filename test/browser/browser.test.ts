@@ -830,16 +830,22 @@ describe("vendor onboarding", () => {
     await mail?.close();
   });
 
-  /** The newest sign-in link mailed to `address`, read back from the email provider's fake. */
+  /**
+   * The newest sign-in link mailed to `address`, read back from the email provider's fake. The
+   * link is mailed just after the request is answered, so it may take a moment to arrive.
+   */
   async function mailedLink(address: string): Promise<string> {
-    const sent = (await (await fetch(`${mail.url}/_fake/requests`)).json()) as {
-      provider: string;
-      body: { to: string[]; text: string };
-    }[];
-    const text = sent.filter((r) => r.provider === "email" && r.body.to[0] === address).at(-1)?.body.text ?? "";
-    const link = /https?:\/\/\S+#sign-in=[A-Za-z0-9_-]+/.exec(text)?.[0];
-    assert.ok(link, `no sign-in link mailed to ${address}`);
-    return link;
+    for (let tries = 0; tries < 50; tries++) {
+      const sent = (await (await fetch(`${mail.url}/_fake/requests`)).json()) as {
+        provider: string;
+        body: { to: string[]; text: string };
+      }[];
+      const text = sent.filter((r) => r.provider === "email" && r.body.to[0] === address).at(-1)?.body.text ?? "";
+      const link = /https?:\/\/\S+#sign-in=[A-Za-z0-9_-]+/.exec(text)?.[0];
+      if (link) return link;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`no sign-in link mailed to ${address}`);
   }
 
   it("a vendor invited by ops leaves the wizard half-way, signs in on another device by an emailed link, resumes at its step and finishes; ops approve", async () => {

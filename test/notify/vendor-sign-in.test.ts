@@ -1,17 +1,26 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { config } from "../../src/platform/config";
 import { api, tokenFor, uid } from "../support/api";
 
 const fakeBase = () => config(env).email!.apiBase;
 
-async function mailsTo(address: string) {
+async function sentTo(address: string) {
   const all = (await (await fetch(`${fakeBase()}/_fake/requests`)).json()) as {
     provider: string;
     body: { to: string[]; subject: string; text: string };
     status: number;
   }[];
   return all.filter((r) => r.provider === "email" && r.body?.to?.[0] === address);
+}
+
+/** The mails sent to `address`, once there are `count`: the link is sent after the answer. */
+async function mailsTo(address: string, count = 1) {
+  return vi.waitFor(async () => {
+    const mails = await sentTo(address);
+    expect(mails).toHaveLength(count);
+    return mails;
+  });
 }
 
 const secretIn = (text: string) => /#sign-in=([A-Za-z0-9_-]+)/.exec(text)?.[1] ?? "";
@@ -72,7 +81,19 @@ describe("sign-in links", () => {
     const r = await ask(nobody);
     expect(r.status).toBe(202);
     expect(r.body).toEqual({ status: "sent_if_known" });
-    expect(await mailsTo(nobody)).toEqual([]);
+    expect(await sentTo(nobody)).toEqual([]);
+  });
+
+  it("answers alike when the provider refuses the mail, so an answer never tells an address has an account", async () => {
+    const a = await account();
+    await fetch(`${fakeBase()}/_fake/script`, {
+      method: "POST",
+      body: JSON.stringify({ recipient: a.email, statuses: [500, 500, 500] }),
+    });
+    const r = await ask(a.email);
+    expect([r.status, r.body]).toEqual([202, { status: "sent_if_known" }]);
+    const [refused] = await mailsTo(a.email);
+    expect(refused!.status).toBe(500);
   });
 
   it("limits links per address an hour, known or not, with Retry-After", async () => {
@@ -82,7 +103,7 @@ describe("sign-in links", () => {
     expect(sixth.status).toBe(429);
     expect(sixth.body.code).toBe("RATE_LIMITED");
     expect(Number(sixth.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await mailsTo(a.email)).toHaveLength(5);
+    expect(await mailsTo(a.email, 5)).toHaveLength(5);
     const nobody = `${uid("nobody")}@shop.example`;
     for (let i = 0; i < 5; i++) await ask(nobody);
     expect((await ask(nobody)).status).toBe(429);

@@ -160,7 +160,7 @@ export const onboarding = router()
     return c.json(signedIn(r), 201);
   })
   .openapi(requestLink, async (c) => {
-    const r = await requestSignInLink(c.env, {
+    const r = await requestSignInLink(c.env, c.executionCtx, {
       email: c.req.valid("json").email,
       clientAddress: clientAddressOf(c),
       origin: originOf(c),
