@@ -1,9 +1,10 @@
-import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Journal } from "../domain/ledger";
 import { batchNamed } from "./batch";
 import type { Db, Statement } from "./client";
 import { postJournal } from "./ledger";
+import { queueOpsAlert } from "./ops-alerts";
 import type { LineItemRow, SubOrderRow } from "./orders";
 import { lineItems, orderEvents, orders, outbox, reassignments, subOrders } from "./schema";
 
@@ -101,4 +102,44 @@ function insertWhere<T extends SQLiteTable>(db: Db, table: T, row: Record<string
     return value === undefined || value === null ? sql`null` : sql`${sql.param(value, column)}`;
   });
   return db.insert(table).select(sql`select ${sql.join(values, sql`, `)} where ${guard}`);
+}
+
+/** The order's hold has followed the move: nothing is left for the `reassignment-stock` job. */
+export async function stockMoveDone(db: Db, reassignmentId: string): Promise<void> {
+  await db.update(reassignments).set({ stockMove: null }).where(eq(reassignments.id, reassignmentId));
+}
+
+export type PendingStockMove = { id: string; orderId: string; createdAt: string; stockMove: unknown };
+
+/** Claimed moves whose stock has not followed yet, claimed before `before`, oldest first. */
+export async function pendingStockMoves(db: Db, before: string, limit: number): Promise<PendingStockMove[]> {
+  return db
+    .select({
+      id: reassignments.id,
+      orderId: reassignments.orderId,
+      createdAt: reassignments.createdAt,
+      stockMove: reassignments.stockMove,
+    })
+    .from(reassignments)
+    .where(and(isNotNull(reassignments.stockMove), lt(reassignments.createdAt, before)))
+    .orderBy(asc(reassignments.createdAt))
+    .limit(limit)
+    .all();
+}
+
+/** Stops repeating a move its stock cannot follow, and tells ops, in one batch. */
+export async function abandonStockMove(
+  db: Db,
+  m: { reassignmentId: string; orderId: string; error: string; at: string },
+): Promise<void> {
+  await db.batch([
+    db.update(reassignments).set({ stockMove: null }).where(eq(reassignments.id, m.reassignmentId)),
+    queueOpsAlert(db, {
+      template: "reassignment_stock_stuck",
+      dedupeKey: `reassignment_stock_stuck:${m.reassignmentId}`,
+      text: `Reassignment ${m.reassignmentId} of order ${m.orderId} moved the lines, but the stock objects could not follow (${m.error}). Count the SKUs' stock and correct it by hand.`,
+      params: { reassignmentId: m.reassignmentId, orderId: m.orderId, error: m.error },
+      at: m.at,
+    }),
+  ]);
 }

@@ -697,8 +697,16 @@ export const reassignments = sqliteTable(
     actorId: text("actor_id"),
     reason: text("reason").notNull(),
     createdAt: text("created_at").notNull(),
+    /**
+     * The stock objects' side of the move (reassignment/holds.ts `StockMove`), written with the claim
+     * and cleared once the order's hold has moved: while set, the `reassignment-stock` job repeats it.
+     */
+    stockMove: text("stock_move", { mode: "json" }),
   },
-  (t) => [index("reassignments_order").on(t.orderId)],
+  (t) => [
+    index("reassignments_order").on(t.orderId),
+    index("reassignments_stock_pending").on(t.createdAt).where(sql`${t.stockMove} is not null`),
+  ],
 );
 
 /**

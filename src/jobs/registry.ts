@@ -2,6 +2,7 @@ import { runLowStockAlerts } from "../analytics/low-stock";
 import { runAnalyticsRollups } from "../analytics/runs";
 import { sweepOutbox } from "../gateways/order-events";
 import { runPayouts } from "../payouts/run";
+import { followUpStockMoves } from "../reassignment/stock-follow-up";
 import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
 import { purgeExpiredKeys } from "./housekeeping";
@@ -50,6 +51,13 @@ export const jobs: readonly Job[] = [
     schedule: "* * * * *",
     description: "Send order events that were written but not yet queued",
     run: (env, now) => sweepOutbox(env, now),
+  },
+  {
+    name: "reassignment-stock",
+    schedule: "* * * * *",
+    description:
+      "Finish the stock side of reassignments whose request stopped after its D1 write; alert ops about any still refused after an hour",
+    run: followUpStockMoves,
   },
   {
     name: "inventory-bridge",

@@ -29,6 +29,14 @@ export type HoldKeys = {
   actor: string;
 };
 
+/**
+ * Everything `moveHolds` needs, kept with the claim (`reassignments.stock_move`) until the move is
+ * done, so the `reassignment-stock` job can repeat it when the request that claimed it did not
+ * finish (its Worker stopped, a stock object was unreachable). Every call in it is keyed, so a
+ * repeat moves nothing twice.
+ */
+export type StockMove = { keys: HoldKeys; moves: MovedUnits[]; setAside: SetAside[] };
+
 /** A set-aside hold outlives a crash between the two steps by this long, then returns by itself. */
 const SET_ASIDE_MS = 15 * 60 * 1000;
 
@@ -87,12 +95,7 @@ export async function releaseSetAside(env: Env, setAside: readonly SetAside[]): 
  * already decided stands. Any other refusal (say a set-aside that lapsed, its warehouse sold out
  * since) is thrown: D1 already says the move happened, so it must not be answered as a success.
  */
-export async function moveHolds(
-  env: Env,
-  keys: HoldKeys,
-  moves: readonly MovedUnits[],
-  setAside: readonly SetAside[],
-): Promise<void> {
+export async function moveHolds(env: Env, { keys, moves, setAside }: StockMove): Promise<void> {
   const gaining = setAside.map((s) => s.skuId).sort();
   const losing = [...new Set(moves.map((m) => m.skuId))].filter((skuId) => !gaining.includes(skuId)).sort();
   const move = async (skuIds: string[]) =>

@@ -11,6 +11,7 @@ import { deriveOrderStatus } from "../domain/order-status";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { type ReassignmentLedger, reassignmentJournal } from "../money/postings";
+import type { StockMove } from "./holds";
 import type { Subject } from "./load";
 import { type ReassignInput, type ReassignRefusal, refused } from "./outcome";
 import type { Rewrite } from "./rewrite";
@@ -50,7 +51,14 @@ const changedMeanwhile = (): ReassignRefusal =>
  */
 export async function persistMove(
   db: Db,
-  move: { subject: Subject; landing: Landing; rewrite: Rewrite; platformCostMinor: number; id: Identity },
+  move: {
+    subject: Subject;
+    landing: Landing;
+    rewrite: Rewrite;
+    platformCostMinor: number;
+    id: Identity;
+    stockMove: StockMove;
+  },
   input: ReassignInput,
 ): Promise<"landed" | "duplicate" | ReassignRefusal> {
   const { subject, landing, rewrite } = move;
@@ -96,7 +104,7 @@ function ledgerMoved(l: Exclude<ReassignmentLedger, { ok: true }>): ReassignRefu
 }
 
 function writeOf(
-  { subject, landing, rewrite, platformCostMinor, id }: Parameters<typeof persistMove>[1],
+  { subject, landing, rewrite, platformCostMinor, id, stockMove }: Parameters<typeof persistMove>[1],
   input: ReassignInput,
   seen: SeenSubOrder[],
   ledger: Journal | null,
@@ -127,6 +135,7 @@ function writeOf(
       ...actor,
       reason: input.reason,
       createdAt: at,
+      stockMove,
     },
     attempt: id.attempt,
     seen,

@@ -1,7 +1,8 @@
 import { type Db, database } from "../db/client";
+import { stockMoveDone } from "../db/reassignment";
 import { dispatchOutbox } from "../gateways/order-events";
 import { type Background, finishLater } from "../platform/background";
-import { type HoldKeys, moveHolds, releaseSetAside, reserveTargets, type SetAside } from "./holds";
+import { type HoldKeys, moveHolds, releaseSetAside, reserveTargets, type StockMove } from "./holds";
 import { loadSubject, type Subject } from "./load";
 import type { ReassignInput, ReassignOutcome, ReassignRefusal } from "./outcome";
 import { refused } from "./outcome";
@@ -58,10 +59,12 @@ export async function reassignLoadedSubOrder(
   const reserved = await reserveTargets(env, keys, planned.plan.plan.reservations, subject.moves, input.now);
   if (!reserved.ok) return (await landedAlready(db, id)) ? { ok: true, orderId: subject.agg.order.id } : reserved;
 
-  const landed = await settleInD1(env, db, { subject, ...planned, setAside: reserved.setAside, id }, input);
+  const stockMove: StockMove = { keys, moves: subject.moves, setAside: reserved.setAside };
+  const landed = await settleInD1(env, db, { subject, ...planned, stockMove, id }, input);
   if (typeof landed !== "string") return landed;
   // A duplicate of the same request moves too: its calls are the same keyed calls, so whichever runs second repeats nothing.
-  await moveHolds(env, keys, subject.moves, reserved.setAside);
+  await moveHolds(env, stockMove);
+  await stockMoveDone(db, id.reassignmentId);
   await finishLater(ctx, dispatchOutbox(env, [`sub_order.reassigned:${id.reassignmentId}`], input.now));
   return { ok: true, orderId: subject.agg.order.id };
 }
@@ -98,15 +101,16 @@ async function planMove(
 async function settleInD1(
   env: Env,
   db: Db,
-  move: { subject: Subject; plan: OverridePlan; landing: Landing; setAside: SetAside[]; id: Identity },
+  move: { subject: Subject; plan: OverridePlan; landing: Landing; stockMove: StockMove; id: Identity },
   input: ReassignInput,
 ): Promise<"landed" | "duplicate" | ReassignRefusal> {
-  const { subject, plan, landing, setAside, id } = move;
+  const { subject, plan, landing, stockMove, id } = move;
+  const { setAside } = stockMove;
   let landed: "landed" | "duplicate" | ReassignRefusal | undefined;
   try {
     const rewrite = rewriteRows(subject, landing, plan, piecesOf(subject.moves, plan, setAside), input.now);
     const platformCostMinor = await repromise(env, db, subject, rewrite, input.now);
-    landed = await persistMove(db, { subject, landing, rewrite, platformCostMinor, id }, input);
+    landed = await persistMove(db, { subject, landing, rewrite, platformCostMinor, id, stockMove }, input);
   } finally {
     if (typeof landed !== "string") await releaseSetAside(env, setAside);
   }

@@ -1,0 +1,148 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { reassignSubOrder } from "../../src/reassignment/reassign";
+import { east, holdsOf, order } from "../http/routing.fixtures";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
+import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
+
+const runJob = (now: Date) =>
+  api("POST", "/v1/admin/jobs/reassignment-stock/run", { token: ADMIN, body: { now: now.toISOString() } });
+
+const minutesLater = (m: number) => new Date(Date.now() + m * 60_000);
+
+/**
+ * The Worker as it is when a stock object cannot be reached mid-move: the real bindings, except
+ * that moving an order's hold fails as a lost connection does, after the D1 claim has landed.
+ */
+function lostOnMove(): Env {
+  const ns = env.SKU_STOCK;
+  const lost = async () => {
+    throw new Error("Network connection lost.");
+  };
+  return {
+    ...env,
+    SKU_STOCK: {
+      idFromName: (name: string) => ns.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = ns.get(id) as unknown as Record<string | symbol, unknown>;
+        return new Proxy(stub, {
+          get: (target, p) => {
+            if (p === "reallocate") return lost;
+            const value = target[p];
+            // RPC methods are called on their stub; anything else (then, symbols) passes as it is.
+            return typeof value === "function" && p !== "then"
+              ? (...args: unknown[]) => (target[p] as (...a: unknown[]) => unknown)(...args)
+              : value;
+          },
+        });
+      },
+    } as unknown as Env["SKU_STOCK"],
+  };
+}
+
+/** A paid order of 2 units from the nearer of two warehouses, moved by ops to the farther while the move is lost. */
+async function moveCutShort() {
+  const s = await stockedSku({
+    warehouses: [
+      { at: east(BENGALURU, 2), onHand: 5 },
+      { at: east(BENGALURU, 80), onHand: 5 },
+    ],
+  });
+  const [near, far] = s.warehouseIds as [string, string];
+  const shopper = await newCustomer();
+  const placed = await order(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
+  await pay(shopper.token, placed.body.payment.id);
+  const sub = placed.body.order.subOrders[0];
+  await expect(
+    reassignSubOrder(lostOnMove(), undefined, {
+      subOrderId: sub.id,
+      target: { warehouseId: far },
+      reason: "the near warehouse is flooded",
+      actor: { role: "ops", id: uid("tok_") },
+      now: new Date(),
+    }),
+  ).rejects.toThrow("Network connection lost.");
+  return { s, near, far, orderId: placed.body.order.id as string };
+}
+
+async function levels(skuId: string) {
+  return new Map(
+    (await stockOf(skuId)).warehouses.map((w) => [w.warehouseId, { held: w.held, committed: w.committed }]),
+  );
+}
+
+async function pendingMove(orderId: string) {
+  const row = await env.DB.prepare("select stock_move as m from reassignments where order_id = ?")
+    .bind(orderId)
+    .first<{ m: string | null }>();
+  return row!.m;
+}
+
+describe("a reassignment whose stock move was cut short", () => {
+  it("is finished by the job: the order's units end up committed where D1 says, once", async () => {
+    const { s, near, far, orderId } = await moveCutShort();
+    // D1 already says the line ships from the far warehouse; the stock objects still commit the near one.
+    const line = await env.DB.prepare("select warehouse_id as w from line_items where order_id = ?")
+      .bind(orderId)
+      .first<{ w: string }>();
+    expect(line!.w).toBe(far);
+    expect((await holdsOf(s.skuId, orderId)).map((h) => [h.warehouseId, h.qty, h.status])).toEqual([
+      [near, 2, "committed"],
+    ]);
+    expect(await pendingMove(orderId)).not.toBeNull();
+
+    // Too young: the request that claimed it may still be moving it.
+    expect((await runJob(new Date())).body.result).toMatchObject({ moved: 0 });
+    const ran = await runJob(minutesLater(2));
+    expect(ran.status).toBe(200);
+    expect(ran.body.result.moved).toBeGreaterThanOrEqual(1);
+
+    expect((await holdsOf(s.skuId, orderId)).map((h) => [h.warehouseId, h.qty, h.status])).toEqual([
+      [far, 2, "committed"],
+    ]);
+    const after = await levels(s.skuId);
+    expect(after.get(near)).toEqual({ held: 0, committed: 0 });
+    // The set-aside units joined the order's hold: nothing is left set aside to lapse back into sale.
+    expect(after.get(far)).toEqual({ held: 0, committed: 2 });
+    expect(await pendingMove(orderId)).toBeNull();
+    await expectStockEquation(s.skuId);
+
+    // Done once: a later run leaves it alone.
+    await runJob(minutesLater(3));
+    expect((await levels(s.skuId)).get(far)).toEqual({ held: 0, committed: 2 });
+  });
+
+  it("tells ops, once, about a move its stock still cannot follow after an hour, and stops repeating it", async () => {
+    const { s, far, orderId } = await moveCutShort();
+    const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(s.skuId));
+    const aside = (await env.DB.prepare("select stock_move as m from reassignments where order_id = ?")
+      .bind(orderId)
+      .first<{ m: string }>())!;
+    const holdId = (JSON.parse(aside.m) as { setAside: { holdId: string }[] }).setAside[0]!.holdId;
+    // The set-aside lapses and another shopper's hold takes every unit of the far warehouse.
+    await stock.release(holdId, "expired");
+    const rival = await stock.reserve({
+      skuId: s.skuId,
+      holdId: uid("hold_"),
+      qty: 5,
+      warehouses: [far],
+      expiresAt: Date.now() + 3_600_000,
+    });
+    expect(rival.ok).toBe(true);
+
+    expect((await runJob(minutesLater(2))).body.result).toMatchObject({ moved: 0, abandoned: 0 });
+    expect(await pendingMove(orderId)).not.toBeNull();
+    expect((await runJob(minutesLater(61))).body.result).toMatchObject({ abandoned: 1 });
+    expect(await pendingMove(orderId)).toBeNull();
+    const alerts = await env.DB.prepare(
+      "select payload from notifications where template = 'reassignment_stock_stuck' and dedupe_key like ?",
+    )
+      .bind(`%${orderId.replace(/^ord_/, "")}%`)
+      .all<{ payload: string }>();
+    expect(alerts.results).toHaveLength(1);
+    expect(JSON.parse(alerts.results[0]!.payload).params.orderId).toBe(orderId);
+    // The rival's units were never taken from it.
+    expect((await levels(s.skuId)).get(far)).toEqual({ held: 5, committed: 0 });
+    await expectStockEquation(s.skuId);
+  });
+});
