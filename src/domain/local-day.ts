@@ -39,13 +39,26 @@ export function localDay(at: Date | string | number, timeZone: string): string {
   return new Date(wallClockMs(ms, timeZone)).toISOString().slice(0, 10);
 }
 
-/** The UTC instant at which the day starts in the zone. */
+/** The UTC instant at which the day starts in the zone: its first second whose local day is `day` (or later). */
 export function dayStart(day: string, timeZone: string): Date {
   const midnight = Date.parse(`${day}T00:00:00Z`);
+  const reached = (ms: number) => localDay(ms, timeZone) >= day;
   // Twice: the offset at a first guess may differ from the offset at the true start across a change.
   let start = midnight - (wallClockMs(midnight, timeZone) - midnight);
   start = midnight - (wallClockMs(start, timeZone) - start);
-  return new Date(start);
+  if (reached(start) && !reached(start - 1000)) return new Date(start);
+  // Clocks changed at midnight itself: it was skipped (Santiago, Havana: 00:00 became 01:00, so the
+  // guess is still the day before) or came twice (Amman: 01:00 went back to 00:00, so the guess is
+  // the second midnight). The day's first second then lies between the zone's widest offsets
+  // (UTC-12 to UTC+14) either side of midnight, found by halving, as local days only move forward.
+  let lo = (midnight - 15 * 3_600_000) / 1000;
+  let hi = (midnight + 13 * 3_600_000) / 1000;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (reached(mid * 1000)) hi = mid;
+    else lo = mid;
+  }
+  return new Date(hi * 1000);
 }
 
 export function addDays(day: string, n: number): string {

@@ -35,6 +35,23 @@ describe("local days", () => {
     const start = dayStart("2026-03-08", "America/New_York").getTime();
     expect(dayStart("2026-03-09", "America/New_York").getTime() - start).toBe(23 * 3_600_000);
   });
+
+  it("starts a day whose midnight clocks skip or repeat at its first second, not an hour off", () => {
+    // Santiago, Havana, Asuncion and Beirut moved their clocks from 00:00 straight to 01:00 that
+    // day; Amman from 01:00 back to 00:00, so its day began at the first of two midnights.
+    for (const [zone, day, start] of [
+      ["America/Santiago", "2024-09-08", "2024-09-08T04:00:00.000Z"],
+      ["America/Havana", "2024-03-10", "2024-03-10T05:00:00.000Z"],
+      ["America/Asuncion", "2023-10-01", "2023-10-01T04:00:00.000Z"],
+      ["Asia/Beirut", "2024-03-31", "2024-03-30T22:00:00.000Z"],
+      ["Asia/Amman", "2020-10-30", "2020-10-29T21:00:00.000Z"],
+    ] as const) {
+      const at = dayStart(day, zone);
+      expect(at.toISOString(), zone).toBe(start);
+      expect(localDay(at, zone), zone).toBe(day);
+      expect(localDay(at.getTime() - 1000, zone), zone).not.toBe(day);
+    }
+  });
 });
 
 describe("reorder suggestion", () => {
