@@ -1,3 +1,4 @@
+import { REASSIGNED } from "../contracts/order-status";
 import { LATENCY_BUCKET_BOUNDS_MINUTES } from "../domain/latency-histogram";
 import type { Db } from "./client";
 
@@ -20,9 +21,15 @@ const ROLLUP_TABLES = [
   "rollup_latency_days",
 ] as const;
 
+/**
+ * Not a sub-order an override emptied into another vendor's: its lines ship in the other one, so it
+ * is no sub-order of the order's and no cancellation (the order view leaves it out too).
+ */
+const NOT_EMPTIED = `not (s.status = 'cancelled' and s.cancellation_reason is '${REASSIGNED}')`;
+
 /** A day's orders and their paid sub-orders, the base of every roll-up; ?2 and ?3 bound the day in UTC. */
 const PAID_SUB_ORDERS = `select s.* from sub_orders s join orders o on o.id = s.order_id
-  where o.created_at >= ?2 and o.created_at < ?3 and o.paid_at is not null`;
+  where o.created_at >= ?2 and o.created_at < ?3 and o.paid_at is not null and ${NOT_EMPTIED}`;
 
 /**
  * Whether the sub-order named `s` was ever nudged, from its nudge events found through its order's:
@@ -102,7 +109,7 @@ const warehouseSql = `with s as materialized (${PAID_SUB_ORDERS})
 const statusSql = `insert into rollup_status_days (day, vendor_id, status, sub_orders, total_minor)
   select ?1, s.vendor_id, s.status, count(*), sum(s.total_minor)
   from sub_orders s join orders o on o.id = s.order_id
-  where o.created_at >= ?2 and o.created_at < ?3
+  where o.created_at >= ?2 and o.created_at < ?3 and ${NOT_EMPTIED}
   group by s.vendor_id, s.status`;
 
 function latencySql(metric: "dispatch" | "delivery"): string {
