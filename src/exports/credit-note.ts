@@ -1,6 +1,6 @@
 import type { CreditNoteRow } from "../db/order-export";
 import { creditNoteNumber, type FinancialYearRule } from "../domain/financial-year";
-import { displayAmount, displayTime } from "./format";
+import { displayAmount, displayLocalTime, displayTime } from "./format";
 import { renderPdf } from "./pdf";
 
 /**
@@ -18,7 +18,8 @@ export function creditNotePdf(note: CreditNoteRow, asOf: string, rule: Financial
     lines: [
       ...(number ? [`Number ${number}`] : []),
       `Order ${note.orderId}, sub-order ${note.subOrderId}, sold by ${note.vendorName ?? note.vendorId}.`,
-      `Issued ${displayTime(note.createdAt)}; printed ${displayTime(asOf)}.`,
+      // Dated as its number is counted: a note issued after midnight there is of that day, and year.
+      `Issued ${displayLocalTime(note.createdAt, rule.utcOffsetMinutes)}; printed ${displayTime(asOf)}.`,
     ],
     figures: [
       { label: "Amount credited", value: amount },

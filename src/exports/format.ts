@@ -28,3 +28,15 @@ export function displayAmount(amountMinor: number, currency: string): string {
 export function displayTime(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
+
+/**
+ * `2027-03-31T20:00:00Z` at +330 minutes as `2027-04-01 01:30 (UTC+05:30)`: a document whose number
+ * counts by the marketplace's calendar (a credit note's financial year) is dated by that calendar too.
+ */
+export function displayLocalTime(iso: string, utcOffsetMinutes: number): string {
+  const local = new Date(Date.parse(iso) + utcOffsetMinutes * 60_000).toISOString();
+  const sign = utcOffsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(utcOffsetMinutes);
+  const offset = `${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  return `${local.slice(0, 10)} ${local.slice(11, 16)} (UTC${sign}${offset})`;
+}

@@ -199,6 +199,28 @@ describe("credit notes", () => {
     expect((await download("/v1/credit-notes/cn_nope/pdf", ADMIN)).status).toBe(404);
   });
 
+  it("is dated on the marketplace's day, the one its financial year is counted by", async () => {
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: scene.a.skuId, qty: 1 }]);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    const sub = paid.body.subOrders[0];
+    const cancelled = await api("POST", `/v1/sub-orders/${sub.id}/cancel`, {
+      token: scene.vendorA,
+      body: { reason: "cannot source it" },
+    });
+    expect(cancelled.status).toBe(200);
+    // Issued at 01:30 on 1 April 2027 in India (20:00 UTC the day before): the first note of 2027-28.
+    const note = await env.DB.prepare(
+      "update credit_notes set created_at = '2027-03-31T20:00:00Z', financial_year = 2027 where sub_order_id = ? returning id, number",
+    )
+      .bind(sub.id)
+      .first<{ id: string; number: number }>();
+    const text = await pdfText(await download(`/v1/credit-notes/${note!.id}/pdf`, ADMIN));
+    expect(text).toContain(`CN/2027-28/${String(note!.number).padStart(6, "0")}`);
+    expect(text).toContain("Issued 2027-04-01 01:30 (UTC+05:30)");
+    expect(text).not.toContain("2027-03-31");
+  });
+
   it("is listed with its PDF on the order for the shopper and ops, on the sub-order for its vendor, and for no one else", async () => {
     const shopper = await newCustomer();
     const placed = await checkout(shopper.token, [
