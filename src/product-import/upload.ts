@@ -14,6 +14,8 @@ import { config } from "../platform/config";
  * rows stay under Workers' 1,000 D1 queries and 1,000 subrequests per invocation.
  */
 export const IMPORT_PAGE_ROWS = 400;
+/** A page is one D1 row, which D1 caps at 2,000,000 bytes: long descriptions end a page sooner. */
+const IMPORT_PAGE_BYTES = 1_000_000;
 
 export type UploadResult =
   | { ok: true; import: ProductImport; replayed: boolean }
@@ -31,8 +33,7 @@ export async function uploadProducts(env: Env, vendorId: string, csv: string, no
 
   const parsed = readProductCsv(csv, await vendorWarehouses(db, vendorId), config(env).currency);
   if (!parsed.ok) return { ok: false, code: "VALIDATION_FAILED", message: parsed.message };
-  const pages: (typeof parsed.rows)[] = [];
-  for (let i = 0; i < parsed.rows.length; i += IMPORT_PAGE_ROWS) pages.push(parsed.rows.slice(i, i + IMPORT_PAGE_ROWS));
+  const pages = pagesOf(parsed.rows);
   const id = newId("imp");
   const stored = await insertImport(
     db,
@@ -85,4 +86,24 @@ export async function importView(env: Env, importId: string): Promise<ProductImp
     errors,
     createdAt: record.createdAt,
   };
+}
+
+/** The rows in pages of at most `IMPORT_PAGE_ROWS` rows and `IMPORT_PAGE_BYTES` bytes of stored JSON. */
+function pagesOf<T>(rows: readonly T[]): T[][] {
+  const utf8 = new TextEncoder();
+  const pages: T[][] = [];
+  let page: T[] = [];
+  let bytes = 2;
+  for (const row of rows) {
+    const size = utf8.encode(JSON.stringify(row)).length + 1;
+    if (page.length === IMPORT_PAGE_ROWS || (page.length > 0 && bytes + size > IMPORT_PAGE_BYTES)) {
+      pages.push(page);
+      page = [];
+      bytes = 2;
+    }
+    page.push(row);
+    bytes += size;
+  }
+  if (page.length > 0) pages.push(page);
+  return pages;
 }

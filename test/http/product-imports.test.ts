@@ -212,4 +212,23 @@ describe("import pages on the queue", () => {
     expect(delivery.spend.by["ORDER_EVENTS.send"]).toBe(2);
     within(delivery.spend);
   });
+
+  it("stores long descriptions in pages that each fit a D1 row, and applies every row", async () => {
+    const v = await newVendorWithToken();
+    // 4,000 characters of Devanagari: 12 KB a row in UTF-8, so 400 rows would make a 4.8 MB page.
+    const description = "क".repeat(4_000);
+    const rows = Array.from({ length: 250 }, (_, i) => `Kurta ${i},${uniqueCode()},${description},499,${freshGtin()}`);
+    const r = await uploadCsv(v.token, ["product_title,sku_code,product_description,price,gtin", ...rows].join("\n"));
+    expect(r.status).toBe(202);
+    const pages = await env.DB.prepare(
+      "select count(*) as n, max(length(cast(rows as blob))) as largest from product_import_pages where import_id = ?",
+    )
+      .bind(r.body.id)
+      .first<{ n: number; largest: number }>();
+    // D1 refuses a row over 2,000,000 bytes (the local runtime does not): each page stays well under.
+    expect(pages!.largest).toBeLessThanOrEqual(1_000_000);
+    expect(pages!.n).toBeGreaterThan(1);
+    const done = await untilImported(v.token, r.body.id);
+    expect(done.body).toMatchObject({ appliedRows: 250, createdSkus: 250, createdProducts: 250 });
+  });
 });
