@@ -8,7 +8,7 @@ export type WizardOutcome =
   | { ok: true; onboarding: Onboarding }
   | { ok: false; code: "NOT_FOUND" }
   | { ok: false; code: "ILLEGAL_TRANSITION"; detail: string }
-  | { ok: false; code: "VALIDATION_FAILED"; missing: string[] };
+  | { ok: false; code: "VALIDATION_FAILED"; missing: string[]; when: "submitting" | "approving" };
 
 async function current(db: ReturnType<typeof database>, vendorId: string): Promise<WizardOutcome> {
   const onboarding = await findOnboarding(db, vendorId);
@@ -44,7 +44,7 @@ export async function submitOnboarding(env: Env, vendorId: string, now: Date): P
   const before = await current(db, vendorId);
   if (!before.ok) return before;
   if (before.onboarding.missing.length > 0)
-    return { ok: false, code: "VALIDATION_FAILED", missing: before.onboarding.missing };
+    return { ok: false, code: "VALIDATION_FAILED", missing: before.onboarding.missing, when: "submitting" };
   const at = isoSeconds(now);
   const moved = await moveOnboarding(db, {
     vendorId,
@@ -67,6 +67,12 @@ export async function decideOnboarding(
   const db = database(env);
   const before = await current(db, vendorId);
   if (!before.ok) return before;
+  // The vendor API stays open while ops review (a contact cleared, a warehouse deactivated), so the
+  // essentials checked at submission are checked again before the vendor goes live.
+  const { state, missing } = before.onboarding;
+  if (decision.decision === "approve" && state === "submitted" && missing.length > 0) {
+    return { ok: false, code: "VALIDATION_FAILED", missing, when: "approving" };
+  }
   const at = isoSeconds(now);
   const moved = await moveOnboarding(db, {
     vendorId,

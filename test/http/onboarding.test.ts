@@ -244,6 +244,41 @@ describe("approval", () => {
     expect(sold.status).toBe(201);
   });
 
+  it("ops cannot approve a submitted vendor whose essentials were removed after it submitted", async () => {
+    const v = await onboarded();
+    const wh = await newWarehouse(v.vendorId);
+    expect((await api("POST", `/v1/onboarding/${v.vendorId}/submit`, { token: v.token })).body.state).toBe("submitted");
+    // The vendor API stays open to the vendor while ops review: it drops its contact and its only warehouse.
+    expect(
+      (await api("PATCH", `/v1/vendors/${v.vendorId}`, { token: v.token, body: { contactEmail: null } })).status,
+    ).toBe(200);
+    expect(
+      (await api("PATCH", `/v1/warehouses/${wh.id}`, { token: v.token, body: { status: "inactive" } })).status,
+    ).toBe(200);
+
+    const ops = await tokenFor("ops");
+    const approve = await api("POST", `/v1/onboarding/${v.vendorId}/decision`, {
+      token: ops,
+      body: { decision: "approve" },
+    });
+    expect(approve.status).toBe(422);
+    expect(approve.headers.get("content-type")).toMatch(/application\/problem\+json/);
+    expect(approve.body.errors).toEqual([
+      { path: "contactEmail", message: "required before approving" },
+      { path: "warehouses", message: "required before approving" },
+    ]);
+    const after = await api("GET", `/v1/onboarding/${v.vendorId}`, { token: ops });
+    expect(after.body).toMatchObject({ state: "submitted", decidedAt: null });
+    expect((await api("GET", `/v1/vendors/${v.vendorId}`, { token: ADMIN })).body.onboarding).toBe("submitted");
+
+    // Sending it back stays possible, so the vendor can put the essentials back and submit again.
+    const back = await api("POST", `/v1/onboarding/${v.vendorId}/decision`, {
+      token: ops,
+      body: { decision: "reject", reason: "Add a contact address and a warehouse" },
+    });
+    expect(back.body).toMatchObject({ state: "rejected" });
+  });
+
   it("an approved vendor's SKUs stay live as before", async () => {
     const { vendorId } = await newVendorWithToken();
     const product = await newProduct();

@@ -113,6 +113,7 @@ const decide = defineRoute({
   path: "/onboarding/{vendorId}/decision",
   access: ["admin", "ops"],
   summary: "Approve a submitted vendor (its offers go live) or reject it with a reason",
+  description: "Approving is 422, naming what is missing, if the vendor's essentials are no longer all in.",
   request: { params: VendorParams, ...jsonBody(OnboardingDecision) },
   responses: { 200: json(Onboarding, "Decided"), ...problemResponses },
 });
@@ -134,7 +135,7 @@ function outcome(r: WizardOutcome, vendorId: string): Onboarding {
   if (r.code === "NOT_FOUND") throw notFound("onboarding", vendorId);
   if (r.code === "VALIDATION_FAILED") {
     throw new ApiError("VALIDATION_FAILED", "Some essentials are still missing", {
-      errors: r.missing.map((path) => ({ path, message: "required before submitting" })),
+      errors: r.missing.map((path) => ({ path, message: `required before ${r.when}` })),
     });
   }
   throw new ApiError(r.code, r.detail);
