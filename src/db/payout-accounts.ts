@@ -1,4 +1,5 @@
 import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db, Statement } from "./client";
 import { payoutEvents, vendors } from "./schema";
 
@@ -39,6 +40,23 @@ const readinessSet = (r: Readiness, at: string) => ({
   payoutRequirementsDue: r.requirementsDue,
   payoutAccountUpdatedAt: at,
 });
+
+/**
+ * Readiness columns for an UPDATE that sets the vendor's account to `accountId`: kept when the account
+ * stays the same, otherwise back to "not reported", since the old account's report says nothing of
+ * the new one. The provider's next word on it (account.updated, or a set-up's refresh) fills them.
+ */
+export function readinessForAccount(accountId: string | null) {
+  const kept = (column: SQLiteColumn, otherwise: SQL) =>
+    sql`case when ${vendors.payoutAccountId} is ${accountId} then ${column} else ${otherwise} end`;
+  return {
+    payoutsEnabled: kept(vendors.payoutsEnabled, sql`0`),
+    payoutDetailsSubmitted: kept(vendors.payoutDetailsSubmitted, sql`0`),
+    payoutDisabledReason: kept(vendors.payoutDisabledReason, sql`null`),
+    payoutRequirementsDue: kept(vendors.payoutRequirementsDue, sql`null`),
+    payoutAccountUpdatedAt: kept(vendors.payoutAccountUpdatedAt, sql`null`),
+  };
+}
 
 export async function vendorPayoutOf(db: Db, vendorId: string): Promise<VendorPayoutRow | undefined> {
   return db.select(payoutShape).from(vendors).where(eq(vendors.id, vendorId)).get();

@@ -3,6 +3,7 @@ import type { UpdateVendor, Vendor } from "../contracts/catalog";
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
 import { type After, afterKey, keyOrder, toPage } from "./paging";
+import { readinessForAccount } from "./payout-accounts";
 import { vendors } from "./schema";
 
 // The wire shape is these columns of the vendors row; the payout readiness columns are read by payout-accounts.ts.
@@ -48,7 +49,8 @@ export async function listVendors(db: Db, q: { limit: number; after: After | und
 
 export async function updateVendor(db: Db, id: string, patch: UpdateVendor): Promise<Vendor | null> {
   if (Object.keys(patch).length === 0) return findVendor(db, id);
-  return (await db.update(vendors).set(patch).where(eq(vendors.id, id)).returning(vendorShape).get()) ?? null;
+  const set = patch.payoutAccountId === undefined ? patch : { ...patch, ...readinessForAccount(patch.payoutAccountId) };
+  return (await db.update(vendors).set(set).where(eq(vendors.id, id)).returning(vendorShape).get()) ?? null;
 }
 
 /** Each vendor's dispatch SLA in hours: how long it has from seeing an order to dispatching it. */
