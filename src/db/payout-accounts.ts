@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db, Statement } from "./client";
 import { payoutEvents, vendors } from "./schema";
@@ -56,6 +56,21 @@ export function readinessForAccount(accountId: string | null) {
     payoutRequirementsDue: kept(vendors.payoutRequirementsDue, sql`null`),
     payoutAccountUpdatedAt: kept(vendors.payoutAccountUpdatedAt, sql`null`),
   };
+}
+
+/**
+ * Another vendor than `vendorId` that holds `accountId`, if any. An account is one vendor's: a second
+ * holder would be handed onboarding links into the first's account (where its bank details are
+ * edited) and moved by its account.updated events.
+ */
+export async function otherHolderOf(db: Db, accountId: string, vendorId: string | null): Promise<string | null> {
+  const row = await db
+    .select({ id: vendors.id })
+    .from(vendors)
+    .where(and(eq(vendors.payoutAccountId, accountId), vendorId === null ? undefined : ne(vendors.id, vendorId)))
+    .limit(1)
+    .get();
+  return row?.id ?? null;
 }
 
 export async function vendorPayoutOf(db: Db, vendorId: string): Promise<VendorPayoutRow | undefined> {

@@ -1,6 +1,12 @@
 import type { PayoutAccountSetup, PayoutAccountStatus } from "../contracts/payout-accounts";
 import { database } from "../db/client";
-import { claimPayoutAccount, refreshReadiness, type VendorPayoutRow, vendorPayoutOf } from "../db/payout-accounts";
+import {
+  claimPayoutAccount,
+  otherHolderOf,
+  refreshReadiness,
+  type VendorPayoutRow,
+  vendorPayoutOf,
+} from "../db/payout-accounts";
 import { notReadyBecause } from "../domain/payout-readiness";
 import { isoSeconds } from "../domain/time";
 import { paymentsConfigured } from "../gateways/payment-provider";
@@ -76,6 +82,15 @@ export async function setUpPayoutAccount(
     if (!created.ok) return failed(created.message);
     row = (await claimPayoutAccount(db, vendorId, created.value.accountId, created.value, at)) ?? row;
   } else {
+    // Linked by hand to an account another vendor holds: a link would open that vendor's account.
+    const holder = await otherHolderOf(db, row.payoutAccountId, vendorId);
+    if (holder) {
+      return {
+        ok: false,
+        code: "CONFLICT",
+        detail: `Another vendor holds account ${row.payoutAccountId}; an admin must correct the vendor's payoutAccountId`,
+      };
+    }
     const current = await provider.accounts.retrieve(row.payoutAccountId);
     // An account id set by hand (PATCH /vendors) that the provider does not know: fixing it is an admin's call.
     if (!current.ok && current.code === "NOT_FOUND") {

@@ -1,6 +1,7 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { stripePayouts } from "../../src/gateways/stripe-payouts";
-import { deliverConnect, onboardAccount, stripeSettings } from "../stripe-fake/control";
+import { deliverConnect, fakeRequests, onboardAccount, stripeSettings } from "../stripe-fake/control";
 import { ADMIN, api, uid } from "../support/api";
 import { newVendorWithToken } from "../support/catalog";
 
@@ -64,5 +65,51 @@ describe("a vendor's payout account changed by an admin", () => {
     // Unlinked, nothing of the last account's report is left behind.
     await api("PATCH", `/v1/vendors/${v.vendorId}`, { token: ADMIN, body: { payoutAccountId: null } });
     expect(await readiness(v.vendorId)).toMatchObject({ accountId: null, ready: false, payoutsEnabled: false });
+  });
+});
+
+describe("a payout account belongs to one vendor", () => {
+  it("is not linked to a second vendor, created or changed", async () => {
+    const a = await readyVendor();
+    const b = await newVendorWithToken();
+    const linked = await api("PATCH", `/v1/vendors/${b.vendorId}`, {
+      token: ADMIN,
+      body: { payoutAccountId: a.accountId },
+    });
+    expect(linked.status).toBe(409);
+    expect(linked.headers.get("content-type")).toMatch(/application\/problem\+json/);
+    expect(linked.body).toMatchObject({ code: "CONFLICT", errors: [{ path: "payoutAccountId" }] });
+    expect((await readiness(b.vendorId)).accountId).toBeNull();
+
+    const name = `Vendor ${uid()}`;
+    const created = await api("POST", "/v1/vendors", {
+      token: ADMIN,
+      body: { name, commissionBps: 1000, hourlyCapacity: 50, payoutAccountId: a.accountId },
+    });
+    expect(created.status).toBe(409);
+    expect(await env.DB.prepare("select count(*) as n from vendors where name = ?").bind(name).first()).toEqual({
+      n: 0,
+    });
+
+    // The holder itself may send its own account again.
+    const own = await api("PATCH", `/v1/vendors/${a.vendorId}`, {
+      token: ADMIN,
+      body: { payoutAccountId: a.accountId },
+    });
+    expect(own.status).toBe(200);
+  });
+
+  it("a vendor sharing another's account (linked before this rule) gets no onboarding link into it", async () => {
+    const a = await readyVendor();
+    const b = await newVendorWithToken();
+    await env.DB.prepare("update vendors set payout_account_id = ? where id = ?").bind(a.accountId, b.vendorId).run();
+    const linksBefore = (await fakeRequests("/v1/account_links")).filter((q) => q.params.account === a.accountId);
+
+    const setUp = await api("POST", `/v1/vendors/${b.vendorId}/payout-account`, { token: b.token });
+    expect(setUp.status).toBe(409);
+    expect(setUp.body.code).toBe("CONFLICT");
+    expect(JSON.stringify(setUp.body)).not.toContain(a.vendorId);
+    const linksAfter = (await fakeRequests("/v1/account_links")).filter((q) => q.params.account === a.accountId);
+    expect(linksAfter).toHaveLength(linksBefore.length);
   });
 });

@@ -7,7 +7,8 @@ import {
   vendorEditableFields,
 } from "../../contracts/catalog";
 import { json, jsonBody, ListQuery, page, problemResponses } from "../../contracts/common";
-import { database } from "../../db/client";
+import { type Db, database } from "../../db/client";
+import { otherHolderOf } from "../../db/payout-accounts";
 import { findVendor, insertVendor, listVendors, updateVendor } from "../../db/vendors";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
@@ -54,14 +55,26 @@ const update = defineRoute({
     `Admin may change every field. The owning vendor may change only ${vendorEditableFields.join(", ")}: ` +
     "status, commissionBps, dispatchSlaHours and payoutAccountId belong to the platform (a vendor sending them gets " +
     "403 and nothing changes; payouts must not be redirectable with a vendor token). Another vendor's id is 404. " +
-    "nudgeLeadHours must stay below dispatchSlaHours.",
+    "nudgeLeadHours must stay below dispatchSlaHours. A payoutAccountId another vendor holds is 409.",
   request: { params: VendorParams, ...jsonBody(UpdateVendor) },
   responses: { 200: json(Vendor, "The vendor after the change"), ...problemResponses },
 });
 
+/** 409 if another vendor than `vendorId` already holds the payout account. */
+async function accountFree(db: Db, accountId: string | null | undefined, vendorId: string | null) {
+  if (!accountId) return;
+  const holder = await otherHolderOf(db, accountId, vendorId);
+  if (holder) {
+    throw new ApiError("CONFLICT", `Payout account ${accountId} is already vendor ${holder}'s`, {
+      errors: [{ path: "payoutAccountId", message: "another vendor holds this account" }],
+    });
+  }
+}
+
 export const vendors = router()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
+    await accountFree(database(c.env), body.payoutAccountId, null);
     const vendor = await insertVendor(database(c.env), {
       id: newId("ven"),
       name: body.name,
@@ -121,6 +134,7 @@ export const vendors = router()
         },
       ]);
     }
+    await accountFree(db, patch.payoutAccountId, vendorId);
     const vendor = await updateVendor(db, vendorId, patch);
     if (!vendor) throw notFound("vendor", vendorId);
     return c.json(vendor, 200);
