@@ -59,9 +59,11 @@ export async function acceptInvite(
         .update(vendorInvites)
         .set({ consumedAt: at, vendorId: vendor.id })
         .where(and(eq(vendorInvites.id, invite.id), isNull(vendorInvites.consumedAt))),
+      // Before the account: a second opening of this invite breaks the session's key first and is
+      // told the invite was used, not that its own address already has an account.
+      sessionInsert(db, session),
       db.insert(vendorAccounts).values({ vendorId: vendor.id, email: invite.email, createdAt: at }),
       db.insert(vendorOnboarding).values({ vendorId: vendor.id, step: input.step, updatedAt: at }),
-      sessionInsert(db, session),
     ]);
     return { ok: true };
   } catch (err) {

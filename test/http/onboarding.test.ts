@@ -81,6 +81,21 @@ describe("invites", () => {
     expect(again.body).toMatchObject({ code: "LINK_USED", detail: "This invite was already used" });
   });
 
+  it("an invite opened several times at once makes one vendor; the other openings are told it was used", async () => {
+    const inv = await invited();
+    const openings = await Promise.all(
+      [1, 2, 3, 4].map(() => api("POST", "/v1/onboarding/invites/accept", { body: { token: inv.secret } })),
+    );
+    expect(openings.map((r) => r.status).sort()).toEqual([201, 410, 410, 410]);
+    for (const r of openings.filter((r) => r.status === 410)) {
+      expect(r.body).toMatchObject({ code: "LINK_USED", detail: "This invite was already used" });
+    }
+    const accounts = await env.DB.prepare("select count(*) as n from vendor_accounts where email = ?")
+      .bind(inv.email)
+      .first();
+    expect(accounts).toEqual({ n: 1 });
+  });
+
   it("an expired invite is refused with a clear error and creates nothing", async () => {
     const inv = await invited();
     await env.DB.prepare("update vendor_invites set expires_at = '2020-01-01T00:00:00Z' where id = ?")
