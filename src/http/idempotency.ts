@@ -23,16 +23,20 @@ const RETENTION_SECONDS = 48 * 3600;
 const WAIT_FOR_FIRST_MS = 10_000;
 // Routes that keep their own exactly-once rules: checkout (keys are part of its hold ids),
 // webhooks (provider event ids), and raw uploads. And answers that carry a secret shown once (API
-// tokens, invite links, bridge secrets, feed tickets), which D1 keeps only as hashes: a stored answer
-// would keep the secret in plain text for the key's 48 hours and hand it out again.
+// tokens, shoppers' and vendors' new sessions, invite links, bridge secrets, feed tickets), which D1
+// keeps only as hashes: a stored answer would keep the secret in plain text for the key's 48 hours
+// and hand it out again; and the provider's payout onboarding links, which work once and expire.
 const OWN_RULES = [
   /^\/v1\/checkout$/,
   /^\/v1\/webhooks\//,
   /\/photo$/,
   /^\/v1\/feeds\/tickets$/,
   /^\/v1\/tokens$/,
-  /^\/v1\/onboarding\/invites$/,
+  /^\/v1\/customers$/,
+  /^\/v1\/onboarding\/invites(\/accept)?$/,
+  /^\/v1\/onboarding\/sign-in$/,
   /\/inventory-bridge\/secret$/,
+  /\/payout-account$/,
 ];
 
 /**

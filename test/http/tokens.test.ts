@@ -134,4 +134,37 @@ describe("idempotent writes", () => {
       expect(kept.results, path).toEqual([]);
     }
   });
+
+  it("never keeps a shopper's or a vendor's new session, even when the caller sends a token and a key", async () => {
+    const headers = { "Idempotency-Key": uid("k-") };
+    const first = await api("POST", "/v1/customers", { token: ADMIN, body: { name: "Asha" }, headers });
+    const second = await api("POST", "/v1/customers", { token: ADMIN, body: { name: "Asha" }, headers });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body.token).not.toBe(first.body.token);
+
+    const invite = await api("POST", "/v1/onboarding/invites", {
+      token: ADMIN,
+      body: { email: `${uid("v")}@shop.example` },
+    });
+    const secret = new URL(invite.body.link).hash.replace("#invite=", "");
+    const acceptKey = { "Idempotency-Key": uid("k-") };
+    const opened = await api("POST", "/v1/onboarding/invites/accept", {
+      token: ADMIN,
+      body: { token: secret },
+      headers: acceptKey,
+    });
+    expect(opened.status).toBe(201);
+    // Spent: opened again it is used, never the first session handed out again.
+    const again = await api("POST", "/v1/onboarding/invites/accept", {
+      token: ADMIN,
+      body: { token: secret },
+      headers: acceptKey,
+    });
+    expect([again.status, again.body.code]).toEqual([410, "LINK_USED"]);
+
+    for (const key of [headers["Idempotency-Key"], acceptKey["Idempotency-Key"]]) {
+      const kept = await env.DB.prepare("select response_body from idempotency_keys where key = ?").bind(key).all();
+      expect(kept.results, key).toEqual([]);
+    }
+  });
 });
