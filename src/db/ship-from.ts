@@ -1,3 +1,4 @@
+import { setBounded } from "../domain/bounded-map";
 import type { Point } from "../domain/geo";
 import type { Db } from "./client";
 import { findPostalCode } from "./postal-codes";
@@ -16,7 +17,6 @@ export async function postalPoint(db: Db, country: string, code: string): Promis
   const entry = await findPostalCode(db, country, code);
   if (!entry) return null;
   const value = { lat: entry.lat, lng: entry.lng };
-  if (postalCache.size >= MAX_ENTRIES) postalCache.delete(postalCache.keys().next().value as string);
-  postalCache.set(key, { value, until: Date.now() + POSTAL_TTL_MS });
+  setBounded(postalCache, key, { value, until: Date.now() + POSTAL_TTL_MS }, MAX_ENTRIES);
   return value;
 }

@@ -12,6 +12,7 @@ import type {
   StockChangeResult,
   StockSnapshot,
 } from "../../durable-objects/sku-stock-rpc";
+import { setBounded } from "../domain/bounded-map";
 import type { Background } from "../platform/background";
 import { SharedLanes } from "../platform/shared-turns";
 
@@ -78,12 +79,6 @@ const SHORT_MEMORY_MS = 2_000;
 const MAX_REMEMBERED = 10_000;
 const recentlyShort = new Map<string, number>();
 
-function rememberShort(skuId: string, at: number) {
-  recentlyShort.delete(skuId);
-  if (recentlyShort.size >= MAX_REMEMBERED) recentlyShort.delete(recentlyShort.keys().next().value as string);
-  recentlyShort.set(skuId, at);
-}
-
 /**
  * At most this many claims in one shared call to a SKU's object: the object decides them in one
  * synchronous run, and its other callers (releases, counts, snapshots) wait behind the whole run.
@@ -127,7 +122,7 @@ async function claimEach(
       recentlyShort.delete(skuId);
     } else if (r.code === "OUT_OF_STOCK") {
       into.shortages.push({ skuId, requested: r.requested, available: r.available });
-      rememberShort(skuId, Date.now());
+      setBounded(recentlyShort, skuId, Date.now(), MAX_REMEMBERED);
     } else if (r.code === "CUSTOMER_LIMIT") into.limit ??= { skuId, limit: r.limit, current: r.current };
     else if (r.code === "ADDRESS_LIMIT") into.addressLimit ??= { skuId, limit: r.limit, retryAfterMs: r.retryAfterMs };
     else into.closed.push(skuId);

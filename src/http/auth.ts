@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { database } from "../db/client";
 import { findPrincipalByTokenHash } from "../db/tokens";
+import { setBounded } from "../domain/bounded-map";
 import { sha256Hex, timingSafeEqualText } from "../domain/crypto";
 import type { Principal, Role } from "../domain/principal";
 import type { Background } from "../platform/background";
@@ -11,6 +12,7 @@ import { ApiError } from "./errors";
 // Token lookups are cached per isolate for a short while so the checkout hot path does not
 // read D1 for every request; a revocation evicts locally and reaches other isolates within the TTL.
 const TOKEN_CACHE_TTL_MS = 30_000;
+const MAX_TOKENS = 20_000;
 const tokenCache = new Map<string, { principal: Principal; until: number }>();
 
 export function forgetToken(tokenHash: string) {
@@ -19,7 +21,7 @@ export function forgetToken(tokenHash: string) {
 
 /** A token just issued by this isolate is known without asking D1 again. */
 export function rememberToken(tokenHash: string, principal: Principal) {
-  tokenCache.set(tokenHash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS });
+  setBounded(tokenCache, tokenHash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS }, MAX_TOKENS);
 }
 
 /**
@@ -33,7 +35,7 @@ async function resolve(env: Env, token: string, background: () => Background): P
   const hit = tokenCache.get(hash);
   if (hit && hit.until > Date.now()) return hit.principal;
   const principal = await findPrincipalByTokenHash(database(env), hash, new Date(), background());
-  if (principal) tokenCache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS });
+  if (principal) setBounded(tokenCache, hash, { principal, until: Date.now() + TOKEN_CACHE_TTL_MS }, MAX_TOKENS);
   else tokenCache.delete(hash);
   return principal;
 }

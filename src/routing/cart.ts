@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import { type OfferRow, readOffers, type SiteRow } from "../db/routing";
 import { postalPoint } from "../db/ship-from";
 import { vendorLoads } from "../db/vendor-loads";
+import { setBounded } from "../domain/bounded-map";
 import { type Point, resolveShippingPoint } from "../domain/geo";
 import type { Availability, RouteLine, RoutingRequest, VendorInfo } from "../domain/routing/types";
 import { levelsForHold, snapshotOf } from "../gateways/stock";
@@ -30,11 +31,6 @@ const MAX_ENTRIES = 20_000;
 type Entry = { offers: OfferRow[]; sites: SiteRow[]; until: number };
 const offerCache = new Map<string, Entry>();
 
-function remember(key: string, entry: Entry) {
-  if (offerCache.size >= MAX_ENTRIES) offerCache.delete(offerCache.keys().next().value as string);
-  offerCache.set(key, entry);
-}
-
 async function catalogFor(db: Db, skuIds: string[], productIds: string[], fresh: boolean) {
   const found = new Map<string, Entry>();
   const now = Date.now();
@@ -56,14 +52,14 @@ async function catalogFor(db: Db, skuIds: string[], productIds: string[], fresh:
     const until = now + OFFERS_TTL_MS;
     for (const row of read.named) {
       const entry = { offers: [row], sites: sitesOf(new Set([row.vendorId])), until };
-      remember(`sku:${row.skuId}`, entry);
+      setBounded(offerCache, `sku:${row.skuId}`, entry, MAX_ENTRIES);
       found.set(`sku:${row.skuId}`, entry);
     }
     for (const productId of missProducts) {
       if (!read.products.has(productId)) continue;
       const offers = read.offered.filter((o) => o.productId === productId);
       const entry = { offers, sites: sitesOf(new Set(offers.map((o) => o.vendorId))), until };
-      remember(`product:${productId}`, entry);
+      setBounded(offerCache, `product:${productId}`, entry, MAX_ENTRIES);
       found.set(`product:${productId}`, entry);
     }
   }
