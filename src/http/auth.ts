@@ -15,6 +15,9 @@ const TOKEN_CACHE_TTL_MS = 30_000;
 const MAX_TOKENS = 20_000;
 const tokenCache = new Map<string, { principal: Principal; until: number }>();
 
+/** The bootstrap admin token's id: it is configuration (ADMIN_BOOTSTRAP_TOKEN), not a row. */
+export const BOOTSTRAP_TOKEN_ID = "bootstrap";
+
 export function forgetToken(tokenHash: string) {
   tokenCache.delete(tokenHash);
 }
@@ -30,7 +33,7 @@ export function rememberToken(tokenHash: string, principal: Principal) {
  */
 async function resolve(env: Env, token: string, background: () => Background): Promise<Principal | null> {
   const bootstrap = config(env).adminBootstrapToken;
-  if (bootstrap && timingSafeEqualText(token, bootstrap)) return { role: "admin", tokenId: "bootstrap" };
+  if (bootstrap && timingSafeEqualText(token, bootstrap)) return { role: "admin", tokenId: BOOTSTRAP_TOKEN_ID };
   const hash = await sha256Hex(token);
   const hit = tokenCache.get(hash);
   if (hit && hit.until > Date.now()) return hit.principal;

@@ -936,6 +936,13 @@ describe("vendor onboarding", () => {
     await l1.getByRole("status").getByText("Approved: your offers are live").waitFor();
     await l1.getByRole("link", { name: "Go to orders" }).click();
     await l1.getByRole("tab", { name: "New" }).waitFor();
+
+    // Signing out on the laptop ends that session on the server, not only in this browser.
+    const session = await l1.evaluate(() => localStorage.getItem("oms.token.vendor"));
+    assert.ok(session, "the laptop holds a vendor session");
+    await l1.getByRole("button", { name: "Sign out" }).click();
+    await l1.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+    await assert.rejects(api(onboard.url).request("GET", "/v1/me", { token: session }), /401|UNAUTHENTICATED/);
     await opsContext.close();
     await laptop.close();
   });

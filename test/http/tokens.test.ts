@@ -50,6 +50,30 @@ describe("tokens and customers", () => {
   });
 });
 
+describe("signing out", () => {
+  it("revokes the caller's own token, and only it", async () => {
+    const vendor = await newVendor();
+    const device = await tokenFor("vendor", { vendorId: vendor.id });
+    const other = await tokenFor("vendor", { vendorId: vendor.id });
+    expect((await api("GET", "/v1/me", { token: device })).status).toBe(200);
+    expect((await api("DELETE", "/v1/tokens/current", { token: device })).status).toBe(204);
+    const after = await api("GET", "/v1/me", { token: device });
+    expect([after.status, after.body.code]).toEqual([401, "UNAUTHENTICATED"]);
+    // The vendor's session on another device is untouched.
+    expect((await api("GET", "/v1/me", { token: other })).status).toBe(200);
+    const shopper = await newCustomer();
+    expect((await api("DELETE", "/v1/tokens/current", { token: shopper.token })).status).toBe(204);
+    expect((await api("GET", "/v1/me", { token: shopper.token })).status).toBe(401);
+  });
+
+  it("refuses the bootstrap token, which is configuration, and needs a token at all", async () => {
+    const boot = await api("DELETE", "/v1/tokens/current", { token: ADMIN });
+    expect([boot.status, boot.body.code]).toEqual([409, "CONFLICT"]);
+    expect((await api("GET", "/v1/me", { token: ADMIN })).status).toBe(200);
+    expect((await api("DELETE", "/v1/tokens/current")).status).toBe(401);
+  });
+});
+
 describe("me", () => {
   it("says who a token belongs to", async () => {
     const customer = await newCustomer();

@@ -289,6 +289,10 @@ export const api = {
     const path = kind === "invite" ? "/v1/onboarding/invites/accept" : "/v1/onboarding/sign-in";
     return request<{ vendorId: string; token: string; expiresAt: string }>("POST", path, { body: { token: secret } });
   },
+  /** Ends this session: the token is revoked, not only forgotten by this browser. */
+  signOut(token: string) {
+    return request<null>("DELETE", "/v1/tokens/current", { token });
+  },
   requestSignInLink(email: string) {
     return request<{ status: string }>("POST", "/v1/onboarding/sign-in-links", { body: { email } });
   },

@@ -17,10 +17,18 @@ function read(slot: Slot): string | null {
   }
 }
 
-export function setToken(slot: Slot, token: string | null) {
+const sessionKeyOf = (slot: Slot) => `oms.session.${slot}`;
+
+/**
+ * `session`: the token is a session this browser was given (a vendor's, from an emailed link), so
+ * signing out revokes it; a pasted token may be in use elsewhere and is only forgotten here.
+ */
+export function setToken(slot: Slot, token: string | null, session = false) {
   try {
     if (token) localStorage.setItem(keyOf(slot), token);
     else localStorage.removeItem(keyOf(slot));
+    if (token && session) localStorage.setItem(sessionKeyOf(slot), "1");
+    else localStorage.removeItem(sessionKeyOf(slot));
   } catch {
     // Storage can be disabled (private mode); the session then lasts as long as the page.
   }
@@ -37,6 +45,15 @@ function subscribe(listener: () => void) {
     listeners.delete(listener);
     window.removeEventListener("storage", onStorage);
   };
+}
+
+/** Whether the slot's token is a session this browser was given (see `setToken`). */
+export function isSession(slot: Slot): boolean {
+  try {
+    return localStorage.getItem(sessionKeyOf(slot)) === "1";
+  } catch {
+    return false;
+  }
 }
 
 export function useToken(slot: Slot): [string | null, (token: string | null) => void] {

@@ -7,7 +7,7 @@ import { insertToken, revokeToken } from "../../db/tokens";
 import { newSecretToken, sha256Hex } from "../../domain/crypto";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
-import { forgetToken } from "../auth";
+import { BOOTSTRAP_TOKEN_ID, forgetToken, requireRole } from "../auth";
 import { router } from "../context";
 import { ApiError, validationError } from "../errors";
 import { defineRoute } from "../route";
@@ -30,7 +30,31 @@ const revoke = defineRoute({
   responses: { 204: { description: "Revoked" }, ...problemResponses },
 });
 
+const signOut = defineRoute({
+  method: "delete",
+  path: "/tokens/current",
+  access: ["admin", "ops", "vendor", "customer"],
+  summary: "Sign out: revoke the token this request carries",
+  description:
+    "Ends the caller's own session (a vendor's session on one device, say); this isolate refuses it at once and " +
+    "every other within 30 seconds. The bootstrap admin token is configuration, not a session: 409.",
+  responses: { 204: { description: "Revoked" }, ...problemResponses },
+});
+
 export const tokens = router()
+  // Before DELETE /tokens/{id}, which would take "current" for an id.
+  .openapi(signOut, async (c) => {
+    const who = requireRole(c, "admin", "ops", "vendor", "customer");
+    if (who.tokenId === BOOTSTRAP_TOKEN_ID) {
+      throw new ApiError(
+        "CONFLICT",
+        "The bootstrap token is set in the configuration; remove ADMIN_BOOTSTRAP_TOKEN to retire it",
+      );
+    }
+    const hash = await revokeToken(database(c.env), who.tokenId, isoSeconds(new Date()));
+    if (hash) forgetToken(hash);
+    return c.body(null, 204);
+  })
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
     const db = database(c.env);

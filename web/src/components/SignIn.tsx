@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from "react";
-import type { Slot } from "../auth";
-import { setToken } from "../auth";
+import { api } from "../api";
+import { isSession, type Slot, setToken } from "../auth";
 
 /** A bearer-token sign-in; the token stays in this browser's localStorage for this app only. */
 export function SignIn({ slot, who, children }: { slot: Slot; who: string; children?: ReactNode }) {
@@ -41,13 +41,22 @@ export function SignIn({ slot, who, children }: { slot: Slot; who: string; child
   );
 }
 
+/**
+ * Who is signed in here, and "Sign out": a session this browser was given (a vendor's) is revoked on
+ * the server too; a pasted token is only forgotten here. The browser forgets it either way, even
+ * when the server cannot be reached.
+ */
 export function SignedInAs({ slot, token, label }: { slot: Slot; token: string; label: string }) {
+  const signOut = async () => {
+    if (isSession(slot)) await api.signOut(token).catch(() => undefined);
+    setToken(slot, null);
+  };
   return (
     <div className="signed-in">
       <span>
         {label} <code title="the end of your token">…{token.slice(-4)}</code>
       </span>
-      <button type="button" className="link-button" onClick={() => setToken(slot, null)}>
+      <button type="button" className="link-button" onClick={signOut}>
         Sign out
       </button>
     </div>

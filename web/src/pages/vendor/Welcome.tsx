@@ -26,7 +26,7 @@ export function Welcome() {
     // Out of the address bar and history before anything else: the link works once.
     window.history.replaceState(null, "", window.location.pathname);
     api.redeemVendorLink(link.kind, link.secret).then((s) => {
-      setToken("vendor", s.token);
+      setToken("vendor", s.token, true);
       navigate("/vendor/onboarding", { replace: true });
     }, setError);
   }, []);
