@@ -21,7 +21,7 @@ const resendError = (statusCode: number, name: string, message: string) =>
 
 export function createNotifyFake() {
   const requests: Recorded[] = [];
-  /** recipient -> statuses to answer with, in order, before answering normally */
+  /** recipient -> statuses to answer with, in order, before answering normally (131056: WhatsApp's pair rate limit) */
   const scripts = new Map<string, number[]>();
   const idempotent = new Map<string, string>();
   let seq = 0;
@@ -58,6 +58,9 @@ export function createNotifyFake() {
         return graphError(500, 131000, "(#131000) Something went wrong");
       case 400:
         return graphError(400, 132001, "(#132001) Template name does not exist in the translation");
+      // Meta answers its throttles with HTTP 400 and tells them apart by code.
+      case 131056:
+        return graphError(400, 131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit");
     }
     seq += 1;
     return json(200, {

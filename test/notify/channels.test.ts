@@ -101,6 +101,22 @@ describe("WhatsApp", () => {
     expect(await sentTo(wrong)).toHaveLength(1);
   });
 
+  it("retries WhatsApp's throttles, which it answers with HTTP 400, instead of failing the message", async () => {
+    // Several parcels of one order moving together trip the pair rate limit (one message per
+    // shopper every few seconds): Meta says so with a 400 and code 131056.
+    const phone = "+91 98450 10005";
+    const o = await paidOrder({ phone });
+    await script(phone, [131056]);
+    expect((await send(minute(9))).body.result).toMatchObject({ sent: 0, retrying: 1, failed: 0 });
+    let [row] = await o.mine();
+    expect(row).toMatchObject({ status: "queued", attempts: 1, error: expect.stringContaining("131056") });
+    expect(row.nextAttemptAt).toBe("2031-01-09T00:01:05Z");
+    expect((await send(minute(9, 1))).body.result.sent).toBe(1);
+    [row] = await o.mine();
+    expect(row).toMatchObject({ status: "sent", attempts: 2 });
+    expect((await sentTo(phone)).map((r) => r.status)).toEqual([400, 200]);
+  });
+
   it("two senders at once send each message once and stay under the per-minute limit", async () => {
     const order = await paidOrder({ phone: "+91 98450 10004" });
     const row = await env.DB.prepare("select customer_id as c from orders where id = ?")

@@ -18,8 +18,15 @@ export type Delivery = { ok: true; providerRef: string } | { ok: false; retry: b
 
 export type Channel = { send(message: Outgoing): Promise<Delivery> };
 
-/** A provider's HTTP answer as a delivery: 429 and 5xx are worth retrying, other 4xx are not. */
-export async function deliveryOf(res: Response, providerRef: (body: unknown) => string | undefined): Promise<Delivery> {
+/**
+ * A provider's HTTP answer as a delivery: 429 and 5xx are worth retrying, other 4xx are not unless
+ * `temporary` recognises the body as a refusal the provider says will pass.
+ */
+export async function deliveryOf(
+  res: Response,
+  providerRef: (body: unknown) => string | undefined,
+  temporary: (body: unknown) => boolean = () => false,
+): Promise<Delivery> {
   const text = await res.text();
   let body: unknown;
   try {
@@ -33,7 +40,8 @@ export async function deliveryOf(res: Response, providerRef: (body: unknown) => 
       ? { ok: true, providerRef: ref }
       : { ok: false, retry: true, error: `no message id in ${text.slice(0, 200)}` };
   }
-  return { ok: false, retry: res.status === 429 || res.status >= 500, error: `${res.status} ${text.slice(0, 500)}` };
+  const retry = res.status === 429 || res.status >= 500 || temporary(body);
+  return { ok: false, retry, error: `${res.status} ${text.slice(0, 500)}` };
 }
 
 /** A network failure is temporary: the provider may well have been unreachable for a moment. */

@@ -4,6 +4,18 @@ import { type Channel, deliveryOf, post } from "./port";
 type Settings = NonNullable<Config["whatsapp"]>;
 
 /**
+ * Graph API error codes that pass with time. Meta answers its throttles (throughput, pair rate,
+ * spam rate, app call limits) with HTTP 400, so by status alone a shopper's confirmation sent a
+ * moment after another message to them would be failed for good.
+ */
+const TEMPORARY_CODES = new Set([1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131048, 131056, 133004]);
+
+const temporary = (body: unknown) => {
+  const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
+  return TEMPORARY_CODES.has(Number(code));
+};
+
+/**
  * WhatsApp Business Cloud API: every message is an approved template (business-initiated
  * messages must be) named as our templates are, its body parameters in the order the message
  * composes them. The order id rides in `biz_opaque_callback_data`, so the provider's status
@@ -34,7 +46,7 @@ export function whatsappChannel(s: Settings): Channel {
         }),
       });
       if (!(res instanceof Response)) return res;
-      return deliveryOf(res, (body) => (body as { messages?: { id?: string }[] })?.messages?.[0]?.id);
+      return deliveryOf(res, (body) => (body as { messages?: { id?: string }[] })?.messages?.[0]?.id, temporary);
     },
   };
 }
