@@ -176,6 +176,21 @@ export async function notePendingRefundFailure(db: Db, id: string, error: string
     .where(and(eq(pendingRefunds.id, id), isNull(pendingRefunds.settledAt)));
 }
 
+/**
+ * The refunds the retry job takes on one tick: those tried least first, then oldest. Oldest alone
+ * would hand every tick the same refunds whenever more than `limit` of them keep failing (a
+ * disputed charge fails for good), and no refund owed after them would ever be retried; a failed
+ * try counts an attempt, so each tick moves on to the ones tried less.
+ */
+export function dueRetryRefunds(db: Db, limit: number): Promise<PendingRefundRow[]> {
+  return db
+    .select()
+    .from(pendingRefunds)
+    .where(isNull(pendingRefunds.settledAt))
+    .orderBy(pendingRefunds.attempts, pendingRefunds.createdAt, pendingRefunds.id)
+    .limit(limit);
+}
+
 /** Refunds still owed, oldest first, keyset over (created_at, id). */
 export async function listPendingRefunds(
   db: Db,

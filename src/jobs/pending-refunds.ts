@@ -1,5 +1,5 @@
 import { database } from "../db/client";
-import { listPendingRefunds } from "../db/payments";
+import { dueRetryRefunds } from "../db/payments";
 import { payPendingRefund } from "../money/owed-refunds";
 
 const BATCH = 100;
@@ -10,10 +10,11 @@ const PARALLEL = 10;
  * Refunds owed by cancels and returns that landed while the provider failed (or the Worker stopped
  * before paying): each retried through the refund's one path under its own key (a cancel's
  * sub-order key, a return's key), so a retry that overlaps the first attempt, or another run,
- * refunds once.
+ * refunds once. Each tick takes those tried least, so refunds the provider keeps refusing never
+ * hold back the ones owed after them.
  */
 export async function retryPendingRefunds(env: Env, now: Date) {
-  const { items } = await listPendingRefunds(database(env), { after: undefined, limit: BATCH });
+  const items = await dueRetryRefunds(database(env), BATCH);
   const result = { refunded: 0, failed: 0 };
   for (let i = 0; i < items.length; i += PARALLEL) {
     const paid = await Promise.all(items.slice(i, i + PARALLEL).map((owed) => payPendingRefund(env, owed, now)));

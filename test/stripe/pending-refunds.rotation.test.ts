@@ -1,0 +1,66 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
+import { behaveFor, deliver, fakeRefunds, settleIntent } from "../stripe-fake/control";
+import { api, newCustomer } from "../support/api";
+import { BENGALURU, checkout, stockedSku } from "../support/marketplace";
+
+/** An order paid through the fake and its webhook, with its payment and sub-order ids. */
+async function paidOrder() {
+  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 2500 });
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  const paymentId = placed.body.payment.id as string;
+  const { event } = await settleIntent(paymentId, "succeeded");
+  expect((await deliver(event)).status).toBe(200);
+  return {
+    token: shopper.token,
+    orderId: placed.body.order.id as string,
+    subOrderId: placed.body.order.subOrders[0].id as string,
+    paymentId,
+  };
+}
+
+describe("the pending-refunds job", () => {
+  it("reaches a newly owed refund however many older ones the provider keeps refusing", async () => {
+    // More refunds than a tick takes, owed for weeks against a payment the provider will not refund
+    // (say it is disputed), each tried many times already.
+    const stuck = await paidOrder();
+    await behaveFor(stuck.paymentId, { failRefunds: true });
+    await env.DB.batch(
+      Array.from({ length: 120 }, (_, i) =>
+        env.DB.prepare(
+          `insert into pending_refunds (id, sub_order_id, order_id, payment_id, amount_minor, currency, reason, attempts, last_error, created_at)
+           values (?, ?, ?, ?, 100, 'INR', 'changed_mind', 500, '503 api_error', ?)`,
+        ).bind(
+          `refund:stuck:${i}`,
+          stuck.subOrderId,
+          stuck.orderId,
+          stuck.paymentId,
+          `2020-02-01T00:${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}Z`,
+        ),
+      ),
+    );
+
+    // Today a shopper cancels while the provider is down for a moment: the refund is owed.
+    const fresh = await paidOrder();
+    await behaveFor(fresh.paymentId, { failRefunds: true });
+    const cancel = await api("POST", `/v1/orders/${fresh.orderId}/cancel`, {
+      token: fresh.token,
+      body: { reason: "changed_mind" },
+    });
+    expect(cancel.status).toBe(200);
+    await behaveFor(fresh.paymentId, { failRefunds: false });
+
+    const result = await retryPendingRefunds(env, new Date());
+    expect(result.refunded).toBe(1);
+    expect(await fakeRefunds(fresh.paymentId)).toEqual({ count: 1, amountMinor: 2500 });
+    const owed = await env.DB.prepare(
+      "select count(*) as n from pending_refunds where order_id = ? and settled_at is null",
+    )
+      .bind(fresh.orderId)
+      .first<{ n: number }>();
+    expect(owed!.n).toBe(0);
+  });
+});
