@@ -13,6 +13,7 @@ export type Message = {
   audience: Audience;
   /** Per parent order, so a shopper sees one conversation however many parcels there are. */
   threadKey: string;
+  /** A WhatsApp template's body parameters, as the shopper reads them: amounts formatted, not minor units. */
   params: Record<string, string | number>;
   text: string;
 };
@@ -72,16 +73,18 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
       ];
     }
     case "order.cancelled": {
-      const refunded = Number(p.refundedMinor ?? 0);
-      const text = `Order ${orderId} is cancelled${cancelPhrase(p.reason)}.${refunded > 0 ? ` ${displayAmount(refunded, facts.currency)} is on its way back to you.` : ""}`;
+      const refundedMinor = Number(p.refundedMinor ?? 0);
+      const refunded = displayAmount(refundedMinor, facts.currency);
+      const text = `Order ${orderId} is cancelled${cancelPhrase(p.reason)}.${refundedMinor > 0 ? ` ${refunded} is on its way back to you.` : ""}`;
       return [
         { ...base, template: "order_cancelled", priority: PRIORITY.cancellation, params: { orderId, refunded }, text },
       ];
     }
     case "sub_order.cancelled": {
-      const refunded = Number(p.refundedMinor ?? 0);
+      const refundedMinor = Number(p.refundedMinor ?? 0);
+      const refunded = displayAmount(refundedMinor, facts.currency);
       const late = p.reason === SLA_BREACH_REASON;
-      const text = `One parcel of order ${orderId} ${late ? "could not be shipped in time" : "cannot be fulfilled"} and is cancelled.${refunded > 0 ? ` We refunded ${displayAmount(refunded, facts.currency)} for it; the rest of your order is not affected.` : ""}`;
+      const text = `One parcel of order ${orderId} ${late ? "could not be shipped in time" : "cannot be fulfilled"} and is cancelled.${refundedMinor > 0 ? ` We refunded ${refunded} for it; the rest of your order is not affected.` : ""}`;
       return [
         {
           ...base,

@@ -18,4 +18,21 @@ describe("messages", () => {
     // The yen has no minor unit: 1,000 minor units are ¥1,000, not ¥10.
     expect(text(1_000, "JPY")).toContain("¥1,000 is on its way back");
   });
+
+  it("hand WhatsApp's template the refund as an amount, not a count of minor units", () => {
+    // A WhatsApp message is the approved template filled with these parameters; the text is not sent.
+    const facts = { customerId: "cus_1", subOrderCount: 2, vendorCount: 2, currency: "INR" };
+    expect(compose(cancelled(123_450), facts)[0]!.params).toEqual({ orderId: "ord_1", refunded: "₹1,234.50" });
+    const parcel: OrderEventMessage = {
+      id: 2,
+      type: "sub_order.cancelled",
+      orderId: "ord_1",
+      at: "2026-11-28T10:00:00Z",
+      payload: { orderId: "ord_1", subOrderId: "sub_1", refundedMinor: 1_000, reason: "vendor_cancelled" },
+    };
+    expect(compose(parcel, { ...facts, currency: "JPY" })[0]!.params).toEqual({
+      orderId: "ord_1",
+      refunded: expect.stringMatching(/¥1,000$/),
+    });
+  });
 });
