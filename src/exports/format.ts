@@ -24,6 +24,22 @@ export function displayAmount(amountMinor: number, currency: string): string {
   }).format(Number(decimalAmount(amountMinor, currency)));
 }
 
+/**
+ * A moment as a person where the marketplace is reads it (`28 Nov 2026, 3:00 pm IST` in
+ * Asia/Kolkata), for messages: a bare UTC time reads as local hours off the real one.
+ */
+export function displayTimeIn(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-IN", {
+    timeZone,
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZoneName: "short",
+  }).format(new Date(iso));
+}
+
 /** `2026-11-22T09:00:00Z` as `2026-11-22 09:00 UTC`: exports state their times in UTC, plainly. */
 export function displayTime(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;

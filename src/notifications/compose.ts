@@ -1,6 +1,6 @@
 import type { OrderEventMessage } from "../contracts/events";
 import { SLA_BREACH_REASON } from "../contracts/order-status";
-import { displayAmount } from "../exports/format";
+import { displayAmount, displayTimeIn } from "../exports/format";
 
 /** Lower sends first: what a shopper most needs to know goes out before milestones. */
 export const PRIORITY = { confirmation: 0, cancellation: 1, dispatched: 2, milestone: 3 } as const;
@@ -23,6 +23,8 @@ export type Facts = {
   subOrderCount: number;
   vendorCount: number;
   currency: string;
+  /** The marketplace's IANA time zone: the one its shoppers and vendors read times in. */
+  timeZone: string;
 };
 
 /**
@@ -132,17 +134,19 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
           text: `A parcel of order ${orderId} was delivered.`,
         },
       ];
-    case "sub_order.sla_nudge":
+    case "sub_order.sla_nudge": {
+      const dispatchBy = displayTimeIn(String(p.slaDispatchBy), facts.timeZone);
       return [
         {
           threadKey: base.threadKey,
           audience: { kind: "vendor", vendorId: String(p.vendorId) },
           template: "vendor_sla_nudge",
           priority: PRIORITY.cancellation,
-          params: { subOrderId: String(p.subOrderId), dispatchBy: String(p.slaDispatchBy) },
-          text: `Dispatch sub-order ${String(p.subOrderId)} by ${String(p.slaDispatchBy)}, or it is cancelled and refunded.`,
+          params: { subOrderId: String(p.subOrderId), dispatchBy },
+          text: `Dispatch sub-order ${String(p.subOrderId)} by ${dispatchBy}, or it is cancelled and refunded.`,
         },
       ];
+    }
     default:
       return [];
   }

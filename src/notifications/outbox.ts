@@ -40,7 +40,7 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
   ];
   const { facts, contacts, vendorContacts } = await notificationFacts(db, orderIds, vendorIds);
   const cfg = config(env);
-  const factsOf = new Map<string, Facts>(facts.map((f) => [f.orderId, f]));
+  const factsOf = new Map<string, Facts>(facts.map((f) => [f.orderId, { ...f, timeZone: cfg.timeZone }]));
   const contactOf = new Map(contacts.map((c) => [c.orderId, c]));
   const vendorContactOf = new Map(vendorContacts.map((c) => [c.vendorId, c]));
   const now = isoSeconds(new Date());

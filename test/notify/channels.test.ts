@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { displayTimeIn } from "../../src/exports/format";
 import { config } from "../../src/platform/config";
 import { ADMIN, api, tokenFor } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
@@ -243,7 +244,10 @@ describe("vendor nudges", () => {
     const dispatchBy = (await env.DB.prepare("select sla_dispatch_by as d from sub_orders where id = ?")
       .bind(s.subOrderId)
       .first<{ d: string }>())!.d;
-    expect(req!.body.template).toEqual(template("vendor_sla_nudge", s.subOrderId, dispatchBy));
+    // The deadline as the vendor reads it, where the marketplace is (Asia/Kolkata here).
+    const local = displayTimeIn(dispatchBy, config(env).timeZone);
+    expect(local).toMatch(/ IST$/);
+    expect(req!.body.template).toEqual(template("vendor_sla_nudge", s.subOrderId, local));
     expect((await s.mine())[0]).toMatchObject({ status: "sent", providerRef: expect.stringMatching(/^wamid\./) });
 
     const other = await tokenFor("vendor", { vendorId: (await stockedSku({ warehouses: [] })).vendorId });

@@ -13,7 +13,13 @@ const cancelled = (refundedMinor: number): OrderEventMessage => ({
 describe("messages", () => {
   it("state a refund in the currency's own minor unit", () => {
     const text = (minor: number, currency: string) =>
-      compose(cancelled(minor), { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency })[0]!.text;
+      compose(cancelled(minor), {
+        customerId: "cus_1",
+        subOrderCount: 1,
+        vendorCount: 1,
+        currency,
+        timeZone: "Asia/Kolkata",
+      })[0]!.text;
     expect(text(123_450, "INR")).toContain("₹1,234.50 is on its way back");
     // The yen has no minor unit: 1,000 minor units are ¥1,000, not ¥10.
     expect(text(1_000, "JPY")).toContain("¥1,000 is on its way back");
@@ -21,7 +27,7 @@ describe("messages", () => {
 
   it("hand WhatsApp's template the refund as an amount, not a count of minor units", () => {
     // A WhatsApp message is the approved template filled with these parameters; the text is not sent.
-    const facts = { customerId: "cus_1", subOrderCount: 2, vendorCount: 2, currency: "INR" };
+    const facts = { customerId: "cus_1", subOrderCount: 2, vendorCount: 2, currency: "INR", timeZone: "Asia/Kolkata" };
     expect(compose(cancelled(123_450), facts)[0]!.params).toEqual({ orderId: "ord_1", refunded: "₹1,234.50" });
     const parcel: OrderEventMessage = {
       id: 2,
@@ -34,5 +40,20 @@ describe("messages", () => {
       orderId: "ord_1",
       refunded: expect.stringMatching(/¥1,000$/),
     });
+  });
+
+  it("give a vendor its dispatch deadline in the marketplace's time zone", () => {
+    const nudge: OrderEventMessage = {
+      id: 3,
+      type: "sub_order.sla_nudge",
+      orderId: "ord_1",
+      at: "2026-11-28T05:30:00Z",
+      payload: { orderId: "ord_1", subOrderId: "sub_1", vendorId: "ven_1", slaDispatchBy: "2026-11-28T09:30:00Z" },
+    };
+    const facts = { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency: "INR", timeZone: "Asia/Kolkata" };
+    const [m] = compose(nudge, facts);
+    // 09:30 UTC is 15:00 in India: a vendor reading "09:30" would think the day's deadline hours earlier.
+    expect(m!.params).toEqual({ subOrderId: "sub_1", dispatchBy: "28 Nov 2026, 3:00 pm IST" });
+    expect(m!.text).toContain("by 28 Nov 2026, 3:00 pm IST");
   });
 });
