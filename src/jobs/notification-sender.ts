@@ -8,16 +8,25 @@ import {
 } from "../db/notifications";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { emailChannel } from "../notifications/channels/email";
-import type { Channel, Delivery, Outgoing } from "../notifications/channels/port";
+import { type Channel, type Delivery, type Outgoing, SEND_TIMEOUT_SECONDS } from "../notifications/channels/port";
 import { whatsappChannel } from "../notifications/channels/whatsapp";
 import { type Config, config } from "../platform/config";
 
 const BUCKET_MS = 60_000;
-/** Long enough for a send to finish; a sender that dies leaves its messages to the next after it. */
-const LEASE_SECONDS = 120;
 /** Temporary refusals are retried with growing pauses (1, 2, 4 ... 60 minutes), this many times. */
 const MAX_ATTEMPTS = 10;
 const SEND_CONCURRENCY = 8;
+
+/**
+ * How long a claim holds its messages: as long as its sends can take (a minute's limit, eight at a
+ * time, each up to the send timeout), and a minute more to record them. Outcomes are recorded
+ * together at the end, so a shorter lease let the sender of a later minute claim, and send again,
+ * messages a slow provider had already taken. A sender that dies leaves its messages to the first
+ * sender after the lease.
+ */
+function leaseSeconds(limit: number): number {
+  return Math.ceil(limit / SEND_CONCURRENCY) * SEND_TIMEOUT_SECONDS + 60;
+}
 
 type Remote = "whatsapp" | "email";
 
@@ -47,7 +56,7 @@ export async function sendNotifications(env: Env, now: Date) {
 
   const result = { sent: local.length, retrying: 0, failed: 0, limit, bucket };
   for (const [name, channel] of remoteChannels(cfg)) {
-    const leaseUntil = isoSeconds(addSeconds(now, LEASE_SECONDS));
+    const leaseUntil = isoSeconds(addSeconds(now, leaseSeconds(limit)));
     const claimed = await claimNotifications(db, name, { limit, bucket, at, leaseUntil });
     const deliveries = await sendAll(channel, claimed.map(outgoing));
     await settle(db, claimed, deliveries, leaseUntil, now);

@@ -2,7 +2,8 @@
 // WhatsApp Business Cloud API `POST /{version}/{phone-number-id}/messages` and Resend
 // `POST /emails`. Requests are checked as the providers document them and answered with their
 // documented bodies, errors included. Tests script temporary or final refusals per recipient
-// (`POST /_fake/script`) and read back what was sent (`GET /_fake/requests`).
+// (`POST /_fake/script`), make a recipient's sends answer slowly (`POST /_fake/slow`) and read back
+// what was sent (`GET /_fake/requests`).
 
 export const FAKE_WHATSAPP_TOKEN = "wa-test-token";
 export const FAKE_WHATSAPP_PHONE_NUMBER_ID = "106540352242922";
@@ -24,6 +25,8 @@ export function createNotifyFake() {
   /** recipient -> statuses to answer with, in order, before answering normally (131056: WhatsApp's pair rate limit) */
   const scripts = new Map<string, number[]>();
   const idempotent = new Map<string, string>();
+  /** recipient -> milliseconds before its messages are answered */
+  const slow = new Map<string, number>();
   let seq = 0;
 
   function scripted(recipient: string): number | undefined {
@@ -112,8 +115,16 @@ export function createNotifyFake() {
         scripts.set(recipient, [...statuses]);
         return json(200, { ok: true });
       }
+      if (req.method === "POST" && url.pathname === "/_fake/slow") {
+        const { recipients, ms } = (await req.json()) as { recipients: string[]; ms: number };
+        for (const r of recipients) slow.set(r, ms);
+        return json(200, { ok: true });
+      }
       if (req.method !== "POST") return json(404, { error: "not found" });
       const body = await req.json().catch(() => null);
+      const to = (body as { to?: unknown } | null)?.to;
+      const delay = slow.get(Array.isArray(to) ? String(to[0]) : String(to));
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
       const provider =
         url.pathname === "/emails" ? "email" : /^\/v\d+\.\d+\/[^/]+\/messages$/.test(url.pathname) ? "whatsapp" : null;
       if (!provider) return json(404, { error: "not found" });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { displayTimeIn } from "../../src/exports/format";
+import { sendNotifications } from "../../src/jobs/notification-sender";
 import { config } from "../../src/platform/config";
 import { ADMIN, api, tokenFor } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
@@ -116,6 +117,51 @@ describe("WhatsApp", () => {
     [row] = await o.mine();
     expect(row).toMatchObject({ status: "sent", attempts: 2 });
     expect((await sentTo(phone)).map((r) => r.status)).toEqual([400, 200]);
+  });
+
+  it("a sender still sending when the senders of later minutes run keeps its messages: none goes twice", async () => {
+    // At the production limit a sender claims up to 220 messages, eight in flight, each allowed
+    // 15 s: a slow provider keeps it busy for minutes while the next minutes' senders run.
+    const busy = { ...env, NOTIFY_RATE_PER_MINUTE: "220" } as Env;
+    const order = await paidOrder({ phone: "+91 98450 10006" });
+    const row = await env.DB.prepare("select customer_id as c from orders where id = ?")
+      .bind(order.orderId)
+      .first<{ c: string }>();
+    const recipients = Array.from({ length: 80 }, (_, i) => `+9198452${String(i).padStart(5, "0")}`);
+    await env.DB.batch(
+      recipients.map((to, i) =>
+        env.DB.prepare(
+          "insert into notifications (id, order_id, customer_id, thread_key, channel, recipient, template, priority, payload, dedupe_key, created_at) values (?, ?, ?, ?, 'whatsapp', ?, 'shipment_delivered', 3, ?, ?, '2031-01-10T00:00:00Z')",
+        ).bind(
+          `wa-slow-${i}`,
+          order.orderId,
+          row!.c,
+          `order:${order.orderId}`,
+          to,
+          JSON.stringify({ params: { orderId: order.orderId }, text: "Delivered" }),
+          `wa-slow:${i}`,
+        ),
+      ),
+    );
+    await fetch(`${fakeBase()}/_fake/slow`, {
+      method: "POST",
+      body: JSON.stringify({ recipients: recipients.map((r) => r.replace(/\D/g, "")), ms: 100 }),
+    });
+    const t0 = minute(10);
+    const first = sendNotifications(busy, t0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The sender two minutes and ten seconds on, while the first is still sending.
+    const later = await sendNotifications(busy, new Date(t0.getTime() + 130_000));
+    const done = await first;
+    expect(done.sent + later.sent).toBe(81);
+    const counts = await Promise.all(recipients.map(async (r) => (await sentTo(r)).length));
+    expect(counts.filter((c) => c !== 1)).toEqual([]);
+    const stored = await env.DB.prepare(
+      "select count(*) as n from notifications where id like 'wa-slow-%' and status = 'sent' and sent_at = ?",
+    )
+      .bind("2031-01-10T00:00:05Z")
+      .first<{ n: number }>();
+    expect(stored!.n).toBe(80);
   });
 
   it("two senders at once send each message once and stay under the per-minute limit", async () => {

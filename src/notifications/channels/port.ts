@@ -44,10 +44,13 @@ export async function deliveryOf(
   return { ok: false, retry, error: `${res.status} ${text.slice(0, 500)}` };
 }
 
+/** The longest one send may take before it counts as a network failure. */
+export const SEND_TIMEOUT_SECONDS = 15;
+
 /** A network failure is temporary: the provider may well have been unreachable for a moment. */
 export async function post(url: string, init: RequestInit): Promise<Response | Delivery> {
   try {
-    return await fetch(url, { ...init, method: "POST", signal: AbortSignal.timeout(15_000) });
+    return await fetch(url, { ...init, method: "POST", signal: AbortSignal.timeout(SEND_TIMEOUT_SECONDS * 1000) });
   } catch (err) {
     return { ok: false, retry: true, error: `network: ${String(err)}` };
   }
