@@ -82,7 +82,7 @@ export function dueBreaches(db: Db, scans: ReturnType<typeof dueScans>): Promise
 const NUDGE_KEY = `'sub_order.sla_nudge:' || id || ':' || sla_dispatch_by`;
 
 /**
- * Stamps the nudge on every sub-order given that has none yet, with its once-only timeline event
+ * Stamps the nudge on every sub-order given that is still open and has none yet, with its once-only timeline event
  * and outbox row: one batch of three statements however many there are (the ids travel as one
  * JSON parameter), so a tick's work stays a handful of D1 queries. Answers how many this call
  * stamped and the outbox rows it wrote, as written, so dispatching them reads nothing back; a
@@ -99,7 +99,11 @@ export async function stampNudges(
   const d1 = db.$client;
   const [stamped, , written] = await d1.batch([
     d1
-      .prepare(`update sub_orders set nudged_at = ?2 where id in ${chosen} and nudged_at is null returning id`)
+      // Still open: a dispatch (or cancel) landing after the scan read it is owed no nudge.
+      .prepare(
+        `update sub_orders set nudged_at = ?2
+         where id in ${chosen} and nudged_at is null and status in ('paid','confirmed','packed') returning id`,
+      )
       .bind(JSON.stringify(ids), nowIso),
     d1
       .prepare(

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client";
+import { stampNudges } from "../../src/db/sla";
 import { ADMIN, api, newCustomer } from "../support/api";
 import { BENGALURU, checkout, MUMBAI, pay, stockedSku, stockOf } from "../support/marketplace";
 
@@ -79,5 +81,25 @@ describe("SLA watcher", () => {
     expect((await stockOf(slow.skuId)).totals).toMatchObject({ committed: 1 });
     await run(hours(20));
     expect(await count("select count(*) as n from refunds where sub_order_id = ?", fastSub)).toBe(1);
+  });
+
+  it("does not nudge a sub-order dispatched between the scan and the stamp", async () => {
+    const o = await paidTwoVendorOrder();
+    // The watcher read the fast part as open; its vendor dispatches before the stamp lands.
+    await env.DB.prepare("update sub_orders set status = 'dispatched' where id = ?").bind(o.fastSub).run();
+    const stamped = await stampNudges(database(env), [o.fastSub], new Date().toISOString(), {
+      role: "system",
+      id: "sla-watcher",
+    });
+    expect(stamped).toEqual({ stamped: 0, outbox: [] });
+    expect(
+      await count("select count(*) as n from outbox where type = 'sub_order.sla_nudge' and order_id = ?", o.order.id),
+    ).toBe(0);
+    expect(
+      await count(
+        "select count(*) as n from order_events where type = 'sub_order.sla_nudge' and sub_order_id = ?",
+        o.fastSub,
+      ),
+    ).toBe(0);
   });
 });
