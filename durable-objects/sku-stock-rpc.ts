@@ -146,14 +146,16 @@ export type AdjustInput = {
 
 /**
  * One row of a vendor's inventory bridge, applied at most once by its id. A count is the physical
- * on hand at `countedAt` (epoch ms); a delta moves on hand now, as an adjustment.
+ * on hand at `countedAt` (epoch ms); a delta moves on hand now, as an adjustment, unless a count
+ * taken since it was received (`receivedAt`, epoch ms; now when left out) already has it.
  */
 export type BridgeRow =
   | { rowId: string; warehouseId: string; kind: "count"; count: number; countedAt: number }
-  | { rowId: string; warehouseId: string; kind: "delta"; delta: number; reason: AdjustReason };
+  | { rowId: string; warehouseId: string; kind: "delta"; delta: number; reason: AdjustReason; receivedAt?: number };
 export type BridgeInput = { skuId: string; actor: string; rows: BridgeRow[] };
 /**
- * `superseded`: a count taken after this one was already applied, so this one changes nothing.
+ * `superseded`: a count taken after this row (a count's `countedAt`, a delta's `receivedAt`) was
+ * already applied, so this one changes nothing.
  * `clamped`: on hand would have gone below what is held and committed; it stops there instead and
  * `shortfall` says by how many units the sheet is short of what was already promised.
  */

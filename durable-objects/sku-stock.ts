@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { COUNTED_AT_MAX_AHEAD_MS } from "../src/contracts/bridge";
 import { type Allocation, allocate, type Level, reallocate } from "../src/domain/stock-allocation";
 import { StockFeedPusher } from "./outward/stock-feed";
 import { flushStockMirror } from "./outward/stock-mirror";
@@ -578,6 +579,10 @@ export class SkuStock extends DurableObject<Env> {
     this.touch(now);
   }
 
+  /**
+   * `effectiveAt`, kept in `counted_at`: when the change held on the shelf, where that is not when
+   * it was recorded (a count's countedAt, a bridge delta's receipt). A count always has one.
+   */
   private record(
     at: number,
     warehouseId: string,
@@ -587,7 +592,7 @@ export class SkuStock extends DurableObject<Env> {
     reason: string,
     actor: string,
     holdId: string | null = null,
-    countedAt: number = at,
+    effectiveAt?: number,
   ): void {
     this.sql.exec(
       `INSERT INTO ledger (warehouse_id, kind, qty, on_hand_after, reason, actor, hold_id, at, counted_at)
@@ -600,7 +605,7 @@ export class SkuStock extends DurableObject<Env> {
       actor,
       holdId,
       at,
-      kind === "set" ? countedAt : null,
+      effectiveAt ?? (kind === "set" ? at : null),
     );
   }
 
@@ -610,7 +615,14 @@ export class SkuStock extends DurableObject<Env> {
     const onHandBefore = level?.on_hand ?? 0;
     const minimum = level ? level.held + level.committed : 0;
     const base = { rowId: row.rowId, warehouseId: row.warehouseId, onHandBefore };
-    if (row.kind === "count" && this.countedSince(row.warehouseId, row.countedAt)) {
+    // A delta holds from when the marketplace received it: a count taken since then already has it,
+    // whether that count was applied before this row or is applied after it (net of `movedSince`).
+    const receivedAt = row.kind === "delta" ? Math.min(row.receivedAt ?? now, now) : now;
+    const superseded =
+      row.kind === "count"
+        ? this.countedSince(row.warehouseId, row.countedAt)
+        : this.countedSince(row.warehouseId, receivedAt, true);
+    if (superseded) {
       return {
         ...base,
         outcome: "superseded",
@@ -629,36 +641,46 @@ export class SkuStock extends DurableObject<Env> {
       // Recorded even when nothing moved: an older count arriving later must see it and step aside.
       this.record(now, row.warehouseId, "set", change, onHandAfter, "bridge_count", actor, null, row.countedAt);
     } else if (change !== 0) {
-      this.record(now, row.warehouseId, "adjust", change, onHandAfter, `bridge_${row.reason}`, actor);
+      this.record(now, row.warehouseId, "adjust", change, onHandAfter, `bridge_${row.reason}`, actor, null, receivedAt);
     }
     const outcome = onHandAfter > target ? "clamped" : "applied";
     return { ...base, outcome, onHandAfter, movedSince, target, shortfall: onHandAfter - target };
   }
 
-  /** Whether a count taken after `countedAt` was already applied to this warehouse. */
-  private countedSince(warehouseId: string, countedAt: number): boolean {
+  /**
+   * Whether a count taken after `at` (or at it, with `orAt`) was already applied to this warehouse.
+   * A count is never dated more than COUNTED_AT_MAX_AHEAD_MS past when it was recorded (the bridge
+   * refuses one stamped further ahead of its arrival), so only entries recorded since then are read,
+   * by the (warehouse, at) index: not the whole ledger of a busy SKU, inside the critical section.
+   */
+  private countedSince(warehouseId: string, at: number, orAt = false): boolean {
     return (
       this.sql
         .exec(
-          "SELECT 1 FROM ledger WHERE warehouse_id = ? AND kind = 'set' AND COALESCE(counted_at, at) > ? LIMIT 1",
+          `SELECT 1 FROM ledger WHERE warehouse_id = ?1 AND at >= ?3 AND kind = 'set'
+             AND COALESCE(counted_at, at) ${orAt ? ">=" : ">"} ?2
+           LIMIT 1`,
           warehouseId,
-          countedAt,
+          at,
+          at - COUNTED_AT_MAX_AHEAD_MS,
         )
         .toArray().length > 0
     );
   }
 
   /**
-   * The signed change of on hand by shipments, returns and adjustments recorded after `at`. Counts
-   * are left out: one taken later supersedes, and one taken earlier but applied late is exactly
-   * what this count corrects.
+   * The signed change of on hand by shipments, returns and adjustments that took effect after `at`
+   * (a bridge delta when it was received, which is never after it was recorded). Counts are left
+   * out: one taken later supersedes, and one taken earlier but applied late is exactly what this
+   * count corrects.
    */
   private movedSince(warehouseId: string, at: number): number {
     return (
       this.sql
         .exec<{ n: number | null }>(
           `SELECT SUM(CASE kind WHEN 'ship' THEN -qty ELSE qty END) AS n
-           FROM ledger WHERE warehouse_id = ? AND at > ? AND kind IN ('adjust', 'ship')`,
+           FROM ledger WHERE warehouse_id = ?1 AND at > ?2 AND COALESCE(counted_at, at) > ?2
+             AND kind IN ('adjust', 'ship')`,
           warehouseId,
           at,
         )

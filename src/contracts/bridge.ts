@@ -5,6 +5,8 @@ import { adjustmentReasons } from "./stock";
 const MAX_UNITS = 1_000_000_000;
 /** Rows per signed request: a sheet of a few thousand lines goes in a few requests. */
 export const MAX_BRIDGE_ROWS = 1000;
+/** How far past its arrival a count's `countedAt` may be: a sheet's clock may run a little ahead. */
+export const COUNTED_AT_MAX_AHEAD_MS = 5 * 60_000;
 
 /**
  * One line of a vendor's sheet: a full count (physical on hand at `countedAt`) or a delta with its

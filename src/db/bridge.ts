@@ -59,6 +59,7 @@ export type StagedRow = {
   warehouseId: string;
   kind: "count" | "delta";
   qty: number;
+  /** epoch ms: when a count was taken; when a delta was received (the stock object nets counts by it). */
   countedAt: number | null;
   reason: string | null;
 };

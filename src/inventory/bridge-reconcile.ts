@@ -78,5 +78,14 @@ function toBridgeRow(r: ClaimedRow): BridgeRow {
   if (r.kind === "count") {
     return { rowId, warehouseId: r.warehouseId, kind: "count", count: r.qty, countedAt: r.countedAt! };
   }
-  return { rowId, warehouseId: r.warehouseId, kind: "delta", delta: r.qty, reason: r.reason as AdjustReason };
+  // A delta's counted_at is when it was received (rows staged before that was kept have none).
+  const received = r.countedAt === null ? {} : { receivedAt: r.countedAt };
+  return {
+    rowId,
+    warehouseId: r.warehouseId,
+    kind: "delta",
+    delta: r.qty,
+    reason: r.reason as AdjustReason,
+    ...received,
+  };
 }

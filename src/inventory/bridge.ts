@@ -1,5 +1,5 @@
 import type { BridgeReport } from "../contracts/bridge";
-import { BridgeRequest, type BridgeRowInput } from "../contracts/bridge";
+import { BridgeRequest, type BridgeRowInput, COUNTED_AT_MAX_AHEAD_MS } from "../contracts/bridge";
 import {
   bridgeDrift,
   bridgeTargets,
@@ -24,9 +24,6 @@ export type BridgeRefusal =
       code: "BRIDGE_NOT_CONFIGURED" | "NOT_FOUND" | "BAD_SIGNATURE" | "SIGNATURE_EXPIRED" | "SIGNATURE_REPLAYED";
     }
   | { ok: false; code: "VALIDATION_FAILED"; detail: string; errors: FieldError[] };
-
-// A sheet's clock may run a little ahead; a count stamped further ahead than this is a mistake.
-const COUNTED_AT_SKEW_MS = 5 * 60_000;
 
 /** What the secret is sealed for: a sealed value copied onto another vendor's record does not open. */
 const sealContext = (vendorId: string) => `bridge-secret:${vendorId}`;
@@ -123,18 +120,30 @@ async function resolveRows(
     if (!targets.warehouseIds.has(r.warehouseId))
       errors.push({ path: `rows.${i}.warehouseId`, message: "not a warehouse of this vendor" });
     const countedAt = r.countedAt !== undefined ? Date.parse(r.countedAt) : null;
-    if (countedAt !== null && countedAt > now.getTime() + COUNTED_AT_SKEW_MS) {
+    if (countedAt !== null && countedAt > now.getTime() + COUNTED_AT_MAX_AHEAD_MS) {
       errors.push({ path: `rows.${i}.countedAt`, message: "is in the future" });
     }
-    return toStaged(r, skuId ?? "", countedAt);
+    return toStaged(r, skuId ?? "", countedAt, now.getTime());
   });
   return errors.length > 0 ? invalid(errors) : { ok: true, rows };
 }
 
-function toStaged(r: BridgeRowInput, skuId: string, countedAt: number | null): StagedRow {
+/**
+ * A delta is stamped with when it was received: a count taken after that already has it. Counts
+ * and deltas are then compared by time, so a count is never later than its own receipt: one from
+ * a sheet whose clock runs ahead would otherwise pass for newer than the deltas received after it.
+ */
+function toStaged(r: BridgeRowInput, skuId: string, countedAt: number | null, receivedAt: number): StagedRow {
   return r.count !== undefined
-    ? { skuId, warehouseId: r.warehouseId, kind: "count", qty: r.count, countedAt, reason: null }
-    : { skuId, warehouseId: r.warehouseId, kind: "delta", qty: r.delta!, countedAt: null, reason: r.reason! };
+    ? {
+        skuId,
+        warehouseId: r.warehouseId,
+        kind: "count",
+        qty: r.count,
+        countedAt: Math.min(countedAt!, receivedAt),
+        reason: null,
+      }
+    : { skuId, warehouseId: r.warehouseId, kind: "delta", qty: r.delta!, countedAt: receivedAt, reason: r.reason! };
 }
 
 /** The vendor's bridge: whether a secret is set, what waits, and the drift of its latest counts. */

@@ -182,6 +182,65 @@ describe("inventory bridge: reconcile", () => {
     ]);
   });
 
+  it("does not take a delta off again when a count taken after it was received is applied with it", async () => {
+    const s = await bridged(10);
+    await new Promise((r) => setTimeout(r, 20));
+    // The ERP reports 2 damaged units, then counts the shelf: 8, the damaged ones already gone.
+    // Both wait for the same reconcile.
+    const damage = await sendBridge(s.vendorId, s.secret, {
+      rows: [{ skuId: s.skuId, warehouseId: s.warehouseId, delta: -2, reason: "damage" }],
+    });
+    expect(damage.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 20));
+    const counted = await sendBridge(s.vendorId, s.secret, {
+      rows: [{ skuId: s.skuId, warehouseId: s.warehouseId, count: 8, countedAt: iso(Date.now()) }],
+    });
+    expect(counted.status).toBe(202);
+    await reconcileAll();
+    expect((await stockOf(s.skuId)).totals.onHand).toBe(8);
+  });
+
+  it("does not take a delta off again when the level was counted after it was received, before it was applied", async () => {
+    const s = await bridged(10);
+    await new Promise((r) => setTimeout(r, 20));
+    const damage = await sendBridge(s.vendorId, s.secret, {
+      rows: [{ skuId: s.skuId, warehouseId: s.warehouseId, delta: -2, reason: "damage" }],
+    });
+    expect(damage.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 20));
+    // Before the reconcile runs, the vendor counts the shelf in the app: 8.
+    const level = (await stockOf(s.skuId)).warehouses[0]!;
+    const put = await api("PUT", `/v1/skus/${s.skuId}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: s.warehouseId, onHand: 8, expectedVersion: level.version, reason: "count" },
+    });
+    expect(put.status).toBe(200);
+    await reconcileAll();
+    expect((await stockOf(s.skuId)).totals.onHand).toBe(8);
+    const row = await env.DB.prepare("SELECT outcome FROM bridge_rows WHERE id = ?")
+      .bind(damage.body.rowIds[0])
+      .first<{ outcome: string }>();
+    expect(row!.outcome).toBe("superseded");
+  });
+
+  it("applies a delta received after a count from a sheet whose clock runs ahead", async () => {
+    const s = await bridged(10);
+    await new Promise((r) => setTimeout(r, 20));
+    // The sheet's clock is two minutes fast: its count says it was taken after it arrived.
+    const counted = await sendBridge(s.vendorId, s.secret, {
+      rows: [{ skuId: s.skuId, warehouseId: s.warehouseId, count: 10, countedAt: iso(Date.now() + 120_000) }],
+    });
+    expect(counted.status).toBe(202);
+    await reconcileAll();
+    await new Promise((r) => setTimeout(r, 20));
+    const damage = await sendBridge(s.vendorId, s.secret, {
+      rows: [{ skuId: s.skuId, warehouseId: s.warehouseId, delta: -2, reason: "damage" }],
+    });
+    expect(damage.status).toBe(202);
+    await reconcileAll();
+    expect((await stockOf(s.skuId)).totals.onHand).toBe(8);
+  });
+
   it("applies each row once when two reconciles run at once", async () => {
     const s = await bridged(0);
     const rows = Array.from({ length: 40 }, () => ({

@@ -66,7 +66,14 @@ export async function stockOf(skuId: string) {
   const r = await api("GET", `/v1/skus/${skuId}/stock`, { token: ADMIN });
   if (r.status !== 200) throw new Error(`stock read: ${r.status}`);
   return r.body as {
-    warehouses: { warehouseId: string; onHand: number; available: number; held: number; committed: number }[];
+    warehouses: {
+      warehouseId: string;
+      onHand: number;
+      available: number;
+      held: number;
+      committed: number;
+      version: number;
+    }[];
     totals: { onHand: number; available: number; held: number; committed: number };
   };
 }
