@@ -24,9 +24,9 @@ import { publishOrderEvents } from "../../src/gateways/feeds";
 import worker from "../../src/index";
 import { issueFeedTicket } from "../../src/live-feeds/tickets";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
-import { newProduct, newVendorWithToken } from "../support/catalog";
+import { newVendorWithToken } from "../support/catalog";
 import { BENGALURU, checkout, customers, MUMBAI, pay, stockedSku } from "../support/marketplace";
-import { east, offer, order } from "./routing.fixtures";
+import { nearAndDearOffers, order } from "./routing.fixtures";
 
 const BASE = "https://oms.test";
 
@@ -430,17 +430,7 @@ describe("feeds: what subscribers see", () => {
   });
 
   it("a move to another vendor reaches each vendor as its own side only, and ops in full", async () => {
-    const product = await newProduct();
-    const a = await offer({
-      productId: product.id,
-      priceMinor: 50_000,
-      warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }],
-    });
-    const b = await offer({
-      productId: product.id,
-      priceMinor: 55_000,
-      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
-    });
+    const { product, a, b } = await nearAndDearOffers();
     const aToken = await tokenFor("vendor", { vendorId: a.vendorId });
     const bToken = await tokenFor("vendor", { vendorId: b.vendorId });
     const [ops, va, vb] = await Promise.all([

@@ -7,10 +7,9 @@ import { balanceOf, type LedgerEntry } from "../../src/domain/ledger";
 import { basisPointsOf } from "../../src/domain/money";
 import { systemActor } from "../../src/domain/principal";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
-import { newProduct } from "../support/catalog";
 import { BENGALURU, checkout, DELHI, MUMBAI, pay, stockedSku } from "../support/marketplace";
 import { seedPaidOrders } from "../support/seed-orders";
-import { east, offer, order } from "./routing.fixtures";
+import { east, nearAndDearOffers, offer, order } from "./routing.fixtures";
 
 const db = () => database(env);
 const step = (token: string, sub: string, name: string, body?: unknown) =>
@@ -131,18 +130,7 @@ describe("the ledger, written with each business change", () => {
   });
 
   it("owes a reassigned vendor its own offer price, the difference the platform's cost, under the move's claim", async () => {
-    const product = await newProduct();
-    // Vendor A's offer is the one routing picks (nearer); B's, dearer, is where ops move the line.
-    await offer({
-      productId: product.id,
-      priceMinor: 50_000,
-      warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }],
-    });
-    const b = await offer({
-      productId: product.id,
-      priceMinor: 55_000,
-      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
-    });
+    const { product, b } = await nearAndDearOffers();
     const shopper = await newCustomer();
     const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
     await pay(shopper.token, placed.body.payment.id);
@@ -168,13 +156,7 @@ describe("the ledger, written with each business change", () => {
   });
 
   it("gives back a reassignment's adjustment with each returned unit, pro rata, and all of it with the last", async () => {
-    const product = await newProduct();
-    await offer({ productId: product.id, priceMinor: 50_000, warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }] });
-    const b = await offer({
-      productId: product.id,
-      priceMinor: 55_000,
-      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
-    });
+    const { product, b } = await nearAndDearOffers();
     const shopper = await newCustomer();
     const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
     const paid = await pay(shopper.token, placed.body.payment.id);
@@ -230,13 +212,7 @@ describe("the ledger, written with each business change", () => {
   });
 
   it("moves a reassigned unit's adjustment with it when it is reassigned again", async () => {
-    const product = await newProduct();
-    await offer({ productId: product.id, priceMinor: 50_000, warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }] });
-    const b = await offer({
-      productId: product.id,
-      priceMinor: 55_000,
-      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
-    });
+    const { product, b } = await nearAndDearOffers();
     const c = await offer({
       productId: product.id,
       priceMinor: 52_000,

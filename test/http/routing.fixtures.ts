@@ -77,3 +77,22 @@ export async function holdsOf(skuId: string, orderId: string) {
   const row = await env.DB.prepare("select hold_id as h from orders where id = ?").bind(orderId).first<{ h: string }>();
   return env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).holdsOf(row!.h);
 }
+
+/**
+ * One product offered by two vendors near Bengaluru, 3 units each: A's offer, nearer and cheaper
+ * (50,000), is the one routing picks; B's, farther and dearer (55,000), is where ops move lines.
+ */
+export async function nearAndDearOffers() {
+  const product = await newProduct();
+  const a = await offer({
+    productId: product.id,
+    priceMinor: 50_000,
+    warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }],
+  });
+  const b = await offer({
+    productId: product.id,
+    priceMinor: 55_000,
+    warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
+  });
+  return { product, a, b };
+}

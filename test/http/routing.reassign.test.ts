@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { inr, newProduct } from "../support/catalog";
 import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
-import { east, holdsOf, offer, order } from "./routing.fixtures";
+import { east, holdsOf, nearAndDearOffers, offer, order } from "./routing.fixtures";
 
 const reassign = (token: string, subOrderId: string, body: unknown) =>
   api("POST", `/v1/sub-orders/${subOrderId}/reassign`, { token, body });
@@ -62,17 +62,7 @@ describe("manual override of routing", () => {
   });
 
   it("moves a paid line to another vendor's offer: committed stock follows, the price stays, the difference is the platform's", async () => {
-    const product = await newProduct();
-    const a = await offer({
-      productId: product.id,
-      priceMinor: 50_000,
-      warehouses: [{ at: east(BENGALURU, 3), onHand: 3 }],
-    });
-    const b = await offer({
-      productId: product.id,
-      priceMinor: 55_000,
-      warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
-    });
+    const { product, a, b } = await nearAndDearOffers();
     const shopper = await newCustomer();
     const placed = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
     expect(placed.body.order.subOrders[0].vendorId).toBe(a.vendorId);
