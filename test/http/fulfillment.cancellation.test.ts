@@ -4,7 +4,16 @@ import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
 import { systemActor } from "../../src/domain/principal";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
-import { BENGALURU, checkout, DELHI, MUMBAI, pay, stockedSku, stockOf } from "../support/marketplace";
+import {
+  BENGALURU,
+  checkout,
+  DELHI,
+  MUMBAI,
+  paidOrderOfTwoVendors,
+  pay,
+  stockedSku,
+  stockOf,
+} from "../support/marketplace";
 
 const step = (token: string, sub: string, name: string, body?: unknown) =>
   api("POST", `/v1/sub-orders/${sub}/${name}`, { token, ...(body === undefined ? {} : { body }) });
@@ -244,18 +253,7 @@ describe("a whole-order cancel racing a vendor's cancel", () => {
 
 describe("a whole-order cancel that finds part of the order shipped meanwhile", () => {
   it("announces each part it cancelled, as that part's own cancel would be", async () => {
-    const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 2_000 });
-    const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }], priceMinor: 3_000 });
-    const vendorA = await tokenFor("vendor", { vendorId: a.vendorId });
-    const shopper = await newCustomer();
-    const placed = await checkout(shopper.token, [
-      { skuId: a.skuId, qty: 1 },
-      { skuId: b.skuId, qty: 1 },
-    ]);
-    const paid = await pay(shopper.token, placed.body.payment.id);
-    const orderId = paid.body.id as string;
-    const subOf = (v: string) => paid.body.subOrders.find((s: any) => s.vendorId === v).id as string;
-    const [subA, subB] = [subOf(a.vendorId), subOf(b.vendorId)];
+    const { a, b, vendorA, shopper, orderId, subA, subB } = await paidOrderOfTwoVendors();
     await step(vendorA, subA, "confirm");
     await step(vendorA, subA, "pack", { scanned: await scansFor(subA) });
     // A's dispatch is under way: its stock object has shipped the units, its D1 write is yet to land.

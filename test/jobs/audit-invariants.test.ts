@@ -1,29 +1,20 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { auditInvariants } from "../../src/jobs/audit-invariants";
-import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
-import { BENGALURU, checkout, MUMBAI, pay, stockedSku } from "../support/marketplace";
+import { ADMIN, api } from "../support/api";
+import { paidOrderOfTwoVendors } from "../support/marketplace";
 
 const step = (token: string, sub: string, name: string, body?: unknown) =>
   api("POST", `/v1/sub-orders/${sub}/${name}`, { token, ...(body === undefined ? {} : { body }) });
 
 /** A paid order of one unit from vendor A and one from vendor B, whose part B then cancels. */
 async function orderWithBCancelled() {
-  const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 2_000 });
-  const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }], priceMinor: 3_000 });
-  const vendorA = await tokenFor("vendor", { vendorId: a.vendorId });
-  const shopper = await newCustomer();
-  const placed = await checkout(shopper.token, [
-    { skuId: a.skuId, qty: 1 },
-    { skuId: b.skuId, qty: 1 },
-  ]);
-  const paid = await pay(shopper.token, placed.body.payment.id);
-  const subOf = (v: string) => paid.body.subOrders.find((s: any) => s.vendorId === v).id as string;
-  const cancelled = await step(await tokenFor("vendor", { vendorId: b.vendorId }), subOf(b.vendorId), "cancel", {
+  const { a, vendorA, vendorB, orderId, subA, subB } = await paidOrderOfTwoVendors();
+  const cancelled = await step(vendorB, subB, "cancel", {
     reason: "out of stock",
   });
   expect(cancelled.status).toBe(200);
-  return { orderId: paid.body.id as string, a, vendorA, subA: subOf(a.vendorId) };
+  return { orderId, a, vendorA, subA };
 }
 
 async function violationsOf(orderId: string) {

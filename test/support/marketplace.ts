@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
-import { ADMIN, api, newCustomer, uid } from "./api";
+import type { WarehouseStock } from "../../durable-objects/sku-stock-rpc";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "./api";
 import { inr, newProduct, newSku, newVendor, newWarehouse } from "./catalog";
 
 export const BENGALURU = { lat: 12.9716, lng: 77.5946 };
@@ -66,15 +67,36 @@ export async function stockOf(skuId: string) {
   const r = await api("GET", `/v1/skus/${skuId}/stock`, { token: ADMIN });
   if (r.status !== 200) throw new Error(`stock read: ${r.status}`);
   return r.body as {
-    warehouses: {
-      warehouseId: string;
-      onHand: number;
-      available: number;
-      held: number;
-      committed: number;
-      version: number;
-    }[];
+    warehouses: WarehouseStock[];
     totals: { onHand: number; available: number; held: number; committed: number };
+  };
+}
+
+/**
+ * A paid order of one unit from vendor A (Bengaluru, 2,000) and one from vendor B (Mumbai, 3,000):
+ * the order, its shopper, and each vendor's SKU, token and sub-order.
+ */
+export async function paidOrderOfTwoVendors() {
+  const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 2_000 });
+  const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }], priceMinor: 3_000 });
+  const vendorA = await tokenFor("vendor", { vendorId: a.vendorId });
+  const vendorB = await tokenFor("vendor", { vendorId: b.vendorId });
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [
+    { skuId: a.skuId, qty: 1 },
+    { skuId: b.skuId, qty: 1 },
+  ]);
+  const paid = await pay(shopper.token, placed.body.payment.id);
+  const subOf = (v: string) => paid.body.subOrders.find((s: { vendorId: string }) => s.vendorId === v).id as string;
+  return {
+    a,
+    b,
+    vendorA,
+    vendorB,
+    shopper,
+    orderId: paid.body.id as string,
+    subA: subOf(a.vendorId),
+    subB: subOf(b.vendorId),
   };
 }
 
