@@ -338,6 +338,16 @@ export class SkuStock extends DurableObject<Env> {
     return this.readSnapshot();
   }
 
+  /**
+   * A warehouse of the SKU's vendor opened or closed: the storefront count moves with nothing sold,
+   * so the SKU takes a new version (the feeds append one event per version) and pushes it.
+   */
+  sellerChanged(): void {
+    if (this.skuId === null) return;
+    this.feeds.forgetSeller();
+    this.critical(() => this.touch(Date.now()));
+  }
+
   /** What routing ranks a checkout's warehouses by: see `LevelsForHold`. */
   levelsForHold(holdId: string): LevelsForHold {
     const rows = this.holdRows(holdId);

@@ -1,24 +1,25 @@
 /**
  * Why the SkuStock object calls out: screens watch stock live. After each change the object pushes
- * its levels to the SKU's public feed (available total) and to its vendor's feed (exact per
- * warehouse), by RPC to those Feed objects, not through the Queue's batching.
+ * its levels to the SKU's public feed (the available total of its open warehouses) and to its
+ * vendor's feed (exact per warehouse), by RPC to those Feed objects, not through the Queue's batching.
  */
 import { type PublicStockData, STOCK_CHANGED, type VendorStockData } from "../../src/contracts/feeds";
 import { database } from "../../src/db/client";
-import { vendorOfSku } from "../../src/db/feeds";
+import { sellerOfSku } from "../../src/db/feeds";
+import { sellableUnits } from "../../src/domain/stock-allocation";
 import { isoSeconds } from "../../src/domain/time";
 import { type FeedName, skuFeed, vendorFeed } from "../feed-rpc";
 import type { StockSnapshot } from "../sku-stock-rpc";
 
 /**
- * A SKU's new levels: exact per warehouse to its vendor's feed, the available total alone to the
+ * A SKU's new levels: exact per warehouse to its vendor's feed, the sellable total alone to the
  * SKU's public feed. Keyed by the snapshot's version, so a repeated push appends nothing.
  */
 async function publishStock(
   env: Env,
   vendorId: string | null,
   snapshot: StockSnapshot,
-  opts: { publicFeed: boolean },
+  opts: { publicFeed: boolean; available: number },
 ): Promise<void> {
   const { skuId } = snapshot;
   const at = isoSeconds(Date.now());
@@ -26,7 +27,7 @@ async function publishStock(
   const publish = (name: FeedName, data: PublicStockData | VendorStockData) =>
     env.FEEDS.get(env.FEEDS.idFromName(name)).publish([{ sourceId, type: STOCK_CHANGED, at, data }]);
   const calls: Promise<unknown>[] = [];
-  if (opts.publicFeed) calls.push(publish(skuFeed(skuId), { skuId, available: snapshot.totals.available }));
+  if (opts.publicFeed) calls.push(publish(skuFeed(skuId), { skuId, available: opts.available }));
   if (vendorId) {
     const { version, warehouses, totals } = snapshot;
     calls.push(publish(vendorFeed(vendorId), { skuId, version, warehouses, totals }));
@@ -43,6 +44,14 @@ async function publishStock(
 const PUSH_GAP_MS = 100;
 
 /**
+ * How long the pusher trusts what it read of the SKU's seller (its closed warehouses) before it
+ * reads it again: a warehouse closed meanwhile is out of the storefront count by the next push after.
+ */
+const SELLER_TTL_MS = 30_000;
+
+type Seller = Awaited<ReturnType<typeof sellerOfSku>> & { readAt: number; epoch: number };
+
+/**
  * Pushes a stock object's changes to its feeds, coalesced: at most one push in flight per object,
  * and under a burst at most one every PUSH_GAP_MS; changes made meanwhile go out together in the
  * next push, as the latest snapshot. A burst of claims therefore costs a few RPCs a second, not one
@@ -52,7 +61,9 @@ const PUSH_GAP_MS = 100;
 export class StockFeedPusher {
   private running = false;
   private again = false;
-  private vendorId: string | null | undefined;
+  private seller: Seller | null = null;
+  /** Moves when a warehouse opens or closes: a seller read under an older epoch is stale. */
+  private sellerEpoch = 0;
   private lastAvailable: number | null = null;
 
   constructor(
@@ -70,6 +81,11 @@ export class StockFeedPusher {
     return this.drain();
   }
 
+  /** A warehouse of the SKU's vendor opened or closed: the next push reads the seller again. */
+  forgetSeller(): void {
+    this.sellerEpoch++;
+  }
+
   private async drain(): Promise<void> {
     try {
       let started = 0;
@@ -80,13 +96,13 @@ export class StockFeedPusher {
         this.again = false;
         const snap = this.read();
         if (!snap.skuId) return;
-        // Holds that move from held to committed leave `available` as it was: storefronts need nothing.
-        const publicFeed = snap.totals.available !== this.lastAvailable;
         try {
-          // The SKU's vendor never changes: one D1 read per life of the object.
-          if (this.vendorId === undefined) this.vendorId = await vendorOfSku(database(this.env), snap.skuId);
-          await publishStock(this.env, this.vendorId, snap, { publicFeed });
-          this.lastAvailable = snap.totals.available;
+          const seller = await this.sellerOf(snap.skuId);
+          const available = sellableUnits(snap.warehouses, seller.closedWarehouseIds);
+          // Holds that move from held to committed leave `available` as it was: storefronts need nothing.
+          const publicFeed = available !== this.lastAvailable;
+          await publishStock(this.env, seller.vendorId, snap, { publicFeed, available });
+          this.lastAvailable = available;
         } catch (err) {
           console.warn(JSON.stringify({ msg: "stock feed push failed", skuId: snap.skuId, error: String(err) }));
         }
@@ -94,5 +110,16 @@ export class StockFeedPusher {
     } finally {
       this.running = false;
     }
+  }
+
+  /** One D1 read per SELLER_TTL_MS at most, however fast the pushes go. */
+  private async sellerOf(skuId: string): Promise<Seller> {
+    const now = Date.now();
+    const epoch = this.sellerEpoch;
+    const cached = this.seller;
+    if (cached && cached.epoch === epoch && now - cached.readAt < SELLER_TTL_MS) return cached;
+    const seller = { ...(await sellerOfSku(database(this.env), skuId)), readAt: now, epoch };
+    this.seller = seller;
+    return seller;
   }
 }

@@ -1,11 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { lowStockAlerts, rollupSkuDays, rollupState, skus, stockLevels } from "./schema";
+import { lowStockAlerts, rollupSkuDays, rollupState, skus, stockLevels, warehouses } from "./schema";
 
 /**
  * Low-stock alerts over the stock mirror, in one batch of set-based statements however large the
- * catalog: (SKU, warehouse) pairs back above their SKU's threshold are re-armed; pairs at or below
- * it that are not already low become low with this run's time as their crossing, and each such
+ * catalog: (SKU, warehouse) pairs back above their SKU's threshold, or in a closed warehouse, are
+ * re-armed; pairs of open warehouses at or below it that are not already low become low with this run's time as their crossing, and each such
  * crossing queues one message to the vendor and one to ops, keyed by the crossing, so a run that
  * repeats (or races) this one queues nothing more. A threshold of 0 means no alert.
  */
@@ -14,6 +14,8 @@ export async function checkLowStock(
   w: { at: string; whatsapp: boolean; email: boolean },
 ): Promise<{ crossed: number; rearmed: number }> {
   const d1 = db.$client;
+  // A closed warehouse's units are not for sale: it is never low, and is re-armed for when it reopens.
+  const open = "join warehouses o on o.id = l.warehouse_id and o.status = 'active'";
   const pair = "l.sku_id = low_stock_alerts.sku_id and l.warehouse_id = low_stock_alerts.warehouse_id";
   const text = `'Low stock: ' || k.code || ' (' || k.title || ') at ' || w.name || ': ' || a.available || ' available, threshold ' || a.threshold`;
   const payload = `json_object('params', json_object('skuId', a.sku_id, 'code', k.code, 'warehouseId', a.warehouse_id, 'warehouse', w.name, 'available', a.available, 'threshold', a.threshold), 'text', ${text})`;
@@ -25,7 +27,7 @@ export async function checkLowStock(
         `update low_stock_alerts set state = 'ok', updated_at = ?1,
            available = (select l.available from stock_levels l where ${pair})
          where state = 'low' and not exists (
-           select 1 from stock_levels l join skus k on k.id = l.sku_id
+           select 1 from stock_levels l join skus k on k.id = l.sku_id ${open}
            where ${pair} and k.low_stock_threshold > 0 and l.available <= k.low_stock_threshold)`,
       )
       .bind(w.at),
@@ -33,7 +35,7 @@ export async function checkLowStock(
       .prepare(
         `insert into low_stock_alerts (sku_id, warehouse_id, vendor_id, state, available, threshold, crossed_at, updated_at)
          select l.sku_id, l.warehouse_id, k.vendor_id, 'low', l.available, k.low_stock_threshold, ?1, ?1
-         from stock_levels l join skus k on k.id = l.sku_id
+         from stock_levels l join skus k on k.id = l.sku_id ${open}
          left join low_stock_alerts a on a.sku_id = l.sku_id and a.warehouse_id = l.warehouse_id
          where k.low_stock_threshold > 0 and l.available <= k.low_stock_threshold and coalesce(a.state, 'ok') = 'ok'
          on conflict (sku_id, warehouse_id) do update set state = 'low', available = excluded.available,
@@ -78,8 +80,8 @@ export async function skuOwner(db: Db, skuId: string) {
 }
 
 /**
- * What reorder suggestions are made of, for one vendor: its SKUs with stock summed over warehouses
- * (mirror), whether any warehouse is low, and units sold per SKU from the roll-ups over the window.
+ * What reorder suggestions are made of, for one vendor: its SKUs with stock summed over its open
+ * warehouses (mirror), whether any warehouse is low, and units sold per SKU from the roll-ups over the window.
  */
 export async function reorderFacts(db: Db, vendorId: string, window: { from: string; to: string }) {
   const [state, rows, sold] = await db.batch([
@@ -91,7 +93,10 @@ export async function reorderFacts(db: Db, vendorId: string, window: { from: str
         title: skus.title,
         lowStockThreshold: skus.lowStockThreshold,
         leadTimeDays: skus.leadTimeDays,
-        available: sql<number>`coalesce((select sum(${stockLevels.available}) from ${stockLevels} where ${stockLevels.skuId} = ${skus.id}), 0)`,
+        // A one-table select names its columns unqualified here: no join, so `id` stays the SKU's.
+        available: sql<number>`coalesce((select sum(${stockLevels.available}) from ${stockLevels}
+          where ${stockLevels.skuId} = ${skus.id} and ${stockLevels.warehouseId} in
+            (select ${warehouses.id} from ${warehouses} where ${warehouses.status} = 'active')), 0)`,
         low: sql<number>`exists (select 1 from ${lowStockAlerts} where ${lowStockAlerts.skuId} = ${skus.id} and ${lowStockAlerts.state} = 'low')`,
       })
       .from(skus)

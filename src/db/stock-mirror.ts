@@ -2,6 +2,9 @@
  * D1 `stock_levels`: the eventually consistent copy of every stock object's levels, for catalog
  * reads and analytics. Written only by the stock objects' coalesced flush.
  */
+import { and, eq, gt } from "drizzle-orm";
+import type { Db } from "./client";
+import { stockLevels } from "./schema";
 
 export type MirroredLevel = {
   warehouseId: string;
@@ -43,4 +46,15 @@ export async function mirrorStockLevels(
       ),
     ),
   );
+}
+
+/** A page of the SKUs with a level in one warehouse, by id after `after`. */
+export async function skusStockedAt(db: Db, warehouseId: string, after: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ skuId: stockLevels.skuId })
+    .from(stockLevels)
+    .where(and(eq(stockLevels.warehouseId, warehouseId), gt(stockLevels.skuId, after)))
+    .orderBy(stockLevels.skuId)
+    .limit(limit);
+  return rows.map((r) => r.skuId);
 }

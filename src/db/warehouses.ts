@@ -34,3 +34,12 @@ export async function updateWarehouse(db: Db, id: string, changes: WarehouseChan
   if (Object.keys(changes).length === 0) return findWarehouse(db, id);
   return (await db.update(warehouses).set(changes).where(eq(warehouses.id, id)).returning().get()) ?? null;
 }
+
+/** The ids of a vendor's closed warehouses: units there are not for sale. */
+export async function closedWarehouseIds(db: Db, vendorId: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ id: warehouses.id })
+    .from(warehouses)
+    .where(and(eq(warehouses.vendorId, vendorId), eq(warehouses.status, "inactive")));
+  return new Set(rows.map((r) => r.id));
+}

@@ -95,3 +95,8 @@ export function reallocate(req: ReallocationRequest): ReallocationPlan {
   }
   return { ok: true, taken: listOf(takes), added: listOf(added) };
 }
+
+/** What a shopper may be told is for sale: the available units of the warehouses not closed. */
+export function sellableUnits(levels: readonly Level[], closed: ReadonlySet<string>): number {
+  return levels.reduce((sum, l) => (closed.has(l.warehouseId) ? sum : sum + l.available), 0);
+}

@@ -193,6 +193,11 @@ export async function snapshotOf(env: Env, skuId: string): Promise<StockSnapshot
   return { ...snap, skuId };
 }
 
+/** Each SKU's stock object pushes its storefront count again, now that a warehouse opened or closed. */
+export async function sellersChanged(env: Env, skuIds: readonly string[]): Promise<void> {
+  await Promise.all(skuIds.map((skuId) => stockObject(env, skuId).sellerChanged()));
+}
+
 /** One SKU's available units as a claim under `holdId` would find them (see `LevelsForHold`). */
 export function levelsForHold(env: Env, skuId: string, holdId: string): Promise<LevelsForHold> {
   return stockObject(env, skuId).levelsForHold(holdId);

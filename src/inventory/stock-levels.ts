@@ -2,7 +2,9 @@ import type { PublicStock, SetStock, StaleCount, StockAdjustment, StockCount, St
 import { database } from "../db/client";
 import { warehouseVendor } from "../db/orders";
 import { findSku } from "../db/skus";
+import { closedWarehouseIds } from "../db/warehouses";
 import { actorOf, type Principal } from "../domain/principal";
+import { sellableUnits } from "../domain/stock-allocation";
 import {
   adjustStock,
   type CountResult,
@@ -33,7 +35,10 @@ function levels(skuId: string, snap: StockSnapshot): StockLevels {
   return { skuId, warehouses: snap.warehouses, totals: snap.totals };
 }
 
-/** Exact levels per warehouse for admin, ops and the SKU's vendor; only the total available for anyone else. */
+/**
+ * Exact levels per warehouse for admin, ops and the SKU's vendor; for anyone else only the total
+ * for sale, which leaves out closed warehouses.
+ */
 export async function readStock(
   env: Env,
   p: Principal | null,
@@ -41,9 +46,9 @@ export async function readStock(
 ): Promise<{ ok: true; levels: StockLevels | PublicStock } | StockFailure> {
   const sku = await findSku(database(env), skuId);
   if (!sku) return NO_SKU;
-  const snap = await snapshotOf(env, skuId);
-  if (manages(p, sku)) return { ok: true, levels: levels(skuId, snap) };
-  return { ok: true, levels: { skuId, totals: { available: snap.totals.available } } };
+  if (manages(p, sku)) return { ok: true, levels: levels(skuId, await snapshotOf(env, skuId)) };
+  const [snap, closed] = await Promise.all([snapshotOf(env, skuId), closedWarehouseIds(database(env), sku.vendorId)]);
+  return { ok: true, levels: { skuId, totals: { available: sellableUnits(snap.warehouses, closed) } } };
 }
 
 /**

@@ -530,6 +530,49 @@ describe("feeds: what subscribers see", () => {
     expect(Object.fromEntries(versions)).toEqual({ [s.warehouseIds[0]!]: 2, [s.warehouseIds[1]!]: 1 });
   });
 
+  it("a closed warehouse leaves the SKU feed's count and the public stock read at once, and a reopened one comes back", async () => {
+    const s = await stockedSku({
+      warehouses: [
+        { at: BENGALURU, onHand: 5 },
+        { at: MUMBAI, onHand: 2 },
+      ],
+    });
+    const closing = s.warehouseIds[1]!;
+    // Which SKUs a warehouse holds is read from the stock mirror: let the flush land.
+    await vi.waitFor(async () => {
+      const n = await env.DB.prepare("select count(*) as n from stock_levels where sku_id = ?").bind(s.skuId).first();
+      expect(n?.n).toBe(2);
+    });
+    const storefront = await connect(`/v1/feeds/skus/${s.skuId}`);
+    const vendorToken = await tokenFor("vendor", { vendorId: s.vendorId });
+    const publicCount = async () => (await api("GET", `/v1/skus/${s.skuId}/stock`)).body.totals.available;
+    expect(await publicCount()).toBe(7);
+
+    const closed = await api("PATCH", `/v1/warehouses/${closing}`, {
+      token: vendorToken,
+      body: { status: "inactive" },
+    });
+    expect(closed.status).toBe(200);
+    // Nothing was sold, yet the storefront hears 5: the 2 units in the closed warehouse are not for sale.
+    await vi.waitFor(() => expect(storefront.events().at(-1)?.data).toEqual({ skuId: s.skuId, available: 5 }));
+    expect(await publicCount()).toBe(5);
+    // The vendor still reads its exact levels, closed warehouse included.
+    const own = await api("GET", `/v1/skus/${s.skuId}/stock`, { token: vendorToken });
+    expect(own.body.totals).toMatchObject({ onHand: 7, available: 7 });
+    // A sale while it is closed pushes the count without it.
+    const shopper = await newCustomer();
+    expect((await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }])).status).toBe(201);
+    await vi.waitFor(() => expect(storefront.events().at(-1)?.data).toEqual({ skuId: s.skuId, available: 4 }));
+
+    const reopened = await api("PATCH", `/v1/warehouses/${closing}`, {
+      token: vendorToken,
+      body: { status: "active" },
+    });
+    expect(reopened.status).toBe(200);
+    await vi.waitFor(() => expect(storefront.events().at(-1)?.data).toEqual({ skuId: s.skuId, available: 6 }));
+    expect(await publicCount()).toBe(6);
+  });
+
   it("a burst of claims reaches the SKU feed as a few pushes at least 100 ms apart, the last with the final count", async () => {
     const s = await stockedSku({ vendor: { hourlyCapacity: 1000 }, warehouses: [{ at: BENGALURU, onHand: 100 }] });
     const storefront = await connect(`/v1/feeds/skus/${s.skuId}`);

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { refreshRollups } from "../../src/analytics/refresh";
 import { addDays, localDay } from "../../src/domain/local-day";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { newWarehouse } from "../support/catalog";
 import { type HistoryCatalog, historyCatalog, placeOrder } from "../support/order-history";
 
 const DAY = 86_400_000;
@@ -58,6 +59,38 @@ describe("low-stock alerts", () => {
     await runAlerts();
     expect(await alertsFor(sku)).toHaveLength(2);
     await mirror(sku, v.warehouseId, 5);
+    await new Promise((r) => setTimeout(r, 1100));
+    await runAlerts();
+    expect(await alertsFor(sku)).toHaveLength(4);
+  });
+
+  it("a closed warehouse is never low, and is re-armed to tell again when it reopens low", async () => {
+    const v = cat.vendors[1]!;
+    const sku = v.skus[1]!.id;
+    const far = await newWarehouse(v.id);
+    const setStatus = async (status: string) =>
+      expect((await api("PATCH", `/v1/warehouses/${far.id}`, { token: ADMIN, body: { status } })).status).toBe(200);
+    const state = async () =>
+      (
+        await env.DB.prepare("select state from low_stock_alerts where sku_id = ? and warehouse_id = ?")
+          .bind(sku, far.id)
+          .first<{ state: string }>()
+      )?.state;
+    await mirror(sku, v.warehouseId, 50);
+    await mirror(sku, far.id, 1);
+    await setStatus("inactive");
+    await runAlerts();
+    expect(await alertsFor(sku)).toHaveLength(0);
+
+    await setStatus("active");
+    await runAlerts();
+    expect(await alertsFor(sku)).toHaveLength(2);
+    // Closed while low: re-armed without a word; open again and still low: told again.
+    await setStatus("inactive");
+    await runAlerts();
+    expect(await state()).toBe("ok");
+    expect(await alertsFor(sku)).toHaveLength(2);
+    await setStatus("active");
     await new Promise((r) => setTimeout(r, 1100));
     await runAlerts();
     expect(await alertsFor(sku)).toHaveLength(4);
@@ -132,6 +165,15 @@ describe("reorder suggestions", () => {
     items = await read();
     // A longer lead time: order today, and more.
     expect(items.get(fast.id)).toMatchObject({ orderBy: today, quantity: 2 * 26 - 20, leadTimeDays: 12 });
+
+    // Units in a closed warehouse are not for sale: they put off no reorder.
+    const closed = await newWarehouse(v.id);
+    await mirror(fast.id, closed.id, 100);
+    expect((await api("PATCH", `/v1/warehouses/${closed.id}`, { token, body: { status: "inactive" } })).status).toBe(
+      200,
+    );
+    items = await read();
+    expect(items.get(fast.id)).toMatchObject({ quantity: 2 * 26 - 20 });
   });
 
   it("a vendor reads and sets only its own; customers are refused", async () => {

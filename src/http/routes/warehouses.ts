@@ -14,6 +14,8 @@ import {
 import { normalizeCountry, normalizePostalCode, type Point, resolveShippingPoint } from "../../domain/geo";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
+import { announceWarehouseStatus } from "../../inventory/warehouse-status";
+import { finishLater } from "../../platform/background";
 import { router } from "../context";
 import { validationError } from "../errors";
 import { defineRoute } from "../route";
@@ -126,5 +128,8 @@ export const warehouses = router()
     }
     const warehouse = await updateWarehouse(db, warehouseId, changes);
     if (!warehouse) throw notFound("warehouse", warehouseId);
+    if (warehouse.status !== current.status) {
+      await finishLater(c.executionCtx, announceWarehouseStatus(c.env, warehouseId));
+    }
     return c.json(warehouse, 200);
   });
