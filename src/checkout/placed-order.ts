@@ -1,5 +1,6 @@
 import type { CheckoutBody, CheckoutResult } from "../contracts/orders";
 import type { PlacedOrder } from "../db/checkout-writes";
+import { IDEMPOTENCY_RETENTION_SECONDS } from "../db/idempotency";
 import type { LineItemRow, OrderAggregate, OrderEventRow, OrderRow, PaymentRow, SubOrderRow } from "../db/orders";
 import { newId } from "../domain/ids";
 import type { RoutingExplanation } from "../domain/routing/explain";
@@ -9,8 +10,6 @@ import { AUTO_REVIEW_NOTE, shouldHoldForReview } from "../review/review";
 import type { PreparedCart } from "../routing/cart";
 import type { Placing } from "./attempt";
 import type { Priced } from "./price";
-
-const IDEMPOTENCY_RETENTION_SECONDS = 48 * 3600;
 
 /**
  * The rows of a new order awaiting payment, and the answer the shopper gets (stored with the

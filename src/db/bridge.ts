@@ -64,16 +64,28 @@ export type StagedRow = {
   reason: string | null;
 };
 
+/** A bridge request's Idempotency-Key, kept with its receipt like every other key. */
+export type BridgeRequestKey = { scope: string; key: string; requestHash: string; at: string; expiresAt: string };
+
 /**
- * The request's signature and its rows, in one batch: all of them or, when the signature was
- * taken before (a replay, or the same request twice at once), none. Raw D1 statements: the rows go
- * in through json_each, which drizzle's batch cannot carry.
+ * The request's signature, its rows and its Idempotency-Key (if sent) with the receipt, in one
+ * batch: all of them or, when the key or the signature was taken before (a retry, a replay, or the
+ * same request twice at once), none. Raw D1 statements: the rows go in through json_each, which
+ * drizzle's batch cannot carry.
  */
 export async function stageBridgeRows(
   db: Db,
-  input: { vendorId: string; signature: string; seenAt: number; receivedAt: string; rows: StagedRow[] },
-): Promise<{ ok: true; ids: number[] } | { ok: false; code: "REPLAYED" }> {
+  input: {
+    vendorId: string;
+    signature: string;
+    seenAt: number;
+    receivedAt: string;
+    rows: StagedRow[];
+    request: BridgeRequestKey | null;
+  },
+): Promise<{ ok: true; ids: number[] } | { ok: false; code: "REPLAYED" | "KEY_TAKEN" }> {
   const d1 = db.$client;
+  const r = input.request;
   const inserts = chunks(input.rows, JSON_ROWS_PER_STATEMENT).map((part) =>
     d1
       .prepare(
@@ -91,11 +103,38 @@ export async function stageBridgeRows(
   const signature = d1
     .prepare("insert into bridge_signatures (signature, vendor_id, seen_at) values (?, ?, ?)")
     .bind(input.signature, input.vendorId, input.seenAt);
+  // The key is taken first, so a retry re-signed or not is told apart from a replay; its receipt is
+  // written by the same batch from the rows just staged (ids of one batch are consecutive).
+  const keyed = r
+    ? [
+        d1
+          .prepare(
+            `insert into idempotency_keys (scope, key, request_hash, response_status, response_body, created_at, expires_at)
+             values (?, ?, ?, 202, '', ?, ?)`,
+          )
+          .bind(r.scope, r.key, r.requestHash, r.at, r.expiresAt),
+      ]
+    : [];
+  const receipt = r
+    ? [
+        d1
+          .prepare(
+            `update idempotency_keys set response_body = json_object('staged', ?1, 'rowIds',
+               (select json_group_array(id) from (select id from bridge_rows
+                  where id > (select max(id) from bridge_rows) - ?1 order by id)))
+             where scope = ?2 and key = ?3`,
+          )
+          .bind(input.rows.length, r.scope, r.key),
+      ]
+    : [];
   try {
-    const [, ...results] = await d1.batch<{ id: number }>([signature, ...inserts]);
-    return { ok: true, ids: results.flatMap((r) => r.results.map((x) => x.id)) };
+    const results = await d1.batch<{ id: number }>([...keyed, signature, ...inserts, ...receipt]);
+    const staged = results.slice(keyed.length + 1, keyed.length + 1 + inserts.length);
+    return { ok: true, ids: staged.flatMap((x) => x.results.map((row) => row.id)) };
   } catch (err) {
-    if (uniqueViolation(err)?.table === "bridge_signatures") return { ok: false, code: "REPLAYED" };
+    const table = uniqueViolation(err)?.table;
+    if (table === "idempotency_keys") return { ok: false, code: "KEY_TAKEN" };
+    if (table === "bridge_signatures") return { ok: false, code: "REPLAYED" };
     throw err;
   }
 }

@@ -2,6 +2,9 @@ import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "./client";
 import { idempotencyKeys } from "./schema";
 
+/** How long a key and its answer are kept: a retry within it gets the first answer. */
+export const IDEMPOTENCY_RETENTION_SECONDS = 48 * 3600;
+
 /** Status of a key claimed by a request still running. */
 export const IN_FLIGHT = 0;
 

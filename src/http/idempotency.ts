@@ -1,6 +1,13 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { database } from "../db/client";
-import { claimKey, completeKey, findKey, IN_FLIGHT, releaseKey } from "../db/idempotency";
+import {
+  claimKey,
+  completeKey,
+  findKey,
+  IDEMPOTENCY_RETENTION_SECONDS,
+  IN_FLIGHT,
+  releaseKey,
+} from "../db/idempotency";
 import { sha256Hex } from "../domain/crypto";
 import { addSeconds, isoSeconds } from "../domain/time";
 import type { AppEnv } from "./context";
@@ -19,7 +26,6 @@ export function idempotencyKeyOf(c: Context<AppEnv>): string {
   return key;
 }
 
-const RETENTION_SECONDS = 48 * 3600;
 const WAIT_FOR_FIRST_MS = 10_000;
 // Routes that keep their own exactly-once rules: checkout (keys are part of its hold ids),
 // webhooks (provider event ids), and raw uploads. And answers that carry a secret shown once (API
@@ -73,7 +79,7 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
       key,
       requestHash,
       at: isoSeconds(now),
-      expiresAt: isoSeconds(addSeconds(now, RETENTION_SECONDS)),
+      expiresAt: isoSeconds(addSeconds(now, IDEMPOTENCY_RETENTION_SECONDS)),
     });
     if (!claimed) {
       const deadline = Date.now() + WAIT_FOR_FIRST_MS;

@@ -1,6 +1,7 @@
 import type { BridgeReport } from "../contracts/bridge";
 import { BridgeRequest, type BridgeRowInput, COUNTED_AT_MAX_AHEAD_MS } from "../contracts/bridge";
 import {
+  type BridgeRequestKey,
   bridgeDrift,
   bridgeTargets,
   findBridgeSecret,
@@ -9,11 +10,12 @@ import {
   stageBridgeRows,
 } from "../db/bridge";
 import { database } from "../db/client";
+import { findKey, IDEMPOTENCY_RETENTION_SECONDS } from "../db/idempotency";
 import { findVendor } from "../db/vendors";
 import { parseBridgeSignature, verifyBridgeSignature, withinReplayWindow } from "../domain/bridge-signature";
-import { newSecretToken } from "../domain/crypto";
+import { newSecretToken, sha256Hex } from "../domain/crypto";
 import { seal, unseal } from "../domain/sealed";
-import { isoSeconds } from "../domain/time";
+import { addSeconds, isoSeconds } from "../domain/time";
 import { config } from "../platform/config";
 
 type FieldError = { path: string; message: string };
@@ -21,7 +23,13 @@ type FieldError = { path: string; message: string };
 export type BridgeRefusal =
   | {
       ok: false;
-      code: "BRIDGE_NOT_CONFIGURED" | "NOT_FOUND" | "BAD_SIGNATURE" | "SIGNATURE_EXPIRED" | "SIGNATURE_REPLAYED";
+      code:
+        | "BRIDGE_NOT_CONFIGURED"
+        | "NOT_FOUND"
+        | "BAD_SIGNATURE"
+        | "SIGNATURE_EXPIRED"
+        | "SIGNATURE_REPLAYED"
+        | "IDEMPOTENCY_KEY_REUSED";
     }
   | { ok: false; code: "VALIDATION_FAILED"; detail: string; errors: FieldError[] };
 
@@ -40,15 +48,19 @@ export async function rotateBridgeSecret(env: Env, vendorId: string, now: Date) 
   return { ok: true, secret, rotatedAt } as const;
 }
 
+export type BridgeStaged = { ok: true; staged: number; rowIds: number[]; replayed: boolean };
+
 /**
  * A signed request from the vendor's sheet or ERP: checked in full (signature, its window, the
  * rows, every SKU and warehouse the vendor's own) and staged all together, or refused with
- * nothing staged. The signature is checked over the exact bytes before anything is parsed.
+ * nothing staged. The signature is checked over the exact bytes before anything is parsed. A
+ * request sent again under its Idempotency-Key, signed anew or not, is answered with the first
+ * one's receipt and stages nothing: a retried delta is never taken twice.
  */
 export async function receiveBridgeRows(
   env: Env,
-  input: { vendorId: string; header: string | undefined; body: string; now: Date },
-): Promise<{ ok: true; staged: number; rowIds: number[] } | BridgeRefusal> {
+  input: { vendorId: string; header: string | undefined; body: string; idempotencyKey: string | null; now: Date },
+): Promise<BridgeStaged | BridgeRefusal> {
   const key = config(env).bridgeSecretKey;
   if (!key) return { ok: false, code: "BRIDGE_NOT_CONFIGURED" };
   const db = database(env);
@@ -63,15 +75,36 @@ export async function receiveBridgeRows(
 
   const rows = await resolveRows(db, input.vendorId, input.body, input.now);
   if (!rows.ok) return rows;
+  const request =
+    input.idempotencyKey === null
+      ? null
+      : await requestKey(input.vendorId, input.idempotencyKey, input.body, input.now);
   const staged = await stageBridgeRows(db, {
     vendorId: input.vendorId,
     signature: signature.v1,
     seenAt: input.now.getTime(),
     receivedAt: isoSeconds(input.now),
     rows: rows.rows,
+    request,
   });
-  if (!staged.ok) return { ok: false, code: "SIGNATURE_REPLAYED" };
-  return { ok: true, staged: staged.ids.length, rowIds: staged.ids };
+  if (staged.ok) return { ok: true, staged: staged.ids.length, rowIds: staged.ids, replayed: false };
+  if (staged.code === "REPLAYED" || !request) return { ok: false, code: "SIGNATURE_REPLAYED" };
+  // The key's batch committed whole, so its receipt is there (or the key expired a moment ago).
+  const first = await findKey(db, request.scope, request.key);
+  if (!first || first.requestHash !== request.requestHash) return { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+  const receipt = JSON.parse(first.responseBody) as { staged: number; rowIds: number[] };
+  return { ok: true, staged: receipt.staged, rowIds: receipt.rowIds, replayed: true };
+}
+
+/** The vendor's key for this body: the same rows sent again match whatever their signature. */
+async function requestKey(vendorId: string, key: string, body: string, now: Date): Promise<BridgeRequestKey> {
+  return {
+    scope: `bridge:${vendorId}`,
+    key,
+    requestHash: await sha256Hex(body),
+    at: isoSeconds(now),
+    expiresAt: isoSeconds(addSeconds(now, IDEMPOTENCY_RETENTION_SECONDS)),
+  };
 }
 
 function invalid(errors: FieldError[], detail = "Some rows are not valid; nothing was staged"): BridgeRefusal {

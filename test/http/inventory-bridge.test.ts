@@ -61,6 +61,44 @@ describe("inventory bridge: refusals apply nothing", () => {
     expect(await stagedRowsOf(s.vendorId)).toBe(2);
   });
 
+  it("stages a retry under its Idempotency-Key once, however it was signed again, and answers the first receipt", async () => {
+    const s = await bridged(700);
+    const now = Math.floor(Date.now() / 1000);
+    const key = uid("erp-push");
+    // More rows than one insert carries (500), so the receipt spans two of the batch's inserts.
+    const rows = Array.from({ length: 600 }, () => ({
+      skuId: s.skuId,
+      warehouseId: s.warehouseId,
+      delta: -1,
+      reason: "damage",
+    }));
+    const first = await sendBridge(s.vendorId, s.secret, { rows }, { at: now - 200, idempotencyKey: key });
+    expect(first.status).toBe(202);
+    expect(first.body.staged).toBe(600);
+    expect(first.body.rowIds).toHaveLength(600);
+
+    // The ERP never heard the answer and sends again, signed anew, several times at once.
+    const retries = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => sendBridge(s.vendorId, s.secret, { rows }, { at: now - i, idempotencyKey: key })),
+    );
+    for (const retry of retries) {
+      expect(retry.status).toBe(202);
+      expect(retry.body).toEqual(first.body);
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    }
+    const other = await sendBridge(s.vendorId, s.secret, { rows: rows.slice(1) }, { idempotencyKey: key });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(other.headers.get("content-type")).toContain("application/problem+json");
+    const malformed = await sendBridge(s.vendorId, s.secret, { rows }, { idempotencyKey: "two words" });
+    expect(malformed.status).toBe(422);
+    expect(malformed.body.code).toBe("VALIDATION_FAILED");
+
+    expect(await stagedRowsOf(s.vendorId)).toBe(600);
+    await reconcileAll();
+    expect((await stockOf(s.skuId)).totals.onHand).toBe(100);
+  });
+
   it("refuses a whole request with another vendor's SKU or warehouse, naming each row", async () => {
     const s = await bridged();
     const other = await stockedSku({ warehouses: [{ at: BLR, onHand: 5 }] });

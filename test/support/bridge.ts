@@ -9,18 +9,20 @@ export async function bridgeSecret(vendorId: string): Promise<string> {
   return r.body.secret;
 }
 
-/** Sends rows as a sheet would: signed now (or at `at`, unix seconds) with `secret`. */
+/** Sends rows as a sheet would: signed now (or at `at`, unix seconds) with `secret`, under an optional key. */
 export async function sendBridge(
   vendorId: string,
   secret: string,
   body: unknown,
-  opts: { at?: number; header?: string } = {},
+  opts: { at?: number; header?: string; idempotencyKey?: string } = {},
 ) {
   const raw = typeof body === "string" ? body : JSON.stringify(body);
   const header = opts.header ?? (await signBridgeRequest(secret, opts.at ?? Math.floor(Date.now() / 1000), raw));
+  const key: Record<string, string> =
+    opts.idempotencyKey === undefined ? {} : { "idempotency-key": opts.idempotencyKey };
   return api("POST", `/v1/vendors/${vendorId}/inventory-bridge`, {
     rawBody: raw,
-    headers: { "content-type": "application/json", "bridge-signature": header },
+    headers: { "content-type": "application/json", "bridge-signature": header, ...key },
   });
 }
 

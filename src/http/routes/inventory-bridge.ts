@@ -4,6 +4,7 @@ import { Id, json, problemResponses } from "../../contracts/common";
 import { type BridgeRefusal, bridgeReport, receiveBridgeRows, rotateBridgeSecret } from "../../inventory/bridge";
 import { router } from "../context";
 import { ApiError } from "../errors";
+import { idempotencyKeyOf } from "../idempotency";
 import { defineRoute } from "../route";
 import { actsFor, notFound, principalOf } from "../scope";
 
@@ -20,7 +21,9 @@ const receive = defineRoute({
     "delta (`delta`, `reason`) of one SKU (`skuId` or `skuCode`) in one of the vendor's warehouses. Refused with " +
     "nothing staged: a bad signature (400 BAD_SIGNATURE), a timestamp more than 5 minutes off (400 SIGNATURE_EXPIRED), " +
     "a signature already received (409 SIGNATURE_REPLAYED), and any malformed row or another vendor's SKU or " +
-    "warehouse (422, every such row listed). Accepted rows are staged and applied by the every-minute reconcile.",
+    "warehouse (422, every such row listed). Accepted rows are staged and applied by the every-minute reconcile. " +
+    "An optional Idempotency-Key makes a retry safe however it is signed: the same rows under the same key within " +
+    "48 hours answer the first receipt (Idempotent-Replayed: true) and stage nothing; other rows under it are 422.",
   // The body (BridgeRequest) is parsed by hand, after the signature over its exact bytes.
   request: { params: Params },
   responses: { 202: json(BridgeReceipt, "Staged"), ...problemResponses },
@@ -69,6 +72,8 @@ function refused(r: BridgeRefusal, vendorId: string): never {
         "SIGNATURE_EXPIRED",
         "Sign each request when it is sent (t within 5 minutes); nothing was staged",
       );
+    case "IDEMPOTENCY_KEY_REUSED":
+      throw new ApiError("IDEMPOTENCY_KEY_REUSED", "The Idempotency-Key was used with other rows; nothing was staged");
     case "SIGNATURE_REPLAYED":
       throw new ApiError("SIGNATURE_REPLAYED", "This signed request was received before; nothing was staged again");
     case "BRIDGE_NOT_CONFIGURED":
@@ -82,8 +87,10 @@ export const inventoryBridge = router()
     // The signature covers the exact bytes: read them before anything parses them.
     const body = await c.req.text();
     const header = c.req.header("bridge-signature");
-    const r = await receiveBridgeRows(c.env, { vendorId, header, body, now: new Date() });
+    const idempotencyKey = c.req.header("idempotency-key") === undefined ? null : idempotencyKeyOf(c);
+    const r = await receiveBridgeRows(c.env, { vendorId, header, body, idempotencyKey, now: new Date() });
     if (!r.ok) refused(r, vendorId);
+    if (r.replayed) c.header("Idempotent-Replayed", "true");
     return c.json({ staged: r.staged, rowIds: r.rowIds }, 202);
   })
   .openapi(rotate, async (c) => {
