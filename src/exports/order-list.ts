@@ -85,11 +85,14 @@ async function allRows(db: Db, filter: ExportFilter): Promise<ExportRow[]> {
   return rows;
 }
 
-/** Sums by currency, in minor units: a marketplace may in principle hold more than one. */
-function totalsByCurrency(rows: { currency: string; amountMinor: number }[]): string {
+/**
+ * Sums by currency, in minor units: a marketplace may in principle hold more than one. No rows
+ * sum to zero in the marketplace's own currency.
+ */
+function totalsByCurrency(rows: { currency: string; amountMinor: number }[], marketplaceCurrency: string): string {
   const sums = new Map<string, number>();
   for (const r of rows) sums.set(r.currency, (sums.get(r.currency) ?? 0) + r.amountMinor);
-  if (sums.size === 0) return displayAmount(0, "INR");
+  if (sums.size === 0) return displayAmount(0, marketplaceCurrency);
   return [...sums].map(([currency, minor]) => displayAmount(minor, currency)).join(" + ");
 }
 
@@ -112,7 +115,7 @@ export async function orderListPdf(
   db: Db,
   filter: ExportFilter,
   audience: Audience,
-  describe: { filter: string; asOf: string },
+  describe: { filter: string; asOf: string; currency: string },
 ): Promise<Uint8Array> {
   const rows = await allRows(db, filter);
   const orderIds = new Set(rows.map((r) => r.orderId));
@@ -128,11 +131,15 @@ export async function orderListPdf(
             label: "Order totals",
             value: totalsByCurrency(
               firstOfOrder.map((r) => ({ currency: r.currency, amountMinor: r.orderTotalMinor })),
+              describe.currency,
             ),
           }
         : {
             label: "Sub-order totals",
-            value: totalsByCurrency(rows.map((r) => ({ currency: r.currency, amountMinor: r.subOrderTotalMinor }))),
+            value: totalsByCurrency(
+              rows.map((r) => ({ currency: r.currency, amountMinor: r.subOrderTotalMinor })),
+              describe.currency,
+            ),
           },
     ],
     chart: { title: "Orders a day (UTC)", bars: ordersByDay(rows), format: (v) => String(Math.round(v)) },

@@ -3,9 +3,10 @@ import { parse } from "csv-parse/sync";
 import { extractText, getDocumentProxy } from "unpdf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { refreshRollups } from "../../src/analytics/refresh";
+import { database } from "../../src/db/client";
 import { seedOpenSubOrders } from "../../src/dev/sla-watcher-bench";
 import { csv } from "../../src/exports/csv";
-import { EXPORT_PAGE_ORDERS, MAX_PDF_ORDERS } from "../../src/exports/order-list";
+import { EXPORT_PAGE_ORDERS, MAX_PDF_ORDERS, orderListPdf } from "../../src/exports/order-list";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { meteredRequest } from "../support/invocation-budget";
@@ -116,6 +117,23 @@ describe("order list exports", () => {
     expect(text).toContain(`₹${rupees}`);
     for (const id of scene.orderIds) expect(text).toContain(id);
     expect(text).toContain("Orders a day (UTC)");
+  });
+
+  it("a PDF with no orders gives its zero total in the marketplace's own currency", async () => {
+    const nobody = uid("ven");
+    const pdf = await orderListPdf(
+      database(env),
+      { vendorId: nobody, ownVendorId: nobody, ascending: false },
+      "vendor",
+      {
+        filter: "Vendor with no orders",
+        asOf: new Date().toISOString(),
+        currency: "USD",
+      },
+    );
+    const text = await pdfText(new Response(pdf, { headers: { "content-type": "application/pdf" } }));
+    expect(text).toContain("$0.00");
+    expect(text).not.toContain("₹");
   });
 
   it("a vendor's PDF sums its own sub-orders only", async () => {

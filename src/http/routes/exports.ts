@@ -220,7 +220,11 @@ export const fileExports = router()
         headers: attachment(`orders-${stamp}.csv`, "text/csv; charset=utf-8", matching),
       });
     }
-    const pdf = await orderListPdf(db, filter, audience, { filter: describeFilter(q), asOf: now });
+    const pdf = await orderListPdf(db, filter, audience, {
+      filter: describeFilter(q),
+      asOf: now,
+      currency: config(c.env).currency,
+    });
     return new Response(pdf, { status: 200, headers: attachment(`orders-${stamp}.pdf`, "application/pdf", matching) });
   })
   .openapi(creditNote, async (c) => {
