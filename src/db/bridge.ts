@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { chunks, selectIn } from "./chunks";
 import type { Db } from "./client";
 import { uniqueViolation } from "./constraints";
-import { bridgeRows, type bridgeRuns, bridgeSecrets, skus, warehouses } from "./schema";
+import { bridgePruneCursor, bridgeRows, type bridgeRuns, bridgeSecrets, skus, warehouses } from "./schema";
 
 // Rows go in and results come back as one JSON parameter per statement (json_each), not one bound
 // value per column: D1 binds 100 parameters at most, so 1,000 rows cost 2 statements, not 200.
@@ -266,4 +266,62 @@ export async function bridgeDrift(db: Db, vendorId: string, limit: number) {
       from ${bridgeRows} where vendor_id = ${vendorId}`),
   ]);
   return { lines, staged: totals[0]?.staged ?? 0, lastAppliedAt: totals[0]?.lastAppliedAt ?? null };
+}
+
+/** A position in the walk over applied rows by (applied_at, id); START is before the oldest. */
+export type PruneCursor = { appliedAt: string; id: number };
+export const PRUNE_START: PruneCursor = { appliedAt: "", id: 0 };
+
+export async function readPruneCursor(db: Db): Promise<PruneCursor> {
+  const row = await db.select().from(bridgePruneCursor).where(eq(bridgePruneCursor.id, 1)).get();
+  return row ? { appliedAt: row.appliedAt, id: row.rowId } : PRUNE_START;
+}
+
+export type FinishedRow = { id: number; appliedAt: string; kept: 0 | 1 };
+
+/**
+ * The next `limit` applied rows after `after` that were applied before `before`, oldest first
+ * (bridge_rows_finished), each saying whether it must stay: the latest applied count of its
+ * (vendor, SKU, warehouse), which the drift report shows, or the vendor's latest applied row, whose
+ * time the report gives as lastAppliedAt. Both only move to newer rows, so a row found not kept
+ * stays deletable. Staged rows are never read.
+ */
+export async function finishedBridgeRows(
+  db: Db,
+  q: { after: PruneCursor; before: string; limit: number },
+): Promise<FinishedRow[]> {
+  return db.all<FinishedRow>(sql`
+    select r.id, r.applied_at as appliedAt,
+      (r.kind = 'count' and r.outcome <> 'superseded' and not exists (
+        select 1 from ${bridgeRows} n
+        where n.vendor_id = r.vendor_id and n.sku_id = r.sku_id and n.warehouse_id = r.warehouse_id
+          and n.id > r.id and n.kind = 'count' and n.status = 'applied' and n.outcome <> 'superseded'))
+      or not exists (
+        select 1 from ${bridgeRows} v
+        where v.vendor_id = r.vendor_id and v.status = 'applied' and v.applied_at > r.applied_at) as kept
+    from ${bridgeRows} r
+    where r.status = 'applied' and r.applied_at < ${q.before}
+      and (r.applied_at, r.id) > (${q.after.appliedAt}, ${q.after.id})
+    order by r.applied_at, r.id
+    limit ${q.limit}`);
+}
+
+/**
+ * Deletes these applied rows and saves where the walk goes on, in one batch; answers how many
+ * went. The ids go in as one JSON parameter (D1 binds 100 at most). A staged row is never deleted.
+ */
+export async function deleteFinishedBridgeRows(db: Db, ids: number[], next: PruneCursor): Promise<number> {
+  const d1 = db.$client;
+  const [deleted] = await d1.batch([
+    d1
+      .prepare("delete from bridge_rows where id in (select value from json_each(?)) and status = 'applied'")
+      .bind(JSON.stringify(ids)),
+    d1
+      .prepare(
+        `insert into bridge_prune_cursor (id, applied_at, row_id) values (1, ?1, ?2)
+         on conflict (id) do update set applied_at = ?1, row_id = ?2`,
+      )
+      .bind(next.appliedAt, next.id),
+  ]);
+  return deleted?.meta.changes ?? 0;
 }

@@ -923,9 +923,27 @@ export const bridgeRows = sqliteTable(
   (t) => [
     index("bridge_rows_staged").on(t.skuId, t.id).where(sql`${t.status} = 'staged'`),
     index("bridge_rows_latest").on(t.vendorId, t.skuId, t.warehouseId, t.id),
+    // The retention job walks applied rows oldest first, and asks whether the vendor applied
+    // anything later (its latest stays: the drift report's lastAppliedAt reads it).
+    index("bridge_rows_finished").on(t.appliedAt, t.id).where(sql`${t.status} = 'applied'`),
+    index("bridge_rows_vendor_applied").on(t.vendorId, t.appliedAt).where(sql`${t.status} = 'applied'`),
     check("bridge_rows_kind", sql`${t.kind} in ('count','delta')`),
     check("bridge_rows_count", sql`${t.kind} = 'delta' or (${t.qty} >= 0 and ${t.countedAt} is not null)`),
   ],
+);
+
+/**
+ * One row: where the bridge retention job's walk over applied rows (by applied_at, id) stopped;
+ * empty when the next walk starts from the oldest.
+ */
+export const bridgePruneCursor = sqliteTable(
+  "bridge_prune_cursor",
+  {
+    id: integer("id").primaryKey(),
+    appliedAt: text("applied_at").notNull(),
+    rowId: integer("row_id").notNull(),
+  },
+  (t) => [check("bridge_prune_cursor_one", sql`${t.id} = 1`)],
 );
 
 /** One reconcile page: what it applied and the D1 queries it spent (ops' view and the benchmark's). */

@@ -1,6 +1,7 @@
 import { runLowStockAlerts } from "../analytics/low-stock";
 import { runAnalyticsRollups } from "../analytics/runs";
 import { sweepOutbox } from "../gateways/order-events";
+import { pruneBridgeRows } from "../inventory/bridge-retention";
 import { runPayouts } from "../payouts/run";
 import { followUpStockMoves } from "../reassignment/stock-follow-up";
 import { auditInvariants } from "./audit-invariants";
@@ -65,6 +66,13 @@ export const jobs: readonly Job[] = [
     description:
       "Apply the rows vendors' sheets and ERPs sent through the inventory bridge to the stock objects, a page at a time",
     run: (env, now) => reconcileBridge(env, now),
+  },
+  {
+    name: "prune-bridge-rows",
+    schedule: "* * * * *",
+    description:
+      "Delete inventory-bridge rows applied more than 7 days ago, a bounded page at a time, keeping the latest count of each SKU and warehouse that the drift report shows",
+    run: pruneBridgeRows,
   },
   {
     name: "audit-invariants",
