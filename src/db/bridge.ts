@@ -1,8 +1,8 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { chunks, selectIn } from "./chunks";
 import type { Db } from "./client";
 import { uniqueViolation } from "./constraints";
-import { bridgePruneCursor, bridgeRows, type bridgeRuns, bridgeSecrets, skus, warehouses } from "./schema";
+import { bridgePruneCursor, bridgeRows, bridgeRuns, bridgeSecrets, skus, warehouses } from "./schema";
 
 // Rows go in and results come back as one JSON parameter per statement (json_each), not one bound
 // value per column: D1 binds 100 parameters at most, so 1,000 rows cost 2 statements, not 200.
@@ -220,7 +220,10 @@ export async function finishBridgePage(
     ...settles,
     d1.prepare("delete from bridge_signatures where seen_at < ?").bind(q.forgetBefore),
     d1
-      .prepare("insert into bridge_runs (started_at, finished_at, rows, skus, queries) values (?, ?, ?, ?, ?)")
+      // A page that found nothing (most minutes) leaves no record.
+      .prepare(
+        "insert into bridge_runs (started_at, finished_at, rows, skus, queries) select ?1, ?2, ?3, ?4, ?5 where ?3 > 0",
+      )
       .bind(q.run.startedAt, q.run.finishedAt, q.run.rows, q.run.skus, queries),
   ]);
   return queries;
@@ -324,4 +327,9 @@ export async function deleteFinishedBridgeRows(db: Db, ids: number[], next: Prun
       .bind(next.appliedAt, next.id),
   ]);
   return deleted?.meta.changes ?? 0;
+}
+
+/** Forgets reconcile pages started before `before` (epoch ms); returns the statement so it joins a batch. */
+export function deleteBridgeRunsBefore(db: Db, before: number) {
+  return db.delete(bridgeRuns).where(lt(bridgeRuns.startedAt, before)).returning({ id: bridgeRuns.id });
 }

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { reconcileBridgePage } from "../../src/inventory/bridge-reconcile";
 import { PRUNE_PAGE, PRUNE_PAGES_PER_RUN } from "../../src/inventory/bridge-retention";
 import { ADMIN, api } from "../support/api";
 import { newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
@@ -70,6 +71,30 @@ async function bridgeVendor(warehouses: number) {
   for (let i = 0; i < warehouses; i++) whs.push((await newWarehouse(vendor.id)).id as string);
   return { vendorId: vendor.id as string, skuId: sku.id as string, warehouseIds: whs };
 }
+
+describe("inventory bridge: page records", () => {
+  it("a reconcile page that found nothing leaves no record, and records older than a week are forgotten", async () => {
+    const runs = async () =>
+      (await env.DB.prepare("select started_at as startedAt from bridge_runs order by id").all<{ startedAt: number }>())
+        .results;
+    // Nothing is staged yet in this file: the minute's page finds nothing.
+    expect((await reconcileBridgePage(env, new Date())).rows).toBe(0);
+    expect(await runs()).toEqual([]);
+
+    const now = Date.now();
+    for (const startedAt of [now - 8 * DAY, now - DAY]) {
+      await env.DB.prepare(
+        "insert into bridge_runs (started_at, finished_at, rows, skus, queries) values (?, ?, 10, 1, 7)",
+      )
+        .bind(startedAt, startedAt + 100)
+        .run();
+    }
+    const purge = await api("POST", "/v1/admin/jobs/purge-expired-keys/run", { token: ADMIN });
+    expect(purge.status).toBe(200);
+    expect(purge.body.result.bridgeRuns).toBe(1);
+    expect(await runs()).toEqual([{ startedAt: now - DAY }]);
+  });
+});
 
 describe("bridge rows past retention", () => {
   it("deletes old finished rows over several bounded runs, keeping staged rows and what the drift report reads", async () => {
