@@ -11,6 +11,9 @@ export const subOrderStatuses = [
 ] as const;
 export type SubOrderStatus = (typeof subOrderStatuses)[number];
 
+/** A sub-order in one of these can still be cancelled; once dispatched, only a return applies. */
+export const beforeDispatchStatuses: readonly SubOrderStatus[] = ["pending_payment", "paid", "confirmed", "packed"];
+
 /** Why a sub-order emptied by a manual override is closed; it is no part of the parent's story. */
 export const REASSIGNED = "reassigned";
 

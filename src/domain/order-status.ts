@@ -1,4 +1,10 @@
-import { type OrderPaymentStatus, type OrderStatus, REASSIGNED, type SubOrderStatus } from "../contracts/order-status";
+import {
+  beforeDispatchStatuses,
+  type OrderPaymentStatus,
+  type OrderStatus,
+  REASSIGNED,
+  type SubOrderStatus,
+} from "../contracts/order-status";
 
 const shippedOrLater = new Set<SubOrderStatus>(["dispatched", "delivered", "returned"]);
 const deliveredOrLater = new Set<SubOrderStatus>(["delivered", "returned"]);
@@ -23,7 +29,7 @@ export function deriveOrderStatus(subs: readonly SubOrderStatus[]): OrderStatus 
 
 /** A sub-order before dispatch can still be cancelled; after it, only returns apply. */
 export function isBeforeDispatch(s: SubOrderStatus): boolean {
-  return s === "pending_payment" || s === "paid" || s === "confirmed" || s === "packed";
+  return beforeDispatchStatuses.includes(s);
 }
 
 export function derivePaymentStatus(paidMinor: number, refundedMinor: number, captured: boolean): OrderPaymentStatus {

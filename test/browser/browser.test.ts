@@ -584,6 +584,50 @@ describe("my orders", () => {
     );
     await context.close();
   });
+
+  it("the shopper cancels an order nothing of which has left: refunded in full, and the button goes", async () => {
+    const client = api(server.url);
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const shopper = await client.request<{ token: string }>("POST", "/v1/customers", { body: { name: "Cancels" } });
+    const placed = await client.request<{ order: { id: string }; payment: { id: string } }>("POST", "/v1/checkout", {
+      token: shopper.token,
+      headers: { "idempotency-key": `browser-cancel-${Date.now()}` },
+      body: {
+        lines: [{ skuId: sku.skuId, qty: 1 }],
+        shipTo: {
+          name: "Cancels",
+          address: { line1: "1 Lake Rd", city: "Bengaluru", postalCode: "560001", country: "IN" },
+        },
+      },
+    });
+    await client.request("POST", `/v1/payments/${placed.payment.id}/simulate`, {
+      token: shopper.token,
+      body: { outcome: "succeeded" },
+    });
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopper.token);
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.accept();
+    });
+    await page.goto("/orders", { waitUntil: "networkidle" });
+    await page.getByLabel("Reason").selectOption("ordered_by_mistake");
+    await page.getByRole("button", { name: "Cancel order" }).click();
+    await page.getByRole("button", { name: "Cancel order" }).waitFor({ state: "detached", timeout: 15_000 });
+    assert.deepEqual(dialogs, ["Cancel this order? You are refunded in full."]);
+
+    const order = await client.request<{ status: string; paymentStatus: string }>(
+      "GET",
+      `/v1/orders/${placed.order.id}`,
+      { token: shopper.token },
+    );
+    assert.equal(order.status, "cancelled");
+    assert.equal(order.paymentStatus, "refunded");
+    await context.close();
+  });
 });
 
 describe("live feeds", () => {

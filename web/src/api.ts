@@ -1,6 +1,7 @@
 import type { PlatformAnalytics, TopVendors, VendorAnalytics, VendorProductSales } from "@contracts/analytics";
 import { MAX_BULK_IDS } from "@contracts/common";
 import type { FeedTicket } from "@contracts/feeds";
+import type { CancelReason } from "@contracts/orders";
 import type { ReorderSuggestions } from "@contracts/reorder";
 import type {
   BridgeReport,
@@ -150,6 +151,13 @@ export const api = {
     return request<unknown>("POST", `/v1/payments/${encodeURIComponent(paymentId)}/simulate`, {
       token,
       body: { outcome },
+    });
+  },
+  cancelOrder(token: string, orderId: string, reason: CancelReason, idempotencyKey: string) {
+    return request<OrderView>("POST", `/v1/orders/${encodeURIComponent(orderId)}/cancel`, {
+      token,
+      body: { reason },
+      headers: { "idempotency-key": idempotencyKey },
     });
   },
   order(token: string, orderId: string, signal?: AbortSignal) {

@@ -1,5 +1,7 @@
+import { beforeDispatchStatuses } from "@contracts/order-status";
+import type { CancelReason } from "@contracts/orders";
 import { useCallback, useState } from "react";
-import { api } from "../api";
+import { api, newIdempotencyKey } from "../api";
 import { useToken } from "../auth";
 import { CreditNotes } from "../components/CreditNotes";
 import { IdDetail } from "../components/IdDetail";
@@ -60,13 +62,13 @@ export function MyOrders() {
       <ProblemBanner error={me.error ?? orders.error} />
       {orders.data?.length === 0 && <p className="muted">No orders yet.</p>}
       {orders.data?.map((o) => (
-        <MyOrder key={o.id} token={token} order={o} />
+        <MyOrder key={o.id} token={token} order={o} changed={bump} />
       ))}
     </div>
   );
 }
 
-function MyOrder({ token, order }: { token: string; order: OrderView }) {
+function MyOrder({ token, order, changed }: { token: string; order: OrderView; changed: () => void }) {
   return (
     <article className="card stack my-order">
       <div className="row between wrap">
@@ -80,6 +82,7 @@ function MyOrder({ token, order }: { token: string; order: OrderView }) {
       </div>
       {order.total && <p className="money">{formatMoney(order.total)}</p>}
       {order.review?.held && <p className="notice">Held for review: we will tell you when it is on its way.</p>}
+      <CancelOrder token={token} order={order} cancelled={changed} />
       {order.subOrders.map((s) => (
         <section key={s.id} className="parcel stack">
           <div className="row between wrap">
@@ -111,5 +114,62 @@ function MyOrder({ token, order }: { token: string; order: OrderView }) {
         </section>
       ))}
     </article>
+  );
+}
+
+/** The reasons a shopper may give; the others are for ops. */
+const SHOPPER_REASONS: [CancelReason, string][] = [
+  ["changed_mind", "I changed my mind"],
+  ["ordered_by_mistake", "I ordered by mistake"],
+  ["found_better_price", "I found a better price"],
+  ["delivery_too_slow", "Delivery takes too long"],
+  ["duplicate_order", "I ordered this twice"],
+  ["other", "Another reason"],
+];
+
+/**
+ * While nothing of the order has been dispatched, the shopper cancels it here: stock goes back and
+ * a paid order is refunded in full. Once a parcel has left, only a return applies.
+ */
+function CancelOrder({ token, order, cancelled }: { token: string; order: OrderView; cancelled: () => void }) {
+  const [reason, setReason] = useState<CancelReason>("changed_mind");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const live = order.subOrders.filter((s) => s.status !== "cancelled");
+  if (live.length === 0 || !live.every((s) => beforeDispatchStatuses.includes(s.status))) return null;
+  const paid = order.paymentStatus !== "unpaid";
+  const cancel = async () => {
+    const refund = paid ? " You are refunded in full." : "";
+    if (!window.confirm(`Cancel this order?${refund}`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.cancelOrder(token, order.id, reason, newIdempotencyKey());
+      cancelled();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="stack">
+      <div className="row wrap">
+        <label className="field">
+          <span>Reason</span>
+          <select value={reason} onChange={(e) => setReason(e.target.value as CancelReason)}>
+            {SHOPPER_REASONS.map(([code, label]) => (
+              <option key={code} value={code}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="button danger" disabled={busy} onClick={() => void cancel()}>
+          Cancel order
+        </button>
+      </div>
+      <ProblemBanner error={error} />
+    </div>
   );
 }
