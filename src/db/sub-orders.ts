@@ -105,6 +105,37 @@ export async function findByAwb(db: Db, carrier: string, awb: string) {
     .get();
 }
 
+/**
+ * Puts a carrier's AWB on a packed sub-order before its units leave the warehouse, so the unique
+ * index over live AWBs (sub_orders_carrier_awb_live) decides a race for one AWB while the loser has
+ * shipped nothing. False when the sub-order is no longer packed; throws the unique violation
+ * (`isAwbInUse`) when another live sub-order holds the AWB.
+ */
+export async function claimAwb(db: Db, id: string, carrier: string, awb: string): Promise<boolean> {
+  const row = await db
+    .update(subOrders)
+    .set({ carrier, awb })
+    .where(and(eq(subOrders.id, id), eq(subOrders.status, "packed")))
+    .returning({ id: subOrders.id })
+    .get();
+  return row !== undefined;
+}
+
+/** Takes a claimed AWB back off a sub-order that did not ship with it. */
+export async function dropAwbClaim(db: Db, id: string, carrier: string, awb: string): Promise<void> {
+  await db
+    .update(subOrders)
+    .set({ carrier: null, awb: null })
+    .where(
+      and(
+        eq(subOrders.id, id),
+        eq(subOrders.carrier, carrier),
+        eq(subOrders.awb, awb),
+        inArray(subOrders.status, ["packed", "cancelled"]),
+      ),
+    );
+}
+
 /** Whether a write was refused because that carrier's AWB is already on a live sub-order. */
 export function isAwbInUse(err: unknown): boolean {
   const broke = uniqueViolation(err);

@@ -5,6 +5,8 @@ import { type Db, database, runBatch } from "../db/client";
 import { insertEvent, insertOutbox, type SubOrderRow } from "../db/orders";
 import {
   barcodesOf,
+  claimAwb,
+  dropAwbClaim,
   findByAwb,
   findCarrier,
   findSubOrder,
@@ -112,8 +114,8 @@ export async function actOnSubOrder(env: Env, ctx: Background | undefined, input
     data,
     at,
   }).catch((err: unknown) => {
-    // Another sub-order took the same AWB between the check and this write (the unique index
-    // decides). Its units have shipped already: a dispatch retried with the right AWB completes it.
+    // Another sub-order took the AWB after this one's claim was replaced by a concurrent dispatch
+    // of it with another AWB. Its units have shipped already: a dispatch retried completes it.
     if (input.action === "dispatch" && isAwbInUse(err)) return null;
     throw err;
   });
@@ -202,13 +204,25 @@ async function dispatchStep(
       errors: [{ path: "awb", message: wrongAwb }],
     };
   }
-  // Checked before the units leave: a refused AWB must change nothing.
+  // Settled before the units leave: a refused AWB must change nothing. The check answers the
+  // common case; the claim, under the unique index, decides two dispatches racing for one AWB.
   const holder = await findByAwb(db, carrier.code, input.awb);
   if (holder && holder.id !== sub.id) return awbInUse(carrier.code, input.awb);
+  const claimed = await claimAwb(db, sub.id, carrier.code, input.awb).catch((err: unknown) => {
+    if (isAwbInUse(err)) return null;
+    throw err;
+  });
+  if (claimed === null) return awbInUse(carrier.code, input.awb);
+  if (!claimed) {
+    // Moved meanwhile: a dispatch that landed first makes this one a repeat.
+    const now = ((await findSubOrder(db, sub.id))?.status ?? sub.status) as SubOrderStatus;
+    return now === "dispatched" ? { ok: true, orderId: agg.order.id, changed: false } : illegal(now, "dispatch");
+  }
   // The units leave the warehouse (out of on_hand and committed) before D1 says so; shipping is
   // idempotent, so a retry after a failed batch is safe.
   const shipped = await shipInOrder(env, agg.order.holdId, [...new Set(lines.map((l) => l.skuId))]);
   if (!shipped) {
+    await dropAwbClaim(db, sub.id, carrier.code, input.awb);
     const now = ((await findSubOrder(db, sub.id))?.status ?? sub.status) as SubOrderStatus;
     return illegal(now, "dispatch", `A ${now} sub-order cannot dispatch: its stock was released`);
   }

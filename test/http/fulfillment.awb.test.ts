@@ -17,6 +17,9 @@ async function packedSubOrders(n: number) {
   return { skuId: s.skuId, subs, dispatch };
 }
 
+const vendorOf = async (id: string) =>
+  (await env.DB.prepare("select vendor_id as v from sub_orders where id = ?").bind(id).first<{ v: string }>())?.v;
+
 const row = (id: string) =>
   env.DB.prepare("select status, carrier, awb from sub_orders where id = ?")
     .bind(id)
@@ -62,6 +65,25 @@ describe("an AWB names one shipment", () => {
       .bind(awb)
       .first<{ n: number }>();
     expect(live?.n).toBe(1);
+  });
+
+  it("leaves the loser of a race for one AWB as it was: its units in the warehouse, still cancellable", async () => {
+    for (let round = 0; round < 3; round++) {
+      const { skuId, subs, dispatch } = await packedSubOrders(2);
+      const awb = uid("AWB-").toUpperCase();
+      const answers = await Promise.all(subs.map((sub) => dispatch(sub, { carrier: "generic", awb })));
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+      const loser = subs[answers.findIndex((r) => r.status === 409)]!;
+      expect(await row(loser)).toEqual({ status: "packed", carrier: null, awb: null });
+      // One unit shipped (the winner's), the loser's still committed.
+      expect((await stockOf(skuId)).totals).toMatchObject({ onHand: 9, committed: 1 });
+      const cancelled = await api("POST", `/v1/sub-orders/${loser}/cancel`, {
+        token: await tokenFor("vendor", { vendorId: (await vendorOf(loser))! }),
+        body: { reason: "label lost" },
+      });
+      expect(cancelled.status).toBe(200);
+      expect((await stockOf(skuId)).totals).toMatchObject({ onHand: 9, committed: 0, available: 9 });
+    }
   });
 
   it("is a constraint: D1 refuses a second live sub-order with the same carrier and AWB", async () => {

@@ -203,8 +203,9 @@ describe("cancelSubOrder", () => {
           }),
         ),
       ]);
-      const status = (await env.DB.prepare("select status from sub_orders where id = ?").bind(o.sub).first<any>())
-        .status;
+      const { status, awb } = (await env.DB.prepare("select status, awb from sub_orders where id = ?")
+        .bind(o.sub)
+        .first<any>())!;
       const far = await warehouseOf(o.skuIds[0]!, o.far);
       const m = await money(o.sub);
       seen.add(status);
@@ -216,6 +217,8 @@ describe("cancelSubOrder", () => {
       } else {
         expect(status).toBe("cancelled");
         expect(dispatch.status).toBe(409);
+        // The dispatch that lost leaves no AWB behind on the cancelled sub-order.
+        expect(awb).toBeNull();
         expect(cancel).toMatchObject({ ok: true, changed: true });
         expect(far).toMatchObject({ onHand: 2, available: 2, committed: 0 });
         expect(m).toMatchObject({ refunds: 1, credits: 1, events: 1, refunded: o.subTotal });
