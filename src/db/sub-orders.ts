@@ -5,7 +5,7 @@ import type { Actor } from "../domain/principal";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { uniqueViolation } from "./constraints";
-import { loadOrder, type OrderAggregate, type OrderState, type SubOrderRow } from "./orders";
+import { loadOrder, type OrderAggregate, type OrderEventRow, type OrderState, type SubOrderRow } from "./orders";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import { carriers, orderEvents, orders, outbox, skus, subOrders } from "./schema";
 
@@ -196,7 +196,8 @@ export async function refreshParentStatus(db: Db, orderId: string, at: string) {
 }
 
 export type TransitionWrite = {
-  agg: OrderState;
+  /** With its timeline when the caller read it: a step taken before is then keyed apart (see below). */
+  agg: OrderState & { events?: OrderEventRow[] };
   sub: SubOrderRow;
   /** The statuses the move may start from; the update is conditional on one of them. */
   from: readonly SubOrderStatus[];
@@ -230,7 +231,11 @@ export async function writeTransition(
 ): Promise<{ changed: boolean; key: string; announcement: Statement | null }> {
   const { agg, sub } = w;
   const type = `sub_order.${w.to}`;
-  const key = `${type}:${sub.id}`;
+  // Keyed by how often the sub-order reached this status before, as the caller read it: concurrent
+  // duplicates read the same count and write once, while a step taken again after a reassignment
+  // sent the sub-order back (confirmed -> paid) is recorded again.
+  const before = (agg.events ?? []).filter((e) => e.subOrderId === sub.id && e.type === type).length;
+  const key = before === 0 ? `${type}:${sub.id}` : `${type}:${sub.id}:${before + 1}`;
   const inNewStatus = and(eq(subOrders.id, sub.id), eq(subOrders.status, w.to))!;
   const announcement = insertIf(
     db,

@@ -103,3 +103,41 @@ describe("illegal sub-order transitions", () => {
     await expectRefusals(o, []);
   });
 });
+
+describe("a step taken again after a reassignment sent the sub-order back", () => {
+  it("is recorded again: its own timeline event and outbox row", async () => {
+    const s = await stockedSku({
+      warehouses: [
+        { at: BENGALURU, onHand: 5 },
+        { at: { lat: BENGALURU.lat, lng: BENGALURU.lng + 0.8 }, onHand: 5 },
+      ],
+    });
+    const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    const sub = (await pay(shopper.token, placed.body.payment.id)).body.subOrders[0].id as string;
+    expect((await api("POST", `/v1/sub-orders/${sub}/confirm`, { token: vendor })).body.status).toBe("confirmed");
+    const other = s.warehouseIds.find((w) => w !== placed.body.order.subOrders[0].lines[0].warehouseId)!;
+    const moved = await api("POST", `/v1/sub-orders/${sub}/reassign`, {
+      token: await tokenFor("ops"),
+      body: { target: { warehouseId: other }, reason: "flooded" },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.subOrders[0].status).toBe("paid");
+
+    const again = await api("POST", `/v1/sub-orders/${sub}/confirm`, { token: vendor });
+    expect(again.body.status).toBe("confirmed");
+    const confirmations = again.body.timeline.filter((e: { type: string }) => e.type === "sub_order.confirmed");
+    expect(confirmations).toHaveLength(2);
+    const outbox = await env.DB.prepare(
+      "select count(*) as n from outbox where type = 'sub_order.confirmed' and payload ->> 'subOrderId' = ?",
+    )
+      .bind(sub)
+      .first<{ n: number }>();
+    expect(outbox?.n).toBe(2);
+    // Repeating it now is still a repeat: nothing more is recorded.
+    const before = await snapshot(sub);
+    expect((await api("POST", `/v1/sub-orders/${sub}/confirm`, { token: vendor })).status).toBe(200);
+    expect(await snapshot(sub)).toEqual(before);
+  });
+});
