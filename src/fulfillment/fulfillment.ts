@@ -36,7 +36,8 @@ export type FulfillmentOutcome =
       unexpected?: BarcodeCount[];
     }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string }
-  | { ok: false; code: "AWB_IN_USE"; detail: string };
+  | { ok: false; code: "AWB_IN_USE"; detail: string }
+  | { ok: false; code: "CONFLICT"; detail: string };
 
 export type ActionInput =
   | { action: "confirm" }
@@ -93,7 +94,7 @@ export async function actOnSubOrder(env: Env, ctx: Background | undefined, input
   const from = sub.status as SubOrderStatus;
   const move = transition(from, input.action);
   if (!move.ok) return illegal(from, input.action);
-  if (move.repeat) return { ok: true, orderId: agg.order.id, changed: false };
+  if (move.repeat) return repeated(agg.order.id, sub, input);
 
   const step = await prepareStep(env, found, input);
   if ("ok" in step) return step;
@@ -123,11 +124,28 @@ export async function actOnSubOrder(env: Env, ctx: Background | undefined, input
   const { changed, key } = written;
   if (!changed) {
     // Someone else moved it first: the same step is a repeat, anything else is now illegal.
-    const now = ((await findSubOrder(db, sub.id))?.status ?? from) as SubOrderStatus;
+    const row = await findSubOrder(db, sub.id);
+    const now = (row?.status ?? from) as SubOrderStatus;
     if (now !== move.to) return illegal(now, input.action);
+    if (row) return repeated(agg.order.id, row, input);
   }
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed };
+}
+
+/**
+ * A step already taken answers unchanged, but a dispatch naming another carrier or AWB is not that
+ * step again: answering it 200 would tell the vendor a shipment was recorded that was not.
+ */
+function repeated(orderId: string, sub: SubOrderRow, input: ActionInput): FulfillmentOutcome {
+  if (input.action === "dispatch" && (sub.carrier !== input.carrier || sub.awb !== input.awb)) {
+    return {
+      ok: false,
+      code: "CONFLICT",
+      detail: `Already dispatched with ${sub.carrier} AWB ${sub.awb}`,
+    };
+  }
+  return { ok: true, orderId, changed: false };
 }
 
 async function cancelStep(
@@ -215,8 +233,12 @@ async function dispatchStep(
   if (claimed === null) return awbInUse(carrier.code, input.awb);
   if (!claimed) {
     // Moved meanwhile: a dispatch that landed first makes this one a repeat.
-    const now = ((await findSubOrder(db, sub.id))?.status ?? sub.status) as SubOrderStatus;
-    return now === "dispatched" ? { ok: true, orderId: agg.order.id, changed: false } : illegal(now, "dispatch");
+    const row = await findSubOrder(db, sub.id);
+    const now = (row?.status ?? sub.status) as SubOrderStatus;
+    if (row && now === "dispatched") {
+      return repeated(agg.order.id, row, { action: "dispatch", carrier: carrier.code, awb: input.awb });
+    }
+    return illegal(now, "dispatch");
   }
   // The units leave the warehouse (out of on_hand and committed) before D1 says so; shipping is
   // idempotent, so a retry after a failed batch is safe.

@@ -86,6 +86,28 @@ describe("an AWB names one shipment", () => {
     }
   });
 
+  it("answers a dispatch again with another AWB as a conflict, not as the shipment recorded", async () => {
+    const { subs, dispatch } = await packedSubOrders(2);
+    const [one, two] = subs as [string, string];
+    const first = uid("AWB-").toUpperCase();
+    const typo = uid("AWB-").toUpperCase();
+    expect((await dispatch(one, { carrier: "generic", awb: first })).status).toBe(200);
+    const again = await dispatch(one, { carrier: "generic", awb: typo });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: "CONFLICT" });
+    expect(again.body.detail).toContain(first);
+    expect((await dispatch(one, { carrier: "delhivery", awb: "1234567890123" })).status).toBe(409);
+    expect(await row(one)).toEqual({ status: "dispatched", carrier: "generic", awb: first });
+    expect((await dispatch(one, { carrier: "generic", awb: first })).status).toBe(200);
+
+    // Two at once with different AWBs: the one recorded is the one answered 200.
+    const awbs = [uid("AWB-").toUpperCase(), uid("AWB-").toUpperCase()];
+    const answers = await Promise.all(awbs.map((awb) => dispatch(two, { carrier: "generic", awb })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    const won = answers.findIndex((r) => r.status === 200);
+    expect(await row(two)).toEqual({ status: "dispatched", carrier: "generic", awb: awbs[won] });
+  });
+
   it("is a constraint: D1 refuses a second live sub-order with the same carrier and AWB", async () => {
     const { subs } = await packedSubOrders(2);
     const awb = uid("AWB-").toUpperCase();

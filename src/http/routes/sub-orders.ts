@@ -51,7 +51,7 @@ const get = defineRoute({
 });
 
 const STEP_NOTE =
-  "409 ILLEGAL_TRANSITION with `allowed` when the sub-order is not in a status this step starts from; repeating a step already taken answers the sub-order unchanged.";
+  "409 ILLEGAL_TRANSITION with `allowed` when the sub-order is not in a status this step starts from; repeating a step already taken answers the sub-order unchanged (a dispatch again with another carrier or AWB is 409 CONFLICT).";
 
 function step<B extends z.ZodType>(name: string, summary: string, body: B) {
   return defineRoute({
