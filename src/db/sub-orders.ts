@@ -143,6 +143,35 @@ export function isAwbInUse(err: unknown): boolean {
 }
 
 /**
+ * A tracking milestone's timeline event and outbox row, each written only if the sub-order is still
+ * dispatched when the batch runs: a delivery that landed after the caller read the status leaves
+ * nothing saying the parcel is on its way. True when the event was written now (false also for a
+ * milestone already recorded).
+ */
+export async function writeMilestone(
+  db: Db,
+  subOrderId: string,
+  event: {
+    orderId: string;
+    type: string;
+    at: string;
+    actorRole: string;
+    actorId: string | null;
+    reason: string | null;
+    data: unknown;
+    dedupeKey: string;
+  },
+  announcement: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string },
+): Promise<boolean> {
+  const onTheWay = and(eq(subOrders.id, subOrderId), eq(subOrders.status, "dispatched"))!;
+  const [written] = (await db.batch([
+    insertIf(db, orderEvents, { ...event, subOrderId }, onTheWay).returning({ id: orderEvents.id }),
+    insertIf(db, outbox, announcement, onTheWay),
+  ])) as unknown as [{ id: number }[], unknown];
+  return written.length > 0;
+}
+
+/**
  * INSERT ... SELECT ... WHERE `guard`: the row is written only if the guard holds when the
  * statement runs inside its batch. Values go in the table's column order, encoded by each column.
  */

@@ -1,8 +1,8 @@
 import { cancelLoadedSubOrder } from "../cancellation/sub-order-cancellation";
 import type { FieldError } from "../contracts/common";
 import type { SubOrderStatus } from "../contracts/order-status";
-import { type Db, database, runBatch } from "../db/client";
-import { insertEvent, insertOutbox, type SubOrderRow } from "../db/orders";
+import { type Db, database } from "../db/client";
+import type { SubOrderRow } from "../db/orders";
 import {
   barcodesOf,
   claimAwb,
@@ -12,6 +12,7 @@ import {
   findSubOrder,
   isAwbInUse,
   loadSubOrder,
+  writeMilestone,
   writeTransition,
 } from "../db/sub-orders";
 import { checkAwb } from "../domain/awb";
@@ -305,10 +306,11 @@ export async function recordMilestone(
   const at = isoSeconds(input.at);
   const key = `sub_order.milestone:${sub.id}:${input.type}:${at}`;
   const data = { milestone: input.type, carrier: sub.carrier, awb: sub.awb };
-  await runBatch(db, [
-    insertEvent(db, {
+  const written = await writeMilestone(
+    db,
+    sub.id,
+    {
       orderId: agg.order.id,
-      subOrderId: sub.id,
       type: `sub_order.${input.type}`,
       at,
       actorRole: input.actor.role,
@@ -316,15 +318,20 @@ export async function recordMilestone(
       reason: input.note,
       data,
       dedupeKey: key,
-    }),
-    insertOutbox(db, {
+    },
+    {
       type: "sub_order.milestone",
       orderId: agg.order.id,
       payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...data },
       dedupeKey: key,
       createdAt: at,
-    }),
-  ]);
+    },
+  );
+  if (!written) {
+    // Delivered (or otherwise moved) since the read: a milestone now would come after the delivery.
+    const now = ((await findSubOrder(db, sub.id))?.status ?? status) as SubOrderStatus;
+    if (!acceptsMilestone(now)) return illegal(now, input.type, "Tracking milestones follow dispatch");
+  }
   await finishLater(ctx, dispatchOutbox(env, [key], input.at));
-  return { ok: true, orderId: agg.order.id, changed: true };
+  return { ok: true, orderId: agg.order.id, changed: written };
 }

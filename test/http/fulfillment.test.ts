@@ -269,6 +269,31 @@ describe("tracking", () => {
     expect((await step(vendor, sub, "milestone", { type: "out_for_delivery" })).status).toBe(409);
   });
 
+  it("records no milestone after the delivery that raced it", async () => {
+    for (let round = 0; round < 4; round++) {
+      const { sub, awb } = await dispatched();
+      const at = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, "Z");
+      const answers = await Promise.all([
+        post({ awb, event: "delivered", at }),
+        post({ awb, event: "out_for_delivery", at }),
+      ]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200]);
+      const rows = async (table: string, type: string) =>
+        (
+          await env.DB.prepare(
+            `select id, type from ${table} where ${type} and (${table === "outbox" ? "payload ->> 'subOrderId'" : "sub_order_id"}) = ? order by id`,
+          )
+            .bind(sub)
+            .all<{ id: number; type: string }>()
+        ).results.map((r) => r.type);
+      // Whatever the order they ran in, the parcel is never "out for delivery" after it was delivered.
+      const events = await rows("order_events", "1 = 1");
+      expect(events.at(-1)).toBe("sub_order.delivered");
+      const outbox = await rows("outbox", "1 = 1");
+      expect(outbox.at(-1)).toBe("sub_order.delivered");
+    }
+  });
+
   it("refuses a signed event dated in the future, and dates none before the dispatch", async () => {
     const { sub, awb } = await dispatched();
     const ahead = await post({ awb, event: "delivered", at: "2999-01-01T00:00:00Z" });
