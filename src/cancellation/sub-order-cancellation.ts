@@ -123,7 +123,8 @@ export async function landCancel(
     // Any step before dispatch may be cancelled, so a concurrent confirm or pack does not make it miss.
     from: transitions.cancel.from,
     to: "cancelled",
-    changes: { cancellationReason: input.reason, cancelledAt: at },
+    // Nothing shipped, so no AWB stays on it: a dispatch that claimed one and stopped leaves none behind.
+    changes: { cancellationReason: input.reason, cancelledAt: at, carrier: null, awb: null },
     actor: input.actor,
     reason: input.reason,
     // The actor's role is what counts against a vendor's reliability (vendor or SLA breach vs ops).

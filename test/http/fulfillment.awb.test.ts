@@ -86,6 +86,24 @@ describe("an AWB names one shipment", () => {
     }
   });
 
+  it("a dispatch that claimed its AWB and stopped before shipping: a cancel leaves no AWB behind", async () => {
+    const { skuId, subs, dispatch } = await packedSubOrders(2);
+    const [stopped, next] = subs as [string, string];
+    const awb = uid("AWB-").toUpperCase();
+    // What a dispatch leaves when its Worker ends between the claim and the stock objects.
+    await env.DB.prepare("update sub_orders set carrier = 'generic', awb = ? where id = ?").bind(awb, stopped).run();
+    expect((await dispatch(next, { carrier: "generic", awb })).body.code).toBe("AWB_IN_USE");
+    const vendor = await tokenFor("vendor", { vendorId: (await vendorOf(stopped))! });
+    const cancelled = await api("POST", `/v1/sub-orders/${stopped}/cancel`, {
+      token: vendor,
+      body: { reason: "no stock" },
+    });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: "cancelled", carrier: null, awb: null });
+    expect((await stockOf(skuId)).totals).toMatchObject({ onHand: 10, committed: 1 });
+    expect((await dispatch(next, { carrier: "generic", awb })).status).toBe(200);
+  });
+
   it("answers a dispatch again with another AWB as a conflict, not as the shipment recorded", async () => {
     const { subs, dispatch } = await packedSubOrders(2);
     const [one, two] = subs as [string, string];
