@@ -38,9 +38,12 @@ export async function listCatalogProducts(db: Db, q: { limit: number; after: Aft
           db
             .select({ id: skus.productId })
             .from(skus)
+            // Only offers that sell: a suspended or unapproved vendor's titles and codes find nothing.
+            .innerJoin(vendors, eq(vendors.id, skus.vendorId))
             .where(
               and(
                 eq(skus.status, "active"),
+                vendorSells,
                 or(contains(skus.title, q.search), eq(skus.barcode, q.search), eq(skus.code, q.search)),
               ),
             ),

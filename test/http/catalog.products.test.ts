@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, uid } from "../support/api";
+import { ADMIN, api, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendor } from "../support/catalog";
 
 /** One product offered by three vendors at three prices. */
@@ -41,6 +41,22 @@ describe("the catalog by product", () => {
     expect(r.body.items[0]).toMatchObject({ productId: s.product.id, sellers: 3 });
     const offers = await api("GET", `/v1/catalog/skus?productId=${s.product.id}`);
     expect(offers.body.items).toHaveLength(3);
+  });
+
+  it("is not found by the title, code or barcode of an offer nobody can buy", async () => {
+    const s = await scene();
+    const suspended = await newVendor();
+    const hidden = await newSku(suspended.id, s.product.id, { title: `Hidden ${uid()}` });
+    await api("PATCH", `/v1/vendors/${suspended.id}`, { token: ADMIN, body: { status: "suspended" } });
+    const paused = await newSku(s.skus[0].vendorId, s.product.id, { title: `Paused ${uid()}` });
+    await api("PATCH", `/v1/skus/${paused.id}`, { token: ADMIN, body: { status: "inactive" } });
+    for (const term of [hidden.title, hidden.code, hidden.barcode, paused.title, paused.code]) {
+      const r = await api("GET", `/v1/catalog/products?search=${encodeURIComponent(term)}`);
+      expect(r.status).toBe(200);
+      expect(r.body.items, term).toEqual([]);
+    }
+    const own = await api("GET", `/v1/catalog/products?search=${encodeURIComponent(s.title)}`);
+    expect(own.body.items).toEqual([expect.objectContaining({ productId: s.product.id, sellers: 3, offers: 3 })]);
   });
 
   it("pages by title without gaps or repeats", async () => {
