@@ -19,6 +19,16 @@ import type { RoutingExplanation } from "../domain/routing/explain";
 export { REASSIGNED };
 
 /**
+ * The sub-orders a shopper is shown: not the shells an override emptied (cancelled as `reassigned`),
+ * which are no part of the parent's story. The order view and the order list both apply it.
+ */
+export function shownToShopper<S extends { status: string; cancellationReason: string | null }>(
+  subs: readonly S[],
+): S[] {
+  return subs.filter((s) => !(s.status === "cancelled" && s.cancellationReason === REASSIGNED));
+}
+
+/**
  * Timeline events whose reason is ops' own words: the review note, and why ops moved lines
  * (which may judge a vendor). Others see that it happened, not why.
  */
@@ -44,10 +54,7 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
   const subs = vendorId ? agg.subOrders.filter((s) => s.vendorId === vendorId) : agg.subOrders;
   if (vendorId && subs.length === 0) return null;
   const visibleSubs = new Set(subs.map((s) => s.id));
-  const shownSubs =
-    who.role === "customer"
-      ? subs.filter((s) => !(s.status === "cancelled" && s.cancellationReason === REASSIGNED))
-      : subs;
+  const shownSubs = who.role === "customer" ? shownToShopper(subs) : subs;
   const money = (amountMinor: number) => ({ amountMinor, currency: order.currency });
   return {
     id: order.id,

@@ -20,7 +20,7 @@ import { countOrders, listOrders, loadOrder, warehouseVendor } from "../../db/or
 import { actorOf, type Principal } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
 import { keepCancellationNote, withCancellationNotes } from "../../orders/cancellation-notes";
-import { creditNotesFor, orderViewFor } from "../../orders/view";
+import { creditNotesFor, orderViewFor, shownToShopper } from "../../orders/view";
 import { config } from "../../platform/config";
 import { requireRole } from "../auth";
 import { router } from "../context";
@@ -146,7 +146,7 @@ export const orders = router()
             customerId: o.customerId,
             ...(who.role === "vendor" ? {} : { total: money(o.totalMinor) }),
             createdAt: o.createdAt,
-            subOrders: o.subOrders
+            subOrders: (who.role === "customer" ? shownToShopper(o.subOrders) : o.subOrders)
               .filter((s) => who.role !== "vendor" || s.vendorId === who.vendorId)
               .map((s) => ({
                 id: s.id,
