@@ -1,6 +1,13 @@
 import { MAX_REPORTED_ERRORS, type ProductImport } from "../contracts/product-imports";
 import { database } from "../db/client";
-import { findImport, findImportByHash, importProgress, insertImport, vendorWarehouses } from "../db/product-imports";
+import {
+  findImport,
+  findImportByHash,
+  importProgress,
+  insertImport,
+  latestImports,
+  vendorWarehouses,
+} from "../db/product-imports";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import { readProductCsv } from "../domain/product-csv";
@@ -23,13 +30,20 @@ export type UploadResult =
 
 /**
  * Validates the whole file, stores its valid rows in pages and hands the first page to the queue.
- * The same content again from the same vendor answers the import it already made and changes nothing.
+ * The same content as the vendor's latest import answers that import and changes nothing.
  */
 export async function uploadProducts(env: Env, vendorId: string, csv: string, now: Date): Promise<UploadResult> {
   const db = database(env);
-  const contentHash = await sha256Hex(csv);
-  const seen = await findImportByHash(db, vendorId, contentHash);
-  if (seen) return { ok: true, import: await importView(env, seen.id), replayed: true };
+  const sha = await sha256Hex(csv);
+  // The same file as the vendor's latest import is that import sent again (a lost answer, a double
+  // click). After another import it is a new one: a vendor going back to an earlier price list must
+  // get those prices back. The key names the import it follows, so UNIQUE(vendor, hash) still keeps
+  // one of two identical uploads racing each other.
+  const [latest] = await latestImports(db, vendorId, 1);
+  if (latest && (latest.contentHash === sha || latest.contentHash.startsWith(`${sha}:`))) {
+    return { ok: true, import: await importView(env, latest.id), replayed: true };
+  }
+  const contentHash = latest ? `${sha}:${latest.id}` : sha;
 
   const parsed = readProductCsv(csv, await vendorWarehouses(db, vendorId), config(env).currency);
   if (!parsed.ok) return { ok: false, code: "VALIDATION_FAILED", message: parsed.message };

@@ -91,6 +91,31 @@ describe("products by CSV", () => {
     expect((await stockOf(sku!.id)).totals.onHand).toBe(2);
   });
 
+  it("the same file again after another import is a new import: it puts back what the other changed", async () => {
+    const v = await newVendorWithToken();
+    const [code, gtin] = [uniqueCode(), freshGtin()];
+    const april = `product_title,sku_code,price,gtin\nKettle,${code},899,${gtin}\n`;
+    const may = `product_title,sku_code,price,gtin\nKettle,${code},999,${gtin}\n`;
+    const first = await uploadCsv(v.token, april);
+    await untilImported(v.token, first.body.id);
+    const second = await uploadCsv(v.token, may);
+    expect(second.status).toBe(202);
+    await untilImported(v.token, second.body.id);
+    expect((await vendorSkus(v.vendorId, v.token))[0]!.price.amountMinor).toBe(99_900);
+
+    const back = await uploadCsv(v.token, april);
+    expect(back.status).toBe(202);
+    expect(back.body.id).not.toBe(first.body.id);
+    const done = await untilImported(v.token, back.body.id);
+    expect(done.body).toMatchObject({ appliedRows: 1, updatedSkus: 1, createdSkus: 0 });
+    expect((await vendorSkus(v.vendorId, v.token))[0]!.price.amountMinor).toBe(89_900);
+    // Sent twice in a row, it is still one import.
+    const retry = await uploadCsv(v.token, april);
+    expect(retry.status).toBe(200);
+    expect(retry.body.id).toBe(back.body.id);
+    expect((await api("GET", "/v1/product-imports", { token: v.token })).body.items).toHaveLength(3);
+  });
+
   it("a GTIN another seller already sells becomes this vendor's offer on that product", async () => {
     const other = await newVendorWithToken();
     const product = await newProduct("Espresso machine");

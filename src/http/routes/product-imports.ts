@@ -24,11 +24,12 @@ const upload = defineRoute({
     "Every row is validated before anything is applied; the refused rows are listed by line, field and why, and " +
     "the valid rows are applied in the background, a page at a time (poll the import for progress). A GTIN that " +
     "matches another seller's product becomes an offer on it; an existing SKU code of the vendor is updated. Stock " +
-    "columns set a level only where the (SKU, warehouse) level does not exist yet. The same file again (same " +
-    `SHA-256) answers 200 with the import it already made and changes nothing. At most ${MAX_IMPORT_BYTES / 1024 / 1024} MB (413).`,
+    "columns set a level only where the (SKU, warehouse) level does not exist yet. The same file as the vendor's " +
+    "latest import (same SHA-256) answers 200 with that import and changes nothing; after another import it is " +
+    `a new import. At most ${MAX_IMPORT_BYTES / 1024 / 1024} MB (413).`,
   request: { body: { required: true, content: { "text/csv": { schema: ProductImportCsv } } } },
   responses: {
-    200: json(ProductImport, "The same content was imported before: that import, unchanged"),
+    200: json(ProductImport, "The same content as the latest import: that import, unchanged"),
     202: json(ProductImport, "Validated; the valid rows are being applied"),
     ...problemResponses,
   },
