@@ -91,8 +91,14 @@ function readHeader(fields: string[], warehouses: readonly WarehouseRef[]) {
     if (known.has(f)) continue;
     if (!f.startsWith(STOCK_PREFIX)) return { ok: false as const, message: `unknown column "${f}"` };
     const ref = f.slice(STOCK_PREFIX.length).trim();
-    const wh =
-      warehouses.find((w) => w.id === ref) ?? warehouses.find((w) => w.name.toLowerCase() === ref.toLowerCase());
+    const named = warehouses.filter((w) => w.name.toLowerCase() === ref.toLowerCase());
+    // Names need not be unique (a warehouse closed and its successor opened under its name): picking
+    // one of several would put the counts where the vendor may not mean them.
+    if (!warehouses.some((w) => w.id === ref) && named.length > 1) {
+      const ids = named.map((w) => w.id).join(", ");
+      return { ok: false as const, message: `column "${f}": warehouses ${ids} share that name; name one by its id` };
+    }
+    const wh = warehouses.find((w) => w.id === ref) ?? named[0];
     if (!wh) return { ok: false as const, message: `column "${f}": no warehouse of this vendor has that id or name` };
     if (stock.some((s) => s.warehouseId === wh.id))
       return { ok: false as const, message: `column "${f}": that warehouse has two stock columns` };

@@ -28,6 +28,14 @@ describe("reading a product CSV", () => {
     expect(readProductCsv("product_title,sku_code,price,gtin,stock:Elsewhere\n", warehouses, "INR")).toMatchObject({
       ok: false,
     });
+    const twoMains = [...warehouses, { id: "wh_2", name: "MAIN" }];
+    expect(readProductCsv("product_title,sku_code,price,gtin,stock:Main\n", twoMains, "INR")).toEqual({
+      ok: false,
+      message: 'column "stock:main": warehouses wh_1, wh_2 share that name; name one by its id',
+    });
+    expect(readProductCsv("product_title,sku_code,price,gtin,stock:wh_2\n", twoMains, "INR")).toMatchObject({
+      ok: true,
+    });
     expect(readProductCsv("product_title,sku_code,gtin\n", warehouses, "INR")).toEqual({
       ok: false,
       message: "missing column(s): price",

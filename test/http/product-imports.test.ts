@@ -65,6 +65,31 @@ describe("products by CSV", () => {
     expect((await api("GET", "/v1/product-imports", { token: v.token })).body.items).toEqual([]);
   });
 
+  it("refuses a stock column whose name two of the vendor's warehouses share, storing nothing", async () => {
+    const v = await newVendorWithToken();
+    // The old warehouse closed and a new one opened under the same name.
+    const old = await newWarehouse(v.vendorId, { name: "Main" });
+    await api("PATCH", `/v1/warehouses/${old.id}`, { token: ADMIN, body: { status: "inactive" } });
+    const current = await newWarehouse(v.vendorId, { name: "main" });
+    const r = await uploadCsv(
+      v.token,
+      `product_title,sku_code,price,gtin,stock:Main\nA,${uniqueCode()},1,${freshGtin()},5\n`,
+    );
+    expect(r.status).toBe(422);
+    expect(r.body.errors[0].message).toContain(old.id);
+    expect(r.body.errors[0].message).toContain(current.id);
+    expect((await api("GET", "/v1/product-imports", { token: v.token })).body.items).toEqual([]);
+    // By id, it goes where it is meant to.
+    const byId = await uploadCsv(
+      v.token,
+      `product_title,sku_code,price,gtin,stock:${current.id}\nA,${uniqueCode()},1,${freshGtin()},5\n`,
+    );
+    expect(byId.status).toBe(202);
+    await untilImported(v.token, byId.body.id);
+    const [sku] = await vendorSkus(v.vendorId, v.token);
+    expect((await stockOf(sku!.id)).warehouses).toMatchObject([{ warehouseId: current.id, onHand: 5 }]);
+  });
+
   it("a re-upload of the same content changes nothing and answers the first import", async () => {
     const v = await newVendorWithToken();
     const wh = await newWarehouse(v.vendorId);
