@@ -14,10 +14,15 @@ export type ImportRow = {
   productTitle: string;
   productDescription: string | null;
   code: string;
-  title: string;
+  /**
+   * The SKU's title and low-stock threshold as the file gives them; null where it gives none (no
+   * column, or a blank cell): a new SKU then takes the product's title and 0, an existing SKU keeps
+   * its own, so a price list does not wipe what it does not mention.
+   */
+  title: string | null;
   priceMinor: number;
   gtin: string;
-  lowStockThreshold: number;
+  lowStockThreshold: number | null;
   stock: { warehouseId: string; onHand: number }[];
 };
 
@@ -210,10 +215,10 @@ function readRow(
       productTitle: v.product_title,
       productDescription: v.product_description ?? null,
       code: v.sku_code,
-      title: v.sku_title ?? v.product_title,
+      title: v.sku_title ?? null,
       priceMinor: v.price,
       gtin: v.gtin,
-      lowStockThreshold: v.low_stock_threshold ?? 0,
+      lowStockThreshold: v.low_stock_threshold ?? null,
       stock,
     },
   };

@@ -64,19 +64,15 @@ async function planPage(
       continue;
     }
     if (existing && existing.id !== skuId) {
+      const title = row.title ?? existing.title;
+      const lowStockThreshold = row.lowStockThreshold ?? existing.lowStockThreshold;
       const changed =
-        existing.title !== row.title ||
+        existing.title !== title ||
         existing.priceMinor !== row.priceMinor ||
         existing.barcode !== row.gtin ||
-        existing.lowStockThreshold !== row.lowStockThreshold;
+        existing.lowStockThreshold !== lowStockThreshold;
       if (changed) {
-        plan.updates.push({
-          id: existing.id,
-          title: row.title,
-          priceMinor: row.priceMinor,
-          barcode: row.gtin,
-          lowStockThreshold: row.lowStockThreshold,
-        });
+        plan.updates.push({ id: existing.id, title, priceMinor: row.priceMinor, barcode: row.gtin, lowStockThreshold });
       }
       if (row.stock.length > 0) plan.stocked.push({ skuId: existing.id, row });
       continue;
@@ -100,11 +96,11 @@ async function planPage(
       vendorId: imp.vendorId,
       productId: productId!,
       code: row.code,
-      title: row.title,
+      title: row.title ?? row.productTitle,
       priceMinor: row.priceMinor,
       currency,
       barcode: row.gtin,
-      lowStockThreshold: row.lowStockThreshold,
+      lowStockThreshold: row.lowStockThreshold ?? 0,
       status: "active",
       createdAt: at,
       updatedAt: at,

@@ -181,6 +181,31 @@ describe("products by CSV", () => {
     expect((await api("GET", `/v1/skus/${existing.id}`, { token: ADMIN })).body.price.amountMinor).toBe(1200);
   });
 
+  it("a price list without the optional columns keeps an existing SKU's own title and threshold", async () => {
+    const v = await newVendorWithToken();
+    const product = await newProduct("Linen shirt");
+    const sku = await newSku(v.vendorId, product.id, {
+      title: "Linen shirt, size M",
+      lowStockThreshold: 8,
+      barcode: freshGtin(),
+    });
+    const prices = `product_title,sku_code,price,gtin\nLinen shirt,${sku.code},1599.00,${sku.barcode}\n`;
+    const done = await untilImported(v.token, (await uploadCsv(v.token, prices)).body.id);
+    expect(done.body).toMatchObject({ updatedSkus: 1, createdSkus: 0 });
+    const after = (await api("GET", `/v1/skus/${sku.id}`, { token: ADMIN })).body;
+    expect(after).toMatchObject({ title: "Linen shirt, size M", lowStockThreshold: 8, price: inr(159_900) });
+    // Blank cells of present columns leave them too; a value given changes them.
+    const blanks = `product_title,sku_code,sku_title,price,gtin,low_stock_threshold\nLinen shirt,${sku.code},,1599.00,${sku.barcode},\n`;
+    const same = await untilImported(v.token, (await uploadCsv(v.token, blanks)).body.id);
+    expect(same.body).toMatchObject({ updatedSkus: 0 });
+    const given = `product_title,sku_code,sku_title,price,gtin,low_stock_threshold\nLinen shirt,${sku.code},Shirt M,1599.00,${sku.barcode},0\n`;
+    await untilImported(v.token, (await uploadCsv(v.token, given)).body.id);
+    expect((await api("GET", `/v1/skus/${sku.id}`, { token: ADMIN })).body).toMatchObject({
+      title: "Shirt M",
+      lowStockThreshold: 0,
+    });
+  });
+
   it("a GTIN another of the vendor's SKUs carries is refused on its row when applied", async () => {
     const v = await newVendorWithToken();
     const product = await newProduct();
