@@ -648,6 +648,40 @@ describe("live feeds", () => {
   });
 });
 
+describe("a returning shopper", () => {
+  it("whose stored token the API no longer takes places the order as a new guest", async () => {
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const client = api(server.url);
+    // A token the API refuses, as a guest's is a day after a sign-up that never ordered.
+    const stale = await client.request<{ token: string }>("POST", "/v1/customers", { body: { name: "Yesterday" } });
+    await api(server.url, stale.token).request("DELETE", "/v1/tokens/current");
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await context.addInitScript((t) => {
+      if (!sessionStorage.getItem("seeded")) localStorage.setItem("oms.token.storefront", t);
+      sessionStorage.setItem("seeded", "1");
+    }, stale.token);
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await shop.getByLabel("Search the catalog").fill(sku.barcode);
+    await shop.getByText("1 item", { exact: true }).waitFor();
+    await shop.getByRole("button", { name: /^Offers for / }).click();
+    await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
+    await shop.getByLabel("Name").fill("Ravi K");
+    await shop.getByLabel("Address").fill("3 Church St");
+    await shop.getByLabel("City").fill("Bengaluru");
+    await shop.getByLabel("PIN code").fill("560001");
+    const placed = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201, {
+      timeout: 15_000,
+    });
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    await placed;
+    await shop.getByRole("button", { name: "Pay now (simulated)" }).waitFor();
+    const now = await shop.evaluate(() => localStorage.getItem("oms.token.storefront"));
+    assert.ok(now && now !== stale.token, "the refused token is replaced by the new guest's");
+    await context.close();
+  });
+});
+
 describe("an order, live end to end", () => {
   it("placed on the storefront, appears on ops and the vendor app, confirmed and dispatched there, timeline live; survives a cut", async () => {
     const vendor = token("vendor");

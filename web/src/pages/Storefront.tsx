@@ -373,16 +373,24 @@ function Cart({
           },
         },
       };
-      let bearer = token;
-      if (!bearer) {
+      const newGuest = async () => {
         const guest = await api.createCustomer({ name: body.shipTo.name || "Guest" });
-        bearer = guest.token;
-        setToken("storefront", bearer);
-      }
+        setToken("storefront", guest.token);
+        return guest.token;
+      };
       const signature = JSON.stringify(body);
       const key = submission?.signature === signature ? submission.key : newIdempotencyKey();
       setSubmission({ key, signature });
-      const result = await api.checkout(bearer, body, key);
+      let result: CheckoutResult;
+      try {
+        result = await api.checkout(token ?? (await newGuest()), body, key);
+      } catch (err) {
+        // A kept token the API no longer takes (a guest's lapses a day after a sign-up that never
+        // ordered, or 30 days after its last order closed): shop on as a new guest, not stuck on a 401.
+        // Keys are scoped to the caller, so the same key is a first attempt for the new guest.
+        if (!(token && err instanceof ApiProblem && err.status === 401)) throw err;
+        result = await api.checkout(await newGuest(), body, key);
+      }
       setSubmission(null);
       onPlaced(result);
     } catch (err) {
