@@ -130,6 +130,12 @@ export async function catalogMatches(db: Db, vendorId: string, codes: string[], 
   return { byCode, byBarcode };
 }
 
+/** Which of these SKU ids exist. */
+export async function existingSkuIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await selectIn(db, ids, (c) => db.select({ id: skus.id }).from(skus).where(inArray(skus.id, c)));
+  return new Set(rows.map((r) => r.id));
+}
+
 export type NewProduct = { id: string; title: string; description: string | null; createdAt: string };
 export type NewSku = typeof skus.$inferInsert;
 export type SkuUpdate = { id: string; title: string; priceMinor: number; barcode: string; lowStockThreshold: number };

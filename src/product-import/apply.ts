@@ -3,6 +3,7 @@ import { database } from "../db/client";
 import {
   catalogMatches,
   type ExistingSku,
+  existingSkuIds,
   findImport,
   loadPage,
   markPageApplied,
@@ -30,6 +31,8 @@ async function derivedId(prefix: string, importId: string, line: number): Promis
 type Plan = {
   products: Map<string, NewProduct>;
   skus: NewSku[];
+  /** The file's line of each new SKU, and whether it is an offer on another seller's product. */
+  created: { skuId: string; line: number; offer: boolean }[];
   updates: SkuUpdate[];
   offers: number;
   errors: RowError[];
@@ -54,7 +57,7 @@ async function planPage(
   const otherByBarcode = new Map(
     matches.byBarcode.filter((s) => s.vendorId !== imp.vendorId).map((s) => [s.barcode, s]),
   );
-  const plan: Plan = { products: new Map(), skus: [], updates: [], offers: 0, errors: [], stocked: [] };
+  const plan: Plan = { products: new Map(), skus: [], created: [], updates: [], offers: 0, errors: [], stocked: [] };
   for (const row of rows) {
     const skuId = await derivedId("sku", imp.id, row.line);
     const existing = ownByCode.get(row.code);
@@ -105,6 +108,7 @@ async function planPage(
       createdAt: at,
       updatedAt: at,
     });
+    plan.created.push({ skuId, line: row.line, offer: match !== undefined });
     if (row.stock.length > 0) plan.stocked.push({ skuId, row });
   }
   return plan;
@@ -174,14 +178,28 @@ export async function applyImportPage(
     currency,
     at,
   });
-  const stockLevels = await createLevels(env, plan.stocked, `vendor:${imp.vendorId}`, `import ${importId}`);
+  // An insert skips a row whose code or GTIN another SKU of the vendor took after the page was
+  // planned (another import, the API): that row made nothing, and stock must not go to its id.
+  const written = await existingSkuIds(
+    db,
+    plan.created.map((c) => c.skuId),
+  );
+  const lost = plan.created.filter((c) => !written.has(c.skuId));
+  const lostIds = new Set(lost.map((c) => c.skuId));
+  const refused: RowError[] = lost.map((c) => ({
+    line: c.line,
+    field: "sku_code",
+    message: "another SKU of yours took this code or GTIN while the import ran",
+  }));
+  const stocked = plan.stocked.filter((s) => !lostIds.has(s.skuId));
+  const stockLevels = await createLevels(env, stocked, `vendor:${imp.vendorId}`, `import ${importId}`);
   const outcome: PageOutcome = {
     createdProducts: inserted.products,
-    createdSkus: plan.skus.length,
-    offers: plan.offers,
+    createdSkus: plan.skus.length - lost.length,
+    offers: plan.offers - lost.filter((c) => c.offer).length,
     updatedSkus: plan.updates.length,
     stockLevels,
-    errors: plan.errors,
+    errors: [...plan.errors, ...refused].sort((a, b) => a.line - b.line),
   };
   await markPageApplied(db, importId, page, outcome, at);
   await handOn();

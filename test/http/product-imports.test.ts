@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client";
+import { insertImport } from "../../src/db/product-imports";
 import { applyImportPage } from "../../src/product-import/apply";
 import { ADMIN, api, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendorWithToken, newWarehouse } from "../support/catalog";
@@ -204,6 +206,51 @@ describe("products by CSV", () => {
       title: "Shirt M",
       lowStockThreshold: 0,
     });
+  });
+
+  it("of two imports applying the same new code at once, the one whose SKU was not written refuses its row", async () => {
+    const v = await newVendorWithToken();
+    const wh = await newWarehouse(v.vendorId);
+    const code = uniqueCode();
+    // Stored directly, so no queue consumer applies them before the two applications below race.
+    const ids = [uid("imp_"), uid("imp_")];
+    for (const [i, id] of ids.entries()) {
+      const row = {
+        line: 2,
+        productLine: 2,
+        productTitle: `Race ${code}`,
+        productDescription: null,
+        code,
+        title: null,
+        priceMinor: 1000 + i,
+        gtin: freshGtin(),
+        lowStockThreshold: null,
+        stock: [{ warehouseId: wh.id, onHand: 5 }],
+      };
+      const record = {
+        id,
+        vendorId: v.vendorId,
+        contentHash: uid("hash"),
+        totalRows: 1,
+        validRows: 1,
+        pages: 1,
+        errors: [],
+        invalidRows: 0,
+        createdAt: `${new Date().toISOString().slice(0, 19)}Z`,
+      };
+      expect(await insertImport(database(env), record, [[row]])).toBe(true);
+    }
+    const outcomes = await Promise.all(ids.map((id) => applyImportPage(env, id, 0, new Date())));
+    const skus = await vendorSkus(v.vendorId, v.token);
+    expect(skus.map((s) => s.code)).toEqual([code]);
+    // Whatever the interleaving: one SKU, and only as many created (and stocked) as were written.
+    expect(outcomes.reduce((n, o) => n + o!.createdSkus, 0)).toBe(1);
+    expect(outcomes.reduce((n, o) => n + o!.stockLevels, 0)).toBe(1);
+    // The other either saw the SKU and updated it, or lost the insert and says so on its row.
+    const other = outcomes.find((o) => o!.createdSkus === 0)!;
+    if (other.updatedSkus === 0) {
+      expect(other.errors).toEqual([{ line: 2, field: "sku_code", message: expect.any(String) }]);
+    }
   });
 
   it("a GTIN another of the vendor's SKUs carries is refused on its row when applied", async () => {
