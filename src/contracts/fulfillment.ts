@@ -52,7 +52,9 @@ export const SubOrderDetail = z
     carrier: z.string().nullable(),
     awb: z.string().nullable(),
     cancellationReason: z.string().nullable(),
-    shipTo: ShipTo,
+    shipTo: ShipTo.nullable().openapi({
+      description: "Null for its vendor until it is paid, and once it is cancelled",
+    }),
     total: Money,
     lines: z.array(OrderLine.extend({ barcode: z.string().nullable() })),
     timeline: z.array(TimelineEvent),

@@ -188,7 +188,11 @@ export const OrderView = z
     status: z.enum(orderStatuses),
     paymentStatus: z.enum(paymentStatuses),
     customerId: z.string(),
-    shipTo: ShipTo,
+    shipTo: ShipTo.nullable().openapi({
+      description:
+        "Null for a vendor while none of its sub-orders is paid and unshipped or on its way: an unpaid order, or one " +
+        "cancelled or moved away before it left, gives the vendor no one's address",
+    }),
     total: Money.optional().openapi({ description: "Absent for vendors: they see only their own sub-orders" }),
     createdAt: IsoTime,
     review: z.object({ held: z.boolean(), note: z.string().nullable() }).nullable(),

@@ -40,10 +40,23 @@ const STAFF_REASON_EVENTS = new Set([
 ]);
 
 /**
+ * The sub-order statuses in which its vendor needs the shopper's name, phone and address: to pack,
+ * ship and take back. Before payment and after a cancel the vendor has no use for them.
+ */
+const ADDRESS_NEEDED: ReadonlySet<string> = new Set([
+  "paid",
+  "confirmed",
+  "packed",
+  "dispatched",
+  "delivered",
+  "returned",
+]);
+
+/**
  * What a principal may see of an order, or null when it may see nothing (answered as 404, so an
  * order's existence never leaks). A vendor sees only its own sub-orders and no parent total, and
- * nothing of an order held for review. The review note is for ops and admins: a customer learns
- * only that its order is held.
+ * nothing of an order held for review, nor the address of one it has nothing to ship for. The
+ * review note is for ops and admins: a customer learns only that its order is held.
  */
 export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | null {
   const { order } = agg;
@@ -61,7 +74,7 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
     status: order.status as OrderStatus,
     paymentStatus: order.paymentStatus as OrderPaymentStatus,
     customerId: order.customerId,
-    shipTo: order.shipTo as ShipTo,
+    shipTo: vendorId && !subs.some((s) => ADDRESS_NEEDED.has(s.status)) ? null : (order.shipTo as ShipTo),
     ...(vendorId ? {} : { total: money(order.totalMinor) }),
     createdAt: order.createdAt,
     review: reviewFor(agg, staff),

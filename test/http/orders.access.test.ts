@@ -41,6 +41,30 @@ describe("order visibility and access", () => {
     expect(mine.total).toBeUndefined();
   });
 
+  it("gives a vendor the shopper's name and address only while it has a paid parcel to send", async () => {
+    const s = await scene();
+    const subA = s.order.subOrders.find((x: any) => x.vendorId === s.a.vendorId).id;
+    const seen = async () => {
+      const order = await api("GET", `/v1/orders/${s.order.id}`, { token: s.vendorA });
+      const sub = await api("GET", `/v1/sub-orders/${subA}`, { token: s.vendorA });
+      return [order.body.shipTo, sub.body.shipTo];
+    };
+    // Unpaid: an order the shopper may never pay gives the vendor no one's address.
+    expect(await seen()).toEqual([null, null]);
+    expect((await api("GET", `/v1/orders/${s.order.id}`, { token: s.ops })).body.shipTo.name).toBeTruthy();
+
+    expect((await pay(s.owner.token, s.payment.id)).status).toBe(200);
+    const paid = await seen();
+    expect(paid.map((x: any) => x?.name)).toEqual(Array(2).fill(s.order.shipTo.name));
+
+    const cancelled = await api("POST", `/v1/sub-orders/${subA}/cancel`, {
+      token: s.vendorA,
+      body: { reason: "out of stock after all" },
+    });
+    expect(cancelled.status).toBe(200);
+    expect(await seen()).toEqual([null, null]);
+  });
+
   it("answers 404 to other principals and changes nothing", async () => {
     const s = await scene();
     for (const token of [s.otherVendor, s.otherCustomer]) {

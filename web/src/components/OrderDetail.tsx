@@ -46,13 +46,15 @@ export function OrderDetail({ order }: { order: OrderView }) {
               <dd className="money">{formatMoney(order.total)}</dd>
             </div>
           )}
-          <div>
-            <dt>Ship to</dt>
-            <dd>
-              {order.shipTo.name}, {order.shipTo.address.line1}, {order.shipTo.address.city}{" "}
-              {order.shipTo.address.postalCode}
-            </dd>
-          </div>
+          {order.shipTo && (
+            <div>
+              <dt>Ship to</dt>
+              <dd>
+                {order.shipTo.name}, {order.shipTo.address.line1}, {order.shipTo.address.city}{" "}
+                {order.shipTo.address.postalCode}
+              </dd>
+            </div>
+          )}
           <div>
             <dt>Shipments</dt>
             <dd>{order.subOrders.length}</dd>

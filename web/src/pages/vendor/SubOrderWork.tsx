@@ -40,9 +40,12 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
         Order <IdDetail id={sub.orderId} label="order" /> · {formatMoney(sub.total)}
         {sub.slaDispatchBy && <> · dispatch by {formatTime(sub.slaDispatchBy)}</>}
       </p>
-      <p className="small">
-        Ship to {sub.shipTo.name}, {sub.shipTo.address.line1}, {sub.shipTo.address.city} {sub.shipTo.address.postalCode}
-      </p>
+      {sub.shipTo && (
+        <p className="small">
+          Ship to {sub.shipTo.name}, {sub.shipTo.address.line1}, {sub.shipTo.address.city}{" "}
+          {sub.shipTo.address.postalCode}
+        </p>
+      )}
       <CreditNotes token={token} notes={sub.creditNotes} />
       <ProblemBanner error={error} />
       {sub.status === "paid" && (
