@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Email, Id, Phone } from "./common";
+import { Currency, Email, Id, Phone } from "./common";
 
 export const CreateToken = z
   .object({
@@ -46,5 +46,6 @@ export const Me = z
     role: z.enum(["admin", "ops", "vendor", "customer"]),
     vendorId: z.string().optional(),
     customerId: z.string().optional(),
+    currency: Currency.openapi({ description: "The marketplace's currency: every price, charge and payout is in it" }),
   })
   .openapi("Me");

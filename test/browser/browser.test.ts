@@ -988,10 +988,15 @@ describe("vendor onboarding", () => {
     const title = `Masala chai 250 g ${Date.now()}`;
     await l1.getByLabel("Product name").fill(title);
     await l1.getByLabel("SKU code").fill(`CHAI-${Date.now()}`);
-    await l1.getByLabel("Price").fill("249.50");
     await l1.getByLabel("Barcode").fill(`890${Date.now()}`);
+    // A price is read in the marketplace's currency, to its own fraction digits: three decimals are refused.
+    await l1.getByLabel("Price (INR)").fill("249.505");
+    await l1.getByRole("button", { name: "Add product" }).click();
+    await l1.getByText("price: an amount in INR").waitFor();
+    await l1.getByLabel("Price (INR)").fill("249.50");
     await l1.getByRole("button", { name: "Add product" }).click();
     await l1.getByText(`${title} · CHAI-`).waitFor();
+    assert.match((await l1.getByText(`${title} · CHAI-`).textContent()) ?? "", /249\.50/);
     await l1.getByRole("button", { name: "Save and continue" }).click();
     await l1.getByRole("heading", { name: "Review and submit" }).waitFor();
     await l1.getByRole("button", { name: "Submit for review" }).click();

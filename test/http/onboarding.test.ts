@@ -61,7 +61,7 @@ describe("invites", () => {
     const opened = await api("POST", "/v1/onboarding/invites/accept", { body: { token: inv.secret } });
     expect(opened.status).toBe(201);
     const me = await api("GET", "/v1/me", { token: opened.body.token });
-    expect(me.body).toEqual({ role: "vendor", vendorId: opened.body.vendorId });
+    expect(me.body).toEqual({ role: "vendor", vendorId: opened.body.vendorId, currency: "INR" });
     const draft = await api("GET", `/v1/onboarding/${opened.body.vendorId}`, { token: opened.body.token });
     expect(draft.body).toMatchObject({
       email: inv.email,

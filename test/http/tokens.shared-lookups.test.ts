@@ -38,7 +38,7 @@ describe("token lookups in a rush of unseen tokens", () => {
       const s = all[i]!;
       if (s.live) {
         expect(r.status).toBe(200);
-        expect(r.body).toEqual({ role: "customer", customerId: s.customerId });
+        expect(r.body).toEqual({ role: "customer", customerId: s.customerId, currency: "INR" });
       } else {
         expect(r.status).toBe(401);
         expect(r.body.code).toBe("UNAUTHENTICATED");

@@ -78,8 +78,8 @@ describe("me", () => {
   it("says who a token belongs to", async () => {
     const customer = await newCustomer();
     const r = await api("GET", "/v1/me", { token: customer.token });
-    expect(r.body).toEqual({ role: "customer", customerId: customer.customerId });
-    expect((await api("GET", "/v1/me", { token: ADMIN })).body).toEqual({ role: "admin" });
+    expect(r.body).toEqual({ role: "customer", customerId: customer.customerId, currency: "INR" });
+    expect((await api("GET", "/v1/me", { token: ADMIN })).body).toEqual({ role: "admin", currency: "INR" });
     expect((await api("GET", "/v1/me")).status).toBe(401);
   });
 });

@@ -21,6 +21,18 @@ export function formatMoney(m: Money): string {
   return f.format(m.amountMinor / 10 ** digits);
 }
 
+/**
+ * A price as typed ("499", "499.5", "499.50") in integer minor units, read digit by digit (never
+ * through a float); null when it is not a plain amount with at most the currency's fraction digits.
+ */
+export function parseMoney(text: string, currency: string): Money | null {
+  const digits = formatterFor(currency).resolvedOptions().maximumFractionDigits ?? 2;
+  const m = /^(\d{1,12})(?:\.(\d+))?$/.exec(text.trim());
+  if (!m || (m[2] ?? "").length > digits) return null;
+  const fraction = (m[2] ?? "").padEnd(digits, "0");
+  return { amountMinor: Number(m[1]) * 10 ** digits + Number(fraction || "0"), currency };
+}
+
 /** Sums amounts of one currency in minor units; the UI never adds decimals. */
 export function addMoney(values: readonly Money[], currency: string): Money {
   let amountMinor = 0;

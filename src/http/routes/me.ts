@@ -1,5 +1,6 @@
 import { json, problemResponses } from "../../contracts/common";
 import { Me } from "../../contracts/tokens";
+import { config } from "../../platform/config";
 import { requireRole } from "../auth";
 import { router } from "../context";
 import { defineRoute } from "../route";
@@ -19,6 +20,7 @@ export const me = router().openapi(whoAmI, (c) => {
       role: who.role,
       ...(who.role === "vendor" ? { vendorId: who.vendorId } : {}),
       ...(who.role === "customer" ? { customerId: who.customerId } : {}),
+      currency: config(c.env).currency,
     },
     200,
   );

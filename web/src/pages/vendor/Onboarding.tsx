@@ -3,7 +3,7 @@ import { ONBOARDING_STEPS, type OnboardingStep, SaveStep } from "@contracts/onbo
 import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
-import { formatMoney, formatTime, humanize } from "../../format";
+import { formatMoney, formatTime, humanize, parseMoney } from "../../format";
 import { Link } from "../../router";
 import type { Onboarding as OnboardingView, SaveStep as SaveStepBody } from "../../types";
 import { useApi } from "../../use-api";
@@ -46,7 +46,7 @@ function Invalid({ issues }: { issues: string[] | null }) {
  * The onboarding wizard: each step saves on the server as it is left, and the wizard opens at the
  * step after the last one saved, on whichever device the vendor signs in next.
  */
-export function OnboardingWizard({ token, vendorId }: { token: string; vendorId: string }) {
+export function OnboardingWizard({ token, vendorId, currency }: { token: string; vendorId: string; currency: string }) {
   const [tick, setTick] = useState(0);
   const ob = useApi((signal) => api.onboarding(token, vendorId, signal), [token, vendorId, tick]);
   const [viewing, setViewing] = useState<OnboardingStep | null>(null);
@@ -87,7 +87,14 @@ export function OnboardingWizard({ token, vendorId }: { token: string; vendorId:
       </ol>
       <ProblemBanner error={error} onDismiss={() => setError(null)} />
       {editable || step === "review" ? (
-        <StepForm step={step} ob={data} token={token} save={save} submitted={() => setTick((t) => t + 1)} />
+        <StepForm
+          step={step}
+          ob={data}
+          token={token}
+          currency={currency}
+          save={save}
+          submitted={() => setTick((t) => t + 1)}
+        />
       ) : null}
     </section>
   );
@@ -122,10 +129,11 @@ function StepForm(props: {
   step: OnboardingStep;
   ob: OnboardingView;
   token: string;
+  currency: string;
   save: Save;
   submitted: () => void;
 }) {
-  const { step, ob, token, save } = props;
+  const { step, ob, token, currency, save } = props;
   switch (step) {
     case "profile":
       return <ProfileStep ob={ob} save={save} />;
@@ -136,7 +144,7 @@ function StepForm(props: {
     case "payout":
       return <PayoutStep ob={ob} token={token} save={save} />;
     case "products":
-      return <ProductsStep ob={ob} token={token} save={save} />;
+      return <ProductsStep ob={ob} token={token} save={save} currency={currency} />;
     case "review":
       return <ReviewStep ob={ob} token={token} submitted={props.submitted} />;
   }
@@ -300,27 +308,40 @@ function PayoutStep({ ob, token, save }: { ob: OnboardingView; token: string; sa
   );
 }
 
-function ProductsStep({ ob, token, save }: { ob: OnboardingView; token: string; save: Save }) {
+function ProductsStep({
+  ob,
+  token,
+  save,
+  currency,
+}: {
+  ob: OnboardingView;
+  token: string;
+  save: Save;
+  currency: string;
+}) {
   const skus = useApi((signal) => api.skus(token, ob.vendorId, signal), [token, ob.vendorId]);
-  const empty = { title: "", code: "", price: "", currency: "INR", barcode: "" };
+  const empty = { title: "", code: "", price: "", barcode: "" };
   const [form, setForm] = useState(empty);
   const [issues, setIssues] = useState<string[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const add = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const bad = invalid(CreateProduct, { title: form.title });
-    setIssues(bad);
-    if (bad) return;
+    const price = parseMoney(form.price, currency);
+    const bad = [
+      ...(invalid(CreateProduct, { title: form.title }) ?? []),
+      ...(price ? [] : [`price: an amount in ${currency}, such as 499 or 499.50`]),
+    ];
+    setIssues(bad.length > 0 ? bad : null);
+    if (!price || bad.length > 0) return;
     try {
       const product = await api.createProduct(token, { title: form.title });
-      const amountMinor = Math.round(Number(form.price) * 100);
       await api.createSku(token, {
         vendorId: ob.vendorId,
         productId: product.id,
         code: form.code,
         title: form.title,
-        price: { amountMinor, currency: form.currency },
+        price,
         barcode: form.barcode,
       });
       setForm(empty);
@@ -349,7 +370,7 @@ function ProductsStep({ ob, token, save }: { ob: OnboardingView; token: string; 
       </ul>
       {field("title", "Product name")}
       {field("code", "SKU code")}
-      {field("price", "Price", "decimal")}
+      {field("price", `Price (${currency})`, "decimal")}
       {field("barcode", "Barcode")}
       <Invalid issues={issues} />
       <ProblemBanner error={error} />

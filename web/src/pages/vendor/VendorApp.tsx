@@ -118,7 +118,7 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
       <ProblemBanner error={me.error} />
       {vendorId &&
         (onboarding ? (
-          <OnboardingWizard token={token} vendorId={vendorId} />
+          <OnboardingWizard token={token} vendorId={vendorId} currency={me.data?.currency ?? "INR"} />
         ) : subId ? (
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
         ) : rest === "/payouts" ? (
