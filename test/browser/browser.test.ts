@@ -649,7 +649,7 @@ describe("live feeds", () => {
 });
 
 describe("a returning shopper", () => {
-  it("whose stored token the API no longer takes places the order as a new guest", async () => {
+  it("whose stored token the API no longer takes is told so on My orders, and places the order as a new guest", async () => {
     const sku = await orderableSku(token("vendor").vendorId!);
     const client = api(server.url);
     // A token the API refuses, as a guest's is a day after a sign-up that never ordered.
@@ -661,6 +661,10 @@ describe("a returning shopper", () => {
       sessionStorage.setItem("seeded", "1");
     }, stale.token);
     const shop = await context.newPage();
+    // My orders says so and offers a sign-in, rather than only the refusal.
+    await shop.goto("/orders", { waitUntil: "networkidle" });
+    await shop.getByText("This browser's sign-in has lapsed.").waitFor();
+    await shop.getByRole("button", { name: "Sign in" }).waitFor();
     await shop.goto("/", { waitUntil: "networkidle" });
     await shop.getByLabel("Search the catalog").fill(sku.barcode);
     await shop.getByText("1 item", { exact: true }).waitFor();

@@ -1,7 +1,7 @@
 import { beforeDispatchStatuses } from "@contracts/order-status";
 import type { CancelReason } from "@contracts/orders";
 import { useCallback, useState } from "react";
-import { api, newIdempotencyKey } from "../api";
+import { ApiProblem, api, newIdempotencyKey } from "../api";
 import { useToken } from "../auth";
 import { CreditNotes } from "../components/CreditNotes";
 import { IdDetail } from "../components/IdDetail";
@@ -39,12 +39,15 @@ export function MyOrders() {
     [token, tick],
   );
 
-  if (!token) {
+  // A token the API no longer takes (a guest's lapses a day after a sign-up that never ordered).
+  const lapsed = me.error instanceof ApiProblem && me.error.status === 401;
+  if (!token || lapsed) {
     return (
       <section className="card stack">
         <h2>My orders</h2>
         <p className="muted">
-          Place an order on the shop, or sign in with your customer token, to see your orders here.
+          {lapsed ? "This browser's sign-in has lapsed. " : ""}Place an order on the shop, or sign in with your customer
+          token, to see your orders here.
         </p>
         <SignIn slot="storefront" who="a customer" />
       </section>
