@@ -55,6 +55,16 @@ export const IMAGE_SIZES = { thumb: 200, medium: 800 } as const;
 export const ImageSize = z.enum(["thumb", "medium"]);
 export type ImageSize = z.infer<typeof ImageSize>;
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+/**
+ * The most pixels a photo may have, read from its header and refused before anything is decoded.
+ * A photo is decoded whole inside the Worker's 128 MB: its RGBA (4 bytes a pixel) sits at once in
+ * the decoder's wasm memory, in the copy out of it and in the resizer's copy in (12 bytes a pixel,
+ * more while the resizer works in floats), beside ~55 MB the codecs' wasm memories start with. A
+ * 48 MP photo (~190 MB of RGBA alone) or a forged 65535 × 65535 header can never fit, so they are
+ * refused with a clear answer instead of ending the isolate. 13 MP is the product's floor, not a
+ * memory fit: the ordinary phone photo (4032 × 3024, 4080 × 3072) must be taken.
+ */
+export const MAX_IMAGE_PIXELS = 13_000_000;
 
 export const ProductImage = z
   .object({

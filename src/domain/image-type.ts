@@ -10,3 +10,69 @@ export function sniffImage(bytes: Uint8Array): PhotoType | null {
   if (bytes.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
   return null;
 }
+
+/**
+ * The width and height an image's header declares, read before any pixel is decoded (JPEG: the
+ * first SOF segment; PNG: IHDR; WebP: the VP8, VP8L or VP8X chunk); null when the header is
+ * truncated, corrupt or declares an empty image.
+ */
+export function imageDimensions(type: PhotoType, bytes: Uint8Array): { width: number; height: number } | null {
+  const size = type === "image/jpeg" ? jpegSize(bytes) : type === "image/png" ? pngSize(bytes) : webpSize(bytes);
+  return size && size.width > 0 && size.height > 0 ? size : null;
+}
+
+const u16be = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
+const u24le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
+const text = (b: Uint8Array, i: number, n: number) => String.fromCharCode(...b.subarray(i, i + n));
+
+function pngSize(b: Uint8Array) {
+  if (b.length < 24 || text(b, 12, 4) !== "IHDR") return null;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+// Start-of-frame markers: C0-CF except DHT (C4), JPG (C8) and DAC (CC).
+const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+
+function jpegSize(b: Uint8Array) {
+  let i = 2;
+  while (i + 1 < b.length) {
+    if (b[i] !== 0xff) {
+      i++; // stray bytes before a marker, which decoders skip too
+      continue;
+    }
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2; // markers without a length
+      continue;
+    }
+    // The scan (or the end) before any frame header: there is no size to read.
+    if (marker === 0xda || marker === 0xd9 || i + 4 > b.length) return null;
+    if (isSof(marker)) return i + 9 <= b.length ? { height: u16be(b, i + 5), width: u16be(b, i + 7) } : null;
+    // Other segments (APPn with EXIF and its thumbnail's own SOF, DQT, DHT) are skipped whole.
+    const length = u16be(b, i + 2);
+    if (length < 2) return null;
+    i += 2 + length;
+  }
+  return null;
+}
+
+function webpSize(b: Uint8Array) {
+  const chunk = text(b, 12, 4);
+  if (b.length < (chunk === "VP8L" ? 25 : 30)) return null;
+  if (chunk === "VP8X") return { width: u24le(b, 24) + 1, height: u24le(b, 27) + 1 };
+  if (chunk === "VP8L") {
+    if (b[20] !== 0x2f) return null;
+    const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === "VP8 ") {
+    if (b[23] !== 0x9d || b[24] !== 0x01 || b[25] !== 0x2a) return null;
+    return { width: (b[26]! | (b[27]! << 8)) & 0x3fff, height: (b[28]! | (b[29]! << 8)) & 0x3fff };
+  }
+  return null;
+}

@@ -1,9 +1,9 @@
-import { IMAGE_SIZES, type ImageSize, type ProductImage } from "../contracts/product-imports";
+import { IMAGE_SIZES, type ImageSize, MAX_IMAGE_PIXELS, type ProductImage } from "../contracts/product-imports";
 import { database } from "../db/client";
 import { insertProductImage, vendorOffersProduct } from "../db/product-images";
 import { findProduct } from "../db/products";
 import { newId } from "../domain/ids";
-import { sniffImage } from "../domain/image-type";
+import { imageDimensions, sniffImage } from "../domain/image-type";
 import type { Principal } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
 import { decodeImage, webpOfSize } from "./resize";
@@ -11,7 +11,8 @@ import { decodeImage, webpOfSize } from "./resize";
 export type AddImageResult =
   | { ok: true; image: ProductImage }
   | { ok: false; code: "NOT_FOUND" }
-  | { ok: false; code: "UNSUPPORTED_MEDIA_TYPE"; detail: string };
+  | { ok: false; code: "UNSUPPORTED_MEDIA_TYPE"; detail: string }
+  | { ok: false; code: "IMAGE_TOO_LARGE"; detail: string; width: number; height: number; maxPixels: number };
 
 /** R2 key of one resized form; an image id never changes its bytes, so the key is never rewritten. */
 export const imageKey = (imageId: string, size: ImageSize) => `product-images/${imageId}/${size}.webp`;
@@ -37,6 +38,22 @@ export async function addProductImage(
   const type = sniffImage(bytes);
   const detail = "Send a JPEG, PNG or WebP photo";
   if (!type) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail };
+  // Checked before decoding: a decode past the cap would take more than the isolate's memory.
+  const size = imageDimensions(type, bytes);
+  if (!size)
+    return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail: `${detail}; this one's header cannot be read` };
+  if (size.width * size.height > MAX_IMAGE_PIXELS) {
+    const mp = (pixels: number) => `${Math.round(pixels / 100_000) / 10} MP`;
+    return {
+      ok: false,
+      code: "IMAGE_TOO_LARGE",
+      detail:
+        `At most ${mp(MAX_IMAGE_PIXELS)}; this photo is ${size.width} × ${size.height} ` +
+        `(${mp(size.width * size.height)}). Send it at a smaller size.`,
+      ...size,
+      maxPixels: MAX_IMAGE_PIXELS,
+    };
+  }
   const pixels = await decodeImage(type, bytes.slice().buffer);
   if (!pixels) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail: `${detail}; these bytes do not decode` };
 

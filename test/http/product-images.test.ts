@@ -1,9 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { imageDimensions } from "../../src/domain/image-type";
 import { decodeImage } from "../../src/product-images/resize";
 import { ADMIN, api, tokenFor, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendorWithToken } from "../support/catalog";
-import { jpegOf, pngOf } from "../support/images";
+import { headerOnly, jpegOf, pngOf } from "../support/images";
 
 const post = (productId: string, token: string, bytes: BodyInit, type = "image/jpeg") =>
   api("POST", `/v1/products/${productId}/images`, { token, rawBody: bytes, headers: { "content-type": type } });
@@ -56,6 +57,67 @@ describe("product images", () => {
     // JPEG magic with nothing decodable after it.
     const broken = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
     expect((await post(s.productId, s.token, broken)).status).toBe(415);
+    expect((await api("GET", `/v1/products/${s.productId}/images`)).body.items).toEqual([]);
+  });
+
+  it("refuses a photo over 13 MP by its header, before decoding it, with 422 and nothing stored", async () => {
+    const s = await sellerOfNewProduct();
+    const stored = async () => (await env.PHOTOS.list({ prefix: "product-images/" })).objects.length;
+    const before = await stored();
+    // A 48 MP photo is ~190 MB of RGBA, past a Worker's 128 MB; 65535 × 65535 is the most a JPEG header can say.
+    const cases = [
+      ["jpeg", 8000, 6000],
+      ["png", 8000, 6000],
+      ["webp-vp8", 8000, 6000],
+      ["webp-vp8l", 8000, 6000],
+      ["webp-vp8x", 8000, 6000],
+      ["jpeg", 65535, 65535],
+    ] as const;
+    for (const [format, width, height] of cases) {
+      const r = await post(s.productId, s.token, headerOnly(format, width, height), "image/jpeg");
+      expect(r.status, format).toBe(422);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+      expect(r.body).toMatchObject({ code: "IMAGE_TOO_LARGE", width, height, maxPixels: 13_000_000 });
+      expect(r.body.detail).toContain("At most 13 MP");
+      expect(r.body.detail).toContain(`${width} × ${height}`);
+    }
+    expect((await api("GET", `/v1/products/${s.productId}/images`)).body.items).toEqual([]);
+    expect(await stored()).toBe(before);
+  });
+
+  it("takes an ordinary 12 MP phone photo (4032 × 3024)", async () => {
+    const s = await sellerOfNewProduct();
+    const r = await post(s.productId, s.token, await jpegOf(4032, 3024));
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ width: 4032, height: 3024 });
+    // The stored WebP (lossy VP8) is read by the same header reader.
+    const thumb = await env.PHOTOS.get(`product-images/${r.body.id}/thumb.webp`);
+    expect(imageDimensions("image/webp", new Uint8Array(await thumb!.arrayBuffer()))).toEqual({
+      width: 200,
+      height: 150,
+    });
+  });
+
+  it("answers 415 for an image whose header is cut short or corrupt, and stores nothing", async () => {
+    const s = await sellerOfNewProduct();
+    const png = await pngOf(30, 20);
+    const jpeg = await jpegOf(30, 20);
+    const sofAt = jpeg.findIndex((b, i) => b === 0xff && jpeg[i + 1] === 0xc0);
+    const noFrame = headerOnly("jpeg", 10, 10).slice(0, 30); // ends inside the EXIF segment
+    const zeroWide = headerOnly("png", 0, 10);
+    const badVp8 = headerOnly("webp-vp8", 10, 10).map((b, i) => (i === 23 ? 0 : b)); // no VP8 start code
+    for (const bytes of [
+      png.slice(0, 20),
+      jpeg.slice(0, sofAt + 6),
+      noFrame,
+      zeroWide,
+      badVp8,
+      headerOnly("webp-vp8x", 10, 10).slice(0, 27),
+    ]) {
+      const r = await post(s.productId, s.token, bytes);
+      expect(r.status).toBe(415);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+    }
     expect((await api("GET", `/v1/products/${s.productId}/images`)).body.items).toEqual([]);
   });
 

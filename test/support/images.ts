@@ -32,3 +32,96 @@ export async function pngOf(width: number, height: number): Promise<Uint8Array> 
   await codecs();
   return new Uint8Array(await encodePng(pixels(width, height)));
 }
+
+const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+const be16 = (n: number) => [(n >> 8) & 0xff, n & 0xff];
+const be32 = (n: number) => [...be16(n >>> 16), ...be16(n & 0xffff)];
+const le16 = (n: number) => [n & 0xff, (n >> 8) & 0xff];
+const le24 = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff];
+const le32 = (n: number) => [...le16(n & 0xffff), ...le16(n >>> 16)];
+const riff = (chunk: string, data: number[]) =>
+  new Uint8Array([
+    ...ascii("RIFF"),
+    ...le32(12 + data.length),
+    ...ascii("WEBP"),
+    ...ascii(chunk),
+    ...le32(data.length),
+    ...data,
+  ]);
+
+/**
+ * Only the header of an image that says it is width × height: what a reader of sizes sees, with no
+ * pixel data behind it. The JPEG carries an EXIF-like APP1 whose embedded thumbnail has a 16 × 16
+ * frame header of its own, which must not be taken for the photo's.
+ */
+export function headerOnly(
+  format: "jpeg" | "png" | "webp-vp8" | "webp-vp8l" | "webp-vp8x",
+  width: number,
+  height: number,
+): Uint8Array {
+  const sof = (w: number, h: number) => [
+    0xff,
+    0xc0,
+    ...be16(17),
+    8,
+    ...be16(h),
+    ...be16(w),
+    3,
+    1,
+    0x22,
+    0,
+    2,
+    0x11,
+    1,
+    3,
+    0x11,
+    1,
+  ];
+  const app1 = [...ascii("Exif"), 0, 0, 0xff, 0xd8, ...sof(16, 16)];
+  switch (format) {
+    case "jpeg":
+      return new Uint8Array([
+        0xff,
+        0xd8,
+        0xff,
+        0xe1,
+        ...be16(2 + app1.length),
+        ...app1,
+        ...sof(width, height),
+        0xff,
+        0xd9,
+      ]);
+    case "png":
+      return new Uint8Array([
+        0x89,
+        0x50,
+        0x4e,
+        0x47,
+        0x0d,
+        0x0a,
+        0x1a,
+        0x0a,
+        ...be32(13),
+        ...ascii("IHDR"),
+        ...be32(width),
+        ...be32(height),
+        8,
+        6,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+      ]);
+    case "webp-vp8":
+      return riff("VP8 ", [0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, ...le16(width), ...le16(height), 0, 0]);
+    case "webp-vp8l": {
+      const bits = (width - 1) | ((height - 1) << 14);
+      return riff("VP8L", [0x2f, ...le32(bits >>> 0), 0, 0, 0]);
+    }
+    case "webp-vp8x":
+      return riff("VP8X", [0, 0, 0, 0, ...le24(width - 1), ...le24(height - 1)]);
+  }
+}

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ProductParams } from "../../contracts/catalog";
 import { json, problemResponses } from "../../contracts/common";
-import { MAX_IMAGE_BYTES, ProductImage, ProductImageParams } from "../../contracts/product-imports";
+import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ProductImage, ProductImageParams } from "../../contracts/product-imports";
 import { database } from "../../db/client";
 import { imageExists, productImagesOf } from "../../db/product-images";
 import { findProduct } from "../../db/products";
@@ -22,7 +22,8 @@ const add = defineRoute({
   summary: `Add a photo to a product (JPEG, PNG or WebP, at most ${MB} MB)`,
   description:
     "A vendor only to a product it sells: an active SKU of it, the vendor approved and active (else 404). The type is read from the bytes, whatever the header says: " +
-    `anything but JPEG, PNG or WebP is 415; larger than ${MB} MB is 413. Stored resized (thumb 200, medium 800 ` +
+    `anything but JPEG, PNG or WebP, or a header that cannot be read, is 415; larger than ${MB} MB is 413; ` +
+    `more than ${MAX_IMAGE_PIXELS / 1_000_000} MP by its header is 422 IMAGE_TOO_LARGE, before any decoding. Stored resized (thumb 200, medium 800 ` +
     "pixels on the longer side, WebP); the original is not kept.",
   request: { params: ProductParams, body: { required: true, content: { "image/*": { schema: binary } } } },
   responses: { 201: json(ProductImage, "Stored in its resized forms"), ...problemResponses },
@@ -62,6 +63,10 @@ export const productImages = router()
     const result = await addProductImage(c.env, who, productId, bytes, new Date());
     if (!result.ok) {
       if (result.code === "NOT_FOUND") throw notFound("product", productId);
+      if (result.code === "IMAGE_TOO_LARGE") {
+        const { width, height, maxPixels } = result;
+        throw new ApiError("IMAGE_TOO_LARGE", result.detail, { width, height, maxPixels });
+      }
       throw new ApiError("UNSUPPORTED_MEDIA_TYPE", result.detail);
     }
     return c.json(result.image, 201);
