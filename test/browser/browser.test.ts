@@ -526,6 +526,40 @@ describe("the vendor's products", () => {
   });
 });
 
+describe("the vendor's warehouses", () => {
+  it("a vendor adds a warehouse, closes it after a warning and opens it again", async () => {
+    const vendor = token("vendor");
+    const context = await signedInContext(390);
+    const { page, problems } = await watchedPage(context);
+    const dialogs: string[] = [];
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.accept();
+    });
+    await page.goto("/vendor/warehouses", { waitUntil: "networkidle" });
+    const name = `Koramangala ${Date.now()}`;
+    await page.getByLabel("Warehouse name").fill(name);
+    await page.getByLabel("Postal code").fill("560034");
+    await page.getByRole("button", { name: "Add warehouse" }).click();
+    await page.getByRole("button", { name: `Close ${name}` }).click();
+    await page.getByRole("button", { name: `Reopen ${name}` }).waitFor({ timeout: 15_000 });
+    assert.match(dialogs[0] ?? "", /stop being for sale/);
+    const status = async () => {
+      const list = await api(server.url, vendor.token).request<{ items: { name: string; status: string }[] }>(
+        "GET",
+        `/v1/vendors/${vendor.vendorId}/warehouses?limit=200`,
+      );
+      return list.items.find((w) => w.name === name)?.status;
+    };
+    assert.equal(await status(), "inactive");
+    await page.getByRole("button", { name: `Reopen ${name}` }).click();
+    await page.getByRole("button", { name: `Close ${name}` }).waitFor({ timeout: 15_000 });
+    assert.equal(await status(), "active");
+    assert.deepEqual(Object.values(problems).flat(), []);
+    await context.close();
+  });
+});
+
 describe("my orders", () => {
   it("lists the shopper's own orders by seller, and shows a vendor's dispatch, carrier and AWB without a reload", async () => {
     const vendor = token("vendor");

@@ -329,6 +329,9 @@ export const api = {
   ) {
     return request<Onboarding>("POST", `/v1/onboarding/${encodeURIComponent(vendorId)}/decision`, { token, body });
   },
+  updateWarehouse(token: string, warehouseId: string, body: { status: "active" | "inactive" }) {
+    return request<Warehouse>("PATCH", `/v1/warehouses/${encodeURIComponent(warehouseId)}`, { token, body });
+  },
   createWarehouse(token: string, vendorId: string, body: { name: string; postalCode: string; country: string }) {
     return request<Warehouse>("POST", `/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, { token, body });
   },

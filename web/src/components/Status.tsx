@@ -5,6 +5,8 @@ const tone: Record<string, string> = {
   unpaid: "wait",
   requires_payment: "wait",
   paid: "good",
+  open: "good",
+  closed: "wait",
   succeeded: "good",
   confirmed: "good",
   packed: "info",

@@ -1,8 +1,10 @@
-import { CreateProduct, CreateWarehouse } from "@contracts/catalog";
+import { CreateProduct } from "@contracts/catalog";
 import { ONBOARDING_STEPS, type OnboardingStep, SaveStep } from "@contracts/onboarding";
 import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../../api";
+import { Invalid } from "../../components/Invalid";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { EMPTY_WAREHOUSE, WarehouseFields, warehouseIssues } from "../../components/WarehouseFields";
 import { formatMoney, formatTime, humanize, parseMoney } from "../../format";
 import { Link } from "../../router";
 import type { Onboarding as OnboardingView, SaveStep as SaveStepBody } from "../../types";
@@ -29,17 +31,6 @@ function invalid(
 ) {
   const r = schema.safeParse(value);
   return r.success ? null : (r.error?.issues ?? []).map((i) => `${i.path.join(".") || "form"}: ${i.message}`);
-}
-
-function Invalid({ issues }: { issues: string[] | null }) {
-  if (!issues) return null;
-  return (
-    <ul className="problem" role="alert">
-      {issues.map((i) => (
-        <li key={i}>{i}</li>
-      ))}
-    </ul>
-  );
 }
 
 /**
@@ -221,18 +212,18 @@ function ContactsStep({ ob, save }: { ob: OnboardingView; save: Save }) {
 
 function WarehousesStep({ ob, token, save }: { ob: OnboardingView; token: string; save: Save }) {
   const list = useApi((signal) => api.warehouses(token, ob.vendorId, signal), [token, ob.vendorId]);
-  const [form, setForm] = useState({ name: "", postalCode: "", country: "IN" });
+  const [form, setForm] = useState(EMPTY_WAREHOUSE);
   const [issues, setIssues] = useState<string[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const add = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const bad = invalid(CreateWarehouse, form);
+    const bad = warehouseIssues(form);
     setIssues(bad);
     if (bad) return;
     try {
       await api.createWarehouse(token, ob.vendorId, form);
-      setForm({ name: "", postalCode: "", country: form.country });
+      setForm({ ...EMPTY_WAREHOUSE, country: form.country });
       list.reload();
     } catch (err) {
       setError(err);
@@ -249,22 +240,7 @@ function WarehousesStep({ ob, token, save }: { ob: OnboardingView; token: string
           </li>
         ))}
       </ul>
-      <label className="field">
-        <span>Warehouse name</span>
-        <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-      </label>
-      <label className="field">
-        <span>Postal code</span>
-        <input value={form.postalCode} onChange={(e) => setForm({ ...form, postalCode: e.target.value })} />
-      </label>
-      <label className="field">
-        <span>Country</span>
-        <input
-          value={form.country}
-          maxLength={2}
-          onChange={(e) => setForm({ ...form, country: e.target.value.toUpperCase() })}
-        />
-      </label>
+      <WarehouseFields form={form} onChange={setForm} />
       <Invalid issues={issues} />
       <ProblemBanner error={error} />
       <div className="row wrap">

@@ -22,6 +22,7 @@ import { StockCount } from "./StockCount";
 import { SubOrderWork } from "./SubOrderWork";
 import { VendorInsights } from "./VendorInsights";
 import { VendorPayouts } from "./VendorPayouts";
+import { Warehouses } from "./Warehouses";
 import { EmailSignIn, Welcome } from "./Welcome";
 
 const TABS = [
@@ -94,6 +95,9 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
         <Link to="/vendor/earnings" className={rest === "/earnings" ? "tab active" : "tab"}>
           Earnings
         </Link>
+        <Link to="/vendor/warehouses" className={rest === "/warehouses" ? "tab active" : "tab"}>
+          Warehouses
+        </Link>
         <Link to="/vendor/bridge" className={rest === "/bridge" ? "tab active" : "tab"}>
           Inventory bridge
         </Link>
@@ -130,6 +134,8 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
           <StockCount token={token} vendorId={vendorId} event={stockEvent} />
         ) : rest === "/earnings" ? (
           <Earnings token={token} vendorId={vendorId} tick={tick} />
+        ) : rest === "/warehouses" ? (
+          <Warehouses token={token} vendorId={vendorId} />
         ) : rest === "/bridge" ? (
           <InventoryBridge token={token} vendorId={vendorId} />
         ) : rest === "/products" ? (
