@@ -495,11 +495,12 @@ describe("the vendor's products", () => {
     // A JPEG made by the browser itself, as a phone's camera would hand one over.
     const jpeg = await page.evaluate(async () => {
       const canvas = document.createElement("canvas");
-      canvas.width = 640;
-      canvas.height = 480;
+      // A phone-sized photo: the app sends it at 1600 pixels on its longer side.
+      canvas.width = 4032;
+      canvas.height = 3024;
       const g = canvas.getContext("2d")!;
       g.fillStyle = "#c60";
-      g.fillRect(0, 0, 640, 480);
+      g.fillRect(0, 0, 4032, 3024);
       return canvas.toDataURL("image/jpeg", 0.9).split(",")[1]!;
     });
     await card.locator("input[type=file][multiple]").setInputFiles({
@@ -510,6 +511,14 @@ describe("the vendor's products", () => {
     const thumb = card.locator("img.thumb");
     await thumb.waitFor({ timeout: 30_000 });
     assert.equal(await thumb.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth)), 200);
+    const images = await api(server.url).request<{ items: { width: number; height: number }[] }>(
+      "GET",
+      `/v1/products/${await card.getAttribute("data-product")}/images`,
+    );
+    assert.deepEqual(
+      images.items.map((i) => [i.width, i.height]),
+      [[1600, 1200]],
+    );
     await page.screenshot({ path: path.join(SHOTS, "vendor-products-390.png"), fullPage: true });
 
     const shop = await context.newPage();

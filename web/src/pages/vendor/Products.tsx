@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { formatMoney } from "../../format";
+import { fitPhoto } from "../../photo-fit";
 import type { ProductImport, Sku } from "../../types";
 import { useApi } from "../../use-api";
 
@@ -152,7 +153,7 @@ function ProductCard({ token, productId, offers }: { token: string; productId: s
     setError(null);
     setBusy(true);
     try {
-      for (const f of Array.from(files ?? [])) await api.addProductImage(token, productId, f);
+      for (const f of Array.from(files ?? [])) await api.addProductImage(token, productId, await fitPhoto(f));
       images.reload();
     } catch (err) {
       setError(err);
