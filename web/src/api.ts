@@ -332,8 +332,17 @@ export const api = {
   updateWarehouse(token: string, warehouseId: string, body: { status: "active" | "inactive" }) {
     return request<Warehouse>("PATCH", `/v1/warehouses/${encodeURIComponent(warehouseId)}`, { token, body });
   },
-  createWarehouse(token: string, vendorId: string, body: { name: string; postalCode: string; country: string }) {
-    return request<Warehouse>("POST", `/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, { token, body });
+  createWarehouse(
+    token: string,
+    vendorId: string,
+    body: { name: string; postalCode: string; country: string },
+    idempotencyKey: string,
+  ) {
+    return request<Warehouse>("POST", `/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, {
+      token,
+      body,
+      headers: { "idempotency-key": idempotencyKey },
+    });
   },
   createProduct(token: string, body: { title: string }) {
     return request<{ id: string; title: string }>("POST", "/v1/products", { token, body });

@@ -1,11 +1,13 @@
 import { CreateWarehouse } from "@contracts/catalog";
+import { type FormEvent, useState } from "react";
+import { api, newIdempotencyKey } from "../api";
 
 export type WarehouseForm = { name: string; postalCode: string; country: string };
 
 export const EMPTY_WAREHOUSE: WarehouseForm = { name: "", postalCode: "", country: "IN" };
 
 /** What the API would refuse in a new warehouse, checked with its own schema; null when it is fine. */
-export function warehouseIssues(form: WarehouseForm): string[] | null {
+function warehouseIssues(form: WarehouseForm): string[] | null {
   const r = CreateWarehouse.safeParse(form);
   return r.success ? null : r.error.issues.map((i) => `${i.path.join(".") || "form"}: ${i.message}`);
 }
@@ -32,4 +34,39 @@ export function WarehouseFields({ form, onChange }: { form: WarehouseForm; onCha
       </label>
     </>
   );
+}
+
+/**
+ * Adding a warehouse from a form: checked before sending, one request at a time, and under one
+ * Idempotency-Key per form as filled in, so a double tap or a retry after a lost answer adds it once.
+ */
+export function useAddWarehouse(token: string, vendorId: string, added: () => void) {
+  const [form, setFormState] = useState(EMPTY_WAREHOUSE);
+  const [key, setKey] = useState(newIdempotencyKey);
+  const [issues, setIssues] = useState<string[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const setForm = (f: WarehouseForm) => {
+    setFormState(f);
+    setKey(newIdempotencyKey());
+  };
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setError(null);
+    const bad = warehouseIssues(form);
+    setIssues(bad);
+    if (bad) return;
+    setBusy(true);
+    try {
+      await api.createWarehouse(token, vendorId, form, key);
+      setForm({ ...EMPTY_WAREHOUSE, country: form.country });
+      added();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { form, setForm, issues, error, busy, add };
 }

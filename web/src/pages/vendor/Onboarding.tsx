@@ -4,7 +4,7 @@ import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../../api";
 import { Invalid } from "../../components/Invalid";
 import { ProblemBanner } from "../../components/ProblemBanner";
-import { EMPTY_WAREHOUSE, WarehouseFields, warehouseIssues } from "../../components/WarehouseFields";
+import { useAddWarehouse, WarehouseFields } from "../../components/WarehouseFields";
 import { formatMoney, formatTime, humanize, parseMoney } from "../../format";
 import { Link } from "../../router";
 import type { Onboarding as OnboardingView, SaveStep as SaveStepBody } from "../../types";
@@ -212,23 +212,7 @@ function ContactsStep({ ob, save }: { ob: OnboardingView; save: Save }) {
 
 function WarehousesStep({ ob, token, save }: { ob: OnboardingView; token: string; save: Save }) {
   const list = useApi((signal) => api.warehouses(token, ob.vendorId, signal), [token, ob.vendorId]);
-  const [form, setForm] = useState(EMPTY_WAREHOUSE);
-  const [issues, setIssues] = useState<string[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const add = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    const bad = warehouseIssues(form);
-    setIssues(bad);
-    if (bad) return;
-    try {
-      await api.createWarehouse(token, ob.vendorId, form);
-      setForm({ ...EMPTY_WAREHOUSE, country: form.country });
-      list.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { form, setForm, issues, error, busy, add } = useAddWarehouse(token, ob.vendorId, list.reload);
   const count = list.data?.items.length ?? 0;
   return (
     <StepCard title={TITLES.warehouses} onSubmit={add}>
@@ -244,7 +228,7 @@ function WarehousesStep({ ob, token, save }: { ob: OnboardingView; token: string
       <Invalid issues={issues} />
       <ProblemBanner error={error} />
       <div className="row wrap">
-        <button type="submit" className="button">
+        <button type="submit" className="button" disabled={busy}>
           Add warehouse
         </button>
         <button

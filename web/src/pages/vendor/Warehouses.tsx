@@ -1,9 +1,9 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api } from "../../api";
 import { Invalid } from "../../components/Invalid";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { Status } from "../../components/Status";
-import { EMPTY_WAREHOUSE, WarehouseFields, warehouseIssues } from "../../components/WarehouseFields";
+import { useAddWarehouse, WarehouseFields } from "../../components/WarehouseFields";
 import type { Warehouse } from "../../types";
 import { useApi } from "../../use-api";
 
@@ -13,23 +13,8 @@ import { useApi } from "../../use-api";
  */
 export function Warehouses({ token, vendorId }: { token: string; vendorId: string }) {
   const list = useApi((signal) => api.warehouses(token, vendorId, signal), [token, vendorId]);
-  const [form, setForm] = useState(EMPTY_WAREHOUSE);
-  const [issues, setIssues] = useState<string[] | null>(null);
+  const { form, setForm, issues, error: addError, busy, add } = useAddWarehouse(token, vendorId, list.reload);
   const [error, setError] = useState<unknown>(null);
-  const add = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    const bad = warehouseIssues(form);
-    setIssues(bad);
-    if (bad) return;
-    try {
-      await api.createWarehouse(token, vendorId, form);
-      setForm({ ...EMPTY_WAREHOUSE, country: form.country });
-      list.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
   const setStatus = async (w: Warehouse, status: "active" | "inactive") => {
     const closing =
       `Close ${w.name}? Its units stop being for sale and new orders are not sent to it. ` +
@@ -46,7 +31,7 @@ export function Warehouses({ token, vendorId }: { token: string; vendorId: strin
   return (
     <section className="stack">
       <h2>Warehouses</h2>
-      <ProblemBanner error={list.error ?? error} />
+      <ProblemBanner error={list.error ?? error ?? addError} />
       <ul className="plain stack">
         {list.data?.items.map((w) => (
           <li key={w.id} className="row between wrap">
@@ -71,7 +56,7 @@ export function Warehouses({ token, vendorId }: { token: string; vendorId: strin
         <p className="muted small">The postal code places it for routing.</p>
         <WarehouseFields form={form} onChange={setForm} />
         <Invalid issues={issues} />
-        <button type="submit" className="button">
+        <button type="submit" className="button" disabled={busy}>
           Add warehouse
         </button>
       </form>
