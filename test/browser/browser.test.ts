@@ -169,8 +169,8 @@ async function orderableSku(vendorId: string) {
   return sku;
 }
 
-/** An order of the first demo vendor's, placed and paid over the API. */
-async function apiOrder(): Promise<{ orderId: string; subOrderId: string }> {
+/** An order of the first demo vendor's, placed and paid over the API by a new shopper. */
+async function apiOrder(): Promise<{ orderId: string; subOrderId: string; shopperToken: string }> {
   const vendor = token("vendor");
   const client = api(server.url);
   const sku = await orderableSku(vendor.vendorId!);
@@ -191,7 +191,7 @@ async function apiOrder(): Promise<{ orderId: string; subOrderId: string }> {
     `/v1/payments/${placed.payment.id}/simulate`,
     { token: shopper.token, body: { outcome: "succeeded" } },
   );
-  return { orderId: placed.order.id, subOrderId: paid.subOrders[0]!.id };
+  return { orderId: placed.order.id, subOrderId: paid.subOrders[0]!.id, shopperToken: shopper.token };
 }
 
 describe("pages load clean", () => {
@@ -629,27 +629,9 @@ describe("my orders", () => {
   });
 
   it("the shopper cancels an order nothing of which has left: refunded in full, and the button goes", async () => {
-    const client = api(server.url);
-    const sku = await orderableSku(token("vendor").vendorId!);
-    const shopper = await client.request<{ token: string }>("POST", "/v1/customers", { body: { name: "Cancels" } });
-    const placed = await client.request<{ order: { id: string }; payment: { id: string } }>("POST", "/v1/checkout", {
-      token: shopper.token,
-      headers: { "idempotency-key": `browser-cancel-${Date.now()}` },
-      body: {
-        lines: [{ skuId: sku.skuId, qty: 1 }],
-        shipTo: {
-          name: "Cancels",
-          address: { line1: "1 Lake Rd", city: "Bengaluru", postalCode: "560001", country: "IN" },
-        },
-      },
-    });
-    await client.request("POST", `/v1/payments/${placed.payment.id}/simulate`, {
-      token: shopper.token,
-      body: { outcome: "succeeded" },
-    });
-
+    const { orderId, shopperToken } = await apiOrder();
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
-    await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopper.token);
+    await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopperToken);
     const page = await context.newPage();
     const dialogs: string[] = [];
     page.on("dialog", (d) => {
@@ -662,10 +644,9 @@ describe("my orders", () => {
     await page.getByRole("button", { name: "Cancel order" }).waitFor({ state: "detached", timeout: 15_000 });
     assert.deepEqual(dialogs, ["Cancel this order? You are refunded in full."]);
 
-    const order = await client.request<{ status: string; paymentStatus: string }>(
+    const order = await api(server.url, shopperToken).request<{ status: string; paymentStatus: string }>(
       "GET",
-      `/v1/orders/${placed.order.id}`,
-      { token: shopper.token },
+      `/v1/orders/${orderId}`,
     );
     assert.equal(order.status, "cancelled");
     assert.equal(order.paymentStatus, "refunded");
