@@ -57,14 +57,13 @@ export type ImageSize = z.infer<typeof ImageSize>;
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 /**
  * The most pixels a photo may have, read from its header and refused before anything is decoded.
- * A photo is decoded whole inside the Worker's 128 MB: its RGBA (4 bytes a pixel) sits at once in
- * the decoder's wasm memory, in the copy out of it and in the resizer's copy in (12 bytes a pixel,
- * more while the resizer works in floats), beside ~55 MB the codecs' wasm memories start with. A
- * 48 MP photo (~190 MB of RGBA alone) or a forged 65535 × 65535 header can never fit, so they are
- * refused with a clear answer instead of ending the isolate. 13 MP is the product's floor, not a
- * memory fit: the ordinary phone photo (4032 × 3024, 4080 × 3072) must be taken.
+ * A photo is decoded whole inside the Worker isolate's 128 MB, which everything else the isolate
+ * holds shares: the decoder's memory (4 to 8 bytes a pixel) and the copy out of it (4) at once, and
+ * the PNG decoder keeps its memory for the isolate's life. At 4 MP the worst sequence, a PNG then a
+ * progressive JPEG, measured at most about 100 MB (`bun run bench:photos`); at 5 MP, about 115.
+ * A phone's 12 MP photo goes through the vendor app, which sends it at 1,600 pixels.
  */
-export const MAX_IMAGE_PIXELS = 13_000_000;
+export const MAX_IMAGE_PIXELS = 4_000_000;
 
 export const ProductImage = z
   .object({

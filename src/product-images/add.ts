@@ -1,4 +1,4 @@
-import { IMAGE_SIZES, type ImageSize, MAX_IMAGE_PIXELS, type ProductImage } from "../contracts/product-imports";
+import { type ImageSize, MAX_IMAGE_PIXELS, type ProductImage } from "../contracts/product-imports";
 import { database } from "../db/client";
 import { insertProductImage, vendorOffersProduct } from "../db/product-images";
 import { findProduct } from "../db/products";
@@ -6,7 +6,7 @@ import { newId } from "../domain/ids";
 import { imageDimensions, sniffImage } from "../domain/image-type";
 import type { Principal } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
-import { decodeImage, webpOfSize } from "./resize";
+import { webpSizes } from "./sizes";
 
 export type AddImageResult =
   | { ok: true; image: ProductImage }
@@ -26,7 +26,7 @@ export async function addProductImage(
   env: Env,
   who: Principal,
   productId: string,
-  bytes: Uint8Array,
+  bytes: Uint8Array<ArrayBuffer>,
   now: Date,
 ): Promise<AddImageResult> {
   const db = database(env);
@@ -54,14 +54,12 @@ export async function addProductImage(
       maxPixels: MAX_IMAGE_PIXELS,
     };
   }
-  const pixels = await decodeImage(type, bytes.slice().buffer);
-  if (!pixels) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail: `${detail}; these bytes do not decode` };
+  const photo = await webpSizes(type, bytes);
+  if (!photo) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail: `${detail}; these bytes do not decode` };
 
   const id = newId("img");
-  for (const size of Object.keys(IMAGE_SIZES) as ImageSize[]) {
-    // One size at a time: a decoded phone photo already takes tens of MB of the isolate's 128 MB.
-    const out = await webpOfSize(pixels, IMAGE_SIZES[size]);
-    await env.PHOTOS.put(imageKey(id, size), out.bytes, {
+  for (const out of photo.sizes) {
+    await env.PHOTOS.put(imageKey(id, out.size), out.bytes, {
       httpMetadata: { contentType: "image/webp", cacheControl: "public, max-age=31536000, immutable" },
       customMetadata: { width: String(out.width), height: String(out.height) },
     });
@@ -70,8 +68,8 @@ export async function addProductImage(
     id,
     productId,
     vendorId: who.role === "vendor" ? who.vendorId : null,
-    width: pixels.width,
-    height: pixels.height,
+    width: photo.width,
+    height: photo.height,
     createdAt: isoSeconds(now),
   });
   return { ok: true, image };
