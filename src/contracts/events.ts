@@ -10,6 +10,13 @@ export const OrderEventMessage = z.object({
 });
 export type OrderEventMessage = z.infer<typeof OrderEventMessage>;
 
+/**
+ * Order events about the marketplace's own work, which tell a shopper nothing: the SLA watcher's
+ * nudge to the vendor and the vendor's proof-of-shipment photo (for its vendor and ops only). Left
+ * off the shopper's timeline and feed; vendors and ops see them.
+ */
+export const NOT_FOR_SHOPPERS: ReadonlySet<string> = new Set(["sub_order.sla_nudge", "sub_order.photo_added"]);
+
 /** The jobs whose due work may run past one invocation's page and continue on the queue. */
 export const ContinuedJob = z.enum(["expire-holds", "sla-watcher", "inventory-bridge", "payouts", "analytics-rollups"]);
 export type ContinuedJob = z.infer<typeof ContinuedJob>;

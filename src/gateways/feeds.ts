@@ -7,7 +7,7 @@ import {
   type Subscriber,
   vendorFeed,
 } from "../../durable-objects/feed-rpc";
-import type { OrderEventMessage } from "../contracts/events";
+import { NOT_FOR_SHOPPERS, type OrderEventMessage } from "../contracts/events";
 import type { CustomerOrderEventData, FeedEventInput } from "../contracts/feeds";
 import { database } from "../db/client";
 import { subOrderVendors } from "../db/feeds";
@@ -154,7 +154,8 @@ async function writtenWhileHeld(env: Env, events: OrderEventMessage[]): Promise<
  * Publishes order events (outbox rows) to the ops feed, to the feeds of the vendors whose
  * sub-orders they concern, each as that vendor may read it (none while the order is held for
  * review) and to the feed of the
- * order's customer (held or not: a shopper sees its order is held, never why) once that customer
+ * order's customer (held or not: a shopper sees its order is held, never why; none of the events
+ * NOT_FOR_SHOPPERS) once that customer
  * has been issued a feed ticket (no object is created for a shopper who never asked for their
  * feed: the client reloads its orders on first connect), one RPC per feed, in parallel. Each event is keyed by its outbox id,
  * so the fast path and the Queue fallback may both publish it and it appears once. Throws if any
@@ -182,7 +183,7 @@ export async function publishOrderEvents(
     const data = { ...e.payload, orderId: e.orderId, outboxId: e.id };
     byFeed.get(opsFeed)!.push({ sourceId, type: e.type, at: e.at, data });
     const customerId = e.orderId ? customers.get(e.orderId) : undefined;
-    if (customerId) {
+    if (customerId && !NOT_FOR_SHOPPERS.has(e.type)) {
       const shown = forCustomer(e.payload, e.orderId!, e.id);
       pushTo(byCustomer, customerFeed(customerId), { sourceId, type: e.type, at: e.at, data: shown });
     }

@@ -1,3 +1,4 @@
+import { NOT_FOR_SHOPPERS } from "../contracts/events";
 import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../contracts/order-status";
 import { REASSIGNED } from "../contracts/order-status";
 import {
@@ -56,7 +57,8 @@ const ADDRESS_NEEDED: ReadonlySet<string> = new Set([
  * What a principal may see of an order, or null when it may see nothing (answered as 404, so an
  * order's existence never leaks). A vendor sees only its own sub-orders and no parent total, and
  * nothing of an order held for review, nor the address of one it has nothing to ship for. The
- * review note is for ops and admins: a customer learns only that its order is held.
+ * review note is for ops and admins: a customer learns only that its order is held, and its timeline
+ * leaves out the marketplace's own work (NOT_FOR_SHOPPERS) and the shells it is not shown.
  */
 export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | null {
   const { order } = agg;
@@ -66,8 +68,9 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
   const vendorId = who.role === "vendor" ? who.vendorId : null;
   const subs = vendorId ? agg.subOrders.filter((s) => s.vendorId === vendorId) : agg.subOrders;
   if (vendorId && subs.length === 0) return null;
-  const visibleSubs = new Set(subs.map((s) => s.id));
-  const shownSubs = who.role === "customer" ? shownToShopper(subs) : subs;
+  const customer = who.role === "customer";
+  const shownSubs = customer ? shownToShopper(subs) : subs;
+  const visibleSubs = new Set(shownSubs.map((s) => s.id));
   const money = (amountMinor: number) => ({ amountMinor, currency: order.currency });
   return {
     id: order.id,
@@ -105,7 +108,8 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
       ...(staff ? { refundPending: pendingRefundView(agg, s.id) } : {}),
     })),
     timeline: agg.events
-      .filter((e) => !vendorId || e.subOrderId === null || visibleSubs.has(e.subOrderId))
+      .filter((e) => (!vendorId && !customer) || e.subOrderId === null || visibleSubs.has(e.subOrderId))
+      .filter((e) => !customer || !NOT_FOR_SHOPPERS.has(e.type))
       .map((e) => ({
         at: e.at,
         type: e.type,

@@ -178,3 +178,57 @@ describe("a shopper's own feed", () => {
     expect(listed.body.items).toEqual([]);
   });
 });
+
+describe("the marketplace's own work on an order", () => {
+  it("stays off the shopper's timeline and feed (the SLA nudge, the proof-of-shipment photo); its vendor and ops see both", async () => {
+    const me = await newCustomer();
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }], vendor: { dispatchSlaHours: 24 } });
+    const vendor = await tokenFor("vendor", { vendorId: s.vendorId });
+    const feed = await connect(me.customerId, me.token);
+    const placed = await checkout(me.token, [{ skuId: s.skuId, qty: 1 }]);
+    const orderId = placed.body.order.id as string;
+    const sub = (await pay(me.token, placed.body.payment.id)).body.subOrders[0].id as string;
+    const photo = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
+    const upload = await api("PUT", `/v1/sub-orders/${sub}/photo`, {
+      token: vendor,
+      rawBody: photo,
+      headers: { "content-type": "image/jpeg" },
+    });
+    expect(upload.status).toBe(204);
+    // 20 h into a 24 h dispatch window: inside the nudge's lead.
+    const watcher = await api("POST", "/v1/admin/jobs/sla-watcher/run", {
+      token: await tokenFor("admin"),
+      body: { now: new Date(Date.now() + 20 * 3_600_000).toISOString() },
+    });
+    expect(watcher.status).toBe(200);
+    expect((await step(vendor, sub, "confirm")).status).toBe(200);
+
+    // Every outbox row of the order published again, as the Queue consumer would: the nudge among them.
+    const rows = await env.DB.prepare("SELECT * FROM outbox WHERE order_id = ? ORDER BY id")
+      .bind(orderId)
+      .all<{ id: number; type: string; order_id: string; created_at: string; payload: string }>();
+    expect(rows.results.map((r) => r.type)).toContain("sub_order.sla_nudge");
+    await publishOrderEvents(
+      env,
+      rows.results.map((r) => ({
+        id: r.id,
+        type: r.type,
+        orderId: r.order_id,
+        at: r.created_at,
+        payload: JSON.parse(r.payload),
+      })),
+    );
+    await feed.waitFor("sub_order.confirmed");
+    const internal = ["sub_order.sla_nudge", "sub_order.photo_added"];
+    expect(feed.events().map((e) => e.type)).not.toContain("sub_order.sla_nudge");
+
+    const types = async (token: string) =>
+      ((await api("GET", `/v1/orders/${orderId}`, { token })).body.timeline as { type: string }[]).map((e) => e.type);
+    const mine = await types(me.token);
+    expect(mine).toEqual(expect.arrayContaining(["order.placed", "order.paid", "sub_order.confirmed"]));
+    for (const type of internal) expect(mine).not.toContain(type);
+    for (const token of [vendor, await tokenFor("ops")])
+      expect(await types(token)).toEqual(expect.arrayContaining(internal));
+    feed.ws.close();
+  });
+});
