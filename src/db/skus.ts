@@ -3,7 +3,8 @@ import type { Sku } from "../contracts/catalog";
 import type { Db } from "./client";
 import { uniqueViolation } from "./constraints";
 import { type After, afterKey, keyOrder, toPage } from "./paging";
-import { skus } from "./schema";
+import { skus, vendors } from "./schema";
+import { vendorSells } from "./vendor-live";
 
 type SkuRow = typeof skus.$inferSelect;
 
@@ -65,6 +66,17 @@ export async function insertSku(db: Db, sku: Sku): Promise<SkuWrite> {
 export async function findSku(db: Db, id: string): Promise<Sku | null> {
   const row = await db.select().from(skus).where(eq(skus.id, id)).get();
   return row ? toSku(row) : null;
+}
+
+/** Whether a SKU is on sale, as the catalog lists it: active, of a vendor that sells. */
+export async function skuOnSale(db: Db, id: string): Promise<boolean> {
+  const row = await db
+    .select({ id: skus.id })
+    .from(skus)
+    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+    .where(and(eq(skus.id, id), eq(skus.status, "active"), vendorSells))
+    .get();
+  return row !== undefined;
 }
 
 /** By title, then id. */

@@ -21,4 +21,9 @@ export function actorOf(p: Principal): Actor {
   }
 }
 
+/** Whether `p` may see and change a vendor's stock exactly: admins, ops and that vendor. */
+export function managesStockOf(p: Principal | null, vendorId: string): boolean {
+  return p?.role === "admin" || p?.role === "ops" || (p?.role === "vendor" && p.vendorId === vendorId);
+}
+
 export const systemActor = (job: string): Actor => ({ role: "system", id: job });

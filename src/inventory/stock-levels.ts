@@ -1,9 +1,9 @@
 import type { PublicStock, SetStock, StaleCount, StockAdjustment, StockCount, StockLevels } from "../contracts/stock";
 import { database } from "../db/client";
 import { warehouseVendor } from "../db/orders";
-import { findSku } from "../db/skus";
+import { findSku, skuOnSale } from "../db/skus";
 import { closedWarehouseIds } from "../db/warehouses";
-import { actorOf, type Principal } from "../domain/principal";
+import { actorOf, managesStockOf, type Principal } from "../domain/principal";
 import { sellableUnits } from "../domain/stock-allocation";
 import {
   adjustStock,
@@ -27,9 +27,7 @@ type Sku = { id: string; vendorId: string };
 
 const NO_SKU = { ok: false, code: "NOT_FOUND", detail: "No such SKU" } as const;
 
-function manages(p: Principal | null, sku: Sku): boolean {
-  return p?.role === "admin" || p?.role === "ops" || (p?.role === "vendor" && p.vendorId === sku.vendorId);
-}
+const manages = (p: Principal | null, sku: Sku) => managesStockOf(p, sku.vendorId);
 
 function levels(skuId: string, snap: StockSnapshot): StockLevels {
   return { skuId, warehouses: snap.warehouses, totals: snap.totals };
@@ -37,7 +35,8 @@ function levels(skuId: string, snap: StockSnapshot): StockLevels {
 
 /**
  * Exact levels per warehouse for admin, ops and the SKU's vendor; for anyone else only the total
- * for sale, which leaves out closed warehouses.
+ * for sale, which leaves out closed warehouses, and only while the catalog lists the SKU (a paused
+ * SKU's or a non-selling vendor's is NOT_FOUND, as if it did not exist).
  */
 export async function readStock(
   env: Env,
@@ -47,7 +46,12 @@ export async function readStock(
   const sku = await findSku(database(env), skuId);
   if (!sku) return NO_SKU;
   if (manages(p, sku)) return { ok: true, levels: levels(skuId, await snapshotOf(env, skuId)) };
-  const [snap, closed] = await Promise.all([snapshotOf(env, skuId), closedWarehouseIds(database(env), sku.vendorId)]);
+  const [onSale, snap, closed] = await Promise.all([
+    skuOnSale(database(env), skuId),
+    snapshotOf(env, skuId),
+    closedWarehouseIds(database(env), sku.vendorId),
+  ]);
+  if (!onSale) return NO_SKU;
   return { ok: true, levels: { skuId, totals: { available: sellableUnits(snap.warehouses, closed) } } };
 }
 

@@ -1,9 +1,10 @@
 import { database } from "../db/client";
 import { customerExists } from "../db/customers";
 import { consumeFeedTicket } from "../db/feed-tickets";
-import { findSku } from "../db/skus";
+import { findSku, skuOnSale } from "../db/skus";
 import { findVendor } from "../db/vendors";
 import { sha256Hex } from "../domain/crypto";
+import { managesStockOf, type Principal } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
 import { customerFeed, type FeedName, opsFeed, skuFeed, subscribe, vendorFeed } from "../gateways/feeds";
 
@@ -26,8 +27,12 @@ export function feedNameOf(feed: Feed): FeedName {
   }
 }
 
-/** Whether the vendor, customer or SKU a feed would follow exists (the ops feed always does). */
-export async function feedExists(env: Env, feed: Feed): Promise<boolean> {
+/**
+ * Whether the vendor, customer or SKU a feed would follow exists for `p` (the ops feed always does):
+ * a SKU's live count is public only while the catalog lists it; its vendor, ops and admins follow it
+ * whatever its state.
+ */
+export async function feedExists(env: Env, feed: Feed, p: Principal | null): Promise<boolean> {
   switch (feed.kind) {
     case "ops":
       return true;
@@ -35,8 +40,11 @@ export async function feedExists(env: Env, feed: Feed): Promise<boolean> {
       return (await findVendor(database(env), feed.vendorId)) !== null;
     case "customer":
       return customerExists(database(env), feed.customerId);
-    case "sku":
-      return (await findSku(database(env), feed.skuId)) !== null;
+    case "sku": {
+      const sku = await findSku(database(env), feed.skuId);
+      if (!sku) return false;
+      return managesStockOf(p, sku.vendorId) || skuOnSale(database(env), sku.id);
+    }
   }
 }
 
@@ -64,7 +72,7 @@ export async function openFeed(
     return { ok: true, response };
   }
   if (feed.kind !== "sku") return { ok: false, code: "UNAUTHENTICATED" };
-  if (!(await feedExists(env, feed))) return { ok: false, code: "NOT_FOUND" };
+  if (!(await feedExists(env, feed, null))) return { ok: false, code: "NOT_FOUND" };
   const response = await subscribe(env, name, {
     role: "public",
     principalId: null,

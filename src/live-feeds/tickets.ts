@@ -47,7 +47,7 @@ export type IssuedTicket = { ok: true; ticket: FeedTicket } | { ok: false; code:
 export async function issueFeedTicket(env: Env, p: Principal, feed: Feed, now: Date): Promise<IssuedTicket> {
   const allowed = mayFollow(p, feed);
   if (allowed !== "ok") return { ok: false, code: allowed };
-  if (!(await feedExists(env, feed))) return { ok: false, code: "NOT_FOUND" };
+  if (!(await feedExists(env, feed, p))) return { ok: false, code: "NOT_FOUND" };
   const ticket = newSecretToken("fdt");
   const name = feedNameOf(feed);
   const expiresAt = isoSeconds(addSeconds(now, FEED_TICKET_SECONDS));

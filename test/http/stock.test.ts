@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 
@@ -99,6 +99,34 @@ describe("stock routes", () => {
       const r = await get(skuId, token);
       expect(r.status).toBe(200);
       expect(r.body).toEqual({ skuId, totals: { available: 3 } });
+    }
+  });
+
+  it("counts a SKU the catalog does not list (paused, or its vendor suspended) for its vendor, ops and admins only", async () => {
+    const seller = await vendorWithWarehouses(1);
+    const vendor = await tokenFor("vendor", { vendorId: seller.vendorId });
+    const [paused, ofSuspended] = [await skuOf(seller.vendorId), await skuOf(seller.vendorId)];
+    for (const skuId of [paused, ofSuspended])
+      await put(skuId, { warehouseId: seller.whs[0], onHand: 4, reason: "count" }, ADMIN);
+    expect((await get(paused)).status).toBe(200);
+    expect((await api("PATCH", `/v1/skus/${paused}`, { token: ADMIN, body: { status: "inactive" } })).status).toBe(200);
+    const ticket = (token: string, skuId: string) =>
+      api("POST", "/v1/feeds/tickets", { token, body: { feed: `sku:${skuId}` } });
+    const socket = (skuId: string) =>
+      SELF.fetch(`https://oms.test/v1/feeds/skus/${skuId}`, { headers: { Upgrade: "websocket" } });
+    expect((await socket(ofSuspended)).status).toBe(101);
+    await api("PATCH", `/v1/vendors/${seller.vendorId}`, { token: ADMIN, body: { status: "suspended" } });
+    for (const skuId of [paused, ofSuspended]) {
+      for (const token of [undefined, t.customer, t.otherVendor]) {
+        const r = await get(skuId, token);
+        expect(r.status).toBe(404);
+        expect(r.body.code).toBe("NOT_FOUND");
+      }
+      for (const token of [ADMIN, t.ops, vendor]) expect((await get(skuId, token)).body.totals.onHand).toBe(4);
+      // Its live count the same way: no public socket, no ticket but for those who manage it.
+      expect((await socket(skuId)).status).toBe(404);
+      expect((await ticket(t.customer, skuId)).status).toBe(404);
+      expect((await ticket(vendor, skuId)).status).toBe(201);
     }
   });
 

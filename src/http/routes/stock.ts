@@ -21,7 +21,8 @@ const read = defineRoute({
   method: "get",
   path: "/skus/{skuId}/stock",
   access: "public",
-  summary: "Stock of a SKU: exact per warehouse for admin, ops and its vendor; total available for anyone else",
+  summary:
+    "Stock of a SKU: exact per warehouse for admin, ops and its vendor; total available for anyone else, while the catalog lists it",
   request: { params: SkuStockParams },
   responses: { 200: json(z.union([StockLevelsSchema, PublicStock]), "Stock levels"), ...problemResponses },
 });
