@@ -169,6 +169,28 @@ async function orderableSku(vendorId: string) {
   return sku;
 }
 
+/**
+ * On the storefront: finds the SKU by its barcode (several vendors sell the same title), opens the
+ * product's offers (one card per product; its offers name each seller), adds this vendor's to the
+ * cart and fills in a Bengaluru address for `name`.
+ */
+async function cartWithAddress(
+  shop: Page,
+  sku: { barcode: string; title: string; vendorName: string },
+  name: string,
+  street: string,
+) {
+  await shop.getByLabel("Search the catalog").fill(sku.barcode);
+  await shop.getByText("1 item", { exact: true }).waitFor();
+  await shop.getByRole("button", { name: /^Offers for / }).click();
+  await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
+  await shop.getByText("1 shipment").waitFor();
+  await shop.getByLabel("Name").fill(name);
+  await shop.getByLabel("Address").fill(street);
+  await shop.getByLabel("City").fill("Bengaluru");
+  await shop.getByLabel("PIN code").fill("560001");
+}
+
 /** An order of the first demo vendor's, placed and paid over the API by a new shopper. */
 async function apiOrder(): Promise<{ orderId: string; subOrderId: string; shopperToken: string }> {
   const vendor = token("vendor");
@@ -690,14 +712,7 @@ describe("a returning shopper", () => {
     await shop.getByText("This browser's sign-in has lapsed.").waitFor();
     await shop.getByRole("button", { name: "Sign in" }).waitFor();
     await shop.goto("/", { waitUntil: "networkidle" });
-    await shop.getByLabel("Search the catalog").fill(sku.barcode);
-    await shop.getByText("1 item", { exact: true }).waitFor();
-    await shop.getByRole("button", { name: /^Offers for / }).click();
-    await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
-    await shop.getByLabel("Name").fill("Ravi K");
-    await shop.getByLabel("Address").fill("3 Church St");
-    await shop.getByLabel("City").fill("Bengaluru");
-    await shop.getByLabel("PIN code").fill("560001");
+    await cartWithAddress(shop, sku, "Ravi K", "3 Church St");
     const placed = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201, {
       timeout: 15_000,
     });
@@ -739,17 +754,7 @@ describe("an order, live end to end", () => {
     const stripeJs: string[] = [];
     shop.on("request", (r) => r.url().startsWith(STRIPE_JS_ORIGIN) && stripeJs.push(r.url()));
     await shop.goto("/", { waitUntil: "networkidle" });
-    // By barcode: several vendors sell the same title.
-    await shop.getByLabel("Search the catalog").fill(sku.barcode);
-    await shop.getByText("1 item", { exact: true }).waitFor();
-    // One card per product; its offers name each seller.
-    await shop.getByRole("button", { name: /^Offers for / }).click();
-    await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
-    await shop.getByText("1 shipment").waitFor();
-    await shop.getByLabel("Name").fill("Asha Rao");
-    await shop.getByLabel("Address").fill("12 MG Road");
-    await shop.getByLabel("City").fill("Bengaluru");
-    await shop.getByLabel("PIN code").fill("560001");
+    await cartWithAddress(shop, sku, "Asha Rao", "12 MG Road");
     await shop.screenshot({ path: path.join(SHOTS, "flow-1-cart.png") });
     const checkout = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201);
     await shop.getByRole("button", { name: /Place order/ }).click();
@@ -880,14 +885,7 @@ describe("paying through Stripe", () => {
 
     await shop.goto("/", { waitUntil: "networkidle" });
     assert.deepEqual(stripeJs, [], "Stripe.js is loaded for a Stripe order, not on every visit");
-    await shop.getByLabel("Search the catalog").fill(sku.barcode);
-    await shop.getByText("1 item", { exact: true }).waitFor();
-    await shop.getByRole("button", { name: /^Offers for / }).click();
-    await shop.getByRole("button", { name: `Add ${sku.title} from ${sku.vendorName} to cart` }).click();
-    await shop.getByLabel("Name").fill("Asha Rao");
-    await shop.getByLabel("Address").fill("12 MG Road");
-    await shop.getByLabel("City").fill("Bengaluru");
-    await shop.getByLabel("PIN code").fill("560001");
+    await cartWithAddress(shop, sku, "Asha Rao", "12 MG Road");
     const checkout = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201);
     await shop.getByRole("button", { name: /Place order/ }).click();
     const { payment } = (await (await checkout).json()) as {
