@@ -37,11 +37,11 @@ export async function decodeImage(type: PhotoType, bytes: Uint8Array<ArrayBuffer
 }
 
 /** Encodes each image as WebP with one encoder, dropped after. */
-export async function encodeWebp(images: Pixels[]): Promise<ArrayBuffer[]> {
+export async function encodeWebp(images: Pixels[]): Promise<Uint8Array[]> {
   const encoder = await initEmscriptenModule(webpEncoder, WEBP_ENC);
   return images.map((image) => {
     const bytes = encoder.encode(image.data, image.width, image.height, { ...webpDefaults, quality: 80 });
     if (!bytes) throw new Error(`WebP encoding failed for a ${image.width} × ${image.height} image`);
-    return bytes.slice().buffer;
+    return bytes;
   });
 }
