@@ -541,6 +541,40 @@ describe("the vendor's products", () => {
       images.items.map((i) => [i.width, i.height]),
       [[1600, 1200]],
     );
+    // A cut-out product on a transparent background, too large to send as it is: still
+    // transparent where it was once the app has shrunk it and the Worker has stored it.
+    const png = await page.evaluate(async () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 2400;
+      canvas.height = 1200;
+      const g = canvas.getContext("2d")!;
+      g.fillStyle = "#06c";
+      g.fillRect(1200, 0, 1200, 1200);
+      return canvas.toDataURL("image/png").split(",")[1]!;
+    });
+    await card.locator("input[type=file][multiple]").setInputFiles({
+      name: "cut-out.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(png, "base64"),
+    });
+    await card.locator("img.thumb").nth(1).waitFor({ timeout: 30_000 });
+    const cutOut = (
+      await api(server.url).request<{
+        items: { id: string; width: number; height: number; urls: { medium: string } }[];
+      }>("GET", `/v1/products/${await card.getAttribute("data-product")}/images`)
+    ).items.find((i) => i.width === 1600 && i.height === 800);
+    assert.ok(cutOut, "the cut-out is stored at 1600 × 800");
+    const alphas = await page.evaluate(async (url) => {
+      const bitmap = await createImageBitmap(await (await fetch(url)).blob());
+      const canvas = document.createElement("canvas");
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      const g = canvas.getContext("2d")!;
+      g.drawImage(bitmap, 0, 0);
+      const at = (x: number) => g.getImageData(x, bitmap.height / 2, 1, 1).data;
+      return { clear: at(bitmap.width / 4)[3], solid: at((bitmap.width * 3) / 4)[3] };
+    }, cutOut.urls.medium);
+    assert.deepEqual(alphas, { clear: 0, solid: 255 });
     await page.screenshot({ path: path.join(SHOTS, "vendor-products-390.png"), fullPage: true });
 
     const shop = await context.newPage();

@@ -5,7 +5,11 @@
  */
 export const UPLOAD_LONGEST = 1600;
 
-/** `file` as sent: unchanged when small enough, else redrawn at UPLOAD_LONGEST as a JPEG. */
+/**
+ * `file` as sent: unchanged when small enough, else redrawn at UPLOAD_LONGEST: a JPEG as a JPEG,
+ * anything else as a WebP, since it may be transparent (a product cut out of its background) and a
+ * JPEG would paint that black. A browser that cannot write WebP writes a PNG instead.
+ */
 export async function fitPhoto(file: File): Promise<Blob> {
   let bitmap: ImageBitmap;
   try {
@@ -24,6 +28,7 @@ export async function fitPhoto(file: File): Promise<Blob> {
   canvas.height = Math.round(bitmap.height * scale);
   canvas.getContext("2d")!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   bitmap.close();
-  const blob = await new Promise<Blob | null>((done) => canvas.toBlob(done, "image/jpeg", 0.9));
+  const type = file.type === "image/jpeg" ? "image/jpeg" : "image/webp";
+  const blob = await new Promise<Blob | null>((done) => canvas.toBlob(done, type, 0.9));
   return blob ?? file;
 }
