@@ -34,7 +34,8 @@ function pngSize(b: Uint8Array) {
 // Start-of-frame markers: C0-CF except DHT (C4), JPG (C8) and DAC (CC).
 const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 
-function jpegSize(b: Uint8Array) {
+/** The JPEG's segments up to its scan, each as its marker and where it starts; stops at a corrupt one. */
+function* jpegSegments(b: Uint8Array): Generator<{ marker: number; at: number }> {
   let i = 2;
   while (i + 1 < b.length) {
     if (b[i] !== 0xff) {
@@ -50,15 +51,52 @@ function jpegSize(b: Uint8Array) {
       i += 2; // markers without a length
       continue;
     }
-    // The scan (or the end) before any frame header: there is no size to read.
-    if (marker === 0xda || marker === 0xd9 || i + 4 > b.length) return null;
-    if (isSof(marker)) return i + 9 <= b.length ? { height: u16be(b, i + 5), width: u16be(b, i + 7) } : null;
-    // Other segments (APPn with EXIF and its thumbnail's own SOF, DQT, DHT) are skipped whole.
+    if (marker === 0xda || marker === 0xd9 || i + 4 > b.length) return;
+    yield { marker, at: i };
     const length = u16be(b, i + 2);
-    if (length < 2) return null;
+    if (length < 2) return;
     i += 2 + length;
   }
+}
+
+function jpegSize(b: Uint8Array) {
+  // The first frame header: other segments (APPn with EXIF and its thumbnail's own SOF, DQT, DHT)
+  // are skipped whole, and the scan (or the end) before any frame header leaves no size to read.
+  for (const { marker, at } of jpegSegments(b)) {
+    if (isSof(marker)) return at + 9 <= b.length ? { height: u16be(b, at + 5), width: u16be(b, at + 7) } : null;
+  }
   return null;
+}
+
+/**
+ * How a JPEG's pixels are to be turned to show as the camera held it: its EXIF orientation, 1 to 8
+ * (1, as stored, when it has none or it cannot be read). Kept photos are WebP without EXIF, so the
+ * turn has to be made to the pixels themselves.
+ */
+export function jpegOrientation(b: Uint8Array): number {
+  for (const { marker, at } of jpegSegments(b)) {
+    if (marker !== 0xe1 || text(b, at + 4, 6) !== "Exif\0\0") continue;
+    const end = Math.min(b.length, at + 2 + u16be(b, at + 2));
+    const tiff = at + 10;
+    const order = text(b, tiff, 2);
+    if (order !== "II" && order !== "MM") return 1;
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const little = order === "II";
+    const u16 = (i: number) => (i + 2 <= end ? view.getUint16(i, little) : -1);
+    const ifd = tiff + 4 + 4 <= end ? tiff + view.getUint32(tiff + 4, little) : end;
+    const count = u16(ifd);
+    for (let n = 0; n < count; n++) {
+      const entry = ifd + 2 + n * 12;
+      if (entry + 12 > end) break;
+      // Orientation is a SHORT whose value sits in the entry itself.
+      if (u16(entry) === 0x0112 && u16(entry + 2) === 3) {
+        const value = u16(entry + 8);
+        return value >= 1 && value <= 8 ? value : 1;
+      }
+    }
+    return 1;
+  }
+  return 1;
 }
 
 function webpSize(b: Uint8Array) {

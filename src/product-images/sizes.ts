@@ -1,6 +1,7 @@
 import { IMAGE_SIZES, type ImageSize } from "../contracts/product-imports";
 import { areaResample, type Pixels } from "../domain/area-resample";
-import type { PhotoType } from "../domain/image-type";
+import { jpegOrientation, type PhotoType } from "../domain/image-type";
+import { oriented } from "../domain/orientation";
 import { decodeImage, encodeWebp } from "./codecs";
 
 /** `image` with `longest` pixels on its longer side at most, never enlarged. */
@@ -21,15 +22,19 @@ export async function webpSizes(type: PhotoType, bytes: Uint8Array<ArrayBuffer>)
   if (!original) return null;
   // Largest first, each made from the one before: only the first downscale reads the whole photo.
   const sizes = (Object.keys(IMAGE_SIZES) as ImageSize[]).sort((a, b) => IMAGE_SIZES[b] - IMAGE_SIZES[a]);
+  // Turned once small: the kept WebP carries no EXIF, and turning the full photo would copy it whole.
+  const orientation = type === "image/jpeg" ? jpegOrientation(bytes) : 1;
   let from = original;
   const scaled = sizes.map((size) => {
     from = fitted(from, IMAGE_SIZES[size]);
     return from;
   });
-  const encoded = await encodeWebp(scaled);
+  const turned = scaled.map((image) => oriented(image, orientation));
+  const encoded = await encodeWebp(turned);
+  const swaps = orientation >= 5;
   return {
-    width: original.width,
-    height: original.height,
-    sizes: sizes.map((size, i) => ({ size, bytes: encoded[i]!, width: scaled[i]!.width, height: scaled[i]!.height })),
+    width: swaps ? original.height : original.width,
+    height: swaps ? original.width : original.height,
+    sizes: sizes.map((size, i) => ({ size, bytes: encoded[i]!, width: turned[i]!.width, height: turned[i]!.height })),
   };
 }

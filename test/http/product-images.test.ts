@@ -4,7 +4,7 @@ import { imageDimensions } from "../../src/domain/image-type";
 import { decodeImage } from "../../src/product-images/codecs";
 import { ADMIN, api, tokenFor, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendorWithToken } from "../support/catalog";
-import { headerOnly, jpegOf, pngOf } from "../support/images";
+import { headerOnly, jpegOf, pngOf, withOrientation } from "../support/images";
 
 const post = (productId: string, token: string, bytes: BodyInit, type = "image/jpeg") =>
   api("POST", `/v1/products/${productId}/images`, { token, rawBody: bytes, headers: { "content-type": type } });
@@ -99,6 +99,21 @@ describe("product images", () => {
       width: 200,
       height: 150,
     });
+  });
+
+  it("turns a JPEG as its EXIF orientation says, since the kept WebP carries none", async () => {
+    const s = await sellerOfNewProduct();
+    // Stored 40 × 20, red growing left to right; orientation 6: shown turned a quarter clockwise.
+    const r = await post(s.productId, s.token, withOrientation(await jpegOf(40, 20), 6));
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ width: 20, height: 40 });
+    const object = await env.PHOTOS.get(`product-images/${r.body.id}/medium.webp`);
+    const shown = (await decodeImage("image/webp", new Uint8Array(await object!.arrayBuffer())))!;
+    expect([shown.width, shown.height]).toEqual([20, 40]);
+    // The stored left edge is now the top: red grows from top to bottom.
+    const red = (x: number, y: number) => shown.data[(y * shown.width + x) * 4]!;
+    expect(red(10, 1)).toBeLessThan(40);
+    expect(red(10, 38)).toBeGreaterThan(200);
   });
 
   it("answers 415 for an image whose header is cut short or corrupt, and stores nothing", async () => {

@@ -125,3 +125,28 @@ export function headerOnly(
       return riff("VP8X", [0, 0, 0, 0, ...le24(width - 1), ...le24(height - 1)]);
   }
 }
+
+/**
+ * `jpeg` with an EXIF APP1 segment saying `orientation`, in Intel ("II") or Motorola ("MM") byte
+ * order, as a camera writes it after the start-of-image marker.
+ */
+export function withOrientation(jpeg: Uint8Array, orientation: number, order: "II" | "MM" = "II"): Uint8Array {
+  const u16 = (n: number) => (order === "II" ? le16(n) : be16(n));
+  const u32 = (n: number) => (order === "II" ? le32(n) : be32(n));
+  // The TIFF header, one IFD entry (0x0112, SHORT, 1 value, held in the entry), no next IFD.
+  const tiff = [
+    ...ascii(order),
+    ...u16(42),
+    ...u32(8),
+    ...u16(1),
+    ...u16(0x0112),
+    ...u16(3),
+    ...u32(1),
+    ...u16(orientation),
+    0,
+    0,
+    ...u32(0),
+  ];
+  const body = [...ascii("Exif"), 0, 0, ...tiff];
+  return new Uint8Array([0xff, 0xd8, 0xff, 0xe1, ...be16(2 + body.length), ...body, ...jpeg.subarray(2)]);
+}
