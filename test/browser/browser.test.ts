@@ -170,6 +170,31 @@ async function orderableSku(vendorId: string) {
 }
 
 /**
+ * A file the browser draws itself: `size`, transparent but for the `filled` rectangle (x, y, width,
+ * height), encoded as `type`.
+ */
+async function drawnPhoto(
+  page: Page,
+  name: string,
+  type: "image/jpeg" | "image/png",
+  size: [number, number],
+  filled: [number, number, number, number],
+) {
+  const base64 = await page.evaluate(
+    ({ type, size, filled }) => {
+      const canvas = document.createElement("canvas");
+      [canvas.width, canvas.height] = size;
+      const g = canvas.getContext("2d")!;
+      g.fillStyle = "#c60";
+      g.fillRect(...filled);
+      return canvas.toDataURL(type, 0.9).split(",")[1]!;
+    },
+    { type, size, filled },
+  );
+  return { name, mimeType: type, buffer: Buffer.from(base64, "base64") };
+}
+
+/**
  * On the storefront: finds the SKU by its barcode (several vendors sell the same title), opens the
  * product's offers (one card per product; its offers name each seller), adds this vendor's to the
  * cart and fills in a Bengaluru address for `name`.
@@ -514,22 +539,11 @@ describe("the vendor's products", () => {
 
     const card = page.locator("li.card", { hasText: code });
     await card.waitFor();
-    // A JPEG made by the browser itself, as a phone's camera would hand one over.
-    const jpeg = await page.evaluate(async () => {
-      const canvas = document.createElement("canvas");
-      // A phone-sized photo: the app sends it at 1600 pixels on its longer side.
-      canvas.width = 4032;
-      canvas.height = 3024;
-      const g = canvas.getContext("2d")!;
-      g.fillStyle = "#c60";
-      g.fillRect(0, 0, 4032, 3024);
-      return canvas.toDataURL("image/jpeg", 0.9).split(",")[1]!;
-    });
-    await card.locator("input[type=file][multiple]").setInputFiles({
-      name: "lamp.jpg",
-      mimeType: "image/jpeg",
-      buffer: Buffer.from(jpeg, "base64"),
-    });
+    // A JPEG made by the browser itself, as a phone's camera would hand one over: phone-sized,
+    // which the app sends at 1600 pixels on its longer side.
+    await card
+      .locator("input[type=file][multiple]")
+      .setInputFiles(await drawnPhoto(page, "lamp.jpg", "image/jpeg", [4032, 3024], [0, 0, 4032, 3024]));
     const thumb = card.locator("img.thumb");
     await thumb.waitFor({ timeout: 30_000 });
     assert.equal(await thumb.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth)), 200);
@@ -543,20 +557,9 @@ describe("the vendor's products", () => {
     );
     // A cut-out product on a transparent background, too large to send as it is: still
     // transparent where it was once the app has shrunk it and the Worker has stored it.
-    const png = await page.evaluate(async () => {
-      const canvas = document.createElement("canvas");
-      canvas.width = 2400;
-      canvas.height = 1200;
-      const g = canvas.getContext("2d")!;
-      g.fillStyle = "#06c";
-      g.fillRect(1200, 0, 1200, 1200);
-      return canvas.toDataURL("image/png").split(",")[1]!;
-    });
-    await card.locator("input[type=file][multiple]").setInputFiles({
-      name: "cut-out.png",
-      mimeType: "image/png",
-      buffer: Buffer.from(png, "base64"),
-    });
+    await card
+      .locator("input[type=file][multiple]")
+      .setInputFiles(await drawnPhoto(page, "cut-out.png", "image/png", [2400, 1200], [1200, 0, 1200, 1200]));
     await card.locator("img.thumb").nth(1).waitFor({ timeout: 30_000 });
     const cutOut = (
       await api(server.url).request<{
