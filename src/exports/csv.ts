@@ -12,7 +12,11 @@ export function inertCell(text: string): string {
   return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
 }
 
-/** `csv-stringify` with every text cell made inert: the one way this system writes CSV. */
+/**
+ * `csv-stringify` with every text cell made inert: the one way this system writes CSV. It starts
+ * with a UTF-8 byte-order mark (unless `bom: false`, for a stream's later pages): without it Excel
+ * reads the file in the legacy code page and garbles Devanagari names and the ₹ sign.
+ */
 export function csv(records: Input, options: Options = {}): string {
-  return stringify(records, { ...options, cast: { ...options.cast, string: inertCell } });
+  return stringify(records, { bom: true, ...options, cast: { ...options.cast, string: inertCell } });
 }

@@ -64,7 +64,7 @@ export function orderListCsv(db: Db, filter: ExportFilter, audience: Audience): 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const page = await exportOrderPage(db, filter, after, EXPORT_PAGE_ORDERS);
-      const text = csv(page.rows.map(csvRecord), { header: first, columns });
+      const text = csv(page.rows.map(csvRecord), { header: first, bom: first, columns });
       first = false;
       if (text) controller.enqueue(encoder.encode(text));
       if (!page.next) controller.close();

@@ -396,9 +396,34 @@ describe("text people chose, in a CSV", () => {
     expect(products.map((r) => [r.title, r.salesMinor])).toEqual([[`'${evilTitle}`, "180000.00"]]);
   });
 
+  it("opens in a spreadsheet as UTF-8: one byte-order mark before the header, so Devanagari and ₹ survive", async () => {
+    const name = "श्री गणेश ट्रेडर्स";
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 50_000 });
+    const vendorToken = await tokenFor("vendor", { vendorId: sku.vendorId });
+    expect((await api("PATCH", `/v1/vendors/${sku.vendorId}`, { token: vendorToken, body: { name } })).status).toBe(
+      200,
+    );
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: sku.skuId, qty: 1 }]);
+    expect(placed.status).toBe(201);
+    expect((await pay(shopper.token, placed.body.payment.id)).status).toBe(200);
+    await caughtUp();
+    for (const path of [
+      `/v1/orders/export?format=csv&vendorId=${sku.vendorId}`,
+      "/v1/analytics/platform/top-vendors/export?limit=100",
+    ]) {
+      const bytes = new Uint8Array(await (await download(path, ADMIN)).arrayBuffer());
+      // Excel reads a CSV without the mark in the legacy code page, so the name would come out garbled.
+      expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+      expect(text.indexOf("\uFEFF", 1)).toBe(-1);
+      expect(text).toContain(name);
+    }
+  });
+
   it("leaves numbers, negative ones too, as they are and marks only text that starts a formula", () => {
     const rows = [["-12.50", -1250, "+5", "-2+3", "=1+1", "\tcmd", "\rcmd", "Tea - green", "a=b", ""]];
-    expect(parse(csv(rows), { relax_quotes: true })).toEqual([
+    expect(parse(csv(rows), { relax_quotes: true, bom: true })).toEqual([
       ["-12.50", "-1250", "+5", "'-2+3", "'=1+1", "'\tcmd", "'\rcmd", "Tea - green", "a=b", ""],
     ]);
   });
