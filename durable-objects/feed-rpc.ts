@@ -23,3 +23,9 @@ export const Subscriber = z.object({
 export type Subscriber = z.infer<typeof Subscriber>;
 
 export type PublishResult = { appended: number; lastId: number };
+
+/**
+ * How long a feed remembers a source id, so publishing it again appends nothing: far longer than
+ * the Queue fallback can lag behind the fast path (5 retries with backoff of at most 5 minutes each).
+ */
+export const SOURCE_MEMORY_MS = 24 * 3600 * 1000;

@@ -10,16 +10,11 @@ import {
   type ResetFrame,
   TOKEN_REVOKED_CLOSE,
 } from "../src/contracts/feeds";
-import { type PublishResult, Subscriber } from "./feed-rpc";
+import { type PublishResult, SOURCE_MEMORY_MS, Subscriber } from "./feed-rpc";
 import { endedAmong } from "./outward/ended-tokens";
 
 /** Events kept per feed for resuming clients; older ones are trimmed on append. */
 export const RETAINED_EVENTS = 1000;
-/**
- * How long a source id is remembered: far longer than the Queue fallback can lag behind the fast
- * path (5 retries with backoff of at most 5 minutes each).
- */
-const SEEN_TTL_MS = 24 * 3600 * 1000;
 /** Tokens are checked when a socket connects, and then this often while it stays open. */
 export const TOKEN_CHECK_MS = 60_000;
 
@@ -145,7 +140,7 @@ export class Feed extends DurableObject<Env> {
       if (id === this.lastId) return;
       this.sql.exec("UPDATE meta SET last_id = ? WHERE id = 1", id);
       this.sql.exec("DELETE FROM events WHERE id <= ?", id - RETAINED_EVENTS);
-      this.sql.exec("DELETE FROM seen WHERE seen_at < ?", now - SEEN_TTL_MS);
+      this.sql.exec("DELETE FROM seen WHERE seen_at < ?", now - SOURCE_MEMORY_MS);
       this.lastId = id;
     });
     if (frames.length > 0) this.broadcast(frames);

@@ -503,17 +503,6 @@ export const outbox = sqliteTable(
   ],
 );
 
-/** Consumers record what they handled so a redelivered message does nothing twice. */
-export const processedMessages = sqliteTable(
-  "processed_messages",
-  {
-    consumer: text("consumer").notNull(),
-    eventId: text("event_id").notNull(),
-    processedAt: text("processed_at").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
-);
-
 /** One per cancelled-and-refunded sub-order (and per return refund): what the shopper is owed back. */
 export const creditNotes = sqliteTable(
   "credit_notes",

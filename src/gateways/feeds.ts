@@ -4,6 +4,7 @@ import {
   type FeedName,
   opsFeed,
   type PublishResult,
+  SOURCE_MEMORY_MS,
   type Subscriber,
   vendorFeed,
 } from "../../durable-objects/feed-rpc";
@@ -149,6 +150,16 @@ async function writtenWhileHeld(env: Env, events: OrderEventMessage[]): Promise<
   }
   return held;
 }
+
+/**
+ * Whether a feed that appended this event still remembers it, so that publishing it again appends
+ * nothing: it was appended no earlier than it happened, and each feed remembers an event's outbox
+ * id for `SOURCE_MEMORY_MS` after.
+ */
+export const stillRemembered =
+  (now: number) =>
+  (e: OrderEventMessage): boolean =>
+    Date.parse(e.at) >= now - SOURCE_MEMORY_MS;
 
 /**
  * Publishes order events (outbox rows) to the ops feed, to the feeds of the vendors whose

@@ -1,9 +1,6 @@
 import { continueRollups } from "../analytics/runs";
 import { type ContinuedJob, JobContinueMessage, OrderEventMessage, ProductImportMessage } from "../contracts/events";
-import { database, runBatch } from "../db/client";
-import { insertReceipts, type Receipt, receiptsOf } from "../db/receipts";
-import { isoSeconds } from "../domain/time";
-import { publishOrderEvents } from "../gateways/feeds";
+import { publishOrderEvents, stillRemembered } from "../gateways/feeds";
 import { sendImportPage } from "../gateways/product-import-pages";
 import { enqueueNotifications } from "../notifications/outbox";
 import { continuePayouts } from "../payouts/run";
@@ -15,7 +12,11 @@ import { continueBreaches } from "./sla-watcher";
 export type EventConsumer = {
   name: string;
   handles: (type: string) => boolean;
-  /** Handles the events of one delivery that it has not handled before; must be safe to repeat. */
+  /**
+   * Handles the events of one delivery. A delivery may come again (a retry, a replayed dead letter),
+   * so each consumer makes a repeat harmless by its own key: no receipts are kept, which would cost
+   * every order rows of their own (README, "Performance").
+   */
   handle: (env: Env, events: OrderEventMessage[]) => Promise<void>;
 };
 
@@ -23,6 +24,7 @@ export type EventConsumer = {
 export const consumers: readonly EventConsumer[] = [
   {
     // One structured line per state change: the audit trail that Workers Logs retains and searches.
+    // A redelivered event is logged again under the same event id.
     name: "event-log",
     handles: () => true,
     handle: async (_env, events) => {
@@ -39,10 +41,11 @@ export const consumers: readonly EventConsumer[] = [
   },
   {
     // The fallback path of the live feeds: dispatchOutbox publishes first; the feeds drop a repeat
-    // by its outbox id, so an event published on both paths appears once.
+    // by its outbox id, so an event published on both paths appears once. An event older than the
+    // feeds remember ids for (a dead letter replayed days later) is not news: it is left out.
     name: "live-feeds",
     handles: () => true,
-    handle: (env, events) => publishOrderEvents(env, events),
+    handle: (env, events) => publishOrderEvents(env, events.filter(stillRemembered(Date.now()))),
   },
 ];
 
@@ -98,9 +101,8 @@ async function runContinuations(env: Env, continued: Map<Message, JobContinueMes
 }
 
 /**
- * A delivery is read once for receipts (so redelivery is harmless), each consumer handles the
- * events it has not yet handled, and each message is then acked or, if a consumer failed on it,
- * retried with exponential backoff. After the queue's max_retries it goes to the dead-letter queue.
+ * Each consumer handles the delivery's events it takes, and each message is then acked or, if a
+ * consumer failed on it, retried with exponential backoff (every consumer sees it again). After the queue's max_retries it goes to the dead-letter queue.
  * A job's continuation on the same queue runs its next page (`runContinuations`).
  */
 export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise<void> {
@@ -159,27 +161,17 @@ async function runImportPages(env: Env, pages: Map<Message, ProductImportMessage
 
 async function handleEvents(env: Env, queue: string, events: Map<Message, OrderEventMessage>): Promise<void> {
   if (events.size === 0) return;
-  const db = database(env);
-  const seen = await receiptsOf(
-    db,
-    consumers.map((c) => c.name),
-    [...events.values()].map((e) => String(e.id)),
-  );
   const failed = new Set<number>();
-  const receipts: Receipt[] = [];
   for (const consumer of consumers) {
-    const todo = [...events.values()].filter((e) => consumer.handles(e.type) && !seen.has(`${consumer.name}:${e.id}`));
+    const todo = [...events.values()].filter((e) => consumer.handles(e.type));
     if (todo.length === 0) continue;
     try {
       await consumer.handle(env, todo);
-      const at = isoSeconds(new Date());
-      receipts.push(...todo.map((e) => ({ consumer: consumer.name, eventId: String(e.id), processedAt: at })));
     } catch (err) {
       console.error(JSON.stringify({ queue, consumer: consumer.name, error: String(err) }));
       for (const e of todo) failed.add(e.id);
     }
   }
-  await runBatch(db, insertReceipts(db, receipts));
   for (const [message, event] of events) {
     if (failed.has(event.id)) message.retry(backoff(message));
     else message.ack();

@@ -97,7 +97,8 @@ export const jobs: readonly Job[] = [
   {
     name: "purge-expired-keys",
     schedule: "0 * * * *",
-    description: "Forget idempotency keys past retention, old consumer receipts and vendors' hourly loads of past days",
+    description:
+      "Forget idempotency keys past retention, vendors' hourly loads of past days and old inventory-bridge page records",
     run: purgeExpiredKeys,
   },
   {

@@ -1,10 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { OPEN_HOLDS } from "../../src/db/checkout-reads";
-import { database } from "../../src/db/client";
-import { receiptsQuery } from "../../src/db/receipts";
 import { VENDOR_LOADS } from "../../src/db/vendor-loads";
-import { consumers } from "../../src/jobs/order-events";
 
 /** SQLite's plan for a statement, one line per step. */
 async function plan(sql: string, params: unknown[]): Promise<string> {
@@ -14,8 +11,8 @@ async function plan(sql: string, params: unknown[]): Promise<string> {
   return results.map((r) => r.detail).join("\n");
 }
 
-// Reads made once per order or per queue delivery read only the rows of their own customer, vendor
-// or events, from an index alone, however many orders and receipts the rest of the marketplace holds.
+// Reads made once per order read only the rows of their own customer or vendor, from an index
+// alone, however many orders the rest of the marketplace holds.
 describe("the reads made for every order", () => {
   it("counts a customer's unpaid orders from that customer's entries of a covering index", async () => {
     const p = await plan(OPEN_HOLDS, ["cus_1", "2026-11-27T10:00:00Z"]);
@@ -33,15 +30,5 @@ describe("the reads made for every order", () => {
     expect(p).toMatch(/SEARCH s USING INDEX sub_orders_order_vendor \(order_id=\? AND vendor_id=\?\)/);
     expect(p).not.toContain("sub_orders_vendor_created");
     expect(p).not.toMatch(/SCAN (l|s|sub_orders|vendor_hourly_loads)\b/);
-  });
-
-  it("finds a delivery's receipts by their primary key, not by reading every receipt kept", async () => {
-    const names = consumers.map((c) => c.name);
-    const { sql, params } = receiptsQuery(database(env), names, ["1", "2", "3"]).toSQL();
-    const p = await plan(sql, params);
-    expect(p).toMatch(
-      /SEARCH processed_messages USING COVERING INDEX sqlite_autoindex_processed_messages_1 \(consumer=\? AND event_id=\?\)/,
-    );
-    expect(p).not.toContain("SCAN processed_messages");
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { ADMIN, api, newCustomer } from "../support/api";
 import { BENGALURU, checkout, stockedSku } from "../support/marketplace";
+import { seedPaidOrder } from "../support/seed";
 
 describe("order events", () => {
   it("queues the outbox row right after the checkout batch", async () => {
@@ -30,27 +31,40 @@ describe("order events", () => {
     expect(second.body.result.sent).toBe(0);
   });
 
-  it("handles a redelivered event once and acks both deliveries", async () => {
-    const body = {
-      id: 987_654,
-      type: "order.paid",
-      orderId: "ord_x",
-      at: "2026-11-22T09:00:00Z",
-      payload: { orderId: "ord_x" },
-    };
-    for (const attempt of [1, 2]) {
+  it("a redelivered event queues its messages and reaches its feeds once; both deliveries are acked", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 3 }] });
+    const shopper = await newCustomer();
+    const { orderId } = await seedPaidOrder(shopper.customerId, [s.vendorId]);
+    const vendorFeed = env.FEEDS.get(env.FEEDS.idFromName(`vendor:${s.vendorId}`));
+    const deliver = async (event: Record<string, unknown>, messageId: string) => {
       const batch = createMessageBatch("order-events", [
-        { id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body },
+        { id: messageId, timestamp: new Date(), attempts: 1, body: event },
       ]);
-      const ctx = createExecutionContext();
       await worker.queue(batch, env);
-      const result = await getQueueResult(batch, ctx);
-      expect(result.explicitAcks).toEqual([`m${attempt}`]);
-    }
-    const receipts = await env.DB.prepare(
-      "select count(*) as n from processed_messages where event_id = '987654' and consumer = 'event-log'",
-    ).first<{ n: number }>();
-    expect(receipts?.n).toBe(1);
+      return getQueueResult(batch, createExecutionContext());
+    };
+    const queued = async () =>
+      (await env.DB.prepare("select count(*) as n from notifications where order_id = ?")
+        .bind(orderId)
+        .first<{ n: number }>())!.n;
+    const at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const paid = { id: 987_654, type: "order.paid", orderId, at, payload: { orderId } };
+
+    const first = await deliver(paid, "m1");
+    expect(first.explicitAcks).toEqual(["m1"]);
+    const afterFirst = { queued: await queued(), lastId: (await vendorFeed.status()).lastId };
+    expect(afterFirst.queued).toBe(1);
+    expect(afterFirst.lastId).toBeGreaterThan(0);
+
+    const again = await deliver(paid, "m2");
+    expect(again.explicitAcks).toEqual(["m2"]);
+    expect(await queued()).toBe(afterFirst.queued);
+    expect((await vendorFeed.status()).lastId).toBe(afterFirst.lastId);
+
+    // A dead letter replayed days later is older than the feeds remember ids for: not news, not shown.
+    const old = { ...paid, id: 987_655, at: new Date(Date.now() - 2 * 86_400_000).toISOString() };
+    expect((await deliver(old, "m3")).explicitAcks).toEqual(["m3"]);
+    expect((await vendorFeed.status()).lastId).toBe(afterFirst.lastId);
   });
 
   it("lists the scheduled jobs and runs one with a moved clock", async () => {

@@ -34,7 +34,8 @@ const replay = defineRoute({
   path: "/admin/dead-letters/{id}/replay",
   access: ["admin", "ops"],
   summary: "Send a dead letter back to the order-events queue",
-  description: "Consumers keep receipts, so replaying an event they already handled changes nothing.",
+  description:
+    "Every consumer makes a repeat harmless by its own key (notifications by event, template and recipient; live feeds by outbox id), so replaying an event already handled queues and shows nothing new; its log line is written again.",
   request: { params: z.object({ id: Id }) },
   responses: { 200: json(DeadLetter, "The letter, stamped"), ...problemResponses },
 });
