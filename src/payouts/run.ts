@@ -1,5 +1,5 @@
 import { type Db, database, runBatch } from "../db/client";
-import { postJournal } from "../db/ledger";
+import { postJournals } from "../db/ledger";
 import { queueOpsAlert } from "../db/ops-alerts";
 import type { After } from "../db/paging";
 import {
@@ -128,7 +128,7 @@ async function recordProviderFees(db: Db, provider: PayoutProvider, from: string
     ).map((p) => [p.chargeId, p]),
   );
   let feesMinor = 0;
-  const statements = charged.flatMap((m) => {
+  const journals = charged.flatMap((m) => {
     const p = paid.get(m.sourceId);
     if (!p) return [];
     feesMinor += m.fee.amountMinor;
@@ -139,9 +139,11 @@ async function recordProviderFees(db: Db, provider: PayoutProvider, from: string
       paymentId: p.paymentId,
       balanceTransactionId: m.id,
     };
-    return postJournal(db, providerFeePosting(head, m.fee.amountMinor));
+    return [providerFeePosting(head, m.fee.amountMinor)];
   });
-  await runBatch(db, statements);
+  // Every run posts the whole period's fees again (those posted before are left as they are), so
+  // their number must not set the statements' count: a busy month is thousands of charges.
+  await runBatch(db, postJournals(db, journals));
   return { ok: true as const, feesMinor };
 }
 

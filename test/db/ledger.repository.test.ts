@@ -2,8 +2,9 @@ import { env } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { database, runBatch } from "../../src/db/client";
-import { accountBalances, findJournal, postJournal } from "../../src/db/ledger";
+import { accountBalances, findJournal, postJournal, postJournals } from "../../src/db/ledger";
 import { journal } from "../../src/domain/ledger";
+import { providerFeePosting } from "../../src/domain/ledger-payouts";
 import { capturePosting, subOrderMoney } from "../../src/domain/ledger-postings";
 import { uid } from "../support/api";
 
@@ -55,5 +56,39 @@ describe("ledger repository", () => {
       runBatch(db, [...postJournal(db, j), db.run(sql`insert into vendors (id) values (null)`)]),
     ).rejects.toThrow();
     expect(await findJournal(db, "provider_fee", j.sourceId)).toBeUndefined();
+  });
+
+  it("posts a period's journals in a few statements however many, each once, the posted ones left as they are", async () => {
+    const db = database(env);
+    const fees = Array.from({ length: 1_201 }, (_, i) =>
+      providerFeePosting(
+        { currency: "INR", at, orderId: uid("ord_"), paymentId: uid("pay_"), balanceTransactionId: uid(`txn${i}_`) },
+        300 + i,
+      ),
+    );
+    // One already posted, with entries of its own: left as it was.
+    await runBatch(db, postJournal(db, fees[7]!));
+    const statements = postJournals(db, fees);
+    expect(statements).toHaveLength(4);
+    await runBatch(db, statements);
+    await runBatch(db, postJournals(db, fees));
+    const ids = JSON.stringify(fees.map((j) => `provider_fee:${j.sourceId}`));
+    const counts = await env.DB.prepare(
+      `select count(distinct j.id) as journals, count(e.line) as entries, coalesce(sum(e.amount_minor), 0) as net,
+         coalesce(sum(case when e.account = 'provider_fees' then e.amount_minor end), 0) as fees
+       from ledger_journals j left join ledger_entries e on e.journal_id = j.id
+       where j.id in (select value from json_each(?1))`,
+    )
+      .bind(ids)
+      .first<{ journals: number; entries: number; net: number; fees: number }>();
+    expect(counts).toEqual({
+      journals: 1_201,
+      entries: 2_402,
+      net: 0,
+      fees: fees.reduce((n, j) => n + j.entries[0]!.amountMinor, 0),
+    });
+    const one = await findJournal(db, "provider_fee", fees[1_200]!.sourceId);
+    expect(one).toMatchObject({ kind: "provider_fee", currency: "INR", at, paymentId: fees[1_200]!.paymentId });
+    expect(one?.entries).toEqual(fees[1_200]!.entries);
   });
 });
