@@ -8,6 +8,7 @@ import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import {
   ledgerEntries,
   ledgerJournals,
+  orders,
   payments,
   payoutHolds,
   payoutRuns,
@@ -247,6 +248,8 @@ export async function dueSubOrders(
         afterKey(subOrders.deliveredAt, subOrders.id, q.after),
         sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
         sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = sub_orders.id and pr.settled_at is null)`,
+        // An order ops hold for review (suspected fraud, say) pays nobody until they release it.
+        sql`not exists (select 1 from ${orders} o where o.id = sub_orders.order_id and o.review_held = 1)`,
       ),
     )
     .orderBy(...keyOrder(subOrders.deliveredAt, subOrders.id))

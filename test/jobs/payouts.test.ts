@@ -4,7 +4,7 @@ import { database, runBatch } from "../../src/db/client";
 import { simulateBankPayout, simulatedPayouts } from "../../src/gateways/simulated-payouts";
 import { continuePayouts } from "../../src/payouts/run";
 import { newTransfer, pendingStatements, requestTransfer } from "../../src/payouts/transfers";
-import { api, newCustomer, uid } from "../support/api";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { checkout, pay } from "../support/marketplace";
 import {
   balance,
@@ -45,6 +45,23 @@ describe("payout run", () => {
 
     await runPayoutsAt(9);
     expect(await simTransfersOf(subOrderId)).toHaveLength(1);
+  });
+
+  it("an order held for review after delivery pays nobody until ops release it", async () => {
+    const vendor = await payoutVendor();
+    const { orderId, subOrderId } = await deliveredOrder(vendor);
+    const flagged = await api("POST", `/v1/orders/${orderId}/flag`, {
+      token: ADMIN,
+      body: { note: "chargeback opened on the card" },
+    });
+    expect(flagged.status).toBe(200);
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(subOrderId)).toHaveLength(0);
+    expect(await simTransfersOf(subOrderId)).toHaveLength(0);
+
+    expect((await api("POST", `/v1/orders/${orderId}/unflag`, { token: ADMIN })).status).toBe(200);
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(subOrderId)).toMatchObject([{ status: "paid" }]);
   });
 
   it("holds a vendor whose account is not ready, says why, and pays once it is", async () => {
