@@ -107,6 +107,9 @@ export interface PayoutProvider {
      * the transfer go before the charge's funds settle on the platform's balance. One transfer per
      * `idempotencyKey` within the provider's key lifetime (Stripe: 24 hours); beyond it, list first.
      * `INSUFFICIENT_BALANCE`: the platform's balance (or the source charge's remainder) is short.
+     * `REFUSED`: the provider turned the request down and made nothing (the destination is gone or
+     * cannot take transfers now, the request is invalid): as final as a short balance, unlike a
+     * `PROVIDER_ERROR`, after which the transfer may exist.
      */
     create(input: {
       amount: Money;
@@ -115,7 +118,7 @@ export interface PayoutProvider {
       sourceTransaction: string | null;
       metadata: TransferMetadata;
       idempotencyKey: string;
-    }): Promise<PayoutResult<ProviderTransfer, "INSUFFICIENT_BALANCE">>;
+    }): Promise<PayoutResult<ProviderTransfer, "INSUFFICIENT_BALANCE" | "REFUSED">>;
     /**
      * Every transfer matching the filter, newest first, all pages read (one provider request per 100).
      * The way to learn whether a transfer happened: a provider cannot be asked by idempotency key.

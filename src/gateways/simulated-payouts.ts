@@ -82,10 +82,10 @@ export function simulatedPayouts(env: Env, clock: () => Date = () => new Date())
     transfers: {
       async create({ amount, destination, transferGroup, sourceTransaction, metadata, idempotencyKey }) {
         if (!Number.isInteger(amount.amountMinor) || amount.amountMinor < 1) {
-          return { ok: false, code: "PROVIDER_ERROR", message: "Invalid positive integer: amount" };
+          return { ok: false, code: "REFUSED", message: "Invalid positive integer: amount" };
         }
         if (!(await findSimAccount(db, destination))) {
-          return { ok: false, code: "PROVIDER_ERROR", message: `No such destination: '${destination}'` };
+          return { ok: false, code: "REFUSED", message: `No such destination: '${destination}'` };
         }
         const row = await insertSimTransfer(db, {
           id: await idFor("tr_sim", idempotencyKey),

@@ -66,6 +66,19 @@ function refusal<C extends string>(err: unknown, codes: Record<string, C>): Payo
   return providerError(err);
 }
 
+/**
+ * Stripe answered and made nothing: the request was invalid for it (a destination deleted or
+ * without the transfers capability, say) or not permitted. Not a lock, a rate limit, a timeout or
+ * an error on Stripe's side, after any of which the same request may yet succeed.
+ */
+function turnedDown(err: unknown): boolean {
+  if (err instanceof Stripe.errors.StripePermissionError) return true;
+  return (
+    err instanceof Stripe.errors.StripeInvalidRequestError &&
+    !["idempotency_key_in_use", "lock_timeout"].includes(err.code ?? "")
+  );
+}
+
 /** Stripe Connect, separate charges and transfers, through the official SDK. */
 export function stripePayouts(cfg: StripeConfig): PayoutProvider {
   const stripe = client(cfg);
@@ -127,7 +140,8 @@ export function stripePayouts(cfg: StripeConfig): PayoutProvider {
           );
           return { ok: true, value: transferOf(transfer) };
         } catch (err) {
-          return refusal(err, { balance_insufficient: "INSUFFICIENT_BALANCE" });
+          const short = refusal(err, { balance_insufficient: "INSUFFICIENT_BALANCE" });
+          return short.code === "PROVIDER_ERROR" && turnedDown(err) ? { ...short, code: "REFUSED" } : short;
         }
       },
       async list({ transferGroup, destination, createdFrom, createdBefore }) {

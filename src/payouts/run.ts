@@ -217,9 +217,10 @@ async function payPage(
       paidMinor += t.amountMinor;
       return confirmedStatements(db, t, a.value, at);
     }
-    // Only a refusal is final; an unanswered request may have made the transfer: the next run's
-    // settlement finds out from the provider's list.
-    return a.code === "INSUFFICIENT_BALANCE" ? failedStatements(db, t, a.message, at) : [];
+    // Only a refusal is final (the sub-order is due again next run, and other vendors are paid);
+    // an unanswered request may have made the transfer: the next run's settlement finds out from
+    // the provider's list.
+    return a.code === "PROVIDER_ERROR" ? [] : failedStatements(db, t, a.message, at);
   });
   await runBatch(db, [
     ...second,

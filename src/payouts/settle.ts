@@ -35,7 +35,9 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
     }
     const made = await requestTransfer(provider, t, await chargeOfOrder(db, t.orderId));
     if (made.ok) statements.push(...confirmedStatements(db, t, made.value, now));
-    else if (made.code === "INSUFFICIENT_BALANCE") statements.push(...failedStatements(db, t, made.message, now));
+    // A refusal is final: the row fails and the sub-order is due again, so one vendor's account the
+    // provider turns down cannot keep every later run from paying the others.
+    else if (made.code !== "PROVIDER_ERROR") statements.push(...failedStatements(db, t, made.message, now));
     else {
       problems.push(`could not make pending transfer ${t.id} for ${t.subOrderId}: ${made.message}`);
       continue;

@@ -64,6 +64,28 @@ describe("payout run", () => {
     expect(await transfersOf(subOrderId)).toMatchObject([{ status: "paid" }]);
   });
 
+  it("a transfer the provider turns down fails alone: the run goes on and later runs pay the others", async () => {
+    const gone = await payoutVendor();
+    const fine = await payoutVendor();
+    const refusedSub = (await deliveredOrder(gone)).subOrderId;
+    const first = (await deliveredOrder(fine)).subOrderId;
+    // The account was closed at the provider before its webhook reached us: still "ready" here.
+    await env.DB.prepare("update vendors set payout_account_id = ? where id = ?")
+      .bind(uid("acct_gone_"), gone.vendorId)
+      .run();
+
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(refusedSub)).toMatchObject([{ status: "failed" }]);
+    expect(await transfersOf(first)).toMatchObject([{ status: "paid" }]);
+    expect(await owed(refusedSub)).toBeGreaterThan(0);
+
+    const second = (await deliveredOrder(fine)).subOrderId;
+    const next = (await runPayoutsAt(8)).result;
+    expect(next.status).toBe("paid");
+    expect(await transfersOf(second)).toMatchObject([{ status: "paid" }]);
+    expect((await transfersOf(refusedSub)).map((t) => t.status)).toEqual(["failed", "failed"]);
+  });
+
   it("holds a vendor whose account is not ready, says why, and pays once it is", async () => {
     const vendor = await payoutVendor({ ready: false });
     const { subOrderId } = await deliveredOrder(vendor);

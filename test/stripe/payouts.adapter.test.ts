@@ -160,6 +160,20 @@ describe("transfers and reversals through the official SDK against the fake", ()
     expect(short).toMatchObject({ ok: false, code: "INSUFFICIENT_BALANCE" });
   });
 
+  it("a transfer to an account Stripe no longer has is REFUSED: it made nothing, unlike an unanswered request", async () => {
+    const { orderId, chargeId } = await paidCharge(5_000);
+    const refused = await payouts().transfers.create({
+      amount: inr(4_000),
+      destination: "acct_closed",
+      transferGroup: orderId,
+      sourceTransaction: chargeId,
+      metadata: { subOrderId: uid("so"), orderId, vendorId: uid("ven") },
+      idempotencyKey: uid("k"),
+    });
+    expect(refused).toMatchObject({ ok: false, code: "REFUSED" });
+    expect(refused.ok ? "" : refused.message).toContain("No such account");
+  });
+
   it("lists every transfer of a group and destination across pages, with their metadata", async () => {
     const { vendorId, account } = await newAccount();
     const other = await newAccount();
