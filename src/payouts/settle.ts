@@ -66,10 +66,9 @@ export async function takeBackRefunds(db: Db, provider: PayoutProvider, since: s
       continue;
     }
     statements.push(...outcome.statements);
-    if (outcome.reversed) {
-      tally.reversals += 1;
-      tally.reversedMinor += t.owedBackMinor;
-    } else tally.carriedMinor += t.owedBackMinor;
+    if (outcome.reversedMinor > 0) tally.reversals += 1;
+    tally.reversedMinor += outcome.reversedMinor;
+    tally.carriedMinor += t.owedBackMinor - outcome.reversedMinor;
   }
   await runBatch(db, statements);
   return { ...tally, problems };
@@ -80,27 +79,46 @@ async function takeBack(
   provider: PayoutProvider,
   t: OwedBack,
   now: string,
-): Promise<{ problem: string } | { statements: Statement[]; reversed: boolean }> {
+): Promise<{ problem: string } | { statements: Statement[]; reversedMinor: number }> {
   const head = { currency: t.currency, at: now, orderId: t.orderId, subOrderId: t.subOrderId, vendorId: t.vendorId };
-  const cumulative = t.reversedMinor + t.owedBackMinor;
   if (!t.providerTransferId) return { problem: `paid transfer ${t.id} has no provider id` };
+  // A reversal asked for before and left unanswered may have been made, and a later refund's
+  // reversal goes under a key of its own: what the provider took already is recorded first, from
+  // its own reversed total, and only the rest is asked for, so nothing is taken from a vendor twice.
+  const listed = await provider.transfers.list({ transferGroup: t.orderId, destination: t.destination });
+  if (!listed.ok) return { problem: `could not look up transfer ${t.id} for ${t.subOrderId}: ${listed.message}` };
+  const atProvider = listed.value.find((p) => p.id === t.providerTransferId);
+  const takenMinor = (atProvider?.amountReversedMinor ?? 0) - t.reversedMinor;
+  if (!atProvider || takenMinor < 0 || takenMinor > t.owedBackMinor) {
+    return {
+      problem: `transfer ${t.id} for ${t.subOrderId}: the provider reports ${atProvider ? `${atProvider.amountReversedMinor} reversed` : "no such transfer"}, the ledger ${t.reversedMinor} reversed and ${t.owedBackMinor} owed back`,
+    };
+  }
+  const taken = (cumulative: number, amountMinor: number) =>
+    reversedStatements(
+      db,
+      t.id,
+      t.subOrderId,
+      transferReversedPosting({ ...head, transferId: t.id, reversalId: `${t.id}:${cumulative}` }, amountMinor),
+    );
+  const statements = takenMinor > 0 ? taken(atProvider.amountReversedMinor, takenMinor) : [];
+  const left = t.owedBackMinor - takenMinor;
+  if (left === 0) return { statements, reversedMinor: takenMinor };
+  const cumulative = atProvider.amountReversedMinor + left;
   const reversal = await provider.reversals.create({
     transferId: t.providerTransferId,
-    amount: { amountMinor: t.owedBackMinor, currency: t.currency },
+    amount: { amountMinor: left, currency: t.currency },
     idempotencyKey: `${t.id}-reversed-${cumulative}`,
     metadata: { subOrderId: t.subOrderId, orderId: t.orderId, vendorId: t.vendorId },
   });
-  if (reversal.ok) {
-    const journal = transferReversedPosting(
-      { ...head, transferId: t.id, reversalId: `${t.id}:${cumulative}` },
-      t.owedBackMinor,
-    );
-    return { statements: reversedStatements(db, t.id, t.subOrderId, journal), reversed: true };
-  }
+  if (reversal.ok) return { statements: [...statements, ...taken(cumulative, left)], reversedMinor: t.owedBackMinor };
   if (reversal.code === "PROVIDER_ERROR") {
     return { problem: `could not reverse transfer ${t.id} for ${t.subOrderId}: ${reversal.message}` };
   }
   const refundId = t.refundId ?? `${t.id}:${cumulative}`;
-  const journal = carryForwardPosting({ ...head, sourceId: `${t.id}:${refundId}`, refundId }, t.owedBackMinor);
-  return { statements: reversedStatements(db, t.id, t.subOrderId, journal), reversed: false };
+  const journal = carryForwardPosting({ ...head, sourceId: `${t.id}:${refundId}`, refundId }, left);
+  return {
+    statements: [...statements, ...reversedStatements(db, t.id, t.subOrderId, journal)],
+    reversedMinor: takenMinor,
+  };
 }

@@ -200,6 +200,47 @@ describe("payout run", () => {
     expect(reversed?.n).toBe(owedBack);
   });
 
+  it("a reversal made but never recorded is read back from the provider, not taken again with a later refund", async () => {
+    const vendor = await payoutVendor({ priceMinor: 5_000 });
+    const o = await deliveredOrder(vendor, 3);
+    await runPayoutsAt(8);
+    const returnOne = async () =>
+      expect(
+        (
+          await api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
+            token: vendor.token,
+            body: { lines: [{ lineId: o.lineId, qty: 1, restockable: true }], reason: "wrong size" },
+            headers: { "Idempotency-Key": uid("ret-") },
+          })
+        ).status,
+      ).toBe(200);
+    await returnOne();
+    const firstBack = -(await owed(o.subOrderId));
+    // The run asked for this reversal and its answer was lost: the provider made it, the ledger has nothing.
+    const [transfer] = await transfersOf(o.subOrderId);
+    const lost = await simulatedPayouts(env).reversals.create({
+      transferId: transfer!.provider_transfer_id,
+      amount: { amountMinor: firstBack, currency: "INR" },
+      idempotencyKey: `${transfer!.id}-reversed-${firstBack}`,
+      metadata: { subOrderId: o.subOrderId, orderId: o.orderId, vendorId: vendor.vendorId },
+    });
+    expect(lost.ok).toBe(true);
+    await returnOne();
+    const bothBack = -(await owed(o.subOrderId));
+    expect(bothBack).toBeGreaterThan(firstBack);
+
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    const atProvider = await env.DB.prepare(
+      "select coalesce(sum(amount_minor), 0) as n from sim_transfer_reversals where transfer_id = ?",
+    )
+      .bind(transfer!.provider_transfer_id)
+      .first<{ n: number }>();
+    expect(atProvider?.n).toBe(bothBack);
+    expect(await balance(o.subOrderId, "vendor_paid")).toBe(-(transfer!.amount_minor - bothBack));
+    expect(await transfersOf(o.subOrderId)).toMatchObject([{ status: "paid", reversed_minor: bothBack }]);
+    expect(await owed(o.subOrderId)).toBe(0);
+  });
+
   it("a reversal the provider refuses becomes a debt netted off the vendor's next payout", async () => {
     const vendor = await payoutVendor({ priceMinor: 5_000 });
     const o = await deliveredOrder(vendor, 2);
