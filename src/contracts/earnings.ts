@@ -38,7 +38,7 @@ export const PlatformEarnings = z
   .openapi("PlatformEarnings");
 export type PlatformEarnings = z.infer<typeof PlatformEarnings>;
 
-export const EarningState = z.enum(["pending", "cleared", "in_transit", "transferred", "nothing_owed"]);
+export const EarningState = z.enum(["pending", "cleared", "in_transit", "transferred", "set_off", "nothing_owed"]);
 export type EarningState = z.infer<typeof EarningState>;
 
 export const SubOrderEarnings = z
@@ -64,6 +64,8 @@ export const SubOrderEarnings = z
     payableMinor: Minor,
     inTransitMinor: Minor,
     transferredMinor: Minor,
+    /** Paid down the vendor's carried debt (from refunds after payout) instead of being transferred. */
+    setOffMinor: Minor,
     history: z.array(
       z.object({
         at: IsoTime,

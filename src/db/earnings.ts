@@ -118,6 +118,7 @@ export type SubOrderEarningsRow = {
   payableMinor: number;
   inTransitMinor: number;
   transferredMinor: number;
+  setOffMinor: number;
   history: { at: string; kind: string; payableMinor: number; transferredMinor: number }[];
   creditNotes: {
     id: string;
@@ -232,6 +233,9 @@ export async function vendorSubOrderEarnings(
         payableMinor: -sum("vendor_payable"),
         inTransitMinor: -sum("vendor_transfer_pending"),
         transferredMinor: -sum("vendor_paid"),
+        // What the sub-order paid down of the carried debt, set off whole or netted off its transfer
+        // (a refund carried as debt is a debit here, not a payment of it).
+        setOffMinor: Math.max(0, -sum("vendor_carry_forward")),
         history: journals
           .filter((j) => j.subOrderId === s.id)
           .map((j) => ({

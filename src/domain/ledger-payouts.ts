@@ -99,6 +99,21 @@ export function carryForwardPosting(
 }
 
 /**
+ * A due sub-order set off whole against the vendor's carried debt (see `planPayouts`): its payable
+ * pays the debt down and nothing is transferred for it. Once per sub-order and payout run.
+ */
+export function setOffPosting(
+  head: Omit<TransferHead, "transferId"> & { runId: string },
+  amountMinor: number,
+): Journal {
+  if (amountMinor <= 0) throw new RangeError("ledger: a set-off moves a positive amount");
+  return journal({ kind: "carry_forward", sourceId: `set-off:${head.runId}:${head.subOrderId}`, ...head }, [
+    vendorEntry(head, "vendor_payable", "carry_forward", amountMinor),
+    vendorEntry(head, "vendor_carry_forward", "carry_forward", -amountMinor),
+  ]);
+}
+
+/**
  * The provider's processing fee on a payment (from its balance transactions): the platform's cost,
  * taken from what the shopper paid. "Captured" in reconciliation is shopper_payments' goods and
  * shipping entries; this posts under its own component so it never blurs that figure.

@@ -27,18 +27,23 @@ export type VendorPayoutState = {
 
 export type PlannedTransfer = DueSubOrder & { destination: string; carryForwardMinor: number; amountMinor: number };
 export type Hold = { subOrderId: string; vendorId: string; payableMinor: number; reason: string };
+/** A due sub-order no larger than its vendor's carried debt: its whole payable pays the debt down. */
+export type SetOff = DueSubOrder;
 
 /**
- * A vendor without a ready account accrues but is not paid. A carried debt is netted off the
- * vendor's first due sub-order that is larger than it (so every transfer moves a positive amount);
- * while none is, the vendor's due sub-orders wait with the debt named as the reason.
+ * A vendor without a ready account accrues but is not paid. A carried debt is paid down by the
+ * vendor's due sub-orders in turn: one no larger than what is left of it is set off whole (nothing
+ * transferred; it is held with the reason), and the first larger one nets the rest off its transfer
+ * (so every transfer moves a positive amount). However large the debt, each sub-order that comes
+ * due reduces it, and the vendor is paid again once it is gone.
  */
 export function planPayouts(
   due: readonly DueSubOrder[],
   vendors: ReadonlyMap<string, VendorPayoutState>,
-): { transfers: PlannedTransfer[]; holds: Hold[] } {
+): { transfers: PlannedTransfer[]; holds: Hold[]; setOffs: SetOff[] } {
   const transfers: PlannedTransfer[] = [];
   const holds: Hold[] = [];
+  const setOffs: SetOff[] = [];
   const debtLeft = new Map<string, number>();
   for (const d of due) {
     const v = vendors.get(d.vendorId);
@@ -54,7 +59,11 @@ export function planPayouts(
     }
     const debt = debtLeft.get(d.vendorId) ?? v.carriedDebtMinor;
     if (debt > 0 && d.payableMinor <= debt) {
-      hold(`carried debt of ${debt} from refunds after payout exceeds this payout`);
+      setOffs.push(d);
+      debtLeft.set(d.vendorId, debt - d.payableMinor);
+      hold(
+        `set against the carried debt of ${debt} from refunds after payout; ${debt - d.payableMinor} left to pay down`,
+      );
       continue;
     }
     debtLeft.set(d.vendorId, 0);
@@ -65,7 +74,7 @@ export function planPayouts(
       amountMinor: d.payableMinor - debt,
     });
   }
-  return { transfers, holds };
+  return { transfers, holds, setOffs };
 }
 
 /** A transfer as the ledger records it and as the provider reports it, for matching by sub-order. */

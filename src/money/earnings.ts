@@ -26,11 +26,15 @@ export async function earningsOfPlatform(env: Env, now: Date): Promise<PlatformE
   return { currency, ...totals, holdDays: payoutHoldDays, asOf: isoSeconds(now) };
 }
 
-/** Where a sub-order's money stands: owed (pending or cleared), moving, paid, or nothing owed at all. */
+/**
+ * Where a sub-order's money stands: owed (pending or cleared), moving, paid, set against the
+ * vendor's carried debt, or nothing owed at all.
+ */
 function stateOf(r: SubOrderEarningsRow, clearsAt: string | null, now: string): EarningState {
   if (r.payableMinor > 0) return clearsAt !== null && clearsAt <= now ? "cleared" : "pending";
   if (r.inTransitMinor > 0) return "in_transit";
   if (r.transferredMinor > 0) return "transferred";
+  if (r.setOffMinor > 0) return "set_off";
   return "nothing_owed";
 }
 

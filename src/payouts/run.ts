@@ -21,7 +21,7 @@ import {
   writtenTransferIds,
 } from "../db/payouts";
 import { newId } from "../domain/ids";
-import { providerFeePosting } from "../domain/ledger-payouts";
+import { providerFeePosting, setOffPosting } from "../domain/ledger-payouts";
 import { planPayouts, reconcile } from "../domain/payout-plan";
 import { isoSeconds } from "../domain/time";
 import { continueJob } from "../gateways/order-events";
@@ -198,6 +198,10 @@ async function payPage(
       planned.map((x) => x.t),
     ),
     ...holdStatements(db, runId, plan.holds),
+    ...postJournals(
+      db,
+      plan.setOffs.map((s) => setOffPosting({ ...s, at, runId }, s.payableMinor)),
+    ),
   ]);
   // The same page can run twice at once (a queue message delivered twice): each sub-order's pending
   // row is written once (one live transfer per sub-order), and only the call that wrote it asks the

@@ -269,6 +269,49 @@ describe("payout run", () => {
     expect(carried?.n).toBe(0);
   });
 
+  it("a carried debt larger than any one payout is paid down by each sub-order due, then the vendor is paid again", async () => {
+    const vendor = await payoutVendor({ priceMinor: 5_000 });
+    const o = await deliveredOrder(vendor, 3);
+    await runPayoutsAt(8);
+    await simulateBankPayout(env, vendor.accountId);
+    const returned = await api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
+      token: vendor.token,
+      body: { lines: [{ lineId: o.lineId, qty: 3, restockable: true }], reason: "wrong colour" },
+      headers: { "Idempotency-Key": uid("ret-") },
+    });
+    expect(returned.status).toBe(200);
+    await runPayoutsAt(8);
+    const debt = await balance(o.subOrderId, "vendor_carry_forward");
+
+    // One unit is due: less than the debt, so it pays the debt down whole and nothing moves.
+    const small = await deliveredOrder(vendor, 1);
+    const smallDue = await owed(small.subOrderId);
+    expect(smallDue).toBeLessThan(debt);
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(small.subOrderId)).toHaveLength(0);
+    expect(await owed(small.subOrderId)).toBe(0);
+    const left = debt - smallDue;
+    const earnings = await api("GET", `/v1/vendors/${vendor.vendorId}/earnings/sub-orders`, { token: vendor.token });
+    expect(earnings.body.items.find((i: { subOrderId: string }) => i.subOrderId === small.subOrderId)).toMatchObject({
+      state: "set_off",
+      setOffMinor: smallDue,
+      payableMinor: 0,
+    });
+
+    // Three units are due: more than what is left, so the rest is netted off and the vendor is paid.
+    const large = await deliveredOrder(vendor, 3);
+    const largeDue = await owed(large.subOrderId);
+    expect(largeDue).toBeGreaterThan(left);
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(large.subOrderId)).toMatchObject([{ status: "paid", amount_minor: largeDue - left }]);
+    const carried = await env.DB.prepare(
+      "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
+    )
+      .bind(vendor.vendorId)
+      .first<{ n: number }>();
+    expect(carried?.n).toBe(0);
+  });
+
   it("the same page run twice at once asks the provider for each sub-order once", async () => {
     // Two vendors in one order: A's sub-order is due, B's is not, so the charge has room for more
     // than one transfer of A's net and the provider alone would not refuse a second.

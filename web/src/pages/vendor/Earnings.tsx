@@ -79,6 +79,7 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
               {s.adjustmentMinor !== 0 && <> + reassignment {money(s.adjustmentMinor)}</>}
               {s.refundedMinor > 0 && <> · refunded {money(s.refundedMinor)}</>}
               {s.transferredMinor > 0 && <> · transferred {money(s.transferredMinor)}</>}
+              {s.setOffMinor > 0 && <> · set against debt {money(s.setOffMinor)}</>}
             </p>
             <p className="muted small">
               {humanize(s.status)}
