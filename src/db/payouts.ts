@@ -219,9 +219,9 @@ const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
 /**
  * Delivered (or since returned) sub-orders past the hold with no live transfer and no refund still
  * owed to the shopper (a return whose refund the provider failed: its goods are not the vendor's to
- * be paid for until the refund and its ledger posting land), oldest delivery first, after `after`;
- * each with what the ledger says its vendor is owed (zero or less is not due: nothing left to pay
- * once refunds are taken off, or never captured).
+ * be paid for until the refund and its ledger posting land), and with something left to pay by
+ * the ledger (not once refunds took it all, a carried debt was set off against it, or it was
+ * captured before the ledger), oldest delivery first, after `after`; each with what its vendor is owed.
  */
 export async function dueSubOrders(
   db: Db,
@@ -250,15 +250,16 @@ export async function dueSubOrders(
         sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = sub_orders.id and pr.settled_at is null)`,
         // An order ops hold for review (suspected fraud, say) pays nobody until they release it.
         sql`not exists (select 1 from ${orders} o where o.id = sub_orders.order_id and o.review_held = 1)`,
+        // Nothing left to pay (refunded, set off, captured before the ledger) is never due again:
+        // left to the page, such rows would fill every run's first pages for ever.
+        sql`${payableOf("sub_orders.id")} > 0`,
       ),
     )
     .orderBy(...keyOrder(subOrders.deliveredAt, subOrders.id))
     .limit(q.limit);
   return {
     scanned: rows.map((r) => ({ deliveredAt: r.deliveredAt ?? "", id: r.subOrderId })),
-    due: rows
-      .filter((r) => Number(r.payableMinor) > 0)
-      .map(({ deliveredAt: _d, ...r }) => ({ ...r, payableMinor: Number(r.payableMinor) })),
+    due: rows.map(({ deliveredAt: _d, ...r }) => ({ ...r, payableMinor: Number(r.payableMinor) })),
   };
 }
 
