@@ -45,7 +45,7 @@ export async function startRun(
     db
       .insert(payoutRuns)
       .select(
-        sql`select ${run.id}, 'running', ${run.currency}, ${run.periodFrom}, ${run.periodBefore}, ${run.leaseUntil}, null, null, 0, 0, 0, 0, 0, 0, 0, ${run.now}, null where not exists (select 1 from ${payoutRuns} where ${payoutRuns.status} = 'running')`,
+        sql`select ${run.id}, 'running', ${run.currency}, ${run.periodFrom}, ${run.periodBefore}, ${run.leaseUntil}, null, null, 0, 0, 0, 0, 0, 0, 0, ${run.now}, null, null where not exists (select 1 from ${payoutRuns} where ${payoutRuns.status} = 'running')`,
       ),
   ]);
   return changed(inserted);
@@ -95,8 +95,44 @@ export function tallyRun(db: Db, runId: string, t: RunTally): Statement {
     .where(eq(payoutRuns.id, runId));
 }
 
-export async function recordFigures(db: Db, runId: string, figures: Record<string, number>, problems: string[]) {
-  await db.update(payoutRuns).set({ figures, problems }).where(eq(payoutRuns.id, runId));
+/** The reconciliation's outcome; `listedBefore` only when it held (`problems` empty). */
+export async function recordFigures(
+  db: Db,
+  runId: string,
+  figures: Record<string, number>,
+  problems: string[],
+  listedBefore: string,
+) {
+  await db
+    .update(payoutRuns)
+    .set({ figures, problems, listedBefore: problems.length === 0 ? listedBefore : null })
+    .where(eq(payoutRuns.id, runId));
+}
+
+/** Up to when (the provider's clock) the last reconciliation that held had listed the provider's records. */
+export async function lastListedBefore(db: Db): Promise<string | null> {
+  const row = await db
+    .select({ at: sql<string | null>`max(${payoutRuns.listedBefore})` })
+    .from(payoutRuns)
+    .get();
+  return row?.at ?? null;
+}
+
+/** The provider's processing fees the ledger holds for charges made in [from, before). */
+export async function providerFeesIn(db: Db, from: string, before: string): Promise<number> {
+  const row = await db
+    .select({ minor: sql<number>`coalesce(sum(${ledgerEntries.amountMinor}), 0)` })
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.account, "provider_fees"),
+        // Compared to the second: the provider's times carry milliseconds, the run's do not.
+        sql`substr(${ledgerEntries.at}, 1, 19) >= substr(${from}, 1, 19)`,
+        sql`substr(${ledgerEntries.at}, 1, 19) < substr(${before}, 1, 19)`,
+      ),
+    )
+    .get();
+  return Number(row?.minor ?? 0);
 }
 
 export async function finishRun(

@@ -1104,6 +1104,11 @@ export const payoutRuns = sqliteTable(
     carriedMinor: integer("carried_minor").notNull().default(0),
     startedAt: text("started_at").notNull(),
     finishedAt: text("finished_at"),
+    /**
+     * Set when the reconciliation held: the provider's clock when this run listed its transfers and
+     * balance transactions. The next run lists from an hour before it (see payouts/run.ts).
+     */
+    listedBefore: text("listed_before"),
   },
   (t) => [
     index("payout_runs_started").on(t.startedAt, t.id),

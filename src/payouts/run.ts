@@ -6,6 +6,7 @@ import {
   dueSubOrders,
   finishRun,
   holdStatements,
+  lastListedBefore,
   ledgerStart,
   liveRun,
   liveTransfersOf,
@@ -13,6 +14,7 @@ import {
   paidTransfersIn,
   paymentsByCharge,
   periodFigures,
+  providerFeesIn,
   recordFigures,
   renewLease,
   startRun,
@@ -88,14 +90,35 @@ export async function runPayouts(env: Env, now: Date): Promise<RunResult> {
   return { status: page.continued ? "running" : "paid", runId, ...page };
 }
 
+/**
+ * How far before the last held reconciliation's listing the next one lists again: a provider's
+ * lists may show a record a moment after it was made, and its clock may differ from ours.
+ */
+const LISTING_OVERLAP_MS = 3_600_000;
+
+/**
+ * The provider's records are listed from where the last reconciliation that held had listed them
+ * (less `LISTING_OVERLAP_MS`), not over the whole period: each is a request per hundred, and
+ * listing the whole 35 days every hour outgrew an invocation's subrequests at a few hundred orders
+ * a day. What was listed before was checked then; the figures from D1 still cover the period.
+ */
+async function listingFrom(db: Db, from: string): Promise<string> {
+  const listed = await lastListedBefore(db);
+  if (!listed) return from;
+  return [from, isoSeconds(Date.parse(listed) - LISTING_OVERLAP_MS)].sort().at(-1)!;
+}
+
 async function reconcilePeriod(db: Db, provider: PayoutProvider, runId: string, from: string, before: string) {
-  const reported = await provider.transfers.list({ createdFrom: new Date(from), createdBefore: new Date(before) });
+  // The provider stamps its records with its own clock, which a run with a moved clock does not move.
+  const listedBefore = new Date().toISOString();
+  const since = await listingFrom(db, from);
+  const reported = await provider.transfers.list({ createdFrom: new Date(since), createdBefore: new Date(before) });
   if (!reported.ok) return [`could not read the provider's transfers: ${reported.message}`];
   const figures = await periodFigures(db, from, before);
   const named = reported.value.flatMap((t) => (t.metadata ? [t.metadata.subOrderId] : []));
   const problems = reconcile(
     figures,
-    { inPeriod: await paidTransfersIn(db, from, before), named: await liveTransfersOf(db, named) },
+    { inPeriod: await paidTransfersIn(db, since, before), named: await liveTransfersOf(db, named) },
     reported.value.map((t) => ({
       providerTransferId: t.id,
       amountMinor: t.amount.amountMinor,
@@ -103,21 +126,27 @@ async function reconcilePeriod(db: Db, provider: PayoutProvider, runId: string, 
       subOrderId: t.metadata?.subOrderId ?? null,
     })),
   );
-  const fees = await recordProviderFees(db, provider, from, before);
-  if (!fees.ok) problems.push(fees.problem);
-  const providerFeesMinor = fees.ok ? fees.feesMinor : 0;
-  await recordFigures(db, runId, { ...figures, providerFeesMinor, providerTransfers: reported.value.length }, problems);
+  const fees = await recordProviderFees(db, provider, since, before);
+  if (fees) problems.push(fees);
+  const providerFeesMinor = await providerFeesIn(db, from, before);
+  await recordFigures(
+    db,
+    runId,
+    { ...figures, providerFeesMinor, providerTransfers: reported.value.length },
+    problems,
+    listedBefore,
+  );
   return problems;
 }
 
 /**
- * The provider's processing fees on the period's charges, from its balance transactions: the
+ * The provider's processing fees on the charges listed, from its balance transactions: the
  * platform's cost, posted once per balance transaction and shown apart from the marketplace's fees.
+ * Answers the problem that stops the run, if any.
  */
 async function recordProviderFees(db: Db, provider: PayoutProvider, from: string, before: string) {
   const moves = await provider.reports.balanceTransactions({ from: new Date(from), before: new Date(before) });
-  if (!moves.ok)
-    return { ok: false as const, problem: `could not read the provider's balance transactions: ${moves.message}` };
+  if (!moves.ok) return `could not read the provider's balance transactions: ${moves.message}`;
   const charged = moves.value.filter((m) => m.fee.amountMinor > 0 && m.sourceId !== null);
   const paid = new Map(
     (
@@ -127,11 +156,9 @@ async function recordProviderFees(db: Db, provider: PayoutProvider, from: string
       )
     ).map((p) => [p.chargeId, p]),
   );
-  let feesMinor = 0;
   const journals = charged.flatMap((m) => {
     const p = paid.get(m.sourceId);
     if (!p) return [];
-    feesMinor += m.fee.amountMinor;
     const head = {
       currency: p.currency,
       at: m.createdAt.toISOString(),
@@ -141,10 +168,11 @@ async function recordProviderFees(db: Db, provider: PayoutProvider, from: string
     };
     return [providerFeePosting(head, m.fee.amountMinor)];
   });
-  // Every run posts the whole period's fees again (those posted before are left as they are), so
-  // their number must not set the statements' count: a busy month is thousands of charges.
+  // A run posts the fees of all it lists, those posted before left as they are (the first run
+  // after a halt lists from the last one that held), so their number must not set the statements'
+  // count: a busy month is thousands of charges.
   await runBatch(db, postJournals(db, journals));
-  return { ok: true as const, feesMinor };
+  return undefined;
 }
 
 async function halt(db: Db, runId: string, problems: string[], at: string) {

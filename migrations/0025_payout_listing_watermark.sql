@@ -1,0 +1,1 @@
+ALTER TABLE `payout_runs` ADD `listed_before` text;
