@@ -136,6 +136,8 @@ export const PendingRefund = z
     since: IsoTime,
     attempts: z.number().int(),
     lastError: z.string().nullable(),
+    /** Not retried before this (the job backs off after each failure); null until one fails. */
+    nextAttemptAt: IsoTime.nullable(),
   })
   .openapi("PendingRefund");
 export type PendingRefund = z.infer<typeof PendingRefund>;

@@ -732,6 +732,8 @@ export const pendingRefunds = sqliteTable(
     lastError: text("last_error"),
     createdAt: text("created_at").notNull(),
     settledAt: text("settled_at"),
+    /** Not retried before this after a failure (backing off); null until one fails. */
+    nextAttemptAt: text("next_attempt_at"),
   },
   (t) => [
     index("pending_refunds_open").on(t.createdAt, t.id).where(sql`${t.settledAt} is null`),

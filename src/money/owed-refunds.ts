@@ -15,6 +15,18 @@ import { issueCreditNote, refundPostings } from "./postings";
 
 export type PaidRefund = { refundedMinor: number; creditNoteId: string | null; pending: boolean };
 
+/** At most this long between tries of a refund the provider keeps refusing. */
+const MAX_RETRY_DELAY_MINUTES = 360;
+
+/**
+ * How long an owed refund waits after its `attempts`th failure: a minute, doubling, at most six
+ * hours. A brief outage is retried within minutes; a refund refused for good (a disputed charge)
+ * costs the provider four calls a day instead of one a minute.
+ */
+export function retryDelayMinutes(attempts: number): number {
+  return Math.min(MAX_RETRY_DELAY_MINUTES, 2 ** Math.min(Math.max(attempts - 1, 0), 9));
+}
+
 /** Pays the refund a cancelled sub-order owes if it is still pending; nothing owed is nothing to pay. */
 export async function payOwedRefund(env: Env, subOrderId: string, now: Date): Promise<PaidRefund> {
   return payOwedRefundById(env, cancelRefundKey(subOrderId), now);
@@ -45,7 +57,8 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     reason: owed.reason,
   });
   if (!refunded.ok) {
-    await notePendingRefundFailure(db, owed.id, refunded.message);
+    const next = isoSeconds(now.getTime() + retryDelayMinutes(owed.attempts + 1) * 60_000);
+    await notePendingRefundFailure(db, owed.id, refunded.message, next);
     return { refundedMinor: 0, creditNoteId: null, pending: true };
   }
   const at = isoSeconds(now);

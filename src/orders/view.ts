@@ -209,6 +209,7 @@ export function refundOwed(p: PendingRefundRow): PendingRefund {
     since: p.createdAt,
     attempts: p.attempts,
     lastError: p.lastError,
+    nextAttemptAt: p.nextAttemptAt,
   };
 }
 

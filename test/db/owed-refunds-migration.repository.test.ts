@@ -48,8 +48,10 @@ describe("migration 0021: owed refunds keyed by their own id", () => {
       old.bind(sub, orderId, paymentId, 1_000, "out of stock", 3, "provider down", "2026-11-02T10:00:00Z", null),
     ]);
 
+    // 0021, and the later migrations of the table, as a deploy applies them.
     await env.DB.batch(
-      queriesOf("0021_")
+      env.TEST_MIGRATIONS.filter((m) => m.name >= "0021_")
+        .flatMap((m) => m.queries)
         .filter((q) => q.includes("pending_refunds"))
         .map((q) => env.DB.prepare(q)),
     );

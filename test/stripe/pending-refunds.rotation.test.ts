@@ -53,7 +53,8 @@ describe("the pending-refunds job", () => {
     expect(cancel.status).toBe(200);
     await behaveFor(fresh.paymentId, { failRefunds: false });
 
-    const result = await retryPendingRefunds(env, new Date());
+    // A minute on, when the first failure's back-off has run out.
+    const result = await retryPendingRefunds(env, new Date(Date.now() + 61_000));
     expect(result.refunded).toBe(1);
     expect(await fakeRefunds(fresh.paymentId)).toEqual({ count: 1, amountMinor: 2500 });
     const owed = await env.DB.prepare(
@@ -62,5 +63,36 @@ describe("the pending-refunds job", () => {
       .bind(fresh.orderId)
       .first<{ n: number }>();
     expect(owed!.n).toBe(0);
+  });
+
+  it("backs a refund off after each failure: not asked again until its wait is over", async () => {
+    const order = await paidOrder();
+    await behaveFor(order.paymentId, { failRefunds: true });
+    const cancelledAt = Date.now();
+    const cancel = await api("POST", `/v1/orders/${order.orderId}/cancel`, {
+      token: order.token,
+      body: { reason: "changed_mind" },
+    });
+    expect(cancel.status).toBe(200);
+    const owed = () =>
+      env.DB.prepare("select attempts, next_attempt_at as next from pending_refunds where order_id = ?")
+        .bind(order.orderId)
+        .first<{ attempts: number; next: string }>();
+    const first = await owed();
+    expect(first?.attempts).toBe(1);
+    expect(Date.parse(first!.next) - cancelledAt).toBeGreaterThanOrEqual(59_000);
+    expect(Date.parse(first!.next) - cancelledAt).toBeLessThanOrEqual(62_000);
+
+    // Still failing a minute on: asked once more, then left for two minutes.
+    await retryPendingRefunds(env, new Date(cancelledAt + 61_000));
+    const second = await owed();
+    expect(second?.attempts).toBe(2);
+    expect(Date.parse(second!.next) - (cancelledAt + 61_000)).toBeGreaterThanOrEqual(119_000);
+
+    await behaveFor(order.paymentId, { failRefunds: false });
+    await retryPendingRefunds(env, new Date(cancelledAt + 121_000));
+    expect(await fakeRefunds(order.paymentId)).toEqual({ count: 0, amountMinor: 0 });
+    await retryPendingRefunds(env, new Date(cancelledAt + 182_000));
+    expect(await fakeRefunds(order.paymentId)).toEqual({ count: 1, amountMinor: 2500 });
   });
 });

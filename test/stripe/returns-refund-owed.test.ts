@@ -160,13 +160,14 @@ describe("a return's refund, owed like a cancel's", () => {
     // Its vendor is not paid for goods whose refund is still owed.
     expect(await payable(o.sub)).toBe(false);
 
-    // Still failing: the job counts another attempt and refunds nothing.
-    await retryPendingRefunds(env, new Date());
+    // Still failing once the first failure's minute is over: another attempt, nothing refunded.
+    await retryPendingRefunds(env, new Date(Date.now() + 61_000));
     expect((await moneyOf(o)).owed).toMatchObject([{ attempts: 2, open: 1 }]);
 
     await behaveFor(o.paymentId, { delayMs: 200 });
-    // Two runs at once refund it once.
-    await Promise.all([retryPendingRefunds(env, new Date()), retryPendingRefunds(env, new Date())]);
+    // Two runs at once, past the second failure's two minutes, refund it once.
+    const due = new Date(Date.now() + 240_000);
+    await Promise.all([retryPendingRefunds(env, due), retryPendingRefunds(env, due)]);
     expect(await moneyOf(o)).toMatchObject({
       returnedQty: 1,
       refunds: [1_000],
@@ -199,7 +200,7 @@ describe("a return's refund, owed like a cancel's", () => {
     expect(await pendingListed(o.sub)).toHaveLength(2);
 
     await behaveFor(o.paymentId, { failRefunds: false });
-    await retryPendingRefunds(env, new Date());
+    await retryPendingRefunds(env, new Date(Date.now() + 61_000));
     expect(await moneyOf(o)).toMatchObject({
       refunds: [1_000, 2_000],
       notes: [1_000, 2_000],

@@ -208,9 +208,9 @@ describe("a late success webhook for an order already confirmed, then cancelled 
     expect(cancel.status).toBe(200);
     await behaveFor(paymentId, { failRefunds: false });
 
-    // Stripe's own webhook arrives, then the job pays what is owed.
+    // Stripe's own webhook arrives, then the job pays what is owed once the failure's minute is over.
     expect((await deliver(succeeded)).status).toBe(200);
-    await retryPendingRefunds(env, new Date());
+    await retryPendingRefunds(env, new Date(Date.now() + 61_000));
 
     const total = (await fakeIntent(paymentId)).amount;
     const entries = (await journalsOfOrder(database(env), orderId)).flatMap((j) => j.entries);

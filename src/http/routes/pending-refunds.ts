@@ -13,7 +13,7 @@ const list = defineRoute({
   access: ["admin", "ops"],
   summary: "Refunds owed by cancelled or returned sub-orders that the provider has not made yet, oldest first",
   description:
-    "A cancel or a return that landed while the payment provider failed leaves its refund pending (a sub-order may owe one per return); the `pending-refunds` job retries each every minute under its own idempotency key (the cancel's sub-order key, the return's key).",
+    "A cancel or a return that landed while the payment provider failed leaves its refund pending (a sub-order may owe one per return); the `pending-refunds` job retries each under its own idempotency key (the cancel's sub-order key, the return's key), a minute after its first failure, then backing off to at most every six hours.",
   request: { query: ListQuery },
   responses: { 200: json(page(PendingRefund), "A page of pending refunds"), ...problemResponses },
 });

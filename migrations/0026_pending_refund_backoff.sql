@@ -1,0 +1,1 @@
+ALTER TABLE `pending_refunds` ADD `next_attempt_at` text;
