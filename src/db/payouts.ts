@@ -480,6 +480,46 @@ export async function owedBack(db: Db, since: string, limit: number): Promise<Ow
   return rows.map((r) => ({ ...r.t, owedBackMinor: Number(r.owedBackMinor), refundId: r.refundId }));
 }
 
+/** A sub-order whose vendor owes the platform with no transfer to take it back from. */
+export type OwedWithoutTransfer = {
+  subOrderId: string;
+  orderId: string;
+  vendorId: string;
+  currency: string;
+  owedBackMinor: number;
+  refundId: string | null;
+};
+
+/**
+ * Sub-orders refunded since `since` whose payable is in debit though nothing was transferred for
+ * them: one set off against a carried debt (its payable paid the debt down) and returned after.
+ * The vendor owes the refund back; with no transfer to reverse it is carried as debt again.
+ */
+export async function owedBackWithoutTransfer(db: Db, since: string, limit: number): Promise<OwedWithoutTransfer[]> {
+  const refundedSince = sql`(select e.sub_order_id from ${ledgerEntries} e join ${ledgerJournals} j on j.id = e.journal_id where j.kind = 'refund' and j.at >= ${since} and e.sub_order_id is not null)`;
+  const rows = await db
+    .select({
+      subOrderId: subOrders.id,
+      orderId: subOrders.orderId,
+      vendorId: subOrders.vendorId,
+      currency: subOrders.currency,
+      owedBackMinor: sql<number>`-(${payableOf("sub_orders.id")})`,
+      refundId: sql<
+        string | null
+      >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = sub_orders.id and j.kind = 'refund' order by j.at desc limit 1)`,
+    })
+    .from(subOrders)
+    .where(
+      and(
+        sql`${subOrders.id} in ${refundedSince}`,
+        sql`${payableOf("sub_orders.id")} < 0`,
+        sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
+      ),
+    )
+    .limit(limit);
+  return rows.map((r) => ({ ...r, owedBackMinor: Number(r.owedBackMinor) }));
+}
+
 /** A reversal (or the carry-forward that replaces one) with the transfer's reversed total re-read from the ledger. */
 export function reversedStatements(db: Db, transferId: string, subOrderId: string, journal: Journal): Statement[] {
   return [

@@ -1,5 +1,13 @@
 import { type Db, runBatch, type Statement } from "../db/client";
-import { chargeOfOrder, type OwedBack, owedBack, pendingTransfers, reversedStatements } from "../db/payouts";
+import { postJournal } from "../db/ledger";
+import {
+  chargeOfOrder,
+  type OwedBack,
+  owedBack,
+  owedBackWithoutTransfer,
+  pendingTransfers,
+  reversedStatements,
+} from "../db/payouts";
 import { carryForwardPosting, transferReversedPosting } from "../domain/ledger-payouts";
 import type { PayoutProvider } from "../gateways/payouts";
 import { confirmedStatements, failedStatements, requestTransfer } from "./transfers";
@@ -52,7 +60,8 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
  * A refund after the transfer leaves the vendor owing the platform. The transfer is reversed for
  * that amount under a key of its cumulative reversed total (a rerun asks for the same reversal);
  * where the provider refuses (the account's balance is short, or nothing of the transfer is left),
- * the debt is carried into the vendor's next payout instead.
+ * the debt is carried into the vendor's next payout instead, as is a refund of a sub-order that was
+ * set off against an earlier debt (nothing was transferred for it to reverse).
  */
 export async function takeBackRefunds(db: Db, provider: PayoutProvider, since: string, now: string, limit: number) {
   const owed = await owedBack(db, since, limit);
@@ -69,6 +78,17 @@ export async function takeBackRefunds(db: Db, provider: PayoutProvider, since: s
     if (outcome.reversedMinor > 0) tally.reversals += 1;
     tally.reversedMinor += outcome.reversedMinor;
     tally.carriedMinor += t.owedBackMinor - outcome.reversedMinor;
+  }
+  for (const s of await owedBackWithoutTransfer(db, since, limit)) {
+    const refundId = s.refundId ?? `${s.subOrderId}:${now}`;
+    const head = { currency: s.currency, at: now, orderId: s.orderId, subOrderId: s.subOrderId, vendorId: s.vendorId };
+    statements.push(
+      ...postJournal(
+        db,
+        carryForwardPosting({ ...head, sourceId: `${s.subOrderId}:${refundId}`, refundId }, s.owedBackMinor),
+      ),
+    );
+    tally.carriedMinor += s.owedBackMinor;
   }
   await runBatch(db, statements);
   return { ...tally, problems };

@@ -297,13 +297,25 @@ describe("payout run", () => {
       setOffMinor: smallDue,
       payableMinor: 0,
     });
-
-    // Three units are due: more than what is left, so the rest is netted off and the vendor is paid.
-    const large = await deliveredOrder(vendor, 3);
-    const largeDue = await owed(large.subOrderId);
-    expect(largeDue).toBeGreaterThan(left);
+    // The set-off unit comes back: its refund is owed by the vendor again, carried on its debt.
+    const back = await api("POST", `/v1/sub-orders/${small.subOrderId}/return`, {
+      token: vendor.token,
+      body: { lines: [{ lineId: small.lineId, qty: 1, restockable: true }], reason: "wrong colour" },
+      headers: { "Idempotency-Key": uid("ret-") },
+    });
+    expect(back.status).toBe(200);
+    const refundedBack = -(await owed(small.subOrderId));
+    expect(refundedBack).toBeGreaterThan(0);
     expect((await runPayoutsAt(8)).result.status).toBe("paid");
-    expect(await transfersOf(large.subOrderId)).toMatchObject([{ status: "paid", amount_minor: largeDue - left }]);
+    expect(await owed(small.subOrderId)).toBe(0);
+    const stillOwed = left + refundedBack;
+
+    // Four units are due: more than what is left, so the rest is netted off and the vendor is paid.
+    const large = await deliveredOrder(vendor, 4);
+    const largeDue = await owed(large.subOrderId);
+    expect(largeDue).toBeGreaterThan(stillOwed);
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(large.subOrderId)).toMatchObject([{ status: "paid", amount_minor: largeDue - stillOwed }]);
     const carried = await env.DB.prepare(
       "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
     )
