@@ -452,6 +452,16 @@ export async function pendingTransfers(db: Db, limit: number): Promise<PayoutTra
     .limit(limit);
 }
 
+/** The sub-orders a refund was posted for since `since`. */
+const refundedSince = (since: string) =>
+  sql`(select e.sub_order_id from ${ledgerEntries} e join ${ledgerJournals} j on j.id = e.journal_id where j.kind = 'refund' and j.at >= ${since} and e.sub_order_id is not null)`;
+
+/** The latest refund of the sub-order `outer` names, which a carried debt is keyed by. */
+const latestRefundOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
+  sql<
+    string | null
+  >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = ${sql.raw(outer)} and j.kind = 'refund' order by j.at desc limit 1)`;
+
 export type OwedBack = PayoutTransfer & { owedBackMinor: number; refundId: string | null };
 
 /**
@@ -459,20 +469,17 @@ export type OwedBack = PayoutTransfer & { owedBackMinor: number; refundId: strin
  * vendor now owes the platform: its payable is a debit. The latest refund names what is taken back.
  */
 export async function owedBack(db: Db, since: string, limit: number): Promise<OwedBack[]> {
-  const refundedSince = sql`(select e.sub_order_id from ${ledgerEntries} e join ${ledgerJournals} j on j.id = e.journal_id where j.kind = 'refund' and j.at >= ${since} and e.sub_order_id is not null)`;
   const rows = await db
     .select({
       t: payoutTransfers,
       owedBackMinor: sql<number>`-(${payableOf("payout_transfers.sub_order_id")})`,
-      refundId: sql<
-        string | null
-      >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = payout_transfers.sub_order_id and j.kind = 'refund' order by j.at desc limit 1)`,
+      refundId: latestRefundOf("payout_transfers.sub_order_id"),
     })
     .from(payoutTransfers)
     .where(
       and(
         eq(payoutTransfers.status, "paid"),
-        sql`${payoutTransfers.subOrderId} in ${refundedSince}`,
+        sql`${payoutTransfers.subOrderId} in ${refundedSince(since)}`,
         sql`${payableOf("payout_transfers.sub_order_id")} < 0`,
       ),
     )
@@ -496,7 +503,6 @@ export type OwedWithoutTransfer = {
  * The vendor owes the refund back; with no transfer to reverse it is carried as debt again.
  */
 export async function owedBackWithoutTransfer(db: Db, since: string, limit: number): Promise<OwedWithoutTransfer[]> {
-  const refundedSince = sql`(select e.sub_order_id from ${ledgerEntries} e join ${ledgerJournals} j on j.id = e.journal_id where j.kind = 'refund' and j.at >= ${since} and e.sub_order_id is not null)`;
   const rows = await db
     .select({
       subOrderId: subOrders.id,
@@ -504,14 +510,12 @@ export async function owedBackWithoutTransfer(db: Db, since: string, limit: numb
       vendorId: subOrders.vendorId,
       currency: subOrders.currency,
       owedBackMinor: sql<number>`-(${payableOf("sub_orders.id")})`,
-      refundId: sql<
-        string | null
-      >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = sub_orders.id and j.kind = 'refund' order by j.at desc limit 1)`,
+      refundId: latestRefundOf("sub_orders.id"),
     })
     .from(subOrders)
     .where(
       and(
-        sql`${subOrders.id} in ${refundedSince}`,
+        sql`${subOrders.id} in ${refundedSince(since)}`,
         sql`${payableOf("sub_orders.id")} < 0`,
         sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
       ),

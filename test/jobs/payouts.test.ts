@@ -19,6 +19,14 @@ import {
 /** What the vendor is owed for a sub-order now: the credit balance of its payable. */
 const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
 
+/** The vendor takes back `qty` units of the sub-order's first line, under a key of their own. */
+const returnUnits = (token: string, o: { subOrderId: string; lineId: string }, qty: number, reason: string) =>
+  api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
+    token,
+    body: { lines: [{ lineId: o.lineId, qty, restockable: true }], reason },
+    headers: { "Idempotency-Key": uid("ret-") },
+  });
+
 async function until(done: () => Promise<boolean>) {
   for (let i = 0; i < 150 && !(await done()); i++) await new Promise((r) => setTimeout(r, 100));
   expect(await done()).toBe(true);
@@ -178,11 +186,7 @@ describe("payout run", () => {
     const o = await deliveredOrder(vendor, 2);
     await runPayoutsAt(8);
     const paid = -(await balance(o.subOrderId, "vendor_paid"));
-    const returned = await api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
-      token: vendor.token,
-      body: { lines: [{ lineId: o.lineId, qty: 1, restockable: true }], reason: "wrong size" },
-      headers: { "Idempotency-Key": uid("ret-") },
-    });
+    const returned = await returnUnits(vendor.token, o, 1, "wrong size");
     expect(returned.status).toBe(200);
     const owedBack = -(await owed(o.subOrderId));
     expect(owedBack).toBeGreaterThan(0);
@@ -204,16 +208,7 @@ describe("payout run", () => {
     const vendor = await payoutVendor({ priceMinor: 5_000 });
     const o = await deliveredOrder(vendor, 3);
     await runPayoutsAt(8);
-    const returnOne = async () =>
-      expect(
-        (
-          await api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
-            token: vendor.token,
-            body: { lines: [{ lineId: o.lineId, qty: 1, restockable: true }], reason: "wrong size" },
-            headers: { "Idempotency-Key": uid("ret-") },
-          })
-        ).status,
-      ).toBe(200);
+    const returnOne = async () => expect((await returnUnits(vendor.token, o, 1, "wrong size")).status).toBe(200);
     await returnOne();
     const firstBack = -(await owed(o.subOrderId));
     // The run asked for this reversal and its answer was lost: the provider made it, the ledger has nothing.
@@ -247,11 +242,7 @@ describe("payout run", () => {
     await runPayoutsAt(8);
     // The vendor's bank payout already took the money: a reversal finds the balance short.
     await simulateBankPayout(env, vendor.accountId);
-    await api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
-      token: vendor.token,
-      body: { lines: [{ lineId: o.lineId, qty: 1, restockable: true }], reason: "damaged" },
-      headers: { "Idempotency-Key": uid("ret-") },
-    });
+    await returnUnits(vendor.token, o, 1, "damaged");
     const debt = -(await owed(o.subOrderId));
     await runPayoutsAt(8);
     expect(await owed(o.subOrderId)).toBe(0);
@@ -274,11 +265,7 @@ describe("payout run", () => {
     const o = await deliveredOrder(vendor, 3);
     await runPayoutsAt(8);
     await simulateBankPayout(env, vendor.accountId);
-    const returned = await api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
-      token: vendor.token,
-      body: { lines: [{ lineId: o.lineId, qty: 3, restockable: true }], reason: "wrong colour" },
-      headers: { "Idempotency-Key": uid("ret-") },
-    });
+    const returned = await returnUnits(vendor.token, o, 3, "wrong colour");
     expect(returned.status).toBe(200);
     await runPayoutsAt(8);
     const debt = await balance(o.subOrderId, "vendor_carry_forward");
@@ -298,11 +285,7 @@ describe("payout run", () => {
       payableMinor: 0,
     });
     // The set-off unit comes back: its refund is owed by the vendor again, carried on its debt.
-    const back = await api("POST", `/v1/sub-orders/${small.subOrderId}/return`, {
-      token: vendor.token,
-      body: { lines: [{ lineId: small.lineId, qty: 1, restockable: true }], reason: "wrong colour" },
-      headers: { "Idempotency-Key": uid("ret-") },
-    });
+    const back = await returnUnits(vendor.token, small, 1, "wrong colour");
     expect(back.status).toBe(200);
     const refundedBack = -(await owed(small.subOrderId));
     expect(refundedBack).toBeGreaterThan(0);
