@@ -252,6 +252,14 @@ export async function writtenTransferIds(db: Db, transferIds: readonly string[])
 const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
   sql<number>`coalesce((select -sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${sql.raw(outer)} and le.account = 'vendor_payable'), 0)`;
 
+/** Who a sub-order's money is between, as the payout reads select it. */
+const subOrderHead = {
+  subOrderId: subOrders.id,
+  orderId: subOrders.orderId,
+  vendorId: subOrders.vendorId,
+  currency: subOrders.currency,
+};
+
 /**
  * Delivered (or since returned) sub-orders past the hold with no live transfer and no refund still
  * owed to the shopper (a return whose refund the provider failed: its goods are not the vendor's to
@@ -265,10 +273,7 @@ export async function dueSubOrders(
 ): Promise<{ scanned: { deliveredAt: string; id: string }[]; due: DueSubOrder[] }> {
   const rows = await db
     .select({
-      subOrderId: subOrders.id,
-      orderId: subOrders.orderId,
-      vendorId: subOrders.vendorId,
-      currency: subOrders.currency,
+      ...subOrderHead,
       deliveredAt: subOrders.deliveredAt,
       sourceTransaction: sql<
         string | null
@@ -505,10 +510,7 @@ export type OwedWithoutTransfer = {
 export async function owedBackWithoutTransfer(db: Db, since: string, limit: number): Promise<OwedWithoutTransfer[]> {
   const rows = await db
     .select({
-      subOrderId: subOrders.id,
-      orderId: subOrders.orderId,
-      vendorId: subOrders.vendorId,
-      currency: subOrders.currency,
+      ...subOrderHead,
       owedBackMinor: sql<number>`-(${payableOf("sub_orders.id")})`,
       refundId: latestRefundOf("sub_orders.id"),
     })

@@ -27,6 +27,16 @@ const returnUnits = (token: string, o: { subOrderId: string; lineId: string }, q
     headers: { "Idempotency-Key": uid("ret-") },
   });
 
+/** A vendor's carried debt across its sub-orders (debit positive). */
+async function carriedDebt(vendorId: string) {
+  const row = await env.DB.prepare(
+    "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
+  )
+    .bind(vendorId)
+    .first<{ n: number }>();
+  return row?.n;
+}
+
 async function until(done: () => Promise<boolean>) {
   for (let i = 0; i < 150 && !(await done()); i++) await new Promise((r) => setTimeout(r, 100));
   expect(await done()).toBe(true);
@@ -252,12 +262,7 @@ describe("payout run", () => {
     const due = await owed(next.subOrderId);
     await runPayoutsAt(8);
     expect(await transfersOf(next.subOrderId)).toMatchObject([{ status: "paid", amount_minor: due - debt }]);
-    const carried = await env.DB.prepare(
-      "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
-    )
-      .bind(vendor.vendorId)
-      .first<{ n: number }>();
-    expect(carried?.n).toBe(0);
+    expect(await carriedDebt(vendor.vendorId)).toBe(0);
   });
 
   it("a carried debt larger than any one payout is paid down by each sub-order due, then the vendor is paid again", async () => {
@@ -299,12 +304,7 @@ describe("payout run", () => {
     expect(largeDue).toBeGreaterThan(stillOwed);
     expect((await runPayoutsAt(8)).result.status).toBe("paid");
     expect(await transfersOf(large.subOrderId)).toMatchObject([{ status: "paid", amount_minor: largeDue - stillOwed }]);
-    const carried = await env.DB.prepare(
-      "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
-    )
-      .bind(vendor.vendorId)
-      .first<{ n: number }>();
-    expect(carried?.n).toBe(0);
+    expect(await carriedDebt(vendor.vendorId)).toBe(0);
   });
 
   it("the same page run twice at once asks the provider for each sub-order once", async () => {
