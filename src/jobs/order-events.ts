@@ -102,8 +102,9 @@ async function runContinuations(env: Env, continued: Map<Message, JobContinueMes
 
 /**
  * Each consumer handles the delivery's events it takes, and each message is then acked or, if a
- * consumer failed on it, retried with exponential backoff (every consumer sees it again). After the queue's max_retries it goes to the dead-letter queue.
- * A job's continuation on the same queue runs its next page (`runContinuations`).
+ * consumer failed on it, retried with exponential backoff (every consumer sees it again). After
+ * the queue's max_retries it goes to the dead-letter queue. A job's continuation on the same queue
+ * runs its next page (`runContinuations`).
  */
 export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise<void> {
   const events = new Map<Message, OrderEventMessage>();

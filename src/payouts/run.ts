@@ -144,7 +144,12 @@ async function reconcilePeriod(db: Db, provider: PayoutProvider, runId: string, 
  * platform's cost, posted once per balance transaction and shown apart from the marketplace's fees.
  * Answers the problem that stops the run, if any.
  */
-async function recordProviderFees(db: Db, provider: PayoutProvider, from: string, before: string) {
+async function recordProviderFees(
+  db: Db,
+  provider: PayoutProvider,
+  from: string,
+  before: string,
+): Promise<string | undefined> {
   const moves = await provider.reports.balanceTransactions({ from: new Date(from), before: new Date(before) });
   if (!moves.ok) return `could not read the provider's balance transactions: ${moves.message}`;
   const charged = moves.value.filter((m) => m.fee.amountMinor > 0 && m.sourceId !== null);
@@ -172,7 +177,6 @@ async function recordProviderFees(db: Db, provider: PayoutProvider, from: string
   // after a halt lists from the last one that held), so their number must not set the statements'
   // count: a busy month is thousands of charges.
   await runBatch(db, postJournals(db, journals));
-  return undefined;
 }
 
 async function halt(db: Db, runId: string, problems: string[], at: string) {
