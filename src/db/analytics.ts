@@ -1,6 +1,7 @@
-import { and, between, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, between, desc, eq, inArray, notExists, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import {
+  ledgerJournals,
   payoutHolds,
   payoutRuns,
   payoutTransfers,
@@ -138,7 +139,8 @@ const lastPayoutQuery = (db: Db, vendorId: string, s: Span) =>
 /**
  * What the latest completed payout run started before the span ends held back from the vendor.
  * Every run reconsiders every due unpaid sub-order, so its holds are the whole of what is held back
- * then (summing older runs' holds would count a sub-order once per run that held it).
+ * then (summing older runs' holds would count a sub-order once per run that held it). A sub-order
+ * that run set off against the vendor's carried debt is listed with its holds but owed no more.
  */
 const heldBackQuery = (db: Db, vendorId: string, s: Span) =>
   db
@@ -153,6 +155,21 @@ const heldBackQuery = (db: Db, vendorId: string, s: Span) =>
         eq(
           payoutHolds.runId,
           sql`(select ${payoutRuns.id} from ${payoutRuns} where ${payoutRuns.status} = 'paid' and ${payoutRuns.startedAt} < ${s.before} order by ${payoutRuns.startedAt} desc, ${payoutRuns.id} desc limit 1)`,
+        ),
+        notExists(
+          db
+            .select({ id: ledgerJournals.id })
+            .from(ledgerJournals)
+            .where(
+              and(
+                eq(ledgerJournals.kind, "carry_forward"),
+                // setOffSourceId (domain/ledger-payouts.ts), in SQL
+                eq(
+                  ledgerJournals.sourceId,
+                  sql`'set-off:' || ${payoutHolds.runId} || ':' || ${payoutHolds.subOrderId}`,
+                ),
+              ),
+            ),
         ),
       ),
     );

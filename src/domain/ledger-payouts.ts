@@ -98,16 +98,19 @@ export function carryForwardPosting(
   ]);
 }
 
+/** The source of a set-off's journal: once per sub-order and payout run. */
+export const setOffSourceId = (runId: string, subOrderId: string) => `set-off:${runId}:${subOrderId}`;
+
 /**
  * A due sub-order set off whole against the vendor's carried debt (see `planPayouts`): its payable
- * pays the debt down and nothing is transferred for it. Once per sub-order and payout run.
+ * pays the debt down and nothing is transferred for it.
  */
 export function setOffPosting(
   head: Omit<TransferHead, "transferId"> & { runId: string },
   amountMinor: number,
 ): Journal {
   if (amountMinor <= 0) throw new RangeError("ledger: a set-off moves a positive amount");
-  return journal({ kind: "carry_forward", sourceId: `set-off:${head.runId}:${head.subOrderId}`, ...head }, [
+  return journal({ kind: "carry_forward", sourceId: setOffSourceId(head.runId, head.subOrderId), ...head }, [
     vendorEntry(head, "vendor_payable", "carry_forward", amountMinor),
     vendorEntry(head, "vendor_carry_forward", "carry_forward", -amountMinor),
   ]);
