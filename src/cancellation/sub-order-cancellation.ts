@@ -10,6 +10,7 @@ import { dispatchOutbox } from "../gateways/order-events";
 import { stockObject } from "../gateways/stock";
 import { payOwedRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
+import { releaseStrayUnits } from "./stray-units";
 
 export type CancelSubOrderInput = { subOrderId: string; reason: string; actor: Actor; now: Date };
 
@@ -82,7 +83,8 @@ export type LandedCancel =
  * they are released), then the cancel is written in D1 guarded on the statuses it may leave, with
  * the refund it owes in the same batch. Only the call whose write landed (`changed`) pays that
  * refund, so a cancel that lost a race to another cancel, a reassignment or a dispatch refunds
- * nothing. `announce` false leaves the shopper's message to a whole-order event, if one comes.
+ * nothing; that call then frees what a reassignment into the sub-order moved in since the release.
+ * `announce` false leaves the shopper's message to a whole-order event, if one comes.
  */
 export async function landCancel(
   env: Env,
@@ -143,6 +145,7 @@ export async function landCancel(
       : [],
     announce,
   });
+  if (changed) await releaseStrayUnits(env, agg.order);
   return { ok: true, changed, key, announcement };
 }
 

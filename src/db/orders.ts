@@ -458,6 +458,18 @@ export async function paidOrdersWithLines(db: Db, since: string, limit: number) 
   return paid.map((o) => ({ ...o, lines: lines.filter((l) => l.orderId === o.id) }));
 }
 
+/** The SKUs an order's lines name of which no line of a sub-order not cancelled holds a unit. */
+export async function skusWithoutLiveLines(db: Db, orderId: string): Promise<string[]> {
+  const rows = await db
+    .select({ skuId: lineItems.skuId })
+    .from(lineItems)
+    .innerJoin(subOrders, eq(subOrders.id, lineItems.subOrderId))
+    .where(eq(lineItems.orderId, orderId))
+    .groupBy(lineItems.skuId)
+    .having(sql`max(${subOrders.status} <> 'cancelled' and ${lineItems.qty} > 0) = 0`);
+  return rows.map((r) => r.skuId);
+}
+
 /**
  * How many orders the filter matches, by status (served by orders_status_created). With a vendor,
  * from that vendor's sub-orders (sub_orders_vendor_created; one per order and vendor) to their

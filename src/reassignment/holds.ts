@@ -1,3 +1,4 @@
+import { releaseStrayUnits } from "../cancellation/stray-units";
 import type { OrderRow } from "../db/orders";
 import type { Reservation } from "../domain/routing/types";
 import { type Allocation, type ReallocateRequest, type ReallocateResult, stockObject } from "../gateways/stock";
@@ -14,7 +15,8 @@ import type { MovedUnits } from "./override";
  * After the claim (`moveHolds`) each SKU's object moves the units in one call: the set-aside hold's
  * units pass to the order's hold in exactly the warehouses the claim wrote, and the order's hold
  * gives up its units in the source warehouses. A take is refused whole when a cancel released the
- * order's hold first, so a racing cancel never leaves units held for a cancelled sub-order.
+ * order's hold first; units that joined a sub-order cancelled meanwhile are given back after the
+ * move (see `releaseStrayUnits`), so a racing cancel never leaves units held for a cancelled one.
  */
 
 /** Units set aside for one SKU: where they are, under which hold. */
@@ -95,7 +97,7 @@ export async function releaseSetAside(env: Env, setAside: readonly SetAside[]): 
  * already decided stands. Any other refusal (say a set-aside that lapsed, its warehouse sold out
  * since) is thrown: D1 already says the move happened, so it must not be answered as a success.
  */
-export async function moveHolds(env: Env, { keys, moves, setAside }: StockMove): Promise<void> {
+export async function moveHolds(env: Env, orderId: string, { keys, moves, setAside }: StockMove): Promise<void> {
   const gaining = setAside.map((s) => s.skuId).sort();
   const losing = [...new Set(moves.map((m) => m.skuId))].filter((skuId) => !gaining.includes(skuId)).sort();
   const move = async (skuIds: string[]) =>
@@ -107,6 +109,8 @@ export async function moveHolds(env: Env, { keys, moves, setAside }: StockMove):
   if (failed.length > 0) {
     throw new Error(`reassignment ${keys.key}: written in D1 but the stock did not move (${failed.join("; ")})`);
   }
+  // The sub-order the units joined may have been cancelled since its release: they go back.
+  await releaseStrayUnits(env, { id: orderId, holdId: keys.order.holdId });
 }
 
 /** One SKU's share of the move; null when it moved or a racing cancel decided it, else what refused it. */

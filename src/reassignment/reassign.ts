@@ -63,7 +63,7 @@ export async function reassignLoadedSubOrder(
   const landed = await settleInD1(env, db, { subject, ...planned, stockMove, id }, input);
   if (typeof landed !== "string") return landed;
   // A duplicate of the same request moves too: its calls are the same keyed calls, so whichever runs second repeats nothing.
-  await moveHolds(env, stockMove);
+  await moveHolds(env, subject.agg.order.id, stockMove);
   await stockMoveDone(db, id.reassignmentId);
   await finishLater(ctx, dispatchOutbox(env, [`sub_order.reassigned:${id.reassignmentId}`], input.now));
   return { ok: true, orderId: subject.agg.order.id };

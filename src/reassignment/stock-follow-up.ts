@@ -24,7 +24,7 @@ export async function followUpStockMoves(env: Env, now: Date) {
   const result = { moved: 0, waiting: 0, abandoned: 0 };
   for (const p of pending) {
     try {
-      await moveHolds(env, p.stockMove as StockMove);
+      await moveHolds(env, p.orderId, p.stockMove as StockMove);
       await stockMoveDone(db, p.id);
       result.moved += 1;
     } catch (e) {

@@ -1,8 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
 import { reassignSubOrder } from "../../src/reassignment/reassign";
-import { east, holdsOf, order } from "../http/routing.fixtures";
-import { ADMIN, api, newCustomer, uid } from "../support/api";
+import { followUpStockMoves } from "../../src/reassignment/stock-follow-up";
+import { east, holdsOf, order, reassignableMarket } from "../http/routing.fixtures";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
 
 const runJob = (now: Date) =>
@@ -10,15 +12,12 @@ const runJob = (now: Date) =>
 
 const minutesLater = (m: number) => new Date(Date.now() + m * 60_000);
 
-/**
- * The Worker as it is when a stock object cannot be reached mid-move: the real bindings, except
- * that moving an order's hold fails as a lost connection does, after the D1 claim has landed.
- */
-function lostOnMove(): Env {
+/** The Worker with the real bindings, except that the stock objects' `method` calls go to `replace`. */
+function stockWith(
+  method: string,
+  replace: (call: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown,
+): Env {
   const ns = env.SKU_STOCK;
-  const lost = async () => {
-    throw new Error("Network connection lost.");
-  };
   return {
     ...env,
     SKU_STOCK: {
@@ -27,18 +26,28 @@ function lostOnMove(): Env {
         const stub = ns.get(id) as unknown as Record<string | symbol, unknown>;
         return new Proxy(stub, {
           get: (target, p) => {
-            if (p === "reallocate") return lost;
             const value = target[p];
             // RPC methods are called on their stub; anything else (then, symbols) passes as it is.
-            return typeof value === "function" && p !== "then"
-              ? (...args: unknown[]) => (target[p] as (...a: unknown[]) => unknown)(...args)
-              : value;
+            const call =
+              typeof value === "function" && p !== "then"
+                ? (...args: unknown[]) => (target[p] as (...a: unknown[]) => unknown)(...args)
+                : value;
+            return p === method ? replace(call as (...args: unknown[]) => unknown) : call;
           },
         });
       },
     } as unknown as Env["SKU_STOCK"],
   };
 }
+
+/**
+ * The Worker as it is when a stock object cannot be reached mid-move: moving an order's hold fails
+ * as a lost connection does, after the D1 claim has landed.
+ */
+const lostOnMove = () =>
+  stockWith("reallocate", () => async () => {
+    throw new Error("Network connection lost.");
+  });
 
 /** A paid order of 2 units from the nearer of two warehouses, moved by ops to the farther while the move is lost. */
 async function moveCutShort() {
@@ -144,5 +153,77 @@ describe("a reassignment whose stock move was cut short", () => {
     // The rival's units were never taken from it.
     expect((await levels(s.skuId)).get(far)).toEqual({ held: 5, committed: 0 });
     await expectStockEquation(s.skuId);
+  });
+});
+
+/**
+ * Vendor A's paid sub-order of 2 units moved by ops to vendor B's offer while the move is lost: D1
+ * has B's new sub-order, the stock objects still commit A's units.
+ */
+async function movedToAnotherVendor() {
+  const { a, b } = await reassignableMarket(10);
+  const shopper = await newCustomer();
+  const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
+  await pay(shopper.token, placed.body.payment.id);
+  const orderId = placed.body.order.id as string;
+  await expect(
+    reassignSubOrder(lostOnMove(), undefined, {
+      subOrderId: placed.body.order.subOrders[0].id,
+      target: { skuId: b.skuId },
+      reason: "vendor A cannot ship it",
+      actor: { role: "ops", id: uid("tok_") },
+      now: new Date(),
+    }),
+  ).rejects.toThrow("Network connection lost.");
+  const moved = await env.DB.prepare("select id from sub_orders where order_id = ? and vendor_id = ?")
+    .bind(orderId, b.vendorId)
+    .first<{ id: string }>();
+  return { a, b, orderId, movedId: moved!.id };
+}
+
+/** Nothing held or committed for anyone in any of the SKU's warehouses, and its equation holds. */
+async function nothingHeld(skuId: string) {
+  const snap = await expectStockEquation(skuId);
+  expect(snap.warehouses.map((w) => ({ held: w.held, committed: w.committed }))).toEqual(
+    snap.warehouses.map(() => ({ held: 0, committed: 0 })),
+  );
+}
+
+describe("a cancel of the sub-order a reassignment moves units into", () => {
+  it("before the move's stock followed: the job's units go back to stock", async () => {
+    const { a, b, movedId } = await movedToAnotherVendor();
+    const vendorB = await tokenFor("vendor", { vendorId: b.vendorId });
+    const cancelled = await api("POST", `/v1/sub-orders/${movedId}/cancel`, {
+      token: vendorB,
+      body: { reason: "cannot source it" },
+    });
+    expect(cancelled.status).toBe(200);
+    expect((await runJob(minutesLater(2))).body.result.moved).toBeGreaterThanOrEqual(1);
+    await nothingHeld(a.skuId);
+    await nothingHeld(b.skuId);
+  });
+
+  it("with the move landing between the cancel's release and its write: the cancel gives them back", async () => {
+    const { a, b, movedId } = await movedToAnotherVendor();
+    let moved = false;
+    // Right after the cancel's release (of nothing: the move has not reached B's object), the job moves the units in.
+    const moveAfterRelease = stockWith("release", (release) => async (...args) => {
+      const r = await release(...args);
+      if (!moved) {
+        moved = true;
+        expect((await followUpStockMoves(env, minutesLater(2))).moved).toBeGreaterThanOrEqual(1);
+      }
+      return r;
+    });
+    const outcome = await cancelSubOrder(moveAfterRelease, undefined, {
+      subOrderId: movedId,
+      reason: "cannot source it",
+      actor: { role: "vendor", id: b.vendorId },
+      now: new Date(),
+    });
+    expect(outcome).toMatchObject({ ok: true, changed: true });
+    expect(moved).toBe(true);
+    await nothingHeld(a.skuId);
+    await nothingHeld(b.skuId);
   });
 });
