@@ -123,6 +123,32 @@ export async function cancelOrder(
   );
   if (shipped.length > 0) return partlyShipped();
   if (agg.order.status !== "pending_payment") return cancelPaidOrder(env, ctx, agg, input);
+  return cancelUnpaidOrder(env, ctx, agg, input);
+}
+
+/**
+ * The expiry of an unpaid order's hold (the `expire-holds` job): `cancelOrder` for an order still
+ * unpaid. One paid since the job read it (its payment's webhook landed in between) is left as it is.
+ */
+export async function cancelExpiredOrder(
+  env: Env,
+  ctx: Background | undefined,
+  input: { orderId: string; reason: string; actor: Actor; now: Date },
+): Promise<CancelOutcome> {
+  const agg = await loadOrderState(database(env), input.orderId);
+  if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No such order" };
+  if (agg.order.status !== "pending_payment") return { ok: true, orderId: agg.order.id, changed: false };
+  return cancelUnpaidOrder(env, ctx, agg, input);
+}
+
+/** An unpaid order: the payment is cancelled first, and the order only if that worked. */
+async function cancelUnpaidOrder(
+  env: Env,
+  ctx: Background | undefined,
+  agg: OrderState,
+  input: { orderId: string; reason: string; actor: Actor; now: Date },
+): Promise<CancelOutcome> {
+  const db = database(env);
   const payment = agg.payment;
   if (payment) {
     const cancelled = await paymentProvider(env).cancel(payment.id);

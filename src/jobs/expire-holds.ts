@@ -1,7 +1,8 @@
-import { cancelOrder } from "../cancellation/order-cancellation";
+import { cancelExpiredOrder } from "../cancellation/order-cancellation";
 import { database } from "../db/client";
 import { findExpiredUnpaidOrders, loadOrder } from "../db/orders";
 import { systemActor } from "../domain/principal";
+import { isoSeconds } from "../domain/time";
 import { continueJob } from "../gateways/order-events";
 import { applyPaymentOutcome } from "../payment-outcome/payment-outcome";
 import type { Background } from "../platform/background";
@@ -28,7 +29,8 @@ type Outcome = "cancelled" | "unchanged" | "succeeded" | "waiting" | "failed";
  */
 export async function expireHolds(env: Env, now: Date, after?: { key: string; id: string }) {
   const db = database(env);
-  const found = await findExpiredUnpaidOrders(db, now.toISOString(), PAGE + 1, after);
+  // Expiries are stored to the second: `now` with milliseconds sorts before one on its own second.
+  const found = await findExpiredUnpaidOrders(db, isoSeconds(now), PAGE + 1, after);
   const due = found.slice(0, PAGE);
   const work = pageWork("expire-holds");
   const outcomes = await Promise.all(due.map(({ id }) => cancelExpired(env, work, id, now)));
@@ -61,7 +63,7 @@ async function cancelExpired(
   orderId: string,
   now: Date,
 ): Promise<{ outcome: Outcome; chargeId?: string }> {
-  const outcome = await cancelOrder(env, ctx, {
+  const outcome = await cancelExpiredOrder(env, ctx, {
     orderId,
     reason: "hold_expired",
     actor: systemActor("expire-holds"),

@@ -1,5 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { cancelExpiredOrder } from "../../src/cancellation/order-cancellation";
+import { systemActor } from "../../src/domain/principal";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
 import {
   BENGALURU,
@@ -69,6 +71,39 @@ describe("holds that expire", () => {
     const again = await runJob("expire-holds", new Date(Date.now() + 17 * 60_000));
     expect(again.status).toBe(200);
     await expectStockEquation(s.skuId);
+  });
+
+  it("cancels an order whose hold ends on the very second the job runs", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    // The cron's clock is on the minute, with milliseconds: 10:00:00.000Z for a hold ending at 10:00:00Z.
+    const at = new Date(Math.ceil((Date.now() + 16 * 60_000) / 60_000) * 60_000);
+    await env.DB.prepare("update orders set hold_expires_at = ? where id = ?")
+      .bind(at.toISOString().replace(".000Z", "Z"), r.body.order.id)
+      .run();
+    expect((await runJob("expire-holds", at)).status).toBe(200);
+    const order = await api("GET", `/v1/orders/${r.body.order.id}`, { token: shopper.token });
+    expect(order.body.status).toBe("cancelled");
+  });
+
+  it("leaves alone an order paid after the job read it as unpaid", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
+    // Its payment's webhook lands between the job's scan and its cancel.
+    expect((await pay(shopper.token, r.body.payment.id)).body.status).toBe("paid");
+    const outcome = await cancelExpiredOrder(env, undefined, {
+      orderId: r.body.order.id,
+      reason: "hold_expired",
+      actor: systemActor("expire-holds"),
+      now: new Date(Date.now() + 16 * 60_000),
+    });
+    expect(outcome).toEqual({ ok: true, orderId: r.body.order.id, changed: false });
+    const order = await api("GET", `/v1/orders/${r.body.order.id}`, { token: shopper.token });
+    expect(order.body.status).toBe("paid");
+    expect(order.body.paymentStatus).toBe("paid");
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ committed: 2, available: 2 });
   });
 
   it("confirms instead of cancelling when the payment already succeeded", async () => {
