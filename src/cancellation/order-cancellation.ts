@@ -3,6 +3,7 @@ import { type Db, database, runBatch, type Statement } from "../db/client";
 import {
   cancelOpenSubOrders,
   insertEvent,
+  insertEventAndOutboxIfCancelled,
   insertOutbox,
   loadOrderState,
   markCancelledIfAllAre,
@@ -75,31 +76,37 @@ export function cancellationStatements(
   return statements;
 }
 
-/** The order's cancel on its timeline and in the outbox, once per order. */
+/**
+ * The order's cancel on its timeline and in the outbox, once per order. `onlyIfCancelled`: each is
+ * written only if the order is cancelled by then (after the statement in the same batch that
+ * cancels it once no sub-order is left open), so an order a racing change kept open is not
+ * announced as cancelled.
+ */
 function orderCancelledRecords(
   db: Db,
   agg: OrderState,
   input: { reason: string; actor: Actor; at: string; refundedMinor: number },
+  opts: { onlyIfCancelled: boolean } = { onlyIfCancelled: false },
 ): Statement[] {
   const orderId = agg.order.id;
-  return [
-    insertEvent(db, {
-      orderId,
-      type: "order.cancelled",
-      at: input.at,
-      actorRole: input.actor.role,
-      actorId: input.actor.id,
-      reason: input.reason,
-      dedupeKey: `order.cancelled:${orderId}`,
-    }),
-    insertOutbox(db, {
-      type: "order.cancelled",
-      orderId,
-      payload: { orderId, reason: input.reason, refundedMinor: input.refundedMinor },
-      dedupeKey: `order.cancelled:${orderId}`,
-      createdAt: input.at,
-    }),
-  ];
+  const event = {
+    orderId,
+    type: "order.cancelled",
+    at: input.at,
+    actorRole: input.actor.role,
+    actorId: input.actor.id,
+    reason: input.reason,
+    dedupeKey: `order.cancelled:${orderId}`,
+  };
+  const message = {
+    type: "order.cancelled",
+    orderId,
+    payload: { orderId, reason: input.reason, refundedMinor: input.refundedMinor },
+    dedupeKey: `order.cancelled:${orderId}`,
+    createdAt: input.at,
+  };
+  if (opts.onlyIfCancelled) return insertEventAndOutboxIfCancelled(db, event, message);
+  return [insertEvent(db, event), insertOutbox(db, message)];
 }
 
 /**
@@ -187,10 +194,17 @@ const partlyShipped = (): CancelOutcome => ({
 });
 
 /**
+ * How many times a paid order's cancel reads its sub-orders again: a reassignment landing while
+ * it runs moves lines into a sub-order it had not read, which the next pass cancels too.
+ */
+const CANCEL_PASSES = 3;
+
+/**
  * A paid order, sub-order by sub-order (in the order loadOrderState gives, so two whole-order cancels meet
  * in the same place). A sub-order whose units shipped meanwhile refuses; the others are still
  * cancelled, announced one by one and refunded, and the answer says part of the order left. The
- * order's own cancel event is written once every sub-order is cancelled, with what was refunded.
+ * order's own cancel event is written once every sub-order is cancelled, with what was refunded,
+ * and only if the order is cancelled by then.
  */
 async function cancelPaidOrder(
   env: Env,
@@ -202,18 +216,26 @@ async function cancelPaidOrder(
   let refused = false;
   const landed: string[] = [];
   const held: { keys: string[]; rows: Statement[] } = { keys: [], rows: [] };
-  for (const sub of agg.subOrders.filter((s) => s.status !== "cancelled")) {
-    const r = await landCancel(env, { agg, sub }, { subOrderId: sub.id, ...input }, false);
-    if (!r.ok) refused = true;
-    else if (r.changed) {
-      landed.push(sub.id);
-      if (r.key && r.announcement) {
-        held.keys.push(r.key);
-        held.rows.push(r.announcement);
+  let state: OrderState | null = agg;
+  let open = agg.subOrders.filter((s) => s.status !== "cancelled");
+  for (let pass = 0; state && open.length > 0 && !refused && pass < CANCEL_PASSES; pass++) {
+    for (const sub of open) {
+      const r = await landCancel(env, { agg: state, sub }, { subOrderId: sub.id, ...input }, false);
+      if (!r.ok) refused = true;
+      else if (r.changed) {
+        landed.push(sub.id);
+        if (r.key && r.announcement) {
+          held.keys.push(r.key);
+          held.rows.push(r.announcement);
+        }
       }
     }
+    if (refused) break;
+    state = await loadOrderState(db, agg.order.id);
+    open = state ? state.subOrders.filter((s) => s.status !== "cancelled") : [];
   }
-  if (refused) {
+  const stillOpen = !refused && open.length > 0;
+  if (refused || stillOpen) {
     // The order stays open, so no order event will speak for the parts that were cancelled: each is
     // announced as its own cancel would be (the shopper's message, its vendor's feed).
     await runBatch(db, held.rows);
@@ -222,12 +244,15 @@ async function cancelPaidOrder(
   // Paid after every cancel landed, in parallel: each is its own keyed refund.
   const paid = await Promise.all(landed.map((id) => payOwedRefund(env, id, input.now)));
   if (refused) return partlyShipped();
+  if (stillOpen) {
+    return { ok: false, code: "CONFLICT", detail: "The order kept changing while it was being cancelled; try again" };
+  }
   const at = isoSeconds(input.now);
   const key = `order.cancelled:${agg.order.id}`;
   const refundedMinor = paid.reduce((n, p) => n + p.refundedMinor, 0);
   await runBatch(db, [
     markCancelledIfAllAre(db, agg.order.id, agg.payment ? derivedPaymentStatus(agg.payment.id) : "unpaid", at),
-    ...orderCancelledRecords(db, agg, { ...input, at, refundedMinor }),
+    ...orderCancelledRecords(db, agg, { ...input, at, refundedMinor }, { onlyIfCancelled: true }),
   ]);
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed: landed.length > 0 };

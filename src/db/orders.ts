@@ -239,6 +239,40 @@ export function insertEvent(
     .onConflictDoNothing();
 }
 
+/**
+ * An order-level event and its outbox row, each inserted only if the order is cancelled when the
+ * statement runs (placed after the statement that may cancel it, in the same batch).
+ */
+export function insertEventAndOutboxIfCancelled(
+  db: Db,
+  event: {
+    orderId: string;
+    type: string;
+    at: string;
+    actorRole: string;
+    actorId: string | null;
+    reason: string;
+    dedupeKey: string;
+  },
+  message: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string },
+): Statement[] {
+  const cancelled = sql`exists (select 1 from ${orders} where ${orders.id} = ${event.orderId} and ${orders.status} = 'cancelled')`;
+  return [
+    db
+      .insert(orderEvents)
+      .select(
+        sql`select null, ${event.orderId}, null, ${event.type}, ${event.at}, ${event.actorRole}, ${event.actorId}, ${event.reason}, null, ${event.dedupeKey} where ${cancelled}`,
+      )
+      .onConflictDoNothing(),
+    db
+      .insert(outbox)
+      .select(
+        sql`select null, ${message.type}, ${message.orderId}, ${JSON.stringify(message.payload)}, ${message.dedupeKey}, ${message.createdAt}, null where ${cancelled}`,
+      )
+      .onConflictDoNothing(),
+  ];
+}
+
 /** Cancels every sub-order of the order that has not left the warehouse (nor was cancelled before). */
 export function cancelOpenSubOrders(db: Db, orderId: string, reason: string, at: string): Statement {
   return db

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { cancelOrder } from "../../src/cancellation/order-cancellation";
 import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
 import { reassignSubOrder } from "../../src/reassignment/reassign";
 import { followUpStockMoves } from "../../src/reassignment/stock-follow-up";
@@ -223,6 +224,65 @@ describe("a cancel of the sub-order a reassignment moves units into", () => {
     });
     expect(outcome).toMatchObject({ ok: true, changed: true });
     expect(moved).toBe(true);
+    await nothingHeld(a.skuId);
+    await nothingHeld(b.skuId);
+  });
+});
+
+describe("a whole-order cancel racing a reassignment of its only sub-order to another vendor", () => {
+  it("cancels the sub-order the move made too, refunds the whole payment, and says so once", async () => {
+    const { a, b } = await reassignableMarket(10);
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
+    await pay(shopper.token, placed.body.payment.id);
+    const orderId = placed.body.order.id as string;
+    let reassigned = false;
+    // Right after the cancel released A's units, ops' move of the sub-order to B lands whole.
+    const moveAfterRelease = stockWith("release", (release) => async (...args) => {
+      const r = await release(...args);
+      if (!reassigned) {
+        reassigned = true;
+        const moved = await reassignSubOrder(env, undefined, {
+          subOrderId: placed.body.order.subOrders[0].id,
+          target: { skuId: b.skuId },
+          reason: "vendor A cannot ship it",
+          actor: { role: "ops", id: uid("tok_") },
+          now: new Date(),
+        });
+        expect(moved.ok).toBe(true);
+      }
+      return r;
+    });
+    const outcome = await cancelOrder(moveAfterRelease, undefined, {
+      orderId,
+      reason: "changed my mind",
+      actor: { role: "customer", id: shopper.customerId },
+      now: new Date(),
+    });
+    expect(outcome).toMatchObject({ ok: true, changed: true });
+    expect(reassigned).toBe(true);
+
+    const after = await api("GET", `/v1/orders/${orderId}`, { token: shopper.token });
+    expect(after.body.status).toBe("cancelled");
+    const subs = await env.DB.prepare("select vendor_id as v, status from sub_orders where order_id = ?")
+      .bind(orderId)
+      .all<{ v: string; status: string }>();
+    expect(subs.results.map((s) => [s.v, s.status]).sort()).toEqual(
+      [
+        [a.vendorId, "cancelled"],
+        [b.vendorId, "cancelled"],
+      ].sort(),
+    );
+    const refunded = await env.DB.prepare(
+      "select refunded_minor as r, amount_minor as a from payments where order_id = ?",
+    )
+      .bind(orderId)
+      .first<{ r: number; a: number }>();
+    expect(refunded!.r).toBe(refunded!.a);
+    const told = await env.DB.prepare("select payload from outbox where dedupe_key = ?")
+      .bind(`order.cancelled:${orderId}`)
+      .all<{ payload: string }>();
+    expect(told.results.map((m) => JSON.parse(m.payload).refundedMinor)).toEqual([refunded!.a]);
     await nothingHeld(a.skuId);
     await nothingHeld(b.skuId);
   });
