@@ -65,6 +65,18 @@ export async function writeReassignment(db: Db, w: ReassignmentWrite): Promise<b
     .update(reassignments)
     .set({ toSubOrderId: w.reassignment.toSubOrderId })
     .where(and(eq(reassignments.id, w.reassignment.id), claimed));
+  // Decided as the batch runs, as a payment does: a held order's sub-orders wait for the approval's
+  // clock, and an approval that landed since the move's read has started the clocks it found.
+  statements.heldClock = db
+    .update(subOrders)
+    .set({ slaDispatchBy: null })
+    .where(
+      and(
+        eq(subOrders.id, w.reassignment.toSubOrderId),
+        claimed,
+        sql`(select ${orders.reviewHeld} from ${orders} where ${orders.id} = ${w.orderId})`,
+      ),
+    );
   for (const l of w.lines.insert) statements[`insert ${l.id}`] = insertWhere(db, lineItems, l, claimed);
   for (const l of w.lines.update) {
     statements[`update ${l.id}`] = db

@@ -7,7 +7,7 @@ import type { Db, Statement } from "./client";
 import { uniqueViolation } from "./constraints";
 import { loadOrder, type OrderAggregate, type OrderEventRow, type OrderState, type SubOrderRow } from "./orders";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
-import { carriers, orderEvents, orders, outbox, skus, subOrders } from "./schema";
+import { carriers, orderEvents, orders, outbox, skus, subOrders, vendors } from "./schema";
 
 export async function findSubOrder(db: Db, id: string) {
   return db.select().from(subOrders).where(eq(subOrders.id, id)).get();
@@ -85,15 +85,42 @@ export async function listSubOrders(
   );
 }
 
+/** Sub-orders a vendor still has to ship: their SLA clocks run. */
+const AWAITING_DISPATCH: SubOrderStatus[] = ["paid", "confirmed", "packed"];
+
 /**
- * (Re)starts the sub-order's SLA clock with a new deadline, if it is still waiting to be dispatched.
- * A nudge is owed before each deadline, so the one sent before the old deadline is forgotten.
+ * (Re)starts the SLA clock of every sub-order of the order still waiting to be dispatched, `from`
+ * plus its vendor's hours. Which sub-orders is decided as the statement runs, so one paid after
+ * the caller read the order (its payment landing while the order was held for review, which
+ * leaves it no deadline) gets its clock too.
  */
-export function restartSlaClock(db: Db, id: string, slaDispatchBy: string, at: string): Statement {
+export function restartOrderSlaClocks(db: Db, orderId: string, from: string, at: string): Statement {
+  const hours = sql`(select ${vendors.dispatchSlaHours} from ${vendors} where ${vendors.id} = ${subOrders.vendorId})`;
   return db
     .update(subOrders)
-    .set({ slaDispatchBy, nudgedAt: null, updatedAt: at })
-    .where(and(eq(subOrders.id, id), inArray(subOrders.status, ["paid", "confirmed", "packed"])));
+    .set({
+      slaDispatchBy: sql`strftime('%Y-%m-%dT%H:%M:%SZ', ${from}, '+' || ${hours} || ' hours')`,
+      nudgedAt: null,
+      updatedAt: at,
+    })
+    .where(and(eq(subOrders.orderId, orderId), inArray(subOrders.status, AWAITING_DISPATCH)));
+}
+
+/**
+ * The approval's outbox row, naming the sub-orders its vendors now have to ship as they stand when
+ * the statement runs (a payment can land between the approval's read and its write).
+ */
+export function insertApprovalOutbox(
+  db: Db,
+  r: { orderId: string; type: string; dedupeKey: string; at: string },
+): Statement {
+  const open = sql`(select json_group_array(json_object('id', ${subOrders.id}, 'vendorId', ${subOrders.vendorId})) from ${subOrders} where ${subOrders.orderId} = ${r.orderId} and ${inArray(subOrders.status, AWAITING_DISPATCH)})`;
+  return db
+    .insert(outbox)
+    .select(
+      sql`select null, ${r.type}, ${r.orderId}, json_object('orderId', ${r.orderId}, 'subOrders', json(${open})), ${r.dedupeKey}, ${r.at}, null where true`,
+    )
+    .onConflictDoNothing();
 }
 
 /** The live shipment a carrier's AWB names: at most one sub-order that is not cancelled (sub_orders_carrier_awb_live). */

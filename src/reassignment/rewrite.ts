@@ -76,7 +76,7 @@ export function rewriteRows(
 ): Rewrite {
   const at = isoSeconds(now);
   const subs = new Map(agg.subOrders.map((s) => [s.id, { ...s }]));
-  const target = targetAfter(subs, landing, plan, { sub, reviewHeld: agg.order.reviewHeld }, now);
+  const target = targetAfter(subs, landing, plan, sub, now);
   const newTarget = !subs.has(target.id);
   subs.set(target.id, target);
   const items = new Map<string, LineItemRow>(agg.lines.map((l) => [l.id, { ...l }]));
@@ -113,7 +113,7 @@ function targetAfter(
   subs: Map<string, SubOrderRow>,
   landing: Landing,
   plan: OverridePlan,
-  { sub, reviewHeld }: { sub: SubOrderRow; reviewHeld: boolean },
+  sub: SubOrderRow,
   now: Date,
 ): SubOrderRow {
   if (landing.mode === "same") return subs.get(sub.id)!;
@@ -124,7 +124,8 @@ function targetAfter(
     vendorId: plan.vendorId,
     status: "paid",
     commissionBps: terms.commissionBps,
-    slaDispatchBy: reviewHeld ? null : isoSeconds(addSeconds(now, terms.dispatchSlaHours * 3600)),
+    // Cleared by the write if the order is held for review as it lands (its approval starts the clock).
+    slaDispatchBy: isoSeconds(addSeconds(now, terms.dispatchSlaHours * 3600)),
     cancellationReason: null,
     cancelledAt: null,
     confirmedAt: null,

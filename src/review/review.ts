@@ -1,16 +1,12 @@
 import { database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox, loadOrder, setReviewHold } from "../db/orders";
-import { restartSlaClock } from "../db/sub-orders";
-import { dispatchSlaHours } from "../db/vendors";
+import { insertApprovalOutbox, restartOrderSlaClocks } from "../db/sub-orders";
 import type { Actor } from "../domain/principal";
-import { addSeconds, isoSeconds } from "../domain/time";
+import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { type Background, finishLater } from "../platform/background";
 
 export type ReviewOutcome = { ok: true; changed: boolean } | { ok: false; code: "NOT_FOUND"; detail: string };
-
-/** Sub-orders a vendor still has to ship: their SLA clocks run. */
-const OPEN: readonly string[] = ["paid", "confirmed", "packed"];
 
 /**
  * Holds an order for review (it no longer exists for its vendors) or releases it to them.
@@ -35,7 +31,6 @@ export async function setReview(
   const at = isoSeconds(input.now);
   const type = input.hold ? "order.flagged" : "order.approved";
   const key = `${type}:${agg.order.id}:${at}`;
-  const open = input.hold ? [] : agg.subOrders.filter((s) => OPEN.includes(s.status));
   const statements: Statement[] = [
     setReviewHold(db, agg.order.id, {
       held: input.hold,
@@ -51,26 +46,21 @@ export async function setReview(
       reason: input.note,
       dedupeKey: key,
     }),
-    insertOutbox(db, {
-      type,
-      orderId: agg.order.id,
-      payload: input.hold
-        ? { orderId: agg.order.id, note: input.note }
-        : { orderId: agg.order.id, subOrders: open.map((s) => ({ id: s.id, vendorId: s.vendorId })) },
-      dedupeKey: key,
-      createdAt: at,
-    }),
+    ...(input.hold
+      ? [
+          insertOutbox(db, {
+            type,
+            orderId: agg.order.id,
+            payload: { orderId: agg.order.id, note: input.note },
+            dedupeKey: key,
+            createdAt: at,
+          }),
+        ]
+      : [
+          insertApprovalOutbox(db, { orderId: agg.order.id, type, dedupeKey: key, at }),
+          restartOrderSlaClocks(db, agg.order.id, at, at),
+        ]),
   ];
-  if (open.length > 0) {
-    const hours = await dispatchSlaHours(
-      db,
-      open.map((s) => s.vendorId),
-    );
-    for (const s of open) {
-      const slaDispatchBy = isoSeconds(addSeconds(input.now, (hours.get(s.vendorId) ?? 0) * 3600));
-      statements.push(restartSlaClock(db, s.id, slaDispatchBy, at));
-    }
-  }
   await runBatch(db, statements);
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, changed: true };

@@ -55,6 +55,58 @@ describe("approving after a long review", () => {
   });
 });
 
+/** The Worker's bindings, with `before` run just before the last of `batches` D1 batches. */
+function beforeBatch(batches: number, before: () => Promise<void>): Env {
+  let n = 0;
+  const db = new Proxy(env.DB, {
+    get(target, p) {
+      if (p === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          if (++n === batches) await before();
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, p);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...env, DB: db };
+}
+
+describe("an approval racing the payment of an order held at checkout", () => {
+  it("starts the SLA clock of the sub-order paid between the approval's read and its write, and names it to its vendor", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], vendor: { dispatchSlaHours: 24 } });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    const orderId = placed.body.order.id as string;
+    const subId = placed.body.order.subOrders[0].id as string;
+    const ops = await tokenFor("ops");
+    expect((await api("POST", `/v1/orders/${orderId}/flag`, { token: ops, body: { note: "check it" } })).status).toBe(
+      200,
+    );
+
+    const approvedAt = new Date();
+    // The approval reads the order unpaid; the payment lands, still held (no deadline), before its write.
+    const outcome = await setReview(
+      // An approval is two batches: its read of the order, then its write.
+      beforeBatch(2, async () => {
+        expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+      }),
+      undefined,
+      { orderId, hold: false, note: null, actor: { role: "ops", id: "ops-reviewer" }, now: approvedAt },
+    );
+    expect(outcome).toEqual({ ok: true, changed: true });
+
+    const sub = (await api("GET", `/v1/orders/${orderId}`, { token: ADMIN })).body.subOrders[0];
+    expect(sub.status).toBe("paid");
+    expect(seconds(sub.slaDispatchBy)).toBe(Math.floor(approvedAt.getTime() / 1000) + 24 * 3600);
+    const approval = await env.DB.prepare("select payload from outbox where type = 'order.approved' and order_id = ?")
+      .bind(orderId)
+      .first<{ payload: string }>();
+    expect(JSON.parse(approval!.payload)).toEqual({ orderId, subOrders: [{ id: subId, vendorId: s.vendorId }] });
+  });
+});
+
 describe("nudges around a review", () => {
   it("nudges the vendor again before the new deadline an approval sets, once, and counts the sub-order nudged once", async () => {
     const s = await stockedSku({

@@ -4,6 +4,7 @@ import { cancelOrder } from "../../src/cancellation/order-cancellation";
 import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
 import { reassignSubOrder } from "../../src/reassignment/reassign";
 import { followUpStockMoves } from "../../src/reassignment/stock-follow-up";
+import { setReview } from "../../src/review/review";
 import { east, holdsOf, order, reassignableMarket } from "../http/routing.fixtures";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
@@ -285,5 +286,58 @@ describe("a whole-order cancel racing a reassignment of its only sub-order to an
     expect(told.results.map((m) => JSON.parse(m.payload).refundedMinor)).toEqual([refunded!.a]);
     await nothingHeld(a.skuId);
     await nothingHeld(b.skuId);
+  });
+});
+
+describe("a reassignment of an order held for review", () => {
+  async function heldPaidOrder() {
+    const market = await reassignableMarket(10);
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: market.a.skuId, qty: 2 }]);
+    const orderId = placed.body.order.id as string;
+    const ops = await tokenFor("ops");
+    expect((await api("POST", `/v1/orders/${orderId}/flag`, { token: ops, body: { note: "check it" } })).status).toBe(
+      200,
+    );
+    await pay(shopper.token, placed.body.payment.id);
+    return { ...market, orderId, subId: placed.body.order.subOrders[0].id as string };
+  }
+  const deadlineOf = async (orderId: string, vendorId: string) =>
+    (await env.DB.prepare("select sla_dispatch_by as d from sub_orders where order_id = ? and vendor_id = ?")
+      .bind(orderId, vendorId)
+      .first<{ d: string | null }>())!.d;
+  const approve = (orderId: string, now: Date) =>
+    setReview(env, undefined, { orderId, hold: false, note: null, actor: { role: "ops", id: "ops-reviewer" }, now });
+  const move = (e: Env, subOrderId: string, skuId: string) =>
+    reassignSubOrder(e, undefined, {
+      subOrderId,
+      target: { skuId },
+      reason: "vendor A cannot ship it",
+      actor: { role: "ops", id: uid("tok_") },
+      now: new Date(),
+    });
+
+  it("leaves the new sub-order's clock to the approval, which starts it", async () => {
+    const { b, orderId, subId } = await heldPaidOrder();
+    expect((await move(env, subId, b.skuId)).ok).toBe(true);
+    expect(await deadlineOf(orderId, b.vendorId)).toBeNull();
+    await approve(orderId, new Date());
+    expect(await deadlineOf(orderId, b.vendorId)).not.toBeNull();
+  });
+
+  it("starts the new sub-order's clock when the approval landed between the move's read and its write", async () => {
+    const { b, orderId, subId } = await heldPaidOrder();
+    let approved = false;
+    // The move has read the order held; the approval lands as it sets the target's units aside.
+    const approvingOnReserve = stockWith("reserve", (reserve) => async (...args) => {
+      if (!approved) {
+        approved = true;
+        expect(await approve(orderId, new Date())).toEqual({ ok: true, changed: true });
+      }
+      return reserve(...args);
+    });
+    expect((await move(approvingOnReserve, subId, b.skuId)).ok).toBe(true);
+    expect(approved).toBe(true);
+    expect(await deadlineOf(orderId, b.vendorId)).not.toBeNull();
   });
 });
