@@ -1,6 +1,6 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db, Statement } from "./client";
-import { lineItems, returnClaims, subOrders } from "./schema";
+import { lineItems, orderEvents, returnClaims, subOrders } from "./schema";
 
 /** A line of a return's claim; claims written before `restockable` was kept lack it. */
 export type ReturnedLine = { lineId: string; qty: number; restockable?: boolean };
@@ -43,6 +43,19 @@ export async function claimReturn(
 export async function findReturnClaim(db: Db, id: string) {
   const row = await db.select().from(returnClaims).where(eq(returnClaims.id, id)).get();
   return row ? { ...row, lines: row.lines as ReturnedLine[] } : undefined;
+}
+
+/**
+ * Whether the return under this key was recorded (its timeline event, written after its units were
+ * restocked): a retry finding it restocks nothing, however long after.
+ */
+export async function returnRecorded(db: Db, key: string): Promise<boolean> {
+  const row = await db
+    .select({ id: orderEvents.id })
+    .from(orderEvents)
+    .where(and(eq(orderEvents.dedupeKey, key), eq(orderEvents.type, "sub_order.returned")))
+    .get();
+  return row !== undefined;
 }
 
 /** Marks a delivered sub-order returned once every unit of every line is back, as the statement runs. */

@@ -2,7 +2,7 @@ import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
 import { findPendingRefund, oweReturnRefund } from "../db/payments";
-import { claimReturn, findReturnClaim, markReturnedIfAllBack, type ReturnedLine } from "../db/returns";
+import { claimReturn, findReturnClaim, markReturnedIfAllBack, type ReturnedLine, returnRecorded } from "../db/returns";
 import { refreshParentStatus } from "../db/sub-orders";
 import { sumMinor } from "../domain/money";
 import type { Actor, Principal } from "../domain/principal";
@@ -52,6 +52,7 @@ export async function returnSubOrder(
   // A retry of a return whose units were claimed (its refund failed, say) finds them counted already;
   // the return that brought the last unit back left the sub-order `returned`.
   let claim: { lines: ReturnedLine[] } | undefined = await findReturnClaim(db, key);
+  const retried = claim !== undefined;
   if (sub.status !== "delivered" && !(claim && sub.status === "returned")) {
     return {
       ok: false,
@@ -119,7 +120,10 @@ export async function returnSubOrder(
     ...l,
     restockable: l.restockable ?? input.lines.find((r) => r.lineId === l.lineId)!.restockable,
   }));
-  for (const r of lines.filter((l) => l.restockable)) {
+  // A retry of a recorded return brought its units back already: the stock objects' own keys for the
+  // restock are kept a week, and a client may retry a failed refund later than that.
+  const restock = retried && (await returnRecorded(db, key)) ? [] : lines.filter((l) => l.restockable);
+  for (const r of restock) {
     const line = mine.get(r.lineId)!;
     await adjustStock(env, {
       skuId: line.skuId,

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { journalsOfOrder } from "../../src/db/ledger";
@@ -136,6 +136,24 @@ describe("a return's refund, owed like a cancel's", () => {
     // Done: once more is the same answer and moves nothing.
     expect((await returnOf(o, key, 1)).status).toBe(200);
     expect((await moneyOf(o)).provider).toEqual({ count: 1, amountMinor: 1_000 });
+  });
+
+  it("a retry more than a week later, after the stock object forgot its restock key, restocks nothing again", async () => {
+    const o = await deliveredOrder(1_000, 3);
+    const key = uid("ret-");
+    await behaveFor(o.paymentId, { failRefunds: true });
+    const first = await returnOf(o, key, 2, true);
+    expect(first.status, JSON.stringify(first.body)).toBe(502);
+    expect((await stockOf(o.skuId)).totals.onHand).toBe(ON_HAND - 3 + 2);
+    // The object keeps an adjustment's key for a week: past that the retry meets no memory of it.
+    await runInDurableObject(env.SKU_STOCK.get(env.SKU_STOCK.idFromName(o.skuId)), (_instance, state) => {
+      state.storage.sql.exec("DELETE FROM adjustment_keys WHERE key LIKE ?", `%${key}%`);
+    });
+    await behaveFor(o.paymentId, { failRefunds: false });
+    const again = await returnOf(o, key, 2, true);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect((await stockOf(o.skuId)).totals.onHand).toBe(ON_HAND - 3 + 2);
+    expect(await moneyOf(o)).toMatchObject({ returnedQty: 2, refunds: [2_000] });
   });
 
   it("a return whose refund failed is owed: listed for ops, on the order view, held from payouts, paid by the job once", async () => {
