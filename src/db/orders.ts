@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
 import { orderStatuses } from "../contracts/order-status";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
@@ -468,16 +468,18 @@ export async function listOrders(
 const PAID_ORDER_STATUSES = orderStatuses.filter((s) => s !== "pending_payment" && s !== "cancelled");
 
 /**
- * Orders paid since `since` and not wholly cancelled, at most `limit`, each with the lines of its
- * sub-orders that are not cancelled: what the invariant audit checks against the stock objects. A
- * cancelled sub-order's units (a vendor's cancel, an override's emptied shell) were released, so its
- * lines are owed no stock.
+ * Orders placed and paid since `since` and not wholly cancelled, the latest `limit` of them, each
+ * with the lines of its sub-orders that are not cancelled: what the invariant audit checks against
+ * the stock objects. A cancelled sub-order's units (a vendor's cancel, an override's emptied shell)
+ * were released, so its lines are owed no stock. Newest first by `orders_created`: any status
+ * filter by `orders_status_created` would read statuses in turn (every delivered order first).
  */
 export async function paidOrdersWithLines(db: Db, since: string, limit: number) {
   const paid = await db
     .select({ id: orders.id, holdId: orders.holdId })
     .from(orders)
-    .where(and(gte(orders.paidAt, since), inArray(orders.status, PAID_ORDER_STATUSES)))
+    .where(and(gte(orders.createdAt, since), gte(orders.paidAt, since), inArray(orders.status, PAID_ORDER_STATUSES)))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(limit);
   const lines = await selectIn(
     db,

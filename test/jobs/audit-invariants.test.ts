@@ -2,7 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { auditInvariants } from "../../src/jobs/audit-invariants";
 import { ADMIN, api } from "../support/api";
-import { paidOrderOfTwoVendors } from "../support/marketplace";
+import { BENGALURU, paidOrderOfTwoVendors, stockedSku } from "../support/marketplace";
+import { seedPaidOrders } from "../support/seed-orders";
 
 const step = (token: string, sub: string, name: string, body?: unknown) =>
   api("POST", `/v1/sub-orders/${sub}/${name}`, { token, ...(body === undefined ? {} : { body }) });
@@ -51,4 +52,25 @@ describe("the invariant audit after a partial cancellation", () => {
       { kind: "line_not_committed_once", orderId: o.orderId, skuId: o.a.skuId, detail: "expected 1, found 0" },
     ]);
   });
+});
+
+describe("the invariant audit on a busy day", () => {
+  it("checks the latest paid orders whatever their status, though more than its sample were dispatched", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 300 }], vendor: { hourlyCapacity: 1_000 } });
+    const shipped = await seedPaidOrders(s.skuId, 210, 30);
+    // Dispatched since: their statuses sort first and fill a page read by status.
+    await env.DB.prepare("update orders set status = 'dispatched' where id in (select value from json_each(?))")
+      .bind(JSON.stringify(shipped.map((o) => o.orderId)))
+      .run();
+    // The day's last paid order, whose units the stock object lost.
+    const [lost] = await seedPaidOrders(s.skuId, 1);
+    const holdId = (await env.DB.prepare("select hold_id as h from orders where id = ?")
+      .bind(lost!.orderId)
+      .first<{ h: string }>())!.h;
+    expect((await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(s.skuId)).release(holdId, "lost")).ok).toBe(true);
+
+    expect(await violationsOf(lost!.orderId)).toEqual([
+      { kind: "line_not_committed_once", orderId: lost!.orderId, skuId: s.skuId, detail: "expected 1, found 0" },
+    ]);
+  }, 60_000);
 });
