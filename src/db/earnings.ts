@@ -1,8 +1,8 @@
-import { and, eq, exists, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, exists, inArray, notExists, type SQL, sql } from "drizzle-orm";
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
-import { creditNotes, ledgerEntries, ledgerJournals, subOrders } from "./schema";
+import { creditNotes, ledgerEntries, ledgerJournals, orders, subOrders } from "./schema";
 
 // Every computed column is aliased: D1 hands rows back by column name, and two expressions that
 // differ only in their bound parameters would otherwise share one name and one value.
@@ -133,11 +133,12 @@ export type SubOrderEarningsRow = {
 /**
  * A vendor's sub-orders that hold money in the ledger, newest first, keyset over (created_at, id),
  * each with its figures and its history (one row per journal that moved its payable or its transfers).
+ * Without `withHeld`, those of orders held for review are left out: they do not exist for the vendor.
  */
 export async function vendorSubOrderEarnings(
   db: Db,
   vendorId: string,
-  f: { after: After | undefined; limit: number },
+  f: { after: After | undefined; limit: number; withHeld: boolean },
 ): Promise<Page<SubOrderEarningsRow>> {
   const subs = await db
     .select({
@@ -153,6 +154,14 @@ export async function vendorSubOrderEarnings(
       and(
         eq(subOrders.vendorId, vendorId),
         exists(db.select({ one: sql`1` }).from(ledgerEntries).where(eq(ledgerEntries.subOrderId, subOrders.id))),
+        f.withHeld
+          ? undefined
+          : notExists(
+              db
+                .select({ one: sql`1` })
+                .from(orders)
+                .where(and(eq(orders.id, subOrders.orderId), eq(orders.reviewHeld, true))),
+            ),
         afterKey(subOrders.createdAt, subOrders.id, f.after, "desc"),
       ),
     )

@@ -94,6 +94,8 @@ export type CreditNoteRow = typeof creditNotes.$inferSelect & {
   customerId: string;
   vendorId: string;
   vendorName: string | null;
+  /** Its order is held for review: it does not exist for its vendor. */
+  orderHeld: boolean;
 };
 
 /** A credit note with its order's customer and its sub-order's vendor: who, besides ops, may read it. */
@@ -102,6 +104,7 @@ export async function findCreditNote(db: Db, id: string): Promise<CreditNoteRow 
     .select({
       note: creditNotes,
       customerId: orders.customerId,
+      orderHeld: orders.reviewHeld,
       vendorId: subOrders.vendorId,
       vendorName: vendors.name,
     })
@@ -112,6 +115,12 @@ export async function findCreditNote(db: Db, id: string): Promise<CreditNoteRow 
     .where(eq(creditNotes.id, id))
     .get();
   return row
-    ? { ...row.note, customerId: row.customerId, vendorId: row.vendorId, vendorName: row.vendorName }
+    ? {
+        ...row.note,
+        customerId: row.customerId,
+        vendorId: row.vendorId,
+        vendorName: row.vendorName,
+        orderHeld: row.orderHeld,
+      }
     : undefined;
 }

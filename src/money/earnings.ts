@@ -41,7 +41,7 @@ function stateOf(r: SubOrderEarningsRow, clearsAt: string | null, now: string): 
 export async function subOrderEarningsOfVendor(
   env: Env,
   vendorId: string,
-  f: { after: After | undefined; limit: number; now: Date },
+  f: { after: After | undefined; limit: number; now: Date; withHeld: boolean },
 ): Promise<Page<SubOrderEarnings>> {
   const { payoutHoldDays, financialYear } = config(env);
   const hold = payoutHoldDays * DAY_SECONDS;

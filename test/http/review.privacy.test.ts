@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AUTO_REVIEW_NOTE } from "../../src/review/review";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
@@ -38,6 +39,9 @@ async function whatTheVendorSees(vendor: string, vendorId: string, orderId: stri
     subOrders: inList(await api("GET", "/v1/sub-orders", { token: vendor })),
     subOrdersPaid: inList(await api("GET", `/v1/sub-orders?status=paid&vendorId=${vendorId}`, { token: vendor })),
     photo: (await api("GET", `/v1/sub-orders/${subId}/photo`, { token: vendor })).status,
+    earnings: (await api("GET", `/v1/vendors/${vendorId}/earnings/sub-orders`, { token: vendor })).body.items.some(
+      (e: { subOrderId: string }) => e.subOrderId === subId,
+    ),
   };
 }
 
@@ -61,6 +65,7 @@ describe("an order held for review, on every read path", () => {
       subOrders: true,
       subOrdersPaid: true,
       photo: 200,
+      earnings: true,
     });
 
     expect((await api("POST", `/v1/orders/${orderId}/flag`, { token: ops, body: { note: NOTE } })).status).toBe(200);
@@ -73,6 +78,7 @@ describe("an order held for review, on every read path", () => {
       subOrders: false,
       subOrdersPaid: false,
       photo: 404,
+      earnings: false,
     });
     const upload2 = await api("PUT", `/v1/sub-orders/${subId}/photo`, {
       token: vendor,
@@ -95,7 +101,24 @@ describe("an order held for review, on every read path", () => {
       subOrders: true,
       subOrdersPaid: true,
       photo: 200,
+      earnings: true,
     });
+  });
+
+  it("keeps its credit notes from its vendor while held", async () => {
+    const { vendor, ops, orderId, subId } = await paidOrder();
+    const cancelled = await api("POST", `/v1/sub-orders/${subId}/cancel`, { token: ops, body: { reason: "fraud" } });
+    expect(cancelled.status).toBe(200);
+    const note = await env.DB.prepare("select id from credit_notes where order_id = ?")
+      .bind(orderId)
+      .first<{ id: string }>();
+    const pdf = () => api("GET", `/v1/credit-notes/${note!.id}/pdf`, { token: vendor });
+    expect((await pdf()).status).toBe(200);
+    expect((await api("POST", `/v1/orders/${orderId}/flag`, { token: ops, body: { note: NOTE } })).status).toBe(200);
+    expect((await pdf()).status).toBe(404);
+    expect((await api("GET", `/v1/credit-notes/${note!.id}/pdf`, { token: ops })).status).toBe(200);
+    expect((await api("POST", `/v1/orders/${orderId}/approve`, { token: ops })).status).toBe(200);
+    expect((await pdf()).status).toBe(200);
   });
 
   it("shows the ops note to ops and admins only: not to the customer, nor to the vendor once approved", async () => {

@@ -235,7 +235,7 @@ export const fileExports = router()
       note &&
       (who.role === "admin" ||
         who.role === "ops" ||
-        (who.role === "vendor" && who.vendorId === note.vendorId) ||
+        (who.role === "vendor" && who.vendorId === note.vendorId && !note.orderHeld) ||
         (who.role === "customer" && who.customerId === note.customerId));
     if (!visible) throw new ApiError("NOT_FOUND", `No credit note ${creditNoteId}`);
     const pdf = await creditNotePdf(note, isoSeconds(new Date()), config(c.env).financialYear);
