@@ -19,7 +19,13 @@ export type SaleRow = Pick<
   "skuId" | "vendorId" | "priceMinor" | "commissionBps" | "skuStatus" | "vendorStatus"
 >;
 
-type Claimed = { plan: Plan; allocations: ReadonlyMap<string, HeldUnits[]>; expiresAt: number };
+type Claimed = {
+  plan: Plan;
+  allocations: ReadonlyMap<string, HeldUnits[]>;
+  expiresAt: number;
+  /** SKUs an earlier attempt under the same hold id held already: not this attempt's to give back. */
+  replayed: ReadonlySet<string>;
+};
 
 /**
  * The cart's stock, held under the attempt's hold id, with what D1 says about it and the customer,
@@ -42,8 +48,16 @@ export async function allocate(a: Attempt, cart: PreparedCart): Promise<Held | A
   const claimed = await claimCart(a, cart);
   if ("answer" in claimed) return claimed;
   // Rerouting around a full vendor may claim any of the cart's candidate SKUs.
-  return releaseOnThrow(a, [...cart.offers.keys()], () => afterClaim(a, cart, claimed));
+  const candidates = [...cart.offers.keys()].filter((skuId) => !claimed.replayed.has(skuId));
+  return releaseOnThrow(a, candidates, () => afterClaim(a, cart, claimed));
 }
+
+/**
+ * The SKUs whose hold this attempt took, which every refusal or failure after the claim gives back.
+ * A retry sharing the hold id of an attempt still in flight (or of an order it wrote) finds that
+ * hold and claims nothing new: releasing it would free an order's stock.
+ */
+export const ownSkuIds = (held: Held) => held.skuIds.filter((skuId) => !held.replayed.has(skuId));
 
 async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Promise<Held | Answered> {
   const skuIds = claimed.plan.reservations.map((r) => r.skuId);
@@ -85,7 +99,7 @@ async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answ
     reserved = await claim(a, cart, plan, true);
   }
   if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };
-  return { plan, allocations: reserved.allocations, expiresAt: reserved.expiresAt };
+  return { plan, allocations: reserved.allocations, expiresAt: reserved.expiresAt, replayed: reserved.replayed };
 }
 
 /**
@@ -158,7 +172,15 @@ async function routeAroundFullVendors(
   const missing = skuIds.filter((id) => !held.skuRows.some((r) => r.skuId === id));
   const skuRows = missing.length > 0 ? [...held.skuRows, ...(await offersByIds(a.db, missing))] : held.skuRows;
   // The order keeps the id its first claim gave it; the hold lapses as the new claim says.
-  return { ...held, plan, allocations: reserved.allocations, expiresAt: reserved.expiresAt, skuIds, skuRows };
+  return {
+    ...held,
+    plan,
+    allocations: reserved.allocations,
+    expiresAt: reserved.expiresAt,
+    replayed: reserved.replayed,
+    skuIds,
+    skuRows,
+  };
 }
 
 /** A claim the stock objects refused, answered as checkout answers it. */

@@ -3,7 +3,7 @@ import { withinAddressRate } from "../gateways/address-limits";
 import { paymentsConfigured } from "../gateways/payment-provider";
 import type { Background } from "../platform/background";
 import type { PreparedCart } from "../routing/cart";
-import { allocate, explainAllocation, type Held } from "./allocate";
+import { allocate, explainAllocation, type Held, ownSkuIds } from "./allocate";
 import { announce } from "./announce";
 import { beginAttempt, type CheckoutInput, type Placing, placing } from "./attempt";
 import type { CheckoutOutcome } from "./outcome";
@@ -46,10 +46,10 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
 
   const held = await allocate(a, cart);
   if ("answer" in held) return held.answer;
-  const ready = await releaseOnThrow(a, held.skuIds, () => orderFor(placing(a, held), input.body, cart, held));
+  const ready = await releaseOnThrow(a, ownSkuIds(held), () => orderFor(placing(a, held), input.body, cart, held));
   if ("answer" in ready) return ready.answer;
   const { placed, result } = ready;
-  const written = await persist(a, placed, held.skuIds);
+  const written = await persist(a, placed, ownSkuIds(held));
   if ("answer" in written) return written.answer;
   await announce(a, ctx, written.outbox);
   return { ok: true, body: result, replayed: false };
@@ -61,7 +61,7 @@ async function orderFor(a: Placing, body: CheckoutBody, cart: PreparedCart, held
   if (refused) return refused;
   const priced = price(cart, held, a.now);
   const explanation = explainAllocation(cart, held);
-  const paid = await createPayment(a, held.skuIds, priced.split.totalMinor);
+  const paid = await createPayment(a, ownSkuIds(held), priced.split.totalMinor);
   if ("answer" in paid) return paid;
   return placedOrder(a, body, cart, priced, paid.payment, explanation);
 }

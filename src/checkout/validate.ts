@@ -3,7 +3,7 @@ import type { CheckoutBody } from "../contracts/orders";
 import { retryAfterSeconds } from "../domain/time";
 import { releaseAll } from "../gateways/stock";
 import { type PreparedCart, prepareCart } from "../routing/cart";
-import type { Held } from "./allocate";
+import { type Held, ownSkuIds } from "./allocate";
 import type { Attempt } from "./attempt";
 import type { Answered } from "./outcome";
 
@@ -53,12 +53,12 @@ export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): 
     }
   }
   if (errors.length > 0) {
-    await releaseAll(a.env, a.holdId, held.skuIds, "not_for_sale");
+    await releaseAll(a.env, a.holdId, ownSkuIds(held), "not_for_sale");
     return { answer: { ok: false, code: "VALIDATION_FAILED", detail: "Some lines cannot be sold", errors } };
   }
   const { open, earliest } = held.openHolds;
   if (open >= a.cfg.maxOpenHoldsPerCustomer) {
-    await releaseAll(a.env, a.holdId, held.skuIds, "customer_limit");
+    await releaseAll(a.env, a.holdId, ownSkuIds(held), "customer_limit");
     const retryAt = earliest ? Date.parse(earliest) : a.now.getTime() + 60_000;
     return {
       answer: {

@@ -53,7 +53,13 @@ export type Shortage = { skuId: string; requested: number; available: number };
 
 export type ReserveAllResult =
   /** `expiresAt`: the earliest of the holds' expiries, as the objects keep them (a replay keeps its own). */
-  | { ok: true; allocations: Map<string, Allocation[]>; expiresAt: number }
+  | {
+      ok: true;
+      allocations: Map<string, Allocation[]>;
+      expiresAt: number;
+      /** SKUs whose hold this hold id had already: an earlier attempt's, which this call must not release. */
+      replayed: ReadonlySet<string>;
+    }
   | {
       ok: false;
       shortages: Shortage[];
@@ -66,6 +72,7 @@ type Refusal = Extract<ReserveAllResult, { ok: false }>;
 /** What the claims of one `reserveAll` answered so far. */
 type Claims = Pick<Refusal, "shortages" | "limit" | "addressLimit"> & {
   allocations: Map<string, Allocation[]>;
+  replayed: Set<string>;
   expiresAt: number;
   closed: string[];
   failure?: unknown;
@@ -118,6 +125,7 @@ async function claimEach(
     const r = s.value;
     if (r.ok) {
       into.allocations.set(skuId, r.allocations);
+      if (r.replayed) into.replayed.add(skuId);
       into.expiresAt = Math.min(into.expiresAt, r.expiresAt);
       recentlyShort.delete(skuId);
     } else if (r.code === "OUT_OF_STOCK") {
@@ -132,8 +140,9 @@ async function claimEach(
 /**
  * Reserves every SKU under one hold id, one claim per SKU in parallel, each shared with the other
  * checkouts' claims on that SKU (`claimStock`; `background` holds a waiting claim's request open).
- * All or nothing across SKUs: if any SKU answers no (or its call fails), every hold already taken is
- * released before answering, so a short cart strands nothing. One SKU that was short moments ago
+ * All or nothing across SKUs: if any SKU answers no (or its call fails), every hold this call took
+ * is released before answering, so a short cart strands nothing; one it found already held under
+ * the same id (`replayed`: an earlier attempt's) stays. One SKU that was short moments ago
  * is asked first (see `recentlyShort`); if it still is, the others are not asked, and the
  * shortages name only it. Requests must name each SKU once.
  */
@@ -145,7 +154,13 @@ export async function reserveAll(
 ): Promise<ReserveAllResult> {
   const skuIds = requests.map((r) => r.skuId);
   if (new Set(skuIds).size !== skuIds.length) throw new Error("reserveAll: each SKU may appear only once");
-  const claims: Claims = { allocations: new Map(), expiresAt: Number.POSITIVE_INFINITY, shortages: [], closed: [] };
+  const claims: Claims = {
+    allocations: new Map(),
+    replayed: new Set(),
+    expiresAt: Number.POSITIVE_INFINITY,
+    shortages: [],
+    closed: [],
+  };
   const now = Date.now();
   const wasShort = (skuId: string) => now - (recentlyShort.get(skuId) ?? Number.NEGATIVE_INFINITY) < SHORT_MEMORY_MS;
   const lead = requests.find((r) => wasShort(r.skuId));
@@ -156,11 +171,13 @@ export async function reserveAll(
       await claimEach(env, holdId, rest, claims, background);
   } else await claimEach(env, holdId, requests, claims, background);
 
-  const { allocations, expiresAt, shortages, closed, limit, addressLimit, failure } = claims;
+  const { allocations, replayed, expiresAt, shortages, closed, limit, addressLimit, failure } = claims;
   const allOk = allocations.size === requests.length;
-  if (!allOk) await releaseAll(env, holdId, [...allocations.keys()], "checkout_failed");
+  // A replayed claim is the hold an earlier attempt under this id took (perhaps for an order it wrote).
+  const taken = [...allocations.keys()].filter((skuId) => !replayed.has(skuId));
+  if (!allOk) await releaseAll(env, holdId, taken, "checkout_failed");
   if (failure !== undefined) throw failure;
-  if (allOk) return { ok: true, allocations, expiresAt };
+  if (allOk) return { ok: true, allocations, expiresAt, replayed };
   return {
     ok: false,
     shortages,

@@ -1,0 +1,93 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { checkout } from "../../src/checkout/checkout";
+import { newCustomer, uid } from "../support/api";
+import { BENGALURU, shipTo, stockedSku, stockOf } from "../support/marketplace";
+
+/**
+ * A retry of a placed checkout (same key, same cart) shares its hold id, so its claims find the
+ * order's hold. Whatever fails in the retry afterwards gives back only what the retry itself took:
+ * the order keeps its stock.
+ */
+
+const background = { waitUntil: () => {} };
+
+function attempt(customer: { customerId: string; token: string }, key: string, skuIds: string[]) {
+  return {
+    customer: { role: "customer" as const, tokenId: uid("tok_"), customerId: customer.customerId },
+    clientAddress: "203.0.113.7",
+    idempotencyKey: key,
+    body: { lines: skuIds.map((skuId) => ({ skuId, qty: 2 })), shipTo: shipTo(BENGALURU) },
+    now: new Date(),
+  };
+}
+
+/** The Worker's bindings with every D1 batch failing, as a D1 outage does. */
+function d1Down(): Env {
+  const db = new Proxy(env.DB, {
+    get(target, p) {
+      if (p === "batch") return async () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
+      const value = Reflect.get(target, p);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...env, DB: db };
+}
+
+/** The Worker's bindings with the stock object of `skuId` unreachable for claims. */
+function claimsLostOn(skuId: string): Env {
+  const ns = env.SKU_STOCK;
+  const names = new Map<string, string>();
+  return {
+    ...env,
+    SKU_STOCK: {
+      idFromName: (name: string) => {
+        const id = ns.idFromName(name);
+        names.set(id.toString(), name);
+        return id;
+      },
+      get: (id: DurableObjectId) => {
+        const stub = ns.get(id) as unknown as Record<string | symbol, unknown>;
+        const lost = names.get(id.toString()) === skuId;
+        return new Proxy(stub, {
+          get: (target, p) => {
+            if (lost && (p === "reserve" || p === "reserveMany"))
+              return async () => Promise.reject(new Error("Network connection lost."));
+            const value = target[p];
+            return typeof value === "function" && p !== "then"
+              ? (...args: unknown[]) => (target[p] as (...a: unknown[]) => unknown)(...args)
+              : value;
+          },
+        });
+      },
+    } as unknown as Env["SKU_STOCK"],
+  };
+}
+
+describe("a retry of a placed checkout that fails", () => {
+  it("after its claim (D1 down) leaves the order's units held", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const shopper = await newCustomer();
+    const key = uid("idem-");
+    const placed = await checkout(env, background, attempt(shopper, key, [s.skuId]));
+    expect(placed.ok).toBe(true);
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
+
+    await expect(checkout(d1Down(), background, attempt(shopper, key, [s.skuId]))).rejects.toThrow("D1_ERROR");
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
+  });
+
+  it("in the claim of another SKU of its cart leaves the order's units of the rest held", async () => {
+    const s1 = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const s2 = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const shopper = await newCustomer();
+    const key = uid("idem-");
+    const placed = await checkout(env, background, attempt(shopper, key, [s1.skuId, s2.skuId]));
+    expect(placed.ok).toBe(true);
+
+    await expect(
+      checkout(claimsLostOn(s2.skuId), background, attempt(shopper, key, [s1.skuId, s2.skuId])),
+    ).rejects.toThrow("Network connection lost.");
+    for (const skuId of [s1.skuId, s2.skuId]) expect((await stockOf(skuId)).totals).toMatchObject({ held: 2 });
+  });
+});
