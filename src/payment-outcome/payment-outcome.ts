@@ -217,12 +217,14 @@ async function secureStock(
   const vendorOf = new Map(agg.lines.map((l) => [l.skuId, agg.subOrders.find((s) => s.id === l.subOrderId)!.vendorId]));
   const sites = (await sitesOf(database(env), [...vendorOf.values()])).map((s) => ({ ...s, id: s.warehouseId }));
   const point = { lat: agg.order.shipLat, lng: agg.order.shipLng };
+  const open = new Set(sites.map((s) => s.id));
   const reserved = await reserveAll(
     env,
     holdId,
     lost.map((skuId) => {
       const original = agg.lines.filter((l) => l.skuId === skuId);
-      const preferred = original.map((l) => l.warehouseId);
+      // The order's own warehouses first, while they are still open.
+      const preferred = original.map((l) => l.warehouseId).filter((id) => open.has(id));
       const others = rankByDistance(
         sites.filter((s) => s.vendorId === vendorOf.get(skuId)),
         point,
@@ -232,11 +234,16 @@ async function secureStock(
         qty: original.reduce((n, l) => n + l.qty, 0),
         warehouses: [...preferred, ...others],
         expiresAt: addSeconds(now, config(env).holdTtlSeconds).getTime(),
+        // Counted against the shopper's caps from now on, as their checkout's hold was (never refused for them).
+        customerId: agg.order.customerId,
         reopen: true,
       };
     }),
   );
   if (!reserved.ok) {
+    // Another application of this payment (the webhook and the expiry job's check) re-reserved and
+    // committed them first: the stock is secured, and releasing it would free a paid order's units.
+    if ((await commitAll(env, holdId, lost)).ok) return { ok: true, moved: [], allocations: new Map() };
     await releaseAll(env, holdId, skuIds, LATE_PAYMENT_REASON);
     return { ok: false };
   }

@@ -2,6 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { cancelExpiredOrder } from "../../src/cancellation/order-cancellation";
 import { systemActor } from "../../src/domain/principal";
+import { applyPaymentOutcome } from "../../src/payment-outcome/payment-outcome";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
 import {
   BENGALURU,
@@ -27,6 +28,30 @@ async function expireInObject(skuId: string, holdId: string) {
 async function holdIdOf(orderId: string) {
   const row = await env.DB.prepare("select hold_id as h from orders where id = ?").bind(orderId).first<{ h: string }>();
   return row!.h;
+}
+
+type Call = (...args: unknown[]) => Promise<unknown>;
+
+/** The Worker's bindings, with the stock objects' named RPC methods wrapped. */
+function stockCalls(wrap: Record<string, (call: Call) => Call>): Env {
+  const ns = env.SKU_STOCK;
+  return {
+    ...env,
+    SKU_STOCK: {
+      idFromName: (name: string) => ns.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = ns.get(id) as unknown as Record<string | symbol, unknown>;
+        return new Proxy(stub, {
+          get: (target, p) => {
+            const value = target[p];
+            if (typeof value !== "function" || p === "then") return value;
+            const call = (...args: unknown[]) => (target[p] as Call)(...args);
+            return typeof p === "string" && wrap[p] ? wrap[p](call) : call;
+          },
+        });
+      },
+    } as unknown as Env["SKU_STOCK"],
+  };
 }
 
 const runJob = (name: string, now: Date) =>
@@ -128,6 +153,90 @@ describe("holds that expire", () => {
     const paid = await pay(shopper.token, r.body.payment.id);
     expect(paid.body.status).toBe("paid");
     expect(paid.body.subOrders[0].lines[0].warehouseId).toBe(s.warehouseIds[0]);
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ committed: 2, available: 2 });
+    await expectStockEquation(s.skuId);
+  });
+
+  it("counts a late payment's re-reserved units against its shopper's caps", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
+    const holdId = await holdIdOf(r.body.order.id);
+    await expireInObject(s.skuId, holdId);
+    expect((await pay(shopper.token, r.body.payment.id)).body.status).toBe("paid");
+    expect((await stub(s.skuId).holdsOf(holdId)).map((h) => [h.status, h.customerId])).toEqual([
+      ["committed", shopper.customerId],
+    ]);
+  });
+
+  it("re-reserves a late payment in an open warehouse when its own closed meanwhile", async () => {
+    const s = await stockedSku({
+      warehouses: [
+        { at: BENGALURU, onHand: 5 },
+        { at: DELHI, onHand: 5 },
+      ],
+    });
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
+    expect(r.body.order.subOrders[0].lines[0].warehouseId).toBe(s.warehouseIds[0]);
+    await expireInObject(s.skuId, await holdIdOf(r.body.order.id));
+    const closed = await api("PATCH", `/v1/warehouses/${s.warehouseIds[0]}`, {
+      token: ADMIN,
+      body: { status: "inactive" },
+    });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    const paid = await pay(shopper.token, r.body.payment.id);
+    expect(paid.body.status).toBe("paid");
+    expect(paid.body.subOrders[0].lines.map((l: any) => [l.warehouseId, l.qty])).toEqual([[s.warehouseIds[1], 2]]);
+    await expectStockEquation(s.skuId);
+  });
+
+  it("keeps a late payment's units when the webhook and the expiry job's check apply it at once", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 4 }] });
+    const shopper = await newCustomer();
+    const r = await checkout(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
+    await expireInObject(s.skuId, await holdIdOf(r.body.order.id));
+    // The job's check finds the hold lapsed, then waits to re-reserve while the webhook secures it whole.
+    let checked!: () => void;
+    const commitTried = new Promise<void>((resolve) => {
+      checked = resolve;
+    });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const job = applyPaymentOutcome(
+      stockCalls({
+        commit:
+          (call) =>
+          async (...args) => {
+            const result = await call(...args);
+            checked();
+            return result;
+          },
+        reserve:
+          (call) =>
+          async (...args) =>
+            gate.then(() => call(...args)),
+        reserveMany:
+          (call) =>
+          async (...args) =>
+            gate.then(() => call(...args)),
+      }),
+      {
+        paymentId: r.body.payment.id,
+        outcome: "succeeded",
+        eventId: `sync:${r.body.payment.id}:succeeded`,
+        at: new Date(),
+        actor: systemActor("expire-holds"),
+      },
+    );
+    await commitTried;
+    expect((await pay(shopper.token, r.body.payment.id)).body.status).toBe("paid");
+    open();
+    expect(await job).toMatchObject({ ok: true });
+    const order = await api("GET", `/v1/orders/${r.body.order.id}`, { token: shopper.token });
+    expect(order.body.status).toBe("paid");
     expect((await stockOf(s.skuId)).totals).toMatchObject({ committed: 2, available: 2 });
     await expectStockEquation(s.skuId);
   });
