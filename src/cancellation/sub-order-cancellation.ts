@@ -145,7 +145,7 @@ export async function landCancel(
       : [],
     announce,
   });
-  if (changed) await releaseStrayUnits(env, agg.order);
+  if (changed) await releaseStrayUnits(env, agg.order, sub.id);
   return { ok: true, changed, key, announcement };
 }
 

@@ -14,6 +14,7 @@ import {
   payments,
   pendingRefunds,
   products,
+  reassignments,
   routingDecisions,
   skus,
   subOrders,
@@ -494,15 +495,29 @@ export async function paidOrdersWithLines(db: Db, since: string, limit: number) 
   return paid.map((o) => ({ ...o, lines: lines.filter((l) => l.orderId === o.id) }));
 }
 
-/** The SKUs an order's lines name of which no line of a sub-order not cancelled holds a unit. */
-export async function skusWithoutLiveLines(db: Db, orderId: string): Promise<string[]> {
+/**
+ * The SKUs the order's lines name (those of `subOrderId` only, when given) of which no line of a
+ * sub-order not cancelled holds a unit; none for an order never reassigned (only a move puts units
+ * in a hold after the cancel that released it).
+ */
+export async function skusWithoutLiveLines(db: Db, orderId: string, subOrderId?: string): Promise<string[]> {
   const rows = await db
     .select({ skuId: lineItems.skuId })
     .from(lineItems)
     .innerJoin(subOrders, eq(subOrders.id, lineItems.subOrderId))
-    .where(eq(lineItems.orderId, orderId))
+    .where(
+      and(
+        eq(lineItems.orderId, orderId),
+        sql`exists (select 1 from ${reassignments} where ${reassignments.orderId} = ${orderId})`,
+      ),
+    )
     .groupBy(lineItems.skuId)
-    .having(sql`max(${subOrders.status} <> 'cancelled' and ${lineItems.qty} > 0) = 0`);
+    .having(
+      and(
+        sql`max(${subOrders.status} <> 'cancelled' and ${lineItems.qty} > 0) = 0`,
+        subOrderId === undefined ? undefined : sql`max(${subOrders.id} = ${subOrderId}) = 1`,
+      ),
+    );
   return rows.map((r) => r.skuId);
 }
 
