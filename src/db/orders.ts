@@ -198,7 +198,13 @@ export async function findPayment(db: Db, paymentId: string) {
  */
 export async function findExpiredUnpaidOrders(db: Db, now: string, limit: number, after?: { key: string; id: string }) {
   return db
-    .select({ id: orders.id, holdExpiresAt: orders.holdExpiresAt })
+    .select({
+      id: orders.id,
+      holdExpiresAt: orders.holdExpiresAt,
+      // What releasing its hold costs: a call per SKU. (The outer column spelled out: drizzle leaves a
+      // one-table select's columns unqualified, and inside the subquery "id" would be the line's.)
+      skus: sql<number>`(select count(distinct li.sku_id) from ${lineItems} li where li.order_id = ${sql.raw('"orders"."id"')})`,
+    })
     .from(orders)
     .where(
       and(

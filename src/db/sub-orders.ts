@@ -95,7 +95,8 @@ const AWAITING_DISPATCH: SubOrderStatus[] = ["paid", "confirmed", "packed"];
  * leaves it no deadline) gets its clock too.
  */
 export function restartOrderSlaClocks(db: Db, orderId: string, from: string, at: string): Statement {
-  const hours = sql`(select ${vendors.dispatchSlaHours} from ${vendors} where ${vendors.id} = ${subOrders.vendorId})`;
+  // Spelled out: drizzle leaves an update's columns unqualified, so "vendor_id" must be the outer row's.
+  const hours = sql`(select v.dispatch_sla_hours from ${vendors} v where v.id = ${sql.raw('"sub_orders"."vendor_id"')})`;
   return db
     .update(subOrders)
     .set({

@@ -6,7 +6,7 @@ import { isoSeconds } from "../domain/time";
 import { continueJob } from "../gateways/order-events";
 import { applyPaymentOutcome } from "../payment-outcome/payment-outcome";
 import type { Background } from "../platform/background";
-import { pageWork } from "./page";
+import { pageWork, withinStockCalls } from "./page";
 
 // One invocation's page. An expired order costs about a dozen D1 queries (its load, the provider's
 // cancel, the cancellation batch) and a stock release per SKU; six keep a page under 80 queries,
@@ -14,6 +14,9 @@ import { pageWork } from "./page";
 // page and the events of a queue delivery). The rest continues on the queue, a page per consumer
 // invocation, right away.
 const PAGE = 6;
+// Stock-object calls a page's releases may make (a release per SKU of each order): six carts of
+// 50 lines would be 300 subrequests, so big carts go fewer to a page.
+const STOCK_CALLS = 60;
 // A payment found already succeeded is confirmed through the whole payment path (a commit per
 // SKU, a write per sub-order: up to 80 queries for a 50-vendor order): one per page; any other
 // waits for the next minute's run.
@@ -31,7 +34,7 @@ export async function expireHolds(env: Env, now: Date, after?: { key: string; id
   const db = database(env);
   // Expiries are stored to the second: `now` with milliseconds sorts before one on its own second.
   const found = await findExpiredUnpaidOrders(db, isoSeconds(now), PAGE + 1, after);
-  const due = found.slice(0, PAGE);
+  const due = withinStockCalls(found.slice(0, PAGE), (o) => o.skus, STOCK_CALLS);
   const work = pageWork("expire-holds");
   const outcomes = await Promise.all(due.map(({ id }) => cancelExpired(env, work, id, now)));
   await work.settled();
@@ -46,7 +49,7 @@ export async function expireHolds(env: Env, now: Date, after?: { key: string; id
     else if (outcome !== "unchanged") result[outcome] += 1;
   }
   const last = due.at(-1);
-  if (found.length > PAGE && last) {
+  if (found.length > due.length && last) {
     await continueJob(env, {
       job: "expire-holds",
       at: now.toISOString(),

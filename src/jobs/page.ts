@@ -21,6 +21,21 @@ export function pageWork(job: string): Background & { settled(): Promise<void> }
   };
 }
 
+/**
+ * A page's first items whose stock-object calls (one per SKU each) fit `calls`, and always the
+ * first: an order's calls scale with its SKUs (a cart may hold 50), not with the page's rows.
+ */
+export function withinStockCalls<T>(items: readonly T[], skusOf: (item: T) => number, calls: number): T[] {
+  let spent = 0;
+  const out: T[] = [];
+  for (const item of items) {
+    spent += skusOf(item);
+    if (out.length > 0 && spent > calls) break;
+    out.push(item);
+  }
+  return out;
+}
+
 /** `items` grouped by `key`, in order of first appearance. */
 export function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();

@@ -13,7 +13,7 @@ import {
 import { type Actor, systemActor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
 import { continueJob, dispatchOutboxRows } from "../gateways/order-events";
-import { groupBy, pageWork } from "./page";
+import { groupBy, pageWork, withinStockCalls } from "./page";
 
 // Per invocation. A breach costs about eighteen D1 queries (its cancellation batch, the page's
 // orders read together, then its refund's read of the ledger and a batch with the refund, its
@@ -23,6 +23,9 @@ import { groupBy, pageWork } from "./page";
 // per consumer invocation, right away. All nudges of a tick cost a handful of queries; more than
 // 500 wait a minute.
 const BREACH_PAGE = 6;
+// Stock-object calls a page's releases may make (a release per SKU of each sub-order): six
+// sub-orders of 50 SKUs would be 300 subrequests, so big ones go fewer to a page.
+const STOCK_CALLS = 60;
 const NUDGE_BATCH = 500;
 
 /** The watcher's two scans at `nowIso`, with its per-tick limits (one past the page, to see whether more wait). */
@@ -64,10 +67,15 @@ export async function continueBreaches(env: Env, now: Date, after: { key: string
  * order one after another: each re-derives the parent, and siblings at once would retry it.
  */
 async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor) {
-  const due = scanned.slice(0, BREACH_PAGE);
+  const page = await loadDueSubOrders(database(env), scanned.slice(0, BREACH_PAGE));
+  const skusOf = (l: (typeof page)[number]) =>
+    new Set(l.agg.lines.filter((line) => line.subOrderId === l.sub.id).map((line) => line.skuId)).size;
+  const loaded = withinStockCalls(page, skusOf, STOCK_CALLS);
+  const taken = new Set(loaded.map((l) => l.sub.id));
+  // The scan's order, cut where the page's stock calls run out.
+  const due = scanned.slice(0, BREACH_PAGE).filter((d) => taken.has(d.id));
   const result = { scanned: due.length, cancelled: 0, failed: 0, continued: false };
   const work = pageWork("sla-watcher");
-  const loaded = await loadDueSubOrders(database(env), due);
   const byOrder = groupBy(loaded, (l) => l.agg.order.id);
   await Promise.all(
     byOrder.map(async (subs) => {
@@ -84,7 +92,7 @@ async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor)
   );
   await work.settled();
   const last = due.at(-1);
-  if (scanned.length > BREACH_PAGE && last) {
+  if (scanned.length > due.length && last) {
     const after = { key: last.slaDispatchBy, id: last.id };
     await continueJob(env, { job: "sla-watcher", at: isoSeconds(now), after });
     result.continued = true;
