@@ -2,9 +2,10 @@ import { database } from "../db/client";
 import { dueRetryRefunds } from "../db/payments";
 import { isoSeconds } from "../domain/time";
 import { payPendingRefund } from "../money/owed-refunds";
+import { groupBy } from "./page";
 
 const BATCH = 100;
-/** Provider calls in flight at once: Stripe's rate limit is per account, and a run must end within its minute. */
+/** Sub-orders whose refunds are in flight at once: Stripe's rate limit is per account, and a run must end within its minute. */
 const PARALLEL = 10;
 
 /**
@@ -17,9 +18,18 @@ const PARALLEL = 10;
 export async function retryPendingRefunds(env: Env, now: Date) {
   const items = await dueRetryRefunds(database(env), BATCH, isoSeconds(now));
   const result = { refunded: 0, failed: 0 };
-  for (let i = 0; i < items.length; i += PARALLEL) {
-    const paid = await Promise.all(items.slice(i, i + PARALLEL).map((owed) => payPendingRefund(env, owed, now)));
-    for (const p of paid) result[p.pending ? "failed" : "refunded"] += 1;
+  // One sub-order's refunds one after another: each gives back the fee on what its sub-order has
+  // left, read from the ledger, and two at once would both read the same (a minor unit adrift).
+  const bySubOrder = groupBy(items, (owed) => owed.subOrderId);
+  for (let i = 0; i < bySubOrder.length; i += PARALLEL) {
+    await Promise.all(
+      bySubOrder.slice(i, i + PARALLEL).map(async (owedOfSubOrder) => {
+        for (const owed of owedOfSubOrder) {
+          const paid = await payPendingRefund(env, owed, now);
+          result[paid.pending ? "failed" : "refunded"] += 1;
+        }
+      }),
+    );
   }
   return result;
 }

@@ -200,6 +200,23 @@ describe("a return's refund, owed like a cancel's", () => {
     expect(await payable(o.sub)).toBe(true);
   });
 
+  it("two owed returns of one sub-order paid in one run give back its fee exactly, to the minor unit", async () => {
+    // 10% of 2,008 is 200.8 and of 1,004 is 100.4: each return's fee is what is left less what stays.
+    const o = await deliveredOrder(1_004, 2);
+    await behaveFor(o.paymentId, { failRefunds: true });
+    expect((await returnOf(o, uid("ret-a-"), 1)).status).toBe(502);
+    expect((await returnOf(o, uid("ret-b-"), 1)).status).toBe(502);
+    await behaveFor(o.paymentId, { failRefunds: false });
+    await retryPendingRefunds(env, new Date(Date.now() + 61_000));
+    expect((await moneyOf(o)).refunds).toEqual([1_004, 1_004]);
+    const fees = await env.DB.prepare(
+      "select coalesce(sum(amount_minor), 0) as n from ledger_entries where sub_order_id = ? and account = 'platform_fees'",
+    )
+      .bind(o.sub)
+      .first<{ n: number }>();
+    expect(fees!.n).toBe(0);
+  });
+
   it("owes each return of a sub-order its own refund, under its own key, and shows them as one on the order", async () => {
     const o = await deliveredOrder(1_000, 3);
     await behaveFor(o.paymentId, { failRefunds: true });
