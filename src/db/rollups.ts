@@ -45,7 +45,8 @@ function bucketSql(minutes: string): string {
 }
 
 // Refunds are found from the day's orders by index (CROSS JOIN keeps that order; a plain join let the
-// planner scan every refund ever made).
+// planner scan every refund ever made), of paid orders only, as GMV is: a payment that came after
+// its order was given up is refunded whole and was never a sale.
 const platformSql = `with o as materialized (select id, total_minor, paid_at from orders where created_at >= ?2 and created_at < ?3),
   s as materialized (select ps.*, exists (select 1 from line_items l where l.sub_order_id = ps.id and l.returned_qty > 0) as returned,
         ${nudged("ps")} as nudged
@@ -54,7 +55,7 @@ const platformSql = `with o as materialized (select id, total_minor, paid_at fro
     cancelled_sub_orders, sla_breaches, sla_nudges, returned_sub_orders, dispatched_sub_orders, delivered_sub_orders)
   select ?1,
     (select coalesce(sum(total_minor), 0) from o where paid_at is not null),
-    (select coalesce(sum(r.amount_minor), 0) from o cross join refunds r on r.order_id = o.id),
+    (select coalesce(sum(r.amount_minor), 0) from o cross join refunds r on r.order_id = o.id where o.paid_at is not null),
     (select count(*) from o),
     (select count(*) from o where paid_at is not null),
     (select count(*) from s),

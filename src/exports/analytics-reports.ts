@@ -48,8 +48,20 @@ function displayCell(kind: Kind, v: Cell, currency: string): string {
   return String(v);
 }
 
+/**
+ * A column's CSV name: the report's field name, renamed for what the cell holds (a decimal amount,
+ * a percentage, a plain ratio) where that name speaks of minor units, basis points or ×100, so a
+ * cell of 1234.50 is never read as 1234.50 minor units.
+ */
+function csvName(c: Column): string {
+  if (c.kind === "money") return c.key.replace(/Minor$/, "");
+  if (c.kind === "bps") return c.key.replace(/Bps$/, "Pct");
+  if (c.kind === "x100") return c.key.replace(/X100$/, "");
+  return c.key;
+}
+
 export function reportCsv(f: ReportFile): string {
-  const header = [...f.columns.map((c) => c.key), "as_of"];
+  const header = [...f.columns.map(csvName), "as_of"];
   const rows = f.rows.map((r) => [
     ...f.columns.map((c) => csvCell(c.kind, r[c.key] ?? null, f.currency)),
     f.asOf ?? "",

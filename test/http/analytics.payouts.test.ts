@@ -111,11 +111,11 @@ describe("a vendor's payouts in its analytics report", () => {
     const csv = await download(`${base}/export?format=csv&${query}`, a.token);
     expect(csv.status).toBe(200);
     const rows: Record<string, string>[] = parse(await csv.text(), { columns: true, skip_empty_lines: true });
-    expect(rows.map((x) => [x.day, minor(x.paidOutMinor!), minor(x.payoutReversedMinor!)])).toEqual(
+    expect(rows.map((x) => [x.day, minor(x.paidOut!), minor(x.payoutReversed!)])).toEqual(
       json.payouts.days.map((d: any) => [d.day, d.paidMinor, d.reversedMinor]),
     );
-    expect(rows.reduce((n, x) => n + minor(x.paidOutMinor!), 0)).toBe(paidMinor);
-    expect(rows.reduce((n, x) => n + minor(x.payoutReversedMinor!), 0)).toBe(scene.reversedMinor);
+    expect(rows.reduce((n, x) => n + minor(x.paidOut!), 0)).toBe(paidMinor);
+    expect(rows.reduce((n, x) => n + minor(x.payoutReversed!), 0)).toBe(scene.reversedMinor);
 
     const pdf = await download(`${base}/export?format=pdf&${query}`, a.token);
     expect(pdf.headers.get("content-type")).toBe("application/pdf");

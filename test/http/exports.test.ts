@@ -317,7 +317,9 @@ describe("analytics report exports", () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-disposition")).toMatch(/^attachment; filename="platform-.*\.csv"$/);
     const rows = rowsOf(await csv.text());
-    expect(rows.map((r) => [r.day, minor(r.gmvMinor!), Number(r.ordersPaid), Number(r.subOrders), r.as_of])).toEqual(
+    // The cells are decimals: no column is named for minor units, basis points or ×100.
+    expect(Object.keys(rows[0]!).filter((name) => /(Minor|Bps|X100)$/.test(name))).toEqual([]);
+    expect(rows.map((r) => [r.day, minor(r.gmv!), Number(r.ordersPaid), Number(r.subOrders), r.as_of])).toEqual(
       json.body.days.map((d: any) => [d.day, d.gmvMinor, d.ordersPaid, d.subOrders, json.body.asOf]),
     );
     const text = await pdfText(await download("/v1/analytics/platform/export?format=pdf", ADMIN));
@@ -330,7 +332,7 @@ describe("analytics report exports", () => {
   it("top vendors: CSV rows are the API's items", async () => {
     const json = await api("GET", "/v1/analytics/platform/top-vendors?limit=50", { token: ADMIN });
     const rows = rowsOf(await (await download("/v1/analytics/platform/top-vendors/export?limit=50", ADMIN)).text());
-    expect(rows.map((r) => [r.vendorId, minor(r.gmvMinor!), Number(r.units)])).toEqual(
+    expect(rows.map((r) => [r.vendorId, minor(r.gmv!), Number(r.units)])).toEqual(
       json.body.items.map((v: any) => [v.vendorId, v.gmvMinor, v.units]),
     );
     const text = await pdfText(await download("/v1/analytics/platform/top-vendors/export?format=pdf&limit=50", ADMIN));
@@ -342,12 +344,15 @@ describe("analytics report exports", () => {
     const json = await api("GET", base, { token: scene.vendorA });
     expect(json.body.totals.salesMinor).toBeGreaterThan(0);
     const rows = rowsOf(await (await download(`${base}/export`, scene.vendorA)).text());
-    expect(rows.map((r) => minor(r.salesMinor!))).toEqual(json.body.days.map((d: any) => d.salesMinor));
+    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(["sales", "refunded"]));
+    expect(Object.keys(rows[0]!).filter((name) => /(Minor|Bps|X100)$/.test(name))).toEqual([]);
+    expect(rows.map((r) => minor(r.sales!))).toEqual(json.body.days.map((d: any) => d.salesMinor));
     const text = await pdfText(await download(`${base}/export?format=pdf`, scene.vendorA));
     expect(text).toContain(inr(json.body.totals.salesMinor));
     const products = await api("GET", `${base}/products`, { token: scene.vendorA });
     const productRows = rowsOf(await (await download(`${base}/products/export`, scene.vendorA)).text());
-    expect(productRows.map((r) => [r.productId, Number(r.units), minor(r.salesMinor!)])).toEqual(
+    expect(Object.keys(productRows[0]!)).toEqual(expect.arrayContaining(["sales", "returnRatePct"]));
+    expect(productRows.map((r) => [r.productId, Number(r.units), minor(r.sales!)])).toEqual(
       products.body.items.map((p: any) => [p.productId, p.units, p.salesMinor]),
     );
     expect(await pdfText(await download(`${base}/products/export?format=pdf`, scene.vendorA))).toContain(
@@ -393,7 +398,7 @@ describe("text people chose, in a CSV", () => {
     const products = rowsOf(
       await (await download(`/v1/analytics/vendors/${vendor.id}/products/export`, vendorToken)).text(),
     );
-    expect(products.map((r) => [r.title, r.salesMinor])).toEqual([[`'${evilTitle}`, "180000.00"]]);
+    expect(products.map((r) => [r.title, r.sales])).toEqual([[`'${evilTitle}`, "180000.00"]]);
   });
 
   it("opens in a spreadsheet as UTF-8: one byte-order mark before the header, so Devanagari and ₹ survive", async () => {
