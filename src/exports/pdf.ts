@@ -41,6 +41,17 @@ function clip(font: PDFFont, text: string, size: number, width: number): string 
   return `${cut}…`;
 }
 
+/**
+ * A figure set smaller until it fits `width` (down to three quarters of `size`), then clipped: a
+ * crore of rupees with its paise is wider than a column sized for the usual amounts, and a number
+ * cut short reads as another number.
+ */
+function fitted(font: PDFFont, text: string, size: number, width: number): { text: string; size: number } {
+  const natural = font.widthOfTextAtSize(text, size);
+  const smaller = natural > width ? Math.max(size * 0.75, (size * width) / natural) : size;
+  return { text: clip(font, text, smaller, width), size: smaller };
+}
+
 export async function renderPdf(report: PdfReport): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
   pdf.registerFontkit(fontkit);
@@ -102,9 +113,9 @@ function drawChart(page: PDFPage, fonts: Fonts, chart: NonNullable<PdfReport["ch
   for (let g = 0; g <= 4; g++) {
     const gy = bottom + (height * g) / 4;
     page.drawLine({ start: { x: left, y: gy }, end: { x: left + width, y: gy }, thickness: 0.5, color: RULE });
-    const label = clip(fonts.regular, chart.format((max * g) / 4), 7, axis - 6);
-    const lw = fonts.regular.widthOfTextAtSize(label, 7);
-    page.drawText(label, { x: left - 4 - lw, y: gy - 2.5, size: 7, font: fonts.regular, color: MUTED });
+    const label = fitted(fonts.regular, chart.format((max * g) / 4), 7, axis - 6);
+    const lw = fonts.regular.widthOfTextAtSize(label.text, label.size);
+    page.drawText(label.text, { x: left - 4 - lw, y: gy - 2.5, size: label.size, font: fonts.regular, color: MUTED });
   }
   const slot = width / chart.bars.length;
   const every = Math.ceil((chart.bars.length * 34) / width);
@@ -131,9 +142,13 @@ function drawTable(pdf: PDFDocument, first: PDFPage, fonts: Fonts, report: PdfRe
     let x = MARGIN;
     columns.forEach((c, i) => {
       const w = c.width * scale;
-      const text = clip(font, cells[i] ?? "", TABLE_SIZE, w - 4);
-      const tx = c.right ? x + w - 2 - font.widthOfTextAtSize(text, TABLE_SIZE) : x + 2;
-      page.drawText(text, { x: tx, y: y - 10, size: TABLE_SIZE, font, color: INK });
+      const cell = cells[i] ?? "";
+      // Figures (right-aligned) shrink to fit; text is clipped.
+      const { text, size } = c.right
+        ? fitted(font, cell, TABLE_SIZE, w - 4)
+        : { text: clip(font, cell, TABLE_SIZE, w - 4), size: TABLE_SIZE };
+      const tx = c.right ? x + w - 2 - font.widthOfTextAtSize(text, size) : x + 2;
+      page.drawText(text, { x: tx, y: y - 10, size, font, color: INK });
       x += w;
     });
     page.drawLine({

@@ -6,7 +6,9 @@ import { refreshRollups } from "../../src/analytics/refresh";
 import { database } from "../../src/db/client";
 import { seedOpenSubOrders } from "../../src/dev/sla-watcher-bench";
 import { csv } from "../../src/exports/csv";
+import { displayAmount } from "../../src/exports/format";
 import { EXPORT_PAGE_ORDERS, MAX_PDF_ORDERS, orderListPdf } from "../../src/exports/order-list";
+import { renderPdf } from "../../src/exports/pdf";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { meteredRequest } from "../support/invocation-budget";
@@ -365,6 +367,41 @@ describe("analytics report exports", () => {
       expect((await download(`${base}/${suffix}`, scene.vendorB)).status).toBe(404);
     }
     expect((await download("/v1/analytics/platform/export", scene.vendorA)).status).toBe(403);
+  });
+});
+
+describe("figures in a report's PDF", () => {
+  it("print whole however large: a crore of rupees with its paise, in a column sized for less", async () => {
+    const crore = displayAmount(1_234_567_890, "INR");
+    const pdf = await renderPdf({
+      title: "Large figures",
+      lines: [],
+      figures: [],
+      chart: {
+        title: "Paid out a day",
+        bars: [{ label: "11-29", value: 1_234_567_890 }],
+        format: (v) => displayAmount(v, "INR"),
+      },
+      table: {
+        columns: [
+          { title: "Day", width: 11 },
+          { title: "Paid out", width: 12, right: true },
+          { title: "Sub-orders", width: 9, right: true },
+          { title: "Units", width: 8, right: true },
+          { title: "Returned", width: 8, right: true },
+          { title: "Cancelled", width: 9, right: true },
+          { title: "Breaches", width: 8, right: true },
+          { title: "Delivered", width: 9, right: true },
+          { title: "Nudged", width: 9, right: true },
+          { title: "Dispatched", width: 9, right: true },
+          { title: "Refunded", width: 12, right: true },
+        ],
+        rows: [["2026-11-29", crore, "1", "1", "0", "0", "0", "1", "0", "1", crore]],
+      },
+    });
+    const text = await pdfText(new Response(pdf, { headers: { "content-type": "application/pdf" } }));
+    expect(text.split(crore).length - 1).toBeGreaterThanOrEqual(3);
+    expect(text).not.toContain("…");
   });
 });
 
