@@ -162,8 +162,15 @@ export async function claimBridgeRows(
   const free = sql`status = 'staged' and (lease_until is null or lease_until < ${q.now})`;
   // An equal share of the page per SKU, oldest first: a page spreads over as many stock objects
   // as it may call, and one SKU with a deep backlog does not fill it alone (nor, alone, get less).
+  // A SKU is chosen only when its oldest staged row is free: while another page holds its older
+  // rows (or their lease has yet to lapse after a failed call), newer rows wait, since a delta
+  // applied before an older one can clamp where the two in order would not (-20 then +50 on 10
+  // units all committed: 60, not 40).
   return db.all<ClaimedRow>(sql`
-    with chosen as (select distinct sku_id from ${bridgeRows} where ${free} limit ${q.skus}),
+    with chosen as (
+      select distinct b.sku_id from ${bridgeRows} b
+      where ${free} and b.id = (select min(f.id) from ${bridgeRows} f where f.status = 'staged' and f.sku_id = b.sku_id)
+      limit ${q.skus}),
     ranked as (
       select id, row_number() over (partition by sku_id order by id) as n from ${bridgeRows}
       where ${free} and sku_id in (select sku_id from chosen)

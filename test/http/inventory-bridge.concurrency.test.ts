@@ -87,4 +87,62 @@ describe("inventory bridge beside checkout", () => {
     const level = (await expectStockEquation(s.skuId)).warehouses[0]!;
     expect([level.onHand, level.held, level.available]).toEqual([1, 1, 0]);
   });
+
+  it("a SKU's newer rows wait while its older ones are out on a failed page: deltas land in the order sent", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BLR, onHand: 10 }], vendor: { hourlyCapacity: 1_000_000 } });
+    const warehouseId = s.warehouseIds[0]!;
+    const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(s.skuId));
+    // Every unit is sold and paid for: nothing is available.
+    expect(
+      (
+        await stock.reserve({
+          skuId: s.skuId,
+          holdId: `sold-${s.skuId}`,
+          qty: 10,
+          warehouses: [warehouseId],
+          expiresAt: Date.now() + 3_600_000,
+        })
+      ).ok,
+    ).toBe(true);
+    expect((await stock.commit(`sold-${s.skuId}`)).ok).toBe(true);
+    const secret = await bridgeSecret(s.vendorId);
+    const push = async (delta: number, reason: string) =>
+      expect(
+        (await sendBridge(s.vendorId, secret, { rows: [{ skuId: s.skuId, warehouseId, delta, reason }] })).status,
+      ).toBe(202);
+
+    // A restock of 50, whose first page cannot reach the stock object.
+    await push(50, "restock");
+    const now = Date.now();
+    const failed = await reconcileBridgePage(unreachableStock(), new Date(now));
+    expect(failed.failedSkus).toBeGreaterThanOrEqual(1);
+    // Then 20 damaged: applied before the restock it would clamp at 10 and the restock make 60.
+    await push(-20, "damage");
+    await reconcileBridgePage(env, new Date(now + 1_000));
+    // Once the failed page's lease lapses, both land in order: 10 + 50 - 20.
+    for (let i = 0; i < 3; i++) await reconcileBridgePage(env, new Date(now + 3 * 60_000));
+    const level = (await expectStockEquation(s.skuId)).warehouses[0]!;
+    expect([level.onHand, level.committed, level.available]).toEqual([40, 10, 30]);
+  });
 });
+
+/** The Worker's bindings with every stock object unreachable for bridge rows. */
+function unreachableStock(): Env {
+  const ns = env.SKU_STOCK;
+  return {
+    ...env,
+    SKU_STOCK: {
+      idFromName: (name: string) => ns.idFromName(name),
+      get: (id: DurableObjectId) =>
+        new Proxy(ns.get(id) as unknown as Record<string | symbol, unknown>, {
+          get: (target, p) => {
+            if (p === "applyBridge") return async () => Promise.reject(new Error("Network connection lost."));
+            const value = target[p];
+            return typeof value === "function" && p !== "then"
+              ? (...args: unknown[]) => (target[p] as (...a: unknown[]) => unknown)(...args)
+              : value;
+          },
+        }),
+    } as unknown as Env["SKU_STOCK"],
+  };
+}
