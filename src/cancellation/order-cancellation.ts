@@ -31,6 +31,9 @@ export type CancelOutcome =
   | { ok: false; code: "CONFLICT"; detail: string; paymentStatus?: PaymentStatus; chargeId?: string }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string };
 
+/** Who cancels which order, why and when. */
+export type CancelOrderInput = { orderId: string; reason: string; actor: Actor; now: Date };
+
 export const skuIdsOf = (agg: OrderState) => [...new Set(agg.lines.map((l) => l.skuId))];
 
 /**
@@ -119,7 +122,7 @@ function orderCancelledRecords(
 export async function cancelOrder(
   env: Env,
   ctx: Background | undefined,
-  input: { orderId: string; reason: string; actor: Actor; now: Date },
+  input: CancelOrderInput,
 ): Promise<CancelOutcome> {
   const db = database(env);
   const agg = await loadOrderState(db, input.orderId);
@@ -140,7 +143,7 @@ export async function cancelOrder(
 export async function cancelExpiredOrder(
   env: Env,
   ctx: Background | undefined,
-  input: { orderId: string; reason: string; actor: Actor; now: Date },
+  input: CancelOrderInput,
 ): Promise<CancelOutcome> {
   const agg = await loadOrderState(database(env), input.orderId);
   if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No such order" };
@@ -153,7 +156,7 @@ async function cancelUnpaidOrder(
   env: Env,
   ctx: Background | undefined,
   agg: OrderState,
-  input: { orderId: string; reason: string; actor: Actor; now: Date },
+  input: CancelOrderInput,
 ): Promise<CancelOutcome> {
   const db = database(env);
   const payment = agg.payment;
@@ -210,7 +213,7 @@ async function cancelPaidOrder(
   env: Env,
   ctx: Background | undefined,
   agg: OrderState,
-  input: { orderId: string; reason: string; actor: Actor; now: Date },
+  input: CancelOrderInput,
 ): Promise<CancelOutcome> {
   const db = database(env);
   let refused = false;

@@ -252,15 +252,7 @@ export function insertEvent(
  */
 export function insertEventAndOutboxIfCancelled(
   db: Db,
-  event: {
-    orderId: string;
-    type: string;
-    at: string;
-    actorRole: string;
-    actorId: string | null;
-    reason: string;
-    dedupeKey: string;
-  },
+  event: Omit<OrderEventRow, "id" | "subOrderId" | "data">,
   message: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string },
 ): Statement[] {
   const cancelled = sql`exists (select 1 from ${orders} where ${orders.id} = ${event.orderId} and ${orders.status} = 'cancelled')`;

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { checkout } from "../../src/checkout/checkout";
 import { newCustomer, uid } from "../support/api";
+import { d1Batches, lost, stockCalls } from "../support/bindings";
 import { BENGALURU, shipTo, stockedSku, stockOf } from "../support/marketplace";
 
 /**
@@ -23,46 +24,14 @@ function attempt(customer: { customerId: string; token: string }, key: string, s
 }
 
 /** The Worker's bindings with every D1 batch failing, as a D1 outage does. */
-function d1Down(): Env {
-  const db = new Proxy(env.DB, {
-    get(target, p) {
-      if (p === "batch") return async () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
-      const value = Reflect.get(target, p);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { ...env, DB: db };
-}
+const d1Down = () => d1Batches(() => async () => Promise.reject(new Error("D1_ERROR: Network connection lost.")));
 
 /** The Worker's bindings with the stock object of `skuId` unreachable for claims. */
-function claimsLostOn(skuId: string): Env {
-  const ns = env.SKU_STOCK;
-  const names = new Map<string, string>();
-  return {
-    ...env,
-    SKU_STOCK: {
-      idFromName: (name: string) => {
-        const id = ns.idFromName(name);
-        names.set(id.toString(), name);
-        return id;
-      },
-      get: (id: DurableObjectId) => {
-        const stub = ns.get(id) as unknown as Record<string | symbol, unknown>;
-        const lost = names.get(id.toString()) === skuId;
-        return new Proxy(stub, {
-          get: (target, p) => {
-            if (lost && (p === "reserve" || p === "reserveMany"))
-              return async () => Promise.reject(new Error("Network connection lost."));
-            const value = target[p];
-            return typeof value === "function" && p !== "then"
-              ? (...args: unknown[]) => (target[p] as (...a: unknown[]) => unknown)(...args)
-              : value;
-          },
-        });
-      },
-    } as unknown as Env["SKU_STOCK"],
-  };
-}
+const claimsLostOn = (skuId: string) =>
+  stockCalls({
+    reserve: (call, sku) => (sku === skuId ? lost : call),
+    reserveMany: (call, sku) => (sku === skuId ? lost : call),
+  });
 
 describe("a retry of a placed checkout that fails", () => {
   it("after its claim (D1 down) leaves the order's units held", async () => {

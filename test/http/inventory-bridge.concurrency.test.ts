@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { reconcileBridgePage } from "../../src/inventory/bridge-reconcile";
+import { lost, stockCalls } from "../support/bindings";
 import { bridgeSecret, sendBridge } from "../support/bridge";
 import { checkout, customers, expectStockEquation, stockedSku } from "../support/marketplace";
 
@@ -114,7 +115,7 @@ describe("inventory bridge beside checkout", () => {
     // A restock of 50, whose first page cannot reach the stock object.
     await push(50, "restock");
     const now = Date.now();
-    const failed = await reconcileBridgePage(unreachableStock(), new Date(now));
+    const failed = await reconcileBridgePage(stockCalls({ applyBridge: () => lost }), new Date(now));
     expect(failed.failedSkus).toBeGreaterThanOrEqual(1);
     // Then 20 damaged: applied before the restock it would clamp at 10 and the restock make 60.
     await push(-20, "damage");
@@ -125,24 +126,3 @@ describe("inventory bridge beside checkout", () => {
     expect([level.onHand, level.committed, level.available]).toEqual([40, 10, 30]);
   });
 });
-
-/** The Worker's bindings with every stock object unreachable for bridge rows. */
-function unreachableStock(): Env {
-  const ns = env.SKU_STOCK;
-  return {
-    ...env,
-    SKU_STOCK: {
-      idFromName: (name: string) => ns.idFromName(name),
-      get: (id: DurableObjectId) =>
-        new Proxy(ns.get(id) as unknown as Record<string | symbol, unknown>, {
-          get: (target, p) => {
-            if (p === "applyBridge") return async () => Promise.reject(new Error("Network connection lost."));
-            const value = target[p];
-            return typeof value === "function" && p !== "then"
-              ? (...args: unknown[]) => (target[p] as (...a: unknown[]) => unknown)(...args)
-              : value;
-          },
-        }),
-    } as unknown as Env["SKU_STOCK"],
-  };
-}

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { refreshRollups } from "../../src/analytics/refresh";
 import { setReview } from "../../src/review/review";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { d1Batches } from "../support/bindings";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
 const run = (now: Date) =>
@@ -55,23 +56,12 @@ describe("approving after a long review", () => {
   });
 });
 
-/** The Worker's bindings, with `before` run just before the last of `batches` D1 batches. */
-function beforeBatch(batches: number, before: () => Promise<void>): Env {
-  let n = 0;
-  const db = new Proxy(env.DB, {
-    get(target, p) {
-      if (p === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          if (++n === batches) await before();
-          return target.batch(statements);
-        };
-      }
-      const value = Reflect.get(target, p);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
+/** The Worker's bindings, with `before` run just before the `nth` D1 batch. */
+const beforeBatch = (nth: number, before: () => Promise<void>) =>
+  d1Batches((batch, n) => async (...args) => {
+    if (n === nth) await before();
+    return batch(...args);
   });
-  return { ...env, DB: db };
-}
 
 describe("an approval racing the payment of an order held at checkout", () => {
   it("starts the SLA clock of the sub-order paid between the approval's read and its write, and names it to its vendor", async () => {

@@ -4,6 +4,7 @@ import { cancelExpiredOrder } from "../../src/cancellation/order-cancellation";
 import { systemActor } from "../../src/domain/principal";
 import { applyPaymentOutcome } from "../../src/payment-outcome/payment-outcome";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
+import { stockCalls } from "../support/bindings";
 import {
   BENGALURU,
   checkout,
@@ -28,30 +29,6 @@ async function expireInObject(skuId: string, holdId: string) {
 async function holdIdOf(orderId: string) {
   const row = await env.DB.prepare("select hold_id as h from orders where id = ?").bind(orderId).first<{ h: string }>();
   return row!.h;
-}
-
-type Call = (...args: unknown[]) => Promise<unknown>;
-
-/** The Worker's bindings, with the stock objects' named RPC methods wrapped. */
-function stockCalls(wrap: Record<string, (call: Call) => Call>): Env {
-  const ns = env.SKU_STOCK;
-  return {
-    ...env,
-    SKU_STOCK: {
-      idFromName: (name: string) => ns.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = ns.get(id) as unknown as Record<string | symbol, unknown>;
-        return new Proxy(stub, {
-          get: (target, p) => {
-            const value = target[p];
-            if (typeof value !== "function" || p === "then") return value;
-            const call = (...args: unknown[]) => (target[p] as Call)(...args);
-            return typeof p === "string" && wrap[p] ? wrap[p](call) : call;
-          },
-        });
-      },
-    } as unknown as Env["SKU_STOCK"],
-  };
 }
 
 const runJob = (name: string, now: Date) =>

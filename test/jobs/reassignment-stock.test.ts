@@ -7,6 +7,7 @@ import { followUpStockMoves } from "../../src/reassignment/stock-follow-up";
 import { setReview } from "../../src/review/review";
 import { east, holdsOf, order, reassignableMarket } from "../http/routing.fixtures";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { lost, stockCalls } from "../support/bindings";
 import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
 
 const runJob = (now: Date) =>
@@ -14,42 +15,11 @@ const runJob = (now: Date) =>
 
 const minutesLater = (m: number) => new Date(Date.now() + m * 60_000);
 
-/** The Worker with the real bindings, except that the stock objects' `method` calls go to `replace`. */
-function stockWith(
-  method: string,
-  replace: (call: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown,
-): Env {
-  const ns = env.SKU_STOCK;
-  return {
-    ...env,
-    SKU_STOCK: {
-      idFromName: (name: string) => ns.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = ns.get(id) as unknown as Record<string | symbol, unknown>;
-        return new Proxy(stub, {
-          get: (target, p) => {
-            const value = target[p];
-            // RPC methods are called on their stub; anything else (then, symbols) passes as it is.
-            const call =
-              typeof value === "function" && p !== "then"
-                ? (...args: unknown[]) => (target[p] as (...a: unknown[]) => unknown)(...args)
-                : value;
-            return p === method ? replace(call as (...args: unknown[]) => unknown) : call;
-          },
-        });
-      },
-    } as unknown as Env["SKU_STOCK"],
-  };
-}
-
 /**
  * The Worker as it is when a stock object cannot be reached mid-move: moving an order's hold fails
  * as a lost connection does, after the D1 claim has landed.
  */
-const lostOnMove = () =>
-  stockWith("reallocate", () => async () => {
-    throw new Error("Network connection lost.");
-  });
+const lostOnMove = () => stockCalls({ reallocate: () => lost });
 
 /** A paid order of 2 units from the nearer of two warehouses, moved by ops to the farther while the move is lost. */
 async function moveCutShort() {
@@ -209,13 +179,17 @@ describe("a cancel of the sub-order a reassignment moves units into", () => {
     const { a, b, movedId } = await movedToAnotherVendor();
     let moved = false;
     // Right after the cancel's release (of nothing: the move has not reached B's object), the job moves the units in.
-    const moveAfterRelease = stockWith("release", (release) => async (...args) => {
-      const r = await release(...args);
-      if (!moved) {
-        moved = true;
-        expect((await followUpStockMoves(env, minutesLater(2))).moved).toBeGreaterThanOrEqual(1);
-      }
-      return r;
+    const moveAfterRelease = stockCalls({
+      release:
+        (release) =>
+        async (...args) => {
+          const r = await release(...args);
+          if (!moved) {
+            moved = true;
+            expect((await followUpStockMoves(env, minutesLater(2))).moved).toBeGreaterThanOrEqual(1);
+          }
+          return r;
+        },
     });
     const outcome = await cancelSubOrder(moveAfterRelease, undefined, {
       subOrderId: movedId,
@@ -239,20 +213,24 @@ describe("a whole-order cancel racing a reassignment of its only sub-order to an
     const orderId = placed.body.order.id as string;
     let reassigned = false;
     // Right after the cancel released A's units, ops' move of the sub-order to B lands whole.
-    const moveAfterRelease = stockWith("release", (release) => async (...args) => {
-      const r = await release(...args);
-      if (!reassigned) {
-        reassigned = true;
-        const moved = await reassignSubOrder(env, undefined, {
-          subOrderId: placed.body.order.subOrders[0].id,
-          target: { skuId: b.skuId },
-          reason: "vendor A cannot ship it",
-          actor: { role: "ops", id: uid("tok_") },
-          now: new Date(),
-        });
-        expect(moved.ok).toBe(true);
-      }
-      return r;
+    const moveAfterRelease = stockCalls({
+      release:
+        (release) =>
+        async (...args) => {
+          const r = await release(...args);
+          if (!reassigned) {
+            reassigned = true;
+            const moved = await reassignSubOrder(env, undefined, {
+              subOrderId: placed.body.order.subOrders[0].id,
+              target: { skuId: b.skuId },
+              reason: "vendor A cannot ship it",
+              actor: { role: "ops", id: uid("tok_") },
+              now: new Date(),
+            });
+            expect(moved.ok).toBe(true);
+          }
+          return r;
+        },
     });
     const outcome = await cancelOrder(moveAfterRelease, undefined, {
       orderId,
@@ -329,12 +307,16 @@ describe("a reassignment of an order held for review", () => {
     const { b, orderId, subId } = await heldPaidOrder();
     let approved = false;
     // The move has read the order held; the approval lands as it sets the target's units aside.
-    const approvingOnReserve = stockWith("reserve", (reserve) => async (...args) => {
-      if (!approved) {
-        approved = true;
-        expect(await approve(orderId, new Date())).toEqual({ ok: true, changed: true });
-      }
-      return reserve(...args);
+    const approvingOnReserve = stockCalls({
+      reserve:
+        (reserve) =>
+        async (...args) => {
+          if (!approved) {
+            approved = true;
+            expect(await approve(orderId, new Date())).toEqual({ ok: true, changed: true });
+          }
+          return reserve(...args);
+        },
     });
     expect((await move(approvingOnReserve, subId, b.skuId)).ok).toBe(true);
     expect(approved).toBe(true);

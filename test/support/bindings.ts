@@ -1,0 +1,58 @@
+import { env } from "cloudflare:test";
+
+// The Worker's real bindings with some of their calls wrapped: how a test makes a stock object or
+// D1 unreachable, slow, or steps in between two calls of the code under test. Nothing is faked:
+// every wrapped call still reaches the real object or database unless the wrapper says otherwise.
+
+export type Call = (...args: unknown[]) => Promise<unknown>;
+
+/** A call failing as a lost connection fails. */
+export const lost: Call = async () => Promise.reject(new Error("Network connection lost."));
+
+/**
+ * The bindings with the stock objects' named RPC methods wrapped: `wrap[method](call, skuId)` gets
+ * the real call and the SKU its object is named for.
+ */
+export function stockCalls(wrap: Record<string, (call: Call, skuId: string) => Call>): Env {
+  const ns = env.SKU_STOCK;
+  const names = new Map<string, string>();
+  return {
+    ...env,
+    SKU_STOCK: {
+      idFromName: (name: string) => {
+        const id = ns.idFromName(name);
+        names.set(id.toString(), name);
+        return id;
+      },
+      get: (id: DurableObjectId) => {
+        const stub = ns.get(id) as unknown as Record<string | symbol, unknown>;
+        const skuId = names.get(id.toString()) ?? "";
+        return new Proxy(stub, {
+          get: (target, p) => {
+            const value = target[p];
+            // RPC methods are called on their stub; anything else (then, symbols) passes as it is.
+            if (typeof value !== "function" || p === "then") return value;
+            const call: Call = (...args) => (target[p] as Call)(...args);
+            return typeof p === "string" && wrap[p] ? wrap[p](call, skuId) : call;
+          },
+        });
+      },
+    } as unknown as Env["SKU_STOCK"],
+  };
+}
+
+/** The bindings with each D1 batch going through `wrap(batch, n)`, `n` counting the batches from 1. */
+export function d1Batches(wrap: (batch: Call, n: number) => Call): Env {
+  let n = 0;
+  const db = new Proxy(env.DB, {
+    get(target, p) {
+      if (p === "batch") {
+        const batch: Call = (...args) => target.batch(args[0] as D1PreparedStatement[]);
+        return (...args: unknown[]) => wrap(batch, ++n)(...args);
+      }
+      const value = Reflect.get(target, p);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...env, DB: db };
+}
