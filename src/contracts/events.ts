@@ -45,6 +45,17 @@ export const ProductImportMessage = z.object({
 });
 export type ProductImportMessage = z.infer<typeof ProductImportMessage>;
 
+/**
+ * The next page of a warehouse's SKUs to re-announce after it opened or closed (after the SKU id
+ * `after`), on the same queue: a page per consumer invocation, each sending the one after it.
+ */
+export const WarehouseSellersMessage = z.object({
+  type: z.literal("warehouse-sellers.page"),
+  warehouseId: z.string(),
+  after: z.string(),
+});
+export type WarehouseSellersMessage = z.infer<typeof WarehouseSellersMessage>;
+
 /** One moved piece of a reassignment: units of a source line that landed on a SKU in a warehouse. */
 export const ReassignedMove = z.object({
   lineId: z.string(),

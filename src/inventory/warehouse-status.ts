@@ -1,22 +1,21 @@
 import { database } from "../db/client";
 import { skusStockedAt } from "../db/stock-mirror";
 import { sellersChanged } from "../gateways/stock";
+import { sendSellersPage } from "../gateways/warehouse-seller-pages";
 
+// A stock-object call per SKU: a page stays inside the share of an invocation's 1,000 subrequests
+// a page may spend, however many SKUs the warehouse stocks.
 const PAGE = 100;
 
 /**
  * A warehouse opened or closed: every SKU stocked there pushes its storefront count again, so
  * screens already open stop (or start) counting its units without waiting for a sale. Screens
  * opened later read the catalog, which counts open warehouses only. A SKU stocked there so
- * recently that the mirror does not list it yet is put right by its next push.
+ * recently that the mirror does not list it yet is put right by its next push. One page of SKUs
+ * (after `after`); a full page hands the rest to the queue, a page per consumer invocation.
  */
-export async function announceWarehouseStatus(env: Env, warehouseId: string): Promise<void> {
-  const db = database(env);
-  let after = "";
-  for (;;) {
-    const skuIds = await skusStockedAt(db, warehouseId, after, PAGE);
-    await sellersChanged(env, skuIds);
-    if (skuIds.length < PAGE) return;
-    after = skuIds.at(-1)!;
-  }
+export async function announceWarehouseStatus(env: Env, warehouseId: string, after = ""): Promise<void> {
+  const skuIds = await skusStockedAt(database(env), warehouseId, after, PAGE);
+  await sellersChanged(env, skuIds);
+  if (skuIds.length === PAGE) await sendSellersPage(env, { warehouseId, after: skuIds.at(-1)! });
 }

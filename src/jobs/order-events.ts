@@ -1,7 +1,15 @@
 import { continueRollups } from "../analytics/runs";
-import { type ContinuedJob, JobContinueMessage, OrderEventMessage, ProductImportMessage } from "../contracts/events";
+import {
+  type ContinuedJob,
+  JobContinueMessage,
+  OrderEventMessage,
+  ProductImportMessage,
+  WarehouseSellersMessage,
+} from "../contracts/events";
 import { publishOrderEvents, stillRemembered } from "../gateways/feeds";
 import { sendImportPage } from "../gateways/product-import-pages";
+import { sendSellersPage } from "../gateways/warehouse-seller-pages";
+import { announceWarehouseStatus } from "../inventory/warehouse-status";
 import { enqueueNotifications } from "../notifications/outbox";
 import { continuePayouts } from "../payouts/run";
 import { applyImportPage } from "../product-import/apply";
@@ -110,12 +118,15 @@ export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise
   const events = new Map<Message, OrderEventMessage>();
   const continued = new Map<Message, JobContinueMessage>();
   const importPages = new Map<Message, ProductImportMessage>();
+  const sellerPages = new Map<Message, WarehouseSellersMessage>();
   for (const message of batch.messages) {
     const next = JobContinueMessage.safeParse(message.body);
     const parsed = OrderEventMessage.safeParse(message.body);
     const importPage = ProductImportMessage.safeParse(message.body);
+    const sellerPage = WarehouseSellersMessage.safeParse(message.body);
     if (next.success) continued.set(message, next.data);
     else if (importPage.success) importPages.set(message, importPage.data);
+    else if (sellerPage.success) sellerPages.set(message, sellerPage.data);
     else if (parsed.success) events.set(message, parsed.data);
     else {
       console.error(JSON.stringify({ queue: batch.queue, dropped: message.id, reason: "unparseable" }));
@@ -124,38 +135,54 @@ export async function consumeOrderEvents(batch: MessageBatch, env: Env): Promise
   }
   await Promise.all([
     runContinuations(env, continued),
-    runImportPages(env, importPages),
+    runFirstPage(
+      importPages,
+      (next) => sendImportPage(env, next),
+      async (next) => {
+        const result = await applyImportPage(env, next.importId, next.page, new Date());
+        console.log(
+          JSON.stringify({
+            productImport: next.importId,
+            page: next.page,
+            result: result && { ...result, errors: result.errors.length },
+          }),
+        );
+      },
+    ),
+    runFirstPage(
+      sellerPages,
+      (next) => sendSellersPage(env, next),
+      (next) => announceWarehouseStatus(env, next.warehouseId, next.after),
+    ),
     handleEvents(env, batch.queue, events),
   ]);
 }
 
 /**
- * Applies the first product-import page of a delivery and sends the others on afresh, so a delivery
- * costs at most one page (each page is sized to one invocation's limits) and pages of imports running
- * side by side do not use up each other's retries. A page's own message sends the next one.
+ * Runs the first page (of a product import, or of a warehouse's SKUs to re-announce) of a delivery
+ * and sends the others on afresh, so a delivery costs at most one page of each kind (each page is
+ * sized to one invocation's limits) and pages running side by side do not use up each other's
+ * retries. A page's own message sends the next one.
  */
-async function runImportPages(env: Env, pages: Map<Message, ProductImportMessage>): Promise<void> {
+async function runFirstPage<T extends { type: string }>(
+  pages: Map<Message, T>,
+  resend: (next: Omit<T, "type">) => Promise<void>,
+  run: (next: T) => Promise<void>,
+): Promise<void> {
   const [first, ...rest] = pages;
   await Promise.all(
-    rest.map(async ([m, next]) => {
-      await sendImportPage(env, { importId: next.importId, page: next.page });
+    rest.map(async ([m, { type: _type, ...next }]) => {
+      await resend(next);
       m.ack();
     }),
   );
   if (!first) return;
   const [message, next] = first;
   try {
-    const result = await applyImportPage(env, next.importId, next.page, new Date());
-    console.log(
-      JSON.stringify({
-        productImport: next.importId,
-        page: next.page,
-        result: result && { ...result, errors: result.errors.length },
-      }),
-    );
+    await run(next);
     message.ack();
   } catch (err) {
-    console.error(JSON.stringify({ productImport: next.importId, page: next.page, error: String(err) }));
+    console.error(JSON.stringify({ page: next, error: String(err) }));
     message.retry(backoff(message));
   }
 }
