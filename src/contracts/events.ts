@@ -17,6 +17,21 @@ export type OrderEventMessage = z.infer<typeof OrderEventMessage>;
  */
 export const NOT_FOR_SHOPPERS: ReadonlySet<string> = new Set(["sub_order.sla_nudge", "sub_order.photo_added"]);
 
+/**
+ * Order events about how the shopper's refund reaches them (the provider failed it, paid it again,
+ * ops paid it another way), on the timeline and as messages: the vendor's side of the refund is
+ * unchanged, and the shopper's bank is none of its business. Left off vendors' feeds and timelines;
+ * the shopper and ops see them.
+ */
+export const SHOPPER_REFUND_EVENTS: ReadonlySet<string> = new Set([
+  "payment.refund_failed",
+  "payment.refund_repaid",
+  "payment.refund_settled_outside",
+  "order.refund_failed",
+  "order.refund_repaid",
+  "order.refund_settled",
+]);
+
 /** The jobs whose due work may run past one invocation's page and continue on the queue. */
 export const ContinuedJob = z.enum(["expire-holds", "sla-watcher", "inventory-bridge", "payouts", "analytics-rollups"]);
 export type ContinuedJob = z.infer<typeof ContinuedJob>;

@@ -129,6 +129,10 @@ export const OrderLine = z.object({
 /** A cancelled sub-order's refund the provider has not made yet; the `pending-refunds` job retries it. */
 export const PendingRefund = z
   .object({
+    id: z.string().openapi({ description: "Its key at the payment provider; the ops actions take it" }),
+    kind: z.enum(["cancel", "return", "retry"]).openapi({
+      description: "A cancel's or a return's refund, or a retry of a refund the provider made and then failed",
+    }),
     subOrderId: z.string(),
     orderId: z.string(),
     amount: Money,
@@ -138,6 +142,9 @@ export const PendingRefund = z
     lastError: z.string().nullable(),
     /** Not retried before this (the job backs off after each failure); null until one fails. */
     nextAttemptAt: IsoTime.nullable(),
+    awaitingOps: z.boolean().openapi({
+      description: "Not retried until ops retry it or settle it: the provider could not refund the card",
+    }),
   })
   .openapi("PendingRefund");
 export type PendingRefund = z.infer<typeof PendingRefund>;

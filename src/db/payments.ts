@@ -121,7 +121,7 @@ export function owePendingRefund(
   return db
     .insert(pendingRefunds)
     .select(
-      sql`select ${cancelRefundKey(r.subOrderId)}, ${subOrders.id}, ${subOrders.orderId}, ${payments.id}, 'cancel', ${amount}, 0, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null, null from ${subOrders} join ${payments} on ${payments.id} = ${r.paymentId} where ${subOrders.id} = ${r.subOrderId} and ${subOrders.status} = 'cancelled' and ${subOrders.cancellationReason} = ${r.reason} and ${subOrders.cancelledAt} = ${r.at} and ${payments.status} = 'succeeded' and ${amount} > 0`,
+      sql`select ${cancelRefundKey(r.subOrderId)}, ${subOrders.id}, ${subOrders.orderId}, ${payments.id}, 'cancel', ${amount}, 0, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null, null, null, 0, null from ${subOrders} join ${payments} on ${payments.id} = ${r.paymentId} where ${subOrders.id} = ${r.subOrderId} and ${subOrders.status} = 'cancelled' and ${subOrders.cancellationReason} = ${r.reason} and ${subOrders.cancelledAt} = ${r.at} and ${payments.status} = 'succeeded' and ${amount} > 0`,
     )
     .onConflictDoNothing();
 }
@@ -151,7 +151,7 @@ export function oweReturnRefund(
   return db
     .insert(pendingRefunds)
     .select(
-      sql`select ${r.id}, ${r.subOrderId}, ${r.orderId}, ${payments.id}, 'return', ${amount}, ${r.adjustmentMinor}, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null, null from ${payments} where ${payments.id} = ${r.paymentId} and ${payments.status} = 'succeeded' and ${amount} > 0 and ${r.claimed}`,
+      sql`select ${r.id}, ${r.subOrderId}, ${r.orderId}, ${payments.id}, 'return', ${amount}, ${r.adjustmentMinor}, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null, null, null, 0, null from ${payments} where ${payments.id} = ${r.paymentId} and ${payments.status} = 'succeeded' and ${amount} > 0 and ${r.claimed}`,
     )
     .onConflictDoNothing();
 }
@@ -180,7 +180,8 @@ export async function notePendingRefundFailure(db: Db, id: string, error: string
  * The refunds the retry job takes on one tick: those whose back-off has run out, tried least first,
  * then oldest. Oldest alone would hand every tick the same refunds whenever more than `limit` of
  * them keep failing (a disputed charge fails for good), and no refund owed after them would ever be
- * retried; a failed try counts an attempt, so each tick moves on to the ones tried less.
+ * retried; a failed try counts an attempt, so each tick moves on to the ones tried less. Refunds
+ * awaiting ops are left to them.
  */
 export function dueRetryRefunds(db: Db, limit: number, now: string): Promise<PendingRefundRow[]> {
   return db
@@ -189,6 +190,7 @@ export function dueRetryRefunds(db: Db, limit: number, now: string): Promise<Pen
     .where(
       and(
         isNull(pendingRefunds.settledAt),
+        eq(pendingRefunds.awaitingOps, false),
         sql`(${pendingRefunds.nextAttemptAt} is null or ${pendingRefunds.nextAttemptAt} <= ${now})`,
       ),
     )

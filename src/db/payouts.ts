@@ -288,7 +288,9 @@ export async function dueSubOrders(
         inArray(subOrders.status, ["delivered", "returned"]),
         afterKey(subOrders.deliveredAt, subOrders.id, q.after),
         sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
-        sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = sub_orders.id and pr.settled_at is null)`,
+        // A refund still owed is not in the books yet; a retry's is (the provider failed it after
+        // making it): its vendor's side is netted already, and the shopper's card is not its concern.
+        sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = sub_orders.id and pr.settled_at is null and pr.kind <> 'retry')`,
         // An order ops hold for review (suspected fraud, say) pays nobody until they release it.
         sql`not exists (select 1 from ${orders} o where o.id = sub_orders.order_id and o.review_held = 1)`,
         // Nothing left to pay (refunded, set off, captured before the ledger) is never due again:

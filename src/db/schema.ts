@@ -466,10 +466,23 @@ export const refunds = sqliteTable(
     amountMinor: integer("amount_minor").notNull(),
     currency: text("currency").notNull(),
     reason: text("reason").notNull(),
+    /** The provider's refund currently paying it back: a retry after a failure replaces it. */
     providerRef: text("provider_ref"),
     createdAt: text("created_at").notNull(),
+    /**
+     * Set when the provider reported the refund in `provider_ref` failed after making it (a closed
+     * card): the money went back to the platform and the refund is owed again (a `retry` in
+     * `pending_refunds`); cleared once a retry pays it. Settled by ops another way, it stays set.
+     */
+    failedAt: text("failed_at"),
+    /** The provider's reason for that failure, e.g. `expired_or_canceled_card`. */
+    failureReason: text("failure_reason"),
   },
-  (t) => [index("refunds_order").on(t.orderId), check("refunds_amount", sql`${t.amountMinor} > 0`)],
+  (t) => [
+    index("refunds_order").on(t.orderId),
+    index("refunds_provider_ref").on(t.providerRef),
+    check("refunds_amount", sql`${t.amountMinor} > 0`),
+  ],
 );
 
 export const idempotencyKeys = sqliteTable(
@@ -719,8 +732,11 @@ export const pendingRefunds = sqliteTable(
     paymentId: text("payment_id")
       .notNull()
       .references(() => payments.id),
-    /** A cancel gives back goods then shipping; a return gives back goods only. */
-    kind: text("kind", { enum: ["cancel", "return"] })
+    /**
+     * A cancel gives back goods then shipping; a return gives back goods only; a retry pays again a
+     * recorded refund the provider failed (`replaces_refund_id`), already in the books.
+     */
+    kind: text("kind", { enum: ["cancel", "return", "retry"] })
       .notNull()
       .default("cancel"),
     amountMinor: integer("amount_minor").notNull(),
@@ -734,11 +750,21 @@ export const pendingRefunds = sqliteTable(
     settledAt: text("settled_at"),
     /** Not retried before this after a failure (backing off); null until one fails. */
     nextAttemptAt: text("next_attempt_at"),
+    /** A retry's refund: the `refunds` row whose provider refund failed. */
+    replacesRefundId: text("replaces_refund_id"),
+    /**
+     * Not retried by the job until ops say so: the provider failed a refund to a card it cannot
+     * reach (closed, lost, disputed), where paying the same card again fails again.
+     */
+    awaitingOps: integer("awaiting_ops", { mode: "boolean" }).notNull().default(false),
+    /** How ops settled it outside the provider (bank transfer, store credit), when they did. */
+    settledNote: text("settled_note"),
   },
   (t) => [
     index("pending_refunds_open").on(t.createdAt, t.id).where(sql`${t.settledAt} is null`),
     index("pending_refunds_sub_order").on(t.subOrderId),
     index("pending_refunds_order_open").on(t.orderId).where(sql`${t.settledAt} is null`),
+    index("pending_refunds_replaces").on(t.replacesRefundId).where(sql`${t.replacesRefundId} is not null`),
     check("pending_refunds_amount", sql`${t.amountMinor} > 0`),
   ],
 );

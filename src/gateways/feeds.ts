@@ -8,7 +8,7 @@ import {
   type Subscriber,
   vendorFeed,
 } from "../../durable-objects/feed-rpc";
-import { NOT_FOR_SHOPPERS, type OrderEventMessage } from "../contracts/events";
+import { NOT_FOR_SHOPPERS, type OrderEventMessage, SHOPPER_REFUND_EVENTS } from "../contracts/events";
 import type { CustomerOrderEventData, FeedEventInput } from "../contracts/feeds";
 import { database } from "../db/client";
 import { subOrderVendors } from "../db/feeds";
@@ -70,6 +70,7 @@ function subOrderRefs(value: unknown): SubOrderRef[] | null {
  * or a single `vendorId`.
  */
 function vendorsNamed({ type, payload }: OrderEventMessage): string[] | null {
+  if (SHOPPER_REFUND_EVENTS.has(type)) return [];
   if (type === SUB_ORDER_REASSIGNED) return reassignmentVendors(payload);
   const subs = subOrderRefs(payload.subOrders);
   if (subs) return [...new Set(subs.map((s) => s.vendorId))];

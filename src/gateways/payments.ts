@@ -24,11 +24,15 @@ export interface PaymentProvider {
    * with the charge behind a success.
    */
   cancel(paymentId: string): Promise<ProviderResult<{ status: PaymentStatus; chargeId?: string }>>;
-  /** Refunds part or all of a succeeded payment, once per idempotency key. */
+  /**
+   * Refunds part or all of a succeeded payment, once per idempotency key. `failure` is the
+   * provider's reason when it made the refund but answered it already failed (the card refused it
+   * at once): made, so the payment can be refunded again, but not paid to the shopper.
+   */
   refund(input: {
     paymentId: string;
     amount: Money;
     idempotencyKey: string;
     reason: string;
-  }): Promise<ProviderResult<{ refundId: string }>>;
+  }): Promise<ProviderResult<{ refundId: string; failure: string | null }>>;
 }

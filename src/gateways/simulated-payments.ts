@@ -28,7 +28,7 @@ export function simulatedProvider(env: Env): PaymentProvider {
       };
     },
     async refund({ idempotencyKey }) {
-      return { ok: true, value: { refundId: `re_${(await sha256Hex(idempotencyKey)).slice(0, 24)}` } };
+      return { ok: true, value: { refundId: `re_${(await sha256Hex(idempotencyKey)).slice(0, 24)}`, failure: null } };
     },
   };
 }

@@ -11,6 +11,11 @@ export type PaymentEventFromProvider = {
   /** The intent's `latest_charge`: on a success, the charge its vendor transfers name as source_transaction. */
   chargeId: string | null;
   outcome: "succeeded" | "failed" | "canceled" | null;
+  /**
+   * A refund the provider made and then failed (`refund.failed`, or `charge.refund.updated` to
+   * `failed`): its money is back with the platform. `paymentId` is then the refunded intent.
+   */
+  refundFailure: { refundId: string; reason: string } | null;
   type: string;
   at: Date;
 };
@@ -117,7 +122,12 @@ export function stripeProvider(cfg: StripeConfig): PaymentProvider {
           },
           { idempotencyKey },
         );
-        return { ok: true, value: { refundId: refund.id } };
+        // A refund can come back already failed (or canceled): made, but nothing reached the shopper.
+        const failed = refund.status === "failed" || refund.status === "canceled";
+        return {
+          ok: true,
+          value: { refundId: refund.id, failure: failed ? (refund.failure_reason ?? "unknown") : null },
+        };
       } catch (err) {
         return providerError(err);
       }
@@ -130,6 +140,13 @@ const outcomes: Record<string, PaymentEventFromProvider["outcome"]> = {
   "payment_intent.payment_failed": "failed",
   "payment_intent.canceled": "canceled",
 };
+
+/** The refund a `refund.failed` or `charge.refund.updated` event reports failed; null for any other event. */
+function failedRefundOf(event: Stripe.Event): Stripe.Refund | null {
+  if (event.type !== "refund.failed" && event.type !== "charge.refund.updated") return null;
+  const refund = event.data.object as Stripe.Refund;
+  return refund.object === "refund" && refund.status === "failed" ? refund : null;
+}
 
 let cryptoProvider: ReturnType<typeof Stripe.createSubtleCryptoProvider> | undefined;
 
@@ -164,13 +181,15 @@ export async function verifyStripeWebhook(
   const event = await verifiedEvent(rawBody, signature, secret, cfg);
   if (!event) return { ok: false };
   const object = event.data.object as { id?: unknown; latest_charge?: unknown };
+  const refund = failedRefundOf(event);
   return {
     ok: true,
     event: {
       eventId: event.id,
-      paymentId: typeof object.id === "string" ? object.id : "",
+      paymentId: refund ? (chargeOf(refund.payment_intent) ?? "") : typeof object.id === "string" ? object.id : "",
       chargeId: chargeOf(object.latest_charge),
       outcome: outcomes[event.type] ?? null,
+      refundFailure: refund ? { refundId: refund.id, reason: refund.failure_reason ?? "unknown" } : null,
       type: event.type,
       at: new Date(event.created * 1000),
     },

@@ -1,5 +1,5 @@
-import { database, runBatch } from "../db/client";
-import { insertEvent } from "../db/orders";
+import { type Db, database, runBatch } from "../db/client";
+import { insertEvent, insertOutbox } from "../db/orders";
 import {
   cancelRefundKey,
   findPendingRefund,
@@ -9,23 +9,15 @@ import {
   refundStatements,
   settlePendingRefund,
 } from "../db/payments";
+import { refundRepaid, retriesOf } from "../db/refund-failures";
+import { retryDelayMinutes } from "../domain/refund-retry";
 import { isoSeconds } from "../domain/time";
+import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { issueCreditNote, refundPostings } from "./postings";
+import { refundFailureWrites } from "./refund-failures";
 
 export type PaidRefund = { refundedMinor: number; creditNoteId: string | null; pending: boolean };
-
-/** At most this long between tries of a refund the provider keeps refusing. */
-const MAX_RETRY_DELAY_MINUTES = 360;
-
-/**
- * How long an owed refund waits after its `attempts`th failure: a minute, doubling, at most six
- * hours. A brief outage is retried within minutes; a refund refused for good (a disputed charge)
- * costs the provider four calls a day instead of one a minute.
- */
-export function retryDelayMinutes(attempts: number): number {
-  return Math.min(MAX_RETRY_DELAY_MINUTES, 2 ** Math.min(Math.max(attempts - 1, 0), 9));
-}
 
 /** Pays the refund a cancelled sub-order owes if it is still pending; nothing owed is nothing to pay. */
 export async function payOwedRefund(env: Env, subOrderId: string, now: Date): Promise<PaidRefund> {
@@ -46,7 +38,8 @@ export async function payOwedRefundById(env: Env, id: string, now: Date): Promis
  * records the refund and its credit note under ids derived from the provider's refund id, posts it
  * to the ledger (a cancel gives back goods, then shipping; a return its goods and their share of a
  * reassignment adjustment), re-derives the parent's payment status and settles the owed row. A
- * failure counts an attempt and leaves the row pending.
+ * failure counts an attempt and leaves the row pending. A retry of a refund the provider failed is
+ * paid the same way and only names its new provider refund (`repaid`).
  */
 export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Date): Promise<PaidRefund> {
   const db = database(env);
@@ -62,8 +55,10 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     return { refundedMinor: 0, creditNoteId: null, pending: true };
   }
   const at = isoSeconds(now);
-  const refundId = `rf_${refunded.value.refundId}`;
-  const creditNoteId = `cn_${refunded.value.refundId}`;
+  const { refundId: providerRefundId, failure } = refunded.value;
+  if (owed.kind === "retry") return repaid(env, db, owed, { providerRefundId, failure }, at);
+  const refundId = `rf_${providerRefundId}`;
+  const creditNoteId = `cn_${providerRefundId}`;
   const common = {
     orderId: owed.orderId,
     subOrderId: owed.subOrderId,
@@ -72,6 +67,16 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     reason: owed.reason,
   };
   const isReturn = owed.kind === "return";
+  const failed = failure
+    ? refundFailureWrites(db, {
+        refund: { ...common, id: refundId, paymentId: owed.paymentId },
+        providerRefundId,
+        reason: failure,
+        subOrderId: owed.subOrderId,
+        failedBefore: 0,
+        at,
+      })
+    : null;
   const ledger = await refundPostings(db, {
     refundId,
     paymentId: owed.paymentId,
@@ -88,7 +93,7 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
       ...common,
       id: refundId,
       paymentId: owed.paymentId,
-      providerRef: refunded.value.refundId,
+      providerRef: providerRefundId,
       at,
     }),
     ...issueCreditNote(env, db, {
@@ -117,6 +122,68 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
       data: { refundId, amountMinor: owed.amountMinor },
       dedupeKey: `payment.refunded:${refundId}`,
     }),
+    // Answered already failed: in the books as made, and owed again at once.
+    ...(failed?.statements ?? []),
   ]);
-  return { refundedMinor: owed.amountMinor, creditNoteId, pending: false };
+  if (!failed) return { refundedMinor: owed.amountMinor, creditNoteId, pending: false };
+  await dispatchOutbox(env, [failed.outboxKey], now);
+  // Made, but not on its way to the shopper: owed again.
+  return { refundedMinor: 0, creditNoteId, pending: true };
+}
+
+/**
+ * A failed refund paid again: it is in the books since it was first made (ledger, credit note,
+ * the payment's refunded amount), so only which provider refund pays it changes. Answered already
+ * failed too, it is owed again once more, after a longer wait.
+ */
+async function repaid(
+  env: Env,
+  db: Db,
+  owed: PendingRefundRow,
+  paid: { providerRefundId: string; failure: string | null },
+  at: string,
+): Promise<PaidRefund> {
+  const refundId = owed.replacesRefundId!;
+  const { providerRefundId } = paid;
+  const failed = paid.failure
+    ? refundFailureWrites(db, {
+        refund: { ...owed, id: refundId },
+        providerRefundId,
+        reason: paid.failure,
+        subOrderId: owed.subOrderId,
+        failedBefore: await retriesOf(db, refundId),
+        at,
+      })
+    : null;
+  const told = failed
+    ? failed.statements
+    : [
+        insertEvent(db, {
+          orderId: owed.orderId,
+          subOrderId: owed.subOrderId,
+          type: "payment.refund_repaid",
+          at,
+          actorRole: "system",
+          actorId: "pending-refunds",
+          data: { refundId, providerRefundId, amountMinor: owed.amountMinor },
+          dedupeKey: `payment.refund_repaid:${owed.id}`,
+        }),
+        insertOutbox(db, {
+          type: "order.refund_repaid",
+          orderId: owed.orderId,
+          payload: { refundedMinor: owed.amountMinor },
+          dedupeKey: `order.refund_repaid:${owed.id}`,
+          createdAt: at,
+        }),
+      ];
+  await runBatch(db, [
+    refundRepaid(db, { refundId, owedId: owed.id, providerRef: providerRefundId }),
+    settlePendingRefund(db, owed.id, at),
+    ...told,
+  ]);
+  // The shopper was told it failed: tell them what became of it now (else the outbox sweep would).
+  await dispatchOutbox(env, [failed ? failed.outboxKey : `order.refund_repaid:${owed.id}`], new Date(at));
+  return failed
+    ? { refundedMinor: 0, creditNoteId: null, pending: true }
+    : { refundedMinor: owed.amountMinor, creditNoteId: null, pending: false };
 }

@@ -97,6 +97,36 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
         },
       ];
     }
+    case "order.refund_failed": {
+      const refunded = displayAmount(Number(p.refundedMinor ?? 0), facts.currency);
+      const next = p.retried
+        ? "We are sending it again and will tell you when it is on its way."
+        : "Our team will contact you to refund it another way.";
+      return [
+        {
+          ...base,
+          template: "refund_failed",
+          priority: PRIORITY.cancellation,
+          params: { orderId, refunded },
+          text: `Your bank could not accept the refund of ${refunded} for order ${orderId}. ${next}`,
+        },
+      ];
+    }
+    case "order.refund_repaid":
+    case "order.refund_settled": {
+      const refunded = displayAmount(Number(p.refundedMinor ?? 0), facts.currency);
+      const how =
+        event.type === "order.refund_repaid" ? "is on its way back to you" : "was refunded to you another way";
+      return [
+        {
+          ...base,
+          template: event.type === "order.refund_repaid" ? "refund_resent" : "refund_settled",
+          priority: PRIORITY.cancellation,
+          params: { orderId, refunded },
+          text: `The refund of ${refunded} for order ${orderId} ${how}.`,
+        },
+      ];
+    }
     case "sub_order.dispatched": {
       const text = `A parcel of order ${orderId} is on its way with ${String(p.carrier)}, AWB ${String(p.awb)}.`;
       return [

@@ -1,4 +1,4 @@
-import { NOT_FOR_SHOPPERS } from "../contracts/events";
+import { NOT_FOR_SHOPPERS, SHOPPER_REFUND_EVENTS } from "../contracts/events";
 import type { OrderPaymentStatus, OrderStatus, SubOrderStatus } from "../contracts/order-status";
 import { REASSIGNED } from "../contracts/order-status";
 import {
@@ -58,7 +58,8 @@ const ADDRESS_NEEDED: ReadonlySet<string> = new Set([
  * order's existence never leaks). A vendor sees only its own sub-orders and no parent total, and
  * nothing of an order held for review, nor the address of one it has nothing to ship for. The
  * review note is for ops and admins: a customer learns only that its order is held, and its timeline
- * leaves out the marketplace's own work (NOT_FOR_SHOPPERS) and the shells it is not shown.
+ * leaves out the marketplace's own work (NOT_FOR_SHOPPERS) and the shells it is not shown; a vendor's
+ * leaves out how the shopper's refund reached them (SHOPPER_REFUND_EVENTS).
  */
 export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | null {
   const { order } = agg;
@@ -110,6 +111,7 @@ export function orderViewFor(agg: OrderAggregate, who: Principal): OrderView | n
     timeline: agg.events
       .filter((e) => (!vendorId && !customer) || e.subOrderId === null || visibleSubs.has(e.subOrderId))
       .filter((e) => !customer || !NOT_FOR_SHOPPERS.has(e.type))
+      .filter((e) => !vendorId || !SHOPPER_REFUND_EVENTS.has(e.type))
       .map((e) => ({
         at: e.at,
         type: e.type,
@@ -202,6 +204,8 @@ export function pendingRefundView(agg: Pick<OrderAggregate, "pendingRefunds">, s
 
 export function refundOwed(p: PendingRefundRow): PendingRefund {
   return {
+    id: p.id,
+    kind: p.kind,
     subOrderId: p.subOrderId,
     orderId: p.orderId,
     amount: { amountMinor: p.amountMinor, currency: p.currency },
@@ -210,6 +214,7 @@ export function refundOwed(p: PendingRefundRow): PendingRefund {
     attempts: p.attempts,
     lastError: p.lastError,
     nextAttemptAt: p.nextAttemptAt,
+    awaitingOps: p.awaitingOps,
   };
 }
 

@@ -28,6 +28,7 @@ import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import { type Allocation, commitAll, releaseAll, reserveAll } from "../gateways/stock";
 import { captureJournal, refundPostings } from "../money/postings";
+import { refundFailureWrites } from "../money/refund-failures";
 import { type Background, finishLater } from "../platform/background";
 import { config } from "../platform/config";
 
@@ -317,6 +318,26 @@ async function refundInFull(
     },
     captured,
   );
+  const { refundId: providerRef, failure } = refunded.value;
+  // Answered already failed: in the books as made (by the cancellation's statements), and owed again.
+  const failed = failure
+    ? refundFailureWrites(db, {
+        refund: {
+          id: `rf_${providerRef}`,
+          orderId: agg.order.id,
+          paymentId: payment.id,
+          subOrderId: null,
+          amountMinor,
+          currency: payment.currency,
+          reason,
+        },
+        providerRefundId: providerRef,
+        reason: failure,
+        subOrderId: agg.subOrders.map((s) => s.id).sort()[0]!,
+        failedBefore: 0,
+        at,
+      })
+    : null;
   return {
     statements: [
       setPaymentStatus(db, payment.id, "succeeded", at),
@@ -326,10 +347,11 @@ async function refundInFull(
         reason,
         actor: input.actor,
         at,
-        refund: { amountMinor, providerRef: refunded.value.refundId },
+        refund: { amountMinor, providerRef },
         refundedMinor: amountMinor,
       }),
+      ...(failed?.statements ?? []),
     ],
-    outboxKeys: [`order.cancelled:${agg.order.id}`],
+    outboxKeys: [`order.cancelled:${agg.order.id}`, ...(failed ? [failed.outboxKey] : [])],
   };
 }

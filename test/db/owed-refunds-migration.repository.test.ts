@@ -101,6 +101,7 @@ describe("migration 0021: owed refunds keyed by their own id", () => {
     expect(indexes.results.map((r) => r.name)).toEqual([
       "pending_refunds_open",
       "pending_refunds_order_open",
+      "pending_refunds_replaces",
       "pending_refunds_sub_order",
     ]);
 

@@ -1,62 +1,12 @@
-import { env, SELF } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
-import type { OrderEventMessage } from "../../src/contracts/events";
-import { type EventFrame, ServerFrame } from "../../src/contracts/feeds";
-import { publishOrderEvents } from "../../src/gateways/feeds";
+import { describe, expect, it } from "vitest";
 import { AUTO_REVIEW_NOTE } from "../../src/review/review";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { republish, subscribe } from "../support/feeds";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
 const NOTE = "shipping address is a parcel locker abroad";
 
-/** A feed subscriber through the real Worker; every frame checked against the wire schema. */
-async function subscribe(path: string, token: string) {
-  const feed = path === "/v1/feeds/ops" ? "ops" : `vendor:${path.split("/").pop()}`;
-  const minted = await api<{ ticket: string }>("POST", "/v1/feeds/tickets", { token, body: { feed } });
-  expect(minted.status).toBe(201);
-  const res = await SELF.fetch(`https://oms.test${path}?ticket=${encodeURIComponent(minted.body.ticket)}`, {
-    headers: { Upgrade: "websocket" },
-  });
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const frames: unknown[] = [];
-  ws.accept();
-  ws.addEventListener("message", (e) => {
-    const text = e.data as string;
-    if (text !== "pong") frames.push(ServerFrame.parse(JSON.parse(text)));
-  });
-  await vi.waitFor(() => expect(frames[0]).toMatchObject({ type: "hello" }));
-  const events = (orderId: string) =>
-    frames.filter((f): f is EventFrame => "id" in (f as object) && (f as EventFrame).data.orderId === orderId);
-  return {
-    events,
-    types: (orderId: string) => events(orderId).map((e) => e.type),
-    waitFor: (orderId: string, type: string) =>
-      vi.waitFor(
-        () => {
-          const got = events(orderId).find((e) => e.type === type);
-          if (!got) throw new Error(`no ${type} in ${JSON.stringify(frames)}`);
-          return got;
-        },
-        { timeout: 5_000, interval: 5 },
-      ),
-  };
-}
-
 const settle = () => new Promise((r) => setTimeout(r, 200));
-
-/** Every outbox row of the order published again, as the Queue fallback would, whenever it runs. */
-async function republish(orderId: string) {
-  const rows = await env.DB.prepare("select * from outbox where order_id = ? order by id").bind(orderId).all<any>();
-  const messages: OrderEventMessage[] = rows.results.map((r) => ({
-    id: r.id,
-    type: r.type,
-    orderId: r.order_id,
-    at: r.created_at,
-    payload: JSON.parse(r.payload),
-  }));
-  await publishOrderEvents(env, messages);
-}
 
 async function watched(priceMinor: number) {
   const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor });

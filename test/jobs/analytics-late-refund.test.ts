@@ -1,10 +1,10 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { refreshRollups } from "../../src/analytics/refresh";
 import { localDay } from "../../src/domain/local-day";
 import { config } from "../../src/platform/config";
 import { ADMIN, api, newCustomer } from "../support/api";
-import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+import { BENGALURU, checkout, lapseHold, pay, stockedSku } from "../support/marketplace";
 
 // The platform roll-up's own storage: its day holds exactly these two orders.
 
@@ -13,15 +13,8 @@ describe("the platform's daily figures", () => {
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
     const late = await newCustomer();
     const given = await checkout(late.token, [{ skuId: s.skuId, qty: 1 }]);
-    const holdId = (await env.DB.prepare("select hold_id as h from orders where id = ?")
-      .bind(given.body.order.id)
-      .first<{ h: string }>())!.h;
     // Its hold lapses, and another shopper buys the one unit.
-    const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(s.skuId));
-    await runInDurableObject(stock, (_instance, state) => {
-      state.storage.sql.exec("update holds set expires_at = 0 where hold_id = ?", holdId);
-    });
-    await runDurableObjectAlarm(stock);
+    await lapseHold(s.skuId, given.body.order.id);
     const buyer = await newCustomer();
     const sold = await checkout(buyer.token, [{ skuId: s.skuId, qty: 1 }]);
     expect((await pay(buyer.token, sold.body.payment.id)).body.status).toBe("paid");

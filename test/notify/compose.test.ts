@@ -56,4 +56,30 @@ describe("messages", () => {
     expect(m!.params).toEqual({ subOrderId: "sub_1", dispatchBy: "28 Nov 2026, 3:00 pm IST" });
     expect(m!.text).toContain("by 28 Nov 2026, 3:00 pm IST");
   });
+
+  it("tell a shopper their bank refused a refund, what happens next, and when it is paid after all", () => {
+    const facts = { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency: "INR", timeZone: "Asia/Kolkata" };
+    const event = (type: string, payload: Record<string, unknown>): OrderEventMessage => ({
+      id: 4,
+      type,
+      orderId: "ord_1",
+      at: "2026-11-28T10:00:00Z",
+      payload: { refundedMinor: 250_000, ...payload },
+    });
+    const [retried] = compose(event("order.refund_failed", { retried: true }), facts);
+    expect(retried).toMatchObject({ template: "refund_failed", audience: { kind: "customer", customerId: "cus_1" } });
+    expect(retried!.text).toBe(
+      "Your bank could not accept the refund of ₹2,500.00 for order ord_1. We are sending it again and will tell you when it is on its way.",
+    );
+    expect(compose(event("order.refund_failed", { retried: false }), facts)[0]!.text).toContain(
+      "Our team will contact you to refund it another way.",
+    );
+    expect(compose(event("order.refund_repaid", {}), facts)[0]!.text).toBe(
+      "The refund of ₹2,500.00 for order ord_1 is on its way back to you.",
+    );
+    expect(compose(event("order.refund_settled", {}), facts)[0]).toMatchObject({
+      template: "refund_settled",
+      params: { orderId: "ord_1", refunded: "₹2,500.00" },
+    });
+  });
 });

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:test";
 import Stripe from "stripe";
+import { expect } from "vitest";
 import { config } from "../../src/platform/config";
-import { api, type Reply } from "../support/api";
+import { api, newCustomer, type Reply } from "../support/api";
+import { BENGALURU, checkout, stockedSku } from "../support/marketplace";
 import type { FakeOutcome } from "./fake";
 
 /** The Stripe settings the `stripe` vitest project gives the Worker, pointing at the fake. */
@@ -56,8 +58,14 @@ export async function deliver(event: unknown, signature?: string | null): Promis
   });
 }
 
-/** Makes the fake answer refunds and cancels of one intent slowly, and refunds with an error while `failRefunds`. */
-export async function behaveFor(paymentIntentId: string, behaviour: { delayMs?: number; failRefunds?: boolean }) {
+/**
+ * Makes the fake answer refunds and cancels of one intent slowly, refunds with an error while
+ * `failRefunds`, and refunds made but already failed while `refundsFailAs` names a reason.
+ */
+export async function behaveFor(
+  paymentIntentId: string,
+  behaviour: { delayMs?: number; failRefunds?: boolean; refundsFailAs?: string | null },
+) {
   const res = await fetch(`${stripeSettings().apiBase}/_fake/payment_intents/${paymentIntentId}/behaviour`, {
     method: "POST",
     body: JSON.stringify(behaviour),
@@ -69,6 +77,16 @@ export async function behaveFor(paymentIntentId: string, behaviour: { delayMs?: 
 export async function fakeRefunds(paymentIntentId: string): Promise<{ count: number; amountMinor: number }> {
   const res = await fetch(`${stripeSettings().apiBase}/_fake/payment_intents/${paymentIntentId}/refunds`);
   if (!res.ok) throw new Error(`fake refunds ${paymentIntentId}: ${res.status}`);
+  return res.json();
+}
+
+/** Fails a refund after the fake made it, as the shopper's closed card would; returns the `refund.failed` event. */
+export async function failRefund(refundId: string, reason: string): Promise<{ event: FakeEvent }> {
+  const res = await fetch(`${stripeSettings().apiBase}/_fake/refunds/${refundId}/fail`, {
+    method: "POST",
+    body: JSON.stringify({ reason }),
+  });
+  if (!res.ok) throw new Error(`fake fail refund ${refundId}: ${res.status} ${await res.text()}`);
   return res.json();
 }
 
@@ -128,5 +146,23 @@ export function eventOf(type: string, object: { id: string }, account?: string):
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
     ...(account ? { account } : {}),
+  };
+}
+
+/** An order of one unit (at `priceMinor`) paid through the fake and its webhook. */
+export async function paidThroughFake(priceMinor = 2500) {
+  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor });
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  const paymentId = placed.body.payment.id as string;
+  const { event } = await settleIntent(paymentId, "succeeded");
+  expect((await deliver(event)).status).toBe(200);
+  return {
+    token: shopper.token,
+    orderId: placed.body.order.id as string,
+    subOrderId: placed.body.order.subOrders[0].id as string,
+    paymentId,
+    vendorId: s.vendorId,
   };
 }

@@ -10,11 +10,13 @@
  * Test-only control: `POST /_fake/payment_intents/{id}/outcome {"outcome": "succeeded" | "failed" |
  * "processing" | "canceled"}` moves an intent as the shopper's bank would and answers `{paymentIntent, event}`,
  * the event being the one Stripe would send for that change (null for "processing").
- * `POST /_fake/payment_intents/{id}/behaviour {"delayMs"?: number, "failRefunds"?: boolean}` makes refunds
- * and cancels of that intent answer only after `delayMs` (a slow provider widens races), and refunds fail
- * with a 503 the SDK does not retry while `failRefunds` is set; scoped to the intent, so other tests
+ * `POST /_fake/payment_intents/{id}/behaviour {"delayMs"?: number, "failRefunds"?: boolean, "refundsFailAs"?: string}`
+ * makes refunds and cancels of that intent answer only after `delayMs` (a slow provider widens races), refunds
+ * fail with a 503 the SDK does not retry while `failRefunds` is set, and are made but answered already
+ * `failed` for the reason `refundsFailAs`; scoped to the intent, so other tests
  * sharing the fake are not slowed. `GET /_fake/payment_intents/{id}/refunds` answers `{count, amountMinor}` of
- * the refunds the fake made for the intent.
+ * the refunds the fake made for the intent (failed ones included). `POST /_fake/refunds/{id}/fail {"reason"}`
+ * fails a refund after it was made, as a closed card does, and answers `{refund, event}` (`refund.failed`).
  *
  * Connect (separate charges and transfers): Express accounts and account links, transfers bounded by
  * their source charge (or the platform's balance), listing by transfer_group/destination/created with
@@ -66,7 +68,8 @@ type Refund = {
   metadata: Record<string, string>;
   payment_intent: string;
   reason: string | null;
-  status: "succeeded";
+  status: "succeeded" | "failed";
+  failure_reason?: string;
 };
 
 type Account = {
@@ -159,7 +162,12 @@ type Saved = { fingerprint: string; status: number; body: string };
 export type FakeOutcome = "succeeded" | "failed" | "processing" | "canceled";
 
 // Fields, not parameter properties: Node strips this file's types when the browser tests serve it.
-type Behaviour = { delayMs: number; failRefunds: boolean };
+type Behaviour = {
+  delayMs: number;
+  failRefunds: boolean;
+  /** Refunds are made but answered already `failed` with this reason, as a card the network refuses at once. */
+  refundsFailAs: string | null;
+};
 
 class StripeFault {
   readonly status: number;
@@ -613,10 +621,24 @@ export function createStripeFake() {
     refunds.set(refund.id, refund);
     book("refund", refund.id, -amount, pi.currency);
     refundedOf.set(pi.id, refunded + amount);
-    return refund;
+    const failsAs = behaviours.get(pi.id)?.refundsFailAs;
+    return failsAs ? failRefund(refund.id, failsAs).refund : refund;
   }
 
-  function event(type: string, pi: PaymentIntent | Account | Transfer) {
+  /** A refund failing after it was made, as a closed card does days later: its amount is the charge's again. */
+  function failRefund(id: string, reason: string) {
+    const refund = refunds.get(id);
+    if (!refund) throw new StripeFault(404, { type: "invalid_request_error", message: `No such refund: '${id}'` });
+    if (refund.status === "succeeded") {
+      refund.status = "failed";
+      refund.failure_reason = reason;
+      refundedOf.set(refund.payment_intent, (refundedOf.get(refund.payment_intent) ?? 0) - refund.amount);
+      book("refund_failure", refund.id, refund.amount, refund.currency);
+    }
+    return { refund, event: event("refund.failed", refund) };
+  }
+
+  function event(type: string, pi: PaymentIntent | Account | Transfer | Refund) {
     return {
       id: randomId("evt"),
       object: "event",
@@ -738,6 +760,11 @@ export function createStripeFake() {
         paidOut.set(acct[1]!, (paidOut.get(acct[1]!) ?? 0) + amount);
         return json(200, { paidOutMinor: amount });
       }
+      const failing = path.match(/^\/_fake\/refunds\/([^/]+)\/fail$/);
+      if (failing && req.method === "POST") {
+        const { reason } = JSON.parse(body) as { reason: string };
+        return json(200, failRefund(failing[1]!, reason));
+      }
       if (path.startsWith("/_fake/")) {
         const m = path.match(/^\/_fake\/payment_intents\/([^/]+)\/(outcome|behaviour|refunds)$/);
         if (m?.[2] === "refunds" && req.method === "GET") {
@@ -747,7 +774,11 @@ export function createStripeFake() {
         if (!m || req.method !== "POST") throw new StripeFault(404, { type: "invalid_request_error", message: path });
         if (m[2] === "behaviour") {
           const b = JSON.parse(body) as Partial<Behaviour>;
-          const next = { delayMs: b.delayMs ?? 0, failRefunds: b.failRefunds ?? false };
+          const next = {
+            delayMs: b.delayMs ?? 0,
+            failRefunds: b.failRefunds ?? false,
+            refundsFailAs: b.refundsFailAs ?? null,
+          };
           behaviours.set(m[1]!, next);
           return json(200, next);
         }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stripeProvider } from "../../src/gateways/stripe";
-import { fakeIntent, settleIntent, stripeSettings } from "../stripe-fake/control";
+import { behaveFor, fakeIntent, settleIntent, stripeSettings } from "../stripe-fake/control";
 import { uid } from "../support/api";
 
 const inr = (amountMinor: number) => ({ amountMinor, currency: "INR" });
@@ -97,7 +97,7 @@ describe("stripe adapter, through the official SDK against the fake", () => {
 
     const part = { paymentId: payment.id, amount: inr(4_000), idempotencyKey: uid("rk"), reason: "sla_breach" };
     const first = await provider.refund(part);
-    expect(first.ok).toBe(true);
+    expect(first).toMatchObject({ ok: true, value: { failure: null } });
     expect(await provider.refund(part)).toEqual(first);
 
     const tooMuch = await provider.refund({ ...part, amount: inr(6_001), idempotencyKey: uid("rk") });
@@ -108,6 +108,22 @@ describe("stripe adapter, through the official SDK against the fake", () => {
     expect(rest.ok).toBe(true);
     const more = await provider.refund({ ...part, amount: inr(1), idempotencyKey: uid("rk") });
     expect(more).toMatchObject({ ok: false, code: "PROVIDER_ERROR" });
+  });
+
+  it("reports a refund the provider answers already failed with the provider's reason", async () => {
+    const { provider, payment } = await createOk(10_000);
+    await settleIntent(payment.id, "succeeded");
+    await behaveFor(payment.id, { refundsFailAs: "expired_or_canceled_card" });
+    const refund = await provider.refund({
+      paymentId: payment.id,
+      amount: inr(4_000),
+      idempotencyKey: uid("rk"),
+      reason: "changed_mind",
+    });
+    expect(refund).toEqual({
+      ok: true,
+      value: { refundId: expect.stringMatching(/^re_/), failure: "expired_or_canceled_card" },
+    });
   });
 
   it("refuses to refund a payment that has not succeeded", async () => {

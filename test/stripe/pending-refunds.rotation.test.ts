@@ -1,32 +1,14 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
-import { behaveFor, deliver, fakeRefunds, settleIntent } from "../stripe-fake/control";
-import { api, newCustomer } from "../support/api";
-import { BENGALURU, checkout, stockedSku } from "../support/marketplace";
-
-/** An order paid through the fake and its webhook, with its payment and sub-order ids. */
-async function paidOrder() {
-  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }], priceMinor: 2500 });
-  const shopper = await newCustomer();
-  const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
-  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-  const paymentId = placed.body.payment.id as string;
-  const { event } = await settleIntent(paymentId, "succeeded");
-  expect((await deliver(event)).status).toBe(200);
-  return {
-    token: shopper.token,
-    orderId: placed.body.order.id as string,
-    subOrderId: placed.body.order.subOrders[0].id as string,
-    paymentId,
-  };
-}
+import { behaveFor, fakeRefunds, paidThroughFake } from "../stripe-fake/control";
+import { api } from "../support/api";
 
 describe("the pending-refunds job", () => {
   it("reaches a newly owed refund however many older ones the provider keeps refusing", async () => {
     // More refunds than a tick takes, owed for weeks against a payment the provider will not refund
     // (say it is disputed), each tried many times already.
-    const stuck = await paidOrder();
+    const stuck = await paidThroughFake();
     await behaveFor(stuck.paymentId, { failRefunds: true });
     await env.DB.batch(
       Array.from({ length: 120 }, (_, i) =>
@@ -44,7 +26,7 @@ describe("the pending-refunds job", () => {
     );
 
     // Today a shopper cancels while the provider is down for a moment: the refund is owed.
-    const fresh = await paidOrder();
+    const fresh = await paidThroughFake();
     await behaveFor(fresh.paymentId, { failRefunds: true });
     const cancel = await api("POST", `/v1/orders/${fresh.orderId}/cancel`, {
       token: fresh.token,
@@ -66,7 +48,7 @@ describe("the pending-refunds job", () => {
   });
 
   it("backs a refund off after each failure: not asked again until its wait is over", async () => {
-    const order = await paidOrder();
+    const order = await paidThroughFake();
     await behaveFor(order.paymentId, { failRefunds: true });
     const cancelledAt = Date.now();
     const cancel = await api("POST", `/v1/orders/${order.orderId}/cancel`, {

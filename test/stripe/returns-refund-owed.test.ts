@@ -5,7 +5,7 @@ import { journalsOfOrder } from "../../src/db/ledger";
 import { dueSubOrders } from "../../src/db/payouts";
 import { balanceOf } from "../../src/domain/ledger";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
-import { behaveFor, deliver, fakeRefunds, settleIntent } from "../stripe-fake/control";
+import { behaveFor, deliver, failRefund, fakeRefunds, settleIntent } from "../stripe-fake/control";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { checkout, stockedSku, stockOf } from "../support/marketplace";
 
@@ -197,6 +197,22 @@ describe("a return's refund, owed like a cancel's", () => {
     });
     expect(await pendingListed(o.sub)).toEqual([]);
     expect((await api("GET", `/v1/orders/${o.orderId}`, { token: ADMIN })).body.subOrders[0].refundPending).toBeNull();
+    expect(await payable(o.sub)).toBe(true);
+  });
+
+  it("a return's refund the provider failed after making it does not hold its vendor's payout", async () => {
+    const o = await deliveredOrder(1_000, 2);
+    expect((await returnOf(o, uid("ret-"), 1, true)).status).toBe(200);
+    const providerRef = (await env.DB.prepare("select provider_ref as p from refunds where sub_order_id = ?")
+      .bind(o.sub)
+      .first<{ p: string }>())!.p;
+    const { event } = await failRefund(providerRef, "expired_or_canceled_card");
+    expect((await deliver(event)).status).toBe(200);
+    // Owed to the shopper again, for ops; the books keep the refund, so the vendor is paid its net.
+    const owed = (await moneyOf(o)).owed;
+    expect(owed).toHaveLength(2);
+    expect(owed.find((r) => r.kind === "return")).toMatchObject({ open: 0 });
+    expect(owed.find((r) => r.kind === "retry")).toMatchObject({ amount_minor: 1_000, open: 1 });
     expect(await payable(o.sub)).toBe(true);
   });
 

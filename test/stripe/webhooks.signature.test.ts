@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { verifyStripeWebhook } from "../../src/gateways/stripe";
-import { deliver, sign, stripeSettings } from "../stripe-fake/control";
+import { deliver, eventOf, sign, stripeSettings } from "../stripe-fake/control";
 import { api, uid } from "../support/api";
 
 function paymentEvent(type: string, paymentIntentId = uid("pi_")) {
@@ -110,10 +110,34 @@ describe("verifyStripeWebhook", () => {
           // This event's intent names no charge.
           chargeId: null,
           outcome,
+          refundFailure: null,
           type,
           at: new Date(event.created * 1000),
         },
       });
+    }
+  });
+
+  it("maps a failed refund to the refund, its reason and its payment, and a refund still fine to nothing", async () => {
+    const cfg = stripeSettings();
+    const refund = (status: string) => ({
+      id: "re_123",
+      object: "refund",
+      amount: 2500,
+      payment_intent: "pi_123",
+      status,
+      failure_reason: status === "failed" ? "expired_or_canceled_card" : undefined,
+    });
+    for (const [type, status, failure] of [
+      ["refund.failed", "failed", { refundId: "re_123", reason: "expired_or_canceled_card" }],
+      ["charge.refund.updated", "failed", { refundId: "re_123", reason: "expired_or_canceled_card" }],
+      ["charge.refund.updated", "succeeded", null],
+    ] as const) {
+      const event = eventOf(type, refund(status));
+      const payload = JSON.stringify(event);
+      const v = await verifyStripeWebhook(payload, await sign(payload), cfg.webhookSecret, cfg);
+      expect(v).toMatchObject({ ok: true, event: { refundFailure: failure, outcome: null, type } });
+      if (failure) expect(v).toMatchObject({ event: { paymentId: "pi_123" } });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { WarehouseStock } from "../../durable-objects/sku-stock-rpc";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "./api";
 import { inr, newProduct, newSku, newVendor, newWarehouse } from "./catalog";
@@ -127,4 +127,16 @@ export async function packedSubOrder(skuId: string, vendorToken: string): Promis
   const barcode = (await api("GET", `/v1/sub-orders/${sub}`, { token: vendorToken })).body.lines[0].barcode;
   await api("POST", `/v1/sub-orders/${sub}/pack`, { token: vendorToken, body: { scanned: [barcode] } });
   return sub;
+}
+
+/** Lets the order's hold on the SKU lapse now, as its expiry alarm would: the units are for sale again. */
+export async function lapseHold(skuId: string, orderId: string) {
+  const holdId = (await env.DB.prepare("select hold_id as h from orders where id = ?")
+    .bind(orderId)
+    .first<{ h: string }>())!.h;
+  const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
+  await runInDurableObject(stock, (_instance, state) => {
+    state.storage.sql.exec("update holds set expires_at = 0 where hold_id = ?", holdId);
+  });
+  await runDurableObjectAlarm(stock);
 }

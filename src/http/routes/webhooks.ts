@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { json, Problem } from "../../contracts/common";
 import { systemActor } from "../../domain/principal";
+import { applyRefundFailure } from "../../money/refund-failures";
 import { applyPaymentOutcome } from "../../payment-outcome/payment-outcome";
 import { verifiedStripeEvent } from "../../payment-outcome/stripe-event";
 import { applyPayoutEvent, verifiedPayoutEvent } from "../../payout-accounts/payout-events";
@@ -21,7 +22,8 @@ const stripeEvent = defineRoute({
   summary: "Receive a Stripe event",
   description:
     "The body is the event exactly as Stripe sent it. `payment_intent.succeeded`, `payment_failed` and " +
-    "`canceled` are applied once per event id; `transfer.*` events (the platform's own) are recorded once for " +
+    "`canceled` are applied once per event id; `refund.failed` (or `charge.refund.updated` to `failed`) reopens " +
+    "the refund as owed and alerts ops, once per refund; `transfer.*` events (the platform's own) are recorded once for " +
     "payout reconciliation; other verified events are acknowledged and ignored.",
   request: { headers: z.object({ "stripe-signature": z.string().optional() }) },
   responses: {
@@ -48,6 +50,25 @@ const connectEvent = defineRoute({
   },
 });
 
+function ignored(
+  requestId: string,
+  event: { eventId: string; type: string; paymentId: string },
+  code: string,
+  detail: string,
+) {
+  console.warn(
+    JSON.stringify({
+      requestId,
+      webhook: "stripe",
+      eventId: event.eventId,
+      type: event.type,
+      paymentId: event.paymentId,
+      ignored: code,
+      detail,
+    }),
+  );
+}
+
 export const webhooks = router()
   .openapi(connectEvent, async (c) => {
     const verified = await verifiedPayoutEvent(c.env, "connect", await c.req.text(), c.req.header("stripe-signature"));
@@ -72,6 +93,21 @@ export const webhooks = router()
       const payout = await verifiedPayoutEvent(c.env, "platform", raw, c.req.header("stripe-signature"));
       if (payout.ok) await applyPayoutEvent(c.env, payout.event, new Date());
     }
+    if (event.refundFailure) {
+      const failed = await applyRefundFailure(
+        c.env,
+        {
+          eventId: event.eventId,
+          paymentId: event.paymentId,
+          providerRefundId: event.refundFailure.refundId,
+          reason: event.refundFailure.reason,
+          at: event.at,
+        },
+        c.executionCtx,
+      );
+      // A refund of a payment this deployment never took does not improve on redelivery either.
+      if (!failed.ok) ignored(c.get("requestId"), event, failed.code, failed.detail);
+    }
     if (event.outcome) {
       const result = await applyPaymentOutcome(
         c.env,
@@ -88,19 +124,7 @@ export const webhooks = router()
       // An unknown intent (another deployment on the same Stripe account) or an outcome contradicting a settled
       // payment (a failure delivered after the success) does not improve on redelivery: acknowledge it so Stripe
       // stops retrying. Real failures throw and answer 500, which Stripe retries.
-      if (!result.ok) {
-        console.warn(
-          JSON.stringify({
-            requestId: c.get("requestId"),
-            webhook: "stripe",
-            eventId: event.eventId,
-            type: event.type,
-            paymentId: event.paymentId,
-            ignored: result.code,
-            detail: result.detail,
-          }),
-        );
-      }
+      if (!result.ok) ignored(c.get("requestId"), event, result.code, result.detail);
     }
     return c.json({ received: true as const }, 200);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { retryDelayMinutes } from "../../src/money/owed-refunds";
+import { retryDelayMinutes } from "../../src/domain/refund-retry";
 
 describe("an owed refund's back-off", () => {
   it("waits a minute after the first failure, doubling, at most six hours", () => {
