@@ -130,6 +130,27 @@ export async function catalogMatches(db: Db, vendorId: string, codes: string[], 
   return { byCode, byBarcode };
 }
 
+/**
+ * The vendor's products (those it sells a SKU of) with these titles, exactly as written: a row
+ * adding a variant joins the product its other variants are on. Where several share a title
+ * (created before), the oldest.
+ */
+export async function vendorProductsTitled(db: Db, vendorId: string, titles: string[]): Promise<Map<string, string>> {
+  const rows = await selectIn(db, titles, (c) =>
+    db
+      .selectDistinct({ id: products.id, title: products.title, createdAt: products.createdAt })
+      .from(skus)
+      .innerJoin(products, eq(products.id, skus.productId))
+      .where(and(eq(skus.vendorId, vendorId), inArray(products.title, c))),
+  );
+  const oldestFirst = rows.sort((a, b) =>
+    a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.id < b.id ? -1 : 1,
+  );
+  const byTitle = new Map<string, string>();
+  for (const p of oldestFirst) if (!byTitle.has(p.title)) byTitle.set(p.title, p.id);
+  return byTitle;
+}
+
 /** Which of these SKU ids exist. */
 export async function existingSkuIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
   const rows = await selectIn(db, ids, (c) => db.select({ id: skus.id }).from(skus).where(inArray(skus.id, c)));

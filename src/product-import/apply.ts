@@ -11,6 +11,7 @@ import {
   type NewSku,
   type PageOutcome,
   type SkuUpdate,
+  vendorProductsTitled,
   writeCatalogRows,
 } from "../db/product-imports";
 import { sha256Hex } from "../domain/crypto";
@@ -42,13 +43,18 @@ type Plan = {
 
 /**
  * What each row becomes: an update of the vendor's SKU with that code; else a new SKU, on the
- * product another seller's SKU with that GTIN belongs to (an offer), or on a product of its own.
- * A GTIN another of the vendor's SKUs already carries is refused on that row.
+ * product another seller's SKU with that GTIN belongs to (an offer), on the vendor's product of
+ * that title, or on a new product the file's rows of that title share. A GTIN another of the
+ * vendor's SKUs already carries is refused on that row.
  */
 async function planPage(
   imp: { id: string; vendorId: string },
   rows: ImportRow[],
-  matches: { byCode: (ExistingSku & { vendorId: string })[]; byBarcode: (ExistingSku & { vendorId: string })[] },
+  matches: {
+    byCode: (ExistingSku & { vendorId: string })[];
+    byBarcode: (ExistingSku & { vendorId: string })[];
+    productByTitle: Map<string, string>;
+  },
   at: string,
   currency: string,
 ): Promise<Plan> {
@@ -81,9 +87,9 @@ async function planPage(
       continue;
     }
     const match = otherByBarcode.get(row.gtin);
-    let productId = match?.productId;
+    let productId = match?.productId ?? matches.productByTitle.get(row.productTitle);
     if (match) plan.offers += 1;
-    else {
+    else if (!productId) {
       productId = await derivedId("prd", imp.id, row.productLine);
       if (!plan.products.has(productId)) {
         plan.products.set(productId, {
@@ -164,13 +170,20 @@ export async function applyImportPage(
   }
   const at = isoSeconds(now);
   const currency = config(env).currency;
-  const matches = await catalogMatches(
-    db,
-    imp.vendorId,
-    current.rows.map((r) => r.code),
-    current.rows.map((r) => r.gtin),
-  );
-  const plan = await planPage(imp, current.rows, matches, at, currency);
+  const [matches, productByTitle] = await Promise.all([
+    catalogMatches(
+      db,
+      imp.vendorId,
+      current.rows.map((r) => r.code),
+      current.rows.map((r) => r.gtin),
+    ),
+    vendorProductsTitled(
+      db,
+      imp.vendorId,
+      current.rows.map((r) => r.productTitle),
+    ),
+  ]);
+  const plan = await planPage(imp, current.rows, { ...matches, productByTitle }, at, currency);
   const inserted = await writeCatalogRows(db, {
     products: [...plan.products.values()],
     skus: plan.skus,

@@ -159,6 +159,29 @@ describe("products by CSV", () => {
     expect(sku).toMatchObject({ productId: product.id, barcode: gtin });
   });
 
+  it("a new variant joins the vendor's product of its title; another vendor's of that title is not its own", async () => {
+    const other = await newVendorWithToken();
+    const othersShirt = await newProduct("Linen shirt");
+    await newSku(other.vendorId, othersShirt.id, { barcode: freshGtin() });
+    const v = await newVendorWithToken();
+    const [m, l] = [uniqueCode(), uniqueCode()];
+    const first = await uploadCsv(v.token, `product_title,sku_code,price,gtin\nLinen shirt,${m},1499,${freshGtin()}\n`);
+    expect((await untilImported(v.token, first.body.id)).body).toMatchObject({ createdProducts: 1, createdSkus: 1 });
+    const [shirtM] = await vendorSkus(v.vendorId, v.token);
+    expect(shirtM!.productId).not.toBe(othersShirt.id);
+
+    // A later file adds a size and a new product.
+    const second = await uploadCsv(
+      v.token,
+      `product_title,sku_code,price,gtin\nLinen shirt,${l},1499,${freshGtin()}\nWool scarf,${uniqueCode()},999,${freshGtin()}\n`,
+    );
+    expect((await untilImported(v.token, second.body.id)).body).toMatchObject({ createdProducts: 1, createdSkus: 2 });
+    const skus = await vendorSkus(v.vendorId, v.token);
+    expect(skus.find((s) => s.code === l)!.productId).toBe(shirtM!.productId);
+    const products = new Set(skus.map((s) => s.productId));
+    expect(products.size).toBe(2);
+  });
+
   it("stock sets only the levels the file creates; an existing level keeps its count", async () => {
     const v = await newVendorWithToken();
     const w1 = await newWarehouse(v.vendorId);
