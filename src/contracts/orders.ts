@@ -249,13 +249,21 @@ export const SimulatePayment = z
   .strict()
   .openapi("SimulatePayment");
 
+/**
+ * A time filter's bound as the stored times are kept, in whole seconds (`…:05Z` sorts after
+ * `…:05.5Z`): a fraction rounds up, so `from` (inclusive) and `to` (exclusive) keep their meaning.
+ */
+const WholeSecondBound = IsoTime.transform((t) =>
+  new Date(Math.ceil(Date.parse(t) / 1000) * 1000).toISOString().replace(".000Z", "Z"),
+);
+
 /** The order list's filters, before the check of their times (zod refuses to pick from a refined object). */
 export const OrderListFields = ListQuery.extend({
   status: z.enum(orderStatuses).optional(),
   vendorId: Id.optional(),
   warehouseId: Id.optional(),
-  from: IsoTime.optional(),
-  to: IsoTime.optional(),
+  from: WholeSecondBound.optional(),
+  to: WholeSecondBound.optional(),
   sort: z.enum(["createdAt", "-createdAt"]).default("-createdAt"),
 });
 

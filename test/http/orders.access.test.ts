@@ -169,4 +169,24 @@ describe("order visibility and access", () => {
       expect([r.status, r.body.errors?.[0]?.path], path).toEqual([422, "from"]);
     }
   });
+
+  it("time filters with fractions of a second bound the whole-second times orders are kept in", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    expect(placed.status).toBe(201);
+    const at = Date.parse(placed.body.order.createdAt as string);
+    expect(at % 1000).toBe(0);
+    const listed = async (filter: string, ms: number) => {
+      const r = await api("GET", `/v1/orders?${filter}=${new Date(at + ms).toISOString()}`, { token: shopper.token });
+      expect(r.status).toBe(200);
+      return r.body.items.length as number;
+    };
+    // Half a second after it was placed: not from then on, but up to then.
+    expect(await listed("from", 500)).toBe(0);
+    expect(await listed("to", 500)).toBe(1);
+    // Half a second before: from then on, but not up to then.
+    expect(await listed("from", -500)).toBe(1);
+    expect(await listed("to", -500)).toBe(0);
+  });
 });
