@@ -73,13 +73,29 @@ export async function setUpPayoutAccount(
     detail: message,
   });
   if (!row.payoutAccountId) {
-    const created = await provider.accounts.create({
-      vendorId,
-      country: config(env).platformCountry,
-      ...(row.contactEmail ? { email: row.contactEmail } : {}),
-      idempotencyKey: `payout-account:${vendorId}`,
-    });
+    const email = row.contactEmail;
+    const create = (idempotencyKey: string) =>
+      provider.accounts.create({
+        vendorId,
+        country: config(env).platformCountry,
+        ...(email ? { email } : {}),
+        idempotencyKey,
+      });
+    const key = `payout-account:${vendorId}`;
+    let created = await create(key);
+    // The provider replays a key's first answer (Stripe for a day): an account an admin has since
+    // moved to another vendor would come back. That one is not this vendor's: it gets a new one.
+    if (created.ok && (await otherHolderOf(db, created.value.accountId, vendorId))) {
+      created = await create(`${key}:after:${created.value.accountId}`);
+    }
     if (!created.ok) return failed(created.message);
+    if (await otherHolderOf(db, created.value.accountId, vendorId)) {
+      return {
+        ok: false,
+        code: "CONFLICT",
+        detail: `The provider answered with account ${created.value.accountId}, which another vendor holds; an admin must link this vendor's account`,
+      };
+    }
     row = (await claimPayoutAccount(db, vendorId, created.value.accountId, created.value, at)) ?? row;
   } else {
     // Linked by hand to an account another vendor holds: a link would open that vendor's account.

@@ -112,4 +112,27 @@ describe("a payout account belongs to one vendor", () => {
     const linksAfter = (await fakeRequests("/v1/account_links")).filter((q) => q.params.account === a.accountId);
     expect(linksAfter).toHaveLength(linksBefore.length);
   });
+
+  it("a vendor setting up again after its account was moved to another gets a new one, not the moved one back", async () => {
+    const a = await readyVendor();
+    const b = await newVendorWithToken();
+    // The admin moves A's account to B (same day: the provider still replays A's creation).
+    expect(
+      (await api("PATCH", `/v1/vendors/${a.vendorId}`, { token: ADMIN, body: { payoutAccountId: null } })).status,
+    ).toBe(200);
+    const moved = await api("PATCH", `/v1/vendors/${b.vendorId}`, {
+      token: ADMIN,
+      body: { payoutAccountId: a.accountId },
+    });
+    expect(moved.status).toBe(200);
+
+    const again = await api("POST", `/v1/vendors/${a.vendorId}/payout-account`, { token: a.token });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    const fresh = again.body.status.accountId as string;
+    expect(fresh).not.toBe(a.accountId);
+    expect((await readiness(b.vendorId)).accountId).toBe(a.accountId);
+    // Asked again, the same new account: the retry is keyed too.
+    const retried = await api("POST", `/v1/vendors/${a.vendorId}/payout-account`, { token: a.token });
+    expect(retried.body.status.accountId).toBe(fresh);
+  });
 });
