@@ -28,7 +28,7 @@ export const SHOPPER_REFUND_EVENTS: ReadonlySet<string> = new Set([
   "payment.refund_repaid",
   "payment.refund_settled_outside",
   "order.refund_failed",
-  "order.refund_repaid",
+  "order.refund_sent",
   "order.refund_settled",
 ]);
 

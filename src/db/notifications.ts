@@ -62,7 +62,15 @@ export async function notificationFacts(db: Db, orderIds: readonly string[], ven
     ),
     selectIn(db, orderIds, (ids) =>
       db
-        .select({ orderId: orders.id, email: customers.email, phone: customers.phone, paidAt: orders.paidAt })
+        .select({
+          orderId: orders.id,
+          email: customers.email,
+          phone: customers.phone,
+          // Someone paid: the order was marked paid, or a payment came too late and was refunded.
+          paidAt: sql<
+            string | null
+          >`coalesce(${orders.paidAt}, (select p.updated_at from payments p where p.order_id = ${orders.id} and p.status = 'succeeded'))`,
+        })
         .from(orders)
         .innerJoin(customers, sql`${customers.id} = ${orders.customerId}`)
         .where(inArray(orders.id, ids)),

@@ -55,8 +55,11 @@ export async function sendNotifications(env: Env, now: Date) {
   const local = await markLocalSent(db, { limit, bucket, at });
 
   const result = { sent: local.length, retrying: 0, failed: 0, limit, bucket };
+  const started = Date.now();
   for (const [name, channel] of remoteChannels(cfg)) {
-    const leaseUntil = isoSeconds(addSeconds(now, leaseSeconds(limit)));
+    // From this channel's claim: a slow channel before it must not eat into this one's lease.
+    const claimedAt = new Date(now.getTime() + (Date.now() - started));
+    const leaseUntil = isoSeconds(addSeconds(claimedAt, leaseSeconds(limit)));
     const claimed = await claimNotifications(db, name, { limit, bucket, at, leaseUntil });
     const deliveries = await sendAll(channel, claimed.map(outgoing));
     await settle(db, claimed, deliveries, leaseUntil, now);

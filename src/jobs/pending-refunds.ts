@@ -25,7 +25,8 @@ export async function retryPendingRefunds(env: Env, now: Date) {
     await Promise.all(
       bySubOrder.slice(i, i + PARALLEL).map(async (owedOfSubOrder) => {
         for (const owed of owedOfSubOrder) {
-          const paid = await payPendingRefund(env, owed, now);
+          // Owed because the first try failed: its cancel or return told the shopper nothing was coming yet.
+          const paid = await payPendingRefund(env, owed, now, { announce: true });
           result[paid.pending ? "failed" : "refunded"] += 1;
         }
       }),

@@ -1,4 +1,4 @@
-import { type Db, database, runBatch } from "../db/client";
+import { type Db, database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
 import {
   cancelRefundKey,
@@ -39,9 +39,15 @@ export async function payOwedRefundById(env: Env, id: string, now: Date): Promis
  * to the ledger (a cancel gives back goods, then shipping; a return its goods and their share of a
  * reassignment adjustment), re-derives the parent's payment status and settles the owed row. A
  * failure counts an attempt and leaves the row pending. A retry of a refund the provider failed is
- * paid the same way and only names its new provider refund (`repaid`).
+ * paid the same way and only names its new provider refund (`repaid`). `announce`: the shopper was
+ * not told this refund is coming (its cancel or return went ahead without it), so they are now.
  */
-export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Date): Promise<PaidRefund> {
+export async function payPendingRefund(
+  env: Env,
+  owed: PendingRefundRow,
+  now: Date,
+  opts: { announce?: boolean } = {},
+): Promise<PaidRefund> {
   const db = database(env);
   const refunded = await paymentProvider(env).refund({
     paymentId: owed.paymentId,
@@ -124,8 +130,12 @@ export async function payPendingRefund(env: Env, owed: PendingRefundRow, now: Da
     }),
     // Answered already failed: in the books as made, and owed again at once.
     ...(failed?.statements ?? []),
+    ...(opts.announce && !failed ? [refundSentMessage(db, owed, at)] : []),
   ]);
-  if (!failed) return { refundedMinor: owed.amountMinor, creditNoteId, pending: false };
+  if (!failed) {
+    if (opts.announce) await dispatchOutbox(env, [refundSentKey(owed)], now);
+    return { refundedMinor: owed.amountMinor, creditNoteId, pending: false };
+  }
   await dispatchOutbox(env, [failed.outboxKey], now);
   // Made, but not on its way to the shopper: owed again.
   return { refundedMinor: 0, creditNoteId, pending: true };
@@ -168,13 +178,7 @@ async function repaid(
           data: { refundId, providerRefundId, amountMinor: owed.amountMinor },
           dedupeKey: `payment.refund_repaid:${owed.id}`,
         }),
-        insertOutbox(db, {
-          type: "order.refund_repaid",
-          orderId: owed.orderId,
-          payload: { refundedMinor: owed.amountMinor },
-          dedupeKey: `order.refund_repaid:${owed.id}`,
-          createdAt: at,
-        }),
+        refundSentMessage(db, owed, at),
       ];
   await runBatch(db, [
     refundRepaid(db, { refundId, owedId: owed.id, providerRef: providerRefundId }),
@@ -182,8 +186,21 @@ async function repaid(
     ...told,
   ]);
   // The shopper was told it failed: tell them what became of it now (else the outbox sweep would).
-  await dispatchOutbox(env, [failed ? failed.outboxKey : `order.refund_repaid:${owed.id}`], new Date(at));
+  await dispatchOutbox(env, [failed ? failed.outboxKey : refundSentKey(owed)], new Date(at));
   return failed
     ? { refundedMinor: 0, creditNoteId: null, pending: true }
     : { refundedMinor: owed.amountMinor, creditNoteId: null, pending: false };
+}
+
+const refundSentKey = (owed: PendingRefundRow) => `order.refund_sent:${owed.id}`;
+
+/** The shopper's message that a refund they were not told of yet (a late one, a retried one) is on its way. */
+function refundSentMessage(db: Db, owed: PendingRefundRow, at: string): Statement {
+  return insertOutbox(db, {
+    type: "order.refund_sent",
+    orderId: owed.orderId,
+    payload: { refundedMinor: owed.amountMinor },
+    dedupeKey: refundSentKey(owed),
+    createdAt: at,
+  });
 }

@@ -78,8 +78,23 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
       const refundedMinor = Number(p.refundedMinor ?? 0);
       const refunded = displayAmount(refundedMinor, facts.currency);
       const text = `Order ${orderId} is cancelled${cancelPhrase(p.reason)}.${refundedMinor > 0 ? ` ${refunded} is on its way back to you.` : ""}`;
+      // A template's text is fixed: one that says what comes back, and one for nothing coming back (yet).
       return [
-        { ...base, template: "order_cancelled", priority: PRIORITY.cancellation, params: { orderId, refunded }, text },
+        refundedMinor > 0
+          ? {
+              ...base,
+              template: "order_cancelled",
+              priority: PRIORITY.cancellation,
+              params: { orderId, refunded },
+              text,
+            }
+          : {
+              ...base,
+              template: "order_cancelled_no_refund",
+              priority: PRIORITY.cancellation,
+              params: { orderId },
+              text,
+            },
       ];
     }
     case "sub_order.cancelled": {
@@ -90,9 +105,10 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
       return [
         {
           ...base,
-          template: "shipment_cancelled",
+          ...(refundedMinor > 0
+            ? { template: "shipment_cancelled", params: { orderId, refunded } }
+            : { template: "shipment_cancelled_no_refund", params: { orderId } }),
           priority: PRIORITY.cancellation,
-          params: { orderId, refunded },
           text,
         },
       ];
@@ -112,15 +128,15 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
         },
       ];
     }
-    case "order.refund_repaid":
+    case "order.refund_sent":
     case "order.refund_settled": {
       const refunded = displayAmount(Number(p.refundedMinor ?? 0), facts.currency);
-      const how =
-        event.type === "order.refund_repaid" ? "is on its way back to you" : "was refunded to you another way";
+      const sent = event.type === "order.refund_sent";
+      const how = sent ? "is on its way back to you" : "was refunded to you another way";
       return [
         {
           ...base,
-          template: event.type === "order.refund_repaid" ? "refund_resent" : "refund_settled",
+          template: sent ? "refund_sent" : "refund_settled",
           priority: PRIORITY.cancellation,
           params: { orderId, refunded },
           text: `The refund of ${refunded} for order ${orderId} ${how}.`,

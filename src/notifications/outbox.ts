@@ -11,8 +11,8 @@ type CustomerContact = Contact & { paidAt: string | null };
 
 /**
  * A shopper's contact is whatever the guest typed at sign-up, unverified: until someone has paid
- * for the order, messages about it are only recorded, so an order placed in a stranger's name
- * cannot make us message that stranger.
+ * for the order (its payment succeeded, even one refunded for coming too late), messages about it
+ * are only recorded, so an order placed in a stranger's name cannot make us message that stranger.
  */
 const reachable = (c: CustomerContact | undefined) => (c?.paidAt ? c : undefined);
 

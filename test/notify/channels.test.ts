@@ -2,9 +2,10 @@ import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { displayTimeIn } from "../../src/exports/format";
 import { sendNotifications } from "../../src/jobs/notification-sender";
+import { deliveryOf } from "../../src/notifications/channels/port";
 import { config } from "../../src/platform/config";
 import { ADMIN, api, tokenFor } from "../support/api";
-import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+import { BENGALURU, checkout, lapseHold, pay, stockedSku } from "../support/marketplace";
 
 const fakeBase = () => config(env).whatsapp!.apiBase;
 
@@ -248,7 +249,7 @@ describe("an unpaid order", () => {
     const mine = async () =>
       (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.body.token })).body.items;
     await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
-    expect((await mine())[0]).toMatchObject({ channel: "local", template: "order_cancelled" });
+    expect((await mine())[0]).toMatchObject({ channel: "local", template: "order_cancelled_no_refund" });
     expect((await mine())[0].recipient).not.toContain("98450");
     await send(minute(7));
     expect(await sentTo(phone)).toEqual([]);
@@ -327,5 +328,77 @@ describe("vendor nudges", () => {
     const [mail] = await sentTo(address);
     expect(mail!.body.subject).toMatch(/^Dispatch due soon \(ord_/);
     expect(mail!.body.text).toContain(byEmail.subOrderId);
+  });
+});
+
+describe("a shopper whose payment came too late", () => {
+  it("hears that the money is on its way back: someone paid, so the contact is no stranger's", async () => {
+    const phone = "+91 98450 17777";
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const late = await api("POST", "/v1/customers", { body: { name: `Late ${++n}`, phone } });
+    const given = await checkout(late.body.token, [{ skuId: sku.skuId, qty: 1 }]);
+    const orderId = given.body.order.id as string;
+    // Its hold lapses and another shopper takes the one unit before the payment arrives.
+    await lapseHold(sku.skuId, orderId);
+    const other = await api("POST", "/v1/customers", { body: { name: `Quick ${++n}` } });
+    expect((await checkout(other.body.token, [{ skuId: sku.skuId, qty: 1 }])).status).toBe(201);
+    expect((await pay(late.body.token, given.body.payment.id)).body.paymentStatus).toBe("refunded");
+    const mine = async () =>
+      (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: late.body.token })).body.items;
+    await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
+    expect((await mine())[0]).toMatchObject({ channel: "whatsapp", template: "order_cancelled" });
+    await send(minute(11));
+    const [message] = await sentTo(phone);
+    expect(message!.body.template.name).toBe("order_cancelled");
+  });
+});
+
+describe("a provider's answer that breaks off", () => {
+  it("is a failure to retry, not an error that loses the other messages' outcomes", async () => {
+    const broken = new Response(
+      new ReadableStream({
+        start(controller) {
+          controller.error(new Error("connection reset"));
+        },
+      }),
+      { status: 200 },
+    );
+    const delivery = await deliveryOf(broken, () => "wamid.1");
+    expect(delivery).toMatchObject({ ok: false, retry: true });
+    expect((delivery as { error: string }).error).toContain("connection reset");
+  });
+});
+
+describe("the email channel's lease", () => {
+  it("runs from when its messages are claimed, not from the start of a run WhatsApp made slow", async () => {
+    const phone = "+91 98450 18888";
+    const email = `lease-${++n}@example.com`;
+    await fetch(`${fakeBase()}/_fake/slow`, {
+      method: "POST",
+      body: JSON.stringify({ recipients: [phone.replace(/\D/g, ""), email], ms: 2_000 }),
+    });
+    const viaWhatsApp = await paidOrder({ phone });
+    const viaEmail = await paidOrder({ email });
+    const t0 = minute(12);
+    const run = send(t0);
+    // While the email is out (WhatsApp took two seconds first), its lease reaches past the run's
+    // start by a full lease and the time WhatsApp took.
+    const lease = await vi.waitFor(
+      async () => {
+        const row = await env.DB.prepare(
+          "select lease_until as l from notifications where order_id = ? and channel = 'email'",
+        )
+          .bind(viaEmail.orderId)
+          .first<{ l: string | null }>();
+        if (!row?.l) throw new Error("not claimed yet");
+        return row.l;
+      },
+      { timeout: 6_000, interval: 50 },
+    );
+    const limit = config(env).notifyRatePerMinute;
+    const leaseSeconds = Math.ceil(limit / 8) * 15 + 60;
+    expect(Date.parse(lease) - t0.getTime()).toBeGreaterThanOrEqual((leaseSeconds + 1) * 1000);
+    expect((await run).status).toBe(200);
+    expect((await viaWhatsApp.mine())[0].status).toBe("sent");
   });
 });

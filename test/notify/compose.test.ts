@@ -57,6 +57,24 @@ describe("messages", () => {
     expect(m!.text).toContain("by 28 Nov 2026, 3:00 pm IST");
   });
 
+  it("use a template that promises no refund when nothing is on its way (yet)", () => {
+    const facts = { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency: "INR", timeZone: "Asia/Kolkata" };
+    const [order] = compose(cancelled(0), facts);
+    expect(order).toMatchObject({ template: "order_cancelled_no_refund", params: { orderId: "ord_1" } });
+    expect(order!.text).not.toContain("on its way");
+    const parcel: OrderEventMessage = {
+      id: 5,
+      type: "sub_order.cancelled",
+      orderId: "ord_1",
+      at: "2026-11-28T10:00:00Z",
+      payload: { orderId: "ord_1", subOrderId: "sub_1", refundedMinor: 0, reason: "vendor_cancelled" },
+    };
+    expect(compose(parcel, facts)[0]).toMatchObject({
+      template: "shipment_cancelled_no_refund",
+      params: { orderId: "ord_1" },
+    });
+  });
+
   it("tell a shopper their bank refused a refund, what happens next, and when it is paid after all", () => {
     const facts = { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency: "INR", timeZone: "Asia/Kolkata" };
     const event = (type: string, payload: Record<string, unknown>): OrderEventMessage => ({
@@ -74,7 +92,7 @@ describe("messages", () => {
     expect(compose(event("order.refund_failed", { retried: false }), facts)[0]!.text).toContain(
       "Our team will contact you to refund it another way.",
     );
-    expect(compose(event("order.refund_repaid", {}), facts)[0]!.text).toBe(
+    expect(compose(event("order.refund_sent", {}), facts)[0]!.text).toBe(
       "The refund of ₹2,500.00 for order ord_1 is on its way back to you.",
     );
     expect(compose(event("order.refund_settled", {}), facts)[0]).toMatchObject({

@@ -76,5 +76,14 @@ describe("the pending-refunds job", () => {
     expect(await fakeRefunds(order.paymentId)).toEqual({ count: 0, amountMinor: 0 });
     await retryPendingRefunds(env, new Date(cancelledAt + 182_000));
     expect(await fakeRefunds(order.paymentId)).toEqual({ count: 1, amountMinor: 2500 });
+    // The cancel told the shopper of no refund (there was none yet); now they hear it is on its way.
+    const messages = await env.DB.prepare("select type, payload from outbox where order_id = ? order by id")
+      .bind(order.orderId)
+      .all<{ type: string; payload: string }>();
+    const told = messages.results.map((m) => [m.type, JSON.parse(m.payload).refundedMinor]);
+    expect(told.filter(([type]) => type === "order.cancelled" || type === "order.refund_sent")).toEqual([
+      ["order.cancelled", 0],
+      ["order.refund_sent", 2500],
+    ]);
   });
 });

@@ -208,7 +208,7 @@ describe("a refund the provider fails after making it", () => {
     expect(await historyOf(order.orderId, "payment.refund_repaid")).toHaveLength(1);
     expect(await messagesOf(order.orderId)).toEqual([
       { type: "order.refund_failed", refundedMinor: 2500, retried: true },
-      { type: "order.refund_repaid", refundedMinor: 2500 },
+      { type: "order.refund_sent", refundedMinor: 2500 },
     ]);
 
     // The retry's refund fails too, to a card the provider cannot reach: owed once more, for ops.
@@ -356,7 +356,7 @@ describe("a refund the provider answers already failed", () => {
     expect((await messagesOf(order.orderId)).map((m) => m.type)).toEqual([
       "order.refund_failed",
       "order.refund_failed",
-      "order.refund_repaid",
+      "order.refund_sent",
     ]);
   });
 

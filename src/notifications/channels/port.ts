@@ -27,7 +27,14 @@ export async function deliveryOf(
   providerRef: (body: unknown) => string | undefined,
   temporary: (body: unknown) => boolean = () => false,
 ): Promise<Delivery> {
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    // The answer broke off (the connection dropped, the send's timeout ran out mid-body): whether
+    // the provider took the message is unknown, and one message must not sink the others' outcomes.
+    return { ok: false, retry: true, error: `network: reading the answer: ${String(err)}` };
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
