@@ -130,6 +130,8 @@ function targetAfter(
     cancelledAt: null,
     confirmedAt: null,
     nudgedAt: null,
+    // A revived sub-order's parcel is packed afresh: a photo of the one it was before is not its proof.
+    photoKey: null,
     updatedAt: at,
   };
   if (landing.mode === "revive") return Object.assign(subs.get(landing.existing.id)!, fresh);

@@ -196,6 +196,15 @@ describe("manual override of routing", () => {
     ]);
     await pay(shopper.token, placed.body.payment.id);
     const subA = placed.body.order.subOrders.find((x: any) => x.vendorId === a.vendorId);
+    // A's proof photo of the parcel it was about to pack.
+    const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
+    const aToken = await tokenFor("vendor", { vendorId: a.vendorId });
+    const photo = await api("PUT", `/v1/sub-orders/${subA.id}/photo`, {
+      token: aToken,
+      rawBody: JPEG,
+      headers: { "content-type": "image/jpeg" },
+    });
+    expect(photo.status).toBe(204);
     const r = await reassign(ADMIN, subA.id, { target: { vendorId: b.vendorId }, reason: "consolidate" });
     expect(r.status).toBe(200);
     expect(r.body.status).toBe("paid");
@@ -206,6 +215,18 @@ describe("manual override of routing", () => {
     expect(mine.body.total).toEqual(placed.body.order.total);
     expect((await stockOf(bOffer.body.id)).totals).toMatchObject({ committed: 1, held: 0 });
     expect((await stockOf(a.skuId)).totals).toMatchObject({ committed: 0, held: 0, available: 5 });
+
+    // Moved back, A's sub-order comes back to life with a new parcel to pack: no photo of the old one.
+    const subB = r.body.subOrders.find((x: any) => x.vendorId === b.vendorId);
+    const moved = subB.lines.find((l: any) => l.skuId === bOffer.body.id);
+    const back = await reassign(ADMIN, subB.id, {
+      lines: [{ lineId: moved.id }],
+      target: { vendorId: a.vendorId },
+      reason: "A has it after all",
+    });
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    expect(back.body.subOrders.find((x: any) => x.id === subA.id)).toMatchObject({ status: "paid" });
+    expect((await api("GET", `/v1/sub-orders/${subA.id}/photo`, { token: aToken })).status).toBe(404);
   });
 
   it("lets routing pick the new place when no target is named", async () => {
