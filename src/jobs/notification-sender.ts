@@ -32,7 +32,7 @@ type Remote = "whatsapp" | "email";
 
 function remoteChannels(cfg: Config): [Remote, Channel][] {
   const out: [Remote, Channel][] = [];
-  if (cfg.whatsapp) out.push(["whatsapp", whatsappChannel(cfg.whatsapp)]);
+  if (cfg.whatsapp) out.push(["whatsapp", whatsappChannel(cfg.whatsapp, cfg.platformCountry)]);
   if (cfg.email) out.push(["email", emailChannel(cfg.email)]);
   return out;
 }

@@ -331,6 +331,20 @@ describe("vendor nudges", () => {
   });
 });
 
+describe("a phone number typed without its country code", () => {
+  it("is dialled in the marketplace's country, and one that is no number is not dialled at all", async () => {
+    const local = await paidOrder({ phone: "98450 16666" });
+    const nonsense = await paidOrder({ phone: "12345 6" });
+    await send(minute(13));
+    const sent = (await (await fetch(`${fakeBase()}/_fake/requests`)).json()) as { body: any }[];
+    expect(sent.filter((r) => r.body?.to === "919845016666")).toHaveLength(1);
+    expect(sent.filter((r) => String(r.body?.to ?? "").includes("123456"))).toEqual([]);
+    expect((await local.mine())[0]).toMatchObject({ status: "sent" });
+    expect((await nonsense.mine())[0]).toMatchObject({ status: "failed" });
+    expect((await nonsense.mine())[0].error).toContain("not a valid phone number");
+  });
+});
+
 describe("a shopper whose payment came too late", () => {
   it("hears that the money is on its way back: someone paid, so the contact is no stranger's", async () => {
     const phone = "+91 98450 17777";

@@ -1,3 +1,4 @@
+import { internationalDigits } from "../../domain/phone";
 import type { Config } from "../../platform/config";
 import { type Channel, deliveryOf, post } from "./port";
 
@@ -19,18 +20,22 @@ const temporary = (body: unknown) => {
  * WhatsApp Business Cloud API: every message is an approved template (business-initiated
  * messages must be) named as our templates are, its body parameters in the order the message
  * composes them. The order id rides in `biz_opaque_callback_data`, so the provider's status
- * webhooks name the thread. The recipient is a phone number; WhatsApp wants digits only.
+ * webhooks name the thread. The recipient is a phone number as typed; WhatsApp wants its
+ * international digits, the marketplace's `country` code added where none was typed.
  */
-export function whatsappChannel(s: Settings): Channel {
+export function whatsappChannel(s: Settings, country: string): Channel {
   const url = `${s.apiBase.replace(/\/$/, "")}/${s.apiVersion}/${encodeURIComponent(s.phoneNumberId)}/messages`;
   return {
     async send(m) {
+      const to = internationalDigits(m.recipient, country);
+      // Sending it anyway would reach whoever has those digits abroad, or no one.
+      if (!to) return { ok: false, retry: false, error: `not a valid phone number in ${country} or abroad` };
       const res = await post(url, {
         headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" },
         body: JSON.stringify({
           messaging_product: "whatsapp",
           recipient_type: "individual",
-          to: m.recipient.replace(/\D/g, ""),
+          to,
           type: "template",
           template: {
             name: m.template,
