@@ -1,24 +1,47 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Product } from "../contracts/catalog";
 import type { Db } from "./client";
 import { type After, afterKey, contains, keyOrder, toPage } from "./paging";
 import { products } from "./schema";
+import { VENDOR_SELLING_STATUS_SQL } from "./vendor-live";
 
 export async function insertProduct(db: Db, product: Product): Promise<Product> {
   return await db.insert(products).values(product).returning().get();
 }
 
-export async function findProduct(db: Db, id: string): Promise<Product | null> {
-  return (await db.select().from(products).where(eq(products.id, id)).get()) ?? null;
+/**
+ * A product some vendor sells: an active SKU of a vendor that sells (active, and approved if it
+ * onboarded itself). One made by a vendor still onboarding, or never approved, is not the public's.
+ * Spelled out in SQL: inside a one-table select drizzle names columns without their table.
+ */
+const sold = sql.raw(
+  `exists (select 1 from skus s join vendors on vendors.id = s.vendor_id where s.product_id = "products"."id" and s.status = 'active' and (${VENDOR_SELLING_STATUS_SQL}) = 'active')`,
+);
+
+/** `soldOnly`: as the public sees it. */
+export async function findProduct(db: Db, id: string, opts: { soldOnly?: boolean } = {}): Promise<Product | null> {
+  const row = await db
+    .select()
+    .from(products)
+    .where(and(eq(products.id, id), opts.soldOnly ? sold : undefined))
+    .get();
+  return row ?? null;
 }
 
-/** By title, then id; `search` matches anywhere in the title. */
-export async function listProducts(db: Db, q: { limit: number; after: After | undefined; search?: string }) {
+/** By title, then id; `search` matches anywhere in the title; `soldOnly`: as the public sees them. */
+export async function listProducts(
+  db: Db,
+  q: { limit: number; after: After | undefined; search?: string; soldOnly?: boolean },
+) {
   const rows = await db
     .select()
     .from(products)
     .where(
-      and(q.search ? contains(products.title, q.search) : undefined, afterKey(products.title, products.id, q.after)),
+      and(
+        q.search ? contains(products.title, q.search) : undefined,
+        afterKey(products.title, products.id, q.after),
+        q.soldOnly ? sold : undefined,
+      ),
     )
     .orderBy(...keyOrder(products.title, products.id))
     .limit(q.limit + 1)

@@ -43,7 +43,7 @@ describe("catalog pagination", () => {
   it("pages products, SKUs, vendors and warehouses", async () => {
     const tag = uid("pp");
     for (let i = 0; i < 5; i += 1) await newProduct(`${tag} product ${i}`);
-    const products = (await walk(`/v1/products?search=${tag}`, 2)).flat();
+    const products = (await walk(`/v1/products?search=${tag}`, 2, ADMIN)).flat();
     expect(products.map((p) => p.title)).toEqual([0, 1, 2, 3, 4].map((i) => `${tag} product ${i}`));
 
     const vendor = await newVendor({ name: `${tag} vendor` });

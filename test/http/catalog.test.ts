@@ -204,28 +204,58 @@ describe("products", () => {
       });
       made.push(r.body);
     }
-    const all = await api("GET", `/v1/products?search=${tag}`);
+    // Vendors see every product (to offer one); the public only those on sale (below).
+    const all = await api("GET", `/v1/products?search=${tag}`, { token: vendor });
     expect(all.status).toBe(200);
     expect(all.body.items.map((p: any) => p.title)).toEqual([
       `Filter Coffee ${tag}`,
       `Masala Chai ${tag}`,
       `masala dosa mix ${tag}`,
     ]);
-    const masala = await api("GET", `/v1/products?search=${encodeURIComponent(`MASALA`)}&limit=200`);
+    const masala = await api("GET", `/v1/products?search=${encodeURIComponent(`MASALA`)}&limit=200`, { token: vendor });
     const titles = masala.body.items.map((p: any) => p.title);
     expect(titles).toEqual(expect.arrayContaining([`Masala Chai ${tag}`, `masala dosa mix ${tag}`]));
     expect(titles).not.toContain(`Filter Coffee ${tag}`);
-    const one = await api("GET", `/v1/products/${made[0].id}`);
+    const one = await api("GET", `/v1/products/${made[0].id}`, { token: vendor });
     expect(one.body).toEqual(made[0]);
+  });
+
+  it("shows the public only products a selling vendor offers: none a vendor still onboarding made", async () => {
+    const tag = uid("pub");
+    const seller = await newVendorWithToken();
+    const onSale = await newProduct(`${tag} on sale`);
+    await newSku(seller.vendorId, onSale.id);
+    await newProduct(`${tag} nobody offers`);
+    // A vendor still onboarding makes a product and its offer (the wizard's first products).
+    const draft = await newVendorWithToken();
+    await env.DB.prepare("update vendors set onboarding = 'draft' where id = ?").bind(draft.vendorId).run();
+    const drafted = await api("POST", "/v1/products", { token: draft.token, body: { title: `${tag} drafted` } });
+    expect(drafted.status).toBe(201);
+    await newSku(draft.vendorId, drafted.body.id);
+    const suspended = await newVendorWithToken();
+    const paused = await newProduct(`${tag} suspended seller`);
+    await newSku(suspended.vendorId, paused.id);
+    await env.DB.prepare("update vendors set status = 'suspended' where id = ?").bind(suspended.vendorId).run();
+
+    const titles = async (token?: string) =>
+      (await api("GET", `/v1/products?search=${tag}`, { token })).body.items.map((p: { title: string }) => p.title);
+    const shopper = (await api("POST", "/v1/customers", { body: { name: "Browsing" } })).body.token as string;
+    expect(await titles()).toEqual([`${tag} on sale`]);
+    expect(await titles(shopper)).toEqual([`${tag} on sale`]);
+    expect(await titles(seller.token)).toHaveLength(4);
+    expect(await titles(ADMIN)).toHaveLength(4);
+    expect((await api("GET", `/v1/products/${drafted.body.id}`)).status).toBe(404);
+    expect((await api("GET", `/v1/products/${drafted.body.id}`, { token: draft.token })).status).toBe(200);
+    expect((await api("GET", `/v1/products/${onSale.id}`)).status).toBe(200);
   });
 
   it("takes LIKE wildcards in a search literally", async () => {
     const tag = uid("w");
     await newProduct(`100% cotton ${tag}`);
     await newProduct(`1000 cotton ${tag}`);
-    const r = await api("GET", `/v1/products?search=${encodeURIComponent(`0% cotton ${tag}`)}`);
+    const r = await api("GET", `/v1/products?search=${encodeURIComponent(`0% cotton ${tag}`)}`, { token: ADMIN });
     expect(r.body.items.map((p: any) => p.title)).toEqual([`100% cotton ${tag}`]);
-    const under = await api("GET", `/v1/products?search=${encodeURIComponent(`_000 cotton ${tag}`)}`);
+    const under = await api("GET", `/v1/products?search=${encodeURIComponent(`_000 cotton ${tag}`)}`, { token: ADMIN });
     expect(under.body.items).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
+import type { Context } from "hono";
 import { CreateProduct, Product, ProductParams, ProductQuery } from "../../contracts/catalog";
 import { json, jsonBody, page, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
 import { findProduct, insertProduct, listProducts } from "../../db/products";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
-import { router } from "../context";
+import { type AppEnv, router } from "../context";
 import { defineRoute } from "../route";
 import { notFound, pageStart } from "../scope";
 
@@ -23,7 +24,8 @@ const list = defineRoute({
   path: "/products",
   access: "public",
   summary: "List products by title",
-  description: "`search` matches anywhere in the title, case-insensitively.",
+  description:
+    "`search` matches anywhere in the title, case-insensitively. Without a token (and to shoppers), only products some selling vendor has an active offer of; vendors, ops and admins see every product.",
   request: { query: ProductQuery },
   responses: { 200: json(page(Product), "A page of products"), ...problemResponses },
 });
@@ -36,6 +38,12 @@ const read = defineRoute({
   request: { params: ProductParams },
   responses: { 200: json(Product, "The product"), ...problemResponses },
 });
+
+/** Anyone without a token, and shoppers, see only products on sale: vendors pick what to offer from all. */
+const publicView = (c: Context<AppEnv>) => {
+  const who = c.get("principal");
+  return !who || who.role === "customer";
+};
 
 export const products = router()
   .openapi(create, async (c) => {
@@ -54,12 +62,13 @@ export const products = router()
       limit: q.limit,
       after: pageStart(q.cursor),
       search: q.search || undefined,
+      soldOnly: publicView(c),
     });
     return c.json(result, 200);
   })
   .openapi(read, async (c) => {
     const { productId } = c.req.valid("param");
-    const product = await findProduct(database(c.env), productId);
+    const product = await findProduct(database(c.env), productId, { soldOnly: publicView(c) });
     if (!product) throw notFound("product", productId);
     return c.json(product, 200);
   });
