@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { newId } from "../domain/ids";
 import { chunks, rowsPerInsert, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
@@ -151,6 +152,20 @@ export type NotificationOutcome = Pick<
   NotificationInsert,
   "status" | "sentAt" | "providerRef" | "error" | "nextAttemptAt"
 >;
+
+/**
+ * The same message by email, queued when WhatsApp refused it for good (no WhatsApp on that
+ * number, a number that is none): only if that refusal is what the message now records, and its
+ * shopper or vendor gave an address. Once per message.
+ */
+export function emailInstead(db: Db, id: string, at: string): Statement {
+  return db
+    .insert(notifications)
+    .select(
+      sql`select ${newId("ntf")}, n.order_id, n.sub_order_id, n.customer_id, n.vendor_id, n.thread_key, 'email', coalesce(c.email, v.contact_email), n.template, n.priority, n.payload, 'queued', 0, null, null, n.dedupe_key || ':email', ${at}, null, null, null, null from ${notifications} n left join ${customers} c on c.id = n.customer_id left join ${vendors} v on v.id = n.vendor_id where n.id = ${id} and n.channel = 'whatsapp' and n.status = 'failed' and coalesce(c.email, v.contact_email) is not null`,
+    )
+    .onConflictDoNothing();
+}
 
 /** Records a send's outcome, but only while the sender still holds the message's lease. */
 export function settleNotification(db: Db, id: string, lease: string, outcome: NotificationOutcome): Statement {

@@ -2,6 +2,7 @@ import { type Db, database, runBatch } from "../db/client";
 import {
   type ClaimedNotification,
   claimNotifications,
+  emailInstead,
   markLocalSent,
   type NotificationOutcome,
   settleNotification,
@@ -62,7 +63,11 @@ export async function sendNotifications(env: Env, now: Date) {
     const leaseUntil = isoSeconds(addSeconds(claimedAt, leaseSeconds(limit)));
     const claimed = await claimNotifications(db, name, { limit, bucket, at, leaseUntil });
     const deliveries = await sendAll(channel, claimed.map(outgoing));
-    await settle(db, claimed, deliveries, leaseUntil, now);
+    await settle(db, claimed, deliveries, {
+      lease: leaseUntil,
+      now,
+      emailFallback: name === "whatsapp" && !!cfg.email,
+    });
     for (const d of deliveries) {
       if (d.ok) result.sent += 1;
       else if (d.retry) result.retrying += 1;
@@ -98,17 +103,26 @@ async function sendAll(channel: Channel, messages: Outgoing[]): Promise<Delivery
   return out;
 }
 
-/** Records each outcome, but only while this sender still holds the message. */
-async function settle(db: Db, rows: ClaimedNotification[], deliveries: Delivery[], lease: string, now: Date) {
-  const at = isoSeconds(now);
-  const statements = rows.map((row, i) => {
+/**
+ * Records each outcome, but only while this sender still holds the message. `emailFallback`: a
+ * message WhatsApp refused for good goes by email where its recipient gave an address.
+ */
+async function settle(
+  db: Db,
+  rows: ClaimedNotification[],
+  deliveries: Delivery[],
+  w: { lease: string; now: Date; emailFallback: boolean },
+) {
+  const at = isoSeconds(w.now);
+  const statements = rows.flatMap((row, i) => {
     const d = deliveries[i]!;
     const outcome: NotificationOutcome = d.ok
       ? { status: "sent", sentAt: at, providerRef: d.providerRef, error: null }
       : d.retry && row.attempts < MAX_ATTEMPTS
-        ? { error: d.error, nextAttemptAt: isoSeconds(addSeconds(now, Math.min(60, 2 ** (row.attempts - 1)) * 60)) }
+        ? { error: d.error, nextAttemptAt: isoSeconds(addSeconds(w.now, Math.min(60, 2 ** (row.attempts - 1)) * 60)) }
         : { status: "failed", error: d.error };
-    return settleNotification(db, row.id, lease, outcome);
+    const settled = settleNotification(db, row.id, w.lease, outcome);
+    return outcome.status === "failed" && w.emailFallback ? [settled, emailInstead(db, row.id, at)] : [settled];
   });
   await runBatch(db, statements);
 }

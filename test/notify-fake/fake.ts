@@ -61,6 +61,9 @@ export function createNotifyFake() {
         return graphError(500, 131000, "(#131000) Something went wrong");
       case 400:
         return graphError(400, 132001, "(#132001) Template name does not exist in the translation");
+      // The number has no WhatsApp (or cannot receive): final.
+      case 131026:
+        return graphError(400, 131026, "(#131026) Message undeliverable");
       // Meta answers its throttles with HTTP 400 and tells them apart by code.
       case 131056:
         return graphError(400, 131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit");

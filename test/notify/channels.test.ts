@@ -331,6 +331,21 @@ describe("vendor nudges", () => {
   });
 });
 
+describe("a number WhatsApp cannot deliver to", () => {
+  it("sends the message by email instead, when the shopper gave an address, once", async () => {
+    const phone = "+91 98450 15555";
+    const email = `no-whatsapp-${++n}@example.com`;
+    const o = await paidOrder({ phone, email });
+    await script(phone, [131026]);
+    await send(minute(15));
+    const rows = await o.mine();
+    expect(rows.find((r: any) => r.channel === "whatsapp")).toMatchObject({ status: "failed" });
+    expect(rows.find((r: any) => r.channel === "email")).toMatchObject({ status: "sent", recipient: email });
+    await send(minute(15, 5));
+    expect(await o.mine()).toHaveLength(2);
+  });
+});
+
 describe("a phone number typed without its country code", () => {
   it("is dialled in the marketplace's country, and one that is no number is not dialled at all", async () => {
     const local = await paidOrder({ phone: "98450 16666" });
