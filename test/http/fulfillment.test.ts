@@ -269,6 +269,21 @@ describe("tracking", () => {
     expect((await step(vendor, sub, "milestone", { type: "out_for_delivery" })).status).toBe(409);
   });
 
+  it("takes a carrier's time with its UTC offset, as the instant it names", async () => {
+    const { sub, awb } = await dispatched();
+    // A second or two on (after the dispatch), written in India's time as Indian carriers send it.
+    const instant = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000);
+    const ist = new Date(instant.getTime() + 330 * 60_000).toISOString().replace(/\.\d+Z$/, "+05:30");
+    expect((await post({ awb, event: "delivered", at: ist })).status).toBe(200);
+    const view = (await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body;
+    expect(view.status).toBe("delivered");
+    expect(view.timeline.find((e: any) => e.type === "sub_order.delivered").at).toBe(
+      instant.toISOString().replace(/\.\d+Z$/, "Z"),
+    );
+    const noZone = await post({ awb, event: "delivered", at: "2026-11-22T10:00:00" });
+    expect(noZone.status).toBe(422);
+  });
+
   it("records no milestone after the delivery that raced it", async () => {
     for (let round = 0; round < 4; round++) {
       const { sub, awb } = await dispatched();

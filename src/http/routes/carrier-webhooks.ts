@@ -17,7 +17,8 @@ const TrackingEvent = z
   .object({
     awb: z.string().min(1).max(40),
     event: z.enum(["out_for_delivery", "delivery_attempted", "delivered"]),
-    at: z.iso.datetime(),
+    // Carriers send their local time with its offset (`+05:30`) as often as UTC: both name an instant.
+    at: z.iso.datetime({ offset: true }),
     note: z.string().max(500).optional(),
   })
   .openapi("CarrierTrackingEvent");
