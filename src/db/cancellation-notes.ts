@@ -1,8 +1,8 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { CancelReason } from "../contracts/orders";
 import type { Actor } from "../domain/principal";
 import type { Db } from "./client";
-import { cancellationNotes } from "./schema";
+import { cancellationNotes, subOrders } from "./schema";
 
 export type CancellationNoteRow = {
   at: string;
@@ -11,15 +11,17 @@ export type CancellationNoteRow = {
   note: string;
 };
 
+/**
+ * Keeps the note of a cancel that took effect for this reason (a sub-order of the order cancelled
+ * with it), once: a retried request adds no second copy, and a cancel of an order another cancel
+ * had already closed for another reason leaves no note claiming a reason that did not cancel it.
+ */
 export async function insertCancellationNote(db: Db, orderId: string, row: CancellationNoteRow): Promise<void> {
-  await db.insert(cancellationNotes).values({
-    orderId,
-    at: row.at,
-    actorRole: row.actor.role,
-    actorId: row.actor.id,
-    reason: row.reason,
-    note: row.note,
-  });
+  await db.insert(cancellationNotes).select(
+    sql`select null, ${orderId}, ${row.at}, ${row.actor.role}, ${row.actor.id}, ${row.reason}, ${row.note}
+        where exists (select 1 from ${subOrders} s where s.order_id = ${orderId} and s.status = 'cancelled' and s.cancellation_reason = ${row.reason})
+          and not exists (select 1 from ${cancellationNotes} n where n.order_id = ${orderId} and n.reason = ${row.reason} and n.note = ${row.note})`,
+  );
 }
 
 /** Oldest first; an order is cancelled once, so there are a few at most. */

@@ -161,6 +161,22 @@ describe("bulk actions", () => {
     expect(forOps.cancellationNotes).toEqual([
       expect.objectContaining({ reason: "suspected_fraud", note, actor: expect.objectContaining({ role: "ops" }) }),
     ]);
+
+    // The dashboard resends the request after a timeout; another ops member "cancels" it again for
+    // another reason. Neither cancelled anything: the order's record keeps the one true note.
+    const resent = await api("POST", "/v1/orders/bulk", {
+      token: ops,
+      body: { action: "cancel", ids, reason: "suspected_fraud", note },
+    });
+    expect(resent.body.results.every((r: any) => r.ok)).toBe(true);
+    const other = await api("POST", `/v1/orders/${ids[0]}/cancel`, {
+      token: await tokenFor("ops"),
+      body: { reason: "duplicate_order", note: "customer asked twice" },
+    });
+    expect(other.status).toBe(200);
+    expect((await api("GET", `/v1/orders/${ids[0]}`, { token: ops })).body.cancellationNotes).toEqual([
+      expect.objectContaining({ reason: "suspected_fraud", note }),
+    ]);
   });
 
   it("validates the request and is for ops and admins only", async () => {
