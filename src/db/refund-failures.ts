@@ -94,14 +94,14 @@ export function refundRepaid(db: Db, r: { refundId: string; owedId: string; prov
     );
 }
 
-/** Lets the job retry an owed refund now, ops having asked; only while it is still owed. */
-export async function releaseToRetry(db: Db, id: string): Promise<boolean> {
-  const rows = await db
+/** Lets the job retry an owed refund now, ops having asked; only while it is still owed. Answers it as it now is. */
+export async function releaseToRetry(db: Db, id: string): Promise<PendingRefundRow | undefined> {
+  return db
     .update(pendingRefunds)
     .set({ awaitingOps: false, nextAttemptAt: null })
     .where(and(eq(pendingRefunds.id, id), isNull(pendingRefunds.settledAt)))
-    .returning({ id: pendingRefunds.id });
-  return rows.length > 0;
+    .returning()
+    .get();
 }
 
 /**

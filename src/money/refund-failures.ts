@@ -156,8 +156,9 @@ export async function retryOwedRefundNow(env: Env, id: string): Promise<OwedRefu
   const db = database(env);
   const owed = await findPendingRefund(db, id);
   if (!owed) return { ok: false, code: "NOT_FOUND", detail: "No such owed refund" };
-  if (!(await releaseToRetry(db, id))) return { ok: false, code: "CONFLICT", detail: "The refund is already paid" };
-  return { ok: true, owed: (await findPendingRefund(db, id))! };
+  const released = await releaseToRetry(db, id);
+  if (!released) return { ok: false, code: "CONFLICT", detail: "The refund is already paid" };
+  return { ok: true, owed: released };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { env, listDurableObjectIds, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { OrderEventMessage } from "../../src/contracts/events";
 import { CustomerOrderEventData, type EventFrame, type FeedTicket, ServerFrame } from "../../src/contracts/feeds";
 import { publishOrderEvents } from "../../src/gateways/feeds";
 import { api, newCustomer, tokenFor, uid } from "../support/api";
+import { outboxMessages } from "../support/feeds";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
 /** A socket on the real Worker, keeping every frame checked against the wire schema. */
@@ -141,16 +141,7 @@ describe("a shopper's own feed", () => {
     }
     await feed.waitFor("order.paid");
     // Every outbox row of both orders published again, as the Queue consumer would.
-    const rows = await env.DB.prepare("SELECT * FROM outbox WHERE order_id IN (?, ?) ORDER BY id")
-      .bind(...orders)
-      .all<{ id: number; type: string; order_id: string; created_at: string; payload: string }>();
-    const messages: OrderEventMessage[] = rows.results.map((r) => ({
-      id: r.id,
-      type: r.type,
-      orderId: r.order_id,
-      at: r.created_at,
-      payload: JSON.parse(r.payload),
-    }));
+    const messages = await outboxMessages(...orders);
     expect(messages.filter((m) => m.orderId === orders[0]).length).toBeGreaterThan(0);
     await publishOrderEvents(env, messages);
     // Objects exist in storage once created (each writes its schema): the watched shopper's is

@@ -39,15 +39,23 @@ export async function subscribe(path: string, token: string) {
   };
 }
 
-/** Every outbox row of the order published again, as the Queue fallback would, whenever it runs. */
-export async function republish(orderId: string) {
-  const rows = await env.DB.prepare("select * from outbox where order_id = ? order by id").bind(orderId).all<any>();
-  const messages: OrderEventMessage[] = rows.results.map((r) => ({
+/** The orders' outbox rows as the queue carries them, oldest first. */
+export async function outboxMessages(...orderIds: string[]): Promise<OrderEventMessage[]> {
+  const rows = await env.DB.prepare(
+    `select * from outbox where order_id in (${orderIds.map(() => "?").join(", ")}) order by id`,
+  )
+    .bind(...orderIds)
+    .all<{ id: number; type: string; order_id: string; created_at: string; payload: string }>();
+  return rows.results.map((r) => ({
     id: r.id,
     type: r.type,
     orderId: r.order_id,
     at: r.created_at,
     payload: JSON.parse(r.payload),
   }));
-  await publishOrderEvents(env, messages);
+}
+
+/** Every outbox row of the order published again, as the Queue fallback would, whenever it runs. */
+export async function republish(orderId: string) {
+  await publishOrderEvents(env, await outboxMessages(orderId));
 }
