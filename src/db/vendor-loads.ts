@@ -9,24 +9,27 @@ import { vendorHourlyLoads } from "./schema";
 // its next checkouts slower. Exported for its query-plan test.
 
 /**
- * Per vendor in the JSON list ?1, its sub-orders created in hour ?2 that are not cancelled, less
- * those of order ?3 (the order being written or moved itself; NULL leaves none out).
+ * For each ask of the JSON list ?1 (`vendorLoadsAsked`), by its index `i`: per vendor in its
+ * `vendorIds` that has a row, its sub-orders created in the ask's `hour` that are not cancelled,
+ * less those of its `orderId` (the order being written or moved itself; null leaves none out).
+ * Checkouts reading at the same moment ask in one statement (db/checkout-reads.ts).
  */
-export const VENDOR_LOADS = `select l.vendor_id as vendorId, l.sub_orders - (
-    select count(*) from sub_orders s where s.order_id = ?3 and s.vendor_id = l.vendor_id
+export const VENDOR_LOADS = `select r.key as i, l.vendor_id as vendorId, l.sub_orders - (
+    select count(*) from sub_orders s where s.order_id = r.value ->> 'orderId' and s.vendor_id = l.vendor_id
       and s.status <> 'cancelled' and substr(s.created_at, 1, 13) = l.hour
   ) as n
-  from vendor_hourly_loads l
-  where l.vendor_id in (select value from json_each(?1)) and l.hour = ?2`;
+  from json_each(?1) r
+  join json_each(r.value -> 'vendorIds') v
+  join vendor_hourly_loads l on l.vendor_id = v.value and l.hour = r.value ->> 'hour'`;
 
 /** The UTC clock hour `at` falls in, as `vendor_hourly_loads` keys it: `2026-11-27T10`. */
 export function hourOf(at: Date | number): string {
   return isoSeconds(at).slice(0, 13);
 }
 
-/** The bindings of VENDOR_LOADS. */
-export function vendorLoadParams(vendorIds: readonly string[], at: Date, excludeOrderId?: string) {
-  return [JSON.stringify(vendorIds), hourOf(at), excludeOrderId ?? null] as const;
+/** One ask of VENDOR_LOADS: these vendors' loads in the clock hour of `at`, less `excludeOrderId`'s. */
+export function vendorLoadsAsked(vendorIds: readonly string[], at: Date, excludeOrderId?: string) {
+  return { vendorIds, hour: hourOf(at), orderId: excludeOrderId ?? null };
 }
 
 /** Rows of VENDOR_LOADS as a map with every vendor asked for (0 when it has none this hour). */
@@ -46,7 +49,7 @@ export async function vendorLoads(
   if (vendorIds.length === 0) return new Map();
   const { results } = await db.$client
     .prepare(VENDOR_LOADS)
-    .bind(...vendorLoadParams(vendorIds, at, excludeOrderId))
+    .bind(JSON.stringify([vendorLoadsAsked(vendorIds, at, excludeOrderId)]))
     .all<{ vendorId: string; n: number }>();
   return loadsFrom(vendorIds, results);
 }

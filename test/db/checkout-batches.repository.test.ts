@@ -93,6 +93,52 @@ describe("checkout's D1 batches", () => {
     expect(own.loads.get(sku.vendorId)).toBe(0);
   });
 
+  it("reads the contexts of checkouts asking at the same moment together, each its own", async () => {
+    const placed = await Promise.all([placedThroughApi(), placedThroughApi(), placedThroughApi()]);
+    const inputFor = (p: (typeof placed)[number], over: { key?: string; orderId?: string; vendorIds?: string[] }) => ({
+      scope: `customer:${p.shopper.customerId}`,
+      key: over.key ?? uid("idem-"),
+      customerId: p.shopper.customerId,
+      skuIds: [p.sku.skuId],
+      now: p.stored.order.createdAt,
+      orderId: over.orderId ?? uid("ord_"),
+      vendorIds: over.vendorIds ?? [p.sku.vendorId],
+      at: new Date(p.stored.order.createdAt),
+    });
+    const [a, b, c] = placed as [(typeof placed)[0], (typeof placed)[0], (typeof placed)[0]];
+    const inputs = [
+      inputFor(a, { key: a.key }),
+      inputFor(b, {}),
+      inputFor(c, { orderId: c.stored.order.id }),
+      inputFor(a, { vendorIds: [a.sku.vendorId, b.sku.vendorId, c.sku.vendorId] }),
+      { ...inputFor(b, { key: b.key }), skuIds: [b.sku.skuId, a.sku.skuId, uid("sku_")] },
+      inputFor(c, { key: a.key }),
+    ];
+    // The first goes alone; the others wait for it and then go together, in one statement each.
+    const together = await Promise.all(
+      [...inputs, ...inputs].map((input) => readCheckoutContext(database(env), input)),
+    );
+    const alone = [];
+    for (const input of inputs) alone.push(await readCheckoutContext(database(env), input));
+    expect(together).toEqual([...alone, ...alone]);
+
+    const [aReplay, bFresh, cOwn, aThree, bReplay, cOtherKey] = alone as [(typeof alone)[0], ...typeof alone];
+    expect(JSON.parse(aReplay!.idempotent!.responseBody).order.id).toBe(a.stored.order.id);
+    expect(JSON.parse(bReplay!.idempotent!.responseBody).order.id).toBe(b.stored.order.id);
+    expect(bFresh!.idempotent).toBeUndefined();
+    expect(cOtherKey!.idempotent).toBeUndefined();
+    for (const [ctx, p] of [
+      [aReplay, a],
+      [bFresh, b],
+      [cOtherKey, c],
+    ] as const)
+      expect(ctx!.openHolds).toEqual({ open: 1, earliest: p.stored.order.holdExpiresAt });
+    expect(bFresh!.loads).toEqual(new Map([[b.sku.vendorId, 1]]));
+    expect(cOwn!.loads).toEqual(new Map([[c.sku.vendorId, 0]]));
+    expect(aThree!.loads).toEqual(new Map([a, b, c].map((p) => [p.sku.vendorId, 1])));
+    expect(bReplay!.skus.map((r) => r.skuId)).toEqual([b.sku.skuId, a.sku.skuId]);
+  });
+
   it("writes every column of an order with more lines than one statement binds, once", async () => {
     const { shopper, stored } = await placedThroughApi();
     const db = database(env);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { OPEN_HOLDS } from "../../src/db/checkout-reads";
+import { IDEMPOTENT_RESPONSES, OPEN_HOLDS } from "../../src/db/checkout-reads";
 import { VENDOR_LOADS } from "../../src/db/vendor-loads";
 
 /** SQLite's plan for a statement, one line per step. */
@@ -14,16 +14,36 @@ async function plan(sql: string, params: unknown[]): Promise<string> {
 // Reads made once per order read only the rows of their own customer or vendor, from an index
 // alone, however many orders the rest of the marketplace holds.
 describe("the reads made for every order", () => {
+  it("finds each checkout's stored answer by its key", async () => {
+    const p = await plan(IDEMPOTENT_RESPONSES, [
+      JSON.stringify([
+        { scope: "customer:cus_1", key: "k1" },
+        { scope: "customer:cus_2", key: "k2" },
+      ]),
+    ]);
+    expect(p).toMatch(/SEARCH k USING INDEX sqlite_autoindex_idempotency_keys_1 \(scope=\? AND key=\?\)/);
+    expect(p).not.toMatch(/SCAN k\b/);
+  });
+
   it("counts a customer's unpaid orders from that customer's entries of a covering index", async () => {
-    const p = await plan(OPEN_HOLDS, ["cus_1", "2026-11-27T10:00:00Z"]);
-    expect(p).toContain(
-      "SEARCH orders USING COVERING INDEX orders_customer_unpaid (customer_id=? AND hold_expires_at>?)",
-    );
+    const p = await plan(OPEN_HOLDS, [
+      JSON.stringify([
+        { customerId: "cus_1", now: "2026-11-27T10:00:00Z" },
+        { customerId: "cus_2", now: "2026-11-27T10:00:00Z" },
+      ]),
+    ]);
+    expect(p).toContain("SEARCH o USING COVERING INDEX orders_customer_unpaid (customer_id=? AND hold_expires_at>?)");
     expect(p).not.toContain("orders_status_created");
+    expect(p).not.toMatch(/SCAN (o|orders)\b/);
   });
 
   it("reads a vendor's load this hour from its one counted row, and the order's own sub-orders by key", async () => {
-    const p = await plan(VENDOR_LOADS, ['["ven_1","ven_2"]', "2026-11-27T10", "ord_1"]);
+    const p = await plan(VENDOR_LOADS, [
+      JSON.stringify([
+        { vendorIds: ["ven_1", "ven_2"], hour: "2026-11-27T10", orderId: "ord_1" },
+        { vendorIds: ["ven_3"], hour: "2026-11-27T10", orderId: null },
+      ]),
+    ]);
     expect(p).toMatch(
       /SEARCH l USING (PRIMARY KEY|INDEX sqlite_autoindex_vendor_hourly_loads_1) \(vendor_id=\? AND hour=\?\)/,
     );
