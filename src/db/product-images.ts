@@ -40,9 +40,28 @@ export async function vendorOffersProduct(db: Db, vendorId: string, productId: s
   return row !== undefined;
 }
 
-export async function insertProductImage(db: Db, row: ImageRow): Promise<ProductImage> {
-  await db.insert(productImages).values(row).run();
-  return toImage(row);
+/** The product's photo of these bytes, if it has one (`contentSha256`: see the schema). */
+export async function productImageOfContent(
+  db: Db,
+  productId: string,
+  contentSha256: string,
+): Promise<ProductImage | undefined> {
+  const row = await db
+    .select()
+    .from(productImages)
+    .where(and(eq(productImages.productId, productId), eq(productImages.contentSha256, contentSha256)))
+    .get();
+  return row && toImage(row);
+}
+
+/** Inserts the photo; undefined, and nothing written, when the product already has one of these bytes. */
+export async function insertProductImage(db: Db, row: ImageRow): Promise<ProductImage | undefined> {
+  const inserted = await db
+    .insert(productImages)
+    .values(row)
+    .onConflictDoNothing({ target: [productImages.productId, productImages.contentSha256] })
+    .returning({ id: productImages.id });
+  return inserted.length === 1 ? toImage(row) : undefined;
 }
 
 export async function imageExists(db: Db, imageId: string): Promise<boolean> {

@@ -1086,7 +1086,11 @@ export const productImportPages = sqliteTable(
   (t) => [primaryKey({ columns: [t.importId, t.page] })],
 );
 
-/** A product photo, stored in R2 in each of its resized forms; added by a vendor that sells the product. */
+/**
+ * A product photo, stored in R2 in each of its resized forms; added by a vendor that sells the
+ * product. `contentSha256` is of the bytes sent: the same photo sent again for the product (a
+ * retried upload) is this one, not another.
+ */
 export const productImages = sqliteTable(
   "product_images",
   {
@@ -1097,9 +1101,13 @@ export const productImages = sqliteTable(
     vendorId: text("vendor_id").references(() => vendors.id),
     width: integer("width").notNull(),
     height: integer("height").notNull(),
+    contentSha256: text("content_sha256"),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [index("product_images_product").on(t.productId, t.createdAt)],
+  (t) => [
+    index("product_images_product").on(t.productId, t.createdAt),
+    uniqueIndex("product_images_content").on(t.productId, t.contentSha256),
+  ],
 );
 
 // ---- Payouts: runs, the transfer per sub-order, and what a run held back ----

@@ -1,7 +1,8 @@
 import { type ImageSize, MAX_IMAGE_PIXELS, type ProductImage } from "../contracts/product-imports";
 import { database } from "../db/client";
-import { insertProductImage, vendorOffersProduct } from "../db/product-images";
+import { insertProductImage, productImageOfContent, vendorOffersProduct } from "../db/product-images";
 import { findProduct } from "../db/products";
+import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import { imageDimensions, sniffImage } from "../domain/image-type";
 import type { Principal } from "../domain/principal";
@@ -9,7 +10,7 @@ import { isoSeconds } from "../domain/time";
 import { webpSizes } from "./sizes";
 
 export type AddImageResult =
-  | { ok: true; image: ProductImage }
+  | { ok: true; image: ProductImage; replayed: boolean }
   | { ok: false; code: "NOT_FOUND" }
   | { ok: false; code: "UNSUPPORTED_MEDIA_TYPE"; detail: string }
   | { ok: false; code: "IMAGE_TOO_LARGE"; detail: string; width: number; height: number; maxPixels: number };
@@ -20,7 +21,9 @@ export const imageKey = (imageId: string, size: ImageSize) => `product-images/${
 /**
  * Adds a photo to a product: admins to any, a vendor only to a product it sells, a live offer of it
  * (else NOT_FOUND, as for a product that does not exist). The type is the one the bytes say; each size is stored before
- * the row that points at it, so the catalog never lists a photo whose files are missing.
+ * the row that points at it, so the catalog never lists a photo whose files are missing. The same
+ * bytes sent again for the product (a retried upload) answer its photo of them (`replayed`), once
+ * decoded or not; files stored for a row that was not written are deleted again.
  */
 export async function addProductImage(
   env: Env,
@@ -35,6 +38,9 @@ export async function addProductImage(
   if (who.role === "vendor" && !(await vendorOffersProduct(db, who.vendorId, productId))) {
     return { ok: false, code: "NOT_FOUND" };
   }
+  const contentSha256 = await sha256Hex(bytes);
+  const earlier = await productImageOfContent(db, productId, contentSha256);
+  if (earlier) return { ok: true, image: earlier, replayed: true };
   const type = sniffImage(bytes);
   const detail = "Send a JPEG, PNG or WebP photo";
   if (!type) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail };
@@ -58,19 +64,32 @@ export async function addProductImage(
   if (!photo) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail: `${detail}; these bytes do not decode` };
 
   const id = newId("img");
-  for (const out of photo.sizes) {
-    await env.PHOTOS.put(imageKey(id, out.size), out.bytes, {
-      httpMetadata: { contentType: "image/webp", cacheControl: "public, max-age=31536000, immutable" },
-      customMetadata: { width: String(out.width), height: String(out.height) },
+  const keys = photo.sizes.map((out) => imageKey(id, out.size));
+  let inserted: ProductImage | undefined;
+  try {
+    for (const [i, out] of photo.sizes.entries()) {
+      await env.PHOTOS.put(keys[i]!, out.bytes, {
+        httpMetadata: { contentType: "image/webp", cacheControl: "public, max-age=31536000, immutable" },
+        customMetadata: { width: String(out.width), height: String(out.height) },
+      });
+    }
+    inserted = await insertProductImage(db, {
+      id,
+      productId,
+      vendorId: who.role === "vendor" ? who.vendorId : null,
+      width: photo.width,
+      height: photo.height,
+      contentSha256,
+      createdAt: isoSeconds(now),
     });
+  } catch (err) {
+    await env.PHOTOS.delete(keys);
+    throw err;
   }
-  const image = await insertProductImage(db, {
-    id,
-    productId,
-    vendorId: who.role === "vendor" ? who.vendorId : null,
-    width: photo.width,
-    height: photo.height,
-    createdAt: isoSeconds(now),
-  });
-  return { ok: true, image };
+  if (inserted) return { ok: true, image: inserted, replayed: false };
+  // The same photo sent twice at once: the other upload's row is the product's photo of these bytes.
+  await env.PHOTOS.delete(keys);
+  const winner = await productImageOfContent(db, productId, contentSha256);
+  if (!winner) throw new Error(`product image of ${contentSha256} vanished after its insert conflicted`);
+  return { ok: true, image: winner, replayed: true };
 }

@@ -16,6 +16,18 @@ async function sellerOfNewProduct(title?: string) {
   return { ...v, productId: product.id as string };
 }
 
+/** How many objects the photo bucket holds. */
+async function photoObjects(): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await env.PHOTOS.list({ prefix: "product-images/", ...(cursor ? { cursor } : {}) });
+    n += page.objects.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return n;
+}
+
 describe("product images", () => {
   it("stores a phone photo resized to thumb and medium in R2, served with long-lived caching", async () => {
     const s = await sellerOfNewProduct();
@@ -37,6 +49,55 @@ describe("product images", () => {
     expect(served.headers.get("cache-control")).toContain("immutable");
     const again = await api("GET", r.body.urls.thumb, { headers: { "if-none-match": served.headers.get("etag")! } });
     expect(again.status).toBe(304);
+  });
+
+  it("answers the same photo sent again for the product with that photo (200), stored once", async () => {
+    const s = await sellerOfNewProduct();
+    const before = await photoObjects();
+    const bytes = await jpegOf(640, 480);
+    const first = await post(s.productId, s.token, bytes);
+    expect(first.status).toBe(201);
+    const again = await post(s.productId, s.token, bytes);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+
+    // Sent twice at once: one photo, whichever upload stores it.
+    const twice = await jpegOf(480, 640);
+    const both = await Promise.all([post(s.productId, s.token, twice), post(s.productId, s.token, twice)]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 201]);
+    expect(both[0]!.body.id).toBe(both[1]!.body.id);
+
+    const admins = await post(s.productId, ADMIN, bytes);
+    expect(admins.status).toBe(200);
+    expect(admins.body.id).toBe(first.body.id);
+    const listed = await api("GET", `/v1/products/${s.productId}/images`);
+    expect(listed.body.items.map((i: { id: string }) => i.id)).toEqual([first.body.id, both[0]!.body.id]);
+    // Two photos in two sizes: nothing is left of the uploads that found their photo stored.
+    expect((await photoObjects()) - before).toBe(4);
+
+    // The same bytes are another product's own photo.
+    const other = await sellerOfNewProduct();
+    const theirs = await post(other.productId, other.token, bytes);
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.id).not.toBe(first.body.id);
+  });
+
+  it("deletes the sizes it stored when the photo's row cannot be written", async () => {
+    const s = await sellerOfNewProduct();
+    const trigger = uid("refuse_photo_").replaceAll("-", "_");
+    await env.DB.prepare(
+      `create trigger ${trigger} before insert on product_images when new.product_id = '${s.productId}'
+       begin select raise(abort, 'refused'); end`,
+    ).run();
+    try {
+      const before = await photoObjects();
+      const r = await post(s.productId, s.token, await jpegOf(320, 240));
+      expect(r.status).toBe(500);
+      expect(await photoObjects()).toBe(before);
+    } finally {
+      await env.DB.prepare(`drop trigger ${trigger}`).run();
+    }
+    expect((await post(s.productId, s.token, await jpegOf(320, 240))).status).toBe(201);
   });
 
   it("never enlarges a small picture and takes PNG declared as anything, by its bytes", async () => {

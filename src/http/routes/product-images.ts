@@ -24,9 +24,14 @@ const add = defineRoute({
     "A vendor only to a product it sells: an active SKU of it, the vendor approved and active (else 404). The type is read from the bytes, whatever the header says: " +
     `anything but JPEG, PNG or WebP, or a header that cannot be read, is 415; larger than ${MB} MB is 413; ` +
     `more than ${MAX_IMAGE_PIXELS / 1_000_000} MP by its header is 422 IMAGE_TOO_LARGE, before any decoding. Stored resized (thumb 200, medium 800 ` +
-    "pixels on the longer side, WebP); the original is not kept.",
+    "pixels on the longer side, WebP); the original is not kept. The same bytes sent again for the product " +
+    "(a retried upload) answer 200 with its photo of them, and nothing more is stored.",
   request: { params: ProductParams, body: { required: true, content: { "image/*": { schema: binary } } } },
-  responses: { 201: json(ProductImage, "Stored in its resized forms"), ...problemResponses },
+  responses: {
+    200: json(ProductImage, "The product's photo of these bytes, stored before"),
+    201: json(ProductImage, "Stored in its resized forms"),
+    ...problemResponses,
+  },
 });
 
 const list = defineRoute({
@@ -69,7 +74,7 @@ export const productImages = router()
       }
       throw new ApiError("UNSUPPORTED_MEDIA_TYPE", result.detail);
     }
-    return c.json(result.image, 201);
+    return c.json(result.image, result.replayed ? 200 : 201);
   })
   .openapi(list, async (c) => {
     const { productId } = c.req.valid("param");
