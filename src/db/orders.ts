@@ -348,7 +348,7 @@ export function replaceLines(db: Db, orderId: string, skuId: string, lines: Line
  * placed (held if the review rule held it), flagged (held) or approved (released), oldest first.
  * Outbox ids follow commit order, so the last point at or before an outbox row says whether the
  * order was held when that row was written. Found by the rows' dedupe keys (`order.placed:<id>`,
- * `order.flagged:<id>:<at>`, `order.approved:<id>:<at>`), the one index the outbox has by order:
+ * `order.flagged:<id>:…`, `order.approved:<id>:…`), the one index the outbox has by order:
  * one statement however many orders (their ids travel as one JSON parameter; per id, three
  * searches of that index), and the held flag is read in SQL, so no payload leaves D1.
  */

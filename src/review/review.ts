@@ -30,7 +30,10 @@ export async function setReview(
   }
   const at = isoSeconds(input.now);
   const type = input.hold ? "order.flagged" : "order.approved";
-  const key = `${type}:${agg.order.id}:${at}`;
+  // Numbered as well as timed: a hold, release and hold again within one second are three points
+  // of the order's review, each with its event and outbox row (feeds decide by the last point).
+  const points = agg.events.filter((e) => e.type === "order.flagged" || e.type === "order.approved").length;
+  const key = `${type}:${agg.order.id}:${at}:${points}`;
   const statements: Statement[] = [
     setReviewHold(db, agg.order.id, {
       held: input.hold,

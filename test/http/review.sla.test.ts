@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { refreshRollups } from "../../src/analytics/refresh";
+import { database } from "../../src/db/client";
+import { reviewPoints } from "../../src/db/orders";
 import { setReview } from "../../src/review/review";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { d1Batches } from "../support/bindings";
@@ -155,5 +157,33 @@ describe("nudges around a review", () => {
     await run(at(start, 55));
     const late = (await api("GET", `/v1/orders/${orderId}`, { token: ADMIN })).body.subOrders[0];
     expect(late).toMatchObject({ status: "cancelled", cancellationReason: "sla_breach_auto" });
+  });
+});
+
+describe("holding, releasing and holding an order again within one second", () => {
+  it("keeps all three: each has its event, and the order counts as held from the last", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    const orderId = (await pay(shopper.token, placed.body.payment.id)).body.id as string;
+    const now = new Date();
+    const actor = { role: "ops" as const, id: "ops-reviewer" };
+    for (const [hold, note] of [
+      [true, "first look"],
+      [false, null],
+      [true, "second look"],
+    ] as const) {
+      expect(await setReview(env, undefined, { orderId, hold, note, actor, now })).toEqual({ ok: true, changed: true });
+    }
+
+    const view = (await api("GET", `/v1/orders/${orderId}`, { token: ADMIN })).body;
+    expect(view.timeline.map((e: { type: string }) => e.type).filter((t: string) => t !== "order.paid")).toEqual([
+      "order.placed",
+      "order.flagged",
+      "order.approved",
+      "order.flagged",
+    ]);
+    const points = await reviewPoints(database(env), [orderId]);
+    expect(points.map((p) => p.held)).toEqual([false, true, false, true]);
   });
 });
