@@ -43,18 +43,27 @@ const readinessSet = (r: Readiness, at: string) => ({
 
 /**
  * Readiness columns for an UPDATE that sets the vendor's account to `accountId`: kept when the account
- * stays the same, otherwise back to "not reported", since the old account's report says nothing of
- * the new one. The provider's next word on it (account.updated, or a set-up's refresh) fills them.
+ * stays the same. Otherwise the provider's latest `account.updated` for that account, if one came
+ * (Stripe sends one only when the account changes, so an account finished before an admin linked it
+ * may never send another), else "not reported", since the old account's report says nothing of the
+ * new one. The provider's next word on it (account.updated, or a set-up's refresh) moves them on.
  */
 export function readinessForAccount(accountId: string | null) {
-  const kept = (column: SQLiteColumn, otherwise: SQL) =>
-    sql`case when ${vendors.payoutAccountId} is ${accountId} then ${column} else ${otherwise} end`;
+  // The latest report for the account, one field of it (json_extract turns JSON true into 1).
+  const reported = (path: string) =>
+    accountId === null
+      ? sql`null`
+      : sql`(select ${path === "occurredAt" ? sql`pe.occurred_at` : sql`json_extract(pe.readiness, ${`$.${path}`})`}
+          from payout_events pe where pe.account_id = ${accountId} and pe.readiness is not null
+          order by pe.occurred_at desc limit 1)`;
+  const kept = (column: SQLiteColumn, path: string, otherwise: SQL) =>
+    sql`case when ${vendors.payoutAccountId} is ${accountId} then ${column} else coalesce(${reported(path)}, ${otherwise}) end`;
   return {
-    payoutsEnabled: kept(vendors.payoutsEnabled, sql`0`),
-    payoutDetailsSubmitted: kept(vendors.payoutDetailsSubmitted, sql`0`),
-    payoutDisabledReason: kept(vendors.payoutDisabledReason, sql`null`),
-    payoutRequirementsDue: kept(vendors.payoutRequirementsDue, sql`null`),
-    payoutAccountUpdatedAt: kept(vendors.payoutAccountUpdatedAt, sql`null`),
+    payoutsEnabled: kept(vendors.payoutsEnabled, "payoutsEnabled", sql`0`),
+    payoutDetailsSubmitted: kept(vendors.payoutDetailsSubmitted, "detailsSubmitted", sql`0`),
+    payoutDisabledReason: kept(vendors.payoutDisabledReason, "disabledReason", sql`null`),
+    payoutRequirementsDue: kept(vendors.payoutRequirementsDue, "requirementsDue", sql`null`),
+    payoutAccountUpdatedAt: kept(vendors.payoutAccountUpdatedAt, "occurredAt", sql`null`),
   };
 }
 
@@ -108,6 +117,14 @@ export async function refreshReadiness(db: Db, vendorId: string, accountId: stri
     .where(and(eq(vendors.id, vendorId), eq(vendors.payoutAccountId, accountId), notOlder(at)));
 }
 
+/** The readiness fields of a report, as `payout_events.readiness` keeps them. */
+const readinessReported = (r: Readiness): Readiness => ({
+  payoutsEnabled: r.payoutsEnabled,
+  detailsSubmitted: r.detailsSubmitted,
+  disabledReason: r.disabledReason,
+  requirementsDue: r.requirementsDue,
+});
+
 const unseen = (eventId: string) =>
   sql`not exists (select 1 from ${payoutEvents} where ${payoutEvents.id} = ${eventId})`;
 
@@ -127,7 +144,14 @@ export function accountUpdatedStatements(
       .where(and(eq(vendors.payoutAccountId, e.accountId), unseen(e.eventId), notOlder(e.at))),
     db
       .insert(payoutEvents)
-      .values({ id: e.eventId, type: e.type, accountId: e.accountId, occurredAt: e.at, receivedAt: e.receivedAt })
+      .values({
+        id: e.eventId,
+        type: e.type,
+        accountId: e.accountId,
+        readiness: readinessReported(e.readiness),
+        occurredAt: e.at,
+        receivedAt: e.receivedAt,
+      })
       .onConflictDoNothing(),
   ];
 }

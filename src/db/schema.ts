@@ -1230,10 +1230,20 @@ export const payoutEvents = sqliteTable(
     amountMinor: integer("amount_minor"),
     amountReversedMinor: integer("amount_reversed_minor"),
     currency: text("currency"),
+    /** What an `account.updated` reported, kept for a vendor linked to the account later. */
+    readiness: text("readiness", { mode: "json" }).$type<{
+      payoutsEnabled: boolean;
+      detailsSubmitted: boolean;
+      disabledReason: string | null;
+      requirementsDue: string[];
+    }>(),
     occurredAt: text("occurred_at").notNull(),
     receivedAt: text("received_at").notNull(),
   },
-  (t) => [index("payout_events_transfer").on(t.transferId)],
+  (t) => [
+    index("payout_events_transfer").on(t.transferId),
+    index("payout_events_account").on(t.accountId, t.occurredAt),
+  ],
 );
 
 /** The simulator's connected accounts (development only; production refuses the simulator). */

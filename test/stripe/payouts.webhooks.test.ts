@@ -129,6 +129,35 @@ describe("vendor payout accounts at Stripe Connect", () => {
     expect(await readiness(vendorId, token)).toMatchObject({ ready: true });
   });
 
+  it("a report that came while no vendor held the account is the readiness of the vendor an admin links to it", async () => {
+    const first = await newVendorWithToken();
+    const accountId = (await setUp(first.vendorId, first.token)).status.accountId as string;
+    const unlinked = await api("PATCH", `/v1/vendors/${first.vendorId}`, {
+      token: ADMIN,
+      body: { payoutAccountId: null },
+    });
+    expect(unlinked.status).toBe(200);
+    const { event } = await onboardAccount(accountId);
+    expect((await deliverConnect(event)).status).toBe(200);
+    expect(await payoutEventRows(event.id)).toHaveLength(1);
+
+    const { vendorId, token } = await newVendorWithToken();
+    expect(await readiness(vendorId, token)).toMatchObject({ accountId: null, ready: false });
+    const linked = await api("PATCH", `/v1/vendors/${vendorId}`, {
+      token: ADMIN,
+      body: { payoutAccountId: accountId },
+    });
+    expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+    expect(await readiness(vendorId, token)).toMatchObject({
+      accountId,
+      ready: true,
+      payoutsEnabled: true,
+      detailsSubmitted: true,
+      notReadyBecause: [],
+      updatedAt: new Date(event.created * 1000).toISOString().replace(".000Z", "Z"),
+    });
+  });
+
   it("refuses a Connect event signed with the platform's secret, and one with no signature; nothing changes", async () => {
     const { vendorId, token } = await newVendorWithToken();
     const accountId = (await setUp(vendorId, token)).status.accountId as string;
