@@ -1,6 +1,6 @@
 import { type ImageSize, MAX_IMAGE_PIXELS, type ProductImage } from "../contracts/product-imports";
 import { database } from "../db/client";
-import { insertProductImage, productImageOfContent, vendorOffersProduct } from "../db/product-images";
+import { imageExists, insertProductImage, productImageOfContent, vendorOffersProduct } from "../db/product-images";
 import { findProduct } from "../db/products";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
@@ -83,7 +83,8 @@ export async function addProductImage(
       createdAt: isoSeconds(now),
     });
   } catch (err) {
-    await env.PHOTOS.delete(keys);
+    // An insert reported failed may still have landed: its files stay with its row.
+    if (!(await imageExists(db, id))) await env.PHOTOS.delete(keys);
     throw err;
   }
   if (inserted) return { ok: true, image: inserted, replayed: false };

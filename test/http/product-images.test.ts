@@ -1,8 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { imageDimensions } from "../../src/domain/image-type";
+import { addProductImage } from "../../src/product-images/add";
 import { decodeImage } from "../../src/product-images/codecs";
 import { ADMIN, api, tokenFor, uid } from "../support/api";
+import { d1Statements } from "../support/bindings";
 import { inr, newProduct, newSku, newVendorWithToken } from "../support/catalog";
 import { headerOnly, jpegOf, pngOf, withOrientation } from "../support/images";
 
@@ -98,6 +100,30 @@ describe("product images", () => {
       await env.DB.prepare(`drop trigger ${trigger}`).run();
     }
     expect((await post(s.productId, s.token, await jpegOf(320, 240))).status).toBe(201);
+  });
+
+  it("keeps the sizes of a photo whose row was written though D1 answered with an error", async () => {
+    const s = await sellerOfNewProduct();
+    // The insert lands, then its answer is lost on the way back.
+    const lostAnswer = d1Statements((call, sql) =>
+      sql.startsWith('insert into "product_images"')
+        ? async (...args) => {
+            await call(...args);
+            throw new Error("D1_ERROR: Network connection lost.");
+          }
+        : call,
+    );
+    const bytes = (await jpegOf(300, 200)) as Uint8Array<ArrayBuffer>;
+    const failed = await addProductImage(lostAnswer, { role: "admin", tokenId: "t" }, s.productId, bytes, new Date())
+      .then(() => "answered")
+      .catch((err: Error) => String((err.cause as Error | undefined)?.message ?? err.message));
+    expect(failed).toContain("Network connection lost");
+
+    // The retry finds the photo, and its files are there.
+    const retried = await post(s.productId, s.token, bytes);
+    expect(retried.status).toBe(200);
+    expect((await api("GET", retried.body.urls.thumb)).status).toBe(200);
+    expect((await api("GET", retried.body.urls.medium)).status).toBe(200);
   });
 
   it("never enlarges a small picture and takes PNG declared as anything, by its bytes", async () => {

@@ -56,3 +56,28 @@ export function d1Batches(wrap: (batch: Call, n: number) => Call): Env {
   });
   return { ...env, DB: db };
 }
+
+/**
+ * The bindings with each single D1 statement's `run`, `all`, `raw` and `first` going through
+ * `wrap(call, sql)`. Not for batches: a batch is sent the real statements only.
+ */
+export function d1Statements(wrap: (call: Call, sql: string) => Call): Env {
+  const statement = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, p) {
+        const value = Reflect.get(target, p);
+        if (typeof value !== "function") return value;
+        if (p === "bind") return (...args: unknown[]) => statement(target.bind(...args), sql);
+        const call: Call = (...args) => value.apply(target, args);
+        return typeof p === "string" && ["run", "all", "raw", "first"].includes(p) ? wrap(call, sql) : call;
+      },
+    });
+  const db = new Proxy(env.DB, {
+    get(target, p) {
+      if (p === "prepare") return (sql: string) => statement(target.prepare(sql), sql);
+      const value = Reflect.get(target, p);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...env, DB: db };
+}
