@@ -42,28 +42,43 @@ const readinessSet = (r: Readiness, at: string) => ({
 });
 
 /**
+ * Readiness columns for a vendor given `accountId`: the provider's latest `account.updated` for
+ * that account, if one came (Stripe sends one only when the account changes, so an account finished
+ * before an admin linked it may never send another), else "not reported". For an INSERT or UPDATE.
+ */
+export function reportedReadiness(accountId: string | null) {
+  // The latest report for the account, one field of it (json_extract turns JSON true into 1).
+  const reported = (path: string, otherwise: SQL) =>
+    accountId === null
+      ? otherwise
+      : sql`coalesce((select ${path === "occurredAt" ? sql`pe.occurred_at` : sql`json_extract(pe.readiness, ${`$.${path}`})`}
+          from payout_events pe where pe.account_id = ${accountId} and pe.readiness is not null
+          order by pe.occurred_at desc limit 1), ${otherwise})`;
+  return {
+    payoutsEnabled: reported("payoutsEnabled", sql`0`),
+    payoutDetailsSubmitted: reported("detailsSubmitted", sql`0`),
+    payoutDisabledReason: reported("disabledReason", sql`null`),
+    payoutRequirementsDue: reported("requirementsDue", sql`null`),
+    payoutAccountUpdatedAt: reported("occurredAt", sql`null`),
+  };
+}
+
+/**
  * Readiness columns for an UPDATE that sets the vendor's account to `accountId`: kept when the account
- * stays the same. Otherwise the provider's latest `account.updated` for that account, if one came
- * (Stripe sends one only when the account changes, so an account finished before an admin linked it
- * may never send another), else "not reported", since the old account's report says nothing of the
- * new one. The provider's next word on it (account.updated, or a set-up's refresh) moves them on.
+ * stays the same, otherwise the account's own (`reportedReadiness`), since the old account's report
+ * says nothing of the new one. The provider's next word on it (account.updated, or a set-up's
+ * refresh) moves them on.
  */
 export function readinessForAccount(accountId: string | null) {
-  // The latest report for the account, one field of it (json_extract turns JSON true into 1).
-  const reported = (path: string) =>
-    accountId === null
-      ? sql`null`
-      : sql`(select ${path === "occurredAt" ? sql`pe.occurred_at` : sql`json_extract(pe.readiness, ${`$.${path}`})`}
-          from payout_events pe where pe.account_id = ${accountId} and pe.readiness is not null
-          order by pe.occurred_at desc limit 1)`;
-  const kept = (column: SQLiteColumn, path: string, otherwise: SQL) =>
-    sql`case when ${vendors.payoutAccountId} is ${accountId} then ${column} else coalesce(${reported(path)}, ${otherwise}) end`;
+  const reported = reportedReadiness(accountId);
+  const kept = (column: SQLiteColumn, otherwise: SQL) =>
+    sql`case when ${vendors.payoutAccountId} is ${accountId} then ${column} else ${otherwise} end`;
   return {
-    payoutsEnabled: kept(vendors.payoutsEnabled, "payoutsEnabled", sql`0`),
-    payoutDetailsSubmitted: kept(vendors.payoutDetailsSubmitted, "detailsSubmitted", sql`0`),
-    payoutDisabledReason: kept(vendors.payoutDisabledReason, "disabledReason", sql`null`),
-    payoutRequirementsDue: kept(vendors.payoutRequirementsDue, "requirementsDue", sql`null`),
-    payoutAccountUpdatedAt: kept(vendors.payoutAccountUpdatedAt, "occurredAt", sql`null`),
+    payoutsEnabled: kept(vendors.payoutsEnabled, reported.payoutsEnabled),
+    payoutDetailsSubmitted: kept(vendors.payoutDetailsSubmitted, reported.payoutDetailsSubmitted),
+    payoutDisabledReason: kept(vendors.payoutDisabledReason, reported.payoutDisabledReason),
+    payoutRequirementsDue: kept(vendors.payoutRequirementsDue, reported.payoutRequirementsDue),
+    payoutAccountUpdatedAt: kept(vendors.payoutAccountUpdatedAt, reported.payoutAccountUpdatedAt),
   };
 }
 

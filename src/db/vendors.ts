@@ -3,7 +3,7 @@ import type { UpdateVendor, Vendor } from "../contracts/catalog";
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
 import { type After, afterKey, keyOrder, toPage } from "./paging";
-import { readinessForAccount } from "./payout-accounts";
+import { readinessForAccount, reportedReadiness } from "./payout-accounts";
 import { vendors } from "./schema";
 
 // The wire shape is these columns of the vendors row; the payout readiness columns are read by payout-accounts.ts.
@@ -22,8 +22,13 @@ const vendorShape = {
   onboarding: vendors.onboarding,
 } satisfies { [K in keyof Vendor]: unknown };
 
+/** A new vendor; one made with a payout account starts with the provider's latest report on it. */
 export async function insertVendor(db: Db, vendor: Vendor): Promise<Vendor> {
-  return await db.insert(vendors).values(vendor).returning(vendorShape).get();
+  return await db
+    .insert(vendors)
+    .values({ ...vendor, ...reportedReadiness(vendor.payoutAccountId) })
+    .returning(vendorShape)
+    .get();
 }
 
 export async function findVendor(db: Db, id: string): Promise<Vendor | null> {

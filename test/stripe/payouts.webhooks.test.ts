@@ -57,7 +57,8 @@ describe("vendor payout accounts at Stripe Connect", () => {
       capabilities: { transfers: { requested: "true" } },
       metadata: { vendorId },
     });
-    const link = (await fakeRequests("/v1/account_links")).at(-1)!;
+    // The fake serves the project's files at once: this account's link.
+    const link = (await fakeRequests("/v1/account_links")).filter((q) => q.params.account === accountId).at(-1)!;
     expect(link.params).toEqual({
       account: accountId,
       type: "account_onboarding",
@@ -148,14 +149,26 @@ describe("vendor payout accounts at Stripe Connect", () => {
       body: { payoutAccountId: accountId },
     });
     expect(linked.status, JSON.stringify(linked.body)).toBe(200);
-    expect(await readiness(vendorId, token)).toMatchObject({
+    const ready = {
       accountId,
       ready: true,
       payoutsEnabled: true,
       detailsSubmitted: true,
       notReadyBecause: [],
       updatedAt: new Date(event.created * 1000).toISOString().replace(".000Z", "Z"),
+    };
+    expect(await readiness(vendorId, token)).toMatchObject(ready);
+
+    // A vendor made with the account (once the first lets it go) starts the same way.
+    const released = await api("PATCH", `/v1/vendors/${vendorId}`, { token: ADMIN, body: { payoutAccountId: null } });
+    expect(released.status).toBe(200);
+    const made = await api("POST", "/v1/vendors", {
+      token: ADMIN,
+      body: { name: uid("Linked at birth "), commissionBps: 1000, hourlyCapacity: 50, payoutAccountId: accountId },
     });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const own = await tokenFor("vendor", { vendorId: made.body.id });
+    expect(await readiness(made.body.id, own)).toMatchObject(ready);
   });
 
   it("refuses a Connect event signed with the platform's secret, and one with no signature; nothing changes", async () => {
