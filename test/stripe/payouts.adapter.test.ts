@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { stripeProvider } from "../../src/gateways/stripe";
 import { stripePayouts } from "../../src/gateways/stripe-payouts";
-import { fakeRequests, onboardAccount, payOutAccount, settleIntent, stripeSettings } from "../stripe-fake/control";
+import {
+  type FakeRequest,
+  fakeRequests,
+  onboardAccount,
+  payOutAccount,
+  settleIntent,
+  stripeSettings,
+} from "../stripe-fake/control";
 import { uid } from "../support/api";
 
 const inr = (amountMinor: number) => ({ amountMinor, currency: "INR" });
@@ -35,8 +42,9 @@ async function paidCharge(amountMinor: number) {
   return { orderId, chargeId: (settled.paymentIntent as unknown as { latest_charge: string }).latest_charge };
 }
 
-async function lastRequest(path: string) {
-  return (await fakeRequests(path)).at(-1)!;
+/** The last request to `path` that `mine` knows as this test's: the fake serves the project's files at once. */
+async function lastRequest(path: string, mine: (r: FakeRequest) => boolean) {
+  return (await fakeRequests(path)).filter(mine).at(-1)!;
 }
 
 describe("payout accounts through the official SDK against the fake", () => {
@@ -49,7 +57,7 @@ describe("payout accounts through the official SDK against the fake", () => {
       disabledReason: "requirements.past_due",
     });
     expect(account.requirementsDue).toContain("external_account");
-    const sent = await lastRequest("/v1/accounts");
+    const sent = await lastRequest("/v1/accounts", (r) => r.idempotencyKey === key);
     expect(sent).toMatchObject({
       method: "POST",
       idempotencyKey: key,
@@ -78,7 +86,7 @@ describe("payout accounts through the official SDK against the fake", () => {
     );
     expect(link.url).toMatch(/^https:\/\/connect\.stripe\.com\//);
     expect(link.expiresAt.getTime()).toBeGreaterThan(Date.now());
-    expect((await lastRequest("/v1/account_links")).params).toEqual({
+    expect((await lastRequest("/v1/account_links", (r) => r.params.account === account.accountId)).params).toEqual({
       account: account.accountId,
       type: "account_onboarding",
       return_url: "https://oms.test/vendor/payouts?return=1",
@@ -123,7 +131,7 @@ describe("transfers and reversals through the official SDK against the fake", ()
       sourceTransaction: chargeId,
       metadata: { subOrderId, orderId, vendorId },
     });
-    expect(await lastRequest("/v1/transfers")).toMatchObject({
+    expect(await lastRequest("/v1/transfers", (r) => r.idempotencyKey === `payout:${subOrderId}`)).toMatchObject({
       method: "POST",
       idempotencyKey: `payout:${subOrderId}`,
       params: {
@@ -230,7 +238,7 @@ describe("transfers and reversals through the official SDK against the fake", ()
     const r = ok(await payouts().reversals.create({ transferId: t.id, amount: inr(2_500), idempotencyKey: key }));
     expect(r).toMatchObject({ transferId: t.id, amount: inr(2_500) });
     expect(r.id).toMatch(/^trr_/);
-    expect(await lastRequest(`/v1/transfers/${t.id}/reversals`)).toMatchObject({
+    expect(await lastRequest(`/v1/transfers/${t.id}/reversals`, (r) => r.idempotencyKey === key)).toMatchObject({
       method: "POST",
       idempotencyKey: key,
       params: { amount: "2500" },
@@ -263,7 +271,10 @@ describe("transfers and reversals through the official SDK against the fake", ()
       }),
     );
     expect(ok(await payouts().balances.retrieve(account.accountId)).available).toEqual([inr(6_000)]);
-    expect(await lastRequest("/v1/balance")).toMatchObject({ method: "GET", stripeAccount: account.accountId });
+    expect(await lastRequest("/v1/balance", (r) => r.stripeAccount === account.accountId)).toMatchObject({
+      method: "GET",
+      stripeAccount: account.accountId,
+    });
 
     await payOutAccount(account.accountId);
     expect(ok(await payouts().balances.retrieve(account.accountId)).available).toEqual([inr(0)]);
