@@ -8,7 +8,10 @@ import { Currency, Id, IsoTime } from "./common";
  * minor units in `currency`; rates are basis points (1/100 of a percent) so they stay integers.
  */
 
-/** A calendar day in the marketplace's time zone. */
+/** The last day a query may name: the day after it still has a four-digit year, as day strings must. */
+export const LAST_DAY = "9998-12-31";
+
+/** A calendar day in the marketplace's time zone, at most LAST_DAY. */
 export const Day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "a day as YYYY-MM-DD")
@@ -18,6 +21,7 @@ export const Day = z
       message: "not a calendar day",
     },
   )
+  .refine((d) => d <= LAST_DAY, { message: `at most ${LAST_DAY}` })
   .openapi({ example: "2026-11-20" });
 
 /** The longest range one request may ask for: a year and a day, so a leap year fits. */

@@ -65,9 +65,15 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Every day from `from` to `to`, both included. */
+/**
+ * Every day from `from` to `to`, both included. Counted in milliseconds, not compared as text: the
+ * day after 9999-12-31 has no YYYY-MM-DD form, and as text a loop over days would never pass it.
+ */
 export function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) days.push(d);
+  const last = Date.parse(`${to}T00:00:00Z`);
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= last; t += 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
   return days;
 }

@@ -2,8 +2,9 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type RefreshLimits, rebuildRollups, refreshRollups } from "../../src/analytics/refresh";
-import { localDay } from "../../src/domain/local-day";
+import { daysBetween, localDay } from "../../src/domain/local-day";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { newVendorWithToken } from "../support/catalog";
 import {
   type Change,
   changeSubOrder,
@@ -252,6 +253,18 @@ describe("analytics API", () => {
     expect((await api("GET", "/v1/analytics/platform?from=2026-05-02&to=2026-05-01", { token: ops })).status).toBe(422);
     expect((await api("GET", "/v1/analytics/platform?from=2024-01-01&to=2026-01-01", { token: ops })).status).toBe(422);
     expect((await api("GET", "/v1/analytics/platform?from=2026-02-30", { token: ops })).status).toBe(422);
+    // The day after 9999-12-31 has no four-digit year: such a range is refused, not walked.
+    const vendor = await newVendorWithToken();
+    for (const range of ["to=9999-12-31", "from=9999-12-31", "from=9999-12-30&to=9999-12-31"]) {
+      for (const path of [
+        `/v1/analytics/vendors/${vendor.vendorId}`,
+        `/v1/analytics/vendors/${vendor.vendorId}/export`,
+      ]) {
+        const r = await api("GET", `${path}?${range}`, { token: vendor.token });
+        expect([r.status, r.headers.get("content-type")]).toEqual([422, "application/problem+json"]);
+      }
+    }
+    expect(daysBetween("9999-12-30", "9999-12-31")).toEqual(["9999-12-30", "9999-12-31"]);
     // `from` alone runs to today, but never past a year and a day.
     const long = await api("GET", "/v1/analytics/platform?from=2023-01-01", { token: ops });
     expect([long.status, long.body.from, long.body.to, long.body.days.length]).toEqual([
