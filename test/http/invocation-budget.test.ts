@@ -248,4 +248,21 @@ describe("one invocation's D1 queries and subrequests", () => {
     expect(run.error).toBeUndefined();
     within("job audit-invariants", run.spend, ` ${JSON.stringify(run.result)}`, ALONE);
   });
+
+  it("the pending-refunds job with more refunds owed than a tick takes", async () => {
+    // Owed as a cancel or return records a refund the provider failed; after the audit, whose
+    // orders these refunds change.
+    const owed = paid.slice(-120).map((o) => o.orderId);
+    await env.DB.prepare(
+      `insert into pending_refunds (id, sub_order_id, order_id, payment_id, amount_minor, currency, reason, attempts, created_at)
+       select 'refund:budget:' || o.id, s.id, o.id, p.id, 100, o.currency, 'changed_mind', 0, ?2
+       from json_each(?1) j join orders o on o.id = j.value join sub_orders s on s.order_id = o.id
+       join payments p on p.order_id = o.id`,
+    )
+      .bind(JSON.stringify(owed), new Date().toISOString())
+      .run();
+    const run = await meteredJob("pending-refunds", new Date(Date.now() + 60_000));
+    expect(run.error).toBeUndefined();
+    within("job pending-refunds", run.spend, ` ${JSON.stringify(run.result)}`);
+  });
 });
