@@ -15,6 +15,7 @@ import {
   sign,
 } from "../stripe-fake/control";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
+import { lapseHold } from "../support/marketplace";
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -236,5 +237,30 @@ describe("a late success webhook for an order already confirmed, then cancelled 
       captured: total,
       refundedInLedger: total,
     });
+  });
+});
+
+describe("a late payment whose full refund the provider refuses, met by the expire-holds job", () => {
+  it("waits for the next run while the rest of the page is cancelled and the next page is handed on", async () => {
+    // The shopper's hold lapses and another shopper buys the last unit; then the payment succeeds.
+    const { skuId } = await sellableSku(1);
+    const late = await checkout(skuId, 1);
+    await lapseHold(skuId, late.orderId);
+    await env.DB.prepare("update orders set hold_expires_at = '2020-01-01T00:00:00Z' where id = ?")
+      .bind(late.orderId)
+      .run();
+    const other = await checkout(skuId, 1);
+    expect((await deliver((await settleIntent(other.paymentId, "succeeded")).event)).status).toBe(200);
+    await settleIntent(late.paymentId, "succeeded");
+    await behaveFor(late.paymentId, { failRefunds: true });
+    // More unpaid orders past their hold than a page takes.
+    const { skuId: plenty } = await sellableSku(10);
+    const abandoned = [];
+    for (let i = 0; i < 6; i++) abandoned.push(await checkout(plenty, 1));
+
+    const result = await expireHolds(env, new Date(Date.now() + 16 * 60_000));
+    expect(result).toMatchObject({ confirmed: 0, failed: 1, continued: true });
+    expect((await order(late.orderId, late.customer.token)).status).toBe("pending_payment");
+    expect(await fakeRefunds(late.paymentId)).toEqual({ count: 0, amountMinor: 0 });
   });
 });
