@@ -181,9 +181,15 @@ export async function notePendingRefundFailure(db: Db, id: string, error: string
  * then oldest. Oldest alone would hand every tick the same refunds whenever more than `limit` of
  * them keep failing (a disputed charge fails for good), and no refund owed after them would ever be
  * retried; a failed try counts an attempt, so each tick moves on to the ones tried less. Refunds
- * awaiting ops are left to them.
+ * awaiting ops are left to them. One never tried is due once it was owed before `untriedBefore`:
+ * its first try (the cancel's or return's own request) may still be on its way, and paying it at
+ * the same time would tell the shopper twice.
  */
-export function dueRetryRefunds(db: Db, limit: number, now: string): Promise<PendingRefundRow[]> {
+export function dueRetryRefunds(
+  db: Db,
+  limit: number,
+  at: { now: string; untriedBefore: string },
+): Promise<PendingRefundRow[]> {
   return db
     .select()
     .from(pendingRefunds)
@@ -191,7 +197,8 @@ export function dueRetryRefunds(db: Db, limit: number, now: string): Promise<Pen
       and(
         isNull(pendingRefunds.settledAt),
         eq(pendingRefunds.awaitingOps, false),
-        sql`(${pendingRefunds.nextAttemptAt} is null or ${pendingRefunds.nextAttemptAt} <= ${now})`,
+        sql`((${pendingRefunds.nextAttemptAt} is null and ${pendingRefunds.createdAt} <= ${at.untriedBefore})
+          or ${pendingRefunds.nextAttemptAt} <= ${at.now})`,
       ),
     )
     .orderBy(pendingRefunds.attempts, pendingRefunds.createdAt, pendingRefunds.id)

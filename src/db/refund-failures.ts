@@ -94,11 +94,14 @@ export function refundRepaid(db: Db, r: { refundId: string; owedId: string; prov
     );
 }
 
-/** Lets the job retry an owed refund now, ops having asked; only while it is still owed. Answers it as it now is. */
-export async function releaseToRetry(db: Db, id: string): Promise<PendingRefundRow | undefined> {
+/**
+ * Lets the job retry an owed refund from `now`, ops having asked; only while it is still owed.
+ * Answers it as it now is.
+ */
+export async function releaseToRetry(db: Db, id: string, now: string): Promise<PendingRefundRow | undefined> {
   return db
     .update(pendingRefunds)
-    .set({ awaitingOps: false, nextAttemptAt: null })
+    .set({ awaitingOps: false, nextAttemptAt: now })
     .where(and(eq(pendingRefunds.id, id), isNull(pendingRefunds.settledAt)))
     .returning()
     .get();

@@ -9,6 +9,12 @@ import { groupBy } from "./page";
 // fifth of an invocation's 1,000 that each job of the minute may spend beside the others. A backlog
 // after an outage drains at 900 an hour.
 const BATCH = 15;
+/**
+ * How long a refund owed but never tried is left to the request that owes it: long enough for its
+ * provider call to end (Stripe's SDK waits up to 80 s, with retries), so the job does not pay it
+ * and announce it at the same time; a Worker stopped before paying is paid after this.
+ */
+const FIRST_TRY_MS = 5 * 60_000;
 /** Sub-orders whose refunds are in flight at once: Stripe's rate limit is per account, and a run must end within its minute. */
 const PARALLEL = 10;
 
@@ -20,7 +26,10 @@ const PARALLEL = 10;
  * hold back the ones owed after them, and each failure backs its refund off (`retryDelayMinutes`).
  */
 export async function retryPendingRefunds(env: Env, now: Date) {
-  const items = await dueRetryRefunds(database(env), BATCH, isoSeconds(now));
+  const items = await dueRetryRefunds(database(env), BATCH, {
+    now: isoSeconds(now),
+    untriedBefore: isoSeconds(new Date(now.getTime() - FIRST_TRY_MS)),
+  });
   const result = { refunded: 0, failed: 0 };
   // One sub-order's refunds one after another: each gives back the fee on what its sub-order has
   // left, read from the ledger, and two at once would both read the same (a minor unit adrift).

@@ -152,11 +152,11 @@ export type OwedRefundAction =
   | { ok: false; code: "NOT_FOUND" | "CONFLICT"; detail: string };
 
 /** Ops ask for an owed refund to be tried again now (one that awaits them, or one backing off). */
-export async function retryOwedRefundNow(env: Env, id: string): Promise<OwedRefundAction> {
+export async function retryOwedRefundNow(env: Env, id: string, now: Date): Promise<OwedRefundAction> {
   const db = database(env);
   const owed = await findPendingRefund(db, id);
   if (!owed) return { ok: false, code: "NOT_FOUND", detail: "No such owed refund" };
-  const released = await releaseToRetry(db, id);
+  const released = await releaseToRetry(db, id, isoSeconds(now));
   if (!released) return { ok: false, code: "CONFLICT", detail: "The refund is already paid" };
   return { ok: true, owed: released };
 }

@@ -259,7 +259,7 @@ describe("one invocation's D1 queries and subrequests", () => {
        from json_each(?1) j join orders o on o.id = j.value join sub_orders s on s.order_id = o.id
        join payments p on p.order_id = o.id`,
     )
-      .bind(JSON.stringify(owed), new Date().toISOString())
+      .bind(JSON.stringify(owed), new Date(Date.now() - 600_000).toISOString())
       .run();
     const run = await meteredJob("pending-refunds", new Date(Date.now() + 60_000));
     expect(run.error).toBeUndefined();

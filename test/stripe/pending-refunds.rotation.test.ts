@@ -47,6 +47,28 @@ describe("the pending-refunds job", () => {
     expect(owed!.n).toBe(0);
   });
 
+  it("leaves a refund never tried to the request that owes it for five minutes, then pays it", async () => {
+    // A cancel's request has recorded the refund and is inside its provider call, or stopped there.
+    const order = await paidThroughFake();
+    const owedAt = Date.now();
+    await env.DB.prepare(
+      `insert into pending_refunds (id, sub_order_id, order_id, payment_id, amount_minor, currency, reason, attempts, created_at)
+       values (?, ?, ?, ?, 2500, 'INR', 'changed_mind', 0, ?)`,
+    )
+      .bind(
+        `refund:untried:${order.orderId}`,
+        order.subOrderId,
+        order.orderId,
+        order.paymentId,
+        new Date(owedAt).toISOString(),
+      )
+      .run();
+    expect((await retryPendingRefunds(env, new Date(owedAt + 61_000))).refunded).toBe(0);
+    expect(await fakeRefunds(order.paymentId)).toEqual({ count: 0, amountMinor: 0 });
+    expect((await retryPendingRefunds(env, new Date(owedAt + 301_000))).refunded).toBe(1);
+    expect(await fakeRefunds(order.paymentId)).toEqual({ count: 1, amountMinor: 2500 });
+  });
+
   it("backs a refund off after each failure: not asked again until its wait is over", async () => {
     const order = await paidThroughFake();
     await behaveFor(order.paymentId, { failRefunds: true });

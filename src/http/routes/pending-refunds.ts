@@ -67,7 +67,9 @@ export const pendingRefunds = router()
     const found = await listPendingRefunds(database(c.env), { limit: q.limit, after: pageStart(q.cursor) });
     return c.json({ items: found.items.map(refundOwed), nextCursor: found.nextCursor }, 200);
   })
-  .openapi(retry, async (c) => c.json(answered(await retryOwedRefundNow(c.env, c.req.valid("param").refundId)), 200))
+  .openapi(retry, async (c) =>
+    c.json(answered(await retryOwedRefundNow(c.env, c.req.valid("param").refundId, new Date())), 200),
+  )
   .openapi(settle, async (c) => {
     const who = requireRole(c, "admin", "ops");
     const outcome = await settleOwedRefundOutside(c.env, {
