@@ -119,6 +119,7 @@ function subOrderRows(a: Placing, priced: Priced): { subOrders: SubOrderRow[]; l
       commissionBps: sub.commissionBps,
       commissionMinor: sub.commissionMinor,
       slaDispatchBy: null,
+      slaStartedAt: null,
       promisedDeliveryBy: parcels ? isoSeconds(parcels.deliveryBy) : null,
       confirmedAt: null,
       packedAt: null,

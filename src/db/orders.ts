@@ -330,6 +330,7 @@ export function markSubOrderPaid(db: Db, subOrderId: string, slaDispatchBy: stri
     .set({
       status: "paid",
       slaDispatchBy: sql`case when (select ${orders.reviewHeld} from ${orders} where ${orders.id} = ${subOrders.orderId}) then null else ${slaDispatchBy} end`,
+      slaStartedAt: sql`case when (select ${orders.reviewHeld} from ${orders} where ${orders.id} = ${subOrders.orderId}) then null else ${at} end`,
       updatedAt: at,
     })
     .where(and(eq(subOrders.id, subOrderId), eq(subOrders.status, "pending_payment")));

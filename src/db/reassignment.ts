@@ -69,7 +69,7 @@ export async function writeReassignment(db: Db, w: ReassignmentWrite): Promise<b
   // clock, and an approval that landed since the move's read has started the clocks it found.
   statements.heldClock = db
     .update(subOrders)
-    .set({ slaDispatchBy: null })
+    .set({ slaDispatchBy: null, slaStartedAt: null })
     .where(
       and(
         eq(subOrders.id, w.reassignment.toSubOrderId),

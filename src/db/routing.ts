@@ -221,6 +221,7 @@ export async function readOutcomes(db: Db, since: string, limit: number) {
       vendorId: subOrders.vendorId,
       status: sql<string>`${subOrders.status}`.as("sub_status"),
       slaDispatchBy: subOrders.slaDispatchBy,
+      slaStartedAt: subOrders.slaStartedAt,
       dispatchedAt: subOrders.dispatchedAt,
       deliveredAt: subOrders.deliveredAt,
       cancelledAt: subOrders.cancelledAt,

@@ -266,6 +266,11 @@ export const subOrders = sqliteTable(
     commissionBps: integer("commission_bps").notNull(),
     commissionMinor: integer("commission_minor").notNull(),
     slaDispatchBy: text("sla_dispatch_by"),
+    /**
+     * When the SLA clock of `slaDispatchBy` started (paid, approved after review, or revived by a
+     * reassignment): the vendor's dispatch time is measured from it, whatever its SLA is now.
+     */
+    slaStartedAt: text("sla_started_at"),
     promisedDeliveryBy: text("promised_delivery_by"),
     confirmedAt: text("confirmed_at"),
     packedAt: text("packed_at"),

@@ -101,6 +101,7 @@ export function restartOrderSlaClocks(db: Db, orderId: string, from: string, at:
     .update(subOrders)
     .set({
       slaDispatchBy: sql`strftime('%Y-%m-%dT%H:%M:%SZ', ${from}, '+' || ${hours} || ' hours')`,
+      slaStartedAt: from,
       nudgedAt: null,
       updatedAt: at,
     })

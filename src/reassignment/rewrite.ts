@@ -126,6 +126,7 @@ function targetAfter(
     commissionBps: terms.commissionBps,
     // Cleared by the write if the order is held for review as it lands (its approval starts the clock).
     slaDispatchBy: isoSeconds(addSeconds(now, terms.dispatchSlaHours * 3600)),
+    slaStartedAt: at,
     cancellationReason: null,
     cancelledAt: null,
     confirmedAt: null,

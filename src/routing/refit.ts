@@ -47,13 +47,18 @@ function chosenScores(explanation: unknown, vendorId: string): FactorScores | un
 function outcomeOf(r: OutcomeRow, explanation: unknown): Outcome & { decidedAt: string | null } {
   const dispatched = r.dispatchedAt ? Date.parse(r.dispatchedAt) : null;
   const deadline = r.slaDispatchBy ? Date.parse(r.slaDispatchBy) : null;
+  // The SLA clock starts when the vendor can see the order. Kept on the sub-order since migration
+  // 0030; before it, the deadline less the vendor's SLA as it is now (which may have changed since).
+  const started = r.slaStartedAt
+    ? Date.parse(r.slaStartedAt)
+    : deadline !== null
+      ? deadline - r.slaHours * HOUR_MS
+      : null;
   const cancelled = r.status === "cancelled";
   const scores = chosenScores(explanation, r.vendorId);
   return {
     vendorId: r.vendorId,
-    // The SLA clock starts when the vendor can see the order: its deadline minus the SLA.
-    dispatchHours:
-      dispatched !== null && deadline !== null ? (dispatched - (deadline - r.slaHours * HOUR_MS)) / HOUR_MS : null,
+    dispatchHours: dispatched !== null && started !== null ? (dispatched - started) / HOUR_MS : null,
     dispatchedOnTime: dispatched !== null && deadline !== null ? dispatched <= deadline : null,
     deliveredOnTime:
       r.deliveredAt && r.promisedDeliveryBy ? Date.parse(r.deliveredAt) <= Date.parse(r.promisedDeliveryBy) : null,

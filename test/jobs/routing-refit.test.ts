@@ -4,7 +4,7 @@ import { isoSeconds } from "../../src/domain/time";
 import { east, offer, quote } from "../http/routing.fixtures";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { newProduct } from "../support/catalog";
-import { BENGALURU } from "../support/marketplace";
+import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
 const HOUR = 3_600_000;
 
@@ -20,6 +20,8 @@ async function history(opts: {
   from: number;
   dispatchAfterHours: number;
   scores: Record<string, number>;
+  /** Whether the rows keep when their clock started, as sub-orders do since migration 0030. */
+  clockKept?: boolean;
 }) {
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < opts.count; i++) {
@@ -43,13 +45,14 @@ async function history(opts: {
       ),
       env.DB.prepare(
         `insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor,
-           commission_bps, commission_minor, sla_dispatch_by, dispatched_at, created_at, updated_at)
-         values (?, ?, ?, 'dispatched', 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?)`,
+           commission_bps, commission_minor, sla_dispatch_by, sla_started_at, dispatched_at, created_at, updated_at)
+         values (?, ?, ?, 'dispatched', 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?, ?)`,
       ).bind(
         subId,
         orderId,
         opts.vendorId,
         isoSeconds(sla),
+        opts.clockKept ? isoSeconds(created) : null,
         isoSeconds(created + opts.dispatchAfterHours * HOUR),
         isoSeconds(created),
         isoSeconds(created),
@@ -144,6 +147,45 @@ describe("routing-refit job", () => {
     // Nothing new since: a second run learns nothing twice and writes no version.
     const again = await runRefit(now);
     expect(again.body.result).toMatchObject({ changed: false, weightsVersion: result.weightsVersion });
+  });
+
+  it("measures a dispatch from when its clock started, whatever the vendor's SLA is now", async () => {
+    // A payment starts the clock and keeps when it did.
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }], vendor: { dispatchSlaHours: 18 } });
+    const buyer = await newCustomer();
+    const placed = await checkout(buyer.token, [{ skuId: sku.skuId, qty: 1 }]);
+    const paid = await pay(buyer.token, placed.body.payment.id);
+    const clock = await env.DB.prepare(
+      "select sla_started_at as started, sla_dispatch_by as due from sub_orders where id = ?",
+    )
+      .bind(paid.body.subOrders[0].id)
+      .first<{ started: string; due: string }>();
+    expect(Date.parse(clock!.due) - Date.parse(clock!.started)).toBe(18 * HOUR);
+
+    // A vendor that dispatched 30 h into an 18 h clock, whose SLA an admin has since raised to 48 h.
+    const product = await newProduct();
+    const v = await offer({ productId: product.id, warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const shopper = await newCustomer();
+    const start = Date.now() + HOUR;
+    const scores = { distance: 0.9, delivery: 0.5, speed: 0.6, reliability: 0.8, cost: 1 };
+    await history({
+      vendorId: v.vendorId,
+      customerId: shopper.customerId,
+      count: 10,
+      from: start,
+      dispatchAfterHours: 30,
+      scores,
+      clockKept: true,
+    });
+    const raised = await api("PATCH", `/v1/vendors/${v.vendorId}`, { token: ADMIN, body: { dispatchSlaHours: 48 } });
+    expect(raised.status).toBe(200);
+    expect((await runRefit(start + 3 * 24 * HOUR)).status).toBe(200);
+    const score = (await api("GET", "/v1/routing/vendor-scores", { token: ADMIN })).body.items.find(
+      (x: { vendorId: string }) => x.vendorId === v.vendorId,
+    );
+    // Ten dispatches of 30 h, shrunk towards the default 12 h by five pseudo-outcomes: 24 h. Read
+    // against the SLA as it is now, each would have taken 0 h.
+    expect(score.avgDispatchHours).toBe(24);
   });
 
   it("keeps a vendor's seeded score until it has outcomes of its own", async () => {

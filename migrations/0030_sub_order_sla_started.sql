@@ -1,0 +1,1 @@
+ALTER TABLE `sub_orders` ADD `sla_started_at` text;
