@@ -8,10 +8,15 @@ import { Currency, Id, IsoTime } from "./common";
  * minor units in `currency`; rates are basis points (1/100 of a percent) so they stay integers.
  */
 
-/** The last day a query may name: the day after it still has a four-digit year, as day strings must. */
+/**
+ * The days a query may name: every day of a range, and the 30 before a lone `to`, keep a four-digit
+ * year as day strings must, and the time-zone arithmetic (Date.UTC reads years 0-99 as 1900-1999)
+ * holds.
+ */
+export const FIRST_DAY = "1970-01-01";
 export const LAST_DAY = "9998-12-31";
 
-/** A calendar day in the marketplace's time zone, at most LAST_DAY. */
+/** A calendar day in the marketplace's time zone, from FIRST_DAY to LAST_DAY. */
 export const Day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "a day as YYYY-MM-DD")
@@ -21,7 +26,7 @@ export const Day = z
       message: "not a calendar day",
     },
   )
-  .refine((d) => d <= LAST_DAY, { message: `at most ${LAST_DAY}` })
+  .refine((d) => d >= FIRST_DAY && d <= LAST_DAY, { message: `from ${FIRST_DAY} to ${LAST_DAY}` })
   .openapi({ example: "2026-11-20" });
 
 /** The longest range one request may ask for: a year and a day, so a leap year fits. */

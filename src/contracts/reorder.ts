@@ -30,11 +30,11 @@ export const ReorderSuggestion = z
     unitsSold: z.number().int().openapi({ description: "Units sold over the velocity window" }),
     /** Units a day over the window, ×100. */
     velocityPerDayX100: z.number().int(),
-    /** The day stock runs out at that velocity; null when nothing sells. */
+    /** The day stock runs out at that velocity; null when nothing sells, or not within ten years. */
     runOutDate: z.string().nullable(),
     /** Units to order now so stock lasts the lead time and the cover after it; 0 when none is needed. */
     quantity: z.number().int(),
-    /** Order by this day for the stock to arrive before running out; null when nothing sells. */
+    /** Order by this day for the stock to arrive before running out; null when `runOutDate` is. */
     orderBy: z.string().nullable(),
   })
   .openapi("ReorderSuggestion");

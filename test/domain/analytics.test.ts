@@ -80,5 +80,28 @@ describe("reorder suggestion", () => {
         today: "2026-01-01",
       }),
     ).toMatchObject({ quantity: 0, runOutDate: null });
+    // A huge count at a trickle of sales: no run-out day within ten years (nor any date past 9999).
+    for (const available of [150_000, 4_000_000, 1_000_000_000]) {
+      expect(
+        suggestReorder({
+          available,
+          unitsSold: 1,
+          windowDays: 28,
+          leadTimeDays: 5,
+          coverDays: 14,
+          today: "2026-01-01",
+        }),
+      ).toEqual({ velocityPerDayX100: 4, quantity: 0, runOutDate: null, orderBy: null });
+    }
+    expect(
+      suggestReorder({
+        available: 130,
+        unitsSold: 1,
+        windowDays: 28,
+        leadTimeDays: 5,
+        coverDays: 14,
+        today: "2026-01-01",
+      }).runOutDate,
+    ).toBe("2035-12-20");
   });
 });
