@@ -39,10 +39,10 @@ export async function expireHolds(env: Env, now: Date, after?: { key: string; id
   const outcomes = await Promise.all(due.map(({ id }) => cancelExpired(env, work, id, now)));
   await work.settled();
   const result = { cancelled: 0, confirmed: 0, waiting: 0, failed: 0, continued: false };
-  let confirms = CONFIRMS_PER_PAGE;
+  const succeeded = outcomes.flatMap((o, i) => (o.outcome === "succeeded" ? [i] : []));
+  const confirming = new Set(rotated(succeeded, now).slice(0, CONFIRMS_PER_PAGE));
   for (const [i, { outcome, chargeId }] of outcomes.entries()) {
-    if (outcome === "succeeded" && confirms > 0) {
-      confirms -= 1;
+    if (confirming.has(i)) {
       if (await confirmPaid(env, due[i]!.id, chargeId, now)) result.confirmed += 1;
       else result.failed += 1;
     } else if (outcome === "succeeded") result.waiting += 1;
@@ -80,6 +80,16 @@ async function cancelExpired(
   }
   console.error(JSON.stringify({ job: "expire-holds", orderId, outcome }));
   return { outcome: "failed" };
+}
+
+/**
+ * The page's succeeded payments, starting at one that moves on each minute: one whose confirm keeps
+ * failing (oldest, so first on every page) must not take the page's confirm every run.
+ */
+function rotated(indexes: number[], now: Date): number[] {
+  if (indexes.length === 0) return indexes;
+  const start = Math.floor(now.getTime() / 60_000) % indexes.length;
+  return [...indexes.slice(start), ...indexes.slice(0, start)];
 }
 
 /** Confirms an order whose payment the provider says succeeded, as its webhook would have. */

@@ -241,25 +241,33 @@ describe("a late success webhook for an order already confirmed, then cancelled 
 });
 
 describe("a late payment whose full refund the provider refuses, met by the expire-holds job", () => {
-  it("waits for the next run while the rest of the page is cancelled and the next page is handed on", async () => {
+  it("waits for a later run while the page goes on, and does not keep another late payment from its confirm", async () => {
     // The shopper's hold lapses and another shopper buys the last unit; then the payment succeeds.
     const { skuId } = await sellableSku(1);
     const late = await checkout(skuId, 1);
     await lapseHold(skuId, late.orderId);
-    await env.DB.prepare("update orders set hold_expires_at = '2020-01-01T00:00:00Z' where id = ?")
-      .bind(late.orderId)
-      .run();
     const other = await checkout(skuId, 1);
     expect((await deliver((await settleIntent(other.paymentId, "succeeded")).event)).status).toBe(200);
     await settleIntent(late.paymentId, "succeeded");
     await behaveFor(late.paymentId, { failRefunds: true });
-    // More unpaid orders past their hold than a page takes.
+    // A second late payment, its stock still held, whose webhook never came.
     const { skuId: plenty } = await sellableSku(10);
-    const abandoned = [];
-    for (let i = 0; i < 6; i++) abandoned.push(await checkout(plenty, 1));
+    const second = await checkout(plenty, 1);
+    await settleIntent(second.paymentId, "succeeded");
+    // Both first on the page; more unpaid orders past their hold than a page takes after them.
+    await env.DB.prepare(
+      "update orders set hold_expires_at = case id when ?1 then '2020-01-01T00:00:00Z' else '2020-01-01T00:00:01Z' end where id in (?1, ?2)",
+    )
+      .bind(late.orderId, second.orderId)
+      .run();
+    for (let i = 0; i < 6; i++) await checkout(plenty, 1);
 
-    const result = await expireHolds(env, new Date(Date.now() + 16 * 60_000));
-    expect(result).toMatchObject({ confirmed: 0, failed: 1, continued: true });
+    const at = Date.now() + 16 * 60_000;
+    const first = await expireHolds(env, new Date(at));
+    expect(first).toMatchObject({ continued: true });
+    expect(first.confirmed + first.failed).toBe(1);
+    await expireHolds(env, new Date(at + 60_000));
+    expect((await order(second.orderId, second.customer.token)).status).toBe("paid");
     expect((await order(late.orderId, late.customer.token)).status).toBe("pending_payment");
     expect(await fakeRefunds(late.paymentId)).toEqual({ count: 0, amountMinor: 0 });
   });
