@@ -13,11 +13,7 @@ import { loadsFrom, VENDOR_LOADS, vendorLoadsAsked } from "./vendor-loads";
 // The checkouts reading at the same moment in an isolate ask together: each statement takes every
 // one of them in its JSON list, and answers each row under its asker's index `i` in that list.
 
-const IDEMPOTENT_RESPONSE = `select scope, "key", request_hash as requestHash, response_status as responseStatus,
-  response_body as responseBody, created_at as createdAt, expires_at as expiresAt
-  from idempotency_keys where scope = ?1 and "key" = ?2`;
-
-// Exported for its query-plan test, as are the next two: each asker's key found by the primary key.
+// Exported for its query-plan test (as OPEN_HOLDS is): each asker's key found by the primary key.
 export const IDEMPOTENT_RESPONSES = `select r.key as i, k.scope as scope, k."key" as "key", k.request_hash as requestHash,
   k.response_status as responseStatus, k.response_body as responseBody, k.created_at as createdAt,
   k.expires_at as expiresAt
@@ -125,7 +121,11 @@ export function readCheckoutContext(
   return reads.call(db.$client, "checkout-reads", input, background);
 }
 
-/** The answer stored under this idempotency key, if any. */
+/** The answer stored under this idempotency key, if any: IDEMPOTENT_RESPONSES asked for one. */
 export async function findIdempotentResponse(db: Db, scope: string, key: string) {
-  return (await db.$client.prepare(IDEMPOTENT_RESPONSE).bind(scope, key).first<IdempotencyRow>()) ?? undefined;
+  const { results } = await db.$client
+    .prepare(IDEMPOTENT_RESPONSES)
+    .bind(JSON.stringify([{ scope, key }]))
+    .all();
+  return byAsker<IdempotencyRow>(results, 1)[0]![0];
 }

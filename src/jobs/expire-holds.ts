@@ -112,7 +112,7 @@ async function confirmPaid(env: Env, orderId: string, chargeId: string | undefin
     return applied.ok;
   } catch (err) {
     // A late payment whose stock is gone is refunded in full, and a refund the provider refuses
-    // throws (its key replays the refusal for a day): this order waits for the next run, the rest
+    // throws (its key replays the refusal for a day): this order waits for a later run, the rest
     // of the page and the pages after it go on.
     console.error(JSON.stringify({ job: "expire-holds", orderId, outcome: "confirm failed", error: String(err) }));
     return false;
