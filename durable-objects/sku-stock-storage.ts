@@ -120,6 +120,10 @@ const migrations: string[] = [
     UPDATE address_units SET held = held - OLD.qty WHERE OLD.status = 'held' AND client_address = OLD.client_address;
   END;
   `,
+  // Units on hand that the shelf does not have: a bridge count or delta below what is held and
+  // committed stops on hand there, and the difference is kept so that the units those holds give
+  // back (a lapse, a cancel) leave on hand instead of going on sale (FREE_UNITS).
+  `ALTER TABLE stock ADD COLUMN shortfall INTEGER NOT NULL DEFAULT 0 CHECK (shortfall >= 0 AND shortfall <= on_hand);`,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
@@ -134,6 +138,16 @@ export const ADDRESS_UNPAID = `SELECT
     - coalesce((SELECT SUM(qty) FROM holds WHERE client_address = ?1 AND status = 'held' AND expires_at <= ?2), 0)
     - coalesce((SELECT SUM(qty) FROM holds
         WHERE hold_id = ?3 AND +client_address = ?1 AND +status = 'held' AND +expires_at > ?2), 0) AS n`;
+
+/**
+ * The SET clause that gives ?1 units of `column` (held or committed) back to a warehouse: as many of
+ * them as its shortfall leave on hand with it, and only the rest become available. SQLite reads
+ * every column on the right as it was before the update.
+ */
+export function freeUnits(column: "held" | "committed"): string {
+  const freed = "min(shortfall, on_hand - held - committed + ?1)";
+  return `${column} = ${column} - ?1, on_hand = on_hand - ${freed}, shortfall = shortfall - ${freed}`;
+}
 
 /** When the earliest of those units lapses (read only to tell a refused claim when to retry). */
 export const ADDRESS_EARLIEST_EXPIRY = `SELECT MIN(expires_at) AS earliest FROM holds

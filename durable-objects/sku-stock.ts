@@ -27,7 +27,7 @@ import type {
   StockSnapshot,
   WarehouseStock,
 } from "./sku-stock-rpc";
-import { ADDRESS_EARLIEST_EXPIRY, ADDRESS_UNPAID, migrate } from "./sku-stock-storage";
+import { ADDRESS_EARLIEST_EXPIRY, ADDRESS_UNPAID, freeUnits, migrate } from "./sku-stock-storage";
 
 /** Coalescing window of the D1 mirror: at most one D1 batch per object per this many ms. */
 const MIRROR_DELAY_MS = 500;
@@ -35,7 +35,15 @@ const MIRROR_MAX_BACKOFF_MS = 60_000;
 /** Adjustment keys are promised for 24 h; kept longer so a late retry still finds its answer. */
 const ADJUSTMENT_KEY_TTL_MS = 7 * 24 * 3600 * 1000;
 
-type StockRow = { warehouse_id: string; on_hand: number; held: number; committed: number; version: number };
+type StockRow = {
+  warehouse_id: string;
+  on_hand: number;
+  held: number;
+  committed: number;
+  version: number;
+  /** Of on_hand, the units the shelf lacks (see the storage migration); held and committed cover them. */
+  shortfall: number;
+};
 type HoldDbRow = {
   warehouse_id: string;
   qty: number;
@@ -292,9 +300,11 @@ export class SkuStock extends DurableObject<Env> {
       }
       const row = this.stockRow(input.warehouseId);
       const minimum = row ? row.held + row.committed : 0;
-      const onHand = (row?.on_hand ?? 0) + input.delta;
-      if (onHand < minimum) return { ok: false, code: "STOCK_BELOW_RESERVED", minimum };
-      this.writeOnHand(input.warehouseId, onHand, now);
+      const shelf = (row ? row.on_hand - row.shortfall : 0) + input.delta;
+      if (input.delta < 0 && shelf < minimum) return { ok: false, code: "STOCK_BELOW_RESERVED", minimum };
+      // A restock onto a shortfall first makes up what the shelf lacked.
+      const onHand = Math.max(shelf, minimum);
+      this.writeOnHand(input.warehouseId, onHand, now, onHand - shelf);
       this.record(now, input.warehouseId, "adjust", input.delta, onHand, input.reason, input.actor);
       const result = this.changed(input.warehouseId, now);
       // A refused adjustment is not remembered: nothing was applied, so a retry may succeed later.
@@ -309,7 +319,8 @@ export class SkuStock extends DurableObject<Env> {
    * `countedAt`: it lands net of the shipments, returns and adjustments recorded since then, and
    * holds and commits never move on hand, so a count never undoes a checkout that held meanwhile.
    * A count older than one already applied changes nothing. On hand never goes below what is held
-   * and committed: a sheet that says fewer stops there and reports the shortfall.
+   * and committed: a sheet that says fewer stops there, reports the shortfall and keeps it, so the
+   * units those holds give back leave on hand instead of going on sale.
    */
   applyBridge(input: BridgeInput): BridgeResult {
     for (const r of input.rows) {
@@ -528,13 +539,16 @@ export class SkuStock extends DurableObject<Env> {
     };
   }
 
-  private writeOnHand(warehouseId: string, onHand: number, now: number): void {
+  /** `shortfall`: of `onHand`, the units the shelf lacks (a count or delta below what is promised). */
+  private writeOnHand(warehouseId: string, onHand: number, now: number, shortfall = 0): void {
     this.sql.exec(
-      `INSERT INTO stock (warehouse_id, on_hand, updated_at) VALUES (?, ?, ?)
+      `INSERT INTO stock (warehouse_id, on_hand, shortfall, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (warehouse_id) DO UPDATE
-         SET on_hand = excluded.on_hand, version = version + 1, updated_at = excluded.updated_at`,
+         SET on_hand = excluded.on_hand, shortfall = excluded.shortfall, version = version + 1,
+           updated_at = excluded.updated_at`,
       warehouseId,
       onHand,
+      shortfall,
       now,
     );
   }
@@ -571,10 +585,8 @@ export class SkuStock extends DurableObject<Env> {
         to === "committed"
           ? "held = held - ?1, committed = committed + ?1"
           : to === "shipped"
-            ? "on_hand = on_hand - ?1, committed = committed - ?1, version = version + 1"
-            : r.status === "held"
-              ? "held = held - ?1"
-              : "committed = committed - ?1";
+            ? "on_hand = on_hand - ?1, committed = committed - ?1, version = version + 1, shortfall = min(shortfall, on_hand - ?1)"
+            : freeUnits(r.status === "held" ? "held" : "committed");
       const onHand = this.sql
         .exec<{ on_hand: number }>(
           `UPDATE stock SET ${change}, updated_at = ?2 WHERE warehouse_id = ?3 RETURNING on_hand`,
@@ -623,6 +635,7 @@ export class SkuStock extends DurableObject<Env> {
   private applyBridgeRow(row: BridgeRow, actor: string, now: number): BridgeRowResult {
     const level = this.stockRow(row.warehouseId);
     const onHandBefore = level?.on_hand ?? 0;
+    const shortfallBefore = level?.shortfall ?? 0;
     const minimum = level ? level.held + level.committed : 0;
     const base = { rowId: row.rowId, warehouseId: row.warehouseId, onHandBefore };
     // A delta holds from when the marketplace received it: a count taken since then already has it,
@@ -643,15 +656,30 @@ export class SkuStock extends DurableObject<Env> {
       };
     }
     const movedSince = row.kind === "count" ? this.movedSince(row.warehouseId, row.countedAt) : 0;
-    const target = row.kind === "count" ? row.count + movedSince : onHandBefore + row.delta;
+    // What the shelf holds after this row; a delta moves the shelf, not the units kept for a shortfall.
+    const target = row.kind === "count" ? row.count + movedSince : onHandBefore - shortfallBefore + row.delta;
     const onHandAfter = Math.max(target, minimum);
-    if (onHandAfter !== onHandBefore) this.writeOnHand(row.warehouseId, onHandAfter, now);
-    const change = onHandAfter - onHandBefore;
+    const shortfall = onHandAfter - Math.max(target, 0);
+    if (onHandAfter !== onHandBefore || shortfall !== shortfallBefore) {
+      this.writeOnHand(row.warehouseId, onHandAfter, now, shortfall);
+    }
     if (row.kind === "count") {
+      const change = onHandAfter - onHandBefore;
       // Recorded even when nothing moved: an older count arriving later must see it and step aside.
       this.record(now, row.warehouseId, "set", change, onHandAfter, "bridge_count", actor, null, row.countedAt);
-    } else if (change !== 0) {
-      this.record(now, row.warehouseId, "adjust", change, onHandAfter, `bridge_${row.reason}`, actor, null, receivedAt);
+    } else if (row.delta !== 0) {
+      // The shelf's movement, which a count taken before it and applied later must net out.
+      this.record(
+        now,
+        row.warehouseId,
+        "adjust",
+        row.delta,
+        onHandAfter,
+        `bridge_${row.reason}`,
+        actor,
+        null,
+        receivedAt,
+      );
     }
     const outcome = onHandAfter > target ? "clamped" : "applied";
     return { ...base, outcome, onHandAfter, movedSince, target, shortfall: onHandAfter - target };
@@ -789,7 +817,7 @@ export class SkuStock extends DurableObject<Env> {
     for (const { warehouseId, qty } of taken) {
       const onHand = this.sql
         .exec<{ on_hand: number }>(
-          `UPDATE stock SET ${unitStatus} = ${unitStatus} - ?, updated_at = ? WHERE warehouse_id = ? RETURNING on_hand`,
+          `UPDATE stock SET ${freeUnits(unitStatus)}, updated_at = ?2 WHERE warehouse_id = ?3 RETURNING on_hand`,
           qty,
           now,
           warehouseId,
@@ -901,14 +929,16 @@ export class SkuStock extends DurableObject<Env> {
 
   private stockRows(): StockRow[] {
     return this.sql
-      .exec<StockRow>("SELECT warehouse_id, on_hand, held, committed, version FROM stock ORDER BY warehouse_id")
+      .exec<StockRow>(
+        "SELECT warehouse_id, on_hand, held, committed, version, shortfall FROM stock ORDER BY warehouse_id",
+      )
       .toArray();
   }
 
   private stockRow(warehouseId: string): StockRow | undefined {
     return this.sql
       .exec<StockRow>(
-        "SELECT warehouse_id, on_hand, held, committed, version FROM stock WHERE warehouse_id = ?",
+        "SELECT warehouse_id, on_hand, held, committed, version, shortfall FROM stock WHERE warehouse_id = ?",
         warehouseId,
       )
       .toArray()[0];
