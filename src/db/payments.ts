@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
-import { type creditNotes, orders, paymentEvents, payments, pendingRefunds, refunds, subOrders } from "./schema";
+import { creditNotes, orders, paymentEvents, payments, pendingRefunds, refunds, subOrders } from "./schema";
 
 export type PaymentStatus = (typeof payments.$inferSelect)["status"];
 
@@ -158,6 +158,22 @@ export function oweReturnRefund(
 
 export async function findPendingRefund(db: Db, id: string) {
   return db.select().from(pendingRefunds).where(eq(pendingRefunds.id, id)).get();
+}
+
+/**
+ * The reason the provider failed the refund a return's owed row `id` paid, while that refund is
+ * owed again and unpaid (its open `retry` row); null when it reached the shopper or was settled.
+ * The return's credit note names the refund (`credit:{id}`).
+ */
+export async function returnRefundFailure(db: Db, id: string): Promise<string | null> {
+  const row = await db
+    .select({ reason: refunds.failureReason })
+    .from(creditNotes)
+    .innerJoin(refunds, eq(refunds.id, creditNotes.refundId))
+    .innerJoin(pendingRefunds, eq(pendingRefunds.replacesRefundId, refunds.id))
+    .where(and(eq(creditNotes.dedupeKey, `credit:${id}`), isNull(pendingRefunds.settledAt)))
+    .get();
+  return row ? (row.reason ?? "unknown") : null;
 }
 
 /** Marks the owed refund paid, once; written in the batch that records the provider's refund. */

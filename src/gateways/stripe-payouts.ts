@@ -8,7 +8,7 @@ import type {
   ProviderTransfer,
   TransferMetadata,
 } from "./payouts";
-import { client, providerError, type StripeConfig, verifiedEvent } from "./stripe";
+import { client, providerError, type StripeConfig, stripeKey, verifiedEvent } from "./stripe";
 
 const PAGE = 100;
 
@@ -96,7 +96,7 @@ export function stripePayouts(cfg: StripeConfig): PayoutProvider {
               capabilities: { transfers: { requested: true } },
               metadata: { vendorId },
             },
-            { idempotencyKey },
+            { idempotencyKey: await stripeKey(idempotencyKey) },
           );
           return { ok: true, value: accountOf(account) };
         } catch (err) {
@@ -136,7 +136,7 @@ export function stripePayouts(cfg: StripeConfig): PayoutProvider {
               ...(sourceTransaction ? { source_transaction: sourceTransaction } : {}),
               metadata,
             },
-            { idempotencyKey },
+            { idempotencyKey: await stripeKey(idempotencyKey) },
           );
           return { ok: true, value: transferOf(transfer) };
         } catch (err) {
@@ -175,7 +175,7 @@ export function stripePayouts(cfg: StripeConfig): PayoutProvider {
           const r = await stripe.transfers.createReversal(
             transferId,
             { amount: amount.amountMinor, ...(metadata ? { metadata } : {}) },
-            { idempotencyKey },
+            { idempotencyKey: await stripeKey(idempotencyKey) },
           );
           return {
             ok: true,

@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { sha256Hex } from "../domain/crypto";
 import type { Config } from "../platform/config";
 import type { PaymentProvider, PaymentStatus, ProviderResult } from "./payments";
 
@@ -59,6 +60,15 @@ function statusOf(pi: Stripe.PaymentIntent): PaymentStatus {
 export const chargeOf = (c: unknown): string | null =>
   typeof c === "string" ? c : c && typeof c === "object" && "id" in c && typeof c.id === "string" ? c.id : null;
 
+/**
+ * The Idempotency-Key Stripe is sent for ours: Stripe refuses keys over 255 characters, and a
+ * return's carries its caller's own key (up to 255), so a longer one goes as its digest, the same
+ * on every retry. Keys that fit go unchanged, as they always did.
+ */
+export async function stripeKey(key: string): Promise<string> {
+  return key.length <= 255 ? key : `sha256:${await sha256Hex(key)}`;
+}
+
 export function providerError(err: unknown): { ok: false; code: "PROVIDER_ERROR"; message: string } {
   // Anything the SDK raises (API refusals, timeouts, connection failures) is the provider's; other errors are bugs.
   if (err instanceof Stripe.errors.StripeError) {
@@ -83,7 +93,7 @@ export function stripeProvider(cfg: StripeConfig): PaymentProvider {
             metadata: { orderId, customerId },
             automatic_payment_methods: { enabled: true },
           },
-          { idempotencyKey },
+          { idempotencyKey: await stripeKey(idempotencyKey) },
         );
         return { ok: true, value: { id: pi.id, status: statusOf(pi), clientSecret: pi.client_secret ?? undefined } };
       } catch (err) {
@@ -120,7 +130,7 @@ export function stripeProvider(cfg: StripeConfig): PaymentProvider {
             reason: "requested_by_customer",
             metadata: { reason },
           },
-          { idempotencyKey },
+          { idempotencyKey: await stripeKey(idempotencyKey) },
         );
         // A refund can come back already failed (or canceled): made, but nothing reached the shopper.
         const failed = refund.status === "failed" || refund.status === "canceled";

@@ -1,7 +1,7 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, runBatch } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
-import { findPendingRefund, oweReturnRefund } from "../db/payments";
+import { findPendingRefund, oweReturnRefund, returnRefundFailure } from "../db/payments";
 import { claimReturn, findReturnClaim, markReturnedIfAllBack, type ReturnedLine, returnRecorded } from "../db/returns";
 import { refreshParentStatus } from "../db/sub-orders";
 import { sumMinor } from "../domain/money";
@@ -161,12 +161,22 @@ export async function returnSubOrder(
   await refreshParentStatus(db, agg.order.id, at);
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   const paid = owed && owed.settledAt === null ? await payPendingRefund(env, owed, input.now) : undefined;
-  if (paid?.pending) {
+  if (paid?.pending && paid.creditNoteId === null) {
     return {
       ok: false,
       code: "PAYMENT_PROVIDER_ERROR",
       detail:
         "The units are taken back but the payment provider failed to refund them: the refund is owed and retried (the pending-refunds job, or this request again)",
+    };
+  }
+  // Made but failed by the provider (a closed card): owed again, and so this return's answer, first
+  // or retried, until the retry pays it or ops settle it.
+  const failure = owed && (paid === undefined || paid.pending) ? await returnRefundFailure(db, owed.id) : null;
+  if (failure !== null) {
+    return {
+      ok: false,
+      code: "PAYMENT_PROVIDER_ERROR",
+      detail: `The units are taken back and the refund was made, but the payment provider failed it (${failure}): it is owed again, for the pending-refunds job or ops (GET /v1/admin/refunds/pending)`,
     };
   }
   return { ok: true, orderId: agg.order.id, changed: true };

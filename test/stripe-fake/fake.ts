@@ -686,6 +686,12 @@ export function createStripeFake() {
   /** Runs a POST once per Idempotency-Key, as Stripe does: a replay answers the saved result. */
   function once(req: Request, path: string, body: string, run: () => unknown): Response {
     const key = req.headers.get("idempotency-key");
+    if (key !== null && (key.length === 0 || key.length > 255)) {
+      throw new StripeFault(400, {
+        type: "invalid_request_error",
+        message: "Idempotency keys must be between 1 and 255 characters long.",
+      });
+    }
     const fingerprint = `${req.method} ${path} ${body}`;
     const slot = key ? `${req.headers.get("authorization")} ${key}` : undefined;
     const saved = slot ? idempotent.get(slot) : undefined;

@@ -95,6 +95,43 @@ const payable = async (sub: string) =>
   );
 
 describe("a return's refund, owed like a cancel's", () => {
+  it("made but failed by the provider, answers so on every retry until it is settled", async () => {
+    const o = await deliveredOrder(1_500, 1);
+    const key = uid("ret-");
+    await behaveFor(o.paymentId, { refundsFailAs: "expired_or_canceled_card" });
+    const first = await returnOf(o, key, 1);
+    expect(first.status, JSON.stringify(first.body)).toBe(502);
+    expect(first.body.detail).toContain("expired_or_canceled_card");
+    await behaveFor(o.paymentId, { refundsFailAs: null });
+    const retried = await returnOf(o, key, 1);
+    expect(retried.status, JSON.stringify(retried.body)).toBe(502);
+    expect(retried.body.detail).toBe(first.body.detail);
+    const owedAgain = (await moneyOf(o)).owed.find((r) => r.kind === "retry");
+    expect(owedAgain).toMatchObject({ amount_minor: 1_500, open: 1 });
+
+    const ops = await tokenFor("ops");
+    const settle = await api("POST", `/v1/admin/refunds/pending/${encodeURIComponent(owedAgain!.id)}/settle`, {
+      token: ops,
+      body: { note: "Paid by bank transfer" },
+    });
+    expect(settle.status, JSON.stringify(settle.body)).toBe(200);
+    expect((await returnOf(o, key, 1)).status).toBe(200);
+    expect((await moneyOf(o)).provider.count).toBe(1);
+  });
+
+  it("is paid under a caller's key of any length the API takes, though Stripe takes at most 255 characters", async () => {
+    const o = await deliveredOrder(1_250, 2);
+    // Within the API's 255, but the refund's own key adds the sub-order to it.
+    const key = `${uid("ret-")}-`.padEnd(240, "k");
+    const first = await returnOf(o, key, 2);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(await moneyOf(o)).toMatchObject({
+      refunds: [2_500],
+      provider: { count: 1, amountMinor: 2_500 },
+      owed: [{ kind: "return", amount_minor: 2_500, open: 0 }],
+    });
+  });
+
   it("a retry of the same Idempotency-Key with other lines is 422 and changes nothing; the same lines complete it", async () => {
     const o = await deliveredOrder(1_000, 3);
     const key = uid("ret-");
