@@ -125,7 +125,8 @@ export async function adjustStockBy(
   const refused = await managedSku(env, p, skuId, [{ path: "warehouseId", warehouseId: body.warehouseId }]);
   if (refused) return refused;
   const actor = actorName(p);
-  // Keys are scoped to the caller, so two callers can never collide on a key.
-  const r = await adjustStock(env, { skuId, ...body, actor, idempotencyKey: `${actor}:${key}` });
+  // Keys are scoped to the token, as every replayed write's are: two systems of one vendor, each
+  // with its own token and its own counter for keys, never collide.
+  const r = await adjustStock(env, { skuId, ...body, actor, idempotencyKey: `${p.role}:${p.tokenId}:${key}` });
   return adjusted(skuId, body.warehouseId, r);
 }

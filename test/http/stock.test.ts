@@ -241,6 +241,11 @@ describe("stock routes", () => {
     const ops = await adjust(skuId, body, t.ops, key);
     expect(ops.status).toBe(200);
     expect(ops.body.totals.onHand).toBe(20);
+    // So is another token's of the same vendor: its ERP and its warehouse app count keys apart.
+    const warehouseApp = await tokenFor("vendor", { vendorId: mine.vendorId });
+    const app = await adjust(skuId, body, warehouseApp, key);
+    expect(app.status, JSON.stringify(app.body)).toBe(200);
+    expect(app.body.totals.onHand).toBe(25);
   });
 
   it("publishes the stock routes with their roles in the OpenAPI document", async () => {
