@@ -61,7 +61,7 @@ export type ReserveResult =
   | { ok: false; code: "HOLD_CLOSED"; status: "committed" | "shipped" | "released" };
 export type HoldResult =
   | { ok: true; allocations: Allocation[] }
-  | { ok: false; code: "HOLD_NOT_FOUND" | "HOLD_RELEASED" | "NOT_COMMITTED" | "ALREADY_SHIPPED" };
+  | { ok: false; code: "HOLD_NOT_FOUND" | "HOLD_RELEASED" | "NOT_COMMITTED" | "ALREADY_SHIPPED" | "ALREADY_COMMITTED" };
 /** Moves units in or out of an existing order's hold: a manual reassignment of its lines. */
 export type ReallocateRequest = {
   skuId: string;

@@ -166,13 +166,18 @@ export class SkuStock extends DurableObject<Env> {
     });
   }
 
-  release(holdId: string, reason: string): HoldResult {
+  /**
+   * Gives a hold's units back, paid or not (a cancel). `unpaidOnly`: a claim's own clean-up, which
+   * must leave a hold that another request under the same hold id has paid for meanwhile.
+   */
+  release(holdId: string, reason: string, opts: { unpaidOnly?: boolean } = {}): HoldResult {
     return this.critical(() => {
       const rows = this.holdRows(holdId);
       const status = rows[0]?.status;
       // Releasing something never taken is a no-op, so an abandoned checkout can always clean up.
       if (status === undefined) return { ok: true, allocations: [] };
       if (status === "shipped") return { ok: false, code: "ALREADY_SHIPPED" };
+      if (status === "committed" && opts.unpaidOnly) return { ok: false, code: "ALREADY_COMMITTED" };
       if (status !== "released") this.move(holdId, rows, "released", "release", reason, "system");
       return { ok: true, allocations: allocationsOf(rows) };
     });

@@ -141,7 +141,7 @@ async function claimEach(
  * Reserves every SKU under one hold id, one claim per SKU in parallel, each shared with the other
  * checkouts' claims on that SKU (`claimStock`; `background` holds a waiting claim's request open).
  * All or nothing across SKUs: if any SKU answers no (or its call fails), every hold this call took
- * is released before answering, so a short cart strands nothing; one it found already held under
+ * is released before answering (unless paid meanwhile), so a short cart strands nothing; one it found already held under
  * the same id (`replayed`: an earlier attempt's) stays. One SKU that was short moments ago
  * is asked first (see `recentlyShort`); if it still is, the others are not asked, and the
  * shortages name only it. Requests must name each SKU once.
@@ -175,7 +175,14 @@ export async function reserveAll(
   const allOk = allocations.size === requests.length;
   // A replayed claim is the hold an earlier attempt under this id took (perhaps for an order it wrote).
   const taken = [...allocations.keys()].filter((skuId) => !replayed.has(skuId));
-  if (!allOk) await releaseAll(env, holdId, taken, "checkout_failed");
+  // Only what is still unpaid: another request under this hold id (the same late payment, applied
+  // by its webhook and by the expiry job at once) may have taken a hold this call made as a replay
+  // and committed it meanwhile.
+  if (!allOk) {
+    await Promise.all(
+      taken.map((skuId) => stockObject(env, skuId).release(holdId, "checkout_failed", { unpaidOnly: true })),
+    );
+  }
   if (failure !== undefined) throw failure;
   if (allOk) return { ok: true, allocations, expiresAt, replayed };
   return {
