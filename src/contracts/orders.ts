@@ -249,12 +249,15 @@ export const SimulatePayment = z
   .strict()
   .openapi("SimulatePayment");
 
+/** The last second a stored time can name: a second later is year 10000, which sorts first as text. */
+const LAST_SECOND_MS = Date.parse("9999-12-31T23:59:59Z");
+
 /**
  * A time filter's bound as the stored times are kept, in whole seconds (`…:05Z` sorts after
  * `…:05.5Z`): a fraction rounds up, so `from` (inclusive) and `to` (exclusive) keep their meaning.
  */
 const WholeSecondBound = IsoTime.transform((t) =>
-  new Date(Math.ceil(Date.parse(t) / 1000) * 1000).toISOString().replace(".000Z", "Z"),
+  new Date(Math.min(Math.ceil(Date.parse(t) / 1000) * 1000, LAST_SECOND_MS)).toISOString().replace(".000Z", "Z"),
 );
 
 /** The order list's filters, before the check of their times (zod refuses to pick from a refined object). */

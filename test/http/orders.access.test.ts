@@ -188,5 +188,8 @@ describe("order visibility and access", () => {
     // Half a second before: from then on, but not up to then.
     expect(await listed("from", -500)).toBe(1);
     expect(await listed("to", -500)).toBe(0);
+    // The last fraction of year 9999 rounds up no further than its last second.
+    const last = await api("GET", "/v1/orders?to=9999-12-31T23:59:59.500Z", { token: shopper.token });
+    expect([last.status, last.body.items?.length]).toEqual([200, 1]);
   });
 });
