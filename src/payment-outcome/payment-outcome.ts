@@ -1,6 +1,7 @@
 import { cancellationStatements, skuIdsOf } from "../cancellation/order-cancellation";
 import { database, runBatch, type Statement } from "../db/client";
 import { postJournal } from "../db/ledger";
+import { queueOpsAlert } from "../db/ops-alerts";
 import {
   findPayment,
   insertEvent,
@@ -299,9 +300,28 @@ async function refundInFull(
     idempotencyKey: `refund:full:${agg.order.id}`,
     reason,
   });
-  // Thrown, not returned: the provider will redeliver the event and the refund is keyed to happen once.
-  if (!refunded.ok) throw new Error(`refund failed for ${agg.order.id}: ${refunded.message}`);
   const db = database(env);
+  if (!refunded.ok) {
+    // The shopper paid for an order they will not get, and the money stays with the platform until
+    // this refund goes through: ops hear of it at the first refusal, once per order.
+    await runBatch(db, [
+      queueOpsAlert(db, {
+        template: "late_payment_refund_refused",
+        dedupeKey: `late-payment-refund-refused:${agg.order.id}`,
+        text: `Order ${agg.order.id} was paid (${amountMinor} ${payment.currency} minor units) after it was ${reason === LATE_PAYMENT_REASON ? "past its hold with its stock gone" : "cancelled"}; the payment provider refused its full refund (${refunded.message}). It is tried again on each redelivery of the payment and by the expire-holds job; refund the shopper another way if it keeps failing.`,
+        params: {
+          orderId: agg.order.id,
+          paymentId: payment.id,
+          amountMinor,
+          currency: payment.currency,
+          error: refunded.message,
+        },
+        at,
+      }),
+    ]);
+    // Thrown, not returned: the provider will redeliver the event and the refund is keyed to happen once.
+    throw new Error(`refund failed for ${agg.order.id}: ${refunded.message}`);
+  }
   // The money came in and goes straight back: both are posted, the refund over every sub-order.
   const captured = captureJournal(agg, payment.id, at);
   const ledger = await refundPostings(

@@ -270,5 +270,16 @@ describe("a late payment whose full refund the provider refuses, met by the expi
     expect((await order(second.orderId, second.customer.token)).status).toBe("paid");
     expect((await order(late.orderId, late.customer.token)).status).toBe("pending_payment");
     expect(await fakeRefunds(late.paymentId)).toEqual({ count: 0, amountMinor: 0 });
+    // Ops are told once, however many times it is refused.
+    const alerts = await env.DB.prepare(
+      "select payload from notifications where recipient = 'ops' and template = 'late_payment_refund_refused' and dedupe_key = ?",
+    )
+      .bind(`late-payment-refund-refused:${late.orderId}`)
+      .all<{ payload: string }>();
+    expect(alerts.results).toHaveLength(1);
+    expect(JSON.parse(alerts.results[0]!.payload).params).toMatchObject({
+      orderId: late.orderId,
+      paymentId: late.paymentId,
+    });
   });
 });
