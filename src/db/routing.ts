@@ -300,6 +300,18 @@ export async function activeOffersOf(
   return rows.sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
 }
 
+/** How many SKUs (of any status) each vendor has of each of `productIds`, keyed `vendorId/productId`. */
+export async function skuCountsOf(db: Db, productIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = await selectIn(db, productIds, (ids) =>
+    db
+      .select({ vendorId: skus.vendorId, productId: skus.productId, n: count() })
+      .from(skus)
+      .where(inArray(skus.productId, ids))
+      .groupBy(skus.vendorId, skus.productId),
+  );
+  return new Map(rows.map((r) => [`${r.vendorId}/${r.productId}`, r.n]));
+}
+
 export async function sitesOf(db: Db, vendorIds: readonly string[]): Promise<SiteRow[]> {
   return selectIn(db, vendorIds, (ids) =>
     db

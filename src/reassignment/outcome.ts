@@ -8,6 +8,11 @@ export type ReassignInput = {
     | { skuId: string; warehouseId?: string }
     | { vendorId?: string; warehouseId?: string };
   reason: string;
+  /**
+   * The caller's Idempotency-Key: the same key and body again is the same reassignment, answered
+   * as done and never moved twice (persist.ts `landedBefore`).
+   */
+  key: string;
   actor: Actor;
   now: Date;
 };

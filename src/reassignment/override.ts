@@ -8,7 +8,9 @@ import {
   offersByIds,
   type SiteRow,
   sitesOf,
+  skuCountsOf,
 } from "../db/routing";
+import { barcodesOf } from "../db/sub-orders";
 import type { Point } from "../domain/geo";
 import { planRoute } from "../domain/routing/assign";
 import type { RouteLine, RoutePlan } from "../domain/routing/types";
@@ -20,11 +22,13 @@ export type MovedUnits = { lineItemId: string; lineIndex: number; skuId: string;
 
 export type OverrideTarget = { skuId?: string; vendorId?: string; warehouseId?: string };
 
-/** Where the moved units go: one vendor, a plan per product and the offers it uses. */
+/** Where the moved units go: one vendor, a plan per item and the offers it uses. */
 export type OverridePlan = {
   vendorId: string;
   /** The product each moved line item's SKU belongs to. */
   productOf: ReadonlyMap<string, string>;
+  /** The item (`itemKey`) of each moved SKU and of each offer the plan may use: the plan's lines are by item. */
+  itemOf: ReadonlyMap<string, string>;
   plan: Extract<RoutePlan, { ok: true }>;
   offers: ReadonlyMap<string, OfferRow>;
   sites: SiteRow[];
@@ -43,25 +47,84 @@ const invalid = (path: string, message: string): OverrideRefusal => ({
   errors: [{ path, message }],
 });
 
-/** The moved units as one routing line per product. */
-function productLines(
-  moves: readonly MovedUnits[],
-  productOf: ReadonlyMap<string, string>,
-  products: readonly string[],
-): RouteLine[] {
+/**
+ * What the shopper bought, whoever sells it: the product and the variant's GTIN (the barcode).
+ * Vendors' SKUs of one product are its offers and its variants alike (a size is another SKU of the
+ * product, README "Products by CSV"); an import joins another seller's product by that GTIN, and a
+ * vendor's GTINs are unique (`skus_vendor_barcode`), so the same key at another vendor is the same
+ * item, and at the same vendor the same SKU.
+ */
+const itemKey = (productId: string, barcode: string) => `${productId}/${barcode}`;
+
+type ItemSku = { skuId: string; vendorId: string; productId: string };
+
+/**
+ * Each SKU's item: a moved SKU's own key, which an offer shares when it sells the same item. That is
+ * the same GTIN, or, between two vendors that each sell the product as one SKU only (no sizes or
+ * colours to confuse), their one SKU whatever its barcode: vendors often label one item with
+ * barcodes of their own.
+ */
+function itemsOf(
+  moved: readonly ItemSku[],
+  offers: readonly ItemSku[],
+  barcodes: ReadonlyMap<string, string>,
+  skuCounts: ReadonlyMap<string, number>,
+): Map<string, string> {
+  const single = (s: ItemSku) => (skuCounts.get(`${s.vendorId}/${s.productId}`) ?? 0) <= 1;
+  const keyOf = (s: ItemSku) => itemKey(s.productId, barcodes.get(s.skuId)!);
+  const itemOf = new Map(moved.map((m) => [m.skuId, keyOf(m)]));
+  for (const o of offers) {
+    if (itemOf.has(o.skuId)) continue;
+    const same = moved.find(
+      (m) =>
+        m.productId === o.productId &&
+        (barcodes.get(m.skuId) === barcodes.get(o.skuId) || (m.vendorId !== o.vendorId && single(m) && single(o))),
+    );
+    itemOf.set(o.skuId, same ? keyOf(same) : keyOf(o));
+  }
+  return itemOf;
+}
+
+/**
+ * The moved units as one routing line per item (never per product: two sizes of one product stay
+ * two lines, each to be covered by its own variant).
+ */
+function itemLines(moves: readonly MovedUnits[], itemOf: ReadonlyMap<string, string>): RouteLine[] {
   const qtyOf = new Map<string, number>();
   for (const m of moves) {
-    const p = productOf.get(m.skuId)!;
-    qtyOf.set(p, (qtyOf.get(p) ?? 0) + m.qty);
+    const item = itemOf.get(m.skuId)!;
+    qtyOf.set(item, (qtyOf.get(item) ?? 0) + m.qty);
   }
-  return products.map((productId, lineIndex) => ({ lineIndex, productId, qty: qtyOf.get(productId)! }));
+  return [...qtyOf.keys()].sort().map((item, lineIndex) => ({ lineIndex, productId: item, qty: qtyOf.get(item)! }));
+}
+
+/**
+ * The offers of the items moved: a reassignment changes where the units ship from and who sells
+ * them, never what the shopper bought. A named SKU or vendor that sells none of an item moved is
+ * refused; with nothing named, an item no one else sells finds no stock (409).
+ */
+function offersOfItems(
+  target: OverrideTarget,
+  vendorId: string | null,
+  moved: ReadonlySet<string>,
+  offers: readonly OfferRow[],
+  itemOf: ReadonlyMap<string, string>,
+): { ok: true; offers: OfferRow[] } | OverrideRefusal {
+  const kept = offers.filter((o) => moved.has(itemOf.get(o.skuId)!));
+  const missing = [...moved].filter((item) => !kept.some((o) => itemOf.get(o.skuId) === item));
+  if (missing.length === 0 || (!target.skuId && !vendorId)) return { ok: true, offers: kept };
+  const what = `the variant bought (${missing.map((i) => `barcode ${i.slice(i.indexOf("/") + 1)}`).join(", ")})`;
+  return target.skuId
+    ? invalid("target.skuId", `another variant than the lines moved: a reassignment keeps ${what}`)
+    : invalid("target", `vendor ${vendorId} does not sell ${what}`);
 }
 
 type TargetOffers = { offers: OfferRow[]; vendorId: string | null; site: SiteRow | null };
 
 /**
  * The offers a target allows: the named SKU, the named vendor's (or named warehouse's vendor's)
- * offers of the products moved, or every active offer of them when nothing is named.
+ * offers of the products moved, or every active offer of them when nothing is named. Narrowed to
+ * the variants moved by `offersOfItems`.
  */
 async function offersForTarget(
   db: Db,
@@ -84,7 +147,10 @@ async function offersForTarget(
       return invalid("target.skuId", "this SKU is not for sale");
     }
     if (products.some((p) => p !== offer.productId)) {
-      return invalid("target.skuId", "another product than the lines moved; an override swaps offers of one product");
+      return invalid(
+        "target.skuId",
+        "another product than the lines moved; an override moves units between offers of one item",
+      );
     }
     if (vendorId && vendorId !== offer.vendorId)
       return invalid("target.warehouseId", "not a warehouse of this SKU's vendor");
@@ -106,11 +172,11 @@ async function offersForTarget(
 
 /**
  * Decides where an override sends `moves`, with the routing planner over exact stock: the lines
- * become one product line per product, offered only by the target vendor (the named SKU, the
- * named vendor's offers, the named warehouse's vendor), never back to where the units are now.
- * With no target at all routing picks: vendors in order of the best candidate for the first
- * product, the first that can take every unit, within its hourly capacity. A named target is an
- * ops decision: its capacity is not enforced.
+ * become one line per item (product and variant, `itemKey`), offered only by the target vendor's
+ * SKUs of that item (the named SKU, the named vendor's, the named warehouse's vendor's), never back
+ * to where the units are now. With no target at all routing picks: vendors in order of the best
+ * candidate for the first item, the first that can take every unit, within its hourly capacity. A
+ * named target is an ops decision: its capacity is not enforced.
  */
 export async function planOverride(
   env: Env,
@@ -132,7 +198,21 @@ export async function planOverride(
   const products = [...new Set(input.moves.map((m) => productOf.get(m.skuId)!))].sort();
   const found = await offersForTarget(db, input.target, products);
   if (!found.ok) return found;
-  const { offers, vendorId, site } = found.value;
+  const { vendorId, site } = found.value;
+  const [barcodes, skuCounts] = await Promise.all([
+    barcodesOf(db, [...new Set([...sources, ...found.value.offers].map((o) => o.skuId))]),
+    skuCountsOf(db, products),
+  ]);
+  const itemOf = itemsOf(sources, found.value.offers, barcodes, skuCounts);
+  const items = offersOfItems(
+    input.target,
+    vendorId,
+    new Set(input.moves.map((m) => itemOf.get(m.skuId)!)),
+    found.value.offers,
+    itemOf,
+  );
+  if (!items.ok) return items;
+  const { offers } = items;
 
   const vendorIds = [...new Set(offers.map((o) => o.vendorId))];
   const allSites = site ? [site] : await sitesOf(db, vendorIds);
@@ -146,7 +226,7 @@ export async function planOverride(
   for (const m of input.moves) stock.get(m.skuId)?.set(m.warehouseId, 0);
   const counted = loads ? new Map([...loads].map(([v, n]) => [v, input.inOrder.has(v) ? 0 : n])) : null;
 
-  const lines = productLines(input.moves, productOf, products);
+  const lines = itemLines(input.moves, itemOf);
   const planFor = (vendor: string | null) => {
     const mine = offers.filter((o) => vendor === null || o.vendorId === vendor);
     const cart: PreparedCart = {
@@ -158,10 +238,13 @@ export async function planOverride(
       vendorIds: [...new Set(mine.map((o) => o.vendorId))],
       hasProductLines: true,
     };
-    return { cart, plan: planRoute(routingRequest(cart, input.now, stock, counted)) };
+    const request = routingRequest(cart, input.now, stock, counted);
+    // The planner offers a product line every offer of its product: keyed by item, a line gets its variant's only.
+    const byItem = request.offers.map((o) => ({ ...o, productId: itemOf.get(o.skuId)! }));
+    return { cart, plan: planRoute({ ...request, offers: byItem }) };
   };
 
-  // A named vendor is tried alone; otherwise vendors in order of the best candidate for the first product.
+  // A named vendor is tried alone; otherwise vendors in order of the best candidate for the first item.
   const order = vendorId
     ? [vendorId]
     : [
@@ -177,6 +260,7 @@ export async function planOverride(
         value: {
           vendorId: vendor,
           productOf,
+          itemOf,
           plan,
           offers: cart.offers,
           sites: cart.sites,

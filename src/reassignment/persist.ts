@@ -4,6 +4,7 @@ import { REASSIGNED } from "../contracts/order-status";
 import type { Db } from "../db/client";
 import { type ReassignmentWrite, type SeenSubOrder, writeReassignment } from "../db/reassignment";
 import { countReassignments, findReassignment } from "../db/routing";
+import { findSubOrder } from "../db/sub-orders";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import type { Journal } from "../domain/ledger";
@@ -20,14 +21,46 @@ import type { Landing } from "./target";
 /** Names one reassignment: the order's next one, and the request that asks for it. */
 export type Identity = { reassignmentId: string; requestHash: string; attempt: string };
 
-export async function identify(db: Db, { agg, sub, moves }: Subject, input: ReassignInput): Promise<Identity> {
+/** The order's `n`th reassignment (from 1). */
+const reassignmentIdOf = (orderId: string, n: number) => `ra_${orderId.replace(/^ord_/, "")}_${n}`;
+
+/**
+ * The request as asked, under its Idempotency-Key: not as resolved against the order, which the
+ * request itself changes, so a retry hashes the same once its first attempt has landed.
+ */
+async function requestHashOf(input: ReassignInput): Promise<string> {
+  const request = JSON.stringify([input.key, input.subOrderId, input.lines ?? null, input.target, input.reason]);
+  return (await sha256Hex(request)).slice(0, 16);
+}
+
+export async function identify(db: Db, { agg }: Subject, input: ReassignInput): Promise<Identity> {
   const n = await countReassignments(db, agg.order.id);
-  const request = JSON.stringify([sub.id, moves.map((m) => [m.lineItemId, m.qty]), input.target, input.reason]);
   return {
-    reassignmentId: `ra_${agg.order.id.replace(/^ord_/, "")}_${n + 1}`,
-    requestHash: (await sha256Hex(request)).slice(0, 16),
+    reassignmentId: reassignmentIdOf(agg.order.id, n + 1),
+    requestHash: await requestHashOf(input),
     attempt: newId("att"),
   };
+}
+
+/** How many of an order's latest reassignments a retry is looked for among (a retry comes within moments). */
+const RETRY_LOOKBACK = 5;
+
+/**
+ * The order, when this request (its Idempotency-Key and body) already landed as one of the order's
+ * latest reassignments; else null. A reassignment's id counts the order's moves, so a retry after
+ * its first attempt landed is the order's next one: without this it would move the units again
+ * (the first attempt's answer may be lost, or an error once landed, which frees the stored key).
+ */
+export async function landedBefore(db: Db, input: ReassignInput): Promise<string | null> {
+  const sub = await findSubOrder(db, input.subOrderId);
+  const n = sub ? await countReassignments(db, sub.orderId) : 0;
+  if (!sub || n === 0) return null;
+  const requestHash = await requestHashOf(input);
+  const latest = Array.from({ length: Math.min(n, RETRY_LOOKBACK) }, (_, i) => reassignmentIdOf(sub.orderId, n - i));
+  const rows = await Promise.all(latest.map((id) => findReassignment(db, id)));
+  return rows.some((r) => (r?.moves as { requestHash?: string } | undefined)?.requestHash === requestHash)
+    ? sub.orderId
+    : null;
 }
 
 /** True when the same request already landed (sent twice at once): its stock calls were the same keyed calls. */

@@ -1,5 +1,6 @@
 import { type Db, database } from "../db/client";
 import { stockMoveDone } from "../db/reassignment";
+import { findSubOrder } from "../db/sub-orders";
 import { dispatchOutbox } from "../gateways/order-events";
 import { type Background, finishLater } from "../platform/background";
 import { type HoldKeys, moveHolds, releaseSetAside, reserveTargets, type StockMove } from "./holds";
@@ -7,7 +8,7 @@ import { loadSubject, type Subject } from "./load";
 import type { ReassignInput, ReassignOutcome, ReassignRefusal } from "./outcome";
 import { refused } from "./outcome";
 import { type OverridePlan, planOverride } from "./override";
-import { type Identity, identify, landedAlready, persistMove } from "./persist";
+import { type Identity, identify, landedAlready, landedBefore, persistMove } from "./persist";
 import { repromise } from "./repromise";
 import { piecesOf, rewriteRows } from "./rewrite";
 import { type Landing, landingOf } from "./target";
@@ -31,9 +32,36 @@ export async function reassignSubOrder(
   ctx: Background | undefined,
   input: ReassignInput,
 ): Promise<ReassignOutcome> {
+  // Before the checks: the move this request already made may have emptied or closed the sub-order.
+  const earlier = await landedBefore(database(env), input);
+  if (earlier) return { ok: true, orderId: earlier };
   const loaded = await loadSubject(env, input);
   if (!loaded.ok) return loaded;
   return reassignLoadedSubOrder(env, ctx, loaded.subject, input);
+}
+
+/**
+ * `reassignSubOrder` for many sub-orders at once, those of one order one after another: each move
+ * is its order's next reassignment (its id counts the order's moves, persist.ts), so two of one
+ * order at once would claim the same id and the second would be refused as a change meanwhile.
+ * Moves of different orders still run side by side.
+ */
+export function reassignInTurn(
+  env: Env,
+  ctx: Background | undefined,
+): (input: ReassignInput) => Promise<ReassignOutcome> {
+  const db = database(env);
+  const lastOf = new Map<string, Promise<unknown>>();
+  return async (input) => {
+    const sub = await findSubOrder(db, input.subOrderId);
+    if (!sub) return refused("NOT_FOUND", "No such sub-order");
+    const mine = (lastOf.get(sub.orderId) ?? Promise.resolve()).then(() => reassignSubOrder(env, ctx, input));
+    lastOf.set(
+      sub.orderId,
+      mine.catch(() => undefined),
+    );
+    return mine;
+  };
 }
 
 /**

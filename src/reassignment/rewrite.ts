@@ -40,8 +40,8 @@ export type Rewrite = {
 };
 
 /**
- * Hands the set-aside units to the moved line items, product by product in plan order: where the
- * stock is is what the line items say, whatever the plan expected.
+ * Hands the set-aside units to the moved line items, item by item in plan order (each to its own
+ * variant's units): where the stock is is what the line items say, whatever the plan expected.
  */
 export function piecesOf(moves: readonly MovedUnits[], plan: OverridePlan, setAside: readonly SetAside[]): Piece[] {
   const added = new Map(setAside.map((s) => [s.skuId, s.allocations.map((a) => ({ ...a }))]));
@@ -50,7 +50,7 @@ export function piecesOf(moves: readonly MovedUnits[], plan: OverridePlan, setAs
     const queue = [...new Set(d.allocations.map((a) => a.skuId))].flatMap((skuId) =>
       (added.get(skuId) ?? []).map((a) => ({ skuId, ...a })),
     );
-    for (const move of moves.filter((m) => plan.productOf.get(m.skuId) === d.productId)) {
+    for (const move of moves.filter((m) => plan.itemOf.get(m.skuId) === d.productId)) {
       let left = move.qty;
       for (const q of queue) {
         if (left === 0) break;

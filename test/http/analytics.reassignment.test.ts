@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { refreshRollups } from "../../src/analytics/refresh";
 import { localDay } from "../../src/domain/local-day";
 import { config } from "../../src/platform/config";
-import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newProduct } from "../support/catalog";
 import { BENGALURU, pay } from "../support/marketplace";
 import { east, offer, order } from "./routing.fixtures";
@@ -31,6 +31,7 @@ describe("analytics of a reassigned order", () => {
     expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
     const moved = await api("POST", `/v1/sub-orders/${subA.id}/reassign`, {
       token: ADMIN,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { target: { vendorId: b.vendorId }, reason: "A is closed today" },
     });
     expect(moved.status).toBe(200);

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { api, newCustomer, tokenFor } from "../support/api";
+import { api, newCustomer, tokenFor, uid } from "../support/api";
+import { newProduct } from "../support/catalog";
 import { BENGALURU, checkout, expectStockEquation, pay, stockedSku } from "../support/marketplace";
+import { east, offer, order } from "./routing.fixtures";
 
 async function paidOrders(n: number) {
   const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 50 }] });
@@ -20,7 +22,11 @@ describe("bulk actions", () => {
     const ops = await tokenFor("ops");
     const { out, vendor } = await paidOrders(4);
     const ids = [out[0]!.subId, "sub_nope", out[1]!.subId, out[2]!.subId];
-    const confirmed = await api("POST", "/v1/sub-orders/bulk", { token: ops, body: { action: "confirm", ids } });
+    const confirmed = await api("POST", "/v1/sub-orders/bulk", {
+      token: ops,
+      body: { action: "confirm", ids },
+      headers: { "Idempotency-Key": uid("ra-") },
+    });
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.results.map((r: any) => [r.id, r.ok])).toEqual([
       [ids[0], true],
@@ -41,6 +47,7 @@ describe("bulk actions", () => {
 
     const cancelled = await api("POST", "/v1/sub-orders/bulk", {
       token: ops,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { action: "cancel", ids: [out[3]!.subId, out[3]!.subId], reason: "vendor closed" },
     });
     expect(cancelled.body.results.every((r: any) => r.ok)).toBe(true);
@@ -74,6 +81,7 @@ describe("bulk actions", () => {
 
     const r = await api("POST", "/v1/sub-orders/bulk", {
       token: ops,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { action: "assign", ids: subs, target: { warehouseId: far }, reason: "near warehouse audit" },
     });
     expect(r.status).toBe(200);
@@ -86,6 +94,83 @@ describe("bulk actions", () => {
     const levels = (await api("GET", `/v1/skus/${s.skuId}/stock`, { token: ops })).body.warehouses;
     const at = (w: string) => levels.find((l: any) => l.warehouseId === w);
     expect([at(near).committed, at(far).committed]).toEqual([1, 2]);
+    await expectStockEquation(s.skuId);
+  });
+
+  it("assigns sub-orders of one order one after another: neither is refused for its sibling's move", async () => {
+    const ops = await tokenFor("ops");
+    const [p1, p2] = [await newProduct(), await newProduct()];
+    const near = (productId: string, km: number) =>
+      offer({ productId, warehouses: [{ at: east(BENGALURU, km), onHand: 5 }] });
+    const [a, b] = [await near(p1.id, 2), await near(p2.id, 3)];
+    const [c, d] = [await near(p1.id, 40), await near(p2.id, 50)];
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: b.skuId, qty: 1 },
+    ]);
+    await pay(shopper.token, placed.body.payment.id);
+    const subs = placed.body.order.subOrders.map((x: any) => x.id as string);
+    expect(subs).toHaveLength(2);
+
+    const r = await api("POST", "/v1/sub-orders/bulk", {
+      token: ops,
+      headers: { "Idempotency-Key": uid("bulk-") },
+      body: { action: "assign", ids: subs, target: {}, reason: "both vendors closed today" },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((x: any) => [x.id, x.ok, x.problem?.code])).toEqual(
+      subs.map((id: string) => [id, true, undefined]),
+    );
+    const after = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops });
+    const live = after.body.subOrders.filter((x: any) => x.status !== "cancelled");
+    expect(live.flatMap((x: any) => x.lines.map((l: any) => l.skuId)).sort()).toEqual([c.skuId, d.skuId].sort());
+    for (const sku of [a, b, c, d].map((o) => o.skuId)) await expectStockEquation(sku);
+  });
+
+  it("needs an Idempotency-Key, and the same key and body again acts on nothing twice", async () => {
+    const ops = await tokenFor("ops");
+    const s = await stockedSku({
+      warehouses: [
+        { at: BENGALURU, onHand: 10 },
+        { at: { lat: BENGALURU.lat, lng: BENGALURU.lng + 0.5 }, onHand: 10 },
+        { at: { lat: BENGALURU.lat, lng: BENGALURU.lng + 0.9 }, onHand: 10 },
+      ],
+    });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty: 1 }]);
+    const sub = (await pay(shopper.token, placed.body.payment.id)).body.subOrders[0];
+    const body = { action: "assign", ids: [sub.id], target: {}, reason: "near warehouse audit" };
+    const committed = async () =>
+      new Map(
+        (await api("GET", `/v1/skus/${s.skuId}/stock`, { token: ops })).body.warehouses.map((w: any) => [
+          w.warehouseId,
+          w.committed,
+        ]),
+      );
+    const before = await committed();
+
+    const noKey = await api("POST", "/v1/sub-orders/bulk", { token: ops, body });
+    expect([noKey.status, noKey.body.code]).toEqual([400, "IDEMPOTENCY_KEY_REQUIRED"]);
+    expect(noKey.headers.get("content-type")).toContain("application/problem+json");
+    expect(await committed()).toEqual(before);
+
+    const key = uid("bulk-");
+    const first = await api("POST", "/v1/sub-orders/bulk", { token: ops, headers: { "Idempotency-Key": key }, body });
+    expect(first.body.results[0].ok).toBe(true);
+    const moved = await committed();
+    expect(moved).not.toEqual(before);
+    const again = await api("POST", "/v1/sub-orders/bulk", { token: ops, headers: { "Idempotency-Key": key }, body });
+    expect(again.body).toEqual(first.body);
+    // Its stored answer gone, the same key and body still move nothing again.
+    await env.DB.prepare("delete from idempotency_keys where key = ?").bind(key).run();
+    const late = await api("POST", "/v1/sub-orders/bulk", { token: ops, headers: { "Idempotency-Key": key }, body });
+    expect(late.body.results[0].ok).toBe(true);
+    expect(await committed()).toEqual(moved);
+    const count = await env.DB.prepare("select count(*) as n from reassignments where from_sub_order_id = ?")
+      .bind(sub.id)
+      .first<{ n: number }>();
+    expect(count?.n).toBe(1);
     await expectStockEquation(s.skuId);
   });
 
@@ -110,6 +195,7 @@ describe("bulk actions", () => {
 
       const confirmed = await api("POST", "/v1/sub-orders/bulk", {
         token: ops,
+        headers: { "Idempotency-Key": uid("ra-") },
         body: { action: "confirm", ids: out.map((o) => o.subId) },
       });
       expect(confirmed.status).toBe(200);

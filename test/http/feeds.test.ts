@@ -446,6 +446,7 @@ describe("feeds: what subscribers see", () => {
     await pay(shopper.token, placed.body.payment.id);
     const moved = await api("POST", `/v1/sub-orders/${sub.id}/reassign`, {
       token: ADMIN,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { target: { skuId: b.skuId }, reason: "moved" },
     });
     expect(moved.status).toBe(200);

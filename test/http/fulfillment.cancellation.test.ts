@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
 import { systemActor } from "../../src/domain/principal";
-import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import {
   BENGALURU,
@@ -150,6 +150,7 @@ describe("cancelSubOrder", () => {
       expect(own.body.errors[0].path).toBe("reason");
       const bulk = await api("POST", "/v1/sub-orders/bulk", {
         token: ops,
+        headers: { "Idempotency-Key": uid("ra-") },
         body: { action: "cancel", ids: [o.sub], reason },
       });
       expect(bulk.status).toBe(422);

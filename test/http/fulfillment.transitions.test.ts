@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
 type Action = "confirm" | "pack" | "dispatch" | "deliver" | "cancel" | "milestone";
@@ -120,6 +120,7 @@ describe("a step taken again after a reassignment sent the sub-order back", () =
     const other = s.warehouseIds.find((w) => w !== placed.body.order.subOrders[0].lines[0].warehouseId)!;
     const moved = await api("POST", `/v1/sub-orders/${sub}/reassign`, {
       token: await tokenFor("ops"),
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { target: { warehouseId: other }, reason: "flooded" },
     });
     expect(moved.status).toBe(200);

@@ -131,6 +131,7 @@ describe("one invocation's D1 queries and subrequests", () => {
     const subIds = Array.from({ length: BULK_IDS }, (_, i) => half[i % half.length]!.subOrderIds[0]!);
     const confirmed = await meteredRequest("POST", "/v1/sub-orders/bulk", {
       token: ADMIN,
+      headers: { "Idempotency-Key": uid("bulk-") },
       body: { action: "confirm", ids: subIds },
     });
     expect(confirmed.status).toBe(200);

@@ -138,6 +138,7 @@ describe("the ledger, written with each business change", () => {
     const sub = placed.body.order.subOrders[0];
     const r = await api("POST", `/v1/sub-orders/${sub.id}/reassign`, {
       token: ADMIN,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { target: { skuId: b.skuId }, reason: "vendor A asked us to" },
     });
     expect(r.status).toBe(200);
@@ -164,6 +165,7 @@ describe("the ledger, written with each business change", () => {
     const sub = placed.body.order.subOrders[0];
     const r = await api("POST", `/v1/sub-orders/${sub.id}/reassign`, {
       token: ADMIN,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { target: { skuId: b.skuId }, reason: "vendor A asked us to" },
     });
     expect(r.status).toBe(200);
@@ -224,6 +226,7 @@ describe("the ledger, written with each business change", () => {
     const orderId = placed.body.order.id as string;
     const first = await api("POST", `/v1/sub-orders/${placed.body.order.subOrders[0].id}/reassign`, {
       token: ADMIN,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { target: { skuId: b.skuId }, reason: "A is out" },
     });
     expect(first.status).toBe(200);
@@ -232,6 +235,7 @@ describe("the ledger, written with each business change", () => {
     // One of B's two units moves on to C: it takes its 5,000 with it, and C is owed 2,000 for it.
     const second = await api("POST", `/v1/sub-orders/${atB}/reassign`, {
       token: ADMIN,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { lines: [{ lineId, qty: 1 }], target: { skuId: c.skuId }, reason: "B has one only" },
     });
     expect(second.status, JSON.stringify(second.body)).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, newCustomer } from "../support/api";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { pay } from "../support/marketplace";
 import { nearAndDearOffers, order } from "./routing.fixtures";
 
@@ -14,6 +14,7 @@ describe("a shopper's orders after ops moved a shipment to another vendor", () =
     await pay(shopper.token, placed.body.payment.id);
     const moved = await api("POST", `/v1/sub-orders/${sub.id}/reassign`, {
       token: ADMIN,
+      headers: { "Idempotency-Key": uid("ra-") },
       body: { target: { skuId: b.skuId }, reason: "moved" },
     });
     expect(moved.status).toBe(200);

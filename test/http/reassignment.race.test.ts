@@ -33,7 +33,11 @@ async function later<T>(round: number, act: () => Promise<T>): Promise<T> {
 }
 
 const post = (token: string, path: string, body?: unknown) =>
-  api("POST", path, { token, ...(body === undefined ? {} : { body }) });
+  api("POST", path, {
+    token,
+    ...(body === undefined ? {} : { body }),
+    ...(path.endsWith("/reassign") ? { headers: { "Idempotency-Key": uid("ra-") } } : {}),
+  });
 
 /** Vendor A sells the product from a near and a far warehouse, vendor B from one of its own. */
 async function market() {

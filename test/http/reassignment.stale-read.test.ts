@@ -4,7 +4,7 @@ import { database } from "../../src/db/client";
 import { journalsOfOrder } from "../../src/db/ledger";
 import { loadSubject } from "../../src/reassignment/load";
 import { type ReassignInput, reassignLoadedSubOrder } from "../../src/reassignment/reassign";
-import { api, newCustomer, tokenFor } from "../support/api";
+import { api, newCustomer, tokenFor, uid } from "../support/api";
 import { expectStockEquation, pay } from "../support/marketplace";
 import { order, reassignableMarket } from "./routing.fixtures";
 
@@ -29,6 +29,7 @@ async function cancelledUnderAStaleRead(target: "warehouse" | "vendor") {
     subOrderId: sub.id,
     target: target === "warehouse" ? { warehouseId: a.warehouseIds[1]! } : { skuId: b.skuId },
     reason: "stale read",
+    key: uid("ra-"),
     actor: { role: "ops", id: null },
     now: new Date(),
   };

@@ -8,16 +8,23 @@ export function east(from: { lat: number; lng: number }, km: number) {
   return { lat: from.lat, lng: from.lng + km / (111.32 * Math.cos((from.lat * Math.PI) / 180)) };
 }
 
-/** A vendor selling `productId` from warehouses stocked as given: one offer of a shared product. */
+/**
+ * A vendor selling `productId` from warehouses stocked as given: one offer of a shared product, under
+ * a barcode of its own unless `barcode` names one (another vendor's GTIN: the same variant).
+ */
 export async function offer(opts: {
   productId: string;
   warehouses: { at: { lat: number; lng: number }; onHand: number }[];
   priceMinor?: number;
   vendor?: Record<string, unknown>;
   weightGrams?: number;
+  barcode?: string;
 }) {
   const vendor = await newVendor(opts.vendor ?? {});
-  const sku = await newSku(vendor.id, opts.productId, { price: inr(opts.priceMinor ?? 50_000) });
+  const sku = await newSku(vendor.id, opts.productId, {
+    price: inr(opts.priceMinor ?? 50_000),
+    ...(opts.barcode ? { barcode: opts.barcode } : {}),
+  });
   if (opts.weightGrams) {
     await env.DB.prepare("update skus set weight_grams = ? where id = ?").bind(opts.weightGrams, sku.id).run();
   }

@@ -1,12 +1,16 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
-import { inr, newProduct } from "../support/catalog";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { inr, newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
 import { east, holdsOf, nearAndDearOffers, offer, order } from "./routing.fixtures";
 
-const reassign = (token: string, subOrderId: string, body: unknown) =>
-  api("POST", `/v1/sub-orders/${subOrderId}/reassign`, { token, body });
+const reassign = (token: string, subOrderId: string, body: unknown, key: string | null = uid("ra-")) =>
+  api("POST", `/v1/sub-orders/${subOrderId}/reassign`, {
+    token,
+    body,
+    ...(key === null ? {} : { headers: { "Idempotency-Key": key } }),
+  });
 
 const warehousesOf = async (skuId: string) =>
   new Map(
@@ -277,6 +281,172 @@ describe("manual override of routing", () => {
     expect((await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops })).body).toEqual(before.body);
     expect(await stockOf(s.skuId)).toEqual(stockBefore);
     expect(await reassignments(placed.body.order.id)).toEqual([]);
+  });
+
+  it("keeps the variant the shopper bought: never another SKU of the product, at this vendor or another", async () => {
+    // One vendor, one product in two sizes: M has 1 unit, at W1 only; L has plenty at W1 and W2.
+    const product = await newProduct();
+    const a = await newVendor();
+    const [w1, w2] = [
+      (await newWarehouse(a.id, { ...east(BENGALURU, 2) })).id as string,
+      (await newWarehouse(a.id, { ...east(BENGALURU, 60) })).id as string,
+    ];
+    const sizeM = await newSku(a.id, product.id, { title: "Shirt M", price: inr(50_000) });
+    const sizeL = await newSku(a.id, product.id, { title: "Shirt L", price: inr(50_000) });
+    for (const [sku, wh, onHand] of [
+      [sizeM.id, w1, 1],
+      [sizeL.id, w1, 5],
+      [sizeL.id, w2, 5],
+    ] as const) {
+      const r = await api("PUT", `/v1/skus/${sku}/stock`, {
+        token: ADMIN,
+        body: { warehouseId: wh, onHand, reason: "count" },
+      });
+      expect(r.status).toBe(200);
+    }
+    // Another vendor sells the product in size L only (L's GTIN), near the shopper.
+    const b = await offer({
+      productId: product.id,
+      barcode: sizeL.barcode,
+      warehouses: [{ at: east(BENGALURU, 1), onHand: 5 }],
+    });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [
+      { skuId: sizeM.id, qty: 1 },
+      { skuId: sizeL.id, qty: 1 },
+    ]);
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    await pay(shopper.token, placed.body.payment.id);
+    const sub = placed.body.order.subOrders[0];
+    const lineM = sub.lines.find((l: any) => l.skuId === sizeM.id);
+    expect(lineM.warehouseId).toBe(w1);
+    const ops = await tokenFor("ops");
+    const before = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops });
+
+    const onlyM = await reassign(ops, sub.id, {
+      lines: [{ lineId: lineM.id }],
+      target: { warehouseId: w2 },
+      reason: "W1 flooded",
+    });
+    expect([onlyM.status, onlyM.body.code]).toEqual([409, "OUT_OF_STOCK"]);
+    expect(onlyM.headers.get("content-type")).toContain("application/problem+json");
+    const both = await reassign(ops, sub.id, { target: { warehouseId: w2 }, reason: "W1 flooded" });
+    expect([both.status, both.body.code]).toEqual([409, "OUT_OF_STOCK"]);
+    const toB = await reassign(ops, sub.id, {
+      lines: [{ lineId: lineM.id }],
+      target: { vendorId: b.vendorId },
+      reason: "B has it",
+    });
+    expect([toB.status, toB.body.code]).toEqual([422, "VALIDATION_FAILED"]);
+    const toL = await reassign(ops, sub.id, {
+      lines: [{ lineId: lineM.id }],
+      target: { skuId: b.skuId },
+      reason: "B has it",
+    });
+    expect([toL.status, toL.body.code]).toEqual([422, "VALIDATION_FAILED"]);
+    const anywhere = await reassign(ops, sub.id, { lines: [{ lineId: lineM.id }], target: {}, reason: "anywhere" });
+    expect([anywhere.status, anywhere.body.code]).toEqual([409, "OUT_OF_STOCK"]);
+    expect((await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops })).body).toEqual(before.body);
+    expect(await reassignments(placed.body.order.id)).toEqual([]);
+
+    // With an M at W2 both lines move, each as the size it is.
+    const restocked = await api("PUT", `/v1/skus/${sizeM.id}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: w2, onHand: 1, reason: "count" },
+    });
+    expect(restocked.status).toBe(200);
+    const moved = await reassign(ops, sub.id, { target: { warehouseId: w2 }, reason: "W1 flooded" });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const lines = moved.body.subOrders.flatMap((x: any) => x.lines.map((l: any) => [l.skuId, l.warehouseId, l.qty]));
+    expect(lines.sort()).toEqual(
+      [
+        [sizeM.id, w2, 1],
+        [sizeL.id, w2, 1],
+      ].sort(),
+    );
+    // The L line may go to B (the same item); the M line may not.
+    const lineL = moved.body.subOrders[0].lines.find((l: any) => l.skuId === sizeL.id);
+    const toBL = await reassign(ops, sub.id, {
+      lines: [{ lineId: lineL.id }],
+      target: { vendorId: b.vendorId },
+      reason: "B has it",
+    });
+    expect(toBL.status, JSON.stringify(toBL.body)).toBe(200);
+    expect(toBL.body.subOrders.find((x: any) => x.vendorId === b.vendorId).lines.map((l: any) => l.skuId)).toEqual([
+      b.skuId,
+    ]);
+    await expectStockEquation(sizeM.id);
+    await expectStockEquation(sizeL.id);
+  });
+
+  it("moves once per Idempotency-Key: a retry moves nothing again, and a move without a key is refused", async () => {
+    const s = await stockedSku({
+      warehouses: [
+        { at: east(BENGALURU, 2), onHand: 10 },
+        { at: east(BENGALURU, 80), onHand: 10 },
+      ],
+    });
+    const [w1, w2] = s.warehouseIds as [string, string];
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: s.skuId, qty: 6 }]);
+    await pay(shopper.token, placed.body.payment.id);
+    const sub = placed.body.order.subOrders[0];
+    const ops = await tokenFor("ops");
+    const body = { lines: [{ lineId: sub.lines[0].id, qty: 2 }], target: { warehouseId: w2 }, reason: "part of it" };
+    const placedAt = async () =>
+      (await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops })).body.subOrders
+        .flatMap((x: any) => x.lines.map((l: any) => [l.warehouseId, l.qty]))
+        .sort();
+    const before = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops });
+
+    const doc = (await api("GET", "/v1/openapi.json")).body;
+    for (const path of ["/sub-orders/{id}/reassign", "/sub-orders/bulk"]) {
+      const op = Object.entries(doc.paths as Record<string, any>).find(([p]) => p.endsWith(path))?.[1]?.post;
+      expect(
+        op.parameters.map((p: any) => [p.in, p.name]),
+        path,
+      ).toContainEqual(["header", "idempotency-key"]);
+    }
+    const noKey = await reassign(ops, sub.id, body, null);
+    expect([noKey.status, noKey.body.code]).toEqual([400, "IDEMPOTENCY_KEY_REQUIRED"]);
+    expect(noKey.headers.get("content-type")).toContain("application/problem+json");
+    expect((await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops })).body).toEqual(before.body);
+    expect(await reassignments(placed.body.order.id)).toEqual([]);
+
+    const key = uid("ra-");
+    const first = await reassign(ops, sub.id, body, key);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const again = await reassign(ops, sub.id, body, key);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await placedAt()).toEqual(
+      [
+        [w1, 4],
+        [w2, 2],
+      ].sort(),
+    );
+    // The key's stored answer gone (it is freed when an attempt fails once landed): still moved once.
+    await env.DB.prepare("delete from idempotency_keys where key = ?").bind(key).run();
+    const late = await reassign(ops, sub.id, body, key);
+    expect(late.status, JSON.stringify(late.body)).toBe(200);
+    expect(await placedAt()).toEqual(
+      [
+        [w1, 4],
+        [w2, 2],
+      ].sort(),
+    );
+    expect(await reassignments(placed.body.order.id)).toHaveLength(1);
+    // Another key is another move.
+    expect((await reassign(ops, sub.id, body, uid("ra-"))).status).toBe(200);
+    expect(await placedAt()).toEqual(
+      [
+        [w1, 2],
+        [w2, 4],
+      ].sort(),
+    );
+    const stock = await warehousesOf(s.skuId);
+    expect([stock.get(w1)?.committed, stock.get(w2)?.committed]).toEqual([2, 4]);
+    await expectStockEquation(s.skuId);
   });
 
   it("refuses before payment and once packed, and is for ops and admins only", async () => {

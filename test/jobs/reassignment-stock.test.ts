@@ -39,6 +39,7 @@ async function moveCutShort() {
       subOrderId: sub.id,
       target: { warehouseId: far },
       reason: "the near warehouse is flooded",
+      key: uid("ra-"),
       actor: { role: "ops", id: uid("tok_") },
       now: new Date(),
     }),
@@ -143,6 +144,7 @@ async function movedToAnotherVendor() {
       subOrderId: placed.body.order.subOrders[0].id,
       target: { skuId: b.skuId },
       reason: "vendor A cannot ship it",
+      key: uid("ra-"),
       actor: { role: "ops", id: uid("tok_") },
       now: new Date(),
     }),
@@ -224,6 +226,7 @@ describe("a whole-order cancel racing a reassignment of its only sub-order to an
               subOrderId: placed.body.order.subOrders[0].id,
               target: { skuId: b.skuId },
               reason: "vendor A cannot ship it",
+              key: uid("ra-"),
               actor: { role: "ops", id: uid("tok_") },
               now: new Date(),
             });
@@ -291,6 +294,7 @@ describe("a reassignment of an order held for review", () => {
       subOrderId,
       target: { skuId },
       reason: "vendor A cannot ship it",
+      key: uid("ra-"),
       actor: { role: "ops", id: uid("tok_") },
       now: new Date(),
     });

@@ -269,12 +269,25 @@ export const api = {
       token,
     });
   },
-  /** A selection larger than one request may name goes in groups, one after another. */
-  async bulk(token: string, target: "orders" | "sub-orders", body: { ids: string[] } & Record<string, unknown>) {
+  /**
+   * A selection larger than one request may name goes in groups, one after another. Sub-orders need
+   * an Idempotency-Key: each group is sent under the key and its number, so sending the same
+   * selection again with the same key acts on nothing twice.
+   */
+  async bulk(
+    token: string,
+    target: "orders" | "sub-orders",
+    body: { ids: string[] } & Record<string, unknown>,
+    idempotencyKey?: string,
+  ) {
     const results: BulkResults["results"] = [];
     for (let i = 0; i < body.ids.length; i += MAX_BULK_IDS) {
       const ids = body.ids.slice(i, i + MAX_BULK_IDS);
-      const page = await request<BulkResults>("POST", `/v1/${target}/bulk`, { token, body: { ...body, ids } });
+      const page = await request<BulkResults>("POST", `/v1/${target}/bulk`, {
+        token,
+        body: { ...body, ids },
+        ...(idempotencyKey ? { headers: { "idempotency-key": `${idempotencyKey}.${i / MAX_BULK_IDS}` } } : {}),
+      });
       results.push(...page.results);
     }
     return { results };

@@ -3,14 +3,15 @@ import { cancelOrder } from "../../cancellation/order-cancellation";
 import { Id, json, jsonBody, MAX_BULK_IDS, problemResponses } from "../../contracts/common";
 import { SubOrderCancelReason } from "../../contracts/fulfillment";
 import { cancelReasons } from "../../contracts/orders";
+import { IdempotencyKeyHeader } from "../../contracts/stock";
 import { actorOf, type Principal } from "../../domain/principal";
 import { actOnSubOrder } from "../../fulfillment/fulfillment";
 import { keepCancellationNote } from "../../orders/cancellation-notes";
-import { reassignSubOrder } from "../../reassignment/reassign";
+import { reassignInTurn } from "../../reassignment/reassign";
 import { setReview } from "../../review/review";
 import { requireRole } from "../auth";
 import { router } from "../context";
-import { type ErrorCode, errorStatus } from "../errors";
+import { ApiError, type ErrorCode, errorStatus } from "../errors";
 import { defineRoute } from "../route";
 
 /**
@@ -21,9 +22,10 @@ import { defineRoute } from "../route";
  * - confirm: 4 D1 calls (lookup 1 + load 6 + transition 4 + outbox 1): 12 queries, 14 with a parent retry;
  * - cancel a sub-order: those, ≤ 3 stock releases, 1 refund and 4 money rows: ≤ 9 calls, 16 queries;
  * - cancel an order: 3-5 D1 calls, ≤ 9 releases, ≤ 3 refunds: ≤ 17 calls, 6 + 4 per sub-order + 6 = 24 queries;
- * - assign: ~12 D1 reads and one write batch, ≤ 9 reallocations and their undo: ≤ 25 calls, ≤ 40 queries.
+ * - assign: ~15 D1 reads (with the look for an earlier landing of the same key, ≤ 5 of the order's
+ *   latest moves) and one write batch, ≤ 9 reallocations and their undo: ≤ 30 calls, ≤ 45 queries.
  * The outbox sends after each write are shared across ids (one queue send, one D1 update and one
- * publish per feed every 25 ms). 20 ids: ≤ 340 calls and 480 queries, assign ≤ 500 calls and 800
+ * publish per feed every 25 ms). 20 ids: ≤ 340 calls and 480 queries, assign ≤ 600 calls and 900
  * queries. A bigger order (up to 50 vendors) costs more; an id that runs past a limit fails alone.
  * The cap itself, MAX_BULK_IDS, is in the contracts so the dashboard sends larger selections in groups.
  */
@@ -85,10 +87,11 @@ const subOrdersRoute = defineRoute({
   method: "post",
   path: "/sub-orders/bulk",
   access: ["admin", "ops"],
-  summary: "Confirm, cancel or assign (to a vendor or warehouse) many sub-orders; one failure does not stop the rest",
+  summary:
+    "Confirm, cancel or assign (to a vendor or warehouse) many sub-orders; one failure does not stop the rest (Idempotency-Key required)",
   description:
-    "assign moves each sub-order's lines as `POST /v1/sub-orders/{id}/reassign` does, before packing; a refused move changes nothing for that id.",
-  request: jsonBody(SubOrdersBulk),
+    "assign moves each sub-order's lines as `POST /v1/sub-orders/{id}/reassign` does, before packing, the sub-orders of one order one after another; a refused move changes nothing for that id. Requires Idempotency-Key (400 IDEMPOTENCY_KEY_REQUIRED without one): the same key and body again answers the first results and acts on nothing twice.",
+  request: { headers: IdempotencyKeyHeader, ...jsonBody(SubOrdersBulk) },
   responses: { 200: json(Results, "One result per id, in order"), ...problemResponses },
 });
 
@@ -166,16 +169,22 @@ export const bulk = router()
   })
   .openapi(subOrdersRoute, async (c) => {
     const who = requireRole(c, "admin", "ops");
+    const key = c.req.valid("header")["idempotency-key"];
+    if (!key) {
+      throw new ApiError("IDEMPOTENCY_KEY_REQUIRED", "Send an Idempotency-Key header so a retry cannot act twice");
+    }
     const body = c.req.valid("json");
     const actor = actorOf(who);
+    const assign = reassignInTurn(c.env, c.executionCtx);
     return c.json(
       await each(body.ids, c.get("requestId"), (subOrderId) => {
         const now = new Date();
         if (body.action === "assign") {
-          return reassignSubOrder(c.env, c.executionCtx, {
+          return assign({
             subOrderId,
             target: body.target!,
             reason: body.reason ?? BULK_ASSIGN_REASON,
+            key,
             actor,
             now,
           });

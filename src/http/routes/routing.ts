@@ -13,6 +13,7 @@ import {
   VendorScore,
   VendorScoreBody,
 } from "../../contracts/routing";
+import { IdempotencyKeyHeader } from "../../contracts/stock";
 import { database } from "../../db/client";
 import { loadOrder } from "../../db/orders";
 import {
@@ -58,10 +59,11 @@ const reassign = defineRoute({
   method: "post",
   path: "/sub-orders/{id}/reassign",
   access: ["ops", "admin"],
-  summary: "Move a paid sub-order's lines to another warehouse or another vendor's offer, before packing",
+  summary:
+    "Move a paid sub-order's lines to another warehouse or another vendor's offer of the same item, before packing (Idempotency-Key required)",
   description:
-    "The target's units are set aside, the move is written (sub-orders re-split as needed; a confirmed one goes back to paid for its vendor to confirm again), then the holds move. The shopper's price stays (a difference is recorded against the platform) and the timeline records who, what and why. 409 OUT_OF_STOCK when the target cannot cover it (nothing changes); 409 ILLEGAL_TRANSITION before payment, once packed, or when the sub-order changed meanwhile.",
-  request: { params: z.object({ id: Id }), ...jsonBody(ReassignBody) },
+    "The units stay the variant the shopper bought: the same SKU in another warehouse, or another vendor's SKU of the same product with the same GTIN (barcode), or its one SKU of the product when both vendors sell it as one SKU only; another size or colour is never a target. The target's units are set aside, the move is written (sub-orders re-split as needed; a confirmed one goes back to paid for its vendor to confirm again), then the holds move. The shopper's price stays (a difference is recorded against the platform) and the timeline records who, what and why. Requires Idempotency-Key (400 IDEMPOTENCY_KEY_REQUIRED without one): the same key and body again answers the order and moves nothing twice. 409 OUT_OF_STOCK when the target cannot cover it (nothing changes); 409 ILLEGAL_TRANSITION before payment, once packed, or when the sub-order changed meanwhile.",
+  request: { params: z.object({ id: Id }), headers: IdempotencyKeyHeader, ...jsonBody(ReassignBody) },
   responses: { 200: json(OrderView, "The order after the move"), ...problemResponses },
 });
 
@@ -138,6 +140,16 @@ const putScore = defineRoute({
   responses: { 200: json(VendorScore, "The score"), ...problemResponses },
 });
 
+/** A move's Idempotency-Key, required: without one a retry would be the order's next move (400, as a stock adjustment). */
+function moveKeyOf(key: string | undefined): string {
+  if (!key)
+    throw new ApiError(
+      "IDEMPOTENCY_KEY_REQUIRED",
+      "Send an Idempotency-Key header so a retry cannot move the units twice",
+    );
+  return key;
+}
+
 function weightsView(row: WeightsRow) {
   const w = row.weights;
   return {
@@ -186,6 +198,7 @@ export const routing = router()
       ...(body.lines ? { lines: body.lines } : {}),
       target: body.target,
       reason: body.reason,
+      key: moveKeyOf(c.req.valid("header")["idempotency-key"]),
       actor: actorOf(who),
       now: new Date(),
     });

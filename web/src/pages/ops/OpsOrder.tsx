@@ -1,5 +1,5 @@
-import { useState } from "react";
-import { api } from "../../api";
+import { useRef, useState } from "react";
+import { api, newIdempotencyKey } from "../../api";
 import { CreditNotes } from "../../components/CreditNotes";
 import { IdDetail } from "../../components/IdDetail";
 import { Named, OrderDetail } from "../../components/OrderDetail";
@@ -57,18 +57,24 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
     token,
     warehouseVendor,
   ]);
+  // The Idempotency-Key of the request last sent and not answered: pressed again unchanged (after a
+  // lost answer), it is the same request, so no sub-order is moved or cancelled twice.
+  const unanswered = useRef<{ signature: string; key: string } | null>(null);
   const run = async (action: "confirm" | "cancel" | "assign") => {
     setError(null);
     try {
       const target = { ...(vendorId ? { vendorId } : {}), ...(warehouseId ? { warehouseId } : {}) };
-      setResults(
-        await api.bulk(token, "sub-orders", {
-          action,
-          ids: [...selected],
-          ...(action === "assign" ? { target } : {}),
-          ...(reason.trim() ? { reason: reason.trim() } : {}),
-        }),
-      );
+      const body = {
+        action,
+        ids: [...selected],
+        ...(action === "assign" ? { target } : {}),
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+      };
+      const signature = JSON.stringify(body);
+      const key = unanswered.current?.signature === signature ? unanswered.current.key : newIdempotencyKey();
+      unanswered.current = { signature, key };
+      setResults(await api.bulk(token, "sub-orders", body, key));
+      unanswered.current = null;
       done();
     } catch (err) {
       setError(err);
