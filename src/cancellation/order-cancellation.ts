@@ -10,6 +10,7 @@ import {
   markOrderCancelled,
   type OrderState,
 } from "../db/orders";
+import { unannounceRefunds } from "../db/outbox";
 import { derivedPaymentStatus, refundStatements, setPaymentStatus } from "../db/payments";
 import { isBeforeDispatch } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
@@ -218,7 +219,7 @@ async function cancelPaidOrder(
   const db = database(env);
   let refused = false;
   const landed: string[] = [];
-  const held: { keys: string[]; rows: Statement[] } = { keys: [], rows: [] };
+  const held: { keys: string[]; rows: Statement[]; subs: string[] } = { keys: [], rows: [], subs: [] };
   let state: OrderState | null = agg;
   let open = agg.subOrders.filter((s) => s.status !== "cancelled");
   for (let pass = 0; state && open.length > 0 && !refused && pass < CANCEL_PASSES; pass++) {
@@ -230,6 +231,7 @@ async function cancelPaidOrder(
         if (r.key && r.announcement) {
           held.keys.push(r.key);
           held.rows.push(r.announcement);
+          held.subs.push(sub.id);
         }
       }
     }
@@ -238,14 +240,20 @@ async function cancelPaidOrder(
     open = state ? state.subOrders.filter((s) => s.status !== "cancelled") : [];
   }
   const stillOpen = !refused && open.length > 0;
-  if (refused || stillOpen) {
-    // The order stays open, so no order event will speak for the parts that were cancelled: each is
-    // announced as its own cancel would be (the shopper's message, its vendor's feed).
-    await runBatch(db, held.rows);
-    await finishLater(ctx, dispatchOutbox(env, held.keys, input.now));
-  }
+  // The order stays open, so no order event will speak for the parts that were cancelled: each is
+  // announced as its own cancel would be (the shopper's message, its vendor's feed).
+  const announced = refused || stillOpen;
+  if (announced) await runBatch(db, held.rows);
   // Paid after every cancel landed, in parallel: each is its own keyed refund.
   const paid = await Promise.all(landed.map((id) => payOwedRefund(env, id, input.now)));
+  if (announced) {
+    // Each announcement tells of its refund only if it was paid.
+    await unannounceRefunds(
+      db,
+      held.keys.filter((_, i) => paid[landed.indexOf(held.subs[i]!)]!.pending),
+    );
+    await finishLater(ctx, dispatchOutbox(env, held.keys, input.now));
+  }
   if (refused) return partlyShipped();
   if (stillOpen) {
     return { ok: false, code: "CONFLICT", detail: "The order kept changing while it was being cancelled; try again" };

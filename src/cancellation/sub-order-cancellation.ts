@@ -1,6 +1,7 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, type Statement } from "../db/client";
 import type { OrderState, SubOrderRow } from "../db/orders";
+import { unannounceRefunds } from "../db/outbox";
 import { owePendingRefund } from "../db/payments";
 import { loadSubOrder, writeTransition } from "../db/sub-orders";
 import type { Actor } from "../domain/principal";
@@ -55,9 +56,16 @@ export async function cancelLoadedSubOrder(
 ): Promise<CancelSubOrderOutcome> {
   const landed = await landCancel(env, found, input, true);
   if (!landed.ok) return landed;
-  if (landed.key) await finishLater(ctx, dispatchOutbox(env, [landed.key], input.now));
-  if (!landed.changed) return { ok: true, changed: false, refundedMinor: 0, creditNoteId: null, refundPending: false };
+  if (!landed.changed) {
+    if (landed.key) await finishLater(ctx, dispatchOutbox(env, [landed.key], input.now));
+    return { ok: true, changed: false, refundedMinor: 0, creditNoteId: null, refundPending: false };
+  }
+  // Paid before the shopper's message goes: it tells of the refund only if it was paid.
   const paid = await payOwedRefund(env, found.sub.id, input.now);
+  if (landed.key) {
+    if (paid.pending) await unannounceRefunds(database(env), [landed.key]);
+    await finishLater(ctx, dispatchOutbox(env, [landed.key], input.now));
+  }
   return {
     ok: true,
     changed: true,

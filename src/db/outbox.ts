@@ -41,3 +41,15 @@ export async function markOutboxDispatched(db: Db, ids: readonly number[], at: s
 export function findOutboxByKey(db: Db, dedupeKey: string): Promise<OutboxRow | undefined> {
   return db.select().from(outbox).where(eq(outbox.dedupeKey, dedupeKey)).get();
 }
+
+/**
+ * A cancel's announcement, still undispatched, made to say nothing was refunded: its refund was
+ * owed but not paid (the provider failed), and the `pending-refunds` job announces it once paid.
+ */
+export async function unannounceRefunds(db: Db, dedupeKeys: readonly string[]): Promise<void> {
+  if (dedupeKeys.length === 0) return;
+  await db
+    .update(outbox)
+    .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', 0)` })
+    .where(and(among(outbox.dedupeKey, [...new Set(dedupeKeys)]), isNull(outbox.dispatchedAt)));
+}

@@ -198,6 +198,35 @@ describe("money races against a slow provider", () => {
     expect((await stockOf(s.skuId)).totals).toEqual({ onHand: ON_HAND, available: ON_HAND, held: 0, committed: 0 });
   });
 
+  it("a cancel tells the shopper of its refund only once it is paid", async () => {
+    const s = await seller(1_000);
+    const messages = async (orderId: string) =>
+      (
+        await env.DB.prepare("select type, payload from outbox where order_id = ? order by id")
+          .bind(orderId)
+          .all<{ type: string; payload: string }>()
+      ).results
+        .filter((r) => r.type === "sub_order.cancelled" || r.type === "order.refund_sent")
+        .map((r) => [r.type, JSON.parse(r.payload).refundedMinor]);
+
+    // Paid at once: one message, with the refund.
+    const paid = await paidOrder([s], 1);
+    expect((await step(s.token, paid.subOf(s), "cancel", { reason: "cannot fulfil" })).status).toBe(200);
+    expect(await messages(paid.orderId)).toEqual([["sub_order.cancelled", 1_000]]);
+
+    // The provider fails it: the cancel says nothing came back, and the job's payment says it is on its way.
+    const failed = await paidOrder([s], 1);
+    await behaveFor(failed.paymentId, { failRefunds: true });
+    expect((await step(s.token, failed.subOf(s), "cancel", { reason: "cannot fulfil" })).status).toBe(200);
+    expect(await messages(failed.orderId)).toEqual([["sub_order.cancelled", 0]]);
+    await behaveFor(failed.paymentId, { failRefunds: false });
+    await retryPendingRefunds(env, new Date(Date.now() + 61_000));
+    expect(await messages(failed.orderId)).toEqual([
+      ["sub_order.cancelled", 0],
+      ["order.refund_sent", 1_000],
+    ]);
+  });
+
   it("a refund that fails after the cancel landed leaves it cancelled with the refund pending; the job refunds once", async () => {
     const ops = await tokenFor("ops");
     const s = await seller(1_000);
