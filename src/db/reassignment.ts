@@ -10,6 +10,9 @@ import { lineItems, orderEvents, orders, outbox, reassignments, subOrders } from
 
 export type ReassignmentRow = typeof reassignments.$inferInsert;
 
+/** A sub-order's id with the columns a reassignment changed. */
+export type SubOrderChange = Pick<SubOrderRow, "id" | "updatedAt"> & Partial<SubOrderRow>;
+
 /** A sub-order as the reassignment read it: the write lands only if it is still in this status. */
 export type SeenSubOrder = { id: string; status: string };
 
@@ -21,7 +24,8 @@ export type ReassignmentWrite = {
   seen: SeenSubOrder[];
   orderId: string;
   orderStatus: string;
-  subOrders: { insert: SubOrderRow[]; update: SubOrderRow[] };
+  /** Updates carry only the columns the move changed. */
+  subOrders: { insert: SubOrderRow[]; update: SubOrderChange[] };
   lines: {
     insert: LineItemRow[];
     update: Pick<LineItemRow, "id" | "qty" | "lineTotalMinor">[];

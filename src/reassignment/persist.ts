@@ -2,9 +2,10 @@ import type { SubOrderReassignedPayload } from "../contracts/events";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { REASSIGNED } from "../contracts/order-status";
 import type { Db } from "../db/client";
-import { type ReassignmentWrite, type SeenSubOrder, writeReassignment } from "../db/reassignment";
+import type { SubOrderRow } from "../db/orders";
+import { type ReassignmentWrite, type SeenSubOrder, type SubOrderChange, writeReassignment } from "../db/reassignment";
 import { countReassignments, findReassignment } from "../db/routing";
-import { findSubOrder } from "../db/sub-orders";
+import { findSubOrder, refreshParentStatus } from "../db/sub-orders";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import type { Journal } from "../domain/ledger";
@@ -110,8 +111,28 @@ export async function persistMove(
   });
   // The same request landing first under another attempt moved the sub-orders on too.
   if (!ledger.ok) return (await landedAlready(db, move.id)) ? "duplicate" : ledgerMoved(ledger);
-  if (await writeReassignment(db, writeOf(move, input, seen, ledger.journal))) return "landed";
+  if (await writeReassignment(db, writeOf(move, input, seen, ledger.journal))) {
+    // The order's status was derived from the sub-orders as read; one the move did not read (a
+    // sibling cancelled or dispatched meanwhile) may have moved it since.
+    await refreshParentStatus(db, subject.agg.order.id, isoSeconds(input.now));
+    return "landed";
+  }
   return (await landedAlready(db, move.id)) ? "duplicate" : changedMeanwhile();
+}
+
+/**
+ * The columns of a sub-order the move changed, and its id: the update leaves the others as they are
+ * now, so what landed since the move's read (an approval starting the SLA clock) is not written back.
+ */
+function changedColumns(before: SubOrderRow | undefined, after: SubOrderRow): SubOrderChange {
+  const row = after as Record<string, unknown>;
+  const was = (before ?? {}) as Record<string, unknown>;
+  const changed = Object.keys(row).filter((k) => row[k] !== was[k]);
+  return Object.fromEntries([
+    ["id", after.id],
+    ["updatedAt", after.updatedAt],
+    ...changed.map((k) => [k, row[k]]),
+  ]) as SubOrderChange;
 }
 
 /** The sub-orders the move reads and rewrites as they were read: its batch lands only if they are still so. */
@@ -180,7 +201,14 @@ function writeOf(
     ),
     subOrders: {
       insert: rewrite.newTarget ? [target] : [],
-      update: [...new Set([rewrite.source, target])].filter((s) => !(rewrite.newTarget && s === target)),
+      update: [...new Set([rewrite.source, target])]
+        .filter((s) => !(rewrite.newTarget && s === target))
+        .map((s) =>
+          changedColumns(
+            agg.subOrders.find((x) => x.id === s.id),
+            s,
+          ),
+        ),
     },
     lines: linesOf(subject, rewrite),
     events: eventsOf(subject, rewrite, { ...actor, reason: input.reason, at, platformCostMinor }, id),

@@ -4,6 +4,7 @@ import { database } from "../../src/db/client";
 import { journalsOfOrder } from "../../src/db/ledger";
 import { loadSubject } from "../../src/reassignment/load";
 import { type ReassignInput, reassignLoadedSubOrder } from "../../src/reassignment/reassign";
+import { setReview } from "../../src/review/review";
 import { api, newCustomer, tokenFor, uid } from "../support/api";
 import { expectStockEquation, pay } from "../support/marketplace";
 import { order, reassignableMarket } from "./routing.fixtures";
@@ -89,4 +90,84 @@ describe("a reassignment that read the sub-order before its cancel and refund la
       }
     });
   }
+});
+
+describe("a reassignment that read the order before something else changed it", () => {
+  it("keeps the SLA clock an approval restarted meanwhile, so a long review does not end in a cancel", async () => {
+    const { a } = await reassignableMarket(ON_HAND);
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 1 }]);
+    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+    const orderId = placed.body.order.id as string;
+    const sub = placed.body.order.subOrders[0];
+    const ops = await tokenFor("ops");
+    expect((await api("POST", `/v1/orders/${orderId}/flag`, { token: ops, body: { note: "check" } })).status).toBe(200);
+    const clock = () =>
+      env.DB.prepare("select sla_dispatch_by as due, status from sub_orders where id = ?")
+        .bind(sub.id)
+        .first<{ due: string | null; status: string }>();
+    const paidClock = (await clock())!.due;
+
+    // The move reads the held sub-order and its payment-time clock; then ops approve the order, hours later.
+    const input: ReassignInput = {
+      subOrderId: sub.id,
+      target: { warehouseId: a.warehouseIds[1]! },
+      reason: "nearer stock",
+      key: uid("ra-"),
+      actor: { role: "ops", id: null },
+      now: new Date(),
+    };
+    const read = await loadSubject(env, input);
+    if (!read.ok) throw new Error(`the paid sub-order should be movable: ${JSON.stringify(read)}`);
+    const approved = await setReview(env, undefined, {
+      orderId,
+      hold: false,
+      note: null,
+      actor: { role: "ops", id: "ops-reviewer" },
+      now: new Date(Date.now() + 2 * 3_600_000),
+    });
+    expect(approved).toEqual({ ok: true, changed: true });
+    const started = (await clock())!.due;
+    expect(Date.parse(started!) - Date.parse(paidClock!)).toBeGreaterThanOrEqual(2 * 3_600_000 - 2_000);
+
+    const outcome = await reassignLoadedSubOrder(env, undefined, read.subject, input);
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+    expect(await clock()).toEqual({ due: started, status: "paid" });
+  });
+
+  it("derives the order's status from every sub-order as the move lands, not as it read them", async () => {
+    const { a, b } = await reassignableMarket(ON_HAND);
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: b.skuId, qty: 1 },
+    ]);
+    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+    const orderId = placed.body.order.id as string;
+    const subOf = (vendorId: string) => placed.body.order.subOrders.find((s: any) => s.vendorId === vendorId);
+    const input: ReassignInput = {
+      subOrderId: subOf(a.vendorId).id,
+      target: { warehouseId: a.warehouseIds[1]! },
+      reason: "nearer stock",
+      key: uid("ra-"),
+      actor: { role: "ops", id: null },
+      now: new Date(),
+    };
+    const read = await loadSubject(env, input);
+    if (!read.ok) throw new Error(`the paid sub-order should be movable: ${JSON.stringify(read)}`);
+    // B's vendor cancels its part while the move is being prepared.
+    const vendorB = await tokenFor("vendor", { vendorId: b.vendorId });
+    const cancelled = await api("POST", `/v1/sub-orders/${subOf(b.vendorId).id}/cancel`, {
+      token: vendorB,
+      body: { reason: "cannot source it" },
+    });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+
+    const outcome = await reassignLoadedSubOrder(env, undefined, read.subject, input);
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+    const status = await env.DB.prepare("select status from orders where id = ?")
+      .bind(orderId)
+      .first<{ status: string }>();
+    expect(status!.status).toBe("partially_cancelled");
+  });
 });
