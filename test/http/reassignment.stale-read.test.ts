@@ -17,6 +17,21 @@ import { order, reassignableMarket } from "./routing.fixtures";
 
 const ON_HAND = 10;
 
+/** A move of the whole sub-order by ops, and the sub-order as the move reads it before going on. */
+async function readForMove(subOrderId: string, target: ReassignInput["target"]) {
+  const input: ReassignInput = {
+    subOrderId,
+    target,
+    reason: "stale read",
+    key: uid("ra-"),
+    actor: { role: "ops", id: null },
+    now: new Date(),
+  };
+  const read = await loadSubject(env, input);
+  if (!read.ok) throw new Error(`the paid sub-order should be movable: ${JSON.stringify(read)}`);
+  return { input, read };
+}
+
 async function cancelledUnderAStaleRead(target: "warehouse" | "vendor") {
   const { a, b } = await reassignableMarket(ON_HAND);
   const shopper = await newCustomer();
@@ -26,16 +41,10 @@ async function cancelledUnderAStaleRead(target: "warehouse" | "vendor") {
   const orderId = placed.body.order.id as string;
   const sub = placed.body.order.subOrders[0];
 
-  const input: ReassignInput = {
-    subOrderId: sub.id,
-    target: target === "warehouse" ? { warehouseId: a.warehouseIds[1]! } : { skuId: b.skuId },
-    reason: "stale read",
-    key: uid("ra-"),
-    actor: { role: "ops", id: null },
-    now: new Date(),
-  };
-  const read = await loadSubject(env, input);
-  if (!read.ok) throw new Error(`the paid sub-order should be movable: ${JSON.stringify(read)}`);
+  const { input, read } = await readForMove(
+    sub.id,
+    target === "warehouse" ? { warehouseId: a.warehouseIds[1]! } : { skuId: b.skuId },
+  );
 
   const vendorA = await tokenFor("vendor", { vendorId: a.vendorId });
   const cancelled = await api("POST", `/v1/sub-orders/${sub.id}/cancel`, {
@@ -109,16 +118,7 @@ describe("a reassignment that read the order before something else changed it", 
     const paidClock = (await clock())!.due;
 
     // The move reads the held sub-order and its payment-time clock; then ops approve the order, hours later.
-    const input: ReassignInput = {
-      subOrderId: sub.id,
-      target: { warehouseId: a.warehouseIds[1]! },
-      reason: "nearer stock",
-      key: uid("ra-"),
-      actor: { role: "ops", id: null },
-      now: new Date(),
-    };
-    const read = await loadSubject(env, input);
-    if (!read.ok) throw new Error(`the paid sub-order should be movable: ${JSON.stringify(read)}`);
+    const { input, read } = await readForMove(sub.id, { warehouseId: a.warehouseIds[1]! });
     const approved = await setReview(env, undefined, {
       orderId,
       hold: false,
@@ -145,16 +145,7 @@ describe("a reassignment that read the order before something else changed it", 
     expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
     const orderId = placed.body.order.id as string;
     const subOf = (vendorId: string) => placed.body.order.subOrders.find((s: any) => s.vendorId === vendorId);
-    const input: ReassignInput = {
-      subOrderId: subOf(a.vendorId).id,
-      target: { warehouseId: a.warehouseIds[1]! },
-      reason: "nearer stock",
-      key: uid("ra-"),
-      actor: { role: "ops", id: null },
-      now: new Date(),
-    };
-    const read = await loadSubject(env, input);
-    if (!read.ok) throw new Error(`the paid sub-order should be movable: ${JSON.stringify(read)}`);
+    const { input, read } = await readForMove(subOf(a.vendorId).id, { warehouseId: a.warehouseIds[1]! });
     // B's vendor cancels its part while the move is being prepared.
     const vendorB = await tokenFor("vendor", { vendorId: b.vendorId });
     const cancelled = await api("POST", `/v1/sub-orders/${subOf(b.vendorId).id}/cancel`, {
