@@ -163,7 +163,10 @@ async function routeAroundFullVendors(
   held: Held,
   loads: ReadonlyMap<string, number>,
 ): Promise<Held | Answered> {
-  await releaseAll(a.env, a.holdId, held.skuIds, "vendor_at_capacity");
+  // Only this attempt's own holds: a duplicate checkout (same key and body, same hold id) still in
+  // flight holds the rest, and its order would be written with nothing held.
+  const own = ownSkuIds(held);
+  if (own.length > 0) await releaseAll(a.env, a.holdId, own, "vendor_at_capacity");
   const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), loads));
   if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
   const reserved = await claim(a, cart, plan, true);

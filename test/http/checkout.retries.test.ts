@@ -1,6 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { beginAttempt } from "../../src/checkout/attempt";
 import { checkout } from "../../src/checkout/checkout";
+import { hourOf } from "../../src/db/vendor-loads";
+import { stockObject } from "../../src/gateways/stock";
 import { newCustomer, uid } from "../support/api";
 import { d1Batches, lost, stockCalls } from "../support/bindings";
 import { BENGALURU, shipTo, stockedSku, stockOf } from "../support/marketplace";
@@ -58,5 +61,34 @@ describe("a retry of a placed checkout that fails", () => {
       checkout(claimsLostOn(s2.skuId), background, attempt(shopper, key, [s1.skuId, s2.skuId])),
     ).rejects.toThrow("Network connection lost.");
     for (const skuId of [s1.skuId, s2.skuId]) expect((await stockOf(skuId)).totals).toMatchObject({ held: 2 });
+  });
+});
+
+describe("a duplicate checkout that finds its vendor at capacity", () => {
+  it("gives back only what it held itself: the first attempt's hold stays", async () => {
+    const s = await stockedSku({ vendor: { hourlyCapacity: 1 }, warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const shopper = await newCustomer();
+    const input = attempt(shopper, uid("idem-"), [s.skuId]);
+    // The first attempt (same key and body, so the same hold id) has claimed and not yet written its order.
+    const { holdId } = await beginAttempt(env, background, input);
+    const first = await stockObject(env, s.skuId).reserve({
+      skuId: s.skuId,
+      holdId,
+      qty: 2,
+      warehouses: s.warehouseIds,
+      expiresAt: Date.now() + 15 * 60_000,
+      customerId: shopper.customerId,
+    });
+    expect(first.ok).toBe(true);
+    await env.DB.prepare("insert into vendor_hourly_loads (vendor_id, hour, sub_orders) values (?, ?, 1)")
+      .bind(s.vendorId, hourOf(input.now))
+      .run();
+
+    const duplicate = await checkout(env, background, input);
+    expect(duplicate).toMatchObject({ ok: false, code: "OUT_OF_STOCK" });
+    expect(await stockObject(env, s.skuId).holdsOf(holdId)).toEqual([
+      expect.objectContaining({ warehouseId: s.warehouseIds[0], qty: 2, status: "held" }),
+    ]);
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
   });
 });
