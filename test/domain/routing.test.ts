@@ -278,6 +278,37 @@ describe("routing scenarios", () => {
     expect(why.candidates[0]!.available).toBeNull();
   });
 
+  it("says the stock object split a line it ranked without stock reads, never that one warehouse held it all", () => {
+    const plan = okPlan(
+      planRoute(
+        request({
+          knownStock: false,
+          lines: [{ lineIndex: 0, skuId: "sku_s", qty: 10 }],
+          vendors: [
+            {
+              id: "ven_s",
+              warehouses: [
+                { id: "wh_s1", at: east(BLR, 2) },
+                { id: "wh_s2", at: east(BLR, 30) },
+              ],
+              offers: [{ sku: "sku_s", product: "prd_s" }],
+            },
+          ],
+        }),
+      ),
+    );
+    expect(plan.lines[0]!.how).toBe("unknown_stock");
+    const split = [
+      { skuId: "sku_s", vendorId: "ven_s", warehouseId: "wh_s1", qty: 6 },
+      { skuId: "sku_s", vendorId: "ven_s", warehouseId: "wh_s2", qty: 4 },
+    ];
+    const why = explain(plan, DEFAULT_WEIGHTS, new Map([[0, split]])).lines[0]!;
+    expect(why.chosen).toEqual(split);
+    expect(why.reason).not.toContain("held all 10");
+    expect(why.reason).toContain("no single warehouse had 10 units");
+    expect(why.reason).toContain("6 from wh_s1 of ven_s, 4 from wh_s2 of ven_s");
+  });
+
   it("records a reservation that came back different from the plan", () => {
     const plan = okPlan(
       planRoute(

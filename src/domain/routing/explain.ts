@@ -60,7 +60,12 @@ function describeLead(win: Candidate, other: Candidate, weights: RoutingWeights)
   return leads.length > 0 ? leads.join(", ") : "tied on score, taken by distance then id";
 }
 
-function reasonFor(d: LineDecision, weights: RoutingWeights, windowHours: number): string {
+function reasonFor(
+  d: LineDecision,
+  weights: RoutingWeights,
+  windowHours: number,
+  chosen: readonly Allocation[],
+): string {
   const skipped = [...new Set(d.candidates.filter((c) => c.excluded === "vendor_at_capacity").map((c) => c.vendorId))];
   const skipNote = skipped.length > 0 ? ` Skipped at their hourly capacity: ${skipped.join(", ")}.` : "";
   if (d.how === "split") {
@@ -82,10 +87,15 @@ function reasonFor(d: LineDecision, weights: RoutingWeights, windowHours: number
   const shortNote =
     higher.length > 0 ? ` ${label(higher[0]!)} scores higher but holds only ${higher[0]!.available} of ${d.qty}.` : "";
   const runnerUp = d.candidates.find((c) => c.excluded === null && !sameSite(c, win));
+  // With stock unread the plan names no warehouse: the stock object took its first in this order that
+  // held the whole line, or, when none did, split it in this order (what `chosen` records).
+  const taken = chosen.map((a) => `${a.qty} from ${label(a)}`).join(", ");
   const head =
-    d.how === "unknown_stock"
-      ? `Ranked by score; the SKU's stock object took the first warehouse in this order that held all ${d.qty}. `
-      : "";
+    d.how !== "unknown_stock"
+      ? ""
+      : chosen.length === 1
+        ? `Ranked by score; the SKU's stock object took the first warehouse in this order that held all ${d.qty}: ${label(chosen[0]!)}. `
+        : `Ranked by score; no single warehouse had ${d.qty} units, so the SKU's stock object split the line in this order: ${taken}. `;
   const shared = d.sharedWith ? ` Ships in one parcel with line ${d.sharedWith.join(", ")}.` : "";
   if (!runnerUp) return `${head}${label(win)} is the only eligible candidate.${shared}${skipNote}`;
   return (
@@ -128,7 +138,7 @@ export function explain(
       const got = actual?.get(d.lineIndex) ?? d.allocations;
       const differs = !sameAllocations(got, d.allocations);
       const { list, omitted } = listed(d, got);
-      let reason = reasonFor(d, weights, plan.windowHours);
+      let reason = reasonFor(d, weights, plan.windowHours, got);
       if (differs && d.how !== "unknown_stock") {
         reason +=
           ` Reserved differently from the plan (stock moved in between): ` +
