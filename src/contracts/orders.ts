@@ -33,7 +33,8 @@ export const CheckoutLine = z
   .object({
     skuId: Id.optional(),
     productId: Id.optional().openapi({
-      description: "Any vendor's offer of this product; charged at the offer routing picks",
+      description:
+        "Any vendor's offer of this product, one item only (422 when its offers are several variants: order one by skuId); charged at the offer routing picks",
     }),
     qty: z.number().int().min(1).max(MAX_LINE_QTY),
   })

@@ -59,14 +59,16 @@ const siteColumns = {
 
 /**
  * The named SKUs (whatever their status: checkout refuses inactive ones itself), every active offer
- * of the named products from active vendors, the products that exist, and the active warehouses
- * of every vendor involved. One round trip; each id list is at most 50 long (the cart limit).
+ * of the named products from active vendors, every SKU of the named products with its barcode
+ * (whatever its status: which offers are one item, `oneItem`), the products that exist, and the
+ * active warehouses of every vendor involved. One round trip; each id list is at most 50 long (the
+ * cart limit).
  */
 export async function readOffers(db: Db, skuIds: readonly string[], productIds: readonly string[]) {
   const none = [""];
   const skuList = skuIds.length > 0 ? [...skuIds] : none;
   const productList = productIds.length > 0 ? [...productIds] : none;
-  const [named, offered, known, namedSites, offeredSites] = await db.batch([
+  const [named, offered, productSkus, known, namedSites, offeredSites] = await db.batch([
     db
       .select(offerColumns)
       .from(skus)
@@ -77,6 +79,10 @@ export async function readOffers(db: Db, skuIds: readonly string[], productIds: 
       .from(skus)
       .innerJoin(vendors, eq(vendors.id, skus.vendorId))
       .where(and(inArray(skus.productId, productList), eq(skus.status, "active"), vendorSells)),
+    db
+      .select({ skuId: skus.id, vendorId: skus.vendorId, productId: skus.productId, barcode: skus.barcode })
+      .from(skus)
+      .where(inArray(skus.productId, productList)),
     db.select({ id: products.id }).from(products).where(inArray(products.id, productList)),
     db
       .select(siteColumns)
@@ -105,6 +111,7 @@ export async function readOffers(db: Db, skuIds: readonly string[], productIds: 
   return {
     named: named as OfferRow[],
     offered: offered as OfferRow[],
+    productSkus,
     products: new Set(known.map((p) => p.id)),
     sites: [...sites.values()],
   };

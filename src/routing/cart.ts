@@ -6,6 +6,7 @@ import { postalPoint } from "../db/ship-from";
 import { vendorLoads } from "../db/vendor-loads";
 import { setBounded } from "../domain/bounded-map";
 import { type Point, resolveShippingPoint } from "../domain/geo";
+import { oneItem } from "../domain/routing/candidates";
 import type { Availability, RouteLine, RoutingRequest, VendorInfo } from "../domain/routing/types";
 import { levelsForHold, snapshotOf } from "../gateways/stock";
 import { type RoutingModel, routingModel, scoreOf } from "./model";
@@ -28,7 +29,8 @@ export type PreparedCart = {
 // quote reads fresh.
 const OFFERS_TTL_MS = 10_000;
 const MAX_ENTRIES = 20_000;
-type Entry = { offers: OfferRow[]; sites: SiteRow[]; until: number };
+/** `oneItem`: every offer is the same item (always, for a SKU); else a product line is ambiguous. */
+type Entry = { offers: OfferRow[]; sites: SiteRow[]; oneItem: boolean; until: number };
 const offerCache = new Map<string, Entry>();
 
 async function catalogFor(db: Db, skuIds: string[], productIds: string[], fresh: boolean) {
@@ -51,14 +53,20 @@ async function catalogFor(db: Db, skuIds: string[], productIds: string[], fresh:
     const sitesOf = (vendorIds: Set<string>) => read.sites.filter((s) => vendorIds.has(s.vendorId));
     const until = now + OFFERS_TTL_MS;
     for (const row of read.named) {
-      const entry = { offers: [row], sites: sitesOf(new Set([row.vendorId])), until };
+      const entry = { offers: [row], sites: sitesOf(new Set([row.vendorId])), oneItem: true, until };
       setBounded(offerCache, `sku:${row.skuId}`, entry, MAX_ENTRIES);
       found.set(`sku:${row.skuId}`, entry);
     }
     for (const productId of missProducts) {
       if (!read.products.has(productId)) continue;
       const offers = read.offered.filter((o) => o.productId === productId);
-      const entry = { offers, sites: sitesOf(new Set(offers.map((o) => o.vendorId))), until };
+      const skus = read.productSkus.filter((s) => s.productId === productId);
+      const entry = {
+        offers,
+        sites: sitesOf(new Set(offers.map((o) => o.vendorId))),
+        oneItem: oneItem(offers, skus),
+        until,
+      };
       setBounded(offerCache, `product:${productId}`, entry, MAX_ENTRIES);
       found.set(`product:${productId}`, entry);
     }
@@ -68,8 +76,9 @@ async function catalogFor(db: Db, skuIds: string[], productIds: string[], fresh:
 
 /**
  * Resolves a checkout body for routing: unknown SKUs and products, a product line that overlaps a
- * SKU line of the same product, a product nobody sells now and an unknown postal code are field
- * errors (422), all reported at once.
+ * SKU line of the same product, a product nobody sells now, a product whose offers are several
+ * variants (sizes, colours: a product line names no variant, and is filled with one item only) and
+ * an unknown postal code are field errors (422), all reported at once.
  */
 export async function prepareCart(
   env: Env,
@@ -116,6 +125,10 @@ export async function prepareCart(
       }
       if (entry.offers.length === 0) {
         errors.push({ path: `lines.${i}.productId`, message: "no vendor offers this product now" });
+        return;
+      }
+      if (!entry.oneItem) {
+        errors.push({ path: `lines.${i}.productId`, message: "comes in several variants: order one by skuId" });
         return;
       }
     }

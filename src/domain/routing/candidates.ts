@@ -67,6 +67,31 @@ export function offersOf(index: RoutingIndex, line: RouteLine): Offer[] {
   return [...(index.offersByProduct.get(line.productId ?? "") ?? [])].sort((a, b) => byString(a.skuId, b.skuId));
 }
 
+/** A SKU of a product as its vendor lists it (any status): what tells one variant from another. */
+export type ProductSku = { skuId: string; vendorId: string; productId: string; barcode: string };
+
+/**
+ * Whether every offer of a product line is one item, so that any of them (or a split across them)
+ * gives the shopper the same thing. Vendors' SKUs of one product are its offers and its variants
+ * alike (a size is another SKU of the product); "the same item" is as a reassignment keeps it
+ * (reassignment/override.ts): the same SKU; at another vendor, its SKU with the same GTIN (barcode),
+ * or, where both vendors list the product as one SKU only, that one SKU. Two SKUs of one vendor are
+ * always two variants (a vendor's barcodes are unique). `skus`: every SKU of the product, whatever
+ * its status, as a reassignment counts them.
+ */
+export function oneItem(offers: readonly Pick<Offer, "skuId" | "vendorId">[], skus: readonly ProductSku[]): boolean {
+  const barcode = new Map(skus.map((s) => [s.skuId, s.barcode]));
+  const listed = new Map<string, number>();
+  for (const s of skus) listed.set(s.vendorId, (listed.get(s.vendorId) ?? 0) + 1);
+  const single = (o: Pick<Offer, "vendorId">) => (listed.get(o.vendorId) ?? 0) <= 1;
+  const same = (a: Pick<Offer, "skuId" | "vendorId">, b: Pick<Offer, "skuId" | "vendorId">) =>
+    a.skuId === b.skuId ||
+    (a.vendorId !== b.vendorId &&
+      ((barcode.get(a.skuId) !== undefined && barcode.get(a.skuId) === barcode.get(b.skuId)) ||
+        (single(a) && single(b))));
+  return offers.every((a, i) => offers.slice(i + 1).every((b) => same(a, b)));
+}
+
 /** Eligible before excluded; within each, inside the cost bound first, then best total, nearest, ids. */
 export function preferenceOrder(a: Candidate, b: Candidate): number {
   return (

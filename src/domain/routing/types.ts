@@ -2,7 +2,10 @@ import type { Point } from "../geo";
 import type { RateTable } from "../shipping";
 import type { FactorScores, RoutingWeights, VendorScore } from "./weights";
 
-/** A cart line: exactly one of `skuId` (that offer) or `productId` (any vendor's offer of it). */
+/**
+ * A cart line: exactly one of `skuId` (that offer) or `productId` (any of its offers, which are all
+ * one item: checkout refuses a product of several variants by productId, see `oneItem`).
+ */
 export type RouteLine = { lineIndex: number; qty: number; skuId?: string; productId?: string };
 
 /** One vendor's SKU of a product, as routing sees it. */

@@ -152,6 +152,13 @@ function priceRange(p: CatalogProduct): string {
   return `${price} · ${p.sellers} seller${p.sellers === 1 ? "" : "s"}`;
 }
 
+/**
+ * A seller with more than one offer of a product sells variants of it (sizes, colours: each its own
+ * SKU). A line by productId names no variant, and checkout refuses one for such a product (422), so
+ * the shopper picks an offer, which the cart sends by skuId.
+ */
+const variants = (p: CatalogProduct) => p.offers > p.sellers;
+
 /** The storefront's products, one card each; a card opens its sellers' offers. */
 function Catalog({
   query,
@@ -223,16 +230,29 @@ function Catalog({
                 >
                   Offers
                 </button>
-                <button
-                  type="button"
-                  className="button primary"
-                  disabled={p.available <= 0}
-                  onClick={() => onAddProduct(p)}
-                  aria-label={`Add ${p.title} to cart, best seller`}
-                  title="We pick the seller that can deliver soonest"
-                >
-                  Add
-                </button>
+                {variants(p) ? (
+                  <button
+                    type="button"
+                    className="button primary"
+                    disabled={p.available <= 0}
+                    onClick={() => setOpen(p.productId)}
+                    aria-label={`Choose a variant of ${p.title}`}
+                    title="Comes in several variants: pick one from the offers"
+                  >
+                    Choose
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="button primary"
+                    disabled={p.available <= 0}
+                    onClick={() => onAddProduct(p)}
+                    aria-label={`Add ${p.title} to cart, best seller`}
+                    title="We pick the seller that can deliver soonest"
+                  >
+                    Add
+                  </button>
+                )}
               </div>
             </div>
             {open === p.productId && <Offers product={p} inCart={inCart} onAdd={onAdd} />}
