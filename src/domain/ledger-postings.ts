@@ -55,14 +55,21 @@ export function vendorNet(m: SubOrderMoney): number {
 }
 
 /**
- * The part of a sub-order's reassignment adjustment `adjustmentMinor` that `wantedMinor` may take
- * back: of the same sign and no more than is there, so a share computed from the lines never turns
- * what the vendor is owed the other way (a sub-order captured before the ledger, say).
+ * The reassignment adjustment that goods leaving a sub-order (`goodsMinor`, at the shopper's price)
+ * take with them: what their own lines carried (`wantedMinor`: the units × each line's difference
+ * per unit), whatever its sign. One sub-order can hold lines on dearer and cheaper offers at once,
+ * so the sign and size of its total bound nothing about a part of it; clamping to them gave a
+ * cheaper line back as nothing and a dearer one only up to the total. The one bound is that no offer
+ * price is below zero: the units leaving carry at least −their goods, and those kept keep at least
+ * −the goods kept, so a share the ledger never posted cannot leave a vendor owed less than nothing
+ * at its offer prices for goods it still sells. With consistent lines neither bound is ever reached.
  */
-export function adjustmentShare(adjustmentMinor: number, wantedMinor: number): number {
-  if (adjustmentMinor > 0) return Math.max(0, Math.min(wantedMinor, adjustmentMinor));
-  if (adjustmentMinor < 0) return Math.min(0, Math.max(wantedMinor, adjustmentMinor));
-  return 0;
+export function adjustmentShare(
+  m: Pick<SubOrderMoney, "goodsMinor" | "adjustmentMinor">,
+  goodsMinor: number,
+  wantedMinor: number,
+): number {
+  return Math.min(Math.max(wantedMinor, -goodsMinor), m.adjustmentMinor + m.goodsMinor - goodsMinor);
 }
 
 /**
@@ -189,7 +196,7 @@ export function refundPosting(
   const entries = parts.flatMap((p) => {
     const m = byId.get(p.subOrderId);
     if (!m) throw new RangeError(`ledger: refund names ${p.subOrderId}, which has no money`);
-    const adjustmentMinor = -adjustmentShare(m.adjustmentMinor, p.adjustmentMinor ?? 0);
+    const adjustmentMinor = -adjustmentShare(m, p.goodsMinor, p.adjustmentMinor ?? 0);
     const r = resell(m, { goodsMinor: -p.goodsMinor, shippingMinor: -p.shippingMinor, adjustmentMinor });
     byId.set(p.subOrderId, r.next);
     const refunded: LedgerEntry = {
@@ -244,7 +251,7 @@ export function reassignmentPosting(
   const out = {
     goodsMinor: -move.goodsMinor,
     shippingMinor: -move.shippingMinor,
-    adjustmentMinor: -adjustmentShare(source.adjustmentMinor, carried),
+    adjustmentMinor: -adjustmentShare(source, move.goodsMinor, carried),
   };
   const into = {
     goodsMinor: move.goodsMinor,

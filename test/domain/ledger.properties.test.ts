@@ -35,39 +35,81 @@ const cartArb: fc.Arbitrary<Sub[]> = fc
   )
   .map((subs) => subs.map((s, i) => ({ ...s, subOrderId: `sub_${i}`, vendorId: `ven_${i}` })));
 
-/** What happens after the capture, in order; fractions pick amounts out of what is left. */
+/**
+ * What happens after the capture, in order; `line` picks one of the sub-order's lines and the
+ * fraction an amount out of what is left of it. A reassignment puts the moved units on the target's
+ * new line at an offer `offerBps` above (or below) the shopper's price, so one sub-order comes to hold
+ * lines on dearer and cheaper offers at once.
+ */
 type Op =
-  | { kind: "return"; sub: number; fraction: number }
+  | { kind: "return"; sub: number; line: number; fraction: number }
   | { kind: "cancel"; sub: number }
   | { kind: "refund_all" }
-  | { kind: "reassign"; from: number; to: number; fraction: number; premiumBps: number };
+  | { kind: "reassign"; from: number; to: number; line: number; fraction: number; offerBps: number };
 
+/** A fraction in thousandths, spread evenly (a double clusters at 0 and 1, where little happens). */
+const fractionArb = fc.integer({ min: 0, max: 1_000 }).map((n) => n / 1_000);
+
+/** Moves and returns weigh most, so sub-orders come to hold several lines before a cancel ends them. */
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({
-    kind: fc.constant("return" as const),
-    sub: fc.nat(4),
-    fraction: fc.double({ min: 0, max: 1, noNaN: true }),
-  }),
-  fc.record({ kind: fc.constant("cancel" as const), sub: fc.nat(4) }),
-  fc.record({ kind: fc.constant("refund_all" as const) }),
-  fc.record({
-    kind: fc.constant("reassign" as const),
-    from: fc.nat(4),
-    to: fc.nat(4),
-    fraction: fc.double({ min: 0, max: 1, noNaN: true }),
-    premiumBps: fc.integer({ min: -5_000, max: 5_000 }),
-  }),
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("return" as const),
+      sub: fc.nat(4),
+      line: fc.nat(7),
+      fraction: fractionArb,
+    }),
+    weight: 3,
+  },
+  { arbitrary: fc.record({ kind: fc.constant("cancel" as const), sub: fc.nat(4) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant("refund_all" as const) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("reassign" as const),
+      from: fc.nat(4),
+      to: fc.nat(4),
+      line: fc.nat(7),
+      fraction: fractionArb,
+      offerBps: fc.integer({ min: -5_000, max: 5_000 }),
+    }),
+    weight: 4,
+  },
 );
 
-/** The model: what each sub-order should hold, computed without the ledger. */
-type Model = { goods: number; shipping: number; adjustment: number; refunded: number; cancelled: boolean };
+/**
+ * Half the runs start by moving two parts of the first sub-order to the second, one to a dearer
+ * offer and one to a cheaper, so the second holds lines of both signs before anything else happens.
+ */
+const opsArb: fc.Arbitrary<Op[]> = fc
+  .tuple(
+    fc.oneof(
+      fc.constant([]),
+      fc
+        .tuple(fractionArb, fc.integer({ min: 1, max: 5_000 }), fractionArb, fc.integer({ min: -5_000, max: -1 }))
+        .map(([f1, dearer, f2, cheaper]): Op[] => [
+          { kind: "reassign", from: 0, to: 1, line: 0, fraction: f1, offerBps: dearer },
+          { kind: "reassign", from: 0, to: 1, line: 0, fraction: f2, offerBps: cheaper },
+        ]),
+    ),
+    fc.array(opArb, { maxLength: 12 }),
+  )
+  .map(([mixed, rest]) => [...mixed, ...rest]);
+
+/**
+ * The model: what each sub-order should hold, computed without the ledger. Each line keeps its goods
+ * at the shopper's price and its own reassignment difference (offer − shopper's price, of either sign).
+ */
+type Line = { goods: number; adjustment: number };
+type Model = { lines: Line[]; shipping: number; refunded: number; cancelled: boolean };
+const goodsOf = (m: Model) => m.lines.reduce((n, l) => n + l.goods, 0);
+const adjustmentOf = (m: Model) => m.lines.reduce((n, l) => n + l.adjustment, 0);
 
 function run(cart: Sub[], ops: Op[]) {
   const journals: Journal[] = [capturePosting({ ...head, paymentId: "pay_1" }, cart)];
   const model = new Map<string, Model>(
     cart.map((s) => [
       s.subOrderId,
-      { goods: s.goodsMinor, shipping: s.shippingMinor, adjustment: 0, refunded: 0, cancelled: false },
+      { lines: [{ goods: s.goodsMinor, adjustment: 0 }], shipping: s.shippingMinor, refunded: 0, cancelled: false },
     ]),
   );
   const entries = () => journals.flatMap((j) => j.entries);
@@ -78,10 +120,13 @@ function run(cart: Sub[], ops: Op[]) {
     if (op.kind === "return") {
       const s = cart[op.sub % cart.length]!;
       const m = model.get(s.subOrderId)!;
-      const r = Math.floor(m.goods * op.fraction);
-      if (m.cancelled || r === 0) continue;
-      // The returned units' share of a reassignment's adjustment (units × each line's difference).
-      const share = Math.trunc(m.adjustment * op.fraction);
+      if (m.cancelled) continue;
+      const line = m.lines[op.line % m.lines.length]!;
+      const r = Math.floor(line.goods * op.fraction);
+      if (r === 0) continue;
+      // The returned units carry their own line's difference (units × its difference per unit),
+      // whatever the sign of the sub-order's total.
+      const share = Math.trunc(line.adjustment * op.fraction);
       journals.push(
         refundPosting(
           refundHead,
@@ -89,34 +134,39 @@ function run(cart: Sub[], ops: Op[]) {
           [{ subOrderId: s.subOrderId, goodsMinor: r, shippingMinor: 0, adjustmentMinor: share }],
         ),
       );
-      m.goods -= r;
+      line.goods -= r;
+      line.adjustment -= share;
       m.refunded += r;
-      m.adjustment -= share;
-      if (m.goods === 0) m.adjustment = 0;
     } else if (op.kind === "cancel" || op.kind === "refund_all") {
       const subs = op.kind === "cancel" ? [cart[op.sub % cart.length]!] : cart;
       const live = subs.filter((s) => !model.get(s.subOrderId)!.cancelled);
-      const amount = live.reduce((n, s) => n + model.get(s.subOrderId)!.goods + model.get(s.subOrderId)!.shipping, 0);
+      const amount = live.reduce(
+        (n, s) => n + goodsOf(model.get(s.subOrderId)!) + model.get(s.subOrderId)!.shipping,
+        0,
+      );
       if (amount === 0) continue;
       const held = live.map(money);
       journals.push(refundPosting(refundHead, held, splitRefund(held, amount)));
       for (const s of live) {
         const m = model.get(s.subOrderId)!;
-        m.refunded += m.goods + m.shipping;
-        Object.assign(m, { goods: 0, shipping: 0, adjustment: 0, cancelled: true });
+        m.refunded += goodsOf(m) + m.shipping;
+        Object.assign(m, { lines: [], shipping: 0, cancelled: true });
       }
     } else {
       const from = cart[op.from % cart.length]!;
       const to = cart[op.to % cart.length]!;
       const mf = model.get(from.subOrderId)!;
       const mt = model.get(to.subOrderId)!;
-      const goods = Math.floor(mf.goods * op.fraction);
-      if (from === to || mf.cancelled || mt.cancelled || goods === 0) continue;
-      const emptied = goods === mf.goods;
+      if (from === to || mf.cancelled || mt.cancelled) continue;
+      const line = mf.lines[op.line % mf.lines.length]!;
+      const goods = Math.floor(line.goods * op.fraction);
+      if (goods === 0) continue;
+      const emptied = goods === goodsOf(mf);
       const shipping = emptied ? mf.shipping : 0;
-      const premium = Math.trunc((goods * op.premiumBps) / 10_000);
-      // The moved units' share of the source's adjustment (reassigned before) goes with them.
-      const carried = emptied ? mf.adjustment : Math.trunc(mf.adjustment * op.fraction);
+      // The moved units take their own line's difference (reassigned before) along; on the target
+      // they carry the new offer's difference to the shopper's price.
+      const carried = Math.trunc(line.adjustment * op.fraction);
+      const offered = Math.trunc((goods * op.offerBps) / 10_000);
       const posted = reassignmentPosting(
         { ...head, reassignmentId: `ra_${journals.length}` },
         {
@@ -124,22 +174,18 @@ function run(cart: Sub[], ops: Op[]) {
           target: money(to),
           goodsMinor: goods,
           shippingMinor: shipping,
-          priceDifferenceMinor: premium,
+          priceDifferenceMinor: offered - carried,
           sourceAdjustmentMinor: carried,
         },
       );
       if (!posted.ok) throw new Error(`a move within what the source sells was refused: ${JSON.stringify(posted)}`);
       journals.push(posted.journal);
-      mf.goods -= goods;
+      line.goods -= goods;
+      line.adjustment -= carried;
       mf.shipping -= shipping;
-      mf.adjustment -= carried;
-      if (mf.goods === 0) {
-        mf.adjustment = 0;
-        mf.cancelled = true;
-      }
-      mt.goods += goods;
+      if (emptied) mf.cancelled = true;
+      mt.lines.push({ goods, adjustment: offered });
       mt.shipping += shipping;
-      mt.adjustment += premium + carried;
     }
   }
   return { journals, entries: entries(), model, money };
@@ -151,7 +197,7 @@ const bySub = (entries: readonly LedgerEntry[], subOrderId: string) =>
 describe("ledger posting rules over random carts, refunds, returns, cancellations and reassignments", () => {
   it("balances every journal and accounts for every captured minor unit exactly once", () => {
     fc.assert(
-      fc.property(cartArb, fc.array(opArb, { maxLength: 12 }), (cart, ops) => {
+      fc.property(cartArb, opsArb, (cart, ops) => {
         const { journals, entries, model } = run(cart, ops);
         for (const j of journals) expect(j.entries.reduce((n, e) => n + e.amountMinor, 0)).toBe(0);
         const captured = cart.reduce((n, s) => n + s.goodsMinor + s.shippingMinor, 0);
@@ -167,10 +213,13 @@ describe("ledger posting rules over random carts, refunds, returns, cancellation
           const m = model.get(s.subOrderId)!;
           const mine = bySub(entries, s.subOrderId);
           expect(0 - balanceOf(mine, "refunds")).toBe(m.refunded);
-          expect(0 - balanceOf(mine, "platform_fees")).toBe(basisPointsOf(m.goods, s.commissionBps));
+          const goods = goodsOf(m);
+          expect(0 - balanceOf(mine, "platform_fees")).toBe(basisPointsOf(goods, s.commissionBps));
           expect(0 - balanceOf(mine, "vendor_payable")).toBe(
-            m.goods + m.shipping - basisPointsOf(m.goods, s.commissionBps) + m.adjustment,
+            goods + m.shipping - basisPointsOf(goods, s.commissionBps) + adjustmentOf(m),
           );
+          // The platform's reassignment cost of a sub-order is what its lines' differences still cost.
+          expect(balanceOf(mine, "platform_reassignment_cost")).toBe(adjustmentOf(m));
         }
       }),
       { numRuns: 400 },
@@ -179,12 +228,12 @@ describe("ledger posting rules over random carts, refunds, returns, cancellation
 
   it("takes the parent's fee as the sum of its sub-orders' fees, each on its own goods, never on the parent total", () => {
     fc.assert(
-      fc.property(cartArb, fc.array(opArb, { maxLength: 12 }), (cart, ops) => {
+      fc.property(cartArb, opsArb, (cart, ops) => {
         const { entries, model } = run(cart, ops);
         const perSub = cart.map((s) => 0 - balanceOf(bySub(entries, s.subOrderId), "platform_fees"));
         expect(0 - balanceOf(entries, "platform_fees")).toBe(perSub.reduce((n, f) => n + f, 0));
         cart.forEach((s, i) => {
-          expect(perSub[i]).toBe(basisPointsOf(model.get(s.subOrderId)!.goods, s.commissionBps));
+          expect(perSub[i]).toBe(basisPointsOf(goodsOf(model.get(s.subOrderId)!), s.commissionBps));
         });
       }),
       { numRuns: 300 },
@@ -193,7 +242,7 @@ describe("ledger posting rules over random carts, refunds, returns, cancellation
 
   it("owes nothing for a cancelled sub-order, so no transfer can pay one, and refuses a transfer of nothing", () => {
     fc.assert(
-      fc.property(cartArb, fc.array(opArb, { maxLength: 12 }), (cart, ops) => {
+      fc.property(cartArb, opsArb, (cart, ops) => {
         const { model, money } = run(cart, ops);
         for (const s of cart) {
           const m = money(s);
@@ -320,16 +369,21 @@ describe("ledger posting rules over random carts, refunds, returns, cancellation
     ).toThrow(RangeError);
   });
 
-  it("gives back no more of a reassignment's adjustment than the sub-order holds, and never turns it the other way", () => {
+  it("gives back exactly the adjustment the leaving units carried, of either sign, bounded only by offer prices of zero", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: -1_000_000, max: 1_000_000 }),
+        fc.integer({ min: -100_000, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 99_999 }),
         fc.integer({ min: -2_000_000, max: 2_000_000 }),
-        (held, wanted) => {
-          const given = adjustmentShare(held, wanted);
-          expect(Math.sign(given) * Math.sign(held)).not.toBe(-1);
-          expect(Math.abs(given)).toBeLessThanOrEqual(Math.abs(held));
-          if (Math.sign(wanted) === Math.sign(held) && Math.abs(wanted) <= Math.abs(held)) expect(given).toBe(wanted);
+        (held, leaving, wanted) => {
+          const kept = 100_000 - leaving;
+          const given = adjustmentShare({ goodsMinor: 100_000, adjustmentMinor: held }, leaving, wanted);
+          // No offer price is below zero: neither the units leaving nor those kept are worth less than nothing.
+          expect(given).toBeGreaterThanOrEqual(-leaving);
+          expect(held - given).toBeGreaterThanOrEqual(-kept);
+          // Within that, the lines' share whole, whatever the sign of the sub-order's total: with a
+          // dearer and a cheaper line either may leave, and the total may turn the other way.
+          if (wanted >= -leaving && held - wanted >= -kept) expect(given).toBe(wanted);
           // Posted: the vendor keeps what is left of the adjustment, and every journal balances.
           const s = {
             subOrderId: "sub_0",
@@ -345,7 +399,7 @@ describe("ledger posting rules over random carts, refunds, returns, cancellation
           const j = refundPosting(
             { ...head, paymentId: "pay_1", refundId: "rf_1" },
             [m],
-            [{ subOrderId: "sub_0", goodsMinor: 50_000, shippingMinor: 0, adjustmentMinor: wanted }],
+            [{ subOrderId: "sub_0", goodsMinor: leaving, shippingMinor: 0, adjustmentMinor: wanted }],
           );
           expect(j.entries.reduce((n, e) => n + e.amountMinor, 0)).toBe(0);
           expect(
