@@ -58,10 +58,11 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
 
 /**
  * A refund after the transfer leaves the vendor owing the platform. The transfer is reversed for
- * that amount under a key of its cumulative reversed total (a rerun asks for the same reversal);
- * where the provider refuses (the account's balance is short, or nothing of the transfer is left),
- * the debt is carried into the vendor's next payout instead, as is a refund of a sub-order that was
- * set off against an earlier debt (nothing was transferred for it to reverse).
+ * that amount, up to what is left of it (a transfer that netted a carried debt off moved less than
+ * the payable it settled), under a key of its cumulative reversed total (a rerun asks for the same
+ * reversal); the rest, or all of it where the provider refuses (the account's balance is short), is
+ * carried into the vendor's next payout instead, as is a refund of a sub-order that was set off
+ * against an earlier debt (nothing was transferred for it to reverse).
  */
 export async function takeBackRefunds(db: Db, provider: PayoutProvider, since: string, now: string, limit: number) {
   const owed = await owedBack(db, since, limit);
@@ -124,21 +125,38 @@ async function takeBack(
   const statements = takenMinor > 0 ? taken(atProvider.amountReversedMinor, takenMinor) : [];
   const left = t.owedBackMinor - takenMinor;
   if (left === 0) return { statements, reversedMinor: takenMinor };
-  const cumulative = atProvider.amountReversedMinor + left;
+  // Without a refund id the carry is named by the provider's total plus what is left: the same
+  // before and after a reversal whose answer was lost, so a rerun carries the rest once.
+  const refundId = t.refundId ?? `${t.id}:${atProvider.amountReversedMinor + left}`;
+  const carry = (amountMinor: number) =>
+    reversedStatements(
+      db,
+      t.id,
+      t.subOrderId,
+      carryForwardPosting({ ...head, sourceId: `${t.id}:${refundId}`, refundId }, amountMinor),
+    );
+  // A transfer that netted a carried debt off moved less than the payable it settled, so a refund
+  // after it can exceed what is left of it, and the provider refuses the whole of a reversal beyond
+  // that (Stripe `amount_too_large`): only what is left is asked for and the rest is carried. The
+  // key is the provider's reversed total after it, the same on every retry of this state.
+  const reversible = Math.min(left, atProvider.amount.amountMinor - atProvider.amountReversedMinor);
+  if (reversible <= 0) return { statements: [...statements, ...carry(left)], reversedMinor: takenMinor };
+  const cumulative = atProvider.amountReversedMinor + reversible;
   const reversal = await provider.reversals.create({
     transferId: t.providerTransferId,
-    amount: { amountMinor: left, currency: t.currency },
+    amount: { amountMinor: reversible, currency: t.currency },
     idempotencyKey: `${t.id}-reversed-${cumulative}`,
     metadata: { subOrderId: t.subOrderId, orderId: t.orderId, vendorId: t.vendorId },
   });
-  if (reversal.ok) return { statements: [...statements, ...taken(cumulative, left)], reversedMinor: t.owedBackMinor };
+  if (reversal.ok) {
+    const rest = left - reversible;
+    return {
+      statements: [...statements, ...taken(cumulative, reversible), ...(rest > 0 ? carry(rest) : [])],
+      reversedMinor: takenMinor + reversible,
+    };
+  }
   if (reversal.code === "PROVIDER_ERROR") {
     return { problem: `could not reverse transfer ${t.id} for ${t.subOrderId}: ${reversal.message}` };
   }
-  const refundId = t.refundId ?? `${t.id}:${cumulative}`;
-  const journal = carryForwardPosting({ ...head, sourceId: `${t.id}:${refundId}`, refundId }, left);
-  return {
-    statements: [...statements, ...reversedStatements(db, t.id, t.subOrderId, journal)],
-    reversedMinor: takenMinor,
-  };
+  return { statements: [...statements, ...carry(left)], reversedMinor: takenMinor };
 }

@@ -267,6 +267,84 @@ describe("payout run", () => {
     expect(await carriedDebt(vendor.vendorId)).toBe(0);
   });
 
+  it("a refund larger than a transfer that netted a debt off reverses what is left of it and carries the rest", async () => {
+    const vendor = await payoutVendor({ priceMinor: 5_000, commissionBps: 1_000 });
+    const first = await deliveredOrder(vendor, 2);
+    await runPayoutsAt(8);
+    await simulateBankPayout(env, vendor.accountId);
+    expect((await returnUnits(vendor.token, first, 1, "damaged")).status).toBe(200);
+    await runPayoutsAt(8);
+    // One unit back: its goods 5,000 less the 10% fee given back.
+    const debt = 4_500;
+    expect(await carriedDebt(vendor.vendorId)).toBe(debt);
+
+    // The next sub-order's transfer moves its payable less the debt.
+    const o = await deliveredOrder(vendor, 2);
+    const due = await owed(o.subOrderId);
+    await runPayoutsAt(8);
+    const [transfer] = await transfersOf(o.subOrderId);
+    expect(transfer).toMatchObject({ status: "paid", amount_minor: due - debt });
+    expect(await carriedDebt(vendor.vendorId)).toBe(0);
+
+    // Every unit comes back: the vendor owes back more than that transfer moved.
+    expect((await returnUnits(vendor.token, o, 2, "wrong size")).status).toBe(200);
+    const owedBack = -(await owed(o.subOrderId));
+    expect(owedBack).toBeGreaterThan(transfer!.amount_minor);
+
+    const run = (await runPayoutsAt(8)).result;
+    expect(run.status).toBe("paid");
+    const atProvider = await env.DB.prepare(
+      "select coalesce(sum(amount_minor), 0) as n from sim_transfer_reversals where transfer_id = ?",
+    )
+      .bind(transfer!.provider_transfer_id)
+      .first<{ n: number }>();
+    expect(atProvider?.n).toBe(transfer!.amount_minor);
+    expect(await transfersOf(o.subOrderId)).toMatchObject([{ status: "paid", reversed_minor: transfer!.amount_minor }]);
+    expect(await balance(o.subOrderId, "vendor_paid")).toBe(0);
+    expect(await carriedDebt(vendor.vendorId)).toBe(owedBack - transfer!.amount_minor);
+    expect(await owed(o.subOrderId)).toBe(0);
+
+    // A rerun finds nothing owed back and asks the provider for nothing more.
+    await runPayoutsAt(8);
+    expect(await carriedDebt(vendor.vendorId)).toBe(owedBack - transfer!.amount_minor);
+    const again = await env.DB.prepare("select count(*) as n from sim_transfer_reversals where transfer_id = ?")
+      .bind(transfer!.provider_transfer_id)
+      .first<{ n: number }>();
+    expect(again?.n).toBe(1);
+  });
+
+  it("a capped reversal made but never recorded is read back on the rerun, and only the rest is carried", async () => {
+    const vendor = await payoutVendor({ priceMinor: 5_000, commissionBps: 1_000 });
+    const first = await deliveredOrder(vendor, 2);
+    await runPayoutsAt(8);
+    await simulateBankPayout(env, vendor.accountId);
+    expect((await returnUnits(vendor.token, first, 1, "damaged")).status).toBe(200);
+    await runPayoutsAt(8);
+    const o = await deliveredOrder(vendor, 2);
+    await runPayoutsAt(8);
+    const [transfer] = await transfersOf(o.subOrderId);
+    expect((await returnUnits(vendor.token, o, 2, "wrong size")).status).toBe(200);
+    const owedBack = -(await owed(o.subOrderId));
+    expect(owedBack).toBeGreaterThan(transfer!.amount_minor);
+    // The run asked for the whole of what was left of the transfer and its answer was lost.
+    const lost = await simulatedPayouts(env).reversals.create({
+      transferId: transfer!.provider_transfer_id,
+      amount: { amountMinor: transfer!.amount_minor, currency: "INR" },
+      idempotencyKey: `${transfer!.id}-reversed-${transfer!.amount_minor}`,
+      metadata: { subOrderId: o.subOrderId, orderId: o.orderId, vendorId: vendor.vendorId },
+    });
+    expect(lost.ok).toBe(true);
+
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    const { results } = await env.DB.prepare("select amount_minor from sim_transfer_reversals where transfer_id = ?")
+      .bind(transfer!.provider_transfer_id)
+      .all<{ amount_minor: number }>();
+    expect(results).toEqual([{ amount_minor: transfer!.amount_minor }]);
+    expect(await transfersOf(o.subOrderId)).toMatchObject([{ status: "paid", reversed_minor: transfer!.amount_minor }]);
+    expect(await carriedDebt(vendor.vendorId)).toBe(owedBack - transfer!.amount_minor);
+    expect(await owed(o.subOrderId)).toBe(0);
+  });
+
   it("a carried debt larger than any one payout is paid down by each sub-order due, then the vendor is paid again", async () => {
     const vendor = await payoutVendor({ priceMinor: 5_000 });
     const o = await deliveredOrder(vendor, 3);
