@@ -124,6 +124,9 @@ const migrations: string[] = [
   // committed stops on hand there, and the difference is kept so that the units those holds give
   // back (a lapse, a cancel) leave on hand instead of going on sale (FREE_UNITS).
   `ALTER TABLE stock ADD COLUMN shortfall INTEGER NOT NULL DEFAULT 0 CHECK (shortfall >= 0 AND shortfall <= on_hand);`,
+  // A closed warehouse, as its vendor set it: no claim takes units there, whatever list of
+  // warehouses a checkout sends (one read from a catalog cached before the close, say).
+  `ALTER TABLE stock ADD COLUMN closed INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1));`,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -43,6 +43,8 @@ type StockRow = {
   version: number;
   /** Of on_hand, the units the shelf lacks (see the storage migration); held and committed cover them. */
   shortfall: number;
+  /** 1 while its warehouse is closed: no claim takes units there. */
+  closed: number;
 };
 type HoldDbRow = {
   warehouse_id: string;
@@ -356,12 +358,22 @@ export class SkuStock extends DurableObject<Env> {
 
   /**
    * A warehouse of the SKU's vendor opened or closed: the storefront count moves with nothing sold,
-   * so the SKU takes a new version (the feeds append one event per version) and pushes it.
+   * so the SKU takes a new version (the feeds append one event per version) and pushes it, and its
+   * claims skip a closed one from now on.
    */
-  sellerChanged(): void {
+  sellerChanged(warehouse?: { warehouseId: string; closed: boolean }): void {
     if (this.skuId === null) return;
     this.feeds.forgetSeller();
-    this.critical(() => this.touch(Date.now()));
+    this.critical(() => {
+      if (warehouse) {
+        this.sql.exec(
+          "UPDATE stock SET closed = ? WHERE warehouse_id = ?",
+          warehouse.closed ? 1 : 0,
+          warehouse.warehouseId,
+        );
+      }
+      this.touch(Date.now());
+    });
   }
 
   /** What routing ranks a checkout's warehouses by: see `LevelsForHold`. */
@@ -914,13 +926,15 @@ export class SkuStock extends DurableObject<Env> {
     );
   }
 
-  /** What each warehouse can still promise, counting `freed` hold rows as available again. */
+  /** What each open warehouse can still promise, counting `freed` hold rows as available again. */
   private levels(freed: HoldDbRow[] = []): Level[] {
     const back = new Map(freed.map((r) => [r.warehouse_id, r.qty]));
-    return this.stockRows().map((r) => ({
-      warehouseId: r.warehouse_id,
-      available: r.on_hand - r.held - r.committed + (back.get(r.warehouse_id) ?? 0),
-    }));
+    return this.stockRows()
+      .filter((r) => r.closed === 0)
+      .map((r) => ({
+        warehouseId: r.warehouse_id,
+        available: r.on_hand - r.held - r.committed + (back.get(r.warehouse_id) ?? 0),
+      }));
   }
 
   private holdRows(holdId: string): HoldDbRow[] {
@@ -935,7 +949,7 @@ export class SkuStock extends DurableObject<Env> {
   private stockRows(): StockRow[] {
     return this.sql
       .exec<StockRow>(
-        "SELECT warehouse_id, on_hand, held, committed, version, shortfall FROM stock ORDER BY warehouse_id",
+        "SELECT warehouse_id, on_hand, held, committed, version, shortfall, closed FROM stock ORDER BY warehouse_id",
       )
       .toArray();
   }
@@ -943,7 +957,7 @@ export class SkuStock extends DurableObject<Env> {
   private stockRow(warehouseId: string): StockRow | undefined {
     return this.sql
       .exec<StockRow>(
-        "SELECT warehouse_id, on_hand, held, committed, version, shortfall FROM stock WHERE warehouse_id = ?",
+        "SELECT warehouse_id, on_hand, held, committed, version, shortfall, closed FROM stock WHERE warehouse_id = ?",
         warehouseId,
       )
       .toArray()[0];

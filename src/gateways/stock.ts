@@ -217,9 +217,16 @@ export async function snapshotOf(env: Env, skuId: string): Promise<StockSnapshot
   return { ...snap, skuId };
 }
 
-/** Each SKU's stock object pushes its storefront count again, now that a warehouse opened or closed. */
-export async function sellersChanged(env: Env, skuIds: readonly string[]): Promise<void> {
-  await Promise.all(skuIds.map((skuId) => stockObject(env, skuId).sellerChanged()));
+/**
+ * Each SKU's stock object pushes its storefront count again, now that a warehouse opened or closed,
+ * and takes no claim there while it is closed.
+ */
+export async function sellersChanged(
+  env: Env,
+  skuIds: readonly string[],
+  warehouse: { warehouseId: string; closed: boolean },
+): Promise<void> {
+  await Promise.all(skuIds.map((skuId) => stockObject(env, skuId).sellerChanged(warehouse)));
 }
 
 /** One SKU's available units as a claim under `holdId` would find them (see `LevelsForHold`). */

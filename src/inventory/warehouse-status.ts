@@ -1,5 +1,6 @@
 import { database } from "../db/client";
 import { skusStockedAt } from "../db/stock-mirror";
+import { findWarehouse } from "../db/warehouses";
 import { sellersChanged } from "../gateways/stock";
 import { sendSellersPage } from "../gateways/warehouse-seller-pages";
 
@@ -9,13 +10,20 @@ const PAGE = 100;
 
 /**
  * A warehouse opened or closed: every SKU stocked there pushes its storefront count again, so
- * screens already open stop (or start) counting its units without waiting for a sale. Screens
+ * screens already open stop (or start) counting its units without waiting for a sale, and its stock
+ * object takes no claim there while it is closed (a checkout's catalog may be seconds old). Screens
  * opened later read the catalog, which counts open warehouses only. A SKU stocked there so
  * recently that the mirror does not list it yet is put right by its next push. One page of SKUs
  * (after `after`); a full page hands the rest to the queue, a page per consumer invocation.
  */
 export async function announceWarehouseStatus(env: Env, warehouseId: string, after = ""): Promise<void> {
-  const skuIds = await skusStockedAt(database(env), warehouseId, after, PAGE);
-  await sellersChanged(env, skuIds);
+  const db = database(env);
+  // Read as each page runs: after a close and a quick reopen, every page tells the latest.
+  const [warehouse, skuIds] = await Promise.all([
+    findWarehouse(db, warehouseId),
+    skusStockedAt(db, warehouseId, after, PAGE),
+  ]);
+  if (!warehouse) return;
+  await sellersChanged(env, skuIds, { warehouseId, closed: warehouse.status !== "active" });
   if (skuIds.length === PAGE) await sendSellersPage(env, { warehouseId, after: skuIds.at(-1)! });
 }
