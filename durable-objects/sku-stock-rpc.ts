@@ -58,7 +58,8 @@ export type ReserveResult =
   | { ok: false; code: "CUSTOMER_LIMIT"; limit: number; current: number }
   /** `retryAfterMs`: until the earliest of the address's counted holds lapses */
   | { ok: false; code: "ADDRESS_LIMIT"; limit: number; current: number; retryAfterMs: number }
-  | { ok: false; code: "HOLD_CLOSED"; status: "committed" | "shipped" | "released" };
+  /** `held`: this hold id holds another quantity of the SKU (an earlier attempt's plan). */
+  | { ok: false; code: "HOLD_CLOSED"; status: HoldStatus };
 export type HoldResult =
   | { ok: true; allocations: Allocation[] }
   | { ok: false; code: "HOLD_NOT_FOUND" | "HOLD_RELEASED" | "NOT_COMMITTED" | "ALREADY_SHIPPED" | "ALREADY_COMMITTED" };

@@ -748,9 +748,9 @@ export class SkuStock extends DurableObject<Env> {
     const first = existing[0]!;
     if (first.status === "held") {
       const total = existing.reduce((s, r) => s + r.qty, 0);
-      if (total !== req.qty) {
-        throw new Error(`hold ${req.holdId} already holds ${total} of ${req.skuId}, asked again for ${req.qty}`);
-      }
+      // Another quantity under the same id: an earlier attempt of the same checkout planned its
+      // lines otherwise (a product line split another way) and still holds what it planned.
+      if (total !== req.qty) return { ok: false, code: "HOLD_CLOSED", status: "held" };
       return {
         ok: true,
         holdId: req.holdId,

@@ -214,7 +214,8 @@ function refusedClaim(
     return {
       ok: false,
       code: "IDEMPOTENCY_KEY_REUSED",
-      detail: "This Idempotency-Key belongs to a completed checkout",
+      detail:
+        "This Idempotency-Key belongs to another attempt of this checkout, completed or still holding other stock; use a new key",
     };
   }
   return {

@@ -92,3 +92,30 @@ describe("a duplicate checkout that finds its vendor at capacity", () => {
     expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
   });
 });
+
+describe("a retry whose earlier attempt holds other quantities under its hold id", () => {
+  it("is refused as a 422 and leaves that hold as it is, never a 500", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const shopper = await newCustomer();
+    const input = attempt(shopper, uid("idem-"), [s.skuId]);
+    // The earlier attempt planned the line otherwise (a product line split another way) and died
+    // before writing its order: its hold of 1 unit is still live under the same hold id.
+    const { holdId } = await beginAttempt(env, background, input);
+    const earlier = await stockObject(env, s.skuId).reserve({
+      skuId: s.skuId,
+      holdId,
+      qty: 1,
+      warehouses: s.warehouseIds,
+      expiresAt: Date.now() + 15 * 60_000,
+      customerId: shopper.customerId,
+    });
+    expect(earlier.ok).toBe(true);
+
+    const retry = await checkout(env, background, input);
+    expect(retry).toMatchObject({ ok: false, code: "IDEMPOTENCY_KEY_REUSED" });
+    expect(await stockObject(env, s.skuId).holdsOf(holdId)).toEqual([
+      expect.objectContaining({ qty: 1, status: "held" }),
+    ]);
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 1, available: 9 });
+  });
+});
