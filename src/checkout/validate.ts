@@ -35,10 +35,24 @@ export async function validateCart(a: Attempt, body: CheckoutBody): Promise<{ ca
 
 /**
  * What can only be checked once the stock is held (the catalog read before the claim may be a
- * few seconds old): every held offer is still for sale, and the customer is under the limit of
- * unpaid orders. A refusal gives the stock back.
+ * few seconds old): every held offer is still for sale from a warehouse the cart ships from, and the
+ * customer is under the limit of unpaid orders. A refusal gives back the stock this attempt took.
  */
 export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): Promise<Answered | undefined> {
+  // A retry's claim answers the hold its earlier attempt took, wherever that was: a warehouse closed
+  // since is not one the cart ships from (nor one it can price a parcel from).
+  const shipsFrom = new Set(cart.sites.map((s) => s.warehouseId));
+  if ([...held.allocations.values()].some((allocs) => allocs.some((x) => !shipsFrom.has(x.warehouseId)))) {
+    await releaseAll(a.env, a.holdId, ownSkuIds(held), "warehouse_closed");
+    return {
+      answer: {
+        ok: false,
+        code: "IDEMPOTENCY_KEY_REUSED",
+        detail:
+          "This Idempotency-Key's earlier attempt holds stock in a warehouse that has closed since; use a new key",
+      },
+    };
+  }
   const skuById = new Map(held.skuRows.map((s) => [s.skuId, s]));
   const errors: FieldError[] = [];
   for (const r of held.plan.reservations) {

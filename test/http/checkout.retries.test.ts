@@ -119,3 +119,36 @@ describe("a retry whose earlier attempt holds other quantities under its hold id
     expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 1, available: 9 });
   });
 });
+
+describe("a retry whose earlier attempt holds stock in a warehouse closed since", () => {
+  it("is refused as a 422 and leaves that hold to lapse, never a 500", async () => {
+    const s = await stockedSku({
+      warehouses: [
+        { at: BENGALURU, onHand: 10 },
+        { at: BENGALURU, onHand: 10 },
+      ],
+    });
+    const [closing, open] = s.warehouseIds as [string, string];
+    const shopper = await newCustomer();
+    const input = attempt(shopper, uid("idem-"), [s.skuId]);
+    const { holdId } = await beginAttempt(env, background, input);
+    const earlier = await stockObject(env, s.skuId).reserve({
+      skuId: s.skuId,
+      holdId,
+      qty: 2,
+      warehouses: [closing],
+      expiresAt: Date.now() + 15 * 60_000,
+      customerId: shopper.customerId,
+    });
+    expect(earlier.ok).toBe(true);
+    await env.DB.prepare("update warehouses set status = 'inactive' where id = ?").bind(closing).run();
+
+    const retry = await checkout(env, background, input);
+    expect(retry).toMatchObject({ ok: false, code: "IDEMPOTENCY_KEY_REUSED" });
+    expect(await stockObject(env, s.skuId).holdsOf(holdId)).toEqual([
+      expect.objectContaining({ warehouseId: closing, qty: 2, status: "held" }),
+    ]);
+    const levels = (await stockOf(s.skuId)).warehouses.map((w) => [w.warehouseId, w.held]);
+    expect(new Map(levels as [string, number][]).get(open)).toBe(0);
+  });
+});
