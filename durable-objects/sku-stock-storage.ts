@@ -127,7 +127,20 @@ const migrations: string[] = [
   // A closed warehouse, as its vendor set it: no claim takes units there, whatever list of
   // warehouses a checkout sends (one read from a catalog cached before the close, say).
   `ALTER TABLE stock ADD COLUMN closed INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1));`,
+  // When its warehouse closed, instead: claims skip it only while a catalog read before the close
+  // may still list it (CLOSED_SKIP_MS), so a close announced late or out of order never keeps a
+  // reopened warehouse's stock from sale for longer than that.
+  `
+  ALTER TABLE stock ADD COLUMN closed_at INTEGER;
+  ALTER TABLE stock DROP COLUMN closed;
+  `,
 ];
+
+/**
+ * How long after its warehouse closed a claim skips it: longer than checkout's catalog is cached
+ * per isolate (10 s, routing/cart.ts), after which no checkout routes there at all.
+ */
+export const CLOSED_SKIP_MS = 60_000;
 
 export const SCHEMA_VERSION = migrations.length;
 

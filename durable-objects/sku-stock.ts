@@ -27,7 +27,7 @@ import type {
   StockSnapshot,
   WarehouseStock,
 } from "./sku-stock-rpc";
-import { ADDRESS_EARLIEST_EXPIRY, ADDRESS_UNPAID, freeUnits, migrate } from "./sku-stock-storage";
+import { ADDRESS_EARLIEST_EXPIRY, ADDRESS_UNPAID, CLOSED_SKIP_MS, freeUnits, migrate } from "./sku-stock-storage";
 
 /** Coalescing window of the D1 mirror: at most one D1 batch per object per this many ms. */
 const MIRROR_DELAY_MS = 500;
@@ -43,8 +43,8 @@ type StockRow = {
   version: number;
   /** Of on_hand, the units the shelf lacks (see the storage migration); held and committed cover them. */
   shortfall: number;
-  /** 1 while its warehouse is closed: no claim takes units there. */
-  closed: number;
+  /** When its warehouse closed (epoch ms; null while open): claims skip it for CLOSED_SKIP_MS. */
+  closed_at: number | null;
 };
 type HoldDbRow = {
   warehouse_id: string;
@@ -236,7 +236,12 @@ export class SkuStock extends DurableObject<Env> {
       });
       if (!plan.ok) return plan;
 
-      if (freed.length > 0) this.move(req.setAside!, freed, "released", "release", "set_aside_joined", req.actor);
+      // Held units going from one hold to another: a shortfall there keeps them on hand.
+      if (freed.length > 0) {
+        this.move(req.setAside!, freed, "released", "release", "set_aside_joined", req.actor, {
+          intoAnotherHold: true,
+        });
+      }
       // A released hold starts afresh, as a reopened reserve does; its rows stay only in the ledger.
       if (!live && rows.length > 0) this.sql.exec("DELETE FROM holds WHERE hold_id = ?", req.holdId);
       const unitStatus = live ?? req.status;
@@ -359,7 +364,7 @@ export class SkuStock extends DurableObject<Env> {
   /**
    * A warehouse of the SKU's vendor opened or closed: the storefront count moves with nothing sold,
    * so the SKU takes a new version (the feeds append one event per version) and pushes it, and its
-   * claims skip a closed one from now on.
+   * claims skip a closed one while a checkout's cached catalog may still list it.
    */
   sellerChanged(warehouse?: { warehouseId: string; closed: boolean }): void {
     if (this.skuId === null) return;
@@ -367,8 +372,8 @@ export class SkuStock extends DurableObject<Env> {
     this.critical(() => {
       if (warehouse) {
         this.sql.exec(
-          "UPDATE stock SET closed = ? WHERE warehouse_id = ?",
-          warehouse.closed ? 1 : 0,
+          "UPDATE stock SET closed_at = ? WHERE warehouse_id = ?",
+          warehouse.closed ? Date.now() : null,
           warehouse.warehouseId,
         );
       }
@@ -595,15 +600,19 @@ export class SkuStock extends DurableObject<Env> {
     kind: LedgerKind,
     reason: string,
     actor: string,
+    opts: { intoAnotherHold?: boolean } = {},
   ): void {
     const now = Date.now();
     for (const r of rows) {
+      const column = r.status === "held" ? "held" : "committed";
       const change =
         to === "committed"
           ? "held = held - ?1, committed = committed + ?1"
           : to === "shipped"
             ? "on_hand = on_hand - ?1, committed = committed - ?1, version = version + 1, shortfall = min(shortfall, on_hand - ?1)"
-            : freeUnits(r.status === "held" ? "held" : "committed");
+            : opts.intoAnotherHold
+              ? `${column} = ${column} - ?1`
+              : freeUnits(column);
       const onHand = this.sql
         .exec<{ on_hand: number }>(
           `UPDATE stock SET ${change}, updated_at = ?2 WHERE warehouse_id = ?3 RETURNING on_hand`,
@@ -677,8 +686,10 @@ export class SkuStock extends DurableObject<Env> {
     const target = row.kind === "count" ? row.count + movedSince : onHandBefore - shortfallBefore + row.delta;
     const onHandAfter = Math.max(target, minimum);
     const shortfall = onHandAfter - Math.max(target, 0);
-    if (onHandAfter !== onHandBefore || shortfall !== shortfallBefore) {
-      this.writeOnHand(row.warehouseId, onHandAfter, now, shortfall);
+    if (onHandAfter !== onHandBefore) this.writeOnHand(row.warehouseId, onHandAfter, now, shortfall);
+    // On hand stays, so its version does too: a count made against it still applies.
+    else if (shortfall !== shortfallBefore) {
+      this.sql.exec("UPDATE stock SET shortfall = ? WHERE warehouse_id = ?", shortfall, row.warehouseId);
     }
     if (row.kind === "count") {
       const change = onHandAfter - onHandBefore;
@@ -926,11 +937,15 @@ export class SkuStock extends DurableObject<Env> {
     );
   }
 
-  /** What each open warehouse can still promise, counting `freed` hold rows as available again. */
+  /**
+   * What each warehouse can still promise, counting `freed` hold rows as available again; one closed
+   * moments ago promises nothing, but for the units `freed` already holds there.
+   */
   private levels(freed: HoldDbRow[] = []): Level[] {
     const back = new Map(freed.map((r) => [r.warehouse_id, r.qty]));
+    const closedSince = Date.now() - CLOSED_SKIP_MS;
     return this.stockRows()
-      .filter((r) => r.closed === 0)
+      .filter((r) => r.closed_at === null || r.closed_at <= closedSince || back.has(r.warehouse_id))
       .map((r) => ({
         warehouseId: r.warehouse_id,
         available: r.on_hand - r.held - r.committed + (back.get(r.warehouse_id) ?? 0),
@@ -949,7 +964,7 @@ export class SkuStock extends DurableObject<Env> {
   private stockRows(): StockRow[] {
     return this.sql
       .exec<StockRow>(
-        "SELECT warehouse_id, on_hand, held, committed, version, shortfall, closed FROM stock ORDER BY warehouse_id",
+        "SELECT warehouse_id, on_hand, held, committed, version, shortfall, closed_at FROM stock ORDER BY warehouse_id",
       )
       .toArray();
   }
@@ -957,7 +972,7 @@ export class SkuStock extends DurableObject<Env> {
   private stockRow(warehouseId: string): StockRow | undefined {
     return this.sql
       .exec<StockRow>(
-        "SELECT warehouse_id, on_hand, held, committed, version, shortfall, closed FROM stock WHERE warehouse_id = ?",
+        "SELECT warehouse_id, on_hand, held, committed, version, shortfall, closed_at FROM stock WHERE warehouse_id = ?",
         warehouseId,
       )
       .toArray()[0];

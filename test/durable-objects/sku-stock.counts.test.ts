@@ -265,7 +265,7 @@ describe("SkuStock storage migration", () => {
     const rows = await runInDurableObject(s.stub, (_o: SkuStock, state) => {
       const sql = state.storage.sql;
       // Back to the first schema, as an object created before versions would be.
-      sql.exec("ALTER TABLE stock DROP COLUMN closed");
+      sql.exec("ALTER TABLE stock DROP COLUMN closed_at");
       sql.exec("ALTER TABLE stock DROP COLUMN shortfall");
       sql.exec("ALTER TABLE stock DROP COLUMN version");
       sql.exec("DROP INDEX ledger_movements");
@@ -306,7 +306,7 @@ describe("SkuStock storage migration", () => {
       const sql = state.storage.sql;
       // Back to the schema before the kept count, with these holds in it.
       dropAddressCount(sql);
-      sql.exec("ALTER TABLE stock DROP COLUMN closed");
+      sql.exec("ALTER TABLE stock DROP COLUMN closed_at");
       sql.exec("ALTER TABLE stock DROP COLUMN shortfall");
       sql.exec("DELETE FROM schema_version WHERE version > 5");
       migrate(state.storage);

@@ -110,4 +110,47 @@ describe("a shortfall: the bridge says the shelf has fewer units than are promis
     });
     expect(restocked.ok && restocked.warehouse.available).toBe(2);
   });
+
+  it("units set aside for a reassignment join the order's hold whole, though a count below them lands between", async () => {
+    const s = await busyWarehouse();
+    const [order, aside] = [uid("order"), uid("aside")];
+    expect(
+      (
+        await s.stub.reserve({
+          skuId: s.skuId,
+          holdId: aside,
+          qty: 4,
+          warehouses: [s.wh],
+          expiresAt: Date.now() + HOUR,
+        })
+      ).ok,
+    ).toBe(true);
+    // 15 + 4 held; the shelf is counted at 0.
+    await s.bridge({ rowId: uid("row"), warehouseId: s.wh, kind: "count", count: 0, countedAt: Date.now() });
+    expect(await s.level()).toEqual({ onHand: 19, available: 0, held: 19, committed: 0 });
+    const moved = await s.stub.reallocate({
+      skuId: s.skuId,
+      holdId: order,
+      status: "committed",
+      add: [{ qty: 4, warehouses: [s.wh] }],
+      setAside: aside,
+      expiresAt: Date.now() + HOUR,
+      reason: "reassigned",
+      actor: "ops:test",
+      key: uid("k"),
+    });
+    expect(moved).toMatchObject({ ok: true, added: [{ warehouseId: s.wh, qty: 4 }] });
+    expect(await s.level()).toEqual({ onHand: 19, available: 0, held: 15, committed: 4 });
+  });
+
+  it("a delta that only moves the shortfall leaves on hand's version, so a count made against it applies", async () => {
+    const s = await busyWarehouse();
+    await s.bridge({ rowId: uid("row"), warehouseId: s.wh, kind: "delta", delta: -20, reason: "damage" });
+    const version = (await s.stub.snapshot()).warehouses[0]!.version;
+    const [restock] = (
+      await s.bridge({ rowId: uid("row"), warehouseId: s.wh, kind: "delta", delta: 3, reason: "restock" })
+    ).results;
+    expect([restock!.onHandBefore, restock!.onHandAfter, restock!.shortfall]).toEqual([15, 15, 2]);
+    expect((await s.stub.snapshot()).warehouses[0]!.version).toBe(version);
+  });
 });

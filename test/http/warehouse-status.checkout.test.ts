@@ -1,5 +1,6 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { CLOSED_SKIP_MS } from "../../durable-objects/sku-stock-storage";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { BENGALURU, checkout, MUMBAI, stockedSku } from "../support/marketplace";
 
@@ -54,5 +55,20 @@ describe("a warehouse closed while checkouts run", () => {
       expiresAt: Date.now() + 60_000,
     });
     expect(claim.ok && claim.allocations).toEqual([{ warehouseId: near, qty: 4 }]);
+  });
+
+  it("skips it only while a cached catalog may list it: a close heard late never keeps a reopened one off sale", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const [wh] = s.warehouseIds as [string];
+    const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(s.skuId));
+    const claim = () =>
+      stock.reserve({ skuId: s.skuId, holdId: uid("hold"), qty: 1, warehouses: [wh], expiresAt: Date.now() + 60_000 });
+    // A close whose message came after the reopen's (or a reopen whose message was lost).
+    await stock.sellerChanged({ warehouseId: wh, closed: true });
+    expect(await claim()).toMatchObject({ ok: false, code: "OUT_OF_STOCK" });
+    await runInDurableObject(stock, (_o, state) => {
+      state.storage.sql.exec("UPDATE stock SET closed_at = ?", Date.now() - CLOSED_SKIP_MS - 1);
+    });
+    expect((await claim()).ok).toBe(true);
   });
 });
