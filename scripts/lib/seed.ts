@@ -286,7 +286,11 @@ async function seedBridge(
 async function seedProductImport(client: Api, vendorId: string, plan: SeedPlan, warehouseId: string) {
   const token = (await client.request<{ token: string }>("POST", "/v1/tokens", { body: { role: "vendor", vendorId } }))
     .token;
-  const other = plan.skus.find((s) => s.vendor !== 0)!;
+  // A product vendor 0 does not sell yet: one it did would then be listed twice by vendor 0, which
+  // checkout reads as two variants of it.
+  const other = plan.skus.find(
+    (s) => s.vendor !== 0 && !plan.skus.some((t) => t.vendor === 0 && t.product === s.product),
+  )!;
   const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`;
   const csv = [
     `product_title,sku_code,sku_title,price,gtin,stock:${warehouseId}`,
