@@ -284,6 +284,10 @@ export const CatalogProduct = z
     maxPrice: Money.openapi({ description: "The dearest active offer" }),
     sellers: z.number().int().openapi({ description: "Active vendors offering it" }),
     offers: z.number().int(),
+    oneItem: z.boolean().openapi({
+      description:
+        "Every offer is the same item (no sizes or colours to choose), so a checkout line may name the product; otherwise order an offer by skuId",
+    }),
     available: z.number().int().openapi({ description: "Units available over all offers, from the stock mirror" }),
     images: z.array(ImageUrls).openapi({ description: "The product's photos, oldest first (at most 4)" }),
   })

@@ -59,6 +59,13 @@ export async function listCatalogProducts(db: Db, q: { limit: number; after: Aft
       currency: sql<string>`max(${skus.currency})`,
       sellers: sql<number>`count(distinct ${skus.vendorId})`.mapWith(Number),
       offers: sql<number>`count(*)`.mapWith(Number),
+      // One item, as checkout decides (domain/routing/candidates.ts `oneItem`): no vendor lists the
+      // product as more than one SKU (of any status), or every offer carries the same GTIN.
+      oneItem: sql<number>`(
+        (select count(*) from ${skus} s where s.product_id = ${products.id})
+          = (select count(distinct s.vendor_id) from ${skus} s where s.product_id = ${products.id})
+        or count(distinct ${skus.barcode}) = 1
+      )`.mapWith(Number),
       available: sql<number>`sum(${skuAvailable})`.mapWith(Number),
     })
     .from(products)
@@ -85,6 +92,7 @@ export async function listCatalogProducts(db: Db, q: { limit: number; after: Aft
       maxPrice: { amountMinor: r.maxPriceMinor, currency: r.currency },
       sellers: r.sellers,
       offers: r.offers,
+      oneItem: r.oneItem === 1,
       available: r.available,
       images: images.get(r.productId) ?? [],
     }),

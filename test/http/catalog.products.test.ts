@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendor } from "../support/catalog";
+import { quote } from "./routing.fixtures";
 
 /** One product offered by three vendors at three prices. */
 async function scene() {
@@ -28,9 +29,28 @@ describe("the catalog by product", () => {
         maxPrice: { amountMinor: 14_000, currency: "INR" },
         sellers: 3,
         offers: 3,
+        oneItem: true,
         available: 0,
         images: [],
       },
+    ]);
+  });
+
+  it("says whether its offers are one item, as checkout decides a line by product", async () => {
+    const s = await scene();
+    const one = async () =>
+      (await api("GET", `/v1/catalog/products?search=${encodeURIComponent(s.title)}`)).body.items[0].oneItem;
+    // Three sellers, one SKU each, barcodes of their own: one item.
+    expect(await one()).toBe(true);
+    // The first seller also lists a size it has paused: the product comes in sizes, and the other
+    // sellers' barcodes are not the first's, so which size they sell is unknown.
+    const paused = await newSku(s.skus[0].vendorId, s.product.id, { title: `${s.title}, 500 g` });
+    await api("PATCH", `/v1/skus/${paused.id}`, { token: ADMIN, body: { status: "inactive" } });
+    expect(await one()).toBe(false);
+    const byProduct = await quote(ADMIN, [{ productId: s.product.id, qty: 1 }]);
+    expect([byProduct.status, byProduct.body.errors?.[0]?.message]).toEqual([
+      422,
+      "comes in several variants: order one by skuId",
     ]);
   });
 

@@ -153,11 +153,11 @@ function priceRange(p: CatalogProduct): string {
 }
 
 /**
- * A seller with more than one offer of a product sells variants of it (sizes, colours: each its own
- * SKU). A line by productId names no variant, and checkout refuses one for such a product (422), so
- * the shopper picks an offer, which the cart sends by skuId.
+ * A product whose offers are not one item comes in variants (sizes, colours: each its own SKU). A
+ * line by productId names no variant, and checkout refuses one for such a product (422), so the
+ * shopper picks an offer, which the cart sends by skuId.
  */
-const variants = (p: CatalogProduct) => p.offers > p.sellers;
+const variants = (p: CatalogProduct) => !p.oneItem;
 
 /** The storefront's products, one card each; a card opens its sellers' offers. */
 function Catalog({
