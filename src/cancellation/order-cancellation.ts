@@ -10,7 +10,6 @@ import {
   markOrderCancelled,
   type OrderState,
 } from "../db/orders";
-import { unannounceRefunds } from "../db/outbox";
 import { derivedPaymentStatus, refundStatements, setPaymentStatus } from "../db/payments";
 import { isBeforeDispatch } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
@@ -19,7 +18,7 @@ import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
-import { payOwedRefund } from "../money/owed-refunds";
+import { payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
 import { landCancel } from "./sub-order-cancellation";
 
@@ -247,10 +246,11 @@ async function cancelPaidOrder(
   // Paid after every cancel landed, in parallel: each is its own keyed refund.
   const paid = await Promise.all(landed.map((id) => payOwedRefund(env, id, input.now)));
   if (announced) {
-    // Each announcement tells of its refund only if it was paid.
-    await unannounceRefunds(
-      db,
-      held.keys.filter((_, i) => paid[landed.indexOf(held.subs[i]!)]!.pending),
+    // Each announcement tells of its refund once it was paid.
+    await Promise.all(
+      held.keys.map((key, i) =>
+        tellCancelRefund(env, held.subs[i]!, key, paid[landed.indexOf(held.subs[i]!)]!, input.now),
+      ),
     );
     await finishLater(ctx, dispatchOutbox(env, held.keys, input.now));
   }

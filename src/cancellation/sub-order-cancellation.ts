@@ -1,7 +1,6 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database, type Statement } from "../db/client";
 import type { OrderState, SubOrderRow } from "../db/orders";
-import { unannounceRefunds } from "../db/outbox";
 import { owePendingRefund } from "../db/payments";
 import { loadSubOrder, writeTransition } from "../db/sub-orders";
 import type { Actor } from "../domain/principal";
@@ -9,7 +8,7 @@ import { allowedFrom, transition, transitions } from "../domain/sub-order-lifecy
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { stockObject } from "../gateways/stock";
-import { payOwedRefund } from "../money/owed-refunds";
+import { payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
 import { releaseStrayUnits } from "./stray-units";
 
@@ -60,10 +59,10 @@ export async function cancelLoadedSubOrder(
     if (landed.key) await finishLater(ctx, dispatchOutbox(env, [landed.key], input.now));
     return { ok: true, changed: false, refundedMinor: 0, creditNoteId: null, refundPending: false };
   }
-  // Paid before the shopper's message goes: it tells of the refund only if it was paid.
+  // Paid before the shopper's message goes: it tells of the refund only once it was paid.
   const paid = await payOwedRefund(env, found.sub.id, input.now);
   if (landed.key) {
-    if (paid.pending) await unannounceRefunds(database(env), [landed.key]);
+    await tellCancelRefund(env, found.sub.id, landed.key, paid, input.now);
     await finishLater(ctx, dispatchOutbox(env, [landed.key], input.now));
   }
   return {
@@ -139,6 +138,9 @@ export async function landCancel(
     reason: input.reason,
     // The actor's role is what counts against a vendor's reliability (vendor or SLA breach vs ops).
     data: { reason: input.reason, refundedMinor, cancelledBy: input.actor.role },
+    // The shopper's message tells of no refund until it is paid (`tellCancelRefund`): sent by the
+    // sweeper before then (a slow provider, a stopped Worker), it must not promise one.
+    announced: { refundedMinor: 0 },
     at,
     extra: payment
       ? [

@@ -43,13 +43,15 @@ export function findOutboxByKey(db: Db, dedupeKey: string): Promise<OutboxRow | 
 }
 
 /**
- * A cancel's announcement, still undispatched, made to say nothing was refunded: its refund was
- * owed but not paid (the provider failed), and the `pending-refunds` job announces it once paid.
+ * A cancel's announcement, while still undispatched, made to tell of the refund paid for it: it is
+ * written saying nothing was refunded, and says so if the refund is never paid. False when the row
+ * went out already (the sweeper sends a row 30 s old while the provider is slow).
  */
-export async function unannounceRefunds(db: Db, dedupeKeys: readonly string[]): Promise<void> {
-  if (dedupeKeys.length === 0) return;
-  await db
+export async function announceRefund(db: Db, dedupeKey: string, refundedMinor: number): Promise<boolean> {
+  const rows = await db
     .update(outbox)
-    .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', 0)` })
-    .where(and(among(outbox.dedupeKey, [...new Set(dedupeKeys)]), isNull(outbox.dispatchedAt)));
+    .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', ${refundedMinor})` })
+    .where(and(eq(outbox.dedupeKey, dedupeKey), isNull(outbox.dispatchedAt)))
+    .returning({ id: outbox.id });
+  return rows.length > 0;
 }

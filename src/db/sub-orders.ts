@@ -265,6 +265,8 @@ export type TransitionWrite = {
   actor: Actor;
   reason: string | null;
   data: Record<string, unknown> | null;
+  /** What the outbox row says other than `data` (the timeline keeps `data`). */
+  announced?: Record<string, unknown>;
   at: string;
   /** Written in the same batch, after the move (money records). */
   extra?: Statement[];
@@ -301,7 +303,7 @@ export async function writeTransition(
     {
       type,
       orderId: agg.order.id,
-      payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...w.data },
+      payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...w.data, ...w.announced },
       dedupeKey: key,
       createdAt: w.at,
     },

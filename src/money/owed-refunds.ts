@@ -1,5 +1,6 @@
 import { type Db, database, runBatch, type Statement } from "../db/client";
 import { insertEvent, insertOutbox } from "../db/orders";
+import { announceRefund } from "../db/outbox";
 import {
   cancelRefundKey,
   findPendingRefund,
@@ -190,6 +191,20 @@ async function repaid(
   return failed
     ? { refundedMinor: 0, creditNoteId: null, pending: true }
     : { refundedMinor: owed.amountMinor, creditNoteId: null, pending: false };
+}
+
+/**
+ * Tells the shopper of a cancel's refund that the cancel's own request paid: on the cancel's
+ * message (`cancelKey`) while it has not gone out, else in a message of its own.
+ */
+export async function tellCancelRefund(env: Env, subOrderId: string, cancelKey: string, paid: PaidRefund, now: Date) {
+  if (paid.pending || paid.refundedMinor === 0) return;
+  const db = database(env);
+  if (await announceRefund(db, cancelKey, paid.refundedMinor)) return;
+  const owed = await findPendingRefund(db, cancelRefundKey(subOrderId));
+  if (!owed) return;
+  await runBatch(db, [refundSentMessage(db, owed, isoSeconds(now))]);
+  await dispatchOutbox(env, [refundSentKey(owed)], now);
 }
 
 const refundSentKey = (owed: PendingRefundRow) => `order.refund_sent:${owed.id}`;

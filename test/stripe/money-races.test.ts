@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { sweepOutbox } from "../../src/gateways/order-events";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
 import { behaveFor, deliver, fakeRefunds, settleIntent } from "../stripe-fake/control";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
@@ -222,6 +223,20 @@ describe("money races against a slow provider", () => {
     await behaveFor(failed.paymentId, { failRefunds: false });
     await retryPendingRefunds(env, new Date(Date.now() + 61_000));
     expect(await messages(failed.orderId)).toEqual([
+      ["sub_order.cancelled", 0],
+      ["order.refund_sent", 1_000],
+    ]);
+
+    // The provider is slow and the sweeper sends the cancel's message meanwhile: it promises
+    // nothing, and the refund, once paid, gets its own message.
+    const slow = await paidOrder([s], 1);
+    await behaveFor(slow.paymentId, { delayMs: 1_500 });
+    const cancelling = step(s.token, slow.subOf(s), "cancel", { reason: "cannot fulfil" });
+    for (let i = 0; i < 100 && (await messages(slow.orderId)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await sweepOutbox(env, new Date(Date.now() + 31_000));
+    expect((await cancelling).status).toBe(200);
+    expect(await messages(slow.orderId)).toEqual([
       ["sub_order.cancelled", 0],
       ["order.refund_sent", 1_000],
     ]);
