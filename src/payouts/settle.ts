@@ -59,8 +59,8 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
 /**
  * A refund after the transfer leaves the vendor owing the platform. The transfer is reversed for
  * that amount, up to what is left of it (a transfer that netted a carried debt off moved less than
- * the payable it settled), under a key of its cumulative reversed total (a rerun asks for the same
- * reversal); the rest, or all of it where the provider refuses (the account's balance is short), is
+ * the payable it settled), under a key of the refund it settles and the amount (a rerun asks for the
+ * same reversal); the rest, or all of it where the provider refuses (the account's balance is short), is
  * carried into the vendor's next payout instead, as is a refund of a sub-order that was set off
  * against an earlier debt (nothing was transferred for it to reverse).
  */
@@ -137,15 +137,18 @@ async function takeBack(
     );
   // A transfer that netted a carried debt off moved less than the payable it settled, so a refund
   // after it can exceed what is left of it, and the provider refuses the whole of a reversal beyond
-  // that (Stripe `amount_too_large`): only what is left is asked for and the rest is carried. The
-  // key is the provider's reversed total after it, the same on every retry of this state.
+  // that (Stripe `amount_too_large`): only what is left is asked for and the rest is carried.
   const reversible = Math.min(left, atProvider.amount.amountMinor - atProvider.amountReversedMinor);
   if (reversible <= 0) return { statements: [...statements, ...carry(left)], reversedMinor: takenMinor };
   const cumulative = atProvider.amountReversedMinor + reversible;
+  // The key names this take-back: the refund it settles, the provider's reversed total before it and
+  // the amount, all the same on a rerun of this state. A refused reversal raises no total, so a key of
+  // the total after it would come back for a later refund's reversal of another amount within Stripe's
+  // 24 hours of keeping keys, refusals included: an `idempotency_error` that would stop the run.
   const reversal = await provider.reversals.create({
     transferId: t.providerTransferId,
     amount: { amountMinor: reversible, currency: t.currency },
-    idempotencyKey: `${t.id}-reversed-${cumulative}`,
+    idempotencyKey: `${t.id}-reversal-${refundId}-${atProvider.amountReversedMinor}-${reversible}`,
     metadata: { subOrderId: t.subOrderId, orderId: t.orderId, vendorId: t.vendorId },
   });
   if (reversal.ok) {

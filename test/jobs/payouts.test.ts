@@ -39,6 +39,16 @@ async function carriedDebt(vendorId: string) {
   return row?.n;
 }
 
+/** The key a run asks the provider to reverse `amountMinor` of a transfer under, for its sub-order's latest refund. */
+async function reversalKey(t: { id: string }, subOrderId: string, reversedBefore: number, amountMinor: number) {
+  const refund = await env.DB.prepare(
+    "select j.refund_id from ledger_journals j join ledger_entries e on e.journal_id = j.id where e.sub_order_id = ? and j.kind = 'refund' order by j.at desc limit 1",
+  )
+    .bind(subOrderId)
+    .first<{ refund_id: string }>();
+  return `${t.id}-reversal-${refund!.refund_id}-${reversedBefore}-${amountMinor}`;
+}
+
 async function until(done: () => Promise<boolean>) {
   for (let i = 0; i < 150 && !(await done()); i++) await new Promise((r) => setTimeout(r, 100));
   expect(await done()).toBe(true);
@@ -228,7 +238,7 @@ describe("payout run", () => {
     const lost = await simulatedPayouts(env).reversals.create({
       transferId: transfer!.provider_transfer_id,
       amount: { amountMinor: firstBack, currency: "INR" },
-      idempotencyKey: `${transfer!.id}-reversed-${firstBack}`,
+      idempotencyKey: await reversalKey(transfer!, o.subOrderId, 0, firstBack),
       metadata: { subOrderId: o.subOrderId, orderId: o.orderId, vendorId: vendor.vendorId },
     });
     expect(lost.ok).toBe(true);
@@ -330,7 +340,7 @@ describe("payout run", () => {
     const lost = await simulatedPayouts(env).reversals.create({
       transferId: transfer!.provider_transfer_id,
       amount: { amountMinor: transfer!.amount_minor, currency: "INR" },
-      idempotencyKey: `${transfer!.id}-reversed-${transfer!.amount_minor}`,
+      idempotencyKey: await reversalKey(transfer!, o.subOrderId, 0, transfer!.amount_minor),
       metadata: { subOrderId: o.subOrderId, orderId: o.orderId, vendorId: vendor.vendorId },
     });
     expect(lost.ok).toBe(true);

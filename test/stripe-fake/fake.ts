@@ -21,7 +21,8 @@
  * Connect (separate charges and transfers): Express accounts and account links, transfers bounded by
  * their source charge (or the platform's balance), listing by transfer_group/destination/created with
  * Stripe's cursor paging, reversals bounded by the transfer's remainder and by the connected
- * account's balance (`balance_insufficient`), a connected account's balance read with Stripe-Account,
+ * account's balance (`balance_insufficient`, kept under its Idempotency-Key as Stripe keeps a refusal
+ * made once the endpoint ran), a connected account's balance read with Stripe-Account,
  * and the platform's balance transactions (a charge's fee is 2% plus 300 minor units, a stand-in for
  * the real schedule). Test-only control: `POST /_fake/accounts/{id}/onboard` completes an account's
  * onboarding and answers `{account, event}` (the `account.updated` Stripe would send);
@@ -172,9 +173,12 @@ type Behaviour = {
 class StripeFault {
   readonly status: number;
   readonly error: Record<string, unknown>;
-  constructor(status: number, error: Record<string, unknown>) {
+  /** Refused once the endpoint ran (not on its parameters): Stripe keeps it under the request's key. */
+  readonly kept: boolean;
+  constructor(status: number, error: Record<string, unknown>, kept = false) {
     this.status = status;
     this.error = error;
+    this.kept = kept;
   }
 }
 
@@ -472,9 +476,14 @@ export function createStripeFake() {
       });
     }
     if (accountAvailable(t.destination) < amount) {
-      throw invalid(
-        `Insufficient funds in the connected account ${t.destination} to reverse ${amount} ${t.currency}.`,
-        { code: "balance_insufficient" },
+      throw new StripeFault(
+        400,
+        {
+          type: "invalid_request_error",
+          message: `Insufficient funds in the connected account ${t.destination} to reverse ${amount} ${t.currency}.`,
+          code: "balance_insufficient",
+        },
+        true,
       );
     }
     const rid = randomId("trr");
@@ -706,7 +715,17 @@ export function createStripeFake() {
       }
       return json(saved.status, saved.body, { "idempotent-replayed": "true", "idempotency-key": key! });
     }
-    const result = JSON.stringify(run());
+    let result: string;
+    try {
+      result = JSON.stringify(run());
+    } catch (err) {
+      // A refusal the endpoint made while running (a reversal the account's balance cannot cover) is
+      // saved like a result: the same key answers it again, and with other parameters is an idempotency_error.
+      if (slot && err instanceof StripeFault && err.kept) {
+        idempotent.set(slot, { fingerprint, status: err.status, body: JSON.stringify({ error: err.error }) });
+      }
+      throw err;
+    }
     // Stripe saves the result once the endpoint started executing; refusals of the request itself are not saved.
     if (slot) idempotent.set(slot, { fingerprint, status: 200, body: result });
     return json(200, result, key ? { "idempotency-key": key } : {});
