@@ -294,27 +294,33 @@ async function refundInFull(
 ): Promise<{ statements: Statement[]; outboxKeys: string[] }> {
   const payment = agg.payment!;
   const amountMinor = payment.amountMinor - payment.refundedMinor;
+  const idempotencyKey = `refund:full:${agg.order.id}`;
   const refunded = await paymentProvider(env).refund({
     paymentId: payment.id,
     amount: { amountMinor, currency: payment.currency },
-    idempotencyKey: `refund:full:${agg.order.id}`,
+    idempotencyKey,
     reason,
   });
   const db = database(env);
   if (!refunded.ok) {
     // The shopper paid for an order they will not get, and the money stays with the platform until
-    // this refund goes through: ops hear of it at the first refusal, once per order.
+    // this refund goes through: ops hear of it at the first failure, once per order. A timeout or a
+    // lost answer fails the same way (the gateway answers every SDK error as PROVIDER_ERROR), though
+    // the provider may have made the refund, and a redelivery may make it later under the same key: the
+    // alert sends ops to the provider's records first, and a refund by hand to the provider alone,
+    // which bounds a payment's refunds by what was paid (a bank transfer would not stop a retry).
     await runBatch(db, [
       queueOpsAlert(db, {
         template: "late_payment_refund_refused",
         dedupeKey: `late-payment-refund-refused:${agg.order.id}`,
-        text: `Order ${agg.order.id} was paid (${amountMinor} ${payment.currency} minor units) after it was ${reason === LATE_PAYMENT_REASON ? "past its hold with its stock gone" : "cancelled"}; the payment provider refused its full refund (${refunded.message}). It is tried again on each redelivery of the payment and by the expire-holds job; refund the shopper another way if it keeps failing.`,
+        text: `Order ${agg.order.id} was paid (${amountMinor} ${payment.currency} minor units) after it was ${reason === LATE_PAYMENT_REASON ? "past its hold with its stock gone" : "cancelled"}; its full refund did not go through (${refunded.message}). The provider may have made it all the same (an answer lost to a timeout looks like this), and it is tried again under the same idempotency key on each redelivery of the payment and by the expire-holds job, so it is made there once at most. Look up payment ${payment.id} in the provider's dashboard before anything else: a refund there (idempotency key ${idempotencyKey}) means nothing more is owed. Without one, refund that payment there and by no other means: the provider never refunds more than was paid, so a retry after it is refused, not paid twice.`,
         params: {
           orderId: agg.order.id,
           paymentId: payment.id,
           amountMinor,
           currency: payment.currency,
           error: refunded.message,
+          idempotencyKey,
         },
         at,
       }),

@@ -277,9 +277,16 @@ describe("a late payment whose full refund the provider refuses, met by the expi
       .bind(`late-payment-refund-refused:${late.orderId}`)
       .all<{ payload: string }>();
     expect(alerts.results).toHaveLength(1);
-    expect(JSON.parse(alerts.results[0]!.payload).params).toMatchObject({
+    const alert = JSON.parse(alerts.results[0]!.payload);
+    expect(alert.params).toMatchObject({
       orderId: late.orderId,
       paymentId: late.paymentId,
+      idempotencyKey: `refund:full:${late.orderId}`,
     });
+    // A failure may be a lost answer to a refund the provider made, or makes on a later retry under
+    // the same key: ops are sent to the provider's records first, never to pay the shopper another way.
+    expect(alert.text).toContain(`Look up payment ${late.paymentId} in the provider's dashboard before anything else`);
+    expect(alert.text).toContain(`idempotency key refund:full:${late.orderId}`);
+    expect(alert.text).not.toMatch(/refund the shopper another way/);
   });
 });
