@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Journal } from "../domain/ledger";
 import { batchNamed } from "./batch";
@@ -22,6 +22,8 @@ export type ReassignmentWrite = {
   /** Unique to this attempt: a second attempt of the same request writes nothing under the first one's claim. */
   attempt: string;
   seen: SeenSubOrder[];
+  /** How many reassignments the order had when the move read it: the write lands only if it still has as many. */
+  movesSeen: number;
   orderId: string;
   orderStatus: string;
   /** Updates carry only the columns the move changed. */
@@ -40,15 +42,20 @@ export type ReassignmentWrite = {
 /**
  * The reassignment as one D1 batch. Its first statement claims the move: the reassignment row is
  * inserted only if every sub-order read is still in the status it was read in and no other
- * reassignment of the order took this id, and RETURNING says whether it was. Every later statement
- * is conditional on that claim, so a lost race writes nothing at all. True when this attempt landed.
+ * reassignment of the order landed since the read (another move changes lines and totals, not
+ * statuses, and a move priced on the lines before it would write stale totals), and RETURNING says
+ * whether it was. Every later statement is conditional on that claim, so a lost race writes nothing
+ * at all. True when this attempt landed.
  */
 export async function writeReassignment(db: Db, w: ReassignmentWrite): Promise<boolean> {
   const claimed = sql`exists (select 1 from ${reassignments} where ${reassignments.id} = ${w.reassignment.id} and json_extract(${reassignments.moves}, '$.attempt') = ${w.attempt})`;
   const unchanged = sql.join(
-    w.seen.map(
-      (s) => sql`(select ${subOrders.status} from ${subOrders} where ${subOrders.id} = ${s.id}) = ${s.status}`,
-    ),
+    [
+      sql`(select count(*) from ${reassignments} where ${reassignments.orderId} = ${w.orderId}) = ${w.movesSeen}`,
+      ...w.seen.map(
+        (s) => sql`(select ${subOrders.status} from ${subOrders} where ${subOrders.id} = ${s.id}) = ${s.status}`,
+      ),
+    ],
     sql` and `,
   );
   const statements: Record<string, Statement> = {
@@ -118,6 +125,25 @@ function insertWhere<T extends SQLiteTable>(db: Db, table: T, row: Record<string
     return value === undefined || value === null ? sql`null` : sql`${sql.param(value, column)}`;
   });
   return db.insert(table).select(sql`select ${sql.join(values, sql`, `)} where ${guard}`);
+}
+
+/**
+ * How many reassignments the order of a sub-order has. Read before the order itself: the count only
+ * grows, so a move that lands after this read, even before the order's, makes the claim refuse
+ * (`movesSeen`), never slip by.
+ */
+export async function movesOfSubOrdersOrder(db: Db, subOrderId: string): Promise<number> {
+  const row = await db
+    .select({ n: count() })
+    .from(reassignments)
+    .where(
+      eq(
+        reassignments.orderId,
+        db.select({ orderId: subOrders.orderId }).from(subOrders).where(eq(subOrders.id, subOrderId)),
+      ),
+    )
+    .get();
+  return row?.n ?? 0;
 }
 
 /** The order's hold has followed the move: nothing is left for the `reassignment-stock` job. */

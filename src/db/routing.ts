@@ -307,16 +307,21 @@ export async function activeOffersOf(
   return rows.sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
 }
 
-/** How many SKUs (of any status) each vendor has of each of `productIds`, keyed `vendorId/productId`. */
-export async function skuCountsOf(db: Db, productIds: readonly string[]): Promise<Map<string, number>> {
+/**
+ * The most SKUs (of any status) one vendor lists of each of `productIds`: above 1, the product has
+ * variants (sizes, colours). A product no vendor lists is absent.
+ */
+export async function mostSkusPerVendor(db: Db, productIds: readonly string[]): Promise<Map<string, number>> {
   const rows = await selectIn(db, productIds, (ids) =>
     db
-      .select({ vendorId: skus.vendorId, productId: skus.productId, n: count() })
+      .select({ productId: skus.productId, n: count() })
       .from(skus)
       .where(inArray(skus.productId, ids))
       .groupBy(skus.vendorId, skus.productId),
   );
-  return new Map(rows.map((r) => [`${r.vendorId}/${r.productId}`, r.n]));
+  const most = new Map<string, number>();
+  for (const r of rows) most.set(r.productId, Math.max(most.get(r.productId) ?? 0, r.n));
+  return most;
 }
 
 export async function sitesOf(db: Db, vendorIds: readonly string[]): Promise<SiteRow[]> {

@@ -1,6 +1,7 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database } from "../db/client";
 import type { LineItemRow, OrderAggregate, SubOrderRow } from "../db/orders";
+import { movesOfSubOrdersOrder } from "../db/reassignment";
 import { loadSubOrder } from "../db/sub-orders";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import type { ReassignInput, ReassignRefusal } from "./outcome";
@@ -21,6 +22,11 @@ export type Subject = {
   /** The sub-order's line items. */
   own: LineItemRow[];
   moves: MovedUnits[];
+  /**
+   * The order's reassignments as of the read (counted just before it): this move is the next one,
+   * and it lands only if no other landed since, or it would write totals priced on stale lines.
+   */
+  movesBefore: number;
 };
 
 /** Reads the sub-order and checks the request against it: its status, and each named line and quantity. */
@@ -28,7 +34,9 @@ export async function loadSubject(
   env: Env,
   input: ReassignInput,
 ): Promise<{ ok: true; subject: Subject } | ReassignRefusal> {
-  const found = await loadSubOrder(database(env), input.subOrderId);
+  const db = database(env);
+  const movesBefore = await movesOfSubOrdersOrder(db, input.subOrderId);
+  const found = await loadSubOrder(db, input.subOrderId);
   if (!found) return refused("NOT_FOUND", "No such sub-order");
   const { agg, sub } = found;
   const status = sub.status as SubOrderStatus;
@@ -42,7 +50,7 @@ export async function loadSubject(
   const own = agg.lines.filter((l) => l.subOrderId === sub.id);
   const moves = movesOf(own, input.lines ?? own.map((l) => ({ lineId: l.id })));
   if (typeof moves === "string") return refused("VALIDATION_FAILED", moves);
-  return { ok: true, subject: { agg, sub, own, moves } };
+  return { ok: true, subject: { agg, sub, own, moves, movesBefore } };
 }
 
 /** The units asked for, line by line; a string says what is wrong with the request. */

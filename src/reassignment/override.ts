@@ -4,11 +4,11 @@ import {
   activeOffersOf,
   findSite,
   findVendorTerms,
+  mostSkusPerVendor,
   type OfferRow,
   offersByIds,
   type SiteRow,
   sitesOf,
-  skuCountsOf,
 } from "../db/routing";
 import { barcodesOf } from "../db/sub-orders";
 import type { Point } from "../domain/geo";
@@ -60,17 +60,18 @@ type ItemSku = { skuId: string; vendorId: string; productId: string };
 
 /**
  * Each SKU's item: a moved SKU's own key, which an offer shares when it sells the same item. That is
- * the same GTIN, or, between two vendors that each sell the product as one SKU only (no sizes or
- * colours to confuse), their one SKU whatever its barcode: vendors often label one item with
- * barcodes of their own.
+ * the same GTIN, or, for a product with no variants at all (no vendor lists it as more than one SKU,
+ * whatever their status), another vendor's one SKU of it whatever its barcode: vendors often label
+ * one item with barcodes of their own. Once any vendor lists two SKUs of the product, a vendor
+ * listing one may sell either variant (only the M of an M and L), so only the GTIN says which.
  */
 function itemsOf(
   moved: readonly ItemSku[],
   offers: readonly ItemSku[],
   barcodes: ReadonlyMap<string, string>,
-  skuCounts: ReadonlyMap<string, number>,
+  mostSkus: ReadonlyMap<string, number>,
 ): Map<string, string> {
-  const single = (s: ItemSku) => (skuCounts.get(`${s.vendorId}/${s.productId}`) ?? 0) <= 1;
+  const hasVariants = (productId: string) => (mostSkus.get(productId) ?? 0) > 1;
   const keyOf = (s: ItemSku) => itemKey(s.productId, barcodes.get(s.skuId)!);
   const itemOf = new Map(moved.map((m) => [m.skuId, keyOf(m)]));
   for (const o of offers) {
@@ -78,7 +79,7 @@ function itemsOf(
     const same = moved.find(
       (m) =>
         m.productId === o.productId &&
-        (barcodes.get(m.skuId) === barcodes.get(o.skuId) || (m.vendorId !== o.vendorId && single(m) && single(o))),
+        (barcodes.get(m.skuId) === barcodes.get(o.skuId) || (m.vendorId !== o.vendorId && !hasVariants(o.productId))),
     );
     itemOf.set(o.skuId, same ? keyOf(same) : keyOf(o));
   }
@@ -199,11 +200,11 @@ export async function planOverride(
   const found = await offersForTarget(db, input.target, products);
   if (!found.ok) return found;
   const { vendorId, site } = found.value;
-  const [barcodes, skuCounts] = await Promise.all([
+  const [barcodes, mostSkus] = await Promise.all([
     barcodesOf(db, [...new Set([...sources, ...found.value.offers].map((o) => o.skuId))]),
-    skuCountsOf(db, products),
+    mostSkusPerVendor(db, products),
   ]);
-  const itemOf = itemsOf(sources, found.value.offers, barcodes, skuCounts);
+  const itemOf = itemsOf(sources, found.value.offers, barcodes, mostSkus);
   const items = offersOfItems(
     input.target,
     vendorId,

@@ -34,10 +34,10 @@ async function requestHashOf(input: ReassignInput): Promise<string> {
   return (await sha256Hex(request)).slice(0, 16);
 }
 
-export async function identify(db: Db, { agg }: Subject, input: ReassignInput): Promise<Identity> {
-  const n = await countReassignments(db, agg.order.id);
+/** The order's next reassignment after those it had when the move read it (a later one refuses its claim). */
+export async function identify({ agg, movesBefore }: Subject, input: ReassignInput): Promise<Identity> {
   return {
-    reassignmentId: reassignmentIdOf(agg.order.id, n + 1),
+    reassignmentId: reassignmentIdOf(agg.order.id, movesBefore + 1),
     requestHash: await requestHashOf(input),
     attempt: newId("att"),
   };
@@ -81,7 +81,8 @@ const changedMeanwhile = (): ReassignRefusal =>
 /**
  * Writes the move as one guarded D1 batch (db/reassignment.ts): "landed" when this attempt's claim
  * held, "duplicate" when the same request landed under another attempt, a refusal when a sub-order
- * changed status or another reassignment of the order came first (then nothing was written).
+ * changed status or another reassignment of the order landed since the read (then nothing was
+ * written).
  */
 export async function persistMove(
   db: Db,
@@ -111,13 +112,23 @@ export async function persistMove(
   });
   // The same request landing first under another attempt moved the sub-orders on too.
   if (!ledger.ok) return (await landedAlready(db, move.id)) ? "duplicate" : ledgerMoved(ledger);
-  if (await writeReassignment(db, writeOf(move, input, seen, ledger.journal))) {
-    // The order's status was derived from the sub-orders as read; one the move did not read (a
-    // sibling cancelled or dispatched meanwhile) may have moved it since.
-    await refreshParentStatus(db, subject.agg.order.id, isoSeconds(input.now));
-    return "landed";
-  }
+  if (await writeReassignment(db, writeOf(move, input, seen, ledger.journal))) return "landed";
   return (await landedAlready(db, move.id)) ? "duplicate" : changedMeanwhile();
+}
+
+/**
+ * Re-derives the order's status once the move landed: the batch derived it from the sub-orders as
+ * read, and one the move did not read (a sibling cancelled or dispatched meanwhile) may have moved
+ * it since. Best effort: the move is in D1 by now and stands whatever happens here (a failure must
+ * not give back the units set aside for it, nor answer a move that happened with a 500); the
+ * sibling's next transition derives the status again.
+ */
+export async function refreshOrderStatus(db: Db, orderId: string, now: Date): Promise<void> {
+  try {
+    await refreshParentStatus(db, orderId, isoSeconds(now));
+  } catch (err) {
+    console.error(JSON.stringify({ reassignment: "order status not refreshed", orderId, error: String(err) }));
+  }
 }
 
 /**
@@ -193,6 +204,7 @@ function writeOf(
     },
     attempt: id.attempt,
     seen,
+    movesSeen: subject.movesBefore,
     orderId: order.id,
     orderStatus: deriveOrderStatus(
       [...rewrite.subs.values()]

@@ -8,7 +8,7 @@ import { loadSubject, type Subject } from "./load";
 import type { ReassignInput, ReassignOutcome, ReassignRefusal } from "./outcome";
 import { refused } from "./outcome";
 import { type OverridePlan, planOverride } from "./override";
-import { type Identity, identify, landedAlready, landedBefore, persistMove } from "./persist";
+import { type Identity, identify, landedAlready, landedBefore, persistMove, refreshOrderStatus } from "./persist";
 import { repromise } from "./repromise";
 import { piecesOf, rewriteRows } from "./rewrite";
 import { type Landing, landingOf } from "./target";
@@ -24,8 +24,9 @@ export type { ReassignInput, ReassignOutcome } from "./outcome";
  * load and check; plan where the units go; set the target's units aside (holds.ts: the order's own
  * hold is untouched, so a racing cancel or dispatch acts on it as if no move were under way); claim
  * and write the move in one guarded D1 batch (persist.ts: nothing lands if a sub-order changed
- * status meanwhile, and a confirmed sub-order goes back to paid, so it cannot be packed before its
- * stock has moved); only then move the order's hold; announce.
+ * status or another move of the order landed meanwhile, and a confirmed sub-order goes back to
+ * paid, so it cannot be packed before its stock has moved); only then move the order's hold;
+ * announce.
  */
 export async function reassignSubOrder(
   env: Env,
@@ -77,7 +78,7 @@ export async function reassignLoadedSubOrder(
   const db = database(env);
   const planned = await planMove(env, db, subject, input);
   if (!planned.ok) return planned;
-  const id = await identify(db, subject, input);
+  const id = await identify(subject, input);
   const keys: HoldKeys = {
     order: subject.agg.order,
     key: `${id.reassignmentId}:${id.requestHash}`,
@@ -90,6 +91,8 @@ export async function reassignLoadedSubOrder(
   const stockMove: StockMove = { keys, moves: subject.moves, setAside: reserved.setAside };
   const landed = await settleInD1(env, db, { subject, ...planned, stockMove, id }, input);
   if (typeof landed !== "string") return landed;
+  // Outside `settleInD1`: from here on the move stands, whatever fails.
+  if (landed === "landed") await refreshOrderStatus(db, subject.agg.order.id, input.now);
   // A duplicate of the same request moves too: its calls are the same keyed calls, so whichever runs second repeats nothing.
   await moveHolds(env, subject.agg.order.id, stockMove);
   await stockMoveDone(db, id.reassignmentId);

@@ -27,4 +27,15 @@ describe("the offers of a product line are one item", () => {
     expect(oneItem(offersOf(skus, ["a", "b2"]), skus)).toBe(false);
     expect(oneItem(skus, skus)).toBe(false);
   });
+
+  it("by GTIN between vendors that list it once each, when another vendor lists it in sizes", () => {
+    const skus = [
+      sku("m", "ven_a", "111"),
+      sku("l", "ven_a", "222"),
+      sku("x", "ven_x", "111"),
+      sku("y", "ven_y", "222"),
+    ];
+    expect(oneItem(offersOf(skus, ["x", "y"]), skus)).toBe(false);
+    expect(oneItem(offersOf(skus, ["m", "x"]), skus)).toBe(true);
+  });
 });

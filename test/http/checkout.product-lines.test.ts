@@ -7,8 +7,9 @@ import { east, offer, order, quote } from "./routing.fixtures";
 
 /**
  * A line by productId names no variant: it is filled with one item only (the same SKU, or another
- * vendor's SKU of the same GTIN, or the one SKU of vendors that each list the product once), never
- * with another size or a mix. A product that comes in several variants is refused by productId.
+ * vendor's SKU of the same GTIN, or any vendor's SKU of a product no vendor lists as more than one
+ * SKU), never with another size or a mix. A product that comes in several variants is refused by
+ * productId.
  */
 
 async function stock(skuId: string, warehouseId: string, onHand: number) {
@@ -117,5 +118,31 @@ describe("a checkout line by productId", () => {
       { path: "lines.0.productId", message: "comes in several variants: order one by skuId" },
     ]);
     for (const skuId of [a.skuId, c.skuId]) expect((await stockOf(skuId)).totals).toMatchObject({ held: 0 });
+  });
+
+  it("is refused when the vendors offering it list one size each and another lists it in sizes", async () => {
+    // A lists M and L (both paused); X joined with only M (M's GTIN), Y with only L (L's GTIN).
+    const product = await newProduct();
+    const a = await newVendor();
+    const m = await newSku(a.id, product.id, { title: "Shirt M" });
+    const l = await newSku(a.id, product.id, { title: "Shirt L" });
+    await env.DB.prepare("update skus set status = 'inactive' where id in (?, ?)").bind(m.id, l.id).run();
+    const x = await offer({
+      productId: product.id,
+      barcode: m.barcode,
+      warehouses: [{ at: east(BENGALURU, 3), onHand: 1 }],
+    });
+    const y = await offer({
+      productId: product.id,
+      barcode: l.barcode,
+      warehouses: [{ at: east(BENGALURU, 10), onHand: 1 }],
+    });
+    const shopper = await newCustomer();
+    const refused = await order(shopper.token, [{ productId: product.id, qty: 2 }]);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([
+      { path: "lines.0.productId", message: "comes in several variants: order one by skuId" },
+    ]);
+    for (const skuId of [x.skuId, y.skuId]) expect((await stockOf(skuId)).totals).toMatchObject({ held: 0 });
   });
 });

@@ -3,11 +3,12 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { journalsOfOrder } from "../../src/db/ledger";
 import { loadSubject } from "../../src/reassignment/load";
-import { type ReassignInput, reassignLoadedSubOrder } from "../../src/reassignment/reassign";
+import { type ReassignInput, reassignLoadedSubOrder, reassignSubOrder } from "../../src/reassignment/reassign";
 import { setReview } from "../../src/review/review";
-import { api, newCustomer, tokenFor, uid } from "../support/api";
-import { expectStockEquation, pay } from "../support/marketplace";
-import { order, reassignableMarket } from "./routing.fixtures";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { newProduct, newSku } from "../support/catalog";
+import { BENGALURU, expectStockEquation, pay } from "../support/marketplace";
+import { east, offer, order, reassignableMarket } from "./routing.fixtures";
 
 /**
  * The losing order of reassignment.race.test.ts, forced: the reassignment reads the sub-order, then
@@ -160,5 +161,120 @@ describe("a reassignment that read the order before something else changed it", 
       .bind(orderId)
       .first<{ status: string }>();
     expect(status!.status).toBe("partially_cancelled");
+  });
+
+  it("is refused when another move of the order landed between its read and its claim", async () => {
+    // Vendor A sells L (1000) and K (500); Y sells L's item and Z sells K's, both nearer.
+    const [productL, productK] = [await newProduct(), await newProduct()];
+    const a = await offer({
+      productId: productL.id,
+      priceMinor: 1000,
+      warehouses: [{ at: east(BENGALURU, 2), onHand: 5 }],
+    });
+    const skuK = await newSku(a.vendorId, productK.id, { price: { amountMinor: 500, currency: "INR" } });
+    const stocked = await api("PUT", `/v1/skus/${skuK.id}/stock`, {
+      token: ADMIN,
+      body: { warehouseId: a.warehouseIds[0], onHand: 5, reason: "count" },
+    });
+    expect(stocked.status).toBe(200);
+    const y = await offer({
+      productId: productL.id,
+      barcode: a.barcode,
+      warehouses: [{ at: east(BENGALURU, 1), onHand: 5 }],
+    });
+    const z = await offer({
+      productId: productK.id,
+      barcode: skuK.barcode,
+      warehouses: [{ at: east(BENGALURU, 1), onHand: 5 }],
+    });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: skuK.id, qty: 1 },
+    ]);
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+    const orderId = placed.body.order.id as string;
+    const s1 = placed.body.order.subOrders[0];
+    const lineOf = (skuId: string) => s1.lines.find((l: any) => l.skuId === skuId).id as string;
+
+    // Move A (K to Z) reads S1; move B (L to Y) lands; then A goes on with what it read.
+    const input: ReassignInput = {
+      subOrderId: s1.id,
+      lines: [{ lineId: lineOf(skuK.id) }],
+      target: { vendorId: z.vendorId },
+      reason: "K to Z",
+      key: uid("ra-"),
+      actor: { role: "ops", id: null },
+      now: new Date(),
+    };
+    const read = await loadSubject(env, input);
+    if (!read.ok) throw new Error(JSON.stringify(read));
+    const ops = await tokenFor("ops");
+    const moveB = await api("POST", `/v1/sub-orders/${s1.id}/reassign`, {
+      token: ops,
+      body: { lines: [{ lineId: lineOf(a.skuId) }], target: { vendorId: y.vendorId }, reason: "L to Y" },
+      headers: { "Idempotency-Key": uid("ra-") },
+    });
+    expect(moveB.status, JSON.stringify(moveB.body)).toBe(200);
+
+    const outcome = await reassignLoadedSubOrder(env, undefined, read.subject, input);
+    expect(outcome).toMatchObject({ ok: false, code: "ILLEGAL_TRANSITION" });
+    expect((outcome as { detail: string }).detail).toContain("changed meanwhile");
+    const moves = await env.DB.prepare("select count(*) as n from reassignments where order_id = ?")
+      .bind(orderId)
+      .first<{ n: number }>();
+    expect(moves!.n).toBe(1);
+    const s1After = await env.DB.prepare(
+      `select s.subtotal_minor as subtotal, s.status,
+              (select coalesce(sum(line_total_minor), 0) from line_items where sub_order_id = s.id) as lines,
+              (select group_concat(sku_id) from line_items where sub_order_id = s.id) as skus
+         from sub_orders s where s.id = ?`,
+    )
+      .bind(s1.id)
+      .first<{ subtotal: number; status: string; lines: number; skus: string }>();
+    expect(s1After).toEqual({ subtotal: 500, status: "paid", lines: 500, skus: skuK.id });
+    for (const skuId of [a.skuId, skuK.id, y.skuId, z.skuId]) await expectStockEquation(skuId);
+  });
+});
+
+describe("the same reassignment sent twice, both reading the order before either lands", () => {
+  it("moves once, and both (and a later retry) answer the move", async () => {
+    const { a, b } = await reassignableMarket(ON_HAND);
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
+    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+    const orderId = placed.body.order.id as string;
+    const sub = placed.body.order.subOrders[0];
+    const input: ReassignInput = {
+      subOrderId: sub.id,
+      target: { warehouseId: a.warehouseIds[1]! },
+      reason: "sent twice",
+      key: uid("ra-"),
+      actor: { role: "ops", id: null },
+      now: new Date(),
+    };
+    const both = await Promise.all([reassignSubOrder(env, undefined, input), reassignSubOrder(env, undefined, input)]);
+    expect(both).toEqual([
+      { ok: true, orderId },
+      { ok: true, orderId },
+    ]);
+    expect(await reassignSubOrder(env, undefined, input)).toEqual({ ok: true, orderId });
+    const moves = await env.DB.prepare("select count(*) as n from reassignments where order_id = ?")
+      .bind(orderId)
+      .first<{ n: number }>();
+    expect(moves!.n).toBe(1);
+    const lines = await env.DB.prepare("select warehouse_id as w, qty from line_items where sub_order_id = ?")
+      .bind(sub.id)
+      .all();
+    expect(lines.results).toEqual([{ w: a.warehouseIds[1], qty: 2 }]);
+    for (const skuId of [a.skuId, b.skuId]) await expectStockEquation(skuId);
+    const snap = await expectStockEquation(a.skuId);
+    expect(snap.warehouses.map((w) => [w.warehouseId, w.committed, w.available]).sort()).toEqual(
+      [
+        [a.warehouseIds[0], 0, ON_HAND],
+        [a.warehouseIds[1], 2, ON_HAND - 2],
+      ].sort(),
+    );
   });
 });

@@ -379,6 +379,44 @@ describe("manual override of routing", () => {
     await expectStockEquation(sizeL.id);
   });
 
+  it("never swaps a size between vendors that each list the product once, when another lists it in sizes", async () => {
+    // A sells the product in M and L; X joined it with only M (M's GTIN), Y with only L (L's GTIN).
+    const product = await newProduct();
+    const a = await newVendor();
+    const sizeM = await newSku(a.id, product.id, { title: "Shirt M" });
+    await newSku(a.id, product.id, { title: "Shirt L" });
+    const sizeL = await env.DB.prepare("select barcode from skus where product_id = ? and id != ?")
+      .bind(product.id, sizeM.id)
+      .first<{ barcode: string }>();
+    const x = await offer({
+      productId: product.id,
+      barcode: sizeM.barcode,
+      warehouses: [{ at: east(BENGALURU, 2), onHand: 5 }],
+    });
+    const y = await offer({
+      productId: product.id,
+      barcode: sizeL!.barcode,
+      warehouses: [{ at: east(BENGALURU, 1), onHand: 5 }],
+    });
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: x.skuId, qty: 1 }]);
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    await pay(shopper.token, placed.body.payment.id);
+    const sub = placed.body.order.subOrders[0];
+    const ops = await tokenFor("ops");
+
+    const toY = await reassign(ops, sub.id, { target: { vendorId: y.vendorId }, reason: "Y is nearer" });
+    expect([toY.status, toY.body.code]).toEqual([422, "VALIDATION_FAILED"]);
+    expect(toY.body.detail).toContain("does not sell the variant bought");
+    const toYsSku = await reassign(ops, sub.id, { target: { skuId: y.skuId }, reason: "Y is nearer" });
+    expect([toYsSku.status, toYsSku.body.code]).toEqual([422, "VALIDATION_FAILED"]);
+    const anywhere = await reassign(ops, sub.id, { target: {}, reason: "anywhere" });
+    expect([anywhere.status, anywhere.body.code]).toEqual([409, "OUT_OF_STOCK"]);
+    const after = await api("GET", `/v1/orders/${placed.body.order.id}`, { token: ops });
+    expect(after.body.subOrders.flatMap((s: any) => s.lines.map((l: any) => l.skuId))).toEqual([x.skuId]);
+    expect(await reassignments(placed.body.order.id)).toEqual([]);
+  });
+
   it("moves once per Idempotency-Key: a retry moves nothing again, and a move without a key is refused", async () => {
     const s = await stockedSku({
       warehouses: [

@@ -75,20 +75,21 @@ export type ProductSku = { skuId: string; vendorId: string; productId: string; b
  * gives the shopper the same thing. Vendors' SKUs of one product are its offers and its variants
  * alike (a size is another SKU of the product); "the same item" is as a reassignment keeps it
  * (reassignment/override.ts): the same SKU; at another vendor, its SKU with the same GTIN (barcode),
- * or, where both vendors list the product as one SKU only, that one SKU. Two SKUs of one vendor are
- * always two variants (a vendor's barcodes are unique). `skus`: every SKU of the product, whatever
- * its status, as a reassignment counts them.
+ * or, where the product has no variants at all (no vendor lists it as more than one SKU), any SKU of
+ * it. Once any vendor lists two SKUs of it, a vendor listing one may be selling either variant (only
+ * the M of an M and L), so only the barcode says which. Two SKUs of one vendor are always two
+ * variants (a vendor's barcodes are unique). `skus`: every SKU of the product, whatever its status,
+ * as a reassignment counts them.
  */
 export function oneItem(offers: readonly Pick<Offer, "skuId" | "vendorId">[], skus: readonly ProductSku[]): boolean {
   const barcode = new Map(skus.map((s) => [s.skuId, s.barcode]));
   const listed = new Map<string, number>();
   for (const s of skus) listed.set(s.vendorId, (listed.get(s.vendorId) ?? 0) + 1);
-  const single = (o: Pick<Offer, "vendorId">) => (listed.get(o.vendorId) ?? 0) <= 1;
+  const noVariants = [...listed.values()].every((n) => n <= 1);
   const same = (a: Pick<Offer, "skuId" | "vendorId">, b: Pick<Offer, "skuId" | "vendorId">) =>
     a.skuId === b.skuId ||
     (a.vendorId !== b.vendorId &&
-      ((barcode.get(a.skuId) !== undefined && barcode.get(a.skuId) === barcode.get(b.skuId)) ||
-        (single(a) && single(b))));
+      (noVariants || (barcode.get(a.skuId) !== undefined && barcode.get(a.skuId) === barcode.get(b.skuId))));
   return offers.every((a, i) => offers.slice(i + 1).every((b) => same(a, b)));
 }
 
