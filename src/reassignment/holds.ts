@@ -59,6 +59,9 @@ export async function reserveTargets(
     qty: r.qty,
     warehouses: r.warehouses.filter((w) => !moves.some((m) => m.skuId === r.skuId && m.warehouseId === w)),
     expiresAt: now.getTime() + SET_ASIDE_MS,
+    // An earlier attempt of this request that was refused or failed gave its set-aside back: a retry
+    // under the same key sets it aside afresh. One that landed is found before this (persist.ts).
+    reopen: true,
   }));
   const settled = await Promise.allSettled(requests.map((r) => stockObject(env, r.skuId).reserve(r)));
   const setAside: SetAside[] = [];

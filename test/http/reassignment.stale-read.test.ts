@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { journalsOfOrder } from "../../src/db/ledger";
 import { loadSubject } from "../../src/reassignment/load";
+import { identify } from "../../src/reassignment/persist";
 import { type ReassignInput, reassignLoadedSubOrder, reassignSubOrder } from "../../src/reassignment/reassign";
 import { setReview } from "../../src/review/review";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
@@ -276,5 +277,36 @@ describe("the same reassignment sent twice, both reading the order before either
         [a.warehouseIds[1], 2, ON_HAND - 2],
       ].sort(),
     );
+  });
+
+  it("a retry under the same key of a move that failed after setting units aside sets them aside again", async () => {
+    const { a } = await reassignableMarket(ON_HAND);
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
+    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+    const sub = placed.body.order.subOrders[0];
+    const target = a.warehouseIds[1]!;
+    const { input, read } = await readForMove(sub.id, { warehouseId: target });
+    // The first attempt set the units aside, then failed (a D1 error, say) and gave them back.
+    const id = await identify(read.subject, input);
+    const aside = `${read.subject.agg.order.holdId}~${id.reassignmentId}:${id.requestHash}`;
+    const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(a.skuId));
+    const first = await stock.reserve({
+      skuId: a.skuId,
+      holdId: aside,
+      qty: 2,
+      warehouses: [target],
+      expiresAt: Date.now() + 60_000,
+    });
+    expect(first.ok).toBe(true);
+    expect((await stock.release(aside, "reassignment_dropped")).ok).toBe(true);
+
+    const retried = await reassignLoadedSubOrder(env, undefined, read.subject, input);
+    expect(retried.ok, JSON.stringify(retried)).toBe(true);
+    const lines = await env.DB.prepare("select warehouse_id as w, qty from line_items where sub_order_id = ?")
+      .bind(sub.id)
+      .all();
+    expect(lines.results).toEqual([{ w: target, qty: 2 }]);
+    await expectStockEquation(a.skuId);
   });
 });
