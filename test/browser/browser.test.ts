@@ -31,6 +31,9 @@ const CHROMIUM_ARGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // A camera that plays a test pattern, granted without a prompt: the barcode scanner's path.
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
 ];
 const SHOTS = path.join(ROOT, "test-results/browser");
 const WIDTHS = [390, 1440] as const;
@@ -590,6 +593,133 @@ describe("the vendor's products", () => {
     // decode() settles once the (lazily loaded) picture has arrived and decoded, and fails if it cannot.
     assert.ok((await photo.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))) > 0);
     assert.deepEqual(problems.console, []);
+    await context.close();
+  });
+});
+
+/**
+ * A SKU of the first demo vendor's stocked with `levels` units in its first warehouses, ordered
+ * (`qty`) and paid over the API by a new shopper, and confirmed: ready to pack.
+ */
+async function confirmedOrderOf(levels: number[], qty: number) {
+  const vendor = token("vendor");
+  const client = api(server.url, vendor.token);
+  const warehouses = await client.request<{ items: { id: string; status: string }[] }>(
+    "GET",
+    `/v1/vendors/${vendor.vendorId}/warehouses`,
+  );
+  const open = warehouses.items.filter((w) => w.status === "active");
+  assert.ok(open.length >= levels.length, "the demo vendor has warehouses enough");
+  const stamp = `${Date.now()}`;
+  const product = await client.request<{ id: string }>("POST", "/v1/products", {
+    body: { title: `Split lamp ${stamp}` },
+  });
+  const barcode = gtin13(stamp.slice(-12).padStart(12, "6"));
+  const sku = await client.request<{ id: string }>("POST", "/v1/skus", {
+    body: {
+      vendorId: vendor.vendorId,
+      productId: product.id,
+      code: `SPLIT-${stamp}`,
+      title: `Split lamp ${stamp}`,
+      price: { amountMinor: 49_900, currency: "INR" },
+      barcode,
+    },
+  });
+  await client.request("PUT", `/v1/skus/${sku.id}/stock`, {
+    body: {
+      counts: levels.map((onHand, i) => ({ warehouseId: open[i]!.id, onHand, expectedVersion: 0 })),
+      reason: "count",
+    },
+  });
+  const shopper = await api(server.url).request<{ token: string }>("POST", "/v1/customers", {
+    body: { name: "Split" },
+  });
+  const placed = await api(server.url, shopper.token).request<{ payment: { id: string } }>("POST", "/v1/checkout", {
+    headers: { "idempotency-key": `split-${stamp}` },
+    body: {
+      lines: [{ skuId: sku.id, qty }],
+      shipTo: {
+        name: "Split",
+        address: { line1: "12 MG Road", city: "Bengaluru", postalCode: "560001", country: "IN" },
+      },
+    },
+  });
+  const paid = await api(server.url, shopper.token).request<{ subOrders: { id: string }[] }>(
+    "POST",
+    `/v1/payments/${placed.payment.id}/simulate`,
+    { body: { outcome: "succeeded" } },
+  );
+  const subId = paid.subOrders[0]!.id;
+  await client.request("POST", `/v1/sub-orders/${subId}/confirm`);
+  return { subId, barcode, client };
+}
+
+describe("the vendor's pack and dispatch screens", () => {
+  it("the camera keeps playing once the scanner starts", async () => {
+    const context = await signedInContext(390);
+    await context.grantPermissions(["camera"]);
+    const page = await context.newPage();
+    await page.goto("/vendor/stock", { waitUntil: "networkidle" });
+    await page.getByRole("button", { name: "Scan with camera" }).click();
+    await page.getByRole("button", { name: "Stop camera" }).waitFor();
+    await page.locator("video.camera").waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(1_000);
+    const live = () =>
+      page.evaluate(() => {
+        const stream = document.querySelector("video")?.srcObject as MediaStream | null;
+        return stream?.getVideoTracks()[0]?.readyState ?? "none";
+      });
+    assert.equal(await live(), "live");
+    await page.getByRole("button", { name: "Stop camera" }).click();
+    await page.getByRole("button", { name: "Scan with camera" }).waitFor();
+    await context.close();
+  });
+
+  it("packs a SKU split across two warehouses by its total, and dispatches though the carriers came late", async () => {
+    // 2 units in one warehouse and 2 in another: an order of 3 is two lines of one barcode.
+    const { subId, barcode, client } = await confirmedOrderOf([2, 2], 3);
+    const lines = (await client.request<{ lines: { barcode: string }[] }>("GET", `/v1/sub-orders/${subId}`)).lines;
+    assert.deepEqual(
+      lines.map((l) => l.barcode),
+      [barcode, barcode],
+    );
+    const context = await signedInContext(390);
+    const page = await context.newPage();
+    // The carriers answer after the sub-order, so the dispatch form is shown before they arrive.
+    await page.route("**/v1/carriers", async (route) => {
+      await new Promise((r) => setTimeout(r, 1_500));
+      await route.continue();
+    });
+    await page.goto(`/vendor/sub-orders/${subId}`, { waitUntil: "networkidle" });
+    for (let i = 0; i < 3; i++) {
+      await page.getByLabel("Barcode", { exact: true }).fill(barcode);
+      await page.getByRole("button", { name: "Add" }).click();
+    }
+    const pack = page.getByRole("button", { name: "Pack", exact: true });
+    assert.equal(await pack.isEnabled(), true, "three scans of one barcode pack both of its lines");
+    await pack.click();
+    await page.getByRole("heading", { name: "Dispatch" }).waitFor();
+    await page.reload({ waitUntil: "domcontentloaded" });
+    await page.getByRole("heading", { name: "Dispatch" }).waitFor();
+    const carriers = await client.request<{ items: { code: string; awbExample: string; active: boolean }[] }>(
+      "GET",
+      "/v1/carriers",
+    );
+    const first = carriers.items.find((c) => c.active)!;
+    await page.getByLabel("AWB", { exact: true }).fill(first.awbExample);
+    await page.getByRole("button", { name: "Dispatch" }).waitFor();
+    await page.waitForFunction(
+      () => Array.from(document.querySelectorAll("button")).some((b) => b.textContent === "Dispatch" && !b.disabled),
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.getByRole("button", { name: "Dispatch" }).click();
+    for (let i = 0; i < 50; i++) {
+      const sub = await client.request<{ status: string }>("GET", `/v1/sub-orders/${subId}`);
+      if (sub.status === "dispatched") break;
+      await page.waitForTimeout(200);
+    }
+    assert.equal((await client.request<{ status: string }>("GET", `/v1/sub-orders/${subId}`)).status, "dispatched");
     await context.close();
   });
 });

@@ -7,13 +7,18 @@ import { useEffect, useRef, useState } from "react";
  */
 export function Scanner({ onCode }: { onCode: (code: string) => void }) {
   const video = useRef<HTMLVideoElement>(null);
-  const [state, setState] = useState<"idle" | "starting" | "scanning" | "error">("idle");
+  // Whether the camera is wanted; `state` only says how far it got. The effect follows `on` alone:
+  // following `state` stopped the camera the moment it started (its own "scanning" re-ran it).
+  const [on, setOn] = useState(false);
+  const [state, setState] = useState<"starting" | "scanning" | "error">("starting");
   const [error, setError] = useState<string | null>(null);
   const onCodeRef = useRef(onCode);
   onCodeRef.current = onCode;
 
   useEffect(() => {
-    if (state !== "starting") return;
+    if (!on) return;
+    setState("starting");
+    setError(null);
     let stream: MediaStream | null = null;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -32,7 +37,11 @@ export function Scanner({ onCode }: { onCode: (code: string) => void }) {
           formats: ["ean_13", "ean_8", "upc_a", "code_128", "code_39", "qr_code"],
         });
         stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-        if (stopped || !video.current) return;
+        // Stopped while the permission prompt was open: the camera it granted goes off at once.
+        if (stopped || !video.current) {
+          for (const t of stream.getTracks()) t.stop();
+          return;
+        }
         video.current.srcObject = stream;
         await video.current.play();
         setState("scanning");
@@ -52,8 +61,10 @@ export function Scanner({ onCode }: { onCode: (code: string) => void }) {
         };
         void tick();
       } catch (err) {
+        if (stopped) return;
         setError(err instanceof Error ? err.message : String(err));
         setState("error");
+        setOn(false);
       }
     })();
     return () => {
@@ -61,21 +72,21 @@ export function Scanner({ onCode }: { onCode: (code: string) => void }) {
       clearTimeout(timer);
       for (const t of stream?.getTracks() ?? []) t.stop();
     };
-  }, [state]);
+  }, [on]);
 
   return (
     <div className="scanner stack">
-      {state === "idle" || state === "error" ? (
-        <button type="button" className="button" onClick={() => setState("starting")}>
-          Scan with camera
+      {on ? (
+        <button type="button" className="button" onClick={() => setOn(false)}>
+          Stop camera
         </button>
       ) : (
-        <button type="button" className="button" onClick={() => setState("idle")}>
-          Stop camera
+        <button type="button" className="button" onClick={() => setOn(true)}>
+          Scan with camera
         </button>
       )}
       {error && <p className="notice">Camera unavailable ({error}); type the barcode instead.</p>}
-      <video ref={video} className={state === "scanning" ? "camera" : "hidden"} muted playsInline />
+      <video ref={video} className={on && state === "scanning" ? "camera" : "hidden"} muted playsInline />
     </div>
   );
 }

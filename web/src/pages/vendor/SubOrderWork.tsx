@@ -97,8 +97,12 @@ function Pack({ sub, busy, pack }: { sub: SubOrderDetail; busy: boolean; pack: (
   const [typed, setTyped] = useState("");
   const add = (code: string) => setScanned((s) => [...s, code.trim()]);
   const count = (barcode: string | null) => scanned.filter((c) => c === barcode).length;
+  // Units per barcode over every line: a SKU split across two warehouses is two lines of one barcode,
+  // and the server checks the scans the same way (domain/barcode-check.ts).
+  const wanted = (barcode: string | null) =>
+    sub.lines.filter((l) => l.barcode === barcode).reduce((n, l) => n + l.qty, 0);
   const unexpected = scanned.filter((c) => !sub.lines.some((l) => l.barcode === c));
-  const complete = sub.lines.every((l) => count(l.barcode) === l.qty) && unexpected.length === 0;
+  const complete = sub.lines.every((l) => count(l.barcode) === wanted(l.barcode)) && unexpected.length === 0;
   const submitTyped = (e: FormEvent) => {
     e.preventDefault();
     if (typed.trim()) add(typed);
@@ -117,7 +121,7 @@ function Pack({ sub, busy, pack }: { sub: SubOrderDetail; busy: boolean; pack: (
         </thead>
         <tbody>
           {sub.lines.map((l) => (
-            <tr key={l.id} className={count(l.barcode) === l.qty ? "done" : undefined}>
+            <tr key={l.id} className={count(l.barcode) === wanted(l.barcode) ? "done" : undefined}>
               <td data-label="Item">
                 <Named name={itemName(l)} id={l.skuId} label="SKU" />
                 {l.warehouseName && <span className="muted small">from {l.warehouseName}</span>}
@@ -126,7 +130,7 @@ function Pack({ sub, busy, pack }: { sub: SubOrderDetail; busy: boolean; pack: (
                 <code>{l.barcode ?? "—"}</code>
               </td>
               <td data-label="Scanned" className="num">
-                {count(l.barcode)} / {l.qty}
+                {count(l.barcode)} / {wanted(l.barcode)}
               </td>
             </tr>
           ))}
@@ -165,7 +169,9 @@ function Dispatch({
   dispatch: (carrier: string, awb: string) => void;
 }) {
   const active = carriers.filter((c) => c.active);
-  const [code, setCode] = useState(active[0]?.code ?? "");
+  // The first carrier until one is picked: the carriers may arrive after the form is shown.
+  const [picked, setCode] = useState("");
+  const code = picked || (active[0]?.code ?? "");
   const [awb, setAwb] = useState("");
   const carrier = active.find((c) => c.code === code);
   const valid = carrier ? new RegExp(`^(?:${carrier.awbPattern})$`).test(awb.trim()) : false;

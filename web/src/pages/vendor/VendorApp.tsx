@@ -235,6 +235,7 @@ function SubOrderPage({ token, id, tick }: { token: string; id: string; tick: nu
       </Link>
       <UpdatedAt at={sub.loadedAt} loading={sub.loading && !sub.data} />
       <ProblemBanner error={sub.error} />
+      <ProblemBanner error={carriers.error} />
       {sub.data && (
         <SubOrderWork token={token} sub={sub.data} carriers={carriers.data?.items ?? []} changed={sub.reload} />
       )}
