@@ -516,6 +516,31 @@ describe("the storefront", () => {
       await context.close();
     }
   });
+
+  it("an order placed whose answer was lost is the same order when placed again after a reload", async () => {
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await cartWithAddress(shop, sku, "Lost Answer", "12 MG Road");
+    // The server places the order; its answer never reaches the page.
+    await shop.route("**/v1/checkout", async (route) => {
+      await route.fetch();
+      await route.abort("connectionreset");
+    });
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    await shop.getByRole("alert").first().waitFor({ timeout: 15_000 });
+    await shop.unroute("**/v1/checkout");
+    await shop.reload({ waitUntil: "networkidle" });
+    const placed = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout"));
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    assert.equal((await placed).status(), 201);
+    const shopper = await shop.evaluate(() => localStorage.getItem("oms.token.storefront"));
+    assert.ok(shopper, "the guest's token is kept");
+    const orders = await api(server.url, shopper).request<{ items: unknown[] }>("GET", "/v1/orders");
+    assert.equal(orders.items.length, 1, "one order, not two");
+    await context.close();
+  });
 });
 
 describe("the vendor's products", () => {

@@ -19,6 +19,7 @@ type ShipToForm = { name: string; line1: string; city: string; postalCode: strin
 const CART_KEY = "oms.cart";
 const PRODUCT_CART_KEY = "oms.cart.products";
 const SHIP_KEY = "oms.shipTo";
+const SUBMISSION_KEY = "oms.checkout.submission";
 const LAST_ORDER_KEY = "oms.lastOrder";
 const MAX_QTY = 99;
 
@@ -343,10 +344,14 @@ function Cart({
   const [error, setError] = useState<unknown>(null);
   const [showSignIn, setShowSignIn] = useState(false);
   // One key per cart submission: a retry of the same cart (after a timeout, say) reuses it, so the
-  // server answers with the first order instead of placing a second; any change to the cart makes a new one.
-  const [submission, setSubmission] = useState<{ key: string; signature: string } | null>(null);
+  // server answers with the first order instead of placing a second; any change to the cart makes a
+  // new one. Kept with the cart, so a retry after a reload of the page is the same submission too.
+  const [submission, setSubmission] = useState<{ key: string; signature: string } | null>(() =>
+    load<{ key: string; signature: string } | null>(SUBMISSION_KEY, null),
+  );
 
   useEffect(() => save(SHIP_KEY, shipTo), [shipTo]);
+  useEffect(() => save(SUBMISSION_KEY, submission), [submission]);
 
   const byVendor = useMemo(() => {
     const groups = new Map<string, { vendorId: string; label: string; lines: CartLine[] }>();
