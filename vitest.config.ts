@@ -42,6 +42,8 @@ export default defineConfig(async () => {
               },
             }),
           ],
+          // The web app's own imports of the contracts (web/vite.config.ts), for tests of its modules.
+          resolve: { alias: { "@contracts": path.join(import.meta.dirname, "src/contracts") } },
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],

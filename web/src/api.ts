@@ -116,11 +116,20 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
 }
 
 /** A whole list, page after page, kept as one page so callers read `items` as usual. */
-async function everyPage<T>(path: string, token: string, signal?: AbortSignal): Promise<Page<T>> {
+async function everyPage<T>(
+  path: string,
+  token: string,
+  signal?: AbortSignal,
+  query: Record<string, string> = {},
+): Promise<Page<T>> {
   const items: T[] = [];
   let cursor: string | null = null;
   do {
-    const page: Page<T> = await request<Page<T>>("GET", path, { token, query: { limit: 200, cursor }, signal });
+    const page: Page<T> = await request<Page<T>>("GET", path, {
+      token,
+      query: { ...query, limit: 200, cursor },
+      signal,
+    });
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -243,8 +252,9 @@ export const api = {
   carriers(token: string, signal?: AbortSignal) {
     return request<{ items: Carrier[] }>("GET", "/v1/carriers", { token, signal });
   },
+  /** Every SKU of the vendor, page after page: a stock count finds any of them by barcode. */
   skus(token: string, vendorId: string, signal?: AbortSignal) {
-    return request<Page<Sku>>("GET", "/v1/skus", { token, query: { vendorId, limit: 200 }, signal });
+    return everyPage<Sku>("/v1/skus", token, signal, { vendorId });
   },
   stock(token: string, skuId: string, signal?: AbortSignal) {
     return request<StockLevels>("GET", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, signal });
