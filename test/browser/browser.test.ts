@@ -866,6 +866,28 @@ describe("my orders", () => {
     assert.equal(order.paymentStatus, "refunded");
     await context.close();
   });
+
+  it("a cancel whose answer was lost, pressed again, is the same cancel: done, not refused", async () => {
+    const { orderId, shopperToken } = await apiOrder();
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopperToken);
+    const page = await context.newPage();
+    page.on("dialog", (d) => void d.accept());
+    await page.goto("/orders", { waitUntil: "networkidle" });
+    const cancelPath = `**/v1/orders/${orderId}/cancel`;
+    await page.route(cancelPath, async (route) => {
+      await route.fetch();
+      await route.abort("connectionreset");
+    });
+    await page.getByRole("button", { name: "Cancel order" }).click();
+    await page.getByRole("alert").first().waitFor({ timeout: 15_000 });
+    await page.unroute(cancelPath);
+    const again = page.waitForResponse((r) => r.url().endsWith(`/v1/orders/${orderId}/cancel`));
+    await page.getByRole("button", { name: "Cancel order" }).click();
+    assert.equal((await again).status(), 200);
+    await page.getByRole("button", { name: "Cancel order" }).waitFor({ state: "detached", timeout: 15_000 });
+    await context.close();
+  });
 });
 
 describe("live feeds", () => {

@@ -1,6 +1,6 @@
 import { beforeDispatchStatuses } from "@contracts/order-status";
 import type { CancelReason } from "@contracts/orders";
-import { useCallback, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { ApiProblem, api, newIdempotencyKey } from "../api";
 import { useToken } from "../auth";
 import { CreditNotes } from "../components/CreditNotes";
@@ -138,6 +138,9 @@ function CancelOrder({ token, order, cancelled }: { token: string; order: OrderV
   const [reason, setReason] = useState<CancelReason>("changed_mind");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // The key of the cancel sent and not answered: pressed again (after a lost answer), it is the
+  // same cancel, answered as done rather than refused as a cancel of a cancelled order.
+  const unanswered = useRef<{ reason: string; key: string } | null>(null);
   const live = order.subOrders.filter((s) => s.status !== "cancelled");
   if (live.length === 0 || !live.every((s) => beforeDispatchStatuses.includes(s.status))) return null;
   const paid = order.paymentStatus !== "unpaid";
@@ -147,7 +150,10 @@ function CancelOrder({ token, order, cancelled }: { token: string; order: OrderV
     setBusy(true);
     setError(null);
     try {
-      await api.cancelOrder(token, order.id, reason, newIdempotencyKey());
+      const key = unanswered.current?.reason === reason ? unanswered.current.key : newIdempotencyKey();
+      unanswered.current = { reason, key };
+      await api.cancelOrder(token, order.id, reason, key);
+      unanswered.current = null;
       cancelled();
     } catch (err) {
       setError(err);
