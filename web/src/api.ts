@@ -386,17 +386,6 @@ export const api = {
       signal,
     });
   },
-  /** A file the API serves behind the caller's token (a CSV, a PDF), saved under `filename`. */
-  async saveCsv(token: string, path: string, filename: string) {
-    const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) {
-      throw new ApiProblem(res.status, madeUpProblem(res.status, `HTTP_${res.status}`, "Download failed", path));
-    }
-    const url = URL.createObjectURL(await res.blob());
-    const a = Object.assign(document.createElement("a"), { href: url, download: filename });
-    a.click();
-    URL.revokeObjectURL(url);
-  },
   platformAnalytics(token: string, query: AnalyticsRange, signal?: AbortSignal) {
     return request<PlatformAnalytics>("GET", "/v1/analytics/platform", { token, query, signal });
   },

@@ -37,22 +37,7 @@ export async function streamDownload(
   signal?: AbortSignal,
 ): Promise<string> {
   const res = await fetch(path, { headers: { authorization: `Bearer ${token}` }, signal });
-  if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => null)) as ProblemBody | null;
-    throw new ApiProblem(
-      res.status,
-      body?.code
-        ? body
-        : {
-            type: "about:blank",
-            title: "Export failed",
-            status: res.status,
-            detail: path,
-            code: `HTTP_${res.status}`,
-            requestId: "",
-          },
-    );
-  }
+  if (!res.ok || !res.body) throw await problemOf(res, path, "Export failed");
   const totalOrders = Number(res.headers.get("x-export-orders") ?? Number.NaN);
   const length = Number(res.headers.get("content-length") ?? Number.NaN);
   const csv = /text\/csv/.test(res.headers.get("content-type") ?? "");
@@ -75,7 +60,31 @@ export async function streamDownload(
     onProgress({ ...progress });
   }
   const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "export";
-  const url = URL.createObjectURL(new Blob(chunks as BlobPart[], { type: res.headers.get("content-type") ?? "" }));
+  handOver(new Blob(chunks as BlobPart[], { type: res.headers.get("content-type") ?? "" }), name);
+  return name;
+}
+
+/** A file the API serves behind the caller's token (a CSV, a PDF), saved under `filename`. */
+export async function saveFile(token: string, path: string, filename: string): Promise<void> {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw await problemOf(res, path, "Download failed");
+  handOver(await res.blob(), filename);
+}
+
+/** The server's problem answer as an ApiProblem, or one made up from the status when it sent none. */
+async function problemOf(res: Response, path: string, title: string): Promise<ApiProblem> {
+  const body = (await res.json().catch(() => null)) as ProblemBody | null;
+  return new ApiProblem(
+    res.status,
+    body?.code
+      ? body
+      : { type: "about:blank", title, status: res.status, detail: path, code: `HTTP_${res.status}`, requestId: "" },
+  );
+}
+
+/** Hands a file to the browser as a download. */
+function handOver(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;
   a.download = name;
@@ -84,5 +93,4 @@ export async function streamDownload(
   a.remove();
   // Revoked on the next turn: the click has started the download by then.
   setTimeout(() => URL.revokeObjectURL(url), 0);
-  return name;
 }

@@ -1,6 +1,6 @@
 import type { CreditNoteLink } from "@contracts/orders";
 import { useState } from "react";
-import { api } from "../api";
+import { saveFile } from "../download";
 import { formatMoney, formatTime, humanize, shortId } from "../format";
 import { ProblemBanner } from "./ProblemBanner";
 
@@ -12,7 +12,7 @@ export function CreditNotes({ token, notes }: { token: string; notes: readonly C
   const [error, setError] = useState<unknown>(null);
   if (notes.length === 0) return null;
   const save = (n: CreditNoteLink) =>
-    api.saveCsv(token, n.pdfUrl, `credit-note-${(n.number ?? n.id).replaceAll("/", "-")}.pdf`).catch(setError);
+    saveFile(token, n.pdfUrl, `credit-note-${(n.number ?? n.id).replaceAll("/", "-")}.pdf`).catch(setError);
   return (
     <div className="stack">
       <ul className="plain small" aria-label="Credit notes">

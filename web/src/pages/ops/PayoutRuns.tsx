@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { Status, UpdatedAt } from "../../components/Status";
+import { saveFile } from "../../download";
 import { formatMoney, formatTime, shortId } from "../../format";
 import { Link } from "../../router";
 import type { PayoutRun } from "../../types";
@@ -25,13 +26,11 @@ export function PayoutBanner({ token, tick }: { token: string; tick: number }) {
 function ReconciliationLink({ token, run }: { token: string; run: PayoutRun }) {
   const [error, setError] = useState<unknown>(null);
   const save = () =>
-    api
-      .saveCsv(
-        token,
-        `/v1/payouts/runs/${encodeURIComponent(run.id)}/reconciliation.csv`,
-        `reconciliation-${run.id}.csv`,
-      )
-      .catch(setError);
+    saveFile(
+      token,
+      `/v1/payouts/runs/${encodeURIComponent(run.id)}/reconciliation.csv`,
+      `reconciliation-${run.id}.csv`,
+    ).catch(setError);
   return (
     <>
       <button type="button" className="link-button" onClick={save}>

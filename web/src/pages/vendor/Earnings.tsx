@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { Status, UpdatedAt } from "../../components/Status";
+import { saveFile } from "../../download";
 import { formatMoney, formatTime, humanize, shortId } from "../../format";
 import type { SubOrderEarnings } from "../../types";
 import { useApi } from "../../use-api";
@@ -100,9 +101,11 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
                     type="button"
                     className="link-button"
                     onClick={() =>
-                      void api
-                        .saveCsv(token, n.pdfUrl, `credit-note-${(n.number ?? n.id).replaceAll("/", "-")}.pdf`)
-                        .catch(setError)
+                      void saveFile(
+                        token,
+                        n.pdfUrl,
+                        `credit-note-${(n.number ?? n.id).replaceAll("/", "-")}.pdf`,
+                      ).catch(setError)
                     }
                   >
                     PDF

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { UpdatedAt } from "../../components/Status";
+import { saveFile } from "../../download";
 import { formatMoney, formatTime } from "../../format";
 import { useApi } from "../../use-api";
 
@@ -10,13 +11,11 @@ export function VendorPayouts({ token, vendorId }: { token: string; vendorId: st
   const payouts = useApi((signal) => api.vendorPayouts(token, vendorId, signal), [token, vendorId]);
   const [error, setError] = useState<unknown>(null);
   const statement = (runId: string, format: "csv" | "pdf") =>
-    api
-      .saveCsv(
-        token,
-        `/v1/vendors/${encodeURIComponent(vendorId)}/payouts/${encodeURIComponent(runId)}/statement.${format}`,
-        `payout-${runId}.${format}`,
-      )
-      .catch(setError);
+    saveFile(
+      token,
+      `/v1/vendors/${encodeURIComponent(vendorId)}/payouts/${encodeURIComponent(runId)}/statement.${format}`,
+      `payout-${runId}.${format}`,
+    ).catch(setError);
   return (
     <section className="stack">
       <h2>Payouts</h2>
