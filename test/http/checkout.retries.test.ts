@@ -64,22 +64,33 @@ describe("a retry of a placed checkout that fails", () => {
   });
 });
 
+/**
+ * An earlier attempt of `input` (same key and body, so the same hold id) that holds `qty` units of
+ * `skuId` in `warehouses` and has not written its order: the hold a retry's claims meet.
+ */
+async function earlierHold(
+  input: ReturnType<typeof attempt>,
+  shopper: { customerId: string },
+  hold: { skuId: string; qty: number; warehouses: string[] },
+) {
+  const { holdId } = await beginAttempt(env, background, input);
+  const held = await stockObject(env, hold.skuId).reserve({
+    ...hold,
+    holdId,
+    expiresAt: Date.now() + 15 * 60_000,
+    customerId: shopper.customerId,
+  });
+  expect(held.ok).toBe(true);
+  return holdId;
+}
+
 describe("a duplicate checkout that finds its vendor at capacity", () => {
   it("gives back only what it held itself: the first attempt's hold stays", async () => {
     const s = await stockedSku({ vendor: { hourlyCapacity: 1 }, warehouses: [{ at: BENGALURU, onHand: 10 }] });
     const shopper = await newCustomer();
     const input = attempt(shopper, uid("idem-"), [s.skuId]);
     // The first attempt (same key and body, so the same hold id) has claimed and not yet written its order.
-    const { holdId } = await beginAttempt(env, background, input);
-    const first = await stockObject(env, s.skuId).reserve({
-      skuId: s.skuId,
-      holdId,
-      qty: 2,
-      warehouses: s.warehouseIds,
-      expiresAt: Date.now() + 15 * 60_000,
-      customerId: shopper.customerId,
-    });
-    expect(first.ok).toBe(true);
+    const holdId = await earlierHold(input, shopper, { skuId: s.skuId, qty: 2, warehouses: s.warehouseIds });
     await env.DB.prepare("insert into vendor_hourly_loads (vendor_id, hour, sub_orders) values (?, ?, 1)")
       .bind(s.vendorId, hourOf(input.now))
       .run();
@@ -100,16 +111,7 @@ describe("a retry whose earlier attempt holds other quantities under its hold id
     const input = attempt(shopper, uid("idem-"), [s.skuId]);
     // The earlier attempt planned the line otherwise (a product line split another way) and died
     // before writing its order: its hold of 1 unit is still live under the same hold id.
-    const { holdId } = await beginAttempt(env, background, input);
-    const earlier = await stockObject(env, s.skuId).reserve({
-      skuId: s.skuId,
-      holdId,
-      qty: 1,
-      warehouses: s.warehouseIds,
-      expiresAt: Date.now() + 15 * 60_000,
-      customerId: shopper.customerId,
-    });
-    expect(earlier.ok).toBe(true);
+    const holdId = await earlierHold(input, shopper, { skuId: s.skuId, qty: 1, warehouses: s.warehouseIds });
 
     const retry = await checkout(env, background, input);
     expect(retry).toMatchObject({ ok: false, code: "IDEMPOTENCY_KEY_REUSED" });
@@ -131,16 +133,7 @@ describe("a retry whose earlier attempt holds stock in a warehouse closed since"
     const [closing, open] = s.warehouseIds as [string, string];
     const shopper = await newCustomer();
     const input = attempt(shopper, uid("idem-"), [s.skuId]);
-    const { holdId } = await beginAttempt(env, background, input);
-    const earlier = await stockObject(env, s.skuId).reserve({
-      skuId: s.skuId,
-      holdId,
-      qty: 2,
-      warehouses: [closing],
-      expiresAt: Date.now() + 15 * 60_000,
-      customerId: shopper.customerId,
-    });
-    expect(earlier.ok).toBe(true);
+    const holdId = await earlierHold(input, shopper, { skuId: s.skuId, qty: 2, warehouses: [closing] });
     await env.DB.prepare("update warehouses set status = 'inactive' where id = ?").bind(closing).run();
 
     const retry = await checkout(env, background, input);

@@ -54,6 +54,36 @@ async function until(done: () => Promise<boolean>) {
   expect(await done()).toBe(true);
 }
 
+/**
+ * A vendor whose sub-order's transfer netted a carried debt off (so it moved less than its payable),
+ * then every unit of that sub-order came back: it owes back more than the transfer moved.
+ */
+async function refundBeyondNettedTransfer() {
+  const vendor = await payoutVendor({ priceMinor: 5_000, commissionBps: 1_000 });
+  const first = await deliveredOrder(vendor, 2);
+  await runPayoutsAt(8);
+  await simulateBankPayout(env, vendor.accountId);
+  expect((await returnUnits(vendor.token, first, 1, "damaged")).status).toBe(200);
+  await runPayoutsAt(8);
+  // One unit back: its goods 5,000 less the 10% fee given back.
+  const debt = 4_500;
+  expect(await carriedDebt(vendor.vendorId)).toBe(debt);
+
+  // The next sub-order's transfer moves its payable less the debt.
+  const o = await deliveredOrder(vendor, 2);
+  const due = await owed(o.subOrderId);
+  await runPayoutsAt(8);
+  const [transfer] = await transfersOf(o.subOrderId);
+  expect(transfer).toMatchObject({ status: "paid", amount_minor: due - debt });
+  expect(await carriedDebt(vendor.vendorId)).toBe(0);
+
+  // Every unit comes back: the vendor owes back more than that transfer moved.
+  expect((await returnUnits(vendor.token, o, 2, "wrong size")).status).toBe(200);
+  const owedBack = -(await owed(o.subOrderId));
+  expect(owedBack).toBeGreaterThan(transfer!.amount_minor);
+  return { vendor, o, transfer, owedBack };
+}
+
 describe("payout run", () => {
   it("pays a delivered sub-order's net once its hold has passed, and only once", async () => {
     const vendor = await payoutVendor({ priceMinor: 10_000, commissionBps: 1_000 });
@@ -278,28 +308,7 @@ describe("payout run", () => {
   });
 
   it("a refund larger than a transfer that netted a debt off reverses what is left of it and carries the rest", async () => {
-    const vendor = await payoutVendor({ priceMinor: 5_000, commissionBps: 1_000 });
-    const first = await deliveredOrder(vendor, 2);
-    await runPayoutsAt(8);
-    await simulateBankPayout(env, vendor.accountId);
-    expect((await returnUnits(vendor.token, first, 1, "damaged")).status).toBe(200);
-    await runPayoutsAt(8);
-    // One unit back: its goods 5,000 less the 10% fee given back.
-    const debt = 4_500;
-    expect(await carriedDebt(vendor.vendorId)).toBe(debt);
-
-    // The next sub-order's transfer moves its payable less the debt.
-    const o = await deliveredOrder(vendor, 2);
-    const due = await owed(o.subOrderId);
-    await runPayoutsAt(8);
-    const [transfer] = await transfersOf(o.subOrderId);
-    expect(transfer).toMatchObject({ status: "paid", amount_minor: due - debt });
-    expect(await carriedDebt(vendor.vendorId)).toBe(0);
-
-    // Every unit comes back: the vendor owes back more than that transfer moved.
-    expect((await returnUnits(vendor.token, o, 2, "wrong size")).status).toBe(200);
-    const owedBack = -(await owed(o.subOrderId));
-    expect(owedBack).toBeGreaterThan(transfer!.amount_minor);
+    const { vendor, o, transfer, owedBack } = await refundBeyondNettedTransfer();
 
     const run = (await runPayoutsAt(8)).result;
     expect(run.status).toBe("paid");
@@ -324,18 +333,7 @@ describe("payout run", () => {
   });
 
   it("a capped reversal made but never recorded is read back on the rerun, and only the rest is carried", async () => {
-    const vendor = await payoutVendor({ priceMinor: 5_000, commissionBps: 1_000 });
-    const first = await deliveredOrder(vendor, 2);
-    await runPayoutsAt(8);
-    await simulateBankPayout(env, vendor.accountId);
-    expect((await returnUnits(vendor.token, first, 1, "damaged")).status).toBe(200);
-    await runPayoutsAt(8);
-    const o = await deliveredOrder(vendor, 2);
-    await runPayoutsAt(8);
-    const [transfer] = await transfersOf(o.subOrderId);
-    expect((await returnUnits(vendor.token, o, 2, "wrong size")).status).toBe(200);
-    const owedBack = -(await owed(o.subOrderId));
-    expect(owedBack).toBeGreaterThan(transfer!.amount_minor);
+    const { vendor, o, transfer, owedBack } = await refundBeyondNettedTransfer();
     // The run asked for the whole of what was left of the transfer and its answer was lost.
     const lost = await simulatedPayouts(env).reversals.create({
       transferId: transfer!.provider_transfer_id,
