@@ -52,16 +52,15 @@ export async function reserveTargets(
   reservations: readonly Reservation[],
   moves: readonly MovedUnits[],
   now: Date,
-): Promise<{ ok: true; setAside: SetAside[] } | ReassignRefusal> {
+  opts: { reopen: boolean },
+): Promise<{ ok: true; setAside: SetAside[] } | ReassignRefusal | { ok: false; code: "SET_ASIDE_CLOSED" }> {
   const requests = reservations.map((r) => ({
     skuId: r.skuId,
     holdId: `${keys.order.holdId}~${keys.key}`,
     qty: r.qty,
     warehouses: r.warehouses.filter((w) => !moves.some((m) => m.skuId === r.skuId && m.warehouseId === w)),
     expiresAt: now.getTime() + SET_ASIDE_MS,
-    // An earlier attempt of this request that was refused or failed gave its set-aside back: a retry
-    // under the same key sets it aside afresh. One that landed is found before this (persist.ts).
-    reopen: true,
+    reopen: opts.reopen,
   }));
   const settled = await Promise.allSettled(requests.map((r) => stockObject(env, r.skuId).reserve(r)));
   const setAside: SetAside[] = [];
@@ -73,14 +72,15 @@ export async function reserveTargets(
     if (s.status === "rejected") failure ??= s.reason;
     else if (s.value.ok) setAside.push({ skuId, holdId, allocations: s.value.allocations });
     else if (s.value.code === "OUT_OF_STOCK") short ??= s.value;
-    // Only an earlier attempt of this same request can have closed a hold under this name.
+    // Only an earlier attempt of this same request can have closed a hold under this name: it joined
+    // the order's hold (that attempt landed) or was given back (it did not).
     else if (s.value.code === "HOLD_CLOSED") closed = true;
     else failure ??= new Error(`reassignment set-aside ${holdId} ${skuId}: ${s.value.code}`);
   });
   if (failure === undefined && short === undefined && !closed) return { ok: true, setAside };
   await releaseSetAside(env, setAside);
   if (failure !== undefined) throw failure;
-  if (closed) return refused("ILLEGAL_TRANSITION", "An earlier attempt of this reassignment already settled it", []);
+  if (closed) return { ok: false, code: "SET_ASIDE_CLOSED" };
   return refused(
     "OUT_OF_STOCK",
     `The target holds ${short!.available} of the ${short!.requested} units needed; nothing was moved`,

@@ -85,8 +85,19 @@ export async function reassignLoadedSubOrder(
     reason: `reassigned: ${input.reason}`.slice(0, 200),
     actor: `${input.actor.role}:${input.actor.id ?? ""}`,
   };
-  const reserved = await reserveTargets(env, keys, planned.plan.plan.reservations, subject.moves, input.now);
-  if (!reserved.ok) return (await landedAlready(db, id)) ? { ok: true, orderId: subject.agg.order.id } : reserved;
+  const reserve = (reopen: boolean) =>
+    reserveTargets(env, keys, planned.plan.plan.reservations, subject.moves, input.now, { reopen });
+  let reserved = await reserve(false);
+  if (!reserved.ok && (await landedAlready(db, id))) return { ok: true, orderId: subject.agg.order.id };
+  // Closed by an earlier attempt of this request that did not land (refused, or failed): it gave its
+  // units back, so this one sets them aside afresh. One that landed is found just above: its set-aside
+  // closes only once it joined the order's hold, after the move landed.
+  if (!reserved.ok && reserved.code === "SET_ASIDE_CLOSED") reserved = await reserve(true);
+  if (!reserved.ok) {
+    return reserved.code === "SET_ASIDE_CLOSED"
+      ? refused("ILLEGAL_TRANSITION", "An earlier attempt of this reassignment already settled it", [])
+      : reserved;
+  }
 
   const stockMove: StockMove = { keys, moves: subject.moves, setAside: reserved.setAside };
   const landed = await settleInD1(env, db, { subject, ...planned, stockMove, id }, input);

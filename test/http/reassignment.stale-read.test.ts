@@ -309,4 +309,20 @@ describe("the same reassignment sent twice, both reading the order before either
     expect(lines.results).toEqual([{ w: target, qty: 2 }]);
     await expectStockEquation(a.skuId);
   });
+
+  it("a duplicate of a move that landed meanwhile sets nothing aside again: the target's units stay for sale", async () => {
+    const { a } = await reassignableMarket(ON_HAND);
+    const shopper = await newCustomer();
+    const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
+    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+    const sub = placed.body.order.subOrders[0];
+    const target = a.warehouseIds[1]!;
+    // The duplicate reads the order; the first copy of the same request then lands and moves the hold.
+    const { input, read } = await readForMove(sub.id, { warehouseId: target });
+    expect((await reassignSubOrder(env, undefined, input)).ok).toBe(true);
+    const duplicate = await reassignLoadedSubOrder(env, undefined, read.subject, input);
+    expect(duplicate.ok, JSON.stringify(duplicate)).toBe(true);
+    const at = (await expectStockEquation(a.skuId)).warehouses.find((w) => w.warehouseId === target);
+    expect(at).toMatchObject({ held: 0, committed: 2, available: ON_HAND - 2 });
+  });
 });
