@@ -867,14 +867,21 @@ describe("my orders", () => {
     await context.close();
   });
 
-  it("a cancel whose answer was lost, pressed again, is the same cancel: done, not refused", async () => {
+  it("a cancel whose answer was lost, pressed again, is the same request: the same Idempotency-Key", async () => {
     const { orderId, shopperToken } = await apiOrder();
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
     await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopperToken);
     const page = await context.newPage();
     page.on("dialog", (d) => void d.accept());
+    // No live feed: it would show the order cancelled (and the button gone) before the second press.
+    await page.route("**/v1/feeds/**", (route) => route.abort());
     await page.goto("/orders", { waitUntil: "networkidle" });
     const cancelPath = `**/v1/orders/${orderId}/cancel`;
+    const keys: (string | undefined)[] = [];
+    page.on(
+      "request",
+      (r) => r.url().endsWith(`/v1/orders/${orderId}/cancel`) && keys.push(r.headers()["idempotency-key"]),
+    );
     await page.route(cancelPath, async (route) => {
       await route.fetch();
       await route.abort("connectionreset");
@@ -885,6 +892,9 @@ describe("my orders", () => {
     const again = page.waitForResponse((r) => r.url().endsWith(`/v1/orders/${orderId}/cancel`));
     await page.getByRole("button", { name: "Cancel order" }).click();
     assert.equal((await again).status(), 200);
+    assert.equal(keys.length, 2);
+    assert.ok(keys[0]);
+    assert.equal(keys[1], keys[0], "the press after a lost answer is the same request");
     await page.getByRole("button", { name: "Cancel order" }).waitFor({ state: "detached", timeout: 15_000 });
     await context.close();
   });
