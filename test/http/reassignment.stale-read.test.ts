@@ -19,6 +19,15 @@ import { east, offer, order, reassignableMarket } from "./routing.fixtures";
 
 const ON_HAND = 10;
 
+/** A paid order of 2 units of `a`, from its nearer warehouse; `target` is its other. */
+async function paidForTwo() {
+  const { a } = await reassignableMarket(ON_HAND);
+  const shopper = await newCustomer();
+  const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
+  expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+  return { a, sub: placed.body.order.subOrders[0], target: a.warehouseIds[1]! };
+}
+
 /** A move of the whole sub-order by ops, and the sub-order as the move reads it before going on. */
 async function readForMove(subOrderId: string, target: ReassignInput["target"]) {
   const input: ReassignInput = {
@@ -280,12 +289,7 @@ describe("the same reassignment sent twice, both reading the order before either
   });
 
   it("a retry under the same key of a move that failed after setting units aside sets them aside again", async () => {
-    const { a } = await reassignableMarket(ON_HAND);
-    const shopper = await newCustomer();
-    const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
-    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
-    const sub = placed.body.order.subOrders[0];
-    const target = a.warehouseIds[1]!;
+    const { a, sub, target } = await paidForTwo();
     const { input, read } = await readForMove(sub.id, { warehouseId: target });
     // The first attempt set the units aside, then failed (a D1 error, say) and gave them back.
     const id = await identify(read.subject, input);
@@ -311,12 +315,7 @@ describe("the same reassignment sent twice, both reading the order before either
   });
 
   it("a duplicate of a move that landed meanwhile sets nothing aside again: the target's units stay for sale", async () => {
-    const { a } = await reassignableMarket(ON_HAND);
-    const shopper = await newCustomer();
-    const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
-    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
-    const sub = placed.body.order.subOrders[0];
-    const target = a.warehouseIds[1]!;
+    const { a, sub, target } = await paidForTwo();
     // The duplicate reads the order; the first copy of the same request then lands and moves the hold.
     const { input, read } = await readForMove(sub.id, { warehouseId: target });
     expect((await reassignSubOrder(env, undefined, input)).ok).toBe(true);
