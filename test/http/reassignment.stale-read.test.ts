@@ -9,7 +9,7 @@ import { setReview } from "../../src/review/review";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newProduct, newSku } from "../support/catalog";
 import { BENGALURU, expectStockEquation, pay } from "../support/marketplace";
-import { east, offer, order, reassignableMarket } from "./routing.fixtures";
+import { east, offer, order, paidReassignableOrder, reassignableMarket } from "./routing.fixtures";
 
 /**
  * The losing order of reassignment.race.test.ts, forced: the reassignment reads the sub-order, then
@@ -21,11 +21,8 @@ const ON_HAND = 10;
 
 /** A paid order of 2 units of `a`, from its nearer warehouse; `target` is its other. */
 async function paidForTwo() {
-  const { a } = await reassignableMarket(ON_HAND);
-  const shopper = await newCustomer();
-  const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
-  expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
-  return { a, sub: placed.body.order.subOrders[0], target: a.warehouseIds[1]! };
+  const { a, sub } = await paidReassignableOrder(ON_HAND, 2);
+  return { a, sub, target: a.warehouseIds[1]! };
 }
 
 /** A move of the whole sub-order by ops, and the sub-order as the move reads it before going on. */
@@ -44,13 +41,7 @@ async function readForMove(subOrderId: string, target: ReassignInput["target"]) 
 }
 
 async function cancelledUnderAStaleRead(target: "warehouse" | "vendor") {
-  const { a, b } = await reassignableMarket(ON_HAND);
-  const shopper = await newCustomer();
-  const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
-  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-  expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
-  const orderId = placed.body.order.id as string;
-  const sub = placed.body.order.subOrders[0];
+  const { a, b, orderId, sub } = await paidReassignableOrder(ON_HAND, 2);
 
   const { input, read } = await readForMove(
     sub.id,

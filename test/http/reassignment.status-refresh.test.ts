@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type ReassignInput, reassignSubOrder } from "../../src/reassignment/reassign";
-import { newCustomer, uid } from "../support/api";
+import { uid } from "../support/api";
 import { d1Statements } from "../support/bindings";
-import { expectStockEquation, pay, stockOf } from "../support/marketplace";
-import { holdsOf, order, reassignableMarket } from "./routing.fixtures";
+import { expectStockEquation, stockOf } from "../support/marketplace";
+import { holdsOf, paidReassignableOrder } from "./routing.fixtures";
 
 /**
  * Once a move's batch has landed, the move stands: re-deriving the order's status afterwards is
@@ -16,13 +16,7 @@ const ON_HAND = 10;
 
 describe("a reassignment whose order-status refresh fails after it landed", () => {
   it("still answers the move, keeps the target's units for the order, and leaves the status as the batch wrote it", async () => {
-    const { a } = await reassignableMarket(ON_HAND);
-    const shopper = await newCustomer();
-    const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
-    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-    expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
-    const orderId = placed.body.order.id as string;
-    const sub = placed.body.order.subOrders[0];
+    const { a, orderId, sub } = await paidReassignableOrder(ON_HAND, 2);
     const [near, far] = a.warehouseIds as [string, string];
 
     // The refresh reads the order's sub-orders' statuses; that read fails once.

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
-import { ADMIN, api, uid } from "../support/api";
+import { expect } from "vitest";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
-import { BENGALURU } from "../support/marketplace";
+import { BENGALURU, pay } from "../support/marketplace";
 
 /** A point `km` east of `from`. */
 export function east(from: { lat: number; lng: number }, km: number) {
@@ -102,4 +103,14 @@ export async function nearAndDearOffers() {
     warehouses: [{ at: east(BENGALURU, 40), onHand: 3 }],
   });
   return { product, a, b };
+}
+
+/** A reassignable market (`reassignableMarket`) and a paid order of `qty` units of `a`, from its nearer warehouse. */
+export async function paidReassignableOrder(onHand: number, qty: number) {
+  const market = await reassignableMarket(onHand);
+  const shopper = await newCustomer();
+  const placed = await order(shopper.token, [{ skuId: market.a.skuId, qty }]);
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
+  return { ...market, orderId: placed.body.order.id as string, sub: placed.body.order.subOrders[0] };
 }
