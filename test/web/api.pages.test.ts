@@ -20,4 +20,24 @@ describe("the web app's reads of lists", () => {
     expect(skus.items.at(-1)).toEqual({ id: "sku_200" });
     expect(asked.map((u) => new URL(u, "https://oms.test").searchParams.get("vendorId"))).toEqual(["ven_1", "ven_1"]);
   });
+
+  it("reads the first rows a Show more list has grown to, afresh, across pages of 200", async () => {
+    const rows = Array.from({ length: 260 }, (_, i) => ({ subOrderId: `sub_${i}` }));
+    const asked: URLSearchParams[] = [];
+    vi.stubGlobal("fetch", async (url: string) => {
+      const q = new URL(url, "https://oms.test").searchParams;
+      asked.push(q);
+      const from = Number(q.get("cursor") ?? 0);
+      const to = Math.min(rows.length, from + Number(q.get("limit")));
+      const page = { items: rows.slice(from, to), nextCursor: to < rows.length ? String(to) : null };
+      return new Response(JSON.stringify(page), { headers: { "content-type": "application/json" } });
+    });
+    const grown = await api.earningsSubOrders("token", "ven_1", 240);
+    expect(grown.items.map((r) => r.subOrderId)).toEqual(rows.slice(0, 240).map((r) => r.subOrderId));
+    expect(grown.nextCursor).not.toBeNull();
+    expect(asked.map((q) => q.get("limit"))).toEqual(["200", "40"]);
+    const all = await api.earningsSubOrders("token", "ven_1", 300);
+    expect(all.items).toHaveLength(260);
+    expect(all.nextCursor).toBeNull();
+  });
 });

@@ -116,9 +116,19 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
 }
 
 /** A whole list, page after page, kept as one page so callers read `items` as usual. */
-async function everyPage<T>(
+function everyPage<T>(path: string, token: string, signal?: AbortSignal, query: Record<string, string> = {}) {
+  return leadingRows<T>(path, token, Number.POSITIVE_INFINITY, signal, query);
+}
+
+/**
+ * A list's first `count` rows, read afresh page after page; `nextCursor` is set when more follow.
+ * A "Show more" list asks for more rows rather than the next page, so a reload while rows arrive
+ * above neither drops the row they push past a page's end nor repeats one.
+ */
+async function leadingRows<T>(
   path: string,
   token: string,
+  count: number,
   signal?: AbortSignal,
   query: Record<string, string> = {},
 ): Promise<Page<T>> {
@@ -127,13 +137,13 @@ async function everyPage<T>(
   do {
     const page: Page<T> = await request<Page<T>>("GET", path, {
       token,
-      query: { ...query, limit: 200, cursor },
+      query: { ...query, limit: Math.min(200, count - items.length), cursor },
       signal,
     });
     items.push(...page.items);
     cursor = page.nextCursor;
-  } while (cursor);
-  return { items, nextCursor: null };
+  } while (cursor && items.length < count);
+  return { items, nextCursor: cursor };
 }
 
 export const api = {
@@ -305,12 +315,9 @@ export const api = {
   earnings(token: string, vendorId: string, signal?: AbortSignal) {
     return request<VendorEarnings>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/earnings`, { token, signal });
   },
-  earningsSubOrders(token: string, vendorId: string, cursor: string | null, signal?: AbortSignal) {
-    return request<Page<SubOrderEarnings>>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/earnings/sub-orders`, {
-      token,
-      query: { limit: 20, cursor },
-      signal,
-    });
+  earningsSubOrders(token: string, vendorId: string, count: number, signal?: AbortSignal) {
+    const path = `/v1/vendors/${encodeURIComponent(vendorId)}/earnings/sub-orders`;
+    return leadingRows<SubOrderEarnings>(path, token, count, signal);
   },
   platformEarnings(token: string, signal?: AbortSignal) {
     return request<PlatformEarnings>("GET", "/v1/admin/earnings", { token, signal });

@@ -4,8 +4,10 @@ import { ProblemBanner } from "../../components/ProblemBanner";
 import { Status, UpdatedAt } from "../../components/Status";
 import { saveFile } from "../../download";
 import { formatMoney, formatTime, humanize, shortId } from "../../format";
-import type { SubOrderEarnings } from "../../types";
 import { useApi } from "../../use-api";
+
+/** Sub-orders a "Show more" adds. */
+const PAGE = 20;
 
 /**
  * What the vendor has earned, from the ledger: pending (not delivered yet, or inside the payout
@@ -14,26 +16,20 @@ import { useApi } from "../../use-api";
  */
 export function Earnings({ token, vendorId, tick }: { token: string; vendorId: string; tick: number }) {
   const totals = useApi((signal) => api.earnings(token, vendorId, signal), [token, vendorId, tick]);
-  const [more, setMore] = useState<{ items: SubOrderEarnings[]; cursor: string | null } | null>(null);
-  const first = useApi((signal) => api.earningsSubOrders(token, vendorId, null, signal), [token, vendorId, tick]);
+  // Rows shown grow by a page per "Show more"; each reload reads them all again (see api.ts).
+  const [shown, setShown] = useState(PAGE);
+  const rows = useApi(
+    (signal) => api.earningsSubOrders(token, vendorId, shown, signal),
+    [token, vendorId, tick, shown],
+  );
   const [error, setError] = useState<unknown>(null);
-  const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
-  const cursor = more ? more.cursor : (first.data?.nextCursor ?? null);
-  const loadMore = async () => {
-    setError(null);
-    try {
-      const page = await api.earningsSubOrders(token, vendorId, cursor);
-      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const items = rows.data?.items ?? [];
   const t = totals.data;
   const money = (amountMinor: number) => formatMoney({ amountMinor, currency: t?.currency ?? "INR" });
   return (
     <section className="stack">
       <UpdatedAt at={totals.loadedAt} loading={totals.loading && !t} />
-      <ProblemBanner error={totals.error ?? first.error ?? error} />
+      <ProblemBanner error={totals.error ?? rows.error ?? error} />
       {t && (
         <div className="card">
           <dl className="facts">
@@ -66,7 +62,7 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
           </p>
         </div>
       )}
-      {first.data?.items.length === 0 && <p className="muted">No earnings yet.</p>}
+      {rows.data?.items.length === 0 && <p className="muted">No earnings yet.</p>}
       <ul className="cards">
         {items.map((s) => (
           <li key={s.subOrderId} className="card sub-card">
@@ -116,8 +112,8 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
           </li>
         ))}
       </ul>
-      {cursor && (
-        <button type="button" className="button" onClick={() => void loadMore()}>
+      {rows.data?.nextCursor && (
+        <button type="button" className="button" disabled={rows.loading} onClick={() => setShown(items.length + PAGE)}>
           Show more
         </button>
       )}
