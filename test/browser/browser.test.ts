@@ -541,6 +541,41 @@ describe("the storefront", () => {
     assert.equal(orders.items.length, 1, "one order, not two");
     await context.close();
   });
+
+  it("a cart its own key can no longer place goes again under a new key, not refused until an old hold lapses", async () => {
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await cartWithAddress(shop, sku, "Spent Key", "14 MG Road");
+    const keys: string[] = [];
+    // The server's answer to a key whose earlier attempt died holding this cart planned otherwise.
+    await shop.route("**/v1/checkout", async (route) => {
+      keys.push(route.request().headers()["idempotency-key"] ?? "");
+      if (keys.length > 1) return route.continue();
+      await route.fulfill({
+        status: 422,
+        contentType: "application/problem+json",
+        body: JSON.stringify({
+          type: "https://edge-oms.dev/problems/idempotency-key-reused",
+          title: "Idempotency-Key reused",
+          status: 422,
+          code: "IDEMPOTENCY_KEY_REUSED",
+          detail: "this key's earlier attempt holds the cart planned otherwise",
+          requestId: "req_spent_key",
+        }),
+      });
+    });
+    const placed = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201);
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    await placed;
+    await shop.unroute("**/v1/checkout");
+    assert.equal(keys.length, 2);
+    assert.notEqual(keys[1], keys[0], "the second attempt is a new submission");
+    // Placed, the cart's submission is done with.
+    await shop.waitForFunction(() => localStorage.getItem("oms.checkout.submission") === null);
+    await context.close();
+  });
 });
 
 describe("the vendor's products", () => {

@@ -398,23 +398,39 @@ function Cart({
           },
         },
       };
+      let shopper = token;
       const newGuest = async () => {
         const guest = await api.createCustomer({ name: body.shipTo.name || "Guest" });
         setToken("storefront", guest.token);
+        shopper = guest.token;
         return guest.token;
+      };
+      const place = async (key: string) => {
+        try {
+          return await api.checkout(shopper ?? (await newGuest()), body, key);
+        } catch (err) {
+          // A kept token the API no longer takes (a guest's lapses a day after a sign-up that never
+          // ordered, or 30 days after its last order closed): shop on as a new guest, not stuck on a 401.
+          // Keys are scoped to the caller, so the same key is a first attempt for the new guest.
+          if (!(shopper && shopper === token && err instanceof ApiProblem && err.status === 401)) throw err;
+          return await api.checkout(await newGuest(), body, key);
+        }
       };
       const signature = JSON.stringify(body);
       const key = submission?.signature === signature ? submission.key : newIdempotencyKey();
       setSubmission({ key, signature });
       let result: CheckoutResult;
       try {
-        result = await api.checkout(token ?? (await newGuest()), body, key);
+        result = await place(key);
       } catch (err) {
-        // A kept token the API no longer takes (a guest's lapses a day after a sign-up that never
-        // ordered, or 30 days after its last order closed): shop on as a new guest, not stuck on a 401.
-        // Keys are scoped to the caller, so the same key is a first attempt for the new guest.
-        if (!(token && err instanceof ApiProblem && err.status === 401)) throw err;
-        result = await api.checkout(await newGuest(), body, key);
+        // This very cart refused under its own key: an earlier attempt died holding it planned
+        // another way, and the server placed no order under the key (README, "Checkout"). The key
+        // is spent, so the cart goes again as a new submission rather than refused until that
+        // hold lapses.
+        if (!(err instanceof ApiProblem && err.code === "IDEMPOTENCY_KEY_REUSED")) throw err;
+        const fresh = newIdempotencyKey();
+        setSubmission({ key: fresh, signature });
+        result = await place(fresh);
       }
       setSubmission(null);
       onPlaced(result);
