@@ -163,7 +163,16 @@ export class Feed extends DurableObject<Env> {
       .map((ws) => ({ ws, tokenId: (ws.deserializeAttachment() as Attachment).tokenId }));
     const tokenIds = [...new Set(open.flatMap((s) => (s.tokenId ? [s.tokenId] : [])))];
     if (tokenIds.length === 0) return;
-    const ended = await endedAmong(this.env, tokenIds, new Date());
+    let ended: Awaited<ReturnType<typeof endedAmong>>;
+    try {
+      ended = await endedAmong(this.env, tokenIds, new Date());
+    } catch (err) {
+      // Only this alarm or a new token socket schedules the next check: thrown, it would stop for
+      // good once the runtime's few retries ran out, and a revoked token's socket would stay open.
+      console.warn(JSON.stringify({ msg: "feed token check failed", error: String(err) }));
+      await this.ctx.storage.setAlarm(Date.now() + TOKEN_CHECK_MS);
+      return;
+    }
     for (const s of open) {
       const why = s.tokenId ? ended.get(s.tokenId) : undefined;
       if (!why) continue;

@@ -338,6 +338,25 @@ describe("feeds: revoked tokens", () => {
     onOrdered.ws.close();
   });
 
+  it("checks again later when D1 cannot be read, then closes the revoked token's socket", async () => {
+    const { vendorId } = await newVendorWithToken();
+    const phone = await newToken({ role: "vendor", vendorId });
+    const onPhone = await connect(`/v1/feeds/vendors/${vendorId}`, phone.token);
+    const feed = feedStub(`vendor:${vendorId}`);
+    expect((await api("DELETE", `/v1/tokens/${phone.id}`, { token: ADMIN })).status).toBe(204);
+    // D1 fails the check: its table is out of reach for one alarm.
+    await env.DB.prepare("alter table api_tokens rename to api_tokens_away").run();
+    try {
+      await runDurableObjectAlarm(feed);
+    } finally {
+      await env.DB.prepare("alter table api_tokens_away rename to api_tokens").run();
+    }
+    expect(onPhone.closed).toBeNull();
+    expect(await runInDurableObject(feed, (_f, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await runDurableObjectAlarm(feed)).toBe(true);
+    await vi.waitFor(() => expect(onPhone.closed).toEqual({ code: TOKEN_REVOKED_CLOSE, reason: "token revoked" }));
+  });
+
   it("a storefront's SKU feed, with no token, never wakes for the check", async () => {
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 2 }] });
     const shopper = await connect(`/v1/feeds/skus/${s.skuId}`);
