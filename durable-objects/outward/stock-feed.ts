@@ -13,28 +13,33 @@ import type { StockSnapshot } from "../sku-stock-rpc";
 
 /**
  * A SKU's new levels: exact per warehouse to its vendor's feed, the sellable total alone to the
- * SKU's public feed. Keyed by the snapshot's version, so a repeated push appends nothing.
+ * SKU's public feed. Keyed by the snapshot's version, so a repeated push appends nothing. Says
+ * which feeds took it: one may fail alone.
  */
 async function publishStock(
   env: Env,
   vendorId: string | null,
   snapshot: StockSnapshot,
   opts: { publicFeed: boolean; available: number },
-): Promise<void> {
+): Promise<{ publicFeed: boolean; failed: string[] }> {
   const { skuId } = snapshot;
   const at = isoSeconds(Date.now());
   const sourceId = `stock:${skuId}:${snapshot.version}`;
   const publish = (name: FeedName, data: PublicStockData | VendorStockData) =>
     env.FEEDS.get(env.FEEDS.idFromName(name)).publish([{ sourceId, type: STOCK_CHANGED, at, data }]);
-  const calls: Promise<unknown>[] = [];
-  if (opts.publicFeed) calls.push(publish(skuFeed(skuId), { skuId, available: opts.available }));
-  if (vendorId) {
-    const { version, warehouses, totals } = snapshot;
-    calls.push(publish(vendorFeed(vendorId), { skuId, version, warehouses, totals }));
-  }
-  const settled = await Promise.allSettled(calls);
-  const failed = settled.flatMap((s) => (s.status === "rejected" ? [String(s.reason)] : []));
-  if (failed.length > 0) throw new Error(`stock feed publish failed for ${skuId}: ${failed.join("; ")}`);
+  const [toPublic, toVendor] = await Promise.allSettled([
+    opts.publicFeed ? publish(skuFeed(skuId), { skuId, available: opts.available }) : null,
+    vendorId
+      ? publish(vendorFeed(vendorId), {
+          skuId,
+          version: snapshot.version,
+          warehouses: snapshot.warehouses,
+          totals: snapshot.totals,
+        })
+      : null,
+  ]);
+  const failed = [toPublic, toVendor].flatMap((s) => (s.status === "rejected" ? [String(s.reason)] : []));
+  return { publicFeed: opts.publicFeed && toPublic.status === "fulfilled", failed };
 }
 
 /**
@@ -42,6 +47,13 @@ async function publishStock(
  * storage commits; at full speed they cost a burst 15-20% of its CPU (README, "Performance").
  */
 const PUSH_GAP_MS = 100;
+
+/**
+ * A push that failed is tried again after 1 s, then twice as long each time, six times in all
+ * (about a minute): no later change may come to carry the last count, as after a sale's last unit.
+ */
+const RETRY_FIRST_MS = 1_000;
+const RETRIES = 6;
 
 /**
  * How long the pusher trusts what it read of the SKU's seller (its closed warehouses) before it
@@ -56,7 +68,7 @@ type Seller = Awaited<ReturnType<typeof sellerOfSku>> & { readAt: number; epoch:
  * and under a burst at most one every PUSH_GAP_MS; changes made meanwhile go out together in the
  * next push, as the latest snapshot. A burst of claims therefore costs a few RPCs a second, not one
  * each, and the last state always goes out; a lone change goes at once. Each push carries the whole
- * snapshot, so a failed one is healed by the next.
+ * snapshot, so a failed one is healed by the next, or by its own retries when no change follows.
  */
 export class StockFeedPusher {
   private running = false;
@@ -89,23 +101,34 @@ export class StockFeedPusher {
   private async drain(): Promise<void> {
     try {
       let started = 0;
+      let failures = 0;
       do {
-        const wait = started + PUSH_GAP_MS - Date.now();
+        const gap = failures === 0 ? PUSH_GAP_MS : RETRY_FIRST_MS * 2 ** (Math.min(failures, RETRIES) - 1);
+        const wait = started + gap - Date.now();
         if (started > 0 && wait > 0) await new Promise((tick) => setTimeout(tick, wait));
         started = Date.now();
         this.again = false;
         const snap = this.read();
         if (!snap.skuId) return;
+        let failed: string[];
         try {
           const seller = await this.sellerOf(snap.skuId);
           const available = sellableUnits(snap.warehouses, seller.closedWarehouseIds);
           // Holds that move from held to committed leave `available` as it was: storefronts need nothing.
           const publicFeed = available !== this.lastAvailable;
-          await publishStock(this.env, seller.vendorId, snap, { publicFeed, available });
-          this.lastAvailable = available;
+          const pushed = await publishStock(this.env, seller.vendorId, snap, { publicFeed, available });
+          if (pushed.publicFeed) this.lastAvailable = available;
+          failed = pushed.failed;
         } catch (err) {
-          console.warn(JSON.stringify({ msg: "stock feed push failed", skuId: snap.skuId, error: String(err) }));
+          failed = [String(err)];
         }
+        if (failed.length === 0) {
+          failures = 0;
+          continue;
+        }
+        failures++;
+        console.warn(JSON.stringify({ msg: "stock feed push failed", skuId: snap.skuId, failures, error: failed }));
+        if (failures <= RETRIES) this.again = true;
       } while (this.again);
     } finally {
       this.running = false;

@@ -81,3 +81,27 @@ export function d1Statements(wrap: (call: Call, sql: string) => Call): Env {
   });
   return { ...env, DB: db };
 }
+
+/**
+ * The bindings with each Feed object's `publish` going through `wrap(call, feedName)`.
+ */
+export function feedPublishes(wrap: (call: Call, feedName: string) => Call): Env {
+  const ns = env.FEEDS;
+  const names = new Map<string, string>();
+  return {
+    ...env,
+    FEEDS: {
+      idFromName: (name: string) => {
+        const id = ns.idFromName(name);
+        names.set(id.toString(), name);
+        return id;
+      },
+      get: (id: DurableObjectId) => {
+        const stub = ns.get(id);
+        const name = names.get(id.toString()) ?? "";
+        const call: Call = (...args) => stub.publish(...(args as Parameters<typeof stub.publish>));
+        return { publish: wrap(call, name) };
+      },
+    } as unknown as Env["FEEDS"],
+  };
+}
