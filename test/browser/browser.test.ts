@@ -517,6 +517,48 @@ describe("the storefront", () => {
     }
   });
 
+  it("an offer scrolled out of view and back shows the count it missed meanwhile", async () => {
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await shop.getByLabel("Search the catalog").fill(sku.barcode);
+    await shop.getByText("1 item", { exact: true }).waitFor();
+    const watching = shop.waitForEvent("websocket", (ws) => ws.url().includes(`/v1/feeds/skus/${sku.skuId}`));
+    await shop.getByRole("button", { name: /^Offers for / }).click();
+    const offer = shop.locator(".offer-row").filter({ hasText: sku.vendorName });
+    await offer.getByText(`${sku.available} available`).waitFor();
+    const first = await watching;
+    await first.waitForEvent("framereceived");
+    // Out of view: the card lets its socket go.
+    const closed = first.waitForEvent("close");
+    await shop.evaluate(() => {
+      document.body.style.paddingBottom = "6000px";
+      window.scrollTo(0, 5000);
+    });
+    await closed;
+    // Meanwhile a shopper holds two units.
+    const shopper = await api(server.url).request<{ token: string }>("POST", "/v1/customers", {
+      body: { name: "Scrolled Away" },
+    });
+    await api(server.url, shopper.token).request("POST", "/v1/checkout", {
+      headers: { "idempotency-key": `scrolled-${Date.now()}` },
+      body: {
+        lines: [{ skuId: sku.skuId, qty: 2 }],
+        shipTo: {
+          name: "Scrolled Away",
+          address: { line1: "12 MG Road", city: "Bengaluru", postalCode: "560001", country: "IN" },
+        },
+      },
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const back = shop.waitForEvent("websocket", (ws) => ws.url().includes(`/v1/feeds/skus/${sku.skuId}`));
+    await shop.evaluate(() => window.scrollTo(0, 0));
+    assert.match((await back).url(), /[?&]after=\d+/, "the card resumes where it left off");
+    await offer.getByText(`${sku.available - 2} available`).waitFor({ timeout: 10_000 });
+    await context.close();
+  });
+
   it("an order placed whose answer was lost is the same order when placed again after a reload", async () => {
     const sku = await orderableSku(token("vendor").vendorId!);
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });

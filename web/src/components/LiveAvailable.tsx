@@ -1,15 +1,23 @@
 import { PublicStockData } from "@contracts/feeds";
-import { useEffect, useRef, useState } from "react";
+import { type RefObject, useEffect, useRef, useState } from "react";
 import { useFeed } from "../live/use-feed";
 
 /**
- * A SKU's available count, live from its public stock feed while the card is on screen (a page
- * of 48 cards opens a socket only for the few in view).
+ * A SKU's available count, live from its public stock feed while `ref`'s element is on screen (a
+ * page of offers opens a socket only for the few in view). Each event carries the whole count, so
+ * the card resumes where it left off when it comes back into view and gets what it missed; when the
+ * feed no longer holds that far back it calls `stale` for the count to be read again, and shows
+ * `initial` (which that read renews) until the next event.
  */
-export function LiveAvailable({ skuId, initial }: { skuId: string; initial: number }) {
-  const ref = useRef<HTMLDivElement>(null);
+export function useLiveAvailable(
+  skuId: string,
+  initial: number,
+  stale: () => void,
+): { ref: RefObject<HTMLLIElement | null>; available: number; updatedAt: Date | null } {
+  const ref = useRef<HTMLLIElement>(null);
   const [visible, setVisible] = useState(false);
   const [live, setLive] = useState<{ available: number; at: Date } | null>(null);
+  const seen = useRef<number | null>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el || typeof IntersectionObserver === "undefined") return;
@@ -19,17 +27,29 @@ export function LiveAvailable({ skuId, initial }: { skuId: string; initial: numb
   }, []);
   useFeed({
     feed: visible ? `sku:${skuId}` : null,
+    after: () => seen.current,
     onEvent: (e) => {
+      seen.current = e.id;
       const parsed = PublicStockData.safeParse(e.data);
       if (parsed.success) setLive({ available: parsed.data.available, at: new Date() });
     },
+    onReset: (lastId) => {
+      const resumed = seen.current !== null;
+      seen.current = lastId;
+      // The first connection follows the count just read; a reset means events were lost.
+      if (!resumed) return;
+      setLive(null);
+      stale();
+    },
   });
-  const available = live?.available ?? initial;
+  return { ref, available: live?.available ?? initial, updatedAt: live?.at ?? null };
+}
+
+export function AvailableCount({ available, updatedAt }: { available: number; updatedAt: Date | null }) {
   return (
     <div
-      ref={ref}
       className={`small ${available > 0 ? "stock-ok" : "stock-out"}`}
-      title={live ? `Updated ${live.at.toLocaleTimeString()}` : undefined}
+      title={updatedAt ? `Updated ${updatedAt.toLocaleTimeString()}` : undefined}
     >
       {available > 0 ? `${available} available` : "Out of stock"}
     </div>

@@ -17,8 +17,11 @@ export class TicketRefused extends Error {
 
 export type FeedHandlers = {
   onEvent(event: EventFrame): void;
-  /** After the first hello and after a reset frame: the caller reloads its state from the API. */
-  onReset(): void;
+  /**
+   * After the first hello (unless resuming) and after a reset frame: the caller reloads its state
+   * from the API. `lastId` is where the feed stands: a later client resumes from there.
+   */
+  onReset(lastId: number): void;
   onStatus(status: FeedStatus): void;
 };
 
@@ -49,11 +52,14 @@ export class FeedClient {
   /** Bumped by each attempt and by every drop: a ticket that arrives for an older attempt is ignored. */
   private attempt = 0;
 
+  /** `after`: the last event id an earlier client of this feed handed on, to resume from. */
   constructor(
     private readonly url: string,
     private readonly ticket: TicketSource | null,
     private readonly handlers: FeedHandlers,
+    after: number | null = null,
   ) {
+    this.lastId = after;
     window.addEventListener("online", this.onOnline);
     window.addEventListener("offline", this.onOffline);
     this.connect("connecting");
@@ -130,13 +136,13 @@ export class FeedClient {
       this.handlers.onStatus("live");
       if (!resuming) {
         this.lastId = frame.lastId;
-        this.handlers.onReset();
+        this.handlers.onReset(frame.lastId);
       }
       return;
     }
     if (!("id" in frame)) {
       this.lastId = frame.lastId;
-      this.handlers.onReset();
+      this.handlers.onReset(frame.lastId);
       return;
     }
     if (this.lastId !== null && frame.id <= this.lastId) return;

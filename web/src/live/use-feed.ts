@@ -30,14 +30,18 @@ export function useFeed(opts: {
   feed: FeedName | null;
   token?: string | null;
   onEvent: (e: EventFrame) => void;
-  onReset?: () => void;
+  onReset?: (lastId: number) => void;
+  /** Read at each new connection: the last event id already seen, to resume from. */
+  after?: () => number | null;
 }): { status: FeedStatus; lastEventAt: Date | null } {
   const [status, setStatus] = useState<FeedStatus>("connecting");
   const [lastEventAt, setLastEventAt] = useState<Date | null>(null);
   const onEvent = useRef(opts.onEvent);
   const onReset = useRef(opts.onReset);
+  const after = useRef(opts.after);
   onEvent.current = opts.onEvent;
   onReset.current = opts.onReset;
+  after.current = opts.after;
   const { feed, token } = opts;
 
   useEffect(() => {
@@ -53,14 +57,19 @@ export function useFeed(opts: {
           }
         }
       : null;
-    const client = new FeedClient(feedPath(feed), ticket, {
-      onEvent: (e) => {
-        setLastEventAt(new Date());
-        onEvent.current(e);
+    const client = new FeedClient(
+      feedPath(feed),
+      ticket,
+      {
+        onEvent: (e) => {
+          setLastEventAt(new Date());
+          onEvent.current(e);
+        },
+        onReset: (lastId) => onReset.current?.(lastId),
+        onStatus: setStatus,
       },
-      onReset: () => onReset.current?.(),
-      onStatus: setStatus,
-    });
+      after.current?.() ?? null,
+    );
     return () => client.close();
   }, [feed, token]);
 

@@ -1,7 +1,7 @@
 import { type ChangeEvent, type FormEvent, useEffect, useMemo, useState } from "react";
 import { ApiProblem, api, newIdempotencyKey } from "../api";
 import { setToken, useToken } from "../auth";
-import { LiveAvailable } from "../components/LiveAvailable";
+import { AvailableCount, useLiveAvailable } from "../components/LiveAvailable";
 import { OrderDetail } from "../components/OrderDetail";
 import { ProblemBanner } from "../components/ProblemBanner";
 import { SignedInAs, SignIn } from "../components/SignIn";
@@ -274,6 +274,42 @@ function Catalog({
   );
 }
 
+/** One seller's offer of a product, its count live while on screen; Add goes by that count. */
+function Offer({
+  sku,
+  held,
+  onAdd,
+  stale,
+}: {
+  sku: CatalogSku;
+  held: number;
+  onAdd: (sku: CatalogSku) => void;
+  stale: () => void;
+}) {
+  const { ref, available, updatedAt } = useLiveAvailable(sku.skuId, sku.available, stale);
+  return (
+    <li ref={ref} className="offer-row">
+      <div className="offer-text">
+        <strong>{sku.vendorName}</strong>
+        <span className="muted small">{sku.title}</span>
+      </div>
+      <div className="offer-buy">
+        <span className="money">{formatMoney(sku.price)}</span>
+        <AvailableCount available={available} updatedAt={updatedAt} />
+        <button
+          type="button"
+          className="button small"
+          disabled={available - held <= 0 || held >= MAX_QTY}
+          onClick={() => onAdd({ ...sku, available })}
+          aria-label={`Add ${sku.title} from ${sku.vendorName} to cart`}
+        >
+          {held > 0 ? `Add (${held})` : "Add"}
+        </button>
+      </div>
+    </li>
+  );
+}
+
 /** Each seller's offer of one product: its price and live availability, to add by hand. */
 function Offers({
   product,
@@ -293,30 +329,9 @@ function Offers({
       <ProblemBanner error={offers.error} />
       {offers.loading && !offers.data && <p className="muted small">Loading offers…</p>}
       <ul className="plain">
-        {offers.data?.items.map((sku) => {
-          const held = inCart.get(sku.skuId) ?? 0;
-          return (
-            <li key={sku.skuId} className="offer-row">
-              <div className="offer-text">
-                <strong>{sku.vendorName}</strong>
-                <span className="muted small">{sku.title}</span>
-              </div>
-              <div className="offer-buy">
-                <span className="money">{formatMoney(sku.price)}</span>
-                <LiveAvailable skuId={sku.skuId} initial={sku.available} />
-                <button
-                  type="button"
-                  className="button small"
-                  disabled={sku.available - held <= 0 || held >= MAX_QTY}
-                  onClick={() => onAdd(sku)}
-                  aria-label={`Add ${sku.title} from ${sku.vendorName} to cart`}
-                >
-                  {held > 0 ? `Add (${held})` : "Add"}
-                </button>
-              </div>
-            </li>
-          );
-        })}
+        {offers.data?.items.map((sku) => (
+          <Offer key={sku.skuId} sku={sku} held={inCart.get(sku.skuId) ?? 0} onAdd={onAdd} stale={offers.reload} />
+        ))}
       </ul>
     </div>
   );
