@@ -23,6 +23,7 @@ import {
 import type { Db } from "../db/client";
 import { bucketUpperBound, LATENCY_BUCKET_BOUNDS_MINUTES, percentile } from "../domain/latency-histogram";
 import { addDays, dayStart, daysBetween, localDay } from "../domain/local-day";
+import { daysOfCover } from "../domain/reorder";
 import { isoSeconds } from "../domain/time";
 
 /** Reports built from the roll-ups (db/analytics.ts): sums over the range, rates and percentiles. */
@@ -265,7 +266,7 @@ export async function vendorInventory(db: Db, m: Marketplace, vendorId: string, 
   }
   const figures = (unitsSold: number, available: number, averageOnHand: number) => ({
     turnoverX100: averageOnHand > 0 ? Math.round((unitsSold * 100) / averageOnHand) : null,
-    daysOfCover: unitsSold > 0 ? Math.floor(available / (unitsSold / span)) : null,
+    daysOfCover: daysOfCover(available, unitsSold, span),
   });
   const items = [...perSku.entries()].map(([skuId, e]) => {
     const averageOnHand = e.days > 0 ? Math.round(e.sumOnHand / e.days) : 0;

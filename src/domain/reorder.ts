@@ -22,11 +22,14 @@ export type ReorderInput = {
 export const HORIZON_DAYS = 3_650;
 
 export function suggestReorder(i: ReorderInput) {
-  const velocity = i.windowDays > 0 ? i.unitsSold / i.windowDays : 0;
-  const velocityPerDayX100 = Math.round(velocity * 100);
-  if (velocity <= 0) return { velocityPerDayX100, quantity: 0, runOutDate: null, orderBy: null };
-  const daysLeft = Math.max(0, Math.floor(Math.max(0, i.available) / velocity));
-  const quantity = Math.max(0, Math.ceil(velocity * (i.leadTimeDays + i.coverDays)) - Math.max(0, i.available));
+  const sold = i.windowDays > 0 ? Math.max(0, i.unitsSold) : 0;
+  const velocityPerDayX100 = sold > 0 ? Math.round((sold * 100) / i.windowDays) : 0;
+  if (sold <= 0) return { velocityPerDayX100, quantity: 0, runOutDate: null, orderBy: null };
+  const available = Math.max(0, i.available);
+  // Whole-number arithmetic: units / (sold / window) as a float puts 36 sold over 28 days at 28
+  // units for 21 days, not 27, and runs a stock out a day early.
+  const daysLeft = Math.floor((available * i.windowDays) / sold);
+  const quantity = Math.max(0, Math.ceil((sold * (i.leadTimeDays + i.coverDays)) / i.windowDays) - available);
   if (daysLeft > HORIZON_DAYS) return { velocityPerDayX100, quantity, runOutDate: null, orderBy: null };
   return {
     velocityPerDayX100,
@@ -34,4 +37,12 @@ export function suggestReorder(i: ReorderInput) {
     runOutDate: addDays(i.today, daysLeft),
     orderBy: addDays(i.today, Math.max(0, daysLeft - i.leadTimeDays)),
   };
+}
+
+/**
+ * Whole days the units last at the window's rate of sale (null with no sales), in whole numbers:
+ * as floats, 23 available at 23 sold over 30 days came to 29.
+ */
+export function daysOfCover(available: number, unitsSold: number, windowDays: number): number | null {
+  return unitsSold > 0 ? Math.floor((Math.max(0, available) * windowDays) / unitsSold) : null;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bucketOf, LATENCY_BUCKET_BOUNDS_MINUTES, percentile } from "../../src/domain/latency-histogram";
 import { dayStart, localDay } from "../../src/domain/local-day";
-import { suggestReorder } from "../../src/domain/reorder";
+import { daysOfCover, suggestReorder } from "../../src/domain/reorder";
 
 describe("latency histogram", () => {
   it("buckets by the first bound at or above, the rest in the open bucket", () => {
@@ -103,5 +103,21 @@ describe("reorder suggestion", () => {
         today: "2026-01-01",
       }).runOutDate,
     ).toBe("2035-12-20");
+  });
+
+  it("counts in whole numbers: no unit too many, no day too few", () => {
+    const at = { windowDays: 28, coverDays: 14, today: "2026-01-01" };
+    // 36 sold over 28 days, for 7 + 14 days: exactly 27.
+    expect(suggestReorder({ ...at, available: 0, unitsSold: 36, leadTimeDays: 7 }).quantity).toBe(27);
+    // 9 sold over 28 days: 9 units last exactly 28 days.
+    expect(suggestReorder({ ...at, available: 9, unitsSold: 9, leadTimeDays: 7 }).runOutDate).toBe("2026-01-29");
+    for (let sold = 1; sold <= 200; sold++) {
+      for (let lead = 0; lead <= 60; lead++) {
+        const { quantity } = suggestReorder({ ...at, available: 0, unitsSold: sold, leadTimeDays: lead });
+        expect(quantity * 28 >= sold * (lead + 14) && (quantity - 1) * 28 < sold * (lead + 14)).toBe(true);
+      }
+    }
+    expect(daysOfCover(23, 23, 30)).toBe(30);
+    expect(daysOfCover(5, 0, 30)).toBeNull();
   });
 });
