@@ -263,13 +263,17 @@ export async function startRebuild(db: Db, r: { days: readonly string[]; at: str
 /**
  * The stock mirror as it stands, recorded as the day's snapshot per SKU and warehouse (a later run
  * the same day overwrites it, so each day keeps its last). One statement, whatever the catalog's size.
+ * A closed warehouse's units are on hand but not available: not for sale, as reorder suggestions
+ * and low-stock alerts count them.
  */
 export async function snapshotStock(db: Db, day: string): Promise<void> {
   await db.$client
     .prepare(
       `insert into stock_snapshots (vendor_id, day, sku_id, warehouse_id, on_hand, available)
-       select k.vendor_id, ?1, l.sku_id, l.warehouse_id, l.on_hand, l.available
-       from stock_levels l join skus k on k.id = l.sku_id where true
+       select k.vendor_id, ?1, l.sku_id, l.warehouse_id, l.on_hand,
+              case when w.status = 'active' then l.available else 0 end
+       from stock_levels l join skus k on k.id = l.sku_id join warehouses w on w.id = l.warehouse_id
+       where true
        on conflict (vendor_id, day, sku_id, warehouse_id) do update set
          on_hand = excluded.on_hand, available = excluded.available
        where on_hand <> excluded.on_hand or available <> excluded.available`,
