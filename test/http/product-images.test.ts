@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { imageDimensions } from "../../src/domain/image-type";
 import { addProductImage } from "../../src/product-images/add";
 import { decodeImage } from "../../src/product-images/codecs";
-import { ADMIN, api, tokenFor, uid } from "../support/api";
+import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { d1Statements } from "../support/bindings";
 import { inr, newProduct, newSku, newVendorWithToken } from "../support/catalog";
 import { headerOnly, jpegOf, pngOf, withOrientation } from "../support/images";
@@ -51,6 +51,20 @@ describe("product images", () => {
     expect(served.headers.get("cache-control")).toContain("immutable");
     const again = await api("GET", r.body.urls.thumb, { headers: { "if-none-match": served.headers.get("etag")! } });
     expect(again.status).toBe(304);
+  });
+
+  it("lists a product's photos to the public only while some vendor sells it", async () => {
+    const v = await newVendorWithToken();
+    const product = await newProduct();
+    const sku = await newSku(v.vendorId, product.id);
+    expect((await post(product.id, v.token, await jpegOf(320, 240))).status).toBe(201);
+    expect((await api("GET", `/v1/products/${product.id}/images`)).body.items).toHaveLength(1);
+    expect((await api("PATCH", `/v1/skus/${sku.id}`, { token: ADMIN, body: { status: "inactive" } })).status).toBe(200);
+    expect((await api("GET", `/v1/products/${product.id}/images`)).status).toBe(404);
+    const shopper = await newCustomer();
+    expect((await api("GET", `/v1/products/${product.id}/images`, { token: shopper.token })).status).toBe(404);
+    const seller = await api("GET", `/v1/products/${product.id}/images`, { token: v.token });
+    expect(seller.body.items).toHaveLength(1);
   });
 
   it("answers the same photo sent again for the product with that photo (200), stored once", async () => {

@@ -6,7 +6,7 @@ import { database } from "../../db/client";
 import { imageExists, productImagesOf } from "../../db/product-images";
 import { findProduct } from "../../db/products";
 import { addProductImage, imageKey } from "../../product-images/add";
-import { requireRole } from "../auth";
+import { requireRole, seesAsPublic } from "../auth";
 import { router } from "../context";
 import { ApiError } from "../errors";
 import { defineRoute } from "../route";
@@ -79,7 +79,8 @@ export const productImages = router()
   .openapi(list, async (c) => {
     const { productId } = c.req.valid("param");
     const db = database(c.env);
-    if (!(await findProduct(db, productId))) throw notFound("product", productId);
+    // A product no vendor sells yet (or any longer) is not the public's, nor are its photos.
+    if (!(await findProduct(db, productId, { soldOnly: seesAsPublic(c) }))) throw notFound("product", productId);
     return c.json({ items: await productImagesOf(db, productId) }, 200);
   })
   .openapi(serve, async (c) => {

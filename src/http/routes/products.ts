@@ -1,11 +1,11 @@
-import type { Context } from "hono";
 import { CreateProduct, Product, ProductParams, ProductQuery } from "../../contracts/catalog";
 import { json, jsonBody, page, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
 import { findProduct, insertProduct, listProducts } from "../../db/products";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
-import { type AppEnv, router } from "../context";
+import { seesAsPublic } from "../auth";
+import { router } from "../context";
 import { defineRoute } from "../route";
 import { notFound, pageStart } from "../scope";
 
@@ -40,11 +40,6 @@ const read = defineRoute({
 });
 
 /** Anyone without a token, and shoppers, see only products on sale: vendors pick what to offer from all. */
-const publicView = (c: Context<AppEnv>) => {
-  const who = c.get("principal");
-  return !who || who.role === "customer";
-};
-
 export const products = router()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
@@ -62,13 +57,13 @@ export const products = router()
       limit: q.limit,
       after: pageStart(q.cursor),
       search: q.search || undefined,
-      soldOnly: publicView(c),
+      soldOnly: seesAsPublic(c),
     });
     return c.json(result, 200);
   })
   .openapi(read, async (c) => {
     const { productId } = c.req.valid("param");
-    const product = await findProduct(database(c.env), productId, { soldOnly: publicView(c) });
+    const product = await findProduct(database(c.env), productId, { soldOnly: seesAsPublic(c) });
     if (!product) throw notFound("product", productId);
     return c.json(product, 200);
   });
