@@ -45,6 +45,7 @@ import { tokens } from "./http/routes/tokens";
 import { vendors } from "./http/routes/vendors";
 import { warehouses } from "./http/routes/warehouses";
 import { webhooks } from "./http/routes/webhooks";
+import { whatsappWebhooks } from "./http/routes/whatsapp-webhooks";
 import { securityHeaders } from "./http/security-headers";
 import { webAssets } from "./http/web-assets";
 
@@ -99,6 +100,7 @@ const productionResources: readonly Resource[] = [
   feeds,
   webhooks,
   carrierWebhooks,
+  whatsappWebhooks,
   inventoryBridge,
   deadLetters,
   pendingRefunds,

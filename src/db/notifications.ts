@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import { newId } from "../domain/ids";
 import { chunks, rowsPerInsert, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
@@ -159,12 +159,74 @@ export type NotificationOutcome = Pick<
  * shopper or vendor gave an address. Once per message.
  */
 export function emailInstead(db: Db, id: string, at: string): Statement {
+  return emailInsteadOf(db, sql`n.id = ${id}`, at);
+}
+
+/**
+ * The fallback of `emailInstead` for the WhatsApp message sent under `providerRef` (its wamid), which
+ * WhatsApp reported failed after taking it. Once per message: its dedupe key is the message's own.
+ */
+export function emailInsteadOfSent(db: Db, providerRef: string, at: string): Statement {
+  return emailInsteadOf(db, sql`n.provider_ref = ${providerRef}`, at);
+}
+
+function emailInsteadOf(db: Db, which: SQL, at: string): Statement {
   return db
     .insert(notifications)
     .select(
-      sql`select ${newId("ntf")}, n.order_id, n.sub_order_id, n.customer_id, n.vendor_id, n.thread_key, 'email', coalesce(c.email, v.contact_email), n.template, n.priority, n.payload, 'queued', 0, null, null, n.dedupe_key || ':email', ${at}, null, null, null, null from ${notifications} n left join ${customers} c on c.id = n.customer_id left join ${vendors} v on v.id = n.vendor_id where n.id = ${id} and n.channel = 'whatsapp' and n.status = 'failed' and coalesce(c.email, v.contact_email) is not null`,
+      sql`select ${newId("ntf")}, n.order_id, n.sub_order_id, n.customer_id, n.vendor_id, n.thread_key, 'email', coalesce(c.email, v.contact_email), n.template, n.priority, n.payload, 'queued', 0, null, null, n.dedupe_key || ':email', ${at}, null, null, null, null from ${notifications} n left join ${customers} c on c.id = n.customer_id left join ${vendors} v on v.id = n.vendor_id where ${which} and n.channel = 'whatsapp' and n.status = 'failed' and coalesce(c.email, v.contact_email) is not null`,
     )
     .onConflictDoNothing();
+}
+
+/**
+ * WhatsApp's later word that a message it accepted (HTTP 200 and a wamid) was not delivered after
+ * all: the message we sent under that wamid becomes failed with the reason. Only a message still
+ * recorded as sent changes, so a repeated report keeps the first reason and time.
+ */
+export function failSentWhatsApp(db: Db, providerRef: string, error: string): Statement {
+  return db
+    .update(notifications)
+    .set({ status: "failed", error })
+    .where(
+      and(
+        eq(notifications.providerRef, providerRef),
+        eq(notifications.channel, "whatsapp"),
+        eq(notifications.status, "sent"),
+      ),
+    );
+}
+
+/** Whether a WhatsApp message was ever sent under this wamid (by this deployment). */
+export async function sentUnderRef(db: Db, providerRef: string): Promise<boolean> {
+  const row = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.providerRef, providerRef), eq(notifications.channel, "whatsapp")))
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * Whether a sender holds a WhatsApp message of this thread at `at`: it is out with the provider,
+ * but its wamid is recorded only when the sender settles its whole run.
+ */
+export async function whatsAppInFlight(db: Db, threadKey: string, at: string): Promise<boolean> {
+  const row = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(
+      and(
+        eq(notifications.status, "queued"),
+        eq(notifications.channel, "whatsapp"),
+        eq(notifications.threadKey, threadKey),
+        gt(notifications.leaseUntil, at),
+      ),
+    )
+    .limit(1)
+    .get();
+  return row !== undefined;
 }
 
 /** Records a send's outcome, but only while the sender still holds the message's lease. */

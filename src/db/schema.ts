@@ -601,6 +601,8 @@ export const notifications = sqliteTable(
     index("notifications_order").on(t.orderId, t.createdAt),
     index("notifications_vendor").on(t.vendorId, t.createdAt, t.id).where(sql`${t.vendorId} is not null`),
     index("notifications_queue").on(t.priority, t.createdAt).where(sql`${t.status} = 'queued'`),
+    // WhatsApp's status webhook finds the message by the wamid it was sent under.
+    index("notifications_provider_ref").on(t.providerRef).where(sql`${t.providerRef} is not null`),
     check("notifications_status", sql`${t.status} in ('queued','sent','failed')`),
   ],
 );

@@ -20,10 +20,10 @@ const SEND_CONCURRENCY = 8;
 
 /**
  * How long a claim holds its messages: as long as its sends can take (a minute's limit, eight at a
- * time, each up to the send timeout), and a minute more to record them. Outcomes are recorded
- * together at the end, so a shorter lease let the sender of a later minute claim, and send again,
- * messages a slow provider had already taken. A sender that dies leaves its messages to the first
- * sender after the lease.
+ * time, each up to the send timeout), and a minute more to record them. A claimed message waits its
+ * turn behind the others, so a shorter lease let the sender of a later minute claim, and send again,
+ * messages a slow provider was still working through. A sender that dies leaves the messages it
+ * had not recorded to the first sender after the lease.
  */
 function leaseSeconds(limit: number): number {
   return Math.ceil(limit / SEND_CONCURRENCY) * SEND_TIMEOUT_SECONDS + 60;
@@ -51,21 +51,22 @@ export async function sendNotifications(env: Env, now: Date) {
   const db = database(env);
   const cfg = config(env);
   const limit = cfg.notifyRatePerMinute;
-  const bucket = isoSeconds(Math.floor(now.getTime() / BUCKET_MS) * BUCKET_MS);
-  const at = isoSeconds(now);
-  const local = await markLocalSent(db, { limit, bucket, at });
+  const bucket = bucketOf(now);
+  const local = await markLocalSent(db, { limit, bucket, at: isoSeconds(now) });
 
   const result = { sent: local.length, retrying: 0, failed: 0, limit, bucket };
   const started = Date.now();
   for (const [name, channel] of remoteChannels(cfg)) {
-    // From this channel's claim: a slow channel before it must not eat into this one's lease.
+    // Everything from this channel's own claim: a slow channel before it must neither eat into this
+    // one's lease nor make it count its hand-overs against a minute already past (the provider's
+    // limit is per minute as it is when the claim is made).
     const claimedAt = new Date(now.getTime() + (Date.now() - started));
+    const at = isoSeconds(claimedAt);
     const leaseUntil = isoSeconds(addSeconds(claimedAt, leaseSeconds(limit)));
-    const claimed = await claimNotifications(db, name, { limit, bucket, at, leaseUntil });
-    const deliveries = await sendAll(channel, claimed.map(outgoing));
-    await settle(db, claimed, deliveries, {
+    const claimed = await claimNotifications(db, name, { limit, bucket: bucketOf(claimedAt), at, leaseUntil });
+    const deliveries = await sendAndSettle(db, channel, claimed, {
       lease: leaseUntil,
-      now,
+      now: claimedAt,
       emailFallback: name === "whatsapp" && !!cfg.email,
     });
     for (const d of deliveries) {
@@ -90,16 +91,61 @@ function outgoing(row: ClaimedNotification): Outgoing {
   };
 }
 
-async function sendAll(channel: Channel, messages: Outgoing[]): Promise<Delivery[]> {
-  const out = new Array<Delivery>(messages.length);
+function bucketOf(t: Date): string {
+  return isoSeconds(Math.floor(t.getTime() / BUCKET_MS) * BUCKET_MS);
+}
+
+type SettleWith = { lease: string; now: Date; emailFallback: boolean };
+
+/**
+ * Sends the claimed messages, eight at a time, and records outcomes as the sends come back (those
+ * that finish together in one batch of at most eight), each sender waiting for its outcome to be
+ * written before it takes the next message. WhatsApp takes no idempotency key: every message whose
+ * outcome is not written when a sender dies, or its write fails, is sent again after the lease, so
+ * that must be only the messages in flight, not the whole claim. A failed write stops further sends
+ * (those messages stay claimed and unsent until the lease ends) and is thrown once the sends in
+ * flight are back and recorded, if they can be.
+ */
+async function sendAndSettle(
+  db: Db,
+  channel: Channel,
+  rows: ClaimedNotification[],
+  w: SettleWith,
+): Promise<Delivery[]> {
+  const out = new Array<Delivery>(rows.length);
   let next = 0;
+  let pending: number[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
+  const record = () => {
+    writing = writing.then(async () => {
+      if (pending.length === 0) return;
+      const group = pending;
+      pending = [];
+      try {
+        await settle(
+          db,
+          group.map((i) => rows[i]!),
+          group.map((i) => out[i]!),
+          w,
+        );
+      } catch (error) {
+        // The sends still in flight are recorded if D1 lets them: each one not is sent twice.
+        failure ??= { error };
+      }
+    });
+    return writing;
+  };
   const worker = async () => {
-    while (next < messages.length) {
+    while (!failure && next < rows.length) {
       const i = next++;
-      out[i] = await channel.send(messages[i]!);
+      out[i] = await channel.send(outgoing(rows[i]!));
+      pending.push(i);
+      await record();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, messages.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, rows.length) }, worker));
+  if (failure) throw failure.error;
   return out;
 }
 
@@ -107,12 +153,7 @@ async function sendAll(channel: Channel, messages: Outgoing[]): Promise<Delivery
  * Records each outcome, but only while this sender still holds the message. `emailFallback`: a
  * message WhatsApp refused for good goes by email where its recipient gave an address.
  */
-async function settle(
-  db: Db,
-  rows: ClaimedNotification[],
-  deliveries: Delivery[],
-  w: { lease: string; now: Date; emailFallback: boolean },
-) {
+async function settle(db: Db, rows: ClaimedNotification[], deliveries: Delivery[], w: SettleWith) {
   const at = isoSeconds(w.now);
   const statements = rows.flatMap((row, i) => {
     const d = deliveries[i]!;

@@ -102,12 +102,14 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
       const refunded = displayAmount(refundedMinor, facts.currency);
       const late = p.reason === SLA_BREACH_REASON;
       const text = `One parcel of order ${orderId} ${late ? "could not be shipped in time" : "cannot be fulfilled"} and is cancelled.${refundedMinor > 0 ? ` We refunded ${refunded} for it; the rest of your order is not affected.` : ""}`;
+      // A template's text is fixed: the seller missing its dispatch deadline and a parcel that cannot
+      // be fulfilled read differently, each with and without a refund.
+      const template = `shipment_cancelled${late ? "_late" : ""}${refundedMinor > 0 ? "" : "_no_refund"}`;
       return [
         {
           ...base,
-          ...(refundedMinor > 0
-            ? { template: "shipment_cancelled", params: { orderId, refunded } }
-            : { template: "shipment_cancelled_no_refund", params: { orderId } }),
+          template,
+          params: refundedMinor > 0 ? { orderId, refunded } : { orderId },
           priority: PRIORITY.cancellation,
           text,
         },
@@ -121,7 +123,8 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
       return [
         {
           ...base,
-          template: "refund_failed",
+          // A template's text is fixed: one says the refund is sent again, the other that ops will call.
+          template: p.retried ? "refund_failed_retrying" : "refund_failed_contact",
           priority: PRIORITY.cancellation,
           params: { orderId, refunded },
           text: `Your bank could not accept the refund of ${refunded} for order ${orderId}. ${next}`,

@@ -88,6 +88,11 @@ const configSchema = z.object({
     .regex(/^v\d+\.\d+$/)
     .default("v21.0"),
   WHATSAPP_TEMPLATE_LANGUAGE: z.string().min(2).max(10).default("en"),
+  // WhatsApp's message-status webhook (/v1/webhooks/whatsapp): Meta signs each delivery with the app's
+  // secret (X-Hub-Signature-256) and proves a new subscription with the verify token typed into its
+  // dashboard. On when both are set; until then the route answers 404.
+  WHATSAPP_APP_SECRET: optionalSecret,
+  WHATSAPP_VERIFY_TOKEN: optionalSecret,
   // Email through Resend's HTTP API: on when both the key and the sender are set.
   EMAIL_API_KEY: optionalSecret,
   EMAIL_FROM: optionalSecret,
@@ -107,6 +112,7 @@ export type Config = {
   coarseAddressRate: boolean;
   notifyRatePerMinute: number;
   whatsapp?: { token: string; phoneNumberId: string; apiBase: string; apiVersion: string; language: string };
+  whatsappWebhook?: { appSecret: string; verifyToken: string };
   email?: { apiKey: string; from: string; apiBase: string };
   reviewThresholdMinor: number;
   payoutHoldDays: number;
@@ -159,6 +165,10 @@ export function config(env: Env): Config {
             apiVersion: raw.WHATSAPP_API_VERSION,
             language: raw.WHATSAPP_TEMPLATE_LANGUAGE,
           }
+        : undefined,
+    whatsappWebhook:
+      raw.WHATSAPP_APP_SECRET && raw.WHATSAPP_VERIFY_TOKEN
+        ? { appSecret: raw.WHATSAPP_APP_SECRET, verifyToken: raw.WHATSAPP_VERIFY_TOKEN }
         : undefined,
     email:
       raw.EMAIL_API_KEY && raw.EMAIL_FROM

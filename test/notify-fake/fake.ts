@@ -67,6 +67,11 @@ export function createNotifyFake() {
       // Meta answers its throttles with HTTP 400 and tells them apart by code.
       case 131056:
         return graphError(400, 131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit");
+      // Refusals about the business account, which an operator clears: it is locked, its bill unpaid.
+      case 131031:
+        return graphError(403, 131031, "(#131031) Business Account locked");
+      case 131042:
+        return graphError(400, 131042, "(#131042) Business eligibility payment issue");
     }
     seq += 1;
     return json(200, {
@@ -102,6 +107,12 @@ export function createNotifyFake() {
         return resendError(500, "internal_server_error", "An unexpected error occurred.");
       case 400:
         return resendError(422, "validation_error", "The `from` domain is not verified.");
+      case 403:
+        return resendError(
+          403,
+          "validation_error",
+          "The oms.test domain is not verified. Please, add and verify your domain on https://resend.com/domains",
+        );
     }
     seq += 1;
     const id = `4ef9a417-02e9-4d39-ad75-${String(seq).padStart(12, "0")}`;

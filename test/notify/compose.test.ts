@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { OrderEventMessage } from "../../src/contracts/events";
+import { SLA_BREACH_REASON } from "../../src/contracts/order-status";
+import { FALLBACK_SUBJECT, subjectOf } from "../../src/notifications/channels/email";
 import { compose } from "../../src/notifications/compose";
 
 const cancelled = (refundedMinor: number): OrderEventMessage => ({
@@ -85,13 +87,21 @@ describe("messages", () => {
       payload: { refundedMinor: 250_000, ...payload },
     });
     const [retried] = compose(event("order.refund_failed", { retried: true }), facts);
-    expect(retried).toMatchObject({ template: "refund_failed", audience: { kind: "customer", customerId: "cus_1" } });
+    expect(retried).toMatchObject({
+      template: "refund_failed_retrying",
+      audience: { kind: "customer", customerId: "cus_1" },
+    });
     expect(retried!.text).toBe(
       "Your bank could not accept the refund of ₹2,500.00 for order ord_1. We are sending it again and will tell you when it is on its way.",
     );
-    expect(compose(event("order.refund_failed", { retried: false }), facts)[0]!.text).toContain(
-      "Our team will contact you to refund it another way.",
-    );
+    // WhatsApp sends the approved template's fixed text, not ours: "we are sending it again" and
+    // "our team will contact you" cannot share one template name.
+    const [awaitingOps] = compose(event("order.refund_failed", { retried: false }), facts);
+    expect(awaitingOps).toMatchObject({
+      template: "refund_failed_contact",
+      params: { orderId: "ord_1", refunded: "₹2,500.00" },
+    });
+    expect(awaitingOps!.text).toContain("Our team will contact you to refund it another way.");
     expect(compose(event("order.refund_sent", {}), facts)[0]!.text).toBe(
       "The refund of ₹2,500.00 for order ord_1 is on its way back to you.",
     );
@@ -99,5 +109,62 @@ describe("messages", () => {
       template: "refund_settled",
       params: { orderId: "ord_1", refunded: "₹2,500.00" },
     });
+  });
+});
+
+describe("templates", () => {
+  const facts = { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency: "INR", timeZone: "Asia/Kolkata" };
+  const event = (type: string, payload: Record<string, unknown>): OrderEventMessage => ({
+    id: 6,
+    type,
+    orderId: "ord_1",
+    at: "2026-11-28T10:00:00Z",
+    payload: { orderId: "ord_1", ...payload },
+  });
+
+  it("tell a parcel the seller did not ship in time apart from one that cannot be fulfilled", () => {
+    const parcel = (reason: string, refundedMinor: number) =>
+      compose(event("sub_order.cancelled", { subOrderId: "sub_1", reason, refundedMinor }), facts)[0]!;
+    const byTemplate = [
+      parcel(SLA_BREACH_REASON, 1_000),
+      parcel(SLA_BREACH_REASON, 0),
+      parcel("vendor_cancelled", 1_000),
+      parcel("vendor_cancelled", 0),
+    ].map((m) => [m.template, m.text.includes("could not be shipped in time"), Object.keys(m.params)]);
+    expect(byTemplate).toEqual([
+      ["shipment_cancelled_late", true, ["orderId", "refunded"]],
+      ["shipment_cancelled_late_no_refund", true, ["orderId"]],
+      ["shipment_cancelled", false, ["orderId", "refunded"]],
+      ["shipment_cancelled_no_refund", false, ["orderId"]],
+    ]);
+  });
+
+  it("each have an email subject of their own, so no mail reads as a vague update", () => {
+    const events = [
+      event("order.paid", {}),
+      event("order.cancelled", { refundedMinor: 1_000 }),
+      event("order.cancelled", { refundedMinor: 0 }),
+      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "vendor_cancelled" }),
+      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "vendor_cancelled" }),
+      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: SLA_BREACH_REASON }),
+      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: SLA_BREACH_REASON }),
+      event("order.refund_failed", { refundedMinor: 1_000, retried: true }),
+      event("order.refund_failed", { refundedMinor: 1_000, retried: false }),
+      event("order.refund_sent", { refundedMinor: 1_000 }),
+      event("order.refund_settled", { refundedMinor: 1_000 }),
+      event("sub_order.dispatched", { subOrderId: "sub_1", carrier: "delhivery", awb: "AWB1" }),
+      event("sub_order.milestone", { subOrderId: "sub_1", milestone: "out_for_delivery" }),
+      event("sub_order.milestone", { subOrderId: "sub_1", milestone: "delivery_attempted" }),
+      event("sub_order.delivered", { subOrderId: "sub_1" }),
+      event("sub_order.sla_nudge", { subOrderId: "sub_1", vendorId: "ven_1", slaDispatchBy: "2026-11-28T09:30:00Z" }),
+    ];
+    const templates = [...new Set(events.flatMap((e) => compose(e, facts).map((m) => m.template)))];
+    expect(templates).toHaveLength(events.length);
+    // Sent by email too, but written elsewhere: the vendor's low-stock alert and its sign-in link.
+    const without = [...templates, "low_stock", "vendor_sign_in"].filter((t) => subjectOf(t) === FALLBACK_SUBJECT);
+    expect(without).toEqual([]);
+    // A template that reads differently has a subject that does too.
+    expect(subjectOf("refund_failed_retrying")).not.toBe(subjectOf("refund_failed_contact"));
+    expect(subjectOf("shipment_cancelled_late")).not.toBe(subjectOf("shipment_cancelled"));
   });
 });

@@ -11,21 +11,25 @@ export type Outgoing = {
 };
 
 /**
- * What the provider answered. `retry` marks a temporary refusal (rate limited, provider down,
- * network): the message is tried again later. Anything else is final, with its reason kept.
+ * What the provider answered. `retry` marks a refusal that passes or that an operator clears (rate
+ * limited, provider down, network, an expired token, an unpaid bill): the message is tried again
+ * later. Anything else is final (a refusal about the message or its recipient), with its reason kept.
  */
 export type Delivery = { ok: true; providerRef: string } | { ok: false; retry: boolean; error: string };
 
 export type Channel = { send(message: Outgoing): Promise<Delivery> };
 
 /**
- * A provider's HTTP answer as a delivery: 429 and 5xx are worth retrying, other 4xx are not unless
- * `temporary` recognises the body as a refusal the provider says will pass.
+ * A provider's HTTP answer as a delivery: 401, 429 and 5xx are worth retrying, other 4xx are not
+ * unless `temporary` recognises the body as a refusal that will pass or that is about our account
+ * rather than the message. A 401 is about our credentials, never the recipient: an expired token or
+ * a revoked key is replaced within minutes or hours, and failing every message meanwhile for good
+ * would lose all of them (nothing queues a failed message again).
  */
 export async function deliveryOf(
   res: Response,
   providerRef: (body: unknown) => string | undefined,
-  temporary: (body: unknown) => boolean = () => false,
+  temporary: (body: unknown, status: number) => boolean = () => false,
 ): Promise<Delivery> {
   let text: string;
   try {
@@ -47,7 +51,7 @@ export async function deliveryOf(
       ? { ok: true, providerRef: ref }
       : { ok: false, retry: true, error: `no message id in ${text.slice(0, 200)}` };
   }
-  const retry = res.status === 429 || res.status >= 500 || temporary(body);
+  const retry = res.status === 401 || res.status === 429 || res.status >= 500 || temporary(body, res.status);
   return { ok: false, retry, error: `${res.status} ${text.slice(0, 500)}` };
 }
 

@@ -11,9 +11,24 @@ type Settings = NonNullable<Config["whatsapp"]>;
  */
 const TEMPORARY_CODES = new Set([1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131048, 131056, 133004]);
 
+/**
+ * Graph API error codes about our account, not the message or its recipient (Meta's "WhatsApp
+ * error codes"): an operator clears them within minutes or hours, and every message refused
+ * meanwhile would otherwise be lost. 0 and 190: the access token expired or was invalidated
+ * (HTTP 401); 10, 200-299 and 131005: a permission not granted or revoked (403); 368: the business
+ * account temporarily blocked for a policy violation; 131031: the account locked; 131042: a
+ * payment or billing problem of the account; 131057: the account in maintenance mode; 133010: the
+ * business number not registered; 132015: the template paused for low quality (Meta lifts a pause
+ * after hours). Recipient-level refusals (131026 no WhatsApp on that number, 130497 a country the
+ * account may not message) and errors in the message itself (100, 132000, 132001) stay final.
+ */
+const ACCOUNT_CODES = new Set([0, 10, 190, 368, 131005, 131031, 131042, 131057, 132015, 133010]);
+
 const temporary = (body: unknown) => {
-  const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
-  return TEMPORARY_CODES.has(Number(code));
+  const raw = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
+  if (raw === undefined || raw === null || raw === "") return false;
+  const code = Number(raw);
+  return TEMPORARY_CODES.has(code) || ACCOUNT_CODES.has(code) || (code >= 200 && code <= 299);
 };
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX `notifications_provider_ref` ON `notifications` (`provider_ref`) WHERE "notifications"."provider_ref" is not null;

@@ -1,0 +1,111 @@
+import { database, runBatch } from "../db/client";
+import { emailInsteadOfSent, failSentWhatsApp, sentUnderRef, whatsAppInFlight } from "../db/notifications";
+import { timingSafeEqualText } from "../domain/crypto";
+import { isoSeconds } from "../domain/time";
+import { config } from "../platform/config";
+
+/**
+ * Meta's codes for a message it took but could not deliver to that recipient, whoever sends it:
+ * no WhatsApp on the number, an old app or unaccepted terms (131026), held back for the user's
+ * engagement (131049), marketing stopped by the user (131050), an experiment group (130472), the
+ * 24-hour window (131047). The message will never arrive there; an email may.
+ */
+const UNDELIVERABLE_TO_RECIPIENT = new Set([131026, 131047, 131049, 131050, 130472]);
+
+/** One entry of `value.statuses` in a WhatsApp Cloud API `messages` webhook. */
+export type WhatsAppStatus = {
+  /** The wamid the send was answered with. */
+  id: string;
+  status: string;
+  /** `biz_opaque_callback_data`: the thread key the message was sent with. */
+  thread?: string;
+  errors: { code: number; title?: string; details?: string }[];
+};
+
+export type StatusesApplied =
+  | { ok: true; failed: number; ignored: number }
+  /** A failure for a message whose send is still being recorded: Meta should deliver it again. */
+  | { ok: false; code: "IN_FLIGHT"; wamid: string };
+
+/**
+ * Checks `X-Hub-Signature-256: sha256=<hex>`, Meta's HMAC-SHA256 of the exact body bytes with the
+ * app secret, by Web Crypto's verify (constant time). Unconfigured: nothing verifies.
+ */
+export async function verifiedWhatsAppDelivery(env: Env, body: ArrayBuffer, header: string | undefined) {
+  const hook = config(env).whatsappWebhook;
+  if (!hook) return { ok: false as const, code: "NOT_CONFIGURED" as const };
+  const hex = header?.startsWith("sha256=") ? header.slice(7) : "";
+  if (!/^[0-9a-f]{64}$/i.test(hex)) return { ok: false as const, code: "BAD_SIGNATURE" as const };
+  const signature = Uint8Array.from(hex.match(/../g)!.map((h) => Number.parseInt(h, 16)));
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(hook.appSecret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["verify"],
+  );
+  return (await crypto.subtle.verify("HMAC", key, signature, body))
+    ? { ok: true as const }
+    : { ok: false as const, code: "BAD_SIGNATURE" as const };
+}
+
+/**
+ * Meta's subscription handshake: the challenge to echo when the mode is `subscribe` and the token is
+ * the one configured here (compared in constant time), otherwise why not.
+ */
+export function subscriptionChallenge(env: Env, q: { mode?: string; token?: string; challenge?: string }) {
+  const hook = config(env).whatsappWebhook;
+  if (!hook) return { ok: false as const, code: "NOT_CONFIGURED" as const };
+  if (q.mode !== "subscribe" || q.challenge === undefined || !timingSafeEqualText(q.token ?? "", hook.verifyToken)) {
+    return { ok: false as const, code: "FORBIDDEN" as const };
+  }
+  return { ok: true as const, challenge: q.challenge };
+}
+
+const reasonOf = (s: WhatsAppStatus) =>
+  s.errors.length === 0
+    ? "whatsapp: failed after it was accepted (no reason given)"
+    : `whatsapp: failed after it was accepted: ${s.errors
+        .map((e) => [e.code, e.title, e.details].filter(Boolean).join(" "))
+        .join("; ")}`.slice(0, 1000);
+
+/**
+ * Applies WhatsApp's reports on messages it had accepted. Only `failed` changes anything: the
+ * message we sent under that wamid becomes failed with the reason, and when the reason is the
+ * recipient's (no WhatsApp on a landline) it goes by email instead, once, as a refusal at send time
+ * does. `sent`, `delivered`, `read` and statuses of messages this deployment never sent change
+ * nothing, so a report delivered again is harmless.
+ */
+export async function applyWhatsAppStatuses(
+  env: Env,
+  statuses: readonly WhatsAppStatus[],
+  now: Date,
+): Promise<StatusesApplied> {
+  const db = database(env);
+  const emailFallback = !!config(env).email;
+  const at = isoSeconds(now);
+  let failed = 0;
+  let ignored = 0;
+  for (const s of statuses) {
+    if (s.status !== "failed") {
+      ignored += 1;
+      continue;
+    }
+    if (!(await sentUnderRef(db, s.id))) {
+      // Meta can report a failure before the sender has recorded the wamid (it settles its whole
+      // run at the end): refuse it while a message of that thread is out, and Meta delivers it again.
+      if (s.thread && (await whatsAppInFlight(db, s.thread, at))) {
+        return { ok: false, code: "IN_FLIGHT", wamid: s.id };
+      }
+      ignored += 1;
+      continue;
+    }
+    const toEmail = emailFallback && s.errors.some((e) => UNDELIVERABLE_TO_RECIPIENT.has(e.code));
+    await runBatch(db, [
+      failSentWhatsApp(db, s.id, reasonOf(s)),
+      ...(toEmail ? [emailInsteadOfSent(db, s.id, at)] : []),
+    ]);
+    failed += 1;
+  }
+  return { ok: true, failed, ignored };
+}

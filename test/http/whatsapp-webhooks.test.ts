@@ -1,0 +1,407 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/dev/index";
+import { api, uid } from "../support/api";
+
+// This project configures no WhatsApp webhook (nor email): these tests run the Worker on an env of
+// their own that does, as a deployment with both would.
+const APP_SECRET = "test-whatsapp-app-secret";
+const VERIFY_TOKEN = "test-whatsapp-verify-token";
+const HOOKED = {
+  ...env,
+  WHATSAPP_APP_SECRET: APP_SECRET,
+  WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+  EMAIL_API_KEY: "re_test_key",
+  EMAIL_FROM: "Edge OMS <orders@oms.test>",
+} as Env;
+const NO_EMAIL = { ...env, WHATSAPP_APP_SECRET: APP_SECRET, WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN } as Env;
+
+/** `sha256=<hex>` as Meta computes it: HMAC-SHA256 of the exact body bytes keyed by the app secret. */
+async function metaSignature(secret: string, body: string) {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+async function call(e: Env, method: string, path: string, init: { headers?: Record<string, string>; body?: string }) {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request(`https://oms.test${path}`, { method, headers: init.headers, body: init.body }),
+    e,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** Meta's POST: `body` as it is sent, signed with `secret` unless a signature is given. */
+async function deliver(
+  body: unknown,
+  opts: { e?: Env; secret?: string; signature?: string | null; raw?: string } = {},
+) {
+  const text = opts.raw ?? JSON.stringify(body);
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  const signature =
+    opts.signature === undefined ? await metaSignature(opts.secret ?? APP_SECRET, text) : opts.signature;
+  if (signature !== null) headers["x-hub-signature-256"] = signature;
+  return call(opts.e ?? HOOKED, "POST", "/v1/webhooks/whatsapp", { headers, body: text });
+}
+
+type StatusEntry = {
+  id: string;
+  status: string;
+  errors?: { code: number; title: string; message?: string; error_data?: { details: string } }[];
+  biz_opaque_callback_data?: string;
+};
+
+/** One status in a `messages` change, wrapped as Meta wraps it. */
+const delivery = (...statuses: StatusEntry[]) => ({
+  object: "whatsapp_business_account",
+  entry: [
+    {
+      id: "102290129340398",
+      changes: [
+        {
+          value: {
+            messaging_product: "whatsapp",
+            metadata: { display_phone_number: "15550783881", phone_number_id: "106540352242922" },
+            statuses: statuses.map((s) => ({
+              timestamp: "1750857384",
+              recipient_id: "919845015555",
+              conversation: { id: "a75d17ad06104c51166f948319b03c6a", origin: { type: "utility" } },
+              pricing: { billable: true, pricing_model: "CBP", category: "utility" },
+              ...s,
+            })),
+          },
+          field: "messages",
+        },
+      ],
+    },
+  ],
+});
+
+const undeliverable = (id: string, thread?: string): StatusEntry => ({
+  id,
+  status: "failed",
+  errors: [
+    {
+      code: 131026,
+      title: "Message undeliverable",
+      message: "Message undeliverable",
+      error_data: { details: "Message Undeliverable." },
+    },
+  ],
+  ...(thread ? { biz_opaque_callback_data: thread } : {}),
+});
+
+/**
+ * A WhatsApp message the sender handed to Meta, recorded as sent under its wamid, to a shopper who
+ * also gave an email address.
+ */
+async function sentMessage(contact: { email?: string } = { email: `shopper-${uid()}@example.com` }) {
+  const shopper = await api("POST", "/v1/customers", {
+    body: { name: "Landline Shopper", phone: "+91 80 4110 5555", ...contact },
+  });
+  expect(shopper.status).toBe(201);
+  const id = uid("ntf_wa");
+  const wamid = `wamid.${uid()}`;
+  const thread = `order:${uid("ord")}`;
+  await env.DB.prepare(
+    "insert into notifications (id, customer_id, thread_key, channel, recipient, template, priority, payload, status, attempts, provider_ref, dedupe_key, created_at, sent_at, last_attempt_at) values (?, ?, ?, 'whatsapp', '+91 80 4110 5555', 'order_confirmed', 0, ?, 'sent', 1, ?, ?, '2026-11-20T10:00:00Z', '2026-11-20T10:00:05Z', '2026-11-20T10:00:05Z')",
+  )
+    .bind(
+      id,
+      shopper.body.customerId,
+      thread,
+      JSON.stringify({ params: { orderId: "ord_x", shipments: "1" }, text: "Confirmed" }),
+      wamid,
+      `dedupe:${id}`,
+    )
+    .run();
+  return { id, wamid, thread, email: contact.email, customerId: shopper.body.customerId as string };
+}
+
+const rowsOf = async (customerId: string) =>
+  (
+    await env.DB.prepare(
+      "select id, channel, recipient, status, error, provider_ref as providerRef, dedupe_key as dedupeKey, template from notifications where customer_id = ? order by channel desc",
+    )
+      .bind(customerId)
+      .all<Record<string, string | null>>()
+  ).results;
+
+describe("WhatsApp status webhook: a message Meta accepted but could not deliver", () => {
+  it("is marked failed with Meta's reason and goes by email instead, once however often Meta says so", async () => {
+    const m = await sentMessage();
+    const first = await deliver(delivery(undeliverable(m.wamid, m.thread)));
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ received: true });
+
+    let rows = await rowsOf(m.customerId);
+    expect(rows).toHaveLength(2);
+    const [wa, mail] = rows;
+    expect(wa).toMatchObject({ id: m.id, channel: "whatsapp", status: "failed", providerRef: m.wamid });
+    expect(wa!.error).toContain("131026");
+    expect(wa!.error).toContain("Message undeliverable");
+    expect(mail).toMatchObject({
+      channel: "email",
+      recipient: m.email,
+      status: "queued",
+      template: "order_confirmed",
+      dedupeKey: `dedupe:${m.id}:email`,
+    });
+
+    // Meta redelivers until it sees a 200, and may send the same status twice anyway.
+    for (let i = 0; i < 2; i++) expect((await deliver(delivery(undeliverable(m.wamid, m.thread)))).status).toBe(200);
+    rows = await rowsOf(m.customerId);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.error).toBe(wa!.error);
+  });
+
+  it("is failed without an email when the shopper gave none, or when email is not configured", async () => {
+    const phoneOnly = await sentMessage({});
+    expect((await deliver(delivery(undeliverable(phoneOnly.wamid)))).status).toBe(200);
+    expect(await rowsOf(phoneOnly.customerId)).toEqual([expect.objectContaining({ status: "failed" })]);
+
+    const noEmail = await sentMessage();
+    expect((await deliver(delivery(undeliverable(noEmail.wamid)), { e: NO_EMAIL })).status).toBe(200);
+    expect(await rowsOf(noEmail.customerId)).toEqual([expect.objectContaining({ status: "failed" })]);
+  });
+
+  it("keeps a failure that is not the recipient's as failed, without an email", async () => {
+    const m = await sentMessage();
+    const r = await deliver(
+      delivery({ id: m.wamid, status: "failed", errors: [{ code: 132001, title: "Template does not exist" }] }),
+    );
+    expect(r.status).toBe(200);
+    const rows = await rowsOf(m.customerId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "failed", error: expect.stringContaining("132001") });
+  });
+});
+
+describe("WhatsApp status webhook: what changes nothing", () => {
+  it("sent, delivered and read statuses, statuses of unknown messages, and other fields are acknowledged", async () => {
+    const m = await sentMessage();
+    for (const status of ["sent", "delivered", "read", "deleted"]) {
+      expect((await deliver(delivery({ id: m.wamid, status }))).status).toBe(200);
+    }
+    const unknown = await deliver(
+      delivery(undeliverable(`wamid.${uid()}`), undeliverable(`wamid.${uid()}`, "order:none")),
+    );
+    expect(unknown.status).toBe(200);
+    const otherField = await deliver({
+      object: "whatsapp_business_account",
+      entry: [
+        { id: "1", changes: [{ field: "message_template_status_update", value: { event: "APPROVED", statuses: 3 } }] },
+      ],
+    });
+    expect(otherField.status).toBe(200);
+    const inbound = await deliver({
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: "1",
+          changes: [
+            {
+              field: "messages",
+              value: { messages: [{ from: "919845015555", id: "wamid.in", type: "text", text: { body: "hi" } }] },
+            },
+          ],
+        },
+      ],
+    });
+    expect(inbound.status).toBe(200);
+    expect(await rowsOf(m.customerId)).toEqual([expect.objectContaining({ status: "sent", error: null })]);
+  });
+
+  it("a delivered status after the failure does not revive the message", async () => {
+    const m = await sentMessage();
+    await deliver(delivery(undeliverable(m.wamid)));
+    expect((await deliver(delivery({ id: m.wamid, status: "delivered" }))).status).toBe(200);
+    expect((await rowsOf(m.customerId))[0]).toMatchObject({ channel: "whatsapp", status: "failed" });
+  });
+});
+
+describe("WhatsApp status webhook: a failure reported before the sender recorded the wamid", () => {
+  it("is refused while that thread's message is out, so Meta delivers it again, and applied then", async () => {
+    const shopper = await api("POST", "/v1/customers", {
+      body: { name: "Quick Report", phone: "+91 80 4110 6666", email: `quick-${uid()}@example.com` },
+    });
+    const id = uid("ntf_wa");
+    const wamid = `wamid.${uid()}`;
+    const thread = `order:${uid("ord")}`;
+    // Claimed by a sender whose run has not settled: leased, no wamid yet.
+    await env.DB.prepare(
+      "insert into notifications (id, customer_id, thread_key, channel, recipient, template, priority, payload, status, attempts, lease_until, dedupe_key, created_at, last_attempt_at) values (?, ?, ?, 'whatsapp', '+91 80 4110 6666', 'order_confirmed', 0, '{}', 'queued', 1, '2999-01-01T00:00:00Z', ?, '2026-11-20T10:00:00Z', '2026-11-20T10:00:05Z')",
+    )
+      .bind(id, shopper.body.customerId, thread, `dedupe:${id}`)
+      .run();
+    const early = await deliver(delivery(undeliverable(wamid, thread)));
+    expect(early.status).toBe(409);
+    expect(early.headers.get("content-type")).toContain("application/problem+json");
+    expect(await rowsOf(shopper.body.customerId)).toEqual([expect.objectContaining({ status: "queued" })]);
+
+    // The sender settles its run.
+    await env.DB.prepare(
+      "update notifications set status = 'sent', provider_ref = ?, lease_until = null, sent_at = '2026-11-20T10:00:05Z' where id = ?",
+    )
+      .bind(wamid, id)
+      .run();
+    expect((await deliver(delivery(undeliverable(wamid, thread)))).status).toBe(200);
+    const rows = await rowsOf(shopper.body.customerId);
+    expect(rows.map((r) => [r.channel, r.status])).toEqual([
+      ["whatsapp", "failed"],
+      ["email", "queued"],
+    ]);
+  });
+});
+
+describe("WhatsApp status webhook: authenticity and shape", () => {
+  it("refuses a missing, malformed or wrong signature, and a body changed after signing, changing nothing", async () => {
+    const m = await sentMessage();
+    const body = JSON.stringify(delivery(undeliverable(m.wamid)));
+    const signed = await metaSignature(APP_SECRET, body);
+    const attempts: { signature: string | null; raw?: string }[] = [
+      { signature: null },
+      { signature: "sha256=" },
+      { signature: "sha256=zz" },
+      { signature: signed.slice(7) },
+      { signature: `sha1=${signed.slice(7)}` },
+      { signature: await metaSignature("another-app-secret", body) },
+      { signature: signed, raw: body.replace("131026", "131027") },
+      { signature: signed, raw: `${body} ` },
+    ];
+    for (const a of attempts) {
+      const r = await deliver(undefined, { signature: a.signature, raw: a.raw ?? body });
+      expect(r.status, JSON.stringify(a)).toBe(400);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+      expect(r.body.code).toBe("BAD_SIGNATURE");
+    }
+    expect(await rowsOf(m.customerId)).toEqual([expect.objectContaining({ status: "sent" })]);
+  });
+
+  it("verifies the exact bytes: a body with non-ASCII text signed as sent is taken", async () => {
+    const m = await sentMessage();
+    const raw = JSON.stringify(
+      delivery({ id: m.wamid, status: "failed", errors: [{ code: 131026, title: "Mensaje no entregable — número" }] }),
+    );
+    expect((await deliver(undefined, { raw })).status).toBe(200);
+    expect((await rowsOf(m.customerId))[0]!.error).toContain("número");
+  });
+
+  it("answers a signed body that is no WhatsApp delivery with a 422 problem, never a 500", async () => {
+    const bodies = [
+      "not json",
+      "[]",
+      JSON.stringify({ object: "page", entry: [] }),
+      JSON.stringify({ object: "whatsapp_business_account" }),
+      JSON.stringify({ object: "whatsapp_business_account", entry: [{ changes: [{ field: "messages" }] }] }),
+      JSON.stringify(delivery({ id: "", status: "failed" })),
+      JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            changes: [
+              {
+                field: "messages",
+                value: { statuses: [{ id: "wamid.x", status: "failed", errors: [{ code: "x" }] }] },
+              },
+            ],
+          },
+        ],
+      }),
+      JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [{ changes: [{ field: "messages", value: { statuses: "wamid.x" } }] }],
+      }),
+    ];
+    for (const raw of bodies) {
+      const r = await deliver(undefined, { raw });
+      expect(r.status, raw).toBe(422);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+      expect(r.body.code).toBe("VALIDATION_FAILED");
+    }
+    const bytes = new Uint8Array([0x7b, 0xff, 0x7d]);
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(APP_SECRET),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes));
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request("https://oms.test/v1/webhooks/whatsapp", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`,
+        },
+        body: bytes,
+      }),
+      HOOKED,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(422);
+  });
+});
+
+describe("WhatsApp webhook subscription check", () => {
+  const check = (e: Env, q: Record<string, string>) =>
+    call(e, "GET", `/v1/webhooks/whatsapp?${new URLSearchParams(q)}`, {});
+
+  it("echoes the challenge to Meta's subscribe request with our verify token, and refuses anything else", async () => {
+    const ok = await check(HOOKED, {
+      "hub.mode": "subscribe",
+      "hub.verify_token": VERIFY_TOKEN,
+      "hub.challenge": "1158201444",
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toContain("text/plain");
+    expect(ok.body).toBe(1158201444);
+    const refused: Record<string, string>[] = [
+      { "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1" },
+      { "hub.mode": "subscribe", "hub.verify_token": `${VERIFY_TOKEN}x`, "hub.challenge": "1" },
+      { "hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1" },
+      { "hub.mode": "subscribe", "hub.challenge": "1" },
+      { "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN },
+    ];
+    for (const q of refused) {
+      const r = await check(HOOKED, q);
+      expect(r.status, JSON.stringify(q)).toBe(403);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+
+  it("is not there on a deployment without the app secret and verify token", async () => {
+    const get = await api(
+      "GET",
+      `/v1/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`,
+    );
+    expect(get.status).toBe(404);
+    expect(get.headers.get("content-type")).toContain("application/problem+json");
+    const body = JSON.stringify(delivery(undeliverable("wamid.any")));
+    const post = await api("POST", "/v1/webhooks/whatsapp", {
+      rawBody: body,
+      headers: { "content-type": "application/json", "x-hub-signature-256": await metaSignature(APP_SECRET, body) },
+    });
+    expect(post.status).toBe(404);
+    expect(post.headers.get("content-type")).toContain("application/problem+json");
+    const half = { ...env, WHATSAPP_APP_SECRET: APP_SECRET } as Env;
+    expect((await deliver(delivery(undeliverable("wamid.any")), { e: half })).status).toBe(404);
+  });
+});

@@ -1,0 +1,211 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { sendNotifications } from "../../src/jobs/notification-sender";
+import { config } from "../../src/platform/config";
+
+const fakeBase = () => config(env).whatsapp!.apiBase;
+
+/** What the fake received for a recipient: a phone number (as typed, with its +) or an email address. */
+async function sentTo(recipient: string) {
+  const all = (await (await fetch(`${fakeBase()}/_fake/requests`)).json()) as { body: any; status: number }[];
+  const digits = recipient.replace(/\D/g, "");
+  return all.filter((r) => (recipient.startsWith("+") ? r.body?.to === digits : r.body?.to?.[0] === recipient));
+}
+
+/** Makes the fake answer these statuses (or Graph API codes) to a recipient's next messages. */
+const script = (recipient: string, statuses: number[]) =>
+  fetch(`${fakeBase()}/_fake/script`, {
+    method: "POST",
+    body: JSON.stringify({ recipient: recipient.startsWith("+") ? recipient.replace(/\D/g, "") : recipient, statuses }),
+  });
+
+type Queued = { id: string; channel: "whatsapp" | "email"; recipient: string };
+
+/** Queues delivery messages as the outbox consumer writes them, without an order behind them. */
+async function queue(rows: Queued[], createdAt: string, priority = 3) {
+  await env.DB.batch(
+    rows.map((r) =>
+      env.DB.prepare(
+        "insert into notifications (id, thread_key, channel, recipient, template, priority, payload, dedupe_key, created_at) values (?, ?, ?, ?, 'shipment_delivered', ?, ?, ?, ?)",
+      ).bind(
+        r.id,
+        `order:${r.id}`,
+        r.channel,
+        r.recipient,
+        priority,
+        JSON.stringify({ params: { orderId: r.id }, text: `A parcel of order ${r.id} was delivered.` }),
+        `sender-test:${r.id}`,
+        createdAt,
+      ),
+    ),
+  );
+}
+
+const row = (id: string) =>
+  env.DB.prepare(
+    "select status, attempts, error, next_attempt_at as nextAttemptAt, lease_until as leaseUntil from notifications where id = ?",
+  )
+    .bind(id)
+    .first<{ status: string; attempts: number; error: string | null; nextAttemptAt: string | null }>();
+
+// Each test runs the sender on a day of its own, so per-minute limits never meet.
+const at = (day: number, m = 0, s = 5) => new Date(Date.UTC(2032, 0, day, 0, m, s));
+
+describe("a refusal about the provider account, not the message", () => {
+  it("keeps messages queued while the WhatsApp token is expired or the Resend key revoked, and sends them once replaced", async () => {
+    const phone = "+91 98460 00001";
+    const email = "account-1@example.com";
+    await queue(
+      [
+        { id: "acct-wa-1", channel: "whatsapp", recipient: phone },
+        { id: "acct-em-1", channel: "email", recipient: email },
+      ],
+      "2032-01-01T00:00:00Z",
+    );
+    // Meta answers an expired token with HTTP 401 and code 190; Resend a bad key with 401.
+    const expired = { ...env, WHATSAPP_TOKEN: "expired-token", EMAIL_API_KEY: "re_revoked" } as Env;
+    expect(await sendNotifications(expired, at(1))).toMatchObject({ sent: 0, retrying: 2, failed: 0 });
+    expect(await row("acct-wa-1")).toMatchObject({
+      status: "queued",
+      attempts: 1,
+      error: expect.stringContaining("190"),
+      nextAttemptAt: "2032-01-01T00:01:05Z",
+    });
+    expect(await row("acct-em-1")).toMatchObject({
+      status: "queued",
+      attempts: 1,
+      error: expect.stringContaining("401"),
+      nextAttemptAt: "2032-01-01T00:01:05Z",
+    });
+
+    // An operator replaces the token and the key: the next try after the pause sends each once.
+    expect(await sendNotifications(env, at(1, 1))).toMatchObject({ sent: 2, retrying: 0, failed: 0 });
+    expect(await row("acct-wa-1")).toMatchObject({ status: "sent", attempts: 2 });
+    expect(await row("acct-em-1")).toMatchObject({ status: "sent", attempts: 2 });
+    expect((await sentTo(phone)).map((r) => r.status)).toEqual([401, 200]);
+    expect((await sentTo(email)).map((r) => r.status)).toEqual([401, 200]);
+  });
+
+  it("retries a locked account, an unpaid bill and an unverified sending domain; fails a recipient's refusal for good", async () => {
+    const locked = "+91 98460 00011";
+    const unpaid = "+91 98460 00012";
+    const noWhatsApp = "+91 98460 00013";
+    const domain403 = "account-2@example.com";
+    const from422 = "account-3@example.com";
+    const notAnAddress = "account-4.example.com";
+    await queue(
+      [
+        { id: "acct-wa-locked", channel: "whatsapp", recipient: locked },
+        { id: "acct-wa-unpaid", channel: "whatsapp", recipient: unpaid },
+        { id: "acct-wa-none", channel: "whatsapp", recipient: noWhatsApp },
+        { id: "acct-em-domain", channel: "email", recipient: domain403 },
+        { id: "acct-em-from", channel: "email", recipient: from422 },
+        { id: "acct-em-invalid", channel: "email", recipient: notAnAddress },
+      ],
+      "2032-01-02T00:00:00Z",
+    );
+    await script(locked, [131031]);
+    await script(unpaid, [131042]);
+    await script(noWhatsApp, [131026]);
+    await script(domain403, [403]);
+    // Resend's 422 about the `from` domain: our sender, not the shopper's address.
+    await script(from422, [400]);
+
+    expect(await sendNotifications(env, at(2))).toMatchObject({ sent: 0, retrying: 4, failed: 2 });
+    for (const [id, code] of [
+      ["acct-wa-locked", "131031"],
+      ["acct-wa-unpaid", "131042"],
+      ["acct-em-domain", "403"],
+      ["acct-em-from", "422"],
+    ] as const) {
+      expect({ id, ...(await row(id)) }).toMatchObject({
+        id,
+        status: "queued",
+        error: expect.stringContaining(code),
+        nextAttemptAt: "2032-01-02T00:01:05Z",
+      });
+    }
+    expect(await row("acct-wa-none")).toMatchObject({ status: "failed", error: expect.stringContaining("131026") });
+    expect(await row("acct-em-invalid")).toMatchObject({ status: "failed", error: expect.stringContaining("`to`") });
+
+    expect(await sendNotifications(env, at(2, 1))).toMatchObject({ sent: 4, retrying: 0, failed: 0 });
+    expect((await sentTo(noWhatsApp)).map((r) => r.status)).toEqual([400]);
+    expect((await sentTo(notAnAddress)).map((r) => r.status)).toEqual([422]);
+  });
+});
+
+describe("outcomes", () => {
+  it("are recorded as sends finish: a write that fails partway sends again only what was in flight", async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => ({
+      id: `crash-${String(i).padStart(2, "0")}`,
+      channel: "whatsapp" as const,
+      recipient: `+91 98461 ${String(i).padStart(5, "0")}`,
+    }));
+    await queue(rows, "2032-01-03T00:00:00Z");
+    // A real D1 failure partway through the run: the write of one message's outcome is refused.
+    await env.DB.prepare(
+      "create trigger sender_test_refuse before update of status on notifications when new.id = 'crash-12' and new.status = 'sent' begin select raise(abort, 'sender-test: write refused'); end",
+    ).run();
+    try {
+      await expect(sendNotifications(env, at(3))).rejects.toThrow(/write refused/);
+    } finally {
+      await env.DB.prepare("drop trigger sender_test_refuse").run();
+    }
+    const recorded = await env.DB.prepare(
+      "select id from notifications where id like 'crash-%' and status = 'sent' order by id",
+    ).all<{ id: string }>();
+    const settled = new Set(recorded.results.map((r) => r.id));
+    expect(settled.size).toBeGreaterThan(0);
+
+    // The first sender after the lease sends what the failed run had not recorded.
+    await sendNotifications(env, at(3, 10));
+    const final = await env.DB.prepare(
+      "select count(*) as n from notifications where id like 'crash-%' and status = 'sent'",
+    ).first<{ n: number }>();
+    expect(final!.n).toBe(20);
+    const counts = await Promise.all(rows.map(async (r) => [r.id, (await sentTo(r.recipient)).length] as const));
+    // Recorded before the failure: sent once. Sent twice: at most the eight in flight.
+    expect(counts.filter(([id, n]) => settled.has(id) && n !== 1)).toEqual([]);
+    expect(counts.filter(([, n]) => n === 0)).toEqual([]);
+    expect(counts.filter(([, n]) => n > 1).length).toBeLessThanOrEqual(8);
+  });
+});
+
+describe("the email pass's per-minute limit", () => {
+  it("counts the minute it claims in, not the one the run was scheduled for, after a WhatsApp pass that ran past it", async () => {
+    const phone = "+91 98462 00001";
+    const email = "late-minute-1@example.com";
+    // The run scheduled for 00:00 starts at 00:00:59 and WhatsApp takes two seconds: email claims at 00:01:01.
+    await fetch(`${fakeBase()}/_fake/slow`, {
+      method: "POST",
+      body: JSON.stringify({ recipients: [phone.replace(/\D/g, "")], ms: 2_000 }),
+    });
+    await queue(
+      [
+        { id: "late-wa", channel: "whatsapp", recipient: phone },
+        { id: "late-em", channel: "email", recipient: email },
+      ],
+      "2032-01-04T00:00:00Z",
+      // Ahead of anything an earlier test left queued.
+      0,
+    );
+    // The sender of 00:01 has already handed Resend that minute's whole limit.
+    const limit = config(env).notifyRatePerMinute;
+    await env.DB.batch(
+      Array.from({ length: limit }, (_, i) =>
+        env.DB.prepare(
+          "insert into notifications (id, thread_key, channel, recipient, template, priority, payload, status, attempts, dedupe_key, created_at, sent_at, last_attempt_at) values (?, 'order:x', 'email', ?, 'shipment_delivered', 3, '{}', 'sent', 1, ?, '2032-01-03T23:59:00Z', '2032-01-04T00:01:00Z', '2032-01-04T00:01:00Z')",
+        ).bind(`minute-full-${i}`, `someone-${i}@example.com`, `sender-test:minute-full-${i}`),
+      ),
+    );
+    await sendNotifications(env, at(4, 0, 59));
+    expect(await row("late-wa")).toMatchObject({ status: "sent" });
+    expect(await row("late-em")).toMatchObject({ status: "queued", attempts: 0 });
+    expect(await sentTo(email)).toEqual([]);
+
+    // The next minute has room.
+    await sendNotifications(env, at(4, 2));
+    expect(await row("late-em")).toMatchObject({ status: "sent", attempts: 1 });
+    expect(await sentTo(email)).toHaveLength(1);
+  });
+});

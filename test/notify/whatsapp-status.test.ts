@@ -1,0 +1,129 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import worker from "../../src/dev/index";
+import { config } from "../../src/platform/config";
+import { ADMIN, api } from "../support/api";
+import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+
+// The notify project sends through a fake of WhatsApp's and Resend's APIs; Meta's status webhook is
+// configured here on an env of this file's own, as a deployment that subscribed to it would be.
+const APP_SECRET = "test-whatsapp-app-secret";
+const HOOKED = { ...env, WHATSAPP_APP_SECRET: APP_SECRET, WHATSAPP_VERIFY_TOKEN: "test-verify-token" } as Env;
+
+const fakeBase = () => config(env).whatsapp!.apiBase;
+
+async function sentTo(recipient: string) {
+  const all = (await (await fetch(`${fakeBase()}/_fake/requests`)).json()) as { provider: string; body: any }[];
+  return all.filter((r) => r.body?.to === recipient.replace(/\D/g, "") || r.body?.to?.[0] === recipient);
+}
+
+const send = (now: Date) =>
+  api("POST", "/v1/admin/jobs/notification-sender/run", { token: ADMIN, body: { now: now.toISOString() } });
+
+const minute = (day: number, m = 0) => new Date(Date.UTC(2032, 0, day, 0, m, 5));
+
+/** Meta's POST to the webhook, signed as Meta signs it: HMAC-SHA256 of the body bytes with the app secret. */
+async function metaReports(body: unknown) {
+  const text = JSON.stringify(body);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(APP_SECRET),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request("https://oms.test/v1/webhooks/whatsapp", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-hub-signature-256": `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`,
+      },
+      body: text,
+    }),
+    HOOKED,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res.status;
+}
+
+const failedStatus = (wamid: string, to: string, thread: string) => ({
+  object: "whatsapp_business_account",
+  entry: [
+    {
+      id: "102290129340398",
+      changes: [
+        {
+          field: "messages",
+          value: {
+            messaging_product: "whatsapp",
+            metadata: { display_phone_number: "15550783881", phone_number_id: "106540352242922" },
+            statuses: [
+              {
+                id: wamid,
+                status: "failed",
+                timestamp: "1956528065",
+                recipient_id: to,
+                biz_opaque_callback_data: thread,
+                errors: [
+                  {
+                    code: 131026,
+                    title: "Message undeliverable",
+                    message: "Message undeliverable",
+                    error_data: { details: "Message Undeliverable." },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    },
+  ],
+});
+
+describe("a landline number WhatsApp accepted a message for", () => {
+  it("gets the order confirmation by email once Meta reports the message failed, and only once", async () => {
+    const phone = "+91 80 4110 7777";
+    const email = "landline.shopper@example.com";
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const shopper = await api("POST", "/v1/customers", { body: { name: "Landline Shopper", phone, email } });
+    const placed = await checkout(shopper.body.token, [{ skuId: sku.skuId, qty: 1 }]);
+    const orderId = placed.body.order.id as string;
+    await pay(shopper.body.token, placed.body.payment.id);
+    const mine = async () =>
+      (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.body.token })).body.items;
+    await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
+
+    // Meta takes the send (HTTP 200 and a wamid): the number's trouble is known only later.
+    await send(minute(1));
+    const [whatsapp] = await mine();
+    expect(whatsapp).toMatchObject({
+      channel: "whatsapp",
+      status: "sent",
+      providerRef: expect.stringMatching(/^wamid\./),
+    });
+
+    const report = failedStatus(whatsapp.providerRef, "918041107777", `order:${orderId}`);
+    expect(await metaReports(report)).toBe(200);
+    await send(minute(1, 1));
+    const rows = await mine();
+    expect(rows.find((r: any) => r.channel === "whatsapp")).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("131026"),
+    });
+    expect(rows.find((r: any) => r.channel === "email")).toMatchObject({ status: "sent", recipient: email });
+    const [mail] = await sentTo(email);
+    expect(mail!.body.subject).toBe(`Your order is confirmed (${orderId})`);
+
+    // Meta delivers again until it sees a 200, and sometimes after: nothing more goes out.
+    expect(await metaReports(report)).toBe(200);
+    await send(minute(1, 2));
+    expect(await mine()).toHaveLength(2);
+    expect(await sentTo(email)).toHaveLength(1);
+    expect(await sentTo(phone)).toHaveLength(1);
+  });
+});
