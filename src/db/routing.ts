@@ -155,6 +155,23 @@ export async function latestWeights(db: Db): Promise<WeightsRow | null> {
   return row ? toWeightsRow(row) : null;
 }
 
+/**
+ * Where the weights' learning has got to: the newest `learnedThrough` a re-fit recorded in its
+ * version's `changes` (every re-fit version carries it, a hand-set version does not). Null before
+ * any re-fit recorded one.
+ */
+export async function learnedThrough(db: Db): Promise<string | null> {
+  const at = sql<string | null>`json_extract(${routingWeights.changes}, '$.learnedThrough')`;
+  const row = await db
+    .select({ at })
+    .from(routingWeights)
+    .where(sql`${at} is not null`)
+    .orderBy(desc(routingWeights.version))
+    .limit(1)
+    .get();
+  return row?.at ?? null;
+}
+
 export async function weightsHistory(db: Db, limit: number): Promise<WeightsRow[]> {
   const rows = await db.select().from(routingWeights).orderBy(desc(routingWeights.version)).limit(limit);
   return rows.map(toWeightsRow);

@@ -1,4 +1,4 @@
-import { cancelExpiredOrder } from "../cancellation/order-cancellation";
+import { type CancelOutcome, cancelExpiredOrder } from "../cancellation/order-cancellation";
 import { database } from "../db/client";
 import { findExpiredUnpaidOrders, loadOrder } from "../db/orders";
 import { systemActor } from "../domain/principal";
@@ -66,12 +66,21 @@ async function cancelExpired(
   orderId: string,
   now: Date,
 ): Promise<{ outcome: Outcome; chargeId?: string }> {
-  const outcome = await cancelExpiredOrder(env, ctx, {
-    orderId,
-    reason: "hold_expired",
-    actor: systemActor("expire-holds"),
-    now,
-  });
+  let outcome: CancelOutcome;
+  try {
+    outcome = await cancelExpiredOrder(env, ctx, {
+      orderId,
+      reason: "hold_expired",
+      actor: systemActor("expire-holds"),
+      now,
+    });
+  } catch (err) {
+    // A D1 error, a stock object's release failing, a provider's error: this order stays pending
+    // for a later run (its cancel is safe to repeat), and the page's other orders, its confirm and
+    // its continuation go on.
+    console.error(JSON.stringify({ job: "expire-holds", orderId, outcome: "cancel failed", error: String(err) }));
+    return { outcome: "failed" };
+  }
   if (outcome.ok) return { outcome: outcome.changed ? "cancelled" : "unchanged" };
   if (outcome.code === "CONFLICT") {
     return outcome.paymentStatus === "succeeded"
@@ -94,12 +103,12 @@ function rotated(indexes: number[], now: Date): number[] {
 
 /** Confirms an order whose payment the provider says succeeded, as its webhook would have. */
 async function confirmPaid(env: Env, orderId: string, chargeId: string | undefined, now: Date): Promise<boolean> {
-  const payment = (await loadOrder(database(env), orderId))?.payment;
-  if (!payment) {
-    console.error(JSON.stringify({ job: "expire-holds", orderId, outcome: "succeeded, but no payment found" }));
-    return false;
-  }
   try {
+    const payment = (await loadOrder(database(env), orderId))?.payment;
+    if (!payment) {
+      console.error(JSON.stringify({ job: "expire-holds", orderId, outcome: "succeeded, but no payment found" }));
+      return false;
+    }
     const applied = await applyPaymentOutcome(env, {
       paymentId: payment.id,
       outcome: "succeeded",

@@ -4,6 +4,7 @@ import {
   decisionsFor,
   insertWeights,
   latestWeights,
+  learnedThrough,
   listVendorScores,
   readOutcomes,
   upsertVendorScoreOfLatestWeights,
@@ -24,6 +25,16 @@ import { forgetRoutingModel } from "./model";
 export const REFIT_WINDOW_DAYS = 30;
 const MAX_OUTCOMES = 20_000;
 const HOUR_MS = 3_600_000;
+/**
+ * Outcomes decided this recently wait for a later run's nudge. A decision is stamped before it is
+ * written (an SLA breach with its chain's first minute, pages and queue retries later; a dispatch
+ * with its request's clock), so a watermark at the newest outcome read could pass a stamp still on
+ * its way and miss it for good: an hour covers a breach chain with its retries many times over,
+ * and the weights move slowly anyway.
+ */
+const SETTLE_MS = HOUR_MS;
+/** Nothing learned yet: every outcome is new. */
+const BEGINNING = new Date(0).toISOString();
 
 type OutcomeRow = Awaited<ReturnType<typeof readOutcomes>>[number];
 
@@ -80,17 +91,22 @@ const sameScore = (a: VendorScore, b: VendorScore) =>
  * Learns from outcomes. Each vendor's speed and reliability are re-fitted from its last 30 days
  * (dispatch against its SLA deadline, SLA breaches, its own cancellations, delivery against the
  * promise), shrunk towards the prior; vendors without decided outcomes keep the score they have
- * (seeded history in the demo). The factor weights are nudged only by outcomes decided since the
- * last version, so running twice learns nothing twice. Anything that changed is written as a new
- * `routing_weights` version whose `changes` say what moved and why, in one batch.
+ * (seeded history in the demo). The factor weights are nudged only by outcomes decided after the
+ * learned-through watermark and at least an hour ago (`SETTLE_MS`). The watermark moves only when a
+ * nudge is applied, to the newest outcome it learned from: outcomes too few to nudge wait for
+ * more (a version written for vendor scores alone keeps it), and running twice learns nothing
+ * twice. Versions before it existed fall back to the latest version's time. Anything that changed
+ * is written as a new `routing_weights` version whose `changes` say what moved and why, and carry
+ * the watermark, in one batch.
  */
 export async function refitRouting(env: Env, now: Date) {
   const db = database(env);
   const since = isoSeconds(now.getTime() - REFIT_WINDOW_DAYS * 24 * HOUR_MS);
-  const [rows, current, stored] = await Promise.all([
+  const [rows, current, stored, learned] = await Promise.all([
     readOutcomes(db, since, MAX_OUTCOMES),
     latestWeights(db),
     listVendorScores(db),
+    learnedThrough(db),
   ]);
   const decisions = await decisionsFor(
     db,
@@ -109,13 +125,21 @@ export async function refitRouting(env: Env, now: Date) {
   }
 
   const weightsNow = current?.weights ?? DEFAULT_WEIGHTS;
-  const fresh = outcomes.filter((o) => o.decidedAt !== null && (!current || o.decidedAt > current.createdAt));
+  const watermark = learned ?? current?.createdAt ?? BEGINNING;
+  const after = Date.parse(watermark);
+  const settled = now.getTime() - SETTLE_MS;
+  const fresh = outcomes.filter((o) => {
+    const decided = o.decidedAt === null ? null : Date.parse(o.decidedAt);
+    return decided !== null && decided > after && decided <= settled;
+  });
   const nudged = nudgeWeights(weightsNow, fresh);
+  const newest = fresh.reduce((max, o) => Math.max(max, Date.parse(o.decidedAt!)), after);
 
   const summary = {
     window: { since, until: isoSeconds(now) },
     outcomes: outcomes.length,
     newOutcomes: fresh.length,
+    learnedThrough: nudged.changes.length > 0 ? new Date(newest).toISOString() : watermark,
   };
   if (vendors.length === 0 && nudged.changes.length === 0) {
     return { ...summary, changed: false, weightsVersion: current?.version ?? null, vendors: [], weights: [] };

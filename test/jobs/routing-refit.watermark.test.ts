@@ -1,0 +1,158 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { SLA_BREACH_REASON } from "../../src/contracts/order-status";
+import { isoSeconds } from "../../src/domain/time";
+import { routingRefit } from "../../src/jobs/routing-refit";
+import { newCustomer, uid } from "../support/api";
+import { newVendor } from "../support/catalog";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+// The weights and their watermark are shared by every test of this file (storage is per file): each
+// test lives 100 days after the one before, so no run reads another test's outcomes (a run reads
+// the last 30 days), and the tests run in the order written.
+const base = Math.ceil(Date.now() / HOUR) * HOUR + DAY;
+const epochs = { tooFew: base, afterTheRead: base + 100 * DAY, lateStamp: base + 200 * DAY };
+
+// Routing's scores of the chosen warehouse: the late and breached parcels were the nearer ones.
+const GOOD_SCORES = { distance: 0.5, delivery: 0.5, speed: 0.6, reliability: 0.8, cost: 1 };
+const BAD_SCORES = { distance: 0.98, delivery: 0.5, speed: 0.6, reliability: 0.8, cost: 1 };
+
+type Kind = "on-time" | "late" | "breach";
+
+/**
+ * Sub-orders of `vendorId` decided at `decidedAt` (each ms), as fulfillment or the SLA watcher left
+ * them against an 18 h clock: dispatched 4 h in (on time), 30 h in (late), or cancelled at the
+ * deadline as a breach, stamped `decidedAt`. Each order carries the routing decision with its scores.
+ */
+async function outcomes(vendorId: string, customerId: string, kind: Kind, decidedAt: number[]) {
+  const statements: D1PreparedStatement[] = [];
+  for (const at of decidedAt) {
+    const created = at - (kind === "on-time" ? 4 : kind === "late" ? 30 : 18) * HOUR;
+    const orderId = uid("ord_w");
+    const cancelled = kind === "breach";
+    statements.push(
+      env.DB.prepare(
+        `insert into orders (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat, ship_lng,
+           hold_id, hold_expires_at, paid_at, created_at, updated_at)
+         values (?, ?, ?, 'paid', 'INR', 1000, '{}', 12.97, 77.59, ?, ?, ?, ?, ?)`,
+      ).bind(
+        orderId,
+        customerId,
+        cancelled ? "cancelled" : "dispatched",
+        uid("hold_w"),
+        isoSeconds(created),
+        isoSeconds(created),
+        isoSeconds(created),
+        isoSeconds(at),
+      ),
+      env.DB.prepare(
+        `insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor,
+           commission_bps, commission_minor, sla_dispatch_by, sla_started_at, dispatched_at, cancelled_at,
+           cancellation_reason, created_at, updated_at)
+         values (?, ?, ?, ?, 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?, ?, ?, ?)`,
+      ).bind(
+        uid("sub_w"),
+        orderId,
+        vendorId,
+        cancelled ? "cancelled" : "dispatched",
+        isoSeconds(created + 18 * HOUR),
+        isoSeconds(created),
+        cancelled ? null : isoSeconds(at),
+        cancelled ? isoSeconds(at) : null,
+        cancelled ? SLA_BREACH_REASON : null,
+        isoSeconds(created),
+        isoSeconds(at),
+      ),
+      env.DB.prepare(
+        "insert into routing_decisions (order_id, weights_version, explanation, created_at) values (?, 1, ?, ?)",
+      ).bind(
+        orderId,
+        JSON.stringify({
+          weightsVersion: 1,
+          lines: [
+            {
+              lineIndex: 0,
+              chosen: [{ vendorId, warehouseId: "wh_w", skuId: "sku_w", qty: 1 }],
+              candidates: [
+                {
+                  vendorId,
+                  warehouseId: "wh_w",
+                  skuId: "sku_w",
+                  scores: kind === "on-time" ? GOOD_SCORES : BAD_SCORES,
+                  total: 0.8,
+                },
+              ],
+            },
+          ],
+        }),
+        isoSeconds(created),
+      ),
+    );
+  }
+  await env.DB.batch(statements);
+}
+
+async function market() {
+  const vendor = await newVendor();
+  const shopper = await newCustomer();
+  return {
+    add: (kind: Kind, decidedAt: number[]) => outcomes(vendor.id as string, shopper.customerId, kind, decidedAt),
+  };
+}
+
+describe("routing-refit's learned-through watermark", () => {
+  it("keeps outcomes too few to nudge for a later run when a version for vendor scores moves on", async () => {
+    const t = epochs.tooFew;
+    const m = await market();
+    await m.add("on-time", [t - 5 * HOUR, t - 4 * HOUR]);
+    await m.add("late", [t - 5 * HOUR, t - 4 * HOUR]);
+    const first = await routingRefit(env, new Date(t));
+    // The vendor's score moved (a version is written) but two of each are too few to move the weights.
+    expect(first).toMatchObject({ changed: true, newOutcomes: 4, weights: [] });
+
+    await m.add("on-time", [t + HOUR]);
+    await m.add("late", [t + HOUR]);
+    const second = await routingRefit(env, new Date(t + 3 * HOUR));
+    // All six together: three of each, enough to nudge.
+    expect(second.newOutcomes).toBe(6);
+    expect(second.weights.map((w) => w.factor)).toContain("distance");
+  });
+
+  it("learns once from an outcome written after the run's scheduled time, before its read", async () => {
+    const t = epochs.afterTheRead;
+    const m = await market();
+    await m.add("on-time", [t - 3 * HOUR, t - 3 * HOUR + 60_000, t - 3 * HOUR + 120_000]);
+    await m.add("late", [t - 2 * HOUR, t - 2 * HOUR + 60_000, t - 2 * HOUR + 120_000]);
+    // The cron fired at `t`; these were dispatched in the seconds before the job read the outcomes.
+    await m.add("on-time", [t + 1_000, t + 2_000, t + 3_000]);
+    await m.add("late", [t + 4_000, t + 5_000, t + 6_000]);
+    const first = await routingRefit(env, new Date(t));
+    expect(first.newOutcomes).toBe(6);
+    expect(first.weights.length).toBeGreaterThan(0);
+    const second = await routingRefit(env, new Date(t + 2 * HOUR));
+    expect(second.newOutcomes).toBe(6);
+    const third = await routingRefit(env, new Date(t + 4 * HOUR));
+    expect(third).toMatchObject({ newOutcomes: 0, weights: [] });
+  });
+
+  it("counts SLA breaches stamped with their chain's first minute and written after a run", async () => {
+    const t = epochs.lateStamp;
+    const m = await market();
+    await m.add("on-time", [t - 3 * HOUR, t - 3 * HOUR + 60_000, t - 3 * HOUR + 120_000]);
+    await m.add("late", [t - 2 * HOUR, t - 2 * HOUR + 60_000, t - 2 * HOUR + 120_000]);
+    // Dispatched half a minute before the run, after the breach chain below started.
+    await m.add("on-time", [t - 30_000]);
+    const first = await routingRefit(env, new Date(t));
+    expect(first.weights.length).toBeGreaterThan(0);
+
+    // A breach chain that started the minute before the run wrote its last page after the run read.
+    await m.add("breach", [t - 60_000, t - 60_000, t - 60_000]);
+    await m.add("on-time", [t + 10 * 60_000, t + 11 * 60_000, t + 12 * 60_000]);
+    const second = await routingRefit(env, new Date(t + 2 * HOUR));
+    // The three breaches, the dispatch half a minute before the first run, and the three since.
+    expect(second.newOutcomes).toBe(7);
+    expect(second.weights.map((w) => w.factor)).toContain("distance");
+  });
+});
