@@ -18,7 +18,7 @@ import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
-import { payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
+import { type PaidRefund, payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
 import { landCancel } from "./sub-order-cancellation";
 
@@ -243,8 +243,18 @@ async function cancelPaidOrder(
   // announced as its own cancel would be (the shopper's message, its vendor's feed).
   const announced = refused || stillOpen;
   if (announced) await runBatch(db, held.rows);
-  // Paid after every cancel landed, in parallel: each is its own keyed refund.
-  const paid = await Promise.all(landed.map((id) => payOwedRefund(env, id, input.now)));
+  // Paid after every cancel landed, in parallel: each is its own keyed refund. One that throws (a
+  // D1 error while recording it) stays owed for the pending-refunds job, which tells of it when
+  // paid: the cancels have landed, and the order's records below must still be written, since a
+  // repeated cancel finds the order cancelled and writes nothing.
+  const paid = await Promise.all(
+    landed.map((id) =>
+      payOwedRefund(env, id, input.now).catch((err: unknown): PaidRefund => {
+        console.error(JSON.stringify({ msg: "cancel refund left owed", subOrderId: id, error: String(err) }));
+        return { refundedMinor: 0, creditNoteId: null, pending: true };
+      }),
+    ),
+  );
   if (announced) {
     // Each announcement tells of its refund once it was paid.
     await Promise.all(
@@ -260,11 +270,14 @@ async function cancelPaidOrder(
   }
   const at = isoSeconds(input.now);
   const key = `order.cancelled:${agg.order.id}`;
-  const refundedMinor = paid.reduce((n, p) => n + p.refundedMinor, 0);
+  // Written promising nothing, then told of each refund this call paid: another cancel of the
+  // order running at once may write the message first, before its own refunds or this call's
+  // are paid, and each refund must still reach the shopper (on the message, or after it).
   await runBatch(db, [
     markCancelledIfAllAre(db, agg.order.id, agg.payment ? derivedPaymentStatus(agg.payment.id) : "unpaid", at),
-    ...orderCancelledRecords(db, agg, { ...input, at, refundedMinor }, { onlyIfCancelled: true }),
+    ...orderCancelledRecords(db, agg, { ...input, at, refundedMinor: 0 }, { onlyIfCancelled: true }),
   ]);
+  await Promise.all(landed.map((id, i) => tellCancelRefund(env, id, key, paid[i]!, input.now)));
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed: landed.length > 0 };
 }

@@ -43,14 +43,17 @@ export function findOutboxByKey(db: Db, dedupeKey: string): Promise<OutboxRow | 
 }
 
 /**
- * A cancel's announcement, while still undispatched, made to tell of the refund paid for it: it is
- * written saying nothing was refunded, and says so if the refund is never paid. False when the row
- * went out already (the sweeper sends a row 30 s old while the provider is slow).
+ * A cancel's announcement, while still undispatched, made to tell of a refund paid for it: it is
+ * written saying nothing was refunded, and says so if the refund is never paid. Each refund adds
+ * its amount (a whole order's cancel tells of each of its sub-orders' refunds, whichever request
+ * paid it). False when the row went out already (the sweeper sends a row 30 s old while the
+ * provider is slow; another cancel of the order sends its own at once).
  */
 export async function announceRefund(db: Db, dedupeKey: string, refundedMinor: number): Promise<boolean> {
+  const told = sql`coalesce(json_extract(${outbox.payload}, '$.refundedMinor'), 0)`;
   const rows = await db
     .update(outbox)
-    .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', ${refundedMinor})` })
+    .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', ${told} + ${refundedMinor})` })
     .where(and(eq(outbox.dedupeKey, dedupeKey), isNull(outbox.dispatchedAt)))
     .returning({ id: outbox.id });
   return rows.length > 0;

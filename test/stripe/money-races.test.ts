@@ -162,6 +162,28 @@ describe("money races against a slow provider", () => {
     }
   });
 
+  it("two whole-order cancels at once tell the shopper of every refund paid, whichever writes the message", async () => {
+    const a = await seller(1_000);
+    const b = await seller(700);
+    await rounds(async () => {
+      const o = await paidOrder([a, b], 1);
+      const cancel = (token: string) =>
+        api("POST", `/v1/orders/${o.orderId}/cancel`, { token, body: { reason: "changed_mind" } });
+      const both = await Promise.all([cancel(o.shopper.token), cancel(ADMIN)]);
+      expect(both.map((r) => r.status)).toEqual([200, 200]);
+      const { m } = await expectRefundedOnce(o.orderId, o.paymentId);
+      const told = await env.DB.prepare(
+        "select type, payload from outbox where order_id = ? and type in ('order.cancelled', 'order.refund_sent')",
+      )
+        .bind(o.orderId)
+        .all<{ type: string; payload: string }>();
+      expect(told.results.filter((r) => r.type === "order.cancelled")).toHaveLength(1);
+      // On the cancellation's message, or after it: every unit of money refunded is told once.
+      const toldMinor = told.results.reduce((n, r) => n + (JSON.parse(r.payload).refundedMinor as number), 0);
+      expect(toldMinor).toBe(sum(m.refunds));
+    });
+  });
+
   it("two returns of the same line under different keys: one lands, the other answers 409 and changes nothing", async () => {
     const s = await seller(1_000);
     await rounds(async () => {

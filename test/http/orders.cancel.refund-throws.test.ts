@@ -1,0 +1,46 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { cancelOrder } from "../../src/cancellation/order-cancellation";
+import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
+import { type Call, d1Batches, lost } from "../support/bindings";
+import { BENGALURU, stockedSku } from "../support/marketplace";
+import { seedPaidOrders } from "../support/seed-orders";
+
+/** D1 gone for the batch that records a refund, and only for it. */
+const refundWriteFails = d1Batches((batch: Call) => async (...args) => {
+  const statements = args[0] as { statement?: string }[];
+  return statements.some((s) => /insert into "refunds"/i.test(s.statement ?? "")) ? lost() : batch(...args);
+});
+
+describe("a whole order's cancel whose refund throws", () => {
+  it("still writes the order's cancellation for shopper and vendors, and leaves the refund to the job", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const [order] = await seedPaidOrders(s.skuId, 1);
+    const now = new Date();
+    const outcome = await cancelOrder(refundWriteFails, undefined, {
+      orderId: order!.orderId,
+      reason: "changed_mind",
+      actor: { role: "customer", id: order!.customerId },
+      now,
+    });
+    expect(outcome).toMatchObject({ ok: true, changed: true });
+    const told = await env.DB.prepare("select payload from outbox where dedupe_key = ?")
+      .bind(`order.cancelled:${order!.orderId}`)
+      .first<{ payload: string }>();
+    expect(told).not.toBeNull();
+    // Nothing was paid yet, so nothing is promised.
+    expect(JSON.parse(told!.payload)).toMatchObject({ refundedMinor: 0 });
+    expect(
+      await env.DB.prepare("select count(*) as n from order_events where order_id = ? and type = 'order.cancelled'")
+        .bind(order!.orderId)
+        .first<{ n: number }>(),
+    ).toEqual({ n: 1 });
+
+    // The job pays it once its wait is over, and tells the shopper.
+    expect(await retryPendingRefunds(env, new Date(now.getTime() + 10 * 60_000))).toMatchObject({ refunded: 1 });
+    const sent = await env.DB.prepare("select payload from outbox where order_id = ? and type = 'order.refund_sent'")
+      .bind(order!.orderId)
+      .all<{ payload: string }>();
+    expect(sent.results).toHaveLength(1);
+  });
+});
