@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNull, max, sql } from "drizzle-orm";
 import type { RowError } from "../contracts/product-imports";
 import type { ImportRow } from "../domain/product-csv";
 import { chunks, rowsPerInsert, selectIn } from "./chunks";
@@ -64,6 +64,26 @@ export async function latestImports(db: Db, vendorId: string, limit: number): Pr
     .where(eq(productImports.vendorId, vendorId))
     .orderBy(desc(productImports.createdAt), desc(productImports.id))
     .limit(limit)
+    .all();
+}
+
+/**
+ * The vendor's imports uploaded from `since` on, each with how many of its pages are applied and when
+ * the last one was: the order a vendor's imports apply in is decided from these (`product-import`).
+ */
+export async function vendorImportsSince(db: Db, vendorId: string, since: string) {
+  return db
+    .select({
+      id: productImports.id,
+      createdAt: productImports.createdAt,
+      pages: productImports.pages,
+      applied: count(productImportPages.appliedAt),
+      lastApplied: max(productImportPages.appliedAt),
+    })
+    .from(productImports)
+    .leftJoin(productImportPages, eq(productImportPages.importId, productImports.id))
+    .where(and(eq(productImports.vendorId, vendorId), gte(productImports.createdAt, since)))
+    .groupBy(productImports.id)
     .all();
 }
 

@@ -116,26 +116,44 @@ function readHeader(fields: string[], warehouses: readonly WarehouseRef[]) {
 
 type Record_ = { line: number; fields: string[]; error?: string };
 
+/** Papa Parse's `skipEmptyLines: "greedy"`: a row of nothing but delimiters and whitespace. */
+const isEmptyRow = (fields: readonly string[]) => fields.join("").trim() === "";
+
 /**
  * The file's records with the line each starts on (1-based, the header is line 1), so a quoted field
- * holding line breaks keeps the numbers true. A leading BOM is dropped; blank lines are skipped.
+ * holding line breaks keeps the numbers true. A line ends at CRLF, a lone CR (old Excel for Mac) or a
+ * lone LF, as Papa Parse and editors read them. A leading BOM is dropped; empty rows are skipped.
  */
 function records(text: string): Record_[] {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Papa guesses the delimiter leaving out the rows it would skip as empty; guessed once as it would,
+  // then every row is taken (none skipped), so each record starts where the row before it ended.
+  const guess = Papa.parse<string[]>(src, { skipEmptyLines: "greedy", preview: 1 });
+  if (guess.errors.some((e) => e.code === "UndetectableDelimiter"))
+    return [{ line: 1, fields: [], error: "no delimiter" }];
   const out: Record_[] = [];
   let from = 0;
   let line = 1;
+  let start = 0;
   const advance = (to: number) => {
-    for (; from < to; from++) if (src.charCodeAt(from) === 10) line++;
+    for (; from < to; from++) {
+      const c = src.charCodeAt(from);
+      // CRLF counts once, at its LF.
+      if (c === 10 || (c === 13 && src.charCodeAt(from + 1) !== 10)) line++;
+    }
   };
   Papa.parse<string[]>(src, {
-    skipEmptyLines: "greedy",
+    delimiter: guess.meta.delimiter,
     step: (r) => {
-      // The record starts after any blank lines that follow the previous one.
-      const blank = /^(?:[ \t]*\r?\n)*/.exec(src.slice(from, from + 1024))?.[0].length ?? 0;
-      advance(from + blank);
+      const begins = start;
+      start = r.meta.cursor;
+      if (isEmptyRow(r.data)) return;
+      // A line break of another kind than the file's own is part of the row: the row starts on the
+      // line its first visible character is on.
+      let at = begins;
+      while (at < start && " \t\r\n".includes(src[at]!)) at++;
+      advance(at);
       out.push({ line, fields: r.data.map((f) => f.trim()), ...(r.errors[0] ? { error: r.errors[0].message } : {}) });
-      advance(r.meta.cursor);
     },
   });
   return out;

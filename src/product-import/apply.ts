@@ -1,28 +1,64 @@
 import type { RowError } from "../contracts/product-imports";
-import { database } from "../db/client";
+import { type Db, database } from "../db/client";
 import {
   catalogMatches,
   type ExistingSku,
   existingSkuIds,
   findImport,
+  type ImportRecord,
   loadPage,
   markPageApplied,
   type NewProduct,
   type NewSku,
   type PageOutcome,
   type SkuUpdate,
+  vendorImportsSince,
   vendorProductsTitled,
   writeCatalogRows,
 } from "../db/product-imports";
 import { sha256Hex } from "../domain/crypto";
 import type { ImportRow } from "../domain/product-csv";
-import { isoSeconds } from "../domain/time";
+import { addSeconds, isoSeconds } from "../domain/time";
 import { sendImportPage } from "../gateways/product-import-pages";
 import { setStockLevels } from "../gateways/stock";
 import { config } from "../platform/config";
 
 /** Stock-object calls of a page in flight at once. */
 const STOCK_CONCURRENCY = 16;
+
+/**
+ * How long an import may go without a page applied before the vendor's later imports stop waiting
+ * for it: well past the 310 s a page's five retries take (5 x 2^n s), so only an import that stopped
+ * (its page dead-lettered, or never sent) is passed over, and a vendor is never blocked for good.
+ */
+export const STALLED_AFTER_SECONDS = 15 * 60;
+/** How soon the first page of an import waiting for an earlier one looks again. */
+const WAIT_SECONDS = 5;
+/** How far back earlier imports are looked at: none applies for a day without stalling. */
+const LOOK_BACK_SECONDS = 24 * 60 * 60;
+
+/**
+ * Where an import stands among the vendor's others, in upload order (created at, then id: ids grow
+ * with time). A later file's prices must win, so an import waits for an earlier one that still has
+ * pages to apply, unless that one stalled; and an import that stalled while a later one went ahead
+ * (its page applied once the later one had started) is superseded by it.
+ */
+export async function importStanding(
+  db: Db,
+  imp: ImportRecord,
+  now: Date,
+): Promise<{ waitsFor: string | null; supersededBy: string | null }> {
+  const since = isoSeconds(addSeconds(new Date(imp.createdAt), -LOOK_BACK_SECONDS));
+  const stalledBefore = isoSeconds(addSeconds(now, -STALLED_AFTER_SECONDS));
+  const others = (await vendorImportsSince(db, imp.vendorId, since)).filter((o) => o.id !== imp.id);
+  const earlier = (o: { id: string; createdAt: string }) =>
+    o.createdAt < imp.createdAt || (o.createdAt === imp.createdAt && o.id < imp.id);
+  const waitsFor = others.find(
+    (o) => earlier(o) && o.applied < o.pages && (o.lastApplied ?? o.createdAt) >= stalledBefore,
+  );
+  const supersededBy = others.find((o) => !earlier(o) && o.applied > 0);
+  return { waitsFor: waitsFor?.id ?? null, supersededBy: supersededBy?.id ?? null };
+}
 
 /** Ids derived from the import and the line: a page applied twice writes the same rows, not new ones. */
 async function derivedId(prefix: string, importId: string, line: number): Promise<string> {
@@ -148,7 +184,9 @@ async function createLevels(env: Env, stocked: Plan["stocked"], actor: string, r
 /**
  * Applies one page of an import and hands on the next. Safe to repeat: ids are derived, inserts skip
  * what exists, stock is set only for levels that do not exist, and only the first application of a
- * page records its counts. A page already applied only makes sure the next one was handed on.
+ * page records its counts. A page already applied only makes sure the next one was handed on. An
+ * import starts once the vendor's earlier imports are done (or stalled): its first page is sent
+ * again a few seconds later meanwhile; a page of an import a later one went ahead of refuses its rows.
  */
 export async function applyImportPage(
   env: Env,
@@ -169,6 +207,27 @@ export async function applyImportPage(
     return null;
   }
   const at = isoSeconds(now);
+  const standing = await importStanding(db, imp, now);
+  if (standing.supersededBy) {
+    const message = `not applied: your later import ${standing.supersededBy} was applied first; upload this file again to apply it`;
+    const superseded: PageOutcome = {
+      createdProducts: 0,
+      createdSkus: 0,
+      offers: 0,
+      updatedSkus: 0,
+      stockLevels: 0,
+      errors: current.rows.map((r) => ({ line: r.line, field: "row", message })),
+    };
+    await markPageApplied(db, importId, page, superseded, at);
+    await handOn();
+    return superseded;
+  }
+  if (page === 0 && standing.waitsFor) {
+    // Looked at again shortly rather than held: a consumer invocation must not sit waiting.
+    await sendImportPage(env, { importId, page }, WAIT_SECONDS);
+    console.log(JSON.stringify({ productImport: importId, page, waitsFor: standing.waitsFor }));
+    return null;
+  }
   const currency = config(env).currency;
   const [matches, productByTitle] = await Promise.all([
     catalogMatches(

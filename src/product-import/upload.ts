@@ -3,6 +3,7 @@ import { database } from "../db/client";
 import {
   findImport,
   findImportByHash,
+  type ImportRecord,
   importProgress,
   insertImport,
   latestImports,
@@ -11,9 +12,10 @@ import {
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import { readProductCsv } from "../domain/product-csv";
-import { isoSeconds } from "../domain/time";
+import { addSeconds, isoSeconds } from "../domain/time";
 import { sendImportPage } from "../gateways/product-import-pages";
 import { config } from "../platform/config";
+import { importStanding } from "./apply";
 
 /**
  * Rows applied per consumer invocation. A page costs at most one query per row (a SKU update) plus
@@ -23,6 +25,13 @@ import { config } from "../platform/config";
 export const IMPORT_PAGE_ROWS = 400;
 /** A page is one D1 row, which D1 caps at 2,000,000 bytes: long descriptions end a page sooner. */
 const IMPORT_PAGE_BYTES = 1_000_000;
+/**
+ * How long an import may show no progress before the same file sent again sends its next page again:
+ * a page's message is taken within a second or two, and sending one twice is harmless but costs.
+ */
+export const RESEND_AFTER_SECONDS = 30;
+/** Tries at sending an import's page from a request; a queue send can fail for a moment. */
+const SEND_TRIES = 3;
 
 export type UploadResult =
   | { ok: true; import: ProductImport; replayed: boolean }
@@ -41,6 +50,7 @@ export async function uploadProducts(env: Env, vendorId: string, csv: string, no
   // one of two identical uploads racing each other.
   const [latest] = await latestImports(db, vendorId, 1);
   if (latest && (latest.contentHash === sha || latest.contentHash.startsWith(`${sha}:`))) {
+    await resendIfStalled(env, latest, now);
     return { ok: true, import: await importView(env, latest.id), replayed: true };
   }
   const contentHash = latest ? `${sha}:${latest.id}` : sha;
@@ -68,8 +78,43 @@ export async function uploadProducts(env: Env, vendorId: string, csv: string, no
     const winner = await findImportByHash(db, vendorId, contentHash);
     if (winner) return { ok: true, import: await importView(env, winner.id), replayed: true };
   }
-  if (pages.length > 0) await sendImportPage(env, { importId: id, page: 0 });
+  // The import is stored whether or not its first page reaches the queue: a failure is not the
+  // vendor's to see as an error (a retry would only replay it), and the same file sent again once it
+  // shows no progress sends the page again (`resendIfStalled`).
+  if (pages.length > 0) await handOver(env, { importId: id, page: 0 });
   return { ok: true, import: await importView(env, id), replayed: false };
+}
+
+/**
+ * Sends the first page not yet applied of an import that shows no progress for
+ * `RESEND_AFTER_SECONDS` (its page never reached the queue, or was dead-lettered), unless it is
+ * waiting for an earlier import. Applying a page again is harmless (see `applyImportPage`).
+ */
+async function resendIfStalled(env: Env, record: ImportRecord, now: Date): Promise<void> {
+  const db = database(env);
+  const pages = await importProgress(db, record.id);
+  const next = Math.min(...pages.filter((p) => p.appliedAt === null).map((p) => p.page));
+  if (!Number.isFinite(next)) return;
+  const last = pages.reduce((t, p) => (p.appliedAt !== null && p.appliedAt > t ? p.appliedAt : t), record.createdAt);
+  if (last > isoSeconds(addSeconds(now, -RESEND_AFTER_SECONDS))) return;
+  if (next === 0 && (await importStanding(db, record, now)).waitsFor) return;
+  await handOver(env, { importId: record.id, page: next });
+}
+
+/** Sends an import's page, trying again on a failure; logs it if every try failed. */
+async function handOver(env: Env, next: { importId: string; page: number }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sendImportPage(env, next);
+      return;
+    } catch (err) {
+      if (attempt === SEND_TRIES) {
+        console.error(JSON.stringify({ productImport: next.importId, page: next.page, unsent: String(err) }));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * 3 ** attempt));
+    }
+  }
 }
 
 /** The import as the vendor's page shows it: counts so far, and each refused row by line. */

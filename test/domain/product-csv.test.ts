@@ -21,6 +21,46 @@ describe("reading a product CSV", () => {
     });
   });
 
+  it("counts a lone CR as a line break, as Papa Parse splits rows on it (old Excel for Mac)", () => {
+    const csv =
+      "product_title,sku_code,price,gtin\r" +
+      "Shirt,S-1,10,8901234567890\r" +
+      "\r" +
+      'Shirt,S-2,12,8901234567906\r"Mug, tall",M-1,abc,8901234567913\r';
+    expect(readProductCsv(csv, warehouses, "INR")).toMatchObject({
+      ok: true,
+      totalRows: 3,
+      rows: [
+        { line: 2, productLine: 2, code: "S-1" },
+        { line: 4, productLine: 2, code: "S-2" },
+      ],
+      errors: [{ line: 5, field: "price" }],
+    });
+  });
+
+  it("skips the rows Papa Parse skips as empty and numbers the next row by its own line", () => {
+    const csv =
+      "product_title,sku_code,price,gtin\n" +
+      ",,,\n" +
+      "A,X,1,8901234567890\n" +
+      " \t \n" +
+      '"",, ,\r\n' +
+      "\r" +
+      "B,Y,abc,8901234567906\n" +
+      "\n";
+    expect(readProductCsv(csv, warehouses, "INR")).toMatchObject({
+      ok: true,
+      totalRows: 2,
+      rows: [{ line: 3 }],
+      errors: [{ line: 7, field: "price" }],
+    });
+  });
+
+  it("keeps a semicolon-separated file readable, its delimiter guessed past empty rows", () => {
+    const csv = "product_title;sku_code;price;gtin\n;;;\n;;;\nA;X;1;8901234567890\n";
+    expect(readProductCsv(csv, warehouses, "INR")).toMatchObject({ ok: true, rows: [{ line: 4, code: "X" }] });
+  });
+
   it("refuses a header with an unknown column or a stock column for no warehouse of the vendor", () => {
     expect(readProductCsv("product_title,sku_code,price,gtin,colour\n", warehouses, "INR")).toMatchObject({
       ok: false,
