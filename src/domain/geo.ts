@@ -45,21 +45,53 @@ export function normalizeCountry(country: string): string {
 
 export type PostalCodeLookup = (country: string, code: string) => Promise<Point | null>;
 
+/**
+ * How far a shopper's coordinates may lie from their postal code's point in the postal-code table.
+ * The parcel goes to the postal address, while the point prices its shipping by distance band and
+ * ranks the warehouses; coordinates elsewhere would buy a nearer band than the courier will carry.
+ * The table holds one point per code and a rural PIN area is tens of km across, so the bound is
+ * loose: it lets a shopper shade the distance by up to 100 km (a parcel near a band's edge may
+ * cross it), never pass a 1,700 km parcel off as a local one.
+ */
+export const MAX_COORDINATES_FROM_POSTAL_CODE_KM = 100;
+
 export type ShippingPoint =
   | { ok: true; point: Point; source: "coordinates" | "postal_code" }
-  | { ok: false; code: "UNKNOWN_POSTAL_CODE"; country: string; postalCode: string };
+  | { ok: false; code: "UNKNOWN_POSTAL_CODE"; country: string; postalCode: string }
+  | {
+      ok: false;
+      code: "COORDINATES_FAR_FROM_POSTAL_CODE";
+      country: string;
+      postalCode: string;
+      distanceKm: number;
+      maxKm: number;
+    };
 
 /**
  * Where a parcel goes: the coordinates the shopper gave, else its postal code's entry in the
- * postal-code table. Both lat and lng must be present for coordinates to win.
+ * postal-code table. Both lat and lng must be present for coordinates to win. With
+ * `coordinatesWithinKm`, coordinates farther than that from their postal code's entry are refused;
+ * a code the table does not hold cannot be checked, and its coordinates stand. Without it (a
+ * warehouse placed by its vendor) the coordinates are taken as given and the table is not read.
  */
 export async function resolveShippingPoint(
   to: { lat?: number | null; lng?: number | null; country: string; postalCode: string },
   lookup: PostalCodeLookup,
+  opts: { coordinatesWithinKm?: number } = {},
 ): Promise<ShippingPoint> {
-  if (isPoint(to)) return { ok: true, point: { lat: to.lat, lng: to.lng }, source: "coordinates" };
   const country = normalizeCountry(to.country);
   const postalCode = normalizePostalCode(to.postalCode);
+  if (isPoint(to)) {
+    const point = { lat: to.lat, lng: to.lng };
+    const maxKm = opts.coordinatesWithinKm;
+    if (maxKm === undefined) return { ok: true, point, source: "coordinates" };
+    const listed = await lookup(country, postalCode);
+    const distanceKm = listed ? haversineKm(point, listed) : 0;
+    if (distanceKm > maxKm) {
+      return { ok: false, code: "COORDINATES_FAR_FROM_POSTAL_CODE", country, postalCode, distanceKm, maxKm };
+    }
+    return { ok: true, point, source: "coordinates" };
+  }
   const point = await lookup(country, postalCode);
   if (!point) return { ok: false, code: "UNKNOWN_POSTAL_CODE", country, postalCode };
   return { ok: true, point, source: "postal_code" };

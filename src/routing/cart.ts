@@ -2,14 +2,14 @@ import type { FieldError } from "../contracts/common";
 import type { CheckoutBody } from "../contracts/orders";
 import type { Db } from "../db/client";
 import { type OfferRow, readOffers, type SiteRow } from "../db/routing";
-import { postalPoint } from "../db/ship-from";
 import { vendorLoads } from "../db/vendor-loads";
 import { setBounded } from "../domain/bounded-map";
-import { type Point, resolveShippingPoint } from "../domain/geo";
+import type { Point } from "../domain/geo";
 import { oneItem } from "../domain/routing/candidates";
 import type { Availability, RouteLine, RoutingRequest, VendorInfo } from "../domain/routing/types";
 import { levelsForHold, snapshotOf } from "../gateways/stock";
 import { type RoutingModel, routingModel, scoreOf } from "./model";
+import { shippingPointOf, shipToErrors } from "./ship-point";
 
 /** A cart resolved against the catalog: every offer each line may use, where they ship from, to where. */
 export type PreparedCart = {
@@ -77,8 +77,9 @@ async function catalogFor(db: Db, skuIds: string[], productIds: string[], fresh:
 /**
  * Resolves a checkout body for routing: unknown SKUs and products, a product line that overlaps a
  * SKU line of the same product, a product nobody sells now, a product whose offers are several
- * variants (sizes, colours: a product line names no variant, and is filled with one item only) and
- * an unknown postal code are field errors (422), all reported at once.
+ * variants (sizes, colours: a product line names no variant, and is filled with one item only), an
+ * unknown postal code and coordinates far from their postal code are field errors (422), all
+ * reported at once.
  */
 export async function prepareCart(
   env: Env,
@@ -91,10 +92,7 @@ export async function prepareCart(
   const productIds = body.lines.flatMap((l) => (l.productId !== undefined ? [l.productId] : []));
   const [catalog, shipping, model] = await Promise.all([
     catalogFor(db, skuIds, productIds, opts.fresh),
-    resolveShippingPoint(
-      { ...body.shipTo, country: body.shipTo.address.country, postalCode: body.shipTo.address.postalCode },
-      (country, code) => postalPoint(db, country, code),
-    ),
+    shippingPointOf(db, body.shipTo),
     routingModel(env, now, { fresh: opts.fresh }),
   ]);
 
@@ -135,8 +133,7 @@ export async function prepareCart(
     for (const o of entry.offers) offers.set(o.skuId, o);
     for (const s of entry.sites) sites.set(s.warehouseId, s);
   });
-  if (!shipping.ok)
-    errors.push({ path: "shipTo.address.postalCode", message: "unknown postal code; send lat and lng" });
+  if (!shipping.ok) errors.push(...shipToErrors(shipping));
   if (errors.length > 0 || !shipping.ok) return { ok: false, errors };
 
   return {

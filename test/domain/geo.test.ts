@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   byDistance,
   haversineKm,
+  MAX_COORDINATES_FROM_POSTAL_CODE_KM,
   normalizePostalCode,
   type Point,
   type PostalCodeLookup,
@@ -86,6 +87,65 @@ describe("resolveShippingPoint", () => {
   it("ignores out-of-range coordinates", async () => {
     const r = await resolveShippingPoint({ lat: 95, lng: 10, country: "IN", postalCode: "560034" }, lookup);
     expect(r.ok && r.source).toBe("postal_code");
+  });
+
+  describe("with coordinates checked against the postal code", () => {
+    const table2 = new Map([
+      ["IN 110001", delhi],
+      ["IN 560034", { lat: 12.9352, lng: 77.6245 }],
+    ]);
+    const lookup2: PostalCodeLookup = async (country, code) => table2.get(`${country} ${code}`) ?? null;
+    const within = { coordinatesWithinKm: MAX_COORDINATES_FROM_POSTAL_CODE_KM };
+
+    it("refuses Bengaluru's coordinates on a Delhi postal code, with the distance", async () => {
+      const r = await resolveShippingPoint({ ...bengaluru, country: "in", postalCode: " 110001" }, lookup2, within);
+      expect(r).toEqual({
+        ok: false,
+        code: "COORDINATES_FAR_FROM_POSTAL_CODE",
+        country: "IN",
+        postalCode: "110001",
+        distanceKm: haversineKm(bengaluru, delhi),
+        maxKm: 100,
+      });
+      expect(r.ok === false && r.code === "COORDINATES_FAR_FROM_POSTAL_CODE" && r.distanceKm).toBeGreaterThan(1_700);
+    });
+
+    it("keeps coordinates inside the bound, the edge included, over the postal code's point", async () => {
+      const near = { lat: delhi.lat + 0.5, lng: delhi.lng }; // about 56 km north
+      expect(await resolveShippingPoint({ ...near, country: "IN", postalCode: "110001" }, lookup2, within)).toEqual({
+        ok: true,
+        point: near,
+        source: "coordinates",
+      });
+      const edge = await resolveShippingPoint({ ...delhi, country: "IN", postalCode: "110001" }, lookup2, {
+        coordinatesWithinKm: 0,
+      });
+      expect(edge.ok).toBe(true);
+      const past = { lat: delhi.lat + 1, lng: delhi.lng }; // about 111 km north
+      const r = await resolveShippingPoint({ ...past, country: "IN", postalCode: "110001" }, lookup2, within);
+      expect(r.ok).toBe(false);
+    });
+
+    it("keeps any coordinates for a postal code the table does not hold", async () => {
+      const r = await resolveShippingPoint({ ...bengaluru, country: "IN", postalCode: "999999" }, lookup2, within);
+      expect(r).toEqual({ ok: true, point: bengaluru, source: "coordinates" });
+    });
+
+    it("still falls back to the postal code, or reports it unknown, without coordinates", async () => {
+      expect(await resolveShippingPoint({ country: "IN", postalCode: "110001" }, lookup2, within)).toEqual({
+        ok: true,
+        point: delhi,
+        source: "postal_code",
+      });
+      expect((await resolveShippingPoint({ country: "IN", postalCode: "999999" }, lookup2, within)).ok).toBe(false);
+    });
+
+    it("reads no table without the bound: the coordinates are taken as given", async () => {
+      calls.length = 0;
+      const r = await resolveShippingPoint({ ...bengaluru, country: "IN", postalCode: "560034" }, lookup);
+      expect(r).toEqual({ ok: true, point: bengaluru, source: "coordinates" });
+      expect(calls).toEqual([]);
+    });
   });
 });
 
