@@ -13,6 +13,15 @@ export const DispatchBody = z
   .strict()
   .openapi("DispatchBody");
 
+export const AwbCorrectionBody = z
+  .object({
+    carrier: z.string().min(1).max(32),
+    awb: z.string().trim().min(1).max(40),
+    reason: z.string().trim().min(1).max(500).optional().openapi({ description: "Why, for the timeline" }),
+  })
+  .strict()
+  .openapi("AwbCorrectionBody");
+
 export const MilestoneBody = z
   .object({
     type: z.enum(["out_for_delivery", "delivery_attempted"]),

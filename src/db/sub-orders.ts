@@ -201,6 +201,53 @@ export async function writeMilestone(
 }
 
 /**
+ * A dispatched sub-order's carrier and AWB corrected as one D1 batch: its timeline event and outbox
+ * row, then the update, each only if the sub-order is still dispatched with the carrier and AWB the
+ * caller read. The three test one guard on one state (a batch is one transaction), so the event is
+ * written exactly when the AWB changes: a concurrent correction, delivery or cancel makes all three
+ * write nothing. Throws the unique violation (`isAwbInUse`) when another live sub-order holds the
+ * new AWB; the batch then writes nothing. True when the AWB was changed now.
+ */
+export async function writeAwbCorrection(
+  db: Db,
+  w: {
+    subOrderId: string;
+    from: { carrier: string | null; awb: string | null };
+    to: { carrier: string; awb: string };
+    at: string;
+    event: {
+      orderId: string;
+      type: string;
+      at: string;
+      actorRole: string;
+      actorId: string | null;
+      reason: string | null;
+      data: unknown;
+      dedupeKey: string;
+    };
+    announcement: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string };
+  },
+): Promise<boolean> {
+  // `is`: a NULL read is matched as NULL rather than never.
+  const asRead = and(
+    eq(subOrders.id, w.subOrderId),
+    eq(subOrders.status, "dispatched"),
+    sql`${subOrders.carrier} is ${w.from.carrier}`,
+    sql`${subOrders.awb} is ${w.from.awb}`,
+  )!;
+  const [, , moved] = (await db.batch([
+    insertIf(db, orderEvents, { ...w.event, subOrderId: w.subOrderId }, asRead),
+    insertIf(db, outbox, w.announcement, asRead),
+    db
+      .update(subOrders)
+      .set({ carrier: w.to.carrier, awb: w.to.awb, updatedAt: w.at })
+      .where(asRead)
+      .returning({ id: subOrders.id }),
+  ])) as unknown as [unknown, unknown, { id: string }[]];
+  return moved.length > 0;
+}
+
+/**
  * INSERT ... SELECT ... WHERE `guard`: the row is written only if the guard holds when the
  * statement runs inside its batch. Values go in the table's column order, encoded by each column.
  */

@@ -5,6 +5,7 @@ import { type Db, database } from "../db/client";
 import type { SubOrderRow } from "../db/orders";
 import {
   barcodesOf,
+  type CarrierRow,
   claimAwb,
   dropAwbClaim,
   findByAwb,
@@ -71,7 +72,7 @@ const stamps = {
   delivered: "deliveredAt",
 } as const satisfies Partial<Record<SubOrderStatus, keyof SubOrderRow>>;
 
-const illegal = (status: SubOrderStatus, action: string, detail?: string): FulfillmentOutcome => ({
+export const illegal = (status: SubOrderStatus, action: string, detail?: string): FulfillmentOutcome => ({
   ok: false,
   code: "ILLEGAL_TRANSITION",
   detail: detail ?? `A ${status} sub-order cannot ${action}`,
@@ -205,24 +206,9 @@ async function dispatchStep(
   input: { carrier: string; awb: string },
 ): Promise<Step | FulfillmentOutcome> {
   const db = database(env);
-  const carrier = await findCarrier(db, input.carrier);
-  if (!carrier?.active) {
-    return {
-      ok: false,
-      code: "VALIDATION_FAILED",
-      detail: "Unknown carrier",
-      errors: [{ path: "carrier", message: "not an active carrier of GET /v1/carriers" }],
-    };
-  }
-  const wrongAwb = checkAwb(carrier, input.awb);
-  if (wrongAwb) {
-    return {
-      ok: false,
-      code: "VALIDATION_FAILED",
-      detail: `Not a ${carrier.name} AWB`,
-      errors: [{ path: "awb", message: wrongAwb }],
-    };
-  }
+  const label = await checkLabel(db, input);
+  if ("ok" in label) return label;
+  const carrier = label;
   // Settled before the units leave: a refused AWB must change nothing. The check answers the
   // common case; the claim, under the unique index, decides two dispatches racing for one AWB.
   const holder = await findByAwb(db, carrier.code, input.awb);
@@ -255,7 +241,33 @@ async function dispatchStep(
   };
 }
 
-const awbInUse = (carrier: string, awb: string): FulfillmentOutcome => ({
+/** The active carrier an AWB is checked against, or why the pair is refused (422 with field errors). */
+export async function checkLabel(
+  db: Db,
+  input: { carrier: string; awb: string },
+): Promise<CarrierRow | FulfillmentOutcome> {
+  const carrier = await findCarrier(db, input.carrier);
+  if (!carrier?.active) {
+    return {
+      ok: false,
+      code: "VALIDATION_FAILED",
+      detail: "Unknown carrier",
+      errors: [{ path: "carrier", message: "not an active carrier of GET /v1/carriers" }],
+    };
+  }
+  const wrongAwb = checkAwb(carrier, input.awb);
+  if (wrongAwb) {
+    return {
+      ok: false,
+      code: "VALIDATION_FAILED",
+      detail: `Not a ${carrier.name} AWB`,
+      errors: [{ path: "awb", message: wrongAwb }],
+    };
+  }
+  return carrier;
+}
+
+export const awbInUse = (carrier: string, awb: string): FulfillmentOutcome => ({
   ok: false,
   code: "AWB_IN_USE",
   detail: `${carrier} AWB ${awb} is already on another sub-order that is not cancelled`,

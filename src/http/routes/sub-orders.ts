@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
 import {
+  AwbCorrectionBody,
   CancelSubOrderBody,
   DispatchBody,
   MilestoneBody,
@@ -13,10 +14,18 @@ import {
 } from "../../contracts/fulfillment";
 import type { SubOrderStatus } from "../../contracts/order-status";
 import type { OrderView } from "../../contracts/orders";
+import { IdempotencyKeyHeader } from "../../contracts/stock";
 import { database } from "../../db/client";
 import { barcodesOf, listSubOrders } from "../../db/sub-orders";
 import { actorOf, type Principal } from "../../domain/principal";
-import { type ActionInput, actOnSubOrder, recordMilestone, visibleSubOrder } from "../../fulfillment/fulfillment";
+import { correctAwb } from "../../fulfillment/awb-correction";
+import {
+  type ActionInput,
+  actOnSubOrder,
+  type FulfillmentOutcome,
+  recordMilestone,
+  visibleSubOrder,
+} from "../../fulfillment/fulfillment";
 import { creditNotesFor, orderViewFor } from "../../orders/view";
 import { config } from "../../platform/config";
 import { returnSubOrder } from "../../returns/returns";
@@ -113,22 +122,35 @@ async function act(c: Context<AppEnv>, id: string, input: ActionInput) {
     now: new Date(),
     ...input,
   });
-  if (!outcome.ok) {
-    switch (outcome.code) {
-      case "ILLEGAL_TRANSITION":
-        throw new ApiError("ILLEGAL_TRANSITION", outcome.detail, { allowed: outcome.allowed });
-      case "VALIDATION_FAILED":
-        if (outcome.errors) throw validationError(outcome.errors, outcome.detail);
-        throw new ApiError("VALIDATION_FAILED", outcome.detail, {
-          missing: outcome.missing,
-          unexpected: outcome.unexpected,
-        });
-      default:
-        throw new ApiError(outcome.code, outcome.detail);
-    }
-  }
+  if (!outcome.ok) refuse(outcome);
   return detail(c, id, who);
 }
+
+function refuse(outcome: Extract<FulfillmentOutcome, { ok: false }>): never {
+  switch (outcome.code) {
+    case "ILLEGAL_TRANSITION":
+      throw new ApiError("ILLEGAL_TRANSITION", outcome.detail, { allowed: outcome.allowed });
+    case "VALIDATION_FAILED":
+      if (outcome.errors) throw validationError(outcome.errors, outcome.detail);
+      throw new ApiError("VALIDATION_FAILED", outcome.detail, {
+        missing: outcome.missing,
+        unexpected: outcome.unexpected,
+      });
+    default:
+      throw new ApiError(outcome.code, outcome.detail);
+  }
+}
+
+const correctAwbRoute = defineRoute({
+  method: "post",
+  path: "/sub-orders/{id}/awb",
+  access: [...actors],
+  summary: "Correct the carrier and AWB of a dispatched sub-order (Idempotency-Key required)",
+  description:
+    "For a label typed wrong at dispatch, e.g. another parcel's AWB, which that parcel's own sub-order then cannot be dispatched with. Only while dispatched (409 ILLEGAL_TRANSITION before dispatch, once delivered or cancelled); the AWB is checked against the carrier's pattern as a dispatch's is (422), and one already on another sub-order that is not cancelled is 409 AWB_IN_USE. The old AWB is free as soon as this answers. The timeline records `sub_order.awb_corrected` (who, from what to what, why) and the feeds show the new tracking. Requires Idempotency-Key (400 IDEMPOTENCY_KEY_REQUIRED without one): the same key and body again answers the same; the same carrier and AWB again changes nothing.",
+  request: { params: Params, headers: IdempotencyKeyHeader, ...jsonBody(AwbCorrectionBody) },
+  responses: { 200: json(SubOrderDetail, "The sub-order with its new carrier and AWB"), ...problemResponses },
+});
 
 export const subOrders = router()
   .openapi(list, async (c) => {
@@ -170,6 +192,23 @@ export const subOrders = router()
   .openapi(step("dispatch", "Hand it to a carrier with its AWB", DispatchBody), async (c) =>
     c.json(await act(c, c.req.valid("param").id, { action: "dispatch", ...c.req.valid("json") }), 200),
   )
+  .openapi(correctAwbRoute, async (c) => {
+    const who = requireRole(c, ...actors);
+    idempotencyKeyOf(c);
+    const id = c.req.valid("param").id;
+    const { carrier, awb, reason } = c.req.valid("json");
+    const outcome = await correctAwb(c.env, c.executionCtx, {
+      subOrderId: id,
+      who,
+      actor: actorOf(who),
+      carrier,
+      awb,
+      reason: reason ?? null,
+      now: new Date(),
+    });
+    if (!outcome.ok) refuse(outcome);
+    return c.json(await detail(c, id, who), 200);
+  })
   .openapi(
     step("milestone", "Record a tracking milestone (out for delivery, delivery attempted)", MilestoneBody),
     async (c) => {
