@@ -54,7 +54,8 @@ export const IsoTime = z.iso.datetime({ offset: false }).openapi({ example: "202
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(512).optional(),
+  // A page's last key is its row's title or name (up to 200 characters, 4 bytes each in UTF-8), in base64.
+  cursor: z.string().max(2048).optional(),
 });
 
 export function page<T extends z.ZodType>(item: T) {

@@ -11,7 +11,9 @@ export type Direction = "asc" | "desc";
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
 function encodeCursor(after: After): string {
-  return btoa(JSON.stringify([after.key, after.id]))
+  // Keys are free text (titles, names: कुर्ता, Men’s): base64 of their UTF-8, as btoa takes Latin-1 only.
+  const bytes = new TextEncoder().encode(JSON.stringify([after.key, after.id]));
+  return btoa(String.fromCharCode(...bytes))
     .replaceAll("+", "-")
     .replaceAll("/", "_")
     .replaceAll("=", "");
@@ -21,13 +23,24 @@ function encodeCursor(after: After): string {
 export function readCursor(cursor: string | undefined): After | undefined | null {
   if (cursor === undefined) return undefined;
   try {
-    const key: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const key: unknown = JSON.parse(utf8OrLatin1(binary));
     if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== "string" || typeof key[1] !== "string") {
       return null;
     }
     return { key: key[0], id: key[1] };
   } catch {
     return null;
+  }
+}
+
+/** A cursor's text: UTF-8, or Latin-1 as cursors were written before (one still in a client's hands). */
+function utf8OrLatin1(binary: string): string {
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return binary;
   }
 }
 
