@@ -68,7 +68,9 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header("idempotency-key");
     const principal = c.get("principal");
-    if (c.req.method === "GET" || !key || !principal || OWN_RULES.some((re) => re.test(c.req.path))) return next();
+    // Reads change nothing to replay (HEAD runs the GET handler: an export's whole body kept as a key's answer).
+    const read = c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS";
+    if (read || !key || !principal || OWN_RULES.some((re) => re.test(c.req.path))) return next();
     idempotencyKeyOf(c);
     const db = database(c.env);
     const scope = `${principal.role}:${principal.tokenId}`;
