@@ -38,7 +38,7 @@ export function readCursor(cursor: string | undefined): After | undefined | null
 function utf8OrLatin1(binary: string): string {
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return binary;
   }
