@@ -822,6 +822,18 @@ describe("the vendor's pack and dispatch screens", () => {
       await page.waitForTimeout(200);
     }
     assert.equal((await client.request<{ status: string }>("GET", `/v1/sub-orders/${subId}`)).status, "dispatched");
+
+    // The label was mistyped: the vendor corrects it on the dispatched parcel.
+    const right = first.awbExample.replace(/\d/g, () => String(Math.floor(Math.random() * 10)));
+    await page.getByText("Wrong AWB?").click();
+    await page.getByLabel("AWB", { exact: true }).fill(right);
+    await page.getByRole("button", { name: "Correct the AWB" }).click();
+    for (let i = 0; i < 50; i++) {
+      const sub = await client.request<{ awb: string }>("GET", `/v1/sub-orders/${subId}`);
+      if (sub.awb === right) break;
+      await page.waitForTimeout(200);
+    }
+    assert.equal((await client.request<{ awb: string }>("GET", `/v1/sub-orders/${subId}`)).awb, right);
     await context.close();
   });
 });

@@ -237,6 +237,14 @@ export const api = {
   subOrderStep(token: string, id: string, step: string, body?: unknown) {
     return request<SubOrderDetail>("POST", `/v1/sub-orders/${encodeURIComponent(id)}/${step}`, { token, body });
   },
+  /** A dispatched parcel's label corrected; the key is the correction's, kept for its retries. */
+  correctAwb(token: string, id: string, body: { carrier: string; awb: string }, idempotencyKey: string) {
+    return request<SubOrderDetail>("POST", `/v1/sub-orders/${encodeURIComponent(id)}/awb`, {
+      token,
+      body,
+      headers: { "idempotency-key": idempotencyKey },
+    });
+  },
   uploadPhoto(token: string, id: string, photo: Blob) {
     return request<unknown>("PUT", `/v1/sub-orders/${encodeURIComponent(id)}/photo`, { token, raw: photo });
   },

@@ -1,5 +1,5 @@
-import { type FormEvent, useState } from "react";
-import { ApiProblem, api } from "../../api";
+import { type FormEvent, useMemo, useState } from "react";
+import { ApiProblem, api, newIdempotencyKey } from "../../api";
 import { CreditNotes } from "../../components/CreditNotes";
 import { IdDetail } from "../../components/IdDetail";
 import { itemName, Named, Timeline } from "../../components/OrderDetail";
@@ -66,10 +66,11 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
         />
       )}
       {sub.status === "packed" && (
-        <Dispatch
+        <Label
+          title="Dispatch"
           carriers={carriers}
           busy={busy}
-          dispatch={(carrier, awb) => act(() => api.subOrderStep(token, sub.id, "dispatch", { carrier, awb }))}
+          submit={(carrier, awb) => act(() => api.subOrderStep(token, sub.id, "dispatch", { carrier, awb }))}
         />
       )}
       {(sub.status === "packed" || sub.status === "dispatched") && <Photo token={token} subId={sub.id} />}
@@ -82,6 +83,20 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
         >
           Mark delivered
         </button>
+      )}
+      {sub.status === "dispatched" && (
+        <details>
+          <summary>
+            Wrong AWB? {sub.carrier} {sub.awb}
+          </summary>
+          <Label
+            title="Correct the AWB"
+            carriers={carriers}
+            busy={busy}
+            initial={sub.carrier ?? ""}
+            submit={(carrier, awb, key) => act(() => api.correctAwb(token, sub.id, { carrier, awb }, key))}
+          />
+        </details>
       )}
       <section>
         <h3>Timeline</h3>
@@ -159,29 +174,40 @@ function Pack({ sub, busy, pack }: { sub: SubOrderDetail; busy: boolean; pack: (
   );
 }
 
-function Dispatch({
+/**
+ * A carrier and its AWB, checked against the carrier's pattern as typed: a dispatch, or the
+ * correction of a dispatched parcel's label. `key` is one per carrier and AWB typed, so sending the
+ * same again after a lost answer is the same request.
+ */
+function Label({
+  title,
   carriers,
   busy,
-  dispatch,
+  initial = "",
+  submit,
 }: {
+  title: string;
   carriers: Carrier[];
   busy: boolean;
-  dispatch: (carrier: string, awb: string) => void;
+  initial?: string;
+  submit: (carrier: string, awb: string, key: string) => void;
 }) {
   const active = carriers.filter((c) => c.active);
   // The first carrier until one is picked: the carriers may arrive after the form is shown.
-  const [picked, setCode] = useState("");
-  const code = picked || (active[0]?.code ?? "");
+  const [picked, setCode] = useState(initial);
+  const code = active.some((c) => c.code === picked) ? picked : (active[0]?.code ?? "");
   const [awb, setAwb] = useState("");
   const carrier = active.find((c) => c.code === code);
   const valid = carrier ? new RegExp(`^(?:${carrier.awbPattern})$`).test(awb.trim()) : false;
-  const submit = (e: FormEvent) => {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new key for each carrier and AWB typed.
+  const key = useMemo(() => newIdempotencyKey(), [code, awb]);
+  const send = (e: FormEvent) => {
     e.preventDefault();
-    if (valid) dispatch(code, awb.trim());
+    if (valid) submit(code, awb.trim(), key);
   };
   return (
-    <form className="stack" onSubmit={submit}>
-      <h3>Dispatch</h3>
+    <form className="stack" onSubmit={send}>
+      <h3>{title}</h3>
       <label className="field">
         <span>Carrier</span>
         <select value={code} onChange={(e) => setCode(e.target.value)}>
@@ -208,7 +234,7 @@ function Dispatch({
         </p>
       )}
       <button type="submit" className="button primary big" disabled={busy || !valid}>
-        Dispatch
+        {title}
       </button>
     </form>
   );
