@@ -14,14 +14,15 @@ import type { StockSnapshot } from "../sku-stock-rpc";
 /**
  * A SKU's new levels: exact per warehouse to its vendor's feed, the sellable total alone to the
  * SKU's public feed. Keyed by the snapshot's version, so a repeated push appends nothing. Says
- * which feeds took it: one may fail alone.
+ * how the public push went (skipped when the count did not change) and what failed: one feed may
+ * fail alone.
  */
 async function publishStock(
   env: Env,
   vendorId: string | null,
   snapshot: StockSnapshot,
   opts: { publicFeed: boolean; available: number },
-): Promise<{ publicFeed: boolean; failed: string[] }> {
+): Promise<{ publicFeed: "sent" | "skipped" | "failed"; failed: string[] }> {
   const { skuId } = snapshot;
   const at = isoSeconds(Date.now());
   const sourceId = `stock:${skuId}:${snapshot.version}`;
@@ -39,7 +40,8 @@ async function publishStock(
       : null,
   ]);
   const failed = [toPublic, toVendor].flatMap((s) => (s.status === "rejected" ? [String(s.reason)] : []));
-  return { publicFeed: opts.publicFeed && toPublic.status === "fulfilled", failed };
+  const publicFeed = !opts.publicFeed ? "skipped" : toPublic.status === "fulfilled" ? "sent" : "failed";
+  return { publicFeed, failed };
 }
 
 /**
@@ -49,8 +51,9 @@ async function publishStock(
 const PUSH_GAP_MS = 100;
 
 /**
- * A push that failed is tried again after 1 s, then twice as long each time, six times in all
- * (about a minute): no later change may come to carry the last count, as after a sale's last unit.
+ * A push that failed with no change after it is tried again after 1 s, then twice as long each
+ * time, six times in all (about a minute): no later change may come to carry the last count, as
+ * after a sale's last unit. A change meanwhile goes at once, at the usual pace, whatever failed.
  */
 const RETRY_FIRST_MS = 1_000;
 const RETRIES = 6;
@@ -77,6 +80,8 @@ export class StockFeedPusher {
   /** Moves when a warehouse opens or closes: a seller read under an older epoch is stale. */
   private sellerEpoch = 0;
   private lastAvailable: number | null = null;
+  /** Ends a retry's wait early: set while one waits. */
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly env: Env,
@@ -87,6 +92,7 @@ export class StockFeedPusher {
   changed(): Promise<void> | null {
     if (this.running) {
       this.again = true;
+      this.wake?.();
       return null;
     }
     this.running = true;
@@ -102,12 +108,14 @@ export class StockFeedPusher {
     try {
       let started = 0;
       let failures = 0;
+      let retrying = false;
       do {
-        const gap = failures === 0 ? PUSH_GAP_MS : RETRY_FIRST_MS * 2 ** (Math.min(failures, RETRIES) - 1);
+        const gap = retrying ? RETRY_FIRST_MS * 2 ** (Math.min(failures, RETRIES) - 1) : PUSH_GAP_MS;
         const wait = started + gap - Date.now();
-        if (started > 0 && wait > 0) await new Promise((tick) => setTimeout(tick, wait));
+        if (started > 0 && wait > 0) await this.pause(wait, retrying);
         started = Date.now();
         this.again = false;
+        retrying = false;
         const snap = this.read();
         if (!snap.skuId) return;
         let failed: string[];
@@ -117,7 +125,9 @@ export class StockFeedPusher {
           // Holds that move from held to committed leave `available` as it was: storefronts need nothing.
           const publicFeed = available !== this.lastAvailable;
           const pushed = await publishStock(this.env, seller.vendorId, snap, { publicFeed, available });
-          if (pushed.publicFeed) this.lastAvailable = available;
+          // A failed public push may still have landed: whatever comes next is pushed to it.
+          if (pushed.publicFeed === "sent") this.lastAvailable = available;
+          if (pushed.publicFeed === "failed") this.lastAvailable = null;
           failed = pushed.failed;
         } catch (err) {
           failed = [String(err)];
@@ -128,11 +138,28 @@ export class StockFeedPusher {
         }
         failures++;
         console.warn(JSON.stringify({ msg: "stock feed push failed", skuId: snap.skuId, failures, error: failed }));
-        if (failures <= RETRIES) this.again = true;
+        if (!this.again && failures <= RETRIES) {
+          this.again = true;
+          retrying = true;
+        }
       } while (this.again);
     } finally {
       this.running = false;
     }
+  }
+
+  /** Waits `ms`; a retry's wait ends early when a change comes, which then goes at once. */
+  private pause(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      if (wakeable)
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+    }).finally(() => {
+      this.wake = null;
+    });
   }
 
   /** One D1 read per SELLER_TTL_MS at most, however fast the pushes go. */

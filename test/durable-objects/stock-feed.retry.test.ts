@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { StockFeedPusher } from "../../durable-objects/outward/stock-feed";
 import type { StockSnapshot } from "../../durable-objects/sku-stock-rpc";
@@ -61,5 +61,57 @@ describe("stock feed pushes that fail", () => {
     await sold;
     await pusher.changed();
     expect((await publicFeed.status()).lastId).toBe(3);
+  });
+
+  it("a vendor's feed that keeps failing does not slow the storefront's count", async () => {
+    const s = await sku();
+    let state = { version: 10, available: 5 };
+    let vendorDown = true;
+    const bindings = feedPublishes(
+      (call: Call, name) =>
+        async (...args) =>
+          name.startsWith("vendor:") && vendorDown ? lost() : call(...args),
+    );
+    const pusher = new StockFeedPusher(bindings, () => s.snapshot(state.version, state.available));
+    const publicFeed = feed(`sku:${s.skuId}`);
+    const first = pusher.changed();
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await publicFeed.status()).lastId).toBe(1);
+    // The next sale goes out at the usual pace, not after the vendor feed's retry wait.
+    state = { version: 11, available: 4 };
+    pusher.changed();
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await publicFeed.status()).lastId).toBe(2);
+    vendorDown = false;
+    await first;
+  });
+
+  it("a public push that failed after it landed does not leave the storefront on its count", async () => {
+    const s = await sku();
+    let state = { version: 10, available: 1 };
+    let failAfterLanding = false;
+    const bindings = feedPublishes((call: Call, name) => async (...args) => {
+      const landed = await call(...args);
+      if (name.startsWith("sku:") && failAfterLanding) {
+        failAfterLanding = false;
+        return lost();
+      }
+      return landed;
+    });
+    const pusher = new StockFeedPusher(bindings, () => s.snapshot(state.version, state.available));
+    const publicFeed = feed(`sku:${s.skuId}`);
+    await pusher.changed();
+    // The last unit sells: the storefront hears 0, but the answer is lost.
+    state = { version: 11, available: 0 };
+    failAfterLanding = true;
+    const sold = pusher.changed();
+    await new Promise((r) => setTimeout(r, 50));
+    // Its hold lapses before the retry: 1 for sale again, and the storefront must hear it.
+    state = { version: 12, available: 1 };
+    await sold;
+    const last = await runInDurableObject(publicFeed, (_f, state) =>
+      state.storage.sql.exec<{ data: string }>("SELECT data FROM events ORDER BY id DESC LIMIT 1").one(),
+    );
+    expect(JSON.parse(last.data)).toMatchObject({ available: 1 });
   });
 });
