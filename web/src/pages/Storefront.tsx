@@ -438,14 +438,14 @@ function Cart({
       try {
         result = await place(key);
       } catch (err) {
-        // This very cart refused under its own key: an earlier attempt died holding it planned
-        // another way, and the server placed no order under the key (README, "Checkout"). The key
-        // is spent, so the cart goes again as a new submission rather than refused until that
-        // hold lapses.
+        // This very cart refused under its own key: an earlier try holds it planned another way
+        // (README, "Checkout"), dead or still running. The key is dropped, so the next press is a
+        // new order; placing it at once could make a second order of a try still running.
         if (!(err instanceof ApiProblem && err.code === "IDEMPOTENCY_KEY_REUSED")) throw err;
-        const fresh = newIdempotencyKey();
-        setSubmission({ key: fresh, signature });
-        result = await place(fresh);
+        setSubmission(null);
+        throw new Error(
+          "An earlier try of this cart is still being held. Check My orders; if the order is not there, place it again.",
+        );
       }
       setSubmission(null);
       onPlaced(result);
