@@ -39,9 +39,12 @@ const LOOK_BACK_SECONDS = 24 * 60 * 60;
 
 /**
  * Where an import stands among the vendor's others, in upload order (created at, then id: ids grow
- * with time). A later file's prices must win, so an import waits for an earlier one that still has
- * pages to apply, unless that one stalled; and an import that stalled while a later one went ahead
- * (its page applied once the later one had started) is superseded by it.
+ * with time). A later file's prices must win, so an import waits for every earlier one to be done:
+ * applied, or given up on. One that applies pages is given up on once none has come for
+ * STALLED_AFTER_SECONDS; one that has applied none yet is judged from when it could first start,
+ * the moment every import before it was done, so an import that was only waiting its turn is
+ * never taken for stalled. And an import that stalled while a later one went ahead (its page
+ * applied once the later one had started) is superseded by it.
  */
 export async function importStanding(
   db: Db,
@@ -49,15 +52,25 @@ export async function importStanding(
   now: Date,
 ): Promise<{ waitsFor: string | null; supersededBy: string | null }> {
   const since = isoSeconds(addSeconds(new Date(imp.createdAt), -LOOK_BACK_SECONDS));
-  const stalledBefore = isoSeconds(addSeconds(now, -STALLED_AFTER_SECONDS));
   const others = (await vendorImportsSince(db, imp.vendorId, since)).filter((o) => o.id !== imp.id);
   const earlier = (o: { id: string; createdAt: string }) =>
     o.createdAt < imp.createdAt || (o.createdAt === imp.createdAt && o.id < imp.id);
-  const waitsFor = others.find(
-    (o) => earlier(o) && o.applied < o.pages && (o.lastApplied ?? o.createdAt) >= stalledBefore,
-  );
+  const before = others
+    .filter(earlier)
+    .sort((x, y) => (x.createdAt < y.createdAt || (x.createdAt === y.createdAt && x.id < y.id) ? -1 : 1));
+  const stall = (from: string) => isoSeconds(addSeconds(new Date(from), STALLED_AFTER_SECONDS));
+  // When each earlier import is done with, in upload order: every one waits for those before it.
+  let freeAt = "";
+  let waitsFor: string | null = null;
+  const nowIso = isoSeconds(now);
+  for (const o of before) {
+    const startsAt = o.createdAt > freeAt ? o.createdAt : freeAt;
+    const doneAt = o.applied >= o.pages ? (o.lastApplied ?? o.createdAt) : stall(o.lastApplied ?? startsAt);
+    if (doneAt > nowIso) waitsFor = o.id;
+    if (doneAt > freeAt) freeAt = doneAt;
+  }
   const supersededBy = others.find((o) => !earlier(o) && o.applied > 0);
-  return { waitsFor: waitsFor?.id ?? null, supersededBy: supersededBy?.id ?? null };
+  return { waitsFor, supersededBy: supersededBy?.id ?? null };
 }
 
 /** Ids derived from the import and the line: a page applied twice writes the same rows, not new ones. */

@@ -108,4 +108,22 @@ describe("a vendor's imports apply in upload order", () => {
       createdSkus: 0,
     });
   });
+
+  it("an import that only waited its turn is not taken for stalled by the one uploaded after it", async () => {
+    const v = await newVendorWithToken();
+    const now = new Date();
+    const minutes = (m: number) => addSeconds(now, m * 60);
+    const page = (code: string) => [row(2, code, freshGtin(), 1000)];
+    // A long catalog uploaded 20 minutes ago, its last page applied just now; two corrections
+    // uploaded while it applied, neither started yet.
+    const catalog = await storedImport(v.vendorId, minutes(-20), [page(uniqueCode())]);
+    await markPageApplied(database(env), catalog, 0, noChange, isoSeconds(addSeconds(now, -1)));
+    const first = await storedImport(v.vendorId, minutes(-18), [page(uniqueCode())]);
+    const second = await storedImport(v.vendorId, minutes(-17), [page(uniqueCode())]);
+
+    // The second waits for the first, which could only start now.
+    expect(await applyImportPage(env, second, 0, now)).toBeNull();
+    expect(await applyImportPage(env, first, 0, now)).toMatchObject({ createdSkus: 1 });
+    expect(await applyImportPage(env, second, 0, now)).toMatchObject({ createdSkus: 1 });
+  });
 });
