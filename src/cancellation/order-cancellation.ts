@@ -270,14 +270,16 @@ async function cancelPaidOrder(
   }
   const at = isoSeconds(input.now);
   const key = `order.cancelled:${agg.order.id}`;
-  // Written promising nothing, then told of each refund this call paid: another cancel of the
-  // order running at once may write the message first, before its own refunds or this call's
-  // are paid, and each refund must still reach the shopper (on the message, or after it).
-  await runBatch(db, [
+  const refundedMinor = paid.reduce((n, p) => n + (p.pending ? 0 : p.refundedMinor), 0);
+  const [, , written] = (await db.batch([
     markCancelledIfAllAre(db, agg.order.id, agg.payment ? derivedPaymentStatus(agg.payment.id) : "unpaid", at),
-    ...orderCancelledRecords(db, agg, { ...input, at, refundedMinor: 0 }, { onlyIfCancelled: true }),
-  ]);
-  await Promise.all(landed.map((id, i) => tellCancelRefund(env, id, key, paid[i]!, input.now)));
+    ...orderCancelledRecords(db, agg, { ...input, at, refundedMinor }, { onlyIfCancelled: true }),
+  ] as unknown as [Statement, ...Statement[]])) as unknown as [unknown, unknown, { id: number }[]];
+  // Another cancel of the order running at once wrote the message first, perhaps before its own
+  // refunds or this call's were paid: each refund this call paid is told on it, or after it.
+  if (written.length === 0) {
+    await Promise.all(landed.map((id, i) => tellCancelRefund(env, id, key, paid[i]!, input.now)));
+  }
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
   return { ok: true, orderId: agg.order.id, changed: landed.length > 0 };
 }

@@ -268,7 +268,8 @@ export function insertEventAndOutboxIfCancelled(
       .select(
         sql`select null, ${message.type}, ${message.orderId}, ${JSON.stringify(message.payload)}, ${message.dedupeKey}, ${message.createdAt}, null where ${cancelled}`,
       )
-      .onConflictDoNothing(),
+      .onConflictDoNothing()
+      .returning({ id: outbox.id }),
   ];
 }
 

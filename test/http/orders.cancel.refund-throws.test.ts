@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cancelOrder } from "../../src/cancellation/order-cancellation";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
-import { type Call, d1Batches, lost } from "../support/bindings";
+import { type Call, d1Batches, d1Statements, lost } from "../support/bindings";
 import { BENGALURU, stockedSku } from "../support/marketplace";
 import { seedPaidOrders } from "../support/seed-orders";
 
@@ -42,5 +42,27 @@ describe("a whole order's cancel whose refund throws", () => {
       .bind(order!.orderId)
       .all<{ payload: string }>();
     expect(sent.results).toHaveLength(1);
+  });
+
+  it("tells of its refund in the batch that writes the order's cancellation, not in a later write", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const [order] = await seedPaidOrders(s.skuId, 1);
+    // Any later write to tell of the refund on the message finds D1 gone.
+    const tellFails = d1Statements((call: Call, sql) => (/json_set/i.test(sql) ? lost : call));
+    const outcome = await cancelOrder(tellFails, undefined, {
+      orderId: order!.orderId,
+      reason: "changed_mind",
+      actor: { role: "customer", id: order!.customerId },
+      now: new Date(),
+    });
+    expect(outcome).toMatchObject({ ok: true, changed: true });
+    const told = await env.DB.prepare("select payload from outbox where dedupe_key = ?")
+      .bind(`order.cancelled:${order!.orderId}`)
+      .first<{ payload: string }>();
+    const refunded = await env.DB.prepare("select sum(amount_minor) as n from refunds where order_id = ?")
+      .bind(order!.orderId)
+      .first<{ n: number }>();
+    expect(refunded!.n).toBeGreaterThan(0);
+    expect(JSON.parse(told!.payload)).toMatchObject({ refundedMinor: refunded!.n });
   });
 });
