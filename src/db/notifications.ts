@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { newId } from "../domain/ids";
 import { chunks, rowsPerInsert, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
@@ -197,36 +197,55 @@ export function failSentWhatsApp(db: Db, providerRef: string, error: string): St
     );
 }
 
-/** Whether a WhatsApp message was ever sent under this wamid (by this deployment). */
-export async function sentUnderRef(db: Db, providerRef: string): Promise<boolean> {
-  const row = await db
-    .select({ id: notifications.id })
-    .from(notifications)
-    .where(and(eq(notifications.providerRef, providerRef), eq(notifications.channel, "whatsapp")))
-    .limit(1)
-    .get();
-  return row !== undefined;
-}
-
 /**
- * Whether a sender holds a WhatsApp message of this thread at `at`: it is out with the provider,
- * but its wamid is recorded only when the sender settles its whole run.
+ * WhatsApp's later word that a message it accepted failed for a reason that passes or that an
+ * operator clears (a throttle, a locked or unpaid account): the message we sent under that wamid is
+ * queued again for `nextAttemptAt`, as a refusal at send time is, the send Meta reported counted
+ * among its attempts. Only a message still recorded as sent under that wamid changes, so a repeated
+ * report queues it once. It keeps the wamid until a sender records the next one: a repeated report
+ * still finds the message, and changes nothing.
  */
-export async function whatsAppInFlight(db: Db, threadKey: string, at: string): Promise<boolean> {
-  const row = await db
-    .select({ id: notifications.id })
-    .from(notifications)
+export function retrySentWhatsApp(db: Db, providerRef: string, w: { error: string; nextAttemptAt: string }): Statement {
+  return db
+    .update(notifications)
+    .set({ status: "queued", error: w.error, nextAttemptAt: w.nextAttemptAt, sentAt: null })
     .where(
       and(
-        eq(notifications.status, "queued"),
+        eq(notifications.providerRef, providerRef),
         eq(notifications.channel, "whatsapp"),
-        eq(notifications.threadKey, threadKey),
-        gt(notifications.leaseUntil, at),
+        eq(notifications.status, "sent"),
       ),
+    );
+}
+
+export type WhatsAppSend = { state: "recorded"; attempts: number } | { state: "in_flight" };
+
+/**
+ * What this deployment knows of the WhatsApp send Meta answered with `providerRef` (its wamid):
+ * `recorded`, with the message's attempts, when a message was recorded under that wamid; else
+ * `in_flight` when a sender holds a WhatsApp message of `threadKey` at `at`, out with the provider
+ * and its wamid not recorded yet (a sender records each outcome as its send comes back, and Meta's
+ * report can come first); else nothing. One statement: with two reads, a sender's record that
+ * landed between them made the report look like one about a message never sent, and it was dropped.
+ */
+export async function whatsAppSendOf(
+  db: Db,
+  providerRef: string,
+  threadKey: string | undefined,
+  at: string,
+): Promise<WhatsAppSend | undefined> {
+  const [row] = await db.all<{ state: WhatsAppSend["state"]; attempts: number }>(sql`
+    select state, attempts from (
+      select 0 as rank, 'recorded' as state, attempts from ${notifications}
+      where provider_ref = ${providerRef} and channel = 'whatsapp'
+      union all
+      select 1 as rank, 'in_flight' as state, attempts from ${notifications}
+      where status = 'queued' and channel = 'whatsapp' and thread_key = ${threadKey ?? null} and lease_until > ${at}
     )
-    .limit(1)
-    .get();
-  return row !== undefined;
+    order by rank
+    limit 1`);
+  if (!row) return undefined;
+  return row.state === "recorded" ? { state: "recorded", attempts: row.attempts } : { state: "in_flight" };
 }
 
 /** Records a send's outcome, but only while the sender still holds the message's lease. */

@@ -9,13 +9,17 @@ import {
 } from "../db/notifications";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { emailChannel } from "../notifications/channels/email";
-import { type Channel, type Delivery, type Outgoing, SEND_TIMEOUT_SECONDS } from "../notifications/channels/port";
+import {
+  type Channel,
+  type Delivery,
+  nextAttemptAt,
+  type Outgoing,
+  SEND_TIMEOUT_SECONDS,
+} from "../notifications/channels/port";
 import { whatsappChannel } from "../notifications/channels/whatsapp";
 import { type Config, config } from "../platform/config";
 
 const BUCKET_MS = 60_000;
-/** Temporary refusals are retried with growing pauses (1, 2, 4 ... 60 minutes), this many times. */
-const MAX_ATTEMPTS = 10;
 const SEND_CONCURRENCY = 8;
 
 /**
@@ -157,10 +161,11 @@ async function settle(db: Db, rows: ClaimedNotification[], deliveries: Delivery[
   const at = isoSeconds(w.now);
   const statements = rows.flatMap((row, i) => {
     const d = deliveries[i]!;
+    const next = d.ok || !d.retry ? null : nextAttemptAt(row.attempts, w.now);
     const outcome: NotificationOutcome = d.ok
       ? { status: "sent", sentAt: at, providerRef: d.providerRef, error: null }
-      : d.retry && row.attempts < MAX_ATTEMPTS
-        ? { error: d.error, nextAttemptAt: isoSeconds(addSeconds(w.now, Math.min(60, 2 ** (row.attempts - 1)) * 60)) }
+      : next
+        ? { error: d.error, nextAttemptAt: next }
         : { status: "failed", error: d.error };
     const settled = settleNotification(db, row.id, w.lease, outcome);
     return outcome.status === "failed" && w.emailFallback ? [settled, emailInstead(db, row.id, at)] : [settled];

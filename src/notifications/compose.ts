@@ -158,6 +158,20 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
         },
       ];
     }
+    case "sub_order.awb_corrected": {
+      // The shopper was sent the old AWB at dispatch and may be tracking someone else's parcel with it.
+      const carrier = String(p.carrierName ?? p.carrier);
+      const awb = String(p.awb);
+      return [
+        {
+          ...base,
+          template: "shipment_tracking_corrected",
+          priority: PRIORITY.dispatched,
+          params: { orderId, carrier, awb },
+          text: `The tracking number we sent for a parcel of order ${orderId} was wrong. It is on its way with ${carrier}, AWB ${awb}; please track it with this one.`,
+        },
+      ];
+    }
     case "sub_order.milestone": {
       const what =
         p.milestone === "out_for_delivery"

@@ -1,8 +1,10 @@
 import { database, runBatch } from "../db/client";
-import { emailInsteadOfSent, failSentWhatsApp, sentUnderRef, whatsAppInFlight } from "../db/notifications";
+import { emailInsteadOfSent, failSentWhatsApp, retrySentWhatsApp, whatsAppSendOf } from "../db/notifications";
 import { timingSafeEqualText } from "../domain/crypto";
 import { isoSeconds } from "../domain/time";
 import { config } from "../platform/config";
+import { nextAttemptAt } from "./channels/port";
+import { retryableWhatsAppCode } from "./channels/whatsapp";
 
 /**
  * Meta's codes for a message it took but could not deliver to that recipient, whoever sends it:
@@ -23,7 +25,7 @@ export type WhatsAppStatus = {
 };
 
 export type StatusesApplied =
-  | { ok: true; failed: number; ignored: number }
+  | { ok: true; failed: number; retrying: number; ignored: number }
   /** A failure for a message whose send is still being recorded: Meta should deliver it again. */
   | { ok: false; code: "IN_FLIGHT"; wamid: string };
 
@@ -70,11 +72,15 @@ const reasonOf = (s: WhatsAppStatus) =>
         .join("; ")}`.slice(0, 1000);
 
 /**
- * Applies WhatsApp's reports on messages it had accepted. Only `failed` changes anything: the
- * message we sent under that wamid becomes failed with the reason, and when the reason is the
- * recipient's (no WhatsApp on a landline) it goes by email instead, once, as a refusal at send time
- * does. `sent`, `delivered`, `read` and statuses of messages this deployment never sent change
- * nothing, so a report delivered again is harmless.
+ * Applies WhatsApp's reports on messages it had accepted. Only `failed` changes anything, and only
+ * the message we sent under that wamid while it is still recorded as sent, so a report delivered
+ * again is harmless. A reason that passes or that an operator clears (a throttle, a locked or unpaid
+ * account: the codes a send is retried for, channels/whatsapp.ts) queues the message again under
+ * the sender's schedule, its attempts counting the send Meta reported; once they are spent it fails
+ * and goes by email instead, as the sender's last refusal would. A reason of the recipient's (no
+ * WhatsApp on a landline) fails it and sends it by email instead, once, as a refusal at send time
+ * does. Any other reason fails it. `sent`, `delivered`, `read` and statuses of messages this
+ * deployment never sent change nothing.
  */
 export async function applyWhatsAppStatuses(
   env: Env,
@@ -85,27 +91,33 @@ export async function applyWhatsAppStatuses(
   const emailFallback = !!config(env).email;
   const at = isoSeconds(now);
   let failed = 0;
+  let retrying = 0;
   let ignored = 0;
   for (const s of statuses) {
     if (s.status !== "failed") {
       ignored += 1;
       continue;
     }
-    if (!(await sentUnderRef(db, s.id))) {
-      // Meta can report a failure before the sender has recorded the wamid (it settles its whole
-      // run at the end): refuse it while a message of that thread is out, and Meta delivers it again.
-      if (s.thread && (await whatsAppInFlight(db, s.thread, at))) {
-        return { ok: false, code: "IN_FLIGHT", wamid: s.id };
-      }
+    const send = await whatsAppSendOf(db, s.id, s.thread, at);
+    // Meta can report a failure before the sender records the wamid (it records each outcome as its
+    // send comes back): refuse it while a message of that thread is out, and Meta delivers it again.
+    if (send?.state === "in_flight") return { ok: false, code: "IN_FLIGHT", wamid: s.id };
+    if (!send) {
       ignored += 1;
       continue;
     }
-    const toEmail = emailFallback && s.errors.some((e) => UNDELIVERABLE_TO_RECIPIENT.has(e.code));
-    await runBatch(db, [
-      failSentWhatsApp(db, s.id, reasonOf(s)),
-      ...(toEmail ? [emailInsteadOfSent(db, s.id, at)] : []),
-    ]);
+    const reason = reasonOf(s);
+    const recipients = s.errors.some((e) => UNDELIVERABLE_TO_RECIPIENT.has(e.code));
+    const passes = !recipients && s.errors.length > 0 && s.errors.every((e) => retryableWhatsAppCode(e.code));
+    const retryAt = passes ? nextAttemptAt(send.attempts, now) : null;
+    if (retryAt) {
+      await runBatch(db, [retrySentWhatsApp(db, s.id, { error: reason, nextAttemptAt: retryAt })]);
+      retrying += 1;
+      continue;
+    }
+    const toEmail = emailFallback && (recipients || passes);
+    await runBatch(db, [failSentWhatsApp(db, s.id, reason), ...(toEmail ? [emailInsteadOfSent(db, s.id, at)] : [])]);
     failed += 1;
   }
-  return { ok: true, failed, ignored };
+  return { ok: true, failed, retrying, ignored };
 }

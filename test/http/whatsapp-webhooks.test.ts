@@ -109,7 +109,7 @@ const undeliverable = (id: string, thread?: string): StatusEntry => ({
  * A WhatsApp message the sender handed to Meta, recorded as sent under its wamid, to a shopper who
  * also gave an email address.
  */
-async function sentMessage(contact: { email?: string } = { email: `shopper-${uid()}@example.com` }) {
+async function sentMessage(contact: { email?: string } = { email: `shopper-${uid()}@example.com` }, attempts = 1) {
   const shopper = await api("POST", "/v1/customers", {
     body: { name: "Landline Shopper", phone: "+91 80 4110 5555", ...contact },
   });
@@ -118,13 +118,14 @@ async function sentMessage(contact: { email?: string } = { email: `shopper-${uid
   const wamid = `wamid.${uid()}`;
   const thread = `order:${uid("ord")}`;
   await env.DB.prepare(
-    "insert into notifications (id, customer_id, thread_key, channel, recipient, template, priority, payload, status, attempts, provider_ref, dedupe_key, created_at, sent_at, last_attempt_at) values (?, ?, ?, 'whatsapp', '+91 80 4110 5555', 'order_confirmed', 0, ?, 'sent', 1, ?, ?, '2026-11-20T10:00:00Z', '2026-11-20T10:00:05Z', '2026-11-20T10:00:05Z')",
+    "insert into notifications (id, customer_id, thread_key, channel, recipient, template, priority, payload, status, attempts, provider_ref, dedupe_key, created_at, sent_at, last_attempt_at) values (?, ?, ?, 'whatsapp', '+91 80 4110 5555', 'order_confirmed', 0, ?, 'sent', ?, ?, ?, '2026-11-20T10:00:00Z', '2026-11-20T10:00:05Z', '2026-11-20T10:00:05Z')",
   )
     .bind(
       id,
       shopper.body.customerId,
       thread,
       JSON.stringify({ params: { orderId: "ord_x", shipments: "1" }, text: "Confirmed" }),
+      attempts,
       wamid,
       `dedupe:${id}`,
     )
@@ -179,15 +180,100 @@ describe("WhatsApp status webhook: a message Meta accepted but could not deliver
     expect(await rowsOf(noEmail.customerId)).toEqual([expect.objectContaining({ status: "failed" })]);
   });
 
-  it("keeps a failure that is not the recipient's as failed, without an email", async () => {
+  it("keeps a failure of the message itself as failed, without an email", async () => {
     const m = await sentMessage();
     const r = await deliver(
-      delivery({ id: m.wamid, status: "failed", errors: [{ code: 132001, title: "Template does not exist" }] }),
+      delivery({
+        id: m.wamid,
+        status: "failed",
+        errors: [{ code: 132000, title: "Number of parameters does not match the expected number of params" }],
+      }),
     );
     expect(r.status).toBe(200);
     const rows = await rowsOf(m.customerId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: "failed", error: expect.stringContaining("132001") });
+    expect(rows[0]).toMatchObject({ status: "failed", error: expect.stringContaining("132000") });
+  });
+});
+
+const retryOf = (id: string) =>
+  env.DB.prepare(
+    "select status, attempts, error, next_attempt_at as nextAttemptAt, sent_at as sentAt, provider_ref as providerRef from notifications where id = ?",
+  )
+    .bind(id)
+    .first<{ status: string; attempts: number; error: string | null; nextAttemptAt: string | null }>();
+
+describe("WhatsApp status webhook: a failure about our account or a passing limit, not the recipient", () => {
+  // The codes a send is retried for (channels/whatsapp.ts), which Meta also reports after taking a send.
+  const passing = [
+    [131031, "Business Account locked"],
+    [131042, "Business eligibility payment issue"],
+    [131048, "Spam rate limit hit"],
+    [131056, "(Business Account, Consumer Account) pair rate limit hit"],
+    [130429, "Rate limit hit"],
+    [190, "Access token has expired"],
+    [132001, "Template name does not exist in the translation"],
+  ] as const;
+
+  it("queues the message again under the sender's schedule, without an email, once however often Meta says so", async () => {
+    for (const [code, title] of passing) {
+      const m = await sentMessage();
+      const report = delivery({ id: m.wamid, status: "failed", errors: [{ code, title }] });
+      const before = Date.now();
+      expect((await deliver(report)).status, String(code)).toBe(200);
+      const after = Date.now();
+      const row = await retryOf(m.id);
+      expect(row, String(code)).toMatchObject({
+        status: "queued",
+        // The send Meta reported is the attempt the sender counted when it claimed the message.
+        attempts: 1,
+        error: expect.stringContaining(String(code)),
+        sentAt: null,
+        providerRef: m.wamid,
+      });
+      // The sender's first pause: a minute.
+      const due = Date.parse(row!.nextAttemptAt!);
+      expect(due, String(code)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 60_000);
+      expect(due, String(code)).toBeLessThanOrEqual(after + 60_000);
+      expect((await rowsOf(m.customerId)).map((r) => r.channel)).toEqual(["whatsapp"]);
+
+      // Meta delivers again: the message is queued once, its retry not pushed back.
+      expect((await deliver(report)).status).toBe(200);
+      expect(await retryOf(m.id)).toEqual(row);
+    }
+  });
+
+  it("waits longer after each attempt, as the sender does", async () => {
+    const m = await sentMessage(undefined, 4);
+    const before = Date.now();
+    await deliver(
+      delivery({ id: m.wamid, status: "failed", errors: [{ code: 131048, title: "Spam rate limit hit" }] }),
+    );
+    const row = await retryOf(m.id);
+    expect(row).toMatchObject({ status: "queued", attempts: 4 });
+    // 1, 2, 4, 8 minutes: the fourth attempt waits eight.
+    const due = Date.parse(row!.nextAttemptAt!);
+    expect(due).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 8 * 60_000);
+    expect(due).toBeLessThanOrEqual(Date.now() + 8 * 60_000);
+  });
+
+  it("fails the message and sends it by email instead once its attempts are spent, as the sender would", async () => {
+    const m = await sentMessage(undefined, 10);
+    const r = await deliver(
+      delivery({
+        id: m.wamid,
+        status: "failed",
+        errors: [{ code: 131042, title: "Business eligibility payment issue" }],
+      }),
+    );
+    expect(r.status).toBe(200);
+    const rows = await rowsOf(m.customerId);
+    expect(rows.map((x) => [x.channel, x.status])).toEqual([
+      ["whatsapp", "failed"],
+      ["email", "queued"],
+    ]);
+    expect(rows[0]!.error).toContain("131042");
+    expect(rows[1]).toMatchObject({ recipient: m.email, dedupeKey: `dedupe:${m.id}:email` });
   });
 });
 
@@ -242,7 +328,7 @@ describe("WhatsApp status webhook: a failure reported before the sender recorded
     const id = uid("ntf_wa");
     const wamid = `wamid.${uid()}`;
     const thread = `order:${uid("ord")}`;
-    // Claimed by a sender whose run has not settled: leased, no wamid yet.
+    // Claimed by a sender that has not recorded this send yet: leased, no wamid.
     await env.DB.prepare(
       "insert into notifications (id, customer_id, thread_key, channel, recipient, template, priority, payload, status, attempts, lease_until, dedupe_key, created_at, last_attempt_at) values (?, ?, ?, 'whatsapp', '+91 80 4110 6666', 'order_confirmed', 0, '{}', 'queued', 1, '2999-01-01T00:00:00Z', ?, '2026-11-20T10:00:00Z', '2026-11-20T10:00:05Z')",
     )
@@ -253,13 +339,78 @@ describe("WhatsApp status webhook: a failure reported before the sender recorded
     expect(early.headers.get("content-type")).toContain("application/problem+json");
     expect(await rowsOf(shopper.body.customerId)).toEqual([expect.objectContaining({ status: "queued" })]);
 
-    // The sender settles its run.
+    // The sender records the send.
     await env.DB.prepare(
       "update notifications set status = 'sent', provider_ref = ?, lease_until = null, sent_at = '2026-11-20T10:00:05Z' where id = ?",
     )
       .bind(wamid, id)
       .run();
     expect((await deliver(delivery(undeliverable(wamid, thread)))).status).toBe(200);
+    const rows = await rowsOf(shopper.body.customerId);
+    expect(rows.map((r) => [r.channel, r.status])).toEqual([
+      ["whatsapp", "failed"],
+      ["email", "queued"],
+    ]);
+  });
+});
+
+/**
+ * The real D1 binding, with `commit` run and committed just before the first statement whose SQL
+ * matches `at` executes: a sender's write landing at that moment of the webhook's handling, as one
+ * running at the same time can.
+ */
+function committingBefore(db: D1Database, at: RegExp, commit: () => Promise<unknown>): D1Database {
+  let done = false;
+  const passOn = (target: object, prop: string | symbol) => {
+    const v = Reflect.get(target, prop, target);
+    return typeof v === "function" ? v.bind(target) : v;
+  };
+  const hooked = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        if (prop === "bind") return (...values: unknown[]) => hooked(target.bind(...values));
+        if (prop === "all" || prop === "raw" || prop === "first" || prop === "run") {
+          return async (...args: unknown[]) => {
+            if (!done) {
+              done = true;
+              await commit();
+            }
+            return (target as any)[prop](...args);
+          };
+        }
+        return passOn(target, prop);
+      },
+    });
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop !== "prepare") return passOn(target, prop);
+      return (query: string) => (at.test(query) ? hooked(target.prepare(query)) : target.prepare(query));
+    },
+  });
+}
+
+describe("WhatsApp status webhook: a failure reported as the sender records the wamid", () => {
+  it("is applied, not dropped, when the record commits while the webhook looks for the message", async () => {
+    const shopper = await api("POST", "/v1/customers", {
+      body: { name: "Racing Report", phone: "+91 80 4110 6667", email: `race-${uid()}@example.com` },
+    });
+    const id = uid("ntf_wa");
+    const wamid = `wamid.${uid()}`;
+    const thread = `order:${uid("ord")}`;
+    await env.DB.prepare(
+      "insert into notifications (id, customer_id, thread_key, channel, recipient, template, priority, payload, status, attempts, lease_until, dedupe_key, created_at, last_attempt_at) values (?, ?, ?, 'whatsapp', '+91 80 4110 6667', 'order_confirmed', 0, '{}', 'queued', 1, '2999-01-01T00:00:00Z', ?, '2026-11-20T10:00:00Z', '2026-11-20T10:00:05Z')",
+    )
+      .bind(id, shopper.body.customerId, thread, `dedupe:${id}`)
+      .run();
+    // The sender records the send just as the webhook checks whether a message of the thread is out.
+    const record = () =>
+      env.DB.prepare(
+        "update notifications set status = 'sent', provider_ref = ?, lease_until = null, sent_at = '2026-11-20T10:00:05Z' where id = ?",
+      )
+        .bind(wamid, id)
+        .run();
+    const racing = { ...HOOKED, DB: committingBefore(env.DB, /lease_until"? > /, record) } as Env;
+    expect((await deliver(delivery(undeliverable(wamid, thread)), { e: racing })).status).toBe(200);
     const rows = await rowsOf(shopper.body.customerId);
     expect(rows.map((r) => [r.channel, r.status])).toEqual([
       ["whatsapp", "failed"],

@@ -59,7 +59,11 @@ export function createNotifyFake() {
         return graphError(429, 130429, "(#130429) Rate limit hit");
       case 500:
         return graphError(500, 131000, "(#131000) Something went wrong");
+      // A message WhatsApp refuses for good: the parameters do not fit the approved template.
       case 400:
+        return graphError(400, 132000, "(#132000) Number of parameters does not match the expected number of params");
+      // No approved template of that name: a template named by a deploy before WhatsApp approved it.
+      case 132001:
         return graphError(400, 132001, "(#132001) Template name does not exist in the translation");
       // The number has no WhatsApp (or cannot receive): final.
       case 131026:

@@ -99,7 +99,7 @@ describe("WhatsApp", () => {
     await script(wrong, [400]);
     expect((await send(minute(3))).body.result).toMatchObject({ failed: 1 });
     const failed = await api("GET", `/v1/notifications?orderId=${p.orderId}&status=failed`, { token: p.token });
-    expect(failed.body.items[0]).toMatchObject({ status: "failed", error: expect.stringContaining("132001") });
+    expect(failed.body.items[0]).toMatchObject({ status: "failed", error: expect.stringContaining("132000") });
     await send(minute(3, 5));
     expect(await sentTo(wrong)).toHaveLength(1);
   });

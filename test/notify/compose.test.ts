@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { OrderEventMessage } from "../../src/contracts/events";
 import { SLA_BREACH_REASON } from "../../src/contracts/order-status";
 import { FALLBACK_SUBJECT, subjectOf } from "../../src/notifications/channels/email";
-import { compose } from "../../src/notifications/compose";
+import { compose, PRIORITY } from "../../src/notifications/compose";
 
 const cancelled = (refundedMinor: number): OrderEventMessage => ({
   id: 1,
@@ -112,6 +112,43 @@ describe("messages", () => {
   });
 });
 
+describe("a corrected AWB", () => {
+  it("tells the shopper the parcel's right carrier and AWB, in the order's thread, as a dispatch does", () => {
+    // The shopper was sent the old AWB at dispatch: it may be another shopper's parcel they now track.
+    const facts = { customerId: "cus_1", subOrderCount: 2, vendorCount: 2, currency: "INR", timeZone: "Asia/Kolkata" };
+    const corrected: OrderEventMessage = {
+      id: 7,
+      type: "sub_order.awb_corrected",
+      orderId: "ord_1",
+      at: "2026-11-28T10:00:00Z",
+      payload: {
+        orderId: "ord_1",
+        subOrderId: "sub_1",
+        vendorId: "ven_1",
+        status: "dispatched",
+        carrier: "bluedart",
+        carrierName: "Blue Dart",
+        awb: "90012345678",
+        previousCarrier: "delhivery",
+        previousAwb: "1234567890123",
+      },
+    };
+    const messages = compose(corrected, facts);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({
+      template: "shipment_tracking_corrected",
+      audience: { kind: "customer", customerId: "cus_1" },
+      threadKey: "order:ord_1",
+      priority: PRIORITY.dispatched,
+      params: { orderId: "ord_1", carrier: "Blue Dart", awb: "90012345678" },
+    });
+    expect(messages[0]!.text).toContain("Blue Dart, AWB 90012345678");
+    expect(messages[0]!.text).not.toContain("1234567890123");
+    expect(subjectOf("shipment_tracking_corrected")).not.toBe(subjectOf("shipment_dispatched"));
+    expect(subjectOf("shipment_tracking_corrected")).not.toBe(FALLBACK_SUBJECT);
+  });
+});
+
 describe("templates", () => {
   const facts = { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency: "INR", timeZone: "Asia/Kolkata" };
   const event = (type: string, payload: Record<string, unknown>): OrderEventMessage => ({
@@ -153,6 +190,14 @@ describe("templates", () => {
       event("order.refund_sent", { refundedMinor: 1_000 }),
       event("order.refund_settled", { refundedMinor: 1_000 }),
       event("sub_order.dispatched", { subOrderId: "sub_1", carrier: "delhivery", awb: "AWB1" }),
+      event("sub_order.awb_corrected", {
+        subOrderId: "sub_1",
+        carrier: "bluedart",
+        carrierName: "Blue Dart",
+        awb: "AWB2",
+        previousCarrier: "delhivery",
+        previousAwb: "AWB1",
+      }),
       event("sub_order.milestone", { subOrderId: "sub_1", milestone: "out_for_delivery" }),
       event("sub_order.milestone", { subOrderId: "sub_1", milestone: "delivery_attempted" }),
       event("sub_order.delivered", { subOrderId: "sub_1" }),

@@ -209,3 +209,25 @@ describe("the email pass's per-minute limit", () => {
     expect(await sentTo(email)).toHaveLength(1);
   });
 });
+
+describe("a template WhatsApp has not approved yet", () => {
+  it("is retried, not failed for good, and goes out once the template is approved", async () => {
+    // Between a deploy that names a new template and its approval in WhatsApp Manager, Meta answers
+    // 132001: every such message, a phone-only shopper's only word, was lost.
+    const phone = "+91 98460 00021";
+    await queue([{ id: "tmpl-wa-1", channel: "whatsapp", recipient: phone }], "2032-01-20T00:00:00Z", 0);
+    await script(phone, [132001]);
+    await sendNotifications(env, at(20));
+    expect(await row("tmpl-wa-1")).toMatchObject({
+      status: "queued",
+      attempts: 1,
+      error: expect.stringContaining("132001"),
+      nextAttemptAt: "2032-01-20T00:01:05Z",
+    });
+
+    // Approved meanwhile: the next try after the pause sends it, once.
+    await sendNotifications(env, at(20, 1));
+    expect(await row("tmpl-wa-1")).toMatchObject({ status: "sent", attempts: 2 });
+    expect((await sentTo(phone)).map((r) => r.status)).toEqual([400, 200]);
+  });
+});

@@ -13,7 +13,11 @@ const HOOKED = { ...env, WHATSAPP_APP_SECRET: APP_SECRET, WHATSAPP_VERIFY_TOKEN:
 const fakeBase = () => config(env).whatsapp!.apiBase;
 
 async function sentTo(recipient: string) {
-  const all = (await (await fetch(`${fakeBase()}/_fake/requests`)).json()) as { provider: string; body: any }[];
+  const all = (await (await fetch(`${fakeBase()}/_fake/requests`)).json()) as {
+    provider: string;
+    body: any;
+    status: number;
+  }[];
   return all.filter((r) => r.body?.to === recipient.replace(/\D/g, "") || r.body?.to?.[0] === recipient);
 }
 
@@ -50,7 +54,12 @@ async function metaReports(body: unknown) {
   return res.status;
 }
 
-const failedStatus = (wamid: string, to: string, thread: string) => ({
+const failedStatus = (
+  wamid: string,
+  to: string,
+  thread: string,
+  error = { code: 131026, title: "Message undeliverable", details: "Message Undeliverable." },
+) => ({
   object: "whatsapp_business_account",
   entry: [
     {
@@ -70,10 +79,10 @@ const failedStatus = (wamid: string, to: string, thread: string) => ({
                 biz_opaque_callback_data: thread,
                 errors: [
                   {
-                    code: 131026,
-                    title: "Message undeliverable",
-                    message: "Message undeliverable",
-                    error_data: { details: "Message Undeliverable." },
+                    code: error.code,
+                    title: error.title,
+                    message: error.title,
+                    error_data: { details: error.details },
                   },
                 ],
               },
@@ -125,5 +134,39 @@ describe("a landline number WhatsApp accepted a message for", () => {
     expect(await mine()).toHaveLength(2);
     expect(await sentTo(email)).toHaveLength(1);
     expect(await sentTo(phone)).toHaveLength(1);
+  });
+});
+
+describe("a message Meta took, then failed for a limit of ours that passes", () => {
+  it("is sent again after the sender's pause, not lost, and by WhatsApp rather than email", async () => {
+    const phone = "+91 98454 00001";
+    const email = "throttled.shopper@example.com";
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const shopper = await api("POST", "/v1/customers", { body: { name: "Throttled Shopper", phone, email } });
+    const placed = await checkout(shopper.body.token, [{ skuId: sku.skuId, qty: 1 }]);
+    const orderId = placed.body.order.id as string;
+    await pay(shopper.body.token, placed.body.payment.id);
+    const mine = async () =>
+      (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.body.token })).body.items;
+    await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
+
+    await send(minute(2));
+    const [first] = await mine();
+    expect(first).toMatchObject({ channel: "whatsapp", status: "sent", attempts: 1 });
+
+    // Meta reports the spam-rate throttle (131048) after it took the message.
+    const throttled = { code: 131048, title: "Spam rate limit hit", details: "Message failed to send." };
+    expect(await metaReports(failedStatus(first.providerRef, "919845400001", `order:${orderId}`, throttled))).toBe(200);
+    const [queued] = await mine();
+    expect(queued).toMatchObject({ status: "queued", attempts: 1, error: expect.stringContaining("131048") });
+
+    // The sender's next run after the pause sends it again, on WhatsApp; nothing goes by email.
+    await send(new Date(Date.parse(queued.nextAttemptAt) + 1_000));
+    const rows = await mine();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ channel: "whatsapp", status: "sent", attempts: 2 });
+    expect(rows[0].providerRef).not.toBe(first.providerRef);
+    expect((await sentTo(phone)).map((r) => r.status)).toEqual([200, 200]);
+    expect(await sentTo(email)).toEqual([]);
   });
 });

@@ -82,9 +82,12 @@ const statuses = defineRoute({
   summary: "Receive WhatsApp's message statuses",
   description:
     "Authenticated by `X-Hub-Signature-256: sha256=<hex>`, Meta's HMAC-SHA256 of the raw body with the app secret " +
-    "(WHATSAPP_APP_SECRET); a bad signature is 400 and changes nothing. A `failed` status marks the message sent " +
-    "under that wamid failed with Meta's reason and, when the recipient cannot get WhatsApp messages (131026 and " +
-    "the like), queues the same message by email once. Other statuses, other fields and unknown wamids are " +
+    "(WHATSAPP_APP_SECRET); a bad signature is 400 and changes nothing. A `failed` status with a reason that " +
+    "passes or that an operator clears (a throttle, a locked or unpaid account, a template not yet approved) " +
+    "queues the message sent under that wamid again, as a refusal at send time is, until its attempts are spent; " +
+    "otherwise the message is marked failed with Meta's reason and, when the recipient cannot get WhatsApp " +
+    "messages (131026 and the like) or the retries are spent, queued by email once. Other statuses, other " +
+    "fields and unknown wamids are " +
     "acknowledged and change nothing. A failure reported while its send is still being recorded is 409: Meta " +
     "delivers it again.",
   // The body (WhatsAppWebhookDelivery) is parsed by hand, after the signature over its exact bytes.

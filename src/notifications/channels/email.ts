@@ -17,6 +17,7 @@ const SUBJECTS: Readonly<Record<string, string>> = {
   shipment_cancelled_late: "A parcel of your order could not be shipped in time",
   shipment_cancelled_late_no_refund: "A parcel of your order could not be shipped in time",
   shipment_dispatched: "A parcel of your order is on its way",
+  shipment_tracking_corrected: "The tracking number of your parcel has changed",
   shipment_out_for_delivery: "A parcel of your order is out for delivery",
   shipment_delivery_attempted: "We could not deliver a parcel of your order",
   shipment_delivered: "A parcel of your order is delivered",

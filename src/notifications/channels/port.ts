@@ -1,3 +1,5 @@
+import { addSeconds, isoSeconds } from "../../domain/time";
+
 /** One message as a channel sends it. */
 export type Outgoing = {
   id: string;
@@ -53,6 +55,20 @@ export async function deliveryOf(
   }
   const retry = res.status === 401 || res.status === 429 || res.status >= 500 || temporary(body, res.status);
   return { ok: false, retry, error: `${res.status} ${text.slice(0, 500)}` };
+}
+
+/** A refusal worth retrying is tried again after 1, 2, 4 ... 60 minutes, this many attempts in all. */
+export const MAX_SEND_ATTEMPTS = 10;
+
+/**
+ * When a message refused in a way worth retrying on its `attempts`-th try (attempts are counted as a
+ * sender claims the message) is tried again, or null once its attempts are spent and the refusal is
+ * final. Both the sender and WhatsApp's later word on a send it took (notifications/delivery-status.ts)
+ * schedule by this, so a message gets the same tries whichever reported the refusal.
+ */
+export function nextAttemptAt(attempts: number, now: Date): string | null {
+  if (attempts >= MAX_SEND_ATTEMPTS) return null;
+  return isoSeconds(addSeconds(now, Math.min(60, 2 ** (attempts - 1)) * 60));
 }
 
 /** The longest one send may take before it counts as a network failure. */

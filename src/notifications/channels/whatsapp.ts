@@ -19,16 +19,26 @@ const TEMPORARY_CODES = new Set([1, 2, 4, 17, 341, 80007, 130429, 131000, 131016
  * account temporarily blocked for a policy violation; 131031: the account locked; 131042: a
  * payment or billing problem of the account; 131057: the account in maintenance mode; 133010: the
  * business number not registered; 132015: the template paused for low quality (Meta lifts a pause
- * after hours). Recipient-level refusals (131026 no WhatsApp on that number, 130497 a country the
- * account may not message) and errors in the message itself (100, 132000, 132001) stay final.
+ * after hours); 132001: no approved template of that name and language, which is what Meta answers
+ * between a deploy that names a new template and its approval in WhatsApp Manager (the retries span
+ * about four hours). Recipient-level refusals (131026 no WhatsApp on that number, 130497 a country
+ * the account may not message) and errors in the message itself (100, 132000) stay final.
  */
-const ACCOUNT_CODES = new Set([0, 10, 190, 368, 131005, 131031, 131042, 131057, 132015, 133010]);
+const ACCOUNT_CODES = new Set([0, 10, 190, 368, 131005, 131031, 131042, 131057, 132001, 132015, 133010]);
+
+/**
+ * Whether a Graph API error code is a refusal that passes or that an operator clears, so the
+ * message is tried again later: the one classification for Meta's answer to a send and for a
+ * failure its status webhook reports after taking the message (notifications/delivery-status.ts).
+ */
+export function retryableWhatsAppCode(code: number): boolean {
+  return TEMPORARY_CODES.has(code) || ACCOUNT_CODES.has(code) || (code >= 200 && code <= 299);
+}
 
 const temporary = (body: unknown) => {
   const raw = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
   if (raw === undefined || raw === null || raw === "") return false;
-  const code = Number(raw);
-  return TEMPORARY_CODES.has(code) || ACCOUNT_CODES.has(code) || (code >= 200 && code <= 299);
+  return retryableWhatsAppCode(Number(raw));
 };
 
 /**
