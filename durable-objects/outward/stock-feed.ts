@@ -108,14 +108,16 @@ export class StockFeedPusher {
     try {
       let started = 0;
       let failures = 0;
-      let retrying = false;
+      // The next push is a retry of one that failed, no change having come since.
+      let retry = false;
       do {
-        const gap = retrying ? RETRY_FIRST_MS * 2 ** (Math.min(failures, RETRIES) - 1) : PUSH_GAP_MS;
+        const gap = retry ? RETRY_FIRST_MS * 2 ** (failures - 1) : PUSH_GAP_MS;
         const wait = started + gap - Date.now();
-        if (started > 0 && wait > 0) await this.pause(wait, retrying);
+        if (started > 0 && wait > 0) await this.pause(wait, retry);
         started = Date.now();
+        // A change came: this push carries it, and is no retry.
+        if (this.again) retry = false;
         this.again = false;
-        retrying = false;
         const snap = this.read();
         if (!snap.skuId) return;
         let failed: string[];
@@ -132,17 +134,19 @@ export class StockFeedPusher {
         } catch (err) {
           failed = [String(err)];
         }
-        if (failed.length === 0) {
+        if (failed.length > 0) {
+          console.warn(JSON.stringify({ msg: "stock feed push failed", skuId: snap.skuId, error: failed }));
+        }
+        // Only a push no change came after is retried, and only retries spend the retries: a change
+        // carries the latest levels, and its own push, failing, starts them afresh.
+        if (failed.length === 0 || this.again) {
           failures = 0;
+          retry = false;
           continue;
         }
-        failures++;
-        console.warn(JSON.stringify({ msg: "stock feed push failed", skuId: snap.skuId, failures, error: failed }));
-        if (!this.again && failures <= RETRIES) {
-          this.again = true;
-          retrying = true;
-        }
-      } while (this.again);
+        failures = retry ? failures + 1 : 1;
+        retry = failures <= RETRIES;
+      } while (this.again || retry);
     } finally {
       this.running = false;
     }

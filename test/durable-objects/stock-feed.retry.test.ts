@@ -114,4 +114,35 @@ describe("stock feed pushes that fail", () => {
     );
     expect(JSON.parse(last.data)).toMatchObject({ available: 1 });
   });
+
+  it("a burst's pushes that failed leave the last one all its retries", async () => {
+    const s = await sku();
+    let state = { version: 10, available: 9 };
+    let vendorDown = true;
+    let publicFailuresLeft = 0;
+    const bindings = feedPublishes((call: Call, name) => async (...args) => {
+      if (name.startsWith("vendor:") && vendorDown) return lost();
+      if (name.startsWith("sku:") && publicFailuresLeft > 0) {
+        publicFailuresLeft--;
+        return lost();
+      }
+      return call(...args);
+    });
+    const pusher = new StockFeedPusher(bindings, () => s.snapshot(state.version, state.available));
+    const first = pusher.changed();
+    // Eight sales in about a second, every push failing on the vendor's feed.
+    for (let i = 1; i <= 8; i++) {
+      await new Promise((r) => setTimeout(r, 120));
+      state = { version: 10 + i, available: 9 - i };
+      if (i === 8) publicFailuresLeft = 1;
+      pusher.changed();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    vendorDown = false;
+    await first;
+    const last = await runInDurableObject(feed(`sku:${s.skuId}`), (_f, state) =>
+      state.storage.sql.exec<{ data: string }>("SELECT data FROM events ORDER BY id DESC LIMIT 1").one(),
+    );
+    expect(JSON.parse(last.data)).toMatchObject({ available: 1 });
+  });
 });
