@@ -3,8 +3,15 @@ function hexToBytes(hex: string): Uint8Array | null {
   return Uint8Array.from(hex.match(/../g)!.map((h) => Number.parseInt(h, 16)));
 }
 
-/** Checks `sha256=<hex>` over the exact body with Web Crypto's constant-time HMAC verify. */
-export async function verifyHmacSha256(secret: string, body: string, header: string | undefined): Promise<boolean> {
+/**
+ * Checks `sha256=<hex>` over the exact body with Web Crypto's constant-time HMAC verify. Bytes as
+ * received are best: a body that is not UTF-8 would not survive a decode and encode.
+ */
+export async function verifyHmacSha256(
+  secret: string,
+  body: string | ArrayBuffer,
+  header: string | undefined,
+): Promise<boolean> {
   const signature = header?.startsWith("sha256=") ? hexToBytes(header.slice(7)) : null;
   if (!signature) return false;
   const key = await crypto.subtle.importKey(
@@ -14,7 +21,7 @@ export async function verifyHmacSha256(secret: string, body: string, header: str
     false,
     ["verify"],
   );
-  return crypto.subtle.verify("HMAC", key, signature, new TextEncoder().encode(body));
+  return crypto.subtle.verify("HMAC", key, signature, typeof body === "string" ? new TextEncoder().encode(body) : body);
 }
 
 export async function signHmacSha256(secret: string, body: string): Promise<string> {

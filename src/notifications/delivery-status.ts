@@ -1,6 +1,7 @@
 import { database, runBatch } from "../db/client";
 import { emailInsteadOfSent, failSentWhatsApp, retrySentWhatsApp, whatsAppSendOf } from "../db/notifications";
 import { timingSafeEqualText } from "../domain/crypto";
+import { verifyHmacSha256 } from "../domain/hmac";
 import { isoSeconds } from "../domain/time";
 import { config } from "../platform/config";
 import { nextAttemptAt } from "./channels/port";
@@ -36,17 +37,7 @@ export type StatusesApplied =
 export async function verifiedWhatsAppDelivery(env: Env, body: ArrayBuffer, header: string | undefined) {
   const hook = config(env).whatsappWebhook;
   if (!hook) return { ok: false as const, code: "NOT_CONFIGURED" as const };
-  const hex = header?.startsWith("sha256=") ? header.slice(7) : "";
-  if (!/^[0-9a-f]{64}$/i.test(hex)) return { ok: false as const, code: "BAD_SIGNATURE" as const };
-  const signature = Uint8Array.from(hex.match(/../g)!.map((h) => Number.parseInt(h, 16)));
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(hook.appSecret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
-  return (await crypto.subtle.verify("HMAC", key, signature, body))
+  return (await verifyHmacSha256(hook.appSecret, body, header))
     ? { ok: true as const }
     : { ok: false as const, code: "BAD_SIGNATURE" as const };
 }

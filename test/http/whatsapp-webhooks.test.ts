@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/dev/index";
+import { signHmacSha256 } from "../../src/domain/hmac";
 import { api, uid } from "../support/api";
 
 // This project configures no WhatsApp webhook (nor email): these tests run the Worker on an env of
@@ -15,19 +16,6 @@ const HOOKED = {
   EMAIL_FROM: "Edge OMS <orders@oms.test>",
 } as Env;
 const NO_EMAIL = { ...env, WHATSAPP_APP_SECRET: APP_SECRET, WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN } as Env;
-
-/** `sha256=<hex>` as Meta computes it: HMAC-SHA256 of the exact body bytes keyed by the app secret. */
-async function metaSignature(secret: string, body: string) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
-  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 
 async function call(e: Env, method: string, path: string, init: { headers?: Record<string, string>; body?: string }) {
   const ctx = createExecutionContext();
@@ -53,7 +41,7 @@ async function deliver(
   const text = opts.raw ?? JSON.stringify(body);
   const headers: Record<string, string> = { "content-type": "application/json" };
   const signature =
-    opts.signature === undefined ? await metaSignature(opts.secret ?? APP_SECRET, text) : opts.signature;
+    opts.signature === undefined ? await signHmacSha256(opts.secret ?? APP_SECRET, text) : opts.signature;
   if (signature !== null) headers["x-hub-signature-256"] = signature;
   return call(opts.e ?? HOOKED, "POST", "/v1/webhooks/whatsapp", { headers, body: text });
 }
@@ -423,14 +411,14 @@ describe("WhatsApp status webhook: authenticity and shape", () => {
   it("refuses a missing, malformed or wrong signature, and a body changed after signing, changing nothing", async () => {
     const m = await sentMessage();
     const body = JSON.stringify(delivery(undeliverable(m.wamid)));
-    const signed = await metaSignature(APP_SECRET, body);
+    const signed = await signHmacSha256(APP_SECRET, body);
     const attempts: { signature: string | null; raw?: string }[] = [
       { signature: null },
       { signature: "sha256=" },
       { signature: "sha256=zz" },
       { signature: signed.slice(7) },
       { signature: `sha1=${signed.slice(7)}` },
-      { signature: await metaSignature("another-app-secret", body) },
+      { signature: await signHmacSha256("another-app-secret", body) },
       { signature: signed, raw: body.replace("131026", "131027") },
       { signature: signed, raw: `${body} ` },
     ];
@@ -548,7 +536,7 @@ describe("WhatsApp webhook subscription check", () => {
     const body = JSON.stringify(delivery(undeliverable("wamid.any")));
     const post = await api("POST", "/v1/webhooks/whatsapp", {
       rawBody: body,
-      headers: { "content-type": "application/json", "x-hub-signature-256": await metaSignature(APP_SECRET, body) },
+      headers: { "content-type": "application/json", "x-hub-signature-256": await signHmacSha256(APP_SECRET, body) },
     });
     expect(post.status).toBe(404);
     expect(post.headers.get("content-type")).toContain("application/problem+json");

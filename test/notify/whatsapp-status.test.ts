@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/dev/index";
+import { signHmacSha256 } from "../../src/domain/hmac";
 import { config } from "../../src/platform/config";
 import { ADMIN, api } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
@@ -29,21 +30,13 @@ const minute = (day: number, m = 0) => new Date(Date.UTC(2032, 0, day, 0, m, 5))
 /** Meta's POST to the webhook, signed as Meta signs it: HMAC-SHA256 of the body bytes with the app secret. */
 async function metaReports(body: unknown) {
   const text = JSON.stringify(body);
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(APP_SECRET),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
   const ctx = createExecutionContext();
   const res = await worker.fetch(
     new Request("https://oms.test/v1/webhooks/whatsapp", {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "x-hub-signature-256": `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`,
+        "x-hub-signature-256": await signHmacSha256(APP_SECRET, text),
       },
       body: text,
     }),
