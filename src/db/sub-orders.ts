@@ -171,6 +171,18 @@ export function isAwbInUse(err: unknown): boolean {
   return broke?.table === "sub_orders" && broke.columns.includes("awb");
 }
 
+/** A sub-order's timeline event, written in the batch of the change it records if its guard holds. */
+type GuardedEvent = {
+  orderId: string;
+  type: string;
+  at: string;
+  actorRole: string;
+  actorId: string | null;
+  reason: string | null;
+  data: unknown;
+  dedupeKey: string;
+};
+
 /**
  * A tracking milestone's timeline event and outbox row, each written only if the sub-order is still
  * dispatched when the batch runs: a delivery that landed after the caller read the status leaves
@@ -180,16 +192,7 @@ export function isAwbInUse(err: unknown): boolean {
 export async function writeMilestone(
   db: Db,
   subOrderId: string,
-  event: {
-    orderId: string;
-    type: string;
-    at: string;
-    actorRole: string;
-    actorId: string | null;
-    reason: string | null;
-    data: unknown;
-    dedupeKey: string;
-  },
+  event: GuardedEvent,
   announcement: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string },
 ): Promise<boolean> {
   const onTheWay = and(eq(subOrders.id, subOrderId), eq(subOrders.status, "dispatched"))!;
@@ -215,16 +218,7 @@ export async function writeAwbCorrection(
     from: { carrier: string | null; awb: string | null };
     to: { carrier: string; awb: string };
     at: string;
-    event: {
-      orderId: string;
-      type: string;
-      at: string;
-      actorRole: string;
-      actorId: string | null;
-      reason: string | null;
-      data: unknown;
-      dedupeKey: string;
-    };
+    event: GuardedEvent;
     announcement: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string };
   },
 ): Promise<boolean> {
