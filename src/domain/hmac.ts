@@ -24,7 +24,7 @@ export async function verifyHmacSha256(
   return crypto.subtle.verify("HMAC", key, signature, typeof body === "string" ? new TextEncoder().encode(body) : body);
 }
 
-export async function signHmacSha256(secret: string, body: string): Promise<string> {
+export async function signHmacSha256(secret: string, body: string | Uint8Array): Promise<string> {
   const key = await crypto.subtle.importKey(
     "raw",
     new TextEncoder().encode(secret),
@@ -32,6 +32,7 @@ export async function signHmacSha256(secret: string, body: string): Promise<stri
     false,
     ["sign"],
   );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes));
   return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

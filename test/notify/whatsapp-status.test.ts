@@ -87,18 +87,24 @@ const failedStatus = (
   ],
 });
 
+/** A shopper's paid order, once its confirmation is queued; `mine` lists the order's messages. */
+async function paidOrderOf(name: string, phone: string, email: string) {
+  const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+  const shopper = await api("POST", "/v1/customers", { body: { name, phone, email } });
+  const placed = await checkout(shopper.body.token, [{ skuId: sku.skuId, qty: 1 }]);
+  const orderId = placed.body.order.id as string;
+  await pay(shopper.body.token, placed.body.payment.id);
+  const mine = async () =>
+    (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.body.token })).body.items;
+  await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
+  return { orderId, mine };
+}
+
 describe("a landline number WhatsApp accepted a message for", () => {
   it("gets the order confirmation by email once Meta reports the message failed, and only once", async () => {
     const phone = "+91 80 4110 7777";
     const email = "landline.shopper@example.com";
-    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-    const shopper = await api("POST", "/v1/customers", { body: { name: "Landline Shopper", phone, email } });
-    const placed = await checkout(shopper.body.token, [{ skuId: sku.skuId, qty: 1 }]);
-    const orderId = placed.body.order.id as string;
-    await pay(shopper.body.token, placed.body.payment.id);
-    const mine = async () =>
-      (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.body.token })).body.items;
-    await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
+    const { orderId, mine } = await paidOrderOf("Landline Shopper", phone, email);
 
     // Meta takes the send (HTTP 200 and a wamid): the number's trouble is known only later.
     await send(minute(1));
@@ -134,14 +140,7 @@ describe("a message Meta took, then failed for a limit of ours that passes", () 
   it("is sent again after the sender's pause, not lost, and by WhatsApp rather than email", async () => {
     const phone = "+91 98454 00001";
     const email = "throttled.shopper@example.com";
-    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-    const shopper = await api("POST", "/v1/customers", { body: { name: "Throttled Shopper", phone, email } });
-    const placed = await checkout(shopper.body.token, [{ skuId: sku.skuId, qty: 1 }]);
-    const orderId = placed.body.order.id as string;
-    await pay(shopper.body.token, placed.body.payment.id);
-    const mine = async () =>
-      (await api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.body.token })).body.items;
-    await vi.waitFor(async () => expect(await mine()).toHaveLength(1), { timeout: 10_000 });
+    const { orderId, mine } = await paidOrderOf("Throttled Shopper", phone, email);
 
     await send(minute(2));
     const [first] = await mine();
