@@ -91,6 +91,11 @@ export const problemResponses = {
   429: { description: "Rate limited", content: problemContent },
 } as const;
 
+/** One error answer of a route's own, described as that route gives it. */
+export function problem(description: string) {
+  return { description, content: problemContent };
+}
+
 export function json<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
 }

@@ -28,7 +28,7 @@ export function suggestReorder(i: ReorderInput) {
   const available = Math.max(0, i.available);
   // Whole-number arithmetic: units / (sold / window) as a float puts 36 sold over 28 days at 28
   // units for 21 days, not 27, and runs a stock out a day early.
-  const daysLeft = Math.floor((available * i.windowDays) / sold);
+  const daysLeft = daysOfCover(available, sold, i.windowDays) ?? 0;
   const quantity = Math.max(0, Math.ceil((sold * (i.leadTimeDays + i.coverDays)) / i.windowDays) - available);
   if (daysLeft > HORIZON_DAYS) return { velocityPerDayX100, quantity, runOutDate: null, orderBy: null };
   return {

@@ -7,7 +7,7 @@ import { dispatchOutbox } from "../gateways/order-events";
 import { type Background, finishLater } from "../platform/background";
 import { awbInUse, checkLabel, type FulfillmentOutcome, illegal, visibleSubOrder } from "./fulfillment";
 
-export const AWB_CORRECTED = "sub_order.awb_corrected";
+const AWB_CORRECTED = "sub_order.awb_corrected";
 
 /**
  * Only a parcel on its way has a label to correct: before dispatch the AWB is set by dispatching,

@@ -70,7 +70,10 @@ export function requireRole<R extends Role>(c: Context<AppEnv>, ...allowed: R[])
   return p as Extract<Principal, { role: R }>;
 }
 
-/** No token, or a shopper's: the catalog as the public sees it (products some vendor sells). */
+/**
+ * No token, or a shopper's: the catalog as the public sees it, products some vendor sells (vendors
+ * pick what to offer from all).
+ */
 export function seesAsPublic(c: Context<AppEnv>): boolean {
   const who = c.get("principal");
   return !who || who.role === "customer";

@@ -39,7 +39,6 @@ const read = defineRoute({
   responses: { 200: json(Product, "The product"), ...problemResponses },
 });
 
-/** Anyone without a token, and shoppers, see only products on sale: vendors pick what to offer from all. */
 export const products = router()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");

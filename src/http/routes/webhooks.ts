@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { json, Problem } from "../../contracts/common";
+import { json, problem } from "../../contracts/common";
 import { systemActor } from "../../domain/principal";
 import { applyRefundFailure } from "../../money/refund-failures";
 import { applyPaymentOutcome } from "../../payment-outcome/payment-outcome";
@@ -8,11 +8,6 @@ import { applyPayoutEvent, verifiedPayoutEvent } from "../../payout-accounts/pay
 import { router } from "../context";
 import { ApiError } from "../errors";
 import { defineRoute } from "../route";
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: Problem } },
-});
 
 const stripeEvent = defineRoute({
   method: "post",

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { json, Problem } from "../../contracts/common";
+import { json, problem } from "../../contracts/common";
 import {
   applyWhatsAppStatuses,
   subscriptionChallenge,
@@ -9,11 +9,6 @@ import {
 import { router } from "../context";
 import { ApiError, validationError, zodFieldErrors } from "../errors";
 import { defineRoute } from "../route";
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: Problem } },
-});
 
 // Meta's wire format (Cloud API webhooks, field `messages`). Only what is acted on is required: a
 // delivery also carries metadata, contacts, pricing and inbound messages, which pass unread, and a
