@@ -234,19 +234,24 @@ export async function whatsAppSendOf(
   threadKey: string | undefined,
   at: string,
 ): Promise<WhatsAppSend | undefined> {
-  const [row] = await db.all<{ state: WhatsAppSend["state"]; attempts: number }>(sql`
-    select state, attempts from (
-      select 0 as rank, 'recorded' as state, attempts from ${notifications}
-      where provider_ref = ${providerRef} and channel = 'whatsapp'
-      union all
-      select 1 as rank, 'in_flight' as state, attempts from ${notifications}
-      where status = 'queued' and channel = 'whatsapp' and thread_key = ${threadKey ?? null} and lease_until > ${at}
-    )
-    order by rank
-    limit 1`);
+  const row = await db.$client
+    .prepare(WHATSAPP_SEND_OF)
+    .bind(providerRef, threadKey ?? null, at)
+    .first<{ state: WhatsAppSend["state"]; attempts: number }>();
   if (!row) return undefined;
   return row.state === "recorded" ? { state: "recorded", attempts: row.attempts } : { state: "in_flight" };
 }
+
+/** `whatsAppSendOf`'s statement: each half from its own partial index (provider_ref; queued by thread). */
+export const WHATSAPP_SEND_OF = `select state, attempts from (
+    select 0 as rank, 'recorded' as state, attempts from notifications
+    where provider_ref = ?1 and channel = 'whatsapp'
+    union all
+    select 1 as rank, 'in_flight' as state, attempts from notifications
+    where status = 'queued' and channel = 'whatsapp' and thread_key = ?2 and lease_until > ?3
+  )
+  order by rank
+  limit 1`;
 
 /** Records a send's outcome, but only while the sender still holds the message's lease. */
 export function settleNotification(db: Db, id: string, lease: string, outcome: NotificationOutcome): Statement {

@@ -603,6 +603,8 @@ export const notifications = sqliteTable(
     index("notifications_queue").on(t.priority, t.createdAt).where(sql`${t.status} = 'queued'`),
     // WhatsApp's status webhook finds the message by the wamid it was sent under.
     index("notifications_provider_ref").on(t.providerRef).where(sql`${t.providerRef} is not null`),
+    // ... or, not recorded yet, by the thread of the message a sender holds.
+    index("notifications_thread_queued").on(t.threadKey).where(sql`${t.status} = 'queued'`),
     check("notifications_status", sql`${t.status} in ('queued','sent','failed')`),
   ],
 );

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENT_RESPONSES, OPEN_HOLDS } from "../../src/db/checkout-reads";
+import { WHATSAPP_SEND_OF } from "../../src/db/notifications";
 import { VENDOR_LOADS } from "../../src/db/vendor-loads";
 
 /** SQLite's plan for a statement, one line per step. */
@@ -50,5 +51,15 @@ describe("the reads made for every order", () => {
     expect(p).toMatch(/SEARCH s USING INDEX sub_orders_order_vendor \(order_id=\? AND vendor_id=\?\)/);
     expect(p).not.toContain("sub_orders_vendor_created");
     expect(p).not.toMatch(/SCAN (l|s|sub_orders|vendor_hourly_loads)\b/);
+  });
+});
+
+describe("WhatsApp's report on a message", () => {
+  it("finds the message by its wamid, or its thread's queued one, never reading every WhatsApp message", async () => {
+    const p = await plan(WHATSAPP_SEND_OF, ["wamid.1", "order:ord_1", "2026-11-27T10:00:00Z"]);
+    expect(p).toMatch(/USING INDEX notifications_provider_ref \(provider_ref=\?\)/);
+    expect(p).toMatch(/USING INDEX notifications_thread_queued \(thread_key=\?\)/);
+    expect(p).not.toContain("notifications_attempts");
+    expect(p).not.toMatch(/SCAN notifications\b/);
   });
 });

@@ -1,0 +1,1 @@
+CREATE INDEX `notifications_thread_queued` ON `notifications` (`thread_key`) WHERE "notifications"."status" = 'queued';
