@@ -18,7 +18,7 @@ import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
 import type { PaymentStatus } from "../gateways/payments";
 import { releaseAll } from "../gateways/stock";
-import { type PaidRefund, payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
+import { payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
 import { landCancel } from "./sub-order-cancellation";
 
@@ -243,18 +243,9 @@ async function cancelPaidOrder(
   // announced as its own cancel would be (the shopper's message, its vendor's feed).
   const announced = refused || stillOpen;
   if (announced) await runBatch(db, held.rows);
-  // Paid after every cancel landed, in parallel: each is its own keyed refund. One that throws (a
-  // D1 error while recording it) stays owed for the pending-refunds job, which tells of it when
-  // paid: the cancels have landed, and the order's records below must still be written, since a
-  // repeated cancel finds the order cancelled and writes nothing.
-  const paid = await Promise.all(
-    landed.map((id) =>
-      payOwedRefund(env, id, input.now).catch((err: unknown): PaidRefund => {
-        console.error(JSON.stringify({ msg: "cancel refund left owed", subOrderId: id, error: String(err) }));
-        return { refundedMinor: 0, creditNoteId: null, pending: true };
-      }),
-    ),
-  );
+  // Paid after every cancel landed, in parallel: each is its own keyed refund (one D1 fails to
+  // record stays owed for the job, which tells of it when paid).
+  const paid = await Promise.all(landed.map((id) => payOwedRefund(env, id, input.now)));
   if (announced) {
     // Each announcement tells of its refund once it was paid.
     await Promise.all(

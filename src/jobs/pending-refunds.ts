@@ -1,6 +1,5 @@
 import { database } from "../db/client";
-import { dueRetryRefunds, notePendingRefundFailure, type PendingRefundRow } from "../db/payments";
-import { retryDelayMinutes } from "../domain/refund-retry";
+import { dueRetryRefunds } from "../db/payments";
 import { isoSeconds } from "../domain/time";
 import { payPendingRefund } from "../money/owed-refunds";
 import { groupBy } from "./page";
@@ -40,33 +39,11 @@ export async function retryPendingRefunds(env: Env, now: Date) {
       bySubOrder.slice(i, i + PARALLEL).map(async (owedOfSubOrder) => {
         for (const owed of owedOfSubOrder) {
           // Owed because the first try failed: its cancel or return told the shopper nothing was coming yet.
-          const paid = await payPendingRefund(env, owed, now, { announce: true }).catch(async (err) => {
-            await noteThrown(env, owed, err, now);
-            return { pending: true };
-          });
+          const paid = await payPendingRefund(env, owed, now, { announce: true });
           result[paid.pending ? "failed" : "refunded"] += 1;
         }
       }),
     );
   }
   return result;
-}
-
-/**
- * A refund whose work threw before its batch settled it (D1 failing in its reads or its batch)
- * counts a failed attempt as a refusal does: else it keeps its place at the head of every tick
- * ("tried least first") and is retried each minute. One that threw after (a queue send once its
- * batch committed) is settled and left so: the count only touches unsettled rows, and the outbox
- * sweeper has its message. If even the count fails, the row is retried next tick as it stands.
- */
-async function noteThrown(env: Env, owed: PendingRefundRow, err: unknown, now: Date) {
-  console.error(JSON.stringify({ job: "pending-refunds", owedId: owed.id, outcome: "threw", error: String(err) }));
-  const next = isoSeconds(now.getTime() + retryDelayMinutes(owed.attempts + 1) * 60_000);
-  try {
-    await notePendingRefundFailure(database(env), owed.id, String(err), next);
-  } catch (noteErr) {
-    console.error(
-      JSON.stringify({ job: "pending-refunds", owedId: owed.id, outcome: "note failed", error: String(noteErr) }),
-    );
-  }
 }

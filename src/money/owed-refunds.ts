@@ -49,6 +49,22 @@ export async function payPendingRefund(
   now: Date,
   opts: { announce?: boolean } = {},
 ): Promise<PaidRefund> {
+  try {
+    return await payOnce(env, owed, now, opts);
+  } catch (err) {
+    // D1 failing in the reads or the batch that record it, whether or not the provider refunded:
+    // the row stays owed and counts a failed attempt, as a refusal does, and its next try (under the
+    // same provider key) records it. Every caller's cancel or return has landed by now, and goes on.
+    console.error(JSON.stringify({ msg: "refund left owed", owedId: owed.id, error: String(err) }));
+    const next = isoSeconds(now.getTime() + retryDelayMinutes(owed.attempts + 1) * 60_000);
+    await notePendingRefundFailure(database(env), owed.id, String(err), next).catch((noteErr: unknown) => {
+      console.error(JSON.stringify({ msg: "refund failure not noted", owedId: owed.id, error: String(noteErr) }));
+    });
+    return { refundedMinor: 0, creditNoteId: null, pending: true };
+  }
+}
+
+async function payOnce(env: Env, owed: PendingRefundRow, now: Date, opts: { announce?: boolean }): Promise<PaidRefund> {
   const db = database(env);
   const refunded = await paymentProvider(env).refund({
     paymentId: owed.paymentId,
@@ -133,14 +149,19 @@ export async function payPendingRefund(
     ...(failed?.statements ?? []),
     ...(opts.announce && !failed ? [refundSentMessage(db, owed, at)] : []),
   ]);
+  // Recorded: a message that fails to go now is the outbox sweeper's, and the refund stands.
+  const dispatched = (key: string) => dispatchOutbox(env, [key], now).catch(leftToSweeper);
   if (!failed) {
-    if (opts.announce) await dispatchOutbox(env, [refundSentKey(owed)], now);
+    if (opts.announce) await dispatched(refundSentKey(owed));
     return { refundedMinor: owed.amountMinor, creditNoteId, pending: false };
   }
-  await dispatchOutbox(env, [failed.outboxKey], now);
+  await dispatched(failed.outboxKey);
   // Made, but not on its way to the shopper: owed again.
   return { refundedMinor: 0, creditNoteId, pending: true };
 }
+
+const leftToSweeper = (err: unknown) =>
+  console.warn(JSON.stringify({ msg: "refund message left to the outbox sweeper", error: String(err) }));
 
 /**
  * A failed refund paid again: it is in the books since it was first made (ledger, credit note,
@@ -187,7 +208,7 @@ async function repaid(
     ...told,
   ]);
   // The shopper was told it failed: tell them what became of it now (else the outbox sweep would).
-  await dispatchOutbox(env, [failed ? failed.outboxKey : refundSentKey(owed)], new Date(at));
+  await dispatchOutbox(env, [failed ? failed.outboxKey : refundSentKey(owed)], new Date(at)).catch(leftToSweeper);
   return failed
     ? { refundedMinor: 0, creditNoteId: null, pending: true }
     : { refundedMinor: owed.amountMinor, creditNoteId: null, pending: false };

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cancelOrder } from "../../src/cancellation/order-cancellation";
+import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
 import { type Call, d1Batches, d1Statements, lost } from "../support/bindings";
 import { BENGALURU, stockedSku } from "../support/marketplace";
@@ -64,5 +65,23 @@ describe("a whole order's cancel whose refund throws", () => {
       .first<{ n: number }>();
     expect(refunded!.n).toBeGreaterThan(0);
     expect(JSON.parse(told!.payload)).toMatchObject({ refundedMinor: refunded!.n });
+  });
+
+  it("a vendor's cancel whose refund D1 fails to record answers as cancelled, the refund owed and counted", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const [order] = await seedPaidOrders(s.skuId, 1);
+    const outcome = await cancelSubOrder(refundWriteFails, undefined, {
+      subOrderId: order!.subOrderIds[0]!,
+      reason: "cannot fulfil",
+      actor: { role: "vendor", id: s.vendorId },
+      now: new Date(),
+    });
+    expect(outcome).toMatchObject({ ok: true, changed: true, refundedMinor: 0, refundPending: true });
+    const owed = await env.DB.prepare(
+      "select attempts, settled_at, last_error from pending_refunds where sub_order_id = ?",
+    )
+      .bind(order!.subOrderIds[0])
+      .first<{ attempts: number; settled_at: string | null; last_error: string }>();
+    expect(owed).toMatchObject({ attempts: 1, settled_at: null, last_error: expect.stringContaining("Network") });
   });
 });
