@@ -90,7 +90,7 @@ function orderCancelledRecords(
   agg: OrderState,
   input: { reason: string; actor: Actor; at: string; refundedMinor: number },
   opts: { onlyIfCancelled: boolean } = { onlyIfCancelled: false },
-): Statement[] {
+): [event: Statement, message: Statement] {
   const orderId = agg.order.id;
   const event = {
     orderId,
@@ -261,11 +261,13 @@ async function cancelPaidOrder(
   }
   const at = isoSeconds(input.now);
   const key = `order.cancelled:${agg.order.id}`;
-  const refundedMinor = paid.reduce((n, p) => n + (p.pending ? 0 : p.refundedMinor), 0);
+  const refundedMinor = paid.reduce((n, p) => n + p.refundedMinor, 0);
+  const [event, message] = orderCancelledRecords(db, agg, { ...input, at, refundedMinor }, { onlyIfCancelled: true });
   const [, , written] = (await db.batch([
     markCancelledIfAllAre(db, agg.order.id, agg.payment ? derivedPaymentStatus(agg.payment.id) : "unpaid", at),
-    ...orderCancelledRecords(db, agg, { ...input, at, refundedMinor }, { onlyIfCancelled: true }),
-  ] as unknown as [Statement, ...Statement[]])) as unknown as [unknown, unknown, { id: number }[]];
+    event,
+    message,
+  ])) as unknown as [unknown, unknown, { id: number }[]];
   // Another cancel of the order running at once wrote the message first, perhaps before its own
   // refunds or this call's were paid: each refund this call paid is told on it, or after it.
   if (written.length === 0) {

@@ -254,7 +254,7 @@ export function insertEventAndOutboxIfCancelled(
   db: Db,
   event: Omit<OrderEventRow, "id" | "subOrderId" | "data">,
   message: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string },
-): Statement[] {
+): [event: Statement, message: Statement] {
   const cancelled = sql`exists (select 1 from ${orders} where ${orders.id} = ${event.orderId} and ${orders.status} = 'cancelled')`;
   return [
     db
