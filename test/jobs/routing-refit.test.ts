@@ -5,6 +5,7 @@ import { east, offer, quote } from "../http/routing.fixtures";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { newProduct } from "../support/catalog";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+import { routingDecisionRow } from "../support/routing-decisions";
 
 const HOUR = 3_600_000;
 
@@ -57,24 +58,7 @@ async function history(opts: {
         isoSeconds(created),
         isoSeconds(created),
       ),
-      env.DB.prepare(
-        "insert into routing_decisions (order_id, weights_version, explanation, created_at) values (?, 1, ?, ?)",
-      ).bind(
-        orderId,
-        JSON.stringify({
-          weightsVersion: 1,
-          lines: [
-            {
-              lineIndex: 0,
-              chosen: [{ vendorId: opts.vendorId, warehouseId: "wh_x", skuId: "sku_x", qty: 1 }],
-              candidates: [
-                { vendorId: opts.vendorId, warehouseId: "wh_x", skuId: "sku_x", scores: opts.scores, total: 0.8 },
-              ],
-            },
-          ],
-        }),
-        isoSeconds(created),
-      ),
+      routingDecisionRow(orderId, opts.vendorId, opts.scores, isoSeconds(created)),
     );
   }
   await env.DB.batch(statements);

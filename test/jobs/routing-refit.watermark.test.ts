@@ -5,6 +5,7 @@ import { isoSeconds } from "../../src/domain/time";
 import { routingRefit } from "../../src/jobs/routing-refit";
 import { newCustomer, uid } from "../support/api";
 import { newVendor } from "../support/catalog";
+import { routingDecisionRow } from "../support/routing-decisions";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -65,30 +66,7 @@ async function outcomes(vendorId: string, customerId: string, kind: Kind, decide
         isoSeconds(created),
         isoSeconds(at),
       ),
-      env.DB.prepare(
-        "insert into routing_decisions (order_id, weights_version, explanation, created_at) values (?, 1, ?, ?)",
-      ).bind(
-        orderId,
-        JSON.stringify({
-          weightsVersion: 1,
-          lines: [
-            {
-              lineIndex: 0,
-              chosen: [{ vendorId, warehouseId: "wh_w", skuId: "sku_w", qty: 1 }],
-              candidates: [
-                {
-                  vendorId,
-                  warehouseId: "wh_w",
-                  skuId: "sku_w",
-                  scores: kind === "on-time" ? GOOD_SCORES : BAD_SCORES,
-                  total: 0.8,
-                },
-              ],
-            },
-          ],
-        }),
-        isoSeconds(created),
-      ),
+      routingDecisionRow(orderId, vendorId, kind === "on-time" ? GOOD_SCORES : BAD_SCORES, isoSeconds(created)),
     );
   }
   await env.DB.batch(statements);
