@@ -43,15 +43,20 @@ const shipTo = (country: string, postalCode: string, at?: { lat: number; lng: nu
   ...(at ? { lat: at.lat, lng: at.lng } : {}),
 });
 
+/** Those postal codes, the Bengaluru vendor, a shopper and a cart of one of its unit. */
+async function market(codes: { code: string; at: { lat: number; lng: number } }[]) {
+  const country = await postalTable(codes);
+  const s = await bengaluruVendor();
+  const shopper = await newCustomer();
+  return { country, s, shopper, lines: [{ skuId: s.skuId, qty: 1 }] };
+}
+
 describe("the shipping point at checkout and quote", () => {
   it("refuses coordinates far from a known postal code, naming the fields and the distance", async () => {
-    const country = await postalTable([
+    const { country, s, shopper, lines } = await market([
       { code: "110001", at: DELHI },
       { code: "560001", at: BENGALURU },
     ]);
-    const s = await bengaluruVendor();
-    const shopper = await newCustomer();
-    const lines = [{ skuId: s.skuId, qty: 1 }];
     const body = { lines, shipTo: shipTo(country, "110001", BENGALURU) };
 
     const placed = await api("POST", "/v1/checkout", {
@@ -76,13 +81,10 @@ describe("the shipping point at checkout and quote", () => {
   });
 
   it("charges by the postal code's distance band when the coordinates agree with it", async () => {
-    const country = await postalTable([
+    const { country, shopper, lines } = await market([
       { code: "110001", at: DELHI },
       { code: "560001", at: BENGALURU },
     ]);
-    const s = await bengaluruVendor();
-    const shopper = await newCustomer();
-    const lines = [{ skuId: s.skuId, qty: 1 }];
     const shippingOf = async (to: ReturnType<typeof shipTo>) => {
       const r = await api("POST", "/v1/routing/quote", { token: shopper.token, body: { lines, shipTo: to } });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -103,10 +105,7 @@ describe("the shipping point at checkout and quote", () => {
   });
 
   it("takes coordinates as given for a postal code the table does not hold", async () => {
-    const country = await postalTable([{ code: "110001", at: DELHI }]);
-    const s = await bengaluruVendor();
-    const shopper = await newCustomer();
-    const lines = [{ skuId: s.skuId, qty: 1 }];
+    const { country, shopper, lines } = await market([{ code: "110001", at: DELHI }]);
     const to = shipTo(country, "999999", BENGALURU);
     const quoted = await api("POST", "/v1/routing/quote", { token: shopper.token, body: { lines, shipTo: to } });
     expect(quoted.status).toBe(200);
@@ -120,10 +119,7 @@ describe("the shipping point at checkout and quote", () => {
   });
 
   it("reads a postal code from D1 once per isolate, known or not", async () => {
-    const country = await postalTable([{ code: "110001", at: DELHI }]);
-    const s = await bengaluruVendor();
-    const shopper = await newCustomer();
-    const lines = [{ skuId: s.skuId, qty: 1 }];
+    const { country, shopper, lines } = await market([{ code: "110001", at: DELHI }]);
     const queries = async (to: ReturnType<typeof shipTo>) => {
       const r = await meteredRequest("POST", "/v1/routing/quote", {
         token: shopper.token,
