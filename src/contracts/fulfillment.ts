@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { subOrderStatuses, systemCancelReasons } from "../contracts/order-status";
+import { subOrderStatuses, systemCancelReasons, undeliveredOutcomes } from "../contracts/order-status";
 import { Id, ListQuery, Money, page } from "./common";
 import { CreditNoteLink, OrderLine, ShipTo, TimelineEvent } from "./orders";
 
@@ -40,6 +40,25 @@ export const ReturnBody = z
   })
   .strict()
   .openapi("ReturnBody");
+
+export const UndeliveredBody = z
+  .object({
+    outcome: z.enum(undeliveredOutcomes).openapi({
+      description:
+        "returned_to_origin: the carrier brought it back to the seller; lost_in_transit: the carrier lost it",
+    }),
+    restock: z.boolean().optional().openapi({
+      description:
+        "Put its units back on the shelf of their warehouse. Default: true when returned to origin; a lost parcel has nothing to put back (true is 422)",
+    }),
+    note: z.string().trim().min(1).max(500).optional().openapi({ description: "For the timeline" }),
+  })
+  .strict()
+  .refine((b) => !(b.outcome === "lost_in_transit" && b.restock === true), {
+    path: ["restock"],
+    message: "a lost parcel has no units to put back",
+  })
+  .openapi("UndeliveredBody");
 
 /** Why a person cancels a sub-order: free text, but never a reason only the system writes. */
 export const SubOrderCancelReason = z

@@ -24,10 +24,18 @@ export const REASSIGNED = "reassigned";
 export const SLA_BREACH_REASON = "sla_breach_auto";
 
 /**
- * Cancel reasons only the system writes. Each changes what happens next (a reassigned shell may be
- * revived by a later move, a breach counts against the vendor), so a person's cancel may not give one.
+ * Why a dispatched parcel that never reached the shopper was closed: it came back to its seller
+ * (the carrier's return to origin), or the carrier lost it. Each is a cancel after dispatch.
  */
-export const systemCancelReasons: readonly string[] = [REASSIGNED, SLA_BREACH_REASON];
+export const undeliveredOutcomes = ["returned_to_origin", "lost_in_transit"] as const;
+export type UndeliveredOutcome = (typeof undeliveredOutcomes)[number];
+
+/**
+ * Cancel reasons only the system writes. Each changes what happens next (a reassigned shell may be
+ * revived by a later move, a breach counts against the vendor, an undelivered parcel was dispatched),
+ * so a person's cancel may not give one.
+ */
+export const systemCancelReasons: readonly string[] = [REASSIGNED, SLA_BREACH_REASON, ...undeliveredOutcomes];
 
 export const orderStatuses = [
   "pending_payment",

@@ -1,5 +1,5 @@
-import { and, asc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
-import type { SubOrderStatus } from "../contracts/order-status";
+import { and, asc, desc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
+import { type SubOrderStatus, undeliveredOutcomes } from "../contracts/order-status";
 import { deriveOrderStatus, partsOfParent } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
 import { selectIn } from "./chunks";
@@ -131,6 +131,28 @@ export async function findByAwb(db: Db, carrier: string, awb: string) {
     .select({ id: subOrders.id, dispatchedAt: subOrders.dispatchedAt })
     .from(subOrders)
     .where(and(eq(subOrders.carrier, carrier), eq(subOrders.awb, awb), ne(subOrders.status, "cancelled")))
+    .get();
+}
+
+/**
+ * The sub-order a carrier's tracking event is about: the live shipment with that AWB, else the
+ * parcel last closed as undelivered with it (a carrier repeating its return-to-origin or loss
+ * event must reach the repeat, which finishes what a stopped first call left undone).
+ */
+export async function findTrackedShipment(db: Db, carrier: string, awb: string) {
+  const live = await findByAwb(db, carrier, awb);
+  if (live) return live;
+  return db
+    .select({ id: subOrders.id, dispatchedAt: subOrders.dispatchedAt })
+    .from(subOrders)
+    .where(
+      and(
+        eq(subOrders.carrier, carrier),
+        eq(subOrders.awb, awb),
+        inArray(subOrders.cancellationReason, [...undeliveredOutcomes]),
+      ),
+    )
+    .orderBy(desc(subOrders.cancelledAt))
     .get();
 }
 

@@ -1,6 +1,14 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 
-export const fulfillmentActions = ["confirm", "pack", "dispatch", "deliver", "return", "cancel"] as const;
+export const fulfillmentActions = [
+  "confirm",
+  "pack",
+  "dispatch",
+  "deliver",
+  "undelivered",
+  "return",
+  "cancel",
+] as const;
 export type FulfillmentAction = (typeof fulfillmentActions)[number];
 
 /**
@@ -10,6 +18,8 @@ export type FulfillmentAction = (typeof fulfillmentActions)[number];
  * (payment-outcome), and `pending_payment -> cancelled` is the whole order's (order cancel, hold
  * expiry), because one unpaid payment covers every sub-order and none can be cut out of it.
  * `return` reaches `returned` only when every unit is back; a partial return stays `delivered`.
+ * `undelivered` closes a parcel that never reached the shopper (back at the seller, or lost) as a
+ * cancel after dispatch: the shopper is refunded in full, as for a cancel.
  * Tracking milestones (out for delivery, delivery attempted) are timeline events, not moves.
  */
 export const transitions: Readonly<Record<FulfillmentAction, { from: readonly SubOrderStatus[]; to: SubOrderStatus }>> =
@@ -18,6 +28,7 @@ export const transitions: Readonly<Record<FulfillmentAction, { from: readonly Su
     pack: { from: ["confirmed"], to: "packed" },
     dispatch: { from: ["packed"], to: "dispatched" },
     deliver: { from: ["dispatched"], to: "delivered" },
+    undelivered: { from: ["dispatched"], to: "cancelled" },
     return: { from: ["delivered"], to: "returned" },
     cancel: { from: ["paid", "confirmed", "packed"], to: "cancelled" },
   };

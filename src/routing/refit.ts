@@ -74,7 +74,8 @@ function outcomeOf(r: OutcomeRow, explanation: unknown): Outcome & { decidedAt: 
     deliveredOnTime:
       r.deliveredAt && r.promisedDeliveryBy ? Date.parse(r.deliveredAt) <= Date.parse(r.promisedDeliveryBy) : null,
     breached: cancelled && r.cancellationReason === SLA_BREACH_REASON,
-    vendorCancelled: cancelled && Boolean(r.vendorCancelled),
+    // A parcel closed as undelivered after dispatch was the carrier's, not the vendor's, failing.
+    vendorCancelled: cancelled && dispatched === null && Boolean(r.vendorCancelled),
     ...(scores ? { scores } : {}),
     decidedAt: r.dispatchedAt ?? (cancelled ? r.cancelledAt : null),
   };

@@ -836,6 +836,23 @@ describe("the vendor's pack and dispatch screens", () => {
       await page.waitForTimeout(200);
     }
     assert.equal((await client.request<{ awb: string }>("GET", `/v1/sub-orders/${subId}`)).awb, right);
+
+    // The carrier brings it back: the vendor closes it, its unit back on the shelf, the shopper refunded.
+    await page.getByText("Not delivered?").click();
+    await page.getByRole("button", { name: "It came back to us" }).click();
+    for (let i = 0; i < 50; i++) {
+      const sub = await client.request<{ status: string }>("GET", `/v1/sub-orders/${subId}`);
+      if (sub.status === "cancelled") break;
+      await page.waitForTimeout(200);
+    }
+    const closed = await client.request<{ status: string; cancellationReason: string; creditNotes: unknown[] }>(
+      "GET",
+      `/v1/sub-orders/${subId}`,
+    );
+    assert.deepEqual(
+      [closed.status, closed.cancellationReason, closed.creditNotes.length],
+      ["cancelled", "returned_to_origin", 1],
+    );
     await context.close();
   });
 });

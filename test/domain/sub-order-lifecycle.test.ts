@@ -39,7 +39,7 @@ describe("the sub-order transition table", () => {
       paid: ["confirm", "cancel"],
       confirmed: ["pack", "cancel"],
       packed: ["dispatch", "cancel"],
-      dispatched: ["deliver", "milestone"],
+      dispatched: ["deliver", "undelivered", "milestone"],
       delivered: ["return"],
       cancelled: [],
       returned: [],

@@ -167,7 +167,11 @@ describe("cancelSubOrder", () => {
     expect((await step(o.vendorToken, o.sub, "dispatch", { carrier: "generic", awb: "PARCEL-001" })).status).toBe(200);
     const input = { reason: "too late", actor: systemActor("test"), now: new Date() };
     const late = await cancelSubOrder(env, undefined, { subOrderId: o.sub, ...input });
-    expect(late).toMatchObject({ ok: false, code: "ILLEGAL_TRANSITION", allowed: ["deliver", "milestone"] });
+    expect(late).toMatchObject({
+      ok: false,
+      code: "ILLEGAL_TRANSITION",
+      allowed: ["deliver", "undelivered", "milestone"],
+    });
     expect(await cancelSubOrder(env, undefined, { subOrderId: "sub_nope", ...input })).toMatchObject({
       ok: false,
       code: "NOT_FOUND",

@@ -337,7 +337,7 @@ describe("returns", () => {
       headers: { "Idempotency-Key": "early" },
     });
     expect(early.status).toBe(409);
-    expect(early.body.allowed).toEqual(["deliver", "milestone"]);
+    expect(early.body.allowed).toEqual(["deliver", "undelivered", "milestone"]);
     await step(vendors[0]!, sub, "deliver");
     const ret = (key: string, qty: number, restockable: boolean) =>
       api("POST", `/v1/sub-orders/${sub}/return`, {

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
-type Action = "confirm" | "pack" | "dispatch" | "deliver" | "cancel" | "milestone";
-const actions: Action[] = ["confirm", "pack", "dispatch", "deliver", "cancel", "milestone"];
+type Action = "confirm" | "pack" | "dispatch" | "deliver" | "undelivered" | "cancel" | "milestone";
+const actions: Action[] = ["confirm", "pack", "dispatch", "deliver", "undelivered", "cancel", "milestone"];
 
 /** Everything a refused step must leave as it was: the row, its timeline, its outbox, the parent. */
 async function snapshot(sub: string) {
@@ -39,6 +39,7 @@ async function order(paid: boolean) {
         pack: { scanned: [barcode, barcode] },
         dispatch: { carrier: "trackon", awb },
         cancel: { reason: "cannot fulfil" },
+        undelivered: { outcome: "lost_in_transit" },
         milestone: { type: "delivery_attempted" },
       }[a as string],
     });
@@ -74,7 +75,7 @@ describe("illegal sub-order transitions", () => {
     expect((await o.attempt("pack")).status).toBe(200);
     await expectRefusals(o, ["dispatch", "cancel"], "pack");
     expect((await o.attempt("dispatch")).status).toBe(200);
-    await expectRefusals(o, ["deliver", "milestone"], "dispatch");
+    await expectRefusals(o, ["deliver", "undelivered", "milestone"], "dispatch");
     expect((await o.attempt("deliver")).status).toBe(200);
     await expectRefusals(o, ["return"], "deliver");
 

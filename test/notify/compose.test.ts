@@ -176,6 +176,35 @@ describe("templates", () => {
     ]);
   });
 
+  it("tell a parcel that came back to its seller apart from one the carrier lost", () => {
+    const parcel = (reason: string, refundedMinor: number) =>
+      compose(event("sub_order.cancelled", { subOrderId: "sub_1", reason, refundedMinor }), facts)[0]!;
+    const byTemplate = [
+      parcel("returned_to_origin", 1_050),
+      parcel("returned_to_origin", 0),
+      parcel("lost_in_transit", 1_050),
+      parcel("lost_in_transit", 0),
+    ].map((m) => [m.template, m.text, m.params]);
+    expect(byTemplate).toEqual([
+      [
+        "shipment_returned_to_seller",
+        "A parcel of order ord_1 could not be delivered and went back to the seller. We refunded ₹10.50 for it; the rest of your order is not affected.",
+        { orderId: "ord_1", refunded: "₹10.50" },
+      ],
+      [
+        "shipment_returned_to_seller_no_refund",
+        "A parcel of order ord_1 could not be delivered and went back to the seller.",
+        { orderId: "ord_1" },
+      ],
+      [
+        "shipment_lost",
+        "A parcel of order ord_1 was lost by the carrier. We refunded ₹10.50 for it; the rest of your order is not affected.",
+        { orderId: "ord_1", refunded: "₹10.50" },
+      ],
+      ["shipment_lost_no_refund", "A parcel of order ord_1 was lost by the carrier.", { orderId: "ord_1" }],
+    ]);
+  });
+
   it("each have an email subject of their own, so no mail reads as a vague update", () => {
     const events = [
       event("order.paid", {}),
@@ -185,6 +214,10 @@ describe("templates", () => {
       event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "vendor_cancelled" }),
       event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: SLA_BREACH_REASON }),
       event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: SLA_BREACH_REASON }),
+      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "returned_to_origin" }),
+      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "returned_to_origin" }),
+      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "lost_in_transit" }),
+      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "lost_in_transit" }),
       event("order.refund_failed", { refundedMinor: 1_000, retried: true }),
       event("order.refund_failed", { refundedMinor: 1_000, retried: false }),
       event("order.refund_sent", { refundedMinor: 1_000 }),

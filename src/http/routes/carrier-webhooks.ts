@@ -1,10 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { json, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
-import { findByAwb } from "../../db/sub-orders";
+import { findTrackedShipment } from "../../db/sub-orders";
 import { verifyHmacSha256 } from "../../domain/hmac";
-import { systemActor } from "../../domain/principal";
-import { actOnSubOrder, recordMilestone } from "../../fulfillment/fulfillment";
+import { type Actor, systemActor } from "../../domain/principal";
+import { actOnSubOrder, type FulfillmentOutcome, recordMilestone } from "../../fulfillment/fulfillment";
+import { closeUndelivered } from "../../fulfillment/undelivered";
+import type { Background } from "../../platform/background";
 import { config } from "../../platform/config";
 import { router } from "../context";
 import { ApiError, validationError, zodFieldErrors } from "../errors";
@@ -16,7 +18,8 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 const TrackingEvent = z
   .object({
     awb: z.string().min(1).max(40),
-    event: z.enum(["out_for_delivery", "delivery_attempted", "delivered"]),
+    // returned_to_origin: the parcel is back at its seller; lost: the carrier has given it up.
+    event: z.enum(["out_for_delivery", "delivery_attempted", "delivered", "returned_to_origin", "lost"]),
     // Carriers send their local time with its offset (`+05:30`) as often as UTC: both name an instant.
     at: z.iso.datetime({ offset: true }),
     note: z.string().max(500).optional(),
@@ -56,7 +59,7 @@ export const carrierWebhooks = router().openapi(route, async (c) => {
   if (Date.parse(event.at) > Date.now() + CLOCK_SKEW_MS) {
     throw validationError([{ path: "at", message: "is in the future" }]);
   }
-  const shipment = await findByAwb(database(c.env), carrier, event.awb);
+  const shipment = await findTrackedShipment(database(c.env), carrier, event.awb);
   if (!shipment) {
     console.warn(JSON.stringify({ webhook: "carrier", carrier, awb: event.awb, ignored: "unknown AWB" }));
     return c.json({ received: true as const }, 200);
@@ -64,23 +67,35 @@ export const carrierWebhooks = router().openapi(route, async (c) => {
   const actor = systemActor(`carrier:${carrier}`);
   // Nothing is delivered before it was dispatched: an earlier time counts as the dispatch's.
   const at = new Date(Math.max(Date.parse(event.at), Date.parse(shipment.dispatchedAt ?? event.at)));
-  const outcome =
-    event.event === "delivered"
-      ? await actOnSubOrder(c.env, c.executionCtx, {
-          subOrderId: shipment.id,
-          who: "system",
-          actor,
-          now: at,
-          action: "deliver",
-        })
-      : await recordMilestone(c.env, c.executionCtx, {
-          subOrderId: shipment.id,
-          who: "system",
-          actor,
-          type: event.event,
-          note: event.note ?? null,
-          at,
-        });
+  const outcome = await act(c.env, c.executionCtx, shipment.id, event, actor, at);
   if (!outcome.ok) console.warn(JSON.stringify({ webhook: "carrier", carrier, awb: event.awb, ignored: outcome.code }));
   return c.json({ received: true as const }, 200);
 });
+
+/** What a tracking event does to its sub-order: a move, or a milestone on its timeline. */
+function act(
+  env: Env,
+  ctx: Background,
+  subOrderId: string,
+  event: z.infer<typeof TrackingEvent>,
+  actor: Actor,
+  at: Date,
+): Promise<FulfillmentOutcome> {
+  const common = { subOrderId, who: "system" as const, actor };
+  switch (event.event) {
+    case "delivered":
+      return actOnSubOrder(env, ctx, { ...common, now: at, action: "deliver" });
+    case "returned_to_origin":
+    case "lost":
+      // The refund and its credit note are dated when they are made, not when the carrier scanned
+      // the parcel: a late event must not date a note into a closed financial year.
+      return closeUndelivered(env, ctx, {
+        ...common,
+        outcome: event.event === "lost" ? "lost_in_transit" : "returned_to_origin",
+        note: event.note ?? null,
+        now: new Date(),
+      });
+    default:
+      return recordMilestone(env, ctx, { ...common, type: event.event, note: event.note ?? null, at });
+  }
+}

@@ -11,6 +11,7 @@ import {
   SubOrderDetail,
   SubOrderListQuery,
   SubOrderPage,
+  UndeliveredBody,
 } from "../../contracts/fulfillment";
 import type { SubOrderStatus } from "../../contracts/order-status";
 import type { OrderView } from "../../contracts/orders";
@@ -26,6 +27,7 @@ import {
   recordMilestone,
   visibleSubOrder,
 } from "../../fulfillment/fulfillment";
+import { closeUndelivered } from "../../fulfillment/undelivered";
 import { creditNotesFor, orderViewFor } from "../../orders/view";
 import { config } from "../../platform/config";
 import { returnSubOrder } from "../../returns/returns";
@@ -264,6 +266,29 @@ export const subOrders = router()
   )
   .openapi(bareStep("deliver", "Mark it delivered"), async (c) =>
     c.json(await act(c, c.req.valid("param").id, { action: "deliver" }), 200),
+  )
+  .openapi(
+    step(
+      "undelivered",
+      "Close a dispatched parcel that never reached the shopper (back at the seller, or lost): refunded in full with a credit note",
+      UndeliveredBody,
+    ),
+    async (c) => {
+      const who = requireRole(c, ...actors);
+      const id = c.req.valid("param").id;
+      const { outcome, restock, note } = c.req.valid("json");
+      const outcomeOf = await closeUndelivered(c.env, c.executionCtx, {
+        subOrderId: id,
+        who,
+        actor: actorOf(who),
+        outcome,
+        ...(restock === undefined ? {} : { restock }),
+        note: note ?? null,
+        now: new Date(),
+      });
+      if (!outcomeOf.ok) refuse(outcomeOf);
+      return c.json(await detail(c, id, who), 200);
+    },
   )
   .openapi(
     step(

@@ -98,11 +98,51 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
           />
         </details>
       )}
+      {sub.status === "dispatched" && (
+        <NotDelivered busy={busy} close={(body) => act(() => api.subOrderStep(token, sub.id, "undelivered", body))} />
+      )}
       <section>
         <h3>Timeline</h3>
         <Timeline events={sub.timeline} />
       </section>
     </article>
+  );
+}
+
+type Undelivered = { outcome: "returned_to_origin" | "lost_in_transit"; restock?: boolean };
+
+/** A parcel the carrier brought back or lost: the shopper is refunded in full, so it asks first. */
+function NotDelivered({ busy, close }: { busy: boolean; close: (body: Undelivered) => void }) {
+  const [restock, setRestock] = useState(true);
+  return (
+    <details>
+      <summary>Not delivered?</summary>
+      <div className="stack">
+        <p className="small muted">The shopper is refunded the whole parcel, shipping included.</p>
+        <label className="row">
+          <input type="checkbox" checked={restock} onChange={(e) => setRestock(e.target.checked)} />
+          Put its units back on the shelf (untick if it came back damaged)
+        </label>
+        <div className="row wrap">
+          <button
+            type="button"
+            className="button"
+            disabled={busy}
+            onClick={() => close({ outcome: "returned_to_origin", restock })}
+          >
+            It came back to us
+          </button>
+          <button
+            type="button"
+            className="button danger"
+            disabled={busy}
+            onClick={() => close({ outcome: "lost_in_transit" })}
+          >
+            The carrier lost it
+          </button>
+        </div>
+      </div>
+    </details>
   );
 }
 

@@ -1,0 +1,1 @@
+CREATE INDEX `sub_orders_carrier_awb_undelivered` ON `sub_orders` (`carrier`,`awb`) WHERE "sub_orders"."cancellation_reason" in ('returned_to_origin','lost_in_transit');

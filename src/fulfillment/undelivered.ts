@@ -1,0 +1,125 @@
+import type { SubOrderStatus, UndeliveredOutcome } from "../contracts/order-status";
+import { database } from "../db/client";
+import type { OrderAggregate, SubOrderRow } from "../db/orders";
+import { owePendingRefund } from "../db/payments";
+import { findSubOrder, writeTransition } from "../db/sub-orders";
+import type { Actor, Principal } from "../domain/principal";
+import { transitions } from "../domain/sub-order-lifecycle";
+import { isoSeconds } from "../domain/time";
+import { dispatchOutbox } from "../gateways/order-events";
+import { adjustStock } from "../gateways/stock";
+import { payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
+import { type Background, finishLater } from "../platform/background";
+import { type FulfillmentOutcome, illegal, visibleSubOrder } from "./fulfillment";
+
+export type UndeliveredInput = {
+  subOrderId: string;
+  who: Principal | "system";
+  actor: Actor;
+  outcome: UndeliveredOutcome;
+  /** Absent: a parcel back at its seller is restocked, a lost one is not. */
+  restock?: boolean;
+  note: string | null;
+  now: Date;
+};
+
+/**
+ * Closes a dispatched parcel that never reached the shopper: the carrier brought it back to its
+ * seller (return to origin) or lost it. It is a cancel after dispatch: the shopper is refunded the
+ * whole sub-order, shipping included, with a credit note; the vendor is owed nothing for it (its
+ * payable is reversed by the refund's journal, as for any cancel); a parcel back at the seller has
+ * its units put back on their warehouse's shelf. The move, its refund owed, the timeline and the
+ * outbox are one batch guarded on the sub-order still being dispatched, so a delivery racing it
+ * wins or loses whole. The same outcome again answers unchanged, and redoes a restock a stopped
+ * call left undone (the stock objects keep its keys a week); the pending-refunds job pays a refund
+ * a stopped call left owed.
+ */
+export async function closeUndelivered(
+  env: Env,
+  ctx: Background | undefined,
+  input: UndeliveredInput,
+): Promise<FulfillmentOutcome> {
+  const found = await visibleSubOrder(env, input.subOrderId, input.who);
+  if (!found) return { ok: false, code: "NOT_FOUND", detail: "No such sub-order" };
+  const { agg, sub } = found;
+  const status = sub.status as SubOrderStatus;
+  if (status === "cancelled" && sub.cancellationReason === input.outcome) {
+    await restockRepeat(env, agg, sub, input);
+    return { ok: true, orderId: agg.order.id, changed: false };
+  }
+  if (!transitions.undelivered.from.includes(status)) {
+    return illegal(status, "be closed as undelivered", `Only a dispatched parcel can be closed as undelivered`);
+  }
+  const restock = input.restock ?? input.outcome === "returned_to_origin";
+  const db = database(env);
+  const at = isoSeconds(input.now);
+  const payment = agg.payment;
+  const { changed, key } = await writeTransition(db, {
+    agg,
+    sub,
+    from: transitions.undelivered.from,
+    to: "cancelled",
+    changes: { cancellationReason: input.outcome, cancelledAt: at },
+    actor: input.actor,
+    reason: input.outcome,
+    data: {
+      reason: input.outcome,
+      refundedMinor: payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0,
+      cancelledBy: input.actor.role,
+      restocked: restock,
+      ...(input.note ? { note: input.note } : {}),
+    },
+    // As a cancel's: the shopper's message tells of the refund only once it is paid.
+    announced: { refundedMinor: 0 },
+    at,
+    extra: payment
+      ? [
+          owePendingRefund(db, {
+            subOrderId: sub.id,
+            orderId: agg.order.id,
+            paymentId: payment.id,
+            reason: input.outcome,
+            at,
+          }),
+        ]
+      : [],
+  });
+  if (!changed) {
+    // Someone moved it first: the same outcome is a repeat, anything else is now illegal.
+    const row = await findSubOrder(db, sub.id);
+    if (row?.status === "cancelled" && row.cancellationReason === input.outcome) {
+      return { ok: true, orderId: agg.order.id, changed: false };
+    }
+    return illegal((row?.status ?? status) as SubOrderStatus, "be closed as undelivered");
+  }
+  if (restock) await putBack(env, agg, sub, input.actor);
+  const paid = await payOwedRefund(env, sub.id, input.now);
+  await tellCancelRefund(env, sub.id, key, paid, input.now);
+  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
+  return { ok: true, orderId: agg.order.id, changed: true };
+}
+
+/** The parcel's units back in their warehouses, each line once under its own key. */
+async function putBack(env: Env, agg: Pick<OrderAggregate, "lines">, sub: SubOrderRow, actor: Actor) {
+  for (const line of agg.lines.filter((l) => l.subOrderId === sub.id)) {
+    await adjustStock(env, {
+      skuId: line.skuId,
+      warehouseId: line.warehouseId,
+      delta: line.qty,
+      reason: "return",
+      actor: `${actor.role}:${actor.id ?? ""}`,
+      idempotencyKey: `undelivered:${sub.id}:${line.id}`,
+    });
+  }
+}
+
+// The stock objects keep a change's key a week: a repeat later than this could put the units back twice.
+const RESTOCK_REPEAT_MS = 6 * 24 * 3_600_000;
+
+/** A repeat finishes the restock its first call decided, in case that call stopped before it. */
+async function restockRepeat(env: Env, agg: OrderAggregate, sub: SubOrderRow, input: UndeliveredInput) {
+  const closed = agg.events.find((e) => e.subOrderId === sub.id && e.type === "sub_order.cancelled");
+  const data = closed?.data as { restocked?: boolean } | null | undefined;
+  if (!data?.restocked || input.now.getTime() - Date.parse(closed!.at) > RESTOCK_REPEAT_MS) return;
+  await putBack(env, agg, sub, input.actor);
+}
