@@ -24,6 +24,7 @@ export const NOT_FOR_SHOPPERS: ReadonlySet<string> = new Set(["sub_order.sla_nud
  * the shopper and ops see them.
  */
 export const SHOPPER_REFUND_EVENTS: ReadonlySet<string> = new Set([
+  "payment.late_refund_owed",
   "payment.refund_failed",
   "payment.refund_repaid",
   "payment.refund_settled_outside",

@@ -49,6 +49,8 @@ export type PaymentOutcomeResult =
   | { ok: false; code: "NOT_FOUND" | "CONFLICT"; detail: string };
 
 const LATE_PAYMENT_REASON = "late_payment_refunded";
+/** A late payment's stock was gone, its holds released: from here on it is refunded, never paid. */
+const LATE_REFUND_OWED = "payment.late_refund_owed";
 
 /**
  * Applies what the provider says happened to a payment, exactly once per event and idempotently
@@ -153,9 +155,27 @@ async function succeededStatements(
     return { statements: [markSucceeded], outboxKeys: [] };
   }
 
+  const paidLate = { ...agg, payment: { ...payment, status: "succeeded" as const } };
+  // Once its refund is decided it is owed, whatever a later attempt finds free: stock released by
+  // then may be back on the shelf, and paying the order would ship what the shopper is refunded for.
+  if (agg.events.some((e) => e.type === LATE_REFUND_OWED)) {
+    return refundInFull(env, paidLate, input, at, LATE_PAYMENT_REASON);
+  }
   const secured = await secureStock(env, agg, input.at);
-  if (!secured.ok)
-    return refundInFull(env, { ...agg, payment: { ...payment, status: "succeeded" } }, input, at, LATE_PAYMENT_REASON);
+  if (!secured.ok) {
+    await runBatch(db, [
+      insertEvent(db, {
+        orderId: agg.order.id,
+        type: LATE_REFUND_OWED,
+        at,
+        actorRole: input.actor.role,
+        actorId: input.actor.id,
+        reason: LATE_PAYMENT_REASON,
+        dedupeKey: `${LATE_REFUND_OWED}:${agg.order.id}`,
+      }),
+    ]);
+    return refundInFull(env, paidLate, input, at, LATE_PAYMENT_REASON);
+  }
 
   const slaHours = await dispatchSlaHours(
     db,

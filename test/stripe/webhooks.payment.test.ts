@@ -290,3 +290,37 @@ describe("a late payment whose full refund the provider refuses, met by the expi
     expect(alert.text).not.toMatch(/refund the shopper another way/);
   });
 });
+
+describe("a late payment whose full refund the provider refuses, redelivered", () => {
+  it("is refunded, never paid, when stock comes free before the refund goes through", async () => {
+    const { skuId, warehouseId } = await sellableSku(1);
+    const late = await checkout(skuId, 1);
+    await lapseHold(skuId, late.orderId);
+    const other = await checkout(skuId, 1);
+    expect((await deliver((await settleIntent(other.paymentId, "succeeded")).event)).status).toBe(200);
+    const { event } = await settleIntent(late.paymentId, "succeeded");
+    await behaveFor(late.paymentId, { failRefunds: true });
+    expect((await deliver(event)).status).toBe(500);
+    expect((await order(late.orderId, late.customer.token)).status).toBe("pending_payment");
+
+    // The vendor restocks: a unit is free again before the provider takes the refund.
+    const restock = await api("POST", `/v1/skus/${skuId}/stock/adjustments`, {
+      token: ADMIN,
+      body: { warehouseId, delta: 1, reason: "restock" },
+      headers: { "Idempotency-Key": `restock-${late.orderId}` },
+    });
+    expect(restock.status).toBe(200);
+    expect((await deliver(event)).status).toBe(500);
+    expect((await order(late.orderId, late.customer.token)).status).toBe("pending_payment");
+
+    await behaveFor(late.paymentId, { failRefunds: false });
+    expect((await deliver(event)).status).toBe(200);
+    expect(await order(late.orderId, late.customer.token)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+    });
+    expect((await fakeRefunds(late.paymentId)).count).toBe(1);
+    const after = await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).snapshot();
+    expect(after.warehouses[0]).toMatchObject({ onHand: 2, available: 1, committed: 1 });
+  });
+});
