@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { Journal } from "../domain/ledger";
 import type { DueSubOrder, Hold, KnownTransfer, PeriodFigures, VendorPayoutState } from "../domain/payout-plan";
 import { selectIn } from "./chunks";
@@ -450,13 +450,21 @@ export async function paymentsByCharge(db: Db, chargeIds: readonly string[]) {
 }
 
 /** Transfers written but not confirmed: a run died between asking the provider and recording its answer. */
-export async function pendingTransfers(db: Db, limit: number): Promise<PayoutTransfer[]> {
-  return db
-    .select()
+export async function pendingTransfers(db: Db, limit: number): Promise<(PayoutTransfer & { stillDue: boolean })[]> {
+  const rows = await db
+    .select({
+      ...getTableColumns(payoutTransfers),
+      // Due now as the run found it then: nothing refunded since (the payable it moved left none
+      // behind, so a refund since leaves it negative), no refund owed, the order not held for review.
+      stillDue: sql<number>`(${payableOf("payout_transfers.sub_order_id")} >= 0
+        and not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = payout_transfers.sub_order_id and pr.settled_at is null and pr.kind <> 'retry')
+        and not exists (select 1 from ${orders} o join ${subOrders} s on s.order_id = o.id where s.id = payout_transfers.sub_order_id and o.review_held = 1))`,
+    })
     .from(payoutTransfers)
     .where(eq(payoutTransfers.status, "pending"))
     .orderBy(asc(payoutTransfers.createdAt), asc(payoutTransfers.id))
     .limit(limit);
+  return rows.map((r) => ({ ...r, stillDue: Boolean(r.stillDue) }));
 }
 
 /** The sub-orders a refund was posted for since `since`. */

@@ -22,7 +22,8 @@ import { confirmedStatements, failedStatements, requestTransfer } from "./transf
  * A pending transfer is looked up at the provider by its order's transfer group and its vendor's
  * account, matched by the sub-order in its metadata (a provider cannot be asked by idempotency
  * key, and keys expire): found, it is confirmed; absent, it never happened and is asked for again
- * under its own key. A provider that cannot answer leaves it pending and stops the run.
+ * under its own key while its sub-order is still due, else failed. A provider that cannot answer
+ * leaves it pending and stops the run.
  */
 export async function settlePending(db: Db, provider: PayoutProvider, now: string, limit: number) {
   const pending = await pendingTransfers(db, limit);
@@ -38,6 +39,15 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
     const found = listed.value.find((p) => p.metadata?.subOrderId === t.subOrderId);
     if (found) {
       statements.push(...confirmedStatements(db, t, found, now));
+      settled += 1;
+      continue;
+    }
+    // Never made: asked for again only while the sub-order is still due. Refunded or held for review
+    // since, the row fails and its money goes back to the payable, for the run's own rules to judge.
+    if (!t.stillDue) {
+      statements.push(
+        ...failedStatements(db, t, "no longer due: refunded or held for review since it was written", now),
+      );
       settled += 1;
       continue;
     }

@@ -71,8 +71,8 @@ async function owed(subOrderId: string) {
   return 0 - (row?.b ?? 0);
 }
 
-/** The sub-order's transfer, as a payout run would have made it: written pending, then made and confirmed. */
-async function paidOut(v: Vendor, o: { orderId: string; subOrderId: string }) {
+/** The sub-order's transfer as a run that died before asking the provider left it: written pending. */
+async function leftPending(v: Vendor, o: { orderId: string; subOrderId: string }) {
   const db = database(env);
   const runId = uid("run");
   const at = iso();
@@ -97,7 +97,13 @@ async function paidOut(v: Vendor, o: { orderId: string; subOrderId: string }) {
     at,
   );
   await runBatch(db, pendingStatements(db, [t]));
-  expect((await settlePending(db, payouts(), at, 100)).problems).toEqual([]);
+  return t;
+}
+
+/** The sub-order's transfer, as a payout run would have made it: written pending, then made and confirmed. */
+async function paidOut(v: Vendor, o: { orderId: string; subOrderId: string }) {
+  const t = await leftPending(v, o);
+  expect((await settlePending(database(env), payouts(), iso(), 100)).problems).toEqual([]);
   return (await env.DB.prepare("select id, provider_transfer_id, status from payout_transfers where id = ?")
     .bind(t.id)
     .first<{ id: string; provider_transfer_id: string; status: string }>())!;
@@ -167,5 +173,35 @@ describe("taking a refund back from a transfer at Stripe", () => {
       .first<{ reversed_minor: number }>();
     expect(row?.reversed_minor).toBe(second + third);
     expect(await owed(o.subOrderId)).toBe(0);
+  });
+});
+
+describe("a transfer a dead run left pending, never made", () => {
+  it("is not made for a sub-order refunded since: it fails and the money stays with the platform", async () => {
+    const v = await vendorWithAccount(5_000);
+    const o = await deliveredOrder(v, 2);
+    const t = await leftPending(v, o);
+    // The shopper returns everything before the next run settles the pending row.
+    const refunded = await returnUnits(v, o, 2);
+    expect(refunded).toBeGreaterThan(0);
+
+    expect(await settlePending(database(env), payouts(), iso(), 100)).toMatchObject({ problems: [], settled: 1 });
+    const atProvider = await payouts().transfers.list({ transferGroup: o.orderId, destination: v.accountId });
+    expect(atProvider.ok && atProvider.value).toEqual([]);
+    const row = await env.DB.prepare("select status, failure from payout_transfers where id = ?")
+      .bind(t.id)
+      .first<{ status: string; failure: string }>();
+    expect(row).toMatchObject({ status: "failed", failure: expect.stringContaining("no longer due") });
+    // Nothing is owed to the vendor for goods the shopper was refunded.
+    expect(await owed(o.subOrderId)).toBe(0);
+  });
+
+  it("is still made for a sub-order that stayed due", async () => {
+    const v = await vendorWithAccount(5_000);
+    const o = await deliveredOrder(v, 1);
+    const t = await leftPending(v, o);
+    expect(await settlePending(database(env), payouts(), iso(), 100)).toMatchObject({ problems: [], settled: 1 });
+    const row = await env.DB.prepare("select status from payout_transfers where id = ?").bind(t.id).first();
+    expect(row).toEqual({ status: "paid" });
   });
 });
