@@ -321,17 +321,22 @@ export function markOrderPaid(db: Db, orderId: string, at: string): Statement {
 }
 
 /**
- * A sub-order paid, if it was still waiting for payment. Its SLA clock starts at `slaDispatchBy`
- * unless its order is held for review when this statement runs (approval starts it then): decided
+ * A sub-order paid, if it was still waiting for payment. Its SLA clock starts at `slaStartedAt`, due
+ * by `slaDispatchBy`, unless its order is held for review when this statement runs (approval starts it then): decided
  * in SQL, so an approval that commits while the payment is being applied is never missed.
  */
-export function markSubOrderPaid(db: Db, subOrderId: string, slaDispatchBy: string, at: string): Statement {
+export function markSubOrderPaid(
+  db: Db,
+  subOrderId: string,
+  sla: { slaDispatchBy: string; slaStartedAt: string },
+  at: string,
+): Statement {
   return db
     .update(subOrders)
     .set({
       status: "paid",
-      slaDispatchBy: sql`case when (select ${orders.reviewHeld} from ${orders} where ${orders.id} = ${subOrders.orderId}) then null else ${slaDispatchBy} end`,
-      slaStartedAt: sql`case when (select ${orders.reviewHeld} from ${orders} where ${orders.id} = ${subOrders.orderId}) then null else ${at} end`,
+      slaDispatchBy: sql`case when (select ${orders.reviewHeld} from ${orders} where ${orders.id} = ${subOrders.orderId}) then null else ${sla.slaDispatchBy} end`,
+      slaStartedAt: sql`case when (select ${orders.reviewHeld} from ${orders} where ${orders.id} = ${subOrders.orderId}) then null else ${sla.slaStartedAt} end`,
       updatedAt: at,
     })
     .where(and(eq(subOrders.id, subOrderId), eq(subOrders.status, "pending_payment")));

@@ -181,6 +181,10 @@ async function succeededStatements(
     db,
     agg.subOrders.map((s) => s.vendorId),
   );
+  // The SLA clock starts when the vendor can see the order: when this batch lands, not when the
+  // provider's event was made (a webhook delivered late would eat into the vendor's time), or at
+  // approval if held for review.
+  const visibleAt = new Date(Math.max(input.at.getTime(), Date.now()));
   const statements: Statement[] = [
     markSucceeded,
     markOrderPaid(db, agg.order.id, at),
@@ -190,8 +194,10 @@ async function succeededStatements(
       markSubOrderPaid(
         db,
         s.id,
-        // The SLA clock starts when the vendor can see the order: now, or at approval if held for review.
-        isoSeconds(addSeconds(input.at, (slaHours.get(s.vendorId) ?? 0) * 3600)),
+        {
+          slaDispatchBy: isoSeconds(addSeconds(visibleAt, (slaHours.get(s.vendorId) ?? 0) * 3600)),
+          slaStartedAt: isoSeconds(visibleAt),
+        },
         at,
       ),
     ),

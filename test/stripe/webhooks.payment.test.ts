@@ -291,6 +291,24 @@ describe("a late payment whose full refund the provider refuses, met by the expi
   });
 });
 
+describe("a success webhook delivered late", () => {
+  it("starts the vendor's SLA clock when the order is paid here, not when Stripe made the event", async () => {
+    const { skuId } = await sellableSku(3);
+    const placed = await checkout(skuId, 1);
+    const { event } = await settleIntent(placed.paymentId, "succeeded");
+    // Stripe made the event ten minutes ago; its delivery was retried until now.
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    expect((await deliver({ ...event!, created: event!.created - 600 })).status).toBe(200);
+    const row = await env.DB.prepare(
+      "select sla_started_at as started, sla_dispatch_by as due from sub_orders where order_id = ?",
+    )
+      .bind(placed.orderId)
+      .first<{ started: string; due: string }>();
+    expect(Date.parse(row!.started)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(row!.due) - Date.parse(row!.started)).toBe(18 * 3_600_000);
+  });
+});
+
 describe("a late payment whose full refund the provider refuses, redelivered", () => {
   it("is refunded, never paid, when stock comes free before the refund goes through", async () => {
     const { skuId, warehouseId } = await sellableSku(1);
