@@ -46,28 +46,36 @@ export async function identify({ agg, movesBefore }: Subject, input: ReassignInp
 /** How many of an order's latest reassignments a retry is looked for among (a retry comes within moments). */
 const RETRY_LOOKBACK = 5;
 
+/** A reassignment that landed, and its stock move while that is unfinished (null once the order's hold moved). */
+export type Landed = { orderId: string; reassignmentId: string; stockMove: StockMove | null };
+
+type ReassignmentRow = NonNullable<Awaited<ReturnType<typeof findReassignment>>>;
+
+/** The row as a landing of the request hashed `requestHash`, or null when another request landed it. */
+function landingOf(row: ReassignmentRow | undefined, requestHash: string): Landed | null {
+  if ((row?.moves as { requestHash?: string } | undefined)?.requestHash !== requestHash) return null;
+  return { orderId: row!.orderId, reassignmentId: row!.id, stockMove: (row!.stockMove as StockMove | null) ?? null };
+}
+
 /**
- * The order, when this request (its Idempotency-Key and body) already landed as one of the order's
- * latest reassignments; else null. A reassignment's id counts the order's moves, so a retry after
- * its first attempt landed is the order's next one: without this it would move the units again
- * (the first attempt's answer may be lost, or an error once landed, which frees the stored key).
+ * This request (its Idempotency-Key and body), when it already landed as one of the order's latest
+ * reassignments; else null. A reassignment's id counts the order's moves, so a retry after its
+ * first attempt landed is the order's next one: without this it would move the units again (the
+ * first attempt's answer may be lost, or an error once landed, which frees the stored key).
  */
-export async function landedBefore(db: Db, input: ReassignInput): Promise<string | null> {
+export async function landedBefore(db: Db, input: ReassignInput): Promise<Landed | null> {
   const sub = await findSubOrder(db, input.subOrderId);
   const n = sub ? await countReassignments(db, sub.orderId) : 0;
   if (!sub || n === 0) return null;
   const requestHash = await requestHashOf(input);
   const latest = Array.from({ length: Math.min(n, RETRY_LOOKBACK) }, (_, i) => reassignmentIdOf(sub.orderId, n - i));
   const rows = await Promise.all(latest.map((id) => findReassignment(db, id)));
-  return rows.some((r) => (r?.moves as { requestHash?: string } | undefined)?.requestHash === requestHash)
-    ? sub.orderId
-    : null;
+  return rows.map((r) => landingOf(r, requestHash)).find((l) => l !== null) ?? null;
 }
 
-/** True when the same request already landed (sent twice at once): its stock calls were the same keyed calls. */
-export async function landedAlready(db: Db, id: Identity): Promise<boolean> {
-  const landed = await findReassignment(db, id.reassignmentId);
-  return (landed?.moves as { requestHash?: string } | undefined)?.requestHash === id.requestHash;
+/** The same request's landing (sent twice at once), else null: its stock calls were the same keyed calls. */
+export async function landedAlready(db: Db, id: Identity): Promise<Landed | null> {
+  return landingOf(await findReassignment(db, id.reassignmentId), id.requestHash);
 }
 
 /** Refused because the order moved on after the reassignment read it; nothing was written. */

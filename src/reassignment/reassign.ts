@@ -8,7 +8,15 @@ import { loadSubject, type Subject } from "./load";
 import type { ReassignInput, ReassignOutcome, ReassignRefusal } from "./outcome";
 import { refused } from "./outcome";
 import { type OverridePlan, planOverride } from "./override";
-import { type Identity, identify, landedAlready, landedBefore, persistMove, refreshOrderStatus } from "./persist";
+import {
+  type Identity,
+  identify,
+  type Landed,
+  landedAlready,
+  landedBefore,
+  persistMove,
+  refreshOrderStatus,
+} from "./persist";
 import { repromise } from "./repromise";
 import { piecesOf, rewriteRows } from "./rewrite";
 import { type Landing, landingOf } from "./target";
@@ -35,7 +43,7 @@ export async function reassignSubOrder(
 ): Promise<ReassignOutcome> {
   // Before the checks: the move this request already made may have emptied or closed the sub-order.
   const earlier = await landedBefore(database(env), input);
-  if (earlier) return { ok: true, orderId: earlier };
+  if (earlier) return finishLanded(env, ctx, earlier, input.now);
   const loaded = await loadSubject(env, input);
   if (!loaded.ok) return loaded;
   return reassignLoadedSubOrder(env, ctx, loaded.subject, input);
@@ -88,10 +96,11 @@ export async function reassignLoadedSubOrder(
   const reserve = (reopen: boolean) =>
     reserveTargets(env, keys, planned.plan.plan.reservations, subject.moves, input.now, { reopen });
   let reserved = await reserve(false);
-  if (!reserved.ok && (await landedAlready(db, id))) return { ok: true, orderId: subject.agg.order.id };
+  const already = reserved.ok ? null : await landedAlready(db, id);
+  if (already) return finishLanded(env, ctx, already, input.now);
   // Closed by an earlier attempt of this request that did not land (refused, or failed): it gave its
-  // units back, so this one sets them aside afresh. One that landed is found just above: its set-aside
-  // closes only once it joined the order's hold, after the move landed.
+  // units back, so this one sets them aside afresh. One that landed is found just above, and finished
+  // there: its set-aside closes only after the move landed (joined to the order's hold, or refused).
   if (!reserved.ok && reserved.code === "SET_ASIDE_CLOSED") reserved = await reserve(true);
   if (!reserved.ok) {
     return reserved.code === "SET_ASIDE_CLOSED"
@@ -105,10 +114,33 @@ export async function reassignLoadedSubOrder(
   // Outside `settleInD1`: from here on the move stands, whatever fails.
   if (landed === "landed") await refreshOrderStatus(db, subject.agg.order.id, input.now);
   // A duplicate of the same request moves too: its calls are the same keyed calls, so whichever runs second repeats nothing.
-  await moveHolds(env, subject.agg.order.id, stockMove);
-  await stockMoveDone(db, id.reassignmentId);
-  await finishLater(ctx, dispatchOutbox(env, [`sub_order.reassigned:${id.reassignmentId}`], input.now));
-  return { ok: true, orderId: subject.agg.order.id };
+  return finishLanded(
+    env,
+    ctx,
+    { orderId: subject.agg.order.id, reassignmentId: id.reassignmentId, stockMove },
+    input.now,
+  );
+}
+
+/**
+ * The answer to a move whose claim landed (this attempt's, or an earlier one's of the same request).
+ * An unfinished stock move is made, or repeated, first: an earlier attempt's may have been cut short
+ * or refused (answered with an error, which frees the key for a retry), and D1 already says the units
+ * moved. Its calls are keyed, so nothing moves twice; it is ok only once the order's hold has moved,
+ * and the same error as before while it still cannot (its set-aside lapsed and the target sold out).
+ */
+async function finishLanded(
+  env: Env,
+  ctx: Background | undefined,
+  { orderId, reassignmentId, stockMove }: Landed,
+  now: Date,
+): Promise<ReassignOutcome> {
+  if (stockMove) {
+    await moveHolds(env, orderId, stockMove);
+    await stockMoveDone(database(env), reassignmentId);
+    await finishLater(ctx, dispatchOutbox(env, [`sub_order.reassigned:${reassignmentId}`], now));
+  }
+  return { ok: true, orderId };
 }
 
 /** Where the units go (the plan) and which sub-order they join (the landing). */

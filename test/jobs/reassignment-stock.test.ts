@@ -21,8 +21,11 @@ const minutesLater = (m: number) => new Date(Date.now() + m * 60_000);
  */
 const lostOnMove = () => stockCalls({ reallocate: () => lost });
 
-/** A paid order of 2 units from the nearer of two warehouses, moved by ops to the farther while the move is lost. */
-async function moveCutShort() {
+/**
+ * A paid order of 2 units from the nearer of two warehouses; `input` is ops' move of it to the
+ * farther, to send (and send again under the same key) as the test needs.
+ */
+async function paidFromNear() {
   const s = await stockedSku({
     warehouses: [
       { at: east(BENGALURU, 2), onHand: 5 },
@@ -33,18 +36,37 @@ async function moveCutShort() {
   const shopper = await newCustomer();
   const placed = await order(shopper.token, [{ skuId: s.skuId, qty: 2 }]);
   await pay(shopper.token, placed.body.payment.id);
-  const sub = placed.body.order.subOrders[0];
-  await expect(
-    reassignSubOrder(lostOnMove(), undefined, {
-      subOrderId: sub.id,
-      target: { warehouseId: far },
-      reason: "the near warehouse is flooded",
-      key: uid("ra-"),
-      actor: { role: "ops", id: uid("tok_") },
-      now: new Date(),
-    }),
-  ).rejects.toThrow("Network connection lost.");
-  return { s, near, far, orderId: placed.body.order.id as string };
+  const input = {
+    subOrderId: placed.body.order.subOrders[0].id as string,
+    target: { warehouseId: far },
+    reason: "the near warehouse is flooded",
+    key: uid("ra-"),
+    actor: { role: "ops" as const, id: uid("tok_") },
+    now: new Date(),
+  };
+  return { s, near, far, orderId: placed.body.order.id as string, input };
+}
+
+/** `paidFromNear`, moved by ops to the farther warehouse while the move is lost. */
+async function moveCutShort() {
+  const paid = await paidFromNear();
+  await expect(reassignSubOrder(lostOnMove(), undefined, paid.input)).rejects.toThrow("Network connection lost.");
+  return paid;
+}
+
+/** The set-aside of the move's claim lapses and another shopper's hold takes every unit of `far`. */
+async function farSoldMeanwhile(skuId: string, far: string, orderId: string) {
+  const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId));
+  const holdId = (JSON.parse((await pendingMove(orderId))!) as { setAside: { holdId: string }[] }).setAside[0]!.holdId;
+  await stock.release(holdId, "expired");
+  const rival = await stock.reserve({
+    skuId,
+    holdId: uid("hold_"),
+    qty: 5,
+    warehouses: [far],
+    expiresAt: Date.now() + 3_600_000,
+  });
+  expect(rival.ok).toBe(true);
 }
 
 async function levels(skuId: string) {
@@ -96,21 +118,7 @@ describe("a reassignment whose stock move was cut short", () => {
 
   it("tells ops, once, about a move its stock still cannot follow after an hour, and stops repeating it", async () => {
     const { s, far, orderId } = await moveCutShort();
-    const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(s.skuId));
-    const aside = (await env.DB.prepare("select stock_move as m from reassignments where order_id = ?")
-      .bind(orderId)
-      .first<{ m: string }>())!;
-    const holdId = (JSON.parse(aside.m) as { setAside: { holdId: string }[] }).setAside[0]!.holdId;
-    // The set-aside lapses and another shopper's hold takes every unit of the far warehouse.
-    await stock.release(holdId, "expired");
-    const rival = await stock.reserve({
-      skuId: s.skuId,
-      holdId: uid("hold_"),
-      qty: 5,
-      warehouses: [far],
-      expiresAt: Date.now() + 3_600_000,
-    });
-    expect(rival.ok).toBe(true);
+    await farSoldMeanwhile(s.skuId, far, orderId);
 
     expect((await runJob(minutesLater(2))).body.result).toMatchObject({ moved: 0, abandoned: 0 });
     expect(await pendingMove(orderId)).not.toBeNull();
@@ -162,6 +170,62 @@ async function nothingHeld(skuId: string) {
     snap.warehouses.map(() => ({ held: 0, committed: 0 })),
   );
 }
+
+describe("a reassignment sent again under its key after its stock move was cut short", () => {
+  const holdsAt = async (skuId: string, orderId: string) =>
+    (await holdsOf(skuId, orderId)).map((h) => [h.warehouseId, h.qty, h.status]);
+
+  it("finishes the stock move before answering it as done", async () => {
+    const { s, near, far, orderId, input } = await moveCutShort();
+    expect(await holdsAt(s.skuId, orderId)).toEqual([[near, 2, "committed"]]);
+
+    expect(await reassignSubOrder(env, undefined, { ...input, now: new Date() })).toEqual({ ok: true, orderId });
+    expect(await holdsAt(s.skuId, orderId)).toEqual([[far, 2, "committed"]]);
+    const after = await levels(s.skuId);
+    expect(after.get(near)).toEqual({ held: 0, committed: 0 });
+    expect(after.get(far)).toEqual({ held: 0, committed: 2 });
+    expect(await pendingMove(orderId)).toBeNull();
+    await expectStockEquation(s.skuId);
+  });
+
+  it("is an error, never a 200, while the far warehouse's units are sold to another shopper", async () => {
+    const { s, near, far, orderId, input } = await moveCutShort();
+    await farSoldMeanwhile(s.skuId, far, orderId);
+
+    await expect(reassignSubOrder(env, undefined, { ...input, now: new Date() })).rejects.toThrow(
+      "the stock did not move",
+    );
+    expect(await holdsAt(s.skuId, orderId)).toEqual([[near, 2, "committed"]]);
+    // Still unfinished: the job keeps repeating it, then tells ops.
+    expect(await pendingMove(orderId)).not.toBeNull();
+    expect((await levels(s.skuId)).get(far)).toEqual({ held: 5, committed: 0 });
+    await expectStockEquation(s.skuId);
+  });
+
+  it("sent while the first attempt was landing: an error, never a 200, once the far units are sold", async () => {
+    const { s, near, far, orderId, input } = await paidFromNear();
+    let first = false;
+    // The duplicate has read the order; the first attempt lands, its stock move is lost, and the
+    // far units sell before the duplicate sets them aside.
+    const firstLandsOnReserve = stockCalls({
+      reserve:
+        (reserve) =>
+        async (...args) => {
+          if (!first) {
+            first = true;
+            await expect(reassignSubOrder(lostOnMove(), undefined, input)).rejects.toThrow("Network connection lost.");
+            await farSoldMeanwhile(s.skuId, far, orderId);
+          }
+          return reserve(...args);
+        },
+    });
+    await expect(reassignSubOrder(firstLandsOnReserve, undefined, input)).rejects.toThrow("the stock did not move");
+    expect(first).toBe(true);
+    expect(await holdsAt(s.skuId, orderId)).toEqual([[near, 2, "committed"]]);
+    expect(await pendingMove(orderId)).not.toBeNull();
+    await expectStockEquation(s.skuId);
+  });
+});
 
 describe("a cancel of the sub-order a reassignment moves units into", () => {
   it("before the move's stock followed: the job's units go back to stock", async () => {
