@@ -11,7 +11,8 @@ export type DemoVendor = {
   prefix: string;
   categories: Category[];
   dispatchSlaHours: number;
-  nudgeLeadHours: number;
+  /** How long before a dispatch deadline the vendor is nudged. */
+  nudgeLeadMinutes: number;
   commissionBps: number;
   hourlyCapacity: number;
   warehouses: DemoWarehouse[];
@@ -91,7 +92,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "STT",
     categories: ["tea", "spices", "snacks"],
     dispatchSlaHours: 24,
-    nudgeLeadHours: 4,
+    nudgeLeadMinutes: 240,
     commissionBps: 1000,
     hourlyCapacity: 120,
     warehouses: [W.kolkataBurrabazar, W.delhiNaraina, W.bhiwandi],
@@ -101,7 +102,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "MSC",
     categories: ["spices", "tea", "snacks", "wellness"],
     dispatchSlaHours: 36,
-    nudgeLeadHours: 6,
+    nudgeLeadMinutes: 360,
     commissionBps: 900,
     hourlyCapacity: 80,
     warehouses: [W.blrPeenya, W.chennaiAmbattur, W.puneHadapsar],
@@ -111,7 +112,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "RHC",
     categories: ["handloom", "kitchen"],
     dispatchSlaHours: 48,
-    nudgeLeadHours: 6,
+    nudgeLeadMinutes: 360,
     commissionBps: 1500,
     hourlyCapacity: 30,
     warehouses: [W.jaipurSanganer, W.delhiOkhla, W.ahmedabadNavrangpura],
@@ -121,7 +122,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "ACH",
     categories: ["handloom", "wellness"],
     dispatchSlaHours: 48,
-    nudgeLeadHours: 5,
+    nudgeLeadMinutes: 300,
     commissionBps: 1400,
     hourlyCapacity: 20,
     warehouses: [W.lucknowAminabad, W.noida],
@@ -131,7 +132,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "ASK",
     categories: ["kitchen", "snacks"],
     dispatchSlaHours: 24,
-    nudgeLeadHours: 4,
+    nudgeLeadMinutes: 240,
     commissionBps: 1100,
     hourlyCapacity: 150,
     warehouses: [W.mumbaiAndheri, W.chakan, W.ahmedabadNaroda, W.hydKukatpally],
@@ -141,7 +142,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "DGH",
     categories: ["electronics"],
     dispatchSlaHours: 12,
-    nudgeLeadHours: 3,
+    nudgeLeadMinutes: 180,
     commissionBps: 800,
     hourlyCapacity: 200,
     warehouses: [W.hydGachibowli, W.blrElectronicCity, W.chennaiGuindy],
@@ -151,7 +152,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "NPD",
     categories: ["electronics", "kitchen"],
     dispatchSlaHours: 18,
-    nudgeLeadHours: 3,
+    nudgeLeadMinutes: 180,
     commissionBps: 850,
     hourlyCapacity: 180,
     warehouses: [W.gurugram, W.mumbaiLowerParel, W.kolkataSaltLake, W.lucknowTalkatora],
@@ -161,7 +162,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "SBO",
     categories: ["snacks", "wellness", "spices", "tea"],
     dispatchSlaHours: 24,
-    nudgeLeadHours: 5,
+    nudgeLeadMinutes: 300,
     commissionBps: 1200,
     hourlyCapacity: 60,
     warehouses: [W.ahmedabadSarkhej, W.puneHinjewadi, W.jaipurSitapura],
@@ -171,7 +172,7 @@ export const DEMO_VENDORS: DemoVendor[] = [
     prefix: "BTG",
     categories: ["handloom", "tea", "wellness", "spices"],
     dispatchSlaHours: 36,
-    nudgeLeadHours: 6,
+    nudgeLeadMinutes: 360,
     commissionBps: 1300,
     hourlyCapacity: 40,
     warehouses: [W.howrah, W.secunderabad],

@@ -173,7 +173,7 @@ export async function seedDemoMarketplace(client: Api, root: string, log: Log): 
       body: {
         name: v.name,
         dispatchSlaHours: v.dispatchSlaHours,
-        nudgeLeadHours: v.nudgeLeadHours,
+        nudgeLeadMinutes: v.nudgeLeadMinutes,
         commissionBps: v.commissionBps,
         hourlyCapacity: v.hourlyCapacity,
         // A reserved domain: demo nudges can never reach a real mailbox.

@@ -30,6 +30,11 @@ export const OnboardingState = z.enum(["draft", "submitted", "approved", "reject
 export type OnboardingState = z.infer<typeof OnboardingState>;
 const SlaHours = z.number().int().min(1).max(720);
 const NudgeLeadHours = z.number().int().min(0).max(719);
+const NudgeLeadMinutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(720 * 60 - 1);
 const CommissionBps = z.number().int().min(0).max(10_000);
 const HourlyCapacity = z.number().int().min(0).max(1_000_000);
 const PayoutAccountId = z
@@ -43,7 +48,8 @@ export const Vendor = z
     name: z.string(),
     status: VendorStatus,
     dispatchSlaHours: z.number().int(),
-    nudgeLeadHours: z.number().int(),
+    nudgeLeadHours: z.number().int().openapi({ description: "The whole hours of nudgeLeadMinutes, rounded down" }),
+    nudgeLeadMinutes: z.number().int(),
     commissionBps: z.number().int(),
     hourlyCapacity: z.number().int(),
     payoutAccountId: z.string().nullable(),
@@ -59,16 +65,33 @@ export type Vendor = z.infer<typeof Vendor>;
 const VendorPhone = Phone.openapi({ description: "WhatsApp number for dispatch nudges" });
 const VendorEmail = Email.openapi({ description: "Address for dispatch nudges when there is no WhatsApp number" });
 
-/** Without an explicit lead, vendors are nudged 6 hours before the deadline, or an hour before a shorter SLA. */
-export function defaultNudgeLeadHours(dispatchSlaHours: number): number {
-  return Math.min(6, dispatchSlaHours - 1);
+/**
+ * Without an explicit lead, vendors are nudged 6 hours before the deadline, an hour before a
+ * shorter SLA, and half-way through a 1-hour SLA (30 minutes), which has no hour to spare: every
+ * SLA gets a nudge it can still act on.
+ */
+export function defaultNudgeLeadMinutes(dispatchSlaHours: number): number {
+  return Math.min(360, Math.max(dispatchSlaHours * 60 - 60, dispatchSlaHours * 30));
 }
+
+/** The lead a body asks for, in minutes: `nudgeLeadMinutes`, or `nudgeLeadHours` (older clients) counted in minutes. */
+export function requestedNudgeLeadMinutes(body: { nudgeLeadHours?: number; nudgeLeadMinutes?: number }) {
+  return body.nudgeLeadMinutes ?? (body.nudgeLeadHours === undefined ? undefined : body.nudgeLeadHours * 60);
+}
+
+/** The lead's two spellings are one setting: a body naming both is refused rather than guessed at. */
+export const BOTH_NUDGE_LEADS = "give nudgeLeadMinutes or nudgeLeadHours, not both";
 
 export const CreateVendor = z
   .object({
     name: Name,
     dispatchSlaHours: SlaHours.default(18),
-    nudgeLeadHours: NudgeLeadHours.optional().openapi({ description: "Default 6, and always below the SLA" }),
+    nudgeLeadHours: NudgeLeadHours.optional().openapi({ description: "Sets nudgeLeadMinutes to this many hours" }),
+    nudgeLeadMinutes: NudgeLeadMinutes.optional().openapi({
+      description:
+        "How long before the dispatch deadline the vendor is nudged; always below the SLA. Default 360, an hour " +
+        "less than a shorter SLA, 30 for a 1-hour SLA",
+    }),
     commissionBps: CommissionBps,
     hourlyCapacity: HourlyCapacity,
     payoutAccountId: PayoutAccountId.optional(),
@@ -77,8 +100,14 @@ export const CreateVendor = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.nudgeLeadHours !== undefined && v.nudgeLeadHours >= v.dispatchSlaHours) {
-      ctx.addIssue({ code: "custom", path: ["nudgeLeadHours"], message: "must be less than dispatchSlaHours" });
+    if (v.nudgeLeadHours !== undefined && v.nudgeLeadMinutes !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["nudgeLeadMinutes"], message: BOTH_NUDGE_LEADS });
+      return;
+    }
+    const lead = requestedNudgeLeadMinutes(v);
+    if (lead !== undefined && lead >= v.dispatchSlaHours * 60) {
+      const path = v.nudgeLeadMinutes === undefined ? "nudgeLeadHours" : "nudgeLeadMinutes";
+      ctx.addIssue({ code: "custom", path: [path], message: "must be less than dispatchSlaHours" });
     }
   })
   .openapi("CreateVendor");
@@ -89,6 +118,7 @@ export const UpdateVendor = z
     status: VendorStatus.optional(),
     dispatchSlaHours: SlaHours.optional(),
     nudgeLeadHours: NudgeLeadHours.optional(),
+    nudgeLeadMinutes: NudgeLeadMinutes.optional(),
     commissionBps: CommissionBps.optional(),
     hourlyCapacity: HourlyCapacity.optional(),
     payoutAccountId: PayoutAccountId.nullable().optional(),
@@ -107,6 +137,7 @@ export type UpdateVendor = z.infer<typeof UpdateVendor>;
 export const vendorEditableFields = [
   "name",
   "nudgeLeadHours",
+  "nudgeLeadMinutes",
   "hourlyCapacity",
   "contactPhone",
   "contactEmail",

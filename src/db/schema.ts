@@ -12,7 +12,13 @@ export const vendors = sqliteTable(
       .notNull()
       .default("active"),
     dispatchSlaHours: integer("dispatch_sla_hours").notNull().default(18),
+    // Superseded by nudge_lead_minutes and kept equal to its whole hours (src/db/vendors.ts): a
+    // column held by a CHECK can only be dropped by rebuilding the table every row references.
     nudgeLeadHours: integer("nudge_lead_hours").notNull().default(6),
+    // How long before a sub-order's dispatch deadline the SLA watcher nudges the vendor. Minutes,
+    // because a quick-commerce SLA of an hour has no whole hour to spare. No CHECK, for the same
+    // reason as onboarding's: the contracts keep it at 0 or more and below the SLA.
+    nudgeLeadMinutes: integer("nudge_lead_minutes").notNull().default(360),
     commissionBps: integer("commission_bps").notNull(),
     hourlyCapacity: integer("hourly_capacity").notNull(),
     payoutAccountId: text("payout_account_id"),

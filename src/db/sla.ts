@@ -11,7 +11,7 @@ export type Due = {
   vendorId: string;
   slaDispatchBy: string;
   nudgedAt: string | null;
-  leadHours: number;
+  leadMinutes: number;
 };
 
 /**
@@ -32,7 +32,7 @@ export function dueScans(
 ) {
   const scan = (index: string, where: SQL, limit: number) => sql`
     select s.id as id, s.order_id as orderId, s.vendor_id as vendorId, s.sla_dispatch_by as slaDispatchBy,
-           s.nudged_at as nudgedAt, v.nudge_lead_hours as leadHours
+           s.nudged_at as nudgedAt, v.nudge_lead_minutes as leadMinutes
     from sub_orders as s indexed by ${sql.identifier(index)}
     join orders as o on o.id = s.order_id
     join vendors as v on v.id = s.vendor_id
@@ -49,19 +49,19 @@ export function dueScans(
     toNudge: scan(
       "sub_orders_sla_unnudged",
       sql`s.nudged_at is null and s.sla_dispatch_by > ${nowIso} and s.sla_dispatch_by <= ${horizon}
-        and s.sla_dispatch_by <= strftime('%Y-%m-%dT%H:%M:%SZ', ${nowIso}, '+' || v.nudge_lead_hours || ' hours')`,
+        and s.sla_dispatch_by <= strftime('%Y-%m-%dT%H:%M:%SZ', ${nowIso}, '+' || v.nudge_lead_minutes || ' minutes')`,
       limits.toNudge,
     ),
   };
 }
 
-/** The longest nudge lead any vendor asked for, in hours (0 with no vendors). */
-export async function widestNudgeLeadHours(db: Db): Promise<number> {
+/** The longest nudge lead any vendor asked for, in minutes (0 with no vendors). */
+export async function widestNudgeLeadMinutes(db: Db): Promise<number> {
   const lead = await db
-    .select({ hours: max(vendors.nudgeLeadHours) })
+    .select({ minutes: max(vendors.nudgeLeadMinutes) })
     .from(vendors)
     .get();
-  return lead?.hours ?? 0;
+  return lead?.minutes ?? 0;
 }
 
 /** The sub-orders past their deadline and those to nudge now, by the scans of `dueScans`. */

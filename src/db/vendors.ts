@@ -1,5 +1,5 @@
-import { and, eq, inArray } from "drizzle-orm";
-import type { UpdateVendor, Vendor } from "../contracts/catalog";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { requestedNudgeLeadMinutes, type UpdateVendor, type Vendor } from "../contracts/catalog";
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
 import { type After, afterKey, keyOrder, toPage } from "./paging";
@@ -12,7 +12,9 @@ const vendorShape = {
   name: vendors.name,
   status: vendors.status,
   dispatchSlaHours: vendors.dispatchSlaHours,
-  nudgeLeadHours: vendors.nudgeLeadHours,
+  // Whole hours, rounded down (SQLite divides integers as integers), for clients older than the minutes.
+  nudgeLeadHours: sql<number>`${vendors.nudgeLeadMinutes} / 60`,
+  nudgeLeadMinutes: vendors.nudgeLeadMinutes,
   commissionBps: vendors.commissionBps,
   hourlyCapacity: vendors.hourlyCapacity,
   payoutAccountId: vendors.payoutAccountId,
@@ -22,11 +24,16 @@ const vendorShape = {
   onboarding: vendors.onboarding,
 } satisfies { [K in keyof Vendor]: unknown };
 
+/** The nudge lead's columns: the minutes, and the superseded hours column kept equal to their whole hours. */
+function nudgeLead(minutes: number) {
+  return { nudgeLeadMinutes: minutes, nudgeLeadHours: Math.floor(minutes / 60) };
+}
+
 /** A new vendor; one made with a payout account starts with the provider's latest report on it. */
-export async function insertVendor(db: Db, vendor: Vendor): Promise<Vendor> {
+export async function insertVendor(db: Db, vendor: Omit<Vendor, "nudgeLeadHours">): Promise<Vendor> {
   return await db
     .insert(vendors)
-    .values({ ...vendor, ...reportedReadiness(vendor.payoutAccountId) })
+    .values({ ...vendor, ...nudgeLead(vendor.nudgeLeadMinutes), ...reportedReadiness(vendor.payoutAccountId) })
     .returning(vendorShape)
     .get();
 }
@@ -54,7 +61,13 @@ export async function listVendors(db: Db, q: { limit: number; after: After | und
 
 export async function updateVendor(db: Db, id: string, patch: UpdateVendor): Promise<Vendor | null> {
   if (Object.keys(patch).length === 0) return findVendor(db, id);
-  const set = patch.payoutAccountId === undefined ? patch : { ...patch, ...readinessForAccount(patch.payoutAccountId) };
+  const { nudgeLeadHours: _hours, nudgeLeadMinutes: _minutes, ...fields } = patch;
+  const lead = requestedNudgeLeadMinutes(patch);
+  const set = {
+    ...fields,
+    ...(lead === undefined ? {} : nudgeLead(lead)),
+    ...(patch.payoutAccountId === undefined ? {} : readinessForAccount(patch.payoutAccountId)),
+  };
   return (await db.update(vendors).set(set).where(eq(vendors.id, id)).returning(vendorShape).get()) ?? null;
 }
 

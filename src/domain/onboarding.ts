@@ -41,6 +41,7 @@ export const normalEmail = (email: string) => email.trim().toLowerCase();
 export const DRAFT_VENDOR_TERMS = {
   dispatchSlaHours: 18,
   nudgeLeadHours: 6,
+  nudgeLeadMinutes: 360,
   commissionBps: 1000,
   hourlyCapacity: 50,
 } as const;

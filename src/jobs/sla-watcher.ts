@@ -8,7 +8,7 @@ import {
   dueSubOrders,
   loadDueSubOrders,
   stampNudges,
-  widestNudgeLeadHours,
+  widestNudgeLeadMinutes,
 } from "../db/sla";
 import { type Actor, systemActor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
@@ -44,7 +44,7 @@ export function slaScans(nowIso: string, horizon: string, after?: { key: string;
 export async function watchSlas(env: Env, now: Date) {
   const db = database(env);
   const nowIso = isoSeconds(now);
-  const horizon = isoSeconds(now.getTime() + (await widestNudgeLeadHours(db)) * 3_600_000);
+  const horizon = isoSeconds(now.getTime() + (await widestNudgeLeadMinutes(db)) * 60_000);
   const { breached, toNudge } = await dueSubOrders(db, slaScans(nowIso, horizon));
   const actor = systemActor("sla-watcher");
   const [page, nudged] = await Promise.all([

@@ -27,6 +27,7 @@ describe("vendors", () => {
       status: "active",
       dispatchSlaHours: 18,
       nudgeLeadHours: 6,
+      nudgeLeadMinutes: 360,
       commissionBps: 1250,
       hourlyCapacity: 40,
       payoutAccountId: null,

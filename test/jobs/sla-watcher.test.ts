@@ -83,6 +83,42 @@ describe("SLA watcher", () => {
     expect(await count("select count(*) as n from refunds where sub_order_id = ?", fastSub)).toBe(1);
   });
 
+  it("nudges a vendor with a 1-hour SLA and the default lead once before the breach", async () => {
+    const quick = await stockedSku({
+      warehouses: [{ at: BENGALURU, onHand: 3 }],
+      priceMinor: 900,
+      vendor: { dispatchSlaHours: 1 },
+    });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [{ skuId: quick.skuId, qty: 1 }]);
+    const paid = await pay(shopper.token, placed.body.payment.id);
+    const sub = paid.body.subOrders.find((s: any) => s.vendorId === quick.vendorId);
+    const deadline = Date.parse(sub.slaDispatchBy);
+    const ahead = (minutes: number) => new Date(deadline - minutes * 60_000);
+    const nudges = () =>
+      count("select count(*) as n from order_events where sub_order_id = ? and type = 'sub_order.sla_nudge'", sub.id);
+
+    // Ticks between payment and the deadline: nothing before the default 30-minute lead, then one nudge.
+    for (const minutes of [55, 45, 35]) await run(ahead(minutes));
+    expect(await nudges()).toBe(0);
+    for (const minutes of [25, 15, 5, 1]) await run(ahead(minutes));
+    expect(await nudges()).toBe(1);
+    expect(
+      await count(
+        "select count(*) as n from sub_orders where id = ? and status = 'paid' and nudged_at is not null",
+        sub.id,
+      ),
+    ).toBe(1);
+
+    await run(ahead(-1));
+    const view = (await api("GET", `/v1/orders/${paid.body.id}`, { token: ADMIN })).body;
+    expect(view.subOrders.find((s: any) => s.id === sub.id)).toMatchObject({
+      status: "cancelled",
+      cancellationReason: "sla_breach_auto",
+    });
+    expect(await nudges()).toBe(1);
+  });
+
   it("does not nudge a sub-order dispatched between the scan and the stamp", async () => {
     const o = await paidTwoVendorOrder();
     // The watcher read the fast part as open; its vendor dispatches before the stamp lands.

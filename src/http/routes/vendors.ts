@@ -1,6 +1,8 @@
 import {
+  BOTH_NUDGE_LEADS,
   CreateVendor,
-  defaultNudgeLeadHours,
+  defaultNudgeLeadMinutes,
+  requestedNudgeLeadMinutes,
   UpdateVendor,
   Vendor,
   VendorParams,
@@ -55,7 +57,8 @@ const update = defineRoute({
     `Admin may change every field. The owning vendor may change only ${vendorEditableFields.join(", ")}: ` +
     "status, commissionBps, dispatchSlaHours and payoutAccountId belong to the platform (a vendor sending them gets " +
     "403 and nothing changes; payouts must not be redirectable with a vendor token). Another vendor's id is 404. " +
-    "nudgeLeadHours must stay below dispatchSlaHours. A payoutAccountId another vendor holds is 409.",
+    "The nudge lead (nudgeLeadMinutes, or nudgeLeadHours in whole hours; one of them) must stay below " +
+    "dispatchSlaHours. A payoutAccountId another vendor holds is 409.",
   request: { params: VendorParams, ...jsonBody(UpdateVendor) },
   responses: { 200: json(Vendor, "The vendor after the change"), ...problemResponses },
 });
@@ -80,7 +83,7 @@ export const vendors = router()
       name: body.name,
       status: "active",
       dispatchSlaHours: body.dispatchSlaHours,
-      nudgeLeadHours: body.nudgeLeadHours ?? defaultNudgeLeadHours(body.dispatchSlaHours),
+      nudgeLeadMinutes: requestedNudgeLeadMinutes(body) ?? defaultNudgeLeadMinutes(body.dispatchSlaHours),
       commissionBps: body.commissionBps,
       hourlyCapacity: body.hourlyCapacity,
       payoutAccountId: body.payoutAccountId ?? null,
@@ -124,14 +127,21 @@ export const vendors = router()
         });
       }
     }
+    if (patch.nudgeLeadHours !== undefined && patch.nudgeLeadMinutes !== undefined) {
+      throw validationError([{ path: "nudgeLeadMinutes", message: BOTH_NUDGE_LEADS }]);
+    }
     const sla = patch.dispatchSlaHours ?? current.dispatchSlaHours;
-    const nudge = patch.nudgeLeadHours ?? current.nudgeLeadHours;
-    if (nudge >= sla) {
+    const asked = requestedNudgeLeadMinutes(patch);
+    const nudge = asked ?? current.nudgeLeadMinutes;
+    if (nudge >= sla * 60) {
+      const path =
+        asked === undefined
+          ? "dispatchSlaHours"
+          : patch.nudgeLeadMinutes === undefined
+            ? "nudgeLeadHours"
+            : "nudgeLeadMinutes";
       throw validationError([
-        {
-          path: patch.nudgeLeadHours !== undefined ? "nudgeLeadHours" : "dispatchSlaHours",
-          message: `nudgeLeadHours (${nudge}) must be less than dispatchSlaHours (${sla})`,
-        },
+        { path, message: `the nudge lead (${nudge} minutes) must be less than dispatchSlaHours (${sla} hours)` },
       ]);
     }
     await accountFree(db, patch.payoutAccountId, vendorId);
