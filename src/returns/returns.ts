@@ -27,9 +27,9 @@ export type ReturnOutcome =
  * same units under another key answers CONFLICT and moves nothing); then they come back (to the
  * line's own warehouse when restockable), the return is recorded (the sub-order becomes `returned`
  * once every unit is back) and the owed refund is paid with a credit note under the return's own
- * key. A refund the provider fails stays owed: the `pending-refunds` job pays it, or a retry of the
- * same request. A retry repeats none of the effects, and does them as the claim says: the same key
- * with other lines is IDEMPOTENCY_KEY_REUSED and changes nothing.
+ * key, and only then told to the shopper. A refund the provider fails stays owed: the `pending-refunds`
+ * job pays it, or a retry of the same request. A retry repeats none of the effects, and does them as
+ * the claim says: the same key with other lines is IDEMPOTENCY_KEY_REUSED and changes nothing.
  */
 export async function returnSubOrder(
   env: Env,
@@ -160,7 +160,11 @@ export async function returnSubOrder(
   ]);
   await refreshParentStatus(db, agg.order.id, at);
   await finishLater(ctx, dispatchOutbox(env, [key], input.now));
-  const paid = owed && owed.settledAt === null ? await payPendingRefund(env, owed, input.now) : undefined;
+  // The return's own event tells the shopper nothing (it goes out before the refund is paid): they
+  // hear of the refund once it is paid, from whichever pays it (this request, its retry or the
+  // job), as one `order.refund_sent` deduplicated under the owed row's id.
+  const paid =
+    owed && owed.settledAt === null ? await payPendingRefund(env, owed, input.now, { announce: true }) : undefined;
   if (paid?.pending && paid.creditNoteId === null) {
     return {
       ok: false,
