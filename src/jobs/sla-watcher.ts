@@ -81,7 +81,12 @@ async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor)
     byOrder.map(async (subs) => {
       for (const found of subs) {
         const input = { subOrderId: found.sub.id, reason: SLA_BREACH_REASON, actor, now };
-        const outcome = await cancelLoadedSubOrder(env, work, found, input);
+        // One cancel that throws (a stock object or D1 unreachable) is left for the next tick; the
+        // page's others and its continuation go on, or every later breach would wait behind it.
+        const outcome = await cancelLoadedSubOrder(env, work, found, input).catch((err: unknown) => ({
+          ok: false as const,
+          error: String(err),
+        }));
         if (outcome.ok) result.cancelled += outcome.changed ? 1 : 0;
         else {
           result.failed += 1;
