@@ -857,6 +857,39 @@ describe("the vendor's pack and dispatch screens", () => {
   });
 });
 
+describe("a parcel the carrier lost", () => {
+  it("ops close it from the order page: the shopper refunded in full", async () => {
+    const { subId, barcode, client } = await confirmedOrderOf([2], 1);
+    await client.request("POST", `/v1/sub-orders/${subId}/pack`, { body: { scanned: [barcode] } });
+    const carriers = await client.request<{ items: { code: string; awbExample: string; active: boolean }[] }>(
+      "GET",
+      "/v1/carriers",
+    );
+    const carrier = carriers.items.find((c) => c.active)!;
+    const awb = carrier.awbExample.replace(/\d/g, () => String(Math.floor(Math.random() * 10)));
+    await client.request("POST", `/v1/sub-orders/${subId}/dispatch`, { body: { carrier: carrier.code, awb } });
+    const { orderId } = await client.request<{ orderId: string }>("GET", `/v1/sub-orders/${subId}`);
+
+    const context = await signedInContext(1440);
+    const { page, problems } = await watchedPage(context);
+    page.on("dialog", (d) => void d.accept());
+    await page.goto(`/ops/orders/${orderId}`, { waitUntil: "networkidle" });
+    await page.getByRole("heading", { name: "Parcels on their way" }).waitFor();
+    await page.getByRole("button", { name: "Lost by the carrier" }).click();
+    await page.getByRole("heading", { name: "Parcels on their way" }).waitFor({ state: "detached", timeout: 15_000 });
+    const closed = await client.request<{ status: string; cancellationReason: string; creditNotes: unknown[] }>(
+      "GET",
+      `/v1/sub-orders/${subId}`,
+    );
+    assert.deepEqual(
+      [closed.status, closed.cancellationReason, closed.creditNotes.length],
+      ["cancelled", "lost_in_transit", 1],
+    );
+    assert.deepEqual([...problems.console, ...problems.failed], []);
+    await context.close();
+  });
+});
+
 describe("the vendor's warehouses", () => {
   it("a vendor adds a warehouse, closes it after a warning and opens it again", async () => {
     const vendor = token("vendor");

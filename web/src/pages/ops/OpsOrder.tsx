@@ -26,6 +26,7 @@ export function OpsOrder({ token, orderId, tick }: { token: string; orderId: str
       {order.data && (
         <>
           <SubOrderActions token={token} order={order.data} done={order.reload} />
+          <UndeliveredParcels token={token} order={order.data} done={order.reload} />
           <OrderDetail order={order.data} />
           {order.data.creditNotes && order.data.creditNotes.length > 0 && (
             <section className="card stack">
@@ -166,6 +167,64 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
       </div>
       <ProblemBanner error={error} />
       {results && <BulkResultList results={results} onClose={() => setResults(null)} />}
+    </section>
+  );
+}
+
+/**
+ * Dispatched parcels the carrier brought back or lost: closing one refunds the shopper the whole
+ * parcel, shipping included (a parcel back at its seller goes back on the shelf), so each asks first.
+ */
+function UndeliveredParcels({ token, order, done }: { token: string; order: OrderView; done: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const dispatched = order.subOrders.filter((s) => s.status === "dispatched");
+  if (dispatched.length === 0) return null;
+  const close = async (id: string, outcome: "returned_to_origin" | "lost_in_transit") => {
+    const what = outcome === "lost_in_transit" ? "lost by the carrier" : "back with its seller";
+    if (!window.confirm(`Close this parcel as ${what}? The shopper is refunded the whole parcel.`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.subOrderStep(token, id, "undelivered", { outcome });
+      done();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card stack">
+      <h3>Parcels on their way</h3>
+      <ul className="plain stack">
+        {dispatched.map((s) => (
+          <li key={s.id} className="row between wrap">
+            <span>
+              {s.vendorName ?? shortId(s.vendorId)} · {s.carrier} {s.awb} <IdDetail id={s.id} label="sub-order" />
+            </span>
+            <span className="row wrap">
+              <button
+                type="button"
+                className="button"
+                disabled={busy}
+                onClick={() => close(s.id, "returned_to_origin")}
+              >
+                Back with the seller
+              </button>
+              <button
+                type="button"
+                className="button danger"
+                disabled={busy}
+                onClick={() => close(s.id, "lost_in_transit")}
+              >
+                Lost by the carrier
+              </button>
+            </span>
+          </li>
+        ))}
+      </ul>
+      <ProblemBanner error={error} />
     </section>
   );
 }
