@@ -105,6 +105,10 @@ export const SubOrderSummary = z
 export const SubOrderListQuery = ListQuery.extend({
   status: z.enum(subOrderStatuses).optional(),
   vendorId: Id.optional(),
+  sort: z.enum(["-createdAt", "slaDispatchBy"]).default("-createdAt").openapi({
+    description:
+      "-createdAt: newest first. slaDispatchBy: the work queue, earliest dispatch deadline first (ties by id), sub-orders with no deadline after all that have one. A cursor pages only the order it came from.",
+  }),
 });
 export const SubOrderPage = page(SubOrderSummary);
 

@@ -302,6 +302,10 @@ export const subOrders = sqliteTable(
     // A vendor's load this hour is counted in vendor_hourly_loads, not here.
     index("sub_orders_vendor_created").on(t.vendorId, t.createdAt, t.status, t.orderId),
     index("sub_orders_status_sla").on(t.status, t.slaDispatchBy),
+    // A vendor's work queue of one status by dispatch deadline, paged over (deadline, id)
+    // (listSubOrders, sort=slaDispatchBy): read from that vendor's entries alone, where
+    // sub_orders_status_sla would walk every vendor's sub-orders of the status.
+    index("sub_orders_vendor_status_sla").on(t.vendorId, t.status, t.slaDispatchBy, t.id),
     // Carrier webhooks name a shipment by its AWB.
     index("sub_orders_awb").on(t.carrier, t.awb),
     // The payout run's scan: delivered sub-orders by delivery time, oldest first.

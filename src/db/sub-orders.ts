@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, ne, type SQL, sql } from "drizzle-orm";
 import { type SubOrderStatus, undeliveredOutcomes } from "../contracts/order-status";
 import { deriveOrderStatus, partsOfParent } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
@@ -58,29 +58,83 @@ export async function saveCarrier(db: Db, row: CarrierRow) {
     .get();
 }
 
-/** A vendor's queue, newest first, keyset over (created_at, id); orders held for review are hidden from vendors. */
+export type SubOrderSort = "-createdAt" | "slaDispatchBy";
+
+/**
+ * A deadline-ordered page's cursor key: "due:" and the row's deadline, bare "due:" once past the
+ * rows that have one. Tagged, as both orders' keys are times: a cursor of the other order is
+ * refused rather than read as a key of this one.
+ */
+const DUE = "due:";
+
+/**
+ * A vendor's sub-orders, newest first (keyset over (created_at, id)) or as a work queue, earliest
+ * dispatch deadline first (keyset over (sla_dispatch_by, id), those without a deadline last, by id);
+ * orders held for review are hidden from vendors. null for a cursor of the other order.
+ */
 export async function listSubOrders(
   db: Db,
-  f: { vendorId?: string; status?: string; hideHeld: boolean; after: After | undefined; limit: number },
-): Promise<Page<SubOrderRow>> {
-  const rows = await db
-    .select({ sub: subOrders })
-    .from(subOrders)
-    .innerJoin(orders, eq(orders.id, subOrders.orderId))
-    .where(
-      and(
-        f.vendorId ? eq(subOrders.vendorId, f.vendorId) : undefined,
-        f.status ? eq(subOrders.status, f.status) : undefined,
-        f.hideHeld ? eq(orders.reviewHeld, false) : undefined,
-        afterKey(subOrders.createdAt, subOrders.id, f.after, "desc"),
-      ),
-    )
-    .orderBy(...keyOrder(subOrders.createdAt, subOrders.id, "desc"))
-    .limit(f.limit + 1);
+  f: {
+    vendorId?: string;
+    status?: string;
+    hideHeld: boolean;
+    sort: SubOrderSort;
+    after: After | undefined;
+    limit: number;
+  },
+): Promise<Page<SubOrderRow> | null> {
+  const byDeadline = f.sort === "slaDispatchBy";
+  if (f.after && f.after.key.startsWith(DUE) !== byDeadline) return null;
+  const scope = and(
+    f.vendorId ? eq(subOrders.vendorId, f.vendorId) : undefined,
+    f.status ? eq(subOrders.status, f.status) : undefined,
+    f.hideHeld ? eq(orders.reviewHeld, false) : undefined,
+  );
+  const rows = (where: SQL | undefined) =>
+    db.select({ sub: subOrders }).from(subOrders).innerJoin(orders, eq(orders.id, subOrders.orderId)).where(where);
+  if (!byDeadline) {
+    const newest = await rows(and(scope, afterKey(subOrders.createdAt, subOrders.id, f.after, "desc")))
+      .orderBy(...keyOrder(subOrders.createdAt, subOrders.id, "desc"))
+      .limit(f.limit + 1);
+    return toPage(
+      newest,
+      f.limit,
+      (r) => ({ key: r.sub.createdAt, id: r.sub.id }),
+      (r) => r.sub,
+    );
+  }
+  // Two reads rather than one ORDER BY with NULLS LAST, which no index serves: the dated rows by
+  // (sla_dispatch_by, id), then, once they run out, the undated ones by id. For a vendor and a
+  // status both come from sub_orders_vendor_status_sla alone, however long the queue.
+  const afterDue = f.after?.key.slice(DUE.length);
+  const undatedOnly = afterDue === "";
+  const due = undatedOnly
+    ? []
+    : await rows(
+        and(
+          scope,
+          isNotNull(subOrders.slaDispatchBy),
+          afterKey(subOrders.slaDispatchBy, subOrders.id, f.after && { key: afterDue!, id: f.after.id }),
+        ),
+      )
+        .orderBy(...keyOrder(subOrders.slaDispatchBy, subOrders.id))
+        .limit(f.limit + 1);
+  const undated =
+    due.length > f.limit
+      ? []
+      : await rows(
+          and(
+            scope,
+            isNull(subOrders.slaDispatchBy),
+            undatedOnly && f.after ? gt(subOrders.id, f.after.id) : undefined,
+          ),
+        )
+          .orderBy(asc(subOrders.id))
+          .limit(f.limit + 1 - due.length);
   return toPage(
-    rows,
+    [...due, ...undated],
     f.limit,
-    (r) => ({ key: r.sub.createdAt, id: r.sub.id }),
+    (r) => ({ key: DUE + (r.sub.slaDispatchBy ?? ""), id: r.sub.id }),
     (r) => r.sub,
   );
 }

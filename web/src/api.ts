@@ -227,8 +227,12 @@ export const api = {
   warehouses(token: string, vendorId: string, signal?: AbortSignal) {
     return everyPage<Warehouse>(`/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, token, signal);
   },
-  subOrders(token: string, query: { status?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
-    return request<Page<SubOrderSummary>>("GET", "/v1/sub-orders", { token, query: { limit: 50, ...query }, signal });
+  /**
+   * A vendor's first `count` sub-orders of a status, as its work queue: earliest dispatch deadline
+   * first, read afresh page after page so a "Show more" reaches every one (see `leadingRows`).
+   */
+  subOrders(token: string, query: { status: string }, count: number, signal?: AbortSignal) {
+    return leadingRows<SubOrderSummary>("/v1/sub-orders", token, count, signal, { ...query, sort: "slaDispatchBy" });
   },
   subOrder(token: string, id: string, signal?: AbortSignal) {
     return request<SubOrderDetail>("GET", `/v1/sub-orders/${encodeURIComponent(id)}`, { token, signal });

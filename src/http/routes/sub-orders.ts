@@ -46,8 +46,9 @@ const list = defineRoute({
   method: "get",
   path: "/sub-orders",
   access: [...actors],
-  summary: "A vendor's queue of sub-orders, newest first",
-  description: "A vendor sees only its own, and none of an order held for review.",
+  summary: "A vendor's queue of sub-orders, newest first or by dispatch deadline",
+  description:
+    "A vendor sees only its own, and none of an order held for review. `sort=slaDispatchBy` is the work queue: earliest dispatch deadline first, every row reachable page by page.",
   request: { query: SubOrderListQuery },
   responses: { 200: json(SubOrderPage, "A page of sub-orders"), ...problemResponses },
 });
@@ -165,9 +166,11 @@ export const subOrders = router()
       vendorId: who.role === "vendor" ? who.vendorId : q.vendorId,
       status: q.status,
       hideHeld: who.role === "vendor",
+      sort: q.sort,
       after,
       limit: q.limit,
     });
+    if (!page) throw validationError([{ path: "cursor", message: "a cursor of the other sort order" }]);
     return c.json(
       {
         items: page.items.map((s) => ({

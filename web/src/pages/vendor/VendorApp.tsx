@@ -6,7 +6,7 @@ import { ExportButtons } from "../../components/ExportButtons";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { Status, UpdatedAt } from "../../components/Status";
-import { formatMoney, formatTime, humanize, shortId } from "../../format";
+import { formatMoney, formatTime, shortId } from "../../format";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
 import { useFeed } from "../../live/use-feed";
 import { Link, navigate } from "../../router";
@@ -31,6 +31,9 @@ const TABS = [
   { status: "packed", label: "To dispatch" },
   { status: "dispatched", label: "On the way" },
 ] as const;
+
+/** Sub-orders a queue tab shows at first, and each "Show more" adds. */
+const QUEUE_PAGE = 50;
 
 /** Feed events that put a sub-order in the "New" tab: lines reassigned to this vendor await its confirmation too. */
 const NEW_WORK = new Set(["order.paid", "order.approved", "sub_order.reassigned_in"]);
@@ -153,7 +156,11 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
 
 function Queue({ token, tick }: { token: string; tick: number }) {
   const [status, setStatus] = useState<(typeof TABS)[number]["status"]>("paid");
-  const list = useApi((signal) => api.subOrders(token, { status }, signal), [token, status, tick]);
+  // Earliest dispatch deadline first, so the sub-orders nearest their SLA breach are never below
+  // the fold. Rows shown grow by a page per "Show more"; each reload (a feed event, a confirm) reads
+  // them all again (see api.ts), so none is skipped or shown twice as the queue moves.
+  const [shown, setShown] = useState(QUEUE_PAGE);
+  const list = useApi((signal) => api.subOrders(token, { status }, shown, signal), [token, status, tick, shown]);
   const [error, setError] = useState<unknown>(null);
   const confirm = async (id: string) => {
     setError(null);
@@ -174,13 +181,17 @@ function Queue({ token, tick }: { token: string; tick: number }) {
             role="tab"
             aria-selected={status === t.status}
             className={status === t.status ? "tab active" : "tab"}
-            onClick={() => setStatus(t.status)}
+            onClick={() => {
+              setStatus(t.status);
+              setShown(QUEUE_PAGE);
+            }}
           >
             {t.label}
           </button>
         ))}
       </div>
       <UpdatedAt at={list.loadedAt} loading={list.loading && !list.data} />
+      <p className="muted small">Earliest dispatch deadline first.</p>
       <ProblemBanner error={list.error ?? error} />
       {list.data?.items.length === 0 && <p className="muted">Nothing here.</p>}
       <ul className="cards">
@@ -214,9 +225,14 @@ function Queue({ token, tick }: { token: string; tick: number }) {
         ))}
       </ul>
       {list.data?.nextCursor && (
-        <p className="muted small">
-          Showing the first {list.data.items.length}; {humanize(status)} has more.
-        </p>
+        <button
+          type="button"
+          className="button"
+          disabled={list.loading}
+          onClick={() => setShown((list.data?.items.length ?? 0) + QUEUE_PAGE)}
+        >
+          Show more
+        </button>
       )}
       <section className="card" aria-label="Export my orders">
         <ExportButtons token={token} path="/v1/orders/export" query={{}} />

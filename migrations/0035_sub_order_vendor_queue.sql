@@ -1,0 +1,1 @@
+CREATE INDEX `sub_orders_vendor_status_sla` ON `sub_orders` (`vendor_id`,`status`,`sla_dispatch_by`,`id`);
