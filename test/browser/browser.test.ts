@@ -1088,6 +1088,25 @@ describe("a returning shopper", () => {
     assert.ok(now && now !== stale.token, "the refused token is replaced by the new guest's");
     await context.close();
   });
+
+  it("whose browser stores nothing places an order as a guest and pays it", async () => {
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    // Site data blocked: every use of storage throws, as Chrome's "Don't allow sites to save data" makes it.
+    await context.addInitScript(() => {
+      const refuse = () => {
+        throw new DOMException("The operation is insecure.", "SecurityError");
+      };
+      Object.defineProperty(window, "localStorage", { get: refuse });
+    });
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await cartWithAddress(shop, sku, "Meera N", "5 Residency Rd");
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    await shop.getByRole("button", { name: "Pay now (simulated)" }).click();
+    await shop.getByText("Payment: paid").waitFor({ timeout: 15_000 });
+    await context.close();
+  });
 });
 
 describe("an order, live end to end", () => {
