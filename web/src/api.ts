@@ -282,12 +282,18 @@ export const api = {
     return request<StockLevels>("GET", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, signal });
   },
   /** A count names the level's `version` it was made against (0 for a new level); a moved one answers 412. */
+  /** A count, under the key of that count: sent again (a double tap, a lost answer), it is the same count. */
   setStock(
     token: string,
     skuId: string,
     body: { warehouseId: string; onHand: number; expectedVersion: number; reason: "count" },
+    idempotencyKey: string,
   ) {
-    return request<StockLevels>("PUT", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, body });
+    return request<StockLevels>("PUT", `/v1/skus/${encodeURIComponent(skuId)}/stock`, {
+      token,
+      body,
+      headers: { "idempotency-key": idempotencyKey },
+    });
   },
   bridgeReport(token: string, vendorId: string, signal?: AbortSignal) {
     return request<BridgeReport>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/inventory-bridge`, {

@@ -1,7 +1,8 @@
-import { useCallback, useState } from "react";
+import { useState } from "react";
 import { useToken } from "../../auth";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
+import { useThrottledTick } from "../../live/throttle";
 import { useFeed } from "../../live/use-feed";
 import { Link } from "../../router";
 import { NotFound } from "../NotFound";
@@ -13,14 +14,15 @@ import { OpsVendors } from "./OpsVendors";
 import { PayoutBanner, PayoutRuns } from "./PayoutRuns";
 
 /**
- * The ops dashboard: every order, live from the ops feed. Each event bumps a counter the pages
- * reload on, so what is on screen follows the orders without a reload of the page.
+ * The ops dashboard: every order, live from the ops feed. Events bump a counter the pages reload
+ * on, so what is on screen follows the orders without a reload of the page.
  */
 export function OpsDashboard({ rest }: { rest: string }) {
   const [token] = useToken("ops");
-  const [tick, setTick] = useState(0);
+  // At most a reload a second however fast the feed runs: every read in flight would otherwise be
+  // restarted by the next event, and none would land during a sale.
+  const [tick, bump] = useThrottledTick();
   const [changedOrders, setChangedOrders] = useState<Set<string>>(new Set());
-  const bump = useCallback(() => setTick((t) => t + 1), []);
   const feed = useFeed({
     feed: token ? "ops" : null,
     token,

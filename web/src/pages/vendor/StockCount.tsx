@@ -2,7 +2,7 @@ import type { EventFrame } from "@contracts/feeds";
 import { VendorStockData } from "@contracts/feeds";
 import { StaleCount } from "@contracts/stock";
 import { type FormEvent, useEffect, useState } from "react";
-import { ApiProblem, api } from "../../api";
+import { ApiProblem, api, newIdempotencyKey } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { UpdatedAt } from "../../components/Status";
 import { shortId } from "../../format";
@@ -15,7 +15,19 @@ import { Scanner } from "./Scanner";
  * the level's version shown when counting began, so a delivery or shipment that lands meanwhile is
  * not overwritten: the server refuses the count (412) and the page shows the new levels to count again.
  */
-export function StockCount({ token, vendorId, event }: { token: string; vendorId: string; event: EventFrame | null }) {
+export function StockCount({
+  token,
+  vendorId,
+  events,
+  tick,
+}: {
+  token: string;
+  vendorId: string;
+  /** The latest vendor-feed `stock.changed` of each SKU. */
+  events: ReadonlyMap<string, EventFrame>;
+  /** Bumped when the feed resets: the levels are read again. */
+  tick: number;
+}) {
   const skus = useApi((signal) => api.skus(token, vendorId, signal), [token, vendorId]);
   const warehouses = useApi((signal) => api.warehouses(token, vendorId, signal), [token, vendorId]);
   const [skuId, setSkuId] = useState("");
@@ -24,10 +36,15 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
   const [levels, setLevels] = useState<{ data: StockLevels; at: Date } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notFound, setNotFound] = useState<string | null>(null);
-  /** The level's version as displayed when the count began: what the count is made against. */
-  const [basis, setBasis] = useState<{ skuId: string; warehouseId: string; version: number } | null>(null);
+  /**
+   * The level's version as displayed when the count began: what the count is made against. Its key
+   * is the count's: saved again unanswered, the server answers the first save, not a stale refusal.
+   */
+  const [basis, setBasis] = useState<{ skuId: string; warehouseId: string; version: number; key: string } | null>(null);
+  const [saving, setSaving] = useState(false);
   const [stale, setStale] = useState<StaleCount | null>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` reads the levels again after the feed missed events.
   useEffect(() => {
     if (!skuId) return setLevels(null);
     const ctrl = new AbortController();
@@ -36,9 +53,10 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
       (err) => !ctrl.signal.aborted && setError(err),
     );
     return () => ctrl.abort();
-  }, [token, skuId]);
+  }, [token, skuId, tick]);
 
   // Counts change under our feet (orders, other counters): the feed keeps the figures true.
+  const event = events.get(skuId);
   useEffect(() => {
     const parsed = VendorStockData.safeParse(event?.data);
     if (parsed.success && parsed.data.skuId === skuId) setLevels({ data: parsed.data as StockLevels, at: new Date() });
@@ -66,7 +84,9 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
   const changeCount = (value: string) => {
     setCount(value);
     if (value === "") setBasis(null);
-    else if (basis === null) setBasis({ skuId, warehouseId, version: levelOf(warehouseId)?.version ?? 0 });
+    else if (basis === null) {
+      setBasis({ skuId, warehouseId, version: levelOf(warehouseId)?.version ?? 0, key: newIdempotencyKey() });
+    }
   };
   const scanned = (code: string) => {
     const sku = skus.data?.items.find((s) => s.barcode === code);
@@ -75,15 +95,18 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
   };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!basis) return;
+    if (!basis || saving) return;
     setError(null);
+    setSaving(true);
     try {
-      const data = await api.setStock(token, skuId, {
-        warehouseId,
-        onHand: Number(count),
-        expectedVersion: basis.version,
-        reason: "count",
-      });
+      // A count changed after a failed save is another count: it goes under a key of its own.
+      const key = `${basis.key}:${count}`;
+      const data = await api.setStock(
+        token,
+        skuId,
+        { warehouseId, onHand: Number(count), expectedVersion: basis.version, reason: "count" },
+        key,
+      );
       setLevels({ data, at: new Date() });
       setStale(null);
       startOver();
@@ -94,6 +117,8 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
       setStale(refused.data);
       setLevels({ data: refused.data.levels, at: new Date() });
       startOver();
+    } finally {
+      setSaving(false);
     }
   };
 
@@ -144,7 +169,7 @@ export function StockCount({ token, vendorId, event }: { token: string; vendorId
             again before saving.
           </p>
         )}
-        <button type="submit" className="button primary big" disabled={!skuId || !warehouseId || !basis}>
+        <button type="submit" className="button primary big" disabled={!skuId || !warehouseId || !basis || saving}>
           Save count
         </button>
       </form>

@@ -1,5 +1,5 @@
 import type { EventFrame } from "@contracts/feeds";
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { api } from "../../api";
 import { useToken } from "../../auth";
 import { ExportButtons } from "../../components/ExportButtons";
@@ -8,6 +8,7 @@ import { SignedInAs, SignIn } from "../../components/SignIn";
 import { Status, UpdatedAt } from "../../components/Status";
 import { formatMoney, formatTime, shortId } from "../../format";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
+import { useThrottledTick } from "../../live/throttle";
 import { useFeed } from "../../live/use-feed";
 import { Link, navigate } from "../../router";
 import { useApi } from "../../use-api";
@@ -60,17 +61,26 @@ export function VendorApp({ rest }: { rest: string }) {
 function SignedInVendor({ token, rest }: { token: string; rest: string }) {
   const me = useApi((signal) => api.me(token, signal), [token]);
   const vendorId = me.data?.vendorId ?? null;
-  const self = useApi((signal) => (vendorId ? api.vendors(token, signal) : Promise.resolve(null)), [token, vendorId]);
+  const [tick, refresh] = useThrottledTick();
+  const [approved, setApproved] = useState(false);
+  // Read again on the feed's events until ops approve the vendor (its first order's event, say),
+  // then no more: the wizard gives way to the orders without a reload.
+  const self = useApi(
+    (signal) => (vendorId ? api.vendors(token, signal) : Promise.resolve(null)),
+    [token, vendorId, approved ? 0 : tick],
+  );
+  const isApproved = self.data?.items[0]?.onboarding === "approved";
+  useEffect(() => setApproved(isApproved), [isApproved]);
   // A vendor still onboarding has no orders yet: the wizard is its whole app until ops approve it.
-  const onboarding = rest === "/onboarding" || (self.data?.items[0] && self.data.items[0].onboarding !== "approved");
-  const [tick, setTick] = useState(0);
-  const [stockEvent, setStockEvent] = useState<EventFrame | null>(null);
-  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  const onboarding = rest === "/onboarding" || (self.data?.items[0] && !isApproved);
+  // The latest levels of each SKU: several arrive in one delivery, and one must not hide another's.
+  const [stockEvents, setStockEvents] = useState<ReadonlyMap<string, EventFrame>>(new Map());
   const feed = useFeed({
     feed: vendorId ? `vendor:${vendorId}` : null,
     token,
     onEvent: (e) => {
-      if (e.type === "stock.changed") setStockEvent(e);
+      const skuId = e.type === "stock.changed" ? e.data.skuId : undefined;
+      if (typeof skuId === "string") setStockEvents((m) => new Map(m).set(skuId, e));
       else refresh();
       if (NEW_WORK.has(e.type)) announce("New order to confirm");
     },
@@ -134,7 +144,7 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
             <VendorPayouts token={token} vendorId={vendorId} />
           </>
         ) : rest === "/stock" ? (
-          <StockCount token={token} vendorId={vendorId} event={stockEvent} />
+          <StockCount token={token} vendorId={vendorId} events={stockEvents} tick={tick} />
         ) : rest === "/earnings" ? (
           <Earnings token={token} vendorId={vendorId} tick={tick} />
         ) : rest === "/warehouses" ? (
