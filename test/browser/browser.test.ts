@@ -857,6 +857,48 @@ describe("the vendor's pack and dispatch screens", () => {
   });
 });
 
+describe("a stock count", () => {
+  it("saved with a second tap while the first save is on its way is one save", async () => {
+    const vendor = token("vendor");
+    const client = api(server.url, vendor.token);
+    const sku = await orderableSku(vendor.vendorId!);
+    const warehouses = await client.request<{ items: { id: string; name: string; status: string }[] }>(
+      "GET",
+      `/v1/vendors/${vendor.vendorId}/warehouses`,
+    );
+    const warehouse = warehouses.items.find((w) => w.status === "active")!;
+    const context = await signedInContext(390);
+    const { page, problems } = await watchedPage(context);
+    const saves: number[] = [];
+    page.on("response", (r) => {
+      if (r.request().method() === "PUT" && r.url().endsWith(`/v1/skus/${sku.skuId}/stock`)) saves.push(r.status());
+    });
+    await page.goto("/vendor/stock", { waitUntil: "networkidle" });
+    await page.getByLabel("SKU").selectOption(sku.skuId);
+    await page.getByLabel("Warehouse").selectOption(warehouse.id);
+    await page.getByLabel("Counted on hand").fill("37");
+    // The second tap lands while the first save is on its way: a slow network's second.
+    await page.route(`**/v1/skus/${sku.skuId}/stock`, async (route) => {
+      if (route.request().method() === "PUT") await new Promise((r) => setTimeout(r, 1_000));
+      await route.continue();
+    });
+    const save = page.getByRole("button", { name: "Save count" });
+    await save.click();
+    await save.click({ force: true });
+    await page.getByLabel("Counted on hand").and(page.locator("[value='']")).waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    assert.deepEqual(saves, [200], "one count, one save");
+    assert.equal(await page.getByText("Your count was not saved").count(), 0);
+    const levels = await client.request<{ warehouses: { warehouseId: string; onHand: number }[] }>(
+      "GET",
+      `/v1/skus/${sku.skuId}/stock`,
+    );
+    assert.equal(levels.warehouses.find((w) => w.warehouseId === warehouse.id)?.onHand, 37);
+    assert.deepEqual([...problems.console, ...problems.failed], []);
+    await context.close();
+  });
+});
+
 describe("a parcel the carrier lost", () => {
   it("ops close it from the order page: the shopper refunded in full", async () => {
     const { subId, barcode, client } = await confirmedOrderOf([2], 1);
