@@ -229,6 +229,11 @@ export const Barcode = z
   .openapi({ example: "8901234567890" });
 const StockThreshold = z.number().int().min(0).max(1_000_000);
 
+/** What one unit weighs packed: the weight band its parcel's shipping is priced in. */
+const WeightGrams = z.number().int().min(1).max(1_000_000).openapi({
+  description: "One unit's shipping weight, packed, in grams (prices its parcel's weight band); default 500",
+});
+
 export const Sku = z
   .object({
     id: z.string(),
@@ -239,6 +244,7 @@ export const Sku = z
     price: Money,
     barcode: z.string(),
     lowStockThreshold: z.number().int(),
+    weightGrams: z.number().int().openapi({ description: "One unit's shipping weight, packed, in grams" }),
     saleMaxUnitsPerCustomer: z.number().int().nullable().openapi({
       description: "A flash sale's cap on units per customer held or unshipped at once; null: only the global cap",
     }),
@@ -258,6 +264,7 @@ export const CreateSku = z
     price: UnitPrice,
     barcode: Barcode,
     lowStockThreshold: StockThreshold.default(0),
+    weightGrams: WeightGrams.default(500),
   })
   .strict()
   .openapi("CreateSku");
@@ -269,6 +276,7 @@ export const UpdateSku = z
     price: UnitPrice.optional(),
     barcode: Barcode.optional(),
     lowStockThreshold: StockThreshold.optional(),
+    weightGrams: WeightGrams.optional(),
     status: SkuStatus.optional(),
     saleMaxUnitsPerCustomer: z.number().int().min(1).max(1_000_000).nullable().optional().openapi({
       description: "Ops and admins only: a flash sale's cap on units per customer (null ends it)",

@@ -124,6 +124,7 @@ export type ExistingSku = {
   title: string;
   priceMinor: number;
   lowStockThreshold: number;
+  weightGrams: number;
 };
 
 /** The vendor's SKUs with these codes, and (for the GTIN match) any vendor's SKUs with these barcodes. */
@@ -137,6 +138,7 @@ export async function catalogMatches(db: Db, vendorId: string, codes: string[], 
     title: skus.title,
     priceMinor: skus.priceMinor,
     lowStockThreshold: skus.lowStockThreshold,
+    weightGrams: skus.weightGrams,
   };
   const [byCode, byBarcode] = await Promise.all([
     selectIn(db, codes, (c) =>
@@ -179,7 +181,14 @@ export async function existingSkuIds(db: Db, ids: readonly string[]): Promise<Se
 
 export type NewProduct = { id: string; title: string; description: string | null; createdAt: string };
 export type NewSku = typeof skus.$inferInsert;
-export type SkuUpdate = { id: string; title: string; priceMinor: number; barcode: string; lowStockThreshold: number };
+export type SkuUpdate = {
+  id: string;
+  title: string;
+  priceMinor: number;
+  barcode: string;
+  lowStockThreshold: number;
+  weightGrams: number;
+};
 
 /**
  * A page's catalog writes in one batch. Ids are derived from the import and the line, and inserts
@@ -205,6 +214,7 @@ export async function writeCatalogRows(
           currency: w.currency,
           barcode: u.barcode,
           lowStockThreshold: u.lowStockThreshold,
+          weightGrams: u.weightGrams,
           updatedAt: w.at,
         })
         .where(eq(skus.id, u.id)),

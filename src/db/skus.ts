@@ -9,7 +9,7 @@ import { vendorSells } from "./vendor-live";
 type SkuRow = typeof skus.$inferSelect;
 
 export type SkuChanges = Partial<
-  Pick<Sku, "title" | "price" | "barcode" | "lowStockThreshold" | "status" | "saleMaxUnitsPerCustomer">
+  Pick<Sku, "title" | "price" | "barcode" | "lowStockThreshold" | "weightGrams" | "status" | "saleMaxUnitsPerCustomer">
 >;
 
 /** A write refused by UNIQUE(vendor_id, code) or UNIQUE(vendor_id, barcode). */
@@ -25,6 +25,7 @@ export function toSku(r: SkuRow): Sku {
     price: { amountMinor: r.priceMinor, currency: r.currency },
     barcode: r.barcode,
     lowStockThreshold: r.lowStockThreshold,
+    weightGrams: r.weightGrams,
     saleMaxUnitsPerCustomer: r.saleMaxUnitsPerCustomer,
     status: r.status,
     createdAt: r.createdAt,

@@ -15,14 +15,16 @@ export type ImportRow = {
   productDescription: string | null;
   code: string;
   /**
-   * The SKU's title and low-stock threshold as the file gives them; null where it gives none (no
-   * column, or a blank cell): a new SKU then takes the product's title and 0, an existing SKU keeps
-   * its own, so a price list does not wipe what it does not mention.
+   * The SKU's title, low-stock threshold and weight as the file gives them; null where it gives none
+   * (no column, or a blank cell): a new SKU then takes the product's title, 0 and 500 g, an existing
+   * SKU keeps its own, so a price list does not wipe what it does not mention.
    */
   title: string | null;
   priceMinor: number;
   gtin: string;
   lowStockThreshold: number | null;
+  /** Absent in rows staged before the column existed. */
+  weightGrams?: number | null;
   stock: { warehouseId: string; onHand: number }[];
 };
 
@@ -33,7 +35,7 @@ export type ProductCsv =
   | { ok: false; message: string };
 
 const REQUIRED = ["product_title", "sku_code", "price", "gtin"] as const;
-const OPTIONAL = ["product_description", "sku_title", "low_stock_threshold"] as const;
+const OPTIONAL = ["product_description", "sku_title", "low_stock_threshold", "weight_grams"] as const;
 const STOCK_PREFIX = "stock:";
 
 /** Empty cells are absent values: a spreadsheet cannot tell "" from nothing. */
@@ -79,6 +81,16 @@ const rowOf = (digits: number) =>
     price: price(digits),
     gtin: z.string().trim().pipe(Barcode).refine(isGtin, "not a GTIN: 8, 12, 13 or 14 digits with a valid check digit"),
     low_stock_threshold: Count(1_000_000),
+    weight_grams: z.preprocess(
+      blankIsAbsent,
+      z
+        .string()
+        .trim()
+        .regex(/^\d+$/, "a whole number of grams")
+        .transform(Number)
+        .pipe(z.number().int().min(1, "at least 1 gram").max(1_000_000))
+        .optional(),
+    ),
   });
 type RowSchema = ReturnType<typeof rowOf>;
 
@@ -237,6 +249,7 @@ function readRow(
       priceMinor: v.price,
       gtin: v.gtin,
       lowStockThreshold: v.low_stock_threshold ?? null,
+      weightGrams: v.weight_grams ?? null,
       stock,
     },
   };

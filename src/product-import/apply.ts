@@ -124,13 +124,22 @@ async function planPage(
     if (existing && existing.id !== skuId) {
       const title = row.title ?? existing.title;
       const lowStockThreshold = row.lowStockThreshold ?? existing.lowStockThreshold;
+      const weightGrams = row.weightGrams ?? existing.weightGrams;
       const changed =
         existing.title !== title ||
         existing.priceMinor !== row.priceMinor ||
         existing.barcode !== row.gtin ||
-        existing.lowStockThreshold !== lowStockThreshold;
+        existing.lowStockThreshold !== lowStockThreshold ||
+        existing.weightGrams !== weightGrams;
       if (changed) {
-        plan.updates.push({ id: existing.id, title, priceMinor: row.priceMinor, barcode: row.gtin, lowStockThreshold });
+        plan.updates.push({
+          id: existing.id,
+          title,
+          priceMinor: row.priceMinor,
+          barcode: row.gtin,
+          lowStockThreshold,
+          weightGrams,
+        });
       }
       if (row.stock.length > 0) plan.stocked.push({ skuId: existing.id, row });
       continue;
@@ -159,6 +168,7 @@ async function planPage(
       currency,
       barcode: row.gtin,
       lowStockThreshold: row.lowStockThreshold ?? 0,
+      weightGrams: row.weightGrams ?? 500,
       status: "active",
       createdAt: at,
       updatedAt: at,

@@ -109,6 +109,26 @@ describe("reading a product CSV", () => {
     });
   });
 
+  it("reads a unit's shipping weight in whole grams, a blank cell as none given", () => {
+    const csv =
+      "product_title,sku_code,price,gtin,weight_grams\n" +
+      "Washing machine,WM-1,24999,8901234567890,62000\n" +
+      "Mug,M-1,249,8901234567906,\n" +
+      "Pan,P-1,999,8901234567913,1.5\n" +
+      "Feather,F-1,9,8901234567920,0\n";
+    expect(readProductCsv(csv, warehouses, "INR")).toMatchObject({
+      ok: true,
+      rows: [
+        { code: "WM-1", weightGrams: 62_000 },
+        { code: "M-1", weightGrams: null },
+      ],
+      errors: [
+        { line: 4, field: "weight_grams" },
+        { line: 5, field: "weight_grams" },
+      ],
+    });
+  });
+
   it("reads prices in the marketplace currency's own minor unit, exactly", () => {
     const csv = (price: string) => `product_title,sku_code,price,gtin\nA,X,${price},8901234567890\n`;
     const read = (price: string, currency: string) => readProductCsv(csv(price), warehouses, currency);

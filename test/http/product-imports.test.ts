@@ -220,7 +220,7 @@ describe("products by CSV", () => {
     expect((await api("GET", `/v1/skus/${existing.id}`, { token: ADMIN })).body.price.amountMinor).toBe(1200);
   });
 
-  it("a price list without the optional columns keeps an existing SKU's own title and threshold", async () => {
+  it("a price list without the optional columns keeps an existing SKU's own title, threshold and weight", async () => {
     const v = await newVendorWithToken();
     const product = await newProduct("Linen shirt");
     const sku = await newSku(v.vendorId, product.id, {
@@ -242,7 +242,18 @@ describe("products by CSV", () => {
     expect((await api("GET", `/v1/skus/${sku.id}`, { token: ADMIN })).body).toMatchObject({
       title: "Shirt M",
       lowStockThreshold: 0,
+      weightGrams: 500,
     });
+    // A shipping weight given is the SKU's from then on; a new SKU without one weighs 500 g.
+    const code = uniqueCode();
+    const weights = `product_title,sku_code,price,gtin,weight_grams\nLinen shirt,${sku.code},1599.00,${sku.barcode},350\nLinen shirt,${code},1599.00,${freshGtin()},\n`;
+    const weighed = await untilImported(v.token, (await uploadCsv(v.token, weights)).body.id);
+    expect(weighed.body).toMatchObject({ updatedSkus: 1, createdSkus: 1 });
+    expect((await api("GET", `/v1/skus/${sku.id}`, { token: ADMIN })).body.weightGrams).toBe(350);
+    const added = (await api("GET", `/v1/skus?vendorId=${v.vendorId}&limit=200`, { token: ADMIN })).body.items.find(
+      (s: { code: string }) => s.code === code,
+    );
+    expect(added.weightGrams).toBe(500);
   });
 
   it("of two imports applying the same new code at once, the one whose SKU was not written refuses its row", async () => {

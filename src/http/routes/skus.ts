@@ -50,7 +50,7 @@ const update = defineRoute({
   method: "patch",
   path: "/skus/{skuId}",
   access: ["admin", "ops", "vendor"],
-  summary: "Change a SKU's price, title, barcode, low-stock threshold, status or flash-sale cap",
+  summary: "Change a SKU's price, title, barcode, low-stock threshold, weight, status or flash-sale cap",
   description:
     "The owning vendor or an admin; another vendor's SKU is 404. The vendor code, vendor and product are fixed. The flash-sale cap (saleMaxUnitsPerCustomer) is set by ops or an admin, and is all ops may change.",
   request: { params: SkuParams, ...jsonBody(UpdateSku) },
