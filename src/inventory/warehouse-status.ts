@@ -27,3 +27,18 @@ export async function announceWarehouseStatus(env: Env, warehouseId: string, aft
   await sellersChanged(env, skuIds, { warehouseId, closed: warehouse.status !== "active" });
   if (skuIds.length === PAGE) await sendSellersPage(env, { warehouseId, after: skuIds.at(-1)! });
 }
+
+/**
+ * The first page, from the request that opened or closed the warehouse, so open screens recount at
+ * once. Nothing retries a request's background work: a page that fails there (a stock object or D1
+ * unreachable) goes to the queue, whose deliveries are retried, rather than leaving its SKUs, and
+ * every page after it, counting the warehouse as it was.
+ */
+export async function announceWarehouseStatusNow(env: Env, warehouseId: string): Promise<void> {
+  try {
+    await announceWarehouseStatus(env, warehouseId);
+  } catch (err) {
+    console.warn(JSON.stringify({ msg: "warehouse status page failed; queued", warehouseId, error: String(err) }));
+    await sendSellersPage(env, { warehouseId, after: "" });
+  }
+}

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { announceWarehouseStatusNow } from "../../src/inventory/warehouse-status";
 import { ADMIN } from "../support/api";
+import { lost, stockCalls } from "../support/bindings";
 import { newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { meteredDelivery, meteredRequest } from "../support/invocation-budget";
 
@@ -42,5 +44,35 @@ describe("a warehouse of 150 SKUs closed", () => {
     expect(rest.result.explicitAcks).toHaveLength(1);
     expect(rest.spend.by["SKU_STOCK.sellerChanged"]).toBe(SKUS - 100);
     expect(rest.spend.by["ORDER_EVENTS.send"]).toBeUndefined();
+  });
+});
+
+describe("a warehouse closed while a stock object is unreachable", () => {
+  it("hands its first page to the queue, whose deliveries are retried, rather than dropping it and the rest", async () => {
+    const vendor = await newVendor();
+    const warehouse = await newWarehouse(vendor.id);
+    const product = await newProduct();
+    const skuIds = (await Promise.all(Array.from({ length: 3 }, () => newSku(vendor.id, product.id)))).map(
+      (s) => s.id as string,
+    );
+    await env.DB.prepare(
+      `insert into stock_levels (sku_id, warehouse_id, on_hand, available, held, committed, version, updated_at)
+       select value, ?2, 5, 5, 0, 0, 1, ?3 from json_each(?1)`,
+    )
+      .bind(JSON.stringify(skuIds), warehouse.id, new Date().toISOString())
+      .run();
+    await env.DB.prepare("update warehouses set status = 'inactive' where id = ?").bind(warehouse.id).run();
+
+    const sent: unknown[] = [];
+    const failing = {
+      ...stockCalls({ sellerChanged: (call, skuId) => (skuId === skuIds[1] ? lost : call) }),
+      ORDER_EVENTS: { send: async (body: unknown) => void sent.push(body) } as unknown as Env["ORDER_EVENTS"],
+    };
+    await announceWarehouseStatusNow(failing, warehouse.id);
+    expect(sent).toEqual([{ type: "warehouse-sellers.page", warehouseId: warehouse.id, after: "" }]);
+
+    const retried = await meteredDelivery(sent);
+    expect(retried.result.explicitAcks).toHaveLength(1);
+    expect(retried.spend.by["SKU_STOCK.sellerChanged"]).toBe(3);
   });
 });

@@ -14,7 +14,7 @@ import {
 import { normalizeCountry, normalizePostalCode, type Point, resolveShippingPoint } from "../../domain/geo";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
-import { announceWarehouseStatus } from "../../inventory/warehouse-status";
+import { announceWarehouseStatusNow } from "../../inventory/warehouse-status";
 import { finishLater } from "../../platform/background";
 import { router } from "../context";
 import { validationError } from "../errors";
@@ -129,7 +129,7 @@ export const warehouses = router()
     const warehouse = await updateWarehouse(db, warehouseId, changes);
     if (!warehouse) throw notFound("warehouse", warehouseId);
     if (warehouse.status !== current.status) {
-      await finishLater(c.executionCtx, announceWarehouseStatus(c.env, warehouseId));
+      await finishLater(c.executionCtx, announceWarehouseStatusNow(c.env, warehouseId));
     }
     return c.json(warehouse, 200);
   });
