@@ -99,6 +99,30 @@ describe("inventory bridge: refusals apply nothing", () => {
     expect((await stockOf(s.skuId)).totals.onHand).toBe(100);
   });
 
+  it("answers a kept request sent again after its signature's window by its key, staging nothing", async () => {
+    const s = await bridged();
+    const key = uid("erp-outbox");
+    const body = { rows: [{ skuId: s.skuId, warehouseId: s.warehouseId, delta: 2, reason: "restock" }] };
+    // Signed moments before its window closes; the ERP keeps the request as it sent it.
+    const at = Math.floor(Date.now() / 1000) - 298;
+    const first = await sendBridge(s.vendorId, s.secret, body, { at, idempotencyKey: key });
+    expect(first.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 3_000));
+
+    // Replayed from the ERP's outbox after an outage: the same bytes, the same signature.
+    const again = await sendBridge(s.vendorId, s.secret, body, { at, idempotencyKey: key });
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    // Without its key, or with other rows, an expired signature is refused as before.
+    expect((await sendBridge(s.vendorId, s.secret, body, { at })).body.code).toBe("SIGNATURE_EXPIRED");
+    const other = { rows: [{ ...body.rows[0]!, delta: 3 }] };
+    expect((await sendBridge(s.vendorId, s.secret, other, { at, idempotencyKey: key })).body.code).toBe(
+      "SIGNATURE_EXPIRED",
+    );
+    expect(await stagedRowsOf(s.vendorId)).toBe(1);
+  });
+
   it("refuses a whole request with another vendor's SKU or warehouse, naming each row", async () => {
     const s = await bridged();
     const other = await stockedSku({ warehouses: [{ at: BLR, onHand: 5 }] });
