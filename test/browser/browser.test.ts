@@ -559,6 +559,38 @@ describe("the storefront", () => {
     await context.close();
   });
 
+  it("an offer whose feed first opens long after its count was read reads the count again", async () => {
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    const shop = await context.newPage();
+    // The card's feed reaches the server only seconds after the offers were read, as one scrolled
+    // into view later does: what sold in between is no event of its feed.
+    await shop.routeWebSocket(new RegExp(`/v1/feeds/skus/${sku.skuId}`), (ws) => {
+      setTimeout(() => ws.connectToServer(), 7_000);
+    });
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await shop.getByLabel("Search the catalog").fill(sku.barcode);
+    await shop.getByText("1 item", { exact: true }).waitFor();
+    await shop.getByRole("button", { name: /^Offers for / }).click();
+    const offer = shop.locator(".offer-row").filter({ hasText: sku.vendorName });
+    await offer.getByText(`${sku.available} available`).waitFor();
+    const shopper = await api(server.url).request<{ token: string }>("POST", "/v1/customers", {
+      body: { name: "In Between" },
+    });
+    await api(server.url, shopper.token).request("POST", "/v1/checkout", {
+      headers: { "idempotency-key": `between-${Date.now()}` },
+      body: {
+        lines: [{ skuId: sku.skuId, qty: 2 }],
+        shipTo: {
+          name: "In Between",
+          address: { line1: "12 MG Road", city: "Bengaluru", postalCode: "560001", country: "IN" },
+        },
+      },
+    });
+    await offer.getByText(`${sku.available - 2} available`).waitFor({ timeout: 15_000 });
+    await context.close();
+  });
+
   it("an order placed whose answer was lost is the same order when placed again after a reload", async () => {
     const sku = await orderableSku(token("vendor").vendorId!);
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
