@@ -314,10 +314,6 @@ export const subOrders = sqliteTable(
     uniqueIndex("sub_orders_carrier_awb_live")
       .on(t.carrier, t.awb)
       .where(sql`${t.awb} is not null and ${t.status} <> 'cancelled'`),
-    // A parcel closed as undelivered keeps its AWB: the carrier's late events for it find it here.
-    index("sub_orders_carrier_awb_undelivered")
-      .on(t.carrier, t.awb)
-      .where(sql`${t.cancellationReason} in ('returned_to_origin','lost_in_transit')`),
     // The SLA watcher's scan: open sub-orders by deadline, nothing else.
     index("sub_orders_sla_open")
       .on(t.slaDispatchBy)

@@ -194,8 +194,11 @@ export async function findByAwb(db: Db, carrier: string, awb: string) {
  * event must reach the repeat, which finishes what a stopped first call left undone).
  */
 export async function findTrackedShipment(db: Db, carrier: string, awb: string) {
-  const live = await findByAwb(db, carrier, awb);
-  if (live) return live;
+  return (await findByAwb(db, carrier, awb)) ?? (await closedAsUndelivered(db, carrier, awb).get());
+}
+
+/** The parcels closed as undelivered with this AWB, latest first, from sub_orders_awb. */
+export function closedAsUndelivered(db: Db, carrier: string, awb: string) {
   return db
     .select({ id: subOrders.id, dispatchedAt: subOrders.dispatchedAt })
     .from(subOrders)
@@ -207,7 +210,7 @@ export async function findTrackedShipment(db: Db, carrier: string, awb: string) 
       ),
     )
     .orderBy(desc(subOrders.cancelledAt))
-    .get();
+    .limit(1);
 }
 
 /**

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENT_RESPONSES, OPEN_HOLDS } from "../../src/db/checkout-reads";
+import { database } from "../../src/db/client";
 import { WHATSAPP_SEND_OF } from "../../src/db/notifications";
+import { closedAsUndelivered } from "../../src/db/sub-orders";
 import { VENDOR_LOADS } from "../../src/db/vendor-loads";
 
 /** SQLite's plan for a statement, one line per step. */
@@ -61,5 +63,14 @@ describe("WhatsApp's report on a message", () => {
     expect(p).toMatch(/USING INDEX notifications_thread_queued \(thread_key=\?\)/);
     expect(p).not.toContain("notifications_attempts");
     expect(p).not.toMatch(/SCAN notifications\b/);
+  });
+});
+
+describe("a carrier's event for a parcel closed as undelivered", () => {
+  it("finds it by its carrier and AWB, never reading every sub-order", async () => {
+    const q = closedAsUndelivered(database(env), "delhivery", "1234567890123").toSQL();
+    const p = await plan(q.sql, q.params);
+    expect(p).toMatch(/SEARCH sub_orders USING INDEX sub_orders_awb \(carrier=\? AND awb=\?\)/);
+    expect(p).not.toMatch(/SCAN sub_orders\b/);
   });
 });

@@ -1,0 +1,1 @@
+DROP INDEX `sub_orders_carrier_awb_undelivered`;
