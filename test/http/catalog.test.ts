@@ -287,6 +287,7 @@ describe("skus", () => {
       price: { amountMinor: 59_900, currency: "INR" },
       barcode: "8901234567890",
       lowStockThreshold: 3,
+      weightGrams: 500,
       saleMaxUnitsPerCustomer: null,
       status: "active",
       createdAt: expect.stringMatching(ISO_SECONDS),
