@@ -1163,6 +1163,33 @@ describe("a returning shopper", () => {
     await context.close();
   });
 
+  it("signing out is asked first: a guest's token is its only way back to its orders", async () => {
+    const guest = await api(server.url).request<{ token: string }>("POST", "/v1/customers", {
+      body: { name: "Guest" },
+    });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await context.addInitScript((t) => {
+      if (!sessionStorage.getItem("seeded")) localStorage.setItem("oms.token.storefront", t);
+      sessionStorage.setItem("seeded", "1");
+    }, guest.token);
+    const shop = await context.newPage();
+    const asked: string[] = [];
+    let accept = false;
+    shop.on("dialog", (d) => {
+      asked.push(d.message());
+      void (accept ? d.accept() : d.dismiss());
+    });
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await shop.getByRole("button", { name: "Sign out" }).click();
+    assert.match(asked[0] ?? "", /orders/);
+    assert.equal(await shop.evaluate(() => localStorage.getItem("oms.token.storefront")), guest.token);
+    accept = true;
+    await shop.getByRole("button", { name: "Sign out" }).click();
+    await shop.getByRole("button", { name: "Sign out" }).waitFor({ state: "detached" });
+    assert.equal(await shop.evaluate(() => localStorage.getItem("oms.token.storefront")), null);
+    await context.close();
+  });
+
   it("whose browser stores nothing places an order as a guest and pays it", async () => {
     const sku = await orderableSku(token("vendor").vendorId!);
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });

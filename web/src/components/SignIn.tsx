@@ -2,6 +2,9 @@ import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../api";
 import { isSession, type Slot, setToken } from "../auth";
 
+const GUEST_SIGN_OUT =
+  "Sign out of this browser? Your orders (tracking, cancelling, credit notes) can be opened again only with this sign-in's token.";
+
 /** A bearer-token sign-in; the token stays in this browser's localStorage for this app only. */
 export function SignIn({ slot, who, children }: { slot: Slot; who: string; children?: ReactNode }) {
   const [value, setValue] = useState("");
@@ -44,10 +47,12 @@ export function SignIn({ slot, who, children }: { slot: Slot; who: string; child
 /**
  * Who is signed in here, and "Sign out": a session this browser was given (a vendor's) is revoked on
  * the server too; a pasted token is only forgotten here. The browser forgets it either way, even
- * when the server cannot be reached.
+ * when the server cannot be reached. A storefront guest has no email or phone to sign in with
+ * again: its token is the only way back to its orders, so it is asked first.
  */
 export function SignedInAs({ slot, token, label }: { slot: Slot; token: string; label: string }) {
   const signOut = async () => {
+    if (slot === "storefront" && !window.confirm(GUEST_SIGN_OUT)) return;
     if (isSession(slot)) await api.signOut(token).catch(() => undefined);
     setToken(slot, null);
   };
