@@ -3,7 +3,8 @@ import type { RowError } from "../contracts/product-imports";
 import type { ImportRow } from "../domain/product-csv";
 import { chunks, rowsPerInsert, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
-import { productImportPages, productImports, products, skus, warehouses } from "./schema";
+import { productImportPages, productImports, products, skus, vendors, warehouses } from "./schema";
+import { vendorSells } from "./vendor-live";
 
 export type ImportRecord = typeof productImports.$inferSelect;
 export type PageOutcome = {
@@ -127,7 +128,10 @@ export type ExistingSku = {
   weightGrams: number;
 };
 
-/** The vendor's SKUs with these codes, and (for the GTIN match) any vendor's SKUs with these barcodes. */
+/**
+ * The vendor's SKUs with these codes, and (for the GTIN match) any vendor's SKUs with these
+ * barcodes, saying which are on sale (active, of a vendor that sells) and oldest first.
+ */
 export async function catalogMatches(db: Db, vendorId: string, codes: string[], gtins: string[]) {
   const columns = {
     id: skus.id,
@@ -147,9 +151,22 @@ export async function catalogMatches(db: Db, vendorId: string, codes: string[], 
         .from(skus)
         .where(and(eq(skus.vendorId, vendorId), inArray(skus.code, c))),
     ),
-    selectIn(db, gtins, (c) => db.select(columns).from(skus).where(inArray(skus.barcode, c))),
+    selectIn(db, gtins, (c) =>
+      db
+        .select({
+          ...columns,
+          onSale: sql<number>`(${skus.status} = 'active' and ${vendorSells})`,
+          createdAt: skus.createdAt,
+        })
+        .from(skus)
+        .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+        .where(inArray(skus.barcode, c)),
+    ),
   ]);
-  return { byCode, byBarcode };
+  const oldestFirst = byBarcode.sort((a, b) =>
+    a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.id < b.id ? -1 : 1,
+  );
+  return { byCode, byBarcode: oldestFirst.map(({ onSale, ...s }) => ({ ...s, onSale: Boolean(onSale) })) };
 }
 
 /**

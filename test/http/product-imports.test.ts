@@ -173,6 +173,24 @@ describe("products by CSV", () => {
     expect(sku).toMatchObject({ productId: product.id, barcode: gtin });
   });
 
+  it("a GTIN only a vendor that does not sell carries joins no product of its", async () => {
+    // A vendor paused by ops had typed the GTIN onto a product of its own.
+    const paused = await newVendorWithToken();
+    const junk = await newProduct("Junk");
+    const gtin = freshGtin();
+    await newSku(paused.vendorId, junk.id, { barcode: gtin });
+    expect(
+      (await api("PATCH", `/v1/vendors/${paused.vendorId}`, { token: ADMIN, body: { status: "suspended" } })).status,
+    ).toBe(200);
+    const v = await newVendorWithToken();
+    const r = await uploadCsv(v.token, `product_title,sku_code,price,gtin\nLinen shirt,${uniqueCode()},1599,${gtin}\n`);
+    const done = await untilImported(v.token, r.body.id);
+    expect(done.body).toMatchObject({ createdSkus: 1, offers: 0, createdProducts: 1 });
+    const [sku] = await vendorSkus(v.vendorId, v.token);
+    expect(sku?.productId).not.toBe(junk.id);
+    expect((await api("GET", `/v1/products/${sku?.productId}`, { token: ADMIN })).body.title).toBe("Linen shirt");
+  });
+
   it("a new variant joins the vendor's product of its title; another vendor's of that title is not its own", async () => {
     const other = await newVendorWithToken();
     const othersShirt = await newProduct("Linen shirt");
