@@ -189,13 +189,23 @@ export async function findByAwb(db: Db, carrier: string, awb: string) {
 }
 
 /**
- * The sub-order a carrier's tracking event is about: the live shipment with that AWB, else the
- * parcel last closed as undelivered with it (a carrier repeating its return-to-origin or loss
- * event must reach the repeat, which finishes what a stopped first call left undone).
+ * The sub-order a carrier's tracking event dated `at` is about: the live shipment with that AWB,
+ * else the parcel last closed as undelivered with it (a carrier repeating its return-to-origin or
+ * loss event must reach the repeat, which finishes what a stopped first call left undone). An AWB
+ * freed by such a close may be on a new parcel: an event dated well before that parcel left, with a
+ * closed one to be about, is the closed one's, never the new parcel's to be delivered or closed by.
  */
-export async function findTrackedShipment(db: Db, carrier: string, awb: string) {
-  return (await findByAwb(db, carrier, awb)) ?? (await closedAsUndelivered(db, carrier, awb).get());
+export async function findTrackedShipment(db: Db, carrier: string, awb: string, at: Date) {
+  const live = await findByAwb(db, carrier, awb);
+  const closed = () => closedAsUndelivered(db, carrier, awb).get();
+  if (!live) return closed();
+  const earlier = live.dispatchedAt !== null && Date.parse(live.dispatchedAt) - at.getTime() > EARLIER_PARCEL_MS;
+  return (earlier && (await closed())) || live;
 }
+
+// Carriers' clocks drift and some send local time as UTC: only an event this much older than the
+// live parcel's dispatch is taken for an earlier parcel's.
+const EARLIER_PARCEL_MS = 6 * 3_600_000;
 
 /** The parcels closed as undelivered with this AWB, latest first, from sub_orders_awb. */
 export function closedAsUndelivered(db: Db, carrier: string, awb: string) {

@@ -44,6 +44,18 @@ export async function closeUndelivered(
   const { agg, sub } = found;
   const status = sub.status as SubOrderStatus;
   if (status === "cancelled" && sub.cancellationReason === input.outcome) {
+    const restocked = firstRestock(agg, sub);
+    // A repeat that asks otherwise of the shelf is not this close again: answering it 200 would say
+    // the units were kept off (or put back) when the first close decided the other way.
+    if (input.restock !== undefined && input.restock !== restocked) {
+      return {
+        ok: false,
+        code: "CONFLICT",
+        detail: restocked
+          ? "Already closed with its units put back on the shelf; take damaged units off with a stock adjustment (reason damage)"
+          : "Already closed without putting its units back; put them back with a stock adjustment (reason return)",
+      };
+    }
     await restockRepeat(env, agg, sub, input);
     return { ok: true, orderId: agg.order.id, changed: false };
   }
@@ -61,7 +73,8 @@ export async function closeUndelivered(
     to: "cancelled",
     changes: { cancellationReason: input.outcome, cancelledAt: at },
     actor: input.actor,
-    reason: input.outcome,
+    // What the timeline shows beside the close: the note (a carrier's claim number, say), else the outcome.
+    reason: input.note ?? input.outcome,
     data: {
       reason: input.outcome,
       refundedMinor: payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0,
@@ -116,10 +129,17 @@ async function putBack(env: Env, agg: Pick<OrderAggregate, "lines">, sub: SubOrd
 // The stock objects keep a change's key a week: a repeat later than this could put the units back twice.
 const RESTOCK_REPEAT_MS = 6 * 24 * 3_600_000;
 
+const closeOf = (agg: OrderAggregate, sub: SubOrderRow) =>
+  agg.events.find((e) => e.subOrderId === sub.id && e.type === "sub_order.cancelled");
+
+/** Whether the close that landed put the parcel's units back. */
+function firstRestock(agg: OrderAggregate, sub: SubOrderRow): boolean {
+  return Boolean((closeOf(agg, sub)?.data as { restocked?: boolean } | null | undefined)?.restocked);
+}
+
 /** A repeat finishes the restock its first call decided, in case that call stopped before it. */
 async function restockRepeat(env: Env, agg: OrderAggregate, sub: SubOrderRow, input: UndeliveredInput) {
-  const closed = agg.events.find((e) => e.subOrderId === sub.id && e.type === "sub_order.cancelled");
-  const data = closed?.data as { restocked?: boolean } | null | undefined;
-  if (!data?.restocked || input.now.getTime() - Date.parse(closed!.at) > RESTOCK_REPEAT_MS) return;
+  const closed = closeOf(agg, sub);
+  if (!firstRestock(agg, sub) || input.now.getTime() - Date.parse(closed!.at) > RESTOCK_REPEAT_MS) return;
   await putBack(env, agg, sub, input.actor);
 }

@@ -74,8 +74,9 @@ function outcomeOf(r: OutcomeRow, explanation: unknown): Outcome & { decidedAt: 
     deliveredOnTime:
       r.deliveredAt && r.promisedDeliveryBy ? Date.parse(r.deliveredAt) <= Date.parse(r.promisedDeliveryBy) : null,
     breached: cancelled && r.cancellationReason === SLA_BREACH_REASON,
-    // A parcel closed as undelivered after dispatch was the carrier's, not the vendor's, failing.
-    vendorCancelled: cancelled && dispatched === null && Boolean(r.vendorCancelled),
+    // A parcel closed as undelivered counts against its vendor only if the vendor closed it: a vendor
+    // could otherwise dispatch what it cannot ship and call it lost, a cancel passed off as on time.
+    vendorCancelled: cancelled && Boolean(r.vendorCancelled),
     ...(scores ? { scores } : {}),
     decidedAt: r.dispatchedAt ?? (cancelled ? r.cancelledAt : null),
   };

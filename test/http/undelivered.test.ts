@@ -41,8 +41,12 @@ async function dispatched() {
   return { ...s, vendor, shopper: shopper.token, orderId: paid.body.id as string, sub, awb };
 }
 
-async function carrierSays(awb: string, event: "returned_to_origin" | "lost" | "delivered") {
-  const raw = JSON.stringify({ awb, event, at: new Date(Date.now() - 60_000).toISOString() });
+async function carrierSays(
+  awb: string,
+  event: "returned_to_origin" | "lost" | "delivered",
+  at = new Date(Date.now() - 60_000),
+) {
+  const raw = JSON.stringify({ awb, event, at: at.toISOString() });
   const r = await api("POST", "/v1/webhooks/carriers/delhivery", {
     rawBody: raw,
     headers: {
@@ -119,7 +123,7 @@ describe("a dispatched parcel that never reached the shopper", () => {
     expect(closed.body).toMatchObject({ status: "cancelled", cancellationReason: "lost_in_transit" });
     expect(closed.body.creditNotes).toHaveLength(1);
     const event = closed.body.timeline.find((e: { type: string }) => e.type === "sub_order.cancelled");
-    expect(event).toMatchObject({ reason: "lost_in_transit" });
+    expect(event).toMatchObject({ reason: "carrier claim 4411" });
     const m = await money(p.sub);
     expect(m!.refunded).toBe(m!.total);
     expect((await stockOf(p.skuId)).totals.onHand).toBe(3);
@@ -162,6 +166,39 @@ describe("a dispatched parcel that never reached the shopper", () => {
     await retryPendingRefunds(env, new Date(Date.now() + 10 * 60_000));
     const m = (await money(p.sub))!;
     expect([m.refunded, m.notes]).toEqual([m.total, 1]);
+  });
+
+  it("closed again asking otherwise of the shelf is refused, not answered as done", async () => {
+    const p = await dispatched();
+    await carrierSays(p.awb, "returned_to_origin");
+    expect((await stockOf(p.skuId)).totals.onHand).toBe(5);
+    // The vendor opens it: crushed. The carrier's close put the units back already.
+    const damaged = await step(p.vendor, p.sub, "undelivered", { outcome: "returned_to_origin", restock: false });
+    expect(damaged.status).toBe(409);
+    expect(damaged.body).toMatchObject({ code: "CONFLICT", detail: expect.stringContaining("reason damage") });
+    expect((await stockOf(p.skuId)).totals.onHand).toBe(5);
+    expect((await step(p.vendor, p.sub, "undelivered", { outcome: "returned_to_origin" })).status).toBe(200);
+  });
+
+  it("an old event for a closed parcel's AWB, now on a new parcel, is the closed one's", async () => {
+    const a = await dispatched();
+    await carrierSays(a.awb, "returned_to_origin");
+    // The AWB is free again, and the carrier puts it on another parcel.
+    const b = await dispatched();
+    const barcode = (await api("GET", `/v1/sub-orders/${b.sub}`, { token: b.vendor })).body.lines[0].barcode;
+    expect(barcode).toBeTruthy();
+    const fix = await api("POST", `/v1/sub-orders/${b.sub}/awb`, {
+      token: b.vendor,
+      body: { carrier: "delhivery", awb: a.awb },
+      headers: { "Idempotency-Key": `reuse-${b.sub}` },
+    });
+    expect(fix.status).toBe(200);
+    // The carrier sends the first parcel's return again, dated hours before the new one left.
+    await carrierSays(a.awb, "returned_to_origin", new Date(Date.now() - 8 * 3_600_000));
+    expect((await money(b.sub))!.status).toBe("dispatched");
+    // An event of the new parcel's own is its.
+    await carrierSays(a.awb, "delivered");
+    expect((await money(b.sub))!.status).toBe("delivered");
   });
 
   it("a vendor's parcel back damaged is refunded and kept off the shelf", async () => {

@@ -172,14 +172,15 @@ describe("routing-refit job", () => {
     expect(score.avgDispatchHours).toBe(24);
   });
 
-  it("does not count a parcel its vendor closed as undelivered after dispatch as the vendor's cancel", async () => {
+  it("counts a parcel closed as undelivered against its vendor only if the vendor closed it", async () => {
     const product = await newProduct();
-    const rto = await offer({ productId: product.id, warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const byCarrier = await offer({ productId: product.id, warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const byVendor = await offer({ productId: product.id, warehouses: [{ at: BENGALURU, onHand: 1 }] });
     const delivered = await offer({ productId: product.id, warehouses: [{ at: BENGALURU, onHand: 1 }] });
     const shopper = await newCustomer();
     const start = Date.now() + HOUR;
     const scores = { distance: 0.9, delivery: 0.5, speed: 0.6, reliability: 0.8, cost: 1 };
-    for (const v of [rto, delivered]) {
+    for (const v of [byCarrier, byVendor, delivered]) {
       await history({
         vendorId: v.vendorId,
         customerId: shopper.customerId,
@@ -190,27 +191,33 @@ describe("routing-refit job", () => {
         clockKept: true,
       });
     }
-    // Every parcel of the first vendor came back to it, and the vendor recorded each one.
-    const subs = (
-      await env.DB.prepare("select id, order_id as orderId, dispatched_at as at from sub_orders where vendor_id = ?")
-        .bind(rto.vendorId)
-        .all<{ id: string; orderId: string; at: string }>()
-    ).results;
-    await env.DB.batch(
-      subs.flatMap((s) => [
-        env.DB.prepare(
-          "update sub_orders set status = 'cancelled', cancellation_reason = 'returned_to_origin', cancelled_at = ? where id = ?",
-        ).bind(s.at, s.id),
-        env.DB.prepare(
-          `insert into order_events (order_id, sub_order_id, type, at, actor_role, actor_id, reason, data, dedupe_key)
-           values (?, ?, 'sub_order.cancelled', ?, 'vendor', ?, 'returned_to_origin', '{}', ?)`,
-        ).bind(s.orderId, s.id, s.at, rto.vendorId, `sub_order.cancelled:${s.id}`),
-      ]),
-    );
+    // Every parcel of the first two came back: the carrier said so for one, the vendor for the other.
+    for (const [v, role, actor] of [
+      [byCarrier, "system", "carrier:delhivery"],
+      [byVendor, "vendor", byVendor.vendorId],
+    ] as const) {
+      const subs = (
+        await env.DB.prepare("select id, order_id as orderId, dispatched_at as at from sub_orders where vendor_id = ?")
+          .bind(v.vendorId)
+          .all<{ id: string; orderId: string; at: string }>()
+      ).results;
+      await env.DB.batch(
+        subs.flatMap((s) => [
+          env.DB.prepare(
+            "update sub_orders set status = 'cancelled', cancellation_reason = 'returned_to_origin', cancelled_at = ? where id = ?",
+          ).bind(s.at, s.id),
+          env.DB.prepare(
+            `insert into order_events (order_id, sub_order_id, type, at, actor_role, actor_id, reason, data, dedupe_key)
+             values (?, ?, 'sub_order.cancelled', ?, ?, ?, 'returned_to_origin', '{}', ?)`,
+          ).bind(s.orderId, s.id, s.at, role, actor, `sub_order.cancelled:${s.id}`),
+        ]),
+      );
+    }
     expect((await runRefit(start + 3 * 24 * HOUR)).status).toBe(200);
     const items = (await api("GET", "/v1/routing/vendor-scores", { token: ADMIN })).body.items;
     const rateOf = (vendorId: string) => items.find((x: { vendorId: string }) => x.vendorId === vendorId).cancelRateBps;
-    expect(rateOf(rto.vendorId)).toBe(rateOf(delivered.vendorId));
+    expect(rateOf(byCarrier.vendorId)).toBe(rateOf(delivered.vendorId));
+    expect(rateOf(byVendor.vendorId)).toBeGreaterThan(rateOf(delivered.vendorId));
   });
 
   it("keeps a vendor's seeded score until it has outcomes of its own", async () => {

@@ -59,7 +59,7 @@ export const carrierWebhooks = router().openapi(route, async (c) => {
   if (Date.parse(event.at) > Date.now() + CLOCK_SKEW_MS) {
     throw validationError([{ path: "at", message: "is in the future" }]);
   }
-  const shipment = await findTrackedShipment(database(c.env), carrier, event.awb);
+  const shipment = await findTrackedShipment(database(c.env), carrier, event.awb, new Date(event.at));
   if (!shipment) {
     console.warn(JSON.stringify({ webhook: "carrier", carrier, awb: event.awb, ignored: "unknown AWB" }));
     return c.json({ received: true as const }, 200);
