@@ -870,6 +870,11 @@ describe("the vendor's pack and dispatch screens", () => {
     assert.equal((await client.request<{ awb: string }>("GET", `/v1/sub-orders/${subId}`)).awb, right);
 
     // The carrier brings it back: the vendor closes it, its unit back on the shelf, the shopper refunded.
+    const asked: string[] = [];
+    page.on("dialog", (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
     await page.getByText("Not delivered?").click();
     await page.getByRole("button", { name: "It came back to us" }).click();
     for (let i = 0; i < 50; i++) {
@@ -885,6 +890,7 @@ describe("the vendor's pack and dispatch screens", () => {
       [closed.status, closed.cancellationReason, closed.creditNotes.length],
       ["cancelled", "returned_to_origin", 1],
     );
+    assert.match(asked[0] ?? "", /refunded/, "it asks before it refunds");
     await context.close();
   });
 });
@@ -1526,8 +1532,8 @@ describe("vendor onboarding", () => {
     await ops.getByRole("button", { name: `Approve ${shopName} & Snacks` }).click();
     await ops.getByText("No vendor is waiting.").waitFor();
     assert.equal(await catalog(), 1, "live once approved");
-    await l1.reload();
-    await l1.getByRole("status").getByText("Approved: your offers are live").waitFor();
+    // The open wizard hears of it without a reload.
+    await l1.getByRole("status").getByText("Approved: your offers are live").waitFor({ timeout: 30_000 });
     await l1.getByRole("link", { name: "Go to orders" }).click();
     await l1.getByRole("tab", { name: "New" }).waitFor();
 

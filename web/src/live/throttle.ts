@@ -29,7 +29,8 @@ export class Throttle {
 
   call(): void {
     if (this.pending !== null) return;
-    const wait = this.last + this.windowMs - this.timers.now();
+    // At most a window away, even if the clock was set back since the last reload.
+    const wait = Math.min(this.last + this.windowMs - this.timers.now(), this.windowMs);
     if (wait <= 0) this.fire();
     else this.pending = this.timers.setTimeout(() => this.fire(), wait);
   }

@@ -36,7 +36,8 @@ export function MyOrders() {
           return Promise.all(page.items.map((o) => api.order(token, o.id, signal)));
         }
       : null,
-    [token, tick],
+    [token],
+    tick,
   );
 
   // A token the API no longer takes (a guest's lapses a day after a sign-up that never ordered).

@@ -6,7 +6,7 @@ import { useApi } from "../../use-api";
 
 /** The marketplace's money from the ledger: what came in, what the platform kept, what vendors are owed and were paid. */
 export function OpsEarnings({ token, tick }: { token: string; tick: number }) {
-  const totals = useApi((signal) => api.platformEarnings(token, signal), [token, tick]);
+  const totals = useApi((signal) => api.platformEarnings(token, signal), [token], tick);
   const t = totals.data;
   const rows: [string, number][] = t
     ? [

@@ -13,7 +13,7 @@ import { BulkResultList } from "./BulkResultList";
 
 /** One order, reloaded on every ops-feed event, with its routing and the sub-order actions. */
 export function OpsOrder({ token, orderId, tick }: { token: string; orderId: string; tick: number }) {
-  const order = useApi((signal) => api.order(token, orderId, signal), [token, orderId, tick]);
+  const order = useApi((signal) => api.order(token, orderId, signal), [token, orderId], tick);
   return (
     <div className="stack">
       <div className="row between wrap">

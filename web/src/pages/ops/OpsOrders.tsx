@@ -62,7 +62,8 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
         },
         signal,
       ),
-    [token, JSON.stringify(filters), cursor, live],
+    [token, JSON.stringify(filters), cursor],
+    live,
   );
   const scope = {
     ...(filters.vendorId ? { vendorId: filters.vendorId } : {}),
@@ -70,7 +71,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
     ...(filters.from ? { from: toIso(filters.from) } : {}),
     ...(filters.to ? { to: toIso(filters.to) } : {}),
   };
-  const counts = useApi((signal) => api.orderCounts(token, scope, signal), [token, JSON.stringify(scope), tick]);
+  const counts = useApi((signal) => api.orderCounts(token, scope, signal), [token, JSON.stringify(scope)], tick);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [note, setNote] = useState("");
   const [cancelReason, setCancelReason] = useState<CancelReason | "">("");

@@ -9,7 +9,7 @@ import { useApi } from "../../use-api";
 /** Ops' side of onboarding: invite a vendor by email, and approve or send back the submitted ones. */
 export function OpsVendors({ token }: { token: string }) {
   const [tick, setTick] = useState(0);
-  const submitted = useApi((signal) => api.onboardings(token, "submitted", signal), [token, tick]);
+  const submitted = useApi((signal) => api.onboardings(token, "submitted", signal), [token], tick);
   return (
     <div className="stack">
       <InviteVendor token={token} />

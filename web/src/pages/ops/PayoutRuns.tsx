@@ -10,7 +10,7 @@ import { useApi } from "../../use-api";
 
 /** Above the orders: the latest payout run, loud when its reconciliation stopped it. */
 export function PayoutBanner({ token, tick }: { token: string; tick: number }) {
-  const latest = useApi((signal) => api.latestPayoutRun(token, signal), [token, tick]);
+  const latest = useApi((signal) => api.latestPayoutRun(token, signal), [token], tick);
   const run = latest.data?.latest;
   if (run?.status !== "halted") return null;
   return (
@@ -43,7 +43,7 @@ function ReconciliationLink({ token, run }: { token: string; run: PayoutRun }) {
 
 /** Every payout run: what it paid, held back and why, and its reconciliation to download. */
 export function PayoutRuns({ token, tick }: { token: string; tick: number }) {
-  const runs = useApi((signal) => api.payoutRuns(token, signal), [token, tick]);
+  const runs = useApi((signal) => api.payoutRuns(token, signal), [token], tick);
   return (
     <section className="stack">
       <h2>Payout runs</h2>

@@ -15,12 +15,13 @@ const PAGE = 20;
  * figures and history, newest first.
  */
 export function Earnings({ token, vendorId, tick }: { token: string; vendorId: string; tick: number }) {
-  const totals = useApi((signal) => api.earnings(token, vendorId, signal), [token, vendorId, tick]);
+  const totals = useApi((signal) => api.earnings(token, vendorId, signal), [token, vendorId], tick);
   // Rows shown grow by a page per "Show more"; each reload reads them all again (see api.ts).
   const [shown, setShown] = useState(PAGE);
   const rows = useApi(
     (signal) => api.earningsSubOrders(token, vendorId, shown, signal),
-    [token, vendorId, tick, shown],
+    [token, vendorId, shown],
+    tick,
   );
   const [error, setError] = useState<unknown>(null);
   const items = rows.data?.items ?? [];

@@ -10,7 +10,7 @@ import { useApi } from "../../use-api";
  */
 export function InventoryBridge({ token, vendorId }: { token: string; vendorId: string }) {
   const [tick, setTick] = useState(0);
-  const report = useApi((signal) => api.bridgeReport(token, vendorId, signal), [token, vendorId, tick]);
+  const report = useApi((signal) => api.bridgeReport(token, vendorId, signal), [token, vendorId], tick);
   const [secret, setSecret] = useState<BridgeSecret | null>(null);
   const [error, setError] = useState<unknown>(null);
   const rotate = async () => {

@@ -25,7 +25,7 @@ export function StockCount({
   vendorId: string;
   /** The latest vendor-feed `stock.changed` of each SKU. */
   events: ReadonlyMap<string, EventFrame>;
-  /** Bumped when the feed resets: the levels are read again. */
+  /** Bumped by the feed's events and resets: the levels are read again. */
   tick: number;
 }) {
   const skus = useApi((signal) => api.skus(token, vendorId, signal), [token, vendorId]);
@@ -59,7 +59,10 @@ export function StockCount({
   const event = events.get(skuId);
   useEffect(() => {
     const parsed = VendorStockData.safeParse(event?.data);
-    if (parsed.success && parsed.data.skuId === skuId) setLevels({ data: parsed.data as StockLevels, at: new Date() });
+    // Stamped when it happened: a SKU chosen again shows its last event as old as it is.
+    if (parsed.success && parsed.data.skuId === skuId && event) {
+      setLevels({ data: parsed.data as StockLevels, at: new Date(event.at) });
+    }
   }, [event, skuId]);
 
   const shown = levels?.data.skuId === skuId ? levels : null;

@@ -114,6 +114,10 @@ type Undelivered = { outcome: "returned_to_origin" | "lost_in_transit"; restock?
 /** A parcel the carrier brought back or lost: the shopper is refunded in full, so it asks first. */
 function NotDelivered({ busy, close }: { busy: boolean; close: (body: Undelivered) => void }) {
   const [restock, setRestock] = useState(true);
+  const confirmed = (body: Undelivered) => {
+    const what = body.outcome === "lost_in_transit" ? "lost by the carrier" : "back with you";
+    if (window.confirm(`Close this parcel as ${what}? The shopper is refunded the whole parcel.`)) close(body);
+  };
   return (
     <details>
       <summary>Not delivered?</summary>
@@ -128,7 +132,7 @@ function NotDelivered({ busy, close }: { busy: boolean; close: (body: Undelivere
             type="button"
             className="button"
             disabled={busy}
-            onClick={() => close({ outcome: "returned_to_origin", restock })}
+            onClick={() => confirmed({ outcome: "returned_to_origin", restock })}
           >
             It came back to us
           </button>
@@ -136,7 +140,7 @@ function NotDelivered({ busy, close }: { busy: boolean; close: (body: Undelivere
             type="button"
             className="button danger"
             disabled={busy}
-            onClick={() => close({ outcome: "lost_in_transit" })}
+            onClick={() => confirmed({ outcome: "lost_in_transit" })}
           >
             The carrier lost it
           </button>

@@ -58,19 +58,30 @@ export function VendorApp({ rest }: { rest: string }) {
   return <SignedInVendor token={token} rest={rest} />;
 }
 
+/** How often a vendor waiting for ops' approval reads whether it came. */
+const APPROVAL_POLL_MS = 10_000;
+
 function SignedInVendor({ token, rest }: { token: string; rest: string }) {
   const me = useApi((signal) => api.me(token, signal), [token]);
   const vendorId = me.data?.vendorId ?? null;
   const [tick, refresh] = useThrottledTick();
   const [approved, setApproved] = useState(false);
-  // Read again on the feed's events until ops approve the vendor (its first order's event, say),
+  // Read again until ops approve the vendor (on its feed's events, and every few seconds below),
   // then no more: the wizard gives way to the orders without a reload.
   const self = useApi(
     (signal) => (vendorId ? api.vendors(token, signal) : Promise.resolve(null)),
-    [token, vendorId, approved ? 0 : tick],
+    [token, vendorId],
+    approved ? 0 : tick,
   );
   const isApproved = self.data?.items[0]?.onboarding === "approved";
   useEffect(() => setApproved(isApproved), [isApproved]);
+  // Ops' approval is no event of the vendor's feed: while it waits, the app asks now and then.
+  const reloadSelf = self.reload;
+  useEffect(() => {
+    if (approved || !vendorId) return;
+    const asking = setInterval(reloadSelf, APPROVAL_POLL_MS);
+    return () => clearInterval(asking);
+  }, [approved, vendorId, reloadSelf]);
   // A vendor still onboarding has no orders yet: the wizard is its whole app until ops approve it.
   const onboarding = rest === "/onboarding" || (self.data?.items[0] && !isApproved);
   // The latest levels of each SKU: several arrive in one delivery, and one must not hide another's.
@@ -170,7 +181,7 @@ function Queue({ token, tick }: { token: string; tick: number }) {
   // the fold. Rows shown grow by a page per "Show more"; each reload (a feed event, a confirm) reads
   // them all again (see api.ts), so none is skipped or shown twice as the queue moves.
   const [shown, setShown] = useState(QUEUE_PAGE);
-  const list = useApi((signal) => api.subOrders(token, { status }, shown, signal), [token, status, tick, shown]);
+  const list = useApi((signal) => api.subOrders(token, { status }, shown, signal), [token, status, shown], tick);
   const [error, setError] = useState<unknown>(null);
   const confirm = async (id: string) => {
     setError(null);
@@ -252,7 +263,7 @@ function Queue({ token, tick }: { token: string; tick: number }) {
 }
 
 function SubOrderPage({ token, id, tick }: { token: string; id: string; tick: number }) {
-  const sub = useApi((signal) => api.subOrder(token, id, signal), [token, id, tick]);
+  const sub = useApi((signal) => api.subOrder(token, id, signal), [token, id], tick);
   const carriers = useApi((signal) => api.carriers(token, signal), [token]);
   return (
     <div className="stack">
