@@ -10,6 +10,33 @@ export type Loadable<T> = {
 };
 
 /**
+ * Which answers of one thing read again and again may be shown: each, unless one started later was
+ * shown already, or what is read has changed since it started (`renew`).
+ */
+export class LatestReads {
+  private identity = 0;
+  private started = 0;
+  private shown = 0;
+
+  /** What is read changed: answers to reads started before are for something else. */
+  renew(): void {
+    this.identity += 1;
+    this.shown = 0;
+  }
+
+  begin(): { identity: number; seq: number } {
+    return { identity: this.identity, seq: ++this.started };
+  }
+
+  /** Whether `read`'s answer is shown; if so, answers to reads started before it no longer are. */
+  lands(read: { identity: number; seq: number }): boolean {
+    if (read.identity !== this.identity || read.seq < this.shown) return false;
+    this.shown = read.seq;
+    return true;
+  }
+}
+
+/**
  * Runs `load` when `deps` change (or on reload): what is read changed, so a read still in flight is
  * aborted. `refresh` changing (a live feed's tick) reads the same thing again without aborting the
  * read in flight: each answer is shown unless a later-started one is shown already, so figures
@@ -30,8 +57,7 @@ export function useApi<T>(
   const reload = useCallback(() => setTick((t) => t + 1), []);
   const latest = useRef(load);
   latest.current = load;
-  // `identity` counts what is read; `started` and `shown` order the reads of one identity.
-  const runs = useRef({ identity: 0, started: 0, shown: 0, inFlight: new Set<AbortController>() });
+  const runs = useRef({ reads: new LatestReads(), inFlight: new Set<AbortController>() });
 
   const start = useCallback(() => {
     const r = runs.current;
@@ -40,16 +66,13 @@ export function useApi<T>(
       setState({ data: null, error: null, loading: false, loadedAt: null });
       return;
     }
-    const identity = r.identity;
-    const seq = ++r.started;
+    const run = r.reads.begin();
     const ctrl = new AbortController();
     r.inFlight.add(ctrl);
     setState((s) => ({ ...s, loading: true, error: null }));
     const settle = (next: (s: typeof state) => typeof state) => {
       r.inFlight.delete(ctrl);
-      if (ctrl.signal.aborted || identity !== r.identity || seq < r.shown) return;
-      r.shown = seq;
-      setState(next);
+      if (!ctrl.signal.aborted && r.reads.lands(run)) setState(next);
     };
     read(ctrl.signal).then(
       (data) => settle(() => ({ data, error: null, loading: r.inFlight.size > 0, loadedAt: new Date() })),
@@ -60,8 +83,7 @@ export function useApi<T>(
   // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps stand for `load`.
   useEffect(() => {
     const r = runs.current;
-    r.identity += 1;
-    r.shown = 0;
+    r.reads.renew();
     start();
     return () => {
       for (const ctrl of r.inFlight) ctrl.abort();
