@@ -163,8 +163,10 @@ export async function ledgerStart(db: Db): Promise<string | null> {
 
 /**
  * The period's figures: payments captured in [from, before) by their capture journal (and any
- * succeeded payment changed in the period that has none, so a capture the ledger missed shows),
- * against everything the ledger holds for those payments' orders since.
+ * succeeded payment made in the period that has none, so a capture the ledger missed shows; one
+ * made before it, such as one from before the ledger began, is changed in the period only by a
+ * refund, which must not halt every run for 35 days), against everything the ledger holds for
+ * those payments' orders since.
  */
 export async function periodFigures(db: Db, from: string, before: string): Promise<PeriodFigures> {
   const captured = sql`(
@@ -174,6 +176,7 @@ export async function periodFigures(db: Db, from: string, before: string): Promi
     select p.id from ${payments} p
       where p.status = 'succeeded' and p.updated_at >= ${from} and p.updated_at < ${before}
         and not exists (select 1 from ${ledgerJournals} j where j.id = 'payment_captured:' || p.id)
+        and p.created_at >= ${from}
   )`;
   const row = await db
     .select({

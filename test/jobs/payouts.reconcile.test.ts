@@ -4,7 +4,7 @@ import { database, runBatch } from "../../src/db/client";
 import { postJournal } from "../../src/db/ledger";
 import { transferConfirmedPosting } from "../../src/domain/ledger-payouts";
 import { simulatedPayouts } from "../../src/gateways/simulated-payouts";
-import { ADMIN, api, uid } from "../support/api";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { deliveredOrder, payoutVendor, runPayoutsAt, transfersOf } from "../support/payouts";
 
 // Reconciliation looks at every capture and transfer of the period, so its plants live in a file
@@ -46,6 +46,44 @@ describe("payout reconciliation", () => {
     // Ops take it out at the provider (here: the simulator's row); the next run pays.
     if (stray.ok) await env.DB.prepare("delete from sim_transfers where id = ?").bind(stray.value.id).run();
     expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(due.subOrderId)).toMatchObject([{ status: "paid" }]);
+  });
+
+  it("a refund of an order paid before the ledger began does not stop the run", async () => {
+    const vendor = await payoutVendor();
+    const due = await deliveredOrder(vendor);
+    // Paid in 2020, before the ledger existed (no capture journal), and part refunded today.
+    const { customerId } = await newCustomer();
+    const orderId = uid("ord_old");
+    const paymentId = uid("pay_old");
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    await env.DB.batch([
+      env.DB.prepare(
+        `insert into orders (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat, ship_lng,
+           hold_id, hold_expires_at, paid_at, created_at, updated_at)
+         values (?, ?, 'delivered', 'partially_refunded', 'INR', 100000, '{}', 12.97, 77.59, ?, ?, ?, ?, ?)`,
+      ).bind(
+        orderId,
+        customerId,
+        uid("hold_old"),
+        "2020-01-01T00:15:00Z",
+        "2020-01-01T00:01:00Z",
+        "2020-01-01T00:00:00Z",
+        now,
+      ),
+      env.DB.prepare(
+        `insert into payments (id, order_id, provider, status, amount_minor, refunded_minor, currency, created_at, updated_at)
+         values (?, ?, 'simulated', 'succeeded', 100000, 40000, 'INR', '2020-01-01T00:00:00Z', ?)`,
+      ).bind(paymentId, orderId, now),
+      env.DB.prepare(
+        `insert into refunds (id, payment_id, order_id, amount_minor, currency, reason, created_at)
+         values (?, ?, ?, 40000, 'INR', 'return', ?)`,
+      ).bind(uid("rf_old"), paymentId, orderId, now),
+    ]);
+
+    const run = (await runPayoutsAt(8)).result;
+    expect(run.problems ?? []).toEqual([]);
+    expect(run.status).toBe("paid");
     expect(await transfersOf(due.subOrderId)).toMatchObject([{ status: "paid" }]);
   });
 
