@@ -41,3 +41,25 @@ describe("the web app's reads of lists", () => {
     expect(all.nextCursor).toBeNull();
   });
 });
+
+describe("the payout lists", () => {
+  it("read the runs and a vendor's payouts a page further per Show more, to the oldest", async () => {
+    const runs = Array.from({ length: 60 }, (_, i) => ({ id: `run_${i}` }));
+    const asked: string[] = [];
+    vi.stubGlobal("fetch", async (url: string) => {
+      const u = new URL(url, "https://oms.test");
+      asked.push(u.pathname);
+      const from = Number(u.searchParams.get("cursor") ?? 0);
+      const to = Math.min(runs.length, from + Number(u.searchParams.get("limit")));
+      const page = { items: runs.slice(from, to), nextCursor: to < runs.length ? String(to) : null };
+      return new Response(JSON.stringify(page), { headers: { "content-type": "application/json" } });
+    });
+    const first = await api.payoutRuns("token", 24);
+    expect([first.items.length, first.nextCursor !== null]).toEqual([24, true]);
+    const all = await api.payoutRuns("token", 72);
+    expect([all.items.length, all.nextCursor]).toEqual([60, null]);
+    const payouts = await api.vendorPayouts("token", "ven_1", 100);
+    expect(payouts.items.at(-1)).toEqual({ id: "run_59" });
+    expect(asked.at(-1)).toBe("/v1/vendors/ven_1/payouts");
+  });
+});

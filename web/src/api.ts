@@ -398,18 +398,16 @@ export const api = {
   createSku(token: string, body: Record<string, unknown>) {
     return request<Sku>("POST", "/v1/skus", { token, body });
   },
-  payoutRuns(token: string, signal?: AbortSignal) {
-    return request<Page<PayoutRun>>("GET", "/v1/payouts/runs", { token, query: { limit: 20 }, signal });
+  /** The first `count` payout runs, newest first ("Show more" asks for more: see `leadingRows`). */
+  payoutRuns(token: string, count: number, signal?: AbortSignal) {
+    return leadingRows<PayoutRun>("/v1/payouts/runs", token, count, signal);
   },
   latestPayoutRun(token: string, signal?: AbortSignal) {
     return request<{ latest: PayoutRun | null }>("GET", "/v1/payouts/latest", { token, signal });
   },
-  vendorPayouts(token: string, vendorId: string, signal?: AbortSignal) {
-    return request<Page<VendorPayout>>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/payouts`, {
-      token,
-      query: { limit: 50 },
-      signal,
-    });
+  /** The vendor's first `count` payouts, newest first ("Show more" asks for more: see `leadingRows`). */
+  vendorPayouts(token: string, vendorId: string, count: number, signal?: AbortSignal) {
+    return leadingRows<VendorPayout>(`/v1/vendors/${encodeURIComponent(vendorId)}/payouts`, token, count, signal);
   },
   platformAnalytics(token: string, query: AnalyticsRange, signal?: AbortSignal) {
     return request<PlatformAnalytics>("GET", "/v1/analytics/platform", { token, query, signal });

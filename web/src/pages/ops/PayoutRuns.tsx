@@ -8,6 +8,9 @@ import { Link } from "../../router";
 import type { PayoutRun } from "../../types";
 import { useApi } from "../../use-api";
 
+/** Runs shown at first, and each "Show more" adds: a day of hourly runs. */
+const RUNS_PAGE = 24;
+
 /** Above the orders: the latest payout run, loud when its reconciliation stopped it. */
 export function PayoutBanner({ token, tick }: { token: string; tick: number }) {
   const latest = useApi((signal) => api.latestPayoutRun(token, signal), [token], tick);
@@ -43,7 +46,9 @@ function ReconciliationLink({ token, run }: { token: string; run: PayoutRun }) {
 
 /** Every payout run: what it paid, held back and why, and its reconciliation to download. */
 export function PayoutRuns({ token, tick }: { token: string; tick: number }) {
-  const runs = useApi((signal) => api.payoutRuns(token, signal), [token], tick);
+  // An hourly job: a day's runs at first, each "Show more" a day more, so last week's halt is reachable.
+  const [shown, setShown] = useState(RUNS_PAGE);
+  const runs = useApi((signal) => api.payoutRuns(token, shown, signal), [token, shown], tick);
   return (
     <section className="stack">
       <h2>Payout runs</h2>
@@ -82,6 +87,16 @@ export function PayoutRuns({ token, tick }: { token: string; tick: number }) {
           </li>
         ))}
       </ul>
+      {runs.data?.nextCursor && (
+        <button
+          type="button"
+          className="button"
+          disabled={runs.loading}
+          onClick={() => setShown((runs.data?.items.length ?? 0) + RUNS_PAGE)}
+        >
+          Show more
+        </button>
+      )}
     </section>
   );
 }

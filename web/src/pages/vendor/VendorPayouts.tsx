@@ -6,9 +6,14 @@ import { saveFile } from "../../download";
 import { formatMoney, formatTime } from "../../format";
 import { useApi } from "../../use-api";
 
+/** Payouts shown at first, and each "Show more" adds. */
+const PAYOUTS_PAGE = 50;
+
 /** The vendor's payouts, newest first, each with its statement to download. */
 export function VendorPayouts({ token, vendorId }: { token: string; vendorId: string }) {
-  const payouts = useApi((signal) => api.vendorPayouts(token, vendorId, signal), [token, vendorId]);
+  // Every statement stays reachable for the vendor's books: "Show more" reads further back.
+  const [shown, setShown] = useState(PAYOUTS_PAGE);
+  const payouts = useApi((signal) => api.vendorPayouts(token, vendorId, shown, signal), [token, vendorId, shown]);
   const [error, setError] = useState<unknown>(null);
   const statement = (runId: string, format: "csv" | "pdf") =>
     saveFile(
@@ -58,6 +63,16 @@ export function VendorPayouts({ token, vendorId }: { token: string; vendorId: st
           </li>
         ))}
       </ul>
+      {payouts.data?.nextCursor && (
+        <button
+          type="button"
+          className="button"
+          disabled={payouts.loading}
+          onClick={() => setShown((payouts.data?.items.length ?? 0) + PAYOUTS_PAGE)}
+        >
+          Show more
+        </button>
+      )}
     </section>
   );
 }
