@@ -1504,7 +1504,8 @@ describe("vendor onboarding", () => {
     await l1.getByRole("heading", { name: "First products" }).waitFor();
     const title = `Masala chai 250 g ${Date.now()}`;
     await l1.getByLabel("Product name").fill(title);
-    await l1.getByLabel("SKU code").fill(`CHAI-${Date.now()}`);
+    const chaiCode = `CHAI-${Date.now()}`;
+    await l1.getByLabel("SKU code").fill(chaiCode);
     await l1.getByLabel("Barcode").fill(`890${Date.now()}`);
     // A price is read in the marketplace's currency, to its own fraction digits: three decimals are refused.
     await l1.getByLabel("Price (INR)").fill("249.505");
@@ -1514,6 +1515,26 @@ describe("vendor onboarding", () => {
     await l1.getByRole("button", { name: "Add product" }).click();
     await l1.getByText(`${title} · CHAI-`).waitFor();
     assert.match((await l1.getByText(`${title} · CHAI-`).textContent()) ?? "", /249\.50/);
+    // A second product under a SKU code already taken is refused by the server; corrected, it goes
+    // on the product the refused try made, not on another copy of it.
+    const second = `Cardamom tea ${Date.now()}`;
+    await l1.getByLabel("Product name").fill(second);
+    await l1.getByLabel("SKU code").fill(chaiCode);
+    await l1.getByLabel("Price (INR)").fill("199");
+    await l1.getByLabel("Barcode").fill(`891${Date.now()}`);
+    await l1.getByRole("button", { name: "Add product" }).click();
+    await l1
+      .getByText(/already/)
+      .first()
+      .waitFor();
+    await l1.getByLabel("SKU code").fill(`CARD-${Date.now()}`);
+    await l1.getByRole("button", { name: "Add product" }).click();
+    await l1.getByText(`${second} · CARD-`).waitFor();
+    const copies = await api(onboard.url, opsToken).request<{ items: { title: string }[] }>(
+      "GET",
+      `/v1/products?search=${encodeURIComponent(second)}`,
+    );
+    assert.equal(copies.items.filter((p) => p.title === second).length, 1, "one product, not one per try");
     await l1.getByRole("button", { name: "Save and continue" }).click();
     await l1.getByRole("heading", { name: "Review and submit" }).waitFor();
     await l1.getByRole("button", { name: "Submit for review" }).click();

@@ -1,4 +1,4 @@
-import { CreateProduct } from "@contracts/catalog";
+import { CreateProduct, CreateSku } from "@contracts/catalog";
 import { ONBOARDING_STEPS, type OnboardingStep, SaveStep } from "@contracts/onboarding";
 import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { api } from "../../api";
@@ -294,30 +294,45 @@ function ProductsStep({
   const [form, setForm] = useState(empty);
   const [issues, setIssues] = useState<string[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  // The product a refused SKU left made: the corrected SKU goes on it, rather than on another copy.
+  const [made, setMade] = useState<{ title: string; id: string } | null>(null);
   const add = async (e: FormEvent) => {
     e.preventDefault();
+    if (busy) return;
     setError(null);
     const price = parseMoney(form.price, currency);
     const bad = [
       ...(invalid(CreateProduct, { title: form.title }) ?? []),
+      ...(invalid(CreateSku.pick({ code: true, title: true, barcode: true }), {
+        code: form.code,
+        title: form.title,
+        barcode: form.barcode,
+      }) ?? []),
       ...(price ? [] : [`price: an amount in ${currency}, such as 499 or 499.50`]),
     ];
     setIssues(bad.length > 0 ? bad : null);
     if (!price || bad.length > 0) return;
+    setBusy(true);
     try {
-      const product = await api.createProduct(token, { title: form.title });
+      const productId =
+        made?.title === form.title ? made.id : (await api.createProduct(token, { title: form.title })).id;
+      setMade({ title: form.title, id: productId });
       await api.createSku(token, {
         vendorId: ob.vendorId,
-        productId: product.id,
+        productId,
         code: form.code,
         title: form.title,
         price,
         barcode: form.barcode,
       });
+      setMade(null);
       setForm(empty);
       skus.reload();
     } catch (err) {
       setError(err);
+    } finally {
+      setBusy(false);
     }
   };
   const field = (key: keyof typeof empty, label: string, mode?: "decimal") => (
@@ -345,7 +360,7 @@ function ProductsStep({
       <Invalid issues={issues} />
       <ProblemBanner error={error} />
       <div className="row wrap">
-        <button type="submit" className="button">
+        <button type="submit" className="button" disabled={busy}>
           Add product
         </button>
         <button type="button" className="button primary" onClick={() => void save({ step: "products" })}>
