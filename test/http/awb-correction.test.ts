@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { signHmacSha256 } from "../../src/domain/hmac";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { carrierSays } from "../support/carriers";
 import { outboxMessages } from "../support/feeds";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 
@@ -52,19 +52,6 @@ const corrections = async (sub: string) =>
       .bind(sub, "sub_order.awb_corrected")
       .all<{ actor_role: string; actor_id: string | null; reason: string | null; data: string }>()
   ).results;
-
-/** The carrier's signed tracking event, as Delhivery posts it. */
-async function carrierSays(awb: string, event: "delivered" | "out_for_delivery") {
-  const raw = JSON.stringify({ awb, event, at: new Date(Date.now() - 60_000).toISOString() });
-  const r = await api("POST", "/v1/webhooks/carriers/delhivery", {
-    rawBody: raw,
-    headers: {
-      "content-type": "application/json",
-      "x-signature": await signHmacSha256("test-delhivery-webhook-secret", raw),
-    },
-  });
-  expect(r.status).toBe(200);
-}
 
 describe("POST /v1/sub-orders/{id}/awb", () => {
   it("frees an AWB typed on the wrong parcel: its real parcel dispatches and gets the carrier's events", async () => {

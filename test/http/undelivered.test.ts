@@ -2,12 +2,12 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { journalsOfOrder } from "../../src/db/ledger";
-import { signHmacSha256 } from "../../src/domain/hmac";
 import { balanceOf } from "../../src/domain/ledger";
 import { closeUndelivered } from "../../src/fulfillment/undelivered";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { lost, stockCalls } from "../support/bindings";
+import { carrierSays } from "../support/carriers";
 import { inr } from "../support/catalog";
 import { outboxMessages } from "../support/feeds";
 import { BENGALURU, checkout, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
@@ -39,22 +39,6 @@ async function dispatched() {
   const awb = delhiveryAwb();
   expect((await step(vendor, sub, "dispatch", { carrier: "delhivery", awb })).status).toBe(200);
   return { ...s, vendor, shopper: shopper.token, orderId: paid.body.id as string, sub, awb };
-}
-
-async function carrierSays(
-  awb: string,
-  event: "returned_to_origin" | "lost" | "delivered",
-  at = new Date(Date.now() - 60_000),
-) {
-  const raw = JSON.stringify({ awb, event, at: at.toISOString() });
-  const r = await api("POST", "/v1/webhooks/carriers/delhivery", {
-    rawBody: raw,
-    headers: {
-      "content-type": "application/json",
-      "x-signature": await signHmacSha256("test-delhivery-webhook-secret", raw),
-    },
-  });
-  expect(r.status).toBe(200);
 }
 
 const money = (sub: string) =>
