@@ -1,5 +1,5 @@
 import type { SubOrderStatus } from "../contracts/order-status";
-import { database, type Statement } from "../db/client";
+import { type Db, database, type Statement } from "../db/client";
 import type { OrderState, SubOrderRow } from "../db/orders";
 import { owePendingRefund } from "../db/payments";
 import { loadSubOrder, writeTransition } from "../db/sub-orders";
@@ -142,21 +142,19 @@ export async function landCancel(
     // sweeper before then (a slow provider, a stopped Worker), it must not promise one.
     announced: { refundedMinor: 0 },
     at,
-    extra: payment
-      ? [
-          owePendingRefund(db, {
-            subOrderId: sub.id,
-            orderId: agg.order.id,
-            paymentId: payment.id,
-            reason: input.reason,
-            at,
-          }),
-        ]
-      : [],
+    extra: refundOwedByCancel(db, agg, sub.id, input.reason, at),
     announce,
   });
   if (changed) await releaseStrayUnits(env, agg.order, sub.id);
   return { ok: true, changed, key, announcement };
+}
+
+/** The refund a paid sub-order's cancel owes, for the cancel's batch (see `owePendingRefund`). */
+export function refundOwedByCancel(db: Db, agg: OrderState, subOrderId: string, reason: string, at: string) {
+  const payment = agg.payment;
+  return payment
+    ? [owePendingRefund(db, { subOrderId, orderId: agg.order.id, paymentId: payment.id, reason, at })]
+    : [];
 }
 
 /**

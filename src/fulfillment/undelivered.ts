@@ -1,7 +1,7 @@
+import { refundOwedByCancel } from "../cancellation/sub-order-cancellation";
 import type { SubOrderStatus, UndeliveredOutcome } from "../contracts/order-status";
 import { database } from "../db/client";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
-import { owePendingRefund } from "../db/payments";
 import { findSubOrder, writeTransition } from "../db/sub-orders";
 import type { Actor, Principal } from "../domain/principal";
 import { transitions } from "../domain/sub-order-lifecycle";
@@ -85,17 +85,7 @@ export async function closeUndelivered(
     // As a cancel's: the shopper's message tells of the refund only once it is paid.
     announced: { refundedMinor: 0 },
     at,
-    extra: payment
-      ? [
-          owePendingRefund(db, {
-            subOrderId: sub.id,
-            orderId: agg.order.id,
-            paymentId: payment.id,
-            reason: input.outcome,
-            at,
-          }),
-        ]
-      : [],
+    extra: refundOwedByCancel(db, agg, sub.id, input.outcome, at),
   });
   if (!changed) {
     // Someone moved it first: the same outcome is a repeat, anything else is now illegal.
