@@ -7,10 +7,14 @@ import type { ProductImport, Sku } from "../../types";
 import { useApi } from "../../use-api";
 
 const POLL_MS = 1_000;
+/** Product cards shown at first, and each "Show more" adds: each card reads its photos. */
+const CARDS = 24;
 
 /** The vendor's catalog: products by CSV with per-row errors and progress, and photos per product. */
 export function Products({ token, vendorId }: { token: string; vendorId: string }) {
   const skus = useApi((signal) => api.skus(token, vendorId, signal), [token, vendorId]);
+  const [shown, setShown] = useState(CARDS);
+  const products = useMemo(() => groupByProduct(skus.data?.items ?? []), [skus.data]);
   return (
     <div className="stack">
       <CsvImport token={token} imported={skus.reload} />
@@ -19,19 +23,30 @@ export function Products({ token, vendorId }: { token: string; vendorId: string 
         <ProblemBanner error={skus.error} />
         {skus.data?.items.length === 0 && <p className="muted">No products yet: import a CSV above.</p>}
         <ul className="cards">
-          {groupByProduct(skus.data?.items ?? []).map(([productId, offers]) => (
+          {products.slice(0, shown).map(([productId, offers]) => (
             <ProductCard key={productId} token={token} productId={productId} offers={offers} />
           ))}
         </ul>
+        {products.length > shown && (
+          <button type="button" className="button" onClick={() => setShown((n) => n + CARDS)}>
+            Show more ({products.length - shown} more)
+          </button>
+        )}
       </section>
     </div>
   );
 }
 
+/** The vendor's SKUs by product, the product with the newest SKU first: what was just imported leads. */
 function groupByProduct(skus: Sku[]): [string, Sku[]][] {
   const out = new Map<string, Sku[]>();
   for (const s of skus) out.set(s.productId, [...(out.get(s.productId) ?? []), s]);
-  return [...out];
+  const newest = (offers: Sku[]) =>
+    offers
+      .map((o) => o.createdAt)
+      .sort()
+      .at(-1) ?? "";
+  return [...out].sort(([, a], [, b]) => newest(b).localeCompare(newest(a)));
 }
 
 function CsvImport({ token, imported }: { token: string; imported: () => void }) {
