@@ -125,22 +125,27 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
             }}
           >
             <option value="">Same vendor</option>
-            {vendors.data?.items.map((v) => (
-              <option key={v.id} value={v.id}>
-                {v.name}
-              </option>
-            ))}
+            {/* Only where the move can land: the API refuses a suspended or unapproved vendor. */}
+            {vendors.data?.items
+              .filter((v) => v.status === "active" && v.onboarding === "approved")
+              .map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.name}
+                </option>
+              ))}
           </select>
         </label>
         <label className="field">
           <span>Assign to warehouse</span>
           <select value={warehouseId} onChange={(e) => setWarehouseId(e.target.value)} disabled={!warehouseVendor}>
             <option value="">{warehouseVendor ? "Best by routing" : "Pick a vendor or one vendor's sub-orders"}</option>
-            {warehouses.data?.items.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
+            {warehouses.data?.items
+              .filter((w) => w.status === "active")
+              .map((w) => (
+                <option key={w.id} value={w.id}>
+                  {w.name}
+                </option>
+              ))}
           </select>
         </label>
       </div>
