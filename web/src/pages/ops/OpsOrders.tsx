@@ -77,6 +77,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
   const [cancelReason, setCancelReason] = useState<CancelReason | "">("");
   const [results, setResults] = useState<BulkResults | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
 
   const change = (f: Filters) => {
     setFilters({ ...filters, ...f });
@@ -92,6 +93,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
     });
   const bulk = async (action: "approve" | "flag" | "unflag" | "cancel") => {
     setError(null);
+    setBusy(true);
     try {
       // A cancel's reason is a code the shopper and vendors see; the note stays with ops.
       const body =
@@ -102,9 +104,14 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
             : {};
       setResults(await api.bulk(token, "orders", { action, ids: [...selected], ...body }));
       setSelected(new Set());
+      // Done with: a note typed for a flag must not ride along on a later cancel.
+      setNote("");
+      setCancelReason("");
       page.reload();
     } catch (err) {
       setError(err);
+    } finally {
+      setBusy(false);
     }
   };
   const items = page.data?.items ?? [];
@@ -279,17 +286,17 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
       {selected.size > 0 && (
         <div className="bulk-bar row wrap">
           <strong>{selected.size} selected</strong>
-          <button type="button" className="button" onClick={() => bulk("approve")}>
+          <button type="button" className="button" disabled={busy} onClick={() => bulk("approve")}>
             Approve
           </button>
           <label className="field inline grow">
             <span>Note or reason</span>
             <input value={note} onChange={(e) => setNote(e.target.value)} />
           </label>
-          <button type="button" className="button" disabled={!note.trim()} onClick={() => bulk("flag")}>
+          <button type="button" className="button" disabled={busy || !note.trim()} onClick={() => bulk("flag")}>
             Flag for review
           </button>
-          <button type="button" className="button" onClick={() => bulk("unflag")}>
+          <button type="button" className="button" disabled={busy} onClick={() => bulk("unflag")}>
             Unflag
           </button>
           <label className="field inline">
@@ -303,7 +310,12 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
               ))}
             </select>
           </label>
-          <button type="button" className="button danger" disabled={!cancelReason} onClick={() => bulk("cancel")}>
+          <button
+            type="button"
+            className="button danger"
+            disabled={busy || !cancelReason}
+            onClick={() => bulk("cancel")}
+          >
             Cancel orders
           </button>
         </div>
