@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { COUNTED_AT_MAX_AHEAD_MS } from "../src/contracts/bridge";
+import { ADJUSTMENT_KEY_TTL_MS } from "../src/contracts/stock";
 import { type Allocation, allocate, type Level, reallocate } from "../src/domain/stock-allocation";
 import { StockFeedPusher } from "./outward/stock-feed";
 import { flushStockMirror } from "./outward/stock-mirror";
@@ -32,8 +33,6 @@ import { ADDRESS_EARLIEST_EXPIRY, ADDRESS_UNPAID, CLOSED_SKIP_MS, freeUnits, mig
 /** Coalescing window of the D1 mirror: at most one D1 batch per object per this many ms. */
 const MIRROR_DELAY_MS = 500;
 const MIRROR_MAX_BACKOFF_MS = 60_000;
-/** Adjustment keys are promised for 24 h; kept longer so a late retry still finds its answer. */
-const ADJUSTMENT_KEY_TTL_MS = 7 * 24 * 3600 * 1000;
 
 type StockRow = {
   warehouse_id: string;

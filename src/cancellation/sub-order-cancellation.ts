@@ -59,12 +59,7 @@ export async function cancelLoadedSubOrder(
     if (landed.key) await finishLater(ctx, dispatchOutbox(env, [landed.key], input.now));
     return { ok: true, changed: false, refundedMinor: 0, creditNoteId: null, refundPending: false };
   }
-  // Paid before the shopper's message goes: it tells of the refund only once it was paid.
-  const paid = await payOwedRefund(env, found.sub.id, input.now);
-  if (landed.key) {
-    await tellCancelRefund(env, found.sub.id, landed.key, paid, input.now);
-    await finishLater(ctx, dispatchOutbox(env, [landed.key], input.now));
-  }
+  const paid = await payAndTellCancel(env, ctx, found.sub.id, landed.key, input.now);
   return {
     ok: true,
     changed: true,
@@ -123,9 +118,7 @@ export async function landCancel(
 
   const db = database(env);
   const at = isoSeconds(input.now);
-  const payment = agg.payment;
-  // What the shopper is told; the refund itself is the total the cancel wrote (see owePendingRefund).
-  const refundedMinor = payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0;
+  const refundedMinor = cancelRefundMinor(agg, sub);
   const { changed, key, announcement } = await writeTransition(db, {
     agg,
     sub,
@@ -147,6 +140,31 @@ export async function landCancel(
   });
   if (changed) await releaseStrayUnits(env, agg.order, sub.id);
   return { ok: true, changed, key, announcement };
+}
+
+/** What a cancel tells it refunds; the refund itself is the total the cancel wrote (see `owePendingRefund`). */
+export function cancelRefundMinor(agg: OrderState, sub: SubOrderRow): number {
+  const payment = agg.payment;
+  return payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0;
+}
+
+/**
+ * After a cancel landed: its refund paid, then the shopper's message (`key`, the cancel's outbox
+ * row) sent, telling of the refund only once it was paid.
+ */
+export async function payAndTellCancel(
+  env: Env,
+  ctx: Background | undefined,
+  subOrderId: string,
+  key: string | null,
+  now: Date,
+) {
+  const paid = await payOwedRefund(env, subOrderId, now);
+  if (key) {
+    await tellCancelRefund(env, subOrderId, key, paid, now);
+    await finishLater(ctx, dispatchOutbox(env, [key], now));
+  }
+  return paid;
 }
 
 /** The refund a paid sub-order's cancel owes, for the cancel's batch (see `owePendingRefund`). */

@@ -135,3 +135,9 @@ export const PublicStock = z
   .object({ skuId: z.string(), totals: z.object({ available: z.number().int() }) })
   .openapi("PublicStock");
 export type PublicStock = z.infer<typeof PublicStock>;
+
+/**
+ * How long a stock object keeps a change's key (an adjustment's, a restock's): promised for 24 h,
+ * kept a week so a late retry still finds its answer and moves nothing twice.
+ */
+export const ADJUSTMENT_KEY_TTL_MS = 7 * 24 * 3_600_000;

@@ -1,15 +1,14 @@
-import { refundOwedByCancel } from "../cancellation/sub-order-cancellation";
+import { cancelRefundMinor, payAndTellCancel, refundOwedByCancel } from "../cancellation/sub-order-cancellation";
 import type { SubOrderStatus, UndeliveredOutcome } from "../contracts/order-status";
+import { ADJUSTMENT_KEY_TTL_MS } from "../contracts/stock";
 import { database } from "../db/client";
 import type { OrderAggregate, SubOrderRow } from "../db/orders";
 import { findSubOrder, writeTransition } from "../db/sub-orders";
 import type { Actor, Principal } from "../domain/principal";
 import { transitions } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
-import { dispatchOutbox } from "../gateways/order-events";
 import { adjustStock } from "../gateways/stock";
-import { payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
-import { type Background, finishLater } from "../platform/background";
+import type { Background } from "../platform/background";
 import { type FulfillmentOutcome, illegal, visibleSubOrder } from "./fulfillment";
 
 export type UndeliveredInput = {
@@ -44,7 +43,8 @@ export async function closeUndelivered(
   const { agg, sub } = found;
   const status = sub.status as SubOrderStatus;
   if (status === "cancelled" && sub.cancellationReason === input.outcome) {
-    const restocked = firstRestock(agg, sub);
+    const closed = closeOf(agg, sub);
+    const restocked = Boolean((closed?.data as { restocked?: boolean } | null | undefined)?.restocked);
     // A repeat that asks otherwise of the shelf is not this close again: answering it 200 would say
     // the units were kept off (or put back) when the first close decided the other way.
     if (input.restock !== undefined && input.restock !== restocked) {
@@ -56,7 +56,10 @@ export async function closeUndelivered(
           : "Already closed without putting its units back; put them back with a stock adjustment (reason return)",
       };
     }
-    await restockRepeat(env, agg, sub, input);
+    // A repeat finishes the restock its first call decided, in case that call stopped before it.
+    if (restocked && input.now.getTime() - Date.parse(closed!.at) <= RESTOCK_REPEAT_MS) {
+      await putBack(env, agg, sub, input.actor);
+    }
     return { ok: true, orderId: agg.order.id, changed: false };
   }
   if (!transitions.undelivered.from.includes(status)) {
@@ -65,7 +68,6 @@ export async function closeUndelivered(
   const restock = input.restock ?? input.outcome === "returned_to_origin";
   const db = database(env);
   const at = isoSeconds(input.now);
-  const payment = agg.payment;
   const { changed, key } = await writeTransition(db, {
     agg,
     sub,
@@ -77,7 +79,7 @@ export async function closeUndelivered(
     reason: input.note ?? input.outcome,
     data: {
       reason: input.outcome,
-      refundedMinor: payment?.status === "succeeded" ? Math.min(sub.totalMinor, payment.amountMinor) : 0,
+      refundedMinor: cancelRefundMinor(agg, sub),
       cancelledBy: input.actor.role,
       restocked: restock,
       ...(input.note ? { note: input.note } : {}),
@@ -96,9 +98,7 @@ export async function closeUndelivered(
     return illegal((row?.status ?? status) as SubOrderStatus, "be closed as undelivered");
   }
   if (restock) await putBack(env, agg, sub, input.actor);
-  const paid = await payOwedRefund(env, sub.id, input.now);
-  await tellCancelRefund(env, sub.id, key, paid, input.now);
-  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
+  await payAndTellCancel(env, ctx, sub.id, key, input.now);
   return { ok: true, orderId: agg.order.id, changed: true };
 }
 
@@ -116,20 +116,9 @@ async function putBack(env: Env, agg: Pick<OrderAggregate, "lines">, sub: SubOrd
   }
 }
 
-// The stock objects keep a change's key a week: a repeat later than this could put the units back twice.
-const RESTOCK_REPEAT_MS = 6 * 24 * 3_600_000;
+// A day short of how long the stock objects keep a change's key: a repeat later could put the units back twice.
+const RESTOCK_REPEAT_MS = ADJUSTMENT_KEY_TTL_MS - 24 * 3_600_000;
 
+/** The close that landed: its event says whether it put the parcel's units back. */
 const closeOf = (agg: OrderAggregate, sub: SubOrderRow) =>
   agg.events.find((e) => e.subOrderId === sub.id && e.type === "sub_order.cancelled");
-
-/** Whether the close that landed put the parcel's units back. */
-function firstRestock(agg: OrderAggregate, sub: SubOrderRow): boolean {
-  return Boolean((closeOf(agg, sub)?.data as { restocked?: boolean } | null | undefined)?.restocked);
-}
-
-/** A repeat finishes the restock its first call decided, in case that call stopped before it. */
-async function restockRepeat(env: Env, agg: OrderAggregate, sub: SubOrderRow, input: UndeliveredInput) {
-  const closed = closeOf(agg, sub);
-  if (!firstRestock(agg, sub) || input.now.getTime() - Date.parse(closed!.at) > RESTOCK_REPEAT_MS) return;
-  await putBack(env, agg, sub, input.actor);
-}
