@@ -255,6 +255,18 @@ export async function writtenTransferIds(db: Db, transferIds: readonly string[])
 const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
   sql<number>`coalesce((select -sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${sql.raw(outer)} and le.account = 'vendor_payable'), 0)`;
 
+/**
+ * No refund of the sub-order `outer` names is still owed: one owed is not in the books yet; a
+ * retry's is (the provider failed it after making it): its vendor's side is netted already, and the
+ * shopper's card is not its concern.
+ */
+const noRefundOwed = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
+  sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = ${sql.raw(outer)} and pr.settled_at is null and pr.kind <> 'retry')`;
+
+/** The order `orderColumn` names is not held for review: one ops hold (suspected fraud, say) pays nobody. */
+const notReviewHeld = (orderColumn: "sub_orders.order_id" | "payout_transfers.order_id") =>
+  sql`not exists (select 1 from ${orders} o where o.id = ${sql.raw(orderColumn)} and o.review_held = 1)`;
+
 /** Who a sub-order's money is between, as the payout reads select it. */
 const subOrderHead = {
   subOrderId: subOrders.id,
@@ -291,11 +303,8 @@ export async function dueSubOrders(
         inArray(subOrders.status, ["delivered", "returned"]),
         afterKey(subOrders.deliveredAt, subOrders.id, q.after),
         sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
-        // A refund still owed is not in the books yet; a retry's is (the provider failed it after
-        // making it): its vendor's side is netted already, and the shopper's card is not its concern.
-        sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = sub_orders.id and pr.settled_at is null and pr.kind <> 'retry')`,
-        // An order ops hold for review (suspected fraud, say) pays nobody until they release it.
-        sql`not exists (select 1 from ${orders} o where o.id = sub_orders.order_id and o.review_held = 1)`,
+        noRefundOwed("sub_orders.id"),
+        notReviewHeld("sub_orders.order_id"),
         // Nothing left to pay (refunded, set off, captured before the ledger) is never due again:
         // left to the page, such rows would fill every run's first pages for ever.
         sql`${payableOf("sub_orders.id")} > 0`,
@@ -460,8 +469,7 @@ export async function pendingTransfers(db: Db, limit: number): Promise<(PayoutTr
       // Due now as the run found it then: nothing refunded since (the payable it moved left none
       // behind, so a refund since leaves it negative), no refund owed, the order not held for review.
       stillDue: sql<number>`(${payableOf("payout_transfers.sub_order_id")} >= 0
-        and not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = payout_transfers.sub_order_id and pr.settled_at is null and pr.kind <> 'retry')
-        and not exists (select 1 from ${orders} o join ${subOrders} s on s.order_id = o.id where s.id = payout_transfers.sub_order_id and o.review_held = 1))`,
+        and ${noRefundOwed("payout_transfers.sub_order_id")} and ${notReviewHeld("payout_transfers.order_id")})`,
     })
     .from(payoutTransfers)
     .where(eq(payoutTransfers.status, "pending"))
