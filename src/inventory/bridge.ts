@@ -71,21 +71,19 @@ export async function receiveBridgeRows(
   const secret = await unseal(key, sealContext(input.vendorId), stored.sealed);
   if (!secret || !(await verifyBridgeSignature(secret, signature, input.body)))
     return { ok: false, code: "BAD_SIGNATURE" };
-  if (!withinReplayWindow(signature.timestamp, input.now.getTime())) {
-    // A request kept and sent again after the window (an outbox replayed after an outage) is still
-    // answered by its key, as the first one's receipt: it stages nothing, and told "nothing was
-    // staged" its sender might enter the same movement again under a new key.
-    const first =
-      input.idempotencyKey === null ? null : await firstReceipt(db, input.vendorId, input.idempotencyKey, input.body);
-    return first ?? { ok: false, code: "SIGNATURE_EXPIRED" };
-  }
-
-  const rows = await resolveRows(db, input.vendorId, input.body, input.now);
-  if (!rows.ok) return rows;
   const request =
     input.idempotencyKey === null
       ? null
       : await requestKey(input.vendorId, input.idempotencyKey, input.body, input.now);
+  if (!withinReplayWindow(signature.timestamp, input.now.getTime())) {
+    // A request kept and sent again after the window (an outbox replayed after an outage) is still
+    // answered by its key, as the first one's receipt: it stages nothing, and told "nothing was
+    // staged" its sender might enter the same movement again under a new key.
+    return (request && (await firstReceipt(db, request))) ?? { ok: false, code: "SIGNATURE_EXPIRED" };
+  }
+
+  const rows = await resolveRows(db, input.vendorId, input.body, input.now);
+  if (!rows.ok) return rows;
   const staged = await stageBridgeRows(db, {
     vendorId: input.vendorId,
     signature: signature.v1,
@@ -97,22 +95,11 @@ export async function receiveBridgeRows(
   if (staged.ok) return { ok: true, staged: staged.ids.length, rowIds: staged.ids, replayed: false };
   if (staged.code === "REPLAYED" || !request) return { ok: false, code: "SIGNATURE_REPLAYED" };
   // The key's batch committed whole, so its receipt is there (or the key expired a moment ago).
-  return (
-    (await firstReceipt(db, input.vendorId, input.idempotencyKey!, input.body)) ?? {
-      ok: false,
-      code: "IDEMPOTENCY_KEY_REUSED",
-    }
-  );
+  return (await firstReceipt(db, request)) ?? { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
 }
 
 /** The receipt of the first request under this key, when it carried this body; else null. */
-async function firstReceipt(
-  db: ReturnType<typeof database>,
-  vendorId: string,
-  key: string,
-  body: string,
-): Promise<BridgeStaged | null> {
-  const request = await requestKey(vendorId, key, body, new Date());
+async function firstReceipt(db: ReturnType<typeof database>, request: BridgeRequestKey): Promise<BridgeStaged | null> {
   const first = await findKey(db, request.scope, request.key);
   if (!first || first.requestHash !== request.requestHash) return null;
   const receipt = JSON.parse(first.responseBody) as { staged: number; rowIds: number[] };
