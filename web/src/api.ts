@@ -281,8 +281,10 @@ export const api = {
   stock(token: string, skuId: string, signal?: AbortSignal) {
     return request<StockLevels>("GET", `/v1/skus/${encodeURIComponent(skuId)}/stock`, { token, signal });
   },
-  /** A count names the level's `version` it was made against (0 for a new level); a moved one answers 412. */
-  /** A count, under the key of that count: sent again (a double tap, a lost answer), it is the same count. */
+  /**
+   * A count names the level's `version` it was made against (0 for a new level); a moved one answers
+   * 412. It goes under the key of that count: sent again (a double tap, a lost answer), it is the same count.
+   */
   setStock(
     token: string,
     skuId: string,

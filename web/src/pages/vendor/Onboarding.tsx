@@ -1,6 +1,6 @@
 import { CreateProduct, CreateSku } from "@contracts/catalog";
 import { ONBOARDING_STEPS, type OnboardingStep, SaveStep } from "@contracts/onboarding";
-import { type FormEvent, type ReactNode, useEffect, useState } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../../api";
 import { Invalid } from "../../components/Invalid";
 import { ProblemBanner } from "../../components/ProblemBanner";
@@ -33,26 +33,27 @@ function invalid(
   return r.success ? null : (r.error?.issues ?? []).map((i) => `${i.path.join(".") || "form"}: ${i.message}`);
 }
 
-/** How often a submitted wizard reads whether ops decided. */
-const DECISION_POLL_MS = 10_000;
-
 /**
  * The onboarding wizard: each step saves on the server as it is left, and the wizard opens at the
  * step after the last one saved, on whichever device the vendor signs in next.
  */
-export function OnboardingWizard({ token, vendorId, currency }: { token: string; vendorId: string; currency: string }) {
+export function OnboardingWizard({
+  token,
+  vendorId,
+  currency,
+  asked,
+}: {
+  token: string;
+  vendorId: string;
+  currency: string;
+  /** Bumped while the vendor waits on ops' decision (the app asks now and then): read it again. */
+  asked: number;
+}) {
   const [tick, setTick] = useState(0);
-  const ob = useApi((signal) => api.onboarding(token, vendorId, signal), [token, vendorId], tick);
+  const ob = useApi((signal) => api.onboarding(token, vendorId, signal), [token, vendorId], `${tick}:${asked}`);
   const [viewing, setViewing] = useState<OnboardingStep | null>(null);
   const [error, setError] = useState<unknown>(null);
   const data = ob.data;
-  // Submitted, the wizard waits on ops' decision, which is no event of the vendor's feed: it asks.
-  const waiting = data?.state === "submitted";
-  useEffect(() => {
-    if (!waiting) return;
-    const asking = setInterval(() => setTick((t) => t + 1), DECISION_POLL_MS);
-    return () => clearInterval(asking);
-  }, [waiting]);
   if (!data) return <ProblemBanner error={ob.error} />;
   const step = viewing ?? data.step;
   const reached = ONBOARDING_STEPS.indexOf(data.step);

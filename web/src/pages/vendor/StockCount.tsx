@@ -19,14 +19,14 @@ export function StockCount({
   token,
   vendorId,
   events,
-  tick,
+  resets,
 }: {
   token: string;
   vendorId: string;
   /** The latest vendor-feed `stock.changed` of each SKU. */
   events: ReadonlyMap<string, EventFrame>;
-  /** Bumped by the feed's events and resets: the levels are read again. */
-  tick: number;
+  /** Bumped when the feed resets (events may have been missed): the levels are read again. */
+  resets: number;
 }) {
   const skus = useApi((signal) => api.skus(token, vendorId, signal), [token, vendorId]);
   const warehouses = useApi((signal) => api.warehouses(token, vendorId, signal), [token, vendorId]);
@@ -44,7 +44,7 @@ export function StockCount({
   const [saving, setSaving] = useState(false);
   const [stale, setStale] = useState<StaleCount | null>(null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` reads the levels again after the feed missed events.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `resets` reads the levels again after the feed missed events.
   useEffect(() => {
     if (!skuId) return setLevels(null);
     const ctrl = new AbortController();
@@ -53,7 +53,7 @@ export function StockCount({
       (err) => !ctrl.signal.aborted && setError(err),
     );
     return () => ctrl.abort();
-  }, [token, skuId, tick]);
+  }, [token, skuId, resets]);
 
   // Counts change under our feet (orders, other counters): the feed keeps the figures true.
   const event = events.get(skuId);

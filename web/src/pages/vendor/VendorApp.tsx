@@ -58,34 +58,39 @@ export function VendorApp({ rest }: { rest: string }) {
   return <SignedInVendor token={token} rest={rest} />;
 }
 
-/** How often a vendor waiting for ops' approval reads whether it came. */
-const APPROVAL_POLL_MS = 10_000;
+/** How often a vendor waiting on ops' decision reads whether it came. */
+const DECISION_POLL_MS = 10_000;
 
 function SignedInVendor({ token, rest }: { token: string; rest: string }) {
   const me = useApi((signal) => api.me(token, signal), [token]);
   const vendorId = me.data?.vendorId ?? null;
   const [tick, refresh] = useThrottledTick();
+  // Ops' decision is no event of the vendor's feed: while it waits on one, the app asks now and then.
+  const [asked, ask] = useState(0);
   const [approved, setApproved] = useState(false);
-  // Read again until ops approve the vendor (on its feed's events, and every few seconds below),
+  // Read again until ops approve the vendor (on its feed's events, and on `asked` while it waits),
   // then no more: the wizard gives way to the orders without a reload.
   const self = useApi(
     (signal) => (vendorId ? api.vendors(token, signal) : Promise.resolve(null)),
     [token, vendorId],
-    approved ? 0 : tick,
+    approved ? 0 : `${tick}:${asked}`,
   );
-  const isApproved = self.data?.items[0]?.onboarding === "approved";
+  const state = self.data?.items[0]?.onboarding;
+  const isApproved = state === "approved";
   useEffect(() => setApproved(isApproved), [isApproved]);
-  // Ops' approval is no event of the vendor's feed: while it waits, the app asks now and then.
-  const reloadSelf = self.reload;
+  // Drafts too: a submit made in the wizard is not seen here until the next read.
+  const waiting = state !== undefined && !isApproved;
   useEffect(() => {
-    if (approved || !vendorId) return;
-    const asking = setInterval(reloadSelf, APPROVAL_POLL_MS);
+    if (!waiting) return;
+    const asking = setInterval(() => ask((n) => n + 1), DECISION_POLL_MS);
     return () => clearInterval(asking);
-  }, [approved, vendorId, reloadSelf]);
+  }, [waiting]);
   // A vendor still onboarding has no orders yet: the wizard is its whole app until ops approve it.
   const onboarding = rest === "/onboarding" || (self.data?.items[0] && !isApproved);
   // The latest levels of each SKU: several arrive in one delivery, and one must not hide another's.
   const [stockEvents, setStockEvents] = useState<ReadonlyMap<string, EventFrame>>(new Map());
+  // Feed resets, after which levels read before may have missed events.
+  const [resets, setResets] = useState(0);
   const feed = useFeed({
     feed: vendorId ? `vendor:${vendorId}` : null,
     token,
@@ -95,7 +100,10 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
       else refresh();
       if (NEW_WORK.has(e.type)) announce("New order to confirm");
     },
-    onReset: refresh,
+    onReset: () => {
+      refresh();
+      setResets((n) => n + 1);
+    },
   });
   const subId = /^\/sub-orders\/([^/]+)\/?$/.exec(rest)?.[1];
 
@@ -146,7 +154,7 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
       <ProblemBanner error={me.error} />
       {vendorId &&
         (onboarding ? (
-          <OnboardingWizard token={token} vendorId={vendorId} currency={me.data?.currency ?? "INR"} />
+          <OnboardingWizard token={token} vendorId={vendorId} currency={me.data?.currency ?? "INR"} asked={asked} />
         ) : subId ? (
           <SubOrderPage token={token} id={decodeURIComponent(subId)} tick={tick} />
         ) : rest === "/payouts" ? (
@@ -155,7 +163,7 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
             <VendorPayouts token={token} vendorId={vendorId} />
           </>
         ) : rest === "/stock" ? (
-          <StockCount token={token} vendorId={vendorId} events={stockEvents} tick={tick} />
+          <StockCount token={token} vendorId={vendorId} events={stockEvents} resets={resets} />
         ) : rest === "/earnings" ? (
           <Earnings token={token} vendorId={vendorId} tick={tick} />
         ) : rest === "/warehouses" ? (
