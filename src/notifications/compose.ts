@@ -99,22 +99,28 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
     }
     case "sub_order.cancelled": {
       const refundedMinor = Number(p.refundedMinor ?? 0);
-      const refunded = displayAmount(refundedMinor, facts.currency);
-      if (p.reason === "returned_to_origin" || p.reason === "lost_in_transit") {
-        return [undelivered(base, orderId, p.reason, refundedMinor > 0 ? refunded : null)];
-      }
-      const late = p.reason === SLA_BREACH_REASON;
-      const text = `One parcel of order ${orderId} ${late ? "could not be shipped in time" : "cannot be fulfilled"} and is cancelled.${refundedMinor > 0 ? ` We refunded ${refunded} for it; the rest of your order is not affected.` : ""}`;
-      // A template's text is fixed: the seller missing its dispatch deadline and a parcel that cannot
-      // be fulfilled read differently, each with and without a refund.
-      const template = `shipment_cancelled${late ? "_late" : ""}${refundedMinor > 0 ? "" : "_no_refund"}`;
+      const refunded = refundedMinor > 0 ? displayAmount(refundedMinor, facts.currency) : null;
+      // A template's text is fixed: why the parcel is not coming reads differently for each reason
+      // (the seller missed its dispatch deadline, the parcel came back or was lost, it cannot be
+      // fulfilled), each with and without a refund.
+      const [stem, what] =
+        p.reason === "lost_in_transit"
+          ? ["shipment_lost", "was lost by the carrier"]
+          : p.reason === "returned_to_origin"
+            ? ["shipment_returned_to_seller", "could not be delivered and went back to the seller"]
+            : p.reason === SLA_BREACH_REASON
+              ? ["shipment_cancelled_late", "could not be shipped in time and is cancelled"]
+              : ["shipment_cancelled", "cannot be fulfilled and is cancelled"];
+      const sentence = stem.startsWith("shipment_cancelled")
+        ? `One parcel of order ${orderId}`
+        : `A parcel of order ${orderId}`;
       return [
         {
           ...base,
-          template,
-          params: refundedMinor > 0 ? { orderId, refunded } : { orderId },
+          template: `${stem}${refunded ? "" : "_no_refund"}`,
+          params: refunded ? { orderId, refunded } : { orderId },
           priority: PRIORITY.cancellation,
-          text,
+          text: `${sentence} ${what}.${refunded ? ` We refunded ${refunded} for it; the rest of your order is not affected.` : ""}`,
         },
       ];
     }
@@ -216,25 +222,4 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
     default:
       return [];
   }
-}
-
-/**
- * A dispatched parcel that never arrived: back with its seller, or lost by the carrier. A template's
- * text is fixed, so each outcome has one with the refund and one for a refund not paid yet.
- */
-function undelivered(
-  base: Pick<Message, "audience" | "threadKey">,
-  orderId: string,
-  outcome: "returned_to_origin" | "lost_in_transit",
-  refunded: string | null,
-): Message {
-  const lost = outcome === "lost_in_transit";
-  const what = lost ? "was lost by the carrier" : "could not be delivered and went back to the seller";
-  return {
-    ...base,
-    template: `shipment_${lost ? "lost" : "returned_to_seller"}${refunded ? "" : "_no_refund"}`,
-    params: refunded ? { orderId, refunded } : { orderId },
-    priority: PRIORITY.cancellation,
-    text: `A parcel of order ${orderId} ${what}.${refunded ? ` We refunded ${refunded} for it; the rest of your order is not affected.` : ""}`,
-  };
 }
