@@ -79,8 +79,30 @@ export function requestedNudgeLeadMinutes(body: { nudgeLeadHours?: number; nudge
   return body.nudgeLeadMinutes ?? (body.nudgeLeadHours === undefined ? undefined : body.nudgeLeadHours * 60);
 }
 
-/** The lead's two spellings are one setting: a body naming both is refused rather than guessed at. */
-export const BOTH_NUDGE_LEADS = "give nudgeLeadMinutes or nudgeLeadHours, not both";
+/**
+ * What is wrong with the nudge lead a body asks for, against the SLA it will run under (and the
+ * lead it has now, for a change that names only the SLA): its two spellings are one setting, so a
+ * body naming both is refused rather than guessed at; the lead must stay below the SLA. Null if fine.
+ */
+export function nudgeLeadIssue(
+  body: { nudgeLeadHours?: number; nudgeLeadMinutes?: number },
+  slaHours: number,
+  currentMinutes?: number,
+): { path: string; message: string } | null {
+  if (body.nudgeLeadHours !== undefined && body.nudgeLeadMinutes !== undefined) {
+    return { path: "nudgeLeadMinutes", message: "give nudgeLeadMinutes or nudgeLeadHours, not both" };
+  }
+  const asked = requestedNudgeLeadMinutes(body);
+  const lead = asked ?? currentMinutes;
+  if (lead === undefined || lead < slaHours * 60) return null;
+  const path =
+    asked === undefined
+      ? "dispatchSlaHours"
+      : body.nudgeLeadMinutes === undefined
+        ? "nudgeLeadHours"
+        : "nudgeLeadMinutes";
+  return { path, message: `the nudge lead (${lead} minutes) must be less than dispatchSlaHours (${slaHours} hours)` };
+}
 
 export const CreateVendor = z
   .object({
@@ -100,15 +122,8 @@ export const CreateVendor = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.nudgeLeadHours !== undefined && v.nudgeLeadMinutes !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["nudgeLeadMinutes"], message: BOTH_NUDGE_LEADS });
-      return;
-    }
-    const lead = requestedNudgeLeadMinutes(v);
-    if (lead !== undefined && lead >= v.dispatchSlaHours * 60) {
-      const path = v.nudgeLeadMinutes === undefined ? "nudgeLeadHours" : "nudgeLeadMinutes";
-      ctx.addIssue({ code: "custom", path: [path], message: "must be less than dispatchSlaHours" });
-    }
+    const issue = nudgeLeadIssue(v, v.dispatchSlaHours);
+    if (issue) ctx.addIssue({ code: "custom", path: [issue.path], message: issue.message });
   })
   .openapi("CreateVendor");
 

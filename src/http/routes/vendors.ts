@@ -1,7 +1,7 @@
 import {
-  BOTH_NUDGE_LEADS,
   CreateVendor,
   defaultNudgeLeadMinutes,
+  nudgeLeadIssue,
   requestedNudgeLeadMinutes,
   UpdateVendor,
   Vendor,
@@ -127,23 +127,8 @@ export const vendors = router()
         });
       }
     }
-    if (patch.nudgeLeadHours !== undefined && patch.nudgeLeadMinutes !== undefined) {
-      throw validationError([{ path: "nudgeLeadMinutes", message: BOTH_NUDGE_LEADS }]);
-    }
-    const sla = patch.dispatchSlaHours ?? current.dispatchSlaHours;
-    const asked = requestedNudgeLeadMinutes(patch);
-    const nudge = asked ?? current.nudgeLeadMinutes;
-    if (nudge >= sla * 60) {
-      const path =
-        asked === undefined
-          ? "dispatchSlaHours"
-          : patch.nudgeLeadMinutes === undefined
-            ? "nudgeLeadHours"
-            : "nudgeLeadMinutes";
-      throw validationError([
-        { path, message: `the nudge lead (${nudge} minutes) must be less than dispatchSlaHours (${sla} hours)` },
-      ]);
-    }
+    const issue = nudgeLeadIssue(patch, patch.dispatchSlaHours ?? current.dispatchSlaHours, current.nudgeLeadMinutes);
+    if (issue) throw validationError([issue]);
     await accountFree(db, patch.payoutAccountId, vendorId);
     const vendor = await updateVendor(db, vendorId, patch);
     if (!vendor) throw notFound("vendor", vendorId);
