@@ -240,57 +240,6 @@ describe("a late success webhook for an order already confirmed, then cancelled 
   });
 });
 
-describe("a late payment whose full refund the provider refuses, met by the expire-holds job", () => {
-  it("waits for a later run while the page goes on, and does not keep another late payment from its confirm", async () => {
-    // The shopper's hold lapses and another shopper buys the last unit; then the payment succeeds.
-    const { skuId } = await sellableSku(1);
-    const late = await checkout(skuId, 1);
-    await lapseHold(skuId, late.orderId);
-    const other = await checkout(skuId, 1);
-    expect((await deliver((await settleIntent(other.paymentId, "succeeded")).event)).status).toBe(200);
-    await settleIntent(late.paymentId, "succeeded");
-    await behaveFor(late.paymentId, { failRefunds: true });
-    // A second late payment, its stock still held, whose webhook never came.
-    const { skuId: plenty } = await sellableSku(10);
-    const second = await checkout(plenty, 1);
-    await settleIntent(second.paymentId, "succeeded");
-    // Both first on the page; more unpaid orders past their hold than a page takes after them.
-    await env.DB.prepare(
-      "update orders set hold_expires_at = case id when ?1 then '2020-01-01T00:00:00Z' else '2020-01-01T00:00:01Z' end where id in (?1, ?2)",
-    )
-      .bind(late.orderId, second.orderId)
-      .run();
-    for (let i = 0; i < 6; i++) await checkout(plenty, 1);
-
-    const at = Date.now() + 16 * 60_000;
-    const first = await expireHolds(env, new Date(at));
-    expect(first).toMatchObject({ continued: true });
-    expect(first.confirmed + first.failed).toBe(1);
-    await expireHolds(env, new Date(at + 60_000));
-    expect((await order(second.orderId, second.customer.token)).status).toBe("paid");
-    expect((await order(late.orderId, late.customer.token)).status).toBe("pending_payment");
-    expect(await fakeRefunds(late.paymentId)).toEqual({ count: 0, amountMinor: 0 });
-    // Ops are told once, however many times it is refused.
-    const alerts = await env.DB.prepare(
-      "select payload from notifications where recipient = 'ops' and template = 'late_payment_refund_refused' and dedupe_key = ?",
-    )
-      .bind(`late-payment-refund-refused:${late.orderId}`)
-      .all<{ payload: string }>();
-    expect(alerts.results).toHaveLength(1);
-    const alert = JSON.parse(alerts.results[0]!.payload);
-    expect(alert.params).toMatchObject({
-      orderId: late.orderId,
-      paymentId: late.paymentId,
-      idempotencyKey: `refund:full:${late.orderId}`,
-    });
-    // A failure may be a lost answer to a refund the provider made, or makes on a later retry under
-    // the same key: ops are sent to the provider's records first, never to pay the shopper another way.
-    expect(alert.text).toContain(`Look up payment ${late.paymentId} in the provider's dashboard before anything else`);
-    expect(alert.text).toContain(`idempotency key refund:full:${late.orderId}`);
-    expect(alert.text).not.toMatch(/refund the shopper another way/);
-  });
-});
-
 describe("a success webhook delivered late", () => {
   it("starts the vendor's SLA clock when the order is paid here, not when Stripe made the event", async () => {
     const { skuId } = await sellableSku(3);
@@ -340,5 +289,58 @@ describe("a late payment whose full refund the provider refuses, redelivered", (
     expect((await fakeRefunds(late.paymentId)).count).toBe(1);
     const after = await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).snapshot();
     expect(after.warehouses[0]).toMatchObject({ onHand: 2, available: 1, committed: 1 });
+  });
+});
+
+// Last in the file: its runs hand pages on through the queue, which may still be cancelling
+// unpaid orders after it ends.
+describe("a late payment whose full refund the provider refuses, met by the expire-holds job", () => {
+  it("waits for a later run while the page goes on, and does not keep another late payment from its confirm", async () => {
+    // The shopper's hold lapses and another shopper buys the last unit; then the payment succeeds.
+    const { skuId } = await sellableSku(1);
+    const late = await checkout(skuId, 1);
+    await lapseHold(skuId, late.orderId);
+    const other = await checkout(skuId, 1);
+    expect((await deliver((await settleIntent(other.paymentId, "succeeded")).event)).status).toBe(200);
+    await settleIntent(late.paymentId, "succeeded");
+    await behaveFor(late.paymentId, { failRefunds: true });
+    // A second late payment, its stock still held, whose webhook never came.
+    const { skuId: plenty } = await sellableSku(10);
+    const second = await checkout(plenty, 1);
+    await settleIntent(second.paymentId, "succeeded");
+    // Both first on the page; more unpaid orders past their hold than a page takes after them.
+    await env.DB.prepare(
+      "update orders set hold_expires_at = case id when ?1 then '2020-01-01T00:00:00Z' else '2020-01-01T00:00:01Z' end where id in (?1, ?2)",
+    )
+      .bind(late.orderId, second.orderId)
+      .run();
+    for (let i = 0; i < 6; i++) await checkout(plenty, 1);
+
+    const at = Date.now() + 16 * 60_000;
+    const first = await expireHolds(env, new Date(at));
+    expect(first).toMatchObject({ continued: true });
+    expect(first.confirmed + first.failed).toBe(1);
+    await expireHolds(env, new Date(at + 60_000));
+    expect((await order(second.orderId, second.customer.token)).status).toBe("paid");
+    expect((await order(late.orderId, late.customer.token)).status).toBe("pending_payment");
+    expect(await fakeRefunds(late.paymentId)).toEqual({ count: 0, amountMinor: 0 });
+    // Ops are told once, however many times it is refused.
+    const alerts = await env.DB.prepare(
+      "select payload from notifications where recipient = 'ops' and template = 'late_payment_refund_refused' and dedupe_key = ?",
+    )
+      .bind(`late-payment-refund-refused:${late.orderId}`)
+      .all<{ payload: string }>();
+    expect(alerts.results).toHaveLength(1);
+    const alert = JSON.parse(alerts.results[0]!.payload);
+    expect(alert.params).toMatchObject({
+      orderId: late.orderId,
+      paymentId: late.paymentId,
+      idempotencyKey: `refund:full:${late.orderId}`,
+    });
+    // A failure may be a lost answer to a refund the provider made, or makes on a later retry under
+    // the same key: ops are sent to the provider's records first, never to pay the shopper another way.
+    expect(alert.text).toContain(`Look up payment ${late.paymentId} in the provider's dashboard before anything else`);
+    expect(alert.text).toContain(`idempotency key refund:full:${late.orderId}`);
+    expect(alert.text).not.toMatch(/refund the shopper another way/);
   });
 });
