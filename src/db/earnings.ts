@@ -2,7 +2,7 @@ import { and, eq, exists, inArray, notExists, type SQL, sql } from "drizzle-orm"
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
-import { creditNotes, ledgerEntries, ledgerJournals, orders, subOrders } from "./schema";
+import { creditNotes, ledgerEntries, ledgerJournals, orders, pendingRefunds, subOrders } from "./schema";
 
 // Every computed column is aliased: D1 hands rows back by column name, and two expressions that
 // differ only in their bound parameters would otherwise share one name and one value.
@@ -14,9 +14,14 @@ import { creditNotes, ledgerEntries, ledgerJournals, orders, subOrders } from ".
  * but not yet confirmed by the provider, "transferred" what vendor_paid holds.
  */
 
-/** Delivered (or since returned) at or before the cutoff: what the payout job may pay. */
+/**
+ * Delivered (or since returned) at or before the cutoff, with no refund of it still owed and its
+ * order not held for review: what the payout job may pay (db/payouts.ts, dueSubOrders).
+ */
 function cleared(cutoff: string): SQL {
-  return sql`(${subOrders.status} in ('delivered','returned') and ${subOrders.deliveredAt} is not null and ${subOrders.deliveredAt} <= ${cutoff})`;
+  return sql`(${subOrders.status} in ('delivered','returned') and ${subOrders.deliveredAt} is not null and ${subOrders.deliveredAt} <= ${cutoff}
+    and not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = ${subOrders.id} and pr.settled_at is null and pr.kind <> 'retry')
+    and not exists (select 1 from ${orders} o where o.id = ${subOrders.orderId} and o.review_held = 1))`;
 }
 
 const owed = (account: string, when?: SQL) =>

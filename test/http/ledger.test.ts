@@ -320,6 +320,18 @@ describe("earnings views", () => {
     const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
     await env.DB.prepare("update sub_orders set delivered_at = ? where id = ?").bind(eightDaysAgo, sub.id).run();
     expect((await read(own)).body).toMatchObject({ pendingMinor: 2 * net, clearedMinor: net });
+    // A refund of it still owed (the provider down for a return): the payout run will not pay it, so
+    // it is not shown as payable now.
+    const owedId = `return:${sub.id}:test-owed`;
+    await env.DB.prepare(
+      `insert into pending_refunds (id, sub_order_id, order_id, payment_id, kind, amount_minor, currency, reason, created_at)
+       select ?, s.id, s.order_id, p.id, 'return', 500, 'INR', 'wrong size', ? from sub_orders s join payments p on p.order_id = s.order_id where s.id = ?`,
+    )
+      .bind(owedId, eightDaysAgo, sub.id)
+      .run();
+    expect((await read(own)).body).toMatchObject({ pendingMinor: 3 * net, clearedMinor: 0 });
+    await env.DB.prepare("update pending_refunds set settled_at = ? where id = ?").bind(eightDaysAgo, owedId).run();
+    expect((await read(own)).body).toMatchObject({ pendingMinor: 2 * net, clearedMinor: net });
     const list = await api("GET", `/v1/vendors/${s.vendorId}/earnings/sub-orders?limit=2`, { token: own });
     expect(list.status).toBe(200);
     expect(list.body.items).toHaveLength(2);
