@@ -22,7 +22,7 @@ export const PayoutRunView = z
     carriedMinor: minor.openapi({
       description: "Refunds after payout the provider would not reverse, carried forward",
     }),
-    problems: z.array(z.string()).openapi({ description: "Why a halted run paid nothing" }),
+    problems: z.array(z.string()).openapi({ description: "Why a halted run paid no sub-order due" }),
     figures: z.record(z.string(), z.number()).nullable(),
     startedAt: IsoTime,
     finishedAt: IsoTime.nullable(),

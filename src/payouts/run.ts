@@ -83,7 +83,7 @@ export async function runPayouts(env: Env, now: Date): Promise<RunResult> {
   await runBatch(db, [tallyRun(db, runId, { pages: 0, transfers: 0, transferredMinor: 0, held: 0, ...taken })]);
   const problems = [...settled.problems, ...taken.problems, ...(await reconcilePeriod(db, provider, runId, from, at))];
   if (problems.length > 0) {
-    await halt(db, runId, problems, at);
+    await halt(db, runId, problems, at, { settled: settled.settled, reversals: taken.reversals });
     return { status: "halted", runId, problems };
   }
   const page = await payPage(env, db, provider, runId, now, undefined);
@@ -179,12 +179,26 @@ async function recordProviderFees(
   await runBatch(db, postJournals(db, journals));
 }
 
-async function halt(db: Db, runId: string, problems: string[], at: string) {
+/**
+ * Stops a run before it pays any sub-order due. What it settled first (transfers a dead run left,
+ * refunds taken back) did move money, and the alert says so rather than "paid nothing".
+ */
+async function halt(
+  db: Db,
+  runId: string,
+  problems: string[],
+  at: string,
+  before: { settled: number; reversals: number },
+) {
+  const moved =
+    before.settled + before.reversals > 0
+      ? ` It first settled ${before.settled} transfer(s) a stopped run had left and took back ${before.reversals} refund(s) from transfers.`
+      : "";
   await finishRun(db, runId, "halted", at, [
     queueOpsAlert(db, {
       template: "payout_run_halted",
       dedupeKey: `payout_run_halted:${runId}`,
-      text: `The payout run ${runId} paid nothing: ${problems.length} reconciliation problem(s). ${problems[0]}`,
+      text: `The payout run ${runId} stopped before paying any sub-order due: ${problems.length} reconciliation problem(s). ${problems[0]}${moved}`,
       params: { runId, problems: problems.length },
       at,
     }),

@@ -35,7 +35,9 @@ describe("payout reconciliation", () => {
     expect(run.status).toBe("halted");
     expect(run.problems.join("\n")).toContain("777 to");
     expect(await transfersOf(due.subOrderId)).toHaveLength(0);
-    expect(await opsAlerts(run.runId)).toMatchObject([{ template: "payout_run_halted" }]);
+    const [alert] = await opsAlerts(run.runId);
+    expect(alert).toMatchObject({ template: "payout_run_halted" });
+    expect(JSON.parse(alert!.payload).text).toContain("stopped before paying any sub-order due");
     const banner = await api("GET", "/v1/payouts/latest", { token: ADMIN });
     expect(banner.body.latest).toMatchObject({ id: run.runId, status: "halted" });
     const csv = await api("GET", `/v1/payouts/runs/${run.runId}/reconciliation.csv`, { token: ADMIN });

@@ -34,7 +34,7 @@ const runs = defineRoute({
   path: "/payouts/runs",
   access: ["admin", "ops"],
   summary: "Payout runs, newest first",
-  description: "Each run's status, reconciled period, totals, and why a halted run paid nothing.",
+  description: "Each run's status, reconciled period, totals, and why a halted run paid no sub-order due.",
   request: { query: ListQuery },
   responses: { 200: json(page(PayoutRunView), "A page of payout runs"), ...problemResponses },
 });
