@@ -938,7 +938,7 @@ describe("a stock count", () => {
 });
 
 describe("a parcel the carrier lost", () => {
-  it("ops close it from the order page: the shopper refunded in full", async () => {
+  it("ops correct its AWB and close it from the order page: the shopper refunded in full", async () => {
     const { subId, barcode, client } = await confirmedOrderOf([2], 1);
     await client.request("POST", `/v1/sub-orders/${subId}/pack`, { body: { scanned: [barcode] } });
     const carriers = await client.request<{ items: { code: string; awbExample: string; active: boolean }[] }>(
@@ -955,6 +955,16 @@ describe("a parcel the carrier lost", () => {
     page.on("dialog", (d) => void d.accept());
     await page.goto(`/ops/orders/${orderId}`, { waitUntil: "networkidle" });
     await page.getByRole("heading", { name: "Parcels on their way" }).waitFor();
+    // The vendor typed the label wrong; ops correct it for them first.
+    const right = carrier.awbExample.replace(/\d/g, () => String(Math.floor(Math.random() * 10)));
+    await page.getByText("Wrong AWB?").click();
+    await page.getByLabel("AWB", { exact: true }).fill(right);
+    await page.getByRole("button", { name: "Correct the AWB" }).click();
+    for (let i = 0; i < 50; i++) {
+      if ((await client.request<{ awb: string }>("GET", `/v1/sub-orders/${subId}`)).awb === right) break;
+      await page.waitForTimeout(200);
+    }
+    assert.equal((await client.request<{ awb: string }>("GET", `/v1/sub-orders/${subId}`)).awb, right);
     await page.getByRole("button", { name: "Lost by the carrier" }).click();
     await page.getByRole("heading", { name: "Parcels on their way" }).waitFor({ state: "detached", timeout: 15_000 });
     const closed = await client.request<{ status: string; cancellationReason: string; creditNotes: unknown[] }>(

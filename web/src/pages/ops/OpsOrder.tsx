@@ -1,5 +1,6 @@
 import { useRef, useState } from "react";
 import { api, newIdempotencyKey } from "../../api";
+import { AwbLabel } from "../../components/AwbLabel";
 import { CreditNotes } from "../../components/CreditNotes";
 import { IdDetail } from "../../components/IdDetail";
 import { Named, OrderDetail } from "../../components/OrderDetail";
@@ -183,15 +184,14 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
 function UndeliveredParcels({ token, order, done }: { token: string; order: OrderView; done: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const carriers = useApi((signal) => api.carriers(token, signal), [token]);
   const dispatched = order.subOrders.filter((s) => s.status === "dispatched");
   if (dispatched.length === 0) return null;
-  const close = async (id: string, outcome: "returned_to_origin" | "lost_in_transit") => {
-    const what = outcome === "lost_in_transit" ? "lost by the carrier" : "back with its seller";
-    if (!window.confirm(`Close this parcel as ${what}? The shopper is refunded the whole parcel.`)) return;
+  const act = async (run: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
     try {
-      await api.subOrderStep(token, id, "undelivered", { outcome });
+      await run();
       done();
     } catch (err) {
       setError(err);
@@ -199,12 +199,17 @@ function UndeliveredParcels({ token, order, done }: { token: string; order: Orde
       setBusy(false);
     }
   };
+  const close = (id: string, outcome: "returned_to_origin" | "lost_in_transit") => {
+    const what = outcome === "lost_in_transit" ? "lost by the carrier" : "back with its seller";
+    if (!window.confirm(`Close this parcel as ${what}? The shopper is refunded the whole parcel.`)) return;
+    void act(() => api.subOrderStep(token, id, "undelivered", { outcome }));
+  };
   return (
     <section className="card stack">
       <h3>Parcels on their way</h3>
       <ul className="plain stack">
         {dispatched.map((s) => (
-          <li key={s.id} className="row between wrap">
+          <li key={s.id} className="stack">
             <span>
               {s.vendorName ?? shortId(s.vendorId)} · {s.carrier} {s.awb} <IdDetail id={s.id} label="sub-order" />
             </span>
@@ -226,6 +231,17 @@ function UndeliveredParcels({ token, order, done }: { token: string; order: Orde
                 Lost by the carrier
               </button>
             </span>
+            {/* A label typed wrong at dispatch, fixed for the vendor (see the vendor app's "Wrong AWB?"). */}
+            <details>
+              <summary>Wrong AWB?</summary>
+              <AwbLabel
+                title="Correct the AWB"
+                carriers={carriers.data?.items ?? []}
+                busy={busy}
+                initial={s.carrier ?? ""}
+                submit={(carrier, awb, key) => void act(() => api.correctAwb(token, s.id, { carrier, awb }, key))}
+              />
+            </details>
           </li>
         ))}
       </ul>
