@@ -5,9 +5,10 @@ import { journalsOfOrder } from "../../src/db/ledger";
 import { dueSubOrders } from "../../src/db/payouts";
 import { balanceOf } from "../../src/domain/ledger";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
-import { behaveFor, deliver, failRefund, fakeRefunds, settleIntent } from "../stripe-fake/control";
-import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
-import { checkout, stockedSku, stockOf } from "../support/marketplace";
+import { behaveFor, deliver, failRefund, fakeRefunds } from "../stripe-fake/control";
+import { ADMIN, api, tokenFor, uid } from "../support/api";
+import { stockOf } from "../support/marketplace";
+import { deliveredThroughStripe, ON_HAND, step } from "../support/stripe-orders";
 
 /**
  * A return's refund is owed like a cancel's: written with the return's claim, paid under the
@@ -15,38 +16,7 @@ import { checkout, stockedSku, stockOf } from "../support/marketplace";
  * fails; and a retry of the return's key does what its claim says, never what a new body says.
  */
 
-const awb = () => `${Date.now()}`.slice(-9) + `${Math.floor(Math.random() * 1e4)}`.padStart(4, "0");
-const ON_HAND = 50;
-
-async function step(token: string, sub: string, name: string, body?: unknown, headers?: Record<string, string>) {
-  return api("POST", `/v1/sub-orders/${sub}/${name}`, {
-    token,
-    ...(body === undefined ? {} : { body }),
-    ...(headers ? { headers } : {}),
-  });
-}
-
-/** A paid (through the fake and its webhook), shipped and delivered order of `qty` units of one SKU. */
-async function deliveredOrder(priceMinor: number, qty: number) {
-  const s = await stockedSku({ warehouses: [{ at: { lat: 12.97, lng: 77.59 }, onHand: ON_HAND }], priceMinor });
-  const token = await tokenFor("vendor", { vendorId: s.vendorId });
-  const barcode = (await api("GET", `/v1/skus/${s.skuId}`, { token: ADMIN })).body.barcode as string;
-  const shopper = await newCustomer();
-  const placed = await checkout(shopper.token, [{ skuId: s.skuId, qty }]);
-  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-  const paymentId = placed.body.payment.id as string;
-  const { event } = await settleIntent(paymentId, "succeeded");
-  expect((await deliver(event)).status).toBe(200);
-  const sub = placed.body.order.subOrders[0].id as string;
-  expect((await step(token, sub, "confirm")).status).toBe(200);
-  expect((await step(token, sub, "pack", { scanned: Array.from({ length: qty }, () => barcode) })).status).toBe(200);
-  expect((await step(token, sub, "dispatch", { carrier: "delhivery", awb: awb() })).status).toBe(200);
-  expect((await step(token, sub, "deliver")).status).toBe(200);
-  const lineId = (await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body.lines[0].id as string;
-  return { token, sub, lineId, paymentId, skuId: s.skuId, orderId: placed.body.order.id as string };
-}
-
-type Order = Awaited<ReturnType<typeof deliveredOrder>>;
+type Order = Awaited<ReturnType<typeof deliveredThroughStripe>>;
 
 const returnOf = (o: Order, key: string, qty: number, restockable = false) =>
   step(
@@ -96,7 +66,7 @@ const payable = async (sub: string) =>
 
 describe("a return's refund, owed like a cancel's", () => {
   it("made but failed by the provider, answers so on every retry until it is settled", async () => {
-    const o = await deliveredOrder(1_500, 1);
+    const o = await deliveredThroughStripe(1_500, 1);
     const key = uid("ret-");
     await behaveFor(o.paymentId, { refundsFailAs: "expired_or_canceled_card" });
     const first = await returnOf(o, key, 1);
@@ -120,7 +90,7 @@ describe("a return's refund, owed like a cancel's", () => {
   });
 
   it("is paid under a caller's key of any length the API takes, though Stripe takes at most 255 characters", async () => {
-    const o = await deliveredOrder(1_250, 2);
+    const o = await deliveredThroughStripe(1_250, 2);
     // Within the API's 255, but the refund's own key adds the sub-order to it.
     const key = `${uid("ret-")}-`.padEnd(240, "k");
     const first = await returnOf(o, key, 2);
@@ -133,7 +103,7 @@ describe("a return's refund, owed like a cancel's", () => {
   });
 
   it("a retry of the same Idempotency-Key with other lines is 422 and changes nothing; the same lines complete it", async () => {
-    const o = await deliveredOrder(1_000, 3);
+    const o = await deliveredThroughStripe(1_000, 3);
     const key = uid("ret-");
     await behaveFor(o.paymentId, { failRefunds: true });
     const first = await returnOf(o, key, 1);
@@ -176,7 +146,7 @@ describe("a return's refund, owed like a cancel's", () => {
   });
 
   it("a retry more than a week later, after the stock object forgot its restock key, restocks nothing again", async () => {
-    const o = await deliveredOrder(1_000, 3);
+    const o = await deliveredThroughStripe(1_000, 3);
     const key = uid("ret-");
     await behaveFor(o.paymentId, { failRefunds: true });
     const first = await returnOf(o, key, 2, true);
@@ -194,7 +164,7 @@ describe("a return's refund, owed like a cancel's", () => {
   });
 
   it("a return whose refund failed is owed: listed for ops, on the order view, held from payouts, paid by the job once", async () => {
-    const o = await deliveredOrder(1_000, 2);
+    const o = await deliveredThroughStripe(1_000, 2);
     await behaveFor(o.paymentId, { failRefunds: true });
     const r = await returnOf(o, uid("ret-"), 1, true);
     expect(r.status).toBe(502);
@@ -238,7 +208,7 @@ describe("a return's refund, owed like a cancel's", () => {
   });
 
   it("a return's refund the provider failed after making it does not hold its vendor's payout", async () => {
-    const o = await deliveredOrder(1_000, 2);
+    const o = await deliveredThroughStripe(1_000, 2);
     expect((await returnOf(o, uid("ret-"), 1, true)).status).toBe(200);
     const providerRef = (await env.DB.prepare("select provider_ref as p from refunds where sub_order_id = ?")
       .bind(o.sub)
@@ -255,7 +225,7 @@ describe("a return's refund, owed like a cancel's", () => {
 
   it("two owed returns of one sub-order paid in one run give back its fee exactly, to the minor unit", async () => {
     // 10% of 2,008 is 200.8 and of 1,004 is 100.4: each return's fee is what is left less what stays.
-    const o = await deliveredOrder(1_004, 2);
+    const o = await deliveredThroughStripe(1_004, 2);
     await behaveFor(o.paymentId, { failRefunds: true });
     expect((await returnOf(o, uid("ret-a-"), 1)).status).toBe(502);
     expect((await returnOf(o, uid("ret-b-"), 1)).status).toBe(502);
@@ -271,7 +241,7 @@ describe("a return's refund, owed like a cancel's", () => {
   });
 
   it("owes each return of a sub-order its own refund, under its own key, and shows them as one on the order", async () => {
-    const o = await deliveredOrder(1_000, 3);
+    const o = await deliveredThroughStripe(1_000, 3);
     await behaveFor(o.paymentId, { failRefunds: true });
     expect((await returnOf(o, uid("ret-a-"), 1)).status).toBe(502);
     expect((await returnOf(o, uid("ret-b-"), 2)).status).toBe(502);
