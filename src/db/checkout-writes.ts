@@ -82,7 +82,7 @@ const INSERT_OUTBOX = `insert into outbox (type, order_id, payload, dedupe_key, 
   select value ->> 'type', value ->> 'orderId', value ->> 'payload', value ->> 'dedupeKey', value ->> 'createdAt'
   from json_each(?1) order by key
   returning id, type, order_id as orderId, payload, dedupe_key as dedupeKey, created_at as createdAt,
-    dispatched_at as dispatchedAt`;
+    dispatched_at as dispatchedAt, claimed_at as claimedAt`;
 
 const INSERT_ROUTING = `insert into routing_decisions (order_id, weights_version, explanation, created_at)
   select value ->> 'orderId', value ->> 'weightsVersion', value ->> 'explanation', value ->> 'createdAt'

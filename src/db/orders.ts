@@ -266,7 +266,7 @@ export function insertEventAndOutboxIfCancelled(
     db
       .insert(outbox)
       .select(
-        sql`select null, ${message.type}, ${message.orderId}, ${JSON.stringify(message.payload)}, ${message.dedupeKey}, ${message.createdAt}, null where ${cancelled}`,
+        sql`select null, ${message.type}, ${message.orderId}, ${JSON.stringify(message.payload)}, ${message.dedupeKey}, ${message.createdAt}, null, null where ${cancelled}`,
       )
       .onConflictDoNothing()
       .returning({ id: outbox.id }),

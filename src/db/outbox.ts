@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import { outbox } from "./schema";
@@ -10,26 +10,53 @@ const among = (column: SQLiteColumn, values: readonly unknown[]): SQL =>
 /** An order event written in the same batch as the change it reports, waiting to be dispatched. */
 export type OutboxRow = typeof outbox.$inferSelect;
 
+// A sender that took rows and did not mark them sent within this died on the way (or its queue
+// send failed): the sweeper takes them again.
+const CLAIM_LAPSES_MS = 60_000;
+
+/** Not sent, and not being sent by a sender still within its claim. */
+const unclaimed = (at: Date): SQL =>
+  and(
+    isNull(outbox.dispatchedAt),
+    or(isNull(outbox.claimedAt), lt(outbox.claimedAt, new Date(at.getTime() - CLAIM_LAPSES_MS).toISOString())),
+  )!;
+
 /**
- * Of the rows with these dedupe keys, those not dispatched yet. The keys travel as one JSON
- * parameter: one statement however many there are.
+ * Takes for sending the rows with these ids or dedupe keys that no one sent or is sending, and
+ * returns them as they stand: from the claim on, no one changes what they say (`announceRefund`
+ * tells of a refund in a message of its own instead), so what goes out is what the row says. Each
+ * list travels as one JSON parameter: one statement however many there are.
  */
-export async function undispatchedOutbox(db: Db, dedupeKeys: readonly string[]): Promise<OutboxRow[]> {
-  if (dedupeKeys.length === 0) return [];
+export async function claimOutbox(
+  db: Db,
+  ids: readonly number[],
+  dedupeKeys: readonly string[],
+  at: Date,
+): Promise<OutboxRow[]> {
+  if (ids.length === 0 && dedupeKeys.length === 0) return [];
   return db
-    .select()
-    .from(outbox)
-    .where(and(among(outbox.dedupeKey, [...new Set(dedupeKeys)]), isNull(outbox.dispatchedAt)));
+    .update(outbox)
+    .set({ claimedAt: at.toISOString() })
+    .where(
+      and(or(among(outbox.id, [...new Set(ids)]), among(outbox.dedupeKey, [...new Set(dedupeKeys)])), unclaimed(at)),
+    )
+    .returning();
 }
 
-/** Undispatched rows created at or before `cutoff`, oldest first: what the sweeper sends. */
-export function dueOutbox(db: Db, cutoff: string, limit: number): Promise<OutboxRow[]> {
-  return db
-    .select()
+/** Takes the unclaimed rows created at or before `cutoff`, oldest first: what the sweeper sends. */
+export async function claimDueOutbox(db: Db, cutoff: string, limit: number, at: Date): Promise<OutboxRow[]> {
+  const due = db
+    .select({ id: outbox.id })
     .from(outbox)
-    .where(and(isNull(outbox.dispatchedAt), lte(outbox.createdAt, cutoff)))
+    .where(and(unclaimed(at), lte(outbox.createdAt, cutoff)))
     .orderBy(asc(outbox.id))
     .limit(limit);
+  const rows = await db
+    .update(outbox)
+    .set({ claimedAt: at.toISOString() })
+    .where(and(inArray(outbox.id, due), unclaimed(at)))
+    .returning();
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 /** Stamps the rows sent: one statement however many (the ids travel as one JSON parameter). */
@@ -46,15 +73,15 @@ export function findOutboxByKey(db: Db, dedupeKey: string): Promise<OutboxRow | 
  * A cancel's announcement, while still undispatched, made to tell of a refund paid for it: it is
  * written saying nothing was refunded, and says so if the refund is never paid. Each refund adds
  * its amount (a whole order's cancel tells of each of its sub-orders' refunds, whichever request
- * paid it). False when the row went out already (the sweeper sends a row 30 s old while the
- * provider is slow; another cancel of the order sends its own at once).
+ * paid it). False when the row went out or is on its way (the sweeper sends a row 30 s old while
+ * the provider is slow; another cancel of the order sends its own at once).
  */
 export async function announceRefund(db: Db, dedupeKey: string, refundedMinor: number): Promise<boolean> {
   const told = sql`coalesce(json_extract(${outbox.payload}, '$.refundedMinor'), 0)`;
   const rows = await db
     .update(outbox)
     .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', ${told} + ${refundedMinor})` })
-    .where(and(eq(outbox.dedupeKey, dedupeKey), isNull(outbox.dispatchedAt)))
+    .where(and(eq(outbox.dedupeKey, dedupeKey), isNull(outbox.dispatchedAt), isNull(outbox.claimedAt)))
     .returning({ id: outbox.id });
   return rows.length > 0;
 }

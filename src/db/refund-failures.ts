@@ -128,7 +128,7 @@ export function settledOutsideStatements(
     db
       .insert(outbox)
       .select(
-        sql`select null, 'order.refund_settled', ${s.owed.orderId}, ${JSON.stringify(message)}, ${`order.refund_settled:${s.owed.id}`}, ${s.at}, null where exists (select 1 from ${pendingRefunds} where ${open})`,
+        sql`select null, 'order.refund_settled', ${s.owed.orderId}, ${JSON.stringify(message)}, ${`order.refund_settled:${s.owed.id}`}, ${s.at}, null, null where exists (select 1 from ${pendingRefunds} where ${open})`,
       )
       .onConflictDoNothing(),
     db

@@ -524,6 +524,8 @@ export const outbox = sqliteTable(
     dedupeKey: text("dedupe_key").notNull(),
     createdAt: text("created_at").notNull(),
     dispatchedAt: text("dispatched_at"),
+    /** When a sender took the row to send it: from then on its payload is what goes out (see db/outbox). */
+    claimedAt: text("claimed_at"),
   },
   (t) => [
     uniqueIndex("outbox_dedupe").on(t.dedupeKey),

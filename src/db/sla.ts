@@ -121,7 +121,7 @@ export async function stampNudges(
               ${NUDGE_KEY}, ?2
        from sub_orders where id in ${chosen} and nudged_at is not null
        on conflict do nothing
-       returning id, type, order_id as orderId, payload, dedupe_key as dedupeKey, created_at as createdAt, dispatched_at as dispatchedAt`,
+       returning id, type, order_id as orderId, payload, dedupe_key as dedupeKey, created_at as createdAt, dispatched_at as dispatchedAt, claimed_at as claimedAt`,
       )
       .bind(JSON.stringify(ids), nowIso),
   ]);

@@ -174,7 +174,7 @@ export function insertApprovalOutbox(
   return db
     .insert(outbox)
     .select(
-      sql`select null, ${r.type}, ${r.orderId}, json_object('orderId', ${r.orderId}, 'subOrders', json(${open})), ${r.dedupeKey}, ${r.at}, null where true`,
+      sql`select null, ${r.type}, ${r.orderId}, json_object('orderId', ${r.orderId}, 'subOrders', json(${open})), ${r.dedupeKey}, ${r.at}, null, null where true`,
     )
     .onConflictDoNothing();
 }

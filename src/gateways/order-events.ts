@@ -1,6 +1,6 @@
 import type { JobContinueMessage, OrderEventMessage } from "../contracts/events";
 import { database } from "../db/client";
-import { dueOutbox, markOutboxDispatched, type OutboxRow, undispatchedOutbox } from "../db/outbox";
+import { claimDueOutbox, claimOutbox, markOutboxDispatched, type OutboxRow } from "../db/outbox";
 import { publishOrderEvents } from "./feeds";
 
 export type { OutboxRow } from "../db/outbox";
@@ -37,6 +37,7 @@ async function publish(env: Env, rows: OutboxRow[], now: string): Promise<number
 /**
  * Sends the outbox rows a state change just wrote, straight after its batch committed. If this
  * never runs (the isolate dies), the sweeper sends them; consumers are idempotent either way.
+ * Each row is claimed before it is read for sending (`claimOutbox`), so it goes out as it stands.
  * The live feeds get the rows at the same moment, not through the Queue's batching; that is
  * best-effort and never fails the caller: the Queue consumer publishes them again as the fallback.
  */
@@ -45,17 +46,17 @@ export function dispatchOutbox(env: Env, dedupeKeys: string[], now: Date): Promi
   return gather(env, now, (w) => w.keys.push(...dedupeKeys));
 }
 
-/** The same, for a writer that already holds the rows its batch returned (no D1 read for them). */
-export function dispatchOutboxRows(env: Env, rows: OutboxRow[], now: Date): Promise<void> {
-  if (rows.length === 0) return Promise.resolve();
-  return gather(env, now, (w) => w.rows.push(...rows));
+/** The same, for a writer that holds the ids its batch returned. */
+export function dispatchOutboxIds(env: Env, ids: number[], now: Date): Promise<void> {
+  if (ids.length === 0) return Promise.resolve();
+  return gather(env, now, (w) => w.ids.push(...ids));
 }
 
-// Rows and keys dispatched within this window share one D1 read, one queue send per 100, one D1
-// update and one publish per feed: under a rush (or a job's page of changes) that is the
+// Rows dispatched within this window share one D1 claim, one queue send per 100, one D1 update
+// and one publish per feed: under a rush (or a job's page of changes) that is the
 // difference between a few calls and thousands, for at most a few milliseconds of added latency.
 const COALESCE_MS = 25;
-type Window = { keys: string[]; rows: OutboxRow[] };
+type Window = { keys: string[]; ids: number[] };
 let gathering: Window | null = null;
 
 /**
@@ -69,14 +70,12 @@ function gather(env: Env, now: Date, add: (w: Window) => void): Promise<void> {
     add(gathering);
     return Promise.resolve();
   }
-  const window: Window = { keys: [], rows: [] };
+  const window: Window = { keys: [], ids: [] };
   add(window);
   gathering = window;
   return new Promise<void>((resolve) => setTimeout(resolve, COALESCE_MS)).then(async () => {
     gathering = null;
-    const read = await undispatchedOutbox(database(env), window.keys);
-    const byId = new Map([...window.rows, ...read].map((r) => [r.id, r]));
-    await sendNow(env, [...byId.values()], now);
+    await sendNow(env, await claimOutbox(database(env), window.ids, window.keys, now), now);
   });
 }
 
@@ -101,6 +100,6 @@ export async function continueJob(env: Env, next: Omit<JobContinueMessage, "type
 /** The sweeper: anything older than the grace period and still unsent goes now. */
 export async function sweepOutbox(env: Env, now: Date, graceSeconds = 30, limit = 500): Promise<{ sent: number }> {
   const cutoff = new Date(now.getTime() - graceSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const rows = await dueOutbox(database(env), cutoff, limit);
+  const rows = await claimDueOutbox(database(env), cutoff, limit, now);
   return { sent: await publish(env, rows, now.toISOString()) };
 }

@@ -12,7 +12,7 @@ import {
 } from "../db/sla";
 import { type Actor, systemActor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
-import { continueJob, dispatchOutboxRows } from "../gateways/order-events";
+import { continueJob, dispatchOutboxIds } from "../gateways/order-events";
 import { groupBy, pageWork, withinStockCalls } from "./page";
 
 // Per invocation. A breach costs about eighteen D1 queries (its cancellation batch, the page's
@@ -113,6 +113,10 @@ async function nudge(env: Env, now: Date, toNudge: Due[], actor: Actor): Promise
     isoSeconds(now),
     actor,
   );
-  await dispatchOutboxRows(env, outbox, now);
+  await dispatchOutboxIds(
+    env,
+    outbox.map((r) => r.id),
+    now,
+  );
   return stamped;
 }
