@@ -468,5 +468,10 @@ describe("text people chose, in a CSV", () => {
     expect(parse(csv(rows), { relax_quotes: true, bom: true })).toEqual([
       ["-12.50", "-1250", "+5", "'-2+3", "'=1+1", "'\tcmd", "'\rcmd", "Tea - green", "a=b", ""],
     ]);
+    // Full-width signs, which Apple Numbers reads as the ASCII ones.
+    const wide = [["\uFF1D1+1", "\uFF0B1", "\uFF0D1", "\uFF20SUM(A1)", "Tea \uFF1D green"]];
+    expect(parse(csv(wide), { relax_quotes: true, bom: true })).toEqual([
+      ["'\uFF1D1+1", "'\uFF0B1", "'\uFF0D1", "'\uFF20SUM(A1)", "Tea \uFF1D green"],
+    ]);
   });
 });
