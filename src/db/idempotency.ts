@@ -8,10 +8,22 @@ export const IDEMPOTENCY_RETENTION_SECONDS = 48 * 3600;
 /** Status of a key claimed by a request still running. */
 export const IN_FLIGHT = 0;
 
-/** Claims (scope, key) for one request; false when another request holds or held it. */
+/**
+ * A claim older than this is a request that died on its way (its caller hung up, the isolate was
+ * evicted) and never released its key: the next request with the same key and body takes it over
+ * instead of being told it is still running for the key's 48 hours. Longer than any request runs
+ * (a provider call with its retries takes at most about four minutes).
+ */
+export const IN_FLIGHT_LEASE_SECONDS = 300;
+
+/**
+ * Claims (scope, key) for one request, or takes over a lapsed claim of the same request; false
+ * when another request holds or held it. The claim's `at` is its token for `completeKey` and
+ * `releaseKey`, so a request that was taken over changes nothing of its successor's.
+ */
 export async function claimKey(
   db: Db,
-  row: { scope: string; key: string; requestHash: string; at: string; expiresAt: string },
+  row: { scope: string; key: string; requestHash: string; at: string; expiresAt: string; lapsedBefore: string },
 ) {
   const inserted = await db
     .insert(idempotencyKeys)
@@ -24,7 +36,15 @@ export async function claimKey(
       createdAt: row.at,
       expiresAt: row.expiresAt,
     })
-    .onConflictDoNothing()
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.scope, idempotencyKeys.key],
+      set: { createdAt: row.at, expiresAt: row.expiresAt },
+      setWhere: and(
+        eq(idempotencyKeys.responseStatus, IN_FLIGHT),
+        eq(idempotencyKeys.requestHash, row.requestHash),
+        lt(idempotencyKeys.createdAt, row.lapsedBefore),
+      ),
+    })
     .returning({ key: idempotencyKeys.key });
   return inserted.length === 1;
 }
@@ -37,15 +57,19 @@ export function findKey(db: Db, scope: string, key: string) {
     .get();
 }
 
-export function completeKey(db: Db, scope: string, key: string, status: number, body: string) {
+/** The claim made at `claimedAt`, if it is still that request's. */
+const claimOf = (scope: string, key: string, claimedAt: string) =>
+  and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), eq(idempotencyKeys.createdAt, claimedAt));
+
+export function completeKey(db: Db, scope: string, key: string, claimedAt: string, status: number, body: string) {
   return db
     .update(idempotencyKeys)
     .set({ responseStatus: status, responseBody: body })
-    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+    .where(claimOf(scope, key, claimedAt));
 }
 
-export function releaseKey(db: Db, scope: string, key: string) {
-  return db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+export function releaseKey(db: Db, scope: string, key: string, claimedAt: string) {
+  return db.delete(idempotencyKeys).where(claimOf(scope, key, claimedAt));
 }
 
 /** Forgets keys past their expiry; returns the statement so it joins a batch. */

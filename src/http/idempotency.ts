@@ -6,6 +6,7 @@ import {
   findKey,
   IDEMPOTENCY_RETENTION_SECONDS,
   IN_FLIGHT,
+  IN_FLIGHT_LEASE_SECONDS,
   releaseKey,
 } from "../db/idempotency";
 import { sha256Hex } from "../domain/crypto";
@@ -62,7 +63,8 @@ async function requestHashOf(c: Context<AppEnv>): Promise<string> {
  * An optional Idempotency-Key on any authenticated write: the first request with a key claims
  * it, a retry with the same body gets the stored answer (a concurrent one waits for the first),
  * and the same key with another body is 422. Only successful answers are kept: a failed request
- * frees its key for the retry. Anonymous calls are not replayed: they share no scope.
+ * frees its key for the retry, and one that died without a word frees it after five minutes
+ * (`IN_FLIGHT_LEASE_SECONDS`). Anonymous calls are not replayed: they share no scope.
  */
 export function replayableWrites(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -76,12 +78,14 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
     const scope = `${principal.role}:${principal.tokenId}`;
     const requestHash = await requestHashOf(c);
     const now = new Date();
+    const at = isoSeconds(now);
     const claimed = await claimKey(db, {
       scope,
       key,
       requestHash,
-      at: isoSeconds(now),
+      at,
       expiresAt: isoSeconds(addSeconds(now, IDEMPOTENCY_RETENTION_SECONDS)),
+      lapsedBefore: isoSeconds(addSeconds(now, -IN_FLIGHT_LEASE_SECONDS)),
     });
     if (!claimed) {
       const deadline = Date.now() + WAIT_FOR_FIRST_MS;
@@ -105,9 +109,9 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
     } finally {
       const res = c.res;
       if (res.status >= 200 && res.status < 300) {
-        await completeKey(db, scope, key, res.status, await res.clone().text());
+        await completeKey(db, scope, key, at, res.status, await res.clone().text());
       } else {
-        await releaseKey(db, scope, key);
+        await releaseKey(db, scope, key, at);
       }
     }
   };

@@ -248,6 +248,38 @@ describe("stock routes", () => {
     expect(app.body.totals.onHand).toBe(25);
   });
 
+  it("lets a retry take over the key of a request that died before it answered, and applies it once", async () => {
+    const skuId = await skuOf(mine.vendorId);
+    const wh = mine.whs[0]!;
+    await put(skuId, { warehouseId: wh, onHand: 10, reason: "count" }, ADMIN);
+    const body = { warehouseId: wh, delta: 5, reason: "restock" };
+    const key = uid("key");
+    const first = await adjust(skuId, body, t.vendor, key);
+    expect(first.body.totals.onHand).toBe(15);
+    // The first request applied the count and died before it stored its answer (the phone lost
+    // its signal, the isolate was evicted): its key is left claimed, six minutes ago.
+    const died = async () =>
+      env.DB.prepare(
+        "update idempotency_keys set response_status = 0, response_body = '', created_at = ? where key = ?",
+      )
+        .bind(new Date(Date.now() - 6 * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z"), key)
+        .run();
+    await died();
+
+    const retry = await adjust(skuId, body, t.vendor, key);
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(retry.body.totals.onHand).toBe(15);
+    const again = await adjust(skuId, body, t.vendor, key);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await get(skuId, ADMIN)).body.totals.onHand).toBe(15);
+
+    // Another body under the lapsed key is still a reused key.
+    await died();
+    const reused = await adjust(skuId, { ...body, delta: 6 }, t.vendor, key);
+    expect(reused.status).toBe(422);
+    expect((await get(skuId, ADMIN)).body.totals.onHand).toBe(15);
+  });
+
   it("publishes the stock routes with their roles in the OpenAPI document", async () => {
     const doc = await api("GET", "/v1/openapi.json");
     expect(doc.status).toBe(200);
