@@ -102,25 +102,34 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
       const refunded = refundedMinor > 0 ? displayAmount(refundedMinor, facts.currency) : null;
       // A template's text is fixed: why the parcel is not coming reads differently for each reason
       // (the seller missed its dispatch deadline, the parcel came back or was lost, it cannot be
-      // fulfilled), each with and without a refund.
+      // fulfilled), each with and without a refund. An order of one parcel is cancelled whole with
+      // it: its message speaks of the order, with no "rest of your order" to reassure about.
       const [stem, what] =
         p.reason === "lost_in_transit"
-          ? ["shipment_lost", "was lost by the carrier"]
+          ? ["lost", "was lost by the carrier"]
           : p.reason === "returned_to_origin"
-            ? ["shipment_returned_to_seller", "could not be delivered and went back to the seller"]
+            ? ["returned_to_seller", "could not be delivered and went back to the seller"]
             : p.reason === SLA_BREACH_REASON
-              ? ["shipment_cancelled_late", "could not be shipped in time and is cancelled"]
-              : ["shipment_cancelled", "cannot be fulfilled and is cancelled"];
-      const sentence = stem.startsWith("shipment_cancelled")
-        ? `One parcel of order ${orderId}`
-        : `A parcel of order ${orderId}`;
+              ? ["cancelled_late", "could not be shipped in time and is cancelled"]
+              : ["cancelled", "cannot be fulfilled and is cancelled"];
+      const whole = facts.subOrderCount === 1;
+      const subject = whole
+        ? `Order ${orderId}`
+        : stem.startsWith("cancelled")
+          ? `One parcel of order ${orderId}`
+          : `A parcel of order ${orderId}`;
+      const told = refunded
+        ? whole
+          ? ` We refunded ${refunded}.`
+          : ` We refunded ${refunded} for it; the rest of your order is not affected.`
+        : "";
       return [
         {
           ...base,
-          template: `${stem}${refunded ? "" : "_no_refund"}`,
+          template: `${whole ? "order" : "shipment"}_${stem}${refunded ? "" : "_no_refund"}`,
           params: refunded ? { orderId, refunded } : { orderId },
           priority: PRIORITY.cancellation,
-          text: `${sentence} ${what}.${refunded ? ` We refunded ${refunded} for it; the rest of your order is not affected.` : ""}`,
+          text: `${subject} ${what}.${told}`,
         },
       ];
     }
@@ -156,13 +165,15 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
       ];
     }
     case "sub_order.dispatched": {
-      const text = `A parcel of order ${orderId} is on its way with ${String(p.carrier)}, AWB ${String(p.awb)}.`;
+      // The carrier as shoppers know it ("Blue Dart"), not its code; events written before the name rode along have only the code.
+      const carrier = String(p.carrierName ?? p.carrier);
+      const text = `A parcel of order ${orderId} is on its way with ${carrier}, AWB ${String(p.awb)}.`;
       return [
         {
           ...base,
           template: "shipment_dispatched",
           priority: PRIORITY.dispatched,
-          params: { orderId, carrier: String(p.carrier), awb: String(p.awb) },
+          params: { orderId, carrier, awb: String(p.awb) },
           text,
         },
       ];

@@ -71,7 +71,7 @@ describe("messages", () => {
       at: "2026-11-28T10:00:00Z",
       payload: { orderId: "ord_1", subOrderId: "sub_1", refundedMinor: 0, reason: "vendor_cancelled" },
     };
-    expect(compose(parcel, facts)[0]).toMatchObject({
+    expect(compose(parcel, { ...facts, subOrderCount: 2, vendorCount: 2 })[0]).toMatchObject({
       template: "shipment_cancelled_no_refund",
       params: { orderId: "ord_1" },
     });
@@ -150,7 +150,8 @@ describe("a corrected AWB", () => {
 });
 
 describe("templates", () => {
-  const facts = { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency: "INR", timeZone: "Asia/Kolkata" };
+  const facts = { customerId: "cus_1", subOrderCount: 2, vendorCount: 2, currency: "INR", timeZone: "Asia/Kolkata" };
+  const onlyParcel = { ...facts, subOrderCount: 1, vendorCount: 1 };
   const event = (type: string, payload: Record<string, unknown>): OrderEventMessage => ({
     id: 6,
     type,
@@ -205,6 +206,58 @@ describe("templates", () => {
     ]);
   });
 
+  it("speak of the order, not of one parcel and the rest, when its only parcel is cancelled", () => {
+    const only = (reason: string, refundedMinor: number) =>
+      compose(event("sub_order.cancelled", { subOrderId: "sub_1", reason, refundedMinor }), onlyParcel)[0]!;
+    expect(
+      [
+        only(SLA_BREACH_REASON, 1_299_00),
+        only(SLA_BREACH_REASON, 0),
+        only("vendor_cancelled", 1_299_00),
+        only("vendor_cancelled", 0),
+        only("returned_to_origin", 1_050),
+        only("lost_in_transit", 0),
+      ].map((m) => [m.template, m.text, m.params]),
+    ).toEqual([
+      [
+        "order_cancelled_late",
+        "Order ord_1 could not be shipped in time and is cancelled. We refunded ₹1,299.00.",
+        { orderId: "ord_1", refunded: "₹1,299.00" },
+      ],
+      [
+        "order_cancelled_late_no_refund",
+        "Order ord_1 could not be shipped in time and is cancelled.",
+        { orderId: "ord_1" },
+      ],
+      [
+        "order_cancelled",
+        "Order ord_1 cannot be fulfilled and is cancelled. We refunded ₹1,299.00.",
+        { orderId: "ord_1", refunded: "₹1,299.00" },
+      ],
+      ["order_cancelled_no_refund", "Order ord_1 cannot be fulfilled and is cancelled.", { orderId: "ord_1" }],
+      [
+        "order_returned_to_seller",
+        "Order ord_1 could not be delivered and went back to the seller. We refunded ₹10.50.",
+        { orderId: "ord_1", refunded: "₹10.50" },
+      ],
+      ["order_lost_no_refund", "Order ord_1 was lost by the carrier.", { orderId: "ord_1" }],
+    ]);
+  });
+
+  it("name the carrier as shoppers know it in a dispatch, as a corrected AWB does", () => {
+    const [sent] = compose(
+      event("sub_order.dispatched", {
+        subOrderId: "sub_1",
+        carrier: "bluedart",
+        carrierName: "Blue Dart",
+        awb: "AWB1",
+      }),
+      facts,
+    );
+    expect(sent!.text).toBe("A parcel of order ord_1 is on its way with Blue Dart, AWB AWB1.");
+    expect(sent!.params).toEqual({ orderId: "ord_1", carrier: "Blue Dart", awb: "AWB1" });
+  });
+
   it("each have an email subject of their own, so no mail reads as a vague update", () => {
     const events = [
       event("order.paid", {}),
@@ -236,8 +289,16 @@ describe("templates", () => {
       event("sub_order.delivered", { subOrderId: "sub_1" }),
       event("sub_order.sla_nudge", { subOrderId: "sub_1", vendorId: "ven_1", slaDispatchBy: "2026-11-28T09:30:00Z" }),
     ];
-    const templates = [...new Set(events.flatMap((e) => compose(e, facts).map((m) => m.template)))];
-    expect(templates).toHaveLength(events.length);
+    const parcelEvents = events.filter((e) => e.type === "sub_order.cancelled");
+    const templates = [
+      ...new Set(
+        [...events, ...parcelEvents].flatMap((e, i) =>
+          compose(e, i < events.length ? facts : onlyParcel).map((m) => m.template),
+        ),
+      ),
+    ];
+    // An only parcel's "cannot be fulfilled" shares the whole order's cancel templates.
+    expect(templates).toHaveLength(events.length + parcelEvents.length - 2);
     // Sent by email too, but written elsewhere: the vendor's low-stock alert and its sign-in link.
     const without = [...templates, "low_stock", "vendor_sign_in"].filter((t) => subjectOf(t) === FALLBACK_SUBJECT);
     expect(without).toEqual([]);
