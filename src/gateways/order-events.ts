@@ -75,7 +75,9 @@ function gather(env: Env, now: Date, add: (w: Window) => void): Promise<void> {
   gathering = window;
   return new Promise<void>((resolve) => setTimeout(resolve, COALESCE_MS)).then(async () => {
     gathering = null;
-    await sendNow(env, await claimOutbox(database(env), window.ids, window.keys, now), now);
+    // A claim is stamped by the clock, not by the caller's `now` (a request's start, a provider's
+    // event time): its age is what tells a sender at work from one that died.
+    await sendNow(env, await claimOutbox(database(env), window.ids, window.keys, new Date()), now);
   });
 }
 
@@ -100,6 +102,6 @@ export async function continueJob(env: Env, next: Omit<JobContinueMessage, "type
 /** The sweeper: anything older than the grace period and still unsent goes now. */
 export async function sweepOutbox(env: Env, now: Date, graceSeconds = 30, limit = 500): Promise<{ sent: number }> {
   const cutoff = new Date(now.getTime() - graceSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const rows = await claimDueOutbox(database(env), cutoff, limit, now);
+  const rows = await claimDueOutbox(database(env), cutoff, limit, new Date());
   return { sent: await publish(env, rows, now.toISOString()) };
 }
