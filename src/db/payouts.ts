@@ -267,6 +267,20 @@ const noRefundOwed = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") 
 const notReviewHeld = (orderColumn: "sub_orders.order_id" | "payout_transfers.order_id") =>
   sql`not exists (select 1 from ${orders} o where o.id = ${sql.raw(orderColumn)} and o.review_held = 1)`;
 
+/**
+ * The vendor's account as the provider last reported it can be paid (`planPayouts` holds a vendor
+ * whose account is not): payouts enabled and onboarding submitted. `v` names the vendors row.
+ */
+const accountReady = (v: "vendors" | "v") =>
+  sql`(${sql.raw(v)}.payouts_enabled = 1 and ${sql.raw(v)}.payout_details_submitted = 1)`;
+
+/**
+ * The vendor of the pending transfer is still paid at its destination: the account is still the
+ * vendor's (ops may have re-linked it, and the old one given to another vendor) and still ready.
+ */
+const payableAtDestination = sql`exists (select 1 from ${vendors} v where v.id = payout_transfers.vendor_id
+  and v.payout_account_id = payout_transfers.destination and ${accountReady("v")})`;
+
 /** Who a sub-order's money is between, as the payout reads select it. */
 const subOrderHead = {
   subOrderId: subOrders.id,
@@ -328,7 +342,7 @@ export async function vendorPayoutStates(
       .select({
         id: vendors.id,
         accountId: vendors.payoutAccountId,
-        payoutsEnabled: vendors.payoutsEnabled,
+        ready: sql<number>`${accountReady("vendors")}`,
         detailsSubmitted: vendors.payoutDetailsSubmitted,
         disabledReason: vendors.payoutDisabledReason,
         requirementsDue: vendors.payoutRequirementsDue,
@@ -344,7 +358,7 @@ export async function vendorPayoutStates(
         r.id,
         {
           accountId: r.accountId,
-          ready: r.payoutsEnabled && r.detailsSubmitted,
+          ready: Boolean(r.ready),
           notReadyBecause: r.disabledReason ?? due ?? (r.detailsSubmitted ? null : "onboarding not finished"),
           carriedDebtMinor: Number(r.debt),
         },
@@ -467,9 +481,11 @@ export async function pendingTransfers(db: Db, limit: number): Promise<(PayoutTr
     .select({
       ...getTableColumns(payoutTransfers),
       // Due now as the run found it then: nothing refunded since (the payable it moved left none
-      // behind, so a refund since leaves it negative), no refund owed, the order not held for review.
+      // behind, so a refund since leaves it negative), no refund owed, the order not held for review,
+      // and its destination still the vendor's account and still ready, as the run's own pay step asks.
       stillDue: sql<number>`(${payableOf("payout_transfers.sub_order_id")} >= 0
-        and ${noRefundOwed("payout_transfers.sub_order_id")} and ${notReviewHeld("payout_transfers.order_id")})`,
+        and ${noRefundOwed("payout_transfers.sub_order_id")} and ${notReviewHeld("payout_transfers.order_id")}
+        and ${payableAtDestination})`,
     })
     .from(payoutTransfers)
     .where(eq(payoutTransfers.status, "pending"))

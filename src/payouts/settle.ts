@@ -22,8 +22,8 @@ import { confirmedStatements, failedStatements, requestTransfer } from "./transf
  * A pending transfer is looked up at the provider by its order's transfer group and its vendor's
  * account, matched by the sub-order in its metadata (a provider cannot be asked by idempotency
  * key, and keys expire): found, it is confirmed; absent, it never happened and is asked for again
- * under its own key while its sub-order is still due, else failed. A provider that cannot answer
- * leaves it pending and stops the run.
+ * under its own key while its sub-order is still due and its destination is still its vendor's ready
+ * account, else failed. A provider that cannot answer leaves it pending and stops the run.
  */
 export async function settlePending(db: Db, provider: PayoutProvider, now: string, limit: number) {
   const pending = await pendingTransfers(db, limit);
@@ -42,11 +42,18 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
       settled += 1;
       continue;
     }
-    // Never made: asked for again only while the sub-order is still due. Refunded or held for review
-    // since, the row fails and its money goes back to the payable, for the run's own rules to judge.
+    // Never made: asked for again only while the sub-order is still due and the vendor is still paid
+    // at the account the row names. Refunded or held for review since, or the account disabled or
+    // re-linked (the old one perhaps another vendor's now), the row fails and its money goes back to
+    // the payable, for the run's own rules to judge: a vendor not ready is held back with the reason.
     if (!t.stillDue) {
       statements.push(
-        ...failedStatements(db, t, "no longer due: refunded or held for review since it was written", now),
+        ...failedStatements(
+          db,
+          t,
+          "no longer due: refunded, held for review, or the vendor's payout account not ready or changed since it was written",
+          now,
+        ),
       );
       settled += 1;
       continue;

@@ -5,7 +5,14 @@ import { stripeProvider } from "../../src/gateways/stripe";
 import { stripePayouts } from "../../src/gateways/stripe-payouts";
 import { settlePending, takeBackRefunds } from "../../src/payouts/settle";
 import { newTransfer, pendingStatements } from "../../src/payouts/transfers";
-import { deliver, onboardAccount, payOutAccount, settleIntent, stripeSettings } from "../stripe-fake/control";
+import {
+  deliver,
+  deliverConnect,
+  onboardAccount,
+  payOutAccount,
+  settleIntent,
+  stripeSettings,
+} from "../stripe-fake/control";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { BENGALURU, checkout, stockedSku } from "../support/marketplace";
 
@@ -37,7 +44,15 @@ async function vendorWithAccount(priceMinor: number) {
     idempotencyKey: uid("acct-"),
   });
   if (!made.ok) throw new Error(made.message);
-  await onboardAccount(made.value.accountId);
+  // Linked to the vendor and reported ready as the Connect webhook would: a pending transfer is
+  // asked for again only to its vendor's ready account.
+  const linked = await api("PATCH", `/v1/vendors/${s.vendorId}`, {
+    token: ADMIN,
+    body: { payoutAccountId: made.value.accountId },
+  });
+  expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+  const { event } = await onboardAccount(made.value.accountId);
+  expect((await deliverConnect(event)).status).toBe(200);
   const token = await tokenFor("vendor", { vendorId: s.vendorId });
   return { ...s, accountId: made.value.accountId, token };
 }
