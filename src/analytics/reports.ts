@@ -236,23 +236,36 @@ export async function vendorProductSales(
 
 /**
  * Turnover: units sold over the range / mean on-hand units over the range's snapshots. Days of
- * cover: available units at the latest snapshot / units sold per day over the range.
+ * cover: available units at the latest snapshot / units sold a day over the range's finished days,
+ * those up to yesterday in the zone, as the reorder suggestions read velocity: today is still
+ * selling, and a day to come has sold nothing (dividing by it would stretch the cover: "this month"
+ * asked on its 10th spread 10 days of sales over 30). Null with no finished day or no sale on them.
  */
-export async function vendorInventory(db: Db, m: Marketplace, vendorId: string, r: Range): Promise<VendorInventory> {
-  const report = await inventoryReport(db, vendorId, r);
-  const span = daysBetween(r.from, r.to).length;
+export async function vendorInventory(
+  db: Db,
+  m: Marketplace,
+  vendorId: string,
+  r: Range,
+  now: Date,
+): Promise<VendorInventory> {
+  const today = localDay(now, m.timeZone);
+  const finishedTo = minDay(r.to, addDays(today, -1));
+  const span = finishedTo >= r.from ? daysBetween(r.from, finishedTo).length : 0;
+  const report = await inventoryReport(db, vendorId, r, { from: maxDay(r.from, addDays(finishedTo, 1)), to: r.to });
   const perSku = new Map<
     string,
-    { unitsSold: number; onHand: number; available: number; sumOnHand: number; days: number }
+    { unitsSold: number; finishedSold: number; onHand: number; available: number; sumOnHand: number; days: number }
   >();
   const entry = (skuId: string) => {
     const e = perSku.get(skuId);
     if (e) return e;
-    const fresh = { unitsSold: 0, onHand: 0, available: 0, sumOnHand: 0, days: 0 };
+    const fresh = { unitsSold: 0, finishedSold: 0, onHand: 0, available: 0, sumOnHand: 0, days: 0 };
     perSku.set(skuId, fresh);
     return fresh;
   };
   for (const s of report.sold) entry(s.skuId).unitsSold = Number(s.units);
+  const unfinished = new Map(report.soldUnfinished.map((s) => [s.skuId, Number(s.units)]));
+  for (const [skuId, e] of perSku) e.finishedSold = e.unitsSold - (unfinished.get(skuId) ?? 0);
   const byDay = new Map<string, { onHand: number; available: number }>();
   for (const s of report.snapshots) {
     const e = entry(s.skuId);
@@ -264,9 +277,9 @@ export async function vendorInventory(db: Db, m: Marketplace, vendorId: string, 
     const d = byDay.get(s.day) ?? { onHand: 0, available: 0 };
     byDay.set(s.day, { onHand: d.onHand + Number(s.onHand), available: d.available + Number(s.available) });
   }
-  const figures = (unitsSold: number, available: number, averageOnHand: number) => ({
+  const figures = (unitsSold: number, finishedSold: number, available: number, averageOnHand: number) => ({
     turnoverX100: averageOnHand > 0 ? Math.round((unitsSold * 100) / averageOnHand) : null,
-    daysOfCover: daysOfCover(available, unitsSold, span),
+    daysOfCover: span > 0 ? daysOfCover(available, finishedSold, span) : null,
   });
   const items = [...perSku.entries()].map(([skuId, e]) => {
     const averageOnHand = e.days > 0 ? Math.round(e.sumOnHand / e.days) : 0;
@@ -278,7 +291,7 @@ export async function vendorInventory(db: Db, m: Marketplace, vendorId: string, 
       onHand: e.onHand,
       available: e.available,
       averageOnHand,
-      ...figures(e.unitsSold, e.available, averageOnHand),
+      ...figures(e.unitsSold, e.finishedSold, e.available, averageOnHand),
     };
   });
   items.sort((a, b) => b.unitsSold - a.unitsSold || a.skuId.localeCompare(b.skuId));
@@ -293,13 +306,14 @@ export async function vendorInventory(db: Db, m: Marketplace, vendorId: string, 
   const onHand = items.reduce((a, i) => a + i.onHand, 0);
   const available = items.reduce((a, i) => a + i.available, 0);
   const averageOnHand = items.reduce((a, i) => a + i.averageOnHand, 0);
+  const finishedSold = [...perSku.values()].reduce((a, e) => a + e.finishedSold, 0);
   return {
     asOf: report.asOf,
     ...m,
     ...r,
     vendorId,
     days,
-    totals: { unitsSold, onHand, available, ...figures(unitsSold, available, averageOnHand) },
+    totals: { unitsSold, onHand, available, ...figures(unitsSold, finishedSold, available, averageOnHand) },
     items,
   };
 }

@@ -153,6 +153,7 @@ export type TopVendors = z.infer<typeof TopVendors>;
 const vendorFigures = {
   /** Sub-order totals (goods and shipping) of paid orders, cancelled sub-orders left out; units likewise. */
   salesMinor: Minor,
+  /** Refunds of the sub-orders counted in sales (returns'), so sales less refunded is what was kept; a cancel's refund is in neither. */
   refundedMinor: Minor,
   subOrders: Count,
   units: Count,
@@ -256,7 +257,7 @@ export const SkuInventory = z
     averageOnHand: Count,
     /** Units sold / average on hand, ×100; null with no stock recorded. */
     turnoverX100: z.number().int().nonnegative().nullable(),
-    /** Available / units sold per day over the range; null when nothing sold. */
+    /** Available / units sold a day over the range's finished days (up to yesterday); null with none or no sale on them. */
     daysOfCover: z.number().int().nonnegative().nullable(),
   })
   .openapi("AnalyticsSkuInventory");

@@ -233,15 +233,22 @@ export async function productSalesReport(db: Db, vendorId: string, r: Range) {
   return { asOf: state[0]?.asOf ?? null, days, byProduct };
 }
 
-/** Sales per SKU and the stock snapshots per SKU and day, summed over warehouses. */
-export async function inventoryReport(db: Db, vendorId: string, r: Range) {
-  const [state, sold, soldByDay, snapshots] = await db.batch([
+const soldPerSku = (db: Db, vendorId: string, r: Range) =>
+  db
+    .select({ skuId: rollupSkuDays.skuId, units: sql<number>`sum(${rollupSkuDays.units})` })
+    .from(rollupSkuDays)
+    .where(and(eq(rollupSkuDays.vendorId, vendorId), between(rollupSkuDays.day, r.from, r.to)))
+    .groupBy(rollupSkuDays.skuId);
+
+/**
+ * Sales per SKU, over the range and over its days in `unfinished` (a part of it: today and any later
+ * day, none if it runs backwards), and the stock snapshots per SKU and day, summed over warehouses.
+ */
+export async function inventoryReport(db: Db, vendorId: string, r: Range, unfinished: Range) {
+  const [state, sold, soldUnfinished, soldByDay, snapshots] = await db.batch([
     stateQuery(db),
-    db
-      .select({ skuId: rollupSkuDays.skuId, units: sql<number>`sum(${rollupSkuDays.units})` })
-      .from(rollupSkuDays)
-      .where(and(eq(rollupSkuDays.vendorId, vendorId), between(rollupSkuDays.day, r.from, r.to)))
-      .groupBy(rollupSkuDays.skuId),
+    soldPerSku(db, vendorId, r),
+    soldPerSku(db, vendorId, unfinished),
     db
       .select({ day: rollupSkuDays.day, units: sql<number>`sum(${rollupSkuDays.units})` })
       .from(rollupSkuDays)
@@ -261,7 +268,7 @@ export async function inventoryReport(db: Db, vendorId: string, r: Range) {
   ]);
   const ids = [...new Set([...sold.map((s) => s.skuId), ...snapshots.map((s) => s.skuId)])];
   const names = await skuNames(db, vendorId, ids);
-  return { asOf: state[0]?.asOf ?? null, sold, soldByDay, snapshots, names };
+  return { asOf: state[0]?.asOf ?? null, sold, soldUnfinished, soldByDay, snapshots, names };
 }
 
 /** Code and title of a vendor's SKUs, read whole: a vendor's catalog is a small table slice. */

@@ -67,7 +67,10 @@ const platformSql = `with o as materialized (select id, total_minor, paid_at fro
     (select count(*) from s where delivered_at is not null)
   where exists (select 1 from o)`;
 
-// Sales and units leave cancelled sub-orders out (nothing was sold); counts of cancellations keep them.
+// Sales, units and refunds leave cancelled sub-orders out: nothing was sold, and a cancel's refund gives
+// back a sale the vendor never counted, so sales less refunded is what the vendor kept (refunded is
+// its returns' refunds). Counts of cancellations keep them. The platform's pair keeps both: GMV
+// counts the cancelled sub-order's payment, refunds its refund.
 // Each sub-order's lines and refunds are summed by index lookups from the day's few sub-orders, never
 // by a scan of those tables (the planner, without statistics, would otherwise scan them whole).
 const vendorSql = `with s as materialized (${PAID_SUB_ORDERS}),
@@ -81,7 +84,7 @@ const vendorSql = `with s as materialized (${PAID_SUB_ORDERS}),
     cancelled_sub_orders, sla_breaches, sla_nudges, dispatched_sub_orders, delivered_sub_orders)
   select ?1, vendor_id,
     coalesce(sum(case when status <> 'cancelled' then total_minor end), 0),
-    sum(refunded),
+    coalesce(sum(case when status <> 'cancelled' then refunded end), 0),
     count(*),
     coalesce(sum(case when status <> 'cancelled' then units end), 0),
     sum(returned),

@@ -130,7 +130,8 @@ export const analytics = router()
     const { vendorId } = c.req.valid("param");
     await readableVendor(c, vendorId);
     const m = marketplace(c.env);
-    const range = rangeOf(c.req.valid("query"), m.timeZone, new Date());
-    return c.json(await vendorInventory(database(c.env), m, vendorId, range), 200);
+    const now = new Date();
+    const range = rangeOf(c.req.valid("query"), m.timeZone, now);
+    return c.json(await vendorInventory(database(c.env), m, vendorId, range, now), 200);
   })
   .openapi(rebuild, async (c) => c.json(await rebuildAnalyticsRollups(c.env, new Date()), 200));

@@ -274,6 +274,7 @@ export const fileExports = router()
     const name = await readableVendorName(c, vendorId);
     const q = c.req.valid("query");
     const m = marketplace(c.env);
-    const report = await vendorInventory(database(c.env), m, vendorId, rangeOf(q, m.timeZone, new Date()));
+    const now = new Date();
+    const report = await vendorInventory(database(c.env), m, vendorId, rangeOf(q, m.timeZone, now), now);
     return sendReport(inventoryReport(report, name), q.format);
   });
