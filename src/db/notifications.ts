@@ -17,9 +17,9 @@ export type NotificationFilter = {
   limit: number;
 };
 
-/** Newest first; every filter given must hold. */
-export async function listNotifications(db: Db, f: NotificationFilter): Promise<Page<NotificationRow>> {
-  const rows = await db
+/** A page's read, newest first; every filter given must hold. */
+export const notificationsPage = (db: Db, f: NotificationFilter) =>
+  db
     .select()
     .from(notifications)
     .where(
@@ -33,8 +33,10 @@ export async function listNotifications(db: Db, f: NotificationFilter): Promise<
     )
     .orderBy(...keyOrder(notifications.createdAt, notifications.id, "desc"))
     .limit(f.limit + 1);
+
+export async function listNotifications(db: Db, f: NotificationFilter): Promise<Page<NotificationRow>> {
   return toPage(
-    rows,
+    await notificationsPage(db, f),
     f.limit,
     (n) => ({ key: n.createdAt, id: n.id }),
     (n) => n,

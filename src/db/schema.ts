@@ -612,6 +612,9 @@ export const notifications = sqliteTable(
     index("notifications_attempts").on(t.channel, t.lastAttemptAt),
     index("notifications_order").on(t.orderId, t.createdAt),
     index("notifications_vendor").on(t.vendorId, t.createdAt, t.id).where(sql`${t.vendorId} is not null`),
+    // A shopper's list and ops' whole list, newest first, read a page from an index, not every row sorted.
+    index("notifications_customer").on(t.customerId, t.createdAt, t.id).where(sql`${t.customerId} is not null`),
+    index("notifications_created").on(t.createdAt, t.id),
     index("notifications_queue").on(t.priority, t.createdAt).where(sql`${t.status} = 'queued'`),
     // WhatsApp's status webhook finds the message by the wamid it was sent under.
     index("notifications_provider_ref").on(t.providerRef).where(sql`${t.providerRef} is not null`),

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENT_RESPONSES, OPEN_HOLDS } from "../../src/db/checkout-reads";
 import { database } from "../../src/db/client";
-import { WHATSAPP_SEND_OF } from "../../src/db/notifications";
+import { notificationsPage, WHATSAPP_SEND_OF } from "../../src/db/notifications";
 import { closedAsUndelivered } from "../../src/db/sub-orders";
 import { VENDOR_LOADS } from "../../src/db/vendor-loads";
 
@@ -63,6 +63,24 @@ describe("WhatsApp's report on a message", () => {
     expect(p).toMatch(/USING INDEX notifications_thread_queued \(thread_key=\?\)/);
     expect(p).not.toContain("notifications_attempts");
     expect(p).not.toMatch(/SCAN notifications\b/);
+  });
+});
+
+describe("a page of notifications", () => {
+  it("reads a shopper's, or everyone's for ops, newest first from an index, never every row sorted", async () => {
+    const after = { key: "2026-11-27T10:00:00Z", id: "ntf_1" };
+    for (const f of [
+      { customerId: "cus_1", after: undefined, limit: 50 },
+      { customerId: "cus_1", after, limit: 50 },
+      { after: undefined, limit: 50 },
+      { status: "failed" as const, after, limit: 50 },
+    ]) {
+      const q = notificationsPage(database(env), f).toSQL();
+      const p = await plan(q.sql, q.params);
+      expect(p).toMatch(f.customerId ? /notifications_customer \(customer_id=\?/ : /notifications_created/);
+      expect(p).not.toContain("TEMP B-TREE");
+      expect(p).not.toMatch(/SCAN notifications$/m);
+    }
   });
 });
 

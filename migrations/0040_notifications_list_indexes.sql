@@ -1,0 +1,2 @@
+CREATE INDEX `notifications_customer` ON `notifications` (`customer_id`,`created_at`,`id`) WHERE "notifications"."customer_id" is not null;--> statement-breakpoint
+CREATE INDEX `notifications_created` ON `notifications` (`created_at`,`id`);
