@@ -616,6 +616,46 @@ describe("the storefront", () => {
     await context.close();
   });
 
+  it("a product's Add, best seller, adds no more than the product has available", async () => {
+    const vendor = token("vendor");
+    const client = api(server.url, vendor.token);
+    const warehouses = await client.request<{ items: { id: string; status: string }[] }>(
+      "GET",
+      `/v1/vendors/${vendor.vendorId}/warehouses`,
+    );
+    const open = warehouses.items.find((w) => w.status === "active")!;
+    const stamp = `${Date.now()}`;
+    const title = `Last two mugs ${stamp}`;
+    const product = await client.request<{ id: string }>("POST", "/v1/products", { body: { title } });
+    const barcode = gtin13(stamp.slice(-12).padStart(12, "7"));
+    const sku = await client.request<{ id: string }>("POST", "/v1/skus", {
+      body: {
+        vendorId: vendor.vendorId,
+        productId: product.id,
+        code: `MUG-${stamp}`,
+        title,
+        price: { amountMinor: 29_900, currency: "INR" },
+        barcode,
+      },
+    });
+    await client.request("PUT", `/v1/skus/${sku.id}/stock`, {
+      body: { counts: [{ warehouseId: open.id, onHand: 2, expectedVersion: 0 }], reason: "count" },
+    });
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await shop.getByLabel("Search the catalog").fill(barcode);
+    await shop.getByText("1 item", { exact: true }).waitFor();
+    const add = shop.getByRole("button", { name: `Add ${title} to cart, best seller` });
+    await add.click();
+    await add.click();
+    assert.equal(await add.textContent(), "Add (2)");
+    assert.equal(await add.isDisabled(), true, "a third unit is not there to add");
+    await shop.getByRole("button", { name: `One less ${title}` }).waitFor();
+    await context.close();
+  });
+
   it("a cart its own key can no longer place is told so, and goes under a new key when placed again", async () => {
     const sku = await orderableSku(token("vendor").vendorId!);
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });

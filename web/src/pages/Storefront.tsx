@@ -84,7 +84,9 @@ export function Storefront() {
   const addProduct = (product: CatalogProduct) =>
     setProducts((c) => {
       const found = c.find((l) => l.product.productId === product.productId);
-      if (found) return c.map((l) => (l === found ? { product, qty: Math.min(l.qty + 1, MAX_QTY) } : l));
+      // Up to what the product has available, as its cart line's + is.
+      if (found)
+        return c.map((l) => (l === found ? { product, qty: Math.min(l.qty + 1, product.available, MAX_QTY) } : l));
       return [...c, { product, qty: 1 }];
     });
   const setProductQty = (productId: string, qty: number) =>
@@ -96,6 +98,7 @@ export function Storefront() {
   const units = cart.reduce((n, l) => n + l.qty, 0) + products.reduce((n, l) => n + l.qty, 0);
 
   const inCart = useMemo(() => new Map(cart.map((l) => [l.sku.skuId, l.qty])), [cart]);
+  const productsInCart = useMemo(() => new Map(products.map((l) => [l.product.productId, l.qty])), [products]);
 
   return (
     <div className="shop">
@@ -120,7 +123,7 @@ export function Storefront() {
             />
           </label>
         </section>
-        <Catalog query={query} inCart={inCart} onAdd={add} onAddProduct={addProduct} />
+        <Catalog query={query} inCart={inCart} productsInCart={productsInCart} onAdd={add} onAddProduct={addProduct} />
       </div>
       <aside className="shop-side stack" id="cart">
         <Cart
@@ -164,11 +167,13 @@ const variants = (p: CatalogProduct) => !p.oneItem;
 function Catalog({
   query,
   inCart,
+  productsInCart,
   onAdd,
   onAddProduct,
 }: {
   query: string;
   inCart: Map<string, number>;
+  productsInCart: Map<string, number>;
   onAdd: (sku: CatalogSku) => void;
   onAddProduct: (product: CatalogProduct) => void;
 }) {
@@ -243,16 +248,7 @@ function Catalog({
                     Choose
                   </button>
                 ) : (
-                  <button
-                    type="button"
-                    className="button primary"
-                    disabled={p.available <= 0}
-                    onClick={() => onAddProduct(p)}
-                    aria-label={`Add ${p.title} to cart, best seller`}
-                    title="We pick the seller that can deliver soonest"
-                  >
-                    Add
-                  </button>
+                  <AddProduct product={p} held={productsInCart.get(p.productId) ?? 0} onAdd={onAddProduct} />
                 )}
               </div>
             </div>
@@ -271,6 +267,30 @@ function Catalog({
         </button>
       )}
     </section>
+  );
+}
+
+/** A product's Add, best seller: up to what it has available, as an offer's Add is. */
+function AddProduct({
+  product,
+  held,
+  onAdd,
+}: {
+  product: CatalogProduct;
+  held: number;
+  onAdd: (product: CatalogProduct) => void;
+}) {
+  return (
+    <button
+      type="button"
+      className="button primary"
+      disabled={product.available - held <= 0 || held >= MAX_QTY}
+      onClick={() => onAdd(product)}
+      aria-label={`Add ${product.title} to cart, best seller`}
+      title="We pick the seller that can deliver soonest"
+    >
+      {held > 0 ? `Add (${held})` : "Add"}
+    </button>
   );
 }
 
