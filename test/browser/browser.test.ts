@@ -656,6 +656,38 @@ describe("the storefront", () => {
     await context.close();
   });
 
+  it("a cart whose lost order was cancelled since stays, and goes as a new order when placed again", async () => {
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await cartWithAddress(shop, sku, "Cancelled Since", "14 MG Road");
+    await shop.route("**/v1/checkout", async (route) => {
+      await route.fetch();
+      await route.abort("connectionreset");
+    });
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    await shop.getByRole("alert").first().waitFor({ timeout: 15_000 });
+    await shop.unroute("**/v1/checkout");
+    // The order the lost answer was for is cancelled unpaid (its hold ran out, say).
+    const shopper = (await shop.evaluate(() => localStorage.getItem("oms.token.storefront")))!;
+    const first = await api(server.url, shopper).request<{ items: { id: string }[] }>("GET", "/v1/orders");
+    await api(server.url, shopper).request("POST", `/v1/orders/${first.items[0]!.id}/cancel`, {
+      body: { reason: "changed_mind" },
+    });
+
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    await shop.getByText(/earlier order .* was cancelled before it was paid/).waitFor();
+    await shop.getByText("1 shipment").waitFor();
+    const placed = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout"));
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    assert.equal((await placed).status(), 201);
+    await shop.getByRole("heading", { name: "Your order" }).waitFor();
+    const orders = await api(server.url, shopper).request<{ items: unknown[] }>("GET", "/v1/orders");
+    assert.equal(orders.items.length, 2, "a new order beside the cancelled one");
+    await context.close();
+  });
+
   it("a cart its own key can no longer place is told so, and goes under a new key when placed again", async () => {
     const sku = await orderableSku(token("vendor").vendorId!);
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });

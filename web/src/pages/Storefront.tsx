@@ -462,7 +462,8 @@ function Cart({
         }
       };
       const signature = JSON.stringify(body);
-      const key = submission?.signature === signature ? submission.key : newIdempotencyKey();
+      const again = submission?.signature === signature;
+      const key = again ? submission.key : newIdempotencyKey();
       setSubmission({ key, signature });
       let result: CheckoutResult;
       try {
@@ -475,6 +476,15 @@ function Cart({
         setSubmission(null);
         throw new Error(
           "An earlier try of this cart is still being held. Check My orders; if the order is not there, place it again.",
+        );
+      }
+      // The same cart pressed again is answered with the order its key placed: if that one was
+      // cancelled since (its payment never came in time), the cart stays, and the next press is a
+      // new order.
+      if (again && shopper && (await api.order(shopper, result.order.id)).status === "cancelled") {
+        setSubmission(null);
+        throw new Error(
+          `This cart's earlier order ${result.order.id} was cancelled before it was paid. Place it again for a new order.`,
         );
       }
       setSubmission(null);
