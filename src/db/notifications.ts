@@ -1,4 +1,5 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { REASSIGNED } from "../contracts/order-status";
 import { newId } from "../domain/ids";
 import { chunks, rowsPerInsert, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
@@ -45,7 +46,8 @@ export async function listNotifications(db: Db, f: NotificationFilter): Promise<
 
 /**
  * What composing notifications needs about these orders and vendors: each order's customer,
- * currency and how many sub-orders and vendors it has, the customers' and vendors' contacts.
+ * currency and how many sub-orders and vendors it has (as the shopper sees them), the customers' and
+ * vendors' contacts.
  */
 export async function notificationFacts(db: Db, orderIds: readonly string[], vendorIds: readonly string[]) {
   const [facts, contacts, vendorContacts] = await Promise.all([
@@ -59,7 +61,11 @@ export async function notificationFacts(db: Db, orderIds: readonly string[], ven
           vendorCount: sql<number>`count(distinct ${subOrders.vendorId})`.as("vendor_count"),
         })
         .from(orders)
-        .innerJoin(subOrders, sql`${subOrders.orderId} = ${orders.id}`)
+        // Not the shells a reassignment emptied: the shopper never sees them as parcels.
+        .innerJoin(
+          subOrders,
+          sql`${subOrders.orderId} = ${orders.id} and not (${subOrders.status} = 'cancelled' and ${subOrders.cancellationReason} is ${REASSIGNED})`,
+        )
         .where(inArray(orders.id, ids))
         .groupBy(orders.id),
     ),
