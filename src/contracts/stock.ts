@@ -85,10 +85,22 @@ export const WarehouseStockLevel = z
   })
   .openapi("WarehouseStockLevel");
 
-/** Exact levels, for admin, ops and the SKU's own vendor. */
+/**
+ * Exact levels, for admin, ops and the SKU's own vendor. The read (GET) adds the SKU's `version`, as
+ * the vendor feed's `stock.changed` carries it, so a screen that has both keeps the newer.
+ */
 export const StockLevels = z
   .object({
     skuId: z.string(),
+    version: z
+      .number()
+      .int()
+      .optional()
+      .openapi({
+        description:
+          "In GET /v1/skus/{skuId}/stock: the SKU's stock version, which moves with every change of its levels (holds " +
+          "included) as the vendor feed's stock.changed carries it; of two readings the higher is the newer",
+      }),
     warehouses: z.array(WarehouseStockLevel),
     totals: z.object({
       onHand: z.number().int(),

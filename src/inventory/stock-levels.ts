@@ -34,7 +34,8 @@ function levels(skuId: string, snap: StockSnapshot): StockLevels {
 }
 
 /**
- * Exact levels per warehouse for admin, ops and the SKU's vendor; for anyone else only the total
+ * Exact levels per warehouse for admin, ops and the SKU's vendor, with the SKU's version (a screen
+ * that also follows the vendor feed keeps the newer of the two); for anyone else only the total
  * for sale, which leaves out closed warehouses, and only while the catalog lists the SKU (a paused
  * SKU's or a non-selling vendor's is NOT_FOUND, as if it did not exist).
  */
@@ -45,7 +46,10 @@ export async function readStock(
 ): Promise<{ ok: true; levels: StockLevels | PublicStock } | StockFailure> {
   const sku = await findSku(database(env), skuId);
   if (!sku) return NO_SKU;
-  if (manages(p, sku)) return { ok: true, levels: levels(skuId, await snapshotOf(env, skuId)) };
+  if (manages(p, sku)) {
+    const snap = await snapshotOf(env, skuId);
+    return { ok: true, levels: { ...levels(skuId, snap), version: snap.version } };
+  }
   const [onSale, snap, closed] = await Promise.all([
     skuOnSale(database(env), skuId),
     snapshotOf(env, skuId),

@@ -524,7 +524,12 @@ describe("the storefront", () => {
     await shop.goto("/", { waitUntil: "networkidle" });
     await shop.getByLabel("Search the catalog").fill(sku.barcode);
     await shop.getByText("1 item", { exact: true }).waitFor();
-    const watching = shop.waitForEvent("websocket", (ws) => ws.url().includes(`/v1/feeds/skus/${sku.skuId}`));
+    // A card's first socket learns where the feed stands and connects again from its last event:
+    // that second socket is the one the card keeps.
+    const watching = shop.waitForEvent(
+      "websocket",
+      (ws) => ws.url().includes(`/v1/feeds/skus/${sku.skuId}`) && /[?&]after=\d+/.test(ws.url()),
+    );
     await shop.getByRole("button", { name: /^Offers for / }).click();
     const offer = shop.locator(".offer-row").filter({ hasText: sku.vendorName });
     await offer.getByText(`${sku.available} available`).waitFor();

@@ -1,31 +1,57 @@
-import { PublicStockData } from "@contracts/feeds";
+import { type EventFrame, PublicStockData } from "@contracts/feeds";
 import { type RefObject, useEffect, useRef, useState } from "react";
+import { FROM_LAST_EVENT } from "../live/feed-client";
 import { useFeed } from "../live/use-feed";
 
-/** How old a count read with the offers may be when its card first comes into view and still stand. */
-const FRESH_MS = 5_000;
+/**
+ * A card's side of its SKU feed, apart from React: the handlers `useFeed` is given, across the
+ * card's connections. Each event carries the whole count, so the first connection starts from the
+ * feed's last event (what sold between the offers read and the socket is in it), and a later one
+ * resumes after the last event seen and gets what it missed. `show(null)`: back to the count read.
+ */
+export function skuCountFeed(show: (available: number | null) => void, stale: () => void) {
+  let seen: number | null = null;
+  return {
+    after: () => seen ?? FROM_LAST_EVENT,
+    onEvent: (e: EventFrame) => {
+      seen = e.id;
+      const parsed = PublicStockData.safeParse(e.data);
+      if (parsed.success) show(parsed.data.available);
+    },
+    onReset: (lastId: number) => {
+      const first = seen === null;
+      seen = lastId;
+      // A first connection to a feed that has no event yet: nothing was pushed, the count read
+      // stands. Any other reset means events were lost.
+      if (first && lastId === 0) return;
+      show(null);
+      stale();
+    },
+  };
+}
 
 /**
  * A SKU's available count, live from its public stock feed while `ref`'s element is on screen (a
- * page of offers opens a socket only for the few in view). Each event carries the whole count, so
- * the card resumes where it left off when it comes back into view and gets what it missed; when the
- * feed no longer holds that far back, or the card first comes into view long after `initial` was
- * read (`readAt`: the feed starts from now, so what sold in between would never arrive), it calls
- * `stale` for the count to be read again, and shows `initial` (which that read renews) until the
- * next event.
+ * page of offers opens a socket only for the few in view; see `skuCountFeed`). When the feed no
+ * longer holds that far back it calls `stale` for the count to be read again, and shows `initial`
+ * (which that read renews) until the next event.
  */
 export function useLiveAvailable(
   skuId: string,
   initial: number,
-  readAt: Date | null,
   stale: () => void,
 ): { ref: RefObject<HTMLLIElement | null>; available: number; updatedAt: Date | null } {
   const ref = useRef<HTMLLIElement>(null);
   const [visible, setVisible] = useState(false);
   const [live, setLive] = useState<{ available: number; at: Date } | null>(null);
-  const seen = useRef<number | null>(null);
-  const read = useRef(readAt);
-  read.current = readAt;
+  const staleRef = useRef(stale);
+  staleRef.current = stale;
+  const [feed] = useState(() =>
+    skuCountFeed(
+      (available) => setLive(available === null ? null : { available, at: new Date() }),
+      () => staleRef.current(),
+    ),
+  );
   useEffect(() => {
     const el = ref.current;
     if (!el || typeof IntersectionObserver === "undefined") return;
@@ -33,24 +59,7 @@ export function useLiveAvailable(
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
-  useFeed({
-    feed: visible ? `sku:${skuId}` : null,
-    after: () => seen.current,
-    onEvent: (e) => {
-      seen.current = e.id;
-      const parsed = PublicStockData.safeParse(e.data);
-      if (parsed.success) setLive({ available: parsed.data.available, at: new Date() });
-    },
-    onReset: (lastId) => {
-      const resumed = seen.current !== null;
-      seen.current = lastId;
-      // A first connection follows the count read with the offers, if that is recent; a reset means
-      // events were lost.
-      if (!resumed && read.current !== null && Date.now() - read.current.getTime() <= FRESH_MS) return;
-      setLive(null);
-      stale();
-    },
-  });
+  useFeed({ feed: visible ? `sku:${skuId}` : null, ...feed });
   return { ref, available: live?.available ?? initial, updatedAt: live?.at ?? null };
 }
 

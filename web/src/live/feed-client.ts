@@ -18,12 +18,20 @@ export class TicketRefused extends Error {
 export type FeedHandlers = {
   onEvent(event: EventFrame): void;
   /**
-   * After the first hello (unless resuming) and after a reset frame: the caller reloads its state
-   * from the API. `lastId` is where the feed stands: a later client resumes from there.
+   * After the first hello (unless resuming, or started FROM_LAST_EVENT on a feed that has events)
+   * and after a reset frame: the caller reloads its state from the API. `lastId` is where the feed
+   * stands: a later client resumes from there.
    */
   onReset(lastId: number): void;
   onStatus(status: FeedStatus): void;
 };
+
+/**
+ * `after` for a feed whose every event carries the whole state (a SKU's count) when nothing of it has
+ * been seen yet: start from the feed's last event, not from now. That event may be newer than what
+ * the caller read before connecting, and would otherwise never arrive.
+ */
+export const FROM_LAST_EVENT = -1;
 
 const PING_EVERY_MS = 20_000;
 const BACKOFF_BASE_MS = 500;
@@ -37,12 +45,15 @@ const HEALTHY_MS = 10_000;
  * up to an exponentially growing ceiling (full jitter, so a restarted server is not hit by every
  * client at once). It reconnects with `after` = the last event id it has, so missed events arrive
  * with no gap; any event at or below that id is a duplicate and dropped. Without `after` (the
- * first connection) or on a reset frame it asks the caller to reload from the API. A feed that
+ * first connection) or on a reset frame it asks the caller to reload from the API; a caller whose
+ * feed's events each carry the whole state may instead start FROM_LAST_EVENT. A feed that
  * needs a ticket gets a fresh one before each attempt, so the user's token never appears in a URL.
  */
 export class FeedClient {
   private ws: WebSocket | null = null;
   private lastId: number | null = null;
+  /** Asked for FROM_LAST_EVENT: a first hello with events behind it is answered by resuming before the last. */
+  private readonly fromLast: boolean;
   private failures = 0;
   private openedAt = 0;
   private missedPongs = 0;
@@ -52,14 +63,15 @@ export class FeedClient {
   /** Bumped by each attempt and by every drop: a ticket that arrives for an older attempt is ignored. */
   private attempt = 0;
 
-  /** `after`: the last event id an earlier client of this feed handed on, to resume from. */
+  /** `after`: the last event id an earlier client of this feed handed on, to resume from, or FROM_LAST_EVENT. */
   constructor(
     private readonly url: string,
     private readonly ticket: TicketSource | null,
     private readonly handlers: FeedHandlers,
     after: number | null = null,
   ) {
-    this.lastId = after;
+    this.fromLast = after === FROM_LAST_EVENT;
+    this.lastId = this.fromLast ? null : after;
     window.addEventListener("online", this.onOnline);
     window.addEventListener("offline", this.onOffline);
     this.connect("connecting");
@@ -130,6 +142,14 @@ export class FeedClient {
     }
     if (!("id" in frame) && frame.type === "hello") {
       const resuming = this.lastId !== null;
+      if (!resuming && this.fromLast && frame.lastId > 0) {
+        // The feed replays only what follows a given id, and its last event (always still held)
+        // came before this hello: connect again from just before it, with no reload and no gap.
+        this.lastId = frame.lastId - 1;
+        this.drop();
+        this.connect("connecting");
+        return;
+      }
       this.openedAt = Date.now();
       this.missedPongs = 0;
       this.startPinging();

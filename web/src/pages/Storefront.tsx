@@ -299,17 +299,14 @@ function Offer({
   sku,
   held,
   onAdd,
-  readAt,
   stale,
 }: {
   sku: CatalogSku;
   held: number;
   onAdd: (sku: CatalogSku) => void;
-  /** When `sku` (its count) was read. */
-  readAt: Date | null;
   stale: () => void;
 }) {
-  const { ref, available, updatedAt } = useLiveAvailable(sku.skuId, sku.available, readAt, stale);
+  const { ref, available, updatedAt } = useLiveAvailable(sku.skuId, sku.available, stale);
   return (
     <li ref={ref} className="offer-row">
       <div className="offer-text">
@@ -353,14 +350,7 @@ function Offers({
       {offers.loading && !offers.data && <p className="muted small">Loading offers…</p>}
       <ul className="plain">
         {offers.data?.items.map((sku) => (
-          <Offer
-            key={sku.skuId}
-            sku={sku}
-            held={inCart.get(sku.skuId) ?? 0}
-            onAdd={onAdd}
-            readAt={offers.loadedAt}
-            stale={offers.reload}
-          />
+          <Offer key={sku.skuId} sku={sku} held={inCart.get(sku.skuId) ?? 0} onAdd={onAdd} stale={offers.reload} />
         ))}
       </ul>
     </div>

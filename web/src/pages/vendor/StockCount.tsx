@@ -10,6 +10,23 @@ import type { StockLevels } from "../../types";
 import { useApi } from "../../use-api";
 import { Scanner } from "./Scanner";
 
+type Shown = { data: StockLevels; at: Date };
+
+/**
+ * The levels to show of `current` and `next`: `next` unless `current` is the same SKU's at a higher
+ * version. A read answers whenever it comes back, perhaps after a newer feed event was shown, and
+ * would put the older figures back; of the same version, the later-seen stamp. A count's own answer
+ * carries no version: the newest when it comes, it is shown, and what comes next replaces it.
+ */
+export function newerLevels(current: Shown | null, next: Shown): Shown {
+  if (current === null || current.data.skuId !== next.data.skuId) return next;
+  const [was, is] = [current.data.version, next.data.version];
+  return was === undefined || is === undefined || is >= was ? next : current;
+}
+
+/** A state update to `next`, unless what is shown is newer. */
+const keepNewer = (next: Shown) => (current: Shown | null) => newerLevels(current, next);
+
 /**
  * A stock count: find the SKU (scan its barcode or pick it), count a warehouse, send the count with
  * the level's version shown when counting began, so a delivery or shipment that lands meanwhile is
@@ -33,7 +50,7 @@ export function StockCount({
   const [skuId, setSkuId] = useState("");
   const [warehouseId, setWarehouseId] = useState("");
   const [count, setCount] = useState("");
-  const [levels, setLevels] = useState<{ data: StockLevels; at: Date } | null>(null);
+  const [levels, setLevels] = useState<Shown | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notFound, setNotFound] = useState<string | null>(null);
   /**
@@ -49,7 +66,7 @@ export function StockCount({
     if (!skuId) return setLevels(null);
     const ctrl = new AbortController();
     api.stock(token, skuId, ctrl.signal).then(
-      (data) => setLevels({ data, at: new Date() }),
+      (data) => setLevels(keepNewer({ data, at: new Date() })),
       (err) => !ctrl.signal.aborted && setError(err),
     );
     return () => ctrl.abort();
@@ -61,7 +78,7 @@ export function StockCount({
     const parsed = VendorStockData.safeParse(event?.data);
     // Stamped when it happened: a SKU chosen again shows its last event as old as it is.
     if (parsed.success && parsed.data.skuId === skuId && event) {
-      setLevels({ data: parsed.data as StockLevels, at: new Date(event.at) });
+      setLevels(keepNewer({ data: parsed.data, at: new Date(event.at) }));
     }
   }, [event, skuId]);
 
@@ -110,7 +127,7 @@ export function StockCount({
         { warehouseId, onHand: Number(count), expectedVersion: basis.version, reason: "count" },
         key,
       );
-      setLevels({ data, at: new Date() });
+      setLevels(keepNewer({ data, at: new Date() }));
       setStale(null);
       startOver();
     } catch (err) {
@@ -118,7 +135,7 @@ export function StockCount({
       if (!refused?.success) return setError(err);
       // Nothing was saved: show what the shelf holds now and ask for a fresh count against it.
       setStale(refused.data);
-      setLevels({ data: refused.data.levels, at: new Date() });
+      setLevels(keepNewer({ data: refused.data.levels, at: new Date() }));
       startOver();
     } finally {
       setSaving(false);
