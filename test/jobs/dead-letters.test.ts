@@ -27,4 +27,21 @@ describe("dead letters", () => {
     });
     expect((await api("GET", "/v1/admin/dead-letters", { token: customer })).status).toBe(403);
   });
+
+  it("retries later a letter it cannot keep now, and keeps the rest of the batch meanwhile", async () => {
+    const kept = `m-${crypto.randomUUID()}`;
+    const unkept = `m-${crypto.randomUUID()}`;
+    const body = { id: 424_243, type: "order.paid", orderId: "ord_dead2", at: "2026-11-22T09:00:00Z", payload: {} };
+    // A body D1 cannot be given (JSON has no BigInt) stands for a write that fails: it must not be acked.
+    const batch = createMessageBatch("order-events-dlq", [
+      { id: unkept, timestamp: new Date(), attempts: 3, body: { ...body, payload: { n: 1n } } },
+      { id: kept, timestamp: new Date(), attempts: 6, body },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([kept]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([unkept]);
+    expect(result.outcome).toBe("ok");
+  });
 });
