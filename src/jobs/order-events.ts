@@ -71,6 +71,12 @@ const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage
   "analytics-rollups": (env, at) => continueRollups(env, at),
 };
 
+/**
+ * Jobs whose pages are claimed by lease, not walked by a cursor: each continuation is a page of its
+ * own, meant to run beside the others (the bridge's run fans out to several), so none is merged.
+ */
+const PAGE_PER_CONTINUATION: ReadonlySet<ContinuedJob> = new Set(["inventory-bridge"]);
+
 const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) =>
   a.key < b.key || (a.key === b.key && a.id < b.id);
 
@@ -78,13 +84,14 @@ const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) 
  * Runs one page per job however many of its continuations a delivery holds, so a delivery costs
  * at most a page of each: from the earliest cursor at the latest time, a page covers what each
  * of them would have (whatever was due at an earlier time is due at a later one), and hands on
- * the rest itself.
+ * the rest itself. A job in PAGE_PER_CONTINUATION runs a page for each.
  */
 async function runContinuations(env: Env, continued: Map<Message, JobContinueMessage>): Promise<void> {
-  const merged = new Map<ContinuedJob, { next: JobContinueMessage; messages: Message[] }>();
+  const merged = new Map<string, { next: JobContinueMessage; messages: Message[] }>();
   for (const [message, next] of continued) {
-    const seen = merged.get(next.job);
-    if (!seen) merged.set(next.job, { next, messages: [message] });
+    const group = PAGE_PER_CONTINUATION.has(next.job) ? `${next.job}:${message.id}` : next.job;
+    const seen = merged.get(group);
+    if (!seen) merged.set(group, { next, messages: [message] });
     else {
       seen.messages.push(message);
       seen.next = {

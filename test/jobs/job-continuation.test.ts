@@ -45,6 +45,21 @@ describe("jobs continued on the queue", () => {
     await until(async () => (await count(cancelled, json(orderIds))) === orderIds.length);
   });
 
+  it("a delivery of the bridge's fanned-out continuations runs a page for each, side by side", async () => {
+    // Its pages are claimed by lease: merged into one, the minute's fan-out would drain a quarter as fast.
+    const next = {
+      type: "job.continue",
+      job: "inventory-bridge",
+      at: new Date().toISOString(),
+      after: { key: "", id: "" },
+    };
+    const one = await meteredDelivery([next]);
+    const four = await meteredDelivery([next, next, next, next]);
+    expect(four.result.explicitAcks).toHaveLength(4);
+    expect(one.spend.queries).toBeGreaterThan(0);
+    expect(four.spend.queries).toBe(4 * one.spend.queries);
+  });
+
   it("expire-holds cancels a page itself and the rest of what is due through the queue, each once", async () => {
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 20 }], vendor: { hourlyCapacity: 1_000 } });
     const shoppers = await customers(15);
