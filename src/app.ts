@@ -26,6 +26,7 @@ import { inventoryBridge } from "./http/routes/inventory-bridge";
 import { me } from "./http/routes/me";
 import { notifications } from "./http/routes/notifications";
 import { onboarding } from "./http/routes/onboarding";
+import { opsAlerts } from "./http/routes/ops-alerts";
 import { orderReview } from "./http/routes/order-review";
 import { orders } from "./http/routes/orders";
 import { payoutAccounts } from "./http/routes/payout-accounts";
@@ -97,6 +98,7 @@ const productionResources: readonly Resource[] = [
   carriers,
   routing,
   notifications,
+  opsAlerts,
   feeds,
   webhooks,
   carrierWebhooks,

@@ -1,10 +1,12 @@
+import { and, sql } from "drizzle-orm";
 import { newId } from "../domain/ids";
 import type { Db, Statement } from "./client";
+import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
 import { notifications } from "./schema";
 
 /**
  * An alert for the ops team, written in the batch of the change it reports: kept in the
- * notifications table (channel `local`, recipient `ops`) where the ops dashboard reads it. Its
+ * notifications table (channel `local`, recipient `ops`) where `GET /v1/ops-alerts` and the ops dashboard read it. Its
  * dedupe key makes a replayed change alert once.
  */
 export function queueOpsAlert(
@@ -25,4 +27,53 @@ export function queueOpsAlert(
       createdAt: a.at,
     })
     .onConflictDoNothing();
+}
+
+export type OpsAlertRow = {
+  id: string;
+  template: string;
+  text: string;
+  params: Record<string, unknown>;
+  createdAt: string;
+};
+
+/**
+ * Ops' alerts, newest first, keyset over (created_at, id): read from their own partial index
+ * (`notifications_ops_alerts`, the two columns every alert is written with), so a page does not walk
+ * the shoppers' messages around them.
+ */
+export async function listOpsAlerts(db: Db, f: OpsAlertsFilter): Promise<Page<OpsAlertRow>> {
+  return toPage(await opsAlertsPage(db, f), f.limit, (r) => ({ key: r.createdAt, id: r.id }), toAlert);
+}
+
+type OpsAlertsFilter = { after: After | undefined; limit: number };
+
+/** A page's read, newest first; the filter is the index's own condition, written as literals so SQLite uses it. */
+export const opsAlertsPage = (db: Db, f: OpsAlertsFilter) =>
+  db
+    .select({
+      id: notifications.id,
+      template: notifications.template,
+      payload: notifications.payload,
+      createdAt: notifications.createdAt,
+    })
+    .from(notifications)
+    .where(
+      and(
+        sql`${notifications.recipient} = 'ops'`,
+        afterKey(notifications.createdAt, notifications.id, f.after, "desc"),
+      ),
+    )
+    .orderBy(...keyOrder(notifications.createdAt, notifications.id, "desc"))
+    .limit(f.limit + 1);
+
+function toAlert(r: { id: string; template: string; payload: unknown; createdAt: string }): OpsAlertRow {
+  const payload = (r.payload ?? {}) as { text?: unknown; params?: unknown };
+  return {
+    id: r.id,
+    template: r.template,
+    text: typeof payload.text === "string" ? payload.text : "",
+    params: payload.params && typeof payload.params === "object" ? (payload.params as Record<string, unknown>) : {},
+    createdAt: r.createdAt,
+  };
 }

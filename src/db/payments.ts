@@ -185,8 +185,8 @@ export function settlePendingRefund(db: Db, id: string, at: string): Statement {
 }
 
 /** Counts a failed attempt, keeps the provider's answer for ops and when to try again. */
-export async function notePendingRefundFailure(db: Db, id: string, error: string, nextAttemptAt: string) {
-  await db
+export function notePendingRefundFailure(db: Db, id: string, error: string, nextAttemptAt: string): Statement {
+  return db
     .update(pendingRefunds)
     .set({ attempts: sql`${pendingRefunds.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt })
     .where(and(eq(pendingRefunds.id, id), isNull(pendingRefunds.settledAt)));

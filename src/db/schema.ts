@@ -620,6 +620,10 @@ export const notifications = sqliteTable(
     index("notifications_provider_ref").on(t.providerRef).where(sql`${t.providerRef} is not null`),
     // ... or, not recorded yet, by the thread of the message a sender holds.
     index("notifications_thread_queued").on(t.threadKey).where(sql`${t.status} = 'queued'`),
+    // Ops' alerts, newest first (queueOpsAlert writes every one to recipient `ops`): a page without
+    // walking every shopper's message. Keyed on recipient alone: a `channel` term would let the
+    // planner take notifications_attempts (channel) and sort.
+    index("notifications_ops_alerts").on(t.createdAt, t.id).where(sql`${t.recipient} = 'ops'`),
     check("notifications_status", sql`${t.status} in ('queued','sent','failed')`),
   ],
 );

@@ -1,4 +1,5 @@
 import { type Db, database, runBatch, type Statement } from "../db/client";
+import { queueOpsAlert } from "../db/ops-alerts";
 import { insertEvent, insertOutbox } from "../db/orders";
 import { announceRefund } from "../db/outbox";
 import {
@@ -56,12 +57,61 @@ export async function payPendingRefund(
     // the row stays owed and counts a failed attempt, as a refusal does, and its next try (under the
     // same provider key) records it. Every caller's cancel or return has landed by now, and goes on.
     console.error(JSON.stringify({ msg: "refund left owed", owedId: owed.id, error: String(err) }));
-    const next = isoSeconds(now.getTime() + retryDelayMinutes(owed.attempts + 1) * 60_000);
-    await notePendingRefundFailure(database(env), owed.id, String(err), next).catch((noteErr: unknown) => {
+    await noteFailure(database(env), owed, String(err), now).catch((noteErr: unknown) => {
       console.error(JSON.stringify({ msg: "refund failure not noted", owedId: owed.id, error: String(noteErr) }));
     });
     return { refundedMinor: 0, creditNoteId: null, pending: true };
   }
+}
+
+/**
+ * The failed attempt at which ops hear that a refund keeps failing: the 7th, about an hour after the
+ * first (the back-off waits 1, 2, 4, 8, 16 and 32 minutes between them), past any brief outage. The
+ * job goes on retrying it (at most every six hours) and, for a cancel's or a return's refund, its
+ * vendor's payout for the sub-order waits meanwhile: someone should look at the payment.
+ */
+export const OPS_ALERT_AT_ATTEMPT = 7;
+
+/**
+ * Counts a failed attempt and backs the refund off; from the `OPS_ALERT_AT_ATTEMPT`th on, the same
+ * batch queues the ops alert `refund_retries_failing`, once per owed refund (its dedupe key).
+ */
+async function noteFailure(db: Db, owed: PendingRefundRow, error: string, now: Date): Promise<void> {
+  const attempts = owed.attempts + 1;
+  const next = isoSeconds(now.getTime() + retryDelayMinutes(attempts) * 60_000);
+  const at = isoSeconds(now);
+  await runBatch(db, [
+    notePendingRefundFailure(db, owed.id, error, next),
+    ...(attempts >= OPS_ALERT_AT_ATTEMPT ? [retriesFailingAlert(db, owed, error, attempts, at)] : []),
+  ]);
+}
+
+function retriesFailingAlert(db: Db, owed: PendingRefundRow, error: string, attempts: number, at: string): Statement {
+  const amount = `${owed.amountMinor} ${owed.currency} minor units`;
+  const lastAnswer = error.slice(0, 200);
+  // Only a refund the provider made and then failed (`retry`) is in the books and can be settled
+  // another way (once it awaits ops); a cancel's or a return's is not made until the provider makes it.
+  const action =
+    owed.kind === "retry"
+      ? "check the payment in the provider's dashboard, or refund the shopper another way and settle it (POST /v1/admin/refunds/pending/{id}/settle) once it awaits ops"
+      : `check payment ${owed.paymentId} in the provider's dashboard (a dispute, a closed card) and fix what refuses it; POST /v1/admin/refunds/pending/{id}/retry tries it at once. It cannot be settled another way: the refund is not in the books until the provider makes it, and its vendor's payout for sub-order ${owed.subOrderId} waits meanwhile`;
+  return queueOpsAlert(db, {
+    template: "refund_retries_failing",
+    dedupeKey: `refund-retries-failing:${owed.id}`,
+    text: `Refund ${owed.id} of order ${owed.orderId} (${amount}) has failed ${attempts} times at the payment provider (last answer: ${lastAnswer}); the pending-refunds job keeps retrying it, at most every six hours. What to do: ${action.replaceAll("{id}", owed.id)}.`,
+    params: {
+      orderId: owed.orderId,
+      subOrderId: owed.subOrderId,
+      pendingRefundId: owed.id,
+      kind: owed.kind,
+      paymentId: owed.paymentId,
+      amountMinor: owed.amountMinor,
+      currency: owed.currency,
+      attempts,
+      lastError: lastAnswer,
+    },
+    at,
+  });
 }
 
 async function payOnce(env: Env, owed: PendingRefundRow, now: Date, opts: { announce?: boolean }): Promise<PaidRefund> {
@@ -73,8 +123,7 @@ async function payOnce(env: Env, owed: PendingRefundRow, now: Date, opts: { anno
     reason: owed.reason,
   });
   if (!refunded.ok) {
-    const next = isoSeconds(now.getTime() + retryDelayMinutes(owed.attempts + 1) * 60_000);
-    await notePendingRefundFailure(db, owed.id, refunded.message, next);
+    await noteFailure(db, owed, refunded.message, now);
     return { refundedMinor: 0, creditNoteId: null, pending: true };
   }
   const at = isoSeconds(now);

@@ -411,6 +411,10 @@ export const api = {
   vendorPayouts(token: string, vendorId: string, count: number, signal?: AbortSignal) {
     return leadingRows<VendorPayout>(`/v1/vendors/${encodeURIComponent(vendorId)}/payouts`, token, count, signal);
   },
+  /** The first `count` ops alerts, newest first ("Show more" asks for more: see `leadingRows`). */
+  opsAlerts(token: string, count: number, signal?: AbortSignal) {
+    return leadingRows<import("@contracts/ops-alerts").OpsAlert>("/v1/ops-alerts", token, count, signal);
+  },
   platformAnalytics(token: string, query: AnalyticsRange, signal?: AbortSignal) {
     return request<PlatformAnalytics>("GET", "/v1/analytics/platform", { token, query, signal });
   },

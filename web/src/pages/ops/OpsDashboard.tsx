@@ -6,6 +6,7 @@ import { useThrottledTick } from "../../live/throttle";
 import { useFeed } from "../../live/use-feed";
 import { Link } from "../../router";
 import { NotFound } from "../NotFound";
+import { OpsAlerts } from "./OpsAlerts";
 import { OpsEarnings } from "./OpsEarnings";
 import { OpsInsights } from "./OpsInsights";
 import { OpsOrder } from "./OpsOrder";
@@ -63,6 +64,9 @@ export function OpsDashboard({ rest }: { rest: string }) {
           <Link to="/ops/insights" className={rest === "/insights" ? "tab active" : "tab"}>
             Insights
           </Link>
+          <Link to="/ops/alerts" className={rest === "/alerts" ? "tab active" : "tab"}>
+            Alerts
+          </Link>
         </nav>
       )}
       {token && <PayoutBanner token={token} tick={tick} />}
@@ -74,6 +78,8 @@ export function OpsDashboard({ rest }: { rest: string }) {
         <OpsVendors token={token} />
       ) : rest === "/insights" ? (
         <OpsInsights token={token} />
+      ) : rest === "/alerts" ? (
+        <OpsAlerts token={token} tick={tick} />
       ) : orderId ? (
         <OpsOrder token={token} orderId={decodeURIComponent(orderId)} tick={tick} />
       ) : rest === "/payouts" ? (

@@ -1,0 +1,1 @@
+CREATE INDEX `notifications_ops_alerts` ON `notifications` (`created_at`,`id`) WHERE "notifications"."recipient" = 'ops';
