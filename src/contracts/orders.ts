@@ -268,6 +268,12 @@ export const OrderListFields = ListQuery.extend({
   warehouseId: Id.optional(),
   from: WholeSecondBound.optional(),
   to: WholeSecondBound.optional(),
+  /** `true`: only orders held for review, which nothing else brings to ops (no deadline runs out on them). */
+  held: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({ description: "true: only orders held for review; false: none of them" }),
   sort: z.enum(["createdAt", "-createdAt"]).default("-createdAt"),
 });
 
@@ -282,7 +288,7 @@ export function timesInOrder<T extends z.ZodType<{ from?: string | undefined; to
 export const OrderListQuery = timesInOrder(OrderListFields);
 
 export const OrderCountsQuery = timesInOrder(
-  OrderListFields.pick({ vendorId: true, warehouseId: true, from: true, to: true }),
+  OrderListFields.pick({ vendorId: true, warehouseId: true, from: true, to: true, held: true }),
 );
 
 export const OrderCounts = z
@@ -300,6 +306,8 @@ export const OrderSummary = z
     paymentStatus: z.enum(paymentStatuses),
     customerId: z.string(),
     total: Money.optional(),
+    /** Held for review (admins, ops and its shopper; a vendor never lists a held order). */
+    held: z.boolean().optional(),
     createdAt: IsoTime,
     subOrders: z.array(
       z.object({

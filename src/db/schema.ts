@@ -239,6 +239,7 @@ export const orders = sqliteTable(
     uniqueIndex("orders_hold").on(t.holdId),
     index("orders_customer_created").on(t.customerId, t.createdAt),
     index("orders_created").on(t.createdAt, t.id),
+    index("orders_review_held").on(t.createdAt, t.id).where(sql`${t.reviewHeld} = 1`),
     index("orders_status_created").on(t.status, t.createdAt),
     // The hold-expiry job scans exactly this.
     index("orders_unpaid_expiry").on(t.holdExpiresAt).where(sql`${t.status} = 'pending_payment'`),

@@ -66,6 +66,18 @@ describe("WhatsApp's report on a message", () => {
   });
 });
 
+describe("ops' list of orders held for review", () => {
+  it("reads the held orders from their own index, newest first, not every order", async () => {
+    const p = await plan(
+      `select * from orders where "orders"."review_held" = 1 and ("orders"."created_at" < ? or ("orders"."created_at" = ? and "orders"."id" < ?))
+       order by "orders"."created_at" desc, "orders"."id" desc limit 51`,
+      ["2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z", "ord_1"],
+    );
+    expect(p).toContain("orders_review_held");
+    expect(p).not.toContain("TEMP B-TREE");
+  });
+});
+
 describe("a page of notifications", () => {
   it("reads a shopper's, or everyone's for ops, newest first from an index, never every row sorted", async () => {
     const after = { key: "2026-11-27T10:00:00Z", id: "ntf_1" };

@@ -192,6 +192,7 @@ export const api = {
       warehouseId?: string;
       from?: string;
       to?: string;
+      held?: "true";
       sort?: string;
     },
     signal?: AbortSignal,
@@ -200,7 +201,7 @@ export const api = {
   },
   orderCounts(
     token: string,
-    query: { vendorId?: string; warehouseId?: string; from?: string; to?: string },
+    query: { vendorId?: string; warehouseId?: string; from?: string; to?: string; held?: "true" },
     signal?: AbortSignal,
   ) {
     return request<OrderCounts>("GET", "/v1/orders/counts", { token, query, signal });

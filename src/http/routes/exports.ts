@@ -82,6 +82,7 @@ async function exportFilter(c: Context<AppEnv>, q: z.infer<typeof OrderExportQue
     status: q.status,
     from: q.from,
     to: q.to,
+    held: q.held,
     ascending: q.sort === "createdAt",
   };
   if (who.role !== "vendor") return { filter, audience: "ops" as const };
@@ -99,6 +100,7 @@ function describeFilter(q: z.infer<typeof OrderExportQuery>): string {
   const parts = (["status", "vendorId", "warehouseId", "from", "to"] as const)
     .filter((k) => q[k])
     .map((k) => `${k} ${q[k]}`);
+  if (q.held !== undefined) parts.push(q.held ? "held for review" : "not held for review");
   return parts.length > 0 ? `Filter: ${parts.join(", ")}.` : "All orders.";
 }
 

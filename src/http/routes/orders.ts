@@ -90,6 +90,7 @@ export const orders = router()
     const q = c.req.valid("query");
     const key = new URL("https://order-counts.internal/");
     for (const k of ["vendorId", "warehouseId", "from", "to"] as const) if (q[k]) key.searchParams.set(k, q[k]);
+    if (q.held !== undefined) key.searchParams.set("held", String(q.held));
     const cache = await caches.open("order-counts");
     const hit = await cache.match(key);
     if (hit) return c.json((await hit.json()) as z.infer<typeof OrderCounts>, 200);
@@ -130,6 +131,7 @@ export const orders = router()
       status: q.status,
       from: q.from,
       to: q.to,
+      held: q.held,
       hideHeld: who.role === "vendor",
       ascending: q.sort === "createdAt",
       after,
@@ -144,7 +146,7 @@ export const orders = router()
             status: o.status as OrderStatus,
             paymentStatus: o.paymentStatus as OrderPaymentStatus,
             customerId: o.customerId,
-            ...(who.role === "vendor" ? {} : { total: money(o.totalMinor) }),
+            ...(who.role === "vendor" ? {} : { total: money(o.totalMinor), held: o.reviewHeld }),
             createdAt: o.createdAt,
             subOrders: (who.role === "customer" ? shownToShopper(o.subOrders) : o.subOrders)
               .filter((s) => who.role !== "vendor" || s.vendorId === who.vendorId)

@@ -20,6 +20,7 @@ const tone: Record<string, string> = {
   returned: "bad",
   refunded: "bad",
   partially_refunded: "bad",
+  held_for_review: "wait",
 };
 
 /** A status pill; `label` names what the status is of when two sit side by side (order and payment). */

@@ -11,7 +11,7 @@ import type { BulkResults, OrderStatus } from "../../types";
 import { useApi } from "../../use-api";
 import { BulkResultList } from "./BulkResultList";
 
-const FILTERS = ["status", "vendorId", "warehouseId", "from", "to", "sort"] as const;
+const FILTERS = ["status", "vendorId", "warehouseId", "from", "to", "held", "sort"] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 /** Filters live in the URL, so a filtered view is a link ops can share. */
@@ -58,6 +58,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           ...(filters.warehouseId ? { warehouseId: filters.warehouseId } : {}),
           ...(filters.from ? { from: toIso(filters.from) } : {}),
           ...(filters.to ? { to: toIso(filters.to) } : {}),
+          ...(filters.held === "true" ? { held: "true" as const } : {}),
           ...(filters.sort ? { sort: filters.sort } : {}),
         },
         signal,
@@ -70,6 +71,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
     ...(filters.warehouseId ? { warehouseId: filters.warehouseId } : {}),
     ...(filters.from ? { from: toIso(filters.from) } : {}),
     ...(filters.to ? { to: toIso(filters.to) } : {}),
+    ...(filters.held === "true" ? { held: "true" as const } : {}),
   };
   const counts = useApi((signal) => api.orderCounts(token, scope, signal), [token, JSON.stringify(scope)], tick);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -172,6 +174,14 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           <input type="datetime-local" value={filters.to ?? ""} onChange={(e) => change({ to: e.target.value })} />
         </label>
         <label className="field">
+          <span>Review</span>
+          {/* Nothing else brings a held order to ops: no deadline runs out on it while it waits. */}
+          <select value={filters.held ?? ""} onChange={(e) => change({ held: e.target.value })}>
+            <option value="">All</option>
+            <option value="true">Held for review</option>
+          </select>
+        </label>
+        <label className="field">
           <span>Sort</span>
           <select value={filters.sort ?? "-createdAt"} onChange={(e) => change({ sort: e.target.value })}>
             <option value="-createdAt">Newest first</option>
@@ -249,6 +259,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
                   <td data-label="Placed">{formatTime(o.createdAt)}</td>
                   <td data-label="Status">
                     <Status value={o.status} />
+                    {o.held && <Status value="held_for_review" />}
                   </td>
                   <td data-label="Payment">
                     <Status value={o.paymentStatus} />

@@ -1,0 +1,1 @@
+CREATE INDEX `orders_review_held` ON `orders` (`created_at`,`id`) WHERE "orders"."review_held" = 1;
