@@ -1014,6 +1014,42 @@ describe("a stock count", () => {
   });
 });
 
+describe("an ops order's sub-order actions", () => {
+  it("confirm pressed again while the first is on its way is one request; the selection and reason clear once done", async () => {
+    const { orderId, subOrderId } = await apiOrder();
+    const context = await signedInContext(1440);
+    const { page, problems } = await watchedPage(context);
+    const bulks: number[] = [];
+    page.on("response", (r) => {
+      if (r.request().method() === "POST" && r.url().endsWith("/v1/sub-orders/bulk")) bulks.push(r.status());
+    });
+    await page.goto(`/ops/orders/${orderId}`, { waitUntil: "networkidle" });
+    const pick = page
+      .locator("label.pick-row", { has: page.getByRole("button", { name: `Copy sub-order ${subOrderId}` }) })
+      .getByRole("checkbox");
+    await pick.check();
+    await page.getByLabel("Reason", { exact: true }).fill("checked by phone");
+    // The second press lands while the first is on its way: a slow network's second.
+    await page.route("**/v1/sub-orders/bulk", async (route) => {
+      await new Promise((r) => setTimeout(r, 1_000));
+      await route.continue();
+    });
+    const confirm = page.getByRole("button", { name: "Confirm selected" });
+    await confirm.click();
+    await confirm.click({ force: true });
+    await page.getByText("1 done, 0 refused").waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(1_500);
+    assert.deepEqual(bulks, [200], "one press on its way, one request");
+    assert.equal(await page.getByText("1 done, 0 refused").count(), 1);
+    assert.equal(await page.getByText("ILLEGAL_TRANSITION").count(), 0);
+    assert.equal(await pick.isChecked(), false, "the selection clears once done");
+    assert.equal(await page.getByLabel("Reason", { exact: true }).inputValue(), "");
+    assert.ok(await confirm.isDisabled(), "nothing selected, nothing to confirm");
+    assert.deepEqual([...problems.console, ...problems.failed], []);
+    await context.close();
+  });
+});
+
 describe("a parcel the carrier lost", () => {
   it("ops correct its AWB and close it from the order page: the shopper refunded in full", async () => {
     const { subId, barcode, client } = await confirmedOrderOf([2], 1);

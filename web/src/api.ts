@@ -364,8 +364,9 @@ export const api = {
   onboarding(token: string, vendorId: string, signal?: AbortSignal) {
     return request<Onboarding>("GET", `/v1/onboarding/${encodeURIComponent(vendorId)}`, { token, signal });
   },
-  onboardings(token: string, state: string, signal?: AbortSignal) {
-    return request<Page<Onboarding>>("GET", "/v1/onboarding", { token, query: { state, limit: 200 }, signal });
+  /** The first `count` onboardings in `state`, by name ("Show more" asks for more: see `leadingRows`). */
+  onboardings(token: string, state: string, count: number, signal?: AbortSignal) {
+    return leadingRows<Onboarding>("/v1/onboarding", token, count, signal, { state });
   },
   saveOnboardingStep(token: string, vendorId: string, body: SaveStep) {
     return request<Onboarding>("PUT", `/v1/onboarding/${encodeURIComponent(vendorId)}/step`, { token, body });
@@ -404,9 +405,6 @@ export const api = {
   /** The first `count` payout runs, newest first ("Show more" asks for more: see `leadingRows`). */
   payoutRuns(token: string, count: number, signal?: AbortSignal) {
     return leadingRows<PayoutRun>("/v1/payouts/runs", token, count, signal);
-  },
-  latestPayoutRun(token: string, signal?: AbortSignal) {
-    return request<{ latest: PayoutRun | null }>("GET", "/v1/payouts/latest", { token, signal });
   },
   /** The vendor's first `count` payouts, newest first ("Show more" asks for more: see `leadingRows`). */
   vendorPayouts(token: string, vendorId: string, count: number, signal?: AbortSignal) {

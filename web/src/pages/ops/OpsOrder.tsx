@@ -62,7 +62,15 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
   // The Idempotency-Key of the request last sent and not answered: pressed again unchanged (after a
   // lost answer), it is the same request, so no sub-order is moved or cancelled twice.
   const unanswered = useRef<{ signature: string; key: string } | null>(null);
+  // One request at a time: confirm and cancel take no Idempotency-Key, so a second press while the
+  // first is on its way acts again, and its ILLEGAL_TRANSITION answers replace the first's results.
+  // The ref holds the press a re-render has not disabled yet (a double-click's second click).
+  const inFlight = useRef(false);
+  const [busy, setBusy] = useState(false);
   const run = async (action: "confirm" | "cancel" | "assign") => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
     setError(null);
     try {
       const target = { ...(vendorId ? { vendorId } : {}), ...(warehouseId ? { warehouseId } : {}) };
@@ -77,9 +85,18 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
       unanswered.current = { signature, key };
       setResults(await api.bulk(token, "sub-orders", body, key));
       unanswered.current = null;
+      // Done with: a cancel's reason must not ride along on a later confirm or assign. On failure
+      // both stay, so pressing again resends the same request under the same key.
+      setSelected(new Set());
+      setReason("");
+      // A warehouse picked among the selection's one vendor's has no vendor once the selection goes.
+      if (!vendorId) setWarehouseId("");
       done();
     } catch (err) {
       setError(err);
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
     }
   };
   return (
@@ -151,22 +168,27 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
         </label>
       </div>
       <div className="row wrap">
-        <button type="button" className="button" disabled={selected.size === 0} onClick={() => run("confirm")}>
+        <button
+          type="button"
+          className="button"
+          disabled={busy || selected.size === 0}
+          onClick={() => void run("confirm")}
+        >
           Confirm selected
         </button>
         <button
           type="button"
           className="button"
-          disabled={selected.size === 0 || (!vendorId && !warehouseId)}
-          onClick={() => run("assign")}
+          disabled={busy || selected.size === 0 || (!vendorId && !warehouseId)}
+          onClick={() => void run("assign")}
         >
           Assign selected
         </button>
         <button
           type="button"
           className="button danger"
-          disabled={selected.size === 0 || !reason.trim()}
-          onClick={() => run("cancel")}
+          disabled={busy || selected.size === 0 || !reason.trim()}
+          onClick={() => void run("cancel")}
         >
           Cancel selected
         </button>

@@ -6,10 +6,16 @@ import { formatTime } from "../../format";
 import type { Onboarding } from "../../types";
 import { useApi } from "../../use-api";
 
+/** Vendors shown at first, and each "Show more" adds. */
+const REVIEW_PAGE = 50;
+
 /** Ops' side of onboarding: invite a vendor by email, and approve or send back the submitted ones. */
 export function OpsVendors({ token }: { token: string }) {
   const [tick, setTick] = useState(0);
-  const submitted = useApi((signal) => api.onboardings(token, "submitted", signal), [token], tick);
+  // More rows rather than the next page: a decision takes its vendor off the list, and the reload
+  // that follows reads the first rows afresh, so none shifts past a page's end unseen.
+  const [shown, setShown] = useState(REVIEW_PAGE);
+  const submitted = useApi((signal) => api.onboardings(token, "submitted", shown, signal), [token, shown], tick);
   return (
     <div className="stack">
       <InviteVendor token={token} />
@@ -22,6 +28,16 @@ export function OpsVendors({ token }: { token: string }) {
             <Review key={o.vendorId} token={token} ob={o} decided={() => setTick((t) => t + 1)} />
           ))}
         </ul>
+        {submitted.data?.nextCursor && (
+          <button
+            type="button"
+            className="button"
+            disabled={submitted.loading}
+            onClick={() => setShown((submitted.data?.items.length ?? 0) + REVIEW_PAGE)}
+          >
+            Show more
+          </button>
+        )}
       </section>
     </div>
   );
