@@ -1,6 +1,7 @@
 import type { PlatformAnalytics, TopVendors, VendorAnalytics, VendorProductSales } from "@contracts/analytics";
 import { MAX_BULK_IDS } from "@contracts/common";
 import type { FeedTicket } from "@contracts/feeds";
+import type { OpsAlert } from "@contracts/ops-alerts";
 import type { CancelReason } from "@contracts/orders";
 import type { ReorderSuggestions } from "@contracts/reorder";
 import type {
@@ -412,7 +413,7 @@ export const api = {
   },
   /** The first `count` ops alerts, newest first ("Show more" asks for more: see `leadingRows`). */
   opsAlerts(token: string, count: number, signal?: AbortSignal) {
-    return leadingRows<import("@contracts/ops-alerts").OpsAlert>("/v1/ops-alerts", token, count, signal);
+    return leadingRows<OpsAlert>("/v1/ops-alerts", token, count, signal);
   },
   platformAnalytics(token: string, query: AnalyticsRange, signal?: AbortSignal) {
     return request<PlatformAnalytics>("GET", "/v1/analytics/platform", { token, query, signal });
