@@ -1,4 +1,4 @@
-import { and, asc, count, eq, getTableColumns, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Journal } from "../domain/ledger";
 import { batchNamed } from "./batch";
@@ -149,6 +149,28 @@ export async function movesOfSubOrdersOrder(db: Db, subOrderId: string): Promise
 /** The order's hold has followed the move: nothing is left for the `reassignment-stock` job. */
 export async function stockMoveDone(db: Db, reassignmentId: string): Promise<void> {
   await db.update(reassignments).set({ stockMove: null }).where(eq(reassignments.id, reassignmentId));
+}
+
+/**
+ * Whether a reassignment of the order that names the sub-order (as source or target) has not moved
+ * its stock yet: until it has, the order's hold in the stock objects does not match the lines D1
+ * gives the sub-order, and shipping it would ship the hold's units, not the lines'. Read through
+ * reassignments_order.
+ */
+export async function stockStillMoving(db: Db, orderId: string, subOrderId: string): Promise<boolean> {
+  const row = await db
+    .select({ id: reassignments.id })
+    .from(reassignments)
+    .where(
+      and(
+        eq(reassignments.orderId, orderId),
+        isNotNull(reassignments.stockMove),
+        or(eq(reassignments.fromSubOrderId, subOrderId), eq(reassignments.toSubOrderId, subOrderId)),
+      ),
+    )
+    .limit(1)
+    .get();
+  return row !== undefined;
 }
 
 export type PendingStockMove = { id: string; orderId: string; createdAt: string; stockMove: unknown };

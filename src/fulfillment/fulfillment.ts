@@ -3,6 +3,7 @@ import type { FieldError } from "../contracts/common";
 import type { SubOrderStatus } from "../contracts/order-status";
 import { type Db, database } from "../db/client";
 import type { SubOrderRow } from "../db/orders";
+import { stockStillMoving } from "../db/reassignment";
 import {
   barcodesOf,
   type CarrierRow,
@@ -169,6 +170,19 @@ async function cancelStep(
 
 /** What a step needs checked or done before its write: scans for pack, carrier, AWB and shipping for dispatch. */
 async function prepareStep(env: Env, found: Loaded, input: Act): Promise<Step | FulfillmentOutcome> {
+  if (input.action === "pack" || input.action === "dispatch") {
+    // A reassignment's D1 claim lands before the order's hold moves (reassignment/holds.ts): until it
+    // has, dispatch would ship the hold's units, not these lines. No move can land after this read
+    // and slip by: it claims only a paid or confirmed sub-order, still in the status it read, and
+    // puts a confirmed one back to paid, so a pack racing it fails its own status guard.
+    if (await stockStillMoving(database(env), found.agg.order.id, found.sub.id)) {
+      return {
+        ok: false,
+        code: "CONFLICT",
+        detail: `Its stock is still being moved by a reassignment; try to ${input.action} it again in a minute`,
+      };
+    }
+  }
   const lines = found.agg.lines.filter((l) => l.subOrderId === found.sub.id);
   if (input.action === "pack") {
     const refused = await checkPacking(database(env), lines, input.scanned);

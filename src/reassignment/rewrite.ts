@@ -98,7 +98,8 @@ export function rewriteRows(
     Object.assign(source, { status: "cancelled", cancellationReason: REASSIGNED, cancelledAt: at, shippingMinor: 0 });
   }
   for (const s of new Set([source, target])) {
-    // Its lines changed: its vendor confirms them again, and nothing packs it before its stock moved.
+    // Its lines changed: its vendor confirms them again, and pack refuses it until its stock moved
+    // (fulfillment.ts prepareStep reads the claim's pending stock_move).
     if (s.status === "confirmed") Object.assign(s, { status: "paid", confirmedAt: null });
     s.subtotalMinor = sumMinor([...items.values()].filter((l) => l.subOrderId === s.id).map((l) => l.lineTotalMinor));
     s.totalMinor = s.subtotalMinor + s.shippingMinor;
