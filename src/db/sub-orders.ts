@@ -194,18 +194,29 @@ export async function findByAwb(db: Db, carrier: string, awb: string) {
  * loss event must reach the repeat, which finishes what a stopped first call left undone). An AWB
  * freed by such a close may be on a new parcel: an event dated well before that parcel left, with a
  * closed one to be about, is the closed one's, never the new parcel's to be delivered or closed by.
+ * A closing event (`closes`: return to origin, loss) dated before the live parcel left is never its
+ * own: a parcel cannot come back or be lost before it left, and closing it would refund it and
+ * restock units in transit. It is the closed parcel's however little before; with none, it is about
+ * nothing (undefined) unless it is within a clock's drift of the dispatch.
  */
-export async function findTrackedShipment(db: Db, carrier: string, awb: string, at: Date) {
+export async function findTrackedShipment(db: Db, carrier: string, awb: string, at: Date, closes: boolean) {
   const live = await findByAwb(db, carrier, awb);
   const closed = () => closedAsUndelivered(db, carrier, awb).get();
   if (!live) return closed();
-  const earlier = live.dispatchedAt !== null && Date.parse(live.dispatchedAt) - at.getTime() > EARLIER_PARCEL_MS;
-  return (earlier && (await closed())) || live;
+  const before = live.dispatchedAt === null ? 0 : Date.parse(live.dispatchedAt) - at.getTime();
+  if (closes && before > 0) {
+    const earlier = await closed();
+    if (earlier || before > DISPATCH_DRIFT_MS) return earlier;
+  }
+  return (before > EARLIER_PARCEL_MS && (await closed())) || live;
 }
 
-// Carriers' clocks drift and some send local time as UTC: only an event this much older than the
-// live parcel's dispatch is taken for an earlier parcel's.
+// Carriers' clocks drift and some send local time as UTC: only a milestone or delivery this much
+// older than the live parcel's dispatch is taken for an earlier parcel's.
 const EARLIER_PARCEL_MS = 6 * 3_600_000;
+// The carrier's clock against the Worker's that recorded the dispatch: the drift the webhook allows
+// an event dated ahead of it (carrier-webhooks.ts CLOCK_SKEW_MS), allowed behind the dispatch too.
+const DISPATCH_DRIFT_MS = 5 * 60_000;
 
 /** The parcels closed as undelivered with this AWB, latest first, from sub_orders_awb. */
 export function closedAsUndelivered(db: Db, carrier: string, awb: string) {

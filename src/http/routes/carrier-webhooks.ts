@@ -32,7 +32,7 @@ const route = defineRoute({
   access: "public",
   summary: "Receive a carrier's tracking event",
   description:
-    "Authenticated by `X-Signature: sha256=<hex>`, an HMAC-SHA256 of the raw body with that carrier's secret (CARRIER_WEBHOOK_SECRETS); a bad signature is 400 and changes nothing. An unknown AWB is acknowledged and ignored.",
+    "Authenticated by `X-Signature: sha256=<hex>`, an HMAC-SHA256 of the raw body with that carrier's secret (CARRIER_WEBHOOK_SECRETS); a bad signature is 400 and changes nothing. An unknown AWB is acknowledged and ignored, as is a return or loss dated more than 5 minutes before its AWB's live parcel left when no earlier parcel was closed with that AWB.",
   // The body (CarrierTrackingEvent) is parsed by hand, after the signature over its exact bytes.
   request: { params: z.object({ carrier: z.string().min(1).max(32) }) },
   responses: { 200: json(z.object({ received: z.literal(true) }), "Taken"), ...problemResponses },
@@ -59,8 +59,10 @@ export const carrierWebhooks = router().openapi(route, async (c) => {
   if (Date.parse(event.at) > Date.now() + CLOCK_SKEW_MS) {
     throw validationError([{ path: "at", message: "is in the future" }]);
   }
-  const shipment = await findTrackedShipment(database(c.env), carrier, event.awb, new Date(event.at));
+  const closes = event.event === "returned_to_origin" || event.event === "lost";
+  const shipment = await findTrackedShipment(database(c.env), carrier, event.awb, new Date(event.at), closes);
   if (!shipment) {
+    // Also a return or loss dated well before the AWB's live parcel left, with no closed parcel to be about.
     console.warn(JSON.stringify({ webhook: "carrier", carrier, awb: event.awb, ignored: "unknown AWB" }));
     return c.json({ received: true as const }, 200);
   }
