@@ -478,10 +478,11 @@ export async function listOrders(
 const PAID_ORDER_STATUSES = orderStatuses.filter((s) => s !== "pending_payment" && s !== "cancelled");
 
 /**
- * Orders placed and paid since `since` and not wholly cancelled, the latest `limit` of them, each
- * with the lines of its sub-orders that are not cancelled: what the invariant audit checks against
- * the stock objects. A cancelled sub-order's units (a vendor's cancel, an override's emptied shell)
- * were released, so its lines are owed no stock. Newest first by `orders_created`: any status
+ * Orders placed and paid since `since` and not wholly cancelled, the `limit` changed last (a
+ * cancel, a move, a dispatch: what touches their stock), each with the lines of its sub-orders that
+ * are not cancelled: what the invariant audit checks against the stock objects. A cancelled
+ * sub-order's units (a vendor's cancel, an override's emptied shell) were released, so its lines
+ * are owed no stock. The day's orders by `orders_created`, sorted by their last change: a status
  * filter by `orders_status_created` would read statuses in turn (every delivered order first).
  */
 export async function paidOrdersWithLines(db: Db, since: string, limit: number) {
@@ -489,7 +490,7 @@ export async function paidOrdersWithLines(db: Db, since: string, limit: number) 
     .select({ id: orders.id, holdId: orders.holdId })
     .from(orders)
     .where(and(gte(orders.createdAt, since), gte(orders.paidAt, since), inArray(orders.status, PAID_ORDER_STATUSES)))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .orderBy(desc(orders.updatedAt), desc(orders.id))
     .limit(limit);
   const lines = await selectIn(
     db,
@@ -502,6 +503,30 @@ export async function paidOrdersWithLines(db: Db, since: string, limit: number) 
         .where(and(inArray(lineItems.orderId, ids), ne(subOrders.status, "cancelled"))),
   );
   return paid.map((o) => ({ ...o, lines: lines.filter((l) => l.orderId === o.id) }));
+}
+
+/**
+ * Orders placed and paid since `since` and cancelled whole since, the `limit` cancelled last, each
+ * with the SKUs its lines named: the audit checks that none of their units is still held or
+ * committed (a cancel racing a move can leave some behind: cancellation/stray-units).
+ */
+export async function cancelledPaidOrders(db: Db, since: string, limit: number) {
+  const cancelled = await db
+    .select({ id: orders.id, holdId: orders.holdId })
+    .from(orders)
+    .where(and(gte(orders.createdAt, since), gte(orders.paidAt, since), eq(orders.status, "cancelled")))
+    .orderBy(desc(orders.updatedAt), desc(orders.id))
+    .limit(limit);
+  const lines = await selectIn(
+    db,
+    cancelled.map((o) => o.id),
+    (ids) =>
+      db
+        .selectDistinct({ orderId: lineItems.orderId, skuId: lineItems.skuId })
+        .from(lineItems)
+        .where(inArray(lineItems.orderId, ids)),
+  );
+  return cancelled.map((o) => ({ ...o, skuIds: lines.filter((l) => l.orderId === o.id).map((l) => l.skuId) }));
 }
 
 /**

@@ -1,10 +1,12 @@
-import { database } from "../db/client";
-import { paidOrdersWithLines } from "../db/orders";
+import { database, runBatch } from "../db/client";
+import { queueOpsAlert } from "../db/ops-alerts";
+import { cancelledPaidOrders, paidOrdersWithLines } from "../db/orders";
 import { isoSeconds } from "../domain/time";
 import { stockObject } from "../gateways/stock";
 
 const WINDOW_HOURS = 24;
 const MAX_ORDERS = 200;
+const MAX_CANCELLED = 50;
 // Stock-object calls per run: one per SKU of each order checked, one per SKU touched. The audit
 // has its cron invocation to itself; this keeps it under a third of the 1,000 subrequests however
 // many SKUs the orders hold (200 orders of 50 SKUs would be 10,000 calls). Like MAX_ORDERS, it
@@ -16,12 +18,22 @@ type Violation = { kind: string; orderId?: string; skuId: string; detail: string
 /**
  * Checks ARCHITECTURE.md's invariants against the stock objects themselves: every recently paid
  * order has each line of its sub-orders that are not cancelled committed (or shipped) exactly once
- * (a cancelled one's units were released), and every SKU it touched
- * keeps on_hand = available + held + committed with nothing negative. Violations are logged.
+ * (a cancelled one's units were released), a paid order cancelled whole holds no unit any more,
+ * and every SKU they touched keeps on_hand = available + held + committed with nothing negative.
+ * The orders changed last are checked first. Each violation is logged and alerts ops once.
  */
 export async function auditInvariants(env: Env, now: Date) {
+  const db = database(env);
   const since = isoSeconds(new Date(now.getTime() - WINDOW_HOURS * 3600_000));
-  const paid = within(await paidOrdersWithLines(database(env), since, MAX_ORDERS), MAX_CALLS);
+  const [live, gone] = await Promise.all([
+    paidOrdersWithLines(db, since, MAX_ORDERS),
+    cancelledPaidOrders(db, since, MAX_CANCELLED),
+  ]);
+  const paid = within(live, MAX_CALLS);
+  const cancelled = within(
+    gone.map((o) => ({ ...o, lines: o.skuIds.map((skuId) => ({ skuId })) })),
+    MAX_CALLS - callsOf(paid),
+  );
   const violations: Violation[] = [];
   const skus = new Set<string>();
   for (const order of paid) {
@@ -45,6 +57,22 @@ export async function auditInvariants(env: Env, now: Date) {
       }
     }
   }
+  for (const order of cancelled) {
+    for (const { skuId } of order.lines) {
+      skus.add(skuId);
+      const left = (await stockObject(env, skuId).holdsOf(order.holdId))
+        .filter((r) => r.status === "held" || r.status === "committed")
+        .reduce((n, r) => n + r.qty, 0);
+      if (left > 0) {
+        violations.push({
+          kind: "cancelled_order_holds_units",
+          orderId: order.id,
+          skuId,
+          detail: `${left} unit(s) still held or committed`,
+        });
+      }
+    }
+  }
   for (const skuId of skus) {
     const snap = await stockObject(env, skuId).snapshot();
     for (const w of snap.warehouses) {
@@ -53,8 +81,29 @@ export async function auditInvariants(env: Env, now: Date) {
       }
     }
   }
-  if (violations.length > 0) console.error(JSON.stringify({ job: "audit-invariants", violations }));
-  return { ordersChecked: paid.length, skusChecked: skus.size, violations };
+  if (violations.length > 0) {
+    console.error(JSON.stringify({ job: "audit-invariants", violations }));
+    const at = isoSeconds(now);
+    await runBatch(
+      db,
+      violations.map((v) =>
+        queueOpsAlert(db, {
+          template: "invariant_violated",
+          dedupeKey: `invariant:${v.kind}:${v.orderId ?? ""}:${v.skuId}`,
+          text: `Stock invariant broken (${v.kind}) for SKU ${v.skuId}${v.orderId ? ` of order ${v.orderId}` : ""}: ${v.detail}. Count the SKU's stock and correct it with a stock adjustment.`,
+          params: { ...v },
+          at,
+        }),
+      ),
+    );
+  }
+  return { ordersChecked: paid.length + cancelled.length, skusChecked: skus.size, violations };
+}
+
+/** The stock-object calls the checks of `orders` take: each one's SKUs' holds, and each SKU's snapshot once. */
+function callsOf(orders: { lines: { skuId: string }[] }[]): number {
+  const own = orders.map((o) => new Set(o.lines.map((l) => l.skuId)));
+  return own.reduce((n, s) => n + s.size, 0) + new Set(own.flatMap((s) => [...s])).size;
 }
 
 /** The first orders whose checks fit `calls` stock-object calls (their SKUs' holds, and each SKU's snapshot once). */

@@ -74,3 +74,61 @@ describe("the invariant audit on a busy day", () => {
     ]);
   }, 60_000);
 });
+
+describe("the invariant audit on orders cancelled whole", () => {
+  it("reports, and alerts ops once, units a cancelled order still holds", async () => {
+    const o = await paidOrderOfTwoVendors();
+    // D1 says the order is cancelled; its units were never given back (a cancel racing a move).
+    await env.DB.batch([
+      env.DB.prepare("update sub_orders set status = 'cancelled' where order_id = ?").bind(o.orderId),
+      env.DB.prepare("update orders set status = 'cancelled', updated_at = ? where id = ?").bind(
+        new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        o.orderId,
+      ),
+    ]);
+    const expected = [o.a.skuId, o.b.skuId].map((skuId) => ({
+      kind: "cancelled_order_holds_units",
+      orderId: o.orderId,
+      skuId,
+      detail: "1 unit(s) still held or committed",
+    }));
+    expect((await violationsOf(o.orderId)).sort((x, y) => x.skuId.localeCompare(y.skuId))).toEqual(
+      expected.sort((x, y) => x.skuId.localeCompare(y.skuId)),
+    );
+    await violationsOf(o.orderId);
+    const alerts = await api("GET", "/v1/ops-alerts?limit=200", { token: ADMIN });
+    const mine = alerts.body.items.filter((a: any) => a.params.orderId === o.orderId);
+    expect(mine).toHaveLength(2);
+    expect(mine[0]).toMatchObject({ template: "invariant_violated" });
+  });
+
+  it("reports nothing for an order cancelled whole whose units went back", async () => {
+    const o = await paidOrderOfTwoVendors();
+    const cancel = await api("POST", `/v1/orders/${o.orderId}/cancel`, {
+      token: ADMIN,
+      body: { reason: "changed_mind" },
+    });
+    expect(cancel.status).toBe(200);
+    expect(await violationsOf(o.orderId)).toEqual([]);
+  });
+});
+
+describe("the invariant audit's sample", () => {
+  it("checks the orders changed last, though more than its sample were placed after them", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 300 }], vendor: { hourlyCapacity: 1_000 } });
+    const [early] = await seedPaidOrders(s.skuId, 1);
+    await seedPaidOrders(s.skuId, 205, 30);
+    // The early order changes now (a move, a cancel) and its units are lost in the change.
+    const holdId = (await env.DB.prepare("select hold_id as h from orders where id = ?")
+      .bind(early!.orderId)
+      .first<{ h: string }>())!.h;
+    await env.DB.prepare("update orders set updated_at = ? where id = ?")
+      .bind(new Date(Date.now() + 1_000).toISOString().replace(/\.\d{3}Z$/, "Z"), early!.orderId)
+      .run();
+    expect((await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(s.skuId)).release(holdId, "lost")).ok).toBe(true);
+
+    expect(await violationsOf(early!.orderId)).toEqual([
+      { kind: "line_not_committed_once", orderId: early!.orderId, skuId: s.skuId, detail: "expected 1, found 0" },
+    ]);
+  }, 60_000);
+});
