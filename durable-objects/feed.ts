@@ -10,6 +10,7 @@ import {
   type ResetFrame,
   TOKEN_REVOKED_CLOSE,
 } from "../src/contracts/feeds";
+import { BOOTSTRAP_TOKEN_ID } from "../src/domain/principal";
 import { type PublishResult, SOURCE_MEMORY_MS, Subscriber } from "./feed-rpc";
 import { endedAmong } from "./outward/ended-tokens";
 
@@ -20,6 +21,12 @@ export const TOKEN_CHECK_MS = 60_000;
 
 /** Kept on the socket itself so it survives hibernation. */
 type Attachment = Omit<Subscriber, "after">;
+
+/**
+ * A socket's token can be revoked or expire: it has a row. The bootstrap token is configuration:
+ * only a new secret ends it, whose deploy drops every socket, so its sockets wake no check.
+ */
+const revocable = (tokenId: string | null): tokenId is string => tokenId !== null && tokenId !== BOOTSTRAP_TOKEN_ID;
 
 /**
  * SQLite schema of one Feed object. Append-only: each entry runs once, in order, recorded in
@@ -107,7 +114,7 @@ export class Feed extends DurableObject<Env> {
     // client sees no gap and no duplicate between what it missed and what comes live next.
     server.send(frame({ type: "hello", lastId: this.lastId }));
     if (sub.after !== null) this.replay(server, sub.after);
-    if (sub.tokenId && (await this.ctx.storage.getAlarm()) === null) {
+    if (revocable(sub.tokenId) && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + TOKEN_CHECK_MS);
     }
     return new Response(null, { status: 101, webSocket: client });
@@ -161,7 +168,7 @@ export class Feed extends DurableObject<Env> {
     const open = this.ctx
       .getWebSockets()
       .map((ws) => ({ ws, tokenId: (ws.deserializeAttachment() as Attachment).tokenId }));
-    const tokenIds = [...new Set(open.flatMap((s) => (s.tokenId ? [s.tokenId] : [])))];
+    const tokenIds = [...new Set(open.flatMap((s) => (revocable(s.tokenId) ? [s.tokenId] : [])))];
     if (tokenIds.length === 0) return;
     let ended: Awaited<ReturnType<typeof endedAmong>>;
     try {

@@ -7,6 +7,12 @@ export type Principal =
   | { role: "vendor"; tokenId: string; vendorId: string }
   | { role: "customer"; tokenId: string; customerId: string };
 
+/**
+ * The bootstrap admin token's id: it is configuration (ADMIN_BOOTSTRAP_TOKEN), not a row. Nothing
+ * revokes it but a new secret, and deploying one restarts every object and drops its sockets.
+ */
+export const BOOTSTRAP_TOKEN_ID = "bootstrap";
+
 /** Who an event is attributed to on a timeline. */
 export type Actor = { role: Role | "system"; id: string | null };
 

@@ -3,7 +3,7 @@ import { database } from "../db/client";
 import { findPrincipalByTokenHash } from "../db/tokens";
 import { setBounded } from "../domain/bounded-map";
 import { sha256Hex, timingSafeEqualText } from "../domain/crypto";
-import type { Principal, Role } from "../domain/principal";
+import { BOOTSTRAP_TOKEN_ID, type Principal, type Role } from "../domain/principal";
 import type { Background } from "../platform/background";
 import { config } from "../platform/config";
 import type { AppEnv } from "./context";
@@ -14,9 +14,6 @@ import { ApiError } from "./errors";
 const TOKEN_CACHE_TTL_MS = 30_000;
 const MAX_TOKENS = 20_000;
 const tokenCache = new Map<string, { principal: Principal; until: number }>();
-
-/** The bootstrap admin token's id: it is configuration (ADMIN_BOOTSTRAP_TOKEN), not a row. */
-export const BOOTSTRAP_TOKEN_ID = "bootstrap";
 
 export function forgetToken(tokenHash: string) {
   tokenCache.delete(tokenHash);

@@ -283,6 +283,15 @@ describe("feeds: revoked tokens", () => {
     onDesk.ws.close();
   });
 
+  it("a socket of the bootstrap token, which no row can revoke, wakes the feed for no check", async () => {
+    const { vendorId } = await newVendorWithToken();
+    const name = `vendor:${vendorId}`;
+    const admin = await connect(`/v1/feeds/vendors/${vendorId}`, ADMIN);
+    expect(await runDurableObjectAlarm(feedStub(name))).toBe(false);
+    expect(admin.closed).toBeNull();
+    admin.ws.close();
+  });
+
   it("a socket remembers the id of the token behind its ticket; a ticket whose token was revoked opens nothing", async () => {
     const { vendorId } = await newVendorWithToken();
     const phone = await newToken({ role: "vendor", vendorId });
