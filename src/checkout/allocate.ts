@@ -4,7 +4,7 @@ import { planRoute } from "../domain/routing/assign";
 import { explain, type RoutingExplanation } from "../domain/routing/explain";
 import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { retryAfterSeconds } from "../domain/time";
-import { type Allocation as HeldUnits, type ReserveAllResult, releaseAll, reserveAll } from "../gateways/stock";
+import { type Allocation as HeldUnits, type ReserveAllResult, releaseUnpaid, reserveAll } from "../gateways/stock";
 import { availabilityForHold, type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
 import { type Attempt, orderIdFor } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
@@ -141,7 +141,7 @@ async function replayHeld(
 ): Promise<CheckoutOutcome> {
   const theirs = row.requestHash === a.requestHash ? skuIdsIn(row.responseBody) : new Set<string>();
   const mine = skuIds.filter((id) => !theirs.has(id));
-  if (mine.length > 0) await releaseAll(a.env, a.holdId, mine, "duplicate_checkout");
+  if (mine.length > 0) await releaseUnpaid(a.env, a.holdId, mine, "duplicate_checkout");
   return replay(row, a.requestHash);
 }
 
@@ -166,7 +166,7 @@ async function routeAroundFullVendors(
   // Only this attempt's own holds: a duplicate checkout (same key and body, same hold id) still in
   // flight holds the rest, and its order would be written with nothing held.
   const own = ownSkuIds(held);
-  if (own.length > 0) await releaseAll(a.env, a.holdId, own, "vendor_at_capacity");
+  if (own.length > 0) await releaseUnpaid(a.env, a.holdId, own, "vendor_at_capacity");
   const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), loads));
   if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
   const reserved = await claim(a, cart, plan, true);

@@ -1,6 +1,6 @@
 import type { PaymentRow } from "../db/orders";
 import { paymentProvider } from "../gateways/payment-provider";
-import { releaseAll } from "../gateways/stock";
+import { releaseUnpaid } from "../gateways/stock";
 import type { Placing } from "./attempt";
 import type { Answered } from "./outcome";
 
@@ -23,7 +23,7 @@ export async function createPayment(
     idempotencyKey: `checkout:${a.orderId}`,
   });
   if (!created.ok) {
-    await releaseAll(a.env, a.holdId, skuIds, "payment_create_failed");
+    await releaseUnpaid(a.env, a.holdId, skuIds, "payment_create_failed");
     return { answer: { ok: false, code: "PAYMENT_PROVIDER_ERROR", detail: created.message } };
   }
   return {

@@ -1,15 +1,16 @@
 import { findIdempotentResponse } from "../db/checkout-reads";
 import { type PlacedOrder, writePlacedOrder } from "../db/checkout-writes";
-import { uniqueViolation } from "../db/constraints";
 import type { OutboxRow } from "../gateways/order-events";
-import { releaseAll } from "../gateways/stock";
+import { releaseUnpaid } from "../gateways/stock";
 import type { Attempt } from "./attempt";
 import type { Answered } from "./outcome";
 import { replay } from "./replay";
 
 /**
- * Writes the order in its one batch. If the batch fails the stock goes back, except to a
- * concurrent duplicate that won: same body means the same hold id, and the hold is the winner's now.
+ * Writes the order in its one batch. If the batch fails the stock goes back, unless the order is
+ * there after all: a concurrent duplicate won (same body means the same hold id, and the hold is
+ * the winner's now), or the batch committed and only its answer was lost (a dropped connection),
+ * whose retry replays this order and must find its units still held.
  */
 export async function persist(
   a: Attempt,
@@ -19,14 +20,12 @@ export async function persist(
   try {
     return { outbox: await writePlacedOrder(a.db, placed, a.background) };
   } catch (err) {
-    if (uniqueViolation(err)) {
-      const row = await findIdempotentResponse(a.db, a.scope, a.key);
-      if (row) {
-        if (row.requestHash !== a.requestHash) await releaseAll(a.env, a.holdId, skuIds, "duplicate_checkout");
-        return { answer: replay(row, a.requestHash) };
-      }
+    const row = await findIdempotentResponse(a.db, a.scope, a.key).catch(() => undefined);
+    if (row) {
+      if (row.requestHash !== a.requestHash) await releaseUnpaid(a.env, a.holdId, skuIds, "duplicate_checkout");
+      return { answer: replay(row, a.requestHash) };
     }
-    await releaseAll(a.env, a.holdId, skuIds, "checkout_failed");
+    await releaseUnpaid(a.env, a.holdId, skuIds, "checkout_failed");
     throw err;
   }
 }

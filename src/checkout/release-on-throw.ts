@@ -1,4 +1,4 @@
-import { releaseAll } from "../gateways/stock";
+import { releaseUnpaid } from "../gateways/stock";
 import type { Attempt } from "./attempt";
 
 /**
@@ -10,7 +10,7 @@ export async function releaseOnThrow<T>(a: Attempt, skuIds: readonly string[], s
   try {
     return await step();
   } catch (err) {
-    await releaseAll(a.env, a.holdId, [...skuIds], "checkout_failed").catch(() => {});
+    await releaseUnpaid(a.env, a.holdId, skuIds, "checkout_failed").catch(() => {});
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { type FieldError, MAX_UNIT_PRICE_MINOR } from "../contracts/common";
 import type { CheckoutBody } from "../contracts/orders";
 import { retryAfterSeconds } from "../domain/time";
-import { releaseAll } from "../gateways/stock";
+import { releaseUnpaid } from "../gateways/stock";
 import { type PreparedCart, prepareCart } from "../routing/cart";
 import { type Held, ownSkuIds } from "./allocate";
 import type { Attempt } from "./attempt";
@@ -43,7 +43,7 @@ export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): 
   // since is not one the cart ships from (nor one it can price a parcel from).
   const shipsFrom = new Set(cart.sites.map((s) => s.warehouseId));
   if ([...held.allocations.values()].some((allocs) => allocs.some((x) => !shipsFrom.has(x.warehouseId)))) {
-    await releaseAll(a.env, a.holdId, ownSkuIds(held), "warehouse_closed");
+    await releaseUnpaid(a.env, a.holdId, ownSkuIds(held), "warehouse_closed");
     return {
       answer: {
         ok: false,
@@ -67,12 +67,12 @@ export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): 
     }
   }
   if (errors.length > 0) {
-    await releaseAll(a.env, a.holdId, ownSkuIds(held), "not_for_sale");
+    await releaseUnpaid(a.env, a.holdId, ownSkuIds(held), "not_for_sale");
     return { answer: { ok: false, code: "VALIDATION_FAILED", detail: "Some lines cannot be sold", errors } };
   }
   const { open, earliest } = held.openHolds;
   if (open >= a.cfg.maxOpenHoldsPerCustomer) {
-    await releaseAll(a.env, a.holdId, ownSkuIds(held), "customer_limit");
+    await releaseUnpaid(a.env, a.holdId, ownSkuIds(held), "customer_limit");
     const retryAt = earliest ? Date.parse(earliest) : a.now.getTime() + 60_000;
     return {
       answer: {

@@ -178,11 +178,7 @@ export async function reserveAll(
   // Only what is still unpaid: another request under this hold id (the same late payment, applied
   // by its webhook and by the expiry job at once) may have taken a hold this call made as a replay
   // and committed it meanwhile.
-  if (!allOk) {
-    await Promise.all(
-      taken.map((skuId) => stockObject(env, skuId).release(holdId, "checkout_failed", { unpaidOnly: true })),
-    );
-  }
+  if (!allOk) await releaseUnpaid(env, holdId, taken, "checkout_failed");
   if (failure !== undefined) throw failure;
   if (allOk) return { ok: true, allocations, expiresAt, replayed };
   return {
@@ -208,6 +204,15 @@ export async function commitAll(
 /** Gives the units back (cancellation, failed checkout). Idempotent; a shipped SKU is left as it is. */
 export async function releaseAll(env: Env, holdId: string, skuIds: string[], reason: string): Promise<void> {
   await Promise.all(skuIds.map((skuId) => stockObject(env, skuId).release(holdId, reason)));
+}
+
+/**
+ * A checkout's own clean-up: gives back what is still only held, never a hold a payment committed.
+ * Another request under the same hold id (a duplicate of the checkout) may have written the order
+ * and had it paid meanwhile: its paid units must not go back on sale.
+ */
+export async function releaseUnpaid(env: Env, holdId: string, skuIds: readonly string[], reason: string) {
+  await Promise.all(skuIds.map((skuId) => stockObject(env, skuId).release(holdId, reason, { unpaidOnly: true })));
 }
 
 /** Exact stock of one SKU, read from its object (the D1 mirror may lag by a moment). */

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { beginAttempt } from "../../src/checkout/attempt";
 import { checkout } from "../../src/checkout/checkout";
 import { hourOf } from "../../src/db/vendor-loads";
@@ -143,5 +143,64 @@ describe("a retry whose earlier attempt holds stock in a warehouse closed since"
     ]);
     const levels = (await stockOf(s.skuId)).warehouses.map((w) => [w.warehouseId, w.held]);
     expect(new Map(levels as [string, number][]).get(open)).toBe(0);
+  });
+});
+
+/** The bindings with the checkout's order batch (its eight inserts) failing as `fail` says, after or instead of running. */
+const orderWrite = (fail: (run: () => Promise<unknown>) => Promise<unknown>) =>
+  d1Batches((batch) => async (...args) => {
+    const statements = args[0] as unknown[];
+    return statements.length === 8 ? fail(() => batch(...args)) : batch(...args);
+  });
+
+describe("a checkout whose order batch fails", () => {
+  it("committed, its answer lost: answers with its order, and the order keeps its units", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const shopper = await newCustomer();
+    const input = attempt(shopper, uid("idem-"), [s.skuId]);
+    const lostAnswer = orderWrite(async (run) => {
+      await run();
+      throw new Error("D1_ERROR: Network connection lost.");
+    });
+
+    const placed = await checkout(lostAnswer, background, input);
+    expect(placed).toMatchObject({ ok: true });
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
+    const again = await checkout(env, background, input);
+    expect(again).toMatchObject({ ok: true, replayed: true });
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
+  });
+
+  it("while a duplicate wrote the order and it was paid: gives back nothing the paid order holds", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const shopper = await newCustomer();
+    const input = attempt(shopper, uid("idem-"), [s.skuId]);
+    // The first attempt's order write hangs (D1 slow in a rush), then fails.
+    let fail!: () => void;
+    const failed = new Promise<void>((resolve) => {
+      fail = resolve;
+    });
+    const first = checkout(
+      orderWrite(async () => {
+        await failed;
+        throw new Error("D1_ERROR: overloaded");
+      }),
+      background,
+      input,
+    );
+    const { holdId } = await beginAttempt(env, background, input);
+    await vi.waitFor(async () => expect(await stockObject(env, s.skuId).holdsOf(holdId)).not.toEqual([]));
+
+    // The shopper's app gave up and sent it again: the duplicate writes the order, which is paid.
+    const duplicate = await checkout(env, background, input);
+    expect(duplicate).toMatchObject({ ok: true });
+    expect((await stockObject(env, s.skuId).commit(holdId)).ok).toBe(true);
+    fail();
+    await first.catch(() => {});
+
+    expect(await stockObject(env, s.skuId).holdsOf(holdId)).toEqual([
+      expect.objectContaining({ qty: 2, status: "committed" }),
+    ]);
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ committed: 2, available: 8 });
   });
 });
