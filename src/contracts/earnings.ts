@@ -49,7 +49,7 @@ export const SubOrderEarnings = z
     state: EarningState,
     createdAt: IsoTime,
     deliveredAt: IsoTime.nullable(),
-    /** When the hold ends and the payable clears (null until delivered). */
+    /** When the hold ends and the payable clears (null until delivered, and while a refund of it is owed or its order is held for review). */
     clearsAt: IsoTime.nullable(),
     currency: Currency,
     /** Goods still sold, at the shopper's price. */

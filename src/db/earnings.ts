@@ -14,14 +14,17 @@ import { creditNotes, ledgerEntries, ledgerJournals, orders, pendingRefunds, sub
  * but not yet confirmed by the provider, "transferred" what vendor_paid holds.
  */
 
+/** A refund of the sub-order still owed, or its order held for review: the payout job pays it nothing yet. */
+const waiting = sql`(exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = ${subOrders.id} and pr.settled_at is null and pr.kind <> 'retry')
+    or exists (select 1 from ${orders} o where o.id = ${subOrders.orderId} and o.review_held = 1))`;
+
 /**
- * Delivered (or since returned) at or before the cutoff, with no refund of it still owed and its
- * order not held for review: what the payout job may pay (db/payouts.ts, dueSubOrders).
+ * Delivered (or since returned) at or before the cutoff and not `waiting`: what the payout job may
+ * pay (db/payouts.ts, dueSubOrders).
  */
 function cleared(cutoff: string): SQL {
   return sql`(${subOrders.status} in ('delivered','returned') and ${subOrders.deliveredAt} is not null and ${subOrders.deliveredAt} <= ${cutoff}
-    and not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = ${subOrders.id} and pr.settled_at is null and pr.kind <> 'retry')
-    and not exists (select 1 from ${orders} o where o.id = ${subOrders.orderId} and o.review_held = 1))`;
+    and not ${waiting})`;
 }
 
 const owed = (account: string, when?: SQL) =>
@@ -114,6 +117,8 @@ export type SubOrderEarningsRow = {
   status: string;
   createdAt: string;
   deliveredAt: string | null;
+  /** A refund of it still owed, or its order held for review: it does not clear meanwhile. */
+  waiting: boolean;
   currency: string;
   goodsMinor: number;
   shippingMinor: number;
@@ -152,6 +157,7 @@ export async function vendorSubOrderEarnings(
       status: subOrders.status,
       createdAt: subOrders.createdAt,
       deliveredAt: subOrders.deliveredAt,
+      waiting: sql<number>`${waiting}`.as("waiting"),
       currency: subOrders.currency,
     })
     .from(subOrders)
@@ -238,6 +244,7 @@ export async function vendorSubOrderEarnings(
         status: s.status,
         createdAt: s.createdAt,
         deliveredAt: s.deliveredAt,
+        waiting: Boolean(s.waiting),
         currency: s.currency,
         goodsMinor: -sum("vendor_payable", ["goods"]),
         shippingMinor: -sum("vendor_payable", ["shipping"]),

@@ -51,13 +51,15 @@ export async function subOrderEarningsOfVendor(
     nextCursor: found.nextCursor,
     items: found.items.map((r) => {
       const delivered = r.status === "delivered" || r.status === "returned" ? r.deliveredAt : null;
-      const clearsAt = delivered ? isoSeconds(addSeconds(new Date(delivered), hold)) : null;
+      // Waiting on a refund or a review, it clears only once that is done: no date to give.
+      const clearsAt = delivered && !r.waiting ? isoSeconds(addSeconds(new Date(delivered), hold)) : null;
       const creditNotes = r.creditNotes.map(({ financialYear: year, number, ...n }) => ({
         ...n,
         number: year === null || number === null ? null : creditNoteNumber(year, number, financialYear),
         pdfUrl: creditNotePdfPath(n.id),
       }));
-      return { ...r, creditNotes, clearsAt, state: stateOf(r, clearsAt, now) };
+      const { waiting: _, ...figures } = r;
+      return { ...figures, creditNotes, clearsAt, state: stateOf(r, clearsAt, now) };
     }),
   };
 }

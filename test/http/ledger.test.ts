@@ -330,8 +330,16 @@ describe("earnings views", () => {
       .bind(owedId, eightDaysAgo, sub.id)
       .run();
     expect((await read(own)).body).toMatchObject({ pendingMinor: 3 * net, clearedMinor: 0 });
+    // So too in its list, which says no date it clears by: that waits on the refund.
+    const item = async () =>
+      (await api("GET", `/v1/vendors/${s.vendorId}/earnings/sub-orders?limit=50`, { token: own })).body.items.find(
+        (i: { subOrderId: string }) => i.subOrderId === sub.id,
+      );
+    expect(await item()).toMatchObject({ state: "pending", clearsAt: null });
+    expect((await item()).waiting).toBeUndefined();
     await env.DB.prepare("update pending_refunds set settled_at = ? where id = ?").bind(eightDaysAgo, owedId).run();
     expect((await read(own)).body).toMatchObject({ pendingMinor: 2 * net, clearedMinor: net });
+    expect(await item()).toMatchObject({ state: "cleared", clearsAt: expect.any(String) });
     const list = await api("GET", `/v1/vendors/${s.vendorId}/earnings/sub-orders?limit=2`, { token: own });
     expect(list.status).toBe(200);
     expect(list.body.items).toHaveLength(2);
