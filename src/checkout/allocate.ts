@@ -9,7 +9,7 @@ import { availabilityForHold, type PreparedCart, readAvailability, routingReques
 import { type Attempt, orderIdFor } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
 import { releaseOnThrow } from "./release-on-throw";
-import { replay, skuIdsIn, storedAnswer } from "./replay";
+import { replayHeld, storedAnswer } from "./replay";
 
 type Plan = Extract<RoutePlan, { ok: true }>;
 
@@ -128,21 +128,6 @@ function claim(a: Attempt, cart: PreparedCart, plan: Plan, reopen: boolean): Pro
     })),
     a.background,
   );
-}
-
-/**
- * The order under this key exists. Same body, same hold id: the hold is that order's (bar offers
- * a product line picked only this time). Another body claimed a hold of its own.
- */
-async function replayHeld(
-  a: Attempt,
-  row: { requestHash: string; responseBody: string },
-  skuIds: string[],
-): Promise<CheckoutOutcome> {
-  const theirs = row.requestHash === a.requestHash ? skuIdsIn(row.responseBody) : new Set<string>();
-  const mine = skuIds.filter((id) => !theirs.has(id));
-  if (mine.length > 0) await releaseUnpaid(a.env, a.holdId, mine, "duplicate_checkout");
-  return replay(row, a.requestHash);
 }
 
 function anyVendorFull(cart: PreparedCart, skuIds: string[], loads: ReadonlyMap<string, number>): boolean {

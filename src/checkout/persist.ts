@@ -4,13 +4,14 @@ import type { OutboxRow } from "../gateways/order-events";
 import { releaseUnpaid } from "../gateways/stock";
 import type { Attempt } from "./attempt";
 import type { Answered } from "./outcome";
-import { replay } from "./replay";
+import { replayHeld } from "./replay";
 
 /**
  * Writes the order in its one batch. If the batch fails the stock goes back, unless the order is
  * there after all: a concurrent duplicate won (same body means the same hold id, and the hold is
- * the winner's now), or the batch committed and only its answer was lost (a dropped connection),
- * whose retry replays this order and must find its units still held.
+ * the winner's now, all but SKUs only this attempt's routing picked), or the batch committed and
+ * only its answer was lost (a dropped connection), whose retry replays this order and must find its
+ * units still held.
  */
 export async function persist(
   a: Attempt,
@@ -21,10 +22,7 @@ export async function persist(
     return { outbox: await writePlacedOrder(a.db, placed, a.background) };
   } catch (err) {
     const row = await findIdempotentResponse(a.db, a.scope, a.key).catch(() => undefined);
-    if (row) {
-      if (row.requestHash !== a.requestHash) await releaseUnpaid(a.env, a.holdId, skuIds, "duplicate_checkout");
-      return { answer: replay(row, a.requestHash) };
-    }
+    if (row) return { answer: await replayHeld(a, row, skuIds) };
     await releaseUnpaid(a.env, a.holdId, skuIds, "checkout_failed");
     throw err;
   }

@@ -1,5 +1,6 @@
 import type { CheckoutResult } from "../contracts/orders";
 import { findIdempotentResponse } from "../db/checkout-reads";
+import { releaseUnpaid } from "../gateways/stock";
 import type { PreparedCart } from "../routing/cart";
 import type { Attempt } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
@@ -30,7 +31,22 @@ export async function replayBeforeClaim(a: Attempt, cart: PreparedCart): Promise
 }
 
 /** The SKUs of an order as its stored checkout answer lists them. */
-export function skuIdsIn(responseBody: string): Set<string> {
+function skuIdsIn(responseBody: string): Set<string> {
   const body = JSON.parse(responseBody) as CheckoutResult;
   return new Set(body.order.subOrders.flatMap((s) => s.lines.map((l) => l.skuId)));
+}
+
+/**
+ * The order under this key exists. Same body, same hold id: the hold is that order's (bar offers
+ * a product line picked only this time). Another body claimed a hold of its own.
+ */
+export async function replayHeld(
+  a: Attempt,
+  row: { requestHash: string; responseBody: string },
+  skuIds: string[],
+): Promise<CheckoutOutcome> {
+  const theirs = row.requestHash === a.requestHash ? skuIdsIn(row.responseBody) : new Set<string>();
+  const mine = skuIds.filter((id) => !theirs.has(id));
+  if (mine.length > 0) await releaseUnpaid(a.env, a.holdId, mine, "duplicate_checkout");
+  return replay(row, a.requestHash);
 }
