@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { ShowMore } from "../../components/ShowMore";
 import { UpdatedAt } from "../../components/Status";
 import { formatTime, humanize } from "../../format";
 import { useApi } from "../../use-api";
@@ -34,16 +35,7 @@ export function OpsAlerts({ token, tick }: { token: string; tick: number }) {
           </li>
         ))}
       </ul>
-      {alerts.data?.nextCursor && (
-        <button
-          type="button"
-          className="button"
-          disabled={alerts.loading}
-          onClick={() => setShown((alerts.data?.items.length ?? 0) + ALERTS_PAGE)}
-        >
-          Show more
-        </button>
-      )}
+      <ShowMore list={alerts} step={ALERTS_PAGE} show={setShown} />
     </section>
   );
 }

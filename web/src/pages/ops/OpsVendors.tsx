@@ -2,6 +2,7 @@ import { CreateInvite } from "@contracts/onboarding";
 import { type FormEvent, useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { ShowMore } from "../../components/ShowMore";
 import { formatTime } from "../../format";
 import type { Onboarding } from "../../types";
 import { useApi } from "../../use-api";
@@ -28,16 +29,7 @@ export function OpsVendors({ token }: { token: string }) {
             <Review key={o.vendorId} token={token} ob={o} decided={() => setTick((t) => t + 1)} />
           ))}
         </ul>
-        {submitted.data?.nextCursor && (
-          <button
-            type="button"
-            className="button"
-            disabled={submitted.loading}
-            onClick={() => setShown((submitted.data?.items.length ?? 0) + REVIEW_PAGE)}
-          >
-            Show more
-          </button>
-        )}
+        <ShowMore list={submitted} step={REVIEW_PAGE} show={setShown} />
       </section>
     </div>
   );

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { ShowMore } from "../../components/ShowMore";
 import { Status, UpdatedAt } from "../../components/Status";
 import { saveFile } from "../../download";
 import { formatMoney, formatTime, shortId } from "../../format";
@@ -144,16 +145,7 @@ export function PayoutRuns({ token, tick }: { token: string; tick: number }) {
           </li>
         ))}
       </ul>
-      {runs.data?.nextCursor && (
-        <button
-          type="button"
-          className="button"
-          disabled={runs.loading}
-          onClick={() => setShown((runs.data?.items.length ?? 0) + RUNS_PAGE)}
-        >
-          Show more
-        </button>
-      )}
+      <ShowMore list={runs} step={RUNS_PAGE} show={setShown} />
     </section>
   );
 }

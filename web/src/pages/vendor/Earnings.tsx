@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { ShowMore } from "../../components/ShowMore";
 import { Status, UpdatedAt } from "../../components/Status";
 import { saveFile } from "../../download";
 import { formatMoney, formatTime, humanize, shortId } from "../../format";
@@ -113,11 +114,7 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
           </li>
         ))}
       </ul>
-      {rows.data?.nextCursor && (
-        <button type="button" className="button" disabled={rows.loading} onClick={() => setShown(items.length + PAGE)}>
-          Show more
-        </button>
-      )}
+      <ShowMore list={rows} step={PAGE} show={setShown} />
     </section>
   );
 }

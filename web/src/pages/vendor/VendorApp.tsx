@@ -4,6 +4,7 @@ import { api } from "../../api";
 import { useToken } from "../../auth";
 import { ExportButtons } from "../../components/ExportButtons";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { ShowMore } from "../../components/ShowMore";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { Status, UpdatedAt } from "../../components/Status";
 import { formatMoney, formatTime, shortId } from "../../format";
@@ -253,16 +254,7 @@ function Queue({ token, tick }: { token: string; tick: number }) {
           </li>
         ))}
       </ul>
-      {list.data?.nextCursor && (
-        <button
-          type="button"
-          className="button"
-          disabled={list.loading}
-          onClick={() => setShown((list.data?.items.length ?? 0) + QUEUE_PAGE)}
-        >
-          Show more
-        </button>
-      )}
+      <ShowMore list={list} step={QUEUE_PAGE} show={setShown} />
       <section className="card" aria-label="Export my orders">
         <ExportButtons token={token} path="/v1/orders/export" query={{}} />
       </section>

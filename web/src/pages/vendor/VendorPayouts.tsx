@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { ShowMore } from "../../components/ShowMore";
 import { UpdatedAt } from "../../components/Status";
 import { saveFile } from "../../download";
 import { formatMoney, formatTime } from "../../format";
@@ -63,16 +64,7 @@ export function VendorPayouts({ token, vendorId }: { token: string; vendorId: st
           </li>
         ))}
       </ul>
-      {payouts.data?.nextCursor && (
-        <button
-          type="button"
-          className="button"
-          disabled={payouts.loading}
-          onClick={() => setShown((payouts.data?.items.length ?? 0) + PAYOUTS_PAGE)}
-        >
-          Show more
-        </button>
-      )}
+      <ShowMore list={payouts} step={PAYOUTS_PAGE} show={setShown} />
     </section>
   );
 }
