@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { auditInvariants } from "../../src/jobs/audit-invariants";
 import { ADMIN, api } from "../support/api";
-import { BENGALURU, paidOrderOfTwoVendors, stockedSku } from "../support/marketplace";
+import { BENGALURU, paidOrderOfTwoVendors, stockedSku, stockOf } from "../support/marketplace";
 import { seedPaidOrders } from "../support/seed-orders";
 
 const step = (token: string, sub: string, name: string, body?: unknown) =>
@@ -76,7 +76,7 @@ describe("the invariant audit on a busy day", () => {
 });
 
 describe("the invariant audit on orders cancelled whole", () => {
-  it("reports, and alerts ops once, units a cancelled order still holds", async () => {
+  it("reports, gives back and alerts ops once of units a cancelled order still holds", async () => {
     const o = await paidOrderOfTwoVendors();
     // D1 says the order is cancelled; its units were never given back (a cancel racing a move).
     await env.DB.batch([
@@ -90,12 +90,14 @@ describe("the invariant audit on orders cancelled whole", () => {
       kind: "cancelled_order_holds_units",
       orderId: o.orderId,
       skuId,
-      detail: "1 unit(s) still held or committed",
+      detail: "1 unit(s) still held or committed, now given back to sale",
     }));
     expect((await violationsOf(o.orderId)).sort((x, y) => x.skuId.localeCompare(y.skuId))).toEqual(
       expected.sort((x, y) => x.skuId.localeCompare(y.skuId)),
     );
-    await violationsOf(o.orderId);
+    // Given back: back on sale, and the next run finds nothing.
+    expect(await violationsOf(o.orderId)).toEqual([]);
+    for (const sku of [o.a, o.b]) expect((await stockOf(sku.skuId)).totals).toMatchObject({ held: 0, committed: 0 });
     const alerts = await api("GET", "/v1/ops-alerts?limit=200", { token: ADMIN });
     const mine = alerts.body.items.filter((a: any) => a.params.orderId === o.orderId);
     expect(mine).toHaveLength(2);
