@@ -3,7 +3,7 @@ import { reconcileBridgePage } from "../inventory/bridge-reconcile";
 
 // Continuations a full page of the minute's run hands on: the queue may run them side by side
 // (each in its own delivery), each continuing itself while it finds a full page.
-const FAN_OUT = 4;
+export const FAN_OUT = 4;
 
 /**
  * Every minute, and right after itself while rows wait: one page of staged bridge rows into the

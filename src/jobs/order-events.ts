@@ -14,7 +14,7 @@ import { enqueueNotifications } from "../notifications/outbox";
 import { continuePayouts } from "../payouts/run";
 import { applyImportPage } from "../product-import/apply";
 import { expireHolds } from "./expire-holds";
-import { reconcileBridge } from "./inventory-bridge";
+import { FAN_OUT, reconcileBridge } from "./inventory-bridge";
 import { continueBreaches } from "./sla-watcher";
 
 export type EventConsumer = {
@@ -72,10 +72,11 @@ const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage
 };
 
 /**
- * Jobs whose pages are claimed by lease, not walked by a cursor: each continuation is a page of its
- * own, meant to run beside the others (the bridge's run fans out to several), so none is merged.
+ * Jobs whose pages are claimed by lease, not walked by a cursor, and how many of their pages a
+ * delivery runs: the bridge's run fans out to FAN_OUT chains meant to run side by side, and the
+ * cap keeps chains that pile up over a long sync to a delivery's share of its subrequests.
  */
-const PAGE_PER_CONTINUATION: ReadonlySet<ContinuedJob> = new Set(["inventory-bridge"]);
+const PAGES_PER_DELIVERY: Partial<Record<ContinuedJob, number>> = { "inventory-bridge": FAN_OUT };
 
 const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) =>
   a.key < b.key || (a.key === b.key && a.id < b.id);
@@ -84,12 +85,16 @@ const before = (a: JobContinueMessage["after"], b: JobContinueMessage["after"]) 
  * Runs one page per job however many of its continuations a delivery holds, so a delivery costs
  * at most a page of each: from the earliest cursor at the latest time, a page covers what each
  * of them would have (whatever was due at an earlier time is due at a later one), and hands on
- * the rest itself. A job in PAGE_PER_CONTINUATION runs a page for each.
+ * the rest itself. A job in PAGES_PER_DELIVERY runs up to that many.
  */
 async function runContinuations(env: Env, continued: Map<Message, JobContinueMessage>): Promise<void> {
   const merged = new Map<string, { next: JobContinueMessage; messages: Message[] }>();
+  const seenOf = new Map<ContinuedJob, number>();
   for (const [message, next] of continued) {
-    const group = PAGE_PER_CONTINUATION.has(next.job) ? `${next.job}:${message.id}` : next.job;
+    const nth = seenOf.get(next.job) ?? 0;
+    seenOf.set(next.job, nth + 1);
+    const pages = PAGES_PER_DELIVERY[next.job];
+    const group = pages ? `${next.job}:${nth % pages}` : next.job;
     const seen = merged.get(group);
     if (!seen) merged.set(group, { next, messages: [message] });
     else {

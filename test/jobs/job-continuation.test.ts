@@ -58,6 +58,10 @@ describe("jobs continued on the queue", () => {
     expect(four.result.explicitAcks).toHaveLength(4);
     expect(one.spend.queries).toBeGreaterThan(0);
     expect(four.spend.queries).toBe(4 * one.spend.queries);
+    // Chains that piled up over a long sync run no more pages at once than the fan-out.
+    const twelve = await meteredDelivery(Array.from({ length: 12 }, () => next));
+    expect(twelve.result.explicitAcks).toHaveLength(12);
+    expect(twelve.spend.queries).toBe(4 * one.spend.queries);
   });
 
   it("expire-holds cancels a page itself and the rest of what is due through the queue, each once", async () => {
