@@ -219,6 +219,17 @@ async function cartWithAddress(
   await shop.getByLabel("PIN code").fill("560001");
 }
 
+/** Presses Place order: the server places the order, and its answer never reaches the page. */
+async function placeWithAnswerLost(shop: Page) {
+  await shop.route("**/v1/checkout", async (route) => {
+    await route.fetch();
+    await route.abort("connectionreset");
+  });
+  await shop.getByRole("button", { name: /Place order/ }).click();
+  await shop.getByRole("alert").first().waitFor({ timeout: 15_000 });
+  await shop.unroute("**/v1/checkout");
+}
+
 /** An order of the first demo vendor's, placed and paid over the API by a new shopper. */
 async function apiOrder(): Promise<{ orderId: string; subOrderId: string; shopperToken: string }> {
   const vendor = token("vendor");
@@ -602,14 +613,7 @@ describe("the storefront", () => {
     const shop = await context.newPage();
     await shop.goto("/", { waitUntil: "networkidle" });
     await cartWithAddress(shop, sku, "Lost Answer", "12 MG Road");
-    // The server places the order; its answer never reaches the page.
-    await shop.route("**/v1/checkout", async (route) => {
-      await route.fetch();
-      await route.abort("connectionreset");
-    });
-    await shop.getByRole("button", { name: /Place order/ }).click();
-    await shop.getByRole("alert").first().waitFor({ timeout: 15_000 });
-    await shop.unroute("**/v1/checkout");
+    await placeWithAnswerLost(shop);
     await shop.reload({ waitUntil: "networkidle" });
     const placed = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout"));
     await shop.getByRole("button", { name: /Place order/ }).click();
@@ -658,6 +662,14 @@ describe("the storefront", () => {
     assert.equal(await add.textContent(), "Add (2)");
     assert.equal(await add.isDisabled(), true, "a third unit is not there to add");
     await shop.getByRole("button", { name: `One less ${title}` }).waitFor();
+    // A unit in the cart by its offer counts too.
+    await shop.getByRole("button", { name: `One less ${title}` }).click();
+    await shop.getByRole("button", { name: `One less ${title}` }).click();
+    await shop.getByRole("button", { name: /^Offers for / }).click();
+    await shop.getByRole("button", { name: new RegExp(`^Add ${title} from .* to cart$`) }).click();
+    await add.click();
+    assert.equal(await add.textContent(), "Add (2)");
+    assert.equal(await add.isDisabled(), true, "one by its offer and one by the product: none left");
     await context.close();
   });
 
@@ -667,13 +679,7 @@ describe("the storefront", () => {
     const shop = await context.newPage();
     await shop.goto("/", { waitUntil: "networkidle" });
     await cartWithAddress(shop, sku, "Cancelled Since", "14 MG Road");
-    await shop.route("**/v1/checkout", async (route) => {
-      await route.fetch();
-      await route.abort("connectionreset");
-    });
-    await shop.getByRole("button", { name: /Place order/ }).click();
-    await shop.getByRole("alert").first().waitFor({ timeout: 15_000 });
-    await shop.unroute("**/v1/checkout");
+    await placeWithAnswerLost(shop);
     // The order the lost answer was for is cancelled unpaid (its hold ran out, say).
     const shopper = (await shop.evaluate(() => localStorage.getItem("oms.token.storefront")))!;
     const first = await api(server.url, shopper).request<{ items: { id: string }[] }>("GET", "/v1/orders");

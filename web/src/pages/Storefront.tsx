@@ -81,13 +81,16 @@ export function Storefront() {
         : c.map((l) => (l.sku.skuId === skuId ? { ...l, qty: Math.min(qty, MAX_QTY) } : l)),
     );
 
+  /** Units of a product the cart holds by offer (lines by SKU): they count against what it has available. */
+  const byOffer = (productId: string) =>
+    cart.filter((l) => l.sku.productId === productId).reduce((n, l) => n + l.qty, 0);
   const addProduct = (product: CatalogProduct) =>
     setProducts((c) => {
       const found = c.find((l) => l.product.productId === product.productId);
-      // Up to what the product has available, as its cart line's + is.
-      if (found)
-        return c.map((l) => (l === found ? { product, qty: Math.min(l.qty + 1, product.available, MAX_QTY) } : l));
-      return [...c, { product, qty: 1 }];
+      // Up to what the product has available less what the cart holds of it by offer.
+      const cap = Math.min(product.available - byOffer(product.productId), MAX_QTY);
+      if (found) return c.map((l) => (l === found ? { product, qty: Math.min(l.qty + 1, cap) } : l));
+      return cap > 0 ? [...c, { product, qty: 1 }] : c;
     });
   const setProductQty = (productId: string, qty: number) =>
     setProducts((c) =>
@@ -98,7 +101,13 @@ export function Storefront() {
   const units = cart.reduce((n, l) => n + l.qty, 0) + products.reduce((n, l) => n + l.qty, 0);
 
   const inCart = useMemo(() => new Map(cart.map((l) => [l.sku.skuId, l.qty])), [cart]);
-  const productsInCart = useMemo(() => new Map(products.map((l) => [l.product.productId, l.qty])), [products]);
+  // By product line or by offer: a product's Add goes by all of it.
+  const productsInCart = useMemo(() => {
+    const held = new Map<string, number>();
+    for (const l of products) held.set(l.product.productId, (held.get(l.product.productId) ?? 0) + l.qty);
+    for (const l of cart) held.set(l.sku.productId, (held.get(l.sku.productId) ?? 0) + l.qty);
+    return held;
+  }, [products, cart]);
 
   return (
     <div className="shop">
