@@ -288,6 +288,20 @@ describe("a refund the provider fails after making it", () => {
     expect(await alertsAbout("re_elsewhere")).toEqual([]);
   });
 
+  it("learnt a day late (Stripe retried its webhook), is dated when it is applied, so the feeds still show it", async () => {
+    const order = await refundedOrder();
+    const { event } = await failRefund(order.refund.provider_ref, "expired_or_canceled_card");
+    const late = { ...event, created: event.created - 25 * 3600 };
+    const before = Date.now() - 2_000;
+    expect((await deliver(late)).status).toBe(200);
+    const row = await env.DB.prepare(
+      "select created_at as at from outbox where order_id = ? and type = 'order.refund_failed'",
+    )
+      .bind(order.orderId)
+      .first<{ at: string }>();
+    expect(Date.parse(row!.at)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+  });
+
   it("settles only a refund the provider made: a cancel's owed refund stays with the job", async () => {
     const order = await refundedOrder();
     const ops = await tokenFor("ops");

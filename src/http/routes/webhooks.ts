@@ -96,7 +96,9 @@ export const webhooks = router()
           paymentId: event.paymentId,
           providerRefundId: event.refundFailure.refundId,
           reason: event.refundFailure.reason,
-          at: event.at,
+          // When it is applied, not Stripe's event time: a webhook Stripe retried for a day is news
+          // now, to the shopper, the feeds (which drop an event a day old) and the retry's clock.
+          at: new Date(),
         },
         c.executionCtx,
       );
