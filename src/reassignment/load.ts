@@ -1,7 +1,7 @@
 import type { SubOrderStatus } from "../contracts/order-status";
 import { database } from "../db/client";
 import type { LineItemRow, OrderAggregate, SubOrderRow } from "../db/orders";
-import { movesOfSubOrdersOrder } from "../db/reassignment";
+import { movesOfSubOrdersOrder, stockStillMoving } from "../db/reassignment";
 import { loadSubOrder } from "../db/sub-orders";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import type { ReassignInput, ReassignRefusal } from "./outcome";
@@ -46,6 +46,14 @@ export async function loadSubject(
         ? "An unpaid sub-order cannot be reassigned: lines move once the order is paid"
         : `A ${status} sub-order can no longer be reassigned: lines move only before packing`;
     return refused("ILLEGAL_TRANSITION", detail, allowedFrom(status));
+  }
+  // An earlier move of it whose stock has not followed: its lines say where the units go, its hold
+  // says where they are, and a move planned from the lines would take units from where none are.
+  if (await stockStillMoving(db, agg.order.id, sub.id)) {
+    return refused(
+      "CONFLICT",
+      "An earlier reassignment of this sub-order is still moving its stock; try again in a minute",
+    );
   }
   const own = agg.lines.filter((l) => l.subOrderId === sub.id);
   const moves = movesOf(own, input.lines ?? own.map((l) => ({ lineId: l.id })));

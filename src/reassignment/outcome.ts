@@ -19,7 +19,7 @@ export type ReassignInput = {
 
 export type ReassignRefusal = {
   ok: false;
-  code: "NOT_FOUND" | "ILLEGAL_TRANSITION" | "OUT_OF_STOCK" | "VALIDATION_FAILED";
+  code: "NOT_FOUND" | "ILLEGAL_TRANSITION" | "OUT_OF_STOCK" | "VALIDATION_FAILED" | "CONFLICT";
   detail: string;
   allowed?: string[];
 };

@@ -171,6 +171,25 @@ async function nothingHeld(skuId: string) {
   );
 }
 
+describe("another reassignment of a sub-order whose earlier move's stock has not followed", () => {
+  it("is refused until the job moved that stock, then plans from where the units are", async () => {
+    const { s, near, far, orderId, input } = await moveCutShort();
+    const again = { ...input, key: uid("ra-"), target: { warehouseId: near } };
+    expect(await reassignSubOrder(env, undefined, again)).toMatchObject({ ok: false, code: "CONFLICT" });
+    // Nothing moved meanwhile: the order's units are still where its hold had them.
+    expect((await levels(s.skuId)).get(near)).toMatchObject({ committed: 2 });
+
+    await runJob(minutesLater(2));
+    expect((await levels(s.skuId)).get(far)).toMatchObject({ committed: 2 });
+    const back = await reassignSubOrder(env, undefined, { ...again, key: uid("ra-") });
+    expect(back.ok).toBe(true);
+    expect((await levels(s.skuId)).get(near)).toMatchObject({ committed: 2 });
+    expect((await levels(s.skuId)).get(far)).toMatchObject({ committed: 0, held: 0 });
+    expect(await pendingMove(orderId)).toBeNull();
+    await expectStockEquation(s.skuId);
+  });
+});
+
 describe("a reassignment sent again under its key after its stock move was cut short", () => {
   const holdsAt = async (skuId: string, orderId: string) =>
     (await holdsOf(skuId, orderId)).map((h) => [h.warehouseId, h.qty, h.status]);
