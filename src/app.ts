@@ -125,7 +125,9 @@ export function createApp(extra: readonly Resource[] = [], replaced: readonly Re
   for (const resource of extra) api.route("/", resource);
 
   const app = router();
-  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  // Always ours, never the caller's (`limitLength: 0` refuses any it sends): a caller could
+  // otherwise choose the id a 500 asks the user to quote, and the log line it names.
+  app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 0 }));
   app.use("*", securityHeaders(), webAssets());
   app.onError(onError);
   app.use(

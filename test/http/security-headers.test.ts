@@ -79,3 +79,15 @@ describe("the Content-Security-Policy", () => {
     expect(stripe["frame-ancestors"]).toEqual(["'none'"]);
   });
 });
+
+describe("the request id", () => {
+  it("is always the server's own, whatever id the caller sends", async () => {
+    const chosen = "support-ticket-1234";
+    const ok = await api("GET", "/v1/catalog/skus", { headers: { "x-request-id": chosen } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const refused = await api("GET", "/v1/nope", { headers: { "x-request-id": chosen } });
+    expect(refused.status).toBe(404);
+    expect(refused.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
