@@ -29,7 +29,7 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
       detail: "Checkout is closed: this deployment has no payment provider (set the Stripe keys)",
     };
   }
-  const rate = await withinAddressRate(env, input.clientAddress);
+  const rate = await withinAddressRate(env, "checkout", input.clientAddress);
   if (!rate.ok)
     return {
       ok: false,

@@ -12,15 +12,18 @@ function limitsObject(env: Env, name: string): DurableObjectStub<AddressLimits> 
 const ADDRESS_RATE_PERIOD_SECONDS = 60;
 
 /**
- * The coarse request rate per address, before any exact count is asked: Cloudflare's rate-limiting
- * binding answers locally in the location, so a flood is turned away without reaching an object.
+ * The coarse request rate per address and purpose, before any exact count is asked: Cloudflare's
+ * rate-limiting binding answers locally in the location, so a flood is turned away without
+ * reaching an object. Each purpose counts apart: behind a carrier's shared address, one client's
+ * flood of sign-ups must not turn away everyone's checkouts.
  */
 export async function withinAddressRate(
   env: Env,
+  purpose: "checkout" | "signup" | "sign-in",
   address: string,
 ): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
   if (!config(env).coarseAddressRate) return { ok: true };
-  const { success } = await env.ADDRESS_RATE.limit({ key: address });
+  const { success } = await env.ADDRESS_RATE.limit({ key: `${purpose}:${address}` });
   return success ? { ok: true } : { ok: false, retryAfterSeconds: ADDRESS_RATE_PERIOD_SECONDS };
 }
 

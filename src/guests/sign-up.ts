@@ -21,7 +21,7 @@ export async function signUpGuest(
   env: Env,
   input: { clientAddress: string; body: CreateCustomer; now: Date },
 ): Promise<SignUpOutcome> {
-  const rate = await withinAddressRate(env, input.clientAddress);
+  const rate = await withinAddressRate(env, "signup", input.clientAddress);
   if (!rate.ok) {
     return {
       ok: false,

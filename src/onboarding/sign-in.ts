@@ -23,7 +23,7 @@ export type SignInRequestOutcome =
 
 /** Both limits are counted before the address is looked up, so an answer never tells whether it has an account. */
 async function admitted(env: Env, clientAddress: string, email: string) {
-  const coarse = await withinAddressRate(env, clientAddress);
+  const coarse = await withinAddressRate(env, "sign-in", clientAddress);
   if (!coarse.ok) return { ...coarse, detail: "Too many requests from this address" };
   const byClient = await admitFromAddress(
     env,

@@ -84,6 +84,9 @@ describe("the coarse request rate per address", () => {
   it("the ADDRESS_RATE binding turns a flood from one address away before any count (120 a minute)", async () => {
     const e = limited({ COARSE_ADDRESS_RATE: "on", MAX_GUESTS_PER_IP_PER_HOUR: "1000" });
     const ip = newIp();
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    // Signed up earlier (elsewhere: it does not matter where), now behind the flooding address.
+    const neighbour = await guest(e, newIp());
     // The binding counts in fixed windows: a window turning over mid-flood only delays the refusal.
     let sent = 0;
     let refused: Awaited<ReturnType<typeof call>> | undefined;
@@ -97,6 +100,8 @@ describe("the coarse request rate per address", () => {
     expectRefused(refused);
     expect(refused.headers.get("retry-after")).toBe("60");
     expect((await call(e, newIp(), "POST", "/v1/customers", { body: { name: "Elsewhere" } })).status).toBe(201);
+    // A shopper behind the same (carrier's) address still checks out: each purpose counts apart.
+    expect((await buy(e, ip, neighbour, sku.skuId, 1)).status).toBe(201);
   });
 });
 
