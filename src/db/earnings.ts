@@ -2,7 +2,8 @@ import { and, eq, exists, inArray, notExists, type SQL, sql } from "drizzle-orm"
 import { selectIn } from "./chunks";
 import type { Db } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
-import { creditNotes, ledgerEntries, ledgerJournals, orders, pendingRefunds, subOrders } from "./schema";
+import { noRefundOwed, notReviewHeld } from "./payouts";
+import { creditNotes, ledgerEntries, ledgerJournals, orders, subOrders } from "./schema";
 
 // Every computed column is aliased: D1 hands rows back by column name, and two expressions that
 // differ only in their bound parameters would otherwise share one name and one value.
@@ -15,8 +16,7 @@ import { creditNotes, ledgerEntries, ledgerJournals, orders, pendingRefunds, sub
  */
 
 /** A refund of the sub-order still owed, or its order held for review: the payout job pays it nothing yet. */
-const waiting = sql`(exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = ${subOrders.id} and pr.settled_at is null and pr.kind <> 'retry')
-    or exists (select 1 from ${orders} o where o.id = ${subOrders.orderId} and o.review_held = 1))`;
+const waiting = sql`not (${noRefundOwed("sub_orders.id")} and ${notReviewHeld("sub_orders.order_id")})`;
 
 /**
  * Delivered (or since returned) at or before the cutoff and not `waiting`: what the payout job may

@@ -260,11 +260,11 @@ const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
  * retry's is (the provider failed it after making it): its vendor's side is netted already, and the
  * shopper's card is not its concern.
  */
-const noRefundOwed = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
+export const noRefundOwed = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
   sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = ${sql.raw(outer)} and pr.settled_at is null and pr.kind <> 'retry')`;
 
 /** The order `orderColumn` names is not held for review: one ops hold (suspected fraud, say) pays nobody. */
-const notReviewHeld = (orderColumn: "sub_orders.order_id" | "payout_transfers.order_id") =>
+export const notReviewHeld = (orderColumn: "sub_orders.order_id" | "payout_transfers.order_id") =>
   sql`not exists (select 1 from ${orders} o where o.id = ${sql.raw(orderColumn)} and o.review_held = 1)`;
 
 /**
