@@ -117,16 +117,25 @@ function targetAfter(
   sub: SubOrderRow,
   now: Date,
 ): SubOrderRow {
-  if (landing.mode === "same") return subs.get(sub.id)!;
-  if (landing.mode === "merge") return subs.get(landing.existing.id)!;
   const at = isoSeconds(now);
   const terms = [...plan.offers.values()].find((o) => o.vendorId === plan.vendorId)!;
+  const dispatchBy = isoSeconds(addSeconds(now, terms.dispatchSlaHours * 3600));
+  if (landing.mode === "same" || landing.mode === "merge") {
+    const kept = subs.get(landing.existing?.id ?? sub.id)!;
+    // Lines it did not have (or at another warehouse) are packed once their stock has moved: its
+    // vendor gets a full SLA for them, not what was left of the old deadline, which could cancel the
+    // whole sub-order minutes later. A deadline further off stays; one held for review has none yet.
+    if (kept.slaDispatchBy !== null && kept.slaDispatchBy < dispatchBy) {
+      Object.assign(kept, { slaDispatchBy: dispatchBy, nudgedAt: null });
+    }
+    return kept;
+  }
   const fresh = {
     vendorId: plan.vendorId,
     status: "paid",
     commissionBps: terms.commissionBps,
     // Cleared by the write if the order is held for review as it lands (its approval starts the clock).
-    slaDispatchBy: isoSeconds(addSeconds(now, terms.dispatchSlaHours * 3600)),
+    slaDispatchBy: dispatchBy,
     slaStartedAt: at,
     cancellationReason: null,
     cancelledAt: null,
