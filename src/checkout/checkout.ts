@@ -51,7 +51,7 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
   const { placed, result } = ready;
   const written = await persist(a, placed, ownSkuIds(held));
   if ("answer" in written) return written.answer;
-  await announce(a, ctx, written.outbox);
+  await announce(a, ctx, written.outboxIds);
   return { ok: true, body: result, replayed: false };
 }
 

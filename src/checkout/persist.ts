@@ -1,6 +1,5 @@
 import { findIdempotentResponse } from "../db/checkout-reads";
 import { type PlacedOrder, writePlacedOrder } from "../db/checkout-writes";
-import type { OutboxRow } from "../gateways/order-events";
 import { releaseUnpaid } from "../gateways/stock";
 import type { Attempt } from "./attempt";
 import type { Answered } from "./outcome";
@@ -17,9 +16,9 @@ export async function persist(
   a: Attempt,
   placed: PlacedOrder,
   skuIds: string[],
-): Promise<{ outbox: OutboxRow[] } | Answered> {
+): Promise<{ outboxIds: number[] } | Answered> {
   try {
-    return { outbox: await writePlacedOrder(a.db, placed, a.background) };
+    return { outboxIds: await writePlacedOrder(a.db, placed, a.background) };
   } catch (err) {
     const row = await findIdempotentResponse(a.db, a.scope, a.key).catch(() => undefined);
     if (row) return { answer: await replayHeld(a, row, skuIds) };

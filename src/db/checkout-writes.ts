@@ -2,7 +2,6 @@ import type { Background } from "../platform/background";
 import { SharedLanes } from "../platform/shared-turns";
 import type { Db } from "./client";
 import type { LineItemRow, OrderEventRow, OrderRow, PaymentRow, SubOrderRow } from "./orders";
-import type { OutboxRow } from "./outbox";
 import type { idempotencyKeys } from "./schema";
 
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
@@ -81,8 +80,7 @@ const INSERT_PAYMENTS = `insert into payments
 const INSERT_OUTBOX = `insert into outbox (type, order_id, payload, dedupe_key, created_at)
   select value ->> 'type', value ->> 'orderId', value ->> 'payload', value ->> 'dedupeKey', value ->> 'createdAt'
   from json_each(?1) order by key
-  returning id, type, order_id as orderId, payload, dedupe_key as dedupeKey, created_at as createdAt,
-    dispatched_at as dispatchedAt, claimed_at as claimedAt`;
+  returning id, dedupe_key as dedupeKey`;
 
 const INSERT_ROUTING = `insert into routing_decisions (order_id, weights_version, explanation, created_at)
   select value ->> 'orderId', value ->> 'weightsVersion', value ->> 'explanation', value ->> 'createdAt'
@@ -114,26 +112,21 @@ const INSERTS: [sql: string, rowsOf: (o: PlacedOrder) => unknown[]][] = [
 ];
 const OUTBOX_AT = INSERTS.findIndex(([sql]) => sql === INSERT_OUTBOX);
 
-type WrittenOutbox = Omit<OutboxRow, "payload"> & { payload: string };
-
-/** The orders' eight inserts as one batch; each order's outbox rows, in the order of `orders`. */
-async function writeOrders(d1: D1Database, orders: PlacedOrder[]): Promise<OutboxRow[][]> {
+/** The orders' eight inserts as one batch; each order's outbox row ids, in the order of `orders`. */
+async function writeOrders(d1: D1Database, orders: PlacedOrder[]): Promise<number[][]> {
   const results = await d1.batch(
     INSERTS.map(([sql, rowsOf]) => d1.prepare(sql).bind(JSON.stringify(orders.flatMap(rowsOf)))),
   );
   // RETURNING promises no row order: each row goes back to its order by its unique dedupe key.
   const byKey = new Map(
-    (results[OUTBOX_AT]!.results as WrittenOutbox[]).map((row) => [
-      row.dedupeKey,
-      { ...row, payload: JSON.parse(row.payload) as unknown },
-    ]),
+    (results[OUTBOX_AT]!.results as { id: number; dedupeKey: string }[]).map((row) => [row.dedupeKey, row.id]),
   );
   return orders.map((o) => [byKey.get(o.outbox.dedupeKey)!]);
 }
 
 // Orders placed at the same moment in this isolate go to D1 as one batch (platform/shared-turns):
 // locally a D1 statement costs about the same whatever number of rows it carries.
-const writes = new SharedLanes<D1Database, PlacedOrder, OutboxRow[]>((d1) => ({
+const writes = new SharedLanes<D1Database, PlacedOrder, number[]>((d1) => ({
   // One batch is one transaction: a failure rolls all of it back, and each order is written again alone.
   together: (orders) => writeOrders(d1, orders),
   alone: async (order) => (await writeOrders(d1, [order]))[0]!,
@@ -145,8 +138,8 @@ const writes = new SharedLanes<D1Database, PlacedOrder, OutboxRow[]>((d1) => ({
  * Writes a placed order in one batch, so it lands whole or not at all; orders placed at the same
  * moment share the batch and its statements, and each is durable in D1 before this returns. The
  * idempotency row goes first: a concurrent duplicate collides there (or on the order id) and writes
- * nothing. Returns the outbox rows written, so they are dispatched without reading them back.
+ * nothing. Returns the ids of the outbox rows written, for the dispatch to claim and send.
  */
-export function writePlacedOrder(db: Db, placed: PlacedOrder, background?: Background): Promise<OutboxRow[]> {
+export function writePlacedOrder(db: Db, placed: PlacedOrder, background?: Background): Promise<number[]> {
   return writes.call(db.$client, "checkout-writes", placed, background);
 }

@@ -168,9 +168,10 @@ describe("checkout's D1 batches", () => {
       outbox: { ...base.outbox, payload: { orderId, subOrders: [{ id: subId }] } },
       routing: { ...base.routing, weightsVersion: 3, explanation: { lines: [{ skuId: template.skuId }] } },
     };
-    const outbox = await writePlacedOrder(db, placed);
-    expect(outbox).toEqual([await findOutboxByKey(db, placed.outbox.dedupeKey)]);
-    expect(outbox[0]).toMatchObject({ payload: placed.outbox.payload, dispatchedAt: null });
+    const outboxIds = await writePlacedOrder(db, placed);
+    const outbox = await findOutboxByKey(db, placed.outbox.dedupeKey);
+    expect(outboxIds).toEqual([outbox!.id]);
+    expect(outbox).toMatchObject({ payload: placed.outbox.payload, dispatchedAt: null });
 
     const written = (await loadOrder(db, orderId))!;
     expect(written.order).toEqual(placed.order);
@@ -202,9 +203,9 @@ describe("checkout's D1 batches", () => {
     expect(uniqueViolation(results.at(-1))).toEqual({ table: "idempotency_keys", columns: ["scope", "key"] });
     expect(await loadOrder(db, duplicate.order.id)).toBeNull();
     for (const [i, order] of orders.slice(1).entries()) {
-      const outbox = results[i] as Awaited<ReturnType<typeof writePlacedOrder>>;
-      expect(outbox).toEqual([await findOutboxByKey(db, order.outbox.dedupeKey)]);
-      expect(outbox[0]).toMatchObject({ orderId: order.order.id, payload: { orderId: order.order.id } });
+      const outbox = await findOutboxByKey(db, order.outbox.dedupeKey);
+      expect(results[i]).toEqual([outbox!.id]);
+      expect(outbox).toMatchObject({ orderId: order.order.id, payload: { orderId: order.order.id } });
       const written = (await loadOrder(db, order.order.id))!;
       expect(written.order).toEqual(order.order);
       expect(written.lines).toEqual(order.lines);
