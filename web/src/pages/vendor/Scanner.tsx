@@ -5,6 +5,26 @@ import { useEffect, useRef, useState } from "react";
  * WebAssembly; Chromium on Linux has no native detector). The decoder and its .wasm are loaded
  * only when a scan starts, and the .wasm is served from our own origin.
  */
+/** How long a barcode must be out of view before it counts again: a frame or two missed is not a new unit. */
+export const ABSENT_MS = 1000;
+
+/**
+ * The codes that came into view: each barcode counts once while it stays in view, however many
+ * frames read it, and again only once it was out of view for `absentMs` (the next unit of the
+ * same item brought under the camera). Pack counts every code it is told as one unit scanned.
+ */
+export function scanGate(absentMs = ABSENT_MS) {
+  const seen = new Map<string, number>();
+  return (codes: readonly string[], now: number): string[] => {
+    const arrived = [...new Set(codes.filter((c) => c !== ""))].filter(
+      (c) => now - (seen.get(c) ?? Number.NEGATIVE_INFINITY) >= absentMs,
+    );
+    for (const [c, at] of seen) if (now - at >= absentMs) seen.delete(c);
+    for (const c of codes) seen.set(c, now);
+    return arrived;
+  };
+}
+
 export function Scanner({ onCode }: { onCode: (code: string) => void }) {
   const video = useRef<HTMLVideoElement>(null);
   // Whether the camera is wanted; `state` only says how far it got. The effect follows `on` alone:
@@ -45,17 +65,15 @@ export function Scanner({ onCode }: { onCode: (code: string) => void }) {
         video.current.srcObject = stream;
         await video.current.play();
         setState("scanning");
-        let last = "";
+        const arrived = scanGate();
         const tick = async () => {
           if (stopped || !video.current) return;
           const found = await detector.detect(video.current).catch(() => []);
-          const code = found[0]?.rawValue;
-          if (code && code !== last) {
-            last = code;
+          for (const code of arrived(
+            found.map((f) => f.rawValue),
+            Date.now(),
+          )) {
             onCodeRef.current(code);
-            setTimeout(() => {
-              last = "";
-            }, 1500);
           }
           timer = setTimeout(tick, 200);
         };
