@@ -5,7 +5,7 @@ import { explain, type RoutingExplanation } from "../domain/routing/explain";
 import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { retryAfterSeconds } from "../domain/time";
 import { type Allocation as HeldUnits, type ReserveAllResult, releaseUnpaid, reserveAll } from "../gateways/stock";
-import { availabilityForHold, type PreparedCart, readAvailability, routingRequest, stockNeeded } from "../routing/cart";
+import { availabilityForHold, type PreparedCart, routingRequest, stockNeeded } from "../routing/cart";
 import { type Attempt, orderIdFor } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
 import { releaseOnThrow } from "./release-on-throw";
@@ -130,17 +130,21 @@ function claim(a: Attempt, cart: PreparedCart, plan: Plan, reopen: boolean): Pro
   );
 }
 
+const vendorFull = (cart: PreparedCart, skuId: string, loads: ReadonlyMap<string, number>) => {
+  const offer = cart.offers.get(skuId)!;
+  return (loads.get(offer.vendorId) ?? 0) >= offer.hourlyCapacity;
+};
+
 function anyVendorFull(cart: PreparedCart, skuIds: string[], loads: ReadonlyMap<string, number>): boolean {
-  return skuIds.some((id) => {
-    const offer = cart.offers.get(id)!;
-    return (loads.get(offer.vendorId) ?? 0) >= offer.hourlyCapacity;
-  });
+  return skuIds.some((id) => vendorFull(cart, id, loads));
 }
 
 /**
  * Hourly capacity is counted here, at reservation: a vendor already at its cap this clock hour
- * gives its units back and the cart is routed again around it, once. Exact for sequential
- * checkouts; concurrent ones that have not written their orders yet are not counted.
+ * gives its units back and the cart is routed again around it, once. The units of vendors with
+ * room stay held while it does (in a rush, a unit given back is taken by the next claim waiting on
+ * its SKU): routed there again, they are this hold's still; routed elsewhere, they go back. Exact
+ * for sequential checkouts; concurrent ones that have not written their orders yet are not counted.
  */
 async function routeAroundFullVendors(
   a: Attempt,
@@ -151,21 +155,37 @@ async function routeAroundFullVendors(
   // Only this attempt's own holds: a duplicate checkout (same key and body, same hold id) still in
   // flight holds the rest, and its order would be written with nothing held.
   const own = ownSkuIds(held);
-  if (own.length > 0) await releaseUnpaid(a.env, a.holdId, own, "vendor_at_capacity");
-  const plan = planRoute(routingRequest(cart, a.now, await readAvailability(a.env, stockNeeded(cart)), loads));
-  if (!plan.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
+  const full = own.filter((id) => vendorFull(cart, id, loads));
+  if (full.length > 0) await releaseUnpaid(a.env, a.holdId, full, "vendor_at_capacity");
+  let kept = own.filter((id) => !full.includes(id));
+  const refuse = async (answer: CheckoutOutcome): Promise<Answered> => {
+    if (kept.length > 0) await releaseUnpaid(a.env, a.holdId, kept, "vendor_at_capacity");
+    return { answer };
+  };
+  // This hold's units count as available to it: the plan may keep them where they are.
+  const stock = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
+  const plan = planRoute(routingRequest(cart, a.now, stock.availability, loads));
+  if (!plan.ok) return refuse({ ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages });
+  // A kept SKU planned for another quantity, or not at all, is given back first: a claim under the
+  // same hold id answers with the units it holds, and only in the quantity they were held.
+  const heldQty = new Map(held.plan.reservations.map((r) => [r.skuId, r.qty]));
+  const plannedQty = new Map(plan.reservations.map((r) => [r.skuId, r.qty]));
+  const dropped = kept.filter((id) => plannedQty.get(id) !== heldQty.get(id));
+  if (dropped.length > 0) await releaseUnpaid(a.env, a.holdId, dropped, "vendor_at_capacity");
+  kept = kept.filter((id) => !dropped.includes(id));
   const reserved = await claim(a, cart, plan, true);
-  if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };
+  if (!reserved.ok) return refuse(refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds));
   const skuIds = plan.reservations.map((r) => r.skuId);
   const missing = skuIds.filter((id) => !held.skuRows.some((r) => r.skuId === id));
   const skuRows = missing.length > 0 ? [...held.skuRows, ...(await offersByIds(a.db, missing))] : held.skuRows;
-  // The order keeps the id its first claim gave it; the hold lapses as the new claim says.
+  // The order keeps the id its first claim gave it; the hold lapses as the new claim says. The
+  // units kept answered the claim as held already, and are this attempt's all the same.
   return {
     ...held,
     plan,
     allocations: reserved.allocations,
     expiresAt: reserved.expiresAt,
-    replayed: reserved.replayed,
+    replayed: new Set([...reserved.replayed].filter((id) => !kept.includes(id))),
     skuIds,
     skuRows,
   };

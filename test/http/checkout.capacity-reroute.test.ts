@@ -1,0 +1,93 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { checkout } from "../../src/checkout/checkout";
+import { hourOf } from "../../src/db/vendor-loads";
+import { stockObject } from "../../src/gateways/stock";
+import { newCustomer, uid } from "../support/api";
+import { stockCalls } from "../support/bindings";
+import { newProduct } from "../support/catalog";
+import { BENGALURU, shipTo, stockedSku, stockOf } from "../support/marketplace";
+import { east, offer } from "./routing.fixtures";
+
+const background = { waitUntil: () => {} };
+
+const input = (customerId: string, lines: { skuId?: string; productId?: string; qty: number }[]) => ({
+  customer: { role: "customer" as const, tokenId: uid("tok_"), customerId },
+  clientAddress: "203.0.113.9",
+  idempotencyKey: uid("idem-"),
+  body: { lines, shipTo: shipTo(BENGALURU) },
+  now: new Date(),
+});
+
+describe("a checkout routed around a vendor at its hourly capacity", () => {
+  it("keeps the units it holds of vendors with room: a rush cannot take them while it reroutes", async () => {
+    // The last unit of H, at a vendor with room; and product P, nearest at B (full this hour), also at C.
+    const h = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const product = await newProduct();
+    const b = await offer({
+      productId: product.id,
+      vendor: { hourlyCapacity: 1 },
+      warehouses: [{ at: east(BENGALURU, 2), onHand: 5 }],
+    });
+    const c = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 60), onHand: 5 }] });
+    const shopper = await newCustomer();
+    const attempt = input(shopper.customerId, [
+      { skuId: h.skuId, qty: 1 },
+      { productId: product.id, qty: 1 },
+    ]);
+    await env.DB.prepare("insert into vendor_hourly_loads (vendor_id, hour, sub_orders) values (?, ?, 1)")
+      .bind(b.vendorId, hourOf(attempt.now))
+      .run();
+    // A claim waiting on H takes any unit of it the moment it is given back.
+    const rival = uid("hold_rival_");
+    const rush = stockCalls({
+      release:
+        (call, skuId) =>
+        async (...args) => {
+          const released = await call(...args);
+          if (skuId === h.skuId) {
+            await stockObject(env, h.skuId).reserve({
+              holdId: rival,
+              skuId: h.skuId,
+              qty: 1,
+              warehouses: h.warehouseIds,
+              expiresAt: Date.now() + 15 * 60_000,
+            });
+          }
+          return released;
+        },
+    });
+
+    const placed = await checkout(rush, background, attempt);
+    expect(placed.ok, JSON.stringify(placed)).toBe(true);
+    if (!placed.ok) return;
+    expect(placed.body.order.subOrders.map((s) => s.vendorId).sort()).toEqual([h.vendorId, c.vendorId].sort());
+    expect((await stockOf(h.skuId)).totals).toMatchObject({ held: 1, available: 0 });
+    expect(await stockObject(env, h.skuId).holdsOf(rival)).toEqual([]);
+    expect((await stockOf(b.skuId)).totals).toMatchObject({ held: 0, available: 5 });
+    expect((await stockOf(c.skuId)).totals).toMatchObject({ held: 1, available: 4 });
+  });
+
+  it("gives back the units it kept when no route is left", async () => {
+    const h = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 3 }] });
+    const product = await newProduct();
+    const b = await offer({
+      productId: product.id,
+      vendor: { hourlyCapacity: 1 },
+      warehouses: [{ at: east(BENGALURU, 2), onHand: 5 }],
+    });
+    const shopper = await newCustomer();
+    const attempt = input(shopper.customerId, [
+      { skuId: h.skuId, qty: 1 },
+      { productId: product.id, qty: 1 },
+    ]);
+    await env.DB.prepare("insert into vendor_hourly_loads (vendor_id, hour, sub_orders) values (?, ?, 1)")
+      .bind(b.vendorId, hourOf(attempt.now))
+      .run();
+
+    const refused = await checkout(env, background, attempt);
+    expect(refused).toMatchObject({ ok: false, code: "OUT_OF_STOCK" });
+    expect((await stockOf(h.skuId)).totals).toMatchObject({ held: 0, available: 3 });
+    expect((await stockOf(b.skuId)).totals).toMatchObject({ held: 0, available: 5 });
+  });
+});
