@@ -84,7 +84,7 @@ async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Pro
 /** Plans over the stock objects' ranking and claims it; a hold id used before may claim again. */
 async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answered> {
   const stock = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
-  const plan = planRoute(routingRequest(cart, a.now, stock.availability, null));
+  let plan = planRoute(routingRequest(cart, a.now, stock.availability, null));
   if (!plan.ok) {
     // A retry whose first attempt's units are spent (paid for, or lapsed) is answered by its order.
     const stored = stock.used ? await storedAnswer(a) : undefined;
@@ -98,8 +98,27 @@ async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answ
     if (stored) return stored;
     reserved = await claim(a, cart, plan, true);
   }
+  if (!reserved.ok && shortOnProductLine(reserved, plan, cart)) {
+    // The offer the plan picked for a product line sold out between the read and the claim (the
+    // claims of a rush all read the same stock); another vendor's may still have it. Planned once
+    // more over the stock as it is now; the failed claim gave back all it took, so it may reopen.
+    const now = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
+    const again = planRoute(routingRequest(cart, a.now, now.availability, null));
+    if (!again.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: again.shortages } };
+    plan = again;
+    reserved = await claim(a, cart, plan, true);
+  }
   if (!reserved.ok) return { answer: refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds) };
   return { plan, allocations: reserved.allocations, expiresAt: reserved.expiresAt, replayed: reserved.replayed };
+}
+
+/** A claim refused only for stock, on a line the cart asked for by product: other offers may have it. */
+function shortOnProductLine(reserved: Extract<ReserveAllResult, { ok: false }>, plan: Plan, cart: PreparedCart) {
+  if (reserved.limit || reserved.addressLimit || (reserved.closed && reserved.closed.length > 0)) return false;
+  return reserved.shortages.some((s) => {
+    const lineIndex = plan.reservations.find((r) => r.skuId === s.skuId)!.lineIndex;
+    return cart.lines[lineIndex]!.productId !== undefined;
+  });
 }
 
 /**

@@ -91,3 +91,38 @@ describe("a checkout routed around a vendor at its hourly capacity", () => {
     expect((await stockOf(b.skuId)).totals).toMatchObject({ held: 0, available: 5 });
   });
 });
+
+describe("a product line whose chosen offer sells out between the read and the claim", () => {
+  it("is routed again to another vendor's offer of it, not refused", async () => {
+    const product = await newProduct();
+    const a = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 2), onHand: 1 }] });
+    const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 60), onHand: 5 }] });
+    const shopper = await newCustomer();
+    // Another shopper's claim takes A's last unit just after this checkout read it.
+    const rival = uid("hold_rival_");
+    const rush = stockCalls({
+      levelsForHold:
+        (call, skuId) =>
+        async (...args) => {
+          const levels = await call(...args);
+          if (skuId === a.skuId) {
+            await stockObject(env, a.skuId).reserve({
+              holdId: rival,
+              skuId: a.skuId,
+              qty: 1,
+              warehouses: a.warehouseIds,
+              expiresAt: Date.now() + 15 * 60_000,
+            });
+          }
+          return levels;
+        },
+    });
+
+    const placed = await checkout(rush, background, input(shopper.customerId, [{ productId: product.id, qty: 1 }]));
+    expect(placed.ok, JSON.stringify(placed)).toBe(true);
+    if (!placed.ok) return;
+    expect(placed.body.order.subOrders.map((s) => s.vendorId)).toEqual([b.vendorId]);
+    expect((await stockOf(a.skuId)).totals).toMatchObject({ held: 1, available: 0 });
+    expect((await stockOf(b.skuId)).totals).toMatchObject({ held: 1, available: 4 });
+  });
+});
