@@ -22,6 +22,35 @@ async function vendorSkus(vendorId: string, token: string) {
 }
 
 describe("products by CSV", () => {
+  it("refuses a file that is not UTF-8, as Excel's plain CSV is, and keeps a UTF-8 one's accents", async () => {
+    const v = await newVendorWithToken();
+    const code = uniqueCode();
+    const header = "product_title,sku_code,price,gtin\n";
+    // "Café" in Windows-1252: 0xE9 alone is no UTF-8.
+    const cp1252 = new Uint8Array([
+      ...new TextEncoder().encode(`${header}Caf`),
+      0xe9,
+      ...new TextEncoder().encode(`,${code},99,${freshGtin()}`),
+    ]);
+    const refused = await api("POST", "/v1/product-imports", {
+      token: v.token,
+      rawBody: cp1252,
+      headers: { "content-type": "text/csv; charset=windows-1252" },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([{ path: "body", message: expect.stringContaining("UTF-8") }]);
+    expect(await vendorSkus(v.vendorId, v.token)).toEqual([]);
+
+    // The same row saved as "CSV UTF-8" (with Excel's byte-order mark) imports as written.
+    const bom = "\ufeff";
+    const r = await uploadCsv(v.token, `${bom}${header}Café,${code},99,${freshGtin()}`);
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    await untilImported(v.token, r.body.id);
+    const [sku] = await vendorSkus(v.vendorId, v.token);
+    const product = await api("GET", `/v1/products/${sku!.productId}`, { token: v.token });
+    expect(product.body.title).toBe("Café");
+  });
+
   it("applies exactly the good rows and reports each bad one by line, field and why", async () => {
     const v = await newVendorWithToken();
     const wh = await newWarehouse(v.vendorId, { name: "Main" });

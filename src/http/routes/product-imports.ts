@@ -26,7 +26,7 @@ const upload = defineRoute({
     "matches another seller's product becomes an offer on it; an existing SKU code of the vendor is updated. Stock " +
     "columns set a level only where the (SKU, warehouse) level does not exist yet. The same file as the vendor's " +
     "latest import (same SHA-256) answers 200 with that import and changes nothing; after another import it is " +
-    `a new import. At most ${MAX_IMPORT_BYTES / 1024 / 1024} MB (413).`,
+    `a new import. At most ${MAX_IMPORT_BYTES / 1024 / 1024} MB (413), in UTF-8 (422 otherwise: Excel's "CSV UTF-8").`,
   request: { body: { required: true, content: { "text/csv": { schema: ProductImportCsv } } } },
   responses: {
     200: json(ProductImport, "The same content as the latest import: that import, unchanged"),
@@ -59,8 +59,13 @@ export const productImports = router()
     if (!/^text\/csv\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
       throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the products as text/csv");
     }
-    const csv = await c.req.text();
-    if (new TextEncoder().encode(csv).length > MAX_IMPORT_BYTES) throw new ApiError("PAYLOAD_TOO_LARGE");
+    const bytes = await c.req.arrayBuffer();
+    if (bytes.byteLength > MAX_IMPORT_BYTES) throw new ApiError("PAYLOAD_TOO_LARGE");
+    const csv = utf8(bytes);
+    if (csv === undefined) {
+      // Excel's plain "CSV" is Windows-1252: read as UTF-8, "Café" would go live as "Caf�".
+      throw validationError([{ path: "body", message: 'The file is not UTF-8 text: save it as "CSV UTF-8"' }]);
+    }
     const result = await uploadProducts(c.env, who.vendorId, csv, new Date());
     if (!result.ok) throw validationError([{ path: "body", message: result.message }]);
     return c.json(result.import, result.replayed ? 200 : 202);
@@ -76,3 +81,12 @@ export const productImports = router()
     const records = await latestImports(database(c.env), who.vendorId, 10);
     return c.json({ items: await Promise.all(records.map((r) => importView(c.env, r.id))) }, 200);
   });
+
+/** The bytes as UTF-8 text (a leading byte-order mark dropped), or undefined if they are not UTF-8. */
+function utf8(bytes: ArrayBuffer): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
