@@ -1,10 +1,18 @@
 import { asc, count, isNull, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { outbox } from "./schema";
+import { apiTokens, orders, outbox, subOrders } from "./schema";
 
-/** The cheapest statement that still reaches the database. */
+/** The tables the health check reads: the ones every checkout needs. */
+export const PROBED_TABLES = [apiTokens, orders, subOrders, outbox];
+
+/**
+ * One cheap statement that names real tables, reading at most a row of each. A `select 1`
+ * touches no table, so a database whose migrations were never applied would pass it while every
+ * checkout fails; a missing table fails this statement as it fails theirs.
+ */
 export async function pingDatabase(db: Db): Promise<void> {
-  await db.run(sql`select 1`);
+  const reads = PROBED_TABLES.map((t) => sql`(select 1 from ${t} limit 1)`);
+  await db.run(sql`select ${sql.join(reads, sql`, `)}`);
 }
 
 export type EventBacklog = { unsent: number; oldestCreatedAt: string | null };

@@ -40,8 +40,41 @@ async function resolve(env: Env, token: string, background: () => Background): P
   return principal;
 }
 
-/** The bearer token of the Authorization header, if any (WebSockets open with a feed ticket instead). */
-export function authenticate(): MiddlewareHandler<AppEnv> {
+/** Inside the health check's own 3 s per probe, so a monitor still gets its answer in time. */
+const BEST_EFFORT_LOOKUP_MS = 1_000;
+
+/**
+ * The token's principal, or `undefined` when D1 did not answer in time or failed: the caller is
+ * then unverified, neither known nor refused.
+ */
+async function resolveBestEffort(
+  env: Env,
+  token: string,
+  background: () => Background,
+): Promise<Principal | null | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<undefined>((done) => {
+    timer = setTimeout(() => done(undefined), BEST_EFFORT_LOOKUP_MS);
+  });
+  try {
+    return await Promise.race([resolve(env, token, background), deadline]);
+  } catch (err) {
+    console.error(
+      JSON.stringify({ auth: "token lookup failed", error: err instanceof Error ? err.message : String(err) }),
+    );
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The bearer token of the Authorization header, if any (WebSockets open with a feed ticket instead).
+ * `bestEffort` is for the health check, which must answer while D1 is down, exactly when a monitor
+ * asks: a token whose lookup fails or hangs is served as anonymous (never shown what a verified
+ * token would see), where any other route answers the failure. An unknown token is 401 either way.
+ */
+export function authenticate(opts: { bestEffort?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
     let token: string | undefined;
@@ -49,6 +82,12 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m?.[1]) throw new ApiError("UNAUTHENTICATED", "The Authorization header must be 'Bearer <token>'");
       token = m[1];
+    }
+    if (token && opts.bestEffort) {
+      const principal = await resolveBestEffort(c.env, token, () => c.executionCtx);
+      if (principal === null) throw new ApiError("UNAUTHENTICATED", "The token is unknown, revoked or expired");
+      c.set("principal", principal ?? null);
+      return next();
     }
     const principal = token ? await resolve(c.env, token, () => c.executionCtx) : null;
     if (token && !principal) throw new ApiError("UNAUTHENTICATED", "The token is unknown, revoked or expired");
