@@ -64,13 +64,20 @@ export const StockAdjustment = z
   .openapi("StockAdjustment");
 export type StockAdjustment = z.infer<typeof StockAdjustment>;
 
+/**
+ * Required, and published so (`param.required`), but optional to the validator: the route answers
+ * its absence with 400 IDEMPOTENCY_KEY_REQUIRED, which the schema's 422 would otherwise replace.
+ */
 export const IdempotencyKeyHeader = z.object({
   "idempotency-key": z
     .string()
     .min(1)
     .max(255)
     .optional()
-    .openapi({ description: "Required: a replay with the same key and body applies nothing again." }),
+    .openapi({
+      param: { required: true },
+      description: "Required: a replay with the same key and body applies nothing again.",
+    }),
 });
 
 export const WarehouseStockLevel = z

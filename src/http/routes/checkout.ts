@@ -17,7 +17,13 @@ const route = defineRoute({
   description:
     "Every line is reserved under one hold (about 15 minutes) or nothing is; the order splits into one sub-order per vendor. Requires Idempotency-Key: a replay answers the same status and body.",
   request: {
-    headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "Required" }) }),
+    // Optional to the validator only: a missing key is this route's 400 IDEMPOTENCY_KEY_REQUIRED, not a 422.
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .optional()
+        .openapi({ param: { required: true }, description: "Required: a replay answers the same status and body" }),
+    }),
     ...jsonBody(CheckoutBody),
   },
   responses: { 201: json(CheckoutResult, "Order created, awaiting payment"), ...problemResponses },

@@ -155,6 +155,29 @@ const correctAwbRoute = defineRoute({
   responses: { 200: json(SubOrderDetail, "The sub-order with its new carrier and AWB"), ...problemResponses },
 });
 
+const returnRoute = defineRoute({
+  method: "post",
+  path: "/sub-orders/{id}/return",
+  access: [...actors],
+  summary: "Take back delivered units (Idempotency-Key required): restock, refund with a credit note",
+  description: STEP_NOTE,
+  request: {
+    params: Params,
+    // Optional to the validator only: a missing key is 400 IDEMPOTENCY_KEY_REQUIRED, not a 422.
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .optional()
+        .openapi({
+          param: { required: true },
+          description: "Required: a retry with the same key takes back and refunds nothing twice",
+        }),
+    }),
+    ...jsonBody(ReturnBody),
+  },
+  responses: { 200: json(SubOrderDetail, "The sub-order after the step"), ...problemResponses },
+});
+
 export const subOrders = router()
   .openapi(list, async (c) => {
     const who = requireRole(c, ...actors);
@@ -238,35 +261,28 @@ export const subOrders = router()
       return c.json(await detail(c, id, who), 200);
     },
   )
-  .openapi(
-    step(
-      "return",
-      "Take back delivered units (Idempotency-Key required): restock, refund with a credit note",
-      ReturnBody,
-    ),
-    async (c) => {
-      const who = requireRole(c, ...actors);
-      const id = c.req.valid("param").id;
-      const key = idempotencyKeyOf(c);
-      const outcome = await returnSubOrder(c.env, c.executionCtx, {
-        subOrderId: id,
-        who,
-        actor: actorOf(who),
-        key,
-        now: new Date(),
-        ...c.req.valid("json"),
-      });
-      if (!outcome.ok) {
-        if (outcome.code === "VALIDATION_FAILED") throw validationError(outcome.errors ?? [], outcome.detail);
-        throw new ApiError(
-          outcome.code,
-          outcome.detail,
-          outcome.code === "ILLEGAL_TRANSITION" ? { allowed: outcome.allowed } : {},
-        );
-      }
-      return c.json(await detail(c, id, who), 200);
-    },
-  )
+  .openapi(returnRoute, async (c) => {
+    const who = requireRole(c, ...actors);
+    const id = c.req.valid("param").id;
+    const key = idempotencyKeyOf(c);
+    const outcome = await returnSubOrder(c.env, c.executionCtx, {
+      subOrderId: id,
+      who,
+      actor: actorOf(who),
+      key,
+      now: new Date(),
+      ...c.req.valid("json"),
+    });
+    if (!outcome.ok) {
+      if (outcome.code === "VALIDATION_FAILED") throw validationError(outcome.errors ?? [], outcome.detail);
+      throw new ApiError(
+        outcome.code,
+        outcome.detail,
+        outcome.code === "ILLEGAL_TRANSITION" ? { allowed: outcome.allowed } : {},
+      );
+    }
+    return c.json(await detail(c, id, who), 200);
+  })
   .openapi(bareStep("deliver", "Mark it delivered"), async (c) =>
     c.json(await act(c, c.req.valid("param").id, { action: "deliver" }), 200),
   )
