@@ -78,8 +78,27 @@ function outcomeOf(r: OutcomeRow, explanation: unknown): Outcome & { decidedAt: 
     // could otherwise dispatch what it cannot ship and call it lost, a cancel passed off as on time.
     vendorCancelled: cancelled && Boolean(r.vendorCancelled),
     ...(scores ? { scores } : {}),
-    decidedAt: r.dispatchedAt ?? (cancelled ? r.cancelledAt : null),
+    decidedAt: decidedAt(r, cancelled),
   };
+}
+
+/**
+ * How long past its promised date a parcel's delivery is waited for; after that it is learned from
+ * its dispatch alone (a marketplace whose carriers report no deliveries still learns).
+ */
+export const DELIVERY_WAIT_MS = 7 * 24 * HOUR_MS;
+
+/**
+ * When an outcome is known: a promised parcel once delivered (learned an hour after its dispatch,
+ * a late delivery came after the watermark had passed it, and was never learned), or once its
+ * wait is over; a cancel when it was cancelled; a parcel promised nothing when it went out.
+ */
+function decidedAt(r: OutcomeRow, cancelled: boolean): string | null {
+  if (cancelled) return r.cancelledAt;
+  if (r.dispatchedAt === null) return null;
+  if (r.deliveredAt) return r.deliveredAt;
+  if (r.promisedDeliveryBy) return isoSeconds(Date.parse(r.promisedDeliveryBy) + DELIVERY_WAIT_MS);
+  return r.dispatchedAt;
 }
 
 const sameScore = (a: VendorScore, b: VendorScore) =>

@@ -14,20 +14,34 @@ const DAY = 24 * HOUR;
 // test lives 100 days after the one before, so no run reads another test's outcomes (a run reads
 // the last 30 days), and the tests run in the order written.
 const base = Math.ceil(Date.now() / HOUR) * HOUR + DAY;
-const epochs = { tooFew: base, afterTheRead: base + 100 * DAY, lateStamp: base + 200 * DAY };
+const epochs = {
+  tooFew: base,
+  afterTheRead: base + 100 * DAY,
+  lateStamp: base + 200 * DAY,
+  lateDelivery: base + 300 * DAY,
+};
 
 // Routing's scores of the chosen warehouse: the late and breached parcels were the nearer ones.
 const GOOD_SCORES = { distance: 0.5, delivery: 0.5, speed: 0.6, reliability: 0.8, cost: 1 };
 const BAD_SCORES = { distance: 0.98, delivery: 0.5, speed: 0.6, reliability: 0.8, cost: 1 };
 
 type Kind = "on-time" | "late" | "breach";
+/** A delivery promised at `promised` (ms), delivered at `delivered` if it was. */
+type Delivery = { promised: number; delivered?: number };
 
 /**
  * Sub-orders of `vendorId` decided at `decidedAt` (each ms), as fulfillment or the SLA watcher left
  * them against an 18 h clock: dispatched 4 h in (on time), 30 h in (late), or cancelled at the
  * deadline as a breach, stamped `decidedAt`. Each order carries the routing decision with its scores.
  */
-async function outcomes(vendorId: string, customerId: string, kind: Kind, decidedAt: number[]) {
+async function outcomes(
+  vendorId: string,
+  customerId: string,
+  kind: Kind,
+  decidedAt: number[],
+  delivery?: Delivery,
+  scores = kind === "on-time" ? GOOD_SCORES : BAD_SCORES,
+) {
   const statements: D1PreparedStatement[] = [];
   for (const at of decidedAt) {
     const created = at - (kind === "on-time" ? 4 : kind === "late" ? 30 : 18) * HOUR;
@@ -51,8 +65,8 @@ async function outcomes(vendorId: string, customerId: string, kind: Kind, decide
       env.DB.prepare(
         `insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor,
            commission_bps, commission_minor, sla_dispatch_by, sla_started_at, dispatched_at, cancelled_at,
-           cancellation_reason, created_at, updated_at)
-         values (?, ?, ?, ?, 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?, ?, ?, ?)`,
+           cancellation_reason, promised_delivery_by, delivered_at, created_at, updated_at)
+         values (?, ?, ?, ?, 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).bind(
         uid("sub_w"),
         orderId,
@@ -63,10 +77,12 @@ async function outcomes(vendorId: string, customerId: string, kind: Kind, decide
         cancelled ? null : isoSeconds(at),
         cancelled ? isoSeconds(at) : null,
         cancelled ? SLA_BREACH_REASON : null,
+        delivery ? isoSeconds(delivery.promised) : null,
+        delivery?.delivered ? isoSeconds(delivery.delivered) : null,
         isoSeconds(created),
         isoSeconds(at),
       ),
-      routingDecisionRow(orderId, vendorId, kind === "on-time" ? GOOD_SCORES : BAD_SCORES, isoSeconds(created)),
+      routingDecisionRow(orderId, vendorId, scores, isoSeconds(created)),
     );
   }
   await env.DB.batch(statements);
@@ -76,7 +92,8 @@ async function market() {
   const vendor = await newVendor();
   const shopper = await newCustomer();
   return {
-    add: (kind: Kind, decidedAt: number[]) => outcomes(vendor.id as string, shopper.customerId, kind, decidedAt),
+    add: (kind: Kind, decidedAt: number[], delivery?: Delivery, scores?: typeof GOOD_SCORES) =>
+      outcomes(vendor.id as string, shopper.customerId, kind, decidedAt, delivery, scores),
   };
 }
 
@@ -132,5 +149,31 @@ describe("routing-refit's learned-through watermark", () => {
     // The three breaches, the dispatch half a minute before the first run, and the three since.
     expect(second.newOutcomes).toBe(7);
     expect(second.weights.map((w) => w.factor)).toContain("distance");
+  });
+
+  it("waits for a promised parcel's delivery, and learns one delivered late as late", async () => {
+    const t = epochs.lateDelivery;
+    const m = await market();
+    await m.add("on-time", [t - 3 * HOUR, t - 3 * HOUR + 60_000, t - 3 * HOUR + 120_000]);
+    // Dispatched in time, promised for tomorrow, not delivered yet: nothing is known of the delivery.
+    const dispatched = [t - 3 * HOUR + 180_000, t - 3 * HOUR + 240_000, t - 3 * HOUR + 300_000];
+    await m.add("on-time", dispatched, { promised: t + DAY }, BAD_SCORES);
+    const first = await routingRefit(env, new Date(t));
+    expect(first.newOutcomes).toBe(3);
+
+    // They arrive a day after the promise; three more parcels go out on time meanwhile.
+    await env.DB.prepare(
+      `update sub_orders set delivered_at = ?, status = 'delivered'
+       where vendor_id = (select vendor_id from sub_orders where dispatched_at = ?) and promised_delivery_by is not null`,
+    )
+      .bind(isoSeconds(t + 2 * DAY), isoSeconds(dispatched[0]!))
+      .run();
+    await m.add("on-time", [t + 2 * DAY - 3 * HOUR, t + 2 * DAY - 2 * HOUR, t + 2 * DAY - HOUR]);
+    const second = await routingRefit(env, new Date(t + 2 * DAY + 2 * HOUR));
+    // The late deliveries are learned now, as late (with the three too few to nudge alone and the
+    // three since): the nearer warehouse they came from loses weight.
+    expect(second.newOutcomes).toBe(9);
+    const distance = second.weights.find((w) => w.factor === "distance")!;
+    expect(distance.to).toBeLessThan(distance.from);
   });
 });
