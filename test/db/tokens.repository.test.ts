@@ -108,3 +108,36 @@ describe("the tokens a live feed re-checks", () => {
     }
   });
 });
+
+describe("a guest's token past its day", () => {
+  it("is kept by an order it paid for, closed since, and not by one it abandoned unpaid", async () => {
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const now = new Date();
+    const past = isoSeconds(now.getTime() - 3600_000);
+    const guests = [];
+    for (const paid of [true, false]) {
+      const guest = await newCustomer();
+      const placed = await checkout(guest.token, [{ skuId: sku.skuId, qty: 1 }]);
+      expect(placed.status).toBe(201);
+      // Closed an hour ago: cancelled after payment (refunded), or lapsed unpaid.
+      await env.DB.prepare("update orders set status = 'cancelled', paid_at = ?, updated_at = ? where id = ?")
+        .bind(paid ? past : null, past, placed.body.order.id)
+        .run();
+      const token = uid("guest-");
+      const id = uid("tok_");
+      await env.DB.prepare(
+        `insert into api_tokens (id, token_hash, role, customer_id, created_at, expires_at)
+         values (?, ?, 'customer', ?, ?, ?)`,
+      )
+        .bind(id, await sha256Hex(token), guest.customerId, past, past)
+        .run();
+      guests.push({ paid, id, hash: await sha256Hex(token) });
+    }
+    const [kept, abandoned] = guests as [(typeof guests)[0], (typeof guests)[0]];
+    expect(await findPrincipalByTokenHash(database(env), kept.hash, now)).toMatchObject({ tokenId: kept.id });
+    expect(await findPrincipalByTokenHash(database(env), abandoned.hash, now)).toBeNull();
+    expect(await endedTokens(database(env), [kept.id, abandoned.id], now)).toEqual(
+      new Map([[abandoned.id, "expired"]]),
+    );
+  });
+});
