@@ -1056,6 +1056,124 @@ describe("an ops order's sub-order actions", () => {
   });
 });
 
+describe("the ops order list", () => {
+  it("switched to another status whose read fails shows none of the rows read before, to select or act on", async () => {
+    const { orderId } = await apiOrder();
+    const context = await signedInContext(1440);
+    const { page } = await watchedPage(context);
+    await page.goto("/ops?status=paid", { waitUntil: "networkidle" });
+    const row = page.getByRole("checkbox", { name: `Select order ${orderId}` });
+    await row.waitFor({ timeout: 15_000 });
+    await page.route(/\/v1\/orders\?.*status=pending_payment/, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/problem+json",
+        body: JSON.stringify({
+          type: "about:blank",
+          title: "Unavailable",
+          status: 503,
+          detail: "The order list is unavailable.",
+          code: "UNAVAILABLE",
+          requestId: "req_stale_rows",
+        }),
+      }),
+    );
+    await page
+      .locator("label.field", { has: page.getByText("Status", { exact: true }) })
+      .locator("select")
+      .selectOption("pending_payment");
+    await page.getByText("The order list is unavailable.").waitFor({ timeout: 15_000 });
+    assert.equal(await row.count(), 0, "a paid order is not listed under pending payment");
+    assert.equal(await page.getByRole("checkbox", { name: "Select all on this page" }).count(), 0);
+    await context.close();
+  });
+
+  it("a bulk action whose second group of 20 fails shows what the first did, reloads, and keeps the rest selected", async () => {
+    for (let i = 0; i < 21; i++) await apiOrder();
+    const context = await signedInContext(1440);
+    const { page } = await watchedPage(context);
+    await page.goto("/ops?status=paid", { waitUntil: "networkidle" });
+    const rows = page.getByRole("checkbox", { name: /^Select order / });
+    await rows.nth(20).waitFor({ timeout: 15_000 });
+    const total = await rows.count();
+    // The first group answered (each id refused, so nothing changes for other tests), the second lost.
+    let groups = 0;
+    await page.route("**/v1/orders/bulk", async (route) => {
+      groups += 1;
+      if (groups > 1) return route.abort("connectionreset");
+      const { ids } = route.request().postDataJSON() as { ids: string[] };
+      const problem = {
+        type: "about:blank",
+        title: "Refused",
+        status: 409,
+        detail: "test",
+        code: "ILLEGAL_TRANSITION",
+      };
+      await route.fulfill({ json: { results: ids.map((id) => ({ id, ok: false, problem })) } });
+    });
+    const reads: string[] = [];
+    page.on("request", (r) => {
+      if (r.method() === "GET" && /\/v1\/orders\?/.test(r.url())) reads.push(r.url());
+    });
+    await page.getByRole("checkbox", { name: "Select all on this page" }).check();
+    await page.getByRole("button", { name: "Unflag" }).click();
+    await page.getByText("0 done, 20 refused").waitFor({ timeout: 15_000 });
+    await page.getByText("The server could not be reached.").waitFor();
+    await page.getByText(`${total - 20} selected`).waitFor();
+    await page.waitForLoadState("networkidle");
+    assert.ok(reads.length > 0, "the list is read again");
+    await context.close();
+  });
+});
+
+describe("an ops assign's target", () => {
+  it("a warehouse picked for one vendor's sub-order is not sent once another vendor's is ticked instead", async () => {
+    const { orderId, subOrderId } = await apiOrder();
+    const own = token("vendor").vendorId!;
+    const vendors = await api(server.url, token("ops").token).request<{ items: { id: string }[] }>(
+      "GET",
+      "/v1/vendors?limit=100",
+    );
+    const other = vendors.items.find((v) => v.id !== own);
+    assert.ok(other, "a second vendor");
+    const otherSub = `${subOrderId}_other`;
+    const context = await signedInContext(1440);
+    const page = await context.newPage();
+    // The order as read gains a sub-order with the other vendor: two vendors' sub-orders to tick.
+    await page.route(`**/v1/orders/${orderId}`, async (route) => {
+      const res = await route.fetch();
+      const order = (await res.json()) as { subOrders: Record<string, unknown>[] };
+      const copy = { ...order.subOrders[0]!, id: otherSub, vendorId: other.id, vendorName: "Other vendor" };
+      await route.fulfill({ response: res, json: { ...order, subOrders: [...order.subOrders, copy] } });
+    });
+    const bulks: unknown[] = [];
+    page.on("request", (r) => {
+      if (r.method() === "POST" && r.url().endsWith("/v1/sub-orders/bulk")) bulks.push(r.postDataJSON());
+    });
+    await page.goto(`/ops/orders/${orderId}`, { waitUntil: "networkidle" });
+    const pick = (id: string) =>
+      page
+        .locator("label.pick-row", { has: page.getByRole("button", { name: `Copy sub-order ${id}`, exact: true }) })
+        .getByRole("checkbox");
+    const warehouse = page.getByLabel("Assign to warehouse");
+    const assign = page.getByRole("button", { name: "Assign selected" });
+    await pick(subOrderId).check();
+    await warehouse.locator("option").nth(1).waitFor({ state: "attached", timeout: 15_000 });
+    const picked = (await warehouse.locator("option").nth(1).getAttribute("value"))!;
+    await warehouse.selectOption(picked);
+    assert.ok(await assign.isEnabled(), "a warehouse picked, the assign may go");
+    await pick(subOrderId).uncheck();
+    await pick(otherSub).check();
+    await page.waitForLoadState("networkidle");
+    assert.equal(await warehouse.inputValue(), "", "the other vendor's picker shows no warehouse picked");
+    assert.ok(await assign.isDisabled(), "nothing shown picked, nothing to assign to");
+    await assign.click({ force: true });
+    await page.waitForTimeout(500);
+    assert.deepEqual(bulks, [], "no assign with a warehouse the screen does not show");
+    await context.close();
+  });
+});
+
 describe("a parcel the carrier lost", () => {
   it("ops correct its AWB and close it from the order page: the shopper refunded in full", async () => {
     const { subId, barcode, client } = await confirmedOrderOf([2], 1);

@@ -314,23 +314,30 @@ export const api = {
   /**
    * A selection larger than one request may name goes in groups, one after another. Sub-orders need
    * an Idempotency-Key: each group is sent under the key and its number, so sending the same
-   * selection again with the same key acts on nothing twice.
+   * selection again with the same key acts on nothing twice. A group that fails stops the rest, and
+   * the answer still carries what the groups before it did (orders cancelled and refunded are done
+   * whatever came after), with the error and the ids of that group and those after it in `stopped`:
+   * of those, none after it was sent, and its own may or may not have been acted on.
    */
   async bulk(
     token: string,
     target: "orders" | "sub-orders",
     body: { ids: string[] } & Record<string, unknown>,
     idempotencyKey?: string,
-  ) {
+  ): Promise<BulkResults & { stopped?: { error: unknown; ids: string[] } }> {
     const results: BulkResults["results"] = [];
     for (let i = 0; i < body.ids.length; i += MAX_BULK_IDS) {
       const ids = body.ids.slice(i, i + MAX_BULK_IDS);
-      const page = await request<BulkResults>("POST", `/v1/${target}/bulk`, {
-        token,
-        body: { ...body, ids },
-        ...(idempotencyKey ? { headers: { "idempotency-key": `${idempotencyKey}.${i / MAX_BULK_IDS}` } } : {}),
-      });
-      results.push(...page.results);
+      try {
+        const page = await request<BulkResults>("POST", `/v1/${target}/bulk`, {
+          token,
+          body: { ...body, ids },
+          ...(idempotencyKey ? { headers: { "idempotency-key": `${idempotencyKey}.${i / MAX_BULK_IDS}` } } : {}),
+        });
+        results.push(...page.results);
+      } catch (error) {
+        return { results, stopped: { error, ids: body.ids.slice(i) } };
+      }
     }
     return { results };
   },

@@ -6,8 +6,19 @@ export type Loadable<T> = {
   loading: boolean;
   /** When the data on screen was fetched: figures are stamped so stale ones never pass for fresh. */
   loadedAt: Date | null;
+  /**
+   * `data` was read for other deps (a filter changed, its read is on its way or failed): it is not
+   * what the screen now asks for, so nothing may be shown as its answer or acted on from it. Kept
+   * rather than cleared so a list grown by "Show more" stays in place while its longer read runs.
+   */
+  stale: boolean;
   reload: () => void;
 };
+
+/** Whether data read for `readFor` answers what `deps` ask: not once any of them changed. */
+export function readForOther(readFor: DependencyList | null, deps: DependencyList): boolean {
+  return readFor === null || readFor.length !== deps.length || readFor.some((d, i) => !Object.is(d, deps[i]));
+}
 
 /**
  * Which answers of one thing read again and again may be shown: each, unless one started later was
@@ -47,26 +58,30 @@ export function useApi<T>(
   deps: DependencyList,
   refresh: unknown = null,
 ): Loadable<T> {
-  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean; loadedAt: Date | null }>({
-    data: null,
-    error: null,
-    loading: load !== null,
-    loadedAt: null,
-  });
+  const [state, setState] = useState<{
+    data: T | null;
+    error: unknown;
+    loading: boolean;
+    loadedAt: Date | null;
+    readFor: DependencyList | null;
+  }>({ data: null, error: null, loading: load !== null, loadedAt: null, readFor: null });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   const latest = useRef(load);
   latest.current = load;
+  const asked = useRef(deps);
+  asked.current = deps;
   const runs = useRef({ reads: new LatestReads(), inFlight: new Set<AbortController>() });
 
   const start = useCallback(() => {
     const r = runs.current;
     const read = latest.current;
     if (!read) {
-      setState({ data: null, error: null, loading: false, loadedAt: null });
+      setState({ data: null, error: null, loading: false, loadedAt: null, readFor: asked.current });
       return;
     }
     const run = r.reads.begin();
+    const readFor = asked.current;
     const ctrl = new AbortController();
     r.inFlight.add(ctrl);
     setState((s) => ({ ...s, loading: true, error: null }));
@@ -75,7 +90,7 @@ export function useApi<T>(
       if (!ctrl.signal.aborted && r.reads.lands(run)) setState(next);
     };
     read(ctrl.signal).then(
-      (data) => settle(() => ({ data, error: null, loading: r.inFlight.size > 0, loadedAt: new Date() })),
+      (data) => settle(() => ({ data, error: null, loading: r.inFlight.size > 0, loadedAt: new Date(), readFor })),
       (error) => settle((s) => ({ ...s, error, loading: r.inFlight.size > 0 })),
     );
   }, []);
@@ -98,5 +113,6 @@ export function useApi<T>(
     start();
   }, [refresh, start]);
 
-  return { ...state, reload };
+  const { readFor, ...shown } = state;
+  return { ...shown, stale: state.data !== null && readForOther(readFor, deps), reload };
 }

@@ -21,10 +21,11 @@ export function OpsOrder({ token, orderId, tick }: { token: string; orderId: str
         <Link to="/ops" className="back">
           ← All orders
         </Link>
-        <UpdatedAt at={order.loadedAt} loading={order.loading && !order.data} />
+        <UpdatedAt at={order.stale ? null : order.loadedAt} loading={order.loading && (!order.data || order.stale)} />
       </div>
       <ProblemBanner error={order.error} />
-      {order.data && (
+      {/* Another order's, while this one's is read: not this order's to show or act on. */}
+      {order.data && !order.stale && (
         <>
           <SubOrderActions token={token} order={order.data} done={order.reload} />
           <UndeliveredParcels token={token} order={order.data} done={order.reload} />
@@ -52,13 +53,25 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
   const vendors = useApi((signal) => api.vendors(token, signal), [token]);
   const vendorName = (s: OrderView["subOrders"][number]) =>
     s.vendorName ?? vendors.data?.items.find((v) => v.id === s.vendorId)?.name ?? shortId(s.vendorId);
+  // Only where the move can land: the API refuses a suspended or unapproved vendor.
+  const vendorOptions = (vendors.data?.items ?? []).filter((v) => v.status === "active" && v.onboarding === "approved");
+  const vendorIds = vendorOptions.map((v) => v.id);
+  const shownVendor = assignTarget({ vendorId, warehouseId: "" }, { vendorIds, warehouseIds: [] }).vendorId ?? "";
   // Warehouses to pick from: the chosen vendor's, else those of the one vendor the selection is with.
   const selectedVendors = new Set(order.subOrders.filter((s) => selected.has(s.id)).map((s) => s.vendorId));
-  const warehouseVendor = vendorId || (selectedVendors.size === 1 ? [...selectedVendors][0]! : "");
+  const warehouseVendor = shownVendor || (selectedVendors.size === 1 ? [...selectedVendors][0]! : "");
   const warehouses = useApi(warehouseVendor ? (signal) => api.warehouses(token, warehouseVendor, signal) : null, [
     token,
     warehouseVendor,
   ]);
+  // Another vendor's list while this one's is read is no list to pick from.
+  const warehouseOptions = warehouses.stale ? [] : (warehouses.data?.items ?? []).filter((w) => w.status === "active");
+  // What an assign sends is what the pickers show: a choice the selection or the lists no longer
+  // offer (another vendor's warehouse once the ticks change) is none, never a hidden target.
+  const target = assignTarget(
+    { vendorId, warehouseId },
+    { vendorIds, warehouseIds: warehouseOptions.map((w) => w.id) },
+  );
   // The Idempotency-Key of the request last sent and not answered: pressed again unchanged (after a
   // lost answer), it is the same request, so no sub-order is moved or cancelled twice.
   const unanswered = useRef<{ signature: string; key: string } | null>(null);
@@ -73,7 +86,6 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
     setBusy(true);
     setError(null);
     try {
-      const target = { ...(vendorId ? { vendorId } : {}), ...(warehouseId ? { warehouseId } : {}) };
       const body = {
         action,
         ids: [...selected],
@@ -83,7 +95,15 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
       const signature = JSON.stringify(body);
       const key = unanswered.current?.signature === signature ? unanswered.current.key : newIdempotencyKey();
       unanswered.current = { signature, key };
-      setResults(await api.bulk(token, "sub-orders", body, key));
+      const outcome = await api.bulk(token, "sub-orders", body, key);
+      // What the groups before a failed one did stands: shown, and the order read again. The rest
+      // stays as it was, so pressing again resends the same request under the same key.
+      if (outcome.results.length > 0 || !outcome.stopped) setResults({ results: outcome.results });
+      if (outcome.stopped) {
+        setError(outcome.stopped.error);
+        done();
+        return;
+      }
       unanswered.current = null;
       // Done with: a cancel's reason must not ride along on a later confirm or assign. On failure
       // both stay, so pressing again resends the same request under the same key.
@@ -136,34 +156,33 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
         <label className="field">
           <span>Assign to vendor</span>
           <select
-            value={vendorId}
+            value={target.vendorId ?? ""}
             onChange={(e) => {
               setVendorId(e.target.value);
               setWarehouseId("");
             }}
           >
             <option value="">Same vendor</option>
-            {/* Only where the move can land: the API refuses a suspended or unapproved vendor. */}
-            {vendors.data?.items
-              .filter((v) => v.status === "active" && v.onboarding === "approved")
-              .map((v) => (
-                <option key={v.id} value={v.id}>
-                  {v.name}
-                </option>
-              ))}
+            {vendorOptions.map((v) => (
+              <option key={v.id} value={v.id}>
+                {v.name}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">
           <span>Assign to warehouse</span>
-          <select value={warehouseId} onChange={(e) => setWarehouseId(e.target.value)} disabled={!warehouseVendor}>
+          <select
+            value={target.warehouseId ?? ""}
+            onChange={(e) => setWarehouseId(e.target.value)}
+            disabled={!warehouseVendor}
+          >
             <option value="">{warehouseVendor ? "Best by routing" : "Pick a vendor or one vendor's sub-orders"}</option>
-            {warehouses.data?.items
-              .filter((w) => w.status === "active")
-              .map((w) => (
-                <option key={w.id} value={w.id}>
-                  {w.name}
-                </option>
-              ))}
+            {warehouseOptions.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
           </select>
         </label>
       </div>
@@ -179,7 +198,7 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
         <button
           type="button"
           className="button"
-          disabled={busy || selected.size === 0 || (!vendorId && !warehouseId)}
+          disabled={busy || selected.size === 0 || (!target.vendorId && !target.warehouseId)}
           onClick={() => void run("assign")}
         >
           Assign selected
@@ -197,6 +216,20 @@ function SubOrderActions({ token, order, done }: { token: string; order: OrderVi
       {results && <BulkResultList results={results} onClose={() => setResults(null)} />}
     </section>
   );
+}
+
+/**
+ * The target of an assign: the vendor and warehouse chosen, each only while its picker still offers
+ * it. A select whose value matches none of its options shows its first one, so a choice kept past
+ * its options would be sent unseen.
+ */
+export function assignTarget(
+  chosen: { vendorId: string; warehouseId: string },
+  offered: { vendorIds: readonly string[]; warehouseIds: readonly string[] },
+): { vendorId?: string; warehouseId?: string } {
+  const vendorId = offered.vendorIds.includes(chosen.vendorId) ? chosen.vendorId : "";
+  const warehouseId = offered.warehouseIds.includes(chosen.warehouseId) ? chosen.warehouseId : "";
+  return { ...(vendorId ? { vendorId } : {}), ...(warehouseId ? { warehouseId } : {}) };
 }
 
 /**

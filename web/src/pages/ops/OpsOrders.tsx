@@ -80,11 +80,13 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
   const [results, setResults] = useState<BulkResults | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [unfinished, setUnfinished] = useState(0);
 
   const change = (f: Filters) => {
     setFilters({ ...filters, ...f });
     setCursors([null]);
     setSelected(new Set());
+    setUnfinished(0);
   };
   const toggle = (id: string) =>
     setSelected((s) => {
@@ -95,6 +97,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
     });
   const bulk = async (action: "approve" | "flag" | "unflag" | "cancel") => {
     setError(null);
+    setUnfinished(0);
     setBusy(true);
     try {
       // A cancel's reason is a code the shopper and vendors see; the note stays with ops.
@@ -104,11 +107,21 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           : action === "cancel"
             ? { reason: cancelReason, ...(note.trim() ? { note } : {}) }
             : {};
-      setResults(await api.bulk(token, "orders", { action, ids: [...selected], ...body }));
-      setSelected(new Set());
-      // Done with: a note typed for a flag must not ride along on a later cancel.
-      setNote("");
-      setCancelReason("");
+      const outcome = await api.bulk(token, "orders", { action, ids: [...selected], ...body });
+      // The groups sent before one failed did what they did (orders cancelled and refunded): shown,
+      // and the list read again. Only the ids not done stay selected, with the note and reason, to
+      // send again; the first of them may have been acted on, and is then refused as done already.
+      if (outcome.results.length > 0 || !outcome.stopped) setResults({ results: outcome.results });
+      if (outcome.stopped) {
+        setError(outcome.stopped.error);
+        setUnfinished(outcome.stopped.ids.length);
+        setSelected(new Set(outcome.stopped.ids));
+      } else {
+        setSelected(new Set());
+        // Done with: a note typed for a flag must not ride along on a later cancel.
+        setNote("");
+        setCancelReason("");
+      }
       page.reload();
     } catch (err) {
       setError(err);
@@ -116,13 +129,15 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
       setBusy(false);
     }
   };
-  const items = page.data?.items ?? [];
+  // Rows read for another filter or page (its own read on its way or failed) are not shown: selected
+  // all and acted on, they would be orders the filter on screen does not match.
+  const items = page.stale ? [] : (page.data?.items ?? []);
 
   return (
     <section className="card stack">
       <div className="row between wrap">
         <h2>Orders</h2>
-        <UpdatedAt at={page.loadedAt} loading={page.loading && !page.data} />
+        <UpdatedAt at={page.stale ? null : page.loadedAt} loading={page.loading && (!page.data || page.stale)} />
       </div>
       <div className="filters">
         <label className="field">
@@ -158,7 +173,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
             disabled={!filters.vendorId}
           >
             <option value="">{filters.vendorId ? "All" : "Pick a vendor first"}</option>
-            {warehouses.data?.items.map((w) => (
+            {(warehouses.stale ? [] : (warehouses.data?.items ?? [])).map((w) => (
               <option key={w.id} value={w.id}>
                 {w.name}
               </option>
@@ -189,7 +204,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           </select>
         </label>
       </div>
-      {counts.data && (
+      {counts.data && !counts.stale && (
         <section className="row wrap counts" aria-label="Orders by status">
           <span className="small">
             <strong>{counts.data.total}</strong> orders
@@ -215,7 +230,12 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
         query={{ ...scope, status: filters.status, sort: filters.sort }}
       />
       <ProblemBanner error={page.error ?? error} />
-      {items.length === 0 && page.data && <p className="muted">No orders match.</p>}
+      {unfinished > 0 && (
+        <p className="problem">
+          {unfinished} of the selection not done: the request for them failed. They stay selected.
+        </p>
+      )}
+      {items.length === 0 && page.data && !page.stale && <p className="muted">No orders match.</p>}
       {items.length > 0 && (
         <table className="orders">
           <thead>
@@ -288,7 +308,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
         <button
           type="button"
           className="button"
-          disabled={!page.data?.nextCursor}
+          disabled={page.stale || !page.data?.nextCursor}
           onClick={() => setCursors((c) => [...c, page.data!.nextCursor])}
         >
           Next
