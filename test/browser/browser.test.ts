@@ -978,6 +978,83 @@ describe("the vendor's pack and dispatch screens", () => {
   });
 });
 
+describe("a product import's progress", () => {
+  it("goes on after a poll fails: the bar ends imported, the list refreshes and the file picker comes back", async () => {
+    const context = await signedInContext(390);
+    const { page, problems } = await watchedPage(context);
+    await page.goto("/vendor/products", { waitUntil: "networkidle" });
+    const code = `POLL-${Date.now()}`;
+    // The upload answers "applying", as a large file's does, so the page polls its progress; the
+    // first poll fails (a network blip, a 503), the next ones reach the server.
+    await page.route("**/v1/product-imports", async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      const response = await route.fetch();
+      return route.fulfill({ response, json: { ...(await response.json()), status: "applying", appliedRows: 0 } });
+    });
+    let polls = 0;
+    await page.route("**/v1/product-imports/*", async (route) => {
+      polls += 1;
+      if (polls > 1) return route.continue();
+      return route.fulfill({
+        status: 503,
+        contentType: "application/problem+json",
+        json: { type: "about:blank", title: "Service Unavailable", status: 503, detail: "A blip", code: "UNAVAILABLE" },
+      });
+    });
+    const picker = page.locator('input[type=file][accept=".csv,text/csv"]');
+    await picker.setInputFiles({
+      name: "products.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(
+        `product_title,sku_code,price,gtin\nPoll lamp ${code},${code},349.00,${gtin13(String(Date.now()).slice(-12).padStart(12, "6"))}\n`,
+      ),
+    });
+    await page.getByTestId("import-progress").getByText("Imported: 1 of 1 valid rows").waitFor({ timeout: 15_000 });
+    assert.ok(polls >= 2, `polled again after the failed poll (${polls} polls)`);
+    await page.locator("li.card", { hasText: code }).waitFor();
+    assert.ok(await picker.isEnabled(), "the file picker is back");
+    const blip = (p: string) => p.includes("503") || p.includes("/v1/product-imports/");
+    assert.deepEqual(
+      [...problems.console, ...problems.failed].filter((p) => !blip(p)),
+      [],
+    );
+    await context.close();
+  });
+});
+
+describe("the inventory bridge's secret", () => {
+  it("asked for with a second tap while the first is on its way is one secret, the one shown", async () => {
+    const vendor = token("vendor");
+    const context = await signedInContext(390);
+    const { page, problems } = await watchedPage(context);
+    // A vendor with a secret already is asked before it is rotated.
+    page.on("dialog", (d) => void d.accept());
+    const made: Promise<string>[] = [];
+    const secretPath = `/v1/vendors/${vendor.vendorId}/inventory-bridge/secret`;
+    page.on("response", (r) => {
+      if (r.request().method() === "POST" && r.url().endsWith(secretPath))
+        made.push(r.json().then((b: { secret: string }) => b.secret));
+    });
+    await page.goto("/vendor/bridge", { waitUntil: "networkidle" });
+    // The second tap lands while the first request is on its way: a slow network's second.
+    await page.route(`**${secretPath}`, async (route) => {
+      await new Promise((r) => setTimeout(r, 1_000));
+      await route.continue();
+    });
+    const button = page.getByRole("button", { name: /secret/i });
+    await button.click();
+    await button.click({ force: true });
+    const notice = page.getByRole("status").filter({ hasText: "Copy this secret now" });
+    await notice.waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(1_500);
+    const secrets = await Promise.all(made);
+    assert.equal(secrets.length, 1, "one tap's worth of secrets");
+    await notice.getByText(secrets[0]!, { exact: true }).waitFor();
+    assert.deepEqual([...problems.console, ...problems.failed], []);
+    await context.close();
+  });
+});
+
 describe("a stock count", () => {
   it("saved with a second tap while the first save is on its way is one save", async () => {
     const vendor = token("vendor");

@@ -5,10 +5,28 @@ import { ShowMore } from "../../components/ShowMore";
 import { Status, UpdatedAt } from "../../components/Status";
 import { saveFile } from "../../download";
 import { formatMoney, formatTime, humanize, shortId } from "../../format";
+import type { SubOrderEarnings } from "../../types";
 import { useApi } from "../../use-api";
 
 /** Sub-orders a "Show more" adds. */
 const PAGE = 20;
+
+const money = (amountMinor: number, currency: string) => formatMoney({ amountMinor, currency });
+
+/**
+ * A sub-order's figures, in its own currency: the totals come from another request, which may not
+ * have answered yet (or may have failed), so they cannot lend the rows theirs.
+ */
+export function subOrderFigures(s: SubOrderEarnings): string {
+  const m = (amountMinor: number) => money(amountMinor, s.currency);
+  return [
+    `Owed ${m(s.payableMinor)} · goods ${m(s.goodsMinor)} + shipping ${m(s.shippingMinor)} − fee ${m(s.feeMinor)}`,
+    s.adjustmentMinor !== 0 ? ` + reassignment ${m(s.adjustmentMinor)}` : "",
+    s.refundedMinor > 0 ? ` · refunded ${m(s.refundedMinor)}` : "",
+    s.transferredMinor > 0 ? ` · transferred ${m(s.transferredMinor)}` : "",
+    s.setOffMinor > 0 ? ` · set against debt ${m(s.setOffMinor)}` : "",
+  ].join("");
+}
 
 /**
  * What the vendor has earned, from the ledger: pending (not delivered yet, or inside the payout
@@ -27,7 +45,6 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
   const [error, setError] = useState<unknown>(null);
   const items = rows.data?.items ?? [];
   const t = totals.data;
-  const money = (amountMinor: number) => formatMoney({ amountMinor, currency: t?.currency ?? "INR" });
   return (
     <section className="stack">
       <UpdatedAt at={totals.loadedAt} loading={totals.loading && !t} />
@@ -37,24 +54,24 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
           <dl className="facts">
             <div>
               <dt>Pending</dt>
-              <dd className="money">{money(t.pendingMinor)}</dd>
+              <dd className="money">{money(t.pendingMinor, t.currency)}</dd>
             </div>
             <div>
               <dt>Cleared (payable now)</dt>
-              <dd className="money">{money(t.clearedMinor)}</dd>
+              <dd className="money">{money(t.clearedMinor, t.currency)}</dd>
             </div>
             <div>
               <dt>In transit</dt>
-              <dd className="money">{money(t.inTransitMinor)}</dd>
+              <dd className="money">{money(t.inTransitMinor, t.currency)}</dd>
             </div>
             <div>
               <dt>Transferred</dt>
-              <dd className="money">{money(t.transferredMinor)}</dd>
+              <dd className="money">{money(t.transferredMinor, t.currency)}</dd>
             </div>
             {t.carriedForwardMinor !== 0 && (
               <div>
                 <dt>Owed back, off your next payout</dt>
-                <dd className="money">{money(t.carriedForwardMinor)}</dd>
+                <dd className="money">{money(t.carriedForwardMinor, t.currency)}</dd>
               </div>
             )}
           </dl>
@@ -72,14 +89,7 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
               <code>{shortId(s.subOrderId)}</code>
               <Status value={s.state} />
             </div>
-            <p className="small">
-              Owed {money(s.payableMinor)} · goods {money(s.goodsMinor)} + shipping {money(s.shippingMinor)} − fee{" "}
-              {money(s.feeMinor)}
-              {s.adjustmentMinor !== 0 && <> + reassignment {money(s.adjustmentMinor)}</>}
-              {s.refundedMinor > 0 && <> · refunded {money(s.refundedMinor)}</>}
-              {s.transferredMinor > 0 && <> · transferred {money(s.transferredMinor)}</>}
-              {s.setOffMinor > 0 && <> · set against debt {money(s.setOffMinor)}</>}
-            </p>
+            <p className="small">{subOrderFigures(s)}</p>
             <p className="muted small">
               {humanize(s.status)}
               {s.clearsAt && <> · clears {formatTime(s.clearsAt)}</>}
@@ -89,12 +99,12 @@ export function Earnings({ token, vendorId, tick }: { token: string; vendorId: s
                 // Two journals of one kind can share a second; their order is the ledger's.
                 // biome-ignore lint/suspicious/noArrayIndexKey: history rows are never reordered or removed.
                 <li key={i}>
-                  {formatTime(h.at)} · {humanize(h.kind)} · {money(h.payableMinor)}
+                  {formatTime(h.at)} · {humanize(h.kind)} · {money(h.payableMinor, s.currency)}
                 </li>
               ))}
               {s.creditNotes.map((n) => (
                 <li key={n.id}>
-                  Credit note {n.number ?? shortId(n.id)} · {money(n.amountMinor)} · {humanize(n.reason)}{" "}
+                  Credit note {n.number ?? shortId(n.id)} · {money(n.amountMinor, s.currency)} · {humanize(n.reason)}{" "}
                   <button
                     type="button"
                     className="link-button"

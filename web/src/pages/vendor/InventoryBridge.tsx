@@ -1,8 +1,28 @@
-import { useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import type { BridgeSecret } from "../../types";
 import { useApi } from "../../use-api";
+
+/**
+ * `run`, unless a call of it is still under way: then the call is dropped (answers undefined), not
+ * sent. Rotating the bridge secret replaces the previous one, so a double tap's second POST would
+ * void the first's secret, and whichever answer landed last, possibly the void one, would be shown.
+ */
+export function singleFlight<A extends unknown[], T>(
+  run: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T | undefined> {
+  let running = false;
+  return async (...args) => {
+    if (running) return undefined;
+    running = true;
+    try {
+      return await run(...args);
+    } finally {
+      running = false;
+    }
+  };
+}
 
 /**
  * The vendor's inventory bridge: its signing secret (made or rotated here, shown once) and the
@@ -13,20 +33,36 @@ export function InventoryBridge({ token, vendorId }: { token: string; vendorId: 
   const report = useApi((signal) => api.bridgeReport(token, vendorId, signal), [token, vendorId], tick);
   const [secret, setSecret] = useState<BridgeSecret | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const rotate = async () => {
-    if (
-      report.data?.configured &&
-      !window.confirm("Rotate the secret? The sheet's current secret stops working at once.")
-    )
-      return;
-    setError(null);
-    try {
-      setSecret(await api.rotateBridgeSecret(token, vendorId));
-      setTick((t) => t + 1);
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const [busy, setBusy] = useState(false);
+  // An answer for another vendor or token (the page changed under it) is not this page's secret.
+  const asking = useRef(`${token}/${vendorId}`);
+  useEffect(() => {
+    asking.current = `${token}/${vendorId}`;
+    setSecret(null);
+  }, [token, vendorId]);
+  // One rotation at a time: a tap while one is under way (the button is disabled, but a double tap
+  // can land before it renders so) is dropped, not sent.
+  const rotate = useMemo(
+    () =>
+      singleFlight(async (token: string, vendorId: string, configured: boolean) => {
+        if (configured && !window.confirm("Rotate the secret? The sheet's current secret stops working at once."))
+          return;
+        const key = `${token}/${vendorId}`;
+        setError(null);
+        setBusy(true);
+        try {
+          const made = await api.rotateBridgeSecret(token, vendorId);
+          if (asking.current !== key) return;
+          setSecret(made);
+          setTick((t) => t + 1);
+        } catch (err) {
+          if (asking.current === key) setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }),
+    [],
+  );
   const r = report.data;
   return (
     <section className="stack">
@@ -36,8 +72,8 @@ export function InventoryBridge({ token, vendorId }: { token: string; vendorId: 
         <p>
           {r.configured ? `Secret set ${r.rotatedAt}.` : "No secret yet."} {r.staged} rows waiting.{" "}
           {r.lastAppliedAt ? `Last applied ${r.lastAppliedAt}.` : ""}{" "}
-          <button type="button" onClick={() => void rotate()}>
-            {r.configured ? "Rotate secret" : "Create secret"}
+          <button type="button" disabled={busy} onClick={() => void rotate(token, vendorId, r.configured)}>
+            {busy ? "Making a secret…" : r.configured ? "Rotate secret" : "Create secret"}
           </button>{" "}
           <button type="button" className="link-button" onClick={() => setTick((t) => t + 1)}>
             Refresh

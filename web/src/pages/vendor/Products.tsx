@@ -49,6 +49,46 @@ function groupByProduct(skus: Sku[]): [string, Sku[]][] {
   return [...out].sort(([, a], [, b]) => newest(b).localeCompare(newest(a)));
 }
 
+/**
+ * Reads an applying import every POLL_MS until it is no longer applying (or `signal` aborts). A read
+ * that fails (a network blip, a 503) is reported and the next one is still made: the bar, the list's
+ * refresh and the file picker all wait on the import ending.
+ */
+export async function pollImport(
+  read: (signal: AbortSignal) => Promise<ProductImport>,
+  signal: AbortSignal,
+  on: { progress: (imp: ProductImport) => void; failed: (err: unknown) => void },
+  wait: (signal: AbortSignal) => Promise<void> = (s) => pause(POLL_MS, s),
+): Promise<void> {
+  for (;;) {
+    await wait(signal);
+    if (signal.aborted) return;
+    try {
+      const next = await read(signal);
+      if (signal.aborted) return;
+      on.progress(next);
+      if (next.status !== "applying") return;
+    } catch (err) {
+      if (signal.aborted) return;
+      on.failed(err);
+    }
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
 function CsvImport({ token, imported }: { token: string; imported: () => void }) {
   const [current, setCurrent] = useState<ProductImport | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -61,19 +101,22 @@ function CsvImport({ token, imported }: { token: string; imported: () => void })
     if (!current && latest.data?.items[0]?.status === "applying") setCurrent(latest.data.items[0]);
   }, [current, latest.data]);
 
+  // Keyed on the import, not on each answer: a poll that fails leaves `current` as it was, and the
+  // loop must go on polling (the error shown) rather than wait for a change that never comes.
+  const polling = current?.status === "applying" ? current.id : null;
   useEffect(() => {
-    if (current?.status !== "applying") return;
-    const timer = setTimeout(async () => {
-      try {
-        const next = await api.productImport(token, current.id);
+    if (!polling) return;
+    const controller = new AbortController();
+    void pollImport((signal) => api.productImport(token, polling, signal), controller.signal, {
+      progress: (next) => {
+        setError(null);
         setCurrent(next);
         if (next.status === "done") imported();
-      } catch (err) {
-        setError(err);
-      }
-    }, POLL_MS);
-    return () => clearTimeout(timer);
-  }, [current, token, imported]);
+      },
+      failed: setError,
+    });
+    return () => controller.abort();
+  }, [polling, token, imported]);
 
   const upload = async (file: File | undefined) => {
     if (!file) return;
