@@ -89,11 +89,39 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * How long an applying import may show no progress before its file may be sent again: the server
+ * then sends its next page again (RESEND_AFTER_SECONDS in src/product-import/upload.ts), which is
+ * how an import whose page never reached the queue, or was dead-lettered, goes on.
+ */
+export const STALLED_MS = 30_000;
+
+/** When an import's applied rows last moved, as this page saw them. */
+export type Progress = { id: string; applied: number; at: number };
+
+/** The progress after reading `imp` at `now`: kept while nothing moved, so a stall shows. */
+export function progressed(before: Progress | null, imp: ProductImport, now: number): Progress {
+  return before && before.id === imp.id && before.applied === imp.appliedRows
+    ? before
+    : { id: imp.id, applied: imp.appliedRows, at: now };
+}
+
+/** An applying import with no progress for STALLED_MS: its file may be chosen again to go on. */
+export function stalled(imp: ProductImport | null, progress: Progress | null, now: number): boolean {
+  return imp?.status === "applying" && progress?.id === imp.id && now - progress.at >= STALLED_MS;
+}
+
 function CsvImport({ token, imported }: { token: string; imported: () => void }) {
   const [current, setCurrent] = useState<ProductImport | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const running = current?.status === "applying";
+  const [progress, setProgress] = useState<Progress | null>(null);
+  useEffect(() => {
+    if (current) setProgress((p) => progressed(p, current, Date.now()));
+  }, [current]);
+  // Each poll renders again, so a stall shows within a second of STALLED_MS.
+  const stuck = stalled(current, progress, Date.now());
+  const running = current?.status === "applying" && !stuck;
   // The latest import shows on arrival, so a file still applying keeps its bar after a reload.
   const latest = useApi((signal) => api.productImports(token, signal), [token]);
   const shown = current ?? latest.data?.items[0] ?? null;
@@ -124,6 +152,8 @@ function CsvImport({ token, imported }: { token: string; imported: () => void })
     setBusy(true);
     try {
       const result = await api.uploadProducts(token, file);
+      // Sent again: the stall is judged afresh from now.
+      setProgress({ id: result.id, applied: result.appliedRows, at: Date.now() });
       setCurrent(result);
       if (result.status === "done") imported();
     } catch (err) {
@@ -156,6 +186,11 @@ function CsvImport({ token, imported }: { token: string; imported: () => void })
         />
       </label>
       <ProblemBanner error={error} />
+      {stuck && (
+        <p className="notice" role="status">
+          No progress for {STALLED_MS / 1000} seconds: choose the same file again to go on where it stopped.
+        </p>
+      )}
       {shown && <ImportProgress imp={shown} />}
     </section>
   );
