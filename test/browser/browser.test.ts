@@ -1251,6 +1251,23 @@ describe("an ops assign's target", () => {
   });
 });
 
+describe("the ops order list's highlight", () => {
+  it("marks an order the feed just changed, and fades about 10 s later", async () => {
+    const context = await signedInContext(1440);
+    const page = await context.newPage();
+    await page.goto("/ops", { waitUntil: "networkidle" });
+    await page.getByRole("status").getByText("Live").waitFor({ timeout: 15_000 });
+    const { orderId } = await apiOrder();
+    const row = page.locator("tr", { has: page.getByRole("checkbox", { name: `Select order ${orderId}` }) });
+    await row.and(page.locator("tr.changed")).waitFor({ timeout: 15_000 });
+    const marked = Date.now();
+    await row.and(page.locator("tr:not(.changed)")).waitFor({ timeout: 20_000 });
+    const faded = Date.now() - marked;
+    assert.ok(faded > 5_000, `faded after ${faded} ms, not at once`);
+    await context.close();
+  });
+});
+
 describe("a parcel the carrier lost", () => {
   it("ops correct its AWB and close it from the order page: the shopper refunded in full", async () => {
     const { subId, barcode, client } = await confirmedOrderOf([2], 1);
@@ -1384,6 +1401,53 @@ describe("my orders", () => {
     assert.ok(
       sockets.opened.some((u) => u.pathname.startsWith("/v1/feeds/customers/") && u.searchParams.has("ticket")),
     );
+    await context.close();
+  });
+
+  it("a shopper with more than 20 orders reaches the oldest with Show more", async () => {
+    const vendor = token("vendor");
+    const client = api(server.url);
+    // Two SKUs: a shopper may have at most 20 units of one SKU on its way at a time.
+    const catalog = await client.request<{
+      items: { skuId: string; available: number; price: { amountMinor: number } }[];
+    }>("GET", `/v1/catalog/skus?vendorId=${vendor.vendorId}&limit=100`);
+    const skus = catalog.items.filter((s) => s.available > 15 && s.price.amountMinor < 1_000_000).slice(0, 2);
+    assert.equal(skus.length, 2, "the vendor has two SKUs to order");
+    const shopper = await client.request<{ token: string }>("POST", "/v1/customers", { body: { name: "Many Orders" } });
+    const placed: string[] = [];
+    for (let i = 0; i < 21; i++) {
+      const order = await client.request<{ order: { id: string }; payment: { id: string } }>("POST", "/v1/checkout", {
+        token: shopper.token,
+        headers: { "idempotency-key": `browser-many-${Date.now()}-${i}` },
+        body: {
+          lines: [{ skuId: skus[i % 2]!.skuId, qty: 1 }],
+          shipTo: {
+            name: "Many Orders",
+            address: { line1: "3 Lake Rd", city: "Bengaluru", postalCode: "560001", country: "IN" },
+          },
+        },
+      });
+      // Paid at once: an unpaid order holds its stock, and a shopper may hold only so much.
+      await client.request("POST", `/v1/payments/${order.payment.id}/simulate`, {
+        token: shopper.token,
+        body: { outcome: "succeeded" },
+      });
+      placed.push(order.order.id);
+    }
+    const oldest = placed[0]!;
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopper.token);
+    const page = await context.newPage();
+    await page.goto("/orders", { waitUntil: "networkidle" });
+    // Twenty orders read in full: slow on a busy machine.
+    await page.getByRole("button", { name: `Copy order ${placed[20]}` }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator(".my-order").count(), 20, "the 20 newest at first");
+    assert.equal(await page.getByRole("button", { name: `Copy order ${oldest}` }).count(), 0);
+    await page.getByRole("button", { name: "Show more" }).click();
+    await page.getByRole("button", { name: `Copy order ${oldest}` }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator(".my-order").count(), 21);
+    await page.getByRole("button", { name: "Show more" }).waitFor({ state: "detached" });
     await context.close();
   });
 

@@ -1,4 +1,20 @@
 import { ApiProblem } from "../api";
+import type { ProblemBody } from "../types";
+
+type Shortage = NonNullable<ProblemBody["shortages"]>[number];
+
+/**
+ * What a shortage is short of, for the shopper: its cart line (`lineIndex` counts from 0) and what
+ * the line named. A line by product names the product and, once routing gave it one, the offer;
+ * a line by SKU names the SKU.
+ */
+export function shortageSubject(s: Shortage): string {
+  const line = `Line ${s.lineIndex + 1}`;
+  if (s.productId !== undefined) {
+    return `${line} (product ${s.productId}${s.skuId !== undefined ? `, offer ${s.skuId}` : ""})`;
+  }
+  return s.skuId !== undefined ? `${line} (${s.skuId})` : line;
+}
 
 /** Shows an API problem as the API stated it: its code, detail, field errors and shortages. */
 export function ProblemBanner({ error, onDismiss }: { error: unknown; onDismiss?: () => void }) {
@@ -29,8 +45,8 @@ export function ProblemBanner({ error, onDismiss }: { error: unknown; onDismiss?
       {p?.shortages && p.shortages.length > 0 && (
         <ul>
           {p.shortages.map((s) => (
-            <li key={s.lineIndex}>
-              <code>{s.skuId}</code>: asked for {s.requested}, {s.available} available
+            <li key={`${s.lineIndex}:${s.skuId ?? ""}`}>
+              {shortageSubject(s)}: asked for {s.requested}, {s.available} available
             </li>
           ))}
         </ul>

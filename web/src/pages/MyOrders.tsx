@@ -7,16 +7,34 @@ import { CreditNotes } from "../components/CreditNotes";
 import { IdDetail } from "../components/IdDetail";
 import { Timeline, vendorNames } from "../components/OrderDetail";
 import { ProblemBanner } from "../components/ProblemBanner";
+import { ShowMore } from "../components/ShowMore";
 import { SignIn } from "../components/SignIn";
 import { Status, UpdatedAt } from "../components/Status";
 import { formatMoney, formatTime } from "../format";
 import { ConnectionIndicator } from "../live/ConnectionIndicator";
 import { useFeed } from "../live/use-feed";
-import type { OrderView } from "../types";
+import type { OrderSummary, OrderView, Page } from "../types";
 import { useApi } from "../use-api";
 
-/** How many of the newest orders the page shows in full. */
-const SHOWN = 20;
+/** Orders shown in full at first, and each "Show more" adds. */
+const ORDERS_PAGE = 20;
+
+/**
+ * The shopper's `count` newest orders, each read in full; `nextCursor` is set when older ones follow.
+ * The list is read afresh from the newest each time, as `leadingRows` in api.ts reads its lists: a
+ * reload after a new order neither drops the order it pushes past the last one shown nor repeats one.
+ */
+export async function newestOrders(token: string, count: number, signal?: AbortSignal): Promise<Page<OrderView>> {
+  const summaries: OrderSummary[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await api.orders(token, { limit: Math.min(200, count - summaries.length), cursor }, signal);
+    summaries.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && summaries.length < count);
+  const items = await Promise.all(summaries.map((o) => api.order(token, o.id, signal)));
+  return { items, nextCursor: cursor };
+}
 
 /**
  * The shopper's own orders (signed in or guest: the storefront's token), each parcel with its
@@ -29,16 +47,8 @@ export function MyOrders() {
   const me = useApi(token ? (signal) => api.me(token, signal) : null, [token]);
   const customerId = me.data?.role === "customer" ? (me.data.customerId ?? null) : null;
   const feed = useFeed({ feed: customerId ? `customer:${customerId}` : null, token, onEvent: bump, onReset: bump });
-  const orders = useApi(
-    token
-      ? async (signal) => {
-          const page = await api.orders(token, { limit: SHOWN }, signal);
-          return Promise.all(page.items.map((o) => api.order(token, o.id, signal)));
-        }
-      : null,
-    [token],
-    tick,
-  );
+  const [shown, setShown] = useState(ORDERS_PAGE);
+  const orders = useApi(token ? (signal) => newestOrders(token, shown, signal) : null, [token, shown], tick);
 
   // A token the API no longer takes (a guest's lapses a day after a sign-up that never ordered).
   const lapsed = me.error instanceof ApiProblem && me.error.status === 401;
@@ -64,10 +74,11 @@ export function MyOrders() {
         </div>
       </div>
       <ProblemBanner error={me.error ?? orders.error} />
-      {orders.data?.length === 0 && <p className="muted">No orders yet.</p>}
-      {orders.data?.map((o) => (
+      {orders.data?.items.length === 0 && <p className="muted">No orders yet.</p>}
+      {orders.data?.items.map((o) => (
         <MyOrder key={o.id} token={token} order={o} changed={bump} />
       ))}
+      <ShowMore list={orders} step={ORDERS_PAGE} show={setShown} />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useToken } from "../../auth";
 import { SignedInAs, SignIn } from "../../components/SignIn";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
@@ -14,6 +14,64 @@ import { OpsOrders } from "./OpsOrders";
 import { OpsVendors } from "./OpsVendors";
 import { PayoutBanner, PayoutRuns } from "./PayoutRuns";
 
+/** How long an order the feed just changed stays highlighted in the list. */
+const CHANGED_FOR_MS = 10_000;
+
+type Timers = {
+  setTimeout: (run: () => void, ms: number) => unknown;
+  clearTimeout: (handle: unknown) => void;
+};
+
+const realTimers: Timers = {
+  setTimeout: (run, ms) => globalThis.setTimeout(run, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Ids marked in the last `forMs`: each mark lasts `forMs` from its latest, then fades. Kept
+ * for ever, every order a sale touched would be marked within the hour, and the mark would say nothing.
+ */
+export class FadingMarks {
+  private readonly timers = new Map<string, unknown>();
+
+  constructor(
+    private readonly changed: (ids: Set<string>) => void,
+    private readonly forMs: number,
+    private readonly clock: Timers = realTimers,
+  ) {}
+
+  mark(id: string): void {
+    const running = this.timers.get(id);
+    if (running !== undefined) this.clock.clearTimeout(running);
+    this.timers.set(
+      id,
+      this.clock.setTimeout(() => {
+        this.timers.delete(id);
+        this.changed(new Set(this.timers.keys()));
+      }, this.forMs),
+    );
+    if (running === undefined) this.changed(new Set(this.timers.keys()));
+  }
+
+  /** Unmarks every id at once and stops their fades. */
+  clear(): void {
+    if (this.timers.size === 0) return;
+    for (const handle of this.timers.values()) this.clock.clearTimeout(handle);
+    this.timers.clear();
+    this.changed(new Set());
+  }
+}
+
+/** The ids marked in the last `forMs` (see `FadingMarks`), and the mark; the fades stop on unmount. */
+function useFadingMarks(forMs: number): [Set<string>, (id: string) => void] {
+  const [marked, setMarked] = useState<Set<string>>(() => new Set());
+  const marks = useRef<FadingMarks | null>(null);
+  marks.current ??= new FadingMarks(setMarked, forMs);
+  useEffect(() => () => marks.current?.clear(), []);
+  const mark = useCallback((id: string) => marks.current?.mark(id), []);
+  return [marked, mark];
+}
+
 /**
  * The ops dashboard: every order, live from the ops feed. Events bump a counter the pages reload
  * on, so what is on screen follows the orders without a reload of the page.
@@ -23,13 +81,13 @@ export function OpsDashboard({ rest }: { rest: string }) {
   // At most a reload a second however fast the feed runs: every read in flight would otherwise be
   // restarted by the next event, and none would land during a sale.
   const [tick, bump] = useThrottledTick();
-  const [changedOrders, setChangedOrders] = useState<Set<string>>(new Set());
+  const [changedOrders, markChanged] = useFadingMarks(CHANGED_FOR_MS);
   const feed = useFeed({
     feed: token ? "ops" : null,
     token,
     onEvent: (e) => {
       const orderId = typeof e.data.orderId === "string" ? e.data.orderId : null;
-      if (orderId) setChangedOrders((s) => new Set(s).add(orderId));
+      if (orderId) markChanged(orderId);
       bump();
     },
     onReset: bump,
