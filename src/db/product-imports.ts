@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, inArray, isNull, max, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNull, max, or, sql } from "drizzle-orm";
 import type { RowError } from "../contracts/product-imports";
 import type { ImportRow } from "../domain/product-csv";
 import { chunks, rowsPerInsert, selectIn } from "./chunks";
@@ -129,8 +129,12 @@ export type ExistingSku = {
 };
 
 /**
- * The vendor's SKUs with these codes, and (for the GTIN match) any vendor's SKUs with these
- * barcodes, saying which are on sale (active, of a vendor that sells) and oldest first.
+ * The vendor's SKUs with these codes, and per barcode at most two SKUs: the vendor's own (one at most,
+ * UNIQUE(vendor, barcode)) and the oldest on sale (active, of a vendor that sells) of another seller,
+ * oldest by created at, then id. Picked in SQL, not after: a GTIN carried by hundreds of sellers would
+ * otherwise bring every one of their rows into the consumer, for each page of each re-import. A
+ * draft's or a paused vendor's SKU is no seller's, so a GTIN it typed (any characters may be one)
+ * never pulls an offer onto its product.
  */
 export async function catalogMatches(db: Db, vendorId: string, codes: string[], gtins: string[]) {
   const columns = {
@@ -151,22 +155,40 @@ export async function catalogMatches(db: Db, vendorId: string, codes: string[], 
         .from(skus)
         .where(and(eq(skus.vendorId, vendorId), inArray(skus.code, c))),
     ),
-    selectIn(db, gtins, (c) =>
-      db
+    selectIn(db, gtins, (c) => {
+      // Numbered within (barcode, whether the vendor's own): the first of each is all that is kept.
+      const ranked = db.$with("ranked").as(
+        db
+          .select({
+            ...columns,
+            n: sql<number>`row_number() over (partition by ${skus.barcode}, ${skus.vendorId} = ${vendorId} order by ${skus.createdAt}, ${skus.id})`.as(
+              "n",
+            ),
+          })
+          .from(skus)
+          .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+          .where(
+            and(inArray(skus.barcode, c), or(eq(skus.vendorId, vendorId), and(eq(skus.status, "active"), vendorSells))),
+          ),
+      );
+      return db
+        .with(ranked)
         .select({
-          ...columns,
-          onSale: sql<number>`(${skus.status} = 'active' and ${vendorSells})`,
-          createdAt: skus.createdAt,
+          id: ranked.id,
+          vendorId: ranked.vendorId,
+          code: ranked.code,
+          barcode: ranked.barcode,
+          productId: ranked.productId,
+          title: ranked.title,
+          priceMinor: ranked.priceMinor,
+          lowStockThreshold: ranked.lowStockThreshold,
+          weightGrams: ranked.weightGrams,
         })
-        .from(skus)
-        .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-        .where(inArray(skus.barcode, c)),
-    ),
+        .from(ranked)
+        .where(eq(ranked.n, 1));
+    }),
   ]);
-  const oldestFirst = byBarcode.sort((a, b) =>
-    a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.id < b.id ? -1 : 1,
-  );
-  return { byCode, byBarcode: oldestFirst.map(({ onSale, ...s }) => ({ ...s, onSale: Boolean(onSale) })) };
+  return { byCode, byBarcode };
 }
 
 /**

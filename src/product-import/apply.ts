@@ -101,7 +101,8 @@ async function planPage(
   rows: ImportRow[],
   matches: {
     byCode: (ExistingSku & { vendorId: string })[];
-    byBarcode: (ExistingSku & { vendorId: string; onSale: boolean })[];
+    /** Per GTIN, the vendor's own SKU and another seller's oldest on sale, each if any (catalogMatches). */
+    byBarcode: (ExistingSku & { vendorId: string })[];
     productByTitle: Map<string, string>;
   },
   at: string,
@@ -109,12 +110,9 @@ async function planPage(
 ): Promise<Plan> {
   const ownByCode = new Map(matches.byCode.map((s) => [s.code, s]));
   const ownByBarcode = new Map(matches.byBarcode.filter((s) => s.vendorId === imp.vendorId).map((s) => [s.barcode, s]));
-  // Another seller's offer on sale, the oldest: a draft's or a paused vendor's SKU is no seller's, so
-  // a GTIN it typed (any characters may be one) never pulls this vendor's offer onto its product.
-  const otherByBarcode = new Map<string, (typeof matches.byBarcode)[number]>();
-  for (const s of matches.byBarcode) {
-    if (s.vendorId !== imp.vendorId && s.onSale && !otherByBarcode.has(s.barcode)) otherByBarcode.set(s.barcode, s);
-  }
+  const otherByBarcode = new Map(
+    matches.byBarcode.filter((s) => s.vendorId !== imp.vendorId).map((s) => [s.barcode, s]),
+  );
   const plan: Plan = { products: new Map(), skus: [], created: [], updates: [], offers: 0, errors: [], stocked: [] };
   for (const row of rows) {
     const skuId = await derivedId("sku", imp.id, row.line);
