@@ -230,6 +230,22 @@ export const CreateProduct = z
   .strict()
   .openapi("CreateProduct");
 
+/** Ops and admins correct a shared product card: the first seller of a GTIN wrote it for every later one. */
+export const UpdateProduct = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    description: z
+      .string()
+      .trim()
+      .max(4000)
+      .nullable()
+      .optional()
+      .openapi({ description: "null or an empty string clears it" }),
+  })
+  .strict()
+  .openapi("UpdateProduct");
+export type UpdateProduct = z.infer<typeof UpdateProduct>;
+
 export const ProductQuery = ListQuery.extend({ search: SearchText });
 export const ProductParams = z.object({ productId: Id });
 

@@ -80,6 +80,13 @@ export const ProductImage = z
 export type ProductImage = z.infer<typeof ProductImage>;
 
 export const ProductImageParams = z.object({ imageId: Id, size: ImageSize });
+export const ProductImageOfProductParams = z.object({ productId: Id, imageId: Id });
+
+/**
+ * Photos one product may have. Any seller of a shared product may add them, and a catalog page
+ * reads its cards' first few: without a cap one vendor's thousand tiny PNGs weigh on every read.
+ */
+export const MAX_PRODUCT_IMAGES = 20;
 
 /** Where a stored image is served: immutable once written, so it is cached for good. */
 export function imageUrl(imageId: string, size: ImageSize): string {

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Product } from "../contracts/catalog";
+import type { Product, UpdateProduct } from "../contracts/catalog";
 import type { Db } from "./client";
 import { type After, afterKey, contains, keyOrder, toPage } from "./paging";
 import { products } from "./schema";
@@ -7,6 +7,18 @@ import { VENDOR_SELLING_STATUS_SQL } from "./vendor-live";
 
 export async function insertProduct(db: Db, product: Product): Promise<Product> {
   return await db.insert(products).values(product).returning().get();
+}
+
+/** Changes the product's title or description; null when there is no such product. */
+export async function updateProduct(db: Db, id: string, changes: UpdateProduct): Promise<Product | null> {
+  const set = {
+    ...(changes.title === undefined ? {} : { title: changes.title }),
+    // An empty description is none, as on create.
+    ...(changes.description === undefined ? {} : { description: changes.description || null }),
+  };
+  if (Object.keys(set).length === 0) return await findProduct(db, id);
+  const row = await db.update(products).set(set).where(eq(products.id, id)).returning().get();
+  return row ?? null;
 }
 
 /**

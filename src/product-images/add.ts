@@ -1,6 +1,12 @@
-import { type ImageSize, MAX_IMAGE_PIXELS, type ProductImage } from "../contracts/product-imports";
+import { type ImageSize, MAX_IMAGE_PIXELS, MAX_PRODUCT_IMAGES, type ProductImage } from "../contracts/product-imports";
 import { database } from "../db/client";
-import { imageExists, insertProductImage, productImageOfContent, vendorOffersProduct } from "../db/product-images";
+import {
+  imageCountOf,
+  imageExists,
+  insertProductImage,
+  productImageOfContent,
+  vendorOffersProduct,
+} from "../db/product-images";
 import { findProduct } from "../db/products";
 import { sha256Hex } from "../domain/crypto";
 import { newId } from "../domain/ids";
@@ -12,18 +18,27 @@ import { webpSizes } from "./sizes";
 export type AddImageResult =
   | { ok: true; image: ProductImage; replayed: boolean }
   | { ok: false; code: "NOT_FOUND" }
+  | { ok: false; code: "TOO_MANY_IMAGES"; detail: string; maxImages: number }
   | { ok: false; code: "UNSUPPORTED_MEDIA_TYPE"; detail: string }
   | { ok: false; code: "IMAGE_TOO_LARGE"; detail: string; width: number; height: number; maxPixels: number };
 
 /** R2 key of one resized form; an image id never changes its bytes, so the key is never rewritten. */
 export const imageKey = (imageId: string, size: ImageSize) => `product-images/${imageId}/${size}.webp`;
 
+const full: AddImageResult = {
+  ok: false,
+  code: "TOO_MANY_IMAGES",
+  detail: `A product has at most ${MAX_PRODUCT_IMAGES} photos; delete one before adding another`,
+  maxImages: MAX_PRODUCT_IMAGES,
+};
+
 /**
  * Adds a photo to a product: admins to any, a vendor only to a product it sells, a live offer of it
  * (else NOT_FOUND, as for a product that does not exist). The type is the one the bytes say; each size is stored before
  * the row that points at it, so the catalog never lists a photo whose files are missing. The same
  * bytes sent again for the product (a retried upload) answer its photo of them (`replayed`), once
- * decoded or not; files stored for a row that was not written are deleted again.
+ * decoded or not; files stored for a row that was not written are deleted again. A product holds at
+ * most `MAX_PRODUCT_IMAGES` photos: another is TOO_MANY_IMAGES, and nothing of it is kept.
  */
 export async function addProductImage(
   env: Env,
@@ -41,6 +56,8 @@ export async function addProductImage(
   const contentSha256 = await sha256Hex(bytes);
   const earlier = await productImageOfContent(db, productId, contentSha256);
   if (earlier) return { ok: true, image: earlier, replayed: true };
+  // Checked before decoding too, so a full product costs no decode; the insert checks again.
+  if ((await imageCountOf(db, productId)) >= MAX_PRODUCT_IMAGES) return full;
   const type = sniffImage(bytes);
   const detail = "Send a JPEG, PNG or WebP photo";
   if (!type) return { ok: false, code: "UNSUPPORTED_MEDIA_TYPE", detail };
@@ -73,24 +90,29 @@ export async function addProductImage(
         customMetadata: { width: String(out.width), height: String(out.height) },
       });
     }
-    inserted = await insertProductImage(db, {
-      id,
-      productId,
-      vendorId: who.role === "vendor" ? who.vendorId : null,
-      width: photo.width,
-      height: photo.height,
-      contentSha256,
-      createdAt: isoSeconds(now),
-    });
+    inserted = await insertProductImage(
+      db,
+      {
+        id,
+        productId,
+        vendorId: who.role === "vendor" ? who.vendorId : null,
+        width: photo.width,
+        height: photo.height,
+        contentSha256,
+        createdAt: isoSeconds(now),
+      },
+      MAX_PRODUCT_IMAGES,
+    );
   } catch (err) {
     // An insert reported failed may still have landed: its files stay with its row.
     if (!(await imageExists(db, id))) await env.PHOTOS.delete(keys);
     throw err;
   }
   if (inserted) return { ok: true, image: inserted, replayed: false };
-  // The same photo sent twice at once: the other upload's row is the product's photo of these bytes.
   await env.PHOTOS.delete(keys);
+  // The same photo sent twice at once: the other upload's row is the product's photo of these bytes.
   const winner = await productImageOfContent(db, productId, contentSha256);
-  if (!winner) throw new Error(`product image of ${contentSha256} vanished after its insert conflicted`);
-  return { ok: true, image: winner, replayed: true };
+  if (winner) return { ok: true, image: winner, replayed: true };
+  // Else other photos took the last places while this one was decoded.
+  return full;
 }

@@ -1,11 +1,19 @@
 import { z } from "@hono/zod-openapi";
 import { ProductParams } from "../../contracts/catalog";
 import { json, problemResponses } from "../../contracts/common";
-import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ProductImage, ProductImageParams } from "../../contracts/product-imports";
+import {
+  MAX_IMAGE_BYTES,
+  MAX_IMAGE_PIXELS,
+  MAX_PRODUCT_IMAGES,
+  ProductImage,
+  ProductImageOfProductParams,
+  ProductImageParams,
+} from "../../contracts/product-imports";
 import { database } from "../../db/client";
 import { imageExists, productImagesOf } from "../../db/product-images";
 import { findProduct } from "../../db/products";
 import { addProductImage, imageKey } from "../../product-images/add";
+import { removeProductImage } from "../../product-images/remove";
 import { requireRole, seesAsPublic } from "../auth";
 import { router } from "../context";
 import { ApiError } from "../errors";
@@ -25,7 +33,8 @@ const add = defineRoute({
     `anything but JPEG, PNG or WebP, or a header that cannot be read, is 415; larger than ${MB} MB is 413; ` +
     `more than ${MAX_IMAGE_PIXELS / 1_000_000} MP by its header is 422 IMAGE_TOO_LARGE, before any decoding. Stored resized (thumb 200, medium 800 ` +
     "pixels on the longer side, WebP); the original is not kept. The same bytes sent again for the product " +
-    "(a retried upload) answer 200 with its photo of them, and nothing more is stored.",
+    "(a retried upload) answer 200 with its photo of them, and nothing more is stored. " +
+    `A product has at most ${MAX_PRODUCT_IMAGES} photos: another is 409 CONFLICT (with maxImages), and nothing is stored.`,
   request: { params: ProductParams, body: { required: true, content: { "image/*": { schema: binary } } } },
   responses: {
     200: json(ProductImage, "The product's photo of these bytes, stored before"),
@@ -41,6 +50,18 @@ const list = defineRoute({
   summary: "A product's photos, oldest first",
   request: { params: ProductParams },
   responses: { 200: json(z.object({ items: z.array(ProductImage) }), "The photos"), ...problemResponses },
+});
+
+const remove = defineRoute({
+  method: "delete",
+  path: "/products/{productId}/images/{imageId}",
+  access: ["admin", "ops", "vendor"],
+  summary: "Delete a product photo",
+  description:
+    "Admins and ops any photo; a vendor only one it added itself (another's is 404, as one that is not there). " +
+    "The photo and its stored sizes are deleted; deleting it again is 404.",
+  request: { params: ProductImageOfProductParams },
+  responses: { 204: { description: "Deleted" }, ...problemResponses },
 });
 
 const serve = defineRoute({
@@ -68,6 +89,8 @@ export const productImages = router()
     const result = await addProductImage(c.env, who, productId, bytes, new Date());
     if (!result.ok) {
       if (result.code === "NOT_FOUND") throw notFound("product", productId);
+      if (result.code === "TOO_MANY_IMAGES")
+        throw new ApiError("CONFLICT", result.detail, { maxImages: result.maxImages });
       if (result.code === "IMAGE_TOO_LARGE") {
         const { width, height, maxPixels } = result;
         throw new ApiError("IMAGE_TOO_LARGE", result.detail, { width, height, maxPixels });
@@ -82,6 +105,13 @@ export const productImages = router()
     // A product no vendor sells yet (or any longer) is not the public's, nor are its photos.
     if (!(await findProduct(db, productId, { soldOnly: seesAsPublic(c) }))) throw notFound("product", productId);
     return c.json({ items: await productImagesOf(db, productId) }, 200);
+  })
+  .openapi(remove, async (c) => {
+    const who = requireRole(c, "admin", "ops", "vendor");
+    const { productId, imageId } = c.req.valid("param");
+    const result = await removeProductImage(c.env, who, productId, imageId);
+    if (!result.ok) throw notFound("image", imageId);
+    return c.body(null, 204);
   })
   .openapi(serve, async (c) => {
     const { imageId, size } = c.req.valid("param");

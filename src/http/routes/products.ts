@@ -1,7 +1,7 @@
-import { CreateProduct, Product, ProductParams, ProductQuery } from "../../contracts/catalog";
+import { CreateProduct, Product, ProductParams, ProductQuery, UpdateProduct } from "../../contracts/catalog";
 import { json, jsonBody, page, problemResponses } from "../../contracts/common";
 import { database } from "../../db/client";
-import { findProduct, insertProduct, listProducts } from "../../db/products";
+import { findProduct, insertProduct, listProducts, updateProduct } from "../../db/products";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
 import { seesAsPublic } from "../auth";
@@ -39,6 +39,18 @@ const read = defineRoute({
   responses: { 200: json(Product, "The product"), ...problemResponses },
 });
 
+const update = defineRoute({
+  method: "patch",
+  path: "/products/{productId}",
+  access: ["admin", "ops"],
+  summary: "Correct a product's title or description",
+  description:
+    "A product is shared by every vendor that sells it, and its first seller wrote its card: ops and admins correct it. " +
+    "An empty or null description clears it. The catalog reads products fresh, so the next read shows the change.",
+  request: { params: ProductParams, ...jsonBody(UpdateProduct) },
+  responses: { 200: json(Product, "The product after the change"), ...problemResponses },
+});
+
 export const products = router()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
@@ -63,6 +75,12 @@ export const products = router()
   .openapi(read, async (c) => {
     const { productId } = c.req.valid("param");
     const product = await findProduct(database(c.env), productId, { soldOnly: seesAsPublic(c) });
+    if (!product) throw notFound("product", productId);
+    return c.json(product, 200);
+  })
+  .openapi(update, async (c) => {
+    const { productId } = c.req.valid("param");
+    const product = await updateProduct(database(c.env), productId, c.req.valid("json"));
     if (!product) throw notFound("product", productId);
     return c.json(product, 200);
   });
