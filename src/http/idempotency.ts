@@ -93,9 +93,13 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
         const row = await findKey(db, scope, key);
         if (row && row.requestHash !== requestHash) throw new ApiError("IDEMPOTENCY_KEY_REUSED");
         if (row && row.responseStatus !== IN_FLIGHT) {
-          return new Response(row.responseBody, {
+          // A 204 has no body, and its replay none either.
+          const noContent = row.responseStatus === 204;
+          return new Response(noContent ? null : row.responseBody, {
             status: row.responseStatus,
-            headers: { "content-type": "application/json", "Idempotent-Replayed": "true" },
+            headers: noContent
+              ? { "Idempotent-Replayed": "true" }
+              : { "content-type": "application/json", "Idempotent-Replayed": "true" },
           });
         }
         if (!row || Date.now() > deadline) {
