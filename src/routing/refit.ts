@@ -78,25 +78,26 @@ function outcomeOf(r: OutcomeRow, explanation: unknown): Outcome & { decidedAt: 
     // could otherwise dispatch what it cannot ship and call it lost, a cancel passed off as on time.
     vendorCancelled: cancelled && Boolean(r.vendorCancelled),
     ...(scores ? { scores } : {}),
-    decidedAt: decidedAt(r, cancelled),
+    decidedAt: decidedAt(r),
   };
 }
 
 /**
- * How long past its promised date a parcel's delivery is waited for; after that it is learned from
- * its dispatch alone (a marketplace whose carriers report no deliveries still learns).
+ * How long past its promised date a dispatched parcel is learned from: by then its carrier has
+ * reported the delivery, or it is late; one still not reported is learned from its dispatch alone
+ * (a marketplace whose carriers report no deliveries still learns).
  */
-export const DELIVERY_WAIT_MS = 7 * 24 * HOUR_MS;
+export const DELIVERY_WAIT_MS = 3 * 24 * HOUR_MS;
 
 /**
- * When an outcome is known: a promised parcel once delivered (learned an hour after its dispatch,
- * a late delivery came after the watermark had passed it, and was never learned), or once its
- * wait is over; a cancel when it was cancelled; a parcel promised nothing when it went out.
+ * When an outcome is learned, from facts that no longer change once a parcel is dispatched or
+ * cancelled, so each is learned once: a parcel promised a date, DELIVERY_WAIT_MS after it,
+ * whatever came since (a delivery is dated by its carrier and at times reported hours late: a
+ * decision moving with it fell behind the watermark, or came a second time); one promised nothing
+ * when it went out; one cancelled before it went out when it was cancelled.
  */
-function decidedAt(r: OutcomeRow, cancelled: boolean): string | null {
-  if (cancelled) return r.cancelledAt;
-  if (r.dispatchedAt === null) return null;
-  if (r.deliveredAt) return r.deliveredAt;
+function decidedAt(r: OutcomeRow): string | null {
+  if (r.dispatchedAt === null) return r.status === "cancelled" ? r.cancelledAt : null;
   if (r.promisedDeliveryBy) return isoSeconds(Date.parse(r.promisedDeliveryBy) + DELIVERY_WAIT_MS);
   return r.dispatchedAt;
 }
