@@ -5,22 +5,29 @@ import { useEffect, useRef, useState } from "react";
  * WebAssembly; Chromium on Linux has no native detector). The decoder and its .wasm are loaded
  * only when a scan starts, and the .wasm is served from our own origin.
  */
-/** How long a barcode must be out of view before it counts again: a frame or two missed is not a new unit. */
-export const ABSENT_MS = 1000;
+/**
+ * Frames in a row a barcode must be missing from before it counts again: one or two the detector
+ * misses (glare, blur) are not a new unit, however long a slow phone takes to decode each frame.
+ */
+export const ABSENT_FRAMES = 3;
 
 /**
- * The codes that came into view: each barcode counts once while it stays in view, however many
- * frames read it, and again only once it was out of view for `absentMs` (the next unit of the
- * same item brought under the camera). Pack counts every code it is told as one unit scanned.
+ * The codes that came into view in each frame read: a barcode counts once while it stays in view,
+ * however many frames read it, and again only once ABSENT_FRAMES frames in a row went without it
+ * (the next unit of the same item brought under the camera). Pack counts every code it is told
+ * as one unit scanned. Counted in frames, not time: frames come as fast as the decoder allows.
  */
-export function scanGate(absentMs = ABSENT_MS) {
-  const seen = new Map<string, number>();
-  return (codes: readonly string[], now: number): string[] => {
-    const arrived = [...new Set(codes.filter((c) => c !== ""))].filter(
-      (c) => now - (seen.get(c) ?? Number.NEGATIVE_INFINITY) >= absentMs,
-    );
-    for (const [c, at] of seen) if (now - at >= absentMs) seen.delete(c);
-    for (const c of codes) seen.set(c, now);
+export function scanGate(absentFrames = ABSENT_FRAMES) {
+  const missed = new Map<string, number>();
+  return (codes: readonly string[]): string[] => {
+    const inView = new Set(codes.filter((c) => c !== ""));
+    const arrived = [...inView].filter((c) => !missed.has(c));
+    for (const [c, n] of missed) {
+      if (inView.has(c)) continue;
+      if (n + 1 >= absentFrames) missed.delete(c);
+      else missed.set(c, n + 1);
+    }
+    for (const c of inView) missed.set(c, 0);
     return arrived;
   };
 }
@@ -69,12 +76,7 @@ export function Scanner({ onCode }: { onCode: (code: string) => void }) {
         const tick = async () => {
           if (stopped || !video.current) return;
           const found = await detector.detect(video.current).catch(() => []);
-          for (const code of arrived(
-            found.map((f) => f.rawValue),
-            Date.now(),
-          )) {
-            onCodeRef.current(code);
-          }
+          for (const code of arrived(found.map((f) => f.rawValue))) onCodeRef.current(code);
           timer = setTimeout(tick, 200);
         };
         void tick();
