@@ -233,6 +233,7 @@ export const PaymentView = z
     holdExpiresAt: IsoTime,
   })
   .openapi("Payment");
+export type PaymentView = z.infer<typeof PaymentView>;
 
 export const CheckoutResult = z.object({ order: OrderView, payment: PaymentView }).openapi("CheckoutResult");
 export type CheckoutResult = z.infer<typeof CheckoutResult>;

@@ -1507,6 +1507,42 @@ describe("my orders", () => {
     await page.getByRole("button", { name: "Cancel order" }).waitFor({ state: "detached", timeout: 15_000 });
     await context.close();
   });
+
+  it("an unpaid order whose payment panel is gone is paid from My orders with Pay", async () => {
+    const client = api(server.url);
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const shopper = await client.request<{ token: string }>("POST", "/v1/customers", { body: { name: "Pay Later" } });
+    // Placed through the API: the storefront never saw it, so only My orders can offer its payment.
+    const placed = await client.request<{ order: { id: string }; payment: { id: string } }>("POST", "/v1/checkout", {
+      token: shopper.token,
+      headers: { "idempotency-key": `browser-pay-later-${Date.now()}-${Math.random()}` },
+      body: {
+        lines: [{ skuId: sku.skuId, qty: 1 }],
+        shipTo: {
+          name: "Pay Later",
+          address: { line1: "12 MG Road", city: "Bengaluru", postalCode: "560001", country: "IN" },
+        },
+      },
+    });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: proxy.url });
+    await context.addInitScript((t) => localStorage.setItem("oms.token.storefront", t), shopper.token);
+    const page = await context.newPage();
+    await page.goto("/orders", { waitUntil: "networkidle" });
+    await page.getByText("Stock is held for you until").waitFor({ timeout: 15_000 });
+    await page.getByRole("button", { name: "Pay", exact: true }).click();
+    await page.getByRole("button", { name: "Pay now (simulated)" }).click();
+    await page.getByRole("button", { name: "Pay now (simulated)" }).waitFor({ state: "detached", timeout: 15_000 });
+    assert.equal(await page.getByRole("button", { name: "Pay", exact: true }).count(), 0);
+
+    const order = await client.request<{ status: string; paymentStatus: string }>(
+      "GET",
+      `/v1/orders/${placed.order.id}`,
+      { token: shopper.token },
+    );
+    assert.equal(order.status, "paid");
+    assert.equal(order.paymentStatus, "paid");
+    await context.close();
+  });
 });
 
 describe("live feeds", () => {

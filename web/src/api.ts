@@ -2,7 +2,7 @@ import type { PlatformAnalytics, TopVendors, VendorAnalytics, VendorProductSales
 import { MAX_BULK_IDS } from "@contracts/common";
 import type { FeedTicket } from "@contracts/feeds";
 import type { OpsAlert } from "@contracts/ops-alerts";
-import type { CancelReason } from "@contracts/orders";
+import type { CancelReason, PaymentView } from "@contracts/orders";
 import type { ReorderSuggestions } from "@contracts/reorder";
 import type {
   BridgeReport,
@@ -182,6 +182,10 @@ export const api = {
   },
   order(token: string, orderId: string, signal?: AbortSignal) {
     return request<OrderView>("GET", `/v1/orders/${encodeURIComponent(orderId)}`, { token, signal });
+  },
+  /** An unpaid order's payment, as checkout's 201 carried it; 409 once it is paid or cancelled. */
+  orderPayment(token: string, orderId: string, signal?: AbortSignal) {
+    return request<PaymentView>("GET", `/v1/orders/${encodeURIComponent(orderId)}/payment`, { token, signal });
   },
   orders(
     token: string,

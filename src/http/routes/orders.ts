@@ -14,9 +14,10 @@ import {
   OrderListQuery,
   OrderPage,
   OrderView,
+  PaymentView,
 } from "../../contracts/orders";
 import { database } from "../../db/client";
-import { countOrders, listOrders, loadOrder, warehouseVendor } from "../../db/orders";
+import { countOrders, listOrders, loadOrder, loadOrderState, warehouseVendor } from "../../db/orders";
 import { actorOf, type Principal } from "../../domain/principal";
 import { isoSeconds } from "../../domain/time";
 import { keepCancellationNote, withCancellationNotes } from "../../orders/cancellation-notes";
@@ -73,6 +74,17 @@ const counts = defineRoute({
   responses: { 200: json(OrderCounts, "Counts by status"), ...problemResponses },
 });
 
+const payment = defineRoute({
+  method: "get",
+  path: "/orders/{orderId}/payment",
+  access: ["admin", "ops", "customer"],
+  summary: "Read an unpaid order's payment again, to pay it",
+  description:
+    "The payment object checkout's 201 carried (Stripe's client secret and publishable key, or the simulator's payment id), for as long as the order awaits payment: a shopper who closed the payment panel pays from My orders. A failed attempt is still `requires_payment` (the shopper may retry). A paid or cancelled order is 409 CONFLICT with `orderStatus` and `paymentStatus`, and no secret. Another customer's order is 404.",
+  request: { params: OrderParams },
+  responses: { 200: json(PaymentView, "The payment to complete"), ...problemResponses },
+});
+
 const COUNTS_TTL_SECONDS = 5;
 
 async function visibleOrder(env: Env, orderId: string, who: Principal) {
@@ -110,6 +122,39 @@ export const orders = router()
   .openapi(get, async (c) => {
     const who = requireRole(c, "admin", "ops", "vendor", "customer");
     return c.json(await visibleOrder(c.env, c.req.valid("param").orderId, who), 200);
+  })
+  .openapi(payment, async (c) => {
+    const who = requireRole(c, "admin", "ops", "customer");
+    const { orderId } = c.req.valid("param");
+    const state = await loadOrderState(database(c.env), orderId);
+    if (!state || (who.role === "customer" && state.order.customerId !== who.customerId)) {
+      throw new ApiError("NOT_FOUND", "No such order");
+    }
+    const { order, payment: row } = state;
+    // A failed attempt leaves the intent open (Stripe's returns to requires_payment_method); a
+    // succeeded or canceled one has nothing left to pay, whatever the order's row says yet.
+    if (order.status !== "pending_payment" || !row || (row.status !== "requires_payment" && row.status !== "failed")) {
+      throw new ApiError(
+        "CONFLICT",
+        order.status === "cancelled" || row?.status === "canceled"
+          ? "The order is cancelled: there is nothing to pay"
+          : "The order is already paid",
+        { orderStatus: order.status, paymentStatus: order.paymentStatus },
+      );
+    }
+    const publishableKey = config(c.env).stripePublishableKey;
+    // The same object checkout's 201 answers (src/checkout/placed-order.ts).
+    return c.json(
+      {
+        provider: row.provider,
+        id: row.id,
+        status: "requires_payment" as const,
+        ...(row.clientSecret ? { clientSecret: row.clientSecret } : {}),
+        ...(row.provider === "stripe" && publishableKey ? { publishableKey } : {}),
+        holdExpiresAt: order.holdExpiresAt,
+      },
+      200,
+    );
   })
   .openapi(list, async (c) => {
     const who = requireRole(c, "admin", "ops", "vendor", "customer");

@@ -1,6 +1,6 @@
 import { beforeDispatchStatuses } from "@contracts/order-status";
-import type { CancelReason } from "@contracts/orders";
-import { useCallback, useRef, useState } from "react";
+import type { CancelReason, PaymentView } from "@contracts/orders";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiProblem, api, newIdempotencyKey } from "../api";
 import { useToken } from "../auth";
 import { CreditNotes } from "../components/CreditNotes";
@@ -10,6 +10,7 @@ import { ProblemBanner } from "../components/ProblemBanner";
 import { ShowMore } from "../components/ShowMore";
 import { SignIn } from "../components/SignIn";
 import { Status, UpdatedAt } from "../components/Status";
+import { StripePayment } from "../components/StripePayment";
 import { formatMoney, formatTime } from "../format";
 import { ConnectionIndicator } from "../live/ConnectionIndicator";
 import { useFeed } from "../live/use-feed";
@@ -34,6 +35,32 @@ export async function newestOrders(token: string, count: number, signal?: AbortS
   } while (cursor && summaries.length < count);
   const items = await Promise.all(summaries.map((o) => api.order(token, o.id, signal)));
   return { items, nextCursor: cursor };
+}
+
+/** An order nothing has paid or cancelled yet: the only kind with a payment left to make. */
+export const awaitsPayment = (order: OrderView) =>
+  order.status === "pending_payment" && order.paymentStatus === "unpaid";
+
+/** How My orders offers to pay an order, given its payment as `GET /v1/orders/{id}/payment` answers it. */
+export type PayOffer =
+  | { kind: "none" }
+  | { kind: "simulated"; paymentId: string; holdExpiresAt: string }
+  | { kind: "stripe"; payment: { id: string; clientSecret: string; publishableKey: string }; holdExpiresAt: string }
+  | { kind: "no-publishable-key"; holdExpiresAt: string };
+
+/**
+ * Nothing to offer once the order is paid or cancelled, or once its hold has expired: the stock is
+ * no longer the shopper's, and the expiry job is about to cancel the order. Else the same payment
+ * the storefront offers right after checkout: the simulator in development, Stripe's panel otherwise.
+ */
+export function payOffer(order: OrderView, payment: PaymentView | null, now: number): PayOffer {
+  if (!awaitsPayment(order) || !payment || payment.status !== "requires_payment") return { kind: "none" };
+  const { holdExpiresAt } = payment;
+  if (Date.parse(holdExpiresAt) <= now) return { kind: "none" };
+  if (payment.provider === "simulated") return { kind: "simulated", paymentId: payment.id, holdExpiresAt };
+  if (!payment.clientSecret || !payment.publishableKey) return { kind: "no-publishable-key", holdExpiresAt };
+  const { id, clientSecret, publishableKey } = payment;
+  return { kind: "stripe", payment: { id, clientSecret, publishableKey }, holdExpiresAt };
 }
 
 /**
@@ -97,6 +124,7 @@ function MyOrder({ token, order, changed }: { token: string; order: OrderView; c
       </div>
       {order.total && <p className="money">{formatMoney(order.total)}</p>}
       {order.review?.held && <p className="notice">Held for review: we will tell you when it is on its way.</p>}
+      {awaitsPayment(order) && <PayOrder token={token} order={order} paid={changed} />}
       <CancelOrder token={token} order={order} cancelled={changed} />
       {order.subOrders.map((s) => (
         <section key={s.id} className="parcel stack">
@@ -130,6 +158,96 @@ function MyOrder({ token, order, changed }: { token: string; order: OrderView; c
       ))}
     </article>
   );
+}
+
+/**
+ * An unpaid order whose hold stands is paid from here, with its payment read again: the storefront
+ * keeps only the last order's, and a closed panel must not leave an order holding stock unpayable.
+ */
+function PayOrder({ token, order, paid }: { token: string; order: OrderView; paid: () => void }) {
+  const payment = useApi((signal) => api.orderPayment(token, order.id, signal), [token, order.id]);
+  const [open, setOpen] = useState(false);
+  const [now, setNow] = useState(Date.now);
+  const expiresAt = payment.data ? Date.parse(payment.data.holdExpiresAt) : null;
+
+  // The button goes when the hold does, without a reload.
+  useEffect(() => {
+    if (expiresAt === null || expiresAt <= Date.now()) return;
+    const timer = setTimeout(() => setNow(Date.now()), Math.min(expiresAt - Date.now() + 1000, 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [expiresAt]);
+
+  // 409: paid or cancelled since the list was read; the list's next read shows which.
+  if (payment.error instanceof ApiProblem && payment.error.status === 409) return null;
+  if (payment.error) return <ProblemBanner error={payment.error} />;
+  const offer = payOffer(order, payment.data, now);
+  if (offer.kind === "none") return null;
+  return (
+    <div className="pay-box stack">
+      <div className="row between wrap">
+        <span className="muted small">Stock is held for you until {formatTime(offer.holdExpiresAt)}.</span>
+        {!open && (
+          <button type="button" className="button primary" onClick={() => setOpen(true)}>
+            Pay
+          </button>
+        )}
+      </div>
+      {open && <PayPanel token={token} orderId={order.id} offer={offer} paid={paid} />}
+    </div>
+  );
+}
+
+function PayPanel({
+  token,
+  orderId,
+  offer,
+  paid,
+}: {
+  token: string;
+  orderId: string;
+  offer: Exclude<PayOffer, { kind: "none" }>;
+  paid: () => void;
+}) {
+  // The order read on its own while paying: StripePayment polls it, not the whole list.
+  const live = useApi((signal) => api.order(token, orderId, signal), [token, orderId]);
+  const [paying, setPaying] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const settled = live.data !== null && !awaitsPayment(live.data);
+  useEffect(() => {
+    if (settled) paid();
+  }, [settled, paid]);
+
+  if (offer.kind === "simulated") {
+    const simulate = async () => {
+      setPaying(true);
+      setError(null);
+      try {
+        await api.simulatePayment(token, offer.paymentId, "succeeded");
+        paid();
+      } catch (err) {
+        setError(err);
+      } finally {
+        setPaying(false);
+      }
+    };
+    return (
+      <>
+        <button type="button" className="button primary" onClick={() => void simulate()} disabled={paying}>
+          {paying ? "Paying…" : "Pay now (simulated)"}
+        </button>
+        <ProblemBanner error={error} onDismiss={() => setError(null)} />
+      </>
+    );
+  }
+  if (offer.kind === "no-publishable-key") {
+    return (
+      <p className="muted small">
+        Payments go through Stripe, but this server has no publishable key (STRIPE_PUBLISHABLE_KEY) for the payment
+        form.
+      </p>
+    );
+  }
+  return <StripePayment payment={offer.payment} order={live.data} reload={live.reload} />;
 }
 
 /** The reasons a shopper may give; the others are for ops. */
