@@ -105,6 +105,11 @@ export const SubOrderSummary = z
 export const SubOrderListQuery = ListQuery.extend({
   status: z.enum(subOrderStatuses).optional(),
   vendorId: Id.optional(),
+  awb: z.string().trim().min(1).max(40).optional().openapi({
+    description:
+      "Only sub-orders labelled with this AWB, exactly as dispatched: which parcel took a label typed on the wrong one",
+  }),
+  carrier: z.string().min(1).max(32).optional().openapi({ description: "With `awb`: only that carrier's" }),
   sort: z.enum(["-createdAt", "slaDispatchBy"]).default("-createdAt").openapi({
     description:
       "-createdAt: newest first. slaDispatchBy: the work queue, earliest dispatch deadline first (ties by id), sub-orders with no deadline after all that have one. A cursor pages only the order it came from.",

@@ -70,13 +70,15 @@ const DUE = "due:";
 /**
  * A vendor's sub-orders, newest first (keyset over (created_at, id)) or as a work queue, earliest
  * dispatch deadline first (keyset over (sla_dispatch_by, id), those without a deadline last, by id);
- * orders held for review are hidden from vendors. null for a cursor of the other order.
+ * orders held for review are hidden from vendors. null for a cursor of the other order. `label`
+ * keeps only the sub-orders with that AWB (of that carrier, or of any), found from sub_orders_awb.
  */
 export async function listSubOrders(
   db: Db,
   f: {
     vendorId?: string;
     status?: string;
+    label?: { awb: string; carrier?: string | undefined } | undefined;
     hideHeld: boolean;
     sort: SubOrderSort;
     after: After | undefined;
@@ -85,10 +87,22 @@ export async function listSubOrders(
 ): Promise<Page<SubOrderRow> | null> {
   const byDeadline = f.sort === "slaDispatchBy";
   if (f.after && f.after.key.startsWith(DUE) !== byDeadline) return null;
+  // With a label its few rows come from sub_orders_awb. Without statistics SQLite would rather walk
+  // the vendor's (or the status's) entries in list order; unary `+` takes those terms off the index.
+  const is = (c: typeof subOrders.vendorId | typeof subOrders.status, v: string) =>
+    f.label ? sql`+${c} = ${v}` : eq(c, v);
   const scope = and(
-    f.vendorId ? eq(subOrders.vendorId, f.vendorId) : undefined,
-    f.status ? eq(subOrders.status, f.status) : undefined,
+    f.vendorId ? is(subOrders.vendorId, f.vendorId) : undefined,
+    f.status ? is(subOrders.status, f.status) : undefined,
     f.hideHeld ? eq(orders.reviewHeld, false) : undefined,
+    f.label ? eq(subOrders.awb, f.label.awb) : undefined,
+    // Of any carrier: one lookup of sub_orders_awb (carrier, awb) per carrier code, a handful,
+    // where an AWB alone would scan every sub-order. Dispatch only ever writes a carrier's code.
+    f.label
+      ? f.label.carrier
+        ? eq(subOrders.carrier, f.label.carrier)
+        : inArray(subOrders.carrier, db.select({ code: carriers.code }).from(carriers))
+      : undefined,
   );
   const rows = (where: SQL | undefined) =>
     db.select({ sub: subOrders }).from(subOrders).innerJoin(orders, eq(orders.id, subOrders.orderId)).where(where);

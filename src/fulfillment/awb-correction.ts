@@ -5,7 +5,7 @@ import type { Actor, Principal } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
 import { type Background, finishLater } from "../platform/background";
-import { awbInUse, checkLabel, type FulfillmentOutcome, illegal, visibleSubOrder } from "./fulfillment";
+import { awbInUseFor, checkLabel, type FulfillmentOutcome, illegal, visibleSubOrder } from "./fulfillment";
 
 const AWB_CORRECTED = "sub_order.awb_corrected";
 
@@ -49,7 +49,7 @@ export async function correctAwb(
   if (sub.carrier === carrier.code && sub.awb === input.awb) return { ok: true, orderId: agg.order.id, changed: false };
   // The check answers the common case; the unique index decides a race with a dispatch of that AWB.
   const holder = await findByAwb(db, carrier.code, input.awb);
-  if (holder && holder.id !== sub.id) return awbInUse(carrier.code, input.awb);
+  if (holder && holder.id !== sub.id) return awbInUseFor(env, input.who, sub.id, carrier.code, input.awb);
 
   const at = isoSeconds(input.now);
   // Unique per attempt: the batch's guard on the AWB read, not the key, makes a repeat write nothing.
@@ -88,7 +88,7 @@ export async function correctAwb(
     if (isAwbInUse(err)) return null;
     throw err;
   });
-  if (written === null) return awbInUse(carrier.code, input.awb);
+  if (written === null) return awbInUseFor(env, input.who, sub.id, carrier.code, input.awb);
   if (!written) {
     // Moved since the read: delivered or cancelled, or corrected by someone else.
     const row = await findSubOrder(db, sub.id);

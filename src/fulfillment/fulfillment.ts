@@ -39,7 +39,7 @@ export type FulfillmentOutcome =
       unexpected?: BarcodeCount[];
     }
   | { ok: false; code: "PAYMENT_PROVIDER_ERROR"; detail: string }
-  | { ok: false; code: "AWB_IN_USE"; detail: string }
+  | { ok: false; code: "AWB_IN_USE"; detail: string; subOrderId?: string }
   | { ok: false; code: "CONFLICT"; detail: string };
 
 export type ActionInput =
@@ -123,7 +123,7 @@ export async function actOnSubOrder(env: Env, ctx: Background | undefined, input
     if (input.action === "dispatch" && isAwbInUse(err)) return null;
     throw err;
   });
-  if (!written) return awbInUse(changes.carrier!, changes.awb!);
+  if (!written) return awbInUseFor(env, input.who, sub.id, changes.carrier!, changes.awb!);
   const { changed, key } = written;
   if (!changed) {
     // Someone else moved it first: the same step is a repeat, anything else is now illegal.
@@ -217,7 +217,7 @@ async function dispatchStep(
   env: Env,
   { agg, sub }: Loaded,
   lines: Loaded["agg"]["lines"],
-  input: { carrier: string; awb: string },
+  input: { carrier: string; awb: string; who: Principal | "system" },
 ): Promise<Step | FulfillmentOutcome> {
   const db = database(env);
   const label = await checkLabel(db, input);
@@ -226,12 +226,12 @@ async function dispatchStep(
   // Settled before the units leave: a refused AWB must change nothing. The check answers the
   // common case; the claim, under the unique index, decides two dispatches racing for one AWB.
   const holder = await findByAwb(db, carrier.code, input.awb);
-  if (holder && holder.id !== sub.id) return awbInUse(carrier.code, input.awb);
+  if (holder && holder.id !== sub.id) return awbInUseFor(env, input.who, sub.id, carrier.code, input.awb);
   const claimed = await claimAwb(db, sub.id, carrier.code, input.awb).catch((err: unknown) => {
     if (isAwbInUse(err)) return null;
     throw err;
   });
-  if (claimed === null) return awbInUse(carrier.code, input.awb);
+  if (claimed === null) return awbInUseFor(env, input.who, sub.id, carrier.code, input.awb);
   if (!claimed) {
     // Moved meanwhile: a dispatch that landed first makes this one a repeat.
     const row = await findSubOrder(db, sub.id);
@@ -281,11 +281,40 @@ export async function checkLabel(
   return carrier;
 }
 
-export const awbInUse = (carrier: string, awb: string): FulfillmentOutcome => ({
-  ok: false,
-  code: "AWB_IN_USE",
-  detail: `${carrier} AWB ${awb} is already on another sub-order that is not cancelled`,
-});
+type AwbInUse = Extract<FulfillmentOutcome, { code: "AWB_IN_USE" }>;
+
+/** The refusal of an AWB another live sub-order holds, naming that sub-order (`holder`) if given. */
+export const awbInUse = (carrier: string, awb: string, holder?: string): AwbInUse =>
+  holder
+    ? {
+        ok: false,
+        code: "AWB_IN_USE",
+        detail: `${carrier} AWB ${awb} is already on sub-order ${holder}, which is not cancelled`,
+        subOrderId: holder,
+      }
+    : {
+        ok: false,
+        code: "AWB_IN_USE",
+        detail: `${carrier} AWB ${awb} is already on another sub-order that is not cancelled`,
+      };
+
+/**
+ * The AWB-in-use refusal for `who`, naming the live sub-order that holds the AWB when `who` may
+ * read it (its own vendor, ops, admin), so a label typed on the wrong parcel is found in one step.
+ * Another vendor's (or one hidden by review) is never named: a vendor learns nothing of parcels
+ * that are not its own. Read after the refusal, the holder may have moved on: then none is named.
+ */
+export async function awbInUseFor(
+  env: Env,
+  who: Principal | "system",
+  self: string,
+  carrier: string,
+  awb: string,
+): Promise<AwbInUse> {
+  const holder = await findByAwb(database(env), carrier, awb);
+  const named = holder && holder.id !== self && (await visibleSubOrder(env, holder.id, who)) ? holder.id : undefined;
+  return awbInUse(carrier, awb, named);
+}
 
 /**
  * Ships the sub-order's SKUs one at a time in a fixed order, the order a cancellation releases

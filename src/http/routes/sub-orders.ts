@@ -46,9 +46,9 @@ const list = defineRoute({
   method: "get",
   path: "/sub-orders",
   access: [...actors],
-  summary: "A vendor's queue of sub-orders, newest first or by dispatch deadline",
+  summary: "A vendor's queue of sub-orders, newest first or by dispatch deadline, or the one with an AWB",
   description:
-    "A vendor sees only its own, and none of an order held for review. `sort=slaDispatchBy` is the work queue: earliest dispatch deadline first, every row reachable page by page.",
+    "A vendor sees only its own, and none of an order held for review. `sort=slaDispatchBy` is the work queue: earliest dispatch deadline first, every row reachable page by page. `awb` (with `carrier`, or of any carrier) finds the sub-orders labelled with it: the live parcel and any closed ones, among those the caller may see.",
   request: { query: SubOrderListQuery },
   responses: { 200: json(SubOrderPage, "A page of sub-orders"), ...problemResponses },
 });
@@ -139,6 +139,8 @@ function refuse(outcome: Extract<FulfillmentOutcome, { ok: false }>): never {
         missing: outcome.missing,
         unexpected: outcome.unexpected,
       });
+    case "AWB_IN_USE":
+      throw new ApiError(outcome.code, outcome.detail, outcome.subOrderId ? { subOrderId: outcome.subOrderId } : {});
     default:
       throw new ApiError(outcome.code, outcome.detail);
   }
@@ -185,9 +187,11 @@ export const subOrders = router()
     const after = pageStart(q.cursor);
     if (who.role === "vendor" && q.vendorId && q.vendorId !== who.vendorId)
       throw new ApiError("NOT_FOUND", "No such vendor");
+    if (q.carrier && !q.awb) throw validationError([{ path: "carrier", message: "filters only with awb" }]);
     const page = await listSubOrders(database(c.env), {
       vendorId: who.role === "vendor" ? who.vendorId : q.vendorId,
       status: q.status,
+      label: q.awb ? { awb: q.awb, carrier: q.carrier } : undefined,
       hideHeld: who.role === "vendor",
       sort: q.sort,
       after,
