@@ -350,9 +350,12 @@ export const CatalogProduct = z
   .object({
     productId: z.string(),
     title: z.string(),
-    minPrice: Money.openapi({ description: "The cheapest active offer" }),
-    maxPrice: Money.openapi({ description: "The dearest active offer" }),
-    sellers: z.number().int().openapi({ description: "Active vendors offering it" }),
+    minPrice: Money.openapi({ description: "The cheapest active offer with stock (of all, when none has any)" }),
+    maxPrice: Money.openapi({ description: "The dearest active offer with stock (of all, when none has any)" }),
+    sellers: z
+      .number()
+      .int()
+      .openapi({ description: "Active vendors offering it with stock (all of them, when none has any)" }),
     offers: z.number().int(),
     oneItem: z.boolean().openapi({
       description:

@@ -20,11 +20,25 @@ const skuAvailable = sql`coalesce((
   ), 0)`;
 
 /**
+ * Whether the SKU in scope has a unit available in an active warehouse, from the mirror. EXISTS
+ * stops at the first such row of the (sku_id, warehouse_id) primary key: evaluated per offer row
+ * of a page, it adds a bounded index probe per figure that uses it.
+ */
+const skuInStock = sql`exists (
+    select 1 from ${stockLevels}
+    join ${warehouses} on ${warehouses.id} = ${stockLevels.warehouseId}
+    where ${stockLevels.skuId} = ${skus.id} and ${warehouses.status} = 'active' and ${stockLevels.available} > 0
+  )`;
+
+/**
  * The public catalog by product, by title then id: one row per product with an active offer of an
  * active vendor, its price range, how many sellers and offers, and the units available over them
- * all. `search` picks products whose title, or any active offer's title, barcode or code, matches
- * (as `listCatalog`); the figures are still over all the product's offers. One grouped query.
- * Prices are in the offers' currency: the catalogue sells in one.
+ * all. The price range and seller count are over the offers with stock (by the mirror), as a
+ * shopper can only be sold those and routing picks among them; over all active offers when none
+ * has any, so an out-of-stock product still shows its prices. `search` picks products whose title,
+ * or any active offer's title, barcode or code, matches (as `listCatalog`); the figures are still
+ * over all the product's offers. One grouped query. Prices are in the offers' currency: the
+ * catalogue sells in one.
  */
 /** Photos a catalog card carries. */
 const CARD_IMAGES = 4;
@@ -54,10 +68,17 @@ export async function listCatalogProducts(db: Db, q: { limit: number; after: Aft
     .select({
       productId: products.id,
       title: products.title,
-      minPriceMinor: sql<number>`min(${skus.priceMinor})`.mapWith(Number),
-      maxPriceMinor: sql<number>`max(${skus.priceMinor})`.mapWith(Number),
+      minPriceMinor: sql<number>`coalesce(
+        min(case when ${skuInStock} then ${skus.priceMinor} end), min(${skus.priceMinor})
+      )`.mapWith(Number),
+      maxPriceMinor: sql<number>`coalesce(
+        max(case when ${skuInStock} then ${skus.priceMinor} end), max(${skus.priceMinor})
+      )`.mapWith(Number),
       currency: sql<string>`max(${skus.currency})`,
-      sellers: sql<number>`count(distinct ${skus.vendorId})`.mapWith(Number),
+      sellers: sql<number>`coalesce(
+        nullif(count(distinct case when ${skuInStock} then ${skus.vendorId} end), 0),
+        count(distinct ${skus.vendorId})
+      )`.mapWith(Number),
       offers: sql<number>`count(*)`.mapWith(Number),
       // One item, as checkout decides (domain/routing/candidates.ts `oneItem`): no vendor lists the
       // product as more than one SKU (of any status), or every offer carries the same GTIN.

@@ -873,6 +873,55 @@ async function confirmedOrderOf(levels: number[], qty: number) {
   return { subId, barcode, client };
 }
 
+describe("the storefront's prices and holds", () => {
+  it("a kept cart shows today's price plus shipping", async () => {
+    const vendorId = token("vendor").vendorId!;
+    const { skuId } = await orderableSku(vendorId);
+    const listed = await api(server.url).request<{ items: { skuId: string; price: { amountMinor: number } }[] }>(
+      "GET",
+      `/v1/catalog/skus?vendorId=${vendorId}&limit=100`,
+    );
+    const sku = listed.items.find((i) => i.skuId === skuId)!;
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: proxy.url });
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    // A cart kept from a visit when the offer asked less.
+    const kept = { ...sku, price: { ...sku.price, amountMinor: sku.price.amountMinor - 1_100 } };
+    await shop.evaluate((line) => localStorage.setItem("oms.cart", JSON.stringify([line])), { sku: kept, qty: 2 });
+    await shop.reload({ waitUntil: "networkidle" });
+    const price = (minor: number) =>
+      shop.evaluate(
+        (m) => new Intl.NumberFormat(undefined, { style: "currency", currency: "INR" }).format(m / 100),
+        minor,
+      );
+    await shop
+      .getByRole("button", { name: `Place order · ${await price(sku.price.amountMinor * 2)} + shipping` })
+      .waitFor({ timeout: 10_000 });
+    await context.close();
+  });
+
+  it("an order whose hold has expired offers no Pay", async () => {
+    const sku = await orderableSku(token("vendor").vendorId!);
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: proxy.url });
+    // The page's clock, to move past the hold without waiting 15 minutes for it.
+    await context.clock.install();
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await cartWithAddress(shop, sku, "Kavya S", "8 Church St");
+    const checkout = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201);
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    const { payment } = (await (await checkout).json()) as { payment: { holdExpiresAt: string } };
+    const pay = shop.getByRole("button", { name: "Pay now (simulated)" });
+    await pay.waitFor();
+    assert.equal(await pay.isEnabled(), true);
+    // The shopper back 20 s after the hold expired, before the every-minute job cancels the order.
+    await shop.clock.fastForward(Date.parse(payment.holdExpiresAt) - Date.now() + 20_000);
+    await shop.getByText("This order's hold has expired: place it again.").waitFor({ timeout: 10_000 });
+    assert.equal(await pay.isEnabled(), false);
+    await context.close();
+  });
+});
+
 describe("the vendor's pack and dispatch screens", () => {
   it("the camera keeps playing once the scanner starts", async () => {
     const context = await signedInContext(390);
@@ -1834,6 +1883,103 @@ describe("paying through Stripe", () => {
     await shop.screenshot({ path: path.join(SHOTS, "stripe-2-paid.png") });
     assert.deepEqual(errors, []);
     assert.deepEqual(foreign, []);
+    await context.close();
+  });
+
+  it("a card declined, then another that succeeds: the first's failure landing late is not taken for the second's", async () => {
+    const { url } = stripe.server;
+    const catalog = await api(url).request<{
+      items: {
+        skuId: string;
+        title: string;
+        vendorName: string;
+        barcode: string;
+        available: number;
+        price: { amountMinor: number };
+      }[];
+    }>("GET", "/v1/catalog/skus?limit=100");
+    const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
+    assert.ok(sku, "nothing to order");
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: url });
+    // Stripe.js whose first confirm the bank declines and whose next succeeds, as a second card's would.
+    await context.route(`${STRIPE_JS_ORIGIN}/**`, (route) => {
+      const train = new URL(route.request().url()).pathname.split("/")[1] ?? "v3";
+      const script = `(() => {
+        let confirms = 0;
+        function Stripe() {
+          return {
+            elements({ clientSecret }) {
+              return {
+                clientSecret,
+                create() {
+                  const node = document.createElement("p");
+                  node.textContent = "Stripe payment element (scripted)";
+                  return { mount: (el) => el.appendChild(node), destroy: () => node.remove() };
+                },
+              };
+            },
+            async confirmPayment({ elements }) {
+              confirms += 1;
+              if (confirms === 1) return { error: { type: "card_error", code: "card_declined", message: "Your card was declined." } };
+              return { paymentIntent: { id: elements.clientSecret.split("_secret_")[0], status: "succeeded" } };
+            },
+          };
+        }
+        Stripe.version = ${JSON.stringify(train)};
+        window.Stripe = Stripe;
+      })();`;
+      return route.fulfill({ status: 200, contentType: "application/javascript", body: script });
+    });
+    const shop = await context.newPage();
+    await shop.goto("/", { waitUntil: "networkidle" });
+    await cartWithAddress(shop, sku, "Ravi K", "3 Brigade Rd");
+    const checkout = shop.waitForResponse((r) => r.url().endsWith("/v1/checkout") && r.status() === 201);
+    await shop.getByRole("button", { name: /Place order/ }).click();
+    const { order, payment } = (await (await checkout).json()) as { order: { id: string }; payment: { id: string } };
+    await shop.getByText("Stripe payment element (scripted)").waitFor();
+
+    const declinedAt = Math.floor(Date.now() / 1000);
+    await shop.getByRole("button", { name: "Pay now", exact: true }).click();
+    await shop.getByText("Your card was declined.").waitFor();
+    // The shopper types another card: some seconds pass, as they would.
+    await shop.waitForTimeout(2_000);
+    await shop.getByRole("button", { name: "Pay now", exact: true }).click();
+    await shop.getByText("Payment processing").waitFor();
+
+    // Only now does Stripe's webhook for the declined attempt land (made when the card was declined).
+    const { default: StripeSdk } = await import("stripe");
+    const payload = JSON.stringify({
+      id: `evt_late_decline_${payment.id}`,
+      object: "event",
+      type: "payment_intent.payment_failed",
+      created: declinedAt,
+      livemode: false,
+      data: { object: { id: payment.id, object: "payment_intent", status: "requires_payment_method" } },
+    });
+    const late = await fetch(new URL("/v1/webhooks/stripe", url), {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        // test/browser/stripe-server.ts's STRIPE_WEBHOOK_SECRET.
+        "stripe-signature": StripeSdk.webhooks.generateTestHeaderString({ payload, secret: "whsec_browser" }),
+      },
+      body: payload,
+    });
+    assert.equal(late.status, 200, await late.text());
+    // Polls that read the order with that failure on its timeline.
+    const sawFailure = async () => {
+      const read = await shop.waitForResponse((r) => r.url().endsWith(`/v1/orders/${order.id}`) && r.ok());
+      const body = (await read.json()) as { timeline: { type: string }[] };
+      return body.timeline.some((e) => e.type === "payment.failed");
+    };
+    while (!(await sawFailure()));
+    // Time for the page to act on it (it did at once: the earlier failure taken for this attempt's).
+    await shop.waitForTimeout(1_000);
+    assert.equal(await shop.getByText("Your bank declined the payment").count(), 0);
+    assert.equal(await shop.getByText("Payment processing").count(), 1);
+
+    await stripe.pay(payment.id);
+    await shop.getByText("Payment: paid").waitFor({ timeout: 15_000 });
     await context.close();
   });
 });

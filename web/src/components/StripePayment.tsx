@@ -34,7 +34,25 @@ function returnedFromStripe(paymentId: string): string | null {
   return q.get("payment_intent") === paymentId ? q.get("redirect_status") : null;
 }
 
-const failures = (order: OrderView) => order.timeline.filter((e) => e.type === "payment.failed").length;
+/** An attempt being waited on: the intent's status once confirmed, and when the shopper started it (ms). */
+export type Attempt = { status: string; startedAt: number };
+
+/**
+ * Whether the order's timeline says this attempt failed. A `payment.failed` there may be an earlier
+ * attempt's (a declined card, then another card), its webhook landing at any time, even after this
+ * attempt was confirmed or the page reloaded, so counting failures against a baseline misreads it.
+ * An intent confirmed `succeeded` or `requires_capture` has the bank's yes: this attempt cannot fail,
+ * so no failure is its own and the page waits for the webhook that marks the order paid. Only a
+ * `processing` one fails later, and Stripe creates that event (its time is the event's `at`, to the
+ * second) after the attempt started, while an earlier attempt's was created before the shopper
+ * pressed Pay again; this assumes the browser's clock is closer to Stripe's than the seconds a
+ * shopper takes to try again.
+ */
+export function attemptFailed(attempt: Attempt, order: OrderView): boolean {
+  if (attempt.status !== "processing") return false;
+  const since = Math.floor(attempt.startedAt / 1000) * 1000;
+  return order.timeline.some((e) => e.type === "payment.failed" && Date.parse(e.at) >= since);
+}
 
 /**
  * Pays an order's PaymentIntent with Stripe's Payment Element. Once confirmed, the order is polled
@@ -45,15 +63,19 @@ export function StripePayment({
   payment,
   order,
   reload,
+  closed = false,
 }: {
   payment: { id: string; clientSecret: string; publishableKey: string };
   order: OrderView | null;
   reload: () => void;
+  /** The order's hold has expired: no new attempt may start (one already confirmed is still waited on). */
+  closed?: boolean;
 }) {
   const [returned] = useState(() => returnedFromStripe(payment.id));
-  // The failed attempts the order had when this confirmation began (null: not known yet).
-  const [waiting, setWaiting] = useState<{ failuresBefore: number | null } | null>(() =>
-    returned && CONFIRMED.has(returned) ? { failuresBefore: null } : null,
+  // Back from the bank's page, the attempt is the one Stripe just finished: it started before this
+  // mount, but any failure of a processing one comes after.
+  const [waiting, setWaiting] = useState<Attempt | null>(() =>
+    returned && CONFIRMED.has(returned) ? { status: returned, startedAt: Date.now() } : null,
   );
   const [error, setError] = useState<string | null>(() =>
     returned === "failed" ? "The payment was not completed. Try again, or with another method." : null,
@@ -65,9 +87,7 @@ export function StripePayment({
   }, [returned]);
 
   useEffect(() => {
-    if (!waiting || !order) return;
-    if (waiting.failuresBefore === null) setWaiting({ failuresBefore: failures(order) });
-    else if (failures(order) > waiting.failuresBefore) {
+    if (waiting && order && attemptFailed(waiting, order)) {
       setWaiting(null);
       setError("Your bank declined the payment. Try again, or with another method.");
     }
@@ -86,26 +106,21 @@ export function StripePayment({
       </p>
     );
   }
-  return (
-    <PaymentForm
-      payment={payment}
-      error={error}
-      setError={setError}
-      onConfirmed={() => setWaiting({ failuresBefore: order ? failures(order) : null })}
-    />
-  );
+  return <PaymentForm payment={payment} error={error} setError={setError} closed={closed} onConfirmed={setWaiting} />;
 }
 
 function PaymentForm({
   payment,
   error,
   setError,
+  closed,
   onConfirmed,
 }: {
   payment: { clientSecret: string; publishableKey: string };
   error: string | null;
   setError: (e: string | null) => void;
-  onConfirmed: () => void;
+  closed: boolean;
+  onConfirmed: (attempt: Attempt) => void;
 }) {
   const mountOn = useRef<HTMLDivElement>(null);
   const [ready, setReady] = useState<{ stripe: Stripe; elements: StripeElements } | null>(null);
@@ -134,9 +149,10 @@ function PaymentForm({
 
   const pay = async (e: FormEvent) => {
     e.preventDefault();
-    if (!ready || paying) return;
+    if (!ready || paying || closed) return;
     setPaying(true);
     setError(null);
+    const startedAt = Date.now();
     try {
       // Card payments confirm in place; a method that needs the bank's page comes back to the shop.
       const result = await ready.stripe.confirmPayment({
@@ -145,7 +161,8 @@ function PaymentForm({
         redirect: "if_required",
       });
       if (result.error) setError(result.error.message ?? "The payment did not go through.");
-      else if (CONFIRMED.has(result.paymentIntent.status)) onConfirmed();
+      else if (CONFIRMED.has(result.paymentIntent.status))
+        onConfirmed({ status: result.paymentIntent.status, startedAt });
       else setError("The payment was not completed. Try again, or with another method.");
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -159,7 +176,7 @@ function PaymentForm({
       <div ref={mountOn} />
       {!ready && !error && <p className="muted small">Loading the payment form…</p>}
       <ProblemBanner error={error ? new Error(error) : null} onDismiss={() => setError(null)} />
-      <button type="submit" className="button primary" disabled={!ready || paying}>
+      <button type="submit" className="button primary" disabled={!ready || paying || closed}>
         {paying ? "Paying…" : "Pay now"}
       </button>
     </form>

@@ -11,9 +11,9 @@ import { formatMoney, formatTime } from "../format";
 import type { CatalogProduct, CatalogSku, CheckoutResult, Money, OrderView } from "../types";
 import { type Loadable, useApi } from "../use-api";
 
-type CartLine = { sku: CatalogSku; qty: number };
+export type CartLine = { sku: CatalogSku; qty: number };
 /** A product without a chosen seller: routing picks the offer at checkout (a line by productId). */
-type ProductLine = { product: CatalogProduct; qty: number };
+export type ProductLine = { product: CatalogProduct; qty: number };
 type ShipToForm = { name: string; line1: string; city: string; postalCode: string };
 
 const CART_KEY = "oms.cart";
@@ -54,6 +54,53 @@ function lineTotal(l: CartLine): Money {
   return { amountMinor: l.sku.price.amountMinor * l.qty, currency: l.sku.price.currency };
 }
 
+/**
+ * The cart's figure as the shopper should read it: never a flat total, since checkout adds
+ * shipping per shipment, and a product line counts at its cheapest offer while routing may pick a
+ * dearer one ("from"). What is charged is the checkout's answer.
+ */
+export function cartTotalLabel(cart: readonly CartLine[], products: readonly ProductLine[]): string {
+  const currency = cart[0]?.sku.price.currency ?? products[0]?.product.minPrice.currency ?? "INR";
+  const amountMinor =
+    cart.reduce((s, l) => s + lineTotal(l).amountMinor, 0) +
+    products.reduce((s, l) => s + l.product.minPrice.amountMinor * l.qty, 0);
+  const total = formatMoney({ amountMinor, currency });
+  return `${products.length > 0 ? "from " : ""}${total} + shipping`;
+}
+
+/**
+ * A cart kept in localStorage, its offers and products as the catalog reads now (prices change; an
+ * offer no longer listed is left for checkout to refuse). A product line's price is its cheapest
+ * offer with stock, or of all when none has any, as the catalog's product card (src/db/catalog.ts).
+ */
+export function refreshedCart(
+  cart: readonly CartLine[],
+  products: readonly ProductLine[],
+  offers: readonly CatalogSku[],
+): { cart: CartLine[]; products: ProductLine[] } {
+  return { cart: refreshedLines(cart, offers), products: refreshedProducts(products, offers) };
+}
+
+function refreshedLines(cart: readonly CartLine[], offers: readonly CatalogSku[]): CartLine[] {
+  const byId = new Map(offers.map((o) => [o.skuId, o]));
+  return cart.map((l) => {
+    const now = byId.get(l.sku.skuId);
+    return now ? { ...l, sku: now } : l;
+  });
+}
+
+function refreshedProducts(products: readonly ProductLine[], offers: readonly CatalogSku[]): ProductLine[] {
+  return products.map((l) => {
+    const all = offers.filter((o) => o.productId === l.product.productId);
+    if (all.length === 0) return l;
+    const inStock = all.filter((o) => o.available > 0);
+    const priced = inStock.length > 0 ? inStock : all;
+    const cheapest = priced.reduce((a, b) => (b.price.amountMinor < a.price.amountMinor ? b : a));
+    const available = all.reduce((n, o) => n + o.available, 0);
+    return { ...l, product: { ...l.product, minPrice: cheapest.price, available } };
+  });
+}
+
 export function Storefront() {
   const [token] = useToken("storefront");
   const [search, setSearch] = useState("");
@@ -67,6 +114,24 @@ export function Storefront() {
   useEffect(() => save(CART_KEY, cart), [cart]);
   useEffect(() => save(PRODUCT_CART_KEY, products), [products]);
   useEffect(() => save(LAST_ORDER_KEY, placed), [placed]);
+
+  // A cart kept from an earlier visit carries the prices read then: read its products' offers again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, for the cart as loaded.
+  useEffect(() => {
+    const ids = [...new Set([...cart.map((l) => l.sku.productId), ...products.map((l) => l.product.productId)])];
+    if (ids.length === 0) return;
+    const ctl = new AbortController();
+    Promise.all(ids.map((productId) => api.catalog({ productId, limit: 100 }, ctl.signal))).then(
+      (pages) => {
+        const offers = pages.flatMap((p) => p.items);
+        setCart((c) => refreshedLines(c, offers));
+        setProducts((p) => refreshedProducts(p, offers));
+      },
+      // Unread, the kept prices stay, shown as an estimate; checkout answers with what is charged.
+      () => {},
+    );
+    return () => ctl.abort();
+  }, []);
 
   const add = (sku: CatalogSku) =>
     setCart((c) => {
@@ -412,13 +477,7 @@ function Cart({
   }, [cart]);
 
   const currency = cart[0]?.sku.price.currency ?? products[0]?.product.minPrice.currency ?? "INR";
-  // Product lines count at their cheapest offer: routing may pick a dearer one, and checkout says.
-  const total: Money = {
-    amountMinor:
-      cart.reduce((s, l) => s + lineTotal(l).amountMinor, 0) +
-      products.reduce((s, l) => s + l.product.minPrice.amountMinor * l.qty, 0),
-    currency,
-  };
+  const total = cartTotalLabel(cart, products);
   const empty = cart.length === 0 && products.length === 0;
 
   const checkout = async (e: FormEvent) => {
@@ -566,9 +625,12 @@ function Cart({
                   ? "Shipments per seller, once routing picks"
                   : `${byVendor.length} shipments, one per vendor`}
             </span>
-            <strong className="money">{formatMoney(total)}</strong>
+            <strong className="money">{total}</strong>
           </div>
-          <p className="muted small">Shipping is worked out at checkout.</p>
+          <p className="muted small">
+            Shipping is worked out at checkout{products.length > 0 ? ", and the seller it picks may ask more" : ""}: the
+            order shows what is charged.
+          </p>
           <form className="stack" onSubmit={checkout}>
             <h3>Ship to</h3>
             <label className="field">
@@ -599,7 +661,7 @@ function Cart({
             <p className="muted small">Country: India</p>
             <ProblemBanner error={error} onDismiss={() => setError(null)} />
             <button type="submit" className="button primary" disabled={busy}>
-              {busy ? "Placing order…" : `Place order · ${formatMoney(total)}`}
+              {busy ? "Placing order…" : `Place order · ${total}`}
             </button>
             {!token && (
               <p className="muted small">
@@ -615,6 +677,27 @@ function Cart({
       )}
     </section>
   );
+}
+
+/**
+ * Whether an order's hold has expired by `now` (ms). Its stock object releases the units then, and
+ * only the every-minute `expire-holds` job cancels the payment: one taken in between is refunded
+ * with no order, so no attempt may start once the clock passes the hold's expiry.
+ */
+export function holdExpired(holdExpiresAt: string, now: number): boolean {
+  return now >= Date.parse(holdExpiresAt);
+}
+
+/** `holdExpired`, re-read each second while not yet expired (a timer set for the expiry runs late after a sleep). */
+function useHoldExpired(holdExpiresAt: string): boolean {
+  const [expired, setExpired] = useState(() => holdExpired(holdExpiresAt, Date.now()));
+  useEffect(() => {
+    const check = () => setExpired(holdExpired(holdExpiresAt, Date.now()));
+    check();
+    const timer = setInterval(check, 1000);
+    return () => clearInterval(timer);
+  }, [holdExpiresAt]);
+  return expired;
 }
 
 function PlacedOrder({
@@ -633,6 +716,7 @@ function PlacedOrder({
 
   const unpaid = order.data ? order.data.paymentStatus === "unpaid" && order.data.status === "pending_payment" : true;
   const notFound = order.error instanceof ApiProblem && order.error.status === 404;
+  const expired = useHoldExpired(placed.payment.holdExpiresAt);
 
   return (
     <section className="card stack placed">
@@ -653,8 +737,14 @@ function PlacedOrder({
             </span>
             <Status value={placed.payment.status} />
           </div>
-          <p className="muted small">Stock is held for you until {formatTime(placed.payment.holdExpiresAt)}.</p>
-          <Pay payment={placed.payment} token={token} order={order} />
+          {expired ? (
+            <p role="alert" className="small">
+              This order's hold has expired: place it again.
+            </p>
+          ) : (
+            <p className="muted small">Stock is held for you until {formatTime(placed.payment.holdExpiresAt)}.</p>
+          )}
+          <Pay payment={placed.payment} token={token} order={order} expired={expired} />
         </div>
       )}
       <div className="row between">
@@ -675,15 +765,18 @@ function Pay({
   payment,
   token,
   order,
+  expired,
 }: {
   payment: CheckoutResult["payment"];
   token: string;
   order: Loadable<OrderView>;
+  expired: boolean;
 }) {
   const [paying, setPaying] = useState(false);
   const [payError, setPayError] = useState<unknown>(null);
 
   const simulate = async () => {
+    if (holdExpired(payment.holdExpiresAt, Date.now())) return;
     setPaying(true);
     setPayError(null);
     try {
@@ -699,7 +792,7 @@ function Pay({
   if (payment.provider === "simulated") {
     return (
       <>
-        <button type="button" className="button primary" onClick={simulate} disabled={paying}>
+        <button type="button" className="button primary" onClick={simulate} disabled={paying || expired}>
           {paying ? "Paying…" : "Pay now (simulated)"}
         </button>
         <ProblemBanner error={payError} onDismiss={() => setPayError(null)} />
@@ -719,6 +812,7 @@ function Pay({
       payment={{ id: payment.id, clientSecret: payment.clientSecret, publishableKey: payment.publishableKey }}
       order={order.data}
       reload={order.reload}
+      closed={expired}
     />
   );
 }
