@@ -399,7 +399,7 @@ export const api = {
   createWarehouse(
     token: string,
     vendorId: string,
-    body: { name: string; postalCode: string; country: string },
+    body: { name: string; postalCode: string; country: string; lat?: number; lng?: number },
     idempotencyKey: string,
   ) {
     return request<Warehouse>("POST", `/v1/vendors/${encodeURIComponent(vendorId)}/warehouses`, {
@@ -408,11 +408,15 @@ export const api = {
       headers: { "idempotency-key": idempotencyKey },
     });
   },
-  createProduct(token: string, body: { title: string }) {
-    return request<{ id: string; title: string }>("POST", "/v1/products", { token, body });
+  createProduct(token: string, body: { title: string }, idempotencyKey: string) {
+    return request<{ id: string; title: string }>("POST", "/v1/products", {
+      token,
+      body,
+      headers: { "idempotency-key": idempotencyKey },
+    });
   },
-  createSku(token: string, body: Record<string, unknown>) {
-    return request<Sku>("POST", "/v1/skus", { token, body });
+  createSku(token: string, body: Record<string, unknown>, idempotencyKey: string) {
+    return request<Sku>("POST", "/v1/skus", { token, body, headers: { "idempotency-key": idempotencyKey } });
   },
   /** The first `count` payout runs, newest first ("Show more" asks for more: see `leadingRows`). */
   payoutRuns(token: string, count: number, signal?: AbortSignal) {

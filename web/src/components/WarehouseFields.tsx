@@ -2,18 +2,50 @@ import { CreateWarehouse } from "@contracts/catalog";
 import { type FormEvent, useState } from "react";
 import { api, newIdempotencyKey } from "../api";
 
-export type WarehouseForm = { name: string; postalCode: string; country: string };
+/** As typed: the coordinates are text until sent, and empty when the postal code is to place the warehouse. */
+export type WarehouseForm = { name: string; postalCode: string; country: string; lat: string; lng: string };
 
-export const EMPTY_WAREHOUSE: WarehouseForm = { name: "", postalCode: "", country: "IN" };
+export const EMPTY_WAREHOUSE: WarehouseForm = { name: "", postalCode: "", country: "IN", lat: "", lng: "" };
+
+export type WarehouseBody = { name: string; postalCode: string; country: string; lat?: number; lng?: number };
+
+/**
+ * The new warehouse as the API takes it: coordinates only when typed. Without them the API places
+ * the warehouse by its postal code, and refuses (422) one not in its postal-code table.
+ */
+export function warehouseBody(form: WarehouseForm): WarehouseBody {
+  // An unreadable number stays NaN, which the schema refuses with the field's name.
+  const coordinate = (text: string) => (text.trim() === "" ? {} : { value: Number(text.trim()) });
+  const lat = coordinate(form.lat);
+  const lng = coordinate(form.lng);
+  return {
+    name: form.name,
+    postalCode: form.postalCode,
+    country: form.country,
+    ...("value" in lat ? { lat: lat.value } : {}),
+    ...("value" in lng ? { lng: lng.value } : {}),
+  };
+}
 
 /** What the API would refuse in a new warehouse, checked with its own schema; null when it is fine. */
-function warehouseIssues(form: WarehouseForm): string[] | null {
-  const r = CreateWarehouse.safeParse(form);
+export function warehouseIssues(form: WarehouseForm): string[] | null {
+  const r = CreateWarehouse.safeParse(warehouseBody(form));
   return r.success ? null : r.error.issues.map((i) => `${i.path.join(".") || "form"}: ${i.message}`);
 }
 
 /** A new warehouse's name and place, inside the caller's form (the onboarding step's, or the Warehouses tab's). */
 export function WarehouseFields({ form, onChange }: { form: WarehouseForm; onChange: (f: WarehouseForm) => void }) {
+  const [located, setLocated] = useState<string | null>(null);
+  const locate = () => {
+    setLocated("Finding this device's location…");
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        setLocated(null);
+        onChange({ ...form, lat: p.coords.latitude.toFixed(6), lng: p.coords.longitude.toFixed(6) });
+      },
+      (err) => setLocated(`No location from this device (${err.message || "refused"}): type it instead.`),
+    );
+  };
   return (
     <>
       <label className="field">
@@ -32,6 +64,36 @@ export function WarehouseFields({ form, onChange }: { form: WarehouseForm; onCha
           onChange={(e) => onChange({ ...form, country: e.target.value.toUpperCase() })}
         />
       </label>
+      <p className="muted small">
+        Latitude and longitude are optional: needed when the postal code is not known to the marketplace, which then
+        says so.
+      </p>
+      <div className="row wrap">
+        <label className="field inline">
+          <span>Latitude (optional)</span>
+          <input
+            inputMode="decimal"
+            placeholder="18.5204"
+            value={form.lat}
+            onChange={(e) => onChange({ ...form, lat: e.target.value })}
+          />
+        </label>
+        <label className="field inline">
+          <span>Longitude (optional)</span>
+          <input
+            inputMode="decimal"
+            placeholder="73.8567"
+            value={form.lng}
+            onChange={(e) => onChange({ ...form, lng: e.target.value })}
+          />
+        </label>
+        {typeof navigator !== "undefined" && "geolocation" in navigator && (
+          <button type="button" className="button" onClick={locate}>
+            Use this device's location
+          </button>
+        )}
+      </div>
+      {located && <p className="muted small">{located}</p>}
     </>
   );
 }
@@ -59,7 +121,7 @@ export function useAddWarehouse(token: string, vendorId: string, added: () => vo
     if (bad) return;
     setBusy(true);
     try {
-      await api.createWarehouse(token, vendorId, form, key);
+      await api.createWarehouse(token, vendorId, warehouseBody(form), key);
       setForm({ ...EMPTY_WAREHOUSE, country: form.country });
       added();
     } catch (err) {

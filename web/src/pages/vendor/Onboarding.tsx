@@ -1,7 +1,7 @@
 import { CreateProduct, CreateSku } from "@contracts/catalog";
 import { ONBOARDING_STEPS, type OnboardingStep, SaveStep } from "@contracts/onboarding";
 import { type FormEvent, type ReactNode, useState } from "react";
-import { api } from "../../api";
+import { api, newIdempotencyKey } from "../../api";
 import { Invalid } from "../../components/Invalid";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { useAddWarehouse, WarehouseFields } from "../../components/WarehouseFields";
@@ -279,6 +279,21 @@ function PayoutStep({ ob, token, save }: { ob: OnboardingView; token: string; sa
   );
 }
 
+type ProductForm = { title: string; code: string; price: string; barcode: string };
+type ProductKeys = { product: string; sku: string };
+
+export const newProductKeys = (): ProductKeys => ({ product: newIdempotencyKey(), sku: newIdempotencyKey() });
+
+/**
+ * The Idempotency-Keys after one field of a first product is changed: a retry after a lost answer
+ * goes under the same keys, so the server replays it (README "Idempotency keys") rather than make a
+ * second product, or refuse the SKU it made as a code already taken; a changed field is another
+ * request, under a new key. The product is its title alone; the SKU is every field.
+ */
+export function keysAfterEdit(keys: ProductKeys, field: keyof ProductForm): ProductKeys {
+  return { product: field === "title" ? newIdempotencyKey() : keys.product, sku: newIdempotencyKey() };
+}
+
 function ProductsStep({
   ob,
   token,
@@ -291,8 +306,13 @@ function ProductsStep({
   currency: string;
 }) {
   const skus = useApi((signal) => api.skus(token, ob.vendorId, signal), [token, ob.vendorId]);
-  const empty = { title: "", code: "", price: "", barcode: "" };
+  const empty: ProductForm = { title: "", code: "", price: "", barcode: "" };
   const [form, setForm] = useState(empty);
+  const [keys, setKeys] = useState(newProductKeys);
+  const edit = (field: keyof ProductForm, value: string) => {
+    setForm({ ...form, [field]: value });
+    setKeys((k) => keysAfterEdit(k, field));
+  };
   const [issues, setIssues] = useState<string[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -317,18 +337,16 @@ function ProductsStep({
     setBusy(true);
     try {
       const productId =
-        made?.title === form.title ? made.id : (await api.createProduct(token, { title: form.title })).id;
+        made?.title === form.title ? made.id : (await api.createProduct(token, { title: form.title }, keys.product)).id;
       setMade({ title: form.title, id: productId });
-      await api.createSku(token, {
-        vendorId: ob.vendorId,
-        productId,
-        code: form.code,
-        title: form.title,
-        price,
-        barcode: form.barcode,
-      });
+      await api.createSku(
+        token,
+        { vendorId: ob.vendorId, productId, code: form.code, title: form.title, price, barcode: form.barcode },
+        keys.sku,
+      );
       setMade(null);
       setForm(empty);
+      setKeys(newProductKeys());
       skus.reload();
     } catch (err) {
       setError(err);
@@ -336,10 +354,10 @@ function ProductsStep({
       setBusy(false);
     }
   };
-  const field = (key: keyof typeof empty, label: string, mode?: "decimal") => (
+  const field = (key: keyof ProductForm, label: string, mode?: "decimal") => (
     <label className="field">
       <span>{label}</span>
-      <input inputMode={mode} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
+      <input inputMode={mode} value={form[key]} onChange={(e) => edit(key, e.target.value)} />
     </label>
   );
   return (

@@ -10,6 +10,12 @@ import { formatMoney, formatTime } from "../../format";
 import type { Carrier, SubOrderDetail } from "../../types";
 import { Scanner } from "./Scanner";
 
+/**
+ * The statuses in which the API takes a proof-of-shipment photo (src/db/photos.ts PHOTO_STATUSES):
+ * once the parcel is dispatched the photo of record stays, and a new one is 409.
+ */
+const TAKES_PHOTO: ReadonlySet<string> = new Set(["paid", "confirmed", "packed"]);
+
 type Props = { token: string; sub: SubOrderDetail; carriers: Carrier[]; changed: () => void };
 
 /** One sub-order on the warehouse floor: the next step is the big button. */
@@ -66,6 +72,8 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
           pack={(scanned) => act(() => api.subOrderStep(token, sub.id, "pack", { scanned }))}
         />
       )}
+      {/* Before the dispatch form: once dispatched the photo is refused. */}
+      {TAKES_PHOTO.has(sub.status) && <Photo token={token} subId={sub.id} />}
       {sub.status === "packed" && (
         <AwbLabel
           title="Dispatch"
@@ -74,7 +82,6 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
           submit={(carrier, awb) => act(() => api.subOrderStep(token, sub.id, "dispatch", { carrier, awb }))}
         />
       )}
-      {(sub.status === "packed" || sub.status === "dispatched") && <Photo token={token} subId={sub.id} />}
       {sub.status === "dispatched" && (
         <button
           type="button"
@@ -237,7 +244,7 @@ function Photo({ token, subId }: { token: string; subId: string }) {
   return (
     <div className="stack">
       <label className="field">
-        <span>Proof-of-shipment photo</span>
+        <span>Proof-of-shipment photo (before dispatch)</span>
         <input
           type="file"
           accept="image/jpeg,image/png,image/webp"

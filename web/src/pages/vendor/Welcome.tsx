@@ -11,8 +11,19 @@ function linkInHash(): { kind: "invite" | "sign-in"; secret: string } | null {
 }
 
 /**
+ * Where a vendor goes once signed in: an approved vendor to its order queue, one still onboarding to
+ * the wizard, which resumes where it left off. Unread (the read failed), to the vendor app's home,
+ * which shows the wizard itself until the vendor is approved.
+ */
+export async function landingAfterSignIn(token: string, vendorId: string): Promise<string> {
+  const ob = await api.onboarding(token, vendorId).catch(() => null);
+  if (!ob) return "/vendor";
+  return ob.state === "approved" ? "/vendor" : "/vendor/onboarding";
+}
+
+/**
  * Where invite and sign-in links land: redeems the link once for a vendor session in this browser
- * and goes on to the onboarding wizard, which resumes where the vendor left off.
+ * and goes on to the orders, or to the onboarding wizard while the vendor is not yet approved.
  */
 export function Welcome() {
   const [error, setError] = useState<unknown>(null);
@@ -25,9 +36,9 @@ export function Welcome() {
     if (!link) return;
     // Out of the address bar and history before anything else: the link works once.
     window.history.replaceState(null, "", window.location.pathname);
-    api.redeemVendorLink(link.kind, link.secret).then((s) => {
+    api.redeemVendorLink(link.kind, link.secret).then(async (s) => {
       setToken("vendor", s.token, true);
-      navigate("/vendor/onboarding", { replace: true });
+      navigate(await landingAfterSignIn(s.token, s.vendorId), { replace: true });
     }, setError);
   }, []);
   return (
