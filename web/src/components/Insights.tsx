@@ -8,10 +8,20 @@ export type RangeDays = (typeof RANGES)[number];
 
 const DAY = 86_400_000;
 
-/** The `days`-long range ending on `to` (the API's own last day, so the marketplace's time zone decides). */
-export function rangeEnding(to: string | undefined, days: RangeDays): { from?: string; to?: string } {
-  if (!to || days === 30) return {};
-  return { from: new Date(Date.parse(`${to}T00:00:00Z`) - (days - 1) * DAY).toISOString().slice(0, 10), to };
+/**
+ * The `days`-long range ending today: its first day, counted back from today in the marketplace's
+ * time zone (`timeZone`, as the API reports it) at `now`; the API ends it on its own today, so a
+ * page left open past midnight still takes in the new day. 30 days is the API's default range.
+ */
+export function rangeEnding(timeZone: string | undefined, days: RangeDays, now: Date): { from?: string } {
+  if (!timeZone || days === 30) return {};
+  const today = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(now);
+  return { from: new Date(Date.parse(`${today}T00:00:00Z`) - (days - 1) * DAY).toISOString().slice(0, 10) };
 }
 
 export function RangePicker({ value, onChange }: { value: RangeDays; onChange: (d: RangeDays) => void }) {

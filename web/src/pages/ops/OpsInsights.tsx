@@ -21,15 +21,15 @@ import { useApi } from "../../use-api";
 /** The platform's trends from the analytics roll-ups: GMV, orders, fulfilment issues, top vendors. */
 export function OpsInsights({ token }: { token: string }) {
   const [days, setDays] = useState<RangeDays>(30);
-  const [lastDay, setLastDay] = useState<string | undefined>(undefined);
-  const range = rangeEnding(lastDay, days);
+  const [timeZone, setTimeZone] = useState<string | undefined>(undefined);
+  const range = rangeEnding(timeZone, days, new Date());
   const report = useApi((signal) => api.platformAnalytics(token, range, signal), [token, JSON.stringify(range)]);
   const top = useApi(
     (signal) => api.topVendors(token, { ...range, limit: 10 }, signal),
     [token, JSON.stringify(range)],
   );
   const r = report.data;
-  if (r && !lastDay) setLastDay(r.to);
+  if (r && !timeZone) setTimeZone(r.timeZone);
   const dayList = r?.days.map((d) => d.day) ?? [];
   const cur = r?.currency ?? "INR";
 

@@ -21,13 +21,13 @@ import { useApi } from "../../use-api";
 /** The vendor's own trends from the analytics roll-ups: sales, units and returns, best products; and its payouts. */
 export function VendorInsights({ token, vendorId }: { token: string; vendorId: string }) {
   const [days, setDays] = useState<RangeDays>(30);
-  const [lastDay, setLastDay] = useState<string | undefined>(undefined);
-  const range = rangeEnding(lastDay, days);
+  const [timeZone, setTimeZone] = useState<string | undefined>(undefined);
+  const range = rangeEnding(timeZone, days, new Date());
   const key = JSON.stringify(range);
   const report = useApi((signal) => api.vendorAnalytics(token, vendorId, range, signal), [token, vendorId, key]);
   const products = useApi((signal) => api.vendorProductSales(token, vendorId, range, signal), [token, vendorId, key]);
   const r = report.data;
-  if (r && !lastDay) setLastDay(r.to);
+  if (r && !timeZone) setTimeZone(r.timeZone);
   const dayList = r?.days.map((d) => d.day) ?? [];
   const cur = r?.currency ?? "INR";
   const paid = r?.payouts.totals;
