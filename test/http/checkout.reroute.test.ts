@@ -19,6 +19,32 @@ const input = (customerId: string, lines: { skuId?: string; productId?: string; 
   now: new Date(),
 });
 
+/**
+ * The bindings with a rival shopper's claim of one unit of `sku` made right after each `method`
+ * call on its stock object: the claim waiting on that SKU in a rush.
+ */
+function rivalAfter(method: "release" | "levelsForHold", sku: { skuId: string; warehouseIds: string[] }) {
+  const rival = uid("hold_rival_");
+  const rushed = stockCalls({
+    [method]:
+      (call, skuId) =>
+      async (...args) => {
+        const answer = await call(...args);
+        if (skuId === sku.skuId) {
+          await stockObject(env, sku.skuId).reserve({
+            holdId: rival,
+            skuId: sku.skuId,
+            qty: 1,
+            warehouses: sku.warehouseIds,
+            expiresAt: Date.now() + 15 * 60_000,
+          });
+        }
+        return answer;
+      },
+  });
+  return { env: rushed, rival };
+}
+
 describe("a checkout routed around a vendor at its hourly capacity", () => {
   it("keeps the units it holds of vendors with room: a rush cannot take them while it reroutes", async () => {
     // The last unit of H, at a vendor with room; and product P, nearest at B (full this hour), also at C.
@@ -39,24 +65,7 @@ describe("a checkout routed around a vendor at its hourly capacity", () => {
       .bind(b.vendorId, hourOf(attempt.now))
       .run();
     // A claim waiting on H takes any unit of it the moment it is given back.
-    const rival = uid("hold_rival_");
-    const rush = stockCalls({
-      release:
-        (call, skuId) =>
-        async (...args) => {
-          const released = await call(...args);
-          if (skuId === h.skuId) {
-            await stockObject(env, h.skuId).reserve({
-              holdId: rival,
-              skuId: h.skuId,
-              qty: 1,
-              warehouses: h.warehouseIds,
-              expiresAt: Date.now() + 15 * 60_000,
-            });
-          }
-          return released;
-        },
-    });
+    const { env: rush, rival } = rivalAfter("release", h);
 
     const placed = await checkout(rush, background, attempt);
     expect(placed.ok, JSON.stringify(placed)).toBe(true);
@@ -99,24 +108,7 @@ describe("a product line whose chosen offer sells out between the read and the c
     const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 60), onHand: 5 }] });
     const shopper = await newCustomer();
     // Another shopper's claim takes A's last unit just after this checkout read it.
-    const rival = uid("hold_rival_");
-    const rush = stockCalls({
-      levelsForHold:
-        (call, skuId) =>
-        async (...args) => {
-          const levels = await call(...args);
-          if (skuId === a.skuId) {
-            await stockObject(env, a.skuId).reserve({
-              holdId: rival,
-              skuId: a.skuId,
-              qty: 1,
-              warehouses: a.warehouseIds,
-              expiresAt: Date.now() + 15 * 60_000,
-            });
-          }
-          return levels;
-        },
-    });
+    const { env: rush } = rivalAfter("levelsForHold", a);
 
     const placed = await checkout(rush, background, input(shopper.customerId, [{ productId: product.id, qty: 1 }]));
     expect(placed.ok, JSON.stringify(placed)).toBe(true);

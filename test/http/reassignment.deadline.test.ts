@@ -1,9 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, newCustomer, uid } from "../support/api";
-import { inr, newProduct } from "../support/catalog";
-import { BENGALURU, pay } from "../support/marketplace";
-import { east, offer, order, paidReassignableOrder } from "./routing.fixtures";
+import { ADMIN, api, uid } from "../support/api";
+import { paidMergeableOrder, paidReassignableOrder } from "./routing.fixtures";
 
 const reassign = (subOrderId: string, body: unknown) =>
   api("POST", `/v1/sub-orders/${subOrderId}/reassign`, {
@@ -47,34 +45,7 @@ describe("a reassignment's deadline", () => {
   });
 
   it("gives the sub-order lines merge into a full SLA, not what was left of its own", async () => {
-    const product = await newProduct();
-    const a = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 3), onHand: 5 }] });
-    const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 300), onHand: 5 }] });
-    const other = await api("POST", "/v1/skus", {
-      token: ADMIN,
-      body: {
-        vendorId: b.vendorId,
-        productId: (await newProduct()).id,
-        code: `OTHER-${b.skuId}`,
-        title: "Another item of B",
-        price: inr(7_000),
-        barcode: `78${Date.now()}`,
-        lowStockThreshold: 0,
-      },
-    });
-    await api("PUT", `/v1/skus/${other.body.id}/stock`, {
-      token: ADMIN,
-      body: { warehouseId: b.warehouseIds[0], onHand: 5, reason: "count" },
-    });
-    const shopper = await newCustomer();
-    const placed = await order(shopper.token, [
-      { productId: product.id, qty: 2 },
-      { skuId: other.body.id, qty: 1 },
-    ]);
-    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-    await pay(shopper.token, placed.body.payment.id);
-    const subA = placed.body.order.subOrders.find((x: any) => x.vendorId === a.vendorId);
-    const subB = placed.body.order.subOrders.find((x: any) => x.vendorId === b.vendorId);
+    const { subA, subB, b } = await paidMergeableOrder(2);
     await nearBreach(subB.id);
     const movedAt = Date.now();
     const r = await reassign(subA.id, {

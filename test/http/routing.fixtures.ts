@@ -114,3 +114,40 @@ export async function paidReassignableOrder(onHand: number, qty: number) {
   expect((await pay(shopper.token, placed.body.payment.id)).body.status).toBe("paid");
   return { ...market, orderId: placed.body.order.id as string, sub: placed.body.order.subOrders[0] };
 }
+
+/**
+ * A paid order of two sub-orders: `qty` units of a product routed to A (3 km east), and one unit
+ * of another item of B, whose offer of the same product is 300 km east (far enough that routing
+ * keeps the product line with A): room for A's units to merge into B's sub-order.
+ */
+export async function paidMergeableOrder(qty: number) {
+  const product = await newProduct();
+  const a = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 3), onHand: 5 }] });
+  const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 300), onHand: 5 }] });
+  const bOther = await api("POST", "/v1/skus", {
+    token: ADMIN,
+    body: {
+      vendorId: b.vendorId,
+      productId: (await newProduct()).id,
+      code: `OTHER-${b.skuId}`,
+      title: "Another item of B",
+      price: inr(7_000),
+      barcode: `77${Date.now()}${Math.floor(Math.random() * 1000)}`,
+      lowStockThreshold: 0,
+    },
+  });
+  await api("PUT", `/v1/skus/${bOther.body.id}/stock`, {
+    token: ADMIN,
+    body: { warehouseId: b.warehouseIds[0], onHand: 5, reason: "count" },
+  });
+  const shopper = await newCustomer();
+  const placed = await order(shopper.token, [
+    { productId: product.id, qty },
+    { skuId: bOther.body.id, qty: 1 },
+  ]);
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  await pay(shopper.token, placed.body.payment.id);
+  const subOf = (vendorId: string) =>
+    placed.body.order.subOrders.find((x: { vendorId: string }) => x.vendorId === vendorId);
+  return { a, b, bOtherId: bOther.body.id as string, placed, subA: subOf(a.vendorId), subB: subOf(b.vendorId) };
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
-import { east, holdsOf, nearAndDearOffers, offer, order } from "./routing.fixtures";
+import { east, holdsOf, nearAndDearOffers, offer, order, paidMergeableOrder } from "./routing.fixtures";
 
 const reassign = (token: string, subOrderId: string, body: unknown, key: string | null = uid("ra-")) =>
   api("POST", `/v1/sub-orders/${subOrderId}/reassign`, {
@@ -120,35 +120,7 @@ describe("manual override of routing", () => {
   });
 
   it("merges part of a line into the sub-order a vendor already has, and keeps the totals whole", async () => {
-    const product = await newProduct();
-    const a = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 3), onHand: 5 }] });
-    // Far enough that routing keeps the product line with A rather than sharing B's parcel.
-    const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 300), onHand: 5 }] });
-    const bOther = await api("POST", "/v1/skus", {
-      token: ADMIN,
-      body: {
-        vendorId: b.vendorId,
-        productId: (await newProduct()).id,
-        code: `OTHER-${b.skuId}`,
-        title: "Another item of B",
-        price: inr(7_000),
-        barcode: `77${Date.now()}`,
-        lowStockThreshold: 0,
-      },
-    });
-    await api("PUT", `/v1/skus/${bOther.body.id}/stock`, {
-      token: ADMIN,
-      body: { warehouseId: b.warehouseIds[0], onHand: 5, reason: "count" },
-    });
-    const shopper = await newCustomer();
-    const placed = await order(shopper.token, [
-      { productId: product.id, qty: 3 },
-      { skuId: bOther.body.id, qty: 1 },
-    ]);
-    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-    await pay(shopper.token, placed.body.payment.id);
-    const subA = placed.body.order.subOrders.find((x: any) => x.vendorId === a.vendorId);
-    const subB = placed.body.order.subOrders.find((x: any) => x.vendorId === b.vendorId);
+    const { a, b, bOtherId, placed, subA, subB } = await paidMergeableOrder(3);
     const r = await reassign(ADMIN, subA.id, {
       lines: [{ lineId: subA.lines[0].id, qty: 1 }],
       target: { vendorId: b.vendorId },
@@ -164,7 +136,7 @@ describe("manual override of routing", () => {
     ).toEqual(
       [
         [b.skuId, 1],
-        [bOther.body.id, 1],
+        [bOtherId, 1],
       ].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
     );
     const total = r.body.subOrders.reduce((n: number, x: any) => n + x.total.amountMinor, 0);
