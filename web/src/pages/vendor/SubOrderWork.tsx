@@ -244,7 +244,7 @@ function Photo({ token, subId }: { token: string; subId: string }) {
   return (
     <div className="stack">
       <label className="field">
-        <span>Proof-of-shipment photo (before dispatch)</span>
+        <span>Proof-of-shipment photo (taken before the parcel leaves)</span>
         <input
           type="file"
           accept="image/jpeg,image/png,image/webp"
