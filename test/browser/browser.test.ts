@@ -255,6 +255,15 @@ async function apiOrder(): Promise<{ orderId: string; subOrderId: string; shoppe
   return { orderId: placed.order.id, subOrderId: paid.subOrders[0]!.id, shopperToken: shopper.token };
 }
 
+/** Cancels the shoppers' orders, as each shopper would. */
+async function cancelAll(orders: readonly { orderId: string; shopperToken: string }[]) {
+  for (const o of orders) {
+    await api(server.url, o.shopperToken).request("POST", `/v1/orders/${o.orderId}/cancel`, {
+      body: { reason: "changed_mind" },
+    });
+  }
+}
+
 describe("pages load clean", () => {
   it("signed out and signed in, at 390 and 1440 px: no console errors, failed or foreign requests", async () => {
     const { orderId, subOrderId } = await apiOrder();
@@ -1058,6 +1067,8 @@ describe("a product import's progress", () => {
         `product_title,sku_code,price,gtin\nPoll lamp ${code},${code},349.00,${gtin13(String(Date.now()).slice(-12).padStart(12, "6"))}\n`,
       ),
     });
+    // This import's own bar first (an earlier test's import may be shown until the upload answers).
+    await page.getByTestId("import-progress").getByText("Importing: 0 of 1 valid rows").waitFor({ timeout: 15_000 });
     await page.getByTestId("import-progress").getByText("Imported: 1 of 1 valid rows").waitFor({ timeout: 15_000 });
     assert.ok(polls >= 2, `polled again after the failed poll (${polls} polls)`);
     await page.locator("li.card", { hasText: code }).waitFor();
@@ -1215,7 +1226,8 @@ describe("the ops order list", () => {
   });
 
   it("a bulk action whose second group of 20 fails shows what the first did, reloads, and keeps the rest selected", async () => {
-    for (let i = 0; i < 21; i++) await apiOrder();
+    const orders = [];
+    for (let i = 0; i < 21; i++) orders.push(await apiOrder());
     const context = await signedInContext(1440);
     const { page } = await watchedPage(context);
     await page.goto("/ops?status=paid", { waitUntil: "networkidle" });
@@ -1249,6 +1261,8 @@ describe("the ops order list", () => {
     await page.waitForLoadState("networkidle");
     assert.ok(reads.length > 0, "the list is read again");
     await context.close();
+    // Cancelled, so the vendor's queue, earliest deadline first, is not filled by them for later tests.
+    await cancelAll(orders);
   });
 });
 
@@ -1498,6 +1512,8 @@ describe("my orders", () => {
     assert.equal(await page.locator(".my-order").count(), 21);
     await page.getByRole("button", { name: "Show more" }).waitFor({ state: "detached" });
     await context.close();
+    // Cancelled, so the vendor's queue, earliest deadline first, is not filled by them for later tests.
+    await cancelAll(placed.map((orderId) => ({ orderId, shopperToken: shopper.token })));
   });
 
   it("the shopper cancels an order nothing of which has left: refunded in full, and the button goes", async () => {
