@@ -931,6 +931,37 @@ describe("the storefront's prices and holds", () => {
   });
 });
 
+describe("the vendor's queue tabs", () => {
+  it("switched to another tab, show none of the last tab's rows or buttons while its read is on its way", async () => {
+    const { subOrderId, orderId, shopperToken } = await apiOrder();
+    const context = await signedInContext(390);
+    const page = await context.newPage();
+    await page.goto("/vendor", { waitUntil: "networkidle" });
+    const newRow = page.locator(".sub-card", { has: page.locator(`a[href="/vendor/sub-orders/${subOrderId}"]`) });
+    // The order is the newest of the New tab: Show more until it is there.
+    for (let i = 0; i < 10 && (await newRow.count()) === 0; i++) {
+      await page.getByRole("button", { name: /Show more/ }).click();
+      await page.waitForLoadState("networkidle");
+    }
+    await newRow.getByRole("button", { name: "Confirm" }).waitFor();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/v1/sub-orders?*status=confirmed*", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.getByRole("tab", { name: "To pack" }).click();
+    await page.waitForTimeout(500);
+    assert.equal(await page.getByRole("button", { name: "Confirm" }).count(), 0, "no New row to confirm under To pack");
+    release();
+    await page.waitForLoadState("networkidle");
+    await context.close();
+    await cancelAll([{ orderId, shopperToken }]);
+  });
+});
+
 describe("the vendor's pack and dispatch screens", () => {
   it("the camera keeps playing once the scanner starts", async () => {
     const context = await signedInContext(390);

@@ -28,7 +28,8 @@ export function OpsInsights({ token }: { token: string }) {
     (signal) => api.topVendors(token, { ...range, limit: 10 }, signal),
     [token, JSON.stringify(range)],
   );
-  const r = report.data;
+  // Another range's figures are never shown under this one, while it loads or if its read fails.
+  const r = report.stale ? null : report.data;
   if (r && !timeZone) setTimeZone(r.timeZone);
   const dayList = r?.days.map((d) => d.day) ?? [];
   const cur = r?.currency ?? "INR";
@@ -88,7 +89,7 @@ export function OpsInsights({ token }: { token: string }) {
           <ExportButtons token={token} path="/v1/analytics/platform/export" query={range} label="Platform report" />
         </>
       )}
-      {top.data && (
+      {top.data && !top.stale && (
         <section className="stack" aria-label="Top vendors">
           <h3>Top vendors</h3>
           {top.data.items.length === 0 ? (

@@ -186,6 +186,30 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
 
 function Queue({ token, tick }: { token: string; tick: number }) {
   const [status, setStatus] = useState<(typeof TABS)[number]["status"]>("paid");
+  return (
+    <section className="stack">
+      <div className="tabs row wrap" role="tablist">
+        {TABS.map((t) => (
+          <button
+            key={t.status}
+            type="button"
+            role="tab"
+            aria-selected={status === t.status}
+            className={status === t.status ? "tab active" : "tab"}
+            onClick={() => setStatus(t.status)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      {/* One list per tab: another tab's rows, and their buttons, never show under this one while it loads. */}
+      <QueueTab key={status} token={token} tick={tick} status={status} />
+      <OrderExport token={token} />
+    </section>
+  );
+}
+
+function QueueTab({ token, tick, status }: { token: string; tick: number; status: (typeof TABS)[number]["status"] }) {
   // Earliest dispatch deadline first, so the sub-orders nearest their SLA breach are never below
   // the fold. Rows shown grow by a page per "Show more"; each reload (a feed event, a confirm) reads
   // them all again (see api.ts), so none is skipped or shown twice as the queue moves.
@@ -202,24 +226,7 @@ function Queue({ token, tick }: { token: string; tick: number }) {
     }
   };
   return (
-    <section className="stack">
-      <div className="tabs row wrap" role="tablist">
-        {TABS.map((t) => (
-          <button
-            key={t.status}
-            type="button"
-            role="tab"
-            aria-selected={status === t.status}
-            className={status === t.status ? "tab active" : "tab"}
-            onClick={() => {
-              setStatus(t.status);
-              setShown(QUEUE_PAGE);
-            }}
-          >
-            {t.label}
-          </button>
-        ))}
-      </div>
+    <>
       <UpdatedAt at={list.loadedAt} loading={list.loading && !list.data} />
       <p className="muted small">Earliest dispatch deadline first.</p>
       <ProblemBanner error={list.error ?? error} />
@@ -255,8 +262,7 @@ function Queue({ token, tick }: { token: string; tick: number }) {
         ))}
       </ul>
       <ShowMore list={list} step={QUEUE_PAGE} show={setShown} />
-      <OrderExport token={token} />
-    </section>
+    </>
   );
 }
 

@@ -26,7 +26,8 @@ export function VendorInsights({ token, vendorId }: { token: string; vendorId: s
   const key = JSON.stringify(range);
   const report = useApi((signal) => api.vendorAnalytics(token, vendorId, range, signal), [token, vendorId, key]);
   const products = useApi((signal) => api.vendorProductSales(token, vendorId, range, signal), [token, vendorId, key]);
-  const r = report.data;
+  // Another range's figures are never shown under this one, while it loads or if its read fails.
+  const r = report.stale ? null : report.data;
   if (r && !timeZone) setTimeZone(r.timeZone);
   const dayList = r?.days.map((d) => d.day) ?? [];
   const cur = r?.currency ?? "INR";
@@ -91,7 +92,7 @@ export function VendorInsights({ token, vendorId }: { token: string; vendorId: s
           <ExportButtons token={token} path={`${base}/export`} query={range} label="Sales report" />
         </div>
       )}
-      {products.data && (
+      {products.data && !products.stale && (
         <section className="card stack" aria-label="Sales by product">
           <h3>Sales by product</h3>
           {products.data.items.length === 0 ? (
