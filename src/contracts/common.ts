@@ -52,6 +52,19 @@ export const Phone = z
 export const Email = z.email().max(254);
 export const IsoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-22T09:00:00Z" });
 
+/**
+ * The Idempotency-Key header of a route that requires one: published as required, but optional to
+ * the validator, so its absence is the route's own 400 IDEMPOTENCY_KEY_REQUIRED and not a 422.
+ */
+export function requiredKeyHeader(description: string) {
+  return z.object({
+    "idempotency-key": z
+      .string()
+      .optional()
+      .openapi({ param: { required: true }, description: `Required: ${description}` }),
+  });
+}
+
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   // A page's last key is its row's title or name (up to 200 characters, 4 bytes each in UTF-8), in base64.

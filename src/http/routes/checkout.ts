@@ -1,6 +1,5 @@
-import { z } from "@hono/zod-openapi";
 import { checkout as placeOrder } from "../../checkout/checkout";
-import { json, jsonBody, problemResponses } from "../../contracts/common";
+import { json, jsonBody, problemResponses, requiredKeyHeader } from "../../contracts/common";
 import { CheckoutBody, CheckoutResult } from "../../contracts/orders";
 import { requireRole } from "../auth";
 import { clientAddressOf } from "../client-address";
@@ -17,13 +16,7 @@ const route = defineRoute({
   description:
     "Every line is reserved under one hold (about 15 minutes) or nothing is; the order splits into one sub-order per vendor. Requires Idempotency-Key: a replay answers the same status and body.",
   request: {
-    // Optional to the validator only: a missing key is this route's 400 IDEMPOTENCY_KEY_REQUIRED, not a 422.
-    headers: z.object({
-      "idempotency-key": z
-        .string()
-        .optional()
-        .openapi({ param: { required: true }, description: "Required: a replay answers the same status and body" }),
-    }),
+    headers: requiredKeyHeader("a replay answers the same status and body"),
     ...jsonBody(CheckoutBody),
   },
   responses: { 201: json(CheckoutResult, "Order created, awaiting payment"), ...problemResponses },

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { Id, json, jsonBody, problemResponses } from "../../contracts/common";
+import { Id, json, jsonBody, problemResponses, requiredKeyHeader } from "../../contracts/common";
 import {
   AwbCorrectionBody,
   CancelSubOrderBody,
@@ -165,16 +165,7 @@ const returnRoute = defineRoute({
   description: STEP_NOTE,
   request: {
     params: Params,
-    // Optional to the validator only: a missing key is 400 IDEMPOTENCY_KEY_REQUIRED, not a 422.
-    headers: z.object({
-      "idempotency-key": z
-        .string()
-        .optional()
-        .openapi({
-          param: { required: true },
-          description: "Required: a retry with the same key takes back and refunds nothing twice",
-        }),
-    }),
+    headers: requiredKeyHeader("a retry with the same key takes back and refunds nothing twice"),
     ...jsonBody(ReturnBody),
   },
   responses: { 200: json(SubOrderDetail, "The sub-order after the step"), ...problemResponses },
