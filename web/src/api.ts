@@ -19,6 +19,7 @@ import type {
   OrderCounts,
   OrderPage,
   OrderStatus,
+  OrderSummary,
   OrderView,
   Page,
   PayoutAccountSetup,
@@ -203,6 +204,10 @@ export const api = {
     signal?: AbortSignal,
   ) {
     return request<OrderPage>("GET", "/v1/orders", { token, query: { limit: 50, ...query }, signal });
+  },
+  /** The `count` newest orders the caller may list (a customer's own), page after page. */
+  newestOrders(token: string, count: number, signal?: AbortSignal) {
+    return leadingRows<OrderSummary>("/v1/orders", token, count, signal);
   },
   orderCounts(
     token: string,

@@ -14,7 +14,7 @@ import { StripePayment } from "../components/StripePayment";
 import { formatMoney, formatTime } from "../format";
 import { ConnectionIndicator } from "../live/ConnectionIndicator";
 import { useFeed } from "../live/use-feed";
-import type { OrderSummary, OrderView, Page } from "../types";
+import type { OrderView, Page } from "../types";
 import { useApi } from "../use-api";
 
 /** Orders shown in full at first, and each "Show more" adds. */
@@ -22,19 +22,13 @@ const ORDERS_PAGE = 20;
 
 /**
  * The shopper's `count` newest orders, each read in full; `nextCursor` is set when older ones follow.
- * The list is read afresh from the newest each time, as `leadingRows` in api.ts reads its lists: a
+ * The list is read afresh from the newest each time (`api.newestOrders`, as every growing list is): a
  * reload after a new order neither drops the order it pushes past the last one shown nor repeats one.
  */
 export async function newestOrders(token: string, count: number, signal?: AbortSignal): Promise<Page<OrderView>> {
-  const summaries: OrderSummary[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await api.orders(token, { limit: Math.min(200, count - summaries.length), cursor }, signal);
-    summaries.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor && summaries.length < count);
-  const items = await Promise.all(summaries.map((o) => api.order(token, o.id, signal)));
-  return { items, nextCursor: cursor };
+  const summaries = await api.newestOrders(token, count, signal);
+  const items = await Promise.all(summaries.items.map((o) => api.order(token, o.id, signal)));
+  return { items, nextCursor: summaries.nextCursor };
 }
 
 /** An order nothing has paid or cancelled yet: the only kind with a payment left to make. */
