@@ -156,8 +156,9 @@ async function signedInContext(width: number) {
  * A SKU of the vendor's with stock, priced under the review threshold (a dearer order would wait
  * for ops approval before its vendor sees it).
  */
-async function orderableSku(vendorId: string) {
-  const catalog = await api(server.url).request<{
+/** A SKU with stock to spare at a modest price, of `vendorId` if given, from the server at `url`. */
+async function orderableSku(vendorId?: string, url = server.url) {
+  const catalog = await api(url).request<{
     items: {
       skuId: string;
       title: string;
@@ -166,9 +167,9 @@ async function orderableSku(vendorId: string) {
       available: number;
       price: { amountMinor: number };
     }[];
-  }>("GET", `/v1/catalog/skus?vendorId=${vendorId}&limit=100`);
+  }>("GET", `/v1/catalog/skus?${vendorId ? `vendorId=${vendorId}&` : ""}limit=100`);
   const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
-  assert.ok(sku, `vendor ${vendorId} has nothing to order`);
+  assert.ok(sku, `${vendorId ? `vendor ${vendorId}` : "the catalog"} has nothing to order`);
   return sku;
 }
 
@@ -1873,18 +1874,7 @@ describe("paying through Stripe", () => {
 
   it("with Stripe keys the storefront loads Stripe.js from js.stripe.com for the order, confirms, and shows it paid once the webhook lands", async () => {
     const { url } = stripe.server;
-    const catalog = await api(url).request<{
-      items: {
-        skuId: string;
-        title: string;
-        vendorName: string;
-        barcode: string;
-        available: number;
-        price: { amountMinor: number };
-      }[];
-    }>("GET", "/v1/catalog/skus?limit=100");
-    const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
-    assert.ok(sku, "nothing to order");
+    const sku = await orderableSku(undefined, url);
 
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: url });
     await stubStripeJs(context);
@@ -1935,18 +1925,7 @@ describe("paying through Stripe", () => {
 
   it("a card declined, then another that succeeds: the first's failure landing late is not taken for the second's", async () => {
     const { url } = stripe.server;
-    const catalog = await api(url).request<{
-      items: {
-        skuId: string;
-        title: string;
-        vendorName: string;
-        barcode: string;
-        available: number;
-        price: { amountMinor: number };
-      }[];
-    }>("GET", "/v1/catalog/skus?limit=100");
-    const sku = catalog.items.find((s) => s.available > 5 && s.price.amountMinor < 1_000_000);
-    assert.ok(sku, "nothing to order");
+    const sku = await orderableSku(undefined, url);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: url });
     // Stripe.js whose first confirm the bank declines and whose next succeeds, as a second card's would.
     await context.route(`${STRIPE_JS_ORIGIN}/**`, (route) => {
