@@ -127,6 +127,13 @@ export type Config = {
   bridgeSecretKey?: string;
 };
 
+/**
+ * Currencies whose ISO minor units Stripe's API does not take as they are: it counts ISK in
+ * hundredths (ISO has none) and wants three-decimal amounts to end in 0, so a price in ISO minor
+ * units would be charged a hundredth of itself, or refused, and a split or refund would not fit.
+ */
+export const STRIPE_UNFIT_CURRENCIES: readonly string[] = ["ISK", "BHD", "JOD", "KWD", "OMR", "TND"];
+
 const cache = new WeakMap<object, Config>();
 let announced = false;
 
@@ -135,6 +142,12 @@ export function config(env: Env): Config {
   const hit = cache.get(env);
   if (hit) return hit;
   const raw = configSchema.parse(env);
+  if (raw.STRIPE_SECRET_KEY && STRIPE_UNFIT_CURRENCIES.includes(raw.MARKETPLACE_CURRENCY)) {
+    throw new Error(
+      `MARKETPLACE_CURRENCY ${raw.MARKETPLACE_CURRENCY} cannot be charged through Stripe in ISO minor units; ` +
+        `Stripe is not supported for ${STRIPE_UNFIT_CURRENCIES.join(", ")}`,
+    );
+  }
   const stripe =
     raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
       ? {
