@@ -5,7 +5,7 @@ import { imagesOfProducts } from "../../src/db/product-images";
 import { ADMIN, api, uid } from "../support/api";
 import { d1Batches } from "../support/bindings";
 import { newProduct, newSku, newVendorWithToken } from "../support/catalog";
-import { pngOf } from "../support/images";
+import { photoObjects, pngOf } from "../support/images";
 
 // Any seller of a shared product may add photos to it, and every catalog page reads its cards'
 // first few: the photos of a product are capped, and a page reads no more of them than it shows.
@@ -15,17 +15,6 @@ const MAX_PRODUCT_IMAGES = 20;
 
 const post = (productId: string, token: string, bytes: BodyInit) =>
   api("POST", `/v1/products/${productId}/images`, { token, rawBody: bytes, headers: { "content-type": "image/png" } });
-
-async function photoObjects(): Promise<number> {
-  let n = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await env.PHOTOS.list({ prefix: "product-images/", ...(cursor ? { cursor } : {}) });
-    n += page.objects.length;
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return n;
-}
 
 const rowsOf = async (productId: string) =>
   (await env.DB.prepare("select count(*) as n from product_images where product_id = ?").bind(productId).first<{

@@ -6,7 +6,7 @@ import { decodeImage } from "../../src/product-images/codecs";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { d1Statements } from "../support/bindings";
 import { inr, newProduct, newSku, newVendorWithToken } from "../support/catalog";
-import { headerOnly, jpegOf, pngOf, withOrientation } from "../support/images";
+import { headerOnly, jpegOf, photoObjects, pngOf, withOrientation } from "../support/images";
 
 const post = (productId: string, token: string, bytes: BodyInit, type = "image/jpeg") =>
   api("POST", `/v1/products/${productId}/images`, { token, rawBody: bytes, headers: { "content-type": type } });
@@ -16,18 +16,6 @@ async function sellerOfNewProduct(title?: string) {
   const product = await newProduct(title);
   await newSku(v.vendorId, product.id);
   return { ...v, productId: product.id as string };
-}
-
-/** How many objects the photo bucket holds. */
-async function photoObjects(): Promise<number> {
-  let n = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await env.PHOTOS.list({ prefix: "product-images/", ...(cursor ? { cursor } : {}) });
-    n += page.objects.length;
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return n;
 }
 
 describe("product images", () => {

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import JPEG_ENC from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
 import encodeJpeg, { init as initJpegEncode } from "@jsquash/jpeg/encode";
 import PNG from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm?module";
@@ -149,4 +150,16 @@ export function withOrientation(jpeg: Uint8Array, orientation: number, order: "I
   ];
   const body = [...ascii("Exif"), 0, 0, ...tiff];
   return new Uint8Array([0xff, 0xd8, 0xff, 0xe1, ...be16(2 + body.length), ...body, ...jpeg.subarray(2)]);
+}
+
+/** How many objects the photo bucket holds. */
+export async function photoObjects(): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await env.PHOTOS.list({ prefix: "product-images/", ...(cursor ? { cursor } : {}) });
+    n += page.objects.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return n;
 }
