@@ -45,25 +45,34 @@ function rivalAfter(method: "release" | "levelsForHold", sku: { skuId: string; w
   return { env: rushed, rival };
 }
 
+/**
+ * A cart of one unit of H (`hOnHand` units, at a vendor with room) and one of product P, whose
+ * nearest offer is B's, at its hourly capacity already; and the checkout attempt for it.
+ */
+async function cartPastFullVendor(hOnHand: number) {
+  const h = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: hOnHand }] });
+  const product = await newProduct();
+  const b = await offer({
+    productId: product.id,
+    vendor: { hourlyCapacity: 1 },
+    warehouses: [{ at: east(BENGALURU, 2), onHand: 5 }],
+  });
+  const shopper = await newCustomer();
+  const attempt = input(shopper.customerId, [
+    { skuId: h.skuId, qty: 1 },
+    { productId: product.id, qty: 1 },
+  ]);
+  await env.DB.prepare("insert into vendor_hourly_loads (vendor_id, hour, sub_orders) values (?, ?, 1)")
+    .bind(b.vendorId, hourOf(attempt.now))
+    .run();
+  return { h, product, b, attempt };
+}
+
 describe("a checkout routed around a vendor at its hourly capacity", () => {
   it("keeps the units it holds of vendors with room: a rush cannot take them while it reroutes", async () => {
-    // The last unit of H, at a vendor with room; and product P, nearest at B (full this hour), also at C.
-    const h = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
-    const product = await newProduct();
-    const b = await offer({
-      productId: product.id,
-      vendor: { hourlyCapacity: 1 },
-      warehouses: [{ at: east(BENGALURU, 2), onHand: 5 }],
-    });
+    // The last unit of H; P is also at C, farther.
+    const { h, product, b, attempt } = await cartPastFullVendor(1);
     const c = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 60), onHand: 5 }] });
-    const shopper = await newCustomer();
-    const attempt = input(shopper.customerId, [
-      { skuId: h.skuId, qty: 1 },
-      { productId: product.id, qty: 1 },
-    ]);
-    await env.DB.prepare("insert into vendor_hourly_loads (vendor_id, hour, sub_orders) values (?, ?, 1)")
-      .bind(b.vendorId, hourOf(attempt.now))
-      .run();
     // A claim waiting on H takes any unit of it the moment it is given back.
     const { env: rush, rival } = rivalAfter("release", h);
 
@@ -78,21 +87,7 @@ describe("a checkout routed around a vendor at its hourly capacity", () => {
   });
 
   it("gives back the units it kept when no route is left", async () => {
-    const h = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 3 }] });
-    const product = await newProduct();
-    const b = await offer({
-      productId: product.id,
-      vendor: { hourlyCapacity: 1 },
-      warehouses: [{ at: east(BENGALURU, 2), onHand: 5 }],
-    });
-    const shopper = await newCustomer();
-    const attempt = input(shopper.customerId, [
-      { skuId: h.skuId, qty: 1 },
-      { productId: product.id, qty: 1 },
-    ]);
-    await env.DB.prepare("insert into vendor_hourly_loads (vendor_id, hour, sub_orders) values (?, ?, 1)")
-      .bind(b.vendorId, hourOf(attempt.now))
-      .run();
+    const { h, b, attempt } = await cartPastFullVendor(3);
 
     const refused = await checkout(env, background, attempt);
     expect(refused).toMatchObject({ ok: false, code: "OUT_OF_STOCK" });
