@@ -5,8 +5,8 @@ import type { Background } from "../platform/background";
 import type { PreparedCart } from "../routing/cart";
 import { allocate, explainAllocation, type Held, ownSkuIds } from "./allocate";
 import { announce } from "./announce";
-import { beginAttempt, type CheckoutInput, type Placing, placing } from "./attempt";
-import type { CheckoutOutcome } from "./outcome";
+import { type Attempt, beginAttempt, type CheckoutInput, type Placing, placing } from "./attempt";
+import type { Answered, CheckoutOutcome } from "./outcome";
 import { createPayment } from "./payment";
 import { persist } from "./persist";
 import { placedOrder } from "./placed-order";
@@ -38,21 +38,34 @@ export async function checkout(env: Env, ctx: Background, input: CheckoutInput):
       retryAfterSeconds: rate.retryAfterSeconds,
     };
   const a = await beginAttempt(env, ctx, input);
-  const valid = await validateCart(a, input.body);
-  if ("answer" in valid) return valid.answer;
+  const first = await place(a, ctx, input.body, { fresh: false });
+  // A product line routed by the catalog cached for a few seconds to an offer gone off sale since
+  // (its vendor suspended, its SKU paused) is routed once more over the catalog as it is now.
+  const placed = first.offerGone ? await place(a, ctx, input.body, { fresh: true }) : first;
+  return placed.answer;
+}
+
+async function place(
+  a: Attempt,
+  ctx: Background,
+  body: CheckoutBody,
+  catalog: { fresh: boolean },
+): Promise<Answered & { offerGone?: boolean }> {
+  const valid = await validateCart(a, body, catalog);
+  if ("answer" in valid) return valid;
   const { cart } = valid;
   const replayed = await replayBeforeClaim(a, cart);
-  if (replayed) return replayed.answer;
+  if (replayed) return replayed;
 
   const held = await allocate(a, cart);
-  if ("answer" in held) return held.answer;
-  const ready = await releaseOnThrow(a, ownSkuIds(held), () => orderFor(placing(a, held), input.body, cart, held));
-  if ("answer" in ready) return ready.answer;
+  if ("answer" in held) return held;
+  const ready = await releaseOnThrow(a, ownSkuIds(held), () => orderFor(placing(a, held), body, cart, held));
+  if ("answer" in ready) return ready;
   const { placed, result } = ready;
   const written = await persist(a, placed, ownSkuIds(held));
-  if ("answer" in written) return written.answer;
+  if ("answer" in written) return written;
   await announce(a, ctx, written.outboxIds);
-  return { ok: true, body: result, replayed: false };
+  return { answer: { ok: true, body: result, replayed: false } };
 }
 
 /** Everything between the claim and the write: checks that need the hold, prices, the payment. */

@@ -8,7 +8,11 @@ import type { Attempt } from "./attempt";
 import type { Answered } from "./outcome";
 
 /** The cart as routing needs it: the marketplace's currency, known lines, a usable address. */
-export async function validateCart(a: Attempt, body: CheckoutBody): Promise<{ cart: PreparedCart } | Answered> {
+export async function validateCart(
+  a: Attempt,
+  body: CheckoutBody,
+  catalog: { fresh: boolean },
+): Promise<{ cart: PreparedCart } | Answered> {
   if (body.currency && body.currency !== a.cfg.currency) {
     return {
       answer: {
@@ -19,7 +23,7 @@ export async function validateCart(a: Attempt, body: CheckoutBody): Promise<{ ca
       },
     };
   }
-  const prepared = await prepareCart(a.env, a.db, body, a.now, { fresh: false });
+  const prepared = await prepareCart(a.env, a.db, body, a.now, catalog);
   if (!prepared.ok) {
     return {
       answer: {
@@ -37,8 +41,13 @@ export async function validateCart(a: Attempt, body: CheckoutBody): Promise<{ ca
  * What can only be checked once the stock is held (the catalog read before the claim may be a
  * few seconds old): every held offer is still for sale from a warehouse the cart ships from, and the
  * customer is under the limit of unpaid orders. A refusal gives back the stock this attempt took.
+ * `offerGone`: only product lines were refused as off sale, so routing may find them another offer.
  */
-export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): Promise<Answered | undefined> {
+export async function validateHeld(
+  a: Attempt,
+  cart: PreparedCart,
+  held: Held,
+): Promise<(Answered & { offerGone?: boolean }) | undefined> {
   // A retry's claim answers the hold its earlier attempt took, wherever that was: a warehouse closed
   // since is not one the cart ships from (nor one it can price a parcel from).
   const shipsFrom = new Set(cart.sites.map((s) => s.warehouseId));
@@ -68,7 +77,10 @@ export async function validateHeld(a: Attempt, cart: PreparedCart, held: Held): 
   }
   if (errors.length > 0) {
     await releaseUnpaid(a.env, a.holdId, ownSkuIds(held), "not_for_sale");
-    return { answer: { ok: false, code: "VALIDATION_FAILED", detail: "Some lines cannot be sold", errors } };
+    return {
+      answer: { ok: false, code: "VALIDATION_FAILED", detail: "Some lines cannot be sold", errors },
+      offerGone: errors.every((e) => e.path.endsWith(".productId")),
+    };
   }
   const { open, earliest } = held.openHolds;
   if (open >= a.cfg.maxOpenHoldsPerCustomer) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { checkout } from "../../src/checkout/checkout";
 import { hourOf } from "../../src/db/vendor-loads";
 import { stockObject } from "../../src/gateways/stock";
-import { newCustomer, uid } from "../support/api";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { stockCalls } from "../support/bindings";
 import { newProduct } from "../support/catalog";
 import { BENGALURU, shipTo, stockedSku, stockOf } from "../support/marketplace";
@@ -110,6 +110,29 @@ describe("a product line whose chosen offer sells out between the read and the c
     if (!placed.ok) return;
     expect(placed.body.order.subOrders.map((s) => s.vendorId)).toEqual([b.vendorId]);
     expect((await stockOf(a.skuId)).totals).toMatchObject({ held: 1, available: 0 });
+    expect((await stockOf(b.skuId)).totals).toMatchObject({ held: 1, available: 4 });
+  });
+});
+
+describe("a product line routed by the cached catalog to a vendor suspended since", () => {
+  it("is routed again over the catalog as it is now, to another vendor's offer", async () => {
+    const product = await newProduct();
+    const a = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 2), onHand: 5 }] });
+    const b = await offer({ productId: product.id, warehouses: [{ at: east(BENGALURU, 60), onHand: 5 }] });
+    const first = await newCustomer();
+    // This checkout leaves the product's offers in the isolate's catalog cache.
+    const warmed = await checkout(env, background, input(first.customerId, [{ productId: product.id, qty: 1 }]));
+    expect(warmed.ok && warmed.body.order.subOrders.map((s) => s.vendorId)).toEqual([a.vendorId]);
+    const off = await api("PATCH", `/v1/vendors/${a.vendorId}`, { token: ADMIN, body: { status: "suspended" } });
+    expect(off.status).toBe(200);
+
+    const shopper = await newCustomer();
+    const placed = await checkout(env, background, input(shopper.customerId, [{ productId: product.id, qty: 1 }]));
+    expect(placed.ok, JSON.stringify(placed)).toBe(true);
+    if (!placed.ok) return;
+    expect(placed.body.order.subOrders.map((s) => s.vendorId)).toEqual([b.vendorId]);
+    // A keeps only the first shopper's unit; the second checkout's claim there was given back.
+    expect((await stockOf(a.skuId)).totals).toMatchObject({ held: 1, available: 4 });
     expect((await stockOf(b.skuId)).totals).toMatchObject({ held: 1, available: 4 });
   });
 });
