@@ -266,17 +266,16 @@ export async function vendorInventory(
   for (const s of report.sold) entry(s.skuId).unitsSold = Number(s.units);
   const unfinished = new Map(report.soldUnfinished.map((s) => [s.skuId, Number(s.units)]));
   for (const [skuId, e] of perSku) e.finishedSold = e.unitsSold - (unfinished.get(skuId) ?? 0);
-  const byDay = new Map<string, { onHand: number; available: number }>();
-  for (const s of report.snapshots) {
+  for (const s of report.snapshotSkus) {
     const e = entry(s.skuId);
-    // Rows come oldest day first: the last seen is the latest.
     e.onHand = Number(s.onHand);
     e.available = Number(s.available);
-    e.sumOnHand += Number(s.onHand);
-    e.days += 1;
-    const d = byDay.get(s.day) ?? { onHand: 0, available: 0 };
-    byDay.set(s.day, { onHand: d.onHand + Number(s.onHand), available: d.available + Number(s.available) });
+    e.sumOnHand = Number(s.sumOnHand);
+    e.days = Number(s.days);
   }
+  const byDay = new Map(
+    report.snapshotDays.map((d) => [d.day, { onHand: Number(d.onHand), available: Number(d.available) }]),
+  );
   const figures = (unitsSold: number, finishedSold: number, available: number, averageOnHand: number) => ({
     turnoverX100: averageOnHand > 0 ? Math.round((unitsSold * 100) / averageOnHand) : null,
     daysOfCover: span > 0 ? daysOfCover(available, finishedSold, span) : null,

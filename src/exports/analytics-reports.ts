@@ -22,7 +22,9 @@ type Column = { key: string; title: string; kind: Kind; width: number; pdf?: fal
 
 export type ReportFile = {
   name: string;
+  /** The report's name. A vendor's name goes in `vendor`, on a line of its own: it may be 120 characters. */
   title: string;
+  vendor?: string;
   asOf: string | null;
   currency: string;
   range: string;
@@ -69,11 +71,20 @@ export function reportCsv(f: ReportFile): string {
   return csv([header, ...rows]);
 }
 
+/**
+ * Rows a report's PDF prints, as the order list's PDF: pdf-lib builds the whole document in memory,
+ * and a vendor's 10,000 SKUs would be some 200 pages. The CSV has every row.
+ */
+export const MAX_PDF_ROWS = 1_000;
+
 export function reportPdf(f: ReportFile): Promise<Uint8Array> {
   const printed = f.columns.filter((c) => c.pdf !== false);
+  const shown = f.rows.slice(0, MAX_PDF_ROWS);
+  const left = f.rows.length - shown.length;
   const report: PdfReport = {
     title: f.title,
     lines: [
+      ...(f.vendor === undefined ? [] : [`Vendor: ${f.vendor}`]),
       f.range,
       f.asOf ? `As of ${displayTime(f.asOf)} (when the roll-ups last caught up).` : "The roll-ups have not run yet.",
     ],
@@ -85,9 +96,14 @@ export function reportPdf(f: ReportFile): Promise<Uint8Array> {
     },
     table: {
       columns: printed.map((c) => ({ title: c.title, width: c.width, right: c.kind !== "text" })),
-      rows: f.rows.map((r) => printed.map((c) => displayCell(c.kind, r[c.key] ?? null, f.currency))),
+      rows: shown.map((r) => printed.map((c) => displayCell(c.kind, r[c.key] ?? null, f.currency))),
     },
     ...(f.rows.length === 0 ? { footnote: "Nothing in this range." } : {}),
+    ...(left > 0
+      ? {
+          footnote: `The first ${shown.length} of ${f.rows.length} rows, in the table's order; ${left} more are left out here. The CSV export has every row.`,
+        }
+      : {}),
   };
   return renderPdf(report);
 }
@@ -178,7 +194,8 @@ export function vendorReport(r: VendorAnalytics, vendorName: string): ReportFile
   return {
     ...head(r),
     name: `vendor-${r.vendorId}-${r.from}-${r.to}`,
-    title: `${vendorName}: sales and payouts`,
+    title: "Sales and payouts",
+    vendor: vendorName,
     figures: [
       { label: "Sales", value: displayAmount(t.salesMinor, r.currency) },
       { label: "Sub-orders / units", value: `${t.subOrders} / ${t.units}` },
@@ -225,7 +242,8 @@ export function productsReport(r: VendorProductSales, vendorName: string): Repor
   return {
     ...head(r),
     name: `products-${r.vendorId}-${r.from}-${r.to}`,
-    title: `${vendorName}: sales by product`,
+    title: "Sales by product",
+    vendor: vendorName,
     figures: [
       { label: "Sales", value: displayAmount(r.totals.salesMinor, r.currency) },
       { label: "Units sold", value: String(r.totals.units) },
@@ -253,7 +271,8 @@ export function inventoryReport(r: VendorInventory, vendorName: string): ReportF
   return {
     ...head(r),
     name: `inventory-${r.vendorId}-${r.from}-${r.to}`,
-    title: `${vendorName}: inventory`,
+    title: "Inventory",
+    vendor: vendorName,
     figures: [
       { label: "Units sold", value: String(t.unitsSold) },
       { label: "On hand / available", value: `${t.onHand} / ${t.available}` },

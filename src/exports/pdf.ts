@@ -64,7 +64,14 @@ export async function renderPdf(report: PdfReport): Promise<Uint8Array> {
   };
   const page = pdf.addPage([A4.width, A4.height]);
   let y = A4.height - MARGIN;
-  page.drawText(report.title, { x: MARGIN, y: y - 18, size: 18, font: fonts.bold, color: INK });
+  // Clipped like every other line: a title that ran on would be drawn past the page's edge.
+  page.drawText(clip(fonts.bold, report.title, 18, A4.width - 2 * MARGIN), {
+    x: MARGIN,
+    y: y - 18,
+    size: 18,
+    font: fonts.bold,
+    color: INK,
+  });
   y -= 30;
   for (const line of report.lines) {
     page.drawText(clip(fonts.regular, line, 9, A4.width - 2 * MARGIN), {

@@ -362,7 +362,7 @@ describe("analytics report exports", () => {
     );
     const inventory = await download(`${base}/inventory/export?format=pdf`, scene.vendorA);
     expect(inventory.status).toBe(200);
-    expect(await pdfText(inventory)).toContain("inventory");
+    expect(await pdfText(inventory)).toContain("Inventory");
     for (const suffix of ["export", "products/export", "inventory/export"]) {
       expect((await download(`${base}/${suffix}`, scene.vendorB)).status).toBe(404);
     }
