@@ -1,9 +1,11 @@
 import { asc, max, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { Db } from "./client";
+import { type Db, runBatch } from "./client";
+import { queueOpsAlert } from "./ops-alerts";
 import type { OrderAggregate, SubOrderRow } from "./orders";
 import type { OutboxRow } from "./outbox";
 import { lineItems, orderEvents, orders, payments, routingDecisions, subOrders, vendors } from "./schema";
+import { findSubOrder } from "./sub-orders";
 
 export type Due = {
   id: string;
@@ -21,7 +23,8 @@ export type Due = {
  * dispatch, the next tick reaches the ones that still need a nudge. The index is named because
  * without statistics SQLite would rather take sub_orders_status_sla and sort; that is also why
  * this is SQL text (the query builder cannot say INDEXED BY). `horizon` is now plus the widest
- * lead, the index range.
+ * lead, the index range. A breach ops were told has shipped (`reportUnfinishedDispatch`) is skipped:
+ * no cancel can land on it, and retried every tick it would hold the head of every page.
  */
 export function dueScans(
   nowIso: string,
@@ -44,8 +47,11 @@ export function dueScans(
     ? sql`s.sla_dispatch_by <= ${nowIso} and s.sla_dispatch_by >= ${after.key}
         and (s.sla_dispatch_by > ${after.key} or s.id > ${after.id})`
     : sql`s.sla_dispatch_by <= ${nowIso}`;
+  // One probe of the alerts' unique dedupe index per reported row, which the index walk passes over.
+  const unreported = sql`not exists (select 1 from notifications as n
+    where n.dedupe_key = ${`${UNFINISHED_DISPATCH}:`} || s.id)`;
   return {
-    breached: scan("sub_orders_sla_open", past, limits.breached),
+    breached: scan("sub_orders_sla_open", sql`${past} and ${unreported}`, limits.breached),
     toNudge: scan(
       "sub_orders_sla_unnudged",
       sql`s.nudged_at is null and s.sla_dispatch_by > ${nowIso} and s.sla_dispatch_by <= ${horizon}
@@ -53,6 +59,41 @@ export function dueScans(
       limits.toNudge,
     ),
   };
+}
+
+/** The ops alert of a dispatch that stopped after its stock shipped, and the prefix of its dedupe key. */
+export const UNFINISHED_DISPATCH = "sla_dispatch_unfinished";
+
+/**
+ * A breach whose cancel was refused because its stock has shipped (the first SKU's object said
+ * ALREADY_SHIPPED) while D1 still reads it open: a dispatch that stopped between its ships, or
+ * between them and its D1 write. Only the vendor's dispatch again (shipping is idempotent per
+ * hold) finishes it, and until then any SKU not shipped stays committed. Tells ops once per
+ * sub-order, naming it and any AWB its dispatch claimed; the alert takes it out of the breach scan
+ * (`dueScans`), its deadline left as it was so the vendor's queue still shows it overdue. False,
+ * and nothing written, when it is no longer open: a dispatch racing the cancel has landed since.
+ */
+export async function reportUnfinishedDispatch(db: Db, subOrderId: string, at: string): Promise<boolean> {
+  const sub = await findSubOrder(db, subOrderId);
+  if (!sub || !["paid", "confirmed", "packed"].includes(sub.status)) return false;
+  const label = sub.awb ? `, with ${sub.carrier} AWB ${sub.awb}` : "";
+  await runBatch(db, [
+    queueOpsAlert(db, {
+      template: UNFINISHED_DISPATCH,
+      dedupeKey: `${UNFINISHED_DISPATCH}:${sub.id}`,
+      text: `Sub-order ${sub.id} of order ${sub.orderId} is past its dispatch deadline and cannot be cancelled: its stock has shipped while it still reads ${sub.status} (a dispatch stopped part-way${label}). The vendor (${sub.vendorId}) must dispatch it again with its AWB to finish it; until then the units of any SKU not shipped stay committed. The SLA watcher no longer retries it.`,
+      params: {
+        subOrderId: sub.id,
+        orderId: sub.orderId,
+        vendorId: sub.vendorId,
+        status: sub.status,
+        carrier: sub.carrier,
+        awb: sub.awb,
+      },
+      at,
+    }),
+  ]);
+  return true;
 }
 
 /** The longest nudge lead any vendor asked for, in minutes (0 with no vendors). */

@@ -7,6 +7,7 @@ import {
   dueScans,
   dueSubOrders,
   loadDueSubOrders,
+  reportUnfinishedDispatch,
   stampNudges,
   widestNudgeLeadMinutes,
 } from "../db/sla";
@@ -40,6 +41,9 @@ export function slaScans(nowIso: string, horizon: string, after?: { key: string;
  * deadline has passed. Orders held for review
  * have no running clock. Running twice, or twice at once, does nothing twice: the nudge is a
  * conditional stamp with a once-only event, and the cancellation is the guarded vendor-cancel step.
+ * A breach whose stock has shipped though D1 still reads it open (a dispatch that stopped part-way)
+ * cannot be cancelled: ops are told once and the scan leaves it to the vendor's dispatch
+ * (`reportUnfinishedDispatch`).
  */
 export async function watchSlas(env: Env, now: Date) {
   const db = database(env);
@@ -74,7 +78,7 @@ async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor)
   const taken = new Set(loaded.map((l) => l.sub.id));
   // The scan's order, cut where the page's stock calls run out.
   const due = scanned.slice(0, BREACH_PAGE).filter((d) => taken.has(d.id));
-  const result = { scanned: due.length, cancelled: 0, failed: 0, continued: false };
+  const result = { scanned: due.length, cancelled: 0, failed: 0, reported: 0, continued: false };
   const work = pageWork("sla-watcher");
   const byOrder = groupBy(loaded, (l) => l.agg.order.id);
   await Promise.all(
@@ -88,7 +92,14 @@ async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor)
           error: String(err),
         }));
         if (outcome.ok) result.cancelled += outcome.changed ? 1 : 0;
-        else {
+        else if (
+          // Refused for a sub-order the page read open: its stock objects say it has shipped.
+          "code" in outcome &&
+          outcome.code === "ILLEGAL_TRANSITION" &&
+          (await reportUnfinishedDispatch(database(env), found.sub.id, isoSeconds(now)).catch(() => false))
+        ) {
+          result.reported += 1;
+        } else {
           result.failed += 1;
           console.error(JSON.stringify({ job: "sla-watcher", subOrderId: found.sub.id, outcome }));
         }
