@@ -1,4 +1,4 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { idempotencyKeys } from "./schema";
 
@@ -72,7 +72,15 @@ export function releaseKey(db: Db, scope: string, key: string, claimedAt: string
   return db.delete(idempotencyKeys).where(claimOf(scope, key, claimedAt));
 }
 
-/** Forgets keys past their expiry; returns the statement so it joins a batch. */
-export function deleteExpiredKeys(db: Db, at: string) {
-  return db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, at)).returning({ key: idempotencyKeys.key });
+/**
+ * Forgets at most `limit` keys past their expiry, the earliest expired first (through the expiry
+ * index); answers how many went. Counted from the statement's changes: the keys themselves are not
+ * sent back.
+ */
+export async function deleteExpiredKeys(db: Db, at: string, limit: number): Promise<number> {
+  const done = await db.run(sql`
+    delete from ${idempotencyKeys} where rowid in (
+      select rowid from ${idempotencyKeys} where ${idempotencyKeys.expiresAt} < ${at}
+      order by ${idempotencyKeys.expiresAt} limit ${limit})`);
+  return done.meta.changes;
 }
