@@ -24,10 +24,14 @@ export type ReconcileResult = { rows: number; skus: number; failedSkus: number; 
 export async function reconcileBridgePage(env: Env, now: Date): Promise<ReconcileResult> {
   const db = database(env);
   const startedAt = Date.now();
+  // A queue continuation's `now` is when it was sent, and a retried one arrives minutes after that:
+  // the lease runs from the real clock (or a test's later one), or it would already have lapsed and
+  // a page running beside this one would take the same rows.
+  const claimAt = Math.max(now.getTime(), startedAt);
   const claimed = await claimBridgeRows(db, {
     lease: newId("lease"),
-    now: now.getTime(),
-    leaseUntil: now.getTime() + LEASE_MS,
+    now: claimAt,
+    leaseUntil: claimAt + LEASE_MS,
     ...BRIDGE_PAGE,
   });
   const bySku = new Map<string, ClaimedRow[]>();
