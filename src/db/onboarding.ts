@@ -179,7 +179,18 @@ export async function saveStep(
   return saved.length > 0;
 }
 
-/** Moves the vendor from one of `from` to `to` with the wizard's bookkeeping; false if it was elsewhere. */
+/** `missingEssentials` as a condition on the vendor's row: a name, a contact address, an active warehouse. */
+const hasEssentials = and(
+  sql`trim(${vendors.name}) <> ''`,
+  sql`coalesce(${vendors.contactEmail}, '') <> ''`,
+  sql`exists (select 1 from ${warehouses} where ${warehouses.vendorId} = ${vendors.id} and ${warehouses.status} = 'active')`,
+);
+
+/**
+ * Moves the vendor from one of `from` to `to` with the wizard's bookkeeping; false if it was
+ * elsewhere, or, with `essentials`, lacks one of them. The essentials are checked by the write
+ * itself: a warehouse deactivated (or a contact cleared) after the caller read them stops the move.
+ */
 export async function moveOnboarding(
   db: Db,
   input: {
@@ -190,9 +201,14 @@ export async function moveOnboarding(
       Pick<typeof vendorOnboarding.$inferInsert, "submittedAt" | "decidedAt" | "rejectReason" | "step">
     >;
     at: string;
+    essentials?: boolean;
   },
 ): Promise<boolean> {
-  const movable = and(eq(vendors.id, input.vendorId), inArray(vendors.onboarding, input.from));
+  const movable = and(
+    eq(vendors.id, input.vendorId),
+    inArray(vendors.onboarding, input.from),
+    input.essentials ? hasEssentials : undefined,
+  );
   // The bookkeeping first, under the same condition the move then checks: both see the state before.
   const [, moved] = await db.batch([
     db

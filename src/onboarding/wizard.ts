@@ -74,18 +74,35 @@ export async function decideOnboarding(
     return { ok: false, code: "VALIDATION_FAILED", missing, when: "approving" };
   }
   const at = isoSeconds(now);
+  const approving = decision.decision === "approve";
+  // The approval's write checks the essentials again: one lost between the read above and it keeps
+  // the vendor submitted.
   const moved = await moveOnboarding(db, {
     vendorId,
     from: ["submitted"],
-    to: decision.decision === "approve" ? "approved" : "rejected",
-    progress: { decidedAt: at, rejectReason: decision.decision === "reject" ? decision.reason : null },
+    to: approving ? "approved" : "rejected",
+    progress: { decidedAt: at, rejectReason: approving ? null : decision.reason },
     at,
+    essentials: approving,
   });
   if (!moved) {
+    const after = await current(db, vendorId);
+    if (!after.ok) return after;
+    if (approving && after.onboarding.state === "submitted") {
+      if (after.onboarding.missing.length > 0) {
+        return { ok: false, code: "VALIDATION_FAILED", missing: after.onboarding.missing, when: "approving" };
+      }
+      // Lost and put back between the write and this read.
+      return {
+        ok: false,
+        code: "ILLEGAL_TRANSITION",
+        detail: "Its essentials changed while it was being approved; try again",
+      };
+    }
     return {
       ok: false,
       code: "ILLEGAL_TRANSITION",
-      detail: `Only a submitted vendor is decided; this one is ${before.onboarding.state}`,
+      detail: `Only a submitted vendor is decided; this one is ${after.onboarding.state}`,
     };
   }
   return current(db, vendorId);
