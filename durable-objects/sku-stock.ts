@@ -28,7 +28,16 @@ import type {
   StockSnapshot,
   WarehouseStock,
 } from "./sku-stock-rpc";
-import { ADDRESS_EARLIEST_EXPIRY, ADDRESS_UNPAID, CLOSED_SKIP_MS, freeUnits, migrate } from "./sku-stock-storage";
+import {
+  ADDRESS_EARLIEST_EXPIRY,
+  ADDRESS_UNPAID,
+  CLOSED_SKIP_MS,
+  COUNTED_AT_OR_SINCE,
+  COUNTED_SINCE,
+  freeUnits,
+  MOVED_SINCE,
+  migrate,
+} from "./sku-stock-storage";
 
 /** Coalescing window of the D1 mirror: at most one D1 batch per object per this many ms. */
 const MIRROR_DELAY_MS = 500;
@@ -716,20 +725,12 @@ export class SkuStock extends DurableObject<Env> {
    * Whether a count taken after `at` (or at it, with `orAt`) was already applied to this warehouse.
    * A count is never dated more than COUNTED_AT_MAX_AHEAD_MS past when it was recorded (the bridge
    * refuses one stamped further ahead of its arrival), so only entries recorded since then are read,
-   * by the (warehouse, at) index: not the whole ledger of a busy SKU, inside the critical section.
+   * by the index of counts (`COUNTED_SINCE`): not the whole ledger of a busy SKU, inside the critical section.
    */
   private countedSince(warehouseId: string, at: number, orAt = false): boolean {
     return (
-      this.sql
-        .exec(
-          `SELECT 1 FROM ledger WHERE warehouse_id = ?1 AND at >= ?3 AND kind = 'set'
-             AND COALESCE(counted_at, at) ${orAt ? ">=" : ">"} ?2
-           LIMIT 1`,
-          warehouseId,
-          at,
-          at - COUNTED_AT_MAX_AHEAD_MS,
-        )
-        .toArray().length > 0
+      this.sql.exec(orAt ? COUNTED_AT_OR_SINCE : COUNTED_SINCE, warehouseId, at, at - COUNTED_AT_MAX_AHEAD_MS).toArray()
+        .length > 0
     );
   }
 
@@ -740,17 +741,7 @@ export class SkuStock extends DurableObject<Env> {
    * count corrects.
    */
   private movedSince(warehouseId: string, at: number): number {
-    return (
-      this.sql
-        .exec<{ n: number | null }>(
-          `SELECT SUM(CASE kind WHEN 'ship' THEN -qty ELSE qty END) AS n
-           FROM ledger WHERE warehouse_id = ?1 AND at > ?2 AND COALESCE(counted_at, at) > ?2
-             AND kind IN ('adjust', 'ship')`,
-          warehouseId,
-          at,
-        )
-        .one().n ?? 0
-    );
+    return this.sql.exec<{ n: number | null }>(MOVED_SINCE, warehouseId, at).one().n ?? 0;
   }
 
   /** A hold id seen before: a replay of the live hold, a refusal, or null when a released hold may reopen. */

@@ -3,7 +3,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SkuStock } from "../../durable-objects/sku-stock";
 import type { StockCount } from "../../durable-objects/sku-stock-rpc";
-import { ADDRESS_UNPAID, migrate } from "../../durable-objects/sku-stock-storage";
+import {
+  ADDRESS_UNPAID,
+  COUNTED_AT_OR_SINCE,
+  COUNTED_SINCE,
+  MOVED_SINCE,
+  migrate,
+} from "../../durable-objects/sku-stock-storage";
 import { uid } from "../support/api";
 import { insertCatalog } from "../support/catalog-rows";
 
@@ -268,7 +274,8 @@ describe("SkuStock storage migration", () => {
       sql.exec("ALTER TABLE stock DROP COLUMN closed_at");
       sql.exec("ALTER TABLE stock DROP COLUMN shortfall");
       sql.exec("ALTER TABLE stock DROP COLUMN version");
-      sql.exec("DROP INDEX ledger_movements");
+      sql.exec("DROP INDEX ledger_counts");
+      sql.exec("DROP INDEX ledger_moves");
       sql.exec("ALTER TABLE ledger DROP COLUMN counted_at");
       dropAddressCount(sql);
       sql.exec("DROP INDEX holds_address_unpaid");
@@ -316,6 +323,35 @@ describe("SkuStock storage migration", () => {
       { client_address: b, held: 2 },
       { client_address: a, held: 28 },
     ]);
+  });
+
+  it("reads a count's counts and movements since it was taken without the holds, commits and releases between", async () => {
+    const s = await stocked([4]);
+    const warehouseId = s.whs[0]!;
+    const since = Date.now() - HOUR;
+    const reads = await runInDurableObject(s.stub, (_o: SkuStock, state) => {
+      const sql = state.storage.sql;
+      // A busy hour of claims given back: 4,000 ledger rows in this warehouse, none a count or a move.
+      sql.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+         INSERT INTO ledger (warehouse_id, kind, qty, on_hand_after, reason, actor, hold_id, at)
+         SELECT ?1, CASE i % 2 WHEN 0 THEN 'reserve' ELSE 'release' END, 1, 4, 'checkout', 'system', 'h' || i, ?2 + i
+         FROM n`,
+        warehouseId,
+        since,
+      );
+      const rowsRead = (query: string, ...params: number[]) => {
+        const cursor = sql.exec(query, warehouseId, ...params);
+        cursor.toArray();
+        return cursor.rowsRead;
+      };
+      return [
+        rowsRead(COUNTED_SINCE, since, since - HOUR),
+        rowsRead(COUNTED_AT_OR_SINCE, since, since - HOUR),
+        rowsRead(MOVED_SINCE, since),
+      ];
+    });
+    for (const read of reads) expect(read).toBeLessThan(20);
   });
 
   it("reads an address's unpaid units from its counted row, its lapsed holds and the claim's own hold by key", async () => {
