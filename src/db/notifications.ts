@@ -156,6 +156,66 @@ export async function claimNotifications(
     returning id, order_id as orderId, thread_key as threadKey, recipient, template, payload, attempts`);
 }
 
+/** A queued message on a channel the deployment no longer sends on, with its recipient's contacts now. */
+export type StrandedNotification = {
+  id: string;
+  channel: string;
+  recipient: string | null;
+  customerId: string | null;
+  vendorId: string | null;
+  email: string | null;
+  phone: string | null;
+};
+
+/**
+ * The queued messages of `channels` that no sender holds, confirmations first, at most `limit`:
+ * whether due now or waiting to retry, none of them is ever claimed while its channel is off.
+ */
+export async function strandedNotifications(
+  db: Db,
+  channels: readonly string[],
+  w: { at: string; limit: number },
+): Promise<StrandedNotification[]> {
+  if (channels.length === 0) return [];
+  return db.all<StrandedNotification>(sql`
+    select n.id, n.channel, n.recipient, n.customer_id as customerId, n.vendor_id as vendorId,
+      coalesce(c.email, v.contact_email) as email, coalesce(c.phone, v.contact_phone) as phone
+    from ${notifications} n
+    left join ${customers} c on c.id = n.customer_id
+    left join ${vendors} v on v.id = n.vendor_id
+    where n.status = 'queued' and n.channel in (select value from json_each(${JSON.stringify(channels)}))
+      and (n.lease_until is null or n.lease_until <= ${w.at})
+    order by n.priority, n.created_at, n.id
+    limit ${w.limit}`);
+}
+
+export type Reroute = {
+  id: string;
+  from: string;
+  channel: "whatsapp" | "email" | "local";
+  recipient: string;
+  error: string;
+};
+
+/**
+ * Moves each message to its new channel and recipient as one not tried yet there (no attempts or
+ * hand-over counted against that channel's minute, no pause, no provider's id), in one statement;
+ * only while it is still queued on the channel it was read on and no sender holds it, so a sender
+ * that claimed it meanwhile keeps it and two runs at once move it once. Returns the ids moved.
+ */
+export async function rerouteNotifications(db: Db, moves: readonly Reroute[], at: string) {
+  if (moves.length === 0) return [];
+  return db.all<{ id: string }>(sql`
+    update ${notifications}
+    set channel = m.value ->> 1, recipient = m.value ->> 2, error = m.value ->> 3,
+      attempts = 0, last_attempt_at = null, next_attempt_at = null, lease_until = null, provider_ref = null
+    from json_each(${JSON.stringify(moves.map((r) => [r.id, r.channel, r.recipient, r.error, r.from]))}) as m
+    where ${notifications}.id = m.value ->> 0 and ${notifications}.channel = m.value ->> 4
+      and ${notifications}.status = 'queued'
+      and (${notifications}.lease_until is null or ${notifications}.lease_until <= ${at})
+    returning ${notifications}.id as id`);
+}
+
 export type NotificationOutcome = Pick<
   NotificationInsert,
   "status" | "sentAt" | "providerRef" | "error" | "nextAttemptAt"

@@ -17,6 +17,7 @@ import {
   SEND_TIMEOUT_SECONDS,
 } from "../notifications/channels/port";
 import { whatsappChannel } from "../notifications/channels/whatsapp";
+import { rerouteStranded } from "../notifications/outbox";
 import { type Config, config } from "../platform/config";
 
 const BUCKET_MS = 60_000;
@@ -48,17 +49,19 @@ function remoteChannels(cfg: Config): [Remote, Channel][] {
  * what is left, so two senders running at once never exceed the limit or take the same message.
  * Nothing is dropped: a message that waited past its minute goes out in a later one with its
  * delay visible (createdAt vs sentAt), a temporary refusal is retried later, and a final one is
- * kept as failed with the provider's reason. The local channel only records, so its claim marks
- * the message sent at once.
+ * kept as failed with the provider's reason; a message queued on a channel switched off since is
+ * first moved where a message queued now would go, up to a minute's limit a run. The local channel
+ * only records, so its claim marks the message sent at once.
  */
 export async function sendNotifications(env: Env, now: Date) {
   const db = database(env);
   const cfg = config(env);
   const limit = cfg.notifyRatePerMinute;
   const bucket = bucketOf(now);
+  const rerouted = await rerouteStranded(db, cfg, { at: isoSeconds(now), limit });
   const local = await markLocalSent(db, { limit, bucket, at: isoSeconds(now) });
 
-  const result = { sent: local.length, retrying: 0, failed: 0, limit, bucket };
+  const result = { sent: local.length, retrying: 0, failed: 0, rerouted, limit, bucket };
   const started = Date.now();
   for (const [name, channel] of remoteChannels(cfg)) {
     // Everything from this channel's own claim: a slow channel before it must neither eat into this

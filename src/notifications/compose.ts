@@ -13,7 +13,10 @@ export type Message = {
   audience: Audience;
   /** Per parent order, so a shopper sees one conversation however many parcels there are. */
   threadKey: string;
-  /** A WhatsApp template's body parameters, as the shopper reads them: amounts formatted, not minor units. */
+  /**
+   * A WhatsApp template's body parameters, as the shopper reads them: amounts formatted, not minor
+   * units, in the order the text reads them (the channel fills the template's {{1}}, {{2}}, ... by position).
+   */
   params: Record<string, string | number>;
   text: string;
 };
@@ -59,19 +62,26 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
   const base = { threadKey: `order:${orderId}`, audience: { kind: "customer" as const, customerId: facts.customerId } };
   switch (event.type) {
     case "order.paid": {
-      const n = facts.subOrderCount;
-      const text =
-        n > 1
-          ? `Order ${orderId} is confirmed. It ships in ${n} parcels from ${facts.vendorCount} sellers; that is normal, and we will tell you as each one moves.`
-          : `Order ${orderId} is confirmed. We will tell you when it ships.`;
+      const parcels = facts.subOrderCount;
+      const sellers = facts.vendorCount;
+      // A template's text is fixed: an order of several parcels says how many, from how many sellers,
+      // so its own template carries both; an order of one parcel has neither to say.
       return [
-        {
-          ...base,
-          template: "order_confirmed",
-          priority: PRIORITY.confirmation,
-          params: { orderId, parcels: n },
-          text,
-        },
+        parcels > 1
+          ? {
+              ...base,
+              template: "order_confirmed_split",
+              priority: PRIORITY.confirmation,
+              params: { orderId, parcels, sellers },
+              text: `Order ${orderId} is confirmed. It ships in ${parcels} parcels from ${sellers} sellers; that is normal, and we will tell you as each one moves.`,
+            }
+          : {
+              ...base,
+              template: "order_confirmed",
+              priority: PRIORITY.confirmation,
+              params: { orderId },
+              text: `Order ${orderId} is confirmed. We will tell you when it ships.`,
+            },
       ];
     }
     case "order.cancelled": {
@@ -144,7 +154,7 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
           // A template's text is fixed: one says the refund is sent again, the other that ops will call.
           template: p.retried ? "refund_failed_retrying" : "refund_failed_contact",
           priority: PRIORITY.cancellation,
-          params: { orderId, refunded },
+          params: { refunded, orderId },
           text: `Your bank could not accept the refund of ${refunded} for order ${orderId}. ${next}`,
         },
       ];
@@ -159,7 +169,7 @@ export function compose(event: OrderEventMessage, facts: Facts): Message[] {
           ...base,
           template: sent ? "refund_sent" : "refund_settled",
           priority: PRIORITY.cancellation,
-          params: { orderId, refunded },
+          params: { refunded, orderId },
           text: `The refund of ${refunded} for order ${orderId} ${how}.`,
         },
       ];

@@ -1,6 +1,12 @@
 import type { OrderEventMessage } from "../contracts/events";
-import { database } from "../db/client";
-import { notificationFacts, queueNotifications } from "../db/notifications";
+import { type Db, database } from "../db/client";
+import {
+  notificationFacts,
+  queueNotifications,
+  type Reroute,
+  rerouteNotifications,
+  strandedNotifications,
+} from "../db/notifications";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
 import { type Config, config } from "../platform/config";
@@ -72,4 +78,26 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
   });
   await queueNotifications(db, rows);
   return rows.length;
+}
+
+/**
+ * A message's channel is chosen when it is queued, and a sender claims only the channels configured
+ * now: when an operator switches one off (unsets WHATSAPP_TOKEN after Meta blocks the account),
+ * what is still queued on it, waiting to retry or not, is claimed by no one, ever. Moves at most
+ * `limit` of them (confirmations first) where a message queued now would go, as not tried yet there:
+ * by email to a shopper or vendor with an address when email is configured, else only recorded.
+ * A customer's message is on a remote channel only once someone paid, which stays so: no need to
+ * ask again. Returns how many moved.
+ */
+export async function rerouteStranded(db: Db, cfg: Config, w: { at: string; limit: number }): Promise<number> {
+  const off = (["whatsapp", "email"] as const).filter((c) => !cfg[c]);
+  const stranded = await strandedNotifications(db, off, w);
+  const moves = stranded.map((n): Reroute => {
+    const fallback = n.recipient ?? (n.vendorId ? `vendor:${n.vendorId}` : (n.customerId ?? ""));
+    const contact = n.customerId || n.vendorId ? { email: n.email, phone: n.phone } : undefined;
+    const { channel, recipient } = route(cfg, contact, fallback);
+    const how = channel === "local" ? "only recorded" : `moved to ${channel}`;
+    return { id: n.id, from: n.channel, channel, recipient, error: `${n.channel} is not configured: ${how}` };
+  });
+  return (await rerouteNotifications(db, moves, w.at)).length;
 }

@@ -21,7 +21,7 @@ describe("notifications", () => {
     const mine = () => api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.token });
     await vi.waitFor(async () => expect((await mine()).body.items).toHaveLength(1), { timeout: 10_000 });
     const confirmation = (await mine()).body.items[0];
-    expect(confirmation).toMatchObject({ template: "order_confirmed", priority: 0, status: "queued" });
+    expect(confirmation).toMatchObject({ template: "order_confirmed_split", priority: 0, status: "queued" });
     expect(confirmation.text).toContain("2 parcels from 2 sellers");
 
     const row = await env.DB.prepare(

@@ -67,7 +67,7 @@ describe("WhatsApp", () => {
       recipient_type: "individual",
       to: "919845010001",
       type: "template",
-      template: template("order_confirmed", o.orderId, "1"),
+      template: template("order_confirmed", o.orderId),
       biz_opaque_callback_data: `order:${o.orderId}`,
     });
     const [sent] = await o.mine();

@@ -97,18 +97,52 @@ describe("messages", () => {
     // WhatsApp sends the approved template's fixed text, not ours: "we are sending it again" and
     // "our team will contact you" cannot share one template name.
     const [awaitingOps] = compose(event("order.refund_failed", { retried: false }), facts);
-    expect(awaitingOps).toMatchObject({
-      template: "refund_failed_contact",
-      params: { orderId: "ord_1", refunded: "₹2,500.00" },
-    });
+    expect(awaitingOps).toMatchObject({ template: "refund_failed_contact" });
+    // WhatsApp fills the template's parameters by position: the amount comes first in the text.
+    expect(Object.entries(awaitingOps!.params)).toEqual([
+      ["refunded", "₹2,500.00"],
+      ["orderId", "ord_1"],
+    ]);
     expect(awaitingOps!.text).toContain("Our team will contact you to refund it another way.");
     expect(compose(event("order.refund_sent", {}), facts)[0]!.text).toBe(
       "The refund of ₹2,500.00 for order ord_1 is on its way back to you.",
     );
-    expect(compose(event("order.refund_settled", {}), facts)[0]).toMatchObject({
-      template: "refund_settled",
-      params: { orderId: "ord_1", refunded: "₹2,500.00" },
-    });
+    const [settled] = compose(event("order.refund_settled", {}), facts);
+    expect(settled!.template).toBe("refund_settled");
+    expect(Object.entries(settled!.params)).toEqual([
+      ["refunded", "₹2,500.00"],
+      ["orderId", "ord_1"],
+    ]);
+  });
+});
+
+describe("a confirmation", () => {
+  const paid: OrderEventMessage = {
+    id: 8,
+    type: "order.paid",
+    orderId: "ord_1",
+    at: "2026-11-28T10:00:00Z",
+    payload: { orderId: "ord_1" },
+  };
+  const facts = { customerId: "cus_1", subOrderCount: 1, vendorCount: 1, currency: "INR", timeZone: "Asia/Kolkata" };
+
+  it("of an order in several parcels has a template of its own that carries how many parcels from how many sellers", () => {
+    // WhatsApp sends the approved template's fixed text: one template cannot say "we will tell you
+    // when it ships" to one shopper and "3 parcels from 2 sellers" to another.
+    const [split] = compose(paid, { ...facts, subOrderCount: 3, vendorCount: 2 });
+    expect(split!.template).toBe("order_confirmed_split");
+    expect(Object.entries(split!.params)).toEqual([
+      ["orderId", "ord_1"],
+      ["parcels", 3],
+      ["sellers", 2],
+    ]);
+    expect(split!.text).toBe(
+      "Order ord_1 is confirmed. It ships in 3 parcels from 2 sellers; that is normal, and we will tell you as each one moves.",
+    );
+    const [single] = compose(paid, facts);
+    expect(single).toMatchObject({ template: "order_confirmed", params: { orderId: "ord_1" } });
+    expect(Object.keys(single!.params)).toEqual(["orderId"]);
+    expect(single!.text).toBe("Order ord_1 is confirmed. We will tell you when it ships.");
   });
 });
 
@@ -258,45 +292,60 @@ describe("templates", () => {
     expect(sent!.params).toEqual({ orderId: "ord_1", carrier: "Blue Dart", awb: "AWB1" });
   });
 
+  // One event of every kind and variant a shopper or vendor is messaged for.
+  const events = [
+    event("order.paid", {}),
+    event("order.cancelled", { refundedMinor: 1_000 }),
+    event("order.cancelled", { refundedMinor: 0 }),
+    event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "vendor_cancelled" }),
+    event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "vendor_cancelled" }),
+    event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: SLA_BREACH_REASON }),
+    event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: SLA_BREACH_REASON }),
+    event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "returned_to_origin" }),
+    event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "returned_to_origin" }),
+    event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "lost_in_transit" }),
+    event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "lost_in_transit" }),
+    event("order.refund_failed", { refundedMinor: 1_000, retried: true }),
+    event("order.refund_failed", { refundedMinor: 1_000, retried: false }),
+    event("order.refund_sent", { refundedMinor: 1_000 }),
+    event("order.refund_settled", { refundedMinor: 1_000 }),
+    event("sub_order.dispatched", { subOrderId: "sub_1", carrier: "delhivery", awb: "AWB1" }),
+    event("sub_order.awb_corrected", {
+      subOrderId: "sub_1",
+      carrier: "bluedart",
+      carrierName: "Blue Dart",
+      awb: "AWB2",
+      previousCarrier: "delhivery",
+      previousAwb: "AWB1",
+    }),
+    event("sub_order.milestone", { subOrderId: "sub_1", milestone: "out_for_delivery" }),
+    event("sub_order.milestone", { subOrderId: "sub_1", milestone: "delivery_attempted" }),
+    event("sub_order.delivered", { subOrderId: "sub_1" }),
+    event("sub_order.sla_nudge", { subOrderId: "sub_1", vendorId: "ven_1", slaDispatchBy: "2026-11-28T09:30:00Z" }),
+  ];
+
+  // An order of one parcel is confirmed, and cancelled with its parcel, in templates of its own.
+  const parcelEvents = events.filter((e) => e.type === "order.paid" || e.type === "sub_order.cancelled");
+  const everyMessage = () => [
+    ...events.flatMap((e) => compose(e, facts)),
+    ...parcelEvents.flatMap((e) => compose(e, onlyParcel)),
+  ];
+
+  it("list their parameters in the order the text reads them, as WhatsApp fills a template by position", () => {
+    const outOfOrder = everyMessage().flatMap((m) => {
+      let from = 0;
+      for (const value of Object.values(m.params)) {
+        const at = m.text.indexOf(String(value), from);
+        if (at < 0) return [[m.template, m.params, m.text]];
+        from = at + String(value).length;
+      }
+      return [];
+    });
+    expect(outOfOrder).toEqual([]);
+  });
+
   it("each have an email subject of their own, so no mail reads as a vague update", () => {
-    const events = [
-      event("order.paid", {}),
-      event("order.cancelled", { refundedMinor: 1_000 }),
-      event("order.cancelled", { refundedMinor: 0 }),
-      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "vendor_cancelled" }),
-      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "vendor_cancelled" }),
-      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: SLA_BREACH_REASON }),
-      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: SLA_BREACH_REASON }),
-      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "returned_to_origin" }),
-      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "returned_to_origin" }),
-      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 1_000, reason: "lost_in_transit" }),
-      event("sub_order.cancelled", { subOrderId: "sub_1", refundedMinor: 0, reason: "lost_in_transit" }),
-      event("order.refund_failed", { refundedMinor: 1_000, retried: true }),
-      event("order.refund_failed", { refundedMinor: 1_000, retried: false }),
-      event("order.refund_sent", { refundedMinor: 1_000 }),
-      event("order.refund_settled", { refundedMinor: 1_000 }),
-      event("sub_order.dispatched", { subOrderId: "sub_1", carrier: "delhivery", awb: "AWB1" }),
-      event("sub_order.awb_corrected", {
-        subOrderId: "sub_1",
-        carrier: "bluedart",
-        carrierName: "Blue Dart",
-        awb: "AWB2",
-        previousCarrier: "delhivery",
-        previousAwb: "AWB1",
-      }),
-      event("sub_order.milestone", { subOrderId: "sub_1", milestone: "out_for_delivery" }),
-      event("sub_order.milestone", { subOrderId: "sub_1", milestone: "delivery_attempted" }),
-      event("sub_order.delivered", { subOrderId: "sub_1" }),
-      event("sub_order.sla_nudge", { subOrderId: "sub_1", vendorId: "ven_1", slaDispatchBy: "2026-11-28T09:30:00Z" }),
-    ];
-    const parcelEvents = events.filter((e) => e.type === "sub_order.cancelled");
-    const templates = [
-      ...new Set(
-        [...events, ...parcelEvents].flatMap((e, i) =>
-          compose(e, i < events.length ? facts : onlyParcel).map((m) => m.template),
-        ),
-      ),
-    ];
+    const templates = [...new Set(everyMessage().map((m) => m.template))];
     // An only parcel's "cannot be fulfilled" shares the whole order's cancel templates.
     expect(templates).toHaveLength(events.length + parcelEvents.length - 2);
     // Sent by email too, but written elsewhere: the vendor's low-stock alert and its sign-in link.

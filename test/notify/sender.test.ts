@@ -231,3 +231,100 @@ describe("a template WhatsApp has not approved yet", () => {
     expect((await sentTo(phone)).map((r) => r.status)).toEqual([400, 200]);
   });
 });
+
+describe("a channel switched off", () => {
+  /** A shopper and their message queued on `channel`, as the outbox consumer routed it when it was on. */
+  async function queuedFor(
+    c: { id: string; email: string | null; phone: string | null },
+    n: { id: string; channel: "whatsapp" | "email"; createdAt: string; extra?: Record<string, string | number> },
+  ) {
+    const cols = { attempts: 0, next_attempt_at: null, lease_until: null, error: null, ...n.extra };
+    await env.DB.batch([
+      env.DB.prepare(
+        "insert or ignore into customers (id, name, email, phone, created_at) values (?, 'Switched Off', ?, ?, '2032-01-01T00:00:00Z')",
+      ).bind(c.id, c.email, c.phone),
+      env.DB.prepare(
+        "insert into notifications (id, customer_id, thread_key, channel, recipient, template, priority, payload, attempts, next_attempt_at, lease_until, error, dedupe_key, created_at) values (?, ?, ?, ?, ?, 'shipment_delivered', 0, ?, ?, ?, ?, ?, ?, ?)",
+      ).bind(
+        n.id,
+        c.id,
+        `order:${n.id}`,
+        n.channel,
+        n.channel === "whatsapp" ? c.phone : c.email,
+        JSON.stringify({ params: { orderId: n.id }, text: `A parcel of order ${n.id} was delivered.` }),
+        cols.attempts,
+        cols.next_attempt_at,
+        cols.lease_until,
+        cols.error,
+        `sender-test:${n.id}`,
+        n.createdAt,
+      ),
+    ]);
+  }
+
+  const routed = (id: string) =>
+    env.DB.prepare(
+      "select channel, recipient, status, attempts, error, next_attempt_at as nextAttemptAt from notifications where id = ?",
+    )
+      .bind(id)
+      .first();
+
+  it("moves what was queued for WhatsApp, waiting to retry or not, to email once the WhatsApp token is unset", async () => {
+    // Meta blocked the account and an operator unset WHATSAPP_TOKEN: no sender claims WhatsApp now.
+    const noWhatsApp = { ...env, WHATSAPP_TOKEN: "" } as Env;
+    const both = { id: "cus-off-1", email: "switched-off-1@example.com", phone: "+91 98463 00001" };
+    const phoneOnly = { id: "cus-off-2", email: null, phone: "+91 98463 00002" };
+    const createdAt = "2032-01-21T00:00:00Z";
+    await queuedFor(both, { id: "off-due", channel: "whatsapp", createdAt });
+    // Refused by a throttle before the switch, its retry an hour away: it waits for WhatsApp no more.
+    await queuedFor(both, {
+      id: "off-waiting",
+      channel: "whatsapp",
+      createdAt,
+      extra: { attempts: 9, next_attempt_at: "2032-01-21T01:00:00Z", error: "400 130429 throttled" },
+    });
+    await queuedFor(phoneOnly, { id: "off-phone-only", channel: "whatsapp", createdAt });
+    // A sender from before the switch still holds this one and records its outcome.
+    await queuedFor(both, {
+      id: "off-held",
+      channel: "whatsapp",
+      createdAt,
+      extra: { attempts: 1, lease_until: "2032-01-21T00:08:00Z" },
+    });
+
+    expect(await sendNotifications(noWhatsApp, at(21))).toMatchObject({ rerouted: 3 });
+    for (const id of ["off-due", "off-waiting"]) {
+      expect({ id, ...(await routed(id)) }).toMatchObject({
+        id,
+        channel: "email",
+        recipient: both.email,
+        status: "sent",
+        attempts: 1,
+        error: null,
+        nextAttemptAt: null,
+      });
+    }
+    // Neither WhatsApp nor an address: only recorded, as a message queued now would be.
+    expect(await routed("off-phone-only")).toMatchObject({
+      channel: "local",
+      recipient: phoneOnly.phone,
+      status: "sent",
+      error: "whatsapp is not configured: only recorded",
+    });
+    expect(await routed("off-held")).toMatchObject({ channel: "whatsapp", status: "queued", attempts: 1 });
+    expect((await sentTo(both.email)).map((r) => r.status)).toEqual([200, 200]);
+    expect(await sentTo(both.phone)).toEqual([]);
+    expect(await sentTo(phoneOnly.phone)).toEqual([]);
+  });
+
+  it("moves what was queued for email to WhatsApp once the email key is unset", async () => {
+    const noEmail = { ...env, EMAIL_API_KEY: "" } as Env;
+    const shopper = { id: "cus-off-3", email: "switched-off-3@example.com", phone: "+91 98463 00003" };
+    await queuedFor(shopper, { id: "off-email", channel: "email", createdAt: "2032-01-22T00:00:00Z" });
+
+    await sendNotifications(noEmail, at(22));
+    expect(await routed("off-email")).toMatchObject({ channel: "whatsapp", recipient: shopper.phone, status: "sent" });
+    expect(await sentTo(shopper.phone)).toHaveLength(1);
+    expect(await sentTo(shopper.email)).toEqual([]);
+  });
+});

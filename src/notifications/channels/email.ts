@@ -10,6 +10,7 @@ type Settings = NonNullable<Config["email"]>;
  */
 const SUBJECTS: Readonly<Record<string, string>> = {
   order_confirmed: "Your order is confirmed",
+  order_confirmed_split: "Your order is confirmed",
   order_cancelled: "Your order is cancelled",
   order_cancelled_no_refund: "Your order is cancelled",
   order_cancelled_late: "Your order could not be shipped in time",
