@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lte, sql } from "drizzle-orm";
-import type { Journal } from "../domain/ledger";
+import { type Journal, journalId } from "../domain/ledger";
 import type { DueSubOrder, Hold, KnownTransfer, PeriodFigures, VendorPayoutState } from "../domain/payout-plan";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
@@ -381,18 +381,69 @@ export type NewTransfer = {
   createdAt: string;
 };
 
-/** The first phase: the transfer row and its pending journal, together or not at all. */
+/** The sub-order's payable now (credit positive), by its id. */
+const payableNow = (subOrderId: string) =>
+  sql`coalesce((select -sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${subOrderId} and le.account = 'vendor_payable'), 0)`;
+
+/** The vendor's carried debt now (the debit balance of its carry-forward account). */
+const carriedDebtNow = (vendorId: string) =>
+  sql`coalesce((select sum(le.amount_minor) from ${ledgerEntries} le where le.vendor_id = ${vendorId} and le.account = 'vendor_carry_forward'), 0)`;
+
+/**
+ * The state a page's plan was built on still holds when its batch writes: the sub-order's payable is
+ * still what was read and the vendor's carried debt still covers what the plan takes from it. The
+ * page reads the due sub-orders and the vendors' debt in two queries and a set-off writes no transfer
+ * row, so a page delivered twice can read a sub-order as due and its vendor's debt as already paid
+ * down by the other delivery's set-off of that very sub-order: unguarded, it would transfer money the
+ * set-off had already spent. A batch is one transaction, so each guard sees the writes before it:
+ * a plan's own set-offs and nettings take from the debt in turn and never exceed it together.
+ */
+const stillAsPlanned = (p: { subOrderId: string; vendorId: string; payableMinor: number }, debtTakenMinor: number) =>
+  sql`(${payableNow(p.subOrderId)} = ${p.payableMinor} and ${carriedDebtNow(p.vendorId)} >= ${debtTakenMinor})`;
+
+/**
+ * The first phase: the transfer row and its pending journal, together or not at all, and only while
+ * the state the plan read still holds (`stillAsPlanned`): a plan built on stale reads writes no row,
+ * so its invocation asks the provider nothing. The row is written by a select so it can carry the
+ * guard (an insert of values cannot); its columns go in the table's order, as drizzle names them.
+ */
 export function pendingTransferStatements(db: Db, t: NewTransfer, journal: Journal): Statement[] {
+  const row: Record<string, unknown> = { ...t, status: "pending" };
+  const values = Object.entries(getTableColumns(payoutTransfers)).map(([key, column]) =>
+    row[key] === undefined
+      ? column.default == null
+        ? sql`null`
+        : sql`${column.default}`
+      : sql.param(row[key], column),
+  );
   return [
     db
       .insert(payoutTransfers)
-      .values({ ...t, status: "pending" })
+      .select(sql`select ${sql.join(values, sql`, `)} where ${stillAsPlanned(t, t.carryForwardMinor)}`)
       .onConflictDoNothing(),
     ...postJournal(
       db,
       journal,
       sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${t.id} and ${payoutTransfers.status} = 'pending')`,
     ),
+  ];
+}
+
+/**
+ * A due sub-order set off whole against its vendor's carried debt: its journal and its hold (the
+ * reason it was not transferred), only while its payable is still what the plan read and the debt
+ * still covers it, so a plan built on stale reads neither spends a debt twice nor sets off a payable
+ * another invocation has moved. The hold is written only with the journal.
+ */
+export function setOffStatements(db: Db, runId: string, s: Hold, journal: Journal): Statement[] {
+  return [
+    ...postJournal(db, journal, stillAsPlanned(s, s.payableMinor)),
+    db
+      .insert(payoutHolds)
+      .select(
+        sql`select ${runId}, ${s.subOrderId}, ${s.vendorId}, ${s.payableMinor}, ${s.reason} where exists (select 1 from ${ledgerJournals} where ${ledgerJournals.id} = ${journalId(journal.kind, journal.sourceId)})`,
+      )
+      .onConflictDoNothing(),
   ];
 }
 
@@ -498,13 +549,27 @@ export async function pendingTransfers(db: Db, limit: number): Promise<(PayoutTr
 const refundedSince = (since: string) =>
   sql`(select e.sub_order_id from ${ledgerEntries} e join ${ledgerJournals} j on j.id = e.journal_id where j.kind = 'refund' and j.at >= ${since} and e.sub_order_id is not null)`;
 
-/** The latest refund of the sub-order `outer` names, which a carried debt is keyed by. */
+/**
+ * The latest refund of the sub-order `outer` names, which a carry and a reversal name: latest by
+ * time, then by when it was posted (a journal's time is to the second, and the pending-refunds job
+ * stamps a tick's refunds with the cron's scheduled time, so a later refund can share or precede an
+ * earlier one's).
+ */
 const latestRefundOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
   sql<
     string | null
-  >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = ${sql.raw(outer)} and j.kind = 'refund' order by j.at desc limit 1)`;
+  >`(select j.refund_id from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = ${sql.raw(outer)} and j.kind = 'refund' order by j.at desc, j.rowid desc limit 1)`;
 
-export type OwedBack = PayoutTransfer & { owedBackMinor: number; refundId: string | null };
+/**
+ * How many refunds the sub-order `outer` names has had. A carry is keyed by it with the latest
+ * refund: each refund since the last carry makes a new key whatever the times and whichever refund
+ * is read as the latest, so the debit it leaves is carried, while a rerun in the same state finds
+ * its key taken.
+ */
+const refundCountOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
+  sql<number>`(select count(distinct j.id) from ${ledgerJournals} j join ${ledgerEntries} e on e.journal_id = j.id where e.sub_order_id = ${sql.raw(outer)} and j.kind = 'refund')`;
+
+export type OwedBack = PayoutTransfer & { owedBackMinor: number; refundId: string | null; refunds: number };
 
 /**
  * Paid transfers whose sub-order was refunded after them (by a refund posted since `since`) so the
@@ -516,6 +581,7 @@ export async function owedBack(db: Db, since: string, limit: number): Promise<Ow
       t: payoutTransfers,
       owedBackMinor: sql<number>`-(${payableOf("payout_transfers.sub_order_id")})`,
       refundId: latestRefundOf("payout_transfers.sub_order_id"),
+      refunds: refundCountOf("payout_transfers.sub_order_id"),
     })
     .from(payoutTransfers)
     .where(
@@ -525,8 +591,14 @@ export async function owedBack(db: Db, since: string, limit: number): Promise<Ow
         sql`${payableOf("payout_transfers.sub_order_id")} < 0`,
       ),
     )
+    .orderBy(asc(payoutTransfers.createdAt), asc(payoutTransfers.id))
     .limit(limit);
-  return rows.map((r) => ({ ...r.t, owedBackMinor: Number(r.owedBackMinor), refundId: r.refundId }));
+  return rows.map((r) => ({
+    ...r.t,
+    owedBackMinor: Number(r.owedBackMinor),
+    refundId: r.refundId,
+    refunds: Number(r.refunds),
+  }));
 }
 
 /** A sub-order whose vendor owes the platform with no transfer to take it back from. */
@@ -537,6 +609,7 @@ export type OwedWithoutTransfer = {
   currency: string;
   owedBackMinor: number;
   refundId: string | null;
+  refunds: number;
 };
 
 /**
@@ -550,6 +623,7 @@ export async function owedBackWithoutTransfer(db: Db, since: string, limit: numb
       ...subOrderHead,
       owedBackMinor: sql<number>`-(${payableOf("sub_orders.id")})`,
       refundId: latestRefundOf("sub_orders.id"),
+      refunds: refundCountOf("sub_orders.id"),
     })
     .from(subOrders)
     .where(
@@ -559,8 +633,9 @@ export async function owedBackWithoutTransfer(db: Db, since: string, limit: numb
         sql`not exists (select 1 from ${payoutTransfers} pt where pt.sub_order_id = sub_orders.id and pt.status <> 'failed')`,
       ),
     )
+    .orderBy(asc(subOrders.id))
     .limit(limit);
-  return rows.map((r) => ({ ...r, owedBackMinor: Number(r.owedBackMinor) }));
+  return rows.map((r) => ({ ...r, owedBackMinor: Number(r.owedBackMinor), refunds: Number(r.refunds) }));
 }
 
 /** A reversal (or the carry-forward that replaces one) with the transfer's reversed total re-read from the ledger. */

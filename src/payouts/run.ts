@@ -17,6 +17,7 @@ import {
   providerFeesIn,
   recordFigures,
   renewLease,
+  setOffStatements,
   startRun,
   tallyRun,
   vendorPayoutStates,
@@ -237,16 +238,48 @@ async function payPage(
       due.map((d) => d.vendorId),
     ),
   );
+  const { paid } = await payPlan(db, provider, runId, plan, at);
+  const last = scanned.at(-1);
+  const continued = scanned.length === PAGE && last !== undefined;
+  if (continued)
+    await continueJob(env, { job: "payouts", at: now.toISOString(), after: { key: last.deliveredAt, id: last.id } });
+  else await finishRun(db, runId, "paid", at);
+  return { transfers: paid, held: plan.holds.length, continued };
+}
+
+/**
+ * Writes a page's plan and asks the provider for what it wrote. Each transfer, set-off and its hold
+ * is written only while the sub-order's payable and the vendor's carried debt are still what the
+ * plan read (`pendingTransferStatements`, `setOffStatements`): a page delivered twice may read them
+ * on either side of the other delivery's batch, and a plan built on stale reads writes, and asks
+ * for, nothing.
+ */
+export async function payPlan(
+  db: Db,
+  provider: PayoutProvider,
+  runId: PayoutRun["id"],
+  plan: ReturnType<typeof planPayouts>,
+  at: string,
+): Promise<{ paid: number }> {
   const planned = plan.transfers.map((p) => ({ t: newTransfer(runId, p, at), source: p.sourceTransaction }));
+  const setOff = new Set(plan.setOffs.map((s) => s.subOrderId));
   await runBatch(db, [
     ...pendingStatements(
       db,
       planned.map((x) => x.t),
     ),
-    ...holdStatements(db, runId, plan.holds),
-    ...postJournals(
+    ...holdStatements(
       db,
-      plan.setOffs.map((s) => setOffPosting({ ...s, at, runId }, s.payableMinor)),
+      runId,
+      plan.holds.filter((h) => !setOff.has(h.subOrderId)),
+    ),
+    ...plan.setOffs.flatMap((s) =>
+      setOffStatements(
+        db,
+        runId,
+        plan.holds.find((h) => h.subOrderId === s.subOrderId)!,
+        setOffPosting({ ...s, at, runId }, s.payableMinor),
+      ),
     ),
   ]);
   // The same page can run twice at once (a queue message delivered twice): each sub-order's pending
@@ -284,10 +317,5 @@ async function payPage(
       carriedMinor: 0,
     }),
   ]);
-  const last = scanned.at(-1);
-  const continued = scanned.length === PAGE && last !== undefined;
-  if (continued)
-    await continueJob(env, { job: "payouts", at: now.toISOString(), after: { key: last.deliveredAt, id: last.id } });
-  else await finishRun(db, runId, "paid", at);
-  return { transfers: paid, held: plan.holds.length, continued };
+  return { paid };
 }

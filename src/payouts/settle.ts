@@ -100,10 +100,15 @@ export async function takeBackRefunds(db: Db, provider: PayoutProvider, since: s
   for (const s of await owedBackWithoutTransfer(db, since, limit)) {
     const refundId = s.refundId ?? `${s.subOrderId}:${now}`;
     const head = { currency: s.currency, at: now, orderId: s.orderId, subOrderId: s.subOrderId, vendorId: s.vendorId };
+    // Keyed by the number of refunds too: a later refund stamped no later than the one carried before
+    // may be read as the latest again, and under that one's key alone its debit would never be carried.
     statements.push(
       ...postJournal(
         db,
-        carryForwardPosting({ ...head, sourceId: `${s.subOrderId}:${refundId}`, refundId }, s.owedBackMinor),
+        carryForwardPosting(
+          { ...head, sourceId: `${s.subOrderId}:${refundId}:${s.refunds}`, refundId },
+          s.owedBackMinor,
+        ),
       ),
     );
     tally.carriedMinor += s.owedBackMinor;
@@ -143,14 +148,17 @@ async function takeBack(
   const left = t.owedBackMinor - takenMinor;
   if (left === 0) return { statements, reversedMinor: takenMinor };
   // Without a refund id the carry is named by the provider's total plus what is left: the same
-  // before and after a reversal whose answer was lost, so a rerun carries the rest once.
+  // before and after a reversal whose answer was lost, so a rerun carries the rest once. With one, it
+  // is named by the number of refunds too, so each refund since the last carry makes a new key even
+  // where a later refund's time ties or precedes the one carried before (read as the latest again).
   const refundId = t.refundId ?? `${t.id}:${atProvider.amountReversedMinor + left}`;
+  const carryId = t.refundId ? `${t.id}:${refundId}:${t.refunds}` : `${t.id}:${refundId}`;
   const carry = (amountMinor: number) =>
     reversedStatements(
       db,
       t.id,
       t.subOrderId,
-      carryForwardPosting({ ...head, sourceId: `${t.id}:${refundId}`, refundId }, amountMinor),
+      carryForwardPosting({ ...head, sourceId: carryId, refundId }, amountMinor),
     );
   // A transfer that netted a carried debt off moved less than the payable it settled, so a refund
   // after it can exceed what is left of it, and the provider refuses the whole of a reversal beyond

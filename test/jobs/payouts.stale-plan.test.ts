@@ -1,0 +1,130 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client";
+import { dueSubOrders, vendorPayoutStates } from "../../src/db/payouts";
+import { planPayouts } from "../../src/domain/payout-plan";
+import { payoutProvider } from "../../src/gateways/payout-provider";
+import { simulateBankPayout } from "../../src/gateways/simulated-payouts";
+import { payPlan } from "../../src/payouts/run";
+import { api, uid } from "../support/api";
+import { balance, deliveredOrder, payoutVendor, runPayoutsAt, simTransfersOf, transfersOf } from "../support/payouts";
+
+/** What the vendor is owed for a sub-order now: the credit balance of its payable. */
+const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
+
+const returnUnits = (token: string, o: { subOrderId: string; lineId: string }, qty: number) =>
+  api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
+    token,
+    body: { lines: [{ lineId: o.lineId, qty, restockable: true }], reason: "wrong colour" },
+    headers: { "Idempotency-Key": uid("ret-") },
+  });
+
+async function carriedDebt(vendorId: string) {
+  const row = await env.DB.prepare(
+    "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
+  )
+    .bind(vendorId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** A vendor whose three-unit sub-order came back after its bank payout: it carries that sub-order's payable as debt. */
+async function vendorInDebt() {
+  const vendor = await payoutVendor({ priceMinor: 5_000 });
+  const o = await deliveredOrder(vendor, 3);
+  expect((await runPayoutsAt(8)).result.status).toBe("paid");
+  await simulateBankPayout(env, vendor.accountId);
+  expect((await returnUnits(vendor.token, o, 3)).status).toBe(200);
+  expect((await runPayoutsAt(8)).result.status).toBe("paid");
+  const debt = await carriedDebt(vendor.vendorId);
+  expect(debt).toBeGreaterThan(0);
+  return { vendor, debt };
+}
+
+/** The refund journals of a sub-order, in the order they were posted. */
+async function refundJournals(subOrderId: string) {
+  const { results } = await env.DB.prepare(
+    "select distinct j.id, j.at from ledger_journals j join ledger_entries e on e.journal_id = j.id where e.sub_order_id = ? and j.kind = 'refund' order by j.rowid",
+  )
+    .bind(subOrderId)
+    .all<{ id: string; at: string }>();
+  return results;
+}
+
+describe("payout page written on stale reads", () => {
+  it("a page that read a sub-order due before its set-off and the debt after writes and asks for nothing", async () => {
+    const { vendor, debt } = await vendorInDebt();
+    const y = await deliveredOrder(vendor, 1);
+    const x = await deliveredOrder(vendor, 4);
+    const yDue = await owed(y.subOrderId);
+    const xDue = await owed(x.subOrderId);
+    expect(yDue).toBeLessThanOrEqual(debt);
+    expect(xDue).toBeGreaterThan(debt - yDue);
+
+    // Invocation B reads the due sub-orders, then A's batch lands (Y set off, the rest netted off X)...
+    const db = database(env);
+    const read = await dueSubOrders(db, { deliveredBefore: new Date(Date.now() + 1_000).toISOString(), limit: 100 });
+    const stale = read.due.filter((d) => d.vendorId === vendor.vendorId);
+    expect(stale.map((d) => d.subOrderId).sort()).toEqual([x.subOrderId, y.subOrderId].sort());
+    const a = (await runPayoutsAt(8)).result;
+    expect(a.status).toBe("paid");
+    expect(await owed(y.subOrderId)).toBe(0);
+    expect(await transfersOf(y.subOrderId)).toHaveLength(0);
+    expect(await transfersOf(x.subOrderId)).toMatchObject([{ status: "paid", amount_minor: xDue - (debt - yDue) }]);
+    expect(await carriedDebt(vendor.vendorId)).toBe(0);
+
+    // ...then B reads the debt (gone) and plans Y as a transfer of its whole payable.
+    const plan = planPayouts(stale, await vendorPayoutStates(db, [vendor.vendorId]));
+    expect(plan.transfers.map((t) => [t.subOrderId, t.amountMinor])).toContainEqual([y.subOrderId, yDue]);
+    await payPlan(db, payoutProvider(env), a.runId, plan, new Date().toISOString().replace(/\.\d{3}Z$/, "Z"));
+
+    expect(await transfersOf(y.subOrderId)).toHaveLength(0);
+    expect(await simTransfersOf(y.subOrderId)).toHaveLength(0);
+    expect(await owed(y.subOrderId)).toBe(0);
+    expect(await transfersOf(x.subOrderId)).toHaveLength(1);
+    expect(await simTransfersOf(x.subOrderId)).toHaveLength(1);
+    expect(await owed(x.subOrderId)).toBe(0);
+    expect(await carriedDebt(vendor.vendorId)).toBe(0);
+  });
+});
+
+describe("refunds of a set-off sub-order carried onto the debt", () => {
+  it.each([
+    ["the same time as", 0],
+    ["an earlier time than", 1_000],
+  ])("a second refund stamped %s the one carried before is carried too", async (_when, earlierMs) => {
+    const { vendor, debt } = await vendorInDebt();
+    const s = await deliveredOrder(vendor, 2);
+    const due = await owed(s.subOrderId);
+    expect(due).toBeLessThanOrEqual(debt);
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await transfersOf(s.subOrderId)).toHaveLength(0);
+    expect(await owed(s.subOrderId)).toBe(0);
+
+    expect((await returnUnits(vendor.token, s, 1)).status).toBe(200);
+    const firstBack = -(await owed(s.subOrderId));
+    expect(firstBack).toBeGreaterThan(0);
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await owed(s.subOrderId)).toBe(0);
+
+    expect((await returnUnits(vendor.token, s, 1)).status).toBe(200);
+    const secondBack = -(await owed(s.subOrderId));
+    expect(secondBack).toBeGreaterThan(0);
+    // The second refund's journal is stamped as the pending-refunds job may stamp it: no later than the first's.
+    const [first, second] = await refundJournals(s.subOrderId);
+    const at = new Date(Date.parse(first!.at) - earlierMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await env.DB.batch([
+      env.DB.prepare("update ledger_journals set at = ? where id = ?").bind(at, second!.id),
+      env.DB.prepare("update ledger_entries set at = ? where journal_id = ?").bind(at, second!.id),
+    ]);
+
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await owed(s.subOrderId)).toBe(0);
+    expect(await balance(s.subOrderId, "vendor_carry_forward")).toBe(firstBack + secondBack - due);
+    expect(await carriedDebt(vendor.vendorId)).toBe(debt - due + firstBack + secondBack);
+
+    // A rerun carries nothing more.
+    expect((await runPayoutsAt(8)).result.status).toBe("paid");
+    expect(await carriedDebt(vendor.vendorId)).toBe(debt - due + firstBack + secondBack);
+  });
+});
