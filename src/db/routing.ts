@@ -1,16 +1,14 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { DEFAULT_WEIGHTS, type RoutingWeights } from "../domain/routing/weights";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import {
-  orderEvents,
   products,
   rateCards,
   reassignments,
   routingDecisions,
   routingWeights,
   skus,
-  subOrders,
   vendorScores,
   vendors,
   warehouses,
@@ -233,50 +231,147 @@ export function upsertVendorScoreOfLatestWeights(db: Db, row: Omit<VendorScoreRo
 
 // ---- outcomes, for the re-fit ----------------------------------------------------------------
 
+/** An outcome as the re-fit reads it: a decided sub-order, its vendor's SLA and its order's routing decision. */
+export type OutcomeRow = {
+  subOrderId: string;
+  orderId: string;
+  vendorId: string;
+  status: string;
+  slaDispatchBy: string | null;
+  slaStartedAt: string | null;
+  dispatchedAt: string | null;
+  deliveredAt: string | null;
+  cancelledAt: string | null;
+  promisedDeliveryBy: string | null;
+  cancellationReason: string | null;
+  slaHours: number;
+  vendorCancelled: number;
+  /** The order's routing decision, parsed; null when none was recorded. */
+  explanation: unknown;
+};
+
+const MS_PER_DAY = 86_400_000;
+/** Bounds compared as Julian days a second wider than asked: stamps with and without milliseconds meet. */
+const SLACK_DAYS = 1_000 / MS_PER_DAY;
+
 /**
- * Sub-orders created since `since` whose vendor's part is decided: dispatched (maybe delivered)
- * or cancelled, with whether the vendor itself cancelled (its timeline says who did).
+ * Sub-orders created since `since` whose vendor's part was decided in (`after`, `until`], newest
+ * decided first, at most `limit`, each with its order's routing decision (one statement: no id
+ * list to chunk). When a sub-order is decided is the re-fit's rule: a dispatched parcel promised a
+ * date `deliveryWaitMs` past it, one promised nothing when dispatched, a cancel before dispatch when
+ * cancelled. Read by that time, not by creation: a parcel decided now was created days ago, behind
+ * every parcel dispatched since. The caller checks the bounds again exactly. The window is scanned
+ * whole (no index holds the decided time): `cross join` keeps SQLite's join order with vendors
+ * outside, so each vendor's window is one range of `sub_orders_vendor_created`, not a scan of every
+ * sub-order ever written.
  */
-export async function readOutcomes(db: Db, since: string, limit: number) {
-  return db
-    .select({
-      subOrderId: sql<string>`${subOrders.id}`.as("sub_order_id"),
-      orderId: subOrders.orderId,
-      vendorId: subOrders.vendorId,
-      status: sql<string>`${subOrders.status}`.as("sub_status"),
-      slaDispatchBy: subOrders.slaDispatchBy,
-      slaStartedAt: subOrders.slaStartedAt,
-      dispatchedAt: subOrders.dispatchedAt,
-      deliveredAt: subOrders.deliveredAt,
-      cancelledAt: subOrders.cancelledAt,
-      promisedDeliveryBy: subOrders.promisedDeliveryBy,
-      cancellationReason: subOrders.cancellationReason,
-      slaHours: vendors.dispatchSlaHours,
-      vendorCancelled:
-        sql<number>`exists (select 1 from ${orderEvents} where ${orderEvents.subOrderId} = ${subOrders.id} and ${orderEvents.type} = 'sub_order.cancelled' and ${orderEvents.actorRole} = 'vendor')`.as(
-          "vendor_cancelled",
-        ),
-    })
-    .from(subOrders)
-    .innerJoin(vendors, eq(vendors.id, subOrders.vendorId))
-    .where(
-      and(
-        gte(subOrders.createdAt, since),
-        sql`(${subOrders.dispatchedAt} is not null or ${subOrders.status} = 'cancelled')`,
-      ),
+export async function readDecidedOutcomes(
+  db: Db,
+  window: { since: string; after: string; until: string; deliveryWaitMs: number; limit: number },
+): Promise<OutcomeRow[]> {
+  // The newest are picked on the sub-orders' own columns first, so the sort holds no decisions.
+  const rows = await db.all<Omit<OutcomeRow, "explanation"> & { explanation: string | null }>(sql`
+    with picked as (
+      select id, decidedDay from (
+        select s.id as id,
+          case
+            when s.dispatched_at is null then case when s.status = 'cancelled' then julianday(s.cancelled_at) end
+            when s.promised_delivery_by is not null
+              then julianday(s.promised_delivery_by) + ${window.deliveryWaitMs / MS_PER_DAY}
+            else julianday(s.dispatched_at)
+          end as decidedDay
+        from vendors v
+        cross join sub_orders s on s.vendor_id = v.id
+        where s.created_at >= ${window.since} and (s.dispatched_at is not null or s.status = 'cancelled')
+      )
+      where decidedDay > julianday(${window.after}) - ${SLACK_DAYS}
+        and decidedDay <= julianday(${window.until}) + ${SLACK_DAYS}
+      order by decidedDay desc, id
+      limit ${window.limit}
     )
-    .orderBy(desc(subOrders.createdAt))
-    .limit(limit);
+    select s.id as subOrderId, s.order_id as orderId, s.vendor_id as vendorId, s.status as status,
+      s.sla_dispatch_by as slaDispatchBy, s.sla_started_at as slaStartedAt, s.dispatched_at as dispatchedAt,
+      s.delivered_at as deliveredAt, s.cancelled_at as cancelledAt, s.promised_delivery_by as promisedDeliveryBy,
+      s.cancellation_reason as cancellationReason, v.dispatch_sla_hours as slaHours,
+      case when s.status = 'cancelled' then exists (
+        select 1 from order_events e
+        where e.order_id = s.order_id and e.sub_order_id = s.id and e.type = 'sub_order.cancelled'
+          and e.actor_role = 'vendor'
+      ) else 0 end as vendorCancelled,
+      d.explanation as explanation
+    from picked p
+    join sub_orders s on s.id = p.id
+    join vendors v on v.id = s.vendor_id
+    left join routing_decisions d on d.order_id = s.order_id
+    order by p.decidedDay desc, p.id
+  `);
+
+  return rows.map(({ explanation, ...r }) => ({
+    ...r,
+    explanation: explanation === null ? null : JSON.parse(explanation),
+  }));
 }
 
-export async function decisionsFor(db: Db, orderIds: readonly string[]) {
-  const rows = await selectIn(db, orderIds, (ids) =>
-    db
-      .select({ orderId: routingDecisions.orderId, explanation: routingDecisions.explanation })
-      .from(routingDecisions)
-      .where(inArray(routingDecisions.orderId, ids)),
-  );
-  return new Map<string, unknown>(rows.map((r) => [r.orderId, r.explanation]));
+/**
+ * Per vendor, what its sub-orders created since `since` and dispatched or cancelled add up to, as
+ * the vendor score counts them: `decided` (dispatched against a deadline, breached or cancelled by
+ * the vendor), `good` (dispatched by the deadline and not delivered after the promise), breaches,
+ * the vendor's own cancels, and the dispatch time of the decided ones (from the SLA clock's start:
+ * `sla_started_at`, else the deadline less the vendor's SLA now). Summed in one statement however
+ * many sub-orders the window holds, one row per vendor, each vendor's window a range of
+ * `sub_orders_vendor_created` (`cross join` keeps vendors the outer loop).
+ */
+export async function vendorOutcomeTotals(db: Db, since: string, breachReason: string) {
+  const rows = await db.all<{
+    vendorId: string;
+    outcomes: number;
+    decided: number;
+    good: number | null;
+    breached: number | null;
+    vendorCancelled: number | null;
+    dispatchMs: number | null;
+    dispatches: number;
+  }>(sql`
+    select vendorId, count(*) as outcomes, sum(decided) as decided, sum(onTime = 1 and not deliveredLate) as good,
+      sum(breached) as breached, sum(vendorCancelled) as vendorCancelled,
+      sum(case when decided then dispatchMs end) as dispatchMs,
+      count(case when decided then dispatchMs end) as dispatches
+    from (
+      select vendorId, onTime, deliveredLate, breached, vendorCancelled, dispatchMs,
+        (onTime is not null or breached or vendorCancelled) as decided
+      from (
+        select s.vendor_id as vendorId,
+          case when s.dispatched_at is not null and s.sla_dispatch_by is not null
+            then julianday(s.dispatched_at) <= julianday(s.sla_dispatch_by) end as onTime,
+          coalesce(julianday(s.delivered_at) > julianday(s.promised_delivery_by), 0) as deliveredLate,
+          (s.status = 'cancelled' and coalesce(s.cancellation_reason = ${breachReason}, 0)) as breached,
+          case when s.status = 'cancelled' then exists (
+            select 1 from order_events e
+            where e.order_id = s.order_id and e.sub_order_id = s.id and e.type = 'sub_order.cancelled'
+            and e.actor_role = 'vendor'
+          ) else 0 end as vendorCancelled,
+          case when s.dispatched_at is not null and coalesce(s.sla_started_at, s.sla_dispatch_by) is not null
+            then max(0, round((julianday(s.dispatched_at) - coalesce(
+              julianday(s.sla_started_at), julianday(s.sla_dispatch_by) - v.dispatch_sla_hours / 24.0
+            )) * ${MS_PER_DAY})) end as dispatchMs
+        from vendors v
+        cross join sub_orders s on s.vendor_id = v.id
+        where s.created_at >= ${since} and (s.dispatched_at is not null or s.status = 'cancelled')
+      )
+    )
+    group by vendorId
+    order by vendorId
+  `);
+  return rows.map((r) => ({
+    vendorId: r.vendorId,
+    outcomes: r.outcomes,
+    decided: r.decided ?? 0,
+    good: r.good ?? 0,
+    breached: r.breached ?? 0,
+    vendorCancelled: r.vendorCancelled ?? 0,
+    dispatchMs: r.dispatchMs ?? 0,
+    dispatches: r.dispatches,
+  }));
 }
 
 // ---- overrides -------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
 import { SLA_BREACH_REASON } from "../contracts/order-status";
 import { database, type Statement } from "../db/client";
 import {
-  decisionsFor,
   insertWeights,
   latestWeights,
   learnedThrough,
   listVendorScores,
-  readOutcomes,
+  type OutcomeRow,
+  readDecidedOutcomes,
   upsertVendorScoreOfLatestWeights,
+  vendorOutcomeTotals,
 } from "../db/routing";
 import type { ExplainedLine, RoutingExplanation } from "../domain/routing/explain";
-import { fitVendorScore, nudgeWeights, type Outcome } from "../domain/routing/learning";
+import { nudgeWeights, type Outcome, scoreOfTotals } from "../domain/routing/learning";
 import {
   DEFAULT_VENDOR_SCORE,
   DEFAULT_WEIGHTS,
@@ -23,7 +24,12 @@ import { forgetRoutingModel } from "./model";
 
 /** How far back outcomes count: recent enough to follow a vendor that changed, long enough to be steady. */
 export const REFIT_WINDOW_DAYS = 30;
-const MAX_OUTCOMES = 20_000;
+/**
+ * The most outcomes one run's nudge reads, the newest decided first: at 100,000 dispatches a day
+ * about 4,200 are decided an hour, and a nudge needs a sample, not all of them. Each carries its
+ * order's routing decision, so the bound is also the run's memory.
+ */
+export const MAX_NEW_OUTCOMES = 5_000;
 const HOUR_MS = 3_600_000;
 /**
  * Outcomes decided this recently wait for a later run's nudge. A decision is stamped before it is
@@ -35,8 +41,6 @@ const HOUR_MS = 3_600_000;
 const SETTLE_MS = HOUR_MS;
 /** Nothing learned yet: every outcome is new. */
 const BEGINNING = new Date(0).toISOString();
-
-type OutcomeRow = Awaited<ReturnType<typeof readOutcomes>>[number];
 
 /** The factor scores routing gave this vendor's chosen warehouses in the order's decision, averaged. */
 function chosenScores(explanation: unknown, vendorId: string): FactorScores | undefined {
@@ -55,7 +59,7 @@ function chosenScores(explanation: unknown, vendorId: string): FactorScores | un
   ) as FactorScores;
 }
 
-function outcomeOf(r: OutcomeRow, explanation: unknown): Outcome & { decidedAt: string | null } {
+function outcomeOf(r: OutcomeRow): Outcome & { decidedAt: string | null } {
   const dispatched = r.dispatchedAt ? Date.parse(r.dispatchedAt) : null;
   const deadline = r.slaDispatchBy ? Date.parse(r.slaDispatchBy) : null;
   // The SLA clock starts when the vendor can see the order. Kept on the sub-order since migration
@@ -66,7 +70,7 @@ function outcomeOf(r: OutcomeRow, explanation: unknown): Outcome & { decidedAt: 
       ? deadline - r.slaHours * HOUR_MS
       : null;
   const cancelled = r.status === "cancelled";
-  const scores = chosenScores(explanation, r.vendorId);
+  const scores = chosenScores(r.explanation, r.vendorId);
   return {
     vendorId: r.vendorId,
     dispatchHours: dispatched !== null && started !== null ? (dispatched - started) / HOUR_MS : null,
@@ -112,45 +116,49 @@ const sameScore = (a: VendorScore, b: VendorScore) =>
 /**
  * Learns from outcomes. Each vendor's speed and reliability are re-fitted from its last 30 days
  * (dispatch against its SLA deadline, SLA breaches, its own cancellations, delivery against the
- * promise), shrunk towards the prior; vendors without decided outcomes keep the score they have
- * (seeded history in the demo). The factor weights are nudged only by outcomes decided after the
- * learned-through watermark and at least an hour ago (`SETTLE_MS`). The watermark moves only when a
+ * promise), all of them, summed by the database; shrunk towards the prior; vendors without decided
+ * outcomes keep the score they have (seeded history in the demo). The factor weights are nudged
+ * only by outcomes decided after the learned-through watermark and at least an hour ago
+ * (`SETTLE_MS`), read by when they were decided, the newest `limit` of them (a backlog larger than
+ * that is learned from its newest part). The watermark moves only when a
  * nudge is applied, to the newest outcome it learned from: outcomes too few to nudge wait for
  * more (a version written for vendor scores alone keeps it), and running twice learns nothing
  * twice. Versions before it existed fall back to the latest version's time. Anything that changed
  * is written as a new `routing_weights` version whose `changes` say what moved and why, and carry
  * the watermark, in one batch.
  */
-export async function refitRouting(env: Env, now: Date) {
+export async function refitRouting(env: Env, now: Date, limit = MAX_NEW_OUTCOMES) {
   const db = database(env);
   const since = isoSeconds(now.getTime() - REFIT_WINDOW_DAYS * 24 * HOUR_MS);
-  const [rows, current, stored, learned] = await Promise.all([
-    readOutcomes(db, since, MAX_OUTCOMES),
+  const [totals, current, stored, learned] = await Promise.all([
+    vendorOutcomeTotals(db, since, SLA_BREACH_REASON),
     latestWeights(db),
     listVendorScores(db),
     learnedThrough(db),
   ]);
-  const decisions = await decisionsFor(
-    db,
-    rows.map((r) => r.orderId),
-  );
-  const outcomes = rows.map((r) => outcomeOf(r, decisions.get(r.orderId)));
 
   const previous = new Map<string, VendorScore>(stored.map((s) => [s.vendorId, s]));
-  const byVendor = new Map<string, Outcome[]>();
-  for (const o of outcomes) byVendor.set(o.vendorId, [...(byVendor.get(o.vendorId) ?? []), o]);
   const vendors: { vendorId: string; from: VendorScore; to: VendorScore }[] = [];
-  for (const [vendorId, list] of [...byVendor].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const fitted = fitVendorScore(list);
-    const from = previous.get(vendorId) ?? DEFAULT_VENDOR_SCORE;
-    if (fitted && !sameScore(fitted, from)) vendors.push({ vendorId, from, to: fitted });
+  for (const t of totals) {
+    const fitted = scoreOfTotals({ ...t, dispatchHours: t.dispatchMs / HOUR_MS });
+    const from = previous.get(t.vendorId) ?? DEFAULT_VENDOR_SCORE;
+    if (fitted && !sameScore(fitted, from)) vendors.push({ vendorId: t.vendorId, from, to: fitted });
   }
 
   const weightsNow = current?.weights ?? DEFAULT_WEIGHTS;
   const watermark = learned ?? current?.createdAt ?? BEGINNING;
   const after = Date.parse(watermark);
   const settled = now.getTime() - SETTLE_MS;
-  const fresh = outcomes.filter((o) => {
+  // Read by when they were decided, not when created: the parcels decided now were created days
+  // ago, behind every parcel dispatched since, which are all still waiting on their promise.
+  const rows = await readDecidedOutcomes(db, {
+    since,
+    after: watermark,
+    until: isoSeconds(settled),
+    deliveryWaitMs: DELIVERY_WAIT_MS,
+    limit,
+  });
+  const fresh = rows.map(outcomeOf).filter((o) => {
     const decided = o.decidedAt === null ? null : Date.parse(o.decidedAt);
     return decided !== null && decided > after && decided <= settled;
   });
@@ -159,7 +167,7 @@ export async function refitRouting(env: Env, now: Date) {
 
   const summary = {
     window: { since, until: isoSeconds(now) },
-    outcomes: outcomes.length,
+    outcomes: totals.reduce((n, t) => n + t.outcomes, 0),
     newOutcomes: fresh.length,
     learnedThrough: nudged.changes.length > 0 ? new Date(newest).toISOString() : watermark,
   };

@@ -37,28 +37,56 @@ const decided = (o: Outcome) => o.dispatchedOnTime !== null || o.breached || o.v
 const good = (o: Outcome) => o.dispatchedOnTime === true && o.deliveredOnTime !== false;
 
 /**
- * A vendor's score from its recent outcomes, each rate shrunk towards `prior` by PRIOR_WEIGHT
- * pseudo-outcomes. Null when nothing in `outcomes` is decided yet (keep the score it has).
+ * What a vendor's decided outcomes add up to (outcomes with nothing decided yet left out):
+ * `dispatchHours` sums the dispatch times of the `dispatches` among them that have one.
  */
+export type OutcomeTotals = {
+  decided: number;
+  good: number;
+  breached: number;
+  vendorCancelled: number;
+  dispatchHours: number;
+  dispatches: number;
+};
+
+/**
+ * A vendor's score from its recent outcomes' totals, each rate and the dispatch time shrunk towards
+ * `prior` by PRIOR_WEIGHT pseudo-outcomes. Null when none is decided yet (keep the score it has).
+ * Totals, so the database can sum a window of any size (`fitVendorScore` for a list in hand).
+ */
+export function scoreOfTotals(t: OutcomeTotals, prior: VendorScore = DEFAULT_VENDOR_SCORE): VendorScore | null {
+  const n = t.decided;
+  if (n === 0) return null;
+  const rate = (priorBps: number, hits: number) =>
+    Math.round((((PRIOR_WEIGHT * priorBps) / 10_000 + hits) / (PRIOR_WEIGHT + n)) * 10_000);
+  const avg = (PRIOR_WEIGHT * prior.avgDispatchHours + t.dispatchHours) / (PRIOR_WEIGHT + t.dispatches);
+  return {
+    avgDispatchHours: Math.round(avg * 100) / 100,
+    onTimeRateBps: rate(prior.onTimeRateBps, t.good),
+    breachRateBps: rate(prior.breachRateBps, t.breached),
+    cancelRateBps: rate(prior.cancelRateBps, t.vendorCancelled),
+    sampleSize: n,
+  };
+}
+
+/** `scoreOfTotals` of a list of outcomes. */
 export function fitVendorScore(
   outcomes: readonly Outcome[],
   prior: VendorScore = DEFAULT_VENDOR_SCORE,
 ): VendorScore | null {
   const done = outcomes.filter(decided);
-  if (done.length === 0) return null;
-  const n = done.length;
-  const rate = (priorBps: number, hits: number) =>
-    Math.round((((PRIOR_WEIGHT * priorBps) / 10_000 + hits) / (PRIOR_WEIGHT + n)) * 10_000);
   const hours = done.flatMap((o) => (o.dispatchHours === null ? [] : [Math.max(0, o.dispatchHours)]));
-  const avg =
-    (PRIOR_WEIGHT * prior.avgDispatchHours + hours.reduce((s, h) => s + h, 0)) / (PRIOR_WEIGHT + hours.length);
-  return {
-    avgDispatchHours: Math.round(avg * 100) / 100,
-    onTimeRateBps: rate(prior.onTimeRateBps, done.filter(good).length),
-    breachRateBps: rate(prior.breachRateBps, done.filter((o) => o.breached).length),
-    cancelRateBps: rate(prior.cancelRateBps, done.filter((o) => o.vendorCancelled).length),
-    sampleSize: n,
-  };
+  return scoreOfTotals(
+    {
+      decided: done.length,
+      good: done.filter(good).length,
+      breached: done.filter((o) => o.breached).length,
+      vendorCancelled: done.filter((o) => o.vendorCancelled).length,
+      dispatchHours: hours.reduce((sum, h) => sum + h, 0),
+      dispatches: hours.length,
+    },
+    prior,
+  );
 }
 
 export type WeightChange = { factor: (typeof factorNames)[number]; from: number; to: number; separation: number };
