@@ -77,17 +77,20 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
     const db = database(c.env);
     const scope = `${principal.role}:${principal.tokenId}`;
     const requestHash = await requestHashOf(c);
-    const now = new Date();
-    const at = isoSeconds(now);
-    const claimed = await claimKey(db, {
-      scope,
-      key,
-      requestHash,
-      at,
-      expiresAt: isoSeconds(addSeconds(now, IDEMPOTENCY_RETENTION_SECONDS)),
-      lapsedBefore: isoSeconds(addSeconds(now, -IN_FLIGHT_LEASE_SECONDS)),
-    });
-    if (!claimed) {
+    let at = "";
+    const claim = () => {
+      const now = new Date();
+      at = isoSeconds(now);
+      return claimKey(db, {
+        scope,
+        key,
+        requestHash,
+        at,
+        expiresAt: isoSeconds(addSeconds(now, IDEMPOTENCY_RETENTION_SECONDS)),
+        lapsedBefore: isoSeconds(addSeconds(now, -IN_FLIGHT_LEASE_SECONDS)),
+      });
+    };
+    if (!(await claim())) {
       const deadline = Date.now() + WAIT_FOR_FIRST_MS;
       for (;;) {
         const row = await findKey(db, scope, key);
@@ -102,7 +105,10 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
               : { "content-type": "application/json", "Idempotent-Replayed": "true" },
           });
         }
-        if (!row || Date.now() > deadline) {
+        // No row: the first request failed and freed the key, so this one runs in its place,
+        // unless another waiting retry claimed it first (then this one waits for that one).
+        if (!row && (await claim())) break;
+        if (Date.now() > deadline) {
           throw new ApiError("CONFLICT", "A request with this Idempotency-Key is still running; retry shortly");
         }
         await scheduler.wait(50);
