@@ -69,7 +69,9 @@ const serve = defineRoute({
   path: "/product-images/{imageId}/{size}",
   access: "public",
   summary: "One resized form of a product photo (WebP)",
-  description: "Immutable: cached for a year by browsers and the edge; a repeat with If-None-Match is 304.",
+  description:
+    "Immutable: cached for a year by browsers and the edge; a repeat with If-None-Match is 304, an If-Match that does not hold 412 PRECONDITION_FAILED. " +
+    "A malformed If-None-Match or If-Match is ignored (the photo is served); the photo has no Last-Modified, so date conditions are ignored too.",
   request: { params: ProductImageParams },
   responses: {
     200: { description: "The image", content: { "image/webp": { schema: binary } } },
@@ -77,6 +79,26 @@ const serve = defineRoute({
     ...problemResponses,
   },
 });
+
+// RFC 9110 8.8.3: an entity-tag is an optionally weak quoted string; If-Match and If-None-Match
+// carry "*" or a comma-separated list of them.
+const ENTITY_TAG = String.raw`(?:W/)?"[\x21\x23-\x7e]*"`;
+const ETAG_LIST = new RegExp(String.raw`^(?:\*|${ENTITY_TAG}(?:[ \t]*,[ \t]*${ENTITY_TAG})*)$`);
+
+/**
+ * The header's value if it is "*" or a well-formed entity-tag list, else undefined: workerd throws
+ * on a malformed one (an unquoted tag, two without a comma), and a header the server cannot parse
+ * is ignored rather than failing a public read.
+ */
+function etagList(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed && ETAG_LIST.test(trimmed) ? trimmed : undefined;
+}
+
+/** If-Match's strong comparison (RFC 9110 13.1.1): "*", or the very tag, a weak one never matching. */
+function strongMatch(list: string, etag: string): boolean {
+  return list === "*" || list.match(new RegExp(ENTITY_TAG, "g"))?.includes(etag) === true;
+}
 
 export const productImages = router()
   .openapi(add, async (c) => {
@@ -115,9 +137,16 @@ export const productImages = router()
   })
   .openapi(serve, async (c) => {
     const { imageId, size } = c.req.valid("param");
+    // Only well-formed entity-tag conditions go to R2. The photo publishes no Last-Modified, so a
+    // date condition has nothing to compare with (RFC 9110 13.1.3, 13.1.4) and is ignored.
+    const ifMatch = etagList(c.req.header("if-match"));
+    const ifNoneMatch = etagList(c.req.header("if-none-match"));
+    const onlyIf = new Headers();
+    if (ifMatch) onlyIf.set("if-match", ifMatch);
+    if (ifNoneMatch) onlyIf.set("if-none-match", ifNoneMatch);
     // The id is checked in D1 first, so a guessed key never reaches R2 for anything but a photo.
     const object = (await imageExists(database(c.env), imageId))
-      ? await c.env.PHOTOS.get(imageKey(imageId, size), { onlyIf: c.req.raw.headers })
+      ? await c.env.PHOTOS.get(imageKey(imageId, size), { onlyIf })
       : null;
     if (!object) throw notFound("image", imageId);
     const headers = new Headers({
@@ -125,7 +154,12 @@ export const productImages = router()
       "cache-control": "public, max-age=31536000, immutable",
       etag: object.httpEtag,
     });
-    // R2 answers a matched If-None-Match with the object's metadata and no body.
-    if (!("body" in object)) return new Response(null, { status: 304, headers });
+    // R2 answers a failed condition with the object's metadata and no body. If-Match is evaluated
+    // first (RFC 9110 13.2.2): when it does not hold, that is the failure, 412; else If-None-Match
+    // matched, 304.
+    if (!("body" in object)) {
+      if (ifMatch && !strongMatch(ifMatch, object.httpEtag)) throw new ApiError("PRECONDITION_FAILED");
+      return new Response(null, { status: 304, headers });
+    }
     return new Response((object as R2ObjectBody).body, { status: 200, headers });
   });
