@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { MAX_IMAGE_BYTES, MAX_IMPORT_BYTES } from "./contracts/product-imports";
@@ -66,6 +67,19 @@ function bodyLimitFor(path: string) {
   return jsonLimit;
 }
 
+/**
+ * The request id on the answer as it leaves: Hono's requestId sets it before any answer exists,
+ * where only c.json, c.body and c.text pick it up; a Response built by hand (every problem+json,
+ * idempotent replays, photos and downloads) would go without it, or carry another's.
+ */
+const requestIdOnAnswer: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  const id = c.get("requestId");
+  // A WebSocket upgrade carries the socket, not a document; copying it would drop the socket.
+  if (c.res.status === 101 || c.res.headers.get("X-Request-Id") === id) return;
+  c.header("X-Request-Id", id);
+};
+
 /** One resource's sub-app, mounted at the root of /v1; each carries its own route schema type. */
 export type Resource = OpenAPIHono<AppEnv, any, any>;
 
@@ -127,7 +141,7 @@ export function createApp(extra: readonly Resource[] = [], replaced: readonly Re
   const app = router();
   // Always ours, never the caller's (`limitLength: 0` refuses any it sends): a caller could
   // otherwise choose the id a 500 asks the user to quote, and the log line it names.
-  app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 0 }));
+  app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 0 }), requestIdOnAnswer);
   app.use("*", securityHeaders(), webAssets());
   app.onError(onError);
   const verified = authenticate();
