@@ -19,7 +19,13 @@ const refuse = async (): Promise<ProviderResult<never>> => ({
 
 // Production's provider is Stripe; without its keys every call fails, so no money path can
 // quietly succeed against a simulator.
-const unconfiguredStripe: PaymentProvider = { name: "stripe", create: refuse, cancel: refuse, refund: refuse };
+const unconfiguredStripe: PaymentProvider = {
+  name: "stripe",
+  create: refuse,
+  cancel: refuse,
+  refund: refuse,
+  refundsOf: refuse,
+};
 
 /** Stripe when its keys are configured; the local simulator only in development; else refusals. */
 export function paymentProvider(env: Env): PaymentProvider {

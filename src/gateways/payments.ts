@@ -35,4 +35,20 @@ export interface PaymentProvider {
     idempotencyKey: string;
     reason: string;
   }): Promise<ProviderResult<{ refundId: string; failure: string | null }>>;
+  /**
+   * Every refund the provider holds for the payment, newest first, whoever made it: ours under
+   * their keys and any made by hand in the provider's dashboard.
+   */
+  refundsOf(paymentId: string): Promise<ProviderResult<ProviderRefund[]>>;
 }
+
+/**
+ * A refund as the provider keeps it. `pending` and `succeeded` are on their way to the shopper (a
+ * later failure is reported as any refund's is); `requires_action` waits on the shopper and may be
+ * canceled; `failed` and `canceled` gave the money back to the platform.
+ */
+export type ProviderRefund = {
+  id: string;
+  amount: Money;
+  status: "pending" | "requires_action" | "succeeded" | "failed" | "canceled";
+};

@@ -30,6 +30,11 @@ export function simulatedProvider(env: Env): PaymentProvider {
     async refund({ idempotencyKey }) {
       return { ok: true, value: { refundId: `re_${(await sha256Hex(idempotencyKey)).slice(0, 24)}`, failure: null } };
     },
+    async refundsOf() {
+      // The simulator keeps no refunds of its own (each is named by its key, and every one is
+      // granted) and has no dashboard to refund by hand: none is ever made that the app did not record.
+      return { ok: true, value: [] };
+    },
   };
 }
 

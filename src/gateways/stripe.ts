@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { sha256Hex } from "../domain/crypto";
 import type { Config } from "../platform/config";
-import type { PaymentProvider, PaymentStatus, ProviderResult } from "./payments";
+import type { PaymentProvider, PaymentStatus, ProviderRefund, ProviderResult } from "./payments";
 
 export type StripeConfig = NonNullable<Config["stripe"]>;
 
@@ -142,7 +142,37 @@ export function stripeProvider(cfg: StripeConfig): PaymentProvider {
         return providerError(err);
       }
     },
+
+    async refundsOf(paymentId) {
+      try {
+        const out: ProviderRefund[] = [];
+        // The SDK follows `has_more` with `starting_after`, one request per page.
+        for await (const r of stripe.refunds.list({ payment_intent: paymentId, limit: 100 })) {
+          out.push({
+            id: r.id,
+            amount: { amountMinor: r.amount, currency: r.currency.toUpperCase() },
+            status: refundStatusOf(r.status),
+          });
+        }
+        return { ok: true, value: out };
+      } catch (err) {
+        return providerError(err);
+      }
+    },
   };
+}
+
+/** Stripe's refund statuses; one it may add later counts as not on its way, so it never settles what is owed. */
+function refundStatusOf(status: string | null): ProviderRefund["status"] {
+  switch (status) {
+    case "pending":
+    case "requires_action":
+    case "succeeded":
+    case "failed":
+      return status;
+    default:
+      return "canceled";
+  }
 }
 
 const outcomes: Record<string, PaymentEventFromProvider["outcome"]> = {

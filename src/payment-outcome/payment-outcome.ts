@@ -27,6 +27,7 @@ import { addSeconds, isoSeconds } from "../domain/time";
 import { rankByDistance } from "../domain/warehouse-ranking";
 import { dispatchOutbox } from "../gateways/order-events";
 import { paymentProvider } from "../gateways/payment-provider";
+import type { PaymentProvider } from "../gateways/payments";
 import { type Allocation, commitAll, releaseAll, reserveAll } from "../gateways/stock";
 import { captureJournal, refundPostings } from "../money/postings";
 import { refundFailureWrites } from "../money/refund-failures";
@@ -321,12 +322,14 @@ async function refundInFull(
   const payment = agg.payment!;
   const amountMinor = payment.amountMinor - payment.refundedMinor;
   const idempotencyKey = `refund:full:${agg.order.id}`;
-  const refunded = await paymentProvider(env).refund({
+  const provider = paymentProvider(env);
+  const asked = await provider.refund({
     paymentId: payment.id,
     amount: { amountMinor, currency: payment.currency },
     idempotencyKey,
     reason,
   });
+  const refunded = asked.ok ? asked : ((await refundedAlready(provider, payment, amountMinor)) ?? asked);
   const db = database(env);
   if (!refunded.ok) {
     // The shopper paid for an order they will not get, and the money stays with the platform until
@@ -339,7 +342,7 @@ async function refundInFull(
       queueOpsAlert(db, {
         template: "late_payment_refund_refused",
         dedupeKey: `late-payment-refund-refused:${agg.order.id}`,
-        text: `Order ${agg.order.id} was paid (${amountMinor} ${payment.currency} minor units) after it was ${reason === LATE_PAYMENT_REASON ? "past its hold with its stock gone" : "cancelled"}; its full refund did not go through (${refunded.message}). The provider may have made it all the same (an answer lost to a timeout looks like this), and it is tried again under the same idempotency key on each redelivery of the payment and by the expire-holds job, so it is made there once at most. Look up payment ${payment.id} in the provider's dashboard before anything else: a refund there (idempotency key ${idempotencyKey}) means nothing more is owed. Without one, refund that payment there and by no other means: the provider never refunds more than was paid, so a retry after it is refused, not paid twice.`,
+        text: `Order ${agg.order.id} was paid (${amountMinor} ${payment.currency} minor units) after it was ${reason === LATE_PAYMENT_REASON ? "past its hold with its stock gone" : "cancelled"}; its full refund did not go through (${refunded.message}). The provider may have made it all the same (an answer lost to a timeout looks like this), and it is tried again under the same idempotency key on each redelivery of the payment and by the expire-holds job, so it is made there once at most. Look up payment ${payment.id} in the provider's dashboard before anything else: a refund there (idempotency key ${idempotencyKey}) means nothing more is owed, and the next retry records it and cancels the order. Without one, refund that payment there and by no other means: the provider never refunds more than was paid, so a retry after it is refused, not paid twice.`,
         params: {
           orderId: agg.order.id,
           paymentId: payment.id,
@@ -406,4 +409,31 @@ async function refundInFull(
     ],
     outboxKeys: [`order.cancelled:${agg.order.id}`, ...(failed ? [failed.outboxKey] : [])],
   };
+}
+
+/**
+ * The refund to record when the provider refused ours but its own refunds of the payment, together,
+ * already give all of it back: one made by hand in its dashboard, as the `late_payment_refund_refused`
+ * alert asks, or ours whose answer was lost. Every retry of ours is refused from then on (Stripe
+ * replays the first refusal under its key for a day, then answers `charge_already_refunded`), so
+ * without this the order would stay unpaid and retried forever. Only refunds on their way count
+ * (succeeded or pending; a later failure is reported as any refund's is); those the app recorded
+ * are among them, hence the whole payment. Null when they fall short or the provider cannot say.
+ */
+async function refundedAlready(
+  provider: PaymentProvider,
+  payment: NonNullable<OrderAggregate["payment"]>,
+  owedMinor: number,
+): Promise<{ ok: true; value: { refundId: string; failure: null } } | null> {
+  const listed = await provider.refundsOf(payment.id);
+  if (!listed.ok) return null;
+  const live = listed.value.filter(
+    (r) => (r.status === "succeeded" || r.status === "pending") && r.amount.currency === payment.currency,
+  );
+  const total = live.reduce((n, r) => n + r.amount.amountMinor, 0);
+  if (live.length === 0 || total < payment.amountMinor) return null;
+  // Recorded under one provider refund: the one that gives back all that is owed on its own, else
+  // the newest (the one that completed it; the list is newest first).
+  const chosen = live.find((r) => r.amount.amountMinor >= owedMinor) ?? live[0]!;
+  return { ok: true, value: { refundId: chosen.id, failure: null } };
 }

@@ -80,6 +80,26 @@ export async function fakeRefunds(paymentIntentId: string): Promise<{ count: num
   return res.json();
 }
 
+/**
+ * A refund made outside the platform, as ops would in Stripe's dashboard: no Idempotency-Key, the
+ * whole remainder unless an amount is given. Answers the refund's id.
+ */
+export async function refundByHand(paymentIntentId: string, amountMinor?: number): Promise<string> {
+  const res = await fetch(`${stripeSettings().apiBase}/v1/refunds`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${stripeSettings().secretKey}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({
+      payment_intent: paymentIntentId,
+      ...(amountMinor === undefined ? {} : { amount: String(amountMinor) }),
+    }).toString(),
+  });
+  if (!res.ok) throw new Error(`fake refund by hand ${paymentIntentId}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
 /** Fails a refund after the fake made it, as the shopper's closed card would; returns the `refund.failed` event. */
 export async function failRefund(refundId: string, reason: string): Promise<{ event: FakeEvent }> {
   const res = await fetch(`${stripeSettings().apiBase}/_fake/refunds/${refundId}/fail`, {

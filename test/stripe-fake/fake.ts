@@ -15,7 +15,8 @@
  * fail with a 503 the SDK does not retry while `failRefunds` is set, and are made but answered already
  * `failed` for the reason `refundsFailAs`; scoped to the intent, so other tests
  * sharing the fake are not slowed. `GET /_fake/payment_intents/{id}/refunds` answers `{count, amountMinor}` of
- * the refunds the fake made for the intent (failed ones included). `POST /_fake/refunds/{id}/fail {"reason"}`
+ * the refunds the fake made for the intent (failed ones included); `GET /v1/refunds?payment_intent=` lists them
+ * as Stripe does, newest first and paged. `POST /_fake/refunds/{id}/fail {"reason"}`
  * fails a refund after it was made, as a closed card does, and answers `{refund, event}` (`refund.failed`).
  *
  * Connect (separate charges and transfers): Express accounts and account links, transfers bounded by
@@ -833,6 +834,15 @@ export function createStripeFake() {
           if (refused) return refused;
           return once(req, path, body, () => cancelIntent(id, params));
         }
+      }
+      if (v1 === "v1" && resource === "refunds" && req.method === "GET" && id === undefined) {
+        // Newest first, as Stripe lists them; `payment_intent` and `charge` narrow the list.
+        const pi = str(params, "payment_intent");
+        const charge = str(params, "charge");
+        const of = [...refunds.values()]
+          .filter((r) => (!pi || r.payment_intent === pi) && (!charge || r.charge === charge))
+          .reverse();
+        return json(200, listOf("/v1/refunds", of, params));
       }
       if (v1 === "v1" && resource === "refunds" && req.method === "POST" && id === undefined) {
         const refused = await behave(str(params, "payment_intent"), "refund");
