@@ -13,14 +13,16 @@ export type CancellationNoteRow = {
 
 /**
  * Keeps the note of a cancel that took effect for this reason (a sub-order of the order cancelled
- * with it), once: a retried request adds no second copy, and a cancel of an order another cancel
- * had already closed for another reason leaves no note claiming a reason that did not cancel it.
+ * with it), once: a retried request adds no second copy, nor does a repeat of that cancel with
+ * other words (it changed nothing, so each would pile up another note of up to 500 characters), and
+ * a cancel of an order another cancel had already closed for another reason leaves no note claiming
+ * a reason that did not cancel it. A retry whose first attempt failed before keeping its note keeps it.
  */
 export async function insertCancellationNote(db: Db, orderId: string, row: CancellationNoteRow): Promise<void> {
   await db.insert(cancellationNotes).select(
     sql`select null, ${orderId}, ${row.at}, ${row.actor.role}, ${row.actor.id}, ${row.reason}, ${row.note}
         where exists (select 1 from ${subOrders} s where s.order_id = ${orderId} and s.status = 'cancelled' and s.cancellation_reason = ${row.reason})
-          and not exists (select 1 from ${cancellationNotes} n where n.order_id = ${orderId} and n.reason = ${row.reason} and n.note = ${row.note})`,
+          and not exists (select 1 from ${cancellationNotes} n where n.order_id = ${orderId} and n.reason = ${row.reason})`,
   );
 }
 

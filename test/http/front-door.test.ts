@@ -243,6 +243,13 @@ describe("cancel reasons", () => {
     expect(ok.body.cancellationNotes).toBeUndefined();
     expect(JSON.stringify(ok.body)).not.toContain("evil.example");
 
+    // Cancelling again changes nothing, so its words are not kept: one note per cancel.
+    const again = await api("POST", path, {
+      token: shopper.token,
+      body: { reason: "ordered_by_mistake", note: "x".repeat(500) },
+    });
+    expect(again.status).toBe(200);
+
     const ops = await api("GET", `/v1/orders/${orderId}`, { token: await tokenFor("ops") });
     expect(ops.body.cancellationNotes).toEqual([
       expect.objectContaining({
