@@ -34,7 +34,14 @@ export const SHOPPER_REFUND_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 /** The jobs whose due work may run past one invocation's page and continue on the queue. */
-export const ContinuedJob = z.enum(["expire-holds", "sla-watcher", "inventory-bridge", "payouts", "analytics-rollups"]);
+export const ContinuedJob = z.enum([
+  "expire-holds",
+  "sla-watcher",
+  "inventory-bridge",
+  "payouts",
+  "analytics-rollups",
+  "notification-sender",
+]);
 export type ContinuedJob = z.infer<typeof ContinuedJob>;
 
 /**

@@ -135,12 +135,13 @@ export type ClaimedNotification = {
 
 /**
  * One statement that leases the queued messages of `channel` due now, confirmations first, at most
- * what is left of this minute's limit: two senders at once never exceed it or take the same message.
+ * what is left of this minute's limit and at most `page`: two senders at once never exceed it or
+ * take the same message.
  */
 export async function claimNotifications(
   db: Db,
   channel: string,
-  w: { limit: number; bucket: string; at: string; leaseUntil: string },
+  w: { limit: number; page: number; bucket: string; at: string; leaseUntil: string },
 ) {
   return db.all<ClaimedNotification>(sql`
     update ${notifications}
@@ -151,7 +152,7 @@ export async function claimNotifications(
         and (lease_until is null or lease_until <= ${w.at})
         and (next_attempt_at is null or next_attempt_at <= ${w.at})
       order by priority, created_at, id
-      limit ${leftThisMinute(channel, w)}
+      limit min(${w.page}, ${leftThisMinute(channel, w)})
     )
     returning id, order_id as orderId, thread_key as threadKey, recipient, template, payload, attempts`);
 }

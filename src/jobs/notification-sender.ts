@@ -8,6 +8,7 @@ import {
   settleNotification,
 } from "../db/notifications";
 import { addSeconds, isoSeconds } from "../domain/time";
+import { continueJob } from "../gateways/order-events";
 import { emailChannel } from "../notifications/channels/email";
 import {
   type Channel,
@@ -22,16 +23,27 @@ import { type Config, config } from "../platform/config";
 
 const BUCKET_MS = 60_000;
 const SEND_CONCURRENCY = 8;
+/**
+ * Messages a run claims per remote channel. Each costs a provider fetch and up to two D1 statements
+ * (its outcome, and its move to email when WhatsApp refuses it for good): a page of both channels is
+ * 80 subrequests and at most about 125 queries, inside the fifth of an invocation's 1,000 each that
+ * a run may spend beside the other every-minute jobs (test/http/invocation-budget.test.ts). At the
+ * default limit (220 a minute per channel) a claim of the whole minute was some 440 fetches and as
+ * many D1 writes in one invocation; past D1's limit the settle write throws and every message sent
+ * but not recorded is sent again after the lease. The rest of the minute's limit goes in pages on
+ * the queue.
+ */
+export const SEND_PAGE = 40;
 
 /**
- * How long a claim holds its messages: as long as its sends can take (a minute's limit, eight at a
+ * How long a claim holds its messages: as long as its sends can take (a page, eight at a
  * time, each up to the send timeout), and a minute more to record them. A claimed message waits its
  * turn behind the others, so a shorter lease let the sender of a later minute claim, and send again,
  * messages a slow provider was still working through. A sender that dies leaves the messages it
  * had not recorded to the first sender after the lease.
  */
-function leaseSeconds(limit: number): number {
-  return Math.ceil(limit / SEND_CONCURRENCY) * SEND_TIMEOUT_SECONDS + 60;
+function leaseSeconds(claimed: number): number {
+  return Math.ceil(claimed / SEND_CONCURRENCY) * SEND_TIMEOUT_SECONDS + 60;
 }
 
 type Remote = "whatsapp" | "email";
@@ -51,7 +63,8 @@ function remoteChannels(cfg: Config): [Remote, Channel][] {
  * delay visible (createdAt vs sentAt), a temporary refusal is retried later, and a final one is
  * kept as failed with the provider's reason; a message queued on a channel switched off since is
  * first moved where a message queued now would go, up to a minute's limit a run. The local channel
- * only records, so its claim marks the message sent at once.
+ * only records, so its claim marks the message sent at once. A remote channel sends at most a page a
+ * run (`SEND_PAGE`); the rest of the minute's limit continues on the queue (`continueSending`).
  */
 export async function sendNotifications(env: Env, now: Date) {
   const db = database(env);
@@ -60,8 +73,31 @@ export async function sendNotifications(env: Env, now: Date) {
   const bucket = bucketOf(now);
   const rerouted = await rerouteStranded(db, cfg, { at: isoSeconds(now), limit });
   const local = await markLocalSent(db, { limit, bucket, at: isoSeconds(now) });
+  const remote = await sendPage(env, now);
+  return { ...remote, sent: local.length + remote.sent, rerouted, bucket };
+}
 
-  const result = { sent: local.length, retrying: 0, failed: 0, rerouted, limit, bucket };
+/**
+ * A continued page: the next page of each remote channel, under the same per-minute count. The run
+ * stamped `at` with its scheduled time; a page that waited on the queue claims at the clock's time
+ * (the provider's minute is the real one), never before `at` (a run with a moved clock, in tests).
+ */
+export function continueSending(env: Env, at: Date) {
+  return sendPage(env, new Date(Math.max(at.getTime(), Date.now())));
+}
+
+/**
+ * Claims and sends a page of each remote channel. A channel whose claim came back full may have more
+ * due with room left this minute: the next page runs in a queue consumer invocation of its own. The
+ * claim counts this minute's hand-overs, so the pages of one minute together stay within its limit,
+ * and a page past it claims nothing and hands on nothing.
+ */
+async function sendPage(env: Env, now: Date) {
+  const db = database(env);
+  const cfg = config(env);
+  const limit = cfg.notifyRatePerMinute;
+  const page = Math.min(SEND_PAGE, limit);
+  const result = { sent: 0, retrying: 0, failed: 0, limit, continued: false };
   const started = Date.now();
   for (const [name, channel] of remoteChannels(cfg)) {
     // Everything from this channel's own claim: a slow channel before it must neither eat into this
@@ -69,8 +105,10 @@ export async function sendNotifications(env: Env, now: Date) {
     // limit is per minute as it is when the claim is made).
     const claimedAt = new Date(now.getTime() + (Date.now() - started));
     const at = isoSeconds(claimedAt);
-    const leaseUntil = isoSeconds(addSeconds(claimedAt, leaseSeconds(limit)));
-    const claimed = await claimNotifications(db, name, { limit, bucket: bucketOf(claimedAt), at, leaseUntil });
+    const leaseUntil = isoSeconds(addSeconds(claimedAt, leaseSeconds(page)));
+    const claimed = await claimNotifications(db, name, { limit, page, bucket: bucketOf(claimedAt), at, leaseUntil });
+    // A full page under a limit larger than the page: more may be due with room left this minute.
+    if (claimed.length === page && page < limit) result.continued = true;
     const deliveries = await sendAndSettle(db, channel, claimed, {
       lease: leaseUntil,
       now: claimedAt,
@@ -82,6 +120,9 @@ export async function sendNotifications(env: Env, now: Date) {
       else result.failed += 1;
     }
   }
+  // Its pages are claimed by lease, not walked by a cursor.
+  if (result.continued)
+    await continueJob(env, { job: "notification-sender", at: isoSeconds(now), after: { key: "", id: "" } });
   return result;
 }
 

@@ -15,6 +15,7 @@ import { continuePayouts } from "../payouts/run";
 import { applyImportPage } from "../product-import/apply";
 import { expireHolds } from "./expire-holds";
 import { FAN_OUT, reconcileBridge } from "./inventory-bridge";
+import { continueSending } from "./notification-sender";
 import { continueBreaches } from "./sla-watcher";
 
 export type EventConsumer = {
@@ -69,6 +70,8 @@ const pages: Record<ContinuedJob, (env: Env, at: Date, after: JobContinueMessage
   payouts: continuePayouts,
   // Its cursor is the watermark in D1, not the message's.
   "analytics-rollups": (env, at) => continueRollups(env, at),
+  // Claimed by lease under the minute's count, not walked by a cursor.
+  "notification-sender": (env, at) => continueSending(env, at),
 };
 
 /**
