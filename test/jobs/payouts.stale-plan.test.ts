@@ -6,27 +6,19 @@ import { planPayouts } from "../../src/domain/payout-plan";
 import { payoutProvider } from "../../src/gateways/payout-provider";
 import { simulateBankPayout } from "../../src/gateways/simulated-payouts";
 import { payPlan } from "../../src/payouts/run";
-import { api, uid } from "../support/api";
-import { balance, deliveredOrder, payoutVendor, runPayoutsAt, simTransfersOf, transfersOf } from "../support/payouts";
+import {
+  balance,
+  carriedDebt,
+  deliveredOrder,
+  payoutVendor,
+  returnUnits,
+  runPayoutsAt,
+  simTransfersOf,
+  transfersOf,
+} from "../support/payouts";
 
 /** What the vendor is owed for a sub-order now: the credit balance of its payable. */
 const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
-
-const returnUnits = (token: string, o: { subOrderId: string; lineId: string }, qty: number) =>
-  api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
-    token,
-    body: { lines: [{ lineId: o.lineId, qty, restockable: true }], reason: "wrong colour" },
-    headers: { "Idempotency-Key": uid("ret-") },
-  });
-
-async function carriedDebt(vendorId: string) {
-  const row = await env.DB.prepare(
-    "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
-  )
-    .bind(vendorId)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
 
 /** A vendor whose three-unit sub-order came back after its bank payout: it carries that sub-order's payable as debt. */
 async function vendorInDebt() {
@@ -34,7 +26,7 @@ async function vendorInDebt() {
   const o = await deliveredOrder(vendor, 3);
   expect((await runPayoutsAt(8)).result.status).toBe("paid");
   await simulateBankPayout(env, vendor.accountId);
-  expect((await returnUnits(vendor.token, o, 3)).status).toBe(200);
+  expect((await returnUnits(vendor.token, o, 3, "wrong colour")).status).toBe(200);
   expect((await runPayoutsAt(8)).result.status).toBe("paid");
   const debt = await carriedDebt(vendor.vendorId);
   expect(debt).toBeGreaterThan(0);
@@ -101,13 +93,13 @@ describe("refunds of a set-off sub-order carried onto the debt", () => {
     expect(await transfersOf(s.subOrderId)).toHaveLength(0);
     expect(await owed(s.subOrderId)).toBe(0);
 
-    expect((await returnUnits(vendor.token, s, 1)).status).toBe(200);
+    expect((await returnUnits(vendor.token, s, 1, "wrong colour")).status).toBe(200);
     const firstBack = -(await owed(s.subOrderId));
     expect(firstBack).toBeGreaterThan(0);
     expect((await runPayoutsAt(8)).result.status).toBe("paid");
     expect(await owed(s.subOrderId)).toBe(0);
 
-    expect((await returnUnits(vendor.token, s, 1)).status).toBe(200);
+    expect((await returnUnits(vendor.token, s, 1, "wrong colour")).status).toBe(200);
     const secondBack = -(await owed(s.subOrderId));
     expect(secondBack).toBeGreaterThan(0);
     // The second refund's journal is stamped as the pending-refunds job may stamp it: no later than the first's.

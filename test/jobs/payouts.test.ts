@@ -10,8 +10,10 @@ import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { checkout, pay } from "../support/marketplace";
 import {
   balance,
+  carriedDebt,
   deliveredOrder,
   payoutVendor,
+  returnUnits,
   runPayoutsAt,
   simTransfersOf,
   transfersOf,
@@ -22,23 +24,6 @@ import {
 const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
 
 /** The vendor takes back `qty` units of the sub-order's first line, under a key of their own. */
-const returnUnits = (token: string, o: { subOrderId: string; lineId: string }, qty: number, reason: string) =>
-  api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
-    token,
-    body: { lines: [{ lineId: o.lineId, qty, restockable: true }], reason },
-    headers: { "Idempotency-Key": uid("ret-") },
-  });
-
-/** A vendor's carried debt across its sub-orders (debit positive). */
-async function carriedDebt(vendorId: string) {
-  const row = await env.DB.prepare(
-    "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
-  )
-    .bind(vendorId)
-    .first<{ n: number }>();
-  return row?.n;
-}
-
 /** The key a run asks the provider to reverse `amountMinor` of a transfer under, for its sub-order's latest refund. */
 async function reversalKey(t: { id: string }, subOrderId: string, reversedBefore: number, amountMinor: number) {
   const refund = await env.DB.prepare(

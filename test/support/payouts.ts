@@ -88,3 +88,21 @@ export async function balance(subOrderId: string, account: string) {
     .first<{ b: number }>();
   return row?.b ?? 0;
 }
+
+/** Takes back `qty` units of a delivered order's line, restocked, under a key of its own. */
+export const returnUnits = (token: string, o: { subOrderId: string; lineId: string }, qty: number, reason: string) =>
+  api("POST", `/v1/sub-orders/${o.subOrderId}/return`, {
+    token,
+    body: { lines: [{ lineId: o.lineId, qty, restockable: true }], reason },
+    headers: { "Idempotency-Key": uid("ret-") },
+  });
+
+/** A vendor's carried debt across its sub-orders (debit positive). */
+export async function carriedDebt(vendorId: string): Promise<number> {
+  const row = await env.DB.prepare(
+    "select coalesce(sum(amount_minor), 0) as n from ledger_entries where vendor_id = ? and account = 'vendor_carry_forward'",
+  )
+    .bind(vendorId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
