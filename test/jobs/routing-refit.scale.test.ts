@@ -7,7 +7,7 @@ import { routingRefit } from "../../src/jobs/routing-refit";
 import { DELIVERY_WAIT_MS, refitRouting } from "../../src/routing/refit";
 import { newCustomer, uid } from "../support/api";
 import { newVendor } from "../support/catalog";
-import { routingDecisionRow } from "../support/routing-decisions";
+import { outcomeRows } from "../support/routing-decisions";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -56,39 +56,19 @@ async function parcels(vendorId: string, customerId: string, kind: "on-time" | "
   for (const at of decidedAt) {
     const promised = at - DELIVERY_WAIT_MS;
     const created = promised - 4 * DAY;
-    const orderId = uid("ord_old");
     statements.push(
-      env.DB.prepare(
-        `insert into orders (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat, ship_lng,
-           hold_id, hold_expires_at, paid_at, created_at, updated_at)
-         values (?, ?, 'delivered', 'paid', 'INR', 1000, '{}', 12.97, 77.59, ?, ?, ?, ?, ?)`,
-      ).bind(
-        orderId,
-        customerId,
-        uid("hold_old"),
-        isoSeconds(created),
-        isoSeconds(created),
-        isoSeconds(created),
-        isoSeconds(created),
-      ),
-      env.DB.prepare(
-        `insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor,
-           commission_bps, commission_minor, sla_dispatch_by, sla_started_at, dispatched_at, promised_delivery_by,
-           delivered_at, created_at, updated_at)
-         values (?, ?, ?, 'delivered', 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?, ?, ?, ?)`,
-      ).bind(
-        uid("sub_old"),
-        orderId,
+      ...outcomeRows({
         vendorId,
-        isoSeconds(created + 18 * HOUR),
-        isoSeconds(created),
-        isoSeconds(created + 4 * HOUR),
-        isoSeconds(promised),
-        isoSeconds(kind === "on-time" ? promised - 12 * HOUR : promised + DAY),
-        isoSeconds(created),
-        isoSeconds(created),
-      ),
-      routingDecisionRow(orderId, vendorId, kind === "on-time" ? GOOD_SCORES : BAD_SCORES, isoSeconds(created)),
+        customerId,
+        status: "delivered",
+        createdAt: created,
+        slaDispatchBy: created + 18 * HOUR,
+        slaStartedAt: created,
+        dispatchedAt: created + 4 * HOUR,
+        promisedDeliveryBy: promised,
+        deliveredAt: kind === "on-time" ? promised - 12 * HOUR : promised + DAY,
+        scores: kind === "on-time" ? GOOD_SCORES : BAD_SCORES,
+      }),
     );
   }
   await env.DB.batch(statements);
@@ -158,29 +138,18 @@ describe("routing-refit at marketplace scale", () => {
     const breaches: D1PreparedStatement[] = [];
     for (const i of [0, 1]) {
       const created = now - 3 * DAY + i * 1_000;
-      const orderId = uid("ord_br");
       breaches.push(
-        env.DB.prepare(
-          `insert into orders (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat,
-             ship_lng, hold_id, hold_expires_at, paid_at, created_at, updated_at)
-           values (?, ?, 'cancelled', 'paid', 'INR', 1000, '{}', 12.97, 77.59, ?, ?, ?, ?, ?)`,
-        ).bind(orderId, shopper.customerId, uid("hold_br"), ...Array(4).fill(isoSeconds(created))),
-        env.DB.prepare(
-          `insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor,
-             total_minor, commission_bps, commission_minor, sla_dispatch_by, sla_started_at, cancelled_at,
-             cancellation_reason, created_at, updated_at)
-           values (?, ?, ?, 'cancelled', 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?, ?, ?)`,
-        ).bind(
-          uid("sub_br"),
-          orderId,
-          vendor.id,
-          isoSeconds(created + 18 * HOUR),
-          isoSeconds(created),
-          isoSeconds(created + 18 * HOUR),
-          SLA_BREACH_REASON,
-          isoSeconds(created),
-          isoSeconds(created),
-        ),
+        ...outcomeRows({
+          vendorId: vendor.id,
+          customerId: shopper.customerId,
+          status: "cancelled",
+          createdAt: created,
+          slaDispatchBy: created + 18 * HOUR,
+          slaStartedAt: created,
+          cancelledAt: created + 18 * HOUR,
+          cancellationReason: SLA_BREACH_REASON,
+          scores: BAD_SCORES,
+        }),
       );
     }
     await env.DB.batch(breaches);

@@ -2,10 +2,10 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { isoSeconds } from "../../src/domain/time";
 import { east, offer, quote } from "../http/routing.fixtures";
-import { ADMIN, api, newCustomer, uid } from "../support/api";
+import { ADMIN, api, newCustomer } from "../support/api";
 import { newProduct } from "../support/catalog";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
-import { routingDecisionRow } from "../support/routing-decisions";
+import { outcomeRows } from "../support/routing-decisions";
 
 const HOUR = 3_600_000;
 
@@ -27,38 +27,17 @@ async function history(opts: {
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < opts.count; i++) {
     const created = opts.from + i * HOUR;
-    const orderId = uid("ord_h");
-    const subId = uid("sub_h");
-    const sla = created + 18 * HOUR;
     statements.push(
-      env.DB.prepare(
-        `insert into orders (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat, ship_lng,
-           hold_id, hold_expires_at, paid_at, created_at, updated_at)
-         values (?, ?, 'dispatched', 'paid', 'INR', 1000, '{}', 12.97, 77.59, ?, ?, ?, ?, ?)`,
-      ).bind(
-        orderId,
-        opts.customerId,
-        uid("hold_h"),
-        isoSeconds(created),
-        isoSeconds(created),
-        isoSeconds(created),
-        isoSeconds(created),
-      ),
-      env.DB.prepare(
-        `insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor,
-           commission_bps, commission_minor, sla_dispatch_by, sla_started_at, dispatched_at, created_at, updated_at)
-         values (?, ?, ?, 'dispatched', 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?, ?)`,
-      ).bind(
-        subId,
-        orderId,
-        opts.vendorId,
-        isoSeconds(sla),
-        opts.clockKept ? isoSeconds(created) : null,
-        isoSeconds(created + opts.dispatchAfterHours * HOUR),
-        isoSeconds(created),
-        isoSeconds(created),
-      ),
-      routingDecisionRow(orderId, opts.vendorId, opts.scores, isoSeconds(created)),
+      ...outcomeRows({
+        vendorId: opts.vendorId,
+        customerId: opts.customerId,
+        status: "dispatched",
+        createdAt: created,
+        slaDispatchBy: created + 18 * HOUR,
+        slaStartedAt: opts.clockKept ? created : null,
+        dispatchedAt: created + opts.dispatchAfterHours * HOUR,
+        scores: opts.scores,
+      }),
     );
   }
   await env.DB.batch(statements);

@@ -4,9 +4,9 @@ import { SLA_BREACH_REASON } from "../../src/contracts/order-status";
 import { isoSeconds } from "../../src/domain/time";
 import { routingRefit } from "../../src/jobs/routing-refit";
 import { DELIVERY_WAIT_MS } from "../../src/routing/refit";
-import { newCustomer, uid } from "../support/api";
+import { newCustomer } from "../support/api";
 import { newVendor } from "../support/catalog";
-import { routingDecisionRow } from "../support/routing-decisions";
+import { outcomeRows } from "../support/routing-decisions";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -46,44 +46,21 @@ async function outcomes(
   const statements: D1PreparedStatement[] = [];
   for (const at of decidedAt) {
     const created = at - (kind === "on-time" ? 4 : kind === "late" ? 30 : 18) * HOUR;
-    const orderId = uid("ord_w");
     const cancelled = kind === "breach";
     statements.push(
-      env.DB.prepare(
-        `insert into orders (id, customer_id, status, payment_status, currency, total_minor, ship_to, ship_lat, ship_lng,
-           hold_id, hold_expires_at, paid_at, created_at, updated_at)
-         values (?, ?, ?, 'paid', 'INR', 1000, '{}', 12.97, 77.59, ?, ?, ?, ?, ?)`,
-      ).bind(
-        orderId,
-        customerId,
-        cancelled ? "cancelled" : "dispatched",
-        uid("hold_w"),
-        isoSeconds(created),
-        isoSeconds(created),
-        isoSeconds(created),
-        isoSeconds(at),
-      ),
-      env.DB.prepare(
-        `insert into sub_orders (id, order_id, vendor_id, status, currency, subtotal_minor, shipping_minor, total_minor,
-           commission_bps, commission_minor, sla_dispatch_by, sla_started_at, dispatched_at, cancelled_at,
-           cancellation_reason, promised_delivery_by, delivered_at, created_at, updated_at)
-         values (?, ?, ?, ?, 'INR', 1000, 0, 1000, 1000, 100, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).bind(
-        uid("sub_w"),
-        orderId,
+      ...outcomeRows({
         vendorId,
-        cancelled ? "cancelled" : "dispatched",
-        isoSeconds(created + 18 * HOUR),
-        isoSeconds(created),
-        cancelled ? null : isoSeconds(at),
-        cancelled ? isoSeconds(at) : null,
-        cancelled ? SLA_BREACH_REASON : null,
-        delivery ? isoSeconds(delivery.promised) : null,
-        delivery?.delivered ? isoSeconds(delivery.delivered) : null,
-        isoSeconds(created),
-        isoSeconds(at),
-      ),
-      routingDecisionRow(orderId, vendorId, scores, isoSeconds(created)),
+        customerId,
+        status: cancelled ? "cancelled" : "dispatched",
+        createdAt: created,
+        updatedAt: at,
+        slaDispatchBy: created + 18 * HOUR,
+        slaStartedAt: created,
+        ...(cancelled ? { cancelledAt: at, cancellationReason: SLA_BREACH_REASON } : { dispatchedAt: at }),
+        ...(delivery ? { promisedDeliveryBy: delivery.promised } : {}),
+        ...(delivery?.delivered ? { deliveredAt: delivery.delivered } : {}),
+        scores,
+      }),
     );
   }
   await env.DB.batch(statements);
