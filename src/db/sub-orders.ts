@@ -299,21 +299,33 @@ type GuardedEvent = {
 
 /**
  * A tracking milestone's timeline event and outbox row, each written only if the sub-order is still
- * dispatched when the batch runs: a delivery that landed after the caller read the status leaves
- * nothing saying the parcel is on its way. True when the event was written now (false also for a
- * milestone already recorded).
+ * dispatched when the batch runs (a delivery that landed after the caller read the status leaves
+ * nothing saying the parcel is on its way), and only if it is news: the same milestone as the
+ * parcel's latest of `repeat.types`, dated since `repeat.since`, is a repeat (a retry, or the vendor
+ * and its carrier both reporting one van run) and writes nothing, so the shopper hears once. True
+ * when the event was written now.
  */
 export async function writeMilestone(
   db: Db,
   subOrderId: string,
   event: GuardedEvent,
   announcement: { type: string; orderId: string; payload: unknown; dedupeKey: string; createdAt: string },
+  repeat: { types: readonly string[]; since: string },
 ): Promise<boolean> {
-  const onTheWay = and(eq(subOrders.id, subOrderId), eq(subOrders.status, "dispatched"))!;
-  const [written] = (await db.batch([
-    insertIf(db, orderEvents, { ...event, subOrderId }, onTheWay).returning({ id: orderEvents.id }),
+  const news = sql`not exists (
+    select 1 from (
+      select e.type, e.at from ${orderEvents} e
+      where e.order_id = ${event.orderId} and e.sub_order_id = ${subOrderId}
+        and e.type in (select value from json_each(${JSON.stringify(repeat.types)}))
+      order by e.at desc, e.id desc limit 1
+    ) as latest
+    where latest.type = ${event.type} and latest.at >= ${repeat.since})`;
+  const onTheWay = and(eq(subOrders.id, subOrderId), eq(subOrders.status, "dispatched"), news)!;
+  // The outbox row first: written after it, the event would make the row's own guard see a repeat.
+  const [, written] = (await db.batch([
     insertIf(db, outbox, announcement, onTheWay),
-  ])) as unknown as [{ id: number }[], unknown];
+    insertIf(db, orderEvents, { ...event, subOrderId }, onTheWay).returning({ id: orderEvents.id }),
+  ])) as unknown as [unknown, { id: number }[]];
   return written.length > 0;
 }
 

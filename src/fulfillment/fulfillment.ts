@@ -334,6 +334,11 @@ async function shipInOrder(env: Env, holdId: string, skuIds: string[]): Promise<
 
 export const milestoneTypes = ["out_for_delivery", "delivery_attempted"] as const;
 export type MilestoneType = (typeof milestoneTypes)[number];
+/**
+ * How long the parcel's latest milestone, reported again, is the same news: longer than a van run,
+ * shorter than the day between two delivery attempts.
+ */
+const MILESTONE_REPEAT_MS = 12 * 3_600_000;
 
 /**
  * A tracking milestone that is not a status: a timeline event and an outbox row (the shopper's
@@ -380,6 +385,10 @@ export async function recordMilestone(
       payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...data },
       dedupeKey: key,
       createdAt: at,
+    },
+    {
+      types: milestoneTypes.map((t) => `sub_order.${t}`),
+      since: isoSeconds(input.at.getTime() - MILESTONE_REPEAT_MS),
     },
   );
   if (!written) {

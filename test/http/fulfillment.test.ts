@@ -269,6 +269,35 @@ describe("tracking", () => {
     expect((await step(vendor, sub, "milestone", { type: "out_for_delivery" })).status).toBe(409);
   });
 
+  it("tells the shopper of a milestone once, however many times the vendor and its carrier report it", async () => {
+    const { vendor, sub, awb } = await dispatched();
+    const second = (n: number) =>
+      new Date(Math.ceil(Date.now() / 1000) * 1000 + n * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+    expect((await step(vendor, sub, "milestone", { type: "out_for_delivery" })).status).toBe(200);
+    // The carrier reports the same van run seconds later, and the vendor's app retries.
+    expect((await post({ awb, event: "out_for_delivery", at: second(2) })).status).toBe(200);
+    expect((await post({ awb, event: "out_for_delivery", at: second(3) })).status).toBe(200);
+    // A failed attempt, then the next run out: each is news.
+    expect((await post({ awb, event: "delivery_attempted", at: second(4) })).status).toBe(200);
+    expect((await post({ awb, event: "out_for_delivery", at: second(5) })).status).toBe(200);
+
+    const view = (await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body;
+    const milestones = view.timeline
+      .map((e: any) => e.type)
+      .filter((t: string) => t === "sub_order.out_for_delivery" || t === "sub_order.delivery_attempted");
+    expect(milestones).toEqual([
+      "sub_order.out_for_delivery",
+      "sub_order.delivery_attempted",
+      "sub_order.out_for_delivery",
+    ]);
+    const told = await env.DB.prepare(
+      "select count(*) as n from outbox where type = 'sub_order.milestone' and json_extract(payload, '$.subOrderId') = ?",
+    )
+      .bind(sub)
+      .first<{ n: number }>();
+    expect(told?.n).toBe(3);
+  });
+
   it("takes a carrier's time with its UTC offset, as the instant it names", async () => {
     const { sub, awb } = await dispatched();
     // A second or two on (after the dispatch), written in India's time as Indian carriers send it.
