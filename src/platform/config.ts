@@ -49,7 +49,8 @@ const configSchema = z.object({
   ADMIN_BOOTSTRAP_TOKEN: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
-  // Connect events (account.updated, transfer.*) come from their own endpoint with its own signing secret.
+  // account.updated comes from the Connect endpoint, with its own signing secret (transfer.* come to
+  // the platform endpoint: transfers are the platform account's own objects).
   STRIPE_CONNECT_WEBHOOK_SECRET: optionalSecret,
   // Public (a var, not a secret); set when the web app loads Stripe.js, whose origins the CSP then allows.
   STRIPE_PUBLISHABLE_KEY: optionalSecret,
