@@ -32,6 +32,7 @@ export const errorStatus = {
   PAYMENT_PROVIDER_ERROR: 502,
   PAYMENTS_NOT_CONFIGURED: 503,
   BRIDGE_NOT_CONFIGURED: 503,
+  SHIPMENT_NOT_DISPATCHED: 503,
   EMAIL_NOT_CONFIGURED: 503,
   INTERNAL: 500,
 } as const;
@@ -66,6 +67,7 @@ const titles: Record<ErrorCode, string> = {
   PAYMENT_PROVIDER_ERROR: "The payment provider failed",
   PAYMENTS_NOT_CONFIGURED: "Payments are not configured on this deployment",
   BRIDGE_NOT_CONFIGURED: "The inventory bridge is not configured on this deployment",
+  SHIPMENT_NOT_DISPATCHED: "The parcel with this AWB is not recorded as dispatched yet; send the event again later",
   EMAIL_NOT_CONFIGURED: "Email is not configured on this deployment",
   INTERNAL: "Internal error",
 };

@@ -298,6 +298,28 @@ describe("tracking", () => {
     expect(told?.n).toBe(3);
   });
 
+  it("asks the carrier to send again an event for a parcel whose dispatch has not finished", async () => {
+    const { vendors, subOf } = await paidOrder();
+    const sub = subOf(0);
+    await step(vendors[0]!, sub, "confirm");
+    await step(vendors[0]!, sub, "pack", { scanned: await scansFor(vendors[0]!, sub) });
+    const awb = `${Date.now() + 7}`.padStart(13, "8").slice(0, 13);
+    // A dispatch that claimed the AWB and stopped (answered 500): the parcel is with the carrier.
+    await env.DB.prepare("update sub_orders set carrier = 'delhivery', awb = ? where id = ?").bind(awb, sub).run();
+    const at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+    const early = await post({ awb, event: "delivered", at });
+    expect(early.status).toBe(503);
+    expect(early.body.code).toBe("SHIPMENT_NOT_DISPATCHED");
+    expect(Number(early.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body.status).toBe("packed");
+
+    // The vendor's dispatch again lands; the carrier's resend is then taken.
+    expect((await step(vendors[0]!, sub, "dispatch", { carrier: "delhivery", awb })).status).toBe(200);
+    expect((await post({ awb, event: "delivered", at })).status).toBe(200);
+    expect((await api("GET", `/v1/sub-orders/${sub}`, { token: ADMIN })).body.status).toBe("delivered");
+  });
+
   it("takes a carrier's time with its UTC offset, as the instant it names", async () => {
     const { sub, awb } = await dispatched();
     // A second or two on (after the dispatch), written in India's time as Indian carriers send it.

@@ -14,6 +14,8 @@ import { defineRoute } from "../route";
 
 /** How far ahead of this Worker's clock a carrier's clock may run. */
 const CLOCK_SKEW_MS = 5 * 60_000;
+/** When a carrier should send again an event for a parcel whose dispatch has not finished. */
+const NOT_DISPATCHED_RETRY_SECONDS = 600;
 
 const TrackingEvent = z
   .object({
@@ -32,7 +34,7 @@ const route = defineRoute({
   access: "public",
   summary: "Receive a carrier's tracking event",
   description:
-    "Authenticated by `X-Signature: sha256=<hex>`, an HMAC-SHA256 of the raw body with that carrier's secret (CARRIER_WEBHOOK_SECRETS); a bad signature is 400 and changes nothing. An unknown AWB is acknowledged and ignored, as is a return or loss dated more than 5 minutes before its AWB's live parcel left when no earlier parcel was closed with that AWB.",
+    "Authenticated by `X-Signature: sha256=<hex>`, an HMAC-SHA256 of the raw body with that carrier's secret (CARRIER_WEBHOOK_SECRETS); a bad signature is 400 and changes nothing. An unknown AWB is acknowledged and ignored, as is a return or loss dated more than 5 minutes before its AWB's live parcel left when no earlier parcel was closed with that AWB. An event for a parcel whose dispatch claimed the AWB but has not finished is 503 SHIPMENT_NOT_DISPATCHED with Retry-After, so the carrier sends it again.",
   // The body (CarrierTrackingEvent) is parsed by hand, after the signature over its exact bytes.
   request: { params: z.object({ carrier: z.string().min(1).max(32) }) },
   responses: { 200: json(z.object({ received: z.literal(true) }), "Taken"), ...problemResponses },
@@ -65,6 +67,17 @@ export const carrierWebhooks = router().openapi(route, async (c) => {
     // Also a return or loss dated well before the AWB's live parcel left, with no closed parcel to be about.
     console.warn(JSON.stringify({ webhook: "carrier", carrier, awb: event.awb, ignored: "unknown AWB" }));
     return c.json({ received: true as const }, 200);
+  }
+  // Its dispatch claimed the AWB but has not finished (one stopped part-way, answered 500, the
+  // parcel already with the carrier): taken now, the event would be refused by the sub-order and
+  // lost for good. A 5xx makes the carrier send it again, after the vendor's dispatch again lands.
+  if (shipment.dispatchedAt === null) {
+    throw new ApiError(
+      "SHIPMENT_NOT_DISPATCHED",
+      undefined,
+      {},
+      { "Retry-After": String(NOT_DISPATCHED_RETRY_SECONDS) },
+    );
   }
   const actor = systemActor(`carrier:${carrier}`);
   // Nothing is delivered before it was dispatched: an earlier time counts as the dispatch's.
