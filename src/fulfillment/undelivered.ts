@@ -90,10 +90,11 @@ export async function closeUndelivered(
     extra: refundOwedByCancel(db, agg, sub.id, input.outcome, at),
   });
   if (!changed) {
-    // Someone moved it first: the same outcome is a repeat, anything else is now illegal.
+    // Someone moved it first: the same outcome is answered as a repeat is (refused if it asked
+    // otherwise of the shelf than the close that landed), anything else is now illegal.
     const row = await findSubOrder(db, sub.id);
     if (row?.status === "cancelled" && row.cancellationReason === input.outcome) {
-      return { ok: true, orderId: agg.order.id, changed: false };
+      return closeUndelivered(env, ctx, input);
     }
     return illegal((row?.status ?? status) as SubOrderStatus, "be closed as undelivered");
   }

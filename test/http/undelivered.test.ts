@@ -6,7 +6,7 @@ import { balanceOf } from "../../src/domain/ledger";
 import { closeUndelivered } from "../../src/fulfillment/undelivered";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
 import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
-import { lost, stockCalls } from "../support/bindings";
+import { d1Batches, lost, stockCalls } from "../support/bindings";
 import { carrierSays } from "../support/carriers";
 import { inr } from "../support/catalog";
 import { outboxMessages } from "../support/feeds";
@@ -162,6 +162,27 @@ describe("a dispatched parcel that never reached the shopper", () => {
     expect(damaged.body).toMatchObject({ code: "CONFLICT", detail: expect.stringContaining("reason damage") });
     expect((await stockOf(p.skuId)).totals.onHand).toBe(5);
     expect((await step(p.vendor, p.sub, "undelivered", { outcome: "returned_to_origin" })).status).toBe(200);
+  });
+
+  it("a close that lost the race to the carrier's is refused when it asked otherwise of the shelf", async () => {
+    const p = await dispatched();
+    // The carrier's return (units back on the shelf) lands between the vendor's read and its write.
+    const raced = d1Batches((batch, n) => async (...args) => {
+      const read = await batch(...args);
+      if (n === 1) await carrierSays(p.awb, "returned_to_origin");
+      return read;
+    });
+    const crushed = await closeUndelivered(raced, undefined, {
+      subOrderId: p.sub,
+      who: "system",
+      actor: { role: "vendor", id: p.vendorId },
+      outcome: "returned_to_origin",
+      restock: false,
+      note: null,
+      now: new Date(),
+    });
+    expect(crushed).toMatchObject({ ok: false, code: "CONFLICT", detail: expect.stringContaining("reason damage") });
+    expect((await stockOf(p.skuId)).totals.onHand).toBe(5);
   });
 
   it("an old event for a closed parcel's AWB, now on a new parcel, is the closed one's", async () => {
