@@ -176,8 +176,9 @@ async function offersForTarget(
  * become one line per item (product and variant, `itemKey`), offered only by the target vendor's
  * SKUs of that item (the named SKU, the named vendor's, the named warehouse's vendor's), never back
  * to where the units are now. With no target at all routing picks: vendors in order of the best
- * candidate for the first item, the first that can take every unit, within its hourly capacity. A
- * named target is an ops decision: its capacity is not enforced.
+ * candidate for the first item, the first that can take every unit, within its hourly capacity,
+ * never one whose sub-order of this order cannot take lines. A named target is an ops decision: its
+ * capacity is not enforced.
  */
 export async function planOverride(
   env: Env,
@@ -187,8 +188,13 @@ export async function planOverride(
     target: OverrideTarget;
     shipTo: Point;
     now: Date;
-    /** Vendors that already have a live sub-order in this order: taking lines adds no order to their hour. */
+    /** Vendors whose sub-order of this order takes the lines as it is: taking them adds no order to their hour. */
     inOrder: ReadonlySet<string>;
+    /**
+     * Vendors whose sub-order of this order cannot take lines (`vendorsOfOrder`): routing never picks
+     * them. A named one is left to the landing, which refuses it with the reason.
+     */
+    closed: ReadonlySet<string>;
   },
 ): Promise<{ ok: true; value: OverridePlan } | OverrideRefusal> {
   const sources = await offersByIds(
@@ -213,7 +219,7 @@ export async function planOverride(
     itemOf,
   );
   if (!items.ok) return items;
-  const { offers } = items;
+  const offers = vendorId ? items.offers : items.offers.filter((o) => !input.closed.has(o.vendorId));
 
   const vendorIds = [...new Set(offers.map((o) => o.vendorId))];
   const allSites = site ? [site] : await sitesOf(db, vendorIds);

@@ -19,7 +19,7 @@ import {
 } from "./persist";
 import { repromise } from "./repromise";
 import { piecesOf, rewriteRows } from "./rewrite";
-import { type Landing, landingOf } from "./target";
+import { type Landing, landingOf, vendorsOfOrder } from "./target";
 
 export type { ReassignInput, ReassignOutcome } from "./outcome";
 
@@ -147,15 +147,18 @@ async function finishLanded(
 async function planMove(
   env: Env,
   db: Db,
-  { agg, moves, ...subject }: Subject,
+  subject: Subject,
   input: ReassignInput,
 ): Promise<{ ok: true; plan: OverridePlan; landing: Landing } | ReassignRefusal> {
+  const { agg, moves } = subject;
+  const { live, closed } = vendorsOfOrder(subject);
   const planned = await planOverride(env, db, {
     moves,
     target: input.target,
     shipTo: { lat: agg.order.shipLat, lng: agg.order.shipLng },
     now: input.now,
-    inOrder: new Set(agg.subOrders.filter((s) => s.status !== "cancelled").map((s) => s.vendorId)),
+    inOrder: live,
+    closed,
   });
   if (!planned.ok) {
     const detail =
@@ -164,7 +167,7 @@ async function planMove(
         : planned.detail;
     return refused(planned.code, detail);
   }
-  const landing = landingOf({ agg, moves, ...subject }, planned.value.vendorId);
+  const landing = landingOf(subject, planned.value.vendorId);
   return landing.ok ? { ok: true, plan: planned.value, landing: landing.landing } : landing;
 }
 

@@ -29,3 +29,21 @@ export function landingOf({ agg, sub }: Subject, toVendor: string): { ok: true; 
     [],
   );
 }
+
+/**
+ * The order's vendors as routing sees them when it picks the target, each judged by `landingOf` so
+ * routing never picks a vendor the landing then refuses: `live`, those whose sub-order takes the
+ * lines as it is (taking them adds no order to their hour); `closed`, those whose sub-order of this
+ * order cannot take lines at all (dispatched, delivered, cancelled other than by a reassignment):
+ * not candidates, or a 409 would hide a vendor that could take the units.
+ */
+export function vendorsOfOrder(subject: Subject): { live: Set<string>; closed: Set<string> } {
+  const live = new Set<string>();
+  const closed = new Set<string>();
+  for (const vendorId of new Set(subject.agg.subOrders.map((s) => s.vendorId))) {
+    const landing = landingOf(subject, vendorId);
+    if (!landing.ok) closed.add(vendorId);
+    else if (landing.landing.mode === "same" || landing.landing.mode === "merge") live.add(vendorId);
+  }
+  return { live, closed };
+}
