@@ -11,6 +11,7 @@ import { SEND_PAGE, sendNotifications } from "../../src/jobs/notification-sender
 import { findJob } from "../../src/jobs/registry";
 import { config } from "../../src/platform/config";
 import { LIMITS, meteredEnv, type Spend } from "../support/invocation-budget";
+import { queueMessages } from "../support/notifications";
 
 // The every-minute jobs share one invocation: each run, and each queue delivery, gets a fifth.
 const BUDGET = { queries: LIMITS.queries / 5, subrequests: LIMITS.subrequests / 5 };
@@ -24,27 +25,6 @@ const fakeBase = () => config(env).whatsapp!.apiBase;
 async function receivedBy(recipients: Set<string>) {
   const all = (await (await fetch(`${fakeBase()}/_fake/requests`)).json()) as { body: any }[];
   return all.filter((r) => recipients.has(r.body?.to) || recipients.has(r.body?.to?.[0])).length;
-}
-
-type Queued = { id: string; channel: "whatsapp" | "email"; recipient: string };
-
-/** Queues delivery messages as the outbox consumer writes them, without an order behind them. */
-async function queue(rows: Queued[], createdAt: string) {
-  await env.DB.batch(
-    rows.map((r) =>
-      env.DB.prepare(
-        "insert into notifications (id, thread_key, channel, recipient, template, priority, payload, dedupe_key, created_at) values (?, ?, ?, ?, 'shipment_delivered', 0, ?, ?, ?)",
-      ).bind(
-        r.id,
-        `order:${r.id}`,
-        r.channel,
-        r.recipient,
-        JSON.stringify({ params: { orderId: r.id }, text: `A parcel of order ${r.id} was delivered.` }),
-        `sender-pages-test:${r.id}`,
-        createdAt,
-      ),
-    ),
-  );
 }
 
 const sentOn = async (prefix: string) =>
@@ -109,7 +89,7 @@ describe("a minute's limit larger than a page", () => {
       channel: "email" as const,
       recipient: `pages-${i}@example.com`,
     }));
-    await queue([...wa, ...em], "2032-02-01T00:00:00Z");
+    await queueMessages([...wa, ...em], "2032-02-01T00:00:00Z", 0);
     const phones = new Set(wa.map((r) => r.recipient.replace(/\D/g, "")));
     const emails = new Set(em.map((r) => r.recipient));
     const now = new Date(Date.UTC(2032, 1, 1, 0, 0, 5));
@@ -171,7 +151,7 @@ describe("one run of the sender in a burst", () => {
       channel: "email" as const,
       recipient: `burst-${i}@example.com`,
     }));
-    await queue([...wa, ...em], "2032-02-02T00:00:00Z");
+    await queueMessages([...wa, ...em], "2032-02-02T00:00:00Z", 0);
     // WhatsApp refuses a page of them for good (no WhatsApp on the number): each outcome then costs
     // two statements, its own and its move to email, the dearest a page can be.
     for (const r of wa.slice(0, SEND_PAGE)) {

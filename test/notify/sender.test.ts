@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sendNotifications } from "../../src/jobs/notification-sender";
 import { config } from "../../src/platform/config";
+import { queueMessages } from "../support/notifications";
 
 const fakeBase = () => config(env).whatsapp!.apiBase;
 
@@ -19,28 +20,6 @@ const script = (recipient: string, statuses: number[]) =>
     body: JSON.stringify({ recipient: recipient.startsWith("+") ? recipient.replace(/\D/g, "") : recipient, statuses }),
   });
 
-type Queued = { id: string; channel: "whatsapp" | "email"; recipient: string };
-
-/** Queues delivery messages as the outbox consumer writes them, without an order behind them. */
-async function queue(rows: Queued[], createdAt: string, priority = 3) {
-  await env.DB.batch(
-    rows.map((r) =>
-      env.DB.prepare(
-        "insert into notifications (id, thread_key, channel, recipient, template, priority, payload, dedupe_key, created_at) values (?, ?, ?, ?, 'shipment_delivered', ?, ?, ?, ?)",
-      ).bind(
-        r.id,
-        `order:${r.id}`,
-        r.channel,
-        r.recipient,
-        priority,
-        JSON.stringify({ params: { orderId: r.id }, text: `A parcel of order ${r.id} was delivered.` }),
-        `sender-test:${r.id}`,
-        createdAt,
-      ),
-    ),
-  );
-}
-
 const row = (id: string) =>
   env.DB.prepare(
     "select status, attempts, error, next_attempt_at as nextAttemptAt, lease_until as leaseUntil from notifications where id = ?",
@@ -55,7 +34,7 @@ describe("a refusal about the provider account, not the message", () => {
   it("keeps messages queued while the WhatsApp token is expired or the Resend key revoked, and sends them once replaced", async () => {
     const phone = "+91 98460 00001";
     const email = "account-1@example.com";
-    await queue(
+    await queueMessages(
       [
         { id: "acct-wa-1", channel: "whatsapp", recipient: phone },
         { id: "acct-em-1", channel: "email", recipient: email },
@@ -93,7 +72,7 @@ describe("a refusal about the provider account, not the message", () => {
     const domain403 = "account-2@example.com";
     const from422 = "account-3@example.com";
     const notAnAddress = "account-4.example.com";
-    await queue(
+    await queueMessages(
       [
         { id: "acct-wa-locked", channel: "whatsapp", recipient: locked },
         { id: "acct-wa-unpaid", channel: "whatsapp", recipient: unpaid },
@@ -141,7 +120,7 @@ describe("outcomes", () => {
       channel: "whatsapp" as const,
       recipient: `+91 98461 ${String(i).padStart(5, "0")}`,
     }));
-    await queue(rows, "2032-01-03T00:00:00Z");
+    await queueMessages(rows, "2032-01-03T00:00:00Z");
     // A real D1 failure partway through the run: the write of one message's outcome is refused.
     await env.DB.prepare(
       "create trigger sender_test_refuse before update of status on notifications when new.id = 'crash-12' and new.status = 'sent' begin select raise(abort, 'sender-test: write refused'); end",
@@ -180,7 +159,7 @@ describe("the email pass's per-minute limit", () => {
       method: "POST",
       body: JSON.stringify({ recipients: [phone.replace(/\D/g, "")], ms: 2_000 }),
     });
-    await queue(
+    await queueMessages(
       [
         { id: "late-wa", channel: "whatsapp", recipient: phone },
         { id: "late-em", channel: "email", recipient: email },
@@ -215,7 +194,7 @@ describe("a template WhatsApp has not approved yet", () => {
     // Between a deploy that names a new template and its approval in WhatsApp Manager, Meta answers
     // 132001: every such message, a phone-only shopper's only word, was lost.
     const phone = "+91 98460 00021";
-    await queue([{ id: "tmpl-wa-1", channel: "whatsapp", recipient: phone }], "2032-01-20T00:00:00Z", 0);
+    await queueMessages([{ id: "tmpl-wa-1", channel: "whatsapp", recipient: phone }], "2032-01-20T00:00:00Z", 0);
     await script(phone, [132001]);
     await sendNotifications(env, at(20));
     expect(await row("tmpl-wa-1")).toMatchObject({
