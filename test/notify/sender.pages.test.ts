@@ -75,20 +75,27 @@ const within = (spend: Spend) => {
   expect(spend.subrequests).toBeLessThanOrEqual(BUDGET.subrequests);
 };
 
+/** `n` messages for each remote channel, their ids and recipients named by `tag` and a phone block. */
+function dueOnBoth(tag: string, n: number, phoneBlock: string) {
+  const nth = (i: number) => String(i).padStart(3, "0");
+  const wa = Array.from({ length: n }, (_, i) => ({
+    id: `${tag}-wa-${nth(i)}`,
+    channel: "whatsapp" as const,
+    recipient: `+91 ${phoneBlock} ${String(i).padStart(5, "0")}`,
+  }));
+  const em = Array.from({ length: n }, (_, i) => ({
+    id: `${tag}-em-${nth(i)}`,
+    channel: "email" as const,
+    recipient: `${tag}-${i}@example.com`,
+  }));
+  return { wa, em };
+}
+
 describe("a minute's limit larger than a page", () => {
   it("a run sends a page per channel and continues on the queue, the pages together up to the limit and never past it", async () => {
     expect(SEND_PAGE).toBeLessThan(RATE);
     const over = { NOTIFY_RATE_PER_MINUTE: String(RATE) };
-    const wa = Array.from({ length: QUEUED }, (_, i) => ({
-      id: `pages-wa-${String(i).padStart(3, "0")}`,
-      channel: "whatsapp" as const,
-      recipient: `+91 98470 ${String(i).padStart(5, "0")}`,
-    }));
-    const em = Array.from({ length: QUEUED }, (_, i) => ({
-      id: `pages-em-${String(i).padStart(3, "0")}`,
-      channel: "email" as const,
-      recipient: `pages-${i}@example.com`,
-    }));
+    const { wa, em } = dueOnBoth("pages", QUEUED, "98470");
     await queueMessages([...wa, ...em], "2032-02-01T00:00:00Z", 0);
     const phones = new Set(wa.map((r) => r.recipient.replace(/\D/g, "")));
     const emails = new Set(em.map((r) => r.recipient));
@@ -141,16 +148,7 @@ describe("one run of the sender in a burst", () => {
     // The default limit (README: 220 a minute per channel); a burst of confirmations due on both.
     const over = { NOTIFY_RATE_PER_MINUTE: "220" };
     const due = 120;
-    const wa = Array.from({ length: due }, (_, i) => ({
-      id: `burst-wa-${String(i).padStart(3, "0")}`,
-      channel: "whatsapp" as const,
-      recipient: `+91 98471 ${String(i).padStart(5, "0")}`,
-    }));
-    const em = Array.from({ length: due }, (_, i) => ({
-      id: `burst-em-${String(i).padStart(3, "0")}`,
-      channel: "email" as const,
-      recipient: `burst-${i}@example.com`,
-    }));
+    const { wa, em } = dueOnBoth("burst", due, "98471");
     await queueMessages([...wa, ...em], "2032-02-02T00:00:00Z", 0);
     // WhatsApp refuses a page of them for good (no WhatsApp on the number): each outcome then costs
     // two statements, its own and its move to email, the dearest a page can be.
