@@ -16,8 +16,11 @@ import { endedAmong } from "./outward/ended-tokens";
 
 /** Events kept per feed for resuming clients; older ones are trimmed on append. */
 export const RETAINED_EVENTS = 1000;
-/** Tokens are checked when a socket connects, and then this often while it stays open. */
-export const TOKEN_CHECK_MS = 60_000;
+/**
+ * Tokens are checked when a socket connects, and then this often while it stays open: a revoked
+ * token is refused within 30 s everywhere, its open sockets as much as its requests.
+ */
+export const TOKEN_CHECK_MS = 30_000;
 
 /** Kept on the socket itself so it survives hibernation. */
 type Attachment = Omit<Subscriber, "after">;

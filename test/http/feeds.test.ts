@@ -262,6 +262,11 @@ describe("feeds: revoked tokens", () => {
       connect("/v1/feeds/ops", ops.token),
     ]);
 
+    // A revoked token is refused within 30 s everywhere, its open sockets included.
+    const armed = await runInDurableObject(feedStub(`vendor:${vendorId}`), (_, state) => state.storage.getAlarm());
+    expect(armed).not.toBeNull();
+    expect(armed! - Date.now()).toBeLessThanOrEqual(30_000);
+
     expect((await api("DELETE", `/v1/tokens/${phone.id}`, { token: ADMIN })).status).toBe(204);
     expect((await api("DELETE", `/v1/tokens/${ops.id}`, { token: ADMIN })).status).toBe(204);
     expect(await runDurableObjectAlarm(feedStub(`vendor:${vendorId}`))).toBe(true);
