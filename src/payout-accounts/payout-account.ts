@@ -50,8 +50,9 @@ export async function payoutAccountStatus(
 
 /**
  * Creates the vendor's connected account if it has none (one per vendor: keyed at the provider and
- * kept only where none is stored), refreshes its readiness otherwise, and answers a fresh onboarding
- * link that returns to the vendor app at `origin`.
+ * kept only where none is stored), refreshes its readiness from a read of the account either way (a
+ * create's answer may be a replay of the key's first, made before an onboarding since finished), and
+ * answers a fresh onboarding link that returns to the vendor app at `origin`.
  */
 export async function setUpPayoutAccount(
   env: Env,
@@ -96,7 +97,7 @@ export async function setUpPayoutAccount(
         detail: `The provider answered with account ${created.value.accountId}, which another vendor holds; an admin must link this vendor's account`,
       };
     }
-    row = (await claimPayoutAccount(db, vendorId, created.value.accountId, created.value, at)) ?? row;
+    row = (await claimPayoutAccount(db, vendorId, created.value.accountId)) ?? row;
   } else {
     // Linked by hand to an account another vendor holds: a link would open that vendor's account.
     const holder = await otherHolderOf(db, row.payoutAccountId, vendorId);
@@ -107,20 +108,21 @@ export async function setUpPayoutAccount(
         detail: `Another vendor holds account ${row.payoutAccountId}; an admin must correct the vendor's payoutAccountId`,
       };
     }
-    const current = await provider.accounts.retrieve(row.payoutAccountId);
-    // An account id set by hand (PATCH /vendors) that the provider does not know: fixing it is an admin's call.
-    if (!current.ok && current.code === "NOT_FOUND") {
-      return {
-        ok: false,
-        code: "CONFLICT",
-        detail: `The provider has no account ${row.payoutAccountId}; an admin must correct the vendor's payoutAccountId`,
-      };
-    }
-    if (!current.ok) return failed(current.message);
-    await refreshReadiness(db, vendorId, row.payoutAccountId, current.value, at);
-    row = (await vendorPayoutOf(db, vendorId)) ?? row;
   }
   const accountId = row.payoutAccountId!;
+  const current = await provider.accounts.retrieve(accountId);
+  // An account id set by hand (PATCH /vendors) that the provider does not know: fixing it is an admin's call.
+  if (!current.ok && current.code === "NOT_FOUND") {
+    return {
+      ok: false,
+      code: "CONFLICT",
+      detail: `The provider has no account ${accountId}; an admin must correct the vendor's payoutAccountId`,
+    };
+  }
+  // A new account is kept already: the next set-up reads it again.
+  if (!current.ok) return failed(current.message);
+  await refreshReadiness(db, vendorId, accountId, current.value, at);
+  row = (await vendorPayoutOf(db, vendorId)) ?? row;
   const link = await provider.accounts.onboardingLink({
     accountId,
     returnUrl: `${origin}/vendor/payouts?onboarding=done`,

@@ -1,6 +1,14 @@
 import { database, runBatch } from "../db/client";
-import { accountUpdatedStatements, findPayoutEvent, recordTransferEvent } from "../db/payout-accounts";
+import {
+  accountUpdatedStatements,
+  findPayoutEvent,
+  type Readiness,
+  recordTransferEvent,
+  sameSecondReport,
+  settledReportStatements,
+} from "../db/payout-accounts";
 import { isoSeconds } from "../domain/time";
+import { payoutProvider } from "../gateways/payout-provider";
 import type { PayoutEvent } from "../gateways/payouts";
 import { verifyPayoutEvent } from "../gateways/stripe-payouts";
 import { config } from "../platform/config";
@@ -23,8 +31,32 @@ export async function verifiedPayoutEvent(
 }
 
 /**
+ * Settles an `account.updated` that ties another report of its second (`sameSecondReport`): its body
+ * may be the older state, so the account is read (one provider request) and that is recorded. When
+ * the read fails the event stays recorded as it came, and the vendor's next set-up reads the account.
+ */
+async function settleTie(env: Env, report: { eventId: string; accountId: string; readiness: Readiness; at: string }) {
+  const db = database(env);
+  if (!(await sameSecondReport(db, report))) return;
+  const current = await payoutProvider(env).accounts.retrieve(report.accountId);
+  if (!current.ok) {
+    console.warn(
+      JSON.stringify({
+        payoutEvent: report.eventId,
+        accountId: report.accountId,
+        unsettled: current.code,
+        detail: current.message,
+      }),
+    );
+    return;
+  }
+  await runBatch(db, settledReportStatements(db, { ...report, readiness: current.value }));
+}
+
+/**
  * Applies a payout event once: `account.updated` moves the holding vendor's readiness (never back to
- * an older report), a transfer event is kept with its amounts and sub-order for reconciliation.
+ * an older report; a report of the same second as another is settled by reading the account), a
+ * transfer event is kept with its amounts and sub-order for reconciliation.
  * A replayed event id changes nothing; an event of another kind is not recorded.
  */
 export async function applyPayoutEvent(env: Env, event: PayoutEvent, receivedAt: Date): Promise<{ applied: boolean }> {
@@ -34,17 +66,9 @@ export async function applyPayoutEvent(env: Env, event: PayoutEvent, receivedAt:
   const at = isoSeconds(event.at);
   const received = isoSeconds(receivedAt);
   if (event.account) {
-    await runBatch(
-      db,
-      accountUpdatedStatements(db, {
-        eventId: event.eventId,
-        type: event.type,
-        accountId: event.account.accountId,
-        readiness: event.account,
-        at,
-        receivedAt: received,
-      }),
-    );
+    const report = { eventId: event.eventId, accountId: event.account.accountId, readiness: event.account, at };
+    await runBatch(db, accountUpdatedStatements(db, { ...report, type: event.type, receivedAt: received }));
+    await settleTie(env, report);
     return { applied: true };
   }
   const t = event.transfer!;
