@@ -3,6 +3,7 @@ import type { Stripe, StripeElements } from "@stripe/stripe-js";
 // from js.stripe.com on import, on every page, with or without Stripe configured.
 import { loadStripe } from "@stripe/stripe-js/pure";
 import { type FormEvent, useEffect, useRef, useState } from "react";
+import { holdExpired } from "../hold-expiry";
 import { navigate } from "../router";
 import type { OrderView } from "../types";
 import { ProblemBanner } from "./ProblemBanner";
@@ -24,14 +25,56 @@ function stripeFor(publishableKey: string): Promise<Stripe | null> {
   return stripe;
 }
 
+/** The query Stripe adds to `return_url` on its redirect back: it names the intent, its client secret and how it ended. */
+export const STRIPE_RETURN_PARAMS = ["payment_intent", "payment_intent_client_secret", "redirect_status"] as const;
+
 /**
- * Stripe's redirect back to `return_url` after a payment method that leaves the page (3-D Secure,
- * a bank's page): its query names the intent and how it ended. Read without side effects, since
- * React may call a state initializer twice; StripePayment strips the query once mounted.
+ * Where a payment method that leaves the page (3-D Secure, a bank's page) comes back to: the page
+ * the form is on (the storefront, or My orders), without its query.
  */
-function returnedFromStripe(paymentId: string): string | null {
-  const q = new URLSearchParams(window.location.search);
-  return q.get("payment_intent") === paymentId ? q.get("redirect_status") : null;
+export function returnUrl(location: { origin: string; pathname: string }): string {
+  return new URL(location.pathname, location.origin).href;
+}
+
+/** `search` without Stripe's return query, or null when it has none of it. */
+export function withoutStripeReturn(search: string): string | null {
+  const q = new URLSearchParams(search);
+  if (!STRIPE_RETURN_PARAMS.some((k) => q.has(k))) return null;
+  for (const k of STRIPE_RETURN_PARAMS) q.delete(k);
+  const rest = q.toString();
+  return rest ? `?${rest}` : "";
+}
+
+/**
+ * Stripe's return as the page was opened with it, read once: the address bar is stripped of it as
+ * soon as the page mounts, while a payment form may mount later (My orders opens it on Pay). The
+ * form that takes it up forgets it, so a form mounted again later does not wait on it a second time.
+ */
+let openedWith: { paymentIntent: string | null; redirectStatus: string | null } | undefined;
+function stripeReturn() {
+  if (openedWith === undefined) {
+    const q = new URLSearchParams(window.location.search);
+    openedWith = { paymentIntent: q.get("payment_intent"), redirectStatus: q.get("redirect_status") };
+  }
+  return openedWith;
+}
+
+/** How Stripe's redirect ended for this intent, when the page was opened by it; without side effects (React may call a state initializer twice). */
+export function returnedFromStripe(paymentId: string): string | null {
+  const r = stripeReturn();
+  return r.paymentIntent === paymentId ? r.redirectStatus : null;
+}
+
+/**
+ * For a page a payment form may send the shopper away from: Stripe's query (the client secret with
+ * it) leaves the address bar and the history once the page mounts, whatever payment it names.
+ */
+export function useStripeReturnStripped() {
+  useEffect(() => {
+    stripeReturn();
+    const search = withoutStripeReturn(window.location.search);
+    if (search !== null) navigate(`${window.location.pathname}${search}${window.location.hash}`, { replace: true });
+  }, []);
 }
 
 /** An attempt being waited on: the intent's status once confirmed, and when the shopper started it (ms). */
@@ -64,14 +107,20 @@ export function StripePayment({
   order,
   reload,
   closed = false,
+  holdExpiresAt,
 }: {
   payment: { id: string; clientSecret: string; publishableKey: string };
   order: OrderView | null;
   reload: () => void;
   /** The order's hold has expired: no new attempt may start (one already confirmed is still waited on). */
   closed?: boolean;
+  /** Checked again when Pay is pressed: `closed` follows a timer, which may not have run yet after a sleep. */
+  holdExpiresAt?: string;
 }) {
   const [returned] = useState(() => returnedFromStripe(payment.id));
+  useEffect(() => {
+    if (returned !== null) openedWith = { paymentIntent: null, redirectStatus: null };
+  }, [returned]);
   // Back from the bank's page, the attempt is the one Stripe just finished: it started before this
   // mount, but any failure of a processing one comes after.
   const [waiting, setWaiting] = useState<Attempt | null>(() =>
@@ -80,11 +129,6 @@ export function StripePayment({
   const [error, setError] = useState<string | null>(() =>
     returned === "failed" ? "The payment was not completed. Try again, or with another method." : null,
   );
-
-  useEffect(() => {
-    // The client secret must not stay in the address bar or the history.
-    if (returned !== null) navigate(window.location.pathname, { replace: true });
-  }, [returned]);
 
   useEffect(() => {
     if (waiting && order && attemptFailed(waiting, order)) {
@@ -106,7 +150,16 @@ export function StripePayment({
       </p>
     );
   }
-  return <PaymentForm payment={payment} error={error} setError={setError} closed={closed} onConfirmed={setWaiting} />;
+  return (
+    <PaymentForm
+      payment={payment}
+      error={error}
+      setError={setError}
+      closed={closed}
+      holdExpiresAt={holdExpiresAt}
+      onConfirmed={setWaiting}
+    />
+  );
 }
 
 function PaymentForm({
@@ -114,12 +167,14 @@ function PaymentForm({
   error,
   setError,
   closed,
+  holdExpiresAt,
   onConfirmed,
 }: {
   payment: { clientSecret: string; publishableKey: string };
   error: string | null;
   setError: (e: string | null) => void;
   closed: boolean;
+  holdExpiresAt: string | undefined;
   onConfirmed: (attempt: Attempt) => void;
 }) {
   const mountOn = useRef<HTMLDivElement>(null);
@@ -150,14 +205,18 @@ function PaymentForm({
   const pay = async (e: FormEvent) => {
     e.preventDefault();
     if (!ready || paying || closed) return;
+    if (holdExpiresAt !== undefined && holdExpired(holdExpiresAt, Date.now())) {
+      setError("This order's hold has expired: place it again.");
+      return;
+    }
     setPaying(true);
     setError(null);
     const startedAt = Date.now();
     try {
-      // Card payments confirm in place; a method that needs the bank's page comes back to the shop.
+      // Card payments confirm in place; a method that needs the bank's page comes back to this page.
       const result = await ready.stripe.confirmPayment({
         elements: ready.elements,
-        confirmParams: { return_url: new URL("/", window.location.origin).href },
+        confirmParams: { return_url: returnUrl(window.location) },
         redirect: "if_required",
       });
       if (result.error) setError(result.error.message ?? "The payment did not go through.");

@@ -10,8 +10,9 @@ import { ProblemBanner } from "../components/ProblemBanner";
 import { ShowMore } from "../components/ShowMore";
 import { SignIn } from "../components/SignIn";
 import { Status, UpdatedAt } from "../components/Status";
-import { StripePayment } from "../components/StripePayment";
+import { returnedFromStripe, StripePayment, useStripeReturnStripped } from "../components/StripePayment";
 import { formatMoney, formatTime } from "../format";
+import { holdExpired, useHoldExpired } from "../hold-expiry";
 import { ConnectionIndicator } from "../live/ConnectionIndicator";
 import { useFeed } from "../live/use-feed";
 import type { OrderView, Page } from "../types";
@@ -62,6 +63,8 @@ export function payOffer(order: OrderView, payment: PaymentView | null, now: num
  * seller, status, carrier, AWB and timeline, reloaded on every event of the shopper's own feed.
  */
 export function MyOrders() {
+  // A payment method that left for the bank's page comes back here (the form's `return_url`).
+  useStripeReturnStripped();
   const [token] = useToken("storefront");
   const [tick, setTick] = useState(0);
   const bump = useCallback(() => setTick((t) => t + 1), []);
@@ -161,27 +164,30 @@ function MyOrder({ token, order, changed }: { token: string; order: OrderView; c
 function PayOrder({ token, order, paid }: { token: string; order: OrderView; paid: () => void }) {
   const payment = useApi((signal) => api.orderPayment(token, order.id, signal), [token, order.id]);
   const [open, setOpen] = useState(false);
-  const [now, setNow] = useState(Date.now);
-  const expiresAt = payment.data ? Date.parse(payment.data.holdExpiresAt) : null;
-
   // The button goes when the hold does, without a reload.
+  const expired = useHoldExpired(payment.data?.holdExpiresAt ?? null);
+
+  // Back from the bank's page for this order's intent: its form opens, to say how the payment went.
+  const returnedFor = payment.data?.provider === "stripe" ? payment.data.id : null;
   useEffect(() => {
-    if (expiresAt === null || expiresAt <= Date.now()) return;
-    const timer = setTimeout(() => setNow(Date.now()), Math.min(expiresAt - Date.now() + 1000, 2 ** 31 - 1));
-    return () => clearTimeout(timer);
-  }, [expiresAt]);
+    if (returnedFor !== null && returnedFromStripe(returnedFor) !== null) setOpen(true);
+  }, [returnedFor]);
 
   // 409: paid or cancelled since the list was read; the list's next read shows which.
   if (payment.error instanceof ApiProblem && payment.error.status === 409) return null;
   if (payment.error) return <ProblemBanner error={payment.error} />;
-  const offer = payOffer(order, payment.data, now);
-  if (offer.kind === "none") return null;
+  const offer = payOffer(order, payment.data, Date.now());
+  if (expired || offer.kind === "none") return null;
   return (
     <div className="pay-box stack">
       <div className="row between wrap">
         <span className="muted small">Stock is held for you until {formatTime(offer.holdExpiresAt)}.</span>
         {!open && (
-          <button type="button" className="button primary" onClick={() => setOpen(true)}>
+          <button
+            type="button"
+            className="button primary"
+            onClick={() => setOpen(!holdExpired(offer.holdExpiresAt, Date.now()))}
+          >
             Pay
           </button>
         )}
@@ -213,6 +219,11 @@ function PayPanel({
 
   if (offer.kind === "simulated") {
     const simulate = async () => {
+      // The page's tick may not have run yet (after a sleep): a payment past the hold is refunded with no order.
+      if (holdExpired(offer.holdExpiresAt, Date.now())) {
+        setError(new Error("This order's hold has expired: place it again."));
+        return;
+      }
       setPaying(true);
       setError(null);
       try {
@@ -241,7 +252,9 @@ function PayPanel({
       </p>
     );
   }
-  return <StripePayment payment={offer.payment} order={live.data} reload={live.reload} />;
+  return (
+    <StripePayment payment={offer.payment} order={live.data} reload={live.reload} holdExpiresAt={offer.holdExpiresAt} />
+  );
 }
 
 /** The reasons a shopper may give; the others are for ops. */

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { orderStatuses } from "../../../../src/contracts/order-status";
 import { type CancelReason, cancelReasons } from "../../../../src/contracts/orders";
 import { api } from "../../api";
@@ -32,8 +32,26 @@ function useFilters(): [Filters, (f: Filters) => void] {
   return [filters, set];
 }
 
-const toIso = (local: string | undefined) =>
-  local ? new Date(local).toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
+/**
+ * A date filter from the URL (a local date-time input's value) as the whole-second UTC instant the
+ * API takes. The URL is a link anyone may have typed or shared (`?from=yesterday`): an entry the
+ * browser cannot read is left out, as the vendor's export does, rather than throwing in render.
+ */
+export function toIso(local: string | undefined): string | undefined {
+  const t = local ? new Date(local) : null;
+  return t && !Number.isNaN(t.getTime()) ? t.toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
+}
+
+/**
+ * The selection a bulk action may act on: the selected ids among the rows on screen. Ops screens act
+ * only on what they show: an order that left the list since it was ticked (approved by a colleague
+ * out of the held filter, paid, or on another page) is not cancelled and refunded unseen. The same
+ * set when all of it is on screen, so React keeps its state.
+ */
+export function selectionOnScreen(selected: Set<string>, rows: readonly { id: string }[]): Set<string> {
+  const kept = new Set(rows.filter((r) => selected.has(r.id)).map((r) => r.id));
+  return kept.size === selected.size ? selected : kept;
+}
 
 export function OpsOrders({ token, tick, changed }: { token: string; tick: number; changed: Set<string> }) {
   const [filters, setFilters] = useFilters();
@@ -44,6 +62,8 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
     token,
     filters.vendorId,
   ]);
+  const from = toIso(filters.from);
+  const to = toIso(filters.to);
   // Only the first page follows the feed: a later page stays put while you read it.
   const live = cursors.length === 1 ? tick : 0;
   const page = useApi(
@@ -56,8 +76,8 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           cursor,
           ...(filters.vendorId ? { vendorId: filters.vendorId } : {}),
           ...(filters.warehouseId ? { warehouseId: filters.warehouseId } : {}),
-          ...(filters.from ? { from: toIso(filters.from) } : {}),
-          ...(filters.to ? { to: toIso(filters.to) } : {}),
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
           ...(filters.held === "true" ? { held: "true" as const } : {}),
           ...(filters.sort ? { sort: filters.sort } : {}),
         },
@@ -69,8 +89,8 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
   const scope = {
     ...(filters.vendorId ? { vendorId: filters.vendorId } : {}),
     ...(filters.warehouseId ? { warehouseId: filters.warehouseId } : {}),
-    ...(filters.from ? { from: toIso(filters.from) } : {}),
-    ...(filters.to ? { to: toIso(filters.to) } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
     ...(filters.held === "true" ? { held: "true" as const } : {}),
   };
   const counts = useApi((signal) => api.orderCounts(token, scope, signal), [token, JSON.stringify(scope)], tick);
@@ -81,6 +101,14 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [unfinished, setUnfinished] = useState(0);
+
+  // Rows read for another filter or page (its own read on its way or failed) are not shown: selected
+  // all and acted on, they would be orders the filter on screen does not match.
+  const items = useMemo(() => (page.stale ? [] : (page.data?.items ?? [])), [page.stale, page.data]);
+  // Each read (a feed tick, a page turned) drops from the selection the rows it no longer shows, so
+  // one coming back later is not selected unseen; until then the count and the request skip them.
+  const chosen = selectionOnScreen(selected, items);
+  useEffect(() => setSelected((s) => selectionOnScreen(s, items)), [items]);
 
   const change = (f: Filters) => {
     setFilters({ ...filters, ...f });
@@ -107,7 +135,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           : action === "cancel"
             ? { reason: cancelReason, ...(note.trim() ? { note } : {}) }
             : {};
-      const outcome = await api.bulk(token, "orders", { action, ids: [...selected], ...body });
+      const outcome = await api.bulk(token, "orders", { action, ids: [...chosen], ...body });
       // The groups sent before one failed did what they did (orders cancelled and refunded): shown,
       // and the list read again. Only the ids not done stay selected, with the note and reason, to
       // send again; the first of them may have been acted on, and is then refused as done already.
@@ -129,9 +157,6 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
       setBusy(false);
     }
   };
-  // Rows read for another filter or page (its own read on its way or failed) are not shown: selected
-  // all and acted on, they would be orders the filter on screen does not match.
-  const items = page.stale ? [] : (page.data?.items ?? []);
 
   return (
     <section className="card stack">
@@ -245,7 +270,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
                   type="checkbox"
                   className="check"
                   aria-label="Select all on this page"
-                  checked={items.every((o) => selected.has(o.id))}
+                  checked={chosen.size === items.length}
                   onChange={(e) => setSelected(e.target.checked ? new Set(items.map((o) => o.id)) : new Set())}
                 />
               </th>
@@ -314,9 +339,9 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           Next
         </button>
       </div>
-      {selected.size > 0 && (
+      {chosen.size > 0 && (
         <div className="bulk-bar row wrap">
-          <strong>{selected.size} selected</strong>
+          <strong>{chosen.size} selected</strong>
           <button type="button" className="button" disabled={busy} onClick={() => bulk("approve")}>
             Approve
           </button>
