@@ -1,6 +1,6 @@
 import { and, count, desc, eq, gte, inArray, isNull, max, or, sql } from "drizzle-orm";
 import type { RowError } from "../contracts/product-imports";
-import type { ImportRow } from "../domain/product-csv";
+import { type ImportRow, productTitleKey } from "../domain/product-csv";
 import { chunks, rowsPerInsert, selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
 import { productImportPages, productImports, products, skus, vendors, warehouses } from "./schema";
@@ -108,13 +108,39 @@ export async function importProgress(db: Db, importId: string) {
   return rows.map((r) => ({ ...r, errors: (r.errors ?? []) as RowError[] }));
 }
 
+/**
+ * A page's rows, whether it is applied, and whether its catalog batch is written (`errors` is null
+ * only until then, `writeCatalogRows`): a page whose stock calls failed is applied again from there.
+ */
 export async function loadPage(db: Db, importId: string, page: number) {
   const row = await db
-    .select({ rows: productImportPages.rows, appliedAt: productImportPages.appliedAt })
+    .select({
+      rows: productImportPages.rows,
+      appliedAt: productImportPages.appliedAt,
+      written: sql<number>`${productImportPages.errors} is not null`,
+    })
     .from(productImportPages)
     .where(and(eq(productImportPages.importId, importId), eq(productImportPages.page, page)))
     .get();
-  return row ? { rows: row.rows as ImportRow[], applied: row.appliedAt !== null } : null;
+  return row ? { rows: row.rows as ImportRow[], applied: row.appliedAt !== null, written: row.written === 1 } : null;
+}
+
+/** What the page's catalog batch recorded, and the stock levels counted so far. */
+export async function pageOutcome(db: Db, importId: string, page: number): Promise<PageOutcome> {
+  const row = await db
+    .select({
+      createdProducts: productImportPages.createdProducts,
+      createdSkus: productImportPages.createdSkus,
+      offers: productImportPages.offers,
+      updatedSkus: productImportPages.updatedSkus,
+      stockLevels: productImportPages.stockLevels,
+      errors: productImportPages.errors,
+    })
+    .from(productImportPages)
+    .where(and(eq(productImportPages.importId, importId), eq(productImportPages.page, page)))
+    .get();
+  if (!row) throw new Error(`import ${importId} page ${page} vanished`);
+  return { ...row, errors: ((row.errors ?? []) as RowError[]).sort((a, b) => a.line - b.line) };
 }
 
 export type ExistingSku = {
@@ -192,30 +218,38 @@ export async function catalogMatches(db: Db, vendorId: string, codes: string[], 
 }
 
 /**
- * The vendor's products (those it sells a SKU of) with these titles, exactly as written: a row
- * adding a variant joins the product its other variants are on. Where several share a title
- * (created before), the oldest.
+ * The vendor's products (those it sells a SKU of) with these titles, case folded as the file's rows
+ * are grouped (`productTitleKey`: NOCASE, A-Z only), keyed by that fold: a row adding a variant joins
+ * the product its other variants are on, however the file capitalises it. Where several match
+ * (created before), the oldest. Served by the vendor's SKUs (skus_vendor_code) and products by id,
+ * as an exact match was: there is no index on products.title to lose.
  */
 export async function vendorProductsTitled(db: Db, vendorId: string, titles: string[]): Promise<Map<string, string>> {
-  const rows = await selectIn(db, titles, (c) =>
+  const rows = await selectIn(db, titles.map(productTitleKey), (c) =>
     db
       .selectDistinct({ id: products.id, title: products.title, createdAt: products.createdAt })
       .from(skus)
       .innerJoin(products, eq(products.id, skus.productId))
-      .where(and(eq(skus.vendorId, vendorId), inArray(products.title, c))),
+      .where(
+        and(
+          eq(skus.vendorId, vendorId),
+          // The IN list compares with its left side's collation.
+          sql`${products.title} collate nocase in (${sql.join(
+            c.map((t) => sql`${t}`),
+            sql`, `,
+          )})`,
+        ),
+      ),
   );
   const oldestFirst = rows.sort((a, b) =>
     a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.id < b.id ? -1 : 1,
   );
   const byTitle = new Map<string, string>();
-  for (const p of oldestFirst) if (!byTitle.has(p.title)) byTitle.set(p.title, p.id);
+  for (const p of oldestFirst) {
+    const key = productTitleKey(p.title);
+    if (!byTitle.has(key)) byTitle.set(key, p.id);
+  }
   return byTitle;
-}
-
-/** Which of these SKU ids exist. */
-export async function existingSkuIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
-  const rows = await selectIn(db, ids, (c) => db.select({ id: skus.id }).from(skus).where(inArray(skus.id, c)));
-  return new Set(rows.map((r) => r.id));
 }
 
 export type NewProduct = { id: string; title: string; description: string | null; createdAt: string };
@@ -230,19 +264,48 @@ export type SkuUpdate = {
 };
 
 /**
- * A page's catalog writes in one batch. Ids are derived from the import and the line, and inserts
- * skip what exists, so a page applied again (a redelivered message) writes nothing twice. Answers how
- * many products this batch itself created.
+ * A page's catalog writes and their counts in one batch (a D1 batch is one transaction), so a page
+ * applied again after its stock calls failed keeps the counts of the attempt that wrote it: that
+ * retry could not count again what is already written. Ids are derived from the import and the
+ * line, and inserts skip what exists, so nothing is written twice. The first statement counts the
+ * products not there yet, the last the new SKUs written (one whose code or GTIN another SKU of the
+ * vendor took after the page was planned, by another import or the API, is refused on its row);
+ * both only while the page's `errors` is null, which the last sets: only the first batch counts.
  */
 export async function writeCatalogRows(
   db: Db,
-  w: { products: NewProduct[]; skus: NewSku[]; updates: SkuUpdate[]; currency: string; at: string },
-): Promise<{ products: number }> {
-  const productInserts = chunks(w.products, rowsPerInsert(products)).map((c) =>
-    db.insert(products).values(c).onConflictDoNothing().returning({ id: products.id }),
+  w: {
+    importId: string;
+    page: number;
+    products: NewProduct[];
+    skus: NewSku[];
+    updates: SkuUpdate[];
+    /** The file's line of each new SKU, and whether it is an offer on another seller's product. */
+    created: { skuId: string; line: number; offer: boolean }[];
+    errors: RowError[];
+    refusal: string;
+    currency: string;
+    at: string;
+  },
+): Promise<void> {
+  const unwritten = and(
+    eq(productImportPages.importId, w.importId),
+    eq(productImportPages.page, w.page),
+    isNull(productImportPages.appliedAt),
+    isNull(productImportPages.errors),
   );
+  // Each list goes in as one JSON parameter: 400 rows would not fit D1's 100 bound parameters.
+  const productIds = JSON.stringify(w.products.map((p) => p.id));
+  const created = JSON.stringify(w.created);
+  const isWritten = sql`exists (select 1 from ${skus} where ${skus.id} = json_extract(c.value, '$.skuId'))`;
   const statements: Statement[] = [
-    ...productInserts,
+    db
+      .update(productImportPages)
+      .set({
+        createdProducts: sql`(select count(*) from json_each(${productIds}) where value not in (select ${products.id} from ${products}))`,
+      })
+      .where(unwritten),
+    ...chunks(w.products, rowsPerInsert(products)).map((c) => db.insert(products).values(c).onConflictDoNothing()),
     ...chunks(w.skus, rowsPerInsert(skus)).map((c) => db.insert(skus).values(c).onConflictDoNothing()),
     ...w.updates.map((u) =>
       db
@@ -258,15 +321,62 @@ export async function writeCatalogRows(
         })
         .where(eq(skus.id, u.id)),
     ),
+    db
+      .update(productImportPages)
+      .set({
+        createdSkus: sql`(select count(*) from json_each(${created}) as c where ${isWritten})`,
+        offers: sql`(select count(*) from json_each(${created}) as c where json_extract(c.value, '$.offer') and ${isWritten})`,
+        updatedSkus: w.updates.length,
+        errors: sql`(select json_group_array(json(e)) from (
+          select value as e from json_each(${JSON.stringify(w.errors)})
+          union all
+          select json_object('line', json_extract(c.value, '$.line'), 'field', 'sku_code', 'message', ${w.refusal})
+            from json_each(${created}) as c where not ${isWritten}))`,
+      })
+      .where(unwritten),
   ];
   const [first, ...rest] = statements;
-  if (!first) return { products: 0 };
-  const results = (await db.batch([first, ...rest])) as unknown[];
-  const created = results.slice(0, productInserts.length) as { id: string }[][];
-  return { products: created.reduce((n, r) => n + r.length, 0) };
+  await db.batch([first!, ...rest]);
 }
 
-/** Marks the page applied with what it did; only the first application of a page records its outcome. */
+/**
+ * Adds the stock levels an attempt created before one of its stock calls failed: the next attempt
+ * finds them existing and cannot tell them from levels the file did not create.
+ */
+export async function addStockLevels(db: Db, importId: string, page: number, levels: number) {
+  if (levels === 0) return;
+  await db
+    .update(productImportPages)
+    .set({ stockLevels: sql`${productImportPages.stockLevels} + ${levels}` })
+    .where(
+      and(
+        eq(productImportPages.importId, importId),
+        eq(productImportPages.page, page),
+        isNull(productImportPages.appliedAt),
+      ),
+    )
+    .run();
+}
+
+/** Marks a page whose catalog batch is written applied, adding the stock levels its last attempt created. */
+export async function finishPage(db: Db, importId: string, page: number, levels: number, at: string) {
+  await db
+    .update(productImportPages)
+    .set({ appliedAt: at, stockLevels: sql`${productImportPages.stockLevels} + ${levels}` })
+    .where(
+      and(
+        eq(productImportPages.importId, importId),
+        eq(productImportPages.page, page),
+        isNull(productImportPages.appliedAt),
+      ),
+    )
+    .run();
+}
+
+/**
+ * Marks the page applied with this outcome (its rows refused) unless it is applied already or its
+ * catalog batch was written meanwhile (`writeCatalogRows`): that application then finishes it.
+ */
 export async function markPageApplied(db: Db, importId: string, page: number, outcome: PageOutcome, at: string) {
   await db
     .update(productImportPages)
@@ -276,6 +386,7 @@ export async function markPageApplied(db: Db, importId: string, page: number, ou
         eq(productImportPages.importId, importId),
         eq(productImportPages.page, page),
         isNull(productImportPages.appliedAt),
+        isNull(productImportPages.errors),
       ),
     )
     .run();

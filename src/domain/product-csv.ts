@@ -30,6 +30,14 @@ export type ImportRow = {
 
 export type WarehouseRef = { id: string; name: string };
 
+/**
+ * What rows of one product share: the title with A-Z folded to a-z and nothing else, as SQLite's
+ * NOCASE folds it, so the file's rows are grouped exactly as the vendor's existing products are
+ * matched (`vendorProductsTitled`); a wider fold here ("É"/"é") would group rows the lookup then
+ * splits between an existing product and a new one.
+ */
+export const productTitleKey = (title: string): string => title.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+
 export type ProductCsv =
   | { ok: true; totalRows: number; rows: ImportRow[]; errors: RowError[] }
   | { ok: false; message: string };
@@ -211,7 +219,7 @@ export function readProductCsv(text: string, warehouses: readonly WarehouseRef[]
     if (dupCode !== undefined || dupGtin !== undefined) continue;
     codes.set(r.code.toLowerCase(), line);
     gtins.set(r.gtin, line);
-    const key = r.productTitle.toLowerCase();
+    const key = productTitleKey(r.productTitle);
     if (!productLines.has(key)) productLines.set(key, line);
     rows.push({ ...r, productLine: productLines.get(key)! });
   }

@@ -1,23 +1,25 @@
 import type { RowError } from "../contracts/product-imports";
 import { type Db, database } from "../db/client";
 import {
+  addStockLevels,
   catalogMatches,
   type ExistingSku,
-  existingSkuIds,
   findImport,
+  finishPage,
   type ImportRecord,
   loadPage,
   markPageApplied,
   type NewProduct,
   type NewSku,
   type PageOutcome,
+  pageOutcome,
   type SkuUpdate,
   vendorImportsSince,
   vendorProductsTitled,
   writeCatalogRows,
 } from "../db/product-imports";
 import { sha256Hex } from "../domain/crypto";
-import type { ImportRow } from "../domain/product-csv";
+import { type ImportRow, productTitleKey } from "../domain/product-csv";
 import { addSeconds, isoSeconds } from "../domain/time";
 import { sendImportPage } from "../gateways/product-import-pages";
 import { setStockLevels } from "../gateways/stock";
@@ -146,7 +148,7 @@ async function planPage(
       continue;
     }
     const match = otherByBarcode.get(row.gtin);
-    let productId = match?.productId ?? matches.productByTitle.get(row.productTitle);
+    let productId = match?.productId ?? matches.productByTitle.get(productTitleKey(row.productTitle));
     if (match) plan.offers += 1;
     else if (!productId) {
       productId = await derivedId("prd", imp.id, row.productLine);
@@ -182,35 +184,49 @@ async function planPage(
 
 /**
  * Sets each listed level only where it does not exist yet (expected version 0): the stock object
- * refuses the rest as stale, and those are left as they are. Answers how many levels were created.
+ * refuses the rest as stale, and those are left as they are. Answers how many levels were created,
+ * and the first call that failed, if one did: no SKU is started after it, and every call started
+ * is waited for, so the count is of what this attempt created (but for a call whose answer was lost).
  */
-async function createLevels(env: Env, stocked: Plan["stocked"], actor: string, reason: string): Promise<number> {
+async function createLevels(
+  env: Env,
+  stocked: Plan["stocked"],
+  actor: string,
+  reason: string,
+): Promise<{ created: number; failed: { error: unknown } | null }> {
   let created = 0;
   let next = 0;
+  let failed: { error: unknown } | null = null;
   const worker = async () => {
-    while (next < stocked.length) {
+    while (next < stocked.length && !failed) {
       const { skuId, row } = stocked[next++]!;
-      let counts = row.stock.map((s) => ({ warehouseId: s.warehouseId, onHand: s.onHand, expectedVersion: 0 }));
-      let result = await setStockLevels(env, { skuId, counts, reason, actor });
-      if (!result.ok && result.code === "STALE_COUNT") {
-        const existing = new Set(result.stale.map((s) => s.warehouseId));
-        counts = counts.filter((c) => !existing.has(c.warehouseId));
-        if (counts.length === 0) continue;
-        result = await setStockLevels(env, { skuId, counts, reason, actor });
+      try {
+        let counts = row.stock.map((s) => ({ warehouseId: s.warehouseId, onHand: s.onHand, expectedVersion: 0 }));
+        let result = await setStockLevels(env, { skuId, counts, reason, actor });
+        if (!result.ok && result.code === "STALE_COUNT") {
+          const existing = new Set(result.stale.map((s) => s.warehouseId));
+          counts = counts.filter((c) => !existing.has(c.warehouseId));
+          if (counts.length === 0) continue;
+          result = await setStockLevels(env, { skuId, counts, reason, actor });
+        }
+        if (result.ok) created += counts.length;
+      } catch (error) {
+        failed ??= { error };
       }
-      if (result.ok) created += counts.length;
     }
   };
   await Promise.all(Array.from({ length: Math.min(STOCK_CONCURRENCY, stocked.length) }, worker));
-  return created;
+  return { created, failed };
 }
 
 /**
  * Applies one page of an import and hands on the next. Safe to repeat: ids are derived, inserts skip
- * what exists, stock is set only for levels that do not exist, and only the first application of a
- * page records its counts. A page already applied only makes sure the next one was handed on. An
- * import starts once the vendor's earlier imports are done (or stalled): its first page is sent
- * again a few seconds later meanwhile; a page of an import a later one went ahead of refuses its rows.
+ * what exists, stock is set only for levels that do not exist, and a page's counts are written with
+ * its catalog batch, once: a page applied again after that (its stock calls failed) only sets the
+ * stock levels still missing, adding them to the count. A page already applied only makes sure the
+ * next one was handed on. An import starts once the vendor's earlier imports are done (or stalled):
+ * its first page is sent again a few seconds later meanwhile; a page of an import a later one went
+ * ahead of refuses its rows, unless its catalog is already written.
  */
 export async function applyImportPage(
   env: Env,
@@ -231,73 +247,105 @@ export async function applyImportPage(
     return null;
   }
   const at = isoSeconds(now);
-  const standing = await importStanding(db, imp, now);
-  if (standing.supersededBy) {
-    const message = `not applied: your later import ${standing.supersededBy} was applied first; upload this file again to apply it`;
-    const superseded: PageOutcome = {
-      createdProducts: 0,
-      createdSkus: 0,
-      offers: 0,
-      updatedSkus: 0,
-      stockLevels: 0,
-      errors: current.rows.map((r) => ({ line: r.line, field: "row", message })),
-    };
-    await markPageApplied(db, importId, page, superseded, at);
-    await handOn();
-    return superseded;
+  if (!current.written) {
+    const standing = await importStanding(db, imp, now);
+    if (standing.supersededBy) {
+      const message = `not applied: your later import ${standing.supersededBy} was applied first; upload this file again to apply it`;
+      const superseded: PageOutcome = {
+        createdProducts: 0,
+        createdSkus: 0,
+        offers: 0,
+        updatedSkus: 0,
+        stockLevels: 0,
+        errors: current.rows.map((r) => ({ line: r.line, field: "row", message })),
+      };
+      await markPageApplied(db, importId, page, superseded, at);
+      await handOn();
+      return superseded;
+    }
+    if (page === 0 && standing.waitsFor) {
+      // Looked at again shortly rather than held: a consumer invocation must not sit waiting.
+      await sendImportPage(env, { importId, page }, WAIT_SECONDS);
+      console.log(JSON.stringify({ productImport: importId, page, waitsFor: standing.waitsFor }));
+      return null;
+    }
   }
-  if (page === 0 && standing.waitsFor) {
-    // Looked at again shortly rather than held: a consumer invocation must not sit waiting.
-    await sendImportPage(env, { importId, page }, WAIT_SECONDS);
-    console.log(JSON.stringify({ productImport: importId, page, waitsFor: standing.waitsFor }));
-    return null;
+  const stocked = current.written
+    ? await stockedAgain(db, imp, current.rows)
+    : await writeCatalog(db, env, imp, page, current.rows, at);
+  const outcome = await pageOutcome(db, importId, page);
+  // A row refused when the catalog was written (its GTIN, or its code or GTIN taken meanwhile) gets no stock.
+  const refused = new Set(outcome.errors.map((e) => e.line));
+  const levels = await createLevels(
+    env,
+    stocked.filter((s) => !refused.has(s.row.line)),
+    `vendor:${imp.vendorId}`,
+    `import ${importId}`,
+  );
+  if (levels.failed) {
+    await addStockLevels(db, importId, page, levels.created);
+    throw levels.failed.error;
   }
+  await finishPage(db, importId, page, levels.created, at);
+  await handOn();
+  return { ...outcome, stockLevels: outcome.stockLevels + levels.created };
+}
+
+/** Plans the page against the catalog as it is and writes it with its counts; answers the rows to stock. */
+async function writeCatalog(
+  db: Db,
+  env: Env,
+  imp: ImportRecord,
+  page: number,
+  rows: ImportRow[],
+  at: string,
+): Promise<Plan["stocked"]> {
   const currency = config(env).currency;
   const [matches, productByTitle] = await Promise.all([
     catalogMatches(
       db,
       imp.vendorId,
-      current.rows.map((r) => r.code),
-      current.rows.map((r) => r.gtin),
+      rows.map((r) => r.code),
+      rows.map((r) => r.gtin),
     ),
     vendorProductsTitled(
       db,
       imp.vendorId,
-      current.rows.map((r) => r.productTitle),
+      rows.map((r) => r.productTitle),
     ),
   ]);
-  const plan = await planPage(imp, current.rows, { ...matches, productByTitle }, at, currency);
-  const inserted = await writeCatalogRows(db, {
+  const plan = await planPage(imp, rows, { ...matches, productByTitle }, at, currency);
+  await writeCatalogRows(db, {
+    importId: imp.id,
+    page,
     products: [...plan.products.values()],
     skus: plan.skus,
     updates: plan.updates,
+    created: plan.created,
+    errors: plan.errors,
+    refusal: "another SKU of yours took this code or GTIN while the import ran",
     currency,
     at,
   });
-  // An insert skips a row whose code or GTIN another SKU of the vendor took after the page was
-  // planned (another import, the API): that row made nothing, and stock must not go to its id.
-  const written = await existingSkuIds(
+  return plan.stocked;
+}
+
+/**
+ * The rows to stock of a page whose catalog an earlier attempt wrote: each row with stock on the
+ * vendor's SKU of its code, which that attempt updated or created (rows it refused are left out by
+ * the caller). Not planned again: the catalog is no longer as that attempt found it.
+ */
+async function stockedAgain(db: Db, imp: ImportRecord, rows: ImportRow[]): Promise<Plan["stocked"]> {
+  const withStock = rows.filter((r) => r.stock.length > 0);
+  const { byCode } = await catalogMatches(
     db,
-    plan.created.map((c) => c.skuId),
+    imp.vendorId,
+    withStock.map((r) => r.code),
+    [],
   );
-  const lost = plan.created.filter((c) => !written.has(c.skuId));
-  const lostIds = new Set(lost.map((c) => c.skuId));
-  const refused: RowError[] = lost.map((c) => ({
-    line: c.line,
-    field: "sku_code",
-    message: "another SKU of yours took this code or GTIN while the import ran",
-  }));
-  const stocked = plan.stocked.filter((s) => !lostIds.has(s.skuId));
-  const stockLevels = await createLevels(env, stocked, `vendor:${imp.vendorId}`, `import ${importId}`);
-  const outcome: PageOutcome = {
-    createdProducts: inserted.products,
-    createdSkus: plan.skus.length - lost.length,
-    offers: plan.offers - lost.filter((c) => c.offer).length,
-    updatedSkus: plan.updates.length,
-    stockLevels,
-    errors: [...plan.errors, ...refused].sort((a, b) => a.line - b.line),
-  };
-  await markPageApplied(db, importId, page, outcome, at);
-  await handOn();
-  return outcome;
+  const skuIdByCode = new Map(byCode.map((s) => [s.code, s.id]));
+  return withStock.flatMap((row) => {
+    const skuId = skuIdByCode.get(row.code);
+    return skuId ? [{ skuId, row }] : [];
+  });
 }
