@@ -2,17 +2,28 @@ import type { SubOrderStatus } from "../contracts/order-status";
 import { type Db, database, type Statement } from "../db/client";
 import type { OrderState, SubOrderRow } from "../db/orders";
 import { owePendingRefund } from "../db/payments";
-import { loadSubOrder, writeTransition } from "../db/sub-orders";
+import { stillBreached } from "../db/sla";
+import { findSubOrder, loadSubOrder, writeTransition } from "../db/sub-orders";
 import type { Actor } from "../domain/principal";
 import { allowedFrom, transition, transitions } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { dispatchOutbox } from "../gateways/order-events";
-import { stockObject } from "../gateways/stock";
+import { type Allocation, stockObject } from "../gateways/stock";
 import { payOwedRefund, tellCancelRefund } from "../money/owed-refunds";
 import { type Background, finishLater } from "../platform/background";
 import { releaseStrayUnits } from "./stray-units";
 
-export type CancelSubOrderInput = { subOrderId: string; reason: string; actor: Actor; now: Date };
+export type CancelSubOrderInput = {
+  subOrderId: string;
+  reason: string;
+  actor: Actor;
+  now: Date;
+  /**
+   * The SLA watcher's breach: lands only while the deadline has passed at `now` and the order is not
+   * held for review (`stillBreached`), and gives back to the order what it released when it does not.
+   */
+  slaBreach?: boolean;
+};
 
 export type CancelSubOrderOutcome =
   | {
@@ -127,6 +138,7 @@ export async function landCancel(
     to: "cancelled",
     // Nothing shipped, so no AWB stays on it: a dispatch that claimed one and stopped leaves none behind.
     changes: { cancellationReason: input.reason, cancelledAt: at, carrier: null, awb: null },
+    ...(input.slaBreach ? { guard: stillBreached(at) } : {}),
     actor: input.actor,
     reason: input.reason,
     // The actor's role is what counts against a vendor's reliability (vendor or SLA breach vs ops).
@@ -139,6 +151,7 @@ export async function landCancel(
     announce,
   });
   if (changed) await releaseStrayUnits(env, agg.order, sub.id);
+  else if (input.slaBreach) await holdAgain(env, agg, sub.id, released, input.now);
   return { ok: true, changed, key, announcement };
 }
 
@@ -178,12 +191,69 @@ export function refundOwedByCancel(db: Db, agg: OrderState, subOrderId: string, 
 /**
  * Releases the sub-order's SKUs one at a time in a fixed order. Dispatch ships them in the same
  * order, so the first SKU's object decides a race between the two: once it has shipped, nothing is
- * released and the answer is false; once it is released, dispatch is refused there.
+ * released and the answer is null; once it is released, dispatch is refused there. Answers where
+ * each SKU's units were.
  */
-async function releaseInOrder(env: Env, holdId: string, skuIds: string[], reason: string): Promise<boolean> {
+async function releaseInOrder(
+  env: Env,
+  holdId: string,
+  skuIds: string[],
+  reason: string,
+): Promise<Map<string, Allocation[]> | null> {
+  const released = new Map<string, Allocation[]>();
   for (const skuId of [...skuIds].sort()) {
     const r = await stockObject(env, skuId).release(holdId, reason);
-    if (!r.ok) return false;
+    if (!r.ok) return null;
+    released.set(skuId, r.allocations);
   }
-  return true;
+  return released;
+}
+
+/** How long units held again stay held before their commit, the next call, makes them the order's for good. */
+const HOLD_AGAIN_MS = 15 * 60 * 1000;
+
+/**
+ * An SLA breach's cancel that did not land though its sub-order is still open (flagged for review,
+ * or given a new deadline, after the watcher read it): the units its release gave back are held
+ * again for the order in the warehouses they left, and committed. A reopen claims only a released
+ * hold, so a twin run that restored them first, or a move that refilled the hold, is left as it
+ * is. A cancel of the sub-order landing meanwhile is met as a racing move is: its SKUs, no longer
+ * named by a live line, are freed again (`releaseStrayUnits`). Units sold in the moment between
+ * are not there to take back: that is logged, and the invariant audit alerts ops of the short line.
+ */
+async function holdAgain(
+  env: Env,
+  agg: OrderState,
+  subOrderId: string,
+  released: Map<string, Allocation[]>,
+  now: Date,
+): Promise<void> {
+  const sub = await findSubOrder(database(env), subOrderId);
+  if (!sub || !transitions.cancel.from.includes(sub.status as SubOrderStatus)) return;
+  const { holdId, customerId } = agg.order;
+  await Promise.all(
+    [...released].map(async ([skuId, allocations]) => {
+      const qty = allocations.reduce((n, a) => n + a.qty, 0);
+      if (qty === 0) return;
+      const stock = stockObject(env, skuId);
+      const reserved = await stock.reserve({
+        skuId,
+        holdId,
+        qty,
+        warehouses: allocations.map((a) => a.warehouseId),
+        expiresAt: now.getTime() + HOLD_AGAIN_MS,
+        // Counted against the shopper's caps again, as the order's hold was (never refused for them).
+        customerId,
+        reopen: true,
+      });
+      const restored = reserved.ok || (reserved.code === "HOLD_CLOSED" && reserved.status === "committed");
+      const committed = restored && (reserved.ok ? (await stock.commit(holdId)).ok : true);
+      if (!committed) {
+        console.error(
+          JSON.stringify({ msg: "sla breach not cancelled; units not held again", subOrderId, skuId, reserved }),
+        );
+      }
+    }),
+  );
+  await releaseStrayUnits(env, agg.order, subOrderId);
 }

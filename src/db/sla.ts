@@ -61,6 +61,16 @@ export function dueScans(
   };
 }
 
+/**
+ * The breach scan's own condition, for the cancel's guarded write: the sub-order's deadline has
+ * passed at `nowIso` and its order is not held for review, as the write runs. A flag for review or
+ * a reassignment's new deadline landing after the scan read it makes the cancel not land.
+ */
+export function stillBreached(nowIso: string): SQL {
+  return sql`${subOrders.slaDispatchBy} is not null and ${subOrders.slaDispatchBy} <= ${nowIso}
+    and not exists (select 1 from ${orders} where ${orders.id} = ${subOrders.orderId} and ${orders.reviewHeld} = 1)`;
+}
+
 /** The ops alert of a dispatch that stopped after its stock shipped, and the prefix of its dedupe key. */
 export const UNFINISHED_DISPATCH = "sla_dispatch_unfinished";
 

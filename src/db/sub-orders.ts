@@ -426,6 +426,8 @@ export type TransitionWrite = {
   sub: SubOrderRow;
   /** The statuses the move may start from; the update is conditional on one of them. */
   from: readonly SubOrderStatus[];
+  /** A further condition on the sub-order's row the move lands only under (the SLA watcher's: still breached). */
+  guard?: SQL;
   to: SubOrderStatus;
   /** Columns set beside status and updated_at (stamps, carrier, reason). */
   changes: Partial<SubOrderRow>;
@@ -485,7 +487,7 @@ export async function writeTransition(
     db
       .update(subOrders)
       .set({ ...w.changes, status: w.to, updatedAt: w.at })
-      .where(and(eq(subOrders.id, sub.id), inArray(subOrders.status, [...w.from])))
+      .where(and(eq(subOrders.id, sub.id), inArray(subOrders.status, [...w.from]), w.guard))
       .returning({ id: subOrders.id }),
     parentStatusIf(db, agg.order.id, siblings, w.at),
     ...(w.extra ?? []),

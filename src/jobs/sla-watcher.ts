@@ -38,8 +38,10 @@ export function slaScans(nowIso: string, horizon: string, after?: { key: string;
  * Every minute: a sub-order still undispatched gets one nudge to its vendor per deadline (an
  * approval restarts the clock) once its vendor's nudge lead before the deadline is reached, and is
  * cancelled (`sla_breach_auto`: stock released, its amount refunded with a credit note) once the
- * deadline has passed. Orders held for review
- * have no running clock. Running twice, or twice at once, does nothing twice: the nudge is a
+ * deadline has passed. Orders held for review have no running clock: a sub-order whose order is
+ * flagged, or that is given a new deadline, after the scan read it is not cancelled (the cancel's
+ * write lands only while it is still breached, and its released stock is held for the order again
+ * when it does not). Running twice, or twice at once, does nothing twice: the nudge is a
  * conditional stamp with a once-only event, and the cancellation is the guarded vendor-cancel step.
  * A breach whose stock has shipped though D1 still reads it open (a dispatch that stopped part-way)
  * cannot be cancelled: ops are told once and the scan leaves it to the vendor's dispatch
@@ -78,13 +80,27 @@ async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor)
   const taken = new Set(loaded.map((l) => l.sub.id));
   // The scan's order, cut where the page's stock calls run out.
   const due = scanned.slice(0, BREACH_PAGE).filter((d) => taken.has(d.id));
-  const result = { scanned: due.length, cancelled: 0, failed: 0, reported: 0, continued: false };
+  // Read again with the page: one whose order was flagged for review, or that was given a new
+  // deadline, since the scan is no breach now and its stock is left alone. The cancel's write
+  // checks the same again as it lands (`stillBreached`), for a change during its stock calls.
+  const nowIso = isoSeconds(now);
+  const breached = loaded.filter(
+    (l) => !l.agg.order.reviewHeld && l.sub.slaDispatchBy !== null && l.sub.slaDispatchBy <= nowIso,
+  );
+  const result = {
+    scanned: due.length,
+    cancelled: 0,
+    failed: 0,
+    reported: 0,
+    skipped: loaded.length - breached.length,
+    continued: false,
+  };
   const work = pageWork("sla-watcher");
-  const byOrder = groupBy(loaded, (l) => l.agg.order.id);
+  const byOrder = groupBy(breached, (l) => l.agg.order.id);
   await Promise.all(
     byOrder.map(async (subs) => {
       for (const found of subs) {
-        const input = { subOrderId: found.sub.id, reason: SLA_BREACH_REASON, actor, now };
+        const input = { subOrderId: found.sub.id, reason: SLA_BREACH_REASON, actor, now, slaBreach: true };
         // One cancel that throws (a stock object or D1 unreachable) is left for the next tick; the
         // page's others and its continuation go on, or every later breach would wait behind it.
         const outcome = await cancelLoadedSubOrder(env, work, found, input).catch((err: unknown) => ({
