@@ -1,11 +1,17 @@
 import { readCheckoutContext } from "../db/checkout-reads";
 import { type OfferRow, offersByIds } from "../db/routing";
-import { planRoute } from "../domain/routing/assign";
 import { explain, type RoutingExplanation } from "../domain/routing/explain";
 import type { Allocation, RoutePlan } from "../domain/routing/types";
 import { retryAfterSeconds } from "../domain/time";
 import { type Allocation as HeldUnits, type ReserveAllResult, releaseUnpaid, reserveAll } from "../gateways/stock";
-import { availabilityForHold, type PreparedCart, routingRequest, stockNeeded } from "../routing/cart";
+import {
+  type PreparedCart,
+  planOverWindow,
+  readForHold,
+  type StockWindow,
+  stockWindow,
+  windowSkus,
+} from "../routing/cart";
 import { type Attempt, orderIdFor } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
 import { releaseOnThrow } from "./release-on-throw";
@@ -42,14 +48,18 @@ export type Held = Claimed & {
  * Routes the cart, holds its stock, then reads D1 once. Routing ranks each SKU's warehouses; the
  * stock objects answer first and have the final word. A cart that cannot be covered is refused
  * without touching D1, which is what keeps a rush on one SKU at the speed of its object (the
- * plan's inputs are cached per isolate). Every answer given after the claim releases the hold.
+ * plan's inputs are cached per isolate). Only the stock of each product line's best few offers is
+ * read (`stockWindow`), so a product sold by many vendors costs no more subrequests than a few.
+ * Every answer given after the claim releases the hold.
  */
 export async function allocate(a: Attempt, cart: PreparedCart): Promise<Held | Answered> {
-  const claimed = await claimCart(a, cart);
+  const window = stockWindow(cart, a.now, { loads: null, exact: false });
+  const claimed = await claimCart(a, cart, window);
   if ("answer" in claimed) return claimed;
-  // Rerouting around a full vendor may claim any of the cart's candidate SKUs.
-  const candidates = [...cart.offers.keys()].filter((skuId) => !claimed.replayed.has(skuId));
-  return releaseOnThrow(a, candidates, () => afterClaim(a, cart, claimed));
+  // What a throw gives back: the SKUs this attempt claimed, grown as a reroute claims more (a
+  // release of each of the cart's candidates would cost a subrequest per offer of every product).
+  const mine = [...claimed.allocations.keys()].filter((skuId) => !claimed.replayed.has(skuId));
+  return releaseOnThrow(a, mine, () => afterClaim(a, cart, claimed, window, mine));
 }
 
 /**
@@ -59,7 +69,13 @@ export async function allocate(a: Attempt, cart: PreparedCart): Promise<Held | A
  */
 export const ownSkuIds = (held: Held) => held.skuIds.filter((skuId) => !held.replayed.has(skuId));
 
-async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Promise<Held | Answered> {
+async function afterClaim(
+  a: Attempt,
+  cart: PreparedCart,
+  claimed: Claimed,
+  window: StockWindow,
+  mine: string[],
+): Promise<Held | Answered> {
   const skuIds = claimed.plan.reservations.map((r) => r.skuId);
   const orderId = orderIdFor(a, claimed.expiresAt);
   const context = await readCheckoutContext(
@@ -78,16 +94,19 @@ async function afterClaim(a: Attempt, cart: PreparedCart, claimed: Claimed): Pro
   );
   if (context.idempotent) return { answer: await replayHeld(a, context.idempotent, skuIds) };
   const held = { ...claimed, orderId, skuIds, skuRows: context.skus, openHolds: context.openHolds };
-  return anyVendorFull(cart, skuIds, context.loads) ? routeAroundFullVendors(a, cart, held, context.loads) : held;
+  return anyVendorFull(cart, skuIds, context.loads)
+    ? routeAroundFullVendors(a, cart, held, context.loads, window, mine)
+    : held;
 }
 
 /** Plans over the stock objects' ranking and claims it; a hold id used before may claim again. */
-async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answered> {
-  const stock = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
-  let plan = planRoute(routingRequest(cart, a.now, stock.availability, null));
+async function claimCart(a: Attempt, cart: PreparedCart, window: StockWindow): Promise<Claimed | Answered> {
+  const read = readForHold(a.env, a.holdId);
+  const first = await planOverWindow(cart, window, a.now, null, windowSkus(window), read);
+  let plan = first.plan;
   if (!plan.ok) {
     // A retry whose first attempt's units are spent (paid for, or lapsed) is answered by its order.
-    const stored = stock.used ? await storedAnswer(a) : undefined;
+    const stored = first.levels.some((l) => l.used) ? await storedAnswer(a) : undefined;
     return stored ?? { answer: { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages } };
   }
   let reserved = await claim(a, cart, plan, false);
@@ -101,9 +120,10 @@ async function claimCart(a: Attempt, cart: PreparedCart): Promise<Claimed | Answ
   if (!reserved.ok && shortOnProductLine(reserved, plan, cart)) {
     // The offer the plan picked for a product line sold out between the read and the claim (the
     // claims of a rush all read the same stock); another vendor's may still have it. Planned once
-    // more over the stock as it is now; the failed claim gave back all it took, so it may reopen.
-    const now = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
-    const again = planRoute(routingRequest(cart, a.now, now.availability, null));
+    // more, the SKUs found short read again (the rest were read moments ago) and a line short now
+    // falling back to its next offers; the failed claim gave back all it took, so it may reopen.
+    const short = reserved.shortages.map((s) => s.skuId);
+    const { plan: again } = await planOverWindow(cart, window, a.now, null, short, read);
     if (!again.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: again.shortages } };
     plan = again;
     reserved = await claim(a, cart, plan, true);
@@ -170,6 +190,8 @@ async function routeAroundFullVendors(
   cart: PreparedCart,
   held: Held,
   loads: ReadonlyMap<string, number>,
+  window: StockWindow,
+  mine: string[],
 ): Promise<Held | Answered> {
   // Only this attempt's own holds: a duplicate checkout (same key and body, same hold id) still in
   // flight holds the rest, and its order would be written with nothing held.
@@ -181,9 +203,10 @@ async function routeAroundFullVendors(
     if (kept.length > 0) await releaseUnpaid(a.env, a.holdId, kept, "vendor_at_capacity");
     return { answer };
   };
-  // This hold's units count as available to it: the plan may keep them where they are.
-  const stock = await availabilityForHold(a.env, stockNeeded(cart), a.holdId);
-  const plan = planRoute(routingRequest(cart, a.now, stock.availability, loads));
+  // Over the stock as the claim's plan read it, which counted this hold's units as available to it
+  // as they still are: the plan may keep them where they are. A line whose vendor is full falls
+  // back to its next offers, read now.
+  const { plan } = await planOverWindow(cart, window, a.now, loads, [], readForHold(a.env, a.holdId));
   if (!plan.ok) return refuse({ ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages });
   // A kept SKU planned for another quantity, or not at all, is given back first: a claim under the
   // same hold id answers with the units it holds, and only in the quantity they were held.
@@ -195,6 +218,7 @@ async function routeAroundFullVendors(
   const reserved = await claim(a, cart, plan, true);
   if (!reserved.ok) return refuse(refusedClaim(reserved, plan, cart, a.cfg.holdTtlSeconds));
   const skuIds = plan.reservations.map((r) => r.skuId);
+  for (const id of skuIds) if (!mine.includes(id) && !held.replayed.has(id)) mine.push(id);
   const missing = skuIds.filter((id) => !held.skuRows.some((r) => r.skuId === id));
   const skuRows = missing.length > 0 ? [...held.skuRows, ...(await offersByIds(a.db, missing))] : held.skuRows;
   // The order keeps the id its first claim gave it; the hold lapses as the new claim says. The

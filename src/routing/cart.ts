@@ -5,8 +5,9 @@ import { type OfferRow, readOffers, type SiteRow } from "../db/routing";
 import { vendorLoads } from "../db/vendor-loads";
 import { setBounded } from "../domain/bounded-map";
 import type { Point } from "../domain/geo";
-import { oneItem } from "../domain/routing/candidates";
-import type { Availability, RouteLine, RoutingRequest, VendorInfo } from "../domain/routing/types";
+import { planRoute } from "../domain/routing/assign";
+import { indexRequest, lineCandidates, oneItem } from "../domain/routing/candidates";
+import type { Availability, RouteLine, RoutePlan, RoutingRequest, VendorInfo } from "../domain/routing/types";
 import { levelsForHold, snapshotOf } from "../gateways/stock";
 import { type RoutingModel, routingModel, scoreOf } from "./model";
 import { shippingPointOf, shipToErrors } from "./ship-point";
@@ -155,40 +156,156 @@ export async function prepareCart(
 }
 
 /**
- * The SKUs whose exact stock the decision depends on. None when every line has one offer and no
- * two lines share a vendor: then each line's choice is "the first warehouse in score order that
- * holds it all, else split in that order", which is exactly what its stock object does with the
- * ranking, so asking it first would only double the RPCs on a hot SKU. Otherwise all of them.
+ * Stock objects one routing of a cart may read, over all its plans: the first plan's window, the
+ * offers product lines fall back to, and the SKUs a re-plan reads again (after a refused claim,
+ * around a vendor at capacity). A tenth of an invocation's 1,000 subrequests: a checkout routes at
+ * most twice (again over a fresh catalog when an offer went off sale), and its claims, releases and
+ * feed updates (one per line or vendor, at most 50 each) fit beside the reads however many vendors
+ * sell each product (50 lines by product, 20 sellers each, read 1,000 objects before this cap).
  */
-export function stockNeeded(cart: PreparedCart): string[] {
+export const MAX_STOCK_READS = 100;
+/**
+ * Of which the first plan's window: every SKU line's SKU and an even share of the rest per product
+ * line (at least one each, as a cart has at most 50 lines), leaving half for fallbacks and re-reads.
+ */
+const FIRST_READS = 50;
+
+/**
+ * Which SKUs' stock a routing reads, and what it read. A SKU line's one offer is read whenever any
+ * stock is (see `stockWindow`); a product line's offers are ranked as the router ranks them without
+ * stock (score, then distance: stock only excludes), and only the first few are read and planned
+ * over. A line short or split over them opens its next ones, in that order, while reads are left.
+ */
+export type StockWindow = {
+  readonly skuLines: readonly string[];
+  readonly productLines: { lineIndex: number; ranked: readonly string[]; open: number }[];
+  readonly step: number;
+  readonly availability: Map<string, ReadonlyMap<string, number>>;
+  reads: number;
+};
+
+/**
+ * The first window. `exact` (the quote): every SKU line's SKU is read. Otherwise none when every line
+ * has one offer and no two lines share a vendor: then each line's choice is "the first warehouse in
+ * score order that holds it all, else split in that order", which is exactly what its stock object
+ * does with the ranking, so asking it first would only double the RPCs on a hot SKU. `loads`:
+ * vendors at capacity rank last (null: not counted yet).
+ */
+export function stockWindow(
+  cart: PreparedCart,
+  now: Date,
+  opts: { loads: ReadonlyMap<string, number> | null; exact: boolean },
+): StockWindow {
   const vendorOfLine = cart.lines.map((l) => (l.skuId !== undefined ? cart.offers.get(l.skuId)!.vendorId : null));
   const independent =
-    !cart.hasProductLines && new Set(vendorOfLine).size === vendorOfLine.length && !vendorOfLine.includes(null);
-  return independent ? [] : [...cart.offers.keys()].sort();
+    !opts.exact &&
+    !cart.hasProductLines &&
+    new Set(vendorOfLine).size === vendorOfLine.length &&
+    !vendorOfLine.includes(null);
+  const skuLines = independent ? [] : cart.lines.flatMap((l) => (l.skuId !== undefined ? [l.skuId] : []));
+  const products = cart.lines.filter((l) => l.productId !== undefined);
+  const window = { skuLines, productLines: [], step: 0, availability: new Map(), reads: 0 };
+  // A cart of SKU lines alone (a flash sale's) ranks nothing here.
+  if (products.length === 0) return window;
+  const req = routingRequest(cart, now, new Map(), opts.loads);
+  const index = indexRequest(req);
+  const step = Math.max(1, Math.floor((FIRST_READS - skuLines.length) / products.length));
+  return {
+    ...window,
+    productLines: products.map((line) => {
+      const ranked = [...new Set(lineCandidates(req, index, line).map((c) => c.skuId))];
+      return { lineIndex: line.lineIndex, ranked, open: Math.min(step, ranked.length) };
+    }),
+    step,
+  };
+}
+
+/** The SKUs the window reads now, SKU lines first. */
+export function windowSkus(w: StockWindow): string[] {
+  return [...w.skuLines, ...w.productLines.flatMap((l) => l.ranked.slice(0, l.open))];
+}
+
+/** The cart as a plan over the window sees it: a product line's offers are those opened. */
+export function windowCart(cart: PreparedCart, w: StockWindow): PreparedCart {
+  if (w.productLines.length === 0) return cart;
+  const keep = new Set([
+    ...cart.lines.flatMap((l) => (l.skuId !== undefined ? [l.skuId] : [])),
+    ...w.productLines.flatMap((l) => l.ranked.slice(0, l.open)),
+  ]);
+  return { ...cart, offers: new Map([...cart.offers].filter(([skuId]) => keep.has(skuId))) };
 }
 
 type Levels = { warehouses: { warehouseId: string; available: number }[] };
+type Read<L extends Levels> = (skuIds: readonly string[]) => Promise<L[]>;
 
-const availabilityOf = (skuIds: readonly string[], levels: Levels[]): Availability =>
-  new Map(levels.map((l, i) => [skuIds[i]!, new Map(l.warehouses.map((w) => [w.warehouseId, w.available]))]));
+/**
+ * Reads `skuIds` (in that order, as many as the routing has reads left for) into the window; a SKU
+ * left unread keeps what was read of it before.
+ */
+async function readInto<L extends Levels>(w: StockWindow, skuIds: readonly string[], read: Read<L>): Promise<L[]> {
+  const now = [...new Set(skuIds)].slice(0, Math.max(0, MAX_STOCK_READS - w.reads));
+  w.reads += now.length;
+  const levels = await read(now);
+  levels.forEach((l, i) => {
+    w.availability.set(now[i]!, new Map(l.warehouses.map((x) => [x.warehouseId, x.available])));
+  });
+  return levels;
+}
+
+/**
+ * Plans the cart over its window: reads `fresh` again first (the whole window on the first plan, the
+ * SKUs a re-plan knows moved; those outside the window stay unread), then, while a product line is short or split over its open offers and
+ * the routing has reads left, opens its next `step` ones, reads only those, and plans again.
+ */
+export async function planOverWindow<L extends Levels>(
+  cart: PreparedCart,
+  w: StockWindow,
+  now: Date,
+  loads: ReadonlyMap<string, number> | null,
+  fresh: readonly string[],
+  read: Read<L>,
+): Promise<{ plan: RoutePlan; levels: L[] }> {
+  const open = new Set(windowSkus(w));
+  const levels = await readInto(
+    w,
+    fresh.filter((id) => open.has(id)),
+    read,
+  );
+  for (;;) {
+    const plan = planRoute(routingRequest(windowCart(cart, w), now, w.availability, loads));
+    const wanting = new Set(plan.lines.filter((d) => d.how === "split").map((d) => d.lineIndex));
+    if (!plan.ok) for (const s of plan.shortages) wanting.add(s.lineIndex);
+    const opened: string[] = [];
+    for (const l of w.productLines) {
+      if (!wanting.has(l.lineIndex) || l.open >= l.ranked.length) continue;
+      const room = MAX_STOCK_READS - w.reads - opened.length;
+      const more = Math.min(w.step, l.ranked.length - l.open, room);
+      opened.push(...l.ranked.slice(l.open, l.open + more));
+      l.open += more;
+    }
+    if (opened.length === 0) return { plan, levels };
+    levels.push(...(await readInto(w, opened, read)));
+  }
+}
 
 /** Exact availability per warehouse, one snapshot RPC per SKU, in parallel. */
-export async function readAvailability(env: Env, skuIds: readonly string[]): Promise<Availability> {
-  return availabilityOf(skuIds, await Promise.all(skuIds.map((id) => snapshotOf(env, id))));
+export function readSnapshots(env: Env): Read<Levels> {
+  return (skuIds) => Promise.all(skuIds.map((id) => snapshotOf(env, id)));
 }
 
 /**
  * The same for a checkout's claim under `holdId`: units that hold already has count as available
  * to it, so a retried checkout is routed to the stock it holds even when that was the last of it.
- * `used`: some SKU's object has seen the hold id before.
+ * `used` on a level: that SKU's object has seen the hold id before.
  */
-export async function availabilityForHold(
-  env: Env,
-  skuIds: readonly string[],
-  holdId: string,
-): Promise<{ availability: Availability; used: boolean }> {
-  const levels = await Promise.all(skuIds.map((id) => levelsForHold(env, id, holdId)));
-  return { availability: availabilityOf(skuIds, levels), used: levels.some((l) => l.used) };
+export function readForHold(env: Env, holdId: string): Read<Levels & { used: boolean }> {
+  return (skuIds) => Promise.all(skuIds.map((id) => levelsForHold(env, id, holdId)));
+}
+
+/** Exact availability per warehouse of every SKU given, one snapshot RPC each, in parallel. */
+export async function readAvailability(env: Env, skuIds: readonly string[]): Promise<Availability> {
+  const levels = await readSnapshots(env)(skuIds);
+  return new Map(levels.map((l, i) => [skuIds[i]!, new Map(l.warehouses.map((w) => [w.warehouseId, w.available]))]));
 }
 
 export function loadsThisHour(db: Db, vendorIds: readonly string[], now: Date, excludeOrderId?: string) {

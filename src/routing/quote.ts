@@ -3,12 +3,19 @@ import type { CheckoutBody } from "../contracts/orders";
 import type { Quote } from "../contracts/routing";
 import { database } from "../db/client";
 import { sumMinor } from "../domain/money";
-import { planRoute } from "../domain/routing/assign";
 import { shipmentsOf } from "../domain/routing/shipments";
 import type { Shortage } from "../domain/routing/types";
 import { isoSeconds } from "../domain/time";
 import { config } from "../platform/config";
-import { loadsThisHour, prepareCart, readAvailability, routingRequest, shipmentContext } from "./cart";
+import {
+  loadsThisHour,
+  planOverWindow,
+  prepareCart,
+  readSnapshots,
+  shipmentContext,
+  stockWindow,
+  windowSkus,
+} from "./cart";
 
 export type QuoteOutcome =
   | { ok: true; body: Quote }
@@ -17,7 +24,8 @@ export type QuoteOutcome =
 
 /**
  * What checkout would do with this cart now, without reserving anything: the same routing over
- * exact stock (every candidate SKU's object is asked) and this hour's vendor loads, read fresh.
+ * exact stock (the objects of each line's best few offers, and of the next while those fall short:
+ * `stockWindow`) and this hour's vendor loads, read fresh.
  * Checkout re-decides at its own moment, so stock taken in between can change the answer.
  */
 export async function quoteCart(env: Env, body: CheckoutBody, now: Date): Promise<QuoteOutcome> {
@@ -50,11 +58,10 @@ export async function quoteCart(env: Env, body: CheckoutBody, now: Date): Promis
   });
   if (errors.length > 0) return { ok: false, code: "VALIDATION_FAILED", detail: "Some lines cannot be sold", errors };
 
-  const [availability, loads] = await Promise.all([
-    readAvailability(env, [...cart.offers.keys()].sort()),
-    loadsThisHour(db, cart.vendorIds, now),
-  ]);
-  const plan = planRoute(routingRequest(cart, now, availability, loads));
+  // Loads first: a vendor at capacity ranks last, so the window reads offers that can be used.
+  const loads = await loadsThisHour(db, cart.vendorIds, now);
+  const window = stockWindow(cart, now, { loads, exact: true });
+  const { plan } = await planOverWindow(cart, window, now, loads, windowSkus(window), readSnapshots(env));
   if (!plan.ok) return { ok: false, code: "OUT_OF_STOCK", shortages: plan.shortages };
 
   const money = (amountMinor: number) => ({ amountMinor, currency: cfg.currency });
