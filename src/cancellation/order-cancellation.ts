@@ -10,7 +10,9 @@ import {
   markOrderCancelled,
   type OrderState,
 } from "../db/orders";
-import { derivedPaymentStatus, refundStatements, setPaymentStatus } from "../db/payments";
+import { cancelRefundKey, derivedPaymentStatus, refundStatements, setPaymentStatus } from "../db/payments";
+import { cancelsLeftUnannounced, refundsUntold } from "../db/sub-orders";
+import { sumMinor } from "../domain/money";
 import { isBeforeDispatch } from "../domain/order-status";
 import type { Actor } from "../domain/principal";
 import { isoSeconds } from "../domain/time";
@@ -79,6 +81,8 @@ export function cancellationStatements(
   return statements;
 }
 
+const orderCancelledKey = (orderId: string) => `order.cancelled:${orderId}`;
+
 /**
  * The order's cancel on its timeline and in the outbox, once per order. `onlyIfCancelled`: each is
  * written only if the order is cancelled by then (after the statement in the same batch that
@@ -88,7 +92,7 @@ export function cancellationStatements(
 function orderCancelledRecords(
   db: Db,
   agg: OrderState,
-  input: { reason: string; actor: Actor; at: string; refundedMinor: number },
+  input: { reason: string; actor: Actor; at: string; refundedMinor: number; refundsTold?: string[] },
   opts: { onlyIfCancelled: boolean } = { onlyIfCancelled: false },
 ): [event: Statement, message: Statement] {
   const orderId = agg.order.id;
@@ -99,13 +103,18 @@ function orderCancelledRecords(
     actorRole: input.actor.role,
     actorId: input.actor.id,
     reason: input.reason,
-    dedupeKey: `order.cancelled:${orderId}`,
+    dedupeKey: orderCancelledKey(orderId),
   };
   const message = {
     type: "order.cancelled",
     orderId,
-    payload: { orderId, reason: input.reason, refundedMinor: input.refundedMinor },
-    dedupeKey: `order.cancelled:${orderId}`,
+    payload: {
+      orderId,
+      reason: input.reason,
+      refundedMinor: input.refundedMinor,
+      ...(input.refundsTold ? { refundsTold: input.refundsTold } : {}),
+    },
+    dedupeKey: orderCancelledKey(orderId),
     createdAt: input.at,
   };
   if (opts.onlyIfCancelled) return insertEventAndOutboxIfCancelled(db, event, message);
@@ -127,7 +136,7 @@ export async function cancelOrder(
   const db = database(env);
   const agg = await loadOrderState(db, input.orderId);
   if (!agg) return { ok: false, code: "NOT_FOUND", detail: "No such order" };
-  if (agg.order.status === "cancelled") return { ok: true, orderId: agg.order.id, changed: false };
+  if (agg.order.status === "cancelled") return finishCancelledOrder(env, ctx, agg, input);
   const shipped = agg.subOrders.filter(
     (s) => !isBeforeDispatch(s.status as SubOrderStatus) && s.status !== "cancelled",
   );
@@ -185,8 +194,45 @@ async function cancelUnpaidOrder(
   });
   if (payment) statements.push(setPaymentStatus(db, payment.id, "canceled", at));
   await runBatch(db, statements);
-  await finishLater(ctx, dispatchOutbox(env, [`order.cancelled:${agg.order.id}`], input.now));
+  await finishLater(ctx, dispatchOutbox(env, [orderCancelledKey(agg.order.id)], input.now));
   return { ok: true, orderId: agg.order.id, changed: true };
+}
+
+/**
+ * An order that reads cancelled. A paid order's last sub-order cancel flips it, and its own event
+ * and message come after its refunds are paid: a cancel that stopped in between (D1 failing, the
+ * Worker stopped) answered 500 and told neither shopper nor vendors, so its retry writes them. The
+ * message tells of the refunds recorded for those sub-orders and told nowhere else, and names their
+ * sub-orders (`refundsTold`), so a cancel still running that paid one does not tell it again; a
+ * refund still owed is the pending-refunds job's, which pays and tells of it. An order cancelled
+ * before, or by its sub-orders' own (announced) cancels, is left as it is.
+ */
+async function finishCancelledOrder(
+  env: Env,
+  ctx: Background | undefined,
+  agg: OrderState,
+  input: CancelOrderInput,
+): Promise<CancelOutcome> {
+  const db = database(env);
+  const key = orderCancelledKey(agg.order.id);
+  const left = await cancelsLeftUnannounced(db, agg.order.id, key);
+  if (left.length === 0) return { ok: true, orderId: agg.order.id, changed: false };
+  const untold = await refundsUntold(
+    db,
+    Object.fromEntries(left.map((id) => [id, `order.refund_sent:${cancelRefundKey(id)}`])),
+  );
+  const at = isoSeconds(input.now);
+  const refundedMinor = sumMinor(untold.map((r) => r.amountMinor));
+  const refundsTold = untold.map((r) => r.subOrderId);
+  const [event, message] = orderCancelledRecords(
+    db,
+    agg,
+    { ...input, at, refundedMinor, refundsTold },
+    { onlyIfCancelled: true },
+  );
+  const [, written] = (await db.batch([event, message])) as unknown as [unknown, { id: number }[]];
+  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
+  return { ok: true, orderId: agg.order.id, changed: written.length > 0 };
 }
 
 const partlyShipped = (): CancelOutcome => ({
@@ -260,7 +306,7 @@ async function cancelPaidOrder(
     return { ok: false, code: "CONFLICT", detail: "The order kept changing while it was being cancelled; try again" };
   }
   const at = isoSeconds(input.now);
-  const key = `order.cancelled:${agg.order.id}`;
+  const key = orderCancelledKey(agg.order.id);
   const refundedMinor = paid.reduce((n, p) => n + p.refundedMinor, 0);
   const [event, message] = orderCancelledRecords(db, agg, { ...input, at, refundedMinor }, { onlyIfCancelled: true });
   const [, , written] = (await db.batch([

@@ -73,15 +73,36 @@ export function findOutboxByKey(db: Db, dedupeKey: string): Promise<OutboxRow | 
  * A cancel's announcement, while still undispatched, made to tell of a refund paid for it: it is
  * written saying nothing was refunded, and says so if the refund is never paid. Each refund adds
  * its amount (a whole order's cancel tells of each of its sub-orders' refunds, whichever request
- * paid it). False when the row went out or is on its way (the sweeper sends a row 30 s old while
- * the provider is slow; another cancel of the order sends its own at once).
+ * paid it). "told" when it says so now, or said so as written: a whole-order cancel's retry names
+ * in `refundsTold` the sub-orders whose recorded refunds it counted. "gone" when the row went out
+ * or is on its way (the sweeper sends a row 30 s old while the provider is slow; another cancel of
+ * the order sends its own at once).
  */
-export async function announceRefund(db: Db, dedupeKey: string, refundedMinor: number): Promise<boolean> {
+export async function announceRefund(
+  db: Db,
+  dedupeKey: string,
+  refundedMinor: number,
+  subOrderId: string,
+): Promise<"told" | "gone"> {
   const told = sql`coalesce(json_extract(${outbox.payload}, '$.refundedMinor'), 0)`;
-  const rows = await db
-    .update(outbox)
-    .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', ${told} + ${refundedMinor})` })
-    .where(and(eq(outbox.dedupeKey, dedupeKey), isNull(outbox.dispatchedAt), isNull(outbox.claimedAt)))
-    .returning({ id: outbox.id });
-  return rows.length > 0;
+  const countedOf = sql`exists (select 1 from json_each(${outbox.payload}, '$.refundsTold') where value = ${subOrderId})`;
+  const [added, counted] = await db.batch([
+    db
+      .update(outbox)
+      .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', ${told} + ${refundedMinor})` })
+      .where(
+        and(
+          eq(outbox.dedupeKey, dedupeKey),
+          isNull(outbox.dispatchedAt),
+          isNull(outbox.claimedAt),
+          sql`not ${countedOf}`,
+        ),
+      )
+      .returning({ id: outbox.id }),
+    db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(and(eq(outbox.dedupeKey, dedupeKey), countedOf)),
+  ]);
+  return added.length > 0 || counted.length > 0 ? "told" : "gone";
 }

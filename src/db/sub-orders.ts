@@ -7,7 +7,7 @@ import type { Db, Statement } from "./client";
 import { uniqueViolation } from "./constraints";
 import { loadOrder, type OrderAggregate, type OrderEventRow, type OrderState, type SubOrderRow } from "./orders";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
-import { carriers, orderEvents, orders, outbox, skus, subOrders, vendors } from "./schema";
+import { carriers, orderEvents, orders, outbox, refunds, skus, subOrders, vendors } from "./schema";
 
 export async function findSubOrder(db: Db, id: string) {
   return db.select().from(subOrders).where(eq(subOrders.id, id)).get();
@@ -512,4 +512,45 @@ export async function writeTransition(
   const changed = moved.length > 0;
   if (changed && parent.length === 0) await refreshParentStatus(db, agg.order.id, w.at);
   return { changed, key, announcement: w.announce === false ? announcement : null };
+}
+
+/**
+ * The sub-orders of the order whose cancel was written without its message (a whole-order cancel's,
+ * which the order's own message speaks for) while that message, `orderKey`, is not written yet: the
+ * whole-order cancel stopped in between, and its retry finishes it.
+ */
+export async function cancelsLeftUnannounced(db: Db, orderId: string, orderKey: string): Promise<string[]> {
+  // Spelled out: drizzle leaves a one-table select's columns unqualified, and inside the subquery
+  // "dedupe_key" would be the outbox row's.
+  const eventKey = sql.raw('"order_events"."dedupe_key"');
+  const rows = await db
+    .select({ subOrderId: orderEvents.subOrderId })
+    .from(orderEvents)
+    .where(
+      and(
+        eq(orderEvents.orderId, orderId),
+        eq(orderEvents.type, "sub_order.cancelled"),
+        isNotNull(orderEvents.subOrderId),
+        sql`not exists (select 1 from ${outbox} o where o.dedupe_key = ${eventKey})`,
+        sql`not exists (select 1 from ${outbox} o where o.dedupe_key = ${orderKey})`,
+      ),
+    );
+  return [...new Set(rows.map((r) => r.subOrderId!))];
+}
+
+/**
+ * What the cancels of these sub-orders refunded (and the provider has not failed since) that no
+ * message of its own told, per sub-order: `toldBy` maps each sub-order to the key of the message
+ * its refund has when told on its own (a late or retried one).
+ */
+export async function refundsUntold(
+  db: Db,
+  toldBy: Record<string, string>,
+): Promise<{ subOrderId: string; amountMinor: number }[]> {
+  return db
+    .select({ subOrderId: sql<string>`told.key`, amountMinor: sql<number>`sum(${refunds.amountMinor})` })
+    .from(refunds)
+    .innerJoin(sql`json_each(${JSON.stringify(toldBy)}) as told`, sql`told.key = ${refunds.subOrderId}`)
+    .where(and(isNull(refunds.failedAt), sql`not exists (select 1 from ${outbox} o where o.dedupe_key = told.value)`))
+    .groupBy(sql`told.key`);
 }

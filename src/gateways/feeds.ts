@@ -51,9 +51,9 @@ export async function feedStatus(env: Env, name: FeedName) {
 
 /**
  * What a vendor does not see: parent-level money (the order view hides the parent total from
- * vendors too) and the review, whose note is for ops alone.
+ * vendors too, and whose refunds a cancel told of) and the review, whose note is for ops alone.
  */
-const NOT_FOR_VENDORS = new Set(["total", "totalMinor", "refundedMinor", "refund", "review", "note"]);
+const NOT_FOR_VENDORS = new Set(["total", "totalMinor", "refundedMinor", "refundsTold", "refund", "review", "note"]);
 
 type SubOrderRef = { id: string; vendorId: string };
 

@@ -270,7 +270,7 @@ async function repaid(
 export async function tellCancelRefund(env: Env, subOrderId: string, cancelKey: string, paid: PaidRefund, now: Date) {
   if (paid.pending || paid.refundedMinor === 0) return;
   const db = database(env);
-  if (await announceRefund(db, cancelKey, paid.refundedMinor)) return;
+  if ((await announceRefund(db, cancelKey, paid.refundedMinor, subOrderId)) === "told") return;
   const owed = await findPendingRefund(db, cancelRefundKey(subOrderId));
   if (!owed) return;
   await runBatch(db, [refundSentMessage(db, owed, isoSeconds(now))]);

@@ -27,14 +27,14 @@ describe("outbox claims", () => {
     expect(taken).toMatchObject({ dedupeKey: key, payload: { reason: "vendor_cancelled" } });
 
     // The sender has the row in hand: the refund must go in a message of its own.
-    expect(await announceRefund(db(), key, 1_500)).toBe(false);
+    expect(await announceRefund(db(), key, 1_500, "so_claimed")).toBe("gone");
     expect((await findOutboxByKey(db(), key))!.payload).toEqual({ reason: "vendor_cancelled" });
   });
 
   it("a refund told before any sender took the message goes out on it", async () => {
     const now = new Date();
     const key = await cancelMessage(now.toISOString());
-    expect(await announceRefund(db(), key, 1_500)).toBe(true);
+    expect(await announceRefund(db(), key, 1_500, "so_open")).toBe("told");
     const [taken] = await claimOutbox(db(), [], [key], now);
     expect(taken!.payload).toEqual({ reason: "vendor_cancelled", refundedMinor: 1_500 });
   });
