@@ -59,11 +59,15 @@ const photoLimit = limitTo(MAX_PHOTO_BYTES);
 // Product photos and product CSVs are large too; their routes check size and content themselves.
 const imageLimit = limitTo(MAX_IMAGE_BYTES);
 const csvLimit = limitTo(MAX_IMPORT_BYTES);
+// Meta sends a webhook delivery of up to 3 MB (a batch of statuses after an outage) and resends a
+// refused one until it gives up: a 413 there would lose every `failed` status in it, and its email.
+const whatsappLimit = limitTo(3 * 1024 * 1024);
 
 function bodyLimitFor(path: string) {
   if (/\/photo$/.test(path)) return photoLimit;
   if (/^\/v1\/products\/[^/]+\/images$/.test(path)) return imageLimit;
   if (path === "/v1/product-imports") return csvLimit;
+  if (path === "/v1/webhooks/whatsapp") return whatsappLimit;
   return jsonLimit;
 }
 

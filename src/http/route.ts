@@ -25,7 +25,10 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(con
   const { access, ...rest } = config;
   const roleText = access === "public" ? "Public." : `Roles: ${access.join(", ")}.`;
   const roles: string[] = access === "public" ? ["public"] : [...access];
-  const security: { bearer: string[] }[] = access === "public" ? [] : [{ bearer: [] }];
+  // A public route still verifies a token it is given, and may answer by it (a manager's stock
+  // levels and version, every product to a vendor): `{}` or the bearer. OpenAPI's `[]` would say
+  // "send no credentials", and Swagger UI and generated clients would then never send it.
+  const security: { bearer?: string[] }[] = access === "public" ? [{}, { bearer: [] }] : [{ bearer: [] }];
   // Grouped in the reference by the resource the path starts with.
   const tag = rest.path.split("/")[1] ?? "api";
   return createRoute({

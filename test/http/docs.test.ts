@@ -22,8 +22,25 @@ describe("API reference", () => {
     expect(withoutRoles.map((o) => o.route)).toEqual([]);
     for (const { route, op } of operations) {
       const isPublic = op["x-roles"].includes("public");
-      // A route that needs a role must say how to authenticate.
-      expect(isPublic ? [] : op.security, route).toEqual(isPublic ? [] : [{ bearer: [] }]);
+      // A route that needs a role must say how to authenticate. A public one takes a token too, and
+      // may answer by it (`[]` would tell Swagger UI and generated clients never to send one).
+      expect(op.security, route).toEqual(isPublic ? [{}, { bearer: [] }] : [{ bearer: [] }]);
+    }
+  });
+
+  it("lets a caller send its token to the public routes that answer by it", async () => {
+    const doc = (await api("GET", "/v1/openapi.json")).body;
+    for (const [path, method] of [
+      ["/skus/{skuId}/stock", "get"],
+      ["/products", "get"],
+      ["/products/{productId}", "get"],
+      ["/products/{productId}/images", "get"],
+      ["/health", "get"],
+    ] as const) {
+      const op = doc.paths[path]?.[method];
+      expect(op?.["x-roles"], `${method} ${path}`).toEqual(["public"]);
+      // Either requirement: no credentials, or the bearer token.
+      expect(op.security, `${method} ${path}`).toEqual([{}, { bearer: [] }]);
     }
   });
 

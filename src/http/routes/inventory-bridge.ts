@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { BridgeReceipt, BridgeReport, BridgeSecret } from "../../contracts/bridge";
+import { BridgeReceipt, BridgeReport, BridgeRequest, BridgeSecret } from "../../contracts/bridge";
 import { Id, json, problemResponses } from "../../contracts/common";
 import { type BridgeRefusal, bridgeReport, receiveBridgeRows, rotateBridgeSecret } from "../../inventory/bridge";
 import { router } from "../context";
@@ -24,8 +24,29 @@ const receive = defineRoute({
     "warehouse (422, every such row listed). Accepted rows are staged and applied by the every-minute reconcile. " +
     "An optional Idempotency-Key makes a retry safe however it is signed: the same rows under the same key within " +
     "48 hours answer the first receipt (Idempotent-Replayed: true) and stage nothing; other rows under it are 422.",
-  // The body (BridgeRequest) is parsed by hand, after the signature over its exact bytes.
-  request: { params: Params },
+  request: {
+    params: Params,
+    // Optional to the validator: a missing signature is the route's own 400 BAD_SIGNATURE, not a 422.
+    headers: z.object({
+      "bridge-signature": z
+        .string()
+        .optional()
+        .openapi({
+          param: { required: true },
+          description: "`t=<unix seconds>,v1=<hex>`: HMAC-SHA256 with the bridge secret over `<t>.<raw body>`",
+        }),
+      "idempotency-key": z
+        .string()
+        .optional()
+        .openapi({ description: "Optional: 1-255 visible ASCII characters; a retry under it stages nothing twice" }),
+    }),
+    // Published by reference, not as the zod schema: a zod schema here would get a validator that
+    // judges the body before the signature over its exact bytes is checked (a forged request a 422).
+    body: {
+      required: true,
+      content: { "application/json": { schema: { $ref: "#/components/schemas/BridgeRequest" } } },
+    },
+  },
   responses: { 202: json(BridgeReceipt, "Staged"), ...problemResponses },
 });
 
@@ -81,7 +102,11 @@ function refused(r: BridgeRefusal, vendorId: string): never {
   }
 }
 
-export const inventoryBridge = router()
+const bridge = router();
+// The receive route's body, parsed by hand after the signature check, published as a component.
+bridge.openAPIRegistry.register("BridgeRequest", BridgeRequest);
+
+export const inventoryBridge = bridge
   .openapi(receive, async (c) => {
     const { vendorId } = c.req.valid("param");
     // The signature covers the exact bytes: read them before anything parses them.
