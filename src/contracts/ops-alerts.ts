@@ -4,7 +4,9 @@ import { z } from "@hono/zod-openapi";
 export const OpsAlert = z
   .object({
     id: z.string(),
-    template: z.string().openapi({ description: "What happened, e.g. `refund_failed`, `payout_run_halted`" }),
+    template: z.string().openapi({
+      description: "What happened, e.g. `refund_failed`, `payout_run_halted`, `vendor_suspended_open_orders`",
+    }),
     text: z.string().openapi({ description: "The alert as ops read it: what happened and what they can do" }),
     params: z.record(z.string(), z.unknown()).openapi({ description: "The ids and amounts the text names" }),
     createdAt: z.string(),

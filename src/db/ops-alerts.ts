@@ -1,4 +1,4 @@
-import { and, sql } from "drizzle-orm";
+import { and, getTableColumns, type SQL, sql } from "drizzle-orm";
 import { newId } from "../domain/ids";
 import type { Db, Statement } from "./client";
 import { type After, afterKey, keyOrder, type Page, toPage } from "./paging";
@@ -9,23 +9,42 @@ import { notifications } from "./schema";
  * notifications table (channel `local`, recipient `ops`) where `GET /v1/ops-alerts` and the ops dashboard read it. Its
  * dedupe key makes a replayed change alert once.
  */
-export function queueOpsAlert(
-  db: Db,
-  a: { template: string; dedupeKey: string; text: string; params: Record<string, unknown>; at: string },
-): Statement {
+export function queueOpsAlert(db: Db, a: OpsAlert): Statement {
+  return db.insert(notifications).values(opsAlertRow(a)).onConflictDoNothing();
+}
+
+type OpsAlert = { template: string; dedupeKey: string; text: string; params: Record<string, unknown>; at: string };
+
+const opsAlertRow = (a: OpsAlert) => ({
+  id: newId("ntf"),
+  threadKey: "ops",
+  channel: "local" as const,
+  recipient: "ops",
+  template: a.template,
+  priority: 1,
+  payload: { params: a.params, text: a.text },
+  dedupeKey: a.dedupeKey,
+  createdAt: a.at,
+});
+
+/**
+ * `queueOpsAlert`, written only while `guard` holds as its batch runs: a batch is one transaction, so
+ * a guard on the state the change it reports leaves behind makes the change's replays, even at once,
+ * alert once. The row is written by a select so it can carry the guard (an insert of values cannot);
+ * its columns go in the table's order, as drizzle names them.
+ */
+export function queueOpsAlertWhile(db: Db, a: OpsAlert, guard: SQL): Statement {
+  const row: Record<string, unknown> = opsAlertRow(a);
+  const values = Object.entries(getTableColumns(notifications)).map(([key, column]) =>
+    row[key] === undefined
+      ? column.default == null
+        ? sql`null`
+        : sql`${column.default}`
+      : sql.param(row[key], column),
+  );
   return db
     .insert(notifications)
-    .values({
-      id: newId("ntf"),
-      threadKey: "ops",
-      channel: "local",
-      recipient: "ops",
-      template: a.template,
-      priority: 1,
-      payload: { params: a.params, text: a.text },
-      dedupeKey: a.dedupeKey,
-      createdAt: a.at,
-    })
+    .select(sql`select ${sql.join(values, sql`, `)} where ${guard}`)
     .onConflictDoNothing();
 }
 

@@ -276,10 +276,11 @@ const accountReady = (v: "vendors" | "v") =>
 
 /**
  * The vendor of the pending transfer is still paid at its destination: the account is still the
- * vendor's (ops may have re-linked it, and the old one given to another vendor) and still ready.
+ * vendor's (ops may have re-linked it, and the old one given to another vendor) and still ready, and
+ * the vendor is not suspended (a suspended vendor's earnings are held back until it is reinstated).
  */
 const payableAtDestination = sql`exists (select 1 from ${vendors} v where v.id = payout_transfers.vendor_id
-  and v.payout_account_id = payout_transfers.destination and ${accountReady("v")})`;
+  and v.payout_account_id = payout_transfers.destination and ${accountReady("v")} and v.status = 'active')`;
 
 /** Who a sub-order's money is between, as the payout reads select it. */
 const subOrderHead = {
@@ -332,15 +333,19 @@ export async function dueSubOrders(
   };
 }
 
-/** Each vendor's account and readiness, and its carried debt (the debit balance of its carry-forward account). */
+/**
+ * Each vendor's account and readiness, its carried debt (the debit balance of its carry-forward
+ * account), and whether it is suspended (`holdSuspended` holds back what it would be transferred).
+ */
 export async function vendorPayoutStates(
   db: Db,
   vendorIds: readonly string[],
-): Promise<Map<string, VendorPayoutState>> {
+): Promise<Map<string, VendorPayoutState & { suspended: boolean }>> {
   const rows = await selectIn(db, [...new Set(vendorIds)], (ids) =>
     db
       .select({
         id: vendors.id,
+        status: vendors.status,
         accountId: vendors.payoutAccountId,
         ready: sql<number>`${accountReady("vendors")}`,
         detailsSubmitted: vendors.payoutDetailsSubmitted,
@@ -361,6 +366,7 @@ export async function vendorPayoutStates(
           ready: Boolean(r.ready),
           notReadyBecause: r.disabledReason ?? due ?? (r.detailsSubmitted ? null : "onboarding not finished"),
           carriedDebtMinor: Number(r.debt),
+          suspended: r.status === "suspended",
         },
       ];
     }),
@@ -401,10 +407,14 @@ const carriedDebtNow = (vendorId: string) =>
 const stillAsPlanned = (p: { subOrderId: string; vendorId: string; payableMinor: number }, debtTakenMinor: number) =>
   sql`(${payableNow(p.subOrderId)} = ${p.payableMinor} and ${carriedDebtNow(p.vendorId)} >= ${debtTakenMinor})`;
 
+/** The vendor is not suspended as the batch writes: a suspension landing after the plan read it stops its transfers. */
+const vendorActive = (vendorId: string) =>
+  sql`exists (select 1 from ${vendors} v where v.id = ${vendorId} and v.status = 'active')`;
+
 /**
  * The first phase: the transfer row and its pending journal, together or not at all, and only while
- * the state the plan read still holds (`stillAsPlanned`): a plan built on stale reads writes no row,
- * so its invocation asks the provider nothing. The row is written by a select so it can carry the
+ * the state the plan read still holds (`stillAsPlanned`) and the vendor is not suspended: a plan
+ * built on stale reads writes no row, so its invocation asks the provider nothing. The row is written by a select so it can carry the
  * guard (an insert of values cannot); its columns go in the table's order, as drizzle names them.
  */
 export function pendingTransferStatements(db: Db, t: NewTransfer, journal: Journal): Statement[] {
@@ -419,7 +429,9 @@ export function pendingTransferStatements(db: Db, t: NewTransfer, journal: Journ
   return [
     db
       .insert(payoutTransfers)
-      .select(sql`select ${sql.join(values, sql`, `)} where ${stillAsPlanned(t, t.carryForwardMinor)}`)
+      .select(
+        sql`select ${sql.join(values, sql`, `)} where ${stillAsPlanned(t, t.carryForwardMinor)} and ${vendorActive(t.vendorId)}`,
+      )
       .onConflictDoNothing(),
     ...postJournal(
       db,

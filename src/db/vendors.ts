@@ -1,10 +1,12 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { requestedNudgeLeadMinutes, type UpdateVendor, type Vendor } from "../contracts/catalog";
+import { newId } from "../domain/ids";
 import { selectIn } from "./chunks";
-import type { Db } from "./client";
+import { type Db, runBatch } from "./client";
+import { queueOpsAlertWhile } from "./ops-alerts";
 import { type After, afterKey, keyOrder, toPage } from "./paging";
 import { readinessForAccount, reportedReadiness } from "./payout-accounts";
-import { vendors } from "./schema";
+import { subOrders, vendors } from "./schema";
 
 // The wire shape is these columns of the vendors row; the payout readiness columns are read by payout-accounts.ts.
 const vendorShape = {
@@ -77,4 +79,45 @@ export async function dispatchSlaHours(db: Db, vendorIds: readonly string[]): Pr
     db.select({ id: vendors.id, hours: vendors.dispatchSlaHours }).from(vendors).where(inArray(vendors.id, ids)),
   );
   return new Map(rows.map((v) => [v.id, v.hours]));
+}
+
+/** The ops alert of a vendor suspended while sub-orders still wait on it, and the prefix of its dedupe key. */
+export const VENDOR_SUSPENDED_OPEN_ORDERS = "vendor_suspended_open_orders";
+
+/** What waits on a vendor to ship: paid, confirmed or packed, not yet dispatched. */
+const OPEN = ["paid", "confirmed", "packed"] as const;
+
+/**
+ * Suspends the vendor and, on the transition only, tells ops how many of its sub-orders still wait
+ * on it (none: no alert), so they reassign them (`POST /v1/sub-orders/bulk`, `assign`) rather than
+ * let shoppers wait until the SLA watcher cancels each at its deadline, up to 720 hours away. The
+ * alert is written in the suspension's batch while the vendor is not suspended yet, so suspending
+ * an already suspended vendor, or twice at once, alerts once; each later suspension (after a
+ * reinstatement) alerts again.
+ */
+export async function suspendVendor(db: Db, vendor: { id: string; name: string }, at: string): Promise<void> {
+  const open = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(subOrders)
+    .where(and(eq(subOrders.vendorId, vendor.id), inArray(subOrders.status, [...OPEN])))
+    .get();
+  const count = Number(open?.n ?? 0);
+  const notYet = sql`exists (select 1 from ${vendors} v where v.id = ${vendor.id} and v.status <> 'suspended')`;
+  const alert = queueOpsAlertWhile(
+    db,
+    {
+      template: VENDOR_SUSPENDED_OPEN_ORDERS,
+      // The guard, not the key, makes it once per suspension: a key of its own lets a suspension
+      // soon after a reinstatement (within the same second) alert again.
+      dedupeKey: `${VENDOR_SUSPENDED_OPEN_ORDERS}:${vendor.id}:${newId("sus")}`,
+      text: `Vendor ${vendor.name} (${vendor.id}) was suspended with ${count} open sub-order(s) (paid, confirmed or packed, not yet dispatched). Reassign them to another vendor (POST /v1/sub-orders/bulk, action assign) or cancel them: left with the vendor, each waits until the SLA watcher cancels it at its dispatch deadline. Its earnings are held back from payouts until it is reinstated.`,
+      params: { vendorId: vendor.id, vendorName: vendor.name, openSubOrders: count },
+      at,
+    },
+    notYet,
+  );
+  await runBatch(db, [
+    ...(count > 0 ? [alert] : []),
+    db.update(vendors).set({ status: "suspended" }).where(eq(vendors.id, vendor.id)),
+  ]);
 }

@@ -26,6 +26,7 @@ import {
 import { newId } from "../domain/ids";
 import { providerFeePosting, setOffPosting } from "../domain/ledger-payouts";
 import { planPayouts, reconcile } from "../domain/payout-plan";
+import { holdSuspended } from "../domain/payout-readiness";
 import { isoSeconds } from "../domain/time";
 import { continueJob } from "../gateways/order-events";
 import { payoutProvider } from "../gateways/payout-provider";
@@ -231,13 +232,11 @@ async function payPage(
   }
   const cutoff = isoSeconds(now.getTime() - config(env).payoutHoldDays * DAY_MS);
   const { scanned, due } = await dueSubOrders(db, { deliveredBefore: cutoff, after, limit: PAGE });
-  const plan = planPayouts(
-    due,
-    await vendorPayoutStates(
-      db,
-      due.map((d) => d.vendorId),
-    ),
+  const states = await vendorPayoutStates(
+    db,
+    due.map((d) => d.vendorId),
   );
+  const plan = holdSuspended(planPayouts(due, states), states);
   const { paid } = await payPlan(db, provider, runId, plan, at);
   const last = scanned.at(-1);
   const continued = scanned.length === PAGE && last !== undefined;

@@ -44,14 +44,15 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
     }
     // Never made: asked for again only while the sub-order is still due and the vendor is still paid
     // at the account the row names. Refunded or held for review since, or the account disabled or
-    // re-linked (the old one perhaps another vendor's now), the row fails and its money goes back to
-    // the payable, for the run's own rules to judge: a vendor not ready is held back with the reason.
+    // re-linked (the old one perhaps another vendor's now), or the vendor suspended, the row fails and
+    // its money goes back to the payable, for the run's own rules to judge: a vendor not ready or
+    // suspended is held back with the reason.
     if (!t.stillDue) {
       statements.push(
         ...failedStatements(
           db,
           t,
-          "no longer due: refunded, held for review, or the vendor's payout account not ready or changed since it was written",
+          "no longer due: refunded, held for review, the vendor suspended, or its payout account not ready or changed since it was written",
           now,
         ),
       );

@@ -11,7 +11,7 @@ import {
 import { json, jsonBody, ListQuery, page, problemResponses } from "../../contracts/common";
 import { type Db, database } from "../../db/client";
 import { otherHolderOf } from "../../db/payout-accounts";
-import { findVendor, insertVendor, listVendors, updateVendor } from "../../db/vendors";
+import { findVendor, insertVendor, listVendors, suspendVendor, updateVendor } from "../../db/vendors";
 import { newId } from "../../domain/ids";
 import { isoSeconds } from "../../domain/time";
 import { router } from "../context";
@@ -58,7 +58,9 @@ const update = defineRoute({
     "status, commissionBps, dispatchSlaHours and payoutAccountId belong to the platform (a vendor sending them gets " +
     "403 and nothing changes; payouts must not be redirectable with a vendor token). Another vendor's id is 404. " +
     "The nudge lead (nudgeLeadMinutes, or nudgeLeadHours in whole hours; one of them) must stay below " +
-    "dispatchSlaHours. A payoutAccountId another vendor holds is 409.",
+    "dispatchSlaHours. A payoutAccountId another vendor holds is 409. Suspending a vendor holds its payouts back " +
+    "until it is active again and, on the change only, queues one ops alert (vendor_suspended_open_orders) " +
+    "with the count of its sub-orders still paid, confirmed or packed, when it has any.",
   request: { params: VendorParams, ...jsonBody(UpdateVendor) },
   responses: { 200: json(Vendor, "The vendor after the change"), ...problemResponses },
 });
@@ -130,6 +132,8 @@ export const vendors = router()
     const issue = nudgeLeadIssue(patch, patch.dispatchSlaHours ?? current.dispatchSlaHours, current.nudgeLeadMinutes);
     if (issue) throw validationError([issue]);
     await accountFree(db, patch.payoutAccountId, vendorId);
+    // Suspending is more than a field: ops are told of the sub-orders still waiting on the vendor.
+    if (patch.status === "suspended") await suspendVendor(db, current, isoSeconds(new Date()));
     const vendor = await updateVendor(db, vendorId, patch);
     if (!vendor) throw notFound("vendor", vendorId);
     return c.json(vendor, 200);
