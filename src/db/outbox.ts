@@ -86,23 +86,23 @@ export async function announceRefund(
 ): Promise<"told" | "gone"> {
   const told = sql`coalesce(json_extract(${outbox.payload}, '$.refundedMinor'), 0)`;
   const countedOf = sql`exists (select 1 from json_each(${outbox.payload}, '$.refundsTold') where value = ${subOrderId})`;
-  const [added, counted] = await db.batch([
-    db
-      .update(outbox)
-      .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', ${told} + ${refundedMinor})` })
-      .where(
-        and(
-          eq(outbox.dedupeKey, dedupeKey),
-          isNull(outbox.dispatchedAt),
-          isNull(outbox.claimedAt),
-          sql`not ${countedOf}`,
-        ),
-      )
-      .returning({ id: outbox.id }),
-    db
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(and(eq(outbox.dedupeKey, dedupeKey), countedOf)),
-  ]);
-  return added.length > 0 || counted.length > 0 ? "told" : "gone";
+  const added = await db
+    .update(outbox)
+    .set({ payload: sql`json_set(${outbox.payload}, '$.refundedMinor', ${told} + ${refundedMinor})` })
+    .where(
+      and(
+        eq(outbox.dedupeKey, dedupeKey),
+        isNull(outbox.dispatchedAt),
+        isNull(outbox.claimedAt),
+        sql`not ${countedOf}`,
+      ),
+    )
+    .returning({ id: outbox.id });
+  if (added.length > 0) return "told";
+  // Rarely read: the row went out, or a retry's message counted this refund as it was written.
+  const counted = await db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(and(eq(outbox.dedupeKey, dedupeKey), countedOf));
+  return counted.length > 0 ? "told" : "gone";
 }
