@@ -14,7 +14,7 @@ import { barcodesOf } from "../db/sub-orders";
 import type { Point } from "../domain/geo";
 import { planRoute } from "../domain/routing/assign";
 import type { RouteLine, RoutePlan } from "../domain/routing/types";
-import { loadsThisHour, type PreparedCart, readSnapshots, routingRequest, stockWindow } from "../routing/cart";
+import { loadsThisHour, type PreparedCart, readAvailability, routingRequest } from "../routing/cart";
 import { routingModel } from "../routing/model";
 
 /** Units of one line item an override moves. */
@@ -172,23 +172,13 @@ async function offersForTarget(
 }
 
 /**
- * Stock objects one move reads at most when routing picks (one snapshot RPC each): the offers of the
- * vendors best placed for the first item, a vendor's offers of every item at once, in rounds of half
- * of it, so a product 200 vendors sell costs 16 reads, not 200. An invocation has 1,000 subrequests
- * and a bulk assign moves 20 sub-orders in one (bulk.ts: about 30 other calls an id). The first
- * vendor is read whatever it takes (one object per item moved), as is a named one.
- */
-export const MAX_MOVE_READS = 16;
-const ROUND_READS = MAX_MOVE_READS / 2;
-
-/**
  * Decides where an override sends `moves`, with the routing planner over exact stock: the lines
  * become one line per item (product and variant, `itemKey`), offered only by the target vendor's
  * SKUs of that item (the named SKU, the named vendor's, the named warehouse's vendor's), never back
  * to where the units are now. With no target at all routing picks: vendors in order of the best
  * candidate for the first item, the first that can take every unit, within its hourly capacity,
- * never one whose sub-order of this order cannot take lines, among the best placed that
- * `MAX_MOVE_READS` covers. A named target is an ops decision: its capacity is not enforced.
+ * never one whose sub-order of this order cannot take lines. A named target is an ops decision: its
+ * capacity is not enforced.
  */
 export async function planOverride(
   env: Env,
@@ -233,95 +223,57 @@ export async function planOverride(
 
   const vendorIds = [...new Set(offers.map((o) => o.vendorId))];
   const allSites = site ? [site] : await sitesOf(db, vendorIds);
-  const [model, loads] = await Promise.all([
+  const [model, availability, loads] = await Promise.all([
     routingModel(env, input.now),
+    readAvailability(env, [...new Set(offers.map((o) => o.skuId))].sort()),
     vendorId ? Promise.resolve(null) : loadsThisHour(db, vendorIds, input.now),
   ]);
+  // Never back to where the units are now: those places count as empty for this decision.
+  const stock = new Map([...availability].map(([sku, byWh]) => [sku, new Map(byWh)]));
+  for (const m of input.moves) stock.get(m.skuId)?.set(m.warehouseId, 0);
   const counted = loads ? new Map([...loads].map(([v, n]) => [v, input.inOrder.has(v) ? 0 : n])) : null;
 
   const lines = itemLines(input.moves, itemOf);
-  const cartOf = (mine: readonly OfferRow[]): PreparedCart => ({
-    point: input.shipTo,
-    model,
-    lines,
+  const planFor = (vendor: string | null) => {
+    const mine = offers.filter((o) => vendor === null || o.vendorId === vendor);
+    const cart: PreparedCart = {
+      point: input.shipTo,
+      model,
+      lines,
+      offers: new Map(mine.map((o) => [o.skuId, o])),
+      sites: allSites.filter((s) => mine.some((o) => o.vendorId === s.vendorId)),
+      vendorIds: [...new Set(mine.map((o) => o.vendorId))],
+      hasProductLines: true,
+    };
+    const request = routingRequest(cart, input.now, stock, counted);
     // The planner offers a product line every offer of its product: keyed by item, a line gets its variant's only.
-    offers: new Map(mine.map((o) => [o.skuId, { ...o, productId: itemOf.get(o.skuId)! }])),
-    sites: allSites.filter((s) => mine.some((o) => o.vendorId === s.vendorId)),
-    vendorIds: [...new Set(mine.map((o) => o.vendorId))],
-    hasProductLines: true,
-  });
-  const stock = new Map<string, ReadonlyMap<string, number>>();
-  const planFor = (mine: readonly OfferRow[]) => planRoute(routingRequest(cartOf(mine), input.now, stock, counted));
-  const byVendor = new Map<string, OfferRow[]>();
-  for (const o of offers) byVendor.set(o.vendorId, [...(byVendor.get(o.vendorId) ?? []), o]);
-  const offersOf = (vendors: readonly string[]) => vendors.flatMap((v) => byVendor.get(v) ?? []);
-  // Never back to where the units are now: those places count as empty for this decision.
-  const from = new Set(input.moves.map((m) => `${m.skuId}@${m.warehouseId}`));
+    const byItem = request.offers.map((o) => ({ ...o, productId: itemOf.get(o.skuId)! }));
+    return { cart, plan: planRoute({ ...request, offers: byItem }) };
+  };
 
-  // A named vendor is tried alone. Otherwise the vendors that sell every item, in the router's order
-  // of their offers of the first without stock (stock only excludes: `stockWindow`), read a round at
-  // a time, a vendor's offers all at once; within a round, in order of their best candidate in stock.
-  const all = cartOf(offers);
-  const sellsAll = (vendor: string) =>
-    lines.every((l) => offersOf([vendor]).some((o) => itemOf.get(o.skuId) === l.productId));
-  const ranked = vendorId
+  // A named vendor is tried alone; otherwise vendors in order of the best candidate for the first item.
+  const order = vendorId
     ? [vendorId]
     : [
         ...new Set(
-          (stockWindow(all, input.now, { loads: counted, exact: true }).productLines[0]?.ranked ?? []).map(
-            (skuId) => all.offers.get(skuId)!.vendorId,
-          ),
+          (planFor(null).plan.lines[0]?.candidates ?? []).filter((c) => c.excluded === null).map((c) => c.vendorId),
         ),
-      ].filter(sellsAll);
-  let reads = 0;
-  let next = 0;
-  for (;;) {
-    const round: string[] = [];
-    let skus: string[] = [];
-    for (; next < ranked.length; next++) {
-      const more = offersOf([ranked[next]!]).map((o) => o.skuId);
-      const fits = skus.length + more.length <= ROUND_READS && reads + skus.length + more.length <= MAX_MOVE_READS;
-      // The first vendor is read whatever it takes (one object per item moved).
-      if (!fits && reads + round.length > 0) break;
-      round.push(ranked[next]!);
-      skus = [...skus, ...more];
-    }
-    if (round.length === 0) break;
-    reads += skus.length;
-    const levels = await readSnapshots(env)(skus);
-    levels.forEach((l, i) => {
-      const sku = skus[i]!;
-      stock.set(
-        sku,
-        new Map(l.warehouses.map((w) => [w.warehouseId, from.has(`${sku}@${w.warehouseId}`) ? 0 : w.available])),
-      );
-    });
-    const order = vendorId
-      ? [vendorId]
-      : [
-          ...new Set(
-            (planFor(offersOf(round)).lines[0]?.candidates ?? [])
-              .filter((c) => c.excluded === null)
-              .map((c) => c.vendorId),
-          ),
-        ];
-    for (const vendor of order) {
-      const mine = offersOf([vendor]);
-      const plan = planFor(mine);
-      if (plan.ok) {
-        return {
-          ok: true,
-          value: {
-            vendorId: vendor,
-            productOf,
-            itemOf,
-            plan,
-            offers: new Map(mine.map((o) => [o.skuId, o])),
-            sites: allSites.filter((s) => s.vendorId === vendor),
-            capacityChecked: counted !== null,
-          },
-        };
-      }
+      ];
+  for (const vendor of order) {
+    const { cart, plan } = planFor(vendor);
+    if (plan.ok) {
+      return {
+        ok: true,
+        value: {
+          vendorId: vendor,
+          productOf,
+          itemOf,
+          plan,
+          offers: cart.offers,
+          sites: cart.sites,
+          capacityChecked: counted !== null,
+        },
+      };
     }
   }
   return {
@@ -329,8 +281,6 @@ export async function planOverride(
     code: "OUT_OF_STOCK",
     detail: vendorId
       ? `The target cannot cover ${input.moves.reduce((n, m) => n + m.qty, 0)} units of these lines`
-      : next < ranked.length
-        ? `None of the ${next} vendors best placed can take all of these units now: name a target to look further`
-        : "No other vendor can take all of these units now",
+      : "No other vendor can take all of these units now",
   };
 }

@@ -302,6 +302,12 @@ export function readForHold(env: Env, holdId: string): Read<Levels & { used: boo
   return (skuIds) => Promise.all(skuIds.map((id) => levelsForHold(env, id, holdId)));
 }
 
+/** Exact availability per warehouse of every SKU given, one snapshot RPC each, in parallel. */
+export async function readAvailability(env: Env, skuIds: readonly string[]): Promise<Availability> {
+  const levels = await readSnapshots(env)(skuIds);
+  return new Map(levels.map((l, i) => [skuIds[i]!, new Map(l.warehouses.map((w) => [w.warehouseId, w.available]))]));
+}
+
 export function loadsThisHour(db: Db, vendorIds: readonly string[], now: Date, excludeOrderId?: string) {
   return vendorLoads(db, vendorIds, now, excludeOrderId);
 }

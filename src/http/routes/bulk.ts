@@ -23,11 +23,9 @@ import { defineRoute } from "../route";
  * - cancel a sub-order: those, ≤ 3 stock releases, 1 refund and 4 money rows: ≤ 9 calls, 16 queries;
  * - cancel an order: 3-5 D1 calls, ≤ 9 releases, ≤ 3 refunds: ≤ 17 calls, 6 + 4 per sub-order + 6 = 24 queries;
  * - assign: ~15 D1 reads (with the look for an earlier landing of the same key, ≤ 5 of the order's
- *   latest moves) and one write batch, ≤ 9 reallocations and their undo: ≤ 30 calls, ≤ 45 queries;
- *   and the target's stock, read before: ≤ 16 stock objects however many vendors sell the items
- *   (`MAX_MOVE_READS` when routing picks, one per SKU of a named vendor): ≤ 46 calls.
+ *   latest moves) and one write batch, ≤ 9 reallocations and their undo: ≤ 30 calls, ≤ 45 queries.
  * The outbox sends after each write are shared across ids (one queue send, one D1 update and one
- * publish per feed every 25 ms). 20 ids: ≤ 340 calls and 480 queries, assign ≤ 920 calls and 900
+ * publish per feed every 25 ms). 20 ids: ≤ 340 calls and 480 queries, assign ≤ 600 calls and 900
  * queries. A bigger order (up to 50 vendors) costs more; an id that runs past a limit fails alone.
  * The cap itself, MAX_BULK_IDS, is in the contracts so the dashboard sends larger selections in groups.
  */
