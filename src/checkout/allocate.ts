@@ -11,6 +11,7 @@ import {
   type StockWindow,
   stockWindow,
   windowSkus,
+  withTheirLines,
 } from "../routing/cart";
 import { type Attempt, orderIdFor } from "./attempt";
 import type { Answered, CheckoutOutcome } from "./outcome";
@@ -120,9 +121,13 @@ async function claimCart(a: Attempt, cart: PreparedCart, window: StockWindow): P
   if (!reserved.ok && shortOnProductLine(reserved, plan, cart)) {
     // The offer the plan picked for a product line sold out between the read and the claim (the
     // claims of a rush all read the same stock); another vendor's may still have it. Planned once
-    // more, the SKUs found short read again (the rest were read moments ago) and a line short now
-    // falling back to its next offers; the failed claim gave back all it took, so it may reopen.
-    const short = reserved.shortages.map((s) => s.skuId);
+    // more, the SKUs found short and the other offers read of their lines read again (the rest were
+    // read moments ago) and a line short now falling back to its next offers; the failed claim gave
+    // back all it took, so it may reopen.
+    const short = withTheirLines(
+      window,
+      reserved.shortages.map((s) => s.skuId),
+    );
     const { plan: again } = await planOverWindow(cart, window, a.now, null, short, read);
     if (!again.ok) return { answer: { ok: false, code: "OUT_OF_STOCK", shortages: again.shortages } };
     plan = again;

@@ -220,6 +220,15 @@ export function stockWindow(
   };
 }
 
+/**
+ * `skuIds` with the other offers read of their product lines: what a re-plan after a refused claim
+ * reads again, since the rush that sold out one offer may have drained the line's next ones too.
+ */
+export function withTheirLines(w: StockWindow, skuIds: readonly string[]): string[] {
+  const lines = w.productLines.filter((l) => l.ranked.slice(0, l.open).some((id) => skuIds.includes(id)));
+  return [...new Set([...skuIds, ...lines.flatMap((l) => l.ranked.slice(0, l.open))])];
+}
+
 /** The SKUs the window reads now, SKU lines first. */
 export function windowSkus(w: StockWindow): string[] {
   return [...w.skuLines, ...w.productLines.flatMap((l) => l.ranked.slice(0, l.open))];
@@ -273,8 +282,16 @@ export async function planOverWindow<L extends Levels>(
   );
   for (;;) {
     const plan = planRoute(routingRequest(windowCart(cart, w), now, w.availability, loads));
-    const wanting = new Set(plan.lines.filter((d) => d.how === "split").map((d) => d.lineIndex));
-    if (!plan.ok) for (const s of plan.shortages) wanting.add(s.lineIndex);
+    // Short lines first: a split line is covered already, and its reads would be gone before a
+    // short one found stock. A short SKU line fails the plan whatever else is read.
+    if (!plan.ok && plan.shortages.some((s) => !w.productLines.some((l) => l.lineIndex === s.lineIndex))) {
+      return { plan, levels };
+    }
+    const wanting = new Set(
+      plan.ok
+        ? plan.lines.filter((d) => d.how === "split").map((d) => d.lineIndex)
+        : plan.shortages.map((s) => s.lineIndex),
+    );
     const opened: string[] = [];
     for (const l of w.productLines) {
       if (!wanting.has(l.lineIndex) || l.open >= l.ranked.length) continue;

@@ -174,3 +174,84 @@ describe(`a ${MAX_CART_LINES}-line cart by productId, each product sold by ${SEL
     expect(await stockObject(env, contested.skuId).holdsOf(rival)).toHaveLength(1);
   });
 });
+
+describe("a cart by productId whose first offers read are short", () => {
+  const placeAs = async (env: Env, lines: { productId: string; qty: number }[]) => {
+    const shopper = await newCustomer();
+    return checkout(
+      env,
+      { waitUntil: () => {} },
+      {
+        customer: { role: "customer" as const, tokenId: uid("tok_"), customerId: shopper.customerId },
+        clientAddress: "203.0.113.9",
+        idempotencyKey: uid("idem-"),
+        body: { lines, shipTo: shipTo() },
+        now: new Date(),
+      },
+    );
+  };
+  const available = async (skuId: string) =>
+    (await stockObject(env, skuId).snapshot()).warehouses.reduce((n, w) => n + w.available, 0);
+  /** A rival holds every unit of these SKUs that is still for sale. */
+  const drain = async (skuIds: string[], warehouseIds: string[]) => {
+    const rival = uid("hold_drain_");
+    await Promise.all(
+      skuIds.map(async (skuId, i) => {
+        const left = await available(skuId);
+        if (left === 0) return;
+        const r = await stockObject(env, skuId).reserve({
+          holdId: rival,
+          skuId,
+          qty: left,
+          warehouses: [warehouseIds[i]!],
+          expiresAt: Date.now() + 15 * 60_000,
+        });
+        if (!r.ok) throw new Error(`drain: ${JSON.stringify(r)}`);
+      }),
+    );
+  };
+
+  it("re-reads the line's other offers after a refused claim: a rush may have drained the next one too", async () => {
+    // Product 2's two nearest sellers have stock as this checkout reads them; a rival takes both
+    // right after, before its claim. The re-plan must see the second gone too and go to the third.
+    const drained = new Set([market.skusOf[2]![0]!, market.skusOf[2]![1]!]);
+    const rush = stockCalls({
+      levelsForHold:
+        (call, skuId) =>
+        async (...args) => {
+          const answer = await call(...args);
+          if (drained.has(skuId)) {
+            const j = market.skusOf[2]!.indexOf(skuId);
+            await drain([skuId], [market.warehousesOf[2]![j]!]);
+          }
+          return answer;
+        },
+    });
+    const placed = await placeAs(rush, [
+      { productId: market.productIds[2]!, qty: 1 },
+      { productId: market.productIds[3]!, qty: 1 },
+    ]);
+    expect(placed.ok, JSON.stringify(placed).slice(0, 300)).toBe(true);
+    if (!placed.ok) return;
+    const vendors = placed.body.order.subOrders.map((s) => s.vendorId);
+    expect(vendors).toContain(market.vendorsOf[2]![2]!);
+  });
+
+  it("a short line finds stock before split lines spend the reads", async () => {
+    // Ten lines, five offers each read first: five lines of 8 units no seller holds alone (split
+    // however many offers are read) and one whose first 20 sellers have nothing.
+    const split = [10, 11, 12, 13, 14];
+    const plain = [15, 16, 17, 18];
+    const short = 19;
+    await drain(market.skusOf[short]!.slice(0, 20), market.warehousesOf[short]!.slice(0, 20));
+    const placed = await placeAs(env, [
+      ...split.map((p) => ({ productId: market.productIds[p]!, qty: 8 })),
+      ...plain.map((p) => ({ productId: market.productIds[p]!, qty: 1 })),
+      { productId: market.productIds[short]!, qty: 1 },
+    ]);
+    expect(placed.ok, JSON.stringify(placed).slice(0, 300)).toBe(true);
+    if (!placed.ok) return;
+    const vendors = placed.body.order.subOrders.map((s) => s.vendorId);
+    expect(vendors).toContain(market.vendorsOf[short]![20]!);
+  });
+});
