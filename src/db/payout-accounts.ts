@@ -257,6 +257,11 @@ export function recordTransferEvent(db: Db, row: TransferEventRow): Statement {
   return db.insert(payoutEvents).values(row).onConflictDoNothing();
 }
 
+/** Forgets an event, so its redelivery is applied as new (a tie its account read could not settle). */
+export async function forgetPayoutEvent(db: Db, eventId: string) {
+  await db.delete(payoutEvents).where(eq(payoutEvents.id, eventId));
+}
+
 export async function findPayoutEvent(db: Db, eventId: string) {
   return db.select().from(payoutEvents).where(eq(payoutEvents.id, eventId)).get();
 }

@@ -2,6 +2,7 @@ import { database, runBatch } from "../db/client";
 import {
   accountUpdatedStatements,
   findPayoutEvent,
+  forgetPayoutEvent,
   type Readiness,
   recordTransferEvent,
   sameSecondReport,
@@ -33,11 +34,15 @@ export async function verifiedPayoutEvent(
 /**
  * Settles an `account.updated` that ties another report of its second (`sameSecondReport`): its body
  * may be the older state, so the account is read (one provider request) and that is recorded. When
- * the read fails the event stays recorded as it came, and the vendor's next set-up reads the account.
+ * the read fails the event is forgotten and false answered, so the webhook fails and the provider's
+ * redelivery settles it (a replay of a recorded event changes nothing, and no other event may come).
  */
-async function settleTie(env: Env, report: { eventId: string; accountId: string; readiness: Readiness; at: string }) {
+async function settleTie(
+  env: Env,
+  report: { eventId: string; accountId: string; readiness: Readiness; at: string },
+): Promise<boolean> {
   const db = database(env);
-  if (!(await sameSecondReport(db, report))) return;
+  if (!(await sameSecondReport(db, report))) return true;
   const current = await payoutProvider(env).accounts.retrieve(report.accountId);
   if (!current.ok) {
     console.warn(
@@ -48,28 +53,34 @@ async function settleTie(env: Env, report: { eventId: string; accountId: string;
         detail: current.message,
       }),
     );
-    return;
+    await forgetPayoutEvent(db, report.eventId);
+    return false;
   }
   await runBatch(db, settledReportStatements(db, { ...report, readiness: current.value }));
+  return true;
 }
 
 /**
  * Applies a payout event once: `account.updated` moves the holding vendor's readiness (never back to
  * an older report; a report of the same second as another is settled by reading the account), a
  * transfer event is kept with its amounts and sub-order for reconciliation.
- * A replayed event id changes nothing; an event of another kind is not recorded.
+ * A replayed event id changes nothing; an event of another kind is not recorded. `settled` false: a
+ * tie the account could not be read for, forgotten for the provider to deliver again.
  */
-export async function applyPayoutEvent(env: Env, event: PayoutEvent, receivedAt: Date): Promise<{ applied: boolean }> {
+export async function applyPayoutEvent(
+  env: Env,
+  event: PayoutEvent,
+  receivedAt: Date,
+): Promise<{ applied: boolean; settled: boolean }> {
   const db = database(env);
-  if (!event.account && !event.transfer) return { applied: false };
-  if (await findPayoutEvent(db, event.eventId)) return { applied: false };
+  if (!event.account && !event.transfer) return { applied: false, settled: true };
+  if (await findPayoutEvent(db, event.eventId)) return { applied: false, settled: true };
   const at = isoSeconds(event.at);
   const received = isoSeconds(receivedAt);
   if (event.account) {
     const report = { eventId: event.eventId, accountId: event.account.accountId, readiness: event.account, at };
     await runBatch(db, accountUpdatedStatements(db, { ...report, type: event.type, receivedAt: received }));
-    await settleTie(env, report);
-    return { applied: true };
+    return { applied: true, settled: await settleTie(env, report) };
   }
   const t = event.transfer!;
   await runBatch(db, [
@@ -86,5 +97,5 @@ export async function applyPayoutEvent(env: Env, event: PayoutEvent, receivedAt:
       receivedAt: received,
     }),
   ]);
-  return { applied: true };
+  return { applied: true, settled: true };
 }

@@ -119,6 +119,15 @@ export async function onboardAccount(
   return res.json();
 }
 
+/** Makes the fake refuse the next `times` reads of a connected account with a 503, as an outage would. */
+export async function failAccountReads(accountId: string, times: number): Promise<void> {
+  const res = await fetch(`${stripeSettings().apiBase}/_fake/accounts/${accountId}/fail-reads`, {
+    method: "POST",
+    body: JSON.stringify({ times }),
+  });
+  if (!res.ok) throw new Error(`fake fail-reads ${accountId}: ${res.status} ${await res.text()}`);
+}
+
 /** Moves a connected account's whole available balance to its bank, so a reversal then finds it short. */
 export async function payOutAccount(accountId: string): Promise<{ paidOutMinor: number }> {
   const res = await fetch(`${stripeSettings().apiBase}/_fake/accounts/${accountId}/payout`, { method: "POST" });

@@ -27,6 +27,7 @@
  * and the platform's balance transactions (a charge's fee is 2% plus 300 minor units, a stand-in for
  * the real schedule). Test-only control: `POST /_fake/accounts/{id}/onboard` completes an account's
  * onboarding and answers `{account, event}` (the `account.updated` Stripe would send);
+ * `POST /_fake/accounts/{id}/fail-reads {"times"}` refuses that many reads of the account with a 503;
  * `POST /_fake/accounts/{id}/payout` moves the account's whole available balance to its bank, so a
  * later reversal finds it short; `GET /_fake/requests?path=/v1/transfers` answers the requests the
  * fake received on that path (`{method, path, params, idempotencyKey, stripeAccount}`), oldest first.
@@ -271,6 +272,8 @@ export function createStripeFake() {
   const idempotent = new Map<string, Saved>();
   const behaviours = new Map<string, Behaviour>();
   const accounts = new Map<string, Account>();
+  /** Reads of an account still to be refused with a 503 (`POST /_fake/accounts/{id}/fail-reads {"times"}`). */
+  const failingReads = new Map<string, number>();
   const transfers = new Map<string, Transfer>();
   // Charges made by settled intents: amount and what has been transferred from each.
   const charges = new Map<string, { amount: number; currency: string; transferred: number }>();
@@ -745,6 +748,14 @@ export function createStripeFake() {
     const get = req.method === "GET";
     if (resource === "accounts" && !action) {
       if (post && !id) return once(req, path, body, () => createAccount(p));
+      if (get && id && (failingReads.get(id) ?? 0) > 0) {
+        failingReads.set(id, failingReads.get(id)! - 1);
+        return json(
+          503,
+          { error: { type: "api_error", message: "The fake is set to fail reads of this account." } },
+          { "stripe-should-retry": "false" },
+        );
+      }
       if (get && id) return json(200, account(id));
     }
     if (resource === "account_links" && post && !id) return once(req, path, body, () => createAccountLink(p));
@@ -779,7 +790,11 @@ export function createStripeFake() {
           requests.filter((r) => r.path === url.searchParams.get("path")),
         );
       }
-      const acct = path.match(/^\/_fake\/accounts\/([^/]+)\/(onboard|payout)$/);
+      const acct = path.match(/^\/_fake\/accounts\/([^/]+)\/(onboard|payout|fail-reads)$/);
+      if (acct?.[2] === "fail-reads" && req.method === "POST") {
+        failingReads.set(acct[1]!, (JSON.parse(body) as { times: number }).times);
+        return json(200, {});
+      }
       if (acct && req.method === "POST") {
         if (acct[2] === "onboard") return json(200, onboard(acct[1]!));
         const amount = accountAvailable(acct[1]!);

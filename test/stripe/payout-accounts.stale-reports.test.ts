@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { deliverConnect, eventOf, fakeRequests, onboardAccount } from "../stripe-fake/control";
+import { deliverConnect, eventOf, failAccountReads, fakeRequests, onboardAccount } from "../stripe-fake/control";
 import { ADMIN, api } from "../support/api";
 import { newVendorWithToken } from "../support/catalog";
 
@@ -55,6 +55,27 @@ describe("payout readiness when Stripe's reports are stale", () => {
     });
     expect(linked.status, JSON.stringify(linked.body)).toBe(200);
     expect(await readiness(other.vendorId, other.token)).toMatchObject({ accountId, ready: true });
+  });
+
+  it("a tie whose account read fails is refused, and its redelivery settles it", async () => {
+    const { vendorId, token } = await newVendorWithToken();
+    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const { event: enabled } = await onboardAccount(accountId);
+    const earlier = eventOf("account.updated", notOnboarded(accountId), accountId);
+    // Seconds after the set-up's own read, so only the two events tie.
+    enabled.created += 5;
+    earlier.created = enabled.created;
+
+    // In Stripe's order: the older state first, then the newer of the same second, which ties.
+    expect((await deliverConnect(earlier)).status).toBe(200);
+    await failAccountReads(accountId, 1);
+    const refused = await deliverConnect(enabled);
+    expect(refused.status).toBe(502);
+    expect(await readiness(vendorId, token)).toMatchObject({ ready: false });
+
+    // Stripe delivers it again: not a replay, it is settled now.
+    expect((await deliverConnect(enabled)).status).toBe(200);
+    expect(await readiness(vendorId, token)).toMatchObject({ ready: true });
   });
 
   it("two account.updated of the same second delivered at once leave the vendor ready", async () => {

@@ -71,7 +71,14 @@ export const webhooks = router()
       throw new ApiError("NOT_FOUND", "Stripe Connect is not configured on this deployment");
     }
     if (!verified.ok) throw new ApiError("BAD_SIGNATURE", "The Stripe-Signature header does not verify this body");
-    await applyPayoutEvent(c.env, verified.event, new Date());
+    const applied = await applyPayoutEvent(c.env, verified.event, new Date());
+    // Stripe delivers a refused event again, with backoff, for three days.
+    if (!applied.settled) {
+      throw new ApiError(
+        "PAYMENT_PROVIDER_ERROR",
+        "The connected account could not be read to order this event; send it again",
+      );
+    }
     return c.json({ received: true as const }, 200);
   })
   .openapi(stripeEvent, async (c) => {
