@@ -339,6 +339,14 @@ export async function writeCatalogRows(
   await db.batch([first!, ...rest]);
 }
 
+/** The page, while not yet applied. */
+const unapplied = (importId: string, page: number) =>
+  and(
+    eq(productImportPages.importId, importId),
+    eq(productImportPages.page, page),
+    isNull(productImportPages.appliedAt),
+  );
+
 /**
  * Adds the stock levels an attempt created before one of its stock calls failed: the next attempt
  * finds them existing and cannot tell them from levels the file did not create.
@@ -348,13 +356,7 @@ export async function addStockLevels(db: Db, importId: string, page: number, lev
   await db
     .update(productImportPages)
     .set({ stockLevels: sql`${productImportPages.stockLevels} + ${levels}` })
-    .where(
-      and(
-        eq(productImportPages.importId, importId),
-        eq(productImportPages.page, page),
-        isNull(productImportPages.appliedAt),
-      ),
-    )
+    .where(unapplied(importId, page))
     .run();
 }
 
@@ -363,13 +365,7 @@ export async function finishPage(db: Db, importId: string, page: number, levels:
   await db
     .update(productImportPages)
     .set({ appliedAt: at, stockLevels: sql`${productImportPages.stockLevels} + ${levels}` })
-    .where(
-      and(
-        eq(productImportPages.importId, importId),
-        eq(productImportPages.page, page),
-        isNull(productImportPages.appliedAt),
-      ),
-    )
+    .where(unapplied(importId, page))
     .run();
 }
 

@@ -63,16 +63,22 @@ const cancelled = async (orderId: string) =>
       status: string;
     }>();
 
+/** A paid order of one sub-order, and its shopper's cancel of it. */
+async function paidOrderToCancel() {
+  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+  const [order] = await seedPaidOrders(s.skuId, 1);
+  const input = {
+    orderId: order!.orderId,
+    reason: "changed_mind",
+    actor: { role: "customer" as const, id: order!.customerId },
+    now: new Date(),
+  };
+  return { order, input };
+}
+
 describe("a paid order's cancel retried after it stopped before the order's own event", () => {
   it("writes the order's event and message once, telling of the refund the first call paid", async () => {
-    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-    const [order] = await seedPaidOrders(s.skuId, 1);
-    const input = {
-      orderId: order!.orderId,
-      reason: "changed_mind",
-      actor: { role: "customer" as const, id: order!.customerId },
-      now: new Date(),
-    };
+    const { order, input } = await paidOrderToCancel();
     await expect(cancelOrder(finalWriteFailsOnce(), undefined, input)).rejects.toThrow(/Network/);
     // The sub-order's cancel flipped the order and its refund was paid; nobody was told.
     expect(await cancelled(order!.orderId)).toMatchObject({ status: "cancelled", messages: 0, events: 0, refunds: 1 });
@@ -101,14 +107,7 @@ describe("a paid order's cancel retried after it stopped before the order's own 
   });
 
   it("a refund the first call never paid is left to the pending-refunds job, which pays it and tells of it", async () => {
-    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-    const [order] = await seedPaidOrders(s.skuId, 1);
-    const input = {
-      orderId: order!.orderId,
-      reason: "changed_mind",
-      actor: { role: "customer" as const, id: order!.customerId },
-      now: new Date(),
-    };
+    const { order, input } = await paidOrderToCancel();
     await expect(cancelOrder(rereadFailsOnce(), undefined, input)).rejects.toThrow(/Network/);
     expect(await cancelled(order!.orderId)).toMatchObject({ status: "cancelled", messages: 0, refunds: 0, owed: 1 });
 
