@@ -1,11 +1,17 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { database, runBatch } from "../../src/db/client";
 import { simulatedPayouts } from "../../src/gateways/simulated-payouts";
 import { applyPayoutEvent } from "../../src/payout-accounts/payout-events";
-import { newTransfer, pendingStatements } from "../../src/payouts/transfers";
 import { ADMIN, api, uid } from "../support/api";
-import { balance, deliveredOrder, payoutVendor, runPayoutsAt, transfersOf } from "../support/payouts";
+import {
+  balance,
+  deliveredOrder,
+  leftPending,
+  owed,
+  payoutVendor,
+  runPayoutsAt,
+  transfersOf,
+} from "../support/payouts";
 
 /**
  * A transfer a dead run wrote pending and never asked the provider for is asked for again by the
@@ -13,40 +19,6 @@ import { balance, deliveredOrder, payoutVendor, runPayoutsAt, transfersOf } from
  * since (account.updated) or re-linked by ops fails the row, and the sub-order is judged again by
  * the run's own rules, held back with the reason or paid to the vendor's account of now.
  */
-
-/** What the vendor is owed for a sub-order now: the credit balance of its payable. */
-const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
-
-type Vendor = Awaited<ReturnType<typeof payoutVendor>>;
-
-/** The sub-order's transfer to the vendor's account as a run whose lease lapsed left it: written pending, never asked. */
-async function leftPending(vendor: Vendor, o: { orderId: string; subOrderId: string }) {
-  const db = database(env);
-  const runId = uid("run");
-  const past = "2026-01-01T00:00:00Z";
-  await env.DB.prepare(
-    "insert into payout_runs (id, status, currency, period_from, period_before, lease_until, started_at) values (?, 'running', 'INR', ?, ?, ?, ?)",
-  )
-    .bind(runId, past, past, past, past)
-    .run();
-  const due = await owed(o.subOrderId);
-  const t = newTransfer(
-    runId,
-    {
-      ...o,
-      vendorId: vendor.vendorId,
-      destination: vendor.accountId,
-      sourceTransaction: null,
-      payableMinor: due,
-      carryForwardMinor: 0,
-      amountMinor: due,
-      currency: "INR",
-    },
-    new Date().toISOString(),
-  );
-  await runBatch(db, pendingStatements(db, [t]));
-  return t;
-}
 
 /** The provider's `account.updated` for the account, through the Connect webhook's handler. */
 async function accountUpdated(accountId: string, ready: boolean) {

@@ -1,22 +1,26 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { database, runBatch } from "../../src/db/client";
+import { database } from "../../src/db/client";
 import { dueSubOrders, vendorPayoutStates } from "../../src/db/payouts";
 import { planPayouts } from "../../src/domain/payout-plan";
 import { holdSuspended } from "../../src/domain/payout-readiness";
 import { payoutProvider } from "../../src/gateways/payout-provider";
 import { payPlan } from "../../src/payouts/run";
-import { newTransfer, pendingStatements } from "../../src/payouts/transfers";
-import { ADMIN, api, uid } from "../support/api";
-import { balance, deliveredOrder, payoutVendor, runPayoutsAt, transfersOf } from "../support/payouts";
+import { ADMIN, api } from "../support/api";
+import {
+  deliveredOrder,
+  leftPending,
+  openRun,
+  owed,
+  payoutVendor,
+  runPayoutsAt,
+  transfersOf,
+} from "../support/payouts";
 
 /**
  * A suspended vendor's earnings accrue but no transfer is made while it is suspended: the payout run
  * holds its due sub-orders back saying why, and the first run after it is reinstated pays them.
  */
-
-/** What the vendor is owed for a sub-order now: the credit balance of its payable. */
-const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
 
 const setStatus = async (vendorId: string, status: "active" | "suspended") => {
   const r = await api("PATCH", `/v1/vendors/${vendorId}`, { token: ADMIN, body: { status } });
@@ -32,17 +36,6 @@ async function providerTransfers(subOrderId: string) {
 }
 
 /** A run as one whose lease lapsed left it: running, long past. */
-async function openRun() {
-  const runId = uid("run");
-  const past = "2026-01-01T00:00:00Z";
-  await env.DB.prepare(
-    "insert into payout_runs (id, status, currency, period_from, period_before, lease_until, started_at) values (?, 'running', 'INR', ?, ?, ?, ?)",
-  )
-    .bind(runId, past, past, past, past)
-    .run();
-  return runId;
-}
-
 describe("payouts to a suspended vendor", () => {
   it("holds its due earnings back with the reason while suspended, and pays them once it is reinstated", async () => {
     const vendor = await payoutVendor();
@@ -85,23 +78,7 @@ describe("payouts to a suspended vendor", () => {
     const vendor = await payoutVendor();
     const o = await deliveredOrder(vendor, 3);
     const due = await owed(o.subOrderId);
-    const db = database(env);
-    const runId = await openRun();
-    const t = newTransfer(
-      runId,
-      {
-        ...o,
-        vendorId: vendor.vendorId,
-        destination: vendor.accountId,
-        sourceTransaction: null,
-        payableMinor: due,
-        carryForwardMinor: 0,
-        amountMinor: due,
-        currency: "INR",
-      },
-      new Date().toISOString(),
-    );
-    await runBatch(db, pendingStatements(db, [t]));
+    await leftPending(vendor, o);
     await setStatus(vendor.vendorId, "suspended");
 
     expect((await runPayoutsAt(8)).result.status).toBe("paid");

@@ -3,18 +3,7 @@ import { describe, expect, it } from "vitest";
 import { deliverConnect, eventOf, failAccountReads, fakeRequests, onboardAccount } from "../stripe-fake/control";
 import { ADMIN, api } from "../support/api";
 import { newVendorWithToken } from "../support/catalog";
-
-async function setUp(vendorId: string, token: string) {
-  const r = await api("POST", `/v1/vendors/${vendorId}/payout-account`, { token });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body;
-}
-
-async function readiness(vendorId: string, token: string) {
-  const r = await api("GET", `/v1/vendors/${vendorId}/payout-account`, { token });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body;
-}
+import { payoutReadiness, setUpPayoutAccount } from "../support/payout-accounts";
 
 /** The account as Stripe reports it before onboarding: what an earlier `account.updated` carries. */
 const notOnboarded = (accountId: string) =>
@@ -29,7 +18,7 @@ const notOnboarded = (accountId: string) =>
 describe("payout readiness when Stripe's reports are stale", () => {
   it("two account.updated of the same second delivered newest first leave the vendor ready", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     const reads = async () =>
       (await fakeRequests(`/v1/accounts/${accountId}`)).filter((q) => q.method === "GET").length;
     const readsBefore = await reads();
@@ -39,9 +28,13 @@ describe("payout readiness when Stripe's reports are stale", () => {
     earlier.created = enabled.created;
 
     expect((await deliverConnect(enabled)).status).toBe(200);
-    expect(await readiness(vendorId, token)).toMatchObject({ ready: true });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ ready: true });
     expect((await deliverConnect(earlier)).status).toBe(200);
-    expect(await readiness(vendorId, token)).toMatchObject({ ready: true, payoutsEnabled: true, notReadyBecause: [] });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({
+      ready: true,
+      payoutsEnabled: true,
+      notReadyBecause: [],
+    });
     // Settled by reading the account: at most once per delivery.
     expect((await reads()) - readsBefore).toBeGreaterThanOrEqual(1);
     expect((await reads()) - readsBefore).toBeLessThanOrEqual(2);
@@ -54,12 +47,12 @@ describe("payout readiness when Stripe's reports are stale", () => {
       body: { payoutAccountId: accountId },
     });
     expect(linked.status, JSON.stringify(linked.body)).toBe(200);
-    expect(await readiness(other.vendorId, other.token)).toMatchObject({ accountId, ready: true });
+    expect(await payoutReadiness(other.vendorId, other.token)).toMatchObject({ accountId, ready: true });
   });
 
   it("a tie whose account read fails is refused, and its redelivery settles it", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     const { event: enabled } = await onboardAccount(accountId);
     const earlier = eventOf("account.updated", notOnboarded(accountId), accountId);
     // Seconds after the set-up's own read, so only the two events tie.
@@ -71,37 +64,37 @@ describe("payout readiness when Stripe's reports are stale", () => {
     await failAccountReads(accountId, 1);
     const refused = await deliverConnect(enabled);
     expect(refused.status).toBe(502);
-    expect(await readiness(vendorId, token)).toMatchObject({ ready: false });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ ready: false });
 
     // Stripe delivers it again: not a replay, it is settled now.
     expect((await deliverConnect(enabled)).status).toBe(200);
-    expect(await readiness(vendorId, token)).toMatchObject({ ready: true });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ ready: true });
   });
 
   it("two account.updated of the same second delivered at once leave the vendor ready", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     const { event: enabled } = await onboardAccount(accountId);
     const earlier = eventOf("account.updated", notOnboarded(accountId), accountId);
     earlier.created = enabled.created;
     const delivered = await Promise.all([deliverConnect(earlier), deliverConnect(enabled)]);
     expect(delivered.map((r) => r.status)).toEqual([200, 200]);
-    expect(await readiness(vendorId, token)).toMatchObject({ ready: true });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ ready: true });
   });
 
   it("an account set up again after an admin unlinked it keeps its finished onboarding", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     const { event } = await onboardAccount(accountId);
     expect((await deliverConnect(event)).status).toBe(200);
-    expect(await readiness(vendorId, token)).toMatchObject({ ready: true });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ ready: true });
 
     const unlinked = await api("PATCH", `/v1/vendors/${vendorId}`, { token: ADMIN, body: { payoutAccountId: null } });
     expect(unlinked.status, JSON.stringify(unlinked.body)).toBe(200);
     // Within the day Stripe keeps the key, the create answers the account as it was first created.
-    const again = await setUp(vendorId, token);
+    const again = await setUpPayoutAccount(vendorId, token);
     expect(again.status).toMatchObject({ accountId, ready: true, payoutsEnabled: true, detailsSubmitted: true });
-    expect(await readiness(vendorId, token)).toMatchObject({ accountId, ready: true });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ accountId, ready: true });
     const creates = (await fakeRequests("/v1/accounts")).filter(
       (q) => q.idempotencyKey === `payout-account:${vendorId}`,
     );
@@ -110,22 +103,26 @@ describe("payout readiness when Stripe's reports are stale", () => {
 
   it("set up again after an unlink, an account whose onboarding event never came is read as it is now", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     await onboardAccount(accountId);
     const unlinked = await api("PATCH", `/v1/vendors/${vendorId}`, { token: ADMIN, body: { payoutAccountId: null } });
     expect(unlinked.status, JSON.stringify(unlinked.body)).toBe(200);
-    expect((await setUp(vendorId, token)).status).toMatchObject({ accountId, ready: true, notReadyBecause: [] });
+    expect((await setUpPayoutAccount(vendorId, token)).status).toMatchObject({
+      accountId,
+      ready: true,
+      notReadyBecause: [],
+    });
   });
 
   it("an onboarding finished in the second of the set-up's read is not undone by that read", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     const { event } = await onboardAccount(accountId);
     // The set-up's read and the event are stamped with the same second here; the row says so.
     await env.DB.prepare("update vendors set payout_account_updated_at = ? where id = ?")
       .bind(new Date(event.created * 1000).toISOString().replace(".000Z", "Z"), vendorId)
       .run();
     expect((await deliverConnect(event)).status).toBe(200);
-    expect(await readiness(vendorId, token)).toMatchObject({ ready: true });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ ready: true });
   });
 });

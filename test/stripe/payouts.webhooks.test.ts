@@ -14,18 +14,7 @@ import {
 } from "../stripe-fake/control";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { newVendorWithToken } from "../support/catalog";
-
-async function setUp(vendorId: string, token: string) {
-  const r = await api("POST", `/v1/vendors/${vendorId}/payout-account`, { token });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body;
-}
-
-async function readiness(vendorId: string, token: string) {
-  const r = await api("GET", `/v1/vendors/${vendorId}/payout-account`, { token });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body;
-}
+import { payoutReadiness, setUpPayoutAccount } from "../support/payout-accounts";
 
 async function payoutEventRows(eventId: string) {
   return (await env.DB.prepare("select * from payout_events where id = ?").bind(eventId).all()).results;
@@ -34,7 +23,7 @@ async function payoutEventRows(eventId: string) {
 describe("vendor payout accounts at Stripe Connect", () => {
   it("creates one Express account for the vendor and hands out an onboarding link; the vendor sees why it is not ready", async () => {
     const { vendorId, token } = await newVendorWithToken({ contactEmail: "payouts@vendor.test" });
-    const first = await setUp(vendorId, token);
+    const first = await setUpPayoutAccount(vendorId, token);
     expect(first.onboardingUrl).toMatch(/^https:\/\/connect\.stripe\.com\//);
     expect(first.status).toMatchObject({
       vendorId,
@@ -67,7 +56,7 @@ describe("vendor payout accounts at Stripe Connect", () => {
     });
 
     // A second set-up keeps the account: only a new link.
-    const again = await setUp(vendorId, token);
+    const again = await setUpPayoutAccount(vendorId, token);
     expect(again.status.accountId).toBe(accountId);
     expect(
       (await fakeRequests("/v1/accounts")).filter(
@@ -78,7 +67,7 @@ describe("vendor payout accounts at Stripe Connect", () => {
       ),
     ).toHaveLength(1);
 
-    const status = await readiness(vendorId, token);
+    const status = await payoutReadiness(vendorId, token);
     expect(status.ready).toBe(false);
     expect(status.notReadyBecause).toEqual([
       "Onboarding at the payout provider is not finished.",
@@ -89,7 +78,7 @@ describe("vendor payout accounts at Stripe Connect", () => {
 
   it("a vendor without an account is told to set one up", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    expect(await readiness(vendorId, token)).toMatchObject({
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({
       accountId: null,
       ready: false,
       notReadyBecause: ["No payout account yet: set up payouts to be paid for delivered orders."],
@@ -98,20 +87,20 @@ describe("vendor payout accounts at Stripe Connect", () => {
 
   it("account.updated on the Connect endpoint makes the vendor ready; a replay and an older event change nothing", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     const { event } = await onboardAccount(accountId);
     expect((event as { account?: string }).account).toBe(accountId);
 
     const r = await deliverConnect(event);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toEqual({ received: true });
-    const ready = await readiness(vendorId, token);
+    const ready = await payoutReadiness(vendorId, token);
     expect(ready).toMatchObject({ ready: true, payoutsEnabled: true, detailsSubmitted: true, notReadyBecause: [] });
 
     // The same event again changes nothing and is recorded once.
     expect((await deliverConnect(event)).status).toBe(200);
     expect(await payoutEventRows(event.id)).toHaveLength(1);
-    expect(await readiness(vendorId, token)).toEqual(ready);
+    expect(await payoutReadiness(vendorId, token)).toEqual(ready);
 
     // An older report (not ready) delivered late does not undo the newer one.
     const stale = eventOf(
@@ -127,12 +116,12 @@ describe("vendor payout accounts at Stripe Connect", () => {
     );
     stale.created = event.created - 60;
     expect((await deliverConnect(stale)).status).toBe(200);
-    expect(await readiness(vendorId, token)).toMatchObject({ ready: true });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ ready: true });
   });
 
   it("a report that came while no vendor held the account is the readiness of the vendor an admin links to it", async () => {
     const first = await newVendorWithToken();
-    const accountId = (await setUp(first.vendorId, first.token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(first.vendorId, first.token)).status.accountId as string;
     const unlinked = await api("PATCH", `/v1/vendors/${first.vendorId}`, {
       token: ADMIN,
       body: { payoutAccountId: null },
@@ -143,7 +132,7 @@ describe("vendor payout accounts at Stripe Connect", () => {
     expect(await payoutEventRows(event.id)).toHaveLength(1);
 
     const { vendorId, token } = await newVendorWithToken();
-    expect(await readiness(vendorId, token)).toMatchObject({ accountId: null, ready: false });
+    expect(await payoutReadiness(vendorId, token)).toMatchObject({ accountId: null, ready: false });
     const linked = await api("PATCH", `/v1/vendors/${vendorId}`, {
       token: ADMIN,
       body: { payoutAccountId: accountId },
@@ -157,7 +146,7 @@ describe("vendor payout accounts at Stripe Connect", () => {
       notReadyBecause: [],
       updatedAt: new Date(event.created * 1000).toISOString().replace(".000Z", "Z"),
     };
-    expect(await readiness(vendorId, token)).toMatchObject(ready);
+    expect(await payoutReadiness(vendorId, token)).toMatchObject(ready);
 
     // A vendor made with the account (once the first lets it go) starts the same way.
     const released = await api("PATCH", `/v1/vendors/${vendorId}`, { token: ADMIN, body: { payoutAccountId: null } });
@@ -168,12 +157,12 @@ describe("vendor payout accounts at Stripe Connect", () => {
     });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const own = await tokenFor("vendor", { vendorId: made.body.id });
-    expect(await readiness(made.body.id, own)).toMatchObject(ready);
+    expect(await payoutReadiness(made.body.id, own)).toMatchObject(ready);
   });
 
   it("refuses a Connect event signed with the platform's secret, and one with no signature; nothing changes", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     const { event } = await onboardAccount(accountId);
     const payload = JSON.stringify(event);
     const wrong = await deliverConnect(event, await sign(payload, stripeSettings().webhookSecret));
@@ -181,12 +170,12 @@ describe("vendor payout accounts at Stripe Connect", () => {
     expect(wrong.body).toMatchObject({ code: "BAD_SIGNATURE" });
     expect((await deliverConnect(event, null)).status).toBe(400);
     expect(await payoutEventRows(event.id)).toHaveLength(0);
-    expect((await readiness(vendorId, token)).ready).toBe(false);
+    expect((await payoutReadiness(vendorId, token)).ready).toBe(false);
   });
 
   it("records transfer events once, from either endpoint, with the sub-order and amounts", async () => {
     const { vendorId, token } = await newVendorWithToken();
-    const accountId = (await setUp(vendorId, token)).status.accountId as string;
+    const accountId = (await setUpPayoutAccount(vendorId, token)).status.accountId as string;
     const orderId = uid("ord");
     const pi = await stripeProvider(stripeSettings()).create({
       orderId,

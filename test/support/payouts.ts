@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
+import { database, runBatch } from "../../src/db/client";
 import { simulatedPayouts } from "../../src/gateways/simulated-payouts";
+import { newTransfer, pendingStatements } from "../../src/payouts/transfers";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "./api";
 import { BENGALURU, checkout, pay, stockedSku } from "./marketplace";
 
@@ -105,4 +107,45 @@ export async function carriedDebt(vendorId: string): Promise<number> {
     .bind(vendorId)
     .first<{ n: number }>();
   return row?.n ?? 0;
+}
+
+/** What the vendor is owed for a sub-order now: the credit balance of its payable. */
+export const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
+
+/** A payout run still running, with a lease long lapsed: one a dead invocation left. */
+export async function openRun() {
+  const runId = uid("run");
+  const past = "2026-01-01T00:00:00Z";
+  await env.DB.prepare(
+    "insert into payout_runs (id, status, currency, period_from, period_before, lease_until, started_at) values (?, 'running', 'INR', ?, ?, ?, ?)",
+  )
+    .bind(runId, past, past, past, past)
+    .run();
+  return runId;
+}
+
+/** The sub-order's transfer to the vendor's account as a run whose lease lapsed left it: written pending, never asked. */
+export async function leftPending(
+  vendor: { vendorId: string; accountId: string },
+  o: { orderId: string; subOrderId: string },
+) {
+  const db = database(env);
+  const runId = await openRun();
+  const due = await owed(o.subOrderId);
+  const t = newTransfer(
+    runId,
+    {
+      ...o,
+      vendorId: vendor.vendorId,
+      destination: vendor.accountId,
+      sourceTransaction: null,
+      payableMinor: due,
+      carryForwardMinor: 0,
+      amountMinor: due,
+      currency: "INR",
+    },
+    new Date().toISOString(),
+  );
+  await runBatch(db, pendingStatements(db, [t]));
+  return t;
 }
