@@ -88,6 +88,16 @@ export async function vendorImportsSince(db: Db, vendorId: string, since: string
     .all();
 }
 
+/** What a page's application recorded: its counts and its refused rows. */
+const pageCounts = {
+  createdProducts: productImportPages.createdProducts,
+  createdSkus: productImportPages.createdSkus,
+  offers: productImportPages.offers,
+  updatedSkus: productImportPages.updatedSkus,
+  stockLevels: productImportPages.stockLevels,
+  errors: productImportPages.errors,
+};
+
 /** What the applied pages of an import did so far. */
 export async function importProgress(db: Db, importId: string) {
   const rows = await db
@@ -95,12 +105,7 @@ export async function importProgress(db: Db, importId: string) {
       page: productImportPages.page,
       rowCount: productImportPages.rowCount,
       appliedAt: productImportPages.appliedAt,
-      createdProducts: productImportPages.createdProducts,
-      createdSkus: productImportPages.createdSkus,
-      offers: productImportPages.offers,
-      updatedSkus: productImportPages.updatedSkus,
-      stockLevels: productImportPages.stockLevels,
-      errors: productImportPages.errors,
+      ...pageCounts,
     })
     .from(productImportPages)
     .where(eq(productImportPages.importId, importId))
@@ -129,12 +134,7 @@ export async function loadPage(db: Db, importId: string, page: number) {
 export async function pageOutcome(db: Db, importId: string, page: number): Promise<PageOutcome> {
   const row = await db
     .select({
-      createdProducts: productImportPages.createdProducts,
-      createdSkus: productImportPages.createdSkus,
-      offers: productImportPages.offers,
-      updatedSkus: productImportPages.updatedSkus,
-      stockLevels: productImportPages.stockLevels,
-      errors: productImportPages.errors,
+      ...pageCounts,
     })
     .from(productImportPages)
     .where(and(eq(productImportPages.importId, importId), eq(productImportPages.page, page)))

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/dev/index";
 import { signHmacSha256 } from "../../src/domain/hmac";
 import { api, uid } from "../support/api";
+import { statusDelivery } from "../support/whatsapp";
 
 // This project configures no WhatsApp webhook: the Worker runs on an env of its own that does.
 const APP_SECRET = "test-whatsapp-app-secret-body-limit";
@@ -66,24 +67,7 @@ function batch(count: number, failed: Record<string, unknown>) {
     biz_opaque_callback_data: `order:${uid("ord")}`,
   }));
   statuses.splice(Math.floor(count / 2), 0, failed as (typeof statuses)[number]);
-  return JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550783881", phone_number_id: "106540352242922" },
-              statuses,
-            },
-          },
-        ],
-      },
-    ],
-  });
+  return JSON.stringify(statusDelivery(statuses));
 }
 
 describe("WhatsApp status webhook: a delivery larger than an ordinary JSON body", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/dev/index";
 import { signHmacSha256 } from "../../src/domain/hmac";
 import { api, uid } from "../support/api";
+import { statusDelivery } from "../support/whatsapp";
 
 // This project configures no WhatsApp webhook (nor email): these tests run the Worker on an env of
 // their own that does, as a deployment with both would.
@@ -59,30 +60,16 @@ type StatusEntry = {
 };
 
 /** One status in a `messages` change, wrapped as Meta wraps it. */
-const delivery = (...statuses: StatusEntry[]) => ({
-  object: "whatsapp_business_account",
-  entry: [
-    {
-      id: "102290129340398",
-      changes: [
-        {
-          value: {
-            messaging_product: "whatsapp",
-            metadata: { display_phone_number: "15550783881", phone_number_id: "106540352242922" },
-            statuses: statuses.map((s) => ({
-              timestamp: "1750857384",
-              recipient_id: "919845015555",
-              conversation: { id: "a75d17ad06104c51166f948319b03c6a", origin: { type: "utility" } },
-              pricing: { billable: true, pricing_model: "CBP", category: "utility" },
-              ...s,
-            })),
-          },
-          field: "messages",
-        },
-      ],
-    },
-  ],
-});
+const delivery = (...statuses: StatusEntry[]) =>
+  statusDelivery(
+    statuses.map((s) => ({
+      timestamp: "1750857384",
+      recipient_id: "919845015555",
+      conversation: { id: "a75d17ad06104c51166f948319b03c6a", origin: { type: "utility" } },
+      pricing: { billable: true, pricing_model: "CBP", category: "utility" },
+      ...s,
+    })),
+  );
 
 const undeliverable = (id: string, thread?: string): StatusEntry => ({
   id,

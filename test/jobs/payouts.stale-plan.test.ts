@@ -10,15 +10,13 @@ import {
   balance,
   carriedDebt,
   deliveredOrder,
+  owed,
   payoutVendor,
   returnUnits,
   runPayoutsAt,
   simTransfersOf,
   transfersOf,
 } from "../support/payouts";
-
-/** What the vendor is owed for a sub-order now: the credit balance of its payable. */
-const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
 
 /** A vendor whose three-unit sub-order came back after its bank payout: it carries that sub-order's payable as debt. */
 async function vendorInDebt() {

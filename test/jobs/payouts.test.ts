@@ -12,6 +12,8 @@ import {
   balance,
   carriedDebt,
   deliveredOrder,
+  openRun,
+  owed,
   payoutVendor,
   returnUnits,
   runPayoutsAt,
@@ -19,9 +21,6 @@ import {
   transfersOf,
   walkToDelivered,
 } from "../support/payouts";
-
-/** What the vendor is owed for a sub-order now: the credit balance of its payable. */
-const owed = async (subOrderId: string) => 0 - (await balance(subOrderId, "vendor_payable"));
 
 /** The vendor takes back `qty` units of the sub-order's first line, under a key of their own. */
 /** The key a run asks the provider to reverse `amountMinor` of a transfer under, for its sub-order's latest refund. */
@@ -176,13 +175,7 @@ describe("payout run", () => {
     const unasked = await deliveredOrder(vendor);
     const db = database(env);
     // The dead run: its lease lapsed, each transfer written pending; the provider made the first.
-    const runId = uid("run");
-    const past = "2026-01-01T00:00:00Z";
-    await env.DB.prepare(
-      "insert into payout_runs (id, status, currency, period_from, period_before, lease_until, started_at) values (?, 'running', 'INR', ?, ?, ?, ?)",
-    )
-      .bind(runId, past, past, past, past)
-      .run();
+    const runId = await openRun();
     const charge = async (orderId: string) =>
       (await env.DB.prepare("select charge_id from payments where order_id = ?")
         .bind(orderId)

@@ -5,6 +5,7 @@ import { signHmacSha256 } from "../../src/domain/hmac";
 import { config } from "../../src/platform/config";
 import { ADMIN, api } from "../support/api";
 import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+import { statusDelivery } from "../support/whatsapp";
 
 // The notify project sends through a fake of WhatsApp's and Resend's APIs; Meta's status webhook is
 // configured here on an env of this file's own, as a deployment that subscribed to it would be.
@@ -52,40 +53,17 @@ const failedStatus = (
   to: string,
   thread: string,
   error = { code: 131026, title: "Message undeliverable", details: "Message Undeliverable." },
-) => ({
-  object: "whatsapp_business_account",
-  entry: [
+) =>
+  statusDelivery([
     {
-      id: "102290129340398",
-      changes: [
-        {
-          field: "messages",
-          value: {
-            messaging_product: "whatsapp",
-            metadata: { display_phone_number: "15550783881", phone_number_id: "106540352242922" },
-            statuses: [
-              {
-                id: wamid,
-                status: "failed",
-                timestamp: "1956528065",
-                recipient_id: to,
-                biz_opaque_callback_data: thread,
-                errors: [
-                  {
-                    code: error.code,
-                    title: error.title,
-                    message: error.title,
-                    error_data: { details: error.details },
-                  },
-                ],
-              },
-            ],
-          },
-        },
-      ],
+      id: wamid,
+      status: "failed",
+      timestamp: "1956528065",
+      recipient_id: to,
+      biz_opaque_callback_data: thread,
+      errors: [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details } }],
     },
-  ],
-});
+  ]);
 
 /** A shopper's paid order, once its confirmation is queued; `mine` lists the order's messages. */
 async function paidOrderOf(name: string, phone: string, email: string) {
