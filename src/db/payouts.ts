@@ -414,8 +414,9 @@ const vendorActive = (vendorId: string) =>
 /**
  * The first phase: the transfer row and its pending journal, together or not at all, and only while
  * the state the plan read still holds (`stillAsPlanned`) and the vendor is not suspended: a plan
- * built on stale reads writes no row, so its invocation asks the provider nothing. The row is written by a select so it can carry the
- * guard (an insert of values cannot); its columns go in the table's order, as drizzle names them.
+ * built on stale reads writes no row, so its invocation asks the provider nothing. The row is
+ * written by a select so it can carry the guard (an insert of values cannot); its columns go in the
+ * table's order, as drizzle names them.
  */
 export function pendingTransferStatements(db: Db, t: NewTransfer, journal: Journal): Statement[] {
   const row: Record<string, unknown> = { ...t, status: "pending" };
