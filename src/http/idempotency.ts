@@ -46,6 +46,11 @@ const OWN_RULES = [
   /\/payout-account$/,
 ];
 
+/** Whether the write at this path keeps its own exactly-once rules instead of the optional key. */
+export function keepsOwnRules(path: string): boolean {
+  return OWN_RULES.some((re) => re.test(path));
+}
+
 /**
  * The method, path and body bytes. Bytes, not text: decoding turns every invalid UTF-8 byte into
  * U+FFFD, so two different uploads would hash the same. A UTF-8 body hashes as its text did.
@@ -72,7 +77,7 @@ export function replayableWrites(): MiddlewareHandler<AppEnv> {
     const principal = c.get("principal");
     // Reads change nothing to replay (HEAD runs the GET handler: an export's whole body kept as a key's answer).
     const read = c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS";
-    if (read || !key || !principal || OWN_RULES.some((re) => re.test(c.req.path))) return next();
+    if (read || !key || !principal || keepsOwnRules(c.req.path)) return next();
     idempotencyKeyOf(c);
     const db = database(c.env);
     const scope = `${principal.role}:${principal.tokenId}`;

@@ -44,6 +44,44 @@ describe("API reference", () => {
     }
   });
 
+  it("publishes the optional Idempotency-Key on the authenticated writes that honour it", async () => {
+    const doc = (await api("GET", "/v1/openapi.json")).body;
+    const keyOf = (path: string, method: string) =>
+      (doc.paths[path]?.[method]?.parameters ?? []).filter(
+        (p: { in: string; name: string }) => p.in === "header" && p.name.toLowerCase() === "idempotency-key",
+      );
+    for (const [path, method] of [
+      ["/vendors", "post"],
+      ["/sub-orders/{id}/confirm", "post"],
+      ["/orders/{orderId}/cancel", "post"],
+    ] as const) {
+      const [key, ...more] = keyOf(path, method);
+      expect(more, `${method} ${path}`).toEqual([]);
+      expect(key, `${method} ${path}`).toEqual(
+        expect.objectContaining({
+          name: "Idempotency-Key",
+          required: false,
+          schema: expect.objectContaining({ maxLength: 255 }),
+        }),
+      );
+    }
+    // A route that requires its key publishes it once, as required.
+    const [required, ...again] = keyOf("/sub-orders/bulk", "post");
+    expect(again).toEqual([]);
+    expect(required.required).toBe(true);
+    // Checkout and webhooks keep their own exactly-once rules; reads take no key.
+    for (const [path, method] of [
+      ["/checkout", "post"],
+      ["/webhooks/stripe", "post"],
+      ["/orders", "get"],
+    ] as const) {
+      expect(
+        keyOf(path, method).filter((p: { required: boolean }) => !p.required),
+        `${method} ${path}`,
+      ).toEqual([]);
+    }
+  });
+
   it("renders /docs as HTML that loads only same-origin relative URLs", async () => {
     for (const path of ["/docs", "/docs/"]) {
       const res = await api("GET", path);
