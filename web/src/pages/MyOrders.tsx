@@ -1,6 +1,6 @@
 import { beforeDispatchStatuses } from "@contracts/order-status";
 import type { CancelReason, PaymentView } from "@contracts/orders";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiProblem, api, newIdempotencyKey } from "../api";
 import { useToken } from "../auth";
 import { CreditNotes } from "../components/CreditNotes";
@@ -14,6 +14,7 @@ import { returnedFromStripe, StripePayment, useStripeReturnStripped } from "../c
 import { formatMoney, formatTime } from "../format";
 import { holdExpired, useHoldExpired } from "../hold-expiry";
 import { ConnectionIndicator } from "../live/ConnectionIndicator";
+import { useThrottledTick } from "../live/throttle";
 import { useFeed } from "../live/use-feed";
 import type { OrderView, Page } from "../types";
 import { useApi } from "../use-api";
@@ -60,14 +61,14 @@ export function payOffer(order: OrderView, payment: PaymentView | null, now: num
 
 /**
  * The shopper's own orders (signed in or guest: the storefront's token), each parcel with its
- * seller, status, carrier, AWB and timeline, reloaded on every event of the shopper's own feed.
+ * seller, status, carrier, AWB and timeline, reloaded on the shopper's own feed's events.
  */
 export function MyOrders() {
   // A payment method that left for the bank's page comes back here (the form's `return_url`).
   useStripeReturnStripped();
   const [token] = useToken("storefront");
-  const [tick, setTick] = useState(0);
-  const bump = useCallback(() => setTick((t) => t + 1), []);
+  // A shopper's feed can fire several events a second (each parcel's step); one reload a second is enough.
+  const [tick, bump] = useThrottledTick();
   const me = useApi(token ? (signal) => api.me(token, signal) : null, [token]);
   const customerId = me.data?.role === "customer" ? (me.data.customerId ?? null) : null;
   const feed = useFeed({ feed: customerId ? `customer:${customerId}` : null, token, onEvent: bump, onReset: bump });
