@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { takeFiles } from "../../file-input";
 import { formatMoney } from "../../format";
 import { fitPhoto } from "../../photo-fit";
 import type { ProductImport, Sku } from "../../types";
@@ -179,10 +180,7 @@ function CsvImport({ token, imported }: { token: string; imported: () => void })
           accept=".csv,text/csv"
           hidden
           disabled={busy || running}
-          onChange={(e) => {
-            void upload(e.target.files?.[0]);
-            e.target.value = "";
-          }}
+          onChange={(e) => void upload(takeFiles(e.target)[0])}
         />
       </label>
       <ProblemBanner error={error} />
@@ -242,11 +240,11 @@ function ProductCard({ token, productId, offers }: { token: string; productId: s
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const title = useMemo(() => offers.map((o) => o.title).join(" · "), [offers]);
-  const add = async (files: FileList | null) => {
+  const add = async (files: File[]) => {
     setError(null);
     setBusy(true);
     try {
-      for (const f of Array.from(files ?? [])) await api.addProductImage(token, productId, await fitPhoto(f));
+      for (const f of files) await api.addProductImage(token, productId, await fitPhoto(f));
       images.reload();
     } catch (err) {
       setError(err);
@@ -274,7 +272,7 @@ function ProductCard({ token, productId, offers }: { token: string; productId: s
             capture="environment"
             hidden
             disabled={busy}
-            onChange={(e) => void add(e.target.files)}
+            onChange={(e) => void add(takeFiles(e.target))}
           />
         </label>
         <label className="button">
@@ -285,7 +283,7 @@ function ProductCard({ token, productId, offers }: { token: string; productId: s
             multiple
             hidden
             disabled={busy}
-            onChange={(e) => void add(e.target.files)}
+            onChange={(e) => void add(takeFiles(e.target))}
           />
         </label>
       </div>

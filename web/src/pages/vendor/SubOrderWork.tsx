@@ -6,6 +6,7 @@ import { IdDetail } from "../../components/IdDetail";
 import { itemName, Named, Timeline } from "../../components/OrderDetail";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { Status } from "../../components/Status";
+import { takeFiles } from "../../file-input";
 import { formatMoney, formatTime } from "../../format";
 import type { Carrier, SubOrderDetail } from "../../types";
 import { Scanner } from "./Scanner";
@@ -249,7 +250,7 @@ function Photo({ token, subId }: { token: string; subId: string }) {
           type="file"
           accept="image/jpeg,image/png,image/webp"
           capture="environment"
-          onChange={(e) => upload(e.target.files?.[0])}
+          onChange={(e) => void upload(takeFiles(e.target)[0])}
         />
       </label>
       {state === "uploading" && <p className="muted small">Uploading…</p>}
