@@ -3,6 +3,7 @@ import { formatMoney } from "../../web/src/format";
 import {
   type CartLine,
   cartTotalLabel,
+  catalogShown,
   holdExpired,
   type ProductLine,
   refreshedCart,
@@ -80,5 +81,26 @@ describe("an order's hold", () => {
     expect(holdExpired(at, Date.parse("2026-11-29T10:14:59.999Z"))).toBe(false);
     expect(holdExpired(at, Date.parse(at))).toBe(true);
     expect(holdExpired(at, Date.parse("2026-11-29T10:15:20Z"))).toBe(true);
+  });
+});
+
+describe("the catalog's shown products", () => {
+  const product = (productId: string) => ({ productId, title: productId }) as unknown as CatalogProduct;
+  const shirts = [product("prd_search_shirt_1"), product("prd_search_shirt_2")];
+
+  it("keeps a new search's empty list while its read is on its way or failed, not the last search's rows", () => {
+    // "shirt" was shown a page further (a cursor), then the shopper typed "shoe": the reset emptied
+    // the list and the cursor, and the hook still holds the shirt answer, read for the old search.
+    expect(catalogShown([], { data: { items: shirts }, stale: true }, null)).toEqual([]);
+  });
+
+  it("shows a search's first page, and a further page's new products after those shown", () => {
+    expect(catalogShown([], { data: { items: shirts }, stale: false }, null)).toEqual(shirts);
+    const more = [product("prd_search_shirt_2"), product("prd_search_shirt_3")];
+    expect(catalogShown(shirts, { data: { items: more }, stale: false }, "c1").map((p) => p.productId)).toEqual([
+      "prd_search_shirt_1",
+      "prd_search_shirt_2",
+      "prd_search_shirt_3",
+    ]);
   });
 });

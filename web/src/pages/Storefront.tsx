@@ -98,6 +98,21 @@ function refreshedProducts(products: readonly ProductLine[], offers: readonly Ca
   });
 }
 
+/**
+ * The products a catalog shows after a read lands: its first page, or the shown ones with a further
+ * page's new ones. An answer read for another search (a new search's read still on its way, or
+ * failed) is not this search's, and changes nothing.
+ */
+export function catalogShown(
+  prev: CatalogProduct[],
+  page: { data: { items: CatalogProduct[] } | null; stale: boolean },
+  cursor: string | null,
+): CatalogProduct[] {
+  const got = page.data?.items;
+  if (!got || page.stale) return prev;
+  return cursor ? [...prev, ...got.filter((g) => !prev.some((p) => p.productId === g.productId))] : got;
+}
+
 export function Storefront() {
   // A payment method that left for the bank's page comes back here (the form's `return_url`).
   useStripeReturnStripped();
@@ -272,13 +287,10 @@ function Catalog({
     setItems([]);
   }, [query]);
   const page = useApi((signal) => api.catalogProducts({ search: query, limit: 48, cursor }, signal), [query, cursor]);
+  const { data, stale } = page;
   useEffect(() => {
-    const got = page.data?.items;
-    if (got)
-      setItems((prev) =>
-        cursor ? [...prev, ...got.filter((g) => !prev.some((p) => p.productId === g.productId))] : got,
-      );
-  }, [page.data, cursor]);
+    setItems((prev) => catalogShown(prev, { data, stale }, cursor));
+  }, [data, stale, cursor]);
 
   return (
     <section className="stack">
