@@ -71,7 +71,9 @@ export async function enqueueNotifications(env: Env, events: OrderEventMessage[]
         template: m.template,
         priority: m.priority,
         payload: { params: m.params, text: m.text },
-        dedupeKey: `${e.id}:${m.template}:${who}`,
+        // Not the template: compose reads the order as it is now, so an event delivered again
+        // after a move may pick another one, and must still be told once (one message per recipient).
+        dedupeKey: `${e.id}:${who}`,
         createdAt: now,
       };
     });

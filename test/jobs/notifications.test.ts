@@ -7,6 +7,20 @@ import { BENGALURU, checkout, MUMBAI, pay, stockedSku } from "../support/marketp
 const run = (now: Date) =>
   api("POST", "/v1/admin/jobs/notification-sender/run", { token: ADMIN, body: { now: now.toISOString() } });
 
+/** The queue delivering the outbox row of this dedupe key again, as after a consumer's failure. */
+async function redeliver(dedupeKey: string, messageId: string) {
+  const row = await env.DB.prepare(
+    "select id, type, order_id as orderId, created_at as at, payload from outbox where dedupe_key = ?",
+  )
+    .bind(dedupeKey)
+    .first<{ id: number; type: string; orderId: string; at: string; payload: string }>();
+  const body = { id: row!.id, type: row!.type, orderId: row!.orderId, at: row!.at, payload: JSON.parse(row!.payload) };
+  const batch = createMessageBatch("order-events", [{ id: messageId, timestamp: new Date(), attempts: 2, body }]);
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env);
+  expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([messageId]);
+}
+
 describe("notifications", () => {
   it("confirms a split order once, saying how many parcels to expect, whatever the redelivery", async () => {
     const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
@@ -24,25 +38,36 @@ describe("notifications", () => {
     expect(confirmation).toMatchObject({ template: "order_confirmed_split", priority: 0, status: "queued" });
     expect(confirmation.text).toContain("2 parcels from 2 sellers");
 
-    const row = await env.DB.prepare(
-      "select id, type, order_id as orderId, created_at as at, payload from outbox where dedupe_key = ?",
-    )
-      .bind(`order.paid:${orderId}`)
-      .first<{ id: number; type: string; orderId: string; at: string; payload: string }>();
-    const body = {
-      id: row!.id,
-      type: row!.type,
-      orderId: row!.orderId,
-      at: row!.at,
-      payload: JSON.parse(row!.payload),
-    };
-    const batch = createMessageBatch("order-events", [{ id: "again", timestamp: new Date(), attempts: 2, body }]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["again"]);
+    await redeliver(`order.paid:${orderId}`, "again");
     expect((await mine()).body.items).toHaveLength(1);
     const other = await newCustomer();
     expect((await api("GET", `/v1/notifications?orderId=${orderId}`, { token: other.token })).body.items).toEqual([]);
+  });
+
+  it("sends one confirmation per event and shopper, even when a move since changed how many parcels it counts", async () => {
+    const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+    const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }] });
+    const shopper = await newCustomer();
+    const placed = await checkout(shopper.token, [
+      { skuId: a.skuId, qty: 1 },
+      { skuId: b.skuId, qty: 1 },
+    ]);
+    const orderId = placed.body.order.id;
+    await pay(shopper.token, placed.body.payment.id);
+    const mine = () => api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.token });
+    await vi.waitFor(async () => expect((await mine()).body.items).toHaveLength(1), { timeout: 10_000 });
+    expect((await mine()).body.items[0].template).toBe("order_confirmed_split");
+
+    // Ops merged one parcel into the other: its sub-order is now a shell the shopper never sees, so
+    // the order counts one parcel. The paid event, delivered again, is still the one already told.
+    await env.DB.prepare(
+      "update sub_orders set status = 'cancelled', cancellation_reason = 'reassigned' where id = (select id from sub_orders where order_id = ? order by id limit 1)",
+    )
+      .bind(orderId)
+      .run();
+    await redeliver(`order.paid:${orderId}`, "after-merge");
+    const items = (await mine()).body.items;
+    expect(items.map((n: { template: string }) => n.template)).toEqual(["order_confirmed_split"]);
   });
 
   it("sends confirmations first and never more than the limit in a minute, even from two senders at once", async () => {
