@@ -130,7 +130,7 @@ export const TopVendor = z
   .object({
     vendorId: Id,
     vendorName: z.string(),
-    gmvMinor: Minor,
+    gmvMinor: Minor.openapi({ description: "The vendor's sales: its paid sub-orders, cancelled ones left out" }),
     subOrders: Count,
     units: Count,
     cancelledSubOrders: Count,
@@ -139,7 +139,10 @@ export const TopVendor = z
   .openapi("AnalyticsTopVendor");
 export type TopVendor = z.infer<typeof TopVendor>;
 
-/** Vendors by GMV over the range, with the daily GMV of all vendors for the chart. */
+/**
+ * Vendors by sales over the range, with all vendors' sales a day for the chart. `gmvMinor` here
+ * leaves cancelled sub-orders out, as a vendor's sales do; the platform's GMV counts them.
+ */
 export const TopVendors = z
   .object({
     ...base,

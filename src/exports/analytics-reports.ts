@@ -164,19 +164,19 @@ export function topVendorsReport(r: TopVendors): ReportFile {
     name: `top-vendors-${r.from}-${r.to}`,
     title: "Top vendors",
     figures: [
-      { label: "GMV", value: displayAmount(r.totals.gmvMinor, r.currency) },
+      { label: "Sales", value: displayAmount(r.totals.gmvMinor, r.currency) },
       { label: "Active vendors", value: String(r.totals.activeVendors) },
       { label: "Top vendor", value: r.items[0]?.vendorName ?? "—" },
     ],
     chart: {
-      title: "GMV a day",
+      title: "Sales a day",
       kind: "money",
       bars: r.days.map((d) => ({ label: dayLabel(d.day), value: d.gmvMinor })),
     },
     columns: [
       { key: "vendorName", title: "Vendor", kind: "text", width: 22 },
       { key: "vendorId", title: "Id", kind: "text", width: 22 },
-      { key: "gmvMinor", title: "GMV", kind: "money", width: 14 },
+      { key: "gmvMinor", title: "Sales", kind: "money", width: 14 },
       { key: "subOrders", title: "Sub-orders", kind: "count", width: 9 },
       { key: "units", title: "Units", kind: "count", width: 7 },
       { key: "cancelledSubOrders", title: "Cancelled", kind: "count", width: 9 },

@@ -339,6 +339,9 @@ describe("analytics report exports", () => {
     );
     const text = await pdfText(await download("/v1/analytics/platform/top-vendors/export?format=pdf&limit=50", ADMIN));
     expect(text).toContain(inr(json.body.totals.gmvMinor));
+    // Vendors' sales leave cancelled sub-orders out: named as such, never as the platform's GMV.
+    expect(text).toContain("Sales a day");
+    expect(text).not.toContain("GMV");
   });
 
   it("a vendor's reports: its own as CSV and PDF; another vendor's 404; not the platform's (403)", async () => {

@@ -44,7 +44,7 @@ const vendorsTop = defineRoute({
   method: "get",
   path: "/analytics/platform/top-vendors",
   access: ["admin", "ops"],
-  summary: "Vendors by GMV over the range",
+  summary: "Vendors by sales over the range",
   description: asOfNote,
   request: { query: TopVendorsQuery },
   responses: { 200: json(TopVendors, "The top vendors"), ...problemResponses },

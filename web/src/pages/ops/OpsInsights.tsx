@@ -99,7 +99,7 @@ export function OpsInsights({ token }: { token: string }) {
               <thead>
                 <tr>
                   <th>Vendor</th>
-                  <th className="num">GMV</th>
+                  <th className="num">Sales</th>
                   <th className="num">Sub-orders</th>
                   <th className="num">Units</th>
                   <th className="num">Cancelled</th>
@@ -109,7 +109,7 @@ export function OpsInsights({ token }: { token: string }) {
                 {top.data.items.map((v) => (
                   <tr key={v.vendorId}>
                     <td data-label="Vendor">{v.vendorName}</td>
-                    <td data-label="GMV" className="num">
+                    <td data-label="Sales" className="num">
                       {money(v.gmvMinor, top.data!.currency)}
                     </td>
                     <td data-label="Sub-orders" className="num">
