@@ -162,7 +162,9 @@ async function succeededStatements(
   if (agg.events.some((e) => e.type === LATE_REFUND_OWED)) {
     return refundInFull(env, paidLate, input, at, LATE_PAYMENT_REASON);
   }
-  const secured = await secureStock(env, agg, input.at);
+  // A re-reserved hold expires counted from now: from a redelivered event's own time it may already
+  // be past, and the stock object's alarm would release it before the commit that follows.
+  const secured = await secureStock(env, agg, new Date(Math.max(input.at.getTime(), Date.now())));
   if (!secured.ok) {
     await runBatch(db, [
       insertEvent(db, {

@@ -256,6 +256,25 @@ describe("a success webhook delivered late", () => {
     expect(Date.parse(row!.started)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(row!.due) - Date.parse(row!.started)).toBe(18 * 3_600_000);
   });
+
+  it("re-reserves a lapsed hold from when it is applied, so its alarm cannot release it before the commit", async () => {
+    const { skuId } = await sellableSku(3);
+    const placed = await checkout(skuId, 1);
+    await lapseHold(skuId, placed.orderId);
+    const { event } = await settleIntent(placed.paymentId, "succeeded");
+    // Stripe made the event an hour ago; its first delivery failed and the retry lands now.
+    const before = Date.now();
+    expect((await deliver({ ...event!, created: event!.created - 3600 })).status).toBe(200);
+
+    const holdId = (await env.DB.prepare("select hold_id as h from orders where id = ?")
+      .bind(placed.orderId)
+      .first<{ h: string }>())!.h;
+    const holds = await env.SKU_STOCK.get(env.SKU_STOCK.idFromName(skuId)).holdsOf(holdId);
+    expect(holds.map((h) => ({ status: h.status, expiredBeforeDelivery: h.expiresAt < before }))).toEqual([
+      { status: "committed", expiredBeforeDelivery: false },
+    ]);
+    expect(await order(placed.orderId, placed.customer.token)).toMatchObject({ status: "paid", paymentStatus: "paid" });
+  });
 });
 
 describe("a late payment whose full refund the provider refuses, redelivered", () => {
