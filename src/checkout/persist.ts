@@ -10,7 +10,8 @@ import { replayHeld } from "./replay";
  * there after all: a concurrent duplicate won (same body means the same hold id, and the hold is
  * the winner's now, all but SKUs only this attempt's routing picked), or the batch committed and
  * only its answer was lost (a dropped connection), whose retry replays this order and must find its
- * units still held.
+ * units still held. A lookup that fails too (D1 down) cannot tell which, so nothing goes back: an
+ * order may be there, and without one the hold's alarm returns the stock at its expiry.
  */
 export async function persist(
   a: Attempt,
@@ -20,7 +21,7 @@ export async function persist(
   try {
     return { outboxIds: await writePlacedOrder(a.db, placed, a.background) };
   } catch (err) {
-    const row = await findIdempotentResponse(a.db, a.scope, a.key).catch(() => undefined);
+    const row = await findIdempotentResponse(a.db, a.scope, a.key).catch(() => Promise.reject(err));
     if (row) return { answer: await replayHeld(a, row, skuIds) };
     await releaseUnpaid(a.env, a.holdId, skuIds, "checkout_failed");
     throw err;

@@ -5,7 +5,7 @@ import { checkout } from "../../src/checkout/checkout";
 import { hourOf } from "../../src/db/vendor-loads";
 import { stockObject } from "../../src/gateways/stock";
 import { newCustomer, uid } from "../support/api";
-import { d1Batches, lost, stockCalls } from "../support/bindings";
+import { d1Batches, d1Statements, lost, stockCalls } from "../support/bindings";
 import { BENGALURU, shipTo, stockedSku, stockOf } from "../support/marketplace";
 
 /**
@@ -153,6 +153,35 @@ const orderWrite = (fail: (run: () => Promise<unknown>) => Promise<unknown>) =>
     return statements.length === 8 ? fail(() => batch(...args)) : batch(...args);
   });
 
+/**
+ * The bindings with the order batch committing and then D1 lost: its answer fails, and so does
+ * every read after it, the lookup of the order under its key among them.
+ */
+function lostWithOrderWritten(): Env {
+  let down = false;
+  const connectionLost = () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
+  const reads = d1Statements(
+    (call) =>
+      (...args) =>
+        down ? connectionLost() : call(...args),
+  );
+  const db = new Proxy(reads.DB, {
+    get(target, p) {
+      if (p === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const results = await target.batch(statements);
+          if (statements.length !== 8) return results;
+          down = true;
+          return connectionLost();
+        };
+      }
+      const value = Reflect.get(target, p);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...reads, DB: db };
+}
+
 describe("a checkout whose order batch fails", () => {
   it("committed, its answer lost: answers with its order, and the order keeps its units", async () => {
     const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
@@ -165,6 +194,18 @@ describe("a checkout whose order batch fails", () => {
 
     const placed = await checkout(lostAnswer, background, input);
     expect(placed).toMatchObject({ ok: true });
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
+    const again = await checkout(env, background, input);
+    expect(again).toMatchObject({ ok: true, replayed: true });
+    expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
+  });
+
+  it("committed, its answer lost and the lookup failing too (D1 down): keeps its units for the retry", async () => {
+    const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 10 }] });
+    const shopper = await newCustomer();
+    const input = attempt(shopper, uid("idem-"), [s.skuId]);
+
+    await expect(checkout(lostWithOrderWritten(), background, input)).rejects.toThrow("D1_ERROR");
     expect((await stockOf(s.skuId)).totals).toMatchObject({ held: 2, available: 8 });
     const again = await checkout(env, background, input);
     expect(again).toMatchObject({ ok: true, replayed: true });
