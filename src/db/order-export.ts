@@ -36,6 +36,20 @@ export async function countExportOrders(db: Db, f: ExportFilter): Promise<number
 }
 
 /**
+ * How many rows an export would hold, one a sub-order of each matching order (a vendor's only its
+ * own): what a PDF, built whole in memory, is limited by, since one order may have 50 sub-orders.
+ */
+export async function countExportRows(db: Db, f: ExportFilter): Promise<number> {
+  const row = await db
+    .select({ n: count() })
+    .from(orders)
+    .innerJoin(subOrders, eq(subOrders.orderId, orders.id))
+    .where(and(...orderConditions(f), f.ownVendorId ? eq(subOrders.vendorId, f.ownVendorId) : undefined))
+    .get();
+  return row?.n ?? 0;
+}
+
+/**
  * The next `limit` orders of the filter after `after`, each with its sub-orders, in ONE query (the
  * page of orders as a CTE joined to its sub-orders): an export of many thousand orders then costs one
  * D1 query per page, whatever the sub-orders, and no row is read twice. Keyset order as the list's.

@@ -14,6 +14,11 @@ export const EXPORT_PAGE_ORDERS = 500;
 export const MAX_CSV_ORDERS = 100_000;
 /** A PDF is built whole in memory (pdf-lib has no streaming writer), so it holds far fewer. */
 export const MAX_PDF_ORDERS = 1_000;
+/**
+ * The PDF's table rows, one a sub-order, are what its memory grows with: a thousand take some 30 MB
+ * of a Worker isolate's 128 MB, and a thousand orders of up to 50 sub-orders each would not fit.
+ */
+export const MAX_PDF_SUB_ORDERS = 1_000;
 
 /** Who reads the export: a vendor's leaves out the order's total (other vendors' money). */
 export type Audience = "ops" | "vendor";
@@ -73,7 +78,7 @@ export function orderListCsv(db: Db, filter: ExportFilter, audience: Audience): 
   });
 }
 
-/** Every row of the filter (at most MAX_PDF_ORDERS orders, checked by the caller before). */
+/** Every row of the filter (at most MAX_PDF_SUB_ORDERS, checked by the caller before). */
 async function allRows(db: Db, filter: ExportFilter): Promise<ExportRow[]> {
   const rows: ExportRow[] = [];
   let after: After | undefined;

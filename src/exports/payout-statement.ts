@@ -14,6 +14,12 @@ export type StatementInput = {
 };
 
 /**
+ * Sub-orders the statement's table prints, as an analytics report's PDF: pdf-lib builds the whole
+ * document in memory and a run may pay a vendor thousands. The totals count every one; the CSV lists them.
+ */
+export const MAX_STATEMENT_ROWS = 1_000;
+
+/**
  * A vendor's statement of one payout, for its books: the CSV's rows and figures with the sign and
  * grouping of the currency, their totals, and the run they belong to. A row of an A4 page holds one
  * full id beside four amounts, so the order ids and the provider's transfer references stay in the CSV.
@@ -27,6 +33,8 @@ export function payoutStatementPdf({ run, vendor, transfers, asOf }: StatementIn
     net: sum((t) => t.amountMinor),
     reversed: sum((t) => t.reversedMinor),
   };
+  const shown = transfers.slice(0, MAX_STATEMENT_ROWS);
+  const left = transfers.length - shown.length;
   const lastPaid = transfers
     .map((t) => t.confirmedAt)
     .filter((at): at is string => at !== null)
@@ -58,7 +66,7 @@ export function payoutStatementPdf({ run, vendor, transfers, asOf }: StatementIn
         { title: "Taken back", width: 17.5, right: true },
       ],
       rows: [
-        ...transfers.map((t) => [
+        ...shown.map((t) => [
           t.subOrderId,
           money(t.payableMinor),
           money(t.carryForwardMinor),
@@ -68,7 +76,13 @@ export function payoutStatementPdf({ run, vendor, transfers, asOf }: StatementIn
         ["Total", money(totals.payable), money(totals.netted), money(totals.net), money(totals.reversed)],
       ],
     },
-    footnote:
+    footnote: [
+      ...(left > 0
+        ? [
+            `The first ${shown.length} of ${transfers.length} sub-orders; ${left} more are left out here. The statement CSV has every row.`,
+          ]
+        : []),
       "Earned is what the ledger owed for the sub-order: its goods and shipping less the marketplace's commission. Net is what was transferred. Order ids and the provider's transfer references are in this payout's statement CSV.",
+    ].join(" "),
   });
 }

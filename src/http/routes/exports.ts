@@ -17,7 +17,7 @@ import {
   TopVendorsExportQuery,
 } from "../../contracts/exports";
 import { database } from "../../db/client";
-import { countExportOrders, type ExportFilter, findCreditNote } from "../../db/order-export";
+import { countExportOrders, countExportRows, type ExportFilter, findCreditNote } from "../../db/order-export";
 import { warehouseVendor } from "../../db/orders";
 import { findVendor } from "../../db/vendors";
 import { isoSeconds } from "../../domain/time";
@@ -32,7 +32,13 @@ import {
   vendorReport,
 } from "../../exports/analytics-reports";
 import { creditNotePdf } from "../../exports/credit-note";
-import { MAX_CSV_ORDERS, MAX_PDF_ORDERS, orderListCsv, orderListPdf } from "../../exports/order-list";
+import {
+  MAX_CSV_ORDERS,
+  MAX_PDF_ORDERS,
+  MAX_PDF_SUB_ORDERS,
+  orderListCsv,
+  orderListPdf,
+} from "../../exports/order-list";
 import { config } from "../../platform/config";
 import { requireRole } from "../auth";
 import { type AppEnv, router } from "../context";
@@ -47,7 +53,7 @@ const orderExport = defineRoute({
   path: "/orders/export",
   access: ["admin", "ops", "vendor"],
   summary: "Export a filtered order list as CSV or PDF",
-  description: `The list's filters, every matching order (no paging). CSV: one row per sub-order, amounts as exact decimals in major units, streamed page by page; at most ${MAX_CSV_ORDERS} orders. PDF: the count and totals, orders a day as a chart and the rows; at most ${MAX_PDF_ORDERS} orders. A wider filter is refused with 422 before anything is sent, and \`X-Export-Orders\` says how many orders the file holds, for a progress bar. A vendor exports only its own sub-orders, without order totals.`,
+  description: `The list's filters, every matching order (no paging). CSV: one row per sub-order, amounts as exact decimals in major units, streamed page by page; at most ${MAX_CSV_ORDERS} orders. PDF: the count and totals, orders a day as a chart and the rows; at most ${MAX_PDF_ORDERS} orders and ${MAX_PDF_SUB_ORDERS} sub-orders (its rows). A wider filter is refused with 422 before anything is sent, and \`X-Export-Orders\` says how many orders the file holds, for a progress bar. A vendor exports only its own sub-orders, without order totals.`,
   request: { query: OrderExportQuery },
   responses: {
     200: {
@@ -103,6 +109,9 @@ function describeFilter(q: z.infer<typeof OrderExportQuery>): string {
   if (q.held !== undefined) parts.push(q.held ? "held for review" : "not held for review");
   return parts.length > 0 ? `Filter: ${parts.join(", ")}.` : "All orders.";
 }
+
+/** A filter that matches more than its file may hold: refused before anything is sent, never cut short. */
+const tooWide = (matching: string) => validationError([{ path: "from", message: `${matching}: narrow the dates` }]);
 
 function attachment(name: string, type: string, orders?: number): Record<string, string> {
   return {
@@ -206,13 +215,13 @@ export const fileExports = router()
     const db = database(c.env);
     const max = q.format === "csv" ? MAX_CSV_ORDERS : MAX_PDF_ORDERS;
     const matching = await countExportOrders(db, filter);
-    if (matching > max) {
-      throw validationError([
-        {
-          path: "from",
-          message: `${matching} orders match; a ${q.format} export holds at most ${max}: narrow the dates`,
-        },
-      ]);
+    if (matching > max) throw tooWide(`${matching} orders match; a ${q.format} export holds at most ${max}`);
+    if (q.format === "pdf") {
+      // Counted only once the orders are few enough, so the join stays small.
+      const rows = await countExportRows(db, filter);
+      if (rows > MAX_PDF_SUB_ORDERS) {
+        throw tooWide(`${rows} sub-orders match; a pdf export holds at most ${MAX_PDF_SUB_ORDERS}, a row each`);
+      }
     }
     const now = isoSeconds(new Date());
     const stamp = now.slice(0, 16).replace(":", "");

@@ -21,7 +21,7 @@ import {
 } from "../../db/payouts";
 import { findVendor } from "../../db/vendors";
 import { isoSeconds } from "../../domain/time";
-import { payoutStatementPdf } from "../../exports/payout-statement";
+import { MAX_STATEMENT_ROWS, payoutStatementPdf } from "../../exports/payout-statement";
 import { reconciliationCsv, statementCsv } from "../../payouts/statements";
 import { router } from "../context";
 import { defineRoute } from "../route";
@@ -90,8 +90,7 @@ const statementPdf = defineRoute({
   path: "/vendors/{vendorId}/payouts/{runId}/statement.pdf",
   access: ["admin", "ops", "vendor"],
   summary: "A vendor's statement of one payout as PDF: the CSV's rows with their totals",
-  description:
-    "The vendor's name, the run and its period, a row per sub-order (earned after commission, earlier refunds netted off, net transferred, taken back since), totals, and as of when; the table runs onto further pages as needed. A vendor reads only its own; another vendor's, or a run that paid it nothing, is 404.",
+  description: `The vendor's name, the run and its period, a row per sub-order (earned after commission, earlier refunds netted off, net transferred, taken back since), totals, and as of when; the table runs onto further pages as needed, up to ${MAX_STATEMENT_ROWS} sub-orders (the totals count every one, and a closing line says how many the statement CSV has besides). A vendor reads only its own; another vendor's, or a run that paid it nothing, is 404.`,
   request: { params: VendorPayoutParams },
   responses: {
     200: {
