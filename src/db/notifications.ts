@@ -228,99 +228,137 @@ export type NotificationOutcome = Pick<
  * shopper or vendor gave an address. Once per message.
  */
 export function emailInstead(db: Db, id: string, at: string): Statement {
-  return emailInsteadOf(db, sql`n.id = ${id}`, at);
+  return emailInsteadOf(db, at, { id: sql`${newId("ntf")}`, from: sql`${notifications} n`, which: sql`n.id = ${id}` });
 }
 
 /**
- * The fallback of `emailInstead` for the WhatsApp message sent under `providerRef` (its wamid), which
- * WhatsApp reported failed after taking it. Once per message: its dedupe key is the message's own.
+ * Reports bound as one JSON value, which D1 caps at 2 MB: each report is under 4 KB whatever it
+ * carries (a wamid or thread of at most 512 characters, the route's cap; a reason cut at 1,000, 3
+ * bytes a character at worst). A delivery's failures take a statement or a few, never one each.
  */
-export function emailInsteadOfSent(db: Db, providerRef: string, at: string): Statement {
-  return emailInsteadOf(db, sql`n.provider_ref = ${providerRef}`, at);
+const REPORTS_PER_STATEMENT = 500;
+
+/**
+ * The fallback of `emailInstead` for each WhatsApp message sent under one of `providerRefs` (its
+ * wamid), which WhatsApp reported failed after taking it. Once per message: its dedupe key is the
+ * message's own.
+ */
+export function emailInsteadOfSent(db: Db, providerRefs: readonly string[], at: string): Statement[] {
+  return chunks(providerRefs, REPORTS_PER_STATEMENT).map((refs) =>
+    emailInsteadOf(db, at, {
+      id: sql`s.value ->> 1`,
+      // CROSS JOIN keeps the wamids the outer loop, each searching its index, not every WhatsApp message scanned.
+      from: sql`json_each(${JSON.stringify(refs.map((ref) => [ref, newId("ntf")]))}) s cross join ${notifications} n`,
+      which: sql`n.provider_ref = s.value ->> 0`,
+    }),
+  );
 }
 
-function emailInsteadOf(db: Db, which: SQL, at: string): Statement {
+function emailInsteadOf(db: Db, at: string, rows: { id: SQL; from: SQL; which: SQL }): Statement {
   return db
     .insert(notifications)
     .select(
-      sql`select ${newId("ntf")}, n.order_id, n.sub_order_id, n.customer_id, n.vendor_id, n.thread_key, 'email', coalesce(c.email, v.contact_email), n.template, n.priority, n.payload, 'queued', 0, null, null, n.dedupe_key || ':email', ${at}, null, null, null, null from ${notifications} n left join ${customers} c on c.id = n.customer_id left join ${vendors} v on v.id = n.vendor_id where ${which} and n.channel = 'whatsapp' and n.status = 'failed' and coalesce(c.email, v.contact_email) is not null`,
+      sql`select ${rows.id}, n.order_id, n.sub_order_id, n.customer_id, n.vendor_id, n.thread_key, 'email', coalesce(c.email, v.contact_email), n.template, n.priority, n.payload, 'queued', 0, null, null, n.dedupe_key || ':email', ${at}, null, null, null, null from ${rows.from} left join ${customers} c on c.id = n.customer_id left join ${vendors} v on v.id = n.vendor_id where ${rows.which} and n.channel = 'whatsapp' and n.status = 'failed' and coalesce(c.email, v.contact_email) is not null`,
     )
     .onConflictDoNothing();
 }
 
+export type SentWhatsAppFailure = { providerRef: string; error: string };
+
 /**
- * WhatsApp's later word that a message it accepted (HTTP 200 and a wamid) was not delivered after
- * all: the message we sent under that wamid becomes failed with the reason. Only a message still
- * recorded as sent changes, so a repeated report keeps the first reason and time.
+ * WhatsApp's later word that messages it accepted (HTTP 200 and a wamid) were not delivered after
+ * all: each message we sent under one of those wamids becomes failed with its reason. Only a
+ * message still recorded as sent changes, so a repeated report keeps the first reason and time.
+ * One wamid once in `failures`: of two, either could win.
  */
-export function failSentWhatsApp(db: Db, providerRef: string, error: string): Statement {
-  return db
-    .update(notifications)
-    .set({ status: "failed", error })
-    .where(
-      and(
-        eq(notifications.providerRef, providerRef),
-        eq(notifications.channel, "whatsapp"),
-        eq(notifications.status, "sent"),
-      ),
-    );
+export function failSentWhatsApp(db: Db, failures: readonly SentWhatsAppFailure[]): Statement[] {
+  return chunks(failures, REPORTS_PER_STATEMENT).map((list) =>
+    db
+      .update(notifications)
+      .set({ status: "failed", error: sql`f.value ->> 1` })
+      .from(sql`json_each(${JSON.stringify(list.map((f) => [f.providerRef, f.error]))}) as f`)
+      .where(stillSentUnder(sql`f.value ->> 0`)),
+  );
+}
+
+export type SentWhatsAppRetry = { providerRef: string; error: string; nextAttemptAt: string };
+
+/**
+ * WhatsApp's later word that messages it accepted failed for a reason that passes or that an
+ * operator clears (a throttle, a locked or unpaid account): each message we sent under one of those
+ * wamids is queued again for its `nextAttemptAt`, as a refusal at send time is, the send Meta
+ * reported counted among its attempts. Only a message still recorded as sent under that wamid
+ * changes, so a repeated report queues it once. It keeps the wamid until a sender records the next
+ * one: a repeated report still finds the message, and changes nothing. One wamid once in `retries`.
+ */
+export function retrySentWhatsApp(db: Db, retries: readonly SentWhatsAppRetry[]): Statement[] {
+  return chunks(retries, REPORTS_PER_STATEMENT).map((list) =>
+    db
+      .update(notifications)
+      .set({ status: "queued", error: sql`r.value ->> 1`, nextAttemptAt: sql`r.value ->> 2`, sentAt: null })
+      .from(sql`json_each(${JSON.stringify(list.map((r) => [r.providerRef, r.error, r.nextAttemptAt]))}) as r`)
+      .where(stillSentUnder(sql`r.value ->> 0`)),
+  );
 }
 
 /**
- * WhatsApp's later word that a message it accepted failed for a reason that passes or that an
- * operator clears (a throttle, a locked or unpaid account): the message we sent under that wamid is
- * queued again for `nextAttemptAt`, as a refusal at send time is, the send Meta reported counted
- * among its attempts. Only a message still recorded as sent under that wamid changes, so a repeated
- * report queues it once. It keeps the wamid until a sender records the next one: a repeated report
- * still finds the message, and changes nothing.
+ * The WhatsApp message still recorded as sent under the wamid `providerRef`. Unary `+` keeps SQLite
+ * off the channel index: blind to how many rows json_each holds, it walked every WhatsApp message
+ * and tested each against the list, rather than searching each wamid's row by its index.
  */
-export function retrySentWhatsApp(db: Db, providerRef: string, w: { error: string; nextAttemptAt: string }): Statement {
-  return db
-    .update(notifications)
-    .set({ status: "queued", error: w.error, nextAttemptAt: w.nextAttemptAt, sentAt: null })
-    .where(
-      and(
-        eq(notifications.providerRef, providerRef),
-        eq(notifications.channel, "whatsapp"),
-        eq(notifications.status, "sent"),
-      ),
-    );
-}
+const stillSentUnder = (providerRef: SQL) =>
+  and(
+    sql`${notifications.providerRef} = ${providerRef}`,
+    sql`+${notifications.channel} = 'whatsapp'`,
+    eq(notifications.status, "sent"),
+  );
 
 export type WhatsAppSend = { state: "recorded"; attempts: number } | { state: "in_flight" };
 
 /**
- * What this deployment knows of the WhatsApp send Meta answered with `providerRef` (its wamid):
- * `recorded`, with the message's attempts, when a message was recorded under that wamid; else
- * `in_flight` when a sender holds a WhatsApp message of `threadKey` at `at`, out with the provider
- * and its wamid not recorded yet (a sender records each outcome as its send comes back, and Meta's
- * report can come first); else nothing. One statement: with two reads, a sender's record that
- * landed between them made the report look like one about a message never sent, and it was dropped.
+ * What this deployment knows of each WhatsApp send Meta reported on, in the order of `reports`:
+ * `recorded`, with the message's attempts, when a message was recorded under that wamid
+ * (`providerRef`); else `in_flight` when a sender holds a WhatsApp message of `threadKey` at `at`,
+ * out with the provider and its wamid not recorded yet (a sender records each outcome as its send
+ * comes back, and Meta's report can come first); else nothing. Both lookups of a report in one
+ * statement: with two reads, a sender's record that landed between them made the report look like
+ * one about a message never sent, and it was dropped.
  */
-export async function whatsAppSendOf(
+export async function whatsAppSendsOf(
   db: Db,
-  providerRef: string,
-  threadKey: string | undefined,
+  reports: readonly { providerRef: string; threadKey: string | undefined }[],
   at: string,
-): Promise<WhatsAppSend | undefined> {
-  const row = await db.$client
-    .prepare(WHATSAPP_SEND_OF)
-    .bind(providerRef, threadKey ?? null, at)
-    .first<{ state: WhatsAppSend["state"]; attempts: number }>();
-  if (!row) return undefined;
-  return row.state === "recorded" ? { state: "recorded", attempts: row.attempts } : { state: "in_flight" };
+): Promise<(WhatsAppSend | undefined)[]> {
+  const answers = await Promise.all(
+    chunks(reports, REPORTS_PER_STATEMENT).map((list) =>
+      db.$client
+        .prepare(WHATSAPP_SENDS_OF)
+        .bind(JSON.stringify(list.map((r) => [r.providerRef, r.threadKey ?? null])), at)
+        .all<{ attempts: number | null; inFlight: number }>(),
+    ),
+  );
+  return answers
+    .flatMap((a) => a.results)
+    .map((row) =>
+      row.attempts !== null
+        ? { state: "recorded", attempts: row.attempts }
+        : row.inFlight
+          ? { state: "in_flight" }
+          : undefined,
+    );
 }
 
-/** `whatsAppSendOf`'s statement: each half from its own partial index (provider_ref; queued by thread). */
-export const WHATSAPP_SEND_OF = `select state, attempts from (
-    select 0 as rank, 'recorded' as state, attempts from notifications
-    where provider_ref = ?1 and channel = 'whatsapp'
-    union all
-    select 1 as rank, 'in_flight' as state, attempts from notifications
-    where status = 'queued' and channel = 'whatsapp' and thread_key = ?2 and lease_until > ?3
-  )
-  order by rank
-  limit 1`;
+/**
+ * `whatsAppSendsOf`'s statement, over `?1`, a JSON list of `[wamid, thread]`: each lookup from its
+ * own partial index (provider_ref; queued by thread).
+ */
+export const WHATSAPP_SENDS_OF = `select
+    (select n.attempts from notifications n
+      where n.provider_ref = r.value ->> 0 and n.channel = 'whatsapp' limit 1) as attempts,
+    exists (select 1 from notifications n
+      where n.status = 'queued' and n.channel = 'whatsapp' and n.thread_key = r.value ->> 1 and n.lease_until > ?2) as inFlight
+  from json_each(?1) r
+  order by r.key`;
 
 /** Records a send's outcome, but only while the sender still holds the message's lease. */
 export function settleNotification(db: Db, id: string, lease: string, outcome: NotificationOutcome): Statement {

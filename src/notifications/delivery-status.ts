@@ -1,5 +1,12 @@
 import { database, runBatch } from "../db/client";
-import { emailInsteadOfSent, failSentWhatsApp, retrySentWhatsApp, whatsAppSendOf } from "../db/notifications";
+import {
+  emailInsteadOfSent,
+  failSentWhatsApp,
+  retrySentWhatsApp,
+  type SentWhatsAppFailure,
+  type SentWhatsAppRetry,
+  whatsAppSendsOf,
+} from "../db/notifications";
 import { timingSafeEqualText } from "../domain/crypto";
 import { verifyHmacSha256 } from "../domain/hmac";
 import { isoSeconds } from "../domain/time";
@@ -27,7 +34,7 @@ export type WhatsAppStatus = {
 
 export type StatusesApplied =
   | { ok: true; failed: number; retrying: number; ignored: number }
-  /** A failure for a message whose send is still being recorded: Meta should deliver it again. */
+  /** A failure for a message whose send is still being recorded (the rest applied): Meta should deliver it again. */
   | { ok: false; code: "IN_FLIGHT"; wamid: string };
 
 /**
@@ -72,6 +79,11 @@ const reasonOf = (s: WhatsAppStatus) =>
  * WhatsApp on a landline) fails it and sends it by email instead, once, as a refusal at send time
  * does. Any other reason fails it. `sent`, `delivered`, `read` and statuses of messages this
  * deployment never sent change nothing.
+ *
+ * A delivery may hold a thousand reports and more (3 MB), and one invocation gets 1,000 D1 queries:
+ * the reports are read together and applied in one batch, each statement over up to 500 of them, so
+ * a large delivery costs a few queries more than a small one, not a few per report. A wamid reported
+ * twice is decided by its first report, as two deliveries in turn would be.
  */
 export async function applyWhatsAppStatuses(
   env: Env,
@@ -81,34 +93,52 @@ export async function applyWhatsAppStatuses(
   const db = database(env);
   const emailFallback = !!config(env).email;
   const at = isoSeconds(now);
+  const reports = statuses.filter((s) => s.status === "failed");
+  const sends = await whatsAppSendsOf(
+    db,
+    reports.map((s) => ({ providerRef: s.id, threadKey: s.thread })),
+    at,
+  );
+  const retries = new Map<string, SentWhatsAppRetry>();
+  const failures = new Map<string, SentWhatsAppFailure>();
+  const byEmail = new Set<string>();
+  let inFlight: string | undefined;
   let failed = 0;
   let retrying = 0;
-  let ignored = 0;
-  for (const s of statuses) {
-    if (s.status !== "failed") {
-      ignored += 1;
+  let ignored = statuses.length - reports.length;
+  for (const [i, s] of reports.entries()) {
+    const send = sends[i];
+    // Meta can report a failure before the sender records the wamid (it records each outcome as its
+    // send comes back): refuse the delivery while a message of that thread is out, and Meta delivers
+    // it again; the rest of it is applied now, and changes nothing the second time.
+    if (send?.state === "in_flight") {
+      inFlight ??= s.id;
       continue;
     }
-    const send = await whatsAppSendOf(db, s.id, s.thread, at);
-    // Meta can report a failure before the sender records the wamid (it records each outcome as its
-    // send comes back): refuse it while a message of that thread is out, and Meta delivers it again.
-    if (send?.state === "in_flight") return { ok: false, code: "IN_FLIGHT", wamid: s.id };
     if (!send) {
       ignored += 1;
       continue;
     }
-    const reason = reasonOf(s);
+    const decided = retries.has(s.id) || failures.has(s.id);
+    const error = reasonOf(s);
     const recipients = s.errors.some((e) => UNDELIVERABLE_TO_RECIPIENT.has(e.code));
     const passes = !recipients && s.errors.length > 0 && s.errors.every((e) => retryableWhatsAppCode(e.code));
     const retryAt = passes ? nextAttemptAt(send.attempts, now) : null;
     if (retryAt) {
-      await runBatch(db, [retrySentWhatsApp(db, s.id, { error: reason, nextAttemptAt: retryAt })]);
+      if (!decided) retries.set(s.id, { providerRef: s.id, error, nextAttemptAt: retryAt });
       retrying += 1;
       continue;
     }
-    const toEmail = emailFallback && (recipients || passes);
-    await runBatch(db, [failSentWhatsApp(db, s.id, reason), ...(toEmail ? [emailInsteadOfSent(db, s.id, at)] : [])]);
+    if (!decided) failures.set(s.id, { providerRef: s.id, error });
+    // Queued only for a message that ends failed, whichever report decided it.
+    if (emailFallback && (recipients || passes)) byEmail.add(s.id);
     failed += 1;
   }
+  await runBatch(db, [
+    ...retrySentWhatsApp(db, [...retries.values()]),
+    ...failSentWhatsApp(db, [...failures.values()]),
+    ...emailInsteadOfSent(db, [...byEmail], at),
+  ]);
+  if (inFlight) return { ok: false, code: "IN_FLIGHT", wamid: inFlight };
   return { ok: true, failed, retrying, ignored };
 }

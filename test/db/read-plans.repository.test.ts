@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENT_RESPONSES, OPEN_HOLDS } from "../../src/db/checkout-reads";
 import { database } from "../../src/db/client";
-import { notificationsPage, WHATSAPP_SEND_OF } from "../../src/db/notifications";
+import { notificationsPage, WHATSAPP_SENDS_OF } from "../../src/db/notifications";
 import { closedAsUndelivered } from "../../src/db/sub-orders";
 import { VENDOR_LOADS } from "../../src/db/vendor-loads";
 
@@ -58,7 +58,7 @@ describe("the reads made for every order", () => {
 
 describe("WhatsApp's report on a message", () => {
   it("finds the message by its wamid, or its thread's queued one, never reading every WhatsApp message", async () => {
-    const p = await plan(WHATSAPP_SEND_OF, ["wamid.1", "order:ord_1", "2026-11-27T10:00:00Z"]);
+    const p = await plan(WHATSAPP_SENDS_OF, [JSON.stringify([["wamid.1", "order:ord_1"]]), "2026-11-27T10:00:00Z"]);
     expect(p).toMatch(/USING INDEX notifications_provider_ref \(provider_ref=\?\)/);
     expect(p).toMatch(/USING INDEX notifications_thread_queued \(thread_key=\?\)/);
     expect(p).not.toContain("notifications_attempts");
