@@ -32,6 +32,15 @@ const PAID_SUB_ORDERS = `select s.* from sub_orders s join orders o on o.id = s.
   where o.created_at >= ?2 and o.created_at < ?3 and o.paid_at is not null and ${NOT_EMPTIED}`;
 
 /**
+ * The paid sub-orders their vendors know of: an order held for review does not exist for its vendors
+ * (their lists, exports and earnings leave it out), so nor does it in their figures, until it is
+ * released; its approval is an event, which marks its day dirty. One cancelled while held (fraud, say)
+ * stays held, so it is never a cancellation of a vendor that never saw it. The platform's figures
+ * keep it.
+ */
+const VENDOR_SUB_ORDERS = `${PAID_SUB_ORDERS} and not o.review_held`;
+
+/**
  * Whether the sub-order named `s` was ever nudged, from its nudge events found through its order's:
  * its `nudged_at` holds only the current deadline's nudge (an approval's new deadline clears it).
  */
@@ -73,7 +82,7 @@ const platformSql = `with o as materialized (select id, total_minor, paid_at fro
 // counts the cancelled sub-order's payment, refunds its refund.
 // Each sub-order's lines and refunds are summed by index lookups from the day's few sub-orders, never
 // by a scan of those tables (the planner, without statistics, would otherwise scan them whole).
-const vendorSql = `with s as materialized (${PAID_SUB_ORDERS}),
+const vendorSql = `with s as materialized (${VENDOR_SUB_ORDERS}),
   x as (select s.*,
       (select coalesce(sum(l.qty), 0) from line_items l where l.sub_order_id = s.id) as units,
       (select coalesce(sum(l.returned_qty), 0) from line_items l where l.sub_order_id = s.id) as returned,
@@ -98,13 +107,13 @@ const vendorSql = `with s as materialized (${PAID_SUB_ORDERS}),
 // CROSS JOIN keeps SQLite's join order: the day's sub-orders first, their lines by index.
 const soldLines = `from s cross join line_items l on l.sub_order_id = s.id where s.status <> 'cancelled'`;
 
-const skuSql = `with s as materialized (${PAID_SUB_ORDERS})
+const skuSql = `with s as materialized (${VENDOR_SUB_ORDERS})
   insert into rollup_sku_days (vendor_id, day, sku_id, product_id, units, sales_minor, returned_units)
   select s.vendor_id, ?1, l.sku_id, (select k.product_id from skus k where k.id = l.sku_id),
     sum(l.qty), sum(l.line_total_minor), sum(l.returned_qty)
   ${soldLines} group by s.vendor_id, l.sku_id`;
 
-const warehouseSql = `with s as materialized (${PAID_SUB_ORDERS})
+const warehouseSql = `with s as materialized (${VENDOR_SUB_ORDERS})
   insert into rollup_warehouse_days (day, warehouse_id, vendor_id, lines, units, sales_minor, returned_units)
   select ?1, l.warehouse_id, min(s.vendor_id), count(*), sum(l.qty), sum(l.line_total_minor), sum(l.returned_qty)
   ${soldLines} group by l.warehouse_id`;
@@ -116,15 +125,16 @@ const statusSql = `insert into rollup_status_days (day, vendor_id, status, sub_o
   where o.created_at >= ?2 and o.created_at < ?3 and ${NOT_EMPTIED}
   group by s.vendor_id, s.status`;
 
+// A vendor's histogram leaves out its orders held for review, as its other figures do; the platform's keeps them.
 function latencySql(metric: "dispatch" | "delivery"): string {
   const column = metric === "dispatch" ? "dispatched_at" : "delivered_at";
   const minutes = `(julianday(s.${column}) - julianday(o.paid_at)) * 1440`;
-  const samples = `select s.vendor_id, ${bucketSql(minutes)} as bucket
+  const samples = `select s.vendor_id, o.review_held as held, ${bucketSql(minutes)} as bucket
     from sub_orders s join orders o on o.id = s.order_id
     where o.created_at >= ?2 and o.created_at < ?3 and o.paid_at is not null and s.${column} is not null`;
   return `with x as materialized (${samples})
   insert into rollup_latency_days (vendor_id, metric, day, bucket, count)
-  select vendor_id, '${metric}', ?1, bucket, count(*) from x group by vendor_id, bucket
+  select vendor_id, '${metric}', ?1, bucket, count(*) from x where not held group by vendor_id, bucket
   union all
   select '*', '${metric}', ?1, bucket, count(*) from x group by bucket`;
 }
