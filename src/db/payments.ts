@@ -107,6 +107,13 @@ export type PendingRefundRow = typeof pendingRefunds.$inferSelect;
 export const cancelRefundKey = (subOrderId: string) => `refund:sub:${subOrderId}`;
 
 /**
+ * The key the owed refund's next attempt goes under at the provider: its id, then a new one after
+ * each outright refusal (Stripe answers a key's first result again for 24 hours, refusals included).
+ */
+export const providerRefundKey = (owed: Pick<PendingRefundRow, "id" | "refusals">) =>
+  owed.refusals === 0 ? owed.id : `${owed.id}#${owed.refusals}`;
+
+/**
  * The refund a cancel owes, written in the cancel's own batch and only if that batch's cancel is the
  * one that landed: the sub-order must be cancelled with exactly this reason and time (a racing cancel
  * that lost finds the winner's row, a move that refunds nothing such as a reassignment adds none).
@@ -121,7 +128,7 @@ export function owePendingRefund(
   return db
     .insert(pendingRefunds)
     .select(
-      sql`select ${cancelRefundKey(r.subOrderId)}, ${subOrders.id}, ${subOrders.orderId}, ${payments.id}, 'cancel', ${amount}, 0, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null, null, null, 0, null from ${subOrders} join ${payments} on ${payments.id} = ${r.paymentId} where ${subOrders.id} = ${r.subOrderId} and ${subOrders.status} = 'cancelled' and ${subOrders.cancellationReason} = ${r.reason} and ${subOrders.cancelledAt} = ${r.at} and ${payments.status} = 'succeeded' and ${amount} > 0`,
+      sql`select ${cancelRefundKey(r.subOrderId)}, ${subOrders.id}, ${subOrders.orderId}, ${payments.id}, 'cancel', ${amount}, 0, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null, null, null, 0, null, 0 from ${subOrders} join ${payments} on ${payments.id} = ${r.paymentId} where ${subOrders.id} = ${r.subOrderId} and ${subOrders.status} = 'cancelled' and ${subOrders.cancellationReason} = ${r.reason} and ${subOrders.cancelledAt} = ${r.at} and ${payments.status} = 'succeeded' and ${amount} > 0`,
     )
     .onConflictDoNothing();
 }
@@ -151,7 +158,7 @@ export function oweReturnRefund(
   return db
     .insert(pendingRefunds)
     .select(
-      sql`select ${r.id}, ${r.subOrderId}, ${r.orderId}, ${payments.id}, 'return', ${amount}, ${r.adjustmentMinor}, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null, null, null, 0, null from ${payments} where ${payments.id} = ${r.paymentId} and ${payments.status} = 'succeeded' and ${amount} > 0 and ${r.claimed}`,
+      sql`select ${r.id}, ${r.subOrderId}, ${r.orderId}, ${payments.id}, 'return', ${amount}, ${r.adjustmentMinor}, ${payments.currency}, ${r.reason}, 0, null, ${r.at}, null, null, null, 0, null, 0 from ${payments} where ${payments.id} = ${r.paymentId} and ${payments.status} = 'succeeded' and ${amount} > 0 and ${r.claimed}`,
     )
     .onConflictDoNothing();
 }
@@ -184,11 +191,28 @@ export function settlePendingRefund(db: Db, id: string, at: string): Statement {
     .where(and(eq(pendingRefunds.id, id), isNull(pendingRefunds.settledAt)));
 }
 
-/** Counts a failed attempt, keeps the provider's answer for ops and when to try again. */
-export function notePendingRefundFailure(db: Db, id: string, error: string, nextAttemptAt: string): Statement {
+/**
+ * Counts a failed attempt, keeps the provider's answer for ops and when to try again. `refusedUnder`:
+ * the provider refused outright the attempt made under the key of that many refusals, so the next
+ * goes under a new key; counted once however many attempts under that key overlapped, so a late
+ * one never moves the key past one whose attempt may have made the refund.
+ */
+export function notePendingRefundFailure(
+  db: Db,
+  id: string,
+  error: string,
+  nextAttemptAt: string,
+  refusedUnder?: number,
+): Statement {
+  const refusals =
+    refusedUnder === undefined
+      ? {}
+      : {
+          refusals: sql`case when ${pendingRefunds.refusals} = ${refusedUnder} then ${pendingRefunds.refusals} + 1 else ${pendingRefunds.refusals} end`,
+        };
   return db
     .update(pendingRefunds)
-    .set({ attempts: sql`${pendingRefunds.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt })
+    .set({ attempts: sql`${pendingRefunds.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt, ...refusals })
     .where(and(eq(pendingRefunds.id, id), isNull(pendingRefunds.settledAt)));
 }
 

@@ -745,8 +745,9 @@ export const reassignments = sqliteTable(
  * return's claim) and settled once the provider refunded it: while `settled_at` is null the refund
  * is owed (the provider failed or the Worker died after that batch landed), the `pending-refunds`
  * job retries it and ops see it. Its id is the refund's idempotency key at the provider
- * (`refund:sub:{subOrderId}` for a cancel, `return:{subOrderId}:{Idempotency-Key}` for a return),
- * so a sub-order owes at most one cancel refund and one refund per return.
+ * (`refund:sub:{subOrderId}` for a cancel, `return:{subOrderId}:{Idempotency-Key}` for a return;
+ * `{id}#{refusals}` once the provider refused it outright), so a sub-order owes at most one cancel
+ * refund and one refund per return.
  */
 export const pendingRefunds = sqliteTable(
   "pending_refunds",
@@ -788,6 +789,12 @@ export const pendingRefunds = sqliteTable(
     awaitingOps: integer("awaiting_ops", { mode: "boolean" }).notNull().default(false),
     /** How ops settled it outside the provider (bank transfer, store credit), when they did. */
     settledNote: text("settled_note"),
+    /**
+     * Attempts the provider refused outright (a 4xx that made nothing, e.g. a charge under dispute).
+     * Stripe answers a key's first result again for 24 hours, refusals included, so after each the
+     * refund is asked under a new key (`providerRefundKey`); any other failure keeps the key.
+     */
+    refusals: integer("refusals").notNull().default(0),
   },
   (t) => [
     index("pending_refunds_open").on(t.createdAt, t.id).where(sql`${t.settledAt} is null`),

@@ -7,6 +7,7 @@ import {
   findPendingRefund,
   notePendingRefundFailure,
   type PendingRefundRow,
+  providerRefundKey,
   refreshOrderPaymentStatus,
   refundStatements,
   settlePendingRefund,
@@ -36,7 +37,8 @@ export async function payOwedRefundById(env: Env, id: string, now: Date): Promis
 /**
  * The one path an owed refund takes, first try or retry, a cancel's or a return's: the provider
  * refunds under the owed row's id (the cancel's `refund:sub:{subOrderId}`, the return's own key),
- * with the same amount and reason every time, so a retry is the same request; then one batch
+ * with the same amount and reason every time, so a retry is the same request (a new key only after
+ * the provider refused it outright, `providerRefundKey`); then one batch
  * records the refund and its credit note under ids derived from the provider's refund id, posts it
  * to the ledger (a cancel gives back goods, then shipping; a return its goods and their share of a
  * reassignment adjustment), re-derives the parent's payment status and settles the owed row. A
@@ -75,13 +77,14 @@ export const OPS_ALERT_AT_ATTEMPT = 7;
 /**
  * Counts a failed attempt and backs the refund off; from the `OPS_ALERT_AT_ATTEMPT`th on, the same
  * batch queues the ops alert `refund_retries_failing`, once per owed refund (its dedupe key).
+ * `refused`: the provider refused it outright, so the next attempt goes under a new key.
  */
-async function noteFailure(db: Db, owed: PendingRefundRow, error: string, now: Date): Promise<void> {
+async function noteFailure(db: Db, owed: PendingRefundRow, error: string, now: Date, refused = false): Promise<void> {
   const attempts = owed.attempts + 1;
   const next = isoSeconds(now.getTime() + retryDelayMinutes(attempts) * 60_000);
   const at = isoSeconds(now);
   await runBatch(db, [
-    notePendingRefundFailure(db, owed.id, error, next),
+    notePendingRefundFailure(db, owed.id, error, next, refused ? owed.refusals : undefined),
     ...(attempts >= OPS_ALERT_AT_ATTEMPT ? [retriesFailingAlert(db, owed, error, attempts, at)] : []),
   ]);
 }
@@ -114,16 +117,37 @@ function retriesFailingAlert(db: Db, owed: PendingRefundRow, error: string, atte
   });
 }
 
+/**
+ * Stripe's refusals of a refund its endpoint gave having run, in the gateway's words
+ * (`invalid_request_error/{code}: ...`): it keeps such a refusal under the key and answers it again
+ * there for 24 hours, so it made nothing under that key and the next attempt needs a new one, or a
+ * dispute resolved in minutes would stay refused for a day. Any other failure keeps the key: a 5xx,
+ * a timeout or a lost answer may hide a refund made; a rate limit, a key in use or a rejected API key
+ * says nothing of what an earlier attempt under it made. Only codes known to come from the refund
+ * itself count, so one not listed costs a day's wait, never a second refund.
+ */
+const REFUSED_HAVING_RUN = new Set([
+  "charge_disputed",
+  "charge_already_refunded",
+  "amount_too_large",
+  "balance_insufficient",
+]);
+
+function refusedOutright(message: string): boolean {
+  const code = /^invalid_request_error\/(\w+): /.exec(message)?.[1];
+  return code !== undefined && REFUSED_HAVING_RUN.has(code);
+}
+
 async function payOnce(env: Env, owed: PendingRefundRow, now: Date, opts: { announce?: boolean }): Promise<PaidRefund> {
   const db = database(env);
   const refunded = await paymentProvider(env).refund({
     paymentId: owed.paymentId,
     amount: { amountMinor: owed.amountMinor, currency: owed.currency },
-    idempotencyKey: owed.id,
+    idempotencyKey: providerRefundKey(owed),
     reason: owed.reason,
   });
   if (!refunded.ok) {
-    await noteFailure(db, owed, refunded.message, now);
+    await noteFailure(db, owed, refunded.message, now, refusedOutright(refunded.message));
     return { refundedMinor: 0, creditNoteId: null, pending: true };
   }
   const at = isoSeconds(now);

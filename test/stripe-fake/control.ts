@@ -60,11 +60,19 @@ export async function deliver(event: unknown, signature?: string | null): Promis
 
 /**
  * Makes the fake answer refunds and cancels of one intent slowly, refunds with an error while
- * `failRefunds`, and refunds made but already failed while `refundsFailAs` names a reason.
+ * `failRefunds`, and refunds made but already failed while `refundsFailAs` names a reason; refunds
+ * refused with a 400 of the code `refuseRefundsAs`, kept under their key, and refunds made but
+ * answered with a 503 while `loseRefundAnswers`.
  */
 export async function behaveFor(
   paymentIntentId: string,
-  behaviour: { delayMs?: number; failRefunds?: boolean; refundsFailAs?: string | null },
+  behaviour: {
+    delayMs?: number;
+    failRefunds?: boolean;
+    refundsFailAs?: string | null;
+    refuseRefundsAs?: string | null;
+    loseRefundAnswers?: boolean;
+  },
 ) {
   const res = await fetch(`${stripeSettings().apiBase}/_fake/payment_intents/${paymentIntentId}/behaviour`, {
     method: "POST",

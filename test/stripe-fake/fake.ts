@@ -13,7 +13,10 @@
  * `POST /_fake/payment_intents/{id}/behaviour {"delayMs"?: number, "failRefunds"?: boolean, "refundsFailAs"?: string}`
  * makes refunds and cancels of that intent answer only after `delayMs` (a slow provider widens races), refunds
  * fail with a 503 the SDK does not retry while `failRefunds` is set, and are made but answered already
- * `failed` for the reason `refundsFailAs`; scoped to the intent, so other tests
+ * `failed` for the reason `refundsFailAs`; `"refuseRefundsAs"?: string` refuses them with a 400 of that
+ * code (a dispute's `charge_disputed`), kept under the request's key as Stripe keeps a refusal made once
+ * the endpoint ran; `"loseRefundAnswers"?: boolean` makes them (kept under the key) but answers a 503, as
+ * an answer lost on its way would leave the caller; scoped to the intent, so other tests
  * sharing the fake are not slowed. `GET /_fake/payment_intents/{id}/refunds` answers `{count, amountMinor}` of
  * the refunds the fake made for the intent (failed ones included); `GET /v1/refunds?payment_intent=` lists them
  * as Stripe does, newest first and paged. `POST /_fake/refunds/{id}/fail {"reason"}`
@@ -170,6 +173,10 @@ type Behaviour = {
   failRefunds: boolean;
   /** Refunds are made but answered already `failed` with this reason, as a card the network refuses at once. */
   refundsFailAs: string | null;
+  /** Refunds are refused with a 400 of this code, kept under the request's key (a charge under dispute). */
+  refuseRefundsAs: string | null;
+  /** Refunds are made and kept under the key, but answered with a 503: the caller cannot tell it was made. */
+  loseRefundAnswers: boolean;
 };
 
 class StripeFault {
@@ -607,6 +614,18 @@ export function createStripeFake() {
         code: "charge_not_refundable",
       });
     }
+    const refuseAs = behaviours.get(pi.id)?.refuseRefundsAs;
+    if (refuseAs) {
+      throw new StripeFault(
+        400,
+        {
+          type: "invalid_request_error",
+          code: refuseAs,
+          message: `The fake refuses refunds of ${pi.id} (${refuseAs}).`,
+        },
+        true,
+      );
+    }
     const refunded = refundedOf.get(pi.id) ?? 0;
     const remaining = pi.amount_received - refunded;
     const amount = positiveInt(p, "amount", false) ?? remaining;
@@ -819,6 +838,8 @@ export function createStripeFake() {
             delayMs: b.delayMs ?? 0,
             failRefunds: b.failRefunds ?? false,
             refundsFailAs: b.refundsFailAs ?? null,
+            refuseRefundsAs: b.refuseRefundsAs ?? null,
+            loseRefundAnswers: b.loseRefundAnswers ?? false,
           };
           behaviours.set(m[1]!, next);
           return json(200, next);
@@ -860,9 +881,18 @@ export function createStripeFake() {
         return json(200, listOf("/v1/refunds", of, params));
       }
       if (v1 === "v1" && resource === "refunds" && req.method === "POST" && id === undefined) {
-        const refused = await behave(str(params, "payment_intent"), "refund");
+        const intentId = str(params, "payment_intent");
+        const refused = await behave(intentId, "refund");
         if (refused) return refused;
-        return once(req, path, body, () => createRefund(params));
+        const made = once(req, path, body, () => createRefund(params));
+        if (intentId && behaviours.get(intentId)?.loseRefundAnswers) {
+          return json(
+            503,
+            { error: { type: "api_error", message: "The fake made this refund and lost its answer." } },
+            { "stripe-should-retry": "false" },
+          );
+        }
+        return made;
       }
       throw new StripeFault(404, {
         type: "invalid_request_error",

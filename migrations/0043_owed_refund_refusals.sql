@@ -1,0 +1,1 @@
+ALTER TABLE `pending_refunds` ADD `refusals` integer DEFAULT 0 NOT NULL;
