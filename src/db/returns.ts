@@ -1,4 +1,4 @@
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Db, Statement } from "./client";
 import { lineItems, orderEvents, returnClaims, subOrders } from "./schema";
 
@@ -24,7 +24,7 @@ export async function claimReturn(
     db
       .insert(returnClaims)
       .select(
-        sql`select ${r.id}, ${r.subOrderId}, ${lines}, ${r.claim}, ${r.at} where not exists (select 1 from json_each(${lines}) as l join ${lineItems} on ${lineItems.id} = json_extract(l.value, '$.lineId') where ${lineItems.subOrderId} = ${r.subOrderId} and ${lineItems.returnedQty} + json_extract(l.value, '$.qty') > ${lineItems.qty})`,
+        sql`select ${r.id}, ${r.subOrderId}, ${lines}, ${r.claim}, ${r.at}, null where not exists (select 1 from json_each(${lines}) as l join ${lineItems} on ${lineItems.id} = json_extract(l.value, '$.lineId') where ${lineItems.subOrderId} = ${r.subOrderId} and ${lineItems.returnedQty} + json_extract(l.value, '$.qty') > ${lineItems.qty})`,
       )
       .onConflictDoNothing()
       .returning({ id: returnClaims.id }),
@@ -56,6 +56,40 @@ export async function returnRecorded(db: Db, key: string): Promise<boolean> {
     .where(and(eq(orderEvents.dedupeKey, key), eq(orderEvents.type, "sub_order.returned")))
     .get();
   return row !== undefined;
+}
+
+/**
+ * Claims made in [`from`, `before`) whose return was never recorded (their request stopped after
+ * claiming), oldest first, from the index of claims not recorded. Claims from before `restockable`
+ * was kept are left out: only a retry of their key says.
+ */
+export async function unrecordedReturnClaims(
+  db: Db,
+  r: { from: string; before: string; limit: number },
+): Promise<{ id: string; subOrderId: string; lines: Required<ReturnedLine>[] }[]> {
+  const rows = await db
+    .select({ id: returnClaims.id, subOrderId: returnClaims.subOrderId, lines: returnClaims.lines })
+    .from(returnClaims)
+    .where(
+      and(
+        isNull(returnClaims.recordedAt),
+        gte(returnClaims.createdAt, r.from),
+        lt(returnClaims.createdAt, r.before),
+        sql`not exists (select 1 from json_each(${returnClaims.lines}) as l where json_type(l.value, '$.restockable') is null)`,
+      ),
+    )
+    .orderBy(asc(returnClaims.createdAt))
+    .limit(r.limit)
+    .all();
+  return rows.map((row) => ({ ...row, lines: row.lines as Required<ReturnedLine>[] }));
+}
+
+/** Notes the claim's return recorded, in the batch that records it: the follow-up job looks no more. */
+export function markClaimRecorded(db: Db, key: string, at: string): Statement {
+  return db
+    .update(returnClaims)
+    .set({ recordedAt: at })
+    .where(and(eq(returnClaims.id, key), isNull(returnClaims.recordedAt)));
 }
 
 /** Marks a delivered sub-order returned once every unit of every line is back, as the statement runs. */

@@ -810,15 +810,24 @@ export const pendingRefunds = sqliteTable(
  * names still has the units it takes back, in one statement, so of two returns racing for the same
  * units exactly one is written; `claim` tells the attempt that wrote it from a replay of its key.
  */
-export const returnClaims = sqliteTable("return_claims", {
-  id: text("id").primaryKey(),
-  subOrderId: text("sub_order_id")
-    .notNull()
-    .references(() => subOrders.id),
-  lines: text("lines", { mode: "json" }).notNull(),
-  claim: text("claim").notNull(),
-  createdAt: text("created_at").notNull(),
-});
+export const returnClaims = sqliteTable(
+  "return_claims",
+  {
+    id: text("id").primaryKey(),
+    subOrderId: text("sub_order_id")
+      .notNull()
+      .references(() => subOrders.id),
+    lines: text("lines", { mode: "json" }).notNull(),
+    claim: text("claim").notNull(),
+    createdAt: text("created_at").notNull(),
+    /**
+     * When the return was recorded (its timeline event and outbox row written); null while a claim
+     * waits for that, which the `returns-follow-up` job finds by its own index, not by reading claims.
+     */
+    recordedAt: text("recorded_at"),
+  },
+  (t) => [index("return_claims_unrecorded").on(t.createdAt).where(sql`${t.recordedAt} is null`)],
+);
 
 // ---- Money after the payment: the double-entry ledger and credit-note numbering ----
 

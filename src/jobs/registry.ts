@@ -4,6 +4,7 @@ import { sweepOutbox } from "../gateways/order-events";
 import { pruneBridgeRows } from "../inventory/bridge-retention";
 import { runPayouts } from "../payouts/run";
 import { followUpStockMoves } from "../reassignment/stock-follow-up";
+import { followUpReturns } from "../returns/follow-up";
 import { auditInvariants } from "./audit-invariants";
 import { expireHolds } from "./expire-holds";
 import { purgeExpiredKeys } from "./housekeeping";
@@ -59,6 +60,13 @@ export const jobs: readonly Job[] = [
     description:
       "Finish the stock side of reassignments whose request stopped after its D1 write; alert ops about any still refused after an hour",
     run: followUpStockMoves,
+  },
+  {
+    name: "returns-follow-up",
+    schedule: "* * * * *",
+    description:
+      "Finish returns whose request stopped after claiming their units: restock them under the claim's keys and record the return",
+    run: followUpReturns,
   },
   {
     name: "inventory-bridge",

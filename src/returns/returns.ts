@@ -1,18 +1,15 @@
 import type { SubOrderStatus } from "../contracts/order-status";
-import { database, runBatch } from "../db/client";
-import { insertEvent, insertOutbox } from "../db/orders";
-import { findPendingRefund, oweReturnRefund, returnRefundFailure } from "../db/payments";
-import { claimReturn, findReturnClaim, markReturnedIfAllBack, type ReturnedLine, returnRecorded } from "../db/returns";
-import { refreshParentStatus } from "../db/sub-orders";
+import { database } from "../db/client";
+import { oweReturnRefund, returnRefundFailure } from "../db/payments";
+import { claimReturn, findReturnClaim, type ReturnedLine, returnRecorded } from "../db/returns";
 import { sumMinor } from "../domain/money";
 import type { Actor, Principal } from "../domain/principal";
 import { allowedFrom } from "../domain/sub-order-lifecycle";
 import { isoSeconds } from "../domain/time";
 import { type FulfillmentOutcome, visibleSubOrder } from "../fulfillment/fulfillment";
-import { dispatchOutbox } from "../gateways/order-events";
-import { adjustStock } from "../gateways/stock";
 import { payPendingRefund } from "../money/owed-refunds";
-import { type Background, finishLater } from "../platform/background";
+import type { Background } from "../platform/background";
+import { completeReturn } from "./complete";
 
 export type ReturnLine = { lineId: string; qty: number; restockable: boolean };
 
@@ -29,7 +26,9 @@ export type ReturnOutcome =
  * once every unit is back) and the owed refund is paid with a credit note under the return's own
  * key, and only then told to the shopper. A refund the provider fails stays owed: the `pending-refunds`
  * job pays it, or a retry of the same request. A retry repeats none of the effects, and does them as
- * the claim says: the same key with other lines is IDEMPOTENCY_KEY_REUSED and changes nothing.
+ * the claim says: the same key with other lines is IDEMPOTENCY_KEY_REUSED and changes nothing. A
+ * request that stops after its claim (a stock object or D1 failing) is finished by a retry of its
+ * key or the `returns-follow-up` job: a retry under another key finds the units claimed already.
  */
 export async function returnSubOrder(
   env: Env,
@@ -122,44 +121,15 @@ export async function returnSubOrder(
   }));
   // A retry of a recorded return brought its units back already: the stock objects' own keys for the
   // restock are kept a week, and a client may retry a failed refund later than that.
-  const restock = retried && (await returnRecorded(db, key)) ? [] : lines.filter((l) => l.restockable);
-  for (const r of restock) {
-    const line = mine.get(r.lineId)!;
-    await adjustStock(env, {
-      skuId: line.skuId,
-      warehouseId: line.warehouseId,
-      delta: r.qty,
-      reason: "return",
-      actor: `${input.actor.role}:${input.actor.id ?? ""}`,
-      idempotencyKey: `${key}:${line.id}`,
-    });
-  }
-  const owed = await findPendingRefund(db, key);
-  const data = { lines, refundedMinor: owed?.amountMinor ?? 0, reason: owed?.reason ?? input.reason };
-  await runBatch(db, [
-    // Read when the batch runs: of two returns of different lines, the one that brings the last unit back marks it.
-    markReturnedIfAllBack(db, sub.id, at),
-    insertEvent(db, {
-      orderId: agg.order.id,
-      subOrderId: sub.id,
-      type: "sub_order.returned",
-      at,
-      actorRole: input.actor.role,
-      actorId: input.actor.id,
-      reason: data.reason,
-      data,
-      dedupeKey: key,
-    }),
-    insertOutbox(db, {
-      type: "sub_order.returned",
-      orderId: agg.order.id,
-      payload: { orderId: agg.order.id, subOrderId: sub.id, vendorId: sub.vendorId, ...data },
-      dedupeKey: key,
-      createdAt: at,
-    }),
-  ]);
-  await refreshParentStatus(db, agg.order.id, at);
-  await finishLater(ctx, dispatchOutbox(env, [key], input.now));
+  const owed = await completeReturn(env, ctx, {
+    found,
+    key,
+    lines,
+    restock: !(retried && (await returnRecorded(db, key))),
+    actor: input.actor,
+    reason: input.reason,
+    now: input.now,
+  });
   // The return's own event tells the shopper nothing (it goes out before the refund is paid): they
   // hear of the refund once it is paid, from whichever pays it (this request, its retry or the
   // job), as one `order.refund_sent` deduplicated under the owed row's id.
