@@ -130,7 +130,10 @@ export const TopVendor = z
   .object({
     vendorId: Id,
     vendorName: z.string(),
-    gmvMinor: Minor.openapi({ description: "The vendor's sales: its paid sub-orders, cancelled ones left out" }),
+    gmvMinor: Minor.openapi({
+      description:
+        "The vendor's sales: its paid sub-orders, cancelled ones and those of orders held for review left out",
+    }),
     subOrders: Count,
     units: Count,
     cancelledSubOrders: Count,

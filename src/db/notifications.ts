@@ -232,11 +232,12 @@ export function emailInstead(db: Db, id: string, at: string): Statement {
 }
 
 /**
- * Reports bound as one JSON value, which D1 caps at 2 MB: each report is under 4 KB whatever it
- * carries (a wamid or thread of at most 512 characters, the route's cap; a reason cut at 1,000, 3
- * bytes a character at worst). A delivery's failures take a statement or a few, never one each.
+ * Reports bound as one JSON value, which D1 caps at 2 MB: each report is under 10 KB as JSON
+ * whatever it carries (a wamid or thread of at most 512 characters, the route's cap, and a reason
+ * cut at 1,000, each character 6 bytes at worst once escaped, as a control character or a lone
+ * surrogate is). A delivery's failures take a statement or a few, never one each.
  */
-const REPORTS_PER_STATEMENT = 500;
+const REPORTS_PER_STATEMENT = 200;
 
 /**
  * The fallback of `emailInstead` for each WhatsApp message sent under one of `providerRefs` (its

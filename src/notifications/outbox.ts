@@ -34,8 +34,8 @@ function route(cfg: Config, contact: Contact | undefined, fallback: string) {
 }
 
 /**
- * Turns order events into queued notifications. Each row's dedupe key is the event, template and
- * recipient, so a redelivered event queues nothing new.
+ * Turns order events into queued notifications. Each row's dedupe key is the event and recipient,
+ * so a redelivered event queues nothing new.
  */
 export async function enqueueNotifications(env: Env, events: OrderEventMessage[]): Promise<number> {
   const orderIds = [...new Set(events.map((e) => e.orderId).filter((id): id is string => !!id))];
