@@ -53,9 +53,24 @@ export function selectionOnScreen(selected: Set<string>, rows: readonly { id: st
   return kept.size === selected.size ? selected : kept;
 }
 
+/** The pages turned (the cursor of each, `null` the first) and the filters, as a key, they were turned for. */
+export type Paging = { filters: string; cursors: (string | null)[] };
+
+/**
+ * The pages turned for the filters on screen. Filters also change by a link (the Orders tab, the top
+ * bar's Ops) while this page stays mounted; a cursor from other filters would start the list mid-way
+ * (it does not record the sort's direction) and stop it following the feed, so that list starts at
+ * its first page. Derived in render, not reset by an effect, so no read goes out with the old cursor.
+ */
+export function pageCursors(paging: Paging, filters: string): (string | null)[] {
+  return paging.filters === filters ? paging.cursors : [null];
+}
+
 export function OpsOrders({ token, tick, changed }: { token: string; tick: number; changed: Set<string> }) {
   const [filters, setFilters] = useFilters();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const filtersKey = JSON.stringify(filters);
+  const [paging, setPaging] = useState<Paging>({ filters: filtersKey, cursors: [null] });
+  const cursors = pageCursors(paging, filtersKey);
   const cursor = cursors.at(-1) ?? null;
   const vendors = useApi((signal) => api.vendors(token, signal), [token]);
   const warehouses = useApi(filters.vendorId ? (signal) => api.warehouses(token, filters.vendorId!, signal) : null, [
@@ -83,7 +98,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
         },
         signal,
       ),
-    [token, JSON.stringify(filters), cursor],
+    [token, filtersKey, cursor],
     live,
   );
   const scope = {
@@ -112,7 +127,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
 
   const change = (f: Filters) => {
     setFilters({ ...filters, ...f });
-    setCursors([null]);
+    setPaging({ filters: filtersKey, cursors: [null] });
     setSelected(new Set());
     setUnfinished(0);
   };
@@ -326,7 +341,7 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           type="button"
           className="button"
           disabled={cursors.length === 1}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
+          onClick={() => setPaging((p) => ({ filters: filtersKey, cursors: pageCursors(p, filtersKey).slice(0, -1) }))}
         >
           Previous
         </button>
@@ -334,7 +349,9 @@ export function OpsOrders({ token, tick, changed }: { token: string; tick: numbe
           type="button"
           className="button"
           disabled={page.stale || !page.data?.nextCursor}
-          onClick={() => setCursors((c) => [...c, page.data!.nextCursor])}
+          onClick={() =>
+            setPaging((p) => ({ filters: filtersKey, cursors: [...pageCursors(p, filtersKey), page.data!.nextCursor] }))
+          }
         >
           Next
         </button>

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../../api";
 import { ProblemBanner } from "../../components/ProblemBanner";
+import { formatTime } from "../../format";
 import type { BridgeSecret } from "../../types";
 import { useApi } from "../../use-api";
 
@@ -70,8 +71,8 @@ export function InventoryBridge({ token, vendorId }: { token: string; vendorId: 
       <ProblemBanner error={report.error ?? error} />
       {r && (
         <p>
-          {r.configured ? `Secret set ${r.rotatedAt}.` : "No secret yet."} {r.staged} rows waiting.{" "}
-          {r.lastAppliedAt ? `Last applied ${r.lastAppliedAt}.` : ""}{" "}
+          {r.configured ? `Secret set ${formatTime(r.rotatedAt)}.` : "No secret yet."} {r.staged} rows waiting.{" "}
+          {r.lastAppliedAt ? `Last applied ${formatTime(r.lastAppliedAt)}.` : ""}{" "}
           <button type="button" disabled={busy} onClick={() => void rotate(token, vendorId, r.configured)}>
             {busy ? "Making a secret…" : r.configured ? "Rotate secret" : "Create secret"}
           </button>{" "}
@@ -122,7 +123,7 @@ export function InventoryBridge({ token, vendorId }: { token: string; vendorId: 
                   {l.outcome === "clamped" && ` (short ${l.shortfall}: units already promised)`}
                 </td>
                 <td className="num">{l.onHandAfter}</td>
-                <td>{l.countedAt}</td>
+                <td>{formatTime(l.countedAt)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,6 @@
 import { CreateProduct, CreateSku } from "@contracts/catalog";
 import { ONBOARDING_STEPS, type OnboardingStep, SaveStep } from "@contracts/onboarding";
-import { type FormEvent, type ReactNode, useState } from "react";
+import { type FormEvent, type ReactNode, useRef, useState } from "react";
 import { api, newIdempotencyKey } from "../../api";
 import { Invalid } from "../../components/Invalid";
 import { ProblemBanner } from "../../components/ProblemBanner";
@@ -392,14 +392,24 @@ function ProductsStep({
 
 function ReviewStep({ ob, token, submitted }: { ob: OnboardingView; token: string; submitted: () => void }) {
   const [error, setError] = useState<unknown>(null);
+  // One submission at a time: a double tap's second would be refused 409 (already submitted) and
+  // leave its error under the first's success. The ref holds the tap a re-render has not disabled yet.
+  const inFlight = useRef(false);
+  const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
     setError(null);
     try {
       await api.submitOnboarding(token, ob.vendorId);
       submitted();
     } catch (err) {
       setError(err);
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
     }
   };
   const canSubmit = (ob.state === "draft" || ob.state === "rejected") && ob.missing.length === 0;
@@ -418,7 +428,7 @@ function ReviewStep({ ob, token, submitted }: { ob: OnboardingView; token: strin
       {ob.missing.length > 0 && <p className="muted">Still needed: {ob.missing.map(humanize).join(", ")}.</p>}
       <ProblemBanner error={error} />
       {canSubmit && (
-        <button type="submit" className="button primary">
+        <button type="submit" className="button primary" disabled={busy}>
           Submit for review
         </button>
       )}

@@ -31,6 +31,9 @@ export function SubOrderWork({ token, sub, carriers, changed }: Props) {
       changed();
     } catch (err) {
       setError(err);
+      // A refusal says the screen is behind (another device took the step, or ops held the order for
+      // review, which the vendor's feed does not tell): read it again rather than offer the step anew.
+      if (err instanceof ApiProblem) changed();
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,6 @@
 import type { EventFrame } from "@contracts/feeds";
 import { useEffect, useState } from "react";
-import { api } from "../../api";
+import { ApiProblem, api } from "../../api";
 import { useToken } from "../../auth";
 import { ExportButtons } from "../../components/ExportButtons";
 import { ProblemBanner } from "../../components/ProblemBanner";
@@ -12,6 +12,7 @@ import { ConnectionIndicator } from "../../live/ConnectionIndicator";
 import { useThrottledTick } from "../../live/throttle";
 import { useFeed } from "../../live/use-feed";
 import { Link, navigate } from "../../router";
+import type { SubOrderDetail } from "../../types";
 import { useApi } from "../../use-api";
 import { announce, unlockSound } from "./beep";
 import { Earnings } from "./Earnings";
@@ -223,6 +224,9 @@ function QueueTab({ token, tick, status }: { token: string; tick: number; status
       list.reload();
     } catch (err) {
       setError(err);
+      // Refused: the row is out of date (confirmed elsewhere, or its order held for review, which
+      // leaves the queue without a feed event), so the queue is read again.
+      if (err instanceof ApiProblem) list.reload();
     }
   };
   return (
@@ -305,19 +309,51 @@ function OrderExport({ token }: { token: string }) {
   );
 }
 
+const notFound = (error: unknown) => error instanceof ApiProblem && error.status === 404;
+
+/**
+ * What the sub-order page shows: the sub-order, or "gone" once the API no longer lets this vendor
+ * reach it (404: its order was held for review). useApi keeps the last data on a failure and clears
+ * the error while the next read runs (each feed tick), so `refused` (the data on screen when a read
+ * answered 404) stays gone until a read answers the sub-order again (ops approved the order).
+ */
+export function subOrderOnScreen<T>(
+  data: T | null,
+  error: unknown,
+  refused: { data: T | null } | null,
+): T | "gone" | null {
+  if (notFound(error)) return "gone";
+  if (refused && refused.data === data) return "gone";
+  return data;
+}
+
 function SubOrderPage({ token, id, tick }: { token: string; id: string; tick: number }) {
   const sub = useApi((signal) => api.subOrder(token, id, signal), [token, id], tick);
   const carriers = useApi((signal) => api.carriers(token, signal), [token]);
+  const [refused, setRefused] = useState<{ data: SubOrderDetail | null } | null>(null);
+  useEffect(() => {
+    if (notFound(sub.error)) setRefused({ data: sub.data });
+  }, [sub.error, sub.data]);
+  const shown = subOrderOnScreen(sub.data, sub.error, refused);
   return (
     <div className="stack">
       <Link to="/vendor" className="back">
         ← Orders
       </Link>
-      <UpdatedAt at={sub.loadedAt} loading={sub.loading && !sub.data} />
-      <ProblemBanner error={sub.error} />
-      <ProblemBanner error={carriers.error} />
-      {sub.data && (
-        <SubOrderWork token={token} sub={sub.data} carriers={carriers.data?.items ?? []} changed={sub.reload} />
+      {shown === "gone" ? (
+        <p className="notice" role="status">
+          This order is no longer available to work on: it may be held for review, and comes back to your orders once it
+          is released.
+        </p>
+      ) : (
+        <>
+          <UpdatedAt at={sub.loadedAt} loading={sub.loading && !sub.data} />
+          <ProblemBanner error={sub.error} />
+          <ProblemBanner error={carriers.error} />
+          {shown && (
+            <SubOrderWork token={token} sub={shown} carriers={carriers.data?.items ?? []} changed={sub.reload} />
+          )}
+        </>
       )}
     </div>
   );
