@@ -10,8 +10,8 @@ import worker from "../../src/dev/index";
 import { findJob } from "../../src/jobs/registry";
 
 /**
- * Workers Paid allows one invocation 1,000 D1 queries and 1,000 subrequests; the local runtime
- * enforces neither. This runs the Worker (or one job) with an env whose bindings count what an
+ * Workers Paid allows one invocation 1,000 D1 queries and 10,000 subrequests, and the project holds
+ * both to 1,000; the local runtime enforces neither. This runs the Worker (or one job) with an env whose bindings count what an
  * invocation spends: every D1 statement (a batch counts each of its statements), and every call
  * out through a Durable Object stub, a Queue producer, R2 or fetch. Work handed to waitUntil is
  * awaited and counted too: it runs in the same invocation.
