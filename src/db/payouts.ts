@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lte, type SQL, sql } from "drizzle-orm";
 import { type Journal, journalId } from "../domain/ledger";
 import type { DueSubOrder, Hold, KnownTransfer, PeriodFigures, VendorPayoutState } from "../domain/payout-plan";
 import { selectIn } from "./chunks";
@@ -79,8 +79,8 @@ export type RunTally = {
   carriedMinor: number;
 };
 
-/** Adds a page's counts to the run. */
-export function tallyRun(db: Db, runId: string, t: RunTally): Statement {
+/** Adds a page's counts to the run (only while `onlyIf` holds, when given). */
+export function tallyRun(db: Db, runId: string, t: RunTally, onlyIf?: SQL): Statement {
   return db
     .update(payoutRuns)
     .set({
@@ -92,7 +92,21 @@ export function tallyRun(db: Db, runId: string, t: RunTally): Statement {
       reversedMinor: sql`${payoutRuns.reversedMinor} + ${t.reversedMinor}`,
       carriedMinor: sql`${payoutRuns.carriedMinor} + ${t.carriedMinor}`,
     })
-    .where(eq(payoutRuns.id, runId));
+    .where(and(eq(payoutRuns.id, runId), onlyIf));
+}
+
+/** The transfer is still pending: its confirmation or failure has not been written. */
+const isPending = (transferId: string) =>
+  sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${transferId} and ${payoutTransfers.status} = 'pending')`;
+
+/**
+ * Counts a transfer a dead run left, confirmed by a later run's settlement, in the totals of the run
+ * it was written for (its own pages counted only what they confirmed). Put before its confirmation in
+ * one batch: it counts only while the row is still pending, so a confirmation replayed counts nothing.
+ */
+export function tallySettled(db: Db, t: { id: string; runId: string; amountMinor: number }): Statement {
+  const none = { pages: 0, held: 0, reversals: 0, reversedMinor: 0, carriedMinor: 0 };
+  return tallyRun(db, t.runId, { ...none, transfers: 1, transferredMinor: t.amountMinor }, isPending(t.id));
 }
 
 /** The reconciliation's outcome; `listedBefore` only when it held (`problems` empty). */
@@ -255,17 +269,20 @@ export async function writtenTransferIds(db: Db, transferIds: readonly string[])
 const payableOf = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
   sql<number>`coalesce((select -sum(le.amount_minor) from ${ledgerEntries} le where le.sub_order_id = ${sql.raw(outer)} and le.account = 'vendor_payable'), 0)`;
 
+/** An outer column named in plain SQL, or a value (a row about to be written has no column yet). */
+const outerRef = (outer: string | SQL) => (typeof outer === "string" ? sql.raw(outer) : outer);
+
 /**
  * No refund of the sub-order `outer` names is still owed: one owed is not in the books yet; a
  * retry's is (the provider failed it after making it): its vendor's side is netted already, and the
  * shopper's card is not its concern.
  */
-export const noRefundOwed = (outer: "sub_orders.id" | "payout_transfers.sub_order_id") =>
-  sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = ${sql.raw(outer)} and pr.settled_at is null and pr.kind <> 'retry')`;
+export const noRefundOwed = (outer: "sub_orders.id" | "payout_transfers.sub_order_id" | SQL) =>
+  sql`not exists (select 1 from ${pendingRefunds} pr where pr.sub_order_id = ${outerRef(outer)} and pr.settled_at is null and pr.kind <> 'retry')`;
 
 /** The order `orderColumn` names is not held for review: one ops hold (suspected fraud, say) pays nobody. */
-export const notReviewHeld = (orderColumn: "sub_orders.order_id" | "payout_transfers.order_id") =>
-  sql`not exists (select 1 from ${orders} o where o.id = ${sql.raw(orderColumn)} and o.review_held = 1)`;
+export const notReviewHeld = (orderColumn: "sub_orders.order_id" | "payout_transfers.order_id" | SQL) =>
+  sql`not exists (select 1 from ${orders} o where o.id = ${outerRef(orderColumn)} and o.review_held = 1)`;
 
 /**
  * The vendor's account as the provider last reported it can be paid (`planPayouts` holds a vendor
@@ -291,16 +308,31 @@ const subOrderHead = {
 };
 
 /**
+ * What is left of the charge of the order `sub_orders` names for transfers drawing on it: less what
+ * was refunded and what its live transfers drew (a reversal is not counted back: the provider bounds
+ * a charge's transfers by what they moved), through the sub-orders' index and the live-transfer one.
+ */
+const chargeLeftOf = sql<number>`(select p.amount_minor - p.refunded_minor - coalesce((select sum(pt.amount_minor)
+  from ${subOrders} s join ${payoutTransfers} pt on pt.sub_order_id = s.id and pt.status <> 'failed'
+  where s.order_id = p.order_id and pt.source_transaction = p.charge_id), 0)
+  from ${payments} p where p.order_id = sub_orders.order_id)`;
+
+/**
  * Delivered (or since returned) sub-orders past the hold with no live transfer and no refund still
  * owed to the shopper (a return whose refund the provider failed: its goods are not the vendor's to
  * be paid for until the refund and its ledger posting land), and with something left to pay by
  * the ledger (not once refunds took it all, a carried debt was set off against it, or it was
- * captured before the ledger), oldest delivery first, after `after`; each with what its vendor is owed.
+ * captured before the ledger), oldest delivery first, after `after`; each with what its vendor is
+ * owed, and what is left of each one's order charge (`fundFromCharges`).
  */
 export async function dueSubOrders(
   db: Db,
   q: { deliveredBefore: string; after?: After; limit: number },
-): Promise<{ scanned: { deliveredAt: string; id: string }[]; due: DueSubOrder[] }> {
+): Promise<{
+  scanned: { deliveredAt: string; id: string }[];
+  due: DueSubOrder[];
+  chargesLeft: Map<string, number>;
+}> {
   const rows = await db
     .select({
       ...subOrderHead,
@@ -308,6 +340,7 @@ export async function dueSubOrders(
       sourceTransaction: sql<
         string | null
       >`(select p.charge_id from ${payments} p where p.order_id = sub_orders.order_id)`,
+      chargeLeftMinor: chargeLeftOf,
       payableMinor: payableOf("sub_orders.id"),
     })
     .from(subOrders)
@@ -329,7 +362,8 @@ export async function dueSubOrders(
     .limit(q.limit);
   return {
     scanned: rows.map((r) => ({ deliveredAt: r.deliveredAt ?? "", id: r.subOrderId })),
-    due: rows.map(({ deliveredAt: _d, ...r }) => ({ ...r, payableMinor: Number(r.payableMinor) })),
+    due: rows.map(({ deliveredAt: _d, chargeLeftMinor: _c, ...r }) => ({ ...r, payableMinor: Number(r.payableMinor) })),
+    chargesLeft: new Map(rows.map((r) => [r.orderId, Number(r.chargeLeftMinor ?? 0)])),
   };
 }
 
@@ -385,6 +419,8 @@ export type NewTransfer = {
   amountMinor: number;
   currency: string;
   createdAt: string;
+  /** The order's charge it draws on, or null: from the platform's balance. */
+  sourceTransaction: string | null;
 };
 
 /** The sub-order's payable now (credit positive), by its id. */
@@ -412,11 +448,18 @@ const vendorActive = (vendorId: string) =>
   sql`exists (select 1 from ${vendors} v where v.id = ${vendorId} and v.status = 'active')`;
 
 /**
+ * The sub-order is still due as the batch writes, by the rules `dueSubOrders` reads it by: its order
+ * not held for review and no refund of it owed. Either landing after the plan read it stops its transfer.
+ */
+const stillDue = (t: { subOrderId: string; orderId: string }) =>
+  sql`(${notReviewHeld(sql`${t.orderId}`)} and ${noRefundOwed(sql`${t.subOrderId}`)})`;
+
+/**
  * The first phase: the transfer row and its pending journal, together or not at all, and only while
- * the state the plan read still holds (`stillAsPlanned`) and the vendor is not suspended: a plan
- * built on stale reads writes no row, so its invocation asks the provider nothing. The row is
- * written by a select so it can carry the guard (an insert of values cannot); its columns go in the
- * table's order, as drizzle names them.
+ * the state the plan read still holds (`stillAsPlanned`), the sub-order is still due (`stillDue`)
+ * and the vendor is not suspended: a plan built on stale reads writes no row, so its invocation asks
+ * the provider nothing. The row is written by a select so it can carry the guard (an insert of
+ * values cannot); its columns go in the table's order, as drizzle names them.
  */
 export function pendingTransferStatements(db: Db, t: NewTransfer, journal: Journal): Statement[] {
   const row: Record<string, unknown> = { ...t, status: "pending" };
@@ -431,14 +474,10 @@ export function pendingTransferStatements(db: Db, t: NewTransfer, journal: Journ
     db
       .insert(payoutTransfers)
       .select(
-        sql`select ${sql.join(values, sql`, `)} where ${stillAsPlanned(t, t.carryForwardMinor)} and ${vendorActive(t.vendorId)}`,
+        sql`select ${sql.join(values, sql`, `)} where ${stillAsPlanned(t, t.carryForwardMinor)} and ${stillDue(t)} and ${vendorActive(t.vendorId)}`,
       )
       .onConflictDoNothing(),
-    ...postJournal(
-      db,
-      journal,
-      sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${t.id} and ${payoutTransfers.status} = 'pending')`,
-    ),
+    ...postJournal(db, journal, isPending(t.id)),
   ];
 }
 
@@ -467,11 +506,7 @@ export function confirmTransferStatements(
   journal: Journal,
 ): Statement[] {
   return [
-    ...postJournal(
-      db,
-      journal,
-      sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${t.id} and ${payoutTransfers.status} = 'pending')`,
-    ),
+    ...postJournal(db, journal, isPending(t.id)),
     db
       .update(payoutTransfers)
       .set({
@@ -487,11 +522,7 @@ export function confirmTransferStatements(
 /** The provider refused the transfer: its pending journal is undone and the sub-order is due again. */
 export function failTransferStatements(db: Db, t: { id: string; failure: string }, journal: Journal): Statement[] {
   return [
-    ...postJournal(
-      db,
-      journal,
-      sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${t.id} and ${payoutTransfers.status} = 'pending')`,
-    ),
+    ...postJournal(db, journal, isPending(t.id)),
     db
       .update(payoutTransfers)
       .set({ status: "failed", failure: t.failure })
@@ -512,16 +543,6 @@ export function holdStatements(db: Db, runId: string, holds: readonly Hold[]): S
     );
   }
   return out;
-}
-
-/** The charge that paid for an order (a transfer's source transaction), once its payment succeeded. */
-export async function chargeOfOrder(db: Db, orderId: string): Promise<string | null> {
-  const row = await db
-    .select({ chargeId: payments.chargeId })
-    .from(payments)
-    .where(eq(payments.orderId, orderId))
-    .get();
-  return row?.chargeId ?? null;
 }
 
 /** The payments behind these charges, for the provider's fee on each. */

@@ -1227,6 +1227,11 @@ export const payoutTransfers = sqliteTable(
     confirmedAt: text("confirmed_at"),
     /** When the provider made it, by its own clock: what its transfer list filters on. */
     providerCreatedAt: text("provider_created_at"),
+    /**
+     * The charge the transfer draws on, or null when it goes from the platform's balance (more than
+     * is left of the charge): a repair asks again with the same parameters under the same key.
+     */
+    sourceTransaction: text("source_transaction"),
   },
   (t) => [
     uniqueIndex("payout_transfers_live").on(t.subOrderId).where(sql`${t.status} <> 'failed'`),

@@ -77,6 +77,27 @@ export function planPayouts(
   return { transfers, holds, setOffs };
 }
 
+/**
+ * A transfer draws on its order's charge (so it need not wait for the platform's balance to settle)
+ * only while the charge has its amount left (`chargesLeft`, by order): the provider refuses a
+ * transfer beyond that. A reassignment to a dearer offer owes the new vendor its own price while the
+ * shopper paid the old one, so once that cost passes the order's fees (the platform funds it) the
+ * vendors' nets exceed the charge; such a transfer goes from the platform's balance
+ * (`sourceTransaction` null). The plan's transfers of an order take from what is left in turn.
+ */
+export function fundFromCharges(
+  transfers: readonly PlannedTransfer[],
+  chargesLeft: ReadonlyMap<string, number>,
+): PlannedTransfer[] {
+  const left = new Map(chargesLeft);
+  return transfers.map((t) => {
+    const room = left.get(t.orderId) ?? 0;
+    if (t.sourceTransaction === null || t.amountMinor > room) return { ...t, sourceTransaction: null };
+    left.set(t.orderId, room - t.amountMinor);
+    return t;
+  });
+}
+
 /** A transfer as the ledger records it and as the provider reports it, for matching by sub-order. */
 export type KnownTransfer = {
   subOrderId: string;

@@ -25,7 +25,7 @@ import {
 } from "../db/payouts";
 import { newId } from "../domain/ids";
 import { providerFeePosting, setOffPosting } from "../domain/ledger-payouts";
-import { planPayouts, reconcile } from "../domain/payout-plan";
+import { fundFromCharges, planPayouts, reconcile } from "../domain/payout-plan";
 import { holdSuspended } from "../domain/payout-readiness";
 import { isoSeconds } from "../domain/time";
 import { continueJob } from "../gateways/order-events";
@@ -231,12 +231,13 @@ async function payPage(
     return { transfers: 0, held: 0, continued: false };
   }
   const cutoff = isoSeconds(now.getTime() - config(env).payoutHoldDays * DAY_MS);
-  const { scanned, due } = await dueSubOrders(db, { deliveredBefore: cutoff, after, limit: PAGE });
+  const { scanned, due, chargesLeft } = await dueSubOrders(db, { deliveredBefore: cutoff, after, limit: PAGE });
   const states = await vendorPayoutStates(
     db,
     due.map((d) => d.vendorId),
   );
-  const plan = holdSuspended(planPayouts(due, states), states);
+  const planned = holdSuspended(planPayouts(due, states), states);
+  const plan = { ...planned, transfers: fundFromCharges(planned.transfers, chargesLeft) };
   const { paid } = await payPlan(db, provider, runId, plan, at);
   const last = scanned.at(-1);
   const continued = scanned.length === PAGE && last !== undefined;
@@ -249,9 +250,10 @@ async function payPage(
 /**
  * Writes a page's plan and asks the provider for what it wrote. Each transfer, set-off and its hold
  * is written only while the sub-order's payable and the vendor's carried debt are still what the
- * plan read (`pendingTransferStatements`, `setOffStatements`): a page delivered twice may read them
- * on either side of the other delivery's batch, and a plan built on stale reads writes, and asks
- * for, nothing.
+ * plan read (`pendingTransferStatements`, `setOffStatements`), and each transfer only while its
+ * sub-order is still due (no review hold, no refund owed) and its vendor active: a page delivered
+ * twice may read them on either side of the other delivery's batch, and a plan built on stale reads
+ * writes, and asks for, nothing.
  */
 export async function payPlan(
   db: Db,
@@ -260,13 +262,10 @@ export async function payPlan(
   plan: ReturnType<typeof planPayouts>,
   at: string,
 ): Promise<{ paid: number }> {
-  const planned = plan.transfers.map((p) => ({ t: newTransfer(runId, p, at), source: p.sourceTransaction }));
+  const planned = plan.transfers.map((p) => newTransfer(runId, p, at));
   const setOff = new Set(plan.setOffs.map((s) => s.subOrderId));
   await runBatch(db, [
-    ...pendingStatements(
-      db,
-      planned.map((x) => x.t),
-    ),
+    ...pendingStatements(db, planned),
     ...holdStatements(
       db,
       runId,
@@ -286,14 +285,14 @@ export async function payPlan(
   // provider, under that row's id. The other's transfer ids are new, so its call would pay again.
   const written = await writtenTransferIds(
     db,
-    planned.map((x) => x.t.id),
+    planned.map((t) => t.id),
   );
-  const transfers = planned.filter((x) => written.has(x.t.id));
-  const answers = await Promise.all(transfers.map((x) => requestTransfer(provider, x.t, x.source)));
+  const transfers = planned.filter((t) => written.has(t.id));
+  const answers = await Promise.all(transfers.map((t) => requestTransfer(provider, t)));
   let paid = 0;
   let paidMinor = 0;
   const second = answers.flatMap((a, i) => {
-    const t = transfers[i]!.t;
+    const t = transfers[i]!;
     if (a.ok) {
       paid += 1;
       paidMinor += t.amountMinor;

@@ -1,15 +1,16 @@
 import { type Db, runBatch, type Statement } from "../db/client";
 import { postJournal } from "../db/ledger";
 import {
-  chargeOfOrder,
   type OwedBack,
   owedBack,
   owedBackWithoutTransfer,
+  type PayoutTransfer,
   pendingTransfers,
   reversedStatements,
+  tallySettled,
 } from "../db/payouts";
 import { carryForwardPosting, transferReversedPosting } from "../domain/ledger-payouts";
-import type { PayoutProvider } from "../gateways/payouts";
+import type { PayoutProvider, ProviderTransfer } from "../gateways/payouts";
 import { confirmedStatements, failedStatements, requestTransfer } from "./transfers";
 
 /**
@@ -18,12 +19,19 @@ import { confirmedStatements, failedStatements, requestTransfer } from "./transf
  * takes the money back for all of them). Each returns the problems that must stop the run.
  */
 
+/** A transfer a dead run left, confirmed now and counted in that run's totals, in one batch. */
+const settledStatements = (db: Db, t: PayoutTransfer, made: ProviderTransfer, now: string): Statement[] => [
+  tallySettled(db, t),
+  ...confirmedStatements(db, t, made, now),
+];
+
 /**
  * A pending transfer is looked up at the provider by its order's transfer group and its vendor's
  * account, matched by the sub-order in its metadata (a provider cannot be asked by idempotency
  * key, and keys expire): found, it is confirmed; absent, it never happened and is asked for again
- * under its own key while its sub-order is still due and its destination is still its vendor's ready
- * account, else failed. A provider that cannot answer leaves it pending and stops the run.
+ * under its own key and with its own parameters (the source it was written with) while its sub-order
+ * is still due and its destination is still its vendor's ready account, else failed. A provider that
+ * cannot answer leaves it pending and stops the run.
  */
 export async function settlePending(db: Db, provider: PayoutProvider, now: string, limit: number) {
   const pending = await pendingTransfers(db, limit);
@@ -38,7 +46,7 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
     }
     const found = listed.value.find((p) => p.metadata?.subOrderId === t.subOrderId);
     if (found) {
-      statements.push(...confirmedStatements(db, t, found, now));
+      statements.push(...settledStatements(db, t, found, now));
       settled += 1;
       continue;
     }
@@ -59,8 +67,8 @@ export async function settlePending(db: Db, provider: PayoutProvider, now: strin
       settled += 1;
       continue;
     }
-    const made = await requestTransfer(provider, t, await chargeOfOrder(db, t.orderId));
-    if (made.ok) statements.push(...confirmedStatements(db, t, made.value, now));
+    const made = await requestTransfer(provider, t);
+    if (made.ok) statements.push(...settledStatements(db, t, made.value, now));
     // A refusal is final: the row fails and the sub-order is due again, so one vendor's account the
     // provider turns down cannot keep every later run from paying the others.
     else if (made.code !== "PROVIDER_ERROR") statements.push(...failedStatements(db, t, made.message, now));

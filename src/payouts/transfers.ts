@@ -50,6 +50,7 @@ export function newTransfer(runId: string, p: PlannedTransfer, now: string): New
     amountMinor: p.amountMinor,
     currency: p.currency,
     createdAt: now,
+    sourceTransaction: p.sourceTransaction,
   };
 }
 
@@ -60,17 +61,16 @@ export function pendingStatements(db: Db, transfers: readonly NewTransfer[]) {
   );
 }
 
-/** Asks the provider for the transfer; its key is the transfer's own id, so a retry of this attempt is one transfer. */
-export function requestTransfer(
-  provider: PayoutProvider,
-  t: NewTransfer | PayoutTransfer,
-  sourceTransaction: string | null,
-) {
+/**
+ * Asks the provider for the transfer; its key is the transfer's own id and its parameters are the
+ * row's (the source it was written with too), so a retry of this attempt is one transfer.
+ */
+export function requestTransfer(provider: PayoutProvider, t: NewTransfer | PayoutTransfer) {
   return provider.transfers.create({
     amount: { amountMinor: t.amountMinor, currency: t.currency },
     destination: t.destination,
     transferGroup: t.orderId,
-    sourceTransaction,
+    sourceTransaction: t.sourceTransaction,
     metadata: { subOrderId: t.subOrderId, orderId: t.orderId, vendorId: t.vendorId },
     idempotencyKey: t.id,
   });

@@ -199,7 +199,7 @@ describe("payout run", () => {
     const first = await plan(made);
     const second = await plan(unasked);
     await runBatch(db, pendingStatements(db, [first, second]));
-    expect((await requestTransfer(simulatedPayouts(env), first, await charge(made.orderId))).ok).toBe(true);
+    expect((await requestTransfer(simulatedPayouts(env), first)).ok).toBe(true);
 
     expect((await runPayoutsAt(8)).result.status).toBe("paid");
     for (const o of [made, unasked]) {
@@ -209,6 +209,19 @@ describe("payout run", () => {
     }
     const dead = await env.DB.prepare("select status from payout_runs where id = ?").bind(runId).first();
     expect(dead).toEqual({ status: "interrupted" });
+    // What the repair settled counts in the totals of the run that wrote it, and only once.
+    await runPayoutsAt(8);
+    const totals = await env.DB.prepare(
+      "select r.transfers, r.transferred_minor, (select count(*) from payout_transfers t where t.run_id = r.id and t.status = 'paid') as paid, (select sum(t.amount_minor) from payout_transfers t where t.run_id = r.id and t.status = 'paid') as paid_minor from payout_runs r where r.id = ?",
+    )
+      .bind(runId)
+      .first<{ transfers: number; transferred_minor: number; paid: number; paid_minor: number }>();
+    expect(totals).toEqual({
+      transfers: 2,
+      transferred_minor: first.amountMinor + second.amountMinor,
+      paid: 2,
+      paid_minor: first.amountMinor + second.amountMinor,
+    });
   });
 
   it("a refund after payout reverses the transfer for what was refunded", async () => {
