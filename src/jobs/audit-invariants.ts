@@ -8,7 +8,7 @@ const WINDOW_HOURS = 24;
 const MAX_ORDERS = 200;
 const MAX_CANCELLED = 50;
 // Stock-object calls per run: one per SKU of each order checked, one per SKU touched. The audit
-// has its cron invocation to itself; this keeps it under a third of the 1,000 subrequests however
+// has its cron invocation to itself; this keeps it under a third of the project's 1,000 subrequests however
 // many SKUs the orders hold (200 orders of 50 SKUs would be 10,000 calls). Like MAX_ORDERS, it
 // makes a run a sample of the window's paid orders: the ones whose checks fit.
 const MAX_CALLS = 300;
