@@ -73,7 +73,7 @@ describe("payouts of an order reassigned to a dearer offer", () => {
     const o = await reassignedToDearer();
     const due = await owed(o.subOrderId);
     // The dead run chose the platform's balance for it and died before asking the provider.
-    const t = await leftPending(o, o);
+    const t = await leftPending(o, o, null);
 
     expect((await runPayoutsAt(8)).result.status).toBe("paid");
     expect(await transfersOf(o.subOrderId)).toMatchObject([{ id: t.id, status: "paid", amount_minor: due }]);

@@ -15,6 +15,7 @@ import {
 } from "../stripe-fake/control";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { BENGALURU, checkout, stockedSku } from "../support/marketplace";
+import { chargeOf } from "../support/payouts";
 
 /**
  * A refund after a payout takes the money back from the vendor's transfer through the official SDK
@@ -103,7 +104,7 @@ async function leftPending(v: Vendor, o: { orderId: string; subOrderId: string }
       ...o,
       vendorId: v.vendorId,
       destination: v.accountId,
-      sourceTransaction: null,
+      sourceTransaction: await chargeOf(o.orderId),
       payableMinor: due,
       carryForwardMinor: 0,
       amountMinor: due,

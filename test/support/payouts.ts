@@ -124,10 +124,23 @@ export async function openRun() {
   return runId;
 }
 
-/** The sub-order's transfer to the vendor's account as a run whose lease lapsed left it: written pending, never asked. */
+/** The charge a run draws an order's transfers on, as it writes them (null when the order has none). */
+export async function chargeOf(orderId: string): Promise<string | null> {
+  const row = await env.DB.prepare("select charge_id as c from payments where order_id = ?")
+    .bind(orderId)
+    .first<{ c: string | null }>();
+  return row?.c ?? null;
+}
+
+/**
+ * The sub-order's transfer to the vendor's account as a run whose lease lapsed left it: written
+ * pending, never asked; drawn on the order's charge unless the run chose a `source` (null: the
+ * platform's balance).
+ */
 export async function leftPending(
   vendor: { vendorId: string; accountId: string },
   o: { orderId: string; subOrderId: string },
+  source?: string | null,
 ) {
   const db = database(env);
   const runId = await openRun();
@@ -138,7 +151,7 @@ export async function leftPending(
       ...o,
       vendorId: vendor.vendorId,
       destination: vendor.accountId,
-      sourceTransaction: null,
+      sourceTransaction: source === undefined ? await chargeOf(o.orderId) : source,
       payableMinor: due,
       carryForwardMinor: 0,
       amountMinor: due,
