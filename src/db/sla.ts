@@ -24,7 +24,8 @@ export type Due = {
  * without statistics SQLite would rather take sub_orders_status_sla and sort; that is also why
  * this is SQL text (the query builder cannot say INDEXED BY). `horizon` is now plus the widest
  * lead, the index range. A breach ops were told has shipped (`reportUnfinishedDispatch`) is skipped:
- * no cancel can land on it, and retried every tick it would hold the head of every page.
+ * no cancel can land on it, and retried every tick it would hold the head of every page. So is one
+ * a reassignment's stock is still moving for (`noStockMoving`), until that stock has followed.
  */
 export function dueScans(
   nowIso: string,
@@ -51,7 +52,11 @@ export function dueScans(
   const unreported = sql`not exists (select 1 from notifications as n
     where n.dedupe_key = ${`${UNFINISHED_DISPATCH}:`} || s.id)`;
   return {
-    breached: scan("sub_orders_sla_open", sql`${past} and ${unreported}`, limits.breached),
+    breached: scan(
+      "sub_orders_sla_open",
+      sql`${past} and ${unreported} and ${noStockMoving(sql`s.id`, sql`s.order_id`)}`,
+      limits.breached,
+    ),
     toNudge: scan(
       "sub_orders_sla_unnudged",
       sql`s.nudged_at is null and s.sla_dispatch_by > ${nowIso} and s.sla_dispatch_by <= ${horizon}
@@ -62,13 +67,26 @@ export function dueScans(
 }
 
 /**
+ * Not named (as source or target) by a reassignment whose stock has not followed its claim yet:
+ * pack and dispatch refuse such a sub-order until it has (`stockStillMoving`), for a minute or up to
+ * an hour, so a deadline passing meanwhile is no breach of its vendor's. Read through
+ * reassignments_order.
+ */
+function noStockMoving(subOrderId: SQL | SQLiteColumn, orderId: SQL | SQLiteColumn): SQL {
+  return sql`not exists (select 1 from reassignments as r where r.order_id = ${orderId}
+    and r.stock_move is not null and ${subOrderId} in (r.from_sub_order_id, r.to_sub_order_id))`;
+}
+
+/**
  * The breach scan's own condition, for the cancel's guarded write: the sub-order's deadline has
- * passed at `nowIso` and its order is not held for review, as the write runs. A flag for review or
- * a reassignment's new deadline landing after the scan read it makes the cancel not land.
+ * passed at `nowIso`, its order is not held for review and no reassignment's stock is moving for
+ * it, as the write runs. A flag for review, a reassignment's new deadline or its claim landing after
+ * the scan read it makes the cancel not land.
  */
 export function stillBreached(nowIso: string): SQL {
   return sql`${subOrders.slaDispatchBy} is not null and ${subOrders.slaDispatchBy} <= ${nowIso}
-    and not exists (select 1 from ${orders} where ${orders.id} = ${subOrders.orderId} and ${orders.reviewHeld} = 1)`;
+    and not exists (select 1 from ${orders} where ${orders.id} = ${subOrders.orderId} and ${orders.reviewHeld} = 1)
+    and ${noStockMoving(subOrders.id, subOrders.orderId)}`;
 }
 
 /** The ops alert of a dispatch that stopped after its stock shipped, and the prefix of its dedupe key. */

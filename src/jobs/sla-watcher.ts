@@ -38,11 +38,13 @@ export function slaScans(nowIso: string, horizon: string, after?: { key: string;
  * Every minute: a sub-order still undispatched gets one nudge to its vendor per deadline (an
  * approval restarts the clock) once its vendor's nudge lead before the deadline is reached, and is
  * cancelled (`sla_breach_auto`: stock released, its amount refunded with a credit note) once the
- * deadline has passed. Orders held for review have no running clock: a sub-order whose order is
- * flagged, or that is given a new deadline, after the scan read it is not cancelled (the cancel's
- * write lands only while it is still breached, and its released stock is held for the order again
- * when it does not). Running twice, or twice at once, does nothing twice: the nudge is a
- * conditional stamp with a once-only event, and the cancellation is the guarded vendor-cancel step.
+ * deadline has passed. Orders held for review have no running clock, nor does a sub-order a
+ * reassignment's stock is still moving for (pack and dispatch refuse it meanwhile): a sub-order
+ * whose order is flagged, that is given a new deadline, or that a move claims, after the scan read
+ * it is not cancelled (the cancel's write lands only while it is still breached, and its released
+ * stock is held for the order again when it does not). Running twice, or twice at once, does
+ * nothing twice: the nudge is a conditional stamp with a once-only event, and the cancellation is
+ * the guarded vendor-cancel step.
  * A breach whose stock has shipped though D1 still reads it open (a dispatch that stopped part-way)
  * cannot be cancelled: ops are told once and the scan leaves it to the vendor's dispatch
  * (`reportUnfinishedDispatch`).
@@ -82,7 +84,8 @@ async function cancelBreaches(env: Env, now: Date, scanned: Due[], actor: Actor)
   const due = scanned.slice(0, BREACH_PAGE).filter((d) => taken.has(d.id));
   // Read again with the page: one whose order was flagged for review, or that was given a new
   // deadline, since the scan is no breach now and its stock is left alone. The cancel's write
-  // checks the same again as it lands (`stillBreached`), for a change during its stock calls.
+  // checks the same again as it lands (`stillBreached`), for a change during its stock calls, and
+  // also a reassignment's claim whose stock has not followed, which this read does not see.
   const nowIso = isoSeconds(now);
   const breached = loaded.filter(
     (l) => !l.agg.order.reviewHeld && l.sub.slaDispatchBy !== null && l.sub.slaDispatchBy <= nowIso,
