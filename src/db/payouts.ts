@@ -100,9 +100,10 @@ const isPending = (transferId: string) =>
   sql`exists (select 1 from ${payoutTransfers} where ${payoutTransfers.id} = ${transferId} and ${payoutTransfers.status} = 'pending')`;
 
 /**
- * Counts a transfer a dead run left, confirmed by a later run's settlement, in the totals of the run
- * it was written for (its own pages counted only what they confirmed). Put before its confirmation in
- * one batch: it counts only while the row is still pending, so a confirmation replayed counts nothing.
+ * Counts a confirmed transfer in the totals of the run it was written for, whoever confirms it: that
+ * run's page on the provider's answer, or a later run's settlement of it left pending (its run died,
+ * or its answer came back after its lease lapsed). Put before its confirmation in one batch: it counts
+ * only while the row is still pending, so the transfer counts once however many confirm it.
  */
 export function tallySettled(db: Db, t: { id: string; runId: string; amountMinor: number }): Statement {
   const none = { pages: 0, held: 0, reversals: 0, reversedMinor: 0, carriedMinor: 0 };
@@ -449,7 +450,8 @@ const vendorActive = (vendorId: string) =>
 
 /**
  * The sub-order is still due as the batch writes, by the rules `dueSubOrders` reads it by: its order
- * not held for review and no refund of it owed. Either landing after the plan read it stops its transfer.
+ * not held for review and no refund of it owed. Either landing after the plan read it stops its
+ * transfer or set-off.
  */
 const stillDue = (t: { subOrderId: string; orderId: string }) =>
   sql`(${notReviewHeld(sql`${t.orderId}`)} and ${noRefundOwed(sql`${t.subOrderId}`)})`;
@@ -485,11 +487,14 @@ export function pendingTransferStatements(db: Db, t: NewTransfer, journal: Journ
  * A due sub-order set off whole against its vendor's carried debt: its journal and its hold (the
  * reason it was not transferred), only while its payable is still what the plan read and the debt
  * still covers it, so a plan built on stale reads neither spends a debt twice nor sets off a payable
- * another invocation has moved. The hold is written only with the journal.
+ * another invocation has moved, and only while it is still due (`stillDue`): a sub-order held for
+ * review or owing a refund is not the vendor's to pay a debt with yet. The vendor's suspension does
+ * not stop it (`holdSuspended`: it moves no money to the vendor). The hold is written only with the
+ * journal.
  */
-export function setOffStatements(db: Db, runId: string, s: Hold, journal: Journal): Statement[] {
+export function setOffStatements(db: Db, runId: string, s: Hold & { orderId: string }, journal: Journal): Statement[] {
   return [
-    ...postJournal(db, journal, stillAsPlanned(s, s.payableMinor)),
+    ...postJournal(db, journal, sql`${stillAsPlanned(s, s.payableMinor)} and ${stillDue(s)}`),
     db
       .insert(payoutHolds)
       .select(

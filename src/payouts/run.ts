@@ -20,6 +20,7 @@ import {
   setOffStatements,
   startRun,
   tallyRun,
+  tallySettled,
   vendorPayoutStates,
   writtenTransferIds,
 } from "../db/payouts";
@@ -35,9 +36,10 @@ import { config } from "../platform/config";
 import { settlePending, takeBackRefunds } from "./settle";
 import { confirmedStatements, failedStatements, newTransfer, pendingStatements, requestTransfer } from "./transfers";
 
-// A transfer costs about six D1 statements (its row and pending journal, then its confirmation)
-// and one provider request; fifteen keep a page near a hundred queries and requests, a fifth of
-// what an invocation may spend. The rest continues on the queue, a page per invocation.
+// A transfer costs about seven D1 statements (its row and pending journal, then its count in the
+// run's totals and its confirmation) and one provider request; fifteen keep a page near a hundred
+// queries and requests, a fifth of what an invocation may spend. The rest continues on the queue, a
+// page per invocation.
 const PAGE = 15;
 // Settling a pending transfer or a refund after payout costs a provider list or reversal each.
 const SETTLE_PER_RUN = 20;
@@ -250,10 +252,10 @@ async function payPage(
 /**
  * Writes a page's plan and asks the provider for what it wrote. Each transfer, set-off and its hold
  * is written only while the sub-order's payable and the vendor's carried debt are still what the
- * plan read (`pendingTransferStatements`, `setOffStatements`), and each transfer only while its
- * sub-order is still due (no review hold, no refund owed) and its vendor active: a page delivered
- * twice may read them on either side of the other delivery's batch, and a plan built on stale reads
- * writes, and asks for, nothing.
+ * plan read (`pendingTransferStatements`, `setOffStatements`) and the sub-order is still due (no
+ * review hold, no refund owed), and each transfer only while its vendor is active (a suspended
+ * vendor's set-offs stand): a page delivered twice may read them on either side of the other
+ * delivery's batch, and a plan built on stale reads writes, and asks for, nothing.
  */
 export async function payPlan(
   db: Db,
@@ -275,7 +277,7 @@ export async function payPlan(
       setOffStatements(
         db,
         runId,
-        plan.holds.find((h) => h.subOrderId === s.subOrderId)!,
+        { ...plan.holds.find((h) => h.subOrderId === s.subOrderId)!, orderId: s.orderId },
         setOffPosting({ ...s, at, runId }, s.payableMinor),
       ),
     ),
@@ -290,13 +292,13 @@ export async function payPlan(
   const transfers = planned.filter((t) => written.has(t.id));
   const answers = await Promise.all(transfers.map((t) => requestTransfer(provider, t)));
   let paid = 0;
-  let paidMinor = 0;
   const second = answers.flatMap((a, i) => {
     const t = transfers[i]!;
     if (a.ok) {
       paid += 1;
-      paidMinor += t.amountMinor;
-      return confirmedStatements(db, t, a.value, at);
+      // Counted only while its row is still pending: an answer slower than this run's lease may come
+      // back after a later run's settlement found the transfer at the provider and counted it here.
+      return [tallySettled(db, t), ...confirmedStatements(db, t, a.value, at)];
     }
     // Only a refusal is final (the sub-order is due again next run, and other vendors are paid);
     // an unanswered request may have made the transfer: the next run's settlement finds out from
@@ -307,8 +309,8 @@ export async function payPlan(
     ...second,
     tallyRun(db, runId, {
       pages: 1,
-      transfers: paid,
-      transferredMinor: paidMinor,
+      transfers: 0,
+      transferredMinor: 0,
       held: plan.holds.length,
       reversals: 0,
       reversedMinor: 0,
