@@ -193,6 +193,22 @@ export function freeUnits(column: "held" | "committed"): string {
 export const ADDRESS_EARLIEST_EXPIRY = `SELECT MIN(expires_at) AS earliest FROM holds
   WHERE client_address = ?1 AND status = 'held' AND expires_at > ?2 AND hold_id <> ?3`;
 
+/**
+ * The warehouses whose held and committed counters differ from the units their hold rows keep held
+ * and committed. Claims read only the counters (available = on_hand - held - committed), so a
+ * counter short of its rows offers units already promised. Only rows still held or committed are summed.
+ */
+export const COUNTER_DRIFT = `SELECT s.warehouse_id, s.on_hand, s.held, s.committed,
+    coalesce(h.held, 0) AS held_in_holds, coalesce(h.committed, 0) AS committed_in_holds
+  FROM stock s LEFT JOIN (
+    SELECT warehouse_id,
+      SUM(CASE status WHEN 'held' THEN qty ELSE 0 END) AS held,
+      SUM(CASE status WHEN 'committed' THEN qty ELSE 0 END) AS committed
+    FROM holds WHERE status IN ('held', 'committed') GROUP BY warehouse_id
+  ) h ON h.warehouse_id = s.warehouse_id
+  WHERE s.held <> coalesce(h.held, 0) OR s.committed <> coalesce(h.committed, 0)
+  ORDER BY s.warehouse_id`;
+
 /** Idempotent: safe on every construction of the object, new or existing. */
 export function migrate(storage: DurableObjectStorage): void {
   const sql = storage.sql;

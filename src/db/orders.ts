@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, ne, type SQL, sql } from "drizzle-orm";
 import { orderStatuses } from "../contracts/order-status";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
@@ -492,17 +492,41 @@ export async function paidOrdersWithLines(db: Db, since: string, limit: number) 
     .where(and(gte(orders.createdAt, since), gte(orders.paidAt, since), inArray(orders.status, PAID_ORDER_STATUSES)))
     .orderBy(desc(orders.updatedAt), desc(orders.id))
     .limit(limit);
-  const lines = await selectIn(
+  const lines = await linesOwed(
     db,
     paid.map((o) => o.id),
-    (ids) =>
-      db
-        .select({ orderId: lineItems.orderId, skuId: lineItems.skuId, qty: lineItems.qty })
-        .from(lineItems)
-        .innerJoin(subOrders, eq(subOrders.id, lineItems.subOrderId))
-        .where(and(inArray(lineItems.orderId, ids), ne(subOrders.status, "cancelled"))),
   );
   return paid.map((o) => ({ ...o, lines: lines.filter((l) => l.orderId === o.id) }));
+}
+
+/** The lines of these orders' sub-orders that are not cancelled: the units their holds still owe. */
+function linesOwed(db: Db, orderIds: string[]) {
+  return selectIn(db, orderIds, (ids) =>
+    db
+      .select({ orderId: lineItems.orderId, skuId: lineItems.skuId, qty: lineItems.qty })
+      .from(lineItems)
+      .innerJoin(subOrders, eq(subOrders.id, lineItems.subOrderId))
+      .where(and(inArray(lineItems.orderId, ids), ne(subOrders.status, "cancelled"))),
+  );
+}
+
+/**
+ * The invariant audit's second look at orders whose lines it found wrong, read as they are now: the
+ * lines of their sub-orders that are not cancelled, and the orders a reassignment has not moved the
+ * hold of yet (`stock_move` still set: until the reassignment-stock job moves it, the hold keeps the
+ * old lines' units).
+ */
+export async function linesOwedNow(db: Db, orderIds: string[]) {
+  const [lines, moving] = await Promise.all([
+    linesOwed(db, orderIds),
+    selectIn(db, orderIds, (ids) =>
+      db
+        .selectDistinct({ orderId: reassignments.orderId })
+        .from(reassignments)
+        .where(and(inArray(reassignments.orderId, ids), isNotNull(reassignments.stockMove))),
+    ),
+  ]);
+  return { lines, stockMoving: new Set(moving.map((m) => m.orderId)) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { SkuStock } from "../../durable-objects/sku-stock";
+import type { CounterDrift, SkuStock } from "../../durable-objects/sku-stock";
 import type {
   AdjustInput,
   Allocation,
@@ -16,6 +16,7 @@ import { setBounded } from "../domain/bounded-map";
 import type { Background } from "../platform/background";
 import { SharedLanes } from "../platform/shared-turns";
 
+export type { CounterDrift } from "../../durable-objects/sku-stock";
 export type {
   AdjustInput,
   AdjustReason,
@@ -220,6 +221,11 @@ export async function snapshotOf(env: Env, skuId: string): Promise<StockSnapshot
   const snap = await stockObject(env, skuId).snapshot();
   // An object that has never been written does not know its SKU id yet.
   return { ...snap, skuId };
+}
+
+/** The SKU's warehouses whose held and committed counters disagree with its hold rows (see `SkuStock.audit`). */
+export function counterDrift(env: Env, skuId: string): Promise<CounterDrift[]> {
+  return stockObject(env, skuId).audit();
 }
 
 /**
