@@ -1,12 +1,17 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { database } from "../../src/db/client";
-import { dueSubOrders, vendorPayoutStates } from "../../src/db/payouts";
-import { planPayouts } from "../../src/domain/payout-plan";
 import { payoutProvider } from "../../src/gateways/payout-provider";
 import { payPlan } from "../../src/payouts/run";
 import { uid } from "../support/api";
-import { deliveredOrder, openRun, owed, payoutVendor, simTransfersOf, transfersOf } from "../support/payouts";
+import {
+  deliveredOrder,
+  nowSeconds,
+  owed,
+  pageFor,
+  payoutVendor,
+  simTransfersOf,
+  transfersOf,
+} from "../support/payouts";
 
 /**
  * A page reads what is due, then writes its transfers: an order held for review, or a refund of the
@@ -14,19 +19,11 @@ import { deliveredOrder, openRun, owed, payoutVendor, simTransfersOf, transfersO
  * the page's read would not have found the sub-order due.
  */
 
-const at = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-
 /** A page's plan for the vendor's due sub-orders, read now; `meanwhile` lands before its batch writes. */
 async function planThenWrite(vendor: { vendorId: string }, meanwhile: () => Promise<unknown>) {
-  const db = database(env);
-  const runId = await openRun();
-  const read = await dueSubOrders(db, { deliveredBefore: new Date(Date.now() + 1_000).toISOString(), limit: 100 });
-  const plan = planPayouts(
-    read.due.filter((d) => d.vendorId === vendor.vendorId),
-    await vendorPayoutStates(db, [vendor.vendorId]),
-  );
+  const { db, runId, plan } = await pageFor(vendor);
   await meanwhile();
-  await payPlan(db, payoutProvider(env), runId, plan, at());
+  await payPlan(db, payoutProvider(env), runId, plan, nowSeconds());
   return plan;
 }
 
@@ -53,7 +50,7 @@ describe("a transfer planned before its sub-order stopped being due", () => {
       env.DB.prepare(
         "insert into pending_refunds (id, sub_order_id, order_id, payment_id, kind, amount_minor, currency, reason, created_at) select ?, ?, order_id, id, 'return', 100, currency, 'wrong size', ? from payments where order_id = ?",
       )
-        .bind(uid("pr"), o.subOrderId, at(), o.orderId)
+        .bind(uid("pr"), o.subOrderId, nowSeconds(), o.orderId)
         .run(),
     );
     expect(plan.transfers.map((t) => t.subOrderId)).toEqual([o.subOrderId]);

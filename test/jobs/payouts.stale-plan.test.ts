@@ -4,32 +4,18 @@ import { database } from "../../src/db/client";
 import { dueSubOrders, vendorPayoutStates } from "../../src/db/payouts";
 import { planPayouts } from "../../src/domain/payout-plan";
 import { payoutProvider } from "../../src/gateways/payout-provider";
-import { simulateBankPayout } from "../../src/gateways/simulated-payouts";
 import { payPlan } from "../../src/payouts/run";
 import {
   balance,
   carriedDebt,
   deliveredOrder,
   owed,
-  payoutVendor,
   returnUnits,
   runPayoutsAt,
   simTransfersOf,
   transfersOf,
+  vendorInDebt,
 } from "../support/payouts";
-
-/** A vendor whose three-unit sub-order came back after its bank payout: it carries that sub-order's payable as debt. */
-async function vendorInDebt() {
-  const vendor = await payoutVendor({ priceMinor: 5_000 });
-  const o = await deliveredOrder(vendor, 3);
-  expect((await runPayoutsAt(8)).result.status).toBe("paid");
-  await simulateBankPayout(env, vendor.accountId);
-  expect((await returnUnits(vendor.token, o, 3, "wrong colour")).status).toBe(200);
-  expect((await runPayoutsAt(8)).result.status).toBe("paid");
-  const debt = await carriedDebt(vendor.vendorId);
-  expect(debt).toBeGreaterThan(0);
-  return { vendor, debt };
-}
 
 /** The refund journals of a sub-order, in the order they were posted. */
 async function refundJournals(subOrderId: string) {

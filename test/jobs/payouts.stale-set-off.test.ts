@@ -1,43 +1,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { database } from "../../src/db/client";
-import { dueSubOrders, vendorPayoutStates } from "../../src/db/payouts";
-import { planPayouts } from "../../src/domain/payout-plan";
 import { payoutProvider } from "../../src/gateways/payout-provider";
-import { simulateBankPayout } from "../../src/gateways/simulated-payouts";
 import { payPlan } from "../../src/payouts/run";
 import { uid } from "../support/api";
-import {
-  balance,
-  carriedDebt,
-  deliveredOrder,
-  openRun,
-  owed,
-  payoutVendor,
-  returnUnits,
-  runPayoutsAt,
-} from "../support/payouts";
+import { balance, carriedDebt, deliveredOrder, nowSeconds, owed, pageFor, vendorInDebt } from "../support/payouts";
 
 /**
  * A page reads what is due, then writes its set-offs against the vendors' carried debt: an order held
  * for review, or a refund of the sub-order owed to its shopper, landing in between stops the set-off
  * as it stops a transfer, since the page's read would not have found the sub-order due.
  */
-
-const at = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-
-/** A vendor whose three-unit sub-order came back after its bank payout: it carries that sub-order's payable as debt. */
-async function vendorInDebt() {
-  const vendor = await payoutVendor({ priceMinor: 5_000 });
-  const o = await deliveredOrder(vendor, 3);
-  expect((await runPayoutsAt(8)).result.status).toBe("paid");
-  await simulateBankPayout(env, vendor.accountId);
-  expect((await returnUnits(vendor.token, o, 3, "wrong colour")).status).toBe(200);
-  expect((await runPayoutsAt(8)).result.status).toBe("paid");
-  const debt = await carriedDebt(vendor.vendorId);
-  expect(debt).toBeGreaterThan(0);
-  return { vendor, debt };
-}
 
 /** The sub-order's holds in any run and its set-off journals. */
 async function setOffOf(subOrderId: string) {
@@ -59,7 +31,7 @@ const oweRefund = (o: { orderId: string; subOrderId: string }) =>
   env.DB.prepare(
     "insert into pending_refunds (id, sub_order_id, order_id, payment_id, kind, amount_minor, currency, reason, created_at) select ?, ?, order_id, id, 'return', 100, currency, 'wrong size', ? from payments where order_id = ?",
   )
-    .bind(uid("pr"), o.subOrderId, at(), o.orderId)
+    .bind(uid("pr"), o.subOrderId, nowSeconds(), o.orderId)
     .run();
 
 describe("a set-off planned before its sub-order stopped being due", () => {
@@ -72,16 +44,10 @@ describe("a set-off planned before its sub-order stopped being due", () => {
     const due = await owed(o.subOrderId);
     expect(due).toBeLessThanOrEqual(debt);
 
-    const db = database(env);
-    const runId = await openRun();
-    const read = await dueSubOrders(db, { deliveredBefore: new Date(Date.now() + 1_000).toISOString(), limit: 100 });
-    const plan = planPayouts(
-      read.due.filter((d) => d.vendorId === vendor.vendorId),
-      await vendorPayoutStates(db, [vendor.vendorId]),
-    );
+    const { db, runId, plan } = await pageFor(vendor);
     expect(plan.setOffs.map((s) => s.subOrderId)).toEqual([o.subOrderId]);
     await meanwhile(o);
-    await payPlan(db, payoutProvider(env), runId, plan, at());
+    await payPlan(db, payoutProvider(env), runId, plan, nowSeconds());
 
     expect(await setOffOf(o.subOrderId)).toEqual({ holds: [], journals: [] });
     expect(await owed(o.subOrderId)).toBe(due);

@@ -1,6 +1,9 @@
 import { env } from "cloudflare:test";
+import { expect } from "vitest";
 import { database, runBatch } from "../../src/db/client";
-import { simulatedPayouts } from "../../src/gateways/simulated-payouts";
+import { dueSubOrders, vendorPayoutStates } from "../../src/db/payouts";
+import { planPayouts } from "../../src/domain/payout-plan";
+import { simulateBankPayout, simulatedPayouts } from "../../src/gateways/simulated-payouts";
 import { newTransfer, pendingStatements } from "../../src/payouts/transfers";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "./api";
 import { BENGALURU, checkout, pay, stockedSku } from "./marketplace";
@@ -162,3 +165,31 @@ export async function leftPending(
   await runBatch(db, pendingStatements(db, [t]));
   return t;
 }
+
+/** A vendor whose three-unit sub-order came back after its bank payout: it carries that sub-order's payable as debt. */
+export async function vendorInDebt() {
+  const vendor = await payoutVendor({ priceMinor: 5_000 });
+  const o = await deliveredOrder(vendor, 3);
+  expect((await runPayoutsAt(8)).result.status).toBe("paid");
+  await simulateBankPayout(env, vendor.accountId);
+  expect((await returnUnits(vendor.token, o, 3, "wrong colour")).status).toBe(200);
+  expect((await runPayoutsAt(8)).result.status).toBe("paid");
+  const debt = await carriedDebt(vendor.vendorId);
+  expect(debt).toBeGreaterThan(0);
+  return { vendor, debt };
+}
+
+/** A run's page as it reads now: the vendor's due sub-orders planned, not yet written. */
+export async function pageFor(vendor: { vendorId: string }) {
+  const db = database(env);
+  const runId = await openRun();
+  const read = await dueSubOrders(db, { deliveredBefore: new Date(Date.now() + 1_000).toISOString(), limit: 100 });
+  const plan = planPayouts(
+    read.due.filter((d) => d.vendorId === vendor.vendorId),
+    await vendorPayoutStates(db, [vendor.vendorId]),
+  );
+  return { db, runId, plan };
+}
+
+/** Now, to the second, as the runs stamp what they write. */
+export const nowSeconds = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
