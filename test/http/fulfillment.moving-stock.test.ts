@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { reassignSubOrder } from "../../src/reassignment/reassign";
-import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
+import { ADMIN, api, newCustomer, tokenFor } from "../support/api";
 import { lost, stockCalls } from "../support/bindings";
-import { expectStockEquation, pay } from "../support/marketplace";
+import { expectStockEquation, opsMoveTo, pay } from "../support/marketplace";
 import { order, reassignableMarket } from "./routing.fixtures";
 
 let seq = 0;
@@ -27,14 +27,7 @@ async function movedToVendorB(e: Env) {
   const placed = await order(shopper.token, [{ skuId: a.skuId, qty: 2 }]);
   await pay(shopper.token, placed.body.payment.id);
   const orderId = placed.body.order.id as string;
-  const move = reassignSubOrder(e, undefined, {
-    subOrderId: placed.body.order.subOrders[0].id,
-    target: { skuId: b.skuId },
-    reason: "vendor A cannot ship it",
-    key: uid("ra-"),
-    actor: { role: "ops", id: uid("tok_") },
-    now: new Date(),
-  });
+  const move = reassignSubOrder(e, undefined, opsMoveTo(placed.body.order.subOrders[0].id, b.skuId));
   if (e === env) expect((await move).ok).toBe(true);
   else await expect(move).rejects.toThrow("Network connection lost.");
   const moved = await env.DB.prepare("select id from sub_orders where order_id = ? and vendor_id = ?")

@@ -6,7 +6,7 @@ import { reassignSubOrder } from "../../src/reassignment/reassign";
 import { order, reassignableMarket } from "../http/routing.fixtures";
 import { newCustomer, uid } from "../support/api";
 import { type Call, lost, stockCalls } from "../support/bindings";
-import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
+import { BENGALURU, checkout, opsMoveTo, pay, stockedSku } from "../support/marketplace";
 
 const holdOf = async (orderId: string) =>
   (await env.DB.prepare("select hold_id as h from orders where id = ?").bind(orderId).first<{ h: string }>())!.h;
@@ -67,14 +67,11 @@ describe("the invariant audit of an order that changes while it runs", () => {
     const orderId = placed.body.order.id as string;
     // D1 has the line with B's offer; the stock objects still commit A's units.
     await expect(
-      reassignSubOrder(stockCalls({ reallocate: () => lost }), undefined, {
-        subOrderId: placed.body.order.subOrders[0].id,
-        target: { skuId: b.skuId },
-        reason: "vendor A cannot ship it",
-        key: uid("ra-"),
-        actor: { role: "ops", id: uid("tok_") },
-        now: new Date(),
-      }),
+      reassignSubOrder(
+        stockCalls({ reallocate: () => lost }),
+        undefined,
+        opsMoveTo(placed.body.order.subOrders[0].id, b.skuId),
+      ),
     ).rejects.toThrow("Network connection lost.");
 
     expect(await violationsOf(env, orderId)).toEqual([]);

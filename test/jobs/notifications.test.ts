@@ -21,19 +21,25 @@ async function redeliver(dedupeKey: string, messageId: string) {
   expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([messageId]);
 }
 
+/** An order of two sellers' parcels, paid, and the shopper's own read of its messages once one is queued. */
+async function paidSplitOrder() {
+  const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+  const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }] });
+  const shopper = await newCustomer();
+  const placed = await checkout(shopper.token, [
+    { skuId: a.skuId, qty: 1 },
+    { skuId: b.skuId, qty: 1 },
+  ]);
+  const orderId: string = placed.body.order.id;
+  await pay(shopper.token, placed.body.payment.id);
+  const mine = () => api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.token });
+  await vi.waitFor(async () => expect((await mine()).body.items).toHaveLength(1), { timeout: 10_000 });
+  return { orderId, mine };
+}
+
 describe("notifications", () => {
   it("confirms a split order once, saying how many parcels to expect, whatever the redelivery", async () => {
-    const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-    const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }] });
-    const shopper = await newCustomer();
-    const placed = await checkout(shopper.token, [
-      { skuId: a.skuId, qty: 1 },
-      { skuId: b.skuId, qty: 1 },
-    ]);
-    const orderId = placed.body.order.id;
-    await pay(shopper.token, placed.body.payment.id);
-    const mine = () => api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.token });
-    await vi.waitFor(async () => expect((await mine()).body.items).toHaveLength(1), { timeout: 10_000 });
+    const { orderId, mine } = await paidSplitOrder();
     const confirmation = (await mine()).body.items[0];
     expect(confirmation).toMatchObject({ template: "order_confirmed_split", priority: 0, status: "queued" });
     expect(confirmation.text).toContain("2 parcels from 2 sellers");
@@ -45,17 +51,7 @@ describe("notifications", () => {
   });
 
   it("sends one confirmation per event and shopper, even when a move since changed how many parcels it counts", async () => {
-    const a = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-    const b = await stockedSku({ warehouses: [{ at: MUMBAI, onHand: 5 }] });
-    const shopper = await newCustomer();
-    const placed = await checkout(shopper.token, [
-      { skuId: a.skuId, qty: 1 },
-      { skuId: b.skuId, qty: 1 },
-    ]);
-    const orderId = placed.body.order.id;
-    await pay(shopper.token, placed.body.payment.id);
-    const mine = () => api("GET", `/v1/notifications?orderId=${orderId}`, { token: shopper.token });
-    await vi.waitFor(async () => expect((await mine()).body.items).toHaveLength(1), { timeout: 10_000 });
+    const { orderId, mine } = await paidSplitOrder();
     expect((await mine()).body.items[0].template).toBe("order_confirmed_split");
 
     // Ops merged one parcel into the other: its sub-order is now a shell the shopper never sees, so

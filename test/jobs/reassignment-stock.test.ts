@@ -8,7 +8,7 @@ import { setReview } from "../../src/review/review";
 import { east, holdsOf, order, reassignableMarket } from "../http/routing.fixtures";
 import { ADMIN, api, newCustomer, tokenFor, uid } from "../support/api";
 import { lost, stockCalls } from "../support/bindings";
-import { BENGALURU, expectStockEquation, pay, stockedSku, stockOf } from "../support/marketplace";
+import { BENGALURU, expectStockEquation, opsMoveTo, pay, stockedSku, stockOf } from "../support/marketplace";
 
 const runJob = (now: Date) =>
   api("POST", "/v1/admin/jobs/reassignment-stock/run", { token: ADMIN, body: { now: now.toISOString() } });
@@ -148,14 +148,7 @@ async function movedToAnotherVendor() {
   await pay(shopper.token, placed.body.payment.id);
   const orderId = placed.body.order.id as string;
   await expect(
-    reassignSubOrder(lostOnMove(), undefined, {
-      subOrderId: placed.body.order.subOrders[0].id,
-      target: { skuId: b.skuId },
-      reason: "vendor A cannot ship it",
-      key: uid("ra-"),
-      actor: { role: "ops", id: uid("tok_") },
-      now: new Date(),
-    }),
+    reassignSubOrder(lostOnMove(), undefined, opsMoveTo(placed.body.order.subOrders[0].id, b.skuId)),
   ).rejects.toThrow("Network connection lost.");
   const moved = await env.DB.prepare("select id from sub_orders where order_id = ? and vendor_id = ?")
     .bind(orderId, b.vendorId)
@@ -305,14 +298,7 @@ describe("a whole-order cancel racing a reassignment of its only sub-order to an
           const r = await release(...args);
           if (!reassigned) {
             reassigned = true;
-            const moved = await reassignSubOrder(env, undefined, {
-              subOrderId: placed.body.order.subOrders[0].id,
-              target: { skuId: b.skuId },
-              reason: "vendor A cannot ship it",
-              key: uid("ra-"),
-              actor: { role: "ops", id: uid("tok_") },
-              now: new Date(),
-            });
+            const moved = await reassignSubOrder(env, undefined, opsMoveTo(placed.body.order.subOrders[0].id, b.skuId));
             expect(moved.ok).toBe(true);
           }
           return r;

@@ -141,3 +141,13 @@ export async function lapseHold(skuId: string, orderId: string) {
   });
   await runDurableObjectAlarm(stock);
 }
+
+/** Ops moving a paid sub-order's lines to another vendor's offer of the item, as `reassignSubOrder` takes it. */
+export const opsMoveTo = (subOrderId: string, skuId: string) => ({
+  subOrderId,
+  target: { skuId },
+  reason: "vendor A cannot ship it",
+  key: uid("ra-"),
+  actor: { role: "ops" as const, id: uid("tok_") },
+  now: new Date(),
+});
