@@ -5,20 +5,13 @@ import { database } from "../../src/db/client";
 import { notificationsPage, WHATSAPP_SENDS_OF } from "../../src/db/notifications";
 import { closedAsUndelivered } from "../../src/db/sub-orders";
 import { VENDOR_LOADS } from "../../src/db/vendor-loads";
-
-/** SQLite's plan for a statement, one line per step. */
-async function plan(sql: string, params: unknown[]): Promise<string> {
-  const { results } = await env.DB.prepare(`explain query plan ${sql}`)
-    .bind(...params)
-    .all<{ detail: string }>();
-  return results.map((r) => r.detail).join("\n");
-}
+import { queryPlan } from "../support/query-plan";
 
 // Reads made once per order read only the rows of their own customer or vendor, from an index
 // alone, however many orders the rest of the marketplace holds.
 describe("the reads made for every order", () => {
   it("finds each checkout's stored answer by its key", async () => {
-    const p = await plan(IDEMPOTENT_RESPONSES, [
+    const p = await queryPlan(IDEMPOTENT_RESPONSES, [
       JSON.stringify([
         { scope: "customer:cus_1", key: "k1" },
         { scope: "customer:cus_2", key: "k2" },
@@ -29,7 +22,7 @@ describe("the reads made for every order", () => {
   });
 
   it("counts a customer's unpaid orders from that customer's entries of a covering index", async () => {
-    const p = await plan(OPEN_HOLDS, [
+    const p = await queryPlan(OPEN_HOLDS, [
       JSON.stringify([
         { customerId: "cus_1", now: "2026-11-27T10:00:00Z" },
         { customerId: "cus_2", now: "2026-11-27T10:00:00Z" },
@@ -41,7 +34,7 @@ describe("the reads made for every order", () => {
   });
 
   it("reads a vendor's load this hour from its one counted row, and the order's own sub-orders by key", async () => {
-    const p = await plan(VENDOR_LOADS, [
+    const p = await queryPlan(VENDOR_LOADS, [
       JSON.stringify([
         { vendorIds: ["ven_1", "ven_2"], hour: "2026-11-27T10", orderId: "ord_1" },
         { vendorIds: ["ven_3"], hour: "2026-11-27T10", orderId: null },
@@ -58,7 +51,10 @@ describe("the reads made for every order", () => {
 
 describe("WhatsApp's report on a message", () => {
   it("finds the message by its wamid, or its thread's queued one, never reading every WhatsApp message", async () => {
-    const p = await plan(WHATSAPP_SENDS_OF, [JSON.stringify([["wamid.1", "order:ord_1"]]), "2026-11-27T10:00:00Z"]);
+    const p = await queryPlan(WHATSAPP_SENDS_OF, [
+      JSON.stringify([["wamid.1", "order:ord_1"]]),
+      "2026-11-27T10:00:00Z",
+    ]);
     expect(p).toMatch(/USING INDEX notifications_provider_ref \(provider_ref=\?\)/);
     expect(p).toMatch(/USING INDEX notifications_thread_queued \(thread_key=\?\)/);
     expect(p).not.toContain("notifications_attempts");
@@ -68,7 +64,7 @@ describe("WhatsApp's report on a message", () => {
 
 describe("ops' list of orders held for review", () => {
   it("reads the held orders from their own index, newest first, not every order", async () => {
-    const p = await plan(
+    const p = await queryPlan(
       `select * from orders where "orders"."review_held" = 1 and ("orders"."created_at" < ? or ("orders"."created_at" = ? and "orders"."id" < ?))
        order by "orders"."created_at" desc, "orders"."id" desc limit 51`,
       ["2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z", "ord_1"],
@@ -88,7 +84,7 @@ describe("a page of notifications", () => {
       { status: "failed" as const, after, limit: 50 },
     ]) {
       const q = notificationsPage(database(env), f).toSQL();
-      const p = await plan(q.sql, q.params);
+      const p = await queryPlan(q.sql, q.params);
       expect(p).toMatch(f.customerId ? /notifications_customer \(customer_id=\?/ : /notifications_created/);
       expect(p).not.toContain("TEMP B-TREE");
       expect(p).not.toMatch(/SCAN notifications$/m);
@@ -99,7 +95,7 @@ describe("a page of notifications", () => {
 describe("a carrier's event for a parcel closed as undelivered", () => {
   it("finds it by its carrier and AWB, never reading every sub-order", async () => {
     const q = closedAsUndelivered(database(env), "delhivery", "1234567890123").toSQL();
-    const p = await plan(q.sql, q.params);
+    const p = await queryPlan(q.sql, q.params);
     expect(p).toMatch(/SEARCH sub_orders USING INDEX sub_orders_awb \(carrier=\? AND awb=\?\)/);
     expect(p).not.toMatch(/SCAN sub_orders\b/);
   });

@@ -1,9 +1,7 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/dev/index";
-import { signHmacSha256 } from "../../src/domain/hmac";
 import { api, uid } from "../support/api";
-import { statusDelivery } from "../support/whatsapp";
+import { postSignedDelivery, statusDelivery } from "../support/whatsapp";
 
 // This project configures no WhatsApp webhook: the Worker runs on an env of its own that does.
 const APP_SECRET = "test-whatsapp-app-secret-body-limit";
@@ -17,19 +15,8 @@ const HOOKED = {
 
 /** Meta's POST of `text` as it sends it: signed with X-Hub-Signature-256 over the raw bytes. */
 async function deliverRaw(text: string) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request("https://oms.test/v1/webhooks/whatsapp", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-hub-signature-256": await signHmacSha256(APP_SECRET, text) },
-      body: text,
-    }),
-    HOOKED,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  const body = await res.text();
-  return { status: res.status, body: body ? JSON.parse(body) : null };
+  const { status, body } = await postSignedDelivery(text, APP_SECRET, HOOKED);
+  return { status, body: body ? JSON.parse(body) : null };
 }
 
 /** A WhatsApp message recorded as sent under its wamid, to a shopper who also gave an email address. */

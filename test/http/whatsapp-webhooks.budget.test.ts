@@ -1,12 +1,11 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { emailInsteadOfSent, failSentWhatsApp, retrySentWhatsApp, WHATSAPP_SENDS_OF } from "../../src/db/notifications";
-import worker from "../../src/dev/index";
-import { signHmacSha256 } from "../../src/domain/hmac";
 import { uid } from "../support/api";
 import { LIMITS, meteredEnv, type Spend } from "../support/invocation-budget";
-import { statusDelivery } from "../support/whatsapp";
+import { queryPlan } from "../support/query-plan";
+import { postSignedDelivery, statusDelivery } from "../support/whatsapp";
 
 // The margin test/http/invocation-budget.test.ts holds every invocation to: a fifth of the limit.
 const BUDGET = LIMITS.queries / 5;
@@ -22,18 +21,8 @@ const HOOK = {
 async function meteredDelivery(statuses: Record<string, unknown>[]) {
   const spend: Spend = { queries: 0, subrequests: 0, by: {} };
   const text = JSON.stringify(statusDelivery(statuses));
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request("https://oms.test/v1/webhooks/whatsapp", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-hub-signature-256": await signHmacSha256(APP_SECRET, text) },
-      body: text,
-    }),
-    { ...meteredEnv(spend), ...HOOK } as Env,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, body: await res.text(), spend };
+  const res = await postSignedDelivery(text, APP_SECRET, { ...meteredEnv(spend), ...HOOK } as Env);
+  return { ...res, spend };
 }
 
 type Sent = { id: string; wamid: string; thread: string; customerId: string };
@@ -203,20 +192,12 @@ describe("WhatsApp status webhook: a large delivery within one invocation's D1 q
   });
 });
 
-/** SQLite's plan for a statement, one line per step. */
-async function plan(sql: string, params: unknown[]): Promise<string> {
-  const { results } = await env.DB.prepare(`explain query plan ${sql}`)
-    .bind(...params)
-    .all<{ detail: string }>();
-  return results.map((r) => r.detail).join("\n");
-}
-
 describe("WhatsApp status webhook: a large delivery's statements", () => {
   it("find each reported message by its wamid's index, never reading every WhatsApp message", async () => {
     const db = database(env);
     const at = "2026-11-27T10:00:00Z";
     const plans = [
-      await plan(WHATSAPP_SENDS_OF, [JSON.stringify([["wamid.1", "order:ord_1"]]), at]),
+      await queryPlan(WHATSAPP_SENDS_OF, [JSON.stringify([["wamid.1", "order:ord_1"]]), at]),
       ...(await Promise.all(
         [
           ...failSentWhatsApp(db, [{ providerRef: "wamid.1", error: "131026" }]),
@@ -224,7 +205,7 @@ describe("WhatsApp status webhook: a large delivery's statements", () => {
           ...emailInsteadOfSent(db, ["wamid.1"], at),
         ].map((s) => {
           const q = (s as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
-          return plan(q.sql, q.params);
+          return queryPlan(q.sql, q.params);
         }),
       )),
     ];
