@@ -218,8 +218,10 @@ const HOLD_AGAIN_MS = 15 * 60 * 1000;
  * again for the order in the warehouses they left, and committed. A reopen claims only a released
  * hold, so a twin run that restored them first, or a move that refilled the hold, is left as it
  * is. A cancel of the sub-order landing meanwhile is met as a racing move is: its SKUs, no longer
- * named by a live line, are freed again (`releaseStrayUnits`). Units sold in the moment between
- * are not there to take back: that is logged, and the invariant audit alerts ops of the short line.
+ * named by a live line, are freed again (`releaseStrayUnits`), the order reassigned or not, since
+ * that cancel's release may have found the hold already released and its own check frees only a
+ * moved order's units. Units sold in the moment between are not there to take back: that is
+ * logged, and the invariant audit alerts ops of the short line.
  */
 async function holdAgain(
   env: Env,
@@ -255,5 +257,5 @@ async function holdAgain(
       }
     }),
   );
-  await releaseStrayUnits(env, agg.order, subOrderId);
+  await releaseStrayUnits(env, agg.order, subOrderId, { evenIfNeverMoved: true });
 }

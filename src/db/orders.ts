@@ -556,9 +556,14 @@ export async function cancelledPaidOrders(db: Db, since: string, limit: number) 
 /**
  * The SKUs the order's lines name (those of `subOrderId` only, when given) of which no line of a
  * sub-order not cancelled holds a unit; none for an order never reassigned (only a move puts units
- * in a hold after the cancel that released it).
+ * in a hold after the cancel that released it), unless `evenIfNeverMoved` (the SLA watcher's hold again does too).
  */
-export async function skusWithoutLiveLines(db: Db, orderId: string, subOrderId?: string): Promise<string[]> {
+export async function skusWithoutLiveLines(
+  db: Db,
+  orderId: string,
+  subOrderId?: string,
+  { evenIfNeverMoved = false }: { evenIfNeverMoved?: boolean } = {},
+): Promise<string[]> {
   const rows = await db
     .select({ skuId: lineItems.skuId })
     .from(lineItems)
@@ -566,7 +571,9 @@ export async function skusWithoutLiveLines(db: Db, orderId: string, subOrderId?:
     .where(
       and(
         eq(lineItems.orderId, orderId),
-        sql`exists (select 1 from ${reassignments} where ${reassignments.orderId} = ${orderId})`,
+        evenIfNeverMoved
+          ? undefined
+          : sql`exists (select 1 from ${reassignments} where ${reassignments.orderId} = ${orderId})`,
       ),
     )
     .groupBy(lineItems.skuId)
