@@ -1,4 +1,4 @@
-import { and, eq, exists, gt, isNotNull, isNull, notInArray, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, exists, gt, isNotNull, isNull, ne, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { CLOSED_ORDER_STATUSES, GUEST_TOKEN_AFTER_ORDERS_SECONDS } from "../domain/guests";
 import type { Principal, Role } from "../domain/principal";
@@ -69,7 +69,9 @@ async function expired(
  * A guest who ordered keeps its token while any of its orders is open and for a while after the
  * last one it paid for changed, so it can follow a delivery or a refund: the orders of
  * `customerId` that do. An order never paid, once closed, keeps nothing: one abandoned checkout
- * (its hold lapses and cancels it) would otherwise keep a guest token for a month.
+ * (its hold lapses and cancels it) would otherwise keep a guest token for a month. Paid is money
+ * taken: a payment landing after its hold lapsed, or after a cancel, is refunded and the order
+ * cancelled without `paid_at`, but its payment status leaves `unpaid` (a failed attempt's never does).
  */
 function keepingOrders(customerId: string | SQLiteColumn, now: Date): SQL | undefined {
   const since = isoSeconds(addSeconds(now, -GUEST_TOKEN_AFTER_ORDERS_SECONDS));
@@ -77,7 +79,7 @@ function keepingOrders(customerId: string | SQLiteColumn, now: Date): SQL | unde
     eq(orders.customerId, customerId),
     or(
       notInArray(orders.status, [...CLOSED_ORDER_STATUSES]),
-      and(gt(orders.updatedAt, since), isNotNull(orders.paidAt)),
+      and(gt(orders.updatedAt, since), or(isNotNull(orders.paidAt), ne(orders.paymentStatus, "unpaid"))),
     ),
   );
 }

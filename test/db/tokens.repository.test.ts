@@ -1,11 +1,13 @@
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { cancelExpiredOrder } from "../../src/cancellation/order-cancellation";
 import { type Db, database } from "../../src/db/client";
 import { endedTokens, findPrincipalByTokenHash } from "../../src/db/tokens";
 import { sha256Hex } from "../../src/domain/crypto";
+import { systemActor } from "../../src/domain/principal";
 import { isoSeconds } from "../../src/domain/time";
 import { newCustomer, uid } from "../support/api";
-import { BENGALURU, checkout, stockedSku } from "../support/marketplace";
+import { BENGALURU, checkout, pay, stockedSku } from "../support/marketplace";
 import { uncachedTokens } from "../support/tokens";
 
 /** The real D1 binding, with the token hashes each statement was sent for recorded. */
@@ -138,6 +140,54 @@ describe("a guest's token past its day", () => {
     expect(await findPrincipalByTokenHash(database(env), abandoned.hash, now)).toBeNull();
     expect(await endedTokens(database(env), [kept.id, abandoned.id], now)).toEqual(
       new Map([[abandoned.id, "expired"]]),
+    );
+  });
+
+  it("is kept by a payment that came after its hold and was refunded, and not by one that failed", async () => {
+    const sku = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const late = await newCustomer();
+    const placed = await checkout(late.token, [{ skuId: sku.skuId, qty: 1 }]);
+    expect(placed.status).toBe(201);
+    // Its hold lapses and a rival takes the stock: the payment that lands then is refunded in full.
+    const stock = env.SKU_STOCK.get(env.SKU_STOCK.idFromName(sku.skuId));
+    await runInDurableObject(stock, (_instance, state) => {
+      state.storage.sql.exec("update holds set expires_at = 0 where status = 'held'");
+    });
+    await runDurableObjectAlarm(stock);
+    const rival = await newCustomer();
+    expect((await checkout(rival.token, [{ skuId: sku.skuId, qty: 1 }])).status).toBe(201);
+    const paid = await pay(late.token, placed.body.payment.id);
+    expect(paid.body).toMatchObject({ status: "cancelled", paymentStatus: "refunded" });
+
+    const failed = await newCustomer();
+    const other = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 1 }] });
+    const unpaid = await checkout(failed.token, [{ skuId: other.skuId, qty: 1 }]);
+    expect((await pay(failed.token, unpaid.body.payment.id, "failed")).status).toBe(200);
+    const lapsed = await cancelExpiredOrder(env, undefined, {
+      orderId: unpaid.body.order.id,
+      reason: "hold_expired",
+      actor: systemActor("expire-holds"),
+      now: new Date(),
+    });
+    expect(lapsed).toMatchObject({ ok: true });
+
+    // Two days on: both sign-up tokens are past their day, both orders closed a day ago or more.
+    const later = new Date(Date.now() + 2 * 24 * 3600_000);
+    const [kept, dropped] = await Promise.all(
+      [late, failed].map(async (g) => {
+        const row = await env.DB.prepare("select id from api_tokens where token_hash = ?")
+          .bind(await sha256Hex(g.token))
+          .first<{ id: string }>();
+        return { id: row!.id, hash: await sha256Hex(g.token) };
+      }),
+    );
+    expect(await findPrincipalByTokenHash(database(env), kept!.hash, later)).toMatchObject({
+      role: "customer",
+      customerId: late.customerId,
+    });
+    expect(await findPrincipalByTokenHash(database(env), dropped!.hash, later)).toBeNull();
+    expect(await endedTokens(database(env), [kept!.id, dropped!.id], later)).toEqual(
+      new Map([[dropped!.id, "expired"]]),
     );
   });
 });
