@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { OnboardingState, Vendor } from "../contracts/catalog";
 import type { Onboarding, OnboardingStep } from "../contracts/onboarding";
 import { missingEssentials } from "../domain/onboarding";
@@ -21,8 +21,24 @@ export type SignInLinkRow = typeof vendorSignInLinks.$inferSelect;
 /** A vendor session token as stored: only its hash. */
 export type SessionRow = { id: string; tokenHash: string; vendorId: string; createdAt: string; expiresAt: string };
 
-export async function insertInvite(db: Db, invite: typeof vendorInvites.$inferInsert) {
-  await db.insert(vendorInvites).values(invite);
+/**
+ * Writes the invite and, in the same batch, expires the address's earlier ones not yet opened: ops
+ * invite again when a link went astray, and the stray one must not claim the address first.
+ */
+export async function replaceInvites(db: Db, invite: typeof vendorInvites.$inferInsert) {
+  await db.batch([
+    db
+      .update(vendorInvites)
+      .set({ expiresAt: invite.createdAt })
+      .where(
+        and(
+          eq(vendorInvites.email, invite.email),
+          isNull(vendorInvites.consumedAt),
+          gt(vendorInvites.expiresAt, invite.createdAt),
+        ),
+      ),
+    db.insert(vendorInvites).values(invite),
+  ]);
 }
 
 export async function findInvite(db: Db, tokenHash: string): Promise<InviteRow | null> {

@@ -5,8 +5,8 @@ import {
   findAccount,
   findInvite,
   findSignInLink,
-  insertInvite,
   redeemSignInLink,
+  replaceInvites,
   type SessionRow,
 } from "../db/onboarding";
 import { newSecretToken, sha256Hex } from "../domain/crypto";
@@ -55,8 +55,8 @@ function usable<T extends { consumedAt: string | null; expiresAt: string }>(
 }
 
 /**
- * An invite to onboard `email`: a link that works once, for INVITE_TTL_SECONDS. An address that
- * already has an account signs in by link instead (409).
+ * An invite to onboard `email`: a link that works once, for INVITE_TTL_SECONDS, and replaces the
+ * address's earlier invites. An address that already has an account signs in by link instead (409).
  */
 export async function createInvite(
   env: Env,
@@ -70,7 +70,7 @@ export async function createInvite(
   const token = newSecretToken("inv");
   const id = newId("inv");
   const expiresAt = isoSeconds(addSeconds(input.now, INVITE_TTL_SECONDS));
-  await insertInvite(db, {
+  await replaceInvites(db, {
     id,
     tokenHash: await sha256Hex(token),
     email,

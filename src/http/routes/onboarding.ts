@@ -32,7 +32,8 @@ const invite = defineRoute({
   path: "/onboarding/invites",
   access: ["admin", "ops"],
   summary: "Invite a vendor to onboard itself (the link is shown once)",
-  description: "The link works once and for 7 days; opening it creates the draft vendor and signs it in.",
+  description:
+    "The link works once and for 7 days, and replaces the address's earlier invites not yet opened; opening it creates the draft vendor and signs it in.",
   request: jsonBody(CreateInvite),
   responses: { 201: json(CreatedInvite, "Invited"), ...problemResponses },
 });
