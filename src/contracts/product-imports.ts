@@ -27,7 +27,10 @@ export const ProductImport = z
     totalRows: z.number().int(),
     validRows: z.number().int().openapi({ description: "Rows that passed validation and are applied in pages" }),
     invalidRows: z.number().int().openapi({ description: "Rows refused, at validation or when applied" }),
-    appliedRows: z.number().int().openapi({ description: "Valid rows applied so far: the progress" }),
+    appliedRows: z
+      .number()
+      .int()
+      .openapi({ description: "Valid rows gone through so far, those refused when applied included: the progress" }),
     createdProducts: z.number().int(),
     createdSkus: z.number().int(),
     offers: z.number().int().openapi({ description: "New SKUs whose GTIN matched an existing product: offers on it" }),

@@ -70,7 +70,9 @@ export async function latestImports(db: Db, vendorId: string, limit: number): Pr
 
 /**
  * The vendor's imports uploaded from `since` on, each with how many of its pages are applied and when
- * the last one was: the order a vendor's imports apply in is decided from these (`product-import`).
+ * the last one was, and how many have written to the catalog or are applied (a page's catalog batch
+ * sets its `errors`, before its stock calls and `appliedAt`): the order a vendor's imports apply in
+ * is decided from these (`product-import`).
  */
 export async function vendorImportsSince(db: Db, vendorId: string, since: string) {
   return db
@@ -80,6 +82,7 @@ export async function vendorImportsSince(db: Db, vendorId: string, since: string
       pages: productImports.pages,
       applied: count(productImportPages.appliedAt),
       lastApplied: max(productImportPages.appliedAt),
+      started: sql<number>`count(case when ${productImportPages.errors} is not null or ${productImportPages.appliedAt} is not null then 1 end)`,
     })
     .from(productImports)
     .leftJoin(productImportPages, eq(productImportPages.importId, productImports.id))

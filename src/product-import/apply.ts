@@ -46,7 +46,8 @@ const LOOK_BACK_SECONDS = 24 * 60 * 60;
  * STALLED_AFTER_SECONDS; one that has applied none yet is judged from when it could first start,
  * the moment every import before it was done, so an import that was only waiting its turn is
  * never taken for stalled. And an import that stalled while a later one went ahead (its page
- * applied once the later one had started) is superseded by it.
+ * applied once the later one had written to the catalog, even before that page is done) is
+ * superseded by it.
  */
 export async function importStanding(
   db: Db,
@@ -71,7 +72,7 @@ export async function importStanding(
     if (doneAt > nowIso) waitsFor = o.id;
     if (doneAt > freeAt) freeAt = doneAt;
   }
-  const supersededBy = others.find((o) => !earlier(o) && o.applied > 0);
+  const supersededBy = others.find((o) => !earlier(o) && o.started > 0);
   return { waitsFor, supersededBy: supersededBy?.id ?? null };
 }
 

@@ -1,5 +1,5 @@
 import { MAX_REPORTED_ERRORS, type ProductImport } from "../contracts/product-imports";
-import { database } from "../db/client";
+import { type Db, database } from "../db/client";
 import {
   findImport,
   findImportByHash,
@@ -32,6 +32,12 @@ const IMPORT_PAGE_BYTES = 1_000_000;
 export const RESEND_AFTER_SECONDS = 30;
 /** Tries at sending an import's page from a request; a queue send can fail for a moment. */
 const SEND_TRIES = 3;
+/**
+ * How long after an import the same file is that import sent again (a lost answer, a double click)
+ * once it is done. Later the file is sent on purpose: the catalog may have changed since (a price
+ * edited in the app, a barcode fixed so a refused row can go in), and it must be applied again.
+ */
+export const REPLAY_WITHIN_SECONDS = 10 * 60;
 
 export type UploadResult =
   | { ok: true; import: ProductImport; replayed: boolean }
@@ -39,19 +45,24 @@ export type UploadResult =
 
 /**
  * Validates the whole file, stores its valid rows in pages and hands the first page to the queue.
- * The same content as the vendor's latest import answers that import and changes nothing.
+ * The same content as the vendor's latest import, while it applies or soon after, answers that
+ * import and changes nothing.
  */
 export async function uploadProducts(env: Env, vendorId: string, csv: string, now: Date): Promise<UploadResult> {
   const db = database(env);
   const sha = await sha256Hex(csv);
-  // The same file as the vendor's latest import is that import sent again (a lost answer, a double
-  // click). After another import it is a new one: a vendor going back to an earlier price list must
-  // get those prices back. The key names the import it follows, so UNIQUE(vendor, hash) still keeps
-  // one of two identical uploads racing each other.
+  // The same file as the vendor's latest import, still applying or uploaded within
+  // REPLAY_WITHIN_SECONDS, is that import sent again (a lost answer, a double click). After another
+  // import, or later, it is a new one: a vendor going back to an earlier price list must get those
+  // prices back. The key names the import it follows, so UNIQUE(vendor, hash) still keeps one of two
+  // identical uploads racing each other.
   const [latest] = await latestImports(db, vendorId, 1);
   if (latest && (latest.contentHash === sha || latest.contentHash.startsWith(`${sha}:`))) {
-    await resendIfStalled(env, latest, now);
-    return { ok: true, import: await importView(env, latest.id), replayed: true };
+    const recent = latest.createdAt > isoSeconds(addSeconds(now, -REPLAY_WITHIN_SECONDS));
+    if (recent || (await stillApplying(db, latest))) {
+      await resendIfStalled(env, latest, now);
+      return { ok: true, import: await importView(env, latest.id), replayed: true };
+    }
   }
   const contentHash = latest ? `${sha}:${latest.id}` : sha;
 
@@ -99,6 +110,11 @@ async function resendIfStalled(env: Env, record: ImportRecord, now: Date): Promi
   if (last > isoSeconds(addSeconds(now, -RESEND_AFTER_SECONDS))) return;
   if (next === 0 && (await importStanding(db, record, now)).waitsFor) return;
   await handOver(env, { importId: record.id, page: next });
+}
+
+/** Whether some page of the import is not applied yet. */
+async function stillApplying(db: Db, record: ImportRecord): Promise<boolean> {
+  return (await importProgress(db, record.id)).some((p) => p.appliedAt === null);
 }
 
 /** Sends an import's page, trying again on a failure; logs it if every try failed. */

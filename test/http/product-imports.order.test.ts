@@ -6,7 +6,8 @@ import type { ImportRow } from "../../src/domain/product-csv";
 import { addSeconds, isoSeconds } from "../../src/domain/time";
 import { applyImportPage, STALLED_AFTER_SECONDS } from "../../src/product-import/apply";
 import { ADMIN, api, uid } from "../support/api";
-import { inr, newProduct, newSku, newVendorWithToken } from "../support/catalog";
+import { lost, stockCalls } from "../support/bindings";
+import { inr, newProduct, newSku, newVendorWithToken, newWarehouse } from "../support/catalog";
 import { freshGtin, uniqueCode, untilImported } from "../support/product-csv";
 
 // Imports are stored directly (no message sent for them) and their pages applied by hand, so the
@@ -107,6 +108,35 @@ describe("a vendor's imports apply in upload order", () => {
       invalidRows: 2,
       createdSkus: 0,
     });
+  });
+
+  it("a stalled import that resumes once a later one wrote its prices, before that one is done, refuses its rows", async () => {
+    const v = await newVendorWithToken();
+    const wh = await newWarehouse(v.vendorId);
+    const gtin = freshGtin();
+    const sku = await newSku(v.vendorId, (await newProduct()).id, { barcode: gtin, price: inr(1000) });
+    const now = new Date();
+    const stalled = await storedImport(v.vendorId, addSeconds(now, -STALLED_AFTER_SECONDS - 60), [
+      [row(2, sku.code, gtin, 1111)],
+    ]);
+    const later = await storedImport(v.vendorId, now, [
+      [{ ...row(2, sku.code, gtin, 2222), stock: [{ warehouseId: wh.id, onHand: 5 }] }],
+    ]);
+
+    // The later import's catalog batch is written, then its stock object cannot be reached: its page
+    // is not applied yet, and the queue will deliver it again.
+    const unreachable = stockCalls({ setOnHand: () => lost });
+    await expect(applyImportPage(unreachable, later, 0, new Date())).rejects.toThrow();
+    expect(await priceOf(sku.id)).toBe(2222);
+
+    // The stalled one's page comes meanwhile: the later file's prices stay.
+    const resumed = await applyImportPage(env, stalled, 0, new Date());
+    expect(resumed).toMatchObject({ updatedSkus: 0 });
+    expect(resumed!.errors).toEqual([{ line: 2, field: "row", message: expect.stringContaining(later) }]);
+    expect(await priceOf(sku.id)).toBe(2222);
+
+    expect(await applyImportPage(env, later, 0, new Date())).toMatchObject({ updatedSkus: 1, stockLevels: 1 });
+    expect(await priceOf(sku.id)).toBe(2222);
   });
 
   it("an import that only waited its turn is not taken for stalled by the one uploaded after it", async () => {

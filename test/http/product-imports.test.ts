@@ -2,7 +2,9 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { insertImport } from "../../src/db/product-imports";
+import { addSeconds } from "../../src/domain/time";
 import { applyImportPage, STALLED_AFTER_SECONDS } from "../../src/product-import/apply";
+import { uploadProducts } from "../../src/product-import/upload";
 import { ADMIN, api, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendorWithToken, newWarehouse } from "../support/catalog";
 import { LIMITS, meteredDelivery, meteredEnv, meteredRequest, type Spend } from "../support/invocation-budget";
@@ -184,6 +186,28 @@ describe("products by CSV", () => {
     expect(retry.status).toBe(200);
     expect(retry.body.id).toBe(back.body.id);
     expect((await api("GET", "/v1/product-imports", { token: v.token })).body.items).toHaveLength(3);
+  });
+
+  it("the same file long after its import is a new import: a row it refused goes in once fixed", async () => {
+    const v = await newVendorWithToken();
+    const gtin = freshGtin();
+    const holder = await newSku(v.vendorId, (await newProduct()).id, { barcode: gtin });
+    const csv = `product_title,sku_code,price,gtin\nKettle,${uniqueCode()},899,${gtin}\n`;
+    const first = await uploadCsv(v.token, csv);
+    const refused = await untilImported(v.token, first.body.id);
+    expect(refused.body).toMatchObject({ createdSkus: 0, invalidRows: 1 });
+    expect(refused.body.errors).toEqual([
+      { line: 2, field: "gtin", message: `your SKU ${holder.code} already has this GTIN` },
+    ]);
+    // The vendor gives its own SKU its right barcode in the app, and sends the file again an hour on.
+    const fixed = await api("PATCH", `/v1/skus/${holder.id}`, { token: v.token, body: { barcode: freshGtin() } });
+    expect(fixed.status, JSON.stringify(fixed.body)).toBe(200);
+    const again = await uploadProducts(env, v.vendorId, csv, addSeconds(new Date(), 60 * 60));
+    expect(again).toMatchObject({ ok: true, replayed: false });
+    if (!again.ok) return;
+    expect(again.import.id).not.toBe(first.body.id);
+    const done = await untilImported(v.token, again.import.id);
+    expect(done.body).toMatchObject({ createdSkus: 1, invalidRows: 0, errors: [] });
   });
 
   it("a GTIN another seller already sells becomes this vendor's offer on that product", async () => {

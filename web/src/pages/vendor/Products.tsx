@@ -171,7 +171,7 @@ function CsvImport({ token, imported }: { token: string; imported: () => void })
         Columns: <code>product_title, sku_code, price, gtin</code>, optionally{" "}
         <code>product_description, sku_title, low_stock_threshold</code> and one{" "}
         <code>stock:&lt;warehouse name&gt;</code> per warehouse. Stock sets only levels that do not exist yet; the same
-        file twice in a row changes nothing.
+        file again within 10 minutes changes nothing, and later applies it again.
       </p>
       <label className="button">
         {busy ? "Checking…" : "Choose a CSV file"}
