@@ -450,7 +450,8 @@ export type TransitionWrite = {
 /**
  * One sub-order move as one D1 batch: the update conditional on the status it starts from (a
  * concurrent duplicate changes nothing), the parent's derived status, and a timeline event and
- * outbox row written only if the sub-order is in its new status, each keyed to be written once.
+ * outbox row written only if the sub-order's row is as this move writes it, each keyed to be
+ * written once.
  * Returns whether this call made the move, the outbox key to dispatch, and the outbox row held
  * back when `announce` is false.
  */
@@ -465,7 +466,11 @@ export async function writeTransition(
   // sent the sub-order back (confirmed -> paid) is recorded again.
   const before = (agg.events ?? []).filter((e) => e.subOrderId === sub.id && e.type === type).length;
   const key = before === 0 ? `${type}:${sub.id}` : `${type}:${sub.id}:${before + 1}`;
-  const inNewStatus = and(eq(subOrders.id, sub.id), eq(subOrders.status, w.to))!;
+  const written = { ...w.changes, status: w.to, updatedAt: w.at };
+  // Not merely in the new status: another's move may have put it there (a reassignment closes a
+  // sub-order it emptied as cancelled), and a move that did not land must tell no one it did. A
+  // concurrent duplicate writes the same row, and its records meet this move's keys.
+  const asWritten = rowHolds(sub.id, written);
   const announcement = insertIf(
     db,
     outbox,
@@ -476,7 +481,7 @@ export async function writeTransition(
       dedupeKey: key,
       createdAt: w.at,
     },
-    inNewStatus,
+    asWritten,
   );
   const siblings = agg.subOrders.map((s) => ({
     id: s.id,
@@ -486,7 +491,7 @@ export async function writeTransition(
   const [moved, parent] = (await db.batch([
     db
       .update(subOrders)
-      .set({ ...w.changes, status: w.to, updatedAt: w.at })
+      .set(written)
       .where(and(eq(subOrders.id, sub.id), inArray(subOrders.status, [...w.from]), w.guard))
       .returning({ id: subOrders.id }),
     parentStatusIf(db, agg.order.id, siblings, w.at),
@@ -505,13 +510,25 @@ export async function writeTransition(
         data: w.data,
         dedupeKey: key,
       },
-      inNewStatus,
+      asWritten,
     ),
     ...(w.announce === false ? [] : [announcement]),
   ])) as unknown as [{ id: string }[], { id: string }[], ...unknown[]];
   const changed = moved.length > 0;
   if (changed && parent.length === 0) await refreshParentStatus(db, agg.order.id, w.at);
   return { changed, key, announcement: w.announce === false ? announcement : null };
+}
+
+/** The sub-order's row holds each of `values` (`is`: a NULL written is matched as NULL). */
+function rowHolds(id: string, values: Partial<SubOrderRow>): SQL {
+  const columns = getTableColumns(subOrders);
+  const equal = Object.entries(values)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => {
+      const column = columns[key as keyof typeof columns];
+      return sql`${column} is ${value === null ? sql`null` : sql.param(value, column)}`;
+    });
+  return and(eq(subOrders.id, id), ...equal)!;
 }
 
 /**
