@@ -253,7 +253,8 @@ const CANCEL_PASSES = 3;
  * in the same place). A sub-order whose units shipped meanwhile refuses; the others are still
  * cancelled, announced one by one and refunded, and the answer says part of the order left. The
  * order's own cancel event is written once every sub-order is cancelled, with what was refunded,
- * and only if the order is cancelled by then.
+ * and only if the order is cancelled by then; a call that cancelled none of it is a retry's
+ * (`finishCancelledOrder`).
  */
 async function cancelPaidOrder(
   env: Env,
@@ -305,6 +306,10 @@ async function cancelPaidOrder(
   if (stillOpen) {
     return { ok: false, code: "CONFLICT", detail: "The order kept changing while it was being cancelled; try again" };
   }
+  // Every part was cancelled by another meanwhile (its vendor, ops, the SLA watcher), each told with
+  // its refund: an order message would tell the shopper again, of nothing refunded. Only parts a
+  // whole-order cancel left to such a message (one running, or stopped) are told, as a retry would.
+  if (landed.length === 0) return finishCancelledOrder(env, ctx, agg, input);
   const at = isoSeconds(input.now);
   const key = orderCancelledKey(agg.order.id);
   const refundedMinor = paid.reduce((n, p) => n + p.refundedMinor, 0);
