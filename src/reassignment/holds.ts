@@ -1,5 +1,6 @@
 import { releaseStrayUnits } from "../cancellation/stray-units";
-import type { OrderRow } from "../db/orders";
+import { database } from "../db/client";
+import { loadOrderState, type OrderRow } from "../db/orders";
 import type { Reservation } from "../domain/routing/types";
 import { type Allocation, type ReallocateRequest, type ReallocateResult, stockObject } from "../gateways/stock";
 import { type ReassignRefusal, refused } from "./outcome";
@@ -15,8 +16,10 @@ import type { MovedUnits } from "./override";
  * After the claim (`moveHolds`) each SKU's object moves the units in one call: the set-aside hold's
  * units pass to the order's hold in exactly the warehouses the claim wrote, and the order's hold
  * gives up its units in the source warehouses. A take is refused whole when a cancel released the
- * order's hold first; units that joined a sub-order cancelled meanwhile are given back after the
- * move (see `releaseStrayUnits`), so a racing cancel never leaves units held for a cancelled one.
+ * order's hold first: once that cancel has landed nothing more moves, and while a live line still
+ * names the SKU the hold starts afresh as the lines say (`holdAsLinesSay`). Units that joined a
+ * sub-order cancelled meanwhile are given back after the move (see `releaseStrayUnits`), so a racing
+ * cancel never leaves units held for a cancelled one.
  */
 
 /** Units set aside for one SKU: where they are, under which hold. */
@@ -104,7 +107,7 @@ export async function moveHolds(env: Env, orderId: string, { keys, moves, setAsi
   const gaining = setAside.map((s) => s.skuId).sort();
   const losing = [...new Set(moves.map((m) => m.skuId))].filter((skuId) => !gaining.includes(skuId)).sort();
   const move = async (skuIds: string[]) =>
-    (await Promise.all(skuIds.map((skuId) => moveSku(env, keys, skuId, moves, setAside)))).filter(
+    (await Promise.all(skuIds.map((skuId) => moveSku(env, orderId, keys, skuId, moves, setAside)))).filter(
       (refusal) => refusal !== null,
     );
   let failed = await move(gaining);
@@ -119,6 +122,7 @@ export async function moveHolds(env: Env, orderId: string, { keys, moves, setAsi
 /** One SKU's share of the move; null when it moved or a racing cancel decided it, else what refused it. */
 async function moveSku(
   env: Env,
+  orderId: string,
   keys: HoldKeys,
   skuId: string,
   moves: readonly MovedUnits[],
@@ -126,13 +130,18 @@ async function moveSku(
 ): Promise<string | null> {
   const aside = setAside.find((s) => s.skuId === skuId);
   const request = moveRequest(keys, skuId, moves, aside);
-  const result = await stockObject(env, skuId).reallocate(request);
+  const stock = stockObject(env, skuId);
+  const result = await stock.reallocate(request);
   if (result.ok) return null;
+  const owed = releasedFirst(result, request) ? await unitsOwed(env, orderId, skuId) : null;
+  const settled = owed?.length ? await holdAsLinesSay(stock, request, owed) : result;
+  if (settled.ok) return null;
   // Refused whole: the set-aside units are still set aside, and join nothing now.
-  if (aside) await stockObject(env, skuId).release(aside.holdId, "reassignment_dropped");
-  if (raceDecided(result, request)) return null;
-  console.error(JSON.stringify({ msg: "reassignment stock move refused", skuId, key: request.key, result }));
-  return `${skuId}: ${result.code}`;
+  if (aside) await stock.release(aside.holdId, "reassignment_dropped");
+  // The cancel that released the hold landed: its units are back in stock, and none joined it.
+  if (owed?.length === 0) return null;
+  console.error(JSON.stringify({ msg: "reassignment stock move refused", skuId, key: request.key, result: settled }));
+  return `${skuId}: ${settled.code}`;
 }
 
 function moveRequest(
@@ -162,10 +171,64 @@ function moveRequest(
 }
 
 /**
- * A refusal that is a racing cancel having released the order's hold first: its units are back in
- * stock and, the call being refused whole, none joined a cancelled sub-order.
+ * A take refused because a racing cancel released the order's hold first (its units are back in
+ * stock and, the call being refused whole, none joined it), or whose key `holdAsLinesSay` already
+ * used on an earlier attempt of this move.
  */
-function raceDecided(result: Exclude<ReallocateResult, { ok: true }>, request: ReallocateRequest): boolean {
+function releasedFirst(result: Exclude<ReallocateResult, { ok: true }>, request: ReallocateRequest): boolean {
   if (!request.take) return false;
-  return result.code === "NOT_HELD" || (result.code === "HOLD_CLOSED" && result.status === "released");
+  return (
+    result.code === "NOT_HELD" ||
+    result.code === "KEY_REUSED" ||
+    (result.code === "HOLD_CLOSED" && result.status === "released")
+  );
+}
+
+/** The units of the SKU the order's live lines name, per warehouse, as D1 has them now. */
+async function unitsOwed(env: Env, orderId: string, skuId: string): Promise<Allocation[]> {
+  const agg = await loadOrderState(database(env), orderId);
+  const live = new Set(agg?.subOrders.filter((s) => s.status !== "cancelled").map((s) => s.id));
+  const owed = new Map<string, number>();
+  for (const l of agg?.lines ?? []) {
+    if (l.skuId === skuId && l.qty > 0 && live.has(l.subOrderId)) {
+      owed.set(l.warehouseId, (owed.get(l.warehouseId) ?? 0) + l.qty);
+    }
+  }
+  return [...owed].map(([warehouseId, qty]) => ({ warehouseId, qty }));
+}
+
+/**
+ * The take met a hold a cancel released though a live line still names the SKU: that cancel has not
+ * landed, and may never (the SLA watcher's is refused once the move gave the sub-order a new deadline,
+ * and then holds the units again in the warehouses it released them from, `holdAgain`). So the hold
+ * starts afresh as the lines say, the set-aside units joining it: a hold again then finds it committed
+ * and holds nothing where the units were, and a cancel that lands after frees them
+ * (`releaseStrayUnits`, the move's or the cancel's). Under the move's own key, so a repeat of the move
+ * is refused there (`KEY_REUSED`) and replays this, never taking the units a second time. A hold again
+ * that landed just before finds its units added to: those it found are taken back.
+ */
+async function holdAsLinesSay(
+  stock: ReturnType<typeof stockObject>,
+  request: ReallocateRequest,
+  owed: readonly Allocation[],
+): Promise<ReallocateResult> {
+  const { take: _take, ...unchanged } = request;
+  const afresh = await stock.reallocate({
+    ...unchanged,
+    // One part per warehouse: the units land exactly where the lines are.
+    add: owed.map((a) => ({ qty: a.qty, warehouses: [a.warehouseId] })),
+  });
+  if (!afresh.ok) return afresh;
+  const found = beyond(afresh.allocations, afresh.added);
+  if (found.length === 0) return afresh;
+  const { add: _add, setAside: _setAside, ...plain } = unchanged;
+  return stock.reallocate({ ...plain, take: found, key: `${request.key}:found` });
+}
+
+/** What `held` has beyond `added`, per warehouse: the units a hold had before they were added. */
+function beyond(held: readonly Allocation[], added: readonly Allocation[]): Allocation[] {
+  const left = new Map<string, number>();
+  for (const a of held) left.set(a.warehouseId, (left.get(a.warehouseId) ?? 0) + a.qty);
+  for (const a of added) left.set(a.warehouseId, (left.get(a.warehouseId) ?? 0) - a.qty);
+  return [...left].filter(([, qty]) => qty > 0).map(([warehouseId, qty]) => ({ warehouseId, qty }));
 }
