@@ -963,6 +963,45 @@ describe("the vendor's queue tabs", () => {
   });
 });
 
+describe("the vendor app opened with no signal", () => {
+  it("reads whose vendor it is again, says it is not live meanwhile, then shows the Orders queue and opens its feed", async () => {
+    const vendorId = token("vendor").vendorId!;
+    const context = await signedInContext(390);
+    const page = await context.newPage();
+    // The first read of /v1/me finds no network; the second is held until the indicator is checked.
+    let reads = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/v1/me", async (route) => {
+      if (route.request().method() !== "GET") return route.continue();
+      reads += 1;
+      if (reads === 1) return route.abort("internetdisconnected");
+      if (reads === 2) await held;
+      await route.continue();
+    });
+    const feed = page.waitForEvent("websocket", {
+      predicate: (ws) => {
+        const url = new URL(ws.url());
+        return url.pathname === `/v1/feeds/vendors/${vendorId}` && url.searchParams.has("ticket");
+      },
+      timeout: 10_000,
+    });
+    await page.goto("/vendor");
+    await page
+      .locator(".connection")
+      .getByText(/Reconnecting|Offline/)
+      .waitFor({ timeout: 10_000 });
+    release();
+    await page.getByRole("tab", { name: "New" }).waitFor({ timeout: 10_000 });
+    await feed;
+    await page.locator(".connection").getByText("Live").waitFor({ timeout: 10_000 });
+    assert.ok(reads >= 2, "/v1/me was read again");
+    await context.close();
+  });
+});
+
 describe("the vendor's pack and dispatch screens", () => {
   it("the camera keeps playing once the scanner starts", async () => {
     const context = await signedInContext(390);

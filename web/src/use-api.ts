@@ -1,4 +1,5 @@
 import { type DependencyList, useCallback, useEffect, useRef, useState } from "react";
+import { ApiProblem } from "./api";
 
 export type Loadable<T> = {
   data: T | null;
@@ -115,4 +116,67 @@ export function useApi<T>(
 
   const { readFor, ...shown } = state;
   return { ...shown, stale: state.data !== null && readForOther(readFor, deps), reload };
+}
+
+const RETRY_BASE_MS = 1_000;
+const RETRY_CAP_MS = 30_000;
+
+/**
+ * When to read again something whose read failed with nothing to show: after a random wait under a
+ * ceiling doubling from 1 s to 30 s per failure in a row (full jitter, so a server back from a blip
+ * is not met by every page at once). Only while the API could not be reached, timed out, limited
+ * the rate or failed (5xx): a refusal stands however often it is asked, and a page's own bug too.
+ */
+export class RetryWaits {
+  private failures = 0;
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** The wait before reading again after `error`, or null: not again. */
+  failed(error: unknown): number | null {
+    const passing =
+      error instanceof ApiProblem && (error.status === 0 || [408, 429].includes(error.status) || error.status >= 500);
+    if (!passing) {
+      this.failures = 0;
+      return null;
+    }
+    this.failures += 1;
+    return this.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (this.failures - 1));
+  }
+
+  loaded(): void {
+    this.failures = 0;
+  }
+}
+
+/**
+ * Reads `read` again while it failed with nothing to show and the failure may pass (see
+ * `RetryWaits`): after a backoff, and at once when the browser is back online. A page whose other
+ * reads and live feed hang on it (whose vendor or customer a token is) would otherwise stay blank,
+ * and off its feed, until reloaded by hand. True from such a failure until a read lands.
+ */
+export function useReadUntilLoaded(read: Loadable<unknown>): boolean {
+  const { data, error, reload } = read;
+  const [waits] = useState(() => new RetryWaits());
+  const [retrying, setRetrying] = useState(false);
+  useEffect(() => {
+    if (data !== null) {
+      waits.loaded();
+      setRetrying(false);
+      return;
+    }
+    // A read on its way: its answer decides.
+    if (error === null) return;
+    const wait = waits.failed(error);
+    setRetrying(wait !== null);
+    if (wait === null) return;
+    const timer = setTimeout(reload, wait);
+    return () => clearTimeout(timer);
+  }, [data, error, reload, waits]);
+  useEffect(() => {
+    if (!retrying) return;
+    window.addEventListener("online", reload);
+    return () => window.removeEventListener("online", reload);
+  }, [retrying, reload]);
+  return retrying;
 }

@@ -6,6 +6,7 @@ const LABEL: Record<FeedStatus, string> = {
   reconnecting: "Reconnecting…",
   offline: "Offline",
   revoked: "Signed out: token no longer valid",
+  "no-access": "No access to this feed",
 };
 
 /** Always on screen where live figures are: whether what you see is still being kept up to date. */

@@ -1,18 +1,31 @@
 import { type EventFrame, PING, PONG, ServerFrame, TOKEN_REVOKED_CLOSE } from "@contracts/feeds";
+import { ApiProblem } from "../api";
 
-/** `revoked`: the token was revoked or expired (while connected, or before a ticket); reconnecting with it cannot succeed. */
-export type FeedStatus = "connecting" | "live" | "reconnecting" | "offline" | "revoked";
+/**
+ * `revoked`: the token was revoked or expired (while connected, or before a ticket); `no-access`:
+ * the token may not open this feed (a vendor's token on the ops dashboard). Reconnecting with the
+ * same token cannot succeed after either.
+ */
+export type FeedStatus = "connecting" | "live" | "reconnecting" | "offline" | "revoked" | "no-access";
 
 /**
  * Mints a single-use ticket for the feed, as the signed-in user (POST /v1/feeds/tickets); called
  * before every (re)connect, since a ticket opens one socket and expires in seconds. Rejects with
- * `TicketRefused` when the server refuses the user's token, with anything else when it cannot be
- * reached.
+ * the endpoint's `ApiProblem` when it answered, with anything else when it could not be reached.
  */
 export type TicketSource = () => Promise<string>;
 
-export class TicketRefused extends Error {
-  override name = "TicketRefused";
+/**
+ * The status a ticket refusal ends the feed in, or null when asking again may succeed (unreachable,
+ * 429, 5xx). 401: the token is refused; 403: its role may not open the feed; 404: no such feed for
+ * it (POST /v1/feeds/tickets answers another vendor's or customer's feed so too). A token never
+ * gains a role or a feed, so retrying those would spin on "Reconnecting…" for good.
+ */
+export function ticketRefusal(err: unknown): "revoked" | "no-access" | null {
+  if (!(err instanceof ApiProblem)) return null;
+  if (err.status === 401) return "revoked";
+  if (err.status === 403 || err.status === 404) return "no-access";
+  return null;
 }
 
 export type FeedHandlers = {
@@ -99,7 +112,8 @@ export class FeedClient {
       },
       (err: unknown) => {
         if (attempt !== this.attempt || this.stopped) return;
-        if (err instanceof TicketRefused) this.revoked();
+        const refusal = ticketRefusal(err);
+        if (refusal) this.end(refusal);
         else this.lost();
       },
     );
@@ -116,7 +130,7 @@ export class FeedClient {
     ws.onclose = (e) => {
       if (this.ws !== ws) return;
       if (e.code === TOKEN_REVOKED_CLOSE) {
-        this.revoked();
+        this.end("revoked");
         return;
       }
       this.lost();
@@ -124,9 +138,10 @@ export class FeedClient {
     ws.onerror = () => ws.close();
   }
 
-  private revoked() {
+  /** For good: nothing the client can do with this token opens the feed. */
+  private end(status: "revoked" | "no-access") {
     this.close();
-    this.handlers.onStatus("revoked");
+    this.handlers.onStatus(status);
   }
 
   private onMessage(text: string) {

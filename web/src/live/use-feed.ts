@@ -1,7 +1,7 @@
 import type { EventFrame } from "@contracts/feeds";
 import { useEffect, useRef, useState } from "react";
-import { ApiProblem, api } from "../api";
-import { FeedClient, type FeedStatus, TicketRefused } from "./feed-client";
+import { api } from "../api";
+import { FeedClient, type FeedStatus } from "./feed-client";
 
 export type { FeedStatus } from "./feed-client";
 
@@ -15,6 +15,14 @@ function feedPath(feed: FeedName): string {
   if (kind === "sku") return `/v1/feeds/skus/${encodeURIComponent(id)}`;
   if (kind === "customer") return `/v1/feeds/customers/${encodeURIComponent(id)}`;
   return "/v1/feeds/ops";
+}
+
+/**
+ * What a page's indicator says while the read naming its feed (whose vendor or customer the token
+ * is) failed and is being made again: no socket is on its way, so not "Connecting…".
+ */
+export function awaitingFeedName(): FeedStatus {
+  return navigator.onLine ? "reconnecting" : "offline";
 }
 
 /** A ticket request that hangs (a dropped line) must not keep the client from retrying. */
@@ -47,15 +55,7 @@ export function useFeed(opts: {
   useEffect(() => {
     if (!feed) return;
     const ticket = token
-      ? async () => {
-          try {
-            return (await api.feedTicket(token, feed, AbortSignal.timeout(TICKET_TIMEOUT_MS))).ticket;
-          } catch (err) {
-            // The token itself is refused: retrying cannot help; anything else may pass.
-            if (err instanceof ApiProblem && err.status === 401) throw new TicketRefused(err.message);
-            throw err;
-          }
-        }
+      ? async () => (await api.feedTicket(token, feed, AbortSignal.timeout(TICKET_TIMEOUT_MS))).ticket
       : null;
     const client = new FeedClient(
       feedPath(feed),

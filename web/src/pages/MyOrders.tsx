@@ -15,9 +15,9 @@ import { formatMoney, formatTime } from "../format";
 import { holdExpired, useHoldExpired } from "../hold-expiry";
 import { ConnectionIndicator } from "../live/ConnectionIndicator";
 import { useThrottledTick } from "../live/throttle";
-import { useFeed } from "../live/use-feed";
+import { awaitingFeedName, useFeed } from "../live/use-feed";
 import type { OrderView, Page } from "../types";
-import { useApi } from "../use-api";
+import { useApi, useReadUntilLoaded } from "../use-api";
 
 /** Orders shown in full at first, and each "Show more" adds. */
 const ORDERS_PAGE = 20;
@@ -70,6 +70,8 @@ export function MyOrders() {
   // A shopper's feed can fire several events a second (each parcel's step); one reload a second is enough.
   const [tick, bump] = useThrottledTick();
   const me = useApi(token ? (signal) => api.me(token, signal) : null, [token]);
+  // It names the shopper's feed: one that failed (no signal, a server blip) is read again until it lands.
+  const retryingMe = useReadUntilLoaded(me);
   const customerId = me.data?.role === "customer" ? (me.data.customerId ?? null) : null;
   const feed = useFeed({ feed: customerId ? `customer:${customerId}` : null, token, onEvent: bump, onReset: bump });
   const [shown, setShown] = useState(ORDERS_PAGE);
@@ -94,7 +96,7 @@ export function MyOrders() {
       <div className="row between wrap">
         <h2>My orders</h2>
         <div className="row wrap">
-          {customerId && <ConnectionIndicator status={feed.status} />}
+          {(customerId || retryingMe) && <ConnectionIndicator status={retryingMe ? awaitingFeedName() : feed.status} />}
           <UpdatedAt at={orders.loadedAt} loading={orders.loading && !orders.data} />
         </div>
       </div>

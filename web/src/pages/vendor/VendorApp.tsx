@@ -10,10 +10,10 @@ import { Status, UpdatedAt } from "../../components/Status";
 import { formatMoney, formatTime, shortId } from "../../format";
 import { ConnectionIndicator } from "../../live/ConnectionIndicator";
 import { useThrottledTick } from "../../live/throttle";
-import { useFeed } from "../../live/use-feed";
+import { awaitingFeedName, useFeed } from "../../live/use-feed";
 import { Link, navigate } from "../../router";
 import type { SubOrderDetail } from "../../types";
-import { useApi } from "../../use-api";
+import { useApi, useReadUntilLoaded } from "../../use-api";
 import { announce, unlockSound } from "./beep";
 import { Earnings } from "./Earnings";
 import { InventoryBridge } from "./InventoryBridge";
@@ -65,6 +65,9 @@ const DECISION_POLL_MS = 10_000;
 
 function SignedInVendor({ token, rest }: { token: string; rest: string }) {
   const me = useApi((signal) => api.me(token, signal), [token]);
+  // The vendor's feed and every screen below need its id: an app opened with no signal (its shell
+  // is cached for that) or during a server blip reads it again until it lands.
+  const retryingMe = useReadUntilLoaded(me);
   const vendorId = me.data?.vendorId ?? null;
   const [tick, refresh] = useThrottledTick();
   // Ops' decision is no event of the vendor's feed: while it waits on one, the app asks now and then.
@@ -115,7 +118,7 @@ function SignedInVendor({ token, rest }: { token: string; rest: string }) {
       <div className="row between wrap page-head">
         <h1>Vendor app</h1>
         <div className="row wrap">
-          <ConnectionIndicator status={feed.status} />
+          <ConnectionIndicator status={retryingMe ? awaitingFeedName() : feed.status} />
           <SignedInAs slot="vendor" token={token} label={vendorId ? `Vendor ${shortId(vendorId)}` : "Vendor"} />
         </div>
       </div>
