@@ -34,15 +34,43 @@ export function isPoint(p: { lat?: number | null; lng?: number | null }): p is P
   );
 }
 
-/** The one spelling postal codes are stored and looked up in: upper case, single inner spaces. */
+/** How a postal code is shown and kept on an address: upper case, single inner spaces. */
 export function normalizePostalCode(code: string): string {
   return code.trim().replace(/\s+/g, " ").toUpperCase();
+}
+
+const DECIMAL_DIGIT = /\p{Nd}/u;
+
+/**
+ * A decimal digit of any script as its ASCII digit. Unicode encodes each script's digits as a
+ * contiguous run from 0 to 9, and runs that touch (the mathematical digits) are whole runs of ten,
+ * so a digit's value is its distance from the start of its stretch of digits, modulo 10.
+ */
+function asciiDigit(digit: string): string {
+  const at = digit.codePointAt(0)!;
+  let start = at;
+  while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start -= 1;
+  return String((at - start) % 10);
+}
+
+/**
+ * The one spelling postal codes are stored and looked up in, so "560 034", "560-034" and
+ * "५६००३४" are one code: compatibility forms folded (NFKC), every script's digits as ASCII,
+ * spaces and dashes dropped, upper case.
+ */
+export function postalCodeKey(code: string): string {
+  return code
+    .normalize("NFKC")
+    .replace(/\p{Nd}/gu, asciiDigit)
+    .replace(/[\s\p{Pd}]/gu, "")
+    .toUpperCase();
 }
 
 export function normalizeCountry(country: string): string {
   return country.trim().toUpperCase();
 }
 
+/** Takes a code as postalCodeKey spells it. */
 export type PostalCodeLookup = (country: string, code: string) => Promise<Point | null>;
 
 /**
@@ -81,18 +109,19 @@ export async function resolveShippingPoint(
 ): Promise<ShippingPoint> {
   const country = normalizeCountry(to.country);
   const postalCode = normalizePostalCode(to.postalCode);
+  const key = postalCodeKey(to.postalCode);
   if (isPoint(to)) {
     const point = { lat: to.lat, lng: to.lng };
     const maxKm = opts.coordinatesWithinKm;
     if (maxKm === undefined) return { ok: true, point, source: "coordinates" };
-    const listed = await lookup(country, postalCode);
+    const listed = await lookup(country, key);
     const distanceKm = listed ? haversineKm(point, listed) : 0;
     if (distanceKm > maxKm) {
       return { ok: false, code: "COORDINATES_FAR_FROM_POSTAL_CODE", country, postalCode, distanceKm, maxKm };
     }
     return { ok: true, point, source: "coordinates" };
   }
-  const point = await lookup(country, postalCode);
+  const point = await lookup(country, key);
   if (!point) return { ok: false, code: "UNKNOWN_POSTAL_CODE", country, postalCode };
   return { ok: true, point, source: "postal_code" };
 }

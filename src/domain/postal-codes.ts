@@ -1,4 +1,4 @@
-import { normalizeCountry, normalizePostalCode } from "./geo";
+import { normalizeCountry, normalizePostalCode, postalCodeKey } from "./geo";
 
 export type PostalCodeRecord = { country: string; code: string; lat: number; lng: number; place: string | null };
 export type RejectedLine = { line: number; message: string };
@@ -10,7 +10,7 @@ export type PostalCodeCsv =
 const REQUIRED = ["country", "code", "lat", "lng"] as const;
 const COLUMNS = new Set<string>([...REQUIRED, "place"]);
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-const CODE = /^[A-Z0-9][A-Z0-9 -]{0,15}$/;
+const CODE_KEY = /^[A-Z0-9]{1,16}$/;
 const PLACE_MAX = 120;
 
 type CsvRecord = { line: number; fields: string[] };
@@ -90,7 +90,8 @@ function coordinate(raw: string, name: "lat" | "lng", limit: number): number | s
 /**
  * Reads a postal-code CSV (header row, columns country,code,lat,lng and optionally place, in
  * any order). A bad header fails the whole file; a bad row is reported by line and skipped,
- * so one typo does not block a national table. A key seen twice is refused the second time.
+ * so one typo does not block a national table. A code seen twice (by postalCodeKey, in any
+ * spelling) is refused the second time. Codes keep their spelling here; the table stores their key.
  */
 export function readPostalCodeCsv(text: string): PostalCodeCsv {
   const parsed = records(text);
@@ -118,7 +119,10 @@ export function readPostalCodeCsv(text: string): PostalCodeCsv {
     const country = normalizeCountry(fields[at("country")]!);
     if (!/^[A-Z]{2}$/.test(country)) problems.push(`country must be an ISO 3166-1 alpha-2 code, got "${country}"`);
     const code = normalizePostalCode(fields[at("code")]!);
-    if (!CODE.test(code)) problems.push(`code must be 1 to 16 letters, digits, spaces or dashes, got "${code}"`);
+    const codeKey = postalCodeKey(code);
+    if (!CODE_KEY.test(codeKey)) {
+      problems.push(`code must be 1 to 16 letters or digits, besides spaces and dashes, got "${code}"`);
+    }
     const lat = coordinate(fields[at("lat")]!, "lat", 90);
     if (typeof lat === "string") problems.push(lat);
     const lng = coordinate(fields[at("lng")]!, "lng", 180);
@@ -129,7 +133,7 @@ export function readPostalCodeCsv(text: string): PostalCodeCsv {
       rejected.push({ line, message: problems.join("; ") });
       continue;
     }
-    const key = `${country} ${code}`;
+    const key = `${country} ${codeKey}`;
     const first = seen.get(key);
     if (first !== undefined) {
       rejected.push({ line, message: `${key} already appears on line ${first}` });
