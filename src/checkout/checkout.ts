@@ -1,6 +1,8 @@
 import type { CheckoutBody } from "../contracts/orders";
+import { unchargeableTotal } from "../domain/chargeable";
 import { withinAddressRate } from "../gateways/address-limits";
 import { paymentsConfigured } from "../gateways/payment-provider";
+import { releaseUnpaid } from "../gateways/stock";
 import type { Background } from "../platform/background";
 import type { PreparedCart } from "../routing/cart";
 import { allocate, explainAllocation, type Held, ownSkuIds } from "./allocate";
@@ -73,6 +75,12 @@ async function orderFor(a: Placing, body: CheckoutBody, cart: PreparedCart, held
   const refused = await validateHeld(a, cart, held);
   if (refused) return refused;
   const priced = price(cart, held, a.now);
+  // The total is known only once the held offers are priced; the provider would refuse it on every retry.
+  const unchargeable = unchargeableTotal(priced.split.totalMinor, a.cfg.currency);
+  if (unchargeable) {
+    await releaseUnpaid(a.env, a.holdId, ownSkuIds(held), "total_not_chargeable");
+    return { answer: { ok: false, code: "VALIDATION_FAILED", ...unchargeable } } satisfies Answered;
+  }
   const explanation = explainAllocation(cart, held);
   const paid = await createPayment(a, ownSkuIds(held), priced.split.totalMinor);
   if ("answer" in paid) return paid;

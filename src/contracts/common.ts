@@ -21,11 +21,12 @@ export const MAX_LINE_QTY = 99;
  * Caps on the money a client may set, so every sum over an order is an exact integer (doubles are
  * exact below 2^53 ≈ 9.007e15). Goods: 50 lines × 99 units × 1e8 = 4.95e11. The tightest step is
  * the fee, `subtotal × bps` with bps ≤ 10,000 (domain/money.ts basisPointsOf): 4.95e15, still
- * exact, which is why a unit is capped at 1e8 (₹10 lakh, $1M) rather than 1e10. Shipping: 1e7 a
- * parcel; even 4,950 units of 500 g in 1-gram bands are 2,475,000 parcels, 2.5e13. An order then
- * totals at most ~2.6e13, over 300 times below 2^53.
+ * exact, which is why a unit is capped under 1e8 (₹10 lakh, $1M) rather than 1e10; at 99,999,999,
+ * eight digits, one unit at the cap is still a total Stripe charges (domain/chargeable.ts). Shipping:
+ * 1e7 a parcel; even 4,950 units of 500 g in 1-gram bands are 2,475,000 parcels, 2.5e13. An order
+ * then totals at most ~2.6e13, over 300 times below 2^53.
  */
-export const MAX_UNIT_PRICE_MINOR = 100_000_000;
+export const MAX_UNIT_PRICE_MINOR = 99_999_999;
 export const MAX_PARCEL_PRICE_MINOR = 10_000_000;
 /** Thresholds compared with order totals: above any total the caps allow, and exact. */
 export const MAX_THRESHOLD_MINOR = 1_000_000_000_000_000;

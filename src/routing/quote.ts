@@ -2,6 +2,7 @@ import type { FieldError } from "../contracts/common";
 import type { CheckoutBody } from "../contracts/orders";
 import type { Quote } from "../contracts/routing";
 import { database } from "../db/client";
+import { unchargeableTotal } from "../domain/chargeable";
 import { sumMinor } from "../domain/money";
 import { shipmentsOf } from "../domain/routing/shipments";
 import type { Shortage } from "../domain/routing/types";
@@ -86,6 +87,9 @@ export async function quoteCart(env: Env, body: CheckoutBody, now: Date): Promis
   const totalMinor = sumMinor(
     shipments.flatMap((s) => [s.shippingMinor, ...s.items.map((i) => i.qty * i.unitPriceMinor)]),
   );
+  // Checkout refuses such a total after holding the stock: the quote says so first.
+  const unchargeable = unchargeableTotal(totalMinor, cfg.currency);
+  if (unchargeable) return { ok: false, code: "VALIDATION_FAILED", ...unchargeable };
   return {
     ok: true,
     body: {

@@ -4,8 +4,9 @@
  * the official SDK talks to it from inside workerd.
  *
  * It keeps the behaviour the order flow depends on: Idempotency-Key replay (same key and parameters: the
- * same object; same key, other parameters: an idempotency_error), cancellation refused once an intent has
- * succeeded, refunds bounded by the amount received, and Stripe's error body and statuses.
+ * same object; same key, other parameters: an idempotency_error), intent amounts bounded as Stripe bounds them
+ * (`amount_too_small` under the currency's minimum charge, `amount_too_large` past eight digits), cancellation
+ * refused once an intent has succeeded, refunds bounded by the amount received, and Stripe's error body and statuses.
  *
  * Test-only control: `POST /_fake/payment_intents/{id}/outcome {"outcome": "succeeded" | "failed" |
  * "processing" | "canceled"}` moves an intent as the shopper's bank would and answers `{paymentIntent, event}`,
@@ -193,6 +194,10 @@ class StripeFault {
 
 const invalid = (message: string, extra: Record<string, unknown> = {}) =>
   new StripeFault(400, { type: "invalid_request_error", message, ...extra });
+
+/** A PaymentIntent's amount has at most eight digits, and at least the currency's minimum charge. */
+const MAX_CHARGE = 99_999_999;
+const MIN_CHARGE: Record<string, number> = { eur: 50, gbp: 30, inr: 50, jpy: 50, usd: 50 };
 
 const now = () => Math.floor(Date.now() / 1000);
 const randomId = (prefix: string) => `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
@@ -561,6 +566,16 @@ export function createStripeFake() {
     const currency = str(p, "currency");
     if (!currency || !/^[a-z]{3}$/.test(currency)) {
       throw invalid("Invalid currency.", { param: "currency", code: "parameter_invalid_string" });
+    }
+    const least = MIN_CHARGE[currency] ?? 1;
+    if (amount < least) {
+      throw invalid(`Amount must be at least ${least} ${currency}`, { param: "amount", code: "amount_too_small" });
+    }
+    if (amount > MAX_CHARGE) {
+      throw invalid(`Amount must be no more than ${MAX_CHARGE} ${currency}`, {
+        param: "amount",
+        code: "amount_too_large",
+      });
     }
     const id = randomId("pi");
     const pi: PaymentIntent = {
