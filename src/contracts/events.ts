@@ -58,6 +58,18 @@ export const JobContinueMessage = z.object({
 export type JobContinueMessage = z.infer<typeof JobContinueMessage>;
 
 /**
+ * One due job's run at its cron time `at`, on the job-runs queue, whose consumer takes one message
+ * a delivery: each job of a schedule runs in an invocation of its own, with that invocation's
+ * limits to itself. `job` is a registry name; the consumer logs and drops one it does not know.
+ */
+export const JobRunMessage = z.object({
+  type: z.literal("job.run"),
+  job: z.string(),
+  at: z.iso.datetime({ offset: false }),
+});
+export type JobRunMessage = z.infer<typeof JobRunMessage>;
+
+/**
  * The next page of a vendor's product import, on the same queue: each consumer invocation applies
  * one page of rows and sends the one after it, so however large the file no invocation does more.
  */

@@ -10,13 +10,13 @@ import { type SeededOrder, seedPaidOrders } from "../support/seed-orders";
 
 // The largest requests and job runs must stay well inside one invocation's D1 query and
 // subrequest limits; this is the margin the test holds them to, a fifth of each limit. A fifth,
-// because the every-minute jobs (expire-holds, sla-watcher, notification-sender, outbox-sweep)
-// share one scheduled invocation, and a queue delivery runs a page of each continued job beside
-// its events: four such parts together still leave a fifth of the limits spare.
+// because a queue delivery runs a page of each continued job beside its events: four such parts
+// together still leave a fifth of the limits spare. Each job's run has an invocation of its own
+// (test/jobs/job-runs.test.ts), so a job held to a fifth leaves four fifths spare.
 const BUDGET = { queries: LIMITS.queries / 5, subrequests: LIMITS.subrequests / 5 };
 // An invocation that does one thing alone, a third: a bulk request (the whole work of each of its
 // ids, about 10 queries an id for these small orders, so bigger orders have room) and the invariant
-// audit (its cron schedule runs only the two analytics jobs beside it, each held to a fifth).
+// audit.
 const ALONE = { queries: LIMITS.queries / 3, subrequests: LIMITS.subrequests / 3 };
 const CART_LINES = 50;
 const PAID_ORDERS = 210;
