@@ -46,14 +46,25 @@ export async function listCarriers(db: Db, opts: { includeInactive: boolean }) {
     .orderBy(asc(carriers.name));
 }
 
-export async function saveCarrier(db: Db, row: CarrierRow) {
+/**
+ * An admin's edit of the carrier as it was read (`read`; undefined adds it), written only if the
+ * row is still that read (or still absent): the edit fills what it does not name from the read, so
+ * written over an edit that landed since, it would undo that one. Undefined when nothing was written.
+ */
+export async function saveCarrier(db: Db, row: CarrierRow, read: CarrierRow | undefined) {
+  if (!read) return db.insert(carriers).values(row).onConflictDoNothing().returning().get();
   return db
-    .insert(carriers)
-    .values(row)
-    .onConflictDoUpdate({
-      target: carriers.code,
-      set: { name: row.name, awbPattern: row.awbPattern, awbExample: row.awbExample, active: row.active },
-    })
+    .update(carriers)
+    .set({ name: row.name, awbPattern: row.awbPattern, awbExample: row.awbExample, active: row.active })
+    .where(
+      and(
+        eq(carriers.code, read.code),
+        eq(carriers.name, read.name),
+        eq(carriers.awbPattern, read.awbPattern),
+        eq(carriers.awbExample, read.awbExample),
+        eq(carriers.active, read.active),
+      ),
+    )
     .returning()
     .get();
 }

@@ -24,7 +24,9 @@ const put = defineRoute({
   access: ["admin"],
   summary: "Edit a carrier's name, AWB pattern, example or active flag; or add a carrier",
   description:
-    "The pattern must compile and match its own example (422 otherwise). A new code needs name, awbPattern and awbExample and answers 201.",
+    "The pattern must compile, match its own example and be cheap to match (no repeated group holding | or a varying " +
+    "quantifier, at most 4 of |, *, +, ? and {m,n}; 422 otherwise). A new code needs name, awbPattern and awbExample and " +
+    "answers 201. An edit racing another is 409 and changes nothing: the carrier changed (or was added) after it was read.",
   request: { params: z.object({ code: CarrierCode }), ...jsonBody(CarrierUpdate) },
   responses: {
     200: json(Carrier, "The carrier after the edit"),
@@ -70,7 +72,12 @@ export const carriers = router()
     };
     const errors = checkAwbFormat(next);
     if (errors.length > 0) throw validationError(errors, "The AWB format is not usable");
-    const saved = await saveCarrier(db, next);
-    if (!saved) throw new ApiError("INTERNAL");
+    const saved = await saveCarrier(db, next, current);
+    if (!saved) {
+      throw new ApiError(
+        "CONFLICT",
+        `Carrier ${code} was ${current ? "changed" : "added"} by another edit meanwhile: read it again and retry`,
+      );
+    }
     return current ? c.json(view(saved), 200) : c.json(view(saved), 201);
   });
