@@ -61,6 +61,11 @@ export async function listVendors(db: Db, q: { limit: number; after: After | und
   );
 }
 
+/**
+ * Null when there is no vendor `id`, or when the change would leave its nudge lead not below its
+ * SLA: the caller checked the pair against the row it read, and a change to the other since (a
+ * vendor's lead racing an admin's SLA) would pass that check and have every sub-order nudged at once.
+ */
 export async function updateVendor(db: Db, id: string, patch: UpdateVendor): Promise<Vendor | null> {
   if (Object.keys(patch).length === 0) return findVendor(db, id);
   const { nudgeLeadHours: _hours, nudgeLeadMinutes: _minutes, ...fields } = patch;
@@ -70,7 +75,14 @@ export async function updateVendor(db: Db, id: string, patch: UpdateVendor): Pro
     ...(lead === undefined ? {} : nudgeLead(lead)),
     ...(patch.payoutAccountId === undefined ? {} : readinessForAccount(patch.payoutAccountId)),
   };
-  return (await db.update(vendors).set(set).where(eq(vendors.id, id)).returning(vendorShape).get()) ?? null;
+  const leadBelowSla = sql`${lead ?? vendors.nudgeLeadMinutes} < ${patch.dispatchSlaHours ?? vendors.dispatchSlaHours} * 60`;
+  const row = await db
+    .update(vendors)
+    .set(set)
+    .where(and(eq(vendors.id, id), leadBelowSla))
+    .returning(vendorShape)
+    .get();
+  return row ?? null;
 }
 
 /** Each vendor's dispatch SLA in hours: how long it has from seeing an order to dispatching it. */

@@ -58,7 +58,8 @@ const update = defineRoute({
     "status, commissionBps, dispatchSlaHours and payoutAccountId belong to the platform (a vendor sending them gets " +
     "403 and nothing changes; payouts must not be redirectable with a vendor token). Another vendor's id is 404. " +
     "The nudge lead (nudgeLeadMinutes, or nudgeLeadHours in whole hours; one of them) must stay below " +
-    "dispatchSlaHours. A payoutAccountId another vendor holds is 409. Suspending a vendor holds its payouts back " +
+    "dispatchSlaHours, checked again as the change is written (422 if the other changed meanwhile). " +
+    "A payoutAccountId another vendor holds is 409. Suspending a vendor holds its payouts back " +
     "until it is active again and, on the change only, queues one ops alert (vendor_suspended_open_orders) " +
     "with the count of its sub-orders still paid, confirmed or packed, when it has any.",
   request: { params: VendorParams, ...jsonBody(UpdateVendor) },
@@ -129,12 +130,21 @@ export const vendors = router()
         });
       }
     }
-    const issue = nudgeLeadIssue(patch, patch.dispatchSlaHours ?? current.dispatchSlaHours, current.nudgeLeadMinutes);
+    const leadIssue = (v: Vendor) =>
+      nudgeLeadIssue(patch, patch.dispatchSlaHours ?? v.dispatchSlaHours, v.nudgeLeadMinutes);
+    const issue = leadIssue(current);
     if (issue) throw validationError([issue]);
     await accountFree(db, patch.payoutAccountId, vendorId);
     // Suspending is more than a field: ops are told of the sub-orders still waiting on the vendor.
     if (patch.status === "suspended") await suspendVendor(db, current, isoSeconds(new Date()));
     const vendor = await updateVendor(db, vendorId, patch);
-    if (!vendor) throw notFound("vendor", vendorId);
+    if (!vendor) {
+      // The write keeps the lead below the SLA itself: one of them changed since the read above.
+      const fresh = await findVendor(db, vendorId);
+      if (!fresh) throw notFound("vendor", vendorId);
+      const raced = leadIssue(fresh);
+      if (raced) throw validationError([raced]);
+      throw new ApiError("CONFLICT", `Vendor ${vendorId} changed while this edit was made: read it again and retry`);
+    }
     return c.json(vendor, 200);
   });
