@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { DEFAULT_WEIGHTS, type RoutingWeights } from "../domain/routing/weights";
 import { selectIn } from "./chunks";
 import type { Db, Statement } from "./client";
@@ -179,6 +180,32 @@ export function insertWeights(db: Db, row: { weights: RoutingWeights; changes: u
   return db.insert(routingWeights).values(row).returning({ version: routingWeights.version });
 }
 
+/** While `read` (null: none) is still the latest weights version. */
+const latestVersionIs = (read: number | null) =>
+  sql`(select max(${routingWeights.version}) from ${routingWeights}) is ${read}`;
+
+/** `row`, every column of `table` in order, as an INSERT's SELECT: one row while `guard` holds, none else. */
+function rowWhile(table: SQLiteTable, row: Record<string, unknown>, guard: SQL) {
+  const values = Object.entries(getTableColumns(table)).map(([key, column]) => sql.param(row[key], column));
+  return sql`select ${sql.join(values, sql`, `)} where ${guard}`;
+}
+
+/**
+ * A re-fit's weights as the version after `read`, the latest it read (null: none), written only while
+ * that is still the latest: the re-fit nudged `read`'s weights, so written over a version set since
+ * (an admin's edit) they would silently undo it. Returns the version written; none if it was not.
+ */
+export function insertWeightsAfter(
+  db: Db,
+  read: number | null,
+  row: { weights: RoutingWeights; changes: unknown; createdAt: string },
+) {
+  return db
+    .insert(routingWeights)
+    .select(rowWhile(routingWeights, { version: (read ?? 0) + 1, ...row }, latestVersionIs(read)))
+    .returning({ version: routingWeights.version });
+}
+
 export function insertRoutingDecision(
   db: Db,
   row: { orderId: string; weightsVersion: number; explanation: unknown; createdAt: string },
@@ -223,10 +250,14 @@ export function upsertVendorScore(db: Db, row: VendorScoreRow) {
   return db.insert(vendorScores).values(row).onConflictDoUpdate({ target: vendorScores.vendorId, set: changes });
 }
 
-/** The score pinned to the newest weights version, as it stands when the statement runs in its batch. */
-export function upsertVendorScoreOfLatestWeights(db: Db, row: Omit<VendorScoreRow, "weightsVersion">) {
-  const weightsVersion = sql`(select max(${routingWeights.version}) from ${routingWeights})` as unknown as number;
-  return upsertVendorScore(db, { ...row, weightsVersion });
+/** A re-fit's score of a vendor, pinned to the version `insertWeightsAfter` writes after `read` and only with it. */
+export function upsertVendorScoreAfter(db: Db, read: number | null, score: Omit<VendorScoreRow, "weightsVersion">) {
+  const row: VendorScoreRow = { ...score, weightsVersion: (read ?? 0) + 1 };
+  const { vendorId: _, ...changes } = row;
+  return db
+    .insert(vendorScores)
+    .select(rowWhile(vendorScores, row, latestVersionIs(read)))
+    .onConflictDoUpdate({ target: vendorScores.vendorId, set: changes });
 }
 
 // ---- outcomes, for the re-fit ----------------------------------------------------------------

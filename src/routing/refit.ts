@@ -1,13 +1,13 @@
 import { SLA_BREACH_REASON } from "../contracts/order-status";
 import { database, type Statement } from "../db/client";
 import {
-  insertWeights,
+  insertWeightsAfter,
   latestWeights,
   learnedThrough,
   listVendorScores,
   type OutcomeRow,
   readDecidedOutcomes,
-  upsertVendorScoreOfLatestWeights,
+  upsertVendorScoreAfter,
   vendorOutcomeTotals,
 } from "../db/routing";
 import type { ExplainedLine, RoutingExplanation } from "../domain/routing/explain";
@@ -125,9 +125,21 @@ const sameScore = (a: VendorScore, b: VendorScore) =>
  * more (a version written for vendor scores alone keeps it), and running twice learns nothing
  * twice. Versions before it existed fall back to the latest version's time. Anything that changed
  * is written as a new `routing_weights` version whose `changes` say what moved and why, and carry
- * the watermark, in one batch.
+ * the watermark, in one batch, only while the version it started from is still the latest: a
+ * version written meanwhile (an admin's `PUT /v1/routing/weights` during the run's slow reads) is
+ * learned on, the run starting again from it once, never written over with the older weights.
  */
 export async function refitRouting(env: Env, now: Date, limit = MAX_NEW_OUTCOMES) {
+  const first = await refitOnce(env, now, limit);
+  if (!first.superseded) return first;
+  const again = await refitOnce(env, now, limit);
+  if (again.superseded) {
+    console.warn(JSON.stringify({ job: "routing-refit", outcome: "superseded twice: left to the next run" }));
+  }
+  return again;
+}
+
+async function refitOnce(env: Env, now: Date, limit: number) {
   const db = database(env);
   const since = isoSeconds(now.getTime() - REFIT_WINDOW_DAYS * 24 * HOUR_MS);
   const [totals, current, stored, learned] = await Promise.all([
@@ -172,7 +184,14 @@ export async function refitRouting(env: Env, now: Date, limit = MAX_NEW_OUTCOMES
     learnedThrough: nudged.changes.length > 0 ? new Date(newest).toISOString() : watermark,
   };
   if (vendors.length === 0 && nudged.changes.length === 0) {
-    return { ...summary, changed: false, weightsVersion: current?.version ?? null, vendors: [], weights: [] };
+    return {
+      ...summary,
+      changed: false,
+      superseded: false,
+      weightsVersion: current?.version ?? null,
+      vendors: [],
+      weights: [],
+    };
   }
 
   const at = isoSeconds(now);
@@ -189,16 +208,26 @@ export async function refitRouting(env: Env, now: Date, limit = MAX_NEW_OUTCOMES
       cancelRateBps: { from: v.from.cancelRateBps, to: v.to.cancelRateBps },
     })),
   };
+  // All or nothing, and only while the version read is still the latest: the scores first, each
+  // pinned to the version the last statement writes.
+  const read = current?.version ?? null;
   const statements: Statement[] = [
-    insertWeights(db, { weights: nudged.weights, changes, createdAt: at }),
-    ...vendors.map((v) =>
-      // Pinned to the version written just above, in this same batch.
-      upsertVendorScoreOfLatestWeights(db, { vendorId: v.vendorId, ...v.to, updatedAt: at }),
-    ),
+    ...vendors.map((v) => upsertVendorScoreAfter(db, read, { vendorId: v.vendorId, ...v.to, updatedAt: at })),
+    insertWeightsAfter(db, read, { weights: nudged.weights, changes, createdAt: at }),
   ];
   const [first, ...rest] = statements;
   const results = await db.batch([first!, ...rest]);
+  const version = (results.at(-1) as { version: number }[])[0]?.version;
+  if (version === undefined) {
+    return { ...summary, changed: false, superseded: true, weightsVersion: null, vendors: [], weights: [] };
+  }
   forgetRoutingModel();
-  const version = (results[0] as { version: number }[])[0]?.version ?? null;
-  return { ...summary, changed: true, weightsVersion: version, vendors: changes.vendors, weights: nudged.changes };
+  return {
+    ...summary,
+    changed: true,
+    superseded: false,
+    weightsVersion: version,
+    vendors: changes.vendors,
+    weights: nudged.changes,
+  };
 }
