@@ -118,5 +118,11 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { body: { required: true, content: { "application/json": { schema } } } };
 }
 
-/** Ids one bulk request may name; its arithmetic against the per-invocation limits is in src/http/routes/bulk.ts. */
+/** Ids one bulk request may name; its arithmetic against the per-invocation limits is in src/http/bulk-budget.ts. */
 export const MAX_BULK_IDS = 20;
+
+/**
+ * The code of an id a bulk request did not start: the ids before it spent the request's share of
+ * the Worker's limits, nothing was done for it, and it is to be sent again.
+ */
+export const BULK_NOT_STARTED = "RATE_LIMITED";

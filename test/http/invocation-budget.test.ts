@@ -1,11 +1,12 @@
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BULK_NOT_STARTED } from "../../src/contracts/common";
 import { seedBridgeRows } from "../../src/dev/bridge-bench";
 import { seedOpenSubOrders } from "../../src/dev/sla-watcher-bench";
-import { ADMIN, newCustomer, uid } from "../support/api";
-import { newProduct, newVendor, newWarehouse } from "../support/catalog";
+import { ADMIN, api, newCustomer, uid } from "../support/api";
+import { inr, newProduct, newSku, newVendor, newWarehouse } from "../support/catalog";
 import { LIMITS, meteredDelivery, meteredJob, meteredRequest, type Spend } from "../support/invocation-budget";
-import { checkout, customers, shipTo, stockedSku } from "../support/marketplace";
+import { BENGALURU, checkout, customers, pay, shipTo, stockedSku } from "../support/marketplace";
 import { type SeededOrder, seedPaidOrders } from "../support/seed-orders";
 
 // The largest requests and job runs must stay well inside one invocation's D1 query and
@@ -14,9 +15,9 @@ import { type SeededOrder, seedPaidOrders } from "../support/seed-orders";
 // together still leave a fifth of the limits spare. Each job's run has an invocation of its own
 // (test/jobs/job-runs.test.ts), so a job held to a fifth leaves four fifths spare.
 const BUDGET = { queries: LIMITS.queries / 5, subrequests: LIMITS.subrequests / 5 };
-// An invocation that does one thing alone, a third: a bulk request (the whole work of each of its
-// ids, about 10 queries an id for these small orders, so bigger orders have room) and the invariant
-// audit.
+// An invocation that does one thing alone, a third: a bulk request (the whole work of the ids it
+// starts, which src/http/bulk-budget.ts admits by their estimated cost within this share) and the
+// invariant audit.
 const ALONE = { queries: LIMITS.queries / 3, subrequests: LIMITS.subrequests / 3 };
 const CART_LINES = 50;
 const PAID_ORDERS = 210;
@@ -32,6 +33,54 @@ let cartSkus: string[] = [];
 let paid: SeededOrder[] = [];
 let shopperToken = "";
 const monthOn = new Date(Date.now() + 31 * 86_400_000);
+
+/** A vendor with two warehouses and `skus` SKUs stocked `onHand` in each. */
+async function vendorOfSkus(skus: number, onHand: number): Promise<string[]> {
+  const vendor = await newVendor({ hourlyCapacity: 1_000_000 });
+  const warehouses = [
+    await newWarehouse(vendor.id, { lat: BENGALURU.lat, lng: BENGALURU.lng }),
+    await newWarehouse(vendor.id, { lat: BENGALURU.lat, lng: BENGALURU.lng + 0.5 }),
+  ];
+  const ids: string[] = [];
+  for (let i = 0; i < skus; i++) {
+    const sku = await newSku(vendor.id, (await newProduct()).id, { price: inr(2_000) });
+    for (const w of warehouses) {
+      const r = await api("PUT", `/v1/skus/${sku.id}/stock`, {
+        token: ADMIN,
+        body: { warehouseId: w.id, onHand, reason: "count" },
+      });
+      if (r.status !== 200) throw new Error(`stock: ${r.status}`);
+    }
+    ids.push(sku.id);
+  }
+  return ids;
+}
+
+/** `count` paid orders of one unit of each SKU, one shopper each. */
+async function paidOrdersOf(skuIds: string[], count: number): Promise<SeededOrder[]> {
+  const shoppers = await customers(count);
+  return Promise.all(
+    shoppers.map(async (s) => {
+      const placed = await checkout(
+        s.token,
+        skuIds.map((skuId) => ({ skuId, qty: 1 })),
+      );
+      if (placed.status !== 201) throw new Error(`checkout: ${placed.status} ${JSON.stringify(placed.body)}`);
+      const paid = await pay(s.token, placed.body.payment.id);
+      if (paid.status !== 200) throw new Error(`pay: ${paid.status}`);
+      return {
+        orderId: paid.body.id,
+        subOrderIds: paid.body.subOrders.map((x: { id: string }) => x.id),
+        customerId: s.customerId,
+        token: s.token,
+      };
+    }),
+  );
+}
+
+/** How many of a bulk request's ids it started, for the printed figures. */
+const started = (body: { results: { problem?: { code: string } }[] }) =>
+  ` (${body.results.filter((r) => r.problem?.code !== BULK_NOT_STARTED).length} of ${body.results.length} ids started)`;
 
 function within(name: string, spend: Spend, note?: string, budget = BUDGET) {
   measured[name] = { ...spend, note };
@@ -136,6 +185,29 @@ describe("one invocation's D1 queries and subrequests", () => {
     });
     expect(confirmed.status).toBe(200);
     within(`sub-orders bulk confirm, ${BULK_IDS} ids`, confirmed.spend, undefined, ALONE);
+  });
+
+  it(`the costliest bulk actions (${BULK_IDS} ids): whole-order cancels and assigns`, async () => {
+    // Three vendors an order, and one vendor with three SKUs, each in two warehouses so an assign
+    // has somewhere to go.
+    const vendors = await Promise.all(Array.from({ length: 3 }, () => vendorOfSkus(1, BULK_IDS + 5)));
+    const cancels = await paidOrdersOf(vendors.flat(), BULK_IDS);
+    const cancelled = await meteredRequest("POST", "/v1/orders/bulk", {
+      token: ADMIN,
+      body: { action: "cancel", reason: "changed_mind", ids: cancels.map((o) => o.orderId) },
+    });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.results[0].ok).toBe(true);
+    within(`orders bulk cancel, ${BULK_IDS} three-vendor orders`, cancelled.spend, started(cancelled.body), ALONE);
+    const assigns = await paidOrdersOf(await vendorOfSkus(3, BULK_IDS + 5), BULK_IDS);
+    const assigned = await meteredRequest("POST", "/v1/sub-orders/bulk", {
+      token: ADMIN,
+      headers: { "Idempotency-Key": uid("bulk-") },
+      body: { action: "assign", target: {}, ids: assigns.map((o) => o.subOrderIds[0]!) },
+    });
+    expect(assigned.status).toBe(200);
+    expect(assigned.body.results[0].ok).toBe(true);
+    within(`sub-orders bulk assign, ${BULK_IDS} three-SKU sub-orders`, assigned.spend, started(assigned.body), ALONE);
   });
 
   it("a queue delivery: a page of each continued job beside a full delivery's order events", async () => {

@@ -1,5 +1,5 @@
 import type { PlatformAnalytics, TopVendors, VendorAnalytics, VendorProductSales } from "@contracts/analytics";
-import { MAX_BULK_IDS } from "@contracts/common";
+import { BULK_NOT_STARTED, MAX_BULK_IDS } from "@contracts/common";
 import type { FeedTicket } from "@contracts/feeds";
 import type { OpsAlert } from "@contracts/ops-alerts";
 import type { CancelReason, PaymentView } from "@contracts/orders";
@@ -321,12 +321,14 @@ export const api = {
     });
   },
   /**
-   * A selection larger than one request may name goes in groups, one after another. Sub-orders need
-   * an Idempotency-Key: each group is sent under the key and its number, so sending the same
-   * selection again with the same key acts on nothing twice. A group that fails stops the rest, and
-   * the answer still carries what the groups before it did (orders cancelled and refunded are done
-   * whatever came after), with the error and the ids of that group and those after it in `stopped`:
-   * of those, none after it was sent, and its own may or may not have been acted on.
+   * A selection larger than one request may name goes in groups, one after another; the ids a
+   * request did not start (the ids before them spent its share of the Worker's limits; nothing was
+   * done for them) lead the next. Sub-orders need an Idempotency-Key: each request is sent under the
+   * key and its number, so sending the same selection again with the same key sends the same
+   * requests and acts on nothing twice. A request that fails stops the rest, and the answer still
+   * carries what the requests before it did (orders cancelled and refunded are done whatever came
+   * after), with the error and the ids of that request and those after it in `stopped`: of those,
+   * none after it was sent, and its own may or may not have been acted on.
    */
   async bulk(
     token: string,
@@ -334,21 +336,32 @@ export const api = {
     body: { ids: string[] } & Record<string, unknown>,
     idempotencyKey?: string,
   ): Promise<BulkResults & { stopped?: { error: unknown; ids: string[] } }> {
-    const results: BulkResults["results"] = [];
-    for (let i = 0; i < body.ids.length; i += MAX_BULK_IDS) {
-      const ids = body.ids.slice(i, i + MAX_BULK_IDS);
+    type Result = BulkResults["results"][number];
+    const results = new Array<Result | undefined>(body.ids.length);
+    const answered = () => results.filter((r): r is Result => r !== undefined);
+    // Positions in body.ids, so an id named twice keeps both its answers.
+    let pending = body.ids.map((_, i) => i);
+    for (let n = 0; pending.length > 0; n++) {
+      const group = pending.slice(0, MAX_BULK_IDS);
+      let page: BulkResults;
       try {
-        const page = await request<BulkResults>("POST", `/v1/${target}/bulk`, {
+        page = await request<BulkResults>("POST", `/v1/${target}/bulk`, {
           token,
-          body: { ...body, ids },
-          ...(idempotencyKey ? { headers: { "idempotency-key": `${idempotencyKey}.${i / MAX_BULK_IDS}` } } : {}),
+          body: { ...body, ids: group.map((i) => body.ids[i]) },
+          ...(idempotencyKey ? { headers: { "idempotency-key": `${idempotencyKey}.${n}` } } : {}),
         });
-        results.push(...page.results);
       } catch (error) {
-        return { results, stopped: { error, ids: body.ids.slice(i) } };
+        return { results: answered(), stopped: { error, ids: pending.map((i) => body.ids[i]!) } };
       }
+      const again = group.filter((_, j) => page.results[j]?.problem?.code === BULK_NOT_STARTED);
+      // The first id of a request always starts: one that started none is answered as it is, not sent forever.
+      const resend = again.length < group.length ? again : [];
+      group.forEach((i, j) => {
+        if (!resend.includes(i)) results[i] = page.results[j];
+      });
+      pending = [...resend, ...pending.slice(group.length)];
     }
-    return { results };
+    return { results: answered() };
   },
   earnings(token: string, vendorId: string, signal?: AbortSignal) {
     return request<VendorEarnings>("GET", `/v1/vendors/${encodeURIComponent(vendorId)}/earnings`, { token, signal });

@@ -1,33 +1,26 @@
 import { z } from "@hono/zod-openapi";
 import { cancelOrder } from "../../cancellation/order-cancellation";
-import { Id, json, jsonBody, MAX_BULK_IDS, problemResponses } from "../../contracts/common";
+import { BULK_NOT_STARTED, Id, json, jsonBody, MAX_BULK_IDS, problemResponses } from "../../contracts/common";
 import { SubOrderCancelReason } from "../../contracts/fulfillment";
 import { cancelReasons } from "../../contracts/orders";
 import { IdempotencyKeyHeader } from "../../contracts/stock";
+import { sizesOfOrders, sizesOfSubOrders } from "../../db/bulk-sizes";
+import { database } from "../../db/client";
 import { actorOf, type Principal } from "../../domain/principal";
 import { actOnSubOrder } from "../../fulfillment/fulfillment";
 import { keepCancellationNote } from "../../orders/cancellation-notes";
 import { reassignInTurn } from "../../reassignment/reassign";
 import { setReview } from "../../review/review";
 import { requireRole } from "../auth";
+import { admitted, type BulkAction } from "../bulk-budget";
 import { router } from "../context";
 import { ApiError, type ErrorCode, errorStatus } from "../errors";
 import { defineRoute } from "../route";
 
 /**
- * One request is one Worker invocation: Workers Paid allows it 1,000 D1 queries and 1,000
- * subrequests (each D1 call, stock-object RPC and provider call is one). Per id, for an order of
- * up to 3 sub-orders of up to 3 SKUs, counting every statement of a batch as a query:
- * - approve / flag / unflag: 4 D1 calls (load 6 + vendors 1 + write 3 + one per sub-order + outbox 1): 14 queries;
- * - confirm: 4 D1 calls (lookup 1 + load 6 + transition 4 + outbox 1): 12 queries, 14 with a parent retry;
- * - cancel a sub-order: those, ≤ 3 stock releases, 1 refund and 4 money rows: ≤ 9 calls, 16 queries;
- * - cancel an order: 3-5 D1 calls, ≤ 9 releases, ≤ 3 refunds: ≤ 17 calls, 6 + 4 per sub-order + 6 = 24 queries;
- * - assign: ~15 D1 reads (with the look for an earlier landing of the same key, ≤ 5 of the order's
- *   latest moves) and one write batch, ≤ 9 reallocations and their undo: ≤ 30 calls, ≤ 45 queries.
- * The outbox sends after each write are shared across ids (one queue send, one D1 update and one
- * publish per feed every 25 ms). 20 ids: ≤ 340 calls and 480 queries, assign ≤ 600 calls and 900
- * queries. A bigger order (up to 50 vendors) costs more; an id that runs past a limit fails alone.
- * The cap itself, MAX_BULK_IDS, is in the contracts so the dashboard sends larger selections in groups.
+ * Ids run a few at a time. How many one request starts is the budget's (bulk-budget.ts): the cap,
+ * MAX_BULK_IDS, is in the contracts so the dashboard sends larger selections in groups, and sends
+ * again the ids a request did not start.
  */
 const CONCURRENCY = 8;
 
@@ -112,17 +105,25 @@ function answer(id: string, outcome: ItemOutcome): ItemResult {
   };
 }
 
+const notStarted: ItemOutcome = {
+  ok: false,
+  code: BULK_NOT_STARTED,
+  detail: "Not started: this request's share of the Worker's limits is spent on the ids before it; send this id again",
+};
+
 /**
- * Runs `act` over the ids a few at a time and answers each as the single route would have. An
- * id whose action throws is that id's failure (logged with the request id, as onError logs a
- * request's): the ids already applied stay applied and reported, and the rest still run.
+ * Runs `act` over the ids the budget admits, a few at a time, and answers each as the single route
+ * would have; the others are answered not started, with nothing done for them. An id whose action
+ * throws is that id's failure (logged with the request id, as onError logs a request's): the ids
+ * already applied stay applied and reported, and the rest still run.
  */
-async function each(ids: string[], requestId: string, act: (id: string) => Promise<ItemOutcome>) {
-  const results = new Array<ItemResult>(ids.length);
+async function each(ids: string[], admit: boolean[], requestId: string, act: (id: string) => Promise<ItemOutcome>) {
+  const results = ids.map((id, i) => (admit[i] ? undefined : answer(id, notStarted)));
+  const run = ids.flatMap((_, i) => (admit[i] ? [i] : []));
   let next = 0;
   const worker = async () => {
-    while (next < ids.length) {
-      const i = next++;
+    while (next < run.length) {
+      const i = run[next++]!;
       const id = ids[i]!;
       try {
         results[i] = answer(id, await act(id));
@@ -142,8 +143,8 @@ async function each(ids: string[], requestId: string, act: (id: string) => Promi
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
-  return { results };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, run.length) }, worker));
+  return { results: results as ItemResult[] };
 }
 
 export const bulk = router()
@@ -151,8 +152,10 @@ export const bulk = router()
     const who: Principal = requireRole(c, "admin", "ops");
     const body = c.req.valid("json");
     const actor = actorOf(who);
+    const action: BulkAction = body.action === "cancel" ? "cancelOrder" : "review";
+    const admit = admitted(action, body.ids, await sizesOfOrders(database(c.env), body.ids));
     return c.json(
-      await each(body.ids, c.get("requestId"), async (orderId): Promise<ItemOutcome> => {
+      await each(body.ids, admit, c.get("requestId"), async (orderId): Promise<ItemOutcome> => {
         const now = new Date();
         if (body.action === "cancel") {
           const reason = body.reason!;
@@ -176,8 +179,10 @@ export const bulk = router()
     const body = c.req.valid("json");
     const actor = actorOf(who);
     const assign = reassignInTurn(c.env, c.executionCtx);
+    const action: BulkAction = body.action === "cancel" ? "cancelSubOrder" : body.action;
+    const admit = admitted(action, body.ids, await sizesOfSubOrders(database(c.env), body.ids));
     return c.json(
-      await each(body.ids, c.get("requestId"), (subOrderId) => {
+      await each(body.ids, admit, c.get("requestId"), (subOrderId) => {
         const now = new Date();
         if (body.action === "assign") {
           return assign({
