@@ -105,11 +105,15 @@ export function checkAwb(carrier: AwbFormat, awb: string): string | null {
   return compiled.regex.test(awb) ? null : `must match ${carrier.awbPattern}, e.g. ${carrier.awbExample}`;
 }
 
-/** A format an admin may save: the pattern compiles, is cheap to match, and its own example matches it. */
-export function checkAwbFormat(format: AwbFormat): { path: string; message: string }[] {
+/**
+ * A format an admin may save: the pattern compiles, is cheap to match, and its own example matches
+ * it. A pattern kept from before (`keptPattern`, saved before the cost rule) is not judged on its
+ * cost again, so its carrier can still be renamed or switched off.
+ */
+export function checkAwbFormat(format: AwbFormat, keptPattern?: string): { path: string; message: string }[] {
   const compiled = compileAwbPattern(format.awbPattern);
   if (!compiled.ok) return [{ path: "awbPattern", message: compiled.message }];
-  const costly = costlyPattern(format.awbPattern);
+  const costly = format.awbPattern === keptPattern ? null : costlyPattern(format.awbPattern);
   if (costly) return [{ path: "awbPattern", message: `too costly to match: ${costly}` }];
   if (!compiled.regex.test(format.awbExample)) {
     return [{ path: "awbExample", message: `does not match ${format.awbPattern}` }];

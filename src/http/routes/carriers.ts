@@ -70,7 +70,7 @@ export const carriers = router()
       awbExample: patch.awbExample ?? current!.awbExample,
       active: patch.active ?? current?.active ?? true,
     };
-    const errors = checkAwbFormat(next);
+    const errors = checkAwbFormat(next, current?.awbPattern);
     if (errors.length > 0) throw validationError(errors, "The AWB format is not usable");
     const saved = await saveCarrier(db, next, current);
     if (!saved) {
