@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { requestedNudgeLeadMinutes, type UpdateVendor, type Vendor } from "../contracts/catalog";
 import { newId } from "../domain/ids";
 import { selectIn } from "./chunks";
@@ -75,14 +75,19 @@ export async function updateVendor(db: Db, id: string, patch: UpdateVendor): Pro
     ...(lead === undefined ? {} : nudgeLead(lead)),
     ...(patch.payoutAccountId === undefined ? {} : readinessForAccount(patch.payoutAccountId)),
   };
-  const leadBelowSla = sql`${lead ?? vendors.nudgeLeadMinutes} < ${patch.dispatchSlaHours ?? vendors.dispatchSlaHours} * 60`;
   const row = await db
     .update(vendors)
     .set(set)
-    .where(and(eq(vendors.id, id), leadBelowSla))
+    .where(and(eq(vendors.id, id), keepsLeadBelowSla(patch)))
     .returning(vendorShape)
     .get();
   return row ?? null;
+}
+
+/** The change leaves the vendor's nudge lead below its SLA, as the row stands when the statement runs. */
+function keepsLeadBelowSla(patch: UpdateVendor): SQL {
+  const lead = requestedNudgeLeadMinutes(patch);
+  return sql`${lead ?? vendors.nudgeLeadMinutes} < ${patch.dispatchSlaHours ?? vendors.dispatchSlaHours} * 60`;
 }
 
 /** Each vendor's dispatch SLA in hours: how long it has from seeing an order to dispatching it. */
@@ -107,14 +112,23 @@ const OPEN = ["paid", "confirmed", "packed"] as const;
  * an already suspended vendor, or twice at once, alerts once; each later suspension (after a
  * reinstatement) alerts again.
  */
-export async function suspendVendor(db: Db, vendor: { id: string; name: string }, at: string): Promise<void> {
+export async function suspendVendor(
+  db: Db,
+  vendor: { id: string; name: string },
+  at: string,
+  patch: UpdateVendor = {},
+): Promise<void> {
   const open = await db
     .select({ n: sql<number>`count(*)` })
     .from(subOrders)
     .where(and(eq(subOrders.vendorId, vendor.id), inArray(subOrders.status, [...OPEN])))
     .get();
   const count = Number(open?.n ?? 0);
-  const notYet = sql`exists (select 1 from ${vendors} v where v.id = ${vendor.id} and v.status <> 'suspended')`;
+  // Only with the rest of its change (`patch`), which lands only while it keeps the nudge lead below
+  // the SLA: a suspension that change cannot carry is not made, nor alerted, either.
+  const keeps = keepsLeadBelowSla(patch);
+  const notYet = sql`exists (select 1 from ${vendors} where ${vendors.id} = ${vendor.id}
+    and ${vendors.status} <> 'suspended' and ${keeps})`;
   const alert = queueOpsAlertWhile(
     db,
     {
@@ -130,6 +144,9 @@ export async function suspendVendor(db: Db, vendor: { id: string; name: string }
   );
   await runBatch(db, [
     ...(count > 0 ? [alert] : []),
-    db.update(vendors).set({ status: "suspended" }).where(eq(vendors.id, vendor.id)),
+    db
+      .update(vendors)
+      .set({ status: "suspended" })
+      .where(and(eq(vendors.id, vendor.id), keeps)),
   ]);
 }

@@ -74,4 +74,24 @@ describe("a vendor's nudge lead and its SLA changed at once", () => {
     expect(r.body.errors[0].path).toBe("dispatchSlaHours");
     expect(await stored(vendorId)).toMatchObject({ sla: 24, lead: 600, name: expect.not.stringMatching("Shortened") });
   });
+
+  it("a suspension sent with such an SLA is not made either, nor ops alerted", async () => {
+    const { vendorId } = await newVendorWithToken({ dispatchSlaHours: 18, nudgeLeadMinutes: 120 });
+    const leadLengthened = afterVendorRead(() =>
+      env.DB.prepare("update vendors set nudge_lead_minutes = 300, nudge_lead_hours = 5 where id = ?")
+        .bind(vendorId)
+        .run(),
+    );
+
+    const r = await patchWith(leadLengthened, vendorId, ADMIN, { status: "suspended", dispatchSlaHours: 4 });
+    expect(r.status).toBe(422);
+    const row = await env.DB.prepare("select status from vendors where id = ?")
+      .bind(vendorId)
+      .first<{ status: string }>();
+    expect(row?.status).toBe("active");
+    const alerts = await env.DB.prepare("select count(*) as n from notifications where payload like ?")
+      .bind(`%${vendorId}%`)
+      .first<{ n: number }>();
+    expect(alerts?.n).toBe(0);
+  });
 });

@@ -136,7 +136,7 @@ export const vendors = router()
     if (issue) throw validationError([issue]);
     await accountFree(db, patch.payoutAccountId, vendorId);
     // Suspending is more than a field: ops are told of the sub-orders still waiting on the vendor.
-    if (patch.status === "suspended") await suspendVendor(db, current, isoSeconds(new Date()));
+    if (patch.status === "suspended") await suspendVendor(db, current, isoSeconds(new Date()), patch);
     const vendor = await updateVendor(db, vendorId, patch);
     if (!vendor) {
       // The write keeps the lead below the SLA itself: one of them changed since the read above.
