@@ -38,10 +38,17 @@ export type EarningsTotals = {
   carriedForwardMinor: number;
 };
 
-function totalsQuery(db: Db, where: SQL | undefined, cutoff: string) {
+/**
+ * `withHeld` false leaves out what is pending for orders held for review, as a vendor reads it: such
+ * an order does not exist for its vendors (its money, paid or not, is pending while it is held).
+ */
+function totalsQuery(db: Db, where: SQL | undefined, cutoff: string, withHeld = true) {
+  const pending = withHeld
+    ? sql`not ${cleared(cutoff)}`
+    : sql`not ${cleared(cutoff)} and ${notReviewHeld("sub_orders.order_id")}`;
   return db
     .select({
-      pendingMinor: owed("vendor_payable", sql`not ${cleared(cutoff)}`).as("pending_minor"),
+      pendingMinor: owed("vendor_payable", pending).as("pending_minor"),
       clearedMinor: owed("vendor_payable", cleared(cutoff)).as("cleared_minor"),
       inTransitMinor: owed("vendor_transfer_pending").as("in_transit_minor"),
       transferredMinor: owed("vendor_paid").as("transferred_minor"),
@@ -56,16 +63,17 @@ function totalsQuery(db: Db, where: SQL | undefined, cutoff: string) {
 const numbers = <T extends Record<string, unknown>>(row: T | undefined) =>
   Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)])) as { [K in keyof T]: number };
 
-/** One vendor's totals in one currency. */
+/** One vendor's totals in one currency; `withHeld` as in `totalsQuery`. */
 export async function vendorEarnings(
   db: Db,
   vendorId: string,
-  f: { currency: string; cutoff: string },
+  f: { currency: string; cutoff: string; withHeld: boolean },
 ): Promise<EarningsTotals> {
   const row = await totalsQuery(
     db,
     and(eq(ledgerEntries.vendorId, vendorId), eq(ledgerEntries.currency, f.currency)),
     f.cutoff,
+    f.withHeld,
   ).get();
   return numbers(row) as EarningsTotals;
 }

@@ -14,9 +14,14 @@ function cutoffOf(env: Env, now: Date): string {
   return isoSeconds(addSeconds(now, -config(env).payoutHoldDays * DAY_SECONDS));
 }
 
-export async function earningsOfVendor(env: Env, vendorId: string, now: Date): Promise<VendorEarnings> {
+export async function earningsOfVendor(
+  env: Env,
+  vendorId: string,
+  now: Date,
+  withHeld: boolean,
+): Promise<VendorEarnings> {
   const { currency, payoutHoldDays } = config(env);
-  const totals = await vendorEarnings(database(env), vendorId, { currency, cutoff: cutoffOf(env, now) });
+  const totals = await vendorEarnings(database(env), vendorId, { currency, cutoff: cutoffOf(env, now), withHeld });
   return { vendorId, currency, ...totals, holdDays: payoutHoldDays, asOf: isoSeconds(now) };
 }
 

@@ -42,6 +42,8 @@ async function whatTheVendorSees(vendor: string, vendorId: string, orderId: stri
     earnings: (await api("GET", `/v1/vendors/${vendorId}/earnings/sub-orders`, { token: vendor })).body.items.some(
       (e: { subOrderId: string }) => e.subOrderId === subId,
     ),
+    // The vendor's only order (a fresh vendor): its money is the whole of what is pending.
+    pending: (await api("GET", `/v1/vendors/${vendorId}/earnings`, { token: vendor })).body.pendingMinor > 0,
   };
 }
 
@@ -66,6 +68,7 @@ describe("an order held for review, on every read path", () => {
       subOrdersPaid: true,
       photo: 200,
       earnings: true,
+      pending: true,
     });
 
     expect((await api("POST", `/v1/orders/${orderId}/flag`, { token: ops, body: { note: NOTE } })).status).toBe(200);
@@ -79,6 +82,7 @@ describe("an order held for review, on every read path", () => {
       subOrdersPaid: false,
       photo: 404,
       earnings: false,
+      pending: false,
     });
     const upload2 = await api("PUT", `/v1/sub-orders/${subId}/photo`, {
       token: vendor,
@@ -102,6 +106,7 @@ describe("an order held for review, on every read path", () => {
       subOrdersPaid: true,
       photo: 200,
       earnings: true,
+      pending: true,
     });
   });
 
