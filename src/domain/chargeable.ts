@@ -1,4 +1,5 @@
 import type { FieldError } from "../contracts/common";
+import { displayAmount } from "./money";
 
 /**
  * The order totals a payment can be made for, in ISO minor units. Stripe refuses a PaymentIntent
@@ -55,13 +56,15 @@ export function unchargeableTotal(
 ): { detail: string; errors: FieldError[] } | null {
   const { minMinor, maxMinor } = chargeRange(currency);
   if (totalMinor >= minMinor && totalMinor <= maxMinor) return null;
+  // The shopper reads this message: amounts in the currency, as the storefront shows its prices.
+  const shown = (amountMinor: number) => displayAmount(amountMinor, currency);
   return {
     detail: `The order total is outside what can be charged in ${currency}`,
     errors: [
       {
         path: "lines",
         message:
-          `the order total, ${totalMinor} minor units, must be from ${minMinor} to ${maxMinor}; ` +
+          `the order total, ${shown(totalMinor)}, must be from ${shown(minMinor)} to ${shown(maxMinor)}; ` +
           (totalMinor < minMinor ? "add to the cart" : "split it into smaller orders"),
       },
     ],

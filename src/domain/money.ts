@@ -18,6 +18,28 @@ export function minorDigits(currency: string): number {
   return d;
 }
 
+/**
+ * An exact decimal in major units ("1234.50"), for CSV cells a spreadsheet sums: built from the
+ * integer's digits, so no float ever rounds an amount.
+ */
+export function decimalAmount(amountMinor: number, currency: string): string {
+  const digits = minorDigits(currency);
+  const sign = amountMinor < 0 ? "-" : "";
+  const text = String(Math.abs(amountMinor)).padStart(digits + 1, "0");
+  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+/** For a person: the currency's sign and grouping (₹1,23,456.50 for INR, in the marketplace's en-IN). */
+export function displayAmount(amountMinor: number, currency: string): string {
+  const digits = minorDigits(currency);
+  return new Intl.NumberFormat("en-IN", {
+    style: "currency",
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(Number(decimalAmount(amountMinor, currency)));
+}
+
 export function sumMinor(values: readonly number[]): number {
   let total = 0;
   for (const v of values) total += v;

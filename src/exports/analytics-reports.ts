@@ -6,8 +6,9 @@ import type {
   VendorInventory,
   VendorProductSales,
 } from "../contracts/analytics";
+import { decimalAmount, displayAmount } from "../domain/money";
 import { csv } from "./csv";
-import { decimalAmount, displayAmount, displayTime } from "./format";
+import { displayTime } from "./format";
 import { type PdfReport, renderPdf } from "./pdf";
 
 /**

@@ -1,6 +1,7 @@
 import type { CreditNoteRow } from "../db/order-export";
 import { creditNoteNumber, type FinancialYearRule } from "../domain/financial-year";
-import { displayAmount, displayLocalTime, displayTime } from "./format";
+import { displayAmount } from "../domain/money";
+import { displayLocalTime, displayTime } from "./format";
 import { renderPdf } from "./pdf";
 
 /**

@@ -1,28 +1,4 @@
-import { minorDigits } from "../domain/money";
-
 /** Where amounts become decimals for a reader: exports are read by people and spreadsheets, not clients. */
-
-/**
- * An exact decimal in major units ("1234.50"), for CSV cells a spreadsheet sums: built from the
- * integer's digits, so no float ever rounds an amount.
- */
-export function decimalAmount(amountMinor: number, currency: string): string {
-  const digits = minorDigits(currency);
-  const sign = amountMinor < 0 ? "-" : "";
-  const text = String(Math.abs(amountMinor)).padStart(digits + 1, "0");
-  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
-
-/** For a person: the currency's sign and grouping (₹1,23,456.50 for INR, in the marketplace's en-IN). */
-export function displayAmount(amountMinor: number, currency: string): string {
-  const digits = minorDigits(currency);
-  return new Intl.NumberFormat("en-IN", {
-    style: "currency",
-    currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(Number(decimalAmount(amountMinor, currency)));
-}
 
 /**
  * A moment as a person where the marketplace is reads it (`28 Nov 2026, 3:00 pm IST` in

@@ -1,8 +1,9 @@
 import type { Db } from "../db/client";
 import { type ExportFilter, type ExportRow, exportOrderPage } from "../db/order-export";
 import type { After } from "../db/paging";
+import { decimalAmount, displayAmount } from "../domain/money";
 import { csv } from "./csv";
-import { decimalAmount, displayAmount, displayTime } from "./format";
+import { displayTime } from "./format";
 import { type PdfReport, renderPdf } from "./pdf";
 
 /**

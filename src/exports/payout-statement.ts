@@ -1,5 +1,6 @@
 import type { PayoutRun, PayoutTransfer } from "../db/payouts";
-import { displayAmount, displayTime } from "./format";
+import { displayAmount } from "../domain/money";
+import { displayTime } from "./format";
 import { renderPdf } from "./pdf";
 
 /** The name the marketplace's documents go out under (the app's and the API reference's). */

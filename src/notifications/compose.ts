@@ -1,6 +1,7 @@
 import type { OrderEventMessage } from "../contracts/events";
 import { SLA_BREACH_REASON } from "../contracts/order-status";
-import { displayAmount, displayTimeIn } from "../exports/format";
+import { displayAmount } from "../domain/money";
+import { displayTimeIn } from "../exports/format";
 
 /** Lower sends first: what a shopper most needs to know goes out before milestones. */
 export const PRIORITY = { confirmation: 0, cancellation: 1, dispatched: 2, milestone: 3 } as const;

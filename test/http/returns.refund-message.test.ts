@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { OrderEventMessage } from "../../src/contracts/events";
-import { displayAmount } from "../../src/exports/format";
+import { displayAmount } from "../../src/domain/money";
 import { retryPendingRefunds } from "../../src/jobs/pending-refunds";
 import { compose } from "../../src/notifications/compose";
 import { returnSubOrder } from "../../src/returns/returns";
