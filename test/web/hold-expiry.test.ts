@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { watchHold } from "../../web/src/hold-expiry";
+import { afterEach, describe, expect, it } from "vitest";
+import { holdExpired, recordServerDate, watchHold } from "../../web/src/hold-expiry";
 
 /**
  * A laptop's two clocks: the wall clock (`Date.now`) goes on while it sleeps, the page's timers
@@ -67,5 +67,41 @@ describe("My orders' Pay after the hold expires", () => {
     expect(early.running()).toBe(1);
     stop();
     expect(early.running()).toBe(0);
+  });
+});
+
+describe("A hold's expiry on a phone whose clock is off", () => {
+  const serverDate = "Sun, 29 Nov 2026 12:00:00 GMT";
+  const holdExpiresAt = "2026-11-29T12:15:00Z";
+  const server = Date.parse(serverDate);
+  afterEach(() => recordServerDate(serverDate, server));
+
+  it("stands for its 15 minutes on a clock 20 minutes fast", () => {
+    const phone = laptop(server + 20 * 60_000);
+    recordServerDate(serverDate, phone.now());
+    expect(holdExpired(holdExpiresAt, phone.now())).toBe(false);
+    let expired = 0;
+    watchHold(holdExpiresAt, () => expired++, phone.now, phone.timers);
+    phone.advance(14 * 60_000);
+    expect(expired).toBe(0);
+    phone.advance(61_000);
+    expect(expired).toBe(1);
+  });
+
+  it("is gone once past on a clock 10 minutes slow", () => {
+    const phone = laptop(server - 10 * 60_000);
+    recordServerDate(serverDate, phone.now());
+    expect(holdExpired(holdExpiresAt, phone.now() + 14 * 60_000)).toBe(false);
+    expect(holdExpired(holdExpiresAt, phone.now() + 15 * 60_000)).toBe(true);
+    let expired = 0;
+    watchHold(holdExpiresAt, () => expired++, phone.now, phone.timers);
+    phone.advance(15 * 60_000);
+    expect(expired).toBe(1);
+  });
+
+  it("keeps the last clock when an answer has no Date", () => {
+    recordServerDate(serverDate, server + 20 * 60_000);
+    recordServerDate(null, server);
+    expect(holdExpired(holdExpiresAt, server + 20 * 60_000)).toBe(false);
   });
 });

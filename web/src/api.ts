@@ -4,6 +4,7 @@ import type { FeedTicket } from "@contracts/feeds";
 import type { OpsAlert } from "@contracts/ops-alerts";
 import type { CancelReason, PaymentView } from "@contracts/orders";
 import type { ReorderSuggestions } from "@contracts/reorder";
+import { recordServerDate } from "./hold-expiry";
 import type {
   BridgeReport,
   BridgeSecret,
@@ -97,6 +98,7 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
     if (err instanceof DOMException && err.name === "AbortError") throw err;
     throw new ApiProblem(0, madeUpProblem(0, "NETWORK_ERROR", "Network error", "The server could not be reached."));
   }
+  recordServerDate(res.headers.get("date"));
   const text = await res.text();
   let parsed: unknown = null;
   if (text && /json/i.test(res.headers.get("content-type") ?? "")) {

@@ -1,12 +1,26 @@
 import { useEffect, useState } from "react";
 
+/** The server's clock minus the browser's (ms), from the last answer's `Date`; 0 until one came. */
+let serverClockAhead = 0;
+
 /**
- * Whether an order's hold has expired by `now` (ms). Its stock object releases the units then, and
- * only the every-minute `expire-holds` job cancels the payment: one taken in between is refunded
- * with no order, so no attempt may start once the clock passes the hold's expiry.
+ * Records the server's clock from an answer's `Date` header, received at `receivedAt` by the
+ * browser's clock. A phone's clock can be minutes off, and the hold ends by the server's. The header
+ * is cut to the second: its end is taken, so a hold is never read as standing past its expiry.
+ */
+export function recordServerDate(date: string | null, receivedAt: number = Date.now()): void {
+  const sent = date === null ? Number.NaN : Date.parse(date);
+  if (Number.isFinite(sent)) serverClockAhead = sent + 999 - receivedAt;
+}
+
+/**
+ * Whether an order's hold has expired by the browser's clock reading `now` (ms), put on the
+ * server's clock. Its stock object releases the units then, and only the every-minute
+ * `expire-holds` job cancels the payment: one taken in between is refunded with no order, so no
+ * attempt may start once the clock passes the hold's expiry.
  */
 export function holdExpired(holdExpiresAt: string, now: number): boolean {
-  return now >= Date.parse(holdExpiresAt);
+  return now + serverClockAhead >= Date.parse(holdExpiresAt);
 }
 
 /** The page's timers (a test passes its own). */

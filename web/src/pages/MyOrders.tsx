@@ -48,11 +48,13 @@ export type PayOffer =
  * Nothing to offer once the order is paid or cancelled, or once its hold has expired: the stock is
  * no longer the shopper's, and the expiry job is about to cancel the order. Else the same payment
  * the storefront offers right after checkout: the simulator in development, Stripe's panel otherwise.
+ * A Stripe form already `open` stays past the hold, closed to new attempts, as the storefront's
+ * does: a payment confirmed just before (3-D Secure done) is still waited on.
  */
-export function payOffer(order: OrderView, payment: PaymentView | null, now: number): PayOffer {
+export function payOffer(order: OrderView, payment: PaymentView | null, now: number, open = false): PayOffer {
   if (!awaitsPayment(order) || !payment || payment.status !== "requires_payment") return { kind: "none" };
   const { holdExpiresAt } = payment;
-  if (Date.parse(holdExpiresAt) <= now) return { kind: "none" };
+  if (holdExpired(holdExpiresAt, now) && !(open && payment.provider === "stripe")) return { kind: "none" };
   if (payment.provider === "simulated") return { kind: "simulated", paymentId: payment.id, holdExpiresAt };
   if (!payment.clientSecret || !payment.publishableKey) return { kind: "no-publishable-key", holdExpiresAt };
   const { id, clientSecret, publishableKey } = payment;
@@ -179,12 +181,16 @@ function PayOrder({ token, order, paid }: { token: string; order: OrderView; pai
   // 409: paid or cancelled since the list was read; the list's next read shows which.
   if (payment.error instanceof ApiProblem && payment.error.status === 409) return null;
   if (payment.error) return <ProblemBanner error={payment.error} />;
-  const offer = payOffer(order, payment.data, Date.now());
-  if (expired || offer.kind === "none") return null;
+  const offer = payOffer(order, payment.data, Date.now(), open);
+  if (offer.kind === "none") return null;
   return (
     <div className="pay-box stack">
       <div className="row between wrap">
-        <span className="muted small">Stock is held for you until {formatTime(offer.holdExpiresAt)}.</span>
+        <span className="muted small">
+          {expired
+            ? "The hold on this order's stock has expired."
+            : `Stock is held for you until ${formatTime(offer.holdExpiresAt)}.`}
+        </span>
         {!open && (
           <button
             type="button"
@@ -195,7 +201,7 @@ function PayOrder({ token, order, paid }: { token: string; order: OrderView; pai
           </button>
         )}
       </div>
-      {open && <PayPanel token={token} orderId={order.id} offer={offer} paid={paid} />}
+      {open && <PayPanel token={token} orderId={order.id} offer={offer} paid={paid} closed={expired} />}
     </div>
   );
 }
@@ -205,11 +211,14 @@ function PayPanel({
   orderId,
   offer,
   paid,
+  closed,
 }: {
   token: string;
   orderId: string;
   offer: Exclude<PayOffer, { kind: "none" }>;
   paid: () => void;
+  /** The hold has expired: no new attempt may start. */
+  closed: boolean;
 }) {
   // The order read on its own while paying: StripePayment polls it, not the whole list.
   const live = useApi((signal) => api.order(token, orderId, signal), [token, orderId]);
@@ -256,7 +265,13 @@ function PayPanel({
     );
   }
   return (
-    <StripePayment payment={offer.payment} order={live.data} reload={live.reload} holdExpiresAt={offer.holdExpiresAt} />
+    <StripePayment
+      payment={offer.payment}
+      order={live.data}
+      reload={live.reload}
+      closed={closed}
+      holdExpiresAt={offer.holdExpiresAt}
+    />
   );
 }
 

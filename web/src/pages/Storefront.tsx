@@ -3,7 +3,7 @@ import { ApiProblem, api, newIdempotencyKey } from "../api";
 import { setToken, useToken } from "../auth";
 import { AvailableCount, useLiveAvailable } from "../components/LiveAvailable";
 import { OrderDetail } from "../components/OrderDetail";
-import { ProblemBanner } from "../components/ProblemBanner";
+import { type CartWords, ProblemBanner } from "../components/ProblemBanner";
 import { SignedInAs, SignIn } from "../components/SignIn";
 import { Status, UpdatedAt } from "../components/Status";
 import { StripePayment, useStripeReturnStripped } from "../components/StripePayment";
@@ -454,6 +454,31 @@ function Offers({
   );
 }
 
+/** The cart as shown: one shipment per vendor, in the order each vendor first came into the cart. */
+export function vendorGroups(cart: readonly CartLine[]) {
+  const groups = new Map<string, { vendorId: string; label: string; lines: CartLine[] }>();
+  for (const l of cart) {
+    const g = groups.get(l.sku.vendorId) ?? { vendorId: l.sku.vendorId, label: l.sku.vendorName, lines: [] };
+    g.lines.push(l);
+    groups.set(l.sku.vendorId, g);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The checkout's lines in the order the cart shows them (by vendor, then the lines by product),
+ * each with its title: a problem names a line by its place in the request, which must be the
+ * shopper's place on screen.
+ */
+export function checkoutLines(cart: readonly CartLine[], products: readonly ProductLine[]) {
+  return [
+    ...vendorGroups(cart).flatMap((g) =>
+      g.lines.map((l) => ({ title: l.sku.title, line: { skuId: l.sku.skuId, qty: l.qty } })),
+    ),
+    ...products.map((l) => ({ title: l.product.title, line: { productId: l.product.productId, qty: l.qty } })),
+  ];
+}
+
 function Cart({
   cart,
   products,
@@ -474,6 +499,8 @@ function Cart({
   );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // The submitted cart, in the words its problem is shown in.
+  const [errorCart, setErrorCart] = useState<CartWords | undefined>(undefined);
   const [showSignIn, setShowSignIn] = useState(false);
   // One key per cart submission: a retry of the same cart (after a timeout, say) reuses it, so the
   // server answers with the first order instead of placing a second; any change to the cart makes a
@@ -485,19 +512,7 @@ function Cart({
   useEffect(() => save(SHIP_KEY, shipTo), [shipTo]);
   useEffect(() => save(SUBMISSION_KEY, submission), [submission]);
 
-  const byVendor = useMemo(() => {
-    const groups = new Map<string, { vendorId: string; label: string; lines: CartLine[] }>();
-    for (const l of cart) {
-      const g = groups.get(l.sku.vendorId) ?? {
-        vendorId: l.sku.vendorId,
-        label: l.sku.vendorName,
-        lines: [],
-      };
-      g.lines.push(l);
-      groups.set(l.sku.vendorId, g);
-    }
-    return [...groups.values()];
-  }, [cart]);
+  const byVendor = useMemo(() => vendorGroups(cart), [cart]);
 
   const currency = cart[0]?.sku.price.currency ?? products[0]?.product.minPrice.currency ?? "INR";
   const total = cartTotalLabel(cart, products);
@@ -509,11 +524,10 @@ function Cart({
     setBusy(true);
     setError(null);
     try {
+      const lines = checkoutLines(cart, products);
+      setErrorCart({ lineTitles: lines.map((l) => l.title), postalCode: shipTo.postalCode.trim() });
       const body = {
-        lines: [
-          ...cart.map((l) => ({ skuId: l.sku.skuId, qty: l.qty })),
-          ...products.map((l) => ({ productId: l.product.productId, qty: l.qty })),
-        ],
+        lines: lines.map((l) => l.line),
         shipTo: {
           name: shipTo.name.trim(),
           address: {
@@ -682,7 +696,7 @@ function Cart({
               </label>
             </div>
             <p className="muted small">Country: India</p>
-            <ProblemBanner error={error} onDismiss={() => setError(null)} />
+            <ProblemBanner error={error} cart={errorCart} onDismiss={() => setError(null)} />
             <button type="submit" className="button primary" disabled={busy}>
               {busy ? "Placing order…" : `Place order · ${total}`}
             </button>
