@@ -1,43 +1,16 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
 import { ADMIN, api, uid } from "../support/api";
-import { d1Statements } from "../support/bindings";
+import { afterFirstRead, apiWith } from "../support/bindings";
 
 const put = (code: string, body: unknown) => api("PUT", `/v1/carriers/${code}`, { token: ADMIN, body });
 
-/** Through the whole app with `bindings`, as the Worker entry calls it. */
-async function putWith(bindings: Env, code: string, body: unknown) {
-  const ctx = createExecutionContext();
-  const res = await createApp().request(
-    `/v1/carriers/${code}`,
-    {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    },
-    bindings,
-    ctx,
-  );
-  const parsed = { status: res.status, body: (await res.json()) as Record<string, any> };
-  await waitOnExecutionContext(ctx);
-  return parsed;
-}
-
 /** The bindings with `meanwhile` run once, right after the route has read the carrier and before it writes. */
-const afterCarrierRead = (meanwhile: () => Promise<unknown>) => {
-  let done = false;
-  return d1Statements((call, sql) =>
-    /^select .* from "carriers" where "carriers"."code" = \?/.test(sql) && !done
-      ? async (...args) => {
-          const read = await call(...args);
-          done = true;
-          await meanwhile();
-          return read;
-        }
-      : call,
-  );
-};
+const afterCarrierRead = (meanwhile: () => Promise<unknown>) =>
+  afterFirstRead(/^select .* from "carriers" where "carriers"."code" = \?/, meanwhile);
+
+const putWith = (bindings: Env, code: string, body: unknown) =>
+  apiWith(bindings, "PUT", `/v1/carriers/${code}`, ADMIN, body);
 
 const carrierRow = (code: string) =>
   env.DB.prepare(

@@ -1,42 +1,15 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
 import { ADMIN } from "../support/api";
-import { d1Statements } from "../support/bindings";
+import { afterFirstRead, apiWith } from "../support/bindings";
 import { newVendorWithToken } from "../support/catalog";
 
-/** PATCH /v1/vendors/{id} through the whole app with `bindings`, as the Worker entry calls it. */
-async function patchWith(bindings: Env, vendorId: string, token: string, body: unknown) {
-  const ctx = createExecutionContext();
-  const res = await createApp().request(
-    `/v1/vendors/${vendorId}`,
-    {
-      method: "PATCH",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    },
-    bindings,
-    ctx,
-  );
-  const parsed = { status: res.status, body: (await res.json()) as Record<string, any> };
-  await waitOnExecutionContext(ctx);
-  return parsed;
-}
+const patchWith = (bindings: Env, vendorId: string, token: string, body: unknown) =>
+  apiWith(bindings, "PATCH", `/v1/vendors/${vendorId}`, token, body);
 
 /** The bindings with `meanwhile` run once, right after the route has read the vendor (its wire shape) and before it writes. */
-const afterVendorRead = (meanwhile: () => Promise<unknown>) => {
-  let done = false;
-  return d1Statements((call, sql) =>
-    /"nudge_lead_minutes" \/ 60/.test(sql) && /from "vendors" where "vendors"."id" = \?/.test(sql) && !done
-      ? async (...args) => {
-          const read = await call(...args);
-          done = true;
-          await meanwhile();
-          return read;
-        }
-      : call,
-  );
-};
+const afterVendorRead = (meanwhile: () => Promise<unknown>) =>
+  afterFirstRead(/"nudge_lead_minutes" \/ 60.*from "vendors" where "vendors"."id" = \?/, meanwhile);
 
 const stored = (vendorId: string) =>
   env.DB.prepare("select dispatch_sla_hours as sla, nudge_lead_minutes as lead, name from vendors where id = ?")

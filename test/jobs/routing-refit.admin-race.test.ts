@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { refitRouting } from "../../src/routing/refit";
 import { ADMIN, api, newCustomer } from "../support/api";
-import { d1Statements } from "../support/bindings";
+import { afterFirstRead } from "../support/bindings";
 import { newVendor } from "../support/catalog";
 import { outcomeRows } from "../support/routing-decisions";
 
@@ -18,19 +18,8 @@ const HAND_SET = {
 };
 
 /** The bindings with `meanwhile` run once, right after the re-fit has read the latest weights version. */
-const afterWeightsRead = (meanwhile: () => Promise<unknown>) => {
-  let done = false;
-  return d1Statements((call, sql) =>
-    /from "routing_weights" order by/.test(sql) && !done
-      ? async (...args) => {
-          const read = await call(...args);
-          done = true;
-          await meanwhile();
-          return read;
-        }
-      : call,
-  );
-};
+const afterWeightsRead = (meanwhile: () => Promise<unknown>) =>
+  afterFirstRead(/from "routing_weights" order by/, meanwhile);
 
 describe("an admin setting the weights while the hourly re-fit runs", () => {
   it("keeps the admin's weights: the re-fit learns on top of them rather than writing the older ones back", async () => {

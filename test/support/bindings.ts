@@ -1,4 +1,5 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createApp } from "../../src/app";
 
 // The Worker's real bindings with some of their calls wrapped: how a test makes a stock object or
 // D1 unreachable, slow, or steps in between two calls of the code under test. Nothing is faked:
@@ -104,4 +105,41 @@ export function feedPublishes(wrap: (call: Call, feedName: string) => Call): Env
       },
     } as unknown as Env["FEEDS"],
   };
+}
+
+/**
+ * The bindings with `meanwhile` run once, right after the first D1 statement whose SQL `matches`
+ * has answered and before the code under test goes on: another's write landing between its read
+ * and its write.
+ */
+export function afterFirstRead(matches: RegExp, meanwhile: () => Promise<unknown>): Env {
+  let done = false;
+  return d1Statements((call, sql) =>
+    matches.test(sql) && !done
+      ? async (...args) => {
+          const read = await call(...args);
+          done = true;
+          await meanwhile();
+          return read;
+        }
+      : call,
+  );
+}
+
+/** A JSON request through the whole app with `bindings` and an execution context, as the Worker entry makes it. */
+export async function apiWith(bindings: Env, method: string, path: string, token: string, body: unknown) {
+  const ctx = createExecutionContext();
+  const res = await createApp().request(
+    path,
+    {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    },
+    bindings,
+    ctx,
+  );
+  const parsed = { status: res.status, body: (await res.json()) as Record<string, any> };
+  await waitOnExecutionContext(ctx);
+  return parsed;
 }
