@@ -4,7 +4,7 @@ import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
 import { reassignSubOrder } from "../../src/reassignment/reassign";
 import { order, reassignableMarket } from "../http/routing.fixtures";
 import { newCustomer } from "../support/api";
-import { stockCalls } from "../support/bindings";
+import { afterFirstRelease } from "../support/bindings";
 import { opsMoveTo, pay } from "../support/marketplace";
 
 const rowsKeyed = async (table: "order_events" | "outbox", key: string) =>
@@ -18,20 +18,12 @@ describe("a vendor's cancel that a reassignment of the whole sub-order beat to D
     await pay(shopper.token, placed.body.payment.id);
     const orderId = placed.body.order.id as string;
     const subId = placed.body.order.subOrders[0].id as string;
-    let reassigned = false;
     // Right after vendor A's cancel released its units, ops' move of the sub-order to B lands whole:
     // A's sub-order is left an empty shell, cancelled as reassigned.
-    const moveAfterRelease = stockCalls({
-      release:
-        (release) =>
-        async (...args) => {
-          const r = await release(...args);
-          if (!reassigned) {
-            reassigned = true;
-            expect((await reassignSubOrder(env, undefined, opsMoveTo(subId, b.skuId))).ok).toBe(true);
-          }
-          return r;
-        },
+    let reassigned = false;
+    const moveAfterRelease = afterFirstRelease(async () => {
+      reassigned = true;
+      expect((await reassignSubOrder(env, undefined, opsMoveTo(subId, b.skuId))).ok).toBe(true);
     });
     const outcome = await cancelSubOrder(moveAfterRelease, undefined, {
       subOrderId: subId,

@@ -8,7 +8,7 @@ import { reassignSubOrder } from "../../src/reassignment/reassign";
 import { followUpStockMoves } from "../../src/reassignment/stock-follow-up";
 import { holdsOf, paidReassignableOrder } from "../http/routing.fixtures";
 import { uid } from "../support/api";
-import { type Call, d1Statements, lost, stockCalls } from "../support/bindings";
+import { afterFirstRelease, type Call, d1Statements, lost, stockCalls } from "../support/bindings";
 import { expectStockEquation, stockOf } from "../support/marketplace";
 
 const ON_HAND = 10;
@@ -41,18 +41,10 @@ async function moveToFar(o: Breached, bindings: Env = env) {
 /** The SLA watcher's cancel of the sub-order, with ops' move run right after its release of A's units. */
 async function watcherCancelWithMoveAfterRelease(o: Breached, move: () => Promise<void>) {
   let moved = false;
-  const moveAfterRelease = stockCalls({
-    release:
-      (release, skuId): Call =>
-      async (...args) => {
-        const r = await release(...args);
-        if (skuId === o.a.skuId && !moved) {
-          moved = true;
-          await move();
-        }
-        return r;
-      },
-  });
+  const moveAfterRelease = afterFirstRelease(async () => {
+    moved = true;
+    await move();
+  }, o.a.skuId);
   const outcome = await cancelSubOrder(moveAfterRelease, undefined, {
     subOrderId: o.sub.id,
     reason: SLA_BREACH_REASON,

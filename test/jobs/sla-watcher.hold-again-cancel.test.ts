@@ -1,31 +1,16 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cancelSubOrder } from "../../src/cancellation/sub-order-cancellation";
-import { isoSeconds } from "../../src/domain/time";
 import { watchSlas } from "../../src/jobs/sla-watcher";
 import { setReview } from "../../src/review/review";
 import { uid } from "../support/api";
 import { stockCalls } from "../support/bindings";
-import { BENGALURU, expectStockEquation, stockedSku, stockOf } from "../support/marketplace";
-import { seedPaidOrders } from "../support/seed-orders";
-
-/** A paid order of one unit whose sub-order's dispatch deadline passed ten minutes ago. */
-async function breachedOrder() {
-  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-  const [o] = await seedPaidOrders(s.skuId, 1);
-  const subOrderId = o!.subOrderIds[0]!;
-  await env.DB.prepare("update sub_orders set sla_dispatch_by = ? where id = ?")
-    .bind(isoSeconds(Date.now() - 10 * 60_000), subOrderId)
-    .run();
-  const { holdId } = (await env.DB.prepare("select hold_id as holdId from orders where id = ?")
-    .bind(o!.orderId)
-    .first<{ holdId: string }>())!;
-  return { skuId: s.skuId, orderId: o!.orderId, subOrderId, holdId };
-}
+import { expectStockEquation, stockOf } from "../support/marketplace";
+import { breachedPaidOrder } from "../support/seed-orders";
 
 describe("an SLA breach that stops being one, cancelled by ops while the watcher holds its units again", () => {
   it("cancelled between the watcher's read of it and its units held again: the units go back on sale", async () => {
-    const o = await breachedOrder();
+    const o = await breachedPaidOrder();
     const ops = { role: "ops" as const, id: uid("tok_") };
     let flagged = false;
     let cancelled = false;

@@ -4,23 +4,9 @@ import { isoSeconds } from "../../src/domain/time";
 import { watchSlas } from "../../src/jobs/sla-watcher";
 import { setReview } from "../../src/review/review";
 import { uid } from "../support/api";
-import { type Call, d1Batches, stockCalls } from "../support/bindings";
-import { BENGALURU, expectStockEquation, stockedSku, stockOf } from "../support/marketplace";
-import { seedPaidOrders } from "../support/seed-orders";
-
-/** A paid order of one unit whose sub-order's dispatch deadline passed ten minutes ago. */
-async function breachedOrder() {
-  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
-  const [o] = await seedPaidOrders(s.skuId, 1);
-  const subOrderId = o!.subOrderIds[0]!;
-  await env.DB.prepare("update sub_orders set sla_dispatch_by = ? where id = ?")
-    .bind(isoSeconds(Date.now() - 10 * 60_000), subOrderId)
-    .run();
-  const { holdId } = (await env.DB.prepare("select hold_id as holdId from orders where id = ?")
-    .bind(o!.orderId)
-    .first<{ holdId: string }>())!;
-  return { skuId: s.skuId, orderId: o!.orderId, subOrderId, holdId };
-}
+import { afterFirstRelease, type Call, d1Batches, stockCalls } from "../support/bindings";
+import { expectStockEquation, stockOf } from "../support/marketplace";
+import { breachedPaidOrder } from "../support/seed-orders";
 
 const flagForReview = (orderId: string) =>
   setReview(env, undefined, {
@@ -31,25 +17,8 @@ const flagForReview = (orderId: string) =>
     now: new Date(),
   });
 
-/** The bindings with `step` run once, right after the first release of `skuId` (the cancel's own). */
-function afterRelease(skuId: string, step: () => Promise<unknown>): Env {
-  let done = false;
-  return stockCalls({
-    release:
-      (release, sku) =>
-      async (...args) => {
-        const r = await release(...args);
-        if (sku === skuId && !done) {
-          done = true;
-          await step();
-        }
-        return r;
-      },
-  });
-}
-
 /** The sub-order still open, nothing refunded or recorded as a breach, and its unit committed to the order again. */
-async function expectNotCancelled(o: Awaited<ReturnType<typeof breachedOrder>>) {
+async function expectNotCancelled(o: Awaited<ReturnType<typeof breachedPaidOrder>>) {
   const sub = await env.DB.prepare("select status, cancellation_reason as reason from sub_orders where id = ?")
     .bind(o.subOrderId)
     .first<{ status: string; reason: string | null }>();
@@ -69,9 +38,9 @@ async function expectNotCancelled(o: Awaited<ReturnType<typeof breachedOrder>>) 
 
 describe("an SLA breach that stops being one after the watcher's scan read it", () => {
   it("flagged for review while its stock is released: not cancelled, and its unit held for the order again", async () => {
-    const o = await breachedOrder();
+    const o = await breachedPaidOrder();
     const result = await watchSlas(
-      afterRelease(o.skuId, async () => expect((await flagForReview(o.orderId)).ok).toBe(true)),
+      afterFirstRelease(async () => expect((await flagForReview(o.orderId)).ok).toBe(true), o.skuId),
       new Date(),
     );
     expect(result).toMatchObject({ cancelled: 0, failed: 0 });
@@ -79,19 +48,19 @@ describe("an SLA breach that stops being one after the watcher's scan read it", 
   });
 
   it("given a new deadline while its stock is released: not cancelled, and its unit held for the order again", async () => {
-    const o = await breachedOrder();
+    const o = await breachedPaidOrder();
     // A reassignment gives the sub-order a full SLA from the move.
     const later = () =>
       env.DB.prepare("update sub_orders set sla_dispatch_by = ? where id = ?")
         .bind(isoSeconds(Date.now() + 24 * 3_600_000), o.subOrderId)
         .run();
-    const result = await watchSlas(afterRelease(o.skuId, later), new Date());
+    const result = await watchSlas(afterFirstRelease(later, o.skuId), new Date());
     expect(result).toMatchObject({ cancelled: 0, failed: 0 });
     await expectNotCancelled(o);
   });
 
   it("flagged for review once two runs at once both released its stock: its unit is held for the order once", async () => {
-    const o = await breachedOrder();
+    const o = await breachedPaidOrder();
     // Each run's release waits for the other's, and then for the flag, before its write.
     let released = 0;
     let flag!: () => void;
@@ -121,7 +90,7 @@ describe("an SLA breach that stops being one after the watcher's scan read it", 
   });
 
   it("flagged for review before the page read it: its stock is never released", async () => {
-    const o = await breachedOrder();
+    const o = await breachedPaidOrder();
     let releases = 0;
     const counted = stockCalls({
       release:

@@ -143,3 +143,20 @@ export async function apiWith(bindings: Env, method: string, path: string, token
   await waitOnExecutionContext(ctx);
   return parsed;
 }
+
+/** The bindings with `step` run once, right after the first stock release (of `skuId`, if given) has answered. */
+export function afterFirstRelease(step: () => Promise<unknown>, skuId?: string): Env {
+  let done = false;
+  return stockCalls({
+    release:
+      (release, sku) =>
+      async (...args) => {
+        const r = await release(...args);
+        if ((skuId === undefined || sku === skuId) && !done) {
+          done = true;
+          await step();
+        }
+        return r;
+      },
+  });
+}

@@ -1,5 +1,7 @@
+import { env } from "cloudflare:test";
+import { isoSeconds } from "../../src/domain/time";
 import { newCustomer } from "./api";
-import { checkout, pay } from "./marketplace";
+import { BENGALURU, checkout, pay, stockedSku } from "./marketplace";
 
 export type SeededOrder = { orderId: string; subOrderIds: string[]; customerId: string; token: string };
 
@@ -29,4 +31,18 @@ async function onePaidOrder(skuId: string): Promise<SeededOrder> {
     customerId: shopper.customerId,
     token: shopper.token,
   };
+}
+
+/** A paid order of one unit of a fresh SKU, whose sub-order's dispatch deadline passed ten minutes ago. */
+export async function breachedPaidOrder() {
+  const s = await stockedSku({ warehouses: [{ at: BENGALURU, onHand: 5 }] });
+  const [o] = await seedPaidOrders(s.skuId, 1);
+  const subOrderId = o!.subOrderIds[0]!;
+  await env.DB.prepare("update sub_orders set sla_dispatch_by = ? where id = ?")
+    .bind(isoSeconds(Date.now() - 10 * 60_000), subOrderId)
+    .run();
+  const { holdId } = (await env.DB.prepare("select hold_id as holdId from orders where id = ?")
+    .bind(o!.orderId)
+    .first<{ holdId: string }>())!;
+  return { skuId: s.skuId, orderId: o!.orderId, subOrderId, holdId };
 }
