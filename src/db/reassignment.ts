@@ -40,6 +40,23 @@ export type ReassignmentWrite = {
 };
 
 /**
+ * A new dispatch deadline for a sub-order still open moves it only later, decided as the write runs:
+ * the move pushed the deadline it read, and one set since (an approval after a review restarts the
+ * clock) may be later still, which the move must not pull back nor nudge again. A sub-order the move
+ * revives from cancelled takes the move's.
+ */
+function laterDeadline(changes: Partial<SubOrderRow>): Partial<Record<"slaDispatchBy" | "nudgedAt", SQL>> {
+  if (changes.slaDispatchBy == null) return {};
+  const keepsItsOwn = sql`${subOrders.status} <> 'cancelled' and ${subOrders.slaDispatchBy} > ${changes.slaDispatchBy}`;
+  return {
+    slaDispatchBy: sql`case when ${keepsItsOwn} then ${subOrders.slaDispatchBy} else ${changes.slaDispatchBy} end`,
+    ...(changes.nudgedAt === undefined
+      ? {}
+      : { nudgedAt: sql`case when ${keepsItsOwn} then ${subOrders.nudgedAt} else ${changes.nudgedAt} end` }),
+  };
+}
+
+/**
  * The reassignment as one D1 batch. Its first statement claims the move: the reassignment row is
  * inserted only if every sub-order read is still in the status it was read in and no other
  * reassignment of the order landed since the read (another move changes lines and totals, not
@@ -69,7 +86,7 @@ export async function writeReassignment(db: Db, w: ReassignmentWrite): Promise<b
     const { id, orderId: _o, createdAt: _c, ...changes } = s;
     statements[`update ${id}`] = db
       .update(subOrders)
-      .set(changes)
+      .set({ ...changes, ...laterDeadline(changes) })
       .where(and(eq(subOrders.id, id), claimed));
   }
   statements.target = db

@@ -132,7 +132,12 @@ describe("a reassignment that read the order before something else changed it", 
     const started = (await clock())!.due;
     expect(Date.parse(started!) - Date.parse(paidClock!)).toBeGreaterThanOrEqual(2 * 3_600_000 - 2_000);
 
-    const outcome = await reassignLoadedSubOrder(env, undefined, read.subject, input);
+    // The move's own clock runs from an hour after the payment, before the approval's two: it would
+    // push the deadline it read, but not past the approval's.
+    const outcome = await reassignLoadedSubOrder(env, undefined, read.subject, {
+      ...input,
+      now: new Date(Date.now() + 3_600_000),
+    });
     expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
     expect(await clock()).toEqual({ due: started, status: "paid" });
   });
