@@ -1,11 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { MAX_CHARGE_MINOR } from "../../src/domain/chargeable";
 import { ADMIN, api, newCustomer, uid } from "../support/api";
 import { inr, newProduct, newSku, newVendor } from "../support/catalog";
 import { BENGALURU, checkout, shipTo, stockedSku, stockOf } from "../support/marketplace";
 
 /** The caps the contracts state (src/contracts/common.ts): every money sum stays an exact integer. */
-const UNIT_PRICE_CAP = 99_999_999;
+// One unit at the cap is still a total one charge can take (checkout.charge-bounds.test.ts).
+const UNIT_PRICE_CAP = MAX_CHARGE_MINOR;
 const PARCEL_PRICE_CAP = 10_000_000;
 
 function expectProblem(r: { status: number; body: any; headers: Headers }, status: number, path?: string) {
